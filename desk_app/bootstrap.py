@@ -1,0 +1,35 @@
+"""Open the app's database: migrate (with a backup first) and check it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import text
+
+from desk_app.db import migrate
+from desk_app.db.engine import Database
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseCheckFailed(RuntimeError):
+    pass
+
+
+def open_database(db: str, *, run_migrations: bool = True, backup_dir: Path | None = None) -> Database:
+    database = Database.open(db)
+    if database.is_sqlite:
+        with database.engine.connect() as conn:
+            res = conn.execute(text("PRAGMA quick_check")).scalar()
+            conn.rollback()
+        if res != "ok":
+            raise DatabaseCheckFailed(
+                f"The database file failed its check ({res}). Restore the latest backup "
+                "(desk-app restore FILE --db DB)."
+            )
+    if run_migrations:
+        made = migrate.upgrade(database, backup_dir=backup_dir)
+        if made:
+            log.info("backed up %s before migrating", made)
+    return database

@@ -1,0 +1,81 @@
+"""Run Alembic migrations from the app, backing up a SQLite file first."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from desk_app.db.engine import Database
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
+
+
+def alembic_config(db: Database) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+    cfg.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
+    return cfg
+
+
+def head_revision(db: Database) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def needs_upgrade(db: Database) -> bool:
+    return current_revision(db) != head_revision(db)
+
+
+def sqlite_online_backup(src: Path, dest: Path) -> Path:
+    """Copy a live SQLite database with the online backup API and check it."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(dest.suffix + ".part")
+    if tmp.exists():
+        tmp.unlink()
+    source = sqlite3.connect(str(src))
+    target = sqlite3.connect(str(tmp))
+    try:
+        source.backup(target)
+        ok = target.execute("PRAGMA integrity_check").fetchone()
+        if not ok or ok[0] != "ok":
+            raise RuntimeError(f"backup failed its integrity check: {ok}")
+    finally:
+        target.close()
+        source.close()
+    tmp.replace(dest)
+    return dest
+
+
+def upgrade(db: Database, backup_dir: Path | None = None) -> Path | None:
+    """Bring the schema to head. Returns the pre-migration backup, if one was made."""
+    backup: Path | None = None
+    if not needs_upgrade(db):
+        return None
+    path = db.sqlite_file
+    if path is not None and path.exists() and current_revision(db) is not None:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        folder = backup_dir or path.parent / "backups"
+        backup = sqlite_online_backup(path, folder / f"{path.stem}-pre-migration-{stamp}.sqlite3")
+    cfg = alembic_config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return backup
+
+
+def downgrade(db: Database, target: str = "base") -> None:
+    cfg = alembic_config(db)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, target)

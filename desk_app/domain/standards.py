@@ -1,0 +1,72 @@
+"""The service time standards of PRODUCT §5, as settings with their defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class Standards:
+    greet_within: timedelta = timedelta(seconds=30)
+    reception_within: timedelta = timedelta(minutes=10)
+    service_start_within: timedelta = timedelta(minutes=15)  # after booked time (or arrival for walk-ins)
+    complaint_first_response_within: timedelta = timedelta(hours=24)
+    followup_after_min: timedelta = timedelta(days=2)
+    followup_after_max: timedelta = timedelta(days=3)
+    feedback_record_within: timedelta = timedelta(hours=24)
+    feedback_process_within: timedelta = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    met: bool | None  # None: not decided yet (still running, under the limit)
+    elapsed: timedelta | None
+    limit: timedelta
+    overdue: bool  # running and already past the limit
+
+
+def _check(key: str, start: datetime | None, end: datetime | None, limit: timedelta, now: datetime) -> Check:
+    if start is None:
+        return Check(key, None, None, limit, False)
+    if end is not None:
+        elapsed = end - start
+        return Check(key, elapsed <= limit, elapsed, limit, False)
+    elapsed = now - start
+    if elapsed > limit:
+        return Check(key, False, elapsed, limit, True)
+    return Check(key, None, elapsed, limit, False)
+
+
+def greet_check(s: Standards, arrived: datetime, greeted: datetime | None, now: datetime) -> Check:
+    return _check("greet", arrived, greeted, s.greet_within, now)
+
+
+def reception_check(s: Standards, arrived: datetime, assessed: datetime | None, now: datetime) -> Check:
+    return _check("reception", arrived, assessed, s.reception_within, now)
+
+
+def service_start_check(
+    s: Standards,
+    booked_start: datetime | None,
+    arrived: datetime,
+    started: datetime | None,
+    now: datetime,
+) -> Check:
+    """Service should start within the limit of the booked time (walk-ins: of arrival).
+
+    A client who arrives late is measured from arrival, not from the booked time.
+    """
+    ref = arrived if booked_start is None else max(booked_start, arrived)
+    return _check("service_start", ref, started, s.service_start_within, now)
+
+
+def complaint_response_check(
+    s: Standards, opened: datetime, responded: datetime | None, now: datetime
+) -> Check:
+    return _check("complaint_response", opened, responded, s.complaint_first_response_within, now)
+
+
+def followup_window(s: Standards, visit_end: datetime) -> tuple[datetime, datetime]:
+    return visit_end + s.followup_after_min, visit_end + s.followup_after_max

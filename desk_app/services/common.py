@@ -1,0 +1,122 @@
+"""What every service shares: errors fit to show, the audit trail, counters, clocks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from desk_app.db.models import AuditEntry, Counter, Shop
+from desk_app.domain.permissions import Actor, NotAllowed, Perm
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class ServiceError(Exception):
+    """An error whose message is meant for the person at the desk (already translated)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationError(ServiceError):
+    """Bad input: ``errors`` maps each bad field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()), next(iter(errors), None))
+        self.errors = errors
+
+
+class ConflictError(ServiceError):
+    """Someone else changed the record first (optimistic version check)."""
+
+
+class NotFound(ServiceError):
+    pass
+
+
+def audit(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: object = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str = "",
+    allowed: bool = True,
+    at: datetime | None = None,
+) -> None:
+    """Append one audit row (never updated or deleted)."""
+    session.add(
+        AuditEntry(
+            at=at or system_clock(),
+            staff_id=actor.staff_id if actor else None,
+            branch_id=actor.branch_id if actor else None,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=_jsonable(before),
+            after=_jsonable(after),
+            detail=detail,
+            allowed=allowed,
+        )
+    )
+
+
+def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, datetime):
+            out[k] = v.isoformat()
+        elif isinstance(v, (str, int, float, bool, type(None), list, dict)):
+            out[k] = v
+        else:
+            out[k] = str(v)
+    return out
+
+
+def require(session_factory: Callable[[], Any] | None, actor: Actor, perm: Perm) -> None:
+    """Raise NotAllowed (and log the attempt) when the actor lacks the permission.
+
+    ``session_factory`` is a callable returning a write unit of work, used to
+    log the refusal in its own transaction so the log survives the rollback.
+    """
+    if actor.can(perm):
+        return
+    if session_factory is not None:
+        with session_factory() as uow:
+            audit(uow.session, actor, "denied", "permission", perm.value,
+                  detail=f"{actor.role} tried {perm.value}", allowed=False)
+            uow.commit()
+    raise NotAllowed(perm, actor)
+
+
+def next_counter(session: Session, name: str) -> int:
+    """Increment and return a named counter inside the caller's (write) transaction."""
+    res = session.execute(
+        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+    ).scalar_one_or_none()
+    if res is not None:
+        return int(res)
+    session.add(Counter(name=name, value=1))
+    session.flush()
+    return 1
+
+
+def shop_row(session: Session) -> Shop:
+    shop = session.execute(select(Shop).order_by(Shop.id).limit(1)).scalar_one_or_none()
+    if shop is None:
+        raise ServiceError("no shop is set up in this database")
+    return shop

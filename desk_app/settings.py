@@ -1,0 +1,192 @@
+"""Every owner setting, declared once: key, type, default, translatable label.
+
+Values live in the ``settings`` table (JSON). ``SettingsStore`` reads and writes
+them through a unit of work; an undeclared key is an error (tests check that
+every key used in the code is declared here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from desk_app.db.engine import Database
+from desk_app.db.models import Setting
+from desk_app.db.types import utcnow
+from desk_app.domain.standards import Standards
+from desk_app.domain.vip import VipRule
+from desk_app.i18n import N_
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    type: type
+    default: Any
+    label: str  # marked with N_(), translated where shown
+    group: str = "general"
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+_DEFS: list[SettingDef] = [
+    # VIP (PRODUCT §4)
+    SettingDef("vip.single_purchase_threshold", Decimal, Decimal("3000"), N_("VIP: one purchase of at least"), "membership", 0),
+    SettingDef("vip.cumulative_threshold", Decimal, Decimal("5000"), N_("VIP: full-price purchases in total of at least"), "membership", 0),
+    SettingDef("vip.discount_percent", Decimal, Decimal("12"), N_("VIP discount (%)"), "membership", 0, 100),
+    # time standards (PRODUCT §5)
+    SettingDef("standards.greet_seconds", int, 30, N_("Greet a client within (seconds)"), "standards", 1),
+    SettingDef("standards.reception_minutes", int, 10, N_("Finish the first reception within (minutes)"), "standards", 1),
+    SettingDef("standards.service_start_minutes", int, 15, N_("Start the service within (minutes of the booked time)"), "standards", 1),
+    SettingDef("standards.complaint_response_hours", int, 24, N_("Answer a complaint within (hours)"), "standards", 1),
+    SettingDef("standards.followup_min_days", int, 2, N_("Follow-up call from (days after the visit)"), "standards", 0),
+    SettingDef("standards.followup_max_days", int, 3, N_("Follow-up call by (days after the visit)"), "standards", 0),
+    SettingDef("standards.feedback_record_hours", int, 24, N_("Record feedback within (hours)"), "standards", 1),
+    SettingDef("standards.feedback_process_hours", int, 72, N_("Process feedback within (hours)"), "standards", 1),
+    # visit
+    SettingDef("visit.required_steps", list, ["greeting", "needs", "service", "checkout"], N_("Steps that cannot be skipped"), "visit"),
+    # money
+    SettingDef("money.prices_include_tax", bool, True, N_("Prices include tax"), "money"),
+    SettingDef("money.tax_rate_service_bp", int, 0, N_("Tax rate on services (basis points, 600 = 6%)"), "money", 0, 10000),
+    SettingDef("money.tax_rate_product_bp", int, 0, N_("Tax rate on products (basis points)"), "money", 0, 10000),
+    SettingDef("money.cash_rounding", Decimal, Decimal("0"), N_("Round cash totals to (0 = no rounding)"), "money", 0),
+    SettingDef("money.discount_limit_percent", Decimal, Decimal("20"), N_("Discounts above this percent need the owner's PIN"), "money", 0, 100),
+    SettingDef("prepaid.topup_bonus_percent", Decimal, Decimal("0"), N_("Bonus on prepaid top-ups (%)"), "money", 0, 100),
+    SettingDef("prepaid.validity_days", int, 730, N_("Prepaid balance valid for (days)"), "money", 0),
+    # calendar
+    SettingDef("calendar.slot_minutes", int, 15, N_("Calendar slot length (minutes)"), "calendar", 5, 120),
+    SettingDef("calendar.no_show_grace_minutes", int, 30, N_("Mark no-show after (minutes late)"), "calendar", 0),
+    SettingDef("calendar.late_cancel_hours", int, 24, N_("A cancellation is late within (hours)"), "calendar", 0),
+    SettingDef("calendar.no_show_warn_threshold", int, 2, N_("Warn when a client has this many no-shows"), "calendar", 0),
+    SettingDef("calendar.no_show_deposit_minor", int, 0, N_("Deposit to require above the threshold (minor units, 0 = none)"), "calendar", 0),
+    # after care
+    SettingDef("followup.max_attempts", int, 3, N_("Follow-up call attempts before giving up"), "aftercare", 1),
+    SettingDef("outreach.expiry_reminders_days", list, [60, 7, 3], N_("Remind before expiry (days)"), "aftercare"),
+    SettingDef("outreach.low_balance_minor", int, 10000, N_("Low prepaid balance below (minor units)"), "aftercare", 0),
+    # security
+    SettingDef("security.idle_lock_minutes", int, 5, N_("Lock the screen after idle (minutes)"), "security", 1),
+    SettingDef("security.pin_max_attempts", int, 5, N_("Wrong PINs before a pause"), "security", 1),
+    SettingDef("security.pin_lock_seconds", int, 60, N_("Pause after too many wrong PINs (seconds)"), "security", 1),
+    # backups
+    SettingDef("backup.folder", str, "", N_("Backup folder"), "backup"),
+    SettingDef("backup.keep", int, 14, N_("Backups to keep"), "backup", 1),
+    # printing
+    SettingDef("printing.receipt_layout", str, "80mm", N_("Receipt paper"), "printing"),
+    SettingDef("printing.escpos_target", str, "", N_("ESC/POS printer (tcp://host:9100 or usb:VID:PID)"), "printing"),
+]
+
+DEFS: dict[str, SettingDef] = {d.key: d for d in _DEFS}
+
+
+class UnknownSetting(KeyError):
+    pass
+
+
+def _encode(d: SettingDef, value: Any) -> Any:
+    if d.type is Decimal:
+        return str(Decimal(value))
+    return d.type(value) if d.type in (int, bool, str) else value
+
+
+def _decode(d: SettingDef, raw: Any) -> Any:
+    if raw is None:
+        return d.default
+    if d.type is Decimal:
+        return Decimal(str(raw))
+    if d.type in (int, bool, str):
+        return d.type(raw)
+    return raw
+
+
+def validate(key: str, value: Any) -> Any:
+    """Return the value coerced to the setting's type or raise ValueError with a reason."""
+    d = definition(key)
+    try:
+        if d.type is Decimal:
+            v: Any = Decimal(str(value))
+        elif d.type is bool:
+            v = bool(value)
+        elif d.type is int:
+            v = int(value)
+        elif d.type is list:
+            v = list(value)
+        else:
+            v = str(value)
+    except Exception as exc:
+        raise ValueError(f"{key}: {value!r} is not a valid {d.type.__name__}") from exc
+    if d.minimum is not None and d.type in (int, Decimal) and v < d.minimum:
+        raise ValueError(f"{key}: must be at least {d.minimum}")
+    if d.maximum is not None and d.type in (int, Decimal) and v > d.maximum:
+        raise ValueError(f"{key}: must be at most {d.maximum}")
+    return v
+
+
+def definition(key: str) -> SettingDef:
+    try:
+        return DEFS[key]
+    except KeyError:
+        raise UnknownSetting(key) from None
+
+
+class SettingsStore:
+    """Typed access to the settings table. Cheap: values cached per store."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._cache: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._cache is None:
+            with self.db.uow(write=False) as uow:
+                rows = uow.session.execute(select(Setting.key, Setting.value)).all()
+            self._cache = {k: v for k, v in rows}
+        return self._cache
+
+    def refresh(self) -> None:
+        self._cache = None
+
+    def get(self, key: str) -> Any:
+        d = definition(key)
+        return _decode(d, self._load().get(key))
+
+    def set(self, key: str, value: Any, staff_id: int | None = None) -> Any:
+        d = definition(key)
+        v = validate(key, value)
+        with self.db.uow() as uow:
+            row = uow.session.get(Setting, key)
+            if row is None:
+                uow.session.add(Setting(key=key, value=_encode(d, v), updated_by_id=staff_id))
+            else:
+                row.value = _encode(d, v)
+                row.updated_at = utcnow()
+                row.updated_by_id = staff_id
+            uow.commit()
+        self.refresh()
+        return v
+
+    def all(self) -> dict[str, Any]:
+        return {k: self.get(k) for k in DEFS}
+
+    # typed views ------------------------------------------------------------
+    def vip_rule(self) -> VipRule:
+        return VipRule(
+            single_purchase_threshold=self.get("vip.single_purchase_threshold"),
+            cumulative_threshold=self.get("vip.cumulative_threshold"),
+            discount_percent=self.get("vip.discount_percent"),
+        )
+
+    def standards(self) -> Standards:
+        return Standards(
+            greet_within=timedelta(seconds=self.get("standards.greet_seconds")),
+            reception_within=timedelta(minutes=self.get("standards.reception_minutes")),
+            service_start_within=timedelta(minutes=self.get("standards.service_start_minutes")),
+            complaint_first_response_within=timedelta(hours=self.get("standards.complaint_response_hours")),
+            followup_after_min=timedelta(days=self.get("standards.followup_min_days")),
+            followup_after_max=timedelta(days=self.get("standards.followup_max_days")),
+            feedback_record_within=timedelta(hours=self.get("standards.feedback_record_hours")),
+            feedback_process_within=timedelta(hours=self.get("standards.feedback_process_hours")),
+        )

@@ -1,0 +1,91 @@
+"""Shared fixtures. The test database is always built by the real migrations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("DESK_APP_HOME", "/tmp/desk-app-test-home")
+
+from desk_app import i18n  # noqa: E402
+from desk_app.bootstrap import open_database  # noqa: E402
+from desk_app.db.engine import Database  # noqa: E402
+from desk_app.domain.permissions import Actor  # noqa: E402
+from desk_app.services.container import Services  # noqa: E402
+
+OWNER_PIN = "1234"
+
+
+class FakeClock:
+    """A clock tests move by hand; starts at a fixed Shanghai working-day morning."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Wednesday
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        self.now += timedelta(**kw)
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    i18n.set_language("en")
+    i18n.set_timezone("Asia/Shanghai")
+    i18n.set_currency("CNY")
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "shop.sqlite3"
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = open_database(str(db_path))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def services(db: Database, clock: FakeClock) -> Services:
+    return Services(db, clock=clock)
+
+
+@pytest.fixture
+def owner(services: Services) -> Actor:
+    """A set-up shop (default catalog) and its signed-in owner."""
+    return services.shop.create_shop(
+        name="Lotus Hair & Spa", currency="CNY", language="en", owner_name="Mia Chen", owner_pin=OWNER_PIN
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    from tests.pg import PgServer
+
+    server = PgServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: object) -> str:
+    from tests.pg import PgServer
+
+    assert isinstance(pg_server, PgServer)
+    return pg_server.create_database()
