@@ -1,0 +1,53 @@
+"""What every screen receives: the services, who is signed in, the task runner, navigation.
+
+Screens are ``QWidget`` subclasses in ``ui/screens/<name>.py`` built as
+``Screen(ctx)``; they never reach for globals. ``ctx.actor`` changes when
+another staff member signs in: screens that show per-user data connect to
+``ctx.signals.actor_changed``. ``ctx.navigate(name, **params)`` switches the
+main window to a registered screen (see ui/navigation.py) and calls the
+screen's ``open(**params)`` if it has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desk_app.domain.permissions import Actor, Perm
+from desk_app.services.container import Services
+from desk_app.services.shop import ShopInfo
+from ui.runner import TaskRunner
+
+
+class ContextSignals(QObject):
+    actor_changed = Signal()
+    language_changed = Signal()
+    # something changed that lists elsewhere may show: ("visit", id), ("client", id), ("sale", id) ...
+    data_changed = Signal(str, int)
+
+
+@dataclass
+class UiContext:
+    services: Services
+    runner: TaskRunner
+    shop: ShopInfo
+    actor: Actor | None = None
+    navigate: Callable[..., None] = lambda name, **kw: None
+    signals: ContextSignals = field(default_factory=ContextSignals)
+    demo_mode: bool = False
+
+    def require_actor(self) -> Actor:
+        if self.actor is None:
+            raise RuntimeError("nobody is signed in")
+        return self.actor
+
+    def can(self, perm: Perm) -> bool:
+        return self.actor is not None and self.actor.can(perm)
+
+    def changed(self, kind: str, ident: int = 0) -> None:
+        self.signals.data_changed.emit(kind, ident)
+
+    extra: dict[str, Any] = field(default_factory=dict)
