@@ -1,0 +1,305 @@
+"""Start the GUI: open (and migrate) the database, welcome or sign in, then the main area.
+
+``Shell`` is the one top-level window. It holds three pages: the welcome (empty
+database), sign-in/lock, and the signed-in main area. Locking or switching
+user never destroys the main area, so work in progress stays as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget
+
+from desk_app import i18n
+from desk_app.bootstrap import open_database
+from desk_app.domain.permissions import Actor, Role
+from desk_app.i18n import _
+from desk_app.paths import demo_db, resolve_db
+from desk_app.services.container import Services
+from ui.context import UiContext
+from ui.main_window import MainArea
+from ui.runner import TaskRunner
+from ui.screens.sign_in import SignInPage
+from ui.screens.welcome import WelcomePage
+from ui.theme import apply_theme, icon
+
+log = logging.getLogger(__name__)
+T0 = time.perf_counter()
+
+DEMO_CLIENTS = 300
+DEMO_MONTHS = 3
+DEMO_STAFF = 6
+
+
+def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="desk-app", add_help=False)
+    p.add_argument("--db")
+    p.add_argument("--demo", action="store_true")
+    p.add_argument("--fresh-demo", action="store_true")
+    p.add_argument("--lang")
+    args, _unknown = p.parse_known_args(list(argv))
+    return args
+
+
+def ensure_demo_database(path: str, fresh: bool = False, parent: QObject | None = None) -> str:
+    """Create the small demo shop on first use (a few seconds, with progress)."""
+    from desk_app.demo import generate
+
+    p = Path(path)
+    if p.exists() and not fresh:
+        return path
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(p) + suffix).unlink(missing_ok=True)
+    dlg = QProgressDialog(_("Preparing the demo shop…"), "", 0, 100)
+    dlg.setCancelButton(None)
+    dlg.setWindowTitle(_("Demo shop"))
+    dlg.setMinimumDuration(0)
+    dlg.show()
+
+    def progress(done: float, total: float = 1.0) -> None:
+        dlg.setValue(int(100 * done / total) if total else 0)
+        QApplication.processEvents()
+
+    tmp = str(p) + ".part"
+    for suffix in ("", "-wal", "-shm"):
+        Path(tmp + suffix).unlink(missing_ok=True)
+    generate(tmp, clients=DEMO_CLIENTS, months=DEMO_MONTHS, staff=DEMO_STAFF, seed=7,
+             lang=i18n.language(), progress=progress)
+    os.replace(tmp, p)
+    dlg.close()
+    return path
+
+
+class Shell(QMainWindow):
+    def __init__(self, db_str: str, demo_mode: bool, app: QApplication) -> None:
+        super().__init__()
+        self.app = app
+        self.db_str = db_str
+        self.demo_mode = demo_mode
+        self.setWindowTitle(_("Front desk"))
+        self.setWindowIcon(icon("store", "#2F6FDE", 64))
+        self.resize(1366, 768)
+        self.setMinimumSize(1100, 680)
+        self.pages = QStackedWidget()
+        self.setCentralWidget(self.pages)
+        self.runner = TaskRunner()
+        self.ctx: UiContext | None = None
+        self.main: MainArea | None = None
+        self.sign_in: SignInPage | None = None
+        self._last_activity = time.monotonic()
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setInterval(5000)
+        self._idle_timer.timeout.connect(self._check_idle)
+        self._open(db_str)
+
+    # ------------------------------------------------------------------ database
+    def _open(self, db_str: str) -> None:
+        self.db_str = db_str
+        self.database = open_database(db_str)
+        self.services = Services(self.database)
+        if not self.services.shop.is_set_up():
+            page = WelcomePage(self.services, i18n.language())
+            page.shop_created.connect(self._after_setup)
+            page.demo_requested.connect(self._open_demo)
+            page.language_chosen.connect(self._welcome_language)
+            self._show_page(page)
+            return
+        shop = self.services.shop.info()
+        self.demo_mode = self.demo_mode or shop.is_demo
+        i18n.set_timezone(shop.timezone)
+        i18n.set_currency(shop.currency)
+        self._show_sign_in()
+
+    def _show_page(self, page: QObject) -> None:
+        self.pages.addWidget(page)  # type: ignore[arg-type]
+        self.pages.setCurrentWidget(page)  # type: ignore[arg-type]
+
+    def _welcome_language(self, lang: str) -> None:
+        i18n.set_language(lang)
+        self._open(self.db_str)
+
+    def _open_demo(self) -> None:
+        self.database.dispose()
+        path = ensure_demo_database(demo_db())
+        self.demo_mode = True
+        self._open(path)
+
+    def _after_setup(self, actor: Actor) -> None:
+        shop = self.services.shop.info()
+        i18n.set_language(shop.locale)
+        i18n.set_timezone(shop.timezone)
+        i18n.set_currency(shop.currency)
+        self._signed_in(actor)
+
+    # ------------------------------------------------------------------ sign-in / lock
+    def _show_sign_in(self, locked_for: Actor | None = None) -> None:
+        if self.sign_in is None:
+            self.sign_in = SignInPage(self.services, self.services.shop.info().name, self.demo_mode)
+            self.sign_in.signed_in.connect(self._signed_in)
+            self.pages.addWidget(self.sign_in)
+        else:
+            self.sign_in.reload(locked_for)
+        self.pages.setCurrentWidget(self.sign_in)
+        self.sign_in.setFocus()
+
+    def _signed_in(self, actor: Actor) -> None:
+        if self.ctx is None:
+            self.ctx = UiContext(services=self.services, runner=self.runner, shop=self.services.shop.info(),
+                                 actor=actor, demo_mode=self.demo_mode)
+            self.main = MainArea(self.ctx)
+            self.main.switch_user_requested.connect(lambda: self.lock(switch=True))
+            self.pages.addWidget(self.main)
+            self.pages.setCurrentWidget(self.main)
+            self.main.navigate("my_clients" if actor.role == Role.STYLIST else "today")
+        else:
+            changed = self.ctx.actor != actor
+            self.ctx.actor = actor
+            assert self.main is not None
+            self.pages.setCurrentWidget(self.main)
+            if changed:
+                self.main.apply_actor()
+                self.ctx.signals.actor_changed.emit()
+        self._last_activity = time.monotonic()
+        self._idle_timer.start()
+        if actor.role == Role.OWNER:
+            QTimer.singleShot(0, self._owner_alerts)
+        self._maybe_backup()
+
+    def _owner_alerts(self) -> None:
+        try:
+            from ui.widgets.complaint_alert import show_overdue_at_sign_in
+        except ImportError:
+            return
+        if self.ctx is not None:
+            show_overdue_at_sign_in(self.ctx, self)
+
+    def _maybe_backup(self) -> None:
+        services = self.services
+        if not self.database.is_sqlite:
+            return
+        try:
+            services.backup  # noqa: B018 - built on first use; may be missing in a partial install
+        except ImportError:
+            return
+
+        def work() -> object:
+            fn = getattr(services.backup, "maybe_daily_backup", None)
+            return fn(services.clock()) if fn else None
+
+        self.runner.run(work, on_error=lambda exc: log.warning("automatic backup failed: %s", exc))
+
+    def lock(self, switch: bool = False) -> None:
+        if self.ctx is None:
+            return
+        self._idle_timer.stop()
+        self._show_sign_in(None if switch else self.ctx.actor)
+
+    # ------------------------------------------------------------------ idle
+    def note_activity(self) -> None:
+        self._last_activity = time.monotonic()
+
+    def _check_idle(self) -> None:
+        if self.ctx is None or self.pages.currentWidget() is not self.main:
+            return
+        minutes = int(self.services.settings.get("security.idle_lock_minutes"))
+        if time.monotonic() - self._last_activity >= minutes * 60:
+            self.lock()
+
+
+class ActivityFilter(QObject):
+    """Counts any key or mouse input as activity for the idle lock."""
+
+    KINDS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+             QEvent.Type.Wheel, QEvent.Type.TouchBegin}
+
+    def __init__(self, shell: Shell) -> None:
+        super().__init__(shell)
+        self.shell = shell
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in self.KINDS:
+            self.shell.note_activity()
+        return False
+
+
+def _bench_startup(shell: Shell, app: QApplication) -> None:
+    """DESK_APP_BENCH_STARTUP=1: sign in as the first owner, paint, report, quit."""
+    from sqlalchemy import select
+
+    from desk_app.db.models import Staff
+    from desk_app.services.auth import actor_for
+
+    with shell.database.uow(write=False) as uow:
+        owner = uow.session.scalars(select(Staff).where(Staff.role == "owner").order_by(Staff.id)).first()
+        actor = actor_for(owner) if owner else None
+    if actor is None:
+        print("ready_ms=nan (no owner)", flush=True)
+        app.exit(1)
+        return
+    shell._signed_in(actor)
+
+    def done() -> None:
+        shell.repaint()
+        t0 = float(os.environ.get("DESK_APP_T0", "0") or 0)
+        now = time.time() if t0 else time.perf_counter()
+        start = t0 if t0 else T0
+        print(f"ready_ms={(now - start) * 1000:.1f}", flush=True)
+        app.exit(0)
+
+    QTimer.singleShot(0, done)
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    args = parse_gui_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("desk-app")
+    app.setWindowIcon(QIcon(icon("store", "#2F6FDE", 64)))
+    apply_theme(app)
+    lang = args.lang or os.environ.get("DESK_APP_LANG") or i18n.system_language()
+    i18n.set_language(lang)
+    try:
+        if args.demo or args.fresh_demo:
+            db_str = ensure_demo_database(demo_db(), fresh=args.fresh_demo)
+            demo_mode = True
+        else:
+            db_str = resolve_db(args.db)
+            demo_mode = False
+        if not args.lang:
+            _apply_shop_language(db_str)
+        shell = Shell(db_str, demo_mode, app)
+    except Exception as exc:  # a message a person can act on, never a traceback only
+        log.exception("could not start")
+        QMessageBox.critical(None, _("Cannot open the shop database"),
+                             _("The app could not open its database:") + f"\n\n{exc}\n\n"
+                             + _("Check the --db value or DESK_APP_DB, or restore a backup."))
+        return 2
+    app.installEventFilter(ActivityFilter(shell))
+    shell.show()
+    if os.environ.get("DESK_APP_BENCH_STARTUP") == "1":
+        QTimer.singleShot(0, lambda: _bench_startup(shell, app))
+    return int(app.exec())
+
+
+def _apply_shop_language(db_str: str) -> None:
+    """Use the shop's language when the person did not ask for one."""
+    try:
+        database = open_database(db_str)
+        services = Services(database)
+        if services.shop.is_set_up():
+            i18n.set_language(services.shop.info().locale)
+        database.dispose()
+    except Exception:  # the Shell reports problems with the database itself
+        log.debug("could not read the shop language", exc_info=True)

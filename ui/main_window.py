@@ -1,0 +1,180 @@
+"""The signed-in area: a side bar of screens and a stack that holds them.
+
+Screens are created on first use (ui/navigation.py) and kept, so a visit in
+progress stays exactly as it was when the screen locks or the user switches.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.i18n import _
+from ui.context import UiContext
+from ui.navigation import NAV, ROUTES
+from ui.theme import icon
+from ui.widgets.common import EmptyState
+
+log = logging.getLogger(__name__)
+
+
+class MainArea(QWidget):
+    lock_requested = Signal()
+    switch_user_requested = Signal()
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        ctx.navigate = self.navigate
+        self._screens: dict[str, QWidget] = {}
+        self._current = ""
+
+        root = QHBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(0)
+
+        self.side = QFrame()
+        self.side.setObjectName("sideBar")
+        self.side.setFixedWidth(212)
+        side = QVBoxLayout(self.side)
+        side.setContentsMargins(12, 16, 12, 16)
+        side.setSpacing(4)
+        brand = QLabel(ctx.shop.name)
+        brand.setObjectName("brand")
+        brand.setWordWrap(True)
+        side.addWidget(brand)
+        if ctx.demo_mode:
+            demo = QLabel(_("DEMO SHOP"))
+            demo.setObjectName("demoBadge")
+            demo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            side.addWidget(demo)
+            side.addSpacing(8)
+
+        self.nav_group = QButtonGroup(self)
+        self.nav_group.setExclusive(True)
+        self.nav_buttons: dict[str, QPushButton] = {}
+        for item in NAV:
+            b = QPushButton("  " + _(item.label))
+            b.setObjectName("navButton")
+            b.setCheckable(True)
+            b.setIcon(icon(item.icon, "#C9D4EA"))
+            b.setToolTip(f"{_(item.label)} ({item.shortcut})")
+            b.setCursor(Qt.CursorShape.PointingHandCursor)
+            b.clicked.connect(lambda _c=False, n=item.name: self.navigate(n))
+            self.nav_group.addButton(b)
+            self.nav_buttons[item.name] = b
+            side.addWidget(b)
+            sc = QShortcut(QKeySequence(item.shortcut), self)
+            sc.activated.connect(lambda n=item.name: self._nav_if_allowed(n))
+        side.addStretch()
+
+        self.user_label = QLabel()
+        self.user_label.setObjectName("userBadge")
+        self.role_label = QLabel()
+        self.role_label.setObjectName("userRole")
+        side.addWidget(self.user_label)
+        side.addWidget(self.role_label)
+        switch = QPushButton("  " + _("Switch user"))
+        switch.setObjectName("navButton")
+        switch.setIcon(icon("switch-user", "#C9D4EA"))
+        switch.setToolTip(_("Switch user (Ctrl+L)"))
+        switch.clicked.connect(self.switch_user_requested)
+        side.addWidget(switch)
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.switch_user_requested.emit)
+        root.addWidget(self.side)
+
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("screens")
+        holder = QWidget()
+        holder.setObjectName("screenPage")
+        pad = QVBoxLayout(holder)
+        pad.setContentsMargins(24, 18, 24, 18)  # every screen gets the same outer spacing
+        pad.addWidget(self.stack)
+        root.addWidget(holder, 1)
+        self.apply_actor()
+
+    # ------------------------------------------------------------------ actor
+    def apply_actor(self) -> None:
+        actor = self.ctx.actor
+        for item in NAV:
+            allowed = item.perm is None or (actor is not None and actor.can(item.perm))
+            self.nav_buttons[item.name].setVisible(allowed)
+        if actor is not None:
+            self.user_label.setText(actor.name)
+            self.role_label.setText(role_label(actor.role.value))
+        if self._current and not self._allowed(self._current):
+            self.navigate("today")
+
+    def _allowed(self, name: str) -> bool:
+        for item in NAV:
+            if item.name == name:
+                return item.perm is None or self.ctx.can(item.perm)
+        return True
+
+    def _nav_if_allowed(self, name: str) -> None:
+        if self._allowed(name):
+            self.navigate(name)
+
+    # ------------------------------------------------------------------ navigation
+    def screen(self, name: str) -> QWidget:
+        if name not in self._screens:
+            self._screens[name] = self._build(name)
+            self.stack.addWidget(self._screens[name])
+        return self._screens[name]
+
+    def _build(self, name: str) -> QWidget:
+        target = ROUTES.get(name)
+        if target is None:
+            raise KeyError(name)
+        module_name, cls_name = target.split(":")
+        try:
+            cls: Any = getattr(importlib.import_module(module_name), cls_name)
+        except (ImportError, AttributeError):
+            log.exception("screen %s could not be loaded", name)
+            return EmptyState(
+                "alert", _("This screen is not available"),
+                _("It could not be loaded. Tell the owner; the rest of the app works as usual."),
+            )
+        widget: QWidget = cls(self.ctx)
+        widget.setObjectName(widget.objectName() or "screenPage")
+        return widget
+
+    def navigate(self, name: str, **params: Any) -> None:
+        widget = self.screen(name)
+        self.stack.setCurrentWidget(widget)
+        self._current = name
+        for n, b in self.nav_buttons.items():
+            b.setChecked(n == name)
+        opener = getattr(widget, "open", None)
+        if callable(opener):
+            opener(**params)
+        else:
+            refresher = getattr(widget, "refresh", None)
+            if callable(refresher):
+                refresher()
+
+    @property
+    def current(self) -> str:
+        return self._current
+
+
+def role_label(role: str) -> str:
+    return {
+        "owner": _("Owner"),
+        "receptionist": _("Receptionist"),
+        "stylist": _("Stylist"),
+    }.get(role, role)

@@ -1,0 +1,310 @@
+"""Small building blocks every screen uses, so screens look and behave alike."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.domain.permissions import NotAllowed
+from desk_app.domain.visit import TransitionError
+from desk_app.i18n import _
+from desk_app.services.common import ServiceError, ValidationError
+from ui.theme import COLORS, TONE_BG, TONE_SYMBOL, icon
+
+log = logging.getLogger(__name__)
+
+
+class Button(QPushButton):
+    """kind: primary | secondary | danger | ghost. Large enough for a finger."""
+
+    def __init__(self, text: str, icon_name: str | None = None, kind: str = "secondary",
+                 parent: QWidget | None = None, *, icon: str | None = None) -> None:
+        super().__init__(text, parent)
+        self.setProperty("kind", kind)
+        self.setMinimumHeight(44)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        name = icon_name or icon
+        if name:
+            color = "#FFFFFF" if kind in ("primary", "danger") else COLORS["text"]
+            self.setIcon(_icon(name, color))
+            self.setIconSize(QSize(20, 20))
+
+
+def _icon(name: str, color: str) -> QIcon:
+    return icon(name, color)
+
+
+class StatusChip(QLabel):
+    """A coloured pill that always carries a symbol and a word."""
+
+    def __init__(self, text: str = "", tone: str = "neutral", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statusChip")
+        self.set_status(text, tone)
+
+    def set_status(self, text: str, tone: str) -> None:
+        self.tone = tone
+        sym = TONE_SYMBOL.get(tone, "•")
+        self.setText(f"{sym} {text}")
+        fg = COLORS.get(tone, COLORS["neutral"])
+        bg = TONE_BG.get(tone, TONE_BG["neutral"])
+        self.setStyleSheet(
+            f"QLabel#statusChip {{ color: {fg}; background: {bg}; border-radius: 11px;"
+            f" padding: 3px 10px; font-weight: 600; }}"
+        )
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+
+
+class EmptyState(QFrame):
+    """What to show when a list is empty: an icon, what it means, what to do next."""
+
+    action = Signal()
+
+    def __init__(self, icon_name: str, title: str, hint: str, action_text: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        lay = QVBoxLayout(self)
+        lay.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.setSpacing(8)
+        pic = QLabel()
+        pic.setPixmap(icon(icon_name, COLORS["muted"], 48).pixmap(48, 48))
+        pic.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        t = QLabel(title)
+        t.setObjectName("emptyTitle")
+        t.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        h = QLabel(hint)
+        h.setObjectName("muted")
+        h.setWordWrap(True)
+        h.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lay.addWidget(pic)
+        lay.addWidget(t)
+        lay.addWidget(h)
+        if action_text:
+            b = Button(action_text, kind="primary")
+            b.clicked.connect(self.action)
+            row = QHBoxLayout()
+            row.addStretch()
+            row.addWidget(b)
+            row.addStretch()
+            lay.addLayout(row)
+            self.action_button = b
+
+
+class Card(QFrame):
+    def __init__(self, title: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(16, 14, 16, 14)
+        self.body.setSpacing(10)
+        if title:
+            lbl = QLabel(title)
+            lbl.setObjectName("cardTitle")
+            self.body.addWidget(lbl)
+            self.title_label = lbl
+
+
+class PageHeader(QWidget):
+    def __init__(self, title: str, subtitle: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 4)
+        col = QVBoxLayout()
+        col.setSpacing(2)
+        self.title = QLabel(title)
+        self.title.setObjectName("pageTitle")
+        col.addWidget(self.title)
+        self.subtitle = QLabel(subtitle)
+        self.subtitle.setObjectName("muted")
+        self.subtitle.setVisible(bool(subtitle))
+        col.addWidget(self.subtitle)
+        row.addLayout(col)
+        row.addStretch()
+        self.actions = QHBoxLayout()
+        self.actions.setSpacing(8)
+        row.addLayout(self.actions)
+
+    def set_subtitle(self, text: str) -> None:
+        self.subtitle.setText(text)
+        self.subtitle.setVisible(bool(text))
+
+
+class AllergyBanner(QFrame):
+    """A red banner that cannot be missed: allergies and contraindications."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("allergyBanner")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(14, 10, 14, 10)
+        pic = QLabel()
+        pic.setPixmap(icon("alert", COLORS["bad"], 22).pixmap(22, 22))
+        row.addWidget(pic)
+        self.label = QLabel()
+        self.label.setObjectName("allergyText")
+        self.label.setWordWrap(True)
+        row.addWidget(self.label, 1)
+        self.set_text(text)
+
+    def set_text(self, text: str) -> None:
+        self.label.setText("⚠ " + _("Allergies / contraindications:") + " " + text if text else "")
+        self.setVisible(bool(text.strip()))
+
+
+class ErrorLabel(QLabel):
+    """The message under a form field; hidden when there is nothing wrong."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fieldError")
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_error(self, message: str | None) -> None:
+        self.setText(("✕ " + message) if message else "")
+        self.setVisible(bool(message))
+
+
+def mark_invalid(widget: QWidget, invalid: bool) -> None:
+    widget.setProperty("invalid", invalid)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def error_text(exc: BaseException | str) -> str:
+    """What a person should read for an error: what happened and what to do."""
+    if isinstance(exc, str):
+        return exc
+    if isinstance(exc, ValidationError):
+        return "\n".join(exc.errors.values())
+    if isinstance(exc, ServiceError):
+        return exc.message
+    if isinstance(exc, NotAllowed):
+        return _("You are not allowed to do this. Ask the owner to sign in or to give you the permission.")
+    if isinstance(exc, TransitionError):
+        return str(exc)
+    log.exception("unexpected error", exc_info=exc)
+    return _(
+        "Something went wrong and nothing was changed. Please try again; if it happens again, "
+        "tell the owner (details are in the log)."
+    )
+
+
+def show_error(parent: QWidget | None, exc: BaseException | str, title: str | None = None) -> None:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(title or _("Please check"))
+    box.setText(error_text(exc))
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.exec()
+
+
+def show_info(parent: QWidget | None, text: str, title: str | None = None) -> None:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setWindowTitle(title or _("Done"))
+    box.setText(text)
+    box.exec()
+
+
+def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle(title)
+    box.setText(text)
+    yes = box.addButton(_("Yes"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(_("No"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(yes)
+    box.exec()
+    return box.clickedButton() is yes
+
+
+class ReasonDialog(QDialog):
+    def __init__(self, parent: QWidget | None, title: str, prompt: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        lay = QVBoxLayout(self)
+        lbl = QLabel(prompt)
+        lbl.setWordWrap(True)
+        lay.addWidget(lbl)
+        self.edit = QPlainTextEdit()
+        self.edit.setPlaceholderText(_("Type the reason"))
+        self.edit.setMinimumHeight(90)
+        lay.addWidget(self.edit)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("OK"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        buttons.accepted.connect(self._ok)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self._ok)
+
+    def _ok(self) -> None:
+        if not self.edit.toPlainText().strip():
+            self.error.show_error(_("A reason is needed."))
+            return
+        self.accept()
+
+    def reason(self) -> str:
+        return self.edit.toPlainText().strip()
+
+
+def ask_reason(parent: QWidget | None, title: str, prompt: str) -> str | None:
+    dlg = ReasonDialog(parent, title, prompt)
+    if dlg.exec() == QDialog.DialogCode.Accepted:
+        return dlg.reason()
+    return None
+
+
+class PinDialog(QDialog):
+    def __init__(self, parent: QWidget | None, title: str) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(_("Enter the PIN (4 to 6 digits)")))
+        self.edit = QLineEdit()
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setMaxLength(6)
+        self.edit.setInputMask("")
+        self.edit.setObjectName("pinEdit")
+        self.edit.setMinimumHeight(44)
+        lay.addWidget(self.edit)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("OK"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+
+def ask_pin(parent: QWidget | None, title: str) -> str | None:
+    dlg = PinDialog(parent, title)
+    if dlg.exec() == QDialog.DialogCode.Accepted:
+        return dlg.edit.text().strip()
+    return None
+
+
+def hline() -> QFrame:
+    f = QFrame()
+    f.setObjectName("hline")
+    f.setFrameShape(QFrame.Shape.HLine)
+    return f
