@@ -1,0 +1,1 @@
+"""The owner's monthly summary: figures (monthly), CSV exports, the PDF, headless commands."""

@@ -1,0 +1,806 @@
+"""The owner's monthly summary (PRODUCT §6, issue 7) as a JSON-ready dict.
+
+Every figure is a SQL aggregate (GROUP BY in the database); Python only folds
+the grouped rows (a few thousand at most, whatever the size of the shop).
+Money follows docs/money-model.md; every key is documented in
+docs/report-json.md. Money and every other non-integer number is a decimal
+string; counts are integers.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from desk_app.db.engine import Database
+from desk_app.db.models import (
+    Appointment,
+    Branch,
+    Client,
+    Complaint,
+    Feedback,
+    FollowUp,
+    Membership,
+    Package,
+    PackageRedemption,
+    Payment,
+    PrepaidMovement,
+    Product,
+    Sale,
+    SaleLine,
+    Service,
+    ServiceCategory,
+    Shop,
+    Staff,
+    Visit,
+)
+from desk_app.db.types import UTCDateTime
+from desk_app.domain.money import Money
+from desk_app.domain.standards import Standards
+from desk_app.reporting.sqlhelp import Period, later_of, local_day, previous_month, seconds_between
+
+SCHEMA_VERSION = 1
+PAYMENT_METHODS = ("cash", "card", "wechat", "alipay", "prepaid", "package")
+STANDARD_KEYS = (
+    "greet",
+    "reception",
+    "service_start",
+    "complaint_response",
+    "followup",
+    "feedback_record",
+    "feedback_process",
+)
+VISIT_STANDARDS = ("greet", "reception", "service_start")
+COMPARED = (
+    "revenue.total",
+    "revenue.services",
+    "revenue.products",
+    "revenue.tips",
+    "visits",
+    "new_clients",
+    "returning_clients",
+    "average_ticket",
+    "rebooking_rate",
+    "no_shows",
+    "members_new",
+    "prepaid.topups",
+    "satisfaction.average",
+    "complaints.count",
+)
+
+
+class ReportError(ValueError):
+    """A report cannot be made with what was asked (unknown branch, no shop)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    branch_id: int | None
+    branch_code: str
+    branch_name: str
+
+
+def ratio(n: int, d: int, places: str = "0.0001") -> str | None:
+    if not d:
+        return None
+    return str((Decimal(n) / Decimal(d)).quantize(Decimal(places), rounding=ROUND_HALF_UP))
+
+
+def _i(v: Any) -> int:
+    return int(v or 0)
+
+
+def resolve_branch(conn: Connection, branch: str | int | None) -> Scope:
+    if branch in (None, ""):
+        return Scope(None, "", "")
+    text = str(branch)
+    cond = Branch.code == text
+    if text.isdigit():
+        cond = or_(cond, Branch.id == int(text))
+    row = conn.execute(select(Branch.id, Branch.code, Branch.name).where(cond)).first()
+    if row is None:
+        codes = [c for (c,) in conn.execute(select(Branch.code).order_by(Branch.id))]
+        raise ReportError(f"no branch {text!r}; branches: {', '.join(codes) or 'none'}")
+    return Scope(int(row[0]), str(row[1]), str(row[2]))
+
+
+def standards_from(settings: Any) -> Standards:
+    if settings is not None and hasattr(settings, "standards"):
+        s = settings.standards()
+        assert isinstance(s, Standards)
+        return s
+    return Standards()
+
+
+def build_monthly(
+    db: Database,
+    month: str,
+    *,
+    branch: str | int | None = None,
+    settings: Any = None,
+    now: datetime | None = None,
+    compare: bool = True,
+) -> dict[str, Any]:
+    """The figures of one month (shop time zone), optionally for one branch."""
+    now = now or datetime.now(UTC)
+    with db.uow(write=False) as uow:
+        conn = uow.session.connection()
+        shop = conn.execute(
+            select(Shop.name, Shop.currency, Shop.timezone).order_by(Shop.id).limit(1)
+        ).first()
+        if shop is None:
+            raise ReportError("no shop is set up in this database")
+        scope = resolve_branch(conn, branch)
+        builder = _Builder(conn, db.dialect, str(shop[1]), str(shop[2]), scope, standards_from(settings), now)
+        data = builder.figures(month)
+        data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
+        if compare:
+            prev = builder.figures(previous_month(month), light=True)
+            data["comparison"] = comparison(data, prev)
+    return data
+
+
+def _get(d: dict[str, Any], dotted: str) -> Any:
+    cur: Any = d
+    for part in dotted.split("."):
+        cur = cur.get(part) if isinstance(cur, dict) else None
+    return cur
+
+
+def comparison(cur: dict[str, Any], prev: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"previous_month": prev["month"], "figures": {}}
+    for key in COMPARED:
+        a, b = _get(cur, key), _get(prev, key)
+        delta: str | int | None = None
+        pct: str | None = None
+        if a is not None and b is not None:
+            da, db_ = Decimal(str(a)), Decimal(str(b))
+            diff = da - db_
+            delta = int(diff) if isinstance(a, int) and isinstance(b, int) else str(diff)
+            if db_ != 0:
+                pct = str((diff / abs(db_)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+        out["figures"][key] = {"current": a, "previous": b, "delta": delta, "delta_ratio": pct}
+    return out
+
+
+class _Builder:
+    def __init__(
+        self,
+        conn: Connection,
+        dialect: str,
+        currency: str,
+        tz: str,
+        scope: Scope,
+        standards: Standards,
+        now: datetime,
+    ) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self.currency = currency
+        self.tz = tz
+        self.scope = scope
+        self.std = standards
+        self.now = now
+        self._catalog_loaded = False
+
+    # ------------------------------------------------------------ helpers
+    def m(self, minor: int) -> str:
+        return str(Money.from_minor(int(minor), self.currency).amount)
+
+    def _branch(self, col: Any) -> ColumnElement[bool]:
+        if self.scope.branch_id is None:
+            return literal(True)
+        return col == self.scope.branch_id  # type: ignore[no-any-return]
+
+    def _ts(self, dt: datetime) -> ColumnElement[Any]:
+        return literal(dt, UTCDateTime())
+
+    def _load_catalog(self) -> None:
+        if self._catalog_loaded:
+            return
+        c = self.conn
+        self.staff = {int(i): str(n) for i, n in c.execute(select(Staff.id, Staff.name))}
+        self.staff_role = {int(i): str(r) for i, r in c.execute(select(Staff.id, Staff.role))}
+        self.categories = {
+            int(i): (str(code), str(zh), str(en))
+            for i, code, zh, en, _s in c.execute(
+                select(
+                    ServiceCategory.id,
+                    ServiceCategory.code,
+                    ServiceCategory.name_zh,
+                    ServiceCategory.name_en,
+                    ServiceCategory.sort,
+                ).order_by(ServiceCategory.sort, ServiceCategory.id)
+            )
+        }
+        self.services = {
+            int(i): (str(zh), str(en), int(cat))
+            for i, zh, en, cat in c.execute(
+                select(Service.id, Service.name_zh, Service.name_en, Service.category_id)
+            )
+        }
+        self.products = {
+            int(i): (str(sku), str(zh), str(en))
+            for i, sku, zh, en in c.execute(select(Product.id, Product.sku, Product.name_zh, Product.name_en))
+        }
+        self.packages = {
+            int(i): (str(zh), str(en))
+            for i, zh, en in c.execute(select(Package.id, Package.name_zh, Package.name_en))
+        }
+        self._catalog_loaded = True
+
+    # ------------------------------------------------------------ figures
+    def figures(self, month: str, light: bool = False) -> dict[str, Any]:
+        self._load_catalog()
+        p = Period.of(month, self.tz)
+        d: dict[str, Any] = {
+            "schema": SCHEMA_VERSION,
+            "month": month,
+            "currency": self.currency,
+            "branch": (
+                {"id": self.scope.branch_id, "code": self.scope.branch_code, "name": self.scope.branch_name}
+                if self.scope.branch_id is not None
+                else None
+            ),
+            "period": {
+                "start": p.start.astimezone(p.tz).isoformat(),
+                "end": p.end.astimezone(p.tz).isoformat(),
+            },
+            "generated_at": self.now.astimezone(p.tz).isoformat(timespec="seconds"),
+        }
+        staff_acc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._sales(p, d, staff_acc, light)
+        self._visits(p, d, staff_acc, light)
+        self._prepaid_members(p, d)
+        self._complaints(p, d, staff_acc)
+        if light:
+            return d
+        self._followups_feedback(p, d)
+        d["low_stock"] = self._low_stock()
+        d["by_staff"] = self._by_staff(staff_acc)
+        return d
+
+    # sales, lines and payments --------------------------------------------
+    def _sales(self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]], light: bool) -> None:
+        c = self.conn
+        in_month = and_(
+            Sale.sold_at >= self._ts(p.start), Sale.sold_at < self._ts(p.end), self._branch(Sale.branch_id)
+        )
+        day = local_day(Sale.sold_at, self.dialect, p)
+        cube = (
+            select(
+                day,
+                Sale.kind,
+                SaleLine.kind,
+                SaleLine.staff_id,
+                SaleLine.service_id,
+                SaleLine.product_id,
+                SaleLine.package_id,
+                func.sum(SaleLine.quantity),
+                func.sum(SaleLine.line_total_minor),
+                func.sum(SaleLine.tax_minor),
+                func.sum(SaleLine.discount_minor + SaleLine.member_discount_minor),
+            )
+            .select_from(Sale)
+            .join(SaleLine, SaleLine.sale_id == Sale.id)
+            .where(in_month)
+            .group_by(
+                day,
+                Sale.kind,
+                SaleLine.kind,
+                SaleLine.staff_id,
+                SaleLine.service_id,
+                SaleLine.product_id,
+                SaleLine.package_id,
+            )
+        )
+        kinds: dict[str, int] = defaultdict(int)
+        by_day: dict[str, int] = defaultdict(int)
+        by_cat: dict[str, int] = defaultdict(int)
+        svc: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        prod: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        tax = disc = ticket_rev = topup_lines = pkg_sold = 0
+        for dy, skind, lkind, staff, sid, pid, _pkid, qty, total, ltax, ldisc in c.execute(cube):
+            total, qty = _i(total), _i(qty)
+            if lkind == "prepaid_topup":
+                topup_lines += total
+                continue
+            kinds[lkind] += total
+            tax += _i(ltax)
+            disc += _i(ldisc)
+            by_day[dy] += total
+            if skind == "sale":
+                ticket_rev += total
+            if lkind == "service":
+                cat = self.services.get(_i(sid), ("", "", 0))[2]
+                by_cat[f"service:{cat}"] += total
+                if sid is not None:
+                    svc[int(sid)][0] += qty
+                    svc[int(sid)][1] += total
+            elif lkind == "product":
+                by_cat["product"] += total
+                if pid is not None:
+                    prod[int(pid)][0] += qty
+                    prod[int(pid)][1] += total
+            elif lkind == "package":
+                by_cat["package"] += total
+                pkg_sold += qty
+            elif lkind == "tip":
+                by_cat["tip"] += total
+            else:
+                by_cat["other"] += total
+            if staff is not None:
+                acc = staff_acc[int(staff)]
+                key = {"service": "services", "product": "retail", "package": "packages", "tip": "tips"}.get(
+                    lkind, "other"
+                )
+                acc[key] += total
+                if lkind == "service":
+                    acc["services_count"] += qty
+        total_rev = sum(kinds.values())
+        by_kind = (
+            select(Sale.kind, func.count(), func.sum(Sale.total_minor)).where(in_month).group_by(Sale.kind)
+        )
+        sale_counts: dict[str, tuple[int, int]] = {str(k): (_i(n), _i(t)) for k, n, t in c.execute(by_kind)}
+        refunds = sum(t for k, (_n, t) in sale_counts.items() if k in ("refund", "void"))
+        tickets_q = (
+            select(func.count())
+            .select_from(Sale)
+            .where(
+                in_month,
+                Sale.kind == "sale",
+                exists().where(SaleLine.sale_id == Sale.id, SaleLine.kind != "prepaid_topup"),
+            )
+        )
+        tickets = _i(c.execute(tickets_q).scalar())
+        pay_q = (
+            select(Payment.method, func.sum(Payment.amount_minor), func.count())
+            .select_from(Sale)
+            .join(Payment, Payment.sale_id == Sale.id)
+            .where(in_month)
+            .group_by(Payment.method)
+        )
+        methods = {str(mth): _i(a) for mth, a, _n in c.execute(pay_q)}
+        d["revenue"] = {
+            "total": self.m(total_rev),
+            "services": self.m(kinds.get("service", 0)),
+            "products": self.m(kinds.get("product", 0)),
+            "packages": self.m(kinds.get("package", 0)),
+            "tips": self.m(kinds.get("tip", 0)),
+            "rounding": self.m(kinds.get("rounding", 0)),
+            "other": self.m(
+                sum(
+                    v
+                    for k, v in kinds.items()
+                    if k not in ("service", "product", "package", "tip", "rounding")
+                )
+            ),
+            "tax": self.m(tax),
+            "discounts": self.m(disc),
+            "refunds": self.m(refunds),
+        }
+        d["sales"] = {
+            "count": sale_counts.get("sale", (0, 0))[0],
+            "refund_count": sale_counts.get("refund", (0, 0))[0],
+            "void_count": sale_counts.get("void", (0, 0))[0],
+            "tickets": tickets,
+            "prepaid_topups_sold": self.m(topup_lines),
+        }
+        d["average_ticket"] = (
+            str(
+                (Money.from_minor(ticket_rev, self.currency).amount / tickets).quantize(
+                    Money.from_minor(1, self.currency).amount, rounding=ROUND_HALF_UP
+                )
+            )
+            if tickets
+            else None
+        )
+        ordered = [mt for mt in PAYMENT_METHODS if mt in methods] + sorted(
+            set(methods) - set(PAYMENT_METHODS)
+        )
+        d["by_payment_method"] = {mt: self.m(methods[mt]) for mt in ordered}
+        if light:
+            return
+        d["revenue"]["by_day"] = [
+            {"date": day_s, "total": self.m(by_day.get(day_s, 0))} for day_s in p.day_list()
+        ]
+        cats: list[dict[str, Any]] = []
+        for cid, (code, zh, en) in self.categories.items():
+            v = by_cat.get(f"service:{cid}")
+            if v is not None:
+                cats.append({"code": code, "name_zh": zh, "name_en": en, "total": self.m(v)})
+        if "service:0" in by_cat:
+            cats.append(
+                {
+                    "code": "service",
+                    "name_zh": "服务",
+                    "name_en": "Services",
+                    "total": self.m(by_cat["service:0"]),
+                }
+            )
+        for code, zh, en in (
+            ("product", "零售产品", "Retail products"),
+            ("package", "套餐", "Packages"),
+            ("tip", "小费", "Tips"),
+            ("other", "其他", "Other"),
+        ):
+            if code in by_cat:
+                cats.append({"code": code, "name_zh": zh, "name_en": en, "total": self.m(by_cat[code])})
+        d["revenue"]["by_category"] = cats
+        d["top_services"] = [
+            {
+                "service_id": sid,
+                "name_zh": self.services.get(sid, ("?", "?", 0))[0],
+                "name_en": self.services.get(sid, ("?", "?", 0))[1],
+                "count": q,
+                "revenue": self.m(r),
+            }
+            for sid, (q, r) in sorted(svc.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:10]
+        ]
+        d["top_products"] = [
+            {
+                "product_id": pid,
+                "sku": self.products.get(pid, ("?", "?", "?"))[0],
+                "name_zh": self.products.get(pid, ("?", "?", "?"))[1],
+                "name_en": self.products.get(pid, ("?", "?", "?"))[2],
+                "quantity": q,
+                "revenue": self.m(r),
+            }
+            for pid, (q, r) in sorted(prod.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:10]
+        ]
+        red = select(func.sum(PackageRedemption.sessions)).where(
+            PackageRedemption.at >= self._ts(p.start), PackageRedemption.at < self._ts(p.end)
+        )
+        if self.scope.branch_id is not None:
+            red = red.join(Sale, Sale.id == PackageRedemption.sale_id).where(self._branch(Sale.branch_id))
+        d["packages"] = {
+            "sold": pkg_sold,
+            "revenue": self.m(kinds.get("package", 0)),
+            "sessions_redeemed": _i(c.execute(red).scalar()),
+        }
+
+    # visits, rebooking, satisfaction, visit standards -----------------------
+    def _visit_std_exprs(self) -> dict[str, tuple[ColumnElement[Any], ColumnElement[Any]]]:
+        """(met, total) CASE expressions per visit standard."""
+        dl = self.dialect
+        greet = seconds_between(Visit.arrived_at, Visit.greeted_at, dl)
+        recep = seconds_between(Visit.arrived_at, Visit.assessed_at, dl)
+        ref = later_of(Visit.arrived_at, Visit.booked_start_at)
+        start = seconds_between(ref, Visit.service_started_at, dl)
+        lim = {
+            "greet": self.std.greet_within.total_seconds(),
+            "reception": self.std.reception_within.total_seconds(),
+            "service_start": self.std.service_start_within.total_seconds(),
+        }
+        cols = {
+            "greet": (Visit.greeted_at, greet),
+            "reception": (Visit.assessed_at, recep),
+            "service_start": (Visit.service_started_at, start),
+        }
+        out: dict[str, tuple[ColumnElement[Any], ColumnElement[Any]]] = {}
+        for key, (col, secs) in cols.items():
+            met = func.sum(case((and_(col.is_not(None), secs <= lim[key]), 1), else_=0))
+            tot = func.sum(case((col.is_not(None), 1), else_=0))
+            out[key] = (met, tot)
+        return out
+
+    def _visits(
+        self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]], light: bool
+    ) -> None:
+        c = self.conn
+        in_month = and_(
+            Visit.arrived_at >= self._ts(p.start),
+            Visit.arrived_at < self._ts(p.end),
+            Visit.step != "cancelled",
+            self._branch(Visit.branch_id),
+        )
+        day = local_day(Visit.arrived_at, self.dialect, p)
+        std = self._visit_std_exprs()
+        done = case((Visit.step == "done", 1), else_=0)
+        rebooked = case((and_(Visit.step == "done", Visit.next_appointment_id.is_not(None)), 1), else_=0)
+        cols: list[Any] = [
+            day,
+            Visit.staff_id,
+            func.count(),
+            func.sum(done),
+            func.sum(rebooked),
+            func.sum(Visit.satisfaction),
+            func.count(Visit.satisfaction),
+        ]
+        for key in VISIT_STANDARDS:
+            cols.extend(std[key])
+        q = select(*cols).where(in_month).group_by(day, Visit.staff_id)
+        n_visits = n_done = n_rebooked = 0
+        std_tot: dict[str, list[int]] = {k: [0, 0] for k in VISIT_STANDARDS}
+        std_day: dict[str, dict[str, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in VISIT_STANDARDS}
+        visits_day: dict[str, int] = defaultdict(int)
+        for row in c.execute(q):
+            dy, staff, n, dn, rb, ssum, scnt = row[:7]
+            n, dn, rb = _i(n), _i(dn), _i(rb)
+            n_visits += n
+            n_done += dn
+            n_rebooked += rb
+            visits_day[dy] += n
+            acc = staff_acc[int(staff)] if staff is not None else None
+            if acc is not None:
+                acc["visits"] += n
+                acc["done"] += dn
+                acc["rebooked"] += rb
+                acc["sat_sum"] += _i(ssum)
+                acc["sat_count"] += _i(scnt)
+            for i, key in enumerate(VISIT_STANDARDS):
+                met, tot = _i(row[7 + 2 * i]), _i(row[8 + 2 * i])
+                std_tot[key][0] += met
+                std_tot[key][1] += tot
+                std_day[key][dy][0] += met
+                std_day[key][dy][1] += tot
+                if acc is not None:
+                    acc["std_met"] += met
+                    acc["std_total"] += tot
+        clients_q = select(
+            func.count(func.distinct(Visit.client_id)),
+            func.count(func.distinct(case((Visit.is_new_client.is_(True), Visit.client_id), else_=None))),
+        ).where(in_month)
+        distinct_clients, new_clients = (_i(v) for v in c.execute(clients_q).one())
+        d["visits"] = n_visits
+        d["new_clients"] = new_clients
+        d["returning_clients"] = distinct_clients - new_clients
+        d["visits_done"] = n_done
+        d["rebooked"] = n_rebooked
+        d["rebooking_rate"] = ratio(n_rebooked, n_done)
+        ns_q = (
+            select(Appointment.staff_id, func.count())
+            .where(
+                Appointment.start_at >= self._ts(p.start),
+                Appointment.start_at < self._ts(p.end),
+                Appointment.status == "no_show",
+                self._branch(Appointment.branch_id),
+            )
+            .group_by(Appointment.staff_id)
+        )
+        no_shows = 0
+        for staff, n in c.execute(ns_q):
+            no_shows += _i(n)
+            if staff is not None:
+                staff_acc[int(staff)]["no_shows"] += _i(n)
+        d["no_shows"] = no_shows
+        # satisfaction: the checkout score of the month's visits and the follow-up calls completed in it
+        dist = {str(k): 0 for k in range(1, 6)}
+        vq = (
+            select(Visit.satisfaction, func.count())
+            .where(in_month, Visit.satisfaction.is_not(None))
+            .group_by(Visit.satisfaction)
+        )
+        fq = (
+            select(FollowUp.staff_id, FollowUp.satisfaction, func.count())
+            .where(
+                FollowUp.completed_at >= self._ts(p.start),
+                FollowUp.completed_at < self._ts(p.end),
+                FollowUp.satisfaction.is_not(None),
+            )
+            .group_by(FollowUp.staff_id, FollowUp.satisfaction)
+        )
+        if self.scope.branch_id is not None:
+            fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(self._branch(Visit.branch_id))
+        by_source = {"checkout": 0, "followup": 0}
+        for score, n in c.execute(vq):
+            if str(score) in dist:
+                dist[str(score)] += _i(n)
+                by_source["checkout"] += _i(n)
+        for staff, score, n in c.execute(fq):
+            if str(score) in dist:
+                dist[str(score)] += _i(n)
+                by_source["followup"] += _i(n)
+                if staff is not None:
+                    staff_acc[int(staff)]["sat_sum"] += _i(score) * _i(n)
+                    staff_acc[int(staff)]["sat_count"] += _i(n)
+        count = sum(dist.values())
+        total = sum(int(k) * v for k, v in dist.items())
+        d["satisfaction"] = {
+            "average": ratio(total, count, "0.01"),
+            "count": count,
+            "distribution": dist,
+            "by_source": by_source,
+        }
+        self._std_visits = (std_tot, std_day)
+        if not light:
+            d["visits_by_day"] = [{"date": dy, "visits": visits_day.get(dy, 0)} for dy in p.day_list()]
+
+    # prepaid and memberships ------------------------------------------------
+    def _prepaid_members(self, p: Period, d: dict[str, Any]) -> None:
+        c = self.conn
+        q = select(PrepaidMovement.kind, func.sum(PrepaidMovement.amount_minor)).where(
+            PrepaidMovement.at >= self._ts(p.start), PrepaidMovement.at < self._ts(p.end)
+        )
+        if self.scope.branch_id is not None:
+            q = q.join(Sale, Sale.id == PrepaidMovement.sale_id).where(self._branch(Sale.branch_id))
+        mv = {str(k): _i(v) for k, v in c.execute(q.group_by(PrepaidMovement.kind))}
+        opening = _i(
+            c.execute(
+                select(func.sum(PrepaidMovement.amount_minor)).where(PrepaidMovement.at < self._ts(p.start))
+            ).scalar()
+        )
+        closing = _i(
+            c.execute(
+                select(func.sum(PrepaidMovement.amount_minor)).where(PrepaidMovement.at < self._ts(p.end))
+            ).scalar()
+        )
+        d["prepaid"] = {
+            "topups": self.m(mv.get("topup", 0)),
+            "bonus": self.m(mv.get("bonus", 0)),
+            "spent": self.m(-mv.get("spend", 0)),
+            "refunds": self.m(mv.get("refund", 0)),
+            "adjustments": self.m(mv.get("adjust", 0)),
+            "net_change": self.m(sum(mv.values())),
+            "opening_balance": self.m(opening),
+            "closing_balance": self.m(closing),
+        }
+        mq = select(func.count(func.distinct(Membership.client_id))).where(
+            Membership.at >= self._ts(p.start), Membership.at < self._ts(p.end), Membership.tier == "vip"
+        )
+        if self.scope.branch_id is not None:
+            mq = mq.join(Client, Client.id == Membership.client_id).where(self._branch(Client.branch_id))
+        d["members_new"] = _i(c.execute(mq).scalar())
+
+    # complaints -------------------------------------------------------------
+    def _complaints(self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]]) -> None:
+        q = select(
+            Complaint.category,
+            Complaint.staff_involved_id,
+            Complaint.opened_at,
+            Complaint.first_response_due_at,
+            Complaint.first_response_at,
+        ).where(
+            Complaint.opened_at >= self._ts(p.start),
+            Complaint.opened_at < self._ts(p.end),
+            self._branch(Complaint.branch_id),
+        )
+        by_cat: dict[str, int] = defaultdict(int)
+        hours: list[Decimal] = []
+        count = overdue = met = decided = 0
+        for cat, staff, opened_at, due_at, first_at in self.conn.execute(q):
+            opened: datetime = opened_at
+            due: datetime | None = due_at
+            first: datetime | None = first_at
+            count += 1
+            by_cat[str(cat)] += 1
+            if staff is not None:
+                staff_acc[int(staff)]["complaints"] += 1
+            if first is not None:
+                hours.append(Decimal((first - opened).total_seconds()) / 3600)
+                decided += 1
+                if due is None or first <= due:
+                    met += 1
+                else:
+                    overdue += 1
+            elif due is not None and self.now > due:
+                overdue += 1
+                decided += 1
+        med = statistics.median(hours) if hours else None
+        d["complaints"] = {
+            "count": count,
+            "overdue": overdue,
+            "median_first_response_hours": (
+                str(Decimal(med).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+                if med is not None
+                else None
+            ),
+            "by_category": dict(sorted(by_cat.items(), key=lambda kv: (-kv[1], kv[0]))),
+        }
+        self._std_complaints = (met, decided)
+
+    # follow-ups, feedback and the standards ---------------------------------
+    def _followups_feedback(self, p: Period, d: dict[str, Any]) -> None:
+        c = self.conn
+        due_now = self._ts(self.now)
+        done = case((FollowUp.completed_at.is_not(None), 1), else_=0)
+        on_time = case(
+            (and_(FollowUp.completed_at.is_not(None), FollowUp.completed_at <= FollowUp.due_by), 1), else_=0
+        )
+        decided = case((or_(FollowUp.completed_at.is_not(None), FollowUp.due_by < due_now), 1), else_=0)
+        fq = select(func.count(), func.sum(done), func.sum(on_time), func.sum(decided)).where(
+            FollowUp.due_by >= self._ts(p.start), FollowUp.due_by < self._ts(p.end)
+        )
+        if self.scope.branch_id is not None:
+            fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(self._branch(Visit.branch_id))
+        n, n_done, n_on_time, n_decided = (_i(v) for v in c.execute(fq).one())
+        d["followups"] = {
+            "due": n,
+            "done": n_done,
+            "done_on_time": n_on_time,
+            "on_time_rate": ratio(n_on_time, n_decided),
+        }
+        rec_lim = self.std.feedback_record_within.total_seconds()
+        proc_lim = self.std.feedback_process_within.total_seconds()
+        visit_end = func.coalesce(Visit.paid_at, Visit.service_ended_at, Visit.arrived_at)
+        rec_secs = seconds_between(visit_end, Feedback.at, self.dialect)
+        proc_secs = seconds_between(Feedback.at, Feedback.handled_at, self.dialect)
+        fbq = (
+            select(
+                func.sum(case((and_(Visit.id.is_not(None), rec_secs <= rec_lim), 1), else_=0)),
+                func.sum(case((Visit.id.is_not(None), 1), else_=0)),
+                func.sum(case((and_(Feedback.handled_at.is_not(None), proc_secs <= proc_lim), 1), else_=0)),
+                func.sum(case((Feedback.handled_at.is_not(None), 1), else_=0)),
+            )
+            .select_from(Feedback)
+            .outerjoin(Visit, Visit.id == Feedback.visit_id)
+            .where(Feedback.at >= self._ts(p.start), Feedback.at < self._ts(p.end))
+        )
+        if self.scope.branch_id is not None:
+            fbq = fbq.where(self._branch(Visit.branch_id))
+        rec_met, rec_tot, proc_met, proc_tot = (_i(v) for v in c.execute(fbq).one())
+        std_tot, std_day = self._std_visits
+        cm, ct = self._std_complaints
+        standards: dict[str, dict[str, Any]] = {}
+        for key in VISIT_STANDARDS:
+            standards[key] = {"met": std_tot[key][0], "total": std_tot[key][1]}
+        standards["complaint_response"] = {"met": cm, "total": ct}
+        standards["followup"] = {"met": n_on_time, "total": n_decided}
+        standards["feedback_record"] = {"met": rec_met, "total": rec_tot}
+        standards["feedback_process"] = {"met": proc_met, "total": proc_tot}
+        for v in standards.values():
+            v["rate"] = ratio(v["met"], v["total"])
+        d["standards"] = standards
+        d["standards_by_day"] = {
+            key: [
+                {"date": dy, "met": std_day[key][dy][0], "total": std_day[key][dy][1]} for dy in p.day_list()
+            ]
+            for key in VISIT_STANDARDS
+        }
+
+    def _low_stock(self) -> list[dict[str, Any]]:
+        q = (
+            select(Product.sku, Product.name_zh, Product.name_en, Product.stock_qty, Product.reorder_level)
+            .where(
+                Product.active.is_(True),
+                Product.reorder_level > 0,
+                Product.stock_qty <= Product.reorder_level,
+            )
+            .order_by(Product.stock_qty - Product.reorder_level, Product.sku)
+        )
+        return [
+            {"sku": s, "name_zh": zh, "name_en": en, "stock": int(q_), "reorder_level": int(r)}
+            for s, zh, en, q_, r in self.conn.execute(q)
+        ]
+
+    def _by_staff(self, staff_acc: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
+        rows = []
+        for sid, a in staff_acc.items():
+            revenue = a["services"] + a["retail"] + a["packages"] + a["other"]
+            rows.append(
+                {
+                    "staff_id": sid,
+                    "name": self.staff.get(sid, "?"),
+                    "role": self.staff_role.get(sid, ""),
+                    "revenue": self.m(revenue),
+                    "services": self.m(a["services"]),
+                    "retail": self.m(a["retail"]),
+                    "packages": self.m(a["packages"]),
+                    "tips": self.m(a["tips"]),
+                    "services_count": a["services_count"],
+                    "visits": a["visits"],
+                    "rebooking_rate": ratio(a["rebooked"], a["done"]),
+                    "satisfaction_average": ratio(a["sat_sum"], a["sat_count"], "0.01"),
+                    "satisfaction_count": a["sat_count"],
+                    "complaints": a["complaints"],
+                    "no_shows": a["no_shows"],
+                    "standards_met": a["std_met"],
+                    "standards_total": a["std_total"],
+                    "_rev": revenue,
+                }
+            )
+        rows.sort(key=lambda r: (-int(str(r["_rev"])), str(r["name"])))
+        for r in rows:
+            del r["_rev"]
+        return rows
+
+
+ProgressFn = Callable[[int, int], None]

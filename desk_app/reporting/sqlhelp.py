@@ -1,0 +1,115 @@
+"""Small SQL helpers that differ between SQLite and PostgreSQL.
+
+Timestamps are stored in UTC; the reports group by the shop's LOCAL day. On
+PostgreSQL that is ``timezone(tz, col)``; SQLite has no time zones, so the
+month is cut into segments of constant UTC offset (one, or two around a
+daylight-saving change) and each row is shifted by its segment's offset.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, literal
+from sqlalchemy.sql.elements import ColumnElement
+
+from desk_app.db.types import UTCDateTime
+
+
+class BadMonth(ValueError):
+    """The month is not YYYY-MM."""
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    try:
+        y_s, m_s = text.strip().split("-")
+        y, m = int(y_s), int(m_s)
+        if len(y_s) != 4 or not 1 <= m <= 12 or y < 1970:
+            raise ValueError(text)
+    except ValueError:
+        raise BadMonth(f"month must be YYYY-MM, for example 2026-10 (got {text!r})") from None
+    return y, m
+
+
+def previous_month(month: str) -> str:
+    y, m = parse_month(month)
+    return f"{y - 1}-12" if m == 1 else f"{y}-{m - 1:02d}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month in the shop's time zone, with its UTC bounds."""
+
+    month: str
+    tz: ZoneInfo
+    start: datetime  # UTC, inclusive
+    end: datetime  # UTC, exclusive
+    first_day: date
+    days: int
+
+    @classmethod
+    def of(cls, month: str, tz_name: str) -> Period:
+        y, m = parse_month(month)
+        tz = ZoneInfo(tz_name)
+        days = calendar.monthrange(y, m)[1]
+        start_l = datetime(y, m, 1, tzinfo=tz)
+        ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+        end_l = datetime(ny, nm, 1, tzinfo=tz)
+        return cls(month, tz, start_l.astimezone(UTC), end_l.astimezone(UTC), date(y, m, 1), days)
+
+    def day_list(self) -> list[str]:
+        return [(self.first_day + timedelta(days=i)).isoformat() for i in range(self.days)]
+
+    def offset_segments(self) -> list[tuple[datetime, int]]:
+        """[(utc_from, offset_seconds)] covering the month; a new segment at each offset change."""
+        segs: list[tuple[datetime, int]] = []
+        t = self.start
+        while t < self.end:
+            off = t.astimezone(self.tz).utcoffset()
+            secs = int(off.total_seconds()) if off is not None else 0
+            if not segs or segs[-1][1] != secs:
+                if segs:  # refine the change to the minute within the last hour
+                    u = t - timedelta(hours=1)
+                    while u < t:
+                        o2 = u.astimezone(self.tz).utcoffset()
+                        if o2 is not None and int(o2.total_seconds()) == secs:
+                            break
+                        u += timedelta(minutes=15)
+                    segs.append((u, secs))
+                else:
+                    segs.append((t, secs))
+            t += timedelta(hours=1)
+        return segs
+
+
+def local_day(col: Any, dialect: str, period: Period) -> ColumnElement[Any]:
+    """The local calendar day of a UTC timestamp column as 'YYYY-MM-DD' text."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone(period.tz.key, col), "YYYY-MM-DD")
+    segs = period.offset_segments()
+
+    def shifted(secs: int) -> ColumnElement[Any]:
+        return func.date(col, f"{secs:+d} seconds")
+
+    if len(segs) == 1:
+        return shifted(segs[0][1])
+    whens = [
+        (col < literal(segs[i + 1][0], UTCDateTime()), shifted(segs[i][1])) for i in range(len(segs) - 1)
+    ]
+    return case(*whens, else_=shifted(segs[-1][1]))
+
+
+def seconds_between(a: Any, b: Any, dialect: str) -> ColumnElement[Any]:
+    """b - a in seconds (NULL when either is NULL)."""
+    if dialect == "postgresql":
+        return func.extract("epoch", b - a)
+    return (func.julianday(b) - func.julianday(a)) * 86400.0
+
+
+def later_of(a: Any, b: Any) -> ColumnElement[Any]:
+    """The later of two timestamps, b may be NULL (then a)."""
+    return case((b.is_not(None) & (b > a), b), else_=a)
