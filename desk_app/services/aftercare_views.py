@@ -1,0 +1,164 @@
+"""The plain, frozen views the after-care service hands to screens (never ORM rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+FOLLOWUP_OUTCOMES = ("reached", "no_answer", "call_back", "wrong_number")
+SCORE_DIMENSIONS = ("timeliness", "professionalism", "effectiveness", "attitude")
+CONTACT_CHANNELS = ("phone", "in_person", "message")
+CONTACT_KINDS = ("inquiry", "service_request", "complaint")
+# the phone-handling standard, in the order it is done
+CHECKLIST_KEYS = ("greeting", "listen", "confirm", "answer", "anything_else")
+COMPLAINT_LEVELS = ("general", "special")
+COMPLAINT_SEVERITIES = ("low", "medium", "high")
+COMPLAINT_CATEGORIES = ("service", "wait", "price", "attitude", "product", "other")
+COMPLAINT_STATUSES = ("open", "responded", "resolved", "closed")
+COMPENSATIONS = ("", "refund", "voucher", "discount", "redo")
+# a follow-up status that needs no more calls
+FOLLOWUP_CLOSED = frozenset({"done", "wrong_number", "gave_up"})
+
+
+@dataclass(frozen=True)
+class FollowUpView:
+    id: int
+    visit_id: int
+    client_id: int | None
+    client_name: str
+    client_number: str
+    phone_masked: str  # masked unless the viewer may see phone numbers
+    preferred_channel: str
+    services: tuple[str, ...]  # what was done
+    served_by: str  # who did it
+    visit_at: datetime | None
+    due_from: datetime
+    due_by: datetime
+    status: str  # pending|done|no_answer|call_back|wrong_number|gave_up
+    state: str  # due|overdue|later|done
+    attempts: int
+    callback_at: datetime | None
+    scores: dict[str, int | None] = field(hash=False)
+    satisfaction: int | None = None
+    comments: str = ""
+    called_at: datetime | None = None  # the first call attempt
+    called_by: str = ""
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FollowUpLists:
+    due: tuple[FollowUpView, ...]
+    overdue: tuple[FollowUpView, ...]
+    later: tuple[FollowUpView, ...]  # not due yet, or a call-back planned for later
+    done: tuple[FollowUpView, ...]
+
+
+@dataclass(frozen=True)
+class CallResult:
+    followup: FollowUpView
+    feedback_id: int | None
+    complaint_id: int | None  # opened by a low score
+    gave_up: bool
+
+
+@dataclass(frozen=True)
+class ComplaintView:
+    id: int
+    client_id: int | None
+    client_name: str
+    visit_id: int | None
+    staff_involved: str
+    staff_involved_id: int | None
+    level: str
+    category: str
+    severity: str
+    source: str
+    description: str
+    handler_id: int | None
+    handler: str
+    opened_at: datetime
+    first_response_due_at: datetime
+    first_response_at: datetime | None
+    first_response: str
+    status: str
+    overdue: bool  # no first response and past the deadline
+    resolution: str
+    compensation_kind: str
+    compensation: Decimal  # in the shop's currency (refund total, voucher/discount amount)
+    refund_sale_id: int | None
+    redo_appointment_id: int | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ContactView:
+    id: int
+    at: datetime
+    channel: str
+    kind: str
+    client_id: int | None
+    client_name: str
+    caller_name: str
+    caller_phone: str  # masked unless the viewer may see phone numbers
+    summary: str
+    checklist: dict[str, bool] = field(hash=False)
+    staff: str = ""
+    complaint_id: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    id: int
+    client_id: int | None
+    client_name: str
+    visit_id: int | None
+    service: str
+    staff: str
+    source: str
+    score: int | None
+    content: str
+    at: datetime
+    status: str  # pending|handled
+    improvement_action: str
+    responsible_id: int | None
+    responsible: str
+    handled_at: datetime | None
+    process_due_at: datetime
+    overdue: bool  # pending and past the processing deadline
+    complaint_id: int | None = None
+
+
+@dataclass(frozen=True)
+class OutreachItem:
+    kind: str  # birthday|prepaid_expiry|package_expiry|low_balance|package_low
+    client_id: int
+    client_name: str
+    client_number: str
+    channel: str  # the client's preferred channel
+    contact: str  # phone (masked unless allowed) or WeChat id / e-mail for those channels
+    ref_id: int | None
+    due_on: date
+    detail: str  # translated, e.g. "Birthday on Fri 20 Nov" or "Balance ¥80.00 expires in 7 days"
+    status: str  # open|done
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OutreachLists:
+    birthdays: tuple[OutreachItem, ...]
+    expiring: tuple[OutreachItem, ...]
+    low_balance: tuple[OutreachItem, ...]
+
+
+@dataclass(frozen=True)
+class RedoSpec:
+    """What to book when a complaint is resolved with a redo."""
+
+    staff_id: int
+    start_at: datetime
+    service_ids: tuple[int, ...]
+    notes: str = ""
+    resource_id: int | None = None
