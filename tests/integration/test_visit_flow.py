@@ -1,0 +1,317 @@
+"""The guided visit, steps 1-3, against a real migrated database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from desk_app.db.models import Appointment, Client, StockMovement, Visit, VisitEvent
+from desk_app.domain.permissions import Actor
+from desk_app.services.common import ServiceError, ValidationError
+from desk_app.services.container import Services
+from desk_app.services.visits import PlanItemIn
+from tests.conftest import FakeClock
+from tests.integration import visit_helpers as h
+
+COLOUR = [{"product": "Koleston", "shade": "6/1", "developer": "20 vol", "amount": "40 g", "minutes": 35}]
+
+
+def _to_service(services: Services, owner: Actor, clock: FakeClock, client_id: int) -> int:
+    v = services.visits
+    vid = v.start_walk_in(owner)
+    clock.advance(seconds=10)
+    v.greet(owner, vid, client_id)
+    clock.advance(minutes=2)
+    v.save_assessment(
+        owner,
+        vid,
+        kind="hair",
+        answers={"desired_result": "ash brown", "hair_type": "fine"},
+        goals="cover greys",
+    )
+    v.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "COL-ROOT"))])
+    clock.advance(minutes=1)
+    v.confirm_plan(owner, vid)
+    return vid
+
+
+def test_walk_in_through_service(services: Services, owner: Actor, clock: FakeClock) -> None:
+    v = services.visits
+    cid = h.add_client(services.db, "张三")
+    vid = v.start_walk_in(owner)
+    today = v.list_today()
+    assert [r.visit_id for r in today.walk_ins] == [vid]
+    assert today.in_progress[0].step == "greeting"
+
+    clock.advance(seconds=20)
+    v.greet(owner, vid, cid)
+    view = v.get(vid)
+    assert view.step == "needs" and view.is_new_client and view.client and view.client.name == "张三"
+    assert view.checks[0].met is True  # greeted within 30 s
+
+    clock.advance(minutes=3)
+    v.save_assessment(
+        owner,
+        vid,
+        kind="hair",
+        answers={"desired_result": "ash brown", "hair_type": "fine"},
+        goals="cover the greys",
+        expectations="natural",
+        priority="high",
+        allergies="PPD (hair dye)",
+        contraindications="",
+    )
+    retail, _stock = h.product(services.db, backbar=False)
+    est = v.set_plan(
+        owner,
+        vid,
+        [
+            PlanItemIn("service", service_id=h.service_id(services.db, "COL-ROOT")),
+            PlanItemIn("product", product_id=retail, quantity=1),
+            PlanItemIn("product", product_id=retail, suggested_only=True),
+        ],
+    )
+    assert est.total_minor == 29800 + est.lines[1].total_minor
+    assert len(est.suggestions) == 1 and est.duration_min == 75
+    # allergies went onto the profile
+    with services.db.uow(write=False) as uow:
+        c = uow.session.get(Client, cid)
+        assert c is not None and c.allergies == "PPD (hair dye)"
+
+    est = v.confirm_plan(owner, vid)
+    view = v.get(vid)
+    assert view.step == "service" and view.estimate.confirmed_minor == est.total_minor
+    assert view.estimate_confirmed_by_name == owner.name and view.assessed_at == clock.now
+    assert view.client is not None and view.client.has_alert
+
+    stylist = h.add_stylist(services.db, owner.branch_id)
+    v.assign(owner, vid, stylist.staff_id, None)
+    assert [m.row.visit_id for m in v.my_visits(stylist)] == [vid]
+    clock.advance(minutes=2)
+    v.start_service(stylist, vid)
+    bb, before = h.product(services.db, backbar=True)
+    v.use_product(stylist, vid, bb, 2)
+    assert h.stock(services.db, bb) == before - 2
+    with services.db.uow(write=False) as uow:
+        mv = uow.session.execute(select(StockMovement).where(StockMovement.visit_id == vid)).scalar_one()
+        assert (mv.qty_delta, mv.reason) == (-2, "backbar")
+    f = v.add_formula(stylist, vid, COLOUR, notes="roots only")
+    assert f.locks_at == clock.now + timedelta(hours=24)
+    v.log_service(stylist, vid, h.service_id(services.db, "COL-ROOT"), notes="even coverage", problem="")
+    view = v.get(vid)
+    assert view.care_advice and view.care_advice[0].advice
+    assert view.products_used[0].quantity == 2
+    clock.advance(minutes=60)
+    v.end_service(stylist, vid)
+    view = v.get(vid)
+    assert view.step == "checkout" and view.status == "done"
+    assert view.arrived_at <= view.greeted_at <= view.assessed_at <= view.service_started_at  # type: ignore[operator]
+    assert view.service_started_at <= view.service_ended_at  # type: ignore[operator]
+    with services.db.uow(write=False) as uow:
+        steps = [
+            e.to_step
+            for e in uow.session.execute(
+                select(VisitEvent).where(VisitEvent.visit_id == vid).order_by(VisitEvent.id)
+            ).scalars()
+        ]
+    assert steps == ["needs", "service", "checkout"]
+
+
+def test_booked_regular_with_allergy(services: Services, owner: Actor, clock: FakeClock) -> None:
+    v = services.visits
+    stylist = h.add_stylist(services.db, owner.branch_id)
+    cid = h.add_client(services.db, "Amy Wong", allergies="latex")
+    sid = h.service_id(services.db, "FAC-HYD")
+    # an earlier visit, so she is a regular
+    old = v.start_walk_in(owner, cid)
+    v.greet(owner, old, cid)
+    v.save_assessment(owner, old, kind="skin", answers={}, goals="hydration", skin_type="dry")
+    v.set_plan(owner, old, [PlanItemIn("service", service_id=sid)])
+    v.confirm_plan(owner, old)
+    v.start_service(owner, old)
+    v.end_service(owner, old)
+    clock.advance(days=1)
+    aid = h.book(
+        services.db,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        staff_id=stylist.staff_id,
+        start=clock.now + timedelta(minutes=5),
+        service_ids=[sid],
+    )
+    today = v.list_today()
+    assert today.appointments[0].status == "booked" and today.appointments[0].has_alert
+    vid = v.arrive(owner, aid)
+    assert v.arrive(owner, aid) == vid  # a second desk gets the same visit
+    view = v.get(vid)
+    assert view.step == "greeting" and view.staff_id == stylist.staff_id
+    assert [p.service_id for p in view.plan] == [sid]  # booked services are the starting plan
+    assert view.client is not None and "latex" in view.client.alert_text
+    assert view.client.history and view.client.history[0].visit_id == old
+    v.greet(owner, vid, cid)
+    assert not v.get(vid).is_new_client
+    appt = v.list_today().appointments[0]
+    assert appt.status == "arrived" and appt.visit_id == vid
+    with services.db.uow(write=False) as uow:
+        a = uow.session.get(Appointment, aid)
+        assert a is not None and a.status == "arrived"
+
+
+def test_vip_estimate_uses_member_price(services: Services, owner: Actor) -> None:
+    v = services.visits
+    cid = h.add_client(services.db, "VIP Lin", tier="vip")
+    vid = v.start_walk_in(owner)
+    v.greet(owner, vid, cid)
+    est = v.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "CUT-W"))])
+    assert est.is_member and est.member_discount_minor == 2016  # 12 % of 168.00
+    assert est.total_minor == 16800 - 2016
+
+
+def test_tax_excluded_estimate(services: Services, owner: Actor) -> None:
+    services.settings.set("money.prices_include_tax", False)
+    services.settings.set("money.tax_rate_service_bp", 600)
+    v = services.visits
+    vid = v.start_walk_in(owner)
+    v.greet(owner, vid, None)
+    est = v.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "CUT-M"))])
+    assert (est.tax_minor, est.total_minor) == (528, 8800 + 528)
+
+
+def test_required_question_and_empty_plan_refused(services: Services, owner: Actor) -> None:
+    v = services.visits
+    vid = v.start_walk_in(owner)
+    v.greet(owner, vid, None)
+    with pytest.raises(ValidationError) as e:
+        v.save_assessment(owner, vid, kind="hair", answers={}, goals="shorter")
+    assert "desired_result" in e.value.errors
+    with pytest.raises(ValidationError) as e2:
+        v.confirm_plan(owner, vid)
+    assert "plan" in e2.value.errors
+    assert v.get(vid).step == "needs"
+
+
+def test_formula_lock_and_versions(services: Services, owner: Actor, clock: FakeClock) -> None:
+    v = services.visits
+    cid = h.add_client(services.db, "Colour Client")
+    vid = _to_service(services, owner, clock, cid)
+    f1 = v.add_formula(owner, vid, COLOUR)
+    # before the lock its author fixes it in place
+    fixed = v.correct_formula(owner, f1.id, [dict(COLOUR[0], amount="45 g")])
+    assert fixed.id == f1.id and fixed.version_no == 1 and fixed.components[0].amount == "45 g"
+    clock.advance(hours=25)
+    f2 = v.correct_formula(owner, f1.id, [dict(COLOUR[0], shade="6/0")], notes="corrected shade")
+    assert f2.id != f1.id and f2.version_no == 2 and f2.root_id == f1.id
+    hist = v.formula_history(f2.id)
+    assert [(x.version_no, x.is_current) for x in hist] == [(1, False), (2, True)]
+    assert hist[0].components[0].shade == "6/1" and hist[0].locked
+    with pytest.raises(ServiceError):
+        v.correct_formula(owner, f1.id, COLOUR)  # an old version cannot be edited
+    assert [f.version_no for f in v.get(vid).formulas] == [1, 2]
+    with pytest.raises(ValidationError) as e:
+        v.add_formula(owner, vid, [{"product": "", "amount": ""}])
+    assert "components.1.product" in e.value.errors
+
+
+def test_someone_else_correcting_makes_a_version(services: Services, owner: Actor, clock: FakeClock) -> None:
+    v = services.visits
+    cid = h.add_client(services.db, "B")
+    vid = _to_service(services, owner, clock, cid)
+    f1 = v.add_formula(owner, vid, COLOUR)
+    stylist = h.add_stylist(services.db, owner.branch_id)
+    f2 = v.correct_formula(stylist, f1.id, COLOUR)
+    assert f2.version_no == 2 and f2.author_id == stylist.staff_id
+
+
+def test_skip_needs_reason_and_required_steps(services: Services, owner: Actor) -> None:
+    v = services.visits
+    vid = v.start_walk_in(owner)
+    with pytest.raises(ValidationError):
+        v.skip(owner, vid, "  ")
+    with pytest.raises(ServiceError) as e:
+        v.skip(owner, vid, "in a hurry")  # greeting is required by default
+    assert "cannot be skipped" in e.value.message
+    services.settings.set("visit.required_steps", ["service", "checkout"])
+    v.skip(owner, vid, "regular, known")
+    v.skip(owner, vid, "client knows what she wants")
+    view = v.get(vid)
+    assert view.step == "service"
+    assert view.skipped_steps == {"greeting": "regular, known", "needs": "client knows what she wants"}
+    assert view.greeted_at is None and view.assessed_at is None
+
+
+def test_cancel_and_back(services: Services, owner: Actor, clock: FakeClock) -> None:
+    v = services.visits
+    vid = _to_service(services, owner, clock, h.add_client(services.db, "C"))
+    v.back(owner, vid)
+    view = v.get(vid)
+    assert view.step == "needs" and not view.estimate.is_confirmed
+    v.confirm_plan(owner, vid)
+    with pytest.raises(ValidationError):
+        v.cancel(owner, vid, "")
+    v.cancel(owner, vid, "client had to leave")
+    assert v.get(vid).step == "cancelled"
+    assert vid not in [r.visit_id for r in v.list_today().in_progress]
+    with pytest.raises(ServiceError):
+        v.greet(owner, vid, None)
+
+
+def test_standards_breaches_in_today(services: Services, owner: Actor, clock: FakeClock) -> None:
+    v = services.visits
+    stylist = h.add_stylist(services.db, owner.branch_id)
+    cid = h.add_client(services.db, "Late Greet")
+    aid = h.book(
+        services.db,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        staff_id=stylist.staff_id,
+        start=clock.now,
+        service_ids=[h.service_id(services.db, "CUT-W")],
+    )
+    vid = v.arrive(owner, aid)
+    clock.advance(seconds=45)
+    row = v.list_today().in_progress[0]
+    assert row.visit_id == vid and [c.key for c in row.breaches] == ["greet"]
+    v.greet(owner, vid, cid)
+    clock.advance(minutes=16)
+    row = v.list_today().in_progress[0]
+    assert {c.key for c in row.breaches} == {"greet", "reception", "service_start"}
+    assert row.status == "delayed" and row.waited >= timedelta(minutes=16)
+
+
+def test_stylist_cannot_skip_without_permission_but_can_log(
+    services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    v = services.visits
+    vid = _to_service(services, owner, clock, h.add_client(services.db, "D"))
+    stylist = h.add_stylist(services.db, owner.branch_id)
+    v.assign(owner, vid, stylist.staff_id, None)
+    v.start_service(stylist, vid)
+    v.end_service(stylist, vid)  # nothing logged: the plan's services count as done
+    view = v.get(vid)
+    assert [lg.service_id for lg in view.service_logs] == [h.service_id(services.db, "COL-ROOT")]
+
+
+def test_restart_resumes_at_step(db_path: Path, services: Services, owner: Actor, clock: FakeClock) -> None:
+    vid = _to_service(services, owner, clock, h.add_client(services.db, "E"))
+    services.db.dispose()
+    from desk_app.bootstrap import open_database
+
+    db2 = open_database(str(db_path))
+    try:
+        s2 = Services(db2, clock=clock)
+        view = s2.visits.get(vid)
+        assert view.step == "service" and view.estimate.is_confirmed
+        assert [r.visit_id for r in s2.visits.list_today().in_progress] == [vid]
+    finally:
+        db2.dispose()
+
+
+def test_every_timestamp_in_order_in_db(services: Services, owner: Actor, clock: FakeClock) -> None:
+    vid = _to_service(services, owner, clock, h.add_client(services.db, "F"))
+    with services.db.uow(write=False) as uow:
+        row = uow.session.get(Visit, vid)
+        assert row is not None and row.greeted_at and row.assessed_at
+        assert row.arrived_at <= row.greeted_at <= row.assessed_at
