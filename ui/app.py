@@ -66,8 +66,10 @@ def ensure_demo_database(path: str, fresh: bool = False, parent: QObject | None 
     dlg.setMinimumDuration(0)
     dlg.show()
 
-    def progress(done: float, total: float = 1.0) -> None:
-        dlg.setValue(int(100 * done / total) if total else 0)
+    def progress(done: float, label: str) -> None:
+        dlg.setValue(int(100 * done))
+        if label:
+            dlg.setLabelText(_("Preparing the demo shop…") + "\n" + label)
         QApplication.processEvents()
 
     tmp = str(p) + ".part"

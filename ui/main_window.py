@@ -94,7 +94,7 @@ class MainArea(QWidget):
         switch.setToolTip(_("Switch user (Ctrl+L)"))
         switch.clicked.connect(self.switch_user_requested)
         side.addWidget(switch)
-        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.switch_user_requested.emit)
+        QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.switch_user_requested.emit)
         root.addWidget(self.side)
 
         self.stack = QStackedWidget()
@@ -130,7 +130,7 @@ class MainArea(QWidget):
             self.navigate(name)
 
     # ------------------------------------------------------------------ navigation
-    def screen(self, name: str) -> QWidget:
+    def screen_widget(self, name: str) -> QWidget:
         if name not in self._screens:
             self._screens[name] = self._build(name)
             self.stack.addWidget(self._screens[name])
@@ -154,7 +154,7 @@ class MainArea(QWidget):
         return widget
 
     def navigate(self, name: str, **params: Any) -> None:
-        widget = self.screen(name)
+        widget = self.screen_widget(name)
         self.stack.setCurrentWidget(widget)
         self._current = name
         for n, b in self.nav_buttons.items():

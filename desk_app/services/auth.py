@@ -15,7 +15,15 @@ from desk_app.db.engine import Database
 from desk_app.db.models import Staff
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
-from desk_app.services.common import Clock, NotFound, ServiceError, ValidationError, audit, require, system_clock
+from desk_app.services.common import (
+    Clock,
+    NotFound,
+    ServiceError,
+    ValidationError,
+    audit,
+    require,
+    system_clock,
+)
 from desk_app.settings import SettingsStore
 
 PIN_RE = re.compile(r"^\d{4,6}$")

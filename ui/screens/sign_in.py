@@ -142,7 +142,7 @@ class SignInPage(QWidget):
             pins = {}
         lines = [_("Demo shop: sign in as any of these staff (PINs are shown only in the demo).")]
         for s in self._staff:
-            pin = pins.get(str(s.id)) or pins.get(s.id)  # type: ignore[call-overload]
+            pin = pins.get(str(s.id)) or pins.get(s.id)
             if pin:
                 lines.append(f"{s.name} · {role_label(s.role)} · PIN {pin}")
         self.demo_label.setText("\n".join(lines))

@@ -85,8 +85,8 @@ class WelcomePage(QWidget):
         self.error = ErrorLabel()
         setup.body.addWidget(self.error)
         self.create_button = Button(_("Create my shop"), "store", kind="primary")
-        self.create_button.clicked.connect(self.create)
-        self.pin2.returnPressed.connect(self.create)
+        self.create_button.clicked.connect(self.create_shop)
+        self.pin2.returnPressed.connect(self.create_shop)
         setup.body.addWidget(self.create_button)
         setup.setMinimumWidth(420)
         row.addWidget(setup, 3)
@@ -109,7 +109,7 @@ class WelcomePage(QWidget):
         outer.addStretch(2)
         self.name.setFocus()
 
-    def create(self) -> None:
+    def create_shop(self) -> None:
         for w in (self.name, self.owner, self.pin, self.pin2):
             mark_invalid(w, False)
         if self.pin.text() != self.pin2.text():

@@ -137,9 +137,11 @@ class PageHeader(QWidget):
         col.addWidget(self.subtitle)
         row.addLayout(col)
         row.addStretch()
-        self.actions = QHBoxLayout()
-        self.actions.setSpacing(8)
-        row.addLayout(self.actions)
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        # ``actions`` (the layout for header buttons) shadows QWidget.actions() on purpose
+        self.actions = actions  # type: ignore[method-assign,assignment]
+        row.addLayout(actions)
 
     def set_subtitle(self, text: str) -> None:
         self.subtitle.setText(text)
@@ -256,7 +258,7 @@ class ReasonDialog(QDialog):
         buttons.accepted.connect(self._ok)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        QShortcut(QKeySequence("Ctrl+Return"), self, activated=self._ok)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self._ok)
 
     def _ok(self) -> None:
         if not self.edit.toPlainText().strip():

@@ -1,0 +1,112 @@
+"""The shell: welcome -> set up my shop, sign in with the keypad, lock and switch user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desk_app.bootstrap import open_database
+from desk_app.services.container import Services
+from ui.app import Shell
+from ui.main_window import MainArea
+from ui.screens.sign_in import SignInPage
+from ui.screens.welcome import WelcomePage
+
+
+def _app() -> QApplication:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    return app
+
+
+def _shop(path: Path) -> None:
+    db = open_database(str(path))
+    s = Services(db)
+    owner = s.shop.create_shop(name="Lotus", currency="CNY", language="en", owner_name="Mia", owner_pin="1234")
+    s.auth.save_staff(owner, staff_id=None, name="Leo", role="stylist", pin="3333")
+    db.dispose()
+
+
+def test_welcome_sets_up_a_shop_and_signs_the_owner_in(qtbot: QtBot, tmp_path: Path) -> None:
+    shell = Shell(str(tmp_path / "new.sqlite3"), False, _app())
+    qtbot.addWidget(shell)
+    page = shell.pages.currentWidget()
+    assert isinstance(page, WelcomePage)
+    page.name.setText("My Salon")
+    page.owner.setText("Ann")
+    page.pin.setText("1234")
+    page.pin2.setText("9999")
+    qtbot.mouseClick(page.create_button, Qt.MouseButton.LeftButton)
+    assert "not the same" in page.error.text()
+    page.pin2.setText("1234")
+    qtbot.mouseClick(page.create_button, Qt.MouseButton.LeftButton)
+    assert isinstance(shell.pages.currentWidget(), MainArea)
+    assert shell.ctx is not None and shell.ctx.actor is not None and shell.ctx.actor.name == "Ann"
+    assert shell.services.shop.info().name == "My Salon"
+
+
+def test_sign_in_with_keypad_wrong_then_right(qtbot: QtBot, tmp_path: Path) -> None:
+    _shop(tmp_path / "s.sqlite3")
+    shell = Shell(str(tmp_path / "s.sqlite3"), False, _app())
+    qtbot.addWidget(shell)
+    page = shell.pages.currentWidget()
+    assert isinstance(page, SignInPage)
+    mia = next(s for s in page._staff if s.name == "Mia")
+    page.select(mia.id)
+    for k in "9999":
+        qtbot.mouseClick(page.key_buttons[k], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.key_buttons["OK"], Qt.MouseButton.LeftButton)
+    assert "Wrong PIN" in page.error.text()
+    qtbot.keyClicks(page, "1234")
+    qtbot.keyClick(page, Qt.Key.Key_Return)
+    assert isinstance(shell.pages.currentWidget(), MainArea)
+    assert shell.main is not None and shell.main.nav_buttons["settings"].isVisibleTo(shell.main)
+
+
+def test_lock_keeps_the_work_and_a_stylist_sees_less(qtbot: QtBot, tmp_path: Path) -> None:
+    _shop(tmp_path / "s.sqlite3")
+    shell = Shell(str(tmp_path / "s.sqlite3"), False, _app())
+    qtbot.addWidget(shell)
+    page = shell.sign_in
+    assert page is not None
+    mia = next(s for s in page._staff if s.name == "Mia")
+    page.select(mia.id)
+    page.type_pin("1234")
+    page.submit()
+    main = shell.main
+    assert main is not None
+    kept = main.stack.currentWidget()
+    shell.lock()
+    assert shell.pages.currentWidget() is page
+    assert page.selected_id == mia.id  # locked for Mia: only her PIN is needed
+    leo = next(s for s in page._staff if s.name == "Leo")
+    page.select(leo.id)
+    page.type_pin("3333")
+    page.submit()
+    assert shell.pages.currentWidget() is main and shell.main is main
+    assert main.stack.indexOf(kept) >= 0  # the screens were kept, not rebuilt
+    assert shell.ctx is not None and shell.ctx.actor is not None and shell.ctx.actor.name == "Leo"
+    assert not main.nav_buttons["settings"].isVisibleTo(main)
+    assert not main.nav_buttons["reports"].isVisibleTo(main)
+    assert main.nav_buttons["my_clients"].isVisibleTo(main)
+
+
+def test_idle_lock_after_the_setting(qtbot: QtBot, tmp_path: Path) -> None:
+    _shop(tmp_path / "s.sqlite3")
+    shell = Shell(str(tmp_path / "s.sqlite3"), False, _app())
+    qtbot.addWidget(shell)
+    page = shell.sign_in
+    assert page is not None
+    page.select(next(s for s in page._staff if s.name == "Mia").id)
+    page.type_pin("1234")
+    page.submit()
+    assert isinstance(shell.pages.currentWidget(), MainArea)
+    shell._last_activity -= 4 * 60  # 4 of the default 5 idle minutes
+    shell._check_idle()
+    assert isinstance(shell.pages.currentWidget(), MainArea)
+    shell._last_activity -= 2 * 60
+    shell._check_idle()
+    assert shell.pages.currentWidget() is page
