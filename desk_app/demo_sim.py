@@ -1,0 +1,1067 @@
+"""The demo shop's history, simulated day by day in memory (no database access).
+
+``World.run()`` walks from the first day of the period to three weeks after
+today. Each day it lays out every stylist's appointments one after another
+(so nobody is ever double-booked), then plays them in time order: visits with
+their step timestamps, assessments, service logs, formulas, sales that follow
+docs/money-model.md, prepaid and package movements, stock, memberships,
+follow-ups, feedback, complaints, refunds. The rows are plain dicts keyed by
+table name; ``desk_app.demo`` writes them with bulk inserts. Every id is
+assigned here, in time order, so rows can point at each other before they
+exist in the database.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from desk_app import demo_pools as P
+
+Row = dict[str, Any]
+
+SPEC_PATTERN = ("hair", "hair", "skin", "hair", "nails", "hair", "skin", "hair", "hair", "nails")
+SPEC_SERVICES: dict[str, tuple[tuple[str, int], ...]] = {
+    "hair": (("CUT-W", 30), ("CUT-M", 15), ("BLOW", 14), ("SCALP", 7), ("COL-ROOT", 13), ("COL-FULL", 10),
+             ("BALAYAGE", 4), ("PERM", 7)),
+    "skin": (("FAC-HYD", 35), ("FAC-CLN", 25), ("FAC-SENS", 15), ("MASSAGE", 25)),
+    "nails": (("MANI", 35), ("GEL", 45), ("PEDI", 20)),
+}
+COLOUR_CODES = frozenset({"COL-ROOT", "COL-FULL", "BALAYAGE"})
+OPEN_H, CLOSE_H = 10, 21
+BREAK = (time(13, 0), time(13, 30))
+HORIZON_DAYS = 21
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(slots=True)
+class Person:
+    id: int
+    branch_id: int
+    role: str
+    name: str
+    spec: str = ""
+    day_off: int = -1  # weekday index, -1: works every day
+    resource_id: int | None = None
+    free_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class CState:
+    """What the simulation remembers about one client."""
+
+    vip: bool = False
+    member_since: datetime | None = None
+    full_spend: int = 0
+    total_spend: int = 0
+    visits: int = 0
+    no_shows: int = 0
+    late_cancels: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    fav: int | None = None
+    prepaid_id: int | None = None
+    balance: int = 0
+    packages: list[Row] = field(default_factory=list)  # client_packages rows
+
+
+@dataclass(frozen=True, slots=True)
+class Svc:
+    id: int
+    code: str
+    name: str
+    price: int
+    duration: int
+    buffer: int
+    kind: str  # consultation kind of the category
+
+
+@dataclass(frozen=True, slots=True)
+class Prod:
+    id: int
+    sku: str
+    name: str
+    price: int
+    stock: int
+    reorder: int
+    retail: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Pkg:
+    id: int
+    service_id: int
+    sessions: int
+    price: int
+    valid_days: int
+    name: str
+
+
+class Ids:
+    def __init__(self, start: dict[str, int]) -> None:
+        self._next = dict(start)
+
+    def __call__(self, table: str) -> int:
+        n = self._next.get(table, 1)
+        self._next[table] = n + 1
+        return n
+
+
+class World:
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        now: datetime,
+        tz: ZoneInfo,
+        n_clients: int,
+        months: int,
+        lang: str,
+        currency: str,
+        branches: list[int],
+        owner_id: int,
+        stylists: list[Person],
+        receptionists: list[Person],
+        services: dict[str, Svc],
+        products: list[Prod],
+        packages: list[Pkg],
+        id_start: dict[str, int],
+        vip_percent: int = 12,
+        vip_single: int = 300_000,
+        vip_cumulative: int = 500_000,
+    ) -> None:
+        self.rng = rng
+        self.now = now
+        self.tz = tz
+        self.n = n_clients
+        self.zh = not lang.startswith("en")
+        self.currency = currency
+        self.branches = branches
+        self.owner_id = owner_id
+        self.stylists = stylists
+        self.receptionists = receptionists
+        self.services = services
+        self.products = products
+        self.retail = [p for p in products if p.retail]
+        self.by_sku = {p.sku: p for p in products}
+        self.packages = packages
+        self.pkg_by_service = {p.service_id: p for p in packages}
+        self.ids = Ids(id_start)
+        self.vip_percent = vip_percent
+        self.vip_single = vip_single
+        self.vip_cumulative = vip_cumulative
+        self.rows: dict[str, list[Row]] = defaultdict(list)
+        self.today = now.astimezone(tz).date()
+        self.start_day = _months_back(self.today, months)
+        self.end_day = self.today + timedelta(days=HORIZON_DAYS)
+        self.state: dict[int, CState] = {}
+        self.client_created: list[datetime | None] = [None] * n_clients
+        self.stock = {p.id: p.stock for p in products}
+        self.requests: dict[tuple[int, date], list[tuple[int, str, Row]]] = defaultdict(list)
+        self.pending_refunds: dict[date, list[tuple[datetime, Row, str]]] = defaultdict(list)
+        self.receipts = 0
+        self.cash_session: dict[int, Row] = {}
+        self.cash_in: dict[int, int] = {}
+        # clients: those before k0 existed before the period; the rest join during it
+        period_days = max(1, (self.today - self.start_day).days)
+        workdays = period_days * 6 / 7
+        slots = 6.5
+        wanted = n_clients * months * 1.0
+        capacity = max(1.0, len(stylists) * workdays * slots)
+        self.fill = min(0.9, max(0.3, wanted / capacity))
+        expected_past = capacity * self.fill * 0.88
+        n_new = int(min(n_clients * 0.25, expected_past * 0.2))
+        self.k0 = n_clients - n_new
+        self.new_used = 0
+        self.p_new = min(0.6, n_new / max(1.0, expected_past))
+        self.pre_vip: set[int] = set()
+        self.allergy: dict[int, int] = {}
+        self.skin: bytearray = bytearray(n_clients)
+        self.hair: bytearray = bytearray(n_clients)
+        self.english: bytearray = bytearray(n_clients)
+        self._plan_clients(period_days)
+
+    # ------------------------------------------------------------------ helpers
+    def local(self, d: date, t: time) -> datetime:
+        return datetime.combine(d, t, self.tz).astimezone(UTC)
+
+    def txt(self, pair: tuple[str, str]) -> str:
+        return pair[0] if self.zh else pair[1]
+
+    def st(self, idx: int) -> CState:
+        s = self.state.get(idx)
+        if s is None:
+            s = self.state[idx] = CState()
+        return s
+
+    def cid(self, idx: int) -> int:
+        return self.ids_base_client + idx
+
+    ids_base_client = 1
+
+    def _plan_clients(self, period_days: int) -> None:
+        rng = self.rng
+        first = self.local(self.start_day, time(10, 0))
+        span = 3 * 365 * 86400
+        created = self.client_created
+        for i in range(self.k0):
+            # older clients have lower numbers: spread evenly over the 3 years before the period
+            frac = (i + rng.random()) / max(1, self.k0)
+            created[i] = first - timedelta(seconds=span * (1 - frac))
+        for i in range(self.n):
+            self.skin[i] = rng.randrange(len(P.SKIN_TYPES))
+            self.hair[i] = rng.randrange(len(P.HAIR_TYPES))
+            self.english[i] = rng.random() < 0.3
+            if rng.random() < 0.08:
+                self.allergy[i] = rng.randrange(len(P.ALLERGIES))
+        for i in range(self.k0):
+            if rng.random() < 0.03:
+                self.pre_vip.add(i)
+                c = created[i]
+                assert c is not None
+                since = c + timedelta(days=rng.randint(0, 200))
+                since = min(since, first - timedelta(days=1))
+                s = self.st(i)
+                s.vip, s.member_since = True, since
+                self.rows["memberships"].append(
+                    {"id": self.ids("memberships"), "client_id": self.cid(i), "tier": "vip", "reason": "manual",
+                     "sale_id": None, "staff_id": self.owner_id, "at": since}
+                )
+
+    def pick_client(self, booked_at: datetime) -> tuple[int, bool]:
+        """An existing client (skewed towards regulars) or, sometimes, a new one."""
+        rng = self.rng
+        if self.k0 + self.new_used < self.n and (rng.random() < self.p_new or self.k0 == 0):
+            idx = self.k0 + self.new_used
+            self.new_used += 1
+            self.client_created[idx] = booked_at
+            return idx, True
+        if self.new_used and rng.random() < 0.25:
+            return self.k0 + int(rng.random() * self.new_used), False
+        return int(self.k0 * rng.random() ** 1.6), False
+
+    def pick_service(self, spec: str) -> Svc:
+        choices = SPEC_SERVICES[spec]
+        code = self.rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+        return self.services[code]
+
+    def cashier(self, branch_id: int) -> int:
+        pool = [r.id for r in self.receptionists if r.branch_id == branch_id] or [self.owner_id]
+        return pool[self.rng.randrange(len(pool))]
+
+    # ------------------------------------------------------------------ main loop
+    def run(self, progress: Any = None) -> None:
+        d = self.start_day
+        total = (self.end_day - self.start_day).days + 1
+        i = 0
+        while d <= self.end_day:
+            self.day(d)
+            i += 1
+            if progress is not None and (i % 7 == 0 or d == self.end_day):
+                progress(i, total)
+            d += timedelta(days=1)
+        # clients who joined during the period but never came: registered on some day
+        first = self.local(self.start_day, time(10, 0))
+        span = max(1.0, (self.now - first).total_seconds() - 3600)
+        for i in range(self.k0 + self.new_used, self.n):
+            self.client_created[i] = first + timedelta(seconds=self.rng.random() * span)
+        for s in self.state.values():
+            for cp in s.packages:
+                cp["sessions_used"] = cp["sessions_total"] - cp["_left"]
+                del cp["_left"]
+        for acc in self.rows["prepaid_accounts"]:
+            acc["balance_minor"] = acc.pop("_state").balance
+        for sale in self.rows["sales"]:
+            sale.pop("_lines", None)
+            sale.pop("_methods", None)
+
+    def day(self, d: date) -> None:
+        rng = self.rng
+        past_or_today = d <= self.today
+        if past_or_today:
+            self.restock(d)
+            for b in self.branches:
+                self.open_cash(b, d)
+        items: list[tuple[datetime, int, str, Any]] = []
+        seq = 0
+        dist = (d - self.today).days
+        fill = self.fill if dist <= 0 else self.fill * max(0.04, 0.55 - dist * 0.025)
+        for p in self.stylists:
+            if d.weekday() == p.day_off:
+                # requests on a day off move to the next day
+                for r in self.requests.pop((p.id, d), []):
+                    self.requests[(p.id, d + timedelta(days=1))].append(r)
+                continue
+            for appt in self.schedule(p, d, fill):
+                items.append((appt["start"], seq, "appt", appt))
+                seq += 1
+        for at, sale, reason in self.pending_refunds.pop(d, []):
+            items.append((at, seq, "refund", (at, sale, reason)))
+            seq += 1
+        items.sort(key=lambda x: (x[0], x[1]))
+        for _at, _s, kind, data in items:
+            if kind == "appt":
+                self.play(data)
+            else:
+                self.refund(*data)
+        if past_or_today:
+            self.contacts(d)
+            for b in self.branches:
+                self.close_cash(b, d)
+        _ = rng
+
+    # ------------------------------------------------------------------ scheduling
+    def schedule(self, p: Person, d: date, fill: float) -> list[Row]:
+        rng = self.rng
+        out: list[Row] = []
+        reqs = self.requests.pop((p.id, d), [])
+        t = datetime.combine(d, time(OPEN_H, 0)) + timedelta(minutes=rng.choice((0, 0, 15, 30)))
+        close = datetime.combine(d, time(CLOSE_H, 0))
+        b0, b1 = datetime.combine(d, BREAK[0]), datetime.combine(d, BREAK[1])
+        while t < close:
+            req = reqs.pop(0) if reqs else None
+            if req is None and rng.random() > fill:
+                t += timedelta(minutes=rng.choice((15, 30, 45)))
+                continue
+            svc = self.services[req[1]] if req else self.pick_service(p.spec)
+            block = svc.duration + svc.buffer
+            if t < b1 and t + timedelta(minutes=block) > b0:
+                t = b1
+            if t + timedelta(minutes=block) > close:
+                if req:
+                    reqs.insert(0, req)
+                break
+            start = datetime.combine(d, t.time(), self.tz).astimezone(UTC)
+            out.append({"start": start, "svc": svc, "staff": p, "req": req})
+            mins = -(-block // 15) * 15
+            t += timedelta(minutes=mins + rng.choice((0, 0, 0, 15, 30)))
+        for req in reqs:  # could not fit: the client was told we'd call back
+            req[2]["rebook_declined_reason"] = self.txt(("当天已约满，稍后电话预约", "Day full; will call to book"))
+        return out
+
+    # ------------------------------------------------------------------ one appointment
+    def play(self, a: Row) -> None:
+        rng = self.rng
+        p: Person = a["staff"]
+        svc: Svc = a["svc"]
+        start: datetime = a["start"]
+        req = a["req"]
+        now = self.now
+        end = start + timedelta(minutes=svc.duration)
+        block_end = end + timedelta(minutes=svc.buffer)
+        walk_in = False
+        if req is not None:
+            idx, origin_visit = req[0], req[2]
+            is_new = False
+            created = origin_visit["rebooked_at"] or origin_visit["paid_at"]
+            source = "rebook"
+        else:
+            walk_in = start <= now and rng.random() < 0.18
+            source = "walk_in" if walk_in else rng.choice(("phone", "phone", "desk", "desk", "online"))
+            if walk_in:
+                created = start - timedelta(minutes=rng.randint(2, 10))
+            else:
+                created = min(start - timedelta(minutes=rng.randint(60, 14 * 24 * 60)),
+                              now - timedelta(minutes=rng.randint(10, 3 * 24 * 60)))
+            idx, is_new = self.pick_client(created)
+            if not is_new:
+                cc = self.client_created[idx]
+                if cc is not None and created < cc:
+                    created = min(cc + timedelta(minutes=5), start - timedelta(minutes=1))
+            # a client with a package for this stylist's kind of service uses it
+            s = self.state.get(idx)
+            if s and s.packages:
+                for cp in s.packages:
+                    if cp["_left"] > 0:
+                        for code, _w in SPEC_SERVICES[p.spec]:
+                            alt = self.services[code]
+                            fits = alt.duration + alt.buffer <= svc.duration + svc.buffer
+                            if alt.id == cp["service_id"] and fits and rng.random() < 0.8:
+                                svc = alt
+                                end = start + timedelta(minutes=svc.duration)
+                                block_end = end + timedelta(minutes=svc.buffer)
+                        break
+        client_id = self.cid(idx)
+        appt_id = self.ids("appointments")
+        status = "booked"
+        cancelled_at = None
+        late_cancel = False
+        confirmed_at = None
+        reminder = ""
+        outcome = "done"
+        if not walk_in:
+            r = rng.random()
+            if r < 0.045:
+                outcome = "no_show"
+            elif r < 0.11:
+                outcome = "cancelled"
+        if outcome == "cancelled":
+            cancelled_at = start - timedelta(minutes=rng.randint(60, 5 * 24 * 60))
+            cancelled_at = max(cancelled_at, created + timedelta(minutes=1))
+            if cancelled_at <= now:
+                status = "cancelled"
+                late_cancel = (start - cancelled_at) < timedelta(hours=24)
+                if late_cancel:
+                    self.st(idx).late_cancels += 1
+            else:
+                cancelled_at, outcome = None, "done"
+        appt: Row = {
+            "id": appt_id, "branch_id": p.branch_id, "client_id": client_id, "staff_id": p.id,
+            "resource_id": p.resource_id if _needs_resource(svc) else None, "start_at": start, "end_at": end,
+            "block_end_at": block_end, "status": status, "source": source, "notes": "",
+            "cancel_reason": self.txt(("临时有事", "Something came up")) if status == "cancelled" else "",
+            "cancelled_at": cancelled_at, "late_cancel": late_cancel, "confirmed_at": None,
+            "reminder_status": "", "deposit_minor": 0, "rebooked_from_visit_id": req[2]["id"] if req else None,
+            "created_by_id": self.cashier(p.branch_id), "created_at": created,
+        }
+        self.rows["appointments"].append(appt)
+        self.rows["appointment_services"].append(
+            {"id": self.ids("appointment_services"), "appointment_id": appt_id, "service_id": svc.id,
+             "duration_min": svc.duration}
+        )
+        if req is not None:
+            req[2]["next_appointment_id"] = appt_id
+            req[2]["rebook_declined_reason"] = ""
+        if status == "cancelled":
+            return
+        if not walk_in and start - now < timedelta(days=2) and rng.random() < 0.6:
+            confirmed_at = max(created, start - timedelta(hours=rng.randint(20, 30)))
+            if confirmed_at <= now:
+                reminder = "confirmed"
+                appt["confirmed_at"] = confirmed_at
+                appt["reminder_status"] = reminder
+                appt["status"] = "confirmed"
+        if outcome == "no_show":
+            if start + timedelta(minutes=30) <= now:
+                appt["status"] = "no_show"
+                self.st(idx).no_shows += 1
+            return
+        self.visit(appt, svc, p, idx, is_new, walk_in)
+
+    # ------------------------------------------------------------------ the visit
+    def visit(self, appt: Row, svc: Svc, p: Person, idx: int, is_new: bool, walk_in: bool) -> None:
+        rng = self.rng
+        now = self.now
+        start: datetime = appt["start_at"]
+        if walk_in:
+            arrived = appt["created_at"]
+        else:
+            lateness = rng.randint(-15, 5) if rng.random() < 0.9 else rng.randint(6, 25)
+            arrived = start + timedelta(minutes=lateness, seconds=rng.randint(0, 59))
+        if arrived > now:
+            return  # still to come
+        greeted = arrived + timedelta(seconds=rng.randint(3, 28) if rng.random() < 0.92 else rng.randint(35, 300))
+        assessed = greeted + timedelta(minutes=rng.randint(2, 9) if rng.random() < 0.93 else rng.randint(10, 18),
+                                       seconds=rng.randint(0, 59))
+        ref = arrived if walk_in else max(start, arrived)
+        cand = ref + timedelta(minutes=rng.randint(0, 8))
+        if rng.random() < 0.07:
+            cand = ref + timedelta(minutes=rng.randint(16, 35))
+        started = max(cand, assessed + timedelta(minutes=1))
+        if p.free_at is not None and p.free_at > started - timedelta(minutes=1):
+            started = p.free_at + timedelta(minutes=rng.randint(1, 4))
+        ended = started + timedelta(minutes=svc.duration + rng.randint(-5, 10))
+        paid = ended + timedelta(minutes=rng.randint(2, 8), seconds=rng.randint(0, 59))
+        rebooked = paid + timedelta(minutes=rng.randint(1, 3), seconds=rng.randint(0, 59))
+        p.free_at = ended
+
+        def upto(t: datetime) -> datetime | None:
+            return t if t <= now else None
+
+        g, a_, s_, e_, pd, rb = upto(greeted), upto(assessed), upto(started), upto(ended), upto(paid), upto(rebooked)
+        if g is None:
+            step, status = "greeting", "waiting"
+        elif a_ is None:
+            step, status = "needs", "waiting"
+        elif e_ is None:
+            step, status = "service", "in_service" if s_ else "waiting"
+        elif pd is None:
+            step, status = "checkout", "done"
+        elif rb is None:
+            step, status = "rebooking", "done"
+        else:
+            step, status = "done", "done"
+        if status == "waiting" and s_ is None and now - (start if not walk_in else arrived) > timedelta(minutes=15):
+            status = "delayed"
+        appt["status"] = "done" if pd is not None else "arrived"
+        branch = p.branch_id
+        client_id = self.cid(idx)
+        vid = self.ids("visits")
+        cashier = self.cashier(branch)
+        st = self.st(idx)
+        visit: Row = {
+            "id": vid, "branch_id": branch, "client_id": client_id, "appointment_id": appt["id"],
+            "staff_id": p.id, "resource_id": appt["resource_id"], "kind": "walk_in" if walk_in else "booked",
+            "step": step, "status": status, "booked_start_at": None if walk_in else start, "arrived_at": arrived,
+            "greeted_at": g, "assessed_at": a_, "service_started_at": s_, "service_ended_at": e_, "paid_at": pd,
+            "rebooked_at": rb, "left_at": rb, "is_new_client": st.visits == 0 and (is_new or idx >= self.k0),
+            "estimate_minor": None, "estimate_confirmed_at": None, "estimate_confirmed_by_id": None,
+            "skipped_steps": {}, "next_appointment_id": None, "rebook_declined_reason": "",
+            "satisfaction": None, "problem": "", "notes": "", "created_by_id": cashier,
+        }
+        self.rows["visits"].append(visit)
+        ev = self.rows["visit_events"]
+        for frm, to, at, who in (("greeting", "needs", g, cashier), ("needs", "service", a_, cashier),
+                                 ("service", "checkout", e_, p.id), ("checkout", "rebooking", pd, cashier),
+                                 ("rebooking", "done", rb, cashier)):
+            if at is None:
+                break
+            ev.append({"id": self.ids("visit_events"), "visit_id": vid, "from_step": frm, "to_step": to,
+                       "action": "advance", "reason": "", "at": at, "staff_id": who})
+        if a_ is None:
+            return
+        # needs assessment and the confirmed plan (estimate)
+        allergy = self.allergy.get(idx)
+        skin = P.SKIN_TYPES[self.skin[idx]] if svc.kind == "skin" else ""
+        hair = P.HAIR_TYPES[self.hair[idx]] if svc.kind == "hair" else ""
+        answers: dict[str, Any] = {}
+        if svc.kind == "hair":
+            answers = {"hair_type": hair, "desired_result": self.txt(rng.choice(P.GOALS))}
+        elif svc.kind == "skin":
+            answers = {"skin_type": skin, "concerns": rng.sample(["dryness", "acne", "pores", "pigment"], 2)}
+        elif svc.kind == "nails":
+            answers = {"nail_condition": rng.choice(["healthy", "brittle", "thin"]), "shape": "oval"}
+        else:
+            answers = {"request": self.txt(rng.choice(P.GOALS))}
+        self.rows["assessments"].append(
+            {"id": self.ids("assessments"), "visit_id": vid, "kind": svc.kind, "answers": answers,
+             "goals": self.txt(rng.choice(P.GOALS)), "expectations": "",
+             "priority": "high" if rng.random() < 0.05 else "normal", "skin_type": skin, "hair_type": hair,
+             "allergies": self.txt(P.ALLERGIES[allergy]) if allergy is not None else "", "contraindications": "",
+             "created_by_id": cashier, "created_at": a_}
+        )
+        unit = svc.price
+        est = unit - (self._vip_cut(unit) if st.vip else 0)
+        plan = self.rows["plan_items"]
+        plan.append({"id": self.ids("plan_items"), "visit_id": vid, "kind": "service", "service_id": svc.id,
+                     "product_id": None, "description": svc.name, "quantity": 1, "unit_price_minor": unit,
+                     "suggested_only": False, "staff_id": p.id})
+        suggest = self.retail[rng.randrange(len(self.retail))] if self.retail and rng.random() < 0.3 else None
+        if suggest is not None:
+            plan.append({"id": self.ids("plan_items"), "visit_id": vid, "kind": "product", "service_id": None,
+                         "product_id": suggest.id, "description": suggest.name, "quantity": 1,
+                         "unit_price_minor": suggest.price, "suggested_only": True, "staff_id": p.id})
+        visit["estimate_minor"] = est
+        visit["estimate_confirmed_at"] = a_
+        visit["estimate_confirmed_by_id"] = cashier
+        if s_ is None:
+            return
+        # service delivery
+        problem = self.txt(rng.choice(P.PROBLEMS)) if started - ref > timedelta(minutes=15) else ""
+        visit["problem"] = problem
+        self.rows["service_logs"].append(
+            {"id": self.ids("service_logs"), "visit_id": vid, "service_id": svc.id, "staff_id": p.id,
+             "resource_id": appt["resource_id"], "started_at": s_, "ended_at": e_, "price_minor": unit,
+             "notes": self.txt(rng.choice(P.SERVICE_NOTES)), "problem": problem, "created_at": s_}
+        )
+        backbar = None
+        if svc.code in COLOUR_CODES or svc.code == "PERM":
+            backbar = ("BB-COLOR", rng.randint(1, 3))
+        elif svc.kind == "skin" and svc.code != "MASSAGE":
+            backbar = ("BB-MASK", 1)
+        if backbar and backbar[0] in self.by_sku:
+            prod = self.by_sku[backbar[0]]
+            at = s_ + timedelta(minutes=5)
+            self.ensure_stock(prod, backbar[1], at)
+            self.rows["product_usages"].append({"id": self.ids("product_usages"), "visit_id": vid,
+                                                "product_id": prod.id, "quantity": backbar[1], "staff_id": p.id,
+                                                "at": at})
+            self.move_stock(prod, -backbar[1], "backbar", at, visit_id=vid, staff_id=p.id)
+        if svc.code in COLOUR_CODES:
+            created = s_ + timedelta(minutes=10)
+            comps = [{"product": rng.choice(P.FORMULA_BRANDS), "shade": rng.choice(P.SHADES),
+                      "developer": rng.choice(P.DEVELOPERS), "amount": f"{rng.choice((30, 40, 60, 80))} g",
+                      "minutes": rng.choice((25, 30, 35, 45)), "notes": ""}]
+            if rng.random() < 0.3:
+                comps.append({"product": comps[0]["product"], "shade": rng.choice(P.SHADES),
+                              "developer": comps[0]["developer"], "amount": "20 g", "minutes": comps[0]["minutes"],
+                              "notes": self.txt(("发尾", "ends only"))})
+            self.rows["formulas"].append(
+                {"id": self.ids("formulas"), "visit_id": vid, "client_id": client_id, "service_id": svc.id,
+                 "root_id": None, "version_no": 1, "superseded_by_id": None, "author_id": p.id,
+                 "components": comps, "notes": "", "created_at": created, "locks_at": created + timedelta(hours=24)}
+            )
+        st.fav = p.id
+        if pd is None:
+            return
+        self.sale(visit, svc, p, idx, pd, suggest, cashier)
+        if rb is None:
+            return
+        # rebooking: about 40% book the next visit before leaving
+        if rng.random() < 0.4:
+            days = max(7, int(self.services_interval(svc) * rng.uniform(0.8, 1.2)))
+            target = pd.astimezone(self.tz).date() + timedelta(days=days)
+            if target <= self.end_day:
+                visit["rebook_declined_reason"] = self.txt(("稍后再约", "Will book later"))
+                self.requests[(p.id, target)].append((idx, svc.code, visit))
+            else:
+                visit["rebook_declined_reason"] = self.txt(("时间未定，稍后联系", "Not sure yet; will call"))
+        else:
+            visit["rebook_declined_reason"] = self.txt(rng.choice((("时间未定", "Not sure of dates"),
+                                                                    ("出差", "Travelling"))))
+        self.followup(visit, p, cashier)
+
+    def services_interval(self, svc: Svc) -> int:
+        return {"hair": 42, "skin": 28, "nails": 21}.get(svc.kind, 30)
+
+    # ------------------------------------------------------------------ money
+    def _vip_cut(self, gross: int) -> int:
+        return (gross * self.vip_percent + 50) // 100
+
+    def sale(self, visit: Row, svc: Svc, p: Person, idx: int, at: datetime, suggest: Prod | None,
+             cashier: int) -> None:
+        rng = self.rng
+        st = self.st(idx)
+        sale_id = self.ids("sales")
+        lines: list[Row] = []
+        vip_before = st.vip
+
+        def line(kind: str, desc: str, unit: int, qty: int = 1, *, service_id: int | None = None,
+                 product_id: int | None = None, package_id: int | None = None, staff_id: int | None = None,
+                 discount: int = 0, member: int = 0, reason: str = "", full: bool | None = None) -> Row:
+            gross = unit * qty
+            row = {"id": self.ids("sale_lines"), "sale_id": sale_id, "line_no": len(lines) + 1, "kind": kind,
+                   "service_id": service_id, "product_id": product_id, "package_id": package_id,
+                   "staff_id": staff_id, "description": desc, "quantity": qty, "unit_price_minor": unit,
+                   "discount_minor": discount, "member_discount_minor": member, "discount_reason": reason,
+                   "tax_rate_bp": 0, "tax_minor": 0, "line_total_minor": gross - discount - member,
+                   "full_price": (discount == 0 and member == 0) if full is None else full,
+                   "original_line_id": None}
+            lines.append(row)
+            return row
+
+        # the service: a package session, the member price, a promotion, or full price
+        cp = next((c for c in st.packages if c["service_id"] == svc.id and c["_left"] > 0), None)
+        member_applied = False
+        if cp is not None:
+            line("service", svc.name, svc.price, service_id=svc.id, staff_id=p.id, discount=svc.price,
+                 reason="package")
+            cp["_left"] -= 1
+            self.rows["package_redemptions"].append(
+                {"id": self.ids("package_redemptions"), "client_package_id": cp["id"], "sale_id": sale_id,
+                 "visit_id": visit["id"], "sessions": 1, "value_minor": cp["price_minor"] // cp["sessions_total"],
+                 "at": at, "staff_id": cashier}
+            )
+        elif vip_before:
+            line("service", svc.name, svc.price, service_id=svc.id, staff_id=p.id, member=self._vip_cut(svc.price),
+                 reason="vip")
+            member_applied = True
+        elif rng.random() < 0.07:
+            pct = rng.choice((10, 20))
+            line("service", svc.name, svc.price, service_id=svc.id, staff_id=p.id,
+                 discount=(svc.price * pct + 50) // 100,
+                 reason=self.txt(("新客优惠", "New client offer")) if visit["is_new_client"]
+                 else self.txt(("节日活动", "Seasonal offer")))
+        else:
+            line("service", svc.name, svc.price, service_id=svc.id, staff_id=p.id)
+        # retail products
+        buy: list[tuple[Prod, int]] = []
+        if suggest is not None and rng.random() < 0.45:
+            buy.append((suggest, 1))
+        if self.retail and rng.random() < 0.06:
+            extra = self.retail[rng.randrange(len(self.retail))]
+            if all(b[0].id != extra.id for b in buy):
+                buy.append((extra, 2 if rng.random() < 0.1 else 1))
+        for prod, qty in buy:
+            self.ensure_stock(prod, qty, at)
+            gross = prod.price * qty
+            if vip_before:
+                line("product", prod.name, prod.price, qty, product_id=prod.id, staff_id=p.id,
+                     member=self._vip_cut(gross), reason="vip")
+                member_applied = True
+            else:
+                line("product", prod.name, prod.price, qty, product_id=prod.id, staff_id=p.id)
+        # a package bought for the service just done
+        pkg = self.pkg_by_service.get(svc.id)
+        new_pkg: Row | None = None
+        if pkg is not None and cp is None and rng.random() < 0.06:
+            line("package", pkg.name, pkg.price, package_id=pkg.id, staff_id=p.id)
+            new_pkg = {"id": self.ids("client_packages"), "client_id": self.cid(idx), "package_id": pkg.id,
+                       "service_id": pkg.service_id, "sessions_total": pkg.sessions, "sessions_used": 0,
+                       "price_minor": pkg.price, "sale_id": sale_id, "purchased_at": at,
+                       "expires_on": at.astimezone(self.tz).date() + timedelta(days=pkg.valid_days), "_left": pkg.sessions}
+        # prepaid top-up
+        topup = 0
+        if rng.random() < 0.035 or (st.prepaid_id is not None and st.balance < 20_000 and rng.random() < 0.3):
+            topup = rng.choice((100_000, 200_000, 200_000, 300_000, 500_000))
+            line("prepaid_topup", self.txt(("储值充值", "Prepaid top-up")), topup, full=False)
+        if rng.random() < 0.08:
+            line("tip", self.txt(("小费", "Tip")), rng.choice((1_000, 2_000, 3_000, 5_000)), staff_id=p.id, full=False)
+
+        total = sum(ln["line_total_minor"] for ln in lines)
+        goods = [ln for ln in lines if ln["kind"] in ("service", "product", "package")]
+        purchase_total = sum(ln["line_total_minor"] for ln in goods)
+        full_in = sum(ln["line_total_minor"] for ln in goods if ln["full_price"])
+        over = total - topup - sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip")
+        estimate = visit["estimate_minor"]
+        sale: Row = {
+            "id": sale_id, "branch_id": p.branch_id, "receipt_no": self.receipt(), "kind": "sale",
+            "original_sale_id": None, "reason": "", "client_id": self.cid(idx), "visit_id": visit["id"],
+            "cashier_id": cashier, "approved_by_id": None, "sold_at": at, "currency": self.currency,
+            "subtotal_minor": sum(ln["quantity"] * ln["unit_price_minor"] for ln in lines
+                                  if ln["kind"] in ("service", "product", "package", "prepaid_topup")),
+            "discount_minor": sum(ln["discount_minor"] + ln["member_discount_minor"] for ln in lines),
+            "tax_minor": 0, "tip_minor": sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip"),
+            "rounding_minor": 0, "total_minor": total, "prices_include_tax": True, "estimate_minor": estimate,
+            "over_estimate_agreed_at": at - timedelta(minutes=1) if estimate is not None and over > estimate else None,
+            "over_estimate_note": self.txt(("顾客同意加购产品", "Client agreed to add products"))
+            if estimate is not None and over > estimate else "",
+            "member_upgrade": False, "member_price_applied": member_applied, "satisfaction": None,
+            "cash_session_id": self.cash_session[p.branch_id]["id"] if p.branch_id in self.cash_session else None,
+        }
+        sale["_lines"] = lines
+        self.rows["sales"].append(sale)
+        self.rows["sale_lines"].extend(lines)
+        if new_pkg is not None:
+            self.rows["client_packages"].append(new_pkg)
+            st.packages.append(new_pkg)
+        for prod, qty in buy:
+            self.move_stock(prod, -qty, "sale", at, sale_id=sale_id, staff_id=cashier)
+        # payments: prepaid first when the client has a balance, then a wallet, card or cash
+        methods = self.pay(sale, st, total, topup, at)
+        sale["_methods"] = methods
+        if topup:
+            self.prepaid(idx, st, "topup", topup, at, sale_id, cashier)
+        # membership
+        if not st.vip:
+            reason = ""
+            if purchase_total >= self.vip_single:
+                reason = "single_purchase"
+            elif st.full_spend + full_in >= self.vip_cumulative:
+                reason = "cumulative"
+            if reason:
+                st.vip, st.member_since = True, at
+                sale["member_upgrade"] = True
+                self.rows["memberships"].append(
+                    {"id": self.ids("memberships"), "client_id": self.cid(idx), "tier": "vip", "reason": reason,
+                     "sale_id": sale_id, "staff_id": cashier, "at": at})
+        st.full_spend += full_in
+        st.total_spend += purchase_total
+        st.visits += 1
+        arrived = visit["arrived_at"]
+        st.first = st.first or arrived
+        st.last = arrived
+        # satisfaction, feedback and maybe a complaint
+        if rng.random() < 0.7:
+            score = rng.choices((5, 4, 3, 2, 1), weights=(60, 27, 8, 3.5, 1.5))[0]
+            sale["satisfaction"] = visit["satisfaction"] = score
+            if score <= 3 or rng.random() < 0.25:
+                self.feedback(visit, svc, p, score, at)
+        # refunds and voids, later (only simple sales: one outside method, nothing stored)
+        simple = (len(methods) == 1 and methods[0] != "prepaid" and new_pkg is None and not topup
+                  and cp is None and not sale["member_upgrade"] and total > 0)
+        if simple:
+            r = rng.random()
+            if r < 0.002:
+                when = at + timedelta(minutes=rng.randint(3, 20))
+                if when < self.now:
+                    self.pending_refunds[when.astimezone(self.tz).date()].append((when, sale, "void"))
+            elif r < 0.009:
+                when = at + timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 120))
+                if when < self.now:
+                    self.pending_refunds[when.astimezone(self.tz).date()].append((when, sale, "refund"))
+
+    def receipt(self) -> str:
+        self.receipts += 1
+        return f"R{self.receipts:08d}"
+
+    def pay(self, sale: Row, st: CState, total: int, topup: int, at: datetime) -> list[str]:
+        rng = self.rng
+        rows = self.rows["payments"]
+        methods: list[str] = []
+        rest = total
+
+        def add(method: str, amount: int, **kw: Any) -> None:
+            row = {"id": self.ids("payments"), "sale_id": sale["id"], "method": method, "amount_minor": amount,
+                   "tendered_minor": None, "change_minor": 0, "prepaid_account_id": None,
+                   "client_package_id": None, "reference": "", "paid_at": at}
+            row.update(kw)
+            rows.append(row)
+            methods.append(method)
+            if method == "cash":
+                self.cash_in[sale["branch_id"]] = self.cash_in.get(sale["branch_id"], 0) + amount
+
+        if rest > 0 and not topup and st.prepaid_id is not None and st.balance > 0 and rng.random() < 0.9:
+            use = min(st.balance, rest)
+            add("prepaid", use, prepaid_account_id=st.prepaid_id)
+            self.prepaid(None, st, "spend", -use, at, sale["id"], sale["cashier_id"])
+            rest -= use
+        if rest <= 0:
+            return methods
+        pick = rng.choices(("wechat", "alipay", "card", "cash"), weights=(45, 25, 15, 15))
+        if rest >= 20_000 and rng.random() < 0.05:
+            first = (rest // 2) // 100 * 100
+            add("cash", first, tendered_minor=first)
+            rest -= first
+            pick = [rng.choice(("wechat", "card"))]
+        m = pick[0]
+        if m == "cash":
+            step = 10_000 if rest > 5_000 else 5_000
+            tendered = rest if rng.random() < 0.3 else -(-rest // step) * step
+            add("cash", rest, tendered_minor=tendered, change_minor=tendered - rest)
+        else:
+            ref = f"{'WX' if m == 'wechat' else 'ALI' if m == 'alipay' else 'POS'}{sale['id']:010d}"
+            add(m, rest, reference=ref)
+        return methods
+
+    def prepaid(self, idx: int | None, st: CState, kind: str, amount: int, at: datetime, sale_id: int | None,
+                staff_id: int | None) -> None:
+        if st.prepaid_id is None:
+            assert idx is not None
+            st.prepaid_id = self.ids("prepaid_accounts")
+            self.rows["prepaid_accounts"].append(
+                {"id": st.prepaid_id, "client_id": self.cid(idx), "balance_minor": 0, "held_minor": 0,
+                 "expires_on": at.astimezone(self.tz).date() + timedelta(days=730), "created_at": at})
+            st_row = self.rows["prepaid_accounts"][-1]
+            st_row["_state"] = st
+        st.balance += amount
+        assert st.balance >= 0
+        self.rows["prepaid_movements"].append(
+            {"id": self.ids("prepaid_movements"), "account_id": st.prepaid_id, "kind": kind, "amount_minor": amount,
+             "balance_after_minor": st.balance, "sale_id": sale_id, "appointment_id": None, "staff_id": staff_id,
+             "note": "", "at": at})
+
+    def refund(self, at: datetime, orig: Row, kind: str) -> None:
+        """A refund of one line, or a void of the whole sale, back to the original method."""
+        rng = self.rng
+        olines: list[Row] = orig["_lines"]
+        if kind == "void":
+            chosen = olines
+            reason = self.txt(("收银录入错误，整单作废", "Entered by mistake; whole sale voided"))
+        else:
+            cands = [ln for ln in olines if ln["kind"] in ("product", "service") and ln["line_total_minor"] > 0]
+            if not cands:
+                return
+            chosen = [cands[-1]]
+            reason = self.txt(rng.choice(P.REFUND_REASONS))
+        sale_id = self.ids("sales")
+        branch = orig["branch_id"]
+        lines: list[Row] = []
+        for ln in chosen:
+            lines.append({**ln, "id": self.ids("sale_lines"), "sale_id": sale_id, "line_no": len(lines) + 1,
+                          "quantity": -ln["quantity"], "discount_minor": -ln["discount_minor"],
+                          "member_discount_minor": -ln["member_discount_minor"], "tax_minor": -ln["tax_minor"],
+                          "line_total_minor": -ln["line_total_minor"], "original_line_id": ln["id"]})
+        total = sum(ln["line_total_minor"] for ln in lines)
+        cashier = self.cashier(branch)
+        sale: Row = {
+            **{k: v for k, v in orig.items() if not k.startswith("_")},
+            "id": sale_id, "receipt_no": self.receipt(), "kind": kind, "original_sale_id": orig["id"],
+            "reason": reason, "cashier_id": cashier, "approved_by_id": self.owner_id, "sold_at": at,
+            "subtotal_minor": sum(ln["quantity"] * ln["unit_price_minor"] for ln in lines if ln["kind"] != "tip"),
+            "discount_minor": sum(ln["discount_minor"] + ln["member_discount_minor"] for ln in lines),
+            "tax_minor": 0, "tip_minor": sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip"),
+            "rounding_minor": 0, "total_minor": total, "estimate_minor": None, "over_estimate_agreed_at": None,
+            "over_estimate_note": "", "member_upgrade": False, "member_price_applied": False, "satisfaction": None,
+            "cash_session_id": self.cash_session[branch]["id"] if branch in self.cash_session else None,
+        }
+        self.rows["sales"].append(sale)
+        self.rows["sale_lines"].extend(lines)
+        method = orig["_methods"][0]
+        self.rows["payments"].append(
+            {"id": self.ids("payments"), "sale_id": sale_id, "method": method, "amount_minor": total,
+             "tendered_minor": None, "change_minor": 0, "prepaid_account_id": None, "client_package_id": None,
+             "reference": "", "paid_at": at})
+        if method == "cash":
+            self.cash_in[branch] = self.cash_in.get(branch, 0) + total
+        for ln in lines:
+            if ln["kind"] == "product" and ln["product_id"] is not None:
+                prod = next(p for p in self.products if p.id == ln["product_id"])
+                self.move_stock(prod, -ln["quantity"], "refund", at, sale_id=sale_id, staff_id=cashier)
+        idx = orig["client_id"] - self.ids_base_client
+        st = self.st(idx)
+        goods = [ln for ln in lines if ln["kind"] in ("service", "product", "package")]
+        st.total_spend += sum(ln["line_total_minor"] for ln in goods)
+        st.full_spend += sum(ln["line_total_minor"] for ln in goods if ln["full_price"])
+        if kind == "refund" and rng.random() < 0.4:
+            opened = at - timedelta(hours=rng.uniform(1, 10))
+            self.rows["complaints"].append(
+                {"id": self.ids("complaints"), "branch_id": branch, "contact_id": None,
+                 "client_id": orig["client_id"], "visit_id": orig["visit_id"], "staff_involved_id": None,
+                 "level": "special", "category": "service", "severity": "medium", "source": "contact",
+                 "description": reason, "handler_id": self.owner_id, "opened_at": opened,
+                 "first_response_due_at": opened + timedelta(hours=24), "first_response_at": at,
+                 "first_response": self.txt(("同意退款", "Agreed to refund")), "status": "resolved",
+                 "resolution": self.txt(("已退款", "Refunded")), "compensation_kind": "refund",
+                 "compensation_minor": -total, "refund_sale_id": sale_id, "redo_appointment_id": None,
+                 "resolved_at": at, "closed_at": None})
+
+    # ------------------------------------------------------------------ stock
+    def ensure_stock(self, prod: Prod, qty: int, at: datetime) -> None:
+        if self.stock[prod.id] >= qty:
+            return
+        batch = max(prod.stock, prod.reorder * 3, qty)
+        self.move_stock(prod, batch, "receive", at - timedelta(minutes=30), note=self.txt(("补货", "Delivery")))
+
+    def restock(self, d: date) -> None:
+        if d.weekday() != 0:
+            return
+        at = self.local(d, time(9, 30))
+        for prod in self.products:
+            if self.stock[prod.id] <= prod.reorder and self.rng.random() < 0.7:
+                self.move_stock(prod, max(prod.stock, prod.reorder * 3), "receive", at,
+                                note=self.txt(("每周补货", "Weekly delivery")))
+
+    def move_stock(self, prod: Prod, delta: int, reason: str, at: datetime, *, sale_id: int | None = None,
+                   visit_id: int | None = None, staff_id: int | None = None, note: str = "") -> None:
+        self.stock[prod.id] += delta
+        assert self.stock[prod.id] >= 0
+        self.rows["stock_movements"].append(
+            {"id": self.ids("stock_movements"), "product_id": prod.id, "qty_delta": delta, "reason": reason,
+             "sale_id": sale_id, "visit_id": visit_id, "staff_id": staff_id, "note": note, "at": at})
+
+    # ------------------------------------------------------------------ cash drawer
+    def open_cash(self, branch: int, d: date) -> None:
+        sid = self.ids("cash_sessions")
+        row = {"id": sid, "branch_id": branch, "business_date": d, "opened_at": self.local(d, time(9, 45)),
+               "opened_by_id": self.cashier(branch), "float_minor": 50_000, "closed_at": None, "closed_by_id": None,
+               "expected_minor": None, "counted_minor": None, "over_short_minor": None, "notes": ""}
+        self.cash_session[branch] = row
+        self.cash_in[branch] = 0
+        self.rows["cash_sessions"].append(row)
+
+    def close_cash(self, branch: int, d: date) -> None:
+        row = self.cash_session.pop(branch)
+        closed = self.local(d, time(21, 15))
+        if closed > self.now:
+            return  # today's drawer is still open
+        expected = row["float_minor"] + self.cash_in.get(branch, 0)
+        r = self.rng.random()
+        diff = 0 if r < 0.9 else self.rng.choice((-2_000, -1_000, -500, 500, 1_000))
+        row.update(closed_at=closed, closed_by_id=self.cashier(branch), expected_minor=expected,
+                   counted_minor=expected + diff, over_short_minor=diff,
+                   notes=self.txt(("找零有误", "Change error")) if diff else "")
+
+    # ------------------------------------------------------------------ after the visit
+    def followup(self, visit: Row, p: Person, cashier: int) -> None:
+        rng = self.rng
+        end: datetime = visit["paid_at"]
+        due_from, due_by = end + timedelta(days=2), end + timedelta(days=3)
+        row: Row = {"id": self.ids("follow_ups"), "visit_id": visit["id"], "client_id": visit["client_id"],
+                    "staff_id": p.id, "due_from": due_from, "due_by": due_by, "status": "pending", "attempts": 0,
+                    "callback_at": None, "score_timeliness": None, "score_professionalism": None,
+                    "score_effectiveness": None, "score_attitude": None, "satisfaction": None, "comments": "",
+                    "called_at": None, "called_by_id": None, "completed_at": None}
+        self.rows["follow_ups"].append(row)
+        if due_from > self.now:
+            return
+        r = rng.random()
+        on_time = rng.random() < 0.85
+        called = due_from + timedelta(hours=rng.uniform(0, 20) if on_time else rng.uniform(26, 70))
+        if called > self.now:
+            return
+        if r < 0.74:
+            scores = [rng.choices((5, 4, 3, 2), weights=(60, 30, 8, 2))[0] for _ in range(4)]
+            row.update(status="done", attempts=1 if rng.random() < 0.8 else 2, called_at=called,
+                       called_by_id=cashier, completed_at=called, score_timeliness=scores[0],
+                       score_professionalism=scores[1], score_effectiveness=scores[2], score_attitude=scores[3],
+                       satisfaction=min(scores), comments=self.txt(rng.choice(P.FOLLOWUP_COMMENTS)))
+        elif r < 0.88:
+            row.update(status="no_answer", attempts=rng.randint(1, 2), called_at=called, called_by_id=cashier)
+        elif r < 0.92:
+            row.update(status="call_back", attempts=1, called_at=called, called_by_id=cashier,
+                       callback_at=called + timedelta(days=1))
+        elif r < 0.96:
+            row.update(status="gave_up", attempts=3, called_at=called, called_by_id=cashier, completed_at=called)
+        # else: still pending (missed)
+
+    def feedback(self, visit: Row, svc: Svc, p: Person, score: int, at: datetime) -> None:
+        rng = self.rng
+        fb_at = at + timedelta(minutes=rng.randint(1, 50)) if rng.random() < 0.95 else at + timedelta(hours=30)
+        if fb_at > self.now:
+            fb_at = at
+        bad = score <= 2
+        handled = fb_at + timedelta(hours=rng.uniform(2, 60) if rng.random() < 0.9 else rng.uniform(75, 120))
+        done = handled <= self.now
+        self.rows["feedback"].append(
+            {"id": self.ids("feedback"), "client_id": visit["client_id"], "visit_id": visit["id"],
+             "service_id": svc.id, "staff_id": p.id, "source": "checkout", "score": score,
+             "content": self.txt(rng.choice(P.FEEDBACK_BAD if score <= 3 else P.FEEDBACK_GOOD)), "at": fb_at,
+             "status": "handled" if done else "pending",
+             "improvement_action": self.txt(rng.choice(P.IMPROVEMENTS)) if done and score <= 3 else "",
+             "responsible_id": self.owner_id if score <= 3 else None, "handled_at": handled if done else None})
+        if bad:
+            cat, zh, en = rng.choice(P.COMPLAINTS)
+            self.complaint(at + timedelta(minutes=2), visit["branch_id"], visit["client_id"], visit["id"], p.id,
+                           "checkout_score", cat, self.txt((zh, en)), None)
+
+    def complaint(self, opened: datetime, branch: int, client_id: int | None, visit_id: int | None,
+                  staff_id: int | None, source: str, category: str, text: str, contact_id: int | None) -> None:
+        rng = self.rng
+        due = opened + timedelta(hours=24)
+        special = rng.random() < 0.25
+        row: Row = {"id": self.ids("complaints"), "branch_id": branch, "contact_id": contact_id,
+                    "client_id": client_id, "visit_id": visit_id, "staff_involved_id": staff_id,
+                    "level": "special" if special else "general", "category": category,
+                    "severity": rng.choice(("low", "medium", "medium", "high")), "source": source,
+                    "description": text, "handler_id": self.owner_id if special else self.cashier(branch),
+                    "opened_at": opened, "first_response_due_at": due, "first_response_at": None,
+                    "first_response": "", "status": "open", "resolution": "", "compensation_kind": "",
+                    "compensation_minor": 0, "refund_sale_id": None, "redo_appointment_id": None,
+                    "resolved_at": None, "closed_at": None}
+        self.rows["complaints"].append(row)
+        if self.now - opened < timedelta(days=3) and rng.random() < 0.5:
+            return  # not answered yet (overdue once 24 h have passed)
+        late = rng.random() < 0.12
+        resp = opened + timedelta(hours=rng.uniform(0.5, 20) if not late else rng.uniform(26, 50))
+        if resp > self.now:
+            return  # still open (overdue once 24 h have passed)
+        row.update(first_response_at=resp, status="responded",
+                   first_response=self.txt(("已致电顾客道歉并了解情况", "Called the client, apologised, listened")))
+        resolved = resp + timedelta(hours=rng.uniform(2, 96))
+        if resolved > self.now or rng.random() < 0.1:
+            return
+        zh, en, comp = rng.choice(P.RESOLUTIONS)
+        row.update(status="resolved", resolution=self.txt((zh, en)), compensation_kind=comp,
+                   compensation_minor=rng.choice((5_000, 10_000, 20_000)) if comp in ("voucher", "discount") else 0,
+                   resolved_at=resolved)
+        if resolved + timedelta(days=3) < self.now and rng.random() < 0.6:
+            row.update(status="closed", closed_at=resolved + timedelta(days=3))
+
+    def contacts(self, d: date) -> None:
+        rng = self.rng
+        for b in self.branches:
+            for _ in range(rng.choice((0, 1, 1, 2, 3))):
+                at = self.local(d, time(rng.randint(10, 20), rng.randint(0, 59)))
+                if at > self.now:
+                    continue
+                r = rng.random()
+                kind = "inquiry" if r < 0.62 else "service_request" if r < 0.88 else "complaint"
+                known = rng.random() < 0.6 and self.k0 > 0
+                idx = int(self.k0 * rng.random()) if known else None
+                cid = self.cid(idx) if idx is not None else None
+                if kind == "complaint":
+                    cat, zh, en = rng.choice(P.COMPLAINTS)
+                    summary = self.txt((zh, en))
+                else:
+                    cat = ""
+                    summary = self.txt(rng.choice(P.INQUIRIES if kind == "inquiry" else P.SERVICE_REQUESTS))
+                contact_id = self.ids("contacts")
+                self.rows["contacts"].append(
+                    {"id": contact_id, "branch_id": b, "client_id": cid,
+                     "channel": rng.choice(("phone", "phone", "in_person", "message")), "kind": kind,
+                     "caller_name": "" if cid else self.txt(("张女士", "Ms Smith")),
+                     "caller_phone": "" if cid else f"+86138{rng.randint(0, 99_999_999):08d}", "summary": summary,
+                     "checklist": {"identified": True, "listened": True, "recorded": True}, "at": at,
+                     "staff_id": self.cashier(b)})
+                if kind == "complaint":
+                    self.complaint(at, b, cid, None, None, "contact", cat, summary, contact_id)
+
+
+def _needs_resource(svc: Svc) -> bool:
+    return svc.kind in ("hair", "skin", "generic")
+
+
+def _months_back(d: date, months: int) -> date:
+    y, m = d.year, d.month - months
+    while m <= 0:
+        m += 12
+        y -= 1
+    import calendar
+
+    last = calendar.monthrange(y, m)[1]
+    return date(y, m, min(d.day, last))
