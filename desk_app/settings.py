@@ -77,6 +77,8 @@ _DEFS: list[SettingDef] = [
     # printing
     SettingDef("printing.receipt_layout", str, "80mm", N_("Receipt paper"), "printing"),
     SettingDef("printing.escpos_target", str, "", N_("ESC/POS printer (tcp://host:9100 or usb:VID:PID)"), "printing"),
+    # demo shop: {staff_id: pin} shown on the sign-in screen of a demo database only
+    SettingDef("demo.pins", dict, {}, N_("Demo staff PINs"), "demo"),
 ]
 
 DEFS: dict[str, SettingDef] = {d.key: d for d in _DEFS}
@@ -114,6 +116,8 @@ def validate(key: str, value: Any) -> Any:
             v = int(value)
         elif d.type is list:
             v = list(value)
+        elif d.type is dict:
+            v = dict(value)
         else:
             v = str(value)
     except Exception as exc:
