@@ -496,8 +496,8 @@ class AftercareService:
             s = uow.session
             rows = list(s.execute(select(Contact).where(Contact.at >= since)
                                   .order_by(Contact.at.desc()).limit(limit)).scalars())
-            comp = dict(s.execute(select(Complaint.contact_id, Complaint.id)
-                                  .where(Complaint.contact_id.in_([c.id for c in rows]))).tuples().all())
+            comp = {k: v for k, v in s.execute(select(Complaint.contact_id, Complaint.id)
+                                               .where(Complaint.contact_id.in_([c.id for c in rows]))).all()}
             names = _staff_names(s)
             return [self._contact_view(s, c, names, show, comp.get(c.id)) for c in rows]
 

@@ -191,9 +191,11 @@ def _visits(s: Session, std: sd.Standards, t: dict[str, _Tally], lo: datetime, h
     if branch_id is not None:
         q = q.where(Visit.branch_id == branch_id)
     rows = s.execute(q).all()
-    first_fb = dict(s.execute(
-        select(Feedback.visit_id, func.min(Feedback.at)).where(Feedback.visit_id.in_([r.id for r in rows]))
-        .group_by(Feedback.visit_id)).tuples().all()) if rows else {}
+    first_fb: dict[int | None, datetime] = {}
+    if rows:
+        first_fb = {k: v for k, v in s.execute(
+            select(Feedback.visit_id, func.min(Feedback.at)).where(Feedback.visit_id.in_([r.id for r in rows]))
+            .group_by(Feedback.visit_id)).all()}
     for r in rows:
         day = r.arrived_at.astimezone(tz).date()
         skipped = set((r.skipped_steps or {}).keys())
