@@ -85,3 +85,34 @@ def visit_at_rebooking(db: Database, client_id: int, staff_id: int, codes: tuple
         vid = v.id
         uow.commit()
     return vid
+
+
+# ---------------------------------------------------------------- the race (runs in child processes)
+
+
+def race_worker(url: str, worker: int, actor: Actor, now: datetime, rounds: list[list[dict[str, Any]]],
+                barrier: Any, results: Any) -> None:
+    """One desk: for every round wait for the others, then book this desk's request at once."""
+    from desk_app.db.engine import Database
+    from desk_app.services.calendar import BookingRequest, SlotTaken
+    from desk_app.services.container import Services
+
+    db = Database.open(url)
+    services = Services(db, clock=lambda: now)
+    cal = services.calendar
+    cal.settings.get("calendar.slot_minutes")  # warm the settings cache outside the race
+    try:
+        for r, specs in enumerate(rounds):
+            spec = specs[worker]
+            barrier.wait(timeout=120)
+            try:
+                v = cal.book(actor, BookingRequest(
+                    client_id=spec["client_id"], staff_id=spec["staff_id"], start_at=spec["start_at"],
+                    service_ids=spec["service_ids"]))
+                results.put((r, worker, "won", v.id, 0))
+            except SlotTaken as exc:
+                results.put((r, worker, "taken", exc.message, len(exc.alternatives)))
+            except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the test
+                results.put((r, worker, "error", repr(exc), 0))
+    finally:
+        db.dispose()
