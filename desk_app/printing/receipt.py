@@ -1,0 +1,131 @@
+"""Receipts on 80 mm and 58 mm thermal paper and on A5 (ReportLab), Chinese or English."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from reportlab.lib.pagesizes import A5
+from reportlab.lib.units import mm
+
+from desk_app import i18n
+from desk_app.i18n import pick
+from desk_app.printing.common import L, method_label, money, pct, printing_language, when
+from desk_app.printing.flow import Flow
+from desk_app.printing.fonts import register_cjk_font
+from desk_app.services.checkout_views import SaleView
+
+LAYOUTS = ("80mm", "58mm", "a5")
+# page width, margin, base font size
+_GEOMETRY: dict[str, tuple[float, float, float]] = {
+    "80mm": (80 * mm, 4 * mm, 8.0),
+    "58mm": (58 * mm, 2.5 * mm, 7.0),
+    "a5": (A5[0], 14 * mm, 10.0),
+}
+
+
+def receipt_language(view: SaleView, lang: str | None) -> str:
+    """The client's language when known, else the shop's."""
+    return i18n.normalise_language(lang or view.client_language or view.shop.locale)
+
+
+def build_receipt(view: SaleView, layout: str = "80mm") -> Flow:
+    if layout not in _GEOMETRY:
+        raise ValueError(f"unknown receipt layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    width, margin, size = _GEOMETRY[layout]
+    f = Flow(width=width, margin=margin, font=register_cjk_font(), size=size)
+    cur = view.currency
+    shop = view.shop
+    f.text(shop.name, size=size * 1.6, align="center")
+    for extra in (shop.address, shop.phone, shop.tax_number):
+        if extra:
+            f.text(extra, size=size * 0.9, align="center")
+    f.space(3)
+    title = L("receipt") if view.kind == "sale" else L(view.kind)
+    f.text(title, size=size * 1.3, align="center")
+    f.rule()
+    f.row(L("receipt_no"), view.receipt_no)
+    f.row(L("date"), when(view.sold_at))
+    if view.original_receipt_no:
+        f.row(L("original"), view.original_receipt_no)
+    if view.reason:
+        f.text(f"{L('reason')}: {view.reason}")
+    if view.cashier_name:
+        f.row(L("cashier"), view.cashier_name)
+    if view.client_id:
+        f.row(L("client"), view.client_name)
+        f.row(L("client_no"), view.client_number)
+    f.rule()
+    ind = size * 1.2
+    for ln in view.lines:
+        name = pick(ln.name_zh, ln.name_en)
+        if ln.kind == "rounding":
+            continue
+        label = name if ln.quantity in (1, -1) else f"{name} × {ln.quantity}"
+        gross = ln.quantity * ln.unit_price_minor
+        f.row(label, money(gross if ln.kind != "tip" else ln.line_total_minor, cur))
+        if ln.staff_name and ln.kind in ("service", "tip"):
+            f.text(f"{L('stylist')}: {ln.staff_name}", size=size * 0.9, indent=ind)
+        if ln.discount_reason == "package" and ln.line_total_minor == 0:
+            f.row(L("package"), money(-ln.discount_minor, cur), size=size * 0.9, indent=ind)
+        elif ln.discount_minor:
+            why = f" ({ln.discount_reason})" if ln.discount_reason else ""
+            f.row(L("discount") + why, money(-ln.discount_minor, cur), size=size * 0.9, indent=ind)
+        if ln.member_discount_minor:
+            f.row(L("member_price"), money(-ln.member_discount_minor, cur), size=size * 0.9, indent=ind)
+        if ln.tax_minor:
+            word = L("tax_incl") if view.prices_include_tax else L("tax_excl")
+            f.row(f"{word} {pct(ln.tax_rate_bp)}", money(ln.tax_minor, cur), size=size * 0.9, indent=ind)
+    f.rule()
+    f.row(L("subtotal"), money(view.subtotal_minor, cur))
+    if view.discount_minor:
+        f.row(L("discounts"), money(-view.discount_minor, cur))
+    if view.tax_minor:
+        word = L("tax_incl") if view.prices_include_tax else L("tax")
+        f.row(word, money(view.tax_minor, cur))
+    if view.tip_minor:
+        f.row(L("tip"), money(view.tip_minor, cur))
+    if view.rounding_minor:
+        f.row(L("rounding"), money(view.rounding_minor, cur))
+    f.row(L("total"), money(view.total_minor, cur), size=size * 1.35, bold=True)
+    f.rule()
+    for p in view.payments:
+        f.row(method_label(p.method), money(p.amount_minor, cur))
+        if p.method == "cash" and p.tendered_minor:
+            f.row(L("tendered"), money(p.tendered_minor, cur), size=size * 0.9, indent=ind)
+            f.row(L("change"), money(p.change_minor, cur), size=size * 0.9, indent=ind)
+    if view.prepaid_balance_after_minor is not None:
+        f.row(L("balance_after"), money(view.prepaid_balance_after_minor, cur))
+    for zh, en, left in view.package_sessions_left:
+        f.row(f"{pick(zh, en)} · {L('sessions_left')}", str(left))
+    if view.client_id:
+        f.row(L("member_status"), L("vip") if view.member_status == "vip" else L("not_member"))
+        if view.member_upgrade and view.kind == "sale":
+            f.text(L("upgraded"), size=size * 0.95)
+    nxt = view.next_appointment
+    if nxt is not None:
+        f.rule()
+        f.text(L("next_appt"), size=size * 1.05)
+        names = (
+            "、".join(nxt.service_names_zh)
+            if i18n.language().startswith("zh")
+            else ", ".join(nxt.service_names_en)
+        )
+        f.text(f"{when(nxt.start_at)}  {nxt.staff_name}  {names}".strip())
+    policy = pick(shop.return_policy_zh, shop.return_policy_en)
+    if policy:
+        f.rule()
+        f.text(L("policy"), size=size * 0.95)
+        f.text(policy, size=size * 0.85)
+    f.space(4)
+    f.text(L("thanks"), align="center")
+    return f
+
+
+def render_receipt(
+    view: SaleView, out: str | IO[bytes], layout: str = "80mm", lang: str | None = None
+) -> int:
+    """Write the receipt PDF; returns the page count."""
+    with printing_language(receipt_language(view, lang)):
+        flow = build_receipt(view, layout)
+        page_h = A5[1] if layout == "a5" else None
+        return flow.render(out, page_height=page_h, title=f"{view.shop.name} {view.receipt_no}")

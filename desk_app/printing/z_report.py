@@ -1,0 +1,132 @@
+"""The end-of-day Z report as an A4 PDF."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from desk_app.i18n import format_date
+from desk_app.printing.common import L, method_label, money, printing_language, when
+from desk_app.printing.fonts import register_cjk_font
+from desk_app.services.cash import ZReport
+
+ACCENT = colors.HexColor("#7B5EA7")
+
+
+def _table(rows: list[list[str]], font: str, widths: list[float], header: bool = False) -> Table:
+    t = Table(rows, colWidths=widths)
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), font),
+        ("FONTSIZE", (0, 0), (-1, -1), 10.5),
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#DDDDE3")),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if header:
+        style += [
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#F3EEF9")),
+            ("TEXTCOLOR", (0, 0), (-1, 0), ACCENT),
+        ]
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def render_z_report(z: ZReport, out: str | IO[bytes], lang: str | None = None) -> int:
+    with printing_language(lang):
+        font = register_cjk_font()
+        cur = z.currency
+        d = z.drawer
+        h1 = ParagraphStyle("h1", fontName=font, fontSize=18, leading=24, textColor=ACCENT)
+        h2 = ParagraphStyle(
+            "h2", fontName=font, fontSize=13, leading=18, textColor=ACCENT, spaceBefore=10, spaceAfter=4
+        )
+        base = ParagraphStyle("b", fontName=font, fontSize=10.5, leading=15)
+        story = [
+            Paragraph(L("z_title"), h1),
+            Paragraph(f"{z.shop_name} · {z.branch_name} · {format_date(d.business_date, 'long')}", base),
+            Spacer(1, 4 * mm),
+            Paragraph(L("drawer"), h2),
+            _table(
+                [
+                    [L("opened"), f"{when(d.opened_at)} {d.opened_by}"],
+                    [L("closed"), f"{when(d.closed_at)} {d.closed_by}" if d.closed_at else L("open_now")],
+                    [L("float"), money(d.float_minor, cur)],
+                    [L("cash_sales"), money(d.cash_sales_minor, cur)],
+                    [L("cash_in"), money(d.cash_in_minor, cur)],
+                    [L("cash_out"), money(-d.cash_out_minor, cur)],
+                    [L("expected"), money(d.expected_minor, cur)],
+                    [L("counted"), money(d.counted_minor, cur) if d.counted_minor is not None else "-"],
+                    [
+                        L("over_short"),
+                        money(d.over_short_minor, cur) if d.over_short_minor is not None else "-",
+                    ],
+                ],
+                font,
+                [90 * mm, 80 * mm],
+            ),
+            Paragraph(L("by_method"), h2),
+            _table(
+                [["", L("count"), L("amount")]]
+                + [[method_label(m), str(n), money(a, cur)] for m, n, a in z.by_method]
+                + [[L("net"), "", money(z.net_takings_minor, cur)]],
+                font,
+                [90 * mm, 30 * mm, 50 * mm],
+                header=True,
+            ),
+            Paragraph(L("sales"), h2),
+            _table(
+                [
+                    [L("sales"), str(z.sales_count), money(z.sales_total_minor, cur)],
+                    [L("refunds"), str(z.refunds_count), money(z.refunds_total_minor, cur)],
+                    [L("voids"), str(z.voids_count), ""],
+                    [L("discounts"), "", money(z.discounts_minor, cur)],
+                    [L("tax"), "", money(z.tax_minor, cur)],
+                    [L("tips"), "", money(z.tips_minor, cur)],
+                    [L("topups"), "", money(z.topups_minor, cur)],
+                    [L("sessions"), str(z.package_sessions), ""],
+                    [L("receipts"), f"{z.first_receipt} – {z.last_receipt}" if z.first_receipt else "-", ""],
+                ],
+                font,
+                [90 * mm, 40 * mm, 40 * mm],
+            ),
+        ]
+        if z.tips_by_staff:
+            story += [
+                Paragraph(L("tips"), h2),
+                _table([[n, money(a, cur)] for n, a in z.tips_by_staff], font, [90 * mm, 80 * mm]),
+            ]
+        if d.moves:
+            story += [
+                Paragraph(f"{L('cash_in')} / {L('cash_out')}", h2),
+                _table(
+                    [
+                        [
+                            f"{when(m.at)} {m.staff_name} · {m.reason}"[:70],
+                            money(m.amount_minor if m.kind == "in" else -m.amount_minor, cur),
+                        ]
+                        for m in d.moves
+                    ],
+                    font,
+                    [120 * mm, 50 * mm],
+                ),
+            ]
+        doc = SimpleDocTemplate(
+            out,
+            pagesize=A4,
+            leftMargin=20 * mm,
+            rightMargin=20 * mm,
+            topMargin=18 * mm,
+            bottomMargin=18 * mm,
+            title=L("z_title"),
+        )
+        pages: list[int] = []
+        doc.build(
+            story, onLaterPages=lambda c, _d: pages.append(1), onFirstPage=lambda c, _d: pages.append(1)
+        )
+        return len(pages)
