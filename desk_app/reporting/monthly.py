@@ -139,7 +139,12 @@ def build_monthly(
         if shop is None:
             raise ReportError("no shop is set up in this database")
         scope = resolve_branch(conn, branch)
+        if settings is None:
+            from desk_app.settings import SettingsStore
+
+            settings = SettingsStore(db)
         builder = _Builder(conn, db.dialect, str(shop[1]), str(shop[2]), scope, standards_from(settings), now)
+        builder.db, builder.settings = db, settings
         data = builder.figures(month)
         data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
         if compare:
@@ -190,6 +195,8 @@ class _Builder:
         self.std = standards
         self.now = now
         self._catalog_loaded = False
+        self.db: Database | None = None
+        self.settings: Any = None
 
     # ------------------------------------------------------------ helpers
     def m(self, minor: int) -> str:
@@ -263,7 +270,7 @@ class _Builder:
         self._complaints(p, d, staff_acc)
         if light:
             return d
-        self._followups_feedback(p, d)
+        self._followups_feedback(p, d, staff_acc)
         d["low_stock"] = self._low_stock()
         d["by_staff"] = self._by_staff(staff_acc)
         return d
@@ -698,7 +705,7 @@ class _Builder:
         self._std_complaints = (met, decided)
 
     # follow-ups, feedback and the standards ---------------------------------
-    def _followups_feedback(self, p: Period, d: dict[str, Any]) -> None:
+    def _followups_feedback(self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]]) -> None:
         c = self.conn
         due_now = self._ts(self.now)
         done = case((FollowUp.completed_at.is_not(None), 1), else_=0)
@@ -737,24 +744,63 @@ class _Builder:
         if self.scope.branch_id is not None:
             fbq = fbq.where(self._branch(Visit.branch_id))
         rec_met, rec_tot, proc_met, proc_tot = (_i(v) for v in c.execute(fbq).one())
-        std_tot, std_day = self._std_visits
-        cm, ct = self._std_complaints
-        standards: dict[str, dict[str, Any]] = {}
-        for key in VISIT_STANDARDS:
-            standards[key] = {"met": std_tot[key][0], "total": std_tot[key][1]}
-        standards["complaint_response"] = {"met": cm, "total": ct}
-        standards["followup"] = {"met": n_on_time, "total": n_decided}
-        standards["feedback_record"] = {"met": rec_met, "total": rec_tot}
-        standards["feedback_process"] = {"met": proc_met, "total": proc_tot}
+        summary = self._standards_summary(p)
+        if summary is not None:
+            standards: dict[str, dict[str, Any]] = {}
+            by_day: dict[str, list[dict[str, Any]]] = {}
+            for key, v in summary.items():
+                standards[key] = {"met": int(v["met"]), "total": int(v["total"])}
+                days = v.get("by_day", {})
+                by_day[key] = [
+                    {
+                        "date": dy,
+                        "met": int(days.get(dy, {}).get("met", 0)),
+                        "total": int(days.get(dy, {}).get("total", 0)),
+                    }
+                    for dy in p.day_list()
+                ]
+                for sid, st in v.get("by_staff", {}).items():
+                    if int(sid) in self.staff:
+                        acc = staff_acc[int(sid)]
+                        acc["std_met_s"] += int(st["met"])
+                        acc["std_total_s"] += int(st["total"])
+            for acc in staff_acc.values():
+                acc["std_met"], acc["std_total"] = acc.get("std_met_s", 0), acc.get("std_total_s", 0)
+        else:
+            std_tot, std_day = self._std_visits
+            cm, ct = self._std_complaints
+            standards = {}
+            for key in VISIT_STANDARDS:
+                standards[key] = {"met": std_tot[key][0], "total": std_tot[key][1]}
+            standards["complaint_response"] = {"met": cm, "total": ct}
+            standards["followup_on_time"] = {"met": n_on_time, "total": n_decided}
+            standards["feedback_recorded"] = {"met": rec_met, "total": rec_tot}
+            standards["feedback_processed"] = {"met": proc_met, "total": proc_tot}
+            by_day = {
+                key: [
+                    {"date": dy, "met": std_day[key][dy][0], "total": std_day[key][dy][1]}
+                    for dy in p.day_list()
+                ]
+                for key in VISIT_STANDARDS
+            }
         for v in standards.values():
             v["rate"] = ratio(v["met"], v["total"])
+        fu = standards.get("followup_on_time")
+        if fu is not None:  # "follow-ups done on time" is that standard
+            d["followups"]["done_on_time"] = fu["met"]
+            d["followups"]["on_time_rate"] = fu["rate"]
         d["standards"] = standards
-        d["standards_by_day"] = {
-            key: [
-                {"date": dy, "met": std_day[key][dy][0], "total": std_day[key][dy][1]} for dy in p.day_list()
-            ]
-            for key in VISIT_STANDARDS
-        }
+        d["standards_by_day"] = by_day
+
+    def _standards_summary(self, p: Period) -> dict[str, dict[str, Any]] | None:
+        """The shared standards figures (desk_app.services.standards_report), the same as the Today screen's."""
+        if self.db is None or self.settings is None:
+            return None
+        try:
+            from desk_app.services.standards_report import standards_summary
+        except ImportError:  # pragma: no cover - older trees
+            return None
+        return standards_summary(self.db, self.settings, p.start, p.end, self.scope.branch_id, self.now)
 
     def _low_stock(self) -> list[dict[str, Any]]:
         q = (

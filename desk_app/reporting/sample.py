@@ -509,7 +509,8 @@ def generate(
                         "status": "done" if rng.random() < 0.8 else "no_answer",
                         "attempts": 1,
                         "satisfaction": rng.choice([5, 4, 4, 3, None]),
-                        "completed_at": paid + timedelta(days=rng.choice([2, 2, 3, 4])),
+                        "completed_at": (called := paid + timedelta(days=rng.choice([2, 2, 3, 4]))),
+                        "called_at": called,
                         "comments": "",
                     }
                 )

@@ -1,0 +1,116 @@
+"""Screenshots of the monthly report: the PDF pages (PNG) and the Reports screen (en, zh).
+
+    .venv/bin/python scripts/shots_reports.py [--db DEMO.sqlite3] [--month YYYY-MM] [--pdf-only]
+
+Without --db a small shop with two months of history is generated in /tmp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+OUT = ROOT / "docs" / "screenshots"
+
+
+def sample_db(path: Path) -> str:
+    from desk_app.bootstrap import open_database
+    from desk_app.reporting.sample import generate
+    from desk_app.services.container import Services
+
+    for p in path.parent.glob(path.name + "*"):
+        p.unlink()
+    db = open_database(str(path))
+    Services(db).shop.create_shop(name="莲花美发美容 Lotus Hair & Spa", currency="CNY", language="zh_CN",
+                                  owner_name="Mia Chen", owner_pin="1234")
+    generate(db, start_month="2026-09", months=2, clients=400, stylists=8, visits_per_day=40, seed=5)
+    db.dispose()
+    return str(path)
+
+
+def pdf_pages(db_path: str, month: str) -> None:
+    from desk_app.bootstrap import open_database
+    from desk_app.reporting.monthly import build_monthly
+    from desk_app.reporting.pdf import render_pdf
+
+    db = open_database(db_path, run_migrations=False)
+    data = build_monthly(db, month)
+    for lang, stem in (("en", "report-page"), ("zh_CN", "report-zh-page")):
+        pdf = Path(f"/tmp/report-{lang}.pdf")
+        render_pdf(data, pdf, lang=lang)
+        for old in OUT.glob(f"{stem}-*.png"):
+            old.unlink()
+        subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(OUT / stem)], check=True)
+        for png in sorted(OUT.glob(f"{stem}-*.png")):  # pdftoppm names them stem-1.png or stem-01.png
+            n = int(png.stem.rsplit("-", 1)[1])
+            png.rename(OUT / f"{stem}-{n}.png")
+    db.dispose()
+
+
+def screen(db_path: str, month: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from desk_app import i18n
+    from desk_app.bootstrap import open_database
+    from desk_app.services.container import Services
+    from ui.context import UiContext
+    from ui.runner import TaskRunner
+
+    app = QApplication.instance() or QApplication([])
+    qss = ROOT / "resources" / "style.qss"
+    if qss.exists():
+        app.setStyleSheet(qss.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    db = open_database(db_path, run_migrations=False)
+    services = Services(db)
+    from sqlalchemy import select
+
+    from desk_app.db.models import Staff
+    from desk_app.services.auth import actor_for
+
+    with db.uow(write=False) as uow:
+        owner = uow.session.execute(select(Staff).where(Staff.role == "owner")).scalars().first()
+        assert owner is not None
+        actor = actor_for(owner)
+    for lang in ("en", "zh_CN"):
+        i18n.set_language(lang)
+        from ui.screens.reports import ReportsScreen
+
+        ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=actor)
+        w = ReportsScreen(ctx)
+        w.resize(1366, 768)
+        w.open(month=month)
+        w.show()
+        app.processEvents()
+        for page in range(w.page_count()):
+            w.show_page(page)
+            app.processEvents()
+            suffix = "" if page == 0 else f"-{page + 1}"
+            w.grab().save(str(OUT / f"reports{suffix}-{'en' if lang == 'en' else 'zh'}.png"))
+        w.close()
+    i18n.set_language("en")
+    db.dispose()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db")
+    ap.add_argument("--month", default="2026-10")
+    ap.add_argument("--pdf-only", action="store_true")
+    a = ap.parse_args()
+    db_path = a.db or sample_db(Path("/tmp/shots_reports.sqlite3"))
+    OUT.mkdir(parents=True, exist_ok=True)
+    pdf_pages(db_path, a.month)
+    if not a.pdf_only:
+        screen(db_path, a.month)
+    print("screenshots in", OUT)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
