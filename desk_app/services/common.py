@@ -110,9 +110,21 @@ def next_counter(session: Session, name: str) -> int:
     ).scalar_one_or_none()
     if res is not None:
         return int(res)
-    session.add(Counter(name=name, value=1))
-    session.flush()
-    return 1
+    # first use: create the row without racing another desk that does the same
+    # (PostgreSQL server mode: a plain INSERT would fail with a duplicate key), then increment
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(Counter).values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"]))
+    else:  # SQLite write units of work hold the write lock (BEGIN IMMEDIATE): no race
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
+    res = session.execute(
+        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+    ).scalar_one()
+    return int(res)
 
 
 def shop_row(session: Session) -> Shop:
