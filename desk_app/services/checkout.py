@@ -42,7 +42,7 @@ from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.domain.pricing import PricingError, half_up, rounding_step_minor
 from desk_app.i18n import _, local, pick
 from desk_app.services import checkout_bill as cb
-from desk_app.services.checkout_bill import Bill, BillContext, DraftLine
+from desk_app.services.checkout_bill import METHODS, ApprovalNeeded, Bill, BillContext, DraftLine, PaymentIn
 from desk_app.services.checkout_views import SaleView, load_sale_view
 from desk_app.services.common import (
     Clock,
@@ -57,19 +57,7 @@ from desk_app.services.common import (
 )
 from desk_app.settings import SettingsStore
 
-METHODS = ("cash", "card", "wechat", "alipay", "prepaid")
-
-
-class ApprovalNeeded(ServiceError):
-    """The action needs the owner's PIN (discount above the limit, refund, void)."""
-
-
-@dataclass(frozen=True)
-class PaymentIn:
-    method: str  # cash | card | wechat | alipay | prepaid
-    amount_minor: int  # applied to the bill
-    tendered_minor: int | None = None  # cash handed over (>= amount); change = tendered - amount
-    reference: str = ""
+__all__ = ["METHODS", "ApprovalNeeded", "CheckoutService", "PaymentIn"]
 
 
 @dataclass(frozen=True)
@@ -658,63 +646,13 @@ class CheckoutService:
     def pay(self, actor: Actor, bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, ...]) -> PaidSale:
         require(self.db.uow, actor, Perm.CHECKOUT)
         bill = cb.reprice(bill)
-        self._validate_payment(bill, payments)
+        cb.validate_payments(bill, payments)
         now = self.clock()
         with self.db.uow() as uow:
             s = uow.session
             result = write_sale(s, self.settings, actor, bill, list(payments), now)
             uow.commit()
         return result
-
-    def _validate_payment(self, bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, ...]) -> None:
-        if not bill.lines:
-            raise ValidationError({"lines": _("The bill is empty. Add a service or a product first.")})
-        if bill.total_minor < 0:
-            raise ValidationError({"lines": _("The bill's total cannot be below zero.")})
-        if bill.needs_estimate_agreement:
-            raise ValidationError(
-                {
-                    "estimate": _(
-                        "The bill is more than the estimate the client confirmed. Explain why and record the client's "
-                        "agreement before payment."
-                    )
-                }
-            )
-        if bill.needs_discount_approval:
-            raise ApprovalNeeded(_("A discount on this bill needs the owner's PIN."), "discount")
-        errors: dict[str, str] = {}
-        paid = 0
-        for p in payments:
-            if p.method not in METHODS:
-                errors["method"] = _("Choose a payment method from the list.")
-            if p.amount_minor <= 0:
-                errors["amount"] = _("Each payment must be above zero; remove the empty ones.")
-            if p.method == "cash" and p.tendered_minor is not None and p.tendered_minor < p.amount_minor:
-                errors["tendered"] = _(
-                    "The cash handed over is less than the amount; enter what the client gave."
-                )
-            if p.method != "cash" and p.tendered_minor is not None:
-                errors["tendered"] = _("Only cash has an amount handed over.")
-            if p.method == "prepaid":
-                if bill.client_id is None:
-                    errors["method"] = _("A prepaid balance needs the client on the bill.")
-                if any(ln.kind == cb.TOPUP for ln in bill.lines):
-                    errors["method"] = _("A top-up cannot be paid from the prepaid balance itself.")
-            paid += p.amount_minor
-        if not errors and paid != bill.total_minor:
-            if paid < bill.total_minor:
-                errors["amount"] = _("{amount} is still to pay.").format(
-                    amount=cb.money(bill.total_minor - paid, bill.currency)
-                )
-            else:
-                errors["amount"] = _(
-                    "The payments are {amount} more than the total; lower one of them."
-                ).format(amount=cb.money(paid - bill.total_minor, bill.currency))
-        for ln in bill.lines:
-            if ln.kind in (cb.PACKAGE, cb.TOPUP) and bill.client_id is None:
-                errors["client"] = _("Packages and top-ups need the client on the bill.")
-        if errors:
-            raise ValidationError(errors)
 
     def approver_from_pin(self, pin: str) -> Actor | None:
         """The owner whose PIN was typed at the desk to approve a discount, refund or void."""
@@ -1092,7 +1030,7 @@ def write_sale(
                 )
             prepaid_move(session, acct, "spend", -pay.amount_minor, sale.id, actor.staff_id, now)
             acct_id = acct.id
-        change = (pay.tendered_minor - pay.amount_minor) if pay.method == "cash" and pay.tendered_minor else 0
+        change = cb.change_for(pay)
         change_total += change
         session.add(
             Payment(

@@ -15,6 +15,7 @@ from desk_app.domain import vip
 from desk_app.domain.money import Money
 from desk_app.domain.pricing import LineIn, PricedBill, half_up, price_lines
 from desk_app.i18n import _, pick
+from desk_app.services.common import ServiceError, ValidationError
 
 # kinds of draft lines
 SERVICE = "service"
@@ -26,6 +27,28 @@ ROUNDING = "rounding"
 
 # lines that are goods and services the client buys (count for VIP, spend, estimate)
 GOODS_KINDS = frozenset({SERVICE, PRODUCT, PACKAGE})
+
+
+METHODS = ("cash", "card", "wechat", "alipay", "prepaid")
+
+
+class ApprovalNeeded(ServiceError):
+    """The action needs the owner's PIN (discount above the limit, refund, void)."""
+
+
+@dataclass(frozen=True)
+class PaymentIn:
+    method: str  # cash | card | wechat | alipay | prepaid
+    amount_minor: int  # applied to the bill
+    tendered_minor: int | None = None  # cash handed over (>= amount); change = tendered - amount
+    reference: str = ""
+
+
+def change_for(p: PaymentIn) -> int:
+    """Change given back for a cash payment (0 for other methods)."""
+    if p.method != "cash" or p.tendered_minor is None:
+        return 0
+    return p.tendered_minor - p.amount_minor
 
 
 @dataclass(frozen=True)
@@ -372,3 +395,56 @@ def estimate_reasons(bill: Bill) -> list[str]:
         if k not in seen and amount:
             out.append(_("Planned but not on the bill: {amount} less").format(amount=money(amount, cur)))
     return out
+
+
+def validate_payments(bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, ...]) -> None:
+    """Everything about the payments that can be checked without the database."""
+    bill = reprice(bill)
+    if not bill.lines:
+        raise ValidationError({"lines": _("The bill is empty. Add a service or a product first.")})
+    if bill.total_minor < 0:
+        raise ValidationError({"lines": _("The bill's total cannot be below zero.")})
+    if bill.needs_estimate_agreement:
+        raise ValidationError(
+            {
+                "estimate": _(
+                    "The bill is more than the estimate the client confirmed. Explain why and record the client's "
+                    "agreement before payment."
+                )
+            }
+        )
+    if bill.needs_discount_approval:
+        raise ApprovalNeeded(_("A discount on this bill needs the owner's PIN."), "discount")
+    errors: dict[str, str] = {}
+    paid = 0
+    for p in payments:
+        if p.method not in METHODS:
+            errors["method"] = _("Choose a payment method from the list.")
+        if p.amount_minor <= 0:
+            errors["amount"] = _("Each payment must be above zero; remove the empty ones.")
+        if p.method == "cash" and p.tendered_minor is not None and p.tendered_minor < p.amount_minor:
+            errors["tendered"] = _(
+                "The cash handed over is less than the amount; enter what the client gave."
+            )
+        if p.method != "cash" and p.tendered_minor is not None:
+            errors["tendered"] = _("Only cash has an amount handed over.")
+        if p.method == "prepaid":
+            if bill.client_id is None:
+                errors["method"] = _("A prepaid balance needs the client on the bill.")
+            if any(ln.kind == TOPUP for ln in bill.lines):
+                errors["method"] = _("A top-up cannot be paid from the prepaid balance itself.")
+        paid += p.amount_minor
+    if not errors and paid != bill.total_minor:
+        if paid < bill.total_minor:
+            errors["amount"] = _("{amount} is still to pay.").format(
+                amount=money(bill.total_minor - paid, bill.currency)
+            )
+        else:
+            errors["amount"] = _("The payments are {amount} more than the total; lower one of them.").format(
+                amount=money(paid - bill.total_minor, bill.currency)
+            )
+    for ln in bill.lines:
+        if ln.kind in (PACKAGE, TOPUP) and bill.client_id is None:
+            errors["client"] = _("Packages and top-ups need the client on the bill.")
+    if errors:
+        raise ValidationError(errors)
