@@ -1,0 +1,207 @@
+"""PostgreSQL server mode: several desks (processes) write at once; nothing is lost or duplicated.
+
+Each desk process checks clients in (new client + walk-in visit), takes a payment through
+CheckoutService and books appointments through CalendarService on a shared grid of slots
+(so desks compete for the same ones) for a few seconds, then reports what it wrote. The test
+then proves the database holds exactly that: counts and sums match, client numbers and
+receipt numbers are unique, every sale's lines and payments add up to its total, and no
+stylist is double-booked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DESKS = 3
+SECONDS = 3.0
+
+
+def _slot_grid(now: datetime) -> list[datetime]:
+    """30-minute slots 10:00-12:30 Shanghai time, three days from now (inside the default hours)."""
+    tz = ZoneInfo("Asia/Shanghai")
+    day = (now.astimezone(tz) + timedelta(days=3)).date()
+    start = datetime(day.year, day.month, day.day, 10, 0, tzinfo=tz)
+    return [(start + timedelta(minutes=30 * i)).astimezone(UTC) for i in range(6)]
+
+
+def desk_main(url: str, desk: int, seconds: float, staff_ids: list[int], service_id: int) -> None:
+    """One desk: runs in its own process and prints a JSON report of what it committed."""
+    import random
+
+    from desk_app.db.engine import Database
+    from desk_app.db.models import Staff
+    from desk_app.services.auth import actor_for
+    from desk_app.services.calendar_types import BookingRequest
+    from desk_app.services.checkout import PaymentIn
+    from desk_app.services.common import ServiceError
+    from desk_app.services.container import Services
+
+    db = Database.open(url)
+    services = Services(db)
+    with db.uow(write=False) as uow:
+        owner = actor_for(uow.session.get(Staff, staff_ids[0]))  # type: ignore[arg-type]
+    rnd = random.Random(desk)
+    slots = _slot_grid(datetime.now(UTC))
+    report: dict[str, list[object]] = {
+        "clients": [],
+        "visits": [],
+        "sales": [],
+        "appointments": [],
+        "taken": [],
+    }
+    deadline = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < deadline:
+        i += 1
+        phone = f"138{desk:02d}{i:06d}"
+        c = services.clients.create(owner, {"name": f"Desk{desk} 客人{i}", "phone": phone})
+        report["clients"].append(c.id)
+        report["visits"].append(services.visits.start_walk_in(owner, c.id))
+        co = services.checkout
+        bill = co.add_service(co.build_bill(owner, client_id=c.id), service_id)
+        if i % 2:
+            pays = [PaymentIn("card", bill.total_minor)]
+        else:
+            half = bill.total_minor // 2
+            pays = [PaymentIn("wechat", half), PaymentIn("card", bill.total_minor - half)]
+        sale = co.pay(owner, bill, pays)
+        report["sales"].append([sale.sale_id, bill.total_minor])
+        slot = rnd.choice(slots)
+        stylist = rnd.choice(staff_ids[1:])
+        try:
+            appt = services.calendar.book(
+                owner,
+                BookingRequest(
+                    client_id=c.id,
+                    staff_id=stylist,
+                    start_at=slot,
+                    service_ids=[service_id],
+                    duration_min=30,
+                    buffer_min=0,
+                ),
+            )
+            report["appointments"].append(appt.id)
+        except ServiceError as exc:  # the slot was taken by another desk (or earlier by us)
+            report["taken"].append(exc.message[:60])
+    db.dispose()
+    print(json.dumps(report))
+
+
+@pytest.mark.postgres
+def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_url: str) -> None:
+    from sqlalchemy import func, select, text
+
+    from desk_app.bootstrap import open_database
+    from desk_app.catalog_defaults import DEFAULT_HOURS
+    from desk_app.db.models import Appointment, Client, Payment, Sale, SaleLine, Service, Visit
+    from desk_app.services.container import Services
+
+    db = open_database(pg_url)  # migrations run against the server
+    services = Services(db)
+    owner = services.shop.create_shop(
+        name="Lotus", currency="CNY", language="en", owner_name="Mia", owner_pin="1234"
+    )
+    stylists = [
+        services.auth.save_staff(
+            owner, staff_id=None, name=f"Stylist {k}", role="stylist", pin="5678", working_hours=DEFAULT_HOURS
+        ).id
+        for k in range(2)
+    ]
+    with db.uow(write=False) as uow:
+        service_id = uow.session.scalars(
+            select(Service.id)
+            .where(Service.resource_kind == "", Service.active.is_(True))
+            .order_by(Service.id)
+        ).first()
+    assert service_id is not None
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                pg_url,
+                str(d),
+                str(SECONDS),
+                json.dumps([owner.staff_id, *stylists]),
+                str(service_id),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        for d in range(1, DESKS + 1)
+    ]
+    reports = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err[-3000:]
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    clients = [c for r in reports for c in r["clients"]]
+    visits = [v for r in reports for v in r["visits"]]
+    sales = {s[0]: s[1] for r in reports for s in r["sales"]}
+    appts = [a for r in reports for a in r["appointments"]]
+    assert len(clients) >= DESKS * 3 and len(appts) >= 2  # every desk really worked
+    assert len(set(clients)) == len(clients) and len(sales) == sum(len(r["sales"]) for r in reports)
+    with db.uow(write=False) as uow:
+        s = uow.session
+        assert sorted(s.scalars(select(Client.id))) == sorted(clients)
+        numbers = list(s.scalars(select(Client.client_number)))
+        assert len(set(numbers)) == len(numbers) == len(clients)
+        assert sorted(int(n[1:]) for n in numbers) == list(range(1, len(clients) + 1))  # no gaps, no repeats
+        assert sorted(s.scalars(select(Visit.id))) == sorted(visits)
+        assert sorted(s.scalars(select(Sale.id))) == sorted(sales)
+        assert s.scalar(select(func.sum(Sale.total_minor))) == sum(sales.values())
+        receipts = list(s.scalars(select(Sale.receipt_no)))
+        assert len(set(receipts)) == len(receipts)
+        for sale_id, total in sales.items():
+            lines = s.scalar(select(func.sum(SaleLine.line_total_minor)).where(SaleLine.sale_id == sale_id))
+            paid = s.scalar(select(func.sum(Payment.amount_minor)).where(Payment.sale_id == sale_id))
+            assert lines == paid == total, sale_id
+        assert sorted(s.scalars(select(Appointment.id))) == sorted(appts)
+        overlaps = s.execute(
+            text(
+                "SELECT count(*) FROM appointments a JOIN appointments b ON a.staff_id = b.staff_id AND a.id < b.id "
+                "AND a.status NOT IN ('cancelled','no_show') AND b.status NOT IN ('cancelled','no_show') "
+                "AND a.start_at < b.block_end_at AND b.start_at < a.block_end_at"
+            )
+        ).scalar()
+        assert overlaps == 0
+    # every slot a desk was refused was really taken: booked + refused = attempts
+    assert len(appts) + sum(len(r["taken"]) for r in reports) == len(clients)
+    assert len(appts) <= len(_slot_grid(datetime.now(UTC))) * len(stylists)
+    db.dispose()
+
+
+@pytest.mark.postgres
+def test_backups_on_the_server_are_pg_dumps(pg_url: str) -> None:
+    from desk_app.bootstrap import open_database
+    from desk_app.services.backup import BackupError
+    from desk_app.services.container import Services
+
+    db = open_database(pg_url)
+    services = Services(db)
+    owner = services.shop.create_shop(
+        name="Lotus", currency="CNY", language="en", owner_name="Mia", owner_pin="1234"
+    )
+    assert services.backup.maybe_daily_backup() is None  # the app never tries to copy a server
+    with pytest.raises(BackupError, match="pg_dump"):
+        services.backup.backup(actor=owner)
+    assert (ROOT / "docs" / "server-mode.md").read_text(encoding="utf-8").count("pg_dump") >= 2
+    db.dispose()
+
+
+if __name__ == "__main__":
+    desk_main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5]))
