@@ -71,7 +71,9 @@ from desk_app.services.aftercare_views import (
     FollowUpView,
     OutreachItem,
     OutreachLists,
+    RedoChoices,
     RedoSpec,
+    SaleChoice,
 )
 from desk_app.services.common import (
     Clock,
@@ -706,6 +708,42 @@ class AftercareService:
             audit(uow.session, actor, "close", "complaint", c.id, at=now)
             uow.commit()
         return self.complaint(complaint_id)
+
+    def sales_for_complaint(self, complaint_id: int) -> list[SaleChoice]:
+        """The client's recent sales (the complaint's visit first) that a refund could reverse."""
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            c = self._get_complaint(s, complaint_id)
+            cur = shop_row(s).currency
+            q = select(Sale).where(Sale.kind == "sale")
+            if c.visit_id is not None and c.client_id is not None:
+                q = q.where((Sale.visit_id == c.visit_id) | (Sale.client_id == c.client_id))
+            elif c.visit_id is not None:
+                q = q.where(Sale.visit_id == c.visit_id)
+            elif c.client_id is not None:
+                q = q.where(Sale.client_id == c.client_id)
+            else:
+                return []
+            sales = list(s.execute(q.order_by(Sale.sold_at.desc()).limit(20)).scalars())
+            sales.sort(key=lambda x: (x.visit_id != c.visit_id, -x.sold_at.timestamp()))
+            return [SaleChoice(x.id, x.receipt_no, x.sold_at, Money.from_minor(x.total_minor, cur).amount)
+                    for x in sales]
+
+    def redo_choices(self, complaint_id: int) -> RedoChoices:
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            c = self._get_complaint(s, complaint_id)
+            staff = tuple((i, n) for i, n in s.execute(
+                select(Staff.id, Staff.name).where(Staff.active.is_(True), Staff.role.in_(("stylist", "owner")))
+                .order_by(Staff.name)).all())
+            services = tuple((i, pick(zh, en), m) for i, zh, en, m in s.execute(
+                select(Service.id, Service.name_zh, Service.name_en, Service.duration_min)
+                .where(Service.active.is_(True)).order_by(Service.sort, Service.id)).all())
+            svc = None
+            if c.visit_id is not None:
+                svc = s.execute(select(ServiceLog.service_id).where(ServiceLog.visit_id == c.visit_id)
+                                .order_by(ServiceLog.id).limit(1)).scalar()
+            return RedoChoices(staff, services, c.staff_involved_id, svc)
 
     def _refund(self, actor: Actor, sale_id: int, line_ids: Sequence[int], reason: str,
                 approver: Actor | None) -> tuple[int | None, int]:

@@ -102,7 +102,8 @@ def birthdays(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool) -> list
         age = ""
         if c.birthday is not None:
             age = " " + _("(turns {n})").format(n=day.year - c.birthday.year)
-        detail = _("Birthday on {date}").format(date=format_date(day, "EEE d MMM")) + age
+        detail = _("Birthday on {weekday}, {date}").format(weekday=format_date(day, "EEEE"),
+                                                             date=format_date(day, "medium")) + age
         out.append(_item(c, "birthday", day.year, day, detail, show_phone, done))
     return _sort(out)
 

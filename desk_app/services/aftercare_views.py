@@ -162,3 +162,21 @@ class RedoSpec:
     service_ids: tuple[int, ...]
     notes: str = ""
     resource_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SaleChoice:
+    sale_id: int
+    receipt_no: str
+    sold_at: datetime
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class RedoChoices:
+    """What the resolve dialog offers for a redo: who, which service, and the defaults from the visit."""
+
+    staff: tuple[tuple[int, str], ...]
+    services: tuple[tuple[int, str, int], ...]  # id, name, minutes
+    default_staff_id: int | None
+    default_service_id: int | None

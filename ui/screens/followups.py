@@ -1,0 +1,74 @@
+"""After the visit: follow-up calls, keeping in touch, contacts & complaints, feedback, standards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from desk_app.i18n import _
+from ui.context import UiContext
+from ui.theme import icon
+from ui.widgets.common import PageHeader
+from ui.widgets.complaint_alert import OverdueComplaintsBanner
+from ui.widgets.complaint_tab import ContactsComplaintsTab
+from ui.widgets.followup_feedback import FeedbackTab
+from ui.widgets.followup_list import FollowUpsTab
+from ui.widgets.followup_outreach import OutreachTab
+from ui.widgets.standards_today import StandardsTab
+
+TABS = ("followups", "outreach", "complaints", "feedback", "standards")
+
+
+class FollowUpsScreen(QWidget):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("screenPage")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 20, 24, 16)
+        lay.setSpacing(10)
+        self.header = PageHeader(_("After the visit"),
+                                 _("Follow-up calls, keeping in touch, complaints, feedback and service standards"))
+        lay.addWidget(self.header)
+        self.banner = OverdueComplaintsBanner(ctx)
+        self.banner.on_open = lambda: self.open(tab="complaints")
+        lay.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        self.followups = FollowUpsTab(ctx)
+        self.outreach = OutreachTab(ctx)
+        self.complaints = ContactsComplaintsTab(ctx)
+        self.feedback = FeedbackTab(ctx)
+        self.standards = StandardsTab(ctx)
+        for w, label, ic in ((self.followups, _("Follow-up calls"), "phone"),
+                             (self.outreach, _("Keeping in touch"), "gift"),
+                             (self.complaints, _("Contacts && complaints"), "shield"),
+                             (self.feedback, _("Feedback"), "star"),
+                             (self.standards, _("Standards"), "chart")):
+            self.tabs.addTab(w, icon(ic), label)
+        self.tabs.currentChanged.connect(lambda _i: self.refresh())
+        lay.addWidget(self.tabs, 1)
+        self.followups.open_complaint.connect(lambda cid: self.open(tab="complaints", complaint_id=cid))
+        for i in range(len(TABS)):
+            QShortcut(QKeySequence(f"Alt+{i + 1}"), self).activated.connect(
+                lambda i=i: self.tabs.setCurrentIndex(i))
+        ctx.signals.data_changed.connect(self._changed)
+
+    def open(self, tab: str = "", complaint_id: int | None = None, **_params: Any) -> None:
+        if tab in TABS:
+            self.tabs.setCurrentIndex(TABS.index(tab))
+        self.refresh()
+        if complaint_id is not None:
+            self.complaints.select(complaint_id)
+
+    def refresh(self) -> None:
+        self.banner.refresh()
+        w = self.tabs.currentWidget()
+        refresh = getattr(w, "refresh", None)
+        if callable(refresh):
+            refresh()
+
+    def _changed(self, kind: str, _ident: int) -> None:
+        if kind in ("complaint", "followup", "feedback", "contact") and self.isVisible():
+            self.banner.refresh()
