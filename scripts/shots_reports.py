@@ -27,8 +27,13 @@ def sample_db(path: Path) -> str:
     for p in path.parent.glob(path.name + "*"):
         p.unlink()
     db = open_database(str(path))
-    Services(db).shop.create_shop(name="莲花美发美容 Lotus Hair & Spa", currency="CNY", language="zh_CN",
-                                  owner_name="Mia Chen", owner_pin="1234")
+    Services(db).shop.create_shop(
+        name="莲花美发美容 Lotus Hair & Spa",
+        currency="CNY",
+        language="zh_CN",
+        owner_name="Mia Chen",
+        owner_pin="1234",
+    )
     generate(db, start_month="2026-09", months=2, clients=400, stylists=8, visits_per_day=40, seed=5)
     db.dispose()
     return str(path)
@@ -63,9 +68,9 @@ def screen(db_path: str, month: str) -> None:
     from ui.runner import TaskRunner
 
     app = QApplication.instance() or QApplication([])
-    qss = ROOT / "resources" / "style.qss"
-    if qss.exists():
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))  # type: ignore[attr-defined]
+    from ui.theme import apply_theme
+
+    apply_theme(app)  # type: ignore[arg-type]
     db = open_database(db_path, run_migrations=False)
     services = Services(db)
     from sqlalchemy import select
@@ -81,7 +86,9 @@ def screen(db_path: str, month: str) -> None:
         i18n.set_language(lang)
         from ui.screens.reports import ReportsScreen
 
-        ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=actor)
+        ctx = UiContext(
+            services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=actor
+        )
         w = ReportsScreen(ctx)
         w.resize(1366, 768)
         w.open(month=month)

@@ -26,7 +26,6 @@ from desk_app.db.models import (
     Branch,
     Client,
     Complaint,
-    Feedback,
     FollowUp,
     Membership,
     Package,
@@ -45,7 +44,8 @@ from desk_app.db.models import (
 from desk_app.db.types import UTCDateTime
 from desk_app.domain.money import Money
 from desk_app.domain.standards import Standards
-from desk_app.reporting.sqlhelp import Period, later_of, local_day, previous_month, seconds_between
+from desk_app.reporting.sqlhelp import Period, local_day, previous_month
+from desk_app.reporting.standards_sql import standards_sql
 
 SCHEMA_VERSION = 1
 PAYMENT_METHODS = ("cash", "card", "wechat", "alipay", "prepaid", "package")
@@ -475,30 +475,6 @@ class _Builder:
         }
 
     # visits, rebooking, satisfaction, visit standards -----------------------
-    def _visit_std_exprs(self) -> dict[str, tuple[ColumnElement[Any], ColumnElement[Any]]]:
-        """(met, total) CASE expressions per visit standard."""
-        dl = self.dialect
-        greet = seconds_between(Visit.arrived_at, Visit.greeted_at, dl)
-        recep = seconds_between(Visit.arrived_at, Visit.assessed_at, dl)
-        ref = later_of(Visit.arrived_at, Visit.booked_start_at)
-        start = seconds_between(ref, Visit.service_started_at, dl)
-        lim = {
-            "greet": self.std.greet_within.total_seconds(),
-            "reception": self.std.reception_within.total_seconds(),
-            "service_start": self.std.service_start_within.total_seconds(),
-        }
-        cols = {
-            "greet": (Visit.greeted_at, greet),
-            "reception": (Visit.assessed_at, recep),
-            "service_start": (Visit.service_started_at, start),
-        }
-        out: dict[str, tuple[ColumnElement[Any], ColumnElement[Any]]] = {}
-        for key, (col, secs) in cols.items():
-            met = func.sum(case((and_(col.is_not(None), secs <= lim[key]), 1), else_=0))
-            tot = func.sum(case((col.is_not(None), 1), else_=0))
-            out[key] = (met, tot)
-        return out
-
     def _visits(
         self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]], light: bool
     ) -> None:
@@ -510,7 +486,6 @@ class _Builder:
             self._branch(Visit.branch_id),
         )
         day = local_day(Visit.arrived_at, self.dialect, p)
-        std = self._visit_std_exprs()
         done = case((Visit.step == "done", 1), else_=0)
         rebooked = case((and_(Visit.step == "done", Visit.next_appointment_id.is_not(None)), 1), else_=0)
         cols: list[Any] = [
@@ -522,12 +497,8 @@ class _Builder:
             func.sum(Visit.satisfaction),
             func.count(Visit.satisfaction),
         ]
-        for key in VISIT_STANDARDS:
-            cols.extend(std[key])
         q = select(*cols).where(in_month).group_by(day, Visit.staff_id)
         n_visits = n_done = n_rebooked = 0
-        std_tot: dict[str, list[int]] = {k: [0, 0] for k in VISIT_STANDARDS}
-        std_day: dict[str, dict[str, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in VISIT_STANDARDS}
         visits_day: dict[str, int] = defaultdict(int)
         for row in c.execute(q):
             dy, staff, n, dn, rb, ssum, scnt = row[:7]
@@ -543,15 +514,6 @@ class _Builder:
                 acc["rebooked"] += rb
                 acc["sat_sum"] += _i(ssum)
                 acc["sat_count"] += _i(scnt)
-            for i, key in enumerate(VISIT_STANDARDS):
-                met, tot = _i(row[7 + 2 * i]), _i(row[8 + 2 * i])
-                std_tot[key][0] += met
-                std_tot[key][1] += tot
-                std_day[key][dy][0] += met
-                std_day[key][dy][1] += tot
-                if acc is not None:
-                    acc["std_met"] += met
-                    acc["std_total"] += tot
         clients_q = select(
             func.count(func.distinct(Visit.client_id)),
             func.count(func.distinct(case((Visit.is_new_client.is_(True), Visit.client_id), else_=None))),
@@ -617,7 +579,6 @@ class _Builder:
             "distribution": dist,
             "by_source": by_source,
         }
-        self._std_visits = (std_tot, std_day)
         if not light:
             d["visits_by_day"] = [{"date": dy, "visits": visits_day.get(dy, 0)} for dy in p.day_list()]
 
@@ -702,105 +663,46 @@ class _Builder:
             ),
             "by_category": dict(sorted(by_cat.items(), key=lambda kv: (-kv[1], kv[0]))),
         }
-        self._std_complaints = (met, decided)
 
     # follow-ups, feedback and the standards ---------------------------------
     def _followups_feedback(self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]]) -> None:
         c = self.conn
-        due_now = self._ts(self.now)
         done = case((FollowUp.completed_at.is_not(None), 1), else_=0)
-        on_time = case(
-            (and_(FollowUp.completed_at.is_not(None), FollowUp.completed_at <= FollowUp.due_by), 1), else_=0
-        )
-        decided = case((or_(FollowUp.completed_at.is_not(None), FollowUp.due_by < due_now), 1), else_=0)
-        fq = select(func.count(), func.sum(done), func.sum(on_time), func.sum(decided)).where(
+        fq = select(func.count(), func.sum(done)).where(
             FollowUp.due_by >= self._ts(p.start), FollowUp.due_by < self._ts(p.end)
         )
         if self.scope.branch_id is not None:
             fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(self._branch(Visit.branch_id))
-        n, n_done, n_on_time, n_decided = (_i(v) for v in c.execute(fq).one())
-        d["followups"] = {
-            "due": n,
-            "done": n_done,
-            "done_on_time": n_on_time,
-            "on_time_rate": ratio(n_on_time, n_decided),
-        }
-        rec_lim = self.std.feedback_record_within.total_seconds()
-        proc_lim = self.std.feedback_process_within.total_seconds()
-        visit_end = func.coalesce(Visit.paid_at, Visit.service_ended_at, Visit.arrived_at)
-        rec_secs = seconds_between(visit_end, Feedback.at, self.dialect)
-        proc_secs = seconds_between(Feedback.at, Feedback.handled_at, self.dialect)
-        fbq = (
-            select(
-                func.sum(case((and_(Visit.id.is_not(None), rec_secs <= rec_lim), 1), else_=0)),
-                func.sum(case((Visit.id.is_not(None), 1), else_=0)),
-                func.sum(case((and_(Feedback.handled_at.is_not(None), proc_secs <= proc_lim), 1), else_=0)),
-                func.sum(case((Feedback.handled_at.is_not(None), 1), else_=0)),
-            )
-            .select_from(Feedback)
-            .outerjoin(Visit, Visit.id == Feedback.visit_id)
-            .where(Feedback.at >= self._ts(p.start), Feedback.at < self._ts(p.end))
-        )
-        if self.scope.branch_id is not None:
-            fbq = fbq.where(self._branch(Visit.branch_id))
-        rec_met, rec_tot, proc_met, proc_tot = (_i(v) for v in c.execute(fbq).one())
-        summary = self._standards_summary(p)
-        if summary is not None:
-            standards: dict[str, dict[str, Any]] = {}
-            by_day: dict[str, list[dict[str, Any]]] = {}
-            for key, v in summary.items():
-                standards[key] = {"met": int(v["met"]), "total": int(v["total"])}
-                days = v.get("by_day", {})
-                by_day[key] = [
-                    {
-                        "date": dy,
-                        "met": int(days.get(dy, {}).get("met", 0)),
-                        "total": int(days.get(dy, {}).get("total", 0)),
-                    }
-                    for dy in p.day_list()
-                ]
-                for sid, st in v.get("by_staff", {}).items():
-                    if int(sid) in self.staff:
-                        acc = staff_acc[int(sid)]
-                        acc["std_met_s"] += int(st["met"])
-                        acc["std_total_s"] += int(st["total"])
-            for acc in staff_acc.values():
-                acc["std_met"], acc["std_total"] = acc.get("std_met_s", 0), acc.get("std_total_s", 0)
-        else:
-            std_tot, std_day = self._std_visits
-            cm, ct = self._std_complaints
-            standards = {}
-            for key in VISIT_STANDARDS:
-                standards[key] = {"met": std_tot[key][0], "total": std_tot[key][1]}
-            standards["complaint_response"] = {"met": cm, "total": ct}
-            standards["followup_on_time"] = {"met": n_on_time, "total": n_decided}
-            standards["feedback_recorded"] = {"met": rec_met, "total": rec_tot}
-            standards["feedback_processed"] = {"met": proc_met, "total": proc_tot}
-            by_day = {
-                key: [
-                    {"date": dy, "met": std_day[key][dy][0], "total": std_day[key][dy][1]}
-                    for dy in p.day_list()
-                ]
-                for key in VISIT_STANDARDS
-            }
+        n, n_done = (_i(v) for v in c.execute(fq).one())
+        d["followups"] = {"due": n, "done": n_done, "done_on_time": 0, "on_time_rate": None}
+        summary = standards_sql(self.conn, self.dialect, p, self.std, self.now, self.scope.branch_id)
+        standards: dict[str, dict[str, Any]] = {}
+        by_day: dict[str, list[dict[str, Any]]] = {}
+        for key, v in summary.items():
+            standards[key] = {"met": int(v["met"]), "total": int(v["total"])}
+            days = v.get("by_day", {})
+            by_day[key] = [
+                {
+                    "date": dy,
+                    "met": int(days.get(dy, {}).get("met", 0)),
+                    "total": int(days.get(dy, {}).get("total", 0)),
+                }
+                for dy in p.day_list()
+            ]
+            for sid, st in v.get("by_staff", {}).items():
+                if int(sid) in self.staff:
+                    acc = staff_acc[int(sid)]
+                    acc["std_met_s"] += int(st["met"])
+                    acc["std_total_s"] += int(st["total"])
+        for acc in staff_acc.values():
+            acc["std_met"], acc["std_total"] = acc.get("std_met_s", 0), acc.get("std_total_s", 0)
         for v in standards.values():
             v["rate"] = ratio(v["met"], v["total"])
-        fu = standards.get("followup_on_time")
-        if fu is not None:  # "follow-ups done on time" is that standard
-            d["followups"]["done_on_time"] = fu["met"]
-            d["followups"]["on_time_rate"] = fu["rate"]
+        fu = standards["followup_on_time"]  # "follow-ups done on time" is that standard
+        d["followups"]["done_on_time"] = fu["met"]
+        d["followups"]["on_time_rate"] = fu["rate"]
         d["standards"] = standards
         d["standards_by_day"] = by_day
-
-    def _standards_summary(self, p: Period) -> dict[str, dict[str, Any]] | None:
-        """The shared standards figures (desk_app.services.standards_report), the same as the Today screen's."""
-        if self.db is None or self.settings is None:
-            return None
-        try:
-            from desk_app.services.standards_report import standards_summary
-        except ImportError:  # pragma: no cover - older trees
-            return None
-        return standards_summary(self.db, self.settings, p.start, p.end, self.scope.branch_id, self.now)
 
     def _low_stock(self) -> list[dict[str, Any]]:
         q = (

@@ -281,8 +281,45 @@ def generate(
                 }
             )
 
+        def flush() -> None:
+            for ln in rows["sale_lines"]:
+                ln.pop("_refunded", None)
+            for pr_row in rows["package_redemptions"]:
+                pr_row.pop("_sale", None)
+            order = [
+                "appointments",
+                "visits",
+                "sales",
+                "sale_lines",
+                "prepaid_accounts",
+                "client_packages",
+                "payments",
+                "prepaid_movements",
+                "package_redemptions",
+                "memberships",
+                "follow_ups",
+                "feedback",
+                "complaints",
+            ]
+            for name in order:
+                batch = rows.get(name)
+                if batch:
+                    tbl = _table(name)
+                    keys = set().union(*(r.keys() for r in batch))
+                    for r in batch:  # executemany needs the same keys in every row
+                        for k in keys - r.keys():
+                            r[k] = None
+                    for i in range(0, len(batch), 5000):
+                        s.execute(insert(tbl), batch[i : i + 5000])
+            rows.clear()
+
         day = first
+        month_no = day.month
         while day < end:
+            if day.month != month_no:
+                flush()
+                month_no = day.month
+                del paid_sales[:-40]
             for _ in range(visits_per_day + rng.randint(-2, 2)):
                 client = rng.choice(client_ids)
                 staff = rng.choice(staff_ids)
@@ -594,31 +631,7 @@ def generate(
                         "refund", oclient, None, at, [rl], [(method, -ln["line_total_minor"])], original=osid
                     )
             day = (day + timedelta(days=1, hours=2)).replace(hour=0)
-        for ln in rows["sale_lines"]:
-            ln.pop("_refunded", None)
-        for pr_row in rows["package_redemptions"]:
-            pr_row.pop("_sale", None)
-        order = [
-            "appointments",
-            "visits",
-            "sales",
-            "sale_lines",
-            "payments",
-            "prepaid_accounts",
-            "prepaid_movements",
-            "client_packages",
-            "package_redemptions",
-            "memberships",
-            "follow_ups",
-            "feedback",
-            "complaints",
-        ]
-        for name in order:
-            batch = rows.get(name)
-            if batch:
-                tbl = _table(name)
-                for i in range(0, len(batch), 5000):
-                    s.execute(insert(tbl), batch[i : i + 5000])
+        flush()
         for client, bal in balance.items():
             s.execute(
                 update(PrepaidAccount).where(PrepaidAccount.id == account[client]).values(balance_minor=bal)

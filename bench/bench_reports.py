@@ -1,0 +1,195 @@
+"""Monthly report at chain scale (issue 7): the JSON, the PDF, and raw SQL aggregates as the floor.
+
+Full mode builds (once, cached in /tmp) a 20-stylist, 12-month, 100,000-client shop
+with about a million sale lines, following docs/money-model.md
+(``desk_app.reporting.sample``); quick mode a shop a tenth of that. Set
+``DESK_BENCH_REPORT_DB`` to measure an existing database instead (e.g. one made by
+``desk-app demo``). Prints the median and p95 of each figure, the floor (the same
+month's figures by hand-written SQL aggregates) and the ratio.
+
+    .venv/bin/python -m bench.bench_reports [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+FULL = {"clients": 100_000, "stylists": 20, "visits_per_day": 1500, "months": 12}
+QUICK = {"clients": 10_000, "stylists": 20, "visits_per_day": 150, "months": 12}
+START = "2025-11"
+MONTH = "2026-09"
+
+
+def build(path: Path, spec: dict[str, int]) -> None:
+    from desk_app.bootstrap import open_database
+    from desk_app.reporting.sample import generate
+    from desk_app.services.container import Services
+
+    tmp = path.with_suffix(".building")
+    for p in tmp.parent.glob(tmp.name + "*"):
+        p.unlink()
+    db = open_database(str(tmp))
+    Services(db).shop.create_shop(
+        name="Bench Hair & Spa", currency="CNY", language="en", owner_name="Owner", owner_pin="1234"
+    )
+    generate(db, start_month=START, months=spec["months"], clients=spec["clients"], stylists=spec["stylists"],
+             visits_per_day=spec["visits_per_day"], seed=1)  # fmt: skip
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA optimize")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    tmp.rename(path)
+
+
+def database(quick: bool) -> str:
+    env = os.environ.get("DESK_BENCH_REPORT_DB")
+    if env:
+        return env
+    spec = QUICK if quick else FULL
+    path = Path(f"/tmp/desk-bench-reports-{'quick' if quick else 'full'}.sqlite3")
+    if not path.exists():
+        build(path, spec)
+    return str(path)
+
+
+def floor_sql(db: Any, month: str) -> dict[str, Any]:
+    """The same month's headline figures with hand-written aggregates (no Python per group)."""
+
+    from desk_app.reporting.sqlhelp import Period
+
+    p = Period.of(month, "Asia/Shanghai")
+    fmt = "%Y-%m-%d %H:%M:%S.%f"
+    a, b = p.start.strftime(fmt), p.end.strftime(fmt)
+    out: dict[str, Any] = {}
+    with db.engine.connect() as conn:
+        q = conn.exec_driver_sql
+        out["lines"] = q(
+            "SELECT date(s.sold_at, '+8 hours'), sl.kind, sl.staff_id, sl.service_id, sl.product_id, "
+            "SUM(sl.line_total_minor), SUM(sl.tax_minor), SUM(sl.quantity) FROM sales s "
+            "JOIN sale_lines sl ON sl.sale_id = s.id WHERE s.sold_at >= ? AND s.sold_at < ? "
+            "GROUP BY 1, 2, 3, 4, 5", (a, b)).all()  # fmt: skip
+        out["pay"] = q("SELECT p.method, SUM(p.amount_minor) FROM sales s JOIN payments p ON p.sale_id = s.id "
+                       "WHERE s.sold_at >= ? AND s.sold_at < ? GROUP BY 1", (a, b)).all()  # fmt: skip
+        out["visits"] = q("SELECT date(arrived_at, '+8 hours'), staff_id, COUNT(*), SUM(step='done'), "
+                          "SUM(next_appointment_id IS NOT NULL), SUM(satisfaction), COUNT(satisfaction) FROM visits "
+                          "WHERE arrived_at >= ? AND arrived_at < ? GROUP BY 1, 2", (a, b)).all()  # fmt: skip
+        out["clients"] = q("SELECT COUNT(DISTINCT client_id) FROM visits WHERE arrived_at >= ? AND arrived_at < ?",
+                           (a, b)).all()  # fmt: skip
+        out["std"] = q("SELECT date(arrived_at, '+8 hours'), created_by_id, "
+                       "SUM((julianday(greeted_at) - julianday(arrived_at)) * 86400 <= 30), COUNT(greeted_at) "
+                       "FROM visits WHERE arrived_at >= ? AND arrived_at < ? GROUP BY 1, 2", (a, b)).all()  # fmt: skip
+        out["prepaid"] = q("SELECT kind, SUM(amount_minor) FROM prepaid_movements WHERE at >= ? AND at < ? GROUP BY 1",
+                           (a, b)).all()  # fmt: skip
+        out["fu"] = q("SELECT staff_id, satisfaction, COUNT(*) FROM follow_ups WHERE completed_at >= ? "
+                      "AND completed_at < ? GROUP BY 1, 2", (a, b)).all()  # fmt: skip
+        out["ns"] = q("SELECT COUNT(*) FROM appointments WHERE status = 'no_show' AND start_at >= ? AND start_at < ?",
+                      (a, b)).all()  # fmt: skip
+    return out
+
+
+def _time(fn: Callable[[], Any], n: int) -> list[float]:
+    fn()  # warm the page cache and the statement caches
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def _fig(
+    name: str, xs: list[float], target: float | None = None, floor: float | None = None
+) -> dict[str, Any]:
+    xs = sorted(xs)
+    fig: dict[str, Any] = {
+        "name": name,
+        "median": round(statistics.median(xs), 4),
+        "p95": round(xs[min(len(xs) - 1, int(0.95 * len(xs)))], 4),
+        "unit": "s",
+    }
+    if floor is not None:
+        fig["floor"] = round(floor, 4)
+    if target is not None:
+        fig["target"] = target
+    return fig
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    from desk_app.bootstrap import open_database
+    from desk_app.reporting.monthly import build_monthly
+    from desk_app.reporting.pdf import render_pdf_bytes
+    from desk_app.settings import SettingsStore
+
+    db = open_database(database(quick), run_migrations=False)
+    settings = SettingsStore(db)
+    with db.engine.connect() as conn:
+        lines = conn.exec_driver_sql("SELECT COUNT(*) FROM sale_lines").scalar()
+    n = 3 if quick else 5
+    floor = statistics.median(_time(lambda: floor_sql(db, MONTH), n))
+    data: dict[str, Any] = {}
+
+    def monthly() -> None:
+        data.update(build_monthly(db, MONTH, settings=settings))
+
+    js = _time(monthly, n)
+    pdf = _time(lambda: render_pdf_bytes(build_monthly(db, MONTH, settings=settings)), n)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    db.dispose()
+    figs = [
+        _fig("reports.monthly_json", js, 0.5, floor),
+        _fig("reports.monthly_pdf (figures + PDF)", pdf, 2.0),
+        {"name": "reports.floor_raw_sql", "median": round(floor, 4), "p95": round(floor, 4), "unit": "s"},
+        {
+            "name": "reports.json_over_floor",
+            "median": round(statistics.median(js) / floor, 2),
+            "p95": round(max(js) / floor, 2),
+            "unit": "x",
+        },  # fmt: skip
+        {
+            "name": "reports.peak_rss",
+            "median": round(rss_mb, 1),
+            "p95": round(rss_mb, 1),
+            "unit": "MB",
+            "target": 300,
+        },  # fmt: skip
+        {
+            "name": "reports.sale_lines_in_db",
+            "median": int(lines or 0),
+            "p95": int(lines or 0),
+            "unit": "rows",
+        },
+        {
+            "name": "reports.sales_in_month",
+            "median": _month_sales(data),
+            "p95": _month_sales(data),
+            "unit": "rows",
+        },
+    ]
+    return figs
+
+
+def _month_sales(data: dict[str, Any]) -> int:
+    return int(data.get("sales", {}).get("count", 0))
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    for f in run(quick):
+        extra = "".join(f"  {k}={f[k]}" for k in ("floor", "target") if k in f)
+        print(f"{f['name']:<40} median {f['median']:>10} {f['unit']}  p95 {f['p95']}{extra}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
