@@ -1,0 +1,84 @@
+"""The Reports screen: figures and charts for a month, staff page, month over month, PDF/CSV/print, owner only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCharts import QBarSeries, QHorizontalBarSeries, QLineSeries
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QFileDialog
+
+from desk_app.domain.permissions import Actor, Role
+from desk_app.reporting.sample import generate
+from ui.context import UiContext
+from ui.screens.reports import ReportsScreen
+
+pytestmark = pytest.mark.qt_log_ignore(
+    "does not support propagateSizeHints", "parseHexColor: Unknown color name '#2F6FDE_dark'"
+)
+
+
+@pytest.fixture
+def screen(qtbot, ctx: UiContext) -> ReportsScreen:  # type: ignore[no-untyped-def]
+    generate(
+        ctx.services.db, start_month="2026-09", months=2, clients=30, stylists=3, visits_per_day=4, seed=6
+    )
+    w = ReportsScreen(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    w.open(month="2026-10")
+    return w
+
+
+def test_shows_last_months_figures_and_charts(screen: ReportsScreen) -> None:
+    assert screen.month.currentData() == "2026-10"
+    assert screen.report is not None
+    data = screen.report.data
+    assert screen.content.currentWidget() is screen.tabs
+    assert screen.overview.tiles[0].value.text().replace(",", "").endswith(data["revenue"]["total"])
+    assert "%" in screen.overview.tiles[0].note.text()  # compared with September
+    day_series = screen.overview.by_day.chart().series()
+    assert isinstance(day_series[0], QBarSeries) and day_series[0].barSets()[0].count() == 31
+    assert isinstance(screen.staff.chart.chart().series()[0], QHorizontalBarSeries)
+    assert screen.staff.table is not None and screen.staff.table.rowCount() == 3
+    lines = screen.quality.over_time.chart().series()
+    assert len(lines) == 3 and isinstance(lines[0], QLineSeries)
+    assert screen.compare.lay.count() == 2
+    assert not screen.progress.isVisible()
+
+
+def test_an_empty_month_says_what_to_do(screen: ReportsScreen) -> None:
+    screen.open(month="2025-01")
+    assert screen.content.currentWidget() is screen.empty
+
+
+def test_save_pdf_export_csv_and_print(
+    screen: ReportsScreen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr("ui.screens.reports.show_info", lambda *a, **k: None)
+    screen.save_pdf()
+    assert target.read_bytes().startswith(b"%PDF")
+    csv_path = tmp_path / "sales.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(csv_path), ""))
+    screen.export_csv("sales")
+    assert csv_path.read_bytes().startswith(b"\xef\xbb\xbfsale_id,receipt_no")
+    assert "rows" in screen.status.text()
+    printer = QPrinter()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printed = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(printed))
+    screen._paint(printer)
+    assert printed.stat().st_size > 1000
+
+
+def test_only_the_owner_sees_reports(qtbot, ctx: UiContext, owner: Actor) -> None:  # type: ignore[no-untyped-def]
+    ctx.actor = Actor(staff_id=owner.staff_id, name="Desk", role=Role.RECEPTIONIST, branch_id=owner.branch_id)
+    w = ReportsScreen(ctx)
+    qtbot.addWidget(w)
+    w.open(month="2026-10")
+    assert w.stack.currentWidget() is w.denied and w.report is None
+    assert not w.pdf_btn.isEnabled()
