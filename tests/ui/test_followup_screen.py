@@ -1,0 +1,174 @@
+"""pytest-qt: a follow-up call with a low score opens a complaint, resolved with a redo booked; the other tabs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QByteArray, QDateTime, Qt, QTimeZone
+from pytestqt.qtbot import QtBot
+
+from desk_app.db.models import Appointment, AuditEntry, Complaint, Feedback
+from desk_app.domain.permissions import Actor
+from desk_app.services.container import Services
+from tests.conftest import FakeClock
+from tests.integration.test_aftercare_data import add_client, add_staff, rows, shanghai, visit
+from ui.context import UiContext
+from ui.dialogs.complaint_resolve import ComplaintResolveDialog, ComplaintRespondDialog
+from ui.dialogs.contact_log import ContactLogDialog
+from ui.dialogs.followup_call import FollowUpCallDialog
+from ui.dialogs.followup_feedback import FeedbackHandleDialog
+from ui.runner import TaskRunner
+from ui.screens.followups import TABS, FollowUpsScreen
+
+# the offscreen platform says this for every top-level window it shows; harmless
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.fixture
+def desk(services: Services, owner: Actor) -> Actor:
+    return add_staff(services.db, owner.branch_id, "Amy", "receptionist", {"see_phone": False})
+
+
+@pytest.fixture
+def stylist(services: Services, owner: Actor) -> Actor:
+    return add_staff(services.db, owner.branch_id, "Leo")
+
+
+@pytest.fixture
+def screen(qtbot: QtBot, services: Services, desk: Actor) -> FollowUpsScreen:
+    ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=desk)
+    w = FollowUpsScreen(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    return w
+
+
+def test_low_score_call_opens_complaint_resolved_with_redo(qtbot: QtBot, services: Services, owner: Actor,
+                                                          desk: Actor, stylist: Actor, clock: FakeClock) -> None:
+    cid = add_client(services.db, "Wang Fang", "+8613812345678")
+    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid,
+                stylist_id=stylist.staff_id, desk_id=desk.staff_id, arrived=shanghai(2026, 11, 18, 9))
+    clock.now = shanghai(2026, 11, 20, 10)
+    w = FollowUpsScreen(UiContext(services=services, runner=TaskRunner(synchronous=True),
+                                  shop=services.shop.info(), actor=desk))
+    qtbot.addWidget(w)
+    w.show()
+    w.open(tab="followups")
+    tab = w.followups
+    assert tab.filter_buttons["due"].text() == "Due (1)"
+    assert tab.table.model().index(0, 1).data() == "138****5678"  # masked until "Call"
+    tab.call_btn.click()
+    dlg = tab.dialog
+    assert isinstance(dlg, FollowUpCallDialog) and dlg.isVisible()
+    assert "Wang Fang" in dlg.script.text() and "Leo" in dlg.script.text()
+    dlg.call_btn.click()
+    assert dlg.phone.text() == "+8613812345678"
+    assert len(rows(services.db, AuditEntry, entity="client_phone")) == 1
+    assert not dlg.scores_box.isEnabled()
+    dlg.choose("reached", timeliness=5, professionalism=4, effectiveness=1, attitude=4)
+    assert dlg.scores_box.isEnabled()
+    dlg.comments.setPlainText("Colour washed out after two days")
+    with qtbot.waitSignal(tab.call_saved) as saved:
+        dlg.save_btn.click()
+    result = saved.args[0]
+    assert result.complaint_id is not None
+    assert tab.notice.isVisible() and f"#{result.complaint_id}" in tab.notice_text.text()
+    assert tab.filter_buttons["due"].text() == "Due (0)"
+    ticket = rows(services.db, Complaint, id=result.complaint_id)[0]
+    assert (ticket.visit_id, ticket.source, ticket.status) == (vid, "followup_score", "open")
+
+    # the notice's button leads to the ticket; resolve it with a redo booked in the calendar
+    tab.notice_btn.click()
+    assert TABS[w.tabs.currentIndex()] == "complaints"
+    ct = w.complaints
+    assert ct.current() is not None and ct.current().id == result.complaint_id  # type: ignore[union-attr]
+    ct.resolve_btn.click()
+    rd = ct.dialog
+    assert isinstance(rd, ComplaintResolveDialog)
+    rd.choose("redo", "Free colour refresh with Leo")
+    assert rd.redo_staff.currentData() == stylist.staff_id and rd.redo_at.isVisible()
+    start = shanghai(2026, 11, 21, 11)
+    rd.redo_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(start.timestamp()), QTimeZone(QByteArray(b"Asia/Shanghai"))))
+    rd.ok_btn.click()
+    assert rd.result() == 1, rd.error.text()
+    ticket = rows(services.db, Complaint, id=result.complaint_id)[0]
+    assert ticket.status == "resolved" and ticket.compensation_kind == "redo"
+    appt = rows(services.db, Appointment, id=ticket.redo_appointment_id)[0]
+    assert (appt.client_id, appt.staff_id, appt.start_at) == (cid, stylist.staff_id, start)
+    assert "Resolved" in ct.table.model().index(0, 6).data()
+
+
+def test_log_phone_complaint_then_answer(qtbot: QtBot, screen: FollowUpsScreen, services: Services,
+                                         clock: FakeClock) -> None:
+    screen.open(tab="complaints")
+    ct = screen.complaints
+    assert ct.stack.currentWidget() is ct.empty
+    ct.log_contact()
+    dlg = ct.dialog
+    assert isinstance(dlg, ContactLogDialog)
+    assert not dlg.complaint_box.isVisible()
+    dlg.fill(kind="complaint", summary="Waited 40 minutes past the booking", caller_name="Ms Zhou",
+             checks=("greeting", "listen", "confirm"))
+    assert dlg.complaint_box.isVisible()
+    dlg.save()
+    assert dlg.result() == 1, dlg.error.text()
+    assert ct.stack.currentWidget() is ct.table
+    assert "Open" in ct.table.model().index(0, 6).data()
+    assert ct.contacts.model().index(0, 5).data() == "3/5"
+    # a day later with no answer it is overdue, word and colour
+    clock.advance(hours=25)
+    screen.refresh()
+    assert "Overdue" in ct.table.model().index(0, 6).data()
+    assert screen.banner.isVisible()
+    ct.respond()
+    rd = ct.dialog
+    assert isinstance(rd, ComplaintRespondDialog)
+    rd.save()
+    assert rd.error.isVisible()  # an empty answer is refused with a message
+    rd.text.setPlainText("Apologised; offered a free treatment")
+    rd.save()
+    assert "Responded" in ct.table.model().index(0, 6).data()
+    assert not screen.banner.isVisible()
+
+
+def test_outreach_mark_and_export(qtbot: QtBot, screen: FollowUpsScreen, services: Services, tmp_path: Path) -> None:
+    from datetime import date
+
+    add_client(services.db, "Birthday Bo", birthday=date(1990, 11, 19))
+    screen.open(tab="outreach")
+    ot = screen.outreach
+    assert ot.filter_buttons["birthdays"].text() == "Birthdays this week (1)"
+    assert "To do" in ot.table.model().index(0, 6).data()
+    ot.done_btn.click()
+    assert "Contacted" in ot.table.model().index(0, 6).data()
+    assert ot.filter_buttons["birthdays"].text() == "Birthdays this week (0)"
+    out = tmp_path / "k.csv"
+    ot.export_to(out)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf") and "Birthday Bo" in out.read_text("utf-8-sig")
+
+
+def test_feedback_processed_and_standards(qtbot: QtBot, screen: FollowUpsScreen, services: Services, owner: Actor,
+                                          desk: Actor, clock: FakeClock) -> None:
+    cid = add_client(services.db, "Sun Yue")
+    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid, stylist_id=None,
+                desk_id=desk.staff_id, arrived=clock.now - timedelta(hours=2), greet_s=45)
+    services.aftercare.record_checkout_satisfaction(desk, vid, None, 3, "Music too loud")
+    screen.open(tab="feedback")
+    ft = screen.feedback
+    assert ft.table.model().rowCount() == 1 and "Pending" in ft.table.model().index(0, 7).data()
+    ft.handle_selected()
+    hd = ft.dialog
+    assert isinstance(hd, FeedbackHandleDialog)
+    hd.action.setPlainText("Quieter playlist")
+    hd.save()
+    assert hd.result() == 1
+    assert ft.table.model().rowCount() == 0 and ft.stack.currentWidget() is ft.empty
+    assert rows(services.db, Feedback)[0].status == "handled"
+    screen.open(tab="standards")
+    model = screen.standards.figures.model()
+    assert model.index(0, 2).data().startswith("0/1")  # greeted after 45 s: missed
+    assert "Below standard" in model.index(0, 3).data()
+    assert model.headerData(4, Qt.Orientation.Horizontal) == "Amy"
