@@ -108,19 +108,33 @@ def cli_export(args: argparse.Namespace) -> int:
 
 
 def _export_audit(db: Any, args: argparse.Namespace, out: Path) -> int:
-    """The audit trail, written by the audit service (desk_app.services.audit)."""
-    try:
-        from desk_app.services.audit import AuditService
-    except ImportError:
-        return _err("the audit export is not available in this version")
+    """The audit trail, written by the audit service as the shop's owner (whoever holds the database file)."""
+    import calendar
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from desk_app.db.models import Staff
+    from desk_app.services.audit import AuditFilter, AuditService
+    from desk_app.services.auth import actor_for
     from desk_app.settings import SettingsStore
 
-    svc: Any = AuditService(db, SettingsStore(db), _system_clock())
-    fn = getattr(svc, "export_csv", None)
-    if fn is None:
-        return _err("the audit export is not available in this version")
-    result = fn(out, month=getattr(args, "month", None))
-    print(f"wrote {result if isinstance(result, int) else 'the audit log'} rows to {out}")
+    with db.uow(write=False) as uow:
+        owner = (
+            uow.session.execute(select(Staff).where(Staff.role == "owner").order_by(Staff.id))
+            .scalars()
+            .first()
+        )
+        if owner is None:
+            return _err("no owner is set up in this database")
+        actor = actor_for(owner)
+    f = AuditFilter()
+    month = getattr(args, "month", None)
+    if month:
+        y, m = parse_month(month)
+        f = AuditFilter(date_from=date(y, m, 1), date_to=date(y, m, calendar.monthrange(y, m)[1]))
+    n = AuditService(db, SettingsStore(db), _system_clock()).export_csv(actor, out, f)
+    print(f"wrote {n} rows to {out}")
     return 0
 
 

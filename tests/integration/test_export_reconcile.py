@@ -125,3 +125,10 @@ def test_headless_commands(
         == 2
     )
     assert "no branch" in capsys.readouterr().err
+
+
+def test_audit_export_through_the_audit_service(shop: Services, tmp_path: Path, db_path: Path) -> None:
+    out = tmp_path / "audit.csv"
+    assert run(["export", "audit", "--db", str(db_path), "--out", str(out)]) == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\n") >= 2  # header + the shop's setup at least
