@@ -185,6 +185,9 @@ class CalendarScreen(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        today = self.ctx.services.clock().astimezone(self.tz).date()
+        if self.day == today and self.ctx.actor is not None:  # past the grace period: mark no-shows
+            self.ctx.runner.run(self.cal.auto_no_shows, on_error=self._error)
         if self.mode == "day":
             d = self.day
             self.ctx.runner.run(lambda: self.cal.day(d), on_done=self._show, on_error=self._error)
