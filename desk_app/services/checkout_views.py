@@ -51,6 +51,11 @@ class SaleLineView:
     product_id: int | None
     package_id: int | None
     refunded_minor: int  # sum of refunds of this line so far (<= 0)
+    refunded_qty: int = 0  # how many of this line were refunded (>= 0)
+
+    @property
+    def fully_refunded(self) -> bool:
+        return self.refunded_qty >= self.quantity > 0
 
 
 @dataclass(frozen=True)
@@ -137,14 +142,16 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
         session.scalars(select(SaleLine).where(SaleLine.sale_id == sale.id).order_by(SaleLine.line_no))
     )
     refunded: dict[int, int] = {}
+    refunded_q: dict[int, int] = {}
     if sale.kind == "sale":
-        for orig_id, total in session.execute(
-            select(SaleLine.original_line_id, SaleLine.line_total_minor)
+        for orig_id, total, qty in session.execute(
+            select(SaleLine.original_line_id, SaleLine.line_total_minor, SaleLine.quantity)
             .join(Sale, Sale.id == SaleLine.sale_id)
             .where(Sale.original_sale_id == sale.id)
         ):
             if orig_id is not None:
                 refunded[orig_id] = refunded.get(orig_id, 0) + total
+                refunded_q[orig_id] = refunded_q.get(orig_id, 0) - qty
     svc_ids = {ln.service_id for ln in lines if ln.service_id}
     prod_ids = {ln.product_id for ln in lines if ln.product_id}
     pkg_ids = {ln.package_id for ln in lines if ln.package_id}
@@ -212,6 +219,7 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
             product_id=ln.product_id,
             package_id=ln.package_id,
             refunded_minor=refunded.get(ln.id, 0),
+            refunded_qty=refunded_q.get(ln.id, 0),
         )
         for ln in lines
     )
