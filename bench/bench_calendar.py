@@ -176,7 +176,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     figures[2]["floor"] = round(statistics.median(pure_ms), 3)
     sv.db.dispose()
     grid.deleteLater()
-    del grid, image, app
+    del app
     return figures
 
 
