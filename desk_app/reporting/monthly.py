@@ -596,10 +596,14 @@ class _Builder:
                 select(func.sum(PrepaidMovement.amount_minor)).where(PrepaidMovement.at < self._ts(p.start))
             ).scalar()
         )
-        closing = _i(
-            c.execute(
-                select(func.sum(PrepaidMovement.amount_minor)).where(PrepaidMovement.at < self._ts(p.end))
-            ).scalar()
+        closing = (
+            opening + sum(mv.values())
+            if self.scope.branch_id is None
+            else _i(
+                c.execute(
+                    select(func.sum(PrepaidMovement.amount_minor)).where(PrepaidMovement.at < self._ts(p.end))
+                ).scalar()
+            )
         )
         d["prepaid"] = {
             "topups": self.m(mv.get("topup", 0)),

@@ -174,6 +174,8 @@ def test_figures_match_independent_sql(shop: Services) -> None:
     assert data["satisfaction"]["count"] == sat_n + fu_n == sum(data["satisfaction"]["distribution"].values())
     ((redeemed,),) = _sql(db, "SELECT SUM(sessions) FROM package_redemptions WHERE at >= :a AND at < :b", **b)
     assert data["packages"]["sessions_redeemed"] == redeemed > 0
+    ((balances,),) = _sql(db, "SELECT SUM(balance_minor) FROM prepaid_accounts")
+    assert data["prepaid"]["closing_balance"] == _money(balances)  # the last month of the history
     # the parts add up to the whole
     r = data["revenue"]
     parts = sum(Decimal(r[k]) for k in ("services", "products", "packages", "tips", "rounding", "other"))
