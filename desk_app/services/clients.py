@@ -461,6 +461,12 @@ class ClientService:
             prepaid_balance=None if r.balance is None else Money.from_minor(r.balance, currency).amount,
         )
 
+    def count(self) -> int:
+        """How many clients the shop has (not erased)."""
+        with self.db.uow(write=False) as uow:
+            n = uow.session.scalar(select(func.count()).select_from(Client).where(Client.erased_at.is_(None)))
+            return int(n or 0)
+
     def recent(self, actor: Actor, limit: int = 30) -> list[ClientHit]:
         return self.search(actor, "", limit)
 
