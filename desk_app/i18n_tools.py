@@ -3,6 +3,8 @@
 extract: scan desk_app/ and ui/ for _(), N_() and ngettext() into resources/locale/desk_app.pot
 update:  merge the template into each language's .po (new strings appear untranslated)
 compile: write the .mo files the app loads (the app also compiles a stale .mo on start)
+missing OUT.json: the untranslated msgids of zh_CN as a JSON list
+fill IN.json: merge {msgid: translation} into the zh_CN catalog (untranslated entries only)
 """
 
 from __future__ import annotations
@@ -48,6 +50,59 @@ def compile_all() -> None:
             _pybabel("compile", "-d", str(locale_dir()), "-D", DOMAIN, "-l", lang)
 
 
+def _po_path(lang: str) -> Path:
+    return locale_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def missing(out: Path, lang: str = "zh_CN") -> int:
+    """Write the untranslated msgids of a language as a JSON list (for translators)."""
+    import json
+
+    from babel.messages.pofile import read_po
+
+    with _po_path(lang).open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    ids = []
+    for m in catalog:
+        if not m.id:
+            continue
+        msgid = m.id[0] if isinstance(m.id, tuple) else m.id
+        text = m.string[0] if isinstance(m.string, tuple) else m.string
+        if not text or m.fuzzy:
+            ids.append(msgid)
+    out.write_text(json.dumps(ids, ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(ids)
+
+
+def fill(src: Path, lang: str = "zh_CN") -> int:
+    """Merge a JSON object {msgid: translation} into a language's .po (untranslated entries only)."""
+    import json
+
+    from babel.messages.pofile import read_po, write_po
+
+    table: dict[str, str] = json.loads(src.read_text(encoding="utf-8"))
+    po = _po_path(lang)
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    n = 0
+    for m in catalog:
+        if not m.id:
+            continue
+        msgid = str(m.id[0] if isinstance(m.id, (tuple, list)) else m.id)
+        text = table.get(msgid)
+        if not text:
+            continue
+        current = m.string[0] if isinstance(m.string, tuple) else m.string
+        if current and not m.fuzzy:
+            continue
+        m.string = (text,) if isinstance(m.id, tuple) else text
+        m.flags.discard("fuzzy")
+        n += 1
+    with po.open("wb") as f:
+        write_po(f, catalog, width=100, omit_header=False)
+    return n
+
+
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "compile"
     if cmd == "extract":
@@ -56,6 +111,10 @@ def main(argv: list[str]) -> int:
         update()
     elif cmd == "compile":
         compile_all()
+    elif cmd == "missing":
+        print(missing(Path(argv[1])))
+    elif cmd == "fill":
+        print(fill(Path(argv[1])))
     else:
         print(__doc__)
         return 2

@@ -83,8 +83,8 @@ def apply_theme(app: QApplication) -> None:
     load_bundled_fonts()
     app.setFont(ui_font())
     qss = read_text("style.qss")
-    for key, value in COLORS.items():
-        qss = qss.replace("@" + key, value)
+    for key in sorted(COLORS, key=len, reverse=True):  # @primary_dark before @primary
+        qss = qss.replace("@" + key, COLORS[key])
     app.setStyleSheet(qss)
 
 

@@ -1,0 +1,57 @@
+"""Screenshots of the shell (sign-in, main window on Today) in English and Chinese.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/shots_shell.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from desk_app import i18n  # noqa: E402
+from desk_app.demo import generate  # noqa: E402
+from ui.app import Shell  # noqa: E402
+from ui.theme import apply_theme  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    apply_theme(app)
+    tmp = Path(tempfile.mkdtemp())
+    for lang in ("en", "zh_CN"):
+        i18n.set_language(lang)
+        db = tmp / f"demo-{lang}.sqlite3"
+        generate(str(db), clients=300, months=3, staff=6, seed=7, lang=lang)
+        shell = Shell(str(db), True, app)
+        shell.resize(1366, 768)
+        shell.show()
+        app.processEvents()
+        suffix = "en" if lang == "en" else "zh"
+        assert shell.sign_in is not None
+        shell.grab().save(str(OUT / f"sign-in-{suffix}.png"))
+        pins = dict(shell.services.settings.get("demo.pins") or {})
+        owner = next(s for s in shell.sign_in._staff if s.role == "owner")
+        shell.sign_in.select(owner.id)
+        shell.sign_in.type_pin(str(pins.get(str(owner.id)) or "1111"))
+        shell.sign_in.submit()
+        for _ in range(5):
+            app.processEvents()
+        shell.grab().save(str(OUT / f"main-{suffix}.png"))
+        shell.close()
+        shell.database.dispose()
+    print("saved to", OUT)
+
+
+if __name__ == "__main__":
+    main()
