@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import or_, select
+from sqlalchemy import select, update
 
 from desk_app.db.engine import Database
-from desk_app.db.models import Client, ImportBatch, Staff
+from desk_app.db.models import Client, Counter, ImportBatch, Staff
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
 from desk_app.services.common import Clock, ServiceError, audit, next_counter, require, shop_row, system_clock
@@ -783,42 +783,57 @@ class ImportService:
         imported = merged = skipped = 0
         with self.db.uow() as uow:
             s = uow.session
-            by_phone: dict[str, Client] = {}
+            # every phone already held, loaded once (a query per row made big imports crawl)
+            known: dict[str, int] = {}
+            for cid, ph, digits in s.execute(
+                select(Client.id, Client.phone, Client.phone_digits).where(Client.erased_at.is_(None))
+            ):
+                if ph:
+                    known.setdefault(ph, cid)
+                if digits:
+                    known.setdefault("+" + digits, cid)
+            # pass 1: read every row and decide what it becomes
+            new_rows: list[ParsedRow] = []
+            new_by_phone: dict[str, int] = {}  # phone -> index in new_rows
+            merges: list[tuple[str, int, ParsedRow]] = []  # ("db", client id | "new", index, row)
             for n, row in enumerate(table.rows):
                 row_no = table.header_row + 1 + n
                 if progress and (n % 200 == 0):
-                    progress(n, total)
+                    progress(n // 2, total)
                 if not any(_clean(c) != "" for c in row):
                     continue
                 res = self._parse_row(row_no, row, idx, cols, region, tz, day_first)
                 if isinstance(res, Rejected):
                     rejected.append(res)
                     continue
-                existing: Client | None = None
-                if res.phone:
-                    existing = by_phone.get(res.phone)
-                    if existing is None:
-                        existing = s.execute(
-                            select(Client)
-                            .where(
-                                or_(Client.phone == res.phone, Client.phone_digits == res.phone.lstrip("+")),
-                                Client.erased_at.is_(None),
-                            )
-                            .limit(1)
-                        ).scalar_one_or_none()
-                if existing is not None:
-                    if duplicates == "skip":
-                        skipped += 1
-                    else:
-                        _merge(existing, res, now)
-                        merged += 1
-                    continue
-                client = self._new_client(s, actor, res, used, now)
-                if res.phone:
-                    by_phone[res.phone] = client
-                imported += 1
-                if imported % 200 == 0:
+                target: tuple[str, int] | None = None
+                if res.phone and res.phone in new_by_phone:
+                    target = ("new", new_by_phone[res.phone])
+                elif res.phone and res.phone in known:
+                    target = ("db", known[res.phone])
+                if target is None:
+                    if res.phone:
+                        new_by_phone[res.phone] = len(new_rows)
+                    new_rows.append(res)
+                elif duplicates == "skip":
+                    skipped += 1
+                else:
+                    merges.append((target[0], target[1], res))
+                    merged += 1
+            # pass 2: numbers reserved in one go, clients written, duplicates merged in
+            first = self._reserve_numbers(s, len(new_rows))
+            created: list[Client] = []
+            for k, res in enumerate(new_rows):
+                if progress and k % 200 == 0:
+                    progress((total + k * total // max(len(new_rows), 1)) // 2, total)
+                created.append(self._new_client(s, actor, res, used, now, f"C{first + k:06d}"))
+                if k % 500 == 499:
                     s.flush()
+            imported = len(created)
+            for kind, ref, res in merges:
+                client = created[ref] if kind == "new" else s.get(Client, ref)
+                if client is not None:
+                    _merge(client, res, now)
             s.flush()
             batch = ImportBatch(
                 at=now,
@@ -858,8 +873,24 @@ class ImportService:
                 uow.commit()
         return ImportResult(used, total, imported, merged, skipped, rejected, dry_run, batch_id)
 
-    def _new_client(self, s: Any, actor: Actor, r: ParsedRow, source: str, now: datetime) -> Client:
-        number = f"C{next_counter(s, 'client_number'):06d}"
+    @staticmethod
+    def _reserve_numbers(s: Any, n: int) -> int:
+        """Take ``n`` consecutive client numbers; returns the first (one counter update, not one per row)."""
+        if n <= 0:
+            return 0
+        first = next_counter(s, "client_number")
+        if n > 1:
+            s.execute(
+                update(Counter)
+                .where(Counter.name == "client_number")
+                .values(value=Counter.value + (n - 1))
+                .execution_options(synchronize_session=False)
+            )
+        return first
+
+    def _new_client(
+        self, s: Any, actor: Actor, r: ParsedRow, source: str, now: datetime, number: str
+    ) -> Client:
         pinyin, initials, digits, search = build_search_fields(r.name, r.phone, number)
         c = Client(
             client_number=number,

@@ -1,0 +1,228 @@
+"""Fault tests: the app's process is killed (SIGKILL) in the middle of an import, a backup and a
+checkout; afterwards the database passes PRAGMA integrity_check and holds no half-written records.
+
+Each child process runs this file as a script. It signals "MID" on stdout at the worst moment
+(inside the open transaction, or between copying and checking a backup) and then waits to be killed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from desk_app.domain.permissions import Actor
+from desk_app.services.backup import check_backup_file
+from desk_app.services.container import Services
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = 2000
+
+
+# ----------------------------------------------------------------------------- children
+
+
+def _child_services(db_file: str) -> tuple[Services, Actor]:
+    from desk_app.db.engine import Database
+    from desk_app.services.importer import cli_actor
+
+    db = Database.open(db_file)
+    return Services(db), cli_actor(db)
+
+
+def child_import(db_file: str, csv_file: str) -> None:
+    services, owner = _child_services(db_file)
+
+    def progress(done: int, total: int) -> None:
+        if done >= total * 0.8:  # pass 2: some 1,800 clients written (flushed) inside the open transaction
+            print("MID", flush=True)
+            time.sleep(120)
+
+    services.importer.run(owner, Path(csv_file), progress=progress)
+
+
+def child_backup(db_file: str, out: str) -> None:
+    services, owner = _child_services(db_file)
+
+    def progress(done: int, total: int) -> None:
+        if done >= total:  # every page copied into the .part file, not yet checked or renamed
+            print("MID", flush=True)
+            time.sleep(120)
+
+    services.backup.backup(Path(out), actor=owner, progress=progress)
+
+
+def child_backup_loop(db_file: str, out: str) -> None:
+    services, owner = _child_services(db_file)
+    print("MID", flush=True)
+    while True:
+        services.backup.backup(Path(out), actor=owner)
+
+
+def child_checkout(db_file: str, service_id: str, n_before: str) -> None:
+    from desk_app.services import checkout as co_mod
+    from desk_app.services.checkout import PaymentIn
+
+    services, owner = _child_services(db_file)
+    co = services.checkout
+    done = []
+    for _ in range(int(n_before)):
+        bill = co.add_service(co.build_bill(owner), int(service_id))
+        done.append(co.pay(owner, bill, [PaymentIn("card", bill.total_minor)]).sale_id)
+    real = co_mod.write_sale
+
+    def write_then_hang(*a: object, **kw: object) -> object:
+        res = real(*a, **kw)  # type: ignore[arg-type]
+        a[0].flush()  # type: ignore[attr-defined]
+        print(json.dumps({"committed": done}), flush=True)
+        print("MID", flush=True)
+        time.sleep(120)
+        return res
+
+    co_mod.write_sale = write_then_hang  # type: ignore[assignment]
+    bill = co.add_service(co.build_bill(owner), int(service_id))
+    co.pay(owner, bill, [PaymentIn("wechat", bill.total_minor)])
+
+
+# ----------------------------------------------------------------------------- harness
+
+
+def run_and_kill(*args: str, at_mid: bool = True, after: float = 0.0) -> list[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.Popen(
+        [sys.executable, __file__, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert p.stdout is not None
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = p.stdout.readline()
+            if not line:
+                break
+            lines.append(line.strip())
+            if line.strip() == "MID":
+                break
+        assert lines and lines[-1] == "MID", (
+            lines,
+            p.stderr.read() if p.poll() is not None and p.stderr else "",
+        )
+        if after:
+            time.sleep(after)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait(timeout=10)
+        assert p.returncode == -signal.SIGKILL
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return lines
+
+
+def integrity(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        return str(conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def count(path: Path, table: str) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_kill_during_import_leaves_nothing_half_done(
+    services: Services, owner: Actor, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "big.csv"
+    lines = ["姓名,手机号,生日"] + [f"客人{i},139{i:08d},1990-01-{1 + i % 28:02d}" for i in range(ROWS)]
+    csv_file.write_text("\n".join(lines), encoding="utf-8")
+    db_file = Path(str(services.db.sqlite_file))
+    services.db.dispose()
+    run_and_kill("import", str(db_file), str(csv_file))
+    assert integrity(db_file) == "ok"
+    assert count(db_file, "clients") == 0 and count(db_file, "import_batches") == 0
+    assert count(db_file, "client_fts") == 0
+    # the same file imports whole afterwards
+    res = services.importer.run(owner, csv_file)
+    assert res.imported == ROWS and count(db_file, "clients") == ROWS
+
+
+def test_kill_during_backup_leaves_no_backup_that_looks_whole(
+    services: Services, owner: Actor, tmp_path: Path
+) -> None:
+    services.importer.run(owner, ROOT / "tests" / "fixtures" / "import" / "generic_gbk.csv")
+    db_file = Path(str(services.db.sqlite_file))
+    out = tmp_path / "usb" / "backup.sqlite3"
+    services.db.dispose()
+    run_and_kill("backup", str(db_file), str(out))
+    assert not out.exists()  # only the .part file, never a final name for an unchecked copy
+    assert out.with_name(out.name + ".part").exists()
+    assert integrity(db_file) == "ok" and count(db_file, "clients") == 3
+    # killed at a random moment while backing up over and over: the final file is absent or whole
+    run_and_kill("backup-loop", str(db_file), str(out), after=0.8)
+    assert not out.exists() or check_backup_file(out) is None
+    assert integrity(db_file) == "ok"
+    info = services.backup.backup(out, actor=owner)  # a stale .part does not get in the way
+    assert check_backup_file(Path(info.path)) is None
+
+
+def test_kill_during_checkout_leaves_no_half_written_sale(services: Services, owner: Actor) -> None:
+    from sqlalchemy import select
+
+    from desk_app.db.models import Service
+    from desk_app.services.integrity import check_invariants
+
+    with services.db.uow(write=False) as uow:
+        service_id = uow.session.scalars(select(Service.id).order_by(Service.id)).first()
+    db_file = Path(str(services.db.sqlite_file))
+    services.db.dispose()
+    lines = run_and_kill("checkout", str(db_file), str(service_id), "3")
+    committed = json.loads(lines[-2])["committed"]
+    assert integrity(db_file) == "ok"
+    with sqlite3.connect(db_file) as conn:
+        sale_ids = [r[0] for r in conn.execute("SELECT id FROM sales ORDER BY id")]
+        assert sale_ids == committed  # the killed sale left nothing behind
+        for sid in sale_ids:
+            total = conn.execute("SELECT total_minor FROM sales WHERE id = ?", (sid,)).fetchone()[0]
+            lines_sum = conn.execute(
+                "SELECT sum(line_total_minor) FROM sale_lines WHERE sale_id = ?", (sid,)
+            ).fetchone()[0]
+            paid = conn.execute(
+                "SELECT sum(amount_minor) FROM payments WHERE sale_id = ?", (sid,)
+            ).fetchone()[0]
+            assert total == lines_sum == paid
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM payments WHERE sale_id NOT IN (SELECT id FROM sales)"
+            ).fetchone()[0]
+            == 0
+        )
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM sale_lines WHERE sale_id NOT IN (SELECT id FROM sales)"
+            ).fetchone()[0]
+            == 0
+        )
+    assert check_invariants(services.db) == []
+
+
+if __name__ == "__main__":
+    mode, rest = sys.argv[1], sys.argv[2:]
+    {
+        "import": child_import,
+        "backup": child_backup,
+        "backup-loop": child_backup_loop,
+        "checkout": child_checkout,
+    }[mode](*rest)
