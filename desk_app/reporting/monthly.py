@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Connection, and_, case, exists, func, literal, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from desk_app.db.engine import Database
@@ -281,16 +281,18 @@ class _Builder:
         in_month = and_(
             Sale.sold_at >= self._ts(p.start), Sale.sold_at < self._ts(p.end), self._branch(Sale.branch_id)
         )
-        day = local_day(Sale.sold_at, self.dialect, p)
+        null: Any = literal_column("NULL")
+        if light:  # the month before: totals by kind only (far fewer groups)
+            dims: list[Any] = [null, Sale.kind, SaleLine.kind, null, null, null, null]
+            groups: list[Any] = [Sale.kind, SaleLine.kind]
+        else:
+            day = local_day(Sale.sold_at, self.dialect, p)
+            dims = [day, Sale.kind, SaleLine.kind, SaleLine.staff_id, SaleLine.service_id, SaleLine.product_id,
+                    SaleLine.package_id]  # fmt: skip
+            groups = dims
         cube = (
             select(
-                day,
-                Sale.kind,
-                SaleLine.kind,
-                SaleLine.staff_id,
-                SaleLine.service_id,
-                SaleLine.product_id,
-                SaleLine.package_id,
+                *dims,
                 func.sum(SaleLine.quantity),
                 func.sum(SaleLine.line_total_minor),
                 func.sum(SaleLine.tax_minor),
@@ -299,15 +301,7 @@ class _Builder:
             .select_from(Sale)
             .join(SaleLine, SaleLine.sale_id == Sale.id)
             .where(in_month)
-            .group_by(
-                day,
-                Sale.kind,
-                SaleLine.kind,
-                SaleLine.staff_id,
-                SaleLine.service_id,
-                SaleLine.product_id,
-                SaleLine.package_id,
-            )
+            .group_by(*groups)
         )
         kinds: dict[str, int] = defaultdict(int)
         by_day: dict[str, int] = defaultdict(int)
