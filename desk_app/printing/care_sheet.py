@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import IO
 from xml.sax.saxutils import escape
 
@@ -71,7 +72,9 @@ def build_care_story(view: SaleView, font: str) -> list[Flowable]:
     nxt = view.next_appointment
     if nxt is not None:
         names = "、".join(nxt.service_names_zh) if is_zh() else ", ".join(nxt.service_names_en)
-        box_text = f"{L('next_appt')}: {when(nxt.start_at)}  {nxt.staff_name}  {names}".strip()
+        box_text = f"{L('next_appt')}: " + " · ".join(
+            x for x in (when(nxt.start_at), nxt.staff_name, names) if x
+        )
     else:
         box_text = L("no_next")
     box = Table([[_p(box_text, st["box"])]], colWidths=[A4[0] - 40 * mm])
@@ -95,12 +98,14 @@ def build_care_story(view: SaleView, font: str) -> list[Flowable]:
     return story
 
 
-def render_care_sheet(view: SaleView, out: str | IO[bytes], lang: str | None = None) -> int:
+def render_care_sheet(
+    view: SaleView, out: str | os.PathLike[str] | IO[bytes], lang: str | None = None
+) -> int:
     """Write the one-page care sheet; returns the page count (always 1: long text shrinks to fit)."""
     with printing_language(receipt_language(view, lang)):
         font = register_cjk_font()
         w, h = A4
-        c = Canvas(out, pagesize=A4)
+        c = Canvas(os.fspath(out) if isinstance(out, os.PathLike) else out, pagesize=A4)
         c.setTitle(f"{view.shop.name} {L('care_title')}")
         # header band
         c.setFillColor(ACCENT)

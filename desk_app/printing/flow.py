@@ -5,6 +5,7 @@ Thermal paper gets one page as long as the content; A5 paginates.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
@@ -127,8 +128,12 @@ class Flow:
     def height(self) -> float:
         return sum(h for h, _d in self.rows)
 
-    def render(self, out: str | IO[bytes], page_height: float | None = None, title: str = "") -> int:
+    def render(
+        self, out: str | os.PathLike[str] | IO[bytes], page_height: float | None = None, title: str = ""
+    ) -> int:
         """Draw on one long page (``page_height`` None) or paginate; return the page count."""
+        if isinstance(out, os.PathLike):
+            out = os.fspath(out)
         top_margin = self.margin if page_height else 4 * mm
         h = page_height or (self.height + 2 * top_margin)
         c = Canvas(out, pagesize=(self.width, h))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import IO
 
 from reportlab.lib.pagesizes import A5
@@ -122,7 +123,7 @@ def build_receipt(view: SaleView, layout: str = "80mm") -> Flow:
 
 
 def render_receipt(
-    view: SaleView, out: str | IO[bytes], layout: str = "80mm", lang: str | None = None
+    view: SaleView, out: str | os.PathLike[str] | IO[bytes], layout: str = "80mm", lang: str | None = None
 ) -> int:
     """Write the receipt PDF; returns the page count."""
     with printing_language(receipt_language(view, lang)):

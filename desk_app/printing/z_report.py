@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import IO
 
 from reportlab.lib import colors
@@ -37,7 +38,7 @@ def _table(rows: list[list[str]], font: str, widths: list[float], header: bool =
     return t
 
 
-def render_z_report(z: ZReport, out: str | IO[bytes], lang: str | None = None) -> int:
+def render_z_report(z: ZReport, out: str | os.PathLike[str] | IO[bytes], lang: str | None = None) -> int:
     with printing_language(lang):
         font = register_cjk_font()
         cur = z.currency
@@ -49,7 +50,10 @@ def render_z_report(z: ZReport, out: str | IO[bytes], lang: str | None = None) -
         base = ParagraphStyle("b", fontName=font, fontSize=10.5, leading=15)
         story = [
             Paragraph(L("z_title"), h1),
-            Paragraph(f"{z.shop_name} · {z.branch_name} · {format_date(d.business_date, 'long')}", base),
+            Paragraph(
+                " · ".join(dict.fromkeys([z.shop_name, z.branch_name, format_date(d.business_date, "long")])),
+                base,
+            ),
             Spacer(1, 4 * mm),
             Paragraph(L("drawer"), h2),
             _table(
@@ -117,7 +121,7 @@ def render_z_report(z: ZReport, out: str | IO[bytes], lang: str | None = None) -
                 ),
             ]
         doc = SimpleDocTemplate(
-            out,
+            os.fspath(out) if isinstance(out, os.PathLike) else out,
             pagesize=A4,
             leftMargin=20 * mm,
             rightMargin=20 * mm,

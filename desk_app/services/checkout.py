@@ -650,7 +650,8 @@ class CheckoutService:
         now = self.clock()
         with self.db.uow() as uow:
             s = uow.session
-            result = write_sale(s, self.settings, actor, bill, list(payments), now)
+            with s.no_autoflush:  # two flushes in all: the sale (for its id), then everything else
+                result = write_sale(s, self.settings, actor, bill, list(payments), now)
             uow.commit()
         return result
 

@@ -47,7 +47,7 @@ class CheckoutScreen(QWidget):
         self.client_btn.clicked.connect(self._toggle_client_search)
         self.new_btn = Button(_("New sale"), "plus", "secondary")
         self.new_btn.clicked.connect(lambda: self.open())
-        self.sales_btn = Button(_("Sales & refunds"), "list", "secondary")
+        self.sales_btn = Button(_("Sales && refunds"), "list", "secondary")
         self.sales_btn.clicked.connect(lambda: self._show_sales(self.stack.currentIndex() == 0))
         for b in (self.client_btn, self.new_btn, self.sales_btn):
             header_actions(self.header).addWidget(b)
@@ -153,7 +153,7 @@ class CheckoutScreen(QWidget):
 
     def _show_sales(self, on: bool) -> None:
         self.stack.setCurrentIndex(1 if on else 0)
-        self.sales_btn.setText(_("Back to the sale") if on else _("Sales & refunds"))
+        self.sales_btn.setText(_("Back to the sale") if on else _("Sales && refunds"))
         if on:
             self.load_sales()
 

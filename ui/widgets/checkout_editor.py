@@ -111,6 +111,7 @@ class BillEditor(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setMinimumHeight(170)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)
 
@@ -163,6 +164,7 @@ class BillEditor(QWidget):
         self.member_note = QLabel()
         self.member_note.setObjectName("infoBanner")
         self.member_note.setWordWrap(True)
+        self.member_note.setMargin(8)
         lay.addWidget(self.member_note)
 
         totals = QGridLayout()
@@ -314,6 +316,8 @@ class BillEditor(QWidget):
             item = self.addons_box.takeAt(0)
             w = item.widget() if item else None
             if w is not None:
+                w.hide()
+                w.setParent(None)
                 w.deleteLater()
         offers = self.co.addon_offers(self.bill) if self.bill else []
         for o in offers[:5]:
