@@ -13,6 +13,7 @@ Same seed and same ``today``: same data.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -24,13 +25,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, func, select, text
+from sqlalchemy import JSON, Boolean, Connection, Date, Table, func, select, text
 
 from desk_app import catalog_defaults as cd
 from desk_app import demo_pools as P
 from desk_app.bootstrap import open_database
 from desk_app.db import models as m
 from desk_app.db.engine import make_engine, normalise_url, sqlite_path
+from desk_app.db.types import UTCDateTime
 from desk_app.demo_sim import SPEC_PATTERN, Person, Pkg, Prod, Svc, World
 from desk_app.services.auth import hash_pin
 from desk_app.services.search_text import build_search_fields
@@ -43,10 +45,31 @@ OWNER_PIN = "1111"
 
 # the order rows are written in (foreign keys point backwards only)
 TABLE_ORDER = (
-    "clients", "consent_records", "prepaid_accounts", "cash_sessions", "appointments", "appointment_services",
-    "visits", "visit_events", "assessments", "plan_items", "service_logs", "product_usages", "formulas",
-    "sales", "sale_lines", "client_packages", "payments", "prepaid_movements", "package_redemptions",
-    "stock_movements", "memberships", "follow_ups", "contacts", "complaints", "feedback",
+    "clients",
+    "consent_records",
+    "prepaid_accounts",
+    "cash_sessions",
+    "appointments",
+    "appointment_services",
+    "visits",
+    "visit_events",
+    "assessments",
+    "plan_items",
+    "service_logs",
+    "product_usages",
+    "formulas",
+    "sales",
+    "sale_lines",
+    "client_packages",
+    "payments",
+    "prepaid_movements",
+    "package_redemptions",
+    "stock_movements",
+    "memberships",
+    "follow_ups",
+    "contacts",
+    "complaints",
+    "feedback",
 )
 
 
@@ -96,7 +119,9 @@ def _prepare_target(db: str, force: bool) -> None:
             has = conn.execute(text("SELECT to_regclass('public.shops') IS NOT NULL")).scalar()
             if has:
                 if not force:
-                    raise DemoError("That database already has tables. Pass --force to wipe it, or use an empty one.")
+                    raise DemoError(
+                        "That database already has tables. Pass --force to wipe it, or use an empty one."
+                    )
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
     finally:
@@ -129,9 +154,14 @@ def generate(
     url = database.url
     try:
         ShopService(database).create_shop(
-            name="莲花美发美容（演示店）" if zh else "Lotus Hair & Spa (demo)", currency="CNY",
-            language="zh_CN" if zh else "en", owner_name=P.STAFF_ZH[0] if zh else P.STAFF_EN[0],
-            owner_pin=OWNER_PIN, timezone=TZ, region="CN", is_demo=True,
+            name="莲花美发美容（演示店）" if zh else "Lotus Hair & Spa (demo)",
+            currency="CNY",
+            language="zh_CN" if zh else "en",
+            owner_name=P.STAFF_ZH[0] if zh else P.STAFF_EN[0],
+            owner_pin=OWNER_PIN,
+            timezone=TZ,
+            region="CN",
+            is_demo=True,
             address="上海市静安区南京西路 1266 号" if zh else "1266 West Nanjing Road, Jing'an, Shanghai",
             phone="+86 21 6288 0000",
         )
@@ -149,7 +179,10 @@ def generate(
             report(0.03, "simulating")
             world.run(lambda i, n: report(0.03 + 0.42 * i / n, "simulating"))
             with conn.begin():
-                counts["clients"] = _write_clients(conn, world, seed, zh, lambda f: report(0.45 + 0.25 * f, "clients"))
+                fts = _suspend_fts(conn)
+                counts["clients"] = _write_clients(
+                    conn, world, seed, zh, lambda f: report(0.45 + 0.25 * f, "clients")
+                )
                 total = sum(len(world.rows[t]) for t in TABLE_ORDER if t != "clients")
                 done = 0
                 for name in TABLE_ORDER:
@@ -158,13 +191,18 @@ def generate(
                     rows = world.rows.get(name, [])
                     table = m.Base.metadata.tables[name]
                     # appointments newest first: the overlap guard then only looks at a few later rows
-                    seq = sorted(rows, key=lambda r: r["start_at"], reverse=True) if name == "appointments" else rows
+                    seq = (
+                        sorted(rows, key=lambda r: r["start_at"], reverse=True)
+                        if name == "appointments"
+                        else rows
+                    )
                     for chunk in _chunks(seq, BATCH):
-                        conn.execute(table.insert(), chunk)
+                        _insert(conn, table, chunk)
                         done += len(chunk)
                         report(0.70 + 0.28 * done / max(1, total), name)
                     counts[name] = len(rows)
                 _finish(conn, world, clients)
+                _resume_fts(conn, fts)
             if engine.dialect.name == "sqlite":
                 _pragmas(conn, "synchronous=FULL", "optimize")
             else:
@@ -174,9 +212,17 @@ def generate(
         engine.dispose()
     report(1.0, "done")
     return DemoSummary(
-        db_url=url, clients=clients, staff=staff, appointments=counts.get("appointments", 0),
-        visits=counts.get("visits", 0), sales=counts.get("sales", 0), sale_lines=counts.get("sale_lines", 0),
-        rows=sum(counts.values()), seconds=time.perf_counter() - t0, pins=pins, counts=counts,
+        db_url=url,
+        clients=clients,
+        staff=staff,
+        appointments=counts.get("appointments", 0),
+        visits=counts.get("visits", 0),
+        sales=counts.get("sales", 0),
+        sale_lines=counts.get("sale_lines", 0),
+        rows=sum(counts.values()),
+        seconds=time.perf_counter() - t0,
+        pins=pins,
+        counts=counts,
     )
 
 
@@ -186,6 +232,71 @@ def _pragmas(conn: Connection, *pragmas: str) -> None:
     assert raw is not None
     for p in pragmas:
         raw.execute(f"PRAGMA {p}")
+
+
+def _sqlite_dt(v: datetime | None) -> str | None:
+    # the text SQLAlchemy's SQLite DateTime writes (UTC, no offset), made without its per-value overhead
+    if v is None:
+        return None
+    if v.tzinfo is not UTC:
+        v = v.astimezone(UTC)
+    return v.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_date(v: date | None) -> str | None:
+    return None if v is None else v.isoformat()
+
+
+def _sqlite_bool(v: bool | None) -> int | None:
+    return None if v is None else int(v)
+
+
+def _sqlite_json(v: Any) -> str | None:
+    return None if v is None else json.dumps(v)
+
+
+def _converter(col: Any) -> Callable[[Any], Any] | None:
+    t = col.type
+    if isinstance(t, UTCDateTime):
+        return _sqlite_dt
+    if isinstance(t, JSON):
+        return _sqlite_json
+    if isinstance(t, Boolean):
+        return _sqlite_bool
+    if isinstance(t, Date):
+        return _sqlite_date
+    return None
+
+
+def _insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Bulk insert. SQLite: straight to the driver with values converted exactly as SQLAlchemy
+    would store them (SQLAlchemy's per-value processing was most of the run time); others: Core."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), rows)
+        return
+    cols = list(rows[0])
+    convs = [(k, _converter(table.c[k])) for k in cols]
+    # columns left out get their model default, as Core would give them
+    extra: list[str] = []
+    fixed: list[Any] = []
+    for col in table.c:
+        if col.name in rows[0] or col.default is None:
+            continue
+        if not getattr(col.default, "is_scalar", False):
+            raise ValueError(f"demo rows for {table.name} must set {col.name}")
+        extra.append(col.name)
+        conv = _converter(col)
+        value = getattr(col.default, "arg", None)
+        fixed.append(conv(value) if conv else value)
+    names = cols + extra
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    tail = tuple(fixed)
+    params = [tuple(r[k] if f is None else f(r[k]) for k, f in convs) + tail for r in rows]
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.executemany(sql, params)
 
 
 def _chunks(rows: list[dict[str, Any]], n: int) -> Iterator[list[dict[str, Any]]]:
@@ -198,19 +309,36 @@ def _max_id(conn: Connection, table: Table) -> int:
 
 
 def _setup(
-    conn: Connection, rng: random.Random, now: datetime, tz: ZoneInfo, n_clients: int, months: int, n_staff: int,
-    n_branches: int, zh: bool,
+    conn: Connection,
+    rng: random.Random,
+    now: datetime,
+    tz: ZoneInfo,
+    n_clients: int,
+    months: int,
+    n_staff: int,
+    n_branches: int,
+    zh: bool,
 ) -> tuple[World, dict[int, str]]:
     """Branches, staff (with simple PINs), chairs/rooms; then the World that simulates the rest."""
     T = m.Base.metadata.tables
-    owner_id, main_branch = conn.execute(select(m.Staff.id, m.Staff.branch_id).order_by(m.Staff.id)).first() or (0, 0)
+    owner_id, main_branch = conn.execute(
+        select(m.Staff.id, m.Staff.branch_id).order_by(m.Staff.id)
+    ).first() or (0, 0)
     branch_ids = [main_branch]
     for b in range(2, n_branches + 1):
         bid = conn.execute(
-            T["branches"].insert().values(
-                shop_id=1, code=f"B{b}", name=f"{b}号店" if zh else f"Branch {b}", address="", phone="",
-                active=True, created_at=now - timedelta(days=400),
-            ).returning(T["branches"].c.id)
+            T["branches"]
+            .insert()
+            .values(
+                shop_id=1,
+                code=f"B{b}",
+                name=f"{b}号店" if zh else f"Branch {b}",
+                address="",
+                phone="",
+                active=True,
+                created_at=now - timedelta(days=400),
+            )
+            .returning(T["branches"].c.id)
         ).scalar_one()
         branch_ids.append(int(bid))
     names = list(P.STAFF_ZH if zh else P.STAFF_EN)
@@ -226,8 +354,16 @@ def _setup(
         pin = str(2222 + i)
         receptionists.append(Person(next_id, b, "receptionist", names[(1 + i) % len(names)]))
         pins[next_id] = pin
-        staff_rows.append({"id": next_id, "role": "receptionist", "pin": pin, "branch_id": b,
-                           "name": names[(1 + i) % len(names)], "day_off": -1})
+        staff_rows.append(
+            {
+                "id": next_id,
+                "role": "receptionist",
+                "pin": pin,
+                "branch_id": b,
+                "name": names[(1 + i) % len(names)],
+                "day_off": -1,
+            }
+        )
         next_id += 1
     for i in range(n_styl):
         b = branch_ids[i % len(branch_ids)]
@@ -238,8 +374,9 @@ def _setup(
         p = Person(next_id, b, "stylist", name, spec=SPEC_PATTERN[i % len(SPEC_PATTERN)], day_off=i % 7)
         stylists.append(p)
         pins[next_id] = pin
-        staff_rows.append({"id": next_id, "role": "stylist", "pin": pin, "branch_id": b, "name": name,
-                           "day_off": p.day_off})
+        staff_rows.append(
+            {"id": next_id, "role": "stylist", "pin": pin, "branch_id": b, "name": name, "day_off": p.day_off}
+        )
         next_id += 1
     if not stylists:  # a two-person shop: the owner also serves
         stylists.append(Person(owner_id, main_branch, "owner", names[0], spec="hair"))
@@ -250,17 +387,29 @@ def _setup(
         if r["day_off"] >= 0:
             hours = dict(hours)
             hours[("mon", "tue", "wed", "thu", "fri", "sat", "sun")[r["day_off"]]] = []
-        rows.append({
-            "id": r["id"], "branch_id": r["branch_id"], "name": r["name"], "role": r["role"],
-            "pin_hash": hash_pin(r["pin"]), "active": True,
-            "color": P.STAFF_COLOURS[r["id"] % len(P.STAFF_COLOURS)], "working_hours": hours,
-            "permissions": {}, "failed_pin_attempts": 0, "locked_until": None, "language": None,
-            "created_at": created,
-        })
+        rows.append(
+            {
+                "id": r["id"],
+                "branch_id": r["branch_id"],
+                "name": r["name"],
+                "role": r["role"],
+                "pin_hash": hash_pin(r["pin"]),
+                "active": True,
+                "color": P.STAFF_COLOURS[r["id"] % len(P.STAFF_COLOURS)],
+                "working_hours": hours,
+                "permissions": {},
+                "failed_pin_attempts": 0,
+                "locked_until": None,
+                "language": None,
+                "created_at": created,
+            }
+        )
     if rows:
         conn.execute(T["staff"].insert(), rows)
     # one chair or room per stylist who needs one (the catalog made 4 chairs and 2 rooms in the main branch)
-    res = conn.execute(select(m.Resource.id, m.Resource.kind, m.Resource.branch_id).order_by(m.Resource.id)).all()
+    res = conn.execute(
+        select(m.Resource.id, m.Resource.kind, m.Resource.branch_id).order_by(m.Resource.id)
+    ).all()
     free: dict[tuple[int, str], list[int]] = {}
     for rid, kind, b in res:
         free.setdefault((b, kind), []).append(int(rid))
@@ -275,47 +424,97 @@ def _setup(
             p.resource_id = pool.pop(0)
             continue
         counters[kind] += 1
-        label = (f"{10 + counters[kind]}号位" if zh else f"Chair {10 + counters[kind]}") if kind == "chair" else (
-            f"美容房 {chr(66 + counters[kind])}" if zh else f"Room {chr(66 + counters[kind])}")
+        label = (
+            (f"{10 + counters[kind]}号位" if zh else f"Chair {10 + counters[kind]}")
+            if kind == "chair"
+            else (f"美容房 {chr(66 + counters[kind])}" if zh else f"Room {chr(66 + counters[kind])}")
+        )
         rid = conn.execute(
-            T["resources"].insert().values(branch_id=p.branch_id, name=label, kind=kind, active=True)
+            T["resources"]
+            .insert()
+            .values(branch_id=p.branch_id, name=label, kind=kind, active=True)
             .returning(T["resources"].c.id)
         ).scalar_one()
         p.resource_id = int(rid)
-    conn.execute(T["settings"].insert().values(
-        key="demo.pins", value={str(k): v for k, v in pins.items()}, updated_at=now, updated_by_id=None))
+    conn.execute(
+        T["settings"]
+        .insert()
+        .values(
+            key="demo.pins", value={str(k): v for k, v in pins.items()}, updated_at=now, updated_by_id=None
+        )
+    )
     # the catalog as the simulation needs it
     cat_kind = dict(conn.execute(select(m.ServiceCategory.id, m.ServiceCategory.consultation_kind)).all())
     services = {
         code: Svc(int(i), code, nz if zh else ne, int(pr), int(du), int(bu), cat_kind[cid])
         for i, code, nz, ne, pr, du, bu, cid in conn.execute(
-            select(m.Service.id, m.Service.code, m.Service.name_zh, m.Service.name_en, m.Service.price_minor,
-                   m.Service.duration_min, m.Service.buffer_min, m.Service.category_id).order_by(m.Service.id))
+            select(
+                m.Service.id,
+                m.Service.code,
+                m.Service.name_zh,
+                m.Service.name_en,
+                m.Service.price_minor,
+                m.Service.duration_min,
+                m.Service.buffer_min,
+                m.Service.category_id,
+            ).order_by(m.Service.id)
+        )
     }
     products = [
         Prod(int(i), sku, nz if zh else ne, int(pr), int(stock), int(reo), bool(ret))
         for i, sku, nz, ne, pr, stock, reo, ret in conn.execute(
-            select(m.Product.id, m.Product.sku, m.Product.name_zh, m.Product.name_en, m.Product.price_minor,
-                   m.Product.stock_qty, m.Product.reorder_level, m.Product.is_retail).order_by(m.Product.id))
+            select(
+                m.Product.id,
+                m.Product.sku,
+                m.Product.name_zh,
+                m.Product.name_en,
+                m.Product.price_minor,
+                m.Product.stock_qty,
+                m.Product.reorder_level,
+                m.Product.is_retail,
+            ).order_by(m.Product.id)
+        )
     ]
     packages = [
         Pkg(int(i), int(sid), int(n), int(pr), int(days), nz if zh else ne)
         for i, sid, n, pr, days, nz, ne in conn.execute(
-            select(m.Package.id, m.Package.service_id, m.Package.sessions, m.Package.price_minor,
-                   m.Package.valid_days, m.Package.name_zh, m.Package.name_en).order_by(m.Package.id))
+            select(
+                m.Package.id,
+                m.Package.service_id,
+                m.Package.sessions,
+                m.Package.price_minor,
+                m.Package.valid_days,
+                m.Package.name_zh,
+                m.Package.name_en,
+            ).order_by(m.Package.id)
+        )
     ]
     id_start = {name: _max_id(conn, T[name]) + 1 for name in TABLE_ORDER}
     World.ids_base_client = id_start["clients"]
     world = World(
-        rng=rng, now=now, tz=tz, n_clients=n_clients, months=months, lang="zh_CN" if zh else "en", currency="CNY",
-        branches=branch_ids, owner_id=owner_id, stylists=stylists, receptionists=receptionists, services=services,
-        products=products, packages=packages, id_start=id_start,
+        rng=rng,
+        now=now,
+        tz=tz,
+        n_clients=n_clients,
+        months=months,
+        lang="zh_CN" if zh else "en",
+        currency="CNY",
+        branches=branch_ids,
+        owner_id=owner_id,
+        stylists=stylists,
+        receptionists=receptionists,
+        services=services,
+        products=products,
+        packages=packages,
+        id_start=id_start,
     )
     world.ids_base_client = id_start["clients"]
     return world, pins
 
 
-def _client_rows(world: World, seed: int, zh_shop: bool) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+def _client_rows(
+    world: World, seed: int, zh_shop: bool
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Yield each client row with its consent records (details from their own random stream)."""
     rng = random.Random(seed * 7919 + 17)
     phones: set[int] = set()
@@ -365,45 +564,86 @@ def _client_rows(world: World, seed: int, zh_shop: bool) -> Iterator[tuple[dict[
         allergy = world.allergy.get(i)
         prefs: list[str] = []
         if rng.random() < 0.4:
-            prefs = [p[0] if zh_shop and not english else p[1] for p in rng.sample(P.PREFERENCES, rng.randint(1, 2))]
+            prefs = [
+                p[0] if zh_shop and not english else p[1]
+                for p in rng.sample(P.PREFERENCES, rng.randint(1, 2))
+            ]
         marketing = rng.random() < 0.55
         privacy = rng.random() < 0.97
         row = {
-            "id": base + i, "client_number": number,
-            "branch_id": branches[0] if len(branches) == 1 else branches[int(rng.random() ** 1.5 * len(branches))],
-            "name": name, "name_pinyin": name_pinyin, "name_initials": initials, "search_text": search,
-            "phone": phone, "phone_digits": digits, "email": email, "preferred_channel": channel,
-            "wechat_id": (f"wxid_{rng.getrandbits(40):010x}" if rng.random() < 0.5 else f"{name_pinyin}{rng.randint(10, 999)}")
-            if not english and rng.random() < 0.7 else "",
-            "birthday": bday, "birthday_md": bday.strftime("%m-%d") if bday else None,
+            "id": base + i,
+            "client_number": number,
+            "branch_id": branches[0]
+            if len(branches) == 1
+            else branches[int(rng.random() ** 1.5 * len(branches))],
+            "name": name,
+            "name_pinyin": name_pinyin,
+            "name_initials": initials,
+            "search_text": search,
+            "phone": phone,
+            "phone_digits": digits,
+            "email": email,
+            "preferred_channel": channel,
+            "wechat_id": (
+                f"wxid_{rng.getrandbits(40):010x}"
+                if rng.random() < 0.5
+                else f"{name_pinyin}{rng.randint(10, 999)}"
+            )
+            if not english and rng.random() < 0.7
+            else "",
+            "birthday": bday,
+            "birthday_md": bday.strftime("%m-%d") if bday else None,
             "gender": "" if rng.random() < 0.02 else ("female" if female else "male"),
-            "skin_type": P.SKIN_TYPES[world.skin[i]], "hair_type": P.HAIR_TYPES[world.hair[i]],
+            "skin_type": P.SKIN_TYPES[world.skin[i]],
+            "hair_type": P.HAIR_TYPES[world.hair[i]],
             "allergies": txt(P.ALLERGIES[allergy]) if allergy is not None else "",
             "contraindications": txt(rng.choice(P.CONTRAINDICATIONS)) if rng.random() < 0.02 else "",
-            "preferences": prefs, "favourite_staff_id": s.fav if s else None,
+            "preferences": prefs,
+            "favourite_staff_id": s.fav if s else None,
             "language": "en" if english else "zh_CN",
-            "marketing_consent": marketing, "marketing_consent_at": created if marketing else None,
-            "privacy_consent": privacy, "privacy_consent_at": created if privacy else None,
+            "marketing_consent": marketing,
+            "marketing_consent_at": created if marketing else None,
+            "privacy_consent": privacy,
+            "privacy_consent_at": created if privacy else None,
             "notes": txt(rng.choice(P.CLIENT_NOTES)) if rng.random() < 0.05 else "",
-            "first_visit_at": s.first if s else None, "last_visit_at": s.last if s else None,
+            "first_visit_at": s.first if s else None,
+            "last_visit_at": s.last if s else None,
             "registered_by_id": registrars[i % len(registrars)],
-            "membership_tier": "vip" if s and s.vip else "", "member_since": s.member_since if s else None,
-            "full_price_spend_minor": s.full_spend if s else 0, "total_spend_minor": s.total_spend if s else 0,
-            "visit_count": s.visits if s else 0, "no_show_count": s.no_shows if s else 0,
-            "late_cancel_count": s.late_cancels if s else 0, "source": "demo", "external_id": "",
-            "erased_at": None, "created_at": created, "updated_at": max(created, s.last) if s and s.last else created,
+            "membership_tier": "vip" if s and s.vip else "",
+            "member_since": s.member_since if s else None,
+            "full_price_spend_minor": s.full_spend if s else 0,
+            "total_spend_minor": s.total_spend if s else 0,
+            "visit_count": s.visits if s else 0,
+            "no_show_count": s.no_shows if s else 0,
+            "late_cancel_count": s.late_cancels if s else 0,
+            "source": "demo",
+            "external_id": "",
+            "erased_at": None,
+            "created_at": created,
+            "updated_at": max(created, s.last) if s and s.last else created,
             "version": 1,
         }
         consents = []
         for kind, granted in (("privacy", privacy), ("marketing", marketing)):
             if granted:
-                consents.append({"id": consent_id, "client_id": base + i, "kind": kind, "granted": True,
-                                 "at": created, "staff_id": row["registered_by_id"], "note": ""})
+                consents.append(
+                    {
+                        "id": consent_id,
+                        "client_id": base + i,
+                        "kind": kind,
+                        "granted": True,
+                        "at": created,
+                        "staff_id": row["registered_by_id"],
+                        "note": "",
+                    }
+                )
                 consent_id += 1
         yield row, consents
 
 
-def _write_clients(conn: Connection, world: World, seed: int, zh: bool, progress: Callable[[float], None]) -> int:
+def _write_clients(
+    conn: Connection, world: World, seed: int, zh: bool, progress: Callable[[float], None]
+) -> int:
     T = m.Base.metadata.tables
     batch: list[dict[str, Any]] = []
     consents: list[dict[str, Any]] = []
@@ -412,19 +652,42 @@ def _write_clients(conn: Connection, world: World, seed: int, zh: bool, progress
         batch.append(row)
         consents.extend(cons)
         if len(batch) >= BATCH:
-            conn.execute(T["clients"].insert(), batch)
-            conn.execute(T["consent_records"].insert(), consents)
+            _insert(conn, T["clients"], batch)
+            _insert(conn, T["consent_records"], consents)
             n += len(batch)
             batch, consents = [], []
             progress(n / world.n)
     if batch:
-        conn.execute(T["clients"].insert(), batch)
+        _insert(conn, T["clients"], batch)
         n += len(batch)
     if consents:
-        conn.execute(T["consent_records"].insert(), consents)
+        _insert(conn, T["consent_records"], consents)
     progress(1.0)
     world.rows.pop("consent_records", None)
     return n
+
+
+def _suspend_fts(conn: Connection) -> list[str]:
+    """SQLite: drop the client search index's triggers for the bulk load (rebuilt once at the end,
+    many times faster than row by row); returns their SQL, read from the schema the migration made."""
+    if conn.dialect.name != "sqlite":
+        return []
+    rows = conn.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'clients' AND name LIKE 'client_fts%'"
+        )
+    ).all()
+    for name, _sql in rows:
+        conn.execute(text(f"DROP TRIGGER {name}"))
+    return [str(sql) for _name, sql in rows]
+
+
+def _resume_fts(conn: Connection, triggers: list[str]) -> None:
+    if not triggers:
+        return
+    conn.execute(text("INSERT INTO client_fts(client_fts) VALUES ('rebuild')"))
+    for sql in triggers:
+        conn.execute(text(sql))
 
 
 def _finish(conn: Connection, world: World, n_clients: int) -> None:
@@ -439,9 +702,11 @@ def _finish(conn: Connection, world: World, n_clients: int) -> None:
 
 def _fix_sequences(conn: Connection) -> None:
     for name in (*TABLE_ORDER, "staff", "resources", "branches"):
-        conn.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
-        ))
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
+            )
+        )
 
 
 # ---------------------------------------------------------------------------- command line
@@ -473,8 +738,15 @@ def cli_demo(args: argparse.Namespace) -> int:
     bar: Progress | None = None if args.quiet else TextBar()
     try:
         summary = generate(
-            args.db, clients=args.clients, months=args.months, staff=args.staff, seed=args.seed,
-            branches=args.branches, lang=args.lang, progress=bar, force=args.force,
+            args.db,
+            clients=args.clients,
+            months=args.months,
+            staff=args.staff,
+            seed=args.seed,
+            branches=args.branches,
+            lang=args.lang,
+            progress=bar,
+            force=args.force,
         )
     except DemoError as exc:
         print(f"desk-app demo: {exc}", file=sys.stderr)

@@ -14,7 +14,9 @@ EN_FIRST_F = (
     "Emma Olivia Sophie Grace Chloe Emily Lucy Hannah Amelia Isabella Mia Charlotte Zoe Lily Ella Ava Ruby "
     "Jessica Sarah Rachel Laura Anna Claire Vivian Cindy Angela Tiffany Fiona Helen Irene Joyce Karen Nina"
 ).split()
-EN_FIRST_M = "James Oliver Jack Daniel Thomas Ryan Leo Lucas Henry Max Kevin Eric Jason Peter David Tony Sam".split()
+EN_FIRST_M = (
+    "James Oliver Jack Daniel Thomas Ryan Leo Lucas Henry Max Kevin Eric Jason Peter David Tony Sam".split()
+)
 EN_LAST = (
     "Smith Johnson Brown Taylor Wilson Davies Evans Thomas Roberts Walker Wright Robinson Thompson White "
     "Hughes Edwards Green Hall Wood Harris Martin Clarke Lewis Jackson Wong Chan Lee Lim Tan Ng Lau Cheung "
@@ -140,18 +142,80 @@ SHADES = ("5/0", "6/1", "6/3", "7/0", "7/43", "8/1", "9/16", "4/65", "10/1")
 DEVELOPERS = ("3% 10 vol", "6% 20 vol", "9% 30 vol")
 
 STAFF_ZH = (
-    "林晓雯", "陈嘉怡", "王子豪", "张美琳", "刘思远", "黄诗琪", "周俊杰", "吴雨欣", "赵一鸣", "孙丽娜",
-    "郑凯文", "何佳琪", "高晓峰", "罗心怡", "梁文博", "谢婉婷", "宋志明", "唐雅琴", "许晨阳", "韩雪梅",
-    "冯子健", "邓思雨", "曹明轩", "彭可欣", "曾浩然", "肖雨桐", "田宇航", "董欣然", "袁梓涵", "潘一诺",
+    "林晓雯",
+    "陈嘉怡",
+    "王子豪",
+    "张美琳",
+    "刘思远",
+    "黄诗琪",
+    "周俊杰",
+    "吴雨欣",
+    "赵一鸣",
+    "孙丽娜",
+    "郑凯文",
+    "何佳琪",
+    "高晓峰",
+    "罗心怡",
+    "梁文博",
+    "谢婉婷",
+    "宋志明",
+    "唐雅琴",
+    "许晨阳",
+    "韩雪梅",
+    "冯子健",
+    "邓思雨",
+    "曹明轩",
+    "彭可欣",
+    "曾浩然",
+    "肖雨桐",
+    "田宇航",
+    "董欣然",
+    "袁梓涵",
+    "潘一诺",
 )
 STAFF_EN = (
-    "Mia Chen", "Grace Lin", "Oliver Wong", "Sophie Taylor", "Daniel Lee", "Chloe Martin", "Ryan Ho",
-    "Emily Clarke", "Lucas Tan", "Hannah Green", "Jack Lau", "Zoe Walker", "Henry Lim", "Ruby Evans",
-    "Leo Cheung", "Ella White", "Max Park", "Anna Hughes", "Sam Ng", "Lily Wood", "Tom Roberts",
-    "Ivy Kim", "Ben Hall", "Nina Harris", "Eric Lewis", "Amy Clarke", "Kevin Chan", "Rose Jackson",
-    "Paul Moore", "Fiona Wright",
+    "Mia Chen",
+    "Grace Lin",
+    "Oliver Wong",
+    "Sophie Taylor",
+    "Daniel Lee",
+    "Chloe Martin",
+    "Ryan Ho",
+    "Emily Clarke",
+    "Lucas Tan",
+    "Hannah Green",
+    "Jack Lau",
+    "Zoe Walker",
+    "Henry Lim",
+    "Ruby Evans",
+    "Leo Cheung",
+    "Ella White",
+    "Max Park",
+    "Anna Hughes",
+    "Sam Ng",
+    "Lily Wood",
+    "Tom Roberts",
+    "Ivy Kim",
+    "Ben Hall",
+    "Nina Harris",
+    "Eric Lewis",
+    "Amy Clarke",
+    "Kevin Chan",
+    "Rose Jackson",
+    "Paul Moore",
+    "Fiona Wright",
 )
 STAFF_COLOURS = (
-    "#5B8DEF", "#43A047", "#F4511E", "#8E24AA", "#00897B", "#FDD835", "#3949AB", "#D81B60",
-    "#6D4C41", "#039BE5", "#7CB342", "#FB8C00",
+    "#5B8DEF",
+    "#43A047",
+    "#F4511E",
+    "#8E24AA",
+    "#00897B",
+    "#FDD835",
+    "#3949AB",
+    "#D81B60",
+    "#6D4C41",
+    "#039BE5",
+    "#7CB342",
+    "#FB8C00",
 )

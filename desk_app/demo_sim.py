@@ -26,8 +26,16 @@ Row = dict[str, Any]
 
 SPEC_PATTERN = ("hair", "hair", "skin", "hair", "nails", "hair", "skin", "hair", "hair", "nails")
 SPEC_SERVICES: dict[str, tuple[tuple[str, int], ...]] = {
-    "hair": (("CUT-W", 30), ("CUT-M", 15), ("BLOW", 14), ("SCALP", 7), ("COL-ROOT", 13), ("COL-FULL", 10),
-             ("BALAYAGE", 4), ("PERM", 7)),
+    "hair": (
+        ("CUT-W", 30),
+        ("CUT-M", 15),
+        ("BLOW", 14),
+        ("SCALP", 7),
+        ("COL-ROOT", 13),
+        ("COL-FULL", 10),
+        ("BALAYAGE", 4),
+        ("PERM", 7),
+    ),
     "skin": (("FAC-HYD", 35), ("FAC-CLN", 25), ("FAC-SENS", 15), ("MASSAGE", 25)),
     "nails": (("MANI", 35), ("GEL", 45), ("PEDI", 20)),
 }
@@ -228,8 +236,15 @@ class World:
                 s = self.st(i)
                 s.vip, s.member_since = True, since
                 self.rows["memberships"].append(
-                    {"id": self.ids("memberships"), "client_id": self.cid(i), "tier": "vip", "reason": "manual",
-                     "sale_id": None, "staff_id": self.owner_id, "at": since}
+                    {
+                        "id": self.ids("memberships"),
+                        "client_id": self.cid(i),
+                        "tier": "vip",
+                        "reason": "manual",
+                        "sale_id": None,
+                        "staff_id": self.owner_id,
+                        "at": since,
+                    }
                 )
 
     def pick_client(self, booked_at: datetime) -> tuple[int, bool]:
@@ -340,7 +355,9 @@ class World:
             mins = -(-block // 15) * 15
             t += timedelta(minutes=mins + rng.choice((0, 0, 0, 15, 30)))
         for req in reqs:  # could not fit: the client was told we'd call back
-            req[2]["rebook_declined_reason"] = self.txt(("当天已约满，稍后电话预约", "Day full; will call to book"))
+            req[2]["rebook_declined_reason"] = self.txt(
+                ("当天已约满，稍后电话预约", "Day full; will call to book")
+            )
         return out
 
     # ------------------------------------------------------------------ one appointment
@@ -365,8 +382,10 @@ class World:
             if walk_in:
                 created = start - timedelta(minutes=rng.randint(2, 10))
             else:
-                created = min(start - timedelta(minutes=rng.randint(60, 14 * 24 * 60)),
-                              now - timedelta(minutes=rng.randint(10, 3 * 24 * 60)))
+                created = min(
+                    start - timedelta(minutes=rng.randint(60, 14 * 24 * 60)),
+                    now - timedelta(minutes=rng.randint(10, 3 * 24 * 60)),
+                )
             idx, is_new = self.pick_client(created)
             if not is_new:
                 cc = self.client_created[idx]
@@ -410,18 +429,35 @@ class World:
             else:
                 cancelled_at, outcome = None, "done"
         appt: Row = {
-            "id": appt_id, "branch_id": p.branch_id, "client_id": client_id, "staff_id": p.id,
-            "resource_id": p.resource_id if _needs_resource(svc) else None, "start_at": start, "end_at": end,
-            "block_end_at": block_end, "status": status, "source": source, "notes": "",
+            "id": appt_id,
+            "branch_id": p.branch_id,
+            "client_id": client_id,
+            "staff_id": p.id,
+            "resource_id": p.resource_id if _needs_resource(svc) else None,
+            "start_at": start,
+            "end_at": end,
+            "block_end_at": block_end,
+            "status": status,
+            "source": source,
+            "notes": "",
             "cancel_reason": self.txt(("临时有事", "Something came up")) if status == "cancelled" else "",
-            "cancelled_at": cancelled_at, "late_cancel": late_cancel, "confirmed_at": None,
-            "reminder_status": "", "deposit_minor": 0, "rebooked_from_visit_id": req[2]["id"] if req else None,
-            "created_by_id": self.cashier(p.branch_id), "created_at": created,
+            "cancelled_at": cancelled_at,
+            "late_cancel": late_cancel,
+            "confirmed_at": None,
+            "reminder_status": "",
+            "deposit_minor": 0,
+            "rebooked_from_visit_id": req[2]["id"] if req else None,
+            "created_by_id": self.cashier(p.branch_id),
+            "created_at": created,
         }
         self.rows["appointments"].append(appt)
         self.rows["appointment_services"].append(
-            {"id": self.ids("appointment_services"), "appointment_id": appt_id, "service_id": svc.id,
-             "duration_min": svc.duration}
+            {
+                "id": self.ids("appointment_services"),
+                "appointment_id": appt_id,
+                "service_id": svc.id,
+                "duration_min": svc.duration,
+            }
         )
         if req is not None:
             req[2]["next_appointment_id"] = appt_id
@@ -454,9 +490,13 @@ class World:
             arrived = start + timedelta(minutes=lateness, seconds=rng.randint(0, 59))
         if arrived > now:
             return  # still to come
-        greeted = arrived + timedelta(seconds=rng.randint(3, 28) if rng.random() < 0.92 else rng.randint(35, 300))
-        assessed = greeted + timedelta(minutes=rng.randint(2, 9) if rng.random() < 0.93 else rng.randint(10, 18),
-                                       seconds=rng.randint(0, 59))
+        greeted = arrived + timedelta(
+            seconds=rng.randint(3, 28) if rng.random() < 0.92 else rng.randint(35, 300)
+        )
+        assessed = greeted + timedelta(
+            minutes=rng.randint(2, 9) if rng.random() < 0.93 else rng.randint(10, 18),
+            seconds=rng.randint(0, 59),
+        )
         ref = arrived if walk_in else max(start, arrived)
         cand = ref + timedelta(minutes=rng.randint(0, 8))
         if rng.random() < 0.07:
@@ -472,7 +512,14 @@ class World:
         def upto(t: datetime) -> datetime | None:
             return t if t <= now else None
 
-        g, a_, s_, e_, pd, rb = upto(greeted), upto(assessed), upto(started), upto(ended), upto(paid), upto(rebooked)
+        g, a_, s_, e_, pd, rb = (
+            upto(greeted),
+            upto(assessed),
+            upto(started),
+            upto(ended),
+            upto(paid),
+            upto(rebooked),
+        )
         if g is None:
             step, status = "greeting", "waiting"
         elif a_ is None:
@@ -485,7 +532,11 @@ class World:
             step, status = "rebooking", "done"
         else:
             step, status = "done", "done"
-        if status == "waiting" and s_ is None and now - (start if not walk_in else arrived) > timedelta(minutes=15):
+        if (
+            status == "waiting"
+            and s_ is None
+            and now - (start if not walk_in else arrived) > timedelta(minutes=15)
+        ):
             status = "delayed"
         appt["status"] = "done" if pd is not None else "arrived"
         branch = p.branch_id
@@ -494,24 +545,59 @@ class World:
         cashier = self.cashier(branch)
         st = self.st(idx)
         visit: Row = {
-            "id": vid, "branch_id": branch, "client_id": client_id, "appointment_id": appt["id"],
-            "staff_id": p.id, "resource_id": appt["resource_id"], "kind": "walk_in" if walk_in else "booked",
-            "step": step, "status": status, "booked_start_at": None if walk_in else start, "arrived_at": arrived,
-            "greeted_at": g, "assessed_at": a_, "service_started_at": s_, "service_ended_at": e_, "paid_at": pd,
-            "rebooked_at": rb, "left_at": rb, "is_new_client": st.visits == 0 and (is_new or idx >= self.k0),
-            "estimate_minor": None, "estimate_confirmed_at": None, "estimate_confirmed_by_id": None,
-            "skipped_steps": {}, "next_appointment_id": None, "rebook_declined_reason": "",
-            "satisfaction": None, "problem": "", "notes": "", "created_by_id": cashier,
+            "id": vid,
+            "branch_id": branch,
+            "client_id": client_id,
+            "appointment_id": appt["id"],
+            "staff_id": p.id,
+            "resource_id": appt["resource_id"],
+            "kind": "walk_in" if walk_in else "booked",
+            "step": step,
+            "status": status,
+            "booked_start_at": None if walk_in else start,
+            "arrived_at": arrived,
+            "greeted_at": g,
+            "assessed_at": a_,
+            "service_started_at": s_,
+            "service_ended_at": e_,
+            "paid_at": pd,
+            "rebooked_at": rb,
+            "left_at": rb,
+            "is_new_client": st.visits == 0 and (is_new or idx >= self.k0),
+            "estimate_minor": None,
+            "estimate_confirmed_at": None,
+            "estimate_confirmed_by_id": None,
+            "skipped_steps": {},
+            "next_appointment_id": None,
+            "rebook_declined_reason": "",
+            "satisfaction": None,
+            "problem": "",
+            "notes": "",
+            "created_by_id": cashier,
         }
         self.rows["visits"].append(visit)
         ev = self.rows["visit_events"]
-        for frm, to, at, who in (("greeting", "needs", g, cashier), ("needs", "service", a_, cashier),
-                                 ("service", "checkout", e_, p.id), ("checkout", "rebooking", pd, cashier),
-                                 ("rebooking", "done", rb, cashier)):
+        for frm, to, at, who in (
+            ("greeting", "needs", g, cashier),
+            ("needs", "service", a_, cashier),
+            ("service", "checkout", e_, p.id),
+            ("checkout", "rebooking", pd, cashier),
+            ("rebooking", "done", rb, cashier),
+        ):
             if at is None:
                 break
-            ev.append({"id": self.ids("visit_events"), "visit_id": vid, "from_step": frm, "to_step": to,
-                       "action": "advance", "reason": "", "at": at, "staff_id": who})
+            ev.append(
+                {
+                    "id": self.ids("visit_events"),
+                    "visit_id": vid,
+                    "from_step": frm,
+                    "to_step": to,
+                    "action": "advance",
+                    "reason": "",
+                    "at": at,
+                    "staff_id": who,
+                }
+            )
         if a_ is None:
             return
         # needs assessment and the confirmed plan (estimate)
@@ -528,23 +614,55 @@ class World:
         else:
             answers = {"request": self.txt(rng.choice(P.GOALS))}
         self.rows["assessments"].append(
-            {"id": self.ids("assessments"), "visit_id": vid, "kind": svc.kind, "answers": answers,
-             "goals": self.txt(rng.choice(P.GOALS)), "expectations": "",
-             "priority": "high" if rng.random() < 0.05 else "normal", "skin_type": skin, "hair_type": hair,
-             "allergies": self.txt(P.ALLERGIES[allergy]) if allergy is not None else "", "contraindications": "",
-             "created_by_id": cashier, "created_at": a_}
+            {
+                "id": self.ids("assessments"),
+                "visit_id": vid,
+                "kind": svc.kind,
+                "answers": answers,
+                "goals": self.txt(rng.choice(P.GOALS)),
+                "expectations": "",
+                "priority": "high" if rng.random() < 0.05 else "normal",
+                "skin_type": skin,
+                "hair_type": hair,
+                "allergies": self.txt(P.ALLERGIES[allergy]) if allergy is not None else "",
+                "contraindications": "",
+                "created_by_id": cashier,
+                "created_at": a_,
+            }
         )
         unit = svc.price
         est = unit - (self._vip_cut(unit) if st.vip else 0)
         plan = self.rows["plan_items"]
-        plan.append({"id": self.ids("plan_items"), "visit_id": vid, "kind": "service", "service_id": svc.id,
-                     "product_id": None, "description": svc.name, "quantity": 1, "unit_price_minor": unit,
-                     "suggested_only": False, "staff_id": p.id})
+        plan.append(
+            {
+                "id": self.ids("plan_items"),
+                "visit_id": vid,
+                "kind": "service",
+                "service_id": svc.id,
+                "product_id": None,
+                "description": svc.name,
+                "quantity": 1,
+                "unit_price_minor": unit,
+                "suggested_only": False,
+                "staff_id": p.id,
+            }
+        )
         suggest = self.retail[rng.randrange(len(self.retail))] if self.retail and rng.random() < 0.3 else None
         if suggest is not None:
-            plan.append({"id": self.ids("plan_items"), "visit_id": vid, "kind": "product", "service_id": None,
-                         "product_id": suggest.id, "description": suggest.name, "quantity": 1,
-                         "unit_price_minor": suggest.price, "suggested_only": True, "staff_id": p.id})
+            plan.append(
+                {
+                    "id": self.ids("plan_items"),
+                    "visit_id": vid,
+                    "kind": "product",
+                    "service_id": None,
+                    "product_id": suggest.id,
+                    "description": suggest.name,
+                    "quantity": 1,
+                    "unit_price_minor": suggest.price,
+                    "suggested_only": True,
+                    "staff_id": p.id,
+                }
+            )
         visit["estimate_minor"] = est
         visit["estimate_confirmed_at"] = a_
         visit["estimate_confirmed_by_id"] = cashier
@@ -554,9 +672,19 @@ class World:
         problem = self.txt(rng.choice(P.PROBLEMS)) if started - ref > timedelta(minutes=15) else ""
         visit["problem"] = problem
         self.rows["service_logs"].append(
-            {"id": self.ids("service_logs"), "visit_id": vid, "service_id": svc.id, "staff_id": p.id,
-             "resource_id": appt["resource_id"], "started_at": s_, "ended_at": e_, "price_minor": unit,
-             "notes": self.txt(rng.choice(P.SERVICE_NOTES)), "problem": problem, "created_at": s_}
+            {
+                "id": self.ids("service_logs"),
+                "visit_id": vid,
+                "service_id": svc.id,
+                "staff_id": p.id,
+                "resource_id": appt["resource_id"],
+                "started_at": s_,
+                "ended_at": e_,
+                "price_minor": unit,
+                "notes": self.txt(rng.choice(P.SERVICE_NOTES)),
+                "problem": problem,
+                "created_at": s_,
+            }
         )
         backbar = None
         if svc.code in COLOUR_CODES or svc.code == "PERM":
@@ -567,23 +695,55 @@ class World:
             prod = self.by_sku[backbar[0]]
             at = s_ + timedelta(minutes=5)
             self.ensure_stock(prod, backbar[1], at)
-            self.rows["product_usages"].append({"id": self.ids("product_usages"), "visit_id": vid,
-                                                "product_id": prod.id, "quantity": backbar[1], "staff_id": p.id,
-                                                "at": at})
+            self.rows["product_usages"].append(
+                {
+                    "id": self.ids("product_usages"),
+                    "visit_id": vid,
+                    "product_id": prod.id,
+                    "quantity": backbar[1],
+                    "staff_id": p.id,
+                    "at": at,
+                }
+            )
             self.move_stock(prod, -backbar[1], "backbar", at, visit_id=vid, staff_id=p.id)
         if svc.code in COLOUR_CODES:
             created = s_ + timedelta(minutes=10)
-            comps = [{"product": rng.choice(P.FORMULA_BRANDS), "shade": rng.choice(P.SHADES),
-                      "developer": rng.choice(P.DEVELOPERS), "amount": f"{rng.choice((30, 40, 60, 80))} g",
-                      "minutes": rng.choice((25, 30, 35, 45)), "notes": ""}]
+            comps = [
+                {
+                    "product": rng.choice(P.FORMULA_BRANDS),
+                    "shade": rng.choice(P.SHADES),
+                    "developer": rng.choice(P.DEVELOPERS),
+                    "amount": f"{rng.choice((30, 40, 60, 80))} g",
+                    "minutes": rng.choice((25, 30, 35, 45)),
+                    "notes": "",
+                }
+            ]
             if rng.random() < 0.3:
-                comps.append({"product": comps[0]["product"], "shade": rng.choice(P.SHADES),
-                              "developer": comps[0]["developer"], "amount": "20 g", "minutes": comps[0]["minutes"],
-                              "notes": self.txt(("发尾", "ends only"))})
+                comps.append(
+                    {
+                        "product": comps[0]["product"],
+                        "shade": rng.choice(P.SHADES),
+                        "developer": comps[0]["developer"],
+                        "amount": "20 g",
+                        "minutes": comps[0]["minutes"],
+                        "notes": self.txt(("发尾", "ends only")),
+                    }
+                )
             self.rows["formulas"].append(
-                {"id": self.ids("formulas"), "visit_id": vid, "client_id": client_id, "service_id": svc.id,
-                 "root_id": None, "version_no": 1, "superseded_by_id": None, "author_id": p.id,
-                 "components": comps, "notes": "", "created_at": created, "locks_at": created + timedelta(hours=24)}
+                {
+                    "id": self.ids("formulas"),
+                    "visit_id": vid,
+                    "client_id": client_id,
+                    "service_id": svc.id,
+                    "root_id": None,
+                    "version_no": 1,
+                    "superseded_by_id": None,
+                    "author_id": p.id,
+                    "components": comps,
+                    "notes": "",
+                    "created_at": created,
+                    "locks_at": created + timedelta(hours=24),
+                }
             )
         st.fav = p.id
         if pd is None:
@@ -601,8 +761,9 @@ class World:
             else:
                 visit["rebook_declined_reason"] = self.txt(("时间未定，稍后联系", "Not sure yet; will call"))
         else:
-            visit["rebook_declined_reason"] = self.txt(rng.choice((("时间未定", "Not sure of dates"),
-                                                                    ("出差", "Travelling"))))
+            visit["rebook_declined_reason"] = self.txt(
+                rng.choice((("时间未定", "Not sure of dates"), ("出差", "Travelling")))
+            )
         self.followup(visit, p, cashier)
 
     def services_interval(self, svc: Svc) -> int:
@@ -612,25 +773,52 @@ class World:
     def _vip_cut(self, gross: int) -> int:
         return (gross * self.vip_percent + 50) // 100
 
-    def sale(self, visit: Row, svc: Svc, p: Person, idx: int, at: datetime, suggest: Prod | None,
-             cashier: int) -> None:
+    def sale(
+        self, visit: Row, svc: Svc, p: Person, idx: int, at: datetime, suggest: Prod | None, cashier: int
+    ) -> None:
         rng = self.rng
         st = self.st(idx)
         sale_id = self.ids("sales")
         lines: list[Row] = []
         vip_before = st.vip
 
-        def line(kind: str, desc: str, unit: int, qty: int = 1, *, service_id: int | None = None,
-                 product_id: int | None = None, package_id: int | None = None, staff_id: int | None = None,
-                 discount: int = 0, member: int = 0, reason: str = "", full: bool | None = None) -> Row:
+        def line(
+            kind: str,
+            desc: str,
+            unit: int,
+            qty: int = 1,
+            *,
+            service_id: int | None = None,
+            product_id: int | None = None,
+            package_id: int | None = None,
+            staff_id: int | None = None,
+            discount: int = 0,
+            member: int = 0,
+            reason: str = "",
+            full: bool | None = None,
+        ) -> Row:
             gross = unit * qty
-            row = {"id": self.ids("sale_lines"), "sale_id": sale_id, "line_no": len(lines) + 1, "kind": kind,
-                   "service_id": service_id, "product_id": product_id, "package_id": package_id,
-                   "staff_id": staff_id, "description": desc, "quantity": qty, "unit_price_minor": unit,
-                   "discount_minor": discount, "member_discount_minor": member, "discount_reason": reason,
-                   "tax_rate_bp": 0, "tax_minor": 0, "line_total_minor": gross - discount - member,
-                   "full_price": (discount == 0 and member == 0) if full is None else full,
-                   "original_line_id": None}
+            row = {
+                "id": self.ids("sale_lines"),
+                "sale_id": sale_id,
+                "line_no": len(lines) + 1,
+                "kind": kind,
+                "service_id": service_id,
+                "product_id": product_id,
+                "package_id": package_id,
+                "staff_id": staff_id,
+                "description": desc,
+                "quantity": qty,
+                "unit_price_minor": unit,
+                "discount_minor": discount,
+                "member_discount_minor": member,
+                "discount_reason": reason,
+                "tax_rate_bp": 0,
+                "tax_minor": 0,
+                "line_total_minor": gross - discount - member,
+                "full_price": (discount == 0 and member == 0) if full is None else full,
+                "original_line_id": None,
+            }
             lines.append(row)
             return row
 
@@ -638,24 +826,52 @@ class World:
         cp = next((c for c in st.packages if c["service_id"] == svc.id and c["_left"] > 0), None)
         member_applied = False
         if cp is not None:
-            line("service", svc.name, svc.price, service_id=svc.id, staff_id=p.id, discount=svc.price,
-                 reason="package")
+            line(
+                "service",
+                svc.name,
+                svc.price,
+                service_id=svc.id,
+                staff_id=p.id,
+                discount=svc.price,
+                reason="package",
+            )
             cp["_left"] -= 1
             self.rows["package_redemptions"].append(
-                {"id": self.ids("package_redemptions"), "client_package_id": cp["id"], "sale_id": sale_id,
-                 "visit_id": visit["id"], "sessions": 1, "value_minor": cp["price_minor"] // cp["sessions_total"],
-                 "at": at, "staff_id": cashier}
+                {
+                    "id": self.ids("package_redemptions"),
+                    "client_package_id": cp["id"],
+                    "sale_id": sale_id,
+                    "visit_id": visit["id"],
+                    "sessions": 1,
+                    "value_minor": cp["price_minor"] // cp["sessions_total"],
+                    "at": at,
+                    "staff_id": cashier,
+                }
             )
         elif vip_before:
-            line("service", svc.name, svc.price, service_id=svc.id, staff_id=p.id, member=self._vip_cut(svc.price),
-                 reason="vip")
+            line(
+                "service",
+                svc.name,
+                svc.price,
+                service_id=svc.id,
+                staff_id=p.id,
+                member=self._vip_cut(svc.price),
+                reason="vip",
+            )
             member_applied = True
         elif rng.random() < 0.07:
             pct = rng.choice((10, 20))
-            line("service", svc.name, svc.price, service_id=svc.id, staff_id=p.id,
-                 discount=(svc.price * pct + 50) // 100,
-                 reason=self.txt(("新客优惠", "New client offer")) if visit["is_new_client"]
-                 else self.txt(("节日活动", "Seasonal offer")))
+            line(
+                "service",
+                svc.name,
+                svc.price,
+                service_id=svc.id,
+                staff_id=p.id,
+                discount=(svc.price * pct + 50) // 100,
+                reason=self.txt(("新客优惠", "New client offer"))
+                if visit["is_new_client"]
+                else self.txt(("节日活动", "Seasonal offer")),
+            )
         else:
             line("service", svc.name, svc.price, service_id=svc.id, staff_id=p.id)
         # retail products
@@ -670,8 +886,16 @@ class World:
             self.ensure_stock(prod, qty, at)
             gross = prod.price * qty
             if vip_before:
-                line("product", prod.name, prod.price, qty, product_id=prod.id, staff_id=p.id,
-                     member=self._vip_cut(gross), reason="vip")
+                line(
+                    "product",
+                    prod.name,
+                    prod.price,
+                    qty,
+                    product_id=prod.id,
+                    staff_id=p.id,
+                    member=self._vip_cut(gross),
+                    reason="vip",
+                )
                 member_applied = True
             else:
                 line("product", prod.name, prod.price, qty, product_id=prod.id, staff_id=p.id)
@@ -680,17 +904,32 @@ class World:
         new_pkg: Row | None = None
         if pkg is not None and cp is None and rng.random() < 0.06:
             line("package", pkg.name, pkg.price, package_id=pkg.id, staff_id=p.id)
-            new_pkg = {"id": self.ids("client_packages"), "client_id": self.cid(idx), "package_id": pkg.id,
-                       "service_id": pkg.service_id, "sessions_total": pkg.sessions, "sessions_used": 0,
-                       "price_minor": pkg.price, "sale_id": sale_id, "purchased_at": at,
-                       "expires_on": at.astimezone(self.tz).date() + timedelta(days=pkg.valid_days), "_left": pkg.sessions}
+            new_pkg = {
+                "id": self.ids("client_packages"),
+                "client_id": self.cid(idx),
+                "package_id": pkg.id,
+                "service_id": pkg.service_id,
+                "sessions_total": pkg.sessions,
+                "sessions_used": 0,
+                "price_minor": pkg.price,
+                "sale_id": sale_id,
+                "purchased_at": at,
+                "expires_on": at.astimezone(self.tz).date() + timedelta(days=pkg.valid_days),
+                "_left": pkg.sessions,
+            }
         # prepaid top-up
         topup = 0
         if rng.random() < 0.035 or (st.prepaid_id is not None and st.balance < 20_000 and rng.random() < 0.3):
             topup = rng.choice((100_000, 200_000, 200_000, 300_000, 500_000))
             line("prepaid_topup", self.txt(("储值充值", "Prepaid top-up")), topup, full=False)
         if rng.random() < 0.08:
-            line("tip", self.txt(("小费", "Tip")), rng.choice((1_000, 2_000, 3_000, 5_000)), staff_id=p.id, full=False)
+            line(
+                "tip",
+                self.txt(("小费", "Tip")),
+                rng.choice((1_000, 2_000, 3_000, 5_000)),
+                staff_id=p.id,
+                full=False,
+            )
 
         total = sum(ln["line_total_minor"] for ln in lines)
         goods = [ln for ln in lines if ln["kind"] in ("service", "product", "package")]
@@ -699,19 +938,42 @@ class World:
         over = total - topup - sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip")
         estimate = visit["estimate_minor"]
         sale: Row = {
-            "id": sale_id, "branch_id": p.branch_id, "receipt_no": self.receipt(), "kind": "sale",
-            "original_sale_id": None, "reason": "", "client_id": self.cid(idx), "visit_id": visit["id"],
-            "cashier_id": cashier, "approved_by_id": None, "sold_at": at, "currency": self.currency,
-            "subtotal_minor": sum(ln["quantity"] * ln["unit_price_minor"] for ln in lines
-                                  if ln["kind"] in ("service", "product", "package", "prepaid_topup")),
+            "id": sale_id,
+            "branch_id": p.branch_id,
+            "receipt_no": self.receipt(),
+            "kind": "sale",
+            "original_sale_id": None,
+            "reason": "",
+            "client_id": self.cid(idx),
+            "visit_id": visit["id"],
+            "cashier_id": cashier,
+            "approved_by_id": None,
+            "sold_at": at,
+            "currency": self.currency,
+            "subtotal_minor": sum(
+                ln["quantity"] * ln["unit_price_minor"]
+                for ln in lines
+                if ln["kind"] in ("service", "product", "package", "prepaid_topup")
+            ),
             "discount_minor": sum(ln["discount_minor"] + ln["member_discount_minor"] for ln in lines),
-            "tax_minor": 0, "tip_minor": sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip"),
-            "rounding_minor": 0, "total_minor": total, "prices_include_tax": True, "estimate_minor": estimate,
-            "over_estimate_agreed_at": at - timedelta(minutes=1) if estimate is not None and over > estimate else None,
+            "tax_minor": 0,
+            "tip_minor": sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip"),
+            "rounding_minor": 0,
+            "total_minor": total,
+            "prices_include_tax": True,
+            "estimate_minor": estimate,
+            "over_estimate_agreed_at": at - timedelta(minutes=1)
+            if estimate is not None and over > estimate
+            else None,
             "over_estimate_note": self.txt(("顾客同意加购产品", "Client agreed to add products"))
-            if estimate is not None and over > estimate else "",
-            "member_upgrade": False, "member_price_applied": member_applied, "satisfaction": None,
-            "cash_session_id": self.cash_session[p.branch_id]["id"] if p.branch_id in self.cash_session else None,
+            if estimate is not None and over > estimate
+            else "",
+            "member_upgrade": False,
+            "member_price_applied": member_applied,
+            "satisfaction": None,
+            "cash_session_id": self.cash_session[p.branch_id]["id"]
+            if p.branch_id in self.cash_session
+            else None,
         }
         sale["_lines"] = lines
         self.rows["sales"].append(sale)
@@ -737,8 +999,16 @@ class World:
                 st.vip, st.member_since = True, at
                 sale["member_upgrade"] = True
                 self.rows["memberships"].append(
-                    {"id": self.ids("memberships"), "client_id": self.cid(idx), "tier": "vip", "reason": reason,
-                     "sale_id": sale_id, "staff_id": cashier, "at": at})
+                    {
+                        "id": self.ids("memberships"),
+                        "client_id": self.cid(idx),
+                        "tier": "vip",
+                        "reason": reason,
+                        "sale_id": sale_id,
+                        "staff_id": cashier,
+                        "at": at,
+                    }
+                )
         st.full_spend += full_in
         st.total_spend += purchase_total
         st.visits += 1
@@ -752,8 +1022,15 @@ class World:
             if score <= 3 or rng.random() < 0.25:
                 self.feedback(visit, svc, p, score, at)
         # refunds and voids, later (only simple sales: one outside method, nothing stored)
-        simple = (len(methods) == 1 and methods[0] != "prepaid" and new_pkg is None and not topup
-                  and cp is None and not sale["member_upgrade"] and total > 0)
+        simple = (
+            len(methods) == 1
+            and methods[0] != "prepaid"
+            and new_pkg is None
+            and not topup
+            and cp is None
+            and not sale["member_upgrade"]
+            and total > 0
+        )
         if simple:
             r = rng.random()
             if r < 0.002:
@@ -776,9 +1053,18 @@ class World:
         rest = total
 
         def add(method: str, amount: int, **kw: Any) -> None:
-            row = {"id": self.ids("payments"), "sale_id": sale["id"], "method": method, "amount_minor": amount,
-                   "tendered_minor": None, "change_minor": 0, "prepaid_account_id": None,
-                   "client_package_id": None, "reference": "", "paid_at": at}
+            row = {
+                "id": self.ids("payments"),
+                "sale_id": sale["id"],
+                "method": method,
+                "amount_minor": amount,
+                "tendered_minor": None,
+                "change_minor": 0,
+                "prepaid_account_id": None,
+                "client_package_id": None,
+                "reference": "",
+                "paid_at": at,
+            }
             row.update(kw)
             rows.append(row)
             methods.append(method)
@@ -808,22 +1094,47 @@ class World:
             add(m, rest, reference=ref)
         return methods
 
-    def prepaid(self, idx: int | None, st: CState, kind: str, amount: int, at: datetime, sale_id: int | None,
-                staff_id: int | None) -> None:
+    def prepaid(
+        self,
+        idx: int | None,
+        st: CState,
+        kind: str,
+        amount: int,
+        at: datetime,
+        sale_id: int | None,
+        staff_id: int | None,
+    ) -> None:
         if st.prepaid_id is None:
             assert idx is not None
             st.prepaid_id = self.ids("prepaid_accounts")
             self.rows["prepaid_accounts"].append(
-                {"id": st.prepaid_id, "client_id": self.cid(idx), "balance_minor": 0, "held_minor": 0,
-                 "expires_on": at.astimezone(self.tz).date() + timedelta(days=730), "created_at": at})
+                {
+                    "id": st.prepaid_id,
+                    "client_id": self.cid(idx),
+                    "balance_minor": 0,
+                    "held_minor": 0,
+                    "expires_on": at.astimezone(self.tz).date() + timedelta(days=730),
+                    "created_at": at,
+                }
+            )
             st_row = self.rows["prepaid_accounts"][-1]
             st_row["_state"] = st
         st.balance += amount
         assert st.balance >= 0
         self.rows["prepaid_movements"].append(
-            {"id": self.ids("prepaid_movements"), "account_id": st.prepaid_id, "kind": kind, "amount_minor": amount,
-             "balance_after_minor": st.balance, "sale_id": sale_id, "appointment_id": None, "staff_id": staff_id,
-             "note": "", "at": at})
+            {
+                "id": self.ids("prepaid_movements"),
+                "account_id": st.prepaid_id,
+                "kind": kind,
+                "amount_minor": amount,
+                "balance_after_minor": st.balance,
+                "sale_id": sale_id,
+                "appointment_id": None,
+                "staff_id": staff_id,
+                "note": "",
+                "at": at,
+            }
+        )
 
     def refund(self, at: datetime, orig: Row, kind: str) -> None:
         """A refund of one line, or a void of the whole sale, back to the original method."""
@@ -833,7 +1144,9 @@ class World:
             chosen = olines
             reason = self.txt(("收银录入错误，整单作废", "Entered by mistake; whole sale voided"))
         else:
-            cands = [ln for ln in olines if ln["kind"] in ("product", "service") and ln["line_total_minor"] > 0]
+            cands = [
+                ln for ln in olines if ln["kind"] in ("product", "service") and ln["line_total_minor"] > 0
+            ]
             if not cands:
                 return
             chosen = [cands[-1]]
@@ -842,30 +1155,65 @@ class World:
         branch = orig["branch_id"]
         lines: list[Row] = []
         for ln in chosen:
-            lines.append({**ln, "id": self.ids("sale_lines"), "sale_id": sale_id, "line_no": len(lines) + 1,
-                          "quantity": -ln["quantity"], "discount_minor": -ln["discount_minor"],
-                          "member_discount_minor": -ln["member_discount_minor"], "tax_minor": -ln["tax_minor"],
-                          "line_total_minor": -ln["line_total_minor"], "original_line_id": ln["id"]})
+            lines.append(
+                {
+                    **ln,
+                    "id": self.ids("sale_lines"),
+                    "sale_id": sale_id,
+                    "line_no": len(lines) + 1,
+                    "quantity": -ln["quantity"],
+                    "discount_minor": -ln["discount_minor"],
+                    "member_discount_minor": -ln["member_discount_minor"],
+                    "tax_minor": -ln["tax_minor"],
+                    "line_total_minor": -ln["line_total_minor"],
+                    "original_line_id": ln["id"],
+                }
+            )
         total = sum(ln["line_total_minor"] for ln in lines)
         cashier = self.cashier(branch)
         sale: Row = {
             **{k: v for k, v in orig.items() if not k.startswith("_")},
-            "id": sale_id, "receipt_no": self.receipt(), "kind": kind, "original_sale_id": orig["id"],
-            "reason": reason, "cashier_id": cashier, "approved_by_id": self.owner_id, "sold_at": at,
-            "subtotal_minor": sum(ln["quantity"] * ln["unit_price_minor"] for ln in lines if ln["kind"] != "tip"),
+            "id": sale_id,
+            "receipt_no": self.receipt(),
+            "kind": kind,
+            "original_sale_id": orig["id"],
+            "reason": reason,
+            "cashier_id": cashier,
+            "approved_by_id": self.owner_id,
+            "sold_at": at,
+            "subtotal_minor": sum(
+                ln["quantity"] * ln["unit_price_minor"] for ln in lines if ln["kind"] != "tip"
+            ),
             "discount_minor": sum(ln["discount_minor"] + ln["member_discount_minor"] for ln in lines),
-            "tax_minor": 0, "tip_minor": sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip"),
-            "rounding_minor": 0, "total_minor": total, "estimate_minor": None, "over_estimate_agreed_at": None,
-            "over_estimate_note": "", "member_upgrade": False, "member_price_applied": False, "satisfaction": None,
+            "tax_minor": 0,
+            "tip_minor": sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip"),
+            "rounding_minor": 0,
+            "total_minor": total,
+            "estimate_minor": None,
+            "over_estimate_agreed_at": None,
+            "over_estimate_note": "",
+            "member_upgrade": False,
+            "member_price_applied": False,
+            "satisfaction": None,
             "cash_session_id": self.cash_session[branch]["id"] if branch in self.cash_session else None,
         }
         self.rows["sales"].append(sale)
         self.rows["sale_lines"].extend(lines)
         method = orig["_methods"][0]
         self.rows["payments"].append(
-            {"id": self.ids("payments"), "sale_id": sale_id, "method": method, "amount_minor": total,
-             "tendered_minor": None, "change_minor": 0, "prepaid_account_id": None, "client_package_id": None,
-             "reference": "", "paid_at": at})
+            {
+                "id": self.ids("payments"),
+                "sale_id": sale_id,
+                "method": method,
+                "amount_minor": total,
+                "tendered_minor": None,
+                "change_minor": 0,
+                "prepaid_account_id": None,
+                "client_package_id": None,
+                "reference": "",
+                "paid_at": at,
+            }
+        )
         if method == "cash":
             self.cash_in[branch] = self.cash_in.get(branch, 0) + total
         for ln in lines:
@@ -880,22 +1228,42 @@ class World:
         if kind == "refund" and rng.random() < 0.4:
             opened = at - timedelta(hours=rng.uniform(1, 10))
             self.rows["complaints"].append(
-                {"id": self.ids("complaints"), "branch_id": branch, "contact_id": None,
-                 "client_id": orig["client_id"], "visit_id": orig["visit_id"], "staff_involved_id": None,
-                 "level": "special", "category": "service", "severity": "medium", "source": "contact",
-                 "description": reason, "handler_id": self.owner_id, "opened_at": opened,
-                 "first_response_due_at": opened + timedelta(hours=24), "first_response_at": at,
-                 "first_response": self.txt(("同意退款", "Agreed to refund")), "status": "resolved",
-                 "resolution": self.txt(("已退款", "Refunded")), "compensation_kind": "refund",
-                 "compensation_minor": -total, "refund_sale_id": sale_id, "redo_appointment_id": None,
-                 "resolved_at": at, "closed_at": None})
+                {
+                    "id": self.ids("complaints"),
+                    "branch_id": branch,
+                    "contact_id": None,
+                    "client_id": orig["client_id"],
+                    "visit_id": orig["visit_id"],
+                    "staff_involved_id": None,
+                    "level": "special",
+                    "category": "service",
+                    "severity": "medium",
+                    "source": "contact",
+                    "description": reason,
+                    "handler_id": self.owner_id,
+                    "opened_at": opened,
+                    "first_response_due_at": opened + timedelta(hours=24),
+                    "first_response_at": at,
+                    "first_response": self.txt(("同意退款", "Agreed to refund")),
+                    "status": "resolved",
+                    "resolution": self.txt(("已退款", "Refunded")),
+                    "compensation_kind": "refund",
+                    "compensation_minor": -total,
+                    "refund_sale_id": sale_id,
+                    "redo_appointment_id": None,
+                    "resolved_at": at,
+                    "closed_at": None,
+                }
+            )
 
     # ------------------------------------------------------------------ stock
     def ensure_stock(self, prod: Prod, qty: int, at: datetime) -> None:
         if self.stock[prod.id] >= qty:
             return
         batch = max(prod.stock, prod.reorder * 3, qty)
-        self.move_stock(prod, batch, "receive", at - timedelta(minutes=30), note=self.txt(("补货", "Delivery")))
+        self.move_stock(
+            prod, batch, "receive", at - timedelta(minutes=30), note=self.txt(("补货", "Delivery"))
+        )
 
     def restock(self, d: date) -> None:
         if d.weekday() != 0:
@@ -903,23 +1271,59 @@ class World:
         at = self.local(d, time(9, 30))
         for prod in self.products:
             if self.stock[prod.id] <= prod.reorder and self.rng.random() < 0.7:
-                self.move_stock(prod, max(prod.stock, prod.reorder * 3), "receive", at,
-                                note=self.txt(("每周补货", "Weekly delivery")))
+                self.move_stock(
+                    prod,
+                    max(prod.stock, prod.reorder * 3),
+                    "receive",
+                    at,
+                    note=self.txt(("每周补货", "Weekly delivery")),
+                )
 
-    def move_stock(self, prod: Prod, delta: int, reason: str, at: datetime, *, sale_id: int | None = None,
-                   visit_id: int | None = None, staff_id: int | None = None, note: str = "") -> None:
+    def move_stock(
+        self,
+        prod: Prod,
+        delta: int,
+        reason: str,
+        at: datetime,
+        *,
+        sale_id: int | None = None,
+        visit_id: int | None = None,
+        staff_id: int | None = None,
+        note: str = "",
+    ) -> None:
         self.stock[prod.id] += delta
         assert self.stock[prod.id] >= 0
         self.rows["stock_movements"].append(
-            {"id": self.ids("stock_movements"), "product_id": prod.id, "qty_delta": delta, "reason": reason,
-             "sale_id": sale_id, "visit_id": visit_id, "staff_id": staff_id, "note": note, "at": at})
+            {
+                "id": self.ids("stock_movements"),
+                "product_id": prod.id,
+                "qty_delta": delta,
+                "reason": reason,
+                "sale_id": sale_id,
+                "visit_id": visit_id,
+                "staff_id": staff_id,
+                "note": note,
+                "at": at,
+            }
+        )
 
     # ------------------------------------------------------------------ cash drawer
     def open_cash(self, branch: int, d: date) -> None:
         sid = self.ids("cash_sessions")
-        row = {"id": sid, "branch_id": branch, "business_date": d, "opened_at": self.local(d, time(9, 45)),
-               "opened_by_id": self.cashier(branch), "float_minor": 50_000, "closed_at": None, "closed_by_id": None,
-               "expected_minor": None, "counted_minor": None, "over_short_minor": None, "notes": ""}
+        row = {
+            "id": sid,
+            "branch_id": branch,
+            "business_date": d,
+            "opened_at": self.local(d, time(9, 45)),
+            "opened_by_id": self.cashier(branch),
+            "float_minor": 50_000,
+            "closed_at": None,
+            "closed_by_id": None,
+            "expected_minor": None,
+            "counted_minor": None,
+            "over_short_minor": None,
+            "notes": "",
+        }
         self.cash_session[branch] = row
         self.cash_in[branch] = 0
         self.rows["cash_sessions"].append(row)
@@ -932,20 +1336,40 @@ class World:
         expected = row["float_minor"] + self.cash_in.get(branch, 0)
         r = self.rng.random()
         diff = 0 if r < 0.9 else self.rng.choice((-2_000, -1_000, -500, 500, 1_000))
-        row.update(closed_at=closed, closed_by_id=self.cashier(branch), expected_minor=expected,
-                   counted_minor=expected + diff, over_short_minor=diff,
-                   notes=self.txt(("找零有误", "Change error")) if diff else "")
+        row.update(
+            closed_at=closed,
+            closed_by_id=self.cashier(branch),
+            expected_minor=expected,
+            counted_minor=expected + diff,
+            over_short_minor=diff,
+            notes=self.txt(("找零有误", "Change error")) if diff else "",
+        )
 
     # ------------------------------------------------------------------ after the visit
     def followup(self, visit: Row, p: Person, cashier: int) -> None:
         rng = self.rng
         end: datetime = visit["paid_at"]
         due_from, due_by = end + timedelta(days=2), end + timedelta(days=3)
-        row: Row = {"id": self.ids("follow_ups"), "visit_id": visit["id"], "client_id": visit["client_id"],
-                    "staff_id": p.id, "due_from": due_from, "due_by": due_by, "status": "pending", "attempts": 0,
-                    "callback_at": None, "score_timeliness": None, "score_professionalism": None,
-                    "score_effectiveness": None, "score_attitude": None, "satisfaction": None, "comments": "",
-                    "called_at": None, "called_by_id": None, "completed_at": None}
+        row: Row = {
+            "id": self.ids("follow_ups"),
+            "visit_id": visit["id"],
+            "client_id": visit["client_id"],
+            "staff_id": p.id,
+            "due_from": due_from,
+            "due_by": due_by,
+            "status": "pending",
+            "attempts": 0,
+            "callback_at": None,
+            "score_timeliness": None,
+            "score_professionalism": None,
+            "score_effectiveness": None,
+            "score_attitude": None,
+            "satisfaction": None,
+            "comments": "",
+            "called_at": None,
+            "called_by_id": None,
+            "completed_at": None,
+        }
         self.rows["follow_ups"].append(row)
         if due_from > self.now:
             return
@@ -956,53 +1380,117 @@ class World:
             return
         if r < 0.74:
             scores = [rng.choices((5, 4, 3, 2), weights=(60, 30, 8, 2))[0] for _ in range(4)]
-            row.update(status="done", attempts=1 if rng.random() < 0.8 else 2, called_at=called,
-                       called_by_id=cashier, completed_at=called, score_timeliness=scores[0],
-                       score_professionalism=scores[1], score_effectiveness=scores[2], score_attitude=scores[3],
-                       satisfaction=min(scores), comments=self.txt(rng.choice(P.FOLLOWUP_COMMENTS)))
+            row.update(
+                status="done",
+                attempts=1 if rng.random() < 0.8 else 2,
+                called_at=called,
+                called_by_id=cashier,
+                completed_at=called,
+                score_timeliness=scores[0],
+                score_professionalism=scores[1],
+                score_effectiveness=scores[2],
+                score_attitude=scores[3],
+                satisfaction=min(scores),
+                comments=self.txt(rng.choice(P.FOLLOWUP_COMMENTS)),
+            )
         elif r < 0.88:
             row.update(status="no_answer", attempts=rng.randint(1, 2), called_at=called, called_by_id=cashier)
         elif r < 0.92:
-            row.update(status="call_back", attempts=1, called_at=called, called_by_id=cashier,
-                       callback_at=called + timedelta(days=1))
+            row.update(
+                status="call_back",
+                attempts=1,
+                called_at=called,
+                called_by_id=cashier,
+                callback_at=called + timedelta(days=1),
+            )
         elif r < 0.96:
-            row.update(status="gave_up", attempts=3, called_at=called, called_by_id=cashier, completed_at=called)
+            row.update(
+                status="gave_up", attempts=3, called_at=called, called_by_id=cashier, completed_at=called
+            )
         # else: still pending (missed)
 
     def feedback(self, visit: Row, svc: Svc, p: Person, score: int, at: datetime) -> None:
         rng = self.rng
-        fb_at = at + timedelta(minutes=rng.randint(1, 50)) if rng.random() < 0.95 else at + timedelta(hours=30)
+        fb_at = (
+            at + timedelta(minutes=rng.randint(1, 50)) if rng.random() < 0.95 else at + timedelta(hours=30)
+        )
         if fb_at > self.now:
             fb_at = at
         bad = score <= 2
         handled = fb_at + timedelta(hours=rng.uniform(2, 60) if rng.random() < 0.9 else rng.uniform(75, 120))
         done = handled <= self.now
         self.rows["feedback"].append(
-            {"id": self.ids("feedback"), "client_id": visit["client_id"], "visit_id": visit["id"],
-             "service_id": svc.id, "staff_id": p.id, "source": "checkout", "score": score,
-             "content": self.txt(rng.choice(P.FEEDBACK_BAD if score <= 3 else P.FEEDBACK_GOOD)), "at": fb_at,
-             "status": "handled" if done else "pending",
-             "improvement_action": self.txt(rng.choice(P.IMPROVEMENTS)) if done and score <= 3 else "",
-             "responsible_id": self.owner_id if score <= 3 else None, "handled_at": handled if done else None})
+            {
+                "id": self.ids("feedback"),
+                "client_id": visit["client_id"],
+                "visit_id": visit["id"],
+                "service_id": svc.id,
+                "staff_id": p.id,
+                "source": "checkout",
+                "score": score,
+                "content": self.txt(rng.choice(P.FEEDBACK_BAD if score <= 3 else P.FEEDBACK_GOOD)),
+                "at": fb_at,
+                "status": "handled" if done else "pending",
+                "improvement_action": self.txt(rng.choice(P.IMPROVEMENTS)) if done and score <= 3 else "",
+                "responsible_id": self.owner_id if score <= 3 else None,
+                "handled_at": handled if done else None,
+            }
+        )
         if bad:
             cat, zh, en = rng.choice(P.COMPLAINTS)
-            self.complaint(at + timedelta(minutes=2), visit["branch_id"], visit["client_id"], visit["id"], p.id,
-                           "checkout_score", cat, self.txt((zh, en)), None)
+            self.complaint(
+                at + timedelta(minutes=2),
+                visit["branch_id"],
+                visit["client_id"],
+                visit["id"],
+                p.id,
+                "checkout_score",
+                cat,
+                self.txt((zh, en)),
+                None,
+            )
 
-    def complaint(self, opened: datetime, branch: int, client_id: int | None, visit_id: int | None,
-                  staff_id: int | None, source: str, category: str, text: str, contact_id: int | None) -> None:
+    def complaint(
+        self,
+        opened: datetime,
+        branch: int,
+        client_id: int | None,
+        visit_id: int | None,
+        staff_id: int | None,
+        source: str,
+        category: str,
+        text: str,
+        contact_id: int | None,
+    ) -> None:
         rng = self.rng
         due = opened + timedelta(hours=24)
         special = rng.random() < 0.25
-        row: Row = {"id": self.ids("complaints"), "branch_id": branch, "contact_id": contact_id,
-                    "client_id": client_id, "visit_id": visit_id, "staff_involved_id": staff_id,
-                    "level": "special" if special else "general", "category": category,
-                    "severity": rng.choice(("low", "medium", "medium", "high")), "source": source,
-                    "description": text, "handler_id": self.owner_id if special else self.cashier(branch),
-                    "opened_at": opened, "first_response_due_at": due, "first_response_at": None,
-                    "first_response": "", "status": "open", "resolution": "", "compensation_kind": "",
-                    "compensation_minor": 0, "refund_sale_id": None, "redo_appointment_id": None,
-                    "resolved_at": None, "closed_at": None}
+        row: Row = {
+            "id": self.ids("complaints"),
+            "branch_id": branch,
+            "contact_id": contact_id,
+            "client_id": client_id,
+            "visit_id": visit_id,
+            "staff_involved_id": staff_id,
+            "level": "special" if special else "general",
+            "category": category,
+            "severity": rng.choice(("low", "medium", "medium", "high")),
+            "source": source,
+            "description": text,
+            "handler_id": self.owner_id if special else self.cashier(branch),
+            "opened_at": opened,
+            "first_response_due_at": due,
+            "first_response_at": None,
+            "first_response": "",
+            "status": "open",
+            "resolution": "",
+            "compensation_kind": "",
+            "compensation_minor": 0,
+            "refund_sale_id": None,
+            "redo_appointment_id": None,
+            "resolved_at": None,
+            "closed_at": None,
+        }
         self.rows["complaints"].append(row)
         if self.now - opened < timedelta(days=3) and rng.random() < 0.5:
             return  # not answered yet (overdue once 24 h have passed)
@@ -1010,15 +1498,22 @@ class World:
         resp = opened + timedelta(hours=rng.uniform(0.5, 20) if not late else rng.uniform(26, 50))
         if resp > self.now:
             return  # still open (overdue once 24 h have passed)
-        row.update(first_response_at=resp, status="responded",
-                   first_response=self.txt(("已致电顾客道歉并了解情况", "Called the client, apologised, listened")))
+        row.update(
+            first_response_at=resp,
+            status="responded",
+            first_response=self.txt(("已致电顾客道歉并了解情况", "Called the client, apologised, listened")),
+        )
         resolved = resp + timedelta(hours=rng.uniform(2, 96))
         if resolved > self.now or rng.random() < 0.1:
             return
         zh, en, comp = rng.choice(P.RESOLUTIONS)
-        row.update(status="resolved", resolution=self.txt((zh, en)), compensation_kind=comp,
-                   compensation_minor=rng.choice((5_000, 10_000, 20_000)) if comp in ("voucher", "discount") else 0,
-                   resolved_at=resolved)
+        row.update(
+            status="resolved",
+            resolution=self.txt((zh, en)),
+            compensation_kind=comp,
+            compensation_minor=rng.choice((5_000, 10_000, 20_000)) if comp in ("voucher", "discount") else 0,
+            resolved_at=resolved,
+        )
         if resolved + timedelta(days=3) < self.now and rng.random() < 0.6:
             row.update(status="closed", closed_at=resolved + timedelta(days=3))
 
@@ -1042,12 +1537,20 @@ class World:
                     summary = self.txt(rng.choice(P.INQUIRIES if kind == "inquiry" else P.SERVICE_REQUESTS))
                 contact_id = self.ids("contacts")
                 self.rows["contacts"].append(
-                    {"id": contact_id, "branch_id": b, "client_id": cid,
-                     "channel": rng.choice(("phone", "phone", "in_person", "message")), "kind": kind,
-                     "caller_name": "" if cid else self.txt(("张女士", "Ms Smith")),
-                     "caller_phone": "" if cid else f"+86138{rng.randint(0, 99_999_999):08d}", "summary": summary,
-                     "checklist": {"identified": True, "listened": True, "recorded": True}, "at": at,
-                     "staff_id": self.cashier(b)})
+                    {
+                        "id": contact_id,
+                        "branch_id": b,
+                        "client_id": cid,
+                        "channel": rng.choice(("phone", "phone", "in_person", "message")),
+                        "kind": kind,
+                        "caller_name": "" if cid else self.txt(("张女士", "Ms Smith")),
+                        "caller_phone": "" if cid else f"+86138{rng.randint(0, 99_999_999):08d}",
+                        "summary": summary,
+                        "checklist": {"identified": True, "listened": True, "recorded": True},
+                        "at": at,
+                        "staff_id": self.cashier(b),
+                    }
+                )
                 if kind == "complaint":
                     self.complaint(at, b, cid, None, None, "contact", cat, summary, contact_id)
 

@@ -58,9 +58,24 @@ def test_counts_as_requested(demo: tuple[DemoSummary, Database]) -> None:
 
 def test_every_kind_of_record_exists(demo: tuple[DemoSummary, Database]) -> None:
     _s, db = demo
-    for table in ("visit_events", "assessments", "service_logs", "formulas", "plan_items", "prepaid_movements",
-                  "client_packages", "package_redemptions", "stock_movements", "memberships", "follow_ups",
-                  "feedback", "complaints", "contacts", "consent_records", "cash_sessions"):
+    for table in (
+        "visit_events",
+        "assessments",
+        "service_logs",
+        "formulas",
+        "plan_items",
+        "prepaid_movements",
+        "client_packages",
+        "package_redemptions",
+        "stock_movements",
+        "memberships",
+        "follow_ups",
+        "feedback",
+        "complaints",
+        "contacts",
+        "consent_records",
+        "cash_sessions",
+    ):
         assert one(db, f"SELECT count(*) FROM {table}") > 0, table
     kinds = {r[0] for r in q(db, "SELECT DISTINCT kind FROM sale_lines")}
     assert {"service", "product", "package", "prepaid_topup", "tip"} <= kinds
@@ -72,7 +87,10 @@ def test_every_kind_of_record_exists(demo: tuple[DemoSummary, Database]) -> None
     assert one(db, "SELECT count(*) FROM visits WHERE kind = 'walk_in'") > 0
     assert one(db, "SELECT count(*) FROM sale_lines WHERE member_discount_minor > 0") > 0
     # split payments
-    assert one(db, "SELECT count(*) FROM (SELECT sale_id FROM payments GROUP BY sale_id HAVING count(*) > 1) s") > 0
+    assert (
+        one(db, "SELECT count(*) FROM (SELECT sale_id FROM payments GROUP BY sale_id HAVING count(*) > 1) s")
+        > 0
+    )
     # some complaints are still waiting for a first response after 24 h
     assert one(db, "SELECT count(*) FROM complaints WHERE first_response_at IS NULL") > 0
 
@@ -80,30 +98,75 @@ def test_every_kind_of_record_exists(demo: tuple[DemoSummary, Database]) -> None
 def test_sale_totals_lines_and_payments_agree(demo: tuple[DemoSummary, Database]) -> None:
     _s, db = demo
     # I1: total = sum of line totals; each line = gross - discounts (+0 tax, prices include tax)
-    assert q(db, """SELECT s.id FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY s.id
-                    HAVING s.total_minor <> sum(l.line_total_minor)""") == []
-    assert q(db, """SELECT id FROM sale_lines WHERE line_total_minor <>
-                    quantity * unit_price_minor - discount_minor - member_discount_minor""") == []
+    assert (
+        q(
+            db,
+            """SELECT s.id FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY s.id
+                    HAVING s.total_minor <> sum(l.line_total_minor)""",
+        )
+        == []
+    )
+    assert (
+        q(
+            db,
+            """SELECT id FROM sale_lines WHERE line_total_minor <>
+                    quantity * unit_price_minor - discount_minor - member_discount_minor""",
+        )
+        == []
+    )
     # I2: payments add up to the total (a sale with total 0 has none)
-    assert q(db, """SELECT s.id FROM sales s LEFT JOIN payments p ON p.sale_id = s.id GROUP BY s.id
-                    HAVING s.total_minor <> coalesce(sum(p.amount_minor), 0)""") == []
-    assert one(db, "SELECT count(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id)") == 0
+    assert (
+        q(
+            db,
+            """SELECT s.id FROM sales s LEFT JOIN payments p ON p.sale_id = s.id GROUP BY s.id
+                    HAVING s.total_minor <> coalesce(sum(p.amount_minor), 0)""",
+        )
+        == []
+    )
+    assert (
+        one(
+            db,
+            "SELECT count(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id)",
+        )
+        == 0
+    )
     # stored totals derive from the lines
-    assert q(db, """SELECT s.id FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY s.id HAVING
+    assert (
+        q(
+            db,
+            """SELECT s.id FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY s.id HAVING
                     s.discount_minor <> sum(l.discount_minor + l.member_discount_minor)
-                    OR s.tip_minor <> sum(CASE WHEN l.kind = 'tip' THEN l.line_total_minor ELSE 0 END)""") == []
+                    OR s.tip_minor <> sum(CASE WHEN l.kind = 'tip' THEN l.line_total_minor ELSE 0 END)""",
+        )
+        == []
+    )
     # redeemed package sessions are free lines with a redemption row
-    assert q(db, """SELECT l.id FROM sale_lines l WHERE l.discount_reason = 'package'
-                    AND (l.line_total_minor <> 0 OR l.full_price)""") == []
+    assert (
+        q(
+            db,
+            """SELECT l.id FROM sale_lines l WHERE l.discount_reason = 'package'
+                    AND (l.line_total_minor <> 0 OR l.full_price)""",
+        )
+        == []
+    )
     assert one(db, "SELECT count(*) FROM sale_lines WHERE discount_reason = 'package'") == one(
-        db, "SELECT count(*) FROM package_redemptions")
+        db, "SELECT count(*) FROM package_redemptions"
+    )
     # refunds: negative, never more than the original line
-    assert q(db, """SELECT o.id FROM sale_lines o JOIN sale_lines r ON r.original_line_id = o.id
-                    GROUP BY o.id HAVING -sum(r.line_total_minor) > o.line_total_minor""") == []
+    assert (
+        q(
+            db,
+            """SELECT o.id FROM sale_lines o JOIN sale_lines r ON r.original_line_id = o.id
+                    GROUP BY o.id HAVING -sum(r.line_total_minor) > o.line_total_minor""",
+        )
+        == []
+    )
     assert one(db, "SELECT max(total_minor) FROM sales WHERE kind IN ('refund', 'void')") < 0
     # receipts and client numbers: unique, formatted, and the counters are in step
     assert one(db, "SELECT count(DISTINCT receipt_no) FROM sales") == one(db, "SELECT count(*) FROM sales")
-    assert one(db, "SELECT value FROM counters WHERE name = 'receipt'") == one(db, "SELECT count(*) FROM sales")
+    assert one(db, "SELECT value FROM counters WHERE name = 'receipt'") == one(
+        db, "SELECT count(*) FROM sales"
+    )
     assert one(db, "SELECT value FROM counters WHERE name = 'client_number'") == 400
     assert one(db, "SELECT max(client_number) FROM clients") == "C000400"
     assert one(db, "SELECT max(receipt_no) FROM sales") == f"R{one(db, 'SELECT count(*) FROM sales'):08d}"
@@ -111,64 +174,114 @@ def test_sale_totals_lines_and_payments_agree(demo: tuple[DemoSummary, Database]
 
 def test_prepaid_balances_equal_their_movements(demo: tuple[DemoSummary, Database]) -> None:
     _s, db = demo
-    assert q(db, """SELECT a.id FROM prepaid_accounts a JOIN prepaid_movements m ON m.account_id = a.id
-                    GROUP BY a.id HAVING a.balance_minor <> sum(m.amount_minor)""") == []
+    assert (
+        q(
+            db,
+            """SELECT a.id FROM prepaid_accounts a JOIN prepaid_movements m ON m.account_id = a.id
+                    GROUP BY a.id HAVING a.balance_minor <> sum(m.amount_minor)""",
+        )
+        == []
+    )
     assert one(db, "SELECT count(*) FROM prepaid_accounts WHERE balance_minor < 0") == 0
     assert one(db, "SELECT count(*) FROM prepaid_movements WHERE balance_after_minor < 0") == 0
     # every prepaid payment has its spend movement of the same amount
-    assert q(db, """SELECT p.id FROM payments p WHERE p.method = 'prepaid' AND NOT EXISTS (
+    assert (
+        q(
+            db,
+            """SELECT p.id FROM payments p WHERE p.method = 'prepaid' AND NOT EXISTS (
                     SELECT 1 FROM prepaid_movements m WHERE m.sale_id = p.sale_id AND m.kind = 'spend'
-                    AND m.amount_minor = -p.amount_minor)""") == []
+                    AND m.amount_minor = -p.amount_minor)""",
+        )
+        == []
+    )
     # top-up lines have their top-up movement
     assert one(db, "SELECT sum(line_total_minor) FROM sale_lines WHERE kind = 'prepaid_topup'") == one(
-        db, "SELECT sum(amount_minor) FROM prepaid_movements WHERE kind = 'topup'")
+        db, "SELECT sum(amount_minor) FROM prepaid_movements WHERE kind = 'topup'"
+    )
 
 
 def test_client_spend_and_stock_follow_the_sales(demo: tuple[DemoSummary, Database]) -> None:
     _s, db = demo
-    assert q(db, """SELECT c.id FROM clients c LEFT JOIN (
+    assert (
+        q(
+            db,
+            """SELECT c.id FROM clients c LEFT JOIN (
                       SELECT s.client_id AS cid, sum(l.line_total_minor) AS spend,
                              sum(CASE WHEN l.full_price THEN l.line_total_minor ELSE 0 END) AS fp
                       FROM sales s JOIN sale_lines l ON l.sale_id = s.id
                       WHERE l.kind IN ('service', 'product', 'package') GROUP BY s.client_id) t ON t.cid = c.id
                     WHERE c.total_spend_minor <> coalesce(t.spend, 0)
-                       OR c.full_price_spend_minor <> coalesce(t.fp, 0)""") == []
+                       OR c.full_price_spend_minor <> coalesce(t.fp, 0)""",
+        )
+        == []
+    )
     assert one(db, "SELECT count(*) FROM products WHERE stock_qty < 0") == 0
     # VIP members either were made members by hand or crossed a threshold in a recorded sale
-    assert q(db, """SELECT c.id FROM clients c WHERE c.membership_tier = 'vip'
-                    AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.client_id = c.id)""") == []
+    assert (
+        q(
+            db,
+            """SELECT c.id FROM clients c WHERE c.membership_tier = 'vip'
+                    AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.client_id = c.id)""",
+        )
+        == []
+    )
     assert one(db, "SELECT count(*) FROM clients WHERE visit_count > 0 AND first_visit_at IS NULL") == 0
 
 
 def test_no_double_booking(demo: tuple[DemoSummary, Database]) -> None:
     _s, db = demo
     for col in ("staff_id", "resource_id"):
-        rows = q(db, f"""SELECT a.id, b.id FROM appointments a JOIN appointments b
+        rows = q(
+            db,
+            f"""SELECT a.id, b.id FROM appointments a JOIN appointments b
                          ON a.{col} = b.{col} AND a.id < b.id
                          AND a.start_at < b.block_end_at AND b.start_at < a.block_end_at
-                         WHERE a.status NOT IN ('cancelled', 'no_show') AND b.status NOT IN ('cancelled', 'no_show')""")
+                         WHERE a.status NOT IN ('cancelled', 'no_show') AND b.status NOT IN ('cancelled', 'no_show')""",
+        )
         assert rows == [], col
 
 
 def test_visit_timestamps_in_order(demo: tuple[DemoSummary, Database]) -> None:
     _s, db = demo
-    cols = ["arrived_at", "greeted_at", "assessed_at", "service_started_at", "service_ended_at", "paid_at",
-            "rebooked_at"]
+    cols = [
+        "arrived_at",
+        "greeted_at",
+        "assessed_at",
+        "service_started_at",
+        "service_ended_at",
+        "paid_at",
+        "rebooked_at",
+    ]
     for a, b in zip(cols, cols[1:], strict=False):
-        assert one(db, f"SELECT count(*) FROM visits WHERE {a} IS NOT NULL AND {b} IS NOT NULL AND {b} < {a}") == 0
+        assert (
+            one(db, f"SELECT count(*) FROM visits WHERE {a} IS NOT NULL AND {b} IS NOT NULL AND {b} < {a}")
+            == 0
+        )
         assert one(db, f"SELECT count(*) FROM visits WHERE {a} IS NULL AND {b} IS NOT NULL") == 0
     # most greetings within 30 s, but not all (the standards report has something to show)
-    within = one(db, "SELECT avg(CASE WHEN (julianday(greeted_at) - julianday(arrived_at)) * 86400 <= 30 "
-                     "THEN 1.0 ELSE 0 END) FROM visits WHERE greeted_at IS NOT NULL")
+    within = one(
+        db,
+        "SELECT avg(CASE WHEN (julianday(greeted_at) - julianday(arrived_at)) * 86400 <= 30 "
+        "THEN 1.0 ELSE 0 END) FROM visits WHERE greeted_at IS NOT NULL",
+    )
     assert isinstance(within, float) and 0.8 < within < 1.0
-    assert one(db, "SELECT count(*) FROM visits WHERE paid_at IS NOT NULL AND NOT EXISTS "
-                   "(SELECT 1 FROM sales s WHERE s.visit_id = visits.id AND s.kind = 'sale')") == 0
+    assert (
+        one(
+            db,
+            "SELECT count(*) FROM visits WHERE paid_at IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM sales s WHERE s.visit_id = visits.id AND s.kind = 'sale')",
+        )
+        == 0
+    )
 
 
 def test_search_fields_match_the_client_service(demo: tuple[DemoSummary, Database]) -> None:
     _s, db = demo
-    rows = q(db, "SELECT name, phone, client_number, name_pinyin, name_initials, phone_digits, search_text "
-                 "FROM clients ORDER BY id LIMIT 60")
+    rows = q(
+        db,
+        "SELECT name, phone, client_number, name_pinyin, name_initials, phone_digits, search_text "
+        "FROM clients ORDER BY id LIMIT 60",
+    )
     for name, phone, number, *stored in rows:
         assert tuple(stored) == build_search_fields(str(name), str(phone), str(number))
     chinese = [r for r in rows if r[3]]
@@ -176,7 +289,10 @@ def test_search_fields_match_the_client_service(demo: tuple[DemoSummary, Databas
     assert all(str(r[1]).startswith("+861") for r in rows)
     # the FTS index (kept by triggers) finds a client by pinyin initials
     name, initials = chinese[0][0], chinese[0][4]
-    hits = q(db, f"SELECT c.name FROM client_fts f JOIN clients c ON c.id = f.rowid WHERE client_fts MATCH '{initials}*'")
+    hits = q(
+        db,
+        f"SELECT c.name FROM client_fts f JOIN clients c ON c.id = f.rowid WHERE client_fts MATCH '{initials}*'",
+    )
     assert (name,) in hits
 
 
@@ -185,9 +301,11 @@ def test_same_seed_same_data(tmp_path: Path) -> None:
         generate(str(path), clients=60, months=1, staff=4, seed=3, today=NOW)
         db = Database.open(str(path))
         try:
-            return (q(db, "SELECT client_number, name, phone, total_spend_minor FROM clients ORDER BY id")
-                    + q(db, "SELECT receipt_no, sold_at, total_minor FROM sales ORDER BY id")
-                    + q(db, "SELECT staff_id, start_at, status FROM appointments ORDER BY id"))
+            return (
+                q(db, "SELECT client_number, name, phone, total_spend_minor FROM clients ORDER BY id")
+                + q(db, "SELECT receipt_no, sold_at, total_minor FROM sales ORDER BY id")
+                + q(db, "SELECT staff_id, start_at, status FROM appointments ORDER BY id")
+            )
         finally:
             db.dispose()
 
@@ -198,7 +316,9 @@ def test_same_seed_same_data(tmp_path: Path) -> None:
     generate(str(other), clients=60, months=1, staff=4, seed=4, today=NOW)
     db = Database.open(str(other))
     try:
-        assert q(db, "SELECT client_number, name, phone, total_spend_minor FROM clients ORDER BY id") != a[:60]
+        assert (
+            q(db, "SELECT client_number, name, phone, total_spend_minor FROM clients ORDER BY id") != a[:60]
+        )
     finally:
         db.dispose()
 

@@ -1,0 +1,106 @@
+"""Start-up: process start to the signed-in, painted main window, beside a bare PySide6 window.
+
+Each sample is a new process (``python main.py --db DB --demo`` with
+``DESK_APP_BENCH_STARTUP=1``: the app signs in as the first owner, paints the main window,
+prints ``ready_ms=`` measured from ``DESK_APP_T0`` (set just before the process is spawned)
+and exits). The floor is the same measurement for a script that only imports PySide6 and
+paints an empty QMainWindow. Peak memory is each child's own maximum RSS. The file cache is
+warm (one unmeasured start first), so "cold" means a new process, not an empty page cache.
+Runs offscreen (QT_QPA_PLATFORM=offscreen).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import PYTHON, figure, median, parse_value, run_process  # noqa: E402
+
+HOME = Path(os.environ.get("DESK_BENCH_HOME", "/tmp/desk-app-bench-home"))
+
+BARE = r"""
+import os, sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+app = QApplication(sys.argv[:1])
+w = QMainWindow()
+w.setCentralWidget(QLabel("hello"))
+w.resize(1366, 768)
+w.show()
+def done():
+    w.repaint()
+    print(f"ready_ms={(time.time() - float(os.environ['DESK_APP_T0'])) * 1000:.1f}", flush=True)
+    app.exit(0)
+QTimer.singleShot(0, done)
+sys.exit(app.exec())
+"""
+
+
+def demo_db() -> Path:
+    """The small demo shop the app opens with --demo (made once, reused)."""
+    HOME.mkdir(parents=True, exist_ok=True)
+    path = HOME / "demo.sqlite3"
+    if not path.exists():
+        from desk_app.demo import generate
+
+        tmp = HOME / "demo.sqlite3.part"
+        generate(str(tmp), clients=300, months=3, staff=6, seed=7, lang="en", force=True)
+        tmp.replace(path)
+    return path
+
+
+def _env() -> dict[str, str]:
+    return {
+        "QT_QPA_PLATFORM": "offscreen",
+        "DESK_APP_HOME": str(HOME),
+        "DESK_APP_BENCH_STARTUP": "1",
+        "DESK_APP_LANG": "en",
+        "PYTHONDONTWRITEBYTECODE": "0",
+    }
+
+
+def _start(args: list[str]) -> tuple[float, float]:
+    env = _env()
+    env["DESK_APP_T0"] = repr(time.time())
+    res = run_process(args, env=env, timeout=120)
+    if res.returncode != 0:
+        raise RuntimeError(f"{' '.join(args[:3])} exited {res.returncode}: {res.stderr.strip()[-400:]}")
+    return parse_value(res.stdout, "ready_ms"), res.peak_rss_kb / 1024.0
+
+
+def measure(args: list[str], repeat: int, warmup: bool = True) -> tuple[list[float], list[float]]:
+    if warmup:
+        _start(args)  # warm the file cache and the bytecode cache
+    ms: list[float] = []
+    rss: list[float] = []
+    for _ in range(repeat):
+        t, r = _start(args)
+        ms.append(t)
+        rss.append(r)
+    return ms, rss
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    db = demo_db()
+    repeat = 3 if quick else 9
+    app_args = [PYTHON, str(ROOT / "main.py"), "--db", str(db), "--demo"]
+    bare_ms, bare_rss = measure([PYTHON, "-c", BARE], repeat)
+    app_ms, app_rss = measure(app_args, repeat, warmup=not quick)
+    return [
+        figure("startup.signed_in_main_window", app_ms, "ms", floor=median(bare_ms), target=2000.0),
+        figure("startup.bare_qmainwindow", bare_ms, "ms"),
+        figure("startup.peak_rss", app_rss, "MB", floor=median(bare_rss), target=300.0),
+    ]
+
+
+if __name__ == "__main__":
+    from bench.__main__ import table
+
+    print(table(run("--quick" in sys.argv)))
