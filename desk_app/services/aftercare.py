@@ -124,10 +124,13 @@ class AftercareService:
             s = uow.session
             tz = shop_tz(s)
             names = _staff_names(s)
-            q = select(FollowUp).where(
-                (FollowUp.status.not_in(FOLLOWUP_CLOSED)) | (FollowUp.completed_at >= done_since)
+            # open calls more than a month past their window drop off the lists (the standard still counts them)
+            q = _FOLLOWUP_COLS.where(
+                ((FollowUp.status.not_in(FOLLOWUP_CLOSED)) & ((FollowUp.due_by >= now - timedelta(days=31))
+                                                               | FollowUp.callback_at.is_not(None)))
+                | (FollowUp.completed_at >= done_since)
             )
-            rows = list(s.execute(q.order_by(FollowUp.due_from, FollowUp.id)).scalars())
+            rows = list(s.execute(q.order_by(FollowUp.due_from, FollowUp.id)).all())
             ctx = _FollowUpContext.load(s, rows)
             for fu in rows:
                 v = self._view(fu, ctx, names, tz, now, show_phone)
@@ -147,7 +150,7 @@ class AftercareService:
     def followup(self, followup_id: int, actor: Actor | None = None) -> FollowUpView:
         show_phone = actor is not None and actor.can(Perm.SEE_PHONE)
         with self.db.uow(write=False) as uow:
-            fu = uow.session.get(FollowUp, followup_id)
+            fu = uow.session.execute(_FOLLOWUP_COLS.where(FollowUp.id == followup_id)).first()
             if fu is None:
                 raise NotFound(_("That follow-up no longer exists. Refresh the list."))
             ctx = _FollowUpContext.load(uow.session, [fu])
@@ -284,7 +287,7 @@ class AftercareService:
         return CallResult(self.followup(followup_id, actor), feedback_id, complaint_id, gave_up)
 
     def _view(
-        self, fu: FollowUp, ctx: _FollowUpContext, names: dict[int, str], tz: ZoneInfo, now: datetime,
+        self, fu: Any, ctx: _FollowUpContext, names: dict[int, str], tz: ZoneInfo, now: datetime,
         show_phone: bool,
     ) -> FollowUpView:
         client = ctx.clients.get(fu.client_id or -1)
@@ -587,14 +590,15 @@ class AftercareService:
         now = now or self.clock()
         with self.db.uow(write=False) as uow:
             s = uow.session
-            q = select(Complaint)
+            q = select(Complaint, Client.name).outerjoin(Client, Client.id == Complaint.client_id)
             if status:
                 q = q.where(Complaint.status == status)
             else:
                 q = q.where((Complaint.status.in_(("open", "responded")))
                             | (Complaint.opened_at >= now - timedelta(days=include_closed_days)))
             names = _staff_names(s)
-            views = [self._complaint_view(s, c, names, now) for c in s.execute(q).scalars()]
+            cur = shop_row(s).currency
+            views = [self._complaint_view(s, c, names, now, cur, cname or "") for c, cname in s.execute(q).all()]
         views.sort(key=lambda v: (not v.overdue, v.status in ("resolved", "closed"), -v.opened_at.timestamp()))
         return views
 
@@ -607,7 +611,8 @@ class AftercareService:
                 Complaint.first_response_at.is_(None), Complaint.status.in_(("open",)),
                 Complaint.first_response_due_at < now).order_by(Complaint.first_response_due_at)).scalars()
             names = _staff_names(s)
-            return [self._complaint_view(s, c, names, now) for c in rows]
+            cur = shop_row(s).currency
+            return [self._complaint_view(s, c, names, now, cur) for c in rows]
 
     def respond(self, actor: Actor, complaint_id: int, text: str) -> ComplaintView:
         """The first response to the client (stops the first-response clock)."""
@@ -784,11 +789,14 @@ class AftercareService:
             raise NotFound(_("That complaint no longer exists. Refresh the list."))
         return c
 
-    def _complaint_view(self, s: Session, c: Complaint, names: dict[int, str], now: datetime) -> ComplaintView:
-        client = s.get(Client, c.client_id) if c.client_id else None
-        currency = shop_row(s).currency
+    def _complaint_view(self, s: Session, c: Complaint, names: dict[int, str], now: datetime,
+                        currency: str | None = None, client_name: str | None = None) -> ComplaintView:
+        if client_name is None:
+            client = s.get(Client, c.client_id) if c.client_id else None
+            client_name = client.name if client else ""
+        currency = currency or shop_row(s).currency
         return ComplaintView(
-            id=c.id, client_id=c.client_id, client_name=client.name if client else "", visit_id=c.visit_id,
+            id=c.id, client_id=c.client_id, client_name=client_name, visit_id=c.visit_id,
             staff_involved=_name(names, c.staff_involved_id), staff_involved_id=c.staff_involved_id,
             level=c.level, category=c.category, severity=c.severity, source=c.source, description=c.description,
             handler_id=c.handler_id, handler=_name(names, c.handler_id), opened_at=c.opened_at,
@@ -856,47 +864,53 @@ class AftercareService:
 # ---------------------------------------------------------------------- helpers
 
 
+_FOLLOWUP_COLS = select(*FollowUp.__table__.columns)
+
+
 class _FollowUpContext:
-    """What the follow-up rows refer to, loaded in a few queries (no lazy loads per row)."""
+    """What the follow-up rows refer to, loaded in a few column queries (no ORM objects, no lazy loads)."""
 
     def __init__(self) -> None:
-        self.clients: dict[int, Client] = {}
-        self.visits: dict[int, Visit] = {}
+        self.clients: dict[int, Any] = {}
+        self.visits: dict[int, Any] = {}
         self.services: dict[int, list[str]] = {}
         self.staff: dict[int, list[str]] = {}
 
     @classmethod
-    def load(cls, s: Session, rows: Sequence[FollowUp]) -> _FollowUpContext:
+    def load(cls, s: Session, rows: Sequence[Any]) -> _FollowUpContext:
         ctx = cls()
         cids = {f.client_id for f in rows if f.client_id}
         vids = {f.visit_id for f in rows}
         if cids:
-            ctx.clients = {c.id: c for c in s.execute(select(Client).where(Client.id.in_(cids))).scalars()}
-        if vids:
-            ctx.visits = {v.id: v for v in s.execute(select(Visit).where(Visit.id.in_(vids))).scalars()}
-            names = _staff_names(s)
-            logs = s.execute(
-                select(ServiceLog.visit_id, Service.name_zh, Service.name_en, ServiceLog.staff_id)
-                .join(Service, Service.id == ServiceLog.service_id)
-                .where(ServiceLog.visit_id.in_(vids)).order_by(ServiceLog.id)
-            ).all()
-            if not logs:
-                logs = []
-            seen_plan: set[int] = {r[0] for r in logs}
-            plan = s.execute(
-                select(PlanItem.visit_id, Service.name_zh, Service.name_en, PlanItem.staff_id)
-                .join(Service, Service.id == PlanItem.service_id)
-                .where(PlanItem.visit_id.in_(vids - seen_plan), PlanItem.kind == "service",
-                       PlanItem.suggested_only.is_(False)).order_by(PlanItem.id)
-            ).all()
-            for vid, zh, en, sid in [*logs, *plan]:
-                ctx.services.setdefault(vid, []).append(pick(zh, en))
-                who = names.get(sid) if sid else None
-                if who and who not in ctx.staff.setdefault(vid, []):
-                    ctx.staff[vid].append(who)
-            for vid, v in ctx.visits.items():
-                if not ctx.staff.get(vid) and v.staff_id:
-                    ctx.staff[vid] = [names.get(v.staff_id, "")]
+            ctx.clients = {c.id: c for c in s.execute(
+                select(Client.id, Client.name, Client.client_number, Client.phone, Client.preferred_channel)
+                .where(Client.id.in_(cids))).all()}
+        if not vids:
+            return ctx
+        ctx.visits = {v.id: v for v in s.execute(
+            select(Visit.id, Visit.paid_at, Visit.service_ended_at, Visit.arrived_at, Visit.staff_id)
+            .where(Visit.id.in_(vids))).all()}
+        names = _staff_names(s)
+        logs = s.execute(
+            select(ServiceLog.visit_id, Service.name_zh, Service.name_en, ServiceLog.staff_id)
+            .join(Service, Service.id == ServiceLog.service_id)
+            .where(ServiceLog.visit_id.in_(vids)).order_by(ServiceLog.id)
+        ).all()
+        logged = {r[0] for r in logs}
+        plan = s.execute(
+            select(PlanItem.visit_id, Service.name_zh, Service.name_en, PlanItem.staff_id)
+            .join(Service, Service.id == PlanItem.service_id)
+            .where(PlanItem.visit_id.in_(vids - logged), PlanItem.kind == "service",
+                   PlanItem.suggested_only.is_(False)).order_by(PlanItem.id)
+        ).all() if vids - logged else []
+        for vid, zh, en, sid in [*logs, *plan]:
+            ctx.services.setdefault(vid, []).append(pick(zh, en))
+            who = names.get(sid) if sid else None
+            if who and who not in ctx.staff.setdefault(vid, []):
+                ctx.staff[vid].append(who)
+        for vid, v in ctx.visits.items():
+            if not ctx.staff.get(vid) and v.staff_id:
+                ctx.staff[vid] = [names.get(v.staff_id, "")]
         return ctx
 
 

@@ -38,7 +38,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from desk_app.db.engine import Database
@@ -105,7 +105,7 @@ class _Tally:
         self.by_staff: dict[int, dict[str, Any]] = {}
         self.by_day: dict[str, dict[str, int]] = {}
 
-    def add(self, met: bool | None, staff_id: int | None, day: date, names: dict[int, str]) -> None:
+    def add(self, met: bool | None, staff_id: int | None, day: date | str, names: dict[int, str]) -> None:
         if met is None:
             return
         sid = staff_id or UNASSIGNED
@@ -114,7 +114,7 @@ class _Tally:
         st = self.by_staff.setdefault(sid, {"met": 0, "total": 0, "name": names.get(sid) or _("Unassigned")})
         st["total"] += 1
         st["met"] += int(met)
-        d = self.by_day.setdefault(day.isoformat(), {"met": 0, "total": 0})
+        d = self.by_day.setdefault(day if isinstance(day, str) else day.isoformat(), {"met": 0, "total": 0})
         d["total"] += 1
         d["met"] += int(met)
 
@@ -185,7 +185,9 @@ def _visits(s: Session, std: sd.Standards, t: dict[str, _Tally], lo: datetime, h
             branch_id: int | None, now: datetime, tz: ZoneInfo, names: dict[int, str]) -> None:
     q = select(
         Visit.id, Visit.arrived_at, Visit.greeted_at, Visit.assessed_at, Visit.booked_start_at,
-        Visit.service_started_at, Visit.service_ended_at, Visit.paid_at, Visit.step, Visit.skipped_steps,
+        Visit.service_started_at, Visit.service_ended_at, Visit.paid_at, Visit.step,
+        # the raw JSON text: decoding thousands of "{}" costs more than everything else here
+        cast(Visit.skipped_steps, Text).label("skipped"),
         Visit.staff_id, Visit.created_by_id,
     ).where(Visit.arrived_at >= lo, Visit.arrived_at < hi)
     if branch_id is not None:
@@ -197,8 +199,9 @@ def _visits(s: Session, std: sd.Standards, t: dict[str, _Tally], lo: datetime, h
             select(Feedback.visit_id, func.min(Feedback.at)).where(Feedback.visit_id.in_([r.id for r in rows]))
             .group_by(Feedback.visit_id)).all()}
     for r in rows:
-        day = r.arrived_at.astimezone(tz).date()
-        skipped = set((r.skipped_steps or {}).keys())
+        day = r.arrived_at.astimezone(tz).date().isoformat()
+        raw = r.skipped or ""
+        skipped = {k for k in ("greeting", "needs", "service") if f'"{k}"' in raw}
         cancelled = r.step == "cancelled"
         desk = r.created_by_id
         if "greeting" not in skipped and not (cancelled and r.greeted_at is None):

@@ -151,3 +151,29 @@ def test_checkout_satisfaction_good_no_complaint(services: Services, desk: Actor
     assert rows(services.db, Complaint) == []
     with pytest.raises(ValidationError):
         services.aftercare.record_checkout_satisfaction(desk, paid, None, 0)
+
+
+def test_paid_through_checkout_gets_followup_and_low_score_complaint(services: Services, owner: Actor, desk: Actor,
+                                                                    clock: FakeClock) -> None:
+    """End to end: checkout's payment creates the follow-up (window from the settings); its 1-5 question
+    goes through checkout.record_satisfaction to a feedback record and an automatic complaint."""
+    from desk_app.services.checkout import PaymentIn
+
+    services.settings.set("standards.followup_min_days", 1)
+    services.settings.set("standards.followup_max_days", 4)
+    stylist = add_staff(services.db, owner.branch_id, "Leo")
+    cid = add_client(services.db, "Zhou Ting")
+    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid,
+                stylist_id=stylist.staff_id, desk_id=desk.staff_id, arrived=clock.now - timedelta(minutes=90),
+                end_min=80, paid_min=None, step="checkout")
+    co = services.checkout
+    bill = co.build_bill(desk, visit_id=vid)
+    paid = co.pay(desk, bill, [PaymentIn("card", bill.total_minor)])
+    fu = services.aftercare.followups(actor=desk).later
+    assert [f.visit_id for f in fu] == [vid]
+    assert fu[0].due_from == clock.now + timedelta(days=1) and fu[0].due_by == clock.now + timedelta(days=4)
+    co.record_satisfaction(desk, paid.sale_id, 1, "Burnt my scalp")
+    c = rows(services.db, Complaint)
+    assert len(c) == 1 and (c[0].visit_id, c[0].source) == (vid, "checkout_score")
+    fb = rows(services.db, Feedback)
+    assert len(fb) == 1 and fb[0].score == 1 and fb[0].content == "Burnt my scalp"
