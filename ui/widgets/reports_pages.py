@@ -330,7 +330,11 @@ class ComparisonPage(QWidget):
             for k, f in cmp_.get("figures", {}).items()
         ]
         prev = month_title(cmp_["previous_month"]) if cmp_ else ""
-        self.lay.addWidget(small_table([_("Figure"), month_title(data["month"]), prev, _("Change")], rows), 3)
+        self.lay.addWidget(
+            small_table([_("Figure"), month_title(data["month"]), prev, _("Change")], rows),
+            3,
+            Qt.AlignmentFlag.AlignTop,
+        )
         col = QVBoxLayout()
         col.addWidget(
             small_table(
@@ -356,6 +360,7 @@ class ComparisonPage(QWidget):
                 ],
             )
         )
+        col.addStretch(1)
         holder = QWidget()
         holder.setLayout(col)
-        self.lay.addWidget(holder, 4)
+        self.lay.addWidget(_scroll(holder), 4)
