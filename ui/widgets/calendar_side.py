@@ -19,6 +19,14 @@ from ui.theme import STATUS_TONE
 from ui.widgets.common import Button, StatusChip
 
 
+def _wrapping(lst: QListWidget) -> QListWidget:
+    lst.setWordWrap(True)
+    lst.setResizeMode(QListWidget.ResizeMode.Adjust)
+    lst.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    lst.setTextElideMode(Qt.TextElideMode.ElideRight)
+    return lst
+
+
 def _muted(text: str = "") -> QLabel:
     lbl = QLabel(text)
     lbl.setObjectName("muted")
@@ -122,14 +130,14 @@ class WaitlistPanel(QWidget):
         lay.addWidget(self.freed)
         self.matches = QListWidget()
         self.matches.setObjectName("waitlistMatches")
-        self.matches.setWordWrap(True)
+        _wrapping(self.matches)
         self.matches.setMaximumHeight(130)
         self.matches.hide()
         lay.addWidget(self.matches)
         lay.addWidget(_muted(_("Everyone waiting for a time (oldest first):")))
         self.list = QListWidget()
         self.list.setObjectName("waitlist")
-        self.list.setWordWrap(True)
+        _wrapping(self.list)
         lay.addWidget(self.list, 1)
         self.empty = _muted(_("Nobody is waiting. When a client wants an earlier or a fully booked time, add "
                               "them here; when a time frees, the calendar shows who to call."))
@@ -191,7 +199,7 @@ class RemindersPanel(QWidget):
         lay.addWidget(self.title)
         self.list = QListWidget()
         self.list.setObjectName("reminders")
-        self.list.setWordWrap(True)
+        _wrapping(self.list)
         lay.addWidget(self.list, 1)
         row = QHBoxLayout()
         ok = Button(_("Confirmed"), "check", kind="secondary")

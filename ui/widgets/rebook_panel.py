@@ -5,6 +5,8 @@ One click selects a slot, a second click ("Book") books it: two clicks in all. "
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -128,6 +130,9 @@ class RebookPanel(QWidget):
         text = format_date(s.start_at, "EEE") + " " + format_date(s.start_at, "medium") + "\n" + format_time(s.start_at)
         if other:
             text += " · " + s.staff_name
+        p = self.proposal
+        if p is not None and s.start_at.astimezone(ZoneInfo(self.ctx.shop.timezone)).date() == p.target_date:
+            text = "★ " + text  # the date the return interval suggests
         b = QPushButton(text)
         b.setObjectName("slotButton")
         b.setCheckable(True)
