@@ -341,23 +341,22 @@ def read_table(path: Path) -> Table:
 
 
 def _read_xlsx(path: Path) -> Table:
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        with path.open("rb") as fh:  # a file object: openpyxl would refuse a .csv name holding a workbook
+            wb = load_workbook(io.BytesIO(fh.read()), read_only=True, data_only=True)
+            try:
+                ws = wb.worksheets[0]
+                raw = [list(r) for r in ws.iter_rows(values_only=True)]
+            finally:
+                wb.close()
+    except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a readable workbook"
         raise ImportFileError(
             _("The spreadsheet could not be opened ({error}). Save it again as .xlsx or CSV.").format(
-                error=str(exc)
+                error=str(exc)[:200] or type(exc).__name__
             )
         ) from exc
-    try:
-        ws = wb.worksheets[0]
-        raw = [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
     return _table_from_rows(raw, "xlsx", "")
 
 
