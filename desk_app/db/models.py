@@ -625,7 +625,7 @@ class PackageRedemption(Base):
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), nullable=True)
     sessions: Mapped[int] = mapped_column(Integer, default=1)  # negative when a refund restores one
     value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
-    at: Mapped[datetime] = _now_col()
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
 
 
@@ -694,7 +694,7 @@ class FollowUp(Base):
     comments: Mapped[str] = mapped_column(Text, default="")
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     called_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
 
 
 class Contact(Base):

@@ -667,7 +667,7 @@ class _Builder:
         c = self.conn
         done = case((FollowUp.completed_at.is_not(None), 1), else_=0)
         fq = select(func.count(), func.sum(done)).where(
-            FollowUp.due_by >= self._ts(p.start), FollowUp.due_by < self._ts(p.end)
+            FollowUp.due_from >= self._ts(p.start), FollowUp.due_from < self._ts(p.end)
         )
         if self.scope.branch_id is not None:
             fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(self._branch(Visit.branch_id))

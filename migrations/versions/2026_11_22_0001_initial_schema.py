@@ -578,6 +578,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_follow_ups_client_id'), ['client_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_ups_completed_at'), ['completed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_ups_due_from'), ['due_from'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_ups_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_ups_visit_id'), ['visit_id'], unique=False)
@@ -889,6 +890,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_package_redemptions'))
     )
     with op.batch_alter_table('package_redemptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_package_redemptions_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_package_redemptions_client_package_id'), ['client_package_id'], unique=False)
 
     op.create_table('payments',
@@ -923,6 +925,7 @@ def downgrade() -> None:
     op.drop_table('payments')
     with op.batch_alter_table('package_redemptions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_package_redemptions_client_package_id'))
+        batch_op.drop_index(batch_op.f('ix_package_redemptions_at'))
 
     op.drop_table('package_redemptions')
     with op.batch_alter_table('stock_movements', schema=None) as batch_op:
@@ -987,6 +990,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_follow_ups_visit_id'))
         batch_op.drop_index(batch_op.f('ix_follow_ups_status'))
         batch_op.drop_index(batch_op.f('ix_follow_ups_due_from'))
+        batch_op.drop_index(batch_op.f('ix_follow_ups_completed_at'))
         batch_op.drop_index(batch_op.f('ix_follow_ups_client_id'))
 
     op.drop_table('follow_ups')
