@@ -44,27 +44,48 @@ def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
         p.unlink()
     db = open_database(str(path))
     sv = Services(db, clock=clock)
-    owner = sv.shop.create_shop(name="莲花美发美容 Lotus Hair & Spa", currency="CNY", language="zh_CN",
-                                owner_name="Mia Chen", owner_pin="1234")
+    owner = sv.shop.create_shop(
+        name="莲花美发美容 Lotus Hair & Spa",
+        currency="CNY",
+        language="zh_CN",
+        owner_name="Mia Chen",
+        owner_pin="1234",
+    )
     b = owner.branch_id
     amy = add_staff(db, b, "Amy Wu", "receptionist")
     leo = add_staff(db, b, "Leo Zhang")
     max_ = add_staff(db, b, "Max Li")
-    names = [("王芳", "+8613812345678", date(1990, 11, 22), "wechat"), ("李娜", "+8613900001111", None, "phone"),
-             ("张伟", "+8613700002222", date(1985, 11, 17), "phone"), ("陈静", "+8613600003333", None, "sms"),
-             ("刘洋", "+8613500004444", None, "phone"), ("赵磊", "+8613400005555", None, "phone"),
-             ("孙悦", "+8613300006666", date(1995, 11, 20), "phone"), ("周婷", "+8613200007777", None, "wechat")]
+    names = [
+        ("王芳", "+8613812345678", date(1990, 11, 22), "wechat"),
+        ("李娜", "+8613900001111", None, "phone"),
+        ("张伟", "+8613700002222", date(1985, 11, 17), "phone"),
+        ("陈静", "+8613600003333", None, "sms"),
+        ("刘洋", "+8613500004444", None, "phone"),
+        ("赵磊", "+8613400005555", None, "phone"),
+        ("孙悦", "+8613300006666", date(1995, 11, 20), "phone"),
+        ("周婷", "+8613200007777", None, "wechat"),
+    ]
     cids = [add_client(db, n, p, birthday=bd, channel=ch, wechat="wx_" + p[-4:]) for n, p, bd, ch in names]
     svc_ids = []
     from sqlalchemy import select
 
     from desk_app.db.models import Service
+
     with db.uow(write=False) as uow:
         svc_ids = list(uow.session.execute(select(Service.id).order_by(Service.id).limit(6)).scalars())
 
     def v(ci: int, day: int, hour: int, stylist: Actor, **kw: Any) -> int:
-        return visit(db, sv.settings, branch_id=b, client_id=cids[ci], stylist_id=stylist.staff_id,
-                     desk_id=amy.staff_id, arrived=shanghai(2026, 11, day, hour), service_id=svc_ids[ci % 6], **kw)
+        return visit(
+            db,
+            sv.settings,
+            branch_id=b,
+            client_id=cids[ci],
+            stylist_id=stylist.staff_id,
+            desk_id=amy.staff_id,
+            arrived=shanghai(2026, 11, day, hour),
+            service_id=svc_ids[ci % 6],
+            **kw,
+        )
 
     # follow-ups: overdue (16th), due (17th, 18th), later (19th), done (earlier calls)
     clock.now = shanghai(2026, 11, 16, 12)
@@ -78,53 +99,124 @@ def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
     clock.now = shanghai(2026, 11, 16, 10)
     lists = sv.aftercare.followups(actor=amy)
     fus = {f.visit_id: f.id for f in (*lists.due, *lists.later, *lists.overdue)}
-    sv.aftercare.record_call(amy, fus[done1], "reached", timeliness=5, professionalism=5, effectiveness=4,
-                             attitude=5, comments="很满意，下次还找 Leo")
+    sv.aftercare.record_call(
+        amy,
+        fus[done1],
+        "reached",
+        timeliness=5,
+        professionalism=5,
+        effectiveness=4,
+        attitude=5,
+        comments="很满意，下次还找 Leo",
+    )
     clock.now = shanghai(2026, 11, 17, 16)
-    sv.aftercare.record_call(amy, fus[done2], "reached", timeliness=3, professionalism=4, effectiveness=2,
-                             attitude=4, comments="颜色一周就掉了")
+    sv.aftercare.record_call(
+        amy,
+        fus[done2],
+        "reached",
+        timeliness=3,
+        professionalism=4,
+        effectiveness=2,
+        attitude=4,
+        comments="颜色一周就掉了",
+    )
     # complaints: one overdue, one answered, one resolved with a redo, one special to the owner
     clock.now = shanghai(2026, 11, 18, 9)
-    sv.aftercare.log_contact(amy, "phone", "complaint", cids[7], summary="等了40分钟才开始做，预约时间没人接待",
-                             checklist={"greeting": True, "listen": True, "confirm": True}, category="wait",
-                             severity="high")
-    sv.aftercare.log_contact(amy, "phone", "inquiry", None, caller_name="Mr. Gao", summary="Asked for Sunday hours",
-                             checklist={k: True for k in ("greeting", "listen", "confirm", "answer",
-                                                          "anything_else")})
+    sv.aftercare.log_contact(
+        amy,
+        "phone",
+        "complaint",
+        cids[7],
+        summary="等了40分钟才开始做，预约时间没人接待",
+        checklist={"greeting": True, "listen": True, "confirm": True},
+        category="wait",
+        severity="high",
+    )
+    sv.aftercare.log_contact(
+        amy,
+        "phone",
+        "inquiry",
+        None,
+        caller_name="Mr. Gao",
+        summary="Asked for Sunday hours",
+        checklist={k: True for k in ("greeting", "listen", "confirm", "answer", "anything_else")},
+    )
     clock.now = shanghai(2026, 11, 19, 15)
-    c2 = sv.aftercare.open_complaint(amy, description="Bill was 120 more than the estimate", client_id=cids[3],
-                                     category="price")
+    c2 = sv.aftercare.open_complaint(
+        amy, description="Bill was 120 more than the estimate", client_id=cids[3], category="price"
+    )
     sv.aftercare.respond(amy, c2.id, "Apologised; explained the extra toner; owner will call back")
-    c3 = sv.aftercare.open_complaint(owner, description="Fringe cut uneven", client_id=cids[2], category="service",
-                                     staff_involved_id=leo.staff_id)
+    c3 = sv.aftercare.open_complaint(
+        owner,
+        description="Fringe cut uneven",
+        client_id=cids[2],
+        category="service",
+        staff_involved_id=leo.staff_id,
+    )
     sv.aftercare.respond(owner, c3.id, "Offered a free correction")
-    sv.aftercare.resolve(owner, c3.id, "Free fringe correction with Leo", "redo",
-                         redo=RedoSpec(staff_id=leo.staff_id, start_at=shanghai(2026, 11, 21, 11),
-                                       service_ids=(svc_ids[0],)))
+    sv.aftercare.resolve(
+        owner,
+        c3.id,
+        "Free fringe correction with Leo",
+        "redo",
+        redo=RedoSpec(staff_id=leo.staff_id, start_at=shanghai(2026, 11, 21, 11), service_ids=(svc_ids[0],)),
+    )
     clock.now = shanghai(2026, 11, 20, 9, 40)
-    sv.aftercare.open_complaint(amy, description="Scalp irritation after the colour", level="special",
-                                client_id=cids[4], severity="high", category="product")
+    sv.aftercare.open_complaint(
+        amy,
+        description="Scalp irritation after the colour",
+        level="special",
+        client_id=cids[4],
+        severity="high",
+        category="product",
+    )
     # feedback at checkout
-    for ci, score, text in ((1, 5, ""), (3, 3, "Music too loud"), (4, 4, "Nice, a bit slow at checkout"),
-                            (2, 2, "Not happy with the fringe")):
+    for ci, score, text in (
+        (1, 5, ""),
+        (3, 3, "Music too loud"),
+        (4, 4, "Nice, a bit slow at checkout"),
+        (2, 2, "Not happy with the fringe"),
+    ):
         vid = v(ci, 19, 10 + ci, leo)
         sv.aftercare.record_checkout_satisfaction(amy, vid, None, score, text)
     # keeping in touch
     with db.uow() as uow:
-        for ci, bal, exp in ((1, 52000, NOW.date() + timedelta(days=6)), (3, 8000, None),
-                             (5, 120000, NOW.date() + timedelta(days=45)), (7, 4500, NOW.date() + timedelta(days=2))):
+        for ci, bal, exp in (
+            (1, 52000, NOW.date() + timedelta(days=6)),
+            (3, 8000, None),
+            (5, 120000, NOW.date() + timedelta(days=45)),
+            (7, 4500, NOW.date() + timedelta(days=2)),
+        ):
             acc = PrepaidAccount(client_id=cids[ci], balance_minor=bal, expires_on=exp)
             uow.session.add(acc)
             uow.session.flush()
-            uow.session.add(PrepaidMovement(account_id=acc.id, kind="spend", amount_minor=-2000,
-                                            balance_after_minor=bal, at=NOW - timedelta(days=ci)))
+            uow.session.add(
+                PrepaidMovement(
+                    account_id=acc.id,
+                    kind="spend",
+                    amount_minor=-2000,
+                    balance_after_minor=bal,
+                    at=NOW - timedelta(days=ci),
+                )
+            )
         uow.commit()
     # today's visits for the standards
     clock.now = NOW
     v(0, 20, 9, leo, greet_s=12, assess_min=6, paid_min=None, end_min=None, step="service")
     v(5, 20, 9, max_, greet_s=50, assess_min=14, start_min=25, paid_min=None, end_min=None, step="service")
-    v(6, 20, 10, leo, greet_s=20, assess_min=8, start_min=12, paid_min=None, end_min=None, step="service",
-      booked=shanghai(2026, 11, 20, 10))
+    v(
+        6,
+        20,
+        10,
+        leo,
+        greet_s=20,
+        assess_min=8,
+        start_min=12,
+        paid_min=None,
+        end_min=None,
+        step="service",
+        booked=shanghai(2026, 11, 20, 10),
+    )
     return sv, amy
 
 

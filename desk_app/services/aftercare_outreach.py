@@ -45,7 +45,9 @@ def kind_label(kind: str) -> str:
 
 
 def channel_label(channel: str) -> str:
-    return {"phone": _("Phone"), "sms": _("SMS"), "wechat": _("WeChat"), "email": _("E-mail")}.get(channel, channel)
+    return {"phone": _("Phone"), "sms": _("SMS"), "wechat": _("WeChat"), "email": _("E-mail")}.get(
+        channel, channel
+    )
 
 
 def _contact(c: Client, show_phone: bool) -> str:
@@ -57,23 +59,40 @@ def _contact(c: Client, show_phone: bool) -> str:
     return phone
 
 
-def _done_map(s: Session, kinds: Iterable[str], client_ids: Iterable[int]) -> dict[tuple[str, int, int | None, date],
-                                                                                 OutreachTask]:
+def _done_map(
+    s: Session, kinds: Iterable[str], client_ids: Iterable[int]
+) -> dict[tuple[str, int, int | None, date], OutreachTask]:
     ids = set(client_ids)
     if not ids:
         return {}
-    rows = s.execute(select(OutreachTask).where(OutreachTask.kind.in_(list(kinds)),
-                                                OutreachTask.client_id.in_(ids))).scalars()
+    rows = s.execute(
+        select(OutreachTask).where(OutreachTask.kind.in_(list(kinds)), OutreachTask.client_id.in_(ids))
+    ).scalars()
     return {(t.kind, t.client_id, t.ref_id, t.due_on): t for t in rows}
 
 
-def _item(c: Client, kind: str, ref_id: int | None, due_on: date, detail: str, show_phone: bool,
-          done: dict[tuple[str, int, int | None, date], OutreachTask]) -> OutreachItem:
+def _item(
+    c: Client,
+    kind: str,
+    ref_id: int | None,
+    due_on: date,
+    detail: str,
+    show_phone: bool,
+    done: dict[tuple[str, int, int | None, date], OutreachTask],
+) -> OutreachItem:
     t = done.get((kind, c.id, ref_id, due_on))
     return OutreachItem(
-        kind=kind, client_id=c.id, client_name=c.name, client_number=c.client_number,
-        channel=c.preferred_channel or "phone", contact=_contact(c, show_phone), ref_id=ref_id, due_on=due_on,
-        detail=detail, status=t.status if t else "open", done_at=t.done_at if t else None,
+        kind=kind,
+        client_id=c.id,
+        client_name=c.name,
+        client_number=c.client_number,
+        channel=c.preferred_channel or "phone",
+        contact=_contact(c, show_phone),
+        ref_id=ref_id,
+        due_on=due_on,
+        detail=detail,
+        status=t.status if t else "open",
+        done_at=t.done_at if t else None,
     )
 
 
@@ -93,8 +112,11 @@ def birthdays(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool) -> list
     for d in days:  # 29 February birthdays are greeted on the 28th in other years
         if d.month == 2 and d.day == 28 and "02-29" not in by_md:
             by_md["02-29"] = d
-    clients = list(s.execute(select(Client).where(Client.birthday_md.in_(list(by_md)),
-                                                  Client.erased_at.is_(None))).scalars())
+    clients = list(
+        s.execute(
+            select(Client).where(Client.birthday_md.in_(list(by_md)), Client.erased_at.is_(None))
+        ).scalars()
+    )
     done = _done_map(s, ["birthday"], [c.id for c in clients])
     out = []
     for c in clients:
@@ -102,8 +124,12 @@ def birthdays(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool) -> list
         age = ""
         if c.birthday is not None:
             age = " " + _("(turns {n})").format(n=day.year - c.birthday.year)
-        detail = _("Birthday on {weekday}, {date}").format(weekday=format_date(day, "EEEE"),
-                                                             date=format_date(day, "medium")) + age
+        detail = (
+            _("Birthday on {weekday}, {date}").format(
+                weekday=format_date(day, "EEEE"), date=format_date(day, "medium")
+            )
+            + age
+        )
         out.append(_item(c, "birthday", day.year, day, detail, show_phone, done))
     return _sort(out)
 
@@ -114,26 +140,42 @@ def _stage(days_left: int, reminders: list[int]) -> int | None:
     return min(eligible) if eligible else None
 
 
-def expiring(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool, reminders: list[int],
-             currency: str) -> list[OutreachItem]:
+def expiring(
+    s: Session, now: datetime, tz: ZoneInfo, show_phone: bool, reminders: list[int], currency: str
+) -> list[OutreachItem]:
     reminders = sorted({int(d) for d in reminders if int(d) >= 0})
     if not reminders:
         return []
     today = now.astimezone(tz).date()
     horizon = today + timedelta(days=max(reminders))
     accounts = s.execute(
-        select(PrepaidAccount, Client).join(Client, Client.id == PrepaidAccount.client_id).where(
-            PrepaidAccount.balance_minor > 0, PrepaidAccount.expires_on.is_not(None),
-            PrepaidAccount.expires_on >= today, PrepaidAccount.expires_on <= horizon, Client.erased_at.is_(None))
+        select(PrepaidAccount, Client)
+        .join(Client, Client.id == PrepaidAccount.client_id)
+        .where(
+            PrepaidAccount.balance_minor > 0,
+            PrepaidAccount.expires_on.is_not(None),
+            PrepaidAccount.expires_on >= today,
+            PrepaidAccount.expires_on <= horizon,
+            Client.erased_at.is_(None),
+        )
     ).all()
     packages = s.execute(
-        select(ClientPackage, Package, Client).join(Package, Package.id == ClientPackage.package_id)
-        .join(Client, Client.id == ClientPackage.client_id).where(
-            ClientPackage.sessions_used < ClientPackage.sessions_total, ClientPackage.expires_on.is_not(None),
-            ClientPackage.expires_on >= today, ClientPackage.expires_on <= horizon, Client.erased_at.is_(None))
+        select(ClientPackage, Package, Client)
+        .join(Package, Package.id == ClientPackage.package_id)
+        .join(Client, Client.id == ClientPackage.client_id)
+        .where(
+            ClientPackage.sessions_used < ClientPackage.sessions_total,
+            ClientPackage.expires_on.is_not(None),
+            ClientPackage.expires_on >= today,
+            ClientPackage.expires_on <= horizon,
+            Client.erased_at.is_(None),
+        )
     ).all()
-    done = _done_map(s, ["prepaid_expiry", "package_expiry"],
-                     [c.id for _a, c in accounts] + [c.id for _cp, _p, c in packages])
+    done = _done_map(
+        s,
+        ["prepaid_expiry", "package_expiry"],
+        [c.id for _a, c in accounts] + [c.id for _cp, _p, c in packages],
+    )
     out: list[OutreachItem] = []
     for acc, c in accounts:
         assert acc.expires_on is not None
@@ -143,9 +185,14 @@ def expiring(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool, reminder
             continue
         detail = _("Balance {amount} expires on {date} (in {n} days)").format(
             amount=format_money(Money.from_minor(acc.balance_minor, currency).amount),
-            date=format_date(acc.expires_on), n=left)
-        out.append(_item(c, "prepaid_expiry", acc.id, acc.expires_on - timedelta(days=stage), detail,
-                         show_phone, done))
+            date=format_date(acc.expires_on),
+            n=left,
+        )
+        out.append(
+            _item(
+                c, "prepaid_expiry", acc.id, acc.expires_on - timedelta(days=stage), detail, show_phone, done
+            )
+        )
     for cp, pkg, c in packages:
         assert cp.expires_on is not None
         left = (cp.expires_on - today).days
@@ -153,40 +200,61 @@ def expiring(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool, reminder
         if stage is None:
             continue
         detail = _("{package}: {sessions} sessions left, expire on {date} (in {n} days)").format(
-            package=pick(pkg.name_zh, pkg.name_en), sessions=cp.sessions_total - cp.sessions_used,
-            date=format_date(cp.expires_on), n=left)
-        out.append(_item(c, "package_expiry", cp.id, cp.expires_on - timedelta(days=stage), detail,
-                         show_phone, done))
+            package=pick(pkg.name_zh, pkg.name_en),
+            sessions=cp.sessions_total - cp.sessions_used,
+            date=format_date(cp.expires_on),
+            n=left,
+        )
+        out.append(
+            _item(c, "package_expiry", cp.id, cp.expires_on - timedelta(days=stage), detail, show_phone, done)
+        )
     return _sort(out)
 
 
-def low_balance(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool, threshold_minor: int,
-                currency: str) -> list[OutreachItem]:
+def low_balance(
+    s: Session, now: datetime, tz: ZoneInfo, show_phone: bool, threshold_minor: int, currency: str
+) -> list[OutreachItem]:
     today = now.astimezone(tz).date()
-    last_move = (select(PrepaidMovement.account_id, func.max(PrepaidMovement.at).label("last"))
-                 .group_by(PrepaidMovement.account_id).subquery())
+    last_move = (
+        select(PrepaidMovement.account_id, func.max(PrepaidMovement.at).label("last"))
+        .group_by(PrepaidMovement.account_id)
+        .subquery()
+    )
     accounts = s.execute(
-        select(PrepaidAccount, Client, last_move.c.last).join(Client, Client.id == PrepaidAccount.client_id)
-        .outerjoin(last_move, last_move.c.account_id == PrepaidAccount.id).where(
-            PrepaidAccount.balance_minor > 0, PrepaidAccount.balance_minor < threshold_minor,
-            Client.erased_at.is_(None))
+        select(PrepaidAccount, Client, last_move.c.last)
+        .join(Client, Client.id == PrepaidAccount.client_id)
+        .outerjoin(last_move, last_move.c.account_id == PrepaidAccount.id)
+        .where(
+            PrepaidAccount.balance_minor > 0,
+            PrepaidAccount.balance_minor < threshold_minor,
+            Client.erased_at.is_(None),
+        )
     ).all()
-    last_use = (select(PackageRedemption.client_package_id, func.max(PackageRedemption.at).label("last"))
-                .group_by(PackageRedemption.client_package_id).subquery())
+    last_use = (
+        select(PackageRedemption.client_package_id, func.max(PackageRedemption.at).label("last"))
+        .group_by(PackageRedemption.client_package_id)
+        .subquery()
+    )
     packages = s.execute(
-        select(ClientPackage, Package, Client, last_use.c.last).join(Package, Package.id == ClientPackage.package_id)
+        select(ClientPackage, Package, Client, last_use.c.last)
+        .join(Package, Package.id == ClientPackage.package_id)
         .join(Client, Client.id == ClientPackage.client_id)
-        .outerjoin(last_use, last_use.c.client_package_id == ClientPackage.id).where(
-            ClientPackage.sessions_total - ClientPackage.sessions_used == 1, Client.erased_at.is_(None),
-            (ClientPackage.expires_on.is_(None)) | (ClientPackage.expires_on >= today))
+        .outerjoin(last_use, last_use.c.client_package_id == ClientPackage.id)
+        .where(
+            ClientPackage.sessions_total - ClientPackage.sessions_used == 1,
+            Client.erased_at.is_(None),
+            (ClientPackage.expires_on.is_(None)) | (ClientPackage.expires_on >= today),
+        )
     ).all()
-    done = _done_map(s, ["low_balance", "package_low"],
-                     [r[1].id for r in accounts] + [r[2].id for r in packages])
+    done = _done_map(
+        s, ["low_balance", "package_low"], [r[1].id for r in accounts] + [r[2].id for r in packages]
+    )
     out: list[OutreachItem] = []
     for acc, c, last in accounts:
         due = last.astimezone(tz).date() if last is not None else today
-        detail = _("Balance {amount} left").format(amount=format_money(Money.from_minor(acc.balance_minor,
-                                                                                          currency).amount))
+        detail = _("Balance {amount} left").format(
+            amount=format_money(Money.from_minor(acc.balance_minor, currency).amount)
+        )
         out.append(_item(c, "low_balance", acc.id, due, detail, show_phone, done))
     for cp, pkg, c, last in packages:
         when = last or cp.purchased_at
@@ -197,10 +265,14 @@ def low_balance(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool, thres
 
 
 def mark_done(s: Session, item: OutreachItem, staff_id: int | None, now: datetime, note: str) -> None:
-    t = s.execute(select(OutreachTask).where(
-        OutreachTask.kind == item.kind, OutreachTask.client_id == item.client_id,
-        OutreachTask.ref_id == item.ref_id if item.ref_id is not None else OutreachTask.ref_id.is_(None),
-        OutreachTask.due_on == item.due_on)).scalar_one_or_none()
+    t = s.execute(
+        select(OutreachTask).where(
+            OutreachTask.kind == item.kind,
+            OutreachTask.client_id == item.client_id,
+            OutreachTask.ref_id == item.ref_id if item.ref_id is not None else OutreachTask.ref_id.is_(None),
+            OutreachTask.due_on == item.due_on,
+        )
+    ).scalar_one_or_none()
     if t is None:
         t = OutreachTask(kind=item.kind, client_id=item.client_id, ref_id=item.ref_id, due_on=item.due_on)
         s.add(t)
@@ -210,10 +282,30 @@ def mark_done(s: Session, item: OutreachItem, staff_id: int | None, now: datetim
 def to_csv(lists: OutreachLists) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow([_("List"), _("Client number"), _("Client"), _("Preferred channel"), _("Contact"), _("Date"),
-                _("Details"), _("Status")])
+    w.writerow(
+        [
+            _("List"),
+            _("Client number"),
+            _("Client"),
+            _("Preferred channel"),
+            _("Contact"),
+            _("Date"),
+            _("Details"),
+            _("Status"),
+        ]
+    )
     for items in (lists.birthdays, lists.expiring, lists.low_balance):
         for i in items:
-            w.writerow([kind_label(i.kind), i.client_number, i.client_name, channel_label(i.channel), i.contact,
-                        i.due_on.isoformat(), i.detail, _("Done") if i.status == "done" else _("To do")])
+            w.writerow(
+                [
+                    kind_label(i.kind),
+                    i.client_number,
+                    i.client_name,
+                    channel_label(i.channel),
+                    i.contact,
+                    i.due_on.isoformat(),
+                    i.detail,
+                    _("Done") if i.status == "done" else _("To do"),
+                ]
+            )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

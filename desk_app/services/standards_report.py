@@ -75,6 +75,7 @@ def standard_label(key: str) -> str:
 
 def standard_limit(key: str, s: sd.Standards) -> str:
     """The limit in words, e.g. "within 30 s"."""
+
     def mins(td: timedelta) -> str:
         return format_duration_minutes(int(td.total_seconds() // 60))
 
@@ -92,7 +93,9 @@ def standard_limit(key: str, s: sd.Standards) -> str:
     if key == "complaint_response":
         return _("within {t}").format(t=hours(s.complaint_first_response_within))
     if key == "followup_on_time":
-        return _("{a} to {b} days after the visit").format(a=s.followup_after_min.days, b=s.followup_after_max.days)
+        return _("{a} to {b} days after the visit").format(
+            a=s.followup_after_min.days, b=s.followup_after_max.days
+        )
     return _("within {t}").format(t=hours(s.feedback_process_within))
 
 
@@ -143,7 +146,9 @@ def _bound(x: date | datetime, tz: ZoneInfo) -> datetime:
 
 
 def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    return datetime.combine(day, time(0), tzinfo=tz), datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return datetime.combine(day, time(0), tzinfo=tz), datetime.combine(
+        day + timedelta(days=1), time(0), tzinfo=tz
+    )
 
 
 def standards_summary(
@@ -171,8 +176,9 @@ def standards_summary(
     return {k: v.as_dict() for k, v in t.items()}
 
 
-def today_standards(db: Database, settings: SettingsStore, now: datetime | None = None,
-                    branch_id: int | None = None) -> dict[str, dict[str, Any]]:
+def today_standards(
+    db: Database, settings: SettingsStore, now: datetime | None = None, branch_id: int | None = None
+) -> dict[str, dict[str, Any]]:
     """Today's figures (the shop-local day of ``now``), live."""
     now = now or system_clock()
     with db.uow(write=False) as uow:
@@ -181,23 +187,45 @@ def today_standards(db: Database, settings: SettingsStore, now: datetime | None 
     return standards_summary(db, settings, lo, hi, branch_id, now)
 
 
-def _visits(s: Session, std: sd.Standards, t: dict[str, _Tally], lo: datetime, hi: datetime,
-            branch_id: int | None, now: datetime, tz: ZoneInfo, names: dict[int, str]) -> None:
+def _visits(
+    s: Session,
+    std: sd.Standards,
+    t: dict[str, _Tally],
+    lo: datetime,
+    hi: datetime,
+    branch_id: int | None,
+    now: datetime,
+    tz: ZoneInfo,
+    names: dict[int, str],
+) -> None:
     q = select(
-        Visit.id, Visit.arrived_at, Visit.greeted_at, Visit.assessed_at, Visit.booked_start_at,
-        Visit.service_started_at, Visit.service_ended_at, Visit.paid_at, Visit.step,
+        Visit.id,
+        Visit.arrived_at,
+        Visit.greeted_at,
+        Visit.assessed_at,
+        Visit.booked_start_at,
+        Visit.service_started_at,
+        Visit.service_ended_at,
+        Visit.paid_at,
+        Visit.step,
         # the raw JSON text: decoding thousands of "{}" costs more than everything else here
         cast(Visit.skipped_steps, Text).label("skipped"),
-        Visit.staff_id, Visit.created_by_id,
+        Visit.staff_id,
+        Visit.created_by_id,
     ).where(Visit.arrived_at >= lo, Visit.arrived_at < hi)
     if branch_id is not None:
         q = q.where(Visit.branch_id == branch_id)
     rows = s.execute(q).all()
     first_fb: dict[int | None, datetime] = {}
     if rows:
-        first_fb = {k: v for k, v in s.execute(
-            select(Feedback.visit_id, func.min(Feedback.at)).where(Feedback.visit_id.in_([r.id for r in rows]))
-            .group_by(Feedback.visit_id)).all()}
+        first_fb = {
+            k: v
+            for k, v in s.execute(
+                select(Feedback.visit_id, func.min(Feedback.at))
+                .where(Feedback.visit_id.in_([r.id for r in rows]))
+                .group_by(Feedback.visit_id)
+            ).all()
+        }
     for r in rows:
         day = r.arrived_at.astimezone(tz).date().isoformat()
         raw = r.skipped or ""
@@ -207,9 +235,13 @@ def _visits(s: Session, std: sd.Standards, t: dict[str, _Tally], lo: datetime, h
         if "greeting" not in skipped and not (cancelled and r.greeted_at is None):
             t["greet"].add(sd.greet_check(std, r.arrived_at, r.greeted_at, now).met, desk, day, names)
         if "needs" not in skipped and not (cancelled and r.assessed_at is None):
-            t["reception"].add(sd.reception_check(std, r.arrived_at, r.assessed_at, now).met, desk, day, names)
+            t["reception"].add(
+                sd.reception_check(std, r.arrived_at, r.assessed_at, now).met, desk, day, names
+            )
         started = r.service_started_at
-        if "service" not in skipped and not (started is None and (cancelled or r.service_ended_at is not None)):
+        if "service" not in skipped and not (
+            started is None and (cancelled or r.service_ended_at is not None)
+        ):
             chk = sd.service_start_check(std, r.booked_start_at, r.arrived_at, started, now)
             t["service_start"].add(chk.met, r.staff_id, day, names)
         end = r.paid_at or (r.service_ended_at if r.step in ("rebooking", "done") else None)
@@ -223,10 +255,20 @@ def _visits(s: Session, std: sd.Standards, t: dict[str, _Tally], lo: datetime, h
             t["feedback_recorded"].add(met, desk, day, names)
 
 
-def _complaints(s: Session, std: sd.Standards, t: _Tally, lo: datetime, hi: datetime, branch_id: int | None,
-                now: datetime, tz: ZoneInfo, names: dict[int, str]) -> None:
+def _complaints(
+    s: Session,
+    std: sd.Standards,
+    t: _Tally,
+    lo: datetime,
+    hi: datetime,
+    branch_id: int | None,
+    now: datetime,
+    tz: ZoneInfo,
+    names: dict[int, str],
+) -> None:
     q = select(Complaint.opened_at, Complaint.first_response_at, Complaint.handler_id).where(
-        Complaint.opened_at >= lo, Complaint.opened_at < hi)
+        Complaint.opened_at >= lo, Complaint.opened_at < hi
+    )
     if branch_id is not None:
         q = q.where(Complaint.branch_id == branch_id)
     for opened, responded, handler in s.execute(q).all():
@@ -234,8 +276,9 @@ def _complaints(s: Session, std: sd.Standards, t: _Tally, lo: datetime, hi: date
         t.add(chk.met, handler, opened.astimezone(tz).date(), names)
 
 
-def followup_on_time(due_from: datetime, due_by: datetime, called_at: datetime | None, now: datetime,
-                     tz: ZoneInfo) -> bool | None:
+def followup_on_time(
+    due_from: datetime, due_by: datetime, called_at: datetime | None, now: datetime, tz: ZoneInfo
+) -> bool | None:
     """Met when the first call attempt is on one of the window's shop-local days; None while still open."""
     first, last = due_from.astimezone(tz).date(), due_by.astimezone(tz).date()
     if called_at is not None:
@@ -243,8 +286,16 @@ def followup_on_time(due_from: datetime, due_by: datetime, called_at: datetime |
     return False if now.astimezone(tz).date() > last else None
 
 
-def _followups(s: Session, t: _Tally, lo: datetime, hi: datetime, branch_id: int | None, now: datetime,
-               tz: ZoneInfo, names: dict[int, str]) -> None:
+def _followups(
+    s: Session,
+    t: _Tally,
+    lo: datetime,
+    hi: datetime,
+    branch_id: int | None,
+    now: datetime,
+    tz: ZoneInfo,
+    names: dict[int, str],
+) -> None:
     q = select(FollowUp.due_from, FollowUp.due_by, FollowUp.called_at, FollowUp.called_by_id)
     # the window's first day is a local day: compare on days, not on the exact time
     q = q.where(FollowUp.due_from >= lo - timedelta(days=1), FollowUp.due_from < hi + timedelta(days=1))
@@ -264,10 +315,20 @@ def _end_day(hi: datetime, tz: ZoneInfo) -> date:
     return d if local.timetz().replace(tzinfo=None) == time(0) else d + timedelta(days=1)
 
 
-def _feedback(s: Session, std: sd.Standards, t: _Tally, lo: datetime, hi: datetime, branch_id: int | None,
-              now: datetime, tz: ZoneInfo, names: dict[int, str]) -> None:
+def _feedback(
+    s: Session,
+    std: sd.Standards,
+    t: _Tally,
+    lo: datetime,
+    hi: datetime,
+    branch_id: int | None,
+    now: datetime,
+    tz: ZoneInfo,
+    names: dict[int, str],
+) -> None:
     q = select(Feedback.at, Feedback.handled_at, Feedback.responsible_id, Feedback.improvement_action).where(
-        Feedback.at >= lo, Feedback.at < hi)
+        Feedback.at >= lo, Feedback.at < hi
+    )
     if branch_id is not None:
         q = q.join(Visit, Visit.id == Feedback.visit_id).where(Visit.branch_id == branch_id)
     for at, handled_at, responsible, action in s.execute(q).all():

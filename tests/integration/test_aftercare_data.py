@@ -19,13 +19,28 @@ from desk_app.settings import SettingsStore
 _HASH: dict[str, str] = {}
 
 
-def add_client(db: Database, name: str, phone: str = "+8613812345678", *, birthday: date | None = None,
-               channel: str = "phone", wechat: str = "") -> int:
+def add_client(
+    db: Database,
+    name: str,
+    phone: str = "+8613812345678",
+    *,
+    birthday: date | None = None,
+    channel: str = "phone",
+    wechat: str = "",
+) -> int:
     with db.uow() as uow:
         n = uow.session.scalar(select(Client.id).order_by(Client.id.desc()).limit(1)) or 0
-        c = Client(client_number=f"A{n + 1:05d}", name=name, phone=phone, phone_digits=phone.lstrip("+"),
-                   search_text=name, birthday=birthday, birthday_md=birthday.strftime("%m-%d") if birthday else None,
-                   preferred_channel=channel, wechat_id=wechat)
+        c = Client(
+            client_number=f"A{n + 1:05d}",
+            name=name,
+            phone=phone,
+            phone_digits=phone.lstrip("+"),
+            search_text=name,
+            birthday=birthday,
+            birthday_md=birthday.strftime("%m-%d") if birthday else None,
+            preferred_channel=channel,
+            wechat_id=wechat,
+        )
         uow.session.add(c)
         uow.session.flush()
         cid = c.id
@@ -33,18 +48,29 @@ def add_client(db: Database, name: str, phone: str = "+8613812345678", *, birthd
     return cid
 
 
-def add_staff(db: Database, branch_id: int, name: str, role: str = "stylist",
-              overrides: dict[str, bool] | None = None) -> Actor:
+def add_staff(
+    db: Database, branch_id: int, name: str, role: str = "stylist", overrides: dict[str, bool] | None = None
+) -> Actor:
     from desk_app.services.auth import hash_pin
 
     if "h" not in _HASH:
         _HASH["h"] = hash_pin("5678")
     with db.uow() as uow:
-        st = Staff(branch_id=branch_id, name=name, role=role, pin_hash=_HASH["h"], permissions=overrides or {},
-                   working_hours={d: [["09:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+        st = Staff(
+            branch_id=branch_id,
+            name=name,
+            role=role,
+            pin_hash=_HASH["h"],
+            permissions=overrides or {},
+            working_hours={
+                d: [["09:00", "21:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            },
+        )
         uow.session.add(st)
         uow.session.flush()
-        actor = Actor(staff_id=st.id, name=name, role=Role(role), branch_id=branch_id, overrides=overrides or {})
+        actor = Actor(
+            staff_id=st.id, name=name, role=Role(role), branch_id=branch_id, overrides=overrides or {}
+        )
         uow.commit()
     return actor
 
@@ -84,17 +110,35 @@ def visit(
     with db.uow() as uow:
         s = uow.session
         v = Visit(
-            branch_id=branch_id, client_id=client_id, staff_id=stylist_id, kind="booked" if booked else "walk_in",
-            step=step, status="done" if paid else "waiting", booked_start_at=booked, arrived_at=arrived,
+            branch_id=branch_id,
+            client_id=client_id,
+            staff_id=stylist_id,
+            kind="booked" if booked else "walk_in",
+            step=step,
+            status="done" if paid else "waiting",
+            booked_start_at=booked,
+            arrived_at=arrived,
             greeted_at=None if greet_s is None else arrived + timedelta(seconds=greet_s),
-            assessed_at=at(assess_min), service_started_at=at(start_min), service_ended_at=at(end_min),
-            paid_at=paid, created_by_id=desk_id, skipped_steps=skipped or {},
+            assessed_at=at(assess_min),
+            service_started_at=at(start_min),
+            service_ended_at=at(end_min),
+            paid_at=paid,
+            created_by_id=desk_id,
+            skipped_steps=skipped or {},
         )
         s.add(v)
         s.flush()
         sid = service_id or int(s.execute(select(Service.id).order_by(Service.id).limit(1)).scalar_one())
-        s.add(ServiceLog(visit_id=v.id, service_id=sid, staff_id=stylist_id, started_at=at(start_min),
-                         ended_at=at(end_min), price_minor=18000))
+        s.add(
+            ServiceLog(
+                visit_id=v.id,
+                service_id=sid,
+                staff_id=stylist_id,
+                started_at=at(start_min),
+                ended_at=at(end_min),
+                price_minor=18000,
+            )
+        )
         if paid:
             visit_flow.ensure_followup(s, v, settings.standards())
         vid = v.id

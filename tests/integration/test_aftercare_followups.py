@@ -24,8 +24,15 @@ def paid(services: Services, owner: Actor, desk: Actor, clock: FakeClock) -> int
     """A visit paid on Wed 18 Nov 2026 at 17:10 Shanghai (arrived 16:00)."""
     stylist = add_staff(services.db, owner.branch_id, "Leo")
     cid = add_client(services.db, "Wang Fang", "+8613812345678")
-    return visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid, stylist_id=stylist.staff_id,
-                 desk_id=desk.staff_id, arrived=shanghai(2026, 11, 18, 16, 0))
+    return visit(
+        services.db,
+        services.settings,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        stylist_id=stylist.staff_id,
+        desk_id=desk.staff_id,
+        arrived=shanghai(2026, 11, 18, 16, 0),
+    )
 
 
 def _state(services: Services, desk: Actor) -> dict[str, list[int]]:
@@ -33,7 +40,9 @@ def _state(services: Services, desk: Actor) -> dict[str, list[int]]:
     return {k: [f.visit_id for f in getattr(lists, k)] for k in ("due", "overdue", "later", "done")}
 
 
-def test_due_window_is_two_to_three_local_days(services: Services, desk: Actor, paid: int, clock: FakeClock) -> None:
+def test_due_window_is_two_to_three_local_days(
+    services: Services, desk: Actor, paid: int, clock: FakeClock
+) -> None:
     assert _state(services, desk)["later"] == [paid]
     # Friday 20 Nov 09:00 Shanghai: before 17:10 but on the first day of the window -> due
     clock.now = shanghai(2026, 11, 20, 9, 0)
@@ -45,8 +54,9 @@ def test_due_window_is_two_to_three_local_days(services: Services, desk: Actor, 
     assert _state(services, desk)["overdue"] == [paid]
 
 
-def test_list_shows_what_was_done_and_masks_the_number(services: Services, owner: Actor, paid: int,
-                                                        clock: FakeClock) -> None:
+def test_list_shows_what_was_done_and_masks_the_number(
+    services: Services, owner: Actor, paid: int, clock: FakeClock
+) -> None:
     no_phone = add_staff(services.db, owner.branch_id, "Kai", "receptionist", {"see_phone": False})
     clock.now = shanghai(2026, 11, 20, 10)
     fu = services.aftercare.followups(actor=no_phone).due[0]
@@ -63,8 +73,9 @@ def test_list_shows_what_was_done_and_masks_the_number(services: Services, owner
     assert any("attitude" in line for line in script)
 
 
-def test_no_answer_reschedules_next_day_then_gives_up(services: Services, desk: Actor, paid: int,
-                                                     clock: FakeClock) -> None:
+def test_no_answer_reschedules_next_day_then_gives_up(
+    services: Services, desk: Actor, paid: int, clock: FakeClock
+) -> None:
     services.settings.set("followup.max_attempts", 2)
     clock.now = shanghai(2026, 11, 20, 10)
     fu_id = services.aftercare.followups(actor=desk).due[0].id
@@ -81,7 +92,9 @@ def test_no_answer_reschedules_next_day_then_gives_up(services: Services, desk: 
         services.aftercare.record_call(desk, fu_id, "reached", timeliness=5)
 
 
-def test_a_rescheduled_call_is_never_overdue(services: Services, desk: Actor, paid: int, clock: FakeClock) -> None:
+def test_a_rescheduled_call_is_never_overdue(
+    services: Services, desk: Actor, paid: int, clock: FakeClock
+) -> None:
     clock.now = shanghai(2026, 11, 21, 20)
     fu_id = services.aftercare.followups(actor=desk).due[0].id
     services.aftercare.record_call(desk, fu_id, "call_back", callback_at=clock.now + timedelta(days=2))
@@ -91,23 +104,35 @@ def test_a_rescheduled_call_is_never_overdue(services: Services, desk: Actor, pa
     assert _state(services, desk)["due"] == [paid]
 
 
-def test_good_call_is_done_with_handled_feedback(services: Services, desk: Actor, paid: int, clock: FakeClock) -> None:
+def test_good_call_is_done_with_handled_feedback(
+    services: Services, desk: Actor, paid: int, clock: FakeClock
+) -> None:
     clock.now = shanghai(2026, 11, 20, 10)
     fu_id = services.aftercare.followups(actor=desk).due[0].id
-    r = services.aftercare.record_call(desk, fu_id, "reached", timeliness=5, professionalism=4, effectiveness=5,
-                                       attitude=5)
+    r = services.aftercare.record_call(
+        desk, fu_id, "reached", timeliness=5, professionalism=4, effectiveness=5, attitude=5
+    )
     assert r.complaint_id is None
     assert r.followup.state == "done" and r.followup.satisfaction == 5  # 4.75 rounds half up
     fb = rows(services.db, Feedback, id=r.feedback_id)[0]
     assert (fb.source, fb.score, fb.status) == ("followup", 5, "handled")
 
 
-def test_one_low_dimension_opens_a_complaint_linked_to_the_visit(services: Services, desk: Actor, paid: int,
-                                                                clock: FakeClock) -> None:
+def test_one_low_dimension_opens_a_complaint_linked_to_the_visit(
+    services: Services, desk: Actor, paid: int, clock: FakeClock
+) -> None:
     clock.now = shanghai(2026, 11, 20, 10)
     fu_id = services.aftercare.followups(actor=desk).due[0].id
-    r = services.aftercare.record_call(desk, fu_id, "reached", timeliness=5, professionalism=5, effectiveness=4,
-                                       attitude=2, comments="The stylist was on the phone the whole time")
+    r = services.aftercare.record_call(
+        desk,
+        fu_id,
+        "reached",
+        timeliness=5,
+        professionalism=5,
+        effectiveness=4,
+        attitude=2,
+        comments="The stylist was on the phone the whole time",
+    )
     assert r.complaint_id is not None
     c = services.aftercare.complaint(r.complaint_id)
     assert c.visit_id == paid and c.source == "followup_score" and c.category == "attitude"
@@ -133,7 +158,9 @@ def test_call_validation(services: Services, desk: Actor, paid: int, clock: Fake
     assert r.followup.state == "done"
 
 
-def test_checkout_satisfaction_low_opens_complaint(services: Services, owner: Actor, desk: Actor, paid: int) -> None:
+def test_checkout_satisfaction_low_opens_complaint(
+    services: Services, owner: Actor, desk: Actor, paid: int
+) -> None:
     fb = services.aftercare.record_checkout_satisfaction(desk, paid, None, 2, "Too expensive")
     assert fb.source == "checkout" and fb.score == 2 and fb.status == "pending"
     assert fb.complaint_id is not None
@@ -153,8 +180,9 @@ def test_checkout_satisfaction_good_no_complaint(services: Services, desk: Actor
         services.aftercare.record_checkout_satisfaction(desk, paid, None, 0)
 
 
-def test_paid_through_checkout_gets_followup_and_low_score_complaint(services: Services, owner: Actor, desk: Actor,
-                                                                    clock: FakeClock) -> None:
+def test_paid_through_checkout_gets_followup_and_low_score_complaint(
+    services: Services, owner: Actor, desk: Actor, clock: FakeClock
+) -> None:
     """End to end: checkout's payment creates the follow-up (window from the settings); its 1-5 question
     goes through checkout.record_satisfaction to a feedback record and an automatic complaint."""
     from desk_app.services.checkout import PaymentIn
@@ -163,9 +191,18 @@ def test_paid_through_checkout_gets_followup_and_low_score_complaint(services: S
     services.settings.set("standards.followup_max_days", 4)
     stylist = add_staff(services.db, owner.branch_id, "Leo")
     cid = add_client(services.db, "Zhou Ting")
-    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid,
-                stylist_id=stylist.staff_id, desk_id=desk.staff_id, arrived=clock.now - timedelta(minutes=90),
-                end_min=80, paid_min=None, step="checkout")
+    vid = visit(
+        services.db,
+        services.settings,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        stylist_id=stylist.staff_id,
+        desk_id=desk.staff_id,
+        arrived=clock.now - timedelta(minutes=90),
+        end_min=80,
+        paid_min=None,
+        step="checkout",
+    )
     co = services.checkout
     bill = co.build_bill(desk, visit_id=vid)
     paid = co.pay(desk, bill, [PaymentIn("card", bill.total_minor)])

@@ -21,14 +21,19 @@ def desk(services: Services, owner: Actor) -> Actor:
     return add_staff(services.db, owner.branch_id, "Amy", "receptionist", {"see_phone": False})
 
 
-def _prepaid(services: Services, client_id: int, balance: int, expires: date | None, moved_at: object = None) -> int:
+def _prepaid(
+    services: Services, client_id: int, balance: int, expires: date | None, moved_at: object = None
+) -> int:
     with services.db.uow() as uow:
         a = PrepaidAccount(client_id=client_id, balance_minor=balance, expires_on=expires)
         uow.session.add(a)
         uow.session.flush()
         if moved_at is not None:
-            uow.session.add(PrepaidMovement(account_id=a.id, kind="spend", amount_minor=-100,
-                                            balance_after_minor=balance, at=moved_at))
+            uow.session.add(
+                PrepaidMovement(
+                    account_id=a.id, kind="spend", amount_minor=-100, balance_after_minor=balance, at=moved_at
+                )
+            )
         aid = a.id
         uow.commit()
     return aid
@@ -72,12 +77,30 @@ def test_expiring_package_and_low_balances(services: Services, desk: Actor, cloc
     with services.db.uow() as uow:
         pkg = uow.session.query(Package).first()
         assert pkg is not None
-        uow.session.add(ClientPackage(client_id=cid, package_id=pkg.id, service_id=pkg.service_id, sessions_total=10,
-                                      sessions_used=9, price_minor=pkg.price_minor, purchased_at=clock.now,
-                                      expires_on=date(2026, 11, 20)))
-        uow.session.add(ClientPackage(client_id=cid, package_id=pkg.id, service_id=pkg.service_id, sessions_total=10,
-                                      sessions_used=2, price_minor=pkg.price_minor, purchased_at=clock.now,
-                                      expires_on=date(2026, 12, 20)))
+        uow.session.add(
+            ClientPackage(
+                client_id=cid,
+                package_id=pkg.id,
+                service_id=pkg.service_id,
+                sessions_total=10,
+                sessions_used=9,
+                price_minor=pkg.price_minor,
+                purchased_at=clock.now,
+                expires_on=date(2026, 11, 20),
+            )
+        )
+        uow.session.add(
+            ClientPackage(
+                client_id=cid,
+                package_id=pkg.id,
+                service_id=pkg.service_id,
+                sessions_total=10,
+                sessions_used=2,
+                price_minor=pkg.price_minor,
+                purchased_at=clock.now,
+                expires_on=date(2026, 12, 20),
+            )
+        )
         uow.commit()
     _prepaid(services, add_client(services.db, "Low Lu"), 8000, None, moved_at=clock.now - timedelta(days=1))
     exp = services.aftercare.expiring(actor=desk)
@@ -97,10 +120,19 @@ def test_csv_export_has_bom_and_all_lists(services: Services, desk: Actor) -> No
     assert "5678" in table[1][4] and "1234" not in table[1][4]  # masked
 
 
-def test_feedback_pending_then_handled(services: Services, owner: Actor, desk: Actor, clock: FakeClock) -> None:
+def test_feedback_pending_then_handled(
+    services: Services, owner: Actor, desk: Actor, clock: FakeClock
+) -> None:
     cid = add_client(services.db, "Sun Yue")
-    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid, stylist_id=None,
-                desk_id=desk.staff_id, arrived=shanghai(2026, 11, 18, 8))
+    vid = visit(
+        services.db,
+        services.settings,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        stylist_id=None,
+        desk_id=desk.staff_id,
+        arrived=shanghai(2026, 11, 18, 8),
+    )
     fb = services.aftercare.record_checkout_satisfaction(desk, vid, None, 3, "Music too loud")
     assert fb.status == "pending" and fb.process_due_at == clock.now + timedelta(hours=72)
     clock.advance(hours=73)

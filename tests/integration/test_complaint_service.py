@@ -26,19 +26,29 @@ def client_id(services: Services) -> int:
     return add_client(services.db, "Li Na", "+8613900001111")
 
 
-def test_phone_complaint_logged_with_checklist_opens_ticket(services: Services, desk: Actor, client_id: int,
-                                                           clock: FakeClock) -> None:
+def test_phone_complaint_logged_with_checklist_opens_ticket(
+    services: Services, desk: Actor, client_id: int, clock: FakeClock
+) -> None:
     checklist = {"greeting": True, "listen": True, "confirm": True, "answer": False, "anything_else": True}
-    c = services.aftercare.log_contact(desk, "phone", "complaint", client_id, summary="Colour faded in a week",
-                                       checklist=checklist, severity="high", category="service")
+    c = services.aftercare.log_contact(
+        desk,
+        "phone",
+        "complaint",
+        client_id,
+        summary="Colour faded in a week",
+        checklist=checklist,
+        severity="high",
+        category="service",
+    )
     assert c.complaint_id is not None and c.checklist == checklist
     ticket = services.aftercare.complaint(c.complaint_id)
     assert ticket.client_name == "Li Na" and ticket.severity == "high" and ticket.handler == "Amy"
     assert ticket.first_response_due_at == clock.now + timedelta(hours=24)
     assert rows(services.db, Contact)[0].checklist == checklist
     # an inquiry opens no ticket
-    inq = services.aftercare.log_contact(desk, "in_person", "inquiry", None, caller_name="Passer-by",
-                                         summary="Opening hours?")
+    inq = services.aftercare.log_contact(
+        desk, "in_person", "inquiry", None, caller_name="Passer-by", summary="Opening hours?"
+    )
     assert inq.complaint_id is None
     assert len(rows(services.db, Complaint)) == 1
     assert [x.kind for x in services.aftercare.contacts(actor=desk)] == ["inquiry", "complaint"]
@@ -50,9 +60,12 @@ def test_contact_validation_names_each_field(services: Services, desk: Actor) ->
     assert {"channel", "kind", "summary", "caller_name", "checklist"} <= set(e.value.errors)
 
 
-def test_first_response_deadline_and_overdue(services: Services, desk: Actor, client_id: int,
-                                             clock: FakeClock) -> None:
-    c = services.aftercare.open_complaint(desk, description="Waited 40 minutes", client_id=client_id, category="wait")
+def test_first_response_deadline_and_overdue(
+    services: Services, desk: Actor, client_id: int, clock: FakeClock
+) -> None:
+    c = services.aftercare.open_complaint(
+        desk, description="Waited 40 minutes", client_id=client_id, category="wait"
+    )
     clock.advance(hours=23, minutes=59)
     assert services.aftercare.overdue_complaints() == []
     clock.advance(minutes=2)
@@ -70,9 +83,12 @@ def test_deadline_follows_the_setting(services: Services, desk: Actor, clock: Fa
     assert c.first_response_due_at == clock.now + timedelta(hours=4)
 
 
-def test_special_complaint_goes_to_the_owner(services: Services, owner: Actor, desk: Actor, client_id: int) -> None:
-    c = services.aftercare.open_complaint(desk, description="Burn from the straightener", level="special",
-                                          client_id=client_id, severity="high")
+def test_special_complaint_goes_to_the_owner(
+    services: Services, owner: Actor, desk: Actor, client_id: int
+) -> None:
+    c = services.aftercare.open_complaint(
+        desk, description="Burn from the straightener", level="special", client_id=client_id, severity="high"
+    )
     assert c.handler_id == owner.staff_id
     with pytest.raises(ServiceError):
         services.aftercare.resolve(desk, c.id, "Paid the doctor's bill", "voucher", amount=Decimal("300"))
@@ -93,17 +109,29 @@ def test_resolve_validation(services: Services, desk: Actor) -> None:
         services.aftercare.close(desk, c.id)  # not resolved yet
 
 
-def test_resolve_with_redo_books_the_calendar(services: Services, owner: Actor, desk: Actor, client_id: int,
-                                              clock: FakeClock) -> None:
+def test_resolve_with_redo_books_the_calendar(
+    services: Services, owner: Actor, desk: Actor, client_id: int, clock: FakeClock
+) -> None:
     stylist = add_staff(services.db, owner.branch_id, "Leo")
-    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=client_id,
-                stylist_id=stylist.staff_id, desk_id=desk.staff_id, arrived=clock.now - timedelta(days=2))
+    vid = visit(
+        services.db,
+        services.settings,
+        branch_id=owner.branch_id,
+        client_id=client_id,
+        stylist_id=stylist.staff_id,
+        desk_id=desk.staff_id,
+        arrived=clock.now - timedelta(days=2),
+    )
     c = services.aftercare.open_complaint(desk, description="Uneven fringe", visit_id=vid)
     assert c.client_id == client_id and c.staff_involved == "Leo"
     start = shanghai(2026, 11, 19, 11, 0)
-    r = services.aftercare.resolve(desk, c.id, "Free fringe correction", "redo",
-                                   redo=RedoSpec(staff_id=stylist.staff_id, start_at=start,
-                                                 service_ids=(first_service(services.db),)))
+    r = services.aftercare.resolve(
+        desk,
+        c.id,
+        "Free fringe correction",
+        "redo",
+        redo=RedoSpec(staff_id=stylist.staff_id, start_at=start, service_ids=(first_service(services.db),)),
+    )
     assert r.redo_appointment_id is not None and r.compensation_kind == "redo"
     appt = rows(services.db, Appointment, id=r.redo_appointment_id)[0]
     assert (appt.client_id, appt.staff_id, appt.start_at) == (client_id, stylist.staff_id, start)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -17,27 +18,52 @@ from tests.integration.test_aftercare_data import add_client, add_staff, shangha
 @pytest.fixture
 def team(services: Services, owner: Actor) -> dict[str, Actor]:
     b = owner.branch_id
-    return {"amy": add_staff(services.db, b, "Amy", "receptionist"), "leo": add_staff(services.db, b, "Leo"),
-            "max": add_staff(services.db, b, "Max")}
+    return {
+        "amy": add_staff(services.db, b, "Amy", "receptionist"),
+        "leo": add_staff(services.db, b, "Leo"),
+        "max": add_staff(services.db, b, "Max"),
+    }
 
 
-def _visit(services: Services, owner: Actor, team: dict[str, Actor], arrived: datetime, **kw: object) -> int:
+def _visit(
+    services: Services, owner: Actor, team: dict[str, Actor], arrived: datetime, stylist: str = "leo", **kw: Any
+) -> int:
     cid = add_client(services.db, "C")
-    return visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid,
-                 stylist_id=team[str(kw.pop("stylist", "leo"))].staff_id, desk_id=team["amy"].staff_id,
-                 arrived=arrived, **kw)  # type: ignore[arg-type]
+    return visit(
+        services.db,
+        services.settings,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        stylist_id=team[stylist].staff_id,
+        desk_id=team["amy"].staff_id,
+        arrived=arrived,
+        **kw,
+    )
 
 
-def test_visit_standards_by_staff_and_local_day(services: Services, owner: Actor, team: dict[str, Actor]) -> None:
+def test_visit_standards_by_staff_and_local_day(
+    services: Services, owner: Actor, team: dict[str, Actor]
+) -> None:
     # 18 Nov: greeted in 10 s, reception 5 min, walk-in started after 10 min -> all met (Leo)
     _visit(services, owner, team, shanghai(2026, 11, 18, 10))
     # 18 Nov 23:50: greeted after 45 s, reception 12 min, booked 23:55, started 00:20 -> crosses midnight
-    _visit(services, owner, team, shanghai(2026, 11, 18, 23, 50), greet_s=45, assess_min=12,
-           booked=shanghai(2026, 11, 18, 23, 55), start_min=30, stylist="max")
+    _visit(
+        services,
+        owner,
+        team,
+        shanghai(2026, 11, 18, 23, 50),
+        greet_s=45,
+        assess_min=12,
+        booked=shanghai(2026, 11, 18, 23, 55),
+        start_min=30,
+        stylist="max",
+    )
     # 19 Nov: late for a 14:00 booking, arrived 14:20, started 14:30 -> measured from arrival, met
     _visit(services, owner, team, shanghai(2026, 11, 19, 14, 20), booked=shanghai(2026, 11, 19, 14, 0))
     # a skipped needs assessment is not measured by the reception standard
-    _visit(services, owner, team, shanghai(2026, 11, 19, 15), assess_min=None, skipped={"needs": "regular trim"})
+    _visit(
+        services, owner, team, shanghai(2026, 11, 19, 15), assess_min=None, skipped={"needs": "regular trim"}
+    )
     now = datetime(2026, 12, 1, tzinfo=UTC)
     out = standards_summary(services.db, services.settings, date(2026, 11, 18), date(2026, 11, 20), now=now)
     assert set(KEYS) <= set(out)
@@ -45,7 +71,10 @@ def test_visit_standards_by_staff_and_local_day(services: Services, owner: Actor
     assert (out["reception"]["met"], out["reception"]["total"]) == (2, 3)
     assert (out["service_start"]["met"], out["service_start"]["total"]) == (3, 4)
     # the visit that began at 23:50 stays on the 18th
-    assert out["greet"]["by_day"] == {"2026-11-18": {"met": 1, "total": 2}, "2026-11-19": {"met": 2, "total": 2}}
+    assert out["greet"]["by_day"] == {
+        "2026-11-18": {"met": 1, "total": 2},
+        "2026-11-19": {"met": 2, "total": 2},
+    }
     ss = out["service_start"]["by_staff"]
     assert ss[team["max"].staff_id] == {"met": 0, "total": 1, "name": "Max"}
     assert ss[team["leo"].staff_id]["met"] == 3
@@ -71,11 +100,21 @@ def test_days_follow_the_shop_time_zone(services: Services, owner: Actor, team: 
     assert list(out["greet"]["by_day"]) == ["2026-11-18"]
 
 
-def test_running_checks_count_only_when_past_the_limit(services: Services, owner: Actor, team: dict[str, Actor],
-                                                      clock: FakeClock) -> None:
+def test_running_checks_count_only_when_past_the_limit(
+    services: Services, owner: Actor, team: dict[str, Actor], clock: FakeClock
+) -> None:
     # a client arrived 20 s ago and is not greeted yet: not counted; after 40 s it is a miss
-    _visit(services, owner, team, clock.now - timedelta(seconds=20), greet_s=None, assess_min=None, start_min=None,
-           end_min=None, paid_min=None)
+    _visit(
+        services,
+        owner,
+        team,
+        clock.now - timedelta(seconds=20),
+        greet_s=None,
+        assess_min=None,
+        start_min=None,
+        end_min=None,
+        paid_min=None,
+    )
     live = services.aftercare.today_standards()
     assert live["greet"]["total"] == 0
     clock.advance(seconds=20)
@@ -83,8 +122,9 @@ def test_running_checks_count_only_when_past_the_limit(services: Services, owner
     assert (live["greet"]["met"], live["greet"]["total"]) == (0, 1)
 
 
-def test_complaints_followups_and_feedback(services: Services, owner: Actor, team: dict[str, Actor],
-                                           clock: FakeClock) -> None:
+def test_complaints_followups_and_feedback(
+    services: Services, owner: Actor, team: dict[str, Actor], clock: FakeClock
+) -> None:
     amy = team["amy"]
     a = services.aftercare.open_complaint(amy, description="slow")
     services.aftercare.open_complaint(amy, description="rude")  # never answered
@@ -97,8 +137,9 @@ def test_complaints_followups_and_feedback(services: Services, owner: Actor, tea
     fus = {f.visit_id: f.id for f in services.aftercare.followups(actor=amy).later}
     services.aftercare.record_call(amy, fus[v2], "no_answer")  # the 18th: a day too early
     clock.now = shanghai(2026, 11, 20, 11)
-    services.aftercare.record_call(amy, fus[v1], "reached", timeliness=4, professionalism=4, effectiveness=4,
-                                   attitude=4)
+    services.aftercare.record_call(
+        amy, fus[v1], "reached", timeliness=4, professionalism=4, effectiveness=4, attitude=4
+    )
     fb = services.aftercare.feedback_list("pending")[0]
     services.aftercare.handle_feedback(amy, fb.id, "Check the colour after 10 days", owner.staff_id)
     now = datetime(2026, 12, 1, tzinfo=UTC)

@@ -25,11 +25,14 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 def _ctx(services: Services, actor: Actor) -> UiContext:
-    return UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=actor)
+    return UiContext(
+        services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=actor
+    )
 
 
-def test_owner_sees_overdue_complaints_at_sign_in(qtbot: QtBot, services: Services, owner: Actor,
-                                                  clock: FakeClock) -> None:
+def test_owner_sees_overdue_complaints_at_sign_in(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock
+) -> None:
     desk = add_staff(services.db, owner.branch_id, "Amy", "receptionist")
     cid = add_client(services.db, "Zhou Ting")
     parent = QWidget()
@@ -55,8 +58,9 @@ def test_owner_sees_overdue_complaints_at_sign_in(qtbot: QtBot, services: Servic
     assert navigated == [("followups", {"tab": "complaints"})]
 
 
-def test_banner_hidden_until_a_complaint_is_overdue(qtbot: QtBot, services: Services, owner: Actor,
-                                                    clock: FakeClock) -> None:
+def test_banner_hidden_until_a_complaint_is_overdue(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock
+) -> None:
     banner = OverdueComplaintsBanner(_ctx(services, owner))
     qtbot.addWidget(banner)
     banner.refresh()
@@ -70,11 +74,21 @@ def test_banner_hidden_until_a_complaint_is_overdue(qtbot: QtBot, services: Serv
     assert banner.isHidden()
 
 
-def test_today_strip_shows_live_figures(qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock) -> None:
+def test_today_strip_shows_live_figures(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock
+) -> None:
     desk = add_staff(services.db, owner.branch_id, "Amy", "receptionist")
     for greet in (10, 50):
-        visit(services.db, services.settings, branch_id=owner.branch_id, client_id=None, stylist_id=None,
-              desk_id=desk.staff_id, arrived=clock.now - timedelta(hours=1), greet_s=greet)
+        visit(
+            services.db,
+            services.settings,
+            branch_id=owner.branch_id,
+            client_id=None,
+            stylist_id=None,
+            desk_id=desk.staff_id,
+            arrived=clock.now - timedelta(hours=1),
+            greet_s=greet,
+        )
     strip = TodayStandardsStrip(_ctx(services, owner))
     qtbot.addWidget(strip)
     strip.refresh()

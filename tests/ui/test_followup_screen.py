@@ -38,7 +38,9 @@ def stylist(services: Services, owner: Actor) -> Actor:
 
 @pytest.fixture
 def screen(qtbot: QtBot, services: Services, desk: Actor) -> FollowUpsScreen:
-    ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=desk)
+    ctx = UiContext(
+        services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=desk
+    )
     w = FollowUpsScreen(ctx)
     qtbot.addWidget(w)
     w.resize(1366, 768)
@@ -46,14 +48,25 @@ def screen(qtbot: QtBot, services: Services, desk: Actor) -> FollowUpsScreen:
     return w
 
 
-def test_low_score_call_opens_complaint_resolved_with_redo(qtbot: QtBot, services: Services, owner: Actor,
-                                                          desk: Actor, stylist: Actor, clock: FakeClock) -> None:
+def test_low_score_call_opens_complaint_resolved_with_redo(
+    qtbot: QtBot, services: Services, owner: Actor, desk: Actor, stylist: Actor, clock: FakeClock
+) -> None:
     cid = add_client(services.db, "Wang Fang", "+8613812345678")
-    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid,
-                stylist_id=stylist.staff_id, desk_id=desk.staff_id, arrived=shanghai(2026, 11, 18, 9))
+    vid = visit(
+        services.db,
+        services.settings,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        stylist_id=stylist.staff_id,
+        desk_id=desk.staff_id,
+        arrived=shanghai(2026, 11, 18, 9),
+    )
     clock.now = shanghai(2026, 11, 20, 10)
-    w = FollowUpsScreen(UiContext(services=services, runner=TaskRunner(synchronous=True),
-                                  shop=services.shop.info(), actor=desk))
+    w = FollowUpsScreen(
+        UiContext(
+            services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=desk
+        )
+    )
     qtbot.addWidget(w)
     w.show()
     w.open(tab="followups")
@@ -91,7 +104,9 @@ def test_low_score_call_opens_complaint_resolved_with_redo(qtbot: QtBot, service
     rd.choose("redo", "Free colour refresh with Leo")
     assert rd.redo_staff.currentData() == stylist.staff_id and rd.redo_at.isVisible()
     start = shanghai(2026, 11, 21, 11)
-    rd.redo_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(start.timestamp()), QTimeZone(QByteArray(b"Asia/Shanghai"))))
+    rd.redo_at.setDateTime(
+        QDateTime.fromSecsSinceEpoch(int(start.timestamp()), QTimeZone(QByteArray(b"Asia/Shanghai")))
+    )
     rd.ok_btn.click()
     assert rd.result() == 1, rd.error.text()
     ticket = rows(services.db, Complaint, id=result.complaint_id)[0]
@@ -101,8 +116,9 @@ def test_low_score_call_opens_complaint_resolved_with_redo(qtbot: QtBot, service
     assert "Resolved" in ct.table.model().index(0, 6).data()
 
 
-def test_log_phone_complaint_then_answer(qtbot: QtBot, screen: FollowUpsScreen, services: Services,
-                                         clock: FakeClock) -> None:
+def test_log_phone_complaint_then_answer(
+    qtbot: QtBot, screen: FollowUpsScreen, services: Services, clock: FakeClock
+) -> None:
     screen.open(tab="complaints")
     ct = screen.complaints
     assert ct.stack.currentWidget() is ct.empty
@@ -110,8 +126,12 @@ def test_log_phone_complaint_then_answer(qtbot: QtBot, screen: FollowUpsScreen, 
     dlg = ct.dialog
     assert isinstance(dlg, ContactLogDialog)
     assert not dlg.complaint_box.isVisible()
-    dlg.fill(kind="complaint", summary="Waited 40 minutes past the booking", caller_name="Ms Zhou",
-             checks=("greeting", "listen", "confirm"))
+    dlg.fill(
+        kind="complaint",
+        summary="Waited 40 minutes past the booking",
+        caller_name="Ms Zhou",
+        checks=("greeting", "listen", "confirm"),
+    )
     assert dlg.complaint_box.isVisible()
     dlg.save()
     assert dlg.result() == 1, dlg.error.text()
@@ -134,7 +154,9 @@ def test_log_phone_complaint_then_answer(qtbot: QtBot, screen: FollowUpsScreen, 
     assert not screen.banner.isVisible()
 
 
-def test_outreach_mark_and_export(qtbot: QtBot, screen: FollowUpsScreen, services: Services, tmp_path: Path) -> None:
+def test_outreach_mark_and_export(
+    qtbot: QtBot, screen: FollowUpsScreen, services: Services, tmp_path: Path
+) -> None:
     from datetime import date
 
     add_client(services.db, "Birthday Bo", birthday=date(1990, 11, 19))
@@ -150,11 +172,20 @@ def test_outreach_mark_and_export(qtbot: QtBot, screen: FollowUpsScreen, service
     assert out.read_bytes().startswith(b"\xef\xbb\xbf") and "Birthday Bo" in out.read_text("utf-8-sig")
 
 
-def test_feedback_processed_and_standards(qtbot: QtBot, screen: FollowUpsScreen, services: Services, owner: Actor,
-                                          desk: Actor, clock: FakeClock) -> None:
+def test_feedback_processed_and_standards(
+    qtbot: QtBot, screen: FollowUpsScreen, services: Services, owner: Actor, desk: Actor, clock: FakeClock
+) -> None:
     cid = add_client(services.db, "Sun Yue")
-    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid, stylist_id=None,
-                desk_id=desk.staff_id, arrived=clock.now - timedelta(hours=2), greet_s=45)
+    vid = visit(
+        services.db,
+        services.settings,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        stylist_id=None,
+        desk_id=desk.staff_id,
+        arrived=clock.now - timedelta(hours=2),
+        greet_s=45,
+    )
     services.aftercare.record_checkout_satisfaction(desk, vid, None, 3, "Music too loud")
     screen.open(tab="feedback")
     ft = screen.feedback

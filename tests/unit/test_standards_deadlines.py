@@ -33,7 +33,9 @@ def test_followup_state_uses_shop_local_days() -> None:
     # the same instants in New York local days differ: 20 Nov 17:00 Shanghai is 20 Nov 04:00 there
     assert followup_state("pending", 0, due_from, due_by, None, sh(20, 14), NY) == "due"  # 01:00 on the 20th
     assert followup_state("pending", 0, due_from, due_by, None, sh(20, 12), SH) == "due"
-    assert followup_state("pending", 0, due_from, due_by, None, sh(20, 12), NY) == "later"  # still the 19th in NY
+    assert (
+        followup_state("pending", 0, due_from, due_by, None, sh(20, 12), NY) == "later"
+    )  # still the 19th in NY
 
 
 def test_followup_state_callbacks_and_closed() -> None:
@@ -70,7 +72,10 @@ def test_greet_reception_service_start_limits() -> None:
     assert sd.service_start_check(s, booked, arrived, booked + timedelta(minutes=16), booked).met is False
     # arrived 20 minutes late: measured from arrival
     late_arrival = booked + timedelta(minutes=20)
-    assert sd.service_start_check(s, booked, late_arrival, late_arrival + timedelta(minutes=14), booked).met is True
+    assert (
+        sd.service_start_check(s, booked, late_arrival, late_arrival + timedelta(minutes=14), booked).met
+        is True
+    )
 
 
 def test_complaint_response_deadline() -> None:

@@ -43,7 +43,9 @@ class ComplaintRespondDialog(QDialog):
         what = QLabel(complaint.description)
         what.setWordWrap(True)
         lay.addWidget(what)
-        due = QLabel(_("Answer by {when}").format(when=format_datetime(complaint.first_response_due_at, "short")))
+        due = QLabel(
+            _("Answer by {when}").format(when=format_datetime(complaint.first_response_due_at, "short"))
+        )
         due.setObjectName("dangerText" if complaint.overdue else "muted")
         lay.addWidget(due)
         self.text = QPlainTextEdit()
@@ -66,7 +68,9 @@ class ComplaintRespondDialog(QDialog):
 
     def save(self) -> None:
         try:
-            self.ctx.services.aftercare.respond(self.ctx.require_actor(), self.complaint.id, self.text.toPlainText())
+            self.ctx.services.aftercare.respond(
+                self.ctx.require_actor(), self.complaint.id, self.text.toPlainText()
+            )
         except Exception as exc:
             self.error.show_error(error_text(exc))
             return
@@ -111,8 +115,9 @@ class ComplaintResolveDialog(QDialog):
         self.form = QFormLayout()
         self.sale = QComboBox()
         for s in svc.sales_for_complaint(complaint.id):
-            self.sale.addItem(f"{s.receipt_no} · {format_datetime(s.sold_at, 'short')} · {format_money(s.total)}",
-                              s.sale_id)
+            self.sale.addItem(
+                f"{s.receipt_no} · {format_datetime(s.sold_at, 'short')} · {format_money(s.total)}", s.sale_id
+            )
         self.amount = QLineEdit()
         self.amount.setPlaceholderText(_("Amount, e.g. 50"))
         choices = svc.redo_choices(complaint.id)
@@ -130,14 +135,21 @@ class ComplaintResolveDialog(QDialog):
         self.redo_at.setCalendarPopup(True)
         self.redo_at.setDisplayFormat("yyyy-MM-dd HH:mm")
         start = (ctx.services.clock() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-        self.redo_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(start.timestamp()),
-                                                              QTimeZone(QByteArray(ctx.shop.timezone.encode()))))
+        self.redo_at.setDateTime(
+            QDateTime.fromSecsSinceEpoch(
+                int(start.timestamp()), QTimeZone(QByteArray(ctx.shop.timezone.encode()))
+            )
+        )
         for w in (self.sale, self.amount, self.redo_staff, self.redo_service, self.redo_at):
             w.setMinimumHeight(44)
         self.rows: dict[str, list[QWidget]] = {}
-        for key, label, w in (("refund", _("Sale to refund"), self.sale), ("amount", _("Amount"), self.amount),
-                              ("redo", _("Stylist"), self.redo_staff), ("redo", _("Service"), self.redo_service),
-                              ("redo", _("When"), self.redo_at)):
+        for key, label, w in (
+            ("refund", _("Sale to refund"), self.sale),
+            ("amount", _("Amount"), self.amount),
+            ("redo", _("Stylist"), self.redo_staff),
+            ("redo", _("Service"), self.redo_service),
+            ("redo", _("When"), self.redo_at),
+        ):
             lbl = QLabel(label)
             self.form.addRow(lbl, w)
             self.rows.setdefault(key, []).extend([lbl, w])
@@ -196,12 +208,23 @@ class ComplaintResolveDialog(QDialog):
                     return
             if k == "redo":
                 start = datetime.fromtimestamp(self.redo_at.dateTime().toSecsSinceEpoch(), UTC)
-                redo = RedoSpec(staff_id=int(self.redo_staff.currentData()), start_at=start,
-                                service_ids=(int(self.redo_service.currentData()),))
+                redo = RedoSpec(
+                    staff_id=int(self.redo_staff.currentData()),
+                    start_at=start,
+                    service_ids=(int(self.redo_service.currentData()),),
+                )
             approver = self._approver() if k == "refund" else None
             sale_id = self.sale.currentData() if k == "refund" else None
-            self.result_ = svc.resolve(self.ctx.require_actor(), self.complaint.id, self.resolution.toPlainText(), k,
-                                       amount=amount, refund_sale_id=sale_id, approver=approver, redo=redo)
+            self.result_ = svc.resolve(
+                self.ctx.require_actor(),
+                self.complaint.id,
+                self.resolution.toPlainText(),
+                k,
+                amount=amount,
+                refund_sale_id=sale_id,
+                approver=approver,
+                redo=redo,
+            )
         except Exception as exc:
             self.error.show_error(error_text(exc))
             return

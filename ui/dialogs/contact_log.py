@@ -143,8 +143,16 @@ class ContactLogDialog(QDialog):
         self.client_id = client_id
         self.client_label.setText(_("Client #{id} chosen").format(id=client_id))
 
-    def fill(self, *, kind: str, summary: str, caller_name: str = "", client_id: int | None = None,
-             level: str = "general", checks: tuple[str, ...] = CHECKLIST_KEYS) -> None:
+    def fill(
+        self,
+        *,
+        kind: str,
+        summary: str,
+        caller_name: str = "",
+        client_id: int | None = None,
+        level: str = "general",
+        checks: tuple[str, ...] = CHECKLIST_KEYS,
+    ) -> None:
         """Fill the form as a person would (also used by tests and screenshots)."""
         for b in self.kinds[1].buttons():
             b.setChecked(b.property("key") == kind)
@@ -160,14 +168,23 @@ class ContactLogDialog(QDialog):
         kind = self._picked(self.kinds[1])
         extra: dict[str, Any] = {}
         if kind == "complaint":
-            extra = {"level": self.level.currentData(), "severity": self.severity.currentData(),
-                     "category": self.category.currentData()}
+            extra = {
+                "level": self.level.currentData(),
+                "severity": self.severity.currentData(),
+                "category": self.category.currentData(),
+            }
         try:
             self.result_ = self.ctx.services.aftercare.log_contact(
-                self.ctx.require_actor(), self._picked(self.channels[1]), kind, self.client_id,
-                caller_name=self.caller_name.text(), caller_phone=self.caller_phone.text(),
-                summary=self.summary.toPlainText(), checklist={k: c.isChecked() for k, c in self.checks.items()},
-                **extra)
+                self.ctx.require_actor(),
+                self._picked(self.channels[1]),
+                kind,
+                self.client_id,
+                caller_name=self.caller_name.text(),
+                caller_phone=self.caller_phone.text(),
+                summary=self.summary.toPlainText(),
+                checklist={k: c.isChecked() for k, c in self.checks.items()},
+                **extra,
+            )
         except ValidationError as exc:
             self.error.show_error(error_text(exc))
             return

@@ -39,10 +39,15 @@ class FollowUpCallDialog(QDialog):
 
         # who, what, when + Call
         top = QHBoxLayout()
-        who = QLabel(_("{client} ({number}) · {services} by {stylist} on {date}").format(
-            client=followup.client_name, number=followup.client_number,
-            services=", ".join(followup.services) or _("visit"), stylist=followup.served_by or "–",
-            date=format_date(followup.visit_at) if followup.visit_at else "–"))
+        who = QLabel(
+            _("{client} ({number}) · {services} by {stylist} on {date}").format(
+                client=followup.client_name,
+                number=followup.client_number,
+                services=", ".join(followup.services) or _("visit"),
+                stylist=followup.served_by or "–",
+                date=format_date(followup.visit_at) if followup.visit_at else "–",
+            )
+        )
         who.setObjectName("sectionTitle")
         who.setWordWrap(True)
         top.addWidget(who, 1)
@@ -80,9 +85,12 @@ class FollowUpCallDialog(QDialog):
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
-        self.when.setDateTime(QDateTime.fromSecsSinceEpoch(
-            int((ctx.services.clock() + timedelta(hours=2)).timestamp()),
-            QTimeZone(QByteArray(ctx.shop.timezone.encode()))))
+        self.when.setDateTime(
+            QDateTime.fromSecsSinceEpoch(
+                int((ctx.services.clock() + timedelta(hours=2)).timestamp()),
+                QTimeZone(QByteArray(ctx.shop.timezone.encode())),
+            )
+        )
         self.when.setMinimumHeight(44)
         self.when.hide()
         row.addWidget(self.when)
@@ -170,8 +178,13 @@ class FollowUpCallDialog(QDialog):
             callback = datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
         try:
             self.result_ = self.ctx.services.aftercare.record_call(
-                self.ctx.require_actor(), self.fu.id, outcome, callback_at=callback,
-                comments=self.comments.toPlainText(), **scores)
+                self.ctx.require_actor(),
+                self.fu.id,
+                outcome,
+                callback_at=callback,
+                comments=self.comments.toPlainText(),
+                **scores,
+            )
         except Exception as exc:
             self.error.show_error(error_text(exc))
             return

@@ -68,8 +68,12 @@ class FeedbackHandleDialog(QDialog):
 
     def save(self) -> None:
         try:
-            self.ctx.services.aftercare.handle_feedback(self.ctx.require_actor(), self.fb.id,
-                                                        self.action.toPlainText(), self.responsible.currentData())
+            self.ctx.services.aftercare.handle_feedback(
+                self.ctx.require_actor(),
+                self.fb.id,
+                self.action.toPlainText(),
+                self.responsible.currentData(),
+            )
         except Exception as exc:
             self.error.show_error(error_text(exc))
             return

@@ -29,8 +29,10 @@ class FollowUpsScreen(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 20, 24, 16)
         lay.setSpacing(10)
-        self.header = PageHeader(_("After the visit"),
-                                 _("Follow-up calls, keeping in touch, complaints, feedback and service standards"))
+        self.header = PageHeader(
+            _("After the visit"),
+            _("Follow-up calls, keeping in touch, complaints, feedback and service standards"),
+        )
         lay.addWidget(self.header)
         self.banner = OverdueComplaintsBanner(ctx)
         self.banner.on_open = lambda: self.open(tab="complaints")
@@ -41,18 +43,21 @@ class FollowUpsScreen(QWidget):
         self.complaints = ContactsComplaintsTab(ctx)
         self.feedback = FeedbackTab(ctx)
         self.standards = StandardsTab(ctx)
-        for w, label, ic in ((self.followups, _("Follow-up calls"), "phone"),
-                             (self.outreach, _("Keeping in touch"), "gift"),
-                             (self.complaints, _("Contacts && complaints"), "shield"),
-                             (self.feedback, _("Feedback"), "star"),
-                             (self.standards, _("Standards"), "chart")):
+        for w, label, ic in (
+            (self.followups, _("Follow-up calls"), "phone"),
+            (self.outreach, _("Keeping in touch"), "gift"),
+            (self.complaints, _("Contacts && complaints"), "shield"),
+            (self.feedback, _("Feedback"), "star"),
+            (self.standards, _("Standards"), "chart"),
+        ):
             self.tabs.addTab(w, icon(ic), label)
         self.tabs.currentChanged.connect(lambda _i: self.refresh())
         lay.addWidget(self.tabs, 1)
         self.followups.open_complaint.connect(lambda cid: self.open(tab="complaints", complaint_id=cid))
         for i in range(len(TABS)):
             QShortcut(QKeySequence(f"Alt+{i + 1}"), self).activated.connect(
-                lambda i=i: self.tabs.setCurrentIndex(i))
+                lambda i=i: self.tabs.setCurrentIndex(i)
+            )
         ctx.signals.data_changed.connect(self._changed)
 
     def open(self, tab: str = "", complaint_id: int | None = None, **_params: Any) -> None:

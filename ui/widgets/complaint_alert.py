@@ -18,9 +18,13 @@ from ui.widgets.followup_text import level_label
 
 def _line(c: ComplaintView) -> str:
     return _("#{id} {client}: {what} — answer was due {when} ({level}, {handler})").format(
-        id=c.id, client=c.client_name or _("walk-in"), what=(c.description.splitlines() or [""])[0][:80],
-        when=format_datetime(c.first_response_due_at, "short"), level=level_label(c.level),
-        handler=c.handler or _("nobody"))
+        id=c.id,
+        client=c.client_name or _("walk-in"),
+        what=(c.description.splitlines() or [""])[0][:80],
+        when=format_datetime(c.first_response_due_at, "short"),
+        level=level_label(c.level),
+        handler=c.handler or _("nobody"),
+    )
 
 
 class OverdueComplaintsBanner(QFrame):
@@ -30,8 +34,10 @@ class OverdueComplaintsBanner(QFrame):
         super().__init__(parent)
         self.ctx = ctx
         self.setObjectName("overdueBanner")
-        self.setStyleSheet(f"QFrame#overdueBanner {{ background: #FDE5E5; border: 1px solid {COLORS['bad']};"
-                           " border-radius: 8px; }")
+        self.setStyleSheet(
+            f"QFrame#overdueBanner {{ background: #FDE5E5; border: 1px solid {COLORS['bad']};"
+            " border-radius: 8px; }"
+        )
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
         pic = QLabel()
@@ -51,7 +57,9 @@ class OverdueComplaintsBanner(QFrame):
 
     def refresh(self) -> None:
         svc = self.ctx.services.aftercare
-        self.ctx.runner.run(lambda: svc.overdue_complaints(), on_done=self.show_items, on_error=lambda e: None)
+        self.ctx.runner.run(
+            lambda: svc.overdue_complaints(), on_done=self.show_items, on_error=lambda e: None
+        )
 
     def show_items(self, items: list[ComplaintView]) -> None:
         self.items = items
@@ -59,9 +67,16 @@ class OverdueComplaintsBanner(QFrame):
             self.hide()
             return
         n = len(items)
-        self.text.setText("✕ " + ngettext("{n} complaint has had no answer within the deadline.",
-                                          "{n} complaints have had no answer within the deadline.", n).format(n=n)
-                          + " " + _("Call the client back now."))
+        self.text.setText(
+            "✕ "
+            + ngettext(
+                "{n} complaint has had no answer within the deadline.",
+                "{n} complaints have had no answer within the deadline.",
+                n,
+            ).format(n=n)
+            + " "
+            + _("Call the client back now.")
+        )
         self.setToolTip("\n".join(_line(c) for c in items[:10]))
         self.show()
 
@@ -73,9 +88,14 @@ class OverdueComplaintsDialog(QDialog):
         self.setWindowTitle(_("Overdue complaints"))
         self.setMinimumWidth(640)
         lay = QVBoxLayout(self)
-        head = QLabel("✕ " + ngettext("{n} complaint is past its first-answer deadline:",
-                                      "{n} complaints are past their first-answer deadline:",
-                                      len(items)).format(n=len(items)))
+        head = QLabel(
+            "✕ "
+            + ngettext(
+                "{n} complaint is past its first-answer deadline:",
+                "{n} complaints are past their first-answer deadline:",
+                len(items),
+            ).format(n=len(items))
+        )
         head.setObjectName("dangerText")
         lay.addWidget(head)
         self.list = QListWidget()

@@ -30,14 +30,27 @@ def complaint_row(c: ComplaintView) -> list[Cell]:
     st, tone = complaint_status(c.status, c.overdue)
     sym = {"bad": "✕", "warn": "!", "ok": "✓", "info": "•"}.get(tone, "•")
     sev, sev_tone = severity_label(c.severity)
-    due = format_datetime(c.first_response_due_at, "short") if c.first_response_at is None else "✓ " + format_datetime(
-        c.first_response_at, "short")
+    due = (
+        format_datetime(c.first_response_due_at, "short")
+        if c.first_response_at is None
+        else "✓ " + format_datetime(c.first_response_at, "short")
+    )
     comp = compensation_label(c.compensation_kind) if c.compensation_kind else ""
     if c.compensation:
         comp += " " + format_money(c.compensation)
-    return [f"#{c.id}", format_datetime(c.opened_at, "short"), c.client_name or "–", level_label(c.level),
-            category_label(c.category), (sev, sev_tone), (f"{sym} {st}", tone), c.handler or "–",
-            (due, "bad" if c.overdue else ""), c.description.splitlines()[0] if c.description else "", comp]
+    return [
+        f"#{c.id}",
+        format_datetime(c.opened_at, "short"),
+        c.client_name or "–",
+        level_label(c.level),
+        category_label(c.category),
+        (sev, sev_tone),
+        (f"{sym} {st}", tone),
+        c.handler or "–",
+        (due, "bad" if c.overdue else ""),
+        c.description.splitlines()[0] if c.description else "",
+        comp,
+    ]
 
 
 class ContactsComplaintsTab(QWidget):
@@ -75,13 +88,29 @@ class ContactsComplaintsTab(QWidget):
         title.setObjectName("sectionTitle")
         tl.addWidget(title)
         self.stack = QStackedWidget()
-        self.table = RowsTable([_("No."), _("Opened"), _("Client"), _("Level"), _("Category"), _("Severity"),
-                                _("Status"), _("Handler"), _("First answer by"), _("What happened"),
-                                _("Compensation")], stretch=9)
+        self.table = RowsTable(
+            [
+                _("No."),
+                _("Opened"),
+                _("Client"),
+                _("Level"),
+                _("Category"),
+                _("Severity"),
+                _("Status"),
+                _("Handler"),
+                _("First answer by"),
+                _("What happened"),
+                _("Compensation"),
+            ],
+            stretch=9,
+        )
         self.table.activated_row.connect(lambda _c: self.respond_or_resolve())
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
-        self.empty = EmptyState("shield", _("No complaints"), _("Log a phone or counter complaint with "
-                                                                 "\"Log a contact\"; low scores open one by themselves."))
+        self.empty = EmptyState(
+            "shield",
+            _("No complaints"),
+            _('Log a phone or counter complaint with "Log a contact"; low scores open one by themselves.'),
+        )
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         tl.addWidget(self.stack)
@@ -92,8 +121,10 @@ class ContactsComplaintsTab(QWidget):
         t2 = QLabel(_("Recent contacts"))
         t2.setObjectName("sectionTitle")
         bl.addWidget(t2)
-        self.contacts = RowsTable([_("When"), _("How"), _("What"), _("Who"), _("Summary"), _("Checklist"),
-                                   _("Logged by")], stretch=4)
+        self.contacts = RowsTable(
+            [_("When"), _("How"), _("What"), _("Who"), _("Summary"), _("Checklist"), _("Logged by")],
+            stretch=4,
+        )
         bl.addWidget(self.contacts)
         split.addWidget(bottom)
         split.setSizes([380, 200])
@@ -117,16 +148,26 @@ class ContactsComplaintsTab(QWidget):
             self.chip.set_status(_("{n} overdue · {m} open").format(n=overdue, m=open_n), "bad")
         else:
             self.chip.set_status(_("{m} open").format(m=open_n), "warn" if open_n else "ok")
-        self.table.set_rows([complaint_row(c) for c in complaints], complaints,
-                            widths=(50, 135, 80, 120, 110, 80, 110, 90, 150))
+        self.table.set_rows(
+            [complaint_row(c) for c in complaints],
+            complaints,
+            widths=(50, 135, 80, 120, 110, 80, 110, 90, 150),
+        )
         self.stack.setCurrentWidget(self.table if complaints else self.empty)
         rows: list[list[Cell]] = []
         for c in contacts:
             done = sum(c.checklist.values())
-            rows.append([format_datetime(c.at, "short"), channel_label(c.channel),
-                         (kind_label(c.kind), "bad" if c.kind == "complaint" else ""),
-                         c.client_name or c.caller_name, c.summary,
-                         (f"{done}/{len(c.checklist)}", "ok" if done == len(c.checklist) else "warn"), c.staff])
+            rows.append(
+                [
+                    format_datetime(c.at, "short"),
+                    channel_label(c.channel),
+                    (kind_label(c.kind), "bad" if c.kind == "complaint" else ""),
+                    c.client_name or c.caller_name,
+                    c.summary,
+                    (f"{done}/{len(c.checklist)}", "ok" if done == len(c.checklist) else "warn"),
+                    c.staff,
+                ]
+            )
         self.contacts.set_rows(rows, contacts, widths=(135, 90, 130, 110, 300, 80))
         self._update_buttons()
 

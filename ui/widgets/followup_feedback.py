@@ -44,11 +44,27 @@ class FeedbackTab(QWidget):
         bar.addWidget(self.handle_btn)
         lay.addLayout(bar)
         self.stack = QStackedWidget()
-        self.table = RowsTable([_("Date"), _("Client"), _("Service"), _("Staff"), _("From"), _("Score"),
-                                _("Comment"), _("Status"), _("Improvement action"), _("Responsible")], stretch=6)
+        self.table = RowsTable(
+            [
+                _("Date"),
+                _("Client"),
+                _("Service"),
+                _("Staff"),
+                _("From"),
+                _("Score"),
+                _("Comment"),
+                _("Status"),
+                _("Improvement action"),
+                _("Responsible"),
+            ],
+            stretch=6,
+        )
         self.table.activated_row.connect(self.handle)
-        self.empty = EmptyState("star", _("No feedback to process"), _("Scores from checkout and follow-up calls "
-                                                                         "appear here; low ones need an action."))
+        self.empty = EmptyState(
+            "star",
+            _("No feedback to process"),
+            _("Scores from checkout and follow-up calls appear here; low ones need an action."),
+        )
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         lay.addWidget(self.stack, 1)
@@ -61,8 +77,11 @@ class FeedbackTab(QWidget):
 
     def refresh(self) -> None:
         status = self.status or None
-        self.ctx.runner.run(lambda: self.ctx.services.aftercare.feedback_list(status), on_done=self._loaded,
-                            on_error=lambda e: show_error(self, e))
+        self.ctx.runner.run(
+            lambda: self.ctx.services.aftercare.feedback_list(status),
+            on_done=self._loaded,
+            on_error=lambda e: show_error(self, e),
+        )
 
     def _loaded(self, items: list[FeedbackView]) -> None:
         rows: list[list[Cell]] = []
@@ -74,8 +93,20 @@ class FeedbackTab(QWidget):
             else:
                 st = ("! " + _("Pending"), "warn")
             score: Cell = (stars(f.score), "bad" if (f.score or 5) <= 2 else "")
-            rows.append([format_datetime(f.at, "short"), f.client_name or "–", f.service, f.staff,
-                         source_label(f.source), score, f.content, st, f.improvement_action, f.responsible])
+            rows.append(
+                [
+                    format_datetime(f.at, "short"),
+                    f.client_name or "–",
+                    f.service,
+                    f.staff,
+                    source_label(f.source),
+                    score,
+                    f.content,
+                    st,
+                    f.improvement_action,
+                    f.responsible,
+                ]
+            )
         self.table.set_rows(rows, items, widths=(140, 90, 110, 90, 110, 100, 200, 100, 170))
         self.stack.setCurrentWidget(self.table if items else self.empty)
         self.handle_btn.setEnabled(bool(items))

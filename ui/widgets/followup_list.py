@@ -65,8 +65,19 @@ class FollowUpsTab(QWidget):
         lay.addWidget(self.notice)
 
         self.stack = QStackedWidget()
-        self.table = RowsTable([_("Client"), _("Number"), _("Visit"), _("What was done"), _("By"), _("Call by"),
-                                _("Status"), _("Result")], stretch=3)
+        self.table = RowsTable(
+            [
+                _("Client"),
+                _("Number"),
+                _("Visit"),
+                _("What was done"),
+                _("By"),
+                _("Call by"),
+                _("Status"),
+                _("Result"),
+            ],
+            stretch=3,
+        )
         self.table.activated_row.connect(self.open_call)
         self.empty = EmptyState("phone", _("No calls here"), "")
         self.stack.addWidget(self.table)
@@ -77,13 +88,20 @@ class FollowUpsTab(QWidget):
 
     def refresh(self) -> None:
         actor = self.ctx.actor
-        self.ctx.runner.run(lambda: self.ctx.services.aftercare.followups(actor=actor), on_done=self._loaded,
-                            on_error=lambda e: None)
+        self.ctx.runner.run(
+            lambda: self.ctx.services.aftercare.followups(actor=actor),
+            on_done=self._loaded,
+            on_error=lambda e: None,
+        )
 
     def _loaded(self, lists: FollowUpLists) -> None:
         self.lists = lists
-        labels = {"due": _("Due ({n})"), "overdue": _("Overdue ({n})"), "later": _("Later ({n})"),
-                  "done": _("Done ({n})")}
+        labels = {
+            "due": _("Due ({n})"),
+            "overdue": _("Overdue ({n})"),
+            "later": _("Later ({n})"),
+            "done": _("Done ({n})"),
+        }
         for key, b in self.filter_buttons.items():
             b.setText(labels[key].format(n=len(getattr(lists, key))))
         self.filter_buttons["overdue"].setProperty("kind", "danger" if lists.overdue else "secondary")
@@ -97,20 +115,36 @@ class FollowUpsTab(QWidget):
         items: tuple[FollowUpView, ...] = getattr(self.lists, key) if self.lists else ()
         rows: list[list[Cell]] = []
         for f in items:
-            st_text, st_tone = followup_state(f.state) if f.state in ("overdue", "later") else followup_status(
-                f.status)
+            st_text, st_tone = (
+                followup_state(f.state) if f.state in ("overdue", "later") else followup_status(f.status)
+            )
             status = st_text
             if f.attempts and f.state != "done":
                 status += " · " + _("{n} tries").format(n=f.attempts)
             if f.callback_at and f.state != "done":
                 status += " · " + format_datetime(f.callback_at, "short")
-            result = stars(f.satisfaction) if f.satisfaction else (f.comments.splitlines()[0] if f.comments else "")
-            rows.append([f.client_name, f.phone_masked, format_date(f.visit_at) if f.visit_at else "",
-                         ", ".join(f.services), f.served_by, format_date(f.due_by),
-                         ("● " + status, st_tone), result])
+            result = (
+                stars(f.satisfaction)
+                if f.satisfaction
+                else (f.comments.splitlines()[0] if f.comments else "")
+            )
+            rows.append(
+                [
+                    f.client_name,
+                    f.phone_masked,
+                    format_date(f.visit_at) if f.visit_at else "",
+                    ", ".join(f.services),
+                    f.served_by,
+                    format_date(f.due_by),
+                    ("● " + status, st_tone),
+                    result,
+                ]
+            )
         self.table.set_rows(rows, list(items), widths=(110, 150, 135, 200, 100, 135, 210))
         hints = {
-            "due": _("Nobody is waiting for a call today. Calls appear here two to three days after a visit."),
+            "due": _(
+                "Nobody is waiting for a call today. Calls appear here two to three days after a visit."
+            ),
             "overdue": _("No overdue calls. Well done!"),
             "later": _("No calls planned for later."),
             "done": _("Calls made in the last two weeks appear here."),
@@ -149,10 +183,17 @@ class FollowUpsTab(QWidget):
         self.notice_btn.setVisible(res.complaint_id is not None)
         if res.complaint_id is not None:
             self._notice_complaint = res.complaint_id
-            self.notice_text.setText("⚠ " + _("Call saved. The low score opened complaint ticket #{id}: answer "
-                                               "the client within the deadline.").format(id=res.complaint_id))
+            self.notice_text.setText(
+                "⚠ "
+                + _(
+                    "Call saved. The low score opened complaint ticket #{id}: answer "
+                    "the client within the deadline."
+                ).format(id=res.complaint_id)
+            )
         elif res.gave_up:
             self.notice_text.setText("• " + _("No answer after the last try: this follow-up is closed."))
         else:
-            self.notice_text.setText("✓ " + _("Call saved for {client}.").format(client=res.followup.client_name))
+            self.notice_text.setText(
+                "✓ " + _("Call saved for {client}.").format(client=res.followup.client_name)
+            )
         self.notice.show()

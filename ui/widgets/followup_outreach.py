@@ -52,15 +52,22 @@ class OutreachTab(QWidget):
         export.clicked.connect(self.export)
         bar.addWidget(export)
         lay.addLayout(bar)
-        note = QLabel(_("The app sends no messages: contact each client by their preferred channel, then mark it."))
+        note = QLabel(
+            _("The app sends no messages: contact each client by their preferred channel, then mark it.")
+        )
         note.setObjectName("muted")
         lay.addWidget(note)
         self.stack = QStackedWidget()
-        self.table = RowsTable([_("Client"), _("Number"), _("Channel"), _("Contact"), _("Remind on"), _("Details"),
-                                _("Status")], stretch=5)
+        self.table = RowsTable(
+            [_("Client"), _("Number"), _("Channel"), _("Contact"), _("Remind on"), _("Details"), _("Status")],
+            stretch=5,
+        )
         self.table.activated_row.connect(self.mark)
-        self.empty = EmptyState("heart", _("Nobody on this list"), _("Clients appear here when their birthday is this "
-                                                                      "week or their balance expires or runs low."))
+        self.empty = EmptyState(
+            "heart",
+            _("Nobody on this list"),
+            _("Clients appear here when their birthday is this week or their balance expires or runs low."),
+        )
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         lay.addWidget(self.stack, 1)
@@ -68,13 +75,19 @@ class OutreachTab(QWidget):
 
     def refresh(self) -> None:
         actor = self.ctx.actor
-        self.ctx.runner.run(lambda: self.ctx.services.aftercare.outreach(actor=actor), on_done=self._loaded,
-                            on_error=lambda e: show_error(self, e))
+        self.ctx.runner.run(
+            lambda: self.ctx.services.aftercare.outreach(actor=actor),
+            on_done=self._loaded,
+            on_error=lambda e: show_error(self, e),
+        )
 
     def _loaded(self, lists: OutreachLists) -> None:
         self.lists = lists
-        labels = {"birthdays": _("Birthdays this week ({n})"), "expiring": _("Expiring ({n})"),
-                  "low_balance": _("Low balance ({n})")}
+        labels = {
+            "birthdays": _("Birthdays this week ({n})"),
+            "expiring": _("Expiring ({n})"),
+            "low_balance": _("Low balance ({n})"),
+        }
         for key, b in self.filter_buttons.items():
             todo = sum(1 for i in getattr(lists, key) if i.status != "done")
             b.setText(labels[key].format(n=todo))
@@ -86,9 +99,20 @@ class OutreachTab(QWidget):
         items: tuple[OutreachItem, ...] = getattr(self.lists, key) if self.lists else ()
         rows: list[list[Cell]] = []
         for i in items:
-            status: Cell = ("✓ " + _("Contacted"), "ok") if i.status == "done" else ("● " + _("To do"), "warn")
-            rows.append([i.client_name, i.client_number, channel_label(i.channel), i.contact, format_date(i.due_on),
-                         i.detail, status])
+            status: Cell = (
+                ("✓ " + _("Contacted"), "ok") if i.status == "done" else ("● " + _("To do"), "warn")
+            )
+            rows.append(
+                [
+                    i.client_name,
+                    i.client_number,
+                    channel_label(i.channel),
+                    i.contact,
+                    format_date(i.due_on),
+                    i.detail,
+                    status,
+                ]
+            )
         self.table.set_rows(rows, list(items), widths=(130, 90, 90, 140, 135, 360))
         self.stack.setCurrentWidget(self.table if items else self.empty)
         self.done_btn.setEnabled(any(i.status != "done" for i in items))
@@ -109,8 +133,9 @@ class OutreachTab(QWidget):
         self.refresh()
 
     def export(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export keeping-in-touch lists"),
-                                                    "keep-in-touch.csv", _("CSV files (*.csv)"))
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Export keeping-in-touch lists"), "keep-in-touch.csv", _("CSV files (*.csv)")
+        )
         if path:
             self.export_to(Path(path))
 

@@ -26,8 +26,9 @@ class RowsModel(QAbstractTableModel):
         self.rows: list[Sequence[Cell]] = []
         self.payloads: list[Any] = []
 
-    def set_rows(self, rows: Sequence[Sequence[Cell]], payloads: Sequence[Any],
-                 headers: Sequence[str] | None = None) -> None:
+    def set_rows(
+        self, rows: Sequence[Sequence[Cell]], payloads: Sequence[Any], headers: Sequence[str] | None = None
+    ) -> None:
         self.beginResetModel()
         if headers is not None:
             self.headers = list(headers)
@@ -41,7 +42,9 @@ class RowsModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.headers)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.headers[section]
         return None
@@ -89,8 +92,13 @@ class RowsTable(QTableView):
             hh.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         self.doubleClicked.connect(lambda _i: self._activate())
 
-    def set_rows(self, rows: Sequence[Sequence[Cell]], payloads: Sequence[Any], widths: Sequence[int] = (),
-                 headers: Sequence[str] | None = None) -> None:
+    def set_rows(
+        self,
+        rows: Sequence[Sequence[Cell]],
+        payloads: Sequence[Any],
+        widths: Sequence[int] = (),
+        headers: Sequence[str] | None = None,
+    ) -> None:
         self.model_.set_rows(rows, payloads, headers)
         for i, w in enumerate(widths):
             self.setColumnWidth(i, w)

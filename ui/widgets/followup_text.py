@@ -60,7 +60,8 @@ def level_label(level: str) -> str:
 
 def severity_label(sev: str) -> tuple[str, str]:
     return {"low": (_("Low"), "neutral"), "medium": (_("Medium"), "warn"), "high": (_("High"), "bad")}.get(
-        sev, (sev, "neutral"))
+        sev, (sev, "neutral")
+    )
 
 
 def category_label(cat: str) -> str:
@@ -79,8 +80,11 @@ def channel_label(ch: str) -> str:
 
 
 def kind_label(kind: str) -> str:
-    return {"inquiry": _("Inquiry"), "service_request": _("Service request"), "complaint": _("Complaint")}.get(
-        kind, kind)
+    return {
+        "inquiry": _("Inquiry"),
+        "service_request": _("Service request"),
+        "complaint": _("Complaint"),
+    }.get(kind, kind)
 
 
 def compensation_label(kind: str) -> str:
@@ -97,9 +101,9 @@ def checklist_label(key: str) -> str:
     return {
         "greeting": _("Greeted the caller and said who we are"),
         "listen": _("Listened without interrupting"),
-        "confirm": _("Confirmed: \"Your concern is mainly ...?\""),
+        "confirm": _('Confirmed: "Your concern is mainly ...?"'),
         "answer": _("Answered or agreed what happens next"),
-        "anything_else": _("Asked: \"Is there anything else?\""),
+        "anything_else": _('Asked: "Is there anything else?"'),
     }[key]
 
 

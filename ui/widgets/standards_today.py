@@ -23,7 +23,7 @@ def tone_of(met: int, total: int) -> str:
 
 
 def figure(met: int, total: int) -> str:
-    """"3/4 · 75%" or "–" when nothing was measured."""
+    """ "3/4 · 75%" or "–" when nothing was measured."""
     if total == 0:
         return "–"
     from decimal import Decimal
@@ -67,8 +67,11 @@ class TodayStandardsStrip(QFrame):
 
     def refresh(self) -> None:
         svc = self.ctx.services
-        self.ctx.runner.run(lambda: today_standards(svc.db, svc.settings, svc.clock()), on_done=self.show_data,
-                            on_error=lambda e: None)
+        self.ctx.runner.run(
+            lambda: today_standards(svc.db, svc.settings, svc.clock()),
+            on_done=self.show_data,
+            on_error=lambda e: None,
+        )
 
     def show_data(self, data: dict[str, dict[str, Any]]) -> None:
         self.data = data
@@ -76,8 +79,10 @@ class TodayStandardsStrip(QFrame):
             d = data[key]
             tone = tone_of(d["met"], d["total"])
             sym = TONE_SYMBOL[tone] if d["total"] else "•"
-            lbl.setText(f"<span style='color:{COLORS['muted']}'>{short_label(key)}</span><br>"
-                        f"<b style='color:{COLORS[tone]}'>{sym} {figure(d['met'], d['total'])}</b>")
+            lbl.setText(
+                f"<span style='color:{COLORS['muted']}'>{short_label(key)}</span><br>"
+                f"<b style='color:{COLORS[tone]}'>{sym} {figure(d['met'], d['total'])}</b>"
+            )
             lbl.setToolTip(f"{d['label']} ({d['limit']})")
 
 
@@ -132,13 +137,23 @@ class StandardsTab(QWidget):
         for key in KEYS:
             d = data[key]
             tone = tone_of(d["met"], d["total"])
-            word = {"ok": _("Good"), "warn": _("Needs attention"), "bad": _("Below standard"),
-                    "neutral": _("Nothing measured")}[tone]
-            cells: list[Cell] = [d["label"], d["limit"], figure(d["met"], d["total"]),
-                                 (f"{TONE_SYMBOL[tone]} {word}", tone)]
+            word = {
+                "ok": _("Good"),
+                "warn": _("Needs attention"),
+                "bad": _("Below standard"),
+                "neutral": _("Nothing measured"),
+            }[tone]
+            cells: list[Cell] = [
+                d["label"],
+                d["limit"],
+                figure(d["met"], d["total"]),
+                (f"{TONE_SYMBOL[tone]} {word}", tone),
+            ]
             for p in people:
                 met, total = p.get(key, (0, 0))
                 cells.append((f"{met}/{total}", tone_of(met, total)) if total else "–")
             rows.append(cells)
         headers = [_("Standard"), _("Limit"), _("All"), _("Result")] + [p["name"] for p in people]
-        self.figures.set_rows(rows, list(KEYS), widths=[210, 190, 110, 160] + [100] * len(people), headers=headers)
+        self.figures.set_rows(
+            rows, list(KEYS), widths=[210, 190, 110, 160] + [100] * len(people), headers=headers
+        )
