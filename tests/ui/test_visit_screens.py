@@ -1,0 +1,260 @@
+"""The guided visit on screen: Today -> greeting -> needs -> service, allergies, restart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from desk_app.bootstrap import open_database
+from desk_app.domain.permissions import Actor
+from desk_app.services.container import Services
+from desk_app.services.visits import PlanItemIn
+from tests.conftest import FakeClock
+from tests.integration import visit_helpers as h
+from ui.context import UiContext
+from ui.runner import TaskRunner
+from ui.screens.my_clients import MyClientsScreen
+from ui.screens.today import TodayScreen
+from ui.screens.visit import VisitScreen
+from ui.widgets.visit_formula import FormulaDialog, lock_text
+
+# ui/theme.py replaces "@primary" inside "@primary_dark" (reported to the lead); remove once fixed
+pytestmark = pytest.mark.qt_log_ignore("parseHexColor: Unknown color name '#2F6FDE_dark'")
+
+
+class Nav:
+    """Stands in for the main window: builds the visit screen and opens it like navigate() does."""
+
+    def __init__(self, qtbot: QtBot, ctx: UiContext) -> None:
+        self.qtbot = qtbot
+        self.ctx = ctx
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.visit: VisitScreen | None = None
+        ctx.navigate = self
+
+    def __call__(self, name: str, **params: Any) -> None:
+        self.calls.append((name, params))
+        if name == "visit":
+            if self.visit is None:
+                self.visit = VisitScreen(self.ctx)
+                self.qtbot.addWidget(self.visit)
+                self.visit.resize(1366, 768)
+            self.visit.open(**params)
+
+
+def _select(combo: QComboBox, data: Any) -> None:
+    i = combo.findData(data)
+    assert i >= 0, data
+    combo.setCurrentIndex(i)
+
+
+def test_new_walk_in_from_today_through_service(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    nav = Nav(qtbot, ctx)
+    stylist = h.add_stylist(services.db, owner.branch_id, "Leo")
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    assert today.visits_stack.currentWidget() is today.visits_empty  # empty state says what to do
+
+    assert today.walk_in_shortcut.key().toString() == "Ctrl+W"
+    today.walk_in_shortcut.activated.emit()
+    assert nav.visit is not None and nav.calls[-1][0] == "visit"
+    screen = nav.visit
+    assert screen.stack.currentWidget() is screen.greeting
+    assert screen.stepper.state["greeting"] == "current"
+    assert screen.greeting.menu_card.isVisibleTo(screen)  # walk-in without profile: the menu as introduction
+    assert screen.greeting.menu.rowCount() >= 10
+    today.refresh()
+    assert today.queue_model.rowCount() == 1 and today.visits_model.rowCount() == 1
+
+    # the client search (another part of the app) hands over a new client's id
+    cid = h.add_client(services.db, "王小明")
+    screen.greeting._chosen(cid)
+    assert screen.greeting.client_card.name.text() == "王小明"
+    assert screen.greeting.menu_card.isVisibleTo(screen)  # a new client sees the menu
+    clock.advance(seconds=15)
+    qtbot.mouseClick(screen.greeting.greet_btn, Qt.MouseButton.LeftButton)
+    assert screen.stack.currentWidget() is screen.needs
+    assert screen.stepper.state["greeting"] == "done" and screen.stepper.state["needs"] == "current"
+
+    needs = screen.needs
+    _select(needs.plan.service, h.service_id(services.db, "COL-ROOT"))
+    qtbot.mouseClick(needs.plan.add_service_btn, Qt.MouseButton.LeftButton)
+    assert needs.plan.table.rowCount() == 1
+    assert "298" in needs.plan.total.text()
+    # confirm with a required answer missing: the field says what is wrong, nothing moves on
+    _select(needs.form.kind, "hair")
+    qtbot.mouseClick(needs.confirm_btn, Qt.MouseButton.LeftButton)
+    assert screen.stack.currentWidget() is needs
+    assert needs.form.errors["desired_result"].isVisibleTo(needs)
+    hair = needs.form.inputs["hair_type"]
+    assert isinstance(hair, QComboBox)
+    _select(hair, "fine")
+    desired = needs.form.inputs["desired_result"]
+    assert isinstance(desired, QLineEdit)
+    desired.setText("soft ash brown")
+    needs.form.goals.setPlainText("cover the greys")
+    needs.form.allergies.setText("PPD")
+    qtbot.mouseClick(needs.confirm_btn, Qt.MouseButton.LeftButton)
+    assert screen.stack.currentWidget() is screen.service
+    assert screen.banner.isVisibleTo(screen) and "PPD" in screen.banner.label.text()
+    view = services.visits.get(screen.visit_id or 0)
+    assert view.estimate.confirmed_minor == 29800 and view.assessment is not None
+
+    svc = screen.service
+    _select(svc.staff, stylist.staff_id)
+    svc.staff.activated.emit(svc.staff.currentIndex())
+    qtbot.mouseClick(svc.start_btn, Qt.MouseButton.LeftButton)
+    assert "In service since" in svc.clock_label.text()
+    assert "colour" in svc.advice.text().lower() or svc.advice.text()
+    qtbot.mouseClick(svc.use_btn, Qt.MouseButton.LeftButton)
+    assert svc.used.count() == 1
+    dlg = FormulaDialog(
+        svc,
+        "New formula",
+        lambda comps, notes: services.visits.add_formula(owner, screen.visit_id or 0, comps, notes),
+    )
+    qtbot.addWidget(dlg)
+    dlg.accept_save()  # an empty row: refused with a message per field
+    assert dlg.error.isVisibleTo(dlg) and dlg.result_view is None
+    for col, text in enumerate(["Koleston", "6/1", "20 vol", "40 g", "35", ""]):
+        item = dlg.table.item(0, col)
+        assert item is not None
+        item.setText(text)
+    dlg.accept_save()
+    assert dlg.result_view is not None
+    svc.changed.emit()
+    assert svc.formulas.rowCount() == 1
+    qtbot.mouseClick(svc.log_btn, Qt.MouseButton.LeftButton)
+    assert svc.logs.count() == 1 and "Root colour" in svc.logs.item(0).text()
+    clock.advance(minutes=50)
+    qtbot.mouseClick(svc.finish_btn, Qt.MouseButton.LeftButton)
+    assert screen.stack.currentWidget() is screen.checkout_host
+    assert screen.stepper.state["service"] == "done" and screen.stepper.state["checkout"] == "current"
+    done = services.visits.get(screen.visit_id or 0)
+    assert done.step == "checkout" and done.service_ended_at is not None and len(done.formulas) == 1
+    today.refresh()
+    assert today.queue_model.rowCount() == 0
+
+
+def test_booked_regular_with_allergy(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    nav = Nav(qtbot, ctx)
+    stylist = h.add_stylist(services.db, owner.branch_id, "Leo")
+    cid = h.add_client(services.db, "Amy Wong", allergies="latex gloves")
+    sid = h.service_id(services.db, "FAC-HYD")
+    old = services.visits.start_walk_in(owner, cid)
+    services.visits.greet(owner, old, cid)
+    services.visits.save_assessment(owner, old, kind="skin", answers={"skin_type": "dry"}, goals="hydration")
+    services.visits.set_plan(owner, old, [PlanItemIn("service", service_id=sid)])
+    services.visits.confirm_plan(owner, old)
+    services.visits.start_service(owner, old)
+    services.visits.end_service(owner, old)
+    clock.advance(days=3)
+    h.book(
+        services.db,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        staff_id=stylist.staff_id,
+        start=clock.now + timedelta(minutes=10),
+        service_ids=[sid],
+    )
+
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    assert today.appts_model.rowCount() == 1
+    cell = today.appts_model.index(0, 1).data()
+    assert "⚠" in cell and "Amy Wong" in cell
+    assert "Booked" in today.appts_model.index(0, 4).data()
+    today.appts.selectRow(0)
+    qtbot.mouseClick(today.arrived_btn, Qt.MouseButton.LeftButton)
+    screen = nav.visit
+    assert screen is not None
+    assert screen.stack.currentWidget() is screen.greeting
+    assert screen.banner.isVisibleTo(screen) and "latex gloves" in screen.banner.label.text()
+    assert "Recent visits" in screen.greeting.client_card.history.text()
+    assert "Hydrating facial" in screen.greeting.client_card.history.text()
+    assert not screen.greeting.menu_card.isVisibleTo(screen)  # a regular needs no introduction
+    today.refresh()
+    assert "Arrived" in today.appts_model.index(0, 4).data()
+
+    # the stylist sees her, allergy first
+    stylist_ctx = UiContext(
+        services=services, runner=TaskRunner(synchronous=True), shop=ctx.shop, actor=stylist
+    )
+    mine = MyClientsScreen(stylist_ctx)
+    qtbot.addWidget(mine)
+    assert len(mine.cards) == 1
+    texts = " ".join(w.text() for w in mine.cards[0].findChildren(type(screen.greeting.client_card.name)))
+    assert "latex gloves" in texts and "Hydrating facial" in texts
+
+
+def test_restart_opens_the_visit_at_its_step(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, db_path: Path
+) -> None:
+    v = services.visits
+    cid = h.add_client(services.db, "Resume")
+    vid = v.start_walk_in(owner, cid)
+    v.greet(owner, vid, cid)
+    v.save_assessment(owner, vid, kind="generic", answers={"request": "trim"}, goals="trim")
+    v.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "CUT-W"))])
+    v.confirm_plan(owner, vid)
+
+    db2 = open_database(str(db_path))  # as after a restart: a new connection on the same file
+    try:
+        s2 = Services(db2)
+        ctx2 = UiContext(services=s2, runner=TaskRunner(synchronous=True), shop=s2.shop.info(), actor=owner)
+        screen = VisitScreen(ctx2)
+        qtbot.addWidget(screen)
+        screen.open(visit_id=vid)
+        assert screen.stack.currentWidget() is screen.service
+        assert screen.stepper.state == {
+            "greeting": "done",
+            "needs": "done",
+            "service": "current",
+            "checkout": "todo",
+            "rebooking": "todo",
+        }
+        assert "Women" in screen.service.plan_text.text()
+    finally:
+        db2.dispose()
+
+
+def test_skip_needs_a_reason_and_formula_lock_shown(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock, monkeypatch: Any
+) -> None:
+    nav = Nav(qtbot, ctx)
+    services.settings.set("visit.required_steps", ["service", "checkout"])
+    cid = h.add_client(services.db, "Skipper")
+    vid = services.visits.start_walk_in(owner, cid)
+    nav("visit", visit_id=vid)
+    screen = nav.visit
+    assert screen is not None
+    import ui.screens.visit as visit_mod
+
+    monkeypatch.setattr(visit_mod, "ask_reason", lambda *a: None)  # cancelled: nothing happens
+    screen.skip_step()
+    assert services.visits.get(vid).step == "greeting"
+    monkeypatch.setattr(visit_mod, "ask_reason", lambda *a: "regular client, known to all")
+    screen.skip_step()
+    assert screen.stack.currentWidget() is screen.needs
+    assert screen.stepper.state["greeting"] == "skipped"
+    screen.skip_step()
+    assert screen.stack.currentWidget() is screen.service
+    f = services.visits.add_formula(owner, vid, [{"product": "Wella", "amount": "30 g"}])
+    assert "editable until" in lock_text(f)
+    clock.advance(hours=25)
+    screen.reload()
+    assert "locked" in screen.service.formulas.item(0, 2).text()
+    shown: list[str] = []
+    monkeypatch.setattr(visit_mod, "show_error", lambda _p, e: shown.append(str(e)))
+    screen.skip_step()  # service is required
+    assert shown and services.visits.get(vid).step == "service"

@@ -1,0 +1,79 @@
+"""Small helpers shared by the Today, visit and My clients screens."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import timedelta
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+
+from desk_app.domain.money import Money
+from desk_app.domain.standards import Check
+from desk_app.i18n import _, format_money
+from desk_app.services.visit_views import check_label
+from ui.context import UiContext
+
+log = logging.getLogger(__name__)
+
+
+def money_text(minor: int, currency: str) -> str:
+    return format_money(Money.from_minor(minor, currency).amount, currency)
+
+
+def waited_text(delta: timedelta) -> str:
+    mins = int(delta.total_seconds() // 60)
+    if mins < 1:
+        return _("{n} s").format(n=int(delta.total_seconds()))
+    if mins < 60:
+        return _("{n} min").format(n=mins)
+    return _("{h} h {m} min").format(h=mins // 60, m=mins % 60)
+
+
+def breach_text(checks: tuple[Check, ...]) -> str:
+    """'✕ Greeted within 30 s' for each standard missed; '' when all are met or running."""
+    return " · ".join("✕ " + check_label(c) for c in checks if c.met is False)
+
+
+def select_data(combo: QComboBox, data: Any) -> None:
+    i = combo.findData(data)
+    if i >= 0:
+        combo.setCurrentIndex(i)
+
+
+def optional_widget(module: str, cls: str, *args: Any) -> QWidget | None:
+    """Build a widget another part of the app provides, or None while it does not exist yet."""
+    try:
+        klass = getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError):
+        log.info("%s:%s is not available", module, cls)
+        return None
+    widget: QWidget = klass(*args)
+    return widget
+
+
+def client_search_box(ctx: UiContext) -> QWidget | None:
+    """The shared client search box (signals client_chosen(int), new_client_requested(str))."""
+    return optional_widget("ui.widgets.client_search", "ClientSearchBox", ctx)
+
+
+def new_client(ctx: UiContext, parent: QWidget, initial_text: str) -> int | None:
+    """Open the new-client dialog; the new client's id, or None when cancelled or unavailable."""
+    try:
+        klass = importlib.import_module("ui.dialogs.client_new").NewClientDialog
+    except (ImportError, AttributeError):
+        return None
+    dlg = klass(ctx, initial_text)
+    dlg.setParent(parent, dlg.windowFlags())
+    if dlg.exec():
+        cid = getattr(dlg, "client_id", None)
+        return int(cid) if cid else None
+    return None
+
+
+def muted(text: str = "") -> QLabel:
+    lbl = QLabel(text)
+    lbl.setObjectName("muted")
+    lbl.setWordWrap(True)
+    return lbl
