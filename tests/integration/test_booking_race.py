@@ -5,7 +5,9 @@ constraints under READ COMMITTED). Scenarios, each repeated ROUNDS times on its 
 
 * same: every desk books the same stylist at the same time;
 * overlap: the desks book overlapping but different times for the same stylist;
-* chair: different stylists at the same time, and the branch has one chair left.
+* chair: different stylists at the same time, and the branch has one chair left;
+* guard only: as "same" with the in-transaction check switched off, so that only the database's
+  own guard (trigger / exclusion constraint) stands between the desks.
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ def _setup(url: str) -> tuple[Any, list[list[dict[str, Any]]], dict[str, int]]:
         uow.commit()
     rounds: list[list[dict[str, Any]]] = []
     offsets = [(11, 0), (11, 30), (10, 45), (11, 15)]
-    for k in range(ROUNDS * 3):
+    for k in range(ROUNDS * 4):
         day = FIRST_DAY + timedelta(days=k)
-        scenario = k % 3
+        scenario = k % 4
         specs = []
         for w in range(DESKS):
             if scenario == 0:
@@ -53,8 +55,11 @@ def _setup(url: str) -> tuple[Any, list[list[dict[str, Any]]], dict[str, int]]:
             elif scenario == 1:
                 hh, mm = offsets[w]
                 specs.append({"staff_id": stylists[0], "start_at": at(day, hh, mm)})
-            else:
+            elif scenario == 2:
                 specs.append({"staff_id": stylists[w], "start_at": at(day, 11)})
+            else:
+                specs.append({"staff_id": stylists[w % 2], "start_at": at(day, 11), "guard_only": True,
+                              "resource_id": chairs[0]})
             specs[-1] |= {"client_id": clients[w], "service_ids": [cut]}
         rounds.append(specs)
     db.dispose()
