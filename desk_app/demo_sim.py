@@ -180,7 +180,7 @@ class World:
         slots = 6.5
         wanted = n_clients * months * 1.0
         capacity = max(1.0, len(stylists) * workdays * slots)
-        self.fill = min(0.9, max(0.3, wanted / capacity))
+        self.fill = min(0.9, max(0.02, wanted / capacity))
         expected_past = capacity * self.fill * 0.88
         n_new = int(min(n_clients * 0.25, expected_past * 0.2))
         self.k0 = n_clients - n_new
@@ -749,6 +749,7 @@ class World:
         if pd is None:
             return
         self.sale(visit, svc, p, idx, pd, suggest, cashier)
+        self.followup(visit, p, cashier)  # made when the visit is paid, as visit_flow does
         if rb is None:
             return
         # rebooking: about 40% book the next visit before leaving
@@ -764,7 +765,6 @@ class World:
             visit["rebook_declined_reason"] = self.txt(
                 rng.choice((("时间未定", "Not sure of dates"), ("出差", "Travelling")))
             )
-        self.followup(visit, p, cashier)
 
     def services_interval(self, svc: Svc) -> int:
         return {"hair": 42, "skin": 28, "nails": 21}.get(svc.kind, 30)
@@ -1492,7 +1492,10 @@ class World:
             "closed_at": None,
         }
         self.rows["complaints"].append(row)
-        if self.now - opened < timedelta(days=3) and rng.random() < 0.5:
+        age = self.now - opened
+        if (age < timedelta(days=3) and rng.random() < 0.5) or (
+            age < timedelta(days=10) and rng.random() < 0.15
+        ):
             return  # not answered yet (overdue once 24 h have passed)
         late = rng.random() < 0.12
         resp = opened + timedelta(hours=rng.uniform(0.5, 20) if not late else rng.uniform(26, 50))
