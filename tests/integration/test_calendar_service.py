@@ -253,3 +253,30 @@ def test_next_and_nearest_free(services: Services, owner: Actor, shop, clock: Fa
     assert services.calendar.next_free(shop["leo"], 60)[0].start_at == at(date(2026, 11, 18), 11)
     near = services.calendar.nearest_free(shop["leo"], at(TOMORROW, 13), 60, n=3)
     assert [x.start_at for x in near] == [at(TOMORROW, 12), at(TOMORROW, 13, 30), at(TOMORROW, 13, 45)]
+
+
+def test_shop_time_zone_and_daylight_saving(services: Services, owner: Actor, shop, clock: FakeClock) -> None:
+    """A London shop opens at 10:00 local on both sides of the spring-forward night."""
+    from datetime import UTC, datetime
+
+    from desk_app.services.common import shop_row
+
+    with services.db.uow() as uow:
+        shop_row(uow.session).timezone = "Europe/London"
+        uow.commit()
+    weekend = {"sat": [["10:00", "18:00"]], "sun": [["10:00", "18:00"]]}
+    tom = new_stylist(services.db, "Tom", weekend)
+    clock.now = datetime(2027, 3, 26, 12, 0, tzinfo=UTC)
+    sat, sun = services.calendar.day(date(2027, 3, 27)), services.calendar.day(date(2027, 3, 28))
+    col = {d.day: next(s for s in d.staff if s.id == tom) for d in (sat, sun)}
+    assert col[date(2027, 3, 27)].shifts[0].start == datetime(2027, 3, 27, 10, 0, tzinfo=UTC)  # GMT
+    assert col[date(2027, 3, 28)].shifts[0].start == datetime(2027, 3, 28, 9, 0, tzinfo=UTC)  # BST
+    assert sun.bounds.minutes == 23 * 60
+    free = services.calendar.free_slots(tom, sun.bounds.start, sun.bounds.end, 60)
+    assert free[0].start_at == datetime(2027, 3, 28, 9, 0, tzinfo=UTC) and len(free) == 29
+    v = services.calendar.book(owner, BookingRequest(shop["wang"], tom, datetime(2027, 3, 28, 9, 0, tzinfo=UTC),
+                                                     [shop["mani"]]))
+    assert v.start_at.hour == 9
+    with pytest.raises(SlotTaken):  # 09:30 local = 08:30 UTC: before opening
+        services.calendar.book(owner, BookingRequest(shop["li"], tom, datetime(2027, 3, 28, 8, 30, tzinfo=UTC),
+                                                     [shop["mani"]]))
