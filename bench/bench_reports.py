@@ -60,7 +60,21 @@ def database(quick: bool) -> str:
     path = Path(f"/tmp/desk-bench-reports-{'quick' if quick else 'full'}.sqlite3")
     if not path.exists():
         build(path, spec)
+    _ensure_indexes(str(path))
     return str(path)
+
+
+def _ensure_indexes(path: str) -> None:
+    """A cached file made before an index was added to the models gets it (pre-release schema)."""
+    from desk_app.db.engine import Database
+    from desk_app.db.models import Base
+
+    db = Database.open(path)
+    with db.engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            for idx in table.indexes:
+                idx.create(conn, checkfirst=True)
+    db.dispose()
 
 
 def floor_sql(db: Any, month: str) -> dict[str, Any]:

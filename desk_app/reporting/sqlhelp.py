@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -65,25 +66,35 @@ class Period:
         return [(self.first_day + timedelta(days=i)).isoformat() for i in range(self.days)]
 
     def offset_segments(self) -> list[tuple[datetime, int]]:
-        """[(utc_from, offset_seconds)] covering the month; a new segment at each offset change."""
-        segs: list[tuple[datetime, int]] = []
-        t = self.start
-        while t < self.end:
-            off = t.astimezone(self.tz).utcoffset()
-            secs = int(off.total_seconds()) if off is not None else 0
-            if not segs or segs[-1][1] != secs:
-                if segs:  # refine the change to the minute within the last hour
-                    u = t - timedelta(hours=1)
-                    while u < t:
-                        o2 = u.astimezone(self.tz).utcoffset()
-                        if o2 is not None and int(o2.total_seconds()) == secs:
-                            break
-                        u += timedelta(minutes=15)
-                    segs.append((u, secs))
+        """[(utc_from, offset_seconds)] covering the month; a new segment where the offset changes."""
+        return _segments(self.tz.key, self.start, self.end)
+
+
+@lru_cache(maxsize=64)
+def _segments(tz_name: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    tz = ZoneInfo(tz_name)
+
+    def off(t: datetime) -> int:
+        o = t.astimezone(tz).utcoffset()
+        return int(o.total_seconds()) if o is not None else 0
+
+    segs = [(start, off(start))]
+    t = start
+    while t < end:  # daily steps, then the exact minute of a change (at most two per month)
+        nxt = min(t + timedelta(days=1), end - timedelta(minutes=1))
+        if nxt <= t:
+            break
+        if off(nxt) != segs[-1][1]:
+            lo, hi = t, nxt
+            while hi - lo > timedelta(minutes=1):
+                mid = lo + (hi - lo) / 2
+                if off(mid) == segs[-1][1]:
+                    lo = mid
                 else:
-                    segs.append((t, secs))
-            t += timedelta(hours=1)
-        return segs
+                    hi = mid
+            segs.append((hi.replace(second=0, microsecond=0), off(hi)))
+        t = nxt
+    return segs
 
 
 def local_day(col: Any, dialect: str, period: Period) -> ColumnElement[Any]:
