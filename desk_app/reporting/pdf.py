@@ -183,7 +183,7 @@ def _vbar(
     c.valueAxis.valueMin = 0
     if value_max is not None:
         c.valueAxis.valueMax = value_max
-    c.valueAxis.labelTextFormat = fmt
+    c.valueAxis.labelTextFormat = _thousands if fmt == "%d" else fmt
     c.valueAxis.strokeColor = LINE
     c.valueAxis.gridStrokeColor = LINE
     c.valueAxis.visibleGrid = True
@@ -218,7 +218,7 @@ def _hbar(
     c.valueAxis.valueMin = 0
     if value_max is not None:
         c.valueAxis.valueMax = value_max
-    c.valueAxis.labelTextFormat = fmt
+    c.valueAxis.labelTextFormat = _thousands if fmt == "%d" else fmt
     c.valueAxis.visibleGrid = True
     c.valueAxis.gridStrokeColor = LINE
     c.valueAxis.strokeColor = LINE
@@ -617,3 +617,7 @@ def render_pdf_bytes(data: dict[str, Any], lang: str | None = None) -> bytes:
     buf = io.BytesIO()
     render_pdf(data, buf, lang)
     return buf.getvalue()
+
+
+def _thousands(v: float) -> str:
+    return i18n.format_number(int(v))
