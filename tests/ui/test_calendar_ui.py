@@ -201,3 +201,19 @@ def test_rebook_not_now_asks_a_reason(qtbot, ctx: UiContext, data, monkeypatch) 
         v = uow.session.get(Visit, vid)
         assert v.step == "done" and v.rebook_declined_reason == "will call after holiday"
         assert uow.session.scalars(select(Appointment)).all() == []
+
+
+def test_rebook_panel_after_a_lost_race_shows_fresh_times(qtbot, ctx: UiContext, data) -> None:
+    vid = visit_at_rebooking(ctx.services.db, data["wang"], data["leo"], ("CUT-W",), ctx.services.clock())
+    panel = RebookPanel(ctx, vid)
+    qtbot.addWidget(panel)
+    taken = panel.proposal.same_staff[0]
+    qtbot.mouseClick(panel.slot_buttons[0], Qt.MouseButton.LeftButton)
+    ctx.services.calendar.book(ctx.require_actor(), BookingRequest(data["li"], data["leo"], taken.start_at,
+                                                                   [data["cut"]]))  # another desk
+    qtbot.mouseClick(panel.book_button, Qt.MouseButton.LeftButton)
+    assert "already booked" in panel.error.text()
+    assert taken.start_at not in [s.start_at for s in panel.proposal.same_staff]
+    assert not panel.book_button.isEnabled()
+    with ctx.services.db.uow(write=False) as uow:
+        assert uow.session.get(Visit, vid).step == "rebooking"

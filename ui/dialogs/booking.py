@@ -281,21 +281,25 @@ class BookingDialog(QDialog):
             service_ids=self.service_ids(), duration_min=self.duration.value(), buffer_min=self.buffer.value(),
             notes=self.notes.text().strip(), deposit_minor=self.deposit.value() if self.deposit.isVisible() else 0,
         )
-        try:
-            view = self.cal.book(self.ctx.require_actor(), req)
-        except SlotTaken as exc:
-            self.error.show_error(exc.message)
-            self._show_alternatives(exc.alternatives)
-            return
-        except ValidationError as exc:
-            self.error.show_error("\n".join(exc.errors.values()))
-            return
-        except Exception as exc:  # noqa: BLE001 - shown to the person
-            show_error(self, exc)
-            return
+        actor = self.ctx.require_actor()
+        self.book_button.setEnabled(False)
+        self.ctx.runner.run(lambda: self.cal.book(actor, req), on_done=self._done, on_error=self._failed)
+
+    def _done(self, view: AppointmentView) -> None:
+        self.book_button.setEnabled(True)
         self.result_view = view
         self.booked.emit(view)
         self.accept()
+
+    def _failed(self, exc: Exception) -> None:
+        self.book_button.setEnabled(True)
+        if isinstance(exc, SlotTaken):
+            self.error.show_error(exc.message)
+            self._show_alternatives(exc.alternatives)
+        elif isinstance(exc, ValidationError):
+            self.error.show_error("\n".join(exc.errors.values()))
+        else:
+            show_error(self, exc)
 
     def _clear_alternatives(self) -> None:
         self.error.show_error(None)

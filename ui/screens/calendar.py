@@ -242,13 +242,13 @@ class CalendarScreen(QWidget):
         if key == "book":
             self.book_cursor()
         elif key == "confirm":
-            self._run(lambda: self.cal.confirm(self.ctx.require_actor(), appt_id))
+            self._run(lambda actor: self.cal.confirm(actor, appt_id))
         elif key == "move":
             self.edit_time(appt_id)
         elif key == "cancel":
             self.cancel_appt(appt_id)
         elif key == "no_show":
-            self._run(lambda: self.cal.mark_no_show(self.ctx.require_actor(), appt_id))
+            self._run(lambda actor: self.cal.mark_no_show(actor, appt_id))
         elif key == "ics":
             data = self.cal.appointment_ics(appt_id)
             path = save_bytes(self, _("Save the appointment"), f"appointment-{appt_id}.ics", data,
@@ -256,15 +256,17 @@ class CalendarScreen(QWidget):
             if path:
                 show_info(self, _("Saved {path}. Send it to the client to add to their calendar.").format(path=path))
 
-    def _run(self, fn: Any) -> Any:
-        try:
-            result = fn()
-        except Exception as exc:  # noqa: BLE001 - shown to the person
-            show_error(self, exc)
-            return None
-        self.ctx.changed("appointment", getattr(result, "id", 0) or 0)
-        self.refresh()
-        return result
+    def _run(self, fn: Any, after: Any = None) -> None:
+        """Run a write off the GUI thread; refresh (and call ``after(result)``) when it is done."""
+        actor = self.ctx.require_actor()
+
+        def done(result: Any) -> None:
+            self.ctx.changed("appointment", getattr(result, "id", 0) or 0)
+            self.refresh()
+            if after is not None:
+                after(result)
+
+        self.ctx.runner.run(lambda: fn(actor), on_done=done, on_error=self._error)
 
     def book_cursor(self) -> None:
         start = self.grid.cursor_start()
@@ -302,22 +304,25 @@ class CalendarScreen(QWidget):
             self._move(old, dlg.new_start(), dlg.new_staff_id())
 
     def _move(self, old: AppointmentView, new_start: datetime, staff_id: int) -> None:
-        try:
-            moved = self.cal.move(self.ctx.require_actor(), old.id, new_start, new_staff_id=staff_id,
-                                  expected_version=old.version)
-        except SlotTaken as exc:
-            alts = ", ".join(f"{format_time(a.start_at)} {a.staff_name}" for a in exc.alternatives[:5])
-            show_error(self, exc.message + ("\n" + _("Free: {times}").format(times=alts) if alts else ""))
+        actor = self.ctx.require_actor()
+
+        def done(moved: AppointmentView) -> None:
+            self.ctx.changed("appointment", moved.id)
             self.refresh()
-            return
-        except Exception as exc:  # noqa: BLE001 - shown to the person
-            show_error(self, exc)
+            self.grid.select(moved.id)
+            self._offer_freed(old)
+
+        def failed(exc: Exception) -> None:
+            text = error_text(exc)
+            if isinstance(exc, SlotTaken) and exc.alternatives:
+                alts = ", ".join(f"{format_time(a.start_at)} {a.staff_name}" for a in exc.alternatives[:5])
+                text += "\n" + _("Free: {times}").format(times=alts)
+            show_error(self, text)
             self.refresh()
-            return
-        self.ctx.changed("appointment", moved.id)
-        self.refresh()
-        self.grid.select(moved.id)
-        self._offer_freed(old)
+
+        self.ctx.runner.run(
+            lambda: self.cal.move(actor, old.id, new_start, new_staff_id=staff_id, expected_version=old.version),
+            on_done=done, on_error=failed)
 
     def cancel_appt(self, appt_id: int) -> None:
         a = self.grid.appointment(appt_id)
@@ -327,16 +332,19 @@ class CalendarScreen(QWidget):
             name=a.client_name or _("the client"), time=format_time(a.start_at)))
         if not reason:
             return
-        if self._run(lambda: self.cal.cancel(self.ctx.require_actor(), appt_id, reason)) is not None:
-            self._offer_freed(a)
+        self._run(lambda actor: self.cal.cancel(actor, appt_id, reason), after=lambda _r: self._offer_freed(a))
 
     def _offer_freed(self, freed: AppointmentView) -> None:
-        matches = self.cal.matches_for_freed_slot(freed, actor=self.ctx.actor)
-        self.last_freed = matches
         when = f"{format_date(freed.start_at, 'medium')} {format_time(freed.start_at)} · {freed.staff_name}"
-        self.waitlist.show_freed(when, matches)
-        if matches:
-            self.tabs.setCurrentWidget(self.waitlist)
+
+        def show(matches: list[Any]) -> None:
+            self.last_freed = matches
+            self.waitlist.show_freed(when, matches)
+            if matches:
+                self.tabs.setCurrentWidget(self.waitlist)
+
+        self.ctx.runner.run(lambda: self.cal.matches_for_freed_slot(freed, actor=self.ctx.actor), on_done=show,
+                            on_error=self._error)
 
     # ----------------------------------------------------------------- waitlist, reminders, exports
     def add_waitlist(self) -> None:
@@ -346,10 +354,10 @@ class CalendarScreen(QWidget):
             self.refresh()
 
     def _remove_waitlist(self, entry_id: int) -> None:
-        self._run(lambda: self.cal.waitlist_remove(self.ctx.require_actor(), entry_id))
+        self._run(lambda actor: self.cal.waitlist_remove(actor, entry_id))
 
     def _mark_reminder(self, appt_id: int, result: str) -> None:
-        self._run(lambda: self.cal.set_reminder_status(self.ctx.require_actor(), appt_id, result))
+        self._run(lambda actor: self.cal.set_reminder_status(actor, appt_id, result))
 
     def export_reminders(self) -> None:
         data = self.cal.reminders_csv(None, self.ctx.actor)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.i18n import _, format_date, format_time
-from desk_app.services.calendar_types import FreeSlot, RebookProposal, SlotTaken
+from desk_app.services.calendar_types import AppointmentView, FreeSlot, RebookProposal, SlotTaken
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, ErrorLabel, ask_reason, show_error
 
@@ -166,18 +166,23 @@ class RebookPanel(QWidget):
         if self.selected is None:
             return
         slot = self.selected
-        try:
-            view = self.ctx.services.calendar.rebook(self.ctx.require_actor(), self.visit_id, slot)
-        except SlotTaken as exc:
-            self.error.show_error(exc.message)
-            self.refresh()
-            return
-        except Exception as exc:  # noqa: BLE001 - shown to the person
-            show_error(self, exc)
-            return
+        actor = self.ctx.require_actor()
+        self.book_button.setEnabled(False)
+        self.ctx.runner.run(lambda: self.ctx.services.calendar.rebook(actor, self.visit_id, slot),
+                            on_done=self._booked, on_error=self._failed)
+
+    def _booked(self, view: AppointmentView) -> None:
         self.ctx.changed("appointment", view.id)
         self.ctx.changed("visit", self.visit_id)
         self.finished.emit()
+
+    def _failed(self, exc: Exception) -> None:
+        self.book_button.setEnabled(self.selected is not None)
+        if isinstance(exc, SlotTaken):  # someone took it a moment ago: show fresh times
+            self.refresh()
+            self.error.show_error(exc.message)
+            return
+        show_error(self, exc)
 
     def decline(self) -> None:
         reason = ask_reason(self, _("Not now"), _("Why does the client not book now? (e.g. will call, travelling)"))
