@@ -234,6 +234,8 @@ def main() -> int:
     clock = Clock(NOW)
     sv, amy = seed(Path("/tmp/shots_aftercare.sqlite3"), clock)
     OUT.mkdir(parents=True, exist_ok=True)
+    from ui.dialogs.complaint_resolve import ComplaintResolveDialog
+    from ui.dialogs.contact_log import ContactLogDialog
     from ui.dialogs.followup_call import FollowUpCallDialog
     from ui.screens.followups import TABS, FollowUpsScreen
 
@@ -259,6 +261,26 @@ def main() -> int:
         app.processEvents()
         dlg.grab().save(str(OUT / f"followup-call-{suffix}.png"))
         dlg.close()
+        contact = ContactLogDialog(ctx, w)
+        contact.fill(
+            kind="complaint",
+            summary="Colour faded within a week" if lang == "en" else "染发一周就褪色了",
+            caller_name="Ms Zhou",
+            checks=("greeting", "listen", "confirm"),
+        )
+        contact.resize(760, 700)
+        contact.show()
+        app.processEvents()
+        contact.grab().save(str(OUT / f"complaint-contact-{suffix}.png"))
+        contact.close()
+        open_one = next(c for c in sv.aftercare.complaints() if c.status in ("open", "responded"))
+        resolve = ComplaintResolveDialog(ctx, open_one, w)
+        resolve.choose("redo", "Free colour refresh" if lang == "en" else "免费补色")
+        resolve.resize(760, 460)
+        resolve.show()
+        app.processEvents()
+        resolve.grab().save(str(OUT / f"complaint-resolve-{suffix}.png"))
+        resolve.close()
         w.close()
     i18n.set_language("en")
     print("screenshots in", OUT)

@@ -134,12 +134,11 @@ class ComplaintResolveDialog(QDialog):
         self.redo_at = QDateTimeEdit()
         self.redo_at.setCalendarPopup(True)
         self.redo_at.setDisplayFormat("yyyy-MM-dd HH:mm")
-        start = (ctx.services.clock() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-        self.redo_at.setDateTime(
-            QDateTime.fromSecsSinceEpoch(
-                int(start.timestamp()), QTimeZone(QByteArray(ctx.shop.timezone.encode()))
-            )
-        )
+        tz = QTimeZone(QByteArray(ctx.shop.timezone.encode()))
+        self.redo_at.setTimeZone(tz)
+        # tomorrow at the same local hour, on the hour
+        start = (ctx.services.clock() + timedelta(days=1, hours=1)).replace(minute=0, second=0, microsecond=0)
+        self.redo_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(start.timestamp()), tz))
         for w in (self.sale, self.amount, self.redo_staff, self.redo_service, self.redo_at):
             w.setMinimumHeight(44)
         self.rows: dict[str, list[QWidget]] = {}

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,7 +32,17 @@ from desk_app.services.common import ValidationError
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, ErrorLabel, error_text
 from ui.widgets.followup_text import category_label, channel_label, checklist_label, kind_label, level_label
-from ui.widgets.visit_common import client_search_box
+
+
+def _search_box(ctx: UiContext) -> QWidget | None:
+    """The shared client search (``ui.widgets.client_search``), compact, without its "New client" button."""
+    try:
+        from ui.widgets.client_search import ClientSearchBox
+    except ImportError:
+        return None
+    box = ClientSearchBox(ctx, show_new_button=False)
+    box.setMaximumHeight(190)
+    return box
 
 
 class ContactLogDialog(QDialog):
@@ -46,12 +57,16 @@ class ContactLogDialog(QDialog):
         form = QFormLayout()
         form.setVerticalSpacing(10)
         self.channels = self._choices(CONTACT_CHANNELS, channel_label, "phone")
-        form.addRow(_("How"), self.channels[0])
+        how_what = QHBoxLayout()
+        how_what.addWidget(self.channels[0])
+        how_what.addSpacing(16)
         self.kinds = self._choices(CONTACT_KINDS, kind_label, kind)
-        form.addRow(_("What"), self.kinds[0])
+        how_what.addWidget(QLabel(_("What")))
+        how_what.addWidget(self.kinds[0], 1)
+        form.addRow(_("How"), how_what)
         self.kinds[1].buttonToggled.connect(lambda *_a: self._kind_changed())
 
-        search = client_search_box(ctx)
+        search = _search_box(ctx)
         self.client_label = QLabel(_("No client chosen: enter the caller's name"))
         self.client_label.setObjectName("muted")
         if search is not None:
@@ -74,7 +89,6 @@ class ContactLogDialog(QDialog):
 
         # complaint details
         self.complaint_box = Card(_("Complaint ticket"))
-        cform = QFormLayout()
         self.level = QComboBox()
         for key in ("general", "special"):
             self.level.addItem(level_label(key), key)
@@ -87,19 +101,28 @@ class ContactLogDialog(QDialog):
             self.category.addItem(category_label(key), key)
         for combo in (self.level, self.severity, self.category):
             combo.setMinimumHeight(44)
-        cform.addRow(_("Level"), self.level)
-        cform.addRow(_("Severity"), self.severity)
-        cform.addRow(_("Category"), self.category)
-        self.complaint_box.body.addLayout(cform)
+        crow = QHBoxLayout()
+        for label, combo in (
+            (_("Level"), self.level),
+            (_("Severity"), self.severity),
+            (_("Category"), self.category),
+        ):
+            col = QVBoxLayout()
+            col.addWidget(QLabel(label))
+            col.addWidget(combo)
+            crow.addLayout(col, 1)
+        self.complaint_box.body.addLayout(crow)
         lay.addWidget(self.complaint_box)
 
         check = Card(_("Phone-handling standard"))
         self.checks: dict[str, QCheckBox] = {}
-        for key in CHECKLIST_KEYS:
+        grid = QGridLayout()
+        check.body.addLayout(grid)
+        for i, key in enumerate(CHECKLIST_KEYS):
             cb = QCheckBox(checklist_label(key))
             cb.setMinimumHeight(32)
             self.checks[key] = cb
-            check.body.addWidget(cb)
+            grid.addWidget(cb, i // 2, i % 2)
         lay.addWidget(check)
         self.error = ErrorLabel()
         lay.addWidget(self.error)

@@ -85,11 +85,10 @@ class FollowUpCallDialog(QDialog):
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        tz = QTimeZone(QByteArray(ctx.shop.timezone.encode()))
+        self.when.setTimeZone(tz)  # shown and typed in the shop's time
         self.when.setDateTime(
-            QDateTime.fromSecsSinceEpoch(
-                int((ctx.services.clock() + timedelta(hours=2)).timestamp()),
-                QTimeZone(QByteArray(ctx.shop.timezone.encode())),
-            )
+            QDateTime.fromSecsSinceEpoch(int((ctx.services.clock() + timedelta(hours=2)).timestamp()), tz)
         )
         self.when.setMinimumHeight(44)
         self.when.hide()

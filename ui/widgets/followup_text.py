@@ -93,7 +93,7 @@ def compensation_label(kind: str) -> str:
         "refund": _("Refund"),
         "voucher": _("Voucher"),
         "discount": _("Discount next time"),
-        "redo": _("Redo booked"),
+        "redo": _("Redo"),
     }.get(kind, kind)
 
 
