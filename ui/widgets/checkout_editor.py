@@ -167,7 +167,9 @@ class BillEditor(QWidget):
         self.member_note.setMargin(8)
         lay.addWidget(self.member_note)
 
-        totals = QGridLayout()
+        self.totals_widget = QWidget()  # placed by the flow (beside the payment)
+        totals = QGridLayout(self.totals_widget)
+        totals.setContentsMargins(0, 0, 0, 0)
         self._totals: dict[str, tuple[QLabel, QLabel]] = {}
         for i, (key, label) in enumerate(
             (
@@ -187,7 +189,6 @@ class BillEditor(QWidget):
             totals.addWidget(name_lbl, i, 0)
             totals.addWidget(value_lbl, i, 1)
             self._totals[key] = (name_lbl, value_lbl)
-        lay.addLayout(totals)
         self._selection_changed()
 
     # ---------------------------------------------------------------- state

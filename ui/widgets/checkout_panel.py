@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.i18n import _
 from desk_app.services.checkout import ApprovalNeeded, PaidSale
@@ -38,8 +38,13 @@ class CheckoutFlow(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         left = Card(_("Bill"))
         self.editor = BillEditor(ctx)
-        left.body.addWidget(self.editor)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.editor)
+        left.body.addWidget(scroll)
         right = Card()
+        right.body.addWidget(self.editor.totals_widget)
         self.payment = PaymentBox(ctx)
         right.body.addWidget(self.payment)
         right.setMinimumWidth(340)

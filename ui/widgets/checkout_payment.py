@@ -176,7 +176,9 @@ class PaymentBox(QWidget):
         except ValueError:
             change = _("Type amounts such as 12.50.")
         self.change.setText(change)
-        self.pay_btn.setEnabled(left == 0 and bool(bill.lines))
+        self.pay_btn.setEnabled(left == 0 and bool(bill.lines) and not bill.needs_estimate_agreement)
+        if bill.needs_estimate_agreement:
+            self.error.show_error(_("The total is above the estimate: record the client's agreement first."))
 
     def clear(self) -> None:
         for e in self.amounts.values():
