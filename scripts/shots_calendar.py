@@ -75,6 +75,8 @@ def seed(path: Path, clock: Clock) -> tuple[Any, Any, dict[str, Any]]:
     b(3, ivy, tmr, 11, 0, "GEL")
     clock.now = NOW
     cal.set_reminder_status(owner, ids["b"], "confirmed")
+    cal.confirm(owner, ids["e"])
+    cal.confirm(owner, ids["h"])
     with db.uow() as uow:  # the morning happened: statuses as the visits left them
         for key, status in (("a", "done"), ("b", "in_service"), ("f", "done"), ("i", "arrived")):
             uow.session.get(Appointment, ids[key]).status = status

@@ -66,6 +66,9 @@ class WaitlistMixin(CalendarBase):
                 q = q.where(WaitlistEntry.window_end > self.clock())
             return self._wl_views(uow.session, uow.session.scalars(q).all(), actor)
 
+    def waitlist_list(self, actor: Actor | None = None, include_past: bool = False) -> list[WaitlistView]:
+        return self.waitlist(actor, include_past)
+
     def waitlist_remove(self, actor: Actor, entry_id: int, status: str = "removed") -> None:
         require(self.db.uow, actor, Perm.BOOK)
         if status not in ("removed", "booked", "offered", "waiting"):

@@ -6,7 +6,7 @@ On a lost race (``SlotTaken``) the nearest free times appear as buttons; one cli
 from __future__ import annotations
 
 import importlib
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, Signal
@@ -319,7 +319,3 @@ class BookingDialog(QDialog):
             b.clicked.connect(lambda _=False, s=a: self.set_start(s.start_at, s.staff_id))
             self.alt_row.addWidget(b)
         self.alt_row.addStretch()
-
-
-def day_of(dt: datetime, tz: ZoneInfo) -> date:
-    return dt.astimezone(tz).date()

@@ -25,6 +25,17 @@ from desk_app.i18n import _, format_date, format_time
 from desk_app.services.calendar_types import INACTIVE_STATUSES, AppointmentView, DayView, WeekView
 from ui.theme import COLORS, STATUS_TONE, TONE_BG, TONE_SYMBOL
 
+# status -> (text/bar colour, fill, symbol): every status its own colour AND its word
+STATUS_STYLE: dict[str, tuple[str, str, str]] = {
+    "booked": (COLORS["info"], TONE_BG["info"], "○"),
+    "confirmed": (COLORS["accent"], "#DDF3EE", "●"),
+    "arrived": (COLORS["warn"], TONE_BG["warn"], "→"),
+    "in_service": (COLORS["ok"], TONE_BG["ok"], "▶"),
+    "done": (COLORS["neutral"], TONE_BG["neutral"], "✓"),
+    "cancelled": (COLORS["neutral"], "#F3F4F7", "✕"),
+    "no_show": (COLORS["bad"], TONE_BG["bad"], "!"),
+}
+
 HEADER_H = 52
 GUTTER_W = 60
 MIN_COL_W = 116
@@ -316,8 +327,9 @@ class CalendarGrid(QWidget):
 
     def _paint_appt(self, p: QPainter, r: QRectF, a: AppointmentView, muted: bool) -> None:
         tone = STATUS_TONE.get(a.status, "info")
-        fg = QColor(COLORS.get(tone, COLORS["info"]))
-        bg = QColor(TONE_BG.get(tone, TONE_BG["info"]))
+        fg_hex, bg_hex, symbol = STATUS_STYLE.get(
+            a.status, (COLORS.get(tone, COLORS["info"]), TONE_BG.get(tone, TONE_BG["info"]), TONE_SYMBOL.get(tone, "•")))
+        fg, bg = QColor(fg_hex), QColor(bg_hex)
         inactive = a.status in INACTIVE_STATUSES
         if muted:
             bg = QColor("#EEF0F4")
@@ -333,7 +345,7 @@ class CalendarGrid(QWidget):
             return
         p.setPen(fg)
         p.setFont(self._small)
-        status = f"{TONE_SYMBOL.get(tone, '•')} {a.status_label}"
+        status = f"{symbol} {a.status_label}"
         fm = p.fontMetrics()
         lh = fm.height()
         if inactive:
