@@ -59,6 +59,8 @@ class FollowUpsScreen(QWidget):
                 lambda i=i: self.tabs.setCurrentIndex(i)
             )
         ctx.signals.data_changed.connect(self._changed)
+        # another person signed in: phone masking and "who" change with them
+        ctx.signals.actor_changed.connect(lambda: self.refresh() if self.isVisible() else None)
 
     def open(self, tab: str = "", complaint_id: int | None = None, **_params: Any) -> None:
         if tab in TABS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -14,6 +15,13 @@ from ui.context import UiContext
 from ui.theme import COLORS, icon
 from ui.widgets.common import Button
 from ui.widgets.followup_text import level_label
+
+log = logging.getLogger(__name__)
+
+
+def _log_error(exc: Exception) -> None:
+    """A strip on the Today screen must never interrupt the desk: log, keep the last figures."""
+    log.warning("could not load after-care figures: %s", exc)
 
 
 def _line(c: ComplaintView) -> str:
@@ -57,9 +65,7 @@ class OverdueComplaintsBanner(QFrame):
 
     def refresh(self) -> None:
         svc = self.ctx.services.aftercare
-        self.ctx.runner.run(
-            lambda: svc.overdue_complaints(), on_done=self.show_items, on_error=lambda e: None
-        )
+        self.ctx.runner.run(lambda: svc.overdue_complaints(), on_done=self.show_items, on_error=_log_error)
 
     def show_items(self, items: list[ComplaintView]) -> None:
         self.items = items

@@ -10,7 +10,7 @@ from desk_app.i18n import _, format_date, format_datetime
 from desk_app.services.aftercare_views import FollowUpLists, FollowUpView
 from ui.context import UiContext
 from ui.dialogs.followup_call import FollowUpCallDialog
-from ui.widgets.common import Button, EmptyState
+from ui.widgets.common import Button, EmptyState, show_error
 from ui.widgets.followup_table import Cell, RowsTable
 from ui.widgets.followup_text import followup_state, followup_status, stars
 
@@ -91,7 +91,7 @@ class FollowUpsTab(QWidget):
         self.ctx.runner.run(
             lambda: self.ctx.services.aftercare.followups(actor=actor),
             on_done=self._loaded,
-            on_error=lambda e: None,
+            on_error=lambda e: show_error(self, e),
         )
 
     def _loaded(self, lists: FollowUpLists) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +14,13 @@ from ui.context import UiContext
 from ui.theme import COLORS, TONE_SYMBOL
 from ui.widgets.common import Button, Card, show_error
 from ui.widgets.followup_table import Cell, RowsTable
+
+log = logging.getLogger(__name__)
+
+
+def _log_error(exc: Exception) -> None:
+    """A strip on the Today screen must never interrupt the desk: log, keep the last figures."""
+    log.warning("could not load after-care figures: %s", exc)
 
 
 def tone_of(met: int, total: int) -> str:
@@ -70,7 +78,7 @@ class TodayStandardsStrip(QFrame):
         self.ctx.runner.run(
             lambda: today_standards(svc.db, svc.settings, svc.clock()),
             on_done=self.show_data,
-            on_error=lambda e: None,
+            on_error=_log_error,
         )
 
     def show_data(self, data: dict[str, dict[str, Any]]) -> None:
