@@ -217,3 +217,18 @@ def test_rebook_panel_after_a_lost_race_shows_fresh_times(qtbot, ctx: UiContext,
     assert not panel.book_button.isEnabled()
     with ctx.services.db.uow(write=False) as uow:
         assert uow.session.get(Visit, vid).step == "rebooking"
+
+
+def test_booking_dialog_warns_and_holds_a_deposit(qtbot, screen: CalendarScreen, ctx: UiContext, data) -> None:
+    ctx.services.settings.set("calendar.no_show_deposit_minor", 5000)
+    risky = new_client(ctx.services.db, "钱七", no_shows=3, prepaid_minor=20000)
+    screen.book_at(col_of(screen, data["leo"]), at(TOMORROW, 11))
+    dlg = screen.dialog
+    assert dlg is not None
+    dlg.set_client(risky)
+    assert not dlg.warning.isHidden() and "missed 3" in dlg.warning.text()
+    assert not dlg.deposit.isHidden() and dlg.deposit.value() == 50  # 50.00 CNY, shown in whole yuan
+    dlg.select_services([data["cut"]])
+    with qtbot.waitSignal(dlg.booked):
+        dlg.submit()
+    assert dlg.result_view is not None and dlg.result_view.deposit_minor == 5000

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.money import from_minor
+from desk_app.domain.money import currency_exponent, from_minor
 from desk_app.i18n import _, format_date, format_duration_minutes, format_money, format_time
 from desk_app.services.calendar_types import AppointmentView, BookingRequest, FreeSlot, SlotTaken
 from desk_app.services.common import ValidationError
@@ -167,10 +167,13 @@ class BookingDialog(QDialog):
         dur.addStretch()
         form.addRow(_("Duration"), dur)
 
+        # whole currency units on screen (never a float), minor units to the service
+        self._unit = 10 ** currency_exponent(ctx.shop.currency)
         self.deposit = QSpinBox()
-        self.deposit.setRange(0, 10_000_000)
+        self.deposit.setRange(0, 1_000_000)
+        self.deposit.setSuffix(" " + ctx.shop.currency)
         self.deposit.setMinimumHeight(40)
-        self.deposit_row_label = QLabel(_("Deposit (minor units)"))
+        self.deposit_row_label = QLabel(_("Deposit from prepaid"))
         form.addRow(self.deposit_row_label, self.deposit)
         self.deposit.hide()
         self.deposit_row_label.hide()
@@ -223,7 +226,7 @@ class BookingDialog(QDialog):
         self.warning.setText(warn.message)
         self.deposit.setVisible(bool(warn.deposit_required_minor))
         self.deposit_row_label.setVisible(bool(warn.deposit_required_minor))
-        self.deposit.setValue(warn.deposit_required_minor)
+        self.deposit.setValue(-(-warn.deposit_required_minor // self._unit))
 
     def _new_client(self, text: str) -> None:
         try:
@@ -279,7 +282,7 @@ class BookingDialog(QDialog):
         req = BookingRequest(
             client_id=self.client_id, staff_id=int(self.staff.currentData()), start_at=self.start_at(),
             service_ids=self.service_ids(), duration_min=self.duration.value(), buffer_min=self.buffer.value(),
-            notes=self.notes.text().strip(), deposit_minor=self.deposit.value() if self.deposit.isVisible() else 0,
+            notes=self.notes.text().strip(), deposit_minor=self.deposit.value() * self._unit if self.deposit.isVisible() else 0,
         )
         actor = self.ctx.require_actor()
         self.book_button.setEnabled(False)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desk_app.domain.slots import Interval
 from desk_app.i18n import _, format_date, format_time
@@ -369,6 +369,20 @@ class CalendarGrid(QWidget):
             y += lh
 
     # ----------------------------------------------------------------- mouse
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
+            _i, _m, a = self.hit(e.pos())
+            if a is not None:
+                lines = [f"{hhmm(a.start_at)}–{hhmm(a.end_at)}  {a.client_name or _('Walk-in')}", a.service_names,
+                         f"{a.staff_name}" + (f" · {a.resource_name}" if a.resource_name else ""), a.status_label]
+                if a.notes:
+                    lines.append(a.notes)
+                QToolTip.showText(e.globalPos(), "\n".join(x for x in lines if x), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
