@@ -27,7 +27,7 @@ from sqlalchemy import select
 from desk_app.db.engine import Database
 from desk_app.db.models import BackupRecord
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.i18n import _, local
+from desk_app.i18n import _, local, timezone
 from desk_app.services.common import Clock, ServiceError, audit, require, system_clock
 from desk_app.settings import SettingsStore
 
@@ -324,6 +324,11 @@ class BackupService:
             m = _NAME.match(p.name)
             st = p.stat()
             at = datetime.fromtimestamp(st.st_mtime).astimezone()
+            if m:  # the name carries when it was made (shop time); the file time may be a copy's
+                try:
+                    at = datetime.strptime(m.group("stamp"), "%Y%m%d-%H%M%S").replace(tzinfo=timezone())
+                except ValueError:
+                    pass
             out.append(BackupInfo(str(p), at, st.st_size, m.group("reason") if m else "", True))
         out.sort(key=lambda b: b.at, reverse=True)
         return out

@@ -64,6 +64,28 @@ def action_label(action: str) -> str:
     return labels.get(action, action.replace("_", " "))
 
 
+def entity_label(entity: str) -> str:
+    labels = {
+        "client": _("Client"),
+        "clients": _("Clients"),
+        "sale": _("Sale"),
+        "visit": _("Visit"),
+        "staff": _("Staff"),
+        "service": _("Service"),
+        "product": _("Product"),
+        "appointment": _("Appointment"),
+        "setting": _("Setting"),
+        "shop": _("Shop"),
+        "database": _("Database"),
+        "audit_log": _("Audit log"),
+        "permission": _("Permission"),
+        "cash_session": _("Cash drawer"),
+        "complaint": _("Complaint"),
+        "follow_up": _("Follow-up"),
+    }
+    return labels.get(entity, entity.replace("_", " "))
+
+
 class AuditModel(QAbstractTableModel):
     """Rows of the log, newest first, fetched a page at a time."""
 
@@ -107,7 +129,7 @@ class AuditModel(QAbstractTableModel):
             if col == "action":
                 return action_label(r.action) if r.allowed else "✕ " + action_label(r.action)
             if col == "record":
-                return f"{r.entity} {r.entity_id}".strip()
+                return f"{entity_label(r.entity)} {r.entity_id}".strip()
             return r.changes() or r.detail
         if role == Qt.ItemDataRole.ForegroundRole and not r.allowed:
             return QColor(COLORS["bad"])
@@ -259,7 +281,7 @@ class AuditScreen(QWidget):
             for a in self.ctx.services.audit.actions(actor):
                 self.action.addItem(action_label(a), a)
             for e in self.ctx.services.audit.entities(actor):
-                self.entity.addItem(e, e)
+                self.entity.addItem(entity_label(e), e)
         finally:
             self._filling = False
 

@@ -57,15 +57,19 @@ class MappingForm(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.form = QFormLayout(self)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.form.setVerticalSpacing(6)
+        self.form.setContentsMargins(0, 0, 8, 0)
+        self.form.setVerticalSpacing(8)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.combos: dict[str, QComboBox] = {}
         for f in MAPPED_FIELDS:
             combo = QComboBox()
-            combo.setMinimumHeight(36)
+            combo.setMinimumHeight(40)
+            combo.setMinimumWidth(150)
             combo.currentIndexChanged.connect(self._emit)
             self.combos[f] = combo
-            self.form.addRow(QLabel(field_label(f)), combo)
+            label = QLabel(field_label(f))
+            label.setBuddy(combo)
+            self.form.addRow(label, combo)
         self._quiet = False
 
     def set_columns(self, headers: list[str], mapping: dict[str, str]) -> None:

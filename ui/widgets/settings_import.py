@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QProgressBar,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -135,26 +137,34 @@ class ImportPanel(QWidget):
         self.mapping_card = Card(_("Which column holds what"))
         self.mapping = MappingForm()
         self.mapping.changed.connect(lambda _m: self.update_preview())
-        self.mapping_card.body.addWidget(self.mapping)
-        self.mapping_card.body.addStretch()
+        scroll = QScrollArea()
+        scroll.setWidget(self.mapping)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.mapping_card.body.addWidget(scroll, 1)
         split.addWidget(self.mapping_card)
         preview_card = Card(_("Preview of the first rows"))
         self.preview_model = PreviewModel()
-        self.preview_table = _table(self.preview_model, (50, 220, 130, 130, 100))
+        self.preview_table = _table(self.preview_model, (50, 280, 110, 140, 125))
         preview_card.body.addWidget(self.preview_table)
         split.addWidget(preview_card)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
-        root.addWidget(split, 2)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 5)
+        self.split = split
+        root.addWidget(split, 1)
 
         self.result_card = Card(_("Result"))
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
         self.result_card.body.addWidget(self.result_label)
         self.rejected_model = RejectedModel()
-        self.rejected_table = _table(self.rejected_model, (50, 360))
+        self.rejected_table = _table(self.rejected_model, (50, 520))
         self.result_card.body.addWidget(self.rejected_table)
         rrow = QHBoxLayout()
+        self.back_button = Button(_("Back to the preview"), "arrow-left")
+        self.back_button.clicked.connect(self.show_preview_again)
+        rrow.addWidget(self.back_button)
         rrow.addStretch()
         self.report_button = Button(_("Save the rejected rows…"), "download")
         self.report_button.clicked.connect(self._ask_report)
@@ -162,6 +172,7 @@ class ImportPanel(QWidget):
         self.result_card.body.addLayout(rrow)
         self.result_card.setVisible(False)
         root.addWidget(self.result_card, 1)
+        root.addStretch(0)
         self._sync()
 
     # -- state ---------------------------------------------------------------------
@@ -185,7 +196,7 @@ class ImportPanel(QWidget):
     def choose_file(self, path: Path) -> None:
         self.path = path
         self.result = None
-        self.result_card.setVisible(False)
+        self.show_preview_again()
         self.file_label.setText(path.name)
         try:
             self.preview = self.svc.preview(path)
@@ -288,7 +299,12 @@ class ImportPanel(QWidget):
         self.rejected_model.reset(res.rejected)
         self.rejected_table.setVisible(bool(res.rejected))
         self.report_button.setVisible(bool(res.rejected))
+        self.split.setVisible(False)  # the result takes the preview's place; "Back" returns to it
         self.result_card.setVisible(True)
+
+    def show_preview_again(self) -> None:
+        self.result_card.setVisible(False)
+        self.split.setVisible(True)
 
     def _ask_report(self) -> None:
         if self.result is None or self.path is None:

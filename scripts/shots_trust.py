@@ -1,0 +1,154 @@
+"""Screenshots of the trust screens: audit log, Settings > Backups, Settings > Import (mapping + result).
+
+    .venv/bin/python scripts/shots_trust.py
+
+Builds a small shop in /tmp (clients from the GBK fixture, a few sales, backups over a week, some
+refused attempts) and renders offscreen at 1366x768 into docs/screenshots/<name>-<en|zh>.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desk_app.domain.permissions import Actor
+    from desk_app.services.container import Services
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+OUT = ROOT / "docs" / "screenshots"
+FIX = ROOT / "tests" / "fixtures" / "import"
+WORK = Path("/tmp/shots_trust")
+NOW = datetime(2026, 11, 20, 2, 30, tzinfo=UTC)  # Friday 10:30 in Shanghai
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def seed(clock: Clock) -> tuple[Services, Actor]:
+    from sqlalchemy import select
+
+    from desk_app.bootstrap import open_database
+    from desk_app.catalog_defaults import DEFAULT_HOURS
+    from desk_app.db.models import Service
+    from desk_app.domain.permissions import NotAllowed
+    from desk_app.services.checkout import PaymentIn
+    from desk_app.services.common import audit
+    from desk_app.services.container import Services
+
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    clock.now = NOW - timedelta(days=6)
+    sv = Services(open_database(str(WORK / "shop.sqlite3")), clock=clock)
+    owner = sv.shop.create_shop(
+        name="莲花美发美容 Lotus Hair & Spa",
+        currency="CNY",
+        language="zh_CN",
+        owner_name="Mia Chen",
+        owner_pin="1234",
+    )
+    sv.backup.set_folder(owner, str(WORK / "USB-BACKUP"))
+    leo_v = sv.auth.save_staff(
+        owner, staff_id=None, name="Leo Zhang", role="stylist", pin="5678", working_hours=DEFAULT_HOURS
+    )
+    amy_v = sv.auth.save_staff(owner, staff_id=None, name="Amy Wu", role="receptionist", pin="2468")
+    with sv.db.uow(write=False) as uow:
+        svc_ids = list(uow.session.scalars(select(Service.id).order_by(Service.id).limit(3)))
+    for day in range(6):
+        clock.now = NOW - timedelta(days=5 - day, hours=-1)
+        amy = sv.auth.sign_in(amy_v.id, "2468")
+        c = sv.clients.create(
+            amy,
+            {
+                "name": ["孙悦", "周婷", "Emma Johnson", "刘洋", "陈静", "赵磊"][day],
+                "phone": f"1370000{day:04d}",
+            },
+        )
+        bill = sv.checkout.add_service(sv.checkout.build_bill(amy, client_id=c.id), svc_ids[day % 3])
+        sv.checkout.pay(amy, bill, [PaymentIn("wechat", bill.total_minor)])
+        sv.backup.maybe_daily_backup()
+        if day == 3:
+            leo = sv.auth.sign_in(leo_v.id, "5678")
+            try:
+                sv.audit.export_csv(leo, WORK / "x.csv")
+            except NotAllowed:
+                pass
+        if day == 4:
+            with sv.db.uow() as uow:
+                audit(
+                    uow.session,
+                    owner,
+                    "price_change",
+                    "service",
+                    svc_ids[0],
+                    before={"price": "380.00"},
+                    after={"price": "420.00"},
+                    at=clock(),
+                )
+                uow.commit()
+            sv.clients.update(owner, c.id, sv.clients.get(owner, c.id).version, {"phone": "13700009999"})
+    clock.now = NOW + timedelta(hours=9)  # 19:30, closing time
+    sv.backup.close_of_day_backup(owner)
+    return sv, sv.auth.sign_in(owner.staff_id, "1234")
+
+
+def main() -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from desk_app import i18n
+    from ui.context import UiContext
+    from ui.runner import TaskRunner
+    from ui.screens.audit import AuditScreen
+    from ui.screens.settings import SettingsScreen
+    from ui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    apply_theme(app)
+    clock = Clock(NOW)
+    sv, owner = seed(clock)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for lang, suffix in (("en", "en"), ("zh_CN", "zh")):
+        i18n.set_language(lang)
+        ctx = UiContext(services=sv, runner=TaskRunner(synchronous=True), shop=sv.shop.info(), actor=owner)
+        a = AuditScreen(ctx)
+        a.resize(1366, 768)
+        a.show()
+        app.processEvents()
+        a.table.selectRow(1)
+        app.processEvents()
+        a.grab().save(str(OUT / f"audit-log-{suffix}.png"))
+        a.close()
+
+        s = SettingsScreen(ctx)
+        s.resize(1366, 768)
+        s.show()
+        s.tab("backups")
+        app.processEvents()
+        s.grab().save(str(OUT / f"settings-backups-{suffix}.png"))
+        panel = s.tab("import")
+        panel.choose_file(FIX / "generic_gbk.csv")  # type: ignore[attr-defined]
+        app.processEvents()
+        s.grab().save(str(OUT / f"settings-import-mapping-{suffix}.png"))
+        panel.run_import(dry_run=True)  # type: ignore[attr-defined]
+        app.processEvents()
+        s.grab().save(str(OUT / f"settings-import-result-{suffix}.png"))
+        s.close()
+    i18n.set_language("en")
+    print("screenshots in", OUT)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
