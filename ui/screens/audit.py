@@ -336,7 +336,7 @@ class AuditScreen(QWidget):
             return
         r = self.model.rows[current.row()]
         parts = [
-            f"{format_datetime(r.at, 'medium')} · {r.staff_name} · {action_label(r.action)} · {r.entity} {r.entity_id}"
+            f"{format_datetime(r.at, 'medium')} · {r.staff_name} · {action_label(r.action)} · {entity_label(r.entity)} {r.entity_id}"
         ]
         if r.detail:
             parts.append(r.detail)
