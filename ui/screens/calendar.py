@@ -142,8 +142,15 @@ class CalendarScreen(QWidget):
             sc = QShortcut(QKeySequence(key), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(fn)
+        ctx.signals.data_changed.connect(self._elsewhere_changed)
+        ctx.signals.actor_changed.connect(self.refresh)
         self._fill_staff()
         self.refresh()
+
+    def _elsewhere_changed(self, kind: str, _ident: int) -> None:
+        """A visit arrived/finished or a client changed on another screen: redraw (our own writes refresh)."""
+        if kind in ("visit", "client", "staff") and self.isVisible():
+            self.refresh()
 
     # ----------------------------------------------------------------- navigation
     def open(self, client_id: int | None = None, date: date | None = None, **_kw: Any) -> None:
