@@ -17,7 +17,7 @@ import json
 import random
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -33,7 +33,7 @@ from desk_app.bootstrap import open_database
 from desk_app.db import models as m
 from desk_app.db.engine import make_engine, normalise_url, sqlite_path
 from desk_app.db.types import UTCDateTime
-from desk_app.demo_sim import SPEC_PATTERN, Person, Pkg, Prod, Svc, World
+from desk_app.demo_sim import SPEC_PATTERN, FastRandom, Person, Pkg, Prod, Svc, World
 from desk_app.services.auth import hash_pin
 from desk_app.services.search_text import build_search_fields
 from desk_app.services.shop import ShopService
@@ -168,7 +168,7 @@ def generate(
     finally:
         database.dispose()
     engine = make_engine(url)
-    rng = random.Random(seed)
+    rng = FastRandom(seed)
     counts: dict[str, int] = {}
     try:
         with engine.connect() as conn:
@@ -516,7 +516,15 @@ def _client_rows(
     world: World, seed: int, zh_shop: bool
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Yield each client row with its consent records (details from their own random stream)."""
-    rng = random.Random(seed * 7919 + 17)
+    rng = FastRandom(seed * 7919 + 17)
+    rnd = rng.random
+
+    def pick(seq: Sequence[Any]) -> Any:
+        return seq[int(rnd() * len(seq))]
+
+    def randint(a: int, b: int) -> int:
+        return a + int(rnd() * (b - a + 1))
+
     phones: set[int] = set()
     surnames = P.SURNAMES
     n_sur = len(surnames)
@@ -531,18 +539,18 @@ def _client_rows(
 
     for i in range(world.n):
         english = bool(world.english[i])
-        female = rng.random() < 0.78
+        female = rnd() < 0.78
         if english:
-            first = rng.choice(P.EN_FIRST_F if female else P.EN_FIRST_M)
-            name = f"{first} {rng.choice(P.EN_LAST)}"
+            first = pick(P.EN_FIRST_F if female else P.EN_FIRST_M)
+            name = f"{first} {pick(P.EN_LAST)}"
         else:
-            sur = surnames[min(n_sur - 1, int(n_sur * rng.random() ** 2.2))]
+            sur = surnames[min(n_sur - 1, int(n_sur * rnd() ** 2.2))]
             pool = P.GIVEN_F if female else P.GIVEN_M
-            given = rng.choice(pool) + (rng.choice(pool) if rng.random() < 0.7 else "")
+            given = pick(pool) + (pick(pool) if rnd() < 0.7 else "")
             name = sur + given
         while True:
-            prefix = rng.choice(P.MOBILE_PREFIXES)
-            num = int(prefix) * 100_000_000 + rng.randrange(100_000_000)
+            prefix = pick(P.MOBILE_PREFIXES)
+            num = int(prefix) * 100_000_000 + int(rnd() * 100_000_000)
             if num not in phones:
                 phones.add(num)
                 break
@@ -553,29 +561,27 @@ def _client_rows(
         assert created is not None
         s = world.state.get(i)
         email = ""
-        if english and rng.random() < 0.6:
-            email = f"{name.split()[0].lower()}.{name.split()[-1].lower()}{rng.randint(1, 99)}@{rng.choice(P.EMAIL_DOMAINS)}"
-        elif not english and rng.random() < 0.25:
-            email = f"{name_pinyin or 'kehu'}{rng.randint(1, 9999)}@{rng.choice(P.EMAIL_DOMAINS[:3])}"
-        channel = rng.choices(("wechat", "phone", "sms", "email"), weights=(50, 35, 10, 5 if email else 0))[0]
+        if english and rnd() < 0.6:
+            email = f"{name.split()[0].lower()}.{name.split()[-1].lower()}{randint(1, 99)}@{pick(P.EMAIL_DOMAINS)}"
+        elif not english and rnd() < 0.25:
+            email = f"{name_pinyin or 'kehu'}{randint(1, 9999)}@{pick(P.EMAIL_DOMAINS[:3])}"
+        r = rnd() * (100 if email else 95)
+        channel = "wechat" if r < 50 else "phone" if r < 85 else "sms" if r < 95 else "email"
         bday: date | None = None
-        if rng.random() < 0.85:
-            bday = date(world.today.year - rng.randint(18, 65), rng.randint(1, 12), rng.randint(1, 28))
+        if rnd() < 0.85:
+            bday = date(world.today.year - randint(18, 65), randint(1, 12), randint(1, 28))
         allergy = world.allergy.get(i)
         prefs: list[str] = []
-        if rng.random() < 0.4:
+        if rnd() < 0.4:
             prefs = [
-                p[0] if zh_shop and not english else p[1]
-                for p in rng.sample(P.PREFERENCES, rng.randint(1, 2))
+                p[0] if zh_shop and not english else p[1] for p in rng.sample(P.PREFERENCES, randint(1, 2))
             ]
-        marketing = rng.random() < 0.55
-        privacy = rng.random() < 0.97
+        marketing = rnd() < 0.55
+        privacy = rnd() < 0.97
         row = {
             "id": base + i,
             "client_number": number,
-            "branch_id": branches[0]
-            if len(branches) == 1
-            else branches[int(rng.random() ** 1.5 * len(branches))],
+            "branch_id": branches[0] if len(branches) == 1 else branches[int(rnd() ** 1.5 * len(branches))],
             "name": name,
             "name_pinyin": name_pinyin,
             "name_initials": initials,
@@ -585,19 +591,17 @@ def _client_rows(
             "email": email,
             "preferred_channel": channel,
             "wechat_id": (
-                f"wxid_{rng.getrandbits(40):010x}"
-                if rng.random() < 0.5
-                else f"{name_pinyin}{rng.randint(10, 999)}"
+                f"wxid_{rng.getrandbits(40):010x}" if rnd() < 0.5 else f"{name_pinyin}{randint(10, 999)}"
             )
-            if not english and rng.random() < 0.7
+            if not english and rnd() < 0.7
             else "",
             "birthday": bday,
-            "birthday_md": bday.strftime("%m-%d") if bday else None,
-            "gender": "" if rng.random() < 0.02 else ("female" if female else "male"),
+            "birthday_md": f"{bday.month:02d}-{bday.day:02d}" if bday else None,
+            "gender": "" if rnd() < 0.02 else ("female" if female else "male"),
             "skin_type": P.SKIN_TYPES[world.skin[i]],
             "hair_type": P.HAIR_TYPES[world.hair[i]],
             "allergies": txt(P.ALLERGIES[allergy]) if allergy is not None else "",
-            "contraindications": txt(rng.choice(P.CONTRAINDICATIONS)) if rng.random() < 0.02 else "",
+            "contraindications": txt(pick(P.CONTRAINDICATIONS)) if rnd() < 0.02 else "",
             "preferences": prefs,
             "favourite_staff_id": s.fav if s else None,
             "language": "en" if english else "zh_CN",
@@ -605,7 +609,7 @@ def _client_rows(
             "marketing_consent_at": created if marketing else None,
             "privacy_consent": privacy,
             "privacy_consent_at": created if privacy else None,
-            "notes": txt(rng.choice(P.CLIENT_NOTES)) if rng.random() < 0.05 else "",
+            "notes": txt(pick(P.CLIENT_NOTES)) if rnd() < 0.05 else "",
             "first_visit_at": s.first if s else None,
             "last_visit_at": s.last if s else None,
             "registered_by_id": registrars[i % len(registrars)],

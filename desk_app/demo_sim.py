@@ -39,6 +39,7 @@ SPEC_SERVICES: dict[str, tuple[tuple[str, int], ...]] = {
     "skin": (("FAC-HYD", 35), ("FAC-CLN", 25), ("FAC-SENS", 15), ("MASSAGE", 25)),
     "nails": (("MANI", 35), ("GEL", 45), ("PEDI", 20)),
 }
+_SPEC_TABLE = {k: (tuple(c for c, _ in v), tuple(w for _, w in v)) for k, v in SPEC_SERVICES.items()}
 COLOUR_CODES = frozenset({"COL-ROOT", "COL-FULL", "BALAYAGE"})
 OPEN_H, CLOSE_H = 10, 21
 BREAK = (time(13, 0), time(13, 30))
@@ -107,6 +108,35 @@ class Pkg:
     price: int
     valid_days: int
     name: str
+
+
+class FastRandom(random.Random):
+    """``random.Random`` with cheaper ``randint``/``choice``/``randrange``/single ``choices``
+    (one ``random()`` call each): the generator draws millions of them. Deterministic per seed."""
+
+    def randint(self, a: int, b: int) -> int:
+        return a + int(self.random() * (b - a + 1))
+
+    def choice(self, seq: Any) -> Any:
+        return seq[int(self.random() * len(seq))]
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        if stop is None and step == 1:
+            return int(self.random() * start)
+        return super().randrange(start, stop, step)
+
+    def choices(
+        self, population: Any, weights: Any = None, *, cum_weights: Any = None, k: int = 1
+    ) -> list[Any]:
+        if k == 1 and weights is not None and cum_weights is None:
+            r = self.random() * sum(weights)
+            acc = 0.0
+            for item, w in zip(population, weights, strict=True):
+                acc += w
+                if r < acc:
+                    return [item]
+            return [population[-1]]
+        return super().choices(population, weights, cum_weights=cum_weights, k=k)
 
 
 class Ids:
@@ -260,8 +290,8 @@ class World:
         return int(self.k0 * rng.random() ** 1.6), False
 
     def pick_service(self, spec: str) -> Svc:
-        choices = SPEC_SERVICES[spec]
-        code = self.rng.choices([c for c, _ in choices], weights=[w for _, w in choices])[0]
+        codes, weights = _SPEC_TABLE[spec]
+        code = self.rng.choices(codes, weights)[0]
         return self.services[code]
 
     def cashier(self, branch_id: int) -> int:
