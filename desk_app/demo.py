@@ -34,6 +34,7 @@ from desk_app.db import models as m
 from desk_app.db.engine import make_engine, normalise_url, sqlite_path
 from desk_app.db.types import UTCDateTime
 from desk_app.demo_sim import SPEC_PATTERN, FastRandom, Person, Pkg, Prod, Svc, World
+from desk_app.i18n import _
 from desk_app.services.auth import hash_pin
 from desk_app.services.search_text import build_search_fields
 from desk_app.services.shop import ShopService
@@ -149,7 +150,7 @@ def generate(
     now = _resolve_now(today, tz)
     zh = not lang.startswith("en")
     _prepare_target(db_path_or_url, force)
-    report(0.0, "schema")
+    report(0.0, _("Creating the database"))
     database = open_database(db_path_or_url)
     url = database.url
     try:
@@ -176,12 +177,13 @@ def generate(
                 _pragmas(conn, "synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY")
             with conn.begin():
                 world, pins = _setup(conn, rng, now, tz, clients, months, staff, branches, zh)
-            report(0.03, "simulating")
-            world.run(lambda i, n: report(0.03 + 0.42 * i / n, "simulating"))
+            simulating = _("Simulating the months")
+            report(0.03, simulating)
+            world.run(lambda i, n: report(0.03 + 0.42 * i / n, simulating))
             with conn.begin():
                 fts = _suspend_fts(conn)
                 counts["clients"] = _write_clients(
-                    conn, world, seed, zh, lambda f: report(0.45 + 0.25 * f, "clients")
+                    conn, world, seed, zh, lambda f: report(0.45 + 0.25 * f, _("Writing clients"))
                 )
                 total = sum(len(world.rows[t]) for t in TABLE_ORDER if t != "clients")
                 done = 0
@@ -199,9 +201,10 @@ def generate(
                     for chunk in _chunks(seq, BATCH):
                         _insert(conn, table, chunk)
                         done += len(chunk)
-                        report(0.70 + 0.28 * done / max(1, total), name)
+                        report(0.70 + 0.28 * done / max(1, total), _stage_label(name))
                     counts[name] = len(rows)
                 _finish(conn, world, clients)
+                report(0.98, _("Building the search index"))
                 _resume_fts(conn, fts)
             if engine.dialect.name == "sqlite":
                 _pragmas(conn, "synchronous=FULL", "optimize")
@@ -210,7 +213,7 @@ def generate(
                 conn.commit()
     finally:
         engine.dispose()
-    report(1.0, "done")
+    report(1.0, _("Done"))
     return DemoSummary(
         db_url=url,
         clients=clients,
@@ -224,6 +227,26 @@ def generate(
         pins=pins,
         counts=counts,
     )
+
+
+def _stage_label(table: str) -> str:
+    """What the progress shows while a table is written (a person reads it)."""
+    if table in (
+        "sales",
+        "sale_lines",
+        "client_packages",
+        "payments",
+        "prepaid_movements",
+        "package_redemptions",
+        "stock_movements",
+        "memberships",
+        "prepaid_accounts",
+        "cash_sessions",
+    ):
+        return _("Writing sales and payments")
+    if table in ("follow_ups", "contacts", "complaints", "feedback"):
+        return _("Writing follow-ups and feedback")
+    return _("Writing appointments and visits")
 
 
 def _pragmas(conn: Connection, *pragmas: str) -> None:
@@ -732,7 +755,7 @@ class TextBar:
         filled = int(self.width * fraction)
         bar = "#" * filled + "-" * (self.width - filled)
         secs = time.perf_counter() - self.t0
-        self.stream.write(f"\r[{bar}] {fraction * 100:5.1f}% {secs:6.1f}s {label:<22}")
+        self.stream.write(f"\r[{bar}] {fraction * 100:5.1f}% {secs:6.1f}s {label:<34}")
         if fraction >= 1.0:
             self.stream.write("\n")
         self.stream.flush()
