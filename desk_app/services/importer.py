@@ -20,13 +20,13 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from desk_app.db.engine import Database
 from desk_app.db.models import Client, Counter, ImportBatch, Staff
@@ -819,20 +819,31 @@ class ImportService:
                 else:
                     merges.append((target[0], target[1], res))
                     merged += 1
-            # pass 2: numbers reserved in one go, clients written, duplicates merged in
+            # pass 2: duplicates inside the file folded into their first row, numbers reserved in one
+            # go, the new clients written in batches (ORM bulk insert), then the existing ones merged
+            for kind, ref, res in merges:
+                if kind == "new":
+                    new_rows[ref] = _merge_rows(new_rows[ref], res)
             first = self._reserve_numbers(s, len(new_rows))
-            created: list[Client] = []
+            chunk: list[dict[str, Any]] = []
             for k, res in enumerate(new_rows):
                 if progress and k % 200 == 0:
                     progress((total + k * total // max(len(new_rows), 1)) // 2, total)
-                created.append(self._new_client(s, actor, res, used, now, f"C{first + k:06d}"))
-                if k % 500 == 499:
-                    s.flush()
-            imported = len(created)
+                chunk.append(self._client_values(actor, res, used, now, f"C{first + k:06d}"))
+                if len(chunk) >= 500:
+                    s.execute(insert(Client), chunk)
+                    chunk = []
+            if chunk:
+                s.execute(insert(Client), chunk)
+            imported = len(new_rows)
+            db_ids = sorted({ref for kind, ref, _r in merges if kind == "db"})
+            loaded: dict[int, Client] = {}
+            for i in range(0, len(db_ids), 500):  # load the clients to merge into 500 at a time
+                for c in s.scalars(select(Client).where(Client.id.in_(db_ids[i : i + 500]))):
+                    loaded[c.id] = c
             for kind, ref, res in merges:
-                client = created[ref] if kind == "new" else s.get(Client, ref)
-                if client is not None:
-                    _merge(client, res, now)
+                if kind == "db" and ref in loaded:
+                    _merge(loaded[ref], res, now)
             s.flush()
             batch = ImportBatch(
                 at=now,
@@ -887,58 +898,74 @@ class ImportService:
             )
         return first
 
-    def _new_client(
-        self, s: Any, actor: Actor, r: ParsedRow, source: str, now: datetime, number: str
-    ) -> Client:
+    def _client_values(
+        self, actor: Actor, r: ParsedRow, source: str, now: datetime, number: str
+    ) -> dict[str, Any]:
         pinyin, initials, digits, search = build_search_fields(r.name, r.phone, number)
-        c = Client(
-            client_number=number,
-            branch_id=actor.branch_id,
-            name=r.name,
-            name_pinyin=pinyin[:400],
-            name_initials=initials[:60],
-            search_text=search,
-            phone=r.phone,
-            phone_digits=digits,
-            email=r.email,
-            birthday=r.birthday,
-            birthday_md=r.birthday_md,
-            gender=r.gender,
-            notes=r.notes,
-            wechat_id=r.wechat_id,
-            source=f"import:{source}",
-            external_id=r.external_id,
-            first_visit_at=r.first_visit_at,
-            last_visit_at=r.last_visit_at,
-            registered_by_id=actor.staff_id,
-            created_at=now,
-            updated_at=now,
-        )
-        s.add(c)
-        return c
+        return {
+            "client_number": number,
+            "branch_id": actor.branch_id,
+            "name": r.name,
+            "name_pinyin": pinyin[:400],
+            "name_initials": initials[:60],
+            "search_text": search,
+            "phone": r.phone,
+            "phone_digits": digits,
+            "email": r.email,
+            "birthday": r.birthday,
+            "birthday_md": r.birthday_md,
+            "gender": r.gender,
+            "notes": r.notes,
+            "wechat_id": r.wechat_id,
+            "source": f"import:{source}",
+            "external_id": r.external_id,
+            "first_visit_at": r.first_visit_at,
+            "last_visit_at": r.last_visit_at,
+            "registered_by_id": actor.staff_id,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+
+
+def _merge_rows(a: ParsedRow, b: ParsedRow) -> ParsedRow:
+    """A later row of the file with the same phone: fill what the first one lacks (same rule as ``_merge``)."""
+    notes = a.notes
+    if b.notes and b.notes not in notes:
+        notes = (notes + "\n" + b.notes).strip() if notes else b.notes
+    firsts = [d for d in (a.first_visit_at, b.first_visit_at) if d is not None]
+    lasts = [d for d in (a.last_visit_at, b.last_visit_at) if d is not None]
+    return replace(
+        a,
+        email=a.email or b.email,
+        birthday=a.birthday or b.birthday,
+        birthday_md=a.birthday_md or b.birthday_md,
+        gender=a.gender or b.gender,
+        wechat_id=a.wechat_id or b.wechat_id,
+        external_id=a.external_id or b.external_id,
+        notes=notes,
+        first_visit_at=min(firsts) if firsts else None,
+        last_visit_at=max(lasts) if lasts else None,
+    )
 
 
 def _merge(c: Client, r: ParsedRow, now: datetime) -> None:
     """Fill what the existing client lacks; never overwrite what the shop already holds."""
-    if not c.email and r.email:
-        c.email = r.email
-    if c.birthday is None and r.birthday is not None:
-        c.birthday = r.birthday
-    if not c.birthday_md and r.birthday_md:
-        c.birthday_md = r.birthday_md
-    if not c.gender and r.gender:
-        c.gender = r.gender
-    if not c.wechat_id and r.wechat_id:
-        c.wechat_id = r.wechat_id
-    if not c.external_id and r.external_id:
-        c.external_id = r.external_id
+    changes: dict[str, Any] = {}
+    for attr in ("email", "birthday", "birthday_md", "gender", "wechat_id", "external_id"):
+        new = getattr(r, attr)
+        if new and not getattr(c, attr):
+            changes[attr] = new
     if r.notes and r.notes not in (c.notes or ""):
-        c.notes = (c.notes + "\n" + r.notes).strip() if c.notes else r.notes
+        changes["notes"] = (c.notes + "\n" + r.notes).strip() if c.notes else r.notes
     if r.first_visit_at and (c.first_visit_at is None or r.first_visit_at < c.first_visit_at):
-        c.first_visit_at = r.first_visit_at
+        changes["first_visit_at"] = r.first_visit_at
     if r.last_visit_at and (c.last_visit_at is None or r.last_visit_at > c.last_visit_at):
-        c.last_visit_at = r.last_visit_at
-    c.updated_at = now
+        changes["last_visit_at"] = r.last_visit_at
+    if changes:  # an identical row changes nothing (and writes nothing)
+        for k, v in changes.items():
+            setattr(c, k, v)
+        c.updated_at = now
 
 
 def _cell_text(v: Any) -> str:
