@@ -45,6 +45,15 @@ _CHECK_LABELS = {
     "reception": N_("Reception finished within {limit}"),
     "service_start": N_("Service started within {limit}"),
 }
+_CHECK_SHORT = {
+    "greet": N_("greet late"),
+    "reception": N_("reception slow"),
+    "service_start": N_("start late"),
+}
+
+
+def check_short_label(check: Check) -> str:
+    return _(_CHECK_SHORT.get(check.key, check.key))
 
 
 def step_label(step: str) -> str:
@@ -279,12 +288,8 @@ class ClientSummary:
 
     @property
     def alert_text(self) -> str:
-        parts = []
-        if self.allergies.strip():
-            parts.append(_("Allergies: {text}").format(text=self.allergies.strip()))
-        if self.contraindications.strip():
-            parts.append(_("Contraindications: {text}").format(text=self.contraindications.strip()))
-        return " · ".join(parts)
+        """Allergies and contraindications in one line (the banner names them already)."""
+        return " · ".join(x.strip() for x in (self.allergies, self.contraindications) if x.strip())
 
 
 @dataclass(frozen=True)

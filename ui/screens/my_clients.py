@@ -55,7 +55,7 @@ class MyVisitCard(Card):
         if m.client is not None and m.client.has_alert:
             banner = AllergyBanner()  # parented before it is shown, never a window of its own
             self.body.addWidget(banner)
-            banner.set_text(m.client.alert_text.replace(" · ", "; "))
+            banner.set_text(m.client.alert_text)
         breaches = breach_text(r.checks)
         if breaches:
             lbl = QLabel(breaches)
@@ -96,7 +96,7 @@ class MyClientsScreen(QWidget):
         self.ctx = ctx
         self.cards: list[MyVisitCard] = []
         root = QVBoxLayout(self)
-        root.setContentsMargins(24, 18, 24, 18)
+        root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(12)
         self.header = PageHeader(_("My clients"))
         refresh = Button(_("Refresh"), "refresh")

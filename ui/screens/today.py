@@ -32,7 +32,9 @@ from ui.widgets.visit_common import client_search_box, new_client
 REFRESH_MS = 5_000
 
 
-def _table(model: AppointmentsModel | VisitsModel, stretch: int) -> QTableView:
+def _table(
+    model: AppointmentsModel | VisitsModel, stretch: int, fixed: dict[int, int] | None = None
+) -> QTableView:
     t = QTableView()
     t.setModel(model)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -46,6 +48,11 @@ def _table(model: AppointmentsModel | VisitsModel, stretch: int) -> QTableView:
     h = t.horizontalHeader()
     h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     h.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    for col, width in (fixed or {}).items():  # names elide instead of pushing the rest out
+        h.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        h.resizeSection(col, width)
+    t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    t.setTextElideMode(Qt.TextElideMode.ElideRight)
     return t
 
 
@@ -56,7 +63,7 @@ class TodayScreen(QWidget):
         self.data: TodayView | None = None
         self._busy = False
         root = QVBoxLayout(self)
-        root.setContentsMargins(24, 18, 24, 18)
+        root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(12)
 
         self.header = PageHeader(_("Today"))
@@ -76,13 +83,27 @@ class TodayScreen(QWidget):
             self.search.client_chosen.connect(self.client_chosen)  # type: ignore[attr-defined]
             self.search.new_client_requested.connect(self.new_client)  # type: ignore[attr-defined]
             root.addWidget(self.search)
+            # the result list opens while typing, so the day stays in view otherwise
+            results = getattr(self.search, "view", None)
+            edit = getattr(self.search, "edit", None)
+            status = getattr(self.search, "status", None)
+            if isinstance(results, QWidget) and edit is not None:
+                results.setMaximumHeight(230)
+
+                def toggle(text: str) -> None:
+                    results.setVisible(bool(text.strip()))
+                    if isinstance(status, QWidget):
+                        status.setVisible(bool(text.strip()))
+
+                edit.textChanged.connect(toggle)
+                toggle("")
 
         body = QHBoxLayout()
         body.setSpacing(16)
         # appointments
         appts = Card(_("Appointments"))
         self.appts_model = AppointmentsModel()
-        self.appts = _table(self.appts_model, 2)
+        self.appts = _table(self.appts_model, 2, {1: 110, 3: 96})
         self.appts.doubleClicked.connect(self._appt_activated)
         for key in ("Return", "Enter"):
             QShortcut(
@@ -107,13 +128,13 @@ class TodayScreen(QWidget):
         row.addWidget(self.arrived_btn)
         row.addStretch()
         appts.body.addLayout(row)
-        body.addWidget(appts, 11)
+        body.addWidget(appts, 1)
 
         right = QVBoxLayout()
         right.setSpacing(16)
         prog = Card(_("In progress"))
         self.visits_model = VisitsModel()
-        self.visits = _table(self.visits_model, 0)
+        self.visits = _table(self.visits_model, 4, {0: 120, 2: 110})
         self.visits.doubleClicked.connect(self._visit_activated)
         for key in ("Return", "Enter"):
             QShortcut(
@@ -142,6 +163,8 @@ class TodayScreen(QWidget):
         queue = Card(_("Walk-in queue"))
         self.queue_model = VisitsModel()
         self.queue = _table(self.queue_model, 0)
+        for col in (2, 4):  # stylist and standards are in the table above
+            self.queue.setColumnHidden(col, True)
         self.queue.doubleClicked.connect(lambda idx: self._open_row(self.queue_model, idx.row()))
         self.queue_stack = QStackedWidget()
         self.queue_stack.addWidget(self.queue)
@@ -151,7 +174,7 @@ class TodayScreen(QWidget):
         self.queue_stack.addWidget(self.queue_empty)
         queue.body.addWidget(self.queue_stack, 1)
         right.addWidget(queue, 2)
-        body.addLayout(right, 10)
+        body.addLayout(right, 1)
         root.addLayout(body, 1)
 
         self.timer = QTimer(self)

@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.domain import standards as std
+from desk_app.domain.visit import is_open
 from desk_app.i18n import _, format_time
 from desk_app.services.visit_views import VisitView, status_label, step_label
 from ui.context import UiContext
@@ -41,7 +42,7 @@ class VisitScreen(QWidget):
         self.visit_id: int | None = None
         self.view: VisitView | None = None
         root = QVBoxLayout(self)
-        root.setContentsMargins(24, 18, 24, 18)
+        root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(10)
 
         self.header = PageHeader(_("Visit"))
@@ -168,9 +169,12 @@ class VisitScreen(QWidget):
             sub.append(_("Stylist: {name}").format(name=view.staff_name))
         self.header.set_subtitle(" · ".join(sub))
         status = view.status if view.step != "cancelled" else "cancelled"
-        self.status_chip.set_status(
-            step_label(view.step) + " · " + status_label(status), STATUS_TONE.get(status, "neutral")
-        )
+        if view.step in ("greeting", "needs", "service"):
+            self.status_chip.set_status(
+                step_label(view.step) + " · " + status_label(status), STATUS_TONE.get(status, "neutral")
+            )
+        else:
+            self.status_chip.set_status(step_label(view.step), "info" if is_open(view.step) else "neutral")
         self.stepper.set_step(view.step, view.skipped_steps)
         self.banner.set_text(view.client.alert_text if view.client and view.client.has_alert else "")
         self._tick()

@@ -17,7 +17,7 @@ from desk_app.services.visit_views import (
     step_label,
 )
 from ui.theme import COLORS, STATUS_TONE, TONE_BG, TONE_SYMBOL
-from ui.widgets.visit_common import breach_text, waited_text
+from ui.widgets.visit_common import breach_short, breach_text, waited_text
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -25,6 +25,17 @@ Index = QModelIndex | QPersistentModelIndex
 
 def chip_text(word: str, tone: str) -> str:
     return f"{TONE_SYMBOL.get(tone, '•')} {word}"
+
+
+def step_text(v: OpenVisitRow) -> str:
+    """Where the visit is, in as few words as the cell allows."""
+    if v.status == "in_service":
+        return status_label("in_service")
+    if v.status == "delayed":
+        return f"{step_label(v.step)} · {status_label('delayed')}"
+    if v.step == "service":
+        return _("Waiting for service")
+    return step_label(v.step)
 
 
 class _RowsModel(QAbstractTableModel, Generic[T]):
@@ -97,12 +108,12 @@ class VisitsModel(_RowsModel[OpenVisitRow]):
             if col == 0:
                 return ("⚠ " if v.has_alert else "") + v.client_name
             if col == 1:
-                return f"{step_label(v.step)} · {status_label(v.status)}"
+                return step_text(v)
             if col == 2:
                 return v.staff_name or _("not assigned")
             if col == 3:
                 return waited_text(v.waited)
-            return breach_text(v.checks) or chip_text(_("on time"), "ok")
+            return breach_short(v.checks) or chip_text(_("on time"), "ok")
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == 4:
                 return QColor(COLORS["bad"] if v.breached else COLORS["ok"])
@@ -117,4 +128,6 @@ class VisitsModel(_RowsModel[OpenVisitRow]):
                 return v.alert_text
             if col == 3:
                 return _("Arrived {t}").format(t=format_time(v.arrived_at))
+            if col == 4 and v.breached:
+                return breach_text(v.checks)
         return None

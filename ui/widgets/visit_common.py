@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 from desk_app.domain.money import Money
 from desk_app.domain.standards import Check
 from desk_app.i18n import _, format_money
-from desk_app.services.visit_views import check_label
+from desk_app.services.visit_views import check_label, check_short_label
 from ui.context import UiContext
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,19 @@ def waited_text(delta: timedelta) -> str:
 def breach_text(checks: tuple[Check, ...]) -> str:
     """'✕ Greeted within 30 s' for each standard missed; '' when all are met or running."""
     return " · ".join("✕ " + check_label(c) for c in checks if c.met is False)
+
+
+def breach_short(checks: tuple[Check, ...]) -> str:
+    """'✕ greeted late, service started late' (for narrow table cells)."""
+    missed = [check_short_label(c) for c in checks if c.met is False]
+    return ("✕ " + ", ".join(missed)) if missed else ""
+
+
+def compact(combo: QComboBox, chars: int = 16) -> QComboBox:
+    """A combo box whose long item texts do not widen the whole page."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    return combo
 
 
 def select_data(combo: QComboBox, data: Any) -> None:

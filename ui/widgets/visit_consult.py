@@ -20,7 +20,7 @@ from desk_app.i18n import N_, _
 from desk_app.services.visit_views import PRIORITIES, AssessmentView, Question, priority_label
 from ui.context import UiContext
 from ui.widgets.common import ErrorLabel, mark_invalid
-from ui.widgets.visit_common import select_data
+from ui.widgets.visit_common import compact, select_data
 
 KINDS = {"hair": N_("Hair"), "skin": N_("Skin"), "nails": N_("Nails"), "generic": N_("General")}
 
@@ -31,20 +31,18 @@ class ConsultationForm(QWidget):
         self.ctx = ctx
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
-        top = QFormLayout()
-        self.kind = QComboBox()
+        # one form: the kind, then the owner's questions for it, then the fixed fields
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        root.addLayout(self.form)
+        self.kind = compact(QComboBox(), 10)
         for k, label in KINDS.items():
             self.kind.addItem(_(label), k)
         self.kind.currentIndexChanged.connect(lambda _i: self._build_questions())
-        top.addRow(_("Consultation for"), self.kind)
-        root.addLayout(top)
+        self.form.addRow(_("Consultation for"), self.kind)
+        self.n_questions = 0
 
-        self.q_host = QWidget()
-        self.q_form = QFormLayout(self.q_host)
-        self.q_form.setContentsMargins(0, 0, 0, 0)
-        root.addWidget(self.q_host)
-
-        f = QFormLayout()
         self.goals = QPlainTextEdit()
         self.goals.setPlaceholderText(_("What the client wants, in their own words"))
         self.goals.setFixedHeight(64)
@@ -74,8 +72,7 @@ class ConsultationForm(QWidget):
             "contraindications": _("Contraindications"),
         }
         for key, w in self.fields.items():
-            f.addRow(labels[key], self._with_error(key, w))
-        root.addLayout(f)
+            self.form.addRow(labels[key], self._with_error(key, w))
         self.questions: list[Question] = []
         self.inputs: dict[str, Any] = {}
         self.dirty = False
@@ -98,8 +95,9 @@ class ConsultationForm(QWidget):
         return box
 
     def _build_questions(self) -> None:
-        while self.q_form.rowCount():
-            self.q_form.removeRow(0)
+        for _n in range(self.n_questions):
+            self.form.removeRow(1)
+        self.n_questions = 0
         for key in [k for k in self.errors if k not in self.fields]:
             del self.errors[key]
         self.inputs = {}
@@ -107,7 +105,7 @@ class ConsultationForm(QWidget):
         for q in self.questions:
             w: QWidget
             if q.answer_type == "choice":
-                combo = QComboBox()
+                combo = compact(QComboBox(), 10)
                 combo.addItem(_("— choose —"), "")
                 for c in q.choices:
                     combo.addItem(c.label, c.key)
@@ -122,7 +120,7 @@ class ConsultationForm(QWidget):
                     cb = QCheckBox(c.label)
                     cb.setProperty("key", c.key)
                     cb.toggled.connect(self._touch)
-                    grid.addWidget(cb, i // 3, i % 3)
+                    grid.addWidget(cb, i // 2, i % 2)
                     boxes.append(cb)
                 self.inputs[q.key] = boxes
             elif q.answer_type == "yesno":
@@ -139,7 +137,8 @@ class ConsultationForm(QWidget):
                 self.inputs[q.key] = w
             label = QLabel(q.label + (" *" if q.required else ""))
             label.setWordWrap(True)
-            self.q_form.addRow(label, self._with_error(q.key, w))
+            self.n_questions += 1
+            self.form.insertRow(self.n_questions, label, self._with_error(q.key, w))
 
     def load(self, kind: str, a: AssessmentView | None, allergies: str, contra: str) -> None:
         select_data(self.kind, a.kind if a else kind)

@@ -48,8 +48,10 @@ def lock_text(f: FormulaView) -> str:
     if not f.is_current:
         return _("v{n} · replaced by a correction").format(n=f.version_no)
     if f.locked:
-        return "🔒 " + _("v{n} · locked; a correction makes a new version").format(n=f.version_no)
-    return _("v{n} · editable until {when}").format(n=f.version_no, when=format_datetime(f.locks_at, "short"))
+        return "🔒 " + _("v{n} · locked;\na correction is a new version").format(n=f.version_no)
+    return _("v{n} · editable until\n{when}").format(
+        n=f.version_no, when=format_datetime(f.locks_at, "short")
+    )
 
 
 class FormulaDialog(QDialog):
@@ -148,7 +150,9 @@ class FormulaList(QTableWidget):
         super().__init__(0, 3, parent)
         self.setHorizontalHeaderLabels([_("Formula"), _("By"), _("State")])
         self.verticalHeader().setVisible(False)
-        self.verticalHeader().setDefaultSectionSize(36)
+        # a handful of rows: they may grow to show the whole formula
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setWordWrap(True)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -173,7 +177,7 @@ class FormulaList(QTableWidget):
                     font.setStrikeOut(c == 0)
                     it.setFont(font)
                 self.setItem(r, c, it)
-        self.setFixedHeight(min(44 + 36 * max(1, len(ordered)), 190))
+        self.setFixedHeight(min(44 + 58 * max(1, len(ordered)), 240))
 
     def selected(self) -> FormulaView | None:
         r = self.currentRow()

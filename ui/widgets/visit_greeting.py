@@ -123,7 +123,7 @@ class GreetingPage(QWidget):
 
         left = QVBoxLayout()
         left.setSpacing(12)
-        find = Card(_("Find the client"))
+        self.find_card = find = Card(_("Find the client"))
         self.search = client_search_box(ctx)
         if self.search is not None:
             self.search.client_chosen.connect(self._chosen)  # type: ignore[attr-defined]
@@ -134,11 +134,15 @@ class GreetingPage(QWidget):
         row = QHBoxLayout()
         self.new_btn = Button(_("New client"), "user-plus")
         self.new_btn.clicked.connect(lambda: self._new_client(""))
+        self.new_btn.setVisible(self.search is None)  # the search box has its own (Ctrl+N)
         row.addWidget(self.new_btn)
         row.addStretch()
         find.body.addLayout(row)
-        left.addWidget(find)
+        left.addWidget(find, 1)
         self.client_card = ClientCard()
+        self.change_btn = Button(_("Change client"), "search", "ghost")
+        self.change_btn.clicked.connect(self._change_client)
+        self.client_card.body.addWidget(self.change_btn)
         left.addWidget(self.client_card)
         actions = QHBoxLayout()
         self.greet_btn = Button(_("Greeted — continue to needs"), "check", "primary")
@@ -151,7 +155,6 @@ class GreetingPage(QWidget):
         actions.addWidget(self.anon_btn)
         actions.addStretch()
         left.addLayout(actions)
-        left.addStretch()
         root.addLayout(left, 5)
 
         self.menu_card = Card(_("Introduce our services"))
@@ -168,6 +171,10 @@ class GreetingPage(QWidget):
 
     def _show(self, client: ClientSummary | None) -> None:
         self.client_card.show_client(client)
+        # once the client is known the search gives way to their profile
+        self.find_card.setVisible(client is None)
+        self.client_card.setVisible(client is not None)
+        self.change_btn.setVisible(client is not None)
         is_new = client is None or not client.history
         self.menu_card.setVisible(is_new)
         if is_new and not self._menu_loaded:
@@ -179,6 +186,11 @@ class GreetingPage(QWidget):
             self.greet_btn.setText(_("Greeted {name} — continue").format(name=client.name))
         else:
             self.greet_btn.setText(_("Greeted — continue to needs"))
+
+    def _change_client(self) -> None:
+        self.find_card.setVisible(True)
+        if self.search is not None and hasattr(self.search, "focus_search"):
+            self.search.focus_search()
 
     def _chosen(self, client_id: int) -> None:
         if self.view is None:

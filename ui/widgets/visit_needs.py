@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from desk_app.i18n import _
@@ -35,7 +35,9 @@ class NeedsPage(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(consult)
-        root.addWidget(scroll, 5)
+        scroll.setMinimumWidth(460)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        root.addWidget(scroll, 1)
 
         right = QVBoxLayout()
         plan = Card(_("Service plan and estimate"))
@@ -51,7 +53,7 @@ class NeedsPage(QWidget):
         self.confirm_btn.clicked.connect(self.confirm)
         plan.body.addWidget(self.confirm_btn)
         right.addWidget(plan)
-        root.addLayout(right, 6)
+        root.addLayout(right, 1)
 
     def set_view(self, view: VisitView) -> None:
         first = self.view is None or self.view.id != view.id

@@ -22,7 +22,7 @@ from desk_app.i18n import _, format_datetime, format_duration_minutes, format_nu
 from desk_app.services.visit_views import Estimate, PlanItemIn, PlanItemView
 from ui.context import UiContext
 from ui.widgets.common import Button, show_error
-from ui.widgets.visit_common import money_text, muted
+from ui.widgets.visit_common import compact, money_text, muted
 
 
 class PlanBuilder(QWidget):
@@ -41,8 +41,7 @@ class PlanBuilder(QWidget):
         root.setSpacing(8)
 
         add_row = QHBoxLayout()
-        self.service = QComboBox()
-        self.service.setMinimumWidth(240)
+        self.service = compact(QComboBox(), 24)
         for m in ctx.services.visits.menu():
             self.service.addItem(
                 f"{m.name} · {money_text(m.price_minor, cur)} · {format_duration_minutes(m.duration_min)}",
@@ -55,7 +54,7 @@ class PlanBuilder(QWidget):
         root.addLayout(add_row)
 
         prod_row = QHBoxLayout()
-        self.product = QComboBox()
+        self.product = compact(QComboBox(), 18)
         for p in ctx.services.visits.products(retail=True):
             self.product.addItem(f"{p.name} · {money_text(p.price_minor, cur)}", p.id)
         prod_row.addWidget(self.product, 1)
@@ -73,7 +72,7 @@ class PlanBuilder(QWidget):
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels([_("Plan"), _("Qty"), _("Amount"), ""])
         self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(40)
+        self.table.verticalHeader().setDefaultSectionSize(42)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         h = self.table.horizontalHeader()
@@ -144,7 +143,7 @@ class PlanBuilder(QWidget):
         # plan items are kept in insertion order; map each shown line back to its index
         order = self._plan_order(est)
         for r, (ln, suggested) in enumerate(rows):
-            name = ln.name + ("  " + _("(suggested)") if suggested else "")
+            name = ln.name + ("  " + _("(suggested, not in the estimate)") if suggested else "")
             if ln.member_discount_minor:
                 name += "  " + _("VIP price")
             item = QTableWidgetItem(name)
@@ -155,8 +154,11 @@ class PlanBuilder(QWidget):
             amt = QTableWidgetItem(money_text(ln.total_minor, cur))
             amt.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(r, 2, amt)
-            btn = Button(_("Remove"), kind="ghost")
-            btn.setMinimumHeight(32)
+            btn = Button("", "trash", "ghost")
+            btn.setToolTip(_("Remove from the plan"))
+            btn.setAccessibleName(_("Remove from the plan"))
+            btn.setMinimumHeight(34)
+            btn.setFixedSize(44, 36)
             idx = order.get(ln.plan_item_id, -1)
             btn.clicked.connect(lambda _c=False, i=idx: self._remove(i))
             self.table.setCellWidget(r, 3, btn)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -20,7 +20,7 @@ from desk_app.i18n import _, format_number, format_time
 from desk_app.services.visit_views import VisitView
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, show_error
-from ui.widgets.visit_common import money_text, muted, select_data
+from ui.widgets.visit_common import compact, money_text, muted, select_data
 from ui.widgets.visit_formula import FormulaDialog, FormulaList
 
 
@@ -42,16 +42,17 @@ class ServicePage(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(left_host)
-        outer.addWidget(scroll, 6)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        outer.addWidget(scroll, 11)
 
         # who and where, and the clock
         who = Card(_("Stylist and chair"))
         grid = QGridLayout()
-        self.staff = QComboBox()
+        self.staff = compact(QComboBox(), 12)
         self.staff.addItem(_("— choose a stylist —"), None)
         for st in v.staff_choices(ctx.shop.branch_id):
             self.staff.addItem(st.name, st.id)
-        self.resource = QComboBox()
+        self.resource = compact(QComboBox(), 12)
         self.resource.addItem(_("— no chair / room —"), None)
         for r in v.resource_choices(ctx.shop.branch_id):
             self.resource.addItem(r.name, r.id)
@@ -75,10 +76,10 @@ class ServicePage(QWidget):
 
         done = Card(_("Services done"))
         self.logs = QListWidget()
-        self.logs.setFixedHeight(96)
+        self.logs.setFixedHeight(76)
         done.body.addWidget(self.logs)
         lrow = QHBoxLayout()
-        self.log_service = QComboBox()
+        self.log_service = compact(QComboBox(), 14)
         for m in v.menu():
             self.log_service.addItem(m.name, m.id)
         lrow.addWidget(self.log_service, 1)
@@ -93,10 +94,10 @@ class ServicePage(QWidget):
 
         used = Card(_("Products used on the client"))
         self.used = QListWidget()
-        self.used.setFixedHeight(80)
+        self.used.setFixedHeight(70)
         used.body.addWidget(self.used)
         urow = QHBoxLayout()
-        self.product = QComboBox()
+        self.product = compact(QComboBox(), 18)
         for p in sorted(v.products(), key=lambda p: not p.is_backbar):
             self.product.addItem(
                 _("{name} ({n} in stock)").format(name=p.name, n=format_number(p.stock_qty)), p.id
@@ -123,7 +124,6 @@ class ServicePage(QWidget):
         frow.addWidget(self.correct_btn)
         frow.addStretch()
         formulas.body.addLayout(frow)
-        left.addWidget(formulas)
 
         notes = Card(_("Notes and problems"))
         self.notes = QLineEdit()
@@ -138,23 +138,33 @@ class ServicePage(QWidget):
         left.addWidget(notes)
         left.addStretch()
 
-        right = QVBoxLayout()
+        right_host = QWidget()
+        right_col = QVBoxLayout(right_host)
+        right_col.setContentsMargins(0, 0, 0, 0)
+        right_col.setSpacing(12)
         self.plan_card = Card(_("Agreed plan"))
         self.plan_text = QLabel()
         self.plan_text.setWordWrap(True)
         self.plan_card.body.addWidget(self.plan_text)
-        right.addWidget(self.plan_card)
+        right_col.addWidget(self.plan_card)
+        right_col.addWidget(formulas)
         self.advice_card = Card(_("Care advice to give"))
         self.advice = QLabel()
         self.advice.setWordWrap(True)
         self.advice_card.body.addWidget(self.advice)
-        right.addWidget(self.advice_card)
-        right.addStretch()
+        right_col.addWidget(self.advice_card)
+        right_col.addStretch()
+        right_scroll = QScrollArea()
+        right_scroll.setWidgetResizable(True)
+        right_scroll.setWidget(right_host)
+        right_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right = QVBoxLayout()
+        right.addWidget(right_scroll, 1)
         self.finish_btn = Button(_("Service finished — to checkout"), "check", "primary")
         self.finish_btn.setShortcut("Ctrl+Return")
         self.finish_btn.clicked.connect(self._finish)
         right.addWidget(self.finish_btn)
-        outer.addLayout(right, 4)
+        outer.addLayout(right, 9)
 
     # ------------------------------------------------------------------ display
     def set_view(self, view: VisitView) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from desk_app.domain.visit import GUIDED_STEPS, ORDER
@@ -54,4 +55,11 @@ class VisitStepper(QWidget):
             )
             lbl.style().unpolish(lbl)
             lbl.style().polish(lbl)
+            # the current step is a bold pill with padding: make room for it
+            bold = QFont(lbl.font())
+            bold.setBold(True)
+            lbl.setMinimumWidth(
+                QFontMetrics(bold).horizontalAdvance(text) + (30 if state == "current" else 4)
+            )
+            lbl.updateGeometry()
             self.state[step] = state
