@@ -54,10 +54,16 @@ def _timed(fn: Callable[[], Any], n: int) -> list[float]:
     return out
 
 
-def _figure(name: str, ms: list[float], target: float | None = None, floor: float | None = None) -> dict[str, Any]:
+def _figure(
+    name: str, ms: list[float], target: float | None = None, floor: float | None = None
+) -> dict[str, Any]:
     ms = sorted(ms)
-    fig: dict[str, Any] = {"name": name, "median": round(statistics.median(ms), 3),
-                           "p95": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 3), "unit": "ms"}
+    fig: dict[str, Any] = {
+        "name": name,
+        "median": round(statistics.median(ms), 3),
+        "p95": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 3),
+        "unit": "ms",
+    }
     if target is not None:
         fig["target"] = target
     if floor is not None:
@@ -77,13 +83,23 @@ def build_db(path: Path) -> tuple[Any, list[int], int]:
         p.unlink()
     db = open_database(str(path))
     sv = Services(db, clock=_Clock())
-    owner = sv.shop.create_shop(name="Bench", currency="CNY", language="en", owner_name="Owner", owner_pin="1234")
+    owner = sv.shop.create_shop(
+        name="Bench", currency="CNY", language="en", owner_name="Owner", owner_pin="1234"
+    )
     hours = {d: [["09:00", "19:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     with db.uow() as uow:
         s = uow.session
         cut = s.scalar(select(Service.id).where(Service.code == "MANI"))
-        staff = [Staff(branch_id=owner.branch_id, name=f"Stylist {i:02d}", role="stylist", pin_hash="x",
-                       working_hours=hours) for i in range(STYLISTS)]
+        staff = [
+            Staff(
+                branch_id=owner.branch_id,
+                name=f"Stylist {i:02d}",
+                role="stylist",
+                pin_hash="x",
+                working_hours=hours,
+            )
+            for i in range(STYLISTS)
+        ]
         s.add_all(staff)
         clients = [Client(client_number=f"B{i:06d}", name=f"Client {i}") for i in range(200)]
         s.add_all(clients)
@@ -92,10 +108,17 @@ def build_db(path: Path) -> tuple[Any, list[int], int]:
         for k, st in enumerate(staff):
             for j in range(PER_DAY):
                 start = _at(DAY, 9 * 60 + j * 24)
-                rows.append(Appointment(branch_id=owner.branch_id, client_id=clients[(k * PER_DAY + j) % 200].id,
-                                        staff_id=st.id, start_at=start, end_at=start + timedelta(minutes=24),
-                                        block_end_at=start + timedelta(minutes=24),
-                                        status=("booked", "confirmed", "arrived", "done")[j % 4]))
+                rows.append(
+                    Appointment(
+                        branch_id=owner.branch_id,
+                        client_id=clients[(k * PER_DAY + j) % 200].id,
+                        staff_id=st.id,
+                        start_at=start,
+                        end_at=start + timedelta(minutes=24),
+                        block_end_at=start + timedelta(minutes=24),
+                        status=("booked", "confirmed", "arrived", "done")[j % 4],
+                    )
+                )
         # stylist 0: every day of the next 8 weeks booked 09:00-19:00 in hour blocks, except the last hour
         solid = staff[0]
         for d in range(1, 56):
@@ -104,9 +127,17 @@ def build_db(path: Path) -> tuple[Any, list[int], int]:
                 if d == 55 and h == 9:
                     continue
                 start = _at(day, 9 * 60 + h * 60)
-                rows.append(Appointment(branch_id=owner.branch_id, client_id=clients[h].id, staff_id=solid.id,
-                                        start_at=start, end_at=start + timedelta(minutes=60),
-                                        block_end_at=start + timedelta(minutes=60), status="booked"))
+                rows.append(
+                    Appointment(
+                        branch_id=owner.branch_id,
+                        client_id=clients[h].id,
+                        staff_id=solid.id,
+                        start_at=start,
+                        end_at=start + timedelta(minutes=60),
+                        block_end_at=start + timedelta(minutes=60),
+                        status="booked",
+                    )
+                )
         s.add_all(rows)
         s.flush()
         s.add_all([AppointmentService(appointment_id=a.id, service_id=cut, duration_min=24) for a in rows])
@@ -150,8 +181,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
     found = cal.next_free(solid, 60)
     assert found and found[0].start_at == _at(DAY + timedelta(days=55), 18 * 60), found
-    figures.append(_figure("calendar.next_free_8_weeks", _timed(lambda: cal.next_free(solid, 60), n),
-                           target=20.0))
+    figures.append(
+        _figure("calendar.next_free_8_weeks", _timed(lambda: cal.next_free(solid, 60), n), target=20.0)
+    )
 
     # the pure search over the same data (what the service adds on top is the query)
     with sv.db.uow(write=False) as uow:
@@ -161,15 +193,26 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
         st = uow.session.get(Staff, solid)
         assert st is not None
-        busy = [sl.Interval(a, b) for a, b in uow.session.execute(
-            select(Appointment.start_at, Appointment.block_end_at).where(Appointment.staff_id == solid))]
+        busy = [
+            sl.Interval(a, b)
+            for a, b in uow.session.execute(
+                select(Appointment.start_at, Appointment.block_end_at).where(Appointment.staff_id == solid)
+            )
+        ]
         hours = dict(st.working_hours)
     end = NOW + timedelta(weeks=8)
 
     def pure() -> None:
         working = sl.working_between(hours, NOW, end, SH)
-        sl.find_slots(working=working, busy=busy, duration=timedelta(minutes=60), step_minutes=15, tz=SH, limit=1,
-                      not_before=NOW)
+        sl.find_slots(
+            working=working,
+            busy=busy,
+            duration=timedelta(minutes=60),
+            step_minutes=15,
+            tz=SH,
+            limit=1,
+            not_before=NOW,
+        )
 
     pure_ms = _timed(pure, n)
     figures.append(_figure("calendar.slot_search_pure", pure_ms))

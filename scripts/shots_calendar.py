@@ -43,16 +43,24 @@ def seed(path: Path, clock: Clock) -> tuple[Any, Any, dict[str, Any]]:
         p.unlink()
     db = open_database(str(path))
     sv = Services(db, clock=clock)
-    owner = sv.shop.create_shop(name="莲花美发美容 Lotus Hair & Spa", currency="CNY", language="zh_CN",
-                                owner_name="Mia Chen", owner_pin="1234")
+    owner = sv.shop.create_shop(
+        name="莲花美发美容 Lotus Hair & Spa",
+        currency="CNY",
+        language="zh_CN",
+        owner_name="Mia Chen",
+        owner_pin="1234",
+    )
     early = {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")} | {
-        "breaks": {d: [["12:00", "12:45"]] for d in ("mon", "tue", "wed", "thu", "fri")}}
+        "breaks": {d: [["12:00", "12:45"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+    }
     leo = new_stylist(db, "Leo Zhang")
     max_ = new_stylist(db, "Max Li", early)
     ivy = new_stylist(db, "Ivy Sun")
     names = ["王芳", "李娜", "张伟", "陈静", "刘洋", "赵磊", "孙悦", "周婷", "Emma Brown", "黄磊"]
-    cids = [new_client(db, n, phone=f"+86138{i:08d}", channel="wechat" if i % 3 == 0 else "phone")
-            for i, n in enumerate(names)]
+    cids = [
+        new_client(db, n, phone=f"+86138{i:08d}", channel="wechat" if i % 3 == 0 else "phone")
+        for i, n in enumerate(names)
+    ]
     with db.uow(write=False) as uow:
         code = {c: i for c, i in uow.session.execute(select(Service.code, Service.id))}
     cal = sv.calendar
@@ -64,11 +72,18 @@ def seed(path: Path, clock: Clock) -> tuple[Any, Any, dict[str, Any]]:
 
     tmr = DAY + timedelta(days=1)
     ids = {
-        "a": b(0, leo, DAY, 10, 0, "CUT-W"), "b": b(1, leo, DAY, 11, 15, "COL-ROOT"),
-        "c": b(2, leo, DAY, 14, 0, "CUT-M"), "d": b(3, leo, DAY, 15, 30, "BLOW"), "e": b(4, leo, DAY, 17, 0, "CUT-W"),
-        "f": b(5, max_, DAY, 9, 30, "FAC-HYD"), "g": b(6, max_, DAY, 13, 0, "MASSAGE"),
-        "h": b(7, max_, DAY, 15, 0, "FAC-SENS"), "i": b(8, ivy, DAY, 10, 30, "MANI", "PEDI"),
-        "j": b(9, ivy, DAY, 14, 30, "GEL"), "k": b(1, 1, DAY, 16, 0, "CUT-W"), "l": b(2, ivy, DAY, 17, 30, "MANI"),
+        "a": b(0, leo, DAY, 10, 0, "CUT-W"),
+        "b": b(1, leo, DAY, 11, 15, "COL-ROOT"),
+        "c": b(2, leo, DAY, 14, 0, "CUT-M"),
+        "d": b(3, leo, DAY, 15, 30, "BLOW"),
+        "e": b(4, leo, DAY, 17, 0, "CUT-W"),
+        "f": b(5, max_, DAY, 9, 30, "FAC-HYD"),
+        "g": b(6, max_, DAY, 13, 0, "MASSAGE"),
+        "h": b(7, max_, DAY, 15, 0, "FAC-SENS"),
+        "i": b(8, ivy, DAY, 10, 30, "MANI", "PEDI"),
+        "j": b(9, ivy, DAY, 14, 30, "GEL"),
+        "k": b(1, 1, DAY, 16, 0, "CUT-W"),
+        "l": b(2, ivy, DAY, 17, 30, "MANI"),
     }
     for d_off, hh in ((1, 10), (1, 14), (2, 11), (3, 15), (4, 10), (4, 16), (5, 12)):
         b(d_off % len(cids), leo, DAY + timedelta(days=d_off - 1 if d_off > 1 else 1), hh, 0, "CUT-W")
@@ -128,8 +143,9 @@ def main() -> None:
         w.step(1)
         app.processEvents()
         w.grab().save(str(OUT / f"calendar-reminders-{suffix}.png"))
-        dlg = BookingDialog(ctx, datetime(2026, 11, 19, 8, 0, tzinfo=UTC), staff_id=info["leo"],
-                            client_id=info["clients"][4])
+        dlg = BookingDialog(
+            ctx, datetime(2026, 11, 19, 8, 0, tzinfo=UTC), staff_id=info["leo"], client_id=info["clients"][4]
+        )
         dlg.select_services([info["code"]["CUT-W"], info["code"]["BLOW"]])
         dlg.resize(680, 760)
         dlg.show()

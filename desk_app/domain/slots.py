@@ -213,7 +213,9 @@ def find_slots(
                 continue
             rid: int | None = None
             if res_busy is not None:
-                rid = next((r for r, rb in sorted(res_busy.items()) if rb.conflict(t, block_end) is None), None)
+                rid = next(
+                    (r for r, rb in sorted(res_busy.items()) if rb.conflict(t, block_end) is None), None
+                )
                 if rid is None:
                     t += timedelta(minutes=step)
                     continue

@@ -47,10 +47,20 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
     # ----------------------------------------------------------------- lookups
     def booking_services(self) -> list[ServiceOption]:
         with self.db.uow(write=False) as uow:
-            rows = uow.session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.sort, Service.id))
+            rows = uow.session.scalars(
+                select(Service).where(Service.active.is_(True)).order_by(Service.sort, Service.id)
+            )
             return [
-                ServiceOption(x.id, x.name_zh, x.name_en, x.duration_min, x.buffer_min, x.resource_kind,
-                              x.return_interval_days, x.price_minor)
+                ServiceOption(
+                    x.id,
+                    x.name_zh,
+                    x.name_en,
+                    x.duration_min,
+                    x.buffer_min,
+                    x.resource_kind,
+                    x.return_interval_days,
+                    x.price_minor,
+                )
                 for x in rows
             ]
 
@@ -73,7 +83,9 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
         with self.db.uow(write=False) as uow:
             q = select(Appointment).where(Appointment.client_id == client_id).order_by(Appointment.start_at)
             if upcoming_only:
-                q = q.where(Appointment.start_at >= self.clock(), Appointment.status.not_in(INACTIVE_STATUSES))
+                q = q.where(
+                    Appointment.start_at >= self.clock(), Appointment.status.not_in(INACTIVE_STATUSES)
+                )
             return self._views(uow.session, uow.session.scalars(q).all())
 
     def no_show_warning(self, client_id: int) -> NoShowWarning:
@@ -87,7 +99,9 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
             threshold = int(self.settings.get("calendar.no_show_warn_threshold"))
             warn = bool(threshold) and c.no_show_count >= threshold
             deposit = int(self.settings.get("calendar.no_show_deposit_minor")) if warn else 0
-            acct = s.execute(select(PrepaidAccount).where(PrepaidAccount.client_id == c.id)).scalar_one_or_none()
+            acct = s.execute(
+                select(PrepaidAccount).where(PrepaidAccount.client_id == c.id)
+            ).scalar_one_or_none()
             available = (acct.balance_minor - acct.held_minor) if acct else 0
             return NoShowWarning(c.id, c.no_show_count, c.late_cancel_count, warn, deposit, available)
 
@@ -100,14 +114,20 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
             bounds = sl.day_bounds(day, tz)
             appts = s.scalars(
                 select(Appointment)
-                .where(Appointment.branch_id == bid, Appointment.start_at < bounds.end,
-                       Appointment.block_end_at > bounds.start)
+                .where(
+                    Appointment.branch_id == bid,
+                    Appointment.start_at < bounds.end,
+                    Appointment.block_end_at > bounds.start,
+                )
                 .order_by(Appointment.start_at, Appointment.id)
             ).all()
             booked_staff = {a.staff_id for a in appts}
             staff_rows = [
-                x for x in s.scalars(
-                    select(Staff).where(Staff.branch_id == bid, Staff.active.is_(True)).order_by(Staff.role.desc(), Staff.name)
+                x
+                for x in s.scalars(
+                    select(Staff)
+                    .where(Staff.branch_id == bid, Staff.active.is_(True))
+                    .order_by(Staff.role.desc(), Staff.name)
                 )
                 if (x.role in BOOKABLE_ROLES and _has_hours(x)) or x.id in booked_staff
             ]
@@ -115,7 +135,9 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
             resources = tuple(
                 ResourceColumn(r.id, r.name, r.kind)
                 for r in s.scalars(
-                    select(Resource).where(Resource.branch_id == bid, Resource.active.is_(True)).order_by(Resource.kind, Resource.id)
+                    select(Resource)
+                    .where(Resource.branch_id == bid, Resource.active.is_(True))
+                    .order_by(Resource.kind, Resource.id)
                 )
             )
             views = tuple(self._views(s, appts))
@@ -133,8 +155,11 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
             first, last = sl.day_bounds(start, tz), sl.day_bounds(start + timedelta(days=6), tz)
             appts = s.scalars(
                 select(Appointment)
-                .where(Appointment.staff_id == staff_id, Appointment.start_at < last.end,
-                       Appointment.block_end_at > first.start)
+                .where(
+                    Appointment.staff_id == staff_id,
+                    Appointment.start_at < last.end,
+                    Appointment.block_end_at > first.start,
+                )
                 .order_by(Appointment.start_at, Appointment.id)
             ).all()
             views = self._views(s, appts)
@@ -150,18 +175,32 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
             lo_t = min(d.display_from.astimezone(tz).time() for d in days)
             hi_t = max((d.display_to - timedelta(seconds=1)).astimezone(tz).time() for d in days)
             aligned = tuple(
-                DayView(d.day, d.timezone, d.branch_id, d.bounds,
-                        datetime.combine(d.day, lo_t, tzinfo=tz).astimezone(UTC),
-                        datetime.combine(d.day, time(hi_t.hour), tzinfo=tz).astimezone(UTC) + timedelta(hours=1),
-                        d.staff, d.resources, d.appointments, d.slot_minutes)
+                DayView(
+                    d.day,
+                    d.timezone,
+                    d.branch_id,
+                    d.bounds,
+                    datetime.combine(d.day, lo_t, tzinfo=tz).astimezone(UTC),
+                    datetime.combine(d.day, time(hi_t.hour), tzinfo=tz).astimezone(UTC) + timedelta(hours=1),
+                    d.staff,
+                    d.resources,
+                    d.appointments,
+                    d.slot_minutes,
+                )
                 for d in days
             )
             return WeekView(st.id, st.name, start, aligned)
 
     def _column(self, st: Staff, day: date, tz: ZoneInfo) -> StaffColumn:
         hours = st.working_hours or {}
-        return StaffColumn(st.id, st.name, st.color, st.role, tuple(sl.shifts_on(hours, day, tz)),
-                           tuple(sl.breaks_on(hours, day, tz)))
+        return StaffColumn(
+            st.id,
+            st.name,
+            st.color,
+            st.role,
+            tuple(sl.shifts_on(hours, day, tz)),
+            tuple(sl.breaks_on(hours, day, tz)),
+        )
 
     # ----------------------------------------------------------------- free slots
     def free_slots(
@@ -178,20 +217,53 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
         with self.db.uow(write=False) as uow:
             s = uow.session
             st = self._staff_row(s, staff_id)
-            return self._slots(s, st, start, end, duration_min, buffer_min, resource_kind,
-                               exclude_appointment_id, not_before=self.clock(), limit=limit)
+            return self._slots(
+                s,
+                st,
+                start,
+                end,
+                duration_min,
+                buffer_min,
+                resource_kind,
+                exclude_appointment_id,
+                not_before=self.clock(),
+                limit=limit,
+            )
 
-    def next_free(self, staff_id: int, duration_min: int, buffer_min: int = 0, resource_kind: str = "",
-                  after: datetime | None = None, weeks: int = 8, n: int = 1) -> list[FreeSlot]:
+    def next_free(
+        self,
+        staff_id: int,
+        duration_min: int,
+        buffer_min: int = 0,
+        resource_kind: str = "",
+        after: datetime | None = None,
+        weeks: int = 8,
+        n: int = 1,
+    ) -> list[FreeSlot]:
         """The first ``n`` free slots from ``after`` (default now) within ``weeks`` weeks."""
         start = max(after or self.clock(), self.clock())
-        return self.free_slots(staff_id, start, start + timedelta(weeks=weeks), duration_min, buffer_min,
-                               resource_kind, limit=n)
+        return self.free_slots(
+            staff_id, start, start + timedelta(weeks=weeks), duration_min, buffer_min, resource_kind, limit=n
+        )
 
-    def nearest_free(self, staff_id: int, target: datetime, duration_min: int, buffer_min: int = 0,
-                     resource_kind: str = "", n: int = 5, days: int = 7) -> list[FreeSlot]:
-        cands = self.free_slots(staff_id, target - timedelta(days=days), target + timedelta(days=days),
-                                duration_min, buffer_min, resource_kind)
+    def nearest_free(
+        self,
+        staff_id: int,
+        target: datetime,
+        duration_min: int,
+        buffer_min: int = 0,
+        resource_kind: str = "",
+        n: int = 5,
+        days: int = 7,
+    ) -> list[FreeSlot]:
+        cands = self.free_slots(
+            staff_id,
+            target - timedelta(days=days),
+            target + timedelta(days=days),
+            duration_min,
+            buffer_min,
+            resource_kind,
+        )
         ranked = sorted(cands, key=lambda c: (abs((c.start_at - target).total_seconds()), c.start_at))[:n]
         return sorted(ranked, key=lambda c: c.start_at)
 
@@ -225,7 +297,9 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                 s = uow.session
                 a = self._get_appt(s, appt_id)
                 if expected_version is not None and a.version != expected_version:
-                    raise ConflictError(_("Someone else changed this appointment a moment ago; check it and try again."))
+                    raise ConflictError(
+                        _("Someone else changed this appointment a moment ago; check it and try again.")
+                    )
                 if a.status not in ("booked", "confirmed"):
                     raise ServiceError(_("Only booked or confirmed appointments can be moved."))
                 if new_start < now - timedelta(minutes=15):
@@ -239,8 +313,16 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                     kind = r.kind if r else ""
                 before = {"staff_id": a.staff_id, "start_at": a.start_at, "resource_id": a.resource_id}
                 rid = self._check_and_place(
-                    s, staff=staff, start=new_start, duration_min=dur, buffer_min=buf, resource_kind=kind,
-                    resource_id=a.resource_id, branch_id=a.branch_id, exclude_id=a.id, tz=self._tz(s),
+                    s,
+                    staff=staff,
+                    start=new_start,
+                    duration_min=dur,
+                    buffer_min=buf,
+                    resource_kind=kind,
+                    resource_id=a.resource_id,
+                    branch_id=a.branch_id,
+                    exclude_id=a.id,
+                    tz=self._tz(s),
                 )
                 a.staff_id, a.resource_id = staff.id, rid
                 a.start_at = new_start
@@ -248,8 +330,16 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                 a.block_end_at = a.end_at + timedelta(minutes=buf)
                 a.reminder_status = ""
                 self._flush_guarded(s, _Blocked(staff.id, new_start, dur, buf, kind, a.branch_id, a.id))
-                audit(s, actor, "move", "appointment", a.id, before=before, at=now,
-                      after={"staff_id": a.staff_id, "start_at": a.start_at, "resource_id": a.resource_id})
+                audit(
+                    s,
+                    actor,
+                    "move",
+                    "appointment",
+                    a.id,
+                    before=before,
+                    at=now,
+                    after={"staff_id": a.staff_id, "start_at": a.start_at, "resource_id": a.resource_id},
+                )
                 view = self._view(s, a)
                 uow.commit()
                 return view
@@ -265,8 +355,11 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
             s = uow.session
             a = self._get_appt(s, appt_id)
             if a.status not in ("booked", "confirmed"):
-                raise ServiceError(_("This appointment is already {status}; it cannot be cancelled.").format(
-                    status=_status_word(a.status)))
+                raise ServiceError(
+                    _("This appointment is already {status}; it cannot be cancelled.").format(
+                        status=_status_word(a.status)
+                    )
+                )
             late_h = int(self.settings.get("calendar.late_cancel_hours"))
             a.status = "cancelled"
             a.cancel_reason = reason.strip()
@@ -277,8 +370,15 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                 if c is not None:
                     c.late_cancel_count += 1
             release_deposit(s, a, actor, now, "cancelled")
-            audit(s, actor, "cancel", "appointment", a.id, at=now,
-                  after={"reason": a.cancel_reason, "late": a.late_cancel})
+            audit(
+                s,
+                actor,
+                "cancel",
+                "appointment",
+                a.id,
+                at=now,
+                after={"reason": a.cancel_reason, "late": a.late_cancel},
+            )
             view = self._view(s, a)
             uow.commit()
             return view
@@ -359,18 +459,25 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
             uow.commit()
             return view
 
-    def reminders(self, day: date | None = None, actor: Actor | None = None,
-                  branch_id: int | None = None) -> list[ReminderRow]:
+    def reminders(
+        self, day: date | None = None, actor: Actor | None = None, branch_id: int | None = None
+    ) -> list[ReminderRow]:
         """Appointments on ``day`` (default: tomorrow) to confirm, with each client's channel and number."""
         with self.db.uow(write=False) as uow:
             s = uow.session
             tz = self._tz(s)
             day = day or (self.clock().astimezone(tz).date() + timedelta(days=1))
             b = sl.day_bounds(day, tz)
-            q = select(Appointment).where(
-                Appointment.start_at >= b.start, Appointment.start_at < b.end,
-                Appointment.status.in_(("booked", "confirmed")), Appointment.client_id.is_not(None),
-            ).order_by(Appointment.start_at)
+            q = (
+                select(Appointment)
+                .where(
+                    Appointment.start_at >= b.start,
+                    Appointment.start_at < b.end,
+                    Appointment.status.in_(("booked", "confirmed")),
+                    Appointment.client_id.is_not(None),
+                )
+                .order_by(Appointment.start_at)
+            )
             if branch_id is not None:
                 q = q.where(Appointment.branch_id == branch_id)
             appts = s.scalars(q).all()
@@ -390,8 +497,21 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                         contact = c.email
                     else:
                         contact = c.phone if see_phone else mask_phone(c.phone)
-                out.append(ReminderRow(v.id, v.start_at, v.client_id, v.client_name, v.client_number, channel,
-                                       contact, v.staff_name, v.service_names, v.reminder_status, v.status))
+                out.append(
+                    ReminderRow(
+                        v.id,
+                        v.start_at,
+                        v.client_id,
+                        v.client_name,
+                        v.client_number,
+                        channel,
+                        contact,
+                        v.staff_name,
+                        v.service_names,
+                        v.reminder_status,
+                        v.status,
+                    )
+                )
             return out
 
     def reminders_csv(self, day: date | None = None, actor: Actor | None = None) -> bytes:
@@ -399,11 +519,33 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
         rows = self.reminders(day, actor)
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow([_("Date"), _("Time"), _("Client"), _("Client number"), _("Channel"), _("Contact"),
-                    _("Stylist"), _("Services"), _("Reminder")])
+        w.writerow(
+            [
+                _("Date"),
+                _("Time"),
+                _("Client"),
+                _("Client number"),
+                _("Channel"),
+                _("Contact"),
+                _("Stylist"),
+                _("Services"),
+                _("Reminder"),
+            ]
+        )
         for r in rows:
-            w.writerow([format_date(r.start_at, "short"), format_time(r.start_at), r.client_name, r.client_number,
-                        r.channel_label, r.contact, r.staff_name, r.services, r.reminder_label])
+            w.writerow(
+                [
+                    format_date(r.start_at, "short"),
+                    format_time(r.start_at),
+                    r.client_name,
+                    r.client_number,
+                    r.channel_label,
+                    r.contact,
+                    r.staff_name,
+                    r.services,
+                    r.reminder_label,
+                ]
+            )
         return buf.getvalue().encode("utf-8-sig")
 
 
@@ -418,8 +560,9 @@ def _status_word(status: str) -> str:
     return status_label(status).lower()
 
 
-def _display_range(day: date, tz: ZoneInfo, cols: tuple[StaffColumn, ...],
-                   appts: tuple[AppointmentView, ...]) -> tuple[datetime, datetime]:
+def _display_range(
+    day: date, tz: ZoneInfo, cols: tuple[StaffColumn, ...], appts: tuple[AppointmentView, ...]
+) -> tuple[datetime, datetime]:
     """Whole hours from the earliest opening (or booking) to the latest closing; 09-21 by default."""
     starts = [iv.start for c in cols for iv in c.shifts] + [a.start_at for a in appts]
     ends = [iv.end for c in cols for iv in c.shifts] + [a.block_end_at for a in appts]

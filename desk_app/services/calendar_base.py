@@ -90,7 +90,12 @@ class CalendarBase:
         if branch_id is not None:
             return branch_id
         shop = shop_row(s)
-        return int(s.execute(select(Branch.id).where(Branch.shop_id == shop.id).order_by(Branch.id)).scalars().first() or 0)
+        return int(
+            s.execute(select(Branch.id).where(Branch.shop_id == shop.id).order_by(Branch.id))
+            .scalars()
+            .first()
+            or 0
+        )
 
     def _step(self) -> int:
         return int(self.settings.get("calendar.slot_minutes"))
@@ -114,7 +119,9 @@ class CalendarBase:
         clients: dict[int, tuple[str, str, int]] = {}
         if cids:
             for cid, name, num, ns in s.execute(
-                select(Client.id, Client.name, Client.client_number, Client.no_show_count).where(Client.id.in_(cids))
+                select(Client.id, Client.name, Client.client_number, Client.no_show_count).where(
+                    Client.id.in_(cids)
+                )
             ):
                 clients[cid] = (name, num, ns)
         staff: dict[int, str] = {k: v for k, v in s.execute(select(Staff.id, Staff.name))}
@@ -138,13 +145,27 @@ class CalendarBase:
             cname, cnum, ns = clients.get(a.client_id or 0, ("", "", 0))
             out.append(
                 AppointmentView(
-                    id=a.id, branch_id=a.branch_id, client_id=a.client_id, client_name=cname,
-                    client_number=cnum, staff_id=a.staff_id, staff_name=staff.get(a.staff_id, ""),
-                    resource_id=a.resource_id, resource_name=res.get(a.resource_id or 0, ""),
-                    start_at=a.start_at, end_at=a.end_at, block_end_at=a.block_end_at, status=a.status,
-                    source=a.source, notes=a.notes, services=tuple(lines.get(a.id, [])),
-                    reminder_status=a.reminder_status, deposit_minor=a.deposit_minor,
-                    late_cancel=a.late_cancel, cancel_reason=a.cancel_reason, version=a.version,
+                    id=a.id,
+                    branch_id=a.branch_id,
+                    client_id=a.client_id,
+                    client_name=cname,
+                    client_number=cnum,
+                    staff_id=a.staff_id,
+                    staff_name=staff.get(a.staff_id, ""),
+                    resource_id=a.resource_id,
+                    resource_name=res.get(a.resource_id or 0, ""),
+                    start_at=a.start_at,
+                    end_at=a.end_at,
+                    block_end_at=a.block_end_at,
+                    status=a.status,
+                    source=a.source,
+                    notes=a.notes,
+                    services=tuple(lines.get(a.id, [])),
+                    reminder_status=a.reminder_status,
+                    deposit_minor=a.deposit_minor,
+                    late_cancel=a.late_cancel,
+                    cancel_reason=a.cancel_reason,
+                    version=a.version,
                     client_no_shows=ns,
                 )
             )
@@ -221,8 +242,15 @@ class CalendarBase:
             rids = self._resources_of(s, staff.branch_id, resource_kind)
             resources = self._busy(s, Appointment.resource_id, rids, start, span_end, exclude_id)
         found = sl.find_slots(
-            working=working, busy=busy, duration=dur, buffer=buf, step_minutes=self._step(), tz=tz,
-            resources=resources, not_before=not_before, limit=limit,
+            working=working,
+            busy=busy,
+            duration=dur,
+            buffer=buf,
+            step_minutes=self._step(),
+            tz=tz,
+            resources=resources,
+            not_before=not_before,
+            limit=limit,
         )
         return [FreeSlot(staff.id, staff.name, x.start, x.end, x.resource_id) for x in found if x.start < end]
 
@@ -236,22 +264,46 @@ class CalendarBase:
             out: list[FreeSlot] = []
             if staff is not None:
                 lo = max(now, b.start - timedelta(days=3))
-                cands = self._slots(s, staff, lo, b.start + timedelta(days=10), b.duration_min, b.buffer_min,
-                                    b.resource_kind, b.exclude_id, not_before=now, tz=tz)
+                cands = self._slots(
+                    s,
+                    staff,
+                    lo,
+                    b.start + timedelta(days=10),
+                    b.duration_min,
+                    b.buffer_min,
+                    b.resource_kind,
+                    b.exclude_id,
+                    not_before=now,
+                    tz=tz,
+                )
                 by_id = {(c.start_at): c for c in cands}
                 picked = sl.nearest_slots(
                     [sl.Slot(c.start_at, c.end_at, c.end_at, c.resource_id) for c in cands], b.start, n
                 )
                 out.extend(by_id[p.start] for p in picked)
             others = s.scalars(
-                select(Staff).where(
-                    Staff.branch_id == b.branch_id, Staff.active.is_(True), Staff.id != b.staff_id,
+                select(Staff)
+                .where(
+                    Staff.branch_id == b.branch_id,
+                    Staff.active.is_(True),
+                    Staff.id != b.staff_id,
                     Staff.role.in_(BOOKABLE_ROLES),
-                ).order_by(Staff.name)
+                )
+                .order_by(Staff.name)
             ).all()
             for o in others:
-                hit = self._slots(s, o, b.start, b.start + timedelta(minutes=1), b.duration_min, b.buffer_min,
-                                  b.resource_kind, b.exclude_id, tz=tz, limit=1)
+                hit = self._slots(
+                    s,
+                    o,
+                    b.start,
+                    b.start + timedelta(minutes=1),
+                    b.duration_min,
+                    b.buffer_min,
+                    b.resource_kind,
+                    b.exclude_id,
+                    tz=tz,
+                    limit=1,
+                )
                 if hit and hit[0].start_at == b.start:
                     out.append(hit[0])
                 if len(out) >= n + 3:
@@ -266,13 +318,16 @@ class CalendarBase:
         when = format_datetime(b.start, "short")
         if b.what == "resource":
             msg = _("No free {kind} at {when}. Choose one of the nearest free times below.").format(
-                kind=resource_word(b.resource_kind), when=when)
+                kind=resource_word(b.resource_kind), when=when
+            )
         elif b.what == "hours":
             msg = _("{name} is not working at {when}. Choose one of the nearest free times below.").format(
-                name=name, when=when)
+                name=name, when=when
+            )
         else:
             msg = _("{name} is already booked at {when}. Choose one of the nearest free times below.").format(
-                name=name, when=when)
+                name=name, when=when
+            )
         return SlotTaken(msg, alts)
 
     # ----------------------------------------------------------------- the guarded write
@@ -303,14 +358,18 @@ class CalendarBase:
         """Check working hours and overlaps inside the write transaction; return the resource to use."""
         blocked = _Blocked(staff.id, start, duration_min, buffer_min, resource_kind, branch_id, exclude_id)
         dur, buf = timedelta(minutes=duration_min), timedelta(minutes=buffer_min)
-        working = sl.working_between(staff.working_hours or {}, start - timedelta(days=1), start + timedelta(days=1), tz)
+        working = sl.working_between(
+            staff.working_hours or {}, start - timedelta(days=1), start + timedelta(days=1), tz
+        )
         if not any(iv.start <= start and start + dur <= iv.end for iv in working):
             raise Clash(_replace(blocked, what="hours"))
         busy = self._busy(s, Appointment.staff_id, [staff.id], start, start + dur + buf, exclude_id)[staff.id]
         if busy:
             raise Clash(blocked)
         if resource_id is not None:
-            rbusy = self._busy(s, Appointment.resource_id, [resource_id], start, start + dur + buf, exclude_id)
+            rbusy = self._busy(
+                s, Appointment.resource_id, [resource_id], start, start + dur + buf, exclude_id
+            )
             if rbusy[resource_id]:
                 if not resource_kind:
                     raise Clash(_replace(blocked, what="resource"))
@@ -350,21 +409,40 @@ class CalendarBase:
         if req.client_id is not None:
             client = s.get(Client, req.client_id)
             if client is None or client.erased_at is not None:
-                raise ValidationError({"client_id": _("Choose the client again; that profile no longer exists.")})
+                raise ValidationError(
+                    {"client_id": _("Choose the client again; that profile no longer exists.")}
+                )
         kind = next((x.resource_kind for x in services if x.resource_kind), "")
         branch_id = staff.branch_id
         start = req.start_at
         rid = self._check_and_place(
-            s, staff=staff, start=start, duration_min=duration, buffer_min=buffer, resource_kind=kind,
-            resource_id=req.resource_id, branch_id=branch_id, exclude_id=None, tz=tz,
+            s,
+            staff=staff,
+            start=start,
+            duration_min=duration,
+            buffer_min=buffer,
+            resource_kind=kind,
+            resource_id=req.resource_id,
+            branch_id=branch_id,
+            exclude_id=None,
+            tz=tz,
         )
         deposit = self._deposit_for(s, client, req.deposit_minor)
         end = start + timedelta(minutes=duration)
         appt = Appointment(
-            branch_id=branch_id, client_id=req.client_id, staff_id=staff.id, resource_id=rid,
-            start_at=start, end_at=end, block_end_at=end + timedelta(minutes=buffer), status="booked",
-            source=req.source or "desk", notes=req.notes or "", deposit_minor=deposit,
-            created_by_id=actor.staff_id if actor else None, created_at=now,
+            branch_id=branch_id,
+            client_id=req.client_id,
+            staff_id=staff.id,
+            resource_id=rid,
+            start_at=start,
+            end_at=end,
+            block_end_at=end + timedelta(minutes=buffer),
+            status="booked",
+            source=req.source or "desk",
+            notes=req.notes or "",
+            deposit_minor=deposit,
+            created_by_id=actor.staff_id if actor else None,
+            created_at=now,
         )
         s.add(appt)
         self._flush_guarded(s, _Blocked(staff.id, start, duration, buffer, kind, branch_id))
@@ -372,9 +450,23 @@ class CalendarBase:
             s.add(AppointmentService(appointment_id=appt.id, service_id=x.id, duration_min=x.duration_min))
         if deposit and client is not None:
             self._hold(s, client, appt, deposit, actor, now)
-        audit(s, actor, "book", "appointment", appt.id, at=now,
-              after={"staff_id": staff.id, "client_id": req.client_id, "start_at": start, "minutes": duration,
-                     "resource_id": rid, "source": appt.source, "deposit_minor": deposit})
+        audit(
+            s,
+            actor,
+            "book",
+            "appointment",
+            appt.id,
+            at=now,
+            after={
+                "staff_id": staff.id,
+                "client_id": req.client_id,
+                "start_at": start,
+                "minutes": duration,
+                "resource_id": rid,
+                "source": appt.source,
+                "deposit_minor": deposit,
+            },
+        )
         s.flush()
         return appt
 
@@ -389,29 +481,48 @@ class CalendarBase:
         required = int(self.settings.get("calendar.no_show_deposit_minor"))
         cur = self._currency(s)
         if threshold and client.no_show_count >= threshold and required and offered < required:
-            raise ValidationError({"deposit_minor": _(
-                "This client missed {n} appointments. Hold a deposit of {amount} from the prepaid "
-                "balance to book."
-            ).format(n=client.no_show_count, amount=format_money(from_minor(required, cur), cur))})
+            raise ValidationError(
+                {
+                    "deposit_minor": _(
+                        "This client missed {n} appointments. Hold a deposit of {amount} from the prepaid "
+                        "balance to book."
+                    ).format(n=client.no_show_count, amount=format_money(from_minor(required, cur), cur))
+                }
+            )
         if offered:
-            acct = s.execute(select(PrepaidAccount).where(PrepaidAccount.client_id == client.id)).scalar_one_or_none()
+            acct = s.execute(
+                select(PrepaidAccount).where(PrepaidAccount.client_id == client.id)
+            ).scalar_one_or_none()
             available = (acct.balance_minor - acct.held_minor) if acct else 0
             if available < offered:
-                raise ValidationError({"deposit_minor": _(
-                    "The prepaid balance ({available}) does not cover the deposit; top it up first or "
-                    "lower the deposit."
-                ).format(available=format_money(from_minor(max(available, 0), cur), cur))})
+                raise ValidationError(
+                    {
+                        "deposit_minor": _(
+                            "The prepaid balance ({available}) does not cover the deposit; top it up first or "
+                            "lower the deposit."
+                        ).format(available=format_money(from_minor(max(available, 0), cur), cur))
+                    }
+                )
         return offered
 
-    def _hold(self, s: Session, client: Client, appt: Appointment, amount: int, actor: Actor | None,
-              now: datetime) -> None:
+    def _hold(
+        self, s: Session, client: Client, appt: Appointment, amount: int, actor: Actor | None, now: datetime
+    ) -> None:
         acct = s.execute(select(PrepaidAccount).where(PrepaidAccount.client_id == client.id)).scalar_one()
         acct.held_minor += amount
         # the balance does not change (it equals the sum of movements): a hold moves nothing yet
-        s.add(PrepaidMovement(account_id=acct.id, kind="hold", amount_minor=0,
-                              balance_after_minor=acct.balance_minor, appointment_id=appt.id,
-                              staff_id=actor.staff_id if actor else None,
-                              note=f"deposit held {amount}", at=now))
+        s.add(
+            PrepaidMovement(
+                account_id=acct.id,
+                kind="hold",
+                amount_minor=0,
+                balance_after_minor=acct.balance_minor,
+                appointment_id=appt.id,
+                staff_id=actor.staff_id if actor else None,
+                note=f"deposit held {amount}",
+                at=now,
+            )
+        )
 
 
 def release_deposit(s: Session, appt: Appointment, actor: Actor | None, now: datetime, why: str = "") -> int:
@@ -421,7 +532,9 @@ def release_deposit(s: Session, appt: Appointment, actor: Actor | None, now: dat
     """
     if not appt.deposit_minor or appt.client_id is None:
         return 0
-    acct = s.execute(select(PrepaidAccount).where(PrepaidAccount.client_id == appt.client_id)).scalar_one_or_none()
+    acct = s.execute(
+        select(PrepaidAccount).where(PrepaidAccount.client_id == appt.client_id)
+    ).scalar_one_or_none()
     if acct is None:
         return 0
     done = s.execute(
@@ -433,10 +546,18 @@ def release_deposit(s: Session, appt: Appointment, actor: Actor | None, now: dat
         return 0
     amount = int(appt.deposit_minor)
     acct.held_minor = max(0, acct.held_minor - amount)
-    s.add(PrepaidMovement(account_id=acct.id, kind="release", amount_minor=0,
-                          balance_after_minor=acct.balance_minor, appointment_id=appt.id,
-                          staff_id=actor.staff_id if actor else None,
-                          note=f"deposit released {amount} {why}".strip(), at=now))
+    s.add(
+        PrepaidMovement(
+            account_id=acct.id,
+            kind="release",
+            amount_minor=0,
+            balance_after_minor=acct.balance_minor,
+            appointment_id=appt.id,
+            staff_id=actor.staff_id if actor else None,
+            note=f"deposit released {amount} {why}".strip(),
+            at=now,
+        )
+    )
     return amount
 
 
@@ -444,5 +565,3 @@ def _replace(b: _Blocked, **kw: Any) -> _Blocked:
     from dataclasses import replace
 
     return replace(b, **kw)
-
-

@@ -27,7 +27,9 @@ def _calendar(name: str) -> Calendar:
 
 
 class IcsMixin(CalendarBase):
-    def _event(self, v: AppointmentView, summary: str, description: str, location: str, now: datetime) -> Event:
+    def _event(
+        self, v: AppointmentView, summary: str, description: str, location: str, now: datetime
+    ) -> Event:
         ev = Event()
         ev.add("uid", f"appointment-{v.id}@desk-app")
         ev.add("dtstamp", now)
@@ -52,7 +54,9 @@ class IcsMixin(CalendarBase):
             v = self._view(s, a)
             shop = shop_row(s)
             cal = _calendar(shop.name)
-            summary = _("{services} at {shop}").format(services=v.service_names or _("Appointment"), shop=shop.name)
+            summary = _("{services} at {shop}").format(
+                services=v.service_names or _("Appointment"), shop=shop.name
+            )
             desc_lines = [_("With {name}").format(name=v.staff_name)]
             if shop.phone:
                 desc_lines.append(_("To change or cancel, call {phone}.").format(phone=shop.phone))
@@ -68,10 +72,14 @@ class IcsMixin(CalendarBase):
                 raise NotFound(_("That staff member no longer exists."))
             shop = shop_row(s)
             appts = s.scalars(
-                select(Appointment).where(
-                    Appointment.staff_id == staff_id, Appointment.start_at < end, Appointment.end_at > start,
+                select(Appointment)
+                .where(
+                    Appointment.staff_id == staff_id,
+                    Appointment.start_at < end,
+                    Appointment.end_at > start,
                     Appointment.status.not_in(INACTIVE_STATUSES),
-                ).order_by(Appointment.start_at)
+                )
+                .order_by(Appointment.start_at)
             ).all()
             cal = _calendar(_("{name} at {shop}").format(name=st.name, shop=shop.name))
             now = self.clock()

@@ -284,7 +284,9 @@ class RebookingRate:
 class SlotTaken(ServiceError):
     """The stylist, chair or room is already booked then; ``alternatives`` are the nearest free slots."""
 
-    def __init__(self, message: str, alternatives: tuple[FreeSlot, ...] = (), field: str | None = "start_at") -> None:
+    def __init__(
+        self, message: str, alternatives: tuple[FreeSlot, ...] = (), field: str | None = "start_at"
+    ) -> None:
         super().__init__(message, field)
         self.alternatives = alternatives
 

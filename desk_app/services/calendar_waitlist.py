@@ -39,20 +39,36 @@ class WaitlistMixin(CalendarBase):
             s = uow.session
             c = s.get(Client, client_id)
             if c is None or c.erased_at is not None:
-                raise ValidationError({"client_id": _("Choose the client again; that profile no longer exists.")})
+                raise ValidationError(
+                    {"client_id": _("Choose the client again; that profile no longer exists.")}
+                )
             if service_id is not None and s.get(Service, service_id) is None:
                 raise ValidationError({"service_id": _("Choose a service from the list.")})
             if staff_id is not None and s.get(Staff, staff_id) is None:
                 raise ValidationError({"staff_id": _("Choose a stylist from the list.")})
             e = WaitlistEntry(
-                branch_id=actor.branch_id, client_id=client_id, service_id=service_id, staff_id=staff_id,
-                window_start=window_start, window_end=window_end, notes=notes.strip(), status="waiting",
-                created_at=self.clock(), created_by_id=actor.staff_id,
+                branch_id=actor.branch_id,
+                client_id=client_id,
+                service_id=service_id,
+                staff_id=staff_id,
+                window_start=window_start,
+                window_end=window_end,
+                notes=notes.strip(),
+                status="waiting",
+                created_at=self.clock(),
+                created_by_id=actor.staff_id,
             )
             s.add(e)
             s.flush()
-            audit(s, actor, "waitlist_add", "waitlist", e.id, at=self.clock(),
-                  after={"client_id": client_id, "from": window_start, "to": window_end})
+            audit(
+                s,
+                actor,
+                "waitlist_add",
+                "waitlist",
+                e.id,
+                at=self.clock(),
+                after={"client_id": client_id, "from": window_start, "to": window_end},
+            )
             view = self._wl_views(s, [e], actor)[0]
             uow.commit()
             return view
@@ -60,8 +76,11 @@ class WaitlistMixin(CalendarBase):
     def waitlist(self, actor: Actor | None = None, include_past: bool = False) -> list[WaitlistView]:
         """Clients waiting for a time (oldest first)."""
         with self.db.uow(write=False) as uow:
-            q = select(WaitlistEntry).where(WaitlistEntry.status.in_(("waiting", "offered"))).order_by(
-                WaitlistEntry.created_at, WaitlistEntry.id)
+            q = (
+                select(WaitlistEntry)
+                .where(WaitlistEntry.status.in_(("waiting", "offered")))
+                .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+            )
             if not include_past:
                 q = q.where(WaitlistEntry.window_end > self.clock())
             return self._wl_views(uow.session, uow.session.scalars(q).all(), actor)
@@ -107,12 +126,16 @@ class WaitlistMixin(CalendarBase):
             start, end = freed_start or start, freed_end or end
             if end <= self.clock():
                 return []
-            q = select(WaitlistEntry).where(
-                WaitlistEntry.status.in_(("waiting", "offered")),
-                WaitlistEntry.window_start < end,
-                WaitlistEntry.window_end > start,
-                (WaitlistEntry.staff_id.is_(None)) | (WaitlistEntry.staff_id == staff_id),
-            ).order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+            q = (
+                select(WaitlistEntry)
+                .where(
+                    WaitlistEntry.status.in_(("waiting", "offered")),
+                    WaitlistEntry.window_start < end,
+                    WaitlistEntry.window_end > start,
+                    (WaitlistEntry.staff_id.is_(None)) | (WaitlistEntry.staff_id == staff_id),
+                )
+                .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+            )
             if client_id is not None:
                 q = q.where(WaitlistEntry.client_id != client_id)
             entries = s.scalars(q).all()
@@ -140,7 +163,9 @@ class WaitlistMixin(CalendarBase):
         ):
             e.status = "booked"
 
-    def _wl_views(self, s: Session, entries: Sequence[WaitlistEntry], actor: Actor | None) -> list[WaitlistView]:
+    def _wl_views(
+        self, s: Session, entries: Sequence[WaitlistEntry], actor: Actor | None
+    ) -> list[WaitlistView]:
         rows = list(entries)
         if not rows:
             return []
@@ -153,9 +178,22 @@ class WaitlistMixin(CalendarBase):
         for e in rows:
             c = clients.get(e.client_id)
             phone = (c.phone if see else mask_phone(c.phone)) if c else ""
-            out.append(WaitlistView(
-                e.id, e.client_id, c.name if c else "", c.client_number if c else "", phone, e.service_id,
-                svc.get(e.service_id or 0, ""), e.staff_id, staff.get(e.staff_id or 0, ""), e.window_start,
-                e.window_end, e.notes, e.status, e.created_at,
-            ))
+            out.append(
+                WaitlistView(
+                    e.id,
+                    e.client_id,
+                    c.name if c else "",
+                    c.client_number if c else "",
+                    phone,
+                    e.service_id,
+                    svc.get(e.service_id or 0, ""),
+                    e.staff_id,
+                    staff.get(e.staff_id or 0, ""),
+                    e.window_start,
+                    e.window_end,
+                    e.notes,
+                    e.status,
+                    e.created_at,
+                )
+            )
         return out

@@ -34,13 +34,16 @@ def _setup(url: str) -> tuple[Any, list[list[dict[str, Any]]], dict[str, int]]:
     db = open_database(url)
     clock = FakeClock()
     services = Services(db, clock=clock)
-    owner = services.shop.create_shop(name="Race", currency="CNY", language="en", owner_name="Owner",
-                                      owner_pin=OWNER_PIN)
+    owner = services.shop.create_shop(
+        name="Race", currency="CNY", language="en", owner_name="Owner", owner_pin=OWNER_PIN
+    )
     stylists = [new_stylist(db, f"S{i}") for i in range(DESKS)]
     clients = [new_client(db, f"Client {i}", phone=f"+861380000000{i}") for i in range(DESKS)]
     cut = service_id(db, "CUT-W")  # 60 min, needs a chair
     with db.uow() as uow:  # leave one chair so that the chair scenario competes for it
-        chairs = uow.session.scalars(select(Resource.id).where(Resource.kind == "chair").order_by(Resource.id)).all()
+        chairs = uow.session.scalars(
+            select(Resource.id).where(Resource.kind == "chair").order_by(Resource.id)
+        ).all()
         uow.session.execute(update(Resource).where(Resource.id.in_(chairs[1:])).values(active=False))
         uow.commit()
     rounds: list[list[dict[str, Any]]] = []
@@ -58,8 +61,14 @@ def _setup(url: str) -> tuple[Any, list[list[dict[str, Any]]], dict[str, int]]:
             elif scenario == 2:
                 specs.append({"staff_id": stylists[w], "start_at": at(day, 11)})
             else:
-                specs.append({"staff_id": stylists[w % 2], "start_at": at(day, 11), "guard_only": True,
-                              "resource_id": chairs[0]})
+                specs.append(
+                    {
+                        "staff_id": stylists[w % 2],
+                        "start_at": at(day, 11),
+                        "guard_only": True,
+                        "resource_id": chairs[0],
+                    }
+                )
             specs[-1] |= {"client_id": clients[w], "service_ids": [cut]}
         rounds.append(specs)
     db.dispose()
@@ -72,8 +81,10 @@ def _race(url: str) -> None:
     barrier = ctx.Barrier(DESKS)
     results = ctx.Queue()
     now = FakeClock().now
-    procs = [ctx.Process(target=race_worker, args=(url, w, owner, now, rounds, barrier, results))
-             for w in range(DESKS)]
+    procs = [
+        ctx.Process(target=race_worker, args=(url, w, owner, now, rounds, barrier, results))
+        for w in range(DESKS)
+    ]
     for p in procs:
         p.start()
     got = [results.get(timeout=180) for _ in range(len(rounds) * DESKS)]
@@ -104,10 +115,12 @@ def _race(url: str) -> None:
     db.dispose()
 
 
+@pytest.mark.slow
 def test_race_on_sqlite(tmp_path: Any) -> None:
     _race(str(tmp_path / "race.sqlite3"))
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_race_on_postgresql(pg_url: str) -> None:
     _race(pg_url)

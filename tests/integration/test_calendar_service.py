@@ -36,13 +36,33 @@ def shop(services: Services, owner: Actor) -> dict[str, int]:
     }
 
 
-def book(services: Services, owner: Actor, shop: dict[str, int], who: str = "leo", hh: int = 11, mm: int = 0,
-         svc: str = "cut", client: str = "wang", day: date = TOMORROW, **kw: object):
-    return services.calendar.book(owner, BookingRequest(
-        client_id=shop[client], staff_id=shop[who], start_at=at(day, hh, mm), service_ids=[shop[svc]], **kw))
+def book(
+    services: Services,
+    owner: Actor,
+    shop: dict[str, int],
+    who: str = "leo",
+    hh: int = 11,
+    mm: int = 0,
+    svc: str = "cut",
+    client: str = "wang",
+    day: date = TOMORROW,
+    **kw: object,
+):
+    return services.calendar.book(
+        owner,
+        BookingRequest(
+            client_id=shop[client],
+            staff_id=shop[who],
+            start_at=at(day, hh, mm),
+            service_ids=[shop[svc]],
+            **kw,
+        ),
+    )
 
 
-def test_book_takes_duration_from_the_catalog_and_picks_a_chair(services: Services, owner: Actor, shop) -> None:
+def test_book_takes_duration_from_the_catalog_and_picks_a_chair(
+    services: Services, owner: Actor, shop
+) -> None:
     v = book(services, owner, shop)
     assert v.status == "booked" and v.status_label == "Booked"
     assert v.duration_min == 60 and v.client_name == "王芳" and v.staff_name == "Leo"
@@ -67,7 +87,9 @@ def test_overlap_is_refused_with_bookable_alternatives(services: Services, owner
     assert any(a.staff_id == shop["amy"] and a.start_at == at(TOMORROW, 11, 30) for a in err.alternatives)
     # the nearest free time really is free: 12:00 right after the first booking
     assert at(TOMORROW, 12) in [a.start_at for a in same]
-    ok = services.calendar.book(owner, BookingRequest(shop["li"], shop["leo"], same[0].start_at, [shop["cut"]]))
+    ok = services.calendar.book(
+        owner, BookingRequest(shop["li"], shop["leo"], same[0].start_at, [shop["cut"]])
+    )
     assert ok.start_at == same[0].start_at
 
 
@@ -98,7 +120,9 @@ def test_chairs_run_out(services: Services, owner: Actor, shop) -> None:
     v = services.calendar.book(owner, BookingRequest(shop["li"], ids[4], at(TOMORROW, 15), [shop["mani"]]))
     assert v.resource_id is None
     # a facial needs a room, not a chair
-    f = services.calendar.book(owner, BookingRequest(shop["li"], shop["leo"], at(TOMORROW, 15), [shop["facial"]]))
+    f = services.calendar.book(
+        owner, BookingRequest(shop["li"], shop["leo"], at(TOMORROW, 15), [shop["facial"]])
+    )
     assert f.resource_name == "美容房 A"
 
 
@@ -141,8 +165,9 @@ def test_move_keeps_duration_checks_version_and_overlaps(services: Services, own
     services.calendar.move(owner, to_amy.id, at(TOMORROW, 15, 45))
 
 
-def test_cancel_needs_a_reason_and_counts_late_cancels(services: Services, owner: Actor, shop,
-                                                       clock: FakeClock) -> None:
+def test_cancel_needs_a_reason_and_counts_late_cancels(
+    services: Services, owner: Actor, shop, clock: FakeClock
+) -> None:
     soon = book(services, owner, shop, day=date(2026, 11, 18), hh=15)  # today, in 5 hours
     later = book(services, owner, shop, day=date(2026, 11, 25), hh=15)
     with pytest.raises(ValidationError):
@@ -207,11 +232,13 @@ def test_deposit_for_repeat_no_shows(services: Services, owner: Actor, shop) -> 
         services.calendar.book(owner, req)
     assert "deposit" in e1.value.errors["deposit_minor"]
     with pytest.raises(ValidationError) as e2:
-        services.calendar.book(owner, BookingRequest(poor, shop["leo"], at(TOMORROW, 11), [shop["cut"]],
-                                                     deposit_minor=5000))
+        services.calendar.book(
+            owner, BookingRequest(poor, shop["leo"], at(TOMORROW, 11), [shop["cut"]], deposit_minor=5000)
+        )
     assert "top it up" in e2.value.errors["deposit_minor"]
-    v = services.calendar.book(owner, BookingRequest(rich, shop["leo"], at(TOMORROW, 11), [shop["cut"]],
-                                                     deposit_minor=5000))
+    v = services.calendar.book(
+        owner, BookingRequest(rich, shop["leo"], at(TOMORROW, 11), [shop["cut"]], deposit_minor=5000)
+    )
     assert v.deposit_minor == 5000
     with services.db.uow(write=False) as uow:
         acct = uow.session.scalars(select(PrepaidAccount).where(PrepaidAccount.client_id == rich)).one()
@@ -220,11 +247,19 @@ def test_deposit_for_repeat_no_shows(services: Services, owner: Actor, shop) -> 
     with services.db.uow(write=False) as uow:
         acct = uow.session.scalars(select(PrepaidAccount).where(PrepaidAccount.client_id == rich)).one()
         assert acct.held_minor == 0
-        kinds = [m.kind for m in uow.session.scalars(select(PrepaidMovement).where(
-            PrepaidMovement.account_id == acct.id).order_by(PrepaidMovement.id))]
+        kinds = [
+            m.kind
+            for m in uow.session.scalars(
+                select(PrepaidMovement)
+                .where(PrepaidMovement.account_id == acct.id)
+                .order_by(PrepaidMovement.id)
+            )
+        ]
         assert kinds == ["topup", "hold", "release"]
-        total = sum(m.amount_minor for m in uow.session.scalars(select(PrepaidMovement).where(
-            PrepaidMovement.account_id == acct.id)))
+        total = sum(
+            m.amount_minor
+            for m in uow.session.scalars(select(PrepaidMovement).where(PrepaidMovement.account_id == acct.id))
+        )
         assert total == acct.balance_minor  # the money model's invariant holds
 
 
@@ -274,9 +309,11 @@ def test_shop_time_zone_and_daylight_saving(services: Services, owner: Actor, sh
     assert sun.bounds.minutes == 23 * 60
     free = services.calendar.free_slots(tom, sun.bounds.start, sun.bounds.end, 60)
     assert free[0].start_at == datetime(2027, 3, 28, 9, 0, tzinfo=UTC) and len(free) == 29
-    v = services.calendar.book(owner, BookingRequest(shop["wang"], tom, datetime(2027, 3, 28, 9, 0, tzinfo=UTC),
-                                                     [shop["mani"]]))
+    v = services.calendar.book(
+        owner, BookingRequest(shop["wang"], tom, datetime(2027, 3, 28, 9, 0, tzinfo=UTC), [shop["mani"]])
+    )
     assert v.start_at.hour == 9
     with pytest.raises(SlotTaken):  # 09:30 local = 08:30 UTC: before opening
-        services.calendar.book(owner, BookingRequest(shop["li"], tom, datetime(2027, 3, 28, 8, 30, tzinfo=UTC),
-                                                     [shop["mani"]]))
+        services.calendar.book(
+            owner, BookingRequest(shop["li"], tom, datetime(2027, 3, 28, 8, 30, tzinfo=UTC), [shop["mani"]])
+        )

@@ -28,13 +28,21 @@ TODAY = date(2026, 11, 18)
 @pytest.fixture
 def ids(services: Services, owner: Actor) -> dict[str, int]:
     db = services.db
-    return {"leo": new_stylist(db, "Leo"), "amy": new_stylist(db, "Amy"), "cut": service_id(db, "CUT-W"),
-            "blow": service_id(db, "BLOW"), "colour": service_id(db, "COL-FULL"),
-            "wang": new_client(db, "王芳"), "li": new_client(db, "李娜"), "zhao": new_client(db, "赵六")}
+    return {
+        "leo": new_stylist(db, "Leo"),
+        "amy": new_stylist(db, "Amy"),
+        "cut": service_id(db, "CUT-W"),
+        "blow": service_id(db, "BLOW"),
+        "colour": service_id(db, "COL-FULL"),
+        "wang": new_client(db, "王芳"),
+        "li": new_client(db, "李娜"),
+        "zhao": new_client(db, "赵六"),
+    }
 
 
-def test_propose_uses_the_shortest_return_interval_and_the_same_stylist(services: Services, owner: Actor, ids,
-                                                                        clock: FakeClock) -> None:
+def test_propose_uses_the_shortest_return_interval_and_the_same_stylist(
+    services: Services, owner: Actor, ids, clock: FakeClock
+) -> None:
     vid = visit_at_rebooking(services.db, ids["wang"], ids["leo"], ("CUT-W", "BLOW"), clock())
     p = services.calendar.propose(vid)
     assert p.interval_days == 14 and p.target_date == TODAY + timedelta(days=14)  # blow-dry: 14 < 42
@@ -48,8 +56,9 @@ def test_propose_uses_the_shortest_return_interval_and_the_same_stylist(services
     assert {s.staff_name for s in p.other_staff} >= {"Amy"}
 
 
-def test_rebook_in_one_transaction_then_second_click_is_refused(services: Services, owner: Actor, ids,
-                                                                clock: FakeClock) -> None:
+def test_rebook_in_one_transaction_then_second_click_is_refused(
+    services: Services, owner: Actor, ids, clock: FakeClock
+) -> None:
     vid = visit_at_rebooking(services.db, ids["wang"], ids["leo"], ("CUT-W",), clock())
     p = services.calendar.propose(vid)
     slot = p.same_staff[0]
@@ -66,8 +75,9 @@ def test_rebook_in_one_transaction_then_second_click_is_refused(services: Servic
     assert (rate.paid_visits, rate.rebooked) == (1, 1) and str(rate.rate) == "1.0000"
 
 
-def test_rebook_lost_race_offers_alternatives_and_leaves_the_visit(services: Services, owner: Actor, ids,
-                                                                   clock: FakeClock) -> None:
+def test_rebook_lost_race_offers_alternatives_and_leaves_the_visit(
+    services: Services, owner: Actor, ids, clock: FakeClock
+) -> None:
     vid = visit_at_rebooking(services.db, ids["wang"], ids["leo"], ("CUT-W",), clock())
     slot = services.calendar.propose(vid).same_staff[0]
     services.calendar.book(owner, BookingRequest(ids["li"], ids["leo"], slot.start_at, [ids["cut"]]))
@@ -78,8 +88,9 @@ def test_rebook_lost_race_offers_alternatives_and_leaves_the_visit(services: Ser
         assert uow.session.get(Visit, vid).step == "rebooking"
 
 
-def test_decline_records_the_reason_and_counts_in_the_rate(services: Services, owner: Actor, ids,
-                                                           clock: FakeClock) -> None:
+def test_decline_records_the_reason_and_counts_in_the_rate(
+    services: Services, owner: Actor, ids, clock: FakeClock
+) -> None:
     v1 = visit_at_rebooking(services.db, ids["wang"], ids["leo"], ("CUT-W",), clock())
     v2 = visit_at_rebooking(services.db, ids["li"], ids["amy"], ("BLOW",), clock())
     with pytest.raises(ValidationError):
@@ -92,7 +103,9 @@ def test_decline_records_the_reason_and_counts_in_the_rate(services: Services, o
         assert v.next_appointment_id is None
     rate = services.calendar.rebooking_rate(TODAY, TODAY + timedelta(days=1))
     assert (rate.paid_visits, rate.rebooked) == (2, 1) and str(rate.rate) == "0.5000"
-    assert services.calendar.rebooking_rate(TODAY, TODAY + timedelta(days=1), staff_id=ids["amy"]).rebooked == 1
+    assert (
+        services.calendar.rebooking_rate(TODAY, TODAY + timedelta(days=1), staff_id=ids["amy"]).rebooked == 1
+    )
 
 
 def test_rebook_before_checkout_is_refused(services: Services, owner: Actor, ids, clock: FakeClock) -> None:
@@ -107,12 +120,23 @@ def test_rebook_before_checkout_is_refused(services: Services, owner: Actor, ids
 def test_waitlist_matches_after_cancel_and_move(services: Services, owner: Actor, ids) -> None:
     day = date(2026, 11, 20)
     a = services.calendar.book(owner, BookingRequest(ids["wang"], ids["leo"], at(day, 15), [ids["cut"]]))
-    e_li = services.calendar.waitlist_add(owner, ids["li"], at(day, 14), at(day, 18), service_id=ids["cut"],
-                                          staff_id=ids["leo"], notes="prefers afternoons")
+    e_li = services.calendar.waitlist_add(
+        owner,
+        ids["li"],
+        at(day, 14),
+        at(day, 18),
+        service_id=ids["cut"],
+        staff_id=ids["leo"],
+        notes="prefers afternoons",
+    )
     e_zhao = services.calendar.waitlist_add(owner, ids["zhao"], at(day, 10), at(day, 12))  # wrong window
-    e_long = services.calendar.waitlist_add(owner, ids["zhao"], at(day, 9), at(day, 20), service_id=ids["colour"])
+    e_long = services.calendar.waitlist_add(
+        owner, ids["zhao"], at(day, 9), at(day, 20), service_id=ids["colour"]
+    )
     assert [w.id for w in services.calendar.waitlist()] == [e_li.id, e_zhao.id, e_long.id]
-    assert e_li.client_name == "李娜" and e_li.staff_name == "Leo" and e_li.service_name == "Women's cut & style"
+    assert (
+        e_li.client_name == "李娜" and e_li.staff_name == "Leo" and e_li.service_name == "Women's cut & style"
+    )
     cancelled = services.calendar.cancel(owner, a.id, "client called")
     matches = services.calendar.matches_for_freed_slot(cancelled)
     assert [m.id for m in matches] == [e_li.id]  # the colour needs 120 min; the freed hour is too short
@@ -130,8 +154,9 @@ def test_waitlist_matches_after_cancel_and_move(services: Services, owner: Actor
 
 
 def test_appointment_ics_parses_back(services: Services, owner: Actor, ids) -> None:
-    a = services.calendar.book(owner, BookingRequest(ids["wang"], ids["leo"], at(date(2026, 11, 20), 15),
-                                                     [ids["cut"], ids["blow"]]))
+    a = services.calendar.book(
+        owner, BookingRequest(ids["wang"], ids["leo"], at(date(2026, 11, 20), 15), [ids["cut"], ids["blow"]])
+    )
     cal = Calendar.from_ical(services.calendar.appointment_ics(a.id))
     events = list(cal.walk("VEVENT"))
     assert len(events) == 1

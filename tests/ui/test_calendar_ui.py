@@ -24,15 +24,21 @@ from ui.widgets.rebook_panel import RebookPanel
 
 TOMORROW = date(2026, 11, 19)
 # offscreen top-level windows, and ui/theme.py replacing "@primary" inside "@primary_dark" (reported to the lead)
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints",
-                                       "parseHexColor: Unknown color name '#2F6FDE_dark'")
+pytestmark = pytest.mark.qt_log_ignore(
+    "does not support propagateSizeHints", "parseHexColor: Unknown color name '#2F6FDE_dark'"
+)
 
 
 @pytest.fixture
 def data(ctx: UiContext) -> dict[str, int]:
     db = ctx.services.db
-    return {"leo": new_stylist(db, "Leo"), "amy": new_stylist(db, "Amy"), "cut": service_id(db, "CUT-W"),
-            "wang": new_client(db, "王芳"), "li": new_client(db, "李娜")}
+    return {
+        "leo": new_stylist(db, "Leo"),
+        "amy": new_stylist(db, "Amy"),
+        "cut": service_id(db, "CUT-W"),
+        "wang": new_client(db, "王芳"),
+        "li": new_client(db, "李娜"),
+    }
 
 
 @pytest.fixture
@@ -51,8 +57,9 @@ def col_of(screen: CalendarScreen, staff_id: int) -> int:
 
 
 def book(ctx: UiContext, data, who: str = "leo", hh: int = 11, client: str = "wang"):
-    return ctx.services.calendar.book(ctx.require_actor(), BookingRequest(
-        data[client], data[who], at(TOMORROW, hh), [data["cut"]]))
+    return ctx.services.calendar.book(
+        ctx.require_actor(), BookingRequest(data[client], data[who], at(TOMORROW, hh), [data["cut"]])
+    )
 
 
 def test_book_from_a_free_slot(qtbot, screen: CalendarScreen, ctx: UiContext, data) -> None:
@@ -73,8 +80,9 @@ def test_book_from_a_free_slot(qtbot, screen: CalendarScreen, ctx: UiContext, da
     assert screen.grid.selected_id == appts[0].id
 
 
-def test_lost_race_in_the_dialog_offers_the_nearest_times(qtbot, screen: CalendarScreen, ctx: UiContext,
-                                                          data) -> None:
+def test_lost_race_in_the_dialog_offers_the_nearest_times(
+    qtbot, screen: CalendarScreen, ctx: UiContext, data
+) -> None:
     ci = col_of(screen, data["leo"])
     screen.book_at(ci, at(TOMORROW, 11))
     dlg = screen.dialog
@@ -84,7 +92,9 @@ def test_lost_race_in_the_dialog_offers_the_nearest_times(qtbot, screen: Calenda
     dlg.select_services([data["cut"]])
     dlg.submit()
     assert dlg.isVisible() and "already booked" in dlg.error.text()
-    alts = [dlg.alt_row.itemAt(i).widget() for i in range(dlg.alt_row.count()) if dlg.alt_row.itemAt(i).widget()]
+    alts = [
+        dlg.alt_row.itemAt(i).widget() for i in range(dlg.alt_row.count()) if dlg.alt_row.itemAt(i).widget()
+    ]
     assert alts
     alts[0].click()
     with qtbot.waitSignal(dlg.booked):
@@ -131,10 +141,13 @@ def test_keyboard_path(qtbot, screen: CalendarScreen, ctx: UiContext, data) -> N
     assert screen.day == date(2026, 11, 18)
 
 
-def test_cancel_with_reason_offers_the_waitlist(qtbot, screen: CalendarScreen, ctx: UiContext, data,
-                                                monkeypatch) -> None:
+def test_cancel_with_reason_offers_the_waitlist(
+    qtbot, screen: CalendarScreen, ctx: UiContext, data, monkeypatch
+) -> None:
     a = book(ctx, data, hh=15)
-    entry = ctx.services.calendar.waitlist_add(ctx.require_actor(), data["li"], at(TOMORROW, 14), at(TOMORROW, 18))
+    entry = ctx.services.calendar.waitlist_add(
+        ctx.require_actor(), data["li"], at(TOMORROW, 14), at(TOMORROW, 18)
+    )
     screen.refresh()
     assert screen.waitlist.list.count() == 1
     monkeypatch.setattr("ui.screens.calendar.ask_reason", lambda *a, **k: "client is ill")
@@ -209,8 +222,9 @@ def test_rebook_panel_after_a_lost_race_shows_fresh_times(qtbot, ctx: UiContext,
     qtbot.addWidget(panel)
     taken = panel.proposal.same_staff[0]
     qtbot.mouseClick(panel.slot_buttons[0], Qt.MouseButton.LeftButton)
-    ctx.services.calendar.book(ctx.require_actor(), BookingRequest(data["li"], data["leo"], taken.start_at,
-                                                                   [data["cut"]]))  # another desk
+    ctx.services.calendar.book(
+        ctx.require_actor(), BookingRequest(data["li"], data["leo"], taken.start_at, [data["cut"]])
+    )  # another desk
     qtbot.mouseClick(panel.book_button, Qt.MouseButton.LeftButton)
     assert "already booked" in panel.error.text()
     assert taken.start_at not in [s.start_at for s in panel.proposal.same_staff]
@@ -219,7 +233,9 @@ def test_rebook_panel_after_a_lost_race_shows_fresh_times(qtbot, ctx: UiContext,
         assert uow.session.get(Visit, vid).step == "rebooking"
 
 
-def test_booking_dialog_warns_and_holds_a_deposit(qtbot, screen: CalendarScreen, ctx: UiContext, data) -> None:
+def test_booking_dialog_warns_and_holds_a_deposit(
+    qtbot, screen: CalendarScreen, ctx: UiContext, data
+) -> None:
     ctx.services.settings.set("calendar.no_show_deposit_minor", 5000)
     risky = new_client(ctx.services.db, "钱七", no_shows=3, prepaid_minor=20000)
     screen.book_at(col_of(screen, data["leo"]), at(TOMORROW, 11))

@@ -29,10 +29,17 @@ def hm(dt: datetime, tz: ZoneInfo = SH) -> str:
     return dt.astimezone(tz).strftime("%H:%M")
 
 
-def find(hours: dict, day: date, tz: ZoneInfo = SH, busy=(), minutes=60, buffer=0, step=15, **kw) -> list[sl.Slot]:
+def find(
+    hours: dict, day: date, tz: ZoneInfo = SH, busy=(), minutes=60, buffer=0, step=15, **kw
+) -> list[sl.Slot]:
     return sl.find_slots(
-        working=sl.working_on(hours, day, tz), busy=list(busy), duration=timedelta(minutes=minutes),
-        buffer=timedelta(minutes=buffer), step_minutes=step, tz=tz, **kw,
+        working=sl.working_on(hours, day, tz),
+        busy=list(busy),
+        duration=timedelta(minutes=minutes),
+        buffer=timedelta(minutes=buffer),
+        step_minutes=step,
+        tz=tz,
+        **kw,
     )
 
 
@@ -96,8 +103,13 @@ def test_is_free() -> None:
     w = sl.working_on(HOURS, WED, SH)
     busy = [sl.Interval(local(WED, 11), local(WED, 12))]
     assert sl.is_free(working=w, busy=busy, start=local(WED, 10), duration=timedelta(minutes=60))
-    assert not sl.is_free(working=w, busy=busy, start=local(WED, 10), duration=timedelta(minutes=60),
-                          buffer=timedelta(minutes=5))
+    assert not sl.is_free(
+        working=w,
+        busy=busy,
+        start=local(WED, 10),
+        duration=timedelta(minutes=60),
+        buffer=timedelta(minutes=5),
+    )
     assert not sl.is_free(working=w, busy=[], start=local(WED, 12, 45), duration=timedelta(minutes=30))
 
 
@@ -107,7 +119,12 @@ NIGHT = {d: [["00:00", "04:00"]] for d in sl.WEEKDAYS}
 
 @pytest.mark.parametrize(
     ("tz", "day"),
-    [(LONDON, date(2026, 3, 29)), (LONDON, date(2026, 10, 25)), (NY, date(2026, 3, 8)), (NY, date(2026, 11, 1))],
+    [
+        (LONDON, date(2026, 3, 29)),
+        (LONDON, date(2026, 10, 25)),
+        (NY, date(2026, 3, 8)),
+        (NY, date(2026, 11, 1)),
+    ],
 )
 def test_opening_hours_stay_at_local_wall_time_across_dst(tz: ZoneInfo, day: date) -> None:
     for d in (day - timedelta(days=1), day, day + timedelta(days=1)):

@@ -52,8 +52,12 @@ class _FallbackSearch(QWidget):
         lay.addWidget(self.edit)
         lay.addWidget(self.list)
         self.edit.textChanged.connect(self._search)
-        self.list.itemActivated.connect(lambda it: self.client_chosen.emit(int(it.data(Qt.ItemDataRole.UserRole))))
-        self.list.itemClicked.connect(lambda it: self.client_chosen.emit(int(it.data(Qt.ItemDataRole.UserRole))))
+        self.list.itemActivated.connect(
+            lambda it: self.client_chosen.emit(int(it.data(Qt.ItemDataRole.UserRole)))
+        )
+        self.list.itemClicked.connect(
+            lambda it: self.client_chosen.emit(int(it.data(Qt.ItemDataRole.UserRole)))
+        )
 
     def _search(self, text: str) -> None:
         self.list.clear()
@@ -78,8 +82,14 @@ def client_search(ctx: UiContext) -> QWidget:
 class BookingDialog(QDialog):
     booked = Signal(object)  # AppointmentView
 
-    def __init__(self, ctx: UiContext, start: datetime, staff_id: int | None = None,
-                 client_id: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        start: datetime,
+        staff_id: int | None = None,
+        client_id: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.cal = ctx.services.calendar
@@ -139,8 +149,10 @@ class BookingDialog(QDialog):
         self.service_list.setMinimumHeight(150)
         cur = ctx.shop.currency
         for sv in self._services:
-            it = QListWidgetItem(f"{sv.name}  ·  {format_duration_minutes(sv.duration_min)}  ·  "
-                                 f"{format_money(from_minor(sv.price_minor, cur), cur)}")
+            it = QListWidgetItem(
+                f"{sv.name}  ·  {format_duration_minutes(sv.duration_min)}  ·  "
+                f"{format_money(from_minor(sv.price_minor, cur), cur)}"
+            )
             it.setData(Qt.ItemDataRole.UserRole, sv.id)
             it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             it.setCheckState(Qt.CheckState.Unchecked)
@@ -241,8 +253,9 @@ class BookingDialog(QDialog):
     def select_services(self, ids: list[int]) -> None:
         for i in range(self.service_list.count()):
             it = self.service_list.item(i)
-            it.setCheckState(Qt.CheckState.Checked if it.data(Qt.ItemDataRole.UserRole) in ids
-                             else Qt.CheckState.Unchecked)
+            it.setCheckState(
+                Qt.CheckState.Checked if it.data(Qt.ItemDataRole.UserRole) in ids else Qt.CheckState.Unchecked
+            )
 
     def service_ids(self) -> list[int]:
         return [
@@ -280,9 +293,14 @@ class BookingDialog(QDialog):
             self.error.show_error(_("Choose the client first: search by name, phone or number."))
             return
         req = BookingRequest(
-            client_id=self.client_id, staff_id=int(self.staff.currentData()), start_at=self.start_at(),
-            service_ids=self.service_ids(), duration_min=self.duration.value(), buffer_min=self.buffer.value(),
-            notes=self.notes.text().strip(), deposit_minor=self.deposit.value() * self._unit if self.deposit.isVisible() else 0,
+            client_id=self.client_id,
+            staff_id=int(self.staff.currentData()),
+            start_at=self.start_at(),
+            service_ids=self.service_ids(),
+            duration_min=self.duration.value(),
+            buffer_min=self.buffer.value(),
+            notes=self.notes.text().strip(),
+            deposit_minor=self.deposit.value() * self._unit if self.deposit.isVisible() else 0,
         )
         actor = self.ctx.require_actor()
         self.book_button.setEnabled(False)

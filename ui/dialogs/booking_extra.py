@@ -94,7 +94,9 @@ class MoveDialog(QDialog):
 class WaitlistDialog(QDialog):
     """Put a client on the waitlist with the window they can come in."""
 
-    def __init__(self, ctx: UiContext, day: date, staff_id: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: UiContext, day: date, staff_id: int | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(_("Add to waitlist"))
@@ -157,8 +159,14 @@ class WaitlistDialog(QDialog):
         end = datetime.combine(day, self.t_to.currentData(), tzinfo=self.tz)
         try:
             self.ctx.services.calendar.waitlist_add(
-                self.ctx.require_actor(), self.client_id, start, end, service_id=self.service.currentData(),
-                staff_id=self.staff.currentData(), notes=self.notes.text())
+                self.ctx.require_actor(),
+                self.client_id,
+                start,
+                end,
+                service_id=self.service.currentData(),
+                staff_id=self.staff.currentData(),
+                notes=self.notes.text(),
+            )
         except Exception as exc:  # noqa: BLE001 - shown in the dialog
             from ui.widgets.common import error_text
 

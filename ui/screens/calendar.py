@@ -136,9 +136,14 @@ class CalendarScreen(QWidget):
         self.waitlist.remove_requested.connect(self._remove_waitlist)
         self.reminders.mark.connect(self._mark_reminder)
         self.reminders.export_requested.connect(self.export_reminders)
-        for key, fn in (("T", self.go_today), ("PgUp", lambda: self.step(-1)), ("PgDown", lambda: self.step(1)),
-                        ("D", lambda: self.set_mode("day")), ("W", lambda: self.set_mode("week")),
-                        ("Ctrl+N", self.book_cursor)):
+        for key, fn in (
+            ("T", self.go_today),
+            ("PgUp", lambda: self.step(-1)),
+            ("PgDown", lambda: self.step(1)),
+            ("D", lambda: self.set_mode("day")),
+            ("W", lambda: self.set_mode("week")),
+            ("Ctrl+N", self.book_cursor),
+        ):
             sc = QShortcut(QKeySequence(key), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(fn)
@@ -159,8 +164,11 @@ class CalendarScreen(QWidget):
             self.day = date
         if client_id is not None:
             name = self.ctx.services.clients.get(self.ctx.require_actor(), client_id).name
-            self.banner.setText(_("Booking for {name}: click a free time (or move with the arrows and press "
-                                  "Enter).").format(name=name))
+            self.banner.setText(
+                _("Booking for {name}: click a free time (or move with the arrows and press Enter).").format(
+                    name=name
+                )
+            )
         self.banner.setVisible(client_id is not None)
         self.refresh()
         self.grid.setFocus()
@@ -202,8 +210,11 @@ class CalendarScreen(QWidget):
             start = self.day - timedelta(days=self.day.weekday())
             sid = int(self.staff_box.currentData())
             self.ctx.runner.run(lambda: self.cal.week(start, sid), on_done=self._show, on_error=self._error)
-        self.ctx.runner.run(lambda: (self.cal.waitlist(self.ctx.actor), self.cal.reminders(None, self.ctx.actor)),
-                            on_done=self._show_lists, on_error=self._error)
+        self.ctx.runner.run(
+            lambda: (self.cal.waitlist(self.ctx.actor), self.cal.reminders(None, self.ctx.actor)),
+            on_done=self._show_lists,
+            on_error=self._error,
+        )
 
     def _error(self, exc: Exception) -> None:
         show_error(self, exc)
@@ -222,8 +233,11 @@ class CalendarScreen(QWidget):
             cols = columns_for_week(view)
             d0 = view.days[0]
             minutes = int((d0.display_to - d0.display_from).total_seconds() // 60)
-            self.date_label.setText(_("Week of {day} · {name}").format(day=format_date(view.start, "medium"),
-                                                                       name=view.staff_name))
+            self.date_label.setText(
+                _("Week of {day} · {name}").format(
+                    day=format_date(view.start, "medium"), name=view.staff_name
+                )
+            )
             slot = d0.slot_minutes
         self.grid.set_columns(cols, self.tz, slot, minutes, now)
         self._selected(self.grid.selected_id)
@@ -258,10 +272,17 @@ class CalendarScreen(QWidget):
             self._run(lambda actor: self.cal.mark_no_show(actor, appt_id))
         elif key == "ics":
             data = self.cal.appointment_ics(appt_id)
-            path = save_bytes(self, _("Save the appointment"), f"appointment-{appt_id}.ics", data,
-                              _("Calendar files (*.ics)"))
+            path = save_bytes(
+                self,
+                _("Save the appointment"),
+                f"appointment-{appt_id}.ics",
+                data,
+                _("Calendar files (*.ics)"),
+            )
             if path:
-                show_info(self, _("Saved {path}. Send it to the client to add to their calendar.").format(path=path))
+                show_info(
+                    self, _("Saved {path}. Send it to the client to add to their calendar.").format(path=path)
+                )
 
     def _run(self, fn: Any, after: Any = None) -> None:
         """Run a write off the GUI thread; refresh (and call ``after(result)``) when it is done."""
@@ -328,18 +349,29 @@ class CalendarScreen(QWidget):
             self.refresh()
 
         self.ctx.runner.run(
-            lambda: self.cal.move(actor, old.id, new_start, new_staff_id=staff_id, expected_version=old.version),
-            on_done=done, on_error=failed)
+            lambda: self.cal.move(
+                actor, old.id, new_start, new_staff_id=staff_id, expected_version=old.version
+            ),
+            on_done=done,
+            on_error=failed,
+        )
 
     def cancel_appt(self, appt_id: int) -> None:
         a = self.grid.appointment(appt_id)
         if a is None or a.status not in ("booked", "confirmed"):
             return
-        reason = ask_reason(self, _("Cancel appointment"), _("Why is {name}'s appointment at {time} cancelled?").format(
-            name=a.client_name or _("the client"), time=format_time(a.start_at)))
+        reason = ask_reason(
+            self,
+            _("Cancel appointment"),
+            _("Why is {name}'s appointment at {time} cancelled?").format(
+                name=a.client_name or _("the client"), time=format_time(a.start_at)
+            ),
+        )
         if not reason:
             return
-        self._run(lambda actor: self.cal.cancel(actor, appt_id, reason), after=lambda _r: self._offer_freed(a))
+        self._run(
+            lambda actor: self.cal.cancel(actor, appt_id, reason), after=lambda _r: self._offer_freed(a)
+        )
 
     def _offer_freed(self, freed: AppointmentView) -> None:
         when = f"{format_date(freed.start_at, 'medium')} {format_time(freed.start_at)} · {freed.staff_name}"
@@ -350,8 +382,11 @@ class CalendarScreen(QWidget):
             if matches:
                 self.tabs.setCurrentWidget(self.waitlist)
 
-        self.ctx.runner.run(lambda: self.cal.matches_for_freed_slot(freed, actor=self.ctx.actor), on_done=show,
-                            on_error=self._error)
+        self.ctx.runner.run(
+            lambda: self.cal.matches_for_freed_slot(freed, actor=self.ctx.actor),
+            on_done=show,
+            on_error=self._error,
+        )
 
     # ----------------------------------------------------------------- waitlist, reminders, exports
     def add_waitlist(self) -> None:
@@ -384,5 +419,6 @@ class CalendarScreen(QWidget):
         except Exception as exc:  # noqa: BLE001 - shown to the person
             show_error(self, error_text(exc))
             return
-        save_bytes(self, _("Save the stylist's schedule"), f"schedule-{sid}.ics", data, _("Calendar files (*.ics)"))
-
+        save_bytes(
+            self, _("Save the stylist's schedule"), f"schedule-{sid}.ics", data, _("Calendar files (*.ics)")
+        )

@@ -62,16 +62,35 @@ class Column:
 
 def columns_for_day(view: DayView, with_resources: bool) -> list[Column]:
     cols = [
-        Column("staff", s.id, s.name, "", view.day, view.display_from, s.shifts, s.breaks,
-               view.for_staff(s.id), s.color)
+        Column(
+            "staff",
+            s.id,
+            s.name,
+            "",
+            view.day,
+            view.display_from,
+            s.shifts,
+            s.breaks,
+            view.for_staff(s.id),
+            s.color,
+        )
         for s in view.staff
     ]
     if with_resources:
         used = {a.resource_id for a in view.appointments if a.resource_id}
         for r in view.resources:
             if r.id in used or r.kind in ("chair", "room"):
-                cols.append(Column("resource", r.id, r.name, _kind_word(r.kind), view.day, view.display_from,
-                                   appts=view.for_resource(r.id)))
+                cols.append(
+                    Column(
+                        "resource",
+                        r.id,
+                        r.name,
+                        _kind_word(r.kind),
+                        view.day,
+                        view.display_from,
+                        appts=view.for_resource(r.id),
+                    )
+                )
     return cols
 
 
@@ -79,8 +98,20 @@ def columns_for_week(week: WeekView) -> list[Column]:
     out = []
     for d in week.days:
         st = d.staff[0]
-        out.append(Column("day", st.id, format_date(d.day, "EEE"), format_date(d.day, "MMM d"), d.day,
-                          d.display_from, st.shifts, st.breaks, list(d.appointments), st.color))
+        out.append(
+            Column(
+                "day",
+                st.id,
+                format_date(d.day, "EEE"),
+                format_date(d.day, "MMM d"),
+                d.day,
+                d.display_from,
+                st.shifts,
+                st.breaks,
+                list(d.appointments),
+                st.color,
+            )
+        )
     return out
 
 
@@ -119,8 +150,14 @@ class CalendarGrid(QWidget):
         self._small.setPointSizeF(max(7.5, self.font().pointSizeF() - 1.5))
 
     # ----------------------------------------------------------------- data
-    def set_columns(self, columns: list[Column], tz: ZoneInfo, slot_minutes: int, minutes: int,
-                    now: datetime | None = None) -> None:
+    def set_columns(
+        self,
+        columns: list[Column],
+        tz: ZoneInfo,
+        slot_minutes: int,
+        minutes: int,
+        now: datetime | None = None,
+    ) -> None:
         self.columns = columns
         self.tz = tz
         self.slot_minutes = max(5, slot_minutes)
@@ -162,7 +199,9 @@ class CalendarGrid(QWidget):
 
     # ----------------------------------------------------------------- geometry
     def sizeHint(self) -> QSize:
-        return QSize(GUTTER_W + MIN_COL_W * max(1, len(self.columns)), HEADER_H + MIN_HOUR_H * self.minutes // 60)
+        return QSize(
+            GUTTER_W + MIN_COL_W * max(1, len(self.columns)), HEADER_H + MIN_HOUR_H * self.minutes // 60
+        )
 
     def minimumSizeHint(self) -> QSize:
         return self.sizeHint()
@@ -192,8 +231,12 @@ class CalendarGrid(QWidget):
         if a.status in INACTIVE_STATUSES:  # a narrow lane on the right: the time is free again
             return QRectF(r.right() - r.width() * 0.28, top, r.width() * 0.28 - 3, max(14.0, bottom - top))
         narrow = _overlaps_inactive(c, a)
-        return QRectF(r.left() + 3, top + 1, r.width() * 0.70 - 4 if narrow else r.width() - 7,
-                      max(16.0, bottom - top - 2))
+        return QRectF(
+            r.left() + 3,
+            top + 1,
+            r.width() * 0.70 - 4 if narrow else r.width() - 7,
+            max(16.0, bottom - top - 2),
+        )
 
     def hit(self, pos: QPoint) -> tuple[int, int, AppointmentView | None]:
         """Column index, minute (snapped to the slot grid) and the appointment under ``pos``."""
@@ -271,8 +314,11 @@ class CalendarGrid(QWidget):
             p.setPen(QColor(COLORS["muted"]))
             for m in range(0, self.minutes, 60):
                 y = self._y(m)
-                p.drawText(QRectF(0, y - 2, GUTTER_W - 8, 18), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                           hhmm(origin + timedelta(minutes=m)))
+                p.drawText(
+                    QRectF(0, y - 2, GUTTER_W - 8, 18),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                    hhmm(origin + timedelta(minutes=m)),
+                )
         # the cursor (selected free slot)
         if self.columns and self.hasFocus() or self.columns and not self.selected_id:
             r = self.col_rect(self.cursor_col)
@@ -297,8 +343,11 @@ class CalendarGrid(QWidget):
             p.setBrush(QColor(47, 111, 222, 60))
             p.drawRoundedRect(ghost, 5, 5)
             p.setPen(QColor(COLORS["primary_dark"]))
-            p.drawText(ghost.adjusted(6, 2, -4, 0), Qt.AlignmentFlag.AlignTop,
-                       hhmm(self.columns[ci].origin + timedelta(minutes=m)))
+            p.drawText(
+                ghost.adjusted(6, 2, -4, 0),
+                Qt.AlignmentFlag.AlignTop,
+                hhmm(self.columns[ci].origin + timedelta(minutes=m)),
+            )
         # now line
         if self.now is not None:
             for i, c in enumerate(self.columns):
@@ -328,7 +377,13 @@ class CalendarGrid(QWidget):
     def _paint_appt(self, p: QPainter, r: QRectF, a: AppointmentView, muted: bool) -> None:
         tone = STATUS_TONE.get(a.status, "info")
         fg_hex, bg_hex, symbol = STATUS_STYLE.get(
-            a.status, (COLORS.get(tone, COLORS["info"]), TONE_BG.get(tone, TONE_BG["info"]), TONE_SYMBOL.get(tone, "•")))
+            a.status,
+            (
+                COLORS.get(tone, COLORS["info"]),
+                TONE_BG.get(tone, TONE_BG["info"]),
+                TONE_SYMBOL.get(tone, "•"),
+            ),
+        )
         fg, bg = QColor(fg_hex), QColor(bg_hex)
         inactive = a.status in INACTIVE_STATUSES
         if muted:
@@ -354,8 +409,11 @@ class CalendarGrid(QWidget):
         p.setPen(QColor(COLORS["text"]))
         p.setFont(self._bold)
         head = f"{hhmm(a.start_at)} {a.client_name or _('Walk-in')}"
-        p.drawText(inner, Qt.AlignmentFlag.AlignTop,
-                   p.fontMetrics().elidedText(head, Qt.TextElideMode.ElideRight, int(inner.width())))
+        p.drawText(
+            inner,
+            Qt.AlignmentFlag.AlignTop,
+            p.fontMetrics().elidedText(head, Qt.TextElideMode.ElideRight, int(inner.width())),
+        )
         p.setFont(self._small)
         y = inner.top() + p.fontMetrics().height()
         second = a.staff_name if muted else a.service_names
@@ -364,8 +422,11 @@ class CalendarGrid(QWidget):
             if y + lh > inner.bottom() + 3:
                 break
             p.setPen(fg if text is status else QColor(COLORS["muted"]))
-            p.drawText(QRectF(inner.left(), y, inner.width(), lh), Qt.AlignmentFlag.AlignTop,
-                       fm.elidedText(text, Qt.TextElideMode.ElideRight, int(inner.width())))
+            p.drawText(
+                QRectF(inner.left(), y, inner.width(), lh),
+                Qt.AlignmentFlag.AlignTop,
+                fm.elidedText(text, Qt.TextElideMode.ElideRight, int(inner.width())),
+            )
             y += lh
 
     # ----------------------------------------------------------------- mouse
@@ -373,8 +434,12 @@ class CalendarGrid(QWidget):
         if e.type() == QEvent.Type.ToolTip and isinstance(e, QHelpEvent):
             _i, _m, a = self.hit(e.pos())
             if a is not None:
-                lines = [f"{hhmm(a.start_at)}–{hhmm(a.end_at)}  {a.client_name or _('Walk-in')}", a.service_names,
-                         f"{a.staff_name}" + (f" · {a.resource_name}" if a.resource_name else ""), a.status_label]
+                lines = [
+                    f"{hhmm(a.start_at)}–{hhmm(a.end_at)}  {a.client_name or _('Walk-in')}",
+                    a.service_names,
+                    f"{a.staff_name}" + (f" · {a.resource_name}" if a.resource_name else ""),
+                    a.status_label,
+                ]
                 if a.notes:
                     lines.append(a.notes)
                 QToolTip.showText(e.globalPos(), "\n".join(x for x in lines if x), self)
@@ -391,8 +456,9 @@ class CalendarGrid(QWidget):
         if i < 0:
             return
         self._press = event.position().toPoint()
-        self._press_appt = a if a is not None and a.status in ("booked", "confirmed") and self.columns[i].droppable \
-            else None
+        self._press_appt = (
+            a if a is not None and a.status in ("booked", "confirmed") and self.columns[i].droppable else None
+        )
         self.cursor_col, self.cursor_min = i, m
         if a is not None:
             self.select(a.id)
@@ -448,8 +514,14 @@ class CalendarGrid(QWidget):
             super().keyPressEvent(event)
             return
         sel = self.selected()
-        if ctrl and sel is not None and key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right):
-            ci = next((i for i, c in enumerate(self.columns) if sel in c.appts and c.droppable), self.cursor_col)
+        if (
+            ctrl
+            and sel is not None
+            and key in (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right)
+        ):
+            ci = next(
+                (i for i, c in enumerate(self.columns) if sel in c.appts and c.droppable), self.cursor_col
+            )
             m = self._minute_of(self.columns[ci], sel.start_at)
             if key == Qt.Key.Key_Up:
                 m -= self.slot_minutes
@@ -489,7 +561,9 @@ class CalendarGrid(QWidget):
     def _select_under_cursor(self) -> None:
         c = self.columns[self.cursor_col]
         t = c.origin + timedelta(minutes=self.cursor_min)
-        hit = next((a for a in c.appts if a.status not in INACTIVE_STATUSES and a.start_at <= t < a.end_at), None)
+        hit = next(
+            (a for a in c.appts if a.status not in INACTIVE_STATUSES and a.start_at <= t < a.end_at), None
+        )
         new = hit.id if hit else 0
         if new != self.selected_id:
             self.selected_id = new
@@ -497,7 +571,9 @@ class CalendarGrid(QWidget):
 
 
 def _overlaps_inactive(c: Column, a: AppointmentView) -> bool:
-    return any(x.status in INACTIVE_STATUSES and x.start_at < a.end_at and a.start_at < x.end_at for x in c.appts)
+    return any(
+        x.status in INACTIVE_STATUSES and x.start_at < a.end_at and a.start_at < x.end_at for x in c.appts
+    )
 
 
 def hhmm(t: datetime) -> str:

@@ -69,8 +69,12 @@ class AppointmentPanel(QWidget):
             self.buttons[key] = b
             lay.addWidget(b)
         lay.addStretch()
-        self.hint = _muted(_("Click a free time to book it, or an appointment to see it. Drag an appointment to "
-                             "move it. Keys: arrows, Enter, Delete, Ctrl+arrows, T, PgUp/PgDn."))
+        self.hint = _muted(
+            _(
+                "Click a free time to book it, or an appointment to see it. Drag an appointment to "
+                "move it. Keys: arrows, Enter, Delete, Ctrl+arrows, T, PgUp/PgDn."
+            )
+        )
         lay.addWidget(self.hint)
         self.show_appointment(None, "")
 
@@ -86,7 +90,9 @@ class AppointmentPanel(QWidget):
             return
         self.chip.show()
         self.chip.set_status(a.status_label, STATUS_TONE.get(a.status, "info"))
-        self.title.setText(f"{format_time(a.start_at)}–{format_time(a.end_at)}  {a.client_name or _('Walk-in')}")
+        self.title.setText(
+            f"{format_time(a.start_at)}–{format_time(a.end_at)}  {a.client_name or _('Walk-in')}"
+        )
         lines = [
             a.service_names,
             _("With {name}").format(name=a.staff_name) + (f" · {a.resource_name}" if a.resource_name else ""),
@@ -97,8 +103,11 @@ class AppointmentPanel(QWidget):
         if a.client_no_shows:
             lines.append(_("No-shows so far: {n}").format(n=a.client_no_shows))
         if a.deposit_minor:
-            lines.append(_("Deposit held: {amount}").format(
-                amount=format_money(from_minor(a.deposit_minor, self.currency), self.currency)))
+            lines.append(
+                _("Deposit held: {amount}").format(
+                    amount=format_money(from_minor(a.deposit_minor, self.currency), self.currency)
+                )
+            )
         if a.notes:
             lines.append(a.notes)
         if a.cancel_reason:
@@ -124,8 +133,9 @@ class WaitlistPanel(QWidget):
         self.freed = QLabel()
         self.freed.setObjectName("freedBanner")
         self.freed.setWordWrap(True)
-        self.freed.setStyleSheet("background: #E3F5EC; color: #1E8E5A; border-radius: 8px; padding: 8px;"
-                                 " font-weight: 600;")
+        self.freed.setStyleSheet(
+            "background: #E3F5EC; color: #1E8E5A; border-radius: 8px; padding: 8px; font-weight: 600;"
+        )
         self.freed.hide()
         lay.addWidget(self.freed)
         self.matches = QListWidget()
@@ -139,8 +149,12 @@ class WaitlistPanel(QWidget):
         self.list.setObjectName("waitlist")
         _wrapping(self.list)
         lay.addWidget(self.list, 1)
-        self.empty = _muted(_("Nobody is waiting. When a client wants an earlier or a fully booked time, add "
-                              "them here; when a time frees, the calendar shows who to call."))
+        self.empty = _muted(
+            _(
+                "Nobody is waiting. When a client wants an earlier or a fully booked time, add "
+                "them here; when a time frees, the calendar shows who to call."
+            )
+        )
         lay.addWidget(self.empty)
         row = QHBoxLayout()
         add = Button(_("Add to waitlist"), "user-plus", kind="secondary")
@@ -214,13 +228,18 @@ class RemindersPanel(QWidget):
         lay.addWidget(exp)
 
     def set_rows(self, day_text: str, rows: list[ReminderRow]) -> None:
-        self.title.setText(_("To confirm for {day}. The app sends nothing: call or message, then mark the "
-                             "answer.").format(day=day_text))
+        self.title.setText(
+            _("To confirm for {day}. The app sends nothing: call or message, then mark the answer.").format(
+                day=day_text
+            )
+        )
         self.list.clear()
         for r in rows:
             mark = {"confirmed": "✓", "no_answer": "✕"}.get(r.reminder_status, "○")
-            text = (f"{mark} {format_time(r.start_at)}  {r.client_name}  ·  {r.channel_label} {r.contact}\n"
-                    f"    {r.services} · {r.staff_name} · {r.reminder_label}")
+            text = (
+                f"{mark} {format_time(r.start_at)}  {r.client_name}  ·  {r.channel_label} {r.contact}\n"
+                f"    {r.services} · {r.staff_name} · {r.reminder_label}"
+            )
             it = QListWidgetItem(text)
             it.setData(Qt.ItemDataRole.UserRole, r.appointment_id)
             self.list.addItem(it)

@@ -77,8 +77,11 @@ class RebookPanel(QWidget):
 
     # ----------------------------------------------------------------- data
     def refresh(self) -> None:
-        self.ctx.runner.run(lambda: self.ctx.services.calendar.propose(self.visit_id),
-                            on_done=self._show, on_error=lambda e: show_error(self, e))
+        self.ctx.runner.run(
+            lambda: self.ctx.services.calendar.propose(self.visit_id),
+            on_done=self._show,
+            on_error=lambda e: show_error(self, e),
+        )
 
     def _clear(self, grid: QGridLayout) -> None:
         while grid.count():
@@ -98,23 +101,33 @@ class RebookPanel(QWidget):
         self.book_button.setText(_("Choose a time above"))
         if p.already_booked is not None:
             a = p.already_booked
-            self.summary.setText(_("Next visit booked: {when} with {name}.").format(
-                when=format_date(a.start_at, "full") + " " + format_time(a.start_at), name=a.staff_name))
+            self.summary.setText(
+                _("Next visit booked: {when} with {name}.").format(
+                    when=format_date(a.start_at, "full") + " " + format_time(a.start_at), name=a.staff_name
+                )
+            )
             self.same_title.hide()
             self.other_title.hide()
             self.not_now.hide()
             self.book_button.setText(_("Done"))
             self.book_button.setEnabled(True)
             return
-        self.summary.setText(_(
-            "{client} had {services}. We suggest coming back in about {days} days: around {date}."
-        ).format(client=p.client_name or _("The client"), services=p.service_names or _("a service"),
-                 days=p.interval_days, date=format_date(p.target_date, "full")))
-        self.same_title.setText(_("Free times with {name}").format(name=p.staff_name) if p.staff_name
-                                else _("Free times"))
+        self.summary.setText(
+            _("{client} had {services}. We suggest coming back in about {days} days: around {date}.").format(
+                client=p.client_name or _("The client"),
+                services=p.service_names or _("a service"),
+                days=p.interval_days,
+                date=format_date(p.target_date, "full"),
+            )
+        )
+        self.same_title.setText(
+            _("Free times with {name}").format(name=p.staff_name) if p.staff_name else _("Free times")
+        )
         self.same_title.setVisible(True)
         if not p.same_staff:
-            empty = QLabel(_("No free time near that date; try another stylist below or book from the calendar."))
+            empty = QLabel(
+                _("No free time near that date; try another stylist below or book from the calendar.")
+            )
             empty.setObjectName("muted")
             empty.setWordWrap(True)
             self.same_grid.addWidget(empty, 0, 0)
@@ -127,7 +140,13 @@ class RebookPanel(QWidget):
             self.slot_buttons[0].setFocus()
 
     def _slot_button(self, s: FreeSlot, other: bool) -> QPushButton:
-        text = format_date(s.start_at, "EEE") + " " + format_date(s.start_at, "medium") + "\n" + format_time(s.start_at)
+        text = (
+            format_date(s.start_at, "EEE")
+            + " "
+            + format_date(s.start_at, "medium")
+            + "\n"
+            + format_time(s.start_at)
+        )
         if other:
             text += " · " + s.staff_name
         p = self.proposal
@@ -155,8 +174,11 @@ class RebookPanel(QWidget):
         self.selected = slot
         self.error.show_error(None)
         self.book_button.setEnabled(True)
-        self.book_button.setText(_("Book {when}").format(
-            when=format_date(slot.start_at, "medium") + " " + format_time(slot.start_at)))
+        self.book_button.setText(
+            _("Book {when}").format(
+                when=format_date(slot.start_at, "medium") + " " + format_time(slot.start_at)
+            )
+        )
 
     def book(self) -> None:
         """Second click: book it (and finish the visit)."""
@@ -168,8 +190,11 @@ class RebookPanel(QWidget):
         slot = self.selected
         actor = self.ctx.require_actor()
         self.book_button.setEnabled(False)
-        self.ctx.runner.run(lambda: self.ctx.services.calendar.rebook(actor, self.visit_id, slot),
-                            on_done=self._booked, on_error=self._failed)
+        self.ctx.runner.run(
+            lambda: self.ctx.services.calendar.rebook(actor, self.visit_id, slot),
+            on_done=self._booked,
+            on_error=self._failed,
+        )
 
     def _booked(self, view: AppointmentView) -> None:
         self.ctx.changed("appointment", view.id)
@@ -185,7 +210,9 @@ class RebookPanel(QWidget):
         show_error(self, exc)
 
     def decline(self) -> None:
-        reason = ask_reason(self, _("Not now"), _("Why does the client not book now? (e.g. will call, travelling)"))
+        reason = ask_reason(
+            self, _("Not now"), _("Why does the client not book now? (e.g. will call, travelling)")
+        )
         if not reason:
             return
         try:
