@@ -428,6 +428,16 @@ class CheckoutService:
             )
         return cb.add_line(bill, line)
 
+    def packages_for_sale(self) -> list[tuple[int, str, int, int]]:
+        """(package id, name, sessions, price) of the packages on sale."""
+        with self.db.uow(write=False) as uow:
+            return [
+                (p.id, pick(p.name_zh, p.name_en), p.sessions, p.price_minor)
+                for p in uow.session.scalars(
+                    select(Package).where(Package.active.is_(True)).order_by(Package.id)
+                )
+            ]
+
     def set_quantity(self, bill: Bill, key: str, quantity: int) -> Bill:
         if quantity < 1:
             return cb.remove_line(bill, key)

@@ -110,8 +110,9 @@ class DonePage(QWidget):
         self.care_btn.setVisible(bool(view.care_services or view.care_products))
         self.save_care_btn.setVisible(bool(view.care_services or view.care_products))
         self.escpos_btn.setVisible(bool(self.ctx.services.settings.get("printing.escpos_target")))
-        for w in (self.score_title, *self.score_buttons, self.continue_btn):
+        for w in (self.score_title, *self.score_buttons):
             w.setVisible(self.ask_score and has_visit)
+        self.continue_btn.setText(_("Continue without a score") if has_visit else _("Next sale"))
         self.print_btn.setFocus()
 
     def _pdf(self, kind: str, save: bool) -> None:

@@ -111,7 +111,7 @@ class BillEditor(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setMinimumHeight(170)
+        self.table.setMinimumHeight(150)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)
 
@@ -131,16 +131,21 @@ class BillEditor(QWidget):
         for b in (self.minus_btn, self.plus_btn, self.disc_btn, self.pkg_btn, self.remove_btn):
             acts.addWidget(b)
         acts.addStretch(1)
+        lay.addLayout(acts)
+        acts = QHBoxLayout()
         self.tip_btn = Button(_("Tip…"), "heart", "secondary")
         self.topup_btn = Button(_("Top-up…"), "wallet", "secondary")
+        self.package_btn = Button(_("Package…"), "gift", "secondary")
+        self.package_btn.clicked.connect(self._sell_package)
         self.counter_btn = Button(_("Other item…"), "plus", "secondary")
         self.bill_disc_btn = Button(_("Bill discount…"), "tag", "secondary")
         self.tip_btn.clicked.connect(self._tip)
         self.topup_btn.clicked.connect(self._topup)
         self.counter_btn.clicked.connect(self._counter_item)
         self.bill_disc_btn.clicked.connect(self._bill_discount)
-        for b in (self.tip_btn, self.topup_btn, self.counter_btn, self.bill_disc_btn):
+        for b in (self.tip_btn, self.topup_btn, self.package_btn, self.counter_btn, self.bill_disc_btn):
             acts.addWidget(b)
+        acts.addStretch(1)
         lay.addLayout(acts)
 
         self.composition = QLabel()
@@ -161,11 +166,10 @@ class BillEditor(QWidget):
         eb.addWidget(self.agree_btn)
         lay.addWidget(self.estimate_box)
 
-        self.member_note = QLabel()
+        self.member_note = QLabel()  # placed by the flow, beside the payment
         self.member_note.setObjectName("infoBanner")
         self.member_note.setWordWrap(True)
         self.member_note.setMargin(8)
-        lay.addWidget(self.member_note)
 
         self.totals_widget = QWidget()  # placed by the flow (beside the payment)
         totals = QGridLayout(self.totals_widget)
@@ -293,6 +297,7 @@ class BillEditor(QWidget):
                 )
             )
         self.topup_btn.setEnabled(bill.client_id is not None)
+        self.package_btn.setEnabled(bill.client_id is not None)
         self._selection_changed()
 
     def _selection_changed(self) -> None:
@@ -321,12 +326,11 @@ class BillEditor(QWidget):
                 w.setParent(None)
                 w.deleteLater()
         offers = self.co.addon_offers(self.bill) if self.bill else []
-        for o in offers[:5]:
-            chip = Button(
-                f"+ {o.name} {fmt_money(o.price_minor, self.bill.currency if self.bill else 'CNY')}",
-                kind="ghost",
-            )
-            chip.setToolTip(o.why)
+        for o in offers[:3]:
+            short = o.name if len(o.name) <= 20 else o.name[:19] + "…"
+            cur = self.bill.currency if self.bill else "CNY"
+            chip = Button(f"+ {short} {fmt_money(o.price_minor, cur)}", kind="ghost")
+            chip.setToolTip(f"{o.name}: {o.why}")
             chip.clicked.connect(lambda _c=False, pid=o.product_id, b=chip: self._add_addon(pid, b))
             self.addons_box.addWidget(chip)
         self.addons_label.setVisible(bool(offers))
@@ -446,12 +450,40 @@ class BillEditor(QWidget):
     def _tip(self) -> None:
         if self.bill is None:
             return
-        staff = [ln for ln in self.bill.lines if ln.staff_id and ln.kind == "service"]
+        on_bill = {
+            ln.staff_id: ln.staff_name for ln in self.bill.lines if ln.staff_id and ln.kind == "service"
+        }
+        if len(on_bill) == 1:
+            staff_id: int | None = next(iter(on_bill))
+        else:
+            people = on_bill or {
+                s.id: s.name for s in self.ctx.services.auth.list_staff() if s.role != "receptionist"
+            }
+            names = list(people.values())
+            if not names:
+                staff_id = None
+            else:
+                name, ok = QInputDialog.getItem(self, _("Tip"), _("Who is the tip for?"), names, 0, False)
+                if not ok:
+                    return
+                staff_id = next(k for k, v in people.items() if v == name)
         amount = ask_amount(self, _("Tip"), _("Tip amount:"), self.bill.currency)
         if amount is None:
             return
-        staff_id = staff[0].staff_id if staff else None
         self._apply(lambda b: self.co.add_tip(b, staff_id, amount))
+
+    def _sell_package(self) -> None:
+        if self.bill is None:
+            return
+        pkgs = self.co.packages_for_sale()
+        if not pkgs:
+            show_error(self, _("No packages are on sale. The owner sets them up in Settings."))
+            return
+        labels = [f"{name} · {n} × · {fmt_money(price, self.bill.currency)}" for _i, name, n, price in pkgs]
+        label, ok = QInputDialog.getItem(self, _("Sell a package"), _("Which package?"), labels, 0, False)
+        if ok:
+            pid = pkgs[labels.index(label)][0]
+            self._apply(lambda b: self.co.add_package(b, pid))
 
     def _topup(self) -> None:
         if self.bill is None:
