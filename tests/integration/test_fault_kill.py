@@ -21,7 +21,7 @@ from desk_app.services.backup import check_backup_file
 from desk_app.services.container import Services
 
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = 2000
+ROWS = 1200
 
 
 # ----------------------------------------------------------------------------- children

@@ -16,7 +16,7 @@ from desk_app.services.common import ValidationError
 from desk_app.services.container import Services
 from desk_app.services.importer import FIELDS, PROFILES, BadValue, ImportFileError, parse_date, parse_phone
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FIELD_WORDS = ("name", "phone", "email", "birthday")
 
 KNOWN_HEADERS = sorted(

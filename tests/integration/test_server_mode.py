@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DESKS = 3
-SECONDS = 3.0
+SECONDS = 2.0
 
 
 def _slot_grid(now: datetime) -> list[datetime]:
