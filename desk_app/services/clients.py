@@ -1081,12 +1081,11 @@ class ClientService:
 
 
 def allergy_banner_text(allergies: str, contraindications: str) -> str:
-    parts = []
-    if allergies.strip():
-        parts.append(_("Allergies: {text}").format(text=allergies.strip()))
-    if contraindications.strip():
-        parts.append(_("Contraindications: {text}").format(text=contraindications.strip()))
-    return " · ".join(parts)
+    """The text after the banner's own "Allergies / contraindications:" heading."""
+    a, c = allergies.strip(), contraindications.strip()
+    if a and c:
+        return a + "  ·  " + _("contraindications: {text}").format(text=c)
+    return a or c
 
 
 def bulk_insert_clients(db: Database, rows: Sequence[Mapping[str, Any]], chunk: int = 5000) -> int:

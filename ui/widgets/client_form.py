@@ -23,8 +23,6 @@ from desk_app.i18n import _, format_date
 from desk_app.services.clients import CHANNELS, GENDERS, LANGUAGES, SKIN_TYPES, ClientProfile
 from ui.widgets.common import Button, ErrorLabel, mark_invalid
 
-FIELD_LABELS: dict[str, str] = {}
-
 
 def field_label(key: str) -> str:
     labels = {
@@ -140,6 +138,7 @@ class ClientForm(QWidget):
         def text(key: str, height: int = 60, placeholder: str = "") -> QPlainTextEdit:
             w = QPlainTextEdit()
             w.setFixedHeight(height)
+            w.setStyleSheet(f"QPlainTextEdit {{ min-height: {height - 16}px; }}")
             w.setPlaceholderText(placeholder)
             w.textChanged.connect(self._text_changed)
             self._row(form, key, w)
@@ -203,7 +202,7 @@ class ClientForm(QWidget):
         self._loading = True
         self.profile = p
         self.name.setText(p.name)
-        self.phone.setText(p.phone)
+        self.phone.setText(p.phone_display if p.can_see_phone else p.phone)
         self.phone.setReadOnly(not p.can_see_phone)
         self.email.setText(p.email)
         _select(self.channel, p.preferred_channel)
@@ -276,6 +275,8 @@ class ClientForm(QWidget):
         old = self.profile.field_values()
         old["birthday"] = self.profile.birthday.isoformat() if self.profile.birthday else None
         old["preferences"] = list(self.profile.preferences)
+        if self.profile.can_see_phone:
+            old["phone"] = self.profile.phone_display
         new = self.values()
         out = {k: v for k, v in new.items() if v != old.get(k)}
         if "name" in out and " ".join(str(out["name"]).split()) == old["name"]:

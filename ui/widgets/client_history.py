@@ -162,7 +162,7 @@ class ClientHistoryTabs(QTabWidget):
         self.packages = _table([_("Package"), _("Used"), _("Left"), _("Expires")])
         self.packages_box = _WithEmpty(self.packages, _("No packages bought."))
         pl.addWidget(self.packages_box)
-        self.addTab(prepaid, _("Prepaid & packages"))
+        self.addTab(prepaid, _("Prepaid && packages"))
         self.upcoming = _table([_("When"), _("Stylist"), _("Services"), _("Status")])
         self.upcoming_box = _WithEmpty(self.upcoming, _("No appointments booked. Use “Book” to make one."))
         self.addTab(self.upcoming_box, _("Upcoming"))

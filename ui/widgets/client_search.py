@@ -42,6 +42,8 @@ from ui.theme import COLORS, TONE_BG, icon
 from ui.widgets.common import Button
 
 ROW_HEIGHT = 56
+
+
 HitRole = Qt.ItemDataRole.UserRole + 1
 
 _Index = QModelIndex | QPersistentModelIndex

@@ -105,6 +105,9 @@ class FieldForm(QWidget):
         if f.kind == "long":
             te = QPlainTextEdit()
             te.setFixedHeight(72)
+            te.setStyleSheet(
+                "QPlainTextEdit { min-height: 56px; }"
+            )  # the shared sheet's min-height would squeeze it
             te.setPlaceholderText(f.placeholder)
             te.textChanged.connect(self.edited)
             return te

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -163,12 +162,12 @@ class RulesPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         inner = QWidget()
-        grid = QGridLayout(inner)
-        grid.setSpacing(12)
+        column = QVBoxLayout(inner)
+        column.setSpacing(12)
         scroll.setWidget(inner)
         outer.addWidget(scroll, 1)
         values = ctx.services.catalog.setting_values()
-        for i, (group, title) in enumerate(GROUPS.items()):
+        for group, title in GROUPS.items():
             defs = [d for d in DEFS.values() if d.group == group and d.type is not dict]
             if not defs:
                 continue
@@ -185,11 +184,13 @@ class RulesPanel(QWidget):
                 box.addWidget(err)
                 lbl = QLabel(_(d.label))
                 lbl.setWordWrap(True)
-                lbl.setMaximumWidth(300)
+                lbl.setFixedWidth(420)
+                lbl.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 form.addRow(lbl, box)
                 self.errors[d.key] = err
             card.body.addLayout(form)
-            grid.addWidget(card, i // 2, i % 2)
+            column.addWidget(card)
+        column.addStretch(1)
         row = QHBoxLayout()
         self.status = QLabel()
         self.status.setObjectName("muted")

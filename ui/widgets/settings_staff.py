@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QTime
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -234,6 +235,12 @@ class StaffPanel(QWidget):
             box.addWidget(w)
         if isinstance(body, QFormLayout):
             body.addRow(box)
+        colour = self.editor.form.widgets["color"]
+        if isinstance(colour, QComboBox):
+            for i in range(colour.count()):
+                swatch = QPixmap(18, 18)
+                swatch.fill(QColor(str(colour.itemData(i))))
+                colour.setItemIcon(i, QIcon(swatch))
         self.editor.new_button.clicked.connect(self._new_defaults)
         lay.addWidget(self.editor, 1)
 
