@@ -70,6 +70,44 @@ def _tally(
     return out
 
 
+def _tally_many(
+    conn: Connection,
+    day: Any,
+    staff: list[Any],
+    items: dict[str, tuple[int, Any, Any]],
+    where: list[Any],
+    frm: Any = None,
+) -> dict[str, dict[str, Any]]:
+    """Several standards over the same rows in ONE scan: items = {key: (staff index, counted, met)}."""
+    sx = [func.coalesce(x, literal_column("0")) for x in staff]
+    cols: list[Any] = [day, *sx]
+    for _i, counted, met in items.values():
+        cols.append(func.sum(case((counted, 1), else_=0)))
+        cols.append(func.sum(case((and_(counted, met), 1), else_=0)))
+    q = select(*cols)
+    if frm is not None:
+        q = q.select_from(frm)
+    q = q.where(*where).group_by(day, *sx)
+    out: dict[str, dict[str, Any]] = {k: {"met": 0, "total": 0, "by_staff": {}, "by_day": {}} for k in items}
+    n = len(staff)
+    for row in conn.execute(q):
+        dy = str(row[0])
+        for j, (key, (si, _c, _m)) in enumerate(items.items()):
+            tot, m = int(row[1 + n + 2 * j] or 0), int(row[2 + n + 2 * j] or 0)
+            if not tot:
+                continue
+            o = out[key]
+            o["met"] += m
+            o["total"] += tot
+            st = o["by_staff"].setdefault(int(row[1 + si]), {"met": 0, "total": 0})
+            st["met"] += m
+            st["total"] += tot
+            d = o["by_day"].setdefault(dy, {"met": 0, "total": 0})
+            d["met"] += m
+            d["total"] += tot
+    return out
+
+
 def standards_sql(
     conn: Connection,
     dialect: str,
@@ -97,18 +135,23 @@ def standards_sql(
         met = and_(end.is_not(None), secs(start, end) <= lim)
         return counted, met
 
+    items: dict[str, tuple[int, Any, Any]] = {}
     c, m = timed(Visit.arrived_at, Visit.greeted_at, std.greet_within)
-    counted = and_(_not_skipped("greeting"), not_(and_(cancelled, Visit.greeted_at.is_(None))), c)
-    res["greet"] = _tally(conn, vday, Visit.created_by_id, counted, m, in_month)
+    items["greet"] = (
+        0,
+        and_(_not_skipped("greeting"), not_(and_(cancelled, Visit.greeted_at.is_(None))), c),
+        m,
+    )
     c, m = timed(Visit.arrived_at, Visit.assessed_at, std.reception_within)
-    counted = and_(_not_skipped("needs"), not_(and_(cancelled, Visit.assessed_at.is_(None))), c)
-    res["reception"] = _tally(conn, vday, Visit.created_by_id, counted, m, in_month)
+    items["reception"] = (
+        0,
+        and_(_not_skipped("needs"), not_(and_(cancelled, Visit.assessed_at.is_(None))), c),
+        m,
+    )
     ref = later_of(Visit.arrived_at, Visit.booked_start_at)
     c, m = timed(ref, Visit.service_started_at, std.service_start_within)
     never = and_(Visit.service_started_at.is_(None), or_(cancelled, Visit.service_ended_at.is_not(None)))
-    res["service_start"] = _tally(
-        conn, vday, Visit.staff_id, and_(_not_skipped("service"), not_(never), c), m, in_month
-    )
+    items["service_start"] = (1, and_(_not_skipped("service"), not_(never), c), m)
     # feedback recorded within the limit of payment (or the end of a finished service)
     first_fb = (
         select(Feedback.visit_id.label("visit_id"), func.min(Feedback.at).label("at"))
@@ -124,8 +167,10 @@ def standards_sql(
     lim = std.feedback_record_within.total_seconds()
     counted = and_(end.is_not(None), or_(first_fb.c.at.is_not(None), secs(end, now_ts) > lim))
     met = and_(first_fb.c.at.is_not(None), secs(end, first_fb.c.at) <= lim)
+    items["feedback_recorded"] = (0, counted, met)
     frm = Visit.__table__.outerjoin(first_fb, first_fb.c.visit_id == Visit.id)
-    res["feedback_recorded"] = _tally(conn, vday, Visit.created_by_id, counted, met, in_month, frm)
+    # the four visit standards in one scan: the desk person (greet, reception, feedback) and the stylist
+    res.update(_tally_many(conn, vday, [Visit.created_by_id, Visit.staff_id], items, in_month, frm))
     # complaints: opened -> first response
     cw = [Complaint.opened_at >= lo, Complaint.opened_at < hi]
     if branch_id is not None:
