@@ -237,6 +237,13 @@ def main() -> None:
         sv.visits.end_service(stylist, ids["service"])
         area.navigate("visit", visit_id=ids["service"])
         shot("visit-checkout", area)
+        # paid at the desk: the visit moves on to rebooking
+        from desk_app.services.checkout_bill import PaymentIn
+
+        bill = sv.checkout.build_bill(owner, visit_id=ids["service"])
+        sv.checkout.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
+        area.navigate("visit", visit_id=ids["service"])
+        shot("visit-rebooking", area)
         area.close()
         sv.db.dispose()
     print("saved to", out)

@@ -41,6 +41,7 @@ class VisitScreen(QWidget):
         self.ctx = ctx
         self.visit_id: int | None = None
         self.view: VisitView | None = None
+        self._seq = 0
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(10)
@@ -144,15 +145,23 @@ class VisitScreen(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        """Load the visit off the GUI thread (about a dozen queries) and show its step."""
         if self.visit_id is None:
             self.stack.setCurrentWidget(self.none)
             self._set_actions_visible(False)
             return
-        try:
-            view = self.ctx.services.visits.get(self.visit_id)
-        except Exception as exc:
-            show_error(self, exc)
-            return
+        vid = self.visit_id
+        self._seq += 1
+        seq = self._seq
+        self.ctx.runner.run(
+            lambda: self.ctx.services.visits.get(vid),
+            on_done=lambda view: self._loaded(seq, view),
+            on_error=lambda exc: show_error(self, exc),
+        )
+
+    def _loaded(self, seq: int, view: object) -> None:
+        if seq != self._seq or not isinstance(view, VisitView) or view.id != self.visit_id:
+            return  # an older answer arriving after a newer request
         self.view = view
         self._show(view)
 

@@ -77,8 +77,7 @@ def new_client(ctx: UiContext, parent: QWidget, initial_text: str) -> int | None
         klass = importlib.import_module("ui.dialogs.client_new").NewClientDialog
     except (ImportError, AttributeError):
         return None
-    dlg = klass(ctx, initial_text)
-    dlg.setParent(parent, dlg.windowFlags())
+    dlg = klass(ctx, initial_text, parent)
     if dlg.exec():
         cid = getattr(dlg, "client_id", None)
         return int(cid) if cid else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
@@ -24,6 +25,7 @@ class VisitStepper(QWidget):
                 row.addWidget(arrow)
             lbl = QLabel()
             lbl.setMinimumHeight(32)
+            lbl.setAlignment(Qt.AlignmentFlag.AlignCenter)
             row.addWidget(lbl)
             self.labels[step.value] = lbl
         row.addStretch()
