@@ -376,9 +376,15 @@ class BackupService:
 def cli_backup(args: Any) -> int:
     from desk_app.bootstrap import open_database
     from desk_app.cli import resolve_db_arg
+    from desk_app.db.engine import normalise_url, sqlite_path
 
+    target = resolve_db_arg(args)
+    path = sqlite_path(normalise_url(target))
+    if path is not None and not path.exists():
+        print(_("There is no database at {path}. Check --db.").format(path=str(path)), file=sys.stderr)
+        return 1
     try:
-        db = open_database(resolve_db_arg(args), run_migrations=False)
+        db = open_database(target, run_migrations=False)
     except Exception as exc:  # noqa: BLE001 - shown to the person
         print(_("Could not open the database: {error}").format(error=str(exc)), file=sys.stderr)
         return 1

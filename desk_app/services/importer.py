@@ -1019,10 +1019,21 @@ def cli_import_clients(args: Any) -> int:
 
     from desk_app.bootstrap import open_database
     from desk_app.cli import resolve_db_arg
+    from desk_app.db.engine import normalise_url, sqlite_path
     from desk_app.services.container import Services
 
+    target = resolve_db_arg(args)
+    db_path = sqlite_path(normalise_url(target))
+    if db_path is not None and not db_path.exists():
+        print(
+            _("There is no database at {path}. Check --db (open the app once to set the shop up).").format(
+                path=str(db_path)
+            ),
+            file=sys.stderr,
+        )
+        return 1
     try:
-        db = open_database(resolve_db_arg(args))
+        db = open_database(target)
     except Exception as exc:  # noqa: BLE001 - shown to the person
         print(_("Could not open the database: {error}").format(error=str(exc)), file=sys.stderr)
         return 1

@@ -195,3 +195,18 @@ def test_cli_restore_asks_in_a_terminal(
         assert run(["restore", str(out), "--db", str(services.db.sqlite_file)]) == 1
     assert "Replace" in buf.getvalue() and "Nothing was changed" in buf.getvalue()
     assert names(services) == {"Stays"}
+
+
+def test_cli_commands_do_not_create_a_database_by_mistake(tmp_path: Path) -> None:
+    from desk_app.cli import run
+
+    missing = tmp_path / "typo.sqlite3"
+    for argv in (
+        ["backup", "--db", str(missing), "--out", str(tmp_path / "b.sqlite3")],
+        ["import", "clients", str(tmp_path / "x.csv"), "--db", str(missing)],
+    ):
+        err = io.StringIO()
+        with redirect_stderr(err):
+            assert run(argv) == 1
+        assert "no database" in err.getvalue()
+    assert not missing.exists()
