@@ -188,7 +188,9 @@ def _consultation_kind(s: Session, v: Visit) -> str:
     return kind or "generic"
 
 
-def visit_view(s: Session, v: Visit, est: Estimate, now: datetime, standards: std.Standards) -> VisitView:
+def visit_view(
+    s: Session, v: Visit, est: Estimate, now: datetime, standards: std.Standards, show_phone: bool = True
+) -> VisitView:
     a = s.execute(
         select(Assessment).where(Assessment.visit_id == v.id).order_by(Assessment.id.desc()).limit(1)
     ).scalar_one_or_none()
@@ -235,7 +237,11 @@ def visit_view(s: Session, v: Visit, est: Estimate, now: datetime, standards: st
     if v.resource_id:
         r = s.get(Resource, v.resource_id)
         resource_name = r.name if r else ""
-    client = client_summary(s, v.client_id, now, exclude_visit_id=v.id) if v.client_id else None
+    client = (
+        client_summary(s, v.client_id, now, exclude_visit_id=v.id, show_phone=show_phone)
+        if v.client_id
+        else None
+    )
     return VisitView(
         id=v.id,
         kind=v.kind,
@@ -444,7 +450,9 @@ def today_view(
     )
 
 
-def my_visits(s: Session, staff_id: int, now: datetime, standards: std.Standards) -> list[MyVisit]:
+def my_visits(
+    s: Session, staff_id: int, now: datetime, standards: std.Standards, show_phone: bool = False
+) -> list[MyVisit]:
     visits = list(
         s.execute(
             select(Visit)
@@ -464,7 +472,11 @@ def my_visits(s: Session, staff_id: int, now: datetime, standards: std.Standards
         out.append(
             MyVisit(
                 row=row,
-                client=client_summary(s, v.client_id, now, exclude_visit_id=v.id) if v.client_id else None,
+                client=(
+                    client_summary(s, v.client_id, now, exclude_visit_id=v.id, show_phone=show_phone)
+                    if v.client_id
+                    else None
+                ),
                 plan=plan_views(s, v.id),
                 assessment_goals=goals or "",
             )

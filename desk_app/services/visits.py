@@ -976,14 +976,16 @@ class VisitService:
             ]
 
     # ------------------------------------------------------------------ views
-    def get(self, visit_id: int) -> VisitView:
+    def get(self, visit_id: int, actor: Actor | None = None) -> VisitView:
+        """The whole visit. With ``actor``, the phone is masked for staff who may not see it."""
         from desk_app.services.visit_queries import visit_view
 
         now = self._now()
         with self.db.uow(write=False) as uow:
             v = self._visit(uow.session, visit_id)
             est = self._estimate(uow.session, v)
-            return visit_view(uow.session, v, est, now, self.settings.standards())
+            show_phone = actor is None or actor.can(Perm.SEE_PHONE)
+            return visit_view(uow.session, v, est, now, self.settings.standards(), show_phone)
 
     def list_today(self, now: datetime | None = None, branch_id: int | None = None) -> TodayView:
         from desk_app.services.visit_queries import today_view
@@ -1003,7 +1005,9 @@ class VisitService:
         require(self.db.uow, actor, Perm.SERVICE_LOG)
         now = self._now()
         with self.db.uow(write=False) as uow:
-            return my_visits(uow.session, actor.staff_id, now, self.settings.standards())
+            return my_visits(
+                uow.session, actor.staff_id, now, self.settings.standards(), actor.can(Perm.SEE_PHONE)
+            )
 
     def open_visit_for_client(self, client_id: int) -> int | None:
         """The client's visit still in progress, if any (avoid opening a second one)."""

@@ -315,3 +315,41 @@ def test_every_timestamp_in_order_in_db(services: Services, owner: Actor, clock:
         row = uow.session.get(Visit, vid)
         assert row is not None and row.greeted_at and row.assessed_at
         assert row.arrived_at <= row.greeted_at <= row.assessed_at
+
+
+def test_stylist_sees_a_masked_phone(services: Services, owner: Actor) -> None:
+    cid = h.add_client(services.db, "Phone Owner", phone="+8613812345678")
+    vid = services.visits.start_walk_in(owner, cid)
+    stylist = h.add_stylist(services.db, owner.branch_id)
+    services.visits.assign(owner, vid, stylist.staff_id, None)
+    full = services.visits.get(vid, owner).client
+    masked = services.visits.get(vid, stylist).client
+    assert full is not None and full.phone == "+8613812345678"
+    assert masked is not None and "5678" in masked.phone and "1234" not in masked.phone
+    mine = services.visits.my_visits(stylist)[0].client
+    assert mine is not None and mine.phone == masked.phone
+
+
+@pytest.mark.postgres
+def test_visit_steps_on_postgresql(pg_url: str) -> None:
+    from desk_app.bootstrap import open_database
+
+    db = open_database(pg_url)
+    try:
+        clock = FakeClock()
+        sv = Services(db, clock=clock)
+        owner = sv.shop.create_shop(
+            name="PG", currency="CNY", language="en", owner_name="O", owner_pin="1234"
+        )
+        vid = _to_service(sv, owner, clock, h.add_client(db, "PG Client", allergies="nuts"))
+        sv.visits.start_service(owner, vid)
+        f = sv.visits.add_formula(owner, vid, COLOUR)
+        clock.advance(hours=25)
+        sv.visits.correct_formula(owner, f.id, COLOUR)
+        sv.visits.end_service(owner, vid)
+        view = sv.visits.get(vid)
+        assert view.step == "checkout" and [x.version_no for x in view.formulas] == [1, 2]
+        today = sv.visits.list_today()
+        assert today.in_progress[0].has_alert and today.in_progress[0].step == "checkout"
+    finally:
+        db.dispose()

@@ -154,7 +154,7 @@ class VisitScreen(QWidget):
         self._seq += 1
         seq = self._seq
         self.ctx.runner.run(
-            lambda: self.ctx.services.visits.get(vid),
+            lambda: self.ctx.services.visits.get(vid, self.ctx.actor),
             on_done=lambda view: self._loaded(seq, view),
             on_error=lambda exc: show_error(self, exc),
         )
