@@ -369,7 +369,7 @@ class _Builder:
             .where(in_month)
             .group_by(Payment.method)
         )
-        methods = {str(mth): _i(a) for mth, a, _n in c.execute(pay_q)}
+        methods = {} if light else {str(mth): _i(a) for mth, a, _n in c.execute(pay_q)}
         d["revenue"] = {
             "total": self.m(total_rev),
             "services": self.m(kinds.get("service", 0)),
@@ -479,19 +479,23 @@ class _Builder:
             Visit.step != "cancelled",
             self._branch(Visit.branch_id),
         )
-        day = local_day(Visit.arrived_at, self.dialect, p)
+        null: Any = literal_column("NULL")
+        day: Any = null if light else local_day(Visit.arrived_at, self.dialect, p)
+        staff_dim: Any = null if light else Visit.staff_id
         done = case((Visit.step == "done", 1), else_=0)
         rebooked = case((and_(Visit.step == "done", Visit.next_appointment_id.is_not(None)), 1), else_=0)
         cols: list[Any] = [
             day,
-            Visit.staff_id,
+            staff_dim,
             func.count(),
             func.sum(done),
             func.sum(rebooked),
             func.sum(Visit.satisfaction),
             func.count(Visit.satisfaction),
         ]
-        q = select(*cols).where(in_month).group_by(day, Visit.staff_id)
+        q = select(*cols).where(in_month)
+        if not light:
+            q = q.group_by(day, Visit.staff_id)
         n_visits = n_done = n_rebooked = 0
         visits_day: dict[str, int] = defaultdict(int)
         for row in c.execute(q):
