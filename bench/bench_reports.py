@@ -45,11 +45,21 @@ def build(path: Path, spec: dict[str, int]) -> None:
     )
     generate(db, start_month=START, months=spec["months"], clients=spec["clients"], stylists=spec["stylists"],
              visits_per_day=spec["visits_per_day"], seed=1)  # fmt: skip
-    with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA optimize")
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.dispose()
+    _checkpoint(tmp)
     tmp.rename(path)
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the WAL into the file (outside any transaction) so the file can be renamed alone."""
+    import sqlite3
+
+    con = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        con.execute("PRAGMA optimize")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
 
 
 def database(quick: bool) -> str:
