@@ -513,7 +513,6 @@ def _setup(
         )
     ]
     id_start = {name: _max_id(conn, T[name]) + 1 for name in TABLE_ORDER}
-    World.ids_base_client = id_start["clients"]
     world = World(
         rng=rng,
         now=now,
@@ -531,7 +530,6 @@ def _setup(
         packages=packages,
         id_start=id_start,
     )
-    world.ids_base_client = id_start["clients"]
     return world, pins
 
 

@@ -189,6 +189,7 @@ class World:
         self.packages = packages
         self.pkg_by_service = {p.service_id: p for p in packages}
         self.ids = Ids(id_start)
+        self.ids_base_client = id_start.get("clients", 1)
         self.vip_percent = vip_percent
         self.vip_single = vip_single
         self.vip_cumulative = vip_cumulative
@@ -237,9 +238,8 @@ class World:
         return s
 
     def cid(self, idx: int) -> int:
+        """Database id of the client with index ``idx`` (clients are written in index order)."""
         return self.ids_base_client + idx
-
-    ids_base_client = 1
 
     def _plan_clients(self, period_days: int) -> None:
         rng = self.rng
@@ -325,7 +325,6 @@ class World:
             sale.pop("_methods", None)
 
     def day(self, d: date) -> None:
-        rng = self.rng
         past_or_today = d <= self.today
         if past_or_today:
             self.restock(d)
@@ -357,7 +356,6 @@ class World:
             self.contacts(d)
             for b in self.branches:
                 self.close_cash(b, d)
-        _ = rng
 
     # ------------------------------------------------------------------ scheduling
     def schedule(self, p: Person, d: date, fill: float) -> list[Row]:
