@@ -258,3 +258,16 @@ def test_skip_needs_a_reason_and_formula_lock_shown(
     monkeypatch.setattr(visit_mod, "show_error", lambda _p, e: shown.append(str(e)))
     screen.skip_step()  # service is required
     assert shown and services.visits.get(vid).step == "service"
+
+
+def test_today_for_a_stylist_hides_quick_sale(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    stylist = h.add_stylist(services.db, owner.branch_id, "Leo")
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    assert today.quick_sale_btn.isVisibleTo(today)
+    ctx.actor = stylist
+    ctx.signals.actor_changed.emit()
+    assert not today.quick_sale_btn.isVisibleTo(today)  # stylists do not take payments
+    assert today.walk_in_btn.isEnabled()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import cast
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -124,16 +125,23 @@ class MyClientsScreen(QWidget):
         self.stack.addWidget(self.empty)
         root.addWidget(self.stack, 1)
 
-        self.timer = QTimer(self)
+        self.timer = QTimer(self)  # runs while the screen is shown
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
-        self.timer.start()
         ctx.signals.actor_changed.connect(self.refresh)
         ctx.signals.data_changed.connect(lambda kind, _id: self.refresh() if kind == "visit" else None)
         self.refresh()
 
     def open(self) -> None:
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt API
+        super().hideEvent(event)
+        self.timer.stop()
 
     def refresh(self) -> None:
         actor = self.ctx.actor

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.permissions import Perm
 from desk_app.i18n import _, format_date, ngettext
 from desk_app.services.visit_views import TodayView
 from ui.context import UiContext
@@ -177,10 +178,11 @@ class TodayScreen(QWidget):
         body.addLayout(right, 1)
         root.addLayout(body, 1)
 
-        self.timer = QTimer(self)
+        self.timer = QTimer(self)  # runs while the screen is shown
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
-        self.timer.start()
+        ctx.signals.actor_changed.connect(self._apply_actor)
+        self._apply_actor()
         ctx.signals.data_changed.connect(
             lambda kind, _id: self.refresh() if kind in ("visit", "appointment") else None
         )
@@ -189,6 +191,20 @@ class TodayScreen(QWidget):
     # ------------------------------------------------------------------ data
     def open(self) -> None:
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.timer.start()
+        self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt API
+        super().hideEvent(event)
+        self.timer.stop()
+
+    def _apply_actor(self) -> None:
+        self.quick_sale_btn.setVisible(self.ctx.can(Perm.CHECKOUT))
+        self.walk_in_btn.setEnabled(self.ctx.can(Perm.VISIT_RUN))
+        self.arrived_btn.setEnabled(self.ctx.can(Perm.VISIT_RUN))
 
     def refresh(self) -> None:
         if self._busy:

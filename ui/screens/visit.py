@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import cast
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.domain import standards as std
@@ -107,10 +107,9 @@ class VisitScreen(QWidget):
         self.stack.setCurrentWidget(self.none)
         self._set_actions_visible(False)
 
-        self.timer = QTimer(self)
+        self.timer = QTimer(self)  # live waiting time and standards while shown
         self.timer.setInterval(10_000)
         self.timer.timeout.connect(self._tick)
-        self.timer.start()
 
     @staticmethod
     def _host() -> tuple[QWidget, QVBoxLayout]:
@@ -143,6 +142,14 @@ class VisitScreen(QWidget):
 
     def refresh(self) -> None:
         self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt API
+        super().hideEvent(event)
+        self.timer.stop()
 
     def reload(self) -> None:
         """Load the visit off the GUI thread (about a dozen queries) and show its step."""
