@@ -35,7 +35,10 @@ def _slot_grid(now: datetime) -> list[datetime]:
 
 
 def desk_main(url: str, desk: int, seconds: float, staff_ids: list[int], service_id: int) -> None:
-    """One desk: runs in its own process and prints a JSON report of what it committed."""
+    """One desk: runs in its own process and prints a JSON report of what it committed.
+
+    ``staff_ids[0]`` is who works this desk (its branch is the desk's branch); the rest are stylists.
+    """
     import random
 
     from desk_app.db.engine import Database
@@ -58,6 +61,7 @@ def desk_main(url: str, desk: int, seconds: float, staff_ids: list[int], service
         "sales": [],
         "appointments": [],
         "taken": [],
+        "branch": [owner.branch_id],
     }
     deadline = time.monotonic() + 3600.0
     i = 0
@@ -119,6 +123,22 @@ def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_ur
         ).id
         for k in range(2)
     ]
+    # a second branch with its own receptionist: the last desk works there
+    east = services.auth.save_staff(
+        owner, staff_id=None, name="East desk", role="receptionist", pin="2468"
+    ).id
+    with db.uow() as uow:
+        from desk_app.db.models import Branch, Staff
+
+        b = Branch(shop_id=1, code="EAST", name="Lotus East")
+        uow.session.add(b)
+        uow.session.flush()
+        east_branch = b.id
+        east_row = uow.session.get(Staff, east)
+        assert east_row is not None
+        east_row.branch_id = east_branch
+        uow.commit()
+    desk_staff = {d: owner.staff_id for d in range(1, DESKS)} | {DESKS: east}
     with db.uow(write=False) as uow:
         service_id = uow.session.scalars(
             select(Service.id)
@@ -135,7 +155,7 @@ def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_ur
                 pg_url,
                 str(d),
                 str(SECONDS),
-                json.dumps([owner.staff_id, *stylists]),
+                json.dumps([desk_staff[d], *stylists]),
                 str(service_id),
             ],
             stdout=subprocess.PIPE,
@@ -185,6 +205,16 @@ def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_ur
             )
         ).scalar()
         assert overlaps == 0
+    # each record knows its branch: the east desk's clients, visits and sales are the east branch's
+    with db.uow(write=False) as uow:
+        s = uow.session
+        for r in reports:
+            branch = r["branch"][0]
+            ids = [x[0] for x in r["sales"]]
+            assert set(s.scalars(select(Sale.branch_id).where(Sale.id.in_(ids)))) == {branch}
+            assert set(s.scalars(select(Visit.branch_id).where(Visit.id.in_(r["visits"])))) == {branch}
+            assert set(s.scalars(select(Client.branch_id).where(Client.id.in_(r["clients"])))) == {branch}
+        assert {r["branch"][0] for r in reports} == {owner.branch_id, east_branch}
     # every slot a desk was refused was really taken: booked + refused = attempts
     assert len(appts) + sum(len(r["taken"]) for r in reports) == len(clients)
     assert len(appts) <= len(_slot_grid(datetime.now(UTC))) * len(stylists)
