@@ -108,3 +108,23 @@ def test_owner_exports_and_erases(
     assert screen.erase("the client asked")
     assert screen.profile is not None and screen.profile.erased
     assert screen.erase_button.isHidden()
+
+
+def test_stylist_sees_a_read_only_profile_with_masked_phone(
+    qtbot: QtBot, ctx: UiContext, owner: Actor
+) -> None:
+    from desk_app.domain.permissions import Role
+    from ui.runner import TaskRunner
+
+    cid = ctx.services.clients.create(owner, {"name": "孙丽", "phone": "13766667777", "allergies": "nuts"}).id
+    v = ctx.services.auth.save_staff(owner, staff_id=None, name="Leo", role="stylist", pin="5555")
+    leo = Actor(staff_id=v.id, name="Leo", role=Role.STYLIST, branch_id=owner.branch_id)
+    sctx = UiContext(services=ctx.services, runner=TaskRunner(synchronous=True), shop=ctx.shop, actor=leo)
+    screen = ClientProfileScreen(sctx)
+    qtbot.addWidget(screen)
+    screen.open(client_id=cid)
+    assert not screen.banner.isHidden()
+    assert not screen.form.isEnabled() and screen.save_button.isHidden()
+    assert screen.export_button.isHidden() and screen.erase_button.isHidden()
+    assert screen.form.phone.text() == "137****7777"
+    assert not screen.visit_button.isHidden()  # stylists run visits
