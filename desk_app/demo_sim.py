@@ -527,12 +527,12 @@ class World:
         )
         ref = arrived if walk_in else max(start, arrived)
         cand = ref + timedelta(minutes=rng.randint(0, 8))
-        if rng.random() < 0.07:
+        if rng.random() < 0.035:  # the stylist is held up (and the next clients may wait too)
             cand = ref + timedelta(minutes=rng.randint(16, 35))
         started = max(cand, assessed + timedelta(minutes=1))
         if p.free_at is not None and p.free_at > started - timedelta(minutes=1):
             started = p.free_at + timedelta(minutes=rng.randint(1, 4))
-        ended = started + timedelta(minutes=svc.duration + rng.randint(-5, 10))
+        ended = started + timedelta(minutes=svc.duration + rng.randint(-10, 4))
         paid = ended + timedelta(minutes=rng.randint(2, 8), seconds=rng.randint(0, 59))
         rebooked = paid + timedelta(minutes=rng.randint(1, 3), seconds=rng.randint(0, 59))
         p.free_at = ended
@@ -1063,8 +1063,10 @@ class World:
             r = rng.random()
             if r < 0.002:
                 when = at + timedelta(minutes=rng.randint(3, 20))
-                if when < self.now:
-                    self.pending_refunds[when.astimezone(self.tz).date()].append((when, sale, "void"))
+                if (
+                    when < self.now
+                ):  # voided at the desk minutes later: written now, the day is already laid out
+                    self.refund(when, sale, "void")
             elif r < 0.009:
                 when = at + timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 120))
                 if when < self.now:

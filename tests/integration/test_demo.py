@@ -330,3 +330,31 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
         generate(str(path), clients=20, months=1, staff=3, seed=1, today=NOW)
     summary = generate(str(path), clients=25, months=1, staff=3, seed=1, today=NOW, force=True)
     assert summary.clients == 25
+
+
+def test_passes_the_app_integrity_check(demo: tuple[DemoSummary, Database]) -> None:
+    from desk_app.services.integrity import check_invariants
+
+    _s, db = demo
+    assert check_invariants(db) == []
+    assert one(db, "SELECT count(*) FROM sales WHERE kind = 'void'") > 0
+
+
+def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from desk_app.cli import run
+
+    path = tmp_path / "cli.sqlite3"
+    args = ["demo", "--db", str(path), "--clients", "30", "--months", "1", "--staff", "3", "--seed", "2"]
+    assert run([*args, "--lang", "en"]) == 0
+    out = capsys.readouterr()
+    assert "30 clients" in out.out and "staff 1: 1111" in out.out
+    assert "%" in out.err  # the progress bar went to stderr
+    assert run([*args, "--quiet"]) == 2  # exists: refuses without --force
+    assert "--force" in capsys.readouterr().err
+    assert run([*args, "--quiet", "--force", "--clients", "40"]) == 0
+    db = Database.open(str(path))
+    try:
+        assert one(db, "SELECT count(*) FROM clients") == 40
+        assert one(db, "SELECT locale FROM shops") == "zh_CN"
+    finally:
+        db.dispose()
