@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
@@ -23,9 +22,6 @@ from ui.screens.my_clients import MyClientsScreen
 from ui.screens.today import TodayScreen
 from ui.screens.visit import VisitScreen
 from ui.widgets.visit_formula import FormulaDialog, lock_text
-
-# ui/theme.py replaces "@primary" inside "@primary_dark" (reported to the lead); remove once fixed
-pytestmark = pytest.mark.qt_log_ignore("parseHexColor: Unknown color name '#2F6FDE_dark'")
 
 
 class Nav:
