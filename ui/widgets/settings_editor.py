@@ -138,6 +138,11 @@ class FieldForm(QWidget):
                 w.setChecked(bool(v))
             elif isinstance(w, QComboBox):
                 i = w.findData(v)
+                if i < 0 and v not in (None, ""):
+                    w.addItem(
+                        str(v), v
+                    )  # a value not offered (e.g. another time zone): keep it, never replace it
+                    i = w.count() - 1
                 w.setCurrentIndex(max(i, 0))
             elif isinstance(w, QPlainTextEdit):
                 w.setPlainText("" if v is None else str(v))
