@@ -197,11 +197,11 @@ class BackupService:
             audit(
                 uow.session,
                 actor,
-                "settings",
+                "update",
                 "setting",
                 "backup.folder",
-                before={"value": before},
-                after={"value": str(path)},
+                before={"backup.folder": before},
+                after={"backup.folder": str(path)},
                 at=self.clock(),
             )
             uow.commit()

@@ -59,6 +59,12 @@ def test_keep_setting_and_a_broken_file(
     qtbot.addWidget(panel)
     panel.keep.setValue(5)
     assert ctx.services.settings.get("backup.keep") == 5
+    from desk_app.services.audit import AuditFilter
+
+    logged = ctx.services.audit.list_entries(
+        ctx.require_actor(), AuditFilter(entity="setting", entity_id="backup.keep")
+    )
+    assert logged and logged[0].after == {"backup.keep": 5}
     errors: list[str] = []
     monkeypatch.setattr(settings_backup, "show_error", lambda _p, e: errors.append(str(e)))
     junk = tmp_path / "junk.sqlite3"

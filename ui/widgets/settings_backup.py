@@ -281,7 +281,10 @@ class BackupPanel(QWidget):
         self.refresh()
 
     def _keep_changed(self, value: int) -> None:
-        self.ctx.services.settings.set("backup.keep", value, staff_id=self.ctx.require_actor().staff_id)
+        try:  # through the catalog service: checked, owner only, and written to the audit log
+            self.ctx.services.catalog.save_setting(self.ctx.require_actor(), "backup.keep", value)
+        except Exception as exc:  # shown to the person
+            show_error(self, exc)
 
     def _restore_selected(self) -> None:
         idx = self.table.currentIndex()
