@@ -254,6 +254,10 @@ def test_skip_needs_a_reason_and_formula_lock_shown(
     monkeypatch.setattr(visit_mod, "show_error", lambda _p, e: shown.append(str(e)))
     screen.skip_step()  # service is required
     assert shown and services.visits.get(vid).step == "service"
+    monkeypatch.setattr(visit_mod, "ask_reason", lambda *a: "client had to leave")
+    screen.cancel_visit()
+    assert screen.stack.currentWidget() is screen.closed
+    assert screen.closed_hint is not None and "client had to leave" in screen.closed_hint.text()
 
 
 def test_today_for_a_stylist_hides_quick_sale(

@@ -81,8 +81,11 @@ class VisitScreen(QWidget):
         self.checkout_host, checkout_lay = self._host()
         self.rebook_host, rebook_lay = self._host()
         self._host_layouts = {"checkout": checkout_lay, "rebooking": rebook_lay}
-        self.closed = EmptyState("check", _("This visit is closed"), "", _("Back to Today"))
+        self.closed = EmptyState("check", _("This visit is closed"), " ", _("Back to Today"))
         self.closed.action.connect(lambda: ctx.navigate("today"))
+        self.closed_hint = next(
+            (lbl for lbl in self.closed.findChildren(QLabel) if lbl.objectName() == "muted"), None
+        )
         self.none = EmptyState(
             "walk-in",
             _("No visit open"),
@@ -210,7 +213,19 @@ class VisitScreen(QWidget):
         elif view.step in ("checkout", "rebooking"):
             self._show_panel(view.step)
         else:
+            if self.closed_hint is not None:
+                self.closed_hint.setText(self._closed_text(view))
             self.stack.setCurrentWidget(self.closed)
+
+    @staticmethod
+    def _closed_text(view: VisitView) -> str:
+        if view.step == "cancelled":
+            reason = next((e.reason for e in reversed(view.events) if e.action == "cancel"), "")
+            return _("Cancelled: {reason}").format(reason=reason) if reason else _("The visit was cancelled.")
+        services = ", ".join(lg.name for lg in view.service_logs)
+        return _("Finished. Services: {services}. It is on the client's history.").format(
+            services=services or _("none logged")
+        )
 
     def _set_actions_visible(self, on: bool) -> None:
         for b in (self.back_btn, self.skip_btn, self.cancel_btn, self.status_chip):
