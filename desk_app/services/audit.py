@@ -66,6 +66,11 @@ class AuditRow:
         return "; ".join(parts)
 
 
+def csv_safe(text: str) -> str:
+    """Text that Excel will not run as a formula (CSV injection): a leading = + - @ gets a '."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _local_bounds(d_from: date | None, d_to: date | None) -> tuple[datetime | None, datetime | None]:
     tz = timezone()
     lo = datetime.combine(d_from, time(0), tz) if d_from else None
@@ -165,15 +170,15 @@ class AuditService:
                 w.writerow(
                     [
                         format_datetime(r.at, "short"),
-                        r.staff_name,
+                        csv_safe(r.staff_name),
                         r.action,
                         r.entity,
-                        r.entity_id,
+                        csv_safe(r.entity_id),
                         _("yes") if r.allowed else _("no"),
-                        r.changes(),
-                        json.dumps(r.before, ensure_ascii=False) if r.before is not None else "",
-                        json.dumps(r.after, ensure_ascii=False) if r.after is not None else "",
-                        r.detail,
+                        csv_safe(r.changes()),
+                        csv_safe(json.dumps(r.before, ensure_ascii=False)) if r.before is not None else "",
+                        csv_safe(json.dumps(r.after, ensure_ascii=False)) if r.after is not None else "",
+                        csv_safe(r.detail),
                         r.id,
                         r.at.isoformat(),
                     ]

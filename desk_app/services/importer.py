@@ -32,6 +32,7 @@ from desk_app.db.engine import Database
 from desk_app.db.models import Client, Counter, ImportBatch, Staff
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
+from desk_app.services.audit import csv_safe
 from desk_app.services.common import Clock, ServiceError, audit, next_counter, require, shop_row, system_clock
 from desk_app.services.search_text import build_search_fields
 from desk_app.settings import SettingsStore
@@ -987,7 +988,7 @@ def write_report(result: ImportResult, out: Path) -> Path:
         w = csv.writer(f)
         w.writerow([_("Row"), _("Why it was not imported"), _("Row as read")])
         for r in result.rejected:
-            w.writerow([r.row_no, r.reason, r.values])
+            w.writerow([r.row_no, csv_safe(r.reason), csv_safe(r.values)])
     return out
 
 

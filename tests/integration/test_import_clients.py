@@ -297,3 +297,16 @@ def test_cli_import_clients_prints_counts_and_writes_report(
     with redirect_stderr(err):
         code = run(["import", "clients", str(src), "--db", db_file, "--map", "name=Nope"])
     assert code == 1 and "nothing was saved" in err.getvalue() and "Nope" in err.getvalue()
+
+
+def test_report_cannot_smuggle_a_formula_into_excel(services: Services, owner: Actor, tmp_path: Path) -> None:
+    from desk_app.services.importer import write_report
+
+    path = tmp_path / "evil.csv"
+    path.write_text('姓名,手机号\n=HYPERLINK("http://x"),abc\n', encoding="utf-8")
+    res = services.importer.run(owner, path)
+    assert res.rejected_count == 1
+    rows = list(
+        csv.reader(write_report(res, tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines())
+    )
+    assert rows[1][2].startswith("'=HYPERLINK")
