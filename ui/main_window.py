@@ -97,6 +97,8 @@ class MainArea(QWidget):
         QShortcut(QKeySequence("Ctrl+L"), self).activated.connect(self.switch_user_requested.emit)
         root.addWidget(self.side)
 
+        ctx.signals.data_changed.connect(lambda kind, _id: self._shop_changed(brand) if kind == "shop" else None)
+
         self.stack = QStackedWidget()
         self.stack.setObjectName("screens")
         holder = QWidget()
@@ -106,6 +108,14 @@ class MainArea(QWidget):
         pad.addWidget(self.stack)
         root.addWidget(holder, 1)
         self.apply_actor()
+
+    def _shop_changed(self, brand: QLabel) -> None:
+        from desk_app import i18n
+
+        self.ctx.shop = self.ctx.services.shop.info()
+        brand.setText(self.ctx.shop.name)
+        i18n.set_currency(self.ctx.shop.currency)
+        i18n.set_timezone(self.ctx.shop.timezone)
 
     # ------------------------------------------------------------------ actor
     def apply_actor(self) -> None:
