@@ -174,7 +174,11 @@ def generate(
     try:
         with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
-                _pragmas(conn, "synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY")
+                # this connection only, on a file nobody else has open: no WAL copy of every page
+                # (the app's connections switch the file back to WAL when they open it)
+                _pragmas(
+                    conn, "journal_mode=MEMORY", "synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY"
+                )
             with conn.begin():
                 world, pins = _setup(conn, rng, now, tz, clients, months, staff, branches, zh)
             simulating = _("Simulating the months")
@@ -207,7 +211,7 @@ def generate(
                 report(0.98, _("Building the search index"))
                 _resume_fts(conn, fts)
             if engine.dialect.name == "sqlite":
-                _pragmas(conn, "synchronous=FULL", "optimize")
+                _pragmas(conn, "synchronous=FULL", "optimize", "journal_mode=WAL")
             else:
                 _fix_sequences(conn)
                 conn.commit()
@@ -240,8 +244,6 @@ def _stage_label(table: str) -> str:
         "package_redemptions",
         "stock_movements",
         "memberships",
-        "prepaid_accounts",
-        "cash_sessions",
     ):
         return _("Writing sales and payments")
     if table in ("follow_ups", "contacts", "complaints", "feedback"):
