@@ -96,12 +96,16 @@ class Shell(QMainWindow):
         self.setCentralWidget(self.pages)
         self.runner = TaskRunner()
         self.ctx: UiContext | None = None
+        self._retired: list[object] = []
         self.main: MainArea | None = None
         self.sign_in: SignInPage | None = None
         self._last_activity = time.monotonic()
         self._idle_timer = QTimer(self)
         self._idle_timer.setInterval(5000)
         self._idle_timer.timeout.connect(self._check_idle)
+        self._backup_timer = QTimer(self)
+        self._backup_timer.setInterval(60 * 60 * 1000)  # the daily backup is checked every hour
+        self._backup_timer.timeout.connect(self._maybe_backup)
         self._open(db_str)
 
     # ------------------------------------------------------------------ database
@@ -160,6 +164,8 @@ class Shell(QMainWindow):
                                  actor=actor, demo_mode=self.demo_mode)
             self.main = MainArea(self.ctx)
             self.main.switch_user_requested.connect(lambda: self.lock(switch=True))
+            self.ctx.signals.data_changed.connect(self._data_changed)
+            self._backup_timer.start()
             self.pages.addWidget(self.main)
             self.pages.setCurrentWidget(self.main)
             self.main.navigate("my_clients" if actor.role == Role.STYLIST else "today")
@@ -199,6 +205,27 @@ class Shell(QMainWindow):
             return fn(services.clock()) if fn else None
 
         self.runner.run(work, on_error=lambda exc: log.warning("automatic backup failed: %s", exc))
+
+    def _data_changed(self, kind: str, _ident: int) -> None:
+        if kind == "database":  # a backup was restored: start again on the restored file
+            QTimer.singleShot(0, self.reopen)
+
+    def reopen(self) -> None:
+        """Drop every screen and service and open the database file again (after a restore)."""
+        self._idle_timer.stop()
+        self._backup_timer.stop()
+        for page in (self.main, self.sign_in):
+            if page is not None:
+                self.pages.removeWidget(page)
+                page.hide()
+        # keep the old pages and context alive (hidden) until the window closes: deleting widgets
+        # whose slots may still be queued is what crashes Qt, and a restore is rare
+        self._retired.append((self.main, self.sign_in, self.ctx))
+        self.main = None
+        self.sign_in = None
+        self.ctx = None
+        self.database.dispose()
+        self._open(self.db_str)
 
     def lock(self, switch: bool = False) -> None:
         if self.ctx is None:

@@ -110,3 +110,20 @@ def test_idle_lock_after_the_setting(qtbot: QtBot, tmp_path: Path) -> None:
     shell._last_activity -= 2 * 60
     shell._check_idle()
     assert shell.pages.currentWidget() is page
+
+
+def test_a_restore_reopens_the_database_and_asks_for_sign_in(qtbot: QtBot, tmp_path: Path) -> None:
+    _shop(tmp_path / "s.sqlite3")
+    shell = Shell(str(tmp_path / "s.sqlite3"), False, _app())
+    qtbot.addWidget(shell)
+    page = shell.sign_in
+    assert page is not None
+    page.select(next(s for s in page._staff if s.name == "Mia").id)
+    page.type_pin("1234")
+    page.submit()
+    old_services = shell.services
+    assert shell.ctx is not None
+    shell.ctx.changed("database", 0)
+    qtbot.waitUntil(lambda: shell.services is not old_services)
+    assert isinstance(shell.pages.currentWidget(), SignInPage)
+    assert shell.ctx is None and shell.main is None
