@@ -25,10 +25,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise TypeError("UTCDateTime needs a datetime")
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column; attach a time zone")
-        value = value.astimezone(UTC)
+        utc: datetime = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
+            return utc.replace(tzinfo=None)
+        return utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
