@@ -14,12 +14,17 @@ from desk_app.demo import DemoError, DemoSummary, generate
 from desk_app.services.search_text import build_search_fields
 
 NOW = datetime(2026, 11, 18, 7, 0, tzinfo=UTC)  # 15:00 in Shanghai
+PROGRESS: list[tuple[float, str]] = []
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DemoSummary, Database]]:
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    summary = generate(str(path), clients=400, months=3, staff=8, seed=7, branches=2, today=NOW)
+    PROGRESS.clear()
+    summary = generate(
+        str(path), clients=400, months=3, staff=8, seed=7, branches=2, today=NOW,
+        progress=lambda f, label: PROGRESS.append((f, label)),
+    )  # fmt: skip
     db = Database.open(str(path))
     yield summary, db
     db.dispose()
@@ -54,6 +59,14 @@ def test_counts_as_requested(demo: tuple[DemoSummary, Database]) -> None:
     assert one(db, "SELECT max(start_at) FROM appointments") < "2026-12-10"
     assert one(db, "SELECT min(start_at) FROM appointments") >= "2026-08-18"
     assert one(db, "SELECT count(*) FROM sales WHERE sold_at > '2026-11-18 07:00:00'") == 0
+
+
+def test_progress_is_reported_in_order(demo: tuple[DemoSummary, Database]) -> None:
+    fractions = [f for f, _label in PROGRESS]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert fractions == sorted(fractions) and len(fractions) > 20
+    labels = {label for _f, label in PROGRESS}
+    assert {"Simulating the months", "Writing clients", "Writing sales and payments"} <= labels
 
 
 def test_every_kind_of_record_exists(demo: tuple[DemoSummary, Database]) -> None:
