@@ -63,7 +63,15 @@ def test_walk_in_pays_part_cash_part_prepaid_with_product_and_tip(
     qtbot.keyClick(ed.search, Qt.Key.Key_Return)
     assert ed.bill is not None and ed.bill.views[0].name.startswith("Colour-care shampoo")
     _amounts(monkeypatch, "ui.widgets.checkout_editor", [1500])
+    asked: list[list[str]] = []
+
+    def pick_owner(_parent: object, _title: str, _label: str, items: list[str], *_a: object) -> tuple[str, bool]:
+        asked.append(items)
+        return owner.name, True
+
+    monkeypatch.setattr("ui.widgets.checkout_editor.QInputDialog.getItem", pick_owner)
     ed.tip_btn.click()
+    assert asked and owner.name in asked[0]  # nobody served: the desk chooses who gets the tip
     assert ed.bill.p.tip_minor == 1500
     total = ed.bill.total_minor
     assert "Colour-care shampoo" in ed.composition.text()
