@@ -201,6 +201,7 @@ class World:
         self.client_created: list[datetime | None] = [None] * n_clients
         self.stock = {p.id: p.stock for p in products}
         self.requests: dict[tuple[int, date], list[tuple[int, str, Row]]] = defaultdict(list)
+        self.regulars: dict[int, list[int]] = defaultdict(list)  # stylist id -> clients they served
         self.pending_refunds: dict[date, list[tuple[datetime, Row, str]]] = defaultdict(list)
         self.receipts = 0
         self.cash_session: dict[int, Row] = {}
@@ -288,6 +289,17 @@ class World:
         if self.new_used and rng.random() < 0.25:
             return self.k0 + int(rng.random() * self.new_used), False
         return int(self.k0 * rng.random() ** 1.6), False
+
+    def pick_regular(self, p: Person, start: datetime) -> tuple[int, bool]:
+        """A client this stylist served before and who has not been in for two weeks (or -1)."""
+        pool = self.regulars.get(p.id)
+        if not pool:
+            return -1, False
+        idx = pool[int(self.rng.random() * len(pool))]
+        st = self.state.get(idx)
+        if st is None or (st.last is not None and start - st.last < timedelta(days=14)):
+            return -1, False
+        return idx, False
 
     def pick_service(self, spec: str) -> Svc:
         codes, weights = _SPEC_TABLE[spec]
@@ -414,7 +426,9 @@ class World:
                     start - timedelta(minutes=rng.randint(60, 14 * 24 * 60)),
                     now - timedelta(minutes=rng.randint(10, 3 * 24 * 60)),
                 )
-            idx, is_new = self.pick_client(created)
+            idx, is_new = self.pick_regular(p, start) if rng.random() < 0.5 else (-1, False)
+            if idx < 0:
+                idx, is_new = self.pick_client(created)
             if not is_new:
                 cc = self.client_created[idx]
                 if cc is not None and created < cc:
@@ -773,6 +787,8 @@ class World:
                     "locks_at": created + timedelta(hours=24),
                 }
             )
+        if st.fav != p.id or len(self.regulars[p.id]) < 50:
+            self.regulars[p.id].append(idx)
         st.fav = p.id
         if pd is None:
             return
