@@ -321,3 +321,24 @@ def test_satisfaction_is_stored_on_sale_and_visit(services: Services, owner: Act
         v = uow.session.get(Visit, vid)
         assert v is not None and v.satisfaction == 5
     assert co.get_sale(paid.sale_id).satisfaction == 5
+
+
+def test_low_satisfaction_opens_a_complaint(services: Services, owner: Actor, clock: FakeClock) -> None:
+    from desk_app.db.models import Complaint, Feedback
+
+    db = services.db
+    leo = new_staff(db, owner.branch_id)
+    vid = visit_at_checkout(db, clock, owner.branch_id, new_client(db), leo.staff_id, ["CUT-M"])
+    co = services.checkout
+    bill = co.build_bill(owner, visit_id=vid)
+    paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
+    co.record_satisfaction(owner, paid.sale_id, 2, "fringe too short")
+    with db.uow(write=False) as uow:
+        assert (
+            uow.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.visit_id == vid))
+            == 1
+        )
+        assert (
+            uow.session.scalar(select(func.count()).select_from(Feedback).where(Feedback.visit_id == vid))
+            >= 1
+        )

@@ -1,0 +1,45 @@
+"""The same checkout on PostgreSQL (server mode): sale, refund, drawer, invariants."""
+
+from __future__ import annotations
+
+import pytest
+
+from desk_app.bootstrap import open_database
+from desk_app.services.checkout import PaymentIn
+from desk_app.services.container import Services
+from desk_app.services.integrity import check_invariants
+from tests.conftest import OWNER_PIN, FakeClock
+from tests.integration.test_checkout_support import new_client, product
+
+
+@pytest.mark.postgres
+def test_checkout_refund_and_check_on_postgres(pg_url: str) -> None:
+    db = open_database(pg_url)
+    try:
+        sv = Services(db, clock=FakeClock())
+        owner = sv.shop.create_shop(
+            name="PG Salon", currency="CNY", language="en", owner_name="O", owner_pin=OWNER_PIN
+        )
+        co = sv.checkout
+        cid = new_client(db)
+        sv.cash.open(owner, 10000)
+        b = co.add_topup(co.build_bill(owner, client_id=cid), 5000)
+        co.pay(owner, b, [PaymentIn("card", 5000)])
+        b = co.add_product(co.build_bill(owner, client_id=cid), product(db, "OIL-50")[0], 2)
+        b = co.add_tip(b, owner.staff_id, 500)
+        paid = co.pay(
+            owner,
+            b,
+            [
+                PaymentIn("prepaid", 5000),
+                PaymentIn("cash", b.total_minor - 5000, tendered_minor=b.total_minor),
+            ],
+        )
+        assert paid.receipt_no == "R00000002"
+        co.refund(owner, paid.sale_id, [co.get_sale(paid.sale_id).lines[0].id], "broken bottle")
+        assert co.prepaid_balance(cid) == 5000
+        d = sv.cash.close(owner, sv.cash.current(owner.branch_id).expected_minor)  # type: ignore[union-attr]
+        assert d.over_short_minor == 0
+        assert check_invariants(db) == []
+    finally:
+        db.dispose()
