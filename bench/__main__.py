@@ -10,6 +10,7 @@ import argparse
 import importlib
 import json
 import math
+import os
 import sys
 import time
 import traceback
@@ -115,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.add_argument("--only", metavar="NAME", help="run only the modules whose name contains NAME")
     args = p.parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # benchmarks that paint never open a window
     t0 = time.perf_counter()
     figures, failed = run_all(args.quick, args.only)
     print()
