@@ -17,7 +17,7 @@ import json
 import random
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -801,7 +801,3 @@ def cli_demo(args: argparse.Namespace) -> int:
         print(f"{len(problems)} invariant problem(s)", file=sys.stderr)
         return 1
     return 0
-
-
-def iter_tables() -> Iterable[str]:
-    return TABLE_ORDER

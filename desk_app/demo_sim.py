@@ -13,6 +13,7 @@ exist in the database.
 
 from __future__ import annotations
 
+import calendar
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -1613,7 +1614,5 @@ def _months_back(d: date, months: int) -> date:
     while m <= 0:
         m += 12
         y -= 1
-    import calendar
-
     last = calendar.monthrange(y, m)[1]
     return date(y, m, min(d.day, last))
