@@ -655,7 +655,7 @@ class CheckoutService:
     # ------------------------------------------------------------------ payment
     def pay(self, actor: Actor, bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, ...]) -> PaidSale:
         require(self.db.uow, actor, Perm.CHECKOUT)
-        bill = cb.reprice(bill)
+        bill = cb.reprice(bill, explain=False)
         cb.validate_payments(bill, payments)
         now = self.clock()
         with self.db.uow() as uow:

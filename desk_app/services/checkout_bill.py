@@ -235,8 +235,10 @@ def _redeemable_lines(bill: Bill) -> list[DraftLine]:
     return [ln for ln in bill.lines if not ln.redeemed]
 
 
-def reprice(bill: Bill) -> Bill:
-    """Price the bill (pure). Redeemed sessions take no share of a bill discount."""
+def reprice(bill: Bill, explain: bool = True) -> Bill:
+    """Price the bill (pure). Redeemed sessions take no share of a bill discount.
+
+    ``explain=False`` skips the line-by-line texts (payment needs the figures only)."""
     ctx = bill.ctx
     ins = [to_line_in(ln) for ln in bill.lines]
     priced = price_lines(
@@ -246,6 +248,8 @@ def reprice(bill: Bill) -> Bill:
         bill_discount_minor=bill.bill_discount_minor,
         rounding_step=ctx.rounding_step_minor,
     )
+    if not explain and len(bill.views) == len(bill.lines):
+        return replace(bill, priced=priced)
     views = tuple(_view(ln, pl, ctx) for ln, pl in zip(bill.lines, priced.lines, strict=True))
     return replace(bill, priced=priced, views=views)
 
@@ -399,7 +403,7 @@ def estimate_reasons(bill: Bill) -> list[str]:
 
 def validate_payments(bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, ...]) -> None:
     """Everything about the payments that can be checked without the database."""
-    bill = reprice(bill)
+    bill = reprice(bill, explain=False)
     if not bill.lines:
         raise ValidationError({"lines": _("The bill is empty. Add a service or a product first.")})
     if bill.total_minor < 0:
