@@ -6,6 +6,7 @@ Quick: 5,000 clients, 2 months, 8 staff, once (keeps --quick under a minute in a
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 from datetime import date
@@ -21,15 +22,22 @@ from bench.common import figure  # noqa: E402
 TODAY = date(2026, 11, 18)
 
 
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     from desk_app.demo import generate
 
     clients, months, staff, repeat = (5_000, 2, 8, 1) if quick else (100_000, 12, 20, 1)
     secs: list[float] = []
+    cpu: list[float] = []
     client_rate: list[float] = []
     line_rate: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-demo-") as tmp:
         for i in range(repeat):
+            c0 = _cpu()
             s = generate(
                 str(Path(tmp) / f"demo{i}.sqlite3"),
                 clients=clients,
@@ -39,11 +47,13 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 today=TODAY,
             )
             secs.append(s.seconds)
+            cpu.append(_cpu() - c0)
             client_rate.append(s.clients / s.seconds)
             line_rate.append(s.sale_lines / s.seconds)
     label = f"{clients // 1000}k clients, {months} months, {staff} staff"
     return [
         figure(f"demo.total ({label})", secs, "s", target=120.0 if not quick else None),
+        figure("demo.cpu (same run, this process)", cpu, "s"),
         figure("demo.clients_rate", client_rate, "clients/s"),
         figure("demo.sale_lines_rate", line_rate, "lines/s"),
     ]
