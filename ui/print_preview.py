@@ -26,17 +26,19 @@ class CannotRender(RuntimeError):
 
 def page_images(pdf: bytes, dpi: int = 150) -> list[QImage]:
     """Each page of ``pdf`` as an image."""
+    import importlib
+
     try:
-        from PySide6.QtPdf import QPdfDocument  # type: ignore[attr-defined,unused-ignore]
+        qtpdf = importlib.import_module("PySide6.QtPdf")
     except ImportError:
-        QPdfDocument = None  # noqa: N806
-    if QPdfDocument is not None:  # pragma: no cover - depends on the Qt build
+        qtpdf = None
+    if qtpdf is not None:  # pragma: no cover - depends on the Qt build
         from PySide6.QtCore import QBuffer, QByteArray, QSize
 
         buf = QBuffer()
         buf.setData(QByteArray(pdf))
         buf.open(QBuffer.OpenModeFlag.ReadOnly)
-        doc = QPdfDocument()
+        doc = qtpdf.QPdfDocument()
         doc.load(buf)
         out = []
         for i in range(doc.pageCount()):

@@ -111,7 +111,7 @@ def build_receipt(view: SaleView, layout: str = "80mm") -> Flow:
             if i18n.language().startswith("zh")
             else ", ".join(nxt.service_names_en)
         )
-        f.text(f"{when(nxt.start_at)}  {nxt.staff_name}  {names}".strip())
+        f.text(" · ".join(x for x in (when(nxt.start_at), nxt.staff_name, names) if x))
     policy = pick(shop.return_policy_zh, shop.return_policy_en)
     if policy:
         f.rule()

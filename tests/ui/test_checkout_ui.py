@@ -65,7 +65,9 @@ def test_walk_in_pays_part_cash_part_prepaid_with_product_and_tip(
     _amounts(monkeypatch, "ui.widgets.checkout_editor", [1500])
     asked: list[list[str]] = []
 
-    def pick_owner(_parent: object, _title: str, _label: str, items: list[str], *_a: object) -> tuple[str, bool]:
+    def pick_owner(
+        _parent: object, _title: str, _label: str, items: list[str], *_a: object
+    ) -> tuple[str, bool]:
         asked.append(items)
         return owner.name, True
 
@@ -162,3 +164,19 @@ def test_day_closed_with_the_drawer_balanced(
     texts = [screen.z.item(r, 2).text() for r in range(screen.z.rowCount()) if screen.z.item(r, 2)]
     assert any("balanced" in t for t in texts)
     assert screen.past.rowCount() == 1
+
+
+def test_prepaid_history_dialog_lists_movements(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    from ui.widgets.checkout_prepaid import PrepaidHistoryDialog
+
+    cid = new_client(services.db, "李娜")
+    co = services.checkout
+    co.pay(owner, co.add_topup(co.build_bill(owner, client_id=cid), 5000), [PaymentIn("card", 5000)])
+    b = co.add_counter_item(co.build_bill(owner, client_id=cid), "Wash", 2000)
+    co.pay(owner, b, [PaymentIn("prepaid", 2000)])
+    dlg = PrepaidHistoryDialog(ctx, cid, "李娜")
+    qtbot.addWidget(dlg)
+    assert dlg.table.rowCount() == 2
+    assert dlg.table.item(0, 1).text().startswith("Spent") and "30.00" in dlg.table.item(0, 3).text()

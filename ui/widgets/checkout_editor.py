@@ -75,6 +75,9 @@ class BillEditor(QWidget):
         top.addWidget(self.client_label)
         top.addWidget(self.member_chip)
         top.addStretch(1)
+        self.history_btn = Button(_("Prepaid history"), "wallet", "ghost")
+        self.history_btn.clicked.connect(self._history)
+        top.addWidget(self.history_btn)
         lay.addLayout(top)
 
         self.search = QLineEdit()
@@ -297,6 +300,7 @@ class BillEditor(QWidget):
                 )
             )
         self.topup_btn.setEnabled(bill.client_id is not None)
+        self.history_btn.setVisible(bill.client_id is not None)
         self.package_btn.setEnabled(bill.client_id is not None)
         self._selection_changed()
 
@@ -503,6 +507,13 @@ class BillEditor(QWidget):
         amount = ask_amount(self, _("Other item"), _("Price:"), self.bill.currency)
         if amount is not None:
             self._apply(lambda b: self.co.add_counter_item(b, desc, amount))
+
+    def _history(self) -> None:
+        if self.bill is None or self.bill.client_id is None:
+            return
+        from ui.widgets.checkout_prepaid import PrepaidHistoryDialog
+
+        PrepaidHistoryDialog(self.ctx, self.bill.client_id, self.bill.client_name, self).exec()
 
     def _agree(self) -> None:
         if self.bill is None:
