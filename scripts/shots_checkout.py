@@ -173,6 +173,19 @@ def shots(out: Path) -> None:
             suffix = "en" if lang == "en" else "zh"
             scr.grab().save(str(out / f"checkout-{suffix}.png"))
             scr.close()
+            try:  # the checkout step inside the main window (side bar, visit header)
+                from ui.main_window import MainArea
+
+                main = MainArea(ctx)
+                ctx.navigate = main.navigate
+                main.resize(1366, 768)
+                main.show()
+                main.navigate("visit", visit_id=vid)
+                app.processEvents()
+                main.grab().save(str(out / f"checkout-visit-{suffix}.png"))
+                main.close()
+            except ImportError:
+                pass
             if lang == "en":
                 from ui.screens.cash_drawer import CashDrawerScreen
 

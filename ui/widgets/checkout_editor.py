@@ -330,8 +330,8 @@ class BillEditor(QWidget):
                 w.setParent(None)
                 w.deleteLater()
         offers = self.co.addon_offers(self.bill) if self.bill else []
-        for o in offers[:3]:
-            short = o.name if len(o.name) <= 20 else o.name[:19] + "…"
+        for o in offers[:2]:
+            short = o.name if len(o.name) <= 14 else o.name[:13].rstrip() + "…"
             cur = self.bill.currency if self.bill else "CNY"
             chip = Button(f"+ {short} {fmt_money(o.price_minor, cur)}", kind="ghost")
             chip.setToolTip(f"{o.name}: {o.why}")
