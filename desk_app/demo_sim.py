@@ -948,19 +948,21 @@ class World:
         pkg = self.pkg_by_service.get(svc.id)
         new_pkg: Row | None = None
         if pkg is not None and cp is None and rng.random() < 0.06:
-            line("package", pkg.name, pkg.price, package_id=pkg.id, staff_id=p.id)
+            # some buy two at once (a big single purchase: the way most clients become VIP here)
+            n = 2 if rng.random() < 0.25 else 1
+            line("package", pkg.name, pkg.price, n, package_id=pkg.id, staff_id=p.id)
             new_pkg = {
                 "id": self.ids("client_packages"),
                 "client_id": self.cid(idx),
                 "package_id": pkg.id,
                 "service_id": pkg.service_id,
-                "sessions_total": pkg.sessions,
+                "sessions_total": pkg.sessions * n,
                 "sessions_used": 0,
-                "price_minor": pkg.price,
+                "price_minor": pkg.price * n,
                 "sale_id": sale_id,
                 "purchased_at": at,
                 "expires_on": at.astimezone(self.tz).date() + timedelta(days=pkg.valid_days),
-                "_left": pkg.sessions,
+                "_left": pkg.sessions * n,
             }
         # prepaid top-up
         topup = 0
