@@ -129,8 +129,12 @@ class MyClientsScreen(QWidget):
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         ctx.signals.actor_changed.connect(self.refresh)
-        ctx.signals.data_changed.connect(lambda kind, _id: self.refresh() if kind == "visit" else None)
+        ctx.signals.data_changed.connect(self._data_changed)  # a bound slot: dropped with the screen
         self.refresh()
+
+    def _data_changed(self, kind: str, _ident: int) -> None:
+        if kind == "visit":
+            self.refresh()
 
     def open(self) -> None:
         self.refresh()

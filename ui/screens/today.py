@@ -183,14 +183,16 @@ class TodayScreen(QWidget):
         self.timer.timeout.connect(self.refresh)
         ctx.signals.actor_changed.connect(self._apply_actor)
         self._apply_actor()
-        ctx.signals.data_changed.connect(
-            lambda kind, _id: self.refresh() if kind in ("visit", "appointment") else None
-        )
+        ctx.signals.data_changed.connect(self._data_changed)  # a bound slot: dropped with the screen
         self.refresh()
 
     # ------------------------------------------------------------------ data
     def open(self) -> None:
         self.refresh()
+
+    def _data_changed(self, kind: str, _ident: int) -> None:
+        if kind in ("visit", "appointment"):
+            self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)

@@ -260,10 +260,13 @@ class VisitScreen(QWidget):
                     else _("Book the next visit in the calendar, or skip this step with a reason."),
                 )
             else:
-                getattr(panel, signal).connect(lambda *_a: self.reload())
+                getattr(panel, signal).connect(self._panel_done)
             lay.addWidget(panel)
             self._panel_for[step] = self.visit_id
         self.stack.setCurrentWidget(host)
+
+    def _panel_done(self, *_args: object) -> None:
+        self.reload()
 
     def _tick(self) -> None:
         """Live times and standards, from the loaded timestamps (no database query)."""
