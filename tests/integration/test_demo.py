@@ -239,6 +239,18 @@ def test_client_spend_and_stock_follow_the_sales(demo: tuple[DemoSummary, Databa
         == []
     )
     assert one(db, "SELECT count(*) FROM clients WHERE visit_count > 0 AND first_visit_at IS NULL") == 0
+    # sign-ups by the VIP rule point at the sale that crossed the threshold
+    upgrades = one(db, "SELECT count(*) FROM memberships WHERE reason IN ('single_purchase', 'cumulative')")
+    assert isinstance(upgrades, int) and upgrades > 0
+    assert upgrades == one(db, "SELECT count(*) FROM sales WHERE member_upgrade")
+    assert (
+        q(
+            db,
+            """SELECT m.id FROM memberships m JOIN sales s ON s.id = m.sale_id
+                    WHERE m.reason = 'single_purchase' AND s.total_minor - s.tip_minor < 300000""",
+        )
+        == []
+    )
 
 
 def test_no_double_booking(demo: tuple[DemoSummary, Database]) -> None:
