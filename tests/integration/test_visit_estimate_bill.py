@@ -28,6 +28,7 @@ def test_confirmed_estimate_equals_the_bill(
         [
             PlanItemIn("service", service_id=h.service_id(services.db, "CUT-W")),
             PlanItemIn("product", product_id=retail, quantity=2),
+            PlanItemIn("fee", description="Long-hair surcharge", unit_price_minor=3000),
         ],
     )
     est = v.confirm_plan(owner, vid)

@@ -85,6 +85,14 @@ def test_new_walk_in_from_today_through_service(
     qtbot.mouseClick(needs.plan.add_service_btn, Qt.MouseButton.LeftButton)
     assert needs.plan.table.rowCount() == 1
     assert "298" in needs.plan.total.text()
+    # every fee is in the estimate: a surcharge named and priced now
+    needs.plan.fee_text.setText("Long hair")
+    needs.plan.fee_amount.setText("thirty")
+    qtbot.mouseClick(needs.plan.add_fee_btn, Qt.MouseButton.LeftButton)
+    assert needs.plan.fee_error.isVisibleTo(needs) and needs.plan.table.rowCount() == 1
+    needs.plan.fee_amount.setText("30")
+    qtbot.mouseClick(needs.plan.add_fee_btn, Qt.MouseButton.LeftButton)
+    assert needs.plan.table.rowCount() == 2 and "328" in needs.plan.total.text()
     # confirm with a required answer missing: the field says what is wrong, nothing moves on
     _select(needs.form.kind, "hair")
     qtbot.mouseClick(needs.confirm_btn, Qt.MouseButton.LeftButton)
@@ -102,7 +110,7 @@ def test_new_walk_in_from_today_through_service(
     assert screen.stack.currentWidget() is screen.service
     assert screen.banner.isVisibleTo(screen) and "PPD" in screen.banner.label.text()
     view = services.visits.get(screen.visit_id or 0)
-    assert view.estimate.confirmed_minor == 29800 and view.assessment is not None
+    assert view.estimate.confirmed_minor == 29800 + 3000 and view.assessment is not None
 
     svc = screen.service
     _select(svc.staff, stylist.staff_id)

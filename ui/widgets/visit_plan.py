@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -18,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.money import parse_amount
 from desk_app.i18n import _, format_datetime, format_duration_minutes, format_number
 from desk_app.services.visit_views import Estimate, PlanItemIn, PlanItemView
 from ui.context import UiContext
-from ui.widgets.common import Button, show_error
+from ui.widgets.common import Button, ErrorLabel, show_error
 from ui.widgets.visit_common import compact, money_text, muted
 
 
@@ -68,6 +70,22 @@ class PlanBuilder(QWidget):
         self.add_product_btn.clicked.connect(self._add_product)
         prod_row.addWidget(self.add_product_btn)
         root.addLayout(prod_row)
+
+        fee_row = QHBoxLayout()
+        self.fee_text = QLineEdit()
+        self.fee_text.setPlaceholderText(_("Other fee, e.g. long-hair surcharge"))
+        fee_row.addWidget(self.fee_text, 1)
+        self.fee_amount = QLineEdit()
+        self.fee_amount.setPlaceholderText(_("Amount"))
+        self.fee_amount.setMaximumWidth(110)
+        self.fee_amount.returnPressed.connect(self._add_fee)
+        fee_row.addWidget(self.fee_amount)
+        self.add_fee_btn = Button(_("Add fee"), "plus")
+        self.add_fee_btn.clicked.connect(self._add_fee)
+        fee_row.addWidget(self.add_fee_btn)
+        root.addLayout(fee_row)
+        self.fee_error = ErrorLabel()
+        root.addWidget(self.fee_error)
 
         self.table = QTableWidget(0, 4)
         self.table.setHorizontalHeaderLabels([_("Plan"), _("Qty"), _("Amount"), ""])
@@ -128,6 +146,26 @@ class PlanBuilder(QWidget):
                 suggested_only=self.suggest_only.isChecked(),
             )
         )
+        self._save()
+
+    def _add_fee(self) -> None:
+        """Any other fee the client will pay is named and priced now, so the bill holds no surprise."""
+        text = self.fee_text.text().strip()
+        if not text:
+            self.fee_error.show_error(_("Name the fee (e.g. long-hair surcharge)."))
+            return
+        try:
+            minor = parse_amount(self.fee_amount.text(), self.ctx.shop.currency).minor
+        except ValueError:
+            self.fee_error.show_error(_("Enter the fee as an amount, e.g. 30 or 30.50."))
+            return
+        if minor <= 0:
+            self.fee_error.show_error(_("A fee must be more than zero."))
+            return
+        self.fee_error.show_error(None)
+        self.items.append(PlanItemIn("fee", description=text, unit_price_minor=minor))
+        self.fee_text.clear()
+        self.fee_amount.clear()
         self._save()
 
     def _remove(self, index: int) -> None:
