@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from desk_app.db.engine import Database
 from desk_app.db.models import (
@@ -46,6 +47,7 @@ from desk_app.services.checkout_bill import METHODS, ApprovalNeeded, Bill, BillC
 from desk_app.services.checkout_views import SaleView, load_sale_view
 from desk_app.services.common import (
     Clock,
+    ConflictError,
     NotFound,
     ServiceError,
     ValidationError,
@@ -658,11 +660,19 @@ class CheckoutService:
         bill = cb.reprice(bill, explain=False)
         cb.validate_payments(bill, payments)
         now = self.clock()
-        with self.db.uow() as uow:
-            s = uow.session
-            with s.no_autoflush:  # two flushes in all: the sale (for its id), then everything else
-                result = write_sale(s, self.settings, actor, bill, list(payments), now)
-            uow.commit()
+        try:
+            with self.db.uow() as uow:
+                s = uow.session
+                with s.no_autoflush:  # two flushes in all: the sale (for its id), then everything else
+                    result = write_sale(s, self.settings, actor, bill, list(payments), now)
+                uow.commit()
+        except StaleDataError as exc:  # another desk paid or changed the same visit/client/balance first
+            raise ConflictError(
+                _(
+                    "Another desk changed this client or visit at the same moment. "
+                    "Nothing was charged; open the bill again."
+                )
+            ) from exc
         return result
 
     def approver_from_pin(self, pin: str) -> Actor | None:

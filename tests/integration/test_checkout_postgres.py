@@ -43,3 +43,47 @@ def test_checkout_refund_and_check_on_postgres(pg_url: str) -> None:
         assert check_invariants(db) == []
     finally:
         db.dispose()
+
+
+@pytest.mark.postgres
+def test_two_desks_paying_one_visit_charge_once(pg_url: str) -> None:
+    import threading
+
+    from sqlalchemy import func, select
+
+    from desk_app.db.models import Sale
+    from desk_app.services.common import ServiceError
+    from tests.integration.test_checkout_support import new_staff, visit_at_checkout
+
+    db = open_database(pg_url)
+    try:
+        clock = FakeClock()
+        sv = Services(db, clock=clock)
+        owner = sv.shop.create_shop(
+            name="PG Salon", currency="CNY", language="en", owner_name="O", owner_pin=OWNER_PIN
+        )
+        leo = new_staff(db, owner.branch_id)
+        vid = visit_at_checkout(db, clock, owner.branch_id, new_client(db), leo.staff_id, ["CUT-W"])
+        bills = [sv.checkout.build_bill(owner, visit_id=vid) for _ in range(2)]
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def desk(i: int) -> None:
+            barrier.wait()
+            try:
+                sv.checkout.pay(owner, bills[i], [PaymentIn("card", bills[i].total_minor)])
+                outcomes.append("paid")
+            except ServiceError:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=desk, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert sorted(outcomes) == ["paid", "refused"]
+        with db.uow(write=False) as uow:
+            assert uow.session.scalar(select(func.count()).select_from(Sale)) == 1
+        assert check_invariants(db) == []
+    finally:
+        db.dispose()
