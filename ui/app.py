@@ -83,8 +83,9 @@ def ensure_demo_database(path: str, fresh: bool = False, parent: QObject | None 
 
 
 class Shell(QMainWindow):
-    def __init__(self, db_str: str, demo_mode: bool, app: QApplication) -> None:
+    def __init__(self, db_str: str, demo_mode: bool, app: QApplication, use_shop_language: bool = False) -> None:
         super().__init__()
+        self.use_shop_language = use_shop_language
         self.app = app
         self.db_str = db_str
         self.demo_mode = demo_mode
@@ -122,6 +123,9 @@ class Shell(QMainWindow):
             return
         shop = self.services.shop.info()
         self.demo_mode = self.demo_mode or shop.is_demo
+        if self.use_shop_language:  # the shop's language unless the person asked for one
+            i18n.set_language(shop.locale)
+            self.setWindowTitle(_("Front desk"))
         i18n.set_timezone(shop.timezone)
         i18n.set_currency(shop.currency)
         self._show_sign_in()
@@ -306,9 +310,7 @@ def run_gui(argv: Sequence[str]) -> int:
         else:
             db_str = resolve_db(args.db)
             demo_mode = False
-        if not args.lang:
-            _apply_shop_language(db_str)
-        shell = Shell(db_str, demo_mode, app)
+        shell = Shell(db_str, demo_mode, app, use_shop_language=not args.lang)
     except Exception as exc:  # a message a person can act on, never a traceback only
         log.exception("could not start")
         QMessageBox.critical(None, _("Cannot open the shop database"),
@@ -320,15 +322,3 @@ def run_gui(argv: Sequence[str]) -> int:
     if os.environ.get("DESK_APP_BENCH_STARTUP") == "1":
         QTimer.singleShot(0, lambda: _bench_startup(shell, app))
     return int(app.exec())
-
-
-def _apply_shop_language(db_str: str) -> None:
-    """Use the shop's language when the person did not ask for one."""
-    try:
-        database = open_database(db_str)
-        services = Services(database)
-        if services.shop.is_set_up():
-            i18n.set_language(services.shop.info().locale)
-        database.dispose()
-    except Exception:  # the Shell reports problems with the database itself
-        log.debug("could not read the shop language", exc_info=True)

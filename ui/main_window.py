@@ -167,8 +167,10 @@ class MainArea(QWidget):
         widget = self.screen_widget(name)
         self.stack.setCurrentWidget(widget)
         self._current = name
+        self.nav_group.setExclusive(False)  # a screen outside the side bar unchecks every button
         for n, b in self.nav_buttons.items():
             b.setChecked(n == name)
+        self.nav_group.setExclusive(True)
         opener = getattr(widget, "open", None)
         if callable(opener):
             opener(**params)

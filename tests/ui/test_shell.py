@@ -127,3 +127,18 @@ def test_a_restore_reopens_the_database_and_asks_for_sign_in(qtbot: QtBot, tmp_p
     qtbot.waitUntil(lambda: shell.services is not old_services)
     assert isinstance(shell.pages.currentWidget(), SignInPage)
     assert shell.ctx is None and shell.main is None
+
+
+def test_allergy_banner_never_becomes_its_own_window(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from ui.widgets.common import AllergyBanner
+
+    banner = AllergyBanner("penicillin")
+    assert not banner.isVisible()
+    host = QWidget()
+    qtbot.addWidget(host)
+    QVBoxLayout(host).addWidget(banner)
+    assert banner.isVisibleTo(host) and "penicillin" in banner.label.text()
+    banner.set_text("")
+    assert not banner.isVisibleTo(host)

@@ -167,7 +167,10 @@ class AllergyBanner(QFrame):
 
     def set_text(self, text: str) -> None:
         self.label.setText("⚠ " + _("Allergies / contraindications:") + " " + text if text else "")
-        self.setVisible(bool(text.strip()))
+        if not text.strip():
+            self.hide()
+        elif self.parentWidget() is not None:  # never show a parentless banner as its own window
+            self.show()
 
 
 class ErrorLabel(QLabel):
