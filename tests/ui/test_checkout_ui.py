@@ -180,3 +180,24 @@ def test_prepaid_history_dialog_lists_movements(
     qtbot.addWidget(dlg)
     assert dlg.table.rowCount() == 2
     assert dlg.table.item(0, 1).text().startswith("Spent") and "30.00" in dlg.table.item(0, 3).text()
+
+
+def test_discount_as_percent_needs_the_owner_pin_above_the_limit(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.widgets.checkout_editor import BillEditor
+
+    desk = new_staff(services.db, owner.branch_id, "Amy", "receptionist")
+    ctx.actor = desk
+    ed = BillEditor(ctx)
+    qtbot.addWidget(ed)
+    co = services.checkout
+    ed.set_bill(co.add_counter_item(co.build_bill(desk), "Cut", 10000))
+    ed.table.selectRow(0)
+    monkeypatch.setattr("ui.widgets.checkout_editor.QInputDialog.getText", lambda *a, **k: ("30%", True))
+    monkeypatch.setattr("ui.widgets.checkout_editor.ask_reason", lambda *a, **k: "redo of a bad cut")
+    pins = iter(["1234"])
+    monkeypatch.setattr("ui.widgets.checkout_editor.ask_pin", lambda *a, **k: next(pins))
+    ed._line_discount()
+    assert ed.bill is not None and ed.bill.views[0].discount_minor == 3000
+    assert ed.bill.discount_approved_by_id == owner.staff_id

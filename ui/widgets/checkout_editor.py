@@ -43,6 +43,31 @@ def header_actions(header: QWidget) -> QHBoxLayout:
     return lay
 
 
+def ask_discount(parent: QWidget, title: str, base_minor: int, currency: str) -> int | None:
+    """A discount typed as an amount ("20") or a percent of ``base_minor`` ("10%"); None when cancelled."""
+    from decimal import Decimal, InvalidOperation
+
+    from desk_app.domain.pricing import half_up
+
+    text = ""
+    while True:
+        text, ok = QInputDialog.getText(
+            parent, title, _("Discount: an amount (20) or a percent (10%)"), QLineEdit.EchoMode.Normal, text
+        )
+        if not ok:
+            return None
+        t = text.strip().replace("％", "%")
+        try:
+            if t.endswith("%"):
+                pct = Decimal(t[:-1].strip())
+                if not 0 <= pct <= 100:
+                    raise ValueError
+                return half_up(Decimal(base_minor) * pct / 100)
+            return parse_amount(t, currency).minor
+        except (ValueError, InvalidOperation):
+            show_error(parent, _("Type an amount such as 20 or a percent such as 10%."))
+
+
 def ask_amount(parent: QWidget, title: str, prompt: str, currency: str, initial: str = "") -> int | None:
     """Ask for an amount of money; None when cancelled. Says what is wrong and asks again."""
     text = initial
@@ -414,7 +439,13 @@ class BillEditor(QWidget):
         if not key or self.bill is None:
             return
         bill = self.bill
-        amount = ask_amount(self, _("Discount"), _("Discount on this line (amount):"), bill.currency)
+        ln = bill.line(key)
+        amount = ask_discount(
+            self,
+            _("Discount on {name}").format(name=ln.name),
+            ln.quantity * ln.unit_price_minor,
+            bill.currency,
+        )
         if amount is None:
             return
         reason = ask_reason(self, _("Discount"), _("Why is there a discount? It is printed on the receipt."))
@@ -427,9 +458,12 @@ class BillEditor(QWidget):
         if self.bill is None:
             return
         bill = self.bill
-        amount = ask_amount(
-            self, _("Bill discount"), _("Discount on the whole bill (amount):"), bill.currency
+        base = sum(
+            v.gross_minor - v.discount_minor - v.member_discount_minor
+            for ln, v in zip(bill.lines, bill.views, strict=True)
+            if ln.kind in ("service", "product", "package")
         )
+        amount = ask_discount(self, _("Discount on the whole bill"), base, bill.currency)
         if amount is None:
             return
         reason = ask_reason(
