@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -955,9 +955,13 @@ def write_sale(
         )
         session.add(sl)
         if ln.kind == cb.PRODUCT and ln.product_id:
-            prod = session.get(Product, ln.product_id)
-            if prod is not None:
-                prod.stock_qty -= ln.quantity
+            # one atomic UPDATE (no read first): two desks selling the last bottle both count
+            session.execute(
+                update(Product)
+                .where(Product.id == ln.product_id)
+                .values(stock_qty=Product.stock_qty - ln.quantity)
+                .execution_options(synchronize_session=False)
+            )
             session.add(
                 StockMovement(
                     product_id=ln.product_id,

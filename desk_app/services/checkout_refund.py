@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import (
@@ -185,9 +185,12 @@ def _undo_line_effects(
     session: Session, orig: Sale, refund: Sale, ln: SaleLine, actor: Actor, now: datetime
 ) -> None:
     if ln.kind == cb.PRODUCT and ln.product_id:
-        prod = session.get(Product, ln.product_id)
-        if prod is not None:
-            prod.stock_qty += ln.quantity
+        session.execute(
+            update(Product)
+            .where(Product.id == ln.product_id)
+            .values(stock_qty=Product.stock_qty + ln.quantity)
+            .execution_options(synchronize_session=False)
+        )
         session.add(
             StockMovement(
                 product_id=ln.product_id,
