@@ -151,12 +151,15 @@ class AuthService:
     def approve_with_owner_pin(self, pin: str) -> Actor | None:
         """An owner's PIN typed at the desk to approve something (discount, refund)."""
         with self.db.uow(write=False) as uow:
-            owners = list(
-                uow.session.scalars(select(Staff).where(Staff.role == Role.OWNER.value, Staff.active.is_(True)))
-            )
-        for o in owners:
-            if verify_pin(o.pin_hash, pin):
-                return actor_for(o)
+            owners = [
+                (o.pin_hash, actor_for(o))
+                for o in uow.session.scalars(
+                    select(Staff).where(Staff.role == Role.OWNER.value, Staff.active.is_(True))
+                )
+            ]
+        for pin_hash, actor in owners:
+            if verify_pin(pin_hash, pin):
+                return actor
         return None
 
     # -- staff management (owner) ----------------------------------------------

@@ -105,3 +105,9 @@ def test_settings_labels_are_marked_for_translation() -> None:
     for c in calls:
         label = c.args[3]
         assert isinstance(label, ast.Call) and getattr(label.func, "id", "") == "N_"
+
+
+def test_owner_pin_approval(services: Services, owner: Actor) -> None:
+    approver = services.auth.approve_with_owner_pin(OWNER_PIN)
+    assert approver is not None and approver.staff_id == owner.staff_id and approver.role == Role.OWNER
+    assert services.auth.approve_with_owner_pin("0000") is None
