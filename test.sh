@@ -10,4 +10,4 @@ echo "==> mypy"
 .venv/bin/mypy desk_app ui main.py
 echo "==> pytest"
 export QT_QPA_PLATFORM=offscreen
-exec .venv/bin/pytest -q -p no:cacheprovider -n 2 "$@"
+exec .venv/bin/pytest -q -p no:cacheprovider -n 2 --timeout=900 "$@"
