@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desk_app.db.models import Appointment, FollowUp, Visit, VisitEvent
+from desk_app.db.models import Appointment, Client, FollowUp, Visit, VisitEvent
 from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor
 from desk_app.domain.standards import Standards, followup_window
@@ -83,6 +83,15 @@ def move(
             ):
                 appt.status = "done"
 
+    # the client's visit count and last visit follow the visits that were served
+    if visit.client_id and t.to_step in (
+        vd.Step.CHECKOUT,
+        vd.Step.REBOOKING,
+        vd.Step.DONE,
+        vd.Step.CANCELLED,
+    ):
+        refresh_client_visits(session, visit.client_id)
+
     # a paid visit gets its follow-up call (PRODUCT §2 step 6)
     if t.from_step == vd.Step.CHECKOUT and t.to_step == vd.Step.REBOOKING:
         ensure_followup(session, visit, standards or Standards())
@@ -99,6 +108,24 @@ def move(
         )
     )
     return t
+
+
+def refresh_client_visits(session: Session, client_id: int) -> None:
+    """Recount the client's served visits and their latest arrival (profile "Visits", "Last visit",
+    the client list's "last visit"); recounted rather than incremented so going back a step and
+    forward again never counts a visit twice."""
+    client = session.get(Client, client_id)
+    if client is None:
+        return
+    session.flush()
+    count, last = session.execute(
+        select(func.count(Visit.id), func.max(Visit.arrived_at)).where(
+            Visit.client_id == client_id, Visit.status == vd.VisitStatus.DONE.value
+        )
+    ).one()
+    client.visit_count = int(count or 0)
+    if last is not None:
+        client.last_visit_at = last
 
 
 def ensure_followup(session: Session, visit: Visit, standards: Standards) -> FollowUp | None:
