@@ -77,6 +77,7 @@ class ClientCard(Card):
         self.history.setWordWrap(True)
         self.history.setTextFormat(Qt.TextFormat.PlainText)
         self.body.addWidget(self.history)
+        self.body.addStretch(1)  # the lines stay together at the top when the card is tall
 
     def show_client(self, c: ClientSummary | None) -> None:
         if c is None:
@@ -165,9 +166,13 @@ class GreetingPage(QWidget):
         self._menu_loaded = False
 
     def set_view(self, view: VisitView) -> None:
+        first = self.view is None or self.view.id != view.id
         self.view = view
         self.chosen = view.client.id if view.client else None
         self._show(view.client)
+        if first and view.client is None and self.search is not None and hasattr(self.search, "focus_search"):
+            # a walk-in: the desk types the name straight away (Ctrl+N works from there)
+            self.search.focus_search()
 
     def _show(self, client: ClientSummary | None) -> None:
         self.client_card.show_client(client)
