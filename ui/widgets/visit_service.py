@@ -98,10 +98,7 @@ class ServicePage(QWidget):
         used.body.addWidget(self.used)
         urow = QHBoxLayout()
         self.product = compact(QComboBox(), 18)
-        for p in sorted(v.products(), key=lambda p: not p.is_backbar):
-            self.product.addItem(
-                _("{name} ({n} in stock)").format(name=p.name, n=format_number(p.stock_qty)), p.id
-            )
+        self._load_products()
         urow.addWidget(self.product, 1)
         self.qty = QSpinBox()
         self.qty.setRange(1, 99)
@@ -210,6 +207,17 @@ class ServicePage(QWidget):
         advice = [f"{a.name}: {a.advice}" for a in view.care_advice if a.advice]
         self.advice.setText("\n\n".join(advice) or _("No care advice is written for these services."))
 
+    def _load_products(self) -> None:
+        """The product list with stock counts (reloaded after a use so the count is current)."""
+        keep = self.product.currentData()
+        self.product.clear()
+        for p in sorted(self.ctx.services.visits.products(), key=lambda p: not p.is_backbar):
+            self.product.addItem(
+                _("{name} ({n} in stock)").format(name=p.name, n=format_number(p.stock_qty)), p.id
+            )
+        if keep is not None:
+            select_data(self.product, keep)
+
     # ------------------------------------------------------------------ actions
     def _call(self, fn: object, *args: object) -> bool:
         if self.view is None:
@@ -240,7 +248,8 @@ class ServicePage(QWidget):
     def _use(self) -> None:
         pid = self.product.currentData()
         if pid is not None:
-            self._call(self.ctx.services.visits.use_product, int(pid), self.qty.value())
+            if self._call(self.ctx.services.visits.use_product, int(pid), self.qty.value()):
+                self._load_products()
 
     def _save_notes(self) -> None:
         self._call(self.ctx.services.visits.save_notes, self.notes.text(), self.problem.text())
