@@ -61,6 +61,7 @@ from desk_app.services.aftercare_views import (
     OutreachItem,
     OutreachLists,
 )
+from desk_app.services.clients import display_phone
 from desk_app.services.common import (
     Clock,
     NotFound,
@@ -108,8 +109,9 @@ class AftercareService(ComplaintsPart):
             )
             rows = list(s.execute(q.order_by(FollowUp.due_from, FollowUp.id)).all())
             ctx = _FollowUpContext.load(s, rows)
+            region = shop_row(s).region or "CN"
             for fu in rows:
-                v = self._view(fu, ctx, names, tz, now, show_phone)
+                v = self._view(fu, ctx, names, tz, now, show_phone, region)
                 buckets[v.state].append(v)
         buckets["done"].sort(key=lambda v: v.completed_at or v.due_by, reverse=True)
         if status is not None:
@@ -131,7 +133,13 @@ class AftercareService(ComplaintsPart):
                 raise NotFound(_("That follow-up no longer exists. Refresh the list."))
             ctx = _FollowUpContext.load(uow.session, [fu])
             return self._view(
-                fu, ctx, _staff_names(uow.session), shop_tz(uow.session), self.clock(), show_phone
+                fu,
+                ctx,
+                _staff_names(uow.session),
+                shop_tz(uow.session),
+                self.clock(),
+                show_phone,
+                shop_row(uow.session).region or "CN",
             )
 
     def reveal_phone(self, actor: Actor, followup_id: int) -> str:
@@ -325,6 +333,7 @@ class AftercareService(ComplaintsPart):
         tz: ZoneInfo,
         now: datetime,
         show_phone: bool,
+        region: str = "CN",
     ) -> FollowUpView:
         client = ctx.clients.get(fu.client_id or -1)
         visit = ctx.visits.get(fu.visit_id)
@@ -335,7 +344,7 @@ class AftercareService(ComplaintsPart):
             client_id=fu.client_id,
             client_name=client.name if client else _("(no client)"),
             client_number=client.client_number if client else "",
-            phone_masked=phone if show_phone else mask_phone(phone),
+            phone_masked=display_phone(phone, region) if show_phone else mask_phone(phone),
             preferred_channel=client.preferred_channel if client else "phone",
             services=tuple(ctx.services.get(fu.visit_id, ())),
             served_by=", ".join(ctx.staff.get(fu.visit_id, ())) or _name(names, fu.staff_id),

@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from desk_app.i18n import _, format_date, format_datetime
+from desk_app.i18n import _, format_date, format_datetime, ngettext
 from desk_app.services.aftercare_views import FollowUpLists, FollowUpView
 from ui.context import UiContext
 from ui.dialogs.followup_call import FollowUpCallDialog
@@ -120,7 +120,7 @@ class FollowUpsTab(QWidget):
             )
             status = st_text
             if f.attempts and f.state != "done":
-                status += " · " + _("{n} tries").format(n=f.attempts)
+                status += " · " + ngettext("{n} try", "{n} tries", f.attempts).format(n=f.attempts)
             if f.callback_at and f.state != "done":
                 status += " · " + format_datetime(f.callback_at, "short")
             result = (
