@@ -35,6 +35,8 @@ from desk_app.domain import standards as std
 from desk_app.domain.permissions import mask_phone
 from desk_app.i18n import _
 from desk_app.services import formulas as fm
+from desk_app.services.clients import display_phone
+from desk_app.services.common import shop_row
 from desk_app.services.visit_views import (
     AssessmentView,
     CareAdvice,
@@ -134,7 +136,7 @@ def client_summary(
         id=c.id,
         client_number=c.client_number,
         name=c.name,
-        phone=c.phone if show_phone else mask_phone(c.phone),
+        phone=display_phone(c.phone, shop_row(s).region or "CN") if show_phone else mask_phone(c.phone),
         allergies=c.allergies or "",
         contraindications=c.contraindications or "",
         skin_type=c.skin_type,
