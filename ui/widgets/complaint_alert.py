@@ -92,7 +92,7 @@ class OverdueComplaintsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(_("Overdue complaints"))
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(720)
         lay = QVBoxLayout(self)
         head = QLabel(
             "✕ "
@@ -105,6 +105,10 @@ class OverdueComplaintsDialog(QDialog):
         head.setObjectName("dangerText")
         lay.addWidget(head)
         self.list = QListWidget()
+        self.list.setWordWrap(True)  # a long complaint wraps instead of hiding behind a sideways scroll
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
         for c in items:
             self.list.addItem(_line(c))
         self.list.setMinimumHeight(min(44 * len(items) + 8, 300))
