@@ -62,7 +62,7 @@ class FormulaDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(860, 420)
+        self.resize(980, 420)  # every column title reads in full (Developer / volume)
         self._save = save
         self.result_view: FormulaView | None = None
         lay = QVBoxLayout(self)
