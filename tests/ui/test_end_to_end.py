@@ -266,6 +266,11 @@ def test_walk_in_new_client_from_today_to_rebooking(
         assert s.scalars(select(Formula).where(Formula.client_id == client.id)).one().visit_id == vid
         cid = client.id
 
+    # back on Today nobody is in the shop any more, and there is no dead "Open visit" button
+    main.navigate("today")
+    assert today.visits_model.rowCount() == 0 and today.visits_stack.currentWidget() is today.visits_empty
+    assert not today.open_btn.isVisible()
+
     # the client's profile shows it all
     main.navigate("client", client_id=cid)
     profile = main.screen_widget("client")

@@ -232,6 +232,7 @@ class TodayScreen(QWidget):
         self._set_rows(self.queue, self.queue_model, list(data.walk_ins), lambda r: ("v", r.visit_id))
         self.appts_stack.setCurrentWidget(self.appts if data.appointments else self.appts_empty)
         self.visits_stack.setCurrentWidget(self.visits if data.in_progress else self.visits_empty)
+        self.open_btn.setVisible(bool(data.in_progress))  # nothing to open: no dead button under the empty state
         self.queue_stack.setCurrentWidget(self.queue if data.walk_ins else self.queue_empty)
         parts = [
             format_date(data.now, "full"),
