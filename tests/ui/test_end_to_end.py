@@ -231,6 +231,8 @@ def test_walk_in_new_client_from_today_to_rebooking(
     panel.payment.tendered.setText("100")
     click(qtbot, panel.payment.pay_btn)
     assert panel.stack.currentWidget() is panel.done
+    # paid: no more "Back a step" or "Cancel visit" while the satisfaction question is asked
+    assert not screen.back_btn.isVisible() and not screen.cancel_btn.isVisible()
     click(qtbot, panel.done.score_buttons[4])  # 5 of 5
 
     # rebooking in two clicks: a proposed time, then Book

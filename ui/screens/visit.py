@@ -261,12 +261,22 @@ class VisitScreen(QWidget):
                 )
             else:
                 getattr(panel, signal).connect(self._panel_done)
+                taken = getattr(panel, "payment_taken", None)
+                if taken is not None:
+                    taken.connect(self._payment_taken)
             lay.addWidget(panel)
             self._panel_for[step] = self.visit_id
         self.stack.setCurrentWidget(host)
 
     def _panel_done(self, *_args: object) -> None:
         self.reload()
+
+    def _payment_taken(self, *_args: object) -> None:
+        """Paid: the visit can no longer go back or be cancelled (a refund undoes a sale), so those
+        buttons go while the satisfaction question is still on screen."""
+        for b in (self.back_btn, self.cancel_btn):
+            b.setVisible(False)
+        self.status_chip.set_status(_("Paid"), "ok")
 
     def _tick(self) -> None:
         """Live times and standards, from the loaded timestamps (no database query)."""
