@@ -213,9 +213,15 @@ def visit_view(
         .scalars()
         .all()
     )
+    nxt = s.get(Appointment, v.next_appointment_id) if v.next_appointment_id else None
     names = _staff_names(
         s,
-        {v.staff_id, v.estimate_confirmed_by_id, a.created_by_id if a else None}
+        {
+            v.staff_id,
+            v.estimate_confirmed_by_id,
+            a.created_by_id if a else None,
+            nxt.staff_id if nxt else None,
+        }
         | {lg.staff_id for lg, _svc in logs}
         | {u.staff_id for u, _p in used}
         | {e.staff_id for e in events},
@@ -315,6 +321,8 @@ def visit_view(
             VisitEventView(e.at, e.from_step, e.to_step, e.action, e.reason, names.get(e.staff_id or 0, ""))
             for e in events
         ),
+        next_appointment_at=nxt.start_at if nxt is not None else None,
+        next_appointment_staff=names.get(nxt.staff_id or 0, "") if nxt is not None else "",
     )
 
 

@@ -433,6 +433,8 @@ class VisitView:
     problem: str
     checks: tuple[Check, ...]
     events: tuple[VisitEventView, ...] = field(default=())
+    next_appointment_at: datetime | None = None  # the visit booked at rebooking
+    next_appointment_staff: str = ""
 
     @property
     def breached(self) -> bool:

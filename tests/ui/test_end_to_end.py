@@ -244,6 +244,7 @@ def test_walk_in_new_client_from_today_to_rebooking(
     assert chosen is not None
     click(qtbot, rebook.book_button)
     assert screen.stack.currentWidget() is screen.closed
+    assert screen.closed_hint is not None and "Next visit" in screen.closed_hint.text()
 
     vid = screen.visit_id
     with app.services.db.uow(write=False) as uow:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, 
 
 from desk_app.domain import standards as std
 from desk_app.domain.visit import is_open
-from desk_app.i18n import _, format_time
+from desk_app.i18n import _, format_date, format_time
 from desk_app.services.visit_views import VisitView, status_label, step_label
 from ui.context import UiContext
 from ui.theme import STATUS_TONE
@@ -223,9 +223,15 @@ class VisitScreen(QWidget):
             reason = next((e.reason for e in reversed(view.events) if e.action == "cancel"), "")
             return _("Cancelled: {reason}").format(reason=reason) if reason else _("The visit was cancelled.")
         services = ", ".join(lg.name for lg in view.service_logs)
-        return _("Finished. Services: {services}. It is on the client's history.").format(
+        text = _("Finished. Services: {services}. It is on the client's history.").format(
             services=services or _("none logged")
         )
+        if view.next_appointment_at is not None:  # the desk can read the booking back to the client
+            when = format_date(view.next_appointment_at, "full") + " " + format_time(view.next_appointment_at)
+            text += "\n" + _("Next visit: {when} with {name}.").format(
+                when=when, name=view.next_appointment_staff or _("any stylist")
+            )
+        return text
 
     def _set_actions_visible(self, on: bool) -> None:
         for b in (self.back_btn, self.skip_btn, self.cancel_btn, self.status_chip):
