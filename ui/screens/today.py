@@ -104,7 +104,7 @@ class TodayScreen(QWidget):
         # appointments
         appts = Card(_("Appointments"))
         self.appts_model = AppointmentsModel()
-        self.appts = _table(self.appts_model, 2, {1: 140, 3: 110})
+        self.appts = _table(self.appts_model, 2, {1: 130, 3: 104})
         self.appts.doubleClicked.connect(self._appt_activated)
         for key in ("Return", "Enter"):
             QShortcut(
@@ -129,7 +129,7 @@ class TodayScreen(QWidget):
         row.addWidget(self.arrived_btn)
         row.addStretch()
         appts.body.addLayout(row)
-        body.addWidget(appts, 3)  # the day list gets the room: names and services read in full
+        body.addWidget(appts, 1)
 
         right = QVBoxLayout()
         right.setSpacing(16)
@@ -175,7 +175,7 @@ class TodayScreen(QWidget):
         self.queue_stack.addWidget(self.queue_empty)
         queue.body.addWidget(self.queue_stack, 1)
         right.addWidget(queue, 2)
-        body.addLayout(right, 2)
+        body.addLayout(right, 1)
         root.addLayout(body, 1)
 
         self.timer = QTimer(self)  # runs while the screen is shown
