@@ -2,7 +2,8 @@
 
 Sales paid while a drawer is open are linked to it (``sales.cash_session_id``,
 set by checkout), so the expected cash and the Z report are sums over the
-session's sales; closed sessions are kept for ever (past days).
+session's sales; closed sessions are kept for ever (past days). A sale taken
+while no drawer was open is linked to the next drawer opened.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from desk_app.db.engine import Database
 from desk_app.db.models import CashMovement, CashSession, PackageRedemption, Payment, Sale, SaleLine, Staff
@@ -184,7 +185,22 @@ class CashDrawerService:
             )
             s.add(cs)
             s.flush()
-            audit(s, actor, "drawer_open", "cash_session", cs.id, after={"float_minor": float_minor}, at=now)
+            # Sales taken while no drawer was open (before the morning float, after the close) are
+            # counted in the drawer opened next, so no cash is ever outside every Z report.
+            adopted = s.execute(
+                update(Sale)
+                .where(Sale.branch_id == actor.branch_id, Sale.cash_session_id.is_(None), Sale.sold_at <= now)
+                .values(cash_session_id=cs.id)
+            ).rowcount
+            audit(
+                s,
+                actor,
+                "drawer_open",
+                "cash_session",
+                cs.id,
+                after={"float_minor": float_minor, "sales_adopted": adopted},
+                at=now,
+            )
             uow.commit()
             return self._view(s, cs)
 

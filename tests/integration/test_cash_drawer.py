@@ -55,3 +55,19 @@ def test_stylist_cannot_use_the_drawer(services: Services, owner: Actor) -> None
     leo = new_staff(services.db, owner.branch_id, "Leo", "stylist")
     with pytest.raises(NotAllowed):
         services.cash.open(leo, 100)
+
+
+def test_cash_taken_with_no_drawer_open_is_counted_in_the_next_drawer(
+    services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    cash, co = services.cash, services.checkout
+    desk = new_staff(services.db, owner.branch_id, "Amy", "receptionist")
+    b = co.add_counter_item(co.build_bill(desk), "Shampoo", 12800)
+    co.pay(desk, b, [PaymentIn("cash", 12800, tendered_minor=13000)])  # before the morning float
+    clock.advance(minutes=5)
+    opened = cash.open(desk, 50000)
+    assert opened.expected_minor == 50000 + 12800
+    closed = cash.close(desk, 62800)
+    assert closed.over_short_minor == 0
+    z = cash.z_report(closed.id)
+    assert z.sales_count == 1 and dict((m, a) for m, _n, a in z.by_method)["cash"] == 12800
