@@ -187,7 +187,7 @@ class CashDrawerService:
             s.flush()
             # Sales taken while no drawer was open (before the morning float, after the close) are
             # counted in the drawer opened next, so no cash is ever outside every Z report.
-            adopted = s.execute(
+            adopted = s.execute(  # type: ignore[attr-defined]  # CursorResult at run time
                 update(Sale)
                 .where(Sale.branch_id == actor.branch_id, Sale.cash_session_id.is_(None), Sale.sold_at <= now)
                 .values(cash_session_id=cs.id)

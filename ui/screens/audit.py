@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
@@ -172,7 +172,7 @@ class AuditScreen(QWidget):
         self.export_button = Button(_("Export CSV…"), "download")
         self.export_button.setToolTip(_("Export the entries shown (Ctrl+E)"))
         self.export_button.clicked.connect(self._ask_export)
-        self.header.actions.addWidget(self.export_button)
+        cast(QHBoxLayout, self.header.actions).addWidget(self.export_button)
         root.addWidget(self.header)
 
         filters = QHBoxLayout()
