@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QLibraryInfo, QObject, Qt, QTimer, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget
 
@@ -125,6 +125,7 @@ class Shell(QMainWindow):
         self.demo_mode = self.demo_mode or shop.is_demo
         if self.use_shop_language:  # the shop's language unless the person asked for one
             i18n.set_language(shop.locale)
+            install_qt_translator(self.app, i18n.language())
             self.setWindowTitle(_("Front desk"))
         i18n.set_timezone(shop.timezone)
         i18n.set_currency(shop.currency)
@@ -136,6 +137,7 @@ class Shell(QMainWindow):
 
     def _welcome_language(self, lang: str) -> None:
         i18n.set_language(lang)
+        install_qt_translator(self.app, i18n.language())
         self._open(self.db_str)
 
     def _open_demo(self) -> None:
@@ -292,9 +294,28 @@ def _bench_startup(shell: Shell, app: QApplication) -> None:
     QTimer.singleShot(0, done)
 
 
+_QT_TRANSLATORS: list[QTranslator] = []
+
+
+def install_qt_translator(app: QApplication, lang: str) -> None:
+    """Qt's own texts (OK/Cancel in standard dialogs, context menus) in the UI language."""
+    for t in _QT_TRANSLATORS:
+        app.removeTranslator(t)
+    _QT_TRANSLATORS.clear()
+    if lang != "zh_CN":
+        return
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        t = QTranslator(app)
+        if t.load(name, folder):
+            app.installTranslator(t)
+            _QT_TRANSLATORS.append(t)
+
+
 def run_gui(argv: Sequence[str]) -> int:
     args = parse_gui_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -303,6 +324,7 @@ def run_gui(argv: Sequence[str]) -> int:
     apply_theme(app)
     lang = args.lang or os.environ.get("DESK_APP_LANG") or i18n.system_language()
     i18n.set_language(lang)
+    install_qt_translator(app, i18n.language())
     try:
         if args.demo or args.fresh_demo:
             db_str = ensure_demo_database(demo_db(), fresh=args.fresh_demo)

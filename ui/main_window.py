@@ -121,8 +121,7 @@ class MainArea(QWidget):
     def apply_actor(self) -> None:
         actor = self.ctx.actor
         for item in NAV:
-            allowed = item.perm is None or (actor is not None and actor.can(item.perm))
-            self.nav_buttons[item.name].setVisible(allowed)
+            self.nav_buttons[item.name].setVisible(self._allowed(item.name))
         if actor is not None:
             self.user_label.setText(actor.name)
             self.role_label.setText(role_label(actor.role.value))
@@ -130,8 +129,11 @@ class MainArea(QWidget):
             self.navigate("today")
 
     def _allowed(self, name: str) -> bool:
+        actor = self.ctx.actor
         for item in NAV:
             if item.name == name:
+                if item.roles and (actor is None or actor.role.value not in item.roles):
+                    return False
                 return item.perm is None or self.ctx.can(item.perm)
         return True
 

@@ -20,11 +20,12 @@ class NavItem:
     icon: str  # resources/icons/<icon>.svg
     shortcut: str  # e.g. "F1"
     perm: Perm | None = None
+    roles: tuple[str, ...] = ()  # when set, only these roles see it (e.g. My clients: who serves)
 
 
 NAV: list[NavItem] = [
     NavItem("today", N_("Today"), "home", "F1"),
-    NavItem("my_clients", N_("My clients"), "scissors", "F2", Perm.SERVICE_LOG),
+    NavItem("my_clients", N_("My clients"), "scissors", "F2", Perm.SERVICE_LOG, ("stylist", "owner")),
     NavItem("clients", N_("Clients"), "users", "F3", Perm.CLIENT_VIEW),
     NavItem("calendar", N_("Calendar"), "calendar", "F4", Perm.BOOK),
     NavItem("followups", N_("Follow-ups"), "phone", "F5", Perm.FOLLOWUP),

@@ -82,7 +82,7 @@ def ui_font(point_size: int = 11) -> QFont:
 def apply_theme(app: QApplication) -> None:
     load_bundled_fonts()
     app.setFont(ui_font())
-    qss = read_text("style.qss")
+    qss = read_text("style.qss").replace("@icons", resource_path("icons").as_posix())
     for key in sorted(COLORS, key=len, reverse=True):  # @primary_dark before @primary
         qss = qss.replace("@" + key, COLORS[key])
     app.setStyleSheet(qss)

@@ -142,3 +142,23 @@ def test_allergy_banner_never_becomes_its_own_window(qtbot: QtBot) -> None:
     assert banner.isVisibleTo(host) and "penicillin" in banner.label.text()
     banner.set_text("")
     assert not banner.isVisibleTo(host)
+
+
+def test_receptionist_has_no_my_clients_screen(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    db = open_database(str(path))
+    s = Services(db)
+    owner = s.shop.create_shop(name="Lotus", currency="CNY", language="en", owner_name="Mia", owner_pin="1234")
+    s.auth.save_staff(owner, staff_id=None, name="Wang", role="receptionist", pin="2222")
+    db.dispose()
+    shell = Shell(str(path), False, _app())
+    qtbot.addWidget(shell)
+    page = shell.sign_in
+    assert page is not None
+    page.select(next(x for x in page._staff if x.name == "Wang").id)
+    page.type_pin("2222")
+    page.submit()
+    assert shell.main is not None
+    assert not shell.main.nav_buttons["my_clients"].isVisibleTo(shell.main)
+    assert shell.main.nav_buttons["cash"].isVisibleTo(shell.main)
+    assert shell.main.current == "today"
