@@ -283,15 +283,38 @@ class VisitService:
             audit(s, actor, "greet", "visit", v.id, after={"client_id": client_id}, at=now)
             self._commit(s)
 
+    def mark_greeted(self, actor: Actor, visit_id: int) -> datetime:
+        """The client has been greeted (the 30-second standard): record the time once, before their
+        profile is found or created. The visit stays at the greeting step. Returns the greeting time
+        (the earlier one when it was already recorded)."""
+        require(self.db.uow, actor, Perm.VISIT_RUN)
+        now = self._now()
+        with self.db.uow() as uow:
+            s = uow.session
+            v = self._open_visit(s, visit_id)
+            if v.greeted_at is not None:
+                return v.greeted_at
+            if v.step != vd.Step.GREETING.value:
+                raise ServiceError(_("This client has already been greeted."))
+            v.greeted_at = now
+            audit(s, actor, "mark_greeted", "visit", v.id, after={"greeted_at": now.isoformat()}, at=now)
+            self._commit(s)
+        return now
+
     def link_client(self, actor: Actor, visit_id: int, client_id: int) -> None:
-        """Attach a client profile to a visit (an anonymous walk-in who later gave their name)."""
+        """Attach a client profile to a visit (an anonymous walk-in who later gave their name).
+        At the greeting step this also records the greeting time if it was not yet recorded."""
         require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self._now()
         with self.db.uow() as uow:
             s = uow.session
             v = self._open_visit(s, visit_id)
             self._link_client(s, v, client_id, now)
-            audit(s, actor, "update", "visit", v.id, after={"client_id": client_id}, at=now)
+            after: dict[str, Any] = {"client_id": client_id}
+            if v.step == vd.Step.GREETING.value and v.greeted_at is None:
+                v.greeted_at = now
+                after["greeted_at"] = now.isoformat()
+            audit(s, actor, "update", "visit", v.id, after=after, at=now)
             self._commit(s)
 
     def _link_client(self, s: Session, v: Visit, client_id: int, now: datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -353,3 +354,71 @@ def test_visit_steps_on_postgresql(pg_url: str) -> None:
         assert today.in_progress[0].has_alert and today.in_progress[0].step == "checkout"
     finally:
         db.dispose()
+
+
+def test_mark_greeted_before_the_profile_meets_the_greeting_standard(
+    services: Services, owner: Actor, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new client is greeted at once; finding or creating their profile takes minutes."""
+    from desk_app.db.models import AuditEntry
+
+    v = services.visits
+    vid = v.start_walk_in(owner)
+    arrived = v.get(vid).arrived_at
+    clock.advance(seconds=12)
+    writes: list[bool] = []
+    real_uow = services.db.uow
+
+    def counting_uow(write: bool = True) -> Any:
+        writes.append(write)
+        return real_uow(write)
+
+    monkeypatch.setattr(services.db, "uow", counting_uow)
+    at = v.mark_greeted(owner, vid)
+    monkeypatch.undo()
+    assert writes.count(True) == 1  # one write unit of work
+    view = v.get(vid)
+    assert view.step == "greeting" and view.client is None  # still on the greeting step
+    assert view.greeted_at == at and (at - arrived) == timedelta(seconds=12)
+    assert v.list_today().in_progress[0].breaches == ()  # the 30-second standard is met
+
+    clock.advance(seconds=40)
+    assert v.mark_greeted(owner, vid) == at  # a second press keeps the first time
+    clock.advance(minutes=3)  # the profile is created meanwhile
+    cid = h.add_client(services.db, "新客户")
+    v.link_client(owner, vid, cid)
+    v.greet(owner, vid, cid)
+    view = v.get(vid)
+    assert view.step == "needs" and view.greeted_at == at
+    assert view.checks[0].key == "greet" and view.checks[0].met is True
+    with services.db.uow(write=False) as uow:
+        rows = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "mark_greeted", AuditEntry.entity_id == str(vid))
+        ).all()
+        assert len(rows) == 1 and rows[0].staff_id == owner.staff_id
+
+
+def test_choosing_a_client_stamps_the_greeting_once(
+    services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    v = services.visits
+    vid = v.start_walk_in(owner)
+    clock.advance(seconds=20)
+    v.link_client(owner, vid, h.add_client(services.db, "Found"))
+    first = v.get(vid).greeted_at
+    assert first is not None and v.get(vid).step == "greeting"
+    clock.advance(minutes=1)
+    v.link_client(owner, vid, h.add_client(services.db, "Changed my mind"))  # another profile: same time
+    assert v.get(vid).greeted_at == first
+    clock.advance(minutes=1)
+    v.greet(owner, vid, None)
+    assert v.get(vid).greeted_at == first  # the step keeps the earlier time
+
+    # a visit whose greeting was skipped is not stamped later
+    services.settings.set("visit.required_steps", ["service", "checkout"])
+    vid2 = v.start_walk_in(owner)
+    v.skip(owner, vid2, "regular, known")
+    with pytest.raises(ServiceError):
+        v.mark_greeted(owner, vid2)
+    v.link_client(owner, vid2, h.add_client(services.db, "Later"))
+    assert v.get(vid2).greeted_at is None

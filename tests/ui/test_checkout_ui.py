@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from sqlalchemy import select
 
 from desk_app.db.models import Sale, Visit
 from desk_app.domain.permissions import Actor
 from desk_app.services.checkout import PaymentIn
+from desk_app.services.checkout_bill import money as fmt_money
 from desk_app.services.container import Services
 from desk_app.services.integrity import check_invariants
 from tests.conftest import FakeClock
@@ -109,6 +110,16 @@ def test_visit_panel_pays_then_asks_satisfaction(
     panel.payment.method_buttons["card"].click()
     panel.payment.pay_btn.click()
     assert panel.stack.currentWidget() is panel.done
+    # one big button per score, with stars and a word the bundled fonts can draw (no emoji boxes)
+    from PySide6.QtGui import QFontMetrics
+
+    words = ["Very unhappy", "Unhappy", "OK", "Happy", "Very happy"]
+    for n, b in enumerate(panel.done.score_buttons, start=1):
+        assert b.isVisibleTo(panel) and b.minimumSizeHint().height() >= 64
+        assert b.text() == f"{n}  {'★' * n}\n{words[n - 1]}"
+        assert b.shortcut().toString() == str(n)  # keys 1-5
+        fm = QFontMetrics(b.font())
+        assert all(fm.inFontUcs4(ord(ch)) for ch in b.text() if not ch.isspace())
     with qtbot.waitSignal(panel.paid, timeout=1000) as sig:
         panel.done.score_buttons[3].click()  # 4 of 5
     with services.db.uow(write=False) as uow:
@@ -166,6 +177,38 @@ def test_day_closed_with_the_drawer_balanced(
     assert screen.past.rowCount() == 1
 
 
+def test_drawer_money_columns_fit_their_amounts(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 1366x768 inside the main window (about 1100 px for the screen) no amount is cut."""
+    from PySide6.QtWidgets import QApplication, QHeaderView
+
+    from ui.screens.cash_drawer import CashDrawerScreen
+
+    services.cash.open(owner, 50000)
+    co = services.checkout
+    for method in ("card", "card", "cash"):
+        b = co.add_counter_item(co.build_bill(owner), "Colour", 186200)
+        co.pay(owner, b, [PaymentIn(method, 186200)])
+    services.cash.close(owner, services.cash.current(owner.branch_id).expected_minor)  # type: ignore[union-attr]
+    screen = CashDrawerScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1110, 700)
+    QApplication.processEvents()
+    for table in (screen.z, screen.past, screen.state):
+        hh = table.horizontalHeader()
+        assert hh.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch  # the description stretches
+        fm = table.fontMetrics()
+        for c in range(1, table.columnCount()):
+            assert hh.sectionResizeMode(c) == QHeaderView.ResizeMode.ResizeToContents
+            for r in range(table.rowCount()):
+                item = table.item(r, c)
+                if item is not None and item.text():
+                    assert table.columnWidth(c) > fm.horizontalAdvance(item.text()), item.text()
+    z_amounts = [it.text() for r in range(screen.z.rowCount()) if (it := screen.z.item(r, 2)) is not None]
+    assert any("5,586.00" in t for t in z_amounts)  # net takings of the day, in full
+
+
 def test_prepaid_history_dialog_lists_movements(
     qtbot: Any, ctx: UiContext, services: Services, owner: Actor
 ) -> None:
@@ -201,3 +244,83 @@ def test_discount_as_percent_needs_the_owner_pin_above_the_limit(
     ed._line_discount()
     assert ed.bill is not None and ed.bill.views[0].discount_minor == 3000
     assert ed.bill.discount_approved_by_id == owner.staff_id
+
+
+def test_empty_quick_sale_says_what_to_do_and_pay_stays_off(qtbot: Any, ctx: UiContext) -> None:
+    from ui.screens.checkout import CheckoutScreen
+
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.open()
+    pay = screen.flow.payment
+    assert pay.bill is not None and not pay.bill.lines
+    assert "Covered" not in pay.remaining.text()
+    assert "scan" in pay.remaining.text().lower() and "add" in pay.remaining.text().lower()
+    assert not pay.pay_btn.isEnabled()
+    ed = screen.flow.editor
+    qtbot.keyClicks(ed.search, "6901234500011")
+    qtbot.keyClick(ed.search, Qt.Key.Key_Return)
+    assert "Still to pay" in pay.remaining.text()
+    pay.method_buttons["card"].click()
+    assert "Covered exactly" in pay.remaining.text() and pay.pay_btn.isEnabled()
+
+
+def test_add_on_chips_show_name_and_price_and_wrap(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    from ui.widgets.checkout_editor import BillEditor
+
+    leo = new_staff(services.db, owner.branch_id)
+    vid = visit_at_checkout(
+        services.db,
+        clock,
+        owner.branch_id,
+        new_client(services.db),
+        leo.staff_id,
+        ["COL-ROOT"],
+        suggested=["SH-COL-250", "OIL-50"],
+    )
+    ed = BillEditor(ctx)
+    qtbot.addWidget(ed)
+    ed.set_bill(services.checkout.build_bill(owner, visit_id=vid))
+    offers = services.checkout.addon_offers(ed.bill) if ed.bill else []
+    chips = [w for w in ed.addons_area.findChildren(QPushButton) if not w.isHidden()]
+    assert len(chips) == 2 and len(offers) >= 2
+    for chip, o in zip(chips, offers, strict=False):
+        assert o.name in chip.text() and "…" not in chip.text()  # short names in full
+        assert chip.text().endswith(fmt_money(o.price_minor, "CNY"))  # the price is never cut
+        assert o.name in chip.toolTip()
+    # narrow: the chips wrap onto a second row instead of being cut
+    flow = ed.addons_box
+    narrow = max(c.sizeHint().width() for c in chips) + 10
+    assert flow.heightForWidth(narrow) > flow.heightForWidth(2000)
+    flow.setGeometry(QRect(0, 0, narrow, flow.heightForWidth(narrow)))
+    a, b = chips
+    assert b.geometry().top() > a.geometry().bottom()
+    for chip in chips:
+        assert chip.width() >= chip.sizeHint().width() and chip.geometry().right() < narrow
+
+
+def test_flow_layout_elides_a_very_long_add_on_name_never_the_price(qtbot: Any, ctx: UiContext) -> None:
+    from ui.widgets.checkout_editor import ADDON_NAME_MAX_PX
+    from ui.widgets.checkout_flow import FlowLayout
+    from ui.widgets.common import Button
+
+    chip = Button("", kind="ghost")
+    name = "Gentle amino acid repairing shampoo for coloured and damaged hair 500 ml"
+    short = chip.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, ADDON_NAME_MAX_PX)
+    assert short.endswith("…") and len(short) < len(name)
+    from PySide6.QtWidgets import QWidget
+
+    w = QWidget()
+    qtbot.addWidget(w)
+    flow = FlowLayout(w)
+    buttons = [Button(f"+ Item {i}  CN¥118.00", kind="ghost") for i in range(4)]
+    for b in buttons:
+        flow.addWidget(b)
+    width = buttons[0].sizeHint().width() * 2 + 30
+    assert flow.heightForWidth(width) > flow.heightForWidth(width * 3)  # two rows vs one
+    flow.setGeometry(flow.geometry().adjusted(0, 0, width, flow.heightForWidth(width)))
+    assert {b.geometry().top() for b in buttons[:2]} != {b.geometry().top() for b in buttons[2:]}

@@ -279,3 +279,52 @@ def test_today_for_a_stylist_hides_quick_sale(
     ctx.signals.actor_changed.emit()
     assert not today.quick_sale_btn.isVisibleTo(today)  # stylists do not take payments
     assert today.walk_in_btn.isEnabled()
+
+
+def test_greeted_button_records_the_greeting_before_the_profile(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    nav = Nav(qtbot, ctx)
+    vid = services.visits.start_walk_in(owner)
+    nav("visit", visit_id=vid)
+    screen = nav.visit
+    assert screen is not None
+    page = screen.greeting
+    assert screen.stack.currentWidget() is page
+    assert page.hello_box.isVisibleTo(screen) and page.hello_btn.isEnabled()
+    assert "(G)" in page.hello_btn.text()
+    assert sorted(sc.key().toString() for sc in page.hello_keys) == ["Ctrl+G", "G"]
+    assert not page.greet_btn.isEnabled()  # no profile yet: cannot continue, but can say hello
+    clock.advance(seconds=8)
+    ctrl_g = next(sc for sc in page.hello_keys if sc.key().toString() == "Ctrl+G")
+    ctrl_g.activated.emit()  # Ctrl+G works while the name is being typed in the search box
+    view = services.visits.get(vid)
+    assert view.greeted_at is not None and (view.greeted_at - view.arrived_at).total_seconds() == 8
+    assert view.step == "greeting"  # still finding the client
+    assert not page.hello_box.isVisibleTo(screen)
+    assert "greeted" in screen.times.text() and "Greeted within" not in screen.breaches.text()
+    assert not any(sc.isEnabled() for sc in page.hello_keys)
+
+    clock.advance(minutes=2)  # the new profile takes a while
+    page._chosen(h.add_client(services.db, "新客户"))
+    qtbot.mouseClick(page.greet_btn, Qt.MouseButton.LeftButton)
+    done = services.visits.get(vid)
+    assert done.step == "needs" and done.greeted_at == view.greeted_at
+    assert "Greeted within" not in screen.breaches.text()
+
+
+def test_choosing_the_client_also_records_the_greeting(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    nav = Nav(qtbot, ctx)
+    vid = services.visits.start_walk_in(owner)
+    nav("visit", visit_id=vid)
+    screen = nav.visit
+    assert screen is not None
+    clock.advance(seconds=20)
+    screen.greeting._chosen(h.add_client(services.db, "Known"))
+    view = services.visits.get(vid)
+    assert view.greeted_at is not None and view.step == "greeting"
+    assert not screen.greeting.hello_box.isVisibleTo(screen)
+    screen.greeting.mark_greeted()  # already recorded: nothing changes
+    assert services.visits.get(vid).greeted_at == view.greeted_at

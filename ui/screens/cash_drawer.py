@@ -33,7 +33,16 @@ def _table(cols: list[str]) -> QTableWidget:
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    hh = t.horizontalHeader()
+    # the description stretches; money and counts take the width they need and never elide
+    hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for c in range(1, len(cols)):
+        hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        item = t.horizontalHeaderItem(c)
+        if item is not None:
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    hh.setMinimumSectionSize(56)
+    t.setWordWrap(False)
     return t
 
 
@@ -42,7 +51,9 @@ def _fill(t: QTableWidget, rows: list[list[str]], key: list[int] | None = None) 
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             it = QTableWidgetItem(text)
-            if c > 0:
+            if c == 0:
+                it.setToolTip(text.strip())
+            else:
                 it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if c == 0 and key is not None:
                 it.setData(Qt.ItemDataRole.UserRole, key[r])

@@ -7,7 +7,7 @@ import io
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from desk_app.i18n import _
+from desk_app.i18n import N_, _
 from desk_app.services.checkout import PaidSale
 from desk_app.services.checkout_bill import money as fmt_money
 from desk_app.services.checkout_views import SaleView
@@ -31,6 +31,15 @@ def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = Non
     return buf.getvalue(), name
 
 
+SCORE_WORDS = {
+    1: N_("Very unhappy"),
+    2: N_("Unhappy"),
+    3: N_("OK"),
+    4: N_("Happy"),
+    5: N_("Very happy"),
+}
+
+
 class DonePage(QWidget):
     finished = Signal(int)  # sale id, after the satisfaction score (or "continue")
 
@@ -49,6 +58,7 @@ class DonePage(QWidget):
         self.note = QLabel()
         self.note.setObjectName("infoBanner")
         self.note.setWordWrap(True)
+        self.note.setMargin(8)
         lay.addWidget(self.note)
         row = QHBoxLayout()
         self.print_btn = Button(_("Print receipt"), "printer", "primary")
@@ -70,12 +80,16 @@ class DonePage(QWidget):
         lay.addWidget(self.score_title)
         srow = QHBoxLayout()
         self.score_buttons: list[Button] = []
-        faces = {1: "☹", 2: "🙁", 3: "😐", 4: "🙂", 5: "😊"}
+        # plain stars and words: the bundled fonts have ★ but not the emoji faces
         for n in range(1, 6):
-            b = Button(f"{faces[n]} {n}", kind="secondary")
-            b.setMinimumSize(72, 56)
+            word = _(SCORE_WORDS[n])
+            b = Button(f"{n}  {'★' * n}\n{word}", kind="secondary")
+            b.setObjectName("scoreButton")
+            # the app style sheet's min-height wins over setMinimumSize: a big target needs its own rule
+            b.setStyleSheet("QPushButton { min-height: 52px; min-width: 104px; font-size: 15px; }")
             b.setShortcut(str(n))
-            b.setToolTip(_("Satisfaction {n} of 5 (key {n})").format(n=n))
+            b.setToolTip(_("{word}: satisfaction {n} of 5 (key {n})").format(word=word, n=n))
+            b.setAccessibleName(_("{word}: satisfaction {n} of 5 (key {n})").format(word=word, n=n))
             b.clicked.connect(lambda _c=False, n=n: self._score(n))
             srow.addWidget(b)
             self.score_buttons.append(b)

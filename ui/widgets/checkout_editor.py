@@ -33,7 +33,10 @@ from desk_app.services.checkout import ApprovalNeeded
 from desk_app.services.checkout_bill import Bill
 from desk_app.services.checkout_bill import money as fmt_money
 from ui.context import UiContext
+from ui.widgets.checkout_flow import FlowLayout
 from ui.widgets.common import Button, StatusChip, ask_pin, ask_reason, show_error
+
+ADDON_NAME_MAX_PX = 260
 
 
 def header_actions(header: QWidget) -> QHBoxLayout:
@@ -122,10 +125,11 @@ class BillEditor(QWidget):
         self.addons_row = QHBoxLayout()
         self.addons_label = QLabel(_("Add-ons:"))
         self.addons_label.setObjectName("muted")
-        self.addons_row.addWidget(self.addons_label)
-        self.addons_box = QHBoxLayout()
-        self.addons_row.addLayout(self.addons_box)
-        self.addons_row.addStretch(1)
+        self.addons_label.setMinimumHeight(44)
+        self.addons_row.addWidget(self.addons_label, 0, Qt.AlignmentFlag.AlignTop)
+        self.addons_area = QWidget()
+        self.addons_box = FlowLayout(self.addons_area)  # chips wrap onto a new row, never cut
+        self.addons_row.addWidget(self.addons_area, 1)
         lay.addLayout(self.addons_row)
 
         self.table = QTableWidget(0, 4)
@@ -355,14 +359,17 @@ class BillEditor(QWidget):
                 w.setParent(None)
                 w.deleteLater()
         offers = self.co.addon_offers(self.bill) if self.bill else []
-        for o in offers[:2]:
-            short = o.name if len(o.name) <= 14 else o.name[:13].rstrip() + "…"
-            cur = self.bill.currency if self.bill else "CNY"
-            chip = Button(f"+ {short} {fmt_money(o.price_minor, cur)}", kind="ghost")
-            chip.setToolTip(f"{o.name}: {o.why}")
+        cur = self.bill.currency if self.bill else "CNY"
+        for o in offers[:2]:  # two keep the bill table tall enough at 1366x768
+            chip = Button("", kind="ghost")
+            # only a very long name is shortened (by width, never mid-price); the tooltip has it in full
+            name = chip.fontMetrics().elidedText(o.name, Qt.TextElideMode.ElideRight, ADDON_NAME_MAX_PX)
+            chip.setText(f"+ {name}  {fmt_money(o.price_minor, cur)}")
+            chip.setToolTip(f"{o.name} · {fmt_money(o.price_minor, cur)}\n{o.why}")
             chip.clicked.connect(lambda _c=False, pid=o.product_id, b=chip: self._add_addon(pid, b))
             self.addons_box.addWidget(chip)
         self.addons_label.setVisible(bool(offers))
+        self.addons_area.setVisible(bool(offers))
 
     def _add_addon(self, product_id: int, chip: QWidget) -> None:
         if self._apply(lambda b: self.co.add_product(b, product_id, 1, "addon")):

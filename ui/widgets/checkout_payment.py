@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desk_app.domain.money import parse_amount
 from desk_app.i18n import N_, _
@@ -70,6 +78,9 @@ class PaymentBox(QWidget):
         lay.addWidget(self.change)
         self.remaining = QLabel()
         self.remaining.setObjectName("muted")
+        self.remaining.setWordWrap(True)
+        # a long hint wraps inside the column instead of widening it (the bill beside it needs the room)
+        self.remaining.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         lay.addWidget(self.remaining)
         self.error = ErrorLabel()
         lay.addWidget(self.error)
@@ -155,7 +166,11 @@ class PaymentBox(QWidget):
         self.due.setText(_("To pay: {amount}").format(amount=fmt_money(bill.total_minor, cur)))
         self.error.show_error(None)
         left = bill.total_minor - self._sum()
-        if left > 0:
+        if not bill.lines:
+            self.remaining.setText(
+                _("Nothing on the bill yet: scan a barcode, search a product or add an item first.")
+            )
+        elif left > 0:
             self.remaining.setText(_("Still to pay: {amount}").format(amount=fmt_money(left, cur)))
         elif left < 0:
             self.remaining.setText(

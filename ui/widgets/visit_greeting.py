@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -124,6 +126,27 @@ class GreetingPage(QWidget):
 
         left = QVBoxLayout()
         left.setSpacing(12)
+        # the 30-second greeting standard: say hello first, find or create the profile after
+        self.hello_box = QFrame()
+        self.hello_box.setObjectName("infoBanner")
+        hb = QHBoxLayout(self.hello_box)
+        hb.setContentsMargins(12, 8, 12, 8)
+        self.hello_btn = Button(_("Greeted ✓ (G)"), kind="primary")
+        self.hello_btn.setMinimumHeight(52)
+        self.hello_btn.setToolTip(_("Press as soon as you have said hello (G, or Ctrl+G while typing)"))
+        self.hello_btn.clicked.connect(self.mark_greeted)
+        hb.addWidget(self.hello_btn)
+        self.hello_text = QLabel(
+            _("Say hello within 30 seconds of arrival, then find or create the profile.")
+        )
+        self.hello_text.setWordWrap(True)
+        hb.addWidget(self.hello_text, 1)
+        left.addWidget(self.hello_box)
+        self.hello_keys: list[QShortcut] = []
+        for seq in ("G", "Ctrl+G"):
+            sc = QShortcut(QKeySequence(seq), self)
+            sc.activated.connect(self.mark_greeted)
+            self.hello_keys.append(sc)
         self.find_card = find = Card(_("Find the client"))
         self.search = client_search_box(ctx)
         if self.search is not None:
@@ -174,7 +197,14 @@ class GreetingPage(QWidget):
             # a walk-in: the desk types the name straight away (Ctrl+N works from there)
             self.search.focus_search()
 
+    def _show_hello(self) -> None:
+        greeted = self.view is not None and self.view.greeted_at is not None
+        self.hello_box.setVisible(not greeted)
+        for sc in self.hello_keys:
+            sc.setEnabled(not greeted)
+
     def _show(self, client: ClientSummary | None) -> None:
+        self._show_hello()
         self.client_card.show_client(client)
         # once the client is known the search gives way to their profile
         self.find_card.setVisible(client is None)
@@ -192,6 +222,19 @@ class GreetingPage(QWidget):
         else:
             self.greet_btn.setText(_("Greeted — continue to needs"))
 
+    def mark_greeted(self) -> None:
+        """Record the greeting time now (the client may not have a profile yet); stays on this step."""
+        if self.view is None or self.view.greeted_at is not None:
+            return
+        try:
+            self.ctx.services.visits.mark_greeted(self.ctx.require_actor(), self.view.id)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.hello_box.setVisible(False)
+        self.ctx.changed("visit", self.view.id)
+        self.changed.emit()
+
     def _change_client(self) -> None:
         self.find_card.setVisible(True)
         if self.search is not None and hasattr(self.search, "focus_search"):
@@ -206,6 +249,7 @@ class GreetingPage(QWidget):
             show_error(self, exc)
             return
         self.chosen = client_id
+        self.ctx.changed("visit", self.view.id)  # the greeting time may have been recorded too
         self.changed.emit()
 
     def _new_client(self, text: str) -> None:
