@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -41,6 +42,7 @@ class MainArea(QWidget):
         self.ctx = ctx
         ctx.navigate = self.navigate
         self._screens: dict[str, QWidget] = {}
+        self._holders: dict[str, QScrollArea] = {}
         self._current = ""
 
         root = QHBoxLayout(self)
@@ -144,8 +146,16 @@ class MainArea(QWidget):
     # ------------------------------------------------------------------ navigation
     def screen_widget(self, name: str) -> QWidget:
         if name not in self._screens:
-            self._screens[name] = self._build(name)
-            self.stack.addWidget(self._screens[name])
+            widget = self._build(name)
+            self._screens[name] = widget
+            # Each screen sits in its own scroll area, so one tall screen never forces the whole
+            # window past a 1366x768 counter screen; a screen that fits never shows a scroll bar.
+            holder = QScrollArea()
+            holder.setWidgetResizable(True)
+            holder.setFrameShape(QFrame.Shape.NoFrame)
+            holder.setWidget(widget)
+            self._holders[name] = holder
+            self.stack.addWidget(holder)
         return self._screens[name]
 
     def _build(self, name: str) -> QWidget:
@@ -167,7 +177,7 @@ class MainArea(QWidget):
 
     def navigate(self, name: str, **params: Any) -> None:
         widget = self.screen_widget(name)
-        self.stack.setCurrentWidget(widget)
+        self.stack.setCurrentWidget(self._holders[name])
         self._current = name
         self.nav_group.setExclusive(False)  # a screen outside the side bar unchecks every button
         for n, b in self.nav_buttons.items():
@@ -180,6 +190,9 @@ class MainArea(QWidget):
             refresher = getattr(widget, "refresh", None)
             if callable(refresher):
                 refresher()
+
+    def current_screen(self) -> QWidget | None:
+        return self._screens.get(self._current)
 
     @property
     def current(self) -> str:
