@@ -38,7 +38,14 @@ from desk_app.services.calendar_types import (
     _Blocked,
 )
 from desk_app.services.calendar_waitlist import WaitlistMixin
-from desk_app.services.common import ConflictError, ServiceError, ValidationError, audit, require
+from desk_app.services.common import (
+    ConflictError,
+    ServiceError,
+    ValidationError,
+    audit,
+    require,
+    run_with_retry,
+)
 
 __all__ = ["BookingRequest", "CalendarService", "SlotTaken"]
 
@@ -270,13 +277,19 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
     # ----------------------------------------------------------------- booking
     def book(self, actor: Actor, req: BookingRequest) -> AppointmentView:
         require(self.db.uow, actor, Perm.BOOK)
-        try:
+
+        def attempt() -> AppointmentView:
             with self.db.uow() as uow:
                 appt = self._book_in(uow.session, actor, req, self.clock())
                 self._waitlist_booked(uow.session, appt)
                 view = self._view(uow.session, appt)
                 uow.commit()
                 return view
+
+        try:
+            # PostgreSQL may abort one of two racing desks with a deadlock while it checks the
+            # exclusion constraint; the retry then sees the winner and answers SlotTaken.
+            return run_with_retry(attempt)
         except Clash as c:
             raise self._slot_taken(c.blocked) from None
 

@@ -54,6 +54,7 @@ from desk_app.services.common import (
     audit,
     next_counter,
     require,
+    run_with_retry,
     shop_row,
     system_clock,
 )
@@ -660,12 +661,18 @@ class CheckoutService:
         bill = cb.reprice(bill, explain=False)
         cb.validate_payments(bill, payments)
         now = self.clock()
-        try:
+        def attempt() -> PaidSale:
             with self.db.uow() as uow:
                 s = uow.session
                 with s.no_autoflush:  # two flushes in all: the sale (for its id), then everything else
-                    result = write_sale(s, self.settings, actor, bill, list(payments), now)
+                    paid = write_sale(s, self.settings, actor, bill, list(payments), now)
                 uow.commit()
+                return paid
+
+        try:
+            # a PostgreSQL deadlock between two desks aborts the whole transaction (nothing was
+            # written); running it again is safe
+            result = run_with_retry(attempt)
         except StaleDataError as exc:  # another desk paid or changed the same visit/client/balance first
             raise ConflictError(
                 _(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from desk_app.db.models import AuditEntry, Counter, Shop
 from desk_app.domain.permissions import Actor, NotAllowed, Perm
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def system_clock() -> datetime:
@@ -132,3 +133,33 @@ def shop_row(session: Session) -> Shop:
     if shop is None:
         raise ServiceError("no shop is set up in this database")
     return shop
+
+
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure (PostgreSQL)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A transaction the server aborted only because another desk raced it: safe to run again."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in RETRYABLE_SQLSTATES
+
+
+def run_with_retry(fn: Callable[[], T], attempts: int = 5) -> T:
+    """Run a whole unit of work again when PostgreSQL aborts it for a deadlock or a
+    serialization failure (two desks writing the same rows at once). The retried
+    attempt sees the winner's data, so e.g. a lost booking becomes a clear SlotTaken."""
+    import random
+    import time
+
+    for i in range(attempts):
+        try:
+            return fn()
+        except Exception as exc:
+            if not is_retryable(exc) or i == attempts - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (i + 1))
+    raise AssertionError("unreachable")

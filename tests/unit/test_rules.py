@@ -69,3 +69,29 @@ def test_mask_phone() -> None:
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("+8613812345678") == "138****5678"
     assert mask_phone("5678") == "****"
+
+
+def test_run_with_retry_retries_only_server_aborted_transactions() -> None:
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from desk_app.services.common import run_with_retry
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    calls: list[int] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("INSERT", {}, Deadlock("deadlock detected"))
+        return "booked"
+
+    assert run_with_retry(flaky) == "booked" and len(calls) == 3
+
+    def broken() -> str:
+        raise ValueError("not a race")
+
+    with pytest.raises(ValueError):
+        run_with_retry(broken)
