@@ -20,7 +20,9 @@ PYEOF
 # keep the original date prefix so the file name is stable
 new=$(ls migrations/versions/*_0001_*.py)
 old=$(ls "$tmp"/*_0001_*.py 2>/dev/null || true)
-if [ -n "$old" ]; then mv "$new" "migrations/versions/$(basename "$old")"; fi
+if [ -n "$old" ] && [ "$new" != "migrations/versions/$(basename "$old")" ]; then
+    mv "$new" "migrations/versions/$(basename "$old")"
+fi
 sed -i '/^Create Date:/d' migrations/versions/*_0001_*.py
 rm -f /tmp/regen.sqlite3*
 echo "regenerated $(ls migrations/versions/*_0001_*.py)"
