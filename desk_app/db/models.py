@@ -405,7 +405,11 @@ class Visit(Base):
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_visits_step", "step"),)
+    __table_args__ = (
+        Index("ix_visits_step", "step"),
+        Index("ix_visits_report", "arrived_at", "step", "branch_id", "staff_id", "client_id", "is_new_client",
+              "satisfaction", "next_appointment_id"),  # the monthly report's scans, index-only
+    )  # fmt: skip
 
 
 class VisitEvent(Base):
@@ -510,6 +514,8 @@ class Formula(Base):
 
 class Sale(Base):
     __tablename__ = "sales"
+    # the monthly report's scans, index-only
+    __table_args__ = (Index("ix_sales_month", "sold_at", "kind", "branch_id", "total_minor"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
@@ -540,6 +546,10 @@ class Sale(Base):
 
 class SaleLine(Base):
     __tablename__ = "sale_lines"
+    __table_args__ = (  # the monthly report reads a month's lines from this index alone
+        Index("ix_sale_lines_report", "sale_id", "kind", "staff_id", "service_id", "product_id", "package_id",
+              "quantity", "line_total_minor", "tax_minor", "discount_minor", "member_discount_minor"),
+    )  # fmt: skip
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
@@ -563,6 +573,8 @@ class SaleLine(Base):
 
 class Payment(Base):
     __tablename__ = "payments"
+    # the monthly report's scans, index-only
+    __table_args__ = (Index("ix_payments_report", "sale_id", "method", "amount_minor"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
     method: Mapped[str] = mapped_column(String(20))  # cash|card|wechat|alipay|prepaid|package
@@ -589,6 +601,8 @@ class PrepaidAccount(Base):
 
 class PrepaidMovement(Base):
     __tablename__ = "prepaid_movements"
+    # the monthly report's scans, index-only
+    __table_args__ = (Index("ix_prepaid_movements_report", "at", "kind", "amount_minor"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("prepaid_accounts.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # topup|bonus|spend|refund|adjust|hold|release
@@ -676,6 +690,10 @@ class CashMovement(Base):
 
 class FollowUp(Base):
     __tablename__ = "follow_ups"
+    __table_args__ = (  # the monthly report's scans, index-only
+        Index("ix_follow_ups_completed_report", "completed_at", "satisfaction", "staff_id"),
+        Index("ix_follow_ups_due_report", "due_from", "called_at", "due_by", "called_by_id", "completed_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), nullable=True, index=True)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, exists, func, literal, literal_column, or_, select
+from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from desk_app.db.engine import Database
@@ -44,7 +44,7 @@ from desk_app.db.models import (
 from desk_app.db.types import UTCDateTime
 from desk_app.domain.money import Money
 from desk_app.domain.standards import Standards
-from desk_app.reporting.sqlhelp import Period, local_day, previous_month
+from desk_app.reporting.sqlhelp import Period, local_day, previous_month, seconds_between
 from desk_app.reporting.standards_sql import standards_sql
 
 SCHEMA_VERSION = 1
@@ -148,7 +148,7 @@ def build_monthly(
         data = builder.figures(month)
         data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
         if compare:
-            prev = builder.figures(previous_month(month), light=True)
+            prev = builder.compared_figures(previous_month(month))
             data["comparison"] = comparison(data, prev)
     return data
 
@@ -245,7 +245,7 @@ class _Builder:
         self._catalog_loaded = True
 
     # ------------------------------------------------------------ figures
-    def figures(self, month: str, light: bool = False) -> dict[str, Any]:
+    def figures(self, month: str) -> dict[str, Any]:
         self._load_catalog()
         p = Period.of(month, self.tz)
         d: dict[str, Any] = {
@@ -264,32 +264,120 @@ class _Builder:
             "generated_at": self.now.astimezone(p.tz).isoformat(timespec="seconds"),
         }
         staff_acc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self._sales(p, d, staff_acc, light)
-        self._visits(p, d, staff_acc, light)
+        self._sales(p, d, staff_acc)
+        self._visits(p, d, staff_acc)
         self._prepaid_members(p, d)
         self._complaints(p, d, staff_acc)
-        if light:
-            return d
         self._followups_feedback(p, d, staff_acc)
         d["low_stock"] = self._low_stock()
         d["by_staff"] = self._by_staff(staff_acc)
         return d
 
+    def compared_figures(self, month: str) -> dict[str, Any]:
+        """Only the figures the month-over-month comparison needs (COMPARED), each group in one scan."""
+        c = self.conn
+        p = Period.of(month, self.tz)
+        lo, hi = self._ts(p.start), self._ts(p.end)
+        d: dict[str, Any] = {"month": month}
+        # sales: revenue by line kind, the tickets and their revenue (top-ups are not revenue)
+        lk, amount = SaleLine.kind, SaleLine.line_total_minor
+        not_topup = lk != "prepaid_topup"
+        in_ticket = and_(Sale.kind == "sale", not_topup)
+
+        def part(cond: ColumnElement[bool]) -> Any:
+            return func.sum(case((cond, amount), else_=0))
+
+        sq = (
+            select(
+                part(not_topup),
+                part(lk == "service"),
+                part(lk == "product"),
+                part(lk == "tip"),
+                part(in_ticket),
+                func.count(func.distinct(case((in_ticket, Sale.id), else_=None))),
+            )
+            .select_from(Sale)
+            .join(SaleLine, SaleLine.sale_id == Sale.id)
+            .where(Sale.sold_at >= lo, Sale.sold_at < hi, self._branch(Sale.branch_id))
+        )
+        total, services, products, tips, ticket_rev, tickets = (_i(v) for v in c.execute(sq).one())
+        d["revenue"] = {
+            "total": self.m(total),
+            "services": self.m(services),
+            "products": self.m(products),
+            "tips": self.m(tips),
+        }
+        unit = Money.from_minor(1, self.currency).amount
+        d["average_ticket"] = (
+            str((Money.from_minor(ticket_rev, self.currency).amount / tickets).quantize(unit, ROUND_HALF_UP))
+            if tickets
+            else None
+        )
+        # visits, clients, rebooking and the checkout scores
+        scored = Visit.satisfaction.between(1, 5)
+        done = Visit.step == "done"
+        vq = select(
+            func.count(),
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((and_(done, Visit.next_appointment_id.is_not(None)), 1), else_=0)),
+            func.count(func.distinct(Visit.client_id)),
+            func.count(func.distinct(case((Visit.is_new_client.is_(True), Visit.client_id), else_=None))),
+            func.sum(case((scored, Visit.satisfaction), else_=0)),
+            func.sum(case((scored, 1), else_=0)),
+        ).where(
+            Visit.arrived_at >= lo,
+            Visit.arrived_at < hi,
+            Visit.step != "cancelled",
+            self._branch(Visit.branch_id),
+        )
+        n, n_done, n_rebooked, distinct_clients, new_clients, sat_sum, sat_n = (
+            _i(v) for v in c.execute(vq).one()
+        )
+        d["visits"] = n
+        d["new_clients"] = new_clients
+        d["returning_clients"] = distinct_clients - new_clients
+        d["rebooking_rate"] = ratio(n_rebooked, n_done)
+        f_scored = FollowUp.satisfaction.between(1, 5)
+        fq = select(
+            func.sum(case((f_scored, FollowUp.satisfaction), else_=0)), func.sum(case((f_scored, 1), else_=0))
+        ).where(FollowUp.completed_at >= lo, FollowUp.completed_at < hi)
+        if self.scope.branch_id is not None:
+            fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(self._branch(Visit.branch_id))
+        f_sum, f_n = (_i(v) for v in c.execute(fq).one())
+        d["satisfaction"] = {"average": ratio(sat_sum + f_sum, sat_n + f_n, "0.01")}
+        d["no_shows"] = _i(
+            c.execute(
+                select(func.count()).where(
+                    Appointment.start_at >= lo,
+                    Appointment.start_at < hi,
+                    Appointment.status == "no_show",
+                    self._branch(Appointment.branch_id),
+                )
+            ).scalar()
+        )
+        d["members_new"] = self._members_new(p)
+        pq = select(func.sum(PrepaidMovement.amount_minor)).where(
+            PrepaidMovement.at >= lo, PrepaidMovement.at < hi, PrepaidMovement.kind == "topup"
+        )
+        if self.scope.branch_id is not None:
+            pq = pq.join(Sale, Sale.id == PrepaidMovement.sale_id).where(self._branch(Sale.branch_id))
+        d["prepaid"] = {"topups": self.m(_i(c.execute(pq).scalar()))}
+        cq = select(func.count()).where(
+            Complaint.opened_at >= lo, Complaint.opened_at < hi, self._branch(Complaint.branch_id)
+        )
+        d["complaints"] = {"count": _i(c.execute(cq).scalar())}
+        return d
+
     # sales, lines and payments --------------------------------------------
-    def _sales(self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]], light: bool) -> None:
+    def _sales(self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]]) -> None:
         c = self.conn
         in_month = and_(
             Sale.sold_at >= self._ts(p.start), Sale.sold_at < self._ts(p.end), self._branch(Sale.branch_id)
         )
-        null: Any = literal_column("NULL")
-        if light:  # the month before: totals by kind only (far fewer groups)
-            dims: list[Any] = [null, Sale.kind, SaleLine.kind, null, null, null, null]
-            groups: list[Any] = [Sale.kind, SaleLine.kind]
-        else:
-            day = local_day(Sale.sold_at, self.dialect, p)
-            dims = [day, Sale.kind, SaleLine.kind, SaleLine.staff_id, SaleLine.service_id, SaleLine.product_id,
-                    SaleLine.package_id]  # fmt: skip
-            groups = dims
+        day = local_day(Sale.sold_at, self.dialect, p)
+        dims: list[Any] = [day, Sale.kind, SaleLine.kind, SaleLine.staff_id, SaleLine.service_id,
+                           SaleLine.product_id, SaleLine.package_id]  # fmt: skip
+        groups = dims
         cube = (
             select(
                 *dims,
@@ -347,21 +435,28 @@ class _Builder:
                 if lkind == "service":
                     acc["services_count"] += qty
         total_rev = sum(kinds.values())
+        # counts and totals by sale kind, and the tickets (sales with a line other than a top-up), in one scan
+        ticket = case(
+            (
+                and_(
+                    Sale.kind == "sale",
+                    exists().where(SaleLine.sale_id == Sale.id, SaleLine.kind != "prepaid_topup"),
+                ),
+                1,
+            ),
+            else_=0,
+        )
         by_kind = (
-            select(Sale.kind, func.count(), func.sum(Sale.total_minor)).where(in_month).group_by(Sale.kind)
+            select(Sale.kind, func.count(), func.sum(Sale.total_minor), func.sum(ticket))
+            .where(in_month)
+            .group_by(Sale.kind)
         )
-        sale_counts: dict[str, tuple[int, int]] = {str(k): (_i(n), _i(t)) for k, n, t in c.execute(by_kind)}
+        sale_counts: dict[str, tuple[int, int]] = {}
+        tickets = 0
+        for k, n, t, tk in c.execute(by_kind):
+            sale_counts[str(k)] = (_i(n), _i(t))
+            tickets += _i(tk)
         refunds = sum(t for k, (_n, t) in sale_counts.items() if k in ("refund", "void"))
-        tickets_q = (
-            select(func.count())
-            .select_from(Sale)
-            .where(
-                in_month,
-                Sale.kind == "sale",
-                exists().where(SaleLine.sale_id == Sale.id, SaleLine.kind != "prepaid_topup"),
-            )
-        )
-        tickets = _i(c.execute(tickets_q).scalar())
         pay_q = (
             select(Payment.method, func.sum(Payment.amount_minor), func.count())
             .select_from(Sale)
@@ -369,7 +464,7 @@ class _Builder:
             .where(in_month)
             .group_by(Payment.method)
         )
-        methods = {} if light else {str(mth): _i(a) for mth, a, _n in c.execute(pay_q)}
+        methods = {str(mth): _i(a) for mth, a, _n in c.execute(pay_q)}
         d["revenue"] = {
             "total": self.m(total_rev),
             "services": self.m(kinds.get("service", 0)),
@@ -408,8 +503,6 @@ class _Builder:
             set(methods) - set(PAYMENT_METHODS)
         )
         d["by_payment_method"] = {mt: self.m(methods[mt]) for mt in ordered}
-        if light:
-            return
         d["revenue"]["by_day"] = [
             {"date": day_s, "total": self.m(by_day.get(day_s, 0))} for day_s in p.day_list()
         ]
@@ -469,9 +562,7 @@ class _Builder:
         }
 
     # visits, rebooking, satisfaction, visit standards -----------------------
-    def _visits(
-        self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]], light: bool
-    ) -> None:
+    def _visits(self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]]) -> None:
         c = self.conn
         in_month = and_(
             Visit.arrived_at >= self._ts(p.start),
@@ -479,28 +570,31 @@ class _Builder:
             Visit.step != "cancelled",
             self._branch(Visit.branch_id),
         )
-        null: Any = literal_column("NULL")
-        day: Any = null if light else local_day(Visit.arrived_at, self.dialect, p)
-        staff_dim: Any = null if light else Visit.staff_id
+        day = local_day(Visit.arrived_at, self.dialect, p)
         done = case((Visit.step == "done", 1), else_=0)
         rebooked = case((and_(Visit.step == "done", Visit.next_appointment_id.is_not(None)), 1), else_=0)
         cols: list[Any] = [
             day,
-            staff_dim,
+            Visit.staff_id,
             func.count(),
             func.sum(done),
             func.sum(rebooked),
             func.sum(Visit.satisfaction),
             func.count(Visit.satisfaction),
+            # the checkout scores' distribution in the same scan
+            *(func.sum(case((Visit.satisfaction == k, 1), else_=0)) for k in range(1, 6)),
         ]
-        q = select(*cols).where(in_month)
-        if not light:
-            q = q.group_by(day, Visit.staff_id)
+        q = select(*cols).where(in_month).group_by(day, Visit.staff_id)
         n_visits = n_done = n_rebooked = 0
         visits_day: dict[str, int] = defaultdict(int)
+        dist = {str(k): 0 for k in range(1, 6)}
+        by_source = {"checkout": 0, "followup": 0}
         for row in c.execute(q):
             dy, staff, n, dn, rb, ssum, scnt = row[:7]
             n, dn, rb = _i(n), _i(dn), _i(rb)
+            for k in range(1, 6):
+                dist[str(k)] += _i(row[6 + k])
+                by_source["checkout"] += _i(row[6 + k])
             n_visits += n
             n_done += dn
             n_rebooked += rb
@@ -539,13 +633,7 @@ class _Builder:
             if staff is not None:
                 staff_acc[int(staff)]["no_shows"] += _i(n)
         d["no_shows"] = no_shows
-        # satisfaction: the checkout score of the month's visits and the follow-up calls completed in it
-        dist = {str(k): 0 for k in range(1, 6)}
-        vq = (
-            select(Visit.satisfaction, func.count())
-            .where(in_month, Visit.satisfaction.is_not(None))
-            .group_by(Visit.satisfaction)
-        )
+        # satisfaction: the checkout score of the month's visits (above) and the follow-up calls completed in it
         fq = (
             select(FollowUp.staff_id, FollowUp.satisfaction, func.count())
             .where(
@@ -557,11 +645,6 @@ class _Builder:
         )
         if self.scope.branch_id is not None:
             fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(self._branch(Visit.branch_id))
-        by_source = {"checkout": 0, "followup": 0}
-        for score, n in c.execute(vq):
-            if str(score) in dist:
-                dist[str(score)] += _i(n)
-                by_source["checkout"] += _i(n)
         for staff, score, n in c.execute(fq):
             if str(score) in dist:
                 dist[str(score)] += _i(n)
@@ -577,8 +660,7 @@ class _Builder:
             "distribution": dist,
             "by_source": by_source,
         }
-        if not light:
-            d["visits_by_day"] = [{"date": dy, "visits": visits_day.get(dy, 0)} for dy in p.day_list()]
+        d["visits_by_day"] = [{"date": dy, "visits": visits_day.get(dy, 0)} for dy in p.day_list()]
 
     # prepaid and memberships ------------------------------------------------
     def _prepaid_members(self, p: Period, d: dict[str, Any]) -> None:
@@ -613,48 +695,61 @@ class _Builder:
             "opening_balance": self.m(opening),
             "closing_balance": self.m(closing),
         }
+        d["members_new"] = self._members_new(p)
+
+    def _members_new(self, p: Period) -> int:
         mq = select(func.count(func.distinct(Membership.client_id))).where(
             Membership.at >= self._ts(p.start), Membership.at < self._ts(p.end), Membership.tier == "vip"
         )
         if self.scope.branch_id is not None:
             mq = mq.join(Client, Client.id == Membership.client_id).where(self._branch(Client.branch_id))
-        d["members_new"] = _i(c.execute(mq).scalar())
+        return _i(self.conn.execute(mq).scalar())
 
     # complaints -------------------------------------------------------------
     def _complaints(self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]]) -> None:
-        q = select(
-            Complaint.category,
-            Complaint.staff_involved_id,
-            Complaint.opened_at,
-            Complaint.first_response_due_at,
-            Complaint.first_response_at,
-        ).where(
+        c = self.conn
+        where = (
             Complaint.opened_at >= self._ts(p.start),
             Complaint.opened_at < self._ts(p.end),
             self._branch(Complaint.branch_id),
         )
+        first, due = Complaint.first_response_at, Complaint.first_response_due_at
+        late = case(
+            (and_(first.is_not(None), due.is_not(None), first > due), 1),
+            (and_(first.is_(None), due.is_not(None), due < self._ts(self.now)), 1),
+            else_=0,
+        )
+        q = (
+            select(
+                Complaint.category,
+                Complaint.staff_involved_id,
+                func.count(),
+                func.sum(late),
+                func.count(first),
+            )
+            .where(*where)
+            .group_by(Complaint.category, Complaint.staff_involved_id)
+        )
         by_cat: dict[str, int] = defaultdict(int)
-        hours: list[Decimal] = []
-        count = overdue = met = decided = 0
-        for cat, staff, opened_at, due_at, first_at in self.conn.execute(q):
-            opened: datetime = opened_at
-            due: datetime | None = due_at
-            first: datetime | None = first_at
-            count += 1
-            by_cat[str(cat)] += 1
+        count = overdue = answered = 0
+        for cat, staff, n, n_late, n_answered in c.execute(q):
+            count += _i(n)
+            overdue += _i(n_late)
+            answered += _i(n_answered)
+            by_cat[str(cat)] += _i(n)
             if staff is not None:
-                staff_acc[int(staff)]["complaints"] += 1
-            if first is not None:
-                hours.append(Decimal((first - opened).total_seconds()) / 3600)
-                decided += 1
-                if due is None or first <= due:
-                    met += 1
-                else:
-                    overdue += 1
-            elif due is not None and self.now > due:
-                overdue += 1
-                decided += 1
-        med = statistics.median(hours) if hours else None
+                staff_acc[int(staff)]["complaints"] += _i(n)
+        med: Decimal | None = None
+        if answered:  # the median response time: only the middle one or two rows leave the database
+            mid = (
+                select(Complaint.opened_at, first)
+                .where(*where, first.is_not(None))
+                .order_by(seconds_between(Complaint.opened_at, first, self.dialect), Complaint.id)
+                .offset((answered - 1) // 2)
+                .limit(2 - answered % 2)
+            )
+            hours = [Decimal((f_at - o_at).total_seconds()) / 3600 for o_at, f_at in c.execute(mid) if f_at]
+            med = statistics.median(hours)
         d["complaints"] = {
             "count": count,
             "overdue": overdue,

@@ -44,12 +44,13 @@ def _not_skipped(step: str) -> ColumnElement[bool]:
 def _tally(
     conn: Connection, day: Any, staff: Any, counted: Any, met: Any, where: list[Any], frm: Any = None
 ) -> dict[str, Any]:
+    """Counted and met rows by day and staff; ``met`` is the whole condition (it implies ``counted``)."""
     sx = func.coalesce(staff, literal_column("0"))
     q = select(
         day,
         sx,
         func.sum(case((counted, 1), else_=0)),
-        func.sum(case((and_(counted, met), 1), else_=0)),
+        func.sum(case((met, 1), else_=0)),
     )
     if frm is not None:
         q = q.select_from(frm)
@@ -78,12 +79,15 @@ def _tally_many(
     where: list[Any],
     frm: Any = None,
 ) -> dict[str, dict[str, Any]]:
-    """Several standards over the same rows in ONE scan: items = {key: (staff index, counted, met)}."""
+    """Several standards over the same rows in ONE scan: items = {key: (staff index, counted, met)}.
+
+    As in ``_tally``, ``met`` is the whole condition of a met row (it implies ``counted``).
+    """
     sx = [func.coalesce(x, literal_column("0")) for x in staff]
     cols: list[Any] = [day, *sx]
     for _i, counted, met in items.values():
         cols.append(func.sum(case((counted, 1), else_=0)))
-        cols.append(func.sum(case((and_(counted, met), 1), else_=0)))
+        cols.append(func.sum(case((met, 1), else_=0)))
     q = select(*cols)
     if frm is not None:
         q = q.select_from(frm)
@@ -120,7 +124,6 @@ def standards_sql(
     def secs(a: Any, b: Any) -> ColumnElement[Any]:
         return seconds_between(a, b, dialect)
 
-    now_ts = _ts(now)
     lo, hi = _ts(p.start), _ts(p.end)
     res: dict[str, dict[str, Any]] = {}
     in_month = [Visit.arrived_at >= lo, Visit.arrived_at < hi]
@@ -130,28 +133,33 @@ def standards_sql(
     cancelled = Visit.step == "cancelled"
 
     def timed(start: Any, end: Any, limit: timedelta) -> tuple[Any, Any]:
-        lim = limit.total_seconds()
-        counted = or_(end.is_not(None), secs(start, now_ts) > lim)
-        met = and_(end.is_not(None), secs(start, end) <= lim)
+        # "still open past the limit" compares with a constant (no date arithmetic per row)
+        counted = or_(end.is_not(None), start < _ts(now - limit))
+        met = and_(end.is_not(None), secs(start, end) <= limit.total_seconds())
         return counted, met
 
     items: dict[str, tuple[int, Any, Any]] = {}
+    # a met row has its end time, so it is counted whatever the other conditions of "counted" say
     c, m = timed(Visit.arrived_at, Visit.greeted_at, std.greet_within)
     items["greet"] = (
         0,
         and_(_not_skipped("greeting"), not_(and_(cancelled, Visit.greeted_at.is_(None))), c),
-        m,
+        and_(m, _not_skipped("greeting")),
     )
     c, m = timed(Visit.arrived_at, Visit.assessed_at, std.reception_within)
     items["reception"] = (
         0,
         and_(_not_skipped("needs"), not_(and_(cancelled, Visit.assessed_at.is_(None))), c),
-        m,
+        and_(m, _not_skipped("needs")),
     )
     ref = later_of(Visit.arrived_at, Visit.booked_start_at)
     c, m = timed(ref, Visit.service_started_at, std.service_start_within)
     never = and_(Visit.service_started_at.is_(None), or_(cancelled, Visit.service_ended_at.is_not(None)))
-    items["service_start"] = (1, and_(_not_skipped("service"), not_(never), c), m)
+    items["service_start"] = (
+        1,
+        and_(_not_skipped("service"), not_(never), c),
+        and_(m, _not_skipped("service")),
+    )
     # feedback recorded within the limit of payment (or the end of a finished service)
     first_fb = (
         select(Feedback.visit_id.label("visit_id"), func.min(Feedback.at).label("at"))
@@ -165,8 +173,10 @@ def standards_sql(
         else_=None,
     )
     lim = std.feedback_record_within.total_seconds()
-    counted = and_(end.is_not(None), or_(first_fb.c.at.is_not(None), secs(end, now_ts) > lim))
-    met = and_(first_fb.c.at.is_not(None), secs(end, first_fb.c.at) <= lim)
+    counted = and_(
+        end.is_not(None), or_(first_fb.c.at.is_not(None), end < _ts(now - std.feedback_record_within))
+    )
+    met = and_(end.is_not(None), first_fb.c.at.is_not(None), secs(end, first_fb.c.at) <= lim)
     items["feedback_recorded"] = (0, counted, met)
     frm = Visit.__table__.outerjoin(first_fb, first_fb.c.visit_id == Visit.id)
     # the four visit standards in one scan: the desk person (greet, reception, feedback) and the stylist
@@ -186,11 +196,8 @@ def standards_sql(
     today = now.astimezone(p.tz).date().isoformat()
     counted = or_(FollowUp.called_at.is_not(None), last_day < today)
     met = and_(FollowUp.called_at.is_not(None), called_day >= fday, called_day <= last_day)
-    fw: list[Any] = [
-        FollowUp.due_from >= _ts(p.start - timedelta(days=1)),
-        FollowUp.due_from < _ts(p.end + timedelta(days=1)),
-    ]
-    fw += [fday >= p.day_list()[0], fday <= p.day_list()[-1]]
+    # the windows whose first local day is in the month: due_from in [start, end) (the month's local days)
+    fw: list[Any] = [FollowUp.due_from >= lo, FollowUp.due_from < hi]
     frm_f: Any = None
     if branch_id is not None:
         frm_f = FollowUp.__table__.join(Visit.__table__, Visit.id == FollowUp.visit_id)
@@ -210,7 +217,7 @@ def standards_sql(
         local_day(Feedback.at, dialect, p),
         Feedback.responsible_id,
         and_(not_(nothing), c),
-        m,
+        and_(not_(nothing), m),
         bw,
         frm_b,
     )
