@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -143,14 +144,38 @@ def build_monthly(
             from desk_app.settings import SettingsStore
 
             settings = SettingsStore(db)
-        builder = _Builder(conn, db.dialect, str(shop[1]), str(shop[2]), scope, standards_from(settings), now)
+        std = standards_from(settings)
+        builder = _Builder(conn, db.dialect, str(shop[1]), str(shop[2]), scope, std, now)
         builder.db, builder.settings = db, settings
+        prev_month = previous_month(month) if compare else ""
+        pending: Future[dict[str, Any]] | None = None
+        if compare and _can_read_in_parallel(db):
+            # the month before (a handful of totals) on a second connection while this one works: the
+            # database runs both at once (SQLite and psycopg let go of the GIL while they work)
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-prev")
+            pending = pool.submit(
+                _compared_figures, db, str(shop[1]), str(shop[2]), scope, std, now, prev_month
+            )
+            pool.shutdown(wait=False)
         data = builder.figures(month)
         data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
         if compare:
-            prev = builder.compared_figures(previous_month(month))
+            prev = pending.result() if pending is not None else builder.compared_figures(prev_month)
             data["comparison"] = comparison(data, prev)
     return data
+
+
+def _can_read_in_parallel(db: Database) -> bool:
+    """A second connection sees the same data (not an in-memory SQLite database, which is per connection)."""
+    return not db.is_sqlite or db.sqlite_file is not None
+
+
+def _compared_figures(
+    db: Database, currency: str, tz: str, scope: Scope, std: Standards, now: datetime, month: str
+) -> dict[str, Any]:
+    with db.uow(write=False) as uow:
+        b = _Builder(uow.session.connection(), db.dialect, currency, tz, scope, std, now)
+        return b.compared_figures(month)
 
 
 def _get(d: dict[str, Any], dotted: str) -> Any:
@@ -570,42 +595,43 @@ class _Builder:
             Visit.step != "cancelled",
             self._branch(Visit.branch_id),
         )
-        day = local_day(Visit.arrived_at, self.dialect, p)
-        done = case((Visit.step == "done", 1), else_=0)
-        rebooked = case((and_(Visit.step == "done", Visit.next_appointment_id.is_not(None)), 1), else_=0)
+        # the counts ride along in the visit standards' scan (grouped by day, desk person and stylist)
+        live = Visit.step != "cancelled"
+        done = Visit.step == "done"
+        checkout_score = case((live, Visit.satisfaction), else_=None)
         cols: list[Any] = [
-            day,
-            Visit.staff_id,
-            func.count(),
-            func.sum(done),
-            func.sum(rebooked),
-            func.sum(Visit.satisfaction),
-            func.count(Visit.satisfaction),
-            # the checkout scores' distribution in the same scan
-            *(func.sum(case((Visit.satisfaction == k, 1), else_=0)) for k in range(1, 6)),
+            func.sum(case((live, 1), else_=0)),
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((and_(done, Visit.next_appointment_id.is_not(None)), 1), else_=0)),
+            func.sum(checkout_score),
+            func.count(checkout_score),
+            *(func.sum(case((and_(live, Visit.satisfaction == k), 1), else_=0)) for k in range(1, 6)),
         ]
-        q = select(*cols).where(in_month).group_by(day, Visit.staff_id)
+        rows: list[tuple[str, tuple[Any, ...], tuple[Any, ...]]] = []
+        self._std_summary = standards_sql(
+            c, self.dialect, p, self.std, self.now, self.scope.branch_id, visit_columns=cols, visit_rows=rows
+        )
         n_visits = n_done = n_rebooked = 0
         visits_day: dict[str, int] = defaultdict(int)
         dist = {str(k): 0 for k in range(1, 6)}
         by_source = {"checkout": 0, "followup": 0}
-        for row in c.execute(q):
-            dy, staff, n, dn, rb, ssum, scnt = row[:7]
-            n, dn, rb = _i(n), _i(dn), _i(rb)
+        for dy, (_desk, staff), vals in rows:
+            n, dn, rb, ssum, scnt = (_i(v) for v in vals[:5])
             for k in range(1, 6):
-                dist[str(k)] += _i(row[6 + k])
-                by_source["checkout"] += _i(row[6 + k])
+                dist[str(k)] += _i(vals[4 + k])
+                by_source["checkout"] += _i(vals[4 + k])
             n_visits += n
             n_done += dn
             n_rebooked += rb
-            visits_day[dy] += n
-            acc = staff_acc[int(staff)] if staff is not None else None
-            if acc is not None:
+            if n:
+                visits_day[dy] += n
+            if staff and n:
+                acc = staff_acc[int(staff)]
                 acc["visits"] += n
                 acc["done"] += dn
                 acc["rebooked"] += rb
-                acc["sat_sum"] += _i(ssum)
-                acc["sat_count"] += _i(scnt)
+                acc["sat_sum"] += ssum
+                acc["sat_count"] += scnt
         clients_q = select(
             func.count(func.distinct(Visit.client_id)),
             func.count(func.distinct(case((Visit.is_new_client.is_(True), Visit.client_id), else_=None))),
@@ -772,7 +798,7 @@ class _Builder:
             fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(self._branch(Visit.branch_id))
         n, n_done = (_i(v) for v in c.execute(fq).one())
         d["followups"] = {"due": n, "done": n_done, "done_on_time": 0, "on_time_rate": None}
-        summary = standards_sql(self.conn, self.dialect, p, self.std, self.now, self.scope.branch_id)
+        summary = self._std_summary  # computed with the visits' figures, in the same scan
         standards: dict[str, dict[str, Any]] = {}
         by_day: dict[str, list[dict[str, Any]]] = {}
         for key, v in summary.items():

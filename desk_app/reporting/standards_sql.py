@@ -10,6 +10,7 @@ the same figures on generated history. The result has the same shape:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -78,16 +79,21 @@ def _tally_many(
     items: dict[str, tuple[int, Any, Any]],
     where: list[Any],
     frm: Any = None,
+    extra: Sequence[Any] = (),
+    extra_rows: list[tuple[str, tuple[Any, ...], tuple[Any, ...]]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Several standards over the same rows in ONE scan: items = {key: (staff index, counted, met)}.
 
     As in ``_tally``, ``met`` is the whole condition of a met row (it implies ``counted``).
+    ``extra`` aggregates ride along in the same scan: each group's (day, staff values, extra values)
+    goes to ``extra_rows``.
     """
     sx = [func.coalesce(x, literal_column("0")) for x in staff]
     cols: list[Any] = [day, *sx]
     for _i, counted, met in items.values():
         cols.append(func.sum(case((counted, 1), else_=0)))
         cols.append(func.sum(case((met, 1), else_=0)))
+    cols.extend(extra)
     q = select(*cols)
     if frm is not None:
         q = q.select_from(frm)
@@ -96,6 +102,8 @@ def _tally_many(
     n = len(staff)
     for row in conn.execute(q):
         dy = str(row[0])
+        if extra_rows is not None:
+            extra_rows.append((dy, tuple(row[1 : 1 + n]), tuple(row[1 + n + 2 * len(items) :])))
         for j, (key, (si, _c, _m)) in enumerate(items.items()):
             tot, m = int(row[1 + n + 2 * j] or 0), int(row[2 + n + 2 * j] or 0)
             if not tot:
@@ -119,7 +127,13 @@ def standards_sql(
     std: Standards,
     now: datetime,
     branch_id: int | None = None,
+    *,
+    visit_columns: Sequence[Any] = (),
+    visit_rows: list[tuple[str, tuple[Any, ...], tuple[Any, ...]]] | None = None,
 ) -> dict[str, dict[str, Any]]:
+    """The standards of the month; ``visit_columns`` (aggregates over the month's visits, all steps) are
+    computed in the same scan as the visit standards and their groups -- (local day, (desk person id,
+    stylist id) with 0 for nobody, values) -- appended to ``visit_rows``."""
 
     def secs(a: Any, b: Any) -> ColumnElement[Any]:
         return seconds_between(a, b, dialect)
@@ -180,7 +194,11 @@ def standards_sql(
     items["feedback_recorded"] = (0, counted, met)
     frm = Visit.__table__.outerjoin(first_fb, first_fb.c.visit_id == Visit.id)
     # the four visit standards in one scan: the desk person (greet, reception, feedback) and the stylist
-    res.update(_tally_many(conn, vday, [Visit.created_by_id, Visit.staff_id], items, in_month, frm))
+    res.update(
+        _tally_many(
+            conn, vday, [Visit.created_by_id, Visit.staff_id], items, in_month, frm, visit_columns, visit_rows
+        )
+    )
     # complaints: opened -> first response
     cw = [Complaint.opened_at >= lo, Complaint.opened_at < hi]
     if branch_id is not None:
