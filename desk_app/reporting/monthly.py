@@ -9,7 +9,10 @@ string; counts are integers.
 
 from __future__ import annotations
 
+import copy
+import queue
 import statistics
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,9 +22,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, case, exists, func, literal, or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import BUSY_TIMEOUT_MS, Database
 from desk_app.db.models import (
     Appointment,
     Branch,
@@ -49,6 +53,7 @@ from desk_app.reporting.sqlhelp import Period, local_day, previous_month, second
 from desk_app.reporting.standards_sql import standards_sql
 
 SCHEMA_VERSION = 1
+LOCK_WAIT_MS = 300  # how long the report waits for the write lock to line up its two readers
 PAYMENT_METHODS = ("cash", "card", "wechat", "alipay", "prepaid", "package")
 STANDARD_KEYS = (
     "greet",
@@ -132,37 +137,122 @@ def build_monthly(
 ) -> dict[str, Any]:
     """The figures of one month (shop time zone), optionally for one branch."""
     now = now or datetime.now(UTC)
+    previous_month(month)  # a bad month fails here, before any thread starts
     with db.uow(write=False) as uow:
         conn = uow.session.connection()
-        shop = conn.execute(
-            select(Shop.name, Shop.currency, Shop.timezone).order_by(Shop.id).limit(1)
-        ).first()
-        if shop is None:
-            raise ReportError("no shop is set up in this database")
-        scope = resolve_branch(conn, branch)
-        if settings is None:
-            from desk_app.settings import SettingsStore
-
-            settings = SettingsStore(db)
-        std = standards_from(settings)
-        builder = _Builder(conn, db.dialect, str(shop[1]), str(shop[2]), scope, std, now)
-        builder.db, builder.settings = db, settings
-        prev_month = previous_month(month) if compare else ""
-        pending: Future[dict[str, Any]] | None = None
-        if compare and _can_read_in_parallel(db):
-            # the month before (a handful of totals) on a second connection while this one works: the
-            # database runs both at once (SQLite and psycopg let go of the GIL while they work)
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-prev")
-            pending = pool.submit(
-                _compared_figures, db, str(shop[1]), str(shop[2]), scope, std, now, prev_month
-            )
-            pool.shutdown(wait=False)
-        data = builder.figures(month)
-        data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
-        if compare:
-            prev = pending.result() if pending is not None else builder.compared_figures(prev_month)
-            data["comparison"] = comparison(data, prev)
+        # on SQLite the sales half runs on a twin connection that sees the very same data
+        twin = _TwinReader.start(db, conn) if db.sqlite_file is not None else None
+        try:
+            data = _build(db, conn, twin, month, branch, settings, now, compare)
+        finally:
+            if twin is not None:
+                twin.close()
     return data
+
+
+def _build(
+    db: Database,
+    conn: Connection,
+    twin: _TwinReader | None,
+    month: str,
+    branch: str | int | None,
+    settings: Any,
+    now: datetime,
+    compare: bool,
+) -> dict[str, Any]:
+    shop = conn.execute(select(Shop.name, Shop.currency, Shop.timezone).order_by(Shop.id).limit(1)).first()
+    if shop is None:
+        raise ReportError("no shop is set up in this database")
+    scope = resolve_branch(conn, branch)
+    if settings is None:
+        from desk_app.settings import SettingsStore
+
+        settings = SettingsStore(db)
+    std = standards_from(settings)
+    builder = _Builder(conn, db.dialect, str(shop[1]), str(shop[2]), scope, std, now)
+    builder.db, builder.settings = db, settings
+    prev_month = previous_month(month) if compare else ""
+    pending: Future[dict[str, Any]] | None = None
+    if compare and _can_read_in_parallel(db):
+        # the month before (a handful of totals) on another connection while this one works: the
+        # database runs both at once (SQLite and psycopg let go of the GIL while they work)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-prev")
+        pending = pool.submit(_compared_figures, db, str(shop[1]), str(shop[2]), scope, std, now, prev_month)
+        pool.shutdown(wait=False)
+    data = builder.figures(month, twin)
+    data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
+    if compare:
+        prev = pending.result() if pending is not None else builder.compared_figures(prev_month)
+        data["comparison"] = comparison(data, prev)
+    return data
+
+
+class _TwinReader:
+    """A read transaction on a second SQLite connection, in its own thread, that sees exactly the data
+    the report's connection sees: both take their snapshot while a third connection holds the write
+    lock (for a few milliseconds), so no sale can be committed between the two. Jobs are
+    ``fn(connection)`` run one after the other on that thread."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._jobs: queue.SimpleQueue[tuple[Callable[[Connection], Any], Future[Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="report-twin", daemon=True)
+
+    @classmethod
+    def start(cls, db: Database, main: Connection) -> _TwinReader | None:
+        """None when the lock cannot be had (a read-only file, a long write): then the caller works alone."""
+        twin = cls(db)
+        try:
+            with db.engine.execution_options(desk_write=True).connect() as locker:
+                raw = locker.connection.dbapi_connection
+                assert raw is not None
+                raw.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")  # a desk mid-write: soon work alone
+                try:
+                    locker.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: nobody commits until we let go
+                    main.execute(select(Shop.id).limit(1))  # the report's snapshot
+                    twin._thread.start()
+                    twin._ready.wait()
+                finally:
+                    locker.rollback()
+                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except OperationalError:
+            if twin._thread.is_alive():
+                twin.close()
+            return None
+        if twin._error is not None:
+            twin._thread.join()
+            return None
+        return twin
+
+    def _run(self) -> None:
+        try:
+            with self._db.uow(write=False) as uow:
+                conn = uow.session.connection()
+                conn.execute(select(Shop.id).limit(1))  # the same snapshot: the write lock is still held
+                self._ready.set()
+                while (job := self._jobs.get()) is not None:
+                    fn, fut = job
+                    if fut.set_running_or_notify_cancel():
+                        try:
+                            fut.set_result(fn(conn))
+                        except BaseException as exc:  # handed to the caller by Future.result()
+                            fut.set_exception(exc)
+        except BaseException as exc:  # the caller then works alone
+            self._error = exc
+            self._ready.set()
+
+    def submit(self, fn: Callable[[Connection], Any]) -> Future[Any]:
+        fut: Future[Any] = Future()
+        self._jobs.put((fn, fut))
+        return fut
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
 
 
 def _can_read_in_parallel(db: Database) -> bool:
@@ -270,7 +360,8 @@ class _Builder:
         self._catalog_loaded = True
 
     # ------------------------------------------------------------ figures
-    def figures(self, month: str) -> dict[str, Any]:
+    def figures(self, month: str, twin: _TwinReader | None = None) -> dict[str, Any]:
+        """The month's figures; with a twin reader the sales half runs on it at the same time."""
         self._load_catalog()
         p = Period.of(month, self.tz)
         d: dict[str, Any] = {
@@ -289,14 +380,34 @@ class _Builder:
             "generated_at": self.now.astimezone(p.tz).isoformat(timespec="seconds"),
         }
         staff_acc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        self._sales(p, d, staff_acc)
-        self._visits(p, d, staff_acc)
-        self._prepaid_members(p, d)
-        self._complaints(p, d, staff_acc)
-        self._followups_feedback(p, d, staff_acc)
+        sales_job = twin.submit(lambda conn: self._sales_apart(conn, p)) if twin is not None else None
+        d_sales: dict[str, Any] = {}
+        if sales_job is None:
+            self._sales(p, d_sales, staff_acc)
+        rest: dict[str, Any] = {}
+        self._visits(p, rest, staff_acc)
+        self._prepaid_members(p, rest)
+        self._complaints(p, rest, staff_acc)
+        self._followups_feedback(p, rest, staff_acc)
+        if sales_job is not None:
+            d_sales, sales_acc = sales_job.result()
+            for sid, acc in sales_acc.items():
+                for key, v in acc.items():
+                    staff_acc[sid][key] += v
+        d.update(d_sales)
+        d.update(rest)
         d["low_stock"] = self._low_stock()
         d["by_staff"] = self._by_staff(staff_acc)
         return d
+
+    def _sales_apart(self, conn: Connection, p: Period) -> tuple[dict[str, Any], dict[int, dict[str, int]]]:
+        """The sales half of the figures on another connection (own dicts: nothing shared is written)."""
+        other = copy.copy(self)
+        other.conn = conn
+        d: dict[str, Any] = {}
+        acc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        other._sales(p, d, acc)
+        return d, acc
 
     def compared_figures(self, month: str) -> dict[str, Any]:
         """Only the figures the month-over-month comparison needs (COMPARED), each group in one scan."""
