@@ -10,11 +10,12 @@ string; counts are integers.
 from __future__ import annotations
 
 import copy
+import functools
 import queue
 import statistics
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -140,12 +141,12 @@ def build_monthly(
     previous_month(month)  # a bad month fails here, before any thread starts
     with db.uow(write=False) as uow:
         conn = uow.session.connection()
-        # on SQLite the sales half runs on a twin connection that sees the very same data
-        twin = _TwinReader.start(db, conn) if db.sqlite_file is not None else None
+        # on SQLite two twin connections that see the very same data share the work
+        twins = _TwinReader.start(db, conn, 2) if db.sqlite_file is not None else []
         try:
-            data = _build(db, conn, twin, month, branch, settings, now, compare)
+            data = _build(db, conn, twins, month, branch, settings, now, compare)
         finally:
-            if twin is not None:
+            for twin in twins:
                 twin.close()
     return data
 
@@ -153,7 +154,7 @@ def build_monthly(
 def _build(
     db: Database,
     conn: Connection,
-    twin: _TwinReader | None,
+    twins: list[_TwinReader],
     month: str,
     branch: str | int | None,
     settings: Any,
@@ -173,13 +174,18 @@ def _build(
     builder.db, builder.settings = db, settings
     prev_month = previous_month(month) if compare else ""
     pending: Future[dict[str, Any]] | None = None
-    if compare and _can_read_in_parallel(db):
+    if compare and twins:
+        cur, tz = str(shop[1]), str(shop[2])
+        pending = twins[-1].submit(
+            lambda c: _Builder(c, db.dialect, cur, tz, scope, std, now).compared_figures(prev_month)
+        )
+    elif compare and _can_read_in_parallel(db):
         # the month before (a handful of totals) on another connection while this one works: the
         # database runs both at once (SQLite and psycopg let go of the GIL while they work)
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-prev")
         pending = pool.submit(_compared_figures, db, str(shop[1]), str(shop[2]), scope, std, now, prev_month)
         pool.shutdown(wait=False)
-    data = builder.figures(month, twin)
+    data = builder.figures(month, twins)
     data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
     if compare:
         prev = pending.result() if pending is not None else builder.compared_figures(prev_month)
@@ -203,9 +209,9 @@ class _TwinReader:
         self._thread = threading.Thread(target=self._run, name="report-twin", daemon=True)
 
     @classmethod
-    def start(cls, db: Database, main: Connection) -> _TwinReader | None:
-        """None when the lock cannot be had (a read-only file, a long write): then the caller works alone."""
-        twin = cls(db)
+    def start(cls, db: Database, main: Connection, count: int = 1) -> list[_TwinReader]:
+        """[] when the lock cannot be had (a read-only file, a long write): then the caller works alone."""
+        twins = [cls(db) for _ in range(count)]
         try:
             with db.engine.execution_options(desk_write=True).connect() as locker:
                 raw = locker.connection.dbapi_connection
@@ -214,19 +220,23 @@ class _TwinReader:
                 try:
                     locker.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: nobody commits until we let go
                     main.execute(select(Shop.id).limit(1))  # the report's snapshot
-                    twin._thread.start()
-                    twin._ready.wait()
+                    for twin in twins:
+                        twin._thread.start()
+                    for twin in twins:
+                        twin._ready.wait()
                 finally:
                     locker.rollback()
                     raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         except OperationalError:
-            if twin._thread.is_alive():
+            for twin in twins:
+                if twin._thread.is_alive():
+                    twin.close()
+            return []
+        if any(twin._error is not None for twin in twins):
+            for twin in twins:
                 twin.close()
-            return None
-        if twin._error is not None:
-            twin._thread.join()
-            return None
-        return twin
+            return []
+        return twins
 
     def _run(self) -> None:
         try:
@@ -251,8 +261,9 @@ class _TwinReader:
         return fut
 
     def close(self) -> None:
-        self._jobs.put(None)
-        self._thread.join()
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join()
 
 
 def _can_read_in_parallel(db: Database) -> bool:
@@ -360,8 +371,8 @@ class _Builder:
         self._catalog_loaded = True
 
     # ------------------------------------------------------------ figures
-    def figures(self, month: str, twin: _TwinReader | None = None) -> dict[str, Any]:
-        """The month's figures; with a twin reader the sales half runs on it at the same time."""
+    def figures(self, month: str, twins: Sequence[_TwinReader] = ()) -> dict[str, Any]:
+        """The month's figures; with twin readers the sales half (and a few small parts) run on them."""
         self._load_catalog()
         p = Period.of(month, self.tz)
         d: dict[str, Any] = {
@@ -380,18 +391,29 @@ class _Builder:
             "generated_at": self.now.astimezone(p.tz).isoformat(timespec="seconds"),
         }
         staff_acc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        sales_job = twin.submit(lambda conn: self._sales_apart(conn, p)) if twin is not None else None
+        # (parts, the connection that runs them): the main one (None) or a twin, all at the same time
+        plan: list[tuple[list[str], _TwinReader | None]] = [
+            (["_sales"], twins[0] if twins else None),
+            (["_clients", "_prepaid_members", "_complaints"], twins[-1] if twins else None),
+        ]
+        jobs = [
+            tw.submit(functools.partial(self._apart, p=p, parts=parts))
+            for parts, tw in plan
+            if tw is not None
+        ]
         d_sales: dict[str, Any] = {}
-        if sales_job is None:
+        if not twins:
             self._sales(p, d_sales, staff_acc)
         rest: dict[str, Any] = {}
         self._visits(p, rest, staff_acc)
-        self._prepaid_members(p, rest)
-        self._complaints(p, rest, staff_acc)
+        if not twins:
+            for part in plan[1][0]:
+                getattr(self, part)(p, rest, staff_acc)
         self._followups_feedback(p, rest, staff_acc)
-        if sales_job is not None:
-            d_sales, sales_acc = sales_job.result()
-            for sid, acc in sales_acc.items():
+        for i, job in enumerate(jobs):
+            d_part, acc_part = job.result()
+            (d_sales if i == 0 else rest).update(d_part)
+            for sid, acc in acc_part.items():
                 for key, v in acc.items():
                     staff_acc[sid][key] += v
         d.update(d_sales)
@@ -400,13 +422,16 @@ class _Builder:
         d["by_staff"] = self._by_staff(staff_acc)
         return d
 
-    def _sales_apart(self, conn: Connection, p: Period) -> tuple[dict[str, Any], dict[int, dict[str, int]]]:
-        """The sales half of the figures on another connection (own dicts: nothing shared is written)."""
+    def _apart(
+        self, conn: Connection, p: Period, parts: list[str]
+    ) -> tuple[dict[str, Any], dict[int, dict[str, int]]]:
+        """Some parts of the figures on another connection (own dicts: nothing shared is written)."""
         other = copy.copy(self)
         other.conn = conn
         d: dict[str, Any] = {}
         acc: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        other._sales(p, d, acc)
+        for part in parts:
+            getattr(other, part)(p, d, acc)
         return d, acc
 
     def compared_figures(self, month: str) -> dict[str, Any]:
@@ -510,9 +535,24 @@ class _Builder:
         in_month = and_(
             Sale.sold_at >= self._ts(p.start), Sale.sold_at < self._ts(p.end), self._branch(Sale.branch_id)
         )
+        # by day: only the revenue (a few dozen rows); the rest without the day (hundreds of rows, not
+        # tens of thousands for Python to fold)
         day = local_day(Sale.sold_at, self.dialect, p)
-        dims: list[Any] = [day, Sale.kind, SaleLine.kind, SaleLine.staff_id, SaleLine.service_id,
-                           SaleLine.product_id, SaleLine.package_id]  # fmt: skip
+        day_q = (
+            select(day, func.sum(SaleLine.line_total_minor))
+            .select_from(Sale)
+            .join(SaleLine, SaleLine.sale_id == Sale.id)
+            .where(in_month, SaleLine.kind != "prepaid_topup")
+            .group_by(day)
+        )
+        by_day: dict[str, int] = {str(dy): _i(v) for dy, v in c.execute(day_q)}
+        dims: list[Any] = [
+            Sale.kind,
+            SaleLine.kind,
+            SaleLine.staff_id,
+            SaleLine.service_id,
+            SaleLine.product_id,
+        ]
         groups = dims
         cube = (
             select(
@@ -528,12 +568,12 @@ class _Builder:
             .group_by(*groups)
         )
         kinds: dict[str, int] = defaultdict(int)
-        by_day: dict[str, int] = defaultdict(int)
         by_cat: dict[str, int] = defaultdict(int)
         svc: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         prod: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         tax = disc = ticket_rev = topup_lines = pkg_sold = 0
-        for dy, skind, lkind, staff, sid, pid, _pkid, qty, total, ltax, ldisc in c.execute(cube):
+        for row in c.execute(cube):
+            skind, lkind, staff, sid, pid, qty, total, ltax, ldisc = tuple(row)
             total, qty = _i(total), _i(qty)
             if lkind == "prepaid_topup":
                 topup_lines += total
@@ -541,7 +581,6 @@ class _Builder:
             kinds[lkind] += total
             tax += _i(ltax)
             disc += _i(ldisc)
-            by_day[dy] += total
             if skind == "sale":
                 ticket_rev += total
             if lkind == "service":
@@ -700,12 +739,6 @@ class _Builder:
     # visits, rebooking, satisfaction, visit standards -----------------------
     def _visits(self, p: Period, d: dict[str, Any], staff_acc: dict[int, dict[str, int]]) -> None:
         c = self.conn
-        in_month = and_(
-            Visit.arrived_at >= self._ts(p.start),
-            Visit.arrived_at < self._ts(p.end),
-            Visit.step != "cancelled",
-            self._branch(Visit.branch_id),
-        )
         # the counts ride along in the visit standards' scan (grouped by day, desk person and stylist)
         live = Visit.step != "cancelled"
         done = Visit.step == "done"
@@ -743,14 +776,7 @@ class _Builder:
                 acc["rebooked"] += rb
                 acc["sat_sum"] += ssum
                 acc["sat_count"] += scnt
-        clients_q = select(
-            func.count(func.distinct(Visit.client_id)),
-            func.count(func.distinct(case((Visit.is_new_client.is_(True), Visit.client_id), else_=None))),
-        ).where(in_month)
-        distinct_clients, new_clients = (_i(v) for v in c.execute(clients_q).one())
         d["visits"] = n_visits
-        d["new_clients"] = new_clients
-        d["returning_clients"] = distinct_clients - new_clients
         d["visits_done"] = n_done
         d["rebooked"] = n_rebooked
         d["rebooking_rate"] = ratio(n_rebooked, n_done)
@@ -800,7 +826,22 @@ class _Builder:
         d["visits_by_day"] = [{"date": dy, "visits": visits_day.get(dy, 0)} for dy in p.day_list()]
 
     # prepaid and memberships ------------------------------------------------
-    def _prepaid_members(self, p: Period, d: dict[str, Any]) -> None:
+    def _clients(self, p: Period, d: dict[str, Any], _acc: dict[int, dict[str, int]]) -> None:
+        in_month = and_(
+            Visit.arrived_at >= self._ts(p.start),
+            Visit.arrived_at < self._ts(p.end),
+            Visit.step != "cancelled",
+            self._branch(Visit.branch_id),
+        )
+        clients_q = select(
+            func.count(func.distinct(Visit.client_id)),
+            func.count(func.distinct(case((Visit.is_new_client.is_(True), Visit.client_id), else_=None))),
+        ).where(in_month)
+        distinct_clients, new_clients = (_i(v) for v in self.conn.execute(clients_q).one())
+        d["new_clients"] = new_clients
+        d["returning_clients"] = distinct_clients - new_clients
+
+    def _prepaid_members(self, p: Period, d: dict[str, Any], _acc: dict[int, dict[str, int]]) -> None:
         c = self.conn
         q = select(PrepaidMovement.kind, func.sum(PrepaidMovement.amount_minor)).where(
             PrepaidMovement.at >= self._ts(p.start), PrepaidMovement.at < self._ts(p.end)

@@ -177,7 +177,14 @@ def standards_sql(
     # feedback recorded within the limit of payment (or the end of a finished service)
     first_fb = (
         select(Feedback.visit_id.label("visit_id"), func.min(Feedback.at).label("at"))
-        .where(Feedback.at >= lo, Feedback.visit_id.is_not(None))
+        .where(
+            Feedback.at >= lo,
+            # only the month's visits' feedback (their ids lie between these two): not all that came later
+            Feedback.visit_id.between(
+                select(func.min(Visit.id)).where(*in_month).scalar_subquery(),
+                select(func.max(Visit.id)).where(*in_month).scalar_subquery(),
+            ),
+        )
         .group_by(Feedback.visit_id)
         .subquery()
     )
@@ -211,8 +218,10 @@ def standards_sql(
     fday = local_day(FollowUp.due_from, dialect, p)
     called_day = local_day(FollowUp.called_at, dialect, p)
     last_day = local_day(FollowUp.due_by, dialect, p)
-    today = now.astimezone(p.tz).date().isoformat()
-    counted = or_(FollowUp.called_at.is_not(None), last_day < today)
+    local_today = now.astimezone(p.tz).date()
+    today_starts = datetime(local_today.year, local_today.month, local_today.day, tzinfo=p.tz)
+    # "its last local day is before today" is "due_by before today's local midnight" (no date() per row)
+    counted = or_(FollowUp.called_at.is_not(None), FollowUp.due_by < _ts(today_starts))
     met = and_(FollowUp.called_at.is_not(None), called_day >= fday, called_day <= last_day)
     # the windows whose first local day is in the month: due_from in [start, end) (the month's local days)
     fw: list[Any] = [FollowUp.due_from >= lo, FollowUp.due_from < hi]

@@ -29,7 +29,7 @@ def _strip(d: dict[str, Any]) -> dict[str, Any]:
 def _alone(shop: Services, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """The same report on one connection, no threads."""
     with monkeypatch.context() as m:
-        m.setattr(monthly._TwinReader, "start", classmethod(lambda cls, db, main: None))
+        m.setattr(monthly._TwinReader, "start", classmethod(lambda cls, db, main, count=1: []))
         m.setattr(monthly, "_can_read_in_parallel", lambda db: False)
         return build_monthly(shop.db, MONTH, settings=shop.settings, now=shop.clock())
 
@@ -38,14 +38,16 @@ def test_twin_reader_gives_the_same_figures(shop: Services, monkeypatch: pytest.
     started: list[bool] = []
     real = monthly._TwinReader.start.__func__  # type: ignore[attr-defined]
 
-    def spy(cls: Any, db: Any, main: Any) -> Any:
-        twin = real(cls, db, main)
-        started.append(twin is not None)
-        return twin
+    def spy(cls: Any, db: Any, main: Any, count: int = 1) -> Any:
+        twins = real(cls, db, main, count)
+        started.append(len(twins) == count)
+        return twins
 
     monkeypatch.setattr(monthly._TwinReader, "start", classmethod(spy))
     both = build_monthly(shop.db, MONTH, settings=shop.settings, now=shop.clock())
-    assert started == [True]  # the sales half really ran on the twin
+    assert started == [
+        True
+    ]  # the twins really ran (sales on one, the rest and the month before on the other)
     monkeypatch.undo()
     assert _strip(both) == _strip(_alone(shop, monkeypatch))
     assert both["by_staff"] and both["revenue"]["total"] != "0.00"
@@ -67,7 +69,7 @@ def test_a_desk_holding_the_write_lock_only_makes_the_report_work_alone(shop: Se
     try:
         assert holding.wait(5)
         with shop.db.engine.connect() as conn:
-            assert monthly._TwinReader.start(shop.db, conn) is None
+            assert monthly._TwinReader.start(shop.db, conn, 2) == []
         during = build_monthly(shop.db, MONTH, settings=shop.settings, now=shop.clock())
     finally:
         release.set()
