@@ -215,6 +215,30 @@ class Shell(QMainWindow):
     def _data_changed(self, kind: str, _ident: int) -> None:
         if kind == "database":  # a backup was restored: start again on the restored file
             QTimer.singleShot(0, self.reopen)
+        elif kind == "shop" and self.services.shop.info().locale != i18n.language():
+            QTimer.singleShot(0, self.apply_shop_language)
+
+    def apply_shop_language(self) -> None:
+        """The owner changed the shop's language in Settings: rebuild the screens in it.
+
+        Everything is saved as it happens, so rebuilding loses nothing; the signed-in
+        person stays signed in and lands back on Settings."""
+        if self.ctx is None or self.main is None:
+            return
+        i18n.set_language(self.services.shop.info().locale)
+        install_qt_translator(self.app, i18n.language())
+        self.setWindowTitle(_("Front desk"))
+        actor, current = self.ctx.actor, self.main.current
+        for page in (self.main, self.sign_in):
+            if page is not None:
+                self.pages.removeWidget(page)
+                page.hide()
+        self._retired.append((self.main, self.sign_in, self.ctx))
+        self.main, self.sign_in, self.ctx = None, None, None
+        if actor is not None:
+            self._signed_in(actor)
+            if self.main is not None and current:
+                self.main.navigate(current)
 
     def reopen(self) -> None:
         """Drop every screen and service and open the database file again (after a restore)."""

@@ -162,3 +162,33 @@ def test_receptionist_has_no_my_clients_screen(qtbot: QtBot, tmp_path: Path) -> 
     assert not shell.main.nav_buttons["my_clients"].isVisibleTo(shell.main)
     assert shell.main.nav_buttons["cash"].isVisibleTo(shell.main)
     assert shell.main.current == "today"
+
+
+def test_changing_the_shop_language_in_settings_switches_the_screens(qtbot: QtBot, tmp_path: Path) -> None:
+    from desk_app import i18n
+    from desk_app.db.models import Shop
+
+    _shop(tmp_path / "s.sqlite3")
+    shell = Shell(str(tmp_path / "s.sqlite3"), False, _app(), use_shop_language=True)
+    qtbot.addWidget(shell)
+    page = shell.sign_in
+    assert page is not None
+    page.select(next(s for s in page._staff if s.name == "Mia").id)
+    page.type_pin("1234")
+    page.submit()
+    assert shell.main is not None and shell.main.nav_buttons["today"].text().strip() == "Today"
+    with shell.services.db.uow() as uow:
+        shop = uow.session.get(Shop, 1)
+        assert shop is not None
+        shop.locale = "zh_CN"
+        uow.commit()
+    assert shell.ctx is not None
+    shell.ctx.changed("shop", 1)
+    qtbot.waitUntil(lambda: shell.main is not None and shell.main.nav_buttons["today"].text().strip() != "Today")
+    assert shell.main is not None and shell.ctx is not None and shell.ctx.actor is not None
+    assert shell.main.nav_buttons["today"].text().strip() == i18n._("Today") == "今天"
+    assert shell.ctx.actor.name == "Mia"
+    i18n.set_language("en")
+    from ui.app import install_qt_translator
+
+    install_qt_translator(_app(), "en")  # leave Qt's own texts in English for the next tests
