@@ -192,3 +192,29 @@ def test_changing_the_shop_language_in_settings_switches_the_screens(qtbot: QtBo
     from ui.app import install_qt_translator
 
     install_qt_translator(_app(), "en")  # leave Qt's own texts in English for the next tests
+
+
+def test_explore_the_demo_shop_from_the_welcome(qtbot: QtBot, tmp_path: Path, monkeypatch: object) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setenv("DESK_APP_HOME", str(tmp_path / "home"))
+    shell = Shell(str(tmp_path / "empty.sqlite3"), False, _app())
+    qtbot.addWidget(shell)
+    page = shell.pages.currentWidget()
+    assert isinstance(page, WelcomePage)
+    qtbot.mouseClick(page.demo_button, Qt.MouseButton.LeftButton)
+    sign_in = shell.sign_in
+    assert isinstance(sign_in, SignInPage) and shell.pages.currentWidget() is sign_in
+    assert shell.demo_mode and (tmp_path / "home" / "demo.sqlite3").exists()
+    assert sign_in.demo_label.isVisibleTo(sign_in) and "PIN 1111" in sign_in.demo_label.text()
+    owner = next(s for s in sign_in._staff if s.role == "owner")
+    sign_in.select(owner.id)
+    sign_in.type_pin("1111")
+    sign_in.submit()
+    assert isinstance(shell.pages.currentWidget(), MainArea)
+    assert shell.services.shop.info().is_demo
+    # the person's own database was left alone: still empty, still shows the welcome next time
+    own = open_database(str(tmp_path / "empty.sqlite3"))
+    assert not Services(own).shop.is_set_up()
+    own.dispose()
