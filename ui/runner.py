@@ -13,7 +13,15 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+def _alive(callback: Callable[..., Any]) -> bool:
+    """False when the callback is a method of a widget that was closed and deleted while the
+    work ran (a screen left, a window closed): its result is then simply dropped."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
 
 
 class _Relay(QObject):
@@ -64,18 +72,18 @@ class TaskRunner(QObject):
 
         def finish(result: object) -> None:
             self._relays.discard(relay)
-            if on_done:
+            if on_done and _alive(on_done):
                 on_done(result)
 
         def fail(exc: object) -> None:
             self._relays.discard(relay)
-            if on_error and isinstance(exc, Exception):
+            if on_error and isinstance(exc, Exception) and _alive(on_error):
                 on_error(exc)
 
         relay.done.connect(finish)
         relay.failed.connect(fail)
         if on_progress:
-            relay.progress.connect(on_progress)
+            relay.progress.connect(lambda done, total: on_progress(done, total) if _alive(on_progress) else None)
         job = _Job(fn, relay, on_progress is not None)
         if self.synchronous:
             job.run()

@@ -218,3 +218,19 @@ def test_explore_the_demo_shop_from_the_welcome(qtbot: QtBot, tmp_path: Path, mo
     own = open_database(str(tmp_path / "empty.sqlite3"))
     assert not Services(own).shop.is_set_up()
     own.dispose()
+
+
+def test_work_finishing_after_its_screen_was_deleted_is_dropped(qtbot: QtBot) -> None:
+    import shiboken6
+    from PySide6.QtWidgets import QLabel
+
+    from ui.runner import TaskRunner
+
+    label = QLabel("waiting")
+    runner = TaskRunner(synchronous=True)
+    shiboken6.delete(label)  # the screen went away while the work ran
+    runner.run(lambda: "done", on_done=label.setText)  # must not raise "already deleted"
+    alive = QLabel("waiting")
+    qtbot.addWidget(alive)
+    runner.run(lambda: "done", on_done=alive.setText)
+    assert alive.text() == "done"
