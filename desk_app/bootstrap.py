@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from desk_app.db import migrate
 from desk_app.db.engine import Database
@@ -20,9 +21,16 @@ class DatabaseCheckFailed(RuntimeError):
 def open_database(db: str, *, run_migrations: bool = True, backup_dir: Path | None = None) -> Database:
     database = Database.open(db)
     if database.is_sqlite:
-        with database.engine.connect() as conn:
-            res = conn.execute(text("PRAGMA quick_check")).scalar()
-            conn.rollback()
+        try:
+            with database.engine.connect() as conn:
+                res = conn.execute(text("PRAGMA quick_check")).scalar()
+                conn.rollback()
+        except DBAPIError as exc:  # "file is not a database", a damaged header, ...
+            database.dispose()
+            raise DatabaseCheckFailed(
+                f"{database.sqlite_file} is not a readable shop database ({exc.orig}). Check the --db path, "
+                "or restore the latest backup (desk-app restore FILE --db DB)."
+            ) from exc
         if res != "ok":
             raise DatabaseCheckFailed(
                 f"The database file failed its check ({res}). Restore the latest backup "

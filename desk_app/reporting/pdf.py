@@ -49,11 +49,6 @@ MARGIN = 16 * mm
 BODY_W = PAGE_W - 2 * MARGIN
 
 
-def register_fonts() -> str:
-    """The CJK-capable font shared with the receipts (desk_app.printing.fonts)."""
-    return register_cjk_font()
-
-
 @contextmanager
 def language(lang: str) -> Iterator[None]:
     before = i18n.language()
@@ -597,7 +592,7 @@ def render_pdf(
     data: dict[str, Any], out: str | os.PathLike[str] | IO[bytes], lang: str | None = None
 ) -> None:
     """Write the report; ``lang`` zh_CN or en (default: the current language)."""
-    register_fonts()
+    register_cjk_font()
     with language(i18n.normalise_language(lang) if lang else i18n.language()):
         footer = "{shop} · {title} · {month}".format(
             shop=data.get("shop", {}).get("name", ""),

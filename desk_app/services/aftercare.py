@@ -49,7 +49,7 @@ from desk_app.db.models import (
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, pick
 from desk_app.services import aftercare_outreach as outreach
-from desk_app.services.aftercare_complaints import ComplaintsPart, _name, _staff_names, shop_tz
+from desk_app.services.aftercare_complaints import ComplaintsPart, _name, _staff_names
 from desk_app.services.aftercare_views import (
     FOLLOWUP_CLOSED,
     FOLLOWUP_OUTCOMES,
@@ -70,6 +70,7 @@ from desk_app.services.common import (
     audit,
     require,
     shop_row,
+    shop_tz,
     system_clock,
 )
 from desk_app.settings import SettingsStore

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -37,12 +36,16 @@ from desk_app.services.aftercare_views import (
     RedoSpec,
     SaleChoice,
 )
-from desk_app.services.common import Clock, NotFound, ServiceError, ValidationError, audit, require, shop_row
+from desk_app.services.common import (
+    Clock,
+    NotFound,
+    ServiceError,
+    ValidationError,
+    audit,
+    require,
+    shop_row,
+)
 from desk_app.settings import SettingsStore
-
-
-def shop_tz(session: Session) -> ZoneInfo:
-    return ZoneInfo(shop_row(session).timezone or "Asia/Shanghai")
 
 
 def _staff_names(session: Session) -> dict[int, str]:

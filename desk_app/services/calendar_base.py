@@ -46,7 +46,7 @@ from desk_app.services.calendar_types import (
     SlotTaken,
     _Blocked,
 )
-from desk_app.services.common import Clock, NotFound, ValidationError, audit, shop_row
+from desk_app.services.common import Clock, NotFound, ValidationError, audit, shop_row, shop_tz
 from desk_app.settings import SettingsStore
 
 BOOKABLE_ROLES = ("stylist", "owner")
@@ -81,7 +81,7 @@ class CalendarBase:
 
     # ----------------------------------------------------------------- basics
     def _tz(self, s: Session) -> ZoneInfo:
-        return ZoneInfo(shop_row(s).timezone or "Asia/Shanghai")
+        return shop_tz(s)
 
     def _currency(self, s: Session) -> str:
         return shop_row(s).currency

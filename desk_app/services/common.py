@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -98,8 +99,15 @@ def require(session_factory: Callable[[], Any] | None, actor: Actor, perm: Perm)
         return
     if session_factory is not None:
         with session_factory() as uow:
-            audit(uow.session, actor, "denied", "permission", perm.value,
-                  detail=f"{actor.role} tried {perm.value}", allowed=False)
+            audit(
+                uow.session,
+                actor,
+                "denied",
+                "permission",
+                perm.value,
+                detail=f"{actor.role} tried {perm.value}",
+                allowed=False,
+            )
             uow.commit()
     raise NotAllowed(perm, actor)
 
@@ -117,7 +125,9 @@ def next_counter(session: Session, name: str) -> int:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        session.execute(pg_insert(Counter).values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"]))
+        session.execute(
+            pg_insert(Counter).values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"])
+        )
     else:  # SQLite write units of work hold the write lock (BEGIN IMMEDIATE): no race
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -126,6 +136,11 @@ def next_counter(session: Session, name: str) -> int:
         update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
     ).scalar_one()
     return int(res)
+
+
+def shop_tz(session: Session) -> ZoneInfo:
+    """The shop's time zone: days, opening hours and reports are in it."""
+    return ZoneInfo(shop_row(session).timezone or "Asia/Shanghai")
 
 
 def shop_row(session: Session) -> Shop:

@@ -25,7 +25,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import insert, select, update
 
 from desk_app.db.engine import Database
@@ -33,6 +32,7 @@ from desk_app.db.models import Client, Counter, ImportBatch, Staff
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
 from desk_app.services.audit import csv_safe
+from desk_app.services.clients import normalize_phone
 from desk_app.services.common import Clock, ServiceError, audit, next_counter, require, shop_row, system_clock
 from desk_app.services.search_text import build_search_fields
 from desk_app.settings import SettingsStore
@@ -521,12 +521,9 @@ def parse_phone(value: Any, region: str) -> str:
     if not re.search(r"\d", digits):
         raise BadValue(s)
     try:
-        num = phonenumbers.parse(s, region)
-    except phonenumbers.NumberParseException as exc:
+        return normalize_phone(s, region)  # the same rule as a phone typed at the desk
+    except ValueError as exc:
         raise BadValue(s) from exc
-    if not phonenumbers.is_valid_number(num):
-        raise BadValue(s)
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

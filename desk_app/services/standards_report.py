@@ -45,7 +45,7 @@ from desk_app.db.engine import Database
 from desk_app.db.models import Complaint, Feedback, FollowUp, Staff, Visit
 from desk_app.domain import standards as sd
 from desk_app.i18n import _, format_duration_minutes
-from desk_app.services.common import shop_row, system_clock
+from desk_app.services.common import shop_tz, system_clock
 from desk_app.settings import SettingsStore
 
 KEYS = (
@@ -165,7 +165,7 @@ def standards_summary(
     std = settings.standards()
     with db.uow(write=False) as uow:
         s = uow.session
-        tz = ZoneInfo(shop_row(s).timezone or "Asia/Shanghai")
+        tz = shop_tz(s)
         lo, hi = _bound(start, tz), _bound(end, tz)
         names = {i: n for i, n in s.execute(select(Staff.id, Staff.name)).all()}
         t = {k: _Tally(k, std) for k in KEYS}
@@ -182,7 +182,7 @@ def today_standards(
     """Today's figures (the shop-local day of ``now``), live."""
     now = now or system_clock()
     with db.uow(write=False) as uow:
-        tz = ZoneInfo(shop_row(uow.session).timezone or "Asia/Shanghai")
+        tz = shop_tz(uow.session)
     lo, hi = local_day_bounds(now.astimezone(tz).date(), tz)
     return standards_summary(db, settings, lo, hi, branch_id, now)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -51,6 +50,7 @@ from desk_app.services.common import (
     audit,
     require,
     shop_row,
+    shop_tz,
     system_clock,
 )
 from desk_app.services.formulas import FormulaComponent, FormulaView
@@ -1015,7 +1015,7 @@ class VisitService:
 
         now = now or self._now()
         with self.db.uow(write=False) as uow:
-            tz = ZoneInfo(shop_row(uow.session).timezone)
+            tz = shop_tz(uow.session)
             local_day = now.astimezone(tz).date()
             start = datetime.combine(local_day, datetime.min.time(), tz)
             return today_view(
