@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -30,7 +29,7 @@ from desk_app.i18n import _, format_date, format_duration_minutes, format_money,
 from desk_app.services.calendar_types import AppointmentView, BookingRequest, FreeSlot, SlotTaken
 from desk_app.services.common import ValidationError
 from ui.context import UiContext
-from ui.widgets.common import Button, ErrorLabel, show_error
+from ui.widgets.common import Button, Dialog, ErrorLabel, show_error
 
 
 class _FallbackSearch(QWidget):
@@ -79,7 +78,7 @@ def client_search(ctx: UiContext) -> QWidget:
         return _FallbackSearch(ctx)
 
 
-class BookingDialog(QDialog):
+class BookingDialog(Dialog):
     booked = Signal(object)  # AppointmentView
 
     def __init__(

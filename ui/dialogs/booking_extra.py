@@ -22,7 +22,7 @@ from desk_app.i18n import _, format_time
 from desk_app.services.calendar_types import AppointmentView
 from ui.context import UiContext
 from ui.dialogs.booking import client_search
-from ui.widgets.common import Button, ErrorLabel
+from ui.widgets.common import Button, Dialog, ErrorLabel
 
 
 def _time_combo(day: date, tz: ZoneInfo, step: int, want: time) -> QComboBox:
@@ -57,7 +57,7 @@ def _buttons(dlg: QDialog, ok_text: str) -> QHBoxLayout:
     return row
 
 
-class MoveDialog(QDialog):
+class MoveDialog(Dialog):
     """Move by editing: a new day, time and (optionally) stylist."""
 
     def __init__(self, ctx: UiContext, appt: AppointmentView, parent: QWidget | None = None) -> None:
@@ -91,7 +91,7 @@ class MoveDialog(QDialog):
         return int(self.staff.currentData())
 
 
-class WaitlistDialog(QDialog):
+class WaitlistDialog(Dialog):
     """Put a client on the waitlist with the window they can come in."""
 
     def __init__(

@@ -15,7 +15,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -31,7 +30,7 @@ from desk_app.i18n import _, format_date
 from desk_app.services.clients import CHANNELS, GENDERS, DuplicateHit
 from desk_app.services.common import ValidationError
 from ui.context import UiContext
-from ui.widgets.common import Button, ErrorLabel, error_text, mark_invalid
+from ui.widgets.common import Button, Dialog, ErrorLabel, error_text, mark_invalid
 
 
 def split_initial_text(text: str) -> tuple[str, str]:
@@ -43,7 +42,7 @@ def split_initial_text(text: str) -> tuple[str, str]:
     return t, ""
 
 
-class NewClientDialog(QDialog):
+class NewClientDialog(Dialog):
     def __init__(self, ctx: UiContext, initial_text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

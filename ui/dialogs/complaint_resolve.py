@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDateTimeEdit,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -26,11 +25,11 @@ from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, format_datetime, format_money
 from desk_app.services.aftercare_views import COMPENSATIONS, ComplaintView, RedoSpec
 from ui.context import UiContext
-from ui.widgets.common import Button, ErrorLabel, ask_pin, error_text
+from ui.widgets.common import Button, Dialog, ErrorLabel, ask_pin, error_text
 from ui.widgets.followup_text import compensation_label
 
 
-class ComplaintRespondDialog(QDialog):
+class ComplaintRespondDialog(Dialog):
     """The first response: what was told to the client."""
 
     def __init__(self, ctx: UiContext, complaint: ComplaintView, parent: QWidget | None = None) -> None:
@@ -78,7 +77,7 @@ class ComplaintRespondDialog(QDialog):
         self.accept()
 
 
-class ComplaintResolveDialog(QDialog):
+class ComplaintResolveDialog(Dialog):
     def __init__(self, ctx: UiContext, complaint: ComplaintView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

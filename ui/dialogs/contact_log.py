@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -30,7 +29,7 @@ from desk_app.services.aftercare_views import (
 )
 from desk_app.services.common import ValidationError
 from ui.context import UiContext
-from ui.widgets.common import Button, Card, ErrorLabel, error_text
+from ui.widgets.common import Button, Card, Dialog, ErrorLabel, error_text
 from ui.widgets.followup_text import category_label, channel_label, checklist_label, kind_label, level_label
 
 
@@ -45,7 +44,7 @@ def _search_box(ctx: UiContext) -> QWidget | None:
     return box
 
 
-class ContactLogDialog(QDialog):
+class ContactLogDialog(Dialog):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None, kind: str = "inquiry") -> None:
         super().__init__(parent)
         self.ctx = ctx

@@ -9,7 +9,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDateTimeEdit,
-    QDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -22,11 +21,11 @@ from PySide6.QtWidgets import (
 from desk_app.i18n import _, format_date
 from desk_app.services.aftercare_views import FOLLOWUP_OUTCOMES, SCORE_DIMENSIONS, CallResult, FollowUpView
 from ui.context import UiContext
-from ui.widgets.common import Button, Card, ErrorLabel, error_text
+from ui.widgets.common import Button, Card, Dialog, ErrorLabel, error_text
 from ui.widgets.followup_text import outcome_label, score_label
 
 
-class FollowUpCallDialog(QDialog):
+class FollowUpCallDialog(Dialog):
     def __init__(self, ctx: UiContext, followup: FollowUpView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -17,11 +16,11 @@ from PySide6.QtWidgets import (
 from desk_app.i18n import _, format_datetime
 from desk_app.services.aftercare_views import FeedbackView
 from ui.context import UiContext
-from ui.widgets.common import Button, ErrorLabel, error_text
+from ui.widgets.common import Button, Dialog, ErrorLabel, error_text
 from ui.widgets.followup_text import stars
 
 
-class FeedbackHandleDialog(QDialog):
+class FeedbackHandleDialog(Dialog):
     def __init__(self, ctx: UiContext, fb: FeedbackView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
 from desk_app.i18n import N_, _, format_datetime
 from desk_app.services.checkout_bill import money as fmt_money
 from ui.context import UiContext
-from ui.widgets.common import EmptyState
+from ui.widgets.common import Dialog, EmptyState
 
 KINDS = {
     "topup": N_("Top-up"),
@@ -31,7 +30,7 @@ KINDS = {
 }
 
 
-class PrepaidHistoryDialog(QDialog):
+class PrepaidHistoryDialog(Dialog):
     def __init__(
         self, ctx: UiContext, client_id: int, client_name: str, parent: QWidget | None = None
     ) -> None:

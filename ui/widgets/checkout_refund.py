@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QLabel,
     QListWidget,
@@ -19,10 +18,10 @@ from desk_app.services.checkout import ApprovalNeeded, PaidSale
 from desk_app.services.checkout_bill import money as fmt_money
 from desk_app.services.checkout_views import SaleView
 from ui.context import UiContext
-from ui.widgets.common import ErrorLabel, ask_pin, show_error
+from ui.widgets.common import Dialog, ErrorLabel, ask_pin, show_error
 
 
-class RefundDialog(QDialog):
+class RefundDialog(Dialog):
     def __init__(
         self, ctx: UiContext, view: SaleView, void: bool = False, parent: QWidget | None = None
     ) -> None:

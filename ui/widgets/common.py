@@ -241,7 +241,23 @@ def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     return box.clickedButton() is yes
 
 
-class ReasonDialog(QDialog):
+class Dialog(QDialog):
+    """The base of every dialog of the app.
+
+    Its layout is settled before its window exists, so it opens at its final size and never
+    resizes itself on screen (and Qt needs no size-hint change on an already shown window,
+    which some platforms cannot do: the offscreen one warns "does not support propagateSizeHints").
+    """
+
+    def setVisible(self, visible: bool) -> None:
+        if visible and not self.testAttribute(Qt.WidgetAttribute.WA_WState_Created):
+            lay = self.layout()
+            if lay is not None:
+                lay.activate()
+        super().setVisible(visible)
+
+
+class ReasonDialog(Dialog):
     def __init__(self, parent: QWidget | None, title: str, prompt: str) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -280,7 +296,7 @@ def ask_reason(parent: QWidget | None, title: str, prompt: str) -> str | None:
     return None
 
 
-class PinDialog(QDialog):
+class PinDialog(Dialog):
     def __init__(self, parent: QWidget | None, title: str) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)

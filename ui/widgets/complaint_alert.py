@@ -6,14 +6,14 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
 
 from desk_app.domain.permissions import Role
 from desk_app.i18n import _, format_datetime, ngettext
 from desk_app.services.aftercare_views import ComplaintView
 from ui.context import UiContext
 from ui.theme import COLORS, icon
-from ui.widgets.common import Button
+from ui.widgets.common import Button, Dialog
 from ui.widgets.followup_text import level_label
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class OverdueComplaintsBanner(QFrame):
         self.show()
 
 
-class OverdueComplaintsDialog(QDialog):
+class OverdueComplaintsDialog(Dialog):
     def __init__(self, ctx: UiContext, items: list[ComplaintView], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx

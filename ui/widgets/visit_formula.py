@@ -7,7 +7,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 from desk_app.i18n import N_, _, format_datetime
 from desk_app.services.common import ValidationError
 from desk_app.services.formulas import COMPONENT_FIELDS, FormulaView
-from ui.widgets.common import Button, ErrorLabel
+from ui.widgets.common import Button, Dialog, ErrorLabel
 
 HEADERS = {
     "product": N_("Product"),
@@ -54,7 +53,7 @@ def lock_text(f: FormulaView) -> str:
     )
 
 
-class FormulaDialog(QDialog):
+class FormulaDialog(Dialog):
     """Rows of product, shade, developer/volume, amount, processing minutes, notes."""
 
     def __init__(
