@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database, system_clock
 from desk_app.db.models import BackupRecord
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.i18n import _, local, timezone
-from desk_app.services.common import Clock, ServiceError, audit, require, system_clock
+from desk_app.i18n import _
+from desk_app.services.common import ServiceError, audit, require, shop_tz
 from desk_app.settings import SettingsStore
 
 Progress = Callable[[int, int], None]
@@ -153,10 +154,10 @@ def restore_file(backup: Path, db_path: Path, stamp: str, progress: Progress | N
 
 
 class BackupService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     # -- where -----------------------------------------------------------------
     def _db_file(self) -> Path:
@@ -222,7 +223,7 @@ class BackupService:
         src = self._db_file()
         now = self.clock()
         if out is None:
-            stamp = local(now).strftime("%Y%m%d-%H%M%S")
+            stamp = now.astimezone(self._tz()).strftime("%Y%m%d-%H%M%S")
             out = self.folder() / f"{src.stem}-{reason}-{stamp}.sqlite3"
         out = Path(out)
         if out.exists() and out.resolve() == src.resolve():
@@ -269,7 +270,8 @@ class BackupService:
             return None
         now = now or self.clock()
         last = self.last_backup(ok_only=True, reasons=("daily", "close_of_day", "manual"))
-        if last is not None and local(last.at).date() == local(now).date():
+        tz = self._tz()
+        if last is not None and last.at.astimezone(tz).date() == now.astimezone(tz).date():
             return None
         return self.backup(reason="daily")
 
@@ -307,6 +309,11 @@ class BackupService:
                 return None
             return BackupInfo(r.path, r.at, r.size_bytes, r.reason, r.ok, r.message)
 
+    def _tz(self) -> ZoneInfo:
+        """The shop's time zone (file names and 'once a day' are in shop time)."""
+        with self.db.uow(write=False) as uow:
+            return shop_tz(uow.session)
+
     def history(self, limit: int = 50) -> list[BackupInfo]:
         with self.db.uow(write=False) as uow:
             rows = uow.session.scalars(
@@ -319,6 +326,7 @@ class BackupService:
         folder = self.folder()
         if not folder.is_dir():
             return []
+        tz = self._tz()
         out: list[BackupInfo] = []
         for p in folder.glob("*.sqlite3"):
             m = _NAME.match(p.name)
@@ -326,7 +334,7 @@ class BackupService:
             at = datetime.fromtimestamp(st.st_mtime).astimezone()
             if m:  # the name carries when it was made (shop time); the file time may be a copy's
                 try:
-                    at = datetime.strptime(m.group("stamp"), "%Y%m%d-%H%M%S").replace(tzinfo=timezone())
+                    at = datetime.strptime(m.group("stamp"), "%Y%m%d-%H%M%S").replace(tzinfo=tz)
                 except ValueError:
                     pass
             out.append(BackupInfo(str(p), at, st.st_size, m.group("reason") if m else "", True))
@@ -346,7 +354,7 @@ class BackupService:
         if problem:
             raise BackupError(problem)
         now = self.clock()
-        stamp = local(now).strftime("%Y%m%d-%H%M%S")
+        stamp = now.astimezone(self._tz()).strftime("%Y%m%d-%H%M%S")
         self.db.dispose()
         kept = restore_file(Path(file), db_file, stamp, progress)
         self.db.dispose()
@@ -405,8 +413,6 @@ def cli_backup(args: Any) -> int:
 
 
 def cli_restore(args: Any) -> int:
-    from datetime import UTC
-
     from desk_app.cli import resolve_db_arg
     from desk_app.db.engine import normalise_url, sqlite_path
 
@@ -441,7 +447,7 @@ def cli_restore(args: Any) -> int:
         if answer.strip().lower() not in ("y", "yes", "是"):
             print(_("Nothing was changed."))
             return 1
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    stamp = system_clock().strftime("%Y%m%d-%H%M%S")  # a headless command runs on the real clock
     try:
         kept = restore_file(backup, db_file, stamp)
     except ServiceError as exc:

@@ -13,19 +13,11 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import CashMovement, CashSession, PackageRedemption, Payment, Sale, SaleLine, Staff
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.i18n import _, local
-from desk_app.services.common import (
-    Clock,
-    NotFound,
-    ServiceError,
-    ValidationError,
-    audit,
-    require,
-    system_clock,
-)
+from desk_app.i18n import _
+from desk_app.services.common import NotFound, ServiceError, ValidationError, audit, require, shop_tz
 from desk_app.settings import SettingsStore
 
 
@@ -86,10 +78,10 @@ class ZReport:
 
 
 class CashDrawerService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     # ----------------------------------------------------------------- reading
     def _view(self, session: object, cs: CashSession) -> DrawerView:
@@ -177,7 +169,7 @@ class CashDrawerService:
                 raise ServiceError(_("The drawer is already open. Close it before opening a new day."))
             cs = CashSession(
                 branch_id=actor.branch_id,
-                business_date=local(now).date(),
+                business_date=now.astimezone(shop_tz(s)).date(),
                 opened_at=now,
                 opened_by_id=actor.staff_id,
                 float_minor=float_minor,

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     CashSession,
     Client,
@@ -41,12 +41,11 @@ from desk_app.db.models import (
 from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.domain.pricing import PricingError, half_up, rounding_step_minor
-from desk_app.i18n import _, local, pick
+from desk_app.i18n import _, pick
 from desk_app.services import checkout_bill as cb
 from desk_app.services.checkout_bill import METHODS, ApprovalNeeded, Bill, BillContext, DraftLine, PaymentIn
 from desk_app.services.checkout_views import SaleView, load_sale_view
 from desk_app.services.common import (
-    Clock,
     ConflictError,
     NotFound,
     ServiceError,
@@ -56,7 +55,7 @@ from desk_app.services.common import (
     require,
     run_with_retry,
     shop_row,
-    system_clock,
+    shop_tz,
 )
 from desk_app.settings import SettingsStore
 
@@ -121,10 +120,10 @@ class SaleSummary:
 
 
 class CheckoutService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     # ------------------------------------------------------------------ the bill
     def _context(
@@ -278,16 +277,18 @@ class CheckoutService:
             raise ServiceError(_("A visit's bill is for the visit's client."))
         with self.db.uow(write=False) as uow:
             client = uow.session.get(Client, client_id) if client_id else None
+            if client_id and client is None:
+                raise NotFound(_("That client no longer exists."))
             ctx = self._context(uow.session, client, None, ())
-        return cb.reprice(
-            replace(
+            # read while the session is open: leaving it expires every row it loaded
+            chosen = replace(
                 bill,
                 ctx=ctx,
                 client_id=client.id if client else None,
                 client_name=client.name if client else "",
                 client_number=client.client_number if client else "",
             )
-        )
+        return cb.reprice(chosen)
 
     def search_products(self, query: str, limit: int = 20) -> list[ProductHit]:
         q = (query or "").strip()
@@ -521,8 +522,8 @@ class CheckoutService:
         """Service lines a package the client holds could pay for."""
         if bill.client_id is None:
             return []
-        today = local(self.clock()).date()
         with self.db.uow(write=False) as uow:
+            today = self.clock().astimezone(shop_tz(uow.session)).date()
             rows = [
                 (
                     cp.id,
@@ -844,7 +845,9 @@ def prepaid_account(session: Session, client_id: int, now: datetime, validity_da
             client_id=client_id,
             balance_minor=0,
             held_minor=0,
-            expires_on=(local(now) + timedelta(days=validity_days)).date() if validity_days else None,
+            expires_on=(now.astimezone(shop_tz(session)) + timedelta(days=validity_days)).date()
+            if validity_days
+            else None,
             created_at=now,
         )
         session.add(acct)
@@ -995,7 +998,7 @@ def write_sale(
                         price_minor=pl.line_total_minor // ln.quantity,
                         sale_id=sale.id,
                         purchased_at=now,
-                        expires_on=(local(now) + timedelta(days=pk.valid_days)).date()
+                        expires_on=(now.astimezone(shop_tz(session)) + timedelta(days=pk.valid_days)).date()
                         if pk.valid_days
                         else None,
                     )
@@ -1045,7 +1048,8 @@ def write_sale(
             prepaid_move(session, acct, "bonus", bonus, sale.id, actor.staff_id, now)
         if validity:
             acct.expires_on = max(
-                acct.expires_on or now.date(), (local(now) + timedelta(days=validity)).date()
+                acct.expires_on or now.date(),
+                (now.astimezone(shop_tz(session)) + timedelta(days=validity)).date(),
             )
     change_total = 0
     for pay in payments:
