@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Second command: set up (once) and run the whole test suite, with lint and type checks.
 # PostgreSQL is installed if missing; the tests start their own throw-away server.
+# With no arguments: the whole suite, then the integration and UI tests again with the clock moved
+# (scripts/time_travel.sh). With arguments: pytest on just those (./test.sh tests/unit -k money).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/bootstrap.sh --dev
@@ -10,4 +12,9 @@ echo "==> mypy"
 .venv/bin/mypy desk_app ui main.py
 echo "==> pytest"
 export QT_QPA_PLATFORM=offscreen
-exec .venv/bin/pytest -q -p no:cacheprovider -n 2 --timeout=900 "$@"
+if [ $# -gt 0 ]; then  # a chosen part of the suite: just that
+    exec .venv/bin/pytest -q -p no:cacheprovider -n 2 --timeout=900 "$@"
+fi
+.venv/bin/pytest -q -p no:cacheprovider -n 2 --timeout=900
+# and once more with the machine's clock moved: no test may depend on the day it runs
+exec scripts/time_travel.sh

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from desk_app.db import migrate
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database, system_clock
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +18,10 @@ class DatabaseCheckFailed(RuntimeError):
     pass
 
 
-def open_database(db: str, *, run_migrations: bool = True, backup_dir: Path | None = None) -> Database:
-    database = Database.open(db)
+def open_database(
+    db: str, *, run_migrations: bool = True, backup_dir: Path | None = None, clock: Clock = system_clock
+) -> Database:
+    database = Database.open(db, clock)
     if database.is_sqlite:
         try:
             with database.engine.connect() as conn:

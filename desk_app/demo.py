@@ -31,7 +31,7 @@ from desk_app import catalog_defaults as cd
 from desk_app import demo_pools as P
 from desk_app.bootstrap import open_database
 from desk_app.db import models as m
-from desk_app.db.engine import make_engine, normalise_url, sqlite_path
+from desk_app.db.engine import Clock, make_engine, normalise_url, sqlite_path, system_clock
 from desk_app.db.types import UTCDateTime
 from desk_app.demo_sim import SPEC_PATTERN, FastRandom, Person, Pkg, Prod, Svc, World
 from desk_app.i18n import _
@@ -93,9 +93,9 @@ class DemoSummary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _resolve_now(today: date | datetime | None, tz: ZoneInfo) -> datetime:
+def _resolve_now(today: date | datetime | None, tz: ZoneInfo, clock: Clock) -> datetime:
     if today is None:
-        return datetime.now(UTC).replace(microsecond=0)
+        return clock().astimezone(UTC).replace(microsecond=0)
     if isinstance(today, datetime):
         if today.tzinfo is None:
             raise ValueError("today must be timezone-aware")
@@ -140,18 +140,26 @@ def generate(
     progress: Progress | None = None,
     today: date | datetime | None = None,
     force: bool = False,
+    clock: Clock = system_clock,
 ) -> DemoSummary:
-    """Create the demo shop in a NEW database; return what was made."""
+    """Create the demo shop in a NEW database; return what was made.
+
+    The shop's history ends at ``today`` (default: the clock's now); every row is stamped as of then.
+    """
     if clients < 1 or months < 1 or staff < 2 or branches < 1:
         raise DemoError("Use at least 1 client, 1 month, 2 staff and 1 branch.")
     t0 = time.perf_counter()
     report = progress or (lambda _f, _s: None)
     tz = ZoneInfo(TZ)
-    now = _resolve_now(today, tz)
+    now = _resolve_now(today, tz, clock)
+
+    def at_now() -> datetime:
+        return now
+
     zh = not lang.startswith("en")
     _prepare_target(db_path_or_url, force)
     report(0.0, _("Creating the database"))
-    database = open_database(db_path_or_url)
+    database = open_database(db_path_or_url, clock=at_now)
     url = database.url
     try:
         ShopService(database).create_shop(
@@ -169,10 +177,11 @@ def generate(
     finally:
         database.dispose()
     engine = make_engine(url)
+    writer = engine.execution_options(desk_clock=at_now)  # timestamp defaults: the demo's now
     rng = FastRandom(seed)
     counts: dict[str, int] = {}
     try:
-        with engine.connect() as conn:
+        with writer.connect() as conn:
             if engine.dialect.name == "sqlite":
                 # this connection only, on a file nobody else has open: no WAL copy of every page
                 # (the app's connections switch the file back to WAL when they open it)

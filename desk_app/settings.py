@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from desk_app.db.engine import Database
 from desk_app.db.models import Setting
-from desk_app.db.types import utcnow
 from desk_app.domain.standards import Standards
 from desk_app.domain.vip import VipRule
 from desk_app.i18n import N_
@@ -166,7 +165,7 @@ class SettingsStore:
                 uow.session.add(Setting(key=key, value=_encode(d, v), updated_by_id=staff_id))
             else:
                 row.value = _encode(d, v)
-                row.updated_at = utcnow()
+                row.updated_at = self.db.clock()
                 row.updated_by_id = staff_id
             uow.commit()
         self.refresh()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QProgressD
 
 from desk_app import i18n
 from desk_app.bootstrap import open_database
+from desk_app.db.engine import Clock, system_clock
 from desk_app.domain.permissions import Actor, Role
 from desk_app.i18n import _
 from desk_app.paths import demo_db, resolve_db
@@ -50,8 +51,10 @@ def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-def ensure_demo_database(path: str, fresh: bool = False, parent: QObject | None = None) -> str:
-    """Create the small demo shop on first use (a few seconds, with progress)."""
+def ensure_demo_database(
+    path: str, fresh: bool = False, parent: QObject | None = None, clock: Clock = system_clock
+) -> str:
+    """Create the small demo shop on first use (a few seconds, with progress); its history ends at the clock's now."""
     from desk_app.demo import generate
 
     p = Path(path)
@@ -76,15 +79,23 @@ def ensure_demo_database(path: str, fresh: bool = False, parent: QObject | None 
     for suffix in ("", "-wal", "-shm"):
         Path(tmp + suffix).unlink(missing_ok=True)
     generate(tmp, clients=DEMO_CLIENTS, months=DEMO_MONTHS, staff=DEMO_STAFF, seed=7,
-             lang=i18n.language(), progress=progress)
+             lang=i18n.language(), progress=progress, clock=clock)
     os.replace(tmp, p)
     dlg.close()
     return path
 
 
 class Shell(QMainWindow):
-    def __init__(self, db_str: str, demo_mode: bool, app: QApplication, use_shop_language: bool = False) -> None:
+    def __init__(
+        self,
+        db_str: str,
+        demo_mode: bool,
+        app: QApplication,
+        use_shop_language: bool = False,
+        clock: Clock = system_clock,
+    ) -> None:
         super().__init__()
+        self.clock = clock  # the app's one clock: the database, the services and the demo's history run on it
         self.use_shop_language = use_shop_language
         self.app = app
         self.db_str = db_str
@@ -112,7 +123,7 @@ class Shell(QMainWindow):
     # ------------------------------------------------------------------ database
     def _open(self, db_str: str) -> None:
         self.db_str = db_str
-        self.database = open_database(db_str)
+        self.database = open_database(db_str, clock=self.clock)
         self.services = Services(self.database)
         if not self.services.shop.is_set_up():
             page = WelcomePage(self.services, i18n.language())
@@ -142,7 +153,7 @@ class Shell(QMainWindow):
 
     def _open_demo(self) -> None:
         self.database.dispose()
-        path = ensure_demo_database(demo_db())
+        path = ensure_demo_database(demo_db(), clock=self.clock)
         self.demo_mode = True
         self._open(path)
 

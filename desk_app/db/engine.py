@@ -10,9 +10,10 @@ check on. PostgreSQL: plain READ COMMITTED plus constraints (see migrations).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 10_000
+
+Clock = Callable[[], datetime]
+"""Gives the current time, timezone-aware. The app runs on :func:`system_clock`; tests pass a fake one."""
+
+
+def system_clock() -> datetime:
+    """The machine's clock, in UTC: the one place the app reads the real time."""
+    return datetime.now(UTC)
 
 
 def normalise_url(db: str | os.PathLike[str]) -> str:
@@ -77,21 +86,40 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
 @dataclass
 class Database:
-    """The engine plus session factories for read and write units of work."""
+    """The engine plus session factories for read and write units of work, and the clock.
+
+    Every timestamp written through this database comes from ``clock``: column defaults
+    (``created_at``, the audit row's ``at``) read it from the connection's execution options,
+    code holding a session reads it with :func:`session_now`. Two ``Database`` objects may share
+    one engine with different clocks (:meth:`with_clock`).
+    """
 
     engine: Engine
+    clock: Clock = field(default=system_clock)
 
     def __post_init__(self) -> None:
         self.url = self.engine.url.render_as_string(hide_password=False)
         self.dialect = self.engine.dialect.name
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        info = {"clock": self.clock}
+        self._read = sessionmaker(
+            self.engine.execution_options(desk_clock=self.clock), expire_on_commit=False, info=info
+        )
         self._write = sessionmaker(
-            self.engine.execution_options(desk_write=True), expire_on_commit=False
+            self.engine.execution_options(desk_write=True, desk_clock=self.clock),
+            expire_on_commit=False,
+            info=info,
         )
 
     @classmethod
-    def open(cls, db: str | os.PathLike[str], **kwargs: Any) -> Database:
-        return cls(make_engine(db, **kwargs))
+    def open(cls, db: str | os.PathLike[str], clock: Clock = system_clock, **kwargs: Any) -> Database:
+        return cls(make_engine(db, **kwargs), clock)
+
+    def with_clock(self, clock: Clock) -> Database:
+        """The same database (same engine and pool) read and written with another clock."""
+        return self if clock is self.clock else Database(self.engine, clock)
+
+    def now(self) -> datetime:
+        return self.clock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -143,6 +171,24 @@ class UnitOfWork:
 
     def flush(self) -> None:
         self.session.flush()
+
+
+def session_now(session: Session) -> datetime:
+    """The current time by the clock of the database this session belongs to."""
+    clock = session.info.get("clock")
+    if clock is None:
+        raise RuntimeError("session not made by a Database: it has no clock")
+    now: datetime = clock()
+    return now
+
+
+def clock_default(context: Any) -> datetime:
+    """Column default for timestamps: the clock of the ``Database`` that runs the statement."""
+    clock = context.execution_options.get("desk_clock") if context is not None else None
+    if clock is None:
+        raise RuntimeError("statement run outside a Database: no clock for the timestamp default")
+    now: datetime = clock()
+    return now
 
 
 @contextmanager

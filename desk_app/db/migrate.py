@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -92,7 +92,7 @@ def upgrade(db: Database, backup_dir: Path | None = None) -> Path | None:
         return None
     path = db.sqlite_file
     if path is not None and path.exists() and current_revision(db) is not None:
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        stamp = db.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
         folder = backup_dir or path.parent / "backups"
         backup = sqlite_online_backup(path, folder / f"{path.stem}-pre-migration-{stamp}.sqlite3")
     from alembic import command

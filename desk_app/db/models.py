@@ -30,7 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from desk_app.db.types import UTCDateTime, utcnow
+from desk_app.db.engine import clock_default
+from desk_app.db.types import UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -51,7 +52,7 @@ class Base(DeclarativeBase):
 
 
 def _now_col() -> Mapped[datetime]:
-    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    return mapped_column(UTCDateTime(), default=clock_default, nullable=False)
 
 
 # --------------------------------------------------------------------------
@@ -639,7 +640,7 @@ class PackageRedemption(Base):
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), nullable=True)
     sessions: Mapped[int] = mapped_column(Integer, default=1)  # negative when a refund restores one
     value_minor: Mapped[int] = mapped_column(BigInteger, default=0)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock_default, nullable=False, index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
 
 

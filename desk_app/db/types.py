@@ -37,6 +37,3 @@ class UTCDateTime(TypeDecorator[datetime]):
         result: datetime = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return result
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

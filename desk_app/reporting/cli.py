@@ -133,12 +133,6 @@ def _export_audit(db: Any, args: argparse.Namespace, out: Path) -> int:
     if month:
         y, m = parse_month(month)
         f = AuditFilter(date_from=date(y, m, 1), date_to=date(y, m, calendar.monthrange(y, m)[1]))
-    n = AuditService(db, SettingsStore(db), _system_clock()).export_csv(actor, out, f)
+    n = AuditService(db, SettingsStore(db)).export_csv(actor, out, f)
     print(f"wrote {n} rows to {out}")
     return 0
-
-
-def _system_clock() -> Any:
-    from desk_app.services.common import system_clock
-
-    return system_clock

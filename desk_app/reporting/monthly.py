@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -137,7 +137,7 @@ def build_monthly(
     compare: bool = True,
 ) -> dict[str, Any]:
     """The figures of one month (shop time zone), optionally for one branch."""
-    now = now or datetime.now(UTC)
+    now = now or db.clock()
     previous_month(month)  # a bad month fails here, before any thread starts
     with db.uow(write=False) as uow:
         conn = uow.session.connection()

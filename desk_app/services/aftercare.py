@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Client,
     Complaint,
@@ -63,7 +63,6 @@ from desk_app.services.aftercare_views import (
 )
 from desk_app.services.clients import display_phone
 from desk_app.services.common import (
-    Clock,
     NotFound,
     ServiceError,
     ValidationError,
@@ -71,7 +70,6 @@ from desk_app.services.common import (
     require,
     shop_row,
     shop_tz,
-    system_clock,
 )
 from desk_app.settings import SettingsStore
 
@@ -79,10 +77,10 @@ LOW_SCORE = 2  # a score at or below this opens a complaint
 
 
 class AftercareService(ComplaintsPart):
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     # ------------------------------------------------------------------ follow-ups
     def followups(

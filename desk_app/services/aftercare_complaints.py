@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, Complaint, Contact, Sale, Service, ServiceLog, Staff, Visit
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, Role, mask_phone
@@ -36,15 +36,7 @@ from desk_app.services.aftercare_views import (
     RedoSpec,
     SaleChoice,
 )
-from desk_app.services.common import (
-    Clock,
-    NotFound,
-    ServiceError,
-    ValidationError,
-    audit,
-    require,
-    shop_row,
-)
+from desk_app.services.common import NotFound, ServiceError, ValidationError, audit, require, shop_row
 from desk_app.settings import SettingsStore
 
 

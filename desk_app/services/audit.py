@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import AuditEntry, Staff
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, format_datetime, timezone
-from desk_app.services.common import Clock, audit, require, system_clock
+from desk_app.services.common import audit, require
 from desk_app.settings import SettingsStore
 
 
@@ -79,10 +79,10 @@ def _local_bounds(d_from: date | None, d_to: date | None) -> tuple[datetime | No
 
 
 class AuditService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     def _query(self, f: AuditFilter) -> Select[AuditEntry, str]:
         q = select(AuditEntry, Staff.name).outerjoin(Staff, Staff.id == AuditEntry.staff_id)

@@ -11,19 +11,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Staff
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
-from desk_app.services.common import (
-    Clock,
-    NotFound,
-    ServiceError,
-    ValidationError,
-    audit,
-    require,
-    system_clock,
-)
+from desk_app.services.common import NotFound, ServiceError, ValidationError, audit, require
 from desk_app.settings import SettingsStore
 
 PIN_RE = re.compile(r"^\d{4,6}$")
@@ -93,10 +85,10 @@ class SignInError(ServiceError):
 
 
 class AuthService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     def list_staff(self, active_only: bool = True) -> list[StaffView]:
         with self.db.uow(write=False) as uow:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Appointment,
     AppointmentService,
@@ -46,7 +46,7 @@ from desk_app.services.calendar_types import (
     SlotTaken,
     _Blocked,
 )
-from desk_app.services.common import Clock, NotFound, ValidationError, audit, shop_row, shop_tz
+from desk_app.services.common import NotFound, ValidationError, audit, shop_row, shop_tz
 from desk_app.settings import SettingsStore
 
 BOOKABLE_ROLES = ("stylist", "owner")
@@ -74,10 +74,10 @@ def resource_word(kind: str) -> str:
 
 
 class CalendarBase:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     # ----------------------------------------------------------------- basics
     def _tz(self, s: Session) -> ZoneInfo:

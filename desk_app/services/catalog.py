@@ -21,7 +21,7 @@ import phonenumbers
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     ConsultationQuestion,
     Package,
@@ -35,15 +35,7 @@ from desk_app.db.models import (
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import N_, _, pick
-from desk_app.services.common import (
-    Clock,
-    NotFound,
-    ValidationError,
-    audit,
-    require,
-    shop_row,
-    system_clock,
-)
+from desk_app.services.common import NotFound, ValidationError, audit, require, shop_row
 from desk_app.services.shop import CURRENCIES, ShopInfo, shop_info
 from desk_app.settings import DEFS, SettingsStore, validate
 
@@ -299,10 +291,10 @@ def _diff(obj: object, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[
 
 
 class CatalogService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     def _currency(self, s: Session) -> str:
         return shop_row(s).currency

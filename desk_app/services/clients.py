@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeEngine
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Appointment,
     AppointmentService,
@@ -48,7 +48,6 @@ from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import N_, _, pick
 from desk_app.services.common import (
-    Clock,
     ConflictError,
     NotFound,
     ValidationError,
@@ -56,7 +55,6 @@ from desk_app.services.common import (
     next_counter,
     require,
     shop_row,
-    system_clock,
 )
 from desk_app.services.search_text import build_search_fields, normalize_query
 from desk_app.settings import SettingsStore
@@ -416,10 +414,10 @@ def _ts(value: Any) -> datetime | None:
 
 
 class ClientService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
         self._shop: tuple[str, str] | None = None
 
     # -- shop facts (region, currency), read once ------------------------------

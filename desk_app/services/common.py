@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from desk_app.db.engine import session_now
 from desk_app.db.models import AuditEntry, Counter, Shop
 from desk_app.domain.permissions import Actor, NotAllowed, Perm
 
-Clock = Callable[[], datetime]
 T = TypeVar("T")
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 class ServiceError(Exception):
@@ -61,7 +57,7 @@ def audit(
     """Append one audit row (never updated or deleted)."""
     session.add(
         AuditEntry(
-            at=at or system_clock(),
+            at=at or session_now(session),
             staff_id=actor.staff_id if actor else None,
             branch_id=actor.branch_id if actor else None,
             action=action,

@@ -9,8 +9,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from desk_app.db.engine import Database
-from desk_app.services.common import Clock, system_clock
+from desk_app.db.engine import Clock, Database
 from desk_app.settings import SettingsStore
 
 if TYPE_CHECKING:
@@ -31,9 +30,10 @@ if TYPE_CHECKING:
 
 
 class Services:
-    def __init__(self, db: Database, clock: Clock = system_clock) -> None:
-        self.db = db
-        self.clock = clock
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        # the services and every row they write run on one clock: the given one, else the database's
+        self.db = db if clock is None else db.with_clock(clock)
+        self.clock: Clock = self.db.clock
         self.settings = SettingsStore(db)
 
     @cached_property

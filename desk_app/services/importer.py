@@ -27,13 +27,13 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, Counter, ImportBatch, Staff
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
 from desk_app.services.audit import csv_safe
 from desk_app.services.clients import normalize_phone
-from desk_app.services.common import Clock, ServiceError, audit, next_counter, require, shop_row, system_clock
+from desk_app.services.common import ServiceError, audit, next_counter, require, shop_row
 from desk_app.services.search_text import build_search_fields
 from desk_app.settings import SettingsStore
 
@@ -576,10 +576,10 @@ def _as_utc(d: date | None, tz_name: str) -> datetime | None:
 
 
 class ImportService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     # -- reading and preview -------------------------------------------------
     def _shop_region_tz(self) -> tuple[str, str]:

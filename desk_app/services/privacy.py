@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Appointment,
     AppointmentService,
@@ -53,16 +53,7 @@ from desk_app.db.models import (
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, format_date, format_datetime, format_money
-from desk_app.services.common import (
-    Clock,
-    NotFound,
-    ServiceError,
-    ValidationError,
-    audit,
-    require,
-    shop_row,
-    system_clock,
-)
+from desk_app.services.common import NotFound, ServiceError, ValidationError, audit, require, shop_row
 from desk_app.services.search_text import build_search_fields
 from desk_app.settings import SettingsStore
 
@@ -101,10 +92,10 @@ def _rows(s: Session, model: Any, *where: Any) -> list[Any]:
 
 
 class PrivacyService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     # -- gathering ---------------------------------------------------------------
     def collect(self, s: Session, client_id: int) -> dict[str, Any]:

@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Branch
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.reporting.monthly import ReportError, build_monthly
 from desk_app.reporting.sqlhelp import BadMonth, Period, parse_month, previous_month
-from desk_app.services.common import Clock, ValidationError, audit, require, shop_row
+from desk_app.services.common import ValidationError, audit, require, shop_row
 
 Progress = Callable[[int, int], None]
 
@@ -41,10 +41,10 @@ class BranchChoice:
 
 
 class ReportService:
-    def __init__(self, db: Database, settings: Any, clock: Clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: Any, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     def _check_month(self, month: str) -> None:
         try:

@@ -45,7 +45,7 @@ from desk_app.db.engine import Database
 from desk_app.db.models import Complaint, Feedback, FollowUp, Staff, Visit
 from desk_app.domain import standards as sd
 from desk_app.i18n import _, format_duration_minutes
-from desk_app.services.common import shop_tz, system_clock
+from desk_app.services.common import shop_tz
 from desk_app.settings import SettingsStore
 
 KEYS = (
@@ -161,7 +161,7 @@ def standards_summary(
 ) -> dict[str, dict[str, Any]]:
     """``{key: {"met", "total", "by_staff": {staff_id: {"met","total","name"}}, "by_day": {"YYYY-MM-DD": ...},
     "label", "limit"}}`` for the standards in ``KEYS`` (see the module doc)."""
-    now = now or system_clock()
+    now = now or db.clock()
     std = settings.standards()
     with db.uow(write=False) as uow:
         s = uow.session
@@ -180,7 +180,7 @@ def today_standards(
     db: Database, settings: SettingsStore, now: datetime | None = None, branch_id: int | None = None
 ) -> dict[str, dict[str, Any]]:
     """Today's figures (the shop-local day of ``now``), live."""
-    now = now or system_clock()
+    now = now or db.clock()
     with db.uow(write=False) as uow:
         tz = shop_tz(uow.session)
     lo, hi = local_day_bounds(now.astimezone(tz).date(), tz)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from desk_app.db.engine import Database
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Appointment,
     AppointmentService,
@@ -42,7 +42,6 @@ from desk_app.i18n import _
 from desk_app.services import formulas as fm
 from desk_app.services import visit_flow
 from desk_app.services.common import (
-    Clock,
     ConflictError,
     NotFound,
     ServiceError,
@@ -51,7 +50,6 @@ from desk_app.services.common import (
     require,
     shop_row,
     shop_tz,
-    system_clock,
 )
 from desk_app.services.formulas import FormulaComponent, FormulaView
 from desk_app.services.visit_views import (
@@ -120,10 +118,10 @@ def _transition_message(exc: vd.TransitionError, step: str) -> str:
 
 
 class VisitService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock = system_clock) -> None:
-        self.db = db
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
-        self.clock = clock
+        self.clock = self.db.clock
 
     # ------------------------------------------------------------------ helpers
     def _now(self) -> datetime:

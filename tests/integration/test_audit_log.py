@@ -31,7 +31,8 @@ def test_owner_filters_by_staff_action_entity_and_date(
     services: Services, owner: Actor, clock: FakeClock
 ) -> None:
     leo = _stylist(services, owner)
-    clock.advance(days=10)  # after the rows the foundation stamps with the real time
+    setup_time = clock()
+    clock.advance(days=10)  # the shop was set up ten days ago
     with services.db.uow() as uow:
         audit(
             uow.session,
@@ -57,6 +58,8 @@ def test_owner_filters_by_staff_action_entity_and_date(
     svc = services.audit
     everything = svc.list_entries(owner)
     assert [r.action for r in everything][:2] == ["price_change", "update"]  # newest first
+    # every row is stamped by the services' clock, never the machine's: setting up the shop too
+    assert {r.at for r in everything[2:]} == {setup_time} and everything[0].at == clock()
     by_leo = svc.list_entries(owner, AuditFilter(staff_id=leo.staff_id))
     assert {r.action for r in by_leo} == {"sign_in", "update"} and all(r.staff_name == "Leo" for r in by_leo)
     client_rows = svc.list_entries(owner, AuditFilter(entity="client", entity_id="42"))

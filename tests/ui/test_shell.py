@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
 
 from desk_app.bootstrap import open_database
+from desk_app.db.models import Sale
 from desk_app.services.container import Services
+from tests.conftest import FakeClock
 from ui.app import Shell
 from ui.main_window import MainArea
 from ui.screens.sign_in import SignInPage
 from ui.screens.welcome import WelcomePage
+from ui.widgets.complaint_alert import OverdueComplaintsDialog
 
 
 def _app() -> QApplication:
@@ -199,7 +204,8 @@ def test_explore_the_demo_shop_from_the_welcome(qtbot: QtBot, tmp_path: Path, mo
 
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
     monkeypatch.setenv("DESK_APP_HOME", str(tmp_path / "home"))
-    shell = Shell(str(tmp_path / "empty.sqlite3"), False, _app())
+    clock = FakeClock()
+    shell = Shell(str(tmp_path / "empty.sqlite3"), False, _app(), clock=clock)
     qtbot.addWidget(shell)
     page = shell.pages.currentWidget()
     assert isinstance(page, WelcomePage)
@@ -214,6 +220,18 @@ def test_explore_the_demo_shop_from_the_welcome(qtbot: QtBot, tmp_path: Path, mo
     sign_in.submit()
     assert isinstance(shell.pages.currentWidget(), MainArea)
     assert shell.services.shop.info().is_demo
+    # the demo's history ends at the app's clock, whatever the day the test runs
+    with shell.services.db.uow(write=False) as uow:
+        last_sale = uow.session.scalar(select(func.max(Sale.sold_at)))
+    assert last_sale is not None and clock() - timedelta(days=2) < last_sale <= clock()
+    # the demo has complaints past their deadline: the owner is told at sign-in, in a dialog
+    # laid out before it shows (no size change on a shown window)
+    overdue = shell.services.aftercare.overdue_complaints()
+    assert overdue
+    qtbot.waitUntil(lambda: any(isinstance(w, OverdueComplaintsDialog) for w in shell.findChildren(QDialog)))
+    dlg = shell.findChildren(OverdueComplaintsDialog)[0]
+    assert dlg.isVisible() and dlg.list.count() == len(overdue)
+    dlg.reject()
     # the person's own database was left alone: still empty, still shows the welcome next time
     own = open_database(str(tmp_path / "empty.sqlite3"))
     assert not Services(own).shop.is_set_up()
