@@ -34,9 +34,9 @@ NOW = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 
 def _seed(path: Path, visits: int) -> Any:
     from desk_app.bootstrap import open_database
+    from desk_app.container import Services
     from desk_app.db.models import Client, Complaint, Feedback, FollowUp, Service, ServiceLog, Staff, Visit
-    from desk_app.services.auth import hash_pin
-    from desk_app.services.container import Services
+    from desk_app.trust.auth import hash_pin
 
     db = open_database(str(path))
     sv = Services(db, clock=lambda: NOW)
@@ -136,7 +136,7 @@ def _seed(path: Path, visits: int) -> Any:
 
 def run(quick: bool) -> list[dict[str, Any]]:
     from desk_app.domain.permissions import Actor, Role
-    from desk_app.services.standards_report import standards_summary, today_standards
+    from desk_app.reports.standards import standards_summary, today_standards
 
     visits = 800 if quick else 3000
     repeat = 3 if quick else 7

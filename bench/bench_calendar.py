@@ -76,8 +76,8 @@ def build_db(path: Path) -> tuple[Any, list[int], int]:
     from sqlalchemy import select
 
     from desk_app.bootstrap import open_database
+    from desk_app.container import Services
     from desk_app.db.models import Appointment, AppointmentService, Client, Service, Staff
-    from desk_app.services.container import Services
 
     for p in path.parent.glob(path.name + "*"):
         p.unlink()

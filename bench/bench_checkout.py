@@ -42,11 +42,11 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from sqlalchemy import text
 
     from desk_app.bootstrap import open_database
+    from desk_app.checkout.service import PaymentIn
+    from desk_app.container import Services
+    from desk_app.fonts import register_cjk_font
     from desk_app.printing.care_sheet import render_care_sheet
-    from desk_app.printing.fonts import register_cjk_font
     from desk_app.printing.receipt import render_receipt
-    from desk_app.services.checkout import PaymentIn
-    from desk_app.services.container import Services
     from tests.integration.test_checkout_support import new_client, new_staff, visit_at_checkout
 
     n = 60 if quick else 300

@@ -2,7 +2,7 @@
 
 Full mode builds (once, cached in /tmp) a 20-stylist, 12-month, 100,000-client shop
 with about a million sale lines, following docs/money-model.md
-(``desk_app.reporting.sample``); quick mode a shop a tenth of that. Set
+(``desk_app.reports.sample``); quick mode a shop a tenth of that. Set
 ``DESK_BENCH_REPORT_DB`` to measure an existing database instead (e.g. one made by
 ``desk-app demo``). Prints the median and p95 of each figure, the floor (the same
 month's figures by hand-written SQL aggregates) and the ratio.
@@ -33,8 +33,8 @@ MONTH = "2026-09"
 
 def build(path: Path, spec: dict[str, int]) -> None:
     from desk_app.bootstrap import open_database
-    from desk_app.reporting.sample import generate
-    from desk_app.services.container import Services
+    from desk_app.container import Services
+    from desk_app.reports.sample import generate
 
     tmp = path.with_suffix(".building")
     for p in tmp.parent.glob(tmp.name + "*"):
@@ -90,7 +90,7 @@ def _ensure_indexes(path: str) -> None:
 def floor_sql(db: Any, month: str) -> dict[str, Any]:
     """The same month's headline figures with hand-written aggregates (no Python per group)."""
 
-    from desk_app.reporting.sqlhelp import Period
+    from desk_app.reports.sqlhelp import Period
 
     p = Period.of(month, "Asia/Shanghai")
     fmt = "%Y-%m-%d %H:%M:%S.%f"
@@ -151,8 +151,8 @@ def _fig(
 
 def run(quick: bool) -> list[dict[str, Any]]:
     from desk_app.bootstrap import open_database
-    from desk_app.reporting.monthly import build_monthly
-    from desk_app.reporting.pdf import render_pdf_bytes
+    from desk_app.reports.monthly import build_monthly
+    from desk_app.reports.pdf import render_pdf_bytes
     from desk_app.settings import SettingsStore
 
     db = open_database(database(quick), run_migrations=False)

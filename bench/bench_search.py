@@ -61,7 +61,7 @@ def _clients(n: int, rng: random.Random) -> list[dict[str, Any]]:
 
 
 def _queries(rows: list[dict[str, Any]], rng: random.Random, per_kind: int) -> dict[str, list[str]]:
-    from desk_app.services.search_text import build_search_fields
+    from desk_app.clients.search_text import build_search_fields
 
     sample = rng.sample(rows, per_kind)
     fields = [build_search_fields(r["name"], r["phone"], r["client_number"]) for r in sample]
@@ -94,9 +94,9 @@ def _timed(fn: Any, items: list[str], cpu: list[float] | None = None) -> list[fl
 
 def run(quick: bool) -> list[dict[str, Any]]:
     from desk_app.bootstrap import open_database
-    from desk_app.services.clients import _fts_query, bulk_insert_clients
-    from desk_app.services.container import Services
-    from desk_app.services.search_text import normalize_query
+    from desk_app.clients.search_text import normalize_query
+    from desk_app.clients.service import _fts_query, bulk_insert_clients
+    from desk_app.container import Services
 
     n = 20_000 if quick else 100_000
     per_kind = 100 if quick else 300

@@ -28,9 +28,9 @@ from bench.common import figure  # noqa: E402
 
 def run(quick: bool) -> list[dict[str, Any]]:
     from desk_app.bootstrap import open_database
+    from desk_app.container import Services
     from desk_app.db.models import AuditEntry
-    from desk_app.services.audit import AuditFilter
-    from desk_app.services.container import Services
+    from desk_app.trust.audit import AuditFilter
 
     rows = 1000 if quick else 5000
     repeats = 1 if quick else 3

@@ -45,10 +45,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
     from desk_app.bootstrap import open_database
+    from desk_app.container import Services
     from desk_app.db.models import Client, Service, Staff
     from desk_app.demo import generate
-    from desk_app.services.container import Services
-    from desk_app.services.visits import PlanItemIn
+    from desk_app.visits.service import PlanItemIn
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-visit-"))
     db_file = tmp / "visit.sqlite3"

@@ -14,16 +14,16 @@ from collections.abc import Sequence
 # command name -> "module:function"; the function takes the parsed args and returns an exit code
 HANDLERS: dict[str, str] = {
     "demo": "desk_app.demo:cli_demo",
-    "report monthly": "desk_app.reporting.cli:cli_report_monthly",
-    "export sales": "desk_app.reporting.cli:cli_export",
-    "export payments": "desk_app.reporting.cli:cli_export",
-    "export clients": "desk_app.reporting.cli:cli_export",
-    "export visits": "desk_app.reporting.cli:cli_export",
-    "export audit": "desk_app.reporting.cli:cli_export",
+    "report monthly": "desk_app.reports.cli:cli_report_monthly",
+    "export sales": "desk_app.reports.cli:cli_export",
+    "export payments": "desk_app.reports.cli:cli_export",
+    "export clients": "desk_app.reports.cli:cli_export",
+    "export visits": "desk_app.reports.cli:cli_export",
+    "export audit": "desk_app.reports.cli:cli_export",
     "receipt": "desk_app.printing.cli:cli_receipt",
-    "backup": "desk_app.services.backup:cli_backup",
-    "restore": "desk_app.services.backup:cli_restore",
-    "import clients": "desk_app.services.importer:cli_import_clients",
+    "backup": "desk_app.trust.backup:cli_backup",
+    "restore": "desk_app.trust.backup:cli_restore",
+    "import clients": "desk_app.clients.importer:cli_import_clients",
     "migrate": "desk_app.cli:cli_migrate",
     "check": "desk_app.cli:cli_check",
 }
@@ -136,7 +136,7 @@ def cli_migrate(args: argparse.Namespace) -> int:
 
 def cli_check(args: argparse.Namespace) -> int:
     from desk_app.bootstrap import open_database
-    from desk_app.services.integrity import check_invariants
+    from desk_app.trust.integrity import check_invariants
 
     db = open_database(resolve_db_arg(args), run_migrations=False)
     problems = check_invariants(db)

@@ -30,14 +30,14 @@ from sqlalchemy import JSON, Boolean, Connection, Date, Table, func, select, tex
 from desk_app import catalog_defaults as cd
 from desk_app import demo_pools as P
 from desk_app.bootstrap import open_database
+from desk_app.clients.search_text import build_search_fields
 from desk_app.db import models as m
 from desk_app.db.engine import Clock, make_engine, normalise_url, sqlite_path, system_clock
 from desk_app.db.types import UTCDateTime
 from desk_app.demo_sim import SPEC_PATTERN, FastRandom, Person, Pkg, Prod, Svc, World
 from desk_app.i18n import _
-from desk_app.services.auth import hash_pin
-from desk_app.services.search_text import build_search_fields
-from desk_app.services.shop import ShopService
+from desk_app.shop.service import ShopService
+from desk_app.trust.auth import hash_pin
 
 Progress = Callable[[float, str], None]
 TZ = "Asia/Shanghai"
@@ -794,7 +794,7 @@ def cli_demo(args: argparse.Namespace) -> int:
     )
     print("PINs: " + ", ".join(f"staff {k}: {v}" for k, v in summary.pins.items()))
     try:
-        from desk_app.services.integrity import check_invariants
+        from desk_app.trust.integrity import check_invariants
     except ImportError:
         return 0
     from desk_app.db.engine import Database

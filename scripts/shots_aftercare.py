@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from desk_app.container import Services
     from desk_app.domain.permissions import Actor
-    from desk_app.services.container import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,10 +34,10 @@ class Clock:
 
 
 def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
+    from desk_app.aftercare.views import RedoSpec
     from desk_app.bootstrap import open_database
+    from desk_app.container import Services
     from desk_app.db.models import PrepaidAccount, PrepaidMovement
-    from desk_app.services.aftercare_views import RedoSpec
-    from desk_app.services.container import Services
     from tests.integration.test_aftercare_data import add_client, add_staff, shanghai, visit
 
     for p in path.parent.glob(path.name + "*"):

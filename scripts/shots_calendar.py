@@ -34,9 +34,9 @@ def seed(path: Path, clock: Clock) -> tuple[Any, Any, dict[str, Any]]:
     from sqlalchemy import select
 
     from desk_app.bootstrap import open_database
+    from desk_app.calendar.service import BookingRequest
+    from desk_app.container import Services
     from desk_app.db.models import Appointment, Service
-    from desk_app.services.calendar import BookingRequest
-    from desk_app.services.container import Services
     from tests.integration.test_calendar_support import at, new_client, new_stylist, visit_at_rebooking
 
     for p in path.parent.glob(path.name + "*"):

@@ -23,10 +23,10 @@ from sqlalchemy import select  # noqa: E402
 
 from desk_app import i18n  # noqa: E402
 from desk_app.bootstrap import open_database  # noqa: E402
+from desk_app.checkout.service import PaymentIn  # noqa: E402
+from desk_app.container import Services  # noqa: E402
 from desk_app.db.models import Appointment, AppointmentService, Product, Service, Visit  # noqa: E402
 from desk_app.domain.permissions import Actor  # noqa: E402
-from desk_app.services.checkout import PaymentIn  # noqa: E402
-from desk_app.services.container import Services  # noqa: E402
 
 
 class Clock:

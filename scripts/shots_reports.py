@@ -21,8 +21,8 @@ OUT = ROOT / "docs" / "screenshots"
 
 def sample_db(path: Path) -> str:
     from desk_app.bootstrap import open_database
-    from desk_app.reporting.sample import generate
-    from desk_app.services.container import Services
+    from desk_app.container import Services
+    from desk_app.reports.sample import generate
 
     for p in path.parent.glob(path.name + "*"):
         p.unlink()
@@ -41,8 +41,8 @@ def sample_db(path: Path) -> str:
 
 def pdf_pages(db_path: str, month: str) -> None:
     from desk_app.bootstrap import open_database
-    from desk_app.reporting.monthly import build_monthly
-    from desk_app.reporting.pdf import render_pdf
+    from desk_app.reports.monthly import build_monthly
+    from desk_app.reports.pdf import render_pdf
 
     db = open_database(db_path, run_migrations=False)
     data = build_monthly(db, month)
@@ -63,7 +63,7 @@ def screen(db_path: str, month: str) -> None:
 
     from desk_app import i18n
     from desk_app.bootstrap import open_database
-    from desk_app.services.container import Services
+    from desk_app.container import Services
     from ui.context import UiContext
     from ui.runner import TaskRunner
 
@@ -76,7 +76,7 @@ def screen(db_path: str, month: str) -> None:
     from sqlalchemy import select
 
     from desk_app.db.models import Staff
-    from desk_app.services.auth import actor_for
+    from desk_app.trust.auth import actor_for
 
     with db.uow(write=False) as uow:
         owner = uow.session.execute(select(Staff).where(Staff.role == "owner")).scalars().first()

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from desk_app.container import Services
     from desk_app.domain.permissions import Actor
-    from desk_app.services.container import Services
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,11 +41,11 @@ def seed(clock: Clock) -> tuple[Services, Actor]:
 
     from desk_app.bootstrap import open_database
     from desk_app.catalog_defaults import DEFAULT_HOURS
+    from desk_app.checkout.service import PaymentIn
+    from desk_app.container import Services
+    from desk_app.core.service import audit
     from desk_app.db.models import Service
     from desk_app.domain.permissions import NotAllowed
-    from desk_app.services.checkout import PaymentIn
-    from desk_app.services.common import audit
-    from desk_app.services.container import Services
 
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)

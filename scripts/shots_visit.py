@@ -24,11 +24,11 @@ from sqlalchemy import select  # noqa: E402
 
 from desk_app import i18n  # noqa: E402
 from desk_app.bootstrap import open_database  # noqa: E402
+from desk_app.container import Services  # noqa: E402
 from desk_app.db.models import Appointment, Client, Product, Service, Staff  # noqa: E402
 from desk_app.demo import generate  # noqa: E402
 from desk_app.domain.permissions import Actor  # noqa: E402
-from desk_app.services.container import Services  # noqa: E402
-from desk_app.services.visits import PlanItemIn  # noqa: E402
+from desk_app.visits.service import PlanItemIn  # noqa: E402
 from ui.context import UiContext  # noqa: E402
 from ui.main_window import MainArea  # noqa: E402
 from ui.runner import TaskRunner  # noqa: E402
@@ -238,7 +238,7 @@ def main() -> None:
         area.navigate("visit", visit_id=ids["service"])
         shot("visit-checkout", area)
         # paid at the desk: the visit moves on to rebooking
-        from desk_app.services.checkout_bill import PaymentIn
+        from desk_app.checkout.bill import PaymentIn
 
         bill = sv.checkout.build_bill(owner, visit_id=ids["service"])
         sv.checkout.pay(owner, bill, [PaymentIn("card", bill.total_minor)])

@@ -14,9 +14,9 @@ os.environ.setdefault("DESK_APP_HOME", "/tmp/desk-app-test-home")
 
 from desk_app import i18n  # noqa: E402
 from desk_app.bootstrap import open_database  # noqa: E402
+from desk_app.container import Services  # noqa: E402
 from desk_app.db.engine import Database  # noqa: E402
 from desk_app.domain.permissions import Actor  # noqa: E402
-from desk_app.services.container import Services  # noqa: E402
 
 OWNER_PIN = "1234"
 

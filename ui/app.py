@@ -21,11 +21,11 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QProgressD
 
 from desk_app import i18n
 from desk_app.bootstrap import open_database
+from desk_app.container import Services
 from desk_app.db.engine import Clock, system_clock
 from desk_app.domain.permissions import Actor, Role
 from desk_app.i18n import _
 from desk_app.paths import demo_db, resolve_db
-from desk_app.services.container import Services
 from ui.context import UiContext
 from ui.main_window import MainArea
 from ui.runner import TaskRunner
@@ -307,7 +307,7 @@ def _bench_startup(shell: Shell, app: QApplication) -> None:
     from sqlalchemy import select
 
     from desk_app.db.models import Staff
-    from desk_app.services.auth import actor_for
+    from desk_app.trust.auth import actor_for
 
     with shell.database.uow(write=False) as uow:
         owner = uow.session.scalars(select(Staff).where(Staff.role == "owner").order_by(Staff.id)).first()

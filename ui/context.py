@@ -16,9 +16,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.services.container import Services
-from desk_app.services.shop import ShopInfo
+from desk_app.shop.service import ShopInfo
 from ui.runner import TaskRunner
 
 

@@ -2,7 +2,7 @@
 
 greeting → needs → service → checkout → rebooking → done, with explicit skips
 (a reason is required) and cancellation before payment. Every transition is
-saved at once with its timestamp by ``desk_app.services.visits``.
+saved at once with its timestamp by ``desk_app.visits.service``.
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
+from desk_app.checkout.views import SaleView
+from desk_app.fonts import register_cjk_font
 from desk_app.i18n import pick
 from desk_app.printing.common import L, is_zh, printing_language, when
-from desk_app.printing.fonts import register_cjk_font
 from desk_app.printing.receipt import receipt_language
-from desk_app.services.checkout_views import SaleView
 
 ACCENT = colors.HexColor("#7B5EA7")
 SOFT = colors.HexColor("#F3EEF9")

@@ -9,11 +9,11 @@ import sys
 def cli_receipt(args: argparse.Namespace) -> int:
     from desk_app.bootstrap import open_database
     from desk_app.cli import resolve_db_arg
+    from desk_app.container import Services
+    from desk_app.core.service import NotFound
+    from desk_app.fonts import FontMissing
     from desk_app.printing.care_sheet import render_care_sheet
-    from desk_app.printing.fonts import FontMissing
     from desk_app.printing.receipt import render_receipt
-    from desk_app.services.common import NotFound
-    from desk_app.services.container import Services
 
     db = open_database(resolve_db_arg(args), run_migrations=False)
     try:

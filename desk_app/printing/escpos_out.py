@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from desk_app import i18n
+from desk_app.checkout.views import SaleView
 from desk_app.i18n import pick
 from desk_app.printing.common import L, method_label, money, printing_language, when
 from desk_app.printing.receipt import receipt_language
-from desk_app.services.checkout_views import SaleView
 
 # ESC/POS: select the Chinese (GB18030) character mode on common Chinese printers (FS &)
 _CHINESE_ON = b"\x1c\x26"

@@ -9,11 +9,11 @@ from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
 
 from desk_app import i18n
+from desk_app.checkout.views import SaleView
+from desk_app.fonts import register_cjk_font
 from desk_app.i18n import pick
 from desk_app.printing.common import L, method_label, money, pct, printing_language, when
 from desk_app.printing.flow import Flow
-from desk_app.printing.fonts import register_cjk_font
-from desk_app.services.checkout_views import SaleView
 
 LAYOUTS = ("80mm", "58mm", "a5")
 # page width, margin, base font size

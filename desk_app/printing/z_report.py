@@ -11,10 +11,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from desk_app.checkout.cash import ZReport
+from desk_app.fonts import register_cjk_font
 from desk_app.i18n import format_date
 from desk_app.printing.common import L, method_label, money, printing_language, when
-from desk_app.printing.fonts import register_cjk_font
-from desk_app.services.cash import ZReport
 
 ACCENT = colors.HexColor("#7B5EA7")
 

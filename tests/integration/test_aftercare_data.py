@@ -13,8 +13,8 @@ from sqlalchemy import select
 from desk_app.db.engine import Database
 from desk_app.db.models import Client, FollowUp, Service, ServiceLog, Staff, Visit
 from desk_app.domain.permissions import Actor, Role
-from desk_app.services import visit_flow
 from desk_app.settings import SettingsStore
+from desk_app.visits import flow as visit_flow
 
 _HASH: dict[str, str] = {}
 
@@ -51,7 +51,7 @@ def add_client(
 def add_staff(
     db: Database, branch_id: int, name: str, role: str = "stylist", overrides: dict[str, bool] | None = None
 ) -> Actor:
-    from desk_app.services.auth import hash_pin
+    from desk_app.trust.auth import hash_pin
 
     if "h" not in _HASH:
         _HASH["h"] = hash_pin("5678")

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from desk_app.container import Services
+from desk_app.core.service import ServiceError, ValidationError
 from desk_app.db.models import AuditEntry, Complaint, Feedback
 from desk_app.domain.permissions import Actor
-from desk_app.services.common import ServiceError, ValidationError
-from desk_app.services.container import Services
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, rows, shanghai, visit
 
@@ -185,7 +185,7 @@ def test_paid_through_checkout_gets_followup_and_low_score_complaint(
 ) -> None:
     """End to end: checkout's payment creates the follow-up (window from the settings); its 1-5 question
     goes through checkout.record_satisfaction to a feedback record and an automatic complaint."""
-    from desk_app.services.checkout import PaymentIn
+    from desk_app.checkout.service import PaymentIn
 
     services.settings.set("standards.followup_min_days", 1)
     services.settings.set("standards.followup_max_days", 4)

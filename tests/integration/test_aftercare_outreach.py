@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from desk_app.container import Services
+from desk_app.core.service import ValidationError
 from desk_app.db.models import ClientPackage, Package, PrepaidAccount, PrepaidMovement
 from desk_app.domain.permissions import Actor
-from desk_app.services.common import ValidationError
-from desk_app.services.container import Services
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, shanghai, visit
 

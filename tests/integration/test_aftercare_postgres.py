@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from desk_app.bootstrap import open_database
-from desk_app.services.container import Services
-from desk_app.services.standards_report import standards_summary
+from desk_app.container import Services
+from desk_app.reports.standards import standards_summary
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, shanghai, visit
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from desk_app.container import Services
+from desk_app.core.service import audit
 from desk_app.db.models import AuditEntry
 from desk_app.domain.permissions import Actor, NotAllowed
-from desk_app.services.audit import AuditFilter
-from desk_app.services.common import audit
-from desk_app.services.container import Services
+from desk_app.trust.audit import AuditFilter
 from tests.conftest import OWNER_PIN, FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +93,7 @@ def test_export_csv_is_owner_only_and_logged(services: Services, owner: Actor, t
 
 
 def test_wrong_pin_and_sign_in_are_logged(services: Services, owner: Actor) -> None:
-    from desk_app.services.auth import SignInError
+    from desk_app.trust.auth import SignInError
 
     with pytest.raises(SignInError):
         services.auth.sign_in(owner.staff_id, "0000")
@@ -135,7 +135,7 @@ def test_no_code_path_updates_or_deletes_an_audit_row() -> None:
                     continue
                 offenders.append(f"{rel}:{line}: {m.group(0)}")
         # an AuditEntry loaded and then changed or deleted through the session
-        if "AuditEntry" in src and "desk_app/services/common.py" != str(rel):
+        if "AuditEntry" in src and "desk_app/core/service.py" != str(rel):
             for m in re.finditer(r"session\.delete\(([^)]*)\)", src):
                 if re.search(r"audit|entry", m.group(1), re.IGNORECASE):
                     offenders.append(f"{rel}: session.delete({m.group(1)})")

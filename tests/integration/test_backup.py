@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from desk_app.clients.search_text import build_search_fields
+from desk_app.container import Services
 from desk_app.db.models import AuditEntry, BackupRecord, Client
 from desk_app.domain.permissions import Actor
-from desk_app.services.backup import BackupError, check_backup_file
-from desk_app.services.container import Services
-from desk_app.services.search_text import build_search_fields
+from desk_app.trust.backup import BackupError, check_backup_file
 from tests.conftest import FakeClock
 
 
 def add_client(services: Services, name: str, phone: str = "") -> int:
     with services.db.uow() as uow:
-        from desk_app.services.common import next_counter
+        from desk_app.core.service import next_counter
 
         number = f"C{next_counter(uow.session, 'client_number'):06d}"
         py, ini, digits, text = build_search_fields(name, phone, number)

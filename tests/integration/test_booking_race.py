@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select, update
 
 from desk_app.bootstrap import open_database
+from desk_app.container import Services
 from desk_app.db.models import Appointment, Resource
-from desk_app.services.container import Services
 from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_calendar_support import at, new_client, new_stylist, race_worker, service_id
 

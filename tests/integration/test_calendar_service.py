@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from desk_app.calendar.service import BookingRequest, SlotTaken
+from desk_app.container import Services
+from desk_app.core.service import ConflictError, ServiceError, ValidationError
 from desk_app.db.models import Appointment, AuditEntry, Client, PrepaidAccount, PrepaidMovement
 from desk_app.domain.permissions import Actor
-from desk_app.services.calendar import BookingRequest, SlotTaken
-from desk_app.services.common import ConflictError, ServiceError, ValidationError
-from desk_app.services.container import Services
 from tests.conftest import FakeClock
 from tests.integration.test_calendar_support import at, new_client, new_stylist, service_id
 
@@ -294,7 +294,7 @@ def test_shop_time_zone_and_daylight_saving(services: Services, owner: Actor, sh
     """A London shop opens at 10:00 local on both sides of the spring-forward night."""
     from datetime import UTC, datetime
 
-    from desk_app.services.common import shop_row
+    from desk_app.core.service import shop_row
 
     with services.db.uow() as uow:
         shop_row(uow.session).timezone = "Europe/London"

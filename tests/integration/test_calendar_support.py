@@ -144,9 +144,9 @@ def race_worker(
     results: Any,
 ) -> None:
     """One desk: for every round wait for the others, then book this desk's request at once."""
+    from desk_app.calendar.service import BookingRequest, CalendarService, SlotTaken
+    from desk_app.container import Services
     from desk_app.db.engine import Database
-    from desk_app.services.calendar import BookingRequest, CalendarService, SlotTaken
-    from desk_app.services.container import Services
 
     class GuardOnly(CalendarService):
         """The in-transaction check switched off: only the database's own guard is left."""

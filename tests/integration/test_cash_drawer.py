@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from desk_app.checkout.service import PaymentIn
+from desk_app.container import Services
+from desk_app.core.service import ServiceError, ValidationError
 from desk_app.domain.permissions import Actor, NotAllowed
-from desk_app.services.checkout import PaymentIn
-from desk_app.services.common import ServiceError, ValidationError
-from desk_app.services.container import Services
 from tests.conftest import FakeClock
 from tests.integration.test_checkout_support import new_staff
 

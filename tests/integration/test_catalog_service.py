@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from desk_app.catalog.service import ServiceItem
+from desk_app.container import Services
+from desk_app.core.service import ValidationError
 from desk_app.db.models import AuditEntry, StockMovement
 from desk_app.domain.permissions import Actor, NotAllowed, Role
-from desk_app.services.catalog import ServiceItem
-from desk_app.services.common import ValidationError
-from desk_app.services.container import Services
 
 
 def _stylist(services: Services, owner: Actor) -> Actor:

@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from desk_app.bootstrap import open_database
+from desk_app.checkout.service import PaymentIn
+from desk_app.container import Services
+from desk_app.core.service import ValidationError
 from desk_app.db.models import Sale
 from desk_app.domain.permissions import Actor
-from desk_app.services.checkout import PaymentIn
-from desk_app.services.common import ValidationError
-from desk_app.services.container import Services
-from desk_app.services.integrity import check_invariants
+from desk_app.trust.integrity import check_invariants
 from tests.integration.test_checkout_support import new_client, product
 
 REPO = Path(__file__).resolve().parents[2]
@@ -29,8 +29,8 @@ CHILD = r"""
 import random, sys
 from desk_app.bootstrap import open_database
 from desk_app.domain.permissions import Actor, Role
-from desk_app.services.checkout import PaymentIn
-from desk_app.services.container import Services
+from desk_app.checkout.service import PaymentIn
+from desk_app.container import Services
 db = open_database(sys.argv[1], run_migrations=False)
 sv = Services(db)
 owner = Actor(staff_id=int(sys.argv[2]), name="o", role=Role.OWNER, branch_id=int(sys.argv[3]))

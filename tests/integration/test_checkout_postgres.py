@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from desk_app.bootstrap import open_database
-from desk_app.services.checkout import PaymentIn
-from desk_app.services.container import Services
-from desk_app.services.integrity import check_invariants
+from desk_app.checkout.service import PaymentIn
+from desk_app.container import Services
+from desk_app.trust.integrity import check_invariants
 from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_checkout_support import new_client, product
 
@@ -51,8 +51,8 @@ def test_two_desks_paying_one_visit_charge_once(pg_url: str) -> None:
 
     from sqlalchemy import func, select
 
+    from desk_app.core.service import ServiceError
     from desk_app.db.models import Sale
-    from desk_app.services.common import ServiceError
     from tests.integration.test_checkout_support import new_staff, visit_at_checkout
 
     db = open_database(pg_url)

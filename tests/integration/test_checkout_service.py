@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from desk_app.checkout.service import ApprovalNeeded, PaymentIn
+from desk_app.container import Services
+from desk_app.core.service import ValidationError
 from desk_app.db.models import (
     Client,
     ClientPackage,
@@ -19,10 +22,7 @@ from desk_app.db.models import (
     Visit,
 )
 from desk_app.domain.permissions import Actor
-from desk_app.services.checkout import ApprovalNeeded, PaymentIn
-from desk_app.services.common import ValidationError
-from desk_app.services.container import Services
-from desk_app.services.integrity import check_invariants
+from desk_app.trust.integrity import check_invariants
 from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_checkout_support import new_client, new_staff, product, service, visit_at_checkout
 

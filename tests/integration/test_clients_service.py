@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from desk_app.container import Services
+from desk_app.core.service import ConflictError, ValidationError
 from desk_app.db.models import AuditEntry, Client, ConsentRecord
 from desk_app.domain.permissions import Actor, Role
-from desk_app.services.common import ConflictError, ValidationError
-from desk_app.services.container import Services
 
 
 def _new(services: Services, owner: Actor, **kw: object) -> int:

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import select
 
 from desk_app.bootstrap import open_database
+from desk_app.calendar.service import BookingRequest
+from desk_app.checkout.service import PaymentIn
+from desk_app.container import Services
 from desk_app.db.models import AuditEntry, PrepaidAccount
 from desk_app.domain.permissions import Actor
-from desk_app.reporting.monthly import build_monthly
-from desk_app.services.calendar import BookingRequest
-from desk_app.services.checkout import PaymentIn
-from desk_app.services.container import Services
+from desk_app.reports.monthly import build_monthly
 from tests.conftest import FakeClock
 from tests.integration.test_calendar_support import new_client, new_stylist, service_id
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from desk_app.aftercare.views import RedoSpec
+from desk_app.container import Services
+from desk_app.core.service import ServiceError, ValidationError
 from desk_app.db.models import Appointment, Complaint, Contact, Sale
 from desk_app.domain.permissions import Actor
-from desk_app.services.aftercare_views import RedoSpec
-from desk_app.services.common import ServiceError, ValidationError
-from desk_app.services.container import Services
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, first_service, rows, shanghai, visit
 
@@ -140,7 +140,7 @@ def test_resolve_with_redo_books_the_calendar(
 def test_resolve_with_refund_goes_through_checkout(services: Services, owner: Actor, client_id: int) -> None:
     co = services.checkout
     bill = co.add_service(co.build_bill(owner, client_id=client_id), first_service(services.db))
-    from desk_app.services.checkout import PaymentIn
+    from desk_app.checkout.service import PaymentIn
 
     paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
     c = services.aftercare.open_complaint(owner, description="Service not done", client_id=client_id)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from desk_app.clients.search_text import build_search_fields
 from desk_app.db.engine import Database
 from desk_app.demo import DemoError, DemoSummary, generate
-from desk_app.services.search_text import build_search_fields
 
 NOW = datetime(2026, 11, 18, 7, 0, tzinfo=UTC)  # 15:00 in Shanghai
 PROGRESS: list[tuple[float, str]] = []
@@ -358,7 +358,7 @@ def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
 
 
 def test_passes_the_app_integrity_check(demo: tuple[DemoSummary, Database]) -> None:
-    from desk_app.services.integrity import check_invariants
+    from desk_app.trust.integrity import check_invariants
 
     _s, db = demo
     assert check_invariants(db) == []

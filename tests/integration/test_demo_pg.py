@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from desk_app.db.engine import Database
 from desk_app.demo import generate
-from desk_app.services.integrity import check_invariants
-from desk_app.services.shop import ShopService
+from desk_app.shop.service import ShopService
+from desk_app.trust.integrity import check_invariants
 
 NOW = datetime(2026, 11, 18, 7, 0, tzinfo=UTC)
 

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from desk_app.container import Services
+from desk_app.core.service import ServiceError, ValidationError
 from desk_app.db.models import Service
 from desk_app.domain.permissions import Actor
-from desk_app.services.common import ServiceError, ValidationError
-from desk_app.services.container import Services
 from desk_app.settings import DEFS, validate
 
 FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -73,7 +73,7 @@ def test_staff_form(services: Services, owner: Actor, name: str, role: str, pin:
 def test_checkout_payments_and_discounts(
     services: Services, owner: Actor, payments: list[tuple[str, int, int | None]], discount: int, reason: str
 ) -> None:
-    from desk_app.services.checkout import PaymentIn
+    from desk_app.checkout.service import PaymentIn
 
     co = services.checkout
     with services.db.uow(write=False) as uow:
@@ -104,7 +104,7 @@ def test_booking_form(
     buffer: int | None,
     services_picked: list[int],
 ) -> None:
-    from desk_app.services.calendar_types import BookingRequest
+    from desk_app.calendar.views import BookingRequest
 
     start = datetime(2026, 11, 18, 2, 0, tzinfo=UTC) + timedelta(minutes=minutes)
     try:

@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor
-from desk_app.services.backup import check_backup_file
-from desk_app.services.container import Services
+from desk_app.trust.backup import check_backup_file
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 1200
@@ -28,8 +28,8 @@ ROWS = 1200
 
 
 def _child_services(db_file: str) -> tuple[Services, Actor]:
+    from desk_app.clients.importer import cli_actor
     from desk_app.db.engine import Database
-    from desk_app.services.importer import cli_actor
 
     db = Database.open(db_file)
     return Services(db), cli_actor(db)
@@ -65,8 +65,8 @@ def child_backup_loop(db_file: str, out: str) -> None:
 
 
 def child_checkout(db_file: str, service_id: str, n_before: str) -> None:
-    from desk_app.services import checkout as co_mod
-    from desk_app.services.checkout import PaymentIn
+    from desk_app.checkout import service as co_mod
+    from desk_app.checkout.service import PaymentIn
 
     services, owner = _child_services(db_file)
     co = services.checkout
@@ -182,7 +182,7 @@ def test_kill_during_checkout_leaves_no_half_written_sale(services: Services, ow
     from sqlalchemy import select
 
     from desk_app.db.models import Service
-    from desk_app.services.integrity import check_invariants
+    from desk_app.trust.integrity import check_invariants
 
     with services.db.uow(write=False) as uow:
         service_id = uow.session.scalars(select(Service.id).order_by(Service.id)).first()

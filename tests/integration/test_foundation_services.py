@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from desk_app.container import Services
+from desk_app.core.service import ValidationError
 from desk_app.db.models import AuditEntry, ConsultationQuestion, Service, Staff
 from desk_app.domain.permissions import Actor, NotAllowed, Role
-from desk_app.services.auth import SignInError
-from desk_app.services.common import ValidationError
-from desk_app.services.container import Services
 from desk_app.settings import DEFS, UnknownSetting
+from desk_app.trust.auth import SignInError
 from tests.conftest import OWNER_PIN, FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from desk_app.clients.importer import ImportFileError
+from desk_app.container import Services
 from desk_app.db.models import AuditEntry, Client, Counter, ImportBatch
 from desk_app.domain.permissions import Actor
-from desk_app.services.container import Services
-from desk_app.services.importer import ImportFileError
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "import"
 
@@ -239,7 +239,7 @@ def test_dry_run_saves_nothing(services: Services, owner: Actor) -> None:
 def test_a_failure_part_way_leaves_the_database_as_it_was(
     services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desk_app.services import importer
+    from desk_app.clients import importer
 
     real = importer.build_search_fields
     calls = {"n": 0}
@@ -300,7 +300,7 @@ def test_cli_import_clients_prints_counts_and_writes_report(
 
 
 def test_report_cannot_smuggle_a_formula_into_excel(services: Services, owner: Actor, tmp_path: Path) -> None:
-    from desk_app.services.importer import write_report
+    from desk_app.clients.importer import write_report
 
     path = tmp_path / "evil.csv"
     path.write_text('姓名,手机号\n=HYPERLINK("http://x"),abc\n', encoding="utf-8")

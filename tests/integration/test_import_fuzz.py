@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from desk_app.clients.importer import FIELDS, PROFILES, BadValue, ImportFileError, parse_date, parse_phone
+from desk_app.container import Services
+from desk_app.core.service import ValidationError
 from desk_app.domain.permissions import Actor
-from desk_app.services.common import ValidationError
-from desk_app.services.container import Services
-from desk_app.services.importer import FIELDS, PROFILES, BadValue, ImportFileError, parse_date, parse_phone
 
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FIELD_WORDS = ("name", "phone", "email", "birthday")
@@ -226,7 +226,7 @@ def test_client_form_accepts_or_says_what_is_wrong_per_field(
 def test_client_update_accepts_or_says_what_is_wrong_per_field(
     services: Services, owner: Actor, changes: dict[str, Any]
 ) -> None:
-    from desk_app.services.common import ConflictError
+    from desk_app.core.service import ConflictError
 
     hits = services.clients.search(owner, "Fuzz Base")
     if hits:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from desk_app.checkout.service import PaymentIn
 from desk_app.cli import run as cli_run
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor
-from desk_app.services.checkout import PaymentIn
-from desk_app.services.container import Services
-from desk_app.services.integrity import check_invariants
+from desk_app.trust.integrity import check_invariants
 from tests.integration.test_checkout_support import new_client
 
 

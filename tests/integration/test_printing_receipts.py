@@ -9,16 +9,16 @@ import pytest
 from escpos.printer import Dummy
 from pypdf import PdfReader
 
+from desk_app.checkout.service import PaymentIn
+from desk_app.checkout.views import SaleView
 from desk_app.cli import run as cli_run
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor
+from desk_app.fonts import FontMissing, find_cjk_font
 from desk_app.printing.care_sheet import render_care_sheet
 from desk_app.printing.escpos_out import _cols, print_receipt_escpos, receipt_text
-from desk_app.printing.fonts import FontMissing, find_cjk_font
 from desk_app.printing.receipt import render_receipt
 from desk_app.printing.z_report import render_z_report
-from desk_app.services.checkout import PaymentIn
-from desk_app.services.checkout_views import SaleView
-from desk_app.services.container import Services
 from tests.conftest import FakeClock
 from tests.integration.test_checkout_support import new_client, new_staff, visit_at_checkout
 
@@ -180,7 +180,7 @@ def test_cli_reprints_receipt_and_care_sheet(sale: SaleView, db_path: Path, tmp_
 
 
 def test_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    import desk_app.printing.fonts as fonts
+    import desk_app.fonts as fonts
 
     monkeypatch.setattr(fonts, "CANDIDATES", (("/nonexistent/font.ttc", 0),))
     monkeypatch.delenv("DESK_APP_CJK_FONT", raising=False)

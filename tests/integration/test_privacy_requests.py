@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from desk_app.clients.search_text import build_search_fields
+from desk_app.container import Services
+from desk_app.core.service import ServiceError, ValidationError, next_counter
 from desk_app.db.models import (
     Appointment,
     Assessment,
@@ -30,9 +33,6 @@ from desk_app.db.models import (
     Visit,
 )
 from desk_app.domain.permissions import Actor, NotAllowed
-from desk_app.services.common import ServiceError, ValidationError, next_counter
-from desk_app.services.container import Services
-from desk_app.services.search_text import build_search_fields
 from tests.conftest import FakeClock
 
 PHONE = "+8613812345678"

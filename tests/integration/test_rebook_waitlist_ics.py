@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import pytest
 from icalendar import Calendar
 
+from desk_app.calendar.service import BookingRequest, SlotTaken
+from desk_app.container import Services
+from desk_app.core.service import ServiceError, ValidationError
 from desk_app.db.models import Appointment, Visit
 from desk_app.domain.permissions import Actor
-from desk_app.services.calendar import BookingRequest, SlotTaken
-from desk_app.services.common import ServiceError, ValidationError
-from desk_app.services.container import Services
 from tests.conftest import FakeClock
 from tests.integration.test_calendar_support import (
     SH,

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from desk_app.container import Services
 from desk_app.db.engine import Database
 from desk_app.domain.permissions import Actor
-from desk_app.reporting.monthly import ReportError, build_monthly
-from desk_app.reporting.sample import generate
-from desk_app.reporting.sqlhelp import BadMonth, Period
-from desk_app.services.container import Services
+from desk_app.reports.monthly import ReportError, build_monthly
+from desk_app.reports.sample import generate
+from desk_app.reports.sqlhelp import BadMonth, Period
 
 MONTH = "2026-10"
 

@@ -10,11 +10,11 @@ import pytest
 from pypdf import PdfReader
 
 from desk_app import i18n
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor
-from desk_app.reporting.monthly import build_monthly
-from desk_app.reporting.pdf import render_pdf, render_pdf_bytes
-from desk_app.reporting.sample import generate
-from desk_app.services.container import Services
+from desk_app.reports.monthly import build_monthly
+from desk_app.reports.pdf import render_pdf, render_pdf_bytes
+from desk_app.reports.sample import generate
 
 
 @pytest.fixture

@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from desk_app.bootstrap import open_database
+from desk_app.container import Services
+from desk_app.core.service import ValidationError
 from desk_app.db.models import AuditEntry
 from desk_app.domain.permissions import Actor, NotAllowed, Role
-from desk_app.reporting.monthly import build_monthly
-from desk_app.reporting.sample import generate
-from desk_app.reporting.sqlhelp import Period
-from desk_app.reporting.standards_sql import standards_sql
-from desk_app.services.common import ValidationError
-from desk_app.services.container import Services
-from desk_app.services.standards_report import standards_summary
+from desk_app.reports.monthly import build_monthly
+from desk_app.reports.sample import generate
+from desk_app.reports.sqlhelp import Period
+from desk_app.reports.standards import standards_summary
+from desk_app.reports.standards_sql import standards_sql
 from tests.conftest import FakeClock
 
 MONTH = "2026-10"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from desk_app.container import Services
+from desk_app.core.service import require
 from desk_app.db.models import AuditEntry, Service
 from desk_app.domain.permissions import ROLE_PERMS, Actor, NotAllowed, Perm, Role, mask_phone
-from desk_app.services.common import require
-from desk_app.services.container import Services
 
 PHONE = "+8613812345678"
 
@@ -107,7 +107,7 @@ def test_stylist_sees_a_masked_phone_unless_the_owner_allows(services: Services,
 
 
 def test_stylist_cannot_refund_and_receptionist_needs_the_owner(services: Services, owner: Actor) -> None:
-    from desk_app.services.checkout import ApprovalNeeded, PaymentIn
+    from desk_app.checkout.service import ApprovalNeeded, PaymentIn
 
     cid = services.clients.create(owner, {"name": "张三", "phone": PHONE}).id
     with services.db.uow(write=False) as uow:

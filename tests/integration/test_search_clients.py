@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import select
 
 from desk_app.bootstrap import open_database
+from desk_app.clients.search_text import normalize_query
+from desk_app.clients.service import bulk_insert_clients
+from desk_app.container import Services
 from desk_app.db.engine import Database
 from desk_app.db.models import Client
 from desk_app.domain.permissions import Actor
-from desk_app.services.clients import bulk_insert_clients
-from desk_app.services.container import Services
-from desk_app.services.search_text import normalize_query
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鑫斌宇浩凯健俊帆帅旭宁龙林欣晨辰瑶怡佳琪梓涵子轩"

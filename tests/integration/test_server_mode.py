@@ -41,13 +41,13 @@ def desk_main(url: str, desk: int, seconds: float, staff_ids: list[int], service
     """
     import random
 
+    from desk_app.calendar.views import BookingRequest
+    from desk_app.checkout.service import PaymentIn
+    from desk_app.container import Services
+    from desk_app.core.service import ServiceError
     from desk_app.db.engine import Database
     from desk_app.db.models import Staff
-    from desk_app.services.auth import actor_for
-    from desk_app.services.calendar_types import BookingRequest
-    from desk_app.services.checkout import PaymentIn
-    from desk_app.services.common import ServiceError
-    from desk_app.services.container import Services
+    from desk_app.trust.auth import actor_for
 
     db = Database.open(url)
     services = Services(db)
@@ -109,8 +109,8 @@ def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_ur
 
     from desk_app.bootstrap import open_database
     from desk_app.catalog_defaults import DEFAULT_HOURS
+    from desk_app.container import Services
     from desk_app.db.models import Appointment, Client, Payment, Sale, SaleLine, Service, Visit
-    from desk_app.services.container import Services
 
     db = open_database(pg_url)  # migrations run against the server
     services = Services(db)
@@ -224,8 +224,8 @@ def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_ur
 @pytest.mark.postgres
 def test_backups_on_the_server_are_pg_dumps(pg_url: str) -> None:
     from desk_app.bootstrap import open_database
-    from desk_app.services.backup import BackupError
-    from desk_app.services.container import Services
+    from desk_app.container import Services
+    from desk_app.trust.backup import BackupError
 
     db = open_database(pg_url)
     services = Services(db)

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from desk_app.container import Services
 from desk_app.db.models import Shop
 from desk_app.domain.permissions import Actor
-from desk_app.services.container import Services
-from desk_app.services.standards_report import KEYS, rows_for_staff, standards_summary
+from desk_app.reports.standards import KEYS, rows_for_staff, standards_summary
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, shanghai, visit
 

@@ -11,16 +11,16 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from desk_app.bootstrap import open_database
+from desk_app.container import Services
 from desk_app.db.models import Visit, VisitEvent
 from desk_app.domain.permissions import Actor
-from desk_app.services.container import Services
 
 WORKER = r"""
 import sys
 from desk_app.bootstrap import open_database
 from desk_app.domain.permissions import Actor, Role
-from desk_app.services.container import Services
-from desk_app.services.visits import PlanItemIn
+from desk_app.container import Services
+from desk_app.visits.service import PlanItemIn
 from sqlalchemy import select
 from desk_app.db.models import Service
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor
-from desk_app.services.container import Services
-from desk_app.services.visits import PlanItemIn
+from desk_app.visits.service import PlanItemIn
 from tests.integration import visit_helpers as h
 
 

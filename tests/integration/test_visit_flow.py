@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from desk_app.container import Services
+from desk_app.core.service import ServiceError, ValidationError
 from desk_app.db.models import Appointment, Client, StockMovement, Visit, VisitEvent
 from desk_app.domain.permissions import Actor
-from desk_app.services.common import ServiceError, ValidationError
-from desk_app.services.container import Services
-from desk_app.services.visits import PlanItemIn
+from desk_app.visits.service import PlanItemIn
 from tests.conftest import FakeClock
 from tests.integration import visit_helpers as h
 

@@ -10,10 +10,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy import select
 
 from desk_app.bootstrap import open_database
+from desk_app.container import Services
+from desk_app.core.service import ServiceError
 from desk_app.db.models import Visit, VisitEvent
-from desk_app.services.common import ServiceError
-from desk_app.services.container import Services
-from desk_app.services.visits import PlanItemIn
+from desk_app.visits.service import PlanItemIn
 from tests.conftest import FakeClock
 from tests.integration import visit_helpers as h
 

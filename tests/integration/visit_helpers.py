@@ -9,7 +9,7 @@ from sqlalchemy import select
 from desk_app.db.engine import Database
 from desk_app.db.models import Appointment, AppointmentService, Client, Product, Service, Staff
 from desk_app.domain.permissions import Actor, Role
-from desk_app.services.auth import hash_pin
+from desk_app.trust.auth import hash_pin
 
 _PIN_HASH: dict[str, str] = {}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor
-from desk_app.services.container import Services
 from ui.context import UiContext
 from ui.runner import TaskRunner
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from desk_app.core.service import audit
 from desk_app.domain.permissions import Actor
-from desk_app.services.common import audit
 from tests.conftest import FakeClock
 from ui.context import UiContext
 from ui.screens.audit import AuditScreen

@@ -59,7 +59,7 @@ def test_keep_setting_and_a_broken_file(
     qtbot.addWidget(panel)
     panel.keep.setValue(5)
     assert ctx.services.settings.get("backup.keep") == 5
-    from desk_app.services.audit import AuditFilter
+    from desk_app.trust.audit import AuditFilter
 
     logged = ctx.services.audit.list_entries(
         ctx.require_actor(), AuditFilter(entity="setting", entity_id="backup.keep")

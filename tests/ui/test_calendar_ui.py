@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
+from desk_app.calendar.service import BookingRequest
 from desk_app.db.models import Appointment, Visit
-from desk_app.services.calendar import BookingRequest
 from tests.integration.test_calendar_support import (
     at,
     new_client,

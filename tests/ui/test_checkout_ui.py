@@ -8,12 +8,12 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from sqlalchemy import select
 
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.service import PaymentIn
+from desk_app.container import Services
 from desk_app.db.models import Sale, Visit
 from desk_app.domain.permissions import Actor
-from desk_app.services.checkout import PaymentIn
-from desk_app.services.checkout_bill import money as fmt_money
-from desk_app.services.container import Services
-from desk_app.services.integrity import check_invariants
+from desk_app.trust.integrity import check_invariants
 from tests.conftest import FakeClock
 from tests.integration.test_checkout_support import new_client, new_staff, visit_at_checkout
 from ui.context import UiContext

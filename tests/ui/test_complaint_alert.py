@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor
-from desk_app.services.container import Services
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, visit
 from ui.context import UiContext

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from desk_app.container import Services
 from desk_app.db.models import Appointment, Client, FollowUp, Formula, Payment, Sale, SaleLine, Visit
 from desk_app.demo import generate
 from desk_app.domain.permissions import Actor, NotAllowed, Perm, Role
-from desk_app.services.container import Services
-from desk_app.services.visits import PlanItemIn
+from desk_app.visits.service import PlanItemIn
 from tests.conftest import FakeClock
 from tests.integration import visit_helpers as h
 from ui.app import Shell

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QByteArray, QDateTime, Qt, QTimeZone
 from pytestqt.qtbot import QtBot
 
+from desk_app.container import Services
 from desk_app.db.models import Appointment, AuditEntry, Complaint, Feedback
 from desk_app.domain.permissions import Actor
-from desk_app.services.container import Services
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, rows, shanghai, visit
 from ui.context import UiContext

@@ -9,10 +9,10 @@ from typing import Any
 from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter
 
+from desk_app.checkout.service import PaymentIn
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor
 from desk_app.printing.receipt import render_receipt
-from desk_app.services.checkout import PaymentIn
-from desk_app.services.container import Services
 from ui.print_preview import page_images, paint_pages
 
 

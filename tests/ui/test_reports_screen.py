@@ -10,7 +10,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QFileDialog
 
 from desk_app.domain.permissions import Actor, Role
-from desk_app.reporting.sample import generate
+from desk_app.reports.sample import generate
 from ui.context import UiContext
 from ui.screens.reports import ReportsScreen
 

@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from desk_app.bootstrap import open_database
+from desk_app.container import Services
 from desk_app.db.models import Sale
-from desk_app.services.container import Services
 from tests.conftest import FakeClock
 from ui.app import Shell
 from ui.main_window import MainArea

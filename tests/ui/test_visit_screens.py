@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desk_app.bootstrap import open_database
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor
-from desk_app.services.container import Services
-from desk_app.services.visits import PlanItemIn
+from desk_app.visits.service import PlanItemIn
 from tests.conftest import FakeClock
 from tests.integration import visit_helpers as h
 from ui.context import UiContext

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from desk_app.checkout import bill as cb
+from desk_app.checkout.bill import Bill, BillContext, DraftLine, PaymentIn
+from desk_app.core.service import ValidationError
 from desk_app.domain.pricing import half_up
 from desk_app.domain.vip import VipRule
-from desk_app.services import checkout_bill as cb
-from desk_app.services.checkout_bill import Bill, BillContext, DraftLine, PaymentIn
-from desk_app.services.common import ValidationError
 
 
 def ctx(

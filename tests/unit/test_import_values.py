@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from desk_app.services.importer import (
+from desk_app.clients.importer import (
     BadValue,
     ImportFileError,
     decode_bytes,

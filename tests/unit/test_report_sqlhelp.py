@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, literal, select
 
 from desk_app.db.types import UTCDateTime
-from desk_app.reporting.sqlhelp import BadMonth, Period, local_day, parse_month, previous_month
+from desk_app.reports.sqlhelp import BadMonth, Period, local_day, parse_month, previous_month
 
 
 @pytest.mark.parametrize("tz", ["Europe/Berlin", "America/New_York", "Asia/Shanghai", "Asia/Kolkata"])

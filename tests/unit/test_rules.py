@@ -75,7 +75,7 @@ def test_run_with_retry_retries_only_server_aborted_transactions() -> None:
     import pytest
     from sqlalchemy.exc import OperationalError
 
-    from desk_app.services.common import run_with_retry
+    from desk_app.core.service import run_with_retry
 
     class Deadlock(Exception):
         sqlstate = "40P01"

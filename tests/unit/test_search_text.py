@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from desk_app.services.search_text import build_search_fields, normalize_query
+from desk_app.clients.search_text import build_search_fields, normalize_query
 
 
 def _prefix_of_a_word(text: str, query: str) -> bool:

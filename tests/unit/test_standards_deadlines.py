@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from desk_app.aftercare.outreach import _stage, week_of
+from desk_app.aftercare.service import followup_state
 from desk_app.domain import standards as sd
-from desk_app.services.aftercare import followup_state
-from desk_app.services.aftercare_outreach import _stage, week_of
-from desk_app.services.standards_report import followup_on_time, local_day_bounds
+from desk_app.reports.standards import followup_on_time, local_day_bounds
 
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")

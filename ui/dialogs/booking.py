@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.calendar.views import AppointmentView, BookingRequest, FreeSlot, SlotTaken
+from desk_app.core.service import ValidationError
 from desk_app.domain.money import currency_exponent, from_minor
 from desk_app.i18n import _, format_date, format_duration_minutes, format_money, format_time
-from desk_app.services.calendar_types import AppointmentView, BookingRequest, FreeSlot, SlotTaken
-from desk_app.services.common import ValidationError
 from ui.context import UiContext
 from ui.widgets.common import Button, Dialog, ErrorLabel, show_error
 

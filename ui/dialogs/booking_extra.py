@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.calendar.views import AppointmentView
 from desk_app.i18n import _, format_time
-from desk_app.services.calendar_types import AppointmentView
 from ui.context import UiContext
 from ui.dialogs.booking import client_search
 from ui.widgets.common import Button, Dialog, ErrorLabel

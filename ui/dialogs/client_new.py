@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.clients.service import CHANNELS, GENDERS, DuplicateHit
+from desk_app.core.service import ValidationError
 from desk_app.i18n import _, format_date
-from desk_app.services.clients import CHANNELS, GENDERS, DuplicateHit
-from desk_app.services.common import ValidationError
 from ui.context import UiContext
 from ui.widgets.common import Button, Dialog, ErrorLabel, error_text, mark_invalid
 

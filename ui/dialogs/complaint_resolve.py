@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.aftercare.views import COMPENSATIONS, ComplaintView, RedoSpec
 from desk_app.domain.money import parse_amount
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, format_datetime, format_money
-from desk_app.services.aftercare_views import COMPENSATIONS, ComplaintView, RedoSpec
 from ui.context import UiContext
 from ui.widgets.common import Button, Dialog, ErrorLabel, ask_pin, error_text
 from ui.widgets.followup_text import compensation_label

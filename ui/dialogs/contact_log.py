@@ -19,15 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.i18n import _
-from desk_app.services.aftercare_views import (
+from desk_app.aftercare.views import (
     CHECKLIST_KEYS,
     COMPLAINT_CATEGORIES,
     CONTACT_CHANNELS,
     CONTACT_KINDS,
     ContactView,
 )
-from desk_app.services.common import ValidationError
+from desk_app.core.service import ValidationError
+from desk_app.i18n import _
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, Dialog, ErrorLabel, error_text
 from ui.widgets.followup_text import category_label, channel_label, checklist_label, kind_label, level_label

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.aftercare.views import FOLLOWUP_OUTCOMES, SCORE_DIMENSIONS, CallResult, FollowUpView
 from desk_app.i18n import _, format_date
-from desk_app.services.aftercare_views import FOLLOWUP_OUTCOMES, SCORE_DIMENSIONS, CallResult, FollowUpView
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, Dialog, ErrorLabel, error_text
 from ui.widgets.followup_text import outcome_label, score_label

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.aftercare.views import FeedbackView
 from desk_app.i18n import _, format_datetime
-from desk_app.services.aftercare_views import FeedbackView
 from ui.context import UiContext
 from ui.widgets.common import Button, Dialog, ErrorLabel, error_text
 from ui.widgets.followup_text import stars

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _, format_datetime, local
-from desk_app.services.audit import AuditFilter, AuditRow
+from desk_app.trust.audit import AuditFilter, AuditRow
 from ui.context import UiContext
 from ui.theme import COLORS
 from ui.widgets.common import Button, EmptyState, PageHeader, show_error

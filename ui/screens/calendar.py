@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.calendar.views import AppointmentView, DayView, SlotTaken, WeekView
 from desk_app.i18n import _, format_date, format_time
-from desk_app.services.calendar_types import AppointmentView, DayView, SlotTaken, WeekView
 from ui.context import UiContext
 from ui.dialogs.booking import BookingDialog
 from ui.dialogs.booking_extra import MoveDialog, WaitlistDialog

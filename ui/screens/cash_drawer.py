@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.cash import DrawerView, ZReport
 from desk_app.i18n import _, format_date, format_time
-from desk_app.services.cash import DrawerView, ZReport
-from desk_app.services.checkout_bill import money as fmt_money
 from ui.context import UiContext
 from ui.widgets.checkout_editor import ask_amount, header_actions
 from ui.widgets.checkout_payment import METHOD_LABELS

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.checkout.bill import money as fmt_money
 from desk_app.i18n import _, format_datetime
-from desk_app.services.checkout_bill import money as fmt_money
 from ui.context import UiContext
 from ui.widgets.checkout_done import render_pdf
 from ui.widgets.checkout_editor import header_actions

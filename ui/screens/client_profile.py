@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.clients.service import ClientProfile, allergy_banner_text
+from desk_app.core.service import ConflictError, ValidationError
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
-from desk_app.services.clients import ClientProfile, allergy_banner_text
-from desk_app.services.common import ConflictError, ValidationError
 from ui.context import UiContext
 from ui.widgets.client_form import ClientForm, field_label
 from ui.widgets.client_history import ClientHistoryTabs, ClientSummary

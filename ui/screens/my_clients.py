@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.i18n import _, format_date, format_number
-from desk_app.services.visit_views import MyVisit, status_label, step_label
+from desk_app.visits.views import MyVisit, status_label, step_label
 from ui.context import UiContext
 from ui.theme import STATUS_TONE
 from ui.widgets.common import AllergyBanner, Button, Card, EmptyState, PageHeader, StatusChip

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 from desk_app import i18n
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
-from desk_app.reporting.pdf import month_title
-from desk_app.reporting.sqlhelp import previous_month
-from desk_app.services.reports import MonthlyReport
+from desk_app.reports.pdf import month_title
+from desk_app.reports.service import MonthlyReport
+from desk_app.reports.sqlhelp import previous_month
 from ui.context import UiContext
 from ui.theme import icon
 from ui.widgets.common import Button, EmptyState, PageHeader, show_error, show_info

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.container import Services
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
-from desk_app.services.auth import SignInError, StaffView
-from desk_app.services.container import Services
+from desk_app.trust.auth import SignInError, StaffView
 from ui.main_window import role_label
 from ui.theme import icon
 from ui.widgets.common import Card, ErrorLabel, error_text

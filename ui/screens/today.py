@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _, format_date, ngettext
-from desk_app.services.visit_views import TodayView
+from desk_app.visits.views import TodayView
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, EmptyState, PageHeader, confirm, show_error
 from ui.widgets.today_models import AppointmentsModel, VisitsModel

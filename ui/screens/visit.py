@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, 
 from desk_app.domain import standards as std
 from desk_app.domain.visit import is_open
 from desk_app.i18n import _, format_date, format_time
-from desk_app.services.visit_views import VisitView, status_label, step_label
+from desk_app.visits.views import VisitView, status_label, step_label
 from ui.context import UiContext
 from ui.theme import STATUS_TONE
 from ui.widgets.common import (

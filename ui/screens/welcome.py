@@ -13,10 +13,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.container import Services
+from desk_app.core.service import ValidationError
 from desk_app.i18n import LANGUAGE_NAMES, _
-from desk_app.services.common import ValidationError
-from desk_app.services.container import Services
-from desk_app.services.shop import CURRENCIES
+from desk_app.shop.service import CURRENCIES
 from ui.widgets.common import Button, Card, ErrorLabel, error_text, mark_invalid
 
 TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",

@@ -20,9 +20,9 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from desk_app.calendar.views import INACTIVE_STATUSES, AppointmentView, DayView, WeekView
 from desk_app.domain.slots import Interval
 from desk_app.i18n import _, format_date, format_time
-from desk_app.services.calendar_types import INACTIVE_STATUSES, AppointmentView, DayView, WeekView
 from ui.theme import COLORS, STATUS_TONE, TONE_BG, TONE_SYMBOL
 
 # status -> (text/bar colour, fill, symbol): every status its own colour AND its word

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.calendar.views import AppointmentView, ReminderRow, WaitlistView
 from desk_app.domain.money import from_minor
 from desk_app.i18n import _, format_date, format_money, format_time
-from desk_app.services.calendar_types import AppointmentView, ReminderRow, WaitlistView
 from ui.theme import STATUS_TONE
 from ui.widgets.common import Button, StatusChip
 

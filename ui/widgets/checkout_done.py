@@ -7,10 +7,10 @@ import io
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.service import PaidSale
+from desk_app.checkout.views import SaleView
 from desk_app.i18n import N_, _
-from desk_app.services.checkout import PaidSale
-from desk_app.services.checkout_bill import money as fmt_money
-from desk_app.services.checkout_views import SaleView
 from ui.context import UiContext
 from ui.widgets.common import Button, show_error, show_info
 

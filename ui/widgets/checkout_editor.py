@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.checkout.bill import Bill
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.service import ApprovalNeeded
 from desk_app.domain.money import parse_amount
 from desk_app.i18n import _
-from desk_app.services.checkout import ApprovalNeeded
-from desk_app.services.checkout_bill import Bill
-from desk_app.services.checkout_bill import money as fmt_money
 from ui.context import UiContext
 from ui.widgets.checkout_flow import FlowLayout
 from ui.widgets.common import Button, StatusChip, ask_pin, ask_reason, show_error

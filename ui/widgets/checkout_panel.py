@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
+from desk_app.checkout.bill import Bill
+from desk_app.checkout.service import ApprovalNeeded, PaidSale
 from desk_app.i18n import _
-from desk_app.services.checkout import ApprovalNeeded, PaidSale
-from desk_app.services.checkout_bill import Bill
 from ui.context import UiContext
 from ui.widgets.checkout_done import DonePage
 from ui.widgets.checkout_editor import BillEditor

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.checkout.bill import Bill
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.service import PaymentIn
 from desk_app.domain.money import parse_amount
 from desk_app.i18n import N_, _
-from desk_app.services.checkout import PaymentIn
-from desk_app.services.checkout_bill import Bill
-from desk_app.services.checkout_bill import money as fmt_money
 from ui.context import UiContext
 from ui.widgets.common import Button, ErrorLabel
 

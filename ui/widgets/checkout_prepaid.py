@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.checkout.bill import money as fmt_money
 from desk_app.i18n import N_, _, format_datetime
-from desk_app.services.checkout_bill import money as fmt_money
 from ui.context import UiContext
 from ui.widgets.common import Dialog, EmptyState
 

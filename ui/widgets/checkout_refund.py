@@ -13,10 +13,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.service import ApprovalNeeded, PaidSale
+from desk_app.checkout.views import SaleView
 from desk_app.i18n import _, pick
-from desk_app.services.checkout import ApprovalNeeded, PaidSale
-from desk_app.services.checkout_bill import money as fmt_money
-from desk_app.services.checkout_views import SaleView
 from ui.context import UiContext
 from ui.widgets.common import Dialog, ErrorLabel, ask_pin, show_error
 

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.clients.service import CHANNELS, GENDERS, LANGUAGES, SKIN_TYPES, ClientProfile
 from desk_app.i18n import _, format_date
-from desk_app.services.clients import CHANNELS, GENDERS, LANGUAGES, SKIN_TYPES, ClientProfile
 from ui.widgets.common import Button, ErrorLabel, mark_invalid
 
 

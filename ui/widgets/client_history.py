@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.clients.service import ClientProfile, FormulaView
 from desk_app.i18n import _, format_date, format_datetime, format_money
-from desk_app.services.clients import ClientProfile, FormulaView
 from ui.widgets.common import Card
 
 

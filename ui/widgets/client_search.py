@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.clients.service import ClientHit
 from desk_app.i18n import _, format_date, format_money, language, local
-from desk_app.services.clients import ClientHit
 from ui.context import UiContext
 from ui.theme import COLORS, TONE_BG, icon
 from ui.widgets.common import Button

@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.core.service import ServiceError, ValidationError
 from desk_app.domain.permissions import NotAllowed
 from desk_app.domain.visit import TransitionError
 from desk_app.i18n import _
-from desk_app.services.common import ServiceError, ValidationError
 from ui.theme import COLORS, TONE_BG, TONE_SYMBOL, icon
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
 
+from desk_app.aftercare.views import ComplaintView
 from desk_app.domain.permissions import Role
 from desk_app.i18n import _, format_datetime, ngettext
-from desk_app.services.aftercare_views import ComplaintView
 from ui.context import UiContext
 from ui.theme import COLORS, icon
 from ui.widgets.common import Button, Dialog

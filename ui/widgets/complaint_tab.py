@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from desk_app.aftercare.views import ComplaintView, ContactView
 from desk_app.i18n import _, format_datetime, format_money
-from desk_app.services.aftercare_views import ComplaintView, ContactView
 from ui.context import UiContext
 from ui.dialogs.complaint_resolve import ComplaintResolveDialog, ComplaintRespondDialog
 from ui.dialogs.contact_log import ContactLogDialog

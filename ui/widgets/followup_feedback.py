@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
+from desk_app.aftercare.views import FeedbackView
 from desk_app.i18n import _, format_datetime
-from desk_app.services.aftercare_views import FeedbackView
 from ui.context import UiContext
 from ui.dialogs.followup_feedback import FeedbackHandleDialog
 from ui.widgets.common import Button, EmptyState, show_error

@@ -6,8 +6,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from desk_app.aftercare.views import FollowUpLists, FollowUpView
 from desk_app.i18n import _, format_date, format_datetime, ngettext
-from desk_app.services.aftercare_views import FollowUpLists, FollowUpView
 from ui.context import UiContext
 from ui.dialogs.followup_call import FollowUpCallDialog
 from ui.widgets.common import Button, EmptyState, show_error

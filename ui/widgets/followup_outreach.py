@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.aftercare.outreach import channel_label
+from desk_app.aftercare.views import OutreachItem, OutreachLists
 from desk_app.i18n import _, format_date
-from desk_app.services.aftercare_outreach import channel_label
-from desk_app.services.aftercare_views import OutreachItem, OutreachLists
 from ui.context import UiContext
 from ui.widgets.common import Button, EmptyState, show_error
 from ui.widgets.followup_table import Cell, RowsTable

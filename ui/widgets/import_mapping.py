@@ -6,8 +6,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
+from desk_app.clients.importer import ImportPreview, ParsedRow, Rejected
 from desk_app.i18n import _, format_date
-from desk_app.services.importer import ImportPreview, ParsedRow, Rejected
 from ui.theme import COLORS
 
 Index = QModelIndex | QPersistentModelIndex

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.calendar.views import AppointmentView, FreeSlot, RebookProposal, SlotTaken
 from desk_app.i18n import _, format_date, format_time
-from desk_app.services.calendar_types import AppointmentView, FreeSlot, RebookProposal, SlotTaken
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, ErrorLabel, ask_reason, show_error
 

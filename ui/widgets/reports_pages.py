@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desk_app import i18n
 from desk_app.i18n import _
-from desk_app.reporting.pdf import compare_label, complaint_label, method_label, month_title, standard_label
+from desk_app.reports.pdf import compare_label, complaint_label, method_label, month_title, standard_label
 from ui.theme import COLORS
 from ui.widgets.reports_charts import SERIES_COLORS, ChartView
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.i18n import _, format_datetime, format_number, local
-from desk_app.services.backup import BackupInfo
+from desk_app.trust.backup import BackupInfo
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, StatusChip, confirm, show_error
 
@@ -302,7 +302,7 @@ class BackupPanel(QWidget):
             self.restore(Path(path))
 
     def restore(self, path: Path) -> None:
-        from desk_app.services.backup import check_backup_file
+        from desk_app.trust.backup import check_backup_file
 
         problem = check_backup_file(path)
         if problem:

@@ -6,8 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from desk_app.i18n import _, format_duration_minutes, format_money
-from desk_app.services.catalog import (
+from desk_app.catalog.service import (
     ANSWER_TYPES,
     CONSULTATION_KINDS,
     RESOURCE_KINDS,
@@ -18,6 +17,7 @@ from desk_app.services.catalog import (
     ResourceItem,
     ServiceItem,
 )
+from desk_app.i18n import _, format_duration_minutes, format_money
 from ui.context import UiContext
 from ui.widgets.settings_editor import Column, EditorSpec, Field, ItemEditor
 

@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.core.service import ValidationError
 from desk_app.i18n import _
-from desk_app.services.common import ValidationError
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, ErrorLabel, error_text, mark_invalid
 

@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.clients.importer import ImportPreview, ImportResult, Rejected, write_report
 from desk_app.i18n import _
-from desk_app.services.importer import ImportPreview, ImportResult, Rejected, write_report
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, StatusChip, show_error
 from ui.widgets.import_mapping import MappingForm, PreviewModel

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.catalog.service import STEPS
+from desk_app.core.service import ValidationError
 from desk_app.i18n import LANGUAGE_NAMES, N_, _
-from desk_app.services.catalog import STEPS
-from desk_app.services.common import ValidationError
-from desk_app.services.shop import CURRENCIES
 from desk_app.settings import DEFS, SettingDef
+from desk_app.shop.service import CURRENCIES
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, ErrorLabel, error_text, mark_invalid
 from ui.widgets.settings_editor import Field, FieldForm

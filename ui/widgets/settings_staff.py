@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.catalog_defaults import DEFAULT_HOURS
+from desk_app.core.service import ValidationError
 from desk_app.domain.permissions import ROLE_PERMS, Perm, Role
 from desk_app.i18n import _
-from desk_app.services.auth import StaffView
-from desk_app.services.common import ValidationError
+from desk_app.trust.auth import StaffView
 from ui.context import UiContext
 from ui.widgets.common import ErrorLabel
 from ui.widgets.settings_editor import Column, EditorSpec, Field, ItemEditor

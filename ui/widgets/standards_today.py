@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desk_app.i18n import _, format_percent
-from desk_app.services.standards_report import KEYS, rows_for_staff, standards_summary, today_standards
+from desk_app.reports.standards import KEYS, rows_for_staff, standards_summary, today_standards
 from ui.context import UiContext
 from ui.theme import COLORS, TONE_SYMBOL
 from ui.widgets.common import Button, Card, show_error

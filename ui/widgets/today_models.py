@@ -9,7 +9,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from desk_app.i18n import N_, _, format_time
-from desk_app.services.visit_views import (
+from desk_app.visits.views import (
     OpenVisitRow,
     TodayAppointment,
     appt_status_label,

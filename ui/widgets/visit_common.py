@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 from desk_app.domain.money import Money
 from desk_app.domain.standards import Check
 from desk_app.i18n import _, format_money
-from desk_app.services.visit_views import check_label, check_short_label
+from desk_app.visits.views import check_label, check_short_label
 from ui.context import UiContext
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.i18n import N_, _
-from desk_app.services.visit_views import PRIORITIES, AssessmentView, Question, priority_label
+from desk_app.visits.views import PRIORITIES, AssessmentView, Question, priority_label
 from ui.context import UiContext
 from ui.widgets.common import ErrorLabel, mark_invalid
 from ui.widgets.visit_common import compact, select_data

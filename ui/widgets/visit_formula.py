@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.clients.formulas import COMPONENT_FIELDS, FormulaView
+from desk_app.core.service import ValidationError
 from desk_app.i18n import N_, _, format_datetime
-from desk_app.services.common import ValidationError
-from desk_app.services.formulas import COMPONENT_FIELDS, FormulaView
 from ui.widgets.common import Button, Dialog, ErrorLabel
 
 HEADERS = {

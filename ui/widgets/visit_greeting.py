@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.i18n import _, format_date, format_duration_minutes
-from desk_app.services.visit_views import ClientSummary, VisitView
+from desk_app.visits.views import ClientSummary, VisitView
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, show_error
 from ui.widgets.visit_common import client_search_box, money_text, muted, new_client

@@ -5,9 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
+from desk_app.core.service import ValidationError
 from desk_app.i18n import _
-from desk_app.services.common import ValidationError
-from desk_app.services.visit_views import VisitView
+from desk_app.visits.views import VisitView
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, ErrorLabel, show_error
 from ui.widgets.visit_consult import ConsultationForm

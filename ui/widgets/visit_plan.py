@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.money import parse_amount
 from desk_app.i18n import _, format_datetime, format_duration_minutes, format_number
-from desk_app.services.visit_views import Estimate, PlanItemIn, PlanItemView
+from desk_app.visits.views import Estimate, PlanItemIn, PlanItemView
 from ui.context import UiContext
 from ui.widgets.common import Button, ErrorLabel, show_error
 from ui.widgets.visit_common import compact, money_text, muted

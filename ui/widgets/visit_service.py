@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.i18n import _, format_number, format_time
-from desk_app.services.visit_views import VisitView
+from desk_app.visits.views import VisitView
 from ui.context import UiContext
 from ui.widgets.common import Button, Card, show_error
 from ui.widgets.visit_common import compact, money_text, muted, select_data

@@ -1,0 +1,638 @@
+"""Contacts and complaints (PRODUCT §2 step 7): the part of ``AftercareService`` that logs inbound
+contacts, opens complaint tickets with their first-response deadline, and resolves them with a
+compensation: a refund through checkout, a voucher or discount, or a redo booked in the calendar.
+
+A special complaint is escalated: its handler is an owner, and only an owner resolves it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desk_app.aftercare.views import (
+    CHECKLIST_KEYS,
+    COMPENSATIONS,
+    COMPLAINT_CATEGORIES,
+    COMPLAINT_LEVELS,
+    COMPLAINT_SEVERITIES,
+    CONTACT_CHANNELS,
+    CONTACT_KINDS,
+    ComplaintView,
+    ContactView,
+    RedoChoices,
+    RedoSpec,
+    SaleChoice,
+)
+from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_row
+from desk_app.db.engine import Clock, Database
+from desk_app.db.models import Client, Complaint, Contact, Sale, Service, ServiceLog, Staff, Visit
+from desk_app.domain.money import Money
+from desk_app.domain.permissions import Actor, Perm, Role, mask_phone
+from desk_app.i18n import _, pick
+from desk_app.settings import SettingsStore
+
+
+def _staff_names(session: Session) -> dict[int, str]:
+    return {i: n for i, n in session.execute(select(Staff.id, Staff.name)).all()}
+
+
+def _name(names: dict[int, str], sid: int | None) -> str:
+    return names.get(sid, "") if sid is not None else ""
+
+
+class ComplaintsPart:
+    """Contacts and complaints; mixed into ``AftercareService`` (which provides db, settings, clock)."""
+
+    db: Database
+    settings: SettingsStore
+    clock: Clock
+
+    # ------------------------------------------------------------------ contacts
+    def log_contact(
+        self,
+        actor: Actor,
+        channel: str,
+        kind: str,
+        client_id: int | None,
+        caller_name: str = "",
+        caller_phone: str = "",
+        summary: str = "",
+        checklist: dict[str, bool] | None = None,
+        *,
+        level: str = "general",
+        severity: str = "medium",
+        category: str = "service",
+        visit_id: int | None = None,
+        staff_involved_id: int | None = None,
+    ) -> ContactView:
+        """Log an inbound contact; a complaint also opens its ticket (level/severity/... apply then)."""
+        require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
+        checklist = dict(checklist or {})
+        errors: dict[str, str] = {}
+        if channel not in CONTACT_CHANNELS:
+            errors["channel"] = _("Choose how the client contacted us: phone, in person or message.")
+        if kind not in CONTACT_KINDS:
+            errors["kind"] = _("Choose what it is: inquiry, service request or complaint.")
+        if not summary.strip():
+            errors["summary"] = _("Write a short summary of what the client said.")
+        if client_id is None and not caller_name.strip():
+            errors["caller_name"] = _("Choose the client or enter the caller's name.")
+        unknown = set(checklist) - set(CHECKLIST_KEYS)
+        if unknown:
+            errors["checklist"] = _("Unknown checklist items: {items}").format(
+                items=", ".join(sorted(unknown))
+            )
+        if kind == "complaint":
+            errors.update(_complaint_errors(level, severity, category))
+        if errors:
+            raise ValidationError(errors)
+        now = self.clock()
+        with self.db.uow() as uow:
+            s = uow.session
+            if client_id is not None and s.get(Client, client_id) is None:
+                raise ValidationError({"client_id": _("That client no longer exists; search again.")})
+            c = Contact(
+                branch_id=actor.branch_id,
+                client_id=client_id,
+                channel=channel,
+                kind=kind,
+                caller_name=caller_name.strip(),
+                caller_phone=caller_phone.strip(),
+                summary=summary.strip(),
+                checklist={k: bool(checklist.get(k, False)) for k in CHECKLIST_KEYS},
+                at=now,
+                staff_id=actor.staff_id,
+            )
+            s.add(c)
+            s.flush()
+            complaint_id = None
+            if kind == "complaint":
+                comp = self._open(
+                    s,
+                    actor,
+                    now,
+                    level=level,
+                    description=summary.strip(),
+                    client_id=client_id,
+                    visit_id=visit_id,
+                    staff_involved_id=staff_involved_id,
+                    severity=severity,
+                    category=category,
+                    source="contact",
+                    contact_id=c.id,
+                )
+                complaint_id = comp.id
+            audit(
+                s,
+                actor,
+                "create",
+                "contact",
+                c.id,
+                after={"kind": kind, "channel": channel, "complaint_id": complaint_id},
+                at=now,
+            )
+            uow.commit()
+            return self._contact_view(s, c, _staff_names(s), actor.can(Perm.SEE_PHONE), complaint_id)
+
+    def contacts(
+        self, since: datetime | None = None, actor: Actor | None = None, limit: int = 200
+    ) -> list[ContactView]:
+        since = since or (self.clock() - timedelta(days=30))
+        show = actor is not None and actor.can(Perm.SEE_PHONE)
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            rows = list(
+                s.execute(
+                    select(Contact).where(Contact.at >= since).order_by(Contact.at.desc()).limit(limit)
+                ).scalars()
+            )
+            comp = {
+                k: v
+                for k, v in s.execute(
+                    select(Complaint.contact_id, Complaint.id).where(
+                        Complaint.contact_id.in_([c.id for c in rows])
+                    )
+                ).all()
+            }
+            names = _staff_names(s)
+            return [self._contact_view(s, c, names, show, comp.get(c.id)) for c in rows]
+
+    def _contact_view(
+        self, s: Session, c: Contact, names: dict[int, str], show_phone: bool, complaint_id: int | None
+    ) -> ContactView:
+        client = s.get(Client, c.client_id) if c.client_id else None
+        return ContactView(
+            id=c.id,
+            at=c.at,
+            channel=c.channel,
+            kind=c.kind,
+            client_id=c.client_id,
+            client_name=client.name if client else "",
+            caller_name=c.caller_name,
+            caller_phone=c.caller_phone if show_phone else mask_phone(c.caller_phone),
+            summary=c.summary,
+            checklist={k: bool((c.checklist or {}).get(k)) for k in CHECKLIST_KEYS},
+            staff=_name(names, c.staff_id),
+            complaint_id=complaint_id,
+        )
+
+    # ------------------------------------------------------------------ complaints
+    def open_complaint(
+        self,
+        actor: Actor,
+        *,
+        description: str,
+        level: str = "general",
+        client_id: int | None = None,
+        visit_id: int | None = None,
+        staff_involved_id: int | None = None,
+        severity: str = "medium",
+        category: str = "service",
+        handler_id: int | None = None,
+        contact_id: int | None = None,
+        source: str = "contact",
+    ) -> ComplaintView:
+        require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
+        errors = _complaint_errors(level, severity, category)
+        if not description.strip():
+            errors["description"] = _("Describe what happened.")
+        if errors:
+            raise ValidationError(errors)
+        now = self.clock()
+        with self.db.uow() as uow:
+            c = self._open(
+                uow.session,
+                actor,
+                now,
+                level=level,
+                description=description.strip(),
+                client_id=client_id,
+                visit_id=visit_id,
+                staff_involved_id=staff_involved_id,
+                severity=severity,
+                category=category,
+                handler_id=handler_id,
+                contact_id=contact_id,
+                source=source,
+            )
+            uow.commit()
+            cid = c.id
+        return self.complaint(cid)
+
+    def _open(
+        self,
+        s: Session,
+        actor: Actor | None,
+        now: datetime,
+        *,
+        level: str,
+        description: str,
+        client_id: int | None,
+        visit_id: int | None,
+        staff_involved_id: int | None,
+        severity: str,
+        category: str,
+        source: str,
+        handler_id: int | None = None,
+        contact_id: int | None = None,
+    ) -> Complaint:
+        hours = int(self.settings.get("standards.complaint_response_hours"))
+        if visit_id is not None:
+            visit = s.get(Visit, visit_id)
+            if visit is None:
+                raise ValidationError({"visit_id": _("That visit no longer exists; choose another.")})
+            client_id = client_id or visit.client_id
+            staff_involved_id = staff_involved_id or visit.staff_id
+        if level == "special":
+            handler_id = _an_owner(s, actor)
+        elif handler_id is None and actor is not None:
+            handler_id = actor.staff_id
+        c = Complaint(
+            branch_id=actor.branch_id if actor else None,
+            contact_id=contact_id,
+            client_id=client_id,
+            visit_id=visit_id,
+            staff_involved_id=staff_involved_id,
+            level=level,
+            category=category,
+            severity=severity,
+            source=source,
+            description=description,
+            handler_id=handler_id,
+            opened_at=now,
+            first_response_due_at=now + timedelta(hours=hours),
+            status="open",
+        )
+        s.add(c)
+        s.flush()
+        audit(
+            s,
+            actor,
+            "create",
+            "complaint",
+            c.id,
+            after={"level": level, "source": source, "visit_id": visit_id, "handler_id": handler_id},
+            at=now,
+        )
+        return c
+
+    def complaint(self, complaint_id: int) -> ComplaintView:
+        with self.db.uow(write=False) as uow:
+            c = uow.session.get(Complaint, complaint_id)
+            if c is None:
+                raise NotFound(_("That complaint no longer exists. Refresh the list."))
+            return self._complaint_view(uow.session, c, _staff_names(uow.session), self.clock())
+
+    def complaints(
+        self, now: datetime | None = None, status: str | None = None, include_closed_days: int = 30
+    ) -> list[ComplaintView]:
+        """Complaints, overdue first, then the newest; closed ones only from the last days."""
+        now = now or self.clock()
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            q = select(Complaint, Client.name).outerjoin(Client, Client.id == Complaint.client_id)
+            if status:
+                q = q.where(Complaint.status == status)
+            else:
+                q = q.where(
+                    (Complaint.status.in_(("open", "responded")))
+                    | (Complaint.opened_at >= now - timedelta(days=include_closed_days))
+                )
+            names = _staff_names(s)
+            cur = shop_row(s).currency
+            views = [
+                self._complaint_view(s, c, names, now, cur, cname or "") for c, cname in s.execute(q).all()
+            ]
+        views.sort(
+            key=lambda v: (not v.overdue, v.status in ("resolved", "closed"), -v.opened_at.timestamp())
+        )
+        return views
+
+    def overdue_complaints(self, now: datetime | None = None) -> list[ComplaintView]:
+        """Complaints without a first response past their deadline (Today screen, owner sign-in)."""
+        now = now or self.clock()
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            rows = s.execute(
+                select(Complaint)
+                .where(
+                    Complaint.first_response_at.is_(None),
+                    Complaint.status.in_(("open",)),
+                    Complaint.first_response_due_at < now,
+                )
+                .order_by(Complaint.first_response_due_at)
+            ).scalars()
+            names = _staff_names(s)
+            cur = shop_row(s).currency
+            return [self._complaint_view(s, c, names, now, cur) for c in rows]
+
+    def respond(self, actor: Actor, complaint_id: int, text: str) -> ComplaintView:
+        """The first response to the client (stops the first-response clock)."""
+        require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
+        if not text.strip():
+            raise ValidationError({"text": _("Write what you told the client.")})
+        now = self.clock()
+        with self.db.uow() as uow:
+            c = self._get_complaint(uow.session, complaint_id)
+            if c.status in ("resolved", "closed"):
+                raise ServiceError(_("This complaint is already resolved."))
+            if c.first_response_at is None:
+                c.first_response_at = now
+                c.first_response = text.strip()
+            else:
+                c.first_response = c.first_response + "\n" + text.strip()
+            if c.status == "open":
+                c.status = "responded"
+            audit(
+                uow.session,
+                actor,
+                "respond",
+                "complaint",
+                c.id,
+                after={"first_response_at": c.first_response_at},
+                at=now,
+            )
+            uow.commit()
+        return self.complaint(complaint_id)
+
+    def resolve(
+        self,
+        actor: Actor,
+        complaint_id: int,
+        resolution: str,
+        compensation: str = "",
+        *,
+        amount: Decimal | None = None,
+        refund_sale_id: int | None = None,
+        refund_line_ids: Sequence[int] = (),
+        approver: Actor | None = None,
+        redo: RedoSpec | None = None,
+    ) -> ComplaintView:
+        """Resolve with an optional compensation: refund (through checkout), voucher/discount, redo (booked)."""
+        require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
+        errors: dict[str, str] = {}
+        if not resolution.strip():
+            errors["resolution"] = _("Write how the complaint was resolved.")
+        if compensation not in COMPENSATIONS:
+            errors["compensation"] = _("Choose a compensation: none, refund, voucher, discount or redo.")
+        if compensation in ("voucher", "discount") and (amount is None or amount <= 0):
+            errors["amount"] = _("Enter the amount of the voucher or discount (more than 0).")
+        if compensation == "refund" and refund_sale_id is None:
+            errors["refund_sale_id"] = _("Choose the sale to refund.")
+        if compensation == "redo" and redo is None:
+            errors["redo"] = _("Choose the stylist and time for the redo.")
+        if errors:
+            raise ValidationError(errors)
+        with self.db.uow(write=False) as uow:
+            c = self._get_complaint(uow.session, complaint_id)
+            if c.status in ("resolved", "closed"):
+                raise ServiceError(_("This complaint is already resolved."))
+            if c.level == "special" and actor.role != Role.OWNER:
+                raise ServiceError(
+                    _("A special complaint is resolved by the owner. Ask the owner to sign in.")
+                )
+            client_id = c.client_id
+            currency = shop_row(uow.session).currency
+        refund_id: int | None = None
+        comp_minor = 0
+        appt_id: int | None = None
+        if compensation == "refund":
+            assert refund_sale_id is not None
+            refund_id, comp_minor = self._refund(actor, refund_sale_id, refund_line_ids, resolution, approver)
+        elif compensation in ("voucher", "discount"):
+            assert amount is not None
+            comp_minor = Money.of(amount, currency).minor
+        elif compensation == "redo":
+            assert redo is not None
+            if client_id is None:
+                raise ServiceError(_("A redo needs the client: link the complaint to a client first."))
+            appt_id = self._book_redo(actor, client_id, redo, complaint_id)
+        now = self.clock()
+        with self.db.uow() as uow:
+            c = self._get_complaint(uow.session, complaint_id)
+            c.status = "resolved"
+            c.resolution = resolution.strip()
+            c.compensation_kind = compensation
+            c.compensation_minor = comp_minor
+            c.refund_sale_id = refund_id
+            c.redo_appointment_id = appt_id
+            c.resolved_at = now
+            audit(
+                uow.session,
+                actor,
+                "resolve",
+                "complaint",
+                c.id,
+                after={
+                    "compensation": compensation,
+                    "amount_minor": comp_minor,
+                    "refund_sale_id": refund_id,
+                    "redo_appointment_id": appt_id,
+                },
+                at=now,
+            )
+            uow.commit()
+        return self.complaint(complaint_id)
+
+    def close(self, actor: Actor, complaint_id: int) -> ComplaintView:
+        require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
+        now = self.clock()
+        with self.db.uow() as uow:
+            c = self._get_complaint(uow.session, complaint_id)
+            if c.status != "resolved":
+                raise ServiceError(_("Resolve the complaint before closing it."))
+            c.status, c.closed_at = "closed", now
+            audit(uow.session, actor, "close", "complaint", c.id, at=now)
+            uow.commit()
+        return self.complaint(complaint_id)
+
+    def sales_for_complaint(self, complaint_id: int) -> list[SaleChoice]:
+        """The client's recent sales (the complaint's visit first) that a refund could reverse."""
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            c = self._get_complaint(s, complaint_id)
+            cur = shop_row(s).currency
+            q = select(Sale).where(Sale.kind == "sale")
+            if c.visit_id is not None and c.client_id is not None:
+                q = q.where((Sale.visit_id == c.visit_id) | (Sale.client_id == c.client_id))
+            elif c.visit_id is not None:
+                q = q.where(Sale.visit_id == c.visit_id)
+            elif c.client_id is not None:
+                q = q.where(Sale.client_id == c.client_id)
+            else:
+                return []
+            sales = list(s.execute(q.order_by(Sale.sold_at.desc()).limit(20)).scalars())
+            sales.sort(key=lambda x: (x.visit_id != c.visit_id, -x.sold_at.timestamp()))
+            return [
+                SaleChoice(x.id, x.receipt_no, x.sold_at, Money.from_minor(x.total_minor, cur).amount)
+                for x in sales
+            ]
+
+    def redo_choices(self, complaint_id: int) -> RedoChoices:
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            c = self._get_complaint(s, complaint_id)
+            staff = tuple(
+                (i, n)
+                for i, n in s.execute(
+                    select(Staff.id, Staff.name)
+                    .where(Staff.active.is_(True), Staff.role.in_(("stylist", "owner")))
+                    .order_by(Staff.name)
+                ).all()
+            )
+            services = tuple(
+                (i, pick(zh, en), m)
+                for i, zh, en, m in s.execute(
+                    select(Service.id, Service.name_zh, Service.name_en, Service.duration_min)
+                    .where(Service.active.is_(True))
+                    .order_by(Service.sort, Service.id)
+                ).all()
+            )
+            svc = None
+            if c.visit_id is not None:
+                svc = s.execute(
+                    select(ServiceLog.service_id)
+                    .where(ServiceLog.visit_id == c.visit_id)
+                    .order_by(ServiceLog.id)
+                    .limit(1)
+                ).scalar()
+            return RedoChoices(staff, services, c.staff_involved_id, svc)
+
+    def _refund(
+        self, actor: Actor, sale_id: int, line_ids: Sequence[int], reason: str, approver: Actor | None
+    ) -> tuple[int | None, int]:
+        try:
+            co: Any = importlib.import_module("desk_app.checkout.service")  # checkout's module
+        except ImportError:
+            raise ServiceError(
+                _("Refunds are not available in this version yet. Give a voucher instead.")
+            ) from None
+        result: Any = co.CheckoutService(self.db, self.settings, self.clock).refund(
+            actor, sale_id, list(line_ids) or None, reason, approver
+        )
+        rid = _id_of(result, ("id", "sale_id", "refund_sale_id"))
+        total = 0
+        if rid is not None:
+            with self.db.uow(write=False) as uow:
+                sale = uow.session.get(Sale, rid)
+                total = abs(sale.total_minor) if sale is not None else 0
+        return rid, total
+
+    def _book_redo(self, actor: Actor, client_id: int, redo: RedoSpec, complaint_id: int) -> int | None:
+        try:
+            cal: Any = importlib.import_module("desk_app.calendar.service")  # the calendar's module
+        except ImportError:
+            raise ServiceError(
+                _("Booking is not available in this version yet. Book the redo by hand.")
+            ) from None
+        values: dict[str, Any] = {
+            "client_id": client_id,
+            "staff_id": redo.staff_id,
+            "start_at": redo.start_at,
+            "start": redo.start_at,
+            "service_ids": list(redo.service_ids),
+            "resource_id": redo.resource_id,
+            "source": "desk",
+            "notes": redo.notes or _("Redo for complaint #{id}").format(id=complaint_id),
+            "branch_id": actor.branch_id,
+        }
+        names = (
+            {f.name for f in dataclasses.fields(cal.BookingRequest)}
+            if dataclasses.is_dataclass(cal.BookingRequest)
+            else {"client_id", "staff_id", "start_at", "service_ids"}
+        )
+        req = cal.BookingRequest(**{k: v for k, v in values.items() if k in names})
+        result: Any = cal.CalendarService(self.db, self.settings, self.clock).book(actor, req)
+        return _id_of(result, ("id", "appointment_id"))
+
+    def _get_complaint(self, s: Session, complaint_id: int) -> Complaint:
+        c = s.get(Complaint, complaint_id)
+        if c is None:
+            raise NotFound(_("That complaint no longer exists. Refresh the list."))
+        return c
+
+    def _complaint_view(
+        self,
+        s: Session,
+        c: Complaint,
+        names: dict[int, str],
+        now: datetime,
+        currency: str | None = None,
+        client_name: str | None = None,
+    ) -> ComplaintView:
+        if client_name is None:
+            client = s.get(Client, c.client_id) if c.client_id else None
+            client_name = client.name if client else ""
+        currency = currency or shop_row(s).currency
+        return ComplaintView(
+            id=c.id,
+            client_id=c.client_id,
+            client_name=client_name,
+            visit_id=c.visit_id,
+            staff_involved=_name(names, c.staff_involved_id),
+            staff_involved_id=c.staff_involved_id,
+            level=c.level,
+            category=c.category,
+            severity=c.severity,
+            source=c.source,
+            description=c.description,
+            handler_id=c.handler_id,
+            handler=_name(names, c.handler_id),
+            opened_at=c.opened_at,
+            first_response_due_at=c.first_response_due_at,
+            first_response_at=c.first_response_at,
+            first_response=c.first_response or "",
+            status=c.status,
+            overdue=c.first_response_at is None and c.status == "open" and now > c.first_response_due_at,
+            resolution=c.resolution or "",
+            compensation_kind=c.compensation_kind or "",
+            compensation=Money.from_minor(c.compensation_minor or 0, currency).amount,
+            refund_sale_id=c.refund_sale_id,
+            redo_appointment_id=c.redo_appointment_id,
+            resolved_at=c.resolved_at,
+            closed_at=c.closed_at,
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _complaint_errors(level: str, severity: str, category: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if level not in COMPLAINT_LEVELS:
+        errors["level"] = _("Choose general (handled at the desk) or special (goes to the owner).")
+    if severity not in COMPLAINT_SEVERITIES:
+        errors["severity"] = _("Choose a severity: low, medium or high.")
+    if category not in COMPLAINT_CATEGORIES:
+        errors["category"] = _("Choose a category from the list.")
+    return errors
+
+
+def _an_owner(s: Session, actor: Actor | None) -> int | None:
+    if actor is not None and actor.role == Role.OWNER:
+        return actor.staff_id
+    q = select(Staff.id).where(Staff.role == Role.OWNER.value, Staff.active.is_(True)).order_by(Staff.id)
+    if actor is not None:
+        same = s.execute(q.where(Staff.branch_id == actor.branch_id).limit(1)).scalar()
+        if same is not None:
+            return int(same)
+    found = s.execute(q.limit(1)).scalar()
+    return int(found) if found is not None else None
+
+
+def _id_of(result: Any, attrs: tuple[str, ...]) -> int | None:
+    if isinstance(result, int):
+        return result
+    for a in attrs:
+        v = getattr(result, a, None)
+        if isinstance(v, int):
+            return v
+    return None

@@ -1,0 +1,1120 @@
+"""Checkout (PRODUCT §2 step 4, §4): the bill, payment, refunds and voids.
+
+How sales are written is fixed by ``docs/money-model.md``. The bill's
+arithmetic is ``desk_app.domain.pricing.price_lines`` (shared with the visit's
+estimate) through ``checkout_bill.reprice``; everything a payment touches
+(sale, lines, payments, stock, packages, prepaid, membership, spend totals and
+the visit's step) commits in ONE write transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from desk_app.checkout import bill as cb
+from desk_app.checkout.bill import METHODS, ApprovalNeeded, Bill, BillContext, DraftLine, PaymentIn
+from desk_app.checkout.views import SaleView, load_sale_view
+from desk_app.core.service import (
+    ConflictError,
+    NotFound,
+    ServiceError,
+    ValidationError,
+    audit,
+    next_counter,
+    require,
+    run_with_retry,
+    shop_row,
+    shop_tz,
+)
+from desk_app.db.engine import Clock, Database
+from desk_app.db.models import (
+    CashSession,
+    Client,
+    ClientPackage,
+    Membership,
+    Package,
+    PackageRedemption,
+    Payment,
+    PlanItem,
+    PrepaidAccount,
+    PrepaidMovement,
+    Product,
+    Sale,
+    SaleLine,
+    Service,
+    ServiceLog,
+    Staff,
+    StockMovement,
+    Visit,
+)
+from desk_app.domain import visit as vd
+from desk_app.domain.permissions import Actor, Perm, Role
+from desk_app.domain.pricing import PricingError, half_up, rounding_step_minor
+from desk_app.i18n import _, pick
+from desk_app.settings import SettingsStore
+
+__all__ = ["METHODS", "ApprovalNeeded", "CheckoutService", "PaymentIn"]
+
+
+@dataclass(frozen=True)
+class PaidSale:
+    sale_id: int
+    receipt_no: str
+    total_minor: int
+    change_minor: int
+    member_upgrade: bool
+    visit_id: int | None
+
+
+@dataclass(frozen=True)
+class ProductHit:
+    id: int
+    sku: str
+    barcode: str
+    name: str
+    price_minor: int
+    stock_qty: int
+
+
+@dataclass(frozen=True)
+class AddOn:
+    product_id: int
+    name: str
+    price_minor: int
+    why: str  # "suggested in the assessment" | "often bought with ..."
+
+
+@dataclass(frozen=True)
+class PackageOption:
+    line_key: str
+    client_package_id: int
+    name: str
+    sessions_left: int
+
+
+@dataclass(frozen=True)
+class PrepaidMove:
+    at: datetime
+    kind: str
+    amount_minor: int
+    balance_after_minor: int
+    receipt_no: str
+    note: str
+
+
+@dataclass(frozen=True)
+class SaleSummary:
+    id: int
+    receipt_no: str
+    kind: str
+    sold_at: datetime
+    client_name: str
+    total_minor: int
+    refundable_minor: int
+
+
+class CheckoutService:
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
+        self.settings = settings
+        self.clock = self.db.clock
+
+    # ------------------------------------------------------------------ the bill
+    def _context(
+        self,
+        session: Session,
+        client: Client | None,
+        estimate: int | None,
+        plan: tuple[tuple[str, int | None, int], ...],
+    ) -> BillContext:
+        shop = shop_row(session)
+        return BillContext(
+            currency=shop.currency,
+            prices_include_tax=bool(self.settings.get("money.prices_include_tax")),
+            rounding_step_minor=rounding_step_minor(self.settings.get("money.cash_rounding"), shop.currency),
+            discount_limit_percent=self.settings.get("money.discount_limit_percent"),
+            vip_rule=self.settings.vip_rule(),
+            is_member=bool(client and client.membership_tier == "vip"),
+            client_full_price_spend_minor=client.full_price_spend_minor if client else 0,
+            estimate_minor=estimate,
+            plan=plan,
+        )
+
+    def _service_line(
+        self,
+        s: Service,
+        staff: Staff | None,
+        price_minor: int | None = None,
+        source: str = "counter",
+    ) -> DraftLine:
+        rate = (
+            s.tax_rate_bp
+            if s.tax_rate_bp is not None
+            else int(self.settings.get("money.tax_rate_service_bp"))
+        )
+        return DraftLine(
+            key="",
+            kind=cb.SERVICE,
+            name_zh=s.name_zh,
+            name_en=s.name_en,
+            quantity=1,
+            unit_price_minor=price_minor if price_minor else s.price_minor,
+            tax_rate_bp=rate,
+            service_id=s.id,
+            staff_id=staff.id if staff else None,
+            staff_name=staff.name if staff else "",
+            source=source,
+        )
+
+    def _product_line(self, p: Product, qty: int, source: str = "counter") -> DraftLine:
+        rate = (
+            p.tax_rate_bp
+            if p.tax_rate_bp is not None
+            else int(self.settings.get("money.tax_rate_product_bp"))
+        )
+        return DraftLine(
+            key="",
+            kind=cb.PRODUCT,
+            name_zh=p.name_zh,
+            name_en=p.name_en,
+            quantity=qty,
+            unit_price_minor=p.price_minor,
+            tax_rate_bp=rate,
+            product_id=p.id,
+            source=source,
+        )
+
+    def build_bill(self, actor: Actor, visit_id: int | None = None, client_id: int | None = None) -> Bill:
+        """A new bill: from a visit (services done, planned products) or empty for a counter sale."""
+        require(self.db.uow, actor, Perm.CHECKOUT)
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            visit = None
+            if visit_id is not None:
+                visit = s.get(Visit, visit_id)
+                if visit is None:
+                    raise NotFound(_("That visit no longer exists."))
+                client_id = visit.client_id
+            client = s.get(Client, client_id) if client_id else None
+            if client_id and client is None:
+                raise NotFound(_("That client no longer exists."))
+            lines: list[DraftLine] = []
+            plan: list[tuple[str, int | None, int]] = []
+            if visit is not None:
+                staff_by_id = {st.id: st for st in s.scalars(select(Staff))}
+                plan_items = list(
+                    s.scalars(select(PlanItem).where(PlanItem.visit_id == visit.id).order_by(PlanItem.id))
+                )
+                for pi in plan_items:
+                    if not pi.suggested_only:
+                        ref = pi.service_id if pi.kind == "service" else pi.product_id
+                        kind = "service" if pi.kind == "fee" else pi.kind
+                        plan.append((kind, ref, pi.quantity * pi.unit_price_minor))
+                logs = list(
+                    s.scalars(
+                        select(ServiceLog).where(ServiceLog.visit_id == visit.id).order_by(ServiceLog.id)
+                    )
+                )
+                if logs:
+                    for lg in logs:
+                        svc = s.get(Service, lg.service_id)
+                        if svc is not None:
+                            st = staff_by_id.get(lg.staff_id or visit.staff_id or 0)
+                            lines.append(self._service_line(svc, st, lg.price_minor or None, "visit"))
+                else:  # nothing logged: bill what was planned
+                    for pi in plan_items:
+                        if pi.kind == "service" and pi.service_id and not pi.suggested_only:
+                            svc = s.get(Service, pi.service_id)
+                            if svc is not None:
+                                st = staff_by_id.get(pi.staff_id or visit.staff_id or 0)
+                                lines.append(self._service_line(svc, st, pi.unit_price_minor, "plan"))
+                for pi in plan_items:
+                    if pi.kind == "product" and pi.product_id and not pi.suggested_only:
+                        p = s.get(Product, pi.product_id)
+                        if p is not None:
+                            lines.append(
+                                replace(
+                                    self._product_line(p, pi.quantity, "plan"),
+                                    unit_price_minor=pi.unit_price_minor,
+                                )
+                            )
+                    elif pi.kind == "fee" and not pi.suggested_only:
+                        rate = int(self.settings.get("money.tax_rate_service_bp"))
+                        lines.append(
+                            DraftLine(
+                                key="",
+                                kind=cb.SERVICE,
+                                name_zh=pi.description,
+                                name_en=pi.description,
+                                quantity=pi.quantity,
+                                unit_price_minor=pi.unit_price_minor,
+                                tax_rate_bp=rate,
+                                source="plan",
+                                member_price=False,
+                            )
+                        )
+            ctx = self._context(s, client, visit.estimate_minor if visit else None, tuple(plan))
+            bill = Bill(
+                ctx=ctx,
+                visit_id=visit.id if visit else None,
+                client_id=client.id if client else None,
+                client_name=client.name if client else "",
+                client_number=client.client_number if client else "",
+            )
+        for ln in lines:
+            bill = cb.add_line(bill, ln)
+        return cb.reprice(bill)
+
+    def set_client(self, bill: Bill, client_id: int | None) -> Bill:
+        """Attach (or detach) a client to a counter sale: member price, VIP rule and prepaid follow."""
+        if bill.visit_id is not None:
+            raise ServiceError(_("A visit's bill is for the visit's client."))
+        with self.db.uow(write=False) as uow:
+            client = uow.session.get(Client, client_id) if client_id else None
+            if client_id and client is None:
+                raise NotFound(_("That client no longer exists."))
+            ctx = self._context(uow.session, client, None, ())
+            # read while the session is open: leaving it expires every row it loaded
+            chosen = replace(
+                bill,
+                ctx=ctx,
+                client_id=client.id if client else None,
+                client_name=client.name if client else "",
+                client_number=client.client_number if client else "",
+            )
+        return cb.reprice(chosen)
+
+    def search_products(self, query: str, limit: int = 20) -> list[ProductHit]:
+        q = (query or "").strip()
+        with self.db.uow(write=False) as uow:
+            stmt = select(Product).where(Product.active.is_(True), Product.is_retail.is_(True))
+            if q:
+                like = f"%{q}%"
+                stmt = stmt.where(
+                    or_(
+                        Product.barcode == q,
+                        Product.sku.ilike(like),
+                        Product.name_zh.ilike(like),
+                        Product.name_en.ilike(like),
+                        Product.brand.ilike(like),
+                    )
+                )
+            rows = uow.session.scalars(stmt.order_by(Product.name_en).limit(limit))
+            return [
+                ProductHit(p.id, p.sku, p.barcode, pick(p.name_zh, p.name_en), p.price_minor, p.stock_qty)
+                for p in rows
+            ]
+
+    def add_product(self, bill: Bill, product_id: int, quantity: int = 1, source: str = "counter") -> Bill:
+        if quantity < 1:
+            raise ValidationError({"quantity": _("The quantity must be at least 1.")})
+        with self.db.uow(write=False) as uow:
+            p = uow.session.get(Product, product_id)
+            if p is None or not p.active:
+                raise NotFound(_("That product is no longer sold. Search again."))
+            line = self._product_line(p, quantity, source)
+        for ln in bill.lines:  # the same product again: one more on the same line
+            if ln.kind == cb.PRODUCT and ln.product_id == product_id and not ln.discount_minor:
+                return cb.update_line(bill, ln.key, quantity=ln.quantity + quantity)
+        return cb.add_line(bill, line)
+
+    def add_by_code(self, bill: Bill, code: str, quantity: int = 1) -> Bill:
+        """A barcode scan or a typed SKU: exactly one product, else say what to do."""
+        code = (code or "").strip()
+        with self.db.uow(write=False) as uow:
+            pid = uow.session.scalar(
+                select(Product.id).where(
+                    Product.active.is_(True), or_(Product.barcode == code, Product.sku == code)
+                )
+            )
+        if pid is None:
+            raise NotFound(_("No product has the code {code}. Search by name instead.").format(code=code))
+        return self.add_product(bill, pid, quantity)
+
+    def add_service(self, bill: Bill, service_id: int, staff_id: int | None = None) -> Bill:
+        with self.db.uow(write=False) as uow:
+            svc = uow.session.get(Service, service_id)
+            if svc is None:
+                raise NotFound(_("That service no longer exists."))
+            st = uow.session.get(Staff, staff_id) if staff_id else None
+            line = self._service_line(svc, st)
+        return cb.add_line(bill, line)
+
+    def add_counter_item(self, bill: Bill, description: str, amount_minor: int, quantity: int = 1) -> Bill:
+        errors: dict[str, str] = {}
+        if not description.strip():
+            errors["description"] = _("Say what the item is.")
+        if amount_minor <= 0:
+            errors["amount"] = _("Enter a price above zero.")
+        if errors:
+            raise ValidationError(errors)
+        rate = int(self.settings.get("money.tax_rate_service_bp"))
+        return cb.add_line(
+            bill,
+            DraftLine(
+                key="",
+                kind=cb.SERVICE,
+                name_zh=description.strip(),
+                name_en=description.strip(),
+                quantity=quantity,
+                unit_price_minor=amount_minor,
+                tax_rate_bp=rate,
+                source="counter",
+                member_price=False,
+            ),
+        )
+
+    def add_tip(self, bill: Bill, staff_id: int | None, amount_minor: int) -> Bill:
+        if amount_minor <= 0:
+            raise ValidationError({"tip": _("Enter a tip above zero.")})
+        name = ""
+        if staff_id:
+            with self.db.uow(write=False) as uow:
+                st = uow.session.get(Staff, staff_id)
+                name = st.name if st else ""
+        return cb.add_line(
+            bill,
+            DraftLine(
+                key="",
+                kind=cb.TIP,
+                name_zh="小费",
+                name_en="Tip",
+                quantity=1,
+                unit_price_minor=amount_minor,
+                staff_id=staff_id,
+                staff_name=name,
+            ),
+        )
+
+    def add_topup(self, bill: Bill, amount_minor: int) -> Bill:
+        if bill.client_id is None:
+            raise ValidationError(
+                {"client": _("Choose the client first: a prepaid balance belongs to a client.")}
+            )
+        if amount_minor <= 0:
+            raise ValidationError({"amount": _("Enter an amount above zero.")})
+        return cb.add_line(
+            bill,
+            DraftLine(
+                key="",
+                kind=cb.TOPUP,
+                name_zh="储值充值",
+                name_en="Prepaid top-up",
+                quantity=1,
+                unit_price_minor=amount_minor,
+            ),
+        )
+
+    def topup_bonus_minor(self, amount_minor: int) -> int:
+        return cb.percent_of(amount_minor, self.settings.get("prepaid.topup_bonus_percent"))
+
+    def add_package(self, bill: Bill, package_id: int) -> Bill:
+        if bill.client_id is None:
+            raise ValidationError({"client": _("Choose the client first: a package belongs to a client.")})
+        with self.db.uow(write=False) as uow:
+            pk = uow.session.get(Package, package_id)
+            if pk is None or not pk.active:
+                raise NotFound(_("That package is no longer sold."))
+            line = DraftLine(
+                key="",
+                kind=cb.PACKAGE,
+                name_zh=pk.name_zh,
+                name_en=pk.name_en,
+                quantity=1,
+                unit_price_minor=pk.price_minor,
+                package_id=pk.id,
+            )
+        return cb.add_line(bill, line)
+
+    def packages_for_sale(self) -> list[tuple[int, str, int, int]]:
+        """(package id, name, sessions, price) of the packages on sale."""
+        with self.db.uow(write=False) as uow:
+            return [
+                (p.id, pick(p.name_zh, p.name_en), p.sessions, p.price_minor)
+                for p in uow.session.scalars(
+                    select(Package).where(Package.active.is_(True)).order_by(Package.id)
+                )
+            ]
+
+    def set_quantity(self, bill: Bill, key: str, quantity: int) -> Bill:
+        if quantity < 1:
+            return cb.remove_line(bill, key)
+        ln = bill.line(key)
+        if ln.kind not in (cb.PRODUCT, cb.SERVICE):
+            raise ValidationError({"quantity": _("Only products and services have a quantity.")})
+        return cb.update_line(bill, key, quantity=quantity)
+
+    def remove_line(self, bill: Bill, key: str) -> Bill:
+        return cb.remove_line(bill, key)
+
+    def _check_discount(
+        self, actor: Actor, approver: Actor | None, percent: Decimal, limit: Decimal
+    ) -> int | None:
+        if percent <= limit or actor.can(Perm.DISCOUNT_ABOVE_LIMIT):
+            return actor.staff_id if percent > limit else None
+        if approver is not None and approver.can(Perm.DISCOUNT_ABOVE_LIMIT):
+            return approver.staff_id
+        raise ApprovalNeeded(
+            _("A discount above {limit}% needs the owner's PIN.").format(limit=limit.normalize()), "discount"
+        )
+
+    def set_line_discount(
+        self,
+        actor: Actor,
+        bill: Bill,
+        key: str,
+        amount_minor: int,
+        reason: str,
+        approver: Actor | None = None,
+    ) -> Bill:
+        ln = bill.line(key)
+        gross = ln.quantity * ln.unit_price_minor
+        if ln.kind not in (cb.SERVICE, cb.PRODUCT, cb.PACKAGE) or ln.redeemed:
+            raise ValidationError({"discount": _("This line cannot have a discount.")})
+        if amount_minor < 0 or amount_minor > gross:
+            raise ValidationError({"discount": _("The discount must be between zero and the line's price.")})
+        if amount_minor and not reason.strip():
+            raise ValidationError({"reason": _("Give a reason for the discount.")})
+        pct = Decimal(amount_minor) * 100 / Decimal(gross) if gross else Decimal(0)
+        approved = self._check_discount(actor, approver, pct, bill.ctx.discount_limit_percent)
+        bill = cb.update_line(bill, key, discount_minor=amount_minor, discount_reason=reason.strip())
+        if approved is not None:
+            bill = replace(bill, discount_approved_by_id=approved)
+        return bill
+
+    def set_bill_discount(
+        self, actor: Actor, bill: Bill, amount_minor: int, reason: str, approver: Actor | None = None
+    ) -> Bill:
+        if amount_minor and not reason.strip():
+            raise ValidationError({"reason": _("Give a reason for the discount.")})
+        base = sum(
+            v.gross_minor - v.discount_minor - v.member_discount_minor
+            for ln, v in zip(bill.lines, bill.views, strict=True)
+            if ln.kind in cb.GOODS_KINDS
+        )
+        if amount_minor < 0 or amount_minor > base:
+            raise ValidationError({"discount": _("The discount must be between zero and the bill's total.")})
+        pct = Decimal(amount_minor) * 100 / Decimal(base) if base else Decimal(0)
+        approved = self._check_discount(actor, approver, pct, bill.ctx.discount_limit_percent)
+        bill = replace(bill, bill_discount_minor=amount_minor, bill_discount_reason=reason.strip())
+        if approved is not None:
+            bill = replace(bill, discount_approved_by_id=approved)
+        try:
+            return cb.reprice(bill)
+        except PricingError as exc:
+            raise ValidationError({"discount": _("The discount is larger than the bill.")}) from exc
+
+    def agree_over_estimate(self, bill: Bill, note: str) -> Bill:
+        """The client agreed to pay more than the estimate (recorded with the sale)."""
+        return replace(bill, over_estimate_agreed=True, over_estimate_note=note.strip())
+
+    def estimate_reasons(self, bill: Bill) -> list[str]:
+        return cb.estimate_reasons(bill)
+
+    # ------------------------------------------------------------ packages, prepaid
+    def package_options(self, bill: Bill) -> list[PackageOption]:
+        """Service lines a package the client holds could pay for."""
+        if bill.client_id is None:
+            return []
+        with self.db.uow(write=False) as uow:
+            today = self.clock().astimezone(shop_tz(uow.session)).date()
+            rows = [
+                (
+                    cp.id,
+                    cp.service_id,
+                    cp.sessions_total - cp.sessions_used,
+                    cp.expires_on,
+                    pick(pk.name_zh, pk.name_en),
+                )
+                for cp, pk in uow.session.execute(
+                    select(ClientPackage, Package)
+                    .join(Package, Package.id == ClientPackage.package_id)
+                    .where(
+                        ClientPackage.client_id == bill.client_id,
+                        ClientPackage.sessions_used < ClientPackage.sessions_total,
+                    )
+                    .order_by(ClientPackage.expires_on, ClientPackage.id)
+                )
+            ]
+        used: dict[int, int] = {}
+        for ln in bill.lines:
+            if ln.client_package_id:
+                used[ln.client_package_id] = used.get(ln.client_package_id, 0) + ln.quantity
+        out: list[PackageOption] = []
+        for ln in bill.lines:
+            if ln.kind != cb.SERVICE or ln.redeemed or ln.service_id is None:
+                continue
+            for cp_id, svc_id, left0, expires_on, name in rows:
+                left = left0 - used.get(cp_id, 0)
+                if (
+                    svc_id == ln.service_id
+                    and left >= ln.quantity
+                    and (expires_on is None or expires_on >= today)
+                ):
+                    out.append(PackageOption(ln.key, cp_id, name, left))
+                    break
+        return out
+
+    def use_package(self, bill: Bill, key: str, client_package_id: int | None) -> Bill:
+        """Pay a service line with a package session (None: pay it normally again)."""
+        ln = bill.line(key)
+        if client_package_id is not None:
+            ok = [
+                o
+                for o in self.package_options(bill)
+                if o.line_key == key and o.client_package_id == client_package_id
+            ]
+            if not ok:
+                raise ValidationError({"package": _("This package cannot pay for this service.")})
+        return cb.update_line(
+            bill, ln.key, client_package_id=client_package_id, discount_minor=0, discount_reason=""
+        )
+
+    def prepaid_balance(self, client_id: int) -> int:
+        with self.db.uow(write=False) as uow:
+            acct = uow.session.scalars(
+                select(PrepaidAccount).where(PrepaidAccount.client_id == client_id)
+            ).first()
+            return (acct.balance_minor - acct.held_minor) if acct else 0
+
+    def prepaid_history(self, client_id: int) -> list[PrepaidMove]:
+        with self.db.uow(write=False) as uow:
+            rows = uow.session.execute(
+                select(PrepaidMovement, Sale.receipt_no)
+                .join(PrepaidAccount, PrepaidAccount.id == PrepaidMovement.account_id)
+                .outerjoin(Sale, Sale.id == PrepaidMovement.sale_id)
+                .where(PrepaidAccount.client_id == client_id)
+                .order_by(PrepaidMovement.id.desc())
+            )
+            return [
+                PrepaidMove(m.at, m.kind, m.amount_minor, m.balance_after_minor, r or "", m.note)
+                for m, r in rows
+            ]
+
+    # ------------------------------------------------------------------ add-ons
+    def addon_offers(self, bill: Bill, limit: int = 6) -> list[AddOn]:
+        """Products suggested in the assessment, then those often bought with these services."""
+        on_bill = {ln.product_id for ln in bill.lines if ln.product_id}
+        svc_ids = {ln.service_id for ln in bill.lines if ln.service_id}
+        out: list[AddOn] = []
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            if bill.visit_id:
+                for pi in s.scalars(
+                    select(PlanItem).where(
+                        PlanItem.visit_id == bill.visit_id,
+                        PlanItem.suggested_only.is_(True),
+                        PlanItem.product_id.is_not(None),
+                    )
+                ):
+                    p = s.get(Product, pi.product_id)
+                    if p is not None and p.active and p.id not in on_bill:
+                        on_bill.add(p.id)
+                        out.append(
+                            AddOn(
+                                p.id,
+                                pick(p.name_zh, p.name_en),
+                                p.price_minor,
+                                _("suggested in the assessment"),
+                            )
+                        )
+            if svc_ids and len(out) < limit:
+                with_service = select(SaleLine.sale_id).where(
+                    SaleLine.service_id.in_(svc_ids), SaleLine.kind == "service"
+                )
+                rows = s.execute(
+                    select(SaleLine.product_id, func.count().label("n"))
+                    .where(
+                        SaleLine.sale_id.in_(with_service),
+                        SaleLine.kind == "product",
+                        SaleLine.product_id.is_not(None),
+                        SaleLine.quantity > 0,
+                    )
+                    .group_by(SaleLine.product_id)
+                    .order_by(func.count().desc())
+                    .limit(limit * 2)
+                ).all()
+                for pid, n in rows:
+                    if pid is None or pid in on_bill or len(out) >= limit:
+                        continue
+                    p = s.get(Product, pid)
+                    if p is not None and p.active and p.is_retail:
+                        on_bill.add(pid)
+                        out.append(
+                            AddOn(
+                                p.id,
+                                pick(p.name_zh, p.name_en),
+                                p.price_minor,
+                                _("often bought with these services ({n} times)").format(n=n),
+                            )
+                        )
+        return out
+
+    # ------------------------------------------------------------------ payment
+    def pay(self, actor: Actor, bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, ...]) -> PaidSale:
+        require(self.db.uow, actor, Perm.CHECKOUT)
+        bill = cb.reprice(bill, explain=False)
+        cb.validate_payments(bill, payments)
+        now = self.clock()
+        def attempt() -> PaidSale:
+            with self.db.uow() as uow:
+                s = uow.session
+                with s.no_autoflush:  # two flushes in all: the sale (for its id), then everything else
+                    paid = write_sale(s, self.settings, actor, bill, list(payments), now)
+                uow.commit()
+                return paid
+
+        try:
+            # a PostgreSQL deadlock between two desks aborts the whole transaction (nothing was
+            # written); running it again is safe
+            result = run_with_retry(attempt)
+        except StaleDataError as exc:  # another desk paid or changed the same visit/client/balance first
+            raise ConflictError(
+                _(
+                    "Another desk changed this client or visit at the same moment. "
+                    "Nothing was charged; open the bill again."
+                )
+            ) from exc
+        return result
+
+    def approver_from_pin(self, pin: str) -> Actor | None:
+        """The owner whose PIN was typed at the desk to approve a discount, refund or void."""
+        from desk_app.trust.auth import actor_for, verify_pin
+
+        with self.db.uow(write=False) as uow:
+            for o in uow.session.scalars(
+                select(Staff).where(Staff.role == Role.OWNER.value, Staff.active.is_(True))
+            ):
+                if verify_pin(o.pin_hash, pin or ""):
+                    actor = actor_for(o)
+                    audit_needed = actor
+                    break
+            else:
+                audit_needed = None
+        if audit_needed is None:
+            with self.db.uow() as uow:
+                audit(uow.session, None, "owner_pin_failed", "staff", "", allowed=False, at=self.clock())
+                uow.commit()
+        return audit_needed
+
+    # ------------------------------------------------------------------ refunds
+    def refund(
+        self,
+        actor: Actor,
+        sale_id: int,
+        line_ids: list[int] | None,
+        reason: str,
+        approver: Actor | None = None,
+    ) -> PaidSale:
+        from desk_app.checkout.refund import write_refund
+
+        approved_by = self._refund_approver(actor, approver, Perm.REFUND, reason)
+        with self.db.uow() as uow:
+            res = write_refund(
+                uow.session,
+                self.settings,
+                actor,
+                approved_by,
+                sale_id,
+                line_ids,
+                reason.strip(),
+                "refund",
+                self.clock(),
+            )
+            uow.commit()
+        return res
+
+    def void(self, actor: Actor, sale_id: int, reason: str, approver: Actor | None = None) -> PaidSale:
+        from desk_app.checkout.refund import write_refund
+
+        approved_by = self._refund_approver(actor, approver, Perm.VOID, reason)
+        with self.db.uow() as uow:
+            res = write_refund(
+                uow.session,
+                self.settings,
+                actor,
+                approved_by,
+                sale_id,
+                None,
+                reason.strip(),
+                "void",
+                self.clock(),
+            )
+            uow.commit()
+        return res
+
+    def _refund_approver(self, actor: Actor, approver: Actor | None, perm: Perm, reason: str) -> Actor:
+        if not reason.strip():
+            raise ValidationError({"reason": _("Give the reason for the refund.")})
+        if actor.can(perm):
+            return actor
+        if approver is not None and approver.role == Role.OWNER:
+            return approver
+        require(self.db.uow, actor, Perm.CHECKOUT)
+        raise ApprovalNeeded(_("A refund or void needs the owner's PIN."), "pin")
+
+    # ------------------------------------------------------------- after payment
+    def record_satisfaction(self, actor: Actor, sale_id: int, score: int, comment: str = "") -> None:
+        if score < 1 or score > 5:
+            raise ValidationError({"score": _("Choose a score from 1 to 5.")})
+        with self.db.uow() as uow:
+            sale = uow.session.get(Sale, sale_id)
+            if sale is None:
+                raise NotFound(_("That sale no longer exists."))
+            sale.satisfaction = score
+            visit_id = sale.visit_id
+            if visit_id:
+                v = uow.session.get(Visit, visit_id)
+                if v is not None:
+                    v.satisfaction = score
+            audit(
+                uow.session, actor, "satisfaction", "sale", sale_id, after={"score": score}, at=self.clock()
+            )
+            uow.commit()
+        if visit_id:
+            try:
+                from desk_app.aftercare.service import AftercareService
+
+                AftercareService(self.db, self.settings, self.clock).record_checkout_satisfaction(  # type: ignore[attr-defined,unused-ignore]
+                    actor, visit_id, sale_id, score, comment=comment
+                )
+            except (ImportError, AttributeError):
+                pass
+
+    def get_sale(self, sale_id: int) -> SaleView:
+        with self.db.uow(write=False) as uow:
+            return load_sale_view(uow.session, sale_id)
+
+    def recent_sales(self, limit: int = 50, query: str = "") -> list[SaleSummary]:
+        with self.db.uow(write=False) as uow:
+            stmt = select(Sale, Client.name).outerjoin(Client, Client.id == Sale.client_id)
+            q = query.strip()
+            if q:
+                stmt = stmt.where(or_(Sale.receipt_no.ilike(f"%{q}%"), Client.name.ilike(f"%{q}%")))
+            rows = list(uow.session.execute(stmt.order_by(Sale.id.desc()).limit(limit)))
+            ids = [sa.id for sa, _n in rows]
+            refunded = (
+                dict(
+                    uow.session.execute(
+                        select(Sale.original_sale_id, func.sum(Sale.total_minor))
+                        .where(Sale.original_sale_id.in_(ids))
+                        .group_by(Sale.original_sale_id)
+                    ).all()
+                )
+                if ids
+                else {}
+            )
+            return [
+                SaleSummary(
+                    sa.id,
+                    sa.receipt_no,
+                    sa.kind,
+                    sa.sold_at,
+                    name or "",
+                    sa.total_minor,
+                    sa.total_minor + int(refunded.get(sa.id) or 0) if sa.kind == "sale" else 0,
+                )
+                for sa, name in rows
+            ]
+
+
+# ---------------------------------------------------------------------------
+# writing a sale (inside the caller's write transaction)
+# ---------------------------------------------------------------------------
+
+
+def open_cash_session_id(session: Session, branch_id: int) -> int | None:
+    return session.scalar(
+        select(CashSession.id)
+        .where(CashSession.branch_id == branch_id, CashSession.closed_at.is_(None))
+        .order_by(CashSession.id.desc())
+        .limit(1)
+    )
+
+
+def prepaid_account(session: Session, client_id: int, now: datetime, validity_days: int) -> PrepaidAccount:
+    acct = session.scalars(select(PrepaidAccount).where(PrepaidAccount.client_id == client_id)).first()
+    if acct is None:
+        acct = PrepaidAccount(
+            client_id=client_id,
+            balance_minor=0,
+            held_minor=0,
+            expires_on=(now.astimezone(shop_tz(session)) + timedelta(days=validity_days)).date()
+            if validity_days
+            else None,
+            created_at=now,
+        )
+        session.add(acct)
+        session.flush()
+    return acct
+
+
+def prepaid_move(
+    session: Session,
+    acct: PrepaidAccount,
+    kind: str,
+    amount: int,
+    sale_id: int | None,
+    staff_id: int | None,
+    now: datetime,
+    note: str = "",
+) -> None:
+    new_balance = acct.balance_minor + amount
+    if new_balance < 0:
+        raise ValidationError({"prepaid": _("The prepaid balance is not enough for this.")})
+    acct.balance_minor = new_balance
+    session.add(
+        PrepaidMovement(
+            account_id=acct.id,
+            kind=kind,
+            amount_minor=amount,
+            balance_after_minor=new_balance,
+            sale_id=sale_id,
+            staff_id=staff_id,
+            note=note,
+            at=now,
+        )
+    )
+
+
+def write_sale(
+    session: Session,
+    settings: SettingsStore,
+    actor: Actor,
+    bill: Bill,
+    payments: list[PaymentIn],
+    now: datetime,
+) -> PaidSale:
+    p = bill.p
+    client = session.get(Client, bill.client_id) if bill.client_id else None
+    if bill.client_id and client is None:
+        raise NotFound(_("That client no longer exists."))
+    visit = session.get(Visit, bill.visit_id) if bill.visit_id else None
+    if bill.visit_id is not None:
+        if visit is None:
+            raise NotFound(_("That visit no longer exists."))
+        if visit.step != vd.Step.CHECKOUT.value:
+            raise ServiceError(
+                _("This visit is not at checkout any more (it may already be paid). Reopen it.")
+            )
+    if client is not None and (client.membership_tier == "vip") != bill.ctx.is_member:
+        raise ServiceError(
+            _("The client's membership changed while the bill was open. Start the bill again.")
+        )
+    decision = cb.vip_decision(bill)
+    receipt_no = f"R{next_counter(session, 'receipt'):08d}"
+    sale = Sale(
+        branch_id=actor.branch_id,
+        receipt_no=receipt_no,
+        kind="sale",
+        client_id=bill.client_id,
+        visit_id=bill.visit_id,
+        cashier_id=actor.staff_id,
+        approved_by_id=bill.discount_approved_by_id,
+        sold_at=now,
+        currency=bill.currency,
+        subtotal_minor=p.subtotal_minor,
+        discount_minor=p.discount_minor + p.member_discount_minor,
+        tax_minor=p.tax_minor,
+        tip_minor=p.tip_minor,
+        rounding_minor=p.rounding_minor,
+        total_minor=p.total_minor,
+        prices_include_tax=p.prices_include_tax,
+        estimate_minor=bill.ctx.estimate_minor,
+        over_estimate_agreed_at=now if bill.over_estimate_minor > 0 else None,
+        over_estimate_note=bill.over_estimate_note if bill.over_estimate_minor > 0 else "",
+        member_upgrade=decision.becomes_member,
+        member_price_applied=p.member_discount_minor > 0,
+        cash_session_id=open_cash_session_id(session, actor.branch_id),
+    )
+    session.add(sale)
+    session.flush()
+    line_no = 0
+    bill_reason = bill.bill_discount_reason
+    for ln, pl in zip(bill.lines, p.lines, strict=True):
+        line_no += 1
+        reason = ln.discount_reason
+        if ln.redeemed:
+            reason = "package"
+        elif pl.discount_minor > ln.discount_minor and bill_reason:
+            reason = "; ".join(x for x in (reason, bill_reason) if x)
+        sl = SaleLine(
+            sale_id=sale.id,
+            line_no=line_no,
+            kind=ln.kind,
+            service_id=ln.service_id,
+            product_id=ln.product_id,
+            package_id=ln.package_id,
+            staff_id=ln.staff_id,
+            description=ln.name[:300],
+            quantity=ln.quantity,
+            unit_price_minor=ln.unit_price_minor,
+            discount_minor=pl.discount_minor,
+            member_discount_minor=pl.member_discount_minor,
+            discount_reason=reason,
+            tax_rate_bp=pl.tax_rate_bp,
+            tax_minor=pl.tax_minor,
+            line_total_minor=pl.line_total_minor,
+            full_price=pl.full_price,
+        )
+        session.add(sl)
+        if ln.kind == cb.PRODUCT and ln.product_id:
+            # one atomic UPDATE (no read first): two desks selling the last bottle both count
+            session.execute(
+                update(Product)
+                .where(Product.id == ln.product_id)
+                .values(stock_qty=Product.stock_qty - ln.quantity)
+                .execution_options(synchronize_session=False)
+            )
+            session.add(
+                StockMovement(
+                    product_id=ln.product_id,
+                    qty_delta=-ln.quantity,
+                    reason="sale",
+                    sale_id=sale.id,
+                    visit_id=bill.visit_id,
+                    staff_id=actor.staff_id,
+                    at=now,
+                )
+            )
+        elif ln.kind == cb.PACKAGE and ln.package_id and client is not None:
+            pk = session.get(Package, ln.package_id)
+            if pk is None:
+                raise NotFound(_("That package is no longer sold."))
+            for _i in range(ln.quantity):
+                session.add(
+                    ClientPackage(
+                        client_id=client.id,
+                        package_id=pk.id,
+                        service_id=pk.service_id,
+                        sessions_total=pk.sessions,
+                        sessions_used=0,
+                        price_minor=pl.line_total_minor // ln.quantity,
+                        sale_id=sale.id,
+                        purchased_at=now,
+                        expires_on=(now.astimezone(shop_tz(session)) + timedelta(days=pk.valid_days)).date()
+                        if pk.valid_days
+                        else None,
+                    )
+                )
+        elif ln.redeemed and ln.client_package_id:
+            cp = session.get(ClientPackage, ln.client_package_id)
+            if cp is None or cp.client_id != bill.client_id or cp.service_id != ln.service_id:
+                raise ValidationError({"package": _("This package cannot pay for this service.")})
+            if cp.sessions_total - cp.sessions_used < ln.quantity:
+                raise ValidationError({"package": _("The package has no sessions left.")})
+            cp.sessions_used += ln.quantity
+            session.add(
+                PackageRedemption(
+                    client_package_id=cp.id,
+                    sale_id=sale.id,
+                    visit_id=bill.visit_id,
+                    sessions=ln.quantity,
+                    value_minor=half_up(
+                        Decimal(cp.price_minor) * ln.quantity / Decimal(max(cp.sessions_total, 1))
+                    ),
+                    at=now,
+                    staff_id=actor.staff_id,
+                )
+            )
+    if p.rounding_minor:
+        line_no += 1
+        session.add(
+            SaleLine(
+                sale_id=sale.id,
+                line_no=line_no,
+                kind=cb.ROUNDING,
+                description="rounding",
+                quantity=1,
+                unit_price_minor=p.rounding_minor,
+                line_total_minor=p.rounding_minor,
+                full_price=False,
+            )
+        )
+    # prepaid: top-ups (+ bonus), then spending
+    validity = int(settings.get("prepaid.validity_days"))
+    topup = sum(pl.line_total_minor for pl in p.lines if pl.line.kind == cb.TOPUP)
+    if topup and client is not None:
+        acct = prepaid_account(session, client.id, now, validity)
+        prepaid_move(session, acct, "topup", topup, sale.id, actor.staff_id, now)
+        bonus = cb.percent_of(topup, settings.get("prepaid.topup_bonus_percent"))
+        if bonus:
+            prepaid_move(session, acct, "bonus", bonus, sale.id, actor.staff_id, now)
+        if validity:
+            acct.expires_on = max(
+                acct.expires_on or now.date(),
+                (now.astimezone(shop_tz(session)) + timedelta(days=validity)).date(),
+            )
+    change_total = 0
+    for pay in payments:
+        acct_id = None
+        if pay.method == "prepaid" and client is not None:
+            acct = prepaid_account(session, client.id, now, validity)
+            if acct.balance_minor - acct.held_minor < pay.amount_minor:
+                raise ValidationError(
+                    {
+                        "prepaid": _("The prepaid balance ({amount}) is not enough.").format(
+                            amount=cb.money(acct.balance_minor - acct.held_minor, bill.currency)
+                        )
+                    }
+                )
+            prepaid_move(session, acct, "spend", -pay.amount_minor, sale.id, actor.staff_id, now)
+            acct_id = acct.id
+        change = cb.change_for(pay)
+        change_total += change
+        session.add(
+            Payment(
+                sale_id=sale.id,
+                method=pay.method,
+                amount_minor=pay.amount_minor,
+                tendered_minor=pay.tendered_minor if pay.method == "cash" else None,
+                change_minor=change,
+                prepaid_account_id=acct_id,
+                reference=pay.reference,
+                paid_at=now,
+            )
+        )
+    # the client's totals and membership
+    if client is not None:
+        client.total_spend_minor += bill.goods_total_minor
+        client.full_price_spend_minor += bill.full_price_goods_minor
+        client.updated_at = now
+        if decision.becomes_member:
+            client.membership_tier = "vip"
+            client.member_since = now
+            session.add(
+                Membership(
+                    client_id=client.id,
+                    tier="vip",
+                    reason=decision.reason,
+                    sale_id=sale.id,
+                    staff_id=actor.staff_id,
+                    at=now,
+                )
+            )
+    # the visit moves on to rebooking (stamps paid_at, creates the follow-up)
+    if visit is not None:
+        from desk_app.visits import flow as visit_flow
+
+        visit_flow.move(session, visit, "advance", actor, now, standards=settings.standards())
+    audit(
+        session,
+        actor,
+        "sale",
+        "sale",
+        sale.id,
+        at=now,
+        after={
+            "receipt_no": receipt_no,
+            "total_minor": p.total_minor,
+            "member_upgrade": decision.becomes_member,
+        },
+    )
+    session.flush()
+    return PaidSale(sale.id, receipt_no, p.total_minor, change_total, decision.becomes_member, bill.visit_id)

@@ -1,0 +1,1080 @@
+"""Import clients from other salon software (Fresha, Square, Vagaro) or any CSV/XLSX.
+
+The file is read whole (CSV: UTF-8 with or without BOM, else GB18030/GBK; the
+delimiter is sniffed. XLSX: the first sheet, the header being the first row that
+names a known column). The source is detected from the header. Each row becomes
+a ``ParsedRow`` or a ``Rejected`` row that says what is wrong; then every good row
+is written in ONE transaction: a failure part-way leaves the database as it was.
+
+Dates: ISO (``YYYY-MM-DD``) and Chinese (``1990年3月5日``) are unambiguous. For
+``01/02/1990`` the day/month order is decided per source: Fresha writes day
+first; Square and Vagaro (US software) write month first; a generic file follows
+the shop's region (US, CA(en), PH -> month first, everywhere else day first),
+unless one of the numbers is above 12. ``MM-DD`` (and years before 1900, as
+written by phones for "no year") keep only the month and day.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from desk_app.clients.search_text import build_search_fields
+from desk_app.clients.service import normalize_phone
+from desk_app.core.service import ServiceError, audit, next_counter, require, shop_row
+from desk_app.db.engine import Clock, Database
+from desk_app.db.models import Client, Counter, ImportBatch, Staff
+from desk_app.domain.permissions import Actor, Perm, Role
+from desk_app.i18n import _
+from desk_app.settings import SettingsStore
+from desk_app.trust.audit import csv_safe
+
+Progress = Callable[[int, int], None]
+
+SOURCES = ("fresha", "square", "vagaro", "generic")
+# what a generic mapping can fill
+FIELDS = (
+    "name",
+    "first_name",
+    "last_name",
+    "phone",
+    "phone2",
+    "email",
+    "birthday",
+    "gender",
+    "notes",
+    "external_id",
+    "wechat_id",
+    "first_visit",
+    "last_visit",
+)
+BLANKS = {"", "---", "--", "-", "n/a", "na", "none", "null", "nil", "无"}
+MAX_ROWS = 200_000
+
+
+class ImportFileError(ServiceError):
+    """The file as a whole cannot be imported (nothing was written)."""
+
+
+@dataclass(frozen=True)
+class SourceProfile:
+    key: str
+    label: str
+    signature: tuple[str, ...]  # headers that identify it (all must be present)
+    mapping: dict[str, tuple[str, ...]]  # field -> candidate columns, first non-blank wins
+    day_first: bool | None  # None: from the shop's region
+
+
+PROFILES: dict[str, SourceProfile] = {
+    "fresha": SourceProfile(
+        "fresha",
+        "Fresha",
+        ("Client ID", "First Name", "Mobile Number", "Blocked"),
+        {
+            "first_name": ("First Name",),
+            "last_name": ("Last Name",),
+            "email": ("Email",),
+            "phone": ("Mobile Number",),
+            "phone2": ("Telephone",),
+            "gender": ("Gender",),
+            "birthday": ("Date of Birth",),
+            "notes": ("Note",),
+            "external_id": ("Client ID",),
+            "city": ("City",),
+            "blocked": ("Blocked",),
+            "first_visit": ("Added",),
+        },
+        True,
+    ),
+    "square": SourceProfile(
+        "square",
+        "Square",
+        ("Square Customer ID", "Reference ID", "First Name"),
+        {
+            "first_name": ("First Name",),
+            "last_name": ("Last Name",),
+            "email": ("Email Address",),
+            "phone": ("Phone Number",),
+            "birthday": ("Birthday",),
+            "notes": ("Memo",),
+            "nickname": ("Nickname",),
+            "company": ("Company Name",),
+            "external_id": ("Square Customer ID",),
+            "first_visit": ("First Visit",),
+            "last_visit": ("Last Visit",),
+        },
+        False,
+    ),
+    "vagaro": SourceProfile(
+        "vagaro",
+        "Vagaro",
+        ("First Name", "Last Name", "Mobile", "Day", "Night"),
+        {
+            "first_name": ("First Name",),
+            "last_name": ("Last Name",),
+            "email": ("Email",),
+            "phone": ("Mobile",),
+            "phone2": ("Day", "Night"),
+            "birthday": ("Birthdate", "Birthday"),
+            "gender": ("Gender",),
+            "first_visit": ("Customer Since",),
+            "last_visit": ("Last Visited",),
+            "notes": ("Notes", "Note"),
+        },
+        False,
+    ),
+}
+
+# header words a generic file often uses, for the suggested mapping (lower-case)
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "name": (
+        "name",
+        "full name",
+        "client name",
+        "customer name",
+        "client",
+        "customer",
+        "姓名",
+        "名字",
+        "客户姓名",
+        "顾客姓名",
+        "会员姓名",
+        "客户",
+    ),
+    "first_name": ("first name", "firstname", "given name", "名"),
+    "last_name": ("last name", "lastname", "surname", "family name", "姓"),
+    "phone": (
+        "phone",
+        "mobile",
+        "cell",
+        "mobile number",
+        "phone number",
+        "mobile phone",
+        "tel",
+        "telephone",
+        "手机",
+        "手机号",
+        "手机号码",
+        "电话",
+        "联系电话",
+        "电话号码",
+    ),
+    "email": ("email", "e-mail", "email address", "邮箱", "电子邮箱", "电子邮件"),
+    "birthday": ("birthday", "birthdate", "date of birth", "dob", "birth date", "生日", "出生日期"),
+    "gender": ("gender", "sex", "性别"),
+    "notes": ("notes", "note", "memo", "comments", "remark", "remarks", "备注", "说明"),
+    "external_id": (
+        "id",
+        "client id",
+        "customer id",
+        "member no",
+        "card no",
+        "会员号",
+        "会员卡号",
+        "卡号",
+        "编号",
+        "客户编号",
+    ),
+    "wechat_id": ("wechat", "wechat id", "微信", "微信号"),
+    "last_visit": ("last visit", "最近到店", "最后到店", "上次到店"),
+    "first_visit": ("first visit", "customer since", "首次到店", "注册时间", "开卡日期"),
+}
+
+MONTH_FIRST_REGIONS = {"US", "PH", "FM", "MH", "PW", "BZ"}
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    rows: list[list[str | Any]]  # cells as read (str from CSV; str/number/datetime from XLSX)
+    encoding: str
+    delimiter: str
+    header_row: int  # 1-based line/row number of the header
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    row_no: int
+    name: str
+    phone: str  # E.164 or ""
+    email: str = ""
+    birthday: date | None = None
+    birthday_md: str | None = None
+    gender: str = ""
+    notes: str = ""
+    external_id: str = ""
+    wechat_id: str = ""
+    first_visit_at: datetime | None = None
+    last_visit_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rejected:
+    row_no: int
+    reason: str
+    values: str  # the row as read, for the report
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    source: str
+    source_label: str
+    headers: list[str]
+    mapping: dict[str, str]  # field -> column used
+    sample: list[list[str]]  # first rows as read
+    parsed: list[ParsedRow]  # first rows as they would be imported
+    rejected: list[Rejected]
+    total_rows: int
+    encoding: str
+    delimiter: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    source: str
+    total_rows: int
+    imported: int
+    merged: int
+    skipped: int
+    rejected: list[Rejected] = field(default_factory=list)
+    dry_run: bool = False
+    batch_id: int | None = None
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected)
+
+
+# --------------------------------------------------------------------------
+# reading
+# --------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """UTF-8 (BOM or not), then GB18030 (a superset of GBK). Returns (text, encoding)."""
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(
+        _('The file is not UTF-8 or GBK text. Save it again as "CSV UTF-8" and import that file.')
+    )
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _clean(cell: Any) -> Any:
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        v = cell.replace("\x00", "").strip()
+        return "" if v.lower() in BLANKS else v
+    return cell
+
+
+def _header_index(rows: Sequence[Sequence[Any]]) -> int:
+    """The first row that looks like a header (names a known column), else the first non-empty one."""
+    known = {c.lower() for p in PROFILES.values() for cols in p.mapping.values() for c in cols}
+    known |= {s for syn in SYNONYMS.values() for s in syn}
+    first_nonempty = -1
+    for i, r in enumerate(rows[:30]):
+        cells = [str(c).strip().lower() for c in r if c not in (None, "")]
+        if not cells:
+            continue
+        if first_nonempty < 0:
+            first_nonempty = i
+        if any(c in known for c in cells):
+            return i
+    return max(first_nonempty, 0)
+
+
+def _table_from_rows(raw: list[list[Any]], encoding: str, delimiter: str) -> Table:
+    if not raw or not any(any(_clean(c) != "" for c in r) for r in raw):
+        raise ImportFileError(_("The file is empty. Export your clients again and pick that file."))
+    hi = _header_index(raw)
+    headers = [str(h or "").strip().lstrip("\ufeff") for h in raw[hi]]
+    seen: dict[str, int] = {}
+    for i, h in enumerate(headers):  # make duplicate/empty headers unique
+        base = h or _("Column {n}").format(n=i + 1)
+        n = seen.get(base, 0)
+        seen[base] = n + 1
+        headers[i] = base if n == 0 else f"{base} ({n + 1})"
+    rows = raw[hi + 1 :]
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(
+            _("The file has more than {n} rows. Split it into smaller files.").format(n=MAX_ROWS)
+        )
+    return Table(headers, rows, encoding, delimiter, hi + 1)
+
+
+def read_table(path: Path) -> Table:
+    """Read a CSV or XLSX file into a header and rows."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFileError(_("The file {name} was not found.").format(name=str(path)))
+    data = path.read_bytes()
+    if data[:2] == b"PK" or path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    text, enc = decode_bytes(data)
+    delim = _sniff_delimiter(text)
+    try:
+        raw = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("The file could not be read as CSV ({error}). Export it again as CSV.").format(error=str(exc))
+        ) from exc
+    return _table_from_rows(raw, enc, delim)
+
+
+def _read_xlsx(path: Path) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        with path.open("rb") as fh:  # a file object: openpyxl would refuse a .csv name holding a workbook
+            wb = load_workbook(io.BytesIO(fh.read()), read_only=True, data_only=True)
+            try:
+                ws = wb.worksheets[0]
+                raw = [list(r) for r in ws.iter_rows(values_only=True)]
+            finally:
+                wb.close()
+    except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors all mean "not a readable workbook"
+        raise ImportFileError(
+            _("The spreadsheet could not be opened ({error}). Save it again as .xlsx or CSV.").format(
+                error=str(exc)[:200] or type(exc).__name__
+            )
+        ) from exc
+    return _table_from_rows(raw, "xlsx", "")
+
+
+def detect_source(headers: Iterable[str]) -> str:
+    hs = {h.strip().lower() for h in headers}
+    for key, prof in PROFILES.items():
+        if all(s.lower() in hs for s in prof.signature):
+            return key
+    return "generic"
+
+
+def suggest_mapping(headers: Sequence[str]) -> dict[str, str]:
+    """A best guess of field -> column for a generic file, from common header words."""
+    out: dict[str, str] = {}
+    lower = {h.strip().lower(): h for h in headers}
+    for fld, words in SYNONYMS.items():
+        for w in words:
+            if w in lower and lower[w] not in out.values():
+                out[fld] = lower[w]
+                break
+    if "name" in out and ("first_name" in out or "last_name" in out):
+        out.pop("first_name", None)
+        out.pop("last_name", None)
+    return out
+
+
+def parse_map_args(items: Sequence[str]) -> dict[str, str]:
+    """``["name=Full Name", "phone=Cell"]`` -> ``{"name": "Full Name", "phone": "Cell"}``."""
+    out: dict[str, str] = {}
+    for item in items:
+        if "=" not in item:
+            raise ImportFileError(
+                _('A mapping is FIELD=Column, e.g. name="Full Name"; got {item}.').format(item=item)
+            )
+        k, v = item.split("=", 1)
+        k = k.strip().lower()
+        if k not in FIELDS:
+            raise ImportFileError(
+                _("Unknown field {field}. Fields: {fields}.").format(field=k, fields=", ".join(FIELDS))
+            )
+        out[k] = v.strip()
+    return out
+
+
+# --------------------------------------------------------------------------
+# values
+# --------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
+_CN = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
+_CN_MD = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*日?$")
+_NUM3 = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})(?:[ T].*)?$")
+_MD = re.compile(r"^-{0,2}(\d{1,2})[-/.](\d{1,2})$")
+_WORD1 = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")  # Mar 5, 1990
+_WORD2 = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([A-Za-z]{3,9})\.?,?[\s-]+(\d{4})$")  # 5 Mar 1990
+_WORD_MD = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})$|^(\d{1,2})\s+([A-Za-z]{3,9})\.?$")
+
+
+class BadValue(ValueError):
+    pass
+
+
+def _month(word: str) -> int:
+    m = _MONTHS.get(word[:3].lower())
+    if m is None:
+        raise BadValue(word)
+    return m
+
+
+def _md(month: int, day: int) -> str:
+    date(2000, month, day)  # validates (2000 is a leap year: 02-29 allowed)
+    return f"{month:02d}-{day:02d}"
+
+
+def parse_date(value: Any, day_first: bool) -> tuple[date | None, str | None]:
+    """Return (full date or None, "MM-DD" or None). Raises BadValue when it is not a date."""
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, datetime):
+        d = value.date()
+    elif isinstance(value, date):
+        d = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 1 <= float(value) < 2_958_466:
+            raise BadValue(str(value))
+        d = date(1899, 12, 30) + timedelta(days=int(value))  # Excel serial (1900 system)
+    else:
+        s = str(value).strip()
+        try:
+            d_or_md = _parse_text_date(s, day_first)
+        except (ValueError, OverflowError) as exc:
+            raise BadValue(s) from exc
+        if isinstance(d_or_md, str):
+            return None, d_or_md
+        d = d_or_md
+    if d.year < 1900:  # phones write "no year" as 1604 or 0000-like years
+        return None, _md(d.month, d.day)
+    return d, _md(d.month, d.day)
+
+
+def _parse_text_date(s: str, day_first: bool) -> date | str:
+    if m := _ISO.match(s):
+        y, mo, d = (int(x) for x in m.groups())
+        if y < 1900:
+            return _md(mo, d)
+        return date(y, mo, d)
+    if m := _CN.match(s):
+        y, mo, d = (int(x) for x in m.groups())
+        return date(y, mo, d)
+    if m := _CN_MD.match(s):
+        return _md(int(m.group(1)), int(m.group(2)))
+    if re.fullmatch(r"\d{5}(\.\d+)?", s):  # an Excel serial that arrived as text
+        return date(1899, 12, 30) + timedelta(days=int(float(s)))
+    if m := _NUM3.match(s):
+        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if y < 100:
+            y += 1900 if y > 30 else 2000
+        if a > 12 and b <= 12:
+            return date(y, b, a)
+        if b > 12 and a <= 12:
+            return date(y, a, b)
+        return date(y, b, a) if day_first else date(y, a, b)
+    if m := _MD.match(s):
+        a, b = int(m.group(1)), int(m.group(2))
+        if "-" in s or s.startswith("--"):
+            return _md(a, b)  # MM-DD
+        if a > 12:
+            return _md(b, a)
+        if b > 12:
+            return _md(a, b)
+        return _md(b, a) if day_first else _md(a, b)
+    if m := _WORD1.match(s):
+        return date(int(m.group(3)), _month(m.group(1)), int(m.group(2)))
+    if m := _WORD2.match(s):
+        return date(int(m.group(3)), _month(m.group(2)), int(m.group(1)))
+    if m := _WORD_MD.match(s):
+        if m.group(1):
+            return _md(_month(m.group(1)), int(m.group(2)))
+        return _md(_month(m.group(4)), int(m.group(3)))
+    raise BadValue(s)
+
+
+def parse_phone(value: Any, region: str) -> str:
+    """Normalise to E.164 for the shop's region; '' when blank. Raises BadValue when it is not a phone."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    s = str(value).strip().lstrip("'").strip()
+    if s.lower() in BLANKS:
+        return ""
+    if s.startswith("00"):
+        s = "+" + s[2:]
+    digits = re.sub(r"[^\d+]", "", s)
+    if not re.search(r"\d", digits):
+        raise BadValue(s)
+    try:
+        return normalize_phone(s, region)  # the same rule as a phone typed at the desk
+    except ValueError as exc:
+        raise BadValue(s) from exc
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def join_name(first: str, last: str) -> str:
+    """Western names "First Last"; Chinese names surname first with no space (张 + 三 -> 张三).
+
+    A Chinese name written whole in First Name is kept as it is.
+    """
+    first, last = first.strip(), last.strip()
+    if not last:
+        return first
+    if not first:
+        return last
+    if _CJK.search(first) or _CJK.search(last):
+        if first.startswith(last):
+            return first
+        return last + first
+    return f"{first} {last}"
+
+
+def parse_gender(value: str) -> str:
+    v = value.strip().lower()
+    if v in ("f", "female", "woman", "女", "女性", "w"):
+        return "female"
+    if v in ("m", "male", "man", "男", "男性"):
+        return "male"
+    if v in ("", "unknown", "not specified", "未知", "prefer not to say"):
+        return ""
+    return "other"
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("yes", "true", "1", "y", "是", "blocked")
+
+
+def _as_utc(d: date | None, tz_name: str) -> datetime | None:
+    if d is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(d, time(12, 0), ZoneInfo(tz_name)).astimezone(UTC)
+
+
+# --------------------------------------------------------------------------
+# the service
+# --------------------------------------------------------------------------
+
+
+class ImportService:
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
+        self.settings = settings
+        self.clock = self.db.clock
+
+    # -- reading and preview -------------------------------------------------
+    def _shop_region_tz(self) -> tuple[str, str]:
+        with self.db.uow(write=False) as uow:
+            s = shop_row(uow.session)
+            return s.region or "CN", s.timezone or "Asia/Shanghai"
+
+    def resolve(
+        self, table: Table, source: str, mapping: dict[str, str] | None
+    ) -> tuple[str, dict[str, tuple[str, ...]]]:
+        """The source actually used and field -> candidate columns."""
+        if source not in ("auto", *SOURCES):
+            raise ImportFileError(_("Unknown source {source}.").format(source=source))
+        if source == "auto":
+            source = "generic" if mapping else detect_source(table.headers)
+        if source == "generic":
+            used = dict(suggest_mapping(table.headers) if mapping is None else mapping)
+            cols: dict[str, tuple[str, ...]] = {k: (v,) for k, v in used.items() if v}
+        else:
+            cols = dict(PROFILES[source].mapping)
+            for k, v in (mapping or {}).items():
+                cols[k] = (v,)
+        missing = [c for cs in cols.values() for c in cs if c not in table.headers]
+        if source == "generic":
+            if missing:
+                raise ImportFileError(
+                    _("The file has no column named {column}. Columns: {columns}.").format(
+                        column=missing[0], columns=", ".join(table.headers)
+                    )
+                )
+            if not ({"name", "first_name", "last_name"} & cols.keys()):
+                raise ImportFileError(
+                    _('Choose which column holds the client\'s name (e.g. --map name="Full Name").')
+                )
+        return source, cols
+
+    def preview(
+        self, path: Path, source: str = "auto", mapping: dict[str, str] | None = None, limit: int = 20
+    ) -> ImportPreview:
+        table = read_table(path)
+        used, cols = self.resolve(table, source, mapping)
+        region, tz = self._shop_region_tz()
+        day_first = self._day_first(used, region)
+        parsed: list[ParsedRow] = []
+        rejected: list[Rejected] = []
+        idx = {h: i for i, h in enumerate(table.headers)}
+        for n, row in enumerate(table.rows[: max(limit, 0)]):
+            row_no = table.header_row + 1 + n
+            if not any(_clean(c) != "" for c in row):
+                continue
+            res = self._parse_row(row_no, row, idx, cols, region, tz, day_first)
+            (parsed if isinstance(res, ParsedRow) else rejected).append(res)  # type: ignore[arg-type]
+        label = PROFILES[used].label if used in PROFILES else _("Other CSV (column mapping)")
+        return ImportPreview(
+            source=used,
+            source_label=label,
+            headers=list(table.headers),
+            mapping={k: v[0] for k, v in cols.items() if v},
+            sample=[[_cell_text(c) for c in r] for r in table.rows[:limit]],
+            parsed=parsed,
+            rejected=rejected,
+            total_rows=len(table.rows),
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+        )
+
+    @staticmethod
+    def _day_first(source: str, region: str) -> bool:
+        prof = PROFILES.get(source)
+        if prof is not None and prof.day_first is not None:
+            return prof.day_first
+        return region.upper() not in MONTH_FIRST_REGIONS
+
+    def _parse_row(
+        self,
+        row_no: int,
+        row: Sequence[Any],
+        idx: dict[str, int],
+        cols: dict[str, tuple[str, ...]],
+        region: str,
+        tz: str,
+        day_first: bool,
+    ) -> ParsedRow | Rejected:
+        def get(fld: str) -> Any:
+            for col in cols.get(fld, ()):
+                i = idx.get(col)
+                if i is not None and i < len(row):
+                    v = _clean(row[i])
+                    if v != "":
+                        return v
+            return ""
+
+        def text(fld: str) -> str:
+            return _cell_text(get(fld)).strip()
+
+        values = " | ".join(_cell_text(c) for c in row)
+        problems: list[str] = []
+        name = text("name") or join_name(text("first_name"), text("last_name"))
+        if not name:
+            name = text("nickname") or text("company")
+        if not name:
+            problems.append(_("no name (the name columns are empty)"))
+        elif len(name) > 120:
+            problems.append(_("the name is longer than 120 characters"))
+        phone = ""
+        raw_phones = [get("phone"), get("phone2")]
+        for k, raw in enumerate(raw_phones):
+            if raw == "" or raw is None:
+                continue
+            try:
+                phone = parse_phone(raw, region)
+                break
+            except BadValue:
+                if k == 0 and raw_phones[1] not in ("", None):
+                    continue
+                problems.append(
+                    _(
+                        'phone "{value}" is not a valid phone number for region {region} '
+                        "(write numbers from other countries with + and the country code)"
+                    ).format(value=_cell_text(raw), region=region)
+                )
+        email = text("email")
+        if email and not _EMAIL.match(email):
+            problems.append(_('email "{value}" is not an email address').format(value=email))
+        if len(email) > 200:
+            problems.append(_("the email is longer than 200 characters"))
+        bday: date | None = None
+        bday_md: str | None = None
+        raw_bday = get("birthday")
+        if raw_bday != "":
+            try:
+                bday, bday_md = parse_date(raw_bday, day_first)
+            except (BadValue, ValueError):
+                problems.append(
+                    _('birthday "{value}" is not a date (use YYYY-MM-DD, or MM-DD without a year)').format(
+                        value=_cell_text(raw_bday)
+                    )
+                )
+            else:
+                today = self.clock().date()
+                if bday is not None and bday > today:
+                    problems.append(_("birthday {value} is in the future").format(value=bday.isoformat()))
+        visits: list[datetime | None] = []
+        for fld in ("first_visit", "last_visit"):
+            raw = get(fld)
+            try:
+                d, _md_ = parse_date(raw, day_first) if raw != "" else (None, None)
+            except (BadValue, ValueError):
+                d = None  # a visit date we cannot read is dropped, not a reason to lose the client
+            visits.append(_as_utc(d, tz))
+        if problems:
+            return Rejected(row_no, "; ".join(problems), values)
+        notes_parts = [text("notes")]
+        if text("city"):
+            notes_parts.append(_("City: {city}").format(city=text("city")))
+        if text("blocked") and _truthy(text("blocked")):
+            notes_parts.append(_("Blocked in the previous system."))
+        return ParsedRow(
+            row_no=row_no,
+            name=name,
+            phone=phone,
+            email=email.lower(),
+            birthday=bday,
+            birthday_md=bday_md,
+            gender=parse_gender(text("gender")),
+            notes="\n".join(p for p in notes_parts if p),
+            external_id=text("external_id")[:100],
+            wechat_id=text("wechat_id")[:100],
+            first_visit_at=visits[0],
+            last_visit_at=visits[1],
+        )
+
+    # -- the import ------------------------------------------------------------
+    def run(
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        source: str = "auto",
+        mapping: dict[str, str] | None = None,
+        duplicates: str = "merge",
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> ImportResult:
+        """Import every good row in one transaction. Rejected rows are reported, not fatal."""
+        require(self.db.uow, actor, Perm.IMPORT)
+        if duplicates not in ("merge", "skip"):
+            raise ImportFileError(_("Duplicates are either merged or skipped."))
+        path = Path(path)
+        table = read_table(path)
+        used, cols = self.resolve(table, source, mapping)
+        region, tz = self._shop_region_tz()
+        day_first = self._day_first(used, region)
+        idx = {h: i for i, h in enumerate(table.headers)}
+        total = len(table.rows)
+        now = self.clock()
+        rejected: list[Rejected] = []
+        imported = merged = skipped = 0
+        with self.db.uow() as uow:
+            s = uow.session
+            # every phone already held, loaded once (a query per row made big imports crawl)
+            known: dict[str, int] = {}
+            for cid, ph, digits in s.execute(
+                select(Client.id, Client.phone, Client.phone_digits).where(Client.erased_at.is_(None))
+            ):
+                if ph:
+                    known.setdefault(ph, cid)
+                if digits:
+                    known.setdefault("+" + digits, cid)
+            # pass 1: read every row and decide what it becomes
+            new_rows: list[ParsedRow] = []
+            new_by_phone: dict[str, int] = {}  # phone -> index in new_rows
+            merges: list[tuple[str, int, ParsedRow]] = []  # ("db", client id | "new", index, row)
+            for n, row in enumerate(table.rows):
+                row_no = table.header_row + 1 + n
+                if progress and (n % 200 == 0):
+                    progress(n // 2, total)
+                if not any(_clean(c) != "" for c in row):
+                    continue
+                res = self._parse_row(row_no, row, idx, cols, region, tz, day_first)
+                if isinstance(res, Rejected):
+                    rejected.append(res)
+                    continue
+                target: tuple[str, int] | None = None
+                if res.phone and res.phone in new_by_phone:
+                    target = ("new", new_by_phone[res.phone])
+                elif res.phone and res.phone in known:
+                    target = ("db", known[res.phone])
+                if target is None:
+                    if res.phone:
+                        new_by_phone[res.phone] = len(new_rows)
+                    new_rows.append(res)
+                elif duplicates == "skip":
+                    skipped += 1
+                else:
+                    merges.append((target[0], target[1], res))
+                    merged += 1
+            # pass 2: duplicates inside the file folded into their first row, numbers reserved in one
+            # go, the new clients written in batches (ORM bulk insert), then the existing ones merged
+            for kind, ref, res in merges:
+                if kind == "new":
+                    new_rows[ref] = _merge_rows(new_rows[ref], res)
+            first = self._reserve_numbers(s, len(new_rows))
+            chunk: list[dict[str, Any]] = []
+            for k, res in enumerate(new_rows):
+                if progress and k % 200 == 0:
+                    progress((total + k * total // max(len(new_rows), 1)) // 2, total)
+                chunk.append(self._client_values(actor, res, used, now, f"C{first + k:06d}"))
+                if len(chunk) >= 500:
+                    s.execute(insert(Client), chunk)
+                    chunk = []
+            if chunk:
+                s.execute(insert(Client), chunk)
+            imported = len(new_rows)
+            db_ids = sorted({ref for kind, ref, _r in merges if kind == "db"})
+            loaded: dict[int, Client] = {}
+            for i in range(0, len(db_ids), 500):  # load the clients to merge into 500 at a time
+                for c in s.scalars(select(Client).where(Client.id.in_(db_ids[i : i + 500]))):
+                    loaded[c.id] = c
+            for kind, ref, res in merges:
+                if kind == "db" and ref in loaded:
+                    _merge(loaded[ref], res, now)
+            s.flush()
+            batch = ImportBatch(
+                at=now,
+                source=used,
+                filename=path.name,
+                imported=imported,
+                merged=merged,
+                skipped=skipped,
+                rejected=len(rejected),
+                staff_id=actor.staff_id,
+            )
+            s.add(batch)
+            s.flush()
+            audit(
+                s,
+                actor,
+                "import",
+                "clients",
+                batch.id,
+                at=now,
+                after={
+                    "source": used,
+                    "file": path.name,
+                    "imported": imported,
+                    "merged": merged,
+                    "skipped": skipped,
+                    "rejected": len(rejected),
+                    "dry_run": dry_run,
+                },
+            )
+            batch_id: int | None = batch.id
+            if progress:
+                progress(total, total)
+            if dry_run:
+                batch_id = None
+            else:
+                uow.commit()
+        return ImportResult(used, total, imported, merged, skipped, rejected, dry_run, batch_id)
+
+    @staticmethod
+    def _reserve_numbers(s: Any, n: int) -> int:
+        """Take ``n`` consecutive client numbers; returns the first (one counter update, not one per row)."""
+        if n <= 0:
+            return 0
+        first = next_counter(s, "client_number")
+        if n > 1:
+            s.execute(
+                update(Counter)
+                .where(Counter.name == "client_number")
+                .values(value=Counter.value + (n - 1))
+                .execution_options(synchronize_session=False)
+            )
+        return first
+
+    def _client_values(
+        self, actor: Actor, r: ParsedRow, source: str, now: datetime, number: str
+    ) -> dict[str, Any]:
+        pinyin, initials, digits, search = build_search_fields(r.name, r.phone, number)
+        return {
+            "client_number": number,
+            "branch_id": actor.branch_id,
+            "name": r.name,
+            "name_pinyin": pinyin[:400],
+            "name_initials": initials[:60],
+            "search_text": search,
+            "phone": r.phone,
+            "phone_digits": digits,
+            "email": r.email,
+            "birthday": r.birthday,
+            "birthday_md": r.birthday_md,
+            "gender": r.gender,
+            "notes": r.notes,
+            "wechat_id": r.wechat_id,
+            "source": f"import:{source}",
+            "external_id": r.external_id,
+            "first_visit_at": r.first_visit_at,
+            "last_visit_at": r.last_visit_at,
+            "registered_by_id": actor.staff_id,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+
+
+def _merge_rows(a: ParsedRow, b: ParsedRow) -> ParsedRow:
+    """A later row of the file with the same phone: fill what the first one lacks (same rule as ``_merge``)."""
+    notes = a.notes
+    if b.notes and b.notes not in notes:
+        notes = (notes + "\n" + b.notes).strip() if notes else b.notes
+    firsts = [d for d in (a.first_visit_at, b.first_visit_at) if d is not None]
+    lasts = [d for d in (a.last_visit_at, b.last_visit_at) if d is not None]
+    return replace(
+        a,
+        email=a.email or b.email,
+        birthday=a.birthday or b.birthday,
+        birthday_md=a.birthday_md or b.birthday_md,
+        gender=a.gender or b.gender,
+        wechat_id=a.wechat_id or b.wechat_id,
+        external_id=a.external_id or b.external_id,
+        notes=notes,
+        first_visit_at=min(firsts) if firsts else None,
+        last_visit_at=max(lasts) if lasts else None,
+    )
+
+
+def _merge(c: Client, r: ParsedRow, now: datetime) -> None:
+    """Fill what the existing client lacks; never overwrite what the shop already holds."""
+    changes: dict[str, Any] = {}
+    for attr in ("email", "birthday", "birthday_md", "gender", "wechat_id", "external_id"):
+        new = getattr(r, attr)
+        if new and not getattr(c, attr):
+            changes[attr] = new
+    if r.notes and r.notes not in (c.notes or ""):
+        changes["notes"] = (c.notes + "\n" + r.notes).strip() if c.notes else r.notes
+    if r.first_visit_at and (c.first_visit_at is None or r.first_visit_at < c.first_visit_at):
+        changes["first_visit_at"] = r.first_visit_at
+    if r.last_visit_at and (c.last_visit_at is None or r.last_visit_at > c.last_visit_at):
+        changes["last_visit_at"] = r.last_visit_at
+    if changes:  # an identical row changes nothing (and writes nothing)
+        for k, v in changes.items():
+            setattr(c, k, v)
+        c.updated_at = now
+
+
+def _cell_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == time(0) else v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def write_report(result: ImportResult, out: Path) -> Path:
+    """CSV (UTF-8 with BOM so Excel opens it): row number, reason, the row as read."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([_("Row"), _("Why it was not imported"), _("Row as read")])
+        for r in result.rejected:
+            w.writerow([r.row_no, csv_safe(r.reason), csv_safe(r.values)])
+    return out
+
+
+# --------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------
+
+
+def cli_actor(db: Database) -> Actor:
+    """Headless commands act as the shop's first active owner."""
+    from desk_app.trust.auth import actor_for
+
+    with db.uow(write=False) as uow:
+        s = uow.session.execute(
+            select(Staff)
+            .where(Staff.role == Role.OWNER.value, Staff.active.is_(True))
+            .order_by(Staff.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        if s is None:
+            raise ServiceError(
+                _("This database has no shop owner yet. Open the app once to set the shop up.")
+            )
+        return actor_for(s)
+
+
+def cli_import_clients(args: Any) -> int:
+    import sys
+
+    from desk_app.bootstrap import open_database
+    from desk_app.cli import resolve_db_arg
+    from desk_app.container import Services
+    from desk_app.db.engine import normalise_url, sqlite_path
+
+    target = resolve_db_arg(args)
+    db_path = sqlite_path(normalise_url(target))
+    if db_path is not None and not db_path.exists():
+        print(
+            _("There is no database at {path}. Check --db (open the app once to set the shop up).").format(
+                path=str(db_path)
+            ),
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        db = open_database(target)
+    except Exception as exc:  # noqa: BLE001 - shown to the person
+        print(_("Could not open the database: {error}").format(error=str(exc)), file=sys.stderr)
+        return 1
+    try:
+        services = Services(db)
+        mapping = parse_map_args(args.map or []) or None
+        path = Path(args.file)
+        result = services.importer.run(
+            cli_actor(db),
+            path,
+            source=args.source,
+            mapping=mapping,
+            duplicates=args.duplicates,
+            dry_run=bool(args.dry_run),
+        )
+    except ServiceError as exc:
+        print(_("Import failed, nothing was saved: {error}").format(error=exc.message), file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    report = (
+        Path(args.report)
+        if getattr(args, "report", None)
+        else path.with_name(path.name + ".import-report.csv")
+    )
+    write_report(result, report)
+    print(
+        _(
+            "{source}: {total} rows -- imported {imported}, merged {merged}, skipped {skipped}, rejected {rejected}"
+        ).format(
+            source=result.source,
+            total=result.total_rows,
+            imported=result.imported,
+            merged=result.merged,
+            skipped=result.skipped,
+            rejected=result.rejected_count,
+        )
+    )
+    for r in result.rejected[:20]:
+        print(_("  row {row}: {reason}").format(row=r.row_no, reason=r.reason))
+    if result.rejected_count > 20:
+        print(_("  ... and {n} more").format(n=result.rejected_count - 20))
+    print(_("Report: {path}").format(path=str(report)))
+    if result.dry_run:
+        print(_("Dry run: nothing was saved."))
+    return 0

@@ -1,0 +1,559 @@
+"""Privacy requests (PRODUCT §7): hand a client everything held about them, or erase them.
+
+Export: one JSON file with every record that names the client, and a readable PDF.
+Erasure: the personal fields are anonymised ("Erased client C000123"), consent is
+withdrawn (new ConsentRecord rows), free-text notes written about the client are
+removed; sales, payments, prepaid and package movements keep their amounts and stay
+linked to the anonymised client so the books still balance. Both are owner-only and
+recorded in the audit log (the erasure row holds no personal data).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from desk_app.clients.search_text import build_search_fields
+from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_row
+from desk_app.db.engine import Clock, Database
+from desk_app.db.models import (
+    Appointment,
+    AppointmentService,
+    Assessment,
+    Base,
+    Client,
+    ClientPackage,
+    Complaint,
+    ConsentRecord,
+    Contact,
+    Feedback,
+    FollowUp,
+    Formula,
+    Membership,
+    OutreachTask,
+    PackageRedemption,
+    Payment,
+    PlanItem,
+    PrepaidAccount,
+    PrepaidMovement,
+    ProductUsage,
+    Sale,
+    SaleLine,
+    ServiceLog,
+    Staff,
+    Visit,
+    VisitEvent,
+    WaitlistEntry,
+)
+from desk_app.domain.money import Money
+from desk_app.domain.permissions import Actor, Perm
+from desk_app.i18n import _, format_date, format_datetime, format_money
+from desk_app.settings import SettingsStore
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    client_id: int
+    client_number: str
+    name: str  # the anonymised name
+    notes_cleared: int  # free-text fields emptied on related records
+    sales_kept: int
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, (str, int, float, bool, type(None), list, dict)):
+        return v
+    return str(v)
+
+
+def row_dict(obj: Base) -> dict[str, Any]:
+    return {c.key: _value(getattr(obj, c.key)) for c in obj.__table__.columns}
+
+
+def _ids(rows: Iterable[Any]) -> list[int]:
+    return [int(r.id) for r in rows]
+
+
+def _rows(s: Session, model: Any, *where: Any) -> list[Any]:
+    return list(s.scalars(select(model).where(*where).order_by(model.id)))
+
+
+class PrivacyService:
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
+        self.settings = settings
+        self.clock = self.db.clock
+
+    # -- gathering ---------------------------------------------------------------
+    def collect(self, s: Session, client_id: int) -> dict[str, Any]:
+        """Every record held about one client, as JSON-ready dicts grouped by kind."""
+        c = s.get(Client, client_id)
+        if c is None:
+            raise NotFound(_("That client no longer exists."))
+        visits = _rows(s, Visit, Visit.client_id == client_id)
+        vids = _ids(visits)
+        appts = _rows(s, Appointment, Appointment.client_id == client_id)
+        sales = _rows(s, Sale, Sale.client_id == client_id)
+        sids = _ids(sales)
+        prepaid = _rows(s, PrepaidAccount, PrepaidAccount.client_id == client_id)
+        packages = _rows(s, ClientPackage, ClientPackage.client_id == client_id)
+        contacts = _rows(s, Contact, Contact.client_id == client_id)
+        shop = shop_row(s)
+        staff = {st.id: st.name for st in s.scalars(select(Staff))}
+        data: dict[str, Any] = {
+            "format": "desk-app client data export",
+            "format_version": FORMAT_VERSION,
+            "exported_at": self.clock().isoformat(),
+            "shop": {
+                "name": shop.name,
+                "address": shop.address,
+                "phone": shop.phone,
+                "currency": shop.currency,
+            },
+            "money_note": "amounts ending in _minor are in the currency's minor unit (fen, cents)",
+            "staff_names": {str(k): v for k, v in staff.items()},
+            "profile": row_dict(c),
+            "consents": [row_dict(r) for r in _rows(s, ConsentRecord, ConsentRecord.client_id == client_id)],
+            "appointments": [row_dict(r) for r in appts],
+            "appointment_services": [
+                row_dict(r)
+                for r in _rows(s, AppointmentService, AppointmentService.appointment_id.in_(_ids(appts)))
+            ],
+            "waitlist": [row_dict(r) for r in _rows(s, WaitlistEntry, WaitlistEntry.client_id == client_id)],
+            "visits": [row_dict(r) for r in visits],
+            "visit_events": [row_dict(r) for r in _rows(s, VisitEvent, VisitEvent.visit_id.in_(vids))],
+            "assessments": [row_dict(r) for r in _rows(s, Assessment, Assessment.visit_id.in_(vids))],
+            "plan_items": [row_dict(r) for r in _rows(s, PlanItem, PlanItem.visit_id.in_(vids))],
+            "services_done": [row_dict(r) for r in _rows(s, ServiceLog, ServiceLog.visit_id.in_(vids))],
+            "products_used": [row_dict(r) for r in _rows(s, ProductUsage, ProductUsage.visit_id.in_(vids))],
+            "formulas": [row_dict(r) for r in _rows(s, Formula, Formula.client_id == client_id)],
+            "sales": [row_dict(r) for r in sales],
+            "sale_lines": [row_dict(r) for r in _rows(s, SaleLine, SaleLine.sale_id.in_(sids))],
+            "payments": [row_dict(r) for r in _rows(s, Payment, Payment.sale_id.in_(sids))],
+            "prepaid_accounts": [row_dict(r) for r in prepaid],
+            "prepaid_movements": [
+                row_dict(r) for r in _rows(s, PrepaidMovement, PrepaidMovement.account_id.in_(_ids(prepaid)))
+            ],
+            "packages": [row_dict(r) for r in packages],
+            "package_redemptions": [
+                row_dict(r)
+                for r in _rows(s, PackageRedemption, PackageRedemption.client_package_id.in_(_ids(packages)))
+            ],
+            "memberships": [row_dict(r) for r in _rows(s, Membership, Membership.client_id == client_id)],
+            "follow_ups": [row_dict(r) for r in _rows(s, FollowUp, FollowUp.client_id == client_id)],
+            "contacts": [row_dict(r) for r in contacts],
+            "complaints": [
+                row_dict(r)
+                for r in _rows(
+                    s,
+                    Complaint,
+                    or_(Complaint.client_id == client_id, Complaint.contact_id.in_(_ids(contacts))),
+                )
+            ],
+            "feedback": [row_dict(r) for r in _rows(s, Feedback, Feedback.client_id == client_id)],
+            "reminders": [row_dict(r) for r in _rows(s, OutreachTask, OutreachTask.client_id == client_id)],
+        }
+        return data
+
+    # -- export --------------------------------------------------------------------
+    def export_client(self, actor: Actor, client_id: int, out_dir: Path) -> list[Path]:
+        """Write ``<number>-data.json`` and ``<number>-data.pdf`` into ``out_dir``; return both paths."""
+        require(self.db.uow, actor, Perm.EXPORT)
+        out_dir = Path(out_dir)
+        with self.db.uow(write=False) as uow:
+            data = self.collect(uow.session, client_id)
+        number = str(data["profile"]["client_number"])
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            json_path = out_dir / f"{number}-data.json"
+            tmp = json_path.with_name(json_path.name + ".part")
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+            tmp.replace(json_path)
+            pdf_path = out_dir / f"{number}-data.pdf"
+            render_pdf(data, pdf_path)
+        except OSError as exc:
+            raise ServiceError(
+                _("Could not write to {folder} ({error}). Choose another folder.").format(
+                    folder=str(out_dir), error=exc.strerror or str(exc)
+                )
+            ) from exc
+        with self.db.uow() as uow:
+            audit(
+                uow.session,
+                actor,
+                "export",
+                "client",
+                client_id,
+                at=self.clock(),
+                after={"kind": "privacy_export", "files": [json_path.name, pdf_path.name]},
+            )
+            uow.commit()
+        return [json_path, pdf_path]
+
+    # -- erasure --------------------------------------------------------------------
+    def erase_client(self, actor: Actor, client_id: int, reason: str) -> ErasureResult:
+        require(self.db.uow, actor, Perm.ERASE)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(
+                {"reason": _("Write why the client's data is erased (e.g. the client asked).")}
+            )
+        now = self.clock()
+        with self.db.uow() as uow:
+            s = uow.session
+            c = s.get(Client, client_id)
+            if c is None:
+                raise NotFound(_("That client no longer exists."))
+            if c.erased_at is not None:
+                raise ServiceError(_("This client's data was already erased."))
+            number = c.client_number
+            new_name = _("Erased client {number}").format(number=number)
+            c.name = new_name
+            c.phone = ""
+            c.email = ""
+            c.wechat_id = ""
+            c.birthday = None
+            c.birthday_md = None
+            c.gender = ""
+            c.skin_type = ""
+            c.hair_type = ""
+            c.allergies = ""
+            c.contraindications = ""
+            c.preferences = []
+            c.notes = ""
+            c.language = ""
+            c.external_id = ""
+            c.favourite_staff_id = None
+            c.preferred_channel = "phone"
+            c.name_pinyin, c.name_initials, c.phone_digits, c.search_text = build_search_fields(
+                new_name, "", number
+            )
+            for kind in ("privacy", "marketing"):
+                s.add(
+                    ConsentRecord(
+                        client_id=c.id,
+                        kind=kind,
+                        granted=False,
+                        at=now,
+                        staff_id=actor.staff_id,
+                        note=_("Withdrawn: client data erased"),
+                    )
+                )
+            c.marketing_consent = False
+            c.marketing_consent_at = now
+            c.privacy_consent = False
+            c.privacy_consent_at = now
+            c.erased_at = now
+            c.updated_at = now
+            cleared = self._clear_free_text(s, c.id)
+            sales_kept = len(_rows(s, Sale, Sale.client_id == c.id))
+            audit(
+                s,
+                actor,
+                "erase",
+                "client",
+                c.id,
+                at=now,
+                after={"client_number": number, "notes_cleared": cleared, "sales_kept": sales_kept},
+                detail=reason,
+            )
+            uow.commit()
+        return ErasureResult(client_id, number, new_name, cleared, sales_kept)
+
+    @staticmethod
+    def _clear_free_text(s: Session, client_id: int) -> int:
+        """Empty every free-text field written about the client; returns how many were non-empty."""
+        n = 0
+
+        def clear(objs: Sequence[Any], fields: Sequence[str]) -> None:
+            nonlocal n
+            for o in objs:
+                for f in fields:
+                    v = getattr(o, f)
+                    if v:
+                        n += 1
+                        setattr(o, f, {} if isinstance(v, dict) else "")
+
+        visits = _rows(s, Visit, Visit.client_id == client_id)
+        vids = _ids(visits)
+        clear(visits, ("notes", "problem", "rebook_declined_reason"))
+        clear(
+            _rows(s, Assessment, Assessment.visit_id.in_(vids)),
+            ("answers", "goals", "expectations", "allergies", "contraindications", "skin_type", "hair_type"),
+        )
+        clear(_rows(s, ServiceLog, ServiceLog.visit_id.in_(vids)), ("notes", "problem"))
+        formulas = _rows(s, Formula, Formula.client_id == client_id)
+        clear(formulas, ("notes",))
+        for fo in formulas:
+            comps = list(fo.components or [])
+            if any(isinstance(x, dict) and x.get("notes") for x in comps):
+                n += 1
+                fo.components = [{**x, "notes": ""} if isinstance(x, dict) else x for x in comps]
+        contacts = _rows(s, Contact, Contact.client_id == client_id)
+        clear(contacts, ("caller_name", "caller_phone", "summary"))
+        for ct in contacts:
+            if ct.checklist:
+                ct.checklist = {}
+        clear(_rows(s, Appointment, Appointment.client_id == client_id), ("notes",))
+        clear(_rows(s, WaitlistEntry, WaitlistEntry.client_id == client_id), ("notes",))
+        clear(_rows(s, FollowUp, FollowUp.client_id == client_id), ("comments",))
+        clear(_rows(s, Complaint, Complaint.client_id == client_id), ("description",))
+        clear(_rows(s, Feedback, Feedback.client_id == client_id), ("content",))
+        clear(_rows(s, OutreachTask, OutreachTask.client_id == client_id), ("note",))
+        clear(_rows(s, Sale, Sale.client_id == client_id), ("over_estimate_note",))
+        return n
+
+
+# --------------------------------------------------------------------------
+# the readable PDF
+# --------------------------------------------------------------------------
+
+
+def _money(minor: Any, currency: str) -> str:
+    try:
+        return format_money(Money.from_minor(int(minor), currency).amount, currency)
+    except (TypeError, ValueError):
+        return ""
+
+
+def _when(v: Any) -> str:
+    if not v:
+        return ""
+    try:
+        if isinstance(v, str) and "T" in v:
+            return format_datetime(datetime.fromisoformat(v), "short")
+        if isinstance(v, str):
+            return format_date(date.fromisoformat(v))
+    except ValueError:
+        return str(v)
+    return str(v)
+
+
+def render_pdf(data: dict[str, Any], out: Path) -> Path:
+    """A readable A4 summary of the export (the JSON holds every field)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from desk_app.fonts import register_cjk_font
+
+    font = register_cjk_font()
+    cur = str(data["shop"].get("currency") or "CNY")
+    p = data["profile"]
+    staff = data.get("staff_names", {})
+    h1 = ParagraphStyle("h1", fontName=font, fontSize=16, leading=20, spaceAfter=4)
+    h2 = ParagraphStyle("h2", fontName=font, fontSize=12, leading=16, spaceBefore=10, spaceAfter=4)
+    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
+    small = ParagraphStyle("s", fontName=font, fontSize=8, leading=10, wordWrap="CJK", textColor=colors.grey)
+
+    def para(t: Any, st: ParagraphStyle = body) -> Paragraph:
+        from xml.sax.saxutils import escape
+
+        return Paragraph(escape(str(t if t is not None else "")).replace("\n", "<br/>"), st)
+
+    def table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
+        t = Table(
+            [[para(h, small) for h in header]] + [[para(c) for c in r] for r in rows],
+            colWidths=widths,
+            repeatRows=1,
+        )
+        t.setStyle(
+            TableStyle(
+                [
+                    ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
+                    ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        return t
+
+    story: list[Any] = [
+        para(_("What {shop} holds about you").format(shop=data["shop"]["name"]), h1),
+        para(
+            _("Exported {when}. The attached JSON file holds every field.").format(
+                when=_when(data["exported_at"])
+            ),
+            small,
+        ),
+        Spacer(1, 4 * mm),
+        para(_("Profile"), h2),
+    ]
+    profile_rows = [
+        [_("Client no."), p.get("client_number")],
+        [_("Name"), p.get("name")],
+        [_("Phone"), p.get("phone")],
+        [_("Email"), p.get("email")],
+        [_("WeChat"), p.get("wechat_id")],
+        [_("Birthday"), p.get("birthday") or p.get("birthday_md") or ""],
+        [_("Gender"), p.get("gender")],
+        [_("Skin type"), p.get("skin_type")],
+        [_("Hair type"), p.get("hair_type")],
+        [_("Allergies"), p.get("allergies")],
+        [_("Contraindications"), p.get("contraindications")],
+        [_("Preferences"), ", ".join(str(x) for x in (p.get("preferences") or []))],
+        [_("Notes"), p.get("notes")],
+        [_("Membership"), p.get("membership_tier") or "-"],
+        [_("First visit"), _when(p.get("first_visit_at"))],
+        [_("Last visit"), _when(p.get("last_visit_at"))],
+        [_("Visits"), p.get("visit_count")],
+        [_("Total spend"), _money(p.get("total_spend_minor", 0), cur)],
+        [_("Marketing consent"), _("yes") if p.get("marketing_consent") else _("no")],
+    ]
+    story.append(
+        table(
+            [_("Field"), _("Value")], [r for r in profile_rows if r[1] not in (None, "")], [45 * mm, 125 * mm]
+        )
+    )
+
+    def section(title: str, header: list[str], rows: list[list[Any]], widths: list[float]) -> None:
+        story.append(para(title, h2))
+        if rows:
+            story.append(table(header, rows, widths))
+        else:
+            story.append(para(_("None."), small))
+
+    section(
+        _("Consents"),
+        [_("When"), _("Kind"), _("Given"), _("Note")],
+        [
+            [_when(r["at"]), r["kind"], _("yes") if r["granted"] else _("withdrawn"), r["note"]]
+            for r in data["consents"]
+        ],
+        [35 * mm, 30 * mm, 25 * mm, 80 * mm],
+    )
+    section(
+        _("Appointments"),
+        [_("When"), _("Status"), _("With"), _("Notes")],
+        [
+            [_when(r["start_at"]), r["status"], staff.get(str(r["staff_id"]), ""), r["notes"]]
+            for r in data["appointments"]
+        ],
+        [35 * mm, 30 * mm, 35 * mm, 70 * mm],
+    )
+    section(
+        _("Visits"),
+        [_("Arrived"), _("Status"), _("With"), _("Notes")],
+        [
+            [_when(r["arrived_at"]), r["status"], staff.get(str(r["staff_id"]), ""), r["notes"]]
+            for r in data["visits"]
+        ],
+        [35 * mm, 30 * mm, 35 * mm, 70 * mm],
+    )
+    section(
+        _("Needs assessments"),
+        [_("When"), _("Goals"), _("Allergies")],
+        [[_when(r["created_at"]), r["goals"], r["allergies"]] for r in data["assessments"]],
+        [35 * mm, 85 * mm, 50 * mm],
+    )
+    section(
+        _("Formulas"),
+        [_("When"), _("Version"), _("Components"), _("Notes")],
+        [
+            [
+                _when(r["created_at"]),
+                r["version_no"],
+                "; ".join(
+                    " ".join(str(v) for k, v in c.items() if k != "notes" and v)
+                    for c in r["components"]
+                    if isinstance(c, dict)
+                ),
+                r["notes"],
+            ]
+            for r in data["formulas"]
+        ],
+        [35 * mm, 15 * mm, 80 * mm, 40 * mm],
+    )
+    lines_by_sale: dict[Any, list[str]] = {}
+    for ln in data["sale_lines"]:
+        lines_by_sale.setdefault(ln["sale_id"], []).append(f"{ln['description']} x{ln['quantity']}")
+    section(
+        _("Purchases"),
+        [_("When"), _("Receipt"), _("Items"), _("Total")],
+        [
+            [
+                _when(r["sold_at"]),
+                f"{r['receipt_no']} ({r['kind']})",
+                ", ".join(lines_by_sale.get(r["id"], [])),
+                _money(r["total_minor"], cur),
+            ]
+            for r in data["sales"]
+        ],
+        [35 * mm, 35 * mm, 70 * mm, 30 * mm],
+    )
+    section(
+        _("Payments"),
+        [_("When"), _("Method"), _("Amount")],
+        [[_when(r["paid_at"]), r["method"], _money(r["amount_minor"], cur)] for r in data["payments"]],
+        [50 * mm, 60 * mm, 60 * mm],
+    )
+    section(
+        _("Prepaid balance"),
+        [_("Balance"), _("Expires")],
+        [[_money(r["balance_minor"], cur), _when(r["expires_on"])] for r in data["prepaid_accounts"]],
+        [85 * mm, 85 * mm],
+    )
+    section(
+        _("Packages"),
+        [_("Bought"), _("Sessions used"), _("Expires")],
+        [
+            [
+                _when(r["purchased_at"]),
+                f"{r['sessions_used']} / {r['sessions_total']}",
+                _when(r["expires_on"]),
+            ]
+            for r in data["packages"]
+        ],
+        [60 * mm, 55 * mm, 55 * mm],
+    )
+    section(
+        _("Follow-up calls"),
+        [_("Due"), _("Status"), _("Comments")],
+        [[_when(r["due_from"]), r["status"], r["comments"]] for r in data["follow_ups"]],
+        [35 * mm, 35 * mm, 100 * mm],
+    )
+    section(
+        _("Complaints"),
+        [_("Opened"), _("Status"), _("Description")],
+        [[_when(r["opened_at"]), r["status"], r["description"]] for r in data["complaints"]],
+        [35 * mm, 35 * mm, 100 * mm],
+    )
+    section(
+        _("Feedback"),
+        [_("When"), _("Score"), _("Comments")],
+        [
+            [_when(r["at"]), r["score"] if r["score"] is not None else "", r["content"]]
+            for r in data["feedback"]
+        ],
+        [35 * mm, 20 * mm, 115 * mm],
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    doc = SimpleDocTemplate(
+        str(tmp),
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=str(p.get("client_number")),
+        author=str(data["shop"]["name"]),
+    )
+    doc.build(story)
+    tmp.replace(out)
+    return out

@@ -1,0 +1,121 @@
+"""All services of one open database, built once and passed to the screens.
+
+Not a global: ``main.py`` builds one ``Services`` per database and hands it to
+the UI; tests build their own. Each service is created on first use.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from desk_app.db.engine import Clock, Database
+from desk_app.settings import SettingsStore
+
+if TYPE_CHECKING:
+    from desk_app.aftercare.service import AftercareService
+    from desk_app.calendar.service import CalendarService
+    from desk_app.catalog.service import CatalogService
+    from desk_app.checkout.cash import CashDrawerService
+    from desk_app.checkout.service import CheckoutService
+    from desk_app.clients.importer import ImportService
+    from desk_app.clients.privacy import PrivacyService
+    from desk_app.clients.service import ClientService
+    from desk_app.reports.service import ReportService
+    from desk_app.shop.service import ShopService
+    from desk_app.trust.audit import AuditService
+    from desk_app.trust.auth import AuthService
+    from desk_app.trust.backup import BackupService
+    from desk_app.visits.service import VisitService
+
+
+class Services:
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        # the services and every row they write run on one clock: the given one, else the database's
+        self.db = db if clock is None else db.with_clock(clock)
+        self.clock: Clock = self.db.clock
+        self.settings = SettingsStore(db)
+
+    @cached_property
+    def shop(self) -> ShopService:
+        from desk_app.shop.service import ShopService
+
+        return ShopService(self.db)
+
+    @cached_property
+    def auth(self) -> AuthService:
+        from desk_app.trust.auth import AuthService
+
+        return AuthService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def catalog(self) -> CatalogService:
+        from desk_app.catalog.service import CatalogService
+
+        return CatalogService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def clients(self) -> ClientService:
+        from desk_app.clients.service import ClientService
+
+        return ClientService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def visits(self) -> VisitService:
+        from desk_app.visits.service import VisitService
+
+        return VisitService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def checkout(self) -> CheckoutService:
+        from desk_app.checkout.service import CheckoutService
+
+        return CheckoutService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def cash(self) -> CashDrawerService:
+        from desk_app.checkout.cash import CashDrawerService
+
+        return CashDrawerService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def calendar(self) -> CalendarService:
+        from desk_app.calendar.service import CalendarService
+
+        return CalendarService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def aftercare(self) -> AftercareService:
+        from desk_app.aftercare.service import AftercareService
+
+        return AftercareService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def reports(self) -> ReportService:
+        from desk_app.reports.service import ReportService
+
+        return ReportService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        from desk_app.trust.audit import AuditService
+
+        return AuditService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def privacy(self) -> PrivacyService:
+        from desk_app.clients.privacy import PrivacyService
+
+        return PrivacyService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def backup(self) -> BackupService:
+        from desk_app.trust.backup import BackupService
+
+        return BackupService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def importer(self) -> ImportService:
+        from desk_app.clients.importer import ImportService
+
+        return ImportService(self.db, self.settings, self.clock)

@@ -1,1 +1,0 @@
-"""The owner's monthly summary: figures (monthly), CSV exports, the PDF, headless commands."""

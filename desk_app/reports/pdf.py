@@ -1,0 +1,618 @@
+"""The monthly summary as a PDF an owner can hand to a partner or an accountant.
+
+ReportLab platypus: a cover with the shop, branch and month and the key
+figures as tiles; charts drawn with reportlab.graphics (revenue by day, by
+category, by stylist; satisfaction distribution; standards met); tables;
+"page N of M" on every page; Chinese or English (CJK font embedded).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from desk_app import i18n
+from desk_app.fonts import FONT, register_cjk_font
+from desk_app.i18n import _
+
+INK = colors.HexColor("#1F2937")
+MUTED = colors.HexColor("#6B7280")
+ACCENT = colors.HexColor("#2F6FDE")
+ACCENT_2 = colors.HexColor("#14A38B")
+LINE = colors.HexColor("#E5E7EB")
+TILE = colors.HexColor("#F3F6FB")
+PAGE_W, PAGE_H = A4
+MARGIN = 16 * mm
+BODY_W = PAGE_W - 2 * MARGIN
+
+
+@contextmanager
+def language(lang: str) -> Iterator[None]:
+    before = i18n.language()
+    if lang == before:
+        yield
+        return
+    i18n.set_language(lang)
+    try:
+        yield
+    finally:
+        i18n.set_language(before)
+
+
+def money(data: dict[str, Any], value: str | None) -> str:
+    if value is None:
+        return "-"
+    return i18n.format_money(Decimal(value), data["currency"])
+
+
+def pct(value: str | None) -> str:
+    return "-" if value is None else i18n.format_percent(Decimal(value), 1)
+
+
+def month_title(month: str) -> str:
+    from datetime import date
+
+    y, m = (int(x) for x in month.split("-"))
+    return i18n.format_date(date(y, m, 1), "yyyy年M月" if i18n.language() == "zh_CN" else "MMMM yyyy")
+
+
+def standard_label(key: str) -> str:
+    try:
+        from desk_app.reports.standards import standard_label as shared
+
+        return shared(key)
+    except (ImportError, KeyError):
+        return key.replace("_", " ")
+
+
+class _Styles:
+    def __init__(self) -> None:
+        f = FONT
+        self.title = ParagraphStyle("t", fontName=f, fontSize=28, leading=34, textColor=INK)
+        self.subtitle = ParagraphStyle("s", fontName=f, fontSize=15, leading=20, textColor=MUTED)
+        self.h1 = ParagraphStyle(
+            "h1", fontName=f, fontSize=16, leading=21, textColor=INK, spaceBefore=4, spaceAfter=6
+        )
+        self.h2 = ParagraphStyle(
+            "h2", fontName=f, fontSize=11.5, leading=15, textColor=ACCENT, spaceBefore=8, spaceAfter=4
+        )
+        self.body = ParagraphStyle("b", fontName=f, fontSize=9, leading=12.5, textColor=INK)
+        self.small = ParagraphStyle("sm", fontName=f, fontSize=8, leading=10.5, textColor=MUTED)
+        self.tile_v = ParagraphStyle(
+            "tv", fontName=f, fontSize=14, leading=18, textColor=INK, alignment=TA_CENTER
+        )
+        self.tile_l = ParagraphStyle(
+            "tl", fontName=f, fontSize=8, leading=10, textColor=MUTED, alignment=TA_CENTER
+        )
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _table(rows: list[list[Any]], widths: list[float], st: _Styles, numeric_from: int = 1) -> Table:
+    body = [
+        [Paragraph(_esc(str(c)), st.body) if isinstance(c, str) and len(c) > 28 else c for c in r]
+        for r in rows
+    ]
+    t = Table(body, colWidths=widths, repeatRows=1)
+    t.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), FONT, 8.5),
+        ("TEXTCOLOR", (0, 0), (-1, 0), MUTED),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.3, LINE),
+        ("ALIGN", (numeric_from, 0), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))  # fmt: skip
+    return t
+
+
+def _tiles(items: list[tuple[str, str, str]], st: _Styles, per_row: int = 4) -> Table:
+    cells: list[Any] = []
+    for label, value, note in items:
+        cell = [Paragraph(_esc(value), st.tile_v), Paragraph(_esc(label), st.tile_l)]
+        if note:
+            cell.append(Paragraph(_esc(note), st.tile_l))
+        cells.append(cell)
+    rows: list[list[Any]] = [cells[i : i + per_row] for i in range(0, len(cells), per_row)]
+    while len(rows[-1]) < per_row:
+        rows[-1].append("")
+    w = BODY_W / per_row
+    t = Table(rows, colWidths=[w] * per_row, rowHeights=[22 * mm] * len(rows))
+    t.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), TILE),
+        ("BOX", (0, 0), (-1, -1), 0.5, colors.white),
+        ("INNERGRID", (0, 0), (-1, -1), 3, colors.white),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ]))  # fmt: skip
+    return t
+
+
+def _vbar(
+    values: list[float],
+    labels: list[str],
+    width: float,
+    height: float,
+    color: Any = ACCENT,
+    label_every: int = 1,
+    value_max: float | None = None,
+    fmt: str = "%d",
+) -> Drawing:
+    d = Drawing(width, height)
+    c = VerticalBarChart()
+    c.x, c.y, c.width, c.height = 40, 22, width - 50, height - 32
+    c.data = [values or [0]]
+    c.bars[0].fillColor = color
+    c.bars[0].strokeColor = None
+    c.categoryAxis.categoryNames = [lb if i % label_every == 0 else "" for i, lb in enumerate(labels)] or [""]
+    c.categoryAxis.labels.fontName = FONT
+    c.categoryAxis.labels.fontSize = 7
+    c.categoryAxis.strokeColor = LINE
+    c.valueAxis.labels.fontName = FONT
+    c.valueAxis.labels.fontSize = 7
+    c.valueAxis.valueMin = 0
+    if value_max is not None:
+        c.valueAxis.valueMax = value_max
+    c.valueAxis.labelTextFormat = _thousands if fmt == "%d" else fmt
+    c.valueAxis.strokeColor = LINE
+    c.valueAxis.gridStrokeColor = LINE
+    c.valueAxis.visibleGrid = True
+    c.barSpacing = 1
+    d.add(c)
+    return d
+
+
+def _hbar(
+    values: list[float],
+    labels: list[str],
+    width: float,
+    color: Any = ACCENT,
+    fmt: str = "%d",
+    value_max: float | None = None,
+    label_w: float = 110,
+) -> Drawing:
+    n = max(1, len(values))
+    height = 18 + n * 16
+    d = Drawing(width, height)
+    c = HorizontalBarChart()
+    c.x, c.y, c.width, c.height = label_w, 12, width - label_w - 20, height - 18
+    c.data = [list(reversed(values)) or [0]]
+    c.bars[0].fillColor = color
+    c.bars[0].strokeColor = None
+    c.categoryAxis.categoryNames = list(reversed(labels)) or [""]
+    c.categoryAxis.labels.fontName = FONT
+    c.categoryAxis.labels.fontSize = 8
+    c.categoryAxis.strokeColor = LINE
+    c.valueAxis.labels.fontName = FONT
+    c.valueAxis.labels.fontSize = 7
+    c.valueAxis.valueMin = 0
+    if value_max is not None:
+        c.valueAxis.valueMax = value_max
+    c.valueAxis.labelTextFormat = _thousands if fmt == "%d" else fmt
+    c.valueAxis.visibleGrid = True
+    c.valueAxis.gridStrokeColor = LINE
+    c.valueAxis.strokeColor = LINE
+    d.add(c)
+    return d
+
+
+def _no_data(width: float, text: str) -> Drawing:
+    d = Drawing(width, 30)
+    d.add(String(0, 10, text, fontName=FONT, fontSize=9, fillColor=MUTED))
+    return d
+
+
+def _staff_name(name: str) -> str:
+    return name if len(name) <= 14 else name[:13] + "…"
+
+
+def build_story(data: dict[str, Any]) -> list[Any]:
+    st = _Styles()
+    r = data["revenue"]
+    story: list[Any] = []
+    shop = data.get("shop", {}).get("name", "")
+    branch = data.get("branch")
+    # -- cover ------------------------------------------------------------------
+    story.append(Spacer(1, 14 * mm))
+    story.append(Paragraph(_esc(shop), st.title))
+    story.append(Spacer(1, 4 * mm))
+    story.append(
+        Paragraph(_esc(_("Monthly summary")) + " · " + _esc(month_title(data["month"])), st.subtitle)
+    )
+    story.append(
+        Paragraph(
+            _esc(_("Branch: {name}").format(name=branch["name"]) if branch else _("All branches")),
+            st.subtitle,
+        )
+    )
+    story.append(Spacer(1, 8 * mm))
+    cmp_ = data.get("comparison", {}).get("figures", {})
+
+    def vs(key: str, kind: str = "money") -> str:
+        f = cmp_.get(key)
+        if not f or f.get("previous") is None:
+            return ""
+        dr = f.get("delta_ratio")
+        if dr is None:
+            return _("last month {v}").format(v=_fmt(data, f["previous"], kind))
+        arrow = "▲" if Decimal(dr) > 0 else "▼" if Decimal(dr) < 0 else "="
+        return _("{arrow} {pct} vs last month").format(arrow=arrow, pct=pct(str(abs(Decimal(dr)))))
+
+    sat = data["satisfaction"]
+    tiles = [
+        (_("Revenue"), money(data, r["total"]), vs("revenue.total")),
+        (_("Services"), money(data, r["services"]), vs("revenue.services")),
+        (_("Retail products"), money(data, r["products"]), vs("revenue.products")),
+        (_("Average ticket"), money(data, data["average_ticket"]), vs("average_ticket")),
+        (_("Visits"), i18n.format_number(data["visits"]), vs("visits", "int")),
+        (_("New clients"), i18n.format_number(data["new_clients"]), vs("new_clients", "int")),
+        (_("Rebooking rate"), pct(data["rebooking_rate"]), vs("rebooking_rate", "pct")),
+        (_("Satisfaction"), "-" if sat["average"] is None else f"{sat['average']} / 5", vs("satisfaction.average", "num")),
+        (_("Tips"), money(data, r["tips"]), ""),
+        (_("Refunds"), money(data, r["refunds"]), ""),
+        (_("No-shows"), i18n.format_number(data["no_shows"]), vs("no_shows", "int")),
+        (_("Complaints"), i18n.format_number(data["complaints"]["count"]),
+         _("{n} overdue").format(n=data["complaints"]["overdue"])),
+    ]  # fmt: skip
+    story.append(_tiles(tiles, st))
+    story.append(Spacer(1, 8 * mm))
+    story.append(
+        Paragraph(
+            _esc(
+                _("Generated {when} · amounts in {cur}, tax included where prices include it.").format(
+                    when=data.get("generated_at", "")[:16].replace("T", " "), cur=data["currency"]
+                )
+            ),
+            st.small,
+        )
+    )
+    story.append(
+        Paragraph(
+            _esc(
+                _(
+                    "Revenue counts what clients paid for services, products, packages and tips; prepaid top-ups are money "
+                    "held for clients and count when spent. Refunds are already deducted."
+                )
+            ),
+            st.small,
+        )
+    )
+    if cmp_:
+        story.append(Spacer(1, 4 * mm))
+        mom_title = Paragraph(_esc(_("Month over month")), st.h2)
+        m_rows: list[list[Any]] = [
+            [_("Figure"), _("This month"), month_title(data["comparison"]["previous_month"]), _("Change")]
+        ]
+        for key, f in cmp_.items():
+            kind = _kind_of(key)
+            m_rows.append(
+                [
+                    compare_label(key),
+                    _fmt(data, f["current"], kind),
+                    _fmt(data, f["previous"], kind),
+                    "-" if f["delta_ratio"] is None else pct(f["delta_ratio"]),
+                ]
+            )
+        story.append(
+            KeepTogether(
+                [mom_title, _table(m_rows, [BODY_W * 0.4, BODY_W * 0.2, BODY_W * 0.2, BODY_W * 0.2], st)]
+            )
+        )
+    story.append(PageBreak())
+    # -- revenue ---------------------------------------------------------------
+    story.append(Paragraph(_esc(_("Revenue")), st.h1))
+    story.append(Paragraph(_esc(_("Revenue by day")), st.h2))
+    days = r.get("by_day", [])
+    vals = [float(Decimal(x["total"])) for x in days]
+    story.append(_vbar(vals, [x["date"][8:] for x in days], BODY_W, 55 * mm, label_every=2))
+    story.append(Paragraph(_esc(_("Revenue by category")), st.h2))
+    cats = [c for c in r.get("by_category", []) if Decimal(c["total"]) != 0]
+    if cats:
+        story.append(
+            _hbar(
+                [float(Decimal(c["total"])) for c in cats],
+                [i18n.pick(c["name_zh"], c["name_en"]) for c in cats],
+                BODY_W,
+                ACCENT_2,
+            )
+        )
+    rev_rows: list[list[Any]] = [[_("Revenue"), _("Amount")]]
+    for key, label in (
+        ("services", _("Services")),
+        ("products", _("Retail products")),
+        ("packages", _("Packages sold")),
+        ("tips", _("Tips")),
+        ("rounding", _("Cash rounding")),
+        ("other", _("Other")),
+        ("total", _("Total")),
+        ("tax", _("of which tax")),
+        ("discounts", _("Discounts given")),
+        ("refunds", _("Refunds (already deducted)")),
+    ):
+        rev_rows.append([label, money(data, r[key])])
+    pay_rows: list[list[Any]] = [[_("Payment method"), _("Amount")]]
+    for mth, amt in data["by_payment_method"].items():
+        pay_rows.append([method_label(mth), money(data, amt)])
+    half = BODY_W / 2 - 4 * mm
+    pair = Table(
+        [[_table(rev_rows, [half * 0.6, half * 0.4], st), _table(pay_rows, [half * 0.6, half * 0.4], st)]],
+        colWidths=[BODY_W / 2, BODY_W / 2],
+    )
+    pair.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    story.append(Paragraph(_esc(_("Revenue and payments")), st.h2))
+    story.append(pair)
+    story.append(PageBreak())
+    # -- staff -------------------------------------------------------------------
+    story.append(Paragraph(_esc(_("Staff performance")), st.h1))
+    staff = [s for s in data.get("by_staff", []) if s["role"] != "owner" or Decimal(s["revenue"]) != 0]
+    if staff:
+        story.append(Paragraph(_esc(_("Revenue by stylist")), st.h2))
+        story.append(
+            _hbar(
+                [float(Decimal(s["revenue"])) for s in staff[:20]],
+                [_staff_name(s["name"]) for s in staff[:20]],
+                BODY_W,
+            )
+        )
+        rows: list[list[Any]] = [
+            [
+                _("Staff"),
+                _("Revenue"),
+                _("Services"),
+                _("Retail"),
+                _("Rebooking"),
+                _("Satisfaction"),
+                _("Complaints"),
+                _("Standards met"),
+            ]
+        ]
+        for s in staff:
+            rows.append([
+                _staff_name(s["name"]), money(data, s["revenue"]), money(data, s["services"]),
+                money(data, s["retail"]), pct(s["rebooking_rate"]), s["satisfaction_average"] or "-",
+                str(s["complaints"]),
+                f"{s['standards_met']}/{s['standards_total']}" if s["standards_total"] else "-",
+            ])  # fmt: skip
+        w = BODY_W
+        story.append(Spacer(1, 3 * mm))
+        story.append(
+            _table(rows, [w * 0.17, w * 0.15, w * 0.14, w * 0.12, w * 0.1, w * 0.1, w * 0.1, w * 0.12], st)
+        )
+    else:
+        story.append(_no_data(BODY_W, _("No sales by staff this month.")))
+    story.append(PageBreak())
+    # -- clients and quality -------------------------------------------------------
+    story.append(Paragraph(_esc(_("Clients and service quality")), st.h1))
+    dist = sat["distribution"]
+    sat_chart = _vbar(
+        [float(dist.get(str(k), 0)) for k in range(1, 6)], ["1", "2", "3", "4", "5"], half, 45 * mm, ACCENT_2
+    )
+    stds = data.get("standards", {})
+    keys = [k for k, v in stds.items() if v["total"]]
+    std_chart = (
+        _hbar(
+            [float(Decimal(stds[k]["rate"]) * 100) for k in keys],
+            [standard_label(k)[:26] for k in keys],
+            half,
+            ACCENT,
+            "%d%%",
+            100,
+            118,
+        )
+        if keys
+        else _no_data(half, _("Nothing measured yet."))
+    )
+    charts = Table(
+        [
+            [Paragraph(_esc(_("Satisfaction (1-5)")), st.h2), Paragraph(_esc(_("Standards met")), st.h2)],
+            [sat_chart, std_chart],
+        ],
+        colWidths=[BODY_W / 2, BODY_W / 2],
+    )
+    charts.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    story.append(charts)
+    c = data["complaints"]
+    fu = data.get("followups", {})
+    pp = data["prepaid"]
+    pk = data.get("packages", {})
+    q_rows: list[list[Any]] = [
+        [_("Figure"), _("This month")],
+        [_("Returning clients"), str(data["returning_clients"])],
+        [_("New members (VIP)"), str(data["members_new"])],
+        [_("Average satisfaction"), f"{sat['average'] or '-'} ({sat['count']})"],
+        [_("Complaints / overdue"), f"{c['count']} / {c['overdue']}"],
+        [_("Median first response"), "-" if c["median_first_response_hours"] is None
+         else _("{h} h").format(h=c["median_first_response_hours"])],
+        [_("Follow-ups done on time"), f"{fu.get('done_on_time', 0)} / {fu.get('due', 0)}"],
+        [_("Package sessions redeemed"), str(pk.get("sessions_redeemed", 0))],
+    ]  # fmt: skip
+    p_rows: list[list[Any]] = [
+        [_("Prepaid balances"), _("Amount")],
+        [_("Opening balance"), money(data, pp["opening_balance"])],
+        [_("Top-ups"), money(data, pp["topups"])],
+        [_("Bonus"), money(data, pp["bonus"])],
+        [_("Spent"), money(data, pp["spent"])],
+        [_("Refunded"), money(data, pp["refunds"])],
+        [_("Closing balance"), money(data, pp["closing_balance"])],
+    ]
+    pair2 = Table(
+        [[_table(q_rows, [half * 0.62, half * 0.38], st), _table(p_rows, [half * 0.6, half * 0.4], st)]],
+        colWidths=[BODY_W / 2, BODY_W / 2],
+    )
+    pair2.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    story.append(pair2)
+    if c["by_category"]:
+        story.append(Paragraph(_esc(_("Complaints by category")), st.h2))
+        story.append(
+            _table(
+                [[_("Category"), _("Complaints")]]
+                + [[complaint_label(k), str(v)] for k, v in c["by_category"].items()],
+                [BODY_W * 0.5, BODY_W * 0.2],
+                st,
+            )
+        )
+    s_rows: list[list[Any]] = [[_("Standard"), _("Met"), _("Measured"), _("Rate")]]
+    for k, v in stds.items():
+        s_rows.append([standard_label(k), str(v["met"]), str(v["total"]), pct(v["rate"])])
+    story.append(
+        KeepTogether(
+            [
+                Paragraph(_esc(_("Service time standards")), st.h2),
+                _table(s_rows, [BODY_W * 0.5, BODY_W * 0.15, BODY_W * 0.15, BODY_W * 0.2], st),
+            ]
+        )
+    )
+    story.append(PageBreak())
+    # -- what sold, stock and the month before -----------------------------------------
+    story.append(Paragraph(_esc(_("What sold")), st.h1))
+    t_rows: list[list[Any]] = [[_("Top services"), _("Count"), _("Revenue")]]
+    for s in data.get("top_services", []):
+        t_rows.append([i18n.pick(s["name_zh"], s["name_en"]), str(s["count"]), money(data, s["revenue"])])
+    p2_rows: list[list[Any]] = [[_("Top products"), _("Quantity"), _("Revenue")]]
+    for s in data.get("top_products", []):
+        p2_rows.append([i18n.pick(s["name_zh"], s["name_en"]), str(s["quantity"]), money(data, s["revenue"])])
+    story.append(_table(t_rows, [BODY_W * 0.55, BODY_W * 0.15, BODY_W * 0.3], st))
+    story.append(Spacer(1, 4 * mm))
+    story.append(_table(p2_rows, [BODY_W * 0.55, BODY_W * 0.15, BODY_W * 0.3], st))
+    story.append(Paragraph(_esc(_("Low stock")), st.h2))
+    low = data.get("low_stock", [])
+    if low:
+        story.append(
+            _table(
+                [[_("Product"), _("In stock"), _("Reorder at")]]
+                + [
+                    [i18n.pick(x["name_zh"], x["name_en"]), str(x["stock"]), str(x["reorder_level"])]
+                    for x in low
+                ],
+                [BODY_W * 0.55, BODY_W * 0.15, BODY_W * 0.3],
+                st,
+            )
+        )
+    else:
+        story.append(Paragraph(_esc(_("Every product is above its reorder level.")), st.body))
+    return story
+
+
+def _kind_of(key: str) -> str:
+    if key.startswith("revenue.") or key in ("average_ticket", "prepaid.topups"):
+        return "money"
+    if key == "rebooking_rate":
+        return "pct"
+    if key == "satisfaction.average":
+        return "num"
+    return "int"
+
+
+def _fmt(data: dict[str, Any], v: Any, kind: str) -> str:
+    if v is None:
+        return "-"
+    if kind == "money":
+        return money(data, str(v))
+    if kind == "pct":
+        return pct(str(v))
+    if kind == "int":
+        return i18n.format_number(int(v))
+    return str(v)
+
+
+def method_label(m: str) -> str:
+    return {"cash": _("Cash"), "card": _("Card"), "wechat": _("WeChat Pay"), "alipay": _("Alipay"),
+            "prepaid": _("Prepaid balance"), "package": _("Package session")}.get(m, m)  # fmt: skip
+
+
+def complaint_label(k: str) -> str:
+    return {"service": _("Service"), "wait": _("Waiting time"), "price": _("Price"), "attitude": _("Attitude"),
+            "product": _("Product"), "other": _("Other")}.get(k, k)  # fmt: skip
+
+
+def compare_label(key: str) -> str:
+    return {
+        "revenue.total": _("Revenue"), "revenue.services": _("Services"), "revenue.products": _("Retail products"),
+        "revenue.tips": _("Tips"), "visits": _("Visits"), "new_clients": _("New clients"),
+        "returning_clients": _("Returning clients"), "average_ticket": _("Average ticket"),
+        "rebooking_rate": _("Rebooking rate"), "no_shows": _("No-shows"), "members_new": _("New members (VIP)"),
+        "prepaid.topups": _("Prepaid top-ups"), "satisfaction.average": _("Average satisfaction"),
+        "complaints.count": _("Complaints"),
+    }.get(key, key)  # fmt: skip
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]
+    """Writes "page N of M" once the page count is known."""
+
+    footer = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        n = len(self._pages)
+        for i, state in enumerate(self._pages, 1):
+            self.__dict__.update(state)
+            self.setFont(FONT, 8)
+            self.setFillColor(MUTED)
+            self.drawString(MARGIN, 10 * mm, self.footer)
+            self.drawRightString(PAGE_W - MARGIN, 10 * mm, _("Page {n} of {m}").format(n=i, m=n))
+            self.setStrokeColor(LINE)
+            self.line(MARGIN, 14 * mm, PAGE_W - MARGIN, 14 * mm)
+            super().showPage()
+        super().save()
+
+
+def render_pdf(
+    data: dict[str, Any], out: str | os.PathLike[str] | IO[bytes], lang: str | None = None
+) -> None:
+    """Write the report; ``lang`` zh_CN or en (default: the current language)."""
+    register_cjk_font()
+    with language(i18n.normalise_language(lang) if lang else i18n.language()):
+        footer = "{shop} · {title} · {month}".format(
+            shop=data.get("shop", {}).get("name", ""),
+            title=_("Monthly summary"),
+            month=month_title(data["month"]),
+        )
+        canvas_cls = type("_Canvas", (_NumberedCanvas,), {"footer": footer})
+        target: Any = str(out) if isinstance(out, (str, Path)) else out
+        doc = SimpleDocTemplate(
+            target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=20 * mm,
+            title=footer, author=data.get("shop", {}).get("name", ""), subject=_("Monthly summary"),
+        )  # fmt: skip
+        doc.build(build_story(data), canvasmaker=canvas_cls)
+
+
+def render_pdf_bytes(data: dict[str, Any], lang: str | None = None) -> bytes:
+    buf = io.BytesIO()
+    render_pdf(data, buf, lang)
+    return buf.getvalue()
+
+
+def _thousands(v: float) -> str:
+    return i18n.format_number(int(v))

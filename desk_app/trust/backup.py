@@ -1,0 +1,476 @@
+"""Backups that restore (PRODUCT §7).
+
+SQLite only: every backup goes through SQLite's online backup API into a
+``.part`` file, is checked with ``PRAGMA integrity_check`` and only then renamed
+to its final name, so a backup file either does not exist or is whole. Restore
+checks the chosen file first, keeps the database it replaces beside it, and
+copies the backup INTO the live database with the same API (one transaction
+inside SQLite: a crash part-way leaves the old database as it was). The app
+must reopen its engine afterwards (``BackupService.restore`` disposes it).
+
+PostgreSQL: use ``pg_dump`` / ``pg_restore`` on the server (docs/server-mode.md).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from desk_app.core.service import ServiceError, audit, require, shop_tz
+from desk_app.db.engine import Clock, Database, system_clock
+from desk_app.db.models import BackupRecord
+from desk_app.domain.permissions import Actor, Perm
+from desk_app.i18n import _
+from desk_app.settings import SettingsStore
+
+Progress = Callable[[int, int], None]
+AUTO_REASONS = ("daily", "close_of_day")
+_NAME = re.compile(
+    r"^(?P<stem>.+)-(?P<reason>manual|daily|close_of_day|pre-migration|migration)-(?P<stamp>\d{8}-\d{6})\.sqlite3$"
+)
+PAGES_PER_STEP = 512
+
+
+class BackupError(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: str
+    at: datetime
+    size_bytes: int
+    reason: str
+    ok: bool
+    message: str = ""
+
+
+def check_backup_file(path: Path) -> str | None:
+    """None when ``path`` is a whole SQLite database of this app; else what is wrong (translated)."""
+    path = Path(path)
+    if not path.is_file():
+        return _("The file {name} does not exist.").format(name=str(path))
+    with path.open("rb") as f:
+        head = f.read(16)
+    if head != b"SQLite format 3\x00":
+        return _("{name} is not a database backup.").format(name=path.name)
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            res = conn.execute("PRAGMA integrity_check").fetchone()
+            if not res or res[0] != "ok":
+                return _("{name} is damaged ({detail}). Choose another backup.").format(
+                    name=path.name, detail=str(res[0] if res else "?")
+                )
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return _("{name} could not be read ({detail}). Choose another backup.").format(
+            name=path.name, detail=str(exc)
+        )
+    if not {"clients", "sales", "alembic_version"} <= tables:
+        return _("{name} is a database, but not one of this app.").format(name=path.name)
+    return None
+
+
+def online_backup(src: Path, dest: Path, progress: Progress | None = None) -> Path:
+    """Copy a live SQLite database with the online backup API into ``dest`` (checked, atomic rename)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    if tmp.exists():
+        tmp.unlink()
+    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=10)
+    try:
+        target = sqlite3.connect(str(tmp))
+        try:
+
+            def step(_status: int, remaining: int, total: int) -> None:
+                if progress:
+                    progress(total - remaining, total)
+
+            source.backup(target, pages=PAGES_PER_STEP, progress=step)
+            res = target.execute("PRAGMA integrity_check").fetchone()
+            if not res or res[0] != "ok":
+                raise BackupError(_("The backup failed its check ({detail}).").format(detail=str(res)))
+        finally:
+            target.close()
+    finally:
+        source.close()
+    tmp.replace(dest)
+    return dest
+
+
+def restore_file(backup: Path, db_path: Path, stamp: str, progress: Progress | None = None) -> Path | None:
+    """Replace ``db_path`` with ``backup``. Returns where the replaced database was kept (None if there was none).
+
+    Nothing must hold the database open (dispose the engine first).
+    """
+    problem = check_backup_file(backup)
+    if problem:
+        raise BackupError(problem)
+    if backup.resolve() == db_path.resolve():
+        raise BackupError(_("That is the database itself, not a backup."))
+    kept: Path | None = None
+    if db_path.exists():
+        kept = db_path.with_name(f"{db_path.stem}.replaced-{stamp}{db_path.suffix or '.sqlite3'}")
+        try:
+            online_backup(db_path, kept)
+        except (sqlite3.DatabaseError, BackupError):
+            # the current file is damaged: move it (and its journal) aside as it is
+            for suffix in ("", "-wal", "-shm"):
+                p = Path(str(db_path) + suffix)
+                if p.exists():
+                    p.replace(Path(str(kept) + suffix))
+    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(str(db_path), timeout=10)
+        try:
+
+            def step(_status: int, remaining: int, total: int) -> None:
+                if progress:
+                    progress(total - remaining, total)
+
+            src.backup(dst, pages=0, progress=step)  # one step: all or nothing
+            res = dst.execute("PRAGMA integrity_check").fetchone()
+            if not res or res[0] != "ok":
+                raise BackupError(
+                    _("The restored database failed its check ({detail}).").format(detail=str(res))
+                )
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    return kept
+
+
+class BackupService:
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
+        self.settings = settings
+        self.clock = self.db.clock
+
+    # -- where -----------------------------------------------------------------
+    def _db_file(self) -> Path:
+        path = self.db.sqlite_file
+        if path is None:
+            raise BackupError(
+                _(
+                    "This shop runs on a PostgreSQL server: back it up on the server with pg_dump "
+                    "(see docs/server-mode.md)."
+                )
+            )
+        return path
+
+    def folder(self) -> Path:
+        configured = str(self.settings.get("backup.folder") or "").strip()
+        if configured:
+            return Path(configured).expanduser()
+        return self._db_file().parent / "backups"
+
+    def set_folder(self, actor: Actor, folder: str) -> Path:
+        require(self.db.uow, actor, Perm.BACKUP)
+        path = Path(folder).expanduser()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            probe = path / ".desk-app-write-test"
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError as exc:
+            raise BackupError(
+                _("Cannot write to {folder} ({error}). Plug the drive in or choose another folder.").format(
+                    folder=str(path), error=exc.strerror or str(exc)
+                ),
+                "folder",
+            ) from exc
+        before = self.settings.get("backup.folder")
+        self.settings.set("backup.folder", str(path), staff_id=actor.staff_id)
+        with self.db.uow() as uow:
+            audit(
+                uow.session,
+                actor,
+                "update",
+                "setting",
+                "backup.folder",
+                before={"backup.folder": before},
+                after={"backup.folder": str(path)},
+                at=self.clock(),
+            )
+            uow.commit()
+        return path
+
+    # -- backing up ------------------------------------------------------------
+    def backup(
+        self,
+        out: Path | None = None,
+        *,
+        reason: str = "manual",
+        actor: Actor | None = None,
+        progress: Progress | None = None,
+    ) -> BackupInfo:
+        """Back up now to ``out`` (default: a dated file in the backup folder). Records a BackupRecord."""
+        if actor is not None:
+            require(self.db.uow, actor, Perm.BACKUP)
+        src = self._db_file()
+        now = self.clock()
+        if out is None:
+            stamp = now.astimezone(self._tz()).strftime("%Y%m%d-%H%M%S")
+            out = self.folder() / f"{src.stem}-{reason}-{stamp}.sqlite3"
+        out = Path(out)
+        if out.exists() and out.resolve() == src.resolve():
+            raise BackupError(_("Choose a different file: that is the database itself."))
+        try:
+            online_backup(src, out, progress)
+        except (OSError, sqlite3.Error, BackupError) as exc:
+            msg = exc.message if isinstance(exc, BackupError) else str(exc)
+            self._record(str(out), 0, reason, False, msg, actor)
+            raise BackupError(
+                _("The backup to {path} failed ({error}). Check the drive or choose another folder.").format(
+                    path=str(out), error=msg
+                )
+            ) from exc
+        info = self._record(str(out), out.stat().st_size, reason, True, "", actor)
+        if reason in AUTO_REASONS:
+            self.rotate()
+        return info
+
+    def _record(
+        self, path: str, size: int, reason: str, ok: bool, message: str, actor: Actor | None
+    ) -> BackupInfo:
+        now = self.clock()
+        with self.db.uow() as uow:
+            uow.session.add(
+                BackupRecord(at=now, path=path, size_bytes=size, reason=reason, ok=ok, message=message)
+            )
+            audit(
+                uow.session,
+                actor,
+                "backup",
+                "database",
+                "",
+                after={"path": path, "reason": reason, "ok": ok},
+                detail=message,
+                at=now,
+            )
+            uow.commit()
+        return BackupInfo(path, now, size, reason, ok, message)
+
+    def maybe_daily_backup(self, now: datetime | None = None) -> BackupInfo | None:
+        """Called at start and every hour: back up once per local day. None when not needed (or PostgreSQL)."""
+        if self.db.sqlite_file is None:
+            return None
+        now = now or self.clock()
+        last = self.last_backup(ok_only=True, reasons=("daily", "close_of_day", "manual"))
+        tz = self._tz()
+        if last is not None and last.at.astimezone(tz).date() == now.astimezone(tz).date():
+            return None
+        return self.backup(reason="daily")
+
+    def close_of_day_backup(self, actor: Actor | None = None, progress: Progress | None = None) -> BackupInfo:
+        return self.backup(reason="close_of_day", actor=actor, progress=progress)
+
+    def rotate(self) -> list[Path]:
+        """Keep the newest ``backup.keep`` automatic backups in the folder; return the ones removed."""
+        keep = int(self.settings.get("backup.keep"))
+        folder = self.folder()
+        if not folder.is_dir():
+            return []
+        stem = self._db_file().stem
+        autos: list[tuple[str, Path]] = []
+        for p in folder.iterdir():
+            m = _NAME.match(p.name)
+            if m and m.group("stem") == stem and m.group("reason") in AUTO_REASONS:
+                autos.append((m.group("stamp"), p))
+        autos.sort(reverse=True)
+        removed = [p for _s, p in autos[keep:]]
+        for p in removed:
+            p.unlink(missing_ok=True)
+        return removed
+
+    # -- what exists -------------------------------------------------------------
+    def last_backup(self, ok_only: bool = True, reasons: tuple[str, ...] | None = None) -> BackupInfo | None:
+        with self.db.uow(write=False) as uow:
+            q = select(BackupRecord).order_by(BackupRecord.at.desc(), BackupRecord.id.desc()).limit(1)
+            if ok_only:
+                q = q.where(BackupRecord.ok.is_(True))
+            if reasons:
+                q = q.where(BackupRecord.reason.in_(reasons))
+            r = uow.session.execute(q).scalar_one_or_none()
+            if r is None:
+                return None
+            return BackupInfo(r.path, r.at, r.size_bytes, r.reason, r.ok, r.message)
+
+    def _tz(self) -> ZoneInfo:
+        """The shop's time zone (file names and 'once a day' are in shop time)."""
+        with self.db.uow(write=False) as uow:
+            return shop_tz(uow.session)
+
+    def history(self, limit: int = 50) -> list[BackupInfo]:
+        with self.db.uow(write=False) as uow:
+            rows = uow.session.scalars(
+                select(BackupRecord).order_by(BackupRecord.at.desc(), BackupRecord.id.desc()).limit(limit)
+            )
+            return [BackupInfo(r.path, r.at, r.size_bytes, r.reason, r.ok, r.message) for r in rows]
+
+    def list_files(self) -> list[BackupInfo]:
+        """Backup files found in the backup folder, newest first (the folder may be a USB drive)."""
+        folder = self.folder()
+        if not folder.is_dir():
+            return []
+        tz = self._tz()
+        out: list[BackupInfo] = []
+        for p in folder.glob("*.sqlite3"):
+            m = _NAME.match(p.name)
+            st = p.stat()
+            at = datetime.fromtimestamp(st.st_mtime).astimezone()
+            if m:  # the name carries when it was made (shop time); the file time may be a copy's
+                try:
+                    at = datetime.strptime(m.group("stamp"), "%Y%m%d-%H%M%S").replace(tzinfo=tz)
+                except ValueError:
+                    pass
+            out.append(BackupInfo(str(p), at, st.st_size, m.group("reason") if m else "", True))
+        out.sort(key=lambda b: b.at, reverse=True)
+        return out
+
+    # -- restoring ---------------------------------------------------------------
+    def restore(self, actor: Actor, file: Path, progress: Progress | None = None) -> Path | None:
+        """Replace the database with ``file``; returns where the replaced database was kept.
+
+        The engine is disposed: open connections are closed and the next unit of work
+        reads the restored database. Screens must reload what they show.
+        """
+        require(self.db.uow, actor, Perm.BACKUP)
+        db_file = self._db_file()
+        problem = check_backup_file(Path(file))
+        if problem:
+            raise BackupError(problem)
+        now = self.clock()
+        stamp = now.astimezone(self._tz()).strftime("%Y%m%d-%H%M%S")
+        self.db.dispose()
+        kept = restore_file(Path(file), db_file, stamp, progress)
+        self.db.dispose()
+        self.settings.refresh()
+        from desk_app.db import migrate
+
+        migrate.upgrade(self.db, backup_dir=self.folder())  # an older backup is brought up to date
+        with self.db.uow() as uow:
+            audit(
+                uow.session,
+                actor,
+                "restore",
+                "database",
+                "",
+                after={"from": str(file), "kept": str(kept or "")},
+                at=now,
+            )
+            uow.commit()
+        return kept
+
+
+# --------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------
+
+
+def cli_backup(args: Any) -> int:
+    from desk_app.bootstrap import open_database
+    from desk_app.cli import resolve_db_arg
+    from desk_app.db.engine import normalise_url, sqlite_path
+
+    target = resolve_db_arg(args)
+    path = sqlite_path(normalise_url(target))
+    if path is not None and not path.exists():
+        print(_("There is no database at {path}. Check --db.").format(path=str(path)), file=sys.stderr)
+        return 1
+    try:
+        db = open_database(target, run_migrations=False)
+    except Exception as exc:  # noqa: BLE001 - shown to the person
+        print(_("Could not open the database: {error}").format(error=str(exc)), file=sys.stderr)
+        return 1
+    try:
+        svc = BackupService(db, SettingsStore(db))
+        info = svc.backup(Path(args.out), reason="manual")
+    except ServiceError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(
+        _("Backed up to {path} ({size} bytes), integrity check ok.").format(
+            path=info.path, size=info.size_bytes
+        )
+    )
+    return 0
+
+
+def cli_restore(args: Any) -> int:
+    from desk_app.cli import resolve_db_arg
+    from desk_app.db.engine import normalise_url, sqlite_path
+
+    url = normalise_url(resolve_db_arg(args))
+    db_file = sqlite_path(url)
+    if db_file is None:
+        print(
+            _("Restore works on a SQLite file. For PostgreSQL use pg_restore (docs/server-mode.md)."),
+            file=sys.stderr,
+        )
+        return 1
+    backup = Path(args.file)
+    problem = check_backup_file(backup)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    if not args.yes:
+        stdin = sys.stdin
+        if stdin is None or not stdin.isatty():
+            print(
+                _(
+                    "Not restoring: this replaces {db}. Run it in a terminal to be asked, or add --yes."
+                ).format(db=str(db_file)),
+                file=sys.stderr,
+            )
+            return 2
+        answer = input(
+            _("Replace {db} with {file}? The current database is kept beside it. [y/N] ").format(
+                db=str(db_file), file=str(backup)
+            )
+        )
+        if answer.strip().lower() not in ("y", "yes", "是"):
+            print(_("Nothing was changed."))
+            return 1
+    stamp = system_clock().strftime("%Y%m%d-%H%M%S")  # a headless command runs on the real clock
+    try:
+        kept = restore_file(backup, db_file, stamp)
+    except ServiceError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    from desk_app.bootstrap import open_database
+
+    db = open_database(str(db_file))  # brings an older backup's schema up to date
+    try:
+        with db.uow() as uow:
+            audit(
+                uow.session,
+                None,
+                "restore",
+                "database",
+                "",
+                after={"from": str(backup), "kept": str(kept or "")},
+                detail="command line",
+            )
+            uow.commit()
+    finally:
+        db.dispose()
+    print(_("Restored {file} into {db}.").format(file=str(backup), db=str(db_file)))
+    if kept:
+        print(_("The replaced database was kept as {path}.").format(path=str(kept)))
+    return 0
