@@ -7,12 +7,9 @@ A special complaint is escalated: its handler is an owner, and only an owner res
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +28,18 @@ from desk_app.aftercare.views import (
     RedoSpec,
     SaleChoice,
 )
-from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_row
+from desk_app.calendar.service import CalendarService
+from desk_app.calendar.views import BookingRequest
+from desk_app.checkout.refund import refund_approver, write_refund
+from desk_app.core.service import (
+    NotFound,
+    ServiceError,
+    ValidationError,
+    audit,
+    require,
+    run_with_retry,
+    shop_row,
+)
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, Complaint, Contact, Sale, Service, ServiceLog, Staff, Visit
 from desk_app.domain.money import Money
@@ -391,55 +399,66 @@ class ComplaintsPart:
             errors["redo"] = _("Choose the stylist and time for the redo.")
         if errors:
             raise ValidationError(errors)
-        with self.db.uow(write=False) as uow:
-            c = self._get_complaint(uow.session, complaint_id)
-            if c.status in ("resolved", "closed"):
-                raise ServiceError(_("This complaint is already resolved."))
-            if c.level == "special" and actor.role != Role.OWNER:
-                raise ServiceError(
-                    _("A special complaint is resolved by the owner. Ask the owner to sign in.")
+        approved_by: Actor | None = None
+        if compensation == "refund":  # who approves is settled before anything is written
+            approved_by = refund_approver(self.db, actor, approver, Perm.REFUND, resolution)
+        if compensation == "redo":
+            require(self.db.uow, actor, Perm.BOOK)
+
+        def attempt() -> None:
+            # one unit of work: the refund or the redo booking and the resolution, or nothing
+            now = self.clock()
+            with self.db.uow() as uow:
+                s = uow.session
+                c = self._get_complaint(s, complaint_id)
+                if c.status in ("resolved", "closed"):
+                    raise ServiceError(_("This complaint is already resolved."))
+                if c.level == "special" and actor.role != Role.OWNER:
+                    raise ServiceError(
+                        _("A special complaint is resolved by the owner. Ask the owner to sign in.")
+                    )
+                refund_id: int | None = None
+                comp_minor = 0
+                appt_id: int | None = None
+                if compensation == "refund":
+                    assert refund_sale_id is not None and approved_by is not None
+                    paid = write_refund(
+                        s, self.settings, actor, approved_by, refund_sale_id,
+                        list(refund_line_ids) or None, resolution.strip(), "refund", now,
+                    )
+                    refund_id, comp_minor = paid.sale_id, abs(paid.total_minor)
+                elif compensation in ("voucher", "discount"):
+                    assert amount is not None
+                    comp_minor = Money.of(amount, shop_row(s).currency).minor
+                elif compensation == "redo":
+                    assert redo is not None
+                    if c.client_id is None:
+                        raise ServiceError(_("A redo needs the client: link the complaint to a client first."))
+                    appt_id = self._book_redo(s, actor, c.client_id, redo, complaint_id)
+                c.status = "resolved"
+                c.resolution = resolution.strip()
+                c.compensation_kind = compensation
+                c.compensation_minor = comp_minor
+                c.refund_sale_id = refund_id
+                c.redo_appointment_id = appt_id
+                c.resolved_at = now
+                audit(
+                    s,
+                    actor,
+                    "resolve",
+                    "complaint",
+                    c.id,
+                    after={
+                        "compensation": compensation,
+                        "amount_minor": comp_minor,
+                        "refund_sale_id": refund_id,
+                        "redo_appointment_id": appt_id,
+                    },
+                    at=now,
                 )
-            client_id = c.client_id
-            currency = shop_row(uow.session).currency
-        refund_id: int | None = None
-        comp_minor = 0
-        appt_id: int | None = None
-        if compensation == "refund":
-            assert refund_sale_id is not None
-            refund_id, comp_minor = self._refund(actor, refund_sale_id, refund_line_ids, resolution, approver)
-        elif compensation in ("voucher", "discount"):
-            assert amount is not None
-            comp_minor = Money.of(amount, currency).minor
-        elif compensation == "redo":
-            assert redo is not None
-            if client_id is None:
-                raise ServiceError(_("A redo needs the client: link the complaint to a client first."))
-            appt_id = self._book_redo(actor, client_id, redo, complaint_id)
-        now = self.clock()
-        with self.db.uow() as uow:
-            c = self._get_complaint(uow.session, complaint_id)
-            c.status = "resolved"
-            c.resolution = resolution.strip()
-            c.compensation_kind = compensation
-            c.compensation_minor = comp_minor
-            c.refund_sale_id = refund_id
-            c.redo_appointment_id = appt_id
-            c.resolved_at = now
-            audit(
-                uow.session,
-                actor,
-                "resolve",
-                "complaint",
-                c.id,
-                after={
-                    "compensation": compensation,
-                    "amount_minor": comp_minor,
-                    "refund_sale_id": refund_id,
-                    "redo_appointment_id": appt_id,
-                },
-                at=now,
-            )
-            uow.commit()
+                uow.commit()
+
+        run_with_retry(attempt)
         return self.complaint(complaint_id)
 
     def close(self, actor: Actor, complaint_id: int) -> ComplaintView:
@@ -506,52 +525,17 @@ class ComplaintsPart:
                 ).scalar()
             return RedoChoices(staff, services, c.staff_involved_id, svc)
 
-    def _refund(
-        self, actor: Actor, sale_id: int, line_ids: Sequence[int], reason: str, approver: Actor | None
-    ) -> tuple[int | None, int]:
-        try:
-            co: Any = importlib.import_module("desk_app.checkout.service")  # checkout's module
-        except ImportError:
-            raise ServiceError(
-                _("Refunds are not available in this version yet. Give a voucher instead.")
-            ) from None
-        result: Any = co.CheckoutService(self.db, self.settings, self.clock).refund(
-            actor, sale_id, list(line_ids) or None, reason, approver
+    def _book_redo(self, s: Session, actor: Actor, client_id: int, redo: RedoSpec, complaint_id: int) -> int:
+        req = BookingRequest(
+            client_id=client_id,
+            staff_id=redo.staff_id,
+            start_at=redo.start_at,
+            service_ids=list(redo.service_ids),
+            resource_id=redo.resource_id,
+            source="desk",
+            notes=redo.notes or _("Redo for complaint #{id}").format(id=complaint_id),
         )
-        rid = _id_of(result, ("id", "sale_id", "refund_sale_id"))
-        total = 0
-        if rid is not None:
-            with self.db.uow(write=False) as uow:
-                sale = uow.session.get(Sale, rid)
-                total = abs(sale.total_minor) if sale is not None else 0
-        return rid, total
-
-    def _book_redo(self, actor: Actor, client_id: int, redo: RedoSpec, complaint_id: int) -> int | None:
-        try:
-            cal: Any = importlib.import_module("desk_app.calendar.service")  # the calendar's module
-        except ImportError:
-            raise ServiceError(
-                _("Booking is not available in this version yet. Book the redo by hand.")
-            ) from None
-        values: dict[str, Any] = {
-            "client_id": client_id,
-            "staff_id": redo.staff_id,
-            "start_at": redo.start_at,
-            "start": redo.start_at,
-            "service_ids": list(redo.service_ids),
-            "resource_id": redo.resource_id,
-            "source": "desk",
-            "notes": redo.notes or _("Redo for complaint #{id}").format(id=complaint_id),
-            "branch_id": actor.branch_id,
-        }
-        names = (
-            {f.name for f in dataclasses.fields(cal.BookingRequest)}
-            if dataclasses.is_dataclass(cal.BookingRequest)
-            else {"client_id", "staff_id", "start_at", "service_ids"}
-        )
-        req = cal.BookingRequest(**{k: v for k, v in values.items() if k in names})
-        result: Any = cal.CalendarService(self.db, self.settings, self.clock).book(actor, req)
-        return _id_of(result, ("id", "appointment_id"))
+        return CalendarService(self.db, self.settings, self.clock).book_in(s, actor, req)
 
     def _get_complaint(self, s: Session, complaint_id: int) -> Complaint:
         c = s.get(Complaint, complaint_id)
@@ -626,13 +610,3 @@ def _an_owner(s: Session, actor: Actor | None) -> int | None:
             return int(same)
     found = s.execute(q.limit(1)).scalar()
     return int(found) if found is not None else None
-
-
-def _id_of(result: Any, attrs: tuple[str, ...]) -> int | None:
-    if isinstance(result, int):
-        return result
-    for a in attrs:
-        v = getattr(result, a, None)
-        if isinstance(v, int):
-            return v
-    return None

@@ -373,7 +373,8 @@ class AftercareService(ComplaintsPart):
     def record_checkout_satisfaction(
         self, actor: Actor, visit_id: int | None, sale_id: int | None, score: int, comment: str = ""
     ) -> FeedbackView:
-        """Store the client's satisfaction asked at checkout; 1-2 opens a complaint by itself."""
+        """Store the client's satisfaction asked at checkout on the sale, the visit and a feedback
+        record; 1-2 opens a complaint by itself. One unit of work: all of it or nothing."""
         if not isinstance(score, int) or not 1 <= score <= 5:
             raise ValidationError({"score": _("A score is from 1 (very unhappy) to 5 (very happy).")})
         now = self.clock()
@@ -400,9 +401,10 @@ class AftercareService(ComplaintsPart):
                 fb.score, fb.content = score, comment.strip()
                 if not handled and fb.status == "handled" and not fb.improvement_action:
                     fb.status, fb.handled_at = "pending", None
-            if visit is not None and visit.satisfaction is None:
+            # the latest score stands (a client may change their mind before leaving)
+            if visit is not None:
                 visit.satisfaction = score
-            if sale is not None and sale.satisfaction is None:
+            if sale is not None:
                 sale.satisfaction = score
             complaint_id = None
             if score <= LOW_SCORE:

@@ -293,6 +293,17 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
         except Clash as c:
             raise self._slot_taken(c.blocked) from None
 
+    def book_in(self, session: Session, actor: Actor, req: BookingRequest) -> int:
+        """Book inside the caller's unit of work (another area's action, e.g. a complaint's redo);
+        the caller commits. Raises SlotTaken when the time is not free. Returns the appointment id."""
+        require(self.db.uow, actor, Perm.BOOK)
+        try:
+            appt = self._book_in(session, actor, req, self.clock())
+        except Clash as c:
+            raise self._slot_taken(c.blocked) from None
+        self._waitlist_booked(session, appt)
+        return appt.id
+
     def move(
         self,
         actor: Actor,

@@ -8,8 +8,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.checkout import bill as cb
-from desk_app.checkout.service import PaidSale, open_cash_session_id, prepaid_move
-from desk_app.core.service import NotFound, ValidationError, audit, next_counter
+from desk_app.checkout.ledger import open_cash_session_id, prepaid_move
+from desk_app.checkout.views import PaidSale
+from desk_app.core.service import NotFound, ValidationError, audit, next_counter, require
+from desk_app.db.engine import Database
 from desk_app.db.models import (
     Client,
     ClientPackage,
@@ -25,7 +27,7 @@ from desk_app.db.models import (
 )
 from desk_app.domain import vip
 from desk_app.domain.money import Money
-from desk_app.domain.permissions import Actor
+from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
 
@@ -42,6 +44,19 @@ def refunded_by_line(session: Session, sale_id: int) -> dict[int, int]:
         .group_by(SaleLine.original_line_id)
     )
     return {int(lid): -int(q or 0) for lid, q in rows if lid is not None}
+
+
+def refund_approver(db: Database, actor: Actor, approver: Actor | None, perm: Perm, reason: str) -> Actor:
+    """Who approves a refund or void: the actor when allowed, else the owner who typed the PIN.
+    Checked before anything is written; raises ApprovalNeeded when the owner's PIN is needed."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the refund.")})
+    if actor.can(perm):
+        return actor
+    if approver is not None and approver.role == Role.OWNER:
+        return approver
+    require(db.uow, actor, Perm.CHECKOUT)
+    raise cb.ApprovalNeeded(_("A refund or void needs the owner's PIN."), "pin")
 
 
 def write_refund(

@@ -341,3 +341,60 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
         shop=shop_info(session),
         package_sessions_left=tuple(pk_left),
     )
+
+
+@dataclass(frozen=True)
+class PaidSale:
+    sale_id: int
+    receipt_no: str
+    total_minor: int
+    change_minor: int
+    member_upgrade: bool
+    visit_id: int | None
+
+
+@dataclass(frozen=True)
+class ProductHit:
+    id: int
+    sku: str
+    barcode: str
+    name: str
+    price_minor: int
+    stock_qty: int
+
+
+@dataclass(frozen=True)
+class AddOn:
+    product_id: int
+    name: str
+    price_minor: int
+    why: str  # "suggested in the assessment" | "often bought with ..."
+
+
+@dataclass(frozen=True)
+class PackageOption:
+    line_key: str
+    client_package_id: int
+    name: str
+    sessions_left: int
+
+
+@dataclass(frozen=True)
+class PrepaidMove:
+    at: datetime
+    kind: str
+    amount_minor: int
+    balance_after_minor: int
+    receipt_no: str
+    note: str
+
+
+@dataclass(frozen=True)
+class SaleSummary:
+    id: int
+    receipt_no: str
+    kind: str
+    sold_at: datetime
+    client_name: str
+    total_minor: int
+    refundable_minor: int

@@ -184,7 +184,7 @@ def test_paid_through_checkout_gets_followup_and_low_score_complaint(
     services: Services, owner: Actor, desk: Actor, clock: FakeClock
 ) -> None:
     """End to end: checkout's payment creates the follow-up (window from the settings); its 1-5 question
-    goes through checkout.record_satisfaction to a feedback record and an automatic complaint."""
+    goes through aftercare.record_checkout_satisfaction to a feedback record and an automatic complaint."""
     from desk_app.checkout.service import PaymentIn
 
     services.settings.set("standards.followup_min_days", 1)
@@ -209,7 +209,7 @@ def test_paid_through_checkout_gets_followup_and_low_score_complaint(
     fu = services.aftercare.followups(actor=desk).later
     assert [f.visit_id for f in fu] == [vid]
     assert fu[0].due_from == clock.now + timedelta(days=1) and fu[0].due_by == clock.now + timedelta(days=4)
-    co.record_satisfaction(desk, paid.sale_id, 1, "Burnt my scalp")
+    services.aftercare.record_checkout_satisfaction(desk, None, paid.sale_id, 1, "Burnt my scalp")
     c = rows(services.db, Complaint)
     assert len(c) == 1 and (c[0].visit_id, c[0].source) == (vid, "checkout_score")
     fb = rows(services.db, Feedback)

@@ -314,9 +314,9 @@ def test_satisfaction_is_stored_on_sale_and_visit(services: Services, owner: Act
     co = services.checkout
     bill = co.build_bill(owner, visit_id=vid)
     paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
-    co.record_satisfaction(owner, paid.sale_id, 5)
+    services.aftercare.record_checkout_satisfaction(owner, None, paid.sale_id, 5)
     with pytest.raises(ValidationError):
-        co.record_satisfaction(owner, paid.sale_id, 6)
+        services.aftercare.record_checkout_satisfaction(owner, None, paid.sale_id, 6)
     with db.uow(write=False) as uow:
         v = uow.session.get(Visit, vid)
         assert v is not None and v.satisfaction == 5
@@ -332,7 +332,7 @@ def test_low_satisfaction_opens_a_complaint(services: Services, owner: Actor, cl
     co = services.checkout
     bill = co.build_bill(owner, visit_id=vid)
     paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
-    co.record_satisfaction(owner, paid.sale_id, 2, "fringe too short")
+    services.aftercare.record_checkout_satisfaction(owner, None, paid.sale_id, 2, "fringe too short")
     with db.uow(write=False) as uow:
         assert (
             uow.session.scalar(select(func.count()).select_from(Complaint).where(Complaint.visit_id == vid))

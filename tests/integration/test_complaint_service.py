@@ -149,3 +149,41 @@ def test_resolve_with_refund_goes_through_checkout(services: Services, owner: Ac
     refund = rows(services.db, Sale, id=r.refund_sale_id)[0]
     assert refund.kind == "refund" and refund.original_sale_id == paid.sale_id
     assert r.compensation == Decimal(paid.total_minor) / 100
+
+
+def test_a_redo_that_cannot_be_booked_changes_nothing(
+    services: Services, owner: Actor, desk: Actor, client_id: int
+) -> None:
+    """The redo booking and the resolution are one unit of work: a taken slot leaves the complaint open."""
+    from desk_app.calendar.service import SlotTaken
+    from desk_app.calendar.views import BookingRequest
+
+    stylist = add_staff(services.db, owner.branch_id, "Leo")
+    start = shanghai(2026, 11, 19, 11, 0)
+    other = add_client(services.db, "Wang Fang", "+8613812345678")
+    services.calendar.book(
+        owner,
+        BookingRequest(client_id=other, staff_id=stylist.staff_id, start_at=start, service_ids=[first_service(services.db)]),
+    )
+    c = services.aftercare.open_complaint(desk, description="Uneven fringe", client_id=client_id)
+    before = len(rows(services.db, Appointment))
+    with pytest.raises(SlotTaken):
+        services.aftercare.resolve(
+            desk, c.id, "Free fringe correction", "redo",
+            redo=RedoSpec(staff_id=stylist.staff_id, start_at=start, service_ids=(first_service(services.db),)),
+        )
+    assert services.aftercare.complaint(c.id).status == "open"
+    assert len(rows(services.db, Appointment)) == before
+
+
+def test_a_complaint_is_refunded_once(services: Services, owner: Actor, client_id: int) -> None:
+    from desk_app.checkout.bill import PaymentIn
+
+    co = services.checkout
+    bill = co.add_service(co.build_bill(owner, client_id=client_id), first_service(services.db))
+    paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
+    c = services.aftercare.open_complaint(owner, description="Service not done", client_id=client_id)
+    services.aftercare.resolve(owner, c.id, "Full refund", "refund", refund_sale_id=paid.sale_id)
+    with pytest.raises(ServiceError):
+        services.aftercare.resolve(owner, c.id, "Full refund again", "refund", refund_sale_id=paid.sale_id)
+    assert len([s for s in rows(services.db, Sale) if s.kind == "refund"]) == 1

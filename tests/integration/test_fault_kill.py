@@ -28,8 +28,8 @@ ROWS = 1200
 
 
 def _child_services(db_file: str) -> tuple[Services, Actor]:
-    from desk_app.clients.importer import cli_actor
     from desk_app.db.engine import Database
+    from desk_app.trust.auth import cli_actor
 
     db = Database.open(db_file)
     return Services(db), cli_actor(db)

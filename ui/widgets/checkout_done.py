@@ -8,8 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desk_app.checkout.bill import money as fmt_money
-from desk_app.checkout.service import PaidSale
-from desk_app.checkout.views import SaleView
+from desk_app.checkout.views import PaidSale, SaleView
 from desk_app.i18n import N_, _
 from ui.context import UiContext
 from ui.widgets.common import Button, show_error, show_info
@@ -165,7 +164,7 @@ class DonePage(QWidget):
 
     def _score(self, n: int) -> None:
         try:
-            self.ctx.services.checkout.record_satisfaction(self.ctx.require_actor(), self.sale_id, n)
+            self.ctx.services.aftercare.record_checkout_satisfaction(self.ctx.require_actor(), None, self.sale_id, n)
         except Exception as exc:
             show_error(self, exc)
             return

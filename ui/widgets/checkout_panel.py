@@ -11,7 +11,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.checkout.bill import Bill
-from desk_app.checkout.service import ApprovalNeeded, PaidSale
+from desk_app.checkout.service import ApprovalNeeded
+from desk_app.checkout.views import PaidSale
 from desk_app.i18n import _
 from ui.context import UiContext
 from ui.widgets.checkout_done import DonePage

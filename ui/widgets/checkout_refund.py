@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.checkout.bill import money as fmt_money
-from desk_app.checkout.service import ApprovalNeeded, PaidSale
-from desk_app.checkout.views import SaleView
+from desk_app.checkout.service import ApprovalNeeded
+from desk_app.checkout.views import PaidSale, SaleView
 from desk_app.i18n import _, pick
 from ui.context import UiContext
 from ui.widgets.common import Dialog, ErrorLabel, ask_pin, show_error

@@ -1,0 +1,79 @@
+"""``desk-app import clients FILE``: the import from the command line, as the shop's owner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from desk_app.clients.importer import parse_map_args, write_report
+from desk_app.core.service import ServiceError
+from desk_app.i18n import _
+from desk_app.trust.auth import cli_actor
+
+
+def cli_import_clients(args: Any) -> int:
+    import sys
+
+    from desk_app.bootstrap import open_database
+    from desk_app.cli import resolve_db_arg
+    from desk_app.container import Services
+    from desk_app.db.engine import normalise_url, sqlite_path
+
+    target = resolve_db_arg(args)
+    db_path = sqlite_path(normalise_url(target))
+    if db_path is not None and not db_path.exists():
+        print(
+            _("There is no database at {path}. Check --db (open the app once to set the shop up).").format(
+                path=str(db_path)
+            ),
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        db = open_database(target)
+    except Exception as exc:  # noqa: BLE001 - shown to the person
+        print(_("Could not open the database: {error}").format(error=str(exc)), file=sys.stderr)
+        return 1
+    try:
+        services = Services(db)
+        mapping = parse_map_args(args.map or []) or None
+        path = Path(args.file)
+        result = services.importer.run(
+            cli_actor(db),
+            path,
+            source=args.source,
+            mapping=mapping,
+            duplicates=args.duplicates,
+            dry_run=bool(args.dry_run),
+        )
+    except ServiceError as exc:
+        print(_("Import failed, nothing was saved: {error}").format(error=exc.message), file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    report = (
+        Path(args.report)
+        if getattr(args, "report", None)
+        else path.with_name(path.name + ".import-report.csv")
+    )
+    write_report(result, report)
+    print(
+        _(
+            "{source}: {total} rows -- imported {imported}, merged {merged}, skipped {skipped}, rejected {rejected}"
+        ).format(
+            source=result.source,
+            total=result.total_rows,
+            imported=result.imported,
+            merged=result.merged,
+            skipped=result.skipped,
+            rejected=result.rejected_count,
+        )
+    )
+    for r in result.rejected[:20]:
+        print(_("  row {row}: {reason}").format(row=r.row_no, reason=r.reason))
+    if result.rejected_count > 20:
+        print(_("  ... and {n} more").format(n=result.rejected_count - 20))
+    print(_("Report: {path}").format(path=str(report)))
+    if result.dry_run:
+        print(_("Dry run: nothing was saved."))
+    return 0
