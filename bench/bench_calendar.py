@@ -154,7 +154,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
     from desk_app import i18n
     from desk_app.domain import slots as sl
-    from ui.widgets.calendar_grid import CalendarGrid, columns_for_day
+    from ui.calendar.grid import CalendarGrid, columns_for_day
 
     app = QApplication.instance() or QApplication([])
     i18n.set_timezone("Asia/Shanghai")

@@ -188,9 +188,9 @@ def _keystrokes(
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
+    from ui.clients.search import ClientSearchBox
     from ui.context import UiContext
     from ui.runner import TaskRunner
-    from ui.widgets.client_search import ClientSearchBox
 
     app = QApplication.instance() or QApplication([])
     ctx = UiContext(

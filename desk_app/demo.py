@@ -793,11 +793,8 @@ def cli_demo(args: argparse.Namespace) -> int:
         f"({summary.sale_lines} lines), {summary.rows} rows"
     )
     print("PINs: " + ", ".join(f"staff {k}: {v}" for k, v in summary.pins.items()))
-    try:
-        from desk_app.trust.integrity import check_invariants
-    except ImportError:
-        return 0
     from desk_app.db.engine import Database
+    from desk_app.trust.integrity import check_invariants
 
     db = Database.open(summary.db_url)
     try:

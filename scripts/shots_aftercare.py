@@ -234,10 +234,10 @@ def main() -> int:
     clock = Clock(NOW)
     sv, amy = seed(Path("/tmp/shots_aftercare.sqlite3"), clock)
     OUT.mkdir(parents=True, exist_ok=True)
-    from ui.dialogs.complaint_resolve import ComplaintResolveDialog
-    from ui.dialogs.contact_log import ContactLogDialog
-    from ui.dialogs.followup_call import FollowUpCallDialog
-    from ui.screens.followups import TABS, FollowUpsScreen
+    from ui.aftercare.call_dialog import FollowUpCallDialog
+    from ui.aftercare.complaint_dialogs import ComplaintResolveDialog
+    from ui.aftercare.contact_dialog import ContactLogDialog
+    from ui.aftercare.screen import TABS, FollowUpsScreen
 
     for lang, suffix in (("en", "en"), ("zh_CN", "zh")):
         i18n.set_language(lang)

@@ -121,9 +121,9 @@ def main() -> None:
     i18n.set_timezone("Asia/Shanghai")
     for lang, suffix in (("en", "en"), ("zh_CN", "zh")):
         i18n.set_language(lang)
-        from ui.dialogs.booking import BookingDialog
-        from ui.screens.calendar import CalendarScreen
-        from ui.widgets.rebook_panel import RebookPanel
+        from ui.calendar.booking import BookingDialog
+        from ui.calendar.screen import CalendarScreen
+        from ui.visits.rebook import RebookPanel
 
         ctx = UiContext(services=sv, runner=TaskRunner(synchronous=True), shop=sv.shop.info(), actor=owner)
         w = CalendarScreen(ctx)

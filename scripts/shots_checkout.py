@@ -153,7 +153,7 @@ def shots(out: Path) -> None:
             ctx = UiContext(
                 services=sv, runner=TaskRunner(synchronous=True), shop=sv.shop.info(), actor=owner
             )
-            from ui.screens.checkout import CheckoutScreen
+            from ui.checkout.screen import CheckoutScreen
 
             scr = CheckoutScreen(ctx)
             scr.resize(1366, 768)
@@ -187,7 +187,7 @@ def shots(out: Path) -> None:
             except ImportError:
                 pass
             if lang == "en":
-                from ui.screens.cash_drawer import CashDrawerScreen
+                from ui.checkout.cash_drawer import CashDrawerScreen
 
                 sv.cash.move(owner, "out", 3500, "Flowers for the counter")
                 d = CashDrawerScreen(ctx)

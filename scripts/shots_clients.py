@@ -76,7 +76,7 @@ def main() -> None:
         i18n.set_timezone(info.timezone)
         ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=info, actor=owner)
 
-        from ui.screens.clients import ClientsScreen
+        from ui.clients.screen import ClientsScreen
 
         clients = ClientsScreen(ctx)
         clients.open()
@@ -84,7 +84,7 @@ def main() -> None:
         clients.search.set_text("w" if lang == "en" else "王")
         _shot(app, clients, f"clients-search-{suffix}.png")
 
-        from ui.screens.client_profile import ClientProfileScreen
+        from ui.clients.profile import ClientProfileScreen
 
         cid = _profile_client(services)
         p = services.clients.get(owner, cid)
@@ -109,7 +109,7 @@ def main() -> None:
         prof.history.setCurrentIndex(2)
         _shot(app, prof, f"client-profile-prepaid-{suffix}.png")
 
-        from ui.dialogs.client_new import NewClientDialog
+        from ui.clients.new_client import NewClientDialog
 
         dup = services.clients.get(owner, cid)
         with db.uow(write=False) as uow:
@@ -128,7 +128,7 @@ def main() -> None:
         print("saved", f"client-new-duplicate-{suffix}.png")
         dlg.reject()
 
-        from ui.screens.settings import SettingsScreen
+        from ui.settings.screen import SettingsScreen
 
         settings = SettingsScreen(ctx)
         for key in ("shop", "services", "products", "staff", "questions", "rules"):

@@ -84,7 +84,7 @@ def screen(db_path: str, month: str) -> None:
         actor = actor_for(owner)
     for lang in ("en", "zh_CN"):
         i18n.set_language(lang)
-        from ui.screens.reports import ReportsScreen
+        from ui.reports.screen import ReportsScreen
 
         ctx = UiContext(
             services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=actor

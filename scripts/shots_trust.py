@@ -109,9 +109,9 @@ def main() -> int:
     from desk_app import i18n
     from ui.context import UiContext
     from ui.runner import TaskRunner
-    from ui.screens.audit import AuditScreen
-    from ui.screens.settings import SettingsScreen
+    from ui.settings.screen import SettingsScreen
     from ui.theme import apply_theme
+    from ui.trust.audit import AuditScreen
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)

@@ -26,11 +26,12 @@ from desk_app.db.engine import Clock, system_clock
 from desk_app.domain.permissions import Actor, Role
 from desk_app.i18n import _
 from desk_app.paths import demo_db, resolve_db
+from ui.aftercare.complaint_alert import show_overdue_at_sign_in
 from ui.context import UiContext
 from ui.main_window import MainArea
 from ui.runner import TaskRunner
-from ui.screens.sign_in import SignInPage
-from ui.screens.welcome import WelcomePage
+from ui.shell.sign_in import SignInPage
+from ui.shell.welcome import WelcomePage
 from ui.theme import apply_theme, icon
 
 log = logging.getLogger(__name__)
@@ -201,10 +202,6 @@ class Shell(QMainWindow):
         self._maybe_backup()
 
     def _owner_alerts(self) -> None:
-        try:
-            from ui.widgets.complaint_alert import show_overdue_at_sign_in
-        except ImportError:
-            return
         if self.ctx is not None:
             show_overdue_at_sign_in(self.ctx, self)
 
@@ -212,14 +209,8 @@ class Shell(QMainWindow):
         services = self.services
         if not self.database.is_sqlite:
             return
-        try:
-            services.backup  # noqa: B018 - built on first use; may be missing in a partial install
-        except ImportError:
-            return
-
         def work() -> object:
-            fn = getattr(services.backup, "maybe_daily_backup", None)
-            return fn(services.clock()) if fn else None
+            return services.backup.maybe_daily_backup(services.clock())
 
         self.runner.run(work, on_error=lambda exc: log.warning("automatic backup failed: %s", exc))
 

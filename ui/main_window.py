@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from desk_app.i18n import _
 from ui.context import UiContext
 from ui.navigation import NAV, ROUTES
+from ui.shared.widgets import EmptyState
 from ui.theme import icon
-from ui.widgets.common import EmptyState
 
 log = logging.getLogger(__name__)
 

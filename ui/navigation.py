@@ -35,16 +35,16 @@ NAV: list[NavItem] = [
 ]
 
 ROUTES: dict[str, str] = {
-    "today": "ui.screens.today:TodayScreen",
-    "my_clients": "ui.screens.my_clients:MyClientsScreen",
-    "clients": "ui.screens.clients:ClientsScreen",
-    "client": "ui.screens.client_profile:ClientProfileScreen",
-    "visit": "ui.screens.visit:VisitScreen",
-    "checkout": "ui.screens.checkout:CheckoutScreen",
-    "calendar": "ui.screens.calendar:CalendarScreen",
-    "followups": "ui.screens.followups:FollowUpsScreen",
-    "cash": "ui.screens.cash_drawer:CashDrawerScreen",
-    "reports": "ui.screens.reports:ReportsScreen",
-    "settings": "ui.screens.settings:SettingsScreen",
-    "audit": "ui.screens.audit:AuditScreen",
+    "today": "ui.today.screen:TodayScreen",
+    "my_clients": "ui.visits.my_clients:MyClientsScreen",
+    "clients": "ui.clients.screen:ClientsScreen",
+    "client": "ui.clients.profile:ClientProfileScreen",
+    "visit": "ui.visits.screen:VisitScreen",
+    "checkout": "ui.checkout.screen:CheckoutScreen",
+    "calendar": "ui.calendar.screen:CalendarScreen",
+    "followups": "ui.aftercare.screen:FollowUpsScreen",
+    "cash": "ui.checkout.cash_drawer:CashDrawerScreen",
+    "reports": "ui.reports.screen:ReportsScreen",
+    "settings": "ui.settings.screen:SettingsScreen",
+    "audit": "ui.trust.audit:AuditScreen",
 }

@@ -80,11 +80,11 @@ def month_title(month: str) -> str:
 
 
 def standard_label(key: str) -> str:
-    try:
-        from desk_app.reports.standards import standard_label as shared
+    from desk_app.reports.standards import standard_label as shared
 
+    try:
         return shared(key)
-    except (ImportError, KeyError):
+    except KeyError:
         return key.replace("_", " ")
 
 

@@ -11,7 +11,7 @@ from desk_app.core.service import audit
 from desk_app.domain.permissions import Actor
 from tests.conftest import FakeClock
 from ui.context import UiContext
-from ui.screens.audit import AuditScreen
+from ui.trust.audit import AuditScreen
 
 
 def test_owner_filters_sees_changes_and_exports(

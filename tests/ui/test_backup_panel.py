@@ -12,8 +12,8 @@ from desk_app.db.models import Client
 from desk_app.domain.permissions import Actor
 from tests.conftest import FakeClock
 from ui.context import UiContext
-from ui.widgets import settings_backup
-from ui.widgets.settings_backup import BackupPanel
+from ui.settings import backup as settings_backup
+from ui.settings.backup import BackupPanel
 
 
 def _names(ctx: UiContext) -> set[str]:

@@ -18,9 +18,9 @@ from tests.integration.test_calendar_support import (
     service_id,
     visit_at_rebooking,
 )
+from ui.calendar.screen import CalendarScreen
 from ui.context import UiContext
-from ui.screens.calendar import CalendarScreen
-from ui.widgets.rebook_panel import RebookPanel
+from ui.visits.rebook import RebookPanel
 
 TOMORROW = date(2026, 11, 19)
 # offscreen top-level windows, and ui/theme.py replacing "@primary" inside "@primary_dark" (reported to the lead)
@@ -150,7 +150,7 @@ def test_cancel_with_reason_offers_the_waitlist(
     )
     screen.refresh()
     assert screen.waitlist.list.count() == 1
-    monkeypatch.setattr("ui.screens.calendar.ask_reason", lambda *a, **k: "client is ill")
+    monkeypatch.setattr("ui.calendar.screen.ask_reason", lambda *a, **k: "client is ill")
     screen.grid.setFocus()
     screen.grid.select(a.id)
     qtbot.keyClick(screen.grid, Qt.Key.Key_Delete)
@@ -207,7 +207,7 @@ def test_rebook_not_now_asks_a_reason(qtbot, ctx: UiContext, data, monkeypatch) 
     vid = visit_at_rebooking(ctx.services.db, data["wang"], data["leo"], ("CUT-W",), ctx.services.clock())
     panel = RebookPanel(ctx, vid)
     qtbot.addWidget(panel)
-    monkeypatch.setattr("ui.widgets.rebook_panel.ask_reason", lambda *a, **k: "will call after holiday")
+    monkeypatch.setattr("ui.visits.rebook.ask_reason", lambda *a, **k: "will call after holiday")
     with qtbot.waitSignal(panel.finished):
         qtbot.mouseClick(panel.not_now, Qt.MouseButton.LeftButton)
     with ctx.services.db.uow(write=False) as uow:

@@ -50,7 +50,7 @@ def _amounts(monkeypatch: pytest.MonkeyPatch, module: str, values: list[int]) ->
 def test_walk_in_pays_part_cash_part_prepaid_with_product_and_tip(
     qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ui.screens.checkout import CheckoutScreen
+    from ui.checkout.screen import CheckoutScreen
 
     cid = new_client(services.db, "李娜")
     co = services.checkout
@@ -63,7 +63,7 @@ def test_walk_in_pays_part_cash_part_prepaid_with_product_and_tip(
     qtbot.keyClicks(ed.search, "6901234500011")  # the barcode scanner types, then Enter
     qtbot.keyClick(ed.search, Qt.Key.Key_Return)
     assert ed.bill is not None and ed.bill.views[0].name.startswith("Colour-care shampoo")
-    _amounts(monkeypatch, "ui.widgets.checkout_editor", [1500])
+    _amounts(monkeypatch, "ui.checkout.editor", [1500])
     asked: list[list[str]] = []
 
     def pick_owner(
@@ -72,7 +72,7 @@ def test_walk_in_pays_part_cash_part_prepaid_with_product_and_tip(
         asked.append(items)
         return owner.name, True
 
-    monkeypatch.setattr("ui.widgets.checkout_editor.QInputDialog.getItem", pick_owner)
+    monkeypatch.setattr("ui.checkout.editor.QInputDialog.getItem", pick_owner)
     ed.tip_btn.click()
     assert asked and owner.name in asked[0]  # nobody served: the desk chooses who gets the tip
     assert ed.bill.p.tip_minor == 1500
@@ -99,7 +99,7 @@ def test_walk_in_pays_part_cash_part_prepaid_with_product_and_tip(
 def test_visit_panel_pays_then_asks_satisfaction(
     qtbot: Any, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock
 ) -> None:
-    from ui.widgets.checkout_panel import CheckoutPanel
+    from ui.checkout.panel import CheckoutPanel
 
     leo = new_staff(services.db, owner.branch_id)
     vid = visit_at_checkout(
@@ -131,8 +131,8 @@ def test_visit_panel_pays_then_asks_satisfaction(
 def test_refund_a_line_from_the_sales_list(
     qtbot: Any, ctx: UiContext, services: Services, owner: Actor
 ) -> None:
-    from ui.screens.checkout import CheckoutScreen
-    from ui.widgets.checkout_refund import RefundDialog
+    from ui.checkout.refund import RefundDialog
+    from ui.checkout.screen import CheckoutScreen
 
     co = services.checkout
     b = co.add_counter_item(co.add_counter_item(co.build_bill(owner), "Cut", 10000), "Wash", 3000)
@@ -157,12 +157,12 @@ def test_refund_a_line_from_the_sales_list(
 def test_day_closed_with_the_drawer_balanced(
     qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ui.screens.cash_drawer import CashDrawerScreen
+    from ui.checkout.cash_drawer import CashDrawerScreen
 
     screen = CashDrawerScreen(ctx)
     qtbot.addWidget(screen)
     assert screen.open_btn.isVisible() is False or screen.open_btn.isVisibleTo(screen)
-    _amounts(monkeypatch, "ui.screens.cash_drawer", [50000, 70000])
+    _amounts(monkeypatch, "ui.checkout.cash_drawer", [50000, 70000])
     screen.open_drawer()
     assert screen.close_btn.isVisibleTo(screen)
     co = services.checkout
@@ -183,7 +183,7 @@ def test_drawer_money_columns_fit_their_amounts(
     """At 1366x768 inside the main window (about 1100 px for the screen) no amount is cut."""
     from PySide6.QtWidgets import QApplication, QHeaderView
 
-    from ui.screens.cash_drawer import CashDrawerScreen
+    from ui.checkout.cash_drawer import CashDrawerScreen
 
     services.cash.open(owner, 50000)
     co = services.checkout
@@ -212,7 +212,7 @@ def test_drawer_money_columns_fit_their_amounts(
 def test_prepaid_history_dialog_lists_movements(
     qtbot: Any, ctx: UiContext, services: Services, owner: Actor
 ) -> None:
-    from ui.widgets.checkout_prepaid import PrepaidHistoryDialog
+    from ui.checkout.prepaid import PrepaidHistoryDialog
 
     cid = new_client(services.db, "李娜")
     co = services.checkout
@@ -228,7 +228,7 @@ def test_prepaid_history_dialog_lists_movements(
 def test_discount_as_percent_needs_the_owner_pin_above_the_limit(
     qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ui.widgets.checkout_editor import BillEditor
+    from ui.checkout.editor import BillEditor
 
     desk = new_staff(services.db, owner.branch_id, "Amy", "receptionist")
     ctx.actor = desk
@@ -237,17 +237,17 @@ def test_discount_as_percent_needs_the_owner_pin_above_the_limit(
     co = services.checkout
     ed.set_bill(co.add_counter_item(co.build_bill(desk), "Cut", 10000))
     ed.table.selectRow(0)
-    monkeypatch.setattr("ui.widgets.checkout_editor.QInputDialog.getText", lambda *a, **k: ("30%", True))
-    monkeypatch.setattr("ui.widgets.checkout_editor.ask_reason", lambda *a, **k: "redo of a bad cut")
+    monkeypatch.setattr("ui.checkout.editor.QInputDialog.getText", lambda *a, **k: ("30%", True))
+    monkeypatch.setattr("ui.checkout.editor.ask_reason", lambda *a, **k: "redo of a bad cut")
     pins = iter(["1234"])
-    monkeypatch.setattr("ui.widgets.checkout_editor.ask_pin", lambda *a, **k: next(pins))
+    monkeypatch.setattr("ui.checkout.editor.ask_pin", lambda *a, **k: next(pins))
     ed._line_discount()
     assert ed.bill is not None and ed.bill.views[0].discount_minor == 3000
     assert ed.bill.discount_approved_by_id == owner.staff_id
 
 
 def test_empty_quick_sale_says_what_to_do_and_pay_stays_off(qtbot: Any, ctx: UiContext) -> None:
-    from ui.screens.checkout import CheckoutScreen
+    from ui.checkout.screen import CheckoutScreen
 
     screen = CheckoutScreen(ctx)
     qtbot.addWidget(screen)
@@ -270,7 +270,7 @@ def test_add_on_chips_show_name_and_price_and_wrap(
 ) -> None:
     from PySide6.QtWidgets import QPushButton
 
-    from ui.widgets.checkout_editor import BillEditor
+    from ui.checkout.editor import BillEditor
 
     leo = new_staff(services.db, owner.branch_id)
     vid = visit_at_checkout(
@@ -304,9 +304,9 @@ def test_add_on_chips_show_name_and_price_and_wrap(
 
 
 def test_flow_layout_elides_a_very_long_add_on_name_never_the_price(qtbot: Any, ctx: UiContext) -> None:
-    from ui.widgets.checkout_editor import ADDON_NAME_MAX_PX
-    from ui.widgets.checkout_flow import FlowLayout
-    from ui.widgets.common import Button
+    from ui.checkout.editor import ADDON_NAME_MAX_PX
+    from ui.checkout.flow import FlowLayout
+    from ui.shared.widgets import Button
 
     chip = Button("", kind="ghost")
     name = "Gentle amino acid repairing shampoo for coloured and damaged hair 500 ml"

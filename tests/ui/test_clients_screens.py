@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.permissions import Actor
+from ui.clients.profile import ClientProfileScreen
+from ui.clients.screen import ClientsScreen
 from ui.context import UiContext
-from ui.screens.client_profile import ClientProfileScreen
-from ui.screens.clients import ClientsScreen
 
 pytestmark = pytest.mark.qt_log_ignore("parseHexColor: Unknown color name '#2F6FDE_dark'")
 
@@ -102,7 +102,7 @@ def test_owner_exports_and_erases(
     qtbot.addWidget(screen)
     screen.open(client_id=cid)
     assert not screen.export_button.isHidden() and not screen.erase_button.isHidden()
-    monkeypatch.setattr("ui.screens.client_profile.show_info", lambda *a, **k: None)
+    monkeypatch.setattr("ui.clients.profile.show_info", lambda *a, **k: None)
     paths = screen.export_to(tmp_path)
     assert paths and all(p.exists() for p in paths)
     assert screen.erase("the client asked")

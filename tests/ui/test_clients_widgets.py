@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.permissions import Actor
+from ui.clients.new_client import NewClientDialog, split_initial_text
+from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
-from ui.dialogs.client_new import NewClientDialog, split_initial_text
-from ui.widgets.client_search import ClientSearchBox
 
 # the shared stylesheet's '@primary_dark' is replaced as '@primary' + '_dark' (reported to the lead)
 pytestmark = pytest.mark.qt_log_ignore("parseHexColor: Unknown color name '#2F6FDE_dark'")

@@ -12,14 +12,14 @@ from desk_app.container import Services
 from desk_app.domain.permissions import Actor
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, visit
-from ui.context import UiContext
-from ui.runner import TaskRunner
-from ui.widgets.complaint_alert import (
+from ui.aftercare.complaint_alert import (
     OverdueComplaintsBanner,
     OverdueComplaintsDialog,
     show_overdue_at_sign_in,
 )
-from ui.widgets.standards_today import TodayStandardsStrip
+from ui.context import UiContext
+from ui.runner import TaskRunner
+from ui.today.standards import TodayStandardsStrip
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 

@@ -26,16 +26,16 @@ from desk_app.visits.service import PlanItemIn
 from tests.conftest import FakeClock
 from tests.integration import visit_helpers as h
 from ui.app import Shell
+from ui.checkout.panel import CheckoutPanel
+from ui.checkout.screen import CheckoutScreen
+from ui.clients.profile import ClientProfileScreen
 from ui.main_window import MainArea
 from ui.runner import TaskRunner
-from ui.screens.checkout import CheckoutScreen
-from ui.screens.client_profile import ClientProfileScreen
-from ui.screens.my_clients import MyClientsScreen
-from ui.screens.today import TodayScreen
-from ui.screens.visit import VisitScreen
-from ui.widgets.checkout_panel import CheckoutPanel
-from ui.widgets.rebook_panel import RebookPanel
-from ui.widgets.visit_formula import FormulaDialog
+from ui.today.screen import TodayScreen
+from ui.visits.formula import FormulaDialog
+from ui.visits.my_clients import MyClientsScreen
+from ui.visits.rebook import RebookPanel
+from ui.visits.screen import VisitScreen
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -137,7 +137,7 @@ def click(qtbot: QtBot, w: QWidget) -> None:
 def test_walk_in_new_client_from_today_to_rebooking(
     app: App, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ui.dialogs.client_new import NewClientDialog
+    from ui.clients.new_client import NewClientDialog
 
     main = app.sign_in("owner")
     assert main.current == "today"
@@ -220,7 +220,7 @@ def test_walk_in_new_client_from_today_to_rebooking(
     assert screen.stack.currentWidget() is screen.checkout_host
     panel = screen.checkout_host.findChild(CheckoutPanel)
     assert panel is not None
-    monkeypatch.setattr("ui.widgets.checkout_editor.ask_amount", lambda *a, **k: 2000)
+    monkeypatch.setattr("ui.checkout.editor.ask_amount", lambda *a, **k: 2000)
     click(qtbot, panel.editor.tip_btn)
     bill = panel.editor.bill
     assert bill is not None and bill.p.tip_minor == 2000

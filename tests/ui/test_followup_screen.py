@@ -14,13 +14,13 @@ from desk_app.db.models import Appointment, AuditEntry, Complaint, Feedback
 from desk_app.domain.permissions import Actor
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, rows, shanghai, visit
+from ui.aftercare.call_dialog import FollowUpCallDialog
+from ui.aftercare.complaint_dialogs import ComplaintResolveDialog, ComplaintRespondDialog
+from ui.aftercare.contact_dialog import ContactLogDialog
+from ui.aftercare.feedback_dialog import FeedbackHandleDialog
+from ui.aftercare.screen import TABS, FollowUpsScreen
 from ui.context import UiContext
-from ui.dialogs.complaint_resolve import ComplaintResolveDialog, ComplaintRespondDialog
-from ui.dialogs.contact_log import ContactLogDialog
-from ui.dialogs.followup_call import FollowUpCallDialog
-from ui.dialogs.followup_feedback import FeedbackHandleDialog
 from ui.runner import TaskRunner
-from ui.screens.followups import TABS, FollowUpsScreen
 
 # the offscreen platform says this for every top-level window it shows; harmless
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")

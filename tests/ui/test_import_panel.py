@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from desk_app.db.models import Client
 from desk_app.domain.permissions import Actor
 from ui.context import UiContext
-from ui.widgets.settings_import import ImportPanel
+from ui.settings.import_panel import ImportPanel
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "import"
 

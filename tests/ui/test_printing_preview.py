@@ -13,7 +13,7 @@ from desk_app.checkout.service import PaymentIn
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
 from desk_app.printing.receipt import render_receipt
-from ui.print_preview import page_images, paint_pages
+from ui.shared.print_preview import page_images, paint_pages
 
 
 def test_receipt_pages_paint_onto_a_printer(

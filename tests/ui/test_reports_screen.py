@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 from desk_app.domain.permissions import Actor, Role
 from desk_app.reports.sample import generate
 from ui.context import UiContext
-from ui.screens.reports import ReportsScreen
+from ui.reports.screen import ReportsScreen
 
 pytestmark = pytest.mark.qt_log_ignore(
     "does not support propagateSizeHints", "parseHexColor: Unknown color name '#2F6FDE_dark'"
@@ -59,7 +59,7 @@ def test_save_pdf_export_csv_and_print(
 ) -> None:
     target = tmp_path / "out.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    monkeypatch.setattr("ui.screens.reports.show_info", lambda *a, **k: None)
+    monkeypatch.setattr("ui.reports.screen.show_info", lambda *a, **k: None)
     screen.save_pdf()
     assert target.read_bytes().startswith(b"%PDF")
     csv_path = tmp_path / "sales.csv"

@@ -11,10 +11,10 @@ from pytestqt.qtbot import QtBot
 from desk_app.domain.permissions import Actor, Role
 from ui.context import UiContext
 from ui.runner import TaskRunner
-from ui.screens.settings import SettingsScreen
-from ui.widgets.settings_editor import ItemEditor
-from ui.widgets.settings_shop import RulesPanel, ShopDetailsPanel
-from ui.widgets.settings_staff import StaffPanel
+from ui.settings.editor import ItemEditor
+from ui.settings.screen import SettingsScreen
+from ui.settings.shop import RulesPanel, ShopDetailsPanel
+from ui.settings.staff import StaffPanel
 
 pytestmark = pytest.mark.qt_log_ignore("parseHexColor: Unknown color name '#2F6FDE_dark'")
 

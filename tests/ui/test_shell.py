@@ -14,11 +14,11 @@ from desk_app.bootstrap import open_database
 from desk_app.container import Services
 from desk_app.db.models import Sale
 from tests.conftest import FakeClock
+from ui.aftercare.complaint_alert import OverdueComplaintsDialog
 from ui.app import Shell
 from ui.main_window import MainArea
-from ui.screens.sign_in import SignInPage
-from ui.screens.welcome import WelcomePage
-from ui.widgets.complaint_alert import OverdueComplaintsDialog
+from ui.shell.sign_in import SignInPage
+from ui.shell.welcome import WelcomePage
 
 
 def _app() -> QApplication:
@@ -137,7 +137,7 @@ def test_a_restore_reopens_the_database_and_asks_for_sign_in(qtbot: QtBot, tmp_p
 def test_allergy_banner_never_becomes_its_own_window(qtbot: QtBot) -> None:
     from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-    from ui.widgets.common import AllergyBanner
+    from ui.shared.widgets import AllergyBanner
 
     banner = AllergyBanner("penicillin")
     assert not banner.isVisible()

@@ -18,10 +18,10 @@ from tests.conftest import FakeClock
 from tests.integration import visit_helpers as h
 from ui.context import UiContext
 from ui.runner import TaskRunner
-from ui.screens.my_clients import MyClientsScreen
-from ui.screens.today import TodayScreen
-from ui.screens.visit import VisitScreen
-from ui.widgets.visit_formula import FormulaDialog, lock_text
+from ui.today.screen import TodayScreen
+from ui.visits.formula import FormulaDialog, lock_text
+from ui.visits.my_clients import MyClientsScreen
+from ui.visits.screen import VisitScreen
 
 
 class Nav:
@@ -242,7 +242,7 @@ def test_skip_needs_a_reason_and_formula_lock_shown(
     nav("visit", visit_id=vid)
     screen = nav.visit
     assert screen is not None
-    import ui.screens.visit as visit_mod
+    import ui.visits.screen as visit_mod
 
     monkeypatch.setattr(visit_mod, "ask_reason", lambda *a: None)  # cancelled: nothing happens
     screen.skip_step()

@@ -1,0 +1,192 @@
+"""The follow-up call: the script, "Call" (reveals the number, audited), outcome, four 1-5 scores, comments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import QByteArray, QDateTime, Qt, QTimeZone
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDateTimeEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.aftercare.views import FOLLOWUP_OUTCOMES, SCORE_DIMENSIONS, CallResult, FollowUpView
+from desk_app.i18n import _, format_date
+from ui.aftercare.text import outcome_label, score_label
+from ui.context import UiContext
+from ui.shared.widgets import Button, Card, Dialog, ErrorLabel, error_text
+
+
+class FollowUpCallDialog(Dialog):
+    def __init__(self, ctx: UiContext, followup: FollowUpView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.fu = followup
+        self.result_: CallResult | None = None
+        self.setWindowTitle(_("Follow-up call: {client}").format(client=followup.client_name))
+        self.setMinimumWidth(760)
+        lay = QVBoxLayout(self)
+        lay.setSpacing(10)
+
+        # who, what, when + Call
+        top = QHBoxLayout()
+        who = QLabel(
+            _("{client} ({number}) · {services} by {stylist} on {date}").format(
+                client=followup.client_name,
+                number=followup.client_number,
+                services=", ".join(followup.services) or _("visit"),
+                stylist=followup.served_by or "–",
+                date=format_date(followup.visit_at) if followup.visit_at else "–",
+            )
+        )
+        who.setObjectName("sectionTitle")
+        who.setWordWrap(True)
+        top.addWidget(who, 1)
+        self.phone = QLabel(followup.phone_masked or _("no number"))
+        self.phone.setObjectName("bigNumber")
+        self.phone.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        top.addWidget(self.phone)
+        self.call_btn = Button(_("Call"), "phone", kind="primary")
+        self.call_btn.setToolTip(_("Shows the full number (the look is logged)"))
+        self.call_btn.clicked.connect(self._reveal)
+        top.addWidget(self.call_btn)
+        lay.addLayout(top)
+
+        # the script
+        script = Card(_("Call script"))
+        lines = ctx.services.aftercare.call_script(ctx.require_actor(), followup.id)
+        self.script = QLabel("\n".join(f"{i}. {t}" for i, t in enumerate(lines, 1)))
+        self.script.setWordWrap(True)
+        self.script.setObjectName("scriptText")
+        script.body.addWidget(self.script)
+        lay.addWidget(script)
+
+        # outcome
+        lay.addWidget(QLabel(_("What happened?")))
+        row = QHBoxLayout()
+        self.outcomes = QButtonGroup(self)
+        self.outcome_buttons: dict[str, QPushButton] = {}
+        for i, key in enumerate(FOLLOWUP_OUTCOMES, 1):
+            b = Button(f"&{i} " + outcome_label(key))
+            b.setCheckable(True)
+            self.outcomes.addButton(b)
+            self.outcome_buttons[key] = b
+            row.addWidget(b)
+        self.outcomes.buttonToggled.connect(self._outcome_changed)
+        self.when = QDateTimeEdit()
+        self.when.setCalendarPopup(True)
+        self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
+        tz = QTimeZone(QByteArray(ctx.shop.timezone.encode()))
+        self.when.setTimeZone(tz)  # shown and typed in the shop's time
+        self.when.setDateTime(
+            QDateTime.fromSecsSinceEpoch(int((ctx.services.clock() + timedelta(hours=2)).timestamp()), tz)
+        )
+        self.when.setMinimumHeight(44)
+        self.when.hide()
+        row.addWidget(self.when)
+        lay.addLayout(row)
+
+        # scores: one tap each
+        self.scores_box = QWidget()
+        grid = QGridLayout(self.scores_box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.score_groups: dict[str, QButtonGroup] = {}
+        for r, key in enumerate(SCORE_DIMENSIONS):
+            grid.addWidget(QLabel(score_label(key)), r, 0)
+            g = QButtonGroup(self)
+            for n in range(1, 6):
+                sb = QPushButton(str(n))
+                sb.setCheckable(True)
+                sb.setMinimumSize(56, 44)
+                sb.setToolTip(_("1 = very unhappy, 5 = very happy"))
+                g.addButton(sb, n)
+                grid.addWidget(sb, r, n)
+            self.score_groups[key] = g
+        hint = QLabel(_("1 = very unhappy · 5 = very happy. A 1 or 2 opens a complaint ticket."))
+        hint.setObjectName("muted")
+        grid.addWidget(hint, len(SCORE_DIMENSIONS), 0, 1, 6)
+        lay.addWidget(self.scores_box)
+        self.scores_box.setEnabled(False)
+
+        self.comments = QPlainTextEdit()
+        self.comments.setPlaceholderText(_("Comments: what the client said"))
+        self.comments.setFixedHeight(70)
+        lay.addWidget(self.comments)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        cancel = Button(_("Cancel"), kind="ghost")
+        cancel.clicked.connect(self.reject)
+        self.save_btn = Button(_("Save call"), "check", kind="primary")
+        self.save_btn.setDefault(True)
+        self.save_btn.clicked.connect(self.save)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_btn)
+        lay.addLayout(buttons)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+
+    def _reveal(self) -> None:
+        try:
+            number = self.ctx.services.aftercare.reveal_phone(self.ctx.require_actor(), self.fu.id)
+        except Exception as exc:  # shown in the dialog, what to do included
+            self.error.show_error(error_text(exc))
+            return
+        self.phone.setText(number)
+        self.call_btn.setEnabled(False)
+
+    def _outcome_changed(self) -> None:
+        key = self.outcome()
+        self.scores_box.setEnabled(key == "reached")
+        self.when.setVisible(key == "call_back")
+
+    def outcome(self) -> str | None:
+        for key, b in self.outcome_buttons.items():
+            if b.isChecked():
+                return key
+        return None
+
+    def choose(self, outcome: str, **scores: int) -> None:
+        """Pick an outcome and scores as a person would (also used by tests)."""
+        self.outcome_buttons[outcome].click()
+        for key, n in scores.items():
+            btn = self.score_groups[key].button(n)
+            btn.click()
+
+    def save(self) -> None:
+        outcome = self.outcome()
+        if outcome is None:
+            self.error.show_error(_("Choose what happened: reached, no answer, call back or wrong number."))
+            return
+        scores: dict[str, int | None] = {}
+        for key, g in self.score_groups.items():
+            n = g.checkedId()
+            scores[key] = n if (n > 0 and outcome == "reached") else None
+        callback = None
+        if outcome == "call_back":
+            callback = datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
+        try:
+            self.result_ = self.ctx.services.aftercare.record_call(
+                self.ctx.require_actor(),
+                self.fu.id,
+                outcome,
+                callback_at=callback,
+                comments=self.comments.toPlainText(),
+                **scores,
+            )
+        except Exception as exc:
+            self.error.show_error(error_text(exc))
+            return
+        self.ctx.changed("followup", self.fu.id)
+        if self.result_.complaint_id is not None:
+            self.ctx.changed("complaint", self.result_.complaint_id)
+        self.accept()

@@ -1,0 +1,232 @@
+"""Answer a complaint (first response) or resolve it with a compensation: refund, voucher/discount, redo."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from PySide6.QtCore import QByteArray, QDateTime, QTimeZone
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDateTimeEdit,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.aftercare.views import COMPENSATIONS, ComplaintView, RedoSpec
+from desk_app.domain.money import parse_amount
+from desk_app.domain.permissions import Actor, Perm
+from desk_app.i18n import _, format_datetime, format_money
+from ui.aftercare.text import compensation_label
+from ui.context import UiContext
+from ui.shared.widgets import Button, Dialog, ErrorLabel, ask_pin, error_text
+
+
+class ComplaintRespondDialog(Dialog):
+    """The first response: what was told to the client."""
+
+    def __init__(self, ctx: UiContext, complaint: ComplaintView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.complaint = complaint
+        self.setWindowTitle(_("Answer complaint #{id}").format(id=complaint.id))
+        self.setMinimumWidth(560)
+        lay = QVBoxLayout(self)
+        what = QLabel(complaint.description)
+        what.setWordWrap(True)
+        lay.addWidget(what)
+        due = QLabel(
+            _("Answer by {when}").format(when=format_datetime(complaint.first_response_due_at, "short"))
+        )
+        due.setObjectName("dangerText" if complaint.overdue else "muted")
+        lay.addWidget(due)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(_("What you told the client (apology, what happens next)"))
+        self.text.setMinimumHeight(100)
+        lay.addWidget(self.text)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        row = QHBoxLayout()
+        row.addStretch()
+        cancel = Button(_("Cancel"), kind="ghost")
+        cancel.clicked.connect(self.reject)
+        ok = Button(_("Save answer"), "check", kind="primary")
+        ok.setDefault(True)
+        ok.clicked.connect(self.save)
+        row.addWidget(cancel)
+        row.addWidget(ok)
+        lay.addLayout(row)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+
+    def save(self) -> None:
+        try:
+            self.ctx.services.aftercare.respond(
+                self.ctx.require_actor(), self.complaint.id, self.text.toPlainText()
+            )
+        except Exception as exc:
+            self.error.show_error(error_text(exc))
+            return
+        self.ctx.changed("complaint", self.complaint.id)
+        self.accept()
+
+
+class ComplaintResolveDialog(Dialog):
+    def __init__(self, ctx: UiContext, complaint: ComplaintView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.complaint = complaint
+        self.result_: ComplaintView | None = None
+        self.setWindowTitle(_("Resolve complaint #{id}").format(id=complaint.id))
+        self.setMinimumWidth(640)
+        svc = ctx.services.aftercare
+        lay = QVBoxLayout(self)
+        what = QLabel(complaint.description)
+        what.setWordWrap(True)
+        what.setObjectName("sectionTitle")
+        lay.addWidget(what)
+        self.resolution = QPlainTextEdit()
+        self.resolution.setPlaceholderText(_("How it was resolved, and what the client agreed to"))
+        self.resolution.setFixedHeight(80)
+        lay.addWidget(self.resolution)
+
+        lay.addWidget(QLabel(_("Compensation")))
+        row = QHBoxLayout()
+        self.kinds = QButtonGroup(self)
+        self.kind_buttons: dict[str, Button] = {}
+        for key in COMPENSATIONS:
+            b = Button(compensation_label(key))
+            b.setCheckable(True)
+            b.setChecked(key == "")
+            self.kinds.addButton(b)
+            self.kind_buttons[key] = b
+            row.addWidget(b)
+        row.addStretch()
+        lay.addLayout(row)
+        self.kinds.buttonToggled.connect(lambda *_a: self._kind_changed())
+
+        self.form = QFormLayout()
+        self.sale = QComboBox()
+        for s in svc.sales_for_complaint(complaint.id):
+            self.sale.addItem(
+                f"{s.receipt_no} · {format_datetime(s.sold_at, 'short')} · {format_money(s.total)}", s.sale_id
+            )
+        self.amount = QLineEdit()
+        self.amount.setPlaceholderText(_("Amount, e.g. 50"))
+        choices = svc.redo_choices(complaint.id)
+        self.redo_staff = QComboBox()
+        for sid, name in choices.staff:
+            self.redo_staff.addItem(name, sid)
+        if choices.default_staff_id is not None and self.redo_staff.findData(choices.default_staff_id) >= 0:
+            self.redo_staff.setCurrentIndex(self.redo_staff.findData(choices.default_staff_id))
+        self.redo_service = QComboBox()
+        for sid, name, minutes in choices.services:
+            self.redo_service.addItem(_("{name} ({n} min)").format(name=name, n=minutes), sid)
+        if choices.default_service_id is not None:
+            self.redo_service.setCurrentIndex(max(0, self.redo_service.findData(choices.default_service_id)))
+        self.redo_at = QDateTimeEdit()
+        self.redo_at.setCalendarPopup(True)
+        self.redo_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        tz = QTimeZone(QByteArray(ctx.shop.timezone.encode()))
+        self.redo_at.setTimeZone(tz)
+        # tomorrow at the same local hour, on the hour
+        start = (ctx.services.clock() + timedelta(days=1, hours=1)).replace(minute=0, second=0, microsecond=0)
+        self.redo_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(start.timestamp()), tz))
+        for w in (self.sale, self.amount, self.redo_staff, self.redo_service, self.redo_at):
+            w.setMinimumHeight(44)
+        self.rows: dict[str, list[QWidget]] = {}
+        for key, label, w in (
+            ("refund", _("Sale to refund"), self.sale),
+            ("amount", _("Amount"), self.amount),
+            ("redo", _("Stylist"), self.redo_staff),
+            ("redo", _("Service"), self.redo_service),
+            ("redo", _("When"), self.redo_at),
+        ):
+            lbl = QLabel(label)
+            self.form.addRow(lbl, w)
+            self.rows.setdefault(key, []).extend([lbl, w])
+        lay.addLayout(self.form)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        btns = QHBoxLayout()
+        btns.addStretch()
+        cancel = Button(_("Cancel"), kind="ghost")
+        cancel.clicked.connect(self.reject)
+        self.ok_btn = Button(_("Resolve"), "check", kind="primary")
+        self.ok_btn.setDefault(True)
+        self.ok_btn.clicked.connect(self.save)
+        btns.addWidget(cancel)
+        btns.addWidget(self.ok_btn)
+        lay.addLayout(btns)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        self._kind_changed()
+
+    def kind(self) -> str:
+        for key, b in self.kind_buttons.items():
+            if b.isChecked():
+                return key
+        return ""
+
+    def _kind_changed(self) -> None:
+        k = self.kind()
+        visible = {"refund": k == "refund", "amount": k in ("voucher", "discount"), "redo": k == "redo"}
+        for key, widgets in self.rows.items():
+            for w in widgets:
+                w.setVisible(visible[key])
+
+    def choose(self, kind: str, resolution: str) -> None:
+        """Pick a compensation and write the resolution as a person would (also used by tests)."""
+        self.kind_buttons[kind].click()
+        self.resolution.setPlainText(resolution)
+
+    def _approver(self) -> Actor | None:
+        actor = self.ctx.require_actor()
+        if actor.can(Perm.REFUND):
+            return None
+        pin = ask_pin(self, _("A refund needs the owner's PIN"))
+        return self.ctx.services.auth.approve_with_owner_pin(pin) if pin else None
+
+    def save(self) -> None:
+        k = self.kind()
+        svc = self.ctx.services.aftercare
+        amount: Decimal | None = None
+        redo: RedoSpec | None = None
+        try:
+            if k in ("voucher", "discount"):
+                try:
+                    amount = parse_amount(self.amount.text(), self.ctx.shop.currency).amount
+                except ValueError:
+                    self.error.show_error(_("Enter the amount as a number, e.g. 50 or 49.90."))
+                    return
+            if k == "redo":
+                start = datetime.fromtimestamp(self.redo_at.dateTime().toSecsSinceEpoch(), UTC)
+                redo = RedoSpec(
+                    staff_id=int(self.redo_staff.currentData()),
+                    start_at=start,
+                    service_ids=(int(self.redo_service.currentData()),),
+                )
+            approver = self._approver() if k == "refund" else None
+            sale_id = self.sale.currentData() if k == "refund" else None
+            self.result_ = svc.resolve(
+                self.ctx.require_actor(),
+                self.complaint.id,
+                self.resolution.toPlainText(),
+                k,
+                amount=amount,
+                refund_sale_id=sale_id,
+                approver=approver,
+                redo=redo,
+            )
+        except Exception as exc:
+            self.error.show_error(error_text(exc))
+            return
+        self.ctx.changed("complaint", self.complaint.id)
+        if self.result_.redo_appointment_id:
+            self.ctx.changed("appointment", self.result_.redo_appointment_id)
+        self.accept()

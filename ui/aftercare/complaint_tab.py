@@ -1,0 +1,224 @@
+"""The Contacts & complaints tab: complaint tickets (overdue first), respond/resolve/close, recent contacts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from desk_app.aftercare.views import ComplaintView, ContactView
+from desk_app.i18n import _, format_datetime, format_money
+from ui.aftercare.complaint_dialogs import ComplaintResolveDialog, ComplaintRespondDialog
+from ui.aftercare.contact_dialog import ContactLogDialog
+from ui.aftercare.text import (
+    category_label,
+    channel_label,
+    compensation_label,
+    complaint_status,
+    kind_label,
+    level_label,
+    severity_label,
+)
+from ui.context import UiContext
+from ui.shared.table import Cell, RowsTable
+from ui.shared.widgets import Button, EmptyState, StatusChip, show_error
+
+
+def complaint_row(c: ComplaintView) -> list[Cell]:
+    st, tone = complaint_status(c.status, c.overdue)
+    sym = {"bad": "✕", "warn": "!", "ok": "✓", "info": "•"}.get(tone, "•")
+    sev, sev_tone = severity_label(c.severity)
+    due = (
+        format_datetime(c.first_response_due_at, "short")
+        if c.first_response_at is None
+        else "✓ " + format_datetime(c.first_response_at, "short")
+    )
+    comp = compensation_label(c.compensation_kind) if c.compensation_kind else ""
+    if c.compensation:
+        comp += " " + format_money(c.compensation)
+    return [
+        f"#{c.id}",
+        format_datetime(c.opened_at, "short"),
+        c.client_name or "–",
+        level_label(c.level),
+        category_label(c.category),
+        (sev, sev_tone),
+        (f"{sym} {st}", tone),
+        c.handler or "–",
+        (due, "bad" if c.overdue else ""),
+        c.description.splitlines()[0] if c.description else "",
+        comp,
+    ]
+
+
+class ContactsComplaintsTab(QWidget):
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.dialog: QDialog | None = None
+        self.items: list[ComplaintView] = []
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 8, 0, 0)
+        bar = QHBoxLayout()
+        self.chip = StatusChip("", "neutral")
+        bar.addWidget(self.chip)
+        bar.addStretch()
+        log_btn = Button(_("Log a contact…"), "message", kind="primary")
+        log_btn.setToolTip(_("Every call, visit or message: inquiry, service request or complaint (Ctrl+N)"))
+        log_btn.clicked.connect(lambda: self.log_contact())
+        bar.addWidget(log_btn)
+        self.respond_btn = Button(_("Answer…"), "message")
+        self.respond_btn.clicked.connect(self.respond)
+        self.resolve_btn = Button(_("Resolve…"), "check")
+        self.resolve_btn.clicked.connect(self.resolve)
+        self.close_btn = Button(_("Close ticket"), "x", kind="ghost")
+        self.close_btn.clicked.connect(self.close_ticket)
+        for b in (self.respond_btn, self.resolve_btn, self.close_btn):
+            bar.addWidget(b)
+        lay.addLayout(bar)
+        QShortcut(QKeySequence("Ctrl+N"), self).activated.connect(lambda: self.log_contact())
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        title = QLabel(_("Complaint tickets"))
+        title.setObjectName("sectionTitle")
+        tl.addWidget(title)
+        self.stack = QStackedWidget()
+        self.table = RowsTable(
+            [
+                _("No."),
+                _("Opened"),
+                _("Client"),
+                _("Level"),
+                _("Category"),
+                _("Severity"),
+                _("Status"),
+                _("Handler"),
+                _("First answer by"),
+                _("What happened"),
+                _("Compensation"),
+            ],
+            stretch=9,
+        )
+        self.table.activated_row.connect(lambda _c: self.respond_or_resolve())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
+        self.empty = EmptyState(
+            "shield",
+            _("No complaints"),
+            _('Log a phone or counter complaint with "Log a contact"; low scores open one by themselves.'),
+        )
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        tl.addWidget(self.stack)
+        split.addWidget(top)
+        bottom = QWidget()
+        bl = QVBoxLayout(bottom)
+        bl.setContentsMargins(0, 0, 0, 0)
+        t2 = QLabel(_("Recent contacts"))
+        t2.setObjectName("sectionTitle")
+        bl.addWidget(t2)
+        self.contacts = RowsTable(
+            [_("When"), _("How"), _("What"), _("Who"), _("Summary"), _("Checklist"), _("Logged by")],
+            stretch=4,
+        )
+        bl.addWidget(self.contacts)
+        split.addWidget(bottom)
+        split.setSizes([380, 200])
+        lay.addWidget(split, 1)
+
+    def refresh(self) -> None:
+        actor = self.ctx.actor
+        svc = self.ctx.services.aftercare
+
+        def load() -> tuple[list[ComplaintView], list[ContactView]]:
+            return svc.complaints(), svc.contacts(actor=actor)
+
+        self.ctx.runner.run(load, on_done=self._loaded, on_error=lambda e: show_error(self, e))
+
+    def _loaded(self, data: Any) -> None:
+        complaints, contacts = data
+        self.items = complaints
+        overdue = sum(1 for c in complaints if c.overdue)
+        open_n = sum(1 for c in complaints if c.status in ("open", "responded"))
+        if overdue:
+            self.chip.set_status(_("{n} overdue · {m} open").format(n=overdue, m=open_n), "bad")
+        else:
+            self.chip.set_status(_("{m} open").format(m=open_n), "warn" if open_n else "ok")
+        self.table.set_rows(
+            [complaint_row(c) for c in complaints],
+            complaints,
+            widths=(50, 135, 80, 120, 110, 80, 110, 90, 150),
+        )
+        self.stack.setCurrentWidget(self.table if complaints else self.empty)
+        rows: list[list[Cell]] = []
+        for c in contacts:
+            done = sum(c.checklist.values())
+            rows.append(
+                [
+                    format_datetime(c.at, "short"),
+                    channel_label(c.channel),
+                    (kind_label(c.kind), "bad" if c.kind == "complaint" else ""),
+                    c.client_name or c.caller_name,
+                    c.summary,
+                    (f"{done}/{len(c.checklist)}", "ok" if done == len(c.checklist) else "warn"),
+                    c.staff,
+                ]
+            )
+        self.contacts.set_rows(rows, contacts, widths=(135, 90, 130, 110, 300, 80))
+        self._update_buttons()
+
+    def select(self, complaint_id: int) -> None:
+        for i, c in enumerate(self.items):
+            if c.id == complaint_id:
+                self.table.selectRow(i)
+
+    def current(self) -> ComplaintView | None:
+        c = self.table.current()
+        return c if isinstance(c, ComplaintView) else None
+
+    def _update_buttons(self) -> None:
+        c = self.current()
+        self.respond_btn.setEnabled(c is not None and c.status in ("open", "responded"))
+        self.resolve_btn.setEnabled(c is not None and c.status in ("open", "responded"))
+        self.close_btn.setEnabled(c is not None and c.status == "resolved")
+
+    def _open(self, dlg: QDialog) -> None:
+        self.dialog = dlg
+        dlg.accepted.connect(self.refresh)
+        dlg.open()
+
+    def log_contact(self, kind: str = "inquiry") -> None:
+        self._open(ContactLogDialog(self.ctx, self, kind))
+
+    def respond_or_resolve(self) -> None:
+        c = self.current()
+        if c is not None and c.status == "open":
+            self.respond()
+        else:
+            self.resolve()
+
+    def respond(self) -> None:
+        c = self.current()
+        if c is not None and c.status in ("open", "responded"):
+            self._open(ComplaintRespondDialog(self.ctx, c, self))
+
+    def resolve(self) -> None:
+        c = self.current()
+        if c is not None and c.status in ("open", "responded"):
+            self._open(ComplaintResolveDialog(self.ctx, c, self))
+
+    def close_ticket(self) -> None:
+        c = self.current()
+        if c is None:
+            return
+        try:
+            self.ctx.services.aftercare.close(self.ctx.require_actor(), c.id)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.ctx.changed("complaint", c.id)
+        self.refresh()

@@ -1,0 +1,214 @@
+"""Log an inbound contact with the phone-handling checklist; a complaint opens its ticket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.aftercare.views import (
+    CHECKLIST_KEYS,
+    COMPLAINT_CATEGORIES,
+    CONTACT_CHANNELS,
+    CONTACT_KINDS,
+    ContactView,
+)
+from desk_app.core.service import ValidationError
+from desk_app.i18n import _
+from ui.aftercare.text import category_label, channel_label, checklist_label, kind_label, level_label
+from ui.clients.search import ClientSearchBox
+from ui.context import UiContext
+from ui.shared.widgets import Button, Card, Dialog, ErrorLabel, error_text
+
+
+def _search_box(ctx: UiContext) -> QWidget | None:
+    """The shared client search (``ui.clients.search``), compact, without its "New client" button."""
+    box = ClientSearchBox(ctx, show_new_button=False)
+    box.setMaximumHeight(190)
+    return box
+
+
+class ContactLogDialog(Dialog):
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None, kind: str = "inquiry") -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.result_: ContactView | None = None
+        self.client_id: int | None = None
+        self.setWindowTitle(_("Log a contact"))
+        self.setMinimumWidth(720)
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setVerticalSpacing(10)
+        self.channels = self._choices(CONTACT_CHANNELS, channel_label, "phone")
+        how_what = QHBoxLayout()
+        how_what.addWidget(self.channels[0])
+        how_what.addSpacing(16)
+        self.kinds = self._choices(CONTACT_KINDS, kind_label, kind)
+        how_what.addWidget(QLabel(_("What")))
+        how_what.addWidget(self.kinds[0], 1)
+        form.addRow(_("How"), how_what)
+        self.kinds[1].buttonToggled.connect(lambda *_a: self._kind_changed())
+
+        search = _search_box(ctx)
+        self.client_label = QLabel(_("No client chosen: enter the caller's name"))
+        self.client_label.setObjectName("muted")
+        if search is not None:
+            search.client_chosen.connect(self._client_chosen)  # type: ignore[attr-defined]
+            form.addRow(_("Client"), search)
+            form.addRow("", self.client_label)
+        self.caller_name = QLineEdit()
+        self.caller_name.setPlaceholderText(_("Caller's name"))
+        self.caller_phone = QLineEdit()
+        self.caller_phone.setPlaceholderText(_("Caller's phone (optional)"))
+        who = QHBoxLayout()
+        who.addWidget(self.caller_name)
+        who.addWidget(self.caller_phone)
+        form.addRow(_("Caller"), who)
+        self.summary = QPlainTextEdit()
+        self.summary.setPlaceholderText(_("What the client said, in a few words"))
+        self.summary.setFixedHeight(80)
+        form.addRow(_("Summary"), self.summary)
+        lay.addLayout(form)
+
+        # complaint details
+        self.complaint_box = Card(_("Complaint ticket"))
+        self.level = QComboBox()
+        for key in ("general", "special"):
+            self.level.addItem(level_label(key), key)
+        self.severity = QComboBox()
+        for key, label in (("low", _("Low")), ("medium", _("Medium")), ("high", _("High"))):
+            self.severity.addItem(label, key)
+        self.severity.setCurrentIndex(1)
+        self.category = QComboBox()
+        for key in COMPLAINT_CATEGORIES:
+            self.category.addItem(category_label(key), key)
+        for combo in (self.level, self.severity, self.category):
+            combo.setMinimumHeight(44)
+        crow = QHBoxLayout()
+        for label, combo in (
+            (_("Level"), self.level),
+            (_("Severity"), self.severity),
+            (_("Category"), self.category),
+        ):
+            col = QVBoxLayout()
+            col.addWidget(QLabel(label))
+            col.addWidget(combo)
+            crow.addLayout(col, 1)
+        self.complaint_box.body.addLayout(crow)
+        lay.addWidget(self.complaint_box)
+
+        check = Card(_("Phone-handling standard"))
+        self.checks: dict[str, QCheckBox] = {}
+        grid = QGridLayout()
+        check.body.addLayout(grid)
+        for i, key in enumerate(CHECKLIST_KEYS):
+            cb = QCheckBox(checklist_label(key))
+            cb.setMinimumHeight(32)
+            self.checks[key] = cb
+            grid.addWidget(cb, i // 2, i % 2)
+        lay.addWidget(check)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        row = QHBoxLayout()
+        row.addStretch()
+        cancel = Button(_("Cancel"), kind="ghost")
+        cancel.clicked.connect(self.reject)
+        save = Button(_("Save"), "check", kind="primary")
+        save.setDefault(True)
+        save.clicked.connect(self.save)
+        row.addWidget(cancel)
+        row.addWidget(save)
+        lay.addLayout(row)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        self._kind_changed()
+
+    def _choices(self, keys: tuple[str, ...], label: Any, default: str) -> tuple[QWidget, QButtonGroup]:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        group = QButtonGroup(box)
+        for key in keys:
+            b = Button(label(key))
+            b.setCheckable(True)
+            b.setProperty("key", key)
+            b.setChecked(key == default)
+            group.addButton(b)
+            row.addWidget(b)
+        row.addStretch()
+        return box, group
+
+    @staticmethod
+    def _picked(group: QButtonGroup) -> str:
+        b = group.checkedButton()
+        return str(b.property("key")) if b is not None else ""
+
+    def _kind_changed(self) -> None:
+        self.complaint_box.setVisible(self._picked(self.kinds[1]) == "complaint")
+
+    def _client_chosen(self, client_id: int) -> None:
+        self.client_id = client_id
+        self.client_label.setText(_("Client #{id} chosen").format(id=client_id))
+
+    def fill(
+        self,
+        *,
+        kind: str,
+        summary: str,
+        caller_name: str = "",
+        client_id: int | None = None,
+        level: str = "general",
+        checks: tuple[str, ...] = CHECKLIST_KEYS,
+    ) -> None:
+        """Fill the form as a person would (also used by tests and screenshots)."""
+        for b in self.kinds[1].buttons():
+            b.setChecked(b.property("key") == kind)
+        self.summary.setPlainText(summary)
+        self.caller_name.setText(caller_name)
+        if client_id is not None:
+            self._client_chosen(client_id)
+        self.level.setCurrentIndex(self.level.findData(level))
+        for key, cb in self.checks.items():
+            cb.setChecked(key in checks)
+
+    def save(self) -> None:
+        kind = self._picked(self.kinds[1])
+        extra: dict[str, Any] = {}
+        if kind == "complaint":
+            extra = {
+                "level": self.level.currentData(),
+                "severity": self.severity.currentData(),
+                "category": self.category.currentData(),
+            }
+        try:
+            self.result_ = self.ctx.services.aftercare.log_contact(
+                self.ctx.require_actor(),
+                self._picked(self.channels[1]),
+                kind,
+                self.client_id,
+                caller_name=self.caller_name.text(),
+                caller_phone=self.caller_phone.text(),
+                summary=self.summary.toPlainText(),
+                checklist={k: c.isChecked() for k, c in self.checks.items()},
+                **extra,
+            )
+        except ValidationError as exc:
+            self.error.show_error(error_text(exc))
+            return
+        except Exception as exc:
+            self.error.show_error(error_text(exc))
+            return
+        self.ctx.changed("contact", self.result_.id)
+        self.accept()

@@ -1,0 +1,171 @@
+"""After payment: receipt and care sheet (print / PDF), the client's satisfaction in one tap."""
+
+from __future__ import annotations
+
+import io
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.views import PaidSale, SaleView
+from desk_app.i18n import N_, _
+from ui.context import UiContext
+from ui.shared.widgets import Button, show_error, show_info
+
+
+def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = None) -> tuple[bytes, str]:
+    """Build a receipt or care sheet PDF (runs off the GUI thread)."""
+    from desk_app.printing.care_sheet import render_care_sheet
+    from desk_app.printing.receipt import render_receipt
+
+    view = ctx.services.checkout.get_sale(sale_id)
+    buf = io.BytesIO()
+    if kind == "care":
+        render_care_sheet(view, buf)
+        name = f"{view.receipt_no}-care.pdf"
+    else:
+        render_receipt(view, buf, layout or str(ctx.services.settings.get("printing.receipt_layout")))
+        name = f"{view.receipt_no}.pdf"
+    return buf.getvalue(), name
+
+
+SCORE_WORDS = {
+    1: N_("Very unhappy"),
+    2: N_("Unhappy"),
+    3: N_("OK"),
+    4: N_("Happy"),
+    5: N_("Very happy"),
+}
+
+
+class DonePage(QWidget):
+    finished = Signal(int)  # sale id, after the satisfaction score (or "continue")
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None, ask_score: bool = True) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.sale_id = 0
+        self.ask_score = ask_score
+        lay = QVBoxLayout(self)
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        lay.addWidget(self.title)
+        self.change = QLabel()
+        self.change.setObjectName("bigNumber")
+        lay.addWidget(self.change)
+        self.note = QLabel()
+        self.note.setObjectName("infoBanner")
+        self.note.setWordWrap(True)
+        self.note.setMargin(8)
+        lay.addWidget(self.note)
+        row = QHBoxLayout()
+        self.print_btn = Button(_("Print receipt"), "printer", "primary")
+        self.care_btn = Button(_("Print care sheet"), "heart", "secondary")
+        self.save_btn = Button(_("Receipt as PDF"), "download", "secondary")
+        self.save_care_btn = Button(_("Care sheet as PDF"), "download", "secondary")
+        self.escpos_btn = Button(_("Receipt printer"), "receipt", "secondary")
+        self.print_btn.clicked.connect(lambda: self._pdf("receipt", save=False))
+        self.care_btn.clicked.connect(lambda: self._pdf("care", save=False))
+        self.save_btn.clicked.connect(lambda: self._pdf("receipt", save=True))
+        self.save_care_btn.clicked.connect(lambda: self._pdf("care", save=True))
+        self.escpos_btn.clicked.connect(self._escpos)
+        for b in (self.print_btn, self.care_btn, self.save_btn, self.save_care_btn, self.escpos_btn):
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.score_title = QLabel(_("How happy is the client today? (one tap)"))
+        self.score_title.setObjectName("sectionTitle")
+        lay.addWidget(self.score_title)
+        srow = QHBoxLayout()
+        self.score_buttons: list[Button] = []
+        # plain stars and words: the bundled fonts have ★ but not the emoji faces
+        for n in range(1, 6):
+            word = _(SCORE_WORDS[n])
+            b = Button(f"{n}  {'★' * n}\n{word}", kind="secondary")
+            b.setObjectName("scoreButton")
+            # the app style sheet's min-height wins over setMinimumSize: a big target needs its own rule
+            b.setStyleSheet("QPushButton { min-height: 52px; min-width: 104px; font-size: 15px; }")
+            b.setShortcut(str(n))
+            b.setToolTip(_("{word}: satisfaction {n} of 5 (key {n})").format(word=word, n=n))
+            b.setAccessibleName(_("{word}: satisfaction {n} of 5 (key {n})").format(word=word, n=n))
+            b.clicked.connect(lambda _c=False, n=n: self._score(n))
+            srow.addWidget(b)
+            self.score_buttons.append(b)
+        srow.addStretch(1)
+        lay.addLayout(srow)
+        self.continue_btn = Button(_("Continue without a score"), "arrow-right", "ghost")
+        self.continue_btn.clicked.connect(lambda: self.finished.emit(self.sale_id))
+        lay.addWidget(self.continue_btn, 0, Qt.AlignmentFlag.AlignLeft)
+        lay.addStretch(1)
+
+    def show_sale(self, paid: PaidSale, view: SaleView) -> None:
+        self.sale_id = paid.sale_id
+        cur = view.currency
+        self.title.setText(_("Paid ✓  Receipt {no}").format(no=paid.receipt_no))
+        self.change.setText(
+            _("Change to give: {amount}").format(amount=fmt_money(paid.change_minor, cur))
+            if paid.change_minor
+            else _("Total {amount}").format(amount=fmt_money(view.total_minor, cur))
+        )
+        notes = []
+        if paid.member_upgrade:
+            notes.append("★ " + _("{name} is now a VIP member.").format(name=view.client_name))
+        if view.prepaid_balance_after_minor is not None:
+            notes.append(
+                _("Prepaid balance now {amount}").format(
+                    amount=fmt_money(view.prepaid_balance_after_minor, cur)
+                )
+            )
+        self.note.setText("\n".join(notes))
+        self.note.setVisible(bool(notes))
+        has_visit = view.visit_id is not None
+        self.care_btn.setVisible(bool(view.care_services or view.care_products))
+        self.save_care_btn.setVisible(bool(view.care_services or view.care_products))
+        self.escpos_btn.setVisible(bool(self.ctx.services.settings.get("printing.escpos_target")))
+        for w in (self.score_title, *self.score_buttons):
+            w.setVisible(self.ask_score and has_visit)
+        self.continue_btn.setText(_("Continue without a score") if has_visit else _("Next sale"))
+        self.print_btn.setFocus()
+
+    def _pdf(self, kind: str, save: bool) -> None:
+        from ui.shared.print_preview import print_pdf, save_pdf
+
+        def done(res: object) -> None:
+            assert isinstance(res, tuple)
+            data, name = res
+            if save:
+                save_pdf(self, data, name)
+            else:
+                print_pdf(self, data, name)
+
+        self.ctx.runner.run(
+            lambda: render_pdf(self.ctx, self.sale_id, kind),
+            on_done=done,
+            on_error=lambda e: show_error(self, e),
+        )
+
+    def _escpos(self) -> None:
+        from desk_app.printing.escpos_out import open_printer, print_receipt_escpos
+
+        target = str(self.ctx.services.settings.get("printing.escpos_target"))
+
+        def work() -> None:
+            view = self.ctx.services.checkout.get_sale(self.sale_id)
+            printer = open_printer(target)
+            width = 32 if str(self.ctx.services.settings.get("printing.receipt_layout")) == "58mm" else 48
+            print_receipt_escpos(view, printer, width)
+
+        self.ctx.runner.run(
+            work,
+            on_done=lambda _r: show_info(self, _("Sent to the receipt printer.")),
+            on_error=lambda e: show_error(self, e),
+        )
+
+    def _score(self, n: int) -> None:
+        try:
+            self.ctx.services.aftercare.record_checkout_satisfaction(self.ctx.require_actor(), None, self.sale_id, n)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.finished.emit(self.sale_id)

@@ -1,0 +1,568 @@
+"""The itemised bill at the counter: search/scan, lines with their fee composition,
+discounts, tips, top-ups, packages, add-on chips, the over-estimate warning and totals.
+
+Every edit goes through ``CheckoutService`` (pure, fast: no write) and replaces
+the shown ``Bill``; ``changed`` tells the payment box.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.checkout.bill import Bill
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.service import ApprovalNeeded
+from desk_app.domain.money import parse_amount
+from desk_app.i18n import _
+from ui.checkout.flow import FlowLayout
+from ui.context import UiContext
+from ui.shared.widgets import Button, StatusChip, ask_pin, ask_reason, show_error
+
+ADDON_NAME_MAX_PX = 260
+
+
+def header_actions(header: QWidget) -> QHBoxLayout:
+    """PageHeader's ``actions`` layout (its name hides QWidget.actions() from the type checker)."""
+    lay = header.__dict__.get("actions") or vars(header).get("actions")
+    assert isinstance(lay, QHBoxLayout)
+    return lay
+
+
+def ask_discount(parent: QWidget, title: str, base_minor: int, currency: str) -> int | None:
+    """A discount typed as an amount ("20") or a percent of ``base_minor`` ("10%"); None when cancelled."""
+    from decimal import Decimal, InvalidOperation
+
+    from desk_app.domain.pricing import half_up
+
+    text = ""
+    while True:
+        text, ok = QInputDialog.getText(
+            parent, title, _("Discount: an amount (20) or a percent (10%)"), QLineEdit.EchoMode.Normal, text
+        )
+        if not ok:
+            return None
+        t = text.strip().replace("％", "%")
+        try:
+            if t.endswith("%"):
+                pct = Decimal(t[:-1].strip())
+                if not 0 <= pct <= 100:
+                    raise ValueError
+                return half_up(Decimal(base_minor) * pct / 100)
+            return parse_amount(t, currency).minor
+        except (ValueError, InvalidOperation):
+            show_error(parent, _("Type an amount such as 20 or a percent such as 10%."))
+
+
+def ask_amount(parent: QWidget, title: str, prompt: str, currency: str, initial: str = "") -> int | None:
+    """Ask for an amount of money; None when cancelled. Says what is wrong and asks again."""
+    text = initial
+    while True:
+        text, ok = QInputDialog.getText(parent, title, prompt, QLineEdit.EchoMode.Normal, text)
+        if not ok:
+            return None
+        try:
+            return parse_amount(text, currency).minor
+        except ValueError:
+            show_error(parent, _("Type an amount such as 12.50."))
+
+
+class BillEditor(QWidget):
+    changed = Signal(object)  # the new Bill
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.co = ctx.services.checkout
+        self.bill: Bill | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(8)
+
+        top = QHBoxLayout()
+        self.client_label = QLabel()
+        self.client_label.setObjectName("sectionTitle")
+        self.member_chip = StatusChip("", "neutral")
+        top.addWidget(self.client_label)
+        top.addWidget(self.member_chip)
+        top.addStretch(1)
+        self.history_btn = Button(_("Prepaid history"), "wallet", "ghost")
+        self.history_btn.clicked.connect(self._history)
+        top.addWidget(self.history_btn)
+        lay.addLayout(top)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("searchBox")
+        self.search.setMinimumHeight(44)
+        self.search.setPlaceholderText(_("Scan a barcode or type a product name or SKU, then Enter"))
+        self.search.returnPressed.connect(self._search_enter)
+        self.search.textChanged.connect(self._search_changed)
+        lay.addWidget(self.search)
+        self.results = QListWidget()
+        self.results.setMaximumHeight(150)
+        self.results.setVisible(False)
+        self.results.itemActivated.connect(self._add_result)
+        self.results.itemClicked.connect(self._add_result)
+        lay.addWidget(self.results)
+
+        self.addons_row = QHBoxLayout()
+        self.addons_label = QLabel(_("Add-ons:"))
+        self.addons_label.setObjectName("muted")
+        self.addons_label.setMinimumHeight(44)
+        self.addons_row.addWidget(self.addons_label, 0, Qt.AlignmentFlag.AlignTop)
+        self.addons_area = QWidget()
+        self.addons_box = FlowLayout(self.addons_area)  # chips wrap onto a new row, never cut
+        self.addons_row.addWidget(self.addons_area, 1)
+        lay.addLayout(self.addons_row)
+
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels([_("Item"), _("Stylist"), _("Qty"), _("Amount")])
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in (1, 2, 3):
+            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(40)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setMinimumHeight(150)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        lay.addWidget(self.table, 1)
+
+        acts = QHBoxLayout()
+        self.minus_btn = Button("−", kind="secondary")
+        self.plus_btn = Button("+", kind="secondary")
+        self.disc_btn = Button(_("Discount…"), "tag", "secondary")
+        self.pkg_btn = Button(_("Use package"), "gift", "secondary")
+        self.remove_btn = Button(_("Remove"), "trash", "ghost")
+        for b in (self.minus_btn, self.plus_btn):
+            b.setFixedWidth(48)
+        self.minus_btn.clicked.connect(lambda: self._qty(-1))
+        self.plus_btn.clicked.connect(lambda: self._qty(1))
+        self.disc_btn.clicked.connect(self._line_discount)
+        self.pkg_btn.clicked.connect(self._use_package)
+        self.remove_btn.clicked.connect(self._remove)
+        for b in (self.minus_btn, self.plus_btn, self.disc_btn, self.pkg_btn, self.remove_btn):
+            acts.addWidget(b)
+        acts.addStretch(1)
+        lay.addLayout(acts)
+        acts = QHBoxLayout()
+        self.tip_btn = Button(_("Tip…"), "heart", "secondary")
+        self.topup_btn = Button(_("Top-up…"), "wallet", "secondary")
+        self.package_btn = Button(_("Package…"), "gift", "secondary")
+        self.package_btn.clicked.connect(self._sell_package)
+        self.counter_btn = Button(_("Other item…"), "plus", "secondary")
+        self.bill_disc_btn = Button(_("Bill discount…"), "tag", "secondary")
+        self.tip_btn.clicked.connect(self._tip)
+        self.topup_btn.clicked.connect(self._topup)
+        self.counter_btn.clicked.connect(self._counter_item)
+        self.bill_disc_btn.clicked.connect(self._bill_discount)
+        for b in (self.tip_btn, self.topup_btn, self.package_btn, self.counter_btn, self.bill_disc_btn):
+            acts.addWidget(b)
+        acts.addStretch(1)
+        lay.addLayout(acts)
+
+        self.composition = QLabel()
+        self.composition.setObjectName("muted")
+        self.composition.setWordWrap(True)
+        self.composition.setTextFormat(Qt.TextFormat.PlainText)
+        lay.addWidget(self.composition)
+
+        self.estimate_box = QFrame()
+        self.estimate_box.setObjectName("warnBanner")
+        eb = QHBoxLayout(self.estimate_box)
+        self.estimate_text = QLabel()
+        self.estimate_text.setWordWrap(True)
+        self.estimate_text.setObjectName("warningText")
+        self.agree_btn = Button(_("Client agrees…"), "check", "primary")
+        self.agree_btn.clicked.connect(self._agree)
+        eb.addWidget(self.estimate_text, 1)
+        eb.addWidget(self.agree_btn)
+        lay.addWidget(self.estimate_box)
+
+        self.member_note = QLabel()  # placed by the flow, beside the payment
+        self.member_note.setObjectName("infoBanner")
+        self.member_note.setWordWrap(True)
+        self.member_note.setMargin(8)
+
+        self.totals_widget = QWidget()  # placed by the flow (beside the payment)
+        totals = QGridLayout(self.totals_widget)
+        totals.setContentsMargins(0, 0, 0, 0)
+        self._totals: dict[str, tuple[QLabel, QLabel]] = {}
+        for i, (key, label) in enumerate(
+            (
+                ("subtotal", _("Subtotal")),
+                ("discount", _("Discounts")),
+                ("tax", _("Tax")),
+                ("tip", _("Tips")),
+                ("rounding", _("Rounding")),
+                ("total", _("Total")),
+            )
+        ):
+            name_lbl, value_lbl = QLabel(label), QLabel()
+            value_lbl.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if key == "total":
+                name_lbl.setObjectName("total")
+                value_lbl.setObjectName("total")
+            totals.addWidget(name_lbl, i, 0)
+            totals.addWidget(value_lbl, i, 1)
+            self._totals[key] = (name_lbl, value_lbl)
+        self._selection_changed()
+
+    # ---------------------------------------------------------------- state
+    def set_bill(self, bill: Bill) -> None:
+        self.bill = bill
+        self._render()
+        self._load_addons()
+
+    def _apply(self, fn: Callable[[Bill], Bill]) -> bool:
+        if self.bill is None:
+            return False
+        try:
+            new = fn(self.bill)
+        except Exception as exc:
+            show_error(self, exc)
+            return False
+        keep = self.selected_key()
+        self.bill = new
+        self._render(keep)
+        self.changed.emit(new)
+        return True
+
+    def selected_key(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if not rows or self.bill is None:
+            return None
+        item = self.table.item(rows[0].row(), 0)
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else None
+
+    def _render(self, keep: str | None = None) -> None:
+        bill = self.bill
+        if bill is None:
+            return
+        cur = bill.currency
+        if bill.client_id:
+            self.client_label.setText(
+                _("Client: {name} ({no})").format(name=bill.client_name, no=bill.client_number)
+            )
+            if bill.ctx.is_member:
+                self.member_chip.set_status(_("VIP member"), "ok")
+            else:
+                self.member_chip.set_status(_("Not a member"), "neutral")
+            self.member_chip.setVisible(True)
+        else:
+            self.client_label.setText(_("Walk-in sale (no client)"))
+            self.member_chip.setVisible(False)
+        self.table.setRowCount(len(bill.views))
+        for r, (ln, v) in enumerate(zip(bill.lines, bill.views, strict=True)):
+            name = v.name + (" ✓ " + _("package") if ln.redeemed else "")
+            cells = [name, v.staff_name, str(v.quantity), fmt_money(v.line_total_minor, cur)]
+            for c, text in enumerate(cells):
+                it = QTableWidgetItem(text)
+                if c == 0:
+                    it.setData(Qt.ItemDataRole.UserRole, ln.key)
+                    it.setToolTip(v.explanation)
+                if c >= 2:
+                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, it)
+            if keep == ln.key:
+                self.table.selectRow(r)
+        self.composition.setText(
+            "\n".join(f"{v.name}: {v.explanation}" for v in bill.views)
+            or _("Add a service or a product: scan it or type its name above.")
+        )
+        p = bill.p
+        vals = {
+            "subtotal": p.subtotal_minor,
+            "discount": -(p.discount_minor + p.member_discount_minor),
+            "tax": p.tax_minor,
+            "tip": p.tip_minor,
+            "rounding": p.rounding_minor,
+            "total": p.total_minor,
+        }
+        for key, (a, b) in self._totals.items():
+            b.setText(fmt_money(vals[key], cur))
+            show = key in ("subtotal", "total") or vals[key] != 0
+            a.setVisible(show)
+            b.setVisible(show)
+        if p.tax_minor and p.prices_include_tax:
+            self._totals["tax"][0].setText(_("Tax included"))
+        over = bill.over_estimate_minor
+        self.estimate_box.setVisible(over > 0)
+        if over > 0:
+            reasons = self.co.estimate_reasons(bill)
+            head = _("The bill is {amount} more than the estimate the client confirmed ({est}).").format(
+                amount=fmt_money(over, cur), est=fmt_money(bill.ctx.estimate_minor or 0, cur)
+            )
+            tail = (
+                _("Agreed by the client: {note}").format(note=bill.over_estimate_note or "✓")
+                if bill.over_estimate_agreed
+                else _("Explain why and ask the client to agree before payment.")
+            )
+            self.estimate_text.setText("\n".join([head, *["• " + r for r in reasons], tail]))
+            self.agree_btn.setVisible(not bill.over_estimate_agreed)
+        dec = bill.vip_decision
+        self.member_note.setVisible(dec.becomes_member)
+        if dec.becomes_member:
+            self.member_note.setText(
+                "★ "
+                + _("This purchase makes the client a VIP member: {pct}% off from the next visit.").format(
+                    pct=bill.ctx.vip_rule.discount_percent.normalize()
+                )
+            )
+        self.topup_btn.setEnabled(bill.client_id is not None)
+        self.history_btn.setVisible(bill.client_id is not None)
+        self.package_btn.setEnabled(bill.client_id is not None)
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        key = self.selected_key()
+        ln = self.bill.line(key) if (key and self.bill) else None
+        has = ln is not None
+        qty_ok = has and ln is not None and ln.kind in ("service", "product")
+        for b in (self.minus_btn, self.plus_btn):
+            b.setEnabled(bool(qty_ok))
+        self.disc_btn.setEnabled(
+            bool(has and ln is not None and ln.kind in ("service", "product", "package") and not ln.redeemed)
+        )
+        self.remove_btn.setEnabled(has)
+        opts = (
+            self.co.package_options(self.bill) if (has and self.bill and ln and ln.kind == "service") else []
+        )
+        self.pkg_btn.setVisible(bool(ln and (ln.redeemed or any(o.line_key == key for o in opts))))
+        self.pkg_btn.setText(_("Pay normally") if ln and ln.redeemed else _("Use package"))
+
+    def _load_addons(self) -> None:
+        while self.addons_box.count():
+            item = self.addons_box.takeAt(0)
+            w = item.widget() if item else None
+            if w is not None:
+                w.hide()
+                w.setParent(None)
+                w.deleteLater()
+        offers = self.co.addon_offers(self.bill) if self.bill else []
+        cur = self.bill.currency if self.bill else "CNY"
+        for o in offers[:2]:  # two keep the bill table tall enough at 1366x768
+            chip = Button("", kind="ghost")
+            # only a very long name is shortened (by width, never mid-price); the tooltip has it in full
+            name = chip.fontMetrics().elidedText(o.name, Qt.TextElideMode.ElideRight, ADDON_NAME_MAX_PX)
+            chip.setText(f"+ {name}  {fmt_money(o.price_minor, cur)}")
+            chip.setToolTip(f"{o.name} · {fmt_money(o.price_minor, cur)}\n{o.why}")
+            chip.clicked.connect(lambda _c=False, pid=o.product_id, b=chip: self._add_addon(pid, b))
+            self.addons_box.addWidget(chip)
+        self.addons_label.setVisible(bool(offers))
+        self.addons_area.setVisible(bool(offers))
+
+    def _add_addon(self, product_id: int, chip: QWidget) -> None:
+        if self._apply(lambda b: self.co.add_product(b, product_id, 1, "addon")):
+            chip.setVisible(False)
+
+    # ---------------------------------------------------------------- search
+    def _search_changed(self, text: str) -> None:
+        text = text.strip()
+        self.results.clear()
+        if len(text) < 2 or text.isdigit():
+            self.results.setVisible(False)
+            return
+        cur = self.bill.currency if self.bill else "CNY"
+        for h in self.co.search_products(text, 8):
+            it = QListWidgetItem(
+                f"{h.name}   {fmt_money(h.price_minor, cur)}   ({h.sku}, "
+                + _("{n} in stock").format(n=h.stock_qty)
+                + ")"
+            )
+            it.setData(Qt.ItemDataRole.UserRole, h.id)
+            self.results.addItem(it)
+        self.results.setVisible(self.results.count() > 0)
+
+    def _search_enter(self) -> None:
+        text = self.search.text().strip()
+        if not text:
+            return
+        if self.results.isVisible() and self.results.count() == 1:
+            self._add_result(self.results.item(0))
+            return
+        if self._apply(lambda b: self.co.add_by_code(b, text)):
+            self.search.clear()
+
+    def _add_result(self, item: QListWidgetItem) -> None:
+        pid = int(item.data(Qt.ItemDataRole.UserRole))
+        if self._apply(lambda b: self.co.add_product(b, pid)):
+            self.search.clear()
+            self.results.setVisible(False)
+            self.search.setFocus()
+
+    # ---------------------------------------------------------------- line actions
+    def _qty(self, delta: int) -> None:
+        key = self.selected_key()
+        if key and self.bill:
+            q = self.bill.line(key).quantity + delta
+            self._apply(lambda b: self.co.set_quantity(b, key, q))
+
+    def _remove(self) -> None:
+        key = self.selected_key()
+        if key:
+            self._apply(lambda b: self.co.remove_line(b, key))
+
+    def _with_approval(self, fn: Callable[[object], Bill]) -> None:
+        """Run an edit; when it needs the owner's PIN, ask for it once and try again."""
+        try:
+            new = fn(None)
+        except ApprovalNeeded as exc:
+            pin = ask_pin(self, exc.message)
+            if pin is None:
+                return
+            approver = self.co.approver_from_pin(pin)
+            if approver is None:
+                show_error(self, _("That is not an owner's PIN. Ask the owner to type it."))
+                return
+            self._apply(lambda _b: fn(approver))
+            return
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self._apply(lambda _b: new)
+
+    def _line_discount(self) -> None:
+        key = self.selected_key()
+        if not key or self.bill is None:
+            return
+        bill = self.bill
+        ln = bill.line(key)
+        amount = ask_discount(
+            self,
+            _("Discount on {name}").format(name=ln.name),
+            ln.quantity * ln.unit_price_minor,
+            bill.currency,
+        )
+        if amount is None:
+            return
+        reason = ask_reason(self, _("Discount"), _("Why is there a discount? It is printed on the receipt."))
+        if reason is None:
+            return
+        actor = self.ctx.require_actor()
+        self._with_approval(lambda ap: self.co.set_line_discount(actor, bill, key, amount, reason, ap))  # type: ignore[arg-type]
+
+    def _bill_discount(self) -> None:
+        if self.bill is None:
+            return
+        bill = self.bill
+        base = sum(
+            v.gross_minor - v.discount_minor - v.member_discount_minor
+            for ln, v in zip(bill.lines, bill.views, strict=True)
+            if ln.kind in ("service", "product", "package")
+        )
+        amount = ask_discount(self, _("Discount on the whole bill"), base, bill.currency)
+        if amount is None:
+            return
+        reason = ask_reason(
+            self, _("Bill discount"), _("Why is there a discount? It is printed on the receipt.")
+        )
+        if reason is None:
+            return
+        actor = self.ctx.require_actor()
+        self._with_approval(lambda ap: self.co.set_bill_discount(actor, bill, amount, reason, ap))  # type: ignore[arg-type]
+
+    def _use_package(self) -> None:
+        key = self.selected_key()
+        if not key or self.bill is None:
+            return
+        if self.bill.line(key).redeemed:
+            self._apply(lambda b: self.co.use_package(b, key, None))
+            return
+        opts = [o for o in self.co.package_options(self.bill) if o.line_key == key]
+        if opts:
+            self._apply(lambda b: self.co.use_package(b, key, opts[0].client_package_id))
+
+    def _tip(self) -> None:
+        if self.bill is None:
+            return
+        on_bill = {
+            ln.staff_id: ln.staff_name for ln in self.bill.lines if ln.staff_id and ln.kind == "service"
+        }
+        if len(on_bill) == 1:
+            staff_id: int | None = next(iter(on_bill))
+        else:
+            people = on_bill or {
+                s.id: s.name for s in self.ctx.services.auth.list_staff() if s.role != "receptionist"
+            }
+            names = list(people.values())
+            if not names:
+                staff_id = None
+            else:
+                name, ok = QInputDialog.getItem(self, _("Tip"), _("Who is the tip for?"), names, 0, False)
+                if not ok:
+                    return
+                staff_id = next(k for k, v in people.items() if v == name)
+        amount = ask_amount(self, _("Tip"), _("Tip amount:"), self.bill.currency)
+        if amount is None:
+            return
+        self._apply(lambda b: self.co.add_tip(b, staff_id, amount))
+
+    def _sell_package(self) -> None:
+        if self.bill is None:
+            return
+        pkgs = self.co.packages_for_sale()
+        if not pkgs:
+            show_error(self, _("No packages are on sale. The owner sets them up in Settings."))
+            return
+        labels = [f"{name} · {n} × · {fmt_money(price, self.bill.currency)}" for _i, name, n, price in pkgs]
+        label, ok = QInputDialog.getItem(self, _("Sell a package"), _("Which package?"), labels, 0, False)
+        if ok:
+            pid = pkgs[labels.index(label)][0]
+            self._apply(lambda b: self.co.add_package(b, pid))
+
+    def _topup(self) -> None:
+        if self.bill is None:
+            return
+        amount = ask_amount(
+            self, _("Prepaid top-up"), _("Amount to put on the client's prepaid balance:"), self.bill.currency
+        )
+        if amount is not None:
+            self._apply(lambda b: self.co.add_topup(b, amount))
+
+    def _counter_item(self) -> None:
+        if self.bill is None:
+            return
+        desc, ok = QInputDialog.getText(self, _("Other item"), _("What is it?"))
+        if not ok or not desc.strip():
+            return
+        amount = ask_amount(self, _("Other item"), _("Price:"), self.bill.currency)
+        if amount is not None:
+            self._apply(lambda b: self.co.add_counter_item(b, desc, amount))
+
+    def _history(self) -> None:
+        if self.bill is None or self.bill.client_id is None:
+            return
+        from ui.checkout.prepaid import PrepaidHistoryDialog
+
+        PrepaidHistoryDialog(self.ctx, self.bill.client_id, self.bill.client_name, self).exec()
+
+    def _agree(self) -> None:
+        if self.bill is None:
+            return
+        note = ask_reason(
+            self,
+            _("Client agrees to the higher total"),
+            _("What did you explain to the client? (kept with the sale)"),
+        )
+        if note is not None:
+            self._apply(lambda b: self.co.agree_over_estimate(b, note))

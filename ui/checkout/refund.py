@@ -1,0 +1,116 @@
+"""Refund some lines of a sale, or void it: lines to tick, a reason, the owner's PIN when needed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.service import ApprovalNeeded
+from desk_app.checkout.views import PaidSale, SaleView
+from desk_app.i18n import _, pick
+from ui.context import UiContext
+from ui.shared.widgets import Dialog, ErrorLabel, ask_pin, show_error
+
+
+class RefundDialog(Dialog):
+    def __init__(
+        self, ctx: UiContext, view: SaleView, void: bool = False, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.view = view
+        self.void = void
+        self.result_sale: PaidSale | None = None
+        self.setWindowTitle(_("Void sale {no}") if void else _("Refund from sale {no}"))
+        self.setWindowTitle(self.windowTitle().format(no=view.receipt_no))
+        self.setMinimumWidth(520)
+        lay = QVBoxLayout(self)
+        head = QLabel(
+            _("Paid {amount}; can still be refunded: {left}").format(
+                amount=fmt_money(view.total_minor, view.currency),
+                left=fmt_money(view.refundable_minor, view.currency),
+            )
+        )
+        head.setObjectName("sectionTitle")
+        lay.addWidget(head)
+        self.lines = QListWidget()
+        for ln in view.lines:
+            if ln.kind == "rounding":
+                continue
+            done = ln.fully_refunded
+            it = QListWidgetItem(
+                f"{pick(ln.name_zh, ln.name_en)} × {ln.quantity}   "
+                f"{fmt_money(ln.line_total_minor, view.currency)}" + ("   " + _("(refunded)") if done else "")
+            )
+            it.setData(Qt.ItemDataRole.UserRole, ln.id)
+            flags = it.flags() | Qt.ItemFlag.ItemIsUserCheckable
+            if done:
+                flags &= ~Qt.ItemFlag.ItemIsEnabled
+            it.setFlags(flags)
+            it.setCheckState(Qt.CheckState.Checked if (void and not done) else Qt.CheckState.Unchecked)
+            self.lines.addItem(it)
+        self.lines.setEnabled(not void)
+        lay.addWidget(QLabel(_("Lines to refund:") if not void else _("The whole sale is voided:")))
+        lay.addWidget(self.lines)
+        lay.addWidget(QLabel(_("Reason (kept with the refund, printed on its receipt):")))
+        self.reason = QPlainTextEdit()
+        self.reason.setMaximumHeight(70)
+        lay.addWidget(self.reason)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        ok = bb.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(_("Void") if void else _("Refund"))
+        ok.setProperty("kind", "danger")
+        bb.accepted.connect(self.submit)
+        bb.rejected.connect(self.reject)
+        lay.addWidget(bb)
+
+    def checked_ids(self) -> list[int]:
+        out = []
+        for i in range(self.lines.count()):
+            it = self.lines.item(i)
+            if it.checkState() == Qt.CheckState.Checked and it.flags() & Qt.ItemFlag.ItemIsEnabled:
+                out.append(int(it.data(Qt.ItemDataRole.UserRole)))
+        return out
+
+    def submit(self) -> None:
+        reason = self.reason.toPlainText().strip()
+        if not reason:
+            self.error.show_error(_("Give the reason for the refund."))
+            return
+        ids = self.checked_ids()
+        if not self.void and not ids:
+            self.error.show_error(_("Tick the lines to refund."))
+            return
+        co = self.ctx.services.checkout
+        actor = self.ctx.require_actor()
+        approver = None
+        for _attempt in range(2):
+            try:
+                if self.void:
+                    self.result_sale = co.void(actor, self.view.id, reason, approver)
+                else:
+                    self.result_sale = co.refund(actor, self.view.id, ids, reason, approver)
+                break
+            except ApprovalNeeded as exc:
+                pin = ask_pin(self, exc.message)
+                approver = co.approver_from_pin(pin) if pin else None
+                if approver is None:
+                    self.error.show_error(_("A refund needs the owner's PIN."))
+                    return
+            except Exception as exc:
+                show_error(self, exc)
+                return
+        if self.result_sale is not None:
+            self.ctx.changed("sale", self.result_sale.sale_id)
+            self.accept()

@@ -1,0 +1,214 @@
+"""Checkout at the counter: a quick retail sale (scan/search -> pay -> done), with or
+without a client, plus today's sales to reprint, refund or void.
+
+``open(visit_id=None, client_id=None)``: from Today's "Quick sale" with no
+parameters; a visit's bill is normally paid in the visit screen's checkout step.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.i18n import _, format_datetime
+from ui.checkout.done import render_pdf
+from ui.checkout.editor import header_actions
+from ui.checkout.panel import CheckoutFlow
+from ui.checkout.refund import RefundDialog
+from ui.clients.search import ClientSearchBox
+from ui.context import UiContext
+from ui.shared.widgets import Button, EmptyState, PageHeader, show_error
+
+KIND_LABELS = {"sale": "Sale", "refund": "Refund", "void": "Void"}
+
+
+class CheckoutScreen(QWidget):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.setObjectName("screenPage")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 16, 24, 16)
+        self.stack = QStackedWidget()
+        self.header = PageHeader(_("Checkout"), _("Scan or search a product, take payment, done."))
+        self.client_btn = Button(_("Client…"), "user", "secondary")
+        self.client_btn.setToolTip(_("Put a client on this sale (member price, prepaid, VIP)"))
+        self.client_btn.clicked.connect(self._toggle_client_search)
+        self.new_btn = Button(_("New sale"), "plus", "secondary")
+        self.new_btn.clicked.connect(lambda: self.open())
+        self.sales_btn = Button(_("Sales && refunds"), "list", "secondary")
+        self.sales_btn.clicked.connect(lambda: self._show_sales(self.stack.currentIndex() == 0))
+        for b in (self.client_btn, self.new_btn, self.sales_btn):
+            header_actions(self.header).addWidget(b)
+        lay.addWidget(self.header)
+
+        self.client_row = QWidget()
+        crow = QHBoxLayout(self.client_row)
+        crow.setContentsMargins(0, 0, 0, 0)
+
+        self.client_search = ClientSearchBox(ctx)
+        if self.client_search is not None:
+            crow.addWidget(self.client_search, 1)
+            self.client_search.client_chosen.connect(self._client_chosen)
+        self.no_client_btn = Button(_("No client"), "x", "ghost")
+        self.no_client_btn.clicked.connect(lambda: self._client_chosen(None))
+        crow.addWidget(self.no_client_btn)
+        self.client_row.setVisible(False)
+        lay.addWidget(self.client_row)
+
+        self.flow = CheckoutFlow(ctx, ask_score=True)
+        self.flow.paid.connect(lambda _sid: self.open())
+        self.stack.addWidget(self.flow)
+        self.stack.addWidget(self._sales_page())
+        lay.addWidget(self.stack, 1)
+        sc = QShortcut(QKeySequence("Ctrl+N"), self)
+        sc.activated.connect(lambda: self.open())
+        self._started = False
+
+    # ----------------------------------------------------------------- the sale
+    def open(self, visit_id: int | None = None, client_id: int | None = None) -> None:
+        self._show_sales(False)
+        try:
+            bill = self.ctx.services.checkout.build_bill(
+                self.ctx.require_actor(), visit_id=visit_id, client_id=client_id
+            )
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self._started = True
+        self.client_btn.setVisible(visit_id is None)
+        self.flow.set_bill(bill)
+
+    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+        if not self._started and self.ctx.actor is not None:
+            self.open()
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def _toggle_client_search(self) -> None:
+        self.client_row.setVisible(not self.client_row.isVisible())
+        if self.client_row.isVisible() and self.client_search is not None:
+            self.client_search.setFocus()
+
+    def _client_chosen(self, client_id: int | None) -> None:
+        bill = self.flow.editor.bill
+        if bill is None:
+            return
+        try:
+            new = self.ctx.services.checkout.set_client(bill, client_id)
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.client_row.setVisible(False)
+        self.flow.set_bill(new)
+
+    # ----------------------------------------------------------------- sales list
+    def _sales_page(self) -> QWidget:
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.sales_filter = QLineEdit()
+        self.sales_filter.setObjectName("searchBox")
+        self.sales_filter.setMinimumHeight(44)
+        self.sales_filter.setPlaceholderText(_("Receipt number or client name"))
+        self.sales_filter.returnPressed.connect(self.load_sales)
+        row.addWidget(self.sales_filter, 1)
+        self.reprint_btn = Button(_("Reprint"), "printer", "secondary")
+        self.refund_btn = Button(_("Refund…"), "arrow-left", "secondary")
+        self.void_btn = Button(_("Void…"), "x", "danger")
+        self.reprint_btn.clicked.connect(self._reprint)
+        self.refund_btn.clicked.connect(lambda: self._refund(False))
+        self.void_btn.clicked.connect(lambda: self._refund(True))
+        for b in (self.reprint_btn, self.refund_btn, self.void_btn):
+            row.addWidget(b)
+        lay.addLayout(row)
+        self.sales = QTableWidget(0, 5)
+        self.sales.setHorizontalHeaderLabels(
+            [_("Receipt"), _("Time"), _("Client"), _("Total"), _("Can refund")]
+        )
+        self.sales.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.sales.verticalHeader().setVisible(False)
+        self.sales.verticalHeader().setDefaultSectionSize(40)
+        self.sales.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.sales.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.sales.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.sales, 1)
+        self.sales_empty = EmptyState(
+            "receipt", _("No sales yet"), _("Sales appear here as soon as they are paid.")
+        )
+        lay.addWidget(self.sales_empty)
+        return page
+
+    def _show_sales(self, on: bool) -> None:
+        self.stack.setCurrentIndex(1 if on else 0)
+        self.sales_btn.setText(_("Back to the sale") if on else _("Sales && refunds"))
+        if on:
+            self.load_sales()
+
+    def load_sales(self) -> None:
+        rows = self.ctx.services.checkout.recent_sales(100, self.sales_filter.text())
+        cur = self.ctx.shop.currency
+        self.sales.setRowCount(len(rows))
+        for r, s in enumerate(rows):
+            kind = "" if s.kind == "sale" else f" ({_(KIND_LABELS.get(s.kind, s.kind))})"
+            cells = [
+                s.receipt_no + kind,
+                format_datetime(s.sold_at, "short"),
+                s.client_name or "—",
+                fmt_money(s.total_minor, cur),
+                fmt_money(s.refundable_minor, cur) if s.kind == "sale" else "",
+            ]
+            for c, text in enumerate(cells):
+                it = QTableWidgetItem(text)
+                if c == 0:
+                    it.setData(Qt.ItemDataRole.UserRole, s.id)
+                if c >= 3:
+                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.sales.setItem(r, c, it)
+        self.sales.setVisible(bool(rows))
+        self.sales_empty.setVisible(not rows)
+        if rows:
+            self.sales.selectRow(0)
+
+    def selected_sale(self) -> int | None:
+        rows = self.sales.selectionModel().selectedRows()
+        if not rows:
+            return None
+        it = self.sales.item(rows[0].row(), 0)
+        return int(it.data(Qt.ItemDataRole.UserRole)) if it else None
+
+    def _reprint(self) -> None:
+        sid = self.selected_sale()
+        if sid is None:
+            return
+        from ui.shared.print_preview import print_pdf
+
+        self.ctx.runner.run(
+            lambda: render_pdf(self.ctx, sid, "receipt"),
+            on_done=lambda res: print_pdf(self, res[0], res[1]),
+            on_error=lambda e: show_error(self, e),
+        )
+
+    def _refund(self, void: bool) -> None:
+        sid = self.selected_sale()
+        if sid is None:
+            return
+        view = self.ctx.services.checkout.get_sale(sid)
+        if view.kind != "sale":
+            show_error(self, _("Choose the original sale, not a refund."))
+            return
+        dlg = RefundDialog(self.ctx, view, void, self)
+        if dlg.exec():
+            self.load_sales()

@@ -1,0 +1,366 @@
+"""The pages of the Reports screen: overview, staff performance, clients & quality, month over month."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app import i18n
+from desk_app.i18n import _
+from desk_app.reports.pdf import compare_label, complaint_label, method_label, month_title, standard_label
+from ui.reports.charts import SERIES_COLORS, ChartView
+from ui.theme import COLORS
+
+
+def money(data: dict[str, Any], v: str | None) -> str:
+    return "-" if v is None else i18n.format_money(Decimal(v), data["currency"])
+
+
+def pct(v: str | None) -> str:
+    return "-" if v is None else i18n.format_percent(Decimal(v), 1)
+
+
+def fmt_value(data: dict[str, Any], key: str, v: Any) -> str:
+    if v is None:
+        return "-"
+    if key.startswith("revenue.") or key in ("average_ticket", "prepaid.topups"):
+        return money(data, str(v))
+    if key == "rebooking_rate":
+        return pct(str(v))
+    if key == "satisfaction.average":
+        return str(v)
+    return i18n.format_number(int(v))
+
+
+class Tile(QFrame):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("card")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(14, 10, 14, 10)
+        lay.setSpacing(2)
+        self.label = QLabel()
+        self.label.setObjectName("muted")
+        self.value = QLabel()
+        self.value.setStyleSheet("font-size: 22px; font-weight: 700;")
+        self.note = QLabel()
+        self.note.setObjectName("muted")
+        for w in (self.label, self.value, self.note):
+            lay.addWidget(w)
+
+    def set(self, label: str, value: str, note: str = "", tone: str = "") -> None:
+        self.label.setText(label)
+        self.value.setText(value)
+        self.note.setText(note)
+        color = {"up": COLORS["ok"], "down": COLORS["bad"]}.get(tone, COLORS["muted"])
+        self.note.setStyleSheet(f"color: {color};")
+
+
+def change_note(data: dict[str, Any], key: str) -> tuple[str, str]:
+    f = data.get("comparison", {}).get("figures", {}).get(key)
+    if not f or f.get("delta_ratio") is None:
+        return "", ""
+    r = Decimal(f["delta_ratio"])
+    arrow = "▲" if r > 0 else "▼" if r < 0 else "="
+    good = r > 0 if key not in ("no_shows", "complaints.count") else r < 0
+    return _("{arrow} {pct} vs last month").format(
+        arrow=arrow, pct=pct(str(abs(r)))
+    ), "up" if good else "down"
+
+
+def small_table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1) -> QTableWidget:
+    t = QTableWidget(len(rows), len(headers))
+    t.setHorizontalHeaderLabels(list(headers))
+    t.verticalHeader().setVisible(False)
+    t.verticalHeader().setDefaultSectionSize(30)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setAlternatingRowColors(True)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            it = QTableWidgetItem(text)
+            if c >= numeric_from:
+                it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            t.setItem(r, c, it)
+    hh = t.horizontalHeader()
+    hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    hh.setMinimumSectionSize(70)
+    if len(rows) <= 16:  # short tables show whole, without their own scroll bar
+        t.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        t.setFixedHeight(hh.sizeHint().height() + 30 * len(rows) + 4)
+    return t
+
+
+def _scroll(inner: QWidget) -> QScrollArea:
+    sa = QScrollArea()
+    sa.setWidgetResizable(True)
+    sa.setFrameShape(QFrame.Shape.NoFrame)
+    sa.setWidget(inner)
+    return sa
+
+
+class OverviewPage(QWidget):
+    """Key figures as tiles, revenue by day and by category, payment methods."""
+
+    TILES = 8
+
+    def __init__(self) -> None:
+        super().__init__()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 8, 0, 0)
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        self.tiles = [Tile() for _i in range(self.TILES)]
+        for i, t in enumerate(self.tiles):
+            grid.addWidget(t, i // 4, i % 4)
+        lay.addLayout(grid)
+        charts = QHBoxLayout()
+        self.by_day = ChartView(_("Revenue by day"))
+        self.by_category = ChartView(_("Revenue by category"))
+        charts.addWidget(self.by_day, 3)
+        charts.addWidget(self.by_category, 2)
+        lay.addLayout(charts, 1)
+
+    def show_data(self, data: dict[str, Any]) -> None:
+        r = data["revenue"]
+        sat = data["satisfaction"]
+        figures = [
+            (_("Revenue"), money(data, r["total"]), "revenue.total"),
+            (_("Services"), money(data, r["services"]), "revenue.services"),
+            (_("Retail products"), money(data, r["products"]), "revenue.products"),
+            (_("Average ticket"), money(data, data["average_ticket"]), "average_ticket"),
+            (_("Visits"), i18n.format_number(data["visits"]), "visits"),
+            (
+                _("New / returning clients"),
+                f"{data['new_clients']} / {data['returning_clients']}",
+                "new_clients",
+            ),
+            (_("Rebooking rate"), pct(data["rebooking_rate"]), "rebooking_rate"),
+            (
+                _("Satisfaction"),
+                "-" if sat["average"] is None else f"{sat['average']} / 5",
+                "satisfaction.average",
+            ),
+        ]
+        for tile, (label, value, key) in zip(self.tiles, figures, strict=True):
+            note, tone = change_note(data, key)
+            tile.set(label, value, note, tone)
+        days = r.get("by_day", [])
+        self.by_day.set_bars([d["date"][8:] for d in days], [Decimal(d["total"]) for d in days])
+        cats = [c for c in r.get("by_category", []) if Decimal(c["total"]) != 0]
+        self.by_category.set_bars(
+            [i18n.pick(c["name_zh"], c["name_en"]) for c in reversed(cats)],
+            [Decimal(c["total"]) for c in reversed(cats)],
+            SERIES_COLORS[1],
+            horizontal=True,
+        )
+
+
+class StaffPage(QWidget):
+    """Revenue by stylist and the staff performance table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lay = QHBoxLayout(self)
+        self.lay.setContentsMargins(0, 8, 0, 0)
+        self.chart = ChartView(_("Revenue by stylist"))
+        self.lay.addWidget(self.chart, 1)
+        self.table: QTableWidget | None = None
+
+    def show_data(self, data: dict[str, Any]) -> None:
+        staff = [s for s in data.get("by_staff", []) if s["role"] != "owner" or Decimal(s["revenue"]) != 0]
+        top = staff[:15]
+        self.chart.set_bars(
+            [s["name"] for s in reversed(top)],
+            [Decimal(s["revenue"]) for s in reversed(top)],
+            horizontal=True,
+        )
+        rows = [
+            [
+                s["name"],
+                money(data, s["revenue"]),
+                i18n.format_number(s["services_count"]),
+                money(data, s["retail"]),
+                pct(s["rebooking_rate"]),
+                s["satisfaction_average"] or "-",
+                str(s["complaints"]),
+                f"{s['standards_met']}/{s['standards_total']}" if s["standards_total"] else "-",
+            ]
+            for s in staff
+        ]
+        table = small_table(
+            [
+                _("Staff"),
+                _("Revenue"),
+                _("Services"),
+                _("Retail"),
+                _("Rebooking"),
+                _("Satisfaction"),
+                _("Complaints"),
+                _("Standards met"),
+            ],
+            rows,
+        )
+        if self.table is not None:
+            self.lay.removeWidget(self.table)
+            self.table.deleteLater()
+        self.table = table
+        self.lay.addWidget(table, 2, Qt.AlignmentFlag.AlignTop)
+
+
+class QualityPage(QWidget):
+    """Satisfaction distribution, standards met (and over the month), complaints, follow-ups, prepaid."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(0, 8, 0, 0)
+        row = QHBoxLayout()
+        self.satisfaction = ChartView(_("Satisfaction (1-5)"), 220)
+        self.standards = ChartView(_("Standards met"), 220)
+        row.addWidget(self.satisfaction, 1)
+        row.addWidget(self.standards, 2)
+        lay.addLayout(row)
+        self.over_time = ChartView(_("Standards met over the month"), 230)
+        lay.addWidget(self.over_time)
+        self.tables = QHBoxLayout()
+        lay.addLayout(self.tables)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(_scroll(inner))
+
+    def show_data(self, data: dict[str, Any]) -> None:
+        dist = data["satisfaction"]["distribution"]
+        self.satisfaction.set_bars(
+            ["1", "2", "3", "4", "5"], [dist.get(str(k), 0) for k in range(1, 6)], SERIES_COLORS[1]
+        )
+        stds = {k: v for k, v in data.get("standards", {}).items() if v["total"]}
+        self.standards.set_bars(
+            [standard_label(k) for k in reversed(stds)],
+            [Decimal(v["rate"]) * 100 for v in reversed(list(stds.values()))],
+            horizontal=True,
+            value_max=100,
+            fmt="%d%%",
+        )
+        by_day = data.get("standards_by_day", {})
+        lines = []
+        for key in ("greet", "reception", "service_start"):
+            days = by_day.get(key, [])
+            lines.append(
+                (
+                    standard_label(key),
+                    [None if d["total"] == 0 else 100.0 * d["met"] / d["total"] for d in days],
+                )
+            )
+        self.over_time.set_lines([d["date"] for d in by_day.get("greet", [])], lines)
+        while self.tables.count():
+            item = self.tables.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.deleteLater()
+        c, fu, pp = data["complaints"], data.get("followups", {}), data["prepaid"]
+        figures = [
+            (_("Complaints / overdue"), f"{c['count']} / {c['overdue']}"),
+            (_("Median first response"), "-" if c["median_first_response_hours"] is None
+             else _("{h} h").format(h=c["median_first_response_hours"])),
+            (_("Follow-ups done on time"), f"{fu.get('done_on_time', 0)} / {fu.get('due', 0)}"),
+            (_("No-shows"), str(data["no_shows"])),
+            (_("New members (VIP)"), str(data["members_new"])),
+            (_("Package sessions redeemed"), str(data.get("packages", {}).get("sessions_redeemed", 0))),
+        ]  # fmt: skip
+        self.tables.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.tables.addWidget(
+            small_table([_("Figure"), _("This month")], figures), 1, Qt.AlignmentFlag.AlignTop
+        )
+        self.tables.addWidget(
+            small_table(
+                [_("Complaints by category"), _("Complaints")],
+                [(complaint_label(k), str(v)) for k, v in c["by_category"].items()],
+            )
+        )
+        prepaid = [
+            (_("Opening balance"), money(data, pp["opening_balance"])),
+            (_("Top-ups"), money(data, pp["topups"])),
+            (_("Spent"), money(data, pp["spent"])),
+            (_("Closing balance"), money(data, pp["closing_balance"])),
+        ]
+        self.tables.addWidget(small_table([_("Prepaid balances"), _("Amount")], prepaid))
+
+
+class ComparisonPage(QWidget):
+    """Month over month, payment methods, what sold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lay = QHBoxLayout(self)
+        self.lay.setContentsMargins(0, 8, 0, 0)
+
+    def show_data(self, data: dict[str, Any]) -> None:
+        while self.lay.count():
+            item = self.lay.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.deleteLater()
+        cmp_ = data.get("comparison", {})
+        rows = [
+            (
+                compare_label(k),
+                fmt_value(data, k, f["current"]),
+                fmt_value(data, k, f["previous"]),
+                "-" if f["delta_ratio"] is None else pct(f["delta_ratio"]),
+            )
+            for k, f in cmp_.get("figures", {}).items()
+        ]
+        prev = month_title(cmp_["previous_month"]) if cmp_ else ""
+        self.lay.addWidget(
+            small_table([_("Figure"), month_title(data["month"]), prev, _("Change")], rows),
+            3,
+            Qt.AlignmentFlag.AlignTop,
+        )
+        col = QVBoxLayout()
+        col.addWidget(
+            small_table(
+                [_("Payment method"), _("Amount")],
+                [(method_label(m), money(data, a)) for m, a in data["by_payment_method"].items()],
+            )
+        )
+        col.addWidget(
+            small_table(
+                [_("Top services"), _("Count"), _("Revenue")],
+                [
+                    (i18n.pick(s["name_zh"], s["name_en"]), str(s["count"]), money(data, s["revenue"]))
+                    for s in data.get("top_services", [])[:6]
+                ],
+            )
+        )
+        col.addWidget(
+            small_table(
+                [_("Top products"), _("Quantity"), _("Revenue")],
+                [
+                    (i18n.pick(s["name_zh"], s["name_en"]), str(s["quantity"]), money(data, s["revenue"]))
+                    for s in data.get("top_products", [])[:6]
+                ],
+            )
+        )
+        col.addStretch(1)
+        holder = QWidget()
+        holder.setLayout(col)
+        self.lay.addWidget(_scroll(holder), 4)

@@ -1,0 +1,342 @@
+"""Settings > Backups: the last backup, back up now, the backup folder (e.g. a USB drive), restore one.
+
+Backing up and restoring run through ``ctx.runner`` with a progress bar. A restore
+asks first, keeps the replaced database beside it, and tells every screen to reload.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.i18n import _, format_datetime, format_number, local
+from desk_app.trust.backup import BackupInfo
+from ui.context import UiContext
+from ui.shared.widgets import Button, Card, StatusChip, confirm, show_error
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def reason_label(reason: str) -> str:
+    return {
+        "manual": _("by hand"),
+        "daily": _("daily"),
+        "close_of_day": _("close of day"),
+        "pre-migration": _("before an update"),
+        "migration": _("before an update"),
+    }.get(reason, reason or _("other"))
+
+
+def size_text(n: int) -> str:
+    if n >= 1024 * 1024:
+        return _("{n} MB").format(n=format_number(Decimal(n * 10 // (1024 * 1024)) / 10, 1))
+    return _("{n} KB").format(n=format_number(max(1, n // 1024)))
+
+
+class BackupFiles(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[BackupInfo] = []
+
+    def reset(self, rows: list[BackupInfo]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 4
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return [_("Made"), _("Kind"), _("Size"), _("File")][section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        b = self.rows[index.row()]
+        return [
+            format_datetime(b.at, "short"),
+            reason_label(b.reason),
+            size_text(b.size_bytes),
+            Path(b.path).name,
+        ][index.column()]
+
+
+class BackupPanel(QWidget):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.svc = ctx.services.backup
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(12)
+
+        self.server_note = QLabel(
+            _(
+                "This shop runs on a PostgreSQL server. Back it up on the server with pg_dump; "
+                "docs/server-mode.md shows how."
+            )
+        )
+        self.server_note.setObjectName("infoBanner")
+        self.server_note.setWordWrap(True)
+        root.addWidget(self.server_note)
+
+        now_card = Card(_("Back up"))
+        row = QHBoxLayout()
+        self.status = StatusChip()
+        row.addWidget(self.status)
+        self.last_label = QLabel()
+        self.last_label.setObjectName("muted")
+        self.last_label.setWordWrap(True)
+        row.addWidget(self.last_label, 1)
+        self.backup_button = Button(_("Back up now"), "database", kind="primary")
+        self.backup_button.setShortcut("Ctrl+B")
+        self.backup_button.clicked.connect(self.backup_now)
+        row.addWidget(self.backup_button)
+        now_card.body.addLayout(row)
+        folder_row = QHBoxLayout()
+        lbl = QLabel(_("Folder:"))
+        folder_row.addWidget(lbl)
+        self.folder_label = QLabel()
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        folder_row.addWidget(self.folder_label, 1)
+        self.folder_button = Button(_("Choose folder…"), "file")
+        self.folder_button.clicked.connect(self._ask_folder)
+        folder_row.addWidget(self.folder_button)
+        keep_lbl = QLabel(_("Keep"))
+        folder_row.addWidget(keep_lbl)
+        self.keep = QSpinBox()
+        self.keep.setRange(1, 365)
+        self.keep.setMinimumHeight(40)
+        self.keep.setSuffix(" " + _("daily backups"))
+        keep_lbl.setBuddy(self.keep)
+        folder_row.addWidget(self.keep)
+        now_card.body.addLayout(folder_row)
+        hint = QLabel(
+            _(
+                "The app backs up by itself once a day and at close of day, and checks every copy. "
+                "Pick a USB drive or a synced folder so a copy survives if this computer fails."
+            )
+        )
+        hint.setObjectName("muted")
+        hint.setWordWrap(True)
+        now_card.body.addWidget(hint)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress.setTextVisible(True)
+        now_card.body.addWidget(self.progress)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setVisible(False)
+        now_card.body.addWidget(self.notice)
+        root.addWidget(now_card)
+
+        restore_card = Card(_("Restore a backup"))
+        warn = QLabel(
+            _(
+                "Restoring replaces everything in the app with the backup's contents. "
+                "The current data is kept beside it, so a restore can be undone."
+            )
+        )
+        warn.setObjectName("muted")
+        warn.setWordWrap(True)
+        restore_card.body.addWidget(warn)
+        self.files = BackupFiles()
+        self.table = QTableView()
+        self.table.setModel(self.files)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(36)
+        hh = self.table.horizontalHeader()
+        for col, width in enumerate((170, 130, 90)):
+            hh.resizeSection(col, width)
+        hh.setStretchLastSection(True)
+        self.table.doubleClicked.connect(lambda _i: self._restore_selected())
+        restore_card.body.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.other_button = Button(_("Restore from another file…"), "upload")
+        self.other_button.clicked.connect(self._ask_restore_file)
+        buttons.addWidget(self.other_button)
+        buttons.addStretch()
+        self.restore_button = Button(_("Restore selected…"), "refresh", kind="danger")
+        self.restore_button.clicked.connect(self._restore_selected)
+        buttons.addWidget(self.restore_button)
+        restore_card.body.addLayout(buttons)
+        root.addWidget(restore_card, 1)
+        self.keep.valueChanged.connect(self._keep_changed)
+        self.refresh()
+
+    # -- state -----------------------------------------------------------------
+    def refresh(self) -> None:
+        server = self.ctx.services.db.sqlite_file is None
+        self.server_note.setVisible(server)
+        for w in (self.backup_button, self.folder_button, self.other_button, self.restore_button, self.keep):
+            w.setEnabled(not server)
+        if server:
+            self.status.set_status(_("On the server"), "info")
+            self.last_label.setText("")
+            return
+        self.keep.blockSignals(True)
+        self.keep.setValue(int(self.ctx.services.settings.get("backup.keep")))
+        self.keep.blockSignals(False)
+        self.folder_label.setText(str(self.svc.folder()))
+        last = self.svc.last_backup(ok_only=False)
+        last_ok = self.svc.last_backup()
+        today = local(self.ctx.services.clock()).date()
+        if last is not None and not last.ok:
+            self.status.set_status(_("Last backup failed"), "bad")
+            self.last_label.setText(last.message)
+        elif last_ok is None:
+            self.status.set_status(_("No backup yet"), "warn")
+            self.last_label.setText(_("Back up now, then the app keeps one every day."))
+        else:
+            fresh = local(last_ok.at).date() == today
+            self.status.set_status(
+                _("Backed up today") if fresh else _("Backup is old"), "ok" if fresh else "warn"
+            )
+            self.last_label.setText(
+                _("Last: {when}, {kind}, {size}").format(
+                    when=format_datetime(last_ok.at, "short"),
+                    kind=reason_label(last_ok.reason),
+                    size=size_text(last_ok.size_bytes),
+                )
+            )
+        self.files.reset(self.svc.list_files())
+        self.restore_button.setEnabled(bool(self.files.rows))
+
+    def _say(self, text: str, tone: str = "ok") -> None:
+        self.notice.setObjectName("infoBanner" if tone == "ok" else "warnBanner")
+        self.notice.style().unpolish(self.notice)
+        self.notice.style().polish(self.notice)
+        self.notice.setText(text)
+        self.notice.setVisible(True)
+
+    def _busy(self, on: bool) -> None:
+        self.progress.setVisible(on)
+        self.progress.setRange(0, 0 if on else 1)
+        for w in (self.backup_button, self.restore_button, self.other_button, self.folder_button):
+            w.setEnabled(not on)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    # -- actions ------------------------------------------------------------------
+    def backup_now(self) -> None:
+        actor = self.ctx.require_actor()
+        self._busy(True)
+
+        def done(info: BackupInfo) -> None:
+            self._busy(False)
+            self._say(_("✓ Backed up and checked: {path}").format(path=info.path))
+            self.refresh()
+
+        def failed(exc: Exception) -> None:
+            self._busy(False)
+            self.refresh()
+            show_error(self, exc)
+
+        self.ctx.runner.run(
+            lambda progress: self.svc.backup(actor=actor, progress=progress),
+            on_done=done,
+            on_error=failed,
+            on_progress=self._progress,
+        )
+
+    def _ask_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, _("Choose the backup folder"), str(self.svc.folder()))
+        if path:
+            self.set_folder(path)
+
+    def set_folder(self, path: str) -> None:
+        try:
+            self.svc.set_folder(self.ctx.require_actor(), path)
+        except Exception as exc:  # shown to the person
+            show_error(self, exc)
+            return
+        self._say(_("✓ Backups now go to {path}").format(path=path))
+        self.refresh()
+
+    def _keep_changed(self, value: int) -> None:
+        try:  # through the catalog service: checked, owner only, and written to the audit log
+            self.ctx.services.catalog.save_setting(self.ctx.require_actor(), "backup.keep", value)
+        except Exception as exc:  # shown to the person
+            show_error(self, exc)
+
+    def _restore_selected(self) -> None:
+        idx = self.table.currentIndex()
+        if not idx.isValid() and self.files.rows:
+            idx = self.files.index(0, 0)
+        if not idx.isValid():
+            return
+        self.restore(Path(self.files.rows[idx.row()].path))
+
+    def _ask_restore_file(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(
+            self, _("Choose a backup"), str(self.svc.folder()), _("Backups (*.sqlite3 *.db);;All files (*)")
+        )
+        if path:
+            self.restore(Path(path))
+
+    def restore(self, path: Path) -> None:
+        from desk_app.trust.backup import check_backup_file
+
+        problem = check_backup_file(path)
+        if problem:
+            show_error(self, problem)
+            return
+        if not confirm(
+            self,
+            _("Restore this backup?"),
+            _(
+                "Everything in the app will be replaced by the backup {name}. Anything entered since "
+                "then is set aside (kept in a file beside the database). Continue?"
+            ).format(name=path.name),
+        ):
+            return
+        actor = self.ctx.require_actor()
+        self._busy(True)
+
+        def done(kept: Path | None) -> None:
+            self._busy(False)
+            msg = _("✓ Restored {name}.").format(name=path.name)
+            if kept:
+                msg += " " + _("The data it replaced is kept as {kept}.").format(kept=str(kept))
+            self._say(msg)
+            self.ctx.changed("database", 0)
+            self.refresh()
+
+        def failed(exc: Exception) -> None:
+            self._busy(False)
+            self.refresh()
+            show_error(self, exc)
+
+        self.ctx.runner.run(
+            lambda progress: self.svc.restore(actor, path, progress=progress),
+            on_done=done,
+            on_error=failed,
+            on_progress=self._progress,
+        )

@@ -1,0 +1,115 @@
+"""Settings (owner only): the shop, its catalog, staff, chairs and rooms, questions, rules.
+
+Tabs are built the first time they are opened. Backups, Import and the Audit log
+come from other modules and show a neutral note while those are not installed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from desk_app.domain.permissions import Perm
+from desk_app.i18n import _
+from ui.context import UiContext
+from ui.shared.widgets import EmptyState, PageHeader
+
+log = logging.getLogger(__name__)
+
+
+def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
+    from ui.settings import catalog as sc
+    from ui.settings.backup import BackupPanel
+    from ui.settings.import_panel import ImportPanel
+    from ui.settings.shop import RulesPanel, ShopDetailsPanel
+    from ui.settings.staff import StaffPanel
+    from ui.trust.audit import AuditScreen
+
+    return [
+        ("shop", _("Shop details"), ShopDetailsPanel),
+        ("services", _("Services"), sc.services_editor),
+        ("categories", _("Categories"), sc.categories_editor),
+        ("products", _("Products"), sc.products_editor),
+        ("packages", _("Packages"), sc.packages_editor),
+        ("staff", _("Staff"), StaffPanel),
+        ("resources", _("Chairs && rooms"), sc.resources_editor),
+        ("questions", _("Consultation questions"), sc.QuestionsEditor),
+        ("rules", _("Time standards && rules"), RulesPanel),
+        ("backups", _("Backups"), BackupPanel),
+        ("import", _("Import"), ImportPanel),
+        ("audit", _("Audit log"), AuditScreen),
+    ]
+
+
+class SettingsScreen(QWidget):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.setObjectName("screenPage")
+        self.ctx = ctx
+        root = QVBoxLayout(self)
+        root.setContentsMargins(24, 20, 24, 20)
+        root.setSpacing(12)
+        self.header = PageHeader(
+            _("Settings"), _("Set up the shop: what you sell, who works here and the rules.")
+        )
+        root.addWidget(self.header)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("settingsTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setUsesScrollButtons(True)
+        root.addWidget(self.tabs, 1)
+        self.denied = EmptyState(
+            "lock",
+            _("Only the owner changes settings"),
+            _("Ask the owner to sign in (Switch user) to change the shop's setup."),
+        )
+        root.addWidget(self.denied)
+        self._specs = _tabs()
+        self._built: dict[str, QWidget] = {}
+        self._holders: dict[str, QVBoxLayout] = {}
+        for key, title, _build in self._specs:
+            holder = QWidget()
+            hl = QVBoxLayout(holder)
+            hl.setContentsMargins(0, 12, 0, 0)
+            self._holders[key] = hl
+            self.tabs.addTab(holder, title)
+        self.tabs.currentChanged.connect(self._ensure)
+        ctx.signals.actor_changed.connect(self.refresh)
+        self.refresh()
+
+    def _ensure(self, index: int) -> None:
+        if not self.ctx.can(Perm.SETTINGS) or index < 0:
+            return
+        key, _title, build = self._specs[index]
+        if key in self._built:
+            return
+        try:
+            widget = build(self.ctx)
+        except Exception as exc:  # one broken tab must not take Settings down
+            log.exception("settings tab %s failed", key, exc_info=exc)
+            widget = QLabel(_("This part of Settings could not be opened. Details are in the log."))
+            widget.setObjectName("muted")
+        self._built[key] = widget
+        self._holders[key].addWidget(widget, 1)
+
+    def tab(self, key: str) -> QWidget:
+        """Show a tab by key ("services", "staff"...) and return its content."""
+        index = [k for k, _t, _b in self._specs].index(key)
+        self.tabs.setCurrentIndex(index)
+        self._ensure(index)
+        return self._built[key]
+
+    def refresh(self) -> None:
+        allowed = self.ctx.can(Perm.SETTINGS)
+        self.tabs.setVisible(allowed)
+        self.denied.setVisible(not allowed)
+        if allowed:
+            self._ensure(self.tabs.currentIndex())
+
+    def open(self, tab: str | None = None, **_kw: Any) -> None:
+        self.refresh()
+        if tab and self.ctx.can(Perm.SETTINGS):
+            self.tab(tab)

@@ -1,0 +1,249 @@
+"""Settings > Staff: name, role, PIN reset, working hours and breaks per weekday, colour, permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTime
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.catalog_defaults import DEFAULT_HOURS
+from desk_app.core.service import ValidationError
+from desk_app.domain.permissions import ROLE_PERMS, Perm, Role
+from desk_app.i18n import _
+from desk_app.trust.auth import StaffView
+from ui.context import UiContext
+from ui.settings.editor import Column, EditorSpec, Field, ItemEditor
+from ui.shared.widgets import ErrorLabel
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+COLOURS = ["#5B8DEF", "#C2185B", "#14A38B", "#B7791F", "#7E57C2", "#00897B", "#E64A19", "#546E7A"]
+
+
+def day_label(d: str) -> str:
+    return {
+        "mon": _("Mon"),
+        "tue": _("Tue"),
+        "wed": _("Wed"),
+        "thu": _("Thu"),
+        "fri": _("Fri"),
+        "sat": _("Sat"),
+        "sun": _("Sun"),
+    }[d]
+
+
+def role_label(r: str) -> str:
+    return {"owner": _("Owner"), "receptionist": _("Receptionist"), "stylist": _("Stylist")}.get(r, r)
+
+
+def _time(text: str) -> QTime:
+    t = QTime.fromString(text, "HH:mm")
+    return t if t.isValid() else QTime(9, 0)
+
+
+class HoursEditor(QWidget):
+    """Working hours and one break per weekday, in the {"mon": [[start, end]], "breaks": {...}} shape."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(6)
+        for c, h in enumerate(["", _("From"), _("To"), _("Break from"), _("Break to")]):
+            lbl = QLabel(h)
+            lbl.setObjectName("muted")
+            grid.addWidget(lbl, 0, c)
+        self.rows: dict[str, tuple[QCheckBox, QTimeEdit, QTimeEdit, QTimeEdit, QTimeEdit]] = {}
+        for r, d in enumerate(DAYS, start=1):
+            on = QCheckBox(day_label(d))
+            edits = []
+            for c in range(4):
+                te = QTimeEdit()
+                te.setDisplayFormat("HH:mm")
+                te.setMinimumHeight(36)
+                grid.addWidget(te, r, c + 1)
+                edits.append(te)
+            grid.addWidget(on, r, 0)
+            self.rows[d] = (on, edits[0], edits[1], edits[2], edits[3])
+
+    def set_hours(self, hours: dict[str, Any]) -> None:
+        breaks = hours.get("breaks", {}) or {}
+        for d, (on, start, end, b1, b2) in self.rows.items():
+            spans = hours.get(d) or []
+            on.setChecked(bool(spans))
+            start.setTime(_time(spans[0][0]) if spans else QTime(9, 0))
+            end.setTime(_time(spans[0][1]) if spans else QTime(18, 0))
+            br = breaks.get(d) or []
+            b1.setTime(_time(br[0][0]) if br else QTime(0, 0))
+            b2.setTime(_time(br[0][1]) if br else QTime(0, 0))
+
+    def hours(self) -> dict[str, Any]:
+        """The hours, or ValidationError({"working_hours": ...}) when a day does not make sense."""
+        out: dict[str, Any] = {}
+        breaks: dict[str, Any] = {}
+        for d, (on, start, end, b1, b2) in self.rows.items():
+            if not on.isChecked():
+                out[d] = []
+                continue
+            s, e = start.time(), end.time()
+            if s >= e:
+                raise ValidationError(
+                    {"working_hours": _("{day}: the day must end after it starts.").format(day=day_label(d))}
+                )
+            out[d] = [[s.toString("HH:mm"), e.toString("HH:mm")]]
+            x, y = b1.time(), b2.time()
+            if x == y:
+                continue
+            if not (s <= x < y <= e):
+                raise ValidationError(
+                    {
+                        "working_hours": _(
+                            "{day}: the break must start before it ends and lie within the working hours; "
+                            "set both break times to 00:00 for no break."
+                        ).format(day=day_label(d))
+                    }
+                )
+            breaks[d] = [[x.toString("HH:mm"), y.toString("HH:mm")]]
+        out["breaks"] = breaks
+        return out
+
+
+class PermissionsEditor(QWidget):
+    """Per-person exceptions to the role: default / allow / deny for each permission."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.combos: dict[str, QComboBox] = {}
+        for i, p in enumerate(Perm):
+            lbl = QLabel(p.value.replace("_", " "))
+            combo = QComboBox()
+            combo.addItem(_("As the role"), None)
+            combo.addItem("✓ " + _("Allow"), True)
+            combo.addItem("✕ " + _("Deny"), False)
+            grid.addWidget(lbl, i // 2, (i % 2) * 2)
+            grid.addWidget(combo, i // 2, (i % 2) * 2 + 1)
+            self.combos[p.value] = combo
+
+    def set_overrides(self, perms: dict[str, Any]) -> None:
+        for key, combo in self.combos.items():
+            v = perms.get(key)
+            combo.setCurrentIndex(0 if v is None else (1 if v else 2))
+
+    def overrides(self, role: str) -> dict[str, bool]:
+        base = ROLE_PERMS.get(Role(role), frozenset()) if role in {r.value for r in Role} else frozenset()
+        out: dict[str, bool] = {}
+        for key, combo in self.combos.items():
+            v = combo.currentData()
+            if v is not None and bool(v) != (Perm(key) in base):
+                out[key] = bool(v)
+        return out
+
+
+class StaffPanel(QWidget):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        auth = ctx.services.auth
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.hours = HoursEditor()
+        self.perms = PermissionsEditor()
+        self._staff: dict[int, StaffView] = {}
+
+        def load() -> list[StaffView]:
+            items = auth.list_staff(active_only=False)
+            self._staff = {s.id: s for s in items}
+            return items
+
+        def to_data(s: StaffView) -> dict[str, Any]:
+            self.hours.set_hours(s.working_hours)
+            self.perms.set_overrides(s.permissions)
+            return {"name": s.name, "role": s.role, "pin": "", "active": s.active, "color": s.color}
+
+        def save(actor: Any, sid: int | None, data: dict[str, Any]) -> StaffView:
+            hours = self.hours.hours()
+            return auth.save_staff(
+                actor,
+                staff_id=sid,
+                name=data["name"],
+                role=data["role"],
+                pin=data["pin"] or None,
+                active=data["active"],
+                color=data["color"],
+                working_hours=hours,
+                permissions=self.perms.overrides(data["role"]),
+            )
+
+        spec = EditorSpec(
+            title=_("Staff"),
+            columns=[
+                Column(_("Name"), lambda s: s.name),
+                Column(_("Role"), lambda s: role_label(s.role)),
+                Column(_("Status"), lambda s: "✓ " + _("Active") if s.active else "✕ " + _("Left")),
+            ],
+            fields=[
+                Field("name", _("Name")),
+                Field(
+                    "role",
+                    _("Role"),
+                    "choice",
+                    lambda: [(r.value, role_label(r.value)) for r in Role],
+                    default="stylist",
+                ),
+                Field("pin", _("New PIN"), placeholder=_("4 to 6 digits; leave empty to keep the PIN")),
+                Field(
+                    "color",
+                    _("Calendar colour"),
+                    "choice",
+                    lambda: [(c, c) for c in COLOURS],
+                    default=COLOURS[0],
+                ),
+                Field("active", _("Works here (can sign in)"), "bool", default=True),
+            ],
+            load=load,
+            save=save,
+            to_data=to_data,
+            new_label=_("New staff member"),
+        )
+        self.editor = ItemEditor(ctx, spec)
+        pin = self.editor.form.widgets["pin"]
+        if isinstance(pin, QLineEdit):
+            pin.setEchoMode(QLineEdit.EchoMode.Password)
+        body = self.editor.form.layout()
+        self.hours_error = ErrorLabel()
+        self.editor.form.errors["working_hours"] = self.hours_error
+        self.editor.form.widgets["working_hours"] = self.hours
+        title = QLabel(_("Working hours and breaks"))
+        title.setObjectName("cardTitle")
+        ptitle = QLabel(_("Exceptions to the role"))
+        ptitle.setObjectName("cardTitle")
+        box = QVBoxLayout()
+        for w in (title, self.hours, self.hours_error, ptitle, self.perms):
+            box.addWidget(w)
+        if isinstance(body, QFormLayout):
+            body.addRow(box)
+        colour = self.editor.form.widgets["color"]
+        if isinstance(colour, QComboBox):
+            for i in range(colour.count()):
+                swatch = QPixmap(18, 18)
+                swatch.fill(QColor(str(colour.itemData(i))))
+                colour.setItemIcon(i, QIcon(swatch))
+        self.editor.new_button.clicked.connect(self._new_defaults)
+        lay.addWidget(self.editor, 1)
+
+    def _new_defaults(self) -> None:
+        self.hours.set_hours(DEFAULT_HOURS)
+        self.perms.set_overrides({})

@@ -1,0 +1,110 @@
+"""Print a PDF we made (receipt, care sheet, Z report) through Qt's print preview, or save it.
+
+Pages are rasterised with QtPdf when the installed Qt has it, otherwise with
+poppler's ``pdftoppm``; when neither is there the person is told to save the PDF.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from desk_app.i18n import _
+from ui.shared.widgets import show_error, show_info
+
+
+class CannotRender(RuntimeError):
+    pass
+
+
+def page_images(pdf: bytes, dpi: int = 150) -> list[QImage]:
+    """Each page of ``pdf`` as an image."""
+    import importlib
+
+    try:
+        qtpdf = importlib.import_module("PySide6.QtPdf")
+    except ImportError:
+        qtpdf = None
+    if qtpdf is not None:  # pragma: no cover - depends on the Qt build
+        from PySide6.QtCore import QBuffer, QByteArray, QSize
+
+        buf = QBuffer()
+        buf.setData(QByteArray(pdf))
+        buf.open(QBuffer.OpenModeFlag.ReadOnly)
+        doc = qtpdf.QPdfDocument()
+        doc.load(buf)
+        out = []
+        for i in range(doc.pageCount()):
+            pts = doc.pagePointSize(i)
+            out.append(doc.render(i, QSize(int(pts.width() * dpi / 72), int(pts.height() * dpi / 72))))
+        return out
+    exe = shutil.which("pdftoppm")
+    if exe is None:
+        raise CannotRender(
+            _("Printing needs poppler (pdftoppm). Save the PDF and print it from a PDF viewer.")
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "doc.pdf"
+        src.write_bytes(pdf)
+        subprocess.run(
+            [exe, "-r", str(dpi), "-png", str(src), str(Path(tmp) / "p")],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        return [QImage(str(p)) for p in sorted(Path(tmp).glob("p-*.png"))]
+
+
+def paint_pages(printer: QPrinter, images: list[QImage]) -> None:
+    painter = QPainter()
+    if not painter.begin(printer):
+        return
+    try:
+        for i, img in enumerate(images):
+            if i:
+                printer.newPage()
+            page = printer.pageLayout().paintRectPixels(printer.resolution())
+            target = QRectF(0, 0, page.width(), page.height())
+            scaled = img.size().scaled(page.width(), page.height(), Qt.AspectRatioMode.KeepAspectRatio)
+            target.setSize(scaled.toSizeF())
+            painter.drawImage(target, img)
+    finally:
+        painter.end()
+
+
+def print_pdf(parent: QWidget | None, pdf: bytes, title: str = "") -> None:
+    """Show the print preview of ``pdf``; the person prints from there."""
+    try:
+        images = page_images(pdf)
+    except (CannotRender, subprocess.SubprocessError, OSError) as exc:
+        show_error(parent, exc)
+        return
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setDocName(title or "desk-app")
+    dlg = QPrintPreviewDialog(printer, parent)
+    dlg.setWindowTitle(title or _("Print"))
+    dlg.paintRequested.connect(lambda p: paint_pages(p, images))
+    dlg.exec()
+
+
+def save_pdf(parent: QWidget | None, pdf: bytes, suggested_name: str) -> str | None:
+    """Ask where to save and write the PDF; returns the path or None when cancelled."""
+    path, _filter = QFileDialog.getSaveFileName(parent, _("Save as PDF"), suggested_name, "PDF (*.pdf)")
+    if not path:
+        return None
+    if not path.lower().endswith(".pdf"):
+        path += ".pdf"
+    try:
+        Path(path).write_bytes(pdf)
+    except OSError as exc:
+        show_error(parent, _("Could not save the file: {why}").format(why=str(exc)))
+        return None
+    show_info(parent, _("Saved: {path}").format(path=path))
+    return path

@@ -1,0 +1,136 @@
+"""First start on an empty database: set up my shop, or explore the demo shop."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.container import Services
+from desk_app.core.service import ValidationError
+from desk_app.i18n import LANGUAGE_NAMES, _
+from desk_app.shop.service import CURRENCIES
+from ui.shared.widgets import Button, Card, ErrorLabel, error_text, mark_invalid
+
+TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
+             "Europe/London", "Europe/Paris", "America/New_York", "America/Los_Angeles", "Australia/Sydney"]
+REGIONS = {"CNY": "CN", "HKD": "HK", "TWD": "TW", "SGD": "SG", "USD": "US", "EUR": "DE", "GBP": "GB",
+           "JPY": "JP", "AUD": "AU", "CAD": "CA", "MYR": "MY"}
+
+
+class WelcomePage(QWidget):
+    shop_created = Signal(object)  # Actor of the new owner
+    demo_requested = Signal()
+    language_chosen = Signal(str)
+
+    def __init__(self, services: Services, language: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcomePage")
+        self.services = services
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 30, 40, 30)
+        outer.addStretch(1)
+        title = QLabel(_("Welcome to your front desk"))
+        title.setObjectName("pageTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(title)
+        sub = QLabel(_("Set up your own shop in a minute, or look around a demo shop full of clients first."))
+        sub.setObjectName("muted")
+        sub.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(sub)
+        outer.addSpacing(18)
+
+        row = QHBoxLayout()
+        row.addStretch(1)
+        setup = Card(_("Set up my shop"))
+        form = QFormLayout()
+        form.setSpacing(10)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText(_("e.g. Lotus Hair & Spa"))
+        self.currency = QComboBox()
+        self.currency.addItems(list(CURRENCIES))
+        self.language = QComboBox()
+        for code, label in LANGUAGE_NAMES.items():
+            self.language.addItem(label, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(language)))
+        self.language.currentIndexChanged.connect(
+            lambda _i: self.language_chosen.emit(str(self.language.currentData()))
+        )
+        self.timezone = QComboBox()
+        self.timezone.addItems(TIMEZONES)
+        self.owner = QLineEdit()
+        self.owner.setPlaceholderText(_("Your name"))
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setMaxLength(6)
+        self.pin.setPlaceholderText(_("4 to 6 digits"))
+        self.pin2 = QLineEdit()
+        self.pin2.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin2.setMaxLength(6)
+        form.addRow(_("Shop name"), self.name)
+        form.addRow(_("Currency"), self.currency)
+        form.addRow(_("Language"), self.language)
+        form.addRow(_("Time zone"), self.timezone)
+        form.addRow(_("Owner's name"), self.owner)
+        form.addRow(_("Owner's PIN"), self.pin)
+        form.addRow(_("PIN again"), self.pin2)
+        setup.body.addLayout(form)
+        self.error = ErrorLabel()
+        setup.body.addWidget(self.error)
+        self.create_button = Button(_("Create my shop"), "store", kind="primary")
+        self.create_button.clicked.connect(self.create_shop)
+        self.pin2.returnPressed.connect(self.create_shop)
+        setup.body.addWidget(self.create_button)
+        setup.setMinimumWidth(420)
+        row.addWidget(setup, 3)
+        row.addSpacing(20)
+
+        demo = Card(_("Explore the demo shop"))
+        txt = QLabel(_("A separate demo database with a few hundred clients, three months of visits, "
+                       "sales, bookings and follow-ups. Nothing you do there touches your own shop."))
+        txt.setWordWrap(True)
+        txt.setObjectName("muted")
+        demo.body.addWidget(txt)
+        demo.body.addStretch()
+        self.demo_button = Button(_("Open the demo shop"), "sparkle", kind="secondary")
+        self.demo_button.clicked.connect(self.demo_requested)
+        demo.body.addWidget(self.demo_button)
+        demo.setMinimumWidth(320)
+        row.addWidget(demo, 2)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(2)
+        self.name.setFocus()
+
+    def create_shop(self) -> None:
+        for w in (self.name, self.owner, self.pin, self.pin2):
+            mark_invalid(w, False)
+        if self.pin.text() != self.pin2.text():
+            mark_invalid(self.pin2, True)
+            self.error.show_error(_("The two PINs are not the same. Type the PIN again."))
+            return
+        currency = self.currency.currentText()
+        try:
+            actor = self.services.shop.create_shop(
+                name=self.name.text(), currency=currency, language=str(self.language.currentData()),
+                owner_name=self.owner.text(), owner_pin=self.pin.text(), timezone=self.timezone.currentText(),
+                region=REGIONS.get(currency, "CN"),
+            )
+        except ValidationError as exc:
+            fields = {"name": self.name, "owner_name": self.owner, "owner_pin": self.pin}
+            for key in exc.errors:
+                if key in fields:
+                    mark_invalid(fields[key], True)
+            self.error.show_error(error_text(exc))
+            return
+        except Exception as exc:
+            self.error.show_error(error_text(exc))
+            return
+        self.shop_created.emit(actor)

@@ -1,0 +1,104 @@
+"""Step 2: the consultation, the plan with its estimate, and the client's confirmation."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+
+from desk_app.core.service import ValidationError
+from desk_app.i18n import _
+from desk_app.visits.views import VisitView
+from ui.context import UiContext
+from ui.shared.widgets import Button, Card, ErrorLabel, show_error
+from ui.visits.consult import ConsultationForm
+from ui.visits.plan import PlanBuilder
+
+
+class NeedsPage(QWidget):
+    changed = Signal()
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.view: VisitView | None = None
+        root = QHBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(16)
+
+        consult = Card(_("Consultation"))
+        self.form = ConsultationForm(ctx)
+        consult.body.addWidget(self.form)
+        self.save_btn = Button(_("Save consultation"), "check")
+        self.save_btn.clicked.connect(self.save)
+        consult.body.addWidget(self.save_btn)
+        consult.body.addStretch()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(consult)
+        scroll.setMinimumWidth(460)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        root.addWidget(scroll, 1)
+
+        right = QVBoxLayout()
+        plan = Card(_("Service plan and estimate"))
+        self.plan = PlanBuilder(ctx)
+        plan.body.addWidget(self.plan)
+        self.plan_error = ErrorLabel()
+        plan.body.addWidget(self.plan_error)
+        self.confirm_btn = Button(_("Client confirms plan and price"), "check", "primary")
+        self.confirm_btn.setShortcut("Ctrl+Return")
+        self.confirm_btn.setToolTip(
+            _("Saves the consultation and records the client's confirmation (Ctrl+Enter)")
+        )
+        self.confirm_btn.clicked.connect(self.confirm)
+        plan.body.addWidget(self.confirm_btn)
+        right.addWidget(plan)
+        root.addLayout(right, 1)
+
+    def set_view(self, view: VisitView) -> None:
+        first = self.view is None or self.view.id != view.id
+        self.view = view
+        if first or not self.form.dirty:
+            c = view.client
+            self.form.load(
+                view.consultation_kind,
+                view.assessment,
+                c.allergies if c else "",
+                c.contraindications if c else "",
+            )
+        self.plan.load(view.id, view.plan, view.estimate)
+        self.plan_error.show_error(None)
+
+    def save(self) -> bool:
+        if self.view is None:
+            return False
+        try:
+            self.ctx.services.visits.save_assessment(
+                self.ctx.require_actor(), self.view.id, **self.form.values()
+            )
+        except ValidationError as exc:
+            self.form.show_errors(exc.errors)
+            return False
+        except Exception as exc:
+            show_error(self, exc)
+            return False
+        self.form.show_errors({})
+        self.form.dirty = False
+        self.ctx.changed("client", self.view.client.id if self.view.client else 0)
+        return True
+
+    def confirm(self) -> None:
+        if self.view is None:
+            return
+        if not self.save():
+            return
+        try:
+            self.ctx.services.visits.confirm_plan(self.ctx.require_actor(), self.view.id)
+        except ValidationError as exc:
+            self.plan_error.show_error("\n".join(exc.errors.values()))
+            return
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.ctx.changed("visit", self.view.id)
+        self.changed.emit()

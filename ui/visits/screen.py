@@ -1,0 +1,362 @@
+"""One guided visit: the stepper, the allergy banner and one page per step (PRODUCT §2).
+
+Every action on a page is saved by the visit service at once; the screen then
+reloads the visit and shows the page of its step, so reopening a visit (after a
+restart, from Today or My clients) always lands where it was.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from desk_app.domain import standards as std
+from desk_app.domain.visit import is_open
+from desk_app.i18n import _, format_date, format_time
+from desk_app.visits.views import VisitView, status_label, step_label
+from ui.checkout.panel import CheckoutPanel
+from ui.context import UiContext
+from ui.shared.widgets import (
+    AllergyBanner,
+    Button,
+    EmptyState,
+    PageHeader,
+    StatusChip,
+    ask_reason,
+    show_error,
+)
+from ui.theme import STATUS_TONE
+from ui.visits.common import breach_text, muted, waited_text
+from ui.visits.greeting import GreetingPage
+from ui.visits.needs import NeedsPage
+from ui.visits.rebook import RebookPanel
+from ui.visits.service import ServicePage
+from ui.visits.stepper import VisitStepper
+
+
+class VisitScreen(QWidget):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.visit_id: int | None = None
+        self.view: VisitView | None = None
+        self._seq = 0
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(10)
+
+        self.header = PageHeader(_("Visit"))
+        self.status_chip = StatusChip()
+        actions = cast(QHBoxLayout, self.header.actions)
+        actions.addWidget(self.status_chip)
+        self.back_btn = Button(_("Back a step"), "arrow-left", "ghost")
+        self.back_btn.clicked.connect(self.go_back)
+        self.skip_btn = Button(_("Skip step"), "arrow-right", "ghost")
+        self.skip_btn.clicked.connect(self.skip_step)
+        self.cancel_btn = Button(_("Cancel visit"), "x", "ghost")
+        self.cancel_btn.clicked.connect(self.cancel_visit)
+        self.today_btn = Button(_("Today"), "home")
+        self.today_btn.clicked.connect(lambda: ctx.navigate("today"))
+        for b in (self.back_btn, self.skip_btn, self.cancel_btn, self.today_btn):
+            actions.addWidget(b)
+        root.addWidget(self.header)
+
+        self.stepper = VisitStepper()
+        root.addWidget(self.stepper)
+        self.banner = AllergyBanner()
+        root.addWidget(self.banner)
+        info = QHBoxLayout()
+        self.times = muted()
+        info.addWidget(self.times, 1)
+        self.breaches = QLabel()
+        self.breaches.setObjectName("dangerText")
+        info.addWidget(self.breaches)
+        root.addLayout(info)
+
+        self.stack = QStackedWidget()
+        self.greeting = GreetingPage(ctx)
+        self.needs = NeedsPage(ctx)
+        self.service = ServicePage(ctx)
+        self.checkout_host, checkout_lay = self._host()
+        self.rebook_host, rebook_lay = self._host()
+        self._host_layouts = {"checkout": checkout_lay, "rebooking": rebook_lay}
+        self.closed = EmptyState("check", _("This visit is closed"), " ", _("Back to Today"))
+        self.closed.action.connect(lambda: ctx.navigate("today"))
+        self.closed_hint = next(
+            (lbl for lbl in self.closed.findChildren(QLabel) if lbl.objectName() == "muted"), None
+        )
+        self.none = EmptyState(
+            "walk-in",
+            _("No visit open"),
+            _("Open a visit from Today (Arrived or Walk-in) or from My clients."),
+            _("Go to Today"),
+        )
+        self.none.action.connect(lambda: ctx.navigate("today"))
+        for w in (
+            self.greeting,
+            self.needs,
+            self.service,
+            self.checkout_host,
+            self.rebook_host,
+            self.closed,
+            self.none,
+        ):
+            self.stack.addWidget(w)
+        for page in (self.greeting, self.needs, self.service):
+            page.changed.connect(self.reload)
+        root.addWidget(self.stack, 1)
+        self._panel_for: dict[str, int | None] = {"checkout": None, "rebooking": None}
+        self.stack.setCurrentWidget(self.none)
+        self._set_actions_visible(False)
+
+        self.timer = QTimer(self)  # live waiting time and standards while shown
+        self.timer.setInterval(10_000)
+        self.timer.timeout.connect(self._tick)
+
+    @staticmethod
+    def _host() -> tuple[QWidget, QVBoxLayout]:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.setContentsMargins(0, 0, 0, 0)
+        return w, lay
+
+    # ------------------------------------------------------------------ opening
+    def open(
+        self, visit_id: int | None = None, client_id: int | None = None, appointment_id: int | None = None
+    ) -> None:
+        v = self.ctx.services.visits
+        try:
+            if visit_id is None and appointment_id is not None:
+                visit_id = v.arrive(self.ctx.require_actor(), appointment_id)
+            elif visit_id is None and client_id is not None:
+                visit_id = v.open_visit_for_client(client_id) or v.start_walk_in(
+                    self.ctx.require_actor(), client_id
+                )
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        if visit_id is not None:
+            if visit_id != self.visit_id:
+                self._panel_for = {"checkout": None, "rebooking": None}
+            self.visit_id = visit_id
+            self.ctx.changed("visit", visit_id)
+        self.reload()
+
+    def refresh(self) -> None:
+        self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.timer.start()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt API
+        super().hideEvent(event)
+        self.timer.stop()
+
+    def reload(self) -> None:
+        """Load the visit off the GUI thread (about a dozen queries) and show its step."""
+        if self.visit_id is None:
+            self.stack.setCurrentWidget(self.none)
+            self._set_actions_visible(False)
+            return
+        vid = self.visit_id
+        self._seq += 1
+        seq = self._seq
+        self.ctx.runner.run(
+            lambda: self.ctx.services.visits.get(vid, self.ctx.actor),
+            on_done=lambda view: self._loaded(seq, view),
+            on_error=lambda exc: show_error(self, exc),
+        )
+
+    def _loaded(self, seq: int, view: object) -> None:
+        if seq != self._seq or not isinstance(view, VisitView) or view.id != self.visit_id:
+            return  # an older answer arriving after a newer request
+        self.view = view
+        self._show(view)
+
+    # ------------------------------------------------------------------ display
+    def _show(self, view: VisitView) -> None:
+        kind = _("Walk-in") if view.kind == "walk_in" else _("Booked")
+        self.header.title.setText(view.client_name)
+        sub = [kind]
+        if view.client:
+            sub.append(_("No. {n}").format(n=view.client.client_number))
+        if view.is_new_client:
+            sub.append(_("New client"))
+        if view.staff_name:
+            sub.append(_("Stylist: {name}").format(name=view.staff_name))
+        self.header.set_subtitle(" · ".join(sub))
+        status = view.status if view.step != "cancelled" else "cancelled"
+        if view.step in ("greeting", "needs", "service"):
+            self.status_chip.set_status(
+                step_label(view.step) + " · " + status_label(status), STATUS_TONE.get(status, "neutral")
+            )
+        else:
+            self.status_chip.set_status(step_label(view.step), "info" if is_open(view.step) else "neutral")
+        self.stepper.set_step(view.step, view.skipped_steps)
+        self.banner.set_text(view.client.alert_text if view.client and view.client.has_alert else "")
+        self._tick()
+        pages: dict[str, GreetingPage | NeedsPage | ServicePage] = {
+            "greeting": self.greeting,
+            "needs": self.needs,
+            "service": self.service,
+        }
+        self._set_actions_visible(view.step in ("greeting", "needs", "service", "checkout", "rebooking"))
+        self.back_btn.setVisible(view.step in ("needs", "service", "checkout"))
+        self.skip_btn.setVisible(view.step in ("greeting", "needs", "service", "rebooking"))
+        self.cancel_btn.setVisible(view.step in ("greeting", "needs", "service", "checkout"))
+        if view.step in pages:
+            page = pages[view.step]
+            page.set_view(view)
+            self.stack.setCurrentWidget(page)
+        elif view.step in ("checkout", "rebooking"):
+            self._show_panel(view.step)
+        else:
+            if self.closed_hint is not None:
+                self.closed_hint.setText(self._closed_text(view))
+            self.stack.setCurrentWidget(self.closed)
+
+    @staticmethod
+    def _closed_text(view: VisitView) -> str:
+        if view.step == "cancelled":
+            reason = next((e.reason for e in reversed(view.events) if e.action == "cancel"), "")
+            return _("Cancelled: {reason}").format(reason=reason) if reason else _("The visit was cancelled.")
+        services = ", ".join(lg.name for lg in view.service_logs)
+        text = _("Finished. Services: {services}. It is on the client's history.").format(
+            services=services or _("none logged")
+        )
+        if view.next_appointment_at is not None:  # the desk can read the booking back to the client
+            when = format_date(view.next_appointment_at, "full") + " " + format_time(view.next_appointment_at)
+            text += "\n" + _("Next visit: {when} with {name}.").format(
+                when=when, name=view.next_appointment_staff or _("any stylist")
+            )
+        return text
+
+    def _set_actions_visible(self, on: bool) -> None:
+        for b in (self.back_btn, self.skip_btn, self.cancel_btn, self.status_chip):
+            b.setVisible(on)
+
+    def _show_panel(self, step: str) -> None:
+        host = self.checkout_host if step == "checkout" else self.rebook_host
+        if self._panel_for[step] != self.visit_id:
+            lay = self._host_layouts[step]
+            while lay.count():
+                item = lay.takeAt(0)
+                w = item.widget() if item is not None else None
+                if w is not None:
+                    w.deleteLater()
+            assert self.visit_id is not None
+            panel: QWidget
+            if step == "checkout":
+                checkout = CheckoutPanel(self.ctx, self.visit_id)
+                checkout.paid.connect(self._panel_done)
+                checkout.payment_taken.connect(self._payment_taken)
+                panel = checkout
+            else:
+                rebook = RebookPanel(self.ctx, self.visit_id)
+                rebook.finished.connect(self._panel_done)
+                panel = rebook
+            lay.addWidget(panel)
+            self._panel_for[step] = self.visit_id
+        self.stack.setCurrentWidget(host)
+
+    def _panel_done(self, *_args: object) -> None:
+        self.reload()
+
+    def _payment_taken(self, *_args: object) -> None:
+        """Paid: the visit can no longer go back or be cancelled (a refund undoes a sale), so those
+        buttons go while the satisfaction question is still on screen."""
+        for b in (self.back_btn, self.cancel_btn):
+            b.setVisible(False)
+        self.status_chip.set_status(_("Paid"), "ok")
+
+    def _tick(self) -> None:
+        """Live times and standards, from the loaded timestamps (no database query)."""
+        view = self.view
+        if view is None:
+            return
+        now = self.ctx.services.clock()
+        s = self.ctx.services.settings.standards()
+        parts = [_("Arrived {t}").format(t=format_time(view.arrived_at))]
+        if view.greeted_at:
+            parts.append(_("greeted {t}").format(t=format_time(view.greeted_at)))
+        if view.assessed_at:
+            parts.append(_("plan confirmed {t}").format(t=format_time(view.assessed_at)))
+        if view.service_started_at:
+            parts.append(_("service from {t}").format(t=format_time(view.service_started_at)))
+        if view.service_ended_at:
+            parts.append(_("to {t}").format(t=format_time(view.service_ended_at)))
+        elif view.step in ("greeting", "needs", "service") and not view.service_started_at:
+            parts.append(_("waiting {d}").format(d=waited_text(now - view.arrived_at)))
+        self.times.setText(" · ".join(parts))
+        checks: tuple[std.Check, ...]
+        if view.step in ("greeting", "needs", "service"):
+            checks = (
+                std.greet_check(s, view.arrived_at, view.greeted_at, now),
+                std.reception_check(s, view.arrived_at, view.assessed_at, now),
+                std.service_start_check(
+                    s, view.booked_start_at, view.arrived_at, view.service_started_at, now
+                ),
+            )
+            checks = tuple(
+                c
+                for c in checks
+                if not (c.key == "greet" and "greeting" in view.skipped_steps)
+                and not (c.key == "reception" and "needs" in view.skipped_steps)
+            )
+        else:
+            checks = view.checks
+        self.breaches.setText(breach_text(checks))
+
+    # ------------------------------------------------------------------ step actions
+    def go_back(self) -> None:
+        if self.visit_id is None:
+            return
+        try:
+            self.ctx.services.visits.back(self.ctx.require_actor(), self.visit_id)
+        except Exception as exc:
+            show_error(self, exc)
+        self._panel_for = {"checkout": None, "rebooking": None}
+        self.reload()
+
+    def skip_step(self) -> None:
+        if self.view is None:
+            return
+        reason = ask_reason(
+            self,
+            _("Skip this step"),
+            _("Why is the {step} step skipped? The reason is kept with the visit.").format(
+                step=step_label(self.view.step)
+            ),
+        )
+        if reason is None:
+            return
+        try:
+            self.ctx.services.visits.skip(self.ctx.require_actor(), self.view.id, reason)
+        except Exception as exc:
+            show_error(self, exc)
+        self.reload()
+
+    def cancel_visit(self) -> None:
+        if self.view is None:
+            return
+        reason = ask_reason(
+            self, _("Cancel the visit"), _("Why is the visit cancelled (e.g. the client had to leave)?")
+        )
+        if reason is None:
+            return
+        try:
+            self.ctx.services.visits.cancel(self.ctx.require_actor(), self.view.id, reason)
+        except Exception as exc:
+            show_error(self, exc)
+        self.ctx.changed("visit", self.view.id)
+        self.reload()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if event.key() == Qt.Key.Key_Escape:
+            self.ctx.navigate("today")
+            return
+        super().keyPressEvent(event)
