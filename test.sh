@@ -10,6 +10,8 @@ echo "==> ruff"
 .venv/bin/ruff check .
 echo "==> mypy"
 .venv/bin/mypy desk_app ui main.py
+echo "==> import-linter (layers, no cycles; pyproject.toml [tool.importlinter])"
+.venv/bin/lint-imports --no-cache
 echo "==> pytest"
 export QT_QPA_PLATFORM=offscreen
 if [ $# -gt 0 ]; then  # a chosen part of the suite: just that
