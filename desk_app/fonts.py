@@ -1,4 +1,4 @@
-"""A CJK TrueType font for every printed page (receipts print Chinese, PRODUCT §8)."""
+"""A CJK TrueType font for every printed page (receipts print Chinese, docs/product.md §8)."""
 
 from __future__ import annotations
 

@@ -33,11 +33,11 @@ class SettingDef:
 
 
 _DEFS: list[SettingDef] = [
-    # VIP (PRODUCT §4)
+    # VIP (docs/product.md §4)
     SettingDef("vip.single_purchase_threshold", Decimal, Decimal("3000"), N_("VIP: one purchase of at least"), "membership", 0),
     SettingDef("vip.cumulative_threshold", Decimal, Decimal("5000"), N_("VIP: full-price purchases in total of at least"), "membership", 0),
     SettingDef("vip.discount_percent", Decimal, Decimal("12"), N_("VIP discount (%)"), "membership", 0, 100),
-    # time standards (PRODUCT §5)
+    # time standards (docs/product.md §5)
     SettingDef("standards.greet_seconds", int, 30, N_("Greet a client within (seconds)"), "standards", 1),
     SettingDef("standards.reception_minutes", int, 10, N_("Finish the first reception within (minutes)"), "standards", 1),
     SettingDef("standards.service_start_minutes", int, 15, N_("Start the service within (minutes of the booked time)"), "standards", 1),

@@ -1,4 +1,4 @@
-"""Contacts and complaints (PRODUCT §2 step 7): the part of ``AftercareService`` that logs inbound
+"""Contacts and complaints (docs/product.md §2 step 7): the part of ``AftercareService`` that logs inbound
 contacts, opens complaint tickets with their first-response deadline, and resolves them with a
 compensation: a refund through checkout, a voucher or discount, or a redo booked in the calendar.
 

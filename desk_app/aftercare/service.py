@@ -1,4 +1,4 @@
-"""After the visit (PRODUCT §2 steps 6-7, §5): follow-up calls, feedback, contacts, complaints.
+"""After the visit (docs/product.md §2 steps 6-7, §5): follow-up calls, feedback, contacts, complaints.
 
 Rules decided here (and tested in tests/integration/test_aftercare_*.py):
 

@@ -1,4 +1,4 @@
-"""Rebooking at the end of the visit (PRODUCT §2 step 5): propose, book in two clicks, or decline."""
+"""Rebooking at the end of the visit (docs/product.md §2 step 5): propose, book in two clicks, or decline."""
 
 from __future__ import annotations
 

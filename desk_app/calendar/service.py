@@ -1,4 +1,4 @@
-"""The calendar: day/week views, booking, moving, cancelling, no-shows, reminders (PRODUCT §2 step 5).
+"""The calendar: day/week views, booking, moving, cancelling, no-shows, reminders (docs/product.md §2 step 5).
 
 Waitlist, rebooking and iCalendar export live in ``calendar_waitlist``,
 ``calendar_rebook`` and ``calendar_ics`` and are mixed into ``CalendarService``.

@@ -1,4 +1,4 @@
-"""Checkout (PRODUCT §2 step 4, §4): the bill, payment, refunds and voids.
+"""Checkout (docs/product.md §2 step 4, §4): the bill, payment, refunds and voids.
 
 How sales are written is fixed by ``docs/money-model.md``. The bill's
 arithmetic is ``desk_app.domain.pricing.price_lines`` (shared with the visit's

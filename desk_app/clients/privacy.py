@@ -1,4 +1,4 @@
-"""Privacy requests (PRODUCT §7): hand a client everything held about them, or erase them.
+"""Privacy requests (docs/product.md §7): hand a client everything held about them, or erase them.
 
 Export: one JSON file with every record that names the client, and a readable PDF.
 Erasure: the personal fields are anonymised ("Erased client C000123"), consent is

@@ -1,4 +1,4 @@
-"""Client profiles (PRODUCT §3): search as you type, new client, full profile, edits.
+"""Client profiles (docs/product.md §3): search as you type, new client, full profile, edits.
 
 Search runs on the derived ``search_text`` column (see ``search_text.py``):
 SQLite through the FTS5 ``client_fts`` index with prefix queries, PostgreSQL
@@ -766,7 +766,7 @@ class ClientService:
 
     # -- read ----------------------------------------------------------------------
     def get(self, actor: Actor, client_id: int) -> ClientProfile:
-        """The full profile; the view is written to the audit log (PRODUCT §7)."""
+        """The full profile; the view is written to the audit log (docs/product.md §7)."""
         require(self.db.uow, actor, Perm.CLIENT_VIEW)
         with self.db.uow() as uow:
             c = uow.session.get(Client, client_id)

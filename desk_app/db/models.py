@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.x models for the whole product (PRODUCT.md).
+"""SQLAlchemy 2.x models for the whole product (docs/product.md).
 
 Rules kept everywhere here:
 

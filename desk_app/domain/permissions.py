@@ -1,4 +1,4 @@
-"""Roles and what each may do (PRODUCT §7). Enforced in the services."""
+"""Roles and what each may do (docs/product.md §7). Enforced in the services."""
 
 from __future__ import annotations
 

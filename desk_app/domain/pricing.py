@@ -1,4 +1,4 @@
-"""Price a list of lines: discounts, the VIP price, tax and rounding (PRODUCT §2 step 4, §4).
+"""Price a list of lines: discounts, the VIP price, tax and rounding (docs/product.md §2 step 4, §4).
 
 One pure function, :func:`price_lines`, used by BOTH the visit's estimate and the
 checkout's bill, so the two always agree. Everything is in integer minor units

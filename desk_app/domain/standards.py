@@ -1,4 +1,4 @@
-"""The service time standards of PRODUCT §5, as settings with their defaults."""
+"""The service time standards of docs/product.md §5, as settings with their defaults."""
 
 from __future__ import annotations
 

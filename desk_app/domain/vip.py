@@ -1,4 +1,4 @@
-"""The membership (VIP) rule of PRODUCT §4, with the owner's settings."""
+"""The membership (VIP) rule of docs/product.md §4, with the owner's settings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The guided visit as a state machine (PRODUCT §2).
+"""The guided visit as a state machine (docs/product.md §2).
 
 greeting → needs → service → checkout → rebooking → done, with explicit skips
 (a reason is required) and cancellation before payment. Every transition is

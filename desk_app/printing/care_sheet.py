@@ -1,4 +1,4 @@
-"""The care-advice sheet: one pleasant A4 page to take home (PRODUCT §2 step 4)."""
+"""The care-advice sheet: one pleasant A4 page to take home (docs/product.md §2 step 4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The owner's monthly summary (PRODUCT §6, issue 7) as a JSON-ready dict.
+"""The owner's monthly summary (docs/product.md §6, issue 7) as a JSON-ready dict.
 
 Every figure is a SQL aggregate (GROUP BY in the database); Python only folds
 the grouped rows (a few thousand at most, whatever the size of the shop).

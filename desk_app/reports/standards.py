@@ -1,4 +1,4 @@
-"""How often the service time standards of PRODUCT §5 were met, from the timestamps already recorded.
+"""How often the service time standards of docs/product.md §5 were met, from the timestamps already recorded.
 
 ``standards_summary(db, settings, start, end)`` is a plain function the monthly
 report uses; ``today_standards(db, settings, now)`` gives today's live figures.

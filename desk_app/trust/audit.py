@@ -1,4 +1,4 @@
-"""The audit log, read side (PRODUCT §7): the owner filters it and exports it.
+"""The audit log, read side (docs/product.md §7): the owner filters it and exports it.
 
 Rows are written by ``desk_app.core.service.audit`` from every service and are
 never updated or deleted (a test greps the code base for that). Reading is

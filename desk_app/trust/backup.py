@@ -1,4 +1,4 @@
-"""Backups that restore (PRODUCT §7).
+"""Backups that restore (docs/product.md §7).
 
 SQLite only: every backup goes through SQLite's online backup API into a
 ``.part`` file, is checked with ``PRAGMA integrity_check`` and only then renamed

@@ -92,7 +92,7 @@ def move(
     ):
         refresh_client_visits(session, visit.client_id)
 
-    # a paid visit gets its follow-up call (PRODUCT §2 step 6)
+    # a paid visit gets its follow-up call (docs/product.md §2 step 6)
     if t.from_step == vd.Step.CHECKOUT and t.to_step == vd.Step.REBOOKING:
         ensure_followup(session, visit, standards or Standards())
 

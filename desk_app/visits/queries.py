@@ -66,7 +66,7 @@ def _staff_names(s: Session, ids: set[int | None]) -> dict[int, str]:
 
 
 def checks_for(v: Visit, now: datetime, standards: std.Standards) -> tuple[std.Check, ...]:
-    """The time standards of PRODUCT §5 that apply to a visit so far."""
+    """The time standards of docs/product.md §5 that apply to a visit so far."""
     out = [
         std.greet_check(standards, v.arrived_at, v.greeted_at, now),
         std.reception_check(standards, v.arrived_at, v.assessed_at, now),

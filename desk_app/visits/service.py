@@ -1,4 +1,4 @@
-"""The guided visit, steps 1-3 (PRODUCT §2): greeting, needs assessment, service delivery.
+"""The guided visit, steps 1-3 (docs/product.md §2): greeting, needs assessment, service delivery.
 
 Every public method is one user action and one write unit of work: it commits
 before returning, so a closed window, a crash or ``kill -9`` never loses a

@@ -1,4 +1,4 @@
-"""Importing clients from Fresha, Square, Vagaro and any CSV (PRODUCT §7, issue 8)."""
+"""Importing clients from Fresha, Square, Vagaro and any CSV (docs/product.md §7, issue 8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may do what (PRODUCT §7): enforced in the services, refusals logged, per-staff overrides."""
+"""Who may do what (docs/product.md §7): enforced in the services, refusals logged, per-staff overrides."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The time standards (PRODUCT §5) as the Today screen applies them."""
+"""The time standards (docs/product.md §5) as the Today screen applies them."""
 
 from __future__ import annotations
 

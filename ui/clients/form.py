@@ -104,7 +104,7 @@ class PreferencesEditor(QWidget):
 
 
 class ClientForm(QWidget):
-    """Every field of PRODUCT §3 that the desk may change."""
+    """Every field of docs/product.md §3 that the desk may change."""
 
     edited = Signal()
 

@@ -1,4 +1,4 @@
-"""One client's profile (PRODUCT §3): every field editable, allergies on top, history beside.
+"""One client's profile (docs/product.md §3): every field editable, allergies on top, history beside.
 
 ``open(client_id=...)`` loads the profile (an audited view). Saving sends only the
 changed fields with the version that was loaded; when another desk saved first,

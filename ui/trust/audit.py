@@ -1,6 +1,6 @@
 """The audit log (owner only): who did what and when, filtered, with the before/after values, exportable.
 
-Nothing here can change a row: the log is append-only (PRODUCT §7).
+Nothing here can change a row: the log is append-only (docs/product.md §7).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One guided visit: the stepper, the allergy banner and one page per step (PRODUCT §2).
+"""One guided visit: the stepper, the allergy banner and one page per step (docs/product.md §2).
 
 Every action on a page is saved by the visit service at once; the screen then
 reloads the visit and shows the page of its step, so reopening a visit (after a
