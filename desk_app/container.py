@@ -14,7 +14,10 @@ from desk_app.settings import SettingsStore
 
 if TYPE_CHECKING:
     from desk_app.aftercare.service import AftercareService
+    from desk_app.calendar.ics import IcsService
+    from desk_app.calendar.rebook import RebookService
     from desk_app.calendar.service import CalendarService
+    from desk_app.calendar.waitlist import WaitlistService
     from desk_app.catalog.service import CatalogService
     from desk_app.checkout.cash import CashDrawerService
     from desk_app.checkout.service import CheckoutService
@@ -83,6 +86,24 @@ class Services:
         from desk_app.calendar.service import CalendarService
 
         return CalendarService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def waitlist(self) -> WaitlistService:
+        from desk_app.calendar.waitlist import WaitlistService
+
+        return WaitlistService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def rebooking(self) -> RebookService:
+        from desk_app.calendar.rebook import RebookService
+
+        return RebookService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def calendar_ics(self) -> IcsService:
+        from desk_app.calendar.ics import IcsService
+
+        return IcsService(self.db, self.settings, self.clock)
 
     @cached_property
     def aftercare(self) -> AftercareService:

@@ -98,8 +98,8 @@ def seed(path: Path, clock: Clock) -> tuple[Any, Any, dict[str, Any]]:
         uow.commit()
     cal.mark_no_show(owner, ids["g"])
     cal.cancel(owner, ids["d"], "客户临时出差")
-    cal.waitlist_add(owner, cids[6], at(DAY, 15), at(DAY, 18), service_id=code["BLOW"], staff_id=leo)
-    cal.waitlist_add(owner, cids[9], at(tmr, 10), at(tmr, 13), notes="想提前")
+    sv.waitlist.add(owner, cids[6], at(DAY, 15), at(DAY, 18), service_id=code["BLOW"], staff_id=leo)
+    sv.waitlist.add(owner, cids[9], at(tmr, 10), at(tmr, 13), notes="想提前")
     visit = visit_at_rebooking(db, cids[0], leo, ("CUT-W", "BLOW"), NOW)
     return sv, owner, {"visit": visit, "leo": leo, "clients": cids, "code": code}
 

@@ -1,6 +1,6 @@
 """What every screen receives: the services, who is signed in, the task runner, navigation.
 
-Screens are ``QWidget`` subclasses in ``ui/screens/<name>.py`` built as
+Screens are ``QWidget`` subclasses in ``ui/<area>/screen.py`` built as
 ``Screen(ctx)``; they never reach for globals. ``ctx.actor`` changes when
 another staff member signs in: screens that show per-user data connect to
 ``ctx.signals.actor_changed``. ``ctx.navigate(name, **params)`` switches the

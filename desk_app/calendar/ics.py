@@ -7,11 +7,13 @@ from datetime import datetime
 from icalendar import Calendar, Event
 from sqlalchemy import select
 
-from desk_app.calendar.base import CalendarBase
+from desk_app.calendar.core import CalendarCore
 from desk_app.calendar.views import INACTIVE_STATUSES, AppointmentView
 from desk_app.core.service import NotFound, shop_row
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Appointment, Staff
 from desk_app.i18n import _
+from desk_app.settings import SettingsStore
 
 PRODID = "-//desk-app//front desk calendar//EN"
 
@@ -26,7 +28,13 @@ def _calendar(name: str) -> Calendar:
     return cal
 
 
-class IcsMixin(CalendarBase):
+class IcsService:
+    """Appointments as iCalendar: one for the client, a feed for a stylist's own calendar."""
+
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.core = CalendarCore(db, settings, clock)
+        self.db, self.settings, self.clock = self.core.db, settings, self.core.clock
+
     def _event(
         self, v: AppointmentView, summary: str, description: str, location: str, now: datetime
     ) -> Event:
@@ -44,14 +52,14 @@ class IcsMixin(CalendarBase):
         ev.add("sequence", max(0, v.version - 1))
         return ev
 
-    def appointment_ics(self, appt_id: int) -> bytes:
+    def appointment(self, appt_id: int) -> bytes:
         """One appointment as a .ics file the client can add to their calendar."""
         with self.db.uow(write=False) as uow:
             s = uow.session
             a = s.get(Appointment, appt_id)
             if a is None:
                 raise NotFound(_("That appointment no longer exists."))
-            v = self._view(s, a)
+            v = self.core.view(s, a)
             shop = shop_row(s)
             cal = _calendar(shop.name)
             summary = _("{services} at {shop}").format(
@@ -63,7 +71,7 @@ class IcsMixin(CalendarBase):
             cal.add_component(self._event(v, summary, "\n".join(desc_lines), shop.address, self.clock()))
             return bytes(cal.to_ical())
 
-    def staff_feed_ics(self, staff_id: int, start: datetime, end: datetime) -> bytes:
+    def staff_feed(self, staff_id: int, start: datetime, end: datetime) -> bytes:
         """A stylist's appointments in [start, end) as a .ics feed file (cancelled ones left out)."""
         with self.db.uow(write=False) as uow:
             s = uow.session
@@ -83,7 +91,7 @@ class IcsMixin(CalendarBase):
             ).all()
             cal = _calendar(_("{name} at {shop}").format(name=st.name, shop=shop.name))
             now = self.clock()
-            for v in self._views(s, appts):
+            for v in self.core.views(s, appts):
                 who = v.client_name or _("Walk-in")
                 summary = f"{who} · {v.service_names}" if v.service_names else who
                 desc = v.notes

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desk_app.calendar.base import BOOKABLE_ROLES, CalendarBase, Clash
+from desk_app.calendar.core import BOOKABLE_ROLES, CalendarCore, Clash
 from desk_app.calendar.views import (
     AppointmentView,
     BookingRequest,
@@ -16,6 +16,7 @@ from desk_app.calendar.views import (
     RebookProposal,
 )
 from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Appointment,
     AppointmentService,
@@ -29,12 +30,19 @@ from desk_app.db.models import (
 from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, pick
+from desk_app.settings import SettingsStore
 from desk_app.visits import flow as visit_flow
 
 DEFAULT_RETURN_DAYS = 42
 
 
-class RebookMixin(CalendarBase):
+class RebookService:
+    """The next appointment before the client leaves: proposals from the services' return intervals."""
+
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.core = CalendarCore(db, settings, clock)
+        self.db, self.settings, self.clock = self.core.db, settings, self.core.clock
+
     def _visit(self, s: Session, visit_id: int) -> Visit:
         v = s.get(Visit, visit_id)
         if v is None:
@@ -80,7 +88,7 @@ class RebookMixin(CalendarBase):
         stylists' nearest slots on the target date."""
         with self.db.uow(write=False) as uow:
             s = uow.session
-            tz = self._tz(s)
+            tz = self.core.tz(s)
             v = self._visit(s, visit_id)
             now = self.clock()
             services = self._visit_services(s, v)
@@ -103,7 +111,7 @@ class RebookMixin(CalendarBase):
             staff = s.get(Staff, staff_id) if staff_id else None
             same: list[FreeSlot] = []
             if staff is not None and staff.active:
-                cands = self._slots(
+                cands = self.core.slots(
                     s,
                     staff,
                     target_dt - timedelta(days=7),
@@ -126,7 +134,7 @@ class RebookMixin(CalendarBase):
                 )
                 .order_by(Staff.name)
             ):
-                cands = self._slots(
+                cands = self.core.slots(
                     s,
                     o,
                     target_dt - timedelta(days=2),
@@ -146,7 +154,7 @@ class RebookMixin(CalendarBase):
             already = None
             if v.next_appointment_id:
                 a = s.get(Appointment, v.next_appointment_id)
-                already = self._view(s, a) if a else None
+                already = self.core.view(s, a) if a else None
             return RebookProposal(
                 visit_id=v.id,
                 client_id=v.client_id,
@@ -163,7 +171,7 @@ class RebookMixin(CalendarBase):
                 already_booked=already,
             )
 
-    def rebook(
+    def book(
         self,
         actor: Actor,
         visit_id: int,
@@ -184,7 +192,7 @@ class RebookMixin(CalendarBase):
                 ids = tuple(service_ids) if service_ids else tuple(x.id for x in self._visit_services(s, v))
                 if not ids:
                     raise ValidationError({"service_ids": _("Choose at least one service.")})
-                appt = self._book_in(
+                appt = self.core.book_in(
                     s,
                     actor,
                     BookingRequest(
@@ -202,11 +210,11 @@ class RebookMixin(CalendarBase):
                 if v.step == vd.Step.REBOOKING.value:
                     visit_flow.move(s, v, "advance", actor, now, standards=self.settings.standards())
                 audit(s, actor, "rebook", "visit", v.id, at=now, after={"appointment_id": appt.id})
-                view = self._view(s, appt)
+                view = self.core.view(s, appt)
                 uow.commit()
                 return view
         except Clash as c:
-            raise self._slot_taken(c.blocked) from None
+            raise self.core.slot_taken(c.blocked) from None
 
     def decline(self, actor: Actor, visit_id: int, reason: str) -> None:
         """The client does not book now: record why and finish the visit."""
@@ -227,7 +235,7 @@ class RebookMixin(CalendarBase):
             audit(s, actor, "rebook_declined", "visit", v.id, at=now, after={"reason": reason.strip()})
             uow.commit()
 
-    def rebooking_rate(
+    def rate(
         self,
         start: datetime | date,
         end: datetime | date,
@@ -240,7 +248,7 @@ class RebookMixin(CalendarBase):
             if not isinstance(start, datetime) or not isinstance(end, datetime):
                 from desk_app.domain.slots import day_bounds
 
-                tz = self._tz(s)
+                tz = self.core.tz(s)
                 start = day_bounds(start if not isinstance(start, datetime) else start.date(), tz).start
                 end = day_bounds(end if not isinstance(end, datetime) else end.date(), tz).start
             q = select(func.count(Visit.id), func.count(Visit.next_appointment_id)).where(

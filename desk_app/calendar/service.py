@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk_app.calendar.base import BOOKABLE_ROLES, CalendarBase, Clash, release_deposit
-from desk_app.calendar.ics import IcsMixin
-from desk_app.calendar.rebook import RebookMixin
+from desk_app.calendar.core import BOOKABLE_ROLES, CalendarCore, Clash, release_deposit
 from desk_app.calendar.views import (
     INACTIVE_STATUSES,
     AppointmentView,
@@ -33,7 +31,7 @@ from desk_app.calendar.views import (
     WeekView,
     _Blocked,
 )
-from desk_app.calendar.waitlist import WaitlistMixin
+from desk_app.calendar.waitlist import mark_booked
 from desk_app.core.service import (
     ConflictError,
     ServiceError,
@@ -42,15 +40,23 @@ from desk_app.core.service import (
     require,
     run_with_retry,
 )
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Appointment, Client, Resource, Service, Staff, Visit
 from desk_app.domain import slots as sl
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, format_time
+from desk_app.settings import SettingsStore
 
 __all__ = ["BookingRequest", "CalendarService", "SlotTaken"]
 
 
-class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
+class CalendarService:
+    """Bookings: the day and week views, free slots, book, move, cancel, no-shows, reminders."""
+
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.core = CalendarCore(db, settings, clock)
+        self.db, self.settings, self.clock = self.core.db, settings, self.core.clock
+
     # ----------------------------------------------------------------- lookups
     def booking_services(self) -> list[ServiceOption]:
         with self.db.uow(write=False) as uow:
@@ -74,7 +80,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
     def bookable_staff(self, branch_id: int | None = None) -> list[StaffOption]:
         with self.db.uow(write=False) as uow:
             s = uow.session
-            bid = self._branch_id(s, branch_id)
+            bid = self.core.branch_id(s, branch_id)
             rows = s.scalars(
                 select(Staff)
                 .where(Staff.branch_id == bid, Staff.active.is_(True), Staff.role.in_(BOOKABLE_ROLES))
@@ -84,7 +90,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
 
     def appointment(self, appt_id: int) -> AppointmentView:
         with self.db.uow(write=False) as uow:
-            return self._view(uow.session, self._get_appt(uow.session, appt_id))
+            return self.core.view(uow.session, self.core.get_appt(uow.session, appt_id))
 
     def client_appointments(self, client_id: int, upcoming_only: bool = True) -> list[AppointmentView]:
         with self.db.uow(write=False) as uow:
@@ -93,7 +99,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                 q = q.where(
                     Appointment.start_at >= self.clock(), Appointment.status.not_in(INACTIVE_STATUSES)
                 )
-            return self._views(uow.session, uow.session.scalars(q).all())
+            return self.core.views(uow.session, uow.session.scalars(q).all())
 
     def no_show_warning(self, client_id: int) -> NoShowWarning:
         from desk_app.db.models import PrepaidAccount
@@ -116,8 +122,8 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
     def day(self, day: date, branch_id: int | None = None) -> DayView:
         with self.db.uow(write=False) as uow:
             s = uow.session
-            tz = self._tz(s)
-            bid = self._branch_id(s, branch_id)
+            tz = self.core.tz(s)
+            bid = self.core.branch_id(s, branch_id)
             bounds = sl.day_bounds(day, tz)
             appts = s.scalars(
                 select(Appointment)
@@ -147,15 +153,15 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                     .order_by(Resource.kind, Resource.id)
                 )
             )
-            views = tuple(self._views(s, appts))
+            views = tuple(self.core.views(s, appts))
             lo, hi = _display_range(day, tz, cols, views)
-            return DayView(day, str(tz.key), bid, bounds, lo, hi, cols, resources, views, self._step())
+            return DayView(day, str(tz.key), bid, bounds, lo, hi, cols, resources, views, self.core.step())
 
     def week(self, start: date, staff_id: int) -> WeekView:
         """Seven days of one stylist from ``start``."""
         with self.db.uow(write=False) as uow:
             s = uow.session
-            tz = self._tz(s)
+            tz = self.core.tz(s)
             st = s.get(Staff, staff_id)
             if st is None:
                 raise ValidationError({"staff_id": _("Choose a stylist who works here.")})
@@ -169,7 +175,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                 )
                 .order_by(Appointment.start_at, Appointment.id)
             ).all()
-            views = self._views(s, appts)
+            views = self.core.views(s, appts)
             days = []
             for i in range(7):
                 d = start + timedelta(days=i)
@@ -177,7 +183,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                 col = self._column(st, d, tz)
                 mine = tuple(v for v in views if v.start_at < b.end and v.block_end_at > b.start)
                 lo, hi = _display_range(d, tz, (col,), mine)
-                days.append(DayView(d, str(tz.key), st.branch_id, b, lo, hi, (col,), (), mine, self._step()))
+                days.append(DayView(d, str(tz.key), st.branch_id, b, lo, hi, (col,), (), mine, self.core.step()))
             # one shared display range so the columns line up
             lo_t = min(d.display_from.astimezone(tz).time() for d in days)
             hi_t = max((d.display_to - timedelta(seconds=1)).astimezone(tz).time() for d in days)
@@ -223,8 +229,8 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
     ) -> list[FreeSlot]:
         with self.db.uow(write=False) as uow:
             s = uow.session
-            st = self._staff_row(s, staff_id)
-            return self._slots(
+            st = self.core.staff_row(s, staff_id)
+            return self.core.slots(
                 s,
                 st,
                 start,
@@ -280,9 +286,9 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
 
         def attempt() -> AppointmentView:
             with self.db.uow() as uow:
-                appt = self._book_in(uow.session, actor, req, self.clock())
-                self._waitlist_booked(uow.session, appt)
-                view = self._view(uow.session, appt)
+                appt = self.core.book_in(uow.session, actor, req, self.clock())
+                mark_booked(uow.session, appt)
+                view = self.core.view(uow.session, appt)
                 uow.commit()
                 return view
 
@@ -291,17 +297,17 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
             # exclusion constraint; the retry then sees the winner and answers SlotTaken.
             return run_with_retry(attempt)
         except Clash as c:
-            raise self._slot_taken(c.blocked) from None
+            raise self.core.slot_taken(c.blocked) from None
 
     def book_in(self, session: Session, actor: Actor, req: BookingRequest) -> int:
         """Book inside the caller's unit of work (another area's action, e.g. a complaint's redo);
         the caller commits. Raises SlotTaken when the time is not free. Returns the appointment id."""
         require(self.db.uow, actor, Perm.BOOK)
         try:
-            appt = self._book_in(session, actor, req, self.clock())
+            appt = self.core.book_in(session, actor, req, self.clock())
         except Clash as c:
-            raise self._slot_taken(c.blocked) from None
-        self._waitlist_booked(session, appt)
+            raise self.core.slot_taken(c.blocked) from None
+        mark_booked(session, appt)
         return appt.id
 
     def move(
@@ -319,7 +325,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
         try:
             with self.db.uow() as uow:
                 s = uow.session
-                a = self._get_appt(s, appt_id)
+                a = self.core.get_appt(s, appt_id)
                 if expected_version is not None and a.version != expected_version:
                     raise ConflictError(
                         _("Someone else changed this appointment a moment ago; check it and try again.")
@@ -328,7 +334,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                     raise ServiceError(_("Only booked or confirmed appointments can be moved."))
                 if new_start < now - timedelta(minutes=15):
                     raise ValidationError({"start_at": _("That time has passed; choose a time from now on.")})
-                staff = self._staff_row(s, new_staff_id or a.staff_id)
+                staff = self.core.staff_row(s, new_staff_id or a.staff_id)
                 dur = int(duration_min or (a.end_at - a.start_at).total_seconds() // 60)
                 buf = int((a.block_end_at - a.end_at).total_seconds() // 60)
                 kind = ""
@@ -336,7 +342,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                     r = s.get(Resource, a.resource_id)
                     kind = r.kind if r else ""
                 before = {"staff_id": a.staff_id, "start_at": a.start_at, "resource_id": a.resource_id}
-                rid = self._check_and_place(
+                rid = self.core.check_and_place(
                     s,
                     staff=staff,
                     start=new_start,
@@ -346,14 +352,14 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                     resource_id=a.resource_id,
                     branch_id=a.branch_id,
                     exclude_id=a.id,
-                    tz=self._tz(s),
+                    tz=self.core.tz(s),
                 )
                 a.staff_id, a.resource_id = staff.id, rid
                 a.start_at = new_start
                 a.end_at = new_start + timedelta(minutes=dur)
                 a.block_end_at = a.end_at + timedelta(minutes=buf)
                 a.reminder_status = ""
-                self._flush_guarded(s, _Blocked(staff.id, new_start, dur, buf, kind, a.branch_id, a.id))
+                self.core.flush_guarded(s, _Blocked(staff.id, new_start, dur, buf, kind, a.branch_id, a.id))
                 audit(
                     s,
                     actor,
@@ -364,11 +370,11 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                     at=now,
                     after={"staff_id": a.staff_id, "start_at": a.start_at, "resource_id": a.resource_id},
                 )
-                view = self._view(s, a)
+                view = self.core.view(s, a)
                 uow.commit()
                 return view
         except Clash as c:
-            raise self._slot_taken(c.blocked) from None
+            raise self.core.slot_taken(c.blocked) from None
 
     def cancel(self, actor: Actor, appt_id: int, reason: str) -> AppointmentView:
         require(self.db.uow, actor, Perm.BOOK)
@@ -377,7 +383,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
         now = self.clock()
         with self.db.uow() as uow:
             s = uow.session
-            a = self._get_appt(s, appt_id)
+            a = self.core.get_appt(s, appt_id)
             if a.status not in ("booked", "confirmed"):
                 raise ServiceError(
                     _("This appointment is already {status}; it cannot be cancelled.").format(
@@ -403,7 +409,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                 at=now,
                 after={"reason": a.cancel_reason, "late": a.late_cancel},
             )
-            view = self._view(s, a)
+            view = self.core.view(s, a)
             uow.commit()
             return view
 
@@ -411,7 +417,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
         """Release the appointment's held deposit (the client arrived). Returns the amount."""
         require(self.db.uow, actor, Perm.BOOK)
         with self.db.uow() as uow:
-            a = self._get_appt(uow.session, appt_id)
+            a = self.core.get_appt(uow.session, appt_id)
             amount = release_deposit(uow.session, a, actor, self.clock(), "arrived")
             uow.commit()
             return amount
@@ -430,13 +436,13 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
         now = self.clock()
         with self.db.uow() as uow:
             s = uow.session
-            a = self._get_appt(s, appt_id)
+            a = self.core.get_appt(s, appt_id)
             if a.status not in ("booked", "confirmed"):
                 raise ServiceError(_("Only a booked or confirmed appointment can be marked as a no-show."))
             if a.start_at > now:
                 raise ServiceError(_("The appointment has not started yet; mark a no-show after its time."))
             self._no_show(s, a, actor, now)
-            view = self._view(s, a)
+            view = self.core.view(s, a)
             uow.commit()
             return view
 
@@ -470,7 +476,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
         now = self.clock()
         with self.db.uow() as uow:
             s = uow.session
-            a = self._get_appt(s, appt_id)
+            a = self.core.get_appt(s, appt_id)
             if a.status in INACTIVE_STATUSES:
                 raise ServiceError(_("This appointment is cancelled; there is nothing to confirm."))
             a.reminder_status = result
@@ -479,7 +485,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
                 if a.status == "booked":
                     a.status = "confirmed"
             audit(s, actor, "reminder", "appointment", a.id, at=now, after={"result": result})
-            view = self._view(s, a)
+            view = self.core.view(s, a)
             uow.commit()
             return view
 
@@ -489,7 +495,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
         """Appointments on ``day`` (default: tomorrow) to confirm, with each client's channel and number."""
         with self.db.uow(write=False) as uow:
             s = uow.session
-            tz = self._tz(s)
+            tz = self.core.tz(s)
             day = day or (self.clock().astimezone(tz).date() + timedelta(days=1))
             b = sl.day_bounds(day, tz)
             q = (
@@ -505,7 +511,7 @@ class CalendarService(RebookMixin, WaitlistMixin, IcsMixin, CalendarBase):
             if branch_id is not None:
                 q = q.where(Appointment.branch_id == branch_id)
             appts = s.scalars(q).all()
-            views = self._views(s, appts)
+            views = self.core.views(s, appts)
             cids = {a.client_id for a in appts if a.client_id}
             clients = {c.id: c for c in s.scalars(select(Client).where(Client.id.in_(cids)))} if cids else {}
             see_phone = actor is None or actor.can(Perm.SEE_PHONE)

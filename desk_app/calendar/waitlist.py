@@ -8,16 +8,24 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk_app.calendar.base import CalendarBase
+from desk_app.calendar.core import CalendarCore
 from desk_app.calendar.views import AppointmentView, WaitlistView
 from desk_app.core.service import NotFound, ValidationError, audit, require
+from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Appointment, Client, Service, Staff, WaitlistEntry
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, pick
+from desk_app.settings import SettingsStore
 
 
-class WaitlistMixin(CalendarBase):
-    def waitlist_add(
+class WaitlistService:
+    """Clients waiting for an earlier or a fully booked time; who to call when one frees."""
+
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.core = CalendarCore(db, settings, clock)
+        self.db, self.settings, self.clock = self.core.db, settings, self.core.clock
+
+    def add(
         self,
         actor: Actor,
         client_id: int,
@@ -69,11 +77,11 @@ class WaitlistMixin(CalendarBase):
                 at=self.clock(),
                 after={"client_id": client_id, "from": window_start, "to": window_end},
             )
-            view = self._wl_views(s, [e], actor)[0]
+            view = _views(s, [e], actor)[0]
             uow.commit()
             return view
 
-    def waitlist(self, actor: Actor | None = None, include_past: bool = False) -> list[WaitlistView]:
+    def entries(self, actor: Actor | None = None, include_past: bool = False) -> list[WaitlistView]:
         """Clients waiting for a time (oldest first)."""
         with self.db.uow(write=False) as uow:
             q = (
@@ -83,12 +91,9 @@ class WaitlistMixin(CalendarBase):
             )
             if not include_past:
                 q = q.where(WaitlistEntry.window_end > self.clock())
-            return self._wl_views(uow.session, uow.session.scalars(q).all(), actor)
+            return _views(uow.session, uow.session.scalars(q).all(), actor)
 
-    def waitlist_list(self, actor: Actor | None = None, include_past: bool = False) -> list[WaitlistView]:
-        return self.waitlist(actor, include_past)
-
-    def waitlist_remove(self, actor: Actor, entry_id: int, status: str = "removed") -> None:
+    def remove(self, actor: Actor, entry_id: int, status: str = "removed") -> None:
         require(self.db.uow, actor, Perm.BOOK)
         if status not in ("removed", "booked", "offered", "waiting"):
             raise ValidationError({"status": _("Unknown waitlist status.")})
@@ -146,54 +151,53 @@ class WaitlistMixin(CalendarBase):
                 need = timedelta(minutes=durations.get(e.service_id or 0, 0))
                 if need <= freed:
                     fit.append(e)
-            return self._wl_views(s, fit, actor)
+            return _views(s, fit, actor)
 
-    # ----------------------------------------------------------------- helpers
-    def _waitlist_booked(self, s: Session, appt: Appointment) -> None:
-        """A client booked a time inside their waiting window: their entry is done."""
-        if appt.client_id is None:
-            return
-        for e in s.scalars(
-            select(WaitlistEntry).where(
-                WaitlistEntry.client_id == appt.client_id,
-                WaitlistEntry.status.in_(("waiting", "offered")),
-                WaitlistEntry.window_start <= appt.start_at,
-                WaitlistEntry.window_end >= appt.end_at,
-            )
-        ):
-            e.status = "booked"
 
-    def _wl_views(
-        self, s: Session, entries: Sequence[WaitlistEntry], actor: Actor | None
-    ) -> list[WaitlistView]:
-        rows = list(entries)
-        if not rows:
-            return []
-        cids = {e.client_id for e in rows}
-        clients = {c.id: c for c in s.scalars(select(Client).where(Client.id.in_(cids)))}
-        svc = {x.id: pick(x.name_zh, x.name_en) for x in s.scalars(select(Service))}
-        staff: dict[int, str] = {k: v for k, v in s.execute(select(Staff.id, Staff.name))}
-        see = actor is None or actor.can(Perm.SEE_PHONE)
-        out = []
-        for e in rows:
-            c = clients.get(e.client_id)
-            phone = (c.phone if see else mask_phone(c.phone)) if c else ""
-            out.append(
-                WaitlistView(
-                    e.id,
-                    e.client_id,
-                    c.name if c else "",
-                    c.client_number if c else "",
-                    phone,
-                    e.service_id,
-                    svc.get(e.service_id or 0, ""),
-                    e.staff_id,
-                    staff.get(e.staff_id or 0, ""),
-                    e.window_start,
-                    e.window_end,
-                    e.notes,
-                    e.status,
-                    e.created_at,
-                )
+def mark_booked(s: Session, appt: Appointment) -> None:
+    """A client booked a time inside their waiting window: their entry is done."""
+    if appt.client_id is None:
+        return
+    for e in s.scalars(
+        select(WaitlistEntry).where(
+            WaitlistEntry.client_id == appt.client_id,
+            WaitlistEntry.status.in_(("waiting", "offered")),
+            WaitlistEntry.window_start <= appt.start_at,
+            WaitlistEntry.window_end >= appt.end_at,
+        )
+    ):
+        e.status = "booked"
+
+
+def _views(s: Session, entries: Sequence[WaitlistEntry], actor: Actor | None) -> list[WaitlistView]:
+    rows = list(entries)
+    if not rows:
+        return []
+    cids = {e.client_id for e in rows}
+    clients = {c.id: c for c in s.scalars(select(Client).where(Client.id.in_(cids)))}
+    svc = {x.id: pick(x.name_zh, x.name_en) for x in s.scalars(select(Service))}
+    staff: dict[int, str] = {k: v for k, v in s.execute(select(Staff.id, Staff.name))}
+    see = actor is None or actor.can(Perm.SEE_PHONE)
+    out = []
+    for e in rows:
+        c = clients.get(e.client_id)
+        phone = (c.phone if see else mask_phone(c.phone)) if c else ""
+        out.append(
+            WaitlistView(
+                e.id,
+                e.client_id,
+                c.name if c else "",
+                c.client_number if c else "",
+                phone,
+                e.service_id,
+                svc.get(e.service_id or 0, ""),
+                e.staff_id,
+                staff.get(e.staff_id or 0, ""),
+                e.window_start,
+                e.window_end,
+                e.notes,
+                e.status,
+                e.created_at,
             )
-        return out
+        )
+    return out

@@ -130,7 +130,7 @@ def test_database_guard_is_the_backstop(services: Services, owner: Actor, shop, 
     """Even when the in-transaction check is skipped, the trigger refuses and the desk gets SlotTaken."""
     book(services, owner, shop, hh=11)
     cal = services.calendar
-    monkeypatch.setattr(type(cal), "_check_and_place", lambda self, s, **kw: kw["resource_id"])
+    monkeypatch.setattr(type(cal.core), "check_and_place", lambda self, s, **kw: kw["resource_id"])
     with pytest.raises(SlotTaken) as exc:
         book(services, owner, shop, hh=11, mm=15, client="li")
     assert exc.value.alternatives

@@ -44,7 +44,7 @@ def test_propose_uses_the_shortest_return_interval_and_the_same_stylist(
     services: Services, owner: Actor, ids, clock: FakeClock
 ) -> None:
     vid = visit_at_rebooking(services.db, ids["wang"], ids["leo"], ("CUT-W", "BLOW"), clock())
-    p = services.calendar.propose(vid)
+    p = services.rebooking.propose(vid)
     assert p.interval_days == 14 and p.target_date == TODAY + timedelta(days=14)  # blow-dry: 14 < 42
     assert p.staff_name == "Leo" and p.duration_min == 90 and p.client_name == "王芳"
     assert p.same_staff and all(s.staff_id == ids["leo"] for s in p.same_staff)
@@ -60,18 +60,18 @@ def test_rebook_in_one_transaction_then_second_click_is_refused(
     services: Services, owner: Actor, ids, clock: FakeClock
 ) -> None:
     vid = visit_at_rebooking(services.db, ids["wang"], ids["leo"], ("CUT-W",), clock())
-    p = services.calendar.propose(vid)
+    p = services.rebooking.propose(vid)
     slot = p.same_staff[0]
-    appt = services.calendar.rebook(owner, vid, slot)
+    appt = services.rebooking.book(owner, vid, slot)
     assert appt.source == "rebook" and appt.start_at == slot.start_at and appt.staff_id == ids["leo"]
     with services.db.uow(write=False) as uow:
         v = uow.session.get(Visit, vid)
         assert v.step == "done" and v.next_appointment_id == appt.id and v.rebooked_at is not None
         assert uow.session.get(Appointment, appt.id).rebooked_from_visit_id == vid
     with pytest.raises(ServiceError):
-        services.calendar.rebook(owner, vid, slot)
-    assert services.calendar.propose(vid).already_booked.id == appt.id
-    rate = services.calendar.rebooking_rate(TODAY, TODAY + timedelta(days=1))
+        services.rebooking.book(owner, vid, slot)
+    assert services.rebooking.propose(vid).already_booked.id == appt.id
+    rate = services.rebooking.rate(TODAY, TODAY + timedelta(days=1))
     assert (rate.paid_visits, rate.rebooked) == (1, 1) and str(rate.rate) == "1.0000"
 
 
@@ -79,10 +79,10 @@ def test_rebook_lost_race_offers_alternatives_and_leaves_the_visit(
     services: Services, owner: Actor, ids, clock: FakeClock
 ) -> None:
     vid = visit_at_rebooking(services.db, ids["wang"], ids["leo"], ("CUT-W",), clock())
-    slot = services.calendar.propose(vid).same_staff[0]
+    slot = services.rebooking.propose(vid).same_staff[0]
     services.calendar.book(owner, BookingRequest(ids["li"], ids["leo"], slot.start_at, [ids["cut"]]))
     with pytest.raises(SlotTaken) as exc:
-        services.calendar.rebook(owner, vid, slot)
+        services.rebooking.book(owner, vid, slot)
     assert exc.value.alternatives
     with services.db.uow(write=False) as uow:
         assert uow.session.get(Visit, vid).step == "rebooking"
@@ -94,17 +94,17 @@ def test_decline_records_the_reason_and_counts_in_the_rate(
     v1 = visit_at_rebooking(services.db, ids["wang"], ids["leo"], ("CUT-W",), clock())
     v2 = visit_at_rebooking(services.db, ids["li"], ids["amy"], ("BLOW",), clock())
     with pytest.raises(ValidationError):
-        services.calendar.decline(owner, v1, "")
-    services.calendar.decline(owner, v1, "will call after holiday")
-    services.calendar.rebook(owner, v2, services.calendar.propose(v2).same_staff[0])
+        services.rebooking.decline(owner, v1, "")
+    services.rebooking.decline(owner, v1, "will call after holiday")
+    services.rebooking.book(owner, v2, services.rebooking.propose(v2).same_staff[0])
     with services.db.uow(write=False) as uow:
         v = uow.session.get(Visit, v1)
         assert v.step == "done" and v.rebook_declined_reason == "will call after holiday"
         assert v.next_appointment_id is None
-    rate = services.calendar.rebooking_rate(TODAY, TODAY + timedelta(days=1))
+    rate = services.rebooking.rate(TODAY, TODAY + timedelta(days=1))
     assert (rate.paid_visits, rate.rebooked) == (2, 1) and str(rate.rate) == "0.5000"
     assert (
-        services.calendar.rebooking_rate(TODAY, TODAY + timedelta(days=1), staff_id=ids["amy"]).rebooked == 1
+        services.rebooking.rate(TODAY, TODAY + timedelta(days=1), staff_id=ids["amy"]).rebooked == 1
     )
 
 
@@ -114,13 +114,13 @@ def test_rebook_before_checkout_is_refused(services: Services, owner: Actor, ids
         uow.session.get(Visit, vid).step = "checkout"
         uow.commit()
     with pytest.raises(ServiceError):
-        services.calendar.rebook(owner, vid, services.calendar.propose(vid).same_staff[0])
+        services.rebooking.book(owner, vid, services.rebooking.propose(vid).same_staff[0])
 
 
 def test_waitlist_matches_after_cancel_and_move(services: Services, owner: Actor, ids) -> None:
     day = date(2026, 11, 20)
     a = services.calendar.book(owner, BookingRequest(ids["wang"], ids["leo"], at(day, 15), [ids["cut"]]))
-    e_li = services.calendar.waitlist_add(
+    e_li = services.waitlist.add(
         owner,
         ids["li"],
         at(day, 14),
@@ -129,35 +129,35 @@ def test_waitlist_matches_after_cancel_and_move(services: Services, owner: Actor
         staff_id=ids["leo"],
         notes="prefers afternoons",
     )
-    e_zhao = services.calendar.waitlist_add(owner, ids["zhao"], at(day, 10), at(day, 12))  # wrong window
-    e_long = services.calendar.waitlist_add(
+    e_zhao = services.waitlist.add(owner, ids["zhao"], at(day, 10), at(day, 12))  # wrong window
+    e_long = services.waitlist.add(
         owner, ids["zhao"], at(day, 9), at(day, 20), service_id=ids["colour"]
     )
-    assert [w.id for w in services.calendar.waitlist()] == [e_li.id, e_zhao.id, e_long.id]
+    assert [w.id for w in services.waitlist.entries()] == [e_li.id, e_zhao.id, e_long.id]
     assert (
         e_li.client_name == "李娜" and e_li.staff_name == "Leo" and e_li.service_name == "Women's cut & style"
     )
     cancelled = services.calendar.cancel(owner, a.id, "client called")
-    matches = services.calendar.matches_for_freed_slot(cancelled)
+    matches = services.waitlist.matches_for_freed_slot(cancelled)
     assert [m.id for m in matches] == [e_li.id]  # the colour needs 120 min; the freed hour is too short
     # li books the freed time: her entry is done and disappears from the list
     services.calendar.book(owner, BookingRequest(ids["li"], ids["leo"], at(day, 15), [ids["cut"]]))
-    assert e_li.id not in [w.id for w in services.calendar.waitlist()]
+    assert e_li.id not in [w.id for w in services.waitlist.entries()]
     # a move frees the old time too
     b = services.calendar.book(owner, BookingRequest(ids["wang"], ids["amy"], at(day, 10, 30), [ids["cut"]]))
     services.calendar.move(owner, b.id, at(day, 16))
-    assert [m.id for m in services.calendar.matches_for_freed_slot(b)] == [e_zhao.id]
-    services.calendar.waitlist_remove(owner, e_zhao.id)
-    assert e_zhao.id not in [w.id for w in services.calendar.waitlist()]
+    assert [m.id for m in services.waitlist.matches_for_freed_slot(b)] == [e_zhao.id]
+    services.waitlist.remove(owner, e_zhao.id)
+    assert e_zhao.id not in [w.id for w in services.waitlist.entries()]
     with pytest.raises(ValidationError):
-        services.calendar.waitlist_add(owner, ids["li"], at(day, 12), at(day, 11))
+        services.waitlist.add(owner, ids["li"], at(day, 12), at(day, 11))
 
 
 def test_appointment_ics_parses_back(services: Services, owner: Actor, ids) -> None:
     a = services.calendar.book(
         owner, BookingRequest(ids["wang"], ids["leo"], at(date(2026, 11, 20), 15), [ids["cut"], ids["blow"]])
     )
-    cal = Calendar.from_ical(services.calendar.appointment_ics(a.id))
+    cal = Calendar.from_ical(services.calendar_ics.appointment(a.id))
     events = list(cal.walk("VEVENT"))
     assert len(events) == 1
     ev = events[0]
@@ -173,7 +173,7 @@ def test_staff_feed_ics_lists_the_stylists_active_appointments(services: Service
     services.calendar.book(owner, BookingRequest(ids["zhao"], ids["amy"], at(day, 11), [ids["cut"]]))
     c = services.calendar.book(owner, BookingRequest(ids["zhao"], ids["leo"], at(day, 17), [ids["cut"]]))
     services.calendar.cancel(owner, c.id, "ill")
-    data = services.calendar.staff_feed_ics(ids["leo"], at(day, 0), at(day + timedelta(days=1), 0))
+    data = services.calendar_ics.staff_feed(ids["leo"], at(day, 0), at(day + timedelta(days=1), 0))
     cal = Calendar.from_ical(data)
     evs = sorted(cal.walk("VEVENT"), key=lambda e: e.decoded("dtstart"))
     assert [e.decoded("dtstart") for e in evs] == [a.start_at, b.start_at]

@@ -145,7 +145,7 @@ def test_cancel_with_reason_offers_the_waitlist(
     qtbot, screen: CalendarScreen, ctx: UiContext, data, monkeypatch
 ) -> None:
     a = book(ctx, data, hh=15)
-    entry = ctx.services.calendar.waitlist_add(
+    entry = ctx.services.waitlist.add(
         ctx.require_actor(), data["li"], at(TOMORROW, 14), at(TOMORROW, 18)
     )
     screen.refresh()

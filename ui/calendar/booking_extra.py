@@ -158,7 +158,7 @@ class WaitlistDialog(Dialog):
         start = datetime.combine(day, self.t_from.currentData(), tzinfo=self.tz)
         end = datetime.combine(day, self.t_to.currentData(), tzinfo=self.tz)
         try:
-            self.ctx.services.calendar.waitlist_add(
+            self.ctx.services.waitlist.add(
                 self.ctx.require_actor(),
                 self.client_id,
                 start,

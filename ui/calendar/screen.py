@@ -211,7 +211,7 @@ class CalendarScreen(QWidget):
             sid = int(self.staff_box.currentData())
             self.ctx.runner.run(lambda: self.cal.week(start, sid), on_done=self._show, on_error=self._error)
         self.ctx.runner.run(
-            lambda: (self.cal.waitlist(self.ctx.actor), self.cal.reminders(None, self.ctx.actor)),
+            lambda: (self.ctx.services.waitlist.entries(self.ctx.actor), self.cal.reminders(None, self.ctx.actor)),
             on_done=self._show_lists,
             on_error=self._error,
         )
@@ -271,7 +271,7 @@ class CalendarScreen(QWidget):
         elif key == "no_show":
             self._run(lambda actor: self.cal.mark_no_show(actor, appt_id))
         elif key == "ics":
-            data = self.cal.appointment_ics(appt_id)
+            data = self.ctx.services.calendar_ics.appointment(appt_id)
             path = save_bytes(
                 self,
                 _("Save the appointment"),
@@ -383,7 +383,7 @@ class CalendarScreen(QWidget):
                 self.tabs.setCurrentWidget(self.waitlist)
 
         self.ctx.runner.run(
-            lambda: self.cal.matches_for_freed_slot(freed, actor=self.ctx.actor),
+            lambda: self.ctx.services.waitlist.matches_for_freed_slot(freed, actor=self.ctx.actor),
             on_done=show,
             on_error=self._error,
         )
@@ -396,7 +396,7 @@ class CalendarScreen(QWidget):
             self.refresh()
 
     def _remove_waitlist(self, entry_id: int) -> None:
-        self._run(lambda actor: self.cal.waitlist_remove(actor, entry_id))
+        self._run(lambda actor: self.ctx.services.waitlist.remove(actor, entry_id))
 
     def _mark_reminder(self, appt_id: int, result: str) -> None:
         self._run(lambda actor: self.cal.set_reminder_status(actor, appt_id, result))
@@ -415,7 +415,7 @@ class CalendarScreen(QWidget):
             return
         start = datetime.combine(self.day, datetime.min.time(), tzinfo=self.tz)
         try:
-            data = self.cal.staff_feed_ics(int(sid), start, start + timedelta(days=56))
+            data = self.ctx.services.calendar_ics.staff_feed(int(sid), start, start + timedelta(days=56))
         except Exception as exc:  # noqa: BLE001 - shown to the person
             show_error(self, error_text(exc))
             return

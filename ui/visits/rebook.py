@@ -78,7 +78,7 @@ class RebookPanel(QWidget):
     # ----------------------------------------------------------------- data
     def refresh(self) -> None:
         self.ctx.runner.run(
-            lambda: self.ctx.services.calendar.propose(self.visit_id),
+            lambda: self.ctx.services.rebooking.propose(self.visit_id),
             on_done=self._show,
             on_error=lambda e: show_error(self, e),
         )
@@ -191,7 +191,7 @@ class RebookPanel(QWidget):
         actor = self.ctx.require_actor()
         self.book_button.setEnabled(False)
         self.ctx.runner.run(
-            lambda: self.ctx.services.calendar.rebook(actor, self.visit_id, slot),
+            lambda: self.ctx.services.rebooking.book(actor, self.visit_id, slot),
             on_done=self._booked,
             on_error=self._failed,
         )
@@ -216,7 +216,7 @@ class RebookPanel(QWidget):
         if not reason:
             return
         try:
-            self.ctx.services.calendar.decline(self.ctx.require_actor(), self.visit_id, reason)
+            self.ctx.services.rebooking.decline(self.ctx.require_actor(), self.visit_id, reason)
         except Exception as exc:  # noqa: BLE001 - shown to the person
             show_error(self, exc)
             return

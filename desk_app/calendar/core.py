@@ -73,20 +73,24 @@ def resource_word(kind: str) -> str:
     return {"chair": _("chair"), "room": _("room"), "bed": _("bed"), "basin": _("basin")}.get(kind, kind)
 
 
-class CalendarBase:
+class CalendarCore:
+    """The calendar's shared machinery (views, free slots, the overlap guard, booking inside a
+    session), held by each of the calendar's services: CalendarService, WaitlistService,
+    RebookService, IcsService. Never a base class."""
+
     def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
         self.db = db if clock is None else db.with_clock(clock)
         self.settings = settings
         self.clock = self.db.clock
 
     # ----------------------------------------------------------------- basics
-    def _tz(self, s: Session) -> ZoneInfo:
+    def tz(self, s: Session) -> ZoneInfo:
         return shop_tz(s)
 
-    def _currency(self, s: Session) -> str:
+    def currency(self, s: Session) -> str:
         return shop_row(s).currency
 
-    def _branch_id(self, s: Session, branch_id: int | None) -> int:
+    def branch_id(self, s: Session, branch_id: int | None) -> int:
         if branch_id is not None:
             return branch_id
         shop = shop_row(s)
@@ -97,21 +101,21 @@ class CalendarBase:
             or 0
         )
 
-    def _step(self) -> int:
+    def step(self) -> int:
         return int(self.settings.get("calendar.slot_minutes"))
 
     def local_today(self) -> date:
         with self.db.uow(write=False) as uow:
-            return self.clock().astimezone(self._tz(uow.session)).date()
+            return self.clock().astimezone(self.tz(uow.session)).date()
 
-    def _get_appt(self, s: Session, appt_id: int) -> Appointment:
+    def get_appt(self, s: Session, appt_id: int) -> Appointment:
         a = s.get(Appointment, appt_id)
         if a is None:
             raise NotFound(_("That appointment no longer exists; refresh the calendar."))
         return a
 
     # ----------------------------------------------------------------- views
-    def _views(self, s: Session, appts: Sequence[Appointment]) -> list[AppointmentView]:
+    def views(self, s: Session, appts: Sequence[Appointment]) -> list[AppointmentView]:
         if not appts:
             return []
         ids = [a.id for a in appts]
@@ -171,11 +175,11 @@ class CalendarBase:
             )
         return out
 
-    def _view(self, s: Session, a: Appointment) -> AppointmentView:
-        return self._views(s, [a])[0]
+    def view(self, s: Session, a: Appointment) -> AppointmentView:
+        return self.views(s, [a])[0]
 
     # ----------------------------------------------------------------- busy time
-    def _busy(
+    def busy(
         self,
         s: Session,
         col: Any,
@@ -200,13 +204,13 @@ class CalendarBase:
             out[key].append(sl.Interval(a, b))
         return out
 
-    def _staff_row(self, s: Session, staff_id: int) -> Staff:
+    def staff_row(self, s: Session, staff_id: int) -> Staff:
         st = s.get(Staff, staff_id)
         if st is None or not st.active:
             raise ValidationError({"staff_id": _("Choose a stylist who works here.")})
         return st
 
-    def _resources_of(self, s: Session, branch_id: int, kind: str) -> list[int]:
+    def resources_of(self, s: Session, branch_id: int, kind: str) -> list[int]:
         return list(
             s.scalars(
                 select(Resource.id)
@@ -215,7 +219,7 @@ class CalendarBase:
             )
         )
 
-    def _slots(
+    def slots(
         self,
         s: Session,
         staff: Staff,
@@ -229,24 +233,24 @@ class CalendarBase:
         limit: int | None = None,
         tz: ZoneInfo | None = None,
     ) -> list[FreeSlot]:
-        tz = tz or self._tz(s)
+        tz = tz or self.tz(s)
         dur, buf = timedelta(minutes=duration_min), timedelta(minutes=buffer_min)
         span_end = end + dur + buf
         # slots START in [start, end); the working time may run on past ``end`` for the service itself
         working = sl.working_between(staff.working_hours or {}, start, end + dur, tz)
         if not working:
             return []
-        busy = self._busy(s, Appointment.staff_id, [staff.id], start, span_end, exclude_id)[staff.id]
+        busy = self.busy(s, Appointment.staff_id, [staff.id], start, span_end, exclude_id)[staff.id]
         resources = None
         if resource_kind:
-            rids = self._resources_of(s, staff.branch_id, resource_kind)
-            resources = self._busy(s, Appointment.resource_id, rids, start, span_end, exclude_id)
+            rids = self.resources_of(s, staff.branch_id, resource_kind)
+            resources = self.busy(s, Appointment.resource_id, rids, start, span_end, exclude_id)
         found = sl.find_slots(
             working=working,
             busy=busy,
             duration=dur,
             buffer=buf,
-            step_minutes=self._step(),
+            step_minutes=self.step(),
             tz=tz,
             resources=resources,
             not_before=not_before,
@@ -254,17 +258,17 @@ class CalendarBase:
         )
         return [FreeSlot(staff.id, staff.name, x.start, x.end, x.resource_id) for x in found if x.start < end]
 
-    def _alternatives(self, b: _Blocked, n: int = 5) -> tuple[FreeSlot, ...]:
+    def alternatives(self, b: _Blocked, n: int = 5) -> tuple[FreeSlot, ...]:
         """The nearest free slots to a refused booking: same stylist first, then others at that time."""
         with self.db.uow(write=False) as uow:
             s = uow.session
-            tz = self._tz(s)
+            tz = self.tz(s)
             now = self.clock()
             staff = s.get(Staff, b.staff_id)
             out: list[FreeSlot] = []
             if staff is not None:
                 lo = max(now, b.start - timedelta(days=3))
-                cands = self._slots(
+                cands = self.slots(
                     s,
                     staff,
                     lo,
@@ -292,7 +296,7 @@ class CalendarBase:
                 .order_by(Staff.name)
             ).all()
             for o in others:
-                hit = self._slots(
+                hit = self.slots(
                     s,
                     o,
                     b.start,
@@ -310,8 +314,8 @@ class CalendarBase:
                     break
             return tuple(out)
 
-    def _slot_taken(self, b: _Blocked) -> SlotTaken:
-        alts = self._alternatives(b)
+    def slot_taken(self, b: _Blocked) -> SlotTaken:
+        alts = self.alternatives(b)
         with self.db.uow(write=False) as uow:
             st = uow.session.get(Staff, b.staff_id)
             name = st.name if st else ""
@@ -331,7 +335,7 @@ class CalendarBase:
         return SlotTaken(msg, alts)
 
     # ----------------------------------------------------------------- the guarded write
-    def _catalog(self, s: Session, service_ids: Sequence[int]) -> list[Service]:
+    def catalog(self, s: Session, service_ids: Sequence[int]) -> list[Service]:
         ids = list(dict.fromkeys(int(i) for i in service_ids))
         if not ids:
             raise ValidationError({"service_ids": _("Choose at least one service.")})
@@ -341,7 +345,7 @@ class CalendarBase:
             raise ValidationError({"service_ids": _("A chosen service is no longer offered; choose again.")})
         return [rows[i] for i in ids]
 
-    def _check_and_place(
+    def check_and_place(
         self,
         s: Session,
         *,
@@ -363,11 +367,11 @@ class CalendarBase:
         )
         if not any(iv.start <= start and start + dur <= iv.end for iv in working):
             raise Clash(_replace(blocked, what="hours"))
-        busy = self._busy(s, Appointment.staff_id, [staff.id], start, start + dur + buf, exclude_id)[staff.id]
+        busy = self.busy(s, Appointment.staff_id, [staff.id], start, start + dur + buf, exclude_id)[staff.id]
         if busy:
             raise Clash(blocked)
         if resource_id is not None:
-            rbusy = self._busy(
+            rbusy = self.busy(
                 s, Appointment.resource_id, [resource_id], start, start + dur + buf, exclude_id
             )
             if rbusy[resource_id]:
@@ -375,15 +379,15 @@ class CalendarBase:
                     raise Clash(_replace(blocked, what="resource"))
                 resource_id = None
         if resource_id is None and resource_kind:
-            rids = self._resources_of(s, branch_id, resource_kind)
-            rbusy = self._busy(s, Appointment.resource_id, rids, start, start + dur + buf, exclude_id)
+            rids = self.resources_of(s, branch_id, resource_kind)
+            rbusy = self.busy(s, Appointment.resource_id, rids, start, start + dur + buf, exclude_id)
             free = [r for r in rids if not rbusy[r]]
             if not free:
                 raise Clash(_replace(blocked, what="resource"))
             resource_id = free[0]
         return resource_id
 
-    def _flush_guarded(self, s: Session, blocked: _Blocked) -> None:
+    def flush_guarded(self, s: Session, blocked: _Blocked) -> None:
         try:
             s.flush()
         except IntegrityError as exc:
@@ -391,11 +395,11 @@ class CalendarBase:
                 raise Clash(blocked) from exc
             raise
 
-    def _book_in(self, s: Session, actor: Actor | None, req: BookingRequest, now: datetime) -> Appointment:
+    def book_in(self, s: Session, actor: Actor | None, req: BookingRequest, now: datetime) -> Appointment:
         if req.start_at.tzinfo is None:
             raise ValidationError({"start_at": _("Choose a date and time.")})
-        tz = self._tz(s)
-        services = self._catalog(s, req.service_ids)
+        tz = self.tz(s)
+        services = self.catalog(s, req.service_ids)
         duration = int(req.duration_min) if req.duration_min else sum(x.duration_min for x in services)
         if not 5 <= duration <= 12 * 60:
             raise ValidationError({"duration_min": _("A booking lasts from 5 minutes to 12 hours.")})
@@ -404,7 +408,7 @@ class CalendarBase:
             raise ValidationError({"buffer_min": _("The time after a booking is 0 to 240 minutes.")})
         if req.start_at < now - timedelta(minutes=15):
             raise ValidationError({"start_at": _("That time has passed; choose a time from now on.")})
-        staff = self._staff_row(s, req.staff_id)
+        staff = self.staff_row(s, req.staff_id)
         client: Client | None = None
         if req.client_id is not None:
             client = s.get(Client, req.client_id)
@@ -415,7 +419,7 @@ class CalendarBase:
         kind = next((x.resource_kind for x in services if x.resource_kind), "")
         branch_id = staff.branch_id
         start = req.start_at
-        rid = self._check_and_place(
+        rid = self.check_and_place(
             s,
             staff=staff,
             start=start,
@@ -427,7 +431,7 @@ class CalendarBase:
             exclude_id=None,
             tz=tz,
         )
-        deposit = self._deposit_for(s, client, req.deposit_minor)
+        deposit = self.deposit_for(s, client, req.deposit_minor)
         end = start + timedelta(minutes=duration)
         appt = Appointment(
             branch_id=branch_id,
@@ -445,11 +449,11 @@ class CalendarBase:
             created_at=now,
         )
         s.add(appt)
-        self._flush_guarded(s, _Blocked(staff.id, start, duration, buffer, kind, branch_id))
+        self.flush_guarded(s, _Blocked(staff.id, start, duration, buffer, kind, branch_id))
         for x in services:
             s.add(AppointmentService(appointment_id=appt.id, service_id=x.id, duration_min=x.duration_min))
         if deposit and client is not None:
-            self._hold(s, client, appt, deposit, actor, now)
+            self.hold(s, client, appt, deposit, actor, now)
         audit(
             s,
             actor,
@@ -471,7 +475,7 @@ class CalendarBase:
         return appt
 
     # ----------------------------------------------------------------- deposits
-    def _deposit_for(self, s: Session, client: Client | None, offered: int) -> int:
+    def deposit_for(self, s: Session, client: Client | None, offered: int) -> int:
         offered = int(offered or 0)
         if offered < 0:
             raise ValidationError({"deposit_minor": _("A deposit cannot be negative.")})
@@ -479,7 +483,7 @@ class CalendarBase:
             return 0
         threshold = int(self.settings.get("calendar.no_show_warn_threshold"))
         required = int(self.settings.get("calendar.no_show_deposit_minor"))
-        cur = self._currency(s)
+        cur = self.currency(s)
         if threshold and client.no_show_count >= threshold and required and offered < required:
             raise ValidationError(
                 {
@@ -505,7 +509,7 @@ class CalendarBase:
                 )
         return offered
 
-    def _hold(
+    def hold(
         self, s: Session, client: Client, appt: Appointment, amount: int, actor: Actor | None, now: datetime
     ) -> None:
         acct = s.execute(select(PrepaidAccount).where(PrepaidAccount.client_id == client.id)).scalar_one()
