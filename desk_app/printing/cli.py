@@ -11,7 +11,7 @@ def cli_receipt(args: argparse.Namespace) -> int:
     from desk_app.cli import resolve_db_arg
     from desk_app.printing.care_sheet import render_care_sheet
     from desk_app.printing.fonts import FontMissing
-    from desk_app.printing.receipt import render_receipt
+    from desk_app.printing.receipt import receipt_fmt, render_receipt
     from desk_app.services.common import NotFound
     from desk_app.services.container import Services
 
@@ -23,13 +23,13 @@ def cli_receipt(args: argparse.Namespace) -> int:
         except NotFound:
             print(f"no sale with id {args.sale} in this database", file=sys.stderr)
             return 2
-        lang = getattr(args, "lang", None)
+        fmt = receipt_fmt(view, getattr(args, "lang", None))
         try:
             if getattr(args, "care_sheet", False):
-                pages = render_care_sheet(view, args.pdf, lang)
+                pages = render_care_sheet(view, args.pdf, fmt)
             else:
                 layout = args.layout or str(services.settings.get("printing.receipt_layout"))
-                pages = render_receipt(view, args.pdf, layout, lang)
+                pages = render_receipt(view, args.pdf, fmt, layout)
         except FontMissing as exc:
             print(str(exc), file=sys.stderr)
             return 3
