@@ -46,7 +46,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from desk_app.container import Services
     from desk_app.fonts import register_cjk_font
     from desk_app.printing.care_sheet import render_care_sheet
-    from desk_app.printing.receipt import render_receipt
+    from desk_app.printing.receipt import receipt_fmt, render_receipt
     from tests.integration.test_checkout_support import new_client, new_staff, visit_at_checkout
 
     n = 60 if quick else 300
@@ -124,11 +124,12 @@ def run(quick: bool) -> list[dict[str, Any]]:
         paid = co.pay(owner, b, [PaymentIn("card", b.total_minor)])
         view = co.get_sale(paid.sale_id)
         register_cjk_font()
+        fmt = receipt_fmt(view)
         reps = 10 if quick else 40
         out.append(
             figure(
                 "checkout.receipt_pdf",
-                time_call(lambda: render_receipt(view, io.BytesIO(), "80mm"), repeat=reps, warmup=2),
+                time_call(lambda: render_receipt(view, io.BytesIO(), fmt, "80mm"), repeat=reps, warmup=2),
                 "ms",
                 target=50.0,
             )
@@ -136,7 +137,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
         out.append(
             figure(
                 "checkout.care_sheet_pdf",
-                time_call(lambda: render_care_sheet(view, io.BytesIO()), repeat=reps, warmup=2),
+                time_call(lambda: render_care_sheet(view, io.BytesIO(), fmt), repeat=reps, warmup=2),
                 "ms",
                 target=80.0,
             )

@@ -150,6 +150,7 @@ def _fig(
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
+    from desk_app import i18n
     from desk_app.bootstrap import open_database
     from desk_app.reports.monthly import build_monthly
     from desk_app.reports.pdf import render_pdf_bytes
@@ -166,8 +167,12 @@ def run(quick: bool) -> list[dict[str, Any]]:
     def monthly() -> None:
         data.update(build_monthly(db, MONTH, settings=settings))
 
+    def monthly_pdf() -> bytes:
+        d = build_monthly(db, MONTH, settings=settings)
+        return render_pdf_bytes(d, i18n.Fmt.for_shop(i18n.language(), d["shop"]["timezone"], d["currency"]))
+
     js = _time(monthly, n)
-    pdf = _time(lambda: render_pdf_bytes(build_monthly(db, MONTH, settings=settings)), n)
+    pdf = _time(monthly_pdf, n)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     db.dispose()
     figs = [

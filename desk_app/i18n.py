@@ -1,18 +1,29 @@
 """Translations (gettext, catalogs under resources/locale) and the ONE place
-where money, dates and numbers are formatted (Babel, for the active locale).
+where money, dates and numbers are formatted (Babel).
 
-Rules: every string shown to a person goes through ``_()``; no f-strings inside
-``_()`` -- use ``_("{n} clients").format(n=3)``. Strings declared at import time
-(settings labels, enum labels) are marked with ``N_()`` and translated where shown.
+``Fmt`` is an explicit, immutable formatting context: a language, an IANA time
+zone and a currency. Printing and PDFs build one for the page they make (the
+client's language, the shop's time zone) and never touch the process state.
+The module-level functions (``_()``, ``format_money()``...) are the screen's:
+they delegate to the process ``Fmt`` that ``set_language()``,
+``set_timezone()`` and ``set_currency()`` replace.
+
+Rules: every string shown to a person goes through ``_()`` (or ``fmt._()``);
+no f-strings inside ``_()`` -- use ``_("{n} clients").format(n=3)``. Strings
+declared at import time (settings labels, enum labels) are marked with
+``N_()`` and translated where shown.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import gettext as _gettext
 import locale as _locale
 import os
-from datetime import date, datetime, time, tzinfo
+import threading
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,16 +40,8 @@ from desk_app.resources import resource_path
 DOMAIN = "desk_app"
 SUPPORTED = ("zh_CN", "en")
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
-
-
-class _State:
-    language: str = "en"
-    translation: _gettext.NullTranslations = _gettext.NullTranslations()
-    timezone: tzinfo = ZoneInfo("Asia/Shanghai")
-    currency: str = "CNY"
-
-
-_state = _State()
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_CURRENCY = "CNY"
 
 
 def locale_dir() -> Path:
@@ -86,45 +89,163 @@ def system_language() -> str:
     return normalise_language(loc)
 
 
+_translations: dict[str, _gettext.NullTranslations] = {}
+_translations_lock = threading.Lock()
+
+
+def translation(lang: str) -> _gettext.NullTranslations:
+    """The gettext catalog of ``lang`` (loaded once per language; English is the source text)."""
+    found = _translations.get(lang)
+    if found is not None:
+        return found
+    with _translations_lock:
+        if lang not in _translations:
+            if lang == "en":
+                _translations[lang] = _gettext.NullTranslations()
+            else:
+                _ensure_compiled(lang)
+                _translations[lang] = _gettext.translation(
+                    DOMAIN, localedir=str(locale_dir()), languages=[lang], fallback=True
+                )
+        return _translations[lang]
+
+
+@cache
+def _babel_locale(lang: str) -> Locale:
+    return Locale.parse("zh_Hans_CN" if lang == "zh_CN" else "en_US")
+
+
+@dataclass(frozen=True)
+class Fmt:
+    """How one screen or one printed page says things: its language, time zone and currency."""
+
+    language: str = "en"  # zh_CN or en
+    timezone: str = DEFAULT_TIMEZONE  # IANA name
+    currency: str = DEFAULT_CURRENCY  # ISO 4217
+
+    @classmethod
+    def for_shop(cls, language: str | None, timezone: str | None, currency: str | None) -> Fmt:
+        """A page in ``language`` for a shop in ``timezone`` that counts in ``currency``."""
+        tz = timezone or DEFAULT_TIMEZONE
+        ZoneInfo(tz)  # an unknown zone fails here, not halfway through a page
+        return cls(normalise_language(language), tz, currency or DEFAULT_CURRENCY)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def locale(self) -> Locale:
+        return _babel_locale(self.language)
+
+    @property
+    def is_zh(self) -> bool:
+        return self.language.startswith("zh")
+
+    # ------------------------------------------------------------- words
+    def _(self, message: str) -> str:
+        return translation(self.language).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translation(self.language).ngettext(singular, plural, n)
+
+    def pick(self, zh: str, en: str) -> str:
+        """Choose the catalog text (service names, care advice) for this language."""
+        if self.is_zh:
+            return zh or en
+        return en or zh
+
+    # ------------------------------------------------------------ numbers
+    def money(self, amount: Decimal, currency: str | None = None) -> str:
+        if isinstance(amount, float):
+            raise TypeError("money is never a float")
+        return str(_bn_currency(amount, currency or self.currency, locale=self.locale))
+
+    def number(self, value: Decimal | int, digits: int | None = None) -> str:
+        if digits is not None:
+            pattern = "#,##0." + "0" * digits if digits else "#,##0"
+            return str(_bn_decimal(value, format=pattern, locale=self.locale))
+        return str(_bn_decimal(value, locale=self.locale))
+
+    def percent(self, value: Decimal | float, digits: int = 0) -> str:
+        pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
+        return str(_bn_percent(value, format=pattern, locale=self.locale))
+
+    # -------------------------------------------------------------- times
+    def local(self, dt: _dt.datetime) -> _dt.datetime:
+        return dt.astimezone(self.tz)
+
+    def date(self, d: _dt.date | _dt.datetime, fmt: str = "medium") -> str:
+        if isinstance(d, _dt.datetime):
+            d = self.local(d).date()
+        return str(_bd_date(d, format=fmt, locale=self.locale))
+
+    def time(self, t: _dt.datetime | _dt.time, fmt: str = "short") -> str:
+        if isinstance(t, _dt.datetime):
+            t = self.local(t).timetz().replace(tzinfo=None)
+        return str(_bd_time(t, format=fmt, locale=self.locale))
+
+    def datetime(self, dt: _dt.datetime, fmt: str = "medium") -> str:
+        return str(_bd_datetime(self.local(dt), format=fmt, tzinfo=self.tz, locale=self.locale))
+
+    def duration_minutes(self, minutes: int) -> str:
+        if minutes < 60:
+            return self._("{n} min").format(n=minutes)
+        h, m = divmod(minutes, 60)
+        if m == 0:
+            return self._("{h} h").format(h=h)
+        return self._("{h} h {m} min").format(h=h, m=m)
+
+
+# ------------------------------------------------ the screen's (process) context
+
+
+class _State:
+    fmt: Fmt = Fmt()
+
+
+_state = _State()
+
+
+def current() -> Fmt:
+    """The screen's formatting context (the process language, time zone and currency)."""
+    return _state.fmt
+
+
 def set_language(lang: str) -> str:
     lang = normalise_language(lang)
-    if lang == "en":
-        _state.translation = _gettext.NullTranslations()
-    else:
-        _ensure_compiled(lang)
-        _state.translation = _gettext.translation(
-            DOMAIN, localedir=str(locale_dir()), languages=[lang], fallback=True
-        )
-    _state.language = lang
+    translation(lang)  # load (and compile) the catalog now, not on the first string
+    _state.fmt = replace(_state.fmt, language=lang)
     return lang
 
 
 def language() -> str:
-    return _state.language
+    return _state.fmt.language
 
 
 def set_timezone(tz: str) -> None:
-    _state.timezone = ZoneInfo(tz)
+    ZoneInfo(tz)
+    _state.fmt = replace(_state.fmt, timezone=tz)
 
 
-def timezone() -> tzinfo:
-    return _state.timezone
+def timezone() -> _dt.tzinfo:
+    return _state.fmt.tz
 
 
 def set_currency(currency: str) -> None:
-    _state.currency = currency
+    _state.fmt = replace(_state.fmt, currency=currency)
 
 
 def currency() -> str:
-    return _state.currency
+    return _state.fmt.currency
 
 
 def _(message: str) -> str:
-    return _state.translation.gettext(message)
+    return _state.fmt._(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _state.translation.ngettext(singular, plural, n)
+    return _state.fmt.ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:
@@ -133,62 +254,44 @@ def N_(message: str) -> str:
 
 
 def pick(zh: str, en: str) -> str:
-    """Choose the catalog text (service names, care advice) for the active language."""
-    if _state.language.startswith("zh"):
-        return zh or en
-    return en or zh
+    """Choose the catalog text (service names, care advice) for the screen's language."""
+    return _state.fmt.pick(zh, en)
 
 
 def babel_locale() -> Locale:
-    return Locale.parse("zh_Hans_CN" if _state.language == "zh_CN" else "en_US")
+    return _state.fmt.locale
 
 
 # ---------------------------------------------------------------- formatting
 
 
 def format_money(amount: Decimal, currency_code: str | None = None) -> str:
-    if isinstance(amount, float):
-        raise TypeError("money is never a float")
-    cur = currency_code or _state.currency
-    return str(_bn_currency(amount, cur, locale=babel_locale()))
+    return _state.fmt.money(amount, currency_code)
 
 
 def format_number(value: Decimal | int, digits: int | None = None) -> str:
-    if digits is not None:
-        fmt = "#,##0." + "0" * digits if digits else "#,##0"
-        return str(_bn_decimal(value, format=fmt, locale=babel_locale()))
-    return str(_bn_decimal(value, locale=babel_locale()))
+    return _state.fmt.number(value, digits)
 
 
 def format_percent(value: Decimal | float, digits: int = 0) -> str:
-    fmt = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
-    return str(_bn_percent(value, format=fmt, locale=babel_locale()))
+    return _state.fmt.percent(value, digits)
 
 
-def local(dt: datetime) -> datetime:
-    return dt.astimezone(_state.timezone)
+def local(dt: _dt.datetime) -> _dt.datetime:
+    return _state.fmt.local(dt)
 
 
-def format_date(d: date | datetime, fmt: str = "medium") -> str:
-    if isinstance(d, datetime):
-        d = local(d).date()
-    return str(_bd_date(d, format=fmt, locale=babel_locale()))
+def format_date(d: _dt.date | _dt.datetime, fmt: str = "medium") -> str:
+    return _state.fmt.date(d, fmt)
 
 
-def format_time(t: datetime | time, fmt: str = "short") -> str:
-    if isinstance(t, datetime):
-        t = local(t).timetz().replace(tzinfo=None)
-    return str(_bd_time(t, format=fmt, locale=babel_locale()))
+def format_time(t: _dt.datetime | _dt.time, fmt: str = "short") -> str:
+    return _state.fmt.time(t, fmt)
 
 
-def format_datetime(dt: datetime, fmt: str = "medium") -> str:
-    return str(_bd_datetime(local(dt), format=fmt, tzinfo=_state.timezone, locale=babel_locale()))
+def format_datetime(dt: _dt.datetime, fmt: str = "medium") -> str:
+    return _state.fmt.datetime(dt, fmt)
 
 
 def format_duration_minutes(minutes: int) -> str:
-    if minutes < 60:
-        return _("{n} min").format(n=minutes)
-    h, m = divmod(minutes, 60)
-    if m == 0:
-        return _("{h} h").format(h=h)
-    return _("{h} h {m} min").format(h=h, m=m)
+    return _state.fmt.duration_minutes(minutes)

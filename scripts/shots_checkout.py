@@ -202,23 +202,25 @@ def shots(out: Path) -> None:
 
 def pages(sv: Services, owner: Actor, sale_id: int, lang: str, out: Path, tmp: Path) -> None:
     from desk_app.printing.care_sheet import render_care_sheet
-    from desk_app.printing.receipt import render_receipt
+    from desk_app.printing.receipt import receipt_fmt, render_receipt
     from desk_app.printing.z_report import render_z_report
 
     view = sv.checkout.get_sale(sale_id)
     todo: list[tuple[Path, str, int]] = []
     if lang == "zh_CN":
-        render_receipt(view, tmp / "r80.pdf", "80mm", "zh_CN")
-        render_care_sheet(view, tmp / "care-zh.pdf", "zh_CN")
+        zh = receipt_fmt(view, "zh_CN")
+        render_receipt(view, tmp / "r80.pdf", zh, "80mm")
+        render_care_sheet(view, tmp / "care-zh.pdf", zh)
         todo += [(tmp / "r80.pdf", "receipt-80mm-zh", 200), (tmp / "care-zh.pdf", "care-sheet-zh", 90)]
     else:
-        render_receipt(view, tmp / "ra5.pdf", "a5", "en")
-        render_receipt(view, tmp / "r58.pdf", "58mm", "en")
-        render_care_sheet(view, tmp / "care-en.pdf", "en")
+        en = receipt_fmt(view, "en")
+        render_receipt(view, tmp / "ra5.pdf", en, "a5")
+        render_receipt(view, tmp / "r58.pdf", en, "58mm")
+        render_care_sheet(view, tmp / "care-en.pdf", en)
         d = sv.cash.current(owner.branch_id)
         assert d is not None
         closed = sv.cash.close(owner, d.expected_minor)
-        render_z_report(sv.cash.z_report(closed.id), tmp / "z.pdf", "en")
+        render_z_report(sv.cash.z_report(closed.id), tmp / "z.pdf", en)
         todo += [
             (tmp / "ra5.pdf", "receipt-a5-en", 110),
             (tmp / "r58.pdf", "receipt-58mm-en", 200),

@@ -41,6 +41,7 @@ def sample_db(path: Path) -> str:
 
 def pdf_pages(db_path: str, month: str) -> None:
     from desk_app.bootstrap import open_database
+    from desk_app.i18n import Fmt
     from desk_app.reports.monthly import build_monthly
     from desk_app.reports.pdf import render_pdf
 
@@ -48,7 +49,7 @@ def pdf_pages(db_path: str, month: str) -> None:
     data = build_monthly(db, month)
     for lang, stem in (("en", "report-page"), ("zh_CN", "report-zh-page")):
         pdf = Path(f"/tmp/report-{lang}.pdf")
-        render_pdf(data, pdf, lang=lang)
+        render_pdf(data, pdf, Fmt.for_shop(lang, data["shop"]["timezone"], data["currency"]))
         for old in OUT.glob(f"{stem}-*.png"):
             old.unlink()
         subprocess.run(["pdftoppm", "-png", "-r", "70", str(pdf), str(OUT / stem)], check=True)

@@ -13,7 +13,7 @@ def cli_receipt(args: argparse.Namespace) -> int:
     from desk_app.core.service import NotFound
     from desk_app.fonts import FontMissing
     from desk_app.printing.care_sheet import render_care_sheet
-    from desk_app.printing.receipt import render_receipt
+    from desk_app.printing.receipt import receipt_fmt, render_receipt
 
     db = open_database(resolve_db_arg(args), run_migrations=False)
     try:
@@ -23,13 +23,13 @@ def cli_receipt(args: argparse.Namespace) -> int:
         except NotFound:
             print(f"no sale with id {args.sale} in this database", file=sys.stderr)
             return 2
-        lang = getattr(args, "lang", None)
+        fmt = receipt_fmt(view, getattr(args, "lang", None))
         try:
             if getattr(args, "care_sheet", False):
-                pages = render_care_sheet(view, args.pdf, lang)
+                pages = render_care_sheet(view, args.pdf, fmt)
             else:
                 layout = args.layout or str(services.settings.get("printing.receipt_layout"))
-                pages = render_receipt(view, args.pdf, layout, lang)
+                pages = render_receipt(view, args.pdf, fmt, layout)
         except FontMissing as exc:
             print(str(exc), file=sys.stderr)
             return 3

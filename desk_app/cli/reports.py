@@ -31,7 +31,6 @@ def _open_db(args: argparse.Namespace) -> Any:
 
 
 def cli_report_monthly(args: argparse.Namespace) -> int:
-    from desk_app import i18n
     from desk_app.reports.monthly import ReportError, build_monthly
     from desk_app.settings import SettingsStore
 
@@ -56,25 +55,15 @@ def cli_report_monthly(args: argparse.Namespace) -> int:
             print(f"wrote {args.json}")
         if args.pdf:
             from desk_app.reports.pdf import render_pdf
+            from desk_app.reports.service import ReportService
 
-            lang = i18n.normalise_language(args.lang or _shop_locale(db))
-            render_pdf(data, args.pdf, lang=lang)
+            render_pdf(data, args.pdf, ReportService(db, settings).pdf_fmt(args.lang))
             print(f"wrote {args.pdf}")
     except (ReportError, BadMonth) as exc:
         return _err(str(exc))
     finally:
         db.dispose()
     return 0
-
-
-def _shop_locale(db: Any) -> str:
-    from sqlalchemy import select
-
-    from desk_app.db.models import Shop
-
-    with db.uow(write=False) as uow:
-        loc = uow.session.execute(select(Shop.locale).order_by(Shop.id).limit(1)).scalar()
-    return str(loc or "en")
 
 
 def cli_export(args: argparse.Namespace) -> int:

@@ -1,15 +1,16 @@
-"""What every printed page shares: the language it prints in, labels, money and dates."""
+"""What every printed page shares: labels, money and dates, in the page's own ``Fmt``.
+
+A page never changes the screen's language: it is given a ``Fmt`` (language, the
+shop's time zone, currency) and says everything through it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 
-from desk_app import i18n
 from desk_app.domain.money import Money
-from desk_app.i18n import N_
+from desk_app.i18n import N_, Fmt
 
 # printed labels come in both languages here so a Chinese receipt is Chinese even
 # before the catalogs are translated; English goes through gettext as usual
@@ -90,37 +91,22 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def is_zh() -> bool:
-    return i18n.language().startswith("zh")
-
-
-def L(key: str) -> str:  # noqa: N802 - short on purpose, used everywhere in layouts
+def L(fmt: Fmt, key: str) -> str:  # noqa: N802 - short on purpose, used everywhere in layouts
     en, zh = LABELS[key]
-    return zh if is_zh() else i18n._(en)
+    return zh if fmt.is_zh else fmt._(en)
 
 
-def method_label(method: str) -> str:
-    return L(method) if method in LABELS else method
+def method_label(fmt: Fmt, method: str) -> str:
+    return L(fmt, method) if method in LABELS else method
 
 
-@contextmanager
-def printing_language(lang: str | None) -> Iterator[str]:
-    """Print in ``lang`` (zh_CN or en), then restore the screen's language."""
-    before = i18n.language()
-    chosen = i18n.set_language(lang) if lang else before
-    try:
-        yield chosen
-    finally:
-        if i18n.language() != before:
-            i18n.set_language(before)
+def money(fmt: Fmt, minor: int, currency: str) -> str:
+    return fmt.money(Money.from_minor(minor, currency).amount, currency)
 
 
-def money(minor: int, currency: str) -> str:
-    return i18n.format_money(Money.from_minor(minor, currency).amount, currency)
-
-
-def when(dt: datetime) -> str:
-    text = i18n.format_datetime(dt, "short" if not is_zh() else "yyyy-MM-dd HH:mm")
+def when(fmt: Fmt, dt: datetime) -> str:
+    """A date and time on paper, in the shop's time zone."""
+    text = fmt.datetime(dt, "yyyy-MM-dd HH:mm" if fmt.is_zh else "short")
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 

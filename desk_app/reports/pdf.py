@@ -4,14 +4,18 @@ ReportLab platypus: a cover with the shop, branch and month and the key
 figures as tiles; charts drawn with reportlab.graphics (revenue by day, by
 category, by stylist; satisfaction distribution; standards met); tables;
 "page N of M" on every page; Chinese or English (CJK font embedded).
+
+Everything is said through the ``Fmt`` the caller passes (the report's
+language, the shop's time zone): the screen's language is never touched. The
+label helpers are shared with the reports screen, which calls them without a
+``Fmt`` and so gets the screen's.
 """
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -36,7 +40,7 @@ from reportlab.platypus import (
 
 from desk_app import i18n
 from desk_app.fonts import FONT, register_cjk_font
-from desk_app.i18n import _
+from desk_app.i18n import N_, Fmt
 
 INK = colors.HexColor("#1F2937")
 MUTED = colors.HexColor("#6B7280")
@@ -49,43 +53,40 @@ MARGIN = 16 * mm
 BODY_W = PAGE_W - 2 * MARGIN
 
 
-@contextmanager
-def language(lang: str) -> Iterator[None]:
-    before = i18n.language()
-    if lang == before:
-        yield
-        return
-    i18n.set_language(lang)
-    try:
-        yield
-    finally:
-        i18n.set_language(before)
-
-
-def money(data: dict[str, Any], value: str | None) -> str:
+def money(fmt: Fmt, data: dict[str, Any], value: str | None) -> str:
     if value is None:
         return "-"
-    return i18n.format_money(Decimal(value), data["currency"])
+    return fmt.money(Decimal(value), data["currency"])
 
 
-def pct(value: str | None) -> str:
-    return "-" if value is None else i18n.format_percent(Decimal(value), 1)
+def pct(fmt: Fmt, value: str | None) -> str:
+    return "-" if value is None else fmt.percent(Decimal(value), 1)
 
 
-def month_title(month: str) -> str:
+def month_title(month: str, fmt: Fmt | None = None) -> str:
     from datetime import date
 
+    fmt = fmt or i18n.current()
     y, m = (int(x) for x in month.split("-"))
-    return i18n.format_date(date(y, m, 1), "yyyy年M月" if i18n.language() == "zh_CN" else "MMMM yyyy")
+    return fmt.date(date(y, m, 1), "yyyy年M月" if fmt.language == "zh_CN" else "MMMM yyyy")
 
 
-def standard_label(key: str) -> str:
-    from desk_app.reports.standards import standard_label as shared
+# the same words as desk_app.reports.standards.standard_label, in any Fmt
+STANDARD_LABELS = {
+    "greet": N_("Greeted in time"),
+    "reception": N_("Reception finished in time"),
+    "service_start": N_("Service started in time"),
+    "feedback_recorded": N_("Feedback recorded in time"),
+    "complaint_response": N_("Complaint answered in time"),
+    "followup_on_time": N_("Follow-up call on time"),
+    "feedback_processed": N_("Feedback processed in time"),
+}
 
-    try:
-        return shared(key)
-    except KeyError:
+
+def standard_label(key: str, fmt: Fmt | None = None) -> str:
+    if key not in STANDARD_LABELS:
         return key.replace("_", " ")
+    return (fmt or i18n.current())._(STANDARD_LABELS[key])
 
 
 class _Styles:
@@ -154,6 +155,7 @@ def _tiles(items: list[tuple[str, str, str]], st: _Styles, per_row: int = 4) -> 
 
 
 def _vbar(
+    fmt: Fmt,
     values: list[float],
     labels: list[str],
     width: float,
@@ -161,7 +163,7 @@ def _vbar(
     color: Any = ACCENT,
     label_every: int = 1,
     value_max: float | None = None,
-    fmt: str = "%d",
+    axis_format: str = "%d",
 ) -> Drawing:
     d = Drawing(width, height)
     c = VerticalBarChart()
@@ -178,7 +180,7 @@ def _vbar(
     c.valueAxis.valueMin = 0
     if value_max is not None:
         c.valueAxis.valueMax = value_max
-    c.valueAxis.labelTextFormat = _thousands if fmt == "%d" else fmt
+    c.valueAxis.labelTextFormat = _thousands(fmt) if axis_format == "%d" else axis_format
     c.valueAxis.strokeColor = LINE
     c.valueAxis.gridStrokeColor = LINE
     c.valueAxis.visibleGrid = True
@@ -188,11 +190,12 @@ def _vbar(
 
 
 def _hbar(
+    fmt: Fmt,
     values: list[float],
     labels: list[str],
     width: float,
     color: Any = ACCENT,
-    fmt: str = "%d",
+    axis_format: str = "%d",
     value_max: float | None = None,
     label_w: float = 110,
 ) -> Drawing:
@@ -213,7 +216,7 @@ def _hbar(
     c.valueAxis.valueMin = 0
     if value_max is not None:
         c.valueAxis.valueMax = value_max
-    c.valueAxis.labelTextFormat = _thousands if fmt == "%d" else fmt
+    c.valueAxis.labelTextFormat = _thousands(fmt) if axis_format == "%d" else axis_format
     c.valueAxis.visibleGrid = True
     c.valueAxis.gridStrokeColor = LINE
     c.valueAxis.strokeColor = LINE
@@ -231,7 +234,8 @@ def _staff_name(name: str) -> str:
     return name if len(name) <= 14 else name[:13] + "…"
 
 
-def build_story(data: dict[str, Any]) -> list[Any]:
+def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
+    _ = fmt._
     st = _Styles()
     r = data["revenue"]
     story: list[Any] = []
@@ -242,7 +246,7 @@ def build_story(data: dict[str, Any]) -> list[Any]:
     story.append(Paragraph(_esc(shop), st.title))
     story.append(Spacer(1, 4 * mm))
     story.append(
-        Paragraph(_esc(_("Monthly summary")) + " · " + _esc(month_title(data["month"])), st.subtitle)
+        Paragraph(_esc(_("Monthly summary")) + " · " + _esc(month_title(data["month"], fmt)), st.subtitle)
     )
     story.append(
         Paragraph(
@@ -259,24 +263,24 @@ def build_story(data: dict[str, Any]) -> list[Any]:
             return ""
         dr = f.get("delta_ratio")
         if dr is None:
-            return _("last month {v}").format(v=_fmt(data, f["previous"], kind))
+            return _("last month {v}").format(v=_fmt(fmt, data, f["previous"], kind))
         arrow = "▲" if Decimal(dr) > 0 else "▼" if Decimal(dr) < 0 else "="
-        return _("{arrow} {pct} vs last month").format(arrow=arrow, pct=pct(str(abs(Decimal(dr)))))
+        return _("{arrow} {pct} vs last month").format(arrow=arrow, pct=pct(fmt, str(abs(Decimal(dr)))))
 
     sat = data["satisfaction"]
     tiles = [
-        (_("Revenue"), money(data, r["total"]), vs("revenue.total")),
-        (_("Services"), money(data, r["services"]), vs("revenue.services")),
-        (_("Retail products"), money(data, r["products"]), vs("revenue.products")),
-        (_("Average ticket"), money(data, data["average_ticket"]), vs("average_ticket")),
-        (_("Visits"), i18n.format_number(data["visits"]), vs("visits", "int")),
-        (_("New clients"), i18n.format_number(data["new_clients"]), vs("new_clients", "int")),
-        (_("Rebooking rate"), pct(data["rebooking_rate"]), vs("rebooking_rate", "pct")),
+        (_("Revenue"), money(fmt, data, r["total"]), vs("revenue.total")),
+        (_("Services"), money(fmt, data, r["services"]), vs("revenue.services")),
+        (_("Retail products"), money(fmt, data, r["products"]), vs("revenue.products")),
+        (_("Average ticket"), money(fmt, data, data["average_ticket"]), vs("average_ticket")),
+        (_("Visits"), fmt.number(data["visits"]), vs("visits", "int")),
+        (_("New clients"), fmt.number(data["new_clients"]), vs("new_clients", "int")),
+        (_("Rebooking rate"), pct(fmt, data["rebooking_rate"]), vs("rebooking_rate", "pct")),
         (_("Satisfaction"), "-" if sat["average"] is None else f"{sat['average']} / 5", vs("satisfaction.average", "num")),
-        (_("Tips"), money(data, r["tips"]), ""),
-        (_("Refunds"), money(data, r["refunds"]), ""),
-        (_("No-shows"), i18n.format_number(data["no_shows"]), vs("no_shows", "int")),
-        (_("Complaints"), i18n.format_number(data["complaints"]["count"]),
+        (_("Tips"), money(fmt, data, r["tips"]), ""),
+        (_("Refunds"), money(fmt, data, r["refunds"]), ""),
+        (_("No-shows"), fmt.number(data["no_shows"]), vs("no_shows", "int")),
+        (_("Complaints"), fmt.number(data["complaints"]["count"]),
          _("{n} overdue").format(n=data["complaints"]["overdue"])),
     ]  # fmt: skip
     story.append(_tiles(tiles, st))
@@ -306,16 +310,21 @@ def build_story(data: dict[str, Any]) -> list[Any]:
         story.append(Spacer(1, 4 * mm))
         mom_title = Paragraph(_esc(_("Month over month")), st.h2)
         m_rows: list[list[Any]] = [
-            [_("Figure"), _("This month"), month_title(data["comparison"]["previous_month"]), _("Change")]
+            [
+                _("Figure"),
+                _("This month"),
+                month_title(data["comparison"]["previous_month"], fmt),
+                _("Change"),
+            ]
         ]
         for key, f in cmp_.items():
             kind = _kind_of(key)
             m_rows.append(
                 [
-                    compare_label(key),
-                    _fmt(data, f["current"], kind),
-                    _fmt(data, f["previous"], kind),
-                    "-" if f["delta_ratio"] is None else pct(f["delta_ratio"]),
+                    compare_label(key, fmt),
+                    _fmt(fmt, data, f["current"], kind),
+                    _fmt(fmt, data, f["previous"], kind),
+                    "-" if f["delta_ratio"] is None else pct(fmt, f["delta_ratio"]),
                 ]
             )
         story.append(
@@ -329,14 +338,15 @@ def build_story(data: dict[str, Any]) -> list[Any]:
     story.append(Paragraph(_esc(_("Revenue by day")), st.h2))
     days = r.get("by_day", [])
     vals = [float(Decimal(x["total"])) for x in days]
-    story.append(_vbar(vals, [x["date"][8:] for x in days], BODY_W, 55 * mm, label_every=2))
+    story.append(_vbar(fmt, vals, [x["date"][8:] for x in days], BODY_W, 55 * mm, label_every=2))
     story.append(Paragraph(_esc(_("Revenue by category")), st.h2))
     cats = [c for c in r.get("by_category", []) if Decimal(c["total"]) != 0]
     if cats:
         story.append(
             _hbar(
+                fmt,
                 [float(Decimal(c["total"])) for c in cats],
-                [i18n.pick(c["name_zh"], c["name_en"]) for c in cats],
+                [fmt.pick(c["name_zh"], c["name_en"]) for c in cats],
                 BODY_W,
                 ACCENT_2,
             )
@@ -354,10 +364,10 @@ def build_story(data: dict[str, Any]) -> list[Any]:
         ("discounts", _("Discounts given")),
         ("refunds", _("Refunds (already deducted)")),
     ):
-        rev_rows.append([label, money(data, r[key])])
+        rev_rows.append([label, money(fmt, data, r[key])])
     pay_rows: list[list[Any]] = [[_("Payment method"), _("Amount")]]
     for mth, amt in data["by_payment_method"].items():
-        pay_rows.append([method_label(mth), money(data, amt)])
+        pay_rows.append([method_label(mth, fmt), money(fmt, data, amt)])
     half = BODY_W / 2 - 4 * mm
     pair = Table(
         [[_table(rev_rows, [half * 0.6, half * 0.4], st), _table(pay_rows, [half * 0.6, half * 0.4], st)]],
@@ -374,6 +384,7 @@ def build_story(data: dict[str, Any]) -> list[Any]:
         story.append(Paragraph(_esc(_("Revenue by stylist")), st.h2))
         story.append(
             _hbar(
+                fmt,
                 [float(Decimal(s["revenue"])) for s in staff[:20]],
                 [_staff_name(s["name"]) for s in staff[:20]],
                 BODY_W,
@@ -393,8 +404,8 @@ def build_story(data: dict[str, Any]) -> list[Any]:
         ]
         for s in staff:
             rows.append([
-                _staff_name(s["name"]), money(data, s["revenue"]), money(data, s["services"]),
-                money(data, s["retail"]), pct(s["rebooking_rate"]), s["satisfaction_average"] or "-",
+                _staff_name(s["name"]), money(fmt, data, s["revenue"]), money(fmt, data, s["services"]),
+                money(fmt, data, s["retail"]), pct(fmt, s["rebooking_rate"]), s["satisfaction_average"] or "-",
                 str(s["complaints"]),
                 f"{s['standards_met']}/{s['standards_total']}" if s["standards_total"] else "-",
             ])  # fmt: skip
@@ -410,14 +421,20 @@ def build_story(data: dict[str, Any]) -> list[Any]:
     story.append(Paragraph(_esc(_("Clients and service quality")), st.h1))
     dist = sat["distribution"]
     sat_chart = _vbar(
-        [float(dist.get(str(k), 0)) for k in range(1, 6)], ["1", "2", "3", "4", "5"], half, 45 * mm, ACCENT_2
+        fmt,
+        [float(dist.get(str(k), 0)) for k in range(1, 6)],
+        ["1", "2", "3", "4", "5"],
+        half,
+        45 * mm,
+        ACCENT_2,
     )
     stds = data.get("standards", {})
     keys = [k for k, v in stds.items() if v["total"]]
     std_chart = (
         _hbar(
+            fmt,
             [float(Decimal(stds[k]["rate"]) * 100) for k in keys],
-            [standard_label(k)[:26] for k in keys],
+            [standard_label(k, fmt)[:26] for k in keys],
             half,
             ACCENT,
             "%d%%",
@@ -453,12 +470,12 @@ def build_story(data: dict[str, Any]) -> list[Any]:
     ]  # fmt: skip
     p_rows: list[list[Any]] = [
         [_("Prepaid balances"), _("Amount")],
-        [_("Opening balance"), money(data, pp["opening_balance"])],
-        [_("Top-ups"), money(data, pp["topups"])],
-        [_("Bonus"), money(data, pp["bonus"])],
-        [_("Spent"), money(data, pp["spent"])],
-        [_("Refunded"), money(data, pp["refunds"])],
-        [_("Closing balance"), money(data, pp["closing_balance"])],
+        [_("Opening balance"), money(fmt, data, pp["opening_balance"])],
+        [_("Top-ups"), money(fmt, data, pp["topups"])],
+        [_("Bonus"), money(fmt, data, pp["bonus"])],
+        [_("Spent"), money(fmt, data, pp["spent"])],
+        [_("Refunded"), money(fmt, data, pp["refunds"])],
+        [_("Closing balance"), money(fmt, data, pp["closing_balance"])],
     ]
     pair2 = Table(
         [[_table(q_rows, [half * 0.62, half * 0.38], st), _table(p_rows, [half * 0.6, half * 0.4], st)]],
@@ -471,14 +488,14 @@ def build_story(data: dict[str, Any]) -> list[Any]:
         story.append(
             _table(
                 [[_("Category"), _("Complaints")]]
-                + [[complaint_label(k), str(v)] for k, v in c["by_category"].items()],
+                + [[complaint_label(k, fmt), str(v)] for k, v in c["by_category"].items()],
                 [BODY_W * 0.5, BODY_W * 0.2],
                 st,
             )
         )
     s_rows: list[list[Any]] = [[_("Standard"), _("Met"), _("Measured"), _("Rate")]]
     for k, v in stds.items():
-        s_rows.append([standard_label(k), str(v["met"]), str(v["total"]), pct(v["rate"])])
+        s_rows.append([standard_label(k, fmt), str(v["met"]), str(v["total"]), pct(fmt, v["rate"])])
     story.append(
         KeepTogether(
             [
@@ -492,10 +509,12 @@ def build_story(data: dict[str, Any]) -> list[Any]:
     story.append(Paragraph(_esc(_("What sold")), st.h1))
     t_rows: list[list[Any]] = [[_("Top services"), _("Count"), _("Revenue")]]
     for s in data.get("top_services", []):
-        t_rows.append([i18n.pick(s["name_zh"], s["name_en"]), str(s["count"]), money(data, s["revenue"])])
+        t_rows.append([fmt.pick(s["name_zh"], s["name_en"]), str(s["count"]), money(fmt, data, s["revenue"])])
     p2_rows: list[list[Any]] = [[_("Top products"), _("Quantity"), _("Revenue")]]
     for s in data.get("top_products", []):
-        p2_rows.append([i18n.pick(s["name_zh"], s["name_en"]), str(s["quantity"]), money(data, s["revenue"])])
+        p2_rows.append(
+            [fmt.pick(s["name_zh"], s["name_en"]), str(s["quantity"]), money(fmt, data, s["revenue"])]
+        )
     story.append(_table(t_rows, [BODY_W * 0.55, BODY_W * 0.15, BODY_W * 0.3], st))
     story.append(Spacer(1, 4 * mm))
     story.append(_table(p2_rows, [BODY_W * 0.55, BODY_W * 0.15, BODY_W * 0.3], st))
@@ -506,7 +525,7 @@ def build_story(data: dict[str, Any]) -> list[Any]:
             _table(
                 [[_("Product"), _("In stock"), _("Reorder at")]]
                 + [
-                    [i18n.pick(x["name_zh"], x["name_en"]), str(x["stock"]), str(x["reorder_level"])]
+                    [fmt.pick(x["name_zh"], x["name_en"]), str(x["stock"]), str(x["reorder_level"])]
                     for x in low
                 ],
                 [BODY_W * 0.55, BODY_W * 0.15, BODY_W * 0.3],
@@ -528,29 +547,32 @@ def _kind_of(key: str) -> str:
     return "int"
 
 
-def _fmt(data: dict[str, Any], v: Any, kind: str) -> str:
+def _fmt(fmt: Fmt, data: dict[str, Any], v: Any, kind: str) -> str:
     if v is None:
         return "-"
     if kind == "money":
-        return money(data, str(v))
+        return money(fmt, data, str(v))
     if kind == "pct":
-        return pct(str(v))
+        return pct(fmt, str(v))
     if kind == "int":
-        return i18n.format_number(int(v))
+        return fmt.number(int(v))
     return str(v)
 
 
-def method_label(m: str) -> str:
+def method_label(m: str, fmt: Fmt | None = None) -> str:
+    _ = (fmt or i18n.current())._
     return {"cash": _("Cash"), "card": _("Card"), "wechat": _("WeChat Pay"), "alipay": _("Alipay"),
             "prepaid": _("Prepaid balance"), "package": _("Package session")}.get(m, m)  # fmt: skip
 
 
-def complaint_label(k: str) -> str:
+def complaint_label(k: str, fmt: Fmt | None = None) -> str:
+    _ = (fmt or i18n.current())._
     return {"service": _("Service"), "wait": _("Waiting time"), "price": _("Price"), "attitude": _("Attitude"),
             "product": _("Product"), "other": _("Other")}.get(k, k)  # fmt: skip
 
 
-def compare_label(key: str) -> str:
+def compare_label(key: str, fmt: Fmt | None = None) -> str:
+    _ = (fmt or i18n.current())._
     return {
         "revenue.total": _("Revenue"), "revenue.services": _("Services"), "revenue.products": _("Retail products"),
         "revenue.tips": _("Tips"), "visits": _("Visits"), "new_clients": _("New clients"),
@@ -565,6 +587,7 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
     """Writes "page N of M" once the page count is known."""
 
     footer = ""
+    page_fmt: Fmt  # set by render_pdf
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -581,38 +604,38 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
             self.setFont(FONT, 8)
             self.setFillColor(MUTED)
             self.drawString(MARGIN, 10 * mm, self.footer)
-            self.drawRightString(PAGE_W - MARGIN, 10 * mm, _("Page {n} of {m}").format(n=i, m=n))
+            self.drawRightString(
+                PAGE_W - MARGIN, 10 * mm, self.page_fmt._("Page {n} of {m}").format(n=i, m=n)
+            )
             self.setStrokeColor(LINE)
             self.line(MARGIN, 14 * mm, PAGE_W - MARGIN, 14 * mm)
             super().showPage()
         super().save()
 
 
-def render_pdf(
-    data: dict[str, Any], out: str | os.PathLike[str] | IO[bytes], lang: str | None = None
-) -> None:
-    """Write the report; ``lang`` zh_CN or en (default: the current language)."""
+def render_pdf(data: dict[str, Any], out: str | os.PathLike[str] | IO[bytes], fmt: Fmt) -> None:
+    """Write the report in ``fmt`` (its language; build it with ``Fmt.for_shop``)."""
     register_cjk_font()
-    with language(i18n.normalise_language(lang) if lang else i18n.language()):
-        footer = "{shop} · {title} · {month}".format(
-            shop=data.get("shop", {}).get("name", ""),
-            title=_("Monthly summary"),
-            month=month_title(data["month"]),
-        )
-        canvas_cls = type("_Canvas", (_NumberedCanvas,), {"footer": footer})
-        target: Any = str(out) if isinstance(out, (str, Path)) else out
-        doc = SimpleDocTemplate(
-            target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=20 * mm,
-            title=footer, author=data.get("shop", {}).get("name", ""), subject=_("Monthly summary"),
-        )  # fmt: skip
-        doc.build(build_story(data), canvasmaker=canvas_cls)
+    _ = fmt._
+    footer = "{shop} · {title} · {month}".format(
+        shop=data.get("shop", {}).get("name", ""),
+        title=_("Monthly summary"),
+        month=month_title(data["month"], fmt),
+    )
+    canvas_cls = type("_Canvas", (_NumberedCanvas,), {"footer": footer, "page_fmt": fmt})
+    target: Any = str(out) if isinstance(out, (str, Path)) else out
+    doc = SimpleDocTemplate(
+        target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=20 * mm,
+        title=footer, author=data.get("shop", {}).get("name", ""), subject=_("Monthly summary"),
+    )  # fmt: skip
+    doc.build(build_story(data, fmt), canvasmaker=canvas_cls)
 
 
-def render_pdf_bytes(data: dict[str, Any], lang: str | None = None) -> bytes:
+def render_pdf_bytes(data: dict[str, Any], fmt: Fmt) -> bytes:
     buf = io.BytesIO()
-    render_pdf(data, buf, lang)
+    render_pdf(data, buf, fmt)
     return buf.getvalue()
 
 
-def _thousands(v: float) -> str:
-    return i18n.format_number(int(v))
+def _thousands(fmt: Fmt) -> Callable[[float], str]:
+    return lambda v: fmt.number(int(v))

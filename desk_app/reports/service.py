@@ -19,7 +19,7 @@ from desk_app.core.service import ValidationError, audit, require, shop_row
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Branch
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.i18n import _
+from desk_app.i18n import Fmt, _
 from desk_app.reports.monthly import ReportError, build_monthly
 from desk_app.reports.sqlhelp import BadMonth, Period, parse_month, previous_month
 
@@ -83,13 +83,19 @@ class ReportService:
             progress(2, 2)
         return MonthlyReport(month, branch_id, data)
 
+    def pdf_fmt(self, lang: str | None = None) -> Fmt:
+        """The report PDF's formatting: ``lang`` (else the shop's language), the shop's time zone and currency."""
+        with self.db.uow(write=False) as uow:
+            shop = shop_row(uow.session)
+            return Fmt.for_shop(lang or shop.locale, shop.timezone, shop.currency)
+
     def save_pdf(
         self, actor: Actor, report: MonthlyReport, path: str | os.PathLike[str], lang: str | None = None
     ) -> str:
         require(self.db.uow, actor, Perm.EXPORT)
         from desk_app.reports.pdf import render_pdf
 
-        render_pdf(report.data, path, lang=lang)
+        render_pdf(report.data, path, self.pdf_fmt(lang))
         self._log(actor, "report_pdf", report.month, str(path))
         return str(path)
 
@@ -98,7 +104,7 @@ class ReportService:
         require(self.db.uow, actor, Perm.REPORTS)
         from desk_app.reports.pdf import render_pdf_bytes
 
-        return render_pdf_bytes(report.data, lang=lang)
+        return render_pdf_bytes(report.data, self.pdf_fmt(lang))
 
     def export_csv(
         self,

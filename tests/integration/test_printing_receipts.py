@@ -15,9 +15,10 @@ from desk_app.cli import run as cli_run
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
 from desk_app.fonts import FontMissing, find_cjk_font
+from desk_app.i18n import Fmt
 from desk_app.printing.care_sheet import render_care_sheet
 from desk_app.printing.escpos_out import _cols, print_receipt_escpos, receipt_text
-from desk_app.printing.receipt import render_receipt
+from desk_app.printing.receipt import receipt_fmt, render_receipt
 from desk_app.printing.z_report import render_z_report
 from tests.conftest import FakeClock
 from tests.integration.test_checkout_support import new_client, new_staff, visit_at_checkout
@@ -53,8 +54,8 @@ def sale(services: Services, owner: Actor, clock: FakeClock) -> SaleView:
 @pytest.mark.parametrize("layout", ["80mm", "58mm", "a5"])
 def test_receipt_layouts_in_chinese_and_english(sale: SaleView, layout: str) -> None:
     zh, en = io.BytesIO(), io.BytesIO()
-    assert render_receipt(sale, zh, layout, "zh_CN") == 1
-    assert render_receipt(sale, en, layout, "en") == 1
+    assert render_receipt(sale, zh, receipt_fmt(sale, "zh_CN"), layout) == 1
+    assert render_receipt(sale, en, receipt_fmt(sale, "en"), layout) == 1
     tzh, _n = _text(zh.getvalue())
     ten, _n = _text(en.getvalue())
     for needle in (
@@ -90,7 +91,7 @@ def test_receipt_width_follows_the_paper(sale: SaleView) -> None:
     widths = {}
     for layout in ("80mm", "58mm", "a5"):
         buf = io.BytesIO()
-        render_receipt(sale, buf, layout, "en")
+        render_receipt(sale, buf, receipt_fmt(sale, "en"), layout)
         widths[layout] = float(PdfReader(io.BytesIO(buf.getvalue())).pages[0].mediabox.width)
     assert round(widths["80mm"]) == 227 and round(widths["58mm"]) == 164 and round(widths["a5"]) == 420
 
@@ -111,7 +112,7 @@ def test_care_sheet_is_one_page_with_advice(sale: SaleView) -> None:
         ),
     ):
         buf = io.BytesIO()
-        assert render_care_sheet(sale, buf, lang) == 1
+        assert render_care_sheet(sale, buf, receipt_fmt(sale, lang)) == 1
         text, pages = _text(buf.getvalue())
         assert pages == 1
         for n in needles:
@@ -121,7 +122,8 @@ def test_care_sheet_is_one_page_with_advice(sale: SaleView) -> None:
 def test_refund_receipt_names_the_original(services: Services, owner: Actor, sale: SaleView) -> None:
     r = services.checkout.refund(owner, sale.id, [sale.lines[1].id], "wrong shade")
     buf = io.BytesIO()
-    render_receipt(services.checkout.get_sale(r.sale_id), buf, "80mm", "en")
+    refund = services.checkout.get_sale(r.sale_id)
+    render_receipt(refund, buf, receipt_fmt(refund, "en"), "80mm")
     text, _n = _text(buf.getvalue())
     assert "Refund" in text and sale.receipt_no in text and "wrong shade" in text
 
@@ -134,18 +136,18 @@ def test_z_report_pdf(services: Services, owner: Actor) -> None:
     co.pay(owner, b, [PaymentIn("cash", 8800, tendered_minor=10000)])
     d = cash.close(owner, 58800)
     buf = io.BytesIO()
-    assert render_z_report(cash.z_report(d.id), buf, "zh_CN") == 1
+    assert render_z_report(cash.z_report(d.id), buf, Fmt.for_shop("zh_CN", "Asia/Shanghai", "CNY")) == 1
     text, _n = _text(buf.getvalue())
     assert "日结报表" in text and "588.00" in text and "现金" in text
 
 
 def test_escpos_bytes_are_gb18030(sale: SaleView) -> None:
     printer = Dummy()
-    print_receipt_escpos(sale, printer, 48, "zh_CN")
+    print_receipt_escpos(sale, printer, receipt_fmt(sale, "zh_CN"), 48)
     out = printer.output
     assert "发根补染".encode("gb18030") in out and "合计".encode("gb18030") in out
     assert sale.receipt_no.encode() in out
-    lines = receipt_text(sale, 48, "zh_CN").splitlines()
+    lines = receipt_text(sale, receipt_fmt(sale, "zh_CN"), 48).splitlines()
     paired = [ln for ln in lines if "  " in ln.strip() and ln.strip()[-1].isdigit()]
     assert paired and all(_cols(ln) == 48 for ln in paired), paired
 

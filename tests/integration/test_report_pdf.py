@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from desk_app import i18n
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
+from desk_app.i18n import Fmt
 from desk_app.reports.monthly import build_monthly
 from desk_app.reports.pdf import render_pdf, render_pdf_bytes
 from desk_app.reports.sample import generate
@@ -30,7 +31,7 @@ def _text(pdf: bytes) -> tuple[int, str]:
 
 def test_english_pdf_has_cover_figures_and_page_numbers(data: dict[str, object], tmp_path: Path) -> None:
     out = tmp_path / "r.pdf"
-    render_pdf(data, out, lang="en")
+    render_pdf(data, out, Fmt.for_shop("en", "Asia/Shanghai", "CNY"))
     pages, text = _text(out.read_bytes())
     assert pages >= 4
     assert "Lotus Hair & Spa" in text and "October 2026" in text and "All branches" in text
@@ -43,7 +44,7 @@ def test_english_pdf_has_cover_figures_and_page_numbers(data: dict[str, object],
 
 
 def test_chinese_pdf_embeds_a_cjk_font(data: dict[str, object]) -> None:
-    pdf = render_pdf_bytes(data, lang="zh_CN")
+    pdf = render_pdf_bytes(data, Fmt.for_shop("zh_CN", "Asia/Shanghai", "CNY"))
     pages, text = _text(pdf)
     assert pages >= 4
     assert "2026年10月" in text  # the month, in Chinese

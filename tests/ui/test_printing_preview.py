@@ -12,7 +12,7 @@ from PySide6.QtPrintSupport import QPrinter
 from desk_app.checkout.service import PaymentIn
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
-from desk_app.printing.receipt import render_receipt
+from desk_app.printing.receipt import receipt_fmt, render_receipt
 from ui.shared.print_preview import page_images, paint_pages
 
 
@@ -23,7 +23,7 @@ def test_receipt_pages_paint_onto_a_printer(
     b = co.add_counter_item(co.build_bill(owner), "洗吹 Blow-dry", 6800)
     view = co.get_sale(co.pay(owner, b, [PaymentIn("cash", 6800)]).sale_id)
     buf = io.BytesIO()
-    render_receipt(view, buf, "a5", "zh_CN")
+    render_receipt(view, buf, receipt_fmt(view, "zh_CN"), "a5")
     images = page_images(buf.getvalue(), dpi=60)
     assert len(images) == 1 and images[0].width() > 300 and not images[0].isNull()
     out = tmp_path / "printed.pdf"

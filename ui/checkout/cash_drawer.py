@@ -277,12 +277,15 @@ class CashDrawerScreen(QWidget):
         z = self.shown_z
         if z is None:
             return
+        from desk_app import i18n
         from desk_app.printing.z_report import render_z_report
         from ui.shared.print_preview import print_pdf, save_pdf
 
+        fmt = i18n.Fmt.for_shop(i18n.language(), self.ctx.shop.timezone, self.ctx.shop.currency)
+
         def work() -> bytes:
             buf = io.BytesIO()
-            render_z_report(z, buf)
+            render_z_report(z, buf, fmt)
             return buf.getvalue()
 
         name = f"z-report-{z.drawer.business_date.isoformat()}.pdf"

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import PaidSale, SaleView
-from desk_app.i18n import N_, _
+from desk_app.i18n import N_, Fmt, _
 from ui.context import UiContext
 from ui.shared.widgets import Button, show_error, show_info
 
@@ -17,15 +17,16 @@ from ui.shared.widgets import Button, show_error, show_info
 def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = None) -> tuple[bytes, str]:
     """Build a receipt or care sheet PDF (runs off the GUI thread)."""
     from desk_app.printing.care_sheet import render_care_sheet
-    from desk_app.printing.receipt import render_receipt
+    from desk_app.printing.receipt import receipt_language, render_receipt
 
     view = ctx.services.checkout.get_sale(sale_id)
+    fmt = Fmt.for_shop(receipt_language(view), ctx.shop.timezone, ctx.shop.currency)
     buf = io.BytesIO()
     if kind == "care":
-        render_care_sheet(view, buf)
+        render_care_sheet(view, buf, fmt)
         name = f"{view.receipt_no}-care.pdf"
     else:
-        render_receipt(view, buf, layout or str(ctx.services.settings.get("printing.receipt_layout")))
+        render_receipt(view, buf, fmt, layout or str(ctx.services.settings.get("printing.receipt_layout")))
         name = f"{view.receipt_no}.pdf"
     return buf.getvalue(), name
 
@@ -147,6 +148,7 @@ class DonePage(QWidget):
 
     def _escpos(self) -> None:
         from desk_app.printing.escpos_out import open_printer, print_receipt_escpos
+        from desk_app.printing.receipt import receipt_language
 
         target = str(self.ctx.services.settings.get("printing.escpos_target"))
 
@@ -154,7 +156,8 @@ class DonePage(QWidget):
             view = self.ctx.services.checkout.get_sale(self.sale_id)
             printer = open_printer(target)
             width = 32 if str(self.ctx.services.settings.get("printing.receipt_layout")) == "58mm" else 48
-            print_receipt_escpos(view, printer, width)
+            fmt = Fmt.for_shop(receipt_language(view), self.ctx.shop.timezone, self.ctx.shop.currency)
+            print_receipt_escpos(view, printer, fmt, width)
 
         self.ctx.runner.run(
             work,
