@@ -40,7 +40,8 @@ from reportlab.platypus import (
 
 from desk_app import i18n
 from desk_app.fonts import FONT, register_cjk_font
-from desk_app.i18n import N_, Fmt
+from desk_app.i18n import Fmt
+from desk_app.reports.standards import standard_label
 
 INK = colors.HexColor("#1F2937")
 MUTED = colors.HexColor("#6B7280")
@@ -69,24 +70,6 @@ def month_title(month: str, fmt: Fmt | None = None) -> str:
     fmt = fmt or i18n.current()
     y, m = (int(x) for x in month.split("-"))
     return fmt.date(date(y, m, 1), "yyyy年M月" if fmt.language == "zh_CN" else "MMMM yyyy")
-
-
-# the same words as desk_app.reports.standards.standard_label, in any Fmt
-STANDARD_LABELS = {
-    "greet": N_("Greeted in time"),
-    "reception": N_("Reception finished in time"),
-    "service_start": N_("Service started in time"),
-    "feedback_recorded": N_("Feedback recorded in time"),
-    "complaint_response": N_("Complaint answered in time"),
-    "followup_on_time": N_("Follow-up call on time"),
-    "feedback_processed": N_("Feedback processed in time"),
-}
-
-
-def standard_label(key: str, fmt: Fmt | None = None) -> str:
-    if key not in STANDARD_LABELS:
-        return key.replace("_", " ")
-    return (fmt or i18n.current())._(STANDARD_LABELS[key])
 
 
 class _Styles:

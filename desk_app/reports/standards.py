@@ -41,11 +41,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
+from desk_app import i18n
 from desk_app.core.service import shop_tz
 from desk_app.db.engine import Database
 from desk_app.db.models import Complaint, Feedback, FollowUp, Staff, Visit
 from desk_app.domain import standards as sd
-from desk_app.i18n import _, format_duration_minutes
+from desk_app.i18n import N_, Fmt, _, format_duration_minutes
 from desk_app.settings import SettingsStore
 
 KEYS = (
@@ -61,16 +62,22 @@ KEYS = (
 UNASSIGNED = 0
 
 
-def standard_label(key: str) -> str:
-    return {
-        "greet": _("Greeted in time"),
-        "reception": _("Reception finished in time"),
-        "service_start": _("Service started in time"),
-        "feedback_recorded": _("Feedback recorded in time"),
-        "complaint_response": _("Complaint answered in time"),
-        "followup_on_time": _("Follow-up call on time"),
-        "feedback_processed": _("Feedback processed in time"),
-    }[key]
+STANDARD_LABELS = {
+    "greet": N_("Greeted in time"),
+    "reception": N_("Reception finished in time"),
+    "service_start": N_("Service started in time"),
+    "feedback_recorded": N_("Feedback recorded in time"),
+    "complaint_response": N_("Complaint answered in time"),
+    "followup_on_time": N_("Follow-up call on time"),
+    "feedback_processed": N_("Feedback processed in time"),
+}
+
+
+def standard_label(key: str, fmt: Fmt | None = None) -> str:
+    """The standard's name in ``fmt``'s language (the screen's when None); an unknown key as it is."""
+    if key not in STANDARD_LABELS:
+        return key.replace("_", " ")
+    return (fmt or i18n.current())._(STANDARD_LABELS[key])
 
 
 def standard_limit(key: str, s: sd.Standards) -> str:

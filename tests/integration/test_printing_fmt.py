@@ -22,9 +22,8 @@ from desk_app.printing.care_sheet import render_care_sheet
 from desk_app.printing.escpos_out import receipt_text
 from desk_app.printing.receipt import receipt_fmt, render_receipt
 from desk_app.reports.monthly import build_monthly
-from desk_app.reports.pdf import STANDARD_LABELS, render_pdf_bytes, standard_label
+from desk_app.reports.pdf import render_pdf_bytes
 from desk_app.reports.sample import generate
-from desk_app.reports.standards import standard_label as screen_standard_label
 from tests.conftest import FakeClock
 
 
@@ -145,10 +144,3 @@ def test_monthly_pdf_in_chinese_while_the_screen_is_english(services: Services, 
     assert "2026年10月" in again
     _screen_is_english()
 
-
-def test_report_standard_labels_match_the_screens() -> None:
-    for key in STANDARD_LABELS:
-        assert standard_label(key) == screen_standard_label(key)
-    i18n.set_language("zh_CN")
-    for key in STANDARD_LABELS:
-        assert standard_label(key) == screen_standard_label(key) != STANDARD_LABELS[key]

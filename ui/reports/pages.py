@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from desk_app import i18n
 from desk_app.i18n import _
-from desk_app.reports.pdf import compare_label, complaint_label, method_label, month_title, standard_label
+from desk_app.reports.pdf import compare_label, complaint_label, method_label, month_title
+from desk_app.reports.standards import standard_label
 from ui.reports.charts import SERIES_COLORS, ChartView
 from ui.theme import COLORS
 
