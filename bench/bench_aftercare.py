@@ -153,7 +153,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
             ),
             figure(
                 "aftercare.complaints_list",
-                time_call(lambda: sv.aftercare.complaints(), repeat),
+                time_call(lambda: sv.complaints.complaints(), repeat),
                 "ms",
                 target=100,
             ),

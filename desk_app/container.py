@@ -13,6 +13,7 @@ from desk_app.db.engine import Clock, Database
 from desk_app.settings import SettingsStore
 
 if TYPE_CHECKING:
+    from desk_app.aftercare.complaints import ComplaintService
     from desk_app.aftercare.service import AftercareService
     from desk_app.calendar.ics import IcsService
     from desk_app.calendar.rebook import RebookService
@@ -110,6 +111,12 @@ class Services:
         from desk_app.aftercare.service import AftercareService
 
         return AftercareService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def complaints(self) -> ComplaintService:
+        from desk_app.aftercare.complaints import ComplaintService
+
+        return ComplaintService(self.db, self.settings, self.clock)
 
     @cached_property
     def reports(self) -> ReportService:

@@ -122,7 +122,7 @@ def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
     )
     # complaints: one overdue, one answered, one resolved with a redo, one special to the owner
     clock.now = shanghai(2026, 11, 18, 9)
-    sv.aftercare.log_contact(
+    sv.complaints.log_contact(
         amy,
         "phone",
         "complaint",
@@ -132,7 +132,7 @@ def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
         category="wait",
         severity="high",
     )
-    sv.aftercare.log_contact(
+    sv.complaints.log_contact(
         amy,
         "phone",
         "inquiry",
@@ -142,19 +142,19 @@ def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
         checklist={k: True for k in ("greeting", "listen", "confirm", "answer", "anything_else")},
     )
     clock.now = shanghai(2026, 11, 19, 15)
-    c2 = sv.aftercare.open_complaint(
+    c2 = sv.complaints.open_complaint(
         amy, description="Bill was 120 more than the estimate", client_id=cids[3], category="price"
     )
-    sv.aftercare.respond(amy, c2.id, "Apologised; explained the extra toner; owner will call back")
-    c3 = sv.aftercare.open_complaint(
+    sv.complaints.respond(amy, c2.id, "Apologised; explained the extra toner; owner will call back")
+    c3 = sv.complaints.open_complaint(
         owner,
         description="Fringe cut uneven",
         client_id=cids[2],
         category="service",
         staff_involved_id=leo.staff_id,
     )
-    sv.aftercare.respond(owner, c3.id, "Offered a free correction")
-    sv.aftercare.resolve(
+    sv.complaints.respond(owner, c3.id, "Offered a free correction")
+    sv.complaints.resolve(
         owner,
         c3.id,
         "Free fringe correction with Leo",
@@ -162,7 +162,7 @@ def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
         redo=RedoSpec(staff_id=leo.staff_id, start_at=shanghai(2026, 11, 21, 11), service_ids=(svc_ids[0],)),
     )
     clock.now = shanghai(2026, 11, 20, 9, 40)
-    sv.aftercare.open_complaint(
+    sv.complaints.open_complaint(
         amy,
         description="Scalp irritation after the colour",
         level="special",
@@ -273,7 +273,7 @@ def main() -> int:
         app.processEvents()
         contact.grab().save(str(OUT / f"complaint-contact-{suffix}.png"))
         contact.close()
-        open_one = next(c for c in sv.aftercare.complaints() if c.status in ("open", "responded"))
+        open_one = next(c for c in sv.complaints.complaints() if c.status in ("open", "responded"))
         resolve = ComplaintResolveDialog(ctx, open_one, w)
         resolve.choose("redo", "Free colour refresh" if lang == "en" else "免费补色")
         resolve.resize(760, 460)

@@ -48,20 +48,81 @@ from desk_app.i18n import _, pick
 from desk_app.settings import SettingsStore
 
 
-def _staff_names(session: Session) -> dict[int, str]:
+def staff_names(session: Session) -> dict[int, str]:
     return {i: n for i, n in session.execute(select(Staff.id, Staff.name)).all()}
 
 
-def _name(names: dict[int, str], sid: int | None) -> str:
+def staff_name(names: dict[int, str], sid: int | None) -> str:
     return names.get(sid, "") if sid is not None else ""
 
 
-class ComplaintsPart:
-    """Contacts and complaints; mixed into ``AftercareService`` (which provides db, settings, clock)."""
+def open_complaint_in(
+    s: Session,
+    settings: SettingsStore,
+    actor: Actor | None,
+    now: datetime,
+    *,
+    level: str,
+    description: str,
+    client_id: int | None,
+    visit_id: int | None,
+    staff_involved_id: int | None,
+    severity: str,
+    category: str,
+    source: str,
+    handler_id: int | None = None,
+    contact_id: int | None = None,
+) -> Complaint:
+    """Open a complaint inside the caller's unit of work (a contact, a low score at checkout or on
+    a follow-up call, a feedback): the first-response deadline follows the shop's standard."""
+    hours = int(settings.get("standards.complaint_response_hours"))
+    if visit_id is not None:
+        visit = s.get(Visit, visit_id)
+        if visit is None:
+            raise ValidationError({"visit_id": _("That visit no longer exists; choose another.")})
+        client_id = client_id or visit.client_id
+        staff_involved_id = staff_involved_id or visit.staff_id
+    if level == "special":
+        handler_id = _an_owner(s, actor)
+    elif handler_id is None and actor is not None:
+        handler_id = actor.staff_id
+    c = Complaint(
+        branch_id=actor.branch_id if actor else None,
+        contact_id=contact_id,
+        client_id=client_id,
+        visit_id=visit_id,
+        staff_involved_id=staff_involved_id,
+        level=level,
+        category=category,
+        severity=severity,
+        source=source,
+        description=description,
+        handler_id=handler_id,
+        opened_at=now,
+        first_response_due_at=now + timedelta(hours=hours),
+        status="open",
+    )
+    s.add(c)
+    s.flush()
+    audit(
+        s,
+        actor,
+        "create",
+        "complaint",
+        c.id,
+        after={"level": level, "source": source, "visit_id": visit_id, "handler_id": handler_id},
+        at=now,
+    )
+    return c
 
-    db: Database
-    settings: SettingsStore
-    clock: Clock
+
+class ComplaintService:
+    """Contacts (inquiries, requests, complaints) and complaint tickets: deadlines, response, resolution."""
+
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
+        self.settings = settings
+        self.clock = self.db.clock
 
     # ------------------------------------------------------------------ contacts
     def log_contact(
@@ -123,8 +184,9 @@ class ComplaintsPart:
             s.flush()
             complaint_id = None
             if kind == "complaint":
-                comp = self._open(
+                comp = open_complaint_in(
                     s,
+                    self.settings,
                     actor,
                     now,
                     level=level,
@@ -148,7 +210,7 @@ class ComplaintsPart:
                 at=now,
             )
             uow.commit()
-            return self._contact_view(s, c, _staff_names(s), actor.can(Perm.SEE_PHONE), complaint_id)
+            return self._contact_view(s, c, staff_names(s), actor.can(Perm.SEE_PHONE), complaint_id)
 
     def contacts(
         self, since: datetime | None = None, actor: Actor | None = None, limit: int = 200
@@ -170,7 +232,7 @@ class ComplaintsPart:
                     )
                 ).all()
             }
-            names = _staff_names(s)
+            names = staff_names(s)
             return [self._contact_view(s, c, names, show, comp.get(c.id)) for c in rows]
 
     def _contact_view(
@@ -188,7 +250,7 @@ class ComplaintsPart:
             caller_phone=c.caller_phone if show_phone else mask_phone(c.caller_phone),
             summary=c.summary,
             checklist={k: bool((c.checklist or {}).get(k)) for k in CHECKLIST_KEYS},
-            staff=_name(names, c.staff_id),
+            staff=staff_name(names, c.staff_id),
             complaint_id=complaint_id,
         )
 
@@ -216,8 +278,9 @@ class ComplaintsPart:
             raise ValidationError(errors)
         now = self.clock()
         with self.db.uow() as uow:
-            c = self._open(
+            c = open_complaint_in(
                 uow.session,
+                self.settings,
                 actor,
                 now,
                 level=level,
@@ -235,69 +298,12 @@ class ComplaintsPart:
             cid = c.id
         return self.complaint(cid)
 
-    def _open(
-        self,
-        s: Session,
-        actor: Actor | None,
-        now: datetime,
-        *,
-        level: str,
-        description: str,
-        client_id: int | None,
-        visit_id: int | None,
-        staff_involved_id: int | None,
-        severity: str,
-        category: str,
-        source: str,
-        handler_id: int | None = None,
-        contact_id: int | None = None,
-    ) -> Complaint:
-        hours = int(self.settings.get("standards.complaint_response_hours"))
-        if visit_id is not None:
-            visit = s.get(Visit, visit_id)
-            if visit is None:
-                raise ValidationError({"visit_id": _("That visit no longer exists; choose another.")})
-            client_id = client_id or visit.client_id
-            staff_involved_id = staff_involved_id or visit.staff_id
-        if level == "special":
-            handler_id = _an_owner(s, actor)
-        elif handler_id is None and actor is not None:
-            handler_id = actor.staff_id
-        c = Complaint(
-            branch_id=actor.branch_id if actor else None,
-            contact_id=contact_id,
-            client_id=client_id,
-            visit_id=visit_id,
-            staff_involved_id=staff_involved_id,
-            level=level,
-            category=category,
-            severity=severity,
-            source=source,
-            description=description,
-            handler_id=handler_id,
-            opened_at=now,
-            first_response_due_at=now + timedelta(hours=hours),
-            status="open",
-        )
-        s.add(c)
-        s.flush()
-        audit(
-            s,
-            actor,
-            "create",
-            "complaint",
-            c.id,
-            after={"level": level, "source": source, "visit_id": visit_id, "handler_id": handler_id},
-            at=now,
-        )
-        return c
-
     def complaint(self, complaint_id: int) -> ComplaintView:
         with self.db.uow(write=False) as uow:
             c = uow.session.get(Complaint, complaint_id)
             if c is None:
                 raise NotFound(_("That complaint no longer exists. Refresh the list."))
-            return self._complaint_view(uow.session, c, _staff_names(uow.session), self.clock())
+            return self._complaint_view(uow.session, c, staff_names(uow.session), self.clock())
 
     def complaints(
         self, now: datetime | None = None, status: str | None = None, include_closed_days: int = 30
@@ -314,7 +320,7 @@ class ComplaintsPart:
                     (Complaint.status.in_(("open", "responded")))
                     | (Complaint.opened_at >= now - timedelta(days=include_closed_days))
                 )
-            names = _staff_names(s)
+            names = staff_names(s)
             cur = shop_row(s).currency
             views = [
                 self._complaint_view(s, c, names, now, cur, cname or "") for c, cname in s.execute(q).all()
@@ -338,7 +344,7 @@ class ComplaintsPart:
                 )
                 .order_by(Complaint.first_response_due_at)
             ).scalars()
-            names = _staff_names(s)
+            names = staff_names(s)
             cur = shop_row(s).currency
             return [self._complaint_view(s, c, names, now, cur) for c in rows]
 
@@ -561,7 +567,7 @@ class ComplaintsPart:
             client_id=c.client_id,
             client_name=client_name,
             visit_id=c.visit_id,
-            staff_involved=_name(names, c.staff_involved_id),
+            staff_involved=staff_name(names, c.staff_involved_id),
             staff_involved_id=c.staff_involved_id,
             level=c.level,
             category=c.category,
@@ -569,7 +575,7 @@ class ComplaintsPart:
             source=c.source,
             description=c.description,
             handler_id=c.handler_id,
-            handler=_name(names, c.handler_id),
+            handler=staff_name(names, c.handler_id),
             opened_at=c.opened_at,
             first_response_due_at=c.first_response_due_at,
             first_response_at=c.first_response_at,

@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk_app.aftercare import outreach
-from desk_app.aftercare.complaints import ComplaintsPart, _name, _staff_names
+from desk_app.aftercare.complaints import open_complaint_in, staff_name, staff_names
 from desk_app.aftercare.views import (
     FOLLOWUP_CLOSED,
     FOLLOWUP_OUTCOMES,
@@ -76,7 +76,9 @@ from desk_app.settings import SettingsStore
 LOW_SCORE = 2  # a score at or below this opens a complaint
 
 
-class AftercareService(ComplaintsPart):
+class AftercareService:
+    """After the visit: follow-up calls, feedback, outreach lists and today's standards."""
+
     def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
         self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
@@ -97,7 +99,7 @@ class AftercareService(ComplaintsPart):
         with self.db.uow(write=False) as uow:
             s = uow.session
             tz = shop_tz(s)
-            names = _staff_names(s)
+            names = staff_names(s)
             # open calls more than a month past their window drop off the lists (the standard still counts them)
             q = _FOLLOWUP_COLS.where(
                 (
@@ -134,7 +136,7 @@ class AftercareService(ComplaintsPart):
             return self._view(
                 fu,
                 ctx,
-                _staff_names(uow.session),
+                staff_names(uow.session),
                 shop_tz(uow.session),
                 self.clock(),
                 show_phone,
@@ -275,8 +277,9 @@ class AftercareService(ComplaintsPart):
                             .format(what=", ".join(_score_label(k) for k in low), comments=comments.strip())
                             .strip()
                         )
-                        c = self._open(
+                        c = open_complaint_in(
                             s,
+                            self.settings,
                             actor,
                             now,
                             level="general",
@@ -346,7 +349,7 @@ class AftercareService(ComplaintsPart):
             phone_masked=display_phone(phone, region) if show_phone else mask_phone(phone),
             preferred_channel=client.preferred_channel if client else "phone",
             services=tuple(ctx.services.get(fu.visit_id, ())),
-            served_by=", ".join(ctx.staff.get(fu.visit_id, ())) or _name(names, fu.staff_id),
+            served_by=", ".join(ctx.staff.get(fu.visit_id, ())) or staff_name(names, fu.staff_id),
             visit_at=(visit.paid_at or visit.service_ended_at or visit.arrived_at) if visit else None,
             due_from=fu.due_from,
             due_by=fu.due_by,
@@ -365,7 +368,7 @@ class AftercareService(ComplaintsPart):
             satisfaction=fu.satisfaction,
             comments=fu.comments or "",
             called_at=fu.called_at,
-            called_by=_name(names, fu.called_by_id),
+            called_by=staff_name(names, fu.called_by_id),
             completed_at=fu.completed_at,
         )
 
@@ -421,8 +424,9 @@ class AftercareService(ComplaintsPart):
                         .format(score=score, comment=comment.strip())
                         .strip()
                     )
-                    c = self._open(
+                    c = open_complaint_in(
                         s,
+                        self.settings,
                         actor,
                         now,
                         level="general",
@@ -645,7 +649,7 @@ class _FollowUpContext:
                 ).where(Visit.id.in_(vids))
             ).all()
         }
-        names = _staff_names(s)
+        names = staff_names(s)
         logs = s.execute(
             select(ServiceLog.visit_id, Service.name_zh, Service.name_en, ServiceLog.staff_id)
             .join(Service, Service.id == ServiceLog.service_id)

@@ -134,7 +134,7 @@ def test_one_low_dimension_opens_a_complaint_linked_to_the_visit(
         comments="The stylist was on the phone the whole time",
     )
     assert r.complaint_id is not None
-    c = services.aftercare.complaint(r.complaint_id)
+    c = services.complaints.complaint(r.complaint_id)
     assert c.visit_id == paid and c.source == "followup_score" and c.category == "attitude"
     assert c.staff_involved == "Leo" and c.status == "open"
     assert c.first_response_due_at == clock.now + timedelta(hours=24)

@@ -42,7 +42,7 @@ def test_aftercare_on_postgresql(pg_url: str) -> None:
         )
         assert r.complaint_id is not None
         clock.advance(hours=25)
-        assert [c.id for c in sv.aftercare.overdue_complaints()] == [r.complaint_id]
+        assert [c.id for c in sv.complaints.overdue_complaints()] == [r.complaint_id]
         assert [i.client_name for i in sv.aftercare.birthdays_this_week(actor=desk)] == ["Wang Fang"]
         out = standards_summary(
             db, sv.settings, date(2026, 11, 1), date(2026, 12, 1), now=datetime(2026, 12, 1, tzinfo=UTC)

@@ -30,7 +30,7 @@ def test_phone_complaint_logged_with_checklist_opens_ticket(
     services: Services, desk: Actor, client_id: int, clock: FakeClock
 ) -> None:
     checklist = {"greeting": True, "listen": True, "confirm": True, "answer": False, "anything_else": True}
-    c = services.aftercare.log_contact(
+    c = services.complaints.log_contact(
         desk,
         "phone",
         "complaint",
@@ -41,72 +41,72 @@ def test_phone_complaint_logged_with_checklist_opens_ticket(
         category="service",
     )
     assert c.complaint_id is not None and c.checklist == checklist
-    ticket = services.aftercare.complaint(c.complaint_id)
+    ticket = services.complaints.complaint(c.complaint_id)
     assert ticket.client_name == "Li Na" and ticket.severity == "high" and ticket.handler == "Amy"
     assert ticket.first_response_due_at == clock.now + timedelta(hours=24)
     assert rows(services.db, Contact)[0].checklist == checklist
     # an inquiry opens no ticket
-    inq = services.aftercare.log_contact(
+    inq = services.complaints.log_contact(
         desk, "in_person", "inquiry", None, caller_name="Passer-by", summary="Opening hours?"
     )
     assert inq.complaint_id is None
     assert len(rows(services.db, Complaint)) == 1
-    assert [x.kind for x in services.aftercare.contacts(actor=desk)] == ["inquiry", "complaint"]
+    assert [x.kind for x in services.complaints.contacts(actor=desk)] == ["inquiry", "complaint"]
 
 
 def test_contact_validation_names_each_field(services: Services, desk: Actor) -> None:
     with pytest.raises(ValidationError) as e:
-        services.aftercare.log_contact(desk, "fax", "rant", None, summary="", checklist={"smile": True})
+        services.complaints.log_contact(desk, "fax", "rant", None, summary="", checklist={"smile": True})
     assert {"channel", "kind", "summary", "caller_name", "checklist"} <= set(e.value.errors)
 
 
 def test_first_response_deadline_and_overdue(
     services: Services, desk: Actor, client_id: int, clock: FakeClock
 ) -> None:
-    c = services.aftercare.open_complaint(
+    c = services.complaints.open_complaint(
         desk, description="Waited 40 minutes", client_id=client_id, category="wait"
     )
     clock.advance(hours=23, minutes=59)
-    assert services.aftercare.overdue_complaints() == []
+    assert services.complaints.overdue_complaints() == []
     clock.advance(minutes=2)
-    over = services.aftercare.overdue_complaints()
+    over = services.complaints.overdue_complaints()
     assert [x.id for x in over] == [c.id] and over[0].overdue
-    assert services.aftercare.complaints()[0].overdue  # overdue ones come first
-    r = services.aftercare.respond(desk, c.id, "Apologised, offered a free treatment")
+    assert services.complaints.complaints()[0].overdue  # overdue ones come first
+    r = services.complaints.respond(desk, c.id, "Apologised, offered a free treatment")
     assert r.status == "responded" and r.first_response_at == clock.now and not r.overdue
-    assert services.aftercare.overdue_complaints() == []
+    assert services.complaints.overdue_complaints() == []
 
 
 def test_deadline_follows_the_setting(services: Services, desk: Actor, clock: FakeClock) -> None:
     services.settings.set("standards.complaint_response_hours", 4)
-    c = services.aftercare.open_complaint(desk, description="Rude on the phone", category="attitude")
+    c = services.complaints.open_complaint(desk, description="Rude on the phone", category="attitude")
     assert c.first_response_due_at == clock.now + timedelta(hours=4)
 
 
 def test_special_complaint_goes_to_the_owner(
     services: Services, owner: Actor, desk: Actor, client_id: int
 ) -> None:
-    c = services.aftercare.open_complaint(
+    c = services.complaints.open_complaint(
         desk, description="Burn from the straightener", level="special", client_id=client_id, severity="high"
     )
     assert c.handler_id == owner.staff_id
     with pytest.raises(ServiceError):
-        services.aftercare.resolve(desk, c.id, "Paid the doctor's bill", "voucher", amount=Decimal("300"))
-    r = services.aftercare.resolve(owner, c.id, "Paid the doctor's bill", "voucher", amount=Decimal("300"))
+        services.complaints.resolve(desk, c.id, "Paid the doctor's bill", "voucher", amount=Decimal("300"))
+    r = services.complaints.resolve(owner, c.id, "Paid the doctor's bill", "voucher", amount=Decimal("300"))
     assert r.status == "resolved" and r.compensation == Decimal("300.00") and r.compensation_kind == "voucher"
-    closed = services.aftercare.close(owner, c.id)
+    closed = services.complaints.close(owner, c.id)
     assert closed.status == "closed" and closed.closed_at is not None
 
 
 def test_resolve_validation(services: Services, desk: Actor) -> None:
-    c = services.aftercare.open_complaint(desk, description="x")
+    c = services.complaints.open_complaint(desk, description="x")
     with pytest.raises(ValidationError) as e:
-        services.aftercare.resolve(desk, c.id, "", "discount")
+        services.complaints.resolve(desk, c.id, "", "discount")
     assert {"resolution", "amount"} <= set(e.value.errors)
     with pytest.raises(ValidationError):
-        services.aftercare.resolve(desk, c.id, "ok", "redo")
+        services.complaints.resolve(desk, c.id, "ok", "redo")
     with pytest.raises(ServiceError):
-        services.aftercare.close(desk, c.id)  # not resolved yet
+        services.complaints.close(desk, c.id)  # not resolved yet
 
 
 def test_resolve_with_redo_books_the_calendar(
@@ -122,10 +122,10 @@ def test_resolve_with_redo_books_the_calendar(
         desk_id=desk.staff_id,
         arrived=clock.now - timedelta(days=2),
     )
-    c = services.aftercare.open_complaint(desk, description="Uneven fringe", visit_id=vid)
+    c = services.complaints.open_complaint(desk, description="Uneven fringe", visit_id=vid)
     assert c.client_id == client_id and c.staff_involved == "Leo"
     start = shanghai(2026, 11, 19, 11, 0)
-    r = services.aftercare.resolve(
+    r = services.complaints.resolve(
         desk,
         c.id,
         "Free fringe correction",
@@ -143,8 +143,8 @@ def test_resolve_with_refund_goes_through_checkout(services: Services, owner: Ac
     from desk_app.checkout.service import PaymentIn
 
     paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
-    c = services.aftercare.open_complaint(owner, description="Service not done", client_id=client_id)
-    r = services.aftercare.resolve(owner, c.id, "Full refund", "refund", refund_sale_id=paid.sale_id)
+    c = services.complaints.open_complaint(owner, description="Service not done", client_id=client_id)
+    r = services.complaints.resolve(owner, c.id, "Full refund", "refund", refund_sale_id=paid.sale_id)
     assert r.refund_sale_id is not None and r.refund_sale_id != paid.sale_id
     refund = rows(services.db, Sale, id=r.refund_sale_id)[0]
     assert refund.kind == "refund" and refund.original_sale_id == paid.sale_id
@@ -165,14 +165,14 @@ def test_a_redo_that_cannot_be_booked_changes_nothing(
         owner,
         BookingRequest(client_id=other, staff_id=stylist.staff_id, start_at=start, service_ids=[first_service(services.db)]),
     )
-    c = services.aftercare.open_complaint(desk, description="Uneven fringe", client_id=client_id)
+    c = services.complaints.open_complaint(desk, description="Uneven fringe", client_id=client_id)
     before = len(rows(services.db, Appointment))
     with pytest.raises(SlotTaken):
-        services.aftercare.resolve(
+        services.complaints.resolve(
             desk, c.id, "Free fringe correction", "redo",
             redo=RedoSpec(staff_id=stylist.staff_id, start_at=start, service_ids=(first_service(services.db),)),
         )
-    assert services.aftercare.complaint(c.id).status == "open"
+    assert services.complaints.complaint(c.id).status == "open"
     assert len(rows(services.db, Appointment)) == before
 
 
@@ -182,8 +182,8 @@ def test_a_complaint_is_refunded_once(services: Services, owner: Actor, client_i
     co = services.checkout
     bill = co.add_service(co.build_bill(owner, client_id=client_id), first_service(services.db))
     paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
-    c = services.aftercare.open_complaint(owner, description="Service not done", client_id=client_id)
-    services.aftercare.resolve(owner, c.id, "Full refund", "refund", refund_sale_id=paid.sale_id)
+    c = services.complaints.open_complaint(owner, description="Service not done", client_id=client_id)
+    services.complaints.resolve(owner, c.id, "Full refund", "refund", refund_sale_id=paid.sale_id)
     with pytest.raises(ServiceError):
-        services.aftercare.resolve(owner, c.id, "Full refund again", "refund", refund_sale_id=paid.sale_id)
+        services.complaints.resolve(owner, c.id, "Full refund again", "refund", refund_sale_id=paid.sale_id)
     assert len([s for s in rows(services.db, Sale) if s.kind == "refund"]) == 1

@@ -126,10 +126,10 @@ def test_complaints_followups_and_feedback(
     services: Services, owner: Actor, team: dict[str, Actor], clock: FakeClock
 ) -> None:
     amy = team["amy"]
-    a = services.aftercare.open_complaint(amy, description="slow")
-    services.aftercare.open_complaint(amy, description="rude")  # never answered
+    a = services.complaints.open_complaint(amy, description="slow")
+    services.complaints.open_complaint(amy, description="rude")  # never answered
     clock.advance(hours=2)
-    services.aftercare.respond(amy, a.id, "Sorry, we will fix it")
+    services.complaints.respond(amy, a.id, "Sorry, we will fix it")
     # two visits paid on the 18th; the follow-up of one is called on time, the other too early
     v1 = _visit(services, owner, team, shanghai(2026, 11, 18, 9))
     v2 = _visit(services, owner, team, shanghai(2026, 11, 18, 9, 30))

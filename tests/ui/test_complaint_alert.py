@@ -38,7 +38,7 @@ def test_owner_sees_overdue_complaints_at_sign_in(
     parent = QWidget()
     qtbot.addWidget(parent)
     parent.show()
-    services.aftercare.open_complaint(desk, description="Waited 40 minutes past the booking", client_id=cid)
+    services.complaints.open_complaint(desk, description="Waited 40 minutes past the booking", client_id=cid)
     show_overdue_at_sign_in(_ctx(services, owner), parent)
     assert parent.findChildren(OverdueComplaintsDialog) == []  # not overdue yet: nothing shown
     clock.advance(hours=25)
@@ -65,11 +65,11 @@ def test_banner_hidden_until_a_complaint_is_overdue(
     qtbot.addWidget(banner)
     banner.refresh()
     assert banner.isHidden()
-    services.aftercare.open_complaint(owner, description="Rude on the phone")
+    services.complaints.open_complaint(owner, description="Rude on the phone")
     clock.advance(hours=24, minutes=1)
     banner.refresh()
     assert not banner.isHidden() and "1 complaint" in banner.text.text()
-    services.aftercare.respond(owner, banner.items[0].id, "Called back and apologised")
+    services.complaints.respond(owner, banner.items[0].id, "Called back and apologised")
     banner.refresh()
     assert banner.isHidden()
 

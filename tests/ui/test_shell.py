@@ -226,7 +226,7 @@ def test_explore_the_demo_shop_from_the_welcome(qtbot: QtBot, tmp_path: Path, mo
     assert last_sale is not None and clock() - timedelta(days=2) < last_sale <= clock()
     # the demo has complaints past their deadline: the owner is told at sign-in, in a dialog
     # laid out before it shows (no size change on a shown window)
-    overdue = shell.services.aftercare.overdue_complaints()
+    overdue = shell.services.complaints.overdue_complaints()
     assert overdue
     qtbot.waitUntil(lambda: any(isinstance(w, OverdueComplaintsDialog) for w in shell.findChildren(QDialog)))
     dlg = shell.findChildren(OverdueComplaintsDialog)[0]

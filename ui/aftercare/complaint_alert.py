@@ -64,7 +64,7 @@ class OverdueComplaintsBanner(QFrame):
         self.hide()
 
     def refresh(self) -> None:
-        svc = self.ctx.services.aftercare
+        svc = self.ctx.services.complaints
         self.ctx.runner.run(lambda: svc.overdue_complaints(), on_done=self.show_items, on_error=_log_error)
 
     def show_items(self, items: list[ComplaintView]) -> None:
@@ -136,7 +136,7 @@ def show_overdue_at_sign_in(ctx: UiContext, parent: QWidget | None) -> None:
     """
     if ctx.actor is None or ctx.actor.role != Role.OWNER:
         return
-    items = ctx.services.aftercare.overdue_complaints()
+    items = ctx.services.complaints.overdue_complaints()
     if not items:
         return
     dlg = OverdueComplaintsDialog(ctx, items, parent)

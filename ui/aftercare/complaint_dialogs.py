@@ -67,7 +67,7 @@ class ComplaintRespondDialog(Dialog):
 
     def save(self) -> None:
         try:
-            self.ctx.services.aftercare.respond(
+            self.ctx.services.complaints.respond(
                 self.ctx.require_actor(), self.complaint.id, self.text.toPlainText()
             )
         except Exception as exc:
@@ -85,7 +85,7 @@ class ComplaintResolveDialog(Dialog):
         self.result_: ComplaintView | None = None
         self.setWindowTitle(_("Resolve complaint #{id}").format(id=complaint.id))
         self.setMinimumWidth(640)
-        svc = ctx.services.aftercare
+        svc = ctx.services.complaints
         lay = QVBoxLayout(self)
         what = QLabel(complaint.description)
         what.setWordWrap(True)
@@ -194,7 +194,7 @@ class ComplaintResolveDialog(Dialog):
 
     def save(self) -> None:
         k = self.kind()
-        svc = self.ctx.services.aftercare
+        svc = self.ctx.services.complaints
         amount: Decimal | None = None
         redo: RedoSpec | None = None
         try:

@@ -132,7 +132,7 @@ class ContactsComplaintsTab(QWidget):
 
     def refresh(self) -> None:
         actor = self.ctx.actor
-        svc = self.ctx.services.aftercare
+        svc = self.ctx.services.complaints
 
         def load() -> tuple[list[ComplaintView], list[ContactView]]:
             return svc.complaints(), svc.contacts(actor=actor)
@@ -216,7 +216,7 @@ class ContactsComplaintsTab(QWidget):
         if c is None:
             return
         try:
-            self.ctx.services.aftercare.close(self.ctx.require_actor(), c.id)
+            self.ctx.services.complaints.close(self.ctx.require_actor(), c.id)
         except Exception as exc:
             show_error(self, exc)
             return

@@ -193,7 +193,7 @@ class ContactLogDialog(Dialog):
                 "category": self.category.currentData(),
             }
         try:
-            self.result_ = self.ctx.services.aftercare.log_contact(
+            self.result_ = self.ctx.services.complaints.log_contact(
                 self.ctx.require_actor(),
                 self._picked(self.channels[1]),
                 kind,
