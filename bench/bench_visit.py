@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from desk_app.settings import S
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -56,7 +58,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     generate(str(db_file), clients=clients, months=months, staff=staff, seed=5, lang="zh_CN", today=NOW)
     clock = _Clock()
     sv = Services(open_database(str(db_file)), clock=clock)
-    pins = {int(k): str(v) for k, v in (sv.settings.get("demo.pins") or {}).items()}
+    pins = {int(k): str(v) for k, v in (sv.settings.get(S.DEMO_PINS) or {}).items()}
     with sv.db.uow(write=False) as uow:
         s = uow.session
         owner_id = s.execute(select(Staff.id).where(Staff.role == "owner").limit(1)).scalar_one()

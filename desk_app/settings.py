@@ -10,90 +10,137 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
 
 from desk_app.db.engine import Database
-from desk_app.db.models import Setting
+from desk_app.db.models import Setting as SettingRow
 from desk_app.domain.standards import Standards
 from desk_app.domain.vip import VipRule
 from desk_app.i18n import N_
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
-class SettingDef:
+class SettingDef(Generic[T]):
+    """One setting: read it as ``store.get(S.NAME)``, typed ``T`` for mypy and the reader."""
+
     key: str
     type: type
-    default: Any
+    default: T
     label: str  # marked with N_(), translated where shown
     group: str = "general"
     minimum: float | None = None
     maximum: float | None = None
 
 
-_DEFS: list[SettingDef] = [
+class S:
+    """Every owner setting, declared once. Read ``store.get(S.VIP_DISCOUNT_PERCENT)`` (a Decimal).
+
+    A typo fails at import and mypy knows each value's type; no call site casts.
+    """
+
     # VIP (docs/product.md §4)
-    SettingDef("vip.single_purchase_threshold", Decimal, Decimal("3000"), N_("VIP: one purchase of at least"), "membership", 0),
-    SettingDef("vip.cumulative_threshold", Decimal, Decimal("5000"), N_("VIP: full-price purchases in total of at least"), "membership", 0),
-    SettingDef("vip.discount_percent", Decimal, Decimal("12"), N_("VIP discount (%)"), "membership", 0, 100),
+    VIP_SINGLE_PURCHASE_THRESHOLD = SettingDef("vip.single_purchase_threshold", Decimal, Decimal("3000"), N_("VIP: one purchase of at least"), "membership", 0)
+    VIP_CUMULATIVE_THRESHOLD = SettingDef("vip.cumulative_threshold", Decimal, Decimal("5000"), N_("VIP: full-price purchases in total of at least"), "membership", 0)
+    VIP_DISCOUNT_PERCENT = SettingDef("vip.discount_percent", Decimal, Decimal("12"), N_("VIP discount (%)"), "membership", 0, 100)
     # time standards (docs/product.md §5)
-    SettingDef("standards.greet_seconds", int, 30, N_("Greet a client within (seconds)"), "standards", 1),
-    SettingDef("standards.reception_minutes", int, 10, N_("Finish the first reception within (minutes)"), "standards", 1),
-    SettingDef("standards.service_start_minutes", int, 15, N_("Start the service within (minutes of the booked time)"), "standards", 1),
-    SettingDef("standards.complaint_response_hours", int, 24, N_("Answer a complaint within (hours)"), "standards", 1),
-    SettingDef("standards.followup_min_days", int, 2, N_("Follow-up call from (days after the visit)"), "standards", 0),
-    SettingDef("standards.followup_max_days", int, 3, N_("Follow-up call by (days after the visit)"), "standards", 0),
-    SettingDef("standards.feedback_record_hours", int, 24, N_("Record feedback within (hours)"), "standards", 1),
-    SettingDef("standards.feedback_process_hours", int, 72, N_("Process feedback within (hours)"), "standards", 1),
+    STANDARDS_GREET_SECONDS = SettingDef("standards.greet_seconds", int, 30, N_("Greet a client within (seconds)"), "standards", 1)
+    STANDARDS_RECEPTION_MINUTES = SettingDef("standards.reception_minutes", int, 10, N_("Finish the first reception within (minutes)"), "standards", 1)
+    STANDARDS_SERVICE_START_MINUTES = SettingDef("standards.service_start_minutes", int, 15, N_("Start the service within (minutes of the booked time)"), "standards", 1)
+    STANDARDS_COMPLAINT_RESPONSE_HOURS = SettingDef("standards.complaint_response_hours", int, 24, N_("Answer a complaint within (hours)"), "standards", 1)
+    STANDARDS_FOLLOWUP_MIN_DAYS = SettingDef("standards.followup_min_days", int, 2, N_("Follow-up call from (days after the visit)"), "standards", 0)
+    STANDARDS_FOLLOWUP_MAX_DAYS = SettingDef("standards.followup_max_days", int, 3, N_("Follow-up call by (days after the visit)"), "standards", 0)
+    STANDARDS_FEEDBACK_RECORD_HOURS = SettingDef("standards.feedback_record_hours", int, 24, N_("Record feedback within (hours)"), "standards", 1)
+    STANDARDS_FEEDBACK_PROCESS_HOURS = SettingDef("standards.feedback_process_hours", int, 72, N_("Process feedback within (hours)"), "standards", 1)
     # visit
-    SettingDef("visit.required_steps", list, ["greeting", "needs", "service", "checkout"], N_("Steps that cannot be skipped"), "visit"),
+    VISIT_REQUIRED_STEPS: SettingDef[list[str]] = SettingDef("visit.required_steps", list, ["greeting", "needs", "service", "checkout"], N_("Steps that cannot be skipped"), "visit")
     # money
-    SettingDef("money.prices_include_tax", bool, True, N_("Prices include tax"), "money"),
-    SettingDef("money.tax_rate_service_bp", int, 0, N_("Tax rate on services (basis points, 600 = 6%)"), "money", 0, 10000),
-    SettingDef("money.tax_rate_product_bp", int, 0, N_("Tax rate on products (basis points)"), "money", 0, 10000),
-    SettingDef("money.cash_rounding", Decimal, Decimal("0"), N_("Round cash totals to (0 = no rounding)"), "money", 0),
-    SettingDef("money.discount_limit_percent", Decimal, Decimal("20"), N_("Discounts above this percent need the owner's PIN"), "money", 0, 100),
-    SettingDef("prepaid.topup_bonus_percent", Decimal, Decimal("0"), N_("Bonus on prepaid top-ups (%)"), "money", 0, 100),
-    SettingDef("prepaid.validity_days", int, 730, N_("Prepaid balance valid for (days)"), "money", 0),
+    MONEY_PRICES_INCLUDE_TAX = SettingDef("money.prices_include_tax", bool, True, N_("Prices include tax"), "money")
+    MONEY_TAX_RATE_SERVICE_BP = SettingDef("money.tax_rate_service_bp", int, 0, N_("Tax rate on services (basis points, 600 = 6%)"), "money", 0, 10000)
+    MONEY_TAX_RATE_PRODUCT_BP = SettingDef("money.tax_rate_product_bp", int, 0, N_("Tax rate on products (basis points)"), "money", 0, 10000)
+    MONEY_CASH_ROUNDING = SettingDef("money.cash_rounding", Decimal, Decimal("0"), N_("Round cash totals to (0 = no rounding)"), "money", 0)
+    MONEY_DISCOUNT_LIMIT_PERCENT = SettingDef("money.discount_limit_percent", Decimal, Decimal("20"), N_("Discounts above this percent need the owner's PIN"), "money", 0, 100)
+    PREPAID_TOPUP_BONUS_PERCENT = SettingDef("prepaid.topup_bonus_percent", Decimal, Decimal("0"), N_("Bonus on prepaid top-ups (%)"), "money", 0, 100)
+    PREPAID_VALIDITY_DAYS = SettingDef("prepaid.validity_days", int, 730, N_("Prepaid balance valid for (days)"), "money", 0)
     # calendar
-    SettingDef("calendar.slot_minutes", int, 15, N_("Calendar slot length (minutes)"), "calendar", 5, 120),
-    SettingDef("calendar.no_show_grace_minutes", int, 30, N_("Mark no-show after (minutes late)"), "calendar", 0),
-    SettingDef("calendar.late_cancel_hours", int, 24, N_("A cancellation is late within (hours)"), "calendar", 0),
-    SettingDef("calendar.no_show_warn_threshold", int, 2, N_("Warn when a client has this many no-shows"), "calendar", 0),
-    SettingDef("calendar.no_show_deposit_minor", int, 0, N_("Deposit to require above the threshold (minor units, 0 = none)"), "calendar", 0),
+    CALENDAR_SLOT_MINUTES = SettingDef("calendar.slot_minutes", int, 15, N_("Calendar slot length (minutes)"), "calendar", 5, 120)
+    CALENDAR_NO_SHOW_GRACE_MINUTES = SettingDef("calendar.no_show_grace_minutes", int, 30, N_("Mark no-show after (minutes late)"), "calendar", 0)
+    CALENDAR_LATE_CANCEL_HOURS = SettingDef("calendar.late_cancel_hours", int, 24, N_("A cancellation is late within (hours)"), "calendar", 0)
+    CALENDAR_NO_SHOW_WARN_THRESHOLD = SettingDef("calendar.no_show_warn_threshold", int, 2, N_("Warn when a client has this many no-shows"), "calendar", 0)
+    CALENDAR_NO_SHOW_DEPOSIT_MINOR = SettingDef("calendar.no_show_deposit_minor", int, 0, N_("Deposit to require above the threshold (minor units, 0 = none)"), "calendar", 0)
     # after care
-    SettingDef("followup.max_attempts", int, 3, N_("Follow-up call attempts before giving up"), "aftercare", 1),
-    SettingDef("outreach.expiry_reminders_days", list, [60, 7, 3], N_("Remind before expiry (days)"), "aftercare"),
-    SettingDef("outreach.low_balance_minor", int, 10000, N_("Low prepaid balance below (minor units)"), "aftercare", 0),
+    FOLLOWUP_MAX_ATTEMPTS = SettingDef("followup.max_attempts", int, 3, N_("Follow-up call attempts before giving up"), "aftercare", 1)
+    OUTREACH_EXPIRY_REMINDERS_DAYS: SettingDef[list[int]] = SettingDef("outreach.expiry_reminders_days", list, [60, 7, 3], N_("Remind before expiry (days)"), "aftercare")
+    OUTREACH_LOW_BALANCE_MINOR = SettingDef("outreach.low_balance_minor", int, 10000, N_("Low prepaid balance below (minor units)"), "aftercare", 0)
     # security
-    SettingDef("security.idle_lock_minutes", int, 5, N_("Lock the screen after idle (minutes)"), "security", 1),
-    SettingDef("security.pin_max_attempts", int, 5, N_("Wrong PINs before a pause"), "security", 1),
-    SettingDef("security.pin_lock_seconds", int, 60, N_("Pause after too many wrong PINs (seconds)"), "security", 1),
+    SECURITY_IDLE_LOCK_MINUTES = SettingDef("security.idle_lock_minutes", int, 5, N_("Lock the screen after idle (minutes)"), "security", 1)
+    SECURITY_PIN_MAX_ATTEMPTS = SettingDef("security.pin_max_attempts", int, 5, N_("Wrong PINs before a pause"), "security", 1)
+    SECURITY_PIN_LOCK_SECONDS = SettingDef("security.pin_lock_seconds", int, 60, N_("Pause after too many wrong PINs (seconds)"), "security", 1)
     # backups
-    SettingDef("backup.folder", str, "", N_("Backup folder"), "backup"),
-    SettingDef("backup.keep", int, 14, N_("Backups to keep"), "backup", 1),
+    BACKUP_FOLDER = SettingDef("backup.folder", str, "", N_("Backup folder"), "backup")
+    BACKUP_KEEP = SettingDef("backup.keep", int, 14, N_("Backups to keep"), "backup", 1)
     # printing
-    SettingDef("printing.receipt_layout", str, "80mm", N_("Receipt paper"), "printing"),
-    SettingDef("printing.escpos_target", str, "", N_("ESC/POS printer (tcp://host:9100 or usb:VID:PID)"), "printing"),
+    PRINTING_RECEIPT_LAYOUT = SettingDef("printing.receipt_layout", str, "80mm", N_("Receipt paper"), "printing")
+    PRINTING_ESCPOS_TARGET = SettingDef("printing.escpos_target", str, "", N_("ESC/POS printer (tcp://host:9100 or usb:VID:PID)"), "printing")
     # demo shop: {staff_id: pin} shown on the sign-in screen of a demo database only
-    SettingDef("demo.pins", dict, {}, N_("Demo staff PINs"), "demo"),
+    DEMO_PINS: SettingDef[dict[str, str]] = SettingDef("demo.pins", dict, {}, N_("Demo staff PINs"), "demo")
+
+
+_DEFS: list[SettingDef[Any]] = [
+    S.VIP_SINGLE_PURCHASE_THRESHOLD,
+    S.VIP_CUMULATIVE_THRESHOLD,
+    S.VIP_DISCOUNT_PERCENT,
+    S.STANDARDS_GREET_SECONDS,
+    S.STANDARDS_RECEPTION_MINUTES,
+    S.STANDARDS_SERVICE_START_MINUTES,
+    S.STANDARDS_COMPLAINT_RESPONSE_HOURS,
+    S.STANDARDS_FOLLOWUP_MIN_DAYS,
+    S.STANDARDS_FOLLOWUP_MAX_DAYS,
+    S.STANDARDS_FEEDBACK_RECORD_HOURS,
+    S.STANDARDS_FEEDBACK_PROCESS_HOURS,
+    S.VISIT_REQUIRED_STEPS,
+    S.MONEY_PRICES_INCLUDE_TAX,
+    S.MONEY_TAX_RATE_SERVICE_BP,
+    S.MONEY_TAX_RATE_PRODUCT_BP,
+    S.MONEY_CASH_ROUNDING,
+    S.MONEY_DISCOUNT_LIMIT_PERCENT,
+    S.PREPAID_TOPUP_BONUS_PERCENT,
+    S.PREPAID_VALIDITY_DAYS,
+    S.CALENDAR_SLOT_MINUTES,
+    S.CALENDAR_NO_SHOW_GRACE_MINUTES,
+    S.CALENDAR_LATE_CANCEL_HOURS,
+    S.CALENDAR_NO_SHOW_WARN_THRESHOLD,
+    S.CALENDAR_NO_SHOW_DEPOSIT_MINOR,
+    S.FOLLOWUP_MAX_ATTEMPTS,
+    S.OUTREACH_EXPIRY_REMINDERS_DAYS,
+    S.OUTREACH_LOW_BALANCE_MINOR,
+    S.SECURITY_IDLE_LOCK_MINUTES,
+    S.SECURITY_PIN_MAX_ATTEMPTS,
+    S.SECURITY_PIN_LOCK_SECONDS,
+    S.BACKUP_FOLDER,
+    S.BACKUP_KEEP,
+    S.PRINTING_RECEIPT_LAYOUT,
+    S.PRINTING_ESCPOS_TARGET,
+    S.DEMO_PINS,
 ]
 
-DEFS: dict[str, SettingDef] = {d.key: d for d in _DEFS}
+DEFS: dict[str, SettingDef[Any]] = {d.key: d for d in _DEFS}
 
 
 class UnknownSetting(KeyError):
     pass
 
 
-def _encode(d: SettingDef, value: Any) -> Any:
+def _encode(d: SettingDef[Any], value: Any) -> Any:
     if d.type is Decimal:
         return str(Decimal(value))
     return d.type(value) if d.type in (int, bool, str) else value
 
 
-def _decode(d: SettingDef, raw: Any) -> Any:
+def _decode(d: SettingDef[Any], raw: Any) -> Any:
     if raw is None:
         return d.default
     if d.type is Decimal:
@@ -128,7 +175,7 @@ def validate(key: str, value: Any) -> Any:
     return v
 
 
-def definition(key: str) -> SettingDef:
+def definition(key: str) -> SettingDef[Any]:
     try:
         return DEFS[key]
     except KeyError:
@@ -145,24 +192,35 @@ class SettingsStore:
     def _load(self) -> dict[str, Any]:
         if self._cache is None:
             with self.db.uow(write=False) as uow:
-                rows = uow.session.execute(select(Setting.key, Setting.value)).all()
+                rows = uow.session.execute(select(SettingRow.key, SettingRow.value)).all()
             self._cache = {k: v for k, v in rows}
         return self._cache
 
     def refresh(self) -> None:
         self._cache = None
 
-    def get(self, key: str) -> Any:
-        d = definition(key)
-        return _decode(d, self._load().get(key))
+    def get(self, setting: SettingDef[T]) -> T:
+        value: T = _decode(setting, self._load().get(setting.key))
+        return value
 
-    def set(self, key: str, value: Any, staff_id: int | None = None) -> Any:
+    def set(self, setting: SettingDef[T], value: object, staff_id: int | None = None) -> T:
+        """Check ``value`` against the setting's type and range (ValueError), then store it."""
+        stored: T = self.set_key(setting.key, value, staff_id)
+        return stored
+
+    def get_key(self, key: str) -> object:
+        """A setting by its key, for the settings editor that lists them all (UnknownSetting if none)."""
+        d = definition(key)
+        value: object = _decode(d, self._load().get(key))
+        return value
+
+    def set_key(self, key: str, value: object, staff_id: int | None = None) -> Any:
         d = definition(key)
         v = validate(key, value)
         with self.db.uow() as uow:
-            row = uow.session.get(Setting, key)
+            row = uow.session.get(SettingRow, key)
             if row is None:
-                uow.session.add(Setting(key=key, value=_encode(d, v), updated_by_id=staff_id))
+                uow.session.add(SettingRow(key=key, value=_encode(d, v), updated_by_id=staff_id))
             else:
                 row.value = _encode(d, v)
                 row.updated_at = self.db.clock()
@@ -171,25 +229,25 @@ class SettingsStore:
         self.refresh()
         return v
 
-    def all(self) -> dict[str, Any]:
-        return {k: self.get(k) for k in DEFS}
+    def all(self) -> dict[str, object]:
+        return {k: self.get_key(k) for k in DEFS}
 
     # typed views ------------------------------------------------------------
     def vip_rule(self) -> VipRule:
         return VipRule(
-            single_purchase_threshold=self.get("vip.single_purchase_threshold"),
-            cumulative_threshold=self.get("vip.cumulative_threshold"),
-            discount_percent=self.get("vip.discount_percent"),
+            single_purchase_threshold=self.get(S.VIP_SINGLE_PURCHASE_THRESHOLD),
+            cumulative_threshold=self.get(S.VIP_CUMULATIVE_THRESHOLD),
+            discount_percent=self.get(S.VIP_DISCOUNT_PERCENT),
         )
 
     def standards(self) -> Standards:
         return Standards(
-            greet_within=timedelta(seconds=self.get("standards.greet_seconds")),
-            reception_within=timedelta(minutes=self.get("standards.reception_minutes")),
-            service_start_within=timedelta(minutes=self.get("standards.service_start_minutes")),
-            complaint_first_response_within=timedelta(hours=self.get("standards.complaint_response_hours")),
-            followup_after_min=timedelta(days=self.get("standards.followup_min_days")),
-            followup_after_max=timedelta(days=self.get("standards.followup_max_days")),
-            feedback_record_within=timedelta(hours=self.get("standards.feedback_record_hours")),
-            feedback_process_within=timedelta(hours=self.get("standards.feedback_process_hours")),
+            greet_within=timedelta(seconds=self.get(S.STANDARDS_GREET_SECONDS)),
+            reception_within=timedelta(minutes=self.get(S.STANDARDS_RECEPTION_MINUTES)),
+            service_start_within=timedelta(minutes=self.get(S.STANDARDS_SERVICE_START_MINUTES)),
+            complaint_first_response_within=timedelta(hours=self.get(S.STANDARDS_COMPLAINT_RESPONSE_HOURS)),
+            followup_after_min=timedelta(days=self.get(S.STANDARDS_FOLLOWUP_MIN_DAYS)),
+            followup_after_max=timedelta(days=self.get(S.STANDARDS_FOLLOWUP_MAX_DAYS)),
+            feedback_record_within=timedelta(hours=self.get(S.STANDARDS_FEEDBACK_RECORD_HOURS)),
+            feedback_process_within=timedelta(hours=self.get(S.STANDARDS_FEEDBACK_PROCESS_HOURS)),
         )

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desk_app import i18n  # noqa: E402
 from desk_app.demo import generate  # noqa: E402
+from desk_app.settings import S  # noqa: E402
 from ui.app import Shell  # noqa: E402
 from ui.theme import apply_theme  # noqa: E402
 
@@ -40,7 +41,7 @@ def main() -> None:
         suffix = "en" if lang == "en" else "zh"
         assert shell.sign_in is not None
         shell.grab().save(str(OUT / f"sign-in-{suffix}.png"))
-        pins = dict(shell.services.settings.get("demo.pins") or {})
+        pins = dict(shell.services.settings.get(S.DEMO_PINS) or {})
         owner = next(s for s in shell.sign_in._staff if s.role == "owner")
         shell.sign_in.select(owner.id)
         shell.sign_in.type_pin(str(pins.get(str(owner.id)) or "1111"))

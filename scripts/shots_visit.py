@@ -28,6 +28,7 @@ from desk_app.container import Services  # noqa: E402
 from desk_app.db.models import Appointment, Client, Product, Service, Staff  # noqa: E402
 from desk_app.demo import generate  # noqa: E402
 from desk_app.domain.permissions import Actor  # noqa: E402
+from desk_app.settings import S  # noqa: E402
 from desk_app.visits.service import PlanItemIn  # noqa: E402
 from ui.context import UiContext  # noqa: E402
 from ui.main_window import MainArea  # noqa: E402
@@ -58,7 +59,7 @@ def build(db_file: Path, lang: str) -> tuple[Services, Clock, Actor, Actor, dict
     clock = Clock()
     clock.now = NOW - timedelta(minutes=40)
     sv = Services(open_database(str(db_file)), clock=clock)
-    pins = {int(k): str(v) for k, v in (sv.settings.get("demo.pins") or {}).items()}
+    pins = {int(k): str(v) for k, v in (sv.settings.get(S.DEMO_PINS) or {}).items()}
     with sv.db.uow(write=False) as uow:
         s = uow.session
         staff = list(s.execute(select(Staff).where(Staff.active.is_(True)).order_by(Staff.id)).scalars())

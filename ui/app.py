@@ -26,6 +26,7 @@ from desk_app.db.engine import Clock, system_clock
 from desk_app.domain.permissions import Actor, Role
 from desk_app.i18n import _
 from desk_app.paths import demo_db, resolve_db
+from desk_app.settings import S
 from ui.aftercare.complaint_alert import show_overdue_at_sign_in
 from ui.context import UiContext
 from ui.main_window import MainArea
@@ -272,7 +273,7 @@ class Shell(QMainWindow):
     def _check_idle(self) -> None:
         if self.ctx is None or self.pages.currentWidget() is not self.main:
             return
-        minutes = int(self.services.settings.get("security.idle_lock_minutes"))
+        minutes = self.services.settings.get(S.SECURITY_IDLE_LOCK_MINUTES)
         if time.monotonic() - self._last_activity >= minutes * 60:
             self.lock()
 

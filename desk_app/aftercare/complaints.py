@@ -45,7 +45,7 @@ from desk_app.db.models import Client, Complaint, Contact, Sale, Service, Servic
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, Role, mask_phone
 from desk_app.i18n import _, pick
-from desk_app.settings import SettingsStore
+from desk_app.settings import S, SettingsStore
 
 
 def staff_names(session: Session) -> dict[int, str]:
@@ -75,7 +75,7 @@ def open_complaint_in(
 ) -> Complaint:
     """Open a complaint inside the caller's unit of work (a contact, a low score at checkout or on
     a follow-up call, a feedback): the first-response deadline follows the shop's standard."""
-    hours = int(settings.get("standards.complaint_response_hours"))
+    hours = settings.get(S.STANDARDS_COMPLAINT_RESPONSE_HOURS)
     if visit_id is not None:
         visit = s.get(Visit, visit_id)
         if visit is None:

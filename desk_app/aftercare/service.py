@@ -71,7 +71,7 @@ from desk_app.db.models import (
 )
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, pick
-from desk_app.settings import SettingsStore
+from desk_app.settings import S, SettingsStore
 
 LOW_SCORE = 2  # a score at or below this opens a complaint
 
@@ -230,7 +230,7 @@ class AftercareService:
             errors.setdefault("outcome", _("Scores can only be recorded when the client was reached."))
         if errors:
             raise ValidationError(errors)
-        max_attempts = int(self.settings.get("followup.max_attempts"))
+        max_attempts = self.settings.get(S.FOLLOWUP_MAX_ATTEMPTS)
         feedback_id = complaint_id = None
         gave_up = False
         with self.db.uow() as uow:
@@ -459,7 +459,7 @@ class AftercareService:
     # ------------------------------------------------------------------ feedback
     def feedback_list(self, status: str | None = None, limit: int = 500) -> list[FeedbackView]:
         now = self.clock()
-        hours = int(self.settings.get("standards.feedback_process_hours"))
+        hours = self.settings.get(S.STANDARDS_FEEDBACK_PROCESS_HOURS)
         with self.db.uow(write=False) as uow:
             q = select(Feedback).order_by(Feedback.at.desc(), Feedback.id.desc()).limit(limit)
             if status:
@@ -468,7 +468,7 @@ class AftercareService:
             return [self._fb_view(uow.session, f, now, hours) for f in rows]
 
     def feedback_item(self, feedback_id: int) -> FeedbackView:
-        hours = int(self.settings.get("standards.feedback_process_hours"))
+        hours = self.settings.get(S.STANDARDS_FEEDBACK_PROCESS_HOURS)
         with self.db.uow(write=False) as uow:
             f = uow.session.get(Feedback, feedback_id)
             if f is None:
@@ -546,8 +546,8 @@ class AftercareService:
     def outreach(self, now: datetime | None = None, actor: Actor | None = None) -> OutreachLists:
         now = now or self.clock()
         show = actor is not None and actor.can(Perm.SEE_PHONE)
-        days = [int(d) for d in self.settings.get("outreach.expiry_reminders_days")]
-        low = int(self.settings.get("outreach.low_balance_minor"))
+        days = [int(d) for d in self.settings.get(S.OUTREACH_EXPIRY_REMINDERS_DAYS)]
+        low = self.settings.get(S.OUTREACH_LOW_BALANCE_MINOR)
         with self.db.uow(write=False) as uow:
             s = uow.session
             tz = shop_tz(s)

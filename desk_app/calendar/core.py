@@ -47,7 +47,7 @@ from desk_app.domain import slots as sl
 from desk_app.domain.money import from_minor
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _, format_datetime, format_money
-from desk_app.settings import SettingsStore
+from desk_app.settings import S, SettingsStore
 
 BOOKABLE_ROLES = ("stylist", "owner")
 
@@ -102,7 +102,7 @@ class CalendarCore:
         )
 
     def step(self) -> int:
-        return int(self.settings.get("calendar.slot_minutes"))
+        return self.settings.get(S.CALENDAR_SLOT_MINUTES)
 
     def local_today(self) -> date:
         with self.db.uow(write=False) as uow:
@@ -481,8 +481,8 @@ class CalendarCore:
             raise ValidationError({"deposit_minor": _("A deposit cannot be negative.")})
         if client is None:
             return 0
-        threshold = int(self.settings.get("calendar.no_show_warn_threshold"))
-        required = int(self.settings.get("calendar.no_show_deposit_minor"))
+        threshold = self.settings.get(S.CALENDAR_NO_SHOW_WARN_THRESHOLD)
+        required = self.settings.get(S.CALENDAR_NO_SHOW_DEPOSIT_MINOR)
         cur = self.currency(s)
         if threshold and client.no_show_count >= threshold and required and offered < required:
             raise ValidationError(

@@ -45,7 +45,7 @@ from desk_app.db.models import Appointment, Client, Resource, Service, Staff, Vi
 from desk_app.domain import slots as sl
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, format_time
-from desk_app.settings import SettingsStore
+from desk_app.settings import S, SettingsStore
 
 __all__ = ["BookingRequest", "CalendarService", "SlotTaken"]
 
@@ -109,9 +109,9 @@ class CalendarService:
             c = s.get(Client, client_id)
             if c is None:
                 return NoShowWarning(client_id, 0, 0, False, 0, 0)
-            threshold = int(self.settings.get("calendar.no_show_warn_threshold"))
+            threshold = self.settings.get(S.CALENDAR_NO_SHOW_WARN_THRESHOLD)
             warn = bool(threshold) and c.no_show_count >= threshold
-            deposit = int(self.settings.get("calendar.no_show_deposit_minor")) if warn else 0
+            deposit = self.settings.get(S.CALENDAR_NO_SHOW_DEPOSIT_MINOR) if warn else 0
             acct = s.execute(
                 select(PrepaidAccount).where(PrepaidAccount.client_id == c.id)
             ).scalar_one_or_none()
@@ -390,7 +390,7 @@ class CalendarService:
                         status=_status_word(a.status)
                     )
                 )
-            late_h = int(self.settings.get("calendar.late_cancel_hours"))
+            late_h = self.settings.get(S.CALENDAR_LATE_CANCEL_HOURS)
             a.status = "cancelled"
             a.cancel_reason = reason.strip()
             a.cancelled_at = now
@@ -449,7 +449,7 @@ class CalendarService:
     def auto_no_shows(self, now: datetime | None = None) -> list[int]:
         """Mark appointments whose client never arrived within the grace period; returns their ids."""
         now = now or self.clock()
-        grace = timedelta(minutes=int(self.settings.get("calendar.no_show_grace_minutes")))
+        grace = timedelta(minutes=self.settings.get(S.CALENDAR_NO_SHOW_GRACE_MINUTES))
         with self.db.uow() as uow:
             s = uow.session
             arrived = select(Visit.appointment_id).where(Visit.appointment_id.is_not(None))

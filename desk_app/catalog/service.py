@@ -851,10 +851,10 @@ class CatalogService:
                 )
         if d.type in (int, Decimal) and isinstance(v, Decimal) and not v.is_finite():
             raise ValidationError({key: _setting_message(d.type, d.minimum, d.maximum)})
-        before = self.settings.get(key)
+        before = self.settings.get_key(key)
         if before == v:
             return v
-        self.settings.set(key, v, staff_id=actor.staff_id)
+        self.settings.set_key(key, v, staff_id=actor.staff_id)
         with self.db.uow() as uow:
             audit(
                 uow.session,

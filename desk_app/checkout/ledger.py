@@ -42,7 +42,7 @@ from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor
 from desk_app.domain.pricing import half_up
 from desk_app.i18n import _
-from desk_app.settings import SettingsStore
+from desk_app.settings import S, SettingsStore
 
 
 def open_cash_session_id(session: Session, branch_id: int) -> int | None:
@@ -254,12 +254,12 @@ def write_sale(
             )
         )
     # prepaid: top-ups (+ bonus), then spending
-    validity = int(settings.get("prepaid.validity_days"))
+    validity = settings.get(S.PREPAID_VALIDITY_DAYS)
     topup = sum(pl.line_total_minor for pl in p.lines if pl.line.kind == cb.TOPUP)
     if topup and client is not None:
         acct = prepaid_account(session, client.id, now, validity)
         prepaid_move(session, acct, "topup", topup, sale.id, actor.staff_id, now)
-        bonus = cb.percent_of(topup, settings.get("prepaid.topup_bonus_percent"))
+        bonus = cb.percent_of(topup, settings.get(S.PREPAID_TOPUP_BONUS_PERCENT))
         if bonus:
             prepaid_move(session, acct, "bonus", bonus, sale.id, actor.staff_id, now)
         if validity:

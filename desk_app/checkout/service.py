@@ -60,7 +60,7 @@ from desk_app.db.models import (
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.domain.pricing import PricingError, rounding_step_minor
 from desk_app.i18n import _, pick
-from desk_app.settings import SettingsStore
+from desk_app.settings import S, SettingsStore
 
 __all__ = ["METHODS", "ApprovalNeeded", "CheckoutService", "PaymentIn"]
 
@@ -82,9 +82,9 @@ class CheckoutService:
         shop = shop_row(session)
         return BillContext(
             currency=shop.currency,
-            prices_include_tax=bool(self.settings.get("money.prices_include_tax")),
-            rounding_step_minor=rounding_step_minor(self.settings.get("money.cash_rounding"), shop.currency),
-            discount_limit_percent=self.settings.get("money.discount_limit_percent"),
+            prices_include_tax=self.settings.get(S.MONEY_PRICES_INCLUDE_TAX),
+            rounding_step_minor=rounding_step_minor(self.settings.get(S.MONEY_CASH_ROUNDING), shop.currency),
+            discount_limit_percent=self.settings.get(S.MONEY_DISCOUNT_LIMIT_PERCENT),
             vip_rule=self.settings.vip_rule(),
             is_member=bool(client and client.membership_tier == "vip"),
             client_full_price_spend_minor=client.full_price_spend_minor if client else 0,
@@ -102,7 +102,7 @@ class CheckoutService:
         rate = (
             s.tax_rate_bp
             if s.tax_rate_bp is not None
-            else int(self.settings.get("money.tax_rate_service_bp"))
+            else self.settings.get(S.MONEY_TAX_RATE_SERVICE_BP)
         )
         return DraftLine(
             key="",
@@ -122,7 +122,7 @@ class CheckoutService:
         rate = (
             p.tax_rate_bp
             if p.tax_rate_bp is not None
-            else int(self.settings.get("money.tax_rate_product_bp"))
+            else self.settings.get(S.MONEY_TAX_RATE_PRODUCT_BP)
         )
         return DraftLine(
             key="",
@@ -191,7 +191,7 @@ class CheckoutService:
                                 )
                             )
                     elif pi.kind == "fee" and not pi.suggested_only:
-                        rate = int(self.settings.get("money.tax_rate_service_bp"))
+                        rate = self.settings.get(S.MONEY_TAX_RATE_SERVICE_BP)
                         lines.append(
                             DraftLine(
                                 key="",
@@ -300,7 +300,7 @@ class CheckoutService:
             errors["amount"] = _("Enter a price above zero.")
         if errors:
             raise ValidationError(errors)
-        rate = int(self.settings.get("money.tax_rate_service_bp"))
+        rate = self.settings.get(S.MONEY_TAX_RATE_SERVICE_BP)
         return cb.add_line(
             bill,
             DraftLine(
@@ -358,7 +358,7 @@ class CheckoutService:
         )
 
     def topup_bonus_minor(self, amount_minor: int) -> int:
-        return cb.percent_of(amount_minor, self.settings.get("prepaid.topup_bonus_percent"))
+        return cb.percent_of(amount_minor, self.settings.get(S.PREPAID_TOPUP_BONUS_PERCENT))
 
     def add_package(self, bill: Bill, package_id: int) -> Bill:
         if bill.client_id is None:

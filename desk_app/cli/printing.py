@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from desk_app.settings import S
+
 
 def cli_receipt(args: argparse.Namespace) -> int:
     from desk_app.bootstrap import open_database
@@ -28,7 +30,7 @@ def cli_receipt(args: argparse.Namespace) -> int:
             if getattr(args, "care_sheet", False):
                 pages = render_care_sheet(view, args.pdf, fmt)
             else:
-                layout = args.layout or str(services.settings.get("printing.receipt_layout"))
+                layout = args.layout or services.settings.get(S.PRINTING_RECEIPT_LAYOUT)
                 pages = render_receipt(view, args.pdf, fmt, layout)
         except FontMissing as exc:
             print(str(exc), file=sys.stderr)

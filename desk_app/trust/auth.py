@@ -16,7 +16,7 @@ from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Staff
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
-from desk_app.settings import SettingsStore
+from desk_app.settings import S, SettingsStore
 
 PIN_RE = re.compile(r"^\d{4,6}$")
 
@@ -100,8 +100,8 @@ class AuthService:
     def sign_in(self, staff_id: int, pin: str) -> Actor:
         """Check a PIN. Wrong PINs count; after N of them the staff member waits."""
         now = self.clock()
-        max_attempts = int(self.settings.get("security.pin_max_attempts"))
-        lock_s = int(self.settings.get("security.pin_lock_seconds"))
+        max_attempts = self.settings.get(S.SECURITY_PIN_MAX_ATTEMPTS)
+        lock_s = self.settings.get(S.SECURITY_PIN_LOCK_SECONDS)
         with self.db.uow() as uow:
             s = uow.session.get(Staff, staff_id)
             if s is None or not s.active:

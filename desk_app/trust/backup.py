@@ -28,7 +28,7 @@ from desk_app.db.engine import Clock, Database
 from desk_app.db.models import BackupRecord
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
-from desk_app.settings import SettingsStore
+from desk_app.settings import S, SettingsStore
 
 Progress = Callable[[int, int], None]
 AUTO_REASONS = ("daily", "close_of_day")
@@ -170,7 +170,7 @@ class BackupService:
         return path
 
     def folder(self) -> Path:
-        configured = str(self.settings.get("backup.folder") or "").strip()
+        configured = str(self.settings.get(S.BACKUP_FOLDER) or "").strip()
         if configured:
             return Path(configured).expanduser()
         return self._db_file().parent / "backups"
@@ -190,8 +190,8 @@ class BackupService:
                 ),
                 "folder",
             ) from exc
-        before = self.settings.get("backup.folder")
-        self.settings.set("backup.folder", str(path), staff_id=actor.staff_id)
+        before = self.settings.get(S.BACKUP_FOLDER)
+        self.settings.set(S.BACKUP_FOLDER, str(path), staff_id=actor.staff_id)
         with self.db.uow() as uow:
             audit(
                 uow.session,
@@ -278,7 +278,7 @@ class BackupService:
 
     def rotate(self) -> list[Path]:
         """Keep the newest ``backup.keep`` automatic backups in the folder; return the ones removed."""
-        keep = int(self.settings.get("backup.keep"))
+        keep = self.settings.get(S.BACKUP_KEEP)
         folder = self.folder()
         if not folder.is_dir():
             return []

@@ -51,7 +51,7 @@ from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.pricing import LineIn, PricingError, price_lines
 from desk_app.i18n import _
-from desk_app.settings import SettingsStore
+from desk_app.settings import S, SettingsStore
 from desk_app.visits import flow as visit_flow
 from desk_app.visits.views import (
     PRIORITIES,
@@ -129,7 +129,7 @@ class VisitService:
 
     def _required(self) -> frozenset[vd.Step]:
         out: set[vd.Step] = set()
-        for s in self.settings.get("visit.required_steps") or []:
+        for s in self.settings.get(S.VISIT_REQUIRED_STEPS) or []:
             try:
                 out.add(vd.Step(s))
             except ValueError:
@@ -531,9 +531,9 @@ class VisitService:
 
     def _estimate(self, s: Session, v: Visit) -> Estimate:
         shop = shop_row(s)
-        include = bool(self.settings.get("money.prices_include_tax"))
-        svc_rate = int(self.settings.get("money.tax_rate_service_bp"))
-        prod_rate = int(self.settings.get("money.tax_rate_product_bp"))
+        include = self.settings.get(S.MONEY_PRICES_INCLUDE_TAX)
+        svc_rate = self.settings.get(S.MONEY_TAX_RATE_SERVICE_BP)
+        prod_rate = self.settings.get(S.MONEY_TAX_RATE_PRODUCT_BP)
         client = s.get(Client, v.client_id) if v.client_id else None
         is_member = client is not None and client.membership_tier == "vip"
         pct = self.settings.vip_rule().discount_percent if is_member else None

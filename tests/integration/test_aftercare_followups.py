@@ -10,6 +10,7 @@ from desk_app.container import Services
 from desk_app.core.service import ServiceError, ValidationError
 from desk_app.db.models import AuditEntry, Complaint, Feedback
 from desk_app.domain.permissions import Actor
+from desk_app.settings import S
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, rows, shanghai, visit
 
@@ -76,7 +77,7 @@ def test_list_shows_what_was_done_and_masks_the_number(
 def test_no_answer_reschedules_next_day_then_gives_up(
     services: Services, desk: Actor, paid: int, clock: FakeClock
 ) -> None:
-    services.settings.set("followup.max_attempts", 2)
+    services.settings.set(S.FOLLOWUP_MAX_ATTEMPTS, 2)
     clock.now = shanghai(2026, 11, 20, 10)
     fu_id = services.aftercare.followups(actor=desk).due[0].id
     r = services.aftercare.record_call(desk, fu_id, "no_answer")
@@ -187,8 +188,8 @@ def test_paid_through_checkout_gets_followup_and_low_score_complaint(
     goes through aftercare.record_checkout_satisfaction to a feedback record and an automatic complaint."""
     from desk_app.checkout.service import PaymentIn
 
-    services.settings.set("standards.followup_min_days", 1)
-    services.settings.set("standards.followup_max_days", 4)
+    services.settings.set(S.STANDARDS_FOLLOWUP_MIN_DAYS, 1)
+    services.settings.set(S.STANDARDS_FOLLOWUP_MAX_DAYS, 4)
     stylist = add_staff(services.db, owner.branch_id, "Leo")
     cid = add_client(services.db, "Zhou Ting")
     vid = visit(

@@ -12,6 +12,7 @@ from desk_app.container import Services
 from desk_app.core.service import ValidationError
 from desk_app.db.models import ClientPackage, Package, PrepaidAccount, PrepaidMovement
 from desk_app.domain.permissions import Actor
+from desk_app.settings import S
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, shanghai, visit
 
@@ -72,7 +73,7 @@ def test_expiry_reminded_at_each_stage(services: Services, desk: Actor, clock: F
 
 
 def test_expiring_package_and_low_balances(services: Services, desk: Actor, clock: FakeClock) -> None:
-    services.settings.set("outreach.expiry_reminders_days", [7, 3])
+    services.settings.set(S.OUTREACH_EXPIRY_REMINDERS_DAYS, [7, 3])
     cid = add_client(services.db, "Chen Jing")
     with services.db.uow() as uow:
         pkg = uow.session.query(Package).first()

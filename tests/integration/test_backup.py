@@ -15,6 +15,7 @@ from desk_app.clients.search_text import build_search_fields
 from desk_app.container import Services
 from desk_app.db.models import AuditEntry, BackupRecord, Client
 from desk_app.domain.permissions import Actor
+from desk_app.settings import S
 from desk_app.trust.backup import BackupError, check_backup_file
 from tests.conftest import FakeClock
 
@@ -62,7 +63,7 @@ def test_manual_backup_is_checked_and_recorded(services: Services, owner: Actor,
 
 
 def test_daily_backup_once_per_day_with_rotation(services: Services, owner: Actor, clock: FakeClock) -> None:
-    services.settings.set("backup.keep", 3)
+    services.settings.set(S.BACKUP_KEEP, 3)
     first = services.backup.maybe_daily_backup()
     assert first is not None and first.reason == "daily"
     clock.advance(hours=1)
@@ -79,7 +80,7 @@ def test_daily_backup_once_per_day_with_rotation(services: Services, owner: Acto
 
 
 def test_manual_backups_are_not_rotated_away(services: Services, owner: Actor, clock: FakeClock) -> None:
-    services.settings.set("backup.keep", 1)
+    services.settings.set(S.BACKUP_KEEP, 1)
     services.backup.backup(actor=owner)
     for _ in range(3):
         clock.advance(days=1)

@@ -14,6 +14,7 @@ from desk_app.container import Services
 from desk_app.core.service import ConflictError, ServiceError, ValidationError
 from desk_app.db.models import Appointment, AuditEntry, Client, PrepaidAccount, PrepaidMovement
 from desk_app.domain.permissions import Actor
+from desk_app.settings import S
 from tests.conftest import FakeClock
 from tests.integration.test_calendar_support import at, new_client, new_stylist, service_id
 
@@ -221,7 +222,7 @@ def test_reminders_confirm_and_csv(services: Services, owner: Actor, shop) -> No
 
 
 def test_deposit_for_repeat_no_shows(services: Services, owner: Actor, shop) -> None:
-    services.settings.set("calendar.no_show_deposit_minor", 5000)
+    services.settings.set(S.CALENDAR_NO_SHOW_DEPOSIT_MINOR, 5000)
     poor = new_client(services.db, "赵六", no_shows=2)
     rich = new_client(services.db, "钱七", no_shows=3, prepaid_minor=20000)
     assert services.calendar.no_show_warning(rich).warn

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from desk_app.db.engine import Database
 from desk_app.db.models import Client, PrepaidAccount, PrepaidMovement, Service, ServiceLog, Staff, Visit
 from desk_app.domain.permissions import Actor, Role
+from desk_app.settings import S
 
 SH = ZoneInfo("Asia/Shanghai")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -158,7 +159,7 @@ def race_worker(
     services = Services(db, clock=lambda: now)
     cal = services.calendar
     guard_only = GuardOnly(db, services.settings, lambda: now)
-    cal.settings.get("calendar.slot_minutes")  # warm the settings cache outside the race
+    cal.settings.get(S.CALENDAR_SLOT_MINUTES)  # warm the settings cache outside the race
     try:
         for r, specs in enumerate(rounds):
             spec = specs[worker]

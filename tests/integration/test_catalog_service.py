@@ -12,6 +12,7 @@ from desk_app.container import Services
 from desk_app.core.service import ValidationError
 from desk_app.db.models import AuditEntry, StockMovement
 from desk_app.domain.permissions import Actor, NotAllowed, Role
+from desk_app.settings import S
 
 
 def _stylist(services: Services, owner: Actor) -> Actor:
@@ -259,7 +260,7 @@ def test_shop_details_and_settings(services: Services, owner: Actor) -> None:
         cat.save_setting(owner, "vip.discount_percent", "150")
     assert "from 0 to 100" in ei3.value.errors["vip.discount_percent"]
     assert cat.save_setting(owner, "standards.greet_seconds", "45") == 45
-    assert services.settings.get("standards.greet_seconds") == 45
+    assert services.settings.get(S.STANDARDS_GREET_SECONDS) == 45
     assert cat.save_setting(owner, "visit.required_steps", ["checkout", "greeting"]) == [
         "greeting",
         "checkout",

@@ -22,6 +22,7 @@ from desk_app.db.models import (
     Visit,
 )
 from desk_app.domain.permissions import Actor
+from desk_app.settings import S
 from desk_app.trust.integrity import check_invariants
 from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_checkout_support import new_client, new_staff, product, service, visit_at_checkout
@@ -143,8 +144,8 @@ def test_discount_above_limit_needs_owner_pin(services: Services, owner: Actor) 
 
 
 def test_bill_discount_is_shared_exactly_and_tax_exclusive(services: Services, owner: Actor) -> None:
-    services.settings.set("money.prices_include_tax", False)
-    services.settings.set("money.tax_rate_product_bp", 1300)
+    services.settings.set(S.MONEY_PRICES_INCLUDE_TAX, False)
+    services.settings.set(S.MONEY_TAX_RATE_PRODUCT_BP, 1300)
     co = services.checkout
     bill = co.build_bill(owner)
     for sku in ("SH-COL-250", "OIL-50", "CUT-OIL"):
@@ -161,7 +162,7 @@ def test_bill_discount_is_shared_exactly_and_tax_exclusive(services: Services, o
 def test_cash_rounding_line(services: Services, owner: Actor) -> None:
     from decimal import Decimal
 
-    services.settings.set("money.cash_rounding", Decimal("1"))
+    services.settings.set(S.MONEY_CASH_ROUNDING, Decimal("1"))
     co = services.checkout
     bill = co.add_counter_item(co.build_bill(owner), "Polish", 1234)
     assert bill.total_minor == 1200 and bill.p.rounding_minor == -34
@@ -176,7 +177,7 @@ def test_cash_rounding_line(services: Services, owner: Actor) -> None:
 def test_topup_bonus_and_prepaid_history(services: Services, owner: Actor) -> None:
     from decimal import Decimal
 
-    services.settings.set("prepaid.topup_bonus_percent", Decimal("10"))
+    services.settings.set(S.PREPAID_TOPUP_BONUS_PERCENT, Decimal("10"))
     cid = new_client(services.db)
     _topup(services, owner, cid, 100000)
     assert services.checkout.prepaid_balance(cid) == 110000

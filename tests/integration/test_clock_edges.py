@@ -20,6 +20,7 @@ from desk_app.container import Services
 from desk_app.db.models import AuditEntry, PrepaidAccount
 from desk_app.domain.permissions import Actor
 from desk_app.reports.monthly import build_monthly
+from desk_app.settings import S
 from tests.conftest import FakeClock
 from tests.integration.test_calendar_support import new_client, new_stylist, service_id
 
@@ -89,7 +90,7 @@ def test_the_cash_day_and_the_month_end_are_the_shop_days(berlin_shop: tuple[Ser
 
 def test_29_february_prepaid_expiry_and_audit_time(berlin_shop: tuple[Services, Actor, FakeClock]) -> None:
     services, owner, clock = berlin_shop
-    services.settings.set("prepaid.validity_days", 365)
+    services.settings.set(S.PREPAID_VALIDITY_DAYS, 365)
     clock.now = berlin(2028, 2, 29, 23, 30)  # a leap day, late evening in the shop (already 1 March in UTC+8)
     client = new_client(services.db, "Lena Fischer", phone="+4915198765432")
     co = services.checkout

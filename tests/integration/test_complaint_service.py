@@ -12,6 +12,7 @@ from desk_app.container import Services
 from desk_app.core.service import ServiceError, ValidationError
 from desk_app.db.models import Appointment, Complaint, Contact, Sale
 from desk_app.domain.permissions import Actor
+from desk_app.settings import S
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, first_service, rows, shanghai, visit
 
@@ -78,7 +79,7 @@ def test_first_response_deadline_and_overdue(
 
 
 def test_deadline_follows_the_setting(services: Services, desk: Actor, clock: FakeClock) -> None:
-    services.settings.set("standards.complaint_response_hours", 4)
+    services.settings.set(S.STANDARDS_COMPLAINT_RESPONSE_HOURS, 4)
     c = services.complaints.open_complaint(desk, description="Rude on the phone", category="attitude")
     assert c.first_response_due_at == clock.now + timedelta(hours=4)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from desk_app.container import Services
 from desk_app.core.service import ValidationError
 from desk_app.db.models import AuditEntry, ConsultationQuestion, Service, Staff
 from desk_app.domain.permissions import Actor, NotAllowed, Role
-from desk_app.settings import DEFS, UnknownSetting
+from desk_app.settings import DEFS, S, SettingDef, UnknownSetting
 from desk_app.trust.auth import SignInError
 from tests.conftest import OWNER_PIN, FakeClock
 
@@ -80,22 +81,28 @@ def test_staff_management_is_owner_only(services: Services, owner: Actor) -> Non
 def test_settings_defaults_round_trip_and_validation(services: Services, owner: Actor) -> None:
     assert services.settings.vip_rule().single_purchase_threshold == 3000
     assert services.settings.standards().greet_within.total_seconds() == 30
-    services.settings.set("vip.discount_percent", "15", owner.staff_id)
+    services.settings.set(S.VIP_DISCOUNT_PERCENT, "15", owner.staff_id)
     assert str(services.settings.vip_rule().discount_percent) == "15"
     with pytest.raises(ValueError):
-        services.settings.set("vip.discount_percent", "150")
+        services.settings.set(S.VIP_DISCOUNT_PERCENT, "150")
     with pytest.raises(UnknownSetting):
-        services.settings.get("no.such.key")
+        services.settings.get_key("no.such.key")
+    assert services.settings.get(S.VIP_DISCOUNT_PERCENT) == Decimal("15")  # typed: a Decimal, not text
+    assert services.settings.get_key("vip.discount_percent") == Decimal("15")
 
 
-def test_every_setting_key_used_in_code_is_declared() -> None:
-    pattern = re.compile(r"""settings\.(?:get|set)\(\s*["']([a-z_.]+)["']""")
-    used: set[str] = set()
-    for folder in ("desk_app", "ui"):
-        for path in (ROOT / folder).rglob("*.py"):
-            used.update(pattern.findall(path.read_text(encoding="utf-8")))
-    assert used, "no settings use found: the pattern is broken"
-    assert sorted(used - set(DEFS)) == []
+def test_settings_are_read_through_typed_keys() -> None:
+    """``store.get(S.NAME)``: a typo fails at import and mypy knows the type; text keys are only
+    for the editor that lists every setting (get_key/set_key)."""
+    pattern = re.compile(r"""settings\.(?:get|set)\(\s*["']""")
+    offenders = [
+        f"{path.relative_to(ROOT)}"
+        for folder in ("desk_app", "ui")
+        for path in (ROOT / folder).rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+    assert {d.key for d in vars(S).values() if isinstance(d, SettingDef)} == set(DEFS)
 
 
 def test_settings_labels_are_marked_for_translation() -> None:

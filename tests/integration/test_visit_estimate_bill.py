@@ -6,6 +6,7 @@ import pytest
 
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
+from desk_app.settings import S
 from desk_app.visits.service import PlanItemIn
 from tests.integration import visit_helpers as h
 
@@ -14,9 +15,9 @@ from tests.integration import visit_helpers as h
 def test_confirmed_estimate_equals_the_bill(
     services: Services, owner: Actor, tier: str, include_tax: bool
 ) -> None:
-    services.settings.set("money.prices_include_tax", include_tax)
-    services.settings.set("money.tax_rate_service_bp", 600)
-    services.settings.set("money.tax_rate_product_bp", 1300)
+    services.settings.set(S.MONEY_PRICES_INCLUDE_TAX, include_tax)
+    services.settings.set(S.MONEY_TAX_RATE_SERVICE_BP, 600)
+    services.settings.set(S.MONEY_TAX_RATE_PRODUCT_BP, 1300)
     v = services.visits
     cid = h.add_client(services.db, "Agree", tier=tier)
     vid = v.start_walk_in(owner, cid)

@@ -13,6 +13,7 @@ from desk_app.container import Services
 from desk_app.core.service import ServiceError, ValidationError
 from desk_app.db.models import Appointment, Client, StockMovement, Visit, VisitEvent
 from desk_app.domain.permissions import Actor
+from desk_app.settings import S
 from desk_app.visits.service import PlanItemIn
 from tests.conftest import FakeClock
 from tests.integration import visit_helpers as h
@@ -172,8 +173,8 @@ def test_vip_estimate_uses_member_price(services: Services, owner: Actor) -> Non
 
 
 def test_tax_excluded_estimate(services: Services, owner: Actor) -> None:
-    services.settings.set("money.prices_include_tax", False)
-    services.settings.set("money.tax_rate_service_bp", 600)
+    services.settings.set(S.MONEY_PRICES_INCLUDE_TAX, False)
+    services.settings.set(S.MONEY_TAX_RATE_SERVICE_BP, 600)
     v = services.visits
     vid = v.start_walk_in(owner)
     v.greet(owner, vid, None)
@@ -234,7 +235,7 @@ def test_skip_needs_reason_and_required_steps(services: Services, owner: Actor) 
     with pytest.raises(ServiceError) as e:
         v.skip(owner, vid, "in a hurry")  # greeting is required by default
     assert "cannot be skipped" in e.value.message
-    services.settings.set("visit.required_steps", ["service", "checkout"])
+    services.settings.set(S.VISIT_REQUIRED_STEPS, ["service", "checkout"])
     v.skip(owner, vid, "regular, known")
     v.skip(owner, vid, "client knows what she wants")
     view = v.get(vid)
@@ -415,7 +416,7 @@ def test_choosing_a_client_stamps_the_greeting_once(
     assert v.get(vid).greeted_at == first  # the step keeps the earlier time
 
     # a visit whose greeting was skipped is not stamped later
-    services.settings.set("visit.required_steps", ["service", "checkout"])
+    services.settings.set(S.VISIT_REQUIRED_STEPS, ["service", "checkout"])
     vid2 = v.start_walk_in(owner)
     v.skip(owner, vid2, "regular, known")
     with pytest.raises(ServiceError):

@@ -13,6 +13,7 @@ from desk_app.bootstrap import open_database
 from desk_app.container import Services
 from desk_app.core.service import ServiceError
 from desk_app.db.models import Visit, VisitEvent
+from desk_app.settings import S
 from desk_app.visits.service import PlanItemIn
 from tests.conftest import FakeClock
 from tests.integration import visit_helpers as h
@@ -27,7 +28,7 @@ def test_visit_state_machine(tmp_path: Path) -> None:
     clock = FakeClock()
     sv = Services(db, clock=clock)
     owner = sv.shop.create_shop(name="M", currency="CNY", language="en", owner_name="O", owner_pin="1234")
-    sv.settings.set("visit.required_steps", ["service", "checkout"])
+    sv.settings.set(S.VISIT_REQUIRED_STEPS, ["service", "checkout"])
     cut = h.service_id(db, "CUT-W")
     client = h.add_client(db, "Machine")
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from desk_app.db.models import Client
 from desk_app.domain.permissions import Actor
+from desk_app.settings import S
 from tests.conftest import FakeClock
 from ui.context import UiContext
 from ui.settings import backup as settings_backup
@@ -58,7 +59,7 @@ def test_keep_setting_and_a_broken_file(
     panel = BackupPanel(ctx)
     qtbot.addWidget(panel)
     panel.keep.setValue(5)
-    assert ctx.services.settings.get("backup.keep") == 5
+    assert ctx.services.settings.get(S.BACKUP_KEEP) == 5
     from desk_app.trust.audit import AuditFilter
 
     logged = ctx.services.audit.list_entries(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from desk_app.calendar.service import BookingRequest
 from desk_app.db.models import Appointment, Visit
+from desk_app.settings import S
 from tests.integration.test_calendar_support import (
     at,
     new_client,
@@ -236,7 +237,7 @@ def test_rebook_panel_after_a_lost_race_shows_fresh_times(qtbot, ctx: UiContext,
 def test_booking_dialog_warns_and_holds_a_deposit(
     qtbot, screen: CalendarScreen, ctx: UiContext, data
 ) -> None:
-    ctx.services.settings.set("calendar.no_show_deposit_minor", 5000)
+    ctx.services.settings.set(S.CALENDAR_NO_SHOW_DEPOSIT_MINOR, 5000)
     risky = new_client(ctx.services.db, "钱七", no_shows=3, prepaid_minor=20000)
     screen.book_at(col_of(screen, data["leo"]), at(TOMORROW, 11))
     dlg = screen.dialog

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.permissions import Actor, Role
+from desk_app.settings import S
 from ui.context import UiContext
 from ui.runner import TaskRunner
 from ui.settings.editor import ItemEditor
@@ -99,10 +100,10 @@ def test_shop_details_and_rules_show_field_messages(qtbot: QtBot, ctx: UiContext
     rules.inputs["standards.service_start_minutes"].setText("20")
     assert not rules.save()
     assert rules.errors["standards.greet_seconds"].text() == "✕ Enter a whole number of at least 1."
-    assert ctx.services.settings.get("standards.service_start_minutes") == 20  # the good value was kept
+    assert ctx.services.settings.get(S.STANDARDS_SERVICE_START_MINUTES) == 20  # the good value was kept
     greet.setText("45")
     assert rules.save()
-    assert ctx.services.settings.get("standards.greet_seconds") == 45
+    assert ctx.services.settings.get(S.STANDARDS_GREET_SECONDS) == 45
 
 
 def test_staff_new_member_with_hours_and_pin(qtbot: QtBot, ctx: UiContext) -> None:

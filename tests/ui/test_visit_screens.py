@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 from desk_app.bootstrap import open_database
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
+from desk_app.settings import S
 from desk_app.visits.service import PlanItemIn
 from tests.conftest import FakeClock
 from tests.integration import visit_helpers as h
@@ -236,7 +237,7 @@ def test_skip_needs_a_reason_and_formula_lock_shown(
     qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock, monkeypatch: Any
 ) -> None:
     nav = Nav(qtbot, ctx)
-    services.settings.set("visit.required_steps", ["service", "checkout"])
+    services.settings.set(S.VISIT_REQUIRED_STEPS, ["service", "checkout"])
     cid = h.add_client(services.db, "Skipper")
     vid = services.visits.start_walk_in(owner, cid)
     nav("visit", visit_id=vid)

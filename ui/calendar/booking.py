@@ -27,6 +27,7 @@ from desk_app.calendar.views import AppointmentView, BookingRequest, FreeSlot, S
 from desk_app.core.service import ValidationError
 from desk_app.domain.money import currency_exponent, from_minor
 from desk_app.i18n import _, format_date, format_duration_minutes, format_money, format_time
+from desk_app.settings import S
 from ui.clients.new_client import create_client
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
@@ -172,7 +173,7 @@ class BookingDialog(Dialog):
     # ----------------------------------------------------------------- fields
     def _fill_times(self, start: datetime) -> None:
         self.time.clear()
-        step = int(self.ctx.services.settings.get("calendar.slot_minutes"))
+        step = self.ctx.services.settings.get(S.CALENDAR_SLOT_MINUTES)
         t = datetime.combine(self.day, time(0, 0), tzinfo=self.tz)
         end = t + timedelta(days=1)
         want = start.astimezone(self.tz)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.calendar.views import AppointmentView
 from desk_app.i18n import _, format_time
+from desk_app.settings import S
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
 from ui.shared.widgets import Button, Dialog, ErrorLabel
@@ -64,7 +65,7 @@ class MoveDialog(Dialog):
         super().__init__(parent)
         self.setWindowTitle(_("Change time or stylist"))
         self.tz = ZoneInfo(ctx.shop.timezone)
-        step = int(ctx.services.settings.get("calendar.slot_minutes"))
+        step = ctx.services.settings.get(S.CALENDAR_SLOT_MINUTES)
         loc = appt.start_at.astimezone(self.tz)
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(f"{appt.client_name} · {appt.service_names}"))

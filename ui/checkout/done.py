@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import PaidSale, SaleView
 from desk_app.i18n import N_, Fmt, _
+from desk_app.settings import S
 from ui.context import UiContext
 from ui.shared.widgets import Button, show_error, show_info
 
@@ -26,7 +27,7 @@ def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = Non
         render_care_sheet(view, buf, fmt)
         name = f"{view.receipt_no}-care.pdf"
     else:
-        render_receipt(view, buf, fmt, layout or str(ctx.services.settings.get("printing.receipt_layout")))
+        render_receipt(view, buf, fmt, layout or ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT))
         name = f"{view.receipt_no}.pdf"
     return buf.getvalue(), name
 
@@ -123,7 +124,7 @@ class DonePage(QWidget):
         has_visit = view.visit_id is not None
         self.care_btn.setVisible(bool(view.care_services or view.care_products))
         self.save_care_btn.setVisible(bool(view.care_services or view.care_products))
-        self.escpos_btn.setVisible(bool(self.ctx.services.settings.get("printing.escpos_target")))
+        self.escpos_btn.setVisible(bool(self.ctx.services.settings.get(S.PRINTING_ESCPOS_TARGET)))
         for w in (self.score_title, *self.score_buttons):
             w.setVisible(self.ask_score and has_visit)
         self.continue_btn.setText(_("Continue without a score") if has_visit else _("Next sale"))
@@ -150,12 +151,12 @@ class DonePage(QWidget):
         from desk_app.printing.escpos_out import open_printer, print_receipt_escpos
         from desk_app.printing.receipt import receipt_language
 
-        target = str(self.ctx.services.settings.get("printing.escpos_target"))
+        target = self.ctx.services.settings.get(S.PRINTING_ESCPOS_TARGET)
 
         def work() -> None:
             view = self.ctx.services.checkout.get_sale(self.sale_id)
             printer = open_printer(target)
-            width = 32 if str(self.ctx.services.settings.get("printing.receipt_layout")) == "58mm" else 48
+            width = 32 if self.ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT) == "58mm" else 48
             fmt = Fmt.for_shop(receipt_language(view), self.ctx.shop.timezone, self.ctx.shop.currency)
             print_receipt_escpos(view, printer, fmt, width)
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.i18n import _, format_datetime, format_number, local
+from desk_app.settings import S
 from desk_app.trust.backup import BackupInfo
 from ui.context import UiContext
 from ui.shared.widgets import Button, Card, StatusChip, confirm, show_error
@@ -200,7 +201,7 @@ class BackupPanel(QWidget):
             self.last_label.setText("")
             return
         self.keep.blockSignals(True)
-        self.keep.setValue(int(self.ctx.services.settings.get("backup.keep")))
+        self.keep.setValue(self.ctx.services.settings.get(S.BACKUP_KEEP))
         self.keep.blockSignals(False)
         self.folder_label.setText(str(self.svc.folder()))
         last = self.svc.last_backup(ok_only=False)

@@ -201,7 +201,7 @@ class RulesPanel(QWidget):
         row.addWidget(self.save_button)
         outer.addLayout(row)
 
-    def _input(self, d: SettingDef, value: Any) -> QWidget:
+    def _input(self, d: SettingDef[Any], value: Any) -> QWidget:
         if d.key == "visit.required_steps":
             holder = QWidget()
             hl = QHBoxLayout(holder)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
+from desk_app.settings import S
 from desk_app.trust.auth import SignInError, StaffView
 from ui.main_window import role_label
 from ui.shared.widgets import Card, ErrorLabel, error_text
@@ -135,14 +136,10 @@ class SignInPage(QWidget):
         if not self.demo_mode:
             self.demo_label.setVisible(False)
             return
-        pins = {}
-        try:
-            pins = dict(self.services.settings.get("demo.pins") or {})
-        except KeyError:
-            pins = {}
+        pins = self.services.settings.get(S.DEMO_PINS)  # {staff id as text: PIN}
         lines = [_("Demo shop: sign in as any of these staff (PINs are shown only in the demo).")]
         for s in self._staff:
-            pin = pins.get(str(s.id)) or pins.get(s.id)
+            pin = pins.get(str(s.id))
             if pin:
                 lines.append(f"{s.name} · {role_label(s.role)} · PIN {pin}")
         self.demo_label.setText("\n".join(lines))
