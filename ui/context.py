@@ -25,8 +25,23 @@ from ui.runner import TaskRunner
 class ContextSignals(QObject):
     actor_changed = Signal()
     language_changed = Signal()
-    # something changed that lists elsewhere may show: ("visit", id), ("client", id), ("sale", id) ...
+    # a record changed: ("visit", id), ("client", id), ("sale", id) ... announced by the data layer
+    # after each commit (Database.changes), re-emitted here on the GUI thread; lists elsewhere refresh
     data_changed = Signal(str, int)
+    _committed = Signal(object)  # from whichever thread committed; queued to this object's thread
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._committed.connect(self._relay)
+
+    def committed(self, changes: frozenset[tuple[str, int]]) -> None:
+        """Called by the database's change feed on the committing thread."""
+        self._committed.emit(changes)
+
+    def _relay(self, changes: object) -> None:
+        assert isinstance(changes, frozenset)
+        for kind, ident in sorted(changes):
+            self.data_changed.emit(kind, ident)
 
 
 @dataclass
@@ -38,6 +53,9 @@ class UiContext:
     navigate: Callable[..., None] = lambda name, **kw: None
     signals: ContextSignals = field(default_factory=ContextSignals)
     demo_mode: bool = False
+
+    def __post_init__(self) -> None:
+        self.services.db.changes.subscribe(self.signals.committed)  # held weakly: goes with the context
 
     def require_actor(self) -> Actor:
         if self.actor is None:

@@ -9,7 +9,10 @@ check on. PostgreSQL: plain READ COMMITTED plus constraints (see migrations).
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 10_000
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 """Gives the current time, timezone-aware. The app runs on :func:`system_clock`; tests pass a fake one."""
@@ -84,6 +88,64 @@ def _install_sqlite_hooks(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+Change = tuple[str, int]  # ("visit", 12): the kind of record (its table, singular) and its id
+_IRREGULAR = {"staff": "staff", "feedback": "feedback", "follow_ups": "followup", "audit_log": "audit",
+              "branches": "branch", "waitlist_entries": "waitlist_entry", "settings": "setting"}
+
+
+def change_kind(table: str) -> str:
+    """The word the screens use for a table's records: "visits" -> "visit", "follow_ups" -> "followup"."""
+    return _IRREGULAR.get(table) or (table[:-1] if table.endswith("s") else table)
+
+
+class ChangeFeed:
+    """What each committed unit of work touched, told to whoever listens (the GUI re-emits it on its
+    own thread). Listeners are held weakly and called on the committing thread, after the commit."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: list[weakref.ref[Any]] = []
+
+    def subscribe(self, listener: Callable[[frozenset[Change]], None]) -> None:
+        ref: weakref.ref[Any] = (
+            weakref.WeakMethod(listener) if hasattr(listener, "__self__") else weakref.ref(listener)
+        )
+        with self._lock:
+            self._listeners.append(ref)
+
+    def publish(self, changes: frozenset[Change]) -> None:
+        with self._lock:
+            alive = [(r, r()) for r in self._listeners]
+            self._listeners = [r for r, fn in alive if fn is not None]
+        for _ref, fn in alive:
+            if fn is None:
+                continue
+            try:
+                fn(changes)
+            except Exception:  # a listener's failure never undoes or fails a commit
+                log.exception("a change listener failed")
+
+
+def _collect(session: Session, _flush_context: Any) -> None:
+    touched: set[Change] = session.info.setdefault("touched", set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        ident = getattr(obj, "id", None)
+        if table and isinstance(ident, int):
+            touched.add((change_kind(table), ident))
+
+
+def _announce(session: Session) -> None:
+    touched = session.info.pop("touched", None)
+    feed = session.info.get("changes")
+    if touched and isinstance(feed, ChangeFeed):
+        feed.publish(frozenset(touched))
+
+
+def _forget(session: Session) -> None:
+    session.info.pop("touched", None)
+
+
 @dataclass
 class Database:
     """The engine plus session factories for read and write units of work, and the clock.
@@ -96,11 +158,12 @@ class Database:
 
     engine: Engine
     clock: Clock = field(default=system_clock)
+    changes: ChangeFeed = field(default_factory=ChangeFeed)
 
     def __post_init__(self) -> None:
         self.url = self.engine.url.render_as_string(hide_password=False)
         self.dialect = self.engine.dialect.name
-        info = {"clock": self.clock}
+        info = {"clock": self.clock, "changes": self.changes}
         self._read = sessionmaker(
             self.engine.execution_options(desk_clock=self.clock), expire_on_commit=False, info=info
         )
@@ -109,14 +172,18 @@ class Database:
             expire_on_commit=False,
             info=info,
         )
+        # the unit of work says what it touched once it has committed (see ChangeFeed)
+        event.listen(self._write, "after_flush", _collect)
+        event.listen(self._write, "after_commit", _announce)
+        event.listen(self._write, "after_rollback", _forget)
 
     @classmethod
     def open(cls, db: str | os.PathLike[str], clock: Clock = system_clock, **kwargs: Any) -> Database:
-        return cls(make_engine(db, **kwargs), clock)
+        return cls(make_engine(db, **kwargs), clock, ChangeFeed())
 
     def with_clock(self, clock: Clock) -> Database:
         """The same database (same engine and pool) read and written with another clock."""
-        return self if clock is self.clock else Database(self.engine, clock)
+        return self if clock is self.clock else Database(self.engine, clock, self.changes)
 
     def now(self) -> datetime:
         return self.clock()
