@@ -44,6 +44,7 @@ from desk_app.db.models import (
     Staff,
 )
 from desk_app.domain import slots as sl
+from desk_app.domain.appointment import AppointmentStatus
 from desk_app.domain.money import from_minor
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _, format_datetime, format_money
@@ -441,7 +442,7 @@ class CalendarCore:
             start_at=start,
             end_at=end,
             block_end_at=end + timedelta(minutes=buffer),
-            status="booked",
+            status=AppointmentStatus.BOOKED,
             source=req.source or "desk",
             notes=req.notes or "",
             deposit_minor=deposit,

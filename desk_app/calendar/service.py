@@ -43,6 +43,7 @@ from desk_app.core.service import (
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Appointment, Client, Resource, Service, Staff, Visit
 from desk_app.domain import slots as sl
+from desk_app.domain.appointment import UPCOMING, AppointmentStatus, status_label
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, format_time
 from desk_app.settings import S, SettingsStore
@@ -330,7 +331,7 @@ class CalendarService:
                     raise ConflictError(
                         _("Someone else changed this appointment a moment ago; check it and try again.")
                     )
-                if a.status not in ("booked", "confirmed"):
+                if a.status not in UPCOMING:
                     raise ServiceError(_("Only booked or confirmed appointments can be moved."))
                 if new_start < now - timedelta(minutes=15):
                     raise ValidationError({"start_at": _("That time has passed; choose a time from now on.")})
@@ -384,14 +385,14 @@ class CalendarService:
         with self.db.uow() as uow:
             s = uow.session
             a = self.core.get_appt(s, appt_id)
-            if a.status not in ("booked", "confirmed"):
+            if a.status not in UPCOMING:
                 raise ServiceError(
                     _("This appointment is already {status}; it cannot be cancelled.").format(
                         status=_status_word(a.status)
                     )
                 )
             late_h = self.settings.get(S.CALENDAR_LATE_CANCEL_HOURS)
-            a.status = "cancelled"
+            a.status = AppointmentStatus.CANCELLED
             a.cancel_reason = reason.strip()
             a.cancelled_at = now
             a.late_cancel = bool(late_h) and a.start_at - now < timedelta(hours=late_h)
@@ -424,7 +425,7 @@ class CalendarService:
 
     # ----------------------------------------------------------------- no-shows
     def _no_show(self, s: Session, a: Appointment, actor: Actor | None, now: datetime) -> None:
-        a.status = "no_show"
+        a.status = AppointmentStatus.NO_SHOW
         if a.client_id:
             c = s.get(Client, a.client_id)
             if c is not None:
@@ -437,7 +438,7 @@ class CalendarService:
         with self.db.uow() as uow:
             s = uow.session
             a = self.core.get_appt(s, appt_id)
-            if a.status not in ("booked", "confirmed"):
+            if a.status not in UPCOMING:
                 raise ServiceError(_("Only a booked or confirmed appointment can be marked as a no-show."))
             if a.start_at > now:
                 raise ServiceError(_("The appointment has not started yet; mark a no-show after its time."))
@@ -455,7 +456,7 @@ class CalendarService:
             arrived = select(Visit.appointment_id).where(Visit.appointment_id.is_not(None))
             rows = s.scalars(
                 select(Appointment).where(
-                    Appointment.status.in_(("booked", "confirmed")),
+                    Appointment.status.in_(UPCOMING),
                     Appointment.start_at <= now - grace,
                     Appointment.id.not_in(arrived),
                 )
@@ -482,8 +483,8 @@ class CalendarService:
             a.reminder_status = result
             if result == "confirmed":
                 a.confirmed_at = now
-                if a.status == "booked":
-                    a.status = "confirmed"
+                if a.status == AppointmentStatus.BOOKED:
+                    a.status = AppointmentStatus.CONFIRMED
             audit(s, actor, "reminder", "appointment", a.id, at=now, after={"result": result})
             view = self.core.view(s, a)
             uow.commit()
@@ -503,7 +504,7 @@ class CalendarService:
                 .where(
                     Appointment.start_at >= b.start,
                     Appointment.start_at < b.end,
-                    Appointment.status.in_(("booked", "confirmed")),
+                    Appointment.status.in_(UPCOMING),
                     Appointment.client_id.is_not(None),
                 )
                 .order_by(Appointment.start_at)
@@ -585,8 +586,6 @@ def _has_hours(st: Staff) -> bool:
 
 
 def _status_word(status: str) -> str:
-    from desk_app.calendar.views import status_label
-
     return status_label(status).lower()
 
 

@@ -7,22 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from desk_app.core.service import ServiceError
+from desk_app.domain.appointment import ACTIVE, INACTIVE, status_label
 from desk_app.domain.slots import Interval
 from desk_app.i18n import N_, _, pick
 
-ACTIVE_STATUSES = ("booked", "confirmed", "arrived", "in_service", "done")
-INACTIVE_STATUSES = ("cancelled", "no_show")
-
-# status -> the word shown next to its colour (translated where shown)
-STATUS_LABELS: dict[str, str] = {
-    "booked": N_("Booked"),
-    "confirmed": N_("Confirmed"),
-    "arrived": N_("Arrived"),
-    "in_service": N_("In service"),
-    "done": N_("Done"),
-    "cancelled": N_("Cancelled"),
-    "no_show": N_("No-show"),
-}
+ACTIVE_STATUSES = ACTIVE
+INACTIVE_STATUSES = INACTIVE
 
 REMINDER_LABELS: dict[str, str] = {
     "": N_("Not called yet"),
@@ -36,10 +26,6 @@ CHANNEL_LABELS: dict[str, str] = {
     "wechat": N_("WeChat"),
     "email": N_("Email"),
 }
-
-
-def status_label(status: str) -> str:
-    return _(STATUS_LABELS.get(status, status))
 
 
 @dataclass(frozen=True)

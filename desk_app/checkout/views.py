@@ -26,6 +26,7 @@ from desk_app.db.models import (
     Staff,
     Visit,
 )
+from desk_app.domain.appointment import INACTIVE
 from desk_app.shop.service import ShopInfo, shop_info
 
 
@@ -247,7 +248,7 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
     visit = session.get(Visit, sale.visit_id) if sale.visit_id else None
     if visit is not None and visit.next_appointment_id:
         appt = session.get(Appointment, visit.next_appointment_id)
-        if appt is not None and appt.status not in ("cancelled", "no_show"):
+        if appt is not None and appt.status not in INACTIVE:
             svc_rows = list(
                 session.execute(
                     select(Service.name_zh, Service.name_en)

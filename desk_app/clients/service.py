@@ -54,6 +54,7 @@ from desk_app.db.models import (
     Visit,
 )
 from desk_app.db.types import UTCDateTime
+from desk_app.domain.appointment import UPCOMING
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import N_, _, pick
@@ -819,7 +820,7 @@ class ClientService:
                 .where(
                     Appointment.client_id == c.id,
                     Appointment.start_at >= now,
-                    Appointment.status.in_(("booked", "confirmed")),
+                    Appointment.status.in_(UPCOMING),
                 )
                 .order_by(Appointment.start_at)
                 .limit(20)

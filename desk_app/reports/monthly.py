@@ -48,6 +48,7 @@ from desk_app.db.models import (
     Visit,
 )
 from desk_app.db.types import UTCDateTime
+from desk_app.domain.appointment import AppointmentStatus
 from desk_app.domain.money import Money
 from desk_app.domain.standards import Standards
 from desk_app.reports.sqlhelp import Period, local_day, previous_month, seconds_between
@@ -511,7 +512,7 @@ class _Builder:
                 select(func.count()).where(
                     Appointment.start_at >= lo,
                     Appointment.start_at < hi,
-                    Appointment.status == "no_show",
+                    Appointment.status == AppointmentStatus.NO_SHOW,
                     self._branch(Appointment.branch_id),
                 )
             ).scalar()
@@ -785,7 +786,7 @@ class _Builder:
             .where(
                 Appointment.start_at >= self._ts(p.start),
                 Appointment.start_at < self._ts(p.end),
-                Appointment.status == "no_show",
+                Appointment.status == AppointmentStatus.NO_SHOW,
                 self._branch(Appointment.branch_id),
             )
             .group_by(Appointment.staff_id)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from desk_app.db.models import Appointment, Client, FollowUp, Visit, VisitEvent
 from desk_app.domain import visit as vd
+from desk_app.domain.appointment import UPCOMING, AppointmentStatus
 from desk_app.domain.permissions import Actor
 from desk_app.domain.standards import Standards, followup_window
 
@@ -75,8 +76,8 @@ def move(
     if visit.appointment_id:
         appt = session.get(Appointment, visit.appointment_id)
         if appt is not None:
-            if t.to_step == vd.Step.SERVICE and appt.status in ("booked", "confirmed"):
-                appt.status = "arrived"
+            if t.to_step == vd.Step.SERVICE and appt.status in UPCOMING:
+                appt.status = AppointmentStatus.ARRIVED
             if t.to_step in (vd.Step.CHECKOUT, vd.Step.REBOOKING, vd.Step.DONE) and appt.status not in (
                 "cancelled",
                 "no_show",

@@ -48,6 +48,7 @@ from desk_app.db.models import (
     Visit,
 )
 from desk_app.domain import visit as vd
+from desk_app.domain.appointment import INACTIVE, UPCOMING, AppointmentStatus
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.pricing import LineIn, PricingError, price_lines
 from desk_app.i18n import _
@@ -219,13 +220,13 @@ class VisitService:
             ).scalar_one_or_none()
             if existing is not None:
                 return int(existing)
-            if appt.status in ("cancelled", "no_show", "done"):
+            if appt.status in (*INACTIVE, AppointmentStatus.DONE):
                 raise ServiceError(
                     _("This appointment is {status}; start a walk-in visit instead.").format(
                         status=appt_status_label(appt.status)
                     )
                 )
-            appt.status = "arrived"
+            appt.status = AppointmentStatus.ARRIVED
             v = Visit(
                 branch_id=appt.branch_id,
                 client_id=appt.client_id,
@@ -680,8 +681,8 @@ class VisitService:
             v.status = vd.VisitStatus.IN_SERVICE.value
             if v.appointment_id:
                 appt = s.get(Appointment, v.appointment_id)
-                if appt is not None and appt.status in ("booked", "confirmed", "arrived"):
-                    appt.status = "in_service"
+                if appt is not None and appt.status in (*UPCOMING, AppointmentStatus.ARRIVED):
+                    appt.status = AppointmentStatus.IN_SERVICE
             audit(s, actor, "start_service", "visit", v.id, at=now)
             self._commit(s)
 
@@ -920,8 +921,8 @@ class VisitService:
             self._move(s, v, "cancel", actor, now, reason=reason.strip())
             if v.appointment_id:
                 appt = s.get(Appointment, v.appointment_id)
-                if appt is not None and appt.status not in ("done", "no_show"):
-                    appt.status = "cancelled"
+                if appt is not None and appt.status not in (AppointmentStatus.DONE, AppointmentStatus.NO_SHOW):
+                    appt.status = AppointmentStatus.CANCELLED
                     appt.cancel_reason = reason.strip()
                     appt.cancelled_at = now
             audit(s, actor, "cancel", "visit", v.id, detail=reason.strip(), at=now)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from desk_app.clients.formulas import FormulaView
+from desk_app.domain.appointment import status_label as appointment_status_label
 from desk_app.domain.pricing import PricedLine
 from desk_app.domain.standards import Check
 from desk_app.i18n import N_, _, pick
@@ -21,15 +22,6 @@ _STEP_LABELS = {
     "checkout": N_("Checkout"),
     "rebooking": N_("Rebooking"),
     "done": N_("Done"),
-    "cancelled": N_("Cancelled"),
-}
-_APPT_LABELS = {
-    "booked": N_("Booked"),
-    "confirmed": N_("Booked"),
-    "arrived": N_("Arrived"),
-    "in_service": N_("In service"),
-    "done": N_("Done"),
-    "no_show": N_("No-show"),
     "cancelled": N_("Cancelled"),
 }
 _STATUS_LABELS = {
@@ -61,7 +53,7 @@ def step_label(step: str) -> str:
 
 
 def appt_status_label(status: str) -> str:
-    return _(_APPT_LABELS.get(status, status))
+    return appointment_status_label(status)
 
 
 def status_label(status: str) -> str:
