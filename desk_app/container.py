@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from desk_app.clients.privacy import PrivacyService
     from desk_app.clients.service import ClientService
     from desk_app.reports.service import ReportService
+    from desk_app.shop.details import ShopDetailsService
     from desk_app.shop.service import ShopService
     from desk_app.trust.audit import AuditService
     from desk_app.trust.auth import AuthService
@@ -45,6 +46,12 @@ class Services:
         from desk_app.shop.service import ShopService
 
         return ShopService(self.db)
+
+    @cached_property
+    def shop_details(self) -> ShopDetailsService:
+        from desk_app.shop.details import ShopDetailsService
+
+        return ShopDetailsService(self.db, self.settings, self.clock)
 
     @cached_property
     def auth(self) -> AuthService:

@@ -13,22 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from desk_app.core.service import NotFound, ValidationError, audit, require, shop_row
+from desk_app.core.forms import Form, diff
+from desk_app.core.service import NotFound, audit, require, shop_row
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     ConsultationQuestion,
     Package,
     Product,
     Resource,
-    Sale,
     Service,
     ServiceCategory,
     StockMovement,
@@ -36,8 +34,7 @@ from desk_app.db.models import (
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import N_, _, pick
-from desk_app.settings import DEFS, SettingsStore, validate
-from desk_app.shop.service import CURRENCIES, ShopInfo, shop_info
+from desk_app.settings import SettingsStore
 
 CONSULTATION_KINDS: dict[str, str] = {
     "hair": N_("Hair"),
@@ -57,7 +54,6 @@ ANSWER_TYPES: dict[str, str] = {
     "multi": N_("Several choices"),
     "yesno": N_("Yes / no"),
 }
-STEPS = ("greeting", "needs", "service", "checkout", "rebooking")
 _CODE_RE = re.compile(r"^[a-z0-9_]{1,40}$")
 T = TypeVar("T")
 
@@ -182,111 +178,6 @@ class QuestionItem:
         return pick(self.label_zh, self.label_en)
 
 
-# ---------------------------------------------------------------- field checks
-
-
-class _Form:
-    """Collects one message per bad field, then raises them together."""
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self.data = data
-        self.errors: dict[str, str] = {}
-        self.out: dict[str, Any] = {}
-
-    def has(self, key: str) -> bool:
-        return key in self.data
-
-    def text(self, key: str, max_len: int, required: str | None = None, default: str = "") -> None:
-        if not self.has(key):
-            if required:
-                self.errors[key] = required
-            else:
-                self.out[key] = default
-            return
-        value = (
-            " ".join(str(self.data.get(key) or "").split())
-            if max_len <= 200
-            else str(self.data.get(key) or "").strip()
-        )
-        if required and not value:
-            self.errors[key] = required
-        elif len(value) > max_len:
-            self.errors[key] = _("Too long: {n} characters at most.").format(n=max_len)
-        else:
-            self.out[key] = value
-
-    def integer(self, key: str, lo: int, hi: int, message: str, default: int | None = None) -> None:
-        if not self.has(key):
-            if default is None:
-                self.errors[key] = message
-            else:
-                self.out[key] = default
-            return
-        raw = self.data.get(key)
-        try:
-            value = int(str(raw).strip())
-        except (TypeError, ValueError):
-            self.errors[key] = message
-            return
-        if not lo <= value <= hi:
-            self.errors[key] = message
-            return
-        self.out[key] = value
-
-    def money(self, key: str, currency: str, required: bool = True) -> None:
-        raw = self.data.get(key)
-        if raw is None or str(raw).strip() == "":
-            if required:
-                self.errors[key] = _("Enter a price, for example 128 or 128.50.")
-            else:
-                self.out[key] = 0
-            return
-        try:
-            amount = Decimal(str(raw).strip().replace(",", ""))
-            if not amount.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            self.errors[key] = _("This is not an amount. Type digits, for example 128 or 128.50.")
-            return
-        if amount < 0:
-            self.errors[key] = _("The amount cannot be negative.")
-            return
-        if amount > Decimal("10000000"):
-            self.errors[key] = _("The amount is too large; check the number of zeros.")
-            return
-        try:
-            self.out[key] = Money(amount, currency).minor
-        except ValueError:
-            self.errors[key] = _("Too many decimals for {currency}.").format(currency=currency)
-
-    def choice(self, key: str, allowed: Mapping[str, str] | set[str], message: str, default: str) -> None:
-        value = str(self.data.get(key, default) or "")
-        if value not in allowed:
-            self.errors[key] = message
-        else:
-            self.out[key] = value
-
-    def flag(self, key: str, default: bool) -> None:
-        self.out[key] = bool(self.data.get(key, default))
-
-    def names(self, zh: str = "name_zh", en: str = "name_en", max_len: int = 200) -> None:
-        self.text(zh, max_len)
-        self.text(en, max_len)
-        if not self.out.get(zh) and not self.out.get(en) and zh not in self.errors:
-            self.errors[zh] = _("Enter the name in Chinese or in English (or both).")
-
-    def done(self) -> dict[str, Any]:
-        if self.errors:
-            raise ValidationError(self.errors)
-        return self.out
-
-
-def _diff(obj: object, values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    before = {k: getattr(obj, k) for k in values if getattr(obj, k) != values[k]}
-    after = {k: values[k] for k in before}
-    return before, after
-
-
 # ---------------------------------------------------------------- service
 
 
@@ -326,7 +217,7 @@ class CatalogService:
                 obj = s.get(model, item_id)
                 if obj is None:
                     raise NotFound(_("This item no longer exists. Close and open Settings again."))
-                before, after = _diff(obj, values)
+                before, after = diff(obj, values)
                 if before:
                     old = dict(before)
                     for k, v in values.items():
@@ -356,7 +247,7 @@ class CatalogService:
 
     def save_category(self, actor: Actor, category_id: int | None, data: Mapping[str, Any]) -> CategoryItem:
         def clean(s: Session) -> dict[str, Any]:
-            f = _Form(data)
+            f = Form(data)
             f.names(max_len=120)
             code = str(data.get("code") or "").strip().lower()
             if not _CODE_RE.match(code):
@@ -431,7 +322,7 @@ class CatalogService:
 
     def save_service(self, actor: Actor, service_id: int | None, data: Mapping[str, Any]) -> ServiceItem:
         def clean(s: Session) -> dict[str, Any]:
-            f = _Form(data)
+            f = Form(data)
             f.names()
             try:
                 cat_id = int(data.get("category_id") or 0)
@@ -525,7 +416,7 @@ class CatalogService:
 
     def save_product(self, actor: Actor, product_id: int | None, data: Mapping[str, Any]) -> ProductItem:
         def clean(s: Session) -> dict[str, Any]:
-            f = _Form(data)
+            f = Form(data)
             f.names()
             f.text("sku", 60, required=_("Enter the SKU (your product code)."))
             if f.out.get("sku"):
@@ -619,7 +510,7 @@ class CatalogService:
 
     def save_package(self, actor: Actor, package_id: int | None, data: Mapping[str, Any]) -> PackageItem:
         def clean(s: Session) -> dict[str, Any]:
-            f = _Form(data)
+            f = Form(data)
             f.names()
             try:
                 sid = int(data.get("service_id") or 0)
@@ -649,7 +540,7 @@ class CatalogService:
 
     def save_resource(self, actor: Actor, resource_id: int | None, data: Mapping[str, Any]) -> ResourceItem:
         def clean(s: Session) -> dict[str, Any]:
-            f = _Form(data)
+            f = Form(data)
             f.text("name", 120, required=_("Enter a name, e.g. Chair 1 or Room A."))
             if f.out.get("name"):
                 clash = s.scalar(
@@ -704,7 +595,7 @@ class CatalogService:
 
     def save_question(self, actor: Actor, question_id: int | None, data: Mapping[str, Any]) -> QuestionItem:
         def clean(s: Session) -> dict[str, Any]:
-            f = _Form(data)
+            f = Form(data)
             f.choice("kind", CONSULTATION_KINDS, _("Choose hair, skin, nails or general."), "generic")
             f.names("label_zh", "label_en")
             key = str(data.get("key") or "").strip().lower()
@@ -755,131 +646,3 @@ class CatalogService:
             clean,
             lambda s, x: self._question(x),
         )
-
-    # -- shop details -----------------------------------------------------------------------
-    def shop_details(self) -> ShopInfo:
-        with self.db.uow(write=False) as uow:
-            return shop_info(uow.session)
-
-    def save_shop_details(self, actor: Actor, data: Mapping[str, Any]) -> ShopInfo:
-        """Name, address, phone, tax number, return policy (zh/en), currency, language, time zone, region."""
-        require(self.db.uow, actor, Perm.SETTINGS)
-        with self.db.uow() as uow:
-            s = uow.session
-            shop = shop_row(s)
-            f = _Form(data)
-            f.text("name", 200, required=_("Enter the shop's name as it should appear on receipts."))
-            f.text("address", 1000)
-            f.text("tax_number", 60)
-            f.text("return_policy_zh", 4000)
-            f.text("return_policy_en", 4000)
-            region = str(data.get("region", shop.region) or "").upper()
-            if region not in phonenumbers.SUPPORTED_REGIONS:
-                f.errors["region"] = _("Choose the shop's country or region (two letters, e.g. CN, HK, SG).")
-            else:
-                f.out["region"] = region
-            phone = str(data.get("phone", shop.phone) or "").strip()
-            if phone:
-                try:
-                    n = phonenumbers.parse(phone, region if "region" in f.out else "CN")
-                    if not phonenumbers.is_possible_number(n):
-                        raise ValueError
-                    f.out["phone"] = phone
-                except (phonenumbers.NumberParseException, ValueError):
-                    f.errors["phone"] = _("This phone number does not look right; check the digits.")
-            else:
-                f.out["phone"] = ""
-            f.choice("currency", set(CURRENCIES), _("Choose a currency from the list."), shop.currency)
-            f.choice("locale", {"zh_CN", "en"}, _("Choose Chinese or English."), shop.locale)
-            tz = str(data.get("timezone", shop.timezone) or "")
-            try:
-                ZoneInfo(tz)
-                f.out["timezone"] = tz
-            except (ZoneInfoNotFoundError, ValueError):
-                f.errors["timezone"] = _("Choose a time zone from the list, e.g. Asia/Shanghai.")
-            values = f.done()
-            if values["currency"] != shop.currency:
-                if s.scalar(select(func.count()).select_from(Sale)):
-                    raise ValidationError(
-                        {
-                            "currency": _(
-                                "The currency cannot change once sales are recorded: amounts would change meaning."
-                            )
-                        }
-                    )
-            before, after = _diff(shop, values)
-            if before:
-                for k, v in values.items():
-                    setattr(shop, k, v)
-                audit(s, actor, "update", "shop", shop.id, before=before, after=after, at=self.clock())
-            s.flush()
-            info = shop_info(s)
-            uow.commit()
-            return info
-
-    # -- declared settings --------------------------------------------------------------------
-    def setting_values(self) -> dict[str, Any]:
-        return self.settings.all()
-
-    def save_setting(self, actor: Actor, key: str, value: Any) -> Any:
-        """Save one declared setting after checking its type and range; audited with before/after."""
-        require(self.db.uow, actor, Perm.SETTINGS)
-        d = DEFS.get(key)
-        if d is None:
-            raise ValidationError({key: _("This setting does not exist.")})
-        if isinstance(value, str) and d.type in (int, Decimal):
-            value = value.strip().replace(",", "")
-        try:
-            v = validate(key, value)
-        except ValueError:
-            raise ValidationError({key: _setting_message(d.type, d.minimum, d.maximum)}) from None
-        if key == "visit.required_steps":
-            steps = [str(x) for x in v]
-            if not set(steps) <= set(STEPS):
-                raise ValidationError(
-                    {key: _("Choose steps from: greeting, needs, service, checkout, rebooking.")}
-                )
-            v = [x for x in STEPS if x in steps]
-        elif d.type is list:
-            try:
-                v = sorted({int(x) for x in v}, reverse=True)
-            except (TypeError, ValueError):
-                v = []
-            if not v or v[-1] < 0:
-                raise ValidationError(
-                    {key: _("Enter whole numbers of days separated by commas, e.g. 60, 7, 3.")}
-                )
-        if d.type in (int, Decimal) and isinstance(v, Decimal) and not v.is_finite():
-            raise ValidationError({key: _setting_message(d.type, d.minimum, d.maximum)})
-        before = self.settings.get_key(key)
-        if before == v:
-            return v
-        self.settings.set_key(key, v, staff_id=actor.staff_id)
-        with self.db.uow() as uow:
-            audit(
-                uow.session,
-                actor,
-                "update",
-                "setting",
-                key,
-                before={key: before},
-                after={key: v},
-                at=self.clock(),
-            )
-            uow.commit()
-        return v
-
-
-def _setting_message(typ: type, lo: float | None, hi: float | None) -> str:
-    if typ is int or typ is Decimal:
-        what = _("a whole number") if typ is int else _("a number")
-        if lo is not None and hi is not None:
-            return _("Enter {what} from {lo} to {hi}.").format(what=what, lo=_num(lo), hi=_num(hi))
-        if lo is not None:
-            return _("Enter {what} of at least {lo}.").format(what=what, lo=_num(lo))
-        return _("Enter {what}.").format(what=what)
-    return _("This value is not valid here.")
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)

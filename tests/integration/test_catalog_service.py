@@ -112,7 +112,7 @@ def test_only_the_owner_changes_the_catalog(services: Services, owner: Actor) ->
     with pytest.raises(NotAllowed):
         services.catalog.save_resource(leo, None, {"name": "Chair 9", "kind": "chair"})
     with pytest.raises(NotAllowed):
-        services.catalog.save_setting(leo, "standards.greet_seconds", 60)
+        services.shop_details.save_setting(leo, "standards.greet_seconds", 60)
     with services.db.uow(write=False) as uow:
         denied = uow.session.scalars(select(AuditEntry).where(AuditEntry.allowed.is_(False))).all()
         assert len(denied) == 2
@@ -234,11 +234,10 @@ def test_packages_resources_questions_categories(services: Services, owner: Acto
 
 
 def test_shop_details_and_settings(services: Services, owner: Actor) -> None:
-    cat = services.catalog
     with pytest.raises(ValidationError) as ei:
-        cat.save_shop_details(owner, {"name": "", "region": "XX", "timezone": "Mars/Base", "currency": "ABC"})
+        services.shop_details.save_details(owner, {"name": "", "region": "XX", "timezone": "Mars/Base", "currency": "ABC"})
     assert set(ei.value.errors) == {"name", "region", "timezone", "currency"}
-    info = cat.save_shop_details(
+    info = services.shop_details.save_details(
         owner,
         {
             "name": "Lotus Spa",
@@ -254,19 +253,19 @@ def test_shop_details_and_settings(services: Services, owner: Actor) -> None:
     )
     assert info.name == "Lotus Spa" and info.region == "CN" and info.locale == "zh_CN"
     with pytest.raises(ValidationError) as ei2:
-        cat.save_setting(owner, "standards.greet_seconds", "0")
+        services.shop_details.save_setting(owner, "standards.greet_seconds", "0")
     assert ei2.value.errors == {"standards.greet_seconds": "Enter a whole number of at least 1."}
     with pytest.raises(ValidationError) as ei3:
-        cat.save_setting(owner, "vip.discount_percent", "150")
+        services.shop_details.save_setting(owner, "vip.discount_percent", "150")
     assert "from 0 to 100" in ei3.value.errors["vip.discount_percent"]
-    assert cat.save_setting(owner, "standards.greet_seconds", "45") == 45
+    assert services.shop_details.save_setting(owner, "standards.greet_seconds", "45") == 45
     assert services.settings.get(S.STANDARDS_GREET_SECONDS) == 45
-    assert cat.save_setting(owner, "visit.required_steps", ["checkout", "greeting"]) == [
+    assert services.shop_details.save_setting(owner, "visit.required_steps", ["checkout", "greeting"]) == [
         "greeting",
         "checkout",
     ]
     with pytest.raises(ValidationError):
-        cat.save_setting(owner, "visit.required_steps", ["dance"])
+        services.shop_details.save_setting(owner, "visit.required_steps", ["dance"])
     with services.db.uow(write=False) as uow:
         rows = [
             (a.entity, a.before, a.after)

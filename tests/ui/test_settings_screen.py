@@ -138,11 +138,11 @@ def test_settings_refused_for_a_stylist(qtbot: QtBot, ctx: UiContext, owner: Act
 
 
 def test_a_time_zone_not_in_the_list_is_kept(qtbot: QtBot, ctx: UiContext, owner: Actor) -> None:
-    ctx.services.catalog.save_shop_details(
+    ctx.services.shop_details.save_details(
         owner, {"name": "Lotus", "timezone": "Europe/Berlin", "region": "DE"}
     )
     shop = ShopDetailsPanel(ctx)
     qtbot.addWidget(shop)
     assert shop.form.values()["timezone"] == "Europe/Berlin"
     assert shop.save()
-    assert ctx.services.catalog.shop_details().timezone == "Europe/Berlin"
+    assert ctx.services.shop_details.details().timezone == "Europe/Berlin"

@@ -283,7 +283,7 @@ class BackupPanel(QWidget):
 
     def _keep_changed(self, value: int) -> None:
         try:  # through the catalog service: checked, owner only, and written to the audit log
-            self.ctx.services.catalog.save_setting(self.ctx.require_actor(), "backup.keep", value)
+            self.ctx.services.shop_details.save_setting(self.ctx.require_actor(), "backup.keep", value)
         except Exception as exc:  # shown to the person
             show_error(self, exc)
 

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.catalog.service import STEPS
 from desk_app.core.service import ValidationError
 from desk_app.i18n import LANGUAGE_NAMES, N_, _
 from desk_app.settings import DEFS, SettingDef
+from desk_app.shop.details import STEPS
 from desk_app.shop.service import CURRENCIES
 from ui.context import UiContext
 from ui.settings.editor import Field, FieldForm
@@ -110,7 +110,7 @@ class ShopDetailsPanel(QWidget):
         self.load()
 
     def load(self) -> None:
-        info = self.ctx.services.catalog.shop_details()
+        info = self.ctx.services.shop_details.details()
         self.form.set_values(
             {
                 k: getattr(info, k)
@@ -131,7 +131,7 @@ class ShopDetailsPanel(QWidget):
 
     def save(self) -> bool:
         try:
-            info = self.ctx.services.catalog.save_shop_details(self.ctx.require_actor(), self.form.values())
+            info = self.ctx.services.shop_details.save_details(self.ctx.require_actor(), self.form.values())
         except ValidationError as exc:
             rest = self.form.show_errors(exc.errors)
             self.error.show_error("\n".join(rest) if rest else _("Please correct the fields marked in red."))
@@ -166,7 +166,7 @@ class RulesPanel(QWidget):
         column.setSpacing(12)
         scroll.setWidget(inner)
         outer.addWidget(scroll, 1)
-        values = ctx.services.catalog.setting_values()
+        values = ctx.services.shop_details.setting_values()
         for group, title in GROUPS.items():
             defs = [d for d in DEFS.values() if d.group == group and d.type is not dict]
             if not defs:
@@ -245,7 +245,7 @@ class RulesPanel(QWidget):
 
     def save(self) -> bool:
         actor = self.ctx.require_actor()
-        current = self.ctx.services.catalog.setting_values()
+        current = self.ctx.services.shop_details.setting_values()
         bad = 0
         saved = 0
         for key in self.inputs:
@@ -253,7 +253,7 @@ class RulesPanel(QWidget):
             msg = None
             try:
                 before = current.get(key)
-                after = self.ctx.services.catalog.save_setting(actor, key, value)
+                after = self.ctx.services.shop_details.save_setting(actor, key, value)
                 saved += int(after != before)
             except ValidationError as exc:
                 msg = exc.errors.get(key) or exc.message
