@@ -20,6 +20,7 @@ from desk_app.i18n import _, format_date, format_time
 from desk_app.services.cash import DrawerView, ZReport
 from desk_app.services.checkout_bill import money as fmt_money
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.widgets.checkout_editor import ask_amount, header_actions
 from ui.widgets.checkout_payment import METHOD_LABELS
 from ui.widgets.common import Button, Card, PageHeader, StatusChip, ask_reason, confirm, show_error
@@ -67,6 +68,7 @@ class CashDrawerScreen(QWidget):
         self.setObjectName("screenPage")
         self.cur = ctx.shop.currency
         self.shown_z: ZReport | None = None
+        self._z_latest = Latest()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 16)
         self.header = PageHeader(_("Cash drawer"), _("Open with a float, count at the end of the day."))
@@ -190,7 +192,17 @@ class CashDrawerScreen(QWidget):
         self.show_z(int(it.data(Qt.ItemDataRole.UserRole)))
 
     def show_z(self, session_id: int) -> None:
-        z = self.ctx.services.cash.z_report(session_id)
+        """Load the day's Z report on the runner (a selection change: the newest one wins)."""
+        seq = self._z_latest.next()
+        cash = self.ctx.services.cash
+        self.ctx.runner.run(
+            self,
+            lambda: cash.z_report(session_id),
+            on_done=self._z_latest.guard(seq, self._show_z),
+            on_error=self._z_latest.guard(seq, lambda e: show_error(self, e)),
+        )
+
+    def _show_z(self, z: ZReport) -> None:
         self.shown_z = z
         m = self.cur
         d = z.drawer

@@ -214,6 +214,7 @@ class TodayScreen(QWidget):
         self._busy = True
         branch = self.ctx.actor.branch_id if self.ctx.actor else None
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.visits.list_today(branch_id=branch),
             on_done=self._apply,
             on_error=self._failed,

@@ -83,6 +83,9 @@ class CheckoutFlow(QWidget):
         self.payment.set_bill(bill, balance)
 
     def pay(self) -> None:
+        if self.editor.busy():  # an edit (a scanned item, a discount) is still being applied
+            self.editor.when_idle(self.pay)
+            return
         bill = self.editor.bill
         if bill is None or not self.payment.pay_btn.isEnabled():
             return

@@ -137,7 +137,7 @@ class ContactsComplaintsTab(QWidget):
         def load() -> tuple[list[ComplaintView], list[ContactView]]:
             return svc.complaints(), svc.contacts(actor=actor)
 
-        self.ctx.runner.run(load, on_done=self._loaded, on_error=lambda e: show_error(self, e))
+        self.ctx.runner.run(self, load, on_done=self._loaded, on_error=lambda e: show_error(self, e))
 
     def _loaded(self, data: Any) -> None:
         complaints, contacts = data

@@ -78,6 +78,7 @@ class RebookPanel(QWidget):
     # ----------------------------------------------------------------- data
     def refresh(self) -> None:
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.calendar.propose(self.visit_id),
             on_done=self._show,
             on_error=lambda e: show_error(self, e),
@@ -191,6 +192,7 @@ class RebookPanel(QWidget):
         actor = self.ctx.require_actor()
         self.book_button.setEnabled(False)
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.calendar.rebook(actor, self.visit_id, slot),
             on_done=self._booked,
             on_error=self._failed,

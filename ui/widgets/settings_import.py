@@ -277,7 +277,7 @@ class ImportPanel(QWidget):
             self._finish()
             show_error(self, exc)
 
-        self.ctx.runner.run(work, on_done=done, on_error=failed, on_progress=self._progress)
+        self.ctx.runner.run(self, work, on_done=done, on_error=failed, on_progress=self._progress)
 
     def _finish(self) -> None:
         self.progress.setVisible(False)
