@@ -213,7 +213,7 @@ class Shell(QMainWindow):
         def work() -> object:
             return services.backup.maybe_daily_backup(services.clock())
 
-        self.runner.run(work, on_error=lambda exc: log.warning("automatic backup failed: %s", exc))
+        self.runner.run(self, work, on_error=lambda exc: log.warning("automatic backup failed: %s", exc))
 
     def _data_changed(self, kind: str, _ident: int) -> None:
         if kind == "database":  # a backup was restored: start again on the restored file

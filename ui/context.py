@@ -21,6 +21,8 @@ from desk_app.domain.permissions import Actor, Perm
 from desk_app.shop.service import ShopInfo
 from ui.runner import TaskRunner
 
+MANY = 20  # more rows of one kind in one commit than this: announced once, as (kind, 0)
+
 
 class ContextSignals(QObject):
     actor_changed = Signal()
@@ -40,8 +42,15 @@ class ContextSignals(QObject):
 
     def _relay(self, changes: object) -> None:
         assert isinstance(changes, frozenset)
-        for kind, ident in sorted(changes):
-            self.data_changed.emit(kind, ident)
+        by_kind: dict[str, list[int]] = {}
+        for kind, ident in changes:
+            by_kind.setdefault(kind, []).append(ident)
+        for kind, idents in sorted(by_kind.items()):
+            if len(idents) > MANY:  # an import, a day's follow-ups: one signal, "many of them" (id 0)
+                self.data_changed.emit(kind, 0)
+                continue
+            for ident in sorted(idents):
+                self.data_changed.emit(kind, ident)
 
 
 @dataclass

@@ -30,15 +30,20 @@ def test_type_pinyin_then_move_and_choose_with_enter(qtbot: QtBot, ctx: UiContex
     qtbot.addWidget(box)
     assert len(box.hits()) == 3  # empty box: recent clients
     qtbot.keyClicks(box.edit, "z")
+    assert box.pending()  # typing: the search runs once the typing pauses
+    qtbot.waitUntil(lambda: not box.pending())
     assert {h.id for h in box.hits()} == {ids["zhang"], ids["zhao"]}
     qtbot.keyClicks(box.edit, "hangs")
+    qtbot.waitUntil(lambda: not box.pending())
     assert [h.id for h in box.hits()] == [ids["zhang"]]
     assert box.hits()[0].has_allergy
     box.clear()
     qtbot.keyClicks(box.edit, "zs")
+    qtbot.waitUntil(lambda: not box.pending())
     assert [h.id for h in box.hits()] == [ids["zhang"]]
     box.clear()
     qtbot.keyClicks(box.edit, "1")  # every client's phone has a 1: three rows
+    qtbot.waitUntil(lambda: not box.pending())
     assert len(box.hits()) == 3
     first = box.current_hit()
     assert first is not None

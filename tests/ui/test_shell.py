@@ -247,8 +247,9 @@ def test_work_finishing_after_its_screen_was_deleted_is_dropped(qtbot: QtBot) ->
     label = QLabel("waiting")
     runner = TaskRunner(synchronous=True)
     shiboken6.delete(label)  # the screen went away while the work ran
-    runner.run(lambda: "done", on_done=label.setText)  # must not raise "already deleted"
+    runner.run(label, lambda: "done", on_done=label.setText)  # must not raise "already deleted"
+    runner.run(label, lambda: "done", on_done=lambda text: label.setText(text))  # a lambda too
     alive = QLabel("waiting")
     qtbot.addWidget(alive)
-    runner.run(lambda: "done", on_done=alive.setText)
+    runner.run(alive, lambda: "done", on_done=alive.setText)
     assert alive.text() == "done"

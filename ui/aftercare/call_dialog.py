@@ -186,7 +186,4 @@ class FollowUpCallDialog(Dialog):
         except Exception as exc:
             self.error.show_error(error_text(exc))
             return
-        self.ctx.changed("followup", self.fu.id)
-        if self.result_.complaint_id is not None:
-            self.ctx.changed("complaint", self.result_.complaint_id)
         self.accept()

@@ -65,7 +65,9 @@ class OverdueComplaintsBanner(QFrame):
 
     def refresh(self) -> None:
         svc = self.ctx.services.complaints
-        self.ctx.runner.run(lambda: svc.overdue_complaints(), on_done=self.show_items, on_error=_log_error)
+        self.ctx.runner.run(
+            self, lambda: svc.overdue_complaints(), on_done=self.show_items, on_error=_log_error
+        )
 
     def show_items(self, items: list[ComplaintView]) -> None:
         self.items = items

@@ -73,7 +73,6 @@ class ComplaintRespondDialog(Dialog):
         except Exception as exc:
             self.error.show_error(error_text(exc))
             return
-        self.ctx.changed("complaint", self.complaint.id)
         self.accept()
 
 
@@ -226,7 +225,4 @@ class ComplaintResolveDialog(Dialog):
         except Exception as exc:
             self.error.show_error(error_text(exc))
             return
-        self.ctx.changed("complaint", self.complaint.id)
-        if self.result_.redo_appointment_id:
-            self.ctx.changed("appointment", self.result_.redo_appointment_id)
         self.accept()

@@ -137,7 +137,7 @@ class ContactsComplaintsTab(QWidget):
         def load() -> tuple[list[ComplaintView], list[ContactView]]:
             return svc.complaints(), svc.contacts(actor=actor)
 
-        self.ctx.runner.run(load, on_done=self._loaded, on_error=lambda e: show_error(self, e))
+        self.ctx.runner.run(self, load, on_done=self._loaded, on_error=lambda e: show_error(self, e))
 
     def _loaded(self, data: Any) -> None:
         complaints, contacts = data
@@ -220,5 +220,4 @@ class ContactsComplaintsTab(QWidget):
         except Exception as exc:
             show_error(self, exc)
             return
-        self.ctx.changed("complaint", c.id)
         self.refresh()

@@ -210,5 +210,4 @@ class ContactLogDialog(Dialog):
         except Exception as exc:
             self.error.show_error(error_text(exc))
             return
-        self.ctx.changed("contact", self.result_.id)
         self.accept()

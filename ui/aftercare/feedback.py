@@ -78,6 +78,7 @@ class FeedbackTab(QWidget):
     def refresh(self) -> None:
         status = self.status or None
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.aftercare.feedback_list(status),
             on_done=self._loaded,
             on_error=lambda e: show_error(self, e),

@@ -76,5 +76,4 @@ class FeedbackHandleDialog(Dialog):
         except Exception as exc:
             self.error.show_error(error_text(exc))
             return
-        self.ctx.changed("feedback", self.fb.id)
         self.accept()

@@ -89,6 +89,7 @@ class FollowUpsTab(QWidget):
     def refresh(self) -> None:
         actor = self.ctx.actor
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.aftercare.followups(actor=actor),
             on_done=self._loaded,
             on_error=lambda e: show_error(self, e),

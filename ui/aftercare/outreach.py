@@ -76,6 +76,7 @@ class OutreachTab(QWidget):
     def refresh(self) -> None:
         actor = self.ctx.actor
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.aftercare.outreach(actor=actor),
             on_done=self._loaded,
             on_error=lambda e: show_error(self, e),

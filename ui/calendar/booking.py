@@ -254,7 +254,7 @@ class BookingDialog(Dialog):
         )
         actor = self.ctx.require_actor()
         self.book_button.setEnabled(False)
-        self.ctx.runner.run(lambda: self.cal.book(actor, req), on_done=self._done, on_error=self._failed)
+        self.ctx.runner.run(self, lambda: self.cal.book(actor, req), on_done=self._done, on_error=self._failed)
 
     def _done(self, view: AppointmentView) -> None:
         self.book_button.setEnabled(True)

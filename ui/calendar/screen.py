@@ -34,6 +34,7 @@ from ui.calendar.booking_extra import MoveDialog, WaitlistDialog
 from ui.calendar.grid import CalendarGrid, columns_for_day, columns_for_week
 from ui.calendar.side import AppointmentPanel, RemindersPanel, WaitlistPanel
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import Button, PageHeader, ask_reason, error_text, show_error, show_info
 
 
@@ -56,6 +57,8 @@ class CalendarScreen(QWidget):
         self.mode = "day"
         self.client_id: int | None = None
         self.view: DayView | WeekView | None = None
+        self._view_latest = Latest()  # paging through days quickly: only the newest day is shown
+        self._lists_latest = Latest()
         self.dialog: BookingDialog | None = None
         self.last_freed: list[Any] = []
 
@@ -202,18 +205,34 @@ class CalendarScreen(QWidget):
     def refresh(self) -> None:
         today = self.ctx.services.clock().astimezone(self.tz).date()
         if self.day == today and self.ctx.actor is not None:  # past the grace period: mark no-shows
-            self.ctx.runner.run(self.cal.auto_no_shows, on_error=self._error)
+            self.ctx.runner.run(self, self.cal.auto_no_shows, on_error=self._error)
+        cal, actor = self.cal, self.ctx.actor
         if self.mode == "day":
             d = self.day
-            self.ctx.runner.run(lambda: self.cal.day(d), on_done=self._show, on_error=self._error)
+            seq = self._view_latest.next()
+            self.ctx.runner.run(
+                self,
+                lambda: cal.day(d),
+                on_done=self._view_latest.guard(seq, self._show),
+                on_error=self._view_latest.guard(seq, self._error),
+            )
         elif self.staff_box.count():
             start = self.day - timedelta(days=self.day.weekday())
             sid = int(self.staff_box.currentData())
-            self.ctx.runner.run(lambda: self.cal.week(start, sid), on_done=self._show, on_error=self._error)
+            seq = self._view_latest.next()
+            self.ctx.runner.run(
+                self,
+                lambda: cal.week(start, sid),
+                on_done=self._view_latest.guard(seq, self._show),
+                on_error=self._view_latest.guard(seq, self._error),
+            )
+        seq = self._lists_latest.next()
+        waitlist = self.ctx.services.waitlist
         self.ctx.runner.run(
-            lambda: (self.ctx.services.waitlist.entries(self.ctx.actor), self.cal.reminders(None, self.ctx.actor)),
-            on_done=self._show_lists,
-            on_error=self._error,
+            self,
+            lambda: (waitlist.entries(actor), cal.reminders(None, actor)),
+            on_done=self._lists_latest.guard(seq, self._show_lists),
+            on_error=self._lists_latest.guard(seq, self._error),
         )
 
     def _error(self, exc: Exception) -> None:
@@ -289,12 +308,11 @@ class CalendarScreen(QWidget):
         actor = self.ctx.require_actor()
 
         def done(result: Any) -> None:
-            self.ctx.changed("appointment", getattr(result, "id", 0) or 0)
             self.refresh()
             if after is not None:
                 after(result)
 
-        self.ctx.runner.run(lambda: fn(actor), on_done=done, on_error=self._error)
+        self.ctx.runner.run(self, lambda: fn(actor), on_done=done, on_error=self._error)
 
     def book_cursor(self) -> None:
         start = self.grid.cursor_start()
@@ -311,7 +329,6 @@ class CalendarScreen(QWidget):
     def _booked(self, view: AppointmentView) -> None:
         self.client_id = None
         self.banner.hide()
-        self.ctx.changed("appointment", view.id)
         self.refresh()
         self.grid.select(view.id)
 
@@ -335,7 +352,6 @@ class CalendarScreen(QWidget):
         actor = self.ctx.require_actor()
 
         def done(moved: AppointmentView) -> None:
-            self.ctx.changed("appointment", moved.id)
             self.refresh()
             self.grid.select(moved.id)
             self._offer_freed(old)
@@ -349,6 +365,7 @@ class CalendarScreen(QWidget):
             self.refresh()
 
         self.ctx.runner.run(
+            self,
             lambda: self.cal.move(
                 actor, old.id, new_start, new_staff_id=staff_id, expected_version=old.version
             ),
@@ -383,6 +400,7 @@ class CalendarScreen(QWidget):
                 self.tabs.setCurrentWidget(self.waitlist)
 
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.waitlist.matches_for_freed_slot(freed, actor=self.ctx.actor),
             on_done=show,
             on_error=self._error,

@@ -22,6 +22,7 @@ from desk_app.i18n import _, format_date, format_time
 from ui.checkout.editor import ask_amount, header_actions
 from ui.checkout.payment import METHOD_LABELS
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import Button, Card, PageHeader, StatusChip, ask_reason, confirm, show_error
 
 
@@ -67,6 +68,7 @@ class CashDrawerScreen(QWidget):
         self.setObjectName("screenPage")
         self.cur = ctx.shop.currency
         self.shown_z: ZReport | None = None
+        self._z_latest = Latest()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 16)
         self.header = PageHeader(_("Cash drawer"), _("Open with a float, count at the end of the day."))
@@ -190,7 +192,17 @@ class CashDrawerScreen(QWidget):
         self.show_z(int(it.data(Qt.ItemDataRole.UserRole)))
 
     def show_z(self, session_id: int) -> None:
-        z = self.ctx.services.cash.z_report(session_id)
+        """Load the day's Z report on the runner (a selection change: the newest one wins)."""
+        seq = self._z_latest.next()
+        cash = self.ctx.services.cash
+        self.ctx.runner.run(
+            self,
+            lambda: cash.z_report(session_id),
+            on_done=self._z_latest.guard(seq, self._show_z),
+            on_error=self._z_latest.guard(seq, lambda e: show_error(self, e)),
+        )
+
+    def _show_z(self, z: ZReport) -> None:
         self.shown_z = z
         m = self.cur
         d = z.drawer
@@ -297,4 +309,4 @@ class CashDrawerScreen(QWidget):
             else:
                 print_pdf(self, data, name)
 
-        self.ctx.runner.run(work, on_done=done, on_error=lambda e: show_error(self, e))
+        self.ctx.runner.run(self, work, on_done=done, on_error=lambda e: show_error(self, e))

@@ -142,6 +142,7 @@ class DonePage(QWidget):
                 print_pdf(self, data, name)
 
         self.ctx.runner.run(
+            self,
             lambda: render_pdf(self.ctx, self.sale_id, kind),
             on_done=done,
             on_error=lambda e: show_error(self, e),
@@ -161,6 +162,7 @@ class DonePage(QWidget):
             print_receipt_escpos(view, printer, fmt, width)
 
         self.ctx.runner.run(
+            self,
             work,
             on_done=lambda _r: show_info(self, _("Sent to the receipt printer.")),
             on_error=lambda e: show_error(self, e),

@@ -1,14 +1,20 @@
 """The itemised bill at the counter: search/scan, lines with their fee composition,
 discounts, tips, top-ups, packages, add-on chips, the over-estimate warning and totals.
 
-Every edit goes through ``CheckoutService`` (pure, fast: no write) and replaces
-the shown ``Bill``; ``changed`` tells the payment box.
+Every edit goes through ``CheckoutService`` (no write, but most edits read the
+catalog) on the task runner, one after the other, each on the bill the previous
+one left; the result replaces the shown ``Bill`` and ``changed`` tells the payment
+box. The product search runs ~200 ms after typing pauses; the add-on chips and the
+selected line's package options load on the runner too (the GUI thread never
+waits on the database).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,13 +36,18 @@ from PySide6.QtWidgets import (
 from desk_app.checkout.bill import Bill
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.service import ApprovalNeeded
+from desk_app.checkout.views import AddOn, PackageOption, ProductHit
 from desk_app.domain.money import parse_amount
+from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
 from ui.checkout.flow import FlowLayout
 from ui.context import UiContext
+from ui.runner import Latest, debounce_timer
 from ui.shared.widgets import Button, StatusChip, ask_pin, ask_reason, show_error
 
 ADDON_NAME_MAX_PX = 260
+
+_Edit = tuple[Callable[[Bill], Bill], Callable[[], None] | None, Callable[[Exception], None] | None]
 
 
 def header_actions(header: QWidget) -> QHBoxLayout:
@@ -92,6 +103,17 @@ class BillEditor(QWidget):
         self.ctx = ctx
         self.co = ctx.services.checkout
         self.bill: Bill | None = None
+        self._edits: deque[_Edit] = deque()  # waiting their turn: each runs on the previous one's bill
+        self._editing = False
+        self._approving = False  # the owner's PIN is being checked: an edit is about to come
+        self._idle_calls: list[Callable[[], None]] = []
+        self._bill_gen = 0  # set_bill replaces the bill: edits still running for the old one are dropped
+        self._products = Latest()
+        self._product_typing = debounce_timer(self, self._search_products)
+        self._enter_when_answered = False
+        self._addons = Latest()
+        self._pkg_latest = Latest()
+        self._pkg_options: tuple[Bill, list[PackageOption]] | None = None  # for the shown bill
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(8)
@@ -229,23 +251,91 @@ class BillEditor(QWidget):
 
     # ---------------------------------------------------------------- state
     def set_bill(self, bill: Bill) -> None:
+        self._bill_gen += 1
+        self._edits.clear()
+        self._editing = False
+        self._idle_calls.clear()  # asked for the bill being replaced (a pay): not for this one
         self.bill = bill
         self._render()
         self._load_addons()
 
-    def _apply(self, fn: Callable[[Bill], Bill]) -> bool:
+    def busy(self) -> bool:
+        """An edit is running or waiting: ``bill`` is about to change."""
+        return self._editing or self._approving or bool(self._edits)
+
+    def when_idle(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` once every edit asked for so far has been applied (at once when idle);
+        asked twice meanwhile, it is called once."""
+        if self.busy():
+            if fn not in self._idle_calls:
+                self._idle_calls.append(fn)
+        else:
+            fn()
+
+    def _apply(
+        self,
+        fn: Callable[[Bill], Bill],
+        then: Callable[[], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """Queue an edit of the bill; ``then`` runs once it is applied, ``on_error`` (default: a
+        message) when it failed."""
         if self.bill is None:
-            return False
-        try:
-            new = fn(self.bill)
-        except Exception as exc:
+            return
+        self._edits.append((fn, then, on_error))
+        if not self._editing:
+            self._next_edit()
+
+    def _next_edit(self) -> None:
+        if not self._edits or self.bill is None:
+            self._edits.clear()
+            self._editing = False
+            self._run_idle_calls()
+            return
+        edit = self._edits.popleft()
+        fn = edit[0]
+        self._editing = True
+        base, gen = self.bill, self._bill_gen
+        self.ctx.runner.run(
+            self,
+            lambda: fn(base),
+            on_done=lambda new: self._edited(gen, base, new, edit),
+            on_error=lambda exc: self._edit_failed(gen, exc, edit),
+        )
+
+    def _edited(self, gen: int, base: Bill, new: Bill, edit: _Edit) -> None:
+        if gen != self._bill_gen:
+            return  # the bill was replaced meanwhile (set_bill)
+        if self.bill is not base:  # changed from outside while the edit ran: redo it on the new bill
+            self._edits.appendleft(edit)
+            self._next_edit()
+            return
+        if new is not base:
+            keep = self.selected_key()
+            self.bill = new
+            self._render(keep)
+            self.changed.emit(new)
+        then = edit[1]
+        if then is not None:
+            then()
+        self._next_edit()
+
+    def _edit_failed(self, gen: int, exc: Exception, edit: _Edit) -> None:
+        if gen != self._bill_gen:
+            return
+        handler = edit[2]
+        if handler is not None:
+            handler(exc)
+        else:
             show_error(self, exc)
-            return False
-        keep = self.selected_key()
-        self.bill = new
-        self._render(keep)
-        self.changed.emit(new)
-        return True
+        self._next_edit()
+
+    def _run_idle_calls(self) -> None:
+        if self.busy():
+            return
+        calls, self._idle_calls = self._idle_calls, []
+        for fn in calls:
+            fn()
 
     def selected_key(self) -> str | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
@@ -344,13 +434,50 @@ class BillEditor(QWidget):
             bool(has and ln is not None and ln.kind in ("service", "product", "package") and not ln.redeemed)
         )
         self.remove_btn.setEnabled(has)
-        opts = (
-            self.co.package_options(self.bill) if (has and self.bill and ln and ln.kind == "service") else []
-        )
-        self.pkg_btn.setVisible(bool(ln and (ln.redeemed or any(o.line_key == key for o in opts))))
         self.pkg_btn.setText(_("Pay normally") if ln and ln.redeemed else _("Use package"))
+        bill = self.bill
+        if ln is None or bill is None or ln.redeemed or ln.kind != "service" or bill.client_id is None:
+            self._pkg_latest.cancel()
+            self.pkg_btn.setVisible(bool(ln and ln.redeemed))
+            return
+        if self._pkg_options is not None and self._pkg_options[0] is bill:  # known for this bill
+            self._show_pkg_button(key, self._pkg_options[1])
+            return
+        self.pkg_btn.setVisible(False)  # until the client's packages are known
+        seq = self._pkg_latest.next()
+        co = self.co
+
+        def loaded(opts: list[PackageOption]) -> None:
+            self._pkg_options = (bill, opts)
+            if self.bill is bill:
+                self._show_pkg_button(self.selected_key(), opts)
+
+        self.ctx.runner.run(
+            self,
+            lambda: co.package_options(bill),
+            on_done=self._pkg_latest.guard(seq, loaded),
+            on_error=self._pkg_latest.guard(seq, lambda exc: show_error(self, exc)),
+        )
+
+    def _show_pkg_button(self, key: str | None, opts: list[PackageOption]) -> None:
+        ln = self.bill.line(key) if (key and self.bill) else None
+        self.pkg_btn.setVisible(bool(ln and (ln.redeemed or any(o.line_key == key for o in opts))))
 
     def _load_addons(self) -> None:
+        bill = self.bill
+        seq = self._addons.next()
+        if bill is None:
+            self._show_addons([])
+            return
+        co = self.co
+        self.ctx.runner.run(
+            self,
+            lambda: co.addon_offers(bill),
+            on_done=self._addons.guard(seq, self._show_addons),
+            on_error=self._addons.guard(seq, lambda exc: show_error(self, exc)),
+        )
+
+    def _show_addons(self, offers: list[AddOn]) -> None:
         while self.addons_box.count():
             item = self.addons_box.takeAt(0)
             w = item.widget() if item else None
@@ -358,7 +485,6 @@ class BillEditor(QWidget):
                 w.hide()
                 w.setParent(None)
                 w.deleteLater()
-        offers = self.co.addon_offers(self.bill) if self.bill else []
         cur = self.bill.currency if self.bill else "CNY"
         for o in offers[:2]:  # two keep the bill table tall enough at 1366x768
             chip = Button("", kind="ghost")
@@ -372,18 +498,45 @@ class BillEditor(QWidget):
         self.addons_area.setVisible(bool(offers))
 
     def _add_addon(self, product_id: int, chip: QWidget) -> None:
-        if self._apply(lambda b: self.co.add_product(b, product_id, 1, "addon")):
-            chip.setVisible(False)
+        def hide_chip() -> None:
+            if shiboken6.isValid(chip):
+                chip.setVisible(False)
+
+        self._apply(lambda b: self.co.add_product(b, product_id, 1, "addon"), then=hide_chip)
 
     # ---------------------------------------------------------------- search
     def _search_changed(self, text: str) -> None:
         text = text.strip()
-        self.results.clear()
-        if len(text) < 2 or text.isdigit():
+        if len(text) < 2 or text.isdigit():  # nothing to look up (a scanned barcode is added on Enter)
+            self._product_typing.stop()
+            self._products.cancel()
+            self._enter_when_answered = False
+            self.results.clear()
             self.results.setVisible(False)
             return
+        self._product_typing.start()  # restarted by each keystroke: one search once typing pauses
+
+    def _search_pending(self) -> bool:
+        return self._product_typing.isActive() or self._products.pending
+
+    def _search_products(self) -> None:
+        self._product_typing.stop()
+        text = self.search.text().strip()
+        if len(text) < 2 or text.isdigit():
+            return
+        seq = self._products.next()
+        co = self.co
+        self.ctx.runner.run(
+            self,
+            lambda: co.search_products(text, 8),
+            on_done=self._products.guard(seq, self._show_products),
+            on_error=self._products.guard(seq, self._products_failed),
+        )
+
+    def _show_products(self, hits: list[ProductHit]) -> None:
+        self.results.clear()
         cur = self.bill.currency if self.bill else "CNY"
-        for h in self.co.search_products(text, 8):
+        for h in hits:
             it = QListWidgetItem(
                 f"{h.name}   {fmt_money(h.price_minor, cur)}   ({h.sku}, "
                 + _("{n} in stock").format(n=h.stock_qty)
@@ -392,54 +545,78 @@ class BillEditor(QWidget):
             it.setData(Qt.ItemDataRole.UserRole, h.id)
             self.results.addItem(it)
         self.results.setVisible(self.results.count() > 0)
+        if self._enter_when_answered:
+            self._enter_when_answered = False
+            self._search_enter()
+
+    def _products_failed(self, exc: Exception) -> None:
+        self._show_products([])  # Enter then tries the text as a code and says what is wrong
 
     def _search_enter(self) -> None:
         text = self.search.text().strip()
         if not text:
             return
+        if self._search_pending():  # decide on what was typed once its search has answered
+            self._enter_when_answered = True
+            if self._product_typing.isActive():
+                self._search_products()
+            return
         if self.results.isVisible() and self.results.count() == 1:
             self._add_result(self.results.item(0))
             return
-        if self._apply(lambda b: self.co.add_by_code(b, text)):
-            self.search.clear()
+        self._apply(lambda b: self.co.add_by_code(b, text), then=self.search.clear)
 
     def _add_result(self, item: QListWidgetItem) -> None:
         pid = int(item.data(Qt.ItemDataRole.UserRole))
-        if self._apply(lambda b: self.co.add_product(b, pid)):
+
+        def added() -> None:
             self.search.clear()
             self.results.setVisible(False)
             self.search.setFocus()
+
+        self._apply(lambda b: self.co.add_product(b, pid), then=added)
 
     # ---------------------------------------------------------------- line actions
     def _qty(self, delta: int) -> None:
         key = self.selected_key()
         if key and self.bill:
-            q = self.bill.line(key).quantity + delta
-            self._apply(lambda b: self.co.set_quantity(b, key, q))
+            self._apply(lambda b: self.co.set_quantity(b, key, b.line(key).quantity + delta))
 
     def _remove(self) -> None:
         key = self.selected_key()
         if key:
             self._apply(lambda b: self.co.remove_line(b, key))
 
-    def _with_approval(self, fn: Callable[[object], Bill]) -> None:
+    def _with_approval(self, fn: Callable[[Bill, Actor | None], Bill]) -> None:
         """Run an edit; when it needs the owner's PIN, ask for it once and try again."""
-        try:
-            new = fn(None)
-        except ApprovalNeeded as exc:
+        co = self.co
+
+        def approved(approver: Actor | None) -> None:
+            self._approving = False
+            if approver is None:
+                show_error(self, _("That is not an owner's PIN. Ask the owner to type it."))
+                self._run_idle_calls()
+                return
+            self._apply(lambda b: fn(b, approver))
+
+        def failed(exc: Exception) -> None:
+            if not isinstance(exc, ApprovalNeeded):
+                show_error(self, exc)
+                return
             pin = ask_pin(self, exc.message)
             if pin is None:
                 return
-            approver = self.co.approver_from_pin(pin)
-            if approver is None:
-                show_error(self, _("That is not an owner's PIN. Ask the owner to type it."))
-                return
-            self._apply(lambda _b: fn(approver))
-            return
-        except Exception as exc:
+            self._approving = True
+            self.ctx.runner.run(
+                self, lambda: co.approver_from_pin(pin), on_done=approved, on_error=not_checked
+            )
+
+        def not_checked(exc: Exception) -> None:
+            self._approving = False
             show_error(self, exc)
-            return
-        self._apply(lambda _b: new)
+            self._run_idle_calls()
+
+        self._apply(lambda b: fn(b, None), on_error=failed)
 
     def _line_discount(self) -> None:
         key = self.selected_key()
@@ -459,7 +636,7 @@ class BillEditor(QWidget):
         if reason is None:
             return
         actor = self.ctx.require_actor()
-        self._with_approval(lambda ap: self.co.set_line_discount(actor, bill, key, amount, reason, ap))  # type: ignore[arg-type]
+        self._with_approval(lambda b, ap: self.co.set_line_discount(actor, b, key, amount, reason, ap))
 
     def _bill_discount(self) -> None:
         if self.bill is None:
@@ -479,7 +656,7 @@ class BillEditor(QWidget):
         if reason is None:
             return
         actor = self.ctx.require_actor()
-        self._with_approval(lambda ap: self.co.set_bill_discount(actor, bill, amount, reason, ap))  # type: ignore[arg-type]
+        self._with_approval(lambda b, ap: self.co.set_bill_discount(actor, b, amount, reason, ap))
 
     def _use_package(self) -> None:
         key = self.selected_key()
@@ -488,9 +665,13 @@ class BillEditor(QWidget):
         if self.bill.line(key).redeemed:
             self._apply(lambda b: self.co.use_package(b, key, None))
             return
-        opts = [o for o in self.co.package_options(self.bill) if o.line_key == key]
-        if opts:
-            self._apply(lambda b: self.co.use_package(b, key, opts[0].client_package_id))
+        co = self.co
+
+        def use(b: Bill) -> Bill:  # on the runner: the client's packages are read there
+            opts = [o for o in co.package_options(b) if o.line_key == key]
+            return co.use_package(b, key, opts[0].client_package_id) if opts else b
+
+        self._apply(use)
 
     def _tip(self) -> None:
         if self.bill is None:
@@ -498,20 +679,37 @@ class BillEditor(QWidget):
         on_bill = {
             ln.staff_id: ln.staff_name for ln in self.bill.lines if ln.staff_id and ln.kind == "service"
         }
-        if len(on_bill) == 1:
-            staff_id: int | None = next(iter(on_bill))
+        if len(on_bill) > 1:
+            self._tip_for(on_bill)
+            return
+        if on_bill:
+            self._tip_amount(next(iter(on_bill)))
+            return
+        auth = self.ctx.services.auth  # nobody served: anyone who can be tipped (read on the runner)
+        self.ctx.runner.run(
+            self,
+            lambda: {s.id: s.name for s in auth.list_staff() if s.role != "receptionist"},
+            on_done=self._tip_for,
+            on_error=lambda exc: show_error(self, exc),
+        )
+
+    def _tip_for(self, people: dict[int, str]) -> None:
+        if self.bill is None:
+            return
+        names = list(people.values())
+        staff_id: int | None
+        if not names:
+            staff_id = None
         else:
-            people = on_bill or {
-                s.id: s.name for s in self.ctx.services.auth.list_staff() if s.role != "receptionist"
-            }
-            names = list(people.values())
-            if not names:
-                staff_id = None
-            else:
-                name, ok = QInputDialog.getItem(self, _("Tip"), _("Who is the tip for?"), names, 0, False)
-                if not ok:
-                    return
-                staff_id = next(k for k, v in people.items() if v == name)
+            name, ok = QInputDialog.getItem(self, _("Tip"), _("Who is the tip for?"), names, 0, False)
+            if not ok:
+                return
+            staff_id = next(k for k, v in people.items() if v == name)
+        self._tip_amount(staff_id)
+
+    def _tip_amount(self, staff_id: int | None) -> None:
+        if self.bill is None:
+            return
         amount = ask_amount(self, _("Tip"), _("Tip amount:"), self.bill.currency)
         if amount is None:
             return
@@ -520,7 +718,16 @@ class BillEditor(QWidget):
     def _sell_package(self) -> None:
         if self.bill is None:
             return
-        pkgs = self.co.packages_for_sale()
+        self.ctx.runner.run(
+            self,
+            self.co.packages_for_sale,
+            on_done=self._pick_package,
+            on_error=lambda e: show_error(self, e),
+        )
+
+    def _pick_package(self, pkgs: list[tuple[int, str, int, int]]) -> None:
+        if self.bill is None:
+            return
         if not pkgs:
             show_error(self, _("No packages are on sale. The owner sets them up in Settings."))
             return

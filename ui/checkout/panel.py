@@ -84,6 +84,9 @@ class CheckoutFlow(QWidget):
         self.payment.set_bill(bill, balance)
 
     def pay(self) -> None:
+        if self.editor.busy():  # an edit (a scanned item, a discount) is still being applied
+            self.editor.when_idle(self.pay)
+            return
         bill = self.editor.bill
         if bill is None or not self.payment.pay_btn.isEnabled():
             return
@@ -113,9 +116,6 @@ class CheckoutFlow(QWidget):
         self.payment.clear()
         self.done.show_sale(res, co.get_sale(res.sale_id))
         self.stack.setCurrentWidget(self.done)
-        self.ctx.changed("sale", res.sale_id)
-        if res.visit_id:
-            self.ctx.changed("visit", res.visit_id)
         self.payment_taken.emit(res.sale_id)
 
 

@@ -112,5 +112,4 @@ class RefundDialog(Dialog):
                 show_error(self, exc)
                 return
         if self.result_sale is not None:
-            self.ctx.changed("sale", self.result_sale.sale_id)
             self.accept()

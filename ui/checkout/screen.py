@@ -196,6 +196,7 @@ class CheckoutScreen(QWidget):
         from ui.shared.print_preview import print_pdf
 
         self.ctx.runner.run(
+            self,
             lambda: render_pdf(self.ctx, sid, "receipt"),
             on_done=lambda res: print_pdf(self, res[0], res[1]),
             on_error=lambda e: show_error(self, e),

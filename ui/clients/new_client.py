@@ -30,6 +30,7 @@ from desk_app.clients.service import CHANNELS, GENDERS, DuplicateHit
 from desk_app.core.service import ValidationError
 from desk_app.i18n import _, format_date
 from ui.context import UiContext
+from ui.runner import Latest, debounce_timer
 from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text, mark_invalid
 
 
@@ -48,6 +49,8 @@ class NewClientDialog(Dialog):
         self.ctx = ctx
         self.client_id: int | None = None
         self._duplicates: list[DuplicateHit] = []
+        self._dups_latest = Latest()
+        self._dup_typing = debounce_timer(self, self._check_duplicates_soon)
         self._duplicates_seen: set[int] = set()
         self.setWindowTitle(_("New client"))
         self.setMinimumWidth(560)
@@ -145,9 +148,9 @@ class NewClientDialog(Dialog):
         lay.addLayout(buttons)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
 
-        self.phone.editingFinished.connect(self.check_duplicates)
-        self.name.editingFinished.connect(self.check_duplicates)
-        self.birthday.editingFinished.connect(self.check_duplicates)
+        self.phone.editingFinished.connect(self._check_duplicates_soon)
+        self.name.editingFinished.connect(self._check_duplicates_soon)
+        self.birthday.editingFinished.connect(self._check_duplicates_soon)
         self.phone.textChanged.connect(self._phone_typed)
         (self.phone if name and not phone else self.name).setFocus()
 
@@ -170,15 +173,31 @@ class NewClientDialog(Dialog):
 
     def _phone_typed(self, text: str) -> None:
         if sum(c.isdigit() for c in text) >= 8:
-            self.check_duplicates()
+            self._dup_typing.start()  # once typing pauses, not per keystroke
 
     # -- duplicates ---------------------------------------------------------------------
     def check_duplicates(self) -> list[DuplicateHit]:
+        """Look for duplicates now and wait for the answer (before saving)."""
+        self._dup_typing.stop()
+        self._dups_latest.cancel()  # an answer still on its way is older than this one
         dups = self.ctx.services.clients.find_duplicates(
             self.name.text(), self.phone.text(), self.birthday.text().strip() or None
         )
         self._show_duplicates(dups)
         return dups
+
+    def _check_duplicates_soon(self) -> None:
+        """Look for duplicates on the runner while the person types (the newest answer wins)."""
+        self._dup_typing.stop()
+        name, phone, birthday = self.name.text(), self.phone.text(), self.birthday.text().strip() or None
+        clients = self.ctx.services.clients
+        seq = self._dups_latest.next()
+        self.ctx.runner.run(
+            self,
+            lambda: clients.find_duplicates(name, phone, birthday),
+            on_done=self._dups_latest.guard(seq, self._show_duplicates),
+            on_error=self._dups_latest.guard(seq, lambda exc: self.general_error.show_error(error_text(exc))),
+        )
 
     def _show_duplicates(self, dups: list[DuplicateHit]) -> None:
         self._duplicates = dups
@@ -278,7 +297,6 @@ class NewClientDialog(Dialog):
             self.general_error.show_error(error_text(exc))
             return
         self.client_id = profile.id
-        self.ctx.changed("client", profile.id)
         self.accept()
 
 

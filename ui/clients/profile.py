@@ -227,7 +227,6 @@ class ClientProfileScreen(QWidget):
         self.conflict.hide()
         self.set_profile(p)
         self.status.setText(_("Saved."))
-        self.ctx.changed("client", p.id)
 
     def _conflict(self, exc: ConflictError, mine: dict[str, Any]) -> None:
         latest: ClientProfile | None = getattr(exc, "latest", None)
@@ -296,6 +295,5 @@ class ClientProfileScreen(QWidget):
             show_error(self, exc)
             return False
         cid = self.profile.id
-        self.ctx.changed("client", cid)
         self.open(client_id=cid)
         return True

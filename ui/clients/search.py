@@ -1,8 +1,10 @@
 """The client search box used everywhere a client is picked (greeting, calendar, clients list).
 
-Search as you type (no debounce: a query takes about a millisecond at 100,000
-clients), Down/Up to move, Enter to choose, Ctrl+N for a new client with what
-was typed. Signals: ``client_chosen(int)`` and ``new_client_requested(str)``.
+Search as you type: one query ~200 ms after the last keystroke, run off the GUI
+thread (a round trip to the server in server mode); an answer older than the
+newest search is dropped. Down/Up to move, Enter to choose (after the pending
+search has answered), Ctrl+N for a new client with what was typed. Signals:
+``client_chosen(int)`` and ``new_client_requested(str)``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from PySide6.QtWidgets import (
 from desk_app.clients.service import ClientHit
 from desk_app.i18n import _, format_date, format_money, language, local
 from ui.context import UiContext
+from ui.runner import Latest, debounce_timer
 from ui.shared.widgets import Button
 from ui.theme import COLORS, TONE_BG, icon
 
@@ -219,7 +222,10 @@ class ClientSearchBox(QWidget):
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
 
-        self.edit.textChanged.connect(self._search)
+        self._latest = Latest()
+        self._typing = debounce_timer(self, self._search_now)
+        self._choose_when_answered = False
+        self.edit.textChanged.connect(self._typed)
         self.edit.installEventFilter(self)
         self.view.installEventFilter(self)
         sc = QShortcut(QKeySequence("Ctrl+N"), self)
@@ -234,10 +240,13 @@ class ClientSearchBox(QWidget):
         return self.edit.text()
 
     def set_text(self, text: str) -> None:
+        """Set the text and search at once (no typing pause)."""
         self.edit.setText(text)
+        self._search_now()
 
     def clear(self) -> None:
         self.edit.clear()
+        self._search_now()
 
     def focus_search(self) -> None:
         self.edit.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -253,24 +262,45 @@ class ClientSearchBox(QWidget):
             return h if isinstance(h, ClientHit) else None
         return None
 
+    def pending(self) -> bool:
+        """True while the typed text waits for its search (the typing pause or the answer)."""
+        return self._typing.isActive() or self._latest.pending
+
     def refresh(self) -> None:
-        self._search(self.edit.text())
+        self._search_now()
 
     # -- internals --------------------------------------------------------------------
-    def _search(self, text: str) -> None:
+    def _typed(self, _text: str) -> None:
+        self._typing.start()  # restarted by each keystroke: one search once typing pauses
+
+    def _search_now(self) -> None:
+        self._typing.stop()
+        text = self.edit.text()
         actor = self.ctx.actor
         if actor is None:
+            self._latest.cancel()
+            self._choose_when_answered = False
             self.model.set_hits([])
             self.status.setText(_("Sign in to search for clients."))
             return
-        try:
-            hits = self.ctx.services.clients.search(actor, text)
-        except Exception as exc:  # shown in place: the box must keep working while typing
-            self.model.set_hits([])
-            from ui.shared.widgets import error_text
+        seq = self._latest.next()
+        clients = self.ctx.services.clients
+        self.ctx.runner.run(
+            self,
+            lambda: clients.search(actor, text),
+            on_done=self._latest.guard(seq, lambda hits: self._show_hits(text, hits)),
+            on_error=self._latest.guard(seq, self._search_failed),
+        )
 
-            self.status.setText(error_text(exc))
-            return
+    def _search_failed(self, exc: Exception) -> None:
+        """Shown in place: the box must keep working while typing."""
+        from ui.shared.widgets import error_text
+
+        self._choose_when_answered = False
+        self.model.set_hits([])
+        self.status.setText(error_text(exc))
+
+    def _show_hits(self, text: str, hits: list[ClientHit]) -> None:
         self.model.set_hits(hits)
         if hits:
             self.view.setCurrentIndex(self.model.index(0, 0))
@@ -283,6 +313,9 @@ class ClientSearchBox(QWidget):
             )
         else:
             self.status.setText(_("No clients yet. Press Ctrl+N to add the first one."))
+        if self._choose_when_answered:
+            self._choose_when_answered = False
+            self._choose_current()
 
     def _move(self, delta: int) -> None:
         n = self.model.rowCount()
@@ -329,7 +362,12 @@ class ClientSearchBox(QWidget):
                 self._move(-8)
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self._choose_current()
+                if self.pending():  # choose from what was typed, once its search has answered
+                    self._choose_when_answered = True
+                    if self._typing.isActive():
+                        self._search_now()
+                else:
+                    self._choose_current()
                 return True
             if key == Qt.Key.Key_N and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
                 self._request_new()  # when the Ctrl+N shortcut is not active (window not shown)

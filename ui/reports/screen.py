@@ -195,6 +195,7 @@ class ReportsScreen(QWidget):
         self._set_busy(True, _("Adding up {month}…").format(month=month_title(month)))
         reports = self.ctx.services.reports
         self.ctx.runner.run(
+            self,
             lambda progress: reports.monthly(actor, month, branch, progress),
             on_done=self._show,
             on_error=self._failed,
@@ -246,6 +247,7 @@ class ReportsScreen(QWidget):
         lang = i18n.language()
         self._set_busy(True, _("Writing the PDF…"))
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.reports.save_pdf(actor, report, path, lang),
             on_done=lambda p: self._done(_("Saved {path}").format(path=p)),
             on_error=self._failed,
@@ -266,6 +268,7 @@ class ReportsScreen(QWidget):
         branch = self.branch.currentData()
         self._set_busy(True, _("Exporting…"))
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.reports.export_csv(actor, kind, path, month, branch),
             on_done=lambda n: self._done(_("Wrote {n} rows to {path}").format(n=n, path=path)),
             on_error=self._failed,

@@ -261,6 +261,7 @@ class BackupPanel(QWidget):
             show_error(self, exc)
 
         self.ctx.runner.run(
+            self,
             lambda progress: self.svc.backup(actor=actor, progress=progress),
             on_done=done,
             on_error=failed,
@@ -336,6 +337,7 @@ class BackupPanel(QWidget):
             show_error(self, exc)
 
         self.ctx.runner.run(
+            self,
             lambda progress: self.svc.restore(actor, path, progress=progress),
             on_done=done,
             on_error=failed,

@@ -270,14 +270,12 @@ class ImportPanel(QWidget):
         def done(res: ImportResult) -> None:
             self._finish()
             self.show_result(res)
-            if not res.dry_run:
-                self.ctx.changed("clients", 0)
 
         def failed(exc: Exception) -> None:
             self._finish()
             show_error(self, exc)
 
-        self.ctx.runner.run(work, on_done=done, on_error=failed, on_progress=self._progress)
+        self.ctx.runner.run(self, work, on_done=done, on_error=failed, on_progress=self._progress)
 
     def _finish(self) -> None:
         self.progress.setVisible(False)

@@ -144,7 +144,6 @@ class ShopDetailsPanel(QWidget):
         self.ctx.shop = info
         self.ctx.services.clients.forget_shop_details()
         self.status.setText(_("Saved. Receipts use the new details from now on."))
-        self.ctx.changed("shop", info.id)
         return True
 
 

@@ -215,6 +215,7 @@ class TodayScreen(QWidget):
         self._busy = True
         branch = self.ctx.actor.branch_id if self.ctx.actor else None
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.visits.list_today(branch_id=branch),
             on_done=self._apply,
             on_error=self._failed,
@@ -277,7 +278,6 @@ class TodayScreen(QWidget):
         except Exception as exc:
             show_error(self, exc)
             return
-        self.ctx.changed("visit", vid)
         self.ctx.navigate("visit", visit_id=vid)
 
     def arrived(self) -> None:

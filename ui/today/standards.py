@@ -76,6 +76,7 @@ class TodayStandardsStrip(QFrame):
     def refresh(self) -> None:
         svc = self.ctx.services
         self.ctx.runner.run(
+            self,
             lambda: today_standards(svc.db, svc.settings, svc.clock()),
             on_done=self.show_data,
             on_error=_log_error,
@@ -137,7 +138,7 @@ class StandardsTab(QWidget):
             days = 7 if period == "week" else 30
             return standards_summary(svc.db, svc.settings, now - timedelta(days=days), now, now=now)
 
-        self.ctx.runner.run(load, on_done=self.show_data, on_error=lambda e: show_error(self, e))
+        self.ctx.runner.run(self, load, on_done=self.show_data, on_error=lambda e: show_error(self, e))
 
     def show_data(self, data: dict[str, dict[str, Any]]) -> None:
         people = rows_for_staff(data)

@@ -321,7 +321,7 @@ class AuditScreen(QWidget):
         def load() -> tuple[list[AuditRow], int]:
             return svc.list_entries(actor, f, limit=PAGE), svc.count(actor, f)
 
-        self.ctx.runner.run(load, on_done=self._loaded, on_error=lambda e: show_error(self, e))
+        self.ctx.runner.run(self, load, on_done=self._loaded, on_error=lambda e: show_error(self, e))
 
     def _loaded(self, result: tuple[list[AuditRow], int]) -> None:
         rows, total = result
@@ -374,4 +374,4 @@ class AuditScreen(QWidget):
             self.export_button.setEnabled(True)
             show_error(self, exc)
 
-        self.ctx.runner.run(lambda: svc.export_csv(actor, path, f), on_done=done, on_error=failed)
+        self.ctx.runner.run(self, lambda: svc.export_csv(actor, path, f), on_done=done, on_error=failed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.permissions import Actor
 from desk_app.i18n import _, format_date, format_duration_minutes
 from desk_app.visits.views import ClientSummary, VisitView
 from ui.clients.new_client import create_client
@@ -228,14 +231,13 @@ class GreetingPage(QWidget):
         """Record the greeting time now (the client may not have a profile yet); stays on this step."""
         if self.view is None or self.view.greeted_at is not None:
             return
-        try:
-            self.ctx.services.visits.mark_greeted(self.ctx.require_actor(), self.view.id)
-        except Exception as exc:
-            show_error(self, exc)
-            return
-        self.hello_box.setVisible(False)
-        self.ctx.changed("visit", self.view.id)
-        self.changed.emit()
+        visits = self.ctx.services.visits
+
+        def greeted(vid: int) -> None:
+            self.hello_box.setVisible(False)
+            self.changed.emit()
+
+        self._write(lambda actor, vid: visits.mark_greeted(actor, vid), greeted)
 
     def _change_client(self) -> None:
         self.find_card.setVisible(True)
@@ -245,14 +247,13 @@ class GreetingPage(QWidget):
     def _chosen(self, client_id: int) -> None:
         if self.view is None:
             return
-        try:
-            self.ctx.services.visits.link_client(self.ctx.require_actor(), self.view.id, client_id)
-        except Exception as exc:
-            show_error(self, exc)
-            return
-        self.chosen = client_id
-        self.ctx.changed("visit", self.view.id)  # the greeting time may have been recorded too
-        self.changed.emit()
+        visits = self.ctx.services.visits
+
+        def linked(vid: int) -> None:
+            self.chosen = client_id
+            self.changed.emit()
+
+        self._write(lambda actor, vid: visits.link_client(actor, vid, client_id), linked)
 
     def _new_client(self, text: str) -> None:
         cid = create_client(self.ctx, self, text)
@@ -262,13 +263,30 @@ class GreetingPage(QWidget):
     def greet(self) -> None:
         if self.view is None:
             return
+        visits, chosen = self.ctx.services.visits, self.chosen
+
+        def greeted(vid: int) -> None:
+            self.changed.emit()
+
+        self._write(lambda actor, vid: visits.greet(actor, vid, chosen), greeted)
+
+    def _write(self, fn: Callable[[Actor, int], object], done: Callable[[int], None]) -> None:
+        """Save on the runner (signed-in person, this visit); ``done(visit id)`` once saved."""
+        if self.view is None:
+            return
         try:
-            self.ctx.services.visits.greet(self.ctx.require_actor(), self.view.id, self.chosen)
+            actor = self.ctx.require_actor()
         except Exception as exc:
             show_error(self, exc)
             return
-        self.ctx.changed("visit", self.view.id)
-        self.changed.emit()
+        vid = self.view.id
+        self.ctx.runner.run(
+            self,
+            lambda: fn(actor, vid),
+            on_done=lambda _r: done(vid),
+            on_error=lambda e: show_error(self, e),
+            in_order=True,
+        )
 
     def greet_anonymous(self) -> None:
         self.chosen = None

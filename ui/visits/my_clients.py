@@ -153,7 +153,10 @@ class MyClientsScreen(QWidget):
             return
         self.header.set_subtitle(actor.name)
         self.ctx.runner.run(
-            lambda: self.ctx.services.visits.my_visits(actor), on_done=self._apply, on_error=lambda _e: None
+            self,
+            lambda: self.ctx.services.visits.my_visits(actor),
+            on_done=self._apply,
+            on_error=lambda _e: None,
         )
 
     def _apply(self, data: object) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
@@ -29,7 +31,7 @@ class NeedsPage(QWidget):
         self.form = ConsultationForm(ctx)
         consult.body.addWidget(self.form)
         self.save_btn = Button(_("Save consultation"), "check")
-        self.save_btn.clicked.connect(self.save)
+        self.save_btn.clicked.connect(lambda: self.save())
         consult.body.addWidget(self.save_btn)
         consult.body.addStretch()
         scroll = QScrollArea()
@@ -69,36 +71,60 @@ class NeedsPage(QWidget):
         self.plan.load(view.id, view.plan, view.estimate)
         self.plan_error.show_error(None)
 
-    def save(self) -> bool:
+    def save(self, then: Callable[[], None] | None = None) -> None:
+        """Save the consultation on the runner; ``then`` runs once it is saved."""
         if self.view is None:
-            return False
+            return
         try:
-            self.ctx.services.visits.save_assessment(
-                self.ctx.require_actor(), self.view.id, **self.form.values()
-            )
-        except ValidationError as exc:
-            self.form.show_errors(exc.errors)
-            return False
+            actor = self.ctx.require_actor()
         except Exception as exc:
             show_error(self, exc)
-            return False
-        self.form.show_errors({})
-        self.form.dirty = False
-        self.ctx.changed("client", self.view.client.id if self.view.client else 0)
-        return True
+            return
+        vid, values, visits = self.view.id, self.form.values(), self.ctx.services.visits
+
+        def saved(_result: object) -> None:
+            self.form.show_errors({})
+            self.form.dirty = False
+            if then is not None:
+                then()
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, ValidationError):
+                self.form.show_errors(exc.errors)
+            else:
+                show_error(self, exc)
+
+        self.ctx.runner.run(
+            self,
+            lambda: visits.save_assessment(actor, vid, **values),
+            on_done=saved,
+            on_error=failed,
+            in_order=True,
+        )
 
     def confirm(self) -> None:
         if self.view is None:
             return
-        if not self.save():
-            return
+        vid = self.view.id
+        self.save(then=lambda: self._confirm_plan(vid))
+
+    def _confirm_plan(self, vid: int) -> None:
         try:
-            self.ctx.services.visits.confirm_plan(self.ctx.require_actor(), self.view.id)
-        except ValidationError as exc:
-            self.plan_error.show_error("\n".join(exc.errors.values()))
-            return
+            actor = self.ctx.require_actor()
         except Exception as exc:
             show_error(self, exc)
             return
-        self.ctx.changed("visit", self.view.id)
-        self.changed.emit()
+        visits = self.ctx.services.visits
+
+        def confirmed(_result: object) -> None:
+            self.changed.emit()
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, ValidationError):
+                self.plan_error.show_error("\n".join(exc.errors.values()))
+            else:
+                show_error(self, exc)
+
+        self.ctx.runner.run(
+            self, lambda: visits.confirm_plan(actor, vid), on_done=confirmed, on_error=failed, in_order=True
+        )

@@ -78,6 +78,7 @@ class RebookPanel(QWidget):
     # ----------------------------------------------------------------- data
     def refresh(self) -> None:
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.rebooking.propose(self.visit_id),
             on_done=self._show,
             on_error=lambda e: show_error(self, e),
@@ -191,14 +192,13 @@ class RebookPanel(QWidget):
         actor = self.ctx.require_actor()
         self.book_button.setEnabled(False)
         self.ctx.runner.run(
+            self,
             lambda: self.ctx.services.rebooking.book(actor, self.visit_id, slot),
             on_done=self._booked,
             on_error=self._failed,
         )
 
     def _booked(self, view: AppointmentView) -> None:
-        self.ctx.changed("appointment", view.id)
-        self.ctx.changed("visit", self.visit_id)
         self.finished.emit()
 
     def _failed(self, exc: Exception) -> None:
@@ -220,5 +220,4 @@ class RebookPanel(QWidget):
         except Exception as exc:  # noqa: BLE001 - shown to the person
             show_error(self, exc)
             return
-        self.ctx.changed("visit", self.visit_id)
         self.finished.emit()

@@ -2,11 +2,14 @@
 
 Every action on a page is saved by the visit service at once; the screen then
 reloads the visit and shows the page of its step, so reopening a visit (after a
-restart, from Today or My clients) always lands where it was.
+restart, from Today or My clients) always lands where it was. Opening, loading and
+the step actions (back, skip, cancel) run on the task runner, never on the GUI
+thread.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from PySide6.QtCore import Qt, QTimer
@@ -14,11 +17,13 @@ from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.domain import standards as std
+from desk_app.domain.permissions import Actor
 from desk_app.domain.visit import is_open
 from desk_app.i18n import _, format_date, format_time
 from desk_app.visits.views import VisitView, status_label, step_label
 from ui.checkout.panel import CheckoutPanel
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import (
     AllergyBanner,
     Button,
@@ -37,6 +42,13 @@ from ui.visits.service import ServicePage
 from ui.visits.stepper import VisitStepper
 
 
+def _signed_in(actor: Actor | None) -> Actor:
+    """The actor captured when the action was asked for (as ``UiContext.require_actor``)."""
+    if actor is None:
+        raise RuntimeError("nobody is signed in")
+    return actor
+
+
 class VisitScreen(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -44,6 +56,8 @@ class VisitScreen(QWidget):
         self.visit_id: int | None = None
         self.view: VisitView | None = None
         self._seq = 0
+        self._opening = Latest()  # the visit being opened (arrival, walk-in): only the newest counts
+        self._writing = False  # a step action is being saved
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(10)
@@ -127,22 +141,31 @@ class VisitScreen(QWidget):
     def open(
         self, visit_id: int | None = None, client_id: int | None = None, appointment_id: int | None = None
     ) -> None:
-        v = self.ctx.services.visits
-        try:
-            if visit_id is None and appointment_id is not None:
-                visit_id = v.arrive(self.ctx.require_actor(), appointment_id)
-            elif visit_id is None and client_id is not None:
-                visit_id = v.open_visit_for_client(client_id) or v.start_walk_in(
-                    self.ctx.require_actor(), client_id
-                )
-        except Exception as exc:
-            show_error(self, exc)
+        seq = self._opening.next()
+        if visit_id is None and (appointment_id is not None or client_id is not None):
+            v, actor = self.ctx.services.visits, self.ctx.actor
+
+            def start() -> int:  # on the runner: the arrival or the walk-in is written there
+                if appointment_id is not None:
+                    return v.arrive(_signed_in(actor), appointment_id)
+                assert client_id is not None
+                return v.open_visit_for_client(client_id) or v.start_walk_in(_signed_in(actor), client_id)
+
+            self.ctx.runner.run(
+                self,
+                start,
+                on_done=self._opening.guard(seq, self._opened),
+                on_error=self._opening.guard(seq, lambda exc: show_error(self, exc)),
+                in_order=True,
+            )
             return
+        self._opening.guard(seq, self._opened)(visit_id)
+
+    def _opened(self, visit_id: int | None) -> None:
         if visit_id is not None:
             if visit_id != self.visit_id:
                 self._panel_for = {"checkout": None, "rebooking": None}
             self.visit_id = visit_id
-            self.ctx.changed("visit", visit_id)
         self.reload()
 
     def refresh(self) -> None:
@@ -162,11 +185,12 @@ class VisitScreen(QWidget):
             self.stack.setCurrentWidget(self.none)
             self._set_actions_visible(False)
             return
-        vid = self.visit_id
+        vid, visits, actor = self.visit_id, self.ctx.services.visits, self.ctx.actor
         self._seq += 1
         seq = self._seq
         self.ctx.runner.run(
-            lambda: self.ctx.services.visits.get(vid, self.ctx.actor),
+            self,
+            lambda: visits.get(vid, actor),
             on_done=lambda view: self._loaded(seq, view),
             on_error=lambda exc: show_error(self, exc),
         )
@@ -312,15 +336,35 @@ class VisitScreen(QWidget):
         self.breaches.setText(breach_text(checks))
 
     # ------------------------------------------------------------------ step actions
+    def _write(self, fn: Callable[[], object], after: Callable[[], None] | None = None) -> None:
+        """Save a step action on the runner; then, saved or not (the error is shown), run
+        ``after`` and reload the visit. The step buttons wait meanwhile."""
+        self._set_writing(True)
+
+        def finish(exc: Exception | None = None) -> None:
+            self._set_writing(False)
+            if exc is not None:
+                show_error(self, exc)
+            if after is not None:
+                after()
+            self.reload()
+
+        self.ctx.runner.run(self, fn, on_done=lambda _r: finish(), on_error=finish, in_order=True)
+
+    def _set_writing(self, on: bool) -> None:
+        self._writing = on
+        for b in (self.back_btn, self.skip_btn, self.cancel_btn):
+            b.setEnabled(not on)
+
     def go_back(self) -> None:
-        if self.visit_id is None:
+        if self.visit_id is None or self._writing:
             return
-        try:
-            self.ctx.services.visits.back(self.ctx.require_actor(), self.visit_id)
-        except Exception as exc:
-            show_error(self, exc)
-        self._panel_for = {"checkout": None, "rebooking": None}
-        self.reload()
+        vid, visits, actor = self.visit_id, self.ctx.services.visits, self.ctx.actor
+
+        def reset_panels() -> None:
+            self._panel_for = {"checkout": None, "rebooking": None}
+
+        self._write(lambda: visits.back(_signed_in(actor), vid), after=reset_panels)
 
     def skip_step(self) -> None:
         if self.view is None:
@@ -332,13 +376,10 @@ class VisitScreen(QWidget):
                 step=step_label(self.view.step)
             ),
         )
-        if reason is None:
+        if reason is None or self._writing:
             return
-        try:
-            self.ctx.services.visits.skip(self.ctx.require_actor(), self.view.id, reason)
-        except Exception as exc:
-            show_error(self, exc)
-        self.reload()
+        vid, visits, actor = self.view.id, self.ctx.services.visits, self.ctx.actor
+        self._write(lambda: visits.skip(_signed_in(actor), vid, reason))
 
     def cancel_visit(self) -> None:
         if self.view is None:
@@ -346,14 +387,12 @@ class VisitScreen(QWidget):
         reason = ask_reason(
             self, _("Cancel the visit"), _("Why is the visit cancelled (e.g. the client had to leave)?")
         )
-        if reason is None:
+        if reason is None or self._writing:
             return
-        try:
-            self.ctx.services.visits.cancel(self.ctx.require_actor(), self.view.id, reason)
-        except Exception as exc:
-            show_error(self, exc)
-        self.ctx.changed("visit", self.view.id)
-        self.reload()
+        vid, visits, actor = self.view.id, self.ctx.services.visits, self.ctx.actor
+        self._write(
+            lambda: visits.cancel(_signed_in(actor), vid, reason),
+        )
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         if event.key() == Qt.Key.Key_Escape:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -219,18 +221,41 @@ class ServicePage(QWidget):
             select_data(self.product, keep)
 
     # ------------------------------------------------------------------ actions
-    def _call(self, fn: object, *args: object) -> bool:
+    def _call(
+        self,
+        fn: Callable[..., object],
+        *args: object,
+        then: Callable[[], None] | None = None,
+        after: Callable[[], None] | None = None,
+    ) -> None:
+        """Save ``fn(actor, visit id, *args)`` on the runner; ``then`` runs once it is saved,
+        ``after`` next whether it was saved or not."""
         if self.view is None:
-            return False
-        try:
-            fn(self.ctx.require_actor(), self.view.id, *args)  # type: ignore[operator]
-        except Exception as exc:
+            return
+
+        def failed(exc: Exception) -> None:
             show_error(self, exc)
             self.changed.emit()
-            return False
-        self.ctx.changed("visit", self.view.id)
-        self.changed.emit()
-        return True
+            if after is not None:
+                after()
+
+        try:
+            actor = self.ctx.require_actor()
+        except Exception as exc:
+            failed(exc)
+            return
+        vid = self.view.id
+
+        def saved(_result: object) -> None:
+            self.changed.emit()
+            if then is not None:
+                then()
+            if after is not None:
+                after()
+
+        self.ctx.runner.run(
+            self, lambda: fn(actor, vid, *args), on_done=saved, on_error=failed, in_order=True
+        )
 
     def _assign(self) -> None:
         self._call(self.ctx.services.visits.assign, self.staff.currentData(), self.resource.currentData())
@@ -240,16 +265,22 @@ class ServicePage(QWidget):
 
     def _log(self) -> None:
         sid = self.log_service.currentData()
-        if sid is not None and self._call(
-            self.ctx.services.visits.log_service, int(sid), None, self.log_notes.text(), ""
-        ):
-            self.log_notes.clear()
+        if sid is not None:
+            self._call(
+                self.ctx.services.visits.log_service,
+                int(sid),
+                None,
+                self.log_notes.text(),
+                "",
+                then=self.log_notes.clear,
+            )
 
     def _use(self) -> None:
         pid = self.product.currentData()
         if pid is not None:
-            if self._call(self.ctx.services.visits.use_product, int(pid), self.qty.value()):
-                self._load_products()
+            self._call(
+                self.ctx.services.visits.use_product, int(pid), self.qty.value(), then=self._load_products
+            )
 
     def _save_notes(self) -> None:
         self._call(self.ctx.services.visits.save_notes, self.notes.text(), self.problem.text())
@@ -285,5 +316,12 @@ class ServicePage(QWidget):
         if self.view is None:
             return
         if self.notes.text().strip() != self.view.notes or self.problem.text().strip() != self.view.problem:
-            self._save_notes()
+            # one after the other, as before: the notes, then (saved or not) the end of the service
+            self._call(
+                self.ctx.services.visits.save_notes,
+                self.notes.text(),
+                self.problem.text(),
+                after=lambda: self._call(self.ctx.services.visits.end_service),
+            )
+            return
         self._call(self.ctx.services.visits.end_service)

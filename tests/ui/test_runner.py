@@ -1,0 +1,349 @@
+"""The task runner with real threads: an answer arriving after its screen was deleted is dropped
+whatever its callback is, and a search answer older than the newest search is never applied."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
+from PySide6.QtWidgets import QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+from desk_app.container import Services
+from desk_app.domain.permissions import Actor
+from tests.integration import visit_helpers as h
+from ui.context import UiContext
+from ui.runner import Latest, TaskRunner
+
+GATE_TIMEOUT_S = 10
+
+
+@pytest.fixture
+def pool() -> Iterator[QThreadPool]:
+    pool = QThreadPool()
+    pool.setMaxThreadCount(4)
+    yield pool
+    pool.waitForDone()
+
+
+@pytest.fixture
+def threaded(qtbot: QtBot, services: Services, owner: Actor, pool: QThreadPool) -> UiContext:
+    """A context whose runner uses real worker threads (the app's, not the tests' inline one)."""
+    return UiContext(services=services, runner=TaskRunner(pool), shop=services.shop.info(), actor=owner)
+
+
+def _delete(widget: QWidget) -> None:
+    """Close and delete a screen as the main window does, then make sure it is gone."""
+    widget.close()
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if shiboken6.isValid(widget):
+        shiboken6.delete(widget)
+    assert not shiboken6.isValid(widget)
+
+
+def _settle(qtbot: QtBot, pool: QThreadPool) -> None:
+    """Wait for every worker, then deliver what they queued for the GUI thread."""
+    assert pool.waitForDone(GATE_TIMEOUT_S * 1000)
+    QCoreApplication.processEvents()
+    qtbot.wait(20)
+    QCoreApplication.processEvents()
+
+
+def _gated(real: Callable[..., Any], gate: threading.Event, started: threading.Event) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        assert gate.wait(GATE_TIMEOUT_S), "the test never released the work"
+        return real(*args, **kwargs)
+
+    return call
+
+
+# ------------------------------------------------------------------ the runner itself
+@pytest.mark.parametrize("kind", ["lambda", "partial", "bound method"])
+def test_late_answer_for_a_deleted_owner_is_dropped_whatever_the_callback(
+    qtbot: QtBot, pool: QThreadPool, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    runner = TaskRunner(pool)
+    seen: list[tuple[str, object]] = []
+
+    class Screen(QLabel):
+        def loaded(self, value: object) -> None:
+            seen.append(("done", value))
+            self.setText(str(value))  # on a deleted widget: "Internal C++ object already deleted"
+
+        def failed(self, exc: Exception) -> None:
+            seen.append(("error", exc))
+            self.setText(str(exc))
+
+    def boom() -> None:
+        gate.wait(GATE_TIMEOUT_S)
+        raise ValueError("late failure")
+
+    for work in ("done", "error"):
+        gate = threading.Event()
+        screen = Screen()
+        callbacks: dict[str, Callable[[Any], None]] = {
+            "lambda": lambda v, s=screen: s.loaded(v),
+            "partial": functools.partial(Screen.loaded, screen),
+            "bound method": screen.loaded,
+        }
+        errbacks: dict[str, Callable[[Exception], None]] = {
+            "lambda": lambda e, s=screen: s.failed(e),
+            "partial": functools.partial(Screen.failed, screen),
+            "bound method": screen.failed,
+        }
+        fn = (lambda g=gate: g.wait(GATE_TIMEOUT_S) and "late") if work == "done" else boom
+        with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+            warnings.simplefilter("error")
+            runner.run(screen, fn, on_done=callbacks[kind], on_error=errbacks[kind])
+            _delete(screen)
+            gate.set()
+            _settle(qtbot, pool)
+        assert exceptions == []
+        assert seen == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert runner._pending == {}
+
+
+def test_a_live_owner_gets_its_answer_and_progress(qtbot: QtBot, pool: QThreadPool) -> None:
+    runner = TaskRunner(pool)
+    screen = QLabel()
+    qtbot.addWidget(screen)
+    steps: list[tuple[int, int]] = []
+
+    def work(progress: Callable[[int, int], None]) -> str:
+        for i in range(3):
+            progress(i + 1, 3)
+        return "ready"
+
+    runner.run(
+        screen, work, on_done=lambda v: screen.setText(str(v)), on_progress=lambda d, t: steps.append((d, t))
+    )
+    qtbot.waitUntil(lambda: screen.text() == "ready")
+    assert steps == [(1, 3), (2, 3), (3, 3)]
+    errors: list[str] = []
+    runner.run(screen, lambda: 1 / 0, on_error=lambda e: errors.append(type(e).__name__))
+    qtbot.waitUntil(lambda: errors == ["ZeroDivisionError"])
+
+
+def test_the_owner_is_required(qtbot: QtBot) -> None:
+    runner = TaskRunner(synchronous=True)
+    with pytest.raises(TypeError):
+        runner.run(QLabel(), on_done=print)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        runner.run("not a widget", lambda: 1)  # type: ignore[arg-type]
+
+
+def test_latest_drops_an_older_answer() -> None:
+    latest = Latest()
+    got: list[str] = []
+    first = latest.guard(latest.next(), got.append)
+    second = latest.guard(latest.next(), got.append)
+    assert latest.pending
+    second("new")
+    first("old")
+    assert got == ["new"] and not latest.pending
+    stale = latest.guard(latest.next(), got.append)
+    latest.cancel()
+    stale("cancelled")
+    assert got == ["new"] and not latest.pending
+
+
+# ------------------------------------------------------------------ real screens, real threads
+def test_visit_screen_deleted_while_its_load_runs_lambda_callback(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """VisitScreen.reload hands the runner lambdas (``lambda view: self._loaded(seq, view)``)."""
+    from ui.visits.screen import VisitScreen
+
+    vid = services.visits.start_walk_in(owner, h.add_client(services.db, "Late answer"))
+    calls: list[object] = []
+    monkeypatch.setattr(VisitScreen, "_loaded", lambda self, seq, view: calls.append(view))
+
+    # control: with the screen alive the answer arrives
+    alive = VisitScreen(threaded)
+    qtbot.addWidget(alive)
+    alive.open(visit_id=vid)
+    qtbot.waitUntil(lambda: len(calls) == 1)
+    calls.clear()
+
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.visits, "get", _gated(services.visits.get, gate, started))
+    screen = VisitScreen(threaded)
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        screen.open(visit_id=vid)
+        assert started.wait(GATE_TIMEOUT_S)  # the load is running in a worker, blocked
+        _delete(screen)
+        gate.set()
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert calls == []  # nothing ran on the deleted screen
+
+
+def test_today_screen_deleted_while_its_load_runs_bound_method_callback(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TodayScreen.refresh hands the runner a bound method (``on_done=self._apply``)."""
+    from ui.today.screen import TodayScreen
+
+    calls: list[object] = []
+    monkeypatch.setattr(TodayScreen, "_apply", lambda self, data: calls.append(data))
+
+    alive = TodayScreen(threaded)  # control: alive, it gets its answer
+    qtbot.addWidget(alive)
+    qtbot.waitUntil(lambda: len(calls) == 1)
+    calls.clear()
+
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.visits, "list_today", _gated(services.visits.list_today, gate, started))
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        screen = TodayScreen(threaded)  # its load starts at once
+        assert started.wait(GATE_TIMEOUT_S)
+        _delete(screen)
+        gate.set()
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert calls == []
+
+
+# ------------------------------------------------------------------ searches
+def test_an_out_of_date_client_search_answer_is_dropped(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ui.clients.search import ClientSearchBox
+
+    c = services.clients
+    zhang = c.create(owner, {"name": "张三", "phone": "13812345678"}).id
+    c.create(owner, {"name": "赵六", "phone": "13900001111"})
+    real = c.search
+    gate, started = threading.Event(), threading.Event()
+
+    def search(actor: Actor, text: str) -> Any:
+        if text == "z":  # the first search is slow (a busy server)
+            started.set()
+            assert gate.wait(GATE_TIMEOUT_S)
+        return real(actor, text)
+
+    monkeypatch.setattr(c, "search", search)
+    box = ClientSearchBox(threaded)
+    qtbot.addWidget(box)
+    qtbot.waitUntil(lambda: not box.pending())
+    shown: list[str] = []
+    original = box._show_hits
+    monkeypatch.setattr(box, "_show_hits", lambda text, hits: (shown.append(text), original(text, hits)))
+    box.set_text("z")  # matches both clients; its answer is held back
+    assert started.wait(GATE_TIMEOUT_S)
+    box.set_text("zhangsan")  # newer: answered at once
+    qtbot.waitUntil(lambda: not box.pending())
+    assert [hit.id for hit in box.hits()] == [zhang]
+    gate.set()  # now the old answer arrives...
+    _settle(qtbot, pool)
+    assert shown == ["zhangsan"]  # ...and is dropped
+    assert [hit.id for hit in box.hits()] == [zhang]
+
+
+def test_typing_runs_one_search_after_the_pause(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.clients.search import ClientSearchBox
+
+    zhang = services.clients.create(owner, {"name": "张三", "phone": "13812345678"}).id
+    box = ClientSearchBox(ctx)
+    qtbot.addWidget(box)
+    asked: list[str] = []
+    real = services.clients.search
+    monkeypatch.setattr(services.clients, "search", lambda a, t: (asked.append(t), real(a, t))[1])
+    qtbot.keyClicks(box.edit, "zhangsan")
+    assert asked == []  # not one query per keystroke
+    qtbot.waitUntil(lambda: not box.pending())
+    assert asked == ["zhangsan"]
+    assert [hit.id for hit in box.hits()] == [zhang]
+
+
+def test_an_out_of_date_product_search_answer_is_dropped(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ui.checkout.editor import BillEditor
+
+    co = services.checkout
+    real = co.search_products
+    gate, started = threading.Event(), threading.Event()
+
+    def search_products(query: str, limit: int = 20) -> Any:
+        if query == "sh":
+            started.set()
+            assert gate.wait(GATE_TIMEOUT_S)
+        return real(query, limit)
+
+    monkeypatch.setattr(co, "search_products", search_products)
+    ed = BillEditor(threaded)
+    qtbot.addWidget(ed)
+    ed.set_bill(co.build_bill(owner))
+    ed.search.setText("sh")
+    ed._search_products()  # the typing pause is over
+    assert started.wait(GATE_TIMEOUT_S)
+    ed.search.setText("Colour-care")
+    ed._search_products()
+    qtbot.waitUntil(lambda: not ed._search_pending())
+    newest = [ed.results.item(i).text() for i in range(ed.results.count())]
+    assert newest and all("Colour-care" in t for t in newest)
+    gate.set()
+    _settle(qtbot, pool)
+    assert [ed.results.item(i).text() for i in range(ed.results.count())] == newest
+
+
+def test_in_order_jobs_run_one_after_the_other(qtbot: QtBot, pool: QThreadPool) -> None:
+    """Writes (in_order=True) keep the order they were asked in, as on the GUI thread."""
+    runner = TaskRunner(pool)
+    owner = QLabel()
+    qtbot.addWidget(owner)
+    gate = threading.Event()
+    ran: list[str] = []
+    answered: list[str] = []
+
+    def first() -> str:
+        assert gate.wait(GATE_TIMEOUT_S)
+        ran.append("first")
+        return "first"
+
+    def second() -> str:
+        ran.append("second")
+        return "second"
+
+    runner.run(owner, first, on_done=answered.append, in_order=True)
+    runner.run(owner, second, on_done=answered.append, in_order=True)
+    qtbot.wait(50)
+    assert ran == []  # the second waits for the first, which waits for the gate
+    gate.set()
+    assert runner.wait_for_done(GATE_TIMEOUT_S * 1000)
+    qtbot.waitUntil(lambda: len(answered) == 2)
+    assert ran == ["first", "second"] and answered == ["first", "second"]
