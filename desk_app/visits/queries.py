@@ -35,6 +35,7 @@ from desk_app.db.models import (
     VisitEvent,
 )
 from desk_app.domain import standards as std
+from desk_app.domain.appointment import INACTIVE, AppointmentStatus
 from desk_app.domain.permissions import mask_phone
 from desk_app.i18n import _
 from desk_app.visits.views import (
@@ -409,18 +410,16 @@ def today_view(
     appointments: list[TodayAppointment] = []
     for a in appts:
         v = visit_by_appt.get(a.id)
-        status = a.status
-        if status == "confirmed":
-            status = "booked"
-        if v is not None and status not in ("cancelled", "no_show"):
+        status = AppointmentStatus(a.status)  # "confirmed" stays Confirmed, as in the calendar
+        if v is not None and status not in INACTIVE:
             if v.step in ("checkout", "rebooking", "done"):
-                status = "done"
+                status = AppointmentStatus.DONE
             elif v.service_started_at is not None:
-                status = "in_service"
+                status = AppointmentStatus.IN_SERVICE
             elif v.step == "cancelled":
-                status = "cancelled"
+                status = AppointmentStatus.CANCELLED
             else:
-                status = "arrived"
+                status = AppointmentStatus.ARRIVED
         cname, alert = clients.get(a.client_id or 0, (_("No client"), False))
         appointments.append(
             TodayAppointment(

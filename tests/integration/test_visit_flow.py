@@ -15,6 +15,7 @@ from desk_app.db.models import Appointment, Client, StockMovement, Visit, VisitE
 from desk_app.domain.permissions import Actor
 from desk_app.settings import S
 from desk_app.visits.service import PlanItemIn
+from desk_app.visits.views import appt_status_label
 from tests.conftest import FakeClock
 from tests.integration import visit_helpers as h
 
@@ -146,6 +147,10 @@ def test_booked_regular_with_allergy(services: Services, owner: Actor, clock: Fa
     )
     today = v.list_today()
     assert today.appointments[0].status == "booked" and today.appointments[0].has_alert
+    services.calendar.confirm(owner, aid)  # the reminder call reached the client
+    confirmed = v.list_today().appointments[0]
+    assert confirmed.status == "confirmed"  # Today says Confirmed, as the calendar does
+    assert appt_status_label(confirmed.status) == services.calendar.appointment(aid).status_label == "Confirmed"
     vid = v.arrive(owner, aid)
     assert v.arrive(owner, aid) == vid  # a second desk gets the same visit
     view = v.get(vid)

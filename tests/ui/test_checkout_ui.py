@@ -19,29 +19,6 @@ from tests.integration.test_checkout_support import new_client, new_staff, visit
 from ui.context import UiContext
 
 
-@pytest.fixture
-def ctx(qtbot: object, services: Services, owner: Actor) -> UiContext:
-    """Like tests/ui/conftest.py's, with the style sheet's colours substituted longest name first
-    (ui/theme.py turns "@primary_dark" into "#2F6FDE_dark"; reported to the lead)."""
-    from PySide6.QtWidgets import QApplication
-
-    from desk_app.resources import read_text
-    from ui.runner import TaskRunner
-    from ui.theme import COLORS, load_bundled_fonts, ui_font
-
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    load_bundled_fonts()
-    app.setFont(ui_font())
-    qss = read_text("style.qss")
-    for key in sorted(COLORS, key=len, reverse=True):
-        qss = qss.replace("@" + key, COLORS[key])
-    app.setStyleSheet(qss)
-    return UiContext(
-        services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=owner
-    )
-
-
 def _amounts(monkeypatch: pytest.MonkeyPatch, module: str, values: list[int]) -> None:
     it = iter(values)
     monkeypatch.setattr(f"{module}.ask_amount", lambda *a, **k: next(it))
