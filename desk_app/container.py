@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from desk_app.calendar.waitlist import WaitlistService
     from desk_app.catalog.service import CatalogService
     from desk_app.checkout.cash import CashDrawerService
+    from desk_app.checkout.payments import PaymentService
     from desk_app.checkout.service import CheckoutService
     from desk_app.clients.importer import ImportService
     from desk_app.clients.privacy import PrivacyService
@@ -82,6 +83,12 @@ class Services:
         from desk_app.checkout.service import CheckoutService
 
         return CheckoutService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def payments(self) -> PaymentService:
+        from desk_app.checkout.payments import PaymentService
+
+        return PaymentService(self.db, self.settings, self.clock)
 
     @cached_property
     def cash(self) -> CashDrawerService:

@@ -61,9 +61,9 @@ def build(tmp: Path, lang: str) -> tuple[Services, Actor, int, int]:
     for _ in range(3):
         b = co.add_service(co.build_bill(owner), db_id(db, Service, "COL-ROOT"), leo.staff_id)
         b = co.add_product(b, db_id(db, Product, "CO-COL-250"))
-        co.pay(owner, b, [PaymentIn("card", b.total_minor)])
+        sv.payments.pay(owner, b, [PaymentIn("card", b.total_minor)])
     b = co.add_topup(co.build_bill(owner, client_id=cid), 50000)
-    co.pay(owner, b, [PaymentIn("wechat", 50000)])
+    sv.payments.pay(owner, b, [PaymentIn("wechat", 50000)])
     sv.cash.open(owner, 50000)
     vid = visit_at_checkout(
         db,
@@ -105,7 +105,7 @@ def build(tmp: Path, lang: str) -> tuple[Services, Actor, int, int]:
     b = co.agree_over_estimate(b, "顾客同意加购洗发水" if zh else "client asked for the shampoo")
     b = co.add_tip(b, leo.staff_id, 3000)
     cash = b.total_minor - 30000
-    paid = co.pay(
+    paid = sv.payments.pay(
         owner,
         b,
         [PaymentIn("prepaid", 30000), PaymentIn("cash", cash, tendered_minor=cash + 2000 - cash % 1000)],
@@ -205,7 +205,7 @@ def pages(sv: Services, owner: Actor, sale_id: int, lang: str, out: Path, tmp: P
     from desk_app.printing.receipt import receipt_fmt, render_receipt
     from desk_app.printing.z_report import render_z_report
 
-    view = sv.checkout.get_sale(sale_id)
+    view = sv.payments.get_sale(sale_id)
     todo: list[tuple[Path, str, int]] = []
     if lang == "zh_CN":
         zh = receipt_fmt(view, "zh_CN")

@@ -76,7 +76,7 @@ def seed(clock: Clock) -> tuple[Services, Actor]:
             },
         )
         bill = sv.checkout.add_service(sv.checkout.build_bill(amy, client_id=c.id), svc_ids[day % 3])
-        sv.checkout.pay(amy, bill, [PaymentIn("wechat", bill.total_minor)])
+        sv.payments.pay(amy, bill, [PaymentIn("wechat", bill.total_minor)])
         sv.backup.maybe_daily_backup()
         if day == 3:
             leo = sv.auth.sign_in(leo_v.id, "5678")

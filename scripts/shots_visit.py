@@ -242,7 +242,7 @@ def main() -> None:
         from desk_app.checkout.bill import PaymentIn
 
         bill = sv.checkout.build_bill(owner, visit_id=ids["service"])
-        sv.checkout.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
+        sv.payments.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
         area.navigate("visit", visit_id=ids["service"])
         shot("visit-rebooking", area)
         area.close()

@@ -21,7 +21,7 @@ def cli_receipt(args: argparse.Namespace) -> int:
     try:
         services = Services(db)
         try:
-            view = services.checkout.get_sale(int(args.sale))
+            view = services.payments.get_sale(int(args.sale))
         except NotFound:
             print(f"no sale with id {args.sale} in this database", file=sys.stderr)
             return 2

@@ -206,7 +206,7 @@ def test_paid_through_checkout_gets_followup_and_low_score_complaint(
     )
     co = services.checkout
     bill = co.build_bill(desk, visit_id=vid)
-    paid = co.pay(desk, bill, [PaymentIn("card", bill.total_minor)])
+    paid = services.payments.pay(desk, bill, [PaymentIn("card", bill.total_minor)])
     fu = services.aftercare.followups(actor=desk).later
     assert [f.visit_id for f in fu] == [vid]
     assert fu[0].due_from == clock.now + timedelta(days=1) and fu[0].due_by == clock.now + timedelta(days=4)

@@ -22,15 +22,15 @@ def test_day_balanced_and_z_report(services: Services, owner: Actor, clock: Fake
     with pytest.raises(ServiceError):
         cash.open(desk, 100)
     b = co.add_counter_item(co.build_bill(desk), "Cut", 16800)
-    s1 = co.pay(desk, b, [PaymentIn("cash", 16800, tendered_minor=20000)])
+    s1 = services.payments.pay(desk, b, [PaymentIn("cash", 16800, tendered_minor=20000)])
     b = co.add_counter_item(co.build_bill(desk), "Blow-dry", 6800)
     b = co.add_tip(b, owner.staff_id, 1000)
-    co.pay(desk, b, [PaymentIn("card", 4000), PaymentIn("cash", 3800)])
+    services.payments.pay(desk, b, [PaymentIn("card", 4000), PaymentIn("cash", 3800)])
     cash.move(desk, "in", 10000, "change from the bank")
     with pytest.raises(ValidationError):
         cash.move(desk, "out", 5000, "  ")
     cash.move(desk, "out", 3000, "flowers")
-    co.refund(owner, s1.sale_id, None, "unhappy with the cut")
+    services.payments.refund(owner, s1.sale_id, None, "unhappy with the cut")
     cur = cash.current(owner.branch_id)
     assert cur is not None
     expected = 50000 + 16800 + 3800 + 10000 - 3000 - 16800
@@ -63,7 +63,7 @@ def test_cash_taken_with_no_drawer_open_is_counted_in_the_next_drawer(
     cash, co = services.cash, services.checkout
     desk = new_staff(services.db, owner.branch_id, "Amy", "receptionist")
     b = co.add_counter_item(co.build_bill(desk), "Shampoo", 12800)
-    co.pay(desk, b, [PaymentIn("cash", 12800, tendered_minor=13000)])  # before the morning float
+    services.payments.pay(desk, b, [PaymentIn("cash", 12800, tendered_minor=13000)])  # before the morning float
     clock.advance(minutes=5)
     opened = cash.open(desk, 50000)
     assert opened.expected_minor == 50000 + 12800

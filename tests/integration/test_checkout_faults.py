@@ -49,15 +49,15 @@ while True:
     if b.client_id and rnd.random() < 0.2:
         b = co.add_topup(b, rnd.randint(100, 20000))
         pays = [PaymentIn("card", b.total_minor)]
-    elif b.client_id and co.prepaid_balance(client) > 0 and rnd.random() < 0.5:
-        part = min(co.prepaid_balance(client), b.total_minor)
+    elif b.client_id and sv.payments.prepaid_balance(client) > 0 and rnd.random() < 0.5:
+        part = min(sv.payments.prepaid_balance(client), b.total_minor)
         pays = [PaymentIn("prepaid", part)] + ([PaymentIn("cash", b.total_minor - part)] if b.total_minor > part else [])
     else:
         pays = [PaymentIn("cash", b.total_minor, tendered_minor=b.total_minor + 100)]
-    paid.append(co.pay(owner, b, pays).sale_id)
+    paid.append(sv.payments.pay(owner, b, pays).sale_id)
     if rnd.random() < 0.2:
         try:
-            co.refund(owner, rnd.choice(paid), None, "fault test")
+            sv.payments.refund(owner, rnd.choice(paid), None, "fault test")
         except Exception:
             pass
 """
@@ -68,7 +68,7 @@ def test_kill_9_while_committing_sales_leaves_whole_sales(
 ) -> None:
     cid = new_client(services.db)
     b = services.checkout.add_topup(services.checkout.build_bill(owner, client_id=cid), 50000)
-    services.checkout.pay(owner, b, [PaymentIn("card", 50000)])
+    services.payments.pay(owner, b, [PaymentIn("card", 50000)])
     services.db.dispose()
     rnd = random.Random(7)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -114,29 +114,29 @@ def test_refunds_never_exceed_what_was_paid(
     co = services.checkout
     cid = new_client(services.db)
     b = co.add_topup(co.build_bill(owner, client_id=cid), 3000)
-    co.pay(owner, b, [PaymentIn("card", 3000)])
+    services.payments.pay(owner, b, [PaymentIn("card", 3000)])
     b = co.build_bill(owner, client_id=cid)
     for sku in ("SH-COL-250", "OIL-50", "CUT-OIL"):
         b = co.add_product(b, product(services.db, sku)[0])
     b = co.add_tip(b, owner.staff_id, 1000)
-    sale = co.pay(owner, b, [PaymentIn("prepaid", 3000), PaymentIn("cash", b.total_minor - 3000)])
-    view = co.get_sale(sale.sale_id)
+    sale = services.payments.pay(owner, b, [PaymentIn("prepaid", 3000), PaymentIn("cash", b.total_minor - 3000)])
+    view = services.payments.get_sale(sale.sale_id)
     ids = [ln.id for ln in view.lines]
     refunded = 0
     for req in requests:
         chosen = sorted({ids[i] for i in req}) or None
         try:
-            r = co.refund(owner, sale.sale_id, chosen, "prop")
+            r = services.payments.refund(owner, sale.sale_id, chosen, "prop")
             refunded += -r.total_minor
         except ValidationError:
             pass
         assert refunded <= sale.total_minor
     if use_void:
         try:
-            refunded += -co.void(owner, sale.sale_id, "prop void").total_minor
+            refunded += -services.payments.void(owner, sale.sale_id, "prop void").total_minor
         except ValidationError:
             pass
     assert refunded <= sale.total_minor
-    assert co.get_sale(sale.sale_id).refundable_minor == sale.total_minor - refunded >= 0
-    assert co.prepaid_balance(cid) <= 3000
+    assert services.payments.get_sale(sale.sale_id).refundable_minor == sale.total_minor - refunded >= 0
+    assert services.payments.prepaid_balance(cid) <= 3000
     assert check_invariants(services.db) == []

@@ -24,10 +24,10 @@ def test_checkout_refund_and_check_on_postgres(pg_url: str) -> None:
         cid = new_client(db)
         sv.cash.open(owner, 10000)
         b = co.add_topup(co.build_bill(owner, client_id=cid), 5000)
-        co.pay(owner, b, [PaymentIn("card", 5000)])
+        sv.payments.pay(owner, b, [PaymentIn("card", 5000)])
         b = co.add_product(co.build_bill(owner, client_id=cid), product(db, "OIL-50")[0], 2)
         b = co.add_tip(b, owner.staff_id, 500)
-        paid = co.pay(
+        paid = sv.payments.pay(
             owner,
             b,
             [
@@ -36,8 +36,8 @@ def test_checkout_refund_and_check_on_postgres(pg_url: str) -> None:
             ],
         )
         assert paid.receipt_no == "R00000002"
-        co.refund(owner, paid.sale_id, [co.get_sale(paid.sale_id).lines[0].id], "broken bottle")
-        assert co.prepaid_balance(cid) == 5000
+        sv.payments.refund(owner, paid.sale_id, [sv.payments.get_sale(paid.sale_id).lines[0].id], "broken bottle")
+        assert sv.payments.prepaid_balance(cid) == 5000
         d = sv.cash.close(owner, sv.cash.current(owner.branch_id).expected_minor)  # type: ignore[union-attr]
         assert d.over_short_minor == 0
         assert check_invariants(db) == []
@@ -71,7 +71,7 @@ def test_two_desks_paying_one_visit_charge_once(pg_url: str) -> None:
         def desk(i: int) -> None:
             barrier.wait()
             try:
-                sv.checkout.pay(owner, bills[i], [PaymentIn("card", bills[i].total_minor)])
+                sv.payments.pay(owner, bills[i], [PaymentIn("card", bills[i].total_minor)])
                 outcomes.append("paid")
             except ServiceError:
                 outcomes.append("refused")

@@ -31,7 +31,7 @@ from tests.integration.test_checkout_support import new_client, new_staff, produ
 def _topup(services: Services, actor: Actor, client_id: int, amount: int) -> int:
     co = services.checkout
     bill = co.add_topup(co.build_bill(actor, client_id=client_id), amount)
-    return co.pay(actor, bill, [PaymentIn("card", amount)]).sale_id
+    return services.payments.pay(actor, bill, [PaymentIn("card", amount)]).sale_id
 
 
 def test_visit_checkout_split_cash_prepaid_with_product_and_tip(
@@ -55,11 +55,11 @@ def test_visit_checkout_split_cash_prepaid_with_product_and_tip(
     # the estimate was the cut only: the shampoo makes the bill larger -> agreement first
     assert bill.over_estimate_minor == sham_price
     with pytest.raises(ValidationError):
-        co.pay(desk, bill, [PaymentIn("cash", bill.total_minor)])
+        services.payments.pay(desk, bill, [PaymentIn("cash", bill.total_minor)])
     assert any("Added" in r for r in co.estimate_reasons(bill))
     bill = co.agree_over_estimate(bill, "client wants the shampoo")
     cash_part = bill.total_minor - 6000
-    paid = co.pay(
+    paid = services.payments.pay(
         desk,
         bill,
         [PaymentIn("cash", cash_part, tendered_minor=cash_part + 1000), PaymentIn("prepaid", 6000)],
@@ -86,12 +86,12 @@ def test_visit_checkout_split_cash_prepaid_with_product_and_tip(
         c = s.get(Client, cid)
         assert c is not None and c.total_spend_minor == cut + sham_price
     assert product(db, "SH-COL-250")[2] == stock0 - 1
-    view = co.get_sale(paid.sale_id)
+    view = services.payments.get_sale(paid.sale_id)
     assert view.prepaid_balance_after_minor == 4000 and view.change_minor == 1000
     assert view.care_services and view.care_services[0].staff_name == "Leo"
     # paying the same visit twice is refused
     with pytest.raises(Exception, match="not at checkout"):
-        co.pay(desk, bill, [PaymentIn("card", bill.total_minor)])
+        services.payments.pay(desk, bill, [PaymentIn("card", bill.total_minor)])
     assert check_invariants(db) == []
 
 
@@ -103,7 +103,7 @@ def test_vip_single_purchase_exactly_3000_qualifies(services: Services, owner: A
     bill = co.build_bill(owner, client_id=cid)
     bill = co.add_counter_item(bill, "Bridal package", 300000)
     assert bill.vip_decision.becomes_member and bill.vip_decision.reason == "single_purchase"
-    paid = co.pay(owner, bill, [PaymentIn("card", 300000)])
+    paid = services.payments.pay(owner, bill, [PaymentIn("card", 300000)])
     assert paid.member_upgrade
     with services.db.uow(write=False) as uow:
         c = uow.session.get(Client, cid)
@@ -133,11 +133,11 @@ def test_discount_above_limit_needs_owner_pin(services: Services, owner: Actor) 
     bill = co.set_line_discount(desk, bill, bill.lines[0].key, 2000, "friend")  # 20 % = the limit: fine
     with pytest.raises(ApprovalNeeded):
         co.set_line_discount(desk, bill, bill.lines[0].key, 2100, "friend")
-    assert services.checkout.approver_from_pin("0000") is None
-    approver = services.checkout.approver_from_pin(OWNER_PIN)
+    assert services.payments.approver_from_pin("0000") is None
+    approver = services.payments.approver_from_pin(OWNER_PIN)
     bill = co.set_line_discount(desk, bill, bill.lines[0].key, 5000, "redo", approver=approver)
     assert bill.discount_approved_by_id == owner.staff_id and bill.total_minor == 5000
-    paid = co.pay(desk, bill, [PaymentIn("cash", 5000)])
+    paid = services.payments.pay(desk, bill, [PaymentIn("cash", 5000)])
     with services.db.uow(write=False) as uow:
         sale = uow.session.get(Sale, paid.sale_id)
         assert sale is not None and sale.approved_by_id == owner.staff_id
@@ -154,9 +154,9 @@ def test_bill_discount_is_shared_exactly_and_tax_exclusive(services: Services, o
     assert sum(v.discount_minor for v in bill.views) == 1001
     assert all(v.tax_minor > 0 for v in bill.views)
     assert bill.total_minor == sum(v.gross_minor - v.discount_minor + v.tax_minor for v in bill.views)
-    paid = co.pay(owner, bill, [PaymentIn("wechat", bill.total_minor)])
+    paid = services.payments.pay(owner, bill, [PaymentIn("wechat", bill.total_minor)])
     assert check_invariants(services.db) == []
-    assert co.get_sale(paid.sale_id).tax_minor == sum(v.tax_minor for v in bill.views)
+    assert services.payments.get_sale(paid.sale_id).tax_minor == sum(v.tax_minor for v in bill.views)
 
 
 def test_cash_rounding_line(services: Services, owner: Actor) -> None:
@@ -166,11 +166,11 @@ def test_cash_rounding_line(services: Services, owner: Actor) -> None:
     co = services.checkout
     bill = co.add_counter_item(co.build_bill(owner), "Polish", 1234)
     assert bill.total_minor == 1200 and bill.p.rounding_minor == -34
-    paid = co.pay(owner, bill, [PaymentIn("cash", 1200, tendered_minor=2000)])
-    view = co.get_sale(paid.sale_id)
+    paid = services.payments.pay(owner, bill, [PaymentIn("cash", 1200, tendered_minor=2000)])
+    view = services.payments.get_sale(paid.sale_id)
     assert [ln.kind for ln in view.lines] == ["service", "rounding"] and view.rounding_minor == -34
-    co.refund(owner, paid.sale_id, None, "changed mind")
-    assert co.get_sale(paid.sale_id).refundable_minor == 0
+    services.payments.refund(owner, paid.sale_id, None, "changed mind")
+    assert services.payments.get_sale(paid.sale_id).refundable_minor == 0
     assert check_invariants(services.db) == []
 
 
@@ -180,8 +180,8 @@ def test_topup_bonus_and_prepaid_history(services: Services, owner: Actor) -> No
     services.settings.set(S.PREPAID_TOPUP_BONUS_PERCENT, Decimal("10"))
     cid = new_client(services.db)
     _topup(services, owner, cid, 100000)
-    assert services.checkout.prepaid_balance(cid) == 110000
-    hist = services.checkout.prepaid_history(cid)
+    assert services.payments.prepaid_balance(cid) == 110000
+    hist = services.payments.prepaid_history(cid)
     assert [(m.kind, m.amount_minor) for m in hist] == [("bonus", 10000), ("topup", 100000)]
     with services.db.uow(write=False) as uow:
         sale = uow.session.scalars(select(Sale)).one()
@@ -189,7 +189,7 @@ def test_topup_bonus_and_prepaid_history(services: Services, owner: Actor) -> No
     co = services.checkout
     bill = co.add_counter_item(co.build_bill(owner, client_id=cid), "Massage", 120000)
     with pytest.raises(ValidationError):
-        co.pay(owner, bill, [PaymentIn("prepaid", 120000)])  # balance 1,100 < 1,200
+        services.payments.pay(owner, bill, [PaymentIn("prepaid", 120000)])  # balance 1,100 < 1,200
     assert check_invariants(services.db) == []
 
 
@@ -204,7 +204,7 @@ def test_package_sold_then_redeemed_and_restored_by_refund(
         assert pk is not None
         pk_id, pk_price = pk.id, pk.price_minor
     bill = co.add_package(co.build_bill(owner, client_id=cid), pk_id)
-    co.pay(owner, bill, [PaymentIn("alipay", pk_price)])
+    services.payments.pay(owner, bill, [PaymentIn("alipay", pk_price)])
     leo = new_staff(db, owner.branch_id)
     vid = visit_at_checkout(db, clock, owner.branch_id, cid, leo.staff_id, ["BLOW"])
     bill = co.build_bill(owner, visit_id=vid)
@@ -212,13 +212,13 @@ def test_package_sold_then_redeemed_and_restored_by_refund(
     assert len(opts) == 1 and opts[0].sessions_left == 10
     bill = co.use_package(bill, opts[0].line_key, opts[0].client_package_id)
     assert bill.total_minor == 0 and "package" in bill.views[0].explanation
-    paid = co.pay(owner, bill, [])
+    paid = services.payments.pay(owner, bill, [])
     with db.uow(write=False) as uow:
         cp = uow.session.scalars(select(ClientPackage)).one()
         assert cp.sessions_used == 1
         line = uow.session.scalars(select(SaleLine).where(SaleLine.sale_id == paid.sale_id)).one()
         assert line.discount_reason == "package" and line.line_total_minor == 0 and not line.full_price
-    co.refund(owner, paid.sale_id, None, "session not done")
+    services.payments.refund(owner, paid.sale_id, None, "session not done")
     with db.uow(write=False) as uow:
         assert uow.session.scalars(select(ClientPackage)).one().sessions_used == 0
     assert check_invariants(db) == []
@@ -233,24 +233,24 @@ def test_refund_a_line_then_void_rest_never_more_than_paid(services: Services, o
     bill = co.add_product(co.build_bill(owner, client_id=cid), sham_id, 2)
     bill = co.add_counter_item(bill, "Fringe trim", 3000)
     total = bill.total_minor
-    paid = co.pay(owner, bill, [PaymentIn("prepaid", 5000), PaymentIn("cash", total - 5000)])
-    view = co.get_sale(paid.sale_id)
+    paid = services.payments.pay(owner, bill, [PaymentIn("prepaid", 5000), PaymentIn("cash", total - 5000)])
+    view = services.payments.get_sale(paid.sale_id)
     desk = new_staff(db, owner.branch_id, "Amy", "receptionist")
     with pytest.raises(ApprovalNeeded):
-        co.refund(desk, paid.sale_id, [view.lines[0].id], "damaged bottle")
+        services.payments.refund(desk, paid.sale_id, [view.lines[0].id], "damaged bottle")
     with pytest.raises(ValidationError):
-        co.refund(owner, paid.sale_id, [view.lines[0].id], "  ")
-    approver = services.checkout.approver_from_pin(OWNER_PIN)
-    r1 = co.refund(desk, paid.sale_id, [view.lines[0].id], "damaged bottle", approver=approver)
+        services.payments.refund(owner, paid.sale_id, [view.lines[0].id], "  ")
+    approver = services.payments.approver_from_pin(OWNER_PIN)
+    r1 = services.payments.refund(desk, paid.sale_id, [view.lines[0].id], "damaged bottle", approver=approver)
     assert r1.total_minor == -2 * sham_price
     assert product(db, "SH-COL-250")[2] == stock0  # stock came back
-    assert co.prepaid_balance(cid) == 5000  # refunded to the prepaid balance first
+    assert services.payments.prepaid_balance(cid) == 5000  # refunded to the prepaid balance first
     with pytest.raises(ValidationError):
-        co.refund(owner, paid.sale_id, [view.lines[0].id], "again")
-    r2 = co.void(owner, paid.sale_id, "wrong client")
+        services.payments.refund(owner, paid.sale_id, [view.lines[0].id], "again")
+    r2 = services.payments.void(owner, paid.sale_id, "wrong client")
     assert r1.total_minor + r2.total_minor == -total
     with pytest.raises(ValidationError):
-        co.void(owner, paid.sale_id, "once more")
+        services.payments.void(owner, paid.sale_id, "once more")
     with db.uow(write=False) as uow:
         c = uow.session.get(Client, cid)
         assert c is not None and c.total_spend_minor == 0
@@ -264,8 +264,8 @@ def test_refund_of_upgrading_sale_ends_membership(services: Services, owner: Act
     co = services.checkout
     cid = new_client(services.db)
     bill = co.add_counter_item(co.build_bill(owner, client_id=cid), "Bridal", 300000)
-    paid = co.pay(owner, bill, [PaymentIn("card", 300000)])
-    co.refund(owner, paid.sale_id, None, "cancelled wedding")
+    paid = services.payments.pay(owner, bill, [PaymentIn("card", 300000)])
+    services.payments.refund(owner, paid.sale_id, None, "cancelled wedding")
     with services.db.uow(write=False) as uow:
         c = uow.session.get(Client, cid)
         assert c is not None and c.membership_tier == ""
@@ -284,9 +284,9 @@ def test_payments_must_cover_the_total_exactly(services: Services, owner: Actor)
         [PaymentIn("prepaid", 10000)],
     ):
         with pytest.raises(ValidationError):
-            co.pay(owner, bill, pays)
+            services.payments.pay(owner, bill, pays)
     with pytest.raises(ValidationError):
-        co.pay(owner, co.build_bill(owner), [])
+        services.payments.pay(owner, co.build_bill(owner), [])
     with services.db.uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(Sale)) == 0
 
@@ -299,7 +299,7 @@ def test_addons_from_plan_and_shop_history(services: Services, owner: Actor, clo
     for _ in range(2):
         b = co.add_service(co.build_bill(owner), service(db, "COL-ROOT")[0])
         b = co.add_product(b, product(db, "CO-COL-250")[0])
-        co.pay(owner, b, [PaymentIn("card", b.total_minor)])
+        services.payments.pay(owner, b, [PaymentIn("card", b.total_minor)])
     vid = visit_at_checkout(
         db, clock, owner.branch_id, new_client(db), leo.staff_id, ["COL-ROOT"], suggested=["SH-COL-250"]
     )
@@ -314,14 +314,14 @@ def test_satisfaction_is_stored_on_sale_and_visit(services: Services, owner: Act
     vid = visit_at_checkout(db, clock, owner.branch_id, new_client(db), leo.staff_id, ["CUT-M"])
     co = services.checkout
     bill = co.build_bill(owner, visit_id=vid)
-    paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
+    paid = services.payments.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
     services.aftercare.record_checkout_satisfaction(owner, None, paid.sale_id, 5)
     with pytest.raises(ValidationError):
         services.aftercare.record_checkout_satisfaction(owner, None, paid.sale_id, 6)
     with db.uow(write=False) as uow:
         v = uow.session.get(Visit, vid)
         assert v is not None and v.satisfaction == 5
-    assert co.get_sale(paid.sale_id).satisfaction == 5
+    assert services.payments.get_sale(paid.sale_id).satisfaction == 5
 
 
 def test_low_satisfaction_opens_a_complaint(services: Services, owner: Actor, clock: FakeClock) -> None:
@@ -332,7 +332,7 @@ def test_low_satisfaction_opens_a_complaint(services: Services, owner: Actor, cl
     vid = visit_at_checkout(db, clock, owner.branch_id, new_client(db), leo.staff_id, ["CUT-M"])
     co = services.checkout
     bill = co.build_bill(owner, visit_id=vid)
-    paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
+    paid = services.payments.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
     services.aftercare.record_checkout_satisfaction(owner, None, paid.sale_id, 2, "fringe too short")
     with db.uow(write=False) as uow:
         assert (

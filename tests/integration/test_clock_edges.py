@@ -77,10 +77,10 @@ def test_the_cash_day_and_the_month_end_are_the_shop_days(berlin_shop: tuple[Ser
     clock.now = berlin(2027, 3, 31, 23, 40)
     day = cash.open(owner, 10000)
     assert day.business_date == date(2027, 3, 31)
-    late = co.pay(owner, co.add_counter_item(co.build_bill(owner), "Late trim", 3000), [PaymentIn("cash", 3000)])
+    late = services.payments.pay(owner, co.add_counter_item(co.build_bill(owner), "Late trim", 3000), [PaymentIn("cash", 3000)])
     cash.close(owner, 13000)
     clock.now = berlin(2027, 4, 1, 0, 20)  # twenty minutes later: April in Berlin
-    early = co.pay(owner, co.add_counter_item(co.build_bill(owner), "Early trim", 2000), [PaymentIn("card", 2000)])
+    early = services.payments.pay(owner, co.add_counter_item(co.build_bill(owner), "Early trim", 2000), [PaymentIn("card", 2000)])
     assert cash.open(owner, 10000).business_date == date(2027, 4, 1)
     march = build_monthly(services.db, "2027-03", settings=services.settings, compare=False)
     april = build_monthly(services.db, "2027-04", settings=services.settings, compare=False)
@@ -95,7 +95,7 @@ def test_29_february_prepaid_expiry_and_audit_time(berlin_shop: tuple[Services, 
     client = new_client(services.db, "Lena Fischer", phone="+4915198765432")
     co = services.checkout
     bill = co.add_topup(co.set_client(co.build_bill(owner), client), 50000)
-    co.pay(owner, bill, [PaymentIn("card", 50000)])
+    services.payments.pay(owner, bill, [PaymentIn("card", 50000)])
     with services.db.uow(write=False) as uow:
         acct = uow.session.scalars(select(PrepaidAccount).where(PrepaidAccount.client_id == client)).one()
         assert acct.expires_on == date(2029, 2, 28)  # 365 days after 29 February 2028, shop time

@@ -143,7 +143,7 @@ def test_resolve_with_refund_goes_through_checkout(services: Services, owner: Ac
     bill = co.add_service(co.build_bill(owner, client_id=client_id), first_service(services.db))
     from desk_app.checkout.service import PaymentIn
 
-    paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
+    paid = services.payments.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
     c = services.complaints.open_complaint(owner, description="Service not done", client_id=client_id)
     r = services.complaints.resolve(owner, c.id, "Full refund", "refund", refund_sale_id=paid.sale_id)
     assert r.refund_sale_id is not None and r.refund_sale_id != paid.sale_id
@@ -182,7 +182,7 @@ def test_a_complaint_is_refunded_once(services: Services, owner: Actor, client_i
 
     co = services.checkout
     bill = co.add_service(co.build_bill(owner, client_id=client_id), first_service(services.db))
-    paid = co.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
+    paid = services.payments.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
     c = services.complaints.open_complaint(owner, description="Service not done", client_id=client_id)
     services.complaints.resolve(owner, c.id, "Full refund", "refund", refund_sale_id=paid.sale_id)
     with pytest.raises(ServiceError):

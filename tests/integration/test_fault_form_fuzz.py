@@ -82,7 +82,7 @@ def test_checkout_payments_and_discounts(
     bill = co.add_service(co.build_bill(owner), svc_id)
     try:
         bill = co.set_bill_discount(owner, bill, discount, reason)
-        sale = co.pay(owner, bill, [PaymentIn(m, a, t) for m, a, t in payments])
+        sale = services.payments.pay(owner, bill, [PaymentIn(m, a, t) for m, a, t in payments])
     except ServiceError as exc:
         _said_what(exc)
         return

@@ -65,7 +65,7 @@ def child_backup_loop(db_file: str, out: str) -> None:
 
 
 def child_checkout(db_file: str, service_id: str, n_before: str) -> None:
-    from desk_app.checkout import service as co_mod
+    from desk_app.checkout import payments as co_mod  # pay() writes the sale through its write_sale
     from desk_app.checkout.service import PaymentIn
 
     services, owner = _child_services(db_file)
@@ -73,7 +73,7 @@ def child_checkout(db_file: str, service_id: str, n_before: str) -> None:
     done = []
     for _ in range(int(n_before)):
         bill = co.add_service(co.build_bill(owner), int(service_id))
-        done.append(co.pay(owner, bill, [PaymentIn("card", bill.total_minor)]).sale_id)
+        done.append(services.payments.pay(owner, bill, [PaymentIn("card", bill.total_minor)]).sale_id)
     real = co_mod.write_sale
 
     def write_then_hang(*a: object, **kw: object) -> object:
@@ -86,7 +86,7 @@ def child_checkout(db_file: str, service_id: str, n_before: str) -> None:
 
     co_mod.write_sale = write_then_hang  # type: ignore[assignment]
     bill = co.add_service(co.build_bill(owner), int(service_id))
-    co.pay(owner, bill, [PaymentIn("wechat", bill.total_minor)])
+    services.payments.pay(owner, bill, [PaymentIn("wechat", bill.total_minor)])
 
 
 # ----------------------------------------------------------------------------- harness

@@ -29,7 +29,7 @@ def test_a_new_york_shop_gets_new_york_business_dates(tmp_path: Path) -> None:
     )
     drawer = s.cash.open(owner, 10000)
     co = s.checkout
-    paid = co.pay(owner, co.add_counter_item(co.build_bill(owner), "Trim", 4500), [PaymentIn("cash", 4500)])
+    paid = s.payments.pay(owner, co.add_counter_item(co.build_bill(owner), "Trim", 4500), [PaymentIn("cash", 4500)])
     db.dispose()
     assert drawer.business_date.isoformat() == "2026-11-17"
 

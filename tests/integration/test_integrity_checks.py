@@ -18,9 +18,9 @@ def _sale(services: Services, owner: Actor) -> int:
     co = services.checkout
     cid = new_client(services.db)
     b = co.add_topup(co.build_bill(owner, client_id=cid), 5000)
-    co.pay(owner, b, [PaymentIn("card", 5000)])
+    services.payments.pay(owner, b, [PaymentIn("card", 5000)])
     b = co.add_counter_item(co.build_bill(owner, client_id=cid), "Cut", 8000)
-    return co.pay(owner, b, [PaymentIn("prepaid", 5000), PaymentIn("cash", 3000)]).sale_id
+    return services.payments.pay(owner, b, [PaymentIn("prepaid", 5000), PaymentIn("cash", 3000)]).sale_id
 
 
 def test_clean_database_passes_and_cli_says_ok(

@@ -48,8 +48,8 @@ def sale(services: Services, owner: Actor) -> SaleView:
     co = services.checkout
     bill = co.add_by_code(co.build_bill(owner), "SH-COL-250")
     bill = co.add_counter_item(bill, "洗吹 Blow-dry", 6800)
-    paid = co.pay(owner, bill, [PaymentIn("cash", bill.total_minor, tendered_minor=bill.total_minor + 500)])
-    return co.get_sale(paid.sale_id)
+    paid = services.payments.pay(owner, bill, [PaymentIn("cash", bill.total_minor, tendered_minor=bill.total_minor + 500)])
+    return services.payments.get_sale(paid.sale_id)
 
 
 def test_fmt_is_its_own_language_and_zone() -> None:
@@ -116,7 +116,7 @@ def test_new_york_receipt_shows_new_york_time(services: Services, clock: FakeClo
     clock.now = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # 21:00 on the 17th in New York, 10:00 in Shanghai
     co = services.checkout
     bill = co.add_counter_item(co.build_bill(owner), "Blow-dry", 4500)
-    view = co.get_sale(co.pay(owner, bill, [PaymentIn("card", bill.total_minor)]).sale_id)
+    view = services.payments.get_sale(services.payments.pay(owner, bill, [PaymentIn("card", bill.total_minor)]).sale_id)
     assert str(i18n.timezone()) == "Asia/Shanghai"
     zh = _receipt(view, "zh_CN")
     assert "2026-11-17 21:00" in zh and "2026-11-18" not in zh

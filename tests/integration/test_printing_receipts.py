@@ -36,7 +36,7 @@ def sale(services: Services, owner: Actor, clock: FakeClock) -> SaleView:
     cid = new_client(db, "王芳")
     co = services.checkout
     b = co.add_topup(co.build_bill(owner, client_id=cid), 50000)
-    co.pay(owner, b, [PaymentIn("card", 50000)])
+    services.payments.pay(owner, b, [PaymentIn("card", 50000)])
     vid = visit_at_checkout(
         db, clock, owner.branch_id, cid, leo.staff_id, ["COL-ROOT"], suggested=["SH-COL-250"]
     )
@@ -45,10 +45,10 @@ def sale(services: Services, owner: Actor, clock: FakeClock) -> SaleView:
     bill = co.agree_over_estimate(bill, "ok")
     bill = co.add_tip(bill, leo.staff_id, 3000)
     cash = bill.total_minor - 20000
-    paid = co.pay(
+    paid = services.payments.pay(
         owner, bill, [PaymentIn("prepaid", 20000), PaymentIn("cash", cash, tendered_minor=cash + 500)]
     )
-    return co.get_sale(paid.sale_id)
+    return services.payments.get_sale(paid.sale_id)
 
 
 @pytest.mark.parametrize("layout", ["80mm", "58mm", "a5"])
@@ -120,9 +120,9 @@ def test_care_sheet_is_one_page_with_advice(sale: SaleView) -> None:
 
 
 def test_refund_receipt_names_the_original(services: Services, owner: Actor, sale: SaleView) -> None:
-    r = services.checkout.refund(owner, sale.id, [sale.lines[1].id], "wrong shade")
+    r = services.payments.refund(owner, sale.id, [sale.lines[1].id], "wrong shade")
     buf = io.BytesIO()
-    refund = services.checkout.get_sale(r.sale_id)
+    refund = services.payments.get_sale(r.sale_id)
     render_receipt(refund, buf, receipt_fmt(refund, "en"), "80mm")
     text, _n = _text(buf.getvalue())
     assert "Refund" in text and sale.receipt_no in text and "wrong shade" in text
@@ -133,7 +133,7 @@ def test_z_report_pdf(services: Services, owner: Actor) -> None:
     cash.open(owner, 50000)
     co = services.checkout
     b = co.add_counter_item(co.build_bill(owner), "修眉 Brow shaping", 8800)
-    co.pay(owner, b, [PaymentIn("cash", 8800, tendered_minor=10000)])
+    services.payments.pay(owner, b, [PaymentIn("cash", 8800, tendered_minor=10000)])
     d = cash.close(owner, 58800)
     buf = io.BytesIO()
     assert render_z_report(cash.z_report(d.id), buf, Fmt.for_shop("zh_CN", "Asia/Shanghai", "CNY")) == 1

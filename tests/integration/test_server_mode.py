@@ -80,7 +80,7 @@ def desk_main(url: str, desk: int, seconds: float, staff_ids: list[int], service
         else:
             half = bill.total_minor // 2
             pays = [PaymentIn("wechat", half), PaymentIn("card", bill.total_minor - half)]
-        sale = co.pay(owner, bill, pays)
+        sale = services.payments.pay(owner, bill, pays)
         report["sales"].append([sale.sale_id, bill.total_minor])
         slot = rnd.choice(slots)
         stylist = rnd.choice(staff_ids[1:])

@@ -31,7 +31,7 @@ def test_walk_in_pays_part_cash_part_prepaid_with_product_and_tip(
 
     cid = new_client(services.db, "李娜")
     co = services.checkout
-    co.pay(owner, co.add_topup(co.build_bill(owner, client_id=cid), 5000), [PaymentIn("card", 5000)])
+    services.payments.pay(owner, co.add_topup(co.build_bill(owner, client_id=cid), 5000), [PaymentIn("card", 5000)])
     screen = CheckoutScreen(ctx)
     qtbot.addWidget(screen)
     screen.resize(1366, 768)
@@ -66,7 +66,7 @@ def test_walk_in_pays_part_cash_part_prepaid_with_product_and_tip(
         sale = uow.session.scalars(select(Sale).order_by(Sale.id.desc())).first()
         assert sale is not None and sale.total_minor == total and sale.client_id == cid
         sale_id = sale.id
-    view = co.get_sale(sale_id)
+    view = services.payments.get_sale(sale_id)
     assert {p.method: p.amount_minor for p in view.payments} == {"prepaid": 5000, "cash": total - 5000}
     assert view.change_minor == 20000 - (total - 5000)
     assert "Change" in screen.flow.done.change.text()
@@ -113,12 +113,12 @@ def test_refund_a_line_from_the_sales_list(
 
     co = services.checkout
     b = co.add_counter_item(co.add_counter_item(co.build_bill(owner), "Cut", 10000), "Wash", 3000)
-    paid = co.pay(owner, b, [PaymentIn("cash", 13000)])
+    paid = services.payments.pay(owner, b, [PaymentIn("cash", 13000)])
     screen = CheckoutScreen(ctx)
     qtbot.addWidget(screen)
     screen.sales_btn.click()
     assert screen.sales.rowCount() == 1 and screen.selected_sale() == paid.sale_id
-    dlg = RefundDialog(ctx, co.get_sale(paid.sale_id), False, screen)
+    dlg = RefundDialog(ctx, services.payments.get_sale(paid.sale_id), False, screen)
     qtbot.addWidget(dlg)
     dlg.lines.item(1).setCheckState(Qt.CheckState.Checked)
     dlg.submit()
@@ -128,7 +128,7 @@ def test_refund_a_line_from_the_sales_list(
     assert dlg.result_sale is not None and dlg.result_sale.total_minor == -3000
     screen.load_sales()
     assert screen.sales.rowCount() == 2
-    assert co.get_sale(paid.sale_id).refundable_minor == 10000
+    assert services.payments.get_sale(paid.sale_id).refundable_minor == 10000
 
 
 def test_day_closed_with_the_drawer_balanced(
@@ -144,7 +144,7 @@ def test_day_closed_with_the_drawer_balanced(
     assert screen.close_btn.isVisibleTo(screen)
     co = services.checkout
     b = co.add_counter_item(co.build_bill(owner), "Cut", 20000)
-    co.pay(owner, b, [PaymentIn("cash", 20000, tendered_minor=20000)])
+    services.payments.pay(owner, b, [PaymentIn("cash", 20000, tendered_minor=20000)])
     screen.refresh()
     assert any("700.00" in (screen.state.item(r, 1).text()) for r in range(screen.state.rowCount()))
     screen.close_day()
@@ -166,7 +166,7 @@ def test_drawer_money_columns_fit_their_amounts(
     co = services.checkout
     for method in ("card", "card", "cash"):
         b = co.add_counter_item(co.build_bill(owner), "Colour", 186200)
-        co.pay(owner, b, [PaymentIn(method, 186200)])
+        services.payments.pay(owner, b, [PaymentIn(method, 186200)])
     services.cash.close(owner, services.cash.current(owner.branch_id).expected_minor)  # type: ignore[union-attr]
     screen = CashDrawerScreen(ctx)
     qtbot.addWidget(screen)
@@ -193,9 +193,9 @@ def test_prepaid_history_dialog_lists_movements(
 
     cid = new_client(services.db, "李娜")
     co = services.checkout
-    co.pay(owner, co.add_topup(co.build_bill(owner, client_id=cid), 5000), [PaymentIn("card", 5000)])
+    services.payments.pay(owner, co.add_topup(co.build_bill(owner, client_id=cid), 5000), [PaymentIn("card", 5000)])
     b = co.add_counter_item(co.build_bill(owner, client_id=cid), "Wash", 2000)
-    co.pay(owner, b, [PaymentIn("prepaid", 2000)])
+    services.payments.pay(owner, b, [PaymentIn("prepaid", 2000)])
     dlg = PrepaidHistoryDialog(ctx, cid, "李娜")
     qtbot.addWidget(dlg)
     assert dlg.table.rowCount() == 2

@@ -21,7 +21,7 @@ def test_receipt_pages_paint_onto_a_printer(
 ) -> None:
     co = services.checkout
     b = co.add_counter_item(co.build_bill(owner), "洗吹 Blow-dry", 6800)
-    view = co.get_sale(co.pay(owner, b, [PaymentIn("cash", 6800)]).sale_id)
+    view = services.payments.get_sale(services.payments.pay(owner, b, [PaymentIn("cash", 6800)]).sale_id)
     buf = io.BytesIO()
     render_receipt(view, buf, receipt_fmt(view, "zh_CN"), "a5")
     images = page_images(buf.getvalue(), dpi=60)

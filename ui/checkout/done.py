@@ -20,7 +20,7 @@ def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = Non
     from desk_app.printing.care_sheet import render_care_sheet
     from desk_app.printing.receipt import receipt_language, render_receipt
 
-    view = ctx.services.checkout.get_sale(sale_id)
+    view = ctx.services.payments.get_sale(sale_id)
     fmt = Fmt.for_shop(receipt_language(view), ctx.shop.timezone, ctx.shop.currency)
     buf = io.BytesIO()
     if kind == "care":
@@ -155,7 +155,7 @@ class DonePage(QWidget):
         target = self.ctx.services.settings.get(S.PRINTING_ESCPOS_TARGET)
 
         def work() -> None:
-            view = self.ctx.services.checkout.get_sale(self.sale_id)
+            view = self.ctx.services.payments.get_sale(self.sale_id)
             printer = open_printer(target)
             width = 32 if self.ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT) == "58mm" else 48
             fmt = Fmt.for_shop(receipt_language(view), self.ctx.shop.timezone, self.ctx.shop.currency)

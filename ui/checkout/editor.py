@@ -589,7 +589,7 @@ class BillEditor(QWidget):
 
     def _with_approval(self, fn: Callable[[Bill, Actor | None], Bill]) -> None:
         """Run an edit; when it needs the owner's PIN, ask for it once and try again."""
-        co = self.co
+        payments = self.ctx.services.payments
 
         def approved(approver: Actor | None) -> None:
             self._approving = False
@@ -608,7 +608,7 @@ class BillEditor(QWidget):
                 return
             self._approving = True
             self.ctx.runner.run(
-                self, lambda: co.approver_from_pin(pin), on_done=approved, on_error=not_checked
+                self, lambda: payments.approver_from_pin(pin), on_done=approved, on_error=not_checked
             )
 
         def not_checked(exc: Exception) -> None:

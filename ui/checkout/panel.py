@@ -80,7 +80,7 @@ class CheckoutFlow(QWidget):
         self.editor.search.setFocus()
 
     def _bill_changed(self, bill: Bill) -> None:
-        balance = self.ctx.services.checkout.prepaid_balance(bill.client_id) if bill.client_id else 0
+        balance = self.ctx.services.payments.prepaid_balance(bill.client_id) if bill.client_id else 0
         self.payment.set_bill(bill, balance)
 
     def pay(self) -> None:
@@ -96,12 +96,11 @@ class CheckoutFlow(QWidget):
             self.payment.error.show_error(str(exc))
             return
         actor = self.ctx.require_actor()
-        co = self.ctx.services.checkout
         try:
-            res = co.pay(actor, bill, payments)
+            res = self.ctx.services.payments.pay(actor, bill, payments)
         except ApprovalNeeded as exc:
             pin = ask_pin(self, exc.message)
-            approver = co.approver_from_pin(pin) if pin else None
+            approver = self.ctx.services.payments.approver_from_pin(pin) if pin else None
             if approver is None:
                 return
             from dataclasses import replace
@@ -114,7 +113,7 @@ class CheckoutFlow(QWidget):
             return
         self.last_paid = res
         self.payment.clear()
-        self.done.show_sale(res, co.get_sale(res.sale_id))
+        self.done.show_sale(res, self.ctx.services.payments.get_sale(res.sale_id))
         self.stack.setCurrentWidget(self.done)
         self.payment_taken.emit(res.sale_id)
 

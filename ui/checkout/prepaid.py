@@ -37,15 +37,14 @@ class PrepaidHistoryDialog(Dialog):
         super().__init__(parent)
         self.setWindowTitle(_("Prepaid balance: {name}").format(name=client_name))
         self.setMinimumSize(640, 420)
-        co = ctx.services.checkout
         cur = ctx.shop.currency
         lay = QVBoxLayout(self)
         head = QLabel(
-            _("Available now: {amount}").format(amount=fmt_money(co.prepaid_balance(client_id), cur))
+            _("Available now: {amount}").format(amount=fmt_money(ctx.services.payments.prepaid_balance(client_id), cur))
         )
         head.setObjectName("sectionTitle")
         lay.addWidget(head)
-        moves = co.prepaid_history(client_id)
+        moves = ctx.services.payments.prepaid_history(client_id)
         self.table = QTableWidget(len(moves), 5)
         self.table.setHorizontalHeaderLabels(
             [_("When"), _("What"), _("Amount"), _("Balance after"), _("Receipt")]

@@ -92,19 +92,18 @@ class RefundDialog(Dialog):
         if not self.void and not ids:
             self.error.show_error(_("Tick the lines to refund."))
             return
-        co = self.ctx.services.checkout
         actor = self.ctx.require_actor()
         approver = None
         for _attempt in range(2):
             try:
                 if self.void:
-                    self.result_sale = co.void(actor, self.view.id, reason, approver)
+                    self.result_sale = self.ctx.services.payments.void(actor, self.view.id, reason, approver)
                 else:
-                    self.result_sale = co.refund(actor, self.view.id, ids, reason, approver)
+                    self.result_sale = self.ctx.services.payments.refund(actor, self.view.id, ids, reason, approver)
                 break
             except ApprovalNeeded as exc:
                 pin = ask_pin(self, exc.message)
-                approver = co.approver_from_pin(pin) if pin else None
+                approver = self.ctx.services.payments.approver_from_pin(pin) if pin else None
                 if approver is None:
                     self.error.show_error(_("A refund needs the owner's PIN."))
                     return

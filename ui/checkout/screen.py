@@ -158,7 +158,7 @@ class CheckoutScreen(QWidget):
             self.load_sales()
 
     def load_sales(self) -> None:
-        rows = self.ctx.services.checkout.recent_sales(100, self.sales_filter.text())
+        rows = self.ctx.services.payments.recent_sales(100, self.sales_filter.text())
         cur = self.ctx.shop.currency
         self.sales.setRowCount(len(rows))
         for r, s in enumerate(rows):
@@ -206,7 +206,7 @@ class CheckoutScreen(QWidget):
         sid = self.selected_sale()
         if sid is None:
             return
-        view = self.ctx.services.checkout.get_sale(sid)
+        view = self.ctx.services.payments.get_sale(sid)
         if view.kind != "sale":
             show_error(self, _("Choose the original sale, not a refund."))
             return

@@ -1,0 +1,189 @@
+"""Taking payment, refunds and voids, the owner's PIN for approvals, sales and prepaid balances."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from desk_app.checkout import bill as cb
+from desk_app.checkout.bill import Bill, PaymentIn
+from desk_app.checkout.ledger import write_sale
+from desk_app.checkout.refund import refund_approver, write_refund
+from desk_app.checkout.views import (
+    PaidSale,
+    PrepaidMove,
+    SaleSummary,
+    SaleView,
+    load_sale_view,
+)
+from desk_app.core.service import (
+    ConflictError,
+    audit,
+    require,
+    run_with_retry,
+)
+from desk_app.db.engine import Clock, Database
+from desk_app.db.models import (
+    Client,
+    PrepaidAccount,
+    PrepaidMovement,
+    Sale,
+    Staff,
+)
+from desk_app.domain.permissions import Actor, Perm, Role
+from desk_app.i18n import _
+from desk_app.settings import SettingsStore
+
+
+class PaymentService:
+    """Each method is one person's action (one unit of work) or one read; the bill itself is
+    built by CheckoutService (checkout/service.py) and only handed in here to be paid."""
+
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
+        self.settings = settings
+        self.clock = self.db.clock
+
+    def prepaid_balance(self, client_id: int) -> int:
+        with self.db.uow(write=False) as uow:
+            acct = uow.session.scalars(
+                select(PrepaidAccount).where(PrepaidAccount.client_id == client_id)
+            ).first()
+            return (acct.balance_minor - acct.held_minor) if acct else 0
+
+    def prepaid_history(self, client_id: int) -> list[PrepaidMove]:
+        with self.db.uow(write=False) as uow:
+            rows = uow.session.execute(
+                select(PrepaidMovement, Sale.receipt_no)
+                .join(PrepaidAccount, PrepaidAccount.id == PrepaidMovement.account_id)
+                .outerjoin(Sale, Sale.id == PrepaidMovement.sale_id)
+                .where(PrepaidAccount.client_id == client_id)
+                .order_by(PrepaidMovement.id.desc())
+            )
+            return [
+                PrepaidMove(m.at, m.kind, m.amount_minor, m.balance_after_minor, r or "", m.note)
+                for m, r in rows
+            ]
+
+    def pay(self, actor: Actor, bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, ...]) -> PaidSale:
+        require(self.db.uow, actor, Perm.CHECKOUT)
+        bill = cb.reprice(bill, explain=False)
+        cb.validate_payments(bill, payments)
+        now = self.clock()
+        def attempt() -> PaidSale:
+            with self.db.uow() as uow:
+                s = uow.session
+                with s.no_autoflush:  # two flushes in all: the sale (for its id), then everything else
+                    paid = write_sale(s, self.settings, actor, bill, list(payments), now)
+                uow.commit()
+                return paid
+
+        try:
+            # a PostgreSQL deadlock between two desks aborts the whole transaction (nothing was
+            # written); running it again is safe
+            result = run_with_retry(attempt)
+        except StaleDataError as exc:  # another desk paid or changed the same visit/client/balance first
+            raise ConflictError(
+                _(
+                    "Another desk changed this client or visit at the same moment. "
+                    "Nothing was charged; open the bill again."
+                )
+            ) from exc
+        return result
+
+    def approver_from_pin(self, pin: str) -> Actor | None:
+        """The owner whose PIN was typed at the desk to approve a discount, refund or void."""
+        from desk_app.trust.auth import actor_for, verify_pin
+
+        with self.db.uow(write=False) as uow:
+            for o in uow.session.scalars(
+                select(Staff).where(Staff.role == Role.OWNER.value, Staff.active.is_(True))
+            ):
+                if verify_pin(o.pin_hash, pin or ""):
+                    actor = actor_for(o)
+                    audit_needed = actor
+                    break
+            else:
+                audit_needed = None
+        if audit_needed is None:
+            with self.db.uow() as uow:
+                audit(uow.session, None, "owner_pin_failed", "staff", "", allowed=False, at=self.clock())
+                uow.commit()
+        return audit_needed
+
+    def refund(
+        self,
+        actor: Actor,
+        sale_id: int,
+        line_ids: list[int] | None,
+        reason: str,
+        approver: Actor | None = None,
+    ) -> PaidSale:
+        approved_by = refund_approver(self.db, actor, approver, Perm.REFUND, reason)
+        with self.db.uow() as uow:
+            res = write_refund(
+                uow.session,
+                self.settings,
+                actor,
+                approved_by,
+                sale_id,
+                line_ids,
+                reason.strip(),
+                "refund",
+                self.clock(),
+            )
+            uow.commit()
+        return res
+
+    def void(self, actor: Actor, sale_id: int, reason: str, approver: Actor | None = None) -> PaidSale:
+        approved_by = refund_approver(self.db, actor, approver, Perm.VOID, reason)
+        with self.db.uow() as uow:
+            res = write_refund(
+                uow.session,
+                self.settings,
+                actor,
+                approved_by,
+                sale_id,
+                None,
+                reason.strip(),
+                "void",
+                self.clock(),
+            )
+            uow.commit()
+        return res
+
+    def get_sale(self, sale_id: int) -> SaleView:
+        with self.db.uow(write=False) as uow:
+            return load_sale_view(uow.session, sale_id)
+
+    def recent_sales(self, limit: int = 50, query: str = "") -> list[SaleSummary]:
+        with self.db.uow(write=False) as uow:
+            stmt = select(Sale, Client.name).outerjoin(Client, Client.id == Sale.client_id)
+            q = query.strip()
+            if q:
+                stmt = stmt.where(or_(Sale.receipt_no.ilike(f"%{q}%"), Client.name.ilike(f"%{q}%")))
+            rows = list(uow.session.execute(stmt.order_by(Sale.id.desc()).limit(limit)))
+            ids = [sa.id for sa, _n in rows]
+            refunded = (
+                dict(
+                    uow.session.execute(
+                        select(Sale.original_sale_id, func.sum(Sale.total_minor))
+                        .where(Sale.original_sale_id.in_(ids))
+                        .group_by(Sale.original_sale_id)
+                    ).all()
+                )
+                if ids
+                else {}
+            )
+            return [
+                SaleSummary(
+                    sa.id,
+                    sa.receipt_no,
+                    sa.kind,
+                    sa.sold_at,
+                    name or "",
+                    sa.total_minor,
+                    sa.total_minor + int(refunded.get(sa.id) or 0) if sa.kind == "sale" else 0,
+                )
+                for sa, name in rows
+            ]
