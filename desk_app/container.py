@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from desk_app.trust.audit import AuditService
     from desk_app.trust.auth import AuthService
     from desk_app.trust.backup import BackupService
+    from desk_app.visits.consultation import ConsultationService
     from desk_app.visits.service import VisitService
+    from desk_app.visits.service_log import ServiceLogService
 
 
 class Services:
@@ -77,6 +79,18 @@ class Services:
         from desk_app.visits.service import VisitService
 
         return VisitService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def consultation(self) -> ConsultationService:
+        from desk_app.visits.consultation import ConsultationService
+
+        return ConsultationService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def service_log(self) -> ServiceLogService:
+        from desk_app.visits.service_log import ServiceLogService
+
+        return ServiceLogService(self.db, self.settings, self.clock)
 
     @cached_property
     def checkout(self) -> CheckoutService:

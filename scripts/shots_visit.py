@@ -111,7 +111,7 @@ def build(db_file: Path, lang: str) -> tuple[Services, Clock, Actor, Actor, dict
     needs = v.start_walk_in(owner, regulars[0])
     clock.advance(seconds=20)
     v.greet(owner, needs, regulars[0])
-    v.save_assessment(
+    sv.consultation.save_assessment(
         owner,
         needs,
         kind="hair",
@@ -125,8 +125,8 @@ def build(db_file: Path, lang: str) -> tuple[Services, Clock, Actor, Actor, dict
         priority="high",
         allergies="对 PPD（染发剂）过敏" if zh else "PPD (hair dye)",
     )
-    v.assign(owner, needs, stylist.staff_id, None)
-    v.set_plan(
+    sv.service_log.assign(owner, needs, stylist.staff_id, None)
+    sv.consultation.set_plan(
         owner,
         needs,
         [
@@ -141,7 +141,7 @@ def build(db_file: Path, lang: str) -> tuple[Services, Clock, Actor, Actor, dict
     service = v.start_walk_in(owner, regulars[1])
     clock.advance(seconds=25)
     v.greet(owner, service, regulars[1])
-    v.save_assessment(
+    sv.consultation.save_assessment(
         owner,
         service,
         kind="hair",
@@ -151,17 +151,17 @@ def build(db_file: Path, lang: str) -> tuple[Services, Clock, Actor, Actor, dict
         },
         goals="修剪发尾，补染发根" if zh else "Trim the ends, refresh the roots",
     )
-    v.set_plan(
+    sv.consultation.set_plan(
         owner,
         service,
         [PlanItemIn("service", service_id=svc["COL-ROOT"]), PlanItemIn("service", service_id=svc["CUT-W"])],
     )
-    v.confirm_plan(owner, service)
-    v.assign(owner, service, stylist.staff_id, None)
+    sv.consultation.confirm_plan(owner, service)
+    sv.service_log.assign(owner, service, stylist.staff_id, None)
     clock.advance(minutes=6)
-    v.start_service(stylist, service)
-    v.use_product(stylist, service, backbar[0], 1)
-    v.use_product(stylist, service, backbar[1], 2)
+    sv.service_log.start_service(stylist, service)
+    sv.service_log.use_product(stylist, service, backbar[0], 1)
+    sv.service_log.use_product(stylist, service, backbar[1], 2)
     comps = [
         {
             "product": "Koleston Perfect",
@@ -180,9 +180,9 @@ def build(db_file: Path, lang: str) -> tuple[Services, Clock, Actor, Actor, dict
             "notes": "发际线" if zh else "hairline",
         },
     ]
-    f = v.add_formula(stylist, service, comps, notes="发根先上" if zh else "roots first")
+    f = sv.service_log.add_formula(stylist, service, comps, notes="发根先上" if zh else "roots first")
     clock.advance(minutes=2)
-    v.log_service(stylist, service, svc["COL-ROOT"], notes="覆盖均匀" if zh else "even coverage")
+    sv.service_log.log_service(stylist, service, svc["COL-ROOT"], notes="覆盖均匀" if zh else "even coverage")
     # an older locked formula corrected: a second version beside the first
     clock.advance(hours=0)
     _ = f
@@ -235,7 +235,7 @@ def main() -> None:
         shot("my-clients", area)
         ctx.actor = owner
         area.apply_actor()
-        sv.visits.end_service(stylist, ids["service"])
+        sv.service_log.end_service(stylist, ids["service"])
         area.navigate("visit", visit_id=ids["service"])
         shot("visit-checkout", area)
         # paid at the desk: the visit moves on to rebooking

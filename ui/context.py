@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from desk_app.container import Services
@@ -38,7 +39,12 @@ class ContextSignals(QObject):
 
     def committed(self, changes: frozenset[tuple[str, int]]) -> None:
         """Called by the database's change feed on the committing thread."""
-        self._committed.emit(changes)
+        if not shiboken6.isValid(self):  # the screens went away (the window closed): nobody to tell
+            return
+        try:
+            self._committed.emit(changes)
+        except RuntimeError:  # deleted between the check and the emit
+            return
 
     def _relay(self, changes: object) -> None:
         assert isinstance(changes, frozenset)

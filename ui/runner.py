@@ -101,16 +101,29 @@ class _Job(QRunnable):
     @Slot()
     def run(self) -> None:
         job_id, relay = self.job_id, self.relay
+
+        def progress(done: int, total: int) -> None:
+            if shiboken6.isValid(relay):
+                relay.progress.emit(job_id, int(done), int(total))
+
         try:
-            if self.with_progress:
-                result = self.fn(lambda done, total: relay.progress.emit(job_id, int(done), int(total)))
-            else:
-                result = self.fn()
+            result = self.fn(progress) if self.with_progress else self.fn()
         except Exception as exc:  # handed to the GUI thread, shown to the person
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
-            relay.failed.emit(job_id, exc)
+            self._hand_over(relay.failed, job_id, exc)
             return
-        relay.done.emit(job_id, result)
+        self._hand_over(relay.done, job_id, result)
+
+    def _hand_over(self, signal: Any, job_id: int, value: object) -> None:
+        # the runner (and its relay) went away while the work ran, e.g. the app was closing:
+        # nobody is left to tell, which is not an error
+        if not shiboken6.isValid(self.relay):
+            log.info("job %s finished after its runner was deleted; its answer is dropped", job_id)
+            return
+        try:
+            signal.emit(job_id, value)
+        except RuntimeError:  # deleted between the check and the emit
+            log.info("job %s finished after its runner was deleted; its answer is dropped", job_id)
 
 
 class TaskRunner(QObject):

@@ -35,12 +35,12 @@ def say(word):
 while True:
     vid = v.start_walk_in(me); say("walk_in")
     v.greet(me, vid, None); say("greet")
-    v.save_assessment(me, vid, kind="generic", answers={"request": "trim"}, goals="trim"); say("assess")
-    v.set_plan(me, vid, [PlanItemIn("service", service_id=sid)]); say("plan")
-    v.confirm_plan(me, vid); say("confirm")
-    v.start_service(me, vid); say("start")
-    v.log_service(me, vid, sid, notes="ok"); say("log")
-    v.end_service(me, vid); say("end")
+    sv.consultation.save_assessment(me, vid, kind="generic", answers={"request": "trim"}, goals="trim"); say("assess")
+    sv.consultation.set_plan(me, vid, [PlanItemIn("service", service_id=sid)]); say("plan")
+    sv.consultation.confirm_plan(me, vid); say("confirm")
+    sv.service_log.start_service(me, vid); say("start")
+    sv.service_log.log_service(me, vid, sid, notes="ok"); say("log")
+    sv.service_log.end_service(me, vid); say("end")
 """
 
 # what a visit at each step must already have

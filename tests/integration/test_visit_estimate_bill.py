@@ -23,7 +23,7 @@ def test_confirmed_estimate_equals_the_bill(
     vid = v.start_walk_in(owner, cid)
     v.greet(owner, vid, cid)
     retail, _stock = h.product(services.db, backbar=False)
-    v.set_plan(
+    services.consultation.set_plan(
         owner,
         vid,
         [
@@ -32,9 +32,9 @@ def test_confirmed_estimate_equals_the_bill(
             PlanItemIn("fee", description="Long-hair surcharge", unit_price_minor=3000),
         ],
     )
-    est = v.confirm_plan(owner, vid)
-    v.start_service(owner, vid)
-    v.end_service(owner, vid)  # the planned service, as planned
+    est = services.consultation.confirm_plan(owner, vid)
+    services.service_log.start_service(owner, vid)
+    services.service_log.end_service(owner, vid)  # the planned service, as planned
     bill = services.checkout.build_bill(owner, visit_id=vid)
     assert bill.total_minor == est.total_minor == est.confirmed_minor
     assert (est.member_discount_minor > 0) == (tier == "vip")

@@ -28,16 +28,16 @@ def _to_service(services: Services, owner: Actor, clock: FakeClock, client_id: i
     clock.advance(seconds=10)
     v.greet(owner, vid, client_id)
     clock.advance(minutes=2)
-    v.save_assessment(
+    services.consultation.save_assessment(
         owner,
         vid,
         kind="hair",
         answers={"desired_result": "ash brown", "hair_type": "fine"},
         goals="cover greys",
     )
-    v.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "COL-ROOT"))])
+    services.consultation.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "COL-ROOT"))])
     clock.advance(minutes=1)
-    v.confirm_plan(owner, vid)
+    services.consultation.confirm_plan(owner, vid)
     return vid
 
 
@@ -56,7 +56,7 @@ def test_walk_in_through_service(services: Services, owner: Actor, clock: FakeCl
     assert view.checks[0].met is True  # greeted within 30 s
 
     clock.advance(minutes=3)
-    v.save_assessment(
+    services.consultation.save_assessment(
         owner,
         vid,
         kind="hair",
@@ -68,7 +68,7 @@ def test_walk_in_through_service(services: Services, owner: Actor, clock: FakeCl
         contraindications="",
     )
     retail, _stock = h.product(services.db, backbar=False)
-    est = v.set_plan(
+    est = services.consultation.set_plan(
         owner,
         vid,
         [
@@ -84,31 +84,31 @@ def test_walk_in_through_service(services: Services, owner: Actor, clock: FakeCl
         c = uow.session.get(Client, cid)
         assert c is not None and c.allergies == "PPD (hair dye)"
 
-    est = v.confirm_plan(owner, vid)
+    est = services.consultation.confirm_plan(owner, vid)
     view = v.get(vid)
     assert view.step == "service" and view.estimate.confirmed_minor == est.total_minor
     assert view.estimate_confirmed_by_name == owner.name and view.assessed_at == clock.now
     assert view.client is not None and view.client.has_alert
 
     stylist = h.add_stylist(services.db, owner.branch_id)
-    v.assign(owner, vid, stylist.staff_id, None)
+    services.service_log.assign(owner, vid, stylist.staff_id, None)
     assert [m.row.visit_id for m in v.my_visits(stylist)] == [vid]
     clock.advance(minutes=2)
-    v.start_service(stylist, vid)
+    services.service_log.start_service(stylist, vid)
     bb, before = h.product(services.db, backbar=True)
-    v.use_product(stylist, vid, bb, 2)
+    services.service_log.use_product(stylist, vid, bb, 2)
     assert h.stock(services.db, bb) == before - 2
     with services.db.uow(write=False) as uow:
         mv = uow.session.execute(select(StockMovement).where(StockMovement.visit_id == vid)).scalar_one()
         assert (mv.qty_delta, mv.reason) == (-2, "backbar")
-    f = v.add_formula(stylist, vid, COLOUR, notes="roots only")
+    f = services.service_log.add_formula(stylist, vid, COLOUR, notes="roots only")
     assert f.locks_at == clock.now + timedelta(hours=24)
-    v.log_service(stylist, vid, h.service_id(services.db, "COL-ROOT"), notes="even coverage", problem="")
+    services.service_log.log_service(stylist, vid, h.service_id(services.db, "COL-ROOT"), notes="even coverage", problem="")
     view = v.get(vid)
     assert view.care_advice and view.care_advice[0].advice
     assert view.products_used[0].quantity == 2
     clock.advance(minutes=60)
-    v.end_service(stylist, vid)
+    services.service_log.end_service(stylist, vid)
     view = v.get(vid)
     assert view.step == "checkout" and view.status == "done"
     assert view.arrived_at <= view.greeted_at <= view.assessed_at <= view.service_started_at  # type: ignore[operator]
@@ -131,11 +131,11 @@ def test_booked_regular_with_allergy(services: Services, owner: Actor, clock: Fa
     # an earlier visit, so she is a regular
     old = v.start_walk_in(owner, cid)
     v.greet(owner, old, cid)
-    v.save_assessment(owner, old, kind="skin", answers={}, goals="hydration", skin_type="dry")
-    v.set_plan(owner, old, [PlanItemIn("service", service_id=sid)])
-    v.confirm_plan(owner, old)
-    v.start_service(owner, old)
-    v.end_service(owner, old)
+    services.consultation.save_assessment(owner, old, kind="skin", answers={}, goals="hydration", skin_type="dry")
+    services.consultation.set_plan(owner, old, [PlanItemIn("service", service_id=sid)])
+    services.consultation.confirm_plan(owner, old)
+    services.service_log.start_service(owner, old)
+    services.service_log.end_service(owner, old)
     clock.advance(days=1)
     aid = h.book(
         services.db,
@@ -172,7 +172,7 @@ def test_vip_estimate_uses_member_price(services: Services, owner: Actor) -> Non
     cid = h.add_client(services.db, "VIP Lin", tier="vip")
     vid = v.start_walk_in(owner)
     v.greet(owner, vid, cid)
-    est = v.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "CUT-W"))])
+    est = services.consultation.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "CUT-W"))])
     assert est.is_member and est.member_discount_minor == 2016  # 12 % of 168.00
     assert est.total_minor == 16800 - 2016
 
@@ -183,7 +183,7 @@ def test_tax_excluded_estimate(services: Services, owner: Actor) -> None:
     v = services.visits
     vid = v.start_walk_in(owner)
     v.greet(owner, vid, None)
-    est = v.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "CUT-M"))])
+    est = services.consultation.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "CUT-M"))])
     assert (est.tax_minor, est.total_minor) == (528, 8800 + 528)
 
 
@@ -192,10 +192,10 @@ def test_required_question_and_empty_plan_refused(services: Services, owner: Act
     vid = v.start_walk_in(owner)
     v.greet(owner, vid, None)
     with pytest.raises(ValidationError) as e:
-        v.save_assessment(owner, vid, kind="hair", answers={}, goals="shorter")
+        services.consultation.save_assessment(owner, vid, kind="hair", answers={}, goals="shorter")
     assert "desired_result" in e.value.errors
     with pytest.raises(ValidationError) as e2:
-        v.confirm_plan(owner, vid)
+        services.consultation.confirm_plan(owner, vid)
     assert "plan" in e2.value.errors
     assert v.get(vid).step == "needs"
 
@@ -204,31 +204,30 @@ def test_formula_lock_and_versions(services: Services, owner: Actor, clock: Fake
     v = services.visits
     cid = h.add_client(services.db, "Colour Client")
     vid = _to_service(services, owner, clock, cid)
-    f1 = v.add_formula(owner, vid, COLOUR)
+    f1 = services.service_log.add_formula(owner, vid, COLOUR)
     # before the lock its author fixes it in place
-    fixed = v.correct_formula(owner, f1.id, [dict(COLOUR[0], amount="45 g")])
+    fixed = services.service_log.correct_formula(owner, f1.id, [dict(COLOUR[0], amount="45 g")])
     assert fixed.id == f1.id and fixed.version_no == 1 and fixed.components[0].amount == "45 g"
     clock.advance(hours=25)
-    f2 = v.correct_formula(owner, f1.id, [dict(COLOUR[0], shade="6/0")], notes="corrected shade")
+    f2 = services.service_log.correct_formula(owner, f1.id, [dict(COLOUR[0], shade="6/0")], notes="corrected shade")
     assert f2.id != f1.id and f2.version_no == 2 and f2.root_id == f1.id
-    hist = v.formula_history(f2.id)
+    hist = services.service_log.formula_history(f2.id)
     assert [(x.version_no, x.is_current) for x in hist] == [(1, False), (2, True)]
     assert hist[0].components[0].shade == "6/1" and hist[0].locked
     with pytest.raises(ServiceError):
-        v.correct_formula(owner, f1.id, COLOUR)  # an old version cannot be edited
+        services.service_log.correct_formula(owner, f1.id, COLOUR)  # an old version cannot be edited
     assert [f.version_no for f in v.get(vid).formulas] == [1, 2]
     with pytest.raises(ValidationError) as e:
-        v.add_formula(owner, vid, [{"product": "", "amount": ""}])
+        services.service_log.add_formula(owner, vid, [{"product": "", "amount": ""}])
     assert "components.1.product" in e.value.errors
 
 
 def test_someone_else_correcting_makes_a_version(services: Services, owner: Actor, clock: FakeClock) -> None:
-    v = services.visits
     cid = h.add_client(services.db, "B")
     vid = _to_service(services, owner, clock, cid)
-    f1 = v.add_formula(owner, vid, COLOUR)
+    f1 = services.service_log.add_formula(owner, vid, COLOUR)
     stylist = h.add_stylist(services.db, owner.branch_id)
-    f2 = v.correct_formula(stylist, f1.id, COLOUR)
+    f2 = services.service_log.correct_formula(stylist, f1.id, COLOUR)
     assert f2.version_no == 2 and f2.author_id == stylist.staff_id
 
 
@@ -255,7 +254,7 @@ def test_cancel_and_back(services: Services, owner: Actor, clock: FakeClock) -> 
     v.back(owner, vid)
     view = v.get(vid)
     assert view.step == "needs" and not view.estimate.is_confirmed
-    v.confirm_plan(owner, vid)
+    services.consultation.confirm_plan(owner, vid)
     with pytest.raises(ValidationError):
         v.cancel(owner, vid, "")
     v.cancel(owner, vid, "client had to leave")
@@ -294,9 +293,9 @@ def test_stylist_cannot_skip_without_permission_but_can_log(
     v = services.visits
     vid = _to_service(services, owner, clock, h.add_client(services.db, "D"))
     stylist = h.add_stylist(services.db, owner.branch_id)
-    v.assign(owner, vid, stylist.staff_id, None)
-    v.start_service(stylist, vid)
-    v.end_service(stylist, vid)  # nothing logged: the plan's services count as done
+    services.service_log.assign(owner, vid, stylist.staff_id, None)
+    services.service_log.start_service(stylist, vid)
+    services.service_log.end_service(stylist, vid)  # nothing logged: the plan's services count as done
     view = v.get(vid)
     assert [lg.service_id for lg in view.service_logs] == [h.service_id(services.db, "COL-ROOT")]
 
@@ -328,7 +327,7 @@ def test_stylist_sees_a_masked_phone(services: Services, owner: Actor) -> None:
     cid = h.add_client(services.db, "Phone Owner", phone="+8613812345678")
     vid = services.visits.start_walk_in(owner, cid)
     stylist = h.add_stylist(services.db, owner.branch_id)
-    services.visits.assign(owner, vid, stylist.staff_id, None)
+    services.service_log.assign(owner, vid, stylist.staff_id, None)
     full = services.visits.get(vid, owner).client
     masked = services.visits.get(vid, stylist).client
     assert full is not None and full.phone == "138 1234 5678"  # shown in the national format
@@ -349,11 +348,11 @@ def test_visit_steps_on_postgresql(pg_url: str) -> None:
             name="PG", currency="CNY", language="en", owner_name="O", owner_pin="1234"
         )
         vid = _to_service(sv, owner, clock, h.add_client(db, "PG Client", allergies="nuts"))
-        sv.visits.start_service(owner, vid)
-        f = sv.visits.add_formula(owner, vid, COLOUR)
+        sv.service_log.start_service(owner, vid)
+        f = sv.service_log.add_formula(owner, vid, COLOUR)
         clock.advance(hours=25)
-        sv.visits.correct_formula(owner, f.id, COLOUR)
-        sv.visits.end_service(owner, vid)
+        sv.service_log.correct_formula(owner, f.id, COLOUR)
+        sv.service_log.end_service(owner, vid)
         view = sv.visits.get(vid)
         assert view.step == "checkout" and [x.version_no for x in view.formulas] == [1, 2]
         today = sv.visits.list_today()

@@ -51,27 +51,27 @@ def test_visit_state_machine(tmp_path: Path) -> None:
 
         @rule()
         def assess(self) -> None:
-            self._try(sv.visits.save_assessment, kind="generic", answers={"request": "trim"}, goals="trim")
+            self._try(sv.consultation.save_assessment, kind="generic", answers={"request": "trim"}, goals="trim")
 
         @rule()
         def plan(self) -> None:
-            self._try(sv.visits.set_plan, [PlanItemIn("service", service_id=cut)])
+            self._try(sv.consultation.set_plan, [PlanItemIn("service", service_id=cut)])
 
         @rule()
         def confirm(self) -> None:
-            self._try(sv.visits.confirm_plan)
+            self._try(sv.consultation.confirm_plan)
 
         @rule()
         def start(self) -> None:
-            self._try(sv.visits.start_service)
+            self._try(sv.service_log.start_service)
 
         @rule()
         def log(self) -> None:
-            self._try(sv.visits.log_service, cut)
+            self._try(sv.service_log.log_service, cut)
 
         @rule()
         def end(self) -> None:
-            self._try(sv.visits.end_service)
+            self._try(sv.service_log.end_service)
 
         @rule(reason=st.sampled_from(["", "in a hurry"]))
         def skip(self, reason: str) -> None:

@@ -47,3 +47,18 @@ def test_nothing_is_announced_for_a_unit_of_work_that_did_not_commit(services: S
     assert heard == []
     cid = h.add_client(services.db, "李娜")
     assert heard == [frozenset({("client", cid)})]
+
+
+def test_a_commit_after_the_screens_went_away_is_not_an_error(
+    ctx: UiContext, services: Services, caplog: object
+) -> None:
+    import logging
+
+    import pytest
+    import shiboken6
+
+    assert isinstance(caplog, pytest.LogCaptureFixture)
+    shiboken6.delete(ctx.signals)  # the window closed while a desk's write was still running
+    with caplog.at_level(logging.INFO):
+        h.add_client(services.db, "晚到")
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

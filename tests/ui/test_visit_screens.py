@@ -124,7 +124,7 @@ def test_new_walk_in_from_today_through_service(
     dlg = FormulaDialog(
         svc,
         "New formula",
-        lambda comps, notes: services.visits.add_formula(owner, screen.visit_id or 0, comps, notes),
+        lambda comps, notes: services.service_log.add_formula(owner, screen.visit_id or 0, comps, notes),
     )
     qtbot.addWidget(dlg)
     dlg.accept_save()  # an empty row: refused with a message per field
@@ -158,11 +158,11 @@ def test_booked_regular_with_allergy(
     sid = h.service_id(services.db, "FAC-HYD")
     old = services.visits.start_walk_in(owner, cid)
     services.visits.greet(owner, old, cid)
-    services.visits.save_assessment(owner, old, kind="skin", answers={"skin_type": "dry"}, goals="hydration")
-    services.visits.set_plan(owner, old, [PlanItemIn("service", service_id=sid)])
-    services.visits.confirm_plan(owner, old)
-    services.visits.start_service(owner, old)
-    services.visits.end_service(owner, old)
+    services.consultation.save_assessment(owner, old, kind="skin", answers={"skin_type": "dry"}, goals="hydration")
+    services.consultation.set_plan(owner, old, [PlanItemIn("service", service_id=sid)])
+    services.consultation.confirm_plan(owner, old)
+    services.service_log.start_service(owner, old)
+    services.service_log.end_service(owner, old)
     clock.advance(days=3)
     h.book(
         services.db,
@@ -209,9 +209,9 @@ def test_restart_opens_the_visit_at_its_step(
     cid = h.add_client(services.db, "Resume")
     vid = v.start_walk_in(owner, cid)
     v.greet(owner, vid, cid)
-    v.save_assessment(owner, vid, kind="generic", answers={"request": "trim"}, goals="trim")
-    v.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "CUT-W"))])
-    v.confirm_plan(owner, vid)
+    services.consultation.save_assessment(owner, vid, kind="generic", answers={"request": "trim"}, goals="trim")
+    services.consultation.set_plan(owner, vid, [PlanItemIn("service", service_id=h.service_id(services.db, "CUT-W"))])
+    services.consultation.confirm_plan(owner, vid)
 
     db2 = open_database(str(db_path))  # as after a restart: a new connection on the same file
     try:
@@ -254,7 +254,7 @@ def test_skip_needs_a_reason_and_formula_lock_shown(
     assert screen.stepper.state["greeting"] == "skipped"
     screen.skip_step()
     assert screen.stack.currentWidget() is screen.service
-    f = services.visits.add_formula(owner, vid, [{"product": "Wella", "amount": "30 g"}])
+    f = services.service_log.add_formula(owner, vid, [{"product": "Wella", "amount": "30 g"}])
     assert "editable until" in lock_text(f)
     clock.advance(hours=25)
     screen.reload()

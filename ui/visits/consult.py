@@ -101,7 +101,7 @@ class ConsultationForm(QWidget):
         for key in [k for k in self.errors if k not in self.fields]:
             del self.errors[key]
         self.inputs = {}
-        self.questions = self.ctx.services.visits.questions(str(self.kind.currentData()))
+        self.questions = self.ctx.services.consultation.questions(str(self.kind.currentData()))
         for q in self.questions:
             w: QWidget
             if q.answer_type == "choice":

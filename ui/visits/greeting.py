@@ -47,7 +47,7 @@ class ServiceMenuTable(QTableWidget):
             h.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
 
     def load(self) -> None:
-        menu = self.ctx.services.visits.menu()
+        menu = self.ctx.services.consultation.menu()
         cur = self.ctx.shop.currency
         self.setRowCount(len(menu))
         last_cat = ""

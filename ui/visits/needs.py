@@ -80,7 +80,7 @@ class NeedsPage(QWidget):
         except Exception as exc:
             show_error(self, exc)
             return
-        vid, values, visits = self.view.id, self.form.values(), self.ctx.services.visits
+        vid, values = self.view.id, self.form.values()
 
         def saved(_result: object) -> None:
             self.form.show_errors({})
@@ -96,7 +96,7 @@ class NeedsPage(QWidget):
 
         self.ctx.runner.run(
             self,
-            lambda: visits.save_assessment(actor, vid, **values),
+            lambda: self.ctx.services.consultation.save_assessment(actor, vid, **values),
             on_done=saved,
             on_error=failed,
             in_order=True,
@@ -114,7 +114,6 @@ class NeedsPage(QWidget):
         except Exception as exc:
             show_error(self, exc)
             return
-        visits = self.ctx.services.visits
 
         def confirmed(_result: object) -> None:
             self.changed.emit()
@@ -126,5 +125,5 @@ class NeedsPage(QWidget):
                 show_error(self, exc)
 
         self.ctx.runner.run(
-            self, lambda: visits.confirm_plan(actor, vid), on_done=confirmed, on_error=failed, in_order=True
+            self, lambda: self.ctx.services.consultation.confirm_plan(actor, vid), on_done=confirmed, on_error=failed, in_order=True
         )

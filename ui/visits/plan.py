@@ -44,7 +44,7 @@ class PlanBuilder(QWidget):
 
         add_row = QHBoxLayout()
         self.service = compact(QComboBox(), 24)
-        for m in ctx.services.visits.menu():
+        for m in ctx.services.consultation.menu():
             self.service.addItem(
                 f"{m.name} · {money_text(m.price_minor, cur)} · {format_duration_minutes(m.duration_min)}",
                 m.id,
@@ -57,7 +57,7 @@ class PlanBuilder(QWidget):
 
         prod_row = QHBoxLayout()
         self.product = compact(QComboBox(), 18)
-        for p in ctx.services.visits.products(retail=True):
+        for p in ctx.services.consultation.products(retail=True):
             self.product.addItem(f"{p.name} · {money_text(p.price_minor, cur)}", p.id)
         prod_row.addWidget(self.product, 1)
         self.qty = QSpinBox()
@@ -120,7 +120,7 @@ class PlanBuilder(QWidget):
         if self.visit_id is None:
             return
         try:
-            est = self.ctx.services.visits.set_plan(self.ctx.require_actor(), self.visit_id, self.items)
+            est = self.ctx.services.consultation.set_plan(self.ctx.require_actor(), self.visit_id, self.items)
         except Exception as exc:
             show_error(self, exc)
             return

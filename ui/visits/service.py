@@ -33,7 +33,6 @@ class ServicePage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.view: VisitView | None = None
-        v = ctx.services.visits
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(16)
@@ -52,11 +51,11 @@ class ServicePage(QWidget):
         grid = QGridLayout()
         self.staff = compact(QComboBox(), 12)
         self.staff.addItem(_("— choose a stylist —"), None)
-        for st in v.staff_choices(ctx.shop.branch_id):
+        for st in ctx.services.service_log.staff_choices(ctx.shop.branch_id):
             self.staff.addItem(st.name, st.id)
         self.resource = compact(QComboBox(), 12)
         self.resource.addItem(_("— no chair / room —"), None)
-        for r in v.resource_choices(ctx.shop.branch_id):
+        for r in ctx.services.service_log.resource_choices(ctx.shop.branch_id):
             self.resource.addItem(r.name, r.id)
         grid.addWidget(QLabel(_("Stylist")), 0, 0)
         grid.addWidget(self.staff, 0, 1)
@@ -82,7 +81,7 @@ class ServicePage(QWidget):
         done.body.addWidget(self.logs)
         lrow = QHBoxLayout()
         self.log_service = compact(QComboBox(), 14)
-        for m in v.menu():
+        for m in ctx.services.consultation.menu():
             self.log_service.addItem(m.name, m.id)
         lrow.addWidget(self.log_service, 1)
         self.log_notes = QLineEdit()
@@ -213,7 +212,7 @@ class ServicePage(QWidget):
         """The product list with stock counts (reloaded after a use so the count is current)."""
         keep = self.product.currentData()
         self.product.clear()
-        for p in sorted(self.ctx.services.visits.products(), key=lambda p: not p.is_backbar):
+        for p in sorted(self.ctx.services.consultation.products(), key=lambda p: not p.is_backbar):
             self.product.addItem(
                 _("{name} ({n} in stock)").format(name=p.name, n=format_number(p.stock_qty)), p.id
             )
@@ -258,16 +257,16 @@ class ServicePage(QWidget):
         )
 
     def _assign(self) -> None:
-        self._call(self.ctx.services.visits.assign, self.staff.currentData(), self.resource.currentData())
+        self._call(self.ctx.services.service_log.assign, self.staff.currentData(), self.resource.currentData())
 
     def _start(self) -> None:
-        self._call(self.ctx.services.visits.start_service)
+        self._call(self.ctx.services.service_log.start_service)
 
     def _log(self) -> None:
         sid = self.log_service.currentData()
         if sid is not None:
             self._call(
-                self.ctx.services.visits.log_service,
+                self.ctx.services.service_log.log_service,
                 int(sid),
                 None,
                 self.log_notes.text(),
@@ -279,11 +278,11 @@ class ServicePage(QWidget):
         pid = self.product.currentData()
         if pid is not None:
             self._call(
-                self.ctx.services.visits.use_product, int(pid), self.qty.value(), then=self._load_products
+                self.ctx.services.service_log.use_product, int(pid), self.qty.value(), then=self._load_products
             )
 
     def _save_notes(self) -> None:
-        self._call(self.ctx.services.visits.save_notes, self.notes.text(), self.problem.text())
+        self._call(self.ctx.services.service_log.save_notes, self.notes.text(), self.problem.text())
 
     def _add_formula(self) -> None:
         if self.view is None:
@@ -292,7 +291,7 @@ class ServicePage(QWidget):
         dlg = FormulaDialog(
             self,
             _("New formula"),
-            lambda comps, notes: self.ctx.services.visits.add_formula(actor, vid, comps, notes),
+            lambda comps, notes: self.ctx.services.service_log.add_formula(actor, vid, comps, notes),
         )
         if dlg.exec():
             self.changed.emit()
@@ -306,7 +305,7 @@ class ServicePage(QWidget):
         dlg = FormulaDialog(
             self,
             _("Correct formula"),
-            lambda comps, notes: self.ctx.services.visits.correct_formula(actor, f.id, comps, notes),
+            lambda comps, notes: self.ctx.services.service_log.correct_formula(actor, f.id, comps, notes),
             f,
         )
         if dlg.exec():
@@ -318,10 +317,10 @@ class ServicePage(QWidget):
         if self.notes.text().strip() != self.view.notes or self.problem.text().strip() != self.view.problem:
             # one after the other, as before: the notes, then (saved or not) the end of the service
             self._call(
-                self.ctx.services.visits.save_notes,
+                self.ctx.services.service_log.save_notes,
                 self.notes.text(),
                 self.problem.text(),
-                after=lambda: self._call(self.ctx.services.visits.end_service),
+                after=lambda: self._call(self.ctx.services.service_log.end_service),
             )
             return
-        self._call(self.ctx.services.visits.end_service)
+        self._call(self.ctx.services.service_log.end_service)
