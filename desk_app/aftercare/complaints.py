@@ -42,6 +42,12 @@ from desk_app.core.service import (
 )
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, Complaint, Contact, Sale, Service, ServiceLog, Staff, Visit
+from desk_app.domain.aftercare import (
+    COMPLAINT_ACTIVE,
+    COMPLAINT_FINISHED,
+    COMPLAINT_UNANSWERED,
+    ComplaintStatus,
+)
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, Role, mask_phone
 from desk_app.i18n import _, pick
@@ -100,7 +106,7 @@ def open_complaint_in(
         handler_id=handler_id,
         opened_at=now,
         first_response_due_at=now + timedelta(hours=hours),
-        status="open",
+        status=ComplaintStatus.OPEN,
     )
     s.add(c)
     s.flush()
@@ -317,7 +323,7 @@ class ComplaintService:
                 q = q.where(Complaint.status == status)
             else:
                 q = q.where(
-                    (Complaint.status.in_(("open", "responded")))
+                    (Complaint.status.in_(COMPLAINT_ACTIVE))
                     | (Complaint.opened_at >= now - timedelta(days=include_closed_days))
                 )
             names = staff_names(s)
@@ -326,7 +332,7 @@ class ComplaintService:
                 self._complaint_view(s, c, names, now, cur, cname or "") for c, cname in s.execute(q).all()
             ]
         views.sort(
-            key=lambda v: (not v.overdue, v.status in ("resolved", "closed"), -v.opened_at.timestamp())
+            key=lambda v: (not v.overdue, v.status in COMPLAINT_FINISHED, -v.opened_at.timestamp())
         )
         return views
 
@@ -339,7 +345,7 @@ class ComplaintService:
                 select(Complaint)
                 .where(
                     Complaint.first_response_at.is_(None),
-                    Complaint.status.in_(("open",)),
+                    Complaint.status.in_(COMPLAINT_UNANSWERED),
                     Complaint.first_response_due_at < now,
                 )
                 .order_by(Complaint.first_response_due_at)
@@ -356,15 +362,15 @@ class ComplaintService:
         now = self.clock()
         with self.db.uow() as uow:
             c = self._get_complaint(uow.session, complaint_id)
-            if c.status in ("resolved", "closed"):
+            if c.status in COMPLAINT_FINISHED:
                 raise ServiceError(_("This complaint is already resolved."))
             if c.first_response_at is None:
                 c.first_response_at = now
                 c.first_response = text.strip()
             else:
                 c.first_response = c.first_response + "\n" + text.strip()
-            if c.status == "open":
-                c.status = "responded"
+            if c.status == ComplaintStatus.OPEN:
+                c.status = ComplaintStatus.RESPONDED
             audit(
                 uow.session,
                 actor,
@@ -417,7 +423,7 @@ class ComplaintService:
             with self.db.uow() as uow:
                 s = uow.session
                 c = self._get_complaint(s, complaint_id)
-                if c.status in ("resolved", "closed"):
+                if c.status in COMPLAINT_FINISHED:
                     raise ServiceError(_("This complaint is already resolved."))
                 if c.level == "special" and actor.role != Role.OWNER:
                     raise ServiceError(
@@ -441,7 +447,7 @@ class ComplaintService:
                     if c.client_id is None:
                         raise ServiceError(_("A redo needs the client: link the complaint to a client first."))
                     appt_id = self._book_redo(s, actor, c.client_id, redo, complaint_id)
-                c.status = "resolved"
+                c.status = ComplaintStatus.RESOLVED
                 c.resolution = resolution.strip()
                 c.compensation_kind = compensation
                 c.compensation_minor = comp_minor
@@ -472,9 +478,9 @@ class ComplaintService:
         now = self.clock()
         with self.db.uow() as uow:
             c = self._get_complaint(uow.session, complaint_id)
-            if c.status != "resolved":
+            if c.status != ComplaintStatus.RESOLVED:
                 raise ServiceError(_("Resolve the complaint before closing it."))
-            c.status, c.closed_at = "closed", now
+            c.status, c.closed_at = ComplaintStatus.CLOSED, now
             audit(uow.session, actor, "close", "complaint", c.id, at=now)
             uow.commit()
         return self.complaint(complaint_id)
@@ -581,7 +587,7 @@ class ComplaintService:
             first_response_at=c.first_response_at,
             first_response=c.first_response or "",
             status=c.status,
-            overdue=c.first_response_at is None and c.status == "open" and now > c.first_response_due_at,
+            overdue=c.first_response_at is None and c.status == ComplaintStatus.OPEN and now > c.first_response_due_at,
             resolution=c.resolution or "",
             compensation_kind=c.compensation_kind or "",
             compensation=Money.from_minor(c.compensation_minor or 0, currency).amount,

@@ -36,7 +36,6 @@ from sqlalchemy.orm import Session
 from desk_app.aftercare import outreach
 from desk_app.aftercare.complaints import open_complaint_in, staff_name, staff_names
 from desk_app.aftercare.views import (
-    FOLLOWUP_CLOSED,
     FOLLOWUP_OUTCOMES,
     SCORE_DIMENSIONS,
     CallResult,
@@ -69,6 +68,7 @@ from desk_app.db.models import (
     Staff,
     Visit,
 )
+from desk_app.domain.aftercare import FOLLOWUP_CLOSED, FeedbackStatus, FollowUpStatus
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, pick
 from desk_app.settings import S, SettingsStore
@@ -246,7 +246,7 @@ class AftercareService:
             if comments.strip():
                 fu.comments = (fu.comments + "\n" if fu.comments else "") + comments.strip()
             if outcome == "reached":
-                fu.status = "done"
+                fu.status = FollowUpStatus.DONE
                 fu.completed_at = now
                 fu.callback_at = None
                 given = [int(v) for v in scores.values() if v is not None]
@@ -294,18 +294,18 @@ class AftercareService:
                         complaint_id = c.id
             elif outcome == "no_answer":
                 if fu.attempts >= max_attempts:
-                    fu.status = "gave_up"
+                    fu.status = FollowUpStatus.GAVE_UP
                     fu.completed_at = now
                     fu.callback_at = None
                     gave_up = True
                 else:
-                    fu.status = "no_answer"
+                    fu.status = FollowUpStatus.NO_ANSWER
                     fu.callback_at = now + timedelta(days=1)
             elif outcome == "call_back":
-                fu.status = "call_back"
+                fu.status = FollowUpStatus.CALL_BACK
                 fu.callback_at = callback_at
             else:  # wrong_number
-                fu.status = "wrong_number"
+                fu.status = FollowUpStatus.WRONG_NUMBER
                 fu.completed_at = now
                 fu.callback_at = None
             s.flush()
@@ -402,8 +402,8 @@ class AftercareService:
                 )
             else:
                 fb.score, fb.content = score, comment.strip()
-                if not handled and fb.status == "handled" and not fb.improvement_action:
-                    fb.status, fb.handled_at = "pending", None
+                if not handled and fb.status == FeedbackStatus.HANDLED and not fb.improvement_action:
+                    fb.status, fb.handled_at = FeedbackStatus.PENDING, None
             # the latest score stands (a client may change their mind before leaving)
             if visit is not None:
                 visit.satisfaction = score
@@ -495,8 +495,8 @@ class AftercareService:
                 raise ValidationError({"responsible_id": _("Choose a staff member from the list.")})
             f.improvement_action = improvement_action.strip()
             f.responsible_id = responsible_id
-            if f.status != "handled":
-                f.status, f.handled_at = "handled", now
+            if f.status != FeedbackStatus.HANDLED:
+                f.status, f.handled_at = FeedbackStatus.HANDLED, now
             audit(
                 uow.session,
                 actor,
@@ -751,7 +751,7 @@ def _add_feedback(
         score=score,
         content=content,
         at=now,
-        status="handled" if handled else "pending",
+        status=FeedbackStatus.HANDLED if handled else FeedbackStatus.PENDING,
         handled_at=now if handled else None,
     )
     s.add(fb)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from desk_app.domain.aftercare import ComplaintStatus
+
 FOLLOWUP_OUTCOMES = ("reached", "no_answer", "call_back", "wrong_number")
 SCORE_DIMENSIONS = ("timeliness", "professionalism", "effectiveness", "attitude")
 CONTACT_CHANNELS = ("phone", "in_person", "message")
@@ -15,10 +17,8 @@ CHECKLIST_KEYS = ("greeting", "listen", "confirm", "answer", "anything_else")
 COMPLAINT_LEVELS = ("general", "special")
 COMPLAINT_SEVERITIES = ("low", "medium", "high")
 COMPLAINT_CATEGORIES = ("service", "wait", "price", "attitude", "product", "other")
-COMPLAINT_STATUSES = ("open", "responded", "resolved", "closed")
+COMPLAINT_STATUSES: tuple[ComplaintStatus, ...] = tuple(ComplaintStatus)
 COMPENSATIONS = ("", "refund", "voucher", "discount", "redo")
-# a follow-up status that needs no more calls
-FOLLOWUP_CLOSED = frozenset({"done", "wrong_number", "gave_up"})
 
 
 @dataclass(frozen=True)

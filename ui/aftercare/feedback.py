@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.aftercare.views import FeedbackView
+from desk_app.domain.aftercare import FeedbackStatus
 from desk_app.i18n import _, format_datetime
 from ui.aftercare.feedback_dialog import FeedbackHandleDialog
 from ui.aftercare.text import stars
@@ -12,7 +13,7 @@ from ui.context import UiContext
 from ui.shared.table import Cell, RowsTable
 from ui.shared.widgets import Button, EmptyState, show_error
 
-FILTERS = ("pending", "handled", "")
+FILTERS = (*(s.value for s in FeedbackStatus), "")
 
 
 def source_label(src: str) -> str:
@@ -30,7 +31,7 @@ class FeedbackTab(QWidget):
         bar = QHBoxLayout()
         self.group = QButtonGroup(self)
         self.filter_buttons: dict[str, Button] = {}
-        for key, label in (("pending", _("Pending")), ("handled", _("Handled")), ("", _("All"))):
+        for key, label in (*((s.value, s.label) for s in FeedbackStatus), ("", _("All"))):
             b = Button(label)
             b.setCheckable(True)
             b.clicked.connect(lambda _c=False, k=key: self.show_status(k))
@@ -87,12 +88,12 @@ class FeedbackTab(QWidget):
     def _loaded(self, items: list[FeedbackView]) -> None:
         rows: list[list[Cell]] = []
         for f in items:
-            if f.status == "handled":
-                st: Cell = ("✓ " + _("Handled"), "ok")
+            if f.status == FeedbackStatus.HANDLED:
+                st: Cell = ("✓ " + FeedbackStatus.HANDLED.label, "ok")
             elif f.overdue:
                 st = ("✕ " + _("Overdue"), "bad")
             else:
-                st = ("! " + _("Pending"), "warn")
+                st = ("! " + FeedbackStatus.PENDING.label, "warn")
             score: Cell = (stars(f.score), "bad" if (f.score or 5) <= 2 else "")
             rows.append(
                 [

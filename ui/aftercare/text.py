@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from desk_app.domain.aftercare import ComplaintStatus, FollowUpStatus
 from desk_app.i18n import _
+
+_FOLLOWUP_TONES = {
+    FollowUpStatus.PENDING: "info",
+    FollowUpStatus.NO_ANSWER: "warn",
+    FollowUpStatus.CALL_BACK: "warn",
+    FollowUpStatus.DONE: "ok",
+    FollowUpStatus.WRONG_NUMBER: "neutral",
+    FollowUpStatus.GAVE_UP: "neutral",
+}
+_COMPLAINT_TONES = {
+    ComplaintStatus.OPEN: "warn",
+    ComplaintStatus.RESPONDED: "info",
+    ComplaintStatus.RESOLVED: "ok",
+    ComplaintStatus.CLOSED: "neutral",
+}
 
 
 def followup_status(status: str) -> tuple[str, str]:
-    return {
-        "pending": (_("To call"), "info"),
-        "no_answer": (_("No answer"), "warn"),
-        "call_back": (_("Call back"), "warn"),
-        "done": (_("Done"), "ok"),
-        "wrong_number": (_("Wrong number"), "neutral"),
-        "gave_up": (_("Gave up"), "neutral"),
-    }.get(status, (status, "neutral"))
+    """The word (from the one label table, desk_app/domain/aftercare.py) and its tone."""
+    try:
+        st = FollowUpStatus(status)
+    except ValueError:
+        return status, "neutral"
+    return st.label, _FOLLOWUP_TONES[st]
 
 
 def followup_state(state: str) -> tuple[str, str]:
@@ -46,12 +60,11 @@ def score_label(key: str) -> str:
 def complaint_status(status: str, overdue: bool = False) -> tuple[str, str]:
     if overdue:
         return _("Overdue"), "bad"
-    return {
-        "open": (_("Open"), "warn"),
-        "responded": (_("Responded"), "info"),
-        "resolved": (_("Resolved"), "ok"),
-        "closed": (_("Closed"), "neutral"),
-    }.get(status, (status, "neutral"))
+    try:
+        st = ComplaintStatus(status)
+    except ValueError:
+        return status, "neutral"
+    return st.label, _COMPLAINT_TONES[st]
 
 
 def level_label(level: str) -> str:
