@@ -1,18 +1,16 @@
 """Print a PDF we made (receipt, care sheet, Z report) through Qt's print preview, or save it.
 
-Pages are rasterised with QtPdf when the installed Qt has it, otherwise with
-poppler's ``pdftoppm``; when neither is there the person is told to save the PDF.
+Pages are rasterised with QtPdf (in the pinned PySide6); a PDF it cannot read is reported
+with what to do instead (save it and print it from a PDF viewer).
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
+from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QWidget
 
@@ -25,42 +23,19 @@ class CannotRender(RuntimeError):
 
 
 def page_images(pdf: bytes, dpi: int = 150) -> list[QImage]:
-    """Each page of ``pdf`` as an image."""
-    import importlib
-
-    try:
-        qtpdf = importlib.import_module("PySide6.QtPdf")
-    except ImportError:
-        qtpdf = None
-    if qtpdf is not None:  # pragma: no cover - depends on the Qt build
-        from PySide6.QtCore import QBuffer, QByteArray, QSize
-
-        buf = QBuffer()
-        buf.setData(QByteArray(pdf))
-        buf.open(QBuffer.OpenModeFlag.ReadOnly)
-        doc = qtpdf.QPdfDocument()
-        doc.load(buf)
-        out = []
-        for i in range(doc.pageCount()):
-            pts = doc.pagePointSize(i)
-            out.append(doc.render(i, QSize(int(pts.width() * dpi / 72), int(pts.height() * dpi / 72))))
-        return out
-    exe = shutil.which("pdftoppm")
-    if exe is None:
-        raise CannotRender(
-            _("Printing needs poppler (pdftoppm). Save the PDF and print it from a PDF viewer.")
-        )
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "doc.pdf"
-        src.write_bytes(pdf)
-        subprocess.run(
-            [exe, "-r", str(dpi), "-png", str(src), str(Path(tmp) / "p")],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        return [QImage(str(p)) for p in sorted(Path(tmp).glob("p-*.png"))]
-
+    """Each page of ``pdf`` as an image (Qt's own PDF renderer, part of the pinned PySide6)."""
+    buf = QBuffer()
+    buf.setData(QByteArray(pdf))
+    buf.open(QBuffer.OpenModeFlag.ReadOnly)
+    doc = QPdfDocument()
+    doc.load(buf)
+    if doc.status() != QPdfDocument.Status.Ready or doc.pageCount() == 0:
+        raise CannotRender(_("This document cannot be shown. Save the PDF and print it from a PDF viewer."))
+    out = []
+    for i in range(doc.pageCount()):
+        pts = doc.pagePointSize(i)
+        out.append(doc.render(i, QSize(int(pts.width() * dpi / 72), int(pts.height() * dpi / 72))))
+    return out
 
 def paint_pages(printer: QPrinter, images: list[QImage]) -> None:
     painter = QPainter()
@@ -83,7 +58,7 @@ def print_pdf(parent: QWidget | None, pdf: bytes, title: str = "") -> None:
     """Show the print preview of ``pdf``; the person prints from there."""
     try:
         images = page_images(pdf)
-    except (CannotRender, subprocess.SubprocessError, OSError) as exc:
+    except CannotRender as exc:
         show_error(parent, exc)
         return
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
