@@ -36,13 +36,13 @@ log = logging.getLogger(__name__)
 SEARCH_DEBOUNCE_MS = 200  # a query this long after the last keystroke, not one per key
 
 
-def _valid(obj: QObject | None) -> bool:
-    return obj is None or shiboken6.isValid(obj)
+def _valid(obj: QObject) -> bool:
+    return shiboken6.isValid(obj)
 
 
 @dataclass
 class _Pending:
-    owner: QObject | None
+    owner: QObject
     on_done: Callable[[Any], None] | None
     on_error: Callable[[Exception], None] | None
     on_progress: Callable[[int, int], None] | None
@@ -156,9 +156,8 @@ class TaskRunner(QObject):
         (writes): run after every earlier in-order job, one at a time."""
         if not isinstance(owner, QObject):
             raise TypeError("TaskRunner.run(owner, fn, ...): owner is the widget the answer is for")
-        target: QObject | None = owner
         self._next_id += 1
-        self._pending[self._next_id] = _Pending(target, on_done, on_error, on_progress)
+        self._pending[self._next_id] = _Pending(owner, on_done, on_error, on_progress)
         job = _Job(self._next_id, fn, self._relay, on_progress is not None)
         if self.synchronous:
             job.run()

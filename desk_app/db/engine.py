@@ -185,9 +185,6 @@ class Database:
         """The same database (same engine and pool) read and written with another clock."""
         return self if clock is self.clock else Database(self.engine, clock, self.changes)
 
-    def now(self) -> datetime:
-        return self.clock()
-
     @property
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"

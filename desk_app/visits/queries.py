@@ -37,6 +37,7 @@ from desk_app.db.models import (
 from desk_app.domain import standards as std
 from desk_app.domain.appointment import INACTIVE, AppointmentStatus
 from desk_app.domain.permissions import mask_phone
+from desk_app.domain.visit import GUIDED_STEPS
 from desk_app.i18n import _
 from desk_app.visits.views import (
     AssessmentView,
@@ -55,7 +56,6 @@ from desk_app.visits.views import (
     VisitView,
 )
 
-OPEN_STEPS = ("greeting", "needs", "service", "checkout", "rebooking")
 HISTORY_LIMIT = 10
 
 
@@ -373,7 +373,7 @@ def today_view(
     s: Session, now: datetime, start: datetime, end: datetime, standards: std.Standards, branch_id: int | None
 ) -> TodayView:
     aq = select(Appointment).where(Appointment.start_at >= start, Appointment.start_at < end)
-    vq = select(Visit).where(Visit.step.in_(OPEN_STEPS))
+    vq = select(Visit).where(Visit.step.in_(GUIDED_STEPS))
     if branch_id is not None:
         aq = aq.where(Appointment.branch_id == branch_id)
         vq = vq.where(Visit.branch_id == branch_id)

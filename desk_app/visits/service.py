@@ -1,4 +1,7 @@
-"""The guided visit, steps 1-3 (docs/product.md §2): greeting, needs assessment, service delivery.
+"""The guided visit (docs/product.md §2): arrival, greeting, moving between steps, the views.
+
+The needs assessment is ConsultationService (consultation.py), the service step ServiceLogService
+(service_log.py); all three share the session-level helpers in steps.py.
 
 Every public method is one user action and one write unit of work: it commits
 before returning, so a closed window, a crash or ``kill -9`` never loses a
@@ -35,6 +38,7 @@ from desk_app.db.models import (
 from desk_app.domain import visit as vd
 from desk_app.domain.appointment import INACTIVE, AppointmentStatus
 from desk_app.domain.permissions import Actor, Perm
+from desk_app.domain.visit import GUIDED_STEPS
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
 from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
@@ -76,7 +80,6 @@ __all__ = [
     "VisitView",
 ]
 
-OPEN_STEPS = ("greeting", "needs", "service", "checkout", "rebooking")
 
 
 class VisitService:
@@ -126,7 +129,7 @@ class VisitService:
             if appt is None:
                 raise NotFound(_("That appointment no longer exists. Refresh the list."))
             existing = s.execute(
-                select(Visit.id).where(Visit.appointment_id == appt.id, Visit.step.in_(OPEN_STEPS)).limit(1)
+                select(Visit.id).where(Visit.appointment_id == appt.id, Visit.step.in_(GUIDED_STEPS)).limit(1)
             ).scalar_one_or_none()
             if existing is not None:
                 return int(existing)
@@ -330,7 +333,7 @@ class VisitService:
         with self.db.uow(write=False) as uow:
             vid = uow.session.execute(
                 select(Visit.id)
-                .where(Visit.client_id == client_id, Visit.step.in_(OPEN_STEPS[:3]))
+                .where(Visit.client_id == client_id, Visit.step.in_(GUIDED_STEPS[:3]))
                 .order_by(Visit.id.desc())
                 .limit(1)
             ).scalar_one_or_none()
