@@ -29,7 +29,7 @@ def _cpu() -> float:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    from desk_app.demo import generate
+    from desk_app.demo.shop import generate
 
     clients, months, staff, repeat = (5_000, 2, 8, 1) if quick else (100_000, 12, 20, 1)
     secs: list[float] = []

@@ -2,7 +2,7 @@
 
 Full mode builds (once, cached in /tmp) a 20-stylist, 12-month, 100,000-client shop
 with about a million sale lines, following docs/money-model.md
-(``desk_app.reports.sample``); quick mode a shop a tenth of that. Set
+(``desk_app.demo.sample``); quick mode a shop a tenth of that. Set
 ``DESK_BENCH_REPORT_DB`` to measure an existing database instead (e.g. one made by
 ``desk-app demo``). Prints the median and p95 of each figure, the floor (the same
 month's figures by hand-written SQL aggregates) and the ratio.
@@ -34,7 +34,7 @@ MONTH = "2026-09"
 def build(path: Path, spec: dict[str, int]) -> None:
     from desk_app.bootstrap import open_database
     from desk_app.container import Services
-    from desk_app.reports.sample import generate
+    from desk_app.demo.sample import generate
 
     tmp = path.with_suffix(".building")
     for p in tmp.parent.glob(tmp.name + "*"):
@@ -67,11 +67,21 @@ def database(quick: bool) -> str:
     if env:
         return env
     spec = QUICK if quick else FULL
-    path = Path(f"/tmp/desk-bench-reports-{'quick' if quick else 'full'}.sqlite3")
+    path = Path(f"/tmp/desk-bench-reports-{'quick' if quick else 'full'}-{_data_key()}.sqlite3")
     if not path.exists():
         build(path, spec)
     _ensure_indexes(str(path))
     return str(path)
+
+
+def _data_key() -> str:
+    """The cached shop is rebuilt when the code that writes it changes (the sample, the sale writer)."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for part in ("desk_app/demo/sample.py", "desk_app/checkout/record.py", "desk_app/checkout/bill.py"):
+        h.update((ROOT / part).read_bytes())
+    return h.hexdigest()[:10]
 
 
 def _ensure_indexes(path: str) -> None:

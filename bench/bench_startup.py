@@ -48,7 +48,7 @@ def demo_db() -> Path:
     HOME.mkdir(parents=True, exist_ok=True)
     path = HOME / "demo.sqlite3"
     if not path.exists():
-        from desk_app.demo import generate
+        from desk_app.demo.shop import generate
 
         tmp = HOME / "demo.sqlite3.part"
         generate(str(tmp), clients=300, months=3, staff=6, seed=7, lang="en", force=True)

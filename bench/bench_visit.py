@@ -49,7 +49,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     from desk_app.bootstrap import open_database
     from desk_app.container import Services
     from desk_app.db.models import Client, Service, Staff
-    from desk_app.demo import generate
+    from desk_app.demo.shop import generate
     from desk_app.visits.service import PlanItemIn
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-visit-"))

@@ -22,7 +22,7 @@ from desk_app import i18n  # noqa: E402
 from desk_app.bootstrap import open_database  # noqa: E402
 from desk_app.container import Services  # noqa: E402
 from desk_app.db.models import Client, Formula, Staff, Visit  # noqa: E402
-from desk_app.demo import generate  # noqa: E402
+from desk_app.demo.shop import generate  # noqa: E402
 from desk_app.trust.auth import actor_for  # noqa: E402
 from ui.context import UiContext  # noqa: E402
 from ui.runner import TaskRunner  # noqa: E402

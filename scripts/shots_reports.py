@@ -22,7 +22,7 @@ OUT = ROOT / "docs" / "screenshots"
 def sample_db(path: Path) -> str:
     from desk_app.bootstrap import open_database
     from desk_app.container import Services
-    from desk_app.reports.sample import generate
+    from desk_app.demo.sample import generate
 
     for p in path.parent.glob(path.name + "*"):
         p.unlink()

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desk_app import i18n  # noqa: E402
-from desk_app.demo import generate  # noqa: E402
+from desk_app.demo.shop import generate  # noqa: E402
 from desk_app.settings import S  # noqa: E402
 from ui.app import Shell  # noqa: E402
 from ui.theme import apply_theme  # noqa: E402

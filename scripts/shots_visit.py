@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/shots_visit.py [OUT_DIR]
 
-Builds a demo shop (desk_app.demo.generate) frozen at 11:00 on a Wednesday,
+Builds a demo shop (desk_app.demo.shop.generate) frozen at 11:00 on a Wednesday,
 adds a few visits of its own with the visit service, and renders the screens
 inside the real main window at 1366x768.
 """
@@ -26,7 +26,7 @@ from desk_app import i18n  # noqa: E402
 from desk_app.bootstrap import open_database  # noqa: E402
 from desk_app.container import Services  # noqa: E402
 from desk_app.db.models import Appointment, Client, Product, Service, Staff  # noqa: E402
-from desk_app.demo import generate  # noqa: E402
+from desk_app.demo.shop import generate  # noqa: E402
 from desk_app.domain.permissions import Actor  # noqa: E402
 from desk_app.settings import S  # noqa: E402
 from desk_app.visits.service import PlanItemIn  # noqa: E402

@@ -57,7 +57,7 @@ def ensure_demo_database(
     path: str, fresh: bool = False, parent: QObject | None = None, clock: Clock = system_clock
 ) -> str:
     """Create the small demo shop on first use (a few seconds, with progress); its history ends at the clock's now."""
-    from desk_app.demo import generate
+    from desk_app.demo.shop import generate
 
     p = Path(path)
     if p.exists() and not fresh:

@@ -248,8 +248,8 @@ def reprice(bill: Bill, explain: bool = True) -> Bill:
         bill_discount_minor=bill.bill_discount_minor,
         rounding_step=ctx.rounding_step_minor,
     )
-    if not explain and len(bill.views) == len(bill.lines):
-        return replace(bill, priced=priced)
+    if not explain:
+        return replace(bill, priced=priced, views=())
     views = tuple(_view(ln, pl, ctx) for ln, pl in zip(bill.lines, priced.lines, strict=True))
     return replace(bill, priced=priced, views=views)
 

@@ -6,12 +6,13 @@ Every function here takes the open session and never commits: the caller's actio
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from desk_app.checkout import bill as cb
+from desk_app.checkout import record
 from desk_app.checkout.bill import Bill, PaymentIn
 from desk_app.checkout.views import PaidSale
 from desk_app.core.service import (
@@ -40,7 +41,6 @@ from desk_app.db.models import (
 )
 from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor
-from desk_app.domain.pricing import half_up
 from desk_app.i18n import _
 from desk_app.settings import S, SettingsStore
 
@@ -99,6 +99,21 @@ def prepaid_move(
     )
 
 
+_MODELS: dict[str, type[Any]] = {
+    "sale_lines": SaleLine,
+    "client_packages": ClientPackage,
+    "package_redemptions": PackageRedemption,
+    "stock_movements": StockMovement,
+    "prepaid_movements": PrepaidMovement,
+    "payments": Payment,
+    "memberships": Membership,
+}
+
+
+def _no_id(_table: str) -> int | None:
+    return None
+
+
 def write_sale(
     session: Session,
     settings: SettingsStore,
@@ -107,7 +122,8 @@ def write_sale(
     payments: list[PaymentIn],
     now: datetime,
 ) -> PaidSale:
-    p = bill.p
+    """Write a paid bill: the rows come from ``record.sale_rows`` (the one description of a sale)."""
+    bill = record.price(bill)
     client = session.get(Client, bill.client_id) if bill.client_id else None
     if bill.client_id and client is None:
         raise NotFound(_("That client no longer exists."))
@@ -123,197 +139,92 @@ def write_sale(
         raise ServiceError(
             _("The client's membership changed while the bill was open. Start the bill again.")
         )
-    decision = cb.vip_decision(bill)
-    receipt_no = f"R{next_counter(session, 'receipt'):08d}"
-    sale = Sale(
+    validity = settings.get(S.PREPAID_VALIDITY_DAYS)
+    acct: PrepaidAccount | None = None
+    if client is not None and (
+        any(ln.kind == cb.TOPUP for ln in bill.lines) or any(p.method == "prepaid" for p in payments)
+    ):
+        acct = prepaid_account(session, client.id, now, validity)
+    package_ids = {ln.package_id for ln in bill.lines if ln.kind == cb.PACKAGE and ln.package_id}
+    terms = {
+        pk.id: record.PackageTerms(pk.service_id, pk.sessions, pk.valid_days)
+        for pk in (session.get(Package, i) for i in package_ids)
+        if pk is not None
+    }
+    if len(terms) != len(package_ids):
+        raise NotFound(_("That package is no longer sold."))
+    held_ids = {ln.client_package_id for ln in bill.lines if ln.redeemed and ln.client_package_id}
+    held_rows = {i: session.get(ClientPackage, i) for i in held_ids}
+    held = {
+        i: record.HeldPackage(
+            cp.client_id, cp.service_id, cp.sessions_total, cp.sessions_used, cp.price_minor
+        )
+        for i, cp in held_rows.items()
+        if cp is not None
+    }
+    state = record.SaleState(
+        sale_id=None,
+        receipt_no=f"R{next_counter(session, 'receipt'):08d}",
         branch_id=actor.branch_id,
-        receipt_no=receipt_no,
-        kind="sale",
-        client_id=bill.client_id,
-        visit_id=bill.visit_id,
         cashier_id=actor.staff_id,
-        approved_by_id=bill.discount_approved_by_id,
-        sold_at=now,
-        currency=bill.currency,
-        subtotal_minor=p.subtotal_minor,
-        discount_minor=p.discount_minor + p.member_discount_minor,
-        tax_minor=p.tax_minor,
-        tip_minor=p.tip_minor,
-        rounding_minor=p.rounding_minor,
-        total_minor=p.total_minor,
-        prices_include_tax=p.prices_include_tax,
-        estimate_minor=bill.ctx.estimate_minor,
-        over_estimate_agreed_at=now if bill.over_estimate_minor > 0 else None,
-        over_estimate_note=bill.over_estimate_note if bill.over_estimate_minor > 0 else "",
-        member_upgrade=decision.becomes_member,
-        member_price_applied=p.member_discount_minor > 0,
+        at=now,
+        tz=shop_tz(session),
         cash_session_id=open_cash_session_id(session, actor.branch_id),
+        prepaid_account_id=acct.id if acct is not None else None,
+        prepaid_balance_minor=acct.balance_minor if acct is not None else 0,
+        prepaid_available_minor=acct.balance_minor - acct.held_minor if acct is not None else 0,
+        prepaid_expires_on=acct.expires_on if acct is not None else None,
+        topup_bonus_percent=settings.get(S.PREPAID_TOPUP_BONUS_PERCENT),
+        prepaid_validity_days=validity,
+        packages=terms,
+        held=held,
     )
+    try:
+        rows = record.sale_rows(bill, payments, state, _no_id)
+    except record.SaleRefused as refused:
+        if refused.field == "prepaid":
+            available = state.prepaid_available_minor
+            raise ValidationError(
+                {
+                    "prepaid": _("The prepaid balance ({amount}) is not enough.").format(
+                        amount=cb.money(available, bill.currency)
+                    )
+                }
+            ) from None
+        if held_ids and refused.reason == "no sessions left":
+            raise ValidationError({"package": _("The package has no sessions left.")}) from None
+        raise ValidationError({"package": _("This package cannot pay for this service.")}) from None
+    sale = Sale(**rows.sale)
     session.add(sale)
     session.flush()
-    line_no = 0
-    bill_reason = bill.bill_discount_reason
-    for ln, pl in zip(bill.lines, p.lines, strict=True):
-        line_no += 1
-        reason = ln.discount_reason
-        if ln.redeemed:
-            reason = "package"
-        elif pl.discount_minor > ln.discount_minor and bill_reason:
-            reason = "; ".join(x for x in (reason, bill_reason) if x)
-        sl = SaleLine(
-            sale_id=sale.id,
-            line_no=line_no,
-            kind=ln.kind,
-            service_id=ln.service_id,
-            product_id=ln.product_id,
-            package_id=ln.package_id,
-            staff_id=ln.staff_id,
-            description=ln.name[:300],
-            quantity=ln.quantity,
-            unit_price_minor=ln.unit_price_minor,
-            discount_minor=pl.discount_minor,
-            member_discount_minor=pl.member_discount_minor,
-            discount_reason=reason,
-            tax_rate_bp=pl.tax_rate_bp,
-            tax_minor=pl.tax_minor,
-            line_total_minor=pl.line_total_minor,
-            full_price=pl.full_price,
+    rows.bind(sale.id)
+    for table in record.TABLE_ORDER:
+        model = _MODELS[table]
+        for row in rows.tables[table]:
+            session.add(model(**row))
+    for product_id, qty in rows.stock.items():
+        # one atomic UPDATE (no read first): two desks selling the last bottle both count
+        session.execute(
+            update(Product)
+            .where(Product.id == product_id)
+            .values(stock_qty=Product.stock_qty + qty)
+            .execution_options(synchronize_session=False)
         )
-        session.add(sl)
-        if ln.kind == cb.PRODUCT and ln.product_id:
-            # one atomic UPDATE (no read first): two desks selling the last bottle both count
-            session.execute(
-                update(Product)
-                .where(Product.id == ln.product_id)
-                .values(stock_qty=Product.stock_qty - ln.quantity)
-                .execution_options(synchronize_session=False)
-            )
-            session.add(
-                StockMovement(
-                    product_id=ln.product_id,
-                    qty_delta=-ln.quantity,
-                    reason="sale",
-                    sale_id=sale.id,
-                    visit_id=bill.visit_id,
-                    staff_id=actor.staff_id,
-                    at=now,
-                )
-            )
-        elif ln.kind == cb.PACKAGE and ln.package_id and client is not None:
-            pk = session.get(Package, ln.package_id)
-            if pk is None:
-                raise NotFound(_("That package is no longer sold."))
-            for _i in range(ln.quantity):
-                session.add(
-                    ClientPackage(
-                        client_id=client.id,
-                        package_id=pk.id,
-                        service_id=pk.service_id,
-                        sessions_total=pk.sessions,
-                        sessions_used=0,
-                        price_minor=pl.line_total_minor // ln.quantity,
-                        sale_id=sale.id,
-                        purchased_at=now,
-                        expires_on=(now.astimezone(shop_tz(session)) + timedelta(days=pk.valid_days)).date()
-                        if pk.valid_days
-                        else None,
-                    )
-                )
-        elif ln.redeemed and ln.client_package_id:
-            cp = session.get(ClientPackage, ln.client_package_id)
-            if cp is None or cp.client_id != bill.client_id or cp.service_id != ln.service_id:
-                raise ValidationError({"package": _("This package cannot pay for this service.")})
-            if cp.sessions_total - cp.sessions_used < ln.quantity:
-                raise ValidationError({"package": _("The package has no sessions left.")})
-            cp.sessions_used += ln.quantity
-            session.add(
-                PackageRedemption(
-                    client_package_id=cp.id,
-                    sale_id=sale.id,
-                    visit_id=bill.visit_id,
-                    sessions=ln.quantity,
-                    value_minor=half_up(
-                        Decimal(cp.price_minor) * ln.quantity / Decimal(max(cp.sessions_total, 1))
-                    ),
-                    at=now,
-                    staff_id=actor.staff_id,
-                )
-            )
-    if p.rounding_minor:
-        line_no += 1
-        session.add(
-            SaleLine(
-                sale_id=sale.id,
-                line_no=line_no,
-                kind=cb.ROUNDING,
-                description="rounding",
-                quantity=1,
-                unit_price_minor=p.rounding_minor,
-                line_total_minor=p.rounding_minor,
-                full_price=False,
-            )
-        )
-    # prepaid: top-ups (+ bonus), then spending
-    validity = settings.get(S.PREPAID_VALIDITY_DAYS)
-    topup = sum(pl.line_total_minor for pl in p.lines if pl.line.kind == cb.TOPUP)
-    if topup and client is not None:
-        acct = prepaid_account(session, client.id, now, validity)
-        prepaid_move(session, acct, "topup", topup, sale.id, actor.staff_id, now)
-        bonus = cb.percent_of(topup, settings.get(S.PREPAID_TOPUP_BONUS_PERCENT))
-        if bonus:
-            prepaid_move(session, acct, "bonus", bonus, sale.id, actor.staff_id, now)
-        if validity:
-            acct.expires_on = max(
-                acct.expires_on or now.date(),
-                (now.astimezone(shop_tz(session)) + timedelta(days=validity)).date(),
-            )
-    change_total = 0
-    for pay in payments:
-        acct_id = None
-        if pay.method == "prepaid" and client is not None:
-            acct = prepaid_account(session, client.id, now, validity)
-            if acct.balance_minor - acct.held_minor < pay.amount_minor:
-                raise ValidationError(
-                    {
-                        "prepaid": _("The prepaid balance ({amount}) is not enough.").format(
-                            amount=cb.money(acct.balance_minor - acct.held_minor, bill.currency)
-                        )
-                    }
-                )
-            prepaid_move(session, acct, "spend", -pay.amount_minor, sale.id, actor.staff_id, now)
-            acct_id = acct.id
-        change = cb.change_for(pay)
-        change_total += change
-        session.add(
-            Payment(
-                sale_id=sale.id,
-                method=pay.method,
-                amount_minor=pay.amount_minor,
-                tendered_minor=pay.tendered_minor if pay.method == "cash" else None,
-                change_minor=change,
-                prepaid_account_id=acct_id,
-                reference=pay.reference,
-                paid_at=now,
-            )
-        )
+    for cp_id, n in rows.sessions_used.items():
+        cp = held_rows[cp_id]
+        assert cp is not None
+        cp.sessions_used += n
+    if acct is not None and rows.prepaid_balance_minor is not None:
+        acct.balance_minor = rows.prepaid_balance_minor
+        acct.expires_on = rows.prepaid_expires_on
     # the client's totals and membership
     if client is not None:
-        client.total_spend_minor += bill.goods_total_minor
-        client.full_price_spend_minor += bill.full_price_goods_minor
+        client.total_spend_minor += rows.goods_minor
+        client.full_price_spend_minor += rows.full_price_goods_minor
         client.updated_at = now
-        if decision.becomes_member:
+        if rows.becomes_member:
             client.membership_tier = "vip"
             client.member_since = now
-            session.add(
-                Membership(
-                    client_id=client.id,
-                    tier="vip",
-                    reason=decision.reason,
-                    sale_id=sale.id,
-                    staff_id=actor.staff_id,
-                    at=now,
-                )
-            )
     # the visit moves on to rebooking (stamps paid_at, creates the follow-up)
     if visit is not None:
         from desk_app.visits import flow as visit_flow
@@ -327,10 +238,12 @@ def write_sale(
         sale.id,
         at=now,
         after={
-            "receipt_no": receipt_no,
-            "total_minor": p.total_minor,
-            "member_upgrade": decision.becomes_member,
+            "receipt_no": sale.receipt_no,
+            "total_minor": sale.total_minor,
+            "member_upgrade": rows.becomes_member,
         },
     )
     session.flush()
-    return PaidSale(sale.id, receipt_no, p.total_minor, change_total, decision.becomes_member, bill.visit_id)
+    return PaidSale(
+        sale.id, sale.receipt_no, sale.total_minor, rows.change_minor, rows.becomes_member, bill.visit_id
+    )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 # command name -> "module:function"; the function takes the parsed args and returns an exit code
 HANDLERS: dict[str, str] = {
-    "demo": "desk_app.demo:cli_demo",
+    "demo": "desk_app.demo.shop:cli_demo",
     "report monthly": "desk_app.cli.reports:cli_report_monthly",
     "export sales": "desk_app.cli.reports:cli_export",
     "export payments": "desk_app.cli.reports:cli_export",

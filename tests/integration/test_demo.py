@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from desk_app.clients.search_text import build_search_fields
 from desk_app.db.engine import Database
-from desk_app.demo import DemoError, DemoSummary, generate
+from desk_app.demo.shop import DemoError, DemoSummary, generate
 
 NOW = datetime(2026, 11, 18, 7, 0, tzinfo=UTC)  # 15:00 in Shanghai
 PROGRESS: list[tuple[float, str]] = []

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from desk_app.db.engine import Database
-from desk_app.demo import generate
+from desk_app.demo.shop import generate
 from desk_app.shop.service import ShopService
 from desk_app.trust.integrity import check_invariants
 

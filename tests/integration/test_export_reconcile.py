@@ -12,10 +12,10 @@ import pytest
 
 from desk_app.cli import run
 from desk_app.container import Services
+from desk_app.demo.sample import generate
 from desk_app.domain.permissions import Actor
 from desk_app.reports.exports import SALES_COLUMNS, export
 from desk_app.reports.monthly import build_monthly
-from desk_app.reports.sample import generate
 
 MONTH = "2026-10"
 

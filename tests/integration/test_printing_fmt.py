@@ -16,6 +16,7 @@ from desk_app import i18n
 from desk_app.checkout.service import PaymentIn
 from desk_app.checkout.views import SaleView
 from desk_app.container import Services
+from desk_app.demo.sample import generate
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import Fmt
 from desk_app.printing.care_sheet import render_care_sheet
@@ -23,7 +24,6 @@ from desk_app.printing.escpos_out import receipt_text
 from desk_app.printing.receipt import receipt_fmt, render_receipt
 from desk_app.reports.monthly import build_monthly
 from desk_app.reports.pdf import render_pdf_bytes
-from desk_app.reports.sample import generate
 from tests.conftest import FakeClock
 
 

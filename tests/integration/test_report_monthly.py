@@ -10,9 +10,9 @@ from sqlalchemy import text
 
 from desk_app.container import Services
 from desk_app.db.engine import Database
+from desk_app.demo.sample import generate
 from desk_app.domain.permissions import Actor
 from desk_app.reports.monthly import ReportError, build_monthly
-from desk_app.reports.sample import generate
 from desk_app.reports.sqlhelp import BadMonth, Period
 
 MONTH = "2026-10"

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from desk_app.container import Services
+from desk_app.demo.sample import generate
 from desk_app.domain.permissions import Actor
 from desk_app.reports import monthly
 from desk_app.reports.monthly import build_monthly
-from desk_app.reports.sample import generate
 
 MONTH = "2026-10"
 

@@ -11,11 +11,11 @@ from pypdf import PdfReader
 
 from desk_app import i18n
 from desk_app.container import Services
+from desk_app.demo.sample import generate
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import Fmt
 from desk_app.reports.monthly import build_monthly
 from desk_app.reports.pdf import render_pdf, render_pdf_bytes
-from desk_app.reports.sample import generate
 
 
 @pytest.fixture

@@ -6,15 +6,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from desk_app.bootstrap import open_database
 from desk_app.container import Services
 from desk_app.core.service import ValidationError
-from desk_app.db.models import AuditEntry
+from desk_app.db.models import AuditEntry, PrepaidMovement, SaleLine
+from desk_app.demo.sample import generate
 from desk_app.domain.permissions import Actor, NotAllowed, Role
 from desk_app.reports.monthly import build_monthly
-from desk_app.reports.sample import generate
 from desk_app.reports.sqlhelp import Period
 from desk_app.reports.standards import standards_summary
 from desk_app.reports.standards_sql import standards_sql
@@ -98,3 +98,17 @@ def test_postgresql_gives_the_same_figures(pg_url: str) -> None:
     assert pg["standards"] == lite["standards"]
     assert pg["satisfaction"] == lite["satisfaction"]
     assert Decimal(pg["revenue"]["total"]) > 0
+
+
+def test_the_sample_shop_passes_the_money_models_checks(shop: Services) -> None:
+    """The sample writes its sales with the counter's own ``record.sale_rows``; the integrity check
+    (sale = lines = payments, prepaid balances = movements, package sessions, stock) agrees."""
+    from desk_app.trust.integrity import check_invariants
+
+    assert check_invariants(shop.db) == []
+    with shop.db.uow(write=False) as uow:
+        kinds = set(uow.session.scalars(select(SaleLine.kind)))
+        taxed = uow.session.scalar(select(func.sum(SaleLine.tax_minor)))
+        bonus = uow.session.scalar(select(func.count()).where(PrepaidMovement.kind == "bonus"))
+    assert {"service", "product", "tip", "prepaid_topup", "package"} <= kinds
+    assert taxed and taxed > 0 and bonus and bonus > 0

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from desk_app.container import Services
 from desk_app.db.models import Appointment, Client, FollowUp, Formula, Payment, Sale, SaleLine, Visit
-from desk_app.demo import generate
+from desk_app.demo.shop import generate
 from desk_app.domain.permissions import Actor, NotAllowed, Perm, Role
 from desk_app.visits.service import PlanItemIn
 from tests.conftest import FakeClock

@@ -9,8 +9,8 @@ from PySide6.QtCharts import QBarSeries, QHorizontalBarSeries, QLineSeries
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QFileDialog
 
+from desk_app.demo.sample import generate
 from desk_app.domain.permissions import Actor, Role
-from desk_app.reports.sample import generate
 from ui.context import UiContext
 from ui.reports.screen import ReportsScreen
 

@@ -16,12 +16,16 @@ from __future__ import annotations
 import calendar
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from desk_app import demo_pools as P
+from desk_app.checkout import bill as cb
+from desk_app.checkout import record
+from desk_app.demo import pools as P
+from desk_app.domain.vip import VipRule
 
 Row = dict[str, Any]
 
@@ -46,6 +50,7 @@ OPEN_H, CLOSE_H = 10, 21
 BREAK = (time(13, 0), time(13, 30))
 HORIZON_DAYS = 21
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PREPAID_VALIDITY_DAYS = 730  # the shop's setting (the default, docs/product.md)
 
 
 @dataclass(slots=True)
@@ -194,6 +199,13 @@ class World:
         self.vip_percent = vip_percent
         self.vip_single = vip_single
         self.vip_cumulative = vip_cumulative
+        self.vip_rule = VipRule(
+            Decimal(vip_single) / 100, Decimal(vip_cumulative) / 100, Decimal(vip_percent)
+        )
+        self.package_terms = {
+            p.id: record.PackageTerms(p.service_id, p.sessions, p.valid_days) for p in packages
+        }
+        self.prepaid_rows: dict[int, Row] = {}
         self.rows: dict[str, list[Row]] = defaultdict(list)
         self.today = now.astimezone(tz).date()
         self.start_day = _months_back(self.today, months)
@@ -821,104 +833,45 @@ class World:
     def sale(
         self, visit: Row, svc: Svc, p: Person, idx: int, at: datetime, suggest: Prod | None, cashier: int
     ) -> None:
+        """A bill as the counter would build it, written by the counter's own ``record.sale_rows``."""
         rng = self.rng
         st = self.st(idx)
-        sale_id = self.ids("sales")
-        lines: list[Row] = []
-        vip_before = st.vip
+        lines: list[cb.DraftLine] = []
+        held: dict[int, record.HeldPackage] = {}
+        redeemed: Row | None = None
 
-        def line(
-            kind: str,
-            desc: str,
-            unit: int,
-            qty: int = 1,
-            *,
-            service_id: int | None = None,
-            product_id: int | None = None,
-            package_id: int | None = None,
-            staff_id: int | None = None,
-            discount: int = 0,
-            member: int = 0,
-            reason: str = "",
-            full: bool | None = None,
-        ) -> Row:
-            gross = unit * qty
-            row = {
-                "id": self.ids("sale_lines"),
-                "sale_id": sale_id,
-                "line_no": len(lines) + 1,
-                "kind": kind,
-                "service_id": service_id,
-                "product_id": product_id,
-                "package_id": package_id,
-                "staff_id": staff_id,
-                "description": desc,
-                "quantity": qty,
-                "unit_price_minor": unit,
-                "discount_minor": discount,
-                "member_discount_minor": member,
-                "discount_reason": reason,
-                "tax_rate_bp": 0,
-                "tax_minor": 0,
-                "line_total_minor": gross - discount - member,
-                "full_price": (discount == 0 and member == 0) if full is None else full,
-                "original_line_id": None,
-            }
-            lines.append(row)
-            return row
+        def line(kind: str, name: str, unit: int, qty: int = 1, **kw: Any) -> None:
+            lines.append(cb.DraftLine(f"L{len(lines) + 1}", kind, name, name, qty, unit, **kw))
 
-        # the service: a package session, the member price, a promotion, or full price
+        # the service: a package session, a promotion, or the price (the member price when VIP)
         cp = next((c for c in st.packages if c["service_id"] == svc.id and c["_left"] > 0), None)
-        member_applied = False
         if cp is not None:
+            redeemed = cp
+            held[cp["id"]] = record.HeldPackage(
+                self.cid(idx),
+                cp["service_id"],
+                cp["sessions_total"],
+                cp["sessions_total"] - cp["_left"],
+                cp["price_minor"],
+            )
             line(
-                "service",
-                svc.name,
-                svc.price,
-                service_id=svc.id,
-                staff_id=p.id,
-                discount=svc.price,
-                reason="package",
+                cb.SERVICE, svc.name, svc.price, service_id=svc.id, staff_id=p.id, client_package_id=cp["id"]
             )
-            cp["_left"] -= 1
-            self.rows["package_redemptions"].append(
-                {
-                    "id": self.ids("package_redemptions"),
-                    "client_package_id": cp["id"],
-                    "sale_id": sale_id,
-                    "visit_id": visit["id"],
-                    "sessions": 1,
-                    "value_minor": cp["price_minor"] // cp["sessions_total"],
-                    "at": at,
-                    "staff_id": cashier,
-                }
-            )
-        elif vip_before:
-            line(
-                "service",
-                svc.name,
-                svc.price,
-                service_id=svc.id,
-                staff_id=p.id,
-                member=self._vip_cut(svc.price),
-                reason="vip",
-            )
-            member_applied = True
-        elif rng.random() < 0.07:
+        elif not st.vip and rng.random() < 0.07:
             pct = rng.choice((10, 20))
             line(
-                "service",
+                cb.SERVICE,
                 svc.name,
                 svc.price,
                 service_id=svc.id,
                 staff_id=p.id,
-                discount=(svc.price * pct + 50) // 100,
-                reason=self.txt(("新客优惠", "New client offer"))
+                discount_minor=(svc.price * pct + 50) // 100,
+                discount_reason=self.txt(("新客优惠", "New client offer"))
                 if visit["is_new_client"]
                 else self.txt(("节日活动", "Seasonal offer")),
             )
         else:
-            line("service", svc.name, svc.price, service_id=svc.id, staff_id=p.id)
+            line(cb.SERVICE, svc.name, svc.price, service_id=svc.id, staff_id=p.id)
         # retail products
         buy: list[tuple[Prod, int]] = []
         if suggest is not None and rng.random() < 0.45:
@@ -929,135 +882,90 @@ class World:
                 buy.append((extra, 2 if rng.random() < 0.1 else 1))
         for prod, qty in buy:
             self.ensure_stock(prod, qty, at)
-            gross = prod.price * qty
-            if vip_before:
-                line(
-                    "product",
-                    prod.name,
-                    prod.price,
-                    qty,
-                    product_id=prod.id,
-                    staff_id=p.id,
-                    member=self._vip_cut(gross),
-                    reason="vip",
-                )
-                member_applied = True
-            else:
-                line("product", prod.name, prod.price, qty, product_id=prod.id, staff_id=p.id)
-        # a package bought for the service just done
+            line(cb.PRODUCT, prod.name, prod.price, qty, product_id=prod.id, staff_id=p.id)
+        # a package bought for the service just done (some buy two at once: a big single purchase,
+        # the way most clients become VIP here)
         pkg = self.pkg_by_service.get(svc.id)
-        new_pkg: Row | None = None
         if pkg is not None and cp is None and rng.random() < 0.06:
-            # some buy two at once (a big single purchase: the way most clients become VIP here)
             n = 2 if rng.random() < 0.25 else 1
-            line("package", pkg.name, pkg.price, n, package_id=pkg.id, staff_id=p.id)
-            new_pkg = {
-                "id": self.ids("client_packages"),
-                "client_id": self.cid(idx),
-                "package_id": pkg.id,
-                "service_id": pkg.service_id,
-                "sessions_total": pkg.sessions * n,
-                "sessions_used": 0,
-                "price_minor": pkg.price * n,
-                "sale_id": sale_id,
-                "purchased_at": at,
-                "expires_on": at.astimezone(self.tz).date() + timedelta(days=pkg.valid_days),
-                "_left": pkg.sessions * n,
-            }
+            line(cb.PACKAGE, pkg.name, pkg.price, n, package_id=pkg.id, staff_id=p.id)
         # prepaid top-up
-        topup = 0
         if rng.random() < 0.035 or (st.prepaid_id is not None and st.balance < 20_000 and rng.random() < 0.3):
             topup = rng.choice((100_000, 200_000, 200_000, 300_000, 500_000))
-            line("prepaid_topup", self.txt(("储值充值", "Prepaid top-up")), topup, full=False)
+            line(cb.TOPUP, self.txt(("储值充值", "Prepaid top-up")), topup, member_price=False)
         if rng.random() < 0.08:
-            line(
-                "tip",
-                self.txt(("小费", "Tip")),
-                rng.choice((1_000, 2_000, 3_000, 5_000)),
-                staff_id=p.id,
-                full=False,
-            )
+            line(cb.TIP, self.txt(("小费", "Tip")), rng.choice((1_000, 2_000, 3_000, 5_000)), staff_id=p.id)
 
-        total = sum(ln["line_total_minor"] for ln in lines)
-        goods = [ln for ln in lines if ln["kind"] in ("service", "product", "package")]
-        purchase_total = sum(ln["line_total_minor"] for ln in goods)
-        full_in = sum(ln["line_total_minor"] for ln in goods if ln["full_price"])
-        over = total - topup - sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip")
         estimate = visit["estimate_minor"]
-        sale: Row = {
-            "id": sale_id,
-            "branch_id": p.branch_id,
-            "receipt_no": self.receipt(),
-            "kind": "sale",
-            "original_sale_id": None,
-            "reason": "",
-            "client_id": self.cid(idx),
-            "visit_id": visit["id"],
-            "cashier_id": cashier,
-            "approved_by_id": None,
-            "sold_at": at,
-            "currency": self.currency,
-            "subtotal_minor": sum(
-                ln["quantity"] * ln["unit_price_minor"]
-                for ln in lines
-                if ln["kind"] in ("service", "product", "package", "prepaid_topup")
+        ctx = cb.BillContext(
+            currency=self.currency,
+            prices_include_tax=True,
+            rounding_step_minor=0,
+            discount_limit_percent=Decimal(20),
+            vip_rule=self.vip_rule,
+            is_member=st.vip,
+            client_full_price_spend_minor=st.full_spend,
+            estimate_minor=estimate,
+        )
+        bill = record.price(cb.Bill(ctx, visit["id"], self.cid(idx), lines=tuple(lines)))
+        if bill.over_estimate_minor > 0:
+            bill = replace(
+                bill,
+                over_estimate_agreed=True,
+                over_estimate_note=self.txt(("顾客同意加购产品", "Client agreed to add products")),
+            )
+        topup_minor = sum(ln.unit_price_minor for ln in lines if ln.kind == cb.TOPUP)
+        payments = self.pay(st, bill.total_minor, topup_minor, visit["id"])
+        if (topup_minor or any(x.method == "prepaid" for x in payments)) and st.prepaid_id is None:
+            self.open_prepaid(idx, st, at)
+        sale_id = self.ids("sales")
+        branch = p.branch_id
+        rows = record.sale_rows(
+            bill,
+            payments,
+            record.SaleState(
+                sale_id=sale_id,
+                receipt_no=self.receipt(),
+                branch_id=branch,
+                cashier_id=cashier,
+                at=at,
+                tz=self.tz,
+                cash_session_id=self.cash_session[branch]["id"] if branch in self.cash_session else None,
+                prepaid_account_id=st.prepaid_id,
+                prepaid_balance_minor=st.balance,
+                prepaid_available_minor=st.balance,
+                prepaid_expires_on=self.prepaid_rows[st.prepaid_id]["expires_on"] if st.prepaid_id else None,
+                prepaid_validity_days=PREPAID_VALIDITY_DAYS,
+                packages=self.package_terms,
+                held=held,
             ),
-            "discount_minor": sum(ln["discount_minor"] + ln["member_discount_minor"] for ln in lines),
-            "tax_minor": 0,
-            "tip_minor": sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip"),
-            "rounding_minor": 0,
-            "total_minor": total,
-            "prices_include_tax": True,
-            "estimate_minor": estimate,
-            "over_estimate_agreed_at": at - timedelta(minutes=1)
-            if estimate is not None and over > estimate
-            else None,
-            "over_estimate_note": self.txt(("顾客同意加购产品", "Client agreed to add products"))
-            if estimate is not None and over > estimate
-            else "",
-            "member_upgrade": False,
-            "member_price_applied": member_applied,
-            "satisfaction": None,
-            "cash_session_id": self.cash_session[p.branch_id]["id"]
-            if p.branch_id in self.cash_session
-            else None,
-        }
-        sale["_lines"] = lines
+            self.ids,
+        )
+        sale = rows.sale
+        sale["_lines"] = rows.tables["sale_lines"]
+        sale["_methods"] = [x.method for x in payments]
         self.rows["sales"].append(sale)
-        self.rows["sale_lines"].extend(lines)
-        if new_pkg is not None:
-            self.rows["client_packages"].append(new_pkg)
+        for table in record.TABLE_ORDER:
+            self.rows[table].extend(rows.tables[table])
+        # what the simulation remembers
+        for pid, qty in rows.stock.items():
+            self.stock[pid] += qty
+            assert self.stock[pid] >= 0
+        if redeemed is not None:
+            redeemed["_left"] -= 1
+        for new_pkg in rows.tables["client_packages"]:
+            new_pkg["_left"] = new_pkg["sessions_total"]
             st.packages.append(new_pkg)
-        for prod, qty in buy:
-            self.move_stock(prod, -qty, "sale", at, sale_id=sale_id, staff_id=cashier)
-        # payments: prepaid first when the client has a balance, then a wallet, card or cash
-        methods = self.pay(sale, st, total, topup, at)
-        sale["_methods"] = methods
-        if topup:
-            self.prepaid(idx, st, "topup", topup, at, sale_id, cashier)
-        # membership
-        if not st.vip:
-            reason = ""
-            if purchase_total >= self.vip_single:
-                reason = "single_purchase"
-            elif st.full_spend + full_in >= self.vip_cumulative:
-                reason = "cumulative"
-            if reason:
-                st.vip, st.member_since = True, at
-                sale["member_upgrade"] = True
-                self.rows["memberships"].append(
-                    {
-                        "id": self.ids("memberships"),
-                        "client_id": self.cid(idx),
-                        "tier": "vip",
-                        "reason": reason,
-                        "sale_id": sale_id,
-                        "staff_id": cashier,
-                        "at": at,
-                    }
-                )
-        st.full_spend += full_in
-        st.total_spend += purchase_total
+        if rows.prepaid_balance_minor is not None and st.prepaid_id is not None:
+            st.balance = rows.prepaid_balance_minor
+            self.prepaid_rows[st.prepaid_id]["expires_on"] = rows.prepaid_expires_on
+        for pay in rows.tables["payments"]:
+            if pay["method"] == "cash":
+                self.cash_in[branch] = self.cash_in.get(branch, 0) + pay["amount_minor"]
+        if rows.becomes_member:
+            st.vip, st.member_since = True, at
+        st.full_spend += rows.full_price_goods_minor
+        st.total_spend += rows.goods_minor
         st.visits += 1
         arrived = visit["arrived_at"]
         st.first = st.first or arrived
@@ -1070,13 +978,13 @@ class World:
                 self.feedback(visit, svc, p, score, at)
         # refunds and voids, later (only simple sales: one outside method, nothing stored)
         simple = (
-            len(methods) == 1
-            and methods[0] != "prepaid"
-            and new_pkg is None
-            and not topup
+            len(payments) == 1
+            and payments[0].method != "prepaid"
+            and not rows.tables["client_packages"]
+            and not topup_minor
             and cp is None
             and not sale["member_upgrade"]
-            and total > 0
+            and bill.total_minor > 0
         )
         if simple:
             r = rng.random()
@@ -1095,95 +1003,46 @@ class World:
         self.receipts += 1
         return f"R{self.receipts:08d}"
 
-    def pay(self, sale: Row, st: CState, total: int, topup: int, at: datetime) -> list[str]:
+    def pay(self, st: CState, total: int, topup: int, ref: int) -> list[cb.PaymentIn]:
+        """Prepaid first when the client has a balance, then a wallet, card or cash."""
         rng = self.rng
-        rows = self.rows["payments"]
-        methods: list[str] = []
+        out: list[cb.PaymentIn] = []
         rest = total
-
-        def add(method: str, amount: int, **kw: Any) -> None:
-            row = {
-                "id": self.ids("payments"),
-                "sale_id": sale["id"],
-                "method": method,
-                "amount_minor": amount,
-                "tendered_minor": None,
-                "change_minor": 0,
-                "prepaid_account_id": None,
-                "client_package_id": None,
-                "reference": "",
-                "paid_at": at,
-            }
-            row.update(kw)
-            rows.append(row)
-            methods.append(method)
-            if method == "cash":
-                self.cash_in[sale["branch_id"]] = self.cash_in.get(sale["branch_id"], 0) + amount
-
         if rest > 0 and not topup and st.prepaid_id is not None and st.balance > 0 and rng.random() < 0.9:
             use = min(st.balance, rest)
-            add("prepaid", use, prepaid_account_id=st.prepaid_id)
-            self.prepaid(None, st, "spend", -use, at, sale["id"], sale["cashier_id"])
+            out.append(cb.PaymentIn("prepaid", use))
             rest -= use
         if rest <= 0:
-            return methods
+            return out
         pick = rng.choices(("wechat", "alipay", "card", "cash"), weights=(45, 25, 15, 15))
         if rest >= 20_000 and rng.random() < 0.05:
             first = (rest // 2) // 100 * 100
-            add("cash", first, tendered_minor=first)
+            out.append(cb.PaymentIn("cash", first, tendered_minor=first))
             rest -= first
             pick = [rng.choice(("wechat", "card"))]
         m = pick[0]
         if m == "cash":
             step = 10_000 if rest > 5_000 else 5_000
             tendered = rest if rng.random() < 0.3 else -(-rest // step) * step
-            add("cash", rest, tendered_minor=tendered, change_minor=tendered - rest)
+            out.append(cb.PaymentIn("cash", rest, tendered_minor=tendered))
         else:
-            ref = f"{'WX' if m == 'wechat' else 'ALI' if m == 'alipay' else 'POS'}{sale['id']:010d}"
-            add(m, rest, reference=ref)
-        return methods
+            prefix = "WX" if m == "wechat" else "ALI" if m == "alipay" else "POS"
+            out.append(cb.PaymentIn(m, rest, reference=f"{prefix}{ref:010d}"))
+        return out
 
-    def prepaid(
-        self,
-        idx: int | None,
-        st: CState,
-        kind: str,
-        amount: int,
-        at: datetime,
-        sale_id: int | None,
-        staff_id: int | None,
-    ) -> None:
-        if st.prepaid_id is None:
-            assert idx is not None
-            st.prepaid_id = self.ids("prepaid_accounts")
-            self.rows["prepaid_accounts"].append(
-                {
-                    "id": st.prepaid_id,
-                    "client_id": self.cid(idx),
-                    "balance_minor": 0,
-                    "held_minor": 0,
-                    "expires_on": at.astimezone(self.tz).date() + timedelta(days=730),
-                    "created_at": at,
-                }
-            )
-            st_row = self.rows["prepaid_accounts"][-1]
-            st_row["_state"] = st
-        st.balance += amount
-        assert st.balance >= 0
-        self.rows["prepaid_movements"].append(
-            {
-                "id": self.ids("prepaid_movements"),
-                "account_id": st.prepaid_id,
-                "kind": kind,
-                "amount_minor": amount,
-                "balance_after_minor": st.balance,
-                "sale_id": sale_id,
-                "appointment_id": None,
-                "staff_id": staff_id,
-                "note": "",
-                "at": at,
-            }
-        )
+    def open_prepaid(self, idx: int, st: CState, at: datetime) -> None:
+        st.prepaid_id = self.ids("prepaid_accounts")
+        row = {
+            "id": st.prepaid_id,
+            "client_id": self.cid(idx),
+            "balance_minor": 0,
+            "held_minor": 0,
+            "expires_on": at.astimezone(self.tz).date() + timedelta(days=PREPAID_VALIDITY_DAYS),
+            "created_at": at,
+            "_state": st,
+        }
+        self.rows["prepaid_accounts"].append(row)
+        self.prepaid_rows[st.prepaid_id] = row
 
     def refund(self, at: datetime, orig: Row, kind: str) -> None:
         """A refund of one line, or a void of the whole sale, back to the original method."""

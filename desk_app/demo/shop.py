@@ -3,7 +3,7 @@
 The database is created by the real migrations and the shop by
 ``ShopService.create_shop(is_demo=True)`` (default catalog). Staff, chairs,
 clients and the months of history are simulated in memory by
-``desk_app.demo_sim.World`` and written with SQLAlchemy Core bulk inserts in a
+``desk_app.demo.sim.World`` and written with SQLAlchemy Core bulk inserts in a
 few transactions, so 100,000 clients and a year for 20 staff take well under
 two minutes. The data obeys docs/money-model.md and the database's own guards
 (appointments are written so the overlap triggers/constraints check them).
@@ -28,13 +28,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, Boolean, Connection, Date, Table, func, select, text
 
 from desk_app import catalog_defaults as cd
-from desk_app import demo_pools as P
 from desk_app.bootstrap import open_database
 from desk_app.clients.search_text import build_search_fields
 from desk_app.db import models as m
 from desk_app.db.engine import Clock, make_engine, normalise_url, sqlite_path, system_clock
 from desk_app.db.types import UTCDateTime
-from desk_app.demo_sim import SPEC_PATTERN, FastRandom, Person, Pkg, Prod, Svc, World
+from desk_app.demo import pools as P
+from desk_app.demo.sim import SPEC_PATTERN, FastRandom, Person, Pkg, Prod, Svc, World
 from desk_app.i18n import _
 from desk_app.shop.service import ShopService
 from desk_app.trust.auth import hash_pin

@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
+from desk_app.checkout import bill as cb
+from desk_app.checkout import record
 from desk_app.db.engine import Database
 from desk_app.db.models import (
     Appointment,
@@ -40,21 +45,13 @@ from desk_app.db.models import (
     Service,
     Shop,
     Staff,
+    StockMovement,
     Visit,
 )
+from desk_app.settings import SettingsStore
 
-SERVICE_TAX_BP = 600
-
-
-def _tax_in(total: int, bp: int) -> int:
-    """Tax contained in a tax-inclusive amount, half-up."""
-    if total == 0 or bp == 0:
-        return 0
-    num = total * bp
-    den = 10000 + bp
-    q, r = divmod(abs(num), den)
-    q += 1 if 2 * r >= den else 0
-    return q if total > 0 else -q
+SERVICE_TAX_BP = 600  # the sample's services carry their own 6 % tax (prices include it)
+TOPUP_BONUS = Decimal(10)  # percent added to a top-up
 
 
 @dataclass
@@ -96,7 +93,9 @@ def generate(
         assert branch_id is not None
         services = s.execute(select(Service.id, Service.price_minor)).all()
         products = s.execute(select(Product.id, Product.price_minor)).all()
-        pkg = s.execute(select(Package.id, Package.service_id, Package.sessions, Package.price_minor)).first()
+        pkg = s.execute(
+            select(Package.id, Package.service_id, Package.sessions, Package.price_minor, Package.valid_days)
+        ).first()
         service_price = {int(i): int(pr) for i, pr in services}
         ids = _Ids()
         for table in (
@@ -110,6 +109,9 @@ def generate(
             "prepaid_accounts",
             "prepaid_movements",
             "client_packages",
+            "package_redemptions",
+            "stock_movements",
+            "memberships",
         ):
             ids.nxt[table] = int(
                 s.execute(select(func.coalesce(func.max(_table(table).c.id), 0))).scalar_one()
@@ -159,12 +161,16 @@ def generate(
         rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
         seen: set[int] = set()
         balance: dict[int, int] = {}  # client -> prepaid account balance
-        account: dict[int, int] = {}
-        cpack: dict[int, tuple[int, int, int]] = {}  # client -> (client_package_id, left, unit value)
+        account: dict[int, dict[str, Any]] = {}  # client -> prepaid account row
+        cpack: dict[int, dict[str, Any]] = {}  # client -> client_packages row (with "_left")
         slot: dict[int, int] = defaultdict(int)
         member: set[int] = set()
+        spend: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # client -> [total, full price]
+        stock: dict[int, int] = defaultdict(int)  # product -> change
         paid_sales: list[tuple[int, int, str, datetime, list[dict[str, Any]]]] = []
         receipt = [0]
+        rule = SettingsStore(db).vip_rule()
+        terms = {pkg[0]: record.PackageTerms(pkg[1], pkg[2], pkg[4])} if pkg is not None else {}
 
         def appt(staff: int, client: int, status: str, start_at: datetime) -> int:
             aid = ids.take("appointments")
@@ -184,108 +190,177 @@ def generate(
             )
             return aid
 
-        def sale(
-            kind: str,
-            client: int | None,
+        def line(kind: str, unit: int, qty: int = 1, **kw: Any) -> cb.DraftLine:
+            return cb.DraftLine("", kind, kind, kind, qty, unit, **kw)
+
+        def paid_sale(
+            client: int,
             visit: int | None,
             at: datetime,
-            lines: list[dict[str, Any]],
-            pays: list[tuple[str, int]],
-            original: int | None = None,
-        ) -> int:
+            lines: list[cb.DraftLine],
+            methods: Callable[[int], list[tuple[str, int]]],
+        ) -> tuple[int, list[tuple[str, int]], list[dict[str, Any]]]:
+            """A sale written by the counter's own ``record.sale_rows`` (docs/money-model.md)."""
+            ctx = cb.BillContext(
+                currency=cur,
+                prices_include_tax=True,
+                rounding_step_minor=0,
+                discount_limit_percent=Decimal(100),
+                vip_rule=rule,
+                is_member=client in member,
+                client_full_price_spend_minor=spend[client][1],
+                estimate_minor=None,
+            )
+            keyed = tuple(replace(ln, key=f"L{n}") for n, ln in enumerate(lines, 1))
+            bill = record.price(cb.Bill(ctx, visit, client, lines=keyed))
+            pays = methods(bill.total_minor)
+            if (any(m == "prepaid" for m, _a in pays) or any(ln.kind == cb.TOPUP for ln in lines)) and (
+                client not in account
+            ):
+                account[client] = {
+                    "id": ids.take("prepaid_accounts"),
+                    "client_id": client,
+                    "balance_minor": 0,
+                    "held_minor": 0,
+                    "expires_on": None,
+                    "version": 1,
+                    "created_at": at,
+                }
+                balance[client] = 0
+                rows["prepaid_accounts"].append(account[client])
+            acct = account.get(client)
+            held = {}
+            cp = cpack.get(client)
+            if cp is not None:
+                held[cp["id"]] = record.HeldPackage(
+                    client,
+                    cp["service_id"],
+                    cp["sessions_total"],
+                    cp["sessions_total"] - cp["_left"],
+                    cp["price_minor"],
+                )
+            sid = ids.take("sales")
+            receipt[0] += 1
+            out = record.sale_rows(
+                bill,
+                [cb.PaymentIn(m, a) for m, a in pays],
+                record.SaleState(
+                    sale_id=sid,
+                    receipt_no=f"R{sid:08d}",
+                    branch_id=branch_id,
+                    cashier_id=None,
+                    at=at,
+                    tz=tz,
+                    prepaid_account_id=acct["id"] if acct else None,
+                    prepaid_balance_minor=balance.get(client, 0),
+                    prepaid_available_minor=balance.get(client, 0),
+                    prepaid_expires_on=acct["expires_on"] if acct else None,
+                    topup_bonus_percent=TOPUP_BONUS,
+                    prepaid_validity_days=365,
+                    packages=terms,
+                    held=held,
+                ),
+                ids.take,
+            )
+            rows["sales"].append(out.sale)
+            for table in record.TABLE_ORDER:
+                rows[table].extend(out.tables[table])
+            for pid, qty in out.stock.items():
+                stock[pid] += qty
+            for new in out.tables["client_packages"]:
+                new["_left"] = new["sessions_total"]
+                cpack[client] = new
+            if cp is not None and cp["id"] in out.sessions_used:
+                cp["_left"] -= out.sessions_used[cp["id"]]
+            if acct is not None and out.prepaid_balance_minor is not None:
+                balance[client] = out.prepaid_balance_minor
+                acct["expires_on"] = out.prepaid_expires_on
+            spend[client][0] += out.goods_minor
+            spend[client][1] += out.full_price_goods_minor
+            if out.becomes_member:
+                member.add(client)
+            stats.sales += 1
+            stats.lines += len(out.tables["sale_lines"])
+            return sid, pays, out.tables["sale_lines"]
+
+        def refund(
+            client: int, at: datetime, lines: list[dict[str, Any]], pays: list[tuple[str, int]], original: int
+        ) -> None:
             sid = ids.take("sales")
             receipt[0] += 1
             total = 0
             for n, ln in enumerate(lines, 1):
                 ln.update({"id": ids.take("sale_lines"), "sale_id": sid, "line_no": n})
-                ln.setdefault("discount_minor", 0)
-                ln.setdefault("member_discount_minor", 0)
-                ln.setdefault("tax_minor", 0)
-                ln.setdefault("tax_rate_bp", 0)
-                ln.setdefault("discount_reason", "")
-                ln.setdefault("full_price", ln["discount_minor"] == 0 and ln["member_discount_minor"] == 0)
-                for k in ("staff_id", "service_id", "product_id", "package_id", "original_line_id"):
-                    ln.setdefault(k, None)
                 total += ln["line_total_minor"]
                 rows["sale_lines"].append(ln)
             assert sum(a for _m, a in pays) == total, "I2"
-            gross_kinds = ("service", "product", "package", "prepaid_topup")
             rows["sales"].append(
                 {
                     "id": sid,
                     "branch_id": branch_id,
                     "receipt_no": f"R{sid:08d}",
-                    "kind": kind,
+                    "kind": "refund",
                     "original_sale_id": original,
-                    "reason": "sample" if original else "",
+                    "reason": "sample",
                     "client_id": client,
-                    "visit_id": visit,
+                    "visit_id": None,
                     "sold_at": at,
                     "currency": cur,
-                    "subtotal_minor": sum(
-                        ln["quantity"] * ln["unit_price_minor"] for ln in lines if ln["kind"] in gross_kinds
-                    ),
+                    "subtotal_minor": sum(ln["quantity"] * ln["unit_price_minor"] for ln in lines),
                     "discount_minor": sum(ln["discount_minor"] + ln["member_discount_minor"] for ln in lines),
                     "tax_minor": sum(ln["tax_minor"] for ln in lines),
-                    "tip_minor": sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip"),
+                    "tip_minor": 0,
                     "rounding_minor": 0,
                     "total_minor": total,
                     "prices_include_tax": True,
+                    "cashier_id": None,
+                    "approved_by_id": None,
+                    "estimate_minor": None,
+                    "over_estimate_agreed_at": None,
+                    "over_estimate_note": "",
+                    "member_upgrade": False,
+                    "member_price_applied": False,
+                    "satisfaction": None,
+                    "cash_session_id": None,
                 }
             )
             for mth, amt in pays:
-                pr: dict[str, Any] = {
-                    "id": ids.take("payments"),
-                    "sale_id": sid,
-                    "method": mth,
-                    "amount_minor": amt,
-                    "paid_at": at,
-                    "change_minor": 0,
-                    "reference": "",
-                }
-                if mth == "prepaid":
-                    pr["prepaid_account_id"] = account[client or 0]
-                    move(client or 0, "spend", -amt, at, sid)
-                rows["payments"].append(pr)
-            stats.sales += 1
-            stats.lines += len(lines)
-            return sid
-
-        def move(client: int, kind: str, amount: int, at: datetime, sale_id: int | None) -> None:
-            if client not in account:
-                aid = ids.take("prepaid_accounts")
-                account[client] = aid
-                balance[client] = 0
-                rows["prepaid_accounts"].append(
+                rows["payments"].append(
                     {
-                        "id": aid,
-                        "client_id": client,
-                        "balance_minor": 0,
-                        "held_minor": 0,
-                        "version": 1,
-                        "created_at": at,
+                        "id": ids.take("payments"),
+                        "sale_id": sid,
+                        "method": mth,
+                        "amount_minor": amt,
+                        "paid_at": at,
+                        "change_minor": 0,
+                        "tendered_minor": None,
+                        "prepaid_account_id": None,
+                        "client_package_id": None,
+                        "reference": "",
                     }
                 )
-            balance[client] += amount
-            assert balance[client] >= 0
-            rows["prepaid_movements"].append(
-                {
-                    "id": ids.take("prepaid_movements"),
-                    "account_id": account[client],
-                    "kind": kind,
-                    "amount_minor": amount,
-                    "balance_after_minor": balance[client],
-                    "sale_id": sale_id,
-                    "at": at,
-                    "note": "",
-                }
-            )
+            for ln in lines:
+                if ln["kind"] == "product" and ln["product_id"]:
+                    stock[ln["product_id"]] -= ln["quantity"]
+                    rows["stock_movements"].append(
+                        {
+                            "id": ids.take("stock_movements"),
+                            "product_id": ln["product_id"],
+                            "qty_delta": -ln["quantity"],
+                            "reason": "refund",
+                            "sale_id": sid,
+                            "note": "",
+                            "at": at,
+                        }
+                    )
+                if ln["kind"] in cb.GOODS_KINDS:
+                    spend[client][0] += ln["line_total_minor"]
+                    if ln["full_price"]:
+                        spend[client][1] += ln["line_total_minor"]
+            stats.sales += 1
+            stats.lines += len(lines)
 
         def flush() -> None:
-            for ln in rows["sale_lines"]:
-                ln.pop("_refunded", None)
-            for pr_row in rows["package_redemptions"]:
-                pr_row.pop("_sale", None)
             order = [
                 "appointments",
                 "visits",
@@ -296,6 +371,7 @@ def generate(
                 "payments",
                 "prepaid_movements",
                 "package_redemptions",
+                "stock_movements",
                 "memberships",
                 "follow_ups",
                 "feedback",
@@ -305,10 +381,9 @@ def generate(
                 batch = rows.get(name)
                 if batch:
                     tbl = _table(name)
-                    keys = set().union(*(r.keys() for r in batch))
-                    for r in batch:  # executemany needs the same keys in every row
-                        for k in keys - r.keys():
-                            r[k] = None
+                    # executemany needs the same keys in every row; "_" keys are the generator's notes
+                    keys = {k for r in batch for k in r if not k.startswith("_")}
+                    batch = [{k: r.get(k) for k in keys} for r in batch]
                     for i in range(0, len(batch), 5000):
                         s.execute(insert(tbl), batch[i : i + 5000])
             rows.clear()
@@ -375,167 +450,74 @@ def generate(
                 stats.visits += 1
                 if cancelled:
                     continue
-                lines: list[dict[str, Any]] = []
-                redeemed = False
-                if client in cpack and cpack[client][1] > 0 and pkg is not None and rng.random() < 0.7:
-                    cp_id, left, unit = cpack[client]
-                    cpack[client] = (cp_id, left - 1, unit)
-                    price = service_price[pkg[1]]
+                lines: list[cb.DraftLine] = []
+                cp = cpack.get(client)
+                if cp is not None and cp["_left"] > 0 and rng.random() < 0.7:
                     lines.append(
-                        {
-                            "kind": "service",
-                            "service_id": pkg[1],
-                            "staff_id": staff,
-                            "quantity": 1,
-                            "unit_price_minor": price,
-                            "discount_minor": price,
-                            "discount_reason": "package",
-                            "line_total_minor": 0,
-                            "full_price": False,
-                            "description": "package session",
-                        }
+                        line(
+                            cb.SERVICE,
+                            service_price[cp["service_id"]],
+                            service_id=cp["service_id"],
+                            staff_id=staff,
+                            client_package_id=cp["id"],
+                        )
                     )
-                    rows["package_redemptions"].append(
-                        {
-                            "client_package_id": cp_id,
-                            "sessions": 1,
-                            "value_minor": unit,
-                            "at": paid,
-                            "staff_id": staff,
-                            "visit_id": vid,
-                            "_sale": True,
-                        }
-                    )
-                    redeemed = True
                 for _k in range(rng.choice([1, 1, 1, 2])):
                     sv_id, price = rng.choice(services)
                     disc = rng.choice([0, 0, 0, price // 10])
-                    mdisc = (price - disc) * 12 // 100 if client in member else 0
-                    total = price - disc - mdisc
                     lines.append(
-                        {
-                            "kind": "service",
-                            "service_id": sv_id,
-                            "staff_id": staff,
-                            "quantity": 1,
-                            "unit_price_minor": price,
-                            "discount_minor": disc,
-                            "member_discount_minor": mdisc,
-                            "tax_rate_bp": SERVICE_TAX_BP,
-                            "tax_minor": _tax_in(total, SERVICE_TAX_BP),
-                            "line_total_minor": total,
-                            "description": "service",
-                        }
+                        line(
+                            cb.SERVICE,
+                            price,
+                            service_id=sv_id,
+                            staff_id=staff,
+                            discount_minor=disc,
+                            discount_reason="offer" if disc else "",
+                            tax_rate_bp=SERVICE_TAX_BP,
+                        )
                     )
                 if products and rng.random() < 0.3:
                     pid, price = rng.choice(products)
-                    qty = rng.choice([1, 1, 2])
                     lines.append(
-                        {
-                            "kind": "product",
-                            "product_id": pid,
-                            "staff_id": staff,
-                            "quantity": qty,
-                            "unit_price_minor": price,
-                            "line_total_minor": qty * price,
-                            "description": "product",
-                        }
+                        line(cb.PRODUCT, price, rng.choice([1, 1, 2]), product_id=pid, staff_id=staff)
                     )
                 if rng.random() < 0.1:
-                    tip = rng.choice([1000, 2000, 5000])
-                    lines.append(
-                        {
-                            "kind": "tip",
-                            "staff_id": staff,
-                            "quantity": 1,
-                            "unit_price_minor": tip,
-                            "line_total_minor": tip,
-                            "description": "tip",
-                        }
-                    )
-                total = sum(ln["line_total_minor"] for ln in lines)
+                    lines.append(line(cb.TIP, rng.choice([1000, 2000, 5000]), staff_id=staff))
                 r = rng.random()
-                if client in balance and balance[client] >= total and r < 0.5:
-                    pays = [("prepaid", total)]
-                elif r < 0.15 and total > 100:
-                    pays = [("cash", total // 3), ("card", total - total // 3)]
-                else:
-                    pays = [(rng.choice(["cash", "card", "wechat", "alipay"]), total)]
-                pays = [(mth, a) for mth, a in pays if a != 0] or ([] if total == 0 else [("cash", total)])
-                sid = sale("sale", client, vid, paid, lines, pays)
-                if redeemed:
-                    rows["package_redemptions"][-1]["sale_id"] = sid
-                paid_sales.append((sid, client, pays[0][0] if pays else "cash", paid, lines))
-                if total >= 30000 and client not in member:
-                    member.add(client)
-                    rows["memberships"].append(
-                        {
-                            "client_id": client,
-                            "tier": "vip",
-                            "reason": "single_purchase",
-                            "sale_id": sid,
-                            "at": paid,
-                        }
-                    )
+                split_to = rng.choice(["cash", "card", "wechat", "alipay"])
+
+                def methods(
+                    total: int, client: int = client, r: float = r, one: str = split_to
+                ) -> list[tuple[str, int]]:
+                    if total == 0:
+                        return []
+                    if balance.get(client, 0) >= total and r < 0.5:
+                        return [("prepaid", total)]
+                    if r < 0.15 and total > 100:
+                        return [("cash", total // 3), ("card", total - total // 3)]
+                    return [(one, total)]
+
+                sid, pays, sold = paid_sale(client, vid, paid, lines, methods)
+                paid_sales.append((sid, client, pays[0][0] if pays else "cash", paid, sold))
                 # extras on some visits: a top-up, a package, a follow-up, feedback, a complaint
                 if rng.random() < 0.08:
                     amt = rng.choice([100000, 200000, 300000])
-                    tid = sale(
-                        "sale",
+                    way = rng.choice(["card", "wechat"])
+                    paid_sale(
                         client,
                         None,
                         paid + timedelta(minutes=1),
-                        [
-                            {
-                                "kind": "prepaid_topup",
-                                "quantity": 1,
-                                "unit_price_minor": amt,
-                                "line_total_minor": amt,
-                                "description": "top-up",
-                            }
-                        ],
-                        [(rng.choice(["card", "wechat"]), amt)],
+                        [line(cb.TOPUP, amt, member_price=False)],
+                        partial(_one_method, way),
                     )
-                    move(client, "topup", amt, paid + timedelta(minutes=1), tid)
-                    if amt >= 200000:
-                        move(client, "bonus", amt // 10, paid + timedelta(minutes=1), tid)
                 if pkg is not None and client not in cpack and rng.random() < 0.04:
-                    pk_id, pk_service, sessions, pk_price = pkg
-                    at = paid + timedelta(minutes=2)
-                    psid = sale(
-                        "sale",
+                    paid_sale(
                         client,
                         None,
-                        at,
-                        [
-                            {
-                                "kind": "package",
-                                "package_id": pk_id,
-                                "quantity": 1,
-                                "unit_price_minor": pk_price,
-                                "line_total_minor": pk_price,
-                                "staff_id": staff,
-                                "description": "package",
-                            }
-                        ],
-                        [("alipay", pk_price)],
+                        paid + timedelta(minutes=2),
+                        [line(cb.PACKAGE, pkg[3], package_id=pkg[0], staff_id=staff)],
+                        partial(_one_method, "alipay"),
                     )
-                    cp_id = ids.take("client_packages")
-                    rows["client_packages"].append(
-                        {
-                            "id": cp_id,
-                            "client_id": client,
-                            "package_id": pk_id,
-                            "service_id": pk_service,
-                            "sessions_total": sessions,
-                            "sessions_used": 0,
-                            "price_minor": pk_price,
-                            "sale_id": psid,
-                            "purchased_at": at,
-                            "version": 1,
-                        }
-                    )
-                    cpack[client] = (cp_id, sessions, pk_price // sessions)
                 rows["follow_ups"].append(
                     {
                         "visit_id": vid,
@@ -625,22 +607,44 @@ def generate(
                             "line_total_minor": -ln["line_total_minor"],
                             "original_line_id": ln["id"],
                             "full_price": ln["full_price"],
+                            "package_id": None,
+                            "discount_reason": ln["discount_reason"],
                         }
                     )
-                    sale(
-                        "refund", oclient, None, at, [rl], [(method, -ln["line_total_minor"])], original=osid
-                    )
+                    refund(oclient, at, [rl], [(method, -ln["line_total_minor"])], osid)
             day = (day + timedelta(days=1, hours=2)).replace(hour=0)
+        # stock: a delivery on the first day covers what was sold (the sample does not model deliveries)
+        for pid, change in stock.items():
+            rows["stock_movements"].append(
+                {
+                    "id": ids.take("stock_movements"),
+                    "product_id": pid,
+                    "qty_delta": -change,
+                    "reason": "receive",
+                    "note": "sample",
+                    "at": first,
+                }
+            )
         flush()
         for client, bal in balance.items():
             s.execute(
-                update(PrepaidAccount).where(PrepaidAccount.id == account[client]).values(balance_minor=bal)
+                update(PrepaidAccount)
+                .where(PrepaidAccount.id == account[client]["id"])
+                .values(balance_minor=bal, expires_on=account[client]["expires_on"])
             )
-        for cp_id, left, _u in cpack.values():
+        for cp in cpack.values():
             s.execute(
                 update(ClientPackage)
-                .where(ClientPackage.id == cp_id)
-                .values(sessions_used=ClientPackage.sessions_total - left)
+                .where(ClientPackage.id == cp["id"])
+                .values(sessions_used=cp["sessions_total"] - cp["_left"])
+            )
+        if spend:
+            clients_t = _table("clients")
+            s.execute(
+                update(clients_t)
+                .where(clients_t.c.id == bindparam("cid"))
+                .values(total_spend_minor=bindparam("total"), full_price_spend_minor=bindparam("full")),
+                [{"cid": c, "total": t, "full": f} for c, (t, f) in spend.items()],
             )
         s.execute(update(Client).where(Client.id.in_(list(member))).values(membership_tier="vip"))
         # make two products run low
@@ -648,6 +652,10 @@ def generate(
         s.execute(update(Product).where(Product.id.in_(low)).values(stock_qty=1, reorder_level=5))
         uow.commit()
     return stats
+
+
+def _one_method(method: str, total: int) -> list[tuple[str, int]]:
+    return [(method, total)]
 
 
 _TABLES = {
@@ -663,6 +671,7 @@ _TABLES = {
     "client_packages": ClientPackage,
     "package_redemptions": PackageRedemption,
     "memberships": Membership,
+    "stock_movements": StockMovement,
     "follow_ups": FollowUp,
     "feedback": Feedback,
     "complaints": Complaint,
