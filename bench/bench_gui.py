@@ -61,7 +61,10 @@ class _Clock:
 
 
 class Meter:
-    """Times the GUI thread's work: top-level ``notify`` calls and the script's own actions."""
+    """Times the GUI thread's work: top-level ``notify`` calls and the script's own actions.
+
+    A sampler thread looks at the GUI thread's Python stack every 2 ms during a long span and
+    notes the innermost frame of our code (ui/, desk_app/), so a stall names where it was spent."""
 
     def __init__(self) -> None:
         self.depth = 0
@@ -69,17 +72,41 @@ class Meter:
         self.stalls: list[tuple[float, str]] = []
         self.gui_ident = threading.get_ident()
         self.statements: list[str] = []
+        self._t0 = 0.0
+        self._samples: dict[str, int] = {}
+        self._stop = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.002):
+            if not (self.on and self.depth and time.perf_counter() - self._t0 > 0.004):
+                continue
+            frame = sys._current_frames().get(self.gui_ident)
+            while frame is not None:
+                name = frame.f_code.co_filename
+                if (f"{os.sep}ui{os.sep}" in name or f"{os.sep}desk_app{os.sep}" in name) and "bench" not in name:
+                    key = f"{Path(name).parent.name}/{Path(name).name}:{frame.f_lineno} {frame.f_code.co_name}"
+                    self._samples[key] = self._samples.get(key, 0) + 1
+                    break
+                frame = frame.f_back
 
     @contextmanager
     def span(self, what: str) -> Iterator[None]:
         self.depth += 1
         t0 = time.perf_counter()
+        if self.depth == 1:
+            self._t0 = t0
+            self._samples = {}
         try:
             yield
         finally:
             self.depth -= 1
             if self.on and self.depth == 0:
-                self.stalls.append(((time.perf_counter() - t0) * 1000.0, what))
+                ms = (time.perf_counter() - t0) * 1000.0
+                if ms > TARGET_MS and self._samples:
+                    top = sorted(self._samples.items(), key=lambda kv: -kv[1])[:2]
+                    what += " [" + "; ".join(f"{k} ×{n}" for k, n in top) + "]"
+                self.stalls.append((ms, what))
 
     def sql(self, statement: str) -> None:
         if self.on and threading.get_ident() == self.gui_ident:
@@ -94,13 +121,16 @@ class Meter:
 
 def _make_app(meter: Meter) -> Any:
     from PySide6.QtCore import QEvent, QObject
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QAbstractButton, QApplication
 
     class MeteredApp(QApplication):
         def notify(self, receiver: QObject, event: QEvent) -> bool:  # noqa: N802
             if meter.depth:
                 return super().notify(receiver, event)
-            with meter.span(f"{type(receiver).__name__}:{event.type().name}"):
+            what = f"{type(receiver).__name__}:{event.type().name}"
+            if isinstance(receiver, QAbstractButton) and event.type() == QEvent.Type.MouseButtonRelease:
+                what += f" {receiver.text()[:30]!r}"
+            with meter.span(what):
                 return super().notify(receiver, event)
 
     app = QApplication.instance()
@@ -249,8 +279,9 @@ def walk(db: str, meter: Meter, app: Any) -> tuple[list[float], list[float]]:
     meter.on = False
     walked = [ms for ms, _w in meter.stalls]
     worst = sorted(meter.stalls, reverse=True)[:5]
-    print(f"  worst stalls ({db.split('://')[0] if '://' in db else 'sqlite'}): "
-          + ", ".join(f"{ms:.1f} ms {what}" for ms, what in worst), file=sys.stderr)  # fmt: skip
+    print(f"  worst stalls ({db.split('://')[0] if '://' in db else 'sqlite'}):", file=sys.stderr)
+    for ms, what in worst:
+        print(f"    {ms:6.1f} ms {what}", file=sys.stderr)
     culprits: dict[str, int] = {}
     for st in meter.statements:
         key = st.split(": ", 1)[0]

@@ -10,7 +10,7 @@ import importlib
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -129,6 +129,13 @@ class MainArea(QWidget):
             self.role_label.setText(role_label(actor.role.value))
         if self._current and not self._allowed(self._current):
             self.navigate("today")
+        # build the visit screen while the desk is idle after sign-in, so "Walk-in" or
+        # "Arrived" opens it without the GUI thread stopping to build its pages
+        QTimer.singleShot(250, self, self._warm_up)
+
+    def _warm_up(self) -> None:
+        if self.ctx.actor is not None and self._allowed("visit") and "visit" not in self._screens:
+            self.screen_widget("visit")
 
     def _allowed(self, name: str) -> bool:
         actor = self.ctx.actor

@@ -98,8 +98,14 @@ def _svg_bytes(name: str, color: str) -> bytes:
 
 
 def icon(name: str, color: str | None = None, size: int = 24) -> QIcon:
-    """A bundled SVG icon, tinted (stroke icons use currentColor)."""
-    renderer = QSvgRenderer(QByteArray(_svg_bytes(name, color or COLORS["text"])))
+    """A bundled SVG icon, tinted (stroke icons use currentColor). Rendered once per name, colour
+    and size: building a screen draws dozens of them."""
+    return QIcon(_rendered_icon(name, color or COLORS["text"], size))
+
+
+@lru_cache(maxsize=512)
+def _rendered_icon(name: str, color: str, size: int) -> QIcon:
+    renderer = QSvgRenderer(QByteArray(_svg_bytes(name, color)))
     ic = QIcon()
     for scale in (1, 2):
         pm = QPixmap(QSize(size * scale, size * scale))

@@ -347,3 +347,41 @@ def test_in_order_jobs_run_one_after_the_other(qtbot: QtBot, pool: QThreadPool) 
     assert runner.wait_for_done(GATE_TIMEOUT_S * 1000)
     qtbot.waitUntil(lambda: len(answered) == 2)
     assert ran == ["first", "second"] and answered == ["first", "second"]
+
+
+# ------------------------------------------------------------------ payment off the GUI thread
+def test_paying_waits_off_the_gui_thread_and_a_closed_panel_still_leaves_one_sale(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pay runs on a worker: meanwhile the bill and the payment box wait (a second tap does not pay
+    twice); the panel closed before the answer arrives leaves the sale written once and no error."""
+    from sqlalchemy import func, select
+
+    from desk_app.db.models import Sale
+    from tests.integration.test_checkout_support import new_client, new_staff, visit_at_checkout
+    from ui.checkout.panel import CheckoutPanel
+
+    leo = new_staff(services.db, owner.branch_id)
+    vid = visit_at_checkout(services.db, clock, owner.branch_id, new_client(services.db), leo.staff_id, ["CUT-W"])
+    panel = CheckoutPanel(threaded, vid)  # deleted by the test itself
+    qtbot.waitUntil(lambda: panel.editor.bill is not None)  # the bill is built on a worker too
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.payments, "pay", _gated(services.payments.pay, gate, started))
+    panel.payment.method_buttons["card"].click()
+    with qtbot.captureExceptions() as exceptions:
+        panel.payment.pay_btn.click()
+        assert started.wait(GATE_TIMEOUT_S)
+        assert panel.paying() and not panel.payment.isEnabled() and not panel.editor.isEnabled()
+        panel.pay()  # a second tap (F9) while the first payment is being written
+        _delete(panel)
+        gate.set()
+        _settle(qtbot, pool)
+    assert exceptions == []
+    with services.db.uow(write=False) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Sale).where(Sale.visit_id == vid)) == 1

@@ -81,6 +81,7 @@ class DonePage(QWidget):
         lay.addWidget(self.score_title)
         srow = QHBoxLayout()
         self.score_buttons: list[Button] = []
+        self._score_enabled = True
         # plain stars and words: the bundled fonts have ★ but not the emoji faces
         for n in range(1, 6):
             word = _(SCORE_WORDS[n])
@@ -103,6 +104,7 @@ class DonePage(QWidget):
 
     def show_sale(self, paid: PaidSale, view: SaleView) -> None:
         self.sale_id = paid.sale_id
+        self._enable_scores(True)
         cur = view.currency
         self.title.setText(_("Paid ✓  Receipt {no}").format(no=paid.receipt_no))
         self.change.setText(
@@ -169,9 +171,28 @@ class DonePage(QWidget):
         )
 
     def _score(self, n: int) -> None:
-        try:
-            self.ctx.services.aftercare.record_checkout_satisfaction(self.ctx.require_actor(), None, self.sale_id, n)
-        except Exception as exc:
-            show_error(self, exc)
+        """Record the score (with feedback and, for a low one, a complaint) off the GUI thread;
+        the buttons wait meanwhile so one tap is one score."""
+        if not self._score_enabled:
             return
-        self.finished.emit(self.sale_id)
+        actor = self.ctx.require_actor()
+        aftercare = self.ctx.services.aftercare
+        sale_id = self.sale_id
+        self._enable_scores(False)
+
+        def failed(exc: Exception) -> None:
+            self._enable_scores(True)
+            show_error(self, exc)
+
+        self.ctx.runner.run(
+            self,
+            lambda: aftercare.record_checkout_satisfaction(actor, None, sale_id, n),
+            on_done=lambda _r: self.finished.emit(sale_id),
+            on_error=failed,
+            in_order=True,
+        )
+
+    def _enable_scores(self, on: bool) -> None:
+        self._score_enabled = on
+        for w in (*self.score_buttons, self.continue_btn):
+            w.setEnabled(on)

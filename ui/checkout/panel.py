@@ -6,18 +6,22 @@ recorded (or skipped); the visit screen then moves on to rebooking.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.checkout.bill import Bill
 from desk_app.checkout.service import ApprovalNeeded
-from desk_app.checkout.views import PaidSale
+from desk_app.checkout.views import PaidSale, SaleView
+from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
 from ui.checkout.done import DonePage
 from ui.checkout.editor import BillEditor
 from ui.checkout.payment import PaymentBox
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import Card, ask_pin, show_error
 
 
@@ -61,6 +65,10 @@ class CheckoutFlow(QWidget):
         self.payment.pay_requested.connect(self.pay)
         self.done.finished.connect(self.paid.emit)
         self.last_paid: PaidSale | None = None
+        self._paying = False
+        self._balance = 0
+        self._balance_for: int | None = -1
+        self._balance_latest = Latest()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         """F9 or Ctrl+Enter pays from anywhere in the bill (keys the fields do not use come up here)."""
@@ -75,15 +83,48 @@ class CheckoutFlow(QWidget):
     def set_bill(self, bill: Bill) -> None:
         self.stack.setCurrentIndex(0)
         self.payment.bill = None
+        self._balance_for = -1  # read the client's prepaid balance again (a payment may have moved it)
         self.editor.set_bill(bill)
         self._bill_changed(bill)
         self.editor.search.setFocus()
 
     def _bill_changed(self, bill: Bill) -> None:
-        balance = self.ctx.services.payments.prepaid_balance(bill.client_id) if bill.client_id else 0
-        self.payment.set_bill(bill, balance)
+        """Every edit re-shows the payment box; the prepaid balance is read (off the GUI thread)
+        only when the client on the bill changes."""
+        cid = bill.client_id
+        if cid != self._balance_for:
+            self._balance_for = cid
+            self._balance = 0
+            if cid is not None:
+                seq = self._balance_latest.next()
+                payments = self.ctx.services.payments
+                self.ctx.runner.run(
+                    self,
+                    lambda: payments.prepaid_balance(cid),
+                    on_done=self._balance_latest.guard(seq, lambda b: self._got_balance(cid, b)),
+                    on_error=self._balance_latest.guard(seq, lambda exc: show_error(self, exc)),
+                )
+        self.payment.set_bill(bill, self._balance)
+
+    def _got_balance(self, client_id: int, balance: int) -> None:
+        if client_id != self._balance_for:
+            return
+        self._balance = balance
+        if self.editor.bill is not None:
+            self.payment.set_bill(self.editor.bill, balance)
+
+    def paying(self) -> bool:
+        """True while a payment is being written (the bill and the payment box wait)."""
+        return self._paying
+
+    def _set_paying(self, on: bool) -> None:
+        self._paying = on
+        self.editor.setEnabled(not on)
+        self.payment.setEnabled(not on)
 
     def pay(self) -> None:
+        if self._paying:
+            return
         if self.editor.busy():  # an edit (a scanned item, a discount) is still being applied
             self.editor.when_idle(self.pay)
             return
@@ -96,24 +137,47 @@ class CheckoutFlow(QWidget):
             self.payment.error.show_error(str(exc))
             return
         actor = self.ctx.require_actor()
-        try:
-            res = self.ctx.services.payments.pay(actor, bill, payments)
-        except ApprovalNeeded as exc:
-            pin = ask_pin(self, exc.message)
-            approver = self.ctx.services.payments.approver_from_pin(pin) if pin else None
-            if approver is None:
-                return
-            from dataclasses import replace
+        service = self.ctx.services.payments
 
-            self.editor.bill = replace(bill, discount_approved_by_id=approver.staff_id)
-            self.pay()
-            return
-        except Exception as exc:
+        def work() -> tuple[PaidSale, SaleView]:
+            res = service.pay(actor, bill, payments)
+            return res, service.get_sale(res.sale_id)
+
+        self._set_paying(True)
+        self.ctx.runner.run(
+            self, work, on_done=self._paid, on_error=lambda exc: self._not_paid(bill, exc), in_order=True
+        )
+
+    def _not_paid(self, bill: Bill, exc: Exception) -> None:
+        """Nothing was charged. A discount above the limit asks for the owner's PIN, then pays again."""
+        self._set_paying(False)
+        if not isinstance(exc, ApprovalNeeded):
             show_error(self, exc)
             return
+        pin = ask_pin(self, exc.message)
+        if not pin:
+            return
+        service = self.ctx.services.payments
+        self.ctx.runner.run(
+            self,
+            lambda: service.approver_from_pin(pin),
+            on_done=lambda approver: self._approved(bill, approver),
+            on_error=lambda e: show_error(self, e),
+        )
+
+    def _approved(self, bill: Bill, approver: Actor | None) -> None:
+        if approver is None:
+            show_error(self, _("That PIN is not the owner's. Nothing was charged."))
+            return
+        self.editor.bill = replace(bill, discount_approved_by_id=approver.staff_id)
+        self.pay()
+
+    def _paid(self, result: tuple[PaidSale, SaleView]) -> None:
+        res, sale = result
+        self._set_paying(False)
         self.last_paid = res
         self.payment.clear()
-        self.done.show_sale(res, self.ctx.services.payments.get_sale(res.sale_id))
+        self.done.show_sale(res, sale)
         self.stack.setCurrentWidget(self.done)
         self.payment_taken.emit(res.sale_id)
 
@@ -124,7 +188,11 @@ class CheckoutPanel(CheckoutFlow):
     def __init__(self, ctx: UiContext, visit_id: int, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent, ask_score=True)
         self.visit_id = visit_id
-        try:
-            self.set_bill(ctx.services.checkout.build_bill(ctx.require_actor(), visit_id=visit_id))
-        except Exception as exc:
-            show_error(self, exc)
+        actor = ctx.require_actor()
+        checkout = ctx.services.checkout
+        ctx.runner.run(
+            self,
+            lambda: checkout.build_bill(actor, visit_id=visit_id),
+            on_done=self.set_bill,
+            on_error=lambda exc: show_error(self, exc),
+        )

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from desk_app.i18n import N_, _
 from desk_app.visits.views import PRIORITIES, AssessmentView, Question, priority_label
 from ui.context import UiContext
-from ui.shared.widgets import ErrorLabel, mark_invalid
+from ui.shared.widgets import ErrorLabel, mark_invalid, show_error
 from ui.visits.common import compact, select_data
 
 KINDS = {"hair": N_("Hair"), "skin": N_("Skin"), "nails": N_("Nails"), "generic": N_("General")}
@@ -79,6 +79,11 @@ class ConsultationForm(QWidget):
         for w in (self.expectations, self.allergies, self.contra):
             w.textEdited.connect(self._touch)
         self.goals.textChanged.connect(self._touch)
+        # the owner's questions for every kind, read once off the GUI thread (again when edited)
+        self._by_kind: dict[str, list[Question]] | None = None
+        self._pending_load: tuple[str, AssessmentView | None, str, str] | None = None
+        self._load_questions()
+        ctx.signals.data_changed.connect(self._data_changed)
 
     def _touch(self, *_a: object) -> None:
         self.dirty = True
@@ -94,6 +99,31 @@ class ConsultationForm(QWidget):
         self.errors[key] = err
         return box
 
+    def _load_questions(self) -> None:
+        consultation = self.ctx.services.consultation
+        self.ctx.runner.run(
+            self,
+            lambda: {k: consultation.questions(k) for k in KINDS},
+            on_done=self._questions_loaded,
+            on_error=lambda exc: show_error(self, exc),
+        )
+
+    def _questions_loaded(self, by_kind: dict[str, list[Question]]) -> None:
+        first = self._by_kind is None
+        self._by_kind = by_kind
+        if self._pending_load is not None:
+            args, self._pending_load = self._pending_load, None
+            self.load(*args)
+        elif first:
+            self._build_questions()
+
+    def _data_changed(self, kind: str, _ident: int) -> None:
+        if kind == "consultation_question":
+            self._load_questions()
+
+    def questions_ready(self) -> bool:
+        return self._by_kind is not None and self._pending_load is None
+
     def _build_questions(self) -> None:
         for _n in range(self.n_questions):
             self.form.removeRow(1)
@@ -101,7 +131,7 @@ class ConsultationForm(QWidget):
         for key in [k for k in self.errors if k not in self.fields]:
             del self.errors[key]
         self.inputs = {}
-        self.questions = self.ctx.services.consultation.questions(str(self.kind.currentData()))
+        self.questions = (self._by_kind or {}).get(str(self.kind.currentData()), [])
         for q in self.questions:
             w: QWidget
             if q.answer_type == "choice":
@@ -141,6 +171,9 @@ class ConsultationForm(QWidget):
             self.form.insertRow(self.n_questions, label, self._with_error(q.key, w))
 
     def load(self, kind: str, a: AssessmentView | None, allergies: str, contra: str) -> None:
+        if self._by_kind is None:  # the questions are still being read: fill the form when they are
+            self._pending_load = (kind, a, allergies, contra)
+            return
         select_data(self.kind, a.kind if a else kind)
         self._build_questions()
         answers = a.answers if a else {}

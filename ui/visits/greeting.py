@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _, format_date, format_duration_minutes
-from desk_app.visits.views import ClientSummary, VisitView
+from desk_app.visits.views import ClientSummary, MenuService, VisitView
 from ui.clients.new_client import create_client
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
@@ -47,7 +47,13 @@ class ServiceMenuTable(QTableWidget):
             h.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
 
     def load(self) -> None:
-        menu = self.ctx.services.consultation.menu()
+        """The service menu, read off the GUI thread."""
+        consultation = self.ctx.services.consultation
+        self.ctx.runner.run(
+            self, consultation.menu, on_done=self._show_menu, on_error=lambda exc: show_error(self, exc)
+        )
+
+    def _show_menu(self, menu: list[MenuService]) -> None:
         cur = self.ctx.shop.currency
         self.setRowCount(len(menu))
         last_cat = ""

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.money import parse_amount
 from desk_app.i18n import _, format_datetime, format_duration_minutes, format_number
-from desk_app.visits.views import Estimate, PlanItemIn, PlanItemView
+from desk_app.visits.views import Estimate, MenuService, PlanItemIn, PlanItemView, ProductChoice
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import Button, ErrorLabel, show_error
 from ui.visits.common import compact, money_text, muted
 
@@ -37,18 +38,13 @@ class PlanBuilder(QWidget):
         self.ctx = ctx
         self.visit_id: int | None = None
         self.items: list[PlanItemIn] = []
-        cur = ctx.shop.currency
+        self._saving = Latest()
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(8)
 
         add_row = QHBoxLayout()
-        self.service = compact(QComboBox(), 24)
-        for m in ctx.services.consultation.menu():
-            self.service.addItem(
-                f"{m.name} · {money_text(m.price_minor, cur)} · {format_duration_minutes(m.duration_min)}",
-                m.id,
-            )
+        self.service = compact(QComboBox(), 24)  # filled by _load_menus
         add_row.addWidget(self.service, 1)
         self.add_service_btn = Button(_("Add service"), "plus")
         self.add_service_btn.clicked.connect(self._add_service)
@@ -57,8 +53,6 @@ class PlanBuilder(QWidget):
 
         prod_row = QHBoxLayout()
         self.product = compact(QComboBox(), 18)
-        for p in ctx.services.consultation.products(retail=True):
-            self.product.addItem(f"{p.name} · {money_text(p.price_minor, cur)}", p.id)
         prod_row.addWidget(self.product, 1)
         self.qty = QSpinBox()
         self.qty.setRange(1, 99)
@@ -110,22 +104,61 @@ class PlanBuilder(QWidget):
         self.note = muted()
         root.addWidget(self.note)
 
+        self._load_menus()
+
     # ------------------------------------------------------------------ data
+    def _load_menus(self) -> None:
+        """The service menu and the retail products, read off the GUI thread."""
+        consultation = self.ctx.services.consultation
+        self.ctx.runner.run(
+            self,
+            lambda: (consultation.menu(), consultation.products(retail=True)),
+            on_done=self._menus_loaded,
+            on_error=lambda exc: show_error(self, exc),
+        )
+
+    def _menus_loaded(self, menus: tuple[list[MenuService], list[ProductChoice]]) -> None:
+        cur = self.ctx.shop.currency
+        menu, products = menus
+        self.service.clear()
+        for m in menu:
+            self.service.addItem(
+                f"{m.name} · {money_text(m.price_minor, cur)} · {format_duration_minutes(m.duration_min)}",
+                m.id,
+            )
+        self.product.clear()
+        for p in products:
+            self.product.addItem(f"{p.name} · {money_text(p.price_minor, cur)}", p.id)
+
     def load(self, visit_id: int, plan: tuple[PlanItemView, ...], est: Estimate) -> None:
         self.visit_id = visit_id
         self.items = [p.as_input() for p in plan]
         self._show(est)
 
     def _save(self) -> None:
+        """Save the whole plan off the GUI thread (saves run in the order asked; the newest
+        answer is shown) and show the estimate it gives."""
         if self.visit_id is None:
             return
-        try:
-            est = self.ctx.services.consultation.set_plan(self.ctx.require_actor(), self.visit_id, self.items)
-        except Exception as exc:
-            show_error(self, exc)
-            return
-        self._show(est)
-        self.estimate_changed.emit(est)
+        actor = self.ctx.require_actor()
+        vid, items = self.visit_id, list(self.items)
+        consultation = self.ctx.services.consultation
+        seq = self._saving.next()
+
+        def saved(est: Estimate) -> None:
+            self._show(est)
+            self.estimate_changed.emit(est)
+
+        self.ctx.runner.run(
+            self,
+            lambda: consultation.set_plan(actor, vid, items),
+            on_done=self._saving.guard(seq, saved),
+            on_error=self._saving.guard(seq, lambda exc: show_error(self, exc)),
+            in_order=True,
+        )
+
+    def saving(self) -> bool:
+        return self._saving.pending
 
     def _add_service(self) -> None:
         sid = self.service.currentData()

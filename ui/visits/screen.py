@@ -139,16 +139,28 @@ class VisitScreen(QWidget):
 
     # ------------------------------------------------------------------ opening
     def open(
-        self, visit_id: int | None = None, client_id: int | None = None, appointment_id: int | None = None
+        self,
+        visit_id: int | None = None,
+        client_id: int | None = None,
+        appointment_id: int | None = None,
+        walk_in: bool = False,
     ) -> None:
+        """Show a visit; or start one first (on the runner): an appointment's arrival, a client's
+        visit (their open one if any) or, with ``walk_in``, a walk-in not yet known."""
         seq = self._opening.next()
-        if visit_id is None and (appointment_id is not None or client_id is not None):
+        if visit_id is None and (appointment_id is not None or client_id is not None or walk_in):
             v, actor = self.ctx.services.visits, self.ctx.actor
+            # nothing of the visit shown before stays on screen while the new one is written
+            self.visit_id = None
+            self.view = None
+            self.stack.setCurrentWidget(self.none)
+            self._set_actions_visible(False)
 
             def start() -> int:  # on the runner: the arrival or the walk-in is written there
                 if appointment_id is not None:
                     return v.arrive(_signed_in(actor), appointment_id)
-                assert client_id is not None
+                if client_id is None:
+                    return v.start_walk_in(_signed_in(actor))
                 return v.open_visit_for_client(client_id) or v.start_walk_in(_signed_in(actor), client_id)
 
             self.ctx.runner.run(

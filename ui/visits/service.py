@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,8 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.i18n import _, format_number, format_time
-from desk_app.visits.views import VisitView
+from desk_app.visits.views import ProductChoice, VisitView
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import Button, Card, show_error
 from ui.visits.common import compact, money_text, muted, select_data
 from ui.visits.formula import FormulaDialog, FormulaList
@@ -33,6 +35,7 @@ class ServicePage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.view: VisitView | None = None
+        self._products_latest = Latest()
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(16)
@@ -51,12 +54,8 @@ class ServicePage(QWidget):
         grid = QGridLayout()
         self.staff = compact(QComboBox(), 12)
         self.staff.addItem(_("— choose a stylist —"), None)
-        for st in ctx.services.service_log.staff_choices(ctx.shop.branch_id):
-            self.staff.addItem(st.name, st.id)
         self.resource = compact(QComboBox(), 12)
         self.resource.addItem(_("— no chair / room —"), None)
-        for r in ctx.services.service_log.resource_choices(ctx.shop.branch_id):
-            self.resource.addItem(r.name, r.id)
         grid.addWidget(QLabel(_("Stylist")), 0, 0)
         grid.addWidget(self.staff, 0, 1)
         grid.addWidget(QLabel(_("Chair / room")), 0, 2)
@@ -81,8 +80,6 @@ class ServicePage(QWidget):
         done.body.addWidget(self.logs)
         lrow = QHBoxLayout()
         self.log_service = compact(QComboBox(), 14)
-        for m in ctx.services.consultation.menu():
-            self.log_service.addItem(m.name, m.id)
         lrow.addWidget(self.log_service, 1)
         self.log_notes = QLineEdit()
         self.log_notes.setPlaceholderText(_("Notes for next time"))
@@ -164,12 +161,41 @@ class ServicePage(QWidget):
         right.addWidget(self.finish_btn)
         outer.addLayout(right, 9)
 
+        self._load_choices()
+
     # ------------------------------------------------------------------ display
+    def _load_choices(self) -> None:
+        """Who can serve, the chairs and rooms, and the service menu: read off the GUI thread."""
+        log, consultation, branch = self.ctx.services.service_log, self.ctx.services.consultation, self.ctx.shop.branch_id
+        self.ctx.runner.run(
+            self,
+            lambda: (log.staff_choices(branch), log.resource_choices(branch), consultation.menu()),
+            on_done=self._choices_loaded,
+            on_error=lambda exc: show_error(self, exc),
+        )
+
+    def _choices_loaded(self, choices: tuple[list[Any], list[Any], list[Any]]) -> None:
+        staff, resources, menu = choices
+        for st in staff:
+            self.staff.addItem(st.name, st.id)
+        for r in resources:
+            self.resource.addItem(r.name, r.id)
+        for m in menu:
+            self.log_service.addItem(m.name, m.id)
+        if self.view is not None:
+            self._select_choices(self.view)
+
+    def _select_choices(self, view: VisitView) -> None:
+        select_data(self.staff, view.staff_id)
+        select_data(self.resource, view.resource_id)
+        planned = [p.service_id for p in view.plan if p.service_id]
+        if planned:
+            select_data(self.log_service, planned[0])
+
     def set_view(self, view: VisitView) -> None:
         self.view = view
         cur = view.estimate.currency
-        select_data(self.staff, view.staff_id)
-        select_data(self.resource, view.resource_id)
+        self._select_choices(view)
         started = view.service_started_at is not None
         self.start_btn.setVisible(not started)
         if started:
@@ -183,9 +209,6 @@ class ServicePage(QWidget):
             self.logs.addItem(text + (f"  ⚠ {lg.problem}" if lg.problem else ""))
         if not view.service_logs:
             self.logs.addItem(_("Nothing logged yet: the planned services count as done when you finish."))
-        planned = [p.service_id for p in view.plan if p.service_id]
-        if planned:
-            select_data(self.log_service, planned[0])
         self.used.clear()
         for u in view.products_used:
             self.used.addItem(f"{u.name} × {format_number(u.quantity)} · {u.staff_name}")
@@ -209,10 +232,21 @@ class ServicePage(QWidget):
         self.advice.setText("\n\n".join(advice) or _("No care advice is written for these services."))
 
     def _load_products(self) -> None:
-        """The product list with stock counts (reloaded after a use so the count is current)."""
+        """The product list with stock counts (reloaded after a use so the count is current),
+        read off the GUI thread; the newest answer is shown."""
+        consultation = self.ctx.services.consultation
+        seq = self._products_latest.next()
+        self.ctx.runner.run(
+            self,
+            consultation.products,
+            on_done=self._products_latest.guard(seq, self._show_products),
+            on_error=self._products_latest.guard(seq, lambda exc: show_error(self, exc)),
+        )
+
+    def _show_products(self, products: list[ProductChoice]) -> None:
         keep = self.product.currentData()
         self.product.clear()
-        for p in sorted(self.ctx.services.consultation.products(), key=lambda p: not p.is_backbar):
+        for p in sorted(products, key=lambda p: not p.is_backbar):
             self.product.addItem(
                 _("{name} ({n} in stock)").format(name=p.name, n=format_number(p.stock_qty)), p.id
             )
