@@ -11,19 +11,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-import phonenumbers
 from sqlalchemy import Connection, Integer, String, func, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeEngine
 
+from desk_app.clients.phones import display_phone, normalize_phone, quick_phone
 from desk_app.clients.search_text import build_search_fields, normalize_query
+from desk_app.clients.views import (
+    CHANNELS,
+    EDITABLE,
+    GENDERS,
+    LANGUAGES,
+    ClientHit,
+    ClientProfile,
+    ComplaintRecord,
+    ConsentView,
+    DuplicateHit,
+    FormulaView,
+    PackageHolding,
+    UpcomingAppointment,
+    VisitRecord,
+    allergy_banner_text,
+)
 from desk_app.core.service import (
     ConflictError,
     NotFound,
@@ -57,273 +71,15 @@ from desk_app.db.types import UTCDateTime
 from desk_app.domain.appointment import UPCOMING
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, mask_phone
-from desk_app.i18n import N_, _, pick
+from desk_app.i18n import _, pick
 from desk_app.settings import SettingsStore
 
-CHANNELS: dict[str, str] = {
-    "phone": N_("Phone call"),
-    "sms": N_("Text message"),
-    "wechat": N_("WeChat"),
-    "email": N_("Email"),
-}
-GENDERS: dict[str, str] = {
-    "": N_("Not given"),
-    "female": N_("Female"),
-    "male": N_("Male"),
-    "other": N_("Other"),
-}
-SKIN_TYPES: dict[str, str] = {
-    "": N_("Not known"),
-    "dry": N_("Dry"),
-    "oily": N_("Oily"),
-    "combination": N_("Combination"),
-    "normal": N_("Normal"),
-    "sensitive": N_("Sensitive"),
-}
-LANGUAGES: dict[str, str] = {"": N_("Shop default"), "zh_CN": "简体中文", "en": "English"}
-
-EDITABLE = (
-    "name",
-    "phone",
-    "email",
-    "preferred_channel",
-    "wechat_id",
-    "birthday",
-    "gender",
-    "skin_type",
-    "hair_type",
-    "allergies",
-    "contraindications",
-    "preferences",
-    "favourite_staff_id",
-    "language",
-    "marketing_consent",
-    "privacy_consent",
-    "notes",
-)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WINDOW_FACTOR = 4  # search: newest matches fetched per result row, then ordered in Python
 _MIN_WINDOW = 120
 
 
-# ---------------------------------------------------------------- views
-
-
-@dataclass(frozen=True)
-class ClientHit:
-    """One row of a search result list."""
-
-    id: int
-    client_number: str
-    name: str
-    phone: str  # masked unless the actor may see phones
-    membership_tier: str
-    has_allergy: bool
-    last_visit_at: datetime | None
-    prepaid_balance: Decimal | None
-
-    @property
-    def is_vip(self) -> bool:
-        return self.membership_tier == "vip"
-
-
-@dataclass(frozen=True)
-class DuplicateHit:
-    id: int
-    client_number: str
-    name: str
-    phone: str
-    birthday: date | None
-    reason: str  # "phone" | "name_birthday"
-
-
-@dataclass(frozen=True)
-class ConsentView:
-    kind: str
-    granted: bool
-    at: datetime
-    staff_name: str
-    note: str
-
-
-@dataclass(frozen=True)
-class FormulaView:
-    id: int
-    version_no: int
-    components: tuple[dict[str, Any], ...]
-    notes: str
-    author_name: str
-    created_at: datetime
-    superseded: bool
-
-
-@dataclass(frozen=True)
-class VisitRecord:
-    visit_id: int
-    arrived_at: datetime
-    staff_name: str
-    step: str
-    status: str
-    services: tuple[str, ...]
-    products: tuple[str, ...]
-    formulas: tuple[FormulaView, ...]
-    notes: str
-    problem: str
-    spend: Decimal
-    satisfaction: int | None
-
-
-@dataclass(frozen=True)
-class ComplaintRecord:
-    id: int
-    opened_at: datetime
-    category: str
-    severity: str
-    status: str
-    description: str
-    resolution: str
-
-
-@dataclass(frozen=True)
-class UpcomingAppointment:
-    id: int
-    start_at: datetime
-    end_at: datetime
-    staff_name: str
-    services: tuple[str, ...]
-    status: str
-
-
-@dataclass(frozen=True)
-class PackageHolding:
-    id: int
-    name: str
-    sessions_total: int
-    sessions_used: int
-    expires_on: date | None
-
-    @property
-    def sessions_left(self) -> int:
-        return self.sessions_total - self.sessions_used
-
-
-@dataclass(frozen=True)
-class ClientProfile:
-    id: int
-    version: int
-    client_number: str
-    name: str
-    phone: str  # full (E.164) when the actor may see phones, masked otherwise
-    phone_display: str  # readable: national format or masked
-    can_see_phone: bool
-    email: str
-    preferred_channel: str
-    wechat_id: str
-    birthday: date | None
-    gender: str
-    skin_type: str
-    hair_type: str
-    allergies: str
-    contraindications: str
-    preferences: tuple[str, ...]
-    favourite_staff_id: int | None
-    favourite_staff_name: str
-    language: str
-    marketing_consent: bool
-    marketing_consent_at: datetime | None
-    privacy_consent: bool
-    privacy_consent_at: datetime | None
-    consents: tuple[ConsentView, ...]
-    notes: str
-    first_visit_at: datetime | None
-    last_visit_at: datetime | None
-    registered_by_name: str
-    registered_at: datetime
-    membership_tier: str
-    member_since: datetime | None
-    total_spend: Decimal
-    visit_count: int
-    no_show_count: int
-    currency: str
-    prepaid_balance: Decimal
-    prepaid_expires_on: date | None
-    packages: tuple[PackageHolding, ...]
-    upcoming: tuple[UpcomingAppointment, ...]
-    visits: tuple[VisitRecord, ...]
-    complaints: tuple[ComplaintRecord, ...]
-    erased: bool
-
-    @property
-    def has_allergy(self) -> bool:
-        return bool(self.allergies.strip() or self.contraindications.strip())
-
-    @property
-    def is_vip(self) -> bool:
-        return self.membership_tier == "vip"
-
-    def field_values(self) -> dict[str, Any]:
-        """The editable fields, as ``update`` takes them."""
-        return {k: getattr(self, k) for k in EDITABLE}
-
-
 # ---------------------------------------------------------------- helpers
-
-
-@lru_cache(maxsize=4096)
-def display_phone(e164: str, region: str) -> str:
-    """A readable phone: national format for the shop's own country, international otherwise."""
-    if not e164:
-        return ""
-    try:
-        n = phonenumbers.parse(e164, region)
-    except phonenumbers.NumberParseException:
-        return e164
-    if phonenumbers.region_code_for_number(n) == region:
-        return str(phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL))
-    return str(phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
-
-
-@lru_cache(maxsize=64)
-def _country_code(region: str) -> str:
-    return str(phonenumbers.country_code_for_region(region) or "")
-
-
-def quick_phone(e164: str, region: str) -> str:
-    """A readable phone for result lists, without parsing (tens of times faster than ``display_phone``).
-
-    Own-country numbers lose the country code and are grouped (CN mobiles 3-4-4, 8 digits 4-4);
-    numbers from abroad stay in E.164.
-    """
-    cc = _country_code(region)
-    if not e164.startswith("+" + cc) or not cc:
-        return e164
-    nat = e164[len(cc) + 1 :]
-    if len(nat) == 11:
-        return f"{nat[:3]} {nat[3:7]} {nat[7:]}"
-    if len(nat) == 8:
-        return f"{nat[:4]} {nat[4:]}"
-    return nat
-
-
-def normalize_phone(raw: str, region: str) -> str:
-    """E.164 for a valid number; raise ValueError (with a message for the desk) otherwise."""
-    raw = (raw or "").strip()
-    if not raw:
-        raise ValueError(_("Enter a phone number."))
-    try:
-        n = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        raise ValueError(
-            _("This is not a phone number. Type the digits, or + and the country code for a number abroad.")
-        ) from None
-    if not phonenumbers.is_valid_number(n):
-        raise ValueError(
-            _(
-                "This phone number is not valid for {region}. Check the digits, or start with + and the "
-                "country code."
-            ).format(region=region)
-        )
-    return str(phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164))
 
 
 def _fts_query(tokens: Sequence[str]) -> str:
@@ -1077,14 +833,6 @@ class ClientService:
                 .order_by(Staff.name)
             )
             return [(i, n) for i, n in rows]
-
-
-def allergy_banner_text(allergies: str, contraindications: str) -> str:
-    """The text after the banner's own "Allergies / contraindications:" heading."""
-    a, c = allergies.strip(), contraindications.strip()
-    if a and c:
-        return a + "  ·  " + _("contraindications: {text}").format(text=c)
-    return a or c
 
 
 def bulk_insert_clients(db: Database, rows: Sequence[Mapping[str, Any]], chunk: int = 5000) -> int:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.clients.service import CHANNELS, GENDERS, DuplicateHit
+from desk_app.clients.views import CHANNELS, GENDERS, DuplicateHit
 from desk_app.core.service import ValidationError
 from desk_app.i18n import _, format_date
 from ui.context import UiContext

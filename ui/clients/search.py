@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.clients.service import ClientHit
+from desk_app.clients.views import ClientHit
 from desk_app.i18n import _, format_date, format_money, language, local
 from ui.context import UiContext
 from ui.runner import Latest, debounce_timer
