@@ -5,11 +5,11 @@ SQLite through the FTS5 ``client_fts`` index with prefix queries, PostgreSQL
 through ``LIKE`` on the pg_trgm-indexed column. Every profile view and change
 is written to the audit log. Edits use the ``version`` column: a save based on
 an old version is refused with the latest values, never silently overwritten.
+The form's checks are in ``fields.py``, the profile view is built in ``profile.py``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -20,22 +20,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeEngine
 
-from desk_app.clients.phones import display_phone, normalize_phone, quick_phone
+from desk_app.clients.fields import clean_fields, parse_date
+from desk_app.clients.phones import normalize_phone, quick_phone
+from desk_app.clients.profile import client_profile
 from desk_app.clients.search_text import build_search_fields, normalize_query
 from desk_app.clients.views import (
-    CHANNELS,
     EDITABLE,
-    GENDERS,
-    LANGUAGES,
     ClientHit,
     ClientProfile,
-    ComplaintRecord,
-    ConsentView,
     DuplicateHit,
-    FormulaView,
-    PackageHolding,
-    UpcomingAppointment,
-    VisitRecord,
     allergy_banner_text,
 )
 from desk_app.core.service import (
@@ -49,32 +42,16 @@ from desk_app.core.service import (
 )
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
-    Appointment,
-    AppointmentService,
     Client,
-    ClientPackage,
-    Complaint,
     ConsentRecord,
-    Formula,
-    Package,
-    PrepaidAccount,
-    Product,
-    ProductUsage,
-    Sale,
-    SaleLine,
-    Service,
-    ServiceLog,
     Staff,
-    Visit,
 )
 from desk_app.db.types import UTCDateTime
-from desk_app.domain.appointment import UPCOMING
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, mask_phone
-from desk_app.i18n import _, pick
+from desk_app.i18n import _
 from desk_app.settings import SettingsStore
 
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WINDOW_FACTOR = 4  # search: newest matches fetched per result row, then ordered in Python
 _MIN_WINDOW = 120
 
@@ -88,16 +65,6 @@ def _fts_query(tokens: Sequence[str]) -> str:
 
 def _like_escape(tok: str) -> str:
     return tok.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _parse_date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value).strip())
 
 
 _HIT_COLUMNS: dict[str, TypeEngine[Any]] = dict(
@@ -284,7 +251,7 @@ class ClientService:
         except ValueError:
             e164 = ""
         try:
-            bday = _parse_date(birthday)
+            bday = parse_date(birthday)
         except ValueError:
             bday = None
         name = (name or "").strip()
@@ -327,112 +294,7 @@ class ClientService:
     # -- validation --------------------------------------------------------------
     def _clean(self, session: Session, data: Mapping[str, Any], creating: bool) -> dict[str, Any]:
         region, _cur = self._region_currency(session)
-        errors: dict[str, str] = {}
-        out: dict[str, Any] = {}
-        unknown = [k for k in data if k not in EDITABLE]
-        for k in unknown:
-            errors[k] = _("This field cannot be changed here.")
-        keys = set(EDITABLE) if creating else set(data)
-        for key in EDITABLE:
-            if key not in keys:
-                continue
-            value = data.get(key)
-            try:
-                out[key] = self._clean_field(session, key, value, region)
-            except ValueError as exc:
-                errors[key] = str(exc)
-        if errors:
-            raise ValidationError(errors)
-        return out
-
-    def _clean_field(self, session: Session, key: str, value: Any, region: str) -> Any:  # noqa: C901
-        if key == "name":
-            name = " ".join(str(value or "").split())
-            if not name:
-                raise ValueError(_("Enter the client's name."))
-            if len(name) > 120:
-                raise ValueError(_("The name is too long (120 characters at most)."))
-            return name
-        if key == "phone":
-            return normalize_phone(str(value or ""), region)
-        if key == "email":
-            email = str(value or "").strip()
-            if email and not _EMAIL_RE.match(email):
-                raise ValueError(_("This e-mail address looks wrong. It needs a name, @ and a domain."))
-            return email
-        if key == "preferred_channel":
-            ch = str(value or "phone")
-            if ch not in CHANNELS:
-                raise ValueError(_("Choose phone, text message, WeChat or e-mail."))
-            return ch
-        if key == "wechat_id":
-            w = str(value or "").strip()
-            if len(w) > 100:
-                raise ValueError(_("The WeChat ID is too long."))
-            return w
-        if key == "birthday":
-            try:
-                b = _parse_date(value)
-            except ValueError:
-                raise ValueError(_("Enter the birthday as a date, for example 1990-05-31.")) from None
-            if b is not None:
-                today = self.clock().date()
-                if b > today:
-                    raise ValueError(_("The birthday cannot be in the future."))
-                if b.year < 1900:
-                    raise ValueError(_("The birthday is too far in the past; check the year."))
-            return b
-        if key == "gender":
-            g = str(value or "")
-            if g not in GENDERS:
-                raise ValueError(_("Choose female, male, other or leave it empty."))
-            return g
-        if key in ("skin_type", "hair_type"):
-            t = str(value or "").strip()
-            if len(t) > 40:
-                raise ValueError(_("Keep this short (40 characters at most)."))
-            return t
-        if key in ("allergies", "contraindications"):
-            t = str(value or "").strip()
-            if len(t) > 2000:
-                raise ValueError(_("This text is too long (2000 characters at most)."))
-            return t
-        if key == "notes":
-            t = str(value or "").strip()
-            if len(t) > 5000:
-                raise ValueError(_("The notes are too long (5000 characters at most)."))
-            return t
-        if key == "preferences":
-            if value is None:
-                return []
-            if isinstance(value, str):
-                value = [line for line in value.splitlines()]
-            prefs = [" ".join(str(p).split()) for p in value]
-            prefs = [p for p in prefs if p]
-            if len(prefs) > 50:
-                raise ValueError(_("Keep the preferences list under 50 entries."))
-            if any(len(p) > 200 for p in prefs):
-                raise ValueError(_("Each preference must be shorter than 200 characters."))
-            return prefs
-        if key == "favourite_staff_id":
-            if value in (None, "", 0):
-                return None
-            try:
-                sid = int(value)
-            except (TypeError, ValueError):
-                raise ValueError(_("Choose a stylist from the list.")) from None
-            st = session.get(Staff, sid)
-            if st is None or not st.active:
-                raise ValueError(_("This staff member no longer works here; choose another."))
-            return sid
-        if key == "language":
-            lang = str(value or "")
-            if lang not in LANGUAGES:
-                raise ValueError(_("Choose Chinese, English or the shop default."))
-            return lang
-        if key in ("marketing_consent", "privacy_consent"):
-            return bool(value)
-        raise ValueError(_("This field cannot be changed here."))
+        return clean_fields(session, data, creating, region, self.clock)
 
     # -- create ------------------------------------------------------------------
     def create(self, actor: Actor, data: Mapping[str, Any]) -> ClientProfile:
@@ -534,224 +396,9 @@ class ClientService:
             uow.commit()
             return profile
 
-    def _profile(self, s: Session, c: Client, actor: Actor) -> ClientProfile:  # noqa: C901
+    def _profile(self, s: Session, c: Client, actor: Actor) -> ClientProfile:
         region, currency = self._region_currency(s)
-        see = actor.can(Perm.SEE_PHONE)
-        now = self.clock()
-        staff_names: dict[int, str] = {i: n for i, n in s.execute(select(Staff.id, Staff.name))}
-
-        def sname(sid: int | None) -> str:
-            return staff_names.get(sid, "") if sid else ""
-
-        consents = tuple(
-            ConsentView(kind=r.kind, granted=r.granted, at=r.at, staff_name=sname(r.staff_id), note=r.note)
-            for r in s.scalars(
-                select(ConsentRecord)
-                .where(ConsentRecord.client_id == c.id)
-                .order_by(ConsentRecord.at.desc(), ConsentRecord.id.desc())
-            )
-        )
-        acct = s.scalar(select(PrepaidAccount).where(PrepaidAccount.client_id == c.id))
-        packages = tuple(
-            PackageHolding(
-                id=cp.id,
-                name=pick(pk.name_zh, pk.name_en),
-                sessions_total=cp.sessions_total,
-                sessions_used=cp.sessions_used,
-                expires_on=cp.expires_on,
-            )
-            for cp, pk in s.execute(
-                select(ClientPackage, Package)
-                .join(Package, Package.id == ClientPackage.package_id)
-                .where(ClientPackage.client_id == c.id)
-                .order_by(ClientPackage.purchased_at.desc())
-            )
-        )
-        svc_names: dict[int, str] = {
-            i: pick(zh, en) for i, zh, en in s.execute(select(Service.id, Service.name_zh, Service.name_en))
-        }
-        appts = list(
-            s.scalars(
-                select(Appointment)
-                .where(
-                    Appointment.client_id == c.id,
-                    Appointment.start_at >= now,
-                    Appointment.status.in_(UPCOMING),
-                )
-                .order_by(Appointment.start_at)
-                .limit(20)
-            )
-        )
-        appt_svcs: dict[int, list[str]] = {}
-        if appts:
-            for aid, sid in s.execute(
-                select(AppointmentService.appointment_id, AppointmentService.service_id).where(
-                    AppointmentService.appointment_id.in_([a.id for a in appts])
-                )
-            ):
-                appt_svcs.setdefault(aid, []).append(svc_names.get(sid, ""))
-        upcoming = tuple(
-            UpcomingAppointment(
-                id=a.id,
-                start_at=a.start_at,
-                end_at=a.end_at,
-                staff_name=sname(a.staff_id),
-                services=tuple(appt_svcs.get(a.id, [])),
-                status=a.status,
-            )
-            for a in appts
-        )
-        visits = tuple(self._visit_history(s, c.id, currency, svc_names, sname))
-        complaints = tuple(
-            ComplaintRecord(
-                id=k.id,
-                opened_at=k.opened_at,
-                category=k.category,
-                severity=k.severity,
-                status=k.status,
-                description=k.description,
-                resolution=k.resolution,
-            )
-            for k in s.scalars(
-                select(Complaint)
-                .where(Complaint.client_id == c.id)
-                .order_by(Complaint.opened_at.desc())
-                .limit(50)
-            )
-        )
-        phone = c.phone or ""
-        return ClientProfile(
-            id=c.id,
-            version=c.version,
-            client_number=c.client_number,
-            name=c.name,
-            phone=phone if see else mask_phone(phone),
-            phone_display=display_phone(phone, region) if see else mask_phone(phone),
-            can_see_phone=see,
-            email=c.email,
-            preferred_channel=c.preferred_channel,
-            wechat_id=c.wechat_id,
-            birthday=c.birthday,
-            gender=c.gender,
-            skin_type=c.skin_type,
-            hair_type=c.hair_type,
-            allergies=c.allergies,
-            contraindications=c.contraindications,
-            preferences=tuple(str(p) for p in (c.preferences or [])),
-            favourite_staff_id=c.favourite_staff_id,
-            favourite_staff_name=sname(c.favourite_staff_id),
-            language=c.language,
-            marketing_consent=c.marketing_consent,
-            marketing_consent_at=c.marketing_consent_at,
-            privacy_consent=c.privacy_consent,
-            privacy_consent_at=c.privacy_consent_at,
-            consents=consents,
-            notes=c.notes,
-            first_visit_at=c.first_visit_at,
-            last_visit_at=c.last_visit_at,
-            registered_by_name=sname(c.registered_by_id),
-            registered_at=c.created_at,
-            membership_tier=c.membership_tier,
-            member_since=c.member_since,
-            total_spend=Money.from_minor(c.total_spend_minor, currency).amount,
-            visit_count=c.visit_count,
-            no_show_count=c.no_show_count,
-            currency=currency,
-            prepaid_balance=Money.from_minor(acct.balance_minor if acct else 0, currency).amount,
-            prepaid_expires_on=acct.expires_on if acct else None,
-            packages=packages,
-            upcoming=upcoming,
-            visits=visits,
-            complaints=complaints,
-            erased=c.erased_at is not None,
-        )
-
-    def _visit_history(
-        self,
-        s: Session,
-        client_id: int,
-        currency: str,
-        svc_names: dict[int, str],
-        sname: Any,
-        limit: int = 100,
-    ) -> list[VisitRecord]:
-        vs = list(
-            s.scalars(
-                select(Visit)
-                .where(Visit.client_id == client_id)
-                .order_by(Visit.arrived_at.desc())
-                .limit(limit)
-            )
-        )
-        if not vs:
-            return []
-        ids = [v.id for v in vs]
-        done: dict[int, list[str]] = {}
-        for vid, sid in s.execute(
-            select(ServiceLog.visit_id, ServiceLog.service_id)
-            .where(ServiceLog.visit_id.in_(ids))
-            .order_by(ServiceLog.id)
-        ):
-            done.setdefault(vid, []).append(svc_names.get(sid, ""))
-        products: dict[int, list[str]] = {}
-        for vid, zh, en, qty in s.execute(
-            select(ProductUsage.visit_id, Product.name_zh, Product.name_en, ProductUsage.quantity)
-            .join(Product, Product.id == ProductUsage.product_id)
-            .where(ProductUsage.visit_id.in_(ids))
-        ):
-            products.setdefault(vid, []).append(_("{name} (used) x{n}").format(name=pick(zh, en), n=qty))
-        spend: dict[int, int] = {}
-        sat: dict[int, int] = {}
-        for sale in s.scalars(select(Sale).where(Sale.visit_id.in_(ids))):
-            if sale.visit_id is None:
-                continue
-            spend[sale.visit_id] = spend.get(sale.visit_id, 0) + sale.total_minor
-            if sale.satisfaction is not None:
-                sat[sale.visit_id] = sale.satisfaction
-        logged = set(done)
-        for svid, kind, desc, qty, line_sid in s.execute(
-            select(Sale.visit_id, SaleLine.kind, SaleLine.description, SaleLine.quantity, SaleLine.service_id)
-            .join(Sale, Sale.id == SaleLine.sale_id)
-            .where(Sale.visit_id.in_(ids), Sale.kind == "sale", SaleLine.kind.in_(("product", "service")))
-        ):
-            if svid is None:
-                continue
-            if kind == "product":
-                products.setdefault(svid, []).append(_("{name} (bought) x{n}").format(name=desc, n=qty))
-            elif svid not in logged and line_sid is not None:
-                done.setdefault(svid, []).append(svc_names.get(line_sid, desc))
-        formulas: dict[int, list[FormulaView]] = {}
-        for f in s.scalars(select(Formula).where(Formula.visit_id.in_(ids)).order_by(Formula.created_at)):
-            if f.visit_id is None:
-                continue
-            formulas.setdefault(f.visit_id, []).append(
-                FormulaView(
-                    id=f.id,
-                    version_no=f.version_no,
-                    components=tuple(dict(x) for x in f.components or []),
-                    notes=f.notes,
-                    author_name=sname(f.author_id),
-                    created_at=f.created_at,
-                    superseded=f.superseded_by_id is not None,
-                )
-            )
-        return [
-            VisitRecord(
-                visit_id=v.id,
-                arrived_at=v.arrived_at,
-                staff_name=sname(v.staff_id),
-                step=v.step,
-                status=v.status,
-                services=tuple(done.get(v.id, [])),
-                products=tuple(products.get(v.id, [])),
-                formulas=tuple(formulas.get(v.id, [])),
-                notes=v.notes,
-                problem=v.problem,
-                spend=Money.from_minor(spend.get(v.id, 0), currency).amount,
-                satisfaction=v.satisfaction if v.satisfaction is not None else sat.get(v.id),
-            )
-            for v in vs
-        ]
+        return client_profile(s, c, actor, region, currency, self.clock())
 
     # -- update --------------------------------------------------------------------
     def update(
