@@ -1,6 +1,6 @@
 """Client search speed (issue 3) at 100,000 clients (quick: 20,000).
 
-* ``search.<kind>``: ``ClientService.search`` in-process for typical inputs -- 2-3 letter names
+* ``search.<kind>``: ``ClientSearchService.search`` in-process for typical inputs -- 2-3 letter names
   and pinyin, pinyin initials, 4 phone digits, client numbers, Chinese name prefixes; the floor is
   the raw SQL FTS5 query on the same index (``client_fts MATCH ... LIMIT 30``, sqlite3, no ORM);
   target p95 <= 10 ms;
@@ -94,8 +94,9 @@ def _timed(fn: Any, items: list[str], cpu: list[float] | None = None) -> list[fl
 
 def run(quick: bool) -> list[dict[str, Any]]:
     from desk_app.bootstrap import open_database
+    from desk_app.clients.search import _fts_query
     from desk_app.clients.search_text import normalize_query
-    from desk_app.clients.service import _fts_query, bulk_insert_clients
+    from desk_app.clients.service import bulk_insert_clients
     from desk_app.container import Services
 
     n = 20_000 if quick else 100_000
@@ -125,7 +126,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     all_floor: list[float] = []
     all_cpu: list[float] = []
     for kind, items in queries.items():
-        samples = _timed(lambda q: services.clients.search(owner, q), items, all_cpu)
+        samples = _timed(lambda q: services.client_search.search(owner, q), items, all_cpu)
         floor = _timed(raw_search, items)
         all_samples += samples
         all_floor += floor

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from desk_app.checkout.service import CheckoutService
     from desk_app.clients.importer import ImportService
     from desk_app.clients.privacy import PrivacyService
+    from desk_app.clients.search import ClientSearchService
     from desk_app.clients.service import ClientService
     from desk_app.reports.service import ReportService
     from desk_app.shop.details import ShopDetailsService
@@ -73,6 +74,12 @@ class Services:
         from desk_app.clients.service import ClientService
 
         return ClientService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def client_search(self) -> ClientSearchService:
+        from desk_app.clients.search import ClientSearchService
+
+        return ClientSearchService(self.db, self.settings, self.clock)
 
     @cached_property
     def visits(self) -> VisitService:

@@ -45,7 +45,7 @@ from desk_app.aftercare.views import (
     OutreachItem,
     OutreachLists,
 )
-from desk_app.clients.service import display_phone
+from desk_app.clients.phones import display_phone
 from desk_app.core.service import (
     NotFound,
     ServiceError,

@@ -27,8 +27,8 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from desk_app.clients.phones import normalize_phone
 from desk_app.clients.search_text import build_search_fields
-from desk_app.clients.service import normalize_phone
 from desk_app.core.service import ServiceError, audit, next_counter, require, shop_row
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, Counter, ImportBatch

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desk_app.clients import formulas as fm
-from desk_app.clients.service import display_phone
+from desk_app.clients.phones import display_phone
 from desk_app.core.service import shop_row
 from desk_app.db.models import (
     Appointment,

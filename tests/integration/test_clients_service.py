@@ -61,13 +61,13 @@ def test_duplicates_by_phone_or_name_and_birthday(services: Services, owner: Act
     b = services.clients.create(
         owner, {"name": "Amy Wu", "phone": "13900001111", "birthday": "1985-02-03"}
     ).id
-    dups = services.clients.find_duplicates("Someone", "+86 138-1234-5678", None)
+    dups = services.client_search.find_duplicates("Someone", "+86 138-1234-5678", None)
     assert [(d.id, d.reason) for d in dups] == [(a, "phone")]
     assert dups[0].phone == "138****5678"
-    dups = services.clients.find_duplicates("amy wu", "13700000000", "1985-02-03")
+    dups = services.client_search.find_duplicates("amy wu", "13700000000", "1985-02-03")
     assert [(d.id, d.reason) for d in dups] == [(b, "name_birthday")]
-    assert services.clients.find_duplicates("Amy Wu", "13700000000", "1985-02-04") == []
-    assert services.clients.find_duplicates("Amy Wu", "13900001111", None, exclude_id=b) == []
+    assert services.client_search.find_duplicates("Amy Wu", "13700000000", "1985-02-04") == []
+    assert services.client_search.find_duplicates("Amy Wu", "13900001111", None, exclude_id=b) == []
 
 
 def test_get_writes_an_audit_view_row_and_masks_for_stylists(services: Services, owner: Actor) -> None:
@@ -87,7 +87,7 @@ def test_get_writes_an_audit_view_row_and_masks_for_stylists(services: Services,
             )
         ]
     assert views == [owner.staff_id, stylist.staff_id]
-    hits = services.clients.search(stylist, "zhangsan")
+    hits = services.client_search.search(stylist, "zhangsan")
     assert hits[0].phone == "138****5678" and hits[0].has_allergy
 
 
@@ -104,8 +104,8 @@ def test_update_validates_each_field_and_audits(services: Services, owner: Actor
     assert p2.marketing_consent and p2.marketing_consent_at is not None
     assert [c.kind for c in p2.consents if c.note == "changed on the profile"] == ["marketing"]
     # search fields rebuilt from the new name
-    assert [h.id for h in services.clients.search(owner, "lis")] == [cid]
-    assert services.clients.search(owner, "zhangsan") == []
+    assert [h.id for h in services.client_search.search(owner, "lis")] == [cid]
+    assert services.client_search.search(owner, "zhangsan") == []
     with services.db.uow(write=False) as uow:
         row = uow.session.scalars(
             select(AuditEntry).where(AuditEntry.action == "update", AuditEntry.entity == "client")

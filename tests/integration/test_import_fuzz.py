@@ -228,7 +228,7 @@ def test_client_update_accepts_or_says_what_is_wrong_per_field(
 ) -> None:
     from desk_app.core.service import ConflictError
 
-    hits = services.clients.search(owner, "Fuzz Base")
+    hits = services.client_search.search(owner, "Fuzz Base")
     if hits:
         cid = hits[0].id
     else:

@@ -73,7 +73,7 @@ def _plant(services: Services, owner: Actor) -> dict[str, int]:
 
 
 def _ids(services: Services, owner: Actor, q: str, limit: int = 30) -> list[int]:
-    return [h.id for h in services.clients.search(owner, q, limit=limit)]
+    return [h.id for h in services.client_search.search(owner, q, limit=limit)]
 
 
 def _check_planted(services: Services, owner: Actor, ids: dict[str, int], crowded: bool = False) -> None:
@@ -147,7 +147,7 @@ def test_search_at_100k_clients_matches_brute_force(services: Services, owner: A
     # a limited result is a subset of the answers, at most the limit
     few = _ids(services, owner, "wang", limit=30)
     assert len(few) == 30 and set(few) <= brute(rows, "wang")
-    recent = [h.id for h in services.clients.search(owner, "", limit=5)]
+    recent = [h.id for h in services.client_search.search(owner, "", limit=5)]
     assert recent[:4] == [ids["amy"], ids["ouyang"], ids["tom"], ids["zhangsan"]]
 
 

@@ -239,7 +239,7 @@ def test_an_out_of_date_client_search_answer_is_dropped(
     c = services.clients
     zhang = c.create(owner, {"name": "张三", "phone": "13812345678"}).id
     c.create(owner, {"name": "赵六", "phone": "13900001111"})
-    real = c.search
+    real = services.client_search.search
     gate, started = threading.Event(), threading.Event()
 
     def search(actor: Actor, text: str) -> Any:
@@ -248,7 +248,7 @@ def test_an_out_of_date_client_search_answer_is_dropped(
             assert gate.wait(GATE_TIMEOUT_S)
         return real(actor, text)
 
-    monkeypatch.setattr(c, "search", search)
+    monkeypatch.setattr(services.client_search, "search", search)
     box = ClientSearchBox(threaded)
     qtbot.addWidget(box)
     qtbot.waitUntil(lambda: not box.pending())
@@ -275,8 +275,8 @@ def test_typing_runs_one_search_after_the_pause(
     box = ClientSearchBox(ctx)
     qtbot.addWidget(box)
     asked: list[str] = []
-    real = services.clients.search
-    monkeypatch.setattr(services.clients, "search", lambda a, t: (asked.append(t), real(a, t))[1])
+    real = services.client_search.search
+    monkeypatch.setattr(services.client_search, "search", lambda a, t: (asked.append(t), real(a, t))[1])
     qtbot.keyClicks(box.edit, "zhangsan")
     assert asked == []  # not one query per keystroke
     qtbot.waitUntil(lambda: not box.pending())

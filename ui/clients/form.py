@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.clients.service import CHANNELS, GENDERS, LANGUAGES, SKIN_TYPES, ClientProfile
+from desk_app.clients.views import CHANNELS, GENDERS, LANGUAGES, SKIN_TYPES, ClientProfile
 from desk_app.i18n import _, format_date
 from ui.shared.widgets import Button, ErrorLabel, mark_invalid
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.clients.service import ClientProfile, FormulaView
+from desk_app.clients.views import ClientProfile, FormulaView
 from desk_app.i18n import _, format_date, format_datetime, format_money
 from ui.shared.widgets import Card
 

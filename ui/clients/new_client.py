@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.clients.service import CHANNELS, GENDERS, DuplicateHit
+from desk_app.clients.views import CHANNELS, GENDERS, DuplicateHit
 from desk_app.core.service import ValidationError
 from desk_app.i18n import _, format_date
 from ui.context import UiContext
@@ -180,7 +180,7 @@ class NewClientDialog(Dialog):
         """Look for duplicates now and wait for the answer (before saving)."""
         self._dup_typing.stop()
         self._dups_latest.cancel()  # an answer still on its way is older than this one
-        dups = self.ctx.services.clients.find_duplicates(
+        dups = self.ctx.services.client_search.find_duplicates(
             self.name.text(), self.phone.text(), self.birthday.text().strip() or None
         )
         self._show_duplicates(dups)
@@ -190,11 +190,11 @@ class NewClientDialog(Dialog):
         """Look for duplicates on the runner while the person types (the newest answer wins)."""
         self._dup_typing.stop()
         name, phone, birthday = self.name.text(), self.phone.text(), self.birthday.text().strip() or None
-        clients = self.ctx.services.clients
+        client_search = self.ctx.services.client_search
         seq = self._dups_latest.next()
         self.ctx.runner.run(
             self,
-            lambda: clients.find_duplicates(name, phone, birthday),
+            lambda: client_search.find_duplicates(name, phone, birthday),
             on_done=self._dups_latest.guard(seq, self._show_duplicates),
             on_error=self._dups_latest.guard(seq, lambda exc: self.general_error.show_error(error_text(exc))),
         )

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.clients.service import ClientProfile, allergy_banner_text
+from desk_app.clients.views import ClientProfile, allergy_banner_text
 from desk_app.core.service import ConflictError, ValidationError
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _

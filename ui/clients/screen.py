@@ -48,7 +48,7 @@ class ClientsScreen(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        n = self.ctx.services.clients.count()
+        n = self.ctx.services.client_search.count()
         self.stack.setCurrentWidget(self.list_card if n else self.empty)
         self.header.set_subtitle(
             _("{n} clients. Type a name, pinyin, phone digits or client number.").format(n=format_number(n))

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.clients.service import ClientHit
+from desk_app.clients.views import ClientHit
 from desk_app.i18n import _, format_date, format_money, language, local
 from ui.context import UiContext
 from ui.runner import Latest, debounce_timer
@@ -284,10 +284,10 @@ class ClientSearchBox(QWidget):
             self.status.setText(_("Sign in to search for clients."))
             return
         seq = self._latest.next()
-        clients = self.ctx.services.clients
+        client_search = self.ctx.services.client_search
         self.ctx.runner.run(
             self,
-            lambda: clients.search(actor, text),
+            lambda: client_search.search(actor, text),
             on_done=self._latest.guard(seq, lambda hits: self._show_hits(text, hits)),
             on_error=self._latest.guard(seq, self._search_failed),
         )

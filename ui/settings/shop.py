@@ -143,6 +143,7 @@ class ShopDetailsPanel(QWidget):
         self.form.show_errors({})
         self.ctx.shop = info
         self.ctx.services.clients.forget_shop_details()
+        self.ctx.services.client_search.forget_shop_details()
         self.status.setText(_("Saved. Receipts use the new details from now on."))
         return True
 

@@ -1,0 +1,39 @@
+"""The monthly report's table by staff member, from the totals the other sections added up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desk_app.reports.monthly_reader import Catalog, ReportReader, StaffAcc, ratio
+
+
+def by_staff(rd: ReportReader, catalog: Catalog, staff_acc: StaffAcc) -> list[dict[str, Any]]:
+    rows = []
+    for sid, a in staff_acc.items():
+        revenue = a["services"] + a["retail"] + a["packages"] + a["other"]
+        rows.append(
+            {
+                "staff_id": sid,
+                "name": catalog.staff.get(sid, "?"),
+                "role": catalog.staff_role.get(sid, ""),
+                "revenue": rd.m(revenue),
+                "services": rd.m(a["services"]),
+                "retail": rd.m(a["retail"]),
+                "packages": rd.m(a["packages"]),
+                "tips": rd.m(a["tips"]),
+                "services_count": a["services_count"],
+                "visits": a["visits"],
+                "rebooking_rate": ratio(a["rebooked"], a["done"]),
+                "satisfaction_average": ratio(a["sat_sum"], a["sat_count"], "0.01"),
+                "satisfaction_count": a["sat_count"],
+                "complaints": a["complaints"],
+                "no_shows": a["no_shows"],
+                "standards_met": a["std_met"],
+                "standards_total": a["std_total"],
+                "_rev": revenue,
+            }
+        )
+    rows.sort(key=lambda r: (-int(str(r["_rev"])), str(r["name"])))
+    for r in rows:
+        del r["_rev"]
+    return rows

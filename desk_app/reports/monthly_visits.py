@@ -1,0 +1,158 @@
+"""The monthly report's visits: counts, rebooking, no-shows, satisfaction; then the follow-ups and
+the service standards, whose summary comes out of the visits' own scan.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+
+from desk_app.db.models import (
+    Appointment,
+    FollowUp,
+    Visit,
+)
+from desk_app.domain.appointment import AppointmentStatus
+from desk_app.reports.monthly_reader import Catalog, ReportReader, StaffAcc, as_int, ratio
+from desk_app.reports.sqlhelp import Period
+from desk_app.reports.standards_sql import standards_sql
+
+
+def visit_figures(rd: ReportReader, p: Period, d: dict[str, Any], staff_acc: StaffAcc) -> dict[str, Any]:
+    """Visits, rebooking, satisfaction; returns the standards' summary (computed in the same scan)."""
+    c = rd.conn
+    # the counts ride along in the visit standards' scan (grouped by day, desk person and stylist)
+    live = Visit.step != "cancelled"
+    done = Visit.step == "done"
+    checkout_score = case((live, Visit.satisfaction), else_=None)
+    cols: list[Any] = [
+        func.sum(case((live, 1), else_=0)),
+        func.sum(case((done, 1), else_=0)),
+        func.sum(case((and_(done, Visit.next_appointment_id.is_not(None)), 1), else_=0)),
+        func.sum(checkout_score),
+        func.count(checkout_score),
+        *(func.sum(case((and_(live, Visit.satisfaction == k), 1), else_=0)) for k in range(1, 6)),
+    ]
+    rows: list[tuple[str, tuple[Any, ...], tuple[Any, ...]]] = []
+    summary = standards_sql(
+        c, rd.dialect, p, rd.std, rd.now, rd.scope.branch_id, visit_columns=cols, visit_rows=rows
+    )
+    n_visits = n_done = n_rebooked = 0
+    visits_day: dict[str, int] = defaultdict(int)
+    dist = {str(k): 0 for k in range(1, 6)}
+    by_source = {"checkout": 0, "followup": 0}
+    for dy, (_desk, staff), vals in rows:
+        n, dn, rb, ssum, scnt = (as_int(v) for v in vals[:5])
+        for k in range(1, 6):
+            dist[str(k)] += as_int(vals[4 + k])
+            by_source["checkout"] += as_int(vals[4 + k])
+        n_visits += n
+        n_done += dn
+        n_rebooked += rb
+        if n:
+            visits_day[dy] += n
+        if staff and n:
+            acc = staff_acc[int(staff)]
+            acc["visits"] += n
+            acc["done"] += dn
+            acc["rebooked"] += rb
+            acc["sat_sum"] += ssum
+            acc["sat_count"] += scnt
+    d["visits"] = n_visits
+    d["visits_done"] = n_done
+    d["rebooked"] = n_rebooked
+    d["rebooking_rate"] = ratio(n_rebooked, n_done)
+    ns_q = (
+        select(Appointment.staff_id, func.count())
+        .where(
+            Appointment.start_at >= rd.ts(p.start),
+            Appointment.start_at < rd.ts(p.end),
+            Appointment.status == AppointmentStatus.NO_SHOW,
+            rd.branch(Appointment.branch_id),
+        )
+        .group_by(Appointment.staff_id)
+    )
+    no_shows = 0
+    for staff, n in c.execute(ns_q):
+        no_shows += as_int(n)
+        if staff is not None:
+            staff_acc[int(staff)]["no_shows"] += as_int(n)
+    d["no_shows"] = no_shows
+    # satisfaction: the checkout score of the month's visits (above) and the follow-up calls completed in it
+    fq = (
+        select(FollowUp.staff_id, FollowUp.satisfaction, func.count())
+        .where(
+            FollowUp.completed_at >= rd.ts(p.start),
+            FollowUp.completed_at < rd.ts(p.end),
+            FollowUp.satisfaction.is_not(None),
+        )
+        .group_by(FollowUp.staff_id, FollowUp.satisfaction)
+    )
+    if rd.scope.branch_id is not None:
+        fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(rd.branch(Visit.branch_id))
+    for staff, score, n in c.execute(fq):
+        if str(score) in dist:
+            dist[str(score)] += as_int(n)
+            by_source["followup"] += as_int(n)
+            if staff is not None:
+                staff_acc[int(staff)]["sat_sum"] += as_int(score) * as_int(n)
+                staff_acc[int(staff)]["sat_count"] += as_int(n)
+    count = sum(dist.values())
+    total = sum(int(k) * v for k, v in dist.items())
+    d["satisfaction"] = {
+        "average": ratio(total, count, "0.01"),
+        "count": count,
+        "distribution": dist,
+        "by_source": by_source,
+    }
+    d["visits_by_day"] = [{"date": dy, "visits": visits_day.get(dy, 0)} for dy in p.day_list()]
+    return summary
+
+
+def followup_figures(
+    rd: ReportReader,
+    catalog: Catalog,
+    p: Period,
+    d: dict[str, Any],
+    staff_acc: StaffAcc,
+    summary: dict[str, Any],
+) -> None:
+    """Follow-ups, feedback and the standards (``summary``: from ``visit_figures``)."""
+    c = rd.conn
+    done = case((FollowUp.completed_at.is_not(None), 1), else_=0)
+    fq = select(func.count(), func.sum(done)).where(
+        FollowUp.due_from >= rd.ts(p.start), FollowUp.due_from < rd.ts(p.end)
+    )
+    if rd.scope.branch_id is not None:
+        fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(rd.branch(Visit.branch_id))
+    n, n_done = (as_int(v) for v in c.execute(fq).one())
+    d["followups"] = {"due": n, "done": n_done, "done_on_time": 0, "on_time_rate": None}
+    standards: dict[str, dict[str, Any]] = {}
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for key, v in summary.items():
+        standards[key] = {"met": int(v["met"]), "total": int(v["total"])}
+        days = v.get("by_day", {})
+        by_day[key] = [
+            {
+                "date": dy,
+                "met": int(days.get(dy, {}).get("met", 0)),
+                "total": int(days.get(dy, {}).get("total", 0)),
+            }
+            for dy in p.day_list()
+        ]
+        for sid, st in v.get("by_staff", {}).items():
+            if int(sid) in catalog.staff:
+                acc = staff_acc[int(sid)]
+                acc["std_met_s"] += int(st["met"])
+                acc["std_total_s"] += int(st["total"])
+    for acc in staff_acc.values():
+        acc["std_met"], acc["std_total"] = acc.get("std_met_s", 0), acc.get("std_total_s", 0)
+    for v in standards.values():
+        v["rate"] = ratio(v["met"], v["total"])
+    fu = standards["followup_on_time"]  # "follow-ups done on time" is that standard
+    d["followups"]["done_on_time"] = fu["met"]
+    d["followups"]["on_time_rate"] = fu["rate"]
+    d["standards"] = standards
+    d["standards_by_day"] = by_day
