@@ -253,3 +253,25 @@ def test_work_finishing_after_its_screen_was_deleted_is_dropped(qtbot: QtBot) ->
     qtbot.addWidget(alive)
     runner.run(alive, lambda: "done", on_done=alive.setText)
     assert alive.text() == "done"
+
+
+def test_every_route_builds_its_screen(qtbot: QtBot, tmp_path: Path) -> None:
+    """The router imports each screen by name; a route whose module or class is broken must fail
+    here, not show an empty page to the desk."""
+    import importlib
+
+    from ui.navigation import ROUTES
+
+    _shop(tmp_path / "s.sqlite3")
+    shell = Shell(str(tmp_path / "s.sqlite3"), False, _app())
+    qtbot.addWidget(shell)
+    page = shell.pages.currentWidget()
+    assert isinstance(page, SignInPage)
+    page.select(next(s for s in page._staff if s.name == "Mia").id)
+    qtbot.keyClicks(page, "1234")
+    qtbot.keyClick(page, Qt.Key.Key_Return)
+    main = shell.main
+    assert isinstance(main, MainArea)
+    for name, target in ROUTES.items():
+        module, cls = target.split(":")
+        assert type(main.screen_widget(name)) is getattr(importlib.import_module(module), cls), name

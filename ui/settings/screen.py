@@ -1,7 +1,7 @@
 """Settings (owner only): the shop, its catalog, staff, chairs and rooms, questions, rules.
 
-Tabs are built the first time they are opened. Backups, Import and the Audit log
-come from other modules and show a neutral note while those are not installed.
+Tabs are built the first time they are opened. Backups, Import and the Audit log are the
+trust and clients areas' widgets, shown here.
 """
 
 from __future__ import annotations

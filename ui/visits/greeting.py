@@ -159,20 +159,10 @@ class GreetingPage(QWidget):
             sc.activated.connect(self.mark_greeted)
             self.hello_keys.append(sc)
         self.find_card = find = Card(_("Find the client"))
-        self.search = ClientSearchBox(ctx)
-        if self.search is not None:
-            self.search.client_chosen.connect(self._chosen)
-            self.search.new_client_requested.connect(self._new_client)
-            find.body.addWidget(self.search)
-        else:
-            find.body.addWidget(muted(_("Client search is not available in this version; use “New client”.")))
-        row = QHBoxLayout()
-        self.new_btn = Button(_("New client"), "user-plus")
-        self.new_btn.clicked.connect(lambda: self._new_client(""))
-        self.new_btn.setVisible(self.search is None)  # the search box has its own (Ctrl+N)
-        row.addWidget(self.new_btn)
-        row.addStretch()
-        find.body.addLayout(row)
+        self.search = ClientSearchBox(ctx)  # with its own "New client" (Ctrl+N)
+        self.search.client_chosen.connect(self._chosen)
+        self.search.new_client_requested.connect(self._new_client)
+        find.body.addWidget(self.search)
         left.addWidget(find, 1)
         self.client_card = ClientCard()
         self.change_btn = Button(_("Change client"), "search", "ghost")
@@ -204,7 +194,7 @@ class GreetingPage(QWidget):
         self.view = view
         self.chosen = view.client.id if view.client else None
         self._show(view.client)
-        if first and view.client is None and self.search is not None and hasattr(self.search, "focus_search"):
+        if first and view.client is None:
             # a walk-in: the desk types the name straight away (Ctrl+N works from there)
             self.search.focus_search()
 
@@ -247,8 +237,7 @@ class GreetingPage(QWidget):
 
     def _change_client(self) -> None:
         self.find_card.setVisible(True)
-        if self.search is not None and hasattr(self.search, "focus_search"):
-            self.search.focus_search()
+        self.search.focus_search()
 
     def _chosen(self, client_id: int) -> None:
         if self.view is None:
