@@ -15,7 +15,7 @@ Row ids: ``ids(table)`` gives the next id of a table, or ``None`` to let the dat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -400,3 +400,105 @@ def sale_rows(
         becomes_member=decision.becomes_member,
         change_minor=change_total,
     )
+
+
+# -- refunds and voids: the lines, totals and payments a refund writes -----------------------------
+
+LINE_COLUMNS = (
+    "kind",
+    "service_id",
+    "product_id",
+    "package_id",
+    "staff_id",
+    "description",
+    "quantity",
+    "unit_price_minor",
+    "discount_minor",
+    "member_discount_minor",
+    "discount_reason",
+    "tax_rate_bp",
+    "tax_minor",
+    "line_total_minor",
+    "full_price",
+)
+# refunds go back to these methods first, cash last
+REFUND_ORDER = ("prepaid", "card", "wechat", "alipay", "cash")
+
+
+def refund_line(original: Mapping[str, Any], original_id: int, sale_id: int | None, line_no: int) -> Row:
+    """The refund's line for one line of the original sale: the same line with every amount negated."""
+    row = {k: original[k] for k in LINE_COLUMNS}
+    for k in ("quantity", "discount_minor", "member_discount_minor", "tax_minor", "line_total_minor"):
+        row[k] = -row[k]
+    row.update(sale_id=sale_id, line_no=line_no, original_line_id=original_id)
+    return row
+
+
+@dataclass(frozen=True)
+class RefundTotals:
+    """What the refunded lines of the original sale add up to (positive; the refund sale is negative)."""
+
+    subtotal_minor: int
+    discount_minor: int
+    tax_minor: int
+    tip_minor: int
+    rounding_minor: int
+    total_minor: int
+    goods_minor: int  # taken off the client's total spend
+    full_price_goods_minor: int  # taken off the client's full-price spend
+
+    def sale_columns(self) -> Row:
+        return {
+            "subtotal_minor": -self.subtotal_minor,
+            "discount_minor": -self.discount_minor,
+            "tax_minor": -self.tax_minor,
+            "tip_minor": -self.tip_minor,
+            "rounding_minor": -self.rounding_minor,
+            "total_minor": -self.total_minor,
+        }
+
+
+def refund_totals(lines: Sequence[Mapping[str, Any]]) -> RefundTotals:
+    sub = disc = tax = tip = rounding = total = goods = full = 0
+    for ln in lines:
+        kind = ln["kind"]
+        if kind in (cb.SERVICE, cb.PRODUCT, cb.PACKAGE, cb.TOPUP):
+            sub += ln["quantity"] * ln["unit_price_minor"]
+        disc += ln["discount_minor"] + ln["member_discount_minor"]
+        tax += ln["tax_minor"]
+        total += ln["line_total_minor"]
+        if kind == cb.TIP:
+            tip += ln["line_total_minor"]
+        if kind == cb.ROUNDING:
+            rounding += ln["line_total_minor"]
+        if kind in cb.GOODS_KINDS:
+            goods += ln["line_total_minor"]
+            if ln["full_price"]:
+                full += ln["line_total_minor"]
+    return RefundTotals(sub, disc, tax, tip, rounding, total, goods, full)
+
+
+def refund_payments(
+    amount: int,
+    paid: Mapping[tuple[str, int | None], int],
+    already_back: Mapping[tuple[str, int | None], int],
+) -> list[tuple[str, int | None, int]]:
+    """Where ``amount`` goes back: to what the sale was paid with (``paid``: (method, prepaid account)
+    -> amount), less what earlier refunds gave back, prepaid and cards first and cash last; whatever
+    no recorded method can take back is given in cash. Returns (method, account, amount) rows."""
+    out: list[tuple[str, int | None, int]] = []
+    left = amount
+    if left <= 0:
+        return out
+    for method in REFUND_ORDER:
+        for (m, acct_id), total in paid.items():
+            if m != method or left <= 0:
+                continue
+            take = min(total - already_back.get((m, acct_id), 0), left)
+            if take <= 0:
+                continue
+            left -= take
+            out.append((m, acct_id, take))
+    if left > 0:  # e.g. paid by a method no longer on record
+        out.append(("cash", None, left))
+    return out

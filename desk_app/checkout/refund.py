@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.checkout import bill as cb
+from desk_app.checkout import record
 from desk_app.checkout.ledger import open_cash_session_id, prepaid_move
 from desk_app.checkout.views import PaidSale
 from desk_app.core.service import NotFound, ValidationError, audit, next_counter, require
@@ -30,9 +31,6 @@ from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
-
-# refunds go back to these methods first, cash last
-REFUND_ORDER = ("prepaid", "card", "wechat", "alipay", "cash")
 
 
 def refunded_by_line(session: Session, sale_id: int) -> dict[int, int]:
@@ -117,51 +115,12 @@ def write_refund(
     )
     session.add(refund)
     session.flush()
-    totals = {"sub": 0, "disc": 0, "tax": 0, "tip": 0, "round": 0, "total": 0, "goods": 0, "full": 0}
     for no, ln in enumerate(chosen, start=1):
-        q = ln.quantity
-        session.add(
-            SaleLine(
-                sale_id=refund.id,
-                line_no=no,
-                kind=ln.kind,
-                service_id=ln.service_id,
-                product_id=ln.product_id,
-                package_id=ln.package_id,
-                staff_id=ln.staff_id,
-                description=ln.description,
-                quantity=-q,
-                unit_price_minor=ln.unit_price_minor,
-                discount_minor=-ln.discount_minor,
-                member_discount_minor=-ln.member_discount_minor,
-                discount_reason=ln.discount_reason,
-                tax_rate_bp=ln.tax_rate_bp,
-                tax_minor=-ln.tax_minor,
-                line_total_minor=-ln.line_total_minor,
-                full_price=ln.full_price,
-                original_line_id=ln.id,
-            )
-        )
-        if ln.kind in (cb.SERVICE, cb.PRODUCT, cb.PACKAGE, cb.TOPUP):
-            totals["sub"] += q * ln.unit_price_minor
-        totals["disc"] += ln.discount_minor + ln.member_discount_minor
-        totals["tax"] += ln.tax_minor
-        totals["total"] += ln.line_total_minor
-        if ln.kind == cb.TIP:
-            totals["tip"] += ln.line_total_minor
-        if ln.kind == cb.ROUNDING:
-            totals["round"] += ln.line_total_minor
-        if ln.kind in cb.GOODS_KINDS:
-            totals["goods"] += ln.line_total_minor
-            if ln.full_price:
-                totals["full"] += ln.line_total_minor
+        session.add(SaleLine(**record.refund_line(_values(ln), ln.id, refund.id, no)))
         _undo_line_effects(session, orig, refund, ln, actor, now)
-    refund.subtotal_minor = -totals["sub"]
-    refund.discount_minor = -totals["disc"]
-    refund.tax_minor = -totals["tax"]
-    refund.tip_minor = -totals["tip"]
-    refund.rounding_minor = -totals["round"]
-    refund.total_minor = -totals["total"]
+    totals = record.refund_totals([_values(ln) for ln in chosen])
+    for column, value in totals.sale_columns().items():
+        setattr(refund, column, value)
     already = -int(
         session.scalar(
             select(func.coalesce(func.sum(Sale.total_minor), 0)).where(
@@ -170,12 +129,12 @@ def write_refund(
         )
         or 0
     )
-    if totals["total"] + already > orig.total_minor:
+    if totals.total_minor + already > orig.total_minor:
         raise ValidationError({"lines": _("A refund cannot be more than what was paid.")})
-    _refund_payments(session, orig, refund, totals["total"], actor, now)
+    _refund_payments(session, orig, refund, totals.total_minor, actor, now)
     if client is not None:
-        client.total_spend_minor -= totals["goods"]
-        client.full_price_spend_minor -= totals["full"]
+        client.total_spend_minor -= totals.goods_minor
+        client.full_price_spend_minor -= totals.full_price_goods_minor
         client.updated_at = now
         _membership_follows(session, settings, orig, client, actor, refund, now)
     audit(
@@ -289,9 +248,10 @@ def _undo_line_effects(
 def _refund_payments(
     session: Session, orig: Sale, refund: Sale, amount: int, actor: Actor, now: datetime
 ) -> None:
-    if amount <= 0:
-        return
-    pays = list(session.scalars(select(Payment).where(Payment.sale_id == orig.id)))
+    paid: dict[tuple[str, int | None], int] = {}
+    for p in session.scalars(select(Payment).where(Payment.sale_id == orig.id)):
+        k = (p.method, p.prepaid_account_id)
+        paid[k] = paid.get(k, 0) + p.amount_minor
     back: dict[tuple[str, int | None], int] = {}
     for p in session.scalars(
         select(Payment)
@@ -300,42 +260,25 @@ def _refund_payments(
     ):
         k = (p.method, p.prepaid_account_id)
         back[k] = back.get(k, 0) - p.amount_minor
-    groups: dict[tuple[str, int | None], int] = {}
-    for p in pays:
-        k = (p.method, p.prepaid_account_id)
-        groups[k] = groups.get(k, 0) + p.amount_minor
-    left = amount
-    for method in REFUND_ORDER:
-        for (m, acct_id), paid in groups.items():
-            if m != method or left <= 0:
-                continue
-            avail = paid - back.get((m, acct_id), 0)
-            take = min(avail, left)
-            if take <= 0:
-                continue
-            left -= take
-            session.add(
-                Payment(
-                    sale_id=refund.id,
-                    method=m,
-                    amount_minor=-take,
-                    prepaid_account_id=acct_id,
-                    paid_at=now,
-                    reference=orig.receipt_no,
-                )
-            )
-            if m == "prepaid" and acct_id is not None:
-                acct = session.get(PrepaidAccount, acct_id)
-                if acct is not None:
-                    prepaid_move(
-                        session, acct, "refund", take, refund.id, actor.staff_id, now, "payment refunded"
-                    )
-    if left > 0:  # e.g. paid by a method no longer on record: give cash
+    for method, acct_id, take in record.refund_payments(amount, paid, back):
         session.add(
             Payment(
-                sale_id=refund.id, method="cash", amount_minor=-left, paid_at=now, reference=orig.receipt_no
+                sale_id=refund.id,
+                method=method,
+                amount_minor=-take,
+                prepaid_account_id=acct_id,
+                paid_at=now,
+                reference=orig.receipt_no,
             )
         )
+        if method == "prepaid" and acct_id is not None:
+            acct = session.get(PrepaidAccount, acct_id)
+            if acct is not None:
+                prepaid_move(session, acct, "refund", take, refund.id, actor.staff_id, now, "payment refunded")
+
+
+def _values(ln: SaleLine) -> dict[str, object]:
+    return {k: getattr(ln, k) for k in record.LINE_COLUMNS}
 
 
 def _membership_follows(

@@ -167,8 +167,9 @@ def generate(
         member: set[int] = set()
         spend: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # client -> [total, full price]
         stock: dict[int, int] = defaultdict(int)  # product -> change
-        paid_sales: list[tuple[int, int, str, datetime, list[dict[str, Any]]]] = []
+        paid_sales: list[tuple[int, int, list[tuple[str, int]], datetime, list[dict[str, Any]]]] = []
         receipt = [0]
+        given_back: dict[int, dict[tuple[str, int | None], int]] = {}  # sale -> refunded per method
         rule = SettingsStore(db).vip_rule()
         terms = {pkg[0]: record.PackageTerms(pkg[1], pkg[2], pkg[4])} if pkg is not None else {}
 
@@ -284,16 +285,16 @@ def generate(
             return sid, pays, out.tables["sale_lines"]
 
         def refund(
-            client: int, at: datetime, lines: list[dict[str, Any]], pays: list[tuple[str, int]], original: int
+            client: int, at: datetime, originals: list[dict[str, Any]], paid: list[tuple[str, int]], original: int
         ) -> None:
+            """A refund of some lines, written with the counter's own ``record`` refund rules."""
             sid = ids.take("sales")
             receipt[0] += 1
-            total = 0
-            for n, ln in enumerate(lines, 1):
-                ln.update({"id": ids.take("sale_lines"), "sale_id": sid, "line_no": n})
-                total += ln["line_total_minor"]
-                rows["sale_lines"].append(ln)
-            assert sum(a for _m, a in pays) == total, "I2"
+            for n, ln in enumerate(originals, 1):
+                row = record.refund_line(ln, ln["id"], sid, n)
+                row["id"] = ids.take("sale_lines")
+                rows["sale_lines"].append(row)
+            totals = record.refund_totals(originals)
             rows["sales"].append(
                 {
                     "id": sid,
@@ -306,12 +307,7 @@ def generate(
                     "visit_id": None,
                     "sold_at": at,
                     "currency": cur,
-                    "subtotal_minor": sum(ln["quantity"] * ln["unit_price_minor"] for ln in lines),
-                    "discount_minor": sum(ln["discount_minor"] + ln["member_discount_minor"] for ln in lines),
-                    "tax_minor": sum(ln["tax_minor"] for ln in lines),
-                    "tip_minor": 0,
-                    "rounding_minor": 0,
-                    "total_minor": total,
+                    **totals.sale_columns(),
                     "prices_include_tax": True,
                     "cashier_id": None,
                     "approved_by_id": None,
@@ -324,41 +320,44 @@ def generate(
                     "cash_session_id": None,
                 }
             )
-            for mth, amt in pays:
+            groups: dict[tuple[str, int | None], int] = {}
+            for mth, amt in paid:
+                groups[(mth, None)] = groups.get((mth, None), 0) + amt
+            back = given_back.setdefault(original, {})
+            for mth, _acct, take in record.refund_payments(totals.total_minor, groups, back):
+                back[(mth, None)] = back.get((mth, None), 0) + take
                 rows["payments"].append(
                     {
                         "id": ids.take("payments"),
                         "sale_id": sid,
                         "method": mth,
-                        "amount_minor": amt,
+                        "amount_minor": -take,
                         "paid_at": at,
                         "change_minor": 0,
                         "tendered_minor": None,
                         "prepaid_account_id": None,
                         "client_package_id": None,
-                        "reference": "",
+                        "reference": f"R{original:08d}",
                     }
                 )
-            for ln in lines:
+            for ln in originals:
                 if ln["kind"] == "product" and ln["product_id"]:
-                    stock[ln["product_id"]] -= ln["quantity"]
+                    stock[ln["product_id"]] += ln["quantity"]
                     rows["stock_movements"].append(
                         {
                             "id": ids.take("stock_movements"),
                             "product_id": ln["product_id"],
-                            "qty_delta": -ln["quantity"],
+                            "qty_delta": ln["quantity"],
                             "reason": "refund",
                             "sale_id": sid,
                             "note": "",
                             "at": at,
                         }
                     )
-                if ln["kind"] in cb.GOODS_KINDS:
-                    spend[client][0] += ln["line_total_minor"]
-                    if ln["full_price"]:
-                        spend[client][1] += ln["line_total_minor"]
+            spend[client][0] -= totals.goods_minor
+            spend[client][1] -= totals.full_price_goods_minor
             stats.sales += 1
-            stats.lines += len(lines)
+            stats.lines += len(originals)
 
         def flush() -> None:
             order = [
@@ -498,7 +497,7 @@ def generate(
                     return [(one, total)]
 
                 sid, pays, sold = paid_sale(client, vid, paid, lines, methods)
-                paid_sales.append((sid, client, pays[0][0] if pays else "cash", paid, sold))
+                paid_sales.append((sid, client, pays, paid, sold))
                 # extras on some visits: a top-up, a package, a follow-up, feedback, a complaint
                 if rng.random() < 0.08:
                     amt = rng.choice([100000, 200000, 300000])
@@ -574,7 +573,7 @@ def generate(
                 (day + timedelta(hours=11)).astimezone(UTC) + timedelta(minutes=slot[slot_staff] % 50),
             )
             if paid_sales and rng.random() < 0.4:
-                osid, oclient, method, oat, olines = rng.choice(paid_sales[-40:])
+                osid, oclient, opays, oat, olines = rng.choice(paid_sales[-40:])
                 cand = [
                     ln
                     for ln in olines
@@ -582,36 +581,11 @@ def generate(
                     and ln["line_total_minor"] > 0
                     and not ln.get("_refunded")
                 ]
-                if cand and method != "prepaid":
+                if cand and all(m != "prepaid" for m, _a in opays):
                     ln = cand[0]
                     ln["_refunded"] = True
                     at = (day + timedelta(hours=20)).astimezone(UTC)
-                    rl = {
-                        k: ln[k]
-                        for k in (
-                            "kind",
-                            "service_id",
-                            "product_id",
-                            "staff_id",
-                            "unit_price_minor",
-                            "tax_rate_bp",
-                            "description",
-                        )
-                    }
-                    rl.update(
-                        {
-                            "quantity": -ln["quantity"],
-                            "discount_minor": -ln["discount_minor"],
-                            "member_discount_minor": -ln["member_discount_minor"],
-                            "tax_minor": -ln["tax_minor"],
-                            "line_total_minor": -ln["line_total_minor"],
-                            "original_line_id": ln["id"],
-                            "full_price": ln["full_price"],
-                            "package_id": None,
-                            "discount_reason": ln["discount_reason"],
-                        }
-                    )
-                    refund(oclient, at, [rl], [(method, -ln["line_total_minor"])], osid)
+                    refund(oclient, at, [ln], opays, osid)
             day = (day + timedelta(days=1, hours=2)).replace(hour=0)
         # stock: a delivery on the first day covers what was sold (the sample does not model deliveries)
         for pid, change in stock.items():
