@@ -45,7 +45,7 @@ from desk_app.db.models import (
 )
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.pricing import PricingError, rounding_step_minor
-from desk_app.i18n import _, pick
+from desk_app.i18n import _, format_number, pick
 from desk_app.settings import S, SettingsStore
 
 __all__ = ["METHODS", "ApprovalNeeded", "CheckoutService", "PaymentIn"]
@@ -393,7 +393,7 @@ class CheckoutService:
         if approver is not None and approver.can(Perm.DISCOUNT_ABOVE_LIMIT):
             return approver.staff_id
         raise ApprovalNeeded(
-            _("A discount above {limit}% needs the owner's PIN.").format(limit=limit.normalize()), "discount"
+            _("A discount above {limit}% needs the owner's PIN.").format(limit=format_number(limit)), "discount"
         )
 
     def set_line_discount(

@@ -131,8 +131,10 @@ def test_discount_above_limit_needs_owner_pin(services: Services, owner: Actor) 
     desk = new_staff(services.db, owner.branch_id, "Amy", "receptionist")
     bill = co.add_counter_item(co.build_bill(desk), "Cut", 10000)
     bill = co.set_line_discount(desk, bill, bill.lines[0].key, 2000, "friend")  # 20 % = the limit: fine
-    with pytest.raises(ApprovalNeeded):
+    with pytest.raises(ApprovalNeeded) as asked:
         co.set_line_discount(desk, bill, bill.lines[0].key, 2100, "friend")
+    # the limit as a person writes it (Decimal("2E+1") once printed as "2E+1%")
+    assert asked.value.message == "A discount above 20% needs the owner's PIN."
     assert services.payments.approver_from_pin("0000") is None
     approver = services.payments.approver_from_pin(OWNER_PIN)
     bill = co.set_line_discount(desk, bill, bill.lines[0].key, 5000, "redo", approver=approver)

@@ -297,11 +297,17 @@ def ask_reason(parent: QWidget | None, title: str, prompt: str) -> str | None:
 
 
 class PinDialog(Dialog):
+    """The owner's approval: says why it is asked (``title``) and whose PIN it wants."""
+
     def __init__(self, parent: QWidget | None, title: str) -> None:
         super().__init__(parent)
-        self.setWindowTitle(title)
+        self.setWindowTitle(_("Owner's PIN"))
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(_("Enter the PIN (4 to 6 digits)")))
+        self.reason = QLabel(title)
+        self.reason.setObjectName("sectionTitle")
+        self.reason.setWordWrap(True)
+        lay.addWidget(self.reason)
+        lay.addWidget(QLabel(_("The owner types their PIN (4 to 6 digits).")))
         self.edit = QLineEdit()
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.edit.setMaxLength(6)
