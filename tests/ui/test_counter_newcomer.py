@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from pytestqt.qtbot import QtBot
 
+from desk_app.container import Services
+from desk_app.domain.permissions import Actor, Role
+from ui.context import UiContext
 from ui.shared.widgets import PinDialog
 
 
@@ -15,3 +19,47 @@ def test_the_owner_pin_dialog_says_why_and_whose_pin(qtbot: QtBot) -> None:
     assert dlg.reason.text() == "A discount above 20% needs the owner's PIN."
     texts = [w.text() for w in dlg.findChildren(type(dlg.reason))]
     assert any("owner" in t and "PIN" in t for t in texts if t != dlg.reason.text())
+
+
+def test_a_stylist_finishing_hands_the_visit_to_the_desk_and_the_desk_can_check_out(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 2: the stylist's "Service finished" is allowed and says it goes to the desk; no checkout
+    panel is built for someone who cannot take payment (it was refused and then stayed empty for
+    everyone, even after Switch user); the receptionist who signs in next gets the bill."""
+    from desk_app.visits.views import PlanItemIn
+    from tests.integration import visit_helpers as h
+    from ui.checkout.panel import CheckoutPanel
+    from ui.visits.screen import VisitScreen
+
+    errors: list[object] = []
+    monkeypatch.setattr("ui.shared.widgets.show_error", lambda *a, **k: errors.append(a))
+    monkeypatch.setattr("ui.checkout.panel.show_error", lambda *a, **k: errors.append(a))
+    leo = h.add_stylist(services.db, owner.branch_id)
+    cut = h.service_id(services.db, "CUT-W")
+    vid = services.visits.start_walk_in(owner)
+    services.visits.greet(owner, vid, h.add_client(services.db, "Mei Lin"))
+    services.consultation.save_assessment(owner, vid, kind="generic", answers={"request": "trim"}, goals="trim")
+    services.consultation.set_plan(owner, vid, [PlanItemIn("service", service_id=cut)])
+    services.consultation.confirm_plan(owner, vid)
+    services.service_log.assign(owner, vid, leo.staff_id, None)
+    services.service_log.start_service(leo, vid)
+
+    ctx.actor = leo
+    screen = VisitScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.open(visit_id=vid)
+    assert screen.stack.currentWidget() is screen.service
+    assert screen.service.finish_btn.text() == "Service finished — hand over to the desk"
+    screen.service.finish_btn.click()
+    assert services.visits.get(vid).step == "checkout"
+    assert screen.stack.currentWidget() is screen.handed_over
+    assert screen.checkout_host.findChild(CheckoutPanel) is None and errors == []
+
+    desk = Actor(staff_id=owner.staff_id, name="Desk", role=Role.RECEPTIONIST, branch_id=owner.branch_id)
+    ctx.actor = desk
+    ctx.signals.actor_changed.emit()
+    panel = screen.checkout_host.findChild(CheckoutPanel)
+    assert screen.stack.currentWidget() is screen.checkout_host and panel is not None
+    assert panel.editor.bill is not None and panel.editor.bill.client_name == "Mei Lin"
+    assert [ln.service_id for ln in panel.editor.bill.lines] == [cut]

@@ -17,7 +17,7 @@ from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.domain import standards as std
-from desk_app.domain.permissions import Actor
+from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.domain.visit import is_open
 from desk_app.i18n import _, format_date, format_time
 from desk_app.visits.views import VisitView, status_label, step_label
@@ -109,6 +109,18 @@ class VisitScreen(QWidget):
             _("Go to Today"),
         )
         self.none.action.connect(lambda: ctx.navigate("today"))
+        # someone who cannot take payment (a stylist) hands a finished visit to the desk
+        self.handed_over = EmptyState(
+            "check",
+            _("Service finished: the desk takes it from here"),
+            _("Payment and the next booking are done at the desk. The client is on the desk's Today list."),
+            _("Back to my clients"),
+        )
+        self.handed_over.action.connect(
+            lambda: ctx.navigate("my_clients" if ctx.actor is not None and ctx.actor.role == Role.STYLIST else "today")
+        )
+        # the panels are built for the person signed in: another person (Switch user) gets new ones
+        ctx.signals.actor_changed.connect(self._actor_changed)
         for w in (
             self.greeting,
             self.needs,
@@ -117,6 +129,7 @@ class VisitScreen(QWidget):
             self.rebook_host,
             self.closed,
             self.none,
+            self.handed_over,
         ):
             self.stack.addWidget(w)
         for page in (self.greeting, self.needs, self.service):
@@ -248,6 +261,9 @@ class VisitScreen(QWidget):
             page = pages[view.step]
             page.set_view(view)
             self.stack.setCurrentWidget(page)
+        elif view.step == "checkout" and not self.ctx.can(Perm.CHECKOUT):
+            self._set_actions_visible(False)
+            self.stack.setCurrentWidget(self.handed_over)
         elif view.step in ("checkout", "rebooking"):
             self._show_panel(view.step)
         else:
@@ -298,6 +314,11 @@ class VisitScreen(QWidget):
             lay.addWidget(panel)
             self._panel_for[step] = self.visit_id
         self.stack.setCurrentWidget(host)
+
+    def _actor_changed(self, *_args: object) -> None:
+        self._panel_for = {"checkout": None, "rebooking": None}
+        if self.visit_id is not None:
+            self.reload()
 
     def _panel_done(self, *_args: object) -> None:
         self.reload()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.permissions import Perm
 from desk_app.i18n import _, format_number, format_time
 from desk_app.visits.views import ProductChoice, VisitView
 from ui.context import UiContext
@@ -194,6 +195,11 @@ class ServicePage(QWidget):
 
     def set_view(self, view: VisitView) -> None:
         self.view = view
+        self.finish_btn.setText(
+            _("Service finished — to checkout")
+            if self.ctx.can(Perm.CHECKOUT)
+            else _("Service finished — hand over to the desk")
+        )
         cur = view.estimate.currency
         self._select_choices(view)
         started = view.service_started_at is not None
