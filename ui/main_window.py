@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QFrame,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from desk_app.i18n import _
 from ui.context import UiContext
 from ui.navigation import NAV, ROUTES
+from ui.shared.wheel_guard import install_wheel_guard
 from ui.theme import icon
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,9 @@ class MainArea(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         ctx.navigate = self.navigate
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            install_wheel_guard(app)
         self._screens: dict[str, QWidget] = {}
         self._holders: dict[str, QScrollArea] = {}
         self._current = ""

@@ -63,3 +63,64 @@ def test_a_stylist_finishing_hands_the_visit_to_the_desk_and_the_desk_can_check_
     assert screen.stack.currentWidget() is screen.checkout_host and panel is not None
     assert panel.editor.bill is not None and panel.editor.bill.client_name == "Mei Lin"
     assert [ln.service_id for ln in panel.editor.bill.lines] == [cut]
+
+
+def _wheel(target: object, down: bool = True) -> None:
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    delta = -120 if down else 120
+    ev = QWheelEvent(
+        QPointF(5, 5), QPointF(5, 5), QPoint(0, 0), QPoint(0, delta),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(target, ev)  # type: ignore[arg-type]
+
+
+def test_the_wheel_scrolls_the_form_and_never_changes_an_unfocused_choice(qtbot: QtBot, ctx: UiContext) -> None:
+    """Item 7: scrolling a form over a combo box or spin box used to change its value."""
+    from PySide6.QtWidgets import (
+        QApplication,
+        QComboBox,
+        QLineEdit,
+        QScrollArea,
+        QSpinBox,
+        QVBoxLayout,
+        QWidget,
+    )
+
+    from ui.main_window import MainArea
+
+    main = MainArea(ctx)  # installs the guard on the application, as the app does
+    qtbot.addWidget(main)
+    area = QScrollArea()
+    qtbot.addWidget(area)
+    form = QWidget()
+    lay = QVBoxLayout(form)
+    notes = QLineEdit()  # where the person is typing
+    lay.addWidget(notes)
+    combo = QComboBox()
+    combo.addItems(["Normal", "Soon", "Urgent"])
+    spin = QSpinBox()
+    spin.setValue(5)
+    lay.addWidget(combo)
+    lay.addWidget(spin)
+    lay.addSpacing(3000)
+    area.setWidget(form)
+    area.resize(300, 300)
+    area.show()
+    qtbot.waitExposed(area)
+    notes.setFocus()
+    qtbot.waitUntil(notes.hasFocus)
+    QApplication.processEvents()
+    bar = area.verticalScrollBar()
+    assert bar.value() == 0
+    _wheel(combo)
+    _wheel(spin)
+    assert combo.currentIndex() == 0 and spin.value() == 5  # unchanged
+    assert bar.value() > 0  # the form scrolled instead
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    _wheel(combo)
+    assert combo.currentIndex() == 1  # a focused choice still follows the wheel
