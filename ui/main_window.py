@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from desk_app.i18n import _
 from ui.context import UiContext
 from ui.navigation import NAV, ROUTES
+from ui.shared.unsaved import HoldsUnsaved, may_leave
 from ui.shared.wheel_guard import install_wheel_guard
 from ui.theme import icon
 
@@ -169,6 +170,17 @@ class MainArea(QWidget):
             self.stack.addWidget(holder)
         return self._screens[name]
 
+    def _check_nav(self, name: str) -> None:
+        self.nav_group.setExclusive(False)  # a screen outside the side bar unchecks every button
+        for n, b in self.nav_buttons.items():
+            b.setChecked(n == name)
+        self.nav_group.setExclusive(True)
+
+    def unsaved_changes(self) -> str | None:
+        """What the screen on show would lose (for the window's close and sign-out)."""
+        current = self._screens.get(self._current) if self._current else None
+        return current.unsaved_changes() if isinstance(current, HoldsUnsaved) else None
+
     def _build(self, name: str) -> QWidget:
         target = ROUTES.get(name)
         if target is None:
@@ -182,13 +194,14 @@ class MainArea(QWidget):
         return widget
 
     def navigate(self, name: str, **params: Any) -> None:
+        current = self._screens.get(self._current) if self._current else None
+        if current is not None and (name != self._current or params) and not may_leave(current, self):
+            self._check_nav(self._current)  # stay: the side bar shows where the person still is
+            return
         widget = self.screen_widget(name)
         self.stack.setCurrentWidget(self._holders[name])
         self._current = name
-        self.nav_group.setExclusive(False)  # a screen outside the side bar unchecks every button
-        for n, b in self.nav_buttons.items():
-            b.setChecked(n == name)
-        self.nav_group.setExclusive(True)
+        self._check_nav(name)
         opener = getattr(widget, "open", None)
         if callable(opener):
             opener(**params)

@@ -198,6 +198,12 @@ class ClientProfileScreen(QWidget):
         self.status.setText(_("Erased: only the money records remain.") if p.erased else "")
         self.save_error.show_error(None)
 
+    def unsaved_changes(self) -> str | None:
+        """The guard's question (ui/shared/unsaved.py): typed but unsaved profile fields."""
+        if self.profile is None or not self.save_button.isEnabled():
+            return None
+        return _("{name}'s details").format(name=self.profile.name)
+
     def _edited(self) -> None:
         dirty = bool(self.form.changes())
         self.save_button.setEnabled(dirty)

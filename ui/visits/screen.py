@@ -315,6 +315,12 @@ class VisitScreen(QWidget):
             self._panel_for[step] = self.visit_id
         self.stack.setCurrentWidget(host)
 
+    def unsaved_changes(self) -> str | None:
+        """The guard's question (ui/shared/unsaved.py): a consultation typed but not saved."""
+        if self.stack.currentWidget() is self.needs and self.needs.form.dirty:
+            return _("the consultation")
+        return None
+
     def _actor_changed(self, *_args: object) -> None:
         self._panel_for = {"checkout": None, "rebooking": None}
         if self.visit_id is not None:
