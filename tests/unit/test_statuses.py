@@ -9,8 +9,15 @@ import pytest
 from desk_app import i18n
 from desk_app.domain.aftercare import ComplaintStatus, FeedbackStatus, FollowUpStatus
 from desk_app.domain.appointment import AppointmentStatus
+from desk_app.domain.waitlist import WaitlistStatus
 
-ENUMS: list[type[StrEnum]] = [AppointmentStatus, ComplaintStatus, FollowUpStatus, FeedbackStatus]
+ENUMS: list[type[StrEnum]] = [
+    AppointmentStatus,
+    WaitlistStatus,
+    ComplaintStatus,
+    FollowUpStatus,
+    FeedbackStatus,
+]
 
 
 @pytest.mark.parametrize("enum", ENUMS, ids=lambda e: e.__name__)
