@@ -15,13 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desk_app.aftercare.views import (
-    CHECKLIST_KEYS,
-    COMPENSATIONS,
-    COMPLAINT_CATEGORIES,
-    COMPLAINT_LEVELS,
-    COMPLAINT_SEVERITIES,
-    CONTACT_CHANNELS,
-    CONTACT_KINDS,
     ComplaintView,
     ContactView,
     RedoChoices,
@@ -43,10 +36,18 @@ from desk_app.core.service import (
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, Complaint, Contact, Sale, Service, ServiceLog, Staff, Visit
 from desk_app.domain.aftercare import (
+    COMPENSATION_WITH_AMOUNT,
     COMPLAINT_ACTIVE,
     COMPLAINT_FINISHED,
     COMPLAINT_UNANSWERED,
+    ChecklistItem,
+    Compensation,
+    ComplaintCategory,
+    ComplaintLevel,
     ComplaintStatus,
+    ContactChannel,
+    ContactKind,
+    Severity,
 )
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, Role, mask_phone
@@ -88,7 +89,7 @@ def open_complaint_in(
             raise ValidationError({"visit_id": _("That visit no longer exists; choose another.")})
         client_id = client_id or visit.client_id
         staff_involved_id = staff_involved_id or visit.staff_id
-    if level == "special":
+    if level == ComplaintLevel.SPECIAL:
         handler_id = _an_owner(s, actor)
     elif handler_id is None and actor is not None:
         handler_id = actor.staff_id
@@ -142,9 +143,9 @@ class ComplaintService:
         summary: str = "",
         checklist: dict[str, bool] | None = None,
         *,
-        level: str = "general",
-        severity: str = "medium",
-        category: str = "service",
+        level: str = ComplaintLevel.GENERAL,
+        severity: str = Severity.MEDIUM,
+        category: str = ComplaintCategory.SERVICE,
         visit_id: int | None = None,
         staff_involved_id: int | None = None,
     ) -> ContactView:
@@ -152,20 +153,20 @@ class ComplaintService:
         require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
         checklist = dict(checklist or {})
         errors: dict[str, str] = {}
-        if channel not in CONTACT_CHANNELS:
+        if channel not in tuple(ContactChannel):
             errors["channel"] = _("Choose how the client contacted us: phone, in person or message.")
-        if kind not in CONTACT_KINDS:
+        if kind not in tuple(ContactKind):
             errors["kind"] = _("Choose what it is: inquiry, service request or complaint.")
         if not summary.strip():
             errors["summary"] = _("Write a short summary of what the client said.")
         if client_id is None and not caller_name.strip():
             errors["caller_name"] = _("Choose the client or enter the caller's name.")
-        unknown = set(checklist) - set(CHECKLIST_KEYS)
+        unknown = set(checklist) - set(ChecklistItem)
         if unknown:
             errors["checklist"] = _("Unknown checklist items: {items}").format(
                 items=", ".join(sorted(unknown))
             )
-        if kind == "complaint":
+        if kind == ContactKind.COMPLAINT:
             errors.update(_complaint_errors(level, severity, category))
         if errors:
             raise ValidationError(errors)
@@ -182,14 +183,14 @@ class ComplaintService:
                 caller_name=caller_name.strip(),
                 caller_phone=caller_phone.strip(),
                 summary=summary.strip(),
-                checklist={k: bool(checklist.get(k, False)) for k in CHECKLIST_KEYS},
+                checklist={k: bool(checklist.get(k, False)) for k in ChecklistItem},
                 at=now,
                 staff_id=actor.staff_id,
             )
             s.add(c)
             s.flush()
             complaint_id = None
-            if kind == "complaint":
+            if kind == ContactKind.COMPLAINT:
                 comp = open_complaint_in(
                     s,
                     self.settings,
@@ -255,7 +256,7 @@ class ComplaintService:
             caller_name=c.caller_name,
             caller_phone=c.caller_phone if show_phone else mask_phone(c.caller_phone),
             summary=c.summary,
-            checklist={k: bool((c.checklist or {}).get(k)) for k in CHECKLIST_KEYS},
+            checklist={k: bool((c.checklist or {}).get(k)) for k in ChecklistItem},
             staff=staff_name(names, c.staff_id),
             complaint_id=complaint_id,
         )
@@ -266,12 +267,12 @@ class ComplaintService:
         actor: Actor,
         *,
         description: str,
-        level: str = "general",
+        level: str = ComplaintLevel.GENERAL,
         client_id: int | None = None,
         visit_id: int | None = None,
         staff_involved_id: int | None = None,
-        severity: str = "medium",
-        category: str = "service",
+        severity: str = Severity.MEDIUM,
+        category: str = ComplaintCategory.SERVICE,
         handler_id: int | None = None,
         contact_id: int | None = None,
         source: str = "contact",
@@ -388,7 +389,7 @@ class ComplaintService:
         actor: Actor,
         complaint_id: int,
         resolution: str,
-        compensation: str = "",
+        compensation: str = Compensation.NONE,
         *,
         amount: Decimal | None = None,
         refund_sale_id: int | None = None,
@@ -401,20 +402,20 @@ class ComplaintService:
         errors: dict[str, str] = {}
         if not resolution.strip():
             errors["resolution"] = _("Write how the complaint was resolved.")
-        if compensation not in COMPENSATIONS:
+        if compensation not in tuple(Compensation):
             errors["compensation"] = _("Choose a compensation: none, refund, voucher, discount or redo.")
-        if compensation in ("voucher", "discount") and (amount is None or amount <= 0):
+        if compensation in COMPENSATION_WITH_AMOUNT and (amount is None or amount <= 0):
             errors["amount"] = _("Enter the amount of the voucher or discount (more than 0).")
-        if compensation == "refund" and refund_sale_id is None:
+        if compensation == Compensation.REFUND and refund_sale_id is None:
             errors["refund_sale_id"] = _("Choose the sale to refund.")
-        if compensation == "redo" and redo is None:
+        if compensation == Compensation.REDO and redo is None:
             errors["redo"] = _("Choose the stylist and time for the redo.")
         if errors:
             raise ValidationError(errors)
         approved_by: Actor | None = None
-        if compensation == "refund":  # who approves is settled before anything is written
+        if compensation == Compensation.REFUND:  # who approves is settled before anything is written
             approved_by = refund_approver(self.db, actor, approver, Perm.REFUND, resolution)
-        if compensation == "redo":
+        if compensation == Compensation.REDO:
             require(self.db.uow, actor, Perm.BOOK)
 
         def attempt() -> None:
@@ -425,24 +426,24 @@ class ComplaintService:
                 c = self._get_complaint(s, complaint_id)
                 if c.status in COMPLAINT_FINISHED:
                     raise ServiceError(_("This complaint is already resolved."))
-                if c.level == "special" and actor.role != Role.OWNER:
+                if c.level == ComplaintLevel.SPECIAL and actor.role != Role.OWNER:
                     raise ServiceError(
                         _("A special complaint is resolved by the owner. Ask the owner to sign in.")
                     )
                 refund_id: int | None = None
                 comp_minor = 0
                 appt_id: int | None = None
-                if compensation == "refund":
+                if compensation == Compensation.REFUND:
                     assert refund_sale_id is not None and approved_by is not None
                     paid = write_refund(
                         s, self.settings, actor, approved_by, refund_sale_id,
                         list(refund_line_ids) or None, resolution.strip(), "refund", now,
                     )
                     refund_id, comp_minor = paid.sale_id, abs(paid.total_minor)
-                elif compensation in ("voucher", "discount"):
+                elif compensation in COMPENSATION_WITH_AMOUNT:
                     assert amount is not None
                     comp_minor = Money.of(amount, shop_row(s).currency).minor
-                elif compensation == "redo":
+                elif compensation == Compensation.REDO:
                     assert redo is not None
                     if c.client_id is None:
                         raise ServiceError(_("A redo needs the client: link the complaint to a client first."))
@@ -603,11 +604,11 @@ class ComplaintService:
 
 def _complaint_errors(level: str, severity: str, category: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if level not in COMPLAINT_LEVELS:
+    if level not in tuple(ComplaintLevel):
         errors["level"] = _("Choose general (handled at the desk) or special (goes to the owner).")
-    if severity not in COMPLAINT_SEVERITIES:
+    if severity not in tuple(Severity):
         errors["severity"] = _("Choose a severity: low, medium or high.")
-    if category not in COMPLAINT_CATEGORIES:
+    if category not in tuple(ComplaintCategory):
         errors["category"] = _("Choose a category from the list.")
     return errors
 

@@ -36,8 +36,6 @@ from sqlalchemy.orm import Session
 from desk_app.aftercare import outreach
 from desk_app.aftercare.complaints import open_complaint_in, staff_name, staff_names
 from desk_app.aftercare.views import (
-    FOLLOWUP_OUTCOMES,
-    SCORE_DIMENSIONS,
     CallResult,
     FeedbackView,
     FollowUpLists,
@@ -68,7 +66,17 @@ from desk_app.db.models import (
     Staff,
     Visit,
 )
-from desk_app.domain.aftercare import FOLLOWUP_CLOSED, FeedbackStatus, FollowUpStatus
+from desk_app.domain.aftercare import (
+    FOLLOWUP_CLOSED,
+    CallOutcome,
+    ComplaintCategory,
+    ComplaintLevel,
+    FeedbackStatus,
+    FollowUpState,
+    FollowUpStatus,
+    ScoreDimension,
+    Severity,
+)
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, pick
 from desk_app.settings import S, SettingsStore
@@ -94,7 +102,7 @@ class AftercareService:
         """
         now = now or self.clock()
         show_phone = actor is not None and actor.can(Perm.SEE_PHONE)
-        buckets: dict[str, list[FollowUpView]] = {"due": [], "overdue": [], "later": [], "done": []}
+        buckets: dict[FollowUpState, list[FollowUpView]] = {st: [] for st in FollowUpState}
         done_since = now - timedelta(days=14)
         with self.db.uow(write=False) as uow:
             s = uow.session
@@ -114,16 +122,16 @@ class AftercareService:
             for fu in rows:
                 v = self._view(fu, ctx, names, tz, now, show_phone, region)
                 buckets[v.state].append(v)
-        buckets["done"].sort(key=lambda v: v.completed_at or v.due_by, reverse=True)
+        buckets[FollowUpState.DONE].sort(key=lambda v: v.completed_at or v.due_by, reverse=True)
         if status is not None:
             if status not in buckets:
                 raise ValueError(f"unknown follow-up list {status!r}")
             buckets = {k: (b if k == status else []) for k, b in buckets.items()}
         return FollowUpLists(
-            due=tuple(buckets["due"]),
-            overdue=tuple(buckets["overdue"]),
-            later=tuple(buckets["later"]),
-            done=tuple(buckets["done"]),
+            due=tuple(buckets[FollowUpState.DUE]),
+            overdue=tuple(buckets[FollowUpState.OVERDUE]),
+            later=tuple(buckets[FollowUpState.LATER]),
+            done=tuple(buckets[FollowUpState.DONE]),
         )
 
     def followup(self, followup_id: int, actor: Actor | None = None) -> FollowUpView:
@@ -213,20 +221,20 @@ class AftercareService:
         require(self.db.uow, actor, Perm.FOLLOWUP)
         now = self.clock()
         scores = dict(
-            zip(SCORE_DIMENSIONS, (timeliness, professionalism, effectiveness, attitude), strict=True)
+            zip(ScoreDimension, (timeliness, professionalism, effectiveness, attitude), strict=True)
         )
         errors: dict[str, str] = {}
-        if outcome not in FOLLOWUP_OUTCOMES:
+        if outcome not in tuple(CallOutcome):
             errors["outcome"] = _("Choose what happened: reached, no answer, call back or wrong number.")
         for key, val in scores.items():
             if val is not None and not 1 <= int(val) <= 5:
                 errors[key] = _("A score is from 1 (very unhappy) to 5 (very happy).")
-        if outcome == "call_back":
+        if outcome == CallOutcome.CALL_BACK:
             if callback_at is None:
                 errors["callback_at"] = _("Enter when to call back.")
             elif callback_at <= now:
                 errors["callback_at"] = _("The call-back time must be later than now.")
-        if outcome != "reached" and any(v is not None for v in scores.values()):
+        if outcome != CallOutcome.REACHED and any(v is not None for v in scores.values()):
             errors.setdefault("outcome", _("Scores can only be recorded when the client was reached."))
         if errors:
             raise ValidationError(errors)
@@ -245,7 +253,7 @@ class AftercareService:
             fu.called_by_id = actor.staff_id
             if comments.strip():
                 fu.comments = (fu.comments + "\n" if fu.comments else "") + comments.strip()
-            if outcome == "reached":
+            if outcome == CallOutcome.REACHED:
                 fu.status = FollowUpStatus.DONE
                 fu.completed_at = now
                 fu.callback_at = None
@@ -274,7 +282,7 @@ class AftercareService:
                     if low:
                         desc = (
                             _("Follow-up call: low score for {what}. {comments}")
-                            .format(what=", ".join(_score_label(k) for k in low), comments=comments.strip())
+                            .format(what=", ".join(k.word for k in low), comments=comments.strip())
                             .strip()
                         )
                         c = open_complaint_in(
@@ -282,17 +290,21 @@ class AftercareService:
                             self.settings,
                             actor,
                             now,
-                            level="general",
+                            level=ComplaintLevel.GENERAL,
                             description=desc,
                             client_id=fu.client_id,
                             visit_id=fu.visit_id,
                             staff_involved_id=fu.staff_id,
-                            severity="medium",
-                            category="attitude" if low == ["attitude"] else "service",
+                            severity=Severity.MEDIUM,
+                            category=(
+                                ComplaintCategory.ATTITUDE
+                                if low == [ScoreDimension.ATTITUDE]
+                                else ComplaintCategory.SERVICE
+                            ),
                             source="followup_score",
                         )
                         complaint_id = c.id
-            elif outcome == "no_answer":
+            elif outcome == CallOutcome.NO_ANSWER:
                 if fu.attempts >= max_attempts:
                     fu.status = FollowUpStatus.GAVE_UP
                     fu.completed_at = now
@@ -301,10 +313,10 @@ class AftercareService:
                 else:
                     fu.status = FollowUpStatus.NO_ANSWER
                     fu.callback_at = now + timedelta(days=1)
-            elif outcome == "call_back":
+            elif outcome == CallOutcome.CALL_BACK:
                 fu.status = FollowUpStatus.CALL_BACK
                 fu.callback_at = callback_at
-            else:  # wrong_number
+            else:  # CallOutcome.WRONG_NUMBER
                 fu.status = FollowUpStatus.WRONG_NUMBER
                 fu.completed_at = now
                 fu.callback_at = None
@@ -360,10 +372,10 @@ class AftercareService:
             attempts=fu.attempts or 0,
             callback_at=fu.callback_at,
             scores={
-                "timeliness": fu.score_timeliness,
-                "professionalism": fu.score_professionalism,
-                "effectiveness": fu.score_effectiveness,
-                "attitude": fu.score_attitude,
+                ScoreDimension.TIMELINESS: fu.score_timeliness,
+                ScoreDimension.PROFESSIONALISM: fu.score_professionalism,
+                ScoreDimension.EFFECTIVENESS: fu.score_effectiveness,
+                ScoreDimension.ATTITUDE: fu.score_attitude,
             },
             satisfaction=fu.satisfaction,
             comments=fu.comments or "",
@@ -429,13 +441,13 @@ class AftercareService:
                         self.settings,
                         actor,
                         now,
-                        level="general",
+                        level=ComplaintLevel.GENERAL,
                         description=desc,
                         client_id=client_id,
                         visit_id=visit_id,
                         staff_involved_id=visit.staff_id if visit else None,
-                        severity="medium",
-                        category="service",
+                        severity=Severity.MEDIUM,
+                        category=ComplaintCategory.SERVICE,
                         source="checkout_score",
                     )
                     complaint_id = c.id
@@ -503,7 +515,7 @@ class AftercareService:
                 "update",
                 "feedback",
                 f.id,
-                after={"status": "handled", "responsible_id": responsible_id},
+                after={"status": FeedbackStatus.HANDLED, "responsible_id": responsible_id},
                 at=now,
             )
             uow.commit()
@@ -538,7 +550,7 @@ class AftercareService:
             responsible=resp.name if resp else "",
             handled_at=f.handled_at,
             process_due_at=due,
-            overdue=f.status != "handled" and now > due,
+            overdue=f.status != FeedbackStatus.HANDLED and now > due,
             complaint_id=cid,
         )
 
@@ -690,31 +702,22 @@ def followup_state(
     callback_at: datetime | None,
     now: datetime,
     tz: ZoneInfo,
-) -> str:
-    """due | overdue | later | done, by the shop's local days (see the module doc)."""
+) -> FollowUpState:
+    """Due, overdue, later or done, by the shop's local days (see the module doc)."""
     if status in FOLLOWUP_CLOSED:
-        return "done"
+        return FollowUpState.DONE
     today = now.astimezone(tz).date()
     if callback_at is not None and attempts > 0:
-        return "due" if callback_at <= now else "later"
+        return FollowUpState.DUE if callback_at <= now else FollowUpState.LATER
     if today < due_from.astimezone(tz).date():
-        return "later"
+        return FollowUpState.LATER
     if today > due_by.astimezone(tz).date():
-        return "overdue"
-    return "due"
+        return FollowUpState.OVERDUE
+    return FollowUpState.DUE
 
 
 def _round_half_up(x: Decimal) -> int:
     return int(x.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
-
-
-def _score_label(key: str) -> str:
-    return {
-        "timeliness": _("timeliness"),
-        "professionalism": _("professionalism"),
-        "effectiveness": _("effectiveness"),
-        "attitude": _("attitude"),
-    }[key]
 
 
 def _add_feedback(

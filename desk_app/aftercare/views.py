@@ -6,19 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from desk_app.domain.aftercare import ComplaintStatus
-
-FOLLOWUP_OUTCOMES = ("reached", "no_answer", "call_back", "wrong_number")
-SCORE_DIMENSIONS = ("timeliness", "professionalism", "effectiveness", "attitude")
-CONTACT_CHANNELS = ("phone", "in_person", "message")
-CONTACT_KINDS = ("inquiry", "service_request", "complaint")
-# the phone-handling standard, in the order it is done
-CHECKLIST_KEYS = ("greeting", "listen", "confirm", "answer", "anything_else")
-COMPLAINT_LEVELS = ("general", "special")
-COMPLAINT_SEVERITIES = ("low", "medium", "high")
-COMPLAINT_CATEGORIES = ("service", "wait", "price", "attitude", "product", "other")
-COMPLAINT_STATUSES: tuple[ComplaintStatus, ...] = tuple(ComplaintStatus)
-COMPENSATIONS = ("", "refund", "voucher", "discount", "redo")
+from desk_app.domain.aftercare import FollowUpState
 
 
 @dataclass(frozen=True)
@@ -36,7 +24,7 @@ class FollowUpView:
     due_from: datetime
     due_by: datetime
     status: str  # pending|done|no_answer|call_back|wrong_number|gave_up
-    state: str  # due|overdue|later|done
+    state: FollowUpState  # which list it is in
     attempts: int
     callback_at: datetime | None
     scores: dict[str, int | None] = field(hash=False)

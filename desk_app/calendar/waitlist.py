@@ -14,6 +14,7 @@ from desk_app.core.service import NotFound, ValidationError, audit, require
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Appointment, Client, Service, Staff, WaitlistEntry
 from desk_app.domain.permissions import Actor, Perm, mask_phone
+from desk_app.domain.waitlist import STILL_WAITING, WaitlistStatus
 from desk_app.i18n import _, pick
 from desk_app.settings import SettingsStore
 
@@ -62,7 +63,7 @@ class WaitlistService:
                 window_start=window_start,
                 window_end=window_end,
                 notes=notes.strip(),
-                status="waiting",
+                status=WaitlistStatus.WAITING,
                 created_at=self.clock(),
                 created_by_id=actor.staff_id,
             )
@@ -86,16 +87,16 @@ class WaitlistService:
         with self.db.uow(write=False) as uow:
             q = (
                 select(WaitlistEntry)
-                .where(WaitlistEntry.status.in_(("waiting", "offered")))
+                .where(WaitlistEntry.status.in_(STILL_WAITING))
                 .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
             )
             if not include_past:
                 q = q.where(WaitlistEntry.window_end > self.clock())
             return _views(uow.session, uow.session.scalars(q).all(), actor)
 
-    def remove(self, actor: Actor, entry_id: int, status: str = "removed") -> None:
+    def remove(self, actor: Actor, entry_id: int, status: str = WaitlistStatus.REMOVED) -> None:
         require(self.db.uow, actor, Perm.BOOK)
-        if status not in ("removed", "booked", "offered", "waiting"):
+        if status not in tuple(WaitlistStatus):
             raise ValidationError({"status": _("Unknown waitlist status.")})
         with self.db.uow() as uow:
             e = uow.session.get(WaitlistEntry, entry_id)
@@ -134,7 +135,7 @@ class WaitlistService:
             q = (
                 select(WaitlistEntry)
                 .where(
-                    WaitlistEntry.status.in_(("waiting", "offered")),
+                    WaitlistEntry.status.in_(STILL_WAITING),
                     WaitlistEntry.window_start < end,
                     WaitlistEntry.window_end > start,
                     (WaitlistEntry.staff_id.is_(None)) | (WaitlistEntry.staff_id == staff_id),
@@ -161,12 +162,12 @@ def mark_booked(s: Session, appt: Appointment) -> None:
     for e in s.scalars(
         select(WaitlistEntry).where(
             WaitlistEntry.client_id == appt.client_id,
-            WaitlistEntry.status.in_(("waiting", "offered")),
+            WaitlistEntry.status.in_(STILL_WAITING),
             WaitlistEntry.window_start <= appt.start_at,
             WaitlistEntry.window_end >= appt.end_at,
         )
     ):
-        e.status = "booked"
+        e.status = WaitlistStatus.BOOKED
 
 
 def _views(s: Session, entries: Sequence[WaitlistEntry], actor: Actor | None) -> list[WaitlistView]:

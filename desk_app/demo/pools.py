@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from desk_app.domain.aftercare import Compensation, ComplaintCategory
+
 # Common surnames, roughly in order of frequency (weights fall off with the index)
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -118,19 +120,19 @@ SERVICE_REQUESTS = (
     ("预约上门试妆咨询", "Asked for a make-up trial"),
 )
 COMPLAINTS = (
-    ("wait", "到店后等了 40 分钟", "Waited 40 minutes after arriving"),
-    ("price", "结账金额高于报价", "Charged more than the estimate"),
-    ("attitude", "前台接待不耐烦", "Receptionist was impatient"),
-    ("service", "剪短了，不满意", "Cut too short"),
-    ("product", "买的精华用后过敏", "Reaction to the serum bought here"),
-    ("other", "店内空调太冷", "Air conditioning too cold"),
+    (ComplaintCategory.WAIT, "到店后等了 40 分钟", "Waited 40 minutes after arriving"),
+    (ComplaintCategory.PRICE, "结账金额高于报价", "Charged more than the estimate"),
+    (ComplaintCategory.ATTITUDE, "前台接待不耐烦", "Receptionist was impatient"),
+    (ComplaintCategory.SERVICE, "剪短了，不满意", "Cut too short"),
+    (ComplaintCategory.PRODUCT, "买的精华用后过敏", "Reaction to the serum bought here"),
+    (ComplaintCategory.OTHER, "店内空调太冷", "Air conditioning too cold"),
 )
 RESOLUTIONS = (
-    ("道歉并免费修剪", "Apologised; free re-cut", "redo"),
-    ("退还部分费用", "Partial refund", "refund"),
-    ("下次消费九折", "10% off the next visit", "discount"),
-    ("赠送护理一次", "Free treatment voucher", "voucher"),
-    ("电话致歉，顾客接受", "Apologised by phone; accepted", ""),
+    ("道歉并免费修剪", "Apologised; free re-cut", Compensation.REDO),
+    ("退还部分费用", "Partial refund", Compensation.REFUND),
+    ("下次消费九折", "10% off the next visit", Compensation.DISCOUNT),
+    ("赠送护理一次", "Free treatment voucher", Compensation.VOUCHER),
+    ("电话致歉，顾客接受", "Apologised by phone; accepted", Compensation.NONE),
 )
 REFUND_REASONS = (
     ("产品未开封，顾客退货", "Unopened product returned"),

@@ -48,6 +48,7 @@ from desk_app.db.models import (
     StockMovement,
     Visit,
 )
+from desk_app.domain.aftercare import ComplaintCategory, ComplaintStatus, FeedbackStatus, FollowUpStatus
 from desk_app.settings import SettingsStore
 
 SERVICE_TAX_BP = 600  # the sample's services carry their own 6 % tax (prices include it)
@@ -524,7 +525,7 @@ def generate(
                         "staff_id": staff,
                         "due_from": paid + timedelta(days=2),
                         "due_by": paid + timedelta(days=3),
-                        "status": "done" if rng.random() < 0.8 else "no_answer",
+                        "status": FollowUpStatus.DONE if rng.random() < 0.8 else FollowUpStatus.NO_ANSWER,
                         "attempts": 1,
                         "satisfaction": rng.choice([5, 4, 4, 3, None]),
                         "completed_at": (called := paid + timedelta(days=rng.choice([2, 2, 3, 4]))),
@@ -542,7 +543,7 @@ def generate(
                             "score": sat,
                             "content": "",
                             "at": paid + timedelta(hours=rng.choice([0, 1, 30])),
-                            "status": "handled",
+                            "status": FeedbackStatus.HANDLED,
                             "handled_at": paid + timedelta(hours=rng.choice([2, 50, 100])),
                             "improvement_action": "",
                         }
@@ -555,12 +556,19 @@ def generate(
                             "client_id": client,
                             "visit_id": vid,
                             "staff_involved_id": staff,
-                            "category": rng.choice(["service", "wait", "price", "attitude"]),
+                            "category": rng.choice(
+                                [
+                                    ComplaintCategory.SERVICE,
+                                    ComplaintCategory.WAIT,
+                                    ComplaintCategory.PRICE,
+                                    ComplaintCategory.ATTITUDE,
+                                ]
+                            ),
                             "source": "checkout_score",
                             "opened_at": opened,
                             "first_response_due_at": opened + timedelta(hours=24),
                             "first_response_at": opened + timedelta(hours=rng.choice([1, 5, 30])),
-                            "status": "responded",
+                            "status": ComplaintStatus.RESPONDED,
                         }
                     )
             # a no-show and, every few days, a refund and a void

@@ -25,6 +25,18 @@ from zoneinfo import ZoneInfo
 from desk_app.checkout import bill as cb
 from desk_app.checkout import record
 from desk_app.demo import pools as P
+from desk_app.domain.aftercare import (
+    COMPENSATION_WITH_AMOUNT,
+    Compensation,
+    ComplaintCategory,
+    ComplaintLevel,
+    ComplaintStatus,
+    ContactChannel,
+    ContactKind,
+    FeedbackStatus,
+    FollowUpStatus,
+    Severity,
+)
 from desk_app.domain.vip import VipRule
 
 Row = dict[str, Any]
@@ -1143,9 +1155,9 @@ class World:
                     "client_id": orig["client_id"],
                     "visit_id": orig["visit_id"],
                     "staff_involved_id": None,
-                    "level": "special",
-                    "category": "service",
-                    "severity": "medium",
+                    "level": ComplaintLevel.SPECIAL,
+                    "category": ComplaintCategory.SERVICE,
+                    "severity": Severity.MEDIUM,
                     "source": "contact",
                     "description": reason,
                     "handler_id": self.owner_id,
@@ -1153,9 +1165,9 @@ class World:
                     "first_response_due_at": opened + timedelta(hours=24),
                     "first_response_at": at,
                     "first_response": self.txt(("同意退款", "Agreed to refund")),
-                    "status": "resolved",
+                    "status": ComplaintStatus.RESOLVED,
                     "resolution": self.txt(("已退款", "Refunded")),
-                    "compensation_kind": "refund",
+                    "compensation_kind": Compensation.REFUND,
                     "compensation_minor": -total,
                     "refund_sale_id": sale_id,
                     "redo_appointment_id": None,
@@ -1265,7 +1277,7 @@ class World:
             "staff_id": p.id,
             "due_from": due_from,
             "due_by": due_by,
-            "status": "pending",
+            "status": FollowUpStatus.PENDING,
             "attempts": 0,
             "callback_at": None,
             "score_timeliness": None,
@@ -1289,7 +1301,7 @@ class World:
         if r < 0.74:
             scores = [rng.choices((5, 4, 3, 2), weights=(60, 30, 8, 2))[0] for _ in range(4)]
             row.update(
-                status="done",
+                status=FollowUpStatus.DONE,
                 attempts=1 if rng.random() < 0.8 else 2,
                 called_at=called,
                 called_by_id=cashier,
@@ -1302,10 +1314,15 @@ class World:
                 comments=self.txt(rng.choice(P.FOLLOWUP_COMMENTS)),
             )
         elif r < 0.88:
-            row.update(status="no_answer", attempts=rng.randint(1, 2), called_at=called, called_by_id=cashier)
+            row.update(
+                status=FollowUpStatus.NO_ANSWER,
+                attempts=rng.randint(1, 2),
+                called_at=called,
+                called_by_id=cashier,
+            )
         elif r < 0.92:
             row.update(
-                status="call_back",
+                status=FollowUpStatus.CALL_BACK,
                 attempts=1,
                 called_at=called,
                 called_by_id=cashier,
@@ -1313,7 +1330,11 @@ class World:
             )
         elif r < 0.96:
             row.update(
-                status="gave_up", attempts=3, called_at=called, called_by_id=cashier, completed_at=called
+                status=FollowUpStatus.GAVE_UP,
+                attempts=3,
+                called_at=called,
+                called_by_id=cashier,
+                completed_at=called,
             )
         # else: still pending (missed)
 
@@ -1338,7 +1359,7 @@ class World:
                 "score": score,
                 "content": self.txt(rng.choice(P.FEEDBACK_BAD if score <= 3 else P.FEEDBACK_GOOD)),
                 "at": fb_at,
-                "status": "handled" if done else "pending",
+                "status": FeedbackStatus.HANDLED if done else FeedbackStatus.PENDING,
                 "improvement_action": self.txt(rng.choice(P.IMPROVEMENTS)) if done and score <= 3 else "",
                 "responsible_id": self.owner_id if score <= 3 else None,
                 "handled_at": handled if done else None,
@@ -1380,9 +1401,9 @@ class World:
             "client_id": client_id,
             "visit_id": visit_id,
             "staff_involved_id": staff_id,
-            "level": "special" if special else "general",
+            "level": ComplaintLevel.SPECIAL if special else ComplaintLevel.GENERAL,
             "category": category,
-            "severity": rng.choice(("low", "medium", "medium", "high")),
+            "severity": rng.choice((Severity.LOW, Severity.MEDIUM, Severity.MEDIUM, Severity.HIGH)),
             "source": source,
             "description": text,
             "handler_id": self.owner_id if special else self.cashier(branch),
@@ -1390,9 +1411,9 @@ class World:
             "first_response_due_at": due,
             "first_response_at": None,
             "first_response": "",
-            "status": "open",
+            "status": ComplaintStatus.OPEN,
             "resolution": "",
-            "compensation_kind": "",
+            "compensation_kind": Compensation.NONE,
             "compensation_minor": 0,
             "refund_sale_id": None,
             "redo_appointment_id": None,
@@ -1411,7 +1432,7 @@ class World:
             return  # still open (overdue once 24 h have passed)
         row.update(
             first_response_at=resp,
-            status="responded",
+            status=ComplaintStatus.RESPONDED,
             first_response=self.txt(("已致电顾客道歉并了解情况", "Called the client, apologised, listened")),
         )
         resolved = resp + timedelta(hours=rng.uniform(2, 96))
@@ -1419,14 +1440,14 @@ class World:
             return
         zh, en, comp = rng.choice(P.RESOLUTIONS)
         row.update(
-            status="resolved",
+            status=ComplaintStatus.RESOLVED,
             resolution=self.txt((zh, en)),
             compensation_kind=comp,
-            compensation_minor=rng.choice((5_000, 10_000, 20_000)) if comp in ("voucher", "discount") else 0,
+            compensation_minor=rng.choice((5_000, 10_000, 20_000)) if comp in COMPENSATION_WITH_AMOUNT else 0,
             resolved_at=resolved,
         )
         if resolved + timedelta(days=3) < self.now and rng.random() < 0.6:
-            row.update(status="closed", closed_at=resolved + timedelta(days=3))
+            row.update(status=ComplaintStatus.CLOSED, closed_at=resolved + timedelta(days=3))
 
     def contacts(self, d: date) -> None:
         rng = self.rng
@@ -1436,23 +1457,39 @@ class World:
                 if at > self.now:
                     continue
                 r = rng.random()
-                kind = "inquiry" if r < 0.62 else "service_request" if r < 0.88 else "complaint"
+                kind = (
+                    ContactKind.INQUIRY
+                    if r < 0.62
+                    else ContactKind.SERVICE_REQUEST
+                    if r < 0.88
+                    else ContactKind.COMPLAINT
+                )
                 known = rng.random() < 0.6 and self.k0 > 0
                 idx = int(self.k0 * rng.random()) if known else None
                 cid = self.cid(idx) if idx is not None else None
-                if kind == "complaint":
+                cat: str
+                if kind == ContactKind.COMPLAINT:
                     cat, zh, en = rng.choice(P.COMPLAINTS)
                     summary = self.txt((zh, en))
                 else:
                     cat = ""
-                    summary = self.txt(rng.choice(P.INQUIRIES if kind == "inquiry" else P.SERVICE_REQUESTS))
+                    summary = self.txt(
+                        rng.choice(P.INQUIRIES if kind == ContactKind.INQUIRY else P.SERVICE_REQUESTS)
+                    )
                 contact_id = self.ids("contacts")
                 self.rows["contacts"].append(
                     {
                         "id": contact_id,
                         "branch_id": b,
                         "client_id": cid,
-                        "channel": rng.choice(("phone", "phone", "in_person", "message")),
+                        "channel": rng.choice(
+                            (
+                                ContactChannel.PHONE,
+                                ContactChannel.PHONE,
+                                ContactChannel.IN_PERSON,
+                                ContactChannel.MESSAGE,
+                            )
+                        ),
                         "kind": kind,
                         "caller_name": "" if cid else self.txt(("张女士", "Ms Smith")),
                         "caller_phone": "" if cid else f"+86138{rng.randint(0, 99_999_999):08d}",
@@ -1462,7 +1499,7 @@ class World:
                         "staff_id": self.cashier(b),
                     }
                 )
-                if kind == "complaint":
+                if kind == ContactKind.COMPLAINT:
                     self.complaint(at, b, cid, None, None, "contact", cat, summary, contact_id)
 
 

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.aftercare.views import FOLLOWUP_OUTCOMES, SCORE_DIMENSIONS, CallResult, FollowUpView
+from desk_app.aftercare.views import CallResult, FollowUpView
+from desk_app.domain.aftercare import CallOutcome, ScoreDimension
 from desk_app.i18n import _, format_date
-from ui.aftercare.text import outcome_label, score_label
 from ui.context import UiContext
 from ui.shared.widgets import Button, Card, Dialog, ErrorLabel, error_text
 
@@ -74,11 +74,11 @@ class FollowUpCallDialog(Dialog):
         row = QHBoxLayout()
         self.outcomes = QButtonGroup(self)
         self.outcome_buttons: dict[str, QPushButton] = {}
-        for i, key in enumerate(FOLLOWUP_OUTCOMES, 1):
-            b = Button(f"&{i} " + outcome_label(key))
+        for i, outcome in enumerate(CallOutcome, 1):
+            b = Button(f"&{i} " + outcome.label)
             b.setCheckable(True)
             self.outcomes.addButton(b)
-            self.outcome_buttons[key] = b
+            self.outcome_buttons[outcome.value] = b
             row.addWidget(b)
         self.outcomes.buttonToggled.connect(self._outcome_changed)
         self.when = QDateTimeEdit()
@@ -99,8 +99,8 @@ class FollowUpCallDialog(Dialog):
         grid = QGridLayout(self.scores_box)
         grid.setContentsMargins(0, 0, 0, 0)
         self.score_groups: dict[str, QButtonGroup] = {}
-        for r, key in enumerate(SCORE_DIMENSIONS):
-            grid.addWidget(QLabel(score_label(key)), r, 0)
+        for r, dim in enumerate(ScoreDimension):
+            grid.addWidget(QLabel(dim.label), r, 0)
             g = QButtonGroup(self)
             for n in range(1, 6):
                 sb = QPushButton(str(n))
@@ -109,10 +109,10 @@ class FollowUpCallDialog(Dialog):
                 sb.setToolTip(_("1 = very unhappy, 5 = very happy"))
                 g.addButton(sb, n)
                 grid.addWidget(sb, r, n)
-            self.score_groups[key] = g
+            self.score_groups[dim.value] = g
         hint = QLabel(_("1 = very unhappy · 5 = very happy. A 1 or 2 opens a complaint ticket."))
         hint.setObjectName("muted")
-        grid.addWidget(hint, len(SCORE_DIMENSIONS), 0, 1, 6)
+        grid.addWidget(hint, len(ScoreDimension), 0, 1, 6)
         lay.addWidget(self.scores_box)
         self.scores_box.setEnabled(False)
 
@@ -146,8 +146,8 @@ class FollowUpCallDialog(Dialog):
 
     def _outcome_changed(self) -> None:
         key = self.outcome()
-        self.scores_box.setEnabled(key == "reached")
-        self.when.setVisible(key == "call_back")
+        self.scores_box.setEnabled(key == CallOutcome.REACHED)
+        self.when.setVisible(key == CallOutcome.CALL_BACK)
 
     def outcome(self) -> str | None:
         for key, b in self.outcome_buttons.items():
@@ -170,9 +170,9 @@ class FollowUpCallDialog(Dialog):
         scores: dict[str, int | None] = {}
         for key, g in self.score_groups.items():
             n = g.checkedId()
-            scores[key] = n if (n > 0 and outcome == "reached") else None
+            scores[key] = n if (n > 0 and outcome == CallOutcome.REACHED) else None
         callback = None
-        if outcome == "call_back":
+        if outcome == CallOutcome.CALL_BACK:
             callback = datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
         try:
             self.result_ = self.ctx.services.aftercare.record_call(

@@ -9,9 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
 
 from desk_app.aftercare.views import ComplaintView
+from desk_app.domain.aftercare import ComplaintLevel
 from desk_app.domain.permissions import Role
 from desk_app.i18n import _, format_datetime, ngettext
-from ui.aftercare.text import level_label
+from ui.aftercare.text import word
 from ui.context import UiContext
 from ui.shared.widgets import Button, Dialog
 from ui.theme import COLORS, icon
@@ -30,7 +31,7 @@ def _line(c: ComplaintView) -> str:
         client=c.client_name or _("walk-in"),
         what=(c.description.splitlines() or [""])[0][:80],
         when=format_datetime(c.first_response_due_at, "short"),
-        level=level_label(c.level),
+        level=word(ComplaintLevel, c.level),
         handler=c.handler or _("nobody"),
     )
 

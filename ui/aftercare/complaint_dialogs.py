@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.aftercare.views import COMPENSATIONS, ComplaintView, RedoSpec
+from desk_app.aftercare.views import ComplaintView, RedoSpec
+from desk_app.domain.aftercare import COMPENSATION_WITH_AMOUNT, Compensation
 from desk_app.domain.money import parse_amount
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, format_datetime, format_money
-from ui.aftercare.text import compensation_label
 from ui.context import UiContext
 from ui.shared.widgets import Button, Dialog, ErrorLabel, ask_pin, error_text
 
@@ -99,12 +99,12 @@ class ComplaintResolveDialog(Dialog):
         row = QHBoxLayout()
         self.kinds = QButtonGroup(self)
         self.kind_buttons: dict[str, Button] = {}
-        for key in COMPENSATIONS:
-            b = Button(compensation_label(key))
+        for comp in Compensation:
+            b = Button(comp.label)
             b.setCheckable(True)
-            b.setChecked(key == "")
+            b.setChecked(comp == Compensation.NONE)
             self.kinds.addButton(b)
-            self.kind_buttons[key] = b
+            self.kind_buttons[comp.value] = b
             row.addWidget(b)
         row.addStretch()
         lay.addLayout(row)
@@ -170,11 +170,15 @@ class ComplaintResolveDialog(Dialog):
         for key, b in self.kind_buttons.items():
             if b.isChecked():
                 return key
-        return ""
+        return Compensation.NONE
 
     def _kind_changed(self) -> None:
         k = self.kind()
-        visible = {"refund": k == "refund", "amount": k in ("voucher", "discount"), "redo": k == "redo"}
+        visible = {
+            "refund": k == Compensation.REFUND,
+            "amount": k in COMPENSATION_WITH_AMOUNT,
+            "redo": k == Compensation.REDO,
+        }
         for key, widgets in self.rows.items():
             for w in widgets:
                 w.setVisible(visible[key])
@@ -197,21 +201,21 @@ class ComplaintResolveDialog(Dialog):
         amount: Decimal | None = None
         redo: RedoSpec | None = None
         try:
-            if k in ("voucher", "discount"):
+            if k in COMPENSATION_WITH_AMOUNT:
                 try:
                     amount = parse_amount(self.amount.text(), self.ctx.shop.currency).amount
                 except ValueError:
                     self.error.show_error(_("Enter the amount as a number, e.g. 50 or 49.90."))
                     return
-            if k == "redo":
+            if k == Compensation.REDO:
                 start = datetime.fromtimestamp(self.redo_at.dateTime().toSecsSinceEpoch(), UTC)
                 redo = RedoSpec(
                     staff_id=int(self.redo_staff.currentData()),
                     start_at=start,
                     service_ids=(int(self.redo_service.currentData()),),
                 )
-            approver = self._approver() if k == "refund" else None
-            sale_id = self.sale.currentData() if k == "refund" else None
+            approver = self._approver() if k == Compensation.REFUND else None
+            sale_id = self.sale.currentData() if k == Compensation.REFUND else None
             self.result_ = svc.resolve(
                 self.ctx.require_actor(),
                 self.complaint.id,

@@ -9,18 +9,19 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.aftercare.views import ComplaintView, ContactView
+from desk_app.domain.aftercare import (
+    COMPLAINT_ACTIVE,
+    Compensation,
+    ComplaintCategory,
+    ComplaintLevel,
+    ComplaintStatus,
+    ContactChannel,
+    ContactKind,
+)
 from desk_app.i18n import _, format_datetime, format_money
 from ui.aftercare.complaint_dialogs import ComplaintResolveDialog, ComplaintRespondDialog
 from ui.aftercare.contact_dialog import ContactLogDialog
-from ui.aftercare.text import (
-    category_label,
-    channel_label,
-    compensation_label,
-    complaint_status,
-    kind_label,
-    level_label,
-    severity_label,
-)
+from ui.aftercare.text import complaint_status, severity, word
 from ui.context import UiContext
 from ui.shared.table import Cell, RowsTable
 from ui.shared.widgets import Button, EmptyState, StatusChip, show_error
@@ -29,21 +30,21 @@ from ui.shared.widgets import Button, EmptyState, StatusChip, show_error
 def complaint_row(c: ComplaintView) -> list[Cell]:
     st, tone = complaint_status(c.status, c.overdue)
     sym = {"bad": "✕", "warn": "!", "ok": "✓", "info": "•"}.get(tone, "•")
-    sev, sev_tone = severity_label(c.severity)
+    sev, sev_tone = severity(c.severity)
     due = (
         format_datetime(c.first_response_due_at, "short")
         if c.first_response_at is None
         else "✓ " + format_datetime(c.first_response_at, "short")
     )
-    comp = compensation_label(c.compensation_kind) if c.compensation_kind else ""
+    comp = word(Compensation, c.compensation_kind) if c.compensation_kind else ""
     if c.compensation:
         comp += " " + format_money(c.compensation)
     return [
         f"#{c.id}",
         format_datetime(c.opened_at, "short"),
         c.client_name or "–",
-        level_label(c.level),
-        category_label(c.category),
+        word(ComplaintLevel, c.level),
+        word(ComplaintCategory, c.category),
         (sev, sev_tone),
         (f"{sym} {st}", tone),
         c.handler or "–",
@@ -143,7 +144,7 @@ class ContactsComplaintsTab(QWidget):
         complaints, contacts = data
         self.items = complaints
         overdue = sum(1 for c in complaints if c.overdue)
-        open_n = sum(1 for c in complaints if c.status in ("open", "responded"))
+        open_n = sum(1 for c in complaints if c.status in COMPLAINT_ACTIVE)
         if overdue:
             self.chip.set_status(_("{n} overdue · {m} open").format(n=overdue, m=open_n), "bad")
         else:
@@ -160,8 +161,8 @@ class ContactsComplaintsTab(QWidget):
             rows.append(
                 [
                     format_datetime(c.at, "short"),
-                    channel_label(c.channel),
-                    (kind_label(c.kind), "bad" if c.kind == "complaint" else ""),
+                    word(ContactChannel, c.channel),
+                    (word(ContactKind, c.kind), "bad" if c.kind == ContactKind.COMPLAINT else ""),
                     c.client_name or c.caller_name,
                     c.summary,
                     (f"{done}/{len(c.checklist)}", "ok" if done == len(c.checklist) else "warn"),
@@ -182,33 +183,33 @@ class ContactsComplaintsTab(QWidget):
 
     def _update_buttons(self) -> None:
         c = self.current()
-        self.respond_btn.setEnabled(c is not None and c.status in ("open", "responded"))
-        self.resolve_btn.setEnabled(c is not None and c.status in ("open", "responded"))
-        self.close_btn.setEnabled(c is not None and c.status == "resolved")
+        self.respond_btn.setEnabled(c is not None and c.status in COMPLAINT_ACTIVE)
+        self.resolve_btn.setEnabled(c is not None and c.status in COMPLAINT_ACTIVE)
+        self.close_btn.setEnabled(c is not None and c.status == ComplaintStatus.RESOLVED)
 
     def _open(self, dlg: QDialog) -> None:
         self.dialog = dlg
         dlg.accepted.connect(self.refresh)
         dlg.open()
 
-    def log_contact(self, kind: str = "inquiry") -> None:
+    def log_contact(self, kind: str = ContactKind.INQUIRY) -> None:
         self._open(ContactLogDialog(self.ctx, self, kind))
 
     def respond_or_resolve(self) -> None:
         c = self.current()
-        if c is not None and c.status == "open":
+        if c is not None and c.status == ComplaintStatus.OPEN:
             self.respond()
         else:
             self.resolve()
 
     def respond(self) -> None:
         c = self.current()
-        if c is not None and c.status in ("open", "responded"):
+        if c is not None and c.status in COMPLAINT_ACTIVE:
             self._open(ComplaintRespondDialog(self.ctx, c, self))
 
     def resolve(self) -> None:
         c = self.current()
-        if c is not None and c.status in ("open", "responded"):
+        if c is not None and c.status in COMPLAINT_ACTIVE:
             self._open(ComplaintResolveDialog(self.ctx, c, self))
 
     def close_ticket(self) -> None:

@@ -19,16 +19,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.aftercare.views import (
-    CHECKLIST_KEYS,
-    COMPLAINT_CATEGORIES,
-    CONTACT_CHANNELS,
-    CONTACT_KINDS,
-    ContactView,
-)
+from desk_app.aftercare.views import ContactView
 from desk_app.core.service import ValidationError
+from desk_app.domain.aftercare import (
+    ChecklistItem,
+    ComplaintCategory,
+    ComplaintLevel,
+    ContactChannel,
+    ContactKind,
+    Severity,
+)
 from desk_app.i18n import _
-from ui.aftercare.text import category_label, channel_label, checklist_label, kind_label, level_label
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
 from ui.shared.widgets import Button, Card, Dialog, ErrorLabel, error_text
@@ -42,7 +43,9 @@ def _search_box(ctx: UiContext) -> QWidget | None:
 
 
 class ContactLogDialog(Dialog):
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None, kind: str = "inquiry") -> None:
+    def __init__(
+        self, ctx: UiContext, parent: QWidget | None = None, kind: str = ContactKind.INQUIRY
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.result_: ContactView | None = None
@@ -52,11 +55,11 @@ class ContactLogDialog(Dialog):
         lay = QVBoxLayout(self)
         form = QFormLayout()
         form.setVerticalSpacing(10)
-        self.channels = self._choices(CONTACT_CHANNELS, channel_label, "phone")
+        self.channels = self._choices(tuple(ContactChannel), ContactChannel.PHONE)
         how_what = QHBoxLayout()
         how_what.addWidget(self.channels[0])
         how_what.addSpacing(16)
-        self.kinds = self._choices(CONTACT_KINDS, kind_label, kind)
+        self.kinds = self._choices(tuple(ContactKind), kind)
         how_what.addWidget(QLabel(_("What")))
         how_what.addWidget(self.kinds[0], 1)
         form.addRow(_("How"), how_what)
@@ -86,15 +89,15 @@ class ContactLogDialog(Dialog):
         # complaint details
         self.complaint_box = Card(_("Complaint ticket"))
         self.level = QComboBox()
-        for key in ("general", "special"):
-            self.level.addItem(level_label(key), key)
+        for lv in ComplaintLevel:
+            self.level.addItem(lv.label, lv.value)
         self.severity = QComboBox()
-        for key, label in (("low", _("Low")), ("medium", _("Medium")), ("high", _("High"))):
-            self.severity.addItem(label, key)
-        self.severity.setCurrentIndex(1)
+        for sev in Severity:
+            self.severity.addItem(sev.label, sev.value)
+        self.severity.setCurrentIndex(self.severity.findData(Severity.MEDIUM.value))
         self.category = QComboBox()
-        for key in COMPLAINT_CATEGORIES:
-            self.category.addItem(category_label(key), key)
+        for cat in ComplaintCategory:
+            self.category.addItem(cat.label, cat.value)
         for combo in (self.level, self.severity, self.category):
             combo.setMinimumHeight(44)
         crow = QHBoxLayout()
@@ -114,10 +117,10 @@ class ContactLogDialog(Dialog):
         self.checks: dict[str, QCheckBox] = {}
         grid = QGridLayout()
         check.body.addLayout(grid)
-        for i, key in enumerate(CHECKLIST_KEYS):
-            cb = QCheckBox(checklist_label(key))
+        for i, item in enumerate(ChecklistItem):
+            cb = QCheckBox(item.label)
             cb.setMinimumHeight(32)
-            self.checks[key] = cb
+            self.checks[item.value] = cb
             grid.addWidget(cb, i // 2, i % 2)
         lay.addWidget(check)
         self.error = ErrorLabel()
@@ -135,16 +138,18 @@ class ContactLogDialog(Dialog):
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
         self._kind_changed()
 
-    def _choices(self, keys: tuple[str, ...], label: Any, default: str) -> tuple[QWidget, QButtonGroup]:
+    def _choices(
+        self, codes: tuple[ContactChannel, ...] | tuple[ContactKind, ...], default: str
+    ) -> tuple[QWidget, QButtonGroup]:
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
         group = QButtonGroup(box)
-        for key in keys:
-            b = Button(label(key))
+        for code in codes:
+            b = Button(code.label)
             b.setCheckable(True)
-            b.setProperty("key", key)
-            b.setChecked(key == default)
+            b.setProperty("key", code.value)
+            b.setChecked(code == default)
             group.addButton(b)
             row.addWidget(b)
         row.addStretch()
@@ -156,7 +161,7 @@ class ContactLogDialog(Dialog):
         return str(b.property("key")) if b is not None else ""
 
     def _kind_changed(self) -> None:
-        self.complaint_box.setVisible(self._picked(self.kinds[1]) == "complaint")
+        self.complaint_box.setVisible(self._picked(self.kinds[1]) == ContactKind.COMPLAINT)
 
     def _client_chosen(self, client_id: int) -> None:
         self.client_id = client_id
@@ -169,8 +174,8 @@ class ContactLogDialog(Dialog):
         summary: str,
         caller_name: str = "",
         client_id: int | None = None,
-        level: str = "general",
-        checks: tuple[str, ...] = CHECKLIST_KEYS,
+        level: str = ComplaintLevel.GENERAL,
+        checks: tuple[str, ...] = tuple(ChecklistItem),
     ) -> None:
         """Fill the form as a person would (also used by tests and screenshots)."""
         for b in self.kinds[1].buttons():
@@ -186,7 +191,7 @@ class ContactLogDialog(Dialog):
     def save(self) -> None:
         kind = self._picked(self.kinds[1])
         extra: dict[str, Any] = {}
-        if kind == "complaint":
+        if kind == ContactKind.COMPLAINT:
             extra = {
                 "level": self.level.currentData(),
                 "severity": self.severity.currentData(),

@@ -24,7 +24,7 @@ class FeedbackTab(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.status = "pending"
+        self.status: str = FeedbackStatus.PENDING
         self.dialog: QDialog | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 8, 0, 0)
@@ -69,7 +69,7 @@ class FeedbackTab(QWidget):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         lay.addWidget(self.stack, 1)
-        self.filter_buttons["pending"].setChecked(True)
+        self.filter_buttons[FeedbackStatus.PENDING].setChecked(True)
 
     def show_status(self, status: str) -> None:
         self.status = status

@@ -7,14 +7,13 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.aftercare.views import FollowUpLists, FollowUpView
+from desk_app.domain.aftercare import FollowUpState
 from desk_app.i18n import _, format_date, format_datetime, ngettext
 from ui.aftercare.call_dialog import FollowUpCallDialog
 from ui.aftercare.text import followup_state, followup_status, stars
 from ui.context import UiContext
 from ui.shared.table import Cell, RowsTable
 from ui.shared.widgets import Button, EmptyState, show_error
-
-LISTS = ("due", "overdue", "later", "done")
 
 
 class FollowUpsTab(QWidget):
@@ -25,20 +24,20 @@ class FollowUpsTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.lists: FollowUpLists | None = None
-        self.current_list = "due"
+        self.current_list = FollowUpState.DUE
         self._notice_complaint = 0
         self.dialog: FollowUpCallDialog | None = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 8, 0, 0)
         bar = QHBoxLayout()
         self.group = QButtonGroup(self)
-        self.filter_buttons: dict[str, Button] = {}
-        for key in LISTS:
+        self.filter_buttons: dict[FollowUpState, Button] = {}
+        for st in FollowUpState:
             b = Button("")
             b.setCheckable(True)
-            b.clicked.connect(lambda _c=False, k=key: self.show_list(k))
+            b.clicked.connect(lambda _c=False, k=st: self.show_list(k))
             self.group.addButton(b)
-            self.filter_buttons[key] = b
+            self.filter_buttons[st] = b
             bar.addWidget(b)
         bar.addStretch()
         self.call_btn = Button(_("Call…"), "phone", kind="primary")
@@ -84,7 +83,7 @@ class FollowUpsTab(QWidget):
         self.stack.addWidget(self.empty)
         lay.addWidget(self.stack, 1)
         QShortcut(QKeySequence("F9"), self).activated.connect(self.call_selected)
-        self.filter_buttons["due"].setChecked(True)
+        self.filter_buttons[FollowUpState.DUE].setChecked(True)
 
     def refresh(self) -> None:
         actor = self.ctx.actor
@@ -98,31 +97,35 @@ class FollowUpsTab(QWidget):
     def _loaded(self, lists: FollowUpLists) -> None:
         self.lists = lists
         labels = {
-            "due": _("Due ({n})"),
-            "overdue": _("Overdue ({n})"),
-            "later": _("Later ({n})"),
-            "done": _("Done ({n})"),
+            FollowUpState.DUE: _("Due ({n})"),
+            FollowUpState.OVERDUE: _("Overdue ({n})"),
+            FollowUpState.LATER: _("Later ({n})"),
+            FollowUpState.DONE: _("Done ({n})"),
         }
         for key, b in self.filter_buttons.items():
-            b.setText(labels[key].format(n=len(getattr(lists, key))))
-        self.filter_buttons["overdue"].setProperty("kind", "danger" if lists.overdue else "secondary")
-        self.filter_buttons["overdue"].style().unpolish(self.filter_buttons["overdue"])
-        self.filter_buttons["overdue"].style().polish(self.filter_buttons["overdue"])
+            b.setText(labels[key].format(n=len(getattr(lists, key.value))))
+        overdue = self.filter_buttons[FollowUpState.OVERDUE]
+        overdue.setProperty("kind", "danger" if lists.overdue else "secondary")
+        overdue.style().unpolish(overdue)
+        overdue.style().polish(overdue)
         self.show_list(self.current_list)
 
     def show_list(self, key: str) -> None:
-        self.current_list = key
-        self.filter_buttons[key].setChecked(True)
-        items: tuple[FollowUpView, ...] = getattr(self.lists, key) if self.lists else ()
+        """Show one of the lists: due, overdue, later or done (a ``FollowUpState``)."""
+        state = self.current_list = FollowUpState(key)
+        self.filter_buttons[state].setChecked(True)
+        items: tuple[FollowUpView, ...] = getattr(self.lists, state.value) if self.lists else ()
         rows: list[list[Cell]] = []
         for f in items:
             st_text, st_tone = (
-                followup_state(f.state) if f.state in ("overdue", "later") else followup_status(f.status)
+                followup_state(f.state)
+                if f.state in (FollowUpState.OVERDUE, FollowUpState.LATER)
+                else followup_status(f.status)
             )
             status = st_text
-            if f.attempts and f.state != "done":
+            if f.attempts and f.state != FollowUpState.DONE:
                 status += " · " + ngettext("{n} try", "{n} tries", f.attempts).format(n=f.attempts)
-            if f.callback_at and f.state != "done":
+            if f.callback_at and f.state != FollowUpState.DONE:
                 status += " · " + format_datetime(f.callback_at, "short")
             result = (
                 stars(f.satisfaction)
@@ -143,16 +146,16 @@ class FollowUpsTab(QWidget):
             )
         self.table.set_rows(rows, list(items), widths=(110, 150, 135, 200, 100, 135, 210))
         hints = {
-            "due": _(
+            FollowUpState.DUE: _(
                 "Nobody is waiting for a call today. Calls appear here two to three days after a visit."
             ),
-            "overdue": _("No overdue calls. Well done!"),
-            "later": _("No calls planned for later."),
-            "done": _("Calls made in the last two weeks appear here."),
+            FollowUpState.OVERDUE: _("No overdue calls. Well done!"),
+            FollowUpState.LATER: _("No calls planned for later."),
+            FollowUpState.DONE: _("Calls made in the last two weeks appear here."),
         }
-        self.empty = self._replace_empty(hints[key])
+        self.empty = self._replace_empty(hints[state])
         self.stack.setCurrentWidget(self.table if items else self.empty)
-        self.call_btn.setEnabled(bool(items) and key != "done")
+        self.call_btn.setEnabled(bool(items) and state != FollowUpState.DONE)
 
     def _replace_empty(self, hint: str) -> EmptyState:
         old = self.empty
@@ -168,7 +171,7 @@ class FollowUpsTab(QWidget):
             self.open_call(f)
 
     def open_call(self, f: FollowUpView) -> None:
-        if f.state == "done":
+        if f.state == FollowUpState.DONE:
             return
         self.dialog = FollowUpCallDialog(self.ctx, f, self)
         self.dialog.accepted.connect(self._call_done)

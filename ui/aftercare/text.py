@@ -1,8 +1,12 @@
-"""Words (translated at call time) and tones for the after-care codes shown on screen."""
+"""Tones (colour words) for the after-care codes shown on screen. The words themselves come from
+each code's one label table (desk_app/domain/aftercare.py): ``CallOutcome.REACHED.label``."""
 
 from __future__ import annotations
 
-from desk_app.domain.aftercare import ComplaintStatus, FollowUpStatus
+from collections.abc import Callable
+from typing import Protocol
+
+from desk_app.domain.aftercare import ComplaintStatus, FollowUpState, FollowUpStatus, Severity
 from desk_app.i18n import _
 
 _FOLLOWUP_TONES = {
@@ -13,16 +17,36 @@ _FOLLOWUP_TONES = {
     FollowUpStatus.WRONG_NUMBER: "neutral",
     FollowUpStatus.GAVE_UP: "neutral",
 }
+_STATE_TONES = {
+    FollowUpState.DUE: "info",
+    FollowUpState.OVERDUE: "bad",
+    FollowUpState.LATER: "neutral",
+    FollowUpState.DONE: "ok",
+}
 _COMPLAINT_TONES = {
     ComplaintStatus.OPEN: "warn",
     ComplaintStatus.RESPONDED: "info",
     ComplaintStatus.RESOLVED: "ok",
     ComplaintStatus.CLOSED: "neutral",
 }
+_SEVERITY_TONES = {Severity.LOW: "neutral", Severity.MEDIUM: "warn", Severity.HIGH: "bad"}
+
+
+class _Labelled(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
+def word(code: Callable[[str], _Labelled], value: str) -> str:
+    """The word for a stored code, e.g. ``word(ComplaintLevel, c.level)``; an unknown one as it is."""
+    try:
+        return code(value).label
+    except ValueError:
+        return value
 
 
 def followup_status(status: str) -> tuple[str, str]:
-    """The word (from the one label table, desk_app/domain/aftercare.py) and its tone."""
+    """The word and its tone."""
     try:
         st = FollowUpStatus(status)
     except ValueError:
@@ -31,35 +55,16 @@ def followup_status(status: str) -> tuple[str, str]:
 
 
 def followup_state(state: str) -> tuple[str, str]:
-    return {
-        "due": (_("Due"), "info"),
-        "overdue": (_("Overdue"), "bad"),
-        "later": (_("Later"), "neutral"),
-        "done": (_("Done"), "ok"),
-    }.get(state, (state, "neutral"))
-
-
-def outcome_label(outcome: str) -> str:
-    return {
-        "reached": _("Reached"),
-        "no_answer": _("No answer"),
-        "call_back": _("Call back later"),
-        "wrong_number": _("Wrong number"),
-    }[outcome]
-
-
-def score_label(key: str) -> str:
-    return {
-        "timeliness": _("Timeliness"),
-        "professionalism": _("Professionalism"),
-        "effectiveness": _("Effectiveness"),
-        "attitude": _("Staff attitude"),
-    }[key]
+    try:
+        st = FollowUpState(state)
+    except ValueError:
+        return state, "neutral"
+    return st.label, _STATE_TONES[st]
 
 
 def complaint_status(status: str, overdue: bool = False) -> tuple[str, str]:
     if overdue:
-        return _("Overdue"), "bad"
+        return _("Overdue"), "bad"  # no first response past the deadline: a flag, not a status
     try:
         st = ComplaintStatus(status)
     except ValueError:
@@ -67,57 +72,12 @@ def complaint_status(status: str, overdue: bool = False) -> tuple[str, str]:
     return st.label, _COMPLAINT_TONES[st]
 
 
-def level_label(level: str) -> str:
-    return {"general": _("General"), "special": _("Special (owner)")}.get(level, level)
-
-
-def severity_label(sev: str) -> tuple[str, str]:
-    return {"low": (_("Low"), "neutral"), "medium": (_("Medium"), "warn"), "high": (_("High"), "bad")}.get(
-        sev, (sev, "neutral")
-    )
-
-
-def category_label(cat: str) -> str:
-    return {
-        "service": _("Service result"),
-        "wait": _("Waiting time"),
-        "price": _("Price / bill"),
-        "attitude": _("Staff attitude"),
-        "product": _("Product"),
-        "other": _("Other"),
-    }.get(cat, cat)
-
-
-def channel_label(ch: str) -> str:
-    return {"phone": _("Phone"), "in_person": _("In person"), "message": _("Message")}.get(ch, ch)
-
-
-def kind_label(kind: str) -> str:
-    return {
-        "inquiry": _("Inquiry"),
-        "service_request": _("Service request"),
-        "complaint": _("Complaint"),
-    }.get(kind, kind)
-
-
-def compensation_label(kind: str) -> str:
-    return {
-        "": _("None"),
-        "refund": _("Refund"),
-        "voucher": _("Voucher"),
-        "discount": _("Discount next time"),
-        "redo": _("Redo"),
-    }.get(kind, kind)
-
-
-def checklist_label(key: str) -> str:
-    return {
-        "greeting": _("Greeted the caller and said who we are"),
-        "listen": _("Listened without interrupting"),
-        "confirm": _('Confirmed: "Your concern is mainly ...?"'),
-        "answer": _("Answered or agreed what happens next"),
-        "anything_else": _('Asked: "Is there anything else?"'),
-    }[key]
+def severity(sev: str) -> tuple[str, str]:
+    try:
+        s = Severity(sev)
+    except ValueError:
+        return sev, "neutral"
+    return s.label, _SEVERITY_TONES[s]
 
 
 def stars(score: int | None) -> str:
