@@ -171,3 +171,45 @@ def test_leaving_a_client_with_unsaved_edits_asks_first(qtbot: QtBot, ctx: UiCon
     main.navigate("client", client_id=cid)
     main.navigate("today")
     assert main.current == "today" and len(seen) == 2
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # a shown top-level screen (offscreen)
+def test_greeting_moves_nothing_and_one_click_never_assigns_a_client(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    """Item 6: "Greeted ✓" hid its box, the page moved up ~74 px and a "Recent clients" row landed
+    under the pointer where "New client" was: one click assigned that client. Now the page keeps
+    its layout, and a click on a row only picks it; "Use …" (or a double click / Enter) assigns."""
+    from PySide6.QtCore import Qt
+
+    from tests.integration import visit_helpers as h
+    from ui.visits.screen import VisitScreen
+
+    for name in ("Ann Recent", "Bo Recent", "Cy Recent"):
+        services.visits.start_walk_in(owner, h.add_client(services.db, name))  # recent clients
+    vid = services.visits.start_walk_in(owner)
+    screen = VisitScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.show()
+    screen.open(visit_id=vid)
+    page = screen.greeting
+    search = page.search
+    qtbot.waitUntil(lambda: len(search.hits()) >= 3)
+    before = search.view.mapTo(screen, search.view.rect().topLeft())
+    page.hello_btn.click()
+    qtbot.waitUntil(lambda: not page.hello_btn.isEnabled())
+    assert search.view.mapTo(screen, search.view.rect().topLeft()) == before  # nothing moved
+
+    chosen: list[int] = []
+    search.client_chosen.connect(chosen.append)
+    second = search.hits()[1]
+    rect = search.view.visualRect(search.model.index(1, 0))
+    qtbot.mouseClick(search.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert chosen == [] and services.visits.get(vid).client is None  # a click only picks
+    assert search.use_button.isVisible() and second.name in search.use_button.text()
+    search.refresh()  # the list is read again (another desk added a client): the pick stays by id
+    assert search.current_hit() is not None and search.current_hit().id == second.id
+    search.use_button.click()
+    assert services.visits.get(vid).client is not None
+    assert services.visits.get(vid).client.id == second.id

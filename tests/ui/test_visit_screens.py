@@ -293,7 +293,7 @@ def test_greeted_button_records_the_greeting_before_the_profile(
     page = screen.greeting
     assert screen.stack.currentWidget() is page
     assert page.hello_box.isVisibleTo(screen) and page.hello_btn.isEnabled()
-    assert "(G)" in page.hello_btn.text()
+    assert "(Ctrl+G)" in page.hello_btn.text()  # the key that works while typing the name
     assert sorted(sc.key().toString() for sc in page.hello_keys) == ["Ctrl+G", "G"]
     assert not page.greet_btn.isEnabled()  # no profile yet: cannot continue, but can say hello
     clock.advance(seconds=8)
@@ -302,7 +302,9 @@ def test_greeted_button_records_the_greeting_before_the_profile(
     view = services.visits.get(vid)
     assert view.greeted_at is not None and (view.greeted_at - view.arrived_at).total_seconds() == 8
     assert view.step == "greeting"  # still finding the client
-    assert not page.hello_box.isVisibleTo(screen)
+    # the box stays where it was (nothing moves under the pointer) and says when
+    assert page.hello_box.isVisibleTo(screen) and not page.hello_btn.isEnabled()
+    assert page.hello_btn.text().startswith("Greeted at ")
     assert "greeted" in screen.times.text() and "Greeted within" not in screen.breaches.text()
     assert not any(sc.isEnabled() for sc in page.hello_keys)
 
@@ -326,6 +328,6 @@ def test_choosing_the_client_also_records_the_greeting(
     screen.greeting._chosen(h.add_client(services.db, "Known"))
     view = services.visits.get(vid)
     assert view.greeted_at is not None and view.step == "greeting"
-    assert not screen.greeting.hello_box.isVisibleTo(screen)
+    assert not screen.greeting.hello_btn.isEnabled()
     screen.greeting.mark_greeted()  # already recorded: nothing changes
     assert services.visits.get(vid).greeted_at == view.greeted_at

@@ -214,9 +214,17 @@ class ClientSearchBox(QWidget):
         self.view.setUniformItemSizes(True)
         self.view.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.view.setAccessibleName(_("Matching clients"))
+        # one click only picks a row (the list can move as answers arrive); the person confirms
+        # with "Use …", a double click or Enter
         self.view.activated.connect(self._activated)
-        self.view.clicked.connect(self._activated)
+        self.view.clicked.connect(self._picked_row)
         lay.addWidget(self.view, 1)
+        self.use_button = Button("", "check", "primary")
+        self.use_button.setObjectName("useClient")
+        self.use_button.clicked.connect(self._use_picked)
+        self.use_button.setVisible(False)
+        lay.addWidget(self.use_button)
+        self._picked: ClientHit | None = None
         self.status = QLabel()
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
@@ -302,8 +310,12 @@ class ClientSearchBox(QWidget):
 
     def _show_hits(self, text: str, hits: list[ClientHit]) -> None:
         self.model.set_hits(hits)
+        picked_row = next((i for i, h in enumerate(hits) if self._picked and h.id == self._picked.id), None)
+        if picked_row is None:
+            self._pick(None)
         if hits:
-            self.view.setCurrentIndex(self.model.index(0, 0))
+            # the selection follows the picked client (by id), not a row number
+            self.view.setCurrentIndex(self.model.index(picked_row or 0, 0))
             self.status.setText(
                 _("Enter opens the highlighted client. ↑ ↓ move.") if text.strip() else _("Recent clients")
             )
@@ -337,7 +349,24 @@ class ClientSearchBox(QWidget):
     def _activated(self, index: QModelIndex) -> None:
         h = index.data(HitRole)
         if isinstance(h, ClientHit):
+            self._pick(None)
             self.client_chosen.emit(h.id)
+
+    def _picked_row(self, index: QModelIndex) -> None:
+        h = index.data(HitRole)
+        self._pick(h if isinstance(h, ClientHit) else None)
+
+    def _pick(self, hit: ClientHit | None) -> None:
+        self._picked = hit
+        if hit is not None:
+            self.use_button.setText(_("Use {name} ({number})").format(name=hit.name, number=hit.client_number))
+        self.use_button.setVisible(hit is not None)
+
+    def _use_picked(self) -> None:
+        hit = self._picked
+        if hit is not None:
+            self._pick(None)
+            self.client_chosen.emit(hit.id)
 
     def _request_new(self) -> None:
         self.new_client_requested.emit(self.edit.text().strip())

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.permissions import Actor
-from desk_app.i18n import _, format_date, format_duration_minutes
+from desk_app.i18n import _, format_date, format_duration_minutes, format_time
 from desk_app.visits.views import ClientSummary, MenuService, VisitView
 from ui.clients.new_client import create_client
 from ui.clients.search import ClientSearchBox
@@ -142,9 +142,9 @@ class GreetingPage(QWidget):
         self.hello_box.setObjectName("infoBanner")
         hb = QHBoxLayout(self.hello_box)
         hb.setContentsMargins(12, 8, 12, 8)
-        self.hello_btn = Button(_("Greeted ✓ (G)"), kind="primary")
+        self.hello_btn = Button(_("Greeted ✓ (Ctrl+G)"), kind="primary")
         self.hello_btn.setMinimumHeight(52)
-        self.hello_btn.setToolTip(_("Press as soon as you have said hello (G, or Ctrl+G while typing)"))
+        self.hello_btn.setToolTip(_("Press as soon as you have said hello (Ctrl+G, also while typing; G when not typing)"))
         self.hello_btn.clicked.connect(self.mark_greeted)
         hb.addWidget(self.hello_btn)
         self.hello_text = QLabel(
@@ -199,10 +199,18 @@ class GreetingPage(QWidget):
             self.search.focus_search()
 
     def _show_hello(self) -> None:
-        greeted = self.view is not None and self.view.greeted_at is not None
-        self.hello_box.setVisible(not greeted)
+        """Greeted or not, the box keeps its place (nothing below moves under the pointer): once
+        greeted it says when."""
+        greeted_at = self.view.greeted_at if self.view is not None else None
+        self.hello_btn.setEnabled(greeted_at is None)
+        if greeted_at is None:
+            self.hello_btn.setText(_("Greeted ✓ (Ctrl+G)"))
+            self.hello_text.setText(_("Say hello within 30 seconds of arrival, then find or create the profile."))
+        else:
+            self.hello_btn.setText(_("Greeted at {t} ✓").format(t=format_time(greeted_at)))
+            self.hello_text.setText(_("Now find or create the client's profile."))
         for sc in self.hello_keys:
-            sc.setEnabled(not greeted)
+            sc.setEnabled(greeted_at is None)
 
     def _show(self, client: ClientSummary | None) -> None:
         self._show_hello()
@@ -230,7 +238,6 @@ class GreetingPage(QWidget):
         visits = self.ctx.services.visits
 
         def greeted(vid: int) -> None:
-            self.hello_box.setVisible(False)
             self.changed.emit()
 
         self._write(lambda actor, vid: visits.mark_greeted(actor, vid), greeted)
