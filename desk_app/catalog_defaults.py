@@ -172,3 +172,14 @@ RESOURCES: list[dict[str, str]] = [
 DEFAULT_HOURS: dict[str, Any] = {
     day: [["10:00", "21:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 } | {"breaks": {day: [["13:00", "13:30"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+
+
+# the contraindication rules a new shop starts with (docs/safety.md); the owner edits them in Settings
+SAFETY_RULES: list[dict[str, Any]] = [
+    {
+        "label": "Hair dye allergy (PPD) / 染发剂过敏 (PPD)",
+        "keywords": "PPD, hair dye, dye, 染发, 染膏, 对苯二胺",
+        "cat": "colour",
+        "days": 7,
+    },
+]

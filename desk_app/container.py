@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from desk_app.trust.auth import AuthService
     from desk_app.trust.backup import BackupService
     from desk_app.visits.consultation import ConsultationService
+    from desk_app.visits.safety import SafetyService
     from desk_app.visits.service import VisitService
     from desk_app.visits.service_log import ServiceLogService
 
@@ -98,6 +99,12 @@ class Services:
         from desk_app.visits.service_log import ServiceLogService
 
         return ServiceLogService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def safety(self) -> SafetyService:
+        from desk_app.visits.safety import SafetyService
+
+        return SafetyService(self.db, self.clock)
 
     @cached_property
     def checkout(self) -> CheckoutService:

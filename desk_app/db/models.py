@@ -508,6 +508,51 @@ class Formula(Base):
     locks_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class SafetyRule(Base):
+    """The owner's contraindication rule: a client whose allergies or contraindications mention one
+    of ``keywords`` needs a negative patch test within ``patch_test_days`` before the services of
+    ``category_id`` (or the one ``service_id``); without one the service goes ahead only with an
+    override that records who and why (docs/safety.md)."""
+
+    __tablename__ = "safety_rules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    keywords: Mapped[str] = mapped_column(Text)  # comma-separated, matched case-insensitively
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("service_categories.id"), nullable=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
+    patch_test_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: override only
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = _now_col()
+
+
+class PatchTest(Base):
+    """A patch (skin) test: the product tested, when, and what it showed."""
+
+    __tablename__ = "patch_tests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    product: Mapped[str] = mapped_column(String(200))
+    result: Mapped[str] = mapped_column(String(20))  # negative | positive
+    tested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = _now_col()
+
+
+class SafetyOverride(Base):
+    """A service done although a safety rule asked for a patch test: who decided, and why."""
+
+    __tablename__ = "safety_overrides"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("safety_rules.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # --------------------------------------------------------------------------
 # Money: sales, payments, prepaid, packages, memberships, cash drawer
 # --------------------------------------------------------------------------

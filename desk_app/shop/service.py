@@ -17,6 +17,7 @@ from desk_app.db.models import (
     Package,
     Product,
     Resource,
+    SafetyRule,
     Service,
     ServiceCategory,
     Shop,
@@ -176,4 +177,11 @@ def seed_catalog(session: Session, branch_id: int, currency: str) -> None:
         )
     for r in cd.RESOURCES:
         session.add(Resource(branch_id=branch_id, name=r["name"], kind=r["kind"]))
+    for rule in cd.SAFETY_RULES:
+        session.add(
+            SafetyRule(
+                label=rule["label"], keywords=rule["keywords"], category_id=cats[rule["cat"]].id,
+                patch_test_days=rule["days"],
+            )
+        )
     session.flush()

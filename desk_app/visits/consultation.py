@@ -27,6 +27,7 @@ from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
+from desk_app.visits.safety import require_safe
 from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
     PRIORITIES,
@@ -247,8 +248,11 @@ class ConsultationService:
             v = get_visit(uow.session, visit_id)
             return estimate_of(uow.session, self.settings, v)
 
-    def confirm_plan(self, actor: Actor, visit_id: int) -> Estimate:
-        """The client confirms the plan and its estimate (time and staff recorded); on to the service."""
+    def confirm_plan(self, actor: Actor, visit_id: int, override_reason: str | None = None) -> Estimate:
+        """The client confirms the plan and its estimate (time and staff recorded); on to the service.
+
+        A planned service a safety rule stops (docs/safety.md) raises SafetyCheckNeeded and nothing
+        is written, unless ``override_reason`` says why it goes ahead (recorded with who)."""
         require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
         with self.db.uow() as uow:
@@ -261,6 +265,7 @@ class ConsultationService:
                 raise ValidationError(
                     {"plan": _("Add at least one service to the plan before the client confirms.")}
                 )
+            require_safe(s, v, actor, now, override_reason)
             v.estimate_minor = est.total_minor
             v.estimate_confirmed_at = now
             v.estimate_confirmed_by_id = actor.staff_id

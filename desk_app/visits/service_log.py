@@ -34,6 +34,7 @@ from desk_app.domain.appointment import UPCOMING, AppointmentStatus
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
+from desk_app.visits.safety import require_safe
 from desk_app.visits.steps import commit_visit, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
     ResourceChoice,
@@ -84,7 +85,9 @@ class ServiceLogService:
             )
             commit_visit(s)
 
-    def start_service(self, actor: Actor, visit_id: int) -> None:
+    def start_service(self, actor: Actor, visit_id: int, override_reason: str | None = None) -> None:
+        """The client is in the chair. The safety rules are checked again (what was overridden at
+        planning stays overridden); SafetyCheckNeeded writes nothing."""
         require(self.db.uow, actor, Perm.SERVICE_LOG)
         now = self.clock()
         with self.db.uow() as uow:
@@ -94,6 +97,7 @@ class ServiceLogService:
                 raise ServiceError(_("Confirm the plan with the client before starting the service."))
             if v.service_started_at is not None:
                 raise ServiceError(_("The service has already started."))
+            require_safe(s, v, actor, now, override_reason)
             if v.staff_id is None:
                 v.staff_id = actor.staff_id
             v.service_started_at = now

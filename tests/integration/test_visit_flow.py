@@ -84,6 +84,8 @@ def test_walk_in_through_service(services: Services, owner: Actor, clock: FakeCl
         c = uow.session.get(Client, cid)
         assert c is not None and c.allergies == "PPD (hair dye)"
 
+    # a colour for a PPD allergy: the patch test is recorded first (docs/safety.md)
+    services.safety.record_patch_test(owner, cid, "Koleston 7/1", "negative")
     est = services.consultation.confirm_plan(owner, vid)
     view = v.get(vid)
     assert view.step == "service" and view.estimate.confirmed_minor == est.total_minor

@@ -6,13 +6,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desk_app.bootstrap import open_database
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
+from desk_app.domain.safety import PatchResult
 from desk_app.settings import S
 from desk_app.visits.service import PlanItemIn
 from tests.conftest import FakeClock
@@ -22,6 +23,7 @@ from ui.runner import TaskRunner
 from ui.today.screen import TodayScreen
 from ui.visits.formula import FormulaDialog, lock_text
 from ui.visits.my_clients import MyClientsScreen
+from ui.visits.safety import PatchTestDialog, SafetyDialog
 from ui.visits.screen import VisitScreen
 
 
@@ -107,7 +109,24 @@ def test_new_walk_in_from_today_through_service(
     desired.setText("soft ash brown")
     needs.form.goals.setPlainText("cover the greys")
     needs.form.allergies.setText("PPD")
+    # a colour service for a PPD allergy: the safety rule asks first (docs/safety.md); the stylist
+    # records a patch test with no reaction and the confirmation goes through
+    asked: list[str] = []
+
+    def safety(dlg: Any) -> None:
+        asked.append(" ".join(lbl.text() for lbl in dlg.findChildren(QLabel)))
+        assert not dlg.ahead_btn.isEnabled()  # going ahead needs a reason
+        _answer(PatchTestDialog, patch_test)
+        dlg.patch_btn.click()
+
+    def patch_test(dlg: Any) -> None:
+        dlg.product.setText("Koleston 7/1")
+        dlg.result_buttons[PatchResult.NEGATIVE].setChecked(True)
+        dlg.save()
+
+    _answer(SafetyDialog, safety)
     qtbot.mouseClick(needs.confirm_btn, Qt.MouseButton.LeftButton)
+    assert asked and "Root colour" in asked[0] and "patch test" in asked[0]
     assert screen.stack.currentWidget() is screen.service
     assert screen.banner.isVisibleTo(screen) and "PPD" in screen.banner.label.text()
     view = services.visits.get(screen.visit_id or 0)
@@ -331,3 +350,16 @@ def test_choosing_the_client_also_records_the_greeting(
     assert not screen.greeting.hello_btn.isEnabled()
     screen.greeting.mark_greeted()  # already recorded: nothing changes
     assert services.visits.get(vid).greeted_at == view.greeted_at
+
+
+def _answer(kind: type, act: Any) -> None:
+    """Answer the next modal dialog of ``kind`` (opened with exec()) the way a person would."""
+
+    def answer() -> None:
+        dlg = QApplication.activeModalWidget()
+        if not isinstance(dlg, kind):
+            QTimer.singleShot(10, answer)
+            return
+        act(dlg)
+
+    QTimer.singleShot(0, answer)

@@ -300,6 +300,11 @@ class ItemEditor(QWidget):
             return None
         self.form.show_errors({})
         self.error.show_error(None)
+        if item is None:  # the save removed the item (e.g. a safety rule no longer in use)
+            self.reload()
+            self.new_item()
+            self.status.setText(_("Removed."))
+            return None
         self.reload(select_id=int(item.id))
         self.current_id = int(item.id)
         self.status.setText(_("Saved."))

@@ -24,6 +24,7 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
     from ui.settings import catalog as sc
     from ui.settings.backup import BackupPanel
     from ui.settings.import_panel import ImportPanel
+    from ui.settings.safety import safety_rules_editor
     from ui.settings.shop import RulesPanel, ShopDetailsPanel
     from ui.settings.staff import StaffPanel
     from ui.trust.audit import AuditScreen
@@ -37,6 +38,7 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
         ("staff", _("Staff"), StaffPanel),
         ("resources", _("Chairs && rooms"), sc.resources_editor),
         ("questions", _("Consultation questions"), sc.QuestionsEditor),
+        ("safety", _("Safety rules"), safety_rules_editor),
         ("rules", _("Time standards && rules"), RulesPanel),
         ("backups", _("Backups"), BackupPanel),
         ("import", _("Import"), ImportPanel),

@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desk_app.core.service import ValidationError
 from desk_app.i18n import _
+from desk_app.visits.safety import HitView, SafetyCheckNeeded
 from desk_app.visits.views import VisitView
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import Button, Card, ErrorLabel, show_error
 from ui.visits.consult import ConsultationForm
 from ui.visits.plan import PlanBuilder
+from ui.visits.safety import resolve_safety
 
 
 class NeedsPage(QWidget):
@@ -47,6 +50,15 @@ class NeedsPage(QWidget):
         plan.body.addWidget(self.plan)
         self.plan_error = ErrorLabel()
         plan.body.addWidget(self.plan_error)
+        # what the safety rules say about the planned services (docs/safety.md); always shown, so
+        # nothing moves when a warning appears
+        self.safety_note = QLabel()
+        self.safety_note.setObjectName("safetyNote")
+        self.safety_note.setWordWrap(True)
+        self.safety_note.setMinimumHeight(40)
+        plan.body.addWidget(self.safety_note)
+        self._safety_latest = Latest()
+        self.plan.estimate_changed.connect(lambda _e: self._check_safety())
         self.confirm_btn = Button(_("Client confirms plan and price"), "check", "primary")
         self.confirm_btn.setShortcut("Ctrl+Return")
         self.confirm_btn.setToolTip(
@@ -70,6 +82,32 @@ class NeedsPage(QWidget):
             )
         self.plan.load(view.id, view.plan, view.estimate)
         self.plan_error.show_error(None)
+        self._check_safety()
+
+    def _check_safety(self) -> None:
+        if self.view is None:
+            return
+        actor, vid, safety = self.ctx.actor, self.view.id, self.ctx.services.safety
+        if actor is None:
+            return
+        seq = self._safety_latest.next()
+        self.ctx.runner.run(
+            self,
+            lambda: safety.check_visit(actor, vid),
+            on_done=self._safety_latest.guard(seq, self._show_safety),
+            on_error=self._safety_latest.guard(seq, lambda _exc: self._show_safety([])),
+        )
+
+    def _show_safety(self, hits: list[HitView]) -> None:
+        if hits:
+            lines = [f"⚠ {h.service_name}: {h.rule_label}. {h.reason}" for h in hits]
+            self.safety_note.setText("\n".join(lines))
+            self.safety_note.setProperty("tone", "bad")
+        else:
+            self.safety_note.setText("✓ " + _("No safety rule stops the planned services."))
+            self.safety_note.setProperty("tone", "ok")
+        self.safety_note.style().unpolish(self.safety_note)
+        self.safety_note.style().polish(self.safety_note)
 
     def save(self, then: Callable[[], None] | None = None) -> None:
         """Save the consultation on the runner; ``then`` runs once it is saved."""
@@ -108,22 +146,30 @@ class NeedsPage(QWidget):
         vid = self.view.id
         self.save(then=lambda: self._confirm_plan(vid))
 
-    def _confirm_plan(self, vid: int) -> None:
+    def _confirm_plan(self, vid: int, override_reason: str | None = None) -> None:
         try:
             actor = self.ctx.require_actor()
         except Exception as exc:
             show_error(self, exc)
             return
+        consultation = self.ctx.services.consultation
+        client_id = self.view.client.id if self.view is not None and self.view.client else None
 
         def confirmed(_result: object) -> None:
             self.changed.emit()
 
         def failed(exc: Exception) -> None:
-            if isinstance(exc, ValidationError):
+            if isinstance(exc, SafetyCheckNeeded):  # nothing was written: a patch test, or why go ahead
+                resolve_safety(self, self.ctx, client_id, exc, lambda reason: self._confirm_plan(vid, reason))
+            elif isinstance(exc, ValidationError):
                 self.plan_error.show_error("\n".join(exc.errors.values()))
             else:
                 show_error(self, exc)
 
         self.ctx.runner.run(
-            self, lambda: self.ctx.services.consultation.confirm_plan(actor, vid), on_done=confirmed, on_error=failed, in_order=True
+            self,
+            lambda: consultation.confirm_plan(actor, vid, override_reason),
+            on_done=confirmed,
+            on_error=failed,
+            in_order=True,
         )

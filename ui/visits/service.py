@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _, format_number, format_time
+from desk_app.visits.safety import SafetyCheckNeeded
 from desk_app.visits.views import ProductChoice, VisitView
 from ui.context import UiContext
 from ui.runner import Latest
 from ui.shared.widgets import Button, Card, show_error
 from ui.visits.common import compact, money_text, muted, select_data
 from ui.visits.formula import FormulaDialog, FormulaList
+from ui.visits.safety import resolve_safety
 
 
 class ServicePage(QWidget):
@@ -273,6 +275,11 @@ class ServicePage(QWidget):
             return
 
         def failed(exc: Exception) -> None:
+            if isinstance(exc, SafetyCheckNeeded) and fn == self.ctx.services.service_log.start_service:
+                # nothing was written: a patch test now, or why go ahead (kept with the name)
+                client_id = self.view.client.id if self.view is not None and self.view.client else None
+                resolve_safety(self, self.ctx, client_id, exc, lambda reason: self._call(fn, reason))
+                return
             show_error(self, exc)
             self.changed.emit()
             if after is not None:
