@@ -385,3 +385,58 @@ def test_paying_waits_off_the_gui_thread_and_a_closed_panel_still_leaves_one_sal
     assert exceptions == []
     with services.db.uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(Sale).where(Sale.visit_id == vid)) == 1
+
+
+# ------------------------------------------------------------------ the drawer off the GUI thread
+def test_closing_the_day_waits_off_the_gui_thread_and_a_closed_screen_closes_it_once(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The close runs on a worker: meanwhile the drawer's buttons wait (a second tap asks nothing and
+    closes nothing); the screen left before the answer arrives leaves the day closed once, no error."""
+    from sqlalchemy import func, select
+
+    from desk_app.db.models import CashSession
+    from ui.checkout.cash_drawer import CashDrawerScreen
+
+    services.cash.open(owner, 50000)
+    counts: list[int] = []
+    monkeypatch.setattr("ui.checkout.cash_drawer.ask_amount", lambda *a, **k: counts.append(50000) or 50000)
+
+    # control: alive, the screen shows the closed day's Z report once the close is written
+    alive = CashDrawerScreen(threaded)
+    qtbot.addWidget(alive)
+    qtbot.waitUntil(lambda: alive.close_btn.isVisibleTo(alive))  # the drawer's state is read on a worker
+    assert alive.open_btn.isHidden()
+    alive.close_day()
+    qtbot.waitUntil(lambda: alive.shown_z is not None and alive.shown_z.drawer.counted_minor == 50000)
+    assert alive.open_btn.isVisibleTo(alive) and alive.open_btn.isEnabled() and not alive.busy()
+
+    services.cash.open(owner, 50000)
+    screen = CashDrawerScreen(threaded)  # deleted by the test itself
+    qtbot.waitUntil(lambda: screen.close_btn.isVisibleTo(screen))
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.cash, "close", _gated(services.cash.close, gate, started))
+    counts.clear()
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        screen.close_btn.click()
+        qtbot.waitUntil(started.is_set)  # the expected amount was read, the close is running
+        assert screen.busy() and not screen.close_btn.isEnabled() and not screen.in_btn.isEnabled()
+        screen.close_day()  # a second tap while the first close is being written
+        assert counts == [50000]  # ...asks for no count and closes nothing
+        _delete(screen)
+        gate.set()
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert services.cash.current(owner.branch_id) is None
+    with services.db.uow(write=False) as uow:
+        closed = uow.session.scalar(
+            select(func.count()).select_from(CashSession).where(CashSession.closed_at.is_not(None))
+        )
+        assert closed == 2  # the control's day and this one, each closed once
+
