@@ -387,7 +387,7 @@ def test_paying_waits_off_the_gui_thread_and_a_closed_panel_still_leaves_one_sal
         assert uow.session.scalar(select(func.count()).select_from(Sale).where(Sale.visit_id == vid)) == 1
 
 
-# ------------------------------------------------------------------ the drawer off the GUI thread
+# ------------------------------------------------------------------ the drawer and a new client off the GUI thread
 def test_closing_the_day_waits_off_the_gui_thread_and_a_closed_screen_closes_it_once(
     qtbot: QtBot,
     threaded: UiContext,
@@ -440,3 +440,45 @@ def test_closing_the_day_waits_off_the_gui_thread_and_a_closed_screen_closes_it_
         )
         assert closed == 2  # the control's day and this one, each closed once
 
+
+def test_saving_a_new_client_waits_off_the_gui_thread_and_a_closed_dialog_saves_once(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Save checks the duplicates and writes on workers: meanwhile Save waits (Ctrl+Return or a
+    second click writes nothing more); the dialog closed before the answer leaves one client."""
+    from PySide6.QtCore import Qt
+
+    from ui.clients.new_client import NewClientDialog
+
+    # control: alive, the dialog is accepted with the new client's id
+    alive = NewClientDialog(threaded, "Ada Lee")
+    qtbot.addWidget(alive)
+    alive.phone.setText("13700001234")
+    with qtbot.waitSignal(alive.accepted, timeout=GATE_TIMEOUT_S * 1000):
+        alive.save_button.click()
+    assert alive.client_id is not None and not alive.saving()
+
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.clients, "create", _gated(services.clients.create, gate, started))
+    dlg = NewClientDialog(threaded, "Bo Wang")  # deleted by the test itself
+    dlg.phone.setText("13700005678")
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dlg.save_button.click()
+        qtbot.waitUntil(started.is_set)  # no duplicate: the client is being written
+        assert dlg.saving() and not dlg.save_button.isEnabled()
+        dlg.save()  # Ctrl+Return while the first save is being written
+        qtbot.keyClick(dlg, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert pool.waitForDone(GATE_TIMEOUT_S * 1000)  # a second duplicate check would be answered now
+        QCoreApplication.processEvents()
+        dlg.reject()
+        _delete(dlg)
+        gate.set()
+        _settle(qtbot, pool)
+    assert exceptions == []
+    hits = services.client_search.find_duplicates("Bo Wang", "13700005678", None)
+    assert [h.name for h in hits] == ["Bo Wang"]
