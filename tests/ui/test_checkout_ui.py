@@ -131,6 +131,32 @@ def test_refund_a_line_from_the_sales_list(
     assert services.payments.get_sale(paid.sale_id).refundable_minor == 10000
 
 
+def test_a_void_at_the_desk_asks_the_owner_pin_until_it_is_right(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.checkout.refund import RefundDialog
+
+    co = services.checkout
+    paid = services.payments.pay(
+        owner, co.add_counter_item(co.build_bill(owner), "Cut", 10000), [PaymentIn("cash", 10000)]
+    )
+    ctx.actor = new_staff(services.db, owner.branch_id, "Amy", "receptionist")
+    dlg = RefundDialog(ctx, services.payments.get_sale(paid.sale_id), True)
+    qtbot.addWidget(dlg)
+    dlg.reason.setPlainText("charged the wrong client")
+    pins = iter(["9999", "", "1234"])
+    monkeypatch.setattr("ui.checkout.refund.ask_pin", lambda *a, **k: next(pins))
+    dlg.submit()  # not the owner's PIN: nothing written
+    assert "owner's PIN" in dlg.error.text() and dlg.result_sale is None and not dlg.busy()
+    dlg.submit()  # no PIN at all
+    assert "owner's PIN" in dlg.error.text() and dlg.result_sale is None
+    assert services.payments.get_sale(paid.sale_id).refundable_minor == 10000
+    dlg.submit()
+    assert dlg.result_sale is not None and dlg.result_sale.total_minor == -10000
+    assert dlg.result() == RefundDialog.DialogCode.Accepted
+    assert services.payments.get_sale(paid.sale_id).refundable_minor == 0
+
+
 def test_day_closed_with_the_drawer_balanced(
     qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -301,3 +327,4 @@ def test_flow_layout_elides_a_very_long_add_on_name_never_the_price(qtbot: Any, 
     assert flow.heightForWidth(width) > flow.heightForWidth(width * 3)  # two rows vs one
     flow.setGeometry(flow.geometry().adjusted(0, 0, width, flow.heightForWidth(width)))
     assert {b.geometry().top() for b in buttons[:2]} != {b.geometry().top() for b in buttons[2:]}
+
