@@ -328,3 +328,22 @@ def test_flow_layout_elides_a_very_long_add_on_name_never_the_price(qtbot: Any, 
     flow.setGeometry(flow.geometry().adjusted(0, 0, width, flow.heightForWidth(width)))
     assert {b.geometry().top() for b in buttons[:2]} != {b.geometry().top() for b in buttons[2:]}
 
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # a shown top-level window, offscreen
+def test_client_button_puts_the_cursor_in_the_client_search_then_the_client_on_the_sale(
+    qtbot: Any, ctx: UiContext, services: Services
+) -> None:
+    from ui.checkout.screen import CheckoutScreen
+
+    cid = new_client(services.db, "李娜")
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.show()  # its first sale is started when it is shown
+    qtbot.waitExposed(screen)
+    assert screen.flow.editor.bill is not None and screen.flow.editor.bill.client_id is None
+    qtbot.mouseClick(screen.client_btn, Qt.MouseButton.LeftButton)
+    assert screen.client_row.isVisible()
+    assert screen.focusWidget() is screen.client_search.edit  # a newcomer types the name at once
+    screen.client_search.client_chosen.emit(cid)
+    assert screen.flow.editor.bill.client_id == cid and screen.flow.editor.isEnabled()
+    assert not screen.client_row.isVisible()

@@ -118,7 +118,7 @@ class CheckoutScreen(QWidget):
     def _toggle_client_search(self) -> None:
         self.client_row.setVisible(not self.client_row.isVisible())
         if self.client_row.isVisible() and self.client_search is not None:
-            self.client_search.setFocus()
+            self.client_search.focus_search()  # typing goes straight to the search box
 
     def _set_choosing(self, on: bool) -> None:
         """While the chosen client is put on the bill, the bill and the payment wait (a payment
