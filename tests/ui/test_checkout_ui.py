@@ -226,6 +226,11 @@ def test_prepaid_history_dialog_lists_movements(
     qtbot.addWidget(dlg)
     assert dlg.table.rowCount() == 2
     assert dlg.table.item(0, 1).text().startswith("Spent") and "30.00" in dlg.table.item(0, 3).text()
+    assert "Available now" in dlg.head.text() and "30.00" in dlg.head.text()
+    assert dlg.table.isVisibleTo(dlg) and not dlg.empty.isVisibleTo(dlg)
+    none = PrepaidHistoryDialog(ctx, new_client(services.db, "王芳"), "王芳")
+    qtbot.addWidget(none)
+    assert none.empty.isVisibleTo(none) and not none.table.isVisibleTo(none)
 
 
 def test_discount_as_percent_needs_the_owner_pin_above_the_limit(
