@@ -482,3 +482,49 @@ def test_saving_a_new_client_waits_off_the_gui_thread_and_a_closed_dialog_saves_
     assert exceptions == []
     hits = services.client_search.find_duplicates("Bo Wang", "13700005678", None)
     assert [h.name for h in hits] == ["Bo Wang"]
+
+
+def test_a_profile_save_held_on_a_worker_is_not_shown_on_the_next_client(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the save runs the form waits (Ctrl+S again writes nothing more); another client opened
+    meanwhile stays on screen when the save's answer arrives, and the first client is saved once."""
+    from ui.clients.profile import ClientProfileScreen
+
+    first = services.clients.create(owner, {"name": "王芳", "phone": "13733334444"}).id
+    second = services.clients.create(owner, {"name": "李梅", "phone": "13911112222"}).id
+    screen = ClientProfileScreen(threaded)
+    qtbot.addWidget(screen)
+    screen.open(client_id=first)
+    qtbot.waitUntil(lambda: screen.profile is not None and screen.profile.id == first)
+    gate, started = threading.Event(), threading.Event()
+    writes: list[int] = []
+    real = services.clients.update
+
+    def update(*args: Any, **kwargs: Any) -> Any:
+        writes.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services.clients, "update", _gated(update, gate, started))
+    screen.form.notes.setPlainText("prefers mornings")
+    with qtbot.captureExceptions() as exceptions:
+        screen.save()
+        qtbot.waitUntil(started.is_set)
+        assert screen.saving() and not screen.form.isEnabled() and not screen.save_button.isEnabled()
+        screen.save()  # Ctrl+S again while the first save is being written
+        screen.open(client_id=second)
+        qtbot.waitUntil(lambda: screen.profile is not None and screen.profile.id == second)
+        gate.set()
+        _settle(qtbot, pool)
+        assert threaded.runner.wait_for_done(GATE_TIMEOUT_S * 1000)
+        QCoreApplication.processEvents()
+    assert exceptions == []
+    assert writes == [first]
+    assert not screen.saving() and screen.profile.id == second and screen.form.isEnabled()
+    assert screen.form.name.text() == "李梅" and screen.status.text() != "Saved."
+    assert services.clients.get(owner, first).notes == "prefers mornings"
