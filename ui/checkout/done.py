@@ -155,12 +155,11 @@ class DonePage(QWidget):
         from desk_app.printing.escpos_out import open_printer, print_receipt_escpos
         from desk_app.printing.receipt import receipt_language
 
-        target = self.ctx.services.settings.get(S.PRINTING_ESCPOS_TARGET)
         services, shop, sale_id = self.ctx.services, self.ctx.shop, self.sale_id  # the worker reads no widget
 
         def work() -> None:
             view = services.payments.get_sale(sale_id)
-            printer = open_printer(target)
+            printer = open_printer(services.settings.get(S.PRINTING_ESCPOS_TARGET))
             width = 32 if services.settings.get(S.PRINTING_RECEIPT_LAYOUT) == "58mm" else 48
             fmt = Fmt.for_shop(receipt_language(view), shop.timezone, shop.currency)
             print_receipt_escpos(view, printer, fmt, width)
