@@ -131,6 +131,32 @@ def test_refund_a_line_from_the_sales_list(
     assert services.payments.get_sale(paid.sale_id).refundable_minor == 10000
 
 
+def test_a_void_at_the_desk_asks_the_owner_pin_until_it_is_right(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.checkout.refund import RefundDialog
+
+    co = services.checkout
+    paid = services.payments.pay(
+        owner, co.add_counter_item(co.build_bill(owner), "Cut", 10000), [PaymentIn("cash", 10000)]
+    )
+    ctx.actor = new_staff(services.db, owner.branch_id, "Amy", "receptionist")
+    dlg = RefundDialog(ctx, services.payments.get_sale(paid.sale_id), True)
+    qtbot.addWidget(dlg)
+    dlg.reason.setPlainText("charged the wrong client")
+    pins = iter(["9999", "", "1234"])
+    monkeypatch.setattr("ui.checkout.refund.ask_pin", lambda *a, **k: next(pins))
+    dlg.submit()  # not the owner's PIN: nothing written
+    assert "owner's PIN" in dlg.error.text() and dlg.result_sale is None and not dlg.busy()
+    dlg.submit()  # no PIN at all
+    assert "owner's PIN" in dlg.error.text() and dlg.result_sale is None
+    assert services.payments.get_sale(paid.sale_id).refundable_minor == 10000
+    dlg.submit()
+    assert dlg.result_sale is not None and dlg.result_sale.total_minor == -10000
+    assert dlg.result() == RefundDialog.DialogCode.Accepted
+    assert services.payments.get_sale(paid.sale_id).refundable_minor == 0
+
+
 def test_day_closed_with_the_drawer_balanced(
     qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -200,6 +226,11 @@ def test_prepaid_history_dialog_lists_movements(
     qtbot.addWidget(dlg)
     assert dlg.table.rowCount() == 2
     assert dlg.table.item(0, 1).text().startswith("Spent") and "30.00" in dlg.table.item(0, 3).text()
+    assert "Available now" in dlg.head.text() and "30.00" in dlg.head.text()
+    assert dlg.table.isVisibleTo(dlg) and not dlg.empty.isVisibleTo(dlg)
+    none = PrepaidHistoryDialog(ctx, new_client(services.db, "王芳"), "王芳")
+    qtbot.addWidget(none)
+    assert none.empty.isVisibleTo(none) and not none.table.isVisibleTo(none)
 
 
 def test_discount_as_percent_needs_the_owner_pin_above_the_limit(
@@ -301,3 +332,23 @@ def test_flow_layout_elides_a_very_long_add_on_name_never_the_price(qtbot: Any, 
     assert flow.heightForWidth(width) > flow.heightForWidth(width * 3)  # two rows vs one
     flow.setGeometry(flow.geometry().adjusted(0, 0, width, flow.heightForWidth(width)))
     assert {b.geometry().top() for b in buttons[:2]} != {b.geometry().top() for b in buttons[2:]}
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # a shown top-level window, offscreen
+def test_client_button_puts_the_cursor_in_the_client_search_then_the_client_on_the_sale(
+    qtbot: Any, ctx: UiContext, services: Services
+) -> None:
+    from ui.checkout.screen import CheckoutScreen
+
+    cid = new_client(services.db, "李娜")
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.show()  # its first sale is started when it is shown
+    qtbot.waitExposed(screen)
+    assert screen.flow.editor.bill is not None and screen.flow.editor.bill.client_id is None
+    qtbot.mouseClick(screen.client_btn, Qt.MouseButton.LeftButton)
+    assert screen.client_row.isVisible()
+    assert screen.focusWidget() is screen.client_search.edit  # a newcomer types the name at once
+    screen.client_search.client_chosen.emit(cid)
+    assert screen.flow.editor.bill.client_id == cid and screen.flow.editor.isEnabled()
+    assert not screen.client_row.isVisible()

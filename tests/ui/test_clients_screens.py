@@ -102,10 +102,14 @@ def test_owner_exports_and_erases(
     qtbot.addWidget(screen)
     screen.open(client_id=cid)
     assert not screen.export_button.isHidden() and not screen.erase_button.isHidden()
-    monkeypatch.setattr("ui.clients.profile.show_info", lambda *a, **k: None)
-    paths = screen.export_to(tmp_path)
-    assert paths and all(p.exists() for p in paths)
-    assert screen.erase("the client asked")
+    told: list[str] = []
+    monkeypatch.setattr("ui.clients.profile.show_info", lambda _parent, text, *a, **k: told.append(text))
+    screen.export_to(tmp_path / "export")
+    paths = sorted((tmp_path / "export").iterdir())
+    assert [p.suffix for p in paths] == [".json", ".pdf"]
+    assert len(told) == 1 and all(str(p) in told[0] for p in paths)
+    assert screen.export_button.isEnabled()
+    screen.erase("the client asked")
     assert screen.profile is not None and screen.profile.erased
     assert screen.erase_button.isHidden()
 
@@ -128,3 +132,21 @@ def test_stylist_sees_a_read_only_profile_with_masked_phone(
     assert screen.export_button.isHidden() and screen.erase_button.isHidden()
     assert screen.form.phone.text() == "137****7777"
     assert not screen.visit_button.isHidden()  # stylists run visits
+
+
+def test_profile_reads_the_stylists_with_the_first_client_and_keeps_the_favourite(
+    qtbot: QtBot, ctx: UiContext, owner: Actor
+) -> None:
+    leo = ctx.services.auth.save_staff(owner, staff_id=None, name="Leo", role="stylist", pin="5555")
+    cid = ctx.services.clients.create(
+        owner, {"name": "周洁", "phone": "13788889999", "favourite_staff_id": leo.id}
+    ).id
+    screen = ClientProfileScreen(ctx)
+    qtbot.addWidget(screen)
+    assert screen.form.fav.count() == 1  # built empty: the stylists come with the first profile
+    screen.open(client_id=cid)
+    assert screen.form.fav.currentData() == leo.id and screen.form.fav.currentText() == "Leo"
+    assert screen.form.changes() == {}  # the favourite is not lost on the next save
+    screen.form.notes.setPlainText("likes tea")
+    screen.save()
+    assert ctx.services.clients.get(owner, cid).favourite_staff_id == leo.id

@@ -385,3 +385,146 @@ def test_paying_waits_off_the_gui_thread_and_a_closed_panel_still_leaves_one_sal
     assert exceptions == []
     with services.db.uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(Sale).where(Sale.visit_id == vid)) == 1
+
+
+# ------------------------------------------------------------------ the drawer and a new client off the GUI thread
+def test_closing_the_day_waits_off_the_gui_thread_and_a_closed_screen_closes_it_once(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The close runs on a worker: meanwhile the drawer's buttons wait (a second tap asks nothing and
+    closes nothing); the screen left before the answer arrives leaves the day closed once, no error."""
+    from sqlalchemy import func, select
+
+    from desk_app.db.models import CashSession
+    from ui.checkout.cash_drawer import CashDrawerScreen
+
+    services.cash.open(owner, 50000)
+    counts: list[int] = []
+    monkeypatch.setattr("ui.checkout.cash_drawer.ask_amount", lambda *a, **k: counts.append(50000) or 50000)
+
+    # control: alive, the screen shows the closed day's Z report once the close is written
+    alive = CashDrawerScreen(threaded)
+    qtbot.addWidget(alive)
+    qtbot.waitUntil(lambda: alive.close_btn.isVisibleTo(alive))  # the drawer's state is read on a worker
+    assert alive.open_btn.isHidden()
+    alive.close_day()
+    qtbot.waitUntil(lambda: alive.shown_z is not None and alive.shown_z.drawer.counted_minor == 50000)
+    assert alive.open_btn.isVisibleTo(alive) and alive.open_btn.isEnabled() and not alive.busy()
+
+    services.cash.open(owner, 50000)
+    screen = CashDrawerScreen(threaded)  # deleted by the test itself
+    qtbot.waitUntil(lambda: screen.close_btn.isVisibleTo(screen))
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.cash, "close", _gated(services.cash.close, gate, started))
+    counts.clear()
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        screen.close_btn.click()
+        qtbot.waitUntil(started.is_set)  # the expected amount was read, the close is running
+        assert screen.busy() and not screen.close_btn.isEnabled() and not screen.in_btn.isEnabled()
+        screen.close_day()  # a second tap while the first close is being written
+        assert counts == [50000]  # ...asks for no count and closes nothing
+        _delete(screen)
+        gate.set()
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert services.cash.current(owner.branch_id) is None
+    with services.db.uow(write=False) as uow:
+        closed = uow.session.scalar(
+            select(func.count()).select_from(CashSession).where(CashSession.closed_at.is_not(None))
+        )
+        assert closed == 2  # the control's day and this one, each closed once
+
+
+def test_saving_a_new_client_waits_off_the_gui_thread_and_a_closed_dialog_saves_once(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Save checks the duplicates and writes on workers: meanwhile Save waits (Ctrl+Return or a
+    second click writes nothing more); the dialog closed before the answer leaves one client."""
+    from PySide6.QtCore import Qt
+
+    from ui.clients.new_client import NewClientDialog
+
+    # control: alive, the dialog is accepted with the new client's id
+    alive = NewClientDialog(threaded, "Ada Lee")
+    qtbot.addWidget(alive)
+    alive.phone.setText("13700001234")
+    with qtbot.waitSignal(alive.accepted, timeout=GATE_TIMEOUT_S * 1000):
+        alive.save_button.click()
+    assert alive.client_id is not None and not alive.saving()
+
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.clients, "create", _gated(services.clients.create, gate, started))
+    dlg = NewClientDialog(threaded, "Bo Wang")  # deleted by the test itself
+    dlg.phone.setText("13700005678")
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dlg.save_button.click()
+        qtbot.waitUntil(started.is_set)  # no duplicate: the client is being written
+        assert dlg.saving() and not dlg.save_button.isEnabled()
+        dlg.save()  # Ctrl+Return while the first save is being written
+        qtbot.keyClick(dlg, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert pool.waitForDone(GATE_TIMEOUT_S * 1000)  # a second duplicate check would be answered now
+        QCoreApplication.processEvents()
+        dlg.reject()
+        _delete(dlg)
+        gate.set()
+        _settle(qtbot, pool)
+    assert exceptions == []
+    hits = services.client_search.find_duplicates("Bo Wang", "13700005678", None)
+    assert [h.name for h in hits] == ["Bo Wang"]
+
+
+def test_a_profile_save_held_on_a_worker_is_not_shown_on_the_next_client(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the save runs the form waits (Ctrl+S again writes nothing more); another client opened
+    meanwhile stays on screen when the save's answer arrives, and the first client is saved once."""
+    from ui.clients.profile import ClientProfileScreen
+
+    first = services.clients.create(owner, {"name": "王芳", "phone": "13733334444"}).id
+    second = services.clients.create(owner, {"name": "李梅", "phone": "13911112222"}).id
+    screen = ClientProfileScreen(threaded)
+    qtbot.addWidget(screen)
+    screen.open(client_id=first)
+    qtbot.waitUntil(lambda: screen.profile is not None and screen.profile.id == first)
+    gate, started = threading.Event(), threading.Event()
+    writes: list[int] = []
+    real = services.clients.update
+
+    def update(*args: Any, **kwargs: Any) -> Any:
+        writes.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services.clients, "update", _gated(update, gate, started))
+    screen.form.notes.setPlainText("prefers mornings")
+    with qtbot.captureExceptions() as exceptions:
+        screen.save()
+        qtbot.waitUntil(started.is_set)
+        assert screen.saving() and not screen.form.isEnabled() and not screen.save_button.isEnabled()
+        screen.save()  # Ctrl+S again while the first save is being written
+        screen.open(client_id=second)
+        qtbot.waitUntil(lambda: screen.profile is not None and screen.profile.id == second)
+        gate.set()
+        _settle(qtbot, pool)
+        assert threaded.runner.wait_for_done(GATE_TIMEOUT_S * 1000)
+        QCoreApplication.processEvents()
+    assert exceptions == []
+    assert writes == [first]
+    assert not screen.saving() and screen.profile.id == second and screen.form.isEnabled()
+    assert screen.form.name.text() == "李梅" and screen.status.text() != "Saved."
+    assert services.clients.get(owner, first).notes == "prefers mornings"

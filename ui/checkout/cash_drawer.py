@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -69,6 +71,8 @@ class CashDrawerScreen(QWidget):
         self.cur = ctx.shop.currency
         self.shown_z: ZReport | None = None
         self._z_latest = Latest()
+        self._state_latest = Latest()
+        self._busy = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 16)
         self.header = PageHeader(_("Cash drawer"), _("Open with a float, count at the end of the day."))
@@ -82,6 +86,7 @@ class CashDrawerScreen(QWidget):
         self.close_btn.clicked.connect(self.close_day)
         for b in (self.open_btn, self.in_btn, self.out_btn, self.close_btn):
             header_actions(self.header).addWidget(b)
+            b.setVisible(False)  # until the drawer's state is read
         lay.addWidget(self.header)
 
         body = QHBoxLayout()
@@ -120,10 +125,23 @@ class CashDrawerScreen(QWidget):
         self.refresh()
 
     # ----------------------------------------------------------------- data
-    def refresh(self) -> None:
+    def refresh(self, then: Callable[[], None] | None = None) -> None:
+        """Read today's drawer and the past days on the runner (the newest read wins); ``then``
+        runs once they are shown."""
         branch = self.ctx.shop.branch_id if self.ctx.actor is None else self.ctx.actor.branch_id
         cash = self.ctx.services.cash
-        cur = cash.current(branch)
+        seq = self._state_latest.next()
+        self.ctx.runner.run(
+            self,
+            lambda: (cash.current(branch), cash.history(branch)),
+            on_done=self._state_latest.guard(seq, lambda days: self._show_days(days, then)),
+            on_error=self._state_latest.guard(seq, lambda e: show_error(self, e)),
+        )
+
+    def _show_days(
+        self, days: tuple[DrawerView | None, list[DrawerView]], then: Callable[[], None] | None = None
+    ) -> None:
+        cur, past = days
         self.open_btn.setVisible(cur is None)
         for b in (self.in_btn, self.out_btn, self.close_btn):
             b.setVisible(cur is not None)
@@ -135,7 +153,6 @@ class CashDrawerScreen(QWidget):
                 _("Open since {t} ({who})").format(t=format_time(cur.opened_at), who=cur.opened_by), "ok"
             )
             self._show_state(cur)
-        past = cash.history(branch)
         _fill(
             self.past,
             [
@@ -153,6 +170,8 @@ class CashDrawerScreen(QWidget):
             self.past.selectRow(0)
         else:
             self.z_title.setText(_("No days yet. Open the drawer to start the first one."))
+        if then is not None:
+            then()
 
     def _over_short(self, d: DrawerView) -> str:
         if d.over_short_minor is None:
@@ -232,17 +251,43 @@ class CashDrawerScreen(QWidget):
         _fill(self.z, rows)
 
     # ----------------------------------------------------------------- actions
+    def busy(self) -> bool:
+        """True while the drawer is being opened, moved or closed (its buttons wait)."""
+        return self._busy
+
+    def _set_busy(self, on: bool) -> None:
+        self._busy = on
+        for b in (self.open_btn, self.in_btn, self.out_btn, self.close_btn):
+            b.setEnabled(not on)
+
+    def _write(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None) -> None:
+        """Run one write of the drawer on the runner; the buttons wait meanwhile (one tap is one
+        write). Afterwards, after an error too, the drawer is read again."""
+        self._set_busy(True)
+
+        def done(result: Any) -> None:
+            self._set_busy(False)
+            self.refresh(then=None if on_done is None else lambda: on_done(result))
+
+        def failed(exc: Exception) -> None:
+            self._set_busy(False)
+            show_error(self, exc)
+            self.refresh()
+
+        self.ctx.runner.run(self, fn, on_done=done, on_error=failed, in_order=True)
+
     def open_drawer(self) -> None:
+        if self._busy:
+            return
         amount = ask_amount(self, _("Open the drawer"), _("Cash in the drawer now (the float):"), self.cur)
         if amount is None:
             return
-        try:
-            self.ctx.services.cash.open(self.ctx.require_actor(), amount)
-        except Exception as exc:
-            show_error(self, exc)
-        self.refresh()
+        actor, cash = self.ctx.require_actor(), self.ctx.services.cash
+        self._write(lambda: cash.open(actor, amount))
 
     def move_cash(self, kind: str) -> None:
+        if self._busy:
+            return
         title = _("Cash in") if kind == "in" else _("Cash out")
         amount = ask_amount(self, title, _("Amount:"), self.cur)
         if amount is None:
@@ -250,19 +295,34 @@ class CashDrawerScreen(QWidget):
         reason = ask_reason(self, title, _("What is it for? (e.g. change from the bank, flowers)"))
         if reason is None:
             return
-        try:
-            self.ctx.services.cash.move(self.ctx.require_actor(), kind, amount, reason)
-        except Exception as exc:
-            show_error(self, exc)
-        self.refresh()
+        actor, cash = self.ctx.require_actor(), self.ctx.services.cash
+        self._write(lambda: cash.move(actor, kind, amount, reason))
 
     def close_day(self) -> None:
+        """Ask for the count, read what the drawer should hold (on the runner), ask again when the
+        two differ, then close on the runner and show the day's Z report."""
+        if self._busy:
+            return
         counted = ask_amount(
             self, _("Close the day"), _("Count the cash in the drawer and type the total:"), self.cur
         )
         if counted is None:
             return
-        cur = self.ctx.services.cash.current(self.ctx.require_actor().branch_id)
+        actor, cash = self.ctx.require_actor(), self.ctx.services.cash
+        self._set_busy(True)
+
+        def failed(exc: Exception) -> None:
+            self._set_busy(False)
+            show_error(self, exc)
+
+        self.ctx.runner.run(
+            self,
+            lambda: cash.current(actor.branch_id),
+            on_done=lambda cur: self._close_counted(counted, cur, lambda: cash.close(actor, counted)),
+            on_error=failed,
+        )
+
+    def _close_counted(self, counted: int, cur: DrawerView | None, close: Callable[[], DrawerView]) -> None:
         if cur is not None and counted != cur.expected_minor:
             diff = counted - cur.expected_minor
             if not confirm(
@@ -276,14 +336,9 @@ class CashDrawerScreen(QWidget):
                     diff=fmt_money(diff, self.cur),
                 ),
             ):
+                self._set_busy(False)
                 return
-        try:
-            d = self.ctx.services.cash.close(self.ctx.require_actor(), counted)
-        except Exception as exc:
-            show_error(self, exc)
-            return
-        self.refresh()
-        self.show_z(d.id)
+        self._write(close, on_done=lambda d: self.show_z(d.id))
 
     def _z_pdf(self, save: bool) -> None:
         z = self.shown_z

@@ -143,9 +143,10 @@ class DonePage(QWidget):
             else:
                 print_pdf(self, data, name)
 
+        ctx, sale_id = self.ctx, self.sale_id  # the worker reads no widget
         self.ctx.runner.run(
             self,
-            lambda: render_pdf(self.ctx, self.sale_id, kind),
+            lambda: render_pdf(ctx, sale_id, kind),
             on_done=done,
             on_error=lambda e: show_error(self, e),
         )
@@ -154,13 +155,13 @@ class DonePage(QWidget):
         from desk_app.printing.escpos_out import open_printer, print_receipt_escpos
         from desk_app.printing.receipt import receipt_language
 
-        target = self.ctx.services.settings.get(S.PRINTING_ESCPOS_TARGET)
+        services, shop, sale_id = self.ctx.services, self.ctx.shop, self.sale_id  # the worker reads no widget
 
         def work() -> None:
-            view = self.ctx.services.payments.get_sale(self.sale_id)
-            printer = open_printer(target)
-            width = 32 if self.ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT) == "58mm" else 48
-            fmt = Fmt.for_shop(receipt_language(view), self.ctx.shop.timezone, self.ctx.shop.currency)
+            view = services.payments.get_sale(sale_id)
+            printer = open_printer(services.settings.get(S.PRINTING_ESCPOS_TARGET))
+            width = 32 if services.settings.get(S.PRINTING_RECEIPT_LAYOUT) == "58mm" else 48
+            fmt = Fmt.for_shop(receipt_language(view), shop.timezone, shop.currency)
             print_receipt_escpos(view, printer, fmt, width)
 
         self.ctx.runner.run(

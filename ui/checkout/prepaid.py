@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.views import PrepaidMove
 from desk_app.i18n import N_, _, format_datetime
 from ui.context import UiContext
-from ui.shared.widgets import Dialog, EmptyState
+from ui.shared.widgets import Dialog, EmptyState, show_error
 
 KINDS = {
     "topup": N_("Top-up"),
@@ -37,15 +38,12 @@ class PrepaidHistoryDialog(Dialog):
         super().__init__(parent)
         self.setWindowTitle(_("Prepaid balance: {name}").format(name=client_name))
         self.setMinimumSize(640, 420)
-        cur = ctx.shop.currency
+        self.cur = ctx.shop.currency
         lay = QVBoxLayout(self)
-        head = QLabel(
-            _("Available now: {amount}").format(amount=fmt_money(ctx.services.payments.prepaid_balance(client_id), cur))
-        )
-        head.setObjectName("sectionTitle")
-        lay.addWidget(head)
-        moves = ctx.services.payments.prepaid_history(client_id)
-        self.table = QTableWidget(len(moves), 5)
+        self.head = QLabel()  # filled when the balance is read
+        self.head.setObjectName("sectionTitle")
+        lay.addWidget(self.head)
+        self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(
             [_("When"), _("What"), _("Amount"), _("Balance after"), _("Receipt")]
         )
@@ -53,6 +51,30 @@ class PrepaidHistoryDialog(Dialog):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(36)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.table, 1)
+        self.empty = EmptyState(
+            "wallet",
+            _("No prepaid balance yet"),
+            _("Use Top-up on the bill to put money on the client's account."),
+        )
+        self.empty.setVisible(False)
+        lay.addWidget(self.empty)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        bb.rejected.connect(self.reject)
+        lay.addWidget(bb)
+        payments = ctx.services.payments
+        ctx.runner.run(
+            self,
+            lambda: (payments.prepaid_balance(client_id), payments.prepaid_history(client_id)),
+            on_done=self._show,
+            on_error=lambda exc: show_error(self, exc),
+        )
+
+    def _show(self, loaded: tuple[int, list[PrepaidMove]]) -> None:
+        balance, moves = loaded
+        cur = self.cur
+        self.head.setText(_("Available now: {amount}").format(amount=fmt_money(balance, cur)))
+        self.table.setRowCount(len(moves))
         for r, m in enumerate(moves):
             what = _(KINDS.get(m.kind, m.kind)) + (f" · {m.note}" if m.note else "")
             cells = [
@@ -67,16 +89,5 @@ class PrepaidHistoryDialog(Dialog):
                 if c in (2, 3):
                     it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, it)
-        lay.addWidget(self.table, 1)
-        if not moves:
-            self.table.setVisible(False)
-            lay.addWidget(
-                EmptyState(
-                    "wallet",
-                    _("No prepaid balance yet"),
-                    _("Use Top-up on the bill to put money on the client's account."),
-                )
-            )
-        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        bb.rejected.connect(self.reject)
-        lay.addWidget(bb)
+        self.table.setVisible(bool(moves))
+        self.empty.setVisible(not moves)

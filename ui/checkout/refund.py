@@ -30,6 +30,7 @@ class RefundDialog(Dialog):
         self.view = view
         self.void = void
         self.result_sale: PaidSale | None = None
+        self._busy = False
         self.setWindowTitle(_("Void sale {no}") if void else _("Refund from sale {no}"))
         self.setWindowTitle(self.windowTitle().format(no=view.receipt_no))
         self.setMinimumWidth(520)
@@ -71,6 +72,7 @@ class RefundDialog(Dialog):
         ok = bb.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText(_("Void") if void else _("Refund"))
         ok.setProperty("kind", "danger")
+        self.ok_button = ok
         bb.accepted.connect(self.submit)
         bb.rejected.connect(self.reject)
         lay.addWidget(bb)
@@ -83,7 +85,17 @@ class RefundDialog(Dialog):
                 out.append(int(it.data(Qt.ItemDataRole.UserRole)))
         return out
 
+    def busy(self) -> bool:
+        """True while the refund or void is being written (the button waits)."""
+        return self._busy
+
+    def _set_busy(self, on: bool) -> None:
+        self._busy = on
+        self.ok_button.setEnabled(not on)
+
     def submit(self) -> None:
+        if self._busy:
+            return
         reason = self.reason.toPlainText().strip()
         if not reason:
             self.error.show_error(_("Give the reason for the refund."))
@@ -92,23 +104,50 @@ class RefundDialog(Dialog):
         if not self.void and not ids:
             self.error.show_error(_("Tick the lines to refund."))
             return
+        self._write(reason, ids, None)
+
+    def _write(self, reason: str, ids: list[int], pin: str | None) -> None:
+        """Refund or void on the runner, in order; with ``pin`` the owner's PIN is checked there
+        first (None back: it is not the owner's, nothing was written)."""
         actor = self.ctx.require_actor()
-        approver = None
-        for _attempt in range(2):
-            try:
-                if self.void:
-                    self.result_sale = self.ctx.services.payments.void(actor, self.view.id, reason, approver)
-                else:
-                    self.result_sale = self.ctx.services.payments.refund(actor, self.view.id, ids, reason, approver)
-                break
-            except ApprovalNeeded as exc:
-                pin = ask_pin(self, exc.message)
-                approver = self.ctx.services.payments.approver_from_pin(pin) if pin else None
+        payments = self.ctx.services.payments
+        sale_id, void = self.view.id, self.void
+
+        def work() -> PaidSale | None:
+            approver = None
+            if pin is not None:
+                approver = payments.approver_from_pin(pin)
                 if approver is None:
-                    self.error.show_error(_("A refund needs the owner's PIN."))
-                    return
-            except Exception as exc:
-                show_error(self, exc)
+                    return None
+            if void:
+                return payments.void(actor, sale_id, reason, approver)
+            return payments.refund(actor, sale_id, ids, reason, approver)
+
+        self._set_busy(True)
+        self.ctx.runner.run(
+            self,
+            work,
+            on_done=self._written,
+            on_error=lambda exc: self._not_written(exc, reason, ids, pin),
+            in_order=True,
+        )
+
+    def _written(self, sale: PaidSale | None) -> None:
+        self._set_busy(False)
+        if sale is None:
+            self.error.show_error(_("A refund needs the owner's PIN."))
+            return
+        self.result_sale = sale
+        self.accept()
+
+    def _not_written(self, exc: Exception, reason: str, ids: list[int], pin: str | None) -> None:
+        """Nothing was written. Without the right to refund, ask for the owner's PIN, then again."""
+        self._set_busy(False)
+        if isinstance(exc, ApprovalNeeded) and pin is None:
+            pin = ask_pin(self, exc.message)
+            if not pin:
+                self.error.show_error(_("A refund needs the owner's PIN."))
                 return
-        if self.result_sale is not None:
-            self.accept()
+            self._write(reason, ids, pin)
+            return
+        show_error(self, exc)

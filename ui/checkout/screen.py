@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.checkout.bill import Bill
 from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.views import SaleSummary, SaleView
 from desk_app.i18n import _, format_datetime
 from ui.checkout.done import render_pdf
 from ui.checkout.editor import header_actions
@@ -29,6 +31,7 @@ from ui.checkout.panel import CheckoutFlow
 from ui.checkout.refund import RefundDialog
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import Button, EmptyState, PageHeader, show_error
 
 KIND_LABELS = {"sale": "Sale", "refund": "Refund", "void": "Void"}
@@ -76,40 +79,80 @@ class CheckoutScreen(QWidget):
         sc = QShortcut(QKeySequence("Ctrl+N"), self)
         sc.activated.connect(lambda: self.open())
         self._started = False
+        self._opening = Latest()  # the new sale's bill being built
+        self._choosing = Latest()  # the client being put on the bill
+        self._sales_latest = Latest()
+        self._refund_latest = Latest()
 
     # ----------------------------------------------------------------- the sale
     def open(self, visit_id: int | None = None, client_id: int | None = None) -> None:
+        """Start a new sale: its bill is built on the runner (the newest request wins)."""
         self._show_sales(False)
         try:
-            bill = self.ctx.services.checkout.build_bill(
-                self.ctx.require_actor(), visit_id=visit_id, client_id=client_id
-            )
+            actor = self.ctx.require_actor()
         except Exception as exc:
             show_error(self, exc)
             return
+        if self._choosing.pending:  # a client asked for the bill being replaced: not for this one
+            self._choosing.cancel()
+            self._set_choosing(False)
+        checkout = self.ctx.services.checkout
+        seq = self._opening.next()
+        self.ctx.runner.run(
+            self,
+            lambda: checkout.build_bill(actor, visit_id=visit_id, client_id=client_id),
+            on_done=self._opening.guard(seq, lambda bill: self._opened(visit_id, bill)),
+            on_error=self._opening.guard(seq, lambda exc: show_error(self, exc)),
+        )
+
+    def _opened(self, visit_id: int | None, bill: Bill) -> None:
         self._started = True
         self.client_btn.setVisible(visit_id is None)
         self.flow.set_bill(bill)
 
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
-        if not self._started and self.ctx.actor is not None:
+        if not self._started and not self._opening.pending and self.ctx.actor is not None:
             self.open()
         super().showEvent(event)  # type: ignore[arg-type]
 
     def _toggle_client_search(self) -> None:
         self.client_row.setVisible(not self.client_row.isVisible())
         if self.client_row.isVisible() and self.client_search is not None:
-            self.client_search.setFocus()
+            self.client_search.focus_search()  # typing goes straight to the search box
+
+    def _set_choosing(self, on: bool) -> None:
+        """While the chosen client is put on the bill, the bill and the payment wait (a payment
+        meanwhile would be taken without the client)."""
+        for w in (self.client_row, self.flow.editor, self.flow.payment):
+            w.setEnabled(not on)
 
     def _client_chosen(self, client_id: int | None) -> None:
-        bill = self.flow.editor.bill
-        if bill is None:
+        editor = self.flow.editor
+        if editor.bill is None or self.flow.paying() or self.flow.stack.currentIndex() != 0:
+            return  # no bill, or it is being paid / was paid: the client would not be on the sale
+        if editor.busy():  # an edit (a scanned item) is still being applied: the client goes on its bill
+            editor.when_idle(lambda: self._client_chosen(client_id))
             return
-        try:
-            new = self.ctx.services.checkout.set_client(bill, client_id)
-        except Exception as exc:
+        bill = editor.bill
+        checkout = self.ctx.services.checkout
+        seq = self._choosing.next()
+
+        def failed(exc: Exception) -> None:
+            self._set_choosing(False)
             show_error(self, exc)
-            return
+
+        self._set_choosing(True)
+        self.ctx.runner.run(
+            self,
+            lambda: checkout.set_client(bill, client_id),
+            on_done=self._choosing.guard(seq, lambda new: self._client_set(bill, new)),
+            on_error=self._choosing.guard(seq, failed),
+        )
+
+    def _client_set(self, base: Bill, new: Bill) -> None:
+        self._set_choosing(False)
+        if self.flow.editor.bill is not base or self.flow.stack.currentIndex() != 0:
+            return  # the bill was replaced (a new sale) or paid meanwhile
         self.client_row.setVisible(False)
         self.flow.set_bill(new)
 
@@ -158,7 +201,18 @@ class CheckoutScreen(QWidget):
             self.load_sales()
 
     def load_sales(self) -> None:
-        rows = self.ctx.services.payments.recent_sales(100, self.sales_filter.text())
+        """Read the recent sales on the runner (the newest request wins)."""
+        payments = self.ctx.services.payments
+        query = self.sales_filter.text()
+        seq = self._sales_latest.next()
+        self.ctx.runner.run(
+            self,
+            lambda: payments.recent_sales(100, query),
+            on_done=self._sales_latest.guard(seq, self._show_sales_rows),
+            on_error=self._sales_latest.guard(seq, lambda exc: show_error(self, exc)),
+        )
+
+    def _show_sales_rows(self, rows: list[SaleSummary]) -> None:
         cur = self.ctx.shop.currency
         self.sales.setRowCount(len(rows))
         for r, s in enumerate(rows):
@@ -195,18 +249,29 @@ class CheckoutScreen(QWidget):
             return
         from ui.shared.print_preview import print_pdf
 
+        ctx = self.ctx
         self.ctx.runner.run(
             self,
-            lambda: render_pdf(self.ctx, sid, "receipt"),
+            lambda: render_pdf(ctx, sid, "receipt"),
             on_done=lambda res: print_pdf(self, res[0], res[1]),
             on_error=lambda e: show_error(self, e),
         )
 
     def _refund(self, void: bool) -> None:
+        """Read the chosen sale on the runner, then ask what to refund (or confirm the void)."""
         sid = self.selected_sale()
         if sid is None:
             return
-        view = self.ctx.services.payments.get_sale(sid)
+        payments = self.ctx.services.payments
+        seq = self._refund_latest.next()
+        self.ctx.runner.run(
+            self,
+            lambda: payments.get_sale(sid),
+            on_done=self._refund_latest.guard(seq, lambda view: self._refund_sale(view, void)),
+            on_error=self._refund_latest.guard(seq, lambda exc: show_error(self, exc)),
+        )
+
+    def _refund_sale(self, view: SaleView, void: bool) -> None:
         if view.kind != "sale":
             show_error(self, _("Choose the original sale, not a refund."))
             return

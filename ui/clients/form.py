@@ -180,6 +180,18 @@ class ClientForm(QWidget):
         self.notes = text("notes", 80)
         self._loading = False
 
+    def set_staff(self, staff: list[tuple[int, str]]) -> None:
+        """The favourite-stylist choices (read after the form is built); the loaded profile's
+        favourite is chosen again."""
+        current = self.fav.currentData()
+        if self.profile is not None and not current:
+            current = self.profile.favourite_staff_id or 0
+        self.fav.clear()
+        self.fav.addItem(_("No favourite"), 0)
+        for sid, name in staff:
+            self.fav.addItem(name, sid)
+        _select(self.fav, current)
+
     def _row(self, form: QFormLayout, key: str, w: QWidget) -> None:
         box = QVBoxLayout()
         box.setSpacing(2)

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.clients.views import CHANNELS, GENDERS, DuplicateHit
+from desk_app.clients.views import CHANNELS, GENDERS, ClientProfile, DuplicateHit
 from desk_app.core.service import ValidationError
+from desk_app.domain.permissions import Actor
 from desk_app.i18n import _, format_date
 from ui.context import UiContext
 from ui.runner import Latest, debounce_timer
@@ -52,6 +53,7 @@ class NewClientDialog(Dialog):
         self._dups_latest = Latest()
         self._dup_typing = debounce_timer(self, self._check_duplicates_soon)
         self._duplicates_seen: set[int] = set()
+        self._saving = False
         self.setWindowTitle(_("New client"))
         self.setMinimumWidth(560)
         lay = QVBoxLayout(self)
@@ -176,16 +178,6 @@ class NewClientDialog(Dialog):
             self._dup_typing.start()  # once typing pauses, not per keystroke
 
     # -- duplicates ---------------------------------------------------------------------
-    def check_duplicates(self) -> list[DuplicateHit]:
-        """Look for duplicates now and wait for the answer (before saving)."""
-        self._dup_typing.stop()
-        self._dups_latest.cancel()  # an answer still on its way is older than this one
-        dups = self.ctx.services.client_search.find_duplicates(
-            self.name.text(), self.phone.text(), self.birthday.text().strip() or None
-        )
-        self._show_duplicates(dups)
-        return dups
-
     def _check_duplicates_soon(self) -> None:
         """Look for duplicates on the runner while the person types (the newest answer wins)."""
         self._dup_typing.stop()
@@ -264,40 +256,77 @@ class NewClientDialog(Dialog):
             mark_invalid(self.fields[key], False)
         self.general_error.show_error(None)
 
+    def saving(self) -> bool:
+        """True while the new client is being written (Save waits)."""
+        return self._saving
+
+    def _set_saving(self, on: bool) -> None:
+        self._saving = on
+        self.save_button.setEnabled(not on)
+
     def save(self) -> None:
+        """Look for duplicates once more, then write the client, both on the runner; Save waits
+        meanwhile. Duplicates not shown before stop the save: a second click saves anyway."""
+        if self._saving:
+            return
         self._clear_errors()
         actor = self.ctx.actor
         if actor is None:
             self.general_error.show_error(_("Sign in first."))
             return
-        dups = self.check_duplicates()
+        self._dup_typing.stop()
+        self._dups_latest.cancel()  # an answer still on its way is older than this one
+        name, phone, birthday = self.name.text(), self.phone.text(), self.birthday.text().strip() or None
+        data = self.data()
+        client_search = self.ctx.services.client_search
+        self._set_saving(True)
+        self.ctx.runner.run(
+            self,
+            lambda: client_search.find_duplicates(name, phone, birthday),
+            on_done=lambda dups: self._checked(actor, data, dups),
+            on_error=self._not_saved,
+        )
+
+    def _checked(self, actor: Actor, data: dict[str, Any], dups: list[DuplicateHit]) -> None:
+        self._show_duplicates(dups)
         unseen = [d for d in dups if d.id not in self._duplicates_seen]
         if unseen:
             # shown before saving: a second click saves anyway
             self._duplicates_seen.update(d.id for d in dups)
             self.save_button.setText(_("Save as a new client anyway"))
+            self._set_saving(False)
             return
-        try:
-            profile = self.ctx.services.clients.create(actor, self.data())
-        except ValidationError as exc:
-            first: QWidget | None = None
-            for key, msg in exc.errors.items():
-                if key in self.errors:
-                    self.errors[key].show_error(msg)
-                    mark_invalid(self.fields[key], True)
-                    if key not in ("name", "phone"):
-                        self.more_button.setChecked(True)
-                    first = first or self.fields[key]
-                else:
-                    self.general_error.show_error(msg)
-            if first is not None:
-                first.setFocus()
-            return
-        except Exception as exc:  # shown where the person is looking
-            self.general_error.show_error(error_text(exc))
-            return
+        clients = self.ctx.services.clients
+        self.ctx.runner.run(
+            self,
+            lambda: clients.create(actor, data),
+            on_done=self._saved,
+            on_error=self._not_saved,
+            in_order=True,
+        )
+
+    def _saved(self, profile: ClientProfile) -> None:
+        self._set_saving(False)
         self.client_id = profile.id
         self.accept()
+
+    def _not_saved(self, exc: Exception) -> None:
+        self._set_saving(False)
+        if not isinstance(exc, ValidationError):
+            self.general_error.show_error(error_text(exc))  # shown where the person is looking
+            return
+        first: QWidget | None = None
+        for key, msg in exc.errors.items():
+            if key in self.errors:
+                self.errors[key].show_error(msg)
+                mark_invalid(self.fields[key], True)
+                if key not in ("name", "phone"):
+                    self.more_button.setChecked(True)
+                first = first or self.fields[key]
+            else:
+                self.general_error.show_error(msg)
+        if first is not None:
+            first.setFocus()
 
 
 def create_client(ctx: UiContext, parent: QWidget | None, initial_text: str = "") -> int | None:

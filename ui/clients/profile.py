@@ -29,6 +29,7 @@ from desk_app.i18n import _
 from ui.clients.form import ClientForm, field_label
 from ui.clients.history import ClientHistoryTabs, ClientSummary
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import (
     AllergyBanner,
     Button,
@@ -57,6 +58,10 @@ class ClientProfileScreen(QWidget):
         self.setObjectName("screenPage")
         self.ctx = ctx
         self.profile: ClientProfile | None = None
+        self._loading = Latest()
+        self._staff_read = False
+        self._saving = False
+        self._focus_after_save: QWidget | None = None
         root = QVBoxLayout(self)
         root.setContentsMargins(24, 20, 24, 20)
         root.setSpacing(12)
@@ -99,8 +104,7 @@ class ClientProfileScreen(QWidget):
         body.setSpacing(16)
         root.addLayout(body, 1)
         left = Card(_("Details"))
-        staff = ctx.services.clients.staff_choices()
-        self.form = ClientForm(staff)
+        self.form = ClientForm([])  # the stylists are read with the first profile
         self.form.edited.connect(self._edited)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -157,15 +161,32 @@ class ClientProfileScreen(QWidget):
             self._show_content(self.profile is not None)
             return
         actor = self.ctx.require_actor()
-        try:
-            p = self.ctx.services.clients.get(actor, int(client_id))
-        except Exception as exc:  # not found / not allowed: say so, keep the screen usable
-            self.profile = None
-            self._show_content(False)
-            show_error(self, exc)
-            return
+        clients, cid, with_staff = self.ctx.services.clients, int(client_id), not self._staff_read
+
+        def work() -> tuple[ClientProfile, list[tuple[int, str]] | None]:
+            return clients.get(actor, cid), clients.staff_choices() if with_staff else None
+
+        seq = self._loading.next()
+        self.ctx.runner.run(
+            self,
+            work,
+            on_done=self._loading.guard(seq, self._loaded),
+            on_error=self._loading.guard(seq, self._not_loaded),
+        )
+
+    def _loaded(self, loaded: tuple[ClientProfile, list[tuple[int, str]] | None]) -> None:
+        p, staff = loaded
+        if staff is not None:
+            self._staff_read = True
+            self.form.set_staff(staff)
         self.conflict.hide()
         self.set_profile(p)
+
+    def _not_loaded(self, exc: Exception) -> None:
+        """Not found / not allowed: say so, keep the screen usable."""
+        self.profile = None
+        self._show_content(False)
+        show_error(self, exc)
 
     def refresh(self) -> None:
         if self.profile is not None and not self.form.changes():
@@ -211,28 +232,65 @@ class ClientProfileScreen(QWidget):
         self.status.setText(_("Unsaved changes") if dirty else "")
 
     # -- saving -------------------------------------------------------------------------
+    def saving(self) -> bool:
+        """True while the changes are being written (the form and its buttons wait)."""
+        return self._saving
+
+    def _set_saving(self, on: bool) -> None:
+        if on:
+            focused = self.focusWidget()
+            self._focus_after_save = (
+                focused if focused is not None and self.form.isAncestorOf(focused) else None
+            )
+        self._saving = on
+        for w in (self.form, self.save_button, self.revert_button):
+            w.setEnabled(not on)
+        if not on and self._focus_after_save is not None:
+            self._focus_after_save.setFocus()  # the cursor stays where the person was typing
+            self._focus_after_save = None
+
     def save(self) -> None:
-        if self.profile is None:
+        """Write the changed fields on the runner, in order; the form waits meanwhile so what is
+        typed is not lost when the saved profile is shown."""
+        if self.profile is None or self._saving:
             return
         changes = self.form.changes()
         if not changes:
             return
         actor = self.ctx.require_actor()
-        try:
-            p = self.ctx.services.clients.update(actor, self.profile.id, self.profile.version, changes)
-        except ValidationError as exc:
-            self.form.show_errors(exc.errors)
-            self.save_error.show_error(_("Please correct the fields marked in red."))
+        clients, cid, version = self.ctx.services.clients, self.profile.id, self.profile.version
+        self._set_saving(True)
+        self.ctx.runner.run(
+            self,
+            lambda: clients.update(actor, cid, version, changes),
+            on_done=lambda p: self._saved(cid, p),
+            on_error=lambda exc: self._not_saved(cid, changes, exc),
+            in_order=True,
+        )
+
+    def _saved(self, client_id: int, p: ClientProfile) -> None:
+        if self.profile is None or self.profile.id != client_id:  # another client was opened meanwhile
+            self._saving = False
             return
-        except ConflictError as exc:
-            self._conflict(exc, changes)
-            return
-        except Exception as exc:  # shown where the person is looking
-            self.save_error.show_error(error_text(exc))
-            return
+        self._set_saving(False)
         self.conflict.hide()
         self.set_profile(p)
         self.status.setText(_("Saved."))
+
+    def _not_saved(self, client_id: int, changes: dict[str, Any], exc: Exception) -> None:
+        if self.profile is None or self.profile.id != client_id:  # another client was opened meanwhile
+            self._saving = False
+            show_error(self, exc)
+            return
+        self._set_saving(False)
+        self._edited()
+        if isinstance(exc, ValidationError):
+            self.form.show_errors(exc.errors)
+            self.save_error.show_error(_("Please correct the fields marked in red."))
+        elif isinstance(exc, ConflictError):
+            self._conflict(exc, changes)
+        else:  # shown where the person is looking
+            self.save_error.show_error(error_text(exc))
 
     def _conflict(self, exc: ConflictError, mine: dict[str, Any]) -> None:
         latest: ClientProfile | None = getattr(exc, "latest", None)
@@ -263,17 +321,23 @@ class ClientProfileScreen(QWidget):
         if folder:
             self.export_to(Path(folder))
 
-    def export_to(self, folder: Path) -> list[Path]:
+    def export_to(self, folder: Path) -> None:
+        """Write the client's data into ``folder`` on the runner, then say where it went."""
         assert self.profile is not None
-        try:
-            paths = list(
-                self.ctx.services.privacy.export_client(self.ctx.require_actor(), self.profile.id, folder)
-            )
-        except Exception as exc:  # shown to the owner
+        actor, privacy, cid = self.ctx.require_actor(), self.ctx.services.privacy, self.profile.id
+        self.export_button.setEnabled(False)
+
+        def done(paths: list[Path]) -> None:
+            self.export_button.setEnabled(True)
+            show_info(self, _("The client's data was saved as:") + "\n" + "\n".join(str(p) for p in paths))
+
+        def failed(exc: Exception) -> None:  # shown to the owner
+            self.export_button.setEnabled(True)
             show_error(self, exc)
-            return []
-        show_info(self, _("The client's data was saved as:") + "\n" + "\n".join(str(p) for p in paths))
-        return paths
+
+        self.ctx.runner.run(
+            self, lambda: list(privacy.export_client(actor, cid, folder)), on_done=done, on_error=failed
+        )
 
     def _erase(self) -> None:
         if self.profile is None:
@@ -293,13 +357,24 @@ class ClientProfileScreen(QWidget):
         if reason:
             self.erase(reason)
 
-    def erase(self, reason: str) -> bool:
+    def erase(self, reason: str) -> None:
+        """Erase on the runner, in order (the button waits), then show what is left."""
         assert self.profile is not None
-        try:
-            self.ctx.services.privacy.erase_client(self.ctx.require_actor(), self.profile.id, reason)
-        except Exception as exc:  # shown to the owner
+        actor, privacy, cid = self.ctx.require_actor(), self.ctx.services.privacy, self.profile.id
+        self.erase_button.setEnabled(False)
+
+        def done(_result: object) -> None:
+            self.erase_button.setEnabled(True)
+            self.open(client_id=cid)
+
+        def failed(exc: Exception) -> None:  # shown to the owner
+            self.erase_button.setEnabled(True)
             show_error(self, exc)
-            return False
-        cid = self.profile.id
-        self.open(client_id=cid)
-        return True
+
+        self.ctx.runner.run(
+            self,
+            lambda: privacy.erase_client(actor, cid, reason),
+            on_done=done,
+            on_error=failed,
+            in_order=True,
+        )

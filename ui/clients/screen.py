@@ -11,7 +11,8 @@ from desk_app.i18n import _, format_number
 from ui.clients.new_client import NewClientDialog
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
-from ui.shared.widgets import Button, Card, EmptyState, PageHeader
+from ui.runner import Latest
+from ui.shared.widgets import Button, Card, EmptyState, PageHeader, show_error
 
 
 class ClientsScreen(QWidget):
@@ -44,19 +45,34 @@ class ClientsScreen(QWidget):
         )
         self.empty.action.connect(lambda: self.new_client(""))
         self.stack.addWidget(self.empty)
+        self._counting = Latest()
         ctx.signals.data_changed.connect(self._changed)
         self.refresh()
 
     def refresh(self) -> None:
-        n = self.ctx.services.client_search.count()
+        """Count the clients on the runner (the newest count wins); the list or the empty state
+        follows when it is known."""
+        client_search = self.ctx.services.client_search
+        seq = self._counting.next()
+        self.ctx.runner.run(
+            self,
+            client_search.count,
+            on_done=self._counting.guard(seq, self._show_count),
+            on_error=self._counting.guard(seq, lambda exc: show_error(self, exc)),
+        )
+        self.new_button.setVisible(self.ctx.can(Perm.CLIENT_EDIT))
+        self.search.refresh()
+
+    def _show_count(self, n: int) -> None:
+        was_empty = self.stack.currentWidget() is self.empty
         self.stack.setCurrentWidget(self.list_card if n else self.empty)
+        if n and was_empty and self.isVisible():
+            self.search.focus_search()  # the list appears: typing goes to its search, as on open()
         self.header.set_subtitle(
             _("{n} clients. Type a name, pinyin, phone digits or client number.").format(n=format_number(n))
             if n
             else ""
         )
-        self.new_button.setVisible(self.ctx.can(Perm.CLIENT_EDIT))
-        self.search.refresh()
 
     def open(self, **_kw: Any) -> None:
         self.refresh()
