@@ -385,3 +385,67 @@ def test_paying_waits_off_the_gui_thread_and_a_closed_panel_still_leaves_one_sal
     assert exceptions == []
     with services.db.uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(Sale).where(Sale.visit_id == vid)) == 1
+
+
+# ------------------------------------------------------------------ signing in off the GUI thread
+def test_keys_wait_while_the_pin_is_checked_and_one_ok_is_one_sign_in(
+    qtbot: QtBot, services: Services, owner: Actor, pool: QThreadPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PIN check (a slow hash) runs on a worker: meanwhile the keypad says so and ignores keys,
+    taps and a second OK; the answer signs in once. Closed meanwhile, the page is told nothing."""
+    from PySide6.QtCore import Qt
+
+    from tests.conftest import OWNER_PIN
+    from ui.shell.sign_in import SignInPage
+
+    runner = TaskRunner(pool)  # the PIN check is a write: it runs on the runner's in-order pool
+    page = SignInPage(services, runner, "Lotus")
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: not page.staff_loading())  # the staff list comes from a worker too
+    assert [s.id for s in page._staff] == [owner.staff_id]
+    assert page.selected_id == owner.staff_id  # the only one: chosen already
+    signed: list[Actor] = []
+    page.signed_in.connect(signed.append)
+    real = services.auth.sign_in
+    asked: list[str] = []
+
+    def sign_in(staff_id: int, pin: str) -> Actor:
+        asked.append(pin)
+        return real(staff_id, pin)
+
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.auth, "sign_in", _gated(sign_in, gate, started))
+    page.type_pin(OWNER_PIN)
+    qtbot.mouseClick(page.key_buttons["OK"], Qt.MouseButton.LeftButton)
+    assert started.wait(GATE_TIMEOUT_S)  # the check is running, held back
+    assert page.checking() and page.dots.text() == "Checking…"
+    assert not any(b.isEnabled() for b in page.key_buttons.values())
+    qtbot.keyClicks(page, "99")  # typed while it checks: ignored
+    qtbot.keyClick(page, Qt.Key.Key_Return)  # a second OK: no second check
+    page.submit()
+    page.select(owner.staff_id)
+    assert page._pin == OWNER_PIN and page.dots.text() == "Checking…"
+    gate.set()
+    qtbot.waitUntil(lambda: len(signed) == 1)
+    assert runner.wait_for_done(GATE_TIMEOUT_S * 1000)
+    _settle(qtbot, pool)
+    assert asked == [OWNER_PIN] and signed[0].staff_id == owner.staff_id
+    assert not page.checking() and page.key_buttons["1"].isEnabled() and page.dots.text() == ""
+
+    # the window closes while a PIN is checked: the late answer goes nowhere
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.auth, "sign_in", _gated(sign_in, gate, started))
+    closing = SignInPage(services, runner, "Lotus")
+    closing.signed_in.connect(signed.append)
+    qtbot.waitUntil(lambda: not closing.staff_loading())
+    closing.type_pin(OWNER_PIN)
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        closing.submit()
+        assert started.wait(GATE_TIMEOUT_S)
+        _delete(closing)
+        gate.set()
+        assert runner.wait_for_done(GATE_TIMEOUT_S * 1000)
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert len(signed) == 1 and asked == [OWNER_PIN, OWNER_PIN]
