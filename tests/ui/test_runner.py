@@ -381,6 +381,7 @@ def test_paying_waits_off_the_gui_thread_and_a_closed_panel_still_leaves_one_sal
         panel.pay()  # a second tap (F9) while the first payment is being written
         _delete(panel)
         gate.set()
+        assert threaded.runner.wait_for_done(GATE_TIMEOUT_S * 1000)  # pay is a write: the in-order pool
         _settle(qtbot, pool)
     assert exceptions == []
     with services.db.uow(write=False) as uow:
