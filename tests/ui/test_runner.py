@@ -450,3 +450,55 @@ def test_keys_wait_while_the_pin_is_checked_and_one_ok_is_one_sign_in(
         _settle(qtbot, pool)
     assert exceptions == []
     assert len(signed) == 1 and asked == [OWNER_PIN, OWNER_PIN]
+
+
+# ------------------------------------------------------------------ settings off the GUI thread
+def test_shop_details_wait_for_their_values_and_one_save_is_one_write(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Until the details arrive the form is empty and Save waits (an empty form never overwrites the
+    shop); while they are written a second Save is no second write; closed meanwhile, no error."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from ui.settings.shop import ShopDetailsPanel
+
+    details = services.shop_details
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(details, "details", _gated(details.details, gate, started))
+    panel = ShopDetailsPanel(threaded)
+    qtbot.addWidget(panel)
+    assert started.wait(GATE_TIMEOUT_S)
+    name = panel.form.widgets["name"]
+    assert isinstance(name, QLineEdit)
+    assert name.text() == "" and panel.saving() and not panel.save_button.isEnabled()
+    panel.save()  # nothing to save yet
+    gate.set()
+    qtbot.waitUntil(lambda: not panel.saving())
+    assert name.text() == "Lotus Hair & Spa"
+
+    real = details.save_details
+    written: list[str] = []
+
+    def save_details(actor: Actor, values: dict[str, Any]) -> Any:
+        written.append(values["name"])
+        return real(actor, values)
+
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(details, "save_details", _gated(save_details, gate, started))
+    name.setText("Lotus Spa Jing'an")
+    panel.save_button.click()
+    assert started.wait(GATE_TIMEOUT_S)
+    assert panel.saving()
+    panel.save()  # a second tap while the first is written
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _delete(panel)
+        gate.set()
+        assert threaded.runner.wait_for_done(GATE_TIMEOUT_S * 1000)
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert written == ["Lotus Spa Jing'an"] and services.shop.info().name == "Lotus Spa Jing'an"
