@@ -214,9 +214,10 @@ class TodayScreen(QWidget):
             return
         self._busy = True
         branch = self.ctx.actor.branch_id if self.ctx.actor else None
+        visits = self.ctx.services.visits
         self.ctx.runner.run(
             self,
-            lambda: self.ctx.services.visits.list_today(branch_id=branch),
+            lambda: visits.list_today(branch_id=branch),
             on_done=self._apply,
             on_error=self._failed,
         )
