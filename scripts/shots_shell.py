@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -25,6 +27,15 @@ from ui.theme import apply_theme  # noqa: E402
 OUT = ROOT / "docs" / "screenshots"
 
 
+def _wait(app: QApplication, ready: Callable[[], bool], seconds: float = 30) -> None:
+    end = time.monotonic() + seconds
+    while not ready():
+        if time.monotonic() > end:
+            raise TimeoutError("the shell did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     app = QApplication(sys.argv[:1])
@@ -39,13 +50,16 @@ def main() -> None:
         shell.show()
         app.processEvents()
         suffix = "en" if lang == "en" else "zh"
-        assert shell.sign_in is not None
+        page = shell.sign_in
+        assert page is not None
+        _wait(app, lambda page=page: not page.staff_loading())  # the staff list comes from a worker
         shell.grab().save(str(OUT / f"sign-in-{suffix}.png"))
         pins = dict(shell.services.settings.get(S.DEMO_PINS) or {})
-        owner = next(s for s in shell.sign_in._staff if s.role == "owner")
-        shell.sign_in.select(owner.id)
-        shell.sign_in.type_pin(str(pins.get(str(owner.id)) or "1111"))
-        shell.sign_in.submit()
+        owner = next(s for s in page._staff if s.role == "owner")
+        page.select(owner.id)
+        page.type_pin(str(pins.get(str(owner.id)) or "1111"))
+        page.submit()
+        _wait(app, lambda shell=shell: shell.main is not None)  # the PIN is checked on a worker
         for _ in range(5):
             app.processEvents()
         shell.grab().save(str(OUT / f"main-{suffix}.png"))

@@ -3,6 +3,10 @@
 ``Shell`` is the one top-level window. It holds three pages: the welcome (empty
 database), sign-in/lock, and the signed-in main area. Locking or switching
 user never destroys the main area, so work in progress stays as it was.
+
+The database is opened and the shop read on the GUI thread only once, at startup,
+before the window shows; once the window is up (the demo, a restore, a change of the
+shop) that work goes through the runner like every screen's.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QLibraryInfo, QObject, Qt, QTimer, QTranslator
@@ -22,15 +27,17 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QProgressD
 from desk_app import i18n
 from desk_app.bootstrap import open_database
 from desk_app.container import Services
-from desk_app.db.engine import Clock, system_clock
+from desk_app.db.engine import Clock, Database, system_clock
 from desk_app.domain.permissions import Actor, Role
 from desk_app.i18n import _
 from desk_app.paths import demo_db, resolve_db
 from desk_app.settings import S
+from desk_app.shop.service import ShopInfo
 from ui.aftercare.complaint_alert import show_overdue_at_sign_in
 from ui.context import UiContext
 from ui.main_window import MainArea
 from ui.runner import TaskRunner
+from ui.shared.widgets import show_error
 from ui.shell.sign_in import SignInPage
 from ui.shell.welcome import WelcomePage
 from ui.theme import apply_theme, icon
@@ -87,6 +94,25 @@ def ensure_demo_database(
     return path
 
 
+@dataclass(frozen=True)
+class OpenedShop:
+    database: Database
+    services: Services
+    shop: ShopInfo | None  # None: an empty database, the welcome sets the shop up
+
+
+def open_shop(db_str: str, clock: Clock) -> OpenedShop:
+    """Open (and migrate) the database and read the shop: the database work of opening a file."""
+    database = open_database(db_str, clock=clock)
+    services = Services(database)
+    try:
+        shop = services.shop.info() if services.shop.is_set_up() else None
+    except Exception:
+        database.dispose()
+        raise
+    return OpenedShop(database, services, shop)
+
+
 class Shell(QMainWindow):
     def __init__(
         self,
@@ -95,6 +121,7 @@ class Shell(QMainWindow):
         app: QApplication,
         use_shop_language: bool = False,
         clock: Clock = system_clock,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock  # the app's one clock: the database, the services and the demo's history run on it
@@ -108,8 +135,10 @@ class Shell(QMainWindow):
         self.setMinimumSize(1100, 680)
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
-        self.runner = TaskRunner()
+        self.runner = runner or TaskRunner()
         self.ctx: UiContext | None = None
+        self.shop: ShopInfo | None = None  # the shop as last read (at opening, after each change of it)
+        self.welcome: WelcomePage | None = None
         self._retired: list[object] = []
         self.main: MainArea | None = None
         self.sign_in: SignInPage | None = None
@@ -120,21 +149,33 @@ class Shell(QMainWindow):
         self._backup_timer = QTimer(self)
         self._backup_timer.setInterval(60 * 60 * 1000)  # the daily backup is checked every hour
         self._backup_timer.timeout.connect(self._maybe_backup)
-        self._open(db_str)
+        # startup: no window is shown yet (run_gui shows it when this returns), so the database
+        # is opened and the shop read here, on the GUI thread; later openings use the runner
+        self._opened(open_shop(db_str, self.clock))
 
     # ------------------------------------------------------------------ database
     def _open(self, db_str: str) -> None:
+        """Open another database file while the window is up (the demo, after a restore)."""
         self.db_str = db_str
-        self.database = open_database(db_str, clock=self.clock)
-        self.services = Services(self.database)
-        if not self.services.shop.is_set_up():
-            page = WelcomePage(self.services, i18n.language())
-            page.shop_created.connect(self._after_setup)
-            page.demo_requested.connect(self._open_demo)
-            page.language_chosen.connect(self._welcome_language)
-            self._show_page(page)
+        clock = self.clock
+        self.runner.run(self, lambda: open_shop(db_str, clock), on_done=self._opened,
+                        on_error=self._open_failed, in_order=True)
+
+    def _open_failed(self, exc: Exception) -> None:
+        log.error("could not open %s: %s", self.db_str, exc)
+        if self.welcome is not None:  # the demo could not be opened: the welcome is still there
+            self.welcome.setEnabled(True)
+        QMessageBox.critical(self, _("Cannot open the shop database"),
+                             _("The app could not open its database:") + f"\n\n{exc}\n\n"
+                             + _("Check the --db value or DESK_APP_DB, or restore a backup."))
+
+    def _opened(self, opened: OpenedShop) -> None:
+        self.database = opened.database
+        self.services = opened.services
+        self.shop = shop = opened.shop
+        if shop is None:
+            self._show_welcome()
             return
-        shop = self.services.shop.info()
         self.demo_mode = self.demo_mode or shop.is_demo
         if self.use_shop_language:  # the shop's language unless the person asked for one
             i18n.set_language(shop.locale)
@@ -148,19 +189,36 @@ class Shell(QMainWindow):
         self.pages.addWidget(page)  # type: ignore[arg-type]
         self.pages.setCurrentWidget(page)  # type: ignore[arg-type]
 
+    def _show_welcome(self) -> None:
+        old, self.welcome = self.welcome, WelcomePage(self.services, self.runner, i18n.language())
+        self.welcome.shop_created.connect(self._after_setup)
+        self.welcome.demo_requested.connect(self._open_demo)
+        self.welcome.language_chosen.connect(self._welcome_language)
+        self._show_page(self.welcome)
+        if old is not None:  # the welcome in the language chosen before
+            self.pages.removeWidget(old)
+            old.deleteLater()
+
     def _welcome_language(self, lang: str) -> None:
         i18n.set_language(lang)
         install_qt_translator(self.app, i18n.language())
-        self._open(self.db_str)
+        self._show_welcome()  # the database is still empty: only the page's words change
 
     def _open_demo(self) -> None:
+        if self.welcome is not None:  # its database closes now; the demo's sign-in follows
+            self.welcome.setEnabled(False)
         self.database.dispose()
         path = ensure_demo_database(demo_db(), clock=self.clock)
         self.demo_mode = True
         self._open(path)
 
     def _after_setup(self, actor: Actor) -> None:
-        shop = self.services.shop.info()
+        shop = self.services.shop
+        self.runner.run(self, shop.info, on_done=lambda info: self._set_up(actor, info),
+                        on_error=lambda exc: show_error(self, exc))
+
+    def _set_up(self, actor: Actor, shop: ShopInfo) -> None:
+        self.shop = shop
         i18n.set_language(shop.locale)
         i18n.set_timezone(shop.timezone)
         i18n.set_currency(shop.currency)
@@ -169,7 +227,8 @@ class Shell(QMainWindow):
     # ------------------------------------------------------------------ sign-in / lock
     def _show_sign_in(self, locked_for: Actor | None = None) -> None:
         if self.sign_in is None:
-            self.sign_in = SignInPage(self.services, self.services.shop.info().name, self.demo_mode)
+            assert self.shop is not None
+            self.sign_in = SignInPage(self.services, self.runner, self.shop.name, self.demo_mode)
             self.sign_in.signed_in.connect(self._signed_in)
             self.pages.addWidget(self.sign_in)
         else:
@@ -179,7 +238,8 @@ class Shell(QMainWindow):
 
     def _signed_in(self, actor: Actor) -> None:
         if self.ctx is None:
-            self.ctx = UiContext(services=self.services, runner=self.runner, shop=self.services.shop.info(),
+            assert self.shop is not None
+            self.ctx = UiContext(services=self.services, runner=self.runner, shop=self.shop,
                                  actor=actor, demo_mode=self.demo_mode)
             self.main = MainArea(self.ctx)
             self.main.switch_user_requested.connect(lambda: self.lock(switch=True))
@@ -218,7 +278,14 @@ class Shell(QMainWindow):
     def _data_changed(self, kind: str, _ident: int) -> None:
         if kind == "database":  # a backup was restored: start again on the restored file
             QTimer.singleShot(0, self.reopen)
-        elif kind == "shop" and self.services.shop.info().locale != i18n.language():
+        elif kind == "shop":
+            shop = self.services.shop
+            self.runner.run(self, shop.info, on_done=self._shop_read,
+                            on_error=lambda exc: log.warning("could not read the shop's details: %s", exc))
+
+    def _shop_read(self, shop: ShopInfo) -> None:
+        self.shop = shop
+        if shop.locale != i18n.language():
             QTimer.singleShot(0, self.apply_shop_language)
 
     def apply_shop_language(self) -> None:
@@ -226,9 +293,9 @@ class Shell(QMainWindow):
 
         Everything is saved as it happens, so rebuilding loses nothing; the signed-in
         person stays signed in and lands back on Settings."""
-        if self.ctx is None or self.main is None:
+        if self.ctx is None or self.main is None or self.shop is None:
             return
-        i18n.set_language(self.services.shop.info().locale)
+        i18n.set_language(self.shop.locale)
         install_qt_translator(self.app, i18n.language())
         self.setWindowTitle(_("Front desk"))
         actor, current = self.ctx.actor, self.main.current

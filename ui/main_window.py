@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.i18n import _
+from desk_app.shop.service import ShopInfo
 from ui.context import UiContext
 from ui.navigation import NAV, ROUTES
 from ui.shared.unsaved import HoldsUnsaved, may_leave
@@ -117,9 +118,18 @@ class MainArea(QWidget):
         self.apply_actor()
 
     def _shop_changed(self, brand: QLabel) -> None:
+        shop = self.ctx.services.shop
+        self.ctx.runner.run(
+            self,
+            shop.info,
+            on_done=lambda info: self._show_shop(brand, info),
+            on_error=lambda exc: log.warning("could not read the shop's details: %s", exc),
+        )
+
+    def _show_shop(self, brand: QLabel, info: ShopInfo) -> None:
         from desk_app import i18n
 
-        self.ctx.shop = self.ctx.services.shop.info()
+        self.ctx.shop = info
         brand.setText(self.ctx.shop.name)
         i18n.set_currency(self.ctx.shop.currency)
         i18n.set_timezone(self.ctx.shop.timezone)

@@ -59,3 +59,26 @@ def test_a_stylist_sees_a_lock(qtbot: QtBot, ctx: UiContext, owner: Actor) -> No
     screen = AuditScreen(ctx)
     qtbot.addWidget(screen)
     assert screen.stack.currentWidget() is screen.denied and not screen.export_button.isEnabled()
+
+
+def test_the_log_pages_in_as_the_table_scrolls(
+    qtbot: QtBot, ctx: UiContext, owner: Actor, clock: FakeClock
+) -> None:
+    from PySide6.QtCore import QModelIndex
+
+    from ui.trust.audit import PAGE
+
+    with ctx.services.db.uow() as uow:
+        for i in range(PAGE + 20):
+            audit(uow.session, owner, "update", "client", i, after={"n": i}, at=clock())
+        uow.commit()
+    screen = AuditScreen(ctx)
+    qtbot.addWidget(screen)
+    total = screen.model.total
+    assert total > PAGE and screen.model.rowCount() == PAGE
+    assert screen.model.canFetchMore(QModelIndex())
+    screen.model.fetchMore(QModelIndex())  # the next page comes from the runner
+    assert screen.model.rowCount() == total and not screen.model.fetching()
+    assert not screen.model.canFetchMore(QModelIndex())
+    screen.action.setCurrentIndex(screen.action.findData("update"))  # read again, from the first page
+    assert screen.model.rowCount() == PAGE and screen.model.canFetchMore(QModelIndex())

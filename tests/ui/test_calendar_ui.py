@@ -249,3 +249,49 @@ def test_booking_dialog_warns_and_holds_a_deposit(
     with qtbot.waitSignal(dlg.booked):
         dlg.submit()
     assert dlg.result_view is not None and dlg.result_view.deposit_minor == 5000
+
+
+def test_the_waitlist_and_move_dialogs_list_and_save_through_the_runner(
+    qtbot, screen: CalendarScreen, ctx: UiContext, data
+) -> None:
+    from ui.calendar.booking_extra import MoveDialog, WaitlistDialog
+
+    dlg = WaitlistDialog(ctx, TOMORROW, data["amy"], screen)
+    assert dlg.staff.currentData() == data["amy"] and dlg.service.findData(data["cut"]) > 0
+    assert dlg.ok.isEnabled()
+    dlg.accept()
+    assert "Choose the client first" in dlg.error.text()
+    dlg._client(data["li"])
+    assert dlg.client_label.text().startswith("李娜 · ")
+    dlg.accept()
+    assert dlg.result() == dlg.DialogCode.Accepted and not dlg.adding()
+    entries = ctx.services.waitlist.entries(ctx.actor)
+    assert [(e.client_id, e.staff_id) for e in entries] == [(data["li"], data["amy"])]
+
+    a = book(ctx, data, who="leo", hh=11)
+    move = MoveDialog(ctx, a, screen)
+    assert move.staff.currentData() == data["leo"] and move.staff.findData(data["amy"]) >= 0
+    assert move.ok.isEnabled()
+
+
+def test_booking_for_a_client_names_them_and_the_feeds_are_saved(
+    qtbot, screen: CalendarScreen, ctx: UiContext, data, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.calendar import screen as calendar_screen
+
+    screen.open(client_id=data["wang"], date=TOMORROW)
+    assert screen.banner.isVisibleTo(screen) and "王芳" in screen.banner.text()
+    screen.open(date=TOMORROW)
+    assert not screen.banner.isVisibleTo(screen)
+    saved: list[tuple[str, bytes]] = []
+    monkeypatch.setattr(
+        calendar_screen, "save_bytes", lambda _p, _t, name, data, _f: saved.append((name, data))
+    )
+    screen.grid.cursor_col = col_of(screen, data["leo"])
+    screen.export_feed()
+    a = book(ctx, data, hh=11)
+    screen._action("ics", a.id)
+    screen.export_reminders()
+    names = [name for name, _d in saved]
+    assert names == [f"schedule-{data['leo']}.ics", f"appointment-{a.id}.ics", "reminders.csv"]
+    assert saved[0][1].startswith(b"BEGIN:VCALENDAR") and saved[1][1].startswith(b"BEGIN:VCALENDAR")

@@ -60,9 +60,8 @@ class App:
         assert isinstance(app, QApplication)
         self.qtbot = qtbot
         self.clock = clock
-        self.shell = Shell(str(path), True, app)
+        self.shell = Shell(str(path), True, app, runner=TaskRunner(synchronous=True))
         qtbot.addWidget(self.shell)
-        self.shell.runner = TaskRunner(synchronous=True)
         self.shell.show()  # a real window: buttons are clicked only when a person could see them
         self.services: Services = self.shell.services
 

@@ -381,6 +381,7 @@ def test_paying_waits_off_the_gui_thread_and_a_closed_panel_still_leaves_one_sal
         panel.pay()  # a second tap (F9) while the first payment is being written
         _delete(panel)
         gate.set()
+        assert threaded.runner.wait_for_done(GATE_TIMEOUT_S * 1000)  # pay is a write: the in-order pool
         _settle(qtbot, pool)
     assert exceptions == []
     with services.db.uow(write=False) as uow:
@@ -528,3 +529,119 @@ def test_a_profile_save_held_on_a_worker_is_not_shown_on_the_next_client(
     assert not screen.saving() and screen.profile.id == second and screen.form.isEnabled()
     assert screen.form.name.text() == "李梅" and screen.status.text() != "Saved."
     assert services.clients.get(owner, first).notes == "prefers mornings"
+
+
+# ------------------------------------------------------------------ signing in off the GUI thread
+def test_keys_wait_while_the_pin_is_checked_and_one_ok_is_one_sign_in(
+    qtbot: QtBot, services: Services, owner: Actor, pool: QThreadPool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The PIN check (a slow hash) runs on a worker: meanwhile the keypad says so and ignores keys,
+    taps and a second OK; the answer signs in once. Closed meanwhile, the page is told nothing."""
+    from PySide6.QtCore import Qt
+
+    from tests.conftest import OWNER_PIN
+    from ui.shell.sign_in import SignInPage
+
+    runner = TaskRunner(pool)  # the PIN check is a write: it runs on the runner's in-order pool
+    page = SignInPage(services, runner, "Lotus")
+    qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: not page.staff_loading())  # the staff list comes from a worker too
+    assert [s.id for s in page._staff] == [owner.staff_id]
+    assert page.selected_id == owner.staff_id  # the only one: chosen already
+    signed: list[Actor] = []
+    page.signed_in.connect(signed.append)
+    real = services.auth.sign_in
+    asked: list[str] = []
+
+    def sign_in(staff_id: int, pin: str) -> Actor:
+        asked.append(pin)
+        return real(staff_id, pin)
+
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.auth, "sign_in", _gated(sign_in, gate, started))
+    page.type_pin(OWNER_PIN)
+    qtbot.mouseClick(page.key_buttons["OK"], Qt.MouseButton.LeftButton)
+    assert started.wait(GATE_TIMEOUT_S)  # the check is running, held back
+    assert page.checking() and page.dots.text() == "Checking…"
+    assert not any(b.isEnabled() for b in page.key_buttons.values())
+    qtbot.keyClicks(page, "99")  # typed while it checks: ignored
+    qtbot.keyClick(page, Qt.Key.Key_Return)  # a second OK: no second check
+    page.submit()
+    page.select(owner.staff_id)
+    assert page._pin == OWNER_PIN and page.dots.text() == "Checking…"
+    gate.set()
+    qtbot.waitUntil(lambda: len(signed) == 1)
+    assert runner.wait_for_done(GATE_TIMEOUT_S * 1000)
+    _settle(qtbot, pool)
+    assert asked == [OWNER_PIN] and signed[0].staff_id == owner.staff_id
+    assert not page.checking() and page.key_buttons["1"].isEnabled() and page.dots.text() == ""
+
+    # the window closes while a PIN is checked: the late answer goes nowhere
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.auth, "sign_in", _gated(sign_in, gate, started))
+    closing = SignInPage(services, runner, "Lotus")
+    closing.signed_in.connect(signed.append)
+    qtbot.waitUntil(lambda: not closing.staff_loading())
+    closing.type_pin(OWNER_PIN)
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        closing.submit()
+        assert started.wait(GATE_TIMEOUT_S)
+        _delete(closing)
+        gate.set()
+        assert runner.wait_for_done(GATE_TIMEOUT_S * 1000)
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert len(signed) == 1 and asked == [OWNER_PIN, OWNER_PIN]
+
+
+# ------------------------------------------------------------------ settings off the GUI thread
+def test_shop_details_wait_for_their_values_and_one_save_is_one_write(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Until the details arrive the form is empty and Save waits (an empty form never overwrites the
+    shop); while they are written a second Save is no second write; closed meanwhile, no error."""
+    from PySide6.QtWidgets import QLineEdit
+
+    from ui.settings.shop import ShopDetailsPanel
+
+    details = services.shop_details
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(details, "details", _gated(details.details, gate, started))
+    panel = ShopDetailsPanel(threaded)
+    qtbot.addWidget(panel)
+    assert started.wait(GATE_TIMEOUT_S)
+    name = panel.form.widgets["name"]
+    assert isinstance(name, QLineEdit)
+    assert name.text() == "" and panel.saving() and not panel.save_button.isEnabled()
+    panel.save()  # nothing to save yet
+    gate.set()
+    qtbot.waitUntil(lambda: not panel.saving())
+    assert name.text() == "Lotus Hair & Spa"
+
+    real = details.save_details
+    written: list[str] = []
+
+    def save_details(actor: Actor, values: dict[str, Any]) -> Any:
+        written.append(values["name"])
+        return real(actor, values)
+
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(details, "save_details", _gated(save_details, gate, started))
+    name.setText("Lotus Spa Jing'an")
+    panel.save_button.click()
+    assert started.wait(GATE_TIMEOUT_S)
+    assert panel.saving()
+    panel.save()  # a second tap while the first is written
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _delete(panel)
+        gate.set()
+        assert threaded.runner.wait_for_done(GATE_TIMEOUT_S * 1000)
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert written == ["Lotus Spa Jing'an"] and services.shop.info().name == "Lotus Spa Jing'an"

@@ -88,21 +88,24 @@ def test_shop_details_and_rules_show_field_messages(qtbot: QtBot, ctx: UiContext
     name = shop.form.widgets["name"]
     assert isinstance(name, QLineEdit)
     name.setText("")
-    assert not shop.save()
-    assert "receipts" in shop.form.errors["name"].text()
+    shop.save()
+    assert "receipts" in shop.form.errors["name"].text() and not shop.saving()
     name.setText("Lotus Spa Jing'an")
-    assert shop.save()
+    shop.save()
+    assert shop.error.isHidden() and shop.status.text().startswith("Saved.")
     assert ctx.shop.name == "Lotus Spa Jing'an"
     rules = RulesPanel(ctx)
     qtbot.addWidget(rules)
     greet = rules.inputs["standards.greet_seconds"]
     greet.setText("soon")
     rules.inputs["standards.service_start_minutes"].setText("20")
-    assert not rules.save()
+    rules.save()
+    assert "1 values need a correction" in rules.status.text()
     assert rules.errors["standards.greet_seconds"].text() == "✕ Enter a whole number of at least 1."
     assert ctx.services.settings.get(S.STANDARDS_SERVICE_START_MINUTES) == 20  # the good value was kept
     greet.setText("45")
-    assert rules.save()
+    rules.save()
+    assert rules.status.text() == "Saved (1 changed)."
     assert ctx.services.settings.get(S.STANDARDS_GREET_SECONDS) == 45
 
 
@@ -144,5 +147,6 @@ def test_a_time_zone_not_in_the_list_is_kept(qtbot: QtBot, ctx: UiContext, owner
     shop = ShopDetailsPanel(ctx)
     qtbot.addWidget(shop)
     assert shop.form.values()["timezone"] == "Europe/Berlin"
-    assert shop.save()
+    shop.save()
+    assert shop.error.isHidden()
     assert ctx.services.shop_details.details().timezone == "Europe/Berlin"

@@ -1,4 +1,7 @@
-"""The shell: welcome -> set up my shop, sign in with the keypad, lock and switch user."""
+"""The shell: welcome -> set up my shop, sign in with the keypad, lock and switch user.
+
+The shell runs its database work on its real (threaded) runner, as the app does: the tests wait
+for the staff list and the PIN check to come back."""
 
 from __future__ import annotations
 
@@ -27,6 +30,23 @@ def _app() -> QApplication:
     return app
 
 
+def _staff_id(qtbot: QtBot, page: SignInPage, name: str) -> int:
+    """The staff list arrives from a worker after the page shows."""
+    qtbot.waitUntil(lambda: not page.staff_loading())
+    return next(s.id for s in page._staff if s.name == name)
+
+
+def _sign_in(qtbot: QtBot, shell: Shell, name: str, pin: str) -> MainArea:
+    page = shell.sign_in
+    assert page is not None
+    page.select(_staff_id(qtbot, page, name))
+    page.type_pin(pin)
+    page.submit()
+    qtbot.waitUntil(lambda: shell.main is not None and shell.pages.currentWidget() is shell.main)
+    assert shell.main is not None
+    return shell.main
+
+
 def _shop(path: Path) -> None:
     db = open_database(str(path))
     s = Services(db)
@@ -48,7 +68,7 @@ def test_welcome_sets_up_a_shop_and_signs_the_owner_in(qtbot: QtBot, tmp_path: P
     assert "not the same" in page.error.text()
     page.pin2.setText("1234")
     qtbot.mouseClick(page.create_button, Qt.MouseButton.LeftButton)
-    assert isinstance(shell.pages.currentWidget(), MainArea)
+    qtbot.waitUntil(lambda: isinstance(shell.pages.currentWidget(), MainArea))
     assert shell.ctx is not None and shell.ctx.actor is not None and shell.ctx.actor.name == "Ann"
     assert shell.services.shop.info().name == "My Salon"
 
@@ -59,15 +79,15 @@ def test_sign_in_with_keypad_wrong_then_right(qtbot: QtBot, tmp_path: Path) -> N
     qtbot.addWidget(shell)
     page = shell.pages.currentWidget()
     assert isinstance(page, SignInPage)
-    mia = next(s for s in page._staff if s.name == "Mia")
-    page.select(mia.id)
+    page.select(_staff_id(qtbot, page, "Mia"))
     for k in "9999":
         qtbot.mouseClick(page.key_buttons[k], Qt.MouseButton.LeftButton)
     qtbot.mouseClick(page.key_buttons["OK"], Qt.MouseButton.LeftButton)
-    assert "Wrong PIN" in page.error.text()
+    qtbot.waitUntil(lambda: "Wrong PIN" in page.error.text())
+    assert not page.checking() and page.key_buttons["1"].isEnabled()
     qtbot.keyClicks(page, "1234")
     qtbot.keyClick(page, Qt.Key.Key_Return)
-    assert isinstance(shell.pages.currentWidget(), MainArea)
+    qtbot.waitUntil(lambda: isinstance(shell.pages.currentWidget(), MainArea))
     assert shell.main is not None and shell.main.nav_buttons["settings"].isVisibleTo(shell.main)
 
 
@@ -77,20 +97,13 @@ def test_lock_keeps_the_work_and_a_stylist_sees_less(qtbot: QtBot, tmp_path: Pat
     qtbot.addWidget(shell)
     page = shell.sign_in
     assert page is not None
-    mia = next(s for s in page._staff if s.name == "Mia")
-    page.select(mia.id)
-    page.type_pin("1234")
-    page.submit()
-    main = shell.main
-    assert main is not None
+    main = _sign_in(qtbot, shell, "Mia", "1234")
+    mia = _staff_id(qtbot, page, "Mia")
     kept = main.stack.currentWidget()
     shell.lock()
     assert shell.pages.currentWidget() is page
-    assert page.selected_id == mia.id  # locked for Mia: only her PIN is needed
-    leo = next(s for s in page._staff if s.name == "Leo")
-    page.select(leo.id)
-    page.type_pin("3333")
-    page.submit()
+    assert page.selected_id == mia  # locked for Mia: only her PIN is needed
+    assert _sign_in(qtbot, shell, "Leo", "3333") is main
     assert shell.pages.currentWidget() is main and shell.main is main
     assert main.stack.indexOf(kept) >= 0  # the screens were kept, not rebuilt
     assert shell.ctx is not None and shell.ctx.actor is not None and shell.ctx.actor.name == "Leo"
@@ -105,10 +118,7 @@ def test_idle_lock_after_the_setting(qtbot: QtBot, tmp_path: Path) -> None:
     qtbot.addWidget(shell)
     page = shell.sign_in
     assert page is not None
-    page.select(next(s for s in page._staff if s.name == "Mia").id)
-    page.type_pin("1234")
-    page.submit()
-    assert isinstance(shell.pages.currentWidget(), MainArea)
+    _sign_in(qtbot, shell, "Mia", "1234")
     shell._last_activity -= 4 * 60  # 4 of the default 5 idle minutes
     shell._check_idle()
     assert isinstance(shell.pages.currentWidget(), MainArea)
@@ -121,11 +131,7 @@ def test_a_restore_reopens_the_database_and_asks_for_sign_in(qtbot: QtBot, tmp_p
     _shop(tmp_path / "s.sqlite3")
     shell = Shell(str(tmp_path / "s.sqlite3"), False, _app())
     qtbot.addWidget(shell)
-    page = shell.sign_in
-    assert page is not None
-    page.select(next(s for s in page._staff if s.name == "Mia").id)
-    page.type_pin("1234")
-    page.submit()
+    _sign_in(qtbot, shell, "Mia", "1234")
     old_services = shell.services
     assert shell.ctx is not None
     shell.ctx.changed("database", 0)
@@ -158,11 +164,7 @@ def test_receptionist_has_no_my_clients_screen(qtbot: QtBot, tmp_path: Path) -> 
     db.dispose()
     shell = Shell(str(path), False, _app())
     qtbot.addWidget(shell)
-    page = shell.sign_in
-    assert page is not None
-    page.select(next(x for x in page._staff if x.name == "Wang").id)
-    page.type_pin("2222")
-    page.submit()
+    _sign_in(qtbot, shell, "Wang", "2222")
     assert shell.main is not None
     assert not shell.main.nav_buttons["my_clients"].isVisibleTo(shell.main)
     assert shell.main.nav_buttons["cash"].isVisibleTo(shell.main)
@@ -176,11 +178,7 @@ def test_changing_the_shop_language_in_settings_switches_the_screens(qtbot: QtBo
     _shop(tmp_path / "s.sqlite3")
     shell = Shell(str(tmp_path / "s.sqlite3"), False, _app(), use_shop_language=True)
     qtbot.addWidget(shell)
-    page = shell.sign_in
-    assert page is not None
-    page.select(next(s for s in page._staff if s.name == "Mia").id)
-    page.type_pin("1234")
-    page.submit()
+    _sign_in(qtbot, shell, "Mia", "1234")
     assert shell.main is not None and shell.main.nav_buttons["today"].text().strip() == "Today"
     with shell.services.db.uow() as uow:
         shop = uow.session.get(Shop, 1)
@@ -210,15 +208,17 @@ def test_explore_the_demo_shop_from_the_welcome(qtbot: QtBot, tmp_path: Path, mo
     page = shell.pages.currentWidget()
     assert isinstance(page, WelcomePage)
     qtbot.mouseClick(page.demo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: shell.sign_in is not None, timeout=30_000)  # the demo file is opened on a worker
     sign_in = shell.sign_in
     assert isinstance(sign_in, SignInPage) and shell.pages.currentWidget() is sign_in
     assert shell.demo_mode and (tmp_path / "home" / "demo.sqlite3").exists()
+    qtbot.waitUntil(lambda: not sign_in.staff_loading())
     assert sign_in.demo_label.isVisibleTo(sign_in) and "PIN 1111" in sign_in.demo_label.text()
     owner = next(s for s in sign_in._staff if s.role == "owner")
     sign_in.select(owner.id)
     sign_in.type_pin("1111")
     sign_in.submit()
-    assert isinstance(shell.pages.currentWidget(), MainArea)
+    qtbot.waitUntil(lambda: isinstance(shell.pages.currentWidget(), MainArea))
     assert shell.services.shop.info().is_demo
     # the demo's history ends at the app's clock, whatever the day the test runs
     with shell.services.db.uow(write=False) as uow:
@@ -267,9 +267,10 @@ def test_every_route_builds_its_screen(qtbot: QtBot, tmp_path: Path) -> None:
     qtbot.addWidget(shell)
     page = shell.pages.currentWidget()
     assert isinstance(page, SignInPage)
-    page.select(next(s for s in page._staff if s.name == "Mia").id)
+    page.select(_staff_id(qtbot, page, "Mia"))
     qtbot.keyClicks(page, "1234")
     qtbot.keyClick(page, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shell.main is not None)
     main = shell.main
     assert isinstance(main, MainArea)
     for name, target in ROUTES.items():

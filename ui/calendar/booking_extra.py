@@ -1,8 +1,13 @@
-"""Small calendar dialogs: change an appointment's time/stylist, put a client on the waitlist."""
+"""Small calendar dialogs: change an appointment's time/stylist, put a client on the waitlist.
+
+Their lists (stylists, services) arrive from the runner after the dialog shows, with the OK button
+waiting until then; adding to the waitlist is written on the runner, OK waiting meanwhile.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate
@@ -14,16 +19,18 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from desk_app.calendar.views import AppointmentView
+from desk_app.calendar.views import AppointmentView, ServiceOption, StaffOption
 from desk_app.i18n import _, format_time
 from desk_app.settings import S
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
-from ui.shared.widgets import Button, Dialog, ErrorLabel
+from ui.runner import Latest
+from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text
 
 
 def _time_combo(day: date, tz: ZoneInfo, step: int, want: time) -> QComboBox:
@@ -45,7 +52,7 @@ def _date_edit(day: date) -> QDateEdit:
     return e
 
 
-def _buttons(dlg: QDialog, ok_text: str) -> QHBoxLayout:
+def _buttons(dlg: QDialog, ok_text: str) -> tuple[QHBoxLayout, QPushButton]:
     row = QHBoxLayout()
     row.addStretch()
     cancel = Button(_("Cancel"), kind="ghost")
@@ -55,7 +62,7 @@ def _buttons(dlg: QDialog, ok_text: str) -> QHBoxLayout:
     ok.clicked.connect(dlg.accept)
     row.addWidget(cancel)
     row.addWidget(ok)
-    return row
+    return row, ok
 
 
 class MoveDialog(Dialog):
@@ -74,14 +81,28 @@ class MoveDialog(Dialog):
         self.time = _time_combo(loc.date(), self.tz, step, loc.time())
         self.staff = QComboBox()
         self.staff.setMinimumHeight(40)
-        for s in ctx.services.calendar.bookable_staff():
-            self.staff.addItem(s.name, s.id)
-        self.staff.setCurrentIndex(max(0, self.staff.findData(appt.staff_id)))
         form.addRow(_("Day"), self.date)
         form.addRow(_("Time"), self.time)
         form.addRow(_("Stylist"), self.staff)
         lay.addLayout(form)
-        lay.addLayout(_buttons(self, _("Move")))
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        row, self.ok = _buttons(self, _("Move"))
+        self.ok.setEnabled(False)  # until the stylists are listed
+        lay.addLayout(row)
+        calendar, staff_id = ctx.services.calendar, appt.staff_id
+        ctx.runner.run(
+            self,
+            calendar.bookable_staff,
+            on_done=lambda staff: self._show_staff(staff, staff_id),
+            on_error=lambda exc: self.error.show_error(error_text(exc)),
+        )
+
+    def _show_staff(self, staff: list[StaffOption], current: int) -> None:
+        for s in staff:
+            self.staff.addItem(s.name, s.id)
+        self.staff.setCurrentIndex(max(0, self.staff.findData(current)))
+        self.ok.setEnabled(True)
 
     def new_start(self) -> datetime:
         d = self.date.date()
@@ -125,16 +146,10 @@ class WaitlistDialog(Dialog):
         self.service = QComboBox()
         self.service.setMinimumHeight(40)
         self.service.addItem(_("Any service"), None)
-        for s in ctx.services.calendar.booking_services():
-            self.service.addItem(s.name, s.id)
         form.addRow(_("Service"), self.service)
         self.staff = QComboBox()
         self.staff.setMinimumHeight(40)
         self.staff.addItem(_("Any stylist"), None)
-        for st in ctx.services.calendar.bookable_staff():
-            self.staff.addItem(st.name, st.id)
-        if staff_id is not None:
-            self.staff.setCurrentIndex(max(0, self.staff.findData(staff_id)))
         form.addRow(_("Stylist"), self.staff)
         self.notes = QLineEdit()
         self.notes.setMinimumHeight(40)
@@ -142,15 +157,52 @@ class WaitlistDialog(Dialog):
         lay.addLayout(form)
         self.error = ErrorLabel()
         lay.addWidget(self.error)
-        row = _buttons(self, _("Add to waitlist"))
+        row, self.ok = _buttons(self, _("Add to waitlist"))
         lay.addLayout(row)
+        self._client_latest = Latest()
+        self._adding = False
+        self.ok.setEnabled(False)  # until the services and stylists are listed
+        calendar = ctx.services.calendar
+        ctx.runner.run(
+            self,
+            lambda: (calendar.booking_services(), calendar.bookable_staff()),
+            on_done=lambda lists: self._show_lists(lists[0], lists[1], staff_id),
+            on_error=lambda exc: self.error.show_error(error_text(exc)),
+        )
+
+    def _show_lists(
+        self, services: list[ServiceOption], staff: list[StaffOption], staff_id: int | None
+    ) -> None:
+        for s in services:
+            self.service.addItem(s.name, s.id)
+        for st in staff:
+            self.staff.addItem(st.name, st.id)
+        if staff_id is not None:
+            self.staff.setCurrentIndex(max(0, self.staff.findData(staff_id)))
+        self.ok.setEnabled(True)
 
     def _client(self, cid: int) -> None:
-        self.client_id = int(cid)
-        v = self.ctx.services.clients.get(self.ctx.require_actor(), self.client_id)
-        self.client_label.setText(f"{v.name} · {v.client_number}")
+        self.client_id = client_id = int(cid)
+        actor, clients = self.ctx.require_actor(), self.ctx.services.clients
+        seq = self._client_latest.next()
+
+        def show(v: Any) -> None:
+            self.client_label.setText(f"{v.name} · {v.client_number}")
+
+        self.ctx.runner.run(
+            self,
+            lambda: clients.get(actor, client_id),
+            on_done=self._client_latest.guard(seq, show),
+            on_error=self._client_latest.guard(seq, lambda exc: self.error.show_error(error_text(exc))),
+        )
+
+    def adding(self) -> bool:
+        """True while the entry is being written (OK waits: one tap is one entry)."""
+        return self._adding
 
     def accept(self) -> None:
+        if self._adding or not self.ok.isEnabled():
+            return
         if self.client_id is None:
             self.error.show_error(_("Choose the client first: search by name, phone or number."))
             return
@@ -158,19 +210,27 @@ class WaitlistDialog(Dialog):
         day = date(d.year(), d.month(), d.day())
         start = datetime.combine(day, self.t_from.currentData(), tzinfo=self.tz)
         end = datetime.combine(day, self.t_to.currentData(), tzinfo=self.tz)
-        try:
-            self.ctx.services.waitlist.add(
-                self.ctx.require_actor(),
-                self.client_id,
-                start,
-                end,
-                service_id=self.service.currentData(),
-                staff_id=self.staff.currentData(),
-                notes=self.notes.text(),
-            )
-        except Exception as exc:  # noqa: BLE001 - shown in the dialog
-            from ui.shared.widgets import error_text
+        actor, waitlist, client_id = self.ctx.require_actor(), self.ctx.services.waitlist, self.client_id
+        service_id, staff_id, notes = self.service.currentData(), self.staff.currentData(), self.notes.text()
+        self._set_adding(True)
+        self.ctx.runner.run(
+            self,
+            lambda: waitlist.add(
+                actor, client_id, start, end, service_id=service_id, staff_id=staff_id, notes=notes
+            ),
+            on_done=self._added,
+            on_error=self._not_added,
+            in_order=True,
+        )
 
-            self.error.show_error(error_text(exc))
-            return
+    def _set_adding(self, on: bool) -> None:
+        self._adding = on
+        self.ok.setEnabled(not on)
+
+    def _added(self, _entry: object) -> None:
+        self._set_adding(False)
         super().accept()
+
+    def _not_added(self, exc: Exception) -> None:  # shown in the dialog
+        self._set_adding(False)
+        self.error.show_error(error_text(exc))

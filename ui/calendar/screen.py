@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.calendar.views import AppointmentView, DayView, SlotTaken, WeekView
+from desk_app.calendar.views import AppointmentView, DayView, SlotTaken, StaffOption, WeekView
 from desk_app.i18n import _, format_date, format_time
 from ui.calendar.booking import BookingDialog
 from ui.calendar.booking_extra import MoveDialog, WaitlistDialog
@@ -59,6 +59,7 @@ class CalendarScreen(QWidget):
         self.view: DayView | WeekView | None = None
         self._view_latest = Latest()  # paging through days quickly: only the newest day is shown
         self._lists_latest = Latest()
+        self._client_latest = Latest()
         self.dialog: BookingDialog | None = None
         self.last_freed: list[Any] = []
 
@@ -165,24 +166,41 @@ class CalendarScreen(QWidget):
         self.client_id = client_id
         if date is not None:
             self.day = date
+        self.banner.setVisible(False)  # shown with the client's name when it arrives
         if client_id is not None:
-            name = self.ctx.services.clients.get(self.ctx.require_actor(), client_id).name
-            self.banner.setText(
-                _("Booking for {name}: click a free time (or move with the arrows and press Enter).").format(
-                    name=name
-                )
+            actor, clients = self.ctx.require_actor(), self.ctx.services.clients
+            seq = self._client_latest.next()
+            self.ctx.runner.run(
+                self,
+                lambda: clients.get(actor, client_id).name,
+                on_done=self._client_latest.guard(seq, self._show_banner),
+                on_error=self._client_latest.guard(seq, self._error),
             )
-        self.banner.setVisible(client_id is not None)
+        else:
+            self._client_latest.cancel()
         self.refresh()
         self.grid.setFocus()
 
+    def _show_banner(self, name: str) -> None:
+        self.banner.setText(
+            _("Booking for {name}: click a free time (or move with the arrows and press Enter).").format(
+                name=name
+            )
+        )
+        self.banner.setVisible(self.client_id is not None)
+
     def _fill_staff(self) -> None:
+        self.staff_box.setVisible(self.mode == "week")
+        self.ctx.runner.run(self, self.cal.bookable_staff, on_done=self._show_staff, on_error=self._error)
+
+    def _show_staff(self, staff: list[StaffOption]) -> None:
         self.staff_box.blockSignals(True)
         self.staff_box.clear()
-        for s in self.cal.bookable_staff():
+        for s in staff:
             self.staff_box.addItem(s.name, s.id)
         self.staff_box.blockSignals(False)
-        self.staff_box.setVisible(self.mode == "week")
+        if self.mode == "week":  # the week was waiting for a stylist to show
+            self.refresh()
 
     def go_today(self) -> None:
         self.day = self.ctx.services.clock().astimezone(self.tz).date()
@@ -282,26 +300,36 @@ class CalendarScreen(QWidget):
         if key == "book":
             self.book_cursor()
         elif key == "confirm":
-            self._run(lambda actor: self.cal.confirm(actor, appt_id))
+            cal = self.cal
+            self._run(lambda actor: cal.confirm(actor, appt_id))
         elif key == "move":
             self.edit_time(appt_id)
         elif key == "cancel":
             self.cancel_appt(appt_id)
         elif key == "no_show":
-            self._run(lambda actor: self.cal.mark_no_show(actor, appt_id))
+            cal = self.cal
+            self._run(lambda actor: cal.mark_no_show(actor, appt_id))
         elif key == "ics":
-            data = self.ctx.services.calendar_ics.appointment(appt_id)
-            path = save_bytes(
+            ics = self.ctx.services.calendar_ics
+            self.ctx.runner.run(
                 self,
-                _("Save the appointment"),
-                f"appointment-{appt_id}.ics",
-                data,
-                _("Calendar files (*.ics)"),
+                lambda: ics.appointment(appt_id),
+                on_done=lambda data: self._save_appointment(appt_id, data),
+                on_error=self._error,
             )
-            if path:
-                show_info(
-                    self, _("Saved {path}. Send it to the client to add to their calendar.").format(path=path)
-                )
+
+    def _save_appointment(self, appt_id: int, data: bytes) -> None:
+        path = save_bytes(
+            self,
+            _("Save the appointment"),
+            f"appointment-{appt_id}.ics",
+            data,
+            _("Calendar files (*.ics)"),
+        )
+        if path:
+            show_info(
+                self, _("Saved {path}. Send it to the client to add to their calendar.").format(path=path)
+            )
 
     def _run(self, fn: Any, after: Any = None) -> None:
         """Run a write off the GUI thread; refresh (and call ``after(result)``) when it is done."""
@@ -312,7 +340,7 @@ class CalendarScreen(QWidget):
             if after is not None:
                 after(result)
 
-        self.ctx.runner.run(self, lambda: fn(actor), on_done=done, on_error=self._error)
+        self.ctx.runner.run(self, lambda: fn(actor), on_done=done, on_error=self._error, in_order=True)
 
     def book_cursor(self) -> None:
         start = self.grid.cursor_start()
@@ -364,13 +392,13 @@ class CalendarScreen(QWidget):
             show_error(self, text)
             self.refresh()
 
+        cal = self.cal
         self.ctx.runner.run(
             self,
-            lambda: self.cal.move(
-                actor, old.id, new_start, new_staff_id=staff_id, expected_version=old.version
-            ),
+            lambda: cal.move(actor, old.id, new_start, new_staff_id=staff_id, expected_version=old.version),
             on_done=done,
             on_error=failed,
+            in_order=True,
         )
 
     def cancel_appt(self, appt_id: int) -> None:
@@ -386,9 +414,8 @@ class CalendarScreen(QWidget):
         )
         if not reason:
             return
-        self._run(
-            lambda actor: self.cal.cancel(actor, appt_id, reason), after=lambda _r: self._offer_freed(a)
-        )
+        cal = self.cal
+        self._run(lambda actor: cal.cancel(actor, appt_id, reason), after=lambda _r: self._offer_freed(a))
 
     def _offer_freed(self, freed: AppointmentView) -> None:
         when = f"{format_date(freed.start_at, 'medium')} {format_time(freed.start_at)} · {freed.staff_name}"
@@ -399,9 +426,10 @@ class CalendarScreen(QWidget):
             if matches:
                 self.tabs.setCurrentWidget(self.waitlist)
 
+        waitlist, actor = self.ctx.services.waitlist, self.ctx.actor
         self.ctx.runner.run(
             self,
-            lambda: self.ctx.services.waitlist.matches_for_freed_slot(freed, actor=self.ctx.actor),
+            lambda: waitlist.matches_for_freed_slot(freed, actor=actor),
             on_done=show,
             on_error=self._error,
         )
@@ -414,13 +442,23 @@ class CalendarScreen(QWidget):
             self.refresh()
 
     def _remove_waitlist(self, entry_id: int) -> None:
-        self._run(lambda actor: self.ctx.services.waitlist.remove(actor, entry_id))
+        waitlist = self.ctx.services.waitlist
+        self._run(lambda actor: waitlist.remove(actor, entry_id))
 
     def _mark_reminder(self, appt_id: int, result: str) -> None:
-        self._run(lambda actor: self.cal.set_reminder_status(actor, appt_id, result))
+        cal = self.cal
+        self._run(lambda actor: cal.set_reminder_status(actor, appt_id, result))
 
     def export_reminders(self) -> None:
-        data = self.cal.reminders_csv(None, self.ctx.actor)
+        cal, actor = self.cal, self.ctx.actor
+        self.ctx.runner.run(
+            self,
+            lambda: cal.reminders_csv(None, actor),
+            on_done=self._save_reminders,
+            on_error=self._error,
+        )
+
+    def _save_reminders(self, data: bytes) -> None:
         save_bytes(self, _("Export reminders"), "reminders.csv", data, _("CSV files (*.csv)"))
 
     def export_feed(self) -> None:
@@ -432,11 +470,19 @@ class CalendarScreen(QWidget):
             show_error(self, _("Choose a stylist's column first."))
             return
         start = datetime.combine(self.day, datetime.min.time(), tzinfo=self.tz)
-        try:
-            data = self.ctx.services.calendar_ics.staff_feed(int(sid), start, start + timedelta(days=56))
-        except Exception as exc:  # noqa: BLE001 - shown to the person
-            show_error(self, error_text(exc))
-            return
+        ics, staff_id = self.ctx.services.calendar_ics, int(sid)
+        self.ctx.runner.run(
+            self,
+            lambda: ics.staff_feed(staff_id, start, start + timedelta(days=56)),
+            on_done=lambda data: self._save_feed(staff_id, data),
+            on_error=self._error,  # shown to the person
+        )
+
+    def _save_feed(self, staff_id: int, data: bytes) -> None:
         save_bytes(
-            self, _("Save the stylist's schedule"), f"schedule-{sid}.ics", data, _("Calendar files (*.ics)")
+            self,
+            _("Save the stylist's schedule"),
+            f"schedule-{staff_id}.ics",
+            data,
+            _("Calendar files (*.ics)"),
         )

@@ -2,6 +2,8 @@
 
 Backing up and restoring run through ``ctx.runner`` with a progress bar. A restore
 asks first, keeps the replaced database beside it, and tells every screen to reload.
+Reading the last backups and the folder's files, and saving the folder and how many to keep,
+run on the runner too.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from desk_app.i18n import _, format_datetime, format_number, local
 from desk_app.settings import S
 from desk_app.trust.backup import BackupInfo
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import Button, Card, StatusChip, confirm, show_error
 
 Index = QModelIndex | QPersistentModelIndex
@@ -88,6 +91,7 @@ class BackupPanel(QWidget):
         super().__init__()
         self.ctx = ctx
         self.svc = ctx.services.backup
+        self._state_latest = Latest()
         root = QVBoxLayout(self)
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(12)
@@ -204,8 +208,21 @@ class BackupPanel(QWidget):
         self.keep.setValue(self.ctx.services.settings.get(S.BACKUP_KEEP))
         self.keep.blockSignals(False)
         self.folder_label.setText(str(self.svc.folder()))
-        last = self.svc.last_backup(ok_only=False)
-        last_ok = self.svc.last_backup()
+        svc = self.svc
+        seq = self._state_latest.next()
+
+        def read() -> tuple[BackupInfo | None, BackupInfo | None, list[BackupInfo]]:
+            return svc.last_backup(ok_only=False), svc.last_backup(), svc.list_files()
+
+        self.ctx.runner.run(
+            self,
+            read,
+            on_done=self._state_latest.guard(seq, self._show_state),
+            on_error=self._state_latest.guard(seq, lambda exc: show_error(self, exc)),
+        )
+
+    def _show_state(self, state: tuple[BackupInfo | None, BackupInfo | None, list[BackupInfo]]) -> None:
+        last, last_ok, files = state
         today = local(self.ctx.services.clock()).date()
         if last is not None and not last.ok:
             self.status.set_status(_("Last backup failed"), "bad")
@@ -225,7 +242,7 @@ class BackupPanel(QWidget):
                     size=size_text(last_ok.size_bytes),
                 )
             )
-        self.files.reset(self.svc.list_files())
+        self.files.reset(files)
         self.restore_button.setEnabled(bool(self.files.rows))
 
     def _say(self, text: str, tone: str = "ok") -> None:
@@ -247,7 +264,7 @@ class BackupPanel(QWidget):
 
     # -- actions ------------------------------------------------------------------
     def backup_now(self) -> None:
-        actor = self.ctx.require_actor()
+        actor, svc = self.ctx.require_actor(), self.svc
         self._busy(True)
 
         def done(info: BackupInfo) -> None:
@@ -262,7 +279,7 @@ class BackupPanel(QWidget):
 
         self.ctx.runner.run(
             self,
-            lambda progress: self.svc.backup(actor=actor, progress=progress),
+            lambda progress: svc.backup(actor=actor, progress=progress),
             on_done=done,
             on_error=failed,
             on_progress=self._progress,
@@ -274,19 +291,31 @@ class BackupPanel(QWidget):
             self.set_folder(path)
 
     def set_folder(self, path: str) -> None:
-        try:
-            self.svc.set_folder(self.ctx.require_actor(), path)
-        except Exception as exc:  # shown to the person
+        actor, svc = self.ctx.require_actor(), self.svc
+        self.folder_button.setEnabled(False)
+
+        def done(_folder: Path) -> None:
+            self.folder_button.setEnabled(True)
+            self._say(_("✓ Backups now go to {path}").format(path=path))
+            self.refresh()
+
+        def failed(exc: Exception) -> None:  # shown to the person
+            self.folder_button.setEnabled(True)
             show_error(self, exc)
-            return
-        self._say(_("✓ Backups now go to {path}").format(path=path))
-        self.refresh()
+
+        self.ctx.runner.run(
+            self, lambda: svc.set_folder(actor, path), on_done=done, on_error=failed, in_order=True
+        )
 
     def _keep_changed(self, value: int) -> None:
-        try:  # through the catalog service: checked, owner only, and written to the audit log
-            self.ctx.services.shop_details.save_setting(self.ctx.require_actor(), "backup.keep", value)
-        except Exception as exc:  # shown to the person
-            show_error(self, exc)
+        # through the catalog service: checked, owner only, and written to the audit log
+        actor, details = self.ctx.require_actor(), self.ctx.services.shop_details
+        self.ctx.runner.run(
+            self,
+            lambda: details.save_setting(actor, "backup.keep", value),
+            on_error=lambda exc: show_error(self, exc),
+            in_order=True,
+        )
 
     def _restore_selected(self) -> None:
         idx = self.table.currentIndex()
@@ -319,7 +348,7 @@ class BackupPanel(QWidget):
             ).format(name=path.name),
         ):
             return
-        actor = self.ctx.require_actor()
+        actor, svc = self.ctx.require_actor(), self.svc
         self._busy(True)
 
         def done(kept: Path | None) -> None:
@@ -338,7 +367,7 @@ class BackupPanel(QWidget):
 
         self.ctx.runner.run(
             self,
-            lambda progress: self.svc.restore(actor, path, progress=progress),
+            lambda progress: svc.restore(actor, path, progress=progress),
             on_done=done,
             on_error=failed,
             on_progress=self._progress,

@@ -1,4 +1,8 @@
-"""Settings > Shop details (what receipts show) and Settings > Time standards & rules."""
+"""Settings > Shop details (what receipts show) and Settings > Time standards & rules.
+
+Both read and save on the runner: the form shows empty (Save waiting) until the values arrive,
+and Save waits while the values are written.
+"""
 
 from __future__ import annotations
 
@@ -22,10 +26,10 @@ from desk_app.core.service import ValidationError
 from desk_app.i18n import LANGUAGE_NAMES, N_, _
 from desk_app.settings import DEFS, SettingDef
 from desk_app.shop.details import STEPS
-from desk_app.shop.service import CURRENCIES
+from desk_app.shop.service import CURRENCIES, ShopInfo
 from ui.context import UiContext
 from ui.settings.editor import Field, FieldForm
-from ui.shared.widgets import Button, Card, ErrorLabel, error_text, mark_invalid
+from ui.shared.widgets import Button, Card, ErrorLabel, error_text, mark_invalid, show_error
 
 TIMEZONES = [
     "Asia/Shanghai",
@@ -110,7 +114,11 @@ class ShopDetailsPanel(QWidget):
         self.load()
 
     def load(self) -> None:
-        info = self.ctx.services.shop_details.details()
+        details = self.ctx.services.shop_details
+        self.save_button.setEnabled(False)  # an empty form is never saved over the shop's details
+        self.ctx.runner.run(self, details.details, on_done=self._loaded, on_error=self._load_failed)
+
+    def _loaded(self, info: ShopInfo) -> None:
         self.form.set_values(
             {
                 k: getattr(info, k)
@@ -128,24 +136,46 @@ class ShopDetailsPanel(QWidget):
                 )
             }
         )
+        self.save_button.setEnabled(True)
 
-    def save(self) -> bool:
-        try:
-            info = self.ctx.services.shop_details.save_details(self.ctx.require_actor(), self.form.values())
-        except ValidationError as exc:
+    def _load_failed(self, exc: Exception) -> None:
+        self.error.show_error(error_text(exc))
+
+    def saving(self) -> bool:
+        """True while the details are being read or written (Save waits)."""
+        return not self.save_button.isEnabled()
+
+    def save(self) -> None:
+        if self.saving():
+            return
+        actor = self.ctx.require_actor()
+        values = self.form.values()
+        details = self.ctx.services.shop_details
+        self.save_button.setEnabled(False)
+        self.ctx.runner.run(
+            self,
+            lambda: details.save_details(actor, values),
+            on_done=self._saved,
+            on_error=self._not_saved,
+            in_order=True,
+        )
+
+    def _not_saved(self, exc: Exception) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
             rest = self.form.show_errors(exc.errors)
             self.error.show_error("\n".join(rest) if rest else _("Please correct the fields marked in red."))
-            return False
-        except Exception as exc:  # shown under the form
-            self.error.show_error(error_text(exc))
-            return False
+            return
+        self.error.show_error(error_text(exc))  # shown under the form
+
+    def _saved(self, info: ShopInfo) -> None:
+        self.save_button.setEnabled(True)
         self.error.show_error(None)
         self.form.show_errors({})
         self.ctx.shop = info
         self.ctx.services.clients.forget_shop_details()
         self.ctx.services.client_search.forget_shop_details()
         self.status.setText(_("Saved. Receipts use the new details from now on."))
-        return True
 
 
 class RulesPanel(QWidget):
@@ -166,7 +196,6 @@ class RulesPanel(QWidget):
         column.setSpacing(12)
         scroll.setWidget(inner)
         outer.addWidget(scroll, 1)
-        values = ctx.services.shop_details.setting_values()
         for group, title in GROUPS.items():
             defs = [d for d in DEFS.values() if d.group == group and d.type is not dict]
             if not defs:
@@ -176,7 +205,7 @@ class RulesPanel(QWidget):
             form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             form.setSpacing(6)
             for d in defs:
-                w = self._input(d, values.get(d.key))
+                w = self._input(d)
                 err = ErrorLabel()
                 box = QVBoxLayout()
                 box.setSpacing(2)
@@ -198,10 +227,33 @@ class RulesPanel(QWidget):
         row.addWidget(self.status, 1)
         self.save_button = Button(_("Save rules"), "check", "primary")
         self.save_button.clicked.connect(self.save)
+        self.save_button.setEnabled(False)  # until the values are shown: empty inputs are never saved
         row.addWidget(self.save_button)
         outer.addLayout(row)
+        details = ctx.services.shop_details
+        ctx.runner.run(self, details.setting_values, on_done=self._loaded, on_error=self._load_failed)
 
-    def _input(self, d: SettingDef[Any], value: Any) -> QWidget:
+    def _loaded(self, values: dict[str, Any]) -> None:
+        for key in self.inputs:
+            self._show_value(key, values.get(key))
+        self.save_button.setEnabled(True)
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.status.setText(error_text(exc))
+
+    def _show_value(self, key: str, value: Any) -> None:
+        w = self.inputs[key]
+        if isinstance(w, dict):
+            for step, cb in w.items():
+                cb.setChecked(step in (value or []))
+        elif isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif DEFS[key].type is list:
+            w.setText(", ".join(str(x) for x in value or []))
+        else:
+            w.setText("" if value is None else str(value))
+
+    def _input(self, d: SettingDef[Any]) -> QWidget:
         if d.key == "visit.required_steps":
             holder = QWidget()
             hl = QHBoxLayout(holder)
@@ -209,22 +261,16 @@ class RulesPanel(QWidget):
             boxes = {}
             for s in STEPS:
                 cb = QCheckBox(step_label(s))
-                cb.setChecked(s in (value or []))
                 hl.addWidget(cb)
                 boxes[s] = cb
             self.inputs[d.key] = boxes
             return holder
         if d.type is bool:
             cb = QCheckBox(_("Yes"))
-            cb.setChecked(bool(value))
             self.inputs[d.key] = cb
             return cb
         le = QLineEdit()
         le.setMinimumHeight(38)
-        if d.type is list:
-            le.setText(", ".join(str(x) for x in value or []))
-        else:
-            le.setText("" if value is None else str(value))
         if d.type in (int, Decimal):
             le.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             le.setMaximumWidth(160)
@@ -243,24 +289,48 @@ class RulesPanel(QWidget):
             return [x.strip() for x in text.split(",") if x.strip()]
         return text
 
-    def save(self) -> bool:
+    def saving(self) -> bool:
+        """True while the values are being read or written (Save waits)."""
+        return not self.save_button.isEnabled()
+
+    def save(self) -> None:
+        """Each value is saved on its own (a wrong one does not stop the others), off the GUI thread."""
+        if self.saving():
+            return
         actor = self.ctx.require_actor()
-        current = self.ctx.services.shop_details.setting_values()
+        values = {key: self.value(key) for key in self.inputs}
+        details = self.ctx.services.shop_details
+
+        def work() -> dict[str, tuple[Exception | None, bool]]:
+            current = details.setting_values()
+            out: dict[str, tuple[Exception | None, bool]] = {}
+            for key, value in values.items():
+                try:
+                    after = details.save_setting(actor, key, value)
+                    out[key] = (None, after != current.get(key))
+                except Exception as exc:  # shown next to the setting
+                    out[key] = (exc, False)
+            return out
+
+        def failed(exc: Exception) -> None:
+            self.save_button.setEnabled(True)
+            show_error(self, exc)
+
+        self.save_button.setEnabled(False)
+        self.ctx.runner.run(self, work, on_done=self._saved, on_error=failed, in_order=True)
+
+    def _saved(self, results: dict[str, tuple[Exception | None, bool]]) -> None:
+        self.save_button.setEnabled(True)
         bad = 0
         saved = 0
-        for key in self.inputs:
-            value = self.value(key)
+        for key, (exc, changed) in results.items():
             msg = None
-            try:
-                before = current.get(key)
-                after = self.ctx.services.shop_details.save_setting(actor, key, value)
-                saved += int(after != before)
-            except ValidationError as exc:
+            if isinstance(exc, ValidationError):
                 msg = exc.errors.get(key) or exc.message
-                bad += 1
-            except Exception as exc:  # shown next to the setting
+            elif exc is not None:
                 msg = error_text(exc)
-                bad += 1
+            bad += int(exc is not None)
+            saved += int(changed)
             self.errors[key].show_error(msg)
             w = self.inputs[key]
             if isinstance(w, QLineEdit):
@@ -271,4 +341,3 @@ class RulesPanel(QWidget):
             )
         else:
             self.status.setText(_("Saved ({n} changed).").format(n=saved))
-        return not bad

@@ -1,6 +1,8 @@
 """Sign in (and unlock): tap your name, type your PIN on the keypad or keyboard.
 
-In demo mode the staff and their PINs are listed, so a newcomer can get in.
+In demo mode the staff and their PINs are listed, so a newcomer can get in. The staff list and
+the PIN check run on the runner: checking a PIN is slow on purpose (the hash), so meanwhile the
+keypad says it is checking and ignores keys, and one OK is one sign-in.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from desk_app.i18n import _
 from desk_app.settings import S
 from desk_app.trust.auth import SignInError, StaffView
 from ui.main_window import role_label
+from ui.runner import Latest, TaskRunner
 from ui.shared.widgets import Card, ErrorLabel, error_text
 from ui.theme import icon
 
@@ -30,14 +33,17 @@ from ui.theme import icon
 class SignInPage(QWidget):
     signed_in = Signal(object)  # Actor
 
-    def __init__(self, services: Services, shop_name: str, demo_mode: bool = False,
+    def __init__(self, services: Services, runner: TaskRunner, shop_name: str, demo_mode: bool = False,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signInPage")
         self.services = services
+        self.runner = runner
         self.demo_mode = demo_mode
         self._pin = ""
         self._staff: list[StaffView] = []
+        self._staff_latest = Latest()
+        self._checking = False
         self.selected_id: int | None = None
 
         outer = QVBoxLayout(self)
@@ -106,31 +112,56 @@ class SignInPage(QWidget):
 
     # ----------------------------------------------------------------- data
     def reload(self, locked_for: Actor | None = None) -> None:
+        """Ask for the staff list (off the GUI thread); the tiles follow when it arrives."""
+        if locked_for is not None:
+            self.subtitle.setText(_("The screen is locked. Type your PIN to go on, or tap another name."))
+            self.selected_id = locked_for.staff_id
+        else:
+            self.subtitle.setText(_("Who is signing in? Tap your name, then type your PIN."))
+            # switching user: nobody is chosen (a PIN typed now must not be checked against the
+            # person before, whose tile is no longer marked)
+            self.selected_id = None
+        self._clear()
+        auth = self.services.auth
+        seq = self._staff_latest.next()
+        self.runner.run(
+            self,
+            auth.list_staff,
+            on_done=self._staff_latest.guard(seq, self._show_staff),
+            on_error=self._staff_latest.guard(seq, lambda exc: self.error.show_error(error_text(exc))),
+        )
+
+    def staff_loading(self) -> bool:
+        """The staff list was asked for and has not arrived yet."""
+        return self._staff_latest.pending
+
+    def _show_staff(self, staff: list[StaffView]) -> None:
         while self.tiles.count():
             item = self.tiles.takeAt(0)
             w = item.widget() if item else None
             if w is not None:
                 self.group.removeButton(w)  # type: ignore[arg-type]
                 w.deleteLater()
-        self._staff = self.services.auth.list_staff()
+        self._staff = staff
         for i, s in enumerate(self._staff):
             b = QPushButton(f"{s.name}\n{role_label(s.role)}")
             b.setObjectName("staffTile")
             b.setCheckable(True)
             b.setIcon(icon("user", s.color, 28))
             b.setIconSize(QSize(28, 28))
+            b.setEnabled(not self._checking)
             b.clicked.connect(lambda _c=False, sid=s.id: self.select(sid))
             self.group.addButton(b)
             self.tiles.addWidget(b, i // 3, i % 3)
-        if locked_for is not None:
-            self.subtitle.setText(_("The screen is locked. Type your PIN to go on, or tap another name."))
-            self.select(locked_for.staff_id)
-        else:
-            self.subtitle.setText(_("Who is signing in? Tap your name, then type your PIN."))
-            if len(self._staff) == 1:
-                self.select(self._staff[0].id)
+        if self.selected_id is None and len(self._staff) == 1:
+            self.selected_id = self._staff[0].id
+        # the tiles arrive after the page shows: mark the chosen one, keep a PIN already typed
+        self._check_selected_tile()
         self._show_demo_pins()
-        self._clear()
+
+    def _check_selected_tile(self) -> None:
+        for b, s in zip(self.group.buttons(), self._staff, strict=False):
+            b.setChecked(s.id == self.selected_id)
 
     def _show_demo_pins(self) -> None:
         if not self.demo_mode:
@@ -146,9 +177,10 @@ class SignInPage(QWidget):
         self.demo_label.setVisible(True)
 
     def select(self, staff_id: int) -> None:
+        if self._checking:
+            return
         self.selected_id = staff_id
-        for b, s in zip(self.group.buttons(), self._staff, strict=False):
-            b.setChecked(s.id == staff_id)
+        self._check_selected_tile()
         self._clear()
         self.setFocus()
 
@@ -157,7 +189,22 @@ class SignInPage(QWidget):
         self._pin = ""
         self.dots.setText("")
 
+    def checking(self) -> bool:
+        """True while a PIN is being checked (keys and name taps wait)."""
+        return self._checking
+
+    def _set_checking(self, on: bool) -> None:
+        self._checking = on
+        for key in self.key_buttons.values():
+            key.setEnabled(not on)
+        for tile in self.group.buttons():
+            tile.setEnabled(not on)
+        if on:
+            self.dots.setText(_("Checking…"))
+
     def _key(self, key: str) -> None:
+        if self._checking:
+            return
         if key == "⌫":
             self._pin = self._pin[:-1]
         elif key == "OK":
@@ -169,6 +216,9 @@ class SignInPage(QWidget):
         self.error.show_error(None)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if self._checking:  # one PIN at a time: keys typed while it is checked are ignored
+            event.accept()
+            return
         text = event.text()
         if text.isdigit():
             self._key(text)
@@ -189,18 +239,28 @@ class SignInPage(QWidget):
             self._key(ch)
 
     def submit(self) -> None:
+        if self._checking:
+            return
         if self.selected_id is None:
             self.error.show_error(_("Tap your name first."))
             return
-        try:
-            actor = self.services.auth.sign_in(self.selected_id, self._pin)
-        except SignInError as exc:
-            self.error.show_error(exc.message)
-            self._clear()
-            return
-        except Exception as exc:  # shown, never lost
-            self.error.show_error(error_text(exc))
-            self._clear()
-            return
+        auth, staff_id, pin = self.services.auth, self.selected_id, self._pin
+        self._set_checking(True)
+        # a wrong PIN is counted (and can lock the staff member): a write, kept in order
+        self.runner.run(
+            self,
+            lambda: auth.sign_in(staff_id, pin),
+            on_done=self._signed_in,
+            on_error=self._refused,
+            in_order=True,
+        )
+
+    def _signed_in(self, actor: Actor) -> None:
+        self._set_checking(False)
         self._clear()
         self.signed_in.emit(actor)
+
+    def _refused(self, exc: Exception) -> None:
+        self._set_checking(False)
+        self.error.show_error(exc.message if isinstance(exc, SignInError) else error_text(exc))
+        self._clear()

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
 
 from desk_app.container import Services
 from desk_app.core.service import ValidationError
+from desk_app.domain.permissions import Actor
 from desk_app.i18n import LANGUAGE_NAMES, _
 from desk_app.shop.service import CURRENCIES
+from ui.runner import TaskRunner
 from ui.shared.widgets import Button, Card, ErrorLabel, error_text, mark_invalid
 
 TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
@@ -30,10 +32,13 @@ class WelcomePage(QWidget):
     demo_requested = Signal()
     language_chosen = Signal(str)
 
-    def __init__(self, services: Services, language: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, services: Services, runner: TaskRunner, language: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("welcomePage")
         self.services = services
+        self.runner = runner
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 30, 40, 30)
         outer.addStretch(1)
@@ -109,7 +114,13 @@ class WelcomePage(QWidget):
         outer.addStretch(2)
         self.name.setFocus()
 
+    def creating(self) -> bool:
+        """True while the shop is being written (the form waits: one tap is one shop)."""
+        return not self.create_button.isEnabled()
+
     def create_shop(self) -> None:
+        if self.creating():
+            return
         for w in (self.name, self.owner, self.pin, self.pin2):
             mark_invalid(w, False)
         if self.pin.text() != self.pin2.text():
@@ -117,20 +128,30 @@ class WelcomePage(QWidget):
             self.error.show_error(_("The two PINs are not the same. Type the PIN again."))
             return
         currency = self.currency.currentText()
-        try:
-            actor = self.services.shop.create_shop(
-                name=self.name.text(), currency=currency, language=str(self.language.currentData()),
-                owner_name=self.owner.text(), owner_pin=self.pin.text(), timezone=self.timezone.currentText(),
-                region=REGIONS.get(currency, "CN"),
+        shop = self.services.shop
+        name, language, owner_name, owner_pin, timezone = (
+            self.name.text(), str(self.language.currentData()), self.owner.text(), self.pin.text(),
+            self.timezone.currentText(),
+        )
+
+        def work() -> Actor:
+            return shop.create_shop(
+                name=name, currency=currency, language=language, owner_name=owner_name, owner_pin=owner_pin,
+                timezone=timezone, region=REGIONS.get(currency, "CN"),
             )
-        except ValidationError as exc:
+
+        self.create_button.setEnabled(False)
+        self.runner.run(self, work, on_done=self._created, on_error=self._not_created, in_order=True)
+
+    def _created(self, actor: Actor) -> None:
+        self.create_button.setEnabled(True)
+        self.shop_created.emit(actor)
+
+    def _not_created(self, exc: Exception) -> None:
+        self.create_button.setEnabled(True)
+        if isinstance(exc, ValidationError):
             fields = {"name": self.name, "owner_name": self.owner, "owner_pin": self.pin}
             for key in exc.errors:
                 if key in fields:
                     mark_invalid(fields[key], True)
-            self.error.show_error(error_text(exc))
-            return
-        except Exception as exc:
-            self.error.show_error(error_text(exc))
-            return
-        self.shop_created.emit(actor)
+        self.error.show_error(error_text(exc))

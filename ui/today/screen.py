@@ -214,9 +214,10 @@ class TodayScreen(QWidget):
             return
         self._busy = True
         branch = self.ctx.actor.branch_id if self.ctx.actor else None
+        visits = self.ctx.services.visits
         self.ctx.runner.run(
             self,
-            lambda: self.ctx.services.visits.list_today(branch_id=branch),
+            lambda: visits.list_today(branch_id=branch),
             on_done=self._apply,
             on_error=self._failed,
         )
@@ -313,7 +314,15 @@ class TodayScreen(QWidget):
                         "visit", **({"visit_id": a.visit_id} if a.visit_id else {"appointment_id": a.id})
                     )
                     return
-        open_id = self.ctx.services.visits.open_visit_for_client(client_id)
+        visits = self.ctx.services.visits
+        self.ctx.runner.run(
+            self,
+            lambda: visits.open_visit_for_client(client_id),
+            on_done=lambda open_id: self._open_or_start(client_id, open_id),
+            on_error=lambda exc: show_error(self, exc),
+        )
+
+    def _open_or_start(self, client_id: int, open_id: int | None) -> None:
         if open_id is not None:
             self.ctx.navigate("visit", visit_id=open_id)
         elif confirm(

@@ -6,6 +6,7 @@ Nothing here can change a row: the log is append-only (docs/product.md §7).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -32,7 +33,9 @@ from PySide6.QtWidgets import (
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _, format_datetime, local
 from desk_app.trust.audit import AuditFilter, AuditRow
+from desk_app.trust.auth import StaffView
 from ui.context import UiContext
+from ui.runner import Latest
 from ui.shared.widgets import Button, EmptyState, PageHeader, show_error
 from ui.theme import COLORS
 
@@ -87,21 +90,33 @@ def entity_label(entity: str) -> str:
 
 
 class AuditModel(QAbstractTableModel):
-    """Rows of the log, newest first, fetched a page at a time."""
+    """Rows of the log, newest first, fetched a page at a time.
+
+    ``fetch(offset, limit, deliver)`` asks for a page off the GUI thread and calls
+    ``deliver(rows)`` when it arrives (or ``deliver(None)`` when it failed); one page is asked at a
+    time, and a page asked before the last reset is dropped."""
 
     HEADERS = ("time", "staff", "action", "record", "changes")
 
-    def __init__(self, fetch: Any) -> None:
+    def __init__(self, fetch: Callable[[int, int, Callable[[list[AuditRow] | None], None]], None]) -> None:
         super().__init__()
-        self._fetch = fetch  # (offset, limit) -> list[AuditRow]
+        self._fetch = fetch
         self.rows: list[AuditRow] = []
         self.total = 0
+        self._generation = 0  # one per reset: a page fetched for rows since replaced is dropped
+        self._fetching = False
 
     def reset(self, rows: list[AuditRow], total: int) -> None:
         self.beginResetModel()
+        self._generation += 1
+        self._fetching = False
         self.rows = rows
         self.total = total
         self.endResetModel()
+
+    def fetching(self) -> bool:
+        """A further page was asked for and has not arrived yet."""
+        return self._fetching
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802 - Qt API
         return 0 if parent.isValid() else len(self.rows)
@@ -138,11 +153,20 @@ class AuditModel(QAbstractTableModel):
         return None
 
     def canFetchMore(self, parent: Index) -> bool:  # noqa: N802 - Qt API
-        return not parent.isValid() and len(self.rows) < self.total
+        return not parent.isValid() and not self._fetching and len(self.rows) < self.total
 
     def fetchMore(self, parent: Index) -> None:  # noqa: N802 - Qt API
-        more: list[AuditRow] = self._fetch(len(self.rows), PAGE)
-        if not more:
+        if self._fetching:
+            return
+        self._fetching = True
+        generation = self._generation
+        self._fetch(len(self.rows), PAGE, lambda more: self._append(generation, more))
+
+    def _append(self, generation: int, more: list[AuditRow] | None) -> None:
+        if generation != self._generation:  # the filter changed meanwhile: these rows are not wanted
+            return
+        self._fetching = False
+        if not more:  # the end (or the page failed, shown by the screen): ask no further
             self.total = len(self.rows)
             return
         self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
@@ -163,6 +187,9 @@ class AuditScreen(QWidget):
         super().__init__()
         self.setObjectName("screenPage")
         self.ctx = ctx
+        self._filters_latest = Latest()
+        self._rows_latest = Latest()
+        self._shown_filter: AuditFilter | None = None  # the filter the rows on show were read with
         root = QVBoxLayout(self)
         root.setContentsMargins(24, 20, 24, 20)
         root.setSpacing(12)
@@ -265,6 +292,7 @@ class AuditScreen(QWidget):
 
     # -- filters -----------------------------------------------------------------
     def _fill_filters(self) -> None:
+        """The dates now; the staff, actions and records when they arrive (each list starts with All)."""
         self._filling = True
         try:
             today = local(self.ctx.services.clock()).date()
@@ -273,14 +301,34 @@ class AuditScreen(QWidget):
             for combo in (self.staff, self.action, self.entity):
                 combo.clear()
                 combo.addItem(_("All"), None)
-            if not self.ctx.can(Perm.AUDIT_VIEW):
-                return
-            actor = self.ctx.require_actor()
-            for s in self.ctx.services.auth.list_staff(active_only=False):
+        finally:
+            self._filling = False
+        if not self.ctx.can(Perm.AUDIT_VIEW):
+            self._filters_latest.cancel()
+            return
+        actor = self.ctx.require_actor()
+        auth, audit = self.ctx.services.auth, self.ctx.services.audit
+
+        def read() -> tuple[list[StaffView], list[str], list[str]]:
+            return auth.list_staff(active_only=False), audit.actions(actor), audit.entities(actor)
+
+        seq = self._filters_latest.next()
+        self.ctx.runner.run(
+            self,
+            read,
+            on_done=self._filters_latest.guard(seq, self._show_filters),
+            on_error=self._filters_latest.guard(seq, lambda e: show_error(self, e)),
+        )
+
+    def _show_filters(self, lists: tuple[list[StaffView], list[str], list[str]]) -> None:
+        staff, actions, entities = lists
+        self._filling = True
+        try:  # "All" stays chosen: adding the choices after it changes nothing on show
+            for s in staff:
                 self.staff.addItem(s.name, s.id)
-            for a in self.ctx.services.audit.actions(actor):
+            for a in actions:
                 self.action.addItem(action_label(a), a)
-            for e in self.ctx.services.audit.entities(actor):
+            for e in entities:
                 self.entity.addItem(entity_label(e), e)
         finally:
             self._filling = False
@@ -300,9 +348,21 @@ class AuditScreen(QWidget):
         self.refresh()
 
     # -- loading -------------------------------------------------------------------
-    def _fetch_page(self, offset: int, limit: int) -> list[AuditRow]:
-        return self.ctx.services.audit.list_entries(
-            self.ctx.require_actor(), self.current_filter(), limit=limit, offset=offset
+    def _fetch_page(self, offset: int, limit: int, deliver: Callable[[list[AuditRow] | None], None]) -> None:
+        """A further page of the rows on show (read with the filter they were read with)."""
+        f = self._shown_filter or self.current_filter()
+        actor = self.ctx.require_actor()
+        svc = self.ctx.services.audit
+
+        def failed(exc: Exception) -> None:
+            deliver(None)
+            show_error(self, exc)
+
+        self.ctx.runner.run(
+            self,
+            lambda: svc.list_entries(actor, f, limit=limit, offset=offset),
+            on_done=deliver,
+            on_error=failed,
         )
 
     def refresh(self) -> None:
@@ -321,10 +381,17 @@ class AuditScreen(QWidget):
         def load() -> tuple[list[AuditRow], int]:
             return svc.list_entries(actor, f, limit=PAGE), svc.count(actor, f)
 
-        self.ctx.runner.run(self, load, on_done=self._loaded, on_error=lambda e: show_error(self, e))
+        seq = self._rows_latest.next()  # filters changed quickly: only the newest answer is shown
+        self.ctx.runner.run(
+            self,
+            load,
+            on_done=self._rows_latest.guard(seq, lambda result: self._loaded(f, result)),
+            on_error=self._rows_latest.guard(seq, lambda e: show_error(self, e)),
+        )
 
-    def _loaded(self, result: tuple[list[AuditRow], int]) -> None:
+    def _loaded(self, f: AuditFilter, result: tuple[list[AuditRow], int]) -> None:
         rows, total = result
+        self._shown_filter = f
         self.model.reset(rows, total)
         self.detail.clear()
         self.count_label.setText(_("{n} entries").format(n=total))

@@ -77,9 +77,10 @@ class RebookPanel(QWidget):
 
     # ----------------------------------------------------------------- data
     def refresh(self) -> None:
+        rebooking, vid = self.ctx.services.rebooking, self.visit_id
         self.ctx.runner.run(
             self,
-            lambda: self.ctx.services.rebooking.propose(self.visit_id),
+            lambda: rebooking.propose(vid),
             on_done=self._show,
             on_error=lambda e: show_error(self, e),
         )
@@ -189,13 +190,14 @@ class RebookPanel(QWidget):
         if self.selected is None:
             return
         slot = self.selected
-        actor = self.ctx.require_actor()
+        actor, rebooking, vid = self.ctx.require_actor(), self.ctx.services.rebooking, self.visit_id
         self.book_button.setEnabled(False)
         self.ctx.runner.run(
             self,
-            lambda: self.ctx.services.rebooking.book(actor, self.visit_id, slot),
+            lambda: rebooking.book(actor, vid, slot),
             on_done=self._booked,
             on_error=self._failed,
+            in_order=True,
         )
 
     def _booked(self, view: AppointmentView) -> None:
@@ -215,9 +217,17 @@ class RebookPanel(QWidget):
         )
         if not reason:
             return
-        try:
-            self.ctx.services.rebooking.decline(self.ctx.require_actor(), self.visit_id, reason)
-        except Exception as exc:  # noqa: BLE001 - shown to the person
+        actor, rebooking, vid = self.ctx.require_actor(), self.ctx.services.rebooking, self.visit_id
+        self.not_now.setEnabled(False)  # one tap is one decline
+
+        def failed(exc: Exception) -> None:
+            self.not_now.setEnabled(True)
             show_error(self, exc)
-            return
-        self.finished.emit()
+
+        def done(_result: object) -> None:
+            self.not_now.setEnabled(True)
+            self.finished.emit()
+
+        self.ctx.runner.run(
+            self, lambda: rebooking.decline(actor, vid, reason), on_done=done, on_error=failed, in_order=True
+        )
