@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,11 +25,9 @@ from zoneinfo import ZoneInfo
 from desk_app.checkout import bill as cb
 from desk_app.checkout import record
 from desk_app.demo import pools as P
+from desk_app.demo.sim_state import Clients, CState, Ids, Person, Pkg, Prod, Row, SimState, Svc
 from desk_app.domain.vip import VipRule
 
-Row = dict[str, Any]
-
-SPEC_PATTERN = ("hair", "hair", "skin", "hair", "nails", "hair", "skin", "hair", "hair", "nails")
 SPEC_SERVICES: dict[str, tuple[tuple[str, int], ...]] = {
     "hair": (
         ("CUT-W", 30),
@@ -49,110 +47,7 @@ COLOUR_CODES = frozenset({"COL-ROOT", "COL-FULL", "BALAYAGE"})
 OPEN_H, CLOSE_H = 10, 21
 BREAK = (time(13, 0), time(13, 30))
 HORIZON_DAYS = 21
-DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PREPAID_VALIDITY_DAYS = 730  # the shop's setting (the default, docs/product.md)
-
-
-@dataclass(slots=True)
-class Person:
-    id: int
-    branch_id: int
-    role: str
-    name: str
-    spec: str = ""
-    day_off: int = -1  # weekday index, -1: works every day
-    resource_id: int | None = None
-    free_at: datetime | None = None
-
-
-@dataclass(slots=True)
-class CState:
-    """What the simulation remembers about one client."""
-
-    vip: bool = False
-    member_since: datetime | None = None
-    full_spend: int = 0
-    total_spend: int = 0
-    visits: int = 0
-    no_shows: int = 0
-    late_cancels: int = 0
-    first: datetime | None = None
-    last: datetime | None = None
-    fav: int | None = None
-    prepaid_id: int | None = None
-    balance: int = 0
-    packages: list[Row] = field(default_factory=list)  # client_packages rows
-
-
-@dataclass(frozen=True, slots=True)
-class Svc:
-    id: int
-    code: str
-    name: str
-    price: int
-    duration: int
-    buffer: int
-    kind: str  # consultation kind of the category
-
-
-@dataclass(frozen=True, slots=True)
-class Prod:
-    id: int
-    sku: str
-    name: str
-    price: int
-    stock: int
-    reorder: int
-    retail: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Pkg:
-    id: int
-    service_id: int
-    sessions: int
-    price: int
-    valid_days: int
-    name: str
-
-
-class FastRandom(random.Random):
-    """``random.Random`` with cheaper ``randint``/``choice``/``randrange``/single ``choices``
-    (one ``random()`` call each): the generator draws millions of them. Deterministic per seed."""
-
-    def randint(self, a: int, b: int) -> int:
-        return a + int(self.random() * (b - a + 1))
-
-    def choice(self, seq: Any) -> Any:
-        return seq[int(self.random() * len(seq))]
-
-    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
-        if stop is None and step == 1:
-            return int(self.random() * start)
-        return super().randrange(start, stop, step)
-
-    def choices(
-        self, population: Any, weights: Any = None, *, cum_weights: Any = None, k: int = 1
-    ) -> list[Any]:
-        if k == 1 and weights is not None and cum_weights is None:
-            r = self.random() * sum(weights)
-            acc = 0.0
-            for item, w in zip(population, weights, strict=True):
-                acc += w
-                if r < acc:
-                    return [item]
-            return [population[-1]]
-        return super().choices(population, weights, cum_weights=cum_weights, k=k)
-
-
-class Ids:
-    def __init__(self, start: dict[str, int]) -> None:
-        self._next = dict(start)
-
-    def __call__(self, table: str) -> int:
-        n = self._next.get(table, 1)
-        self._next[table] = n + 1
-        return n
 
 
 class World:
@@ -178,24 +73,46 @@ class World:
         vip_single: int = 300_000,
         vip_cumulative: int = 500_000,
     ) -> None:
-        self.rng = rng
-        self.now = now
-        self.tz = tz
-        self.n = n_clients
-        self.zh = not lang.startswith("en")
+        today = now.astimezone(tz).date()
+        start_day = _months_back(today, months)
+        # clients: those before k0 existed before the period; the rest join during it
+        period_days = max(1, (today - start_day).days)
+        workdays = period_days * 6 / 7
+        slots = 6.5
+        wanted = n_clients * months * 1.0
+        capacity = max(1.0, len(stylists) * workdays * slots)
+        self.fill = min(0.9, max(0.02, wanted / capacity))
+        expected_past = capacity * self.fill * 0.88
+        n_new = int(min(n_clients * 0.25, expected_past * 0.2))
+        p_new = min(0.6, n_new / max(1.0, expected_past))
+        self.clients = clients = Clients(rng, n_clients, id_start.get("clients", 1), n_clients - n_new, p_new)
+        self.sim = sim = SimState(
+            rng=rng,
+            now=now,
+            tz=tz,
+            zh=not lang.startswith("en"),
+            today=today,
+            start_day=start_day,
+            end_day=today + timedelta(days=HORIZON_DAYS),
+            owner_id=owner_id,
+            branches=branches,
+            receptionists=receptionists,
+            clients=clients,
+            ids=Ids(id_start),
+        )
+        self.rng, self.now, self.tz, self.rows, self.ids = rng, now, tz, sim.rows, sim.ids
+        self.today, self.start_day, self.end_day = sim.today, sim.start_day, sim.end_day
+        self.owner_id, self.branches = owner_id, branches
+        self.local, self.txt, self.cashier = sim.local, sim.txt, sim.cashier
+        self.cid, self.st = clients.cid, clients.st
         self.currency = currency
-        self.branches = branches
-        self.owner_id = owner_id
         self.stylists = stylists
-        self.receptionists = receptionists
         self.services = services
         self.products = products
         self.retail = [p for p in products if p.retail]
         self.by_sku = {p.sku: p for p in products}
         self.packages = packages
         self.pkg_by_service = {p.service_id: p for p in packages}
-        self.ids = Ids(id_start)
-        self.ids_base_client = id_start.get("clients", 1)
         self.vip_percent = vip_percent
         self.vip_single = vip_single
         self.vip_cumulative = vip_cumulative
@@ -206,12 +123,6 @@ class World:
             p.id: record.PackageTerms(p.service_id, p.sessions, p.valid_days) for p in packages
         }
         self.prepaid_rows: dict[int, Row] = {}
-        self.rows: dict[str, list[Row]] = defaultdict(list)
-        self.today = now.astimezone(tz).date()
-        self.start_day = _months_back(self.today, months)
-        self.end_day = self.today + timedelta(days=HORIZON_DAYS)
-        self.state: dict[int, CState] = {}
-        self.client_created: list[datetime | None] = [None] * n_clients
         self.stock = {p.id: p.stock for p in products}
         self.requests: dict[tuple[int, date], list[tuple[int, str, Row]]] = defaultdict(list)
         self.regulars: dict[int, list[int]] = defaultdict(list)  # stylist id -> clients they served
@@ -219,60 +130,27 @@ class World:
         self.receipts = 0
         self.cash_session: dict[int, Row] = {}
         self.cash_in: dict[int, int] = {}
-        # clients: those before k0 existed before the period; the rest join during it
-        period_days = max(1, (self.today - self.start_day).days)
-        workdays = period_days * 6 / 7
-        slots = 6.5
-        wanted = n_clients * months * 1.0
-        capacity = max(1.0, len(stylists) * workdays * slots)
-        self.fill = min(0.9, max(0.02, wanted / capacity))
-        expected_past = capacity * self.fill * 0.88
-        n_new = int(min(n_clients * 0.25, expected_past * 0.2))
-        self.k0 = n_clients - n_new
-        self.new_used = 0
-        self.p_new = min(0.6, n_new / max(1.0, expected_past))
-        self.pre_vip: set[int] = set()
-        self.allergy: dict[int, int] = {}
-        self.skin: bytearray = bytearray(n_clients)
-        self.hair: bytearray = bytearray(n_clients)
-        self.english: bytearray = bytearray(n_clients)
-        self._plan_clients(period_days)
+        self._plan_clients()
 
-    # ------------------------------------------------------------------ helpers
-    def local(self, d: date, t: time) -> datetime:
-        return datetime.combine(d, t, self.tz).astimezone(UTC)
-
-    def txt(self, pair: tuple[str, str]) -> str:
-        return pair[0] if self.zh else pair[1]
-
-    def st(self, idx: int) -> CState:
-        s = self.state.get(idx)
-        if s is None:
-            s = self.state[idx] = CState()
-        return s
-
-    def cid(self, idx: int) -> int:
-        """Database id of the client with index ``idx`` (clients are written in index order)."""
-        return self.ids_base_client + idx
-
-    def _plan_clients(self, period_days: int) -> None:
+    def _plan_clients(self) -> None:
         rng = self.rng
+        clients = self.clients
         first = self.local(self.start_day, time(10, 0))
         span = 3 * 365 * 86400
-        created = self.client_created
-        for i in range(self.k0):
+        created = clients.created
+        for i in range(clients.k0):
             # older clients have lower numbers: spread evenly over the 3 years before the period
-            frac = (i + rng.random()) / max(1, self.k0)
+            frac = (i + rng.random()) / max(1, clients.k0)
             created[i] = first - timedelta(seconds=span * (1 - frac))
-        for i in range(self.n):
-            self.skin[i] = rng.randrange(len(P.SKIN_TYPES))
-            self.hair[i] = rng.randrange(len(P.HAIR_TYPES))
-            self.english[i] = rng.random() < 0.3
+        for i in range(clients.n):
+            clients.skin[i] = rng.randrange(len(P.SKIN_TYPES))
+            clients.hair[i] = rng.randrange(len(P.HAIR_TYPES))
+            clients.english[i] = rng.random() < 0.3
             if rng.random() < 0.08:
-                self.allergy[i] = rng.randrange(len(P.ALLERGIES))
-        for i in range(self.k0):
+                clients.allergy[i] = rng.randrange(len(P.ALLERGIES))
+        for i in range(clients.k0):
             if rng.random() < 0.03:
-                self.pre_vip.add(i)
+                clients.pre_vip.add(i)
                 c = created[i]
                 assert c is not None
                 since = c + timedelta(days=rng.randint(0, 200))
@@ -291,25 +169,13 @@ class World:
                     }
                 )
 
-    def pick_client(self, booked_at: datetime) -> tuple[int, bool]:
-        """An existing client (skewed towards regulars) or, sometimes, a new one."""
-        rng = self.rng
-        if self.k0 + self.new_used < self.n and (rng.random() < self.p_new or self.k0 == 0):
-            idx = self.k0 + self.new_used
-            self.new_used += 1
-            self.client_created[idx] = booked_at
-            return idx, True
-        if self.new_used and rng.random() < 0.25:
-            return self.k0 + int(rng.random() * self.new_used), False
-        return int(self.k0 * rng.random() ** 1.6), False
-
     def pick_regular(self, p: Person, start: datetime) -> tuple[int, bool]:
         """A client this stylist served before and who has not been in for two weeks (or -1)."""
         pool = self.regulars.get(p.id)
         if not pool:
             return -1, False
         idx = pool[int(self.rng.random() * len(pool))]
-        st = self.state.get(idx)
+        st = self.clients.state.get(idx)
         if st is None or (st.last is not None and start - st.last < timedelta(days=14)):
             return -1, False
         return idx, False
@@ -318,10 +184,6 @@ class World:
         codes, weights = _SPEC_TABLE[spec]
         code = self.rng.choices(codes, weights)[0]
         return self.services[code]
-
-    def cashier(self, branch_id: int) -> int:
-        pool = [r.id for r in self.receptionists if r.branch_id == branch_id] or [self.owner_id]
-        return pool[self.rng.randrange(len(pool))]
 
     # ------------------------------------------------------------------ main loop
     def run(self, progress: Any = None) -> None:
@@ -334,12 +196,8 @@ class World:
             if progress is not None and (i % 7 == 0 or d == self.end_day):
                 progress(i, total)
             d += timedelta(days=1)
-        # clients who joined during the period but never came: registered on some day
-        first = self.local(self.start_day, time(10, 0))
-        span = max(1.0, (self.now - first).total_seconds() - 3600)
-        for i in range(self.k0 + self.new_used, self.n):
-            self.client_created[i] = first + timedelta(seconds=self.rng.random() * span)
-        for s in self.state.values():
+        self.clients.register_the_rest(self.local(self.start_day, time(10, 0)), self.now)
+        for s in self.clients.state.values():
             for cp in s.packages:
                 cp["sessions_used"] = cp["sessions_total"] - cp["_left"]
                 del cp["_left"]
@@ -441,13 +299,13 @@ class World:
                 )
             idx, is_new = self.pick_regular(p, start) if rng.random() < 0.5 else (-1, False)
             if idx < 0:
-                idx, is_new = self.pick_client(created)
+                idx, is_new = self.clients.pick(created)
             if not is_new:
-                cc = self.client_created[idx]
+                cc = self.clients.created[idx]
                 if cc is not None and created < cc:
                     created = min(cc + timedelta(minutes=5), start - timedelta(minutes=1))
             # a client with a package for this stylist's kind of service uses it
-            s = self.state.get(idx)
+            s = self.clients.state.get(idx)
             if s and s.packages:
                 for cp in s.packages:
                     if cp["_left"] > 0:
@@ -618,7 +476,7 @@ class World:
             "paid_at": pd,
             "rebooked_at": rb,
             "left_at": rb,
-            "is_new_client": st.visits == 0 and (is_new or idx >= self.k0),
+            "is_new_client": st.visits == 0 and (is_new or idx >= self.clients.k0),
             "estimate_minor": None,
             "estimate_confirmed_at": None,
             "estimate_confirmed_by_id": None,
@@ -656,9 +514,9 @@ class World:
         if a_ is None:
             return
         # needs assessment and the confirmed plan (estimate)
-        allergy = self.allergy.get(idx)
-        skin = P.SKIN_TYPES[self.skin[idx]] if svc.kind == "skin" else ""
-        hair = P.HAIR_TYPES[self.hair[idx]] if svc.kind == "hair" else ""
+        allergy = self.clients.allergy.get(idx)
+        skin = P.SKIN_TYPES[self.clients.skin[idx]] if svc.kind == "skin" else ""
+        hair = P.HAIR_TYPES[self.clients.hair[idx]] if svc.kind == "hair" else ""
         answers: dict[str, Any] = {}
         if svc.kind == "hair":
             answers = {"hair_type": hair, "desired_result": self.txt(rng.choice(P.GOALS))}
@@ -1128,7 +986,7 @@ class World:
             if ln["kind"] == "product" and ln["product_id"] is not None:
                 prod = next(p for p in self.products if p.id == ln["product_id"])
                 self.move_stock(prod, -ln["quantity"], "refund", at, sale_id=sale_id, staff_id=cashier)
-        idx = orig["client_id"] - self.ids_base_client
+        idx = orig["client_id"] - self.clients.base
         st = self.st(idx)
         goods = [ln for ln in lines if ln["kind"] in ("service", "product", "package")]
         st.total_spend += sum(ln["line_total_minor"] for ln in goods)
@@ -1437,8 +1295,8 @@ class World:
                     continue
                 r = rng.random()
                 kind = "inquiry" if r < 0.62 else "service_request" if r < 0.88 else "complaint"
-                known = rng.random() < 0.6 and self.k0 > 0
-                idx = int(self.k0 * rng.random()) if known else None
+                known = rng.random() < 0.6 and self.clients.k0 > 0
+                idx = int(self.clients.k0 * rng.random()) if known else None
                 cid = self.cid(idx) if idx is not None else None
                 if kind == "complaint":
                     cat, zh, en = rng.choice(P.COMPLAINTS)
