@@ -731,10 +731,10 @@ def _resume_fts(conn: Connection, triggers: list[str]) -> None:
 def _finish(conn: Connection, world: World, n_clients: int) -> None:
     """Counters in step with the rows written; product stock = catalog stock + movements."""
     T = m.Base.metadata.tables
-    for name, value in (("client_number", n_clients), ("receipt", world.receipts)):
+    for name, value in (("client_number", n_clients), ("receipt", world.till.receipts)):
         conn.execute(T["counters"].delete().where(T["counters"].c.name == name))
         conn.execute(T["counters"].insert().values(name=name, value=value))
-    for pid, qty in world.stock.items():
+    for pid, qty in world.till.stock.items():
         conn.execute(T["products"].update().where(T["products"].c.id == pid).values(stock_qty=qty))
 
 
