@@ -17,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 Row = dict[str, Any]
+# a next visit booked at the desk: (client index, service code, the visit it was booked at)
+Request = tuple[int, str, Row]
 
 # the stylists' specialities, in the order they are hired (the calendar draws their services by it)
 SPEC_PATTERN = ("hair", "hair", "skin", "hair", "nails", "hair", "skin", "hair", "hair", "nails")
@@ -32,6 +34,7 @@ class Person:
     day_off: int = -1  # weekday index, -1: works every day
     resource_id: int | None = None
     free_at: datetime | None = None
+    regulars: list[int] = field(default_factory=list)  # clients this stylist has served
 
 
 @dataclass(slots=True)
