@@ -9,40 +9,35 @@ follow-ups, feedback, complaints, refunds. The rows are plain dicts keyed by
 table name; ``desk_app.demo`` writes them with bulk inserts. Every id is
 assigned here, in time order, so rows can point at each other before they
 exist in the database.
+
+``World`` sizes the period, plans the clients and puts the parts together; each part holds the
+one shared ``SimState`` (sim_state.py: rows, ids, the random stream, the clock and zone, the
+clients) and the parts below it:
+
+- ``Calendar`` (sim_calendar.py): the days, each stylist's schedule, each appointment played;
+- ``Visits`` (sim_visit.py): a visit's steps, from arrival to the rebooking;
+- ``Till`` (sim_money.py): sales, payments, prepaid, refunds and voids, stock, the cash drawer;
+- ``Aftercare`` (sim_aftercare.py): scores, feedback, follow-ups, complaints, calls at the desk.
+
+The random stream is one and the parts draw from it in the order the old single class did:
+same seed and same ``now``, same rows.
 """
 
 from __future__ import annotations
 
 import calendar
 import random
-from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from desk_app.demo import pools as P
 from desk_app.demo.sim_aftercare import Aftercare
+from desk_app.demo.sim_calendar import Calendar
 from desk_app.demo.sim_money import Till
-from desk_app.demo.sim_state import Clients, Ids, Person, Pkg, Prod, Request, Row, SimState, Svc
+from desk_app.demo.sim_state import Clients, Ids, Person, Pkg, Prod, Row, SimState, Svc
 from desk_app.demo.sim_visit import Visits
 
-SPEC_SERVICES: dict[str, tuple[tuple[str, int], ...]] = {
-    "hair": (
-        ("CUT-W", 30),
-        ("CUT-M", 15),
-        ("BLOW", 14),
-        ("SCALP", 7),
-        ("COL-ROOT", 13),
-        ("COL-FULL", 10),
-        ("BALAYAGE", 4),
-        ("PERM", 7),
-    ),
-    "skin": (("FAC-HYD", 35), ("FAC-CLN", 25), ("FAC-SENS", 15), ("MASSAGE", 25)),
-    "nails": (("MANI", 35), ("GEL", 45), ("PEDI", 20)),
-}
-_SPEC_TABLE = {k: (tuple(c for c, _ in v), tuple(w for _, w in v)) for k, v in SPEC_SERVICES.items()}
-OPEN_H, CLOSE_H = 10, 21
-BREAK = (time(13, 0), time(13, 30))
 HORIZON_DAYS = 21
 
 
@@ -71,17 +66,18 @@ class World:
     ) -> None:
         today = now.astimezone(tz).date()
         start_day = _months_back(today, months)
-        # clients: those before k0 existed before the period; the rest join during it
+        # how full the past days are, and how many clients join during the period (the rest,
+        # below k0, existed before it)
         period_days = max(1, (today - start_day).days)
         workdays = period_days * 6 / 7
         slots = 6.5
         wanted = n_clients * months * 1.0
         capacity = max(1.0, len(stylists) * workdays * slots)
-        self.fill = min(0.9, max(0.02, wanted / capacity))
-        expected_past = capacity * self.fill * 0.88
+        fill = min(0.9, max(0.02, wanted / capacity))
+        expected_past = capacity * fill * 0.88
         n_new = int(min(n_clients * 0.25, expected_past * 0.2))
         p_new = min(0.6, n_new / max(1.0, expected_past))
-        self.clients = clients = Clients(rng, n_clients, id_start.get("clients", 1), n_clients - n_new, p_new)
+        self.clients = Clients(rng, n_clients, id_start.get("clients", 1), n_clients - n_new, p_new)
         self.sim = sim = SimState(
             rng=rng,
             now=now,
@@ -93,19 +89,12 @@ class World:
             owner_id=owner_id,
             branches=branches,
             receptionists=receptionists,
-            clients=clients,
+            clients=self.clients,
             ids=Ids(id_start),
         )
-        self.rng, self.now, self.tz, self.rows, self.ids = rng, now, tz, sim.rows, sim.ids
-        self.today, self.start_day, self.end_day = sim.today, sim.start_day, sim.end_day
-        self.owner_id, self.branches = owner_id, branches
-        self.local, self.txt, self.cashier = sim.local, sim.txt, sim.cashier
-        self.cid, self.st = clients.cid, clients.st
+        self.rows: dict[str, list[Row]] = sim.rows
         self.aftercare = Aftercare(sim)
-        self.stylists = stylists
-        self.services = services
-        self.requests: dict[tuple[int, date], list[Request]] = defaultdict(list)
-        self.till = till = Till(
+        self.till = Till(
             sim,
             self.aftercare,
             currency=currency,
@@ -115,13 +104,19 @@ class World:
             vip_single=vip_single,
             vip_cumulative=vip_cumulative,
         )
-        self.visits = Visits(sim, till, self.aftercare, products)
+        self.visits = Visits(sim, self.till, self.aftercare, products)
+        self.calendar = Calendar(
+            sim, self.visits, self.till, self.aftercare, stylists=stylists, services=services, fill=fill
+        )
         self._plan_clients()
 
     def _plan_clients(self) -> None:
-        rng = self.rng
+        """When the clients who existed before the period registered, their skin, hair, language
+        and allergies, and the few who were already members."""
+        sim = self.sim
+        rng = sim.rng
         clients = self.clients
-        first = self.local(self.start_day, time(10, 0))
+        first = sim.local(sim.start_day, time(10, 0))
         span = 3 * 365 * 86400
         created = clients.created
         for i in range(clients.k0):
@@ -136,245 +131,38 @@ class World:
                 clients.allergy[i] = rng.randrange(len(P.ALLERGIES))
         for i in range(clients.k0):
             if rng.random() < 0.03:
-                clients.pre_vip.add(i)
                 c = created[i]
                 assert c is not None
                 since = c + timedelta(days=rng.randint(0, 200))
                 since = min(since, first - timedelta(days=1))
-                s = self.st(i)
+                s = clients.st(i)
                 s.vip, s.member_since = True, since
                 self.rows["memberships"].append(
                     {
-                        "id": self.ids("memberships"),
-                        "client_id": self.cid(i),
+                        "id": sim.ids("memberships"),
+                        "client_id": clients.cid(i),
                         "tier": "vip",
                         "reason": "manual",
                         "sale_id": None,
-                        "staff_id": self.owner_id,
+                        "staff_id": sim.owner_id,
                         "at": since,
                     }
                 )
 
-    def pick_regular(self, p: Person, start: datetime) -> tuple[int, bool]:
-        """A client this stylist served before and who has not been in for two weeks (or -1)."""
-        pool = p.regulars
-        if not pool:
-            return -1, False
-        idx = pool[int(self.rng.random() * len(pool))]
-        st = self.clients.state.get(idx)
-        if st is None or (st.last is not None and start - st.last < timedelta(days=14)):
-            return -1, False
-        return idx, False
-
-    def pick_service(self, spec: str) -> Svc:
-        codes, weights = _SPEC_TABLE[spec]
-        code = self.rng.choices(codes, weights)[0]
-        return self.services[code]
-
-    # ------------------------------------------------------------------ main loop
-    def run(self, progress: Any = None) -> None:
-        d = self.start_day
-        total = (self.end_day - self.start_day).days + 1
+    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Every day of the period and three weeks on; ``progress(days done, days)`` each week."""
+        sim = self.sim
+        d = sim.start_day
+        total = (sim.end_day - sim.start_day).days + 1
         i = 0
-        while d <= self.end_day:
-            self.day(d)
+        while d <= sim.end_day:
+            self.calendar.day(d)
             i += 1
-            if progress is not None and (i % 7 == 0 or d == self.end_day):
+            if progress is not None and (i % 7 == 0 or d == sim.end_day):
                 progress(i, total)
             d += timedelta(days=1)
-        self.clients.register_the_rest(self.local(self.start_day, time(10, 0)), self.now)
+        self.clients.register_the_rest(sim.local(sim.start_day, time(10, 0)), sim.now)
         self.till.finish()
-
-    def day(self, d: date) -> None:
-        past_or_today = d <= self.today
-        if past_or_today:
-            self.till.restock(d)
-            for b in self.branches:
-                self.till.open_cash(b, d)
-        items: list[tuple[datetime, int, str, Any]] = []
-        seq = 0
-        dist = (d - self.today).days
-        fill = self.fill if dist <= 0 else self.fill * max(0.04, 0.55 - dist * 0.025)
-        for p in self.stylists:
-            if d.weekday() == p.day_off:
-                # requests on a day off move to the next day
-                for r in self.requests.pop((p.id, d), []):
-                    self.requests[(p.id, d + timedelta(days=1))].append(r)
-                continue
-            for appt in self.schedule(p, d, fill):
-                items.append((appt["start"], seq, "appt", appt))
-                seq += 1
-        for at, sale, reason in self.till.pending_refunds.pop(d, []):
-            items.append((at, seq, "refund", (at, sale, reason)))
-            seq += 1
-        items.sort(key=lambda x: (x[0], x[1]))
-        for _at, _s, kind, data in items:
-            if kind == "appt":
-                self.play(data)
-            else:
-                self.till.refund(*data)
-        if past_or_today:
-            self.aftercare.contacts(d)
-            for b in self.branches:
-                self.till.close_cash(b, d)
-
-    # ------------------------------------------------------------------ scheduling
-    def schedule(self, p: Person, d: date, fill: float) -> list[Row]:
-        rng = self.rng
-        out: list[Row] = []
-        reqs = self.requests.pop((p.id, d), [])
-        t = datetime.combine(d, time(OPEN_H, 0)) + timedelta(minutes=rng.choice((0, 0, 15, 30)))
-        close = datetime.combine(d, time(CLOSE_H, 0))
-        b0, b1 = datetime.combine(d, BREAK[0]), datetime.combine(d, BREAK[1])
-        while t < close:
-            req = reqs.pop(0) if reqs else None
-            if req is None and rng.random() > fill:
-                t += timedelta(minutes=rng.choice((15, 30, 45)))
-                continue
-            svc = self.services[req[1]] if req else self.pick_service(p.spec)
-            block = svc.duration + svc.buffer
-            if t < b1 and t + timedelta(minutes=block) > b0:
-                t = b1
-            if t + timedelta(minutes=block) > close:
-                if req:
-                    reqs.insert(0, req)
-                break
-            start = datetime.combine(d, t.time(), self.tz).astimezone(UTC)
-            out.append({"start": start, "svc": svc, "staff": p, "req": req})
-            mins = -(-block // 15) * 15
-            t += timedelta(minutes=mins + rng.choice((0, 0, 0, 15, 30)))
-        for req in reqs:  # could not fit: the client was told we'd call back
-            req[2]["rebook_declined_reason"] = self.txt(
-                ("当天已约满，稍后电话预约", "Day full; will call to book")
-            )
-        return out
-
-    # ------------------------------------------------------------------ one appointment
-    def play(self, a: Row) -> None:
-        rng = self.rng
-        p: Person = a["staff"]
-        svc: Svc = a["svc"]
-        start: datetime = a["start"]
-        req = a["req"]
-        now = self.now
-        end = start + timedelta(minutes=svc.duration)
-        block_end = end + timedelta(minutes=svc.buffer)
-        walk_in = False
-        if req is not None:
-            idx, origin_visit = req[0], req[2]
-            is_new = False
-            created = origin_visit["rebooked_at"] or origin_visit["paid_at"]
-            source = "rebook"
-        else:
-            walk_in = start <= now and rng.random() < 0.18
-            source = "walk_in" if walk_in else rng.choice(("phone", "phone", "desk", "desk", "online"))
-            if walk_in:
-                created = start - timedelta(minutes=rng.randint(2, 10))
-            else:
-                created = min(
-                    start - timedelta(minutes=rng.randint(60, 14 * 24 * 60)),
-                    now - timedelta(minutes=rng.randint(10, 3 * 24 * 60)),
-                )
-            idx, is_new = self.pick_regular(p, start) if rng.random() < 0.5 else (-1, False)
-            if idx < 0:
-                idx, is_new = self.clients.pick(created)
-            if not is_new:
-                cc = self.clients.created[idx]
-                if cc is not None and created < cc:
-                    created = min(cc + timedelta(minutes=5), start - timedelta(minutes=1))
-            # a client with a package for this stylist's kind of service uses it
-            s = self.clients.state.get(idx)
-            if s and s.packages:
-                for cp in s.packages:
-                    if cp["_left"] > 0:
-                        for code, _w in SPEC_SERVICES[p.spec]:
-                            alt = self.services[code]
-                            fits = alt.duration + alt.buffer <= svc.duration + svc.buffer
-                            if alt.id == cp["service_id"] and fits and rng.random() < 0.8:
-                                svc = alt
-                                end = start + timedelta(minutes=svc.duration)
-                                block_end = end + timedelta(minutes=svc.buffer)
-                        break
-        client_id = self.cid(idx)
-        appt_id = self.ids("appointments")
-        status = "booked"
-        cancelled_at = None
-        late_cancel = False
-        confirmed_at = None
-        reminder = ""
-        outcome = "done"
-        if not walk_in:
-            r = rng.random()
-            if r < 0.045:
-                outcome = "no_show"
-            elif r < 0.11:
-                outcome = "cancelled"
-        if outcome == "cancelled":
-            cancelled_at = start - timedelta(minutes=rng.randint(60, 5 * 24 * 60))
-            cancelled_at = max(cancelled_at, created + timedelta(minutes=1))
-            if cancelled_at <= now:
-                status = "cancelled"
-                late_cancel = (start - cancelled_at) < timedelta(hours=24)
-                if late_cancel:
-                    self.st(idx).late_cancels += 1
-            else:
-                cancelled_at, outcome = None, "done"
-        appt: Row = {
-            "id": appt_id,
-            "branch_id": p.branch_id,
-            "client_id": client_id,
-            "staff_id": p.id,
-            "resource_id": p.resource_id if _needs_resource(svc) else None,
-            "start_at": start,
-            "end_at": end,
-            "block_end_at": block_end,
-            "status": status,
-            "source": source,
-            "notes": "",
-            "cancel_reason": self.txt(("临时有事", "Something came up")) if status == "cancelled" else "",
-            "cancelled_at": cancelled_at,
-            "late_cancel": late_cancel,
-            "confirmed_at": None,
-            "reminder_status": "",
-            "deposit_minor": 0,
-            "rebooked_from_visit_id": req[2]["id"] if req else None,
-            "created_by_id": self.cashier(p.branch_id),
-            "created_at": created,
-        }
-        self.rows["appointments"].append(appt)
-        self.rows["appointment_services"].append(
-            {
-                "id": self.ids("appointment_services"),
-                "appointment_id": appt_id,
-                "service_id": svc.id,
-                "duration_min": svc.duration,
-            }
-        )
-        if req is not None:
-            req[2]["next_appointment_id"] = appt_id
-            req[2]["rebook_declined_reason"] = ""
-        if status == "cancelled":
-            return
-        if not walk_in and start - now < timedelta(days=2) and rng.random() < 0.6:
-            confirmed_at = max(created, start - timedelta(hours=rng.randint(20, 30)))
-            if confirmed_at <= now:
-                reminder = "confirmed"
-                appt["confirmed_at"] = confirmed_at
-                appt["reminder_status"] = reminder
-                appt["status"] = "confirmed"
-        if outcome == "no_show":
-            if start + timedelta(minutes=30) <= now:
-                appt["status"] = "no_show"
-                self.st(idx).no_shows += 1
-            return
-        rebook = self.visits.visit(appt, svc, p, idx, is_new, walk_in)
-        if rebook is not None:
-            target, request = rebook
-            self.requests[(p.id, target)].append(request)
-
-
-def _needs_resource(svc: Svc) -> bool:
-    return svc.kind in ("hair", "skin", "generic")
 
 
 def _months_back(d: date, months: int) -> date:

@@ -140,7 +140,6 @@ class Clients:
         self.new_used = 0
         self.created: list[datetime | None] = [None] * n
         self.state: dict[int, CState] = {}
-        self.pre_vip: set[int] = set()
         self.allergy: dict[int, int] = {}
         self.skin: bytearray = bytearray(n)
         self.hair: bytearray = bytearray(n)
