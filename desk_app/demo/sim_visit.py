@@ -151,7 +151,24 @@ class Visits:
             )
         if a_ is None:
             return None
-        # needs assessment and the confirmed plan (estimate)
+        suggest = self._assess(visit, svc, p, idx, cashier)
+        if s_ is None:
+            return None
+        self._serve(visit, svc, p, idx, late=started - ref > timedelta(minutes=15))
+        if pd is None:
+            return None
+        self.till.sale(visit, svc, p, idx, pd, suggest, cashier)
+        self.aftercare.followup(visit, p, cashier)  # made when the visit is paid, as visit_flow does
+        if rb is None:
+            return None
+        return self._rebook(visit, svc, p, idx, pd)
+
+    def _assess(self, visit: Row, svc: Svc, p: Person, idx: int, cashier: int) -> Prod | None:
+        """The needs assessment and the confirmed plan (the estimate); the product suggested in it."""
+        rng = self.rng
+        vid: int = visit["id"]
+        a_: datetime = visit["assessed_at"]
+        st = self.st(idx)
         allergy = self.clients.allergy.get(idx)
         skin = P.SKIN_TYPES[self.clients.skin[idx]] if svc.kind == "skin" else ""
         hair = P.HAIR_TYPES[self.clients.hair[idx]] if svc.kind == "hair" else ""
@@ -217,10 +234,17 @@ class Visits:
         visit["estimate_minor"] = est
         visit["estimate_confirmed_at"] = a_
         visit["estimate_confirmed_by_id"] = cashier
-        if s_ is None:
-            return None
-        # service delivery
-        problem = self.txt(rng.choice(P.PROBLEMS)) if started - ref > timedelta(minutes=15) else ""
+        return suggest
+
+    def _serve(self, visit: Row, svc: Svc, p: Person, idx: int, *, late: bool) -> None:
+        """The service: its log (with a problem when it started late), the back-bar products used,
+        the colour formula; the client joins the stylist's regulars."""
+        rng = self.rng
+        vid: int = visit["id"]
+        s_: datetime = visit["service_started_at"]
+        e_: datetime | None = visit["service_ended_at"]
+        st = self.st(idx)
+        problem = self.txt(rng.choice(P.PROBLEMS)) if late else ""
         visit["problem"] = problem
         self.rows["service_logs"].append(
             {
@@ -228,10 +252,10 @@ class Visits:
                 "visit_id": vid,
                 "service_id": svc.id,
                 "staff_id": p.id,
-                "resource_id": appt["resource_id"],
+                "resource_id": visit["resource_id"],
                 "started_at": s_,
                 "ended_at": e_,
-                "price_minor": unit,
+                "price_minor": svc.price,
                 "notes": self.txt(rng.choice(P.SERVICE_NOTES)),
                 "problem": problem,
                 "created_at": s_,
@@ -284,7 +308,7 @@ class Visits:
                 {
                     "id": self.ids("formulas"),
                     "visit_id": vid,
-                    "client_id": client_id,
+                    "client_id": visit["client_id"],
                     "service_id": svc.id,
                     "root_id": None,
                     "version_no": 1,
@@ -299,13 +323,10 @@ class Visits:
         if st.fav != p.id or len(p.regulars) < 50:
             p.regulars.append(idx)
         st.fav = p.id
-        if pd is None:
-            return None
-        self.till.sale(visit, svc, p, idx, pd, suggest, cashier)
-        self.aftercare.followup(visit, p, cashier)  # made when the visit is paid, as visit_flow does
-        if rb is None:
-            return None
-        # rebooking: about 40% book the next visit before leaving
+
+    def _rebook(self, visit: Row, svc: Svc, p: Person, idx: int, pd: datetime) -> tuple[date, Request] | None:
+        """About 40% book the next visit before leaving (when it falls within the period)."""
+        rng = self.rng
         if rng.random() < 0.4:
             days = max(7, int(RETURN_DAYS.get(svc.kind, 30) * rng.uniform(0.8, 1.2)))
             target = pd.astimezone(self.tz).date() + timedelta(days=days)
