@@ -6,7 +6,7 @@ and every balance it moves. Three writers use it, so they cannot disagree about 
 
 - the counter (``checkout.ledger.write_sale``), which reads the state from the database inside
   its unit of work and writes the rows there;
-- the demo shop's history (``desk_app.demo.sim``) and the reports' sample shop
+- the demo shop's history (its till, ``desk_app.demo.sim_money``) and the reports' sample shop
   (``desk_app.demo.sample``), which keep the state in memory and bulk-insert the rows.
 
 Row ids: ``ids(table)`` gives the next id of a table, or ``None`` to let the database number it

@@ -34,7 +34,8 @@ from desk_app.db import models as m
 from desk_app.db.engine import Clock, make_engine, normalise_url, sqlite_path, system_clock
 from desk_app.db.types import UTCDateTime
 from desk_app.demo import pools as P
-from desk_app.demo.sim import SPEC_PATTERN, FastRandom, Person, Pkg, Prod, Svc, World
+from desk_app.demo.sim import World
+from desk_app.demo.sim_state import SPEC_PATTERN, FastRandom, Person, Pkg, Prod, Svc
 from desk_app.i18n import _
 from desk_app.shop.service import ShopService
 from desk_app.trust.auth import hash_pin
@@ -560,17 +561,18 @@ def _client_rows(
     phones: set[int] = set()
     surnames = P.SURNAMES
     n_sur = len(surnames)
-    base = world.ids_base_client
+    clients = world.clients
+    base = clients.base
     consent_id = 1
-    registrars = [r.id for r in world.receptionists] or [world.owner_id]
-    branches = world.branches
+    registrars = [r.id for r in world.sim.receptionists] or [world.sim.owner_id]
+    branches = world.sim.branches
     lang_i = 0 if zh_shop else 1
 
     def txt(pair: tuple[str, str]) -> str:
         return pair[lang_i]
 
-    for i in range(world.n):
-        english = bool(world.english[i])
+    for i in range(clients.n):
+        english = bool(clients.english[i])
         female = rnd() < 0.78
         if english:
             first = pick(P.EN_FIRST_F if female else P.EN_FIRST_M)
@@ -589,9 +591,9 @@ def _client_rows(
         phone = f"+86{num}"
         number = f"C{i + 1:06d}"
         name_pinyin, initials, digits, search = build_search_fields(name, phone, number)
-        created = world.client_created[i]
+        created = clients.created[i]
         assert created is not None
-        s = world.state.get(i)
+        s = clients.state.get(i)
         email = ""
         if english and rnd() < 0.6:
             email = f"{name.split()[0].lower()}.{name.split()[-1].lower()}{randint(1, 99)}@{pick(P.EMAIL_DOMAINS)}"
@@ -601,8 +603,8 @@ def _client_rows(
         channel = "wechat" if r < 50 else "phone" if r < 85 else "sms" if r < 95 else "email"
         bday: date | None = None
         if rnd() < 0.85:
-            bday = date(world.today.year - randint(18, 65), randint(1, 12), randint(1, 28))
-        allergy = world.allergy.get(i)
+            bday = date(world.sim.today.year - randint(18, 65), randint(1, 12), randint(1, 28))
+        allergy = clients.allergy.get(i)
         prefs: list[str] = []
         if rnd() < 0.4:
             prefs = [
@@ -630,8 +632,8 @@ def _client_rows(
             "birthday": bday,
             "birthday_md": f"{bday.month:02d}-{bday.day:02d}" if bday else None,
             "gender": "" if rnd() < 0.02 else ("female" if female else "male"),
-            "skin_type": P.SKIN_TYPES[world.skin[i]],
-            "hair_type": P.HAIR_TYPES[world.hair[i]],
+            "skin_type": P.SKIN_TYPES[clients.skin[i]],
+            "hair_type": P.HAIR_TYPES[clients.hair[i]],
             "allergies": txt(P.ALLERGIES[allergy]) if allergy is not None else "",
             "contraindications": txt(pick(P.CONTRAINDICATIONS)) if rnd() < 0.02 else "",
             "preferences": prefs,
@@ -692,7 +694,7 @@ def _write_clients(
             _insert(conn, T["consent_records"], consents)
             n += len(batch)
             batch, consents = [], []
-            progress(n / world.n)
+            progress(n / world.clients.n)
     if batch:
         _insert(conn, T["clients"], batch)
         n += len(batch)
@@ -729,10 +731,10 @@ def _resume_fts(conn: Connection, triggers: list[str]) -> None:
 def _finish(conn: Connection, world: World, n_clients: int) -> None:
     """Counters in step with the rows written; product stock = catalog stock + movements."""
     T = m.Base.metadata.tables
-    for name, value in (("client_number", n_clients), ("receipt", world.receipts)):
+    for name, value in (("client_number", n_clients), ("receipt", world.till.receipts)):
         conn.execute(T["counters"].delete().where(T["counters"].c.name == name))
         conn.execute(T["counters"].insert().values(name=name, value=value))
-    for pid, qty in world.stock.items():
+    for pid, qty in world.till.stock.items():
         conn.execute(T["products"].update().where(T["products"].c.id == pid).values(stock_qty=qty))
 
 
