@@ -213,3 +213,48 @@ def test_greeting_moves_nothing_and_one_click_never_assigns_a_client(
     search.use_button.click()
     assert services.visits.get(vid).client is not None
     assert services.visits.get(vid).client.id == second.id
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # QMessageBox sizes itself on show
+def test_a_low_score_at_the_counter_says_it_opened_a_complaint(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: object
+) -> None:
+    """Item 15: a counter score of 1 silently opened a complaint. The done page says beforehand
+    what 1-2 does, and afterwards which complaint was opened and by when it must be answered."""
+    from tests.integration.test_checkout_support import new_client, new_staff, visit_at_checkout
+    from ui.checkout.panel import CheckoutPanel
+
+    leo = new_staff(services.db, owner.branch_id)
+    vid = visit_at_checkout(services.db, clock, owner.branch_id, new_client(services.db), leo.staff_id, ["CUT-W"])  # type: ignore[arg-type]
+    panel = CheckoutPanel(ctx, vid)
+    qtbot.addWidget(panel)
+    panel.payment.method_buttons["card"].click()
+    panel.payment.pay_btn.click()
+    assert panel.stack.currentWidget() is panel.done
+    assert panel.done.score_hint.isVisibleTo(panel) and "complaint" in panel.done.score_hint.text()
+    seen: list[str] = []
+    _answer_next_box("OK", seen)
+    with qtbot.waitSignal(panel.paid, timeout=3000):
+        panel.done.score_buttons[0].click()  # 1 of 5
+    assert len(seen) == 1 and "1 of 5" in seen[0] and "24 hours" in seen[0]
+    number = int(seen[0].split("Complaint #", 1)[1].split(" ", 1)[0])
+    assert services.complaints.complaint(number).visit_id == vid
+
+
+def test_a_fixed_field_loses_its_error_and_goals_is_marked_required(qtbot: QtBot, ctx: UiContext) -> None:
+    """Item 12: validation messages stayed after the field was fixed, and "Goals" was required
+    without a mark."""
+    from PySide6.QtWidgets import QLabel
+
+    from ui.visits.consult import ConsultationForm
+
+    form = ConsultationForm(ctx)
+    qtbot.addWidget(form)
+    assert any(lbl.text() == "Goals *" for lbl in form.findChildren(QLabel))
+    form.show_errors({"goals": "Write down what the client wants, in their words.", "allergies": "x"})
+    assert form.errors["goals"].isVisibleTo(form) and form.errors["allergies"].isVisibleTo(form)
+    form.goals.setPlainText("Shorter, easy to style")
+    assert not form.errors["goals"].isVisibleTo(form)
+    assert form.errors["allergies"].isVisibleTo(form)  # untouched: still says what is wrong
+    qtbot.keyClicks(form.allergies, "none")
+    assert not form.errors["allergies"].isVisibleTo(form)

@@ -7,6 +7,7 @@ import io
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from desk_app.aftercare.views import FeedbackView
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import PaidSale, SaleView
 from desk_app.i18n import N_, Fmt, _
@@ -79,6 +80,10 @@ class DonePage(QWidget):
         self.score_title = QLabel(_("How happy is the client today? (one tap)"))
         self.score_title.setObjectName("sectionTitle")
         lay.addWidget(self.score_title)
+        # said before the tap, not discovered later (docs/product.md §2 step 7)
+        self.score_hint = QLabel(_("A score of 1 or 2 opens a complaint for the owner to answer."))
+        self.score_hint.setObjectName("muted")
+        lay.addWidget(self.score_hint)
         srow = QHBoxLayout()
         self.score_buttons: list[Button] = []
         self._score_enabled = True
@@ -127,7 +132,7 @@ class DonePage(QWidget):
         self.care_btn.setVisible(bool(view.care_services or view.care_products))
         self.save_care_btn.setVisible(bool(view.care_services or view.care_products))
         self.escpos_btn.setVisible(bool(self.ctx.services.settings.get(S.PRINTING_ESCPOS_TARGET)))
-        for w in (self.score_title, *self.score_buttons):
+        for w in (self.score_title, self.score_hint, *self.score_buttons):
             w.setVisible(self.ask_score and has_visit)
         self.continue_btn.setText(_("Continue without a score") if has_visit else _("Next sale"))
         self.print_btn.setFocus()
@@ -185,10 +190,23 @@ class DonePage(QWidget):
             self._enable_scores(True)
             show_error(self, exc)
 
+        def recorded(fb: FeedbackView) -> None:
+            if fb.complaint_id is not None:  # the desk is told, in words, what the low score did
+                hours = self.ctx.services.settings.get(S.STANDARDS_COMPLAINT_RESPONSE_HOURS)
+                show_info(
+                    self,
+                    _(
+                        "Complaint #{n} is open for this visit: the score was {score} of 5. "
+                        "It must be answered within {hours} hours (After-care → Complaints)."
+                    ).format(n=fb.complaint_id, score=n, hours=hours),
+                    _("Complaint opened"),
+                )
+            self.finished.emit(sale_id)
+
         self.ctx.runner.run(
             self,
             lambda: aftercare.record_checkout_satisfaction(actor, None, sale_id, n),
-            on_done=lambda _r: self.finished.emit(sale_id),
+            on_done=recorded,
             on_error=failed,
             in_order=True,
         )

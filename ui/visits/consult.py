@@ -65,7 +65,7 @@ class ConsultationForm(QWidget):
             "contraindications": self.contra,
         }
         labels = {
-            "goals": _("Goals"),
+            "goals": _("Goals") + " *",  # needed when no question above is answered
             "expectations": _("Expectations"),
             "priority": _("Priority"),
             "allergies": _("Allergies"),
@@ -97,6 +97,19 @@ class ConsultationForm(QWidget):
         err = ErrorLabel()
         lay.addWidget(err)
         self.errors[key] = err
+
+        def fixed(*_a: object) -> None:  # the message goes as soon as the field is changed
+            err.show_error(None)
+            mark_invalid(w, False)
+
+        if isinstance(w, QLineEdit):
+            w.textEdited.connect(fixed)
+        elif isinstance(w, QPlainTextEdit):
+            w.textChanged.connect(fixed)
+        elif isinstance(w, QComboBox):
+            w.currentIndexChanged.connect(fixed)
+        for box_ in w.findChildren(QCheckBox):
+            box_.toggled.connect(fixed)
         return box
 
     def _load_questions(self) -> None:

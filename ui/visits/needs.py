@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desk_app.core.service import ValidationError
-from desk_app.i18n import _
+from desk_app.i18n import _, format_time
 from desk_app.visits.safety import HitView, SafetyCheckNeeded
 from desk_app.visits.views import VisitView
 from ui.context import UiContext
@@ -33,9 +33,14 @@ class NeedsPage(QWidget):
         consult = Card(_("Consultation"))
         self.form = ConsultationForm(ctx)
         consult.body.addWidget(self.form)
+        save_row = QHBoxLayout()
         self.save_btn = Button(_("Save consultation"), "check")
-        self.save_btn.clicked.connect(lambda: self.save())
-        consult.body.addWidget(self.save_btn)
+        self.save_btn.clicked.connect(lambda: self.save(then=self._say_saved))
+        save_row.addWidget(self.save_btn)
+        self.saved_note = QLabel()  # says when it was saved
+        self.saved_note.setObjectName("muted")
+        save_row.addWidget(self.saved_note, 1)
+        consult.body.addLayout(save_row)
         consult.body.addStretch()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -139,6 +144,9 @@ class NeedsPage(QWidget):
             on_error=failed,
             in_order=True,
         )
+
+    def _say_saved(self) -> None:
+        self.saved_note.setText("✓ " + _("Saved at {t}").format(t=format_time(self.ctx.services.clock())))
 
     def confirm(self) -> None:
         if self.view is None:

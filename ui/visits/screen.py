@@ -239,7 +239,12 @@ class VisitScreen(QWidget):
             sub.append(_("Stylist: {name}").format(name=view.staff_name))
         self.header.set_subtitle(" · ".join(sub))
         status = view.status if view.step != "cancelled" else "cancelled"
-        if view.step in ("greeting", "needs", "service"):
+        if view.step == "greeting" and view.greeted_at is not None:
+            # greeted, the profile still being found: no longer "waiting" for a hello
+            self.status_chip.set_status(
+                step_label(view.step) + " · " + _("greeted {t}").format(t=format_time(view.greeted_at)), "ok"
+            )
+        elif view.step in ("greeting", "needs", "service"):
             self.status_chip.set_status(
                 step_label(view.step) + " · " + status_label(status), STATUS_TONE.get(status, "neutral")
             )

@@ -130,9 +130,13 @@ class ServicePage(QWidget):
         self.problem.setPlaceholderText(_("Any problem met (e.g. scalp irritation) — leave empty if none"))
         notes.body.addWidget(self.notes)
         notes.body.addWidget(self.problem)
+        notes_row = QHBoxLayout()
         self.notes_btn = Button(_("Save notes"))
         self.notes_btn.clicked.connect(self._save_notes)
-        notes.body.addWidget(self.notes_btn)
+        notes_row.addWidget(self.notes_btn)
+        self.notes_saved = muted()  # says when the notes were saved
+        notes_row.addWidget(self.notes_saved, 1)
+        notes.body.addLayout(notes_row)
         left.addWidget(notes)
         left.addStretch()
 
@@ -329,7 +333,15 @@ class ServicePage(QWidget):
             )
 
     def _save_notes(self) -> None:
-        self._call(self.ctx.services.service_log.save_notes, self.notes.text(), self.problem.text())
+        self.notes_saved.setText("")
+        self._call(
+            self.ctx.services.service_log.save_notes,
+            self.notes.text(),
+            self.problem.text(),
+            then=lambda: self.notes_saved.setText(
+                "✓ " + _("Saved at {t}").format(t=format_time(self.ctx.services.clock()))
+            ),
+        )
 
     def _add_formula(self) -> None:
         if self.view is None:
