@@ -258,3 +258,17 @@ def test_a_fixed_field_loses_its_error_and_goals_is_marked_required(qtbot: QtBot
     assert form.errors["allergies"].isVisibleTo(form)  # untouched: still says what is wrong
     qtbot.keyClicks(form.allergies, "none")
     assert not form.errors["allergies"].isVisibleTo(form)
+
+
+def test_todays_search_says_what_enter_does_there(qtbot: QtBot, ctx: UiContext, services: Services) -> None:
+    """Item 9: Today's search said "Enter opens the highlighted client" but Enter starts the visit
+    (the booking's arrival, or a walk-in). It now says so."""
+    from tests.integration import visit_helpers as h
+    from ui.today.screen import TodayScreen
+
+    h.add_client(services.db, "Nora Walker")
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    today.search.set_text("Nora")
+    qtbot.waitUntil(lambda: bool(today.search.hits()))
+    assert today.search.status.text().startswith("Enter starts the highlighted client's visit")

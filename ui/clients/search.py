@@ -184,10 +184,18 @@ class ClientSearchBox(QWidget):
     new_client_requested = Signal(str)
 
     def __init__(
-        self, ctx: UiContext, parent: QWidget | None = None, *, show_new_button: bool = True
+        self,
+        ctx: UiContext,
+        parent: QWidget | None = None,
+        *,
+        show_new_button: bool = True,
+        enter_hint: str | None = None,
     ) -> None:
+        """``enter_hint``: what Enter does with the highlighted client on this screen, in words
+        (default: it opens the client)."""
         super().__init__(parent)
         self.ctx = ctx
+        self.enter_hint = enter_hint
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(8)
@@ -317,7 +325,9 @@ class ClientSearchBox(QWidget):
             # the selection follows the picked client (by id), not a row number
             self.view.setCurrentIndex(self.model.index(picked_row or 0, 0))
             self.status.setText(
-                _("Enter opens the highlighted client. ↑ ↓ move.") if text.strip() else _("Recent clients")
+                (self.enter_hint or _("Enter opens the highlighted client. ↑ ↓ move."))
+                if text.strip()
+                else _("Recent clients")
             )
         elif text.strip():
             self.status.setText(

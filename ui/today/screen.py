@@ -80,25 +80,26 @@ class TodayScreen(QWidget):
         self.walk_in_shortcut = QShortcut(QKeySequence("Ctrl+W"), self, self.walk_in)
         root.addWidget(self.header)
 
-        self.search = ClientSearchBox(ctx)
-        if self.search is not None:
-            self.search.client_chosen.connect(self.client_chosen)
-            self.search.new_client_requested.connect(self.new_client)
-            root.addWidget(self.search)
-            # the result list opens while typing, so the day stays in view otherwise
-            results = getattr(self.search, "view", None)
-            edit = getattr(self.search, "edit", None)
-            status = getattr(self.search, "status", None)
-            if isinstance(results, QWidget) and edit is not None:
-                results.setMaximumHeight(230)
+        # on Today, Enter on a found client starts their visit (their booking, or a walk-in)
+        self.search = ClientSearchBox(
+            ctx,
+            enter_hint=_("Enter starts the highlighted client's visit: their booking today, or a walk-in. ↑ ↓ move."),
+        )
+        self.search.client_chosen.connect(self.client_chosen)
+        self.search.new_client_requested.connect(self.new_client)
+        root.addWidget(self.search)
+        # the result list opens while typing, so the day stays in view otherwise
+        results, status = self.search.view, self.search.status
+        results.setMaximumHeight(230)
 
-                def toggle(text: str) -> None:
-                    results.setVisible(bool(text.strip()))
-                    if isinstance(status, QWidget):
-                        status.setVisible(bool(text.strip()))
+        def toggle(text: str) -> None:
+            results.setVisible(bool(text.strip()))
+            status.setVisible(bool(text.strip()))
+            if not text.strip():
+                self.search.use_button.setVisible(False)
 
-                edit.textChanged.connect(toggle)
-                toggle("")
+        self.search.edit.textChanged.connect(toggle)
+        toggle("")
 
         body = QHBoxLayout()
         body.setSpacing(16)
