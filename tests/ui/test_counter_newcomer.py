@@ -272,3 +272,21 @@ def test_todays_search_says_what_enter_does_there(qtbot: QtBot, ctx: UiContext, 
     today.search.set_text("Nora")
     qtbot.waitUntil(lambda: bool(today.search.hits()))
     assert today.search.status.text().startswith("Enter starts the highlighted client's visit")
+
+
+def test_a_cancelled_visit_reads_as_cancelled_in_the_history(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    """Item 18: a cancelled visit showed as an empty "Dec 5, 2026 —" row in the client's history."""
+    from tests.integration import visit_helpers as h
+    from ui.clients.profile import ClientProfileScreen
+
+    cid = h.add_client(services.db, "Zoe Park")
+    vid = services.visits.start_walk_in(owner, cid)
+    services.visits.cancel(owner, vid, "client had to leave")
+    screen = ClientProfileScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.open(client_id=cid)
+    qtbot.waitUntil(lambda: screen.history.visits.topLevelItemCount() == 1)
+    row = screen.history.visits.topLevelItem(0)
+    assert row.text(2) == "✕ Cancelled" and row.text(1)

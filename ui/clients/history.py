@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.clients.views import ClientProfile, FormulaView
 from desk_app.i18n import _, format_date, format_datetime, format_money
+from desk_app.visits.views import step_label
 from ui.shared.widgets import Card
 
 
@@ -228,11 +229,17 @@ class ClientHistoryTabs(QTabWidget):
         self.visits.clear()
         for v in p.visits:
             sat = "★" * v.satisfaction if v.satisfaction else "—"
+            if v.step == "cancelled":  # said in words, not an empty row
+                what = "✕ " + _("Cancelled")
+            elif v.step != "done":
+                what = "● " + _("In progress: {step}").format(step=step_label(v.step))
+            else:
+                what = ", ".join(v.services) or _("no service logged")
             top = QTreeWidgetItem(
                 [
                     format_date(v.arrived_at),
-                    v.staff_name,
-                    ", ".join(v.services) or "—",
+                    v.staff_name or "—",
+                    what,
                     ", ".join(v.products) or "—",
                     format_money(v.spend, p.currency),
                     sat,
