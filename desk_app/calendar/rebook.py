@@ -82,10 +82,10 @@ class RebookService:
         rows = {x.id: x for x in s.scalars(select(Service).where(Service.id.in_(ids)))} if ids else {}
         return [rows[i] for i in ids if i in rows and rows[i].active]
 
-    def propose(self, visit_id: int, n: int = 6) -> RebookProposal:
-        """Target date = today + the shortest return interval of the services done; the nearest free
-        slots of the same stylist around it (one per day, at the visit's time of day), and other
-        stylists' nearest slots on the target date."""
+    def propose(self, visit_id: int, days: int = 3, per_day: int = 3) -> RebookProposal:
+        """Target date = today + the shortest return interval of the services done; the same
+        stylist's free times on the ``days`` days nearest it (up to ``per_day`` a day: near the
+        visit's time of day, an earlier and a later one), and other stylists' nearest slots."""
         with self.db.uow(write=False) as uow:
             s = uow.session
             tz = self.core.tz(s)
@@ -122,7 +122,7 @@ class RebookService:
                     not_before=now,
                     tz=tz,
                 )
-                same = _one_per_day(cands, target_dt, n, tz)
+                same = _few_per_day(cands, target_dt, days, per_day, tz)
             others: list[FreeSlot] = []
             for o in s.scalars(
                 select(Staff)
@@ -262,21 +262,29 @@ class RebookService:
             return RebookingRate(int(paid or 0), int(rebooked or 0))
 
 
-def _one_per_day(cands: list[FreeSlot], target: datetime, n: int, tz: object) -> list[FreeSlot]:
-    """For each day the slot nearest the target's time of day; the ``n`` days nearest the target."""
-    best: dict[date, FreeSlot] = {}
+def _few_per_day(
+    cands: list[FreeSlot], target: datetime, days: int, per_day: int, tz: object, spread_min: int = 90
+) -> list[FreeSlot]:
+    """The ``days`` days nearest the target that have a free slot, and on each up to ``per_day``
+    times: the one nearest the target's time of day, then others at least ``spread_min`` minutes
+    apart (an earlier and a later choice), so the client can pick a day and a time."""
     from zoneinfo import ZoneInfo
 
     assert isinstance(tz, ZoneInfo)
     tod = target.astimezone(tz)
+    by_day: dict[date, list[FreeSlot]] = {}
     for c in cands:
-        loc = c.start_at.astimezone(tz)
-        d = loc.date()
+        by_day.setdefault(c.start_at.astimezone(tz).date(), []).append(c)
+    chosen_days = sorted(by_day, key=lambda d: (abs((d - tod.date()).days), d))[:days]
+    out: list[FreeSlot] = []
+    for d in chosen_days:
         want = datetime.combine(d, time(tod.hour, tod.minute), tzinfo=tz)
-        cur = best.get(d)
-        if cur is None or abs((c.start_at - want).total_seconds()) < abs(
-            (cur.start_at - want).total_seconds()
-        ):
-            best[d] = c
-    days = sorted(best, key=lambda d: (abs((d - tod.date()).days), d))[:n]
-    return sorted((best[d] for d in days), key=lambda c: c.start_at)
+        ranked = sorted(by_day[d], key=lambda c: (abs((c.start_at - want).total_seconds()), c.start_at))
+        picked: list[FreeSlot] = []
+        for c in ranked:
+            if all(abs((c.start_at - p.start_at).total_seconds()) >= spread_min * 60 for p in picked):
+                picked.append(c)
+            if len(picked) == per_day:
+                break
+        out.extend(sorted(picked, key=lambda c: c.start_at))
+    return sorted(out, key=lambda c: c.start_at)

@@ -152,6 +152,13 @@ class PaymentService:
             uow.commit()
         return res
 
+    def sale_for_visit(self, visit_id: int) -> int | None:
+        """The visit's paid sale (not a refund), if any: to print its papers again later."""
+        with self.db.uow(write=False) as uow:
+            return uow.session.scalar(
+                select(Sale.id).where(Sale.visit_id == visit_id, Sale.kind == "sale").order_by(Sale.id.desc()).limit(1)
+            )
+
     def get_sale(self, sale_id: int) -> SaleView:
         with self.db.uow(write=False) as uow:
             return load_sale_view(uow.session, sale_id)

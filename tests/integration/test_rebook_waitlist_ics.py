@@ -49,10 +49,14 @@ def test_propose_uses_the_shortest_return_interval_and_the_same_stylist(
     assert p.staff_name == "Leo" and p.duration_min == 90 and p.client_name == "王芳"
     assert p.same_staff and all(s.staff_id == ids["leo"] for s in p.same_staff)
     days = [s.start_at.astimezone(SH).date() for s in p.same_staff]
-    assert len(set(days)) == len(days) == 6  # one slot per day, six days
-    assert p.target_date in days and all(abs((d - p.target_date).days) <= 3 for d in days)
-    # the visit's time of day: the client arrived 2 h before 10:00, at 08:00, before opening -> 10:00
-    assert {s.start_at.astimezone(SH).strftime("%H:%M") for s in p.same_staff} == {"10:00"}
+    # three days around the target, three times on each (issue 13: one time a day was too few)
+    assert len(set(days)) == 3 and all(days.count(d) == 3 for d in set(days))
+    assert p.target_date in days and all(abs((d - p.target_date).days) <= 1 for d in days)
+    for d in set(days):
+        times = sorted(s.start_at for s in p.same_staff if s.start_at.astimezone(SH).date() == d)
+        assert all((b - a).total_seconds() >= 90 * 60 for a, b in zip(times, times[1:], strict=False))
+        # the visit's time of day comes first: the client arrived at 08:00, before opening -> 10:00
+        assert "10:00" in {t.astimezone(SH).strftime("%H:%M") for t in times}
     assert {s.staff_name for s in p.other_staff} >= {"Amy"}
 
 

@@ -290,3 +290,40 @@ def test_a_cancelled_visit_reads_as_cancelled_in_the_history(
     qtbot.waitUntil(lambda: screen.history.visits.topLevelItemCount() == 1)
     row = screen.history.visits.topLevelItem(0)
     assert row.text(2) == "✕ Cancelled" and row.text(1)
+
+
+def test_rebooking_offers_several_times_a_day_and_the_care_sheet_reprints_with_the_next_visit(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 21: rebooking offered one time per day, and the care sheet printed at checkout (before
+    rebooking) said "book any time" and could not be printed again once the visit was closed."""
+    import io
+
+    from pypdf import PdfReader
+
+    from desk_app.checkout.bill import PaymentIn
+    from tests.integration.test_calendar_support import new_stylist
+    from tests.integration.test_checkout_support import new_client, visit_at_checkout
+    from ui.visits.screen import VisitScreen
+
+    leo = new_stylist(services.db, "Leo")  # with working hours, so the calendar has free times
+    vid = visit_at_checkout(services.db, clock, owner.branch_id, new_client(services.db), leo, ["CUT-W"])  # type: ignore[arg-type]
+    bill = services.checkout.build_bill(owner, visit_id=vid)
+    services.payments.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
+    proposal = services.rebooking.propose(vid)
+    days = {s.start_at.date() for s in proposal.same_staff}
+    assert len(proposal.same_staff) > len(days)  # more than one time on a day
+    slot = proposal.same_staff[0]
+    services.rebooking.book(owner, vid, slot)
+
+    printed: list[bytes] = []
+    monkeypatch.setattr("ui.shared.print_preview.print_pdf", lambda _p, pdf, _t="": printed.append(pdf))
+    screen = VisitScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.open(visit_id=vid)
+    assert screen.stack.currentWidget() is screen.closed
+    assert screen.reprint_care_btn.isVisibleTo(screen)
+    screen.reprint_care_btn.click()
+    assert len(printed) == 1
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(printed[0])).pages)
+    assert "Next appointment" in text and "Leo" in text and "any time" not in text

@@ -133,8 +133,15 @@ class RebookPanel(QWidget):
             empty.setObjectName("muted")
             empty.setWordWrap(True)
             self.same_grid.addWidget(empty, 0, 0)
-        for i, s in enumerate(p.same_staff):
-            self.same_grid.addWidget(self._slot_button(s, False), i // 3, i % 3)
+        # a row per day, its times side by side
+        tz = ZoneInfo(self.ctx.shop.timezone)
+        row, col, day = -1, 0, None
+        for s in p.same_staff:
+            d = s.start_at.astimezone(tz).date()
+            if d != day:
+                row, col, day = row + 1, 0, d
+            self.same_grid.addWidget(self._slot_button(s, False), row, col)
+            col += 1
         self.other_title.setVisible(bool(p.other_staff))
         for i, s in enumerate(p.other_staff):
             self.other_grid.addWidget(self._slot_button(s, True), i // 3, i % 3)

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
+from desk_app.core.service import ServiceError
 from desk_app.domain import standards as std
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.domain.visit import is_open
@@ -99,6 +100,12 @@ class VisitScreen(QWidget):
         self._host_layouts = {"checkout": checkout_lay, "rebooking": rebook_lay}
         self.closed = EmptyState("check", _("This visit is closed"), " ", _("Back to Today"))
         self.closed.action.connect(lambda: ctx.navigate("today"))
+        # the care sheet again, now with the next visit on it (printed at checkout, before rebooking)
+        self.reprint_care_btn = Button(_("Print the care sheet (with the next visit)"), "printer", "secondary")
+        self.reprint_care_btn.clicked.connect(self._reprint_care)
+        closed_lay = self.closed.layout()
+        if closed_lay is not None:
+            closed_lay.addWidget(self.reprint_care_btn)
         self.closed_hint = next(
             (lbl for lbl in self.closed.findChildren(QLabel) if lbl.objectName() == "muted"), None
         )
@@ -274,6 +281,7 @@ class VisitScreen(QWidget):
         else:
             if self.closed_hint is not None:
                 self.closed_hint.setText(self._closed_text(view))
+            self.reprint_care_btn.setVisible(view.step == "done")
             self.stack.setCurrentWidget(self.closed)
 
     @staticmethod
@@ -325,6 +333,27 @@ class VisitScreen(QWidget):
         if self.stack.currentWidget() is self.needs and self.needs.form.dirty:
             return _("the consultation")
         return None
+
+    def _reprint_care(self) -> None:
+        from ui.checkout.done import render_pdf
+        from ui.shared.print_preview import print_pdf
+
+        if self.visit_id is None:
+            return
+        ctx, vid = self.ctx, self.visit_id
+
+        def work() -> tuple[bytes, str]:
+            sale_id = ctx.services.payments.sale_for_visit(vid)
+            if sale_id is None:
+                raise ServiceError(_("This visit has no payment, so there is no care sheet to print."))
+            return render_pdf(ctx, sale_id, "care")
+
+        self.ctx.runner.run(
+            self,
+            work,
+            on_done=lambda res: print_pdf(self, res[0], res[1]),
+            on_error=lambda exc: show_error(self, exc),
+        )
 
     def _actor_changed(self, *_args: object) -> None:
         self._panel_for = {"checkout": None, "rebooking": None}
