@@ -180,7 +180,8 @@ class Fmt:
             d = self.local(d).date()
         return str(_bd_date(d, format=fmt, locale=self.locale))
 
-    def time(self, t: _dt.datetime | _dt.time, fmt: str = "short") -> str:
+    def time(self, t: _dt.datetime | _dt.time, fmt: str = "HH:mm") -> str:
+        """24-hour clock times everywhere (Today, the calendar, receipts): one way to read a time."""
         if isinstance(t, _dt.datetime):
             t = self.local(t).timetz().replace(tzinfo=None)
         return str(_bd_time(t, format=fmt, locale=self.locale))
@@ -285,7 +286,7 @@ def format_date(d: _dt.date | _dt.datetime, fmt: str = "medium") -> str:
     return _state.fmt.date(d, fmt)
 
 
-def format_time(t: _dt.datetime | _dt.time, fmt: str = "short") -> str:
+def format_time(t: _dt.datetime | _dt.time, fmt: str = "HH:mm") -> str:
     return _state.fmt.time(t, fmt)
 
 

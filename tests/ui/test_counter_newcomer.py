@@ -327,3 +327,14 @@ def test_rebooking_offers_several_times_a_day_and_the_care_sheet_reprints_with_t
     assert len(printed) == 1
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(printed[0])).pages)
     assert "Next appointment" in text and "Leo" in text and "any time" not in text
+
+
+def test_times_read_the_same_on_every_screen() -> None:
+    """Also in the issue: 12-hour times on Today, 24-hour on the calendar. One clock format."""
+    from datetime import time
+
+    from desk_app.i18n import Fmt
+
+    for lang in ("en", "zh_CN"):
+        fmt = Fmt.for_shop(lang, "Asia/Shanghai", "CNY")
+        assert fmt.time(time(14, 5)) == "14:05"
