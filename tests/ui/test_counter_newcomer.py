@@ -338,3 +338,15 @@ def test_times_read_the_same_on_every_screen() -> None:
     for lang in ("en", "zh_CN"):
         fmt = Fmt.for_shop(lang, "Asia/Shanghai", "CNY")
         assert fmt.time(time(14, 5)) == "14:05"
+
+
+def test_the_allergy_banner_has_one_warning_sign(qtbot: QtBot) -> None:
+    """Also in the issue: two warning icons in the allergy banner."""
+    from PySide6.QtWidgets import QWidget
+
+    from ui.shared.widgets import AllergyBanner
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    banner = AllergyBanner("PPD hair dye", host)
+    assert "⚠" not in banner.label.text() and "PPD hair dye" in banner.label.text()

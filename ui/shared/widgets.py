@@ -166,7 +166,8 @@ class AllergyBanner(QFrame):
         self.set_text(text)
 
     def set_text(self, text: str) -> None:
-        self.label.setText("⚠ " + _("Allergies / contraindications:") + " " + text if text else "")
+        # one warning sign: the icon beside the text (a second "⚠" in the text was one too many)
+        self.label.setText(_("Allergies / contraindications:") + " " + text if text else "")
         if not text.strip():
             self.hide()
         elif self.parentWidget() is not None:  # never show a parentless banner as its own window
