@@ -350,3 +350,21 @@ def test_the_allergy_banner_has_one_warning_sign(qtbot: QtBot) -> None:
     qtbot.addWidget(host)
     banner = AllergyBanner("PPD hair dye", host)
     assert "⚠" not in banner.label.text() and "PPD hair dye" in banner.label.text()
+
+
+def test_save_dialogs_open_in_documents(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also in the issue: save dialogs opened in the app's folder instead of Documents."""
+    from pathlib import Path
+
+    from ui.shared import print_preview
+    from ui.shared.files import documents_dir
+
+    asked: list[str] = []
+
+    def fake(_parent: object, _title: str, suggested: str, _filter: str) -> tuple[str, str]:
+        asked.append(suggested)
+        return "", ""
+
+    monkeypatch.setattr(print_preview.QFileDialog, "getSaveFileName", fake)
+    print_preview.save_pdf(None, b"%PDF-1.4", "R00000001.pdf")
+    assert asked and Path(asked[0]).parent == documents_dir() and asked[0].endswith("R00000001.pdf")

@@ -28,6 +28,7 @@ from desk_app.reports.service import MonthlyReport
 from desk_app.reports.sqlhelp import previous_month
 from ui.context import UiContext
 from ui.reports.pages import ComparisonPage, OverviewPage, QualityPage, StaffPage
+from ui.shared.files import in_documents
 from ui.shared.widgets import Button, EmptyState, PageHeader, show_error, show_info
 from ui.theme import icon
 
@@ -240,7 +241,7 @@ class ReportsScreen(QWidget):
             return
         name = f"monthly-summary-{report.month}.pdf"
         path, _f = QFileDialog.getSaveFileName(
-            self, _("Save the monthly summary"), name, _("PDF files (*.pdf)")
+            self, _("Save the monthly summary"), in_documents(name), _("PDF files (*.pdf)")
         )
         if not path:
             return
@@ -262,7 +263,7 @@ class ReportsScreen(QWidget):
             return
         month = None if kind == "clients" else str(self.month.currentData())
         name = f"{kind}-{month}.csv" if month else f"{kind}.csv"
-        path, _f = QFileDialog.getSaveFileName(self, _("Export CSV"), name, _("CSV files (*.csv)"))
+        path, _f = QFileDialog.getSaveFileName(self, _("Export CSV"), in_documents(name), _("CSV files (*.csv)"))
         if not path:
             return
         branch = self.branch.currentData()

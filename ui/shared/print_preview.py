@@ -15,6 +15,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from desk_app.i18n import _
+from ui.shared.files import in_documents
 from ui.shared.widgets import show_error, show_info
 
 
@@ -71,7 +72,7 @@ def print_pdf(parent: QWidget | None, pdf: bytes, title: str = "") -> None:
 
 def save_pdf(parent: QWidget | None, pdf: bytes, suggested_name: str) -> str | None:
     """Ask where to save and write the PDF; returns the path or None when cancelled."""
-    path, _filter = QFileDialog.getSaveFileName(parent, _("Save as PDF"), suggested_name, "PDF (*.pdf)")
+    path, _filter = QFileDialog.getSaveFileName(parent, _("Save as PDF"), in_documents(suggested_name), "PDF (*.pdf)")
     if not path:
         return None
     if not path.lower().endswith(".pdf"):

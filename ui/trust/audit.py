@@ -36,6 +36,7 @@ from desk_app.trust.audit import AuditFilter, AuditRow
 from desk_app.trust.auth import StaffView
 from ui.context import UiContext
 from ui.runner import Latest
+from ui.shared.files import in_documents
 from ui.shared.widgets import Button, EmptyState, PageHeader, show_error
 from ui.theme import COLORS
 
@@ -419,7 +420,7 @@ class AuditScreen(QWidget):
             return
         name = f"audit-{self.current_filter().date_from}-{self.current_filter().date_to}.csv"
         path, _filter = QFileDialog.getSaveFileName(
-            self, _("Export the audit log"), str(Path.home() / name), _("CSV files (*.csv)")
+            self, _("Export the audit log"), in_documents(name), _("CSV files (*.csv)")
         )
         if path:
             self.export_to(Path(path))
