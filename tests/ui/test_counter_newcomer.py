@@ -368,3 +368,21 @@ def test_save_dialogs_open_in_documents(qtbot: QtBot, monkeypatch: pytest.Monkey
     monkeypatch.setattr(print_preview.QFileDialog, "getSaveFileName", fake)
     print_preview.save_pdf(None, b"%PDF-1.4", "R00000001.pdf")
     assert asked and Path(asked[0]).parent == documents_dir() and asked[0].endswith("R00000001.pdf")
+
+
+def test_the_profile_keeps_the_words_of_a_choice_not_its_code(qtbot: QtBot, ctx: UiContext) -> None:
+    """Item 14: raw English codes appeared on Chinese screens (发质 "normal"): the hair and skin
+    type answered in the consultation reach the profile as the words of the choice."""
+    from PySide6.QtWidgets import QComboBox
+
+    from ui.visits.consult import ConsultationForm
+
+    form = ConsultationForm(ctx)
+    qtbot.addWidget(form)
+    form.load("hair", None, "", "")
+    hair = form.inputs["hair_type"]
+    assert isinstance(hair, QComboBox)
+    hair.setCurrentIndex(hair.findData("fine"))
+    values = form.values()
+    assert values["answers"]["hair_type"] == "fine"  # the answer keeps its code
+    assert values["hair_type"] == hair.currentText() != "fine"  # the profile gets the words

@@ -230,11 +230,21 @@ class ConsultationForm(QWidget):
             "goals": self.goals.toPlainText(),
             "expectations": self.expectations.text(),
             "priority": str(self.priority.currentData()),
-            "skin_type": str(answers.get("skin_type", "")),
-            "hair_type": str(answers.get("hair_type", "")),
+            # the profile keeps the words a person reads ("Fine" / "细软"), not the choice's code ("fine")
+            "skin_type": self._choice_words("skin_type", answers.get("skin_type", "")),
+            "hair_type": self._choice_words("hair_type", answers.get("hair_type", "")),
             "allergies": self.allergies.text(),
             "contraindications": self.contra.text(),
         }
+
+    def _choice_words(self, key: str, value: object) -> str:
+        q = next((q for q in self.questions if q.key == key), None)
+        if q is None or not value:
+            return str(value or "")
+        labels = {c.key: c.label for c in q.choices}
+        if isinstance(value, list):
+            return ", ".join(labels.get(str(v), str(v)) for v in value)
+        return labels.get(str(value), str(value))
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for key, err in self.errors.items():
