@@ -386,3 +386,16 @@ def test_the_profile_keeps_the_words_of_a_choice_not_its_code(qtbot: QtBot, ctx:
     values = form.values()
     assert values["answers"]["hair_type"] == "fine"  # the answer keeps its code
     assert values["hair_type"] == hair.currentText() != "fine"  # the profile gets the words
+
+
+def test_a_contact_names_its_client_not_an_internal_id(qtbot: QtBot, ctx: UiContext, services: Services) -> None:
+    """Item 18: the contact dialog said "Client #301 chosen" (an internal id)."""
+    from tests.integration import visit_helpers as h
+    from ui.aftercare.contact_dialog import ContactLogDialog
+
+    cid = h.add_client(services.db, "Iris Chen")
+    dlg = ContactLogDialog(ctx)
+    qtbot.addWidget(dlg)
+    dlg.fill(kind="inquiry", summary="Opening hours?", client_id=cid)
+    assert "Iris Chen" in dlg.client_label.text() and "C0000" in dlg.client_label.text()
+    assert f"#{cid}" not in dlg.client_label.text()

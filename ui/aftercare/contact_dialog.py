@@ -35,7 +35,7 @@ from ui.context import UiContext
 from ui.shared.widgets import Button, Card, Dialog, ErrorLabel, error_text
 
 
-def _search_box(ctx: UiContext) -> QWidget | None:
+def _search_box(ctx: UiContext) -> ClientSearchBox:
     """The shared client search (``ui.clients.search``), compact, without its "New client" button."""
     box = ClientSearchBox(ctx, show_new_button=False)
     box.setMaximumHeight(190)
@@ -65,13 +65,12 @@ class ContactLogDialog(Dialog):
         form.addRow(_("How"), how_what)
         self.kinds[1].buttonToggled.connect(lambda *_a: self._kind_changed())
 
-        search = _search_box(ctx)
+        self.search = search = _search_box(ctx)
         self.client_label = QLabel(_("No client chosen: enter the caller's name"))
         self.client_label.setObjectName("muted")
-        if search is not None:
-            search.client_chosen.connect(self._client_chosen)  # type: ignore[attr-defined]
-            form.addRow(_("Client"), search)
-            form.addRow("", self.client_label)
+        search.client_chosen.connect(self._client_chosen)
+        form.addRow(_("Client"), search)
+        form.addRow("", self.client_label)
         self.caller_name = QLineEdit()
         self.caller_name.setPlaceholderText(_("Caller's name"))
         self.caller_phone = QLineEdit()
@@ -164,8 +163,25 @@ class ContactLogDialog(Dialog):
         self.complaint_box.setVisible(self._picked(self.kinds[1]) == ContactKind.COMPLAINT)
 
     def _client_chosen(self, client_id: int) -> None:
+        """Say who was chosen by name and client number (never the internal id)."""
         self.client_id = client_id
-        self.client_label.setText(_("Client #{id} chosen").format(id=client_id))
+        hit = next((h for h in self.search.hits() if h.id == client_id), None)
+        if hit is not None:
+            self.client_label.setText(
+                "✓ " + _("Client: {name} (No. {number})").format(name=hit.name, number=hit.client_number)
+            )
+            return
+        self.client_label.setText("✓ " + _("Client chosen"))
+        actor, clients = self.ctx.require_actor(), self.ctx.services.clients
+        self.ctx.runner.run(
+            self,
+            lambda: clients.get(actor, client_id),
+            on_done=lambda p: self.client_label.setText(
+                "✓ " + _("Client: {name} (No. {number})").format(name=p.name, number=p.client_number)
+            )
+            if self.client_id == client_id
+            else None,
+        )
 
     def fill(
         self,
