@@ -53,6 +53,9 @@ def main() -> None:
         page = shell.sign_in
         assert page is not None
         _wait(app, lambda page=page: not page.staff_loading())  # the staff list comes from a worker
+        for _ in range(20):  # the tiles are laid out and painted before the picture
+            app.processEvents()
+            time.sleep(0.01)
         shell.grab().save(str(OUT / f"sign-in-{suffix}.png"))
         pins = dict(shell.services.settings.get(S.DEMO_PINS) or {})
         owner = next(s for s in page._staff if s.role == "owner")
