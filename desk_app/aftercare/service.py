@@ -708,7 +708,11 @@ def followup_state(
         return FollowUpState.DONE
     today = now.astimezone(tz).date()
     if callback_at is not None and attempts > 0:
-        return FollowUpState.DUE if callback_at <= now else FollowUpState.LATER
+        # a call back planned for a day: due that day, overdue once the day is over (a call planned
+        # in September is not "due" in December)
+        if callback_at > now:
+            return FollowUpState.LATER
+        return FollowUpState.DUE if today <= callback_at.astimezone(tz).date() else FollowUpState.OVERDUE
     if today < due_from.astimezone(tz).date():
         return FollowUpState.LATER
     if today > due_by.astimezone(tz).date():

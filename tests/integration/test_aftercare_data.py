@@ -167,3 +167,20 @@ def rows(db: Database, model: Any, **where: Any) -> list[Any]:
         for o in out:
             uow.session.expunge(o)
         return out
+
+
+def test_a_call_back_planned_for_a_past_day_is_overdue_not_due() -> None:
+    """Issue 13 item 16: "Due (77)" held calls whose call-back date was in September."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from desk_app.aftercare.service import followup_state
+    from desk_app.domain.aftercare import FollowUpState
+
+    tz = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 12, 4, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
+    due_from, due_by = now - timedelta(days=80), now - timedelta(days=79)
+    state = followup_state("no_answer", 1, due_from, due_by, now - timedelta(days=70), now, tz)
+    assert state == FollowUpState.OVERDUE
+    assert followup_state("no_answer", 1, due_from, due_by, now - timedelta(hours=2), now, tz) == FollowUpState.DUE
+    assert followup_state("no_answer", 1, due_from, due_by, now + timedelta(hours=2), now, tz) == FollowUpState.LATER

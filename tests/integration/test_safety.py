@@ -114,3 +114,4 @@ def test_the_owner_edits_the_rules_and_a_receptionist_cannot(services: Services,
     assert "override" in stop.value.hits[0].reason  # no patch test can allow it
     services.safety.remove_rule(owner, rid)
     services.consultation.confirm_plan(owner, vid)
+
