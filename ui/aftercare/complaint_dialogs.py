@@ -25,6 +25,7 @@ from desk_app.domain.aftercare import COMPENSATION_WITH_AMOUNT, Compensation
 from desk_app.domain.money import parse_amount
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, format_datetime, format_money
+from ui.aftercare.text import ticket_heading
 from ui.context import UiContext
 from ui.shared.widgets import Button, Dialog, ErrorLabel, ask_pin, error_text
 
@@ -39,6 +40,9 @@ class ComplaintRespondDialog(Dialog):
         self.setWindowTitle(_("Answer complaint #{id}").format(id=complaint.id))
         self.setMinimumWidth(560)
         lay = QVBoxLayout(self)
+        self.header = QLabel(ticket_heading(complaint.id, complaint.client_name))
+        self.header.setObjectName("sectionTitle")
+        lay.addWidget(self.header)
         what = QLabel(complaint.description)
         what.setWordWrap(True)
         lay.addWidget(what)
@@ -86,9 +90,11 @@ class ComplaintResolveDialog(Dialog):
         self.setMinimumWidth(640)
         svc = ctx.services.complaints
         lay = QVBoxLayout(self)
+        self.header = QLabel(ticket_heading(complaint.id, complaint.client_name))
+        self.header.setObjectName("sectionTitle")
+        lay.addWidget(self.header)
         what = QLabel(complaint.description)
         what.setWordWrap(True)
-        what.setObjectName("sectionTitle")
         lay.addWidget(what)
         self.resolution = QPlainTextEdit()
         self.resolution.setPlaceholderText(_("How it was resolved, and what the client agreed to"))
