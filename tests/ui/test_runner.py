@@ -385,3 +385,95 @@ def test_paying_waits_off_the_gui_thread_and_a_closed_panel_still_leaves_one_sal
     assert exceptions == []
     with services.db.uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(Sale).where(Sale.visit_id == vid)) == 1
+
+
+# ------------------------------------------------------------------ after-care dialogs off the GUI thread
+def test_resolving_a_complaint_waits_off_the_gui_thread_and_a_closed_dialog_writes_once(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Resolve with a redo runs on a worker: Resolve waits meanwhile (a second tap or Ctrl+Enter
+    books nothing more); the dialog closed before the answer arrives leaves one resolution, one
+    redo booked and no error."""
+    from sqlalchemy import func, select
+
+    from desk_app.db.models import Appointment, Complaint
+    from desk_app.domain.aftercare import Compensation, ComplaintStatus
+    from ui.aftercare.complaint_dialogs import ComplaintResolveDialog
+
+    cid = h.add_client(services.db, "Zhou Ting")
+    ticket = services.complaints.open_complaint(owner, description="Colour uneven", client_id=cid)
+    dlg = ComplaintResolveDialog(threaded, ticket)  # deleted by the test itself
+    assert f"#{ticket.id}" in dlg.header.text() and "Zhou Ting" in dlg.header.text()
+    qtbot.waitUntil(lambda: dlg.ok_btn.isEnabled())  # the sales and redo choices are read on a worker
+    assert dlg.redo_staff.count() > 0 and dlg.redo_service.count() > 0
+    calls: list[int] = []
+    gate, started = threading.Event(), threading.Event()
+    gated = _gated(services.complaints.resolve, gate, started)
+    monkeypatch.setattr(
+        services.complaints, "resolve", lambda *a, **kw: (calls.append(a[1]), gated(*a, **kw))[1]
+    )
+    dlg.choose(Compensation.REDO, "Free colour refresh")
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dlg.ok_btn.click()
+        assert started.wait(GATE_TIMEOUT_S)
+        assert dlg.saving() and not dlg.ok_btn.isEnabled() and not dlg.redo_staff.isEnabled()
+        dlg.save()  # Ctrl+Enter while the first resolution is being written
+        _delete(dlg)
+        gate.set()
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert calls == [ticket.id]
+    with services.db.uow(write=False) as uow:
+        row = uow.session.get(Complaint, ticket.id)
+        assert row is not None and row.status == ComplaintStatus.RESOLVED
+        redos = select(func.count()).select_from(Appointment).where(Appointment.client_id == cid)
+        assert uow.session.scalar(redos) == 1
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # the offscreen platform, harmless
+def test_answering_a_complaint_waits_and_cancel_meanwhile_still_refreshes_the_list(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The answer is written on a worker while "Save answer" waits; a failed write re-enables it
+    with the message in the dialog; Cancel while the write runs closes the dialog, and the write
+    that still lands is announced (accepted) so the list shows it, once."""
+    from desk_app.domain.aftercare import ComplaintStatus
+    from ui.aftercare.complaint_dialogs import ComplaintRespondDialog
+
+    ticket = services.complaints.open_complaint(owner, description="Rude on the phone")
+    dlg = ComplaintRespondDialog(threaded, ticket)
+    qtbot.addWidget(dlg)
+    dlg.open()
+    dlg.save()  # nothing typed: refused by the service, shown in the dialog
+    qtbot.waitUntil(lambda: dlg.error.isVisible())
+    assert dlg.ok_btn.isEnabled() and not dlg.saving()
+
+    calls: list[int] = []
+    gate, started = threading.Event(), threading.Event()
+    gated = _gated(services.complaints.respond, gate, started)
+    monkeypatch.setattr(services.complaints, "respond", lambda *a: (calls.append(a[1]), gated(*a))[1])
+    accepted: list[int] = []
+    dlg.accepted.connect(lambda: accepted.append(ticket.id))
+    dlg.text.setPlainText("Called back and apologised")
+    with qtbot.captureExceptions() as exceptions:
+        dlg.ok_btn.click()
+        assert started.wait(GATE_TIMEOUT_S)
+        assert dlg.saving() and not dlg.ok_btn.isEnabled() and dlg.text.isReadOnly()
+        dlg.save()
+        dlg.reject()  # Cancel while the answer is being written
+        gate.set()
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert calls == [ticket.id] and accepted == [ticket.id]
+    assert services.complaints.complaint(ticket.id).status == ComplaintStatus.RESPONDED

@@ -64,6 +64,7 @@ class ContactsComplaintsTab(QWidget):
         self.dialog: QDialog | None = None
         self.items: list[ComplaintView] = []
         self.selected_id: int | None = None  # the chosen ticket, kept across reloads
+        self._closing = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 8, 0, 0)
         bar = QHBoxLayout()
@@ -205,9 +206,10 @@ class ContactsComplaintsTab(QWidget):
 
     def _update_buttons(self) -> None:
         c = self.current()
-        self.respond_btn.setEnabled(c is not None and c.status in COMPLAINT_ACTIVE)
-        self.resolve_btn.setEnabled(c is not None and c.status in COMPLAINT_ACTIVE)
-        self.close_btn.setEnabled(c is not None and c.status == ComplaintStatus.RESOLVED)
+        idle = not self._closing
+        self.respond_btn.setEnabled(idle and c is not None and c.status in COMPLAINT_ACTIVE)
+        self.resolve_btn.setEnabled(idle and c is not None and c.status in COMPLAINT_ACTIVE)
+        self.close_btn.setEnabled(idle and c is not None and c.status == ComplaintStatus.RESOLVED)
 
     def _open(self, dlg: QDialog) -> None:
         self.dialog = dlg
@@ -236,11 +238,29 @@ class ContactsComplaintsTab(QWidget):
 
     def close_ticket(self) -> None:
         c = self.current()
-        if c is None:
+        if c is None or self._closing:
             return
-        try:
-            self.ctx.services.complaints.close(self.ctx.require_actor(), c.id)
-        except Exception as exc:
+        actor, complaint_id = self.ctx.require_actor(), c.id
+        complaints = self.ctx.services.complaints
+        self._set_closing(True)
+
+        def failed(exc: Exception) -> None:
+            self._set_closing(False)
             show_error(self, exc)
-            return
-        self.refresh()
+
+        def closed(_view: ComplaintView) -> None:
+            self._set_closing(False)
+            self.refresh()
+
+        self.ctx.runner.run(
+            self,
+            lambda: complaints.close(actor, complaint_id),
+            on_done=closed,
+            on_error=failed,
+            in_order=True,
+        )
+
+    def _set_closing(self, on: bool) -> None:
+        """While a ticket is being closed the ticket buttons wait (one tap is one close)."""
+        self._closing = on
+        self._update_buttons()
