@@ -477,3 +477,56 @@ def test_answering_a_complaint_waits_and_cancel_meanwhile_still_refreshes_the_li
     assert exceptions == []
     assert calls == [ticket.id] and accepted == [ticket.id]
     assert services.complaints.complaint(ticket.id).status == ComplaintStatus.RESPONDED
+
+
+def test_a_follow_up_call_is_saved_off_the_gui_thread_once_even_if_its_dialog_closes(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The call's script is read on a worker; "Save call" waits while the call is written (a second
+    tap records nothing more, so a low score opens one complaint); closed meanwhile, no error."""
+    from desk_app.db.models import Complaint, Feedback
+    from desk_app.domain.aftercare import CallOutcome
+    from tests.integration.test_aftercare_data import add_staff, rows, shanghai, visit
+    from ui.aftercare.call_dialog import FollowUpCallDialog
+
+    leo = add_staff(services.db, owner.branch_id, "Leo")
+    cid = h.add_client(services.db, "Wang Fang")
+    visit(
+        services.db,
+        services.settings,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        stylist_id=leo.staff_id,
+        desk_id=owner.staff_id,
+        arrived=shanghai(2026, 11, 18, 9),
+    )
+    clock.now = shanghai(2026, 11, 20, 10)
+    followup = services.aftercare.followups(actor=owner).due[0]
+    dlg = FollowUpCallDialog(threaded, followup)
+    qtbot.waitUntil(lambda: "Wang Fang" in dlg.script.text())
+    calls: list[int] = []
+    gate, started = threading.Event(), threading.Event()
+    gated = _gated(services.aftercare.record_call, gate, started)
+    monkeypatch.setattr(
+        services.aftercare, "record_call", lambda *a, **kw: (calls.append(a[1]), gated(*a, **kw))[1]
+    )
+    dlg.choose(CallOutcome.REACHED, timeliness=5, professionalism=4, effectiveness=1, attitude=4)
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dlg.save_btn.click()
+        assert started.wait(GATE_TIMEOUT_S)
+        assert dlg.saving() and not dlg.save_btn.isEnabled() and not dlg.scores_box.isEnabled()
+        dlg.save()
+        _delete(dlg)
+        gate.set()
+        _settle(qtbot, pool)
+    assert exceptions == []
+    assert calls == [followup.id]
+    assert len(rows(services.db, Feedback, client_id=cid)) == 1
+    assert len(rows(services.db, Complaint, client_id=cid)) == 1
