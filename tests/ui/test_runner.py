@@ -49,8 +49,11 @@ def _delete(widget: QWidget) -> None:
     assert not shiboken6.isValid(widget)
 
 
-def _settle(qtbot: QtBot, pool: QThreadPool) -> None:
-    """Wait for every worker, then deliver what they queued for the GUI thread."""
+def _settle(qtbot: QtBot, pool: QThreadPool, runner: TaskRunner | None = None) -> None:
+    """Wait for every worker, then deliver what they queued for the GUI thread. Writes
+    (``in_order=True``) run on the runner's own write pool: pass the runner to wait for them too."""
+    if runner is not None:
+        assert runner.wait_for_done(GATE_TIMEOUT_S * 1000)
     assert pool.waitForDone(GATE_TIMEOUT_S * 1000)
     QCoreApplication.processEvents()
     qtbot.wait(20)
@@ -381,7 +384,7 @@ def test_paying_waits_off_the_gui_thread_and_a_closed_panel_still_leaves_one_sal
         panel.pay()  # a second tap (F9) while the first payment is being written
         _delete(panel)
         gate.set()
-        _settle(qtbot, pool)
+        _settle(qtbot, pool, threaded.runner)
     assert exceptions == []
     with services.db.uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(Sale).where(Sale.visit_id == vid)) == 1
@@ -426,7 +429,7 @@ def test_resolving_a_complaint_waits_off_the_gui_thread_and_a_closed_dialog_writ
         dlg.save()  # Ctrl+Enter while the first resolution is being written
         _delete(dlg)
         gate.set()
-        _settle(qtbot, pool)
+        _settle(qtbot, pool, threaded.runner)
     assert exceptions == []
     assert calls == [ticket.id]
     with services.db.uow(write=False) as uow:
@@ -473,7 +476,7 @@ def test_answering_a_complaint_waits_and_cancel_meanwhile_still_refreshes_the_li
         dlg.save()
         dlg.reject()  # Cancel while the answer is being written
         gate.set()
-        _settle(qtbot, pool)
+        _settle(qtbot, pool, threaded.runner)
     assert exceptions == []
     assert calls == [ticket.id] and accepted == [ticket.id]
     assert services.complaints.complaint(ticket.id).status == ComplaintStatus.RESPONDED
@@ -525,7 +528,7 @@ def test_a_follow_up_call_is_saved_off_the_gui_thread_once_even_if_its_dialog_cl
         dlg.save()
         _delete(dlg)
         gate.set()
-        _settle(qtbot, pool)
+        _settle(qtbot, pool, threaded.runner)
     assert exceptions == []
     assert calls == [followup.id]
     assert len(rows(services.db, Feedback, client_id=cid)) == 1
