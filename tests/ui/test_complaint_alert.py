@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -95,3 +96,48 @@ def test_today_strip_shows_live_figures(
     assert (strip.data["greet"]["met"], strip.data["greet"]["total"]) == (1, 2)
     assert "1/2" in strip.tiles["greet"].text() and "✕" in strip.tiles["greet"].text()
     assert "within 30 s" in strip.tiles["greet"].toolTip()
+
+
+def test_the_sign_in_alert_reads_off_the_gui_thread(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signing in does not wait for the overdue complaints: the list is read on a worker and the
+    window-modal dialog opens (without blocking) when it arrives; when someone else signed in
+    meanwhile, or the window went away, nothing is shown and nothing breaks."""
+    import threading
+
+    from PySide6.QtCore import QThreadPool
+
+    from tests.ui.test_runner import GATE_TIMEOUT_S, _delete, _gated, _settle
+
+    services.complaints.open_complaint(owner, description="Waited 40 minutes past the booking")
+    clock.advance(hours=25)
+    desk = add_staff(services.db, owner.branch_id, "Amy", "receptionist")
+    pool = QThreadPool()
+    pool.setMaxThreadCount(2)
+    real = services.complaints.overdue_complaints
+    for ending in ("shown", "someone else signed in", "window closed"):
+        ctx = UiContext(services=services, runner=TaskRunner(pool), shop=services.shop.info(), actor=owner)
+        parent = QWidget()
+        parent.show()
+        gate, started = threading.Event(), threading.Event()
+        monkeypatch.setattr(services.complaints, "overdue_complaints", _gated(real, gate, started))
+        with qtbot.captureExceptions() as exceptions:
+            show_overdue_at_sign_in(ctx, parent)  # returns while the read waits
+            assert started.wait(GATE_TIMEOUT_S)
+            assert parent.findChildren(OverdueComplaintsDialog) == []
+            if ending == "someone else signed in":
+                ctx.actor = desk
+            if ending == "window closed":
+                _delete(parent)
+            gate.set()
+            _settle(qtbot, pool)
+        assert exceptions == []
+        if ending != "window closed":
+            dialogs = parent.findChildren(OverdueComplaintsDialog)
+            assert len(dialogs) == (1 if ending == "shown" else 0)
+            if dialogs:
+                dlg = dialogs[0]
+                assert dlg.isVisible() and dlg.windowModality() == Qt.WindowModality.WindowModal
+                assert dlg.list.count() == 1
+            _delete(parent)

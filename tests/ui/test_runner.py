@@ -49,8 +49,11 @@ def _delete(widget: QWidget) -> None:
     assert not shiboken6.isValid(widget)
 
 
-def _settle(qtbot: QtBot, pool: QThreadPool) -> None:
-    """Wait for every worker, then deliver what they queued for the GUI thread."""
+def _settle(qtbot: QtBot, pool: QThreadPool, runner: TaskRunner | None = None) -> None:
+    """Wait for every worker, then deliver what they queued for the GUI thread. Writes
+    (``in_order=True``) run on the runner's own write pool: pass the runner to wait for them too."""
+    if runner is not None:
+        assert runner.wait_for_done(GATE_TIMEOUT_S * 1000)
     assert pool.waitForDone(GATE_TIMEOUT_S * 1000)
     QCoreApplication.processEvents()
     qtbot.wait(20)
@@ -645,3 +648,148 @@ def test_shop_details_wait_for_their_values_and_one_save_is_one_write(
         _settle(qtbot, pool)
     assert exceptions == []
     assert written == ["Lotus Spa Jing'an"] and services.shop.info().name == "Lotus Spa Jing'an"
+
+
+# ------------------------------------------------------------------ after-care dialogs off the GUI thread
+def test_resolving_a_complaint_waits_off_the_gui_thread_and_a_closed_dialog_writes_once(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Resolve with a redo runs on a worker: Resolve waits meanwhile (a second tap or Ctrl+Enter
+    books nothing more); the dialog closed before the answer arrives leaves one resolution, one
+    redo booked and no error."""
+    from sqlalchemy import func, select
+
+    from desk_app.db.models import Appointment, Complaint
+    from desk_app.domain.aftercare import Compensation, ComplaintStatus
+    from ui.aftercare.complaint_dialogs import ComplaintResolveDialog
+
+    cid = h.add_client(services.db, "Zhou Ting")
+    ticket = services.complaints.open_complaint(owner, description="Colour uneven", client_id=cid)
+    dlg = ComplaintResolveDialog(threaded, ticket)  # deleted by the test itself
+    assert f"#{ticket.id}" in dlg.header.text() and "Zhou Ting" in dlg.header.text()
+    qtbot.waitUntil(lambda: dlg.ok_btn.isEnabled())  # the sales and redo choices are read on a worker
+    assert dlg.redo_staff.count() > 0 and dlg.redo_service.count() > 0
+    calls: list[int] = []
+    gate, started = threading.Event(), threading.Event()
+    gated = _gated(services.complaints.resolve, gate, started)
+    monkeypatch.setattr(
+        services.complaints, "resolve", lambda *a, **kw: (calls.append(a[1]), gated(*a, **kw))[1]
+    )
+    dlg.choose(Compensation.REDO, "Free colour refresh")
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dlg.ok_btn.click()
+        assert started.wait(GATE_TIMEOUT_S)
+        assert dlg.saving() and not dlg.ok_btn.isEnabled() and not dlg.redo_staff.isEnabled()
+        dlg.save()  # Ctrl+Enter while the first resolution is being written
+        _delete(dlg)
+        gate.set()
+        _settle(qtbot, pool, threaded.runner)
+    assert exceptions == []
+    assert calls == [ticket.id]
+    with services.db.uow(write=False) as uow:
+        row = uow.session.get(Complaint, ticket.id)
+        assert row is not None and row.status == ComplaintStatus.RESOLVED
+        redos = select(func.count()).select_from(Appointment).where(Appointment.client_id == cid)
+        assert uow.session.scalar(redos) == 1
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # the offscreen platform, harmless
+def test_answering_a_complaint_waits_and_cancel_meanwhile_still_refreshes_the_list(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The answer is written on a worker while "Save answer" waits; a failed write re-enables it
+    with the message in the dialog; Cancel while the write runs closes the dialog, and the write
+    that still lands is announced (accepted) so the list shows it, once."""
+    from desk_app.domain.aftercare import ComplaintStatus
+    from ui.aftercare.complaint_dialogs import ComplaintRespondDialog
+
+    ticket = services.complaints.open_complaint(owner, description="Rude on the phone")
+    dlg = ComplaintRespondDialog(threaded, ticket)
+    qtbot.addWidget(dlg)
+    dlg.open()
+    dlg.save()  # nothing typed: refused by the service, shown in the dialog
+    qtbot.waitUntil(lambda: dlg.error.isVisible())
+    assert dlg.ok_btn.isEnabled() and not dlg.saving()
+
+    calls: list[int] = []
+    gate, started = threading.Event(), threading.Event()
+    gated = _gated(services.complaints.respond, gate, started)
+    monkeypatch.setattr(services.complaints, "respond", lambda *a: (calls.append(a[1]), gated(*a))[1])
+    accepted: list[int] = []
+    dlg.accepted.connect(lambda: accepted.append(ticket.id))
+    dlg.text.setPlainText("Called back and apologised")
+    with qtbot.captureExceptions() as exceptions:
+        dlg.ok_btn.click()
+        assert started.wait(GATE_TIMEOUT_S)
+        assert dlg.saving() and not dlg.ok_btn.isEnabled() and dlg.text.isReadOnly()
+        dlg.save()
+        dlg.reject()  # Cancel while the answer is being written
+        gate.set()
+        _settle(qtbot, pool, threaded.runner)
+    assert exceptions == []
+    assert calls == [ticket.id] and accepted == [ticket.id]
+    assert services.complaints.complaint(ticket.id).status == ComplaintStatus.RESPONDED
+
+
+def test_a_follow_up_call_is_saved_off_the_gui_thread_once_even_if_its_dialog_closes(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The call's script is read on a worker; "Save call" waits while the call is written (a second
+    tap records nothing more, so a low score opens one complaint); closed meanwhile, no error."""
+    from desk_app.db.models import Complaint, Feedback
+    from desk_app.domain.aftercare import CallOutcome
+    from tests.integration.test_aftercare_data import add_staff, rows, shanghai, visit
+    from ui.aftercare.call_dialog import FollowUpCallDialog
+
+    leo = add_staff(services.db, owner.branch_id, "Leo")
+    cid = h.add_client(services.db, "Wang Fang")
+    visit(
+        services.db,
+        services.settings,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        stylist_id=leo.staff_id,
+        desk_id=owner.staff_id,
+        arrived=shanghai(2026, 11, 18, 9),
+    )
+    clock.now = shanghai(2026, 11, 20, 10)
+    followup = services.aftercare.followups(actor=owner).due[0]
+    dlg = FollowUpCallDialog(threaded, followup)
+    qtbot.waitUntil(lambda: "Wang Fang" in dlg.script.text())
+    calls: list[int] = []
+    gate, started = threading.Event(), threading.Event()
+    gated = _gated(services.aftercare.record_call, gate, started)
+    monkeypatch.setattr(
+        services.aftercare, "record_call", lambda *a, **kw: (calls.append(a[1]), gated(*a, **kw))[1]
+    )
+    dlg.choose(CallOutcome.REACHED, timeliness=5, professionalism=4, effectiveness=1, attitude=4)
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dlg.save_btn.click()
+        assert started.wait(GATE_TIMEOUT_S)
+        assert dlg.saving() and not dlg.save_btn.isEnabled() and not dlg.scores_box.isEnabled()
+        dlg.save()
+        _delete(dlg)
+        gate.set()
+        _settle(qtbot, pool, threaded.runner)
+    assert exceptions == []
+    assert calls == [followup.id]
+    assert len(rows(services.db, Feedback, client_id=cid)) == 1
+    assert len(rows(services.db, Complaint, client_id=cid)) == 1

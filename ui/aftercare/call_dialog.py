@@ -1,4 +1,7 @@
-"""The follow-up call: the script, "Call" (reveals the number, audited), outcome, four 1-5 scores, comments."""
+"""The follow-up call: the script, "Call" (reveals the number, audited), outcome, four 1-5 scores, comments.
+
+The script is read, the number revealed and the call saved through the runner; "Call" and
+"Save call" wait (disabled) while theirs runs, and the dialog closes when the call is saved."""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ class FollowUpCallDialog(Dialog):
         self.ctx = ctx
         self.fu = followup
         self.result_: CallResult | None = None
+        self._saving = False
         self.setWindowTitle(_("Follow-up call: {client}").format(client=followup.client_name))
         self.setMinimumWidth(760)
         lay = QVBoxLayout(self)
@@ -62,8 +66,7 @@ class FollowUpCallDialog(Dialog):
 
         # the script
         script = Card(_("Call script"))
-        lines = ctx.services.aftercare.call_script(ctx.require_actor(), followup.id)
-        self.script = QLabel("\n".join(f"{i}. {t}" for i, t in enumerate(lines, 1)))
+        self.script = QLabel()  # filled by _load_script
         self.script.setWordWrap(True)
         self.script.setObjectName("scriptText")
         script.body.addWidget(self.script)
@@ -134,15 +137,35 @@ class FollowUpCallDialog(Dialog):
         buttons.addWidget(self.save_btn)
         lay.addLayout(buttons)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        self._load_script()
+
+    def _load_script(self) -> None:
+        actor, followup_id, aftercare = self.ctx.require_actor(), self.fu.id, self.ctx.services.aftercare
+        self.ctx.runner.run(
+            self,
+            lambda: aftercare.call_script(actor, followup_id),
+            on_done=lambda lines: self.script.setText("\n".join(f"{i}. {t}" for i, t in enumerate(lines, 1))),
+            on_error=lambda exc: self.error.show_error(error_text(exc)),
+        )
 
     def _reveal(self) -> None:
-        try:
-            number = self.ctx.services.aftercare.reveal_phone(self.ctx.require_actor(), self.fu.id)
-        except Exception as exc:  # shown in the dialog, what to do included
-            self.error.show_error(error_text(exc))
+        """Show the full number; the look is audited, so it is a write (one per tap)."""
+        if not self.call_btn.isEnabled():
             return
-        self.phone.setText(number)
+        actor, followup_id, aftercare = self.ctx.require_actor(), self.fu.id, self.ctx.services.aftercare
         self.call_btn.setEnabled(False)
+
+        def failed(exc: Exception) -> None:  # shown in the dialog, what to do included
+            self.call_btn.setEnabled(True)
+            self.error.show_error(error_text(exc))
+
+        self.ctx.runner.run(
+            self,
+            lambda: aftercare.reveal_phone(actor, followup_id),
+            on_done=self.phone.setText,
+            on_error=failed,
+            in_order=True,
+        )
 
     def _outcome_changed(self) -> None:
         key = self.outcome()
@@ -162,7 +185,22 @@ class FollowUpCallDialog(Dialog):
             btn = self.score_groups[key].button(n)
             btn.click()
 
+    def saving(self) -> bool:
+        """True while the call is being written ("Save call" waits)."""
+        return self._saving
+
+    def _set_saving(self, on: bool) -> None:
+        self._saving = on
+        self.save_btn.setEnabled(not on)
+        for b in self.outcome_buttons.values():
+            b.setEnabled(not on)
+        self.scores_box.setEnabled(not on and self.outcome() == CallOutcome.REACHED)
+        self.when.setEnabled(not on)
+        self.comments.setReadOnly(on)
+
     def save(self) -> None:
+        if self._saving:  # one tap (or Ctrl+Enter) is one call
+            return
         outcome = self.outcome()
         if outcome is None:
             self.error.show_error(_("Choose what happened: reached, no answer, call back or wrong number."))
@@ -174,16 +212,24 @@ class FollowUpCallDialog(Dialog):
         callback = None
         if outcome == CallOutcome.CALL_BACK:
             callback = datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
-        try:
-            self.result_ = self.ctx.services.aftercare.record_call(
-                self.ctx.require_actor(),
-                self.fu.id,
-                outcome,
-                callback_at=callback,
-                comments=self.comments.toPlainText(),
-                **scores,
-            )
-        except Exception as exc:
-            self.error.show_error(error_text(exc))
-            return
+        actor, followup_id, comments = self.ctx.require_actor(), self.fu.id, self.comments.toPlainText()
+        aftercare = self.ctx.services.aftercare
+        self._set_saving(True)
+        self.ctx.runner.run(
+            self,
+            lambda: aftercare.record_call(
+                actor, followup_id, outcome, callback_at=callback, comments=comments, **scores
+            ),
+            on_done=self._saved,
+            on_error=self._not_saved,
+            in_order=True,
+        )
+
+    def _saved(self, result: CallResult) -> None:
+        self._set_saving(False)
+        self.result_ = result
         self.accept()
+
+    def _not_saved(self, exc: Exception) -> None:
+        self._set_saving(False)
+        self.error.show_error(error_text(exc))

@@ -132,16 +132,26 @@ class OverdueComplaintsDialog(Dialog):
         self.ctx.navigate("followups", tab="complaints")
 
 
-def show_overdue_at_sign_in(ctx: UiContext, parent: QWidget | None) -> None:
+def show_overdue_at_sign_in(ctx: UiContext, parent: QWidget) -> None:
     """Called by the main window after an owner signs in: list overdue complaints, only if any.
 
-    The dialog is window-modal and opened without blocking (``open()``); it deletes itself when closed.
+    The complaints are read off the GUI thread (the desk is usable at once); the answer is
+    dropped when ``parent`` was deleted or someone else signed in meanwhile. The dialog is
+    window-modal and opened without blocking (``open()``); it deletes itself when closed.
     """
-    if ctx.actor is None or ctx.actor.role != Role.OWNER:
+    owner = ctx.actor
+    if owner is None or owner.role != Role.OWNER:
         return
-    items = ctx.services.complaints.overdue_complaints()
-    if not items:
-        return
-    dlg = OverdueComplaintsDialog(ctx, items, parent)
-    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dlg.open()
+    complaints = ctx.services.complaints
+
+    def show(items: list[ComplaintView]) -> None:
+        now = ctx.actor
+        if not items or now is None or now.staff_id != owner.staff_id:
+            return
+        if any(d.isVisible() for d in parent.findChildren(OverdueComplaintsDialog)):
+            return  # signed in twice quickly: one list is enough
+        dlg = OverdueComplaintsDialog(ctx, items, parent)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
+
+    ctx.runner.run(parent, lambda: complaints.overdue_complaints(), on_done=show, on_error=_log_error)

@@ -1,4 +1,8 @@
-"""Answer a complaint (first response) or resolve it with a compensation: refund, voucher/discount, redo."""
+"""Answer a complaint (first response) or resolve it with a compensation: refund, voucher/discount, redo.
+
+Both dialogs read and write through the runner: Save waits (disabled) while the write runs, the
+dialog closes when it is done and shows the error otherwise. Each says which ticket and which
+client it is for at the top."""
 
 from __future__ import annotations
 
@@ -20,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.aftercare.views import ComplaintView, RedoSpec
+from desk_app.aftercare.views import ComplaintView, RedoChoices, RedoSpec, SaleChoice
 from desk_app.domain.aftercare import COMPENSATION_WITH_AMOUNT, Compensation
 from desk_app.domain.money import parse_amount
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, format_datetime, format_money
+from ui.aftercare.text import ticket_heading
 from ui.context import UiContext
 from ui.shared.widgets import Button, Dialog, ErrorLabel, ask_pin, error_text
 
@@ -38,7 +43,11 @@ class ComplaintRespondDialog(Dialog):
         self.complaint = complaint
         self.setWindowTitle(_("Answer complaint #{id}").format(id=complaint.id))
         self.setMinimumWidth(560)
+        self._saving = False
         lay = QVBoxLayout(self)
+        self.header = QLabel(ticket_heading(complaint.id, complaint.client_name))
+        self.header.setObjectName("sectionTitle")
+        lay.addWidget(self.header)
         what = QLabel(complaint.description)
         what.setWordWrap(True)
         lay.addWidget(what)
@@ -57,23 +66,45 @@ class ComplaintRespondDialog(Dialog):
         row.addStretch()
         cancel = Button(_("Cancel"), kind="ghost")
         cancel.clicked.connect(self.reject)
-        ok = Button(_("Save answer"), "check", kind="primary")
-        ok.setDefault(True)
-        ok.clicked.connect(self.save)
+        self.ok_btn = Button(_("Save answer"), "check", kind="primary")
+        self.ok_btn.setDefault(True)
+        self.ok_btn.clicked.connect(self.save)
         row.addWidget(cancel)
-        row.addWidget(ok)
+        row.addWidget(self.ok_btn)
         lay.addLayout(row)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
 
+    def saving(self) -> bool:
+        """True while the answer is being written (Save waits)."""
+        return self._saving
+
+    def _set_saving(self, on: bool) -> None:
+        self._saving = on
+        self.ok_btn.setEnabled(not on)
+        self.text.setReadOnly(on)
+
     def save(self) -> None:
-        try:
-            self.ctx.services.complaints.respond(
-                self.ctx.require_actor(), self.complaint.id, self.text.toPlainText()
-            )
-        except Exception as exc:
-            self.error.show_error(error_text(exc))
+        if self._saving:  # one tap (or Ctrl+Enter) is one answer
             return
+        actor = self.ctx.require_actor()
+        complaint_id, text = self.complaint.id, self.text.toPlainText()
+        complaints = self.ctx.services.complaints
+        self._set_saving(True)
+        self.ctx.runner.run(
+            self,
+            lambda: complaints.respond(actor, complaint_id, text),
+            on_done=self._saved,
+            on_error=self._not_saved,
+            in_order=True,
+        )
+
+    def _saved(self, _view: ComplaintView) -> None:
+        self._set_saving(False)
         self.accept()
+
+    def _not_saved(self, exc: Exception) -> None:
+        self._set_saving(False)
+        self.error.show_error(error_text(exc))
 
 
 class ComplaintResolveDialog(Dialog):
@@ -84,11 +115,14 @@ class ComplaintResolveDialog(Dialog):
         self.result_: ComplaintView | None = None
         self.setWindowTitle(_("Resolve complaint #{id}").format(id=complaint.id))
         self.setMinimumWidth(640)
-        svc = ctx.services.complaints
+        self._saving = False
+        self._choices_loaded = False
         lay = QVBoxLayout(self)
+        self.header = QLabel(ticket_heading(complaint.id, complaint.client_name))
+        self.header.setObjectName("sectionTitle")
+        lay.addWidget(self.header)
         what = QLabel(complaint.description)
         what.setWordWrap(True)
-        what.setObjectName("sectionTitle")
         lay.addWidget(what)
         self.resolution = QPlainTextEdit()
         self.resolution.setPlaceholderText(_("How it was resolved, and what the client agreed to"))
@@ -111,24 +145,11 @@ class ComplaintResolveDialog(Dialog):
         self.kinds.buttonToggled.connect(lambda *_a: self._kind_changed())
 
         self.form = QFormLayout()
-        self.sale = QComboBox()
-        for s in svc.sales_for_complaint(complaint.id):
-            self.sale.addItem(
-                f"{s.receipt_no} · {format_datetime(s.sold_at, 'short')} · {format_money(s.total)}", s.sale_id
-            )
+        self.sale = QComboBox()  # the sale, the stylists and the services: filled by _load_choices
         self.amount = QLineEdit()
         self.amount.setPlaceholderText(_("Amount, e.g. 50"))
-        choices = svc.redo_choices(complaint.id)
         self.redo_staff = QComboBox()
-        for sid, name in choices.staff:
-            self.redo_staff.addItem(name, sid)
-        if choices.default_staff_id is not None and self.redo_staff.findData(choices.default_staff_id) >= 0:
-            self.redo_staff.setCurrentIndex(self.redo_staff.findData(choices.default_staff_id))
         self.redo_service = QComboBox()
-        for sid, name, minutes in choices.services:
-            self.redo_service.addItem(_("{name} ({n} min)").format(name=name, n=minutes), sid)
-        if choices.default_service_id is not None:
-            self.redo_service.setCurrentIndex(max(0, self.redo_service.findData(choices.default_service_id)))
         self.redo_at = QDateTimeEdit()
         self.redo_at.setCalendarPopup(True)
         self.redo_at.setDisplayFormat("yyyy-MM-dd HH:mm")
@@ -165,6 +186,48 @@ class ComplaintResolveDialog(Dialog):
         lay.addLayout(btns)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
         self._kind_changed()
+        self._load_choices()
+
+    def _load_choices(self) -> None:
+        """The client's sales (for a refund) and who and what a redo can be: read off the GUI
+        thread; Resolve waits for them."""
+        complaints, complaint_id = self.ctx.services.complaints, self.complaint.id
+        self.ok_btn.setEnabled(False)
+        self.ctx.runner.run(
+            self,
+            lambda: (complaints.sales_for_complaint(complaint_id), complaints.redo_choices(complaint_id)),
+            on_done=self._got_choices,
+            on_error=lambda exc: self.error.show_error(error_text(exc)),
+        )
+
+    def _got_choices(self, answer: tuple[list[SaleChoice], RedoChoices]) -> None:
+        sales, choices = answer
+        for s in sales:
+            self.sale.addItem(
+                f"{s.receipt_no} · {format_datetime(s.sold_at, 'short')} · {format_money(s.total)}", s.sale_id
+            )
+        for sid, name in choices.staff:
+            self.redo_staff.addItem(name, sid)
+        if choices.default_staff_id is not None and self.redo_staff.findData(choices.default_staff_id) >= 0:
+            self.redo_staff.setCurrentIndex(self.redo_staff.findData(choices.default_staff_id))
+        for sid, name, minutes in choices.services:
+            self.redo_service.addItem(_("{name} ({n} min)").format(name=name, n=minutes), sid)
+        if choices.default_service_id is not None:
+            self.redo_service.setCurrentIndex(max(0, self.redo_service.findData(choices.default_service_id)))
+        self._choices_loaded = True
+        self.ok_btn.setEnabled(not self._saving)
+
+    def saving(self) -> bool:
+        """True while the resolution is being written (Resolve waits)."""
+        return self._saving
+
+    def _set_saving(self, on: bool) -> None:
+        self._saving = on
+        self.ok_btn.setEnabled(not on and self._choices_loaded)
+        self.resolution.setReadOnly(on)
+        inputs = (self.sale, self.amount, self.redo_staff, self.redo_service, self.redo_at)
+        for w in (*self.kind_buttons.values(), *inputs):
+            w.setEnabled(not on)
 
     def kind(self) -> str:
         for key, b in self.kind_buttons.items():
@@ -188,16 +251,17 @@ class ComplaintResolveDialog(Dialog):
         self.kind_buttons[kind].click()
         self.resolution.setPlainText(resolution)
 
-    def _approver(self) -> Actor | None:
-        actor = self.ctx.require_actor()
+    def _owner_pin(self, actor: Actor) -> str | None:
+        """The owner's PIN typed for a refund by someone who may not refund; None when not needed
+        or not typed (the service then refuses with its message)."""
         if actor.can(Perm.REFUND):
             return None
-        pin = ask_pin(self, _("A refund needs the owner's PIN"))
-        return self.ctx.services.auth.approve_with_owner_pin(pin) if pin else None
+        return ask_pin(self, _("A refund needs the owner's PIN")) or None
 
     def save(self) -> None:
+        if self._saving or not self._choices_loaded:  # one tap (or Ctrl+Enter) is one resolution
+            return
         k = self.kind()
-        svc = self.ctx.services.complaints
         amount: Decimal | None = None
         redo: RedoSpec | None = None
         try:
@@ -214,19 +278,36 @@ class ComplaintResolveDialog(Dialog):
                     start_at=start,
                     service_ids=(int(self.redo_service.currentData()),),
                 )
-            approver = self._approver() if k == Compensation.REFUND else None
-            sale_id = self.sale.currentData() if k == Compensation.REFUND else None
-            self.result_ = svc.resolve(
-                self.ctx.require_actor(),
-                self.complaint.id,
-                self.resolution.toPlainText(),
+        except Exception as exc:
+            self.error.show_error(error_text(exc))
+            return
+        actor = self.ctx.require_actor()
+        pin = self._owner_pin(actor) if k == Compensation.REFUND else None
+        sale_id = self.sale.currentData() if k == Compensation.REFUND else None
+        complaint_id, resolution = self.complaint.id, self.resolution.toPlainText()
+        complaints, auth = self.ctx.services.complaints, self.ctx.services.auth
+
+        def work() -> ComplaintView:
+            approver = auth.approve_with_owner_pin(pin) if pin else None
+            return complaints.resolve(
+                actor,
+                complaint_id,
+                resolution,
                 k,
                 amount=amount,
                 refund_sale_id=sale_id,
                 approver=approver,
                 redo=redo,
             )
-        except Exception as exc:
-            self.error.show_error(error_text(exc))
-            return
+
+        self._set_saving(True)
+        self.ctx.runner.run(self, work, on_done=self._saved, on_error=self._not_saved, in_order=True)
+
+    def _saved(self, view: ComplaintView) -> None:
+        self._set_saving(False)
+        self.result_ = view
         self.accept()
+
+    def _not_saved(self, exc: Exception) -> None:
+        self._set_saving(False)
+        self.error.show_error(error_text(exc))

@@ -1,4 +1,7 @@
-"""The Contacts & complaints tab: complaint tickets (overdue first), respond/resolve/close, recent contacts."""
+"""The Contacts & complaints tab: complaint tickets (overdue first), respond/resolve/close, recent contacts.
+
+The ticket a person chose stays chosen, by its number, whatever a reload does to the order (an
+answered ticket is no longer overdue and moves down): "Answer…" then "Resolve…" act on one ticket."""
 
 from __future__ import annotations
 
@@ -60,6 +63,8 @@ class ContactsComplaintsTab(QWidget):
         self.ctx = ctx
         self.dialog: QDialog | None = None
         self.items: list[ComplaintView] = []
+        self.selected_id: int | None = None  # the chosen ticket, kept across reloads
+        self._closing = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 8, 0, 0)
         bar = QHBoxLayout()
@@ -106,7 +111,7 @@ class ContactsComplaintsTab(QWidget):
             stretch=9,
         )
         self.table.activated_row.connect(lambda _c: self.respond_or_resolve())
-        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._current_changed())
         self.empty = EmptyState(
             "shield",
             _("No complaints"),
@@ -142,6 +147,7 @@ class ContactsComplaintsTab(QWidget):
 
     def _loaded(self, data: Any) -> None:
         complaints, contacts = data
+        keep = self.selected_id  # set_rows selects the first row; the chosen ticket is put back below
         self.items = complaints
         overdue = sum(1 for c in complaints if c.overdue)
         open_n = sum(1 for c in complaints if c.status in COMPLAINT_ACTIVE)
@@ -155,6 +161,9 @@ class ContactsComplaintsTab(QWidget):
             widths=(50, 135, 80, 120, 110, 80, 110, 90, 150),
         )
         self.stack.setCurrentWidget(self.table if complaints else self.empty)
+        self.selected_id = keep
+        if not self._select_kept():  # none chosen yet, or it left the list: the first row is
+            self._current_changed()
         rows: list[list[Cell]] = []
         for c in contacts:
             done = sum(c.checklist.values())
@@ -173,9 +182,23 @@ class ContactsComplaintsTab(QWidget):
         self._update_buttons()
 
     def select(self, complaint_id: int) -> None:
+        """Choose a ticket by its number; when the list is still loading, it is chosen on arrival."""
+        self.selected_id = complaint_id
+        self._select_kept()
+
+    def _select_kept(self) -> bool:
+        """Select the chosen ticket's row; False when it is not in the list (yet)."""
         for i, c in enumerate(self.items):
-            if c.id == complaint_id:
+            if c.id == self.selected_id:
                 self.table.selectRow(i)
+                return True
+        return False
+
+    def _current_changed(self) -> None:
+        c = self.current()
+        if c is not None:
+            self.selected_id = c.id
+        self._update_buttons()
 
     def current(self) -> ComplaintView | None:
         c = self.table.current()
@@ -183,9 +206,10 @@ class ContactsComplaintsTab(QWidget):
 
     def _update_buttons(self) -> None:
         c = self.current()
-        self.respond_btn.setEnabled(c is not None and c.status in COMPLAINT_ACTIVE)
-        self.resolve_btn.setEnabled(c is not None and c.status in COMPLAINT_ACTIVE)
-        self.close_btn.setEnabled(c is not None and c.status == ComplaintStatus.RESOLVED)
+        idle = not self._closing
+        self.respond_btn.setEnabled(idle and c is not None and c.status in COMPLAINT_ACTIVE)
+        self.resolve_btn.setEnabled(idle and c is not None and c.status in COMPLAINT_ACTIVE)
+        self.close_btn.setEnabled(idle and c is not None and c.status == ComplaintStatus.RESOLVED)
 
     def _open(self, dlg: QDialog) -> None:
         self.dialog = dlg
@@ -214,11 +238,29 @@ class ContactsComplaintsTab(QWidget):
 
     def close_ticket(self) -> None:
         c = self.current()
-        if c is None:
+        if c is None or self._closing:
             return
-        try:
-            self.ctx.services.complaints.close(self.ctx.require_actor(), c.id)
-        except Exception as exc:
+        actor, complaint_id = self.ctx.require_actor(), c.id
+        complaints = self.ctx.services.complaints
+        self._set_closing(True)
+
+        def failed(exc: Exception) -> None:
+            self._set_closing(False)
             show_error(self, exc)
-            return
-        self.refresh()
+
+        def closed(_view: ComplaintView) -> None:
+            self._set_closing(False)
+            self.refresh()
+
+        self.ctx.runner.run(
+            self,
+            lambda: complaints.close(actor, complaint_id),
+            on_done=closed,
+            on_error=failed,
+            in_order=True,
+        )
+
+    def _set_closing(self, on: bool) -> None:
+        """While a ticket is being closed the ticket buttons wait (one tap is one close)."""
+        self._closing = on
+        self._update_buttons()

@@ -1,4 +1,6 @@
-"""Log an inbound contact with the phone-handling checklist; a complaint opens its ticket."""
+"""Log an inbound contact with the phone-handling checklist; a complaint opens its ticket.
+
+Save writes through the runner and waits (disabled) meanwhile; the dialog closes when it is done."""
 
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.aftercare.views import ContactView
-from desk_app.core.service import ValidationError
 from desk_app.domain.aftercare import (
     ChecklistItem,
     ComplaintCategory,
@@ -50,6 +51,7 @@ class ContactLogDialog(Dialog):
         self.ctx = ctx
         self.result_: ContactView | None = None
         self.client_id: int | None = None
+        self._saving = False
         self.setWindowTitle(_("Log a contact"))
         self.setMinimumWidth(720)
         lay = QVBoxLayout(self)
@@ -128,11 +130,11 @@ class ContactLogDialog(Dialog):
         row.addStretch()
         cancel = Button(_("Cancel"), kind="ghost")
         cancel.clicked.connect(self.reject)
-        save = Button(_("Save"), "check", kind="primary")
-        save.setDefault(True)
-        save.clicked.connect(self.save)
+        self.save_btn = Button(_("Save"), "check", kind="primary")
+        self.save_btn.setDefault(True)
+        self.save_btn.clicked.connect(self.save)
         row.addWidget(cancel)
-        row.addWidget(save)
+        row.addWidget(self.save_btn)
         lay.addLayout(row)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
         self._kind_changed()
@@ -204,7 +206,17 @@ class ContactLogDialog(Dialog):
         for key, cb in self.checks.items():
             cb.setChecked(key in checks)
 
+    def saving(self) -> bool:
+        """True while the contact is being written (Save waits)."""
+        return self._saving
+
+    def _set_saving(self, on: bool) -> None:
+        self._saving = on
+        self.save_btn.setEnabled(not on)
+
     def save(self) -> None:
+        if self._saving:  # one tap (or Ctrl+Enter) is one contact, one ticket
+            return
         kind = self._picked(self.kinds[1])
         extra: dict[str, Any] = {}
         if kind == ContactKind.COMPLAINT:
@@ -213,22 +225,29 @@ class ContactLogDialog(Dialog):
                 "severity": self.severity.currentData(),
                 "category": self.category.currentData(),
             }
-        try:
-            self.result_ = self.ctx.services.complaints.log_contact(
-                self.ctx.require_actor(),
-                self._picked(self.channels[1]),
-                kind,
-                self.client_id,
-                caller_name=self.caller_name.text(),
-                caller_phone=self.caller_phone.text(),
-                summary=self.summary.toPlainText(),
-                checklist={k: c.isChecked() for k, c in self.checks.items()},
-                **extra,
-            )
-        except ValidationError as exc:
-            self.error.show_error(error_text(exc))
-            return
-        except Exception as exc:
-            self.error.show_error(error_text(exc))
-            return
+        actor, channel, client_id = self.ctx.require_actor(), self._picked(self.channels[1]), self.client_id
+        fields: dict[str, Any] = {
+            "caller_name": self.caller_name.text(),
+            "caller_phone": self.caller_phone.text(),
+            "summary": self.summary.toPlainText(),
+            "checklist": {k: c.isChecked() for k, c in self.checks.items()},
+            **extra,
+        }
+        complaints = self.ctx.services.complaints
+        self._set_saving(True)
+        self.ctx.runner.run(
+            self,
+            lambda: complaints.log_contact(actor, channel, kind, client_id, **fields),
+            on_done=self._saved,
+            on_error=self._not_saved,
+            in_order=True,
+        )
+
+    def _saved(self, contact: ContactView) -> None:
+        self._set_saving(False)
+        self.result_ = contact
         self.accept()
+
+    def _not_saved(self, exc: Exception) -> None:
+        self._set_saving(False)
+        self.error.show_error(error_text(exc))

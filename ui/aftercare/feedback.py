@@ -77,10 +77,10 @@ class FeedbackTab(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        status = self.status or None
+        status, aftercare = self.status or None, self.ctx.services.aftercare
         self.ctx.runner.run(
             self,
-            lambda: self.ctx.services.aftercare.feedback_list(status),
+            lambda: aftercare.feedback_list(status),
             on_done=self._loaded,
             on_error=lambda e: show_error(self, e),
         )

@@ -1,4 +1,6 @@
-"""Process one feedback record: the improvement action and who is responsible."""
+"""Process one feedback record: the improvement action and who is responsible.
+
+The staff list is read and the record written through the runner; "Mark handled" waits for both."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.aftercare.views import FeedbackView
 from desk_app.i18n import _, format_datetime
+from desk_app.trust.auth import StaffView
 from ui.aftercare.text import stars
 from ui.context import UiContext
 from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text
@@ -25,6 +28,8 @@ class FeedbackHandleDialog(Dialog):
         super().__init__(parent)
         self.ctx = ctx
         self.fb = fb
+        self._saving = False
+        self._staff_loaded = False
         self.setWindowTitle(_("Process feedback"))
         self.setMinimumWidth(560)
         lay = QVBoxLayout(self)
@@ -43,12 +48,7 @@ class FeedbackHandleDialog(Dialog):
         self.action.setFixedHeight(80)
         form.addRow(_("Improvement action"), self.action)
         self.responsible = QComboBox()
-        self.responsible.setMinimumHeight(44)
-        for s in ctx.services.auth.list_staff():
-            self.responsible.addItem(s.name, s.id)
-        start = fb.responsible_id or (ctx.actor.staff_id if ctx.actor else None)
-        if start is not None and self.responsible.findData(start) >= 0:
-            self.responsible.setCurrentIndex(self.responsible.findData(start))
+        self.responsible.setMinimumHeight(44)  # filled by _load_staff
         form.addRow(_("Responsible"), self.responsible)
         lay.addLayout(form)
         self.error = ErrorLabel()
@@ -57,23 +57,64 @@ class FeedbackHandleDialog(Dialog):
         row.addStretch()
         cancel = Button(_("Cancel"), kind="ghost")
         cancel.clicked.connect(self.reject)
-        ok = Button(_("Mark handled"), "check", kind="primary")
-        ok.setDefault(True)
-        ok.clicked.connect(self.save)
+        self.ok_btn = Button(_("Mark handled"), "check", kind="primary")
+        self.ok_btn.setDefault(True)
+        self.ok_btn.clicked.connect(self.save)
         row.addWidget(cancel)
-        row.addWidget(ok)
+        row.addWidget(self.ok_btn)
         lay.addLayout(row)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+        self._load_staff()
+
+    def _load_staff(self) -> None:
+        """Who can be responsible, read off the GUI thread ("Mark handled" waits for it)."""
+        auth = self.ctx.services.auth
+        self.ok_btn.setEnabled(False)
+        self.ctx.runner.run(
+            self,
+            lambda: auth.list_staff(),
+            on_done=self._got_staff,
+            on_error=lambda exc: self.error.show_error(error_text(exc)),
+        )
+
+    def _got_staff(self, staff: list[StaffView]) -> None:
+        for s in staff:
+            self.responsible.addItem(s.name, s.id)
+        start = self.fb.responsible_id or (self.ctx.actor.staff_id if self.ctx.actor else None)
+        if start is not None and self.responsible.findData(start) >= 0:
+            self.responsible.setCurrentIndex(self.responsible.findData(start))
+        self._staff_loaded = True
+        self.ok_btn.setEnabled(not self._saving)
+
+    def saving(self) -> bool:
+        """True while the record is being written ("Mark handled" waits)."""
+        return self._saving
+
+    def _set_saving(self, on: bool) -> None:
+        self._saving = on
+        self.ok_btn.setEnabled(not on and self._staff_loaded)
+        self.action.setReadOnly(on)
+        self.responsible.setEnabled(not on)
 
     def save(self) -> None:
-        try:
-            self.ctx.services.aftercare.handle_feedback(
-                self.ctx.require_actor(),
-                self.fb.id,
-                self.action.toPlainText(),
-                self.responsible.currentData(),
-            )
-        except Exception as exc:
-            self.error.show_error(error_text(exc))
+        if self._saving or not self._staff_loaded:  # one tap (or Ctrl+Enter) is one write
             return
+        actor, feedback_id = self.ctx.require_actor(), self.fb.id
+        action, responsible = self.action.toPlainText(), self.responsible.currentData()
+        aftercare = self.ctx.services.aftercare
+        self._set_saving(True)
+        self.ctx.runner.run(
+            self,
+            lambda: aftercare.handle_feedback(actor, feedback_id, action, responsible),
+            on_done=self._saved,
+            on_error=self._not_saved,
+            in_order=True,
+        )
+
+    def _saved(self, _result: object) -> None:
+        self._set_saving(False)
         self.accept()
+
+    def _not_saved(self, exc: Exception) -> None:
+        self._set_saving(False)
+        self.error.show_error(error_text(exc))

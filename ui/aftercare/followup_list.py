@@ -86,10 +86,10 @@ class FollowUpsTab(QWidget):
         self.filter_buttons[FollowUpState.DUE].setChecked(True)
 
     def refresh(self) -> None:
-        actor = self.ctx.actor
+        actor, aftercare = self.ctx.actor, self.ctx.services.aftercare
         self.ctx.runner.run(
             self,
-            lambda: self.ctx.services.aftercare.followups(actor=actor),
+            lambda: aftercare.followups(actor=actor),
             on_done=self._loaded,
             on_error=lambda e: show_error(self, e),
         )

@@ -1,4 +1,6 @@
-"""The Keeping in touch tab: birthdays this week, expiring and low balances; mark done; export CSV."""
+"""The Keeping in touch tab: birthdays this week, expiring and low balances; mark done; export CSV.
+
+Marking and exporting (both audited) run through the runner; "Mark contacted" waits meanwhile."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ class OutreachTab(QWidget):
         self.ctx = ctx
         self.lists: OutreachLists | None = None
         self.current_list = "birthdays"
+        self._marking = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 8, 0, 0)
         bar = QHBoxLayout()
@@ -74,10 +77,10 @@ class OutreachTab(QWidget):
         self.filter_buttons["birthdays"].setChecked(True)
 
     def refresh(self) -> None:
-        actor = self.ctx.actor
+        actor, aftercare = self.ctx.actor, self.ctx.services.aftercare
         self.ctx.runner.run(
             self,
-            lambda: self.ctx.services.aftercare.outreach(actor=actor),
+            lambda: aftercare.outreach(actor=actor),
             on_done=self._loaded,
             on_error=lambda e: show_error(self, e),
         )
@@ -116,7 +119,11 @@ class OutreachTab(QWidget):
             )
         self.table.set_rows(rows, list(items), widths=(130, 90, 90, 140, 135, 360))
         self.stack.setCurrentWidget(self.table if items else self.empty)
-        self.done_btn.setEnabled(any(i.status != "done" for i in items))
+        self._update_done_btn()
+
+    def _update_done_btn(self) -> None:
+        items: tuple[OutreachItem, ...] = getattr(self.lists, self.current_list) if self.lists else ()
+        self.done_btn.setEnabled(not self._marking and any(i.status != "done" for i in items))
 
     def mark_selected(self) -> None:
         item = self.table.current()
@@ -124,14 +131,30 @@ class OutreachTab(QWidget):
             self.mark(item)
 
     def mark(self, item: OutreachItem) -> None:
-        if item.status == "done":
+        if item.status == "done" or self._marking:  # one tap (or Enter) is one mark
             return
-        try:
-            self.ctx.services.aftercare.mark_outreach_done(self.ctx.require_actor(), item)
-        except Exception as exc:
+        actor, aftercare = self.ctx.require_actor(), self.ctx.services.aftercare
+        self._set_marking(True)
+
+        def failed(exc: Exception) -> None:
+            self._set_marking(False)
             show_error(self, exc)
-            return
-        self.refresh()
+
+        def marked(_r: object) -> None:
+            self._set_marking(False)
+            self.refresh()
+
+        self.ctx.runner.run(
+            self,
+            lambda: aftercare.mark_outreach_done(actor, item),
+            on_done=marked,
+            on_error=failed,
+            in_order=True,
+        )
+
+    def _set_marking(self, on: bool) -> None:
+        self._marking = on
+        self._update_done_btn()
 
     def export(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(
@@ -141,8 +164,10 @@ class OutreachTab(QWidget):
             self.export_to(Path(path))
 
     def export_to(self, path: Path) -> None:
-        try:
-            data = self.ctx.services.aftercare.outreach_csv(self.ctx.require_actor())
-            path.write_bytes(data)
-        except Exception as exc:
-            show_error(self, exc)
+        """Write the lists to ``path`` off the GUI thread (the export is audited: a write)."""
+        actor, aftercare = self.ctx.require_actor(), self.ctx.services.aftercare
+
+        def work() -> None:
+            path.write_bytes(aftercare.outreach_csv(actor))
+
+        self.ctx.runner.run(self, work, on_error=lambda exc: show_error(self, exc), in_order=True)

@@ -84,3 +84,8 @@ def stars(score: int | None) -> str:
     if score is None:
         return "–"
     return "★" * score + "☆" * (5 - score)
+
+
+def ticket_heading(number: int, client_name: str) -> str:
+    """Which complaint ticket a dialog is for: its number and the client (a complaint dialog's header)."""
+    return _("Complaint #{id} · {client}").format(id=number, client=client_name or _("walk-in"))

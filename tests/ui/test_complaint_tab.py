@@ -1,0 +1,103 @@
+"""pytest-qt: the complaint list keeps the ticket a person chose across reloads, and the complaint
+dialogs say which ticket and which client they are for."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from desk_app.container import Services
+from desk_app.db.models import Complaint
+from desk_app.domain.aftercare import Compensation, ComplaintStatus
+from desk_app.domain.permissions import Actor
+from tests.conftest import FakeClock
+from tests.integration.test_aftercare_data import add_client, rows
+from ui.aftercare.complaint_dialogs import ComplaintResolveDialog, ComplaintRespondDialog
+from ui.aftercare.screen import FollowUpsScreen
+from ui.context import UiContext
+from ui.runner import TaskRunner
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+def _screen(qtbot: QtBot, services: Services, actor: Actor) -> FollowUpsScreen:
+    ctx = UiContext(
+        services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=actor
+    )
+    w = FollowUpsScreen(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    return w
+
+
+def test_answer_keeps_the_ticket_selected_and_resolve_opens_the_same_one(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    """The newcomer's report: answering the overdue ticket (first in the list) moved it down, the
+    selection stayed on the first row, and "Resolve…" opened somebody else's ticket."""
+    zhou = add_client(services.db, "Zhou Ting")
+    li = add_client(services.db, "Li Na", "+8613900001111")
+    late = services.complaints.open_complaint(owner, description="Waited 40 minutes", client_id=zhou)
+    clock.advance(hours=25)  # Zhou's ticket is overdue: listed first
+    fresh = services.complaints.open_complaint(owner, description="Towel too hot", client_id=li)
+    w = _screen(qtbot, services, owner)
+    w.open(tab="complaints")
+    ct = w.complaints
+    assert [c.id for c in ct.items] == [late.id, fresh.id]
+    assert ct.current() is not None and ct.current().id == late.id  # type: ignore[union-attr]
+
+    ct.respond_btn.click()
+    answer = ct.dialog
+    assert isinstance(answer, ComplaintRespondDialog)
+    assert f"#{late.id}" in answer.header.text() and "Zhou Ting" in answer.header.text()
+    answer.text.setPlainText("Apologised and offered a free wash")
+    answer.save()
+    assert answer.result() == 1, answer.error.text()
+
+    # answered, Zhou's ticket is no longer overdue: the newer one is listed first now
+    assert [c.id for c in ct.items] == [fresh.id, late.id]
+    assert ct.current() is not None and ct.current().id == late.id  # type: ignore[union-attr]
+    ct.resolve_btn.click()
+    resolve = ct.dialog
+    assert isinstance(resolve, ComplaintResolveDialog)
+    assert resolve.complaint.id == late.id
+    assert f"#{late.id}" in resolve.header.text() and "Zhou Ting" in resolve.header.text()
+    resolve.choose(Compensation.NONE, "Client happy with the apology")
+    resolve.ok_btn.click()
+    assert resolve.result() == 1, resolve.error.text()
+    assert rows(services.db, Complaint, id=late.id)[0].status == ComplaintStatus.RESOLVED
+    assert rows(services.db, Complaint, id=fresh.id)[0].status == ComplaintStatus.OPEN
+    assert ct.current() is not None and ct.current().id == late.id  # type: ignore[union-attr]
+
+    # closing the ticket keeps it selected too (it stays in the list, at the bottom)
+    ct.close_btn.click()
+    assert rows(services.db, Complaint, id=late.id)[0].status == ComplaintStatus.CLOSED
+    assert ct.current() is not None and ct.current().id == late.id  # type: ignore[union-attr]
+    assert ct.current().status == ComplaintStatus.CLOSED  # type: ignore[union-attr]
+
+
+def test_a_ticket_chosen_before_the_list_arrives_is_selected_when_it_does(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    """The "Open the complaint" button of a follow-up asks for a ticket while the list is still loading."""
+    first = services.complaints.open_complaint(owner, description="Colour uneven")
+    clock.advance(minutes=5)
+    services.complaints.open_complaint(owner, description="Booked the wrong day")
+    w = _screen(qtbot, services, owner)
+    ct = w.complaints
+    ct.select(first.id)  # nothing loaded yet
+    ct.refresh()
+    assert ct.current() is not None and ct.current().id == first.id  # type: ignore[union-attr]
+    # a ticket opened meanwhile, asked for while the list on screen is the older one
+    clock.advance(minutes=5)
+    newest = services.complaints.open_complaint(owner, description="Charged twice")
+    ct.select(newest.id)
+    assert ct.current() is not None and ct.current().id == first.id  # type: ignore[union-attr]
+    ct.refresh()
+    assert ct.current() is not None and ct.current().id == newest.id  # type: ignore[union-attr]
+    ct.select(first.id)
+    # a walk-in's ticket says so in the dialog's header
+    ct.respond()
+    assert isinstance(ct.dialog, ComplaintRespondDialog)
+    assert f"#{first.id}" in ct.dialog.header.text() and "walk-in" in ct.dialog.header.text()
