@@ -44,6 +44,7 @@ from desk_app.domain.aftercare import (
     Compensation,
     ComplaintCategory,
     ComplaintLevel,
+    ComplaintSource,
     ComplaintStatus,
     ContactChannel,
     ContactKind,
@@ -76,7 +77,7 @@ def open_complaint_in(
     staff_involved_id: int | None,
     severity: str,
     category: str,
-    source: str,
+    source: ComplaintSource,
     handler_id: int | None = None,
     contact_id: int | None = None,
 ) -> Complaint:
@@ -203,7 +204,7 @@ class ComplaintService:
                     staff_involved_id=staff_involved_id,
                     severity=severity,
                     category=category,
-                    source="contact",
+                    source=ComplaintSource.CONTACT,
                     contact_id=c.id,
                 )
                 complaint_id = comp.id
@@ -275,7 +276,7 @@ class ComplaintService:
         category: str = ComplaintCategory.SERVICE,
         handler_id: int | None = None,
         contact_id: int | None = None,
-        source: str = "contact",
+        source: ComplaintSource = ComplaintSource.CONTACT,
     ) -> ComplaintView:
         require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
         errors = _complaint_errors(level, severity, category)

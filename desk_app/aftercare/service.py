@@ -71,6 +71,8 @@ from desk_app.domain.aftercare import (
     CallOutcome,
     ComplaintCategory,
     ComplaintLevel,
+    ComplaintSource,
+    FeedbackSource,
     FeedbackStatus,
     FollowUpState,
     FollowUpStatus,
@@ -269,7 +271,7 @@ class AftercareService:
                         s,
                         visit,
                         fu.client_id,
-                        "followup",
+                        FeedbackSource.FOLLOWUP,
                         fu.satisfaction,
                         comments.strip(),
                         now,
@@ -301,7 +303,7 @@ class AftercareService:
                                 if low == [ScoreDimension.ATTITUDE]
                                 else ComplaintCategory.SERVICE
                             ),
-                            source="followup_score",
+                            source=ComplaintSource.FOLLOWUP_SCORE,
                         )
                         complaint_id = c.id
             elif outcome == CallOutcome.NO_ANSWER:
@@ -404,13 +406,13 @@ class AftercareService:
             if visit_id and visit is None:
                 raise NotFound(_("That visit no longer exists."))
             client_id = visit.client_id if visit else (sale.client_id if sale else None)
-            q = select(Feedback).where(Feedback.source == "checkout")
+            q = select(Feedback).where(Feedback.source == FeedbackSource.CHECKOUT)
             q = q.where(Feedback.visit_id == visit_id) if visit_id else q.where(Feedback.id == -1)
             fb = s.execute(q).scalars().first()
             handled = score >= 4 and not comment.strip()
             if fb is None:
                 fb = _add_feedback(
-                    s, visit, client_id, "checkout", score, comment.strip(), now, handled=handled
+                    s, visit, client_id, FeedbackSource.CHECKOUT, score, comment.strip(), now, handled=handled
                 )
             else:
                 fb.score, fb.content = score, comment.strip()
@@ -427,7 +429,7 @@ class AftercareService:
                 if visit_id:
                     existing = s.execute(
                         select(Complaint.id).where(
-                            Complaint.visit_id == visit_id, Complaint.source == "checkout_score"
+                            Complaint.visit_id == visit_id, Complaint.source == ComplaintSource.CHECKOUT_SCORE
                         )
                     ).scalar()
                 if existing is None:
@@ -448,7 +450,7 @@ class AftercareService:
                         staff_involved_id=visit.staff_id if visit else None,
                         severity=Severity.MEDIUM,
                         category=ComplaintCategory.SERVICE,
-                        source="checkout_score",
+                        source=ComplaintSource.CHECKOUT_SCORE,
                     )
                     complaint_id = c.id
                 else:
@@ -529,7 +531,7 @@ class AftercareService:
         due = f.at + timedelta(hours=hours)
         cid = None
         if f.visit_id and f.score is not None and f.score <= LOW_SCORE:
-            src = "checkout_score" if f.source == "checkout" else "followup_score"
+            src = ComplaintSource.CHECKOUT_SCORE if f.source == FeedbackSource.CHECKOUT else ComplaintSource.FOLLOWUP_SCORE
             cid = s.execute(
                 select(Complaint.id).where(Complaint.visit_id == f.visit_id, Complaint.source == src)
             ).scalar()
@@ -728,7 +730,7 @@ def _add_feedback(
     s: Session,
     visit: Visit | None,
     client_id: int | None,
-    source: str,
+    source: FeedbackSource,
     score: int | None,
     content: str,
     now: datetime,

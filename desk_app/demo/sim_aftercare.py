@@ -8,6 +8,19 @@ from datetime import date, datetime, time, timedelta
 
 from desk_app.demo import pools as P
 from desk_app.demo.sim_state import Person, Row, SimState, Svc
+from desk_app.domain.aftercare import (
+    Compensation,
+    ComplaintCategory,
+    ComplaintLevel,
+    ComplaintSource,
+    ComplaintStatus,
+    ContactChannel,
+    ContactKind,
+    FeedbackSource,
+    FeedbackStatus,
+    FollowUpStatus,
+    Severity,
+)
 
 
 class Aftercare:
@@ -38,7 +51,7 @@ class Aftercare:
             "staff_id": p.id,
             "due_from": due_from,
             "due_by": due_by,
-            "status": "pending",
+            "status": FollowUpStatus.PENDING,
             "attempts": 0,
             "callback_at": None,
             "score_timeliness": None,
@@ -62,7 +75,7 @@ class Aftercare:
         if r < 0.74:
             scores = [rng.choices((5, 4, 3, 2), weights=(60, 30, 8, 2))[0] for _ in range(4)]
             row.update(
-                status="done",
+                status=FollowUpStatus.DONE,
                 attempts=1 if rng.random() < 0.8 else 2,
                 called_at=called,
                 called_by_id=cashier,
@@ -75,10 +88,10 @@ class Aftercare:
                 comments=self.txt(rng.choice(P.FOLLOWUP_COMMENTS)),
             )
         elif r < 0.88:
-            row.update(status="no_answer", attempts=rng.randint(1, 2), called_at=called, called_by_id=cashier)
+            row.update(status=FollowUpStatus.NO_ANSWER, attempts=rng.randint(1, 2), called_at=called, called_by_id=cashier)
         elif r < 0.92:
             row.update(
-                status="call_back",
+                status=FollowUpStatus.CALL_BACK,
                 attempts=1,
                 called_at=called,
                 called_by_id=cashier,
@@ -86,7 +99,7 @@ class Aftercare:
             )
         elif r < 0.96:
             row.update(
-                status="gave_up", attempts=3, called_at=called, called_by_id=cashier, completed_at=called
+                status=FollowUpStatus.GAVE_UP, attempts=3, called_at=called, called_by_id=cashier, completed_at=called
             )
         # else: still pending (missed)
 
@@ -108,11 +121,11 @@ class Aftercare:
                 "visit_id": visit["id"],
                 "service_id": svc.id,
                 "staff_id": p.id,
-                "source": "checkout",
+                "source": FeedbackSource.CHECKOUT,
                 "score": score,
                 "content": self.txt(rng.choice(P.FEEDBACK_BAD if score <= 3 else P.FEEDBACK_GOOD)),
                 "at": fb_at,
-                "status": "handled" if done else "pending",
+                "status": FeedbackStatus.HANDLED if done else FeedbackStatus.PENDING,
                 "improvement_action": self.txt(rng.choice(P.IMPROVEMENTS)) if done and score <= 3 else "",
                 "responsible_id": self.owner_id if score <= 3 else None,
                 "handled_at": handled if done else None,
@@ -126,7 +139,7 @@ class Aftercare:
                 visit["client_id"],
                 visit["id"],
                 p.id,
-                "checkout_score",
+                ComplaintSource.CHECKOUT_SCORE,
                 cat,
                 self.txt((zh, en)),
                 None,
@@ -139,7 +152,7 @@ class Aftercare:
         client_id: int | None,
         visit_id: int | None,
         staff_id: int | None,
-        source: str,
+        source: ComplaintSource,
         category: str,
         text: str,
         contact_id: int | None,
@@ -155,9 +168,9 @@ class Aftercare:
             "client_id": client_id,
             "visit_id": visit_id,
             "staff_involved_id": staff_id,
-            "level": "special" if special else "general",
+            "level": ComplaintLevel.SPECIAL if special else ComplaintLevel.GENERAL,
             "category": category,
-            "severity": rng.choice(("low", "medium", "medium", "high")),
+            "severity": rng.choice((Severity.LOW, Severity.MEDIUM, Severity.MEDIUM, Severity.HIGH)),
             "source": source,
             "description": text,
             "handler_id": self.owner_id if special else self.cashier(branch),
@@ -165,7 +178,7 @@ class Aftercare:
             "first_response_due_at": due,
             "first_response_at": None,
             "first_response": "",
-            "status": "open",
+            "status": ComplaintStatus.OPEN,
             "resolution": "",
             "compensation_kind": "",
             "compensation_minor": 0,
@@ -186,7 +199,7 @@ class Aftercare:
             return  # still open (overdue once 24 h have passed)
         row.update(
             first_response_at=resp,
-            status="responded",
+            status=ComplaintStatus.RESPONDED,
             first_response=self.txt(("已致电顾客道歉并了解情况", "Called the client, apologised, listened")),
         )
         resolved = resp + timedelta(hours=rng.uniform(2, 96))
@@ -194,14 +207,14 @@ class Aftercare:
             return
         zh, en, comp = rng.choice(P.RESOLUTIONS)
         row.update(
-            status="resolved",
+            status=ComplaintStatus.RESOLVED,
             resolution=self.txt((zh, en)),
             compensation_kind=comp,
-            compensation_minor=rng.choice((5_000, 10_000, 20_000)) if comp in ("voucher", "discount") else 0,
+            compensation_minor=rng.choice((5_000, 10_000, 20_000)) if comp in (Compensation.VOUCHER, Compensation.DISCOUNT) else 0,
             resolved_at=resolved,
         )
         if resolved + timedelta(days=3) < self.now and rng.random() < 0.6:
-            row.update(status="closed", closed_at=resolved + timedelta(days=3))
+            row.update(status=ComplaintStatus.CLOSED, closed_at=resolved + timedelta(days=3))
 
     def refund_complaint(self, at: datetime, orig: Row, sale_id: int, reason: str, total: int) -> None:
         """Some refunds answer a complaint: a special one, resolved by the refund ``sale_id``."""
@@ -216,19 +229,19 @@ class Aftercare:
                 "client_id": orig["client_id"],
                 "visit_id": orig["visit_id"],
                 "staff_involved_id": None,
-                "level": "special",
-                "category": "service",
-                "severity": "medium",
-                "source": "contact",
+                "level": ComplaintLevel.SPECIAL,
+                "category": ComplaintCategory.SERVICE,
+                "severity": Severity.MEDIUM,
+                "source": ComplaintSource.CONTACT,
                 "description": reason,
                 "handler_id": self.owner_id,
                 "opened_at": opened,
                 "first_response_due_at": opened + timedelta(hours=24),
                 "first_response_at": at,
                 "first_response": self.txt(("同意退款", "Agreed to refund")),
-                "status": "resolved",
+                "status": ComplaintStatus.RESOLVED,
                 "resolution": self.txt(("已退款", "Refunded")),
-                "compensation_kind": "refund",
+                "compensation_kind": Compensation.REFUND,
                 "compensation_minor": -total,
                 "refund_sale_id": sale_id,
                 "redo_appointment_id": None,
@@ -246,24 +259,32 @@ class Aftercare:
                 if at > self.now:
                     continue
                 r = rng.random()
-                kind = "inquiry" if r < 0.62 else "service_request" if r < 0.88 else "complaint"
+                kind = (
+                    ContactKind.INQUIRY
+                    if r < 0.62
+                    else ContactKind.SERVICE_REQUEST
+                    if r < 0.88
+                    else ContactKind.COMPLAINT
+                )
                 known = rng.random() < 0.6 and self.clients.k0 > 0
                 idx = int(self.clients.k0 * rng.random()) if known else None
                 cid = self.cid(idx) if idx is not None else None
                 cat: str
-                if kind == "complaint":
+                if kind == ContactKind.COMPLAINT:
                     cat, zh, en = rng.choice(P.COMPLAINTS)
                     summary = self.txt((zh, en))
                 else:
                     cat = ""
-                    summary = self.txt(rng.choice(P.INQUIRIES if kind == "inquiry" else P.SERVICE_REQUESTS))
+                    summary = self.txt(rng.choice(P.INQUIRIES if kind == ContactKind.INQUIRY else P.SERVICE_REQUESTS))
                 contact_id = self.ids("contacts")
                 self.rows["contacts"].append(
                     {
                         "id": contact_id,
                         "branch_id": b,
                         "client_id": cid,
-                        "channel": rng.choice(("phone", "phone", "in_person", "message")),
+                        "channel": rng.choice(
+                            (ContactChannel.PHONE, ContactChannel.PHONE, ContactChannel.IN_PERSON, ContactChannel.MESSAGE)
+                        ),
                         "kind": kind,
                         "caller_name": "" if cid else self.txt(("张女士", "Ms Smith")),
                         "caller_phone": "" if cid else f"+86138{rng.randint(0, 99_999_999):08d}",
@@ -273,5 +294,5 @@ class Aftercare:
                         "staff_id": self.cashier(b),
                     }
                 )
-                if kind == "complaint":
-                    self.complaint(at, b, cid, None, None, "contact", cat, summary, contact_id)
+                if kind == ContactKind.COMPLAINT:
+                    self.complaint(at, b, cid, None, None, ComplaintSource.CONTACT, cat, summary, contact_id)

@@ -11,6 +11,8 @@ from desk_app.demo import pools as P
 from desk_app.demo.sim_aftercare import Aftercare
 from desk_app.demo.sim_money import Till
 from desk_app.demo.sim_state import Person, Prod, Request, Row, SimState, Svc
+from desk_app.domain.appointment import AppointmentStatus
+from desk_app.domain.visit import Step, VisitStatus
 
 COLOUR_CODES = frozenset({"COL-ROOT", "COL-FULL", "BALAYAGE"})
 RETURN_DAYS = {"hair": 42, "skin": 28, "nails": 21}  # by kind of service; others 30
@@ -72,24 +74,24 @@ class Visits:
             upto(rebooked),
         )
         if g is None:
-            step, status = "greeting", "waiting"
+            step, status = Step.GREETING, VisitStatus.WAITING
         elif a_ is None:
-            step, status = "needs", "waiting"
+            step, status = Step.NEEDS, VisitStatus.WAITING
         elif e_ is None:
-            step, status = "service", "in_service" if s_ else "waiting"
+            step, status = Step.SERVICE, VisitStatus.IN_SERVICE if s_ else VisitStatus.WAITING
         elif pd is None:
-            step, status = "checkout", "done"
+            step, status = Step.CHECKOUT, VisitStatus.DONE
         elif rb is None:
-            step, status = "rebooking", "done"
+            step, status = Step.REBOOKING, VisitStatus.DONE
         else:
-            step, status = "done", "done"
+            step, status = Step.DONE, VisitStatus.DONE
         if (
-            status == "waiting"
+            status == VisitStatus.WAITING
             and s_ is None
             and now - (start if not walk_in else arrived) > timedelta(minutes=15)
         ):
-            status = "delayed"
-        appt["status"] = "done" if pd is not None else "arrived"
+            status = VisitStatus.DELAYED
+        appt["status"] = AppointmentStatus.DONE if pd is not None else AppointmentStatus.ARRIVED
         branch = p.branch_id
         client_id = self.cid(idx)
         vid = self.ids("visits")
@@ -129,11 +131,11 @@ class Visits:
         self.rows["visits"].append(visit)
         ev = self.rows["visit_events"]
         for frm, to, at, who in (
-            ("greeting", "needs", g, cashier),
-            ("needs", "service", a_, cashier),
-            ("service", "checkout", e_, p.id),
-            ("checkout", "rebooking", pd, cashier),
-            ("rebooking", "done", rb, cashier),
+            (Step.GREETING, Step.NEEDS, g, cashier),
+            (Step.NEEDS, Step.SERVICE, a_, cashier),
+            (Step.SERVICE, Step.CHECKOUT, e_, p.id),
+            (Step.CHECKOUT, Step.REBOOKING, pd, cashier),
+            (Step.REBOOKING, Step.DONE, rb, cashier),
         ):
             if at is None:
                 break

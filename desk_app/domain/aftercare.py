@@ -77,6 +77,22 @@ FEEDBACK_LABELS: dict[FeedbackStatus, str] = {
 }
 
 
+class FeedbackSource(StrEnum):
+    """Where a feedback record came from (stored; not shown as a word of its own)."""
+
+    CHECKOUT = "checkout"  # the score given when paying
+    FOLLOWUP = "followup"  # the follow-up call's scores
+    CONTACT = "contact"  # said on a call or at the desk
+
+
+class ComplaintSource(StrEnum):
+    """What opened a complaint (stored; a low score opens one by itself, once per visit)."""
+
+    CONTACT = "contact"  # a call, visit or message at the desk
+    CHECKOUT_SCORE = "checkout_score"  # a low score at checkout
+    FOLLOWUP_SCORE = "followup_score"  # a low score on the follow-up call
+
+
 class FollowUpState(StrEnum):
     """Which list a follow-up call is in today (computed, never stored)."""
 
