@@ -37,6 +37,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _server_env() -> dict[str, str]:
+    """The server runs on the real clock even when the tests run under libfaketime
+    (scripts/time_travel.sh): PostgreSQL's own timers (the deadlock check after deadlock_timeout)
+    never fire under it, so two racing desks that deadlock would wait for each other for ever.
+    The app's clock is what the time travel tests; the server is another machine."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
+    preload = [p for p in env.pop("LD_PRELOAD", "").split(":") if p and "faketime" not in p]
+    if preload:
+        env["LD_PRELOAD"] = ":".join(preload)
+    return env
+
+
 class PgServer:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="desk-pg-"))
@@ -49,7 +61,7 @@ class PgServer:
         full = list(cmd)
         if self.as_root:
             full = ["runuser", "-u", "postgres", "--", *full]
-        return subprocess.run(full, check=True, capture_output=True, text=True, timeout=120)
+        return subprocess.run(full, check=True, capture_output=True, text=True, timeout=120, env=_server_env())
 
     def start(self) -> PgServer:
         if self.as_root:

@@ -361,6 +361,7 @@ class CalendarCore:
         tz: ZoneInfo,
     ) -> int | None:
         """Check working hours and overlaps inside the write transaction; return the resource to use."""
+        self.lock_diary(s, staff.id, branch_id, resource_kind, resource_id)
         blocked = _Blocked(staff.id, start, duration_min, buffer_min, resource_kind, branch_id, exclude_id)
         dur, buf = timedelta(minutes=duration_min), timedelta(minutes=buffer_min)
         working = sl.working_between(
@@ -387,6 +388,28 @@ class CalendarCore:
                 raise Clash(_replace(blocked, what="resource"))
             resource_id = free[0]
         return resource_id
+
+    def lock_diary(
+        self, s: Session, staff_id: int, branch_id: int, resource_kind: str, resource_id: int | None
+    ) -> None:
+        """PostgreSQL: desks booking the same stylist or the same kind of chair take their turn.
+
+        The stylist's row, then the chairs (by id), are locked for the rest of the transaction, so the
+        overlap check below sees the booking of a desk that got there first (READ COMMITTED reads
+        afresh after the wait). Without this, racing desks each pass the check and meet only in the
+        exclusion constraint, where two inserts waiting on each other are a deadlock that PostgreSQL
+        breaks after a second, and a pile of them can outlast the retries. SQLite needs nothing:
+        a write transaction there already has the whole file (BEGIN IMMEDIATE)."""
+        if self.db.is_sqlite:
+            return
+        s.execute(select(Staff.id).where(Staff.id == staff_id).with_for_update())
+        rids = set(self.resources_of(s, branch_id, resource_kind)) if resource_kind else set()
+        if resource_id is not None:
+            rids.add(resource_id)
+        if rids:
+            s.execute(
+                select(Resource.id).where(Resource.id.in_(sorted(rids))).order_by(Resource.id).with_for_update()
+            )
 
     def flush_guarded(self, s: Session, blocked: _Blocked) -> None:
         try:

@@ -159,10 +159,12 @@ def is_retryable(exc: BaseException) -> bool:
     return code in RETRYABLE_SQLSTATES
 
 
-def run_with_retry(fn: Callable[[], T], attempts: int = 5) -> T:
+def run_with_retry(fn: Callable[[], T], attempts: int = 8) -> T:
     """Run a whole unit of work again when PostgreSQL aborts it for a deadlock or a
     serialization failure (two desks writing the same rows at once). The retried
-    attempt sees the winner's data, so e.g. a lost booking becomes a clear SlotTaken."""
+    attempt sees the winner's data, so e.g. a lost booking becomes a clear SlotTaken.
+    The waits grow and are random ("full jitter"), so desks that collided once spread out
+    instead of colliding again; eight attempts wait at most about three seconds in all."""
     import random
     import time
 
@@ -172,5 +174,5 @@ def run_with_retry(fn: Callable[[], T], attempts: int = 5) -> T:
         except Exception as exc:
             if not is_retryable(exc) or i == attempts - 1:
                 raise
-            time.sleep(random.uniform(0.01, 0.05) * (i + 1))
+            time.sleep(random.uniform(0.005, min(0.5, 0.02 * 2**i)))
     raise AssertionError("unreachable")

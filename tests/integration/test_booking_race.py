@@ -13,6 +13,8 @@ constraints under READ COMMITTED). Scenarios, each repeated ROUNDS times on its 
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -75,6 +77,25 @@ def _setup(url: str) -> tuple[Any, list[list[dict[str, Any]]], dict[str, int]]:
     return owner, rounds, {"stylist": stylists[0], "chair": chairs[0]}
 
 
+def _collect(results: Any, procs: list[Any], expected: int) -> list[tuple[Any, ...]]:
+    """Every desk's answers; a desk that died or broke the barrier fails the test with its reason."""
+    got: list[tuple[Any, ...]] = []
+    deadline = time.monotonic() + 300
+    while len(got) < expected:
+        try:
+            item = results.get(timeout=2)
+        except queue.Empty:
+            dead = [p.exitcode for p in procs if not p.is_alive()]
+            assert not dead and time.monotonic() < deadline, (
+                f"{len(got)} of {expected} answers; desks ended with {dead}; "
+                f"errors: {[g for g in got if g[2] == 'error']}"
+            )
+            continue
+        got.append(item)
+        assert item[0] >= 0, f"desk {item[1]} failed: {item[3]}"
+    return got
+
+
 def _race(url: str) -> None:
     owner, rounds, ids = _setup(url)
     ctx = mp.get_context("spawn")
@@ -87,12 +108,12 @@ def _race(url: str) -> None:
     ]
     for p in procs:
         p.start()
-    got = [results.get(timeout=180) for _ in range(len(rounds) * DESKS)]
+    got = _collect(results, procs, len(rounds) * DESKS)
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
     errors = [g for g in got if g[2] == "error"]
-    assert not errors, errors
+    assert not errors, "\n".join(g[3] for g in errors)
     for r in range(len(rounds)):
         mine = [g for g in got if g[0] == r]
         winners = [g for g in mine if g[2] == "won"]

@@ -145,21 +145,34 @@ def race_worker(
     results: Any,
 ) -> None:
     """One desk: for every round wait for the others, then book this desk's request at once."""
+    from desk_app.calendar.core import CalendarCore
     from desk_app.calendar.service import BookingRequest, CalendarService, SlotTaken
     from desk_app.container import Services
     from desk_app.db.engine import Database
 
-    class GuardOnly(CalendarService):
-        """The in-transaction check switched off: only the database's own guard is left."""
+    class GuardOnlyCore(CalendarCore):
+        """The in-transaction check (and the turn-taking locks) switched off: only the database's
+        own guard, the trigger or the exclusion constraint, is left."""
 
-        def _check_and_place(self, s: Any, **kw: Any) -> int | None:
+        def check_and_place(self, s: Any, **kw: Any) -> int | None:
             return kw["resource_id"]  # type: ignore[no-any-return]
 
-    db = Database.open(url)
-    services = Services(db, clock=lambda: now)
-    cal = services.calendar
-    guard_only = GuardOnly(db, services.settings, lambda: now)
-    cal.settings.get(S.CALENDAR_SLOT_MINUTES)  # warm the settings cache outside the race
+    class GuardOnly(CalendarService):
+        def __init__(self, *a: Any) -> None:
+            super().__init__(*a)
+            self.core = GuardOnlyCore(self.db, self.settings, self.clock)
+
+    import traceback
+
+    try:
+        db = Database.open(url)
+        services = Services(db, clock=lambda: now)
+        cal = services.calendar
+        guard_only = GuardOnly(db, services.settings, lambda: now)
+        cal.settings.get(S.CALENDAR_SLOT_MINUTES)  # warm the settings cache outside the race
+    except Exception:  # noqa: BLE001 - reported to the parent, which fails the test
+        results.put((-1, worker, "error", traceback.format_exc(), 0))
+        raise
     try:
         for r, specs in enumerate(rounds):
             spec = specs[worker]
@@ -178,7 +191,10 @@ def race_worker(
                 results.put((r, worker, "won", v.id, 0))
             except SlotTaken as exc:
                 results.put((r, worker, "taken", exc.message, len(exc.alternatives)))
-            except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the test
-                results.put((r, worker, "error", repr(exc), 0))
+            except Exception:  # noqa: BLE001 - reported to the parent, which fails the test
+                results.put((r, worker, "error", traceback.format_exc(), 0))
+    except Exception:  # noqa: BLE001 - e.g. the barrier broke: the parent shows why
+        results.put((-1, worker, "error", traceback.format_exc(), 0))
+        raise
     finally:
         db.dispose()
