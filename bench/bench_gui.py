@@ -196,6 +196,9 @@ def walk(db: str, meter: Meter, app: Any) -> tuple[list[float], list[float]]:
         click(page.key_buttons[k])
     click(page.key_buttons["OK"])
     _wait(app, lambda: shell.main is not None and shell.pages.currentWidget() is shell.main, "sign-in")
+    # the services are built on a worker while the sign-in page waits for a PIN (a person takes
+    # seconds; the script none): that is the opening of the shop, not the walk
+    _wait(app, lambda: services.warmed, "the services' warm-up")
     main = shell.main
     assert main is not None
     for _ in range(50):

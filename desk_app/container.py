@@ -45,6 +45,7 @@ class Services:
         self.db = db if clock is None else db.with_clock(clock)
         self.clock: Clock = self.db.clock
         self.settings = SettingsStore(db)
+        self.warmed = False  # every service built (warm_up)
 
     @cached_property
     def shop(self) -> ShopService:
@@ -189,3 +190,13 @@ class Services:
         from desk_app.clients.importer import ImportService
 
         return ImportService(self.db, self.settings, self.clock)
+
+    def warm_up(self) -> int:
+        """Build every service now (importing its modules), off the GUI thread: the window calls it
+        on a worker once signed in, so the first tap that needs, say, after-care does not spend
+        a hundred milliseconds importing it on the GUI thread. Returns how many were built."""
+        names = [n for n, v in vars(type(self)).items() if isinstance(v, cached_property)]
+        for name in names:
+            getattr(self, name)
+        self.warmed = True
+        return len(names)

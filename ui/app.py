@@ -184,6 +184,12 @@ class Shell(QMainWindow):
         i18n.set_timezone(shop.timezone)
         i18n.set_currency(shop.currency)
         self._show_sign_in()
+        self._warm_up_services()
+
+    def _warm_up_services(self) -> None:
+        """Every service's modules imported on a worker while the sign-in page waits for a PIN,
+        not by the first tap that needs one (importing after-care held the GUI thread ~100 ms)."""
+        self.runner.run(self, self.services.warm_up, lambda _n: None, on_error=_log_warm_up_failure)
 
     def _show_page(self, page: QObject) -> None:
         self.pages.addWidget(page)  # type: ignore[arg-type]
@@ -223,6 +229,7 @@ class Shell(QMainWindow):
         i18n.set_timezone(shop.timezone)
         i18n.set_currency(shop.currency)
         self._signed_in(actor)
+        self._warm_up_services()
 
     # ------------------------------------------------------------------ sign-in / lock
     def _show_sign_in(self, locked_for: Actor | None = None) -> None:
@@ -438,3 +445,8 @@ def run_gui(argv: Sequence[str]) -> int:
     if os.environ.get("DESK_APP_BENCH_STARTUP") == "1":
         QTimer.singleShot(0, lambda: _bench_startup(shell, app))
     return int(app.exec())
+
+
+def _log_warm_up_failure(exc: Exception) -> None:
+    # not shown: the action that needs the service builds it again and says what went wrong
+    log.warning("warming up the services failed: %r", exc)

@@ -149,7 +149,9 @@ class MainArea(QWidget):
         QTimer.singleShot(250, self, self._warm_up)
 
     def _warm_up(self) -> None:
-        if self.ctx.actor is not None and self._allowed("visit") and "visit" not in self._screens:
+        if self.ctx.actor is None:
+            return
+        if self._allowed("visit") and "visit" not in self._screens:
             self.screen_widget("visit")
 
     def _allowed(self, name: str) -> bool:

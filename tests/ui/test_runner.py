@@ -391,6 +391,63 @@ def test_paying_waits_off_the_gui_thread_and_a_closed_panel_still_leaves_one_sal
         assert uow.session.scalar(select(func.count()).select_from(Sale).where(Sale.visit_id == vid)) == 1
 
 
+def test_one_checkout_panel_loads_the_next_visit_and_drops_the_last_visits_late_payment(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    owner: Actor,
+    pool: QThreadPool,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The visit screen keeps one checkout panel and loads each visit into it. Loading the next
+    visit while the last one's payment is still being written: nothing of the last client stays
+    on screen, the late answer does not show the last sale on the next visit's panel, the next
+    visit can be paid, and each visit has exactly one sale."""
+    from sqlalchemy import func, select
+
+    from desk_app.db.models import Sale
+    from tests.integration.test_checkout_support import new_client, new_staff, visit_at_checkout
+    from ui.checkout.panel import CheckoutPanel
+
+    leo = new_staff(services.db, owner.branch_id)
+    ann = new_client(services.db, "Ann First")
+    bo = new_client(services.db, "Bo Second")
+    first = visit_at_checkout(services.db, clock, owner.branch_id, ann, leo.staff_id, ["CUT-W"])
+    second = visit_at_checkout(services.db, clock, owner.branch_id, bo, leo.staff_id, ["CUT-W"])
+    panel = CheckoutPanel(threaded, None)
+    qtbot.addWidget(panel)
+    assert panel.editor.bill is None and not panel.payment.pay_btn.isEnabled()  # empty until loaded
+    panel.load(first)
+    qtbot.waitUntil(lambda: panel.editor.bill is not None)
+    assert "Ann First" in panel.editor.client_label.text()
+    gate, started = threading.Event(), threading.Event()
+    monkeypatch.setattr(services.payments, "pay", _gated(services.payments.pay, gate, started))
+    panel.payment.method_buttons["card"].click()
+    with qtbot.captureExceptions() as exceptions:
+        panel.payment.pay_btn.click()
+        assert started.wait(GATE_TIMEOUT_S)
+        panel.load(second)  # the desk moved on before the first payment's answer came back
+        assert "Ann" not in panel.editor.client_label.text() and panel.editor.table.rowCount() == 0
+        assert not panel.paying() and not panel.payment.pay_btn.isEnabled()
+        gate.set()
+        _settle(qtbot, pool, threaded.runner)
+        qtbot.waitUntil(lambda: panel.editor.bill is not None and panel.editor.bill.client_id == bo)
+        assert panel.stack.currentIndex() == 0 and panel.last_paid is None  # the late answer was dropped
+        assert "Bo Second" in panel.editor.client_label.text()
+        monkeypatch.undo()
+        panel.payment.method_buttons["card"].click()
+        panel.payment.pay_btn.click()
+        qtbot.waitUntil(lambda: panel.stack.currentWidget() is panel.done, timeout=GATE_TIMEOUT_S * 1000)
+        _settle(qtbot, pool, threaded.runner)
+    assert exceptions == []
+    assert panel.last_paid is not None
+    with services.db.uow(write=False) as uow:
+        for vid in (first, second):
+            assert uow.session.scalar(select(func.count()).select_from(Sale).where(Sale.visit_id == vid)) == 1
+        assert uow.session.get(Sale, panel.last_paid.sale_id).visit_id == second
+
+
 # ------------------------------------------------------------------ the drawer and a new client off the GUI thread
 def test_closing_the_day_waits_off_the_gui_thread_and_a_closed_screen_closes_it_once(
     qtbot: QtBot,

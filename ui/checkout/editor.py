@@ -259,6 +259,25 @@ class BillEditor(QWidget):
         self._render()
         self._load_addons()
 
+    def clear_bill(self) -> None:
+        """No bill (another visit's is being read): nothing of the last client stays on screen,
+        and edits still running for the old bill are dropped."""
+        self._bill_gen += 1
+        self._edits.clear()
+        self._editing = False
+        self._idle_calls.clear()
+        self.bill = None
+        self._pkg_options = None
+        self.client_label.setText(_("Reading the bill…"))
+        self.member_chip.setVisible(False)
+        self.table.setRowCount(0)
+        self.composition.setText("")
+        self.search.clear()
+        for _name, b in self._totals.values():
+            b.setText("")
+        self.estimate_box.setVisible(False)
+        self._selection_changed()
+
     def busy(self) -> bool:
         """An edit is running or waiting: ``bill`` is about to change."""
         return self._editing or self._approving or bool(self._edits)

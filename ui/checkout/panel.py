@@ -6,7 +6,9 @@ recorded (or skipped); the visit screen then moves on to rebooking.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -66,6 +68,7 @@ class CheckoutFlow(QWidget):
         self.done.finished.connect(self.paid.emit)
         self.last_paid: PaidSale | None = None
         self._paying = False
+        self._generation = 0  # bumped by forget_sale(): answers for an earlier bill are dropped
         self._balance = 0
         self._balance_for: int | None = -1
         self._balance_latest = Latest()
@@ -113,6 +116,25 @@ class CheckoutFlow(QWidget):
         if self.editor.bill is not None:
             self.payment.set_bill(self.editor.bill, balance)
 
+    def forget_sale(self) -> None:
+        """Start afresh for another bill: no bill, no payment in flight, the bill page shown."""
+        self._generation += 1
+        self._set_paying(False)
+        self.last_paid = None
+        self.payment.reset()
+        self.editor.clear_bill()
+        self._balance_for, self._balance = -1, 0
+        self.stack.setCurrentIndex(0)
+
+    def _for_this_bill(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        gen = self._generation
+
+        def call(value: Any) -> None:
+            if gen == self._generation:
+                callback(value)
+
+        return call
+
     def paying(self) -> bool:
         """True while a payment is being written (the bill and the payment box wait)."""
         return self._paying
@@ -145,7 +167,11 @@ class CheckoutFlow(QWidget):
 
         self._set_paying(True)
         self.ctx.runner.run(
-            self, work, on_done=self._paid, on_error=lambda exc: self._not_paid(bill, exc), in_order=True
+            self,
+            work,
+            on_done=self._for_this_bill(self._paid),
+            on_error=self._for_this_bill(lambda exc: self._not_paid(bill, exc)),
+            in_order=True,
         )
 
     def _not_paid(self, bill: Bill, exc: Exception) -> None:
@@ -161,7 +187,7 @@ class CheckoutFlow(QWidget):
         self.ctx.runner.run(
             self,
             lambda: service.approver_from_pin(pin),
-            on_done=lambda approver: self._approved(bill, approver),
+            on_done=self._for_this_bill(lambda approver: self._approved(bill, approver)),
             on_error=lambda e: show_error(self, e),
         )
 
@@ -185,14 +211,26 @@ class CheckoutFlow(QWidget):
 class CheckoutPanel(CheckoutFlow):
     """Embedded as the visit's checkout step."""
 
-    def __init__(self, ctx: UiContext, visit_id: int, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: UiContext, visit_id: int | None, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent, ask_score=True)
+        self.visit_id: int | None = None
+        self._bill_latest = Latest()
+        if visit_id is not None:
+            self.load(visit_id)
+
+    def load(self, visit_id: int) -> None:
+        """Show this visit's bill: the visit screen builds one panel and loads each visit into it
+        (building ~50 widgets again per visit held the GUI thread ~20 ms). Until the bill is read
+        the panel shows no bill; an answer for a visit loaded before is dropped, as is a payment
+        of that visit still being written (it is on the sale's history either way)."""
         self.visit_id = visit_id
-        actor = ctx.require_actor()
-        checkout = ctx.services.checkout
-        ctx.runner.run(
+        self.forget_sale()
+        actor = self.ctx.require_actor()
+        checkout = self.ctx.services.checkout
+        seq = self._bill_latest.next()
+        self.ctx.runner.run(
             self,
             lambda: checkout.build_bill(actor, visit_id=visit_id),
-            on_done=self.set_bill,
-            on_error=lambda exc: show_error(self, exc),
+            on_done=self._bill_latest.guard(seq, self.set_bill),
+            on_error=self._bill_latest.guard(seq, lambda exc: show_error(self, exc)),
         )

@@ -88,6 +88,7 @@ class PaymentBox(QWidget):
         self.pay_btn = Button(_("Pay (F9)"), "check", "primary")
         self.pay_btn.setMinimumHeight(52)
         self.pay_btn.clicked.connect(self.pay_requested.emit)
+        self.pay_btn.setEnabled(False)  # until a bill is shown and covered
         row.addWidget(self.pay_btn)
         lay.addLayout(row)
         lay.addStretch(1)
@@ -199,6 +200,17 @@ class PaymentBox(QWidget):
         for e in self.amounts.values():
             e.clear()
         self.tendered.clear()
+
+    def reset(self) -> None:
+        """No bill yet: no amounts, nothing to pay, Pay waits."""
+        self.bill = None
+        self.balance = 0
+        self.clear()
+        self.due.setText("")
+        self.remaining.setText("")
+        self.change.setText("")
+        self.error.show_error(None)
+        self.pay_btn.setEnabled(False)
 
 
 def fmt_plain(minor: int, currency: str) -> str:

@@ -143,6 +143,8 @@ class VisitScreen(QWidget):
             page.changed.connect(self.reload)
         root.addWidget(self.stack, 1)
         self._panel_for: dict[str, int | None] = {"checkout": None, "rebooking": None}
+        self._checkout: CheckoutPanel | None = None  # built once, on the first idle moment or checkout
+        QTimer.singleShot(0, self, self._build_checkout)
         self.stack.setCurrentWidget(self.none)
         self._set_actions_visible(False)
 
@@ -304,8 +306,23 @@ class VisitScreen(QWidget):
         for b in (self.back_btn, self.skip_btn, self.cancel_btn, self.status_chip):
             b.setVisible(on)
 
+    def _build_checkout(self) -> None:
+        """The checkout panel built ahead, in its own turn of the event loop (it is the heaviest
+        page: built when the visit reached checkout it held the GUI thread ~20 ms)."""
+        if self._checkout is not None or self.ctx.actor is None:
+            return
+        checkout = CheckoutPanel(self.ctx, None)
+        checkout.paid.connect(self._panel_done)
+        checkout.payment_taken.connect(self._payment_taken)
+        self._checkout = checkout
+        self._host_layouts["checkout"].addWidget(checkout)
+
     def _show_panel(self, step: str) -> None:
         host = self.checkout_host if step == "checkout" else self.rebook_host
+        if step == "checkout" and self._checkout is not None and self._panel_for[step] != self.visit_id:
+            assert self.visit_id is not None
+            self._checkout.load(self.visit_id)  # one panel, loaded per visit (see CheckoutPanel.load)
+            self._panel_for[step] = self.visit_id
         if self._panel_for[step] != self.visit_id:
             lay = self._host_layouts[step]
             while lay.count():
@@ -317,6 +334,7 @@ class VisitScreen(QWidget):
             panel: QWidget
             if step == "checkout":
                 checkout = CheckoutPanel(self.ctx, self.visit_id)
+                self._checkout = checkout
                 checkout.paid.connect(self._panel_done)
                 checkout.payment_taken.connect(self._payment_taken)
                 panel = checkout
