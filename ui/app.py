@@ -16,13 +16,21 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from PySide6.QtCore import QEvent, QLibraryInfo, QObject, Qt, QTimer, QTranslator
+from PySide6.QtCore import QEvent, QEventLoop, QLibraryInfo, QObject, Qt, QTimer, QTranslator
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+    QStackedWidget,
+    QWidget,
+)
 
 from desk_app import i18n
 from desk_app.bootstrap import open_database
@@ -60,38 +68,97 @@ def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
-def ensure_demo_database(
-    path: str, fresh: bool = False, parent: QObject | None = None, clock: Clock = system_clock
-) -> str:
-    """Create the small demo shop on first use (a few seconds, with progress); its history ends at the clock's now."""
+def build_demo_database(
+    runner: TaskRunner,
+    owner: QObject,
+    path: str,
+    on_done: Callable[[str], None],
+    on_error: Callable[[Exception], None],
+    *,
+    fresh: bool = False,
+    clock: Clock = system_clock,
+    parent: QWidget | None = None,
+) -> None:
+    """Create the small demo shop on a worker (a few seconds), with a progress dialog that stays
+    responsive; then ``on_done(path)`` on the GUI thread. An existing demo is used as it is (at
+    once) unless ``fresh``. The shop is written to ``path + '.part'`` and moved into place only
+    when complete, so a failed or interrupted build leaves no half shop behind."""
     from desk_app.demo.shop import generate
 
     p = Path(path)
     if p.exists() and not fresh:
-        return path
-    if fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(p) + suffix).unlink(missing_ok=True)
-    dlg = QProgressDialog(_("Preparing the demo shop…"), "", 0, 100)
+        on_done(path)
+        return
+    dlg = QProgressDialog(_("Preparing the demo shop…"), "", 0, 1000, parent)
     dlg.setCancelButton(None)
     dlg.setWindowTitle(_("Demo shop"))
+    dlg.setWindowModality(Qt.WindowModality.ApplicationModal)
     dlg.setMinimumDuration(0)
+    dlg.setValue(0)
     dlg.show()
+    lang = i18n.language()
+    label = [""]  # the worker's latest step, read on the GUI thread with the progress
 
-    def progress(done: float, label: str) -> None:
-        dlg.setValue(int(100 * done))
-        if label:
-            dlg.setLabelText(_("Preparing the demo shop…") + "\n" + label)
-        QApplication.processEvents()
+    def work(progress: Callable[[int, int], None]) -> str:
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(p) + suffix).unlink(missing_ok=True)
+        tmp = str(p) + ".part"
+        for suffix in ("", "-wal", "-shm"):
+            Path(tmp + suffix).unlink(missing_ok=True)
 
-    tmp = str(p) + ".part"
-    for suffix in ("", "-wal", "-shm"):
-        Path(tmp + suffix).unlink(missing_ok=True)
-    generate(tmp, clients=DEMO_CLIENTS, months=DEMO_MONTHS, staff=DEMO_STAFF, seed=7,
-             lang=i18n.language(), progress=progress, clock=clock)
-    os.replace(tmp, p)
-    dlg.close()
-    return path
+        def report(done: float, step: str) -> None:
+            if step:
+                label[0] = step
+            progress(int(1000 * done), 1000)
+
+        generate(tmp, clients=DEMO_CLIENTS, months=DEMO_MONTHS, staff=DEMO_STAFF, seed=7,
+                 lang=lang, progress=report, clock=clock)
+        os.replace(tmp, p)
+        return path
+
+    def shown(done: int, _total: int) -> None:
+        dlg.setValue(min(done, 999))
+        if label[0]:
+            dlg.setLabelText(_("Preparing the demo shop…") + "\n" + label[0])
+
+    def finished(result: str) -> None:
+        dlg.close()
+        dlg.deleteLater()
+        on_done(result)
+
+    def failed(exc: Exception) -> None:
+        dlg.close()
+        dlg.deleteLater()
+        on_error(exc)
+
+    runner.run(owner, work, finished, failed, shown, in_order=True)
+
+
+def ensure_demo_database(path: str, fresh: bool = False, clock: Clock = system_clock) -> str:
+    """At startup (``--demo``), before any window: build the demo if needed and wait for it with
+    the progress dialog turning (an event loop runs meanwhile; the work is on a worker)."""
+    if Path(path).exists() and not fresh:
+        return path
+    runner, loop = TaskRunner(), QEventLoop()
+    outcome: dict[str, object] = {}
+    holder = QObject()
+
+    def done(result: str) -> None:
+        outcome["path"] = result
+        loop.quit()
+
+    def failed(exc: Exception) -> None:
+        outcome["error"] = exc
+        loop.quit()
+
+    build_demo_database(runner, holder, path, done, failed, fresh=fresh, clock=clock)
+    if not outcome:
+        loop.exec()
+    runner.wait_for_done()
+    if "error" in outcome:
+        raise cast(Exception, outcome["error"])
+    return cast(str, outcome["path"])
 
 
 @dataclass(frozen=True)
@@ -214,9 +281,18 @@ class Shell(QMainWindow):
         if self.welcome is not None:  # its database closes now; the demo's sign-in follows
             self.welcome.setEnabled(False)
         self.database.dispose()
-        path = ensure_demo_database(demo_db(), clock=self.clock)
+        build_demo_database(self.runner, self, demo_db(), self._demo_ready, self._demo_failed,
+                            clock=self.clock, parent=self)
+
+    def _demo_ready(self, path: str) -> None:
         self.demo_mode = True
         self._open(path)
+
+    def _demo_failed(self, exc: Exception) -> None:
+        log.error("could not build the demo shop: %r", exc)
+        if self.welcome is not None:
+            self.welcome.setEnabled(True)
+        show_error(self, _("The demo shop could not be prepared: {error}").format(error=exc))
 
     def _after_setup(self, actor: Actor) -> None:
         shop = self.services.shop

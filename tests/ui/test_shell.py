@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QProgressDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -208,7 +208,12 @@ def test_explore_the_demo_shop_from_the_welcome(qtbot: QtBot, tmp_path: Path, mo
     page = shell.pages.currentWidget()
     assert isinstance(page, WelcomePage)
     qtbot.mouseClick(page.demo_button, Qt.MouseButton.LeftButton)
+    # the demo is built on a worker: the click returns at once, the progress dialog turns meanwhile
+    progress = [d for d in shell.findChildren(QProgressDialog) if d.isVisible()]
+    assert len(progress) == 1 and not page.isEnabled() and shell.sign_in is None
+    qtbot.waitUntil(lambda: 0 < progress[0].value() < 1000, timeout=30_000)
     qtbot.waitUntil(lambda: shell.sign_in is not None, timeout=30_000)  # the demo file is opened on a worker
+    assert not (tmp_path / "home" / "demo.sqlite3.part").exists()
     sign_in = shell.sign_in
     assert isinstance(sign_in, SignInPage) and shell.pages.currentWidget() is sign_in
     assert shell.demo_mode and (tmp_path / "home" / "demo.sqlite3").exists()
@@ -276,3 +281,29 @@ def test_every_route_builds_its_screen(qtbot: QtBot, tmp_path: Path) -> None:
     for name, target in ROUTES.items():
         module, cls = target.split(":")
         assert type(main.screen_widget(name)) is getattr(importlib.import_module(module), cls), name
+
+
+def test_the_demo_built_at_startup_keeps_the_event_loop_turning(qtbot: QtBot, tmp_path: Path) -> None:
+    """``--demo`` before any window: the shop is built on a worker while a progress dialog turns
+    (timers keep firing), and only the complete file appears (no half shop after a failure)."""
+    from PySide6.QtCore import QTimer
+
+    from ui.app import ensure_demo_database
+
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    path = tmp_path / "demo.sqlite3"
+    assert ensure_demo_database(str(path), clock=FakeClock()) == str(path)
+    timer.stop()
+    assert path.exists() and not Path(str(path) + ".part").exists()
+    assert len(ticks) >= 5  # the GUI thread handled events while the shop was written
+    db = open_database(str(path))
+    assert Services(db).shop.info().is_demo
+    db.dispose()
+    # used as it is the second time: no build, no dialog
+    before = path.stat().st_mtime_ns
+    assert ensure_demo_database(str(path), clock=FakeClock()) == str(path)
+    assert path.stat().st_mtime_ns == before
