@@ -43,7 +43,7 @@ from desk_app.core.service import (
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Appointment, Client, Resource, Service, Staff, Visit
 from desk_app.domain import slots as sl
-from desk_app.domain.appointment import UPCOMING, AppointmentStatus, status_label
+from desk_app.domain.appointment import UPCOMING, AppointmentStatus, ReminderAnswer, status_label
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, format_time
 from desk_app.settings import S, SettingsStore
@@ -359,7 +359,7 @@ class CalendarService:
                 a.start_at = new_start
                 a.end_at = new_start + timedelta(minutes=dur)
                 a.block_end_at = a.end_at + timedelta(minutes=buf)
-                a.reminder_status = ""
+                a.reminder_status = ReminderAnswer.NOT_CALLED  # a moved booking is reminded again
                 self.core.flush_guarded(s, _Blocked(staff.id, new_start, dur, buf, kind, a.branch_id, a.id))
                 audit(
                     s,
@@ -468,11 +468,11 @@ class CalendarService:
 
     # ----------------------------------------------------------------- confirmations and reminders
     def confirm(self, actor: Actor, appt_id: int) -> AppointmentView:
-        return self.set_reminder_status(actor, appt_id, "confirmed")
+        return self.set_reminder_status(actor, appt_id, ReminderAnswer.CONFIRMED)
 
     def set_reminder_status(self, actor: Actor, appt_id: int, result: str) -> AppointmentView:
         require(self.db.uow, actor, Perm.BOOK)
-        if result not in ("confirmed", "no_answer", ""):
+        if result not in ReminderAnswer._value2member_map_:
             raise ValidationError({"reminder_status": _("Choose confirmed or no answer.")})
         now = self.clock()
         with self.db.uow() as uow:

@@ -7,18 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from desk_app.core.service import ServiceError
-from desk_app.domain.appointment import ACTIVE, INACTIVE, status_label
+from desk_app.domain.appointment import ACTIVE, INACTIVE, ReminderAnswer, status_label
 from desk_app.domain.slots import Interval
 from desk_app.i18n import N_, _, pick
 
 ACTIVE_STATUSES = ACTIVE
 INACTIVE_STATUSES = INACTIVE
-
-REMINDER_LABELS: dict[str, str] = {
-    "": N_("Not called yet"),
-    "confirmed": N_("Confirmed"),
-    "no_answer": N_("No answer"),
-}
 
 CHANNEL_LABELS: dict[str, str] = {
     "phone": N_("Phone"),
@@ -198,7 +192,8 @@ class ReminderRow:
 
     @property
     def reminder_label(self) -> str:
-        return _(REMINDER_LABELS.get(self.reminder_status, self.reminder_status))
+        answer = self.reminder_status
+        return ReminderAnswer(answer).label if answer in ReminderAnswer._value2member_map_ else answer
 
 
 @dataclass(frozen=True)

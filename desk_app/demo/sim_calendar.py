@@ -14,6 +14,7 @@ from desk_app.demo.sim_aftercare import Aftercare
 from desk_app.demo.sim_money import Till
 from desk_app.demo.sim_state import Person, Request, Row, SimState, Svc
 from desk_app.demo.sim_visit import Visits
+from desk_app.domain.appointment import AppointmentStatus, ReminderAnswer
 
 SPEC_SERVICES: dict[str, tuple[tuple[str, int], ...]] = {
     "hair": (
@@ -174,7 +175,6 @@ class Calendar:
         cancelled_at = None
         late_cancel = False
         confirmed_at = None
-        reminder = ""
         outcome = "done"
         if not walk_in:
             r = rng.random()
@@ -208,7 +208,7 @@ class Calendar:
             "cancelled_at": cancelled_at,
             "late_cancel": late_cancel,
             "confirmed_at": None,
-            "reminder_status": "",
+            "reminder_status": ReminderAnswer.NOT_CALLED,
             "deposit_minor": 0,
             "rebooked_from_visit_id": req[2]["id"] if req else None,
             "created_by_id": self.cashier(p.branch_id),
@@ -231,10 +231,9 @@ class Calendar:
         if not walk_in and start - now < timedelta(days=2) and rng.random() < 0.6:
             confirmed_at = max(created, start - timedelta(hours=rng.randint(20, 30)))
             if confirmed_at <= now:
-                reminder = "confirmed"
                 appt["confirmed_at"] = confirmed_at
-                appt["reminder_status"] = reminder
-                appt["status"] = "confirmed"
+                appt["reminder_status"] = ReminderAnswer.CONFIRMED
+                appt["status"] = AppointmentStatus.CONFIRMED
         if outcome == "no_show":
             if start + timedelta(minutes=30) <= now:
                 appt["status"] = "no_show"

@@ -53,3 +53,22 @@ def status_label(status: str) -> str:
         return AppointmentStatus(status).label
     except ValueError:
         return status
+
+
+class ReminderAnswer(StrEnum):
+    """What the reminder call before a booking got (stored on the appointment)."""
+
+    NOT_CALLED = ""
+    CONFIRMED = "confirmed"
+    NO_ANSWER = "no_answer"
+
+    @property
+    def label(self) -> str:
+        return _(REMINDER_LABELS[self])
+
+
+REMINDER_LABELS: dict[ReminderAnswer, str] = {
+    ReminderAnswer.NOT_CALLED: N_("Not called yet"),
+    ReminderAnswer.CONFIRMED: N_("Confirmed"),
+    ReminderAnswer.NO_ANSWER: N_("No answer"),
+}

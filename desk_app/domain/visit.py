@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from desk_app.i18n import N_, _
+
 
 class Step(StrEnum):
     GREETING = "greeting"
@@ -39,6 +41,56 @@ class VisitStatus(StrEnum):
     DONE = "done"
     DELAYED = "delayed"
     CANCELLED = "cancelled"
+
+
+class Priority(StrEnum):
+    """How urgent the needs assessment says the visit is (the stylist sees it)."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def label(self) -> str:
+        return _(PRIORITY_LABELS[self])
+
+
+# the one word shown for each (N_() marked, translated where shown)
+STEP_LABELS: dict[Step, str] = {
+    Step.GREETING: N_("Greeting"),
+    Step.NEEDS: N_("Needs"),
+    Step.SERVICE: N_("Service"),
+    Step.CHECKOUT: N_("Checkout"),
+    Step.REBOOKING: N_("Rebooking"),
+    Step.DONE: N_("Done"),
+    Step.CANCELLED: N_("Cancelled"),
+}
+STATUS_LABELS: dict[VisitStatus, str] = {
+    VisitStatus.WAITING: N_("Waiting"),
+    VisitStatus.IN_SERVICE: N_("In service"),
+    VisitStatus.DONE: N_("Done"),
+    VisitStatus.DELAYED: N_("Delayed"),
+    VisitStatus.CANCELLED: N_("Cancelled"),
+}
+PRIORITY_LABELS: dict[Priority, str] = {
+    Priority.LOW: N_("Low"),
+    Priority.NORMAL: N_("Normal"),
+    Priority.HIGH: N_("High"),
+    Priority.URGENT: N_("Urgent"),
+}
+
+
+def step_label(step: str) -> str:
+    return _(STEP_LABELS[Step(step)]) if step in Step._value2member_map_ else step
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[VisitStatus(status)]) if status in VisitStatus._value2member_map_ else status
+
+
+def priority_label(priority: str) -> str:
+    return _(PRIORITY_LABELS[Priority(priority)]) if priority in Priority._value2member_map_ else priority
 
 
 # the visit timestamp column each step's completion fills

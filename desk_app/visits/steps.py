@@ -24,14 +24,11 @@ from desk_app.db.models import (
 from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor
 from desk_app.domain.pricing import LineIn, PricingError, price_lines
+from desk_app.domain.visit import step_label
 from desk_app.i18n import _
 from desk_app.settings import S, SettingsStore
 from desk_app.visits import flow as visit_flow
-from desk_app.visits.views import (
-    Estimate,
-    EstimateLine,
-    step_label,
-)
+from desk_app.visits.views import Estimate, EstimateLine
 
 
 def get_visit(s: Session, visit_id: int) -> Visit:

@@ -11,27 +11,11 @@ from desk_app.clients.formulas import FormulaView
 from desk_app.domain.appointment import status_label as appointment_status_label
 from desk_app.domain.pricing import PricedLine
 from desk_app.domain.standards import Check
+from desk_app.domain.visit import Priority
 from desk_app.i18n import N_, _, pick
 
-PRIORITIES = ("low", "normal", "high", "urgent")
+PRIORITIES: tuple[Priority, ...] = tuple(Priority)
 
-_STEP_LABELS = {
-    "greeting": N_("Greeting"),
-    "needs": N_("Needs"),
-    "service": N_("Service"),
-    "checkout": N_("Checkout"),
-    "rebooking": N_("Rebooking"),
-    "done": N_("Done"),
-    "cancelled": N_("Cancelled"),
-}
-_STATUS_LABELS = {
-    "waiting": N_("Waiting"),
-    "in_service": N_("In service"),
-    "done": N_("Done"),
-    "delayed": N_("Delayed"),
-    "cancelled": N_("Cancelled"),
-}
-_PRIORITY_LABELS = {"low": N_("Low"), "normal": N_("Normal"), "high": N_("High"), "urgent": N_("Urgent")}
 _CHECK_LABELS = {
     "greet": N_("Greeted within {limit}"),
     "reception": N_("Reception finished within {limit}"),
@@ -48,20 +32,8 @@ def check_short_label(check: Check) -> str:
     return _(_CHECK_SHORT.get(check.key, check.key))
 
 
-def step_label(step: str) -> str:
-    return _(_STEP_LABELS.get(step, step))
-
-
 def appt_status_label(status: str) -> str:
     return appointment_status_label(status)
-
-
-def status_label(status: str) -> str:
-    return _(_STATUS_LABELS.get(status, status))
-
-
-def priority_label(priority: str) -> str:
-    return _(_PRIORITY_LABELS.get(priority, priority))
 
 
 def _limit_text(limit: timedelta) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.calendar.views import AppointmentView, ReminderRow, WaitlistView
+from desk_app.domain.appointment import ReminderAnswer
 from desk_app.domain.money import from_minor
 from desk_app.i18n import _, format_date, format_money, format_time
 from ui.shared.widgets import Button, StatusChip
@@ -219,7 +220,7 @@ class RemindersPanel(QWidget):
         ok = Button(_("Confirmed"), "check", kind="secondary")
         ok.clicked.connect(lambda: self._mark("confirmed"))
         na = Button(_("No answer"), "phone", kind="secondary")
-        na.clicked.connect(lambda: self._mark("no_answer"))
+        na.clicked.connect(lambda: self._mark(ReminderAnswer.NO_ANSWER))
         row.addWidget(ok)
         row.addWidget(na)
         lay.addLayout(row)
@@ -235,7 +236,8 @@ class RemindersPanel(QWidget):
         )
         self.list.clear()
         for r in rows:
-            mark = {"confirmed": "✓", "no_answer": "✕"}.get(r.reminder_status, "○")
+            marks: dict[str, str] = {ReminderAnswer.CONFIRMED: "✓", ReminderAnswer.NO_ANSWER: "✕"}
+            mark = marks.get(r.reminder_status, "○")
             text = (
                 f"{mark} {format_time(r.start_at)}  {r.client_name}  ·  {r.channel_label} {r.contact}\n"
                 f"    {r.services} · {r.staff_name} · {r.reminder_label}"

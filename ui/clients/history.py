@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.clients.views import ClientProfile, FormulaView
+from desk_app.domain.visit import step_label
 from desk_app.i18n import _, format_date, format_datetime, format_money
-from desk_app.visits.views import step_label
 from ui.shared.widgets import Card
 
 

@@ -8,14 +8,9 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from desk_app.domain.visit import status_label, step_label
 from desk_app.i18n import N_, _, format_time
-from desk_app.visits.views import (
-    OpenVisitRow,
-    TodayAppointment,
-    appt_status_label,
-    status_label,
-    step_label,
-)
+from desk_app.visits.views import OpenVisitRow, TodayAppointment, appt_status_label
 from ui.theme import COLORS, STATUS_TONE, TONE_BG, TONE_SYMBOL
 from ui.visits.common import breach_short, breach_text, waited_text
 

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.visit import priority_label
 from desk_app.i18n import N_, _
-from desk_app.visits.views import PRIORITIES, AssessmentView, Question, priority_label
+from desk_app.visits.views import PRIORITIES, AssessmentView, Question
 from ui.context import UiContext
 from ui.shared.widgets import ErrorLabel, mark_invalid, show_error
 from ui.visits.common import compact, select_data

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.visit import status_label, step_label
 from desk_app.i18n import _, format_date, format_number
-from desk_app.visits.views import MyVisit, status_label, step_label
+from desk_app.visits.views import MyVisit
 from ui.context import UiContext
 from ui.shared.widgets import AllergyBanner, Button, Card, EmptyState, PageHeader, StatusChip
 from ui.theme import STATUS_TONE

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, 
 from desk_app.core.service import ServiceError
 from desk_app.domain import standards as std
 from desk_app.domain.permissions import Actor, Perm, Role
-from desk_app.domain.visit import is_open
+from desk_app.domain.visit import is_open, status_label, step_label
 from desk_app.i18n import _, format_date, format_time
-from desk_app.visits.views import VisitView, status_label, step_label
+from desk_app.visits.views import VisitView
 from ui.checkout.panel import CheckoutPanel
 from ui.context import UiContext
 from ui.runner import Latest

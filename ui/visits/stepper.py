@@ -6,9 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from desk_app.domain.visit import GUIDED_STEPS, ORDER
+from desk_app.domain.visit import GUIDED_STEPS, ORDER, step_label
 from desk_app.i18n import _
-from desk_app.visits.views import step_label
 
 
 class VisitStepper(QWidget):
