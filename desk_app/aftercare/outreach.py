@@ -29,25 +29,15 @@ from desk_app.db.models import (
     PrepaidAccount,
     PrepaidMovement,
 )
+from desk_app.domain.aftercare import OutreachKind
+from desk_app.domain.client import channel_label
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import mask_phone
 from desk_app.i18n import _, format_date, format_money, pick
 
 
 def kind_label(kind: str) -> str:
-    return {
-        "birthday": _("Birthday"),
-        "prepaid_expiry": _("Prepaid balance expires"),
-        "package_expiry": _("Package expires"),
-        "low_balance": _("Low prepaid balance"),
-        "package_low": _("Package almost used up"),
-    }.get(kind, kind)
-
-
-def channel_label(channel: str) -> str:
-    return {"phone": _("Phone"), "sms": _("SMS"), "wechat": _("WeChat"), "email": _("E-mail")}.get(
-        channel, channel
-    )
+    return OutreachKind(kind).label if kind in OutreachKind._value2member_map_ else kind
 
 
 def _contact(c: Client, show_phone: bool) -> str:
@@ -117,7 +107,7 @@ def birthdays(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool) -> list
             select(Client).where(Client.birthday_md.in_(list(by_md)), Client.erased_at.is_(None))
         ).scalars()
     )
-    done = _done_map(s, ["birthday"], [c.id for c in clients])
+    done = _done_map(s, [OutreachKind.BIRTHDAY], [c.id for c in clients])
     out = []
     for c in clients:
         day = by_md[c.birthday_md or ""]
@@ -130,7 +120,7 @@ def birthdays(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool) -> list
             )
             + age
         )
-        out.append(_item(c, "birthday", day.year, day, detail, show_phone, done))
+        out.append(_item(c, OutreachKind.BIRTHDAY, day.year, day, detail, show_phone, done))
     return _sort(out)
 
 
@@ -173,7 +163,7 @@ def expiring(
     ).all()
     done = _done_map(
         s,
-        ["prepaid_expiry", "package_expiry"],
+        [OutreachKind.PREPAID_EXPIRY, OutreachKind.PACKAGE_EXPIRY],
         [c.id for _a, c in accounts] + [c.id for _cp, _p, c in packages],
     )
     out: list[OutreachItem] = []
@@ -190,7 +180,7 @@ def expiring(
         )
         out.append(
             _item(
-                c, "prepaid_expiry", acc.id, acc.expires_on - timedelta(days=stage), detail, show_phone, done
+                c, OutreachKind.PREPAID_EXPIRY, acc.id, acc.expires_on - timedelta(days=stage), detail, show_phone, done
             )
         )
     for cp, pkg, c in packages:
@@ -206,7 +196,7 @@ def expiring(
             n=left,
         )
         out.append(
-            _item(c, "package_expiry", cp.id, cp.expires_on - timedelta(days=stage), detail, show_phone, done)
+            _item(c, OutreachKind.PACKAGE_EXPIRY, cp.id, cp.expires_on - timedelta(days=stage), detail, show_phone, done)
         )
     return _sort(out)
 
@@ -247,7 +237,7 @@ def low_balance(
         )
     ).all()
     done = _done_map(
-        s, ["low_balance", "package_low"], [r[1].id for r in accounts] + [r[2].id for r in packages]
+        s, [OutreachKind.LOW_BALANCE, OutreachKind.PACKAGE_LOW], [r[1].id for r in accounts] + [r[2].id for r in packages]
     )
     out: list[OutreachItem] = []
     for acc, c, last in accounts:
@@ -255,12 +245,12 @@ def low_balance(
         detail = _("Balance {amount} left").format(
             amount=format_money(Money.from_minor(acc.balance_minor, currency).amount)
         )
-        out.append(_item(c, "low_balance", acc.id, due, detail, show_phone, done))
+        out.append(_item(c, OutreachKind.LOW_BALANCE, acc.id, due, detail, show_phone, done))
     for cp, pkg, c, last in packages:
         when = last or cp.purchased_at
         due = when.astimezone(tz).date() if when is not None else today
         detail = _("{package}: 1 session left").format(package=pick(pkg.name_zh, pkg.name_en))
-        out.append(_item(c, "package_low", cp.id, due, detail, show_phone, done))
+        out.append(_item(c, OutreachKind.PACKAGE_LOW, cp.id, due, detail, show_phone, done))
     return _sort(out)
 
 

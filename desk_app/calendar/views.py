@@ -8,18 +8,13 @@ from decimal import Decimal
 
 from desk_app.core.service import ServiceError
 from desk_app.domain.appointment import ACTIVE, INACTIVE, ReminderAnswer, status_label
+from desk_app.domain.client import channel_label
 from desk_app.domain.slots import Interval
-from desk_app.i18n import N_, _, pick
+from desk_app.i18n import _, pick
 
 ACTIVE_STATUSES = ACTIVE
 INACTIVE_STATUSES = INACTIVE
 
-CHANNEL_LABELS: dict[str, str] = {
-    "phone": N_("Phone"),
-    "sms": N_("SMS"),
-    "wechat": N_("WeChat"),
-    "email": N_("Email"),
-}
 
 
 @dataclass(frozen=True)
@@ -188,7 +183,7 @@ class ReminderRow:
 
     @property
     def channel_label(self) -> str:
-        return _(CHANNEL_LABELS.get(self.channel, self.channel))
+        return channel_label(self.channel)
 
     @property
     def reminder_label(self) -> str:

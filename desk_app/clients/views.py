@@ -7,14 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from desk_app.domain.client import CHANNEL_LABELS
 from desk_app.i18n import N_, _
 
-CHANNELS: dict[str, str] = {
-    "phone": N_("Phone call"),
-    "sms": N_("Text message"),
-    "wechat": N_("WeChat"),
-    "email": N_("Email"),
-}
+CHANNELS: dict[str, str] = {str(k): v for k, v in CHANNEL_LABELS.items()}  # the profile form's choice
 GENDERS: dict[str, str] = {
     "": N_("Not given"),
     "female": N_("Female"),

@@ -309,3 +309,26 @@ CHECKLIST_LABELS: dict[ChecklistItem, str] = {
     ChecklistItem.ANSWER: N_("Answered or agreed what happens next"),
     ChecklistItem.ANYTHING_ELSE: N_('Asked: "Is there anything else?"'),
 }
+
+
+class OutreachKind(StrEnum):
+    """A keeping-in-touch task (docs/product.md: birthdays, balances and packages to remind)."""
+
+    BIRTHDAY = "birthday"
+    PREPAID_EXPIRY = "prepaid_expiry"
+    PACKAGE_EXPIRY = "package_expiry"
+    LOW_BALANCE = "low_balance"
+    PACKAGE_LOW = "package_low"
+
+    @property
+    def label(self) -> str:
+        return _(OUTREACH_LABELS[self])
+
+
+OUTREACH_LABELS: dict[OutreachKind, str] = {
+    OutreachKind.BIRTHDAY: N_("Birthday"),
+    OutreachKind.PREPAID_EXPIRY: N_("Prepaid balance expires"),
+    OutreachKind.PACKAGE_EXPIRY: N_("Package expires"),
+    OutreachKind.LOW_BALANCE: N_("Low prepaid balance"),
+    OutreachKind.PACKAGE_LOW: N_("Package almost used up"),
+}

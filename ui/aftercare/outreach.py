@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.aftercare.outreach import channel_label
 from desk_app.aftercare.views import OutreachItem, OutreachLists
+from desk_app.domain.client import channel_label
 from desk_app.i18n import _, format_date
 from ui.context import UiContext
 from ui.shared.table import Cell, RowsTable
