@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
@@ -27,6 +28,13 @@ CANDIDATES: tuple[tuple[str, int], ...] = (
 
 class FontMissing(RuntimeError):
     pass
+
+
+# ReportLab is not thread-safe where it matters to us: the embedded CJK font keeps its subset
+# state on the font object shared by every document, so two PDFs drawn at once on two workers (a
+# receipt printing while the monthly report renders, or the report in two languages) could fail
+# with KeyError inside ttfonts.makeSubset. Every document is drawn and saved holding this lock.
+PDF_LOCK = threading.Lock()
 
 
 def find_cjk_font() -> tuple[str, int]:

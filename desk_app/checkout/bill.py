@@ -14,6 +14,7 @@ from decimal import Decimal
 from desk_app.core.service import ServiceError, ValidationError
 from desk_app.domain import vip
 from desk_app.domain.money import Money
+from desk_app.domain.payment import COUNTER_METHODS
 from desk_app.domain.pricing import LineIn, PricedBill, half_up, price_lines
 from desk_app.i18n import _, pick
 
@@ -29,7 +30,7 @@ ROUNDING = "rounding"
 GOODS_KINDS = frozenset({SERVICE, PRODUCT, PACKAGE})
 
 
-METHODS = ("cash", "card", "wechat", "alipay", "prepaid")
+METHODS: tuple[str, ...] = tuple(COUNTER_METHODS)  # what a payment may be taken by
 
 
 class ApprovalNeeded(ServiceError):

@@ -350,7 +350,7 @@ def render_pdf(data: dict[str, Any], out: Path) -> Path:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from desk_app.fonts import register_cjk_font
+    from desk_app.fonts import PDF_LOCK, register_cjk_font
 
     font = register_cjk_font()
     cur = str(data["shop"].get("currency") or "CNY")
@@ -554,6 +554,7 @@ def render_pdf(data: dict[str, Any], out: Path) -> Path:
         title=str(p.get("client_number")),
         author=str(data["shop"]["name"]),
     )
-    doc.build(story)
+    with PDF_LOCK:
+        doc.build(story)
     tmp.replace(out)
     return out

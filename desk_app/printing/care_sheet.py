@@ -14,7 +14,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
 from desk_app.checkout.views import SaleView
-from desk_app.fonts import register_cjk_font
+from desk_app.fonts import PDF_LOCK, register_cjk_font
 from desk_app.i18n import Fmt
 from desk_app.printing.common import L, when
 
@@ -101,6 +101,12 @@ def render_care_sheet(view: SaleView, out: str | os.PathLike[str] | IO[bytes], f
     """Write the one-page care sheet in ``fmt`` (see ``receipt_fmt``); returns the page count
     (always 1: long text shrinks to fit)."""
     font = register_cjk_font()
+    with PDF_LOCK:
+        _draw_care_sheet(view, out, fmt, font)
+    return 1
+
+
+def _draw_care_sheet(view: SaleView, out: str | os.PathLike[str] | IO[bytes], fmt: Fmt, font: str) -> None:
     w, h = A4
     c = Canvas(os.fspath(out) if isinstance(out, os.PathLike) else out, pagesize=A4)
     c.setTitle(f"{view.shop.name} {L(fmt, 'care_title')}")
@@ -127,4 +133,3 @@ def render_care_sheet(view: SaleView, out: str | os.PathLike[str] | IO[bytes], f
     frame.addFromList([KeepInFrame(w - 40 * mm, h - 34 * mm - 32 * mm, story, mode="shrink")], c)
     c.showPage()
     c.save()
-    return 1

@@ -14,6 +14,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from desk_app.fonts import PDF_LOCK
+
 Draw = Callable[[Canvas, float], None]  # (canvas, y of the row's top)
 
 
@@ -136,19 +138,20 @@ class Flow:
             out = os.fspath(out)
         top_margin = self.margin if page_height else 4 * mm
         h = page_height or (self.height + 2 * top_margin)
-        c = Canvas(out, pagesize=(self.width, h))
-        if title:
-            c.setTitle(title)
-        c.setCreator("desk-app")
-        y = h - top_margin
-        pages = 1
-        for rh, draw in self.rows:
-            if page_height and y - rh < top_margin:
-                c.showPage()
-                pages += 1
-                y = h - top_margin
-            draw(c, y)
-            y -= rh
-        c.showPage()
-        c.save()
+        with PDF_LOCK:
+            c = Canvas(out, pagesize=(self.width, h))
+            if title:
+                c.setTitle(title)
+            c.setCreator("desk-app")
+            y = h - top_margin
+            pages = 1
+            for rh, draw in self.rows:
+                if page_height and y - rh < top_margin:
+                    c.showPage()
+                    pages += 1
+                    y = h - top_margin
+                draw(c, y)
+                y -= rh
+            c.showPage()
+            c.save()
         return pages

@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from desk_app.checkout.cash import ZReport
-from desk_app.fonts import register_cjk_font
+from desk_app.fonts import PDF_LOCK, register_cjk_font
 from desk_app.i18n import Fmt
 from desk_app.printing.common import L, method_label, money, when
 
@@ -133,5 +133,6 @@ def render_z_report(z: ZReport, out: str | os.PathLike[str] | IO[bytes], fmt: Fm
         title=L(fmt, "z_title"),
     )
     pages: list[int] = []
-    doc.build(story, onLaterPages=lambda c, _d: pages.append(1), onFirstPage=lambda c, _d: pages.append(1))
+    with PDF_LOCK:
+        doc.build(story, onLaterPages=lambda c, _d: pages.append(1), onFirstPage=lambda c, _d: pages.append(1))
     return len(pages)

@@ -18,10 +18,11 @@ from desk_app.db.models import (
     SaleLine,
 )
 from desk_app.domain.money import Money
+from desk_app.domain.payment import PaymentMethod
 from desk_app.reports.monthly_reader import Catalog, ReportReader, StaffAcc, as_int
 from desk_app.reports.sqlhelp import Period, local_day
 
-PAYMENT_METHODS = ("cash", "card", "wechat", "alipay", "prepaid", "package")
+PAYMENT_METHODS: tuple[str, ...] = tuple(PaymentMethod)  # the report's order
 
 
 def sales_figures(

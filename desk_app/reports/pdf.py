@@ -39,7 +39,9 @@ from reportlab.platypus import (
 )
 
 from desk_app import i18n
-from desk_app.fonts import FONT, register_cjk_font
+from desk_app.domain.aftercare import COMPLAINT_CATEGORY_LABELS, ComplaintCategory
+from desk_app.domain.payment import METHOD_LABELS, PaymentMethod
+from desk_app.fonts import FONT, PDF_LOCK, register_cjk_font
 from desk_app.i18n import Fmt
 from desk_app.reports.standards import standard_label
 
@@ -543,15 +545,17 @@ def _fmt(fmt: Fmt, data: dict[str, Any], v: Any, kind: str) -> str:
 
 
 def method_label(m: str, fmt: Fmt | None = None) -> str:
-    _ = (fmt or i18n.current())._
-    return {"cash": _("Cash"), "card": _("Card"), "wechat": _("WeChat Pay"), "alipay": _("Alipay"),
-            "prepaid": _("Prepaid balance"), "package": _("Package session")}.get(m, m)  # fmt: skip
+    """The domain's word for a payment method, in the report's language."""
+    if m not in PaymentMethod._value2member_map_:
+        return m
+    return (fmt or i18n.current())._(METHOD_LABELS[PaymentMethod(m)])
 
 
 def complaint_label(k: str, fmt: Fmt | None = None) -> str:
-    _ = (fmt or i18n.current())._
-    return {"service": _("Service"), "wait": _("Waiting time"), "price": _("Price"), "attitude": _("Attitude"),
-            "product": _("Product"), "other": _("Other")}.get(k, k)  # fmt: skip
+    """The domain's word for a complaint category, in the report's language."""
+    if k not in ComplaintCategory._value2member_map_:
+        return k
+    return (fmt or i18n.current())._(COMPLAINT_CATEGORY_LABELS[ComplaintCategory(k)])
 
 
 def compare_label(key: str, fmt: Fmt | None = None) -> str:
@@ -611,7 +615,8 @@ def render_pdf(data: dict[str, Any], out: str | os.PathLike[str] | IO[bytes], fm
         target, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=20 * mm,
         title=footer, author=data.get("shop", {}).get("name", ""), subject=_("Monthly summary"),
     )  # fmt: skip
-    doc.build(build_story(data, fmt), canvasmaker=canvas_cls)
+    with PDF_LOCK:
+        doc.build(build_story(data, fmt), canvasmaker=canvas_cls)
 
 
 def render_pdf_bytes(data: dict[str, Any], fmt: Fmt) -> bytes:
