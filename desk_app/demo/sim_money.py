@@ -289,22 +289,12 @@ class Till:
             reason = self.txt(rng.choice(P.REFUND_REASONS))
         sale_id = self.ids("sales")
         branch = orig["branch_id"]
+        # the same rows the counter's refund writes (checkout/record.py)
         lines: list[Row] = []
         for ln in chosen:
-            lines.append(
-                {
-                    **ln,
-                    "id": self.ids("sale_lines"),
-                    "sale_id": sale_id,
-                    "line_no": len(lines) + 1,
-                    "quantity": -ln["quantity"],
-                    "discount_minor": -ln["discount_minor"],
-                    "member_discount_minor": -ln["member_discount_minor"],
-                    "tax_minor": -ln["tax_minor"],
-                    "line_total_minor": -ln["line_total_minor"],
-                    "original_line_id": ln["id"],
-                }
-            )
+            row = record.refund_line(ln, ln["id"], sale_id, len(lines) + 1)
+            lines.append({"id": self.ids("sale_lines"), **row})
+        totals = record.refund_totals(chosen)
         total = sum(ln["line_total_minor"] for ln in lines)
         cashier = self.cashier(branch)
         sale: Row = {
@@ -317,14 +307,7 @@ class Till:
             "cashier_id": cashier,
             "approved_by_id": self.owner_id,
             "sold_at": at,
-            "subtotal_minor": sum(
-                ln["quantity"] * ln["unit_price_minor"] for ln in lines if ln["kind"] != "tip"
-            ),
-            "discount_minor": sum(ln["discount_minor"] + ln["member_discount_minor"] for ln in lines),
-            "tax_minor": 0,
-            "tip_minor": sum(ln["line_total_minor"] for ln in lines if ln["kind"] == "tip"),
-            "rounding_minor": 0,
-            "total_minor": total,
+            **totals.sale_columns(),
             "estimate_minor": None,
             "over_estimate_agreed_at": None,
             "over_estimate_note": "",
@@ -358,9 +341,8 @@ class Till:
                 self.move_stock(prod, -ln["quantity"], "refund", at, sale_id=sale_id, staff_id=cashier)
         idx = orig["client_id"] - self.clients.base
         st = self.st(idx)
-        goods = [ln for ln in lines if ln["kind"] in ("service", "product", "package")]
-        st.total_spend += sum(ln["line_total_minor"] for ln in goods)
-        st.full_spend += sum(ln["line_total_minor"] for ln in goods if ln["full_price"])
+        st.total_spend -= totals.goods_minor
+        st.full_spend -= totals.full_price_goods_minor
         if kind == "refund":
             self.aftercare.refund_complaint(at, orig, sale_id, reason, total)
 
