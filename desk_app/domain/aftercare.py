@@ -78,11 +78,22 @@ FEEDBACK_LABELS: dict[FeedbackStatus, str] = {
 
 
 class FeedbackSource(StrEnum):
-    """Where a feedback record came from (stored; not shown as a word of its own)."""
+    """Where a feedback record came from."""
 
     CHECKOUT = "checkout"  # the score given when paying
     FOLLOWUP = "followup"  # the follow-up call's scores
     CONTACT = "contact"  # said on a call or at the desk
+
+    @property
+    def label(self) -> str:
+        return _(FEEDBACK_SOURCE_LABELS[self])
+
+
+FEEDBACK_SOURCE_LABELS: dict[FeedbackSource, str] = {
+    FeedbackSource.CHECKOUT: N_("Checkout"),
+    FeedbackSource.FOLLOWUP: N_("Follow-up call"),
+    FeedbackSource.CONTACT: N_("Contact"),
+}
 
 
 class ComplaintSource(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.aftercare.views import FeedbackView
-from desk_app.domain.aftercare import FeedbackStatus
+from desk_app.domain.aftercare import FeedbackSource, FeedbackStatus
 from desk_app.i18n import _, format_datetime
 from ui.aftercare.feedback_dialog import FeedbackHandleDialog
 from ui.aftercare.text import stars
@@ -17,7 +17,7 @@ FILTERS = (*(s.value for s in FeedbackStatus), "")
 
 
 def source_label(src: str) -> str:
-    return {"checkout": _("Checkout"), "followup": _("Follow-up call"), "contact": _("Contact")}.get(src, src)
+    return FeedbackSource(src).label if src in FeedbackSource._value2member_map_ else src
 
 
 class FeedbackTab(QWidget):

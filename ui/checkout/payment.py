@@ -17,17 +17,13 @@ from desk_app.checkout.bill import Bill
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.service import PaymentIn
 from desk_app.domain.money import parse_amount
-from desk_app.i18n import N_, _
+from desk_app.domain.payment import COUNTER_METHODS
+from desk_app.domain.payment import METHOD_LABELS as METHOD_LABELS_BY_ENUM
+from desk_app.i18n import _
 from ui.context import UiContext
 from ui.shared.widgets import Button, ErrorLabel
 
-METHOD_LABELS = {
-    "cash": N_("Cash"),
-    "card": N_("Card"),
-    "wechat": N_("WeChat Pay"),
-    "alipay": N_("Alipay"),
-    "prepaid": N_("Prepaid balance"),
-}
+METHOD_LABELS: dict[str, str] = {str(m): METHOD_LABELS_BY_ENUM[m] for m in COUNTER_METHODS}
 METHOD_ICONS = {"cash": "cash", "card": "card", "wechat": "message", "alipay": "wallet", "prepaid": "gift"}
 
 
