@@ -147,10 +147,17 @@ def main() -> None:
             ctx, datetime(2026, 11, 19, 8, 0, tzinfo=UTC), staff_id=info["leo"], client_id=info["clients"][4]
         )
         dlg.select_services([info["code"]["CUT-W"], info["code"]["BLOW"]])
-        dlg.resize(680, 760)
+        dlg.adjustSize()
         dlg.show()
         app.processEvents()
         dlg.grab().save(str(OUT / f"booking-dialog-{suffix}.png"))
+        # the time is taken meanwhile: the nearest free times, in rows of three
+        taken = [a for c in w.grid.columns if c.ident == info["leo"] for a in c.appts]
+        if taken:
+            dlg.set_start(taken[0].start_at, info["leo"])
+            dlg.submit()
+            app.processEvents()
+            dlg.grab().save(str(OUT / f"booking-taken-{suffix}.png"))
         dlg.close()
         panel = RebookPanel(ctx, info["visit"])
         panel.resize(900, 560)

@@ -295,3 +295,88 @@ def test_booking_for_a_client_names_them_and_the_feeds_are_saved(
     names = [name for name, _d in saved]
     assert names == [f"schedule-{data['leo']}.ics", f"appointment-{a.id}.ics", "reminders.csv"]
     assert saved[0][1].startswith(b"BEGIN:VCALENDAR") and saved[1][1].startswith(b"BEGIN:VCALENDAR")
+
+
+TODAY = date(2026, 11, 18)  # the FakeClock's day: 10:00 in Shanghai
+
+
+def test_a_new_booking_starts_with_no_client_and_enter_does_not_pick_the_last_one(
+    qtbot, screen: CalendarScreen, ctx: UiContext, data
+) -> None:
+    """#13 item 5: the recent clients are listed but none is chosen or highlighted; Enter in the
+    empty search picks nobody; Book says to choose the client and writes nothing."""
+    ctx.services.calendar.book(  # the last client the desk worked with
+        ctx.require_actor(), BookingRequest(data["wang"], data["amy"], at(TOMORROW, 15), [data["cut"]])
+    )
+    screen.book_at(col_of(screen, data["leo"]), at(TOMORROW, 11))
+    dlg = screen.dialog
+    assert dlg is not None
+    qtbot.waitUntil(lambda: not dlg.search.pending() and bool(dlg.search.hits()))  # the recent clients
+    assert dlg.client_id is None and dlg.search.current_hit() is None
+    dlg.search.edit.setFocus()
+    qtbot.keyClick(dlg.search.edit, Qt.Key.Key_Return)
+    assert dlg.client_id is None
+    dlg.select_services([data["cut"]])
+    dlg.submit()
+    assert "client" in dlg.error.text().lower()
+    with ctx.services.db.uow(write=False) as uow:
+        assert len(uow.session.scalars(select(Appointment)).all()) == 1  # only the one booked above
+
+
+def test_the_date_is_typed_and_a_time_already_over_is_never_offered(
+    qtbot, screen: CalendarScreen, ctx: UiContext, data
+) -> None:
+    """#13 item 17: the date field takes the keyboard (and never goes before today); today offers
+    no time before now; a dialog opened on a past time starts at the first time from now, says
+    so, and books it."""
+    screen.book_at(col_of(screen, data["leo"]), at(TODAY, 8))  # 08:00, two hours ago
+    dlg = screen.dialog
+    assert dlg is not None
+    times = [dlg.time.itemData(i) for i in range(dlg.time.count())]
+    assert times and min(times) >= at(TODAY, 9, 45)  # the slot running at 10:00 at the earliest
+    assert dlg.start_at() == at(TODAY, 10) and dlg.past_note.isVisibleTo(dlg)
+    # typed: Up on the day goes to tomorrow, whose times start at midnight again
+    dlg.date_edit.setFocus()
+    dlg.date_edit.setCurrentSection(dlg.date_edit.Section.DaySection)
+    qtbot.keyClick(dlg.date_edit, Qt.Key.Key_Up)
+    assert dlg.day == TOMORROW and dlg.start_at() == at(TOMORROW, 10)
+    assert dlg.time.itemData(0) == at(TOMORROW, 0)
+    qtbot.keyClick(dlg.date_edit, Qt.Key.Key_Down)
+    qtbot.keyClick(dlg.date_edit, Qt.Key.Key_Down)  # yesterday is not a choice
+    assert dlg.day == TODAY
+    dlg.set_client(data["wang"])
+    dlg.select_services([data["cut"]])
+    with qtbot.waitSignal(dlg.booked):
+        dlg.submit()
+    assert dlg.result_view is not None and dlg.result_view.start_at == at(TODAY, 10)
+
+
+def test_the_nearest_free_times_are_all_readable_at_the_counter_size(
+    qtbot, screen: CalendarScreen, ctx: UiContext, data
+) -> None:
+    """#13 item 17: after a lost race up to six alternatives show in rows of three, each button
+    wide enough for its whole text, inside the dialog, in English and Chinese."""
+    from desk_app import i18n
+
+    for lang in ("en", "zh_CN"):
+        i18n.set_language(lang)
+        try:
+            screen.book_at(col_of(screen, data["leo"]), at(TOMORROW, 11))
+            dlg = screen.dialog
+            assert dlg is not None
+            if not dlg.alternatives():
+                book(ctx, data, hh=11, client="li") if lang == "en" else None
+            dlg.set_client(data["wang"])
+            dlg.select_services([data["cut"]])
+            dlg.submit()
+            alts = dlg.alternatives()
+            assert len(alts) >= 3
+            dlg.adjustSize()
+            qtbot.waitUntil(lambda: all(b.isVisible() for b in alts))
+            assert dlg.height() <= 728 and dlg.width() <= 1366
+            for b in alts:
+                assert b.width() >= b.sizeHint().width(), b.text()
+                assert dlg.rect().contains(b.mapTo(dlg, b.rect().bottomRight()))
+            dlg.reject()
+        finally:
+            i18n.set_language("en")

@@ -5,14 +5,17 @@ On a lost race (``SlotTaken``) the nearest free times appear as buttons; one cli
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QDateEdit,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -31,7 +34,8 @@ from desk_app.settings import S
 from ui.clients.new_client import create_client
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
-from ui.shared.widgets import Button, Dialog, ErrorLabel, show_error
+from ui.runner import Latest
+from ui.shared.widgets import DIALOG_MAX_HEIGHT, Button, Dialog, ErrorLabel, FormScroll, show_error
 
 
 class BookingDialog(Dialog):
@@ -55,6 +59,7 @@ class BookingDialog(Dialog):
         self.result_view: AppointmentView | None = None
         self._services = self.cal.booking_services()
         self._auto_duration = True
+        self._client_latest = Latest()
 
         lay = QVBoxLayout(self)
         lay.setSpacing(10)
@@ -70,8 +75,14 @@ class BookingDialog(Dialog):
         self.search = ClientSearchBox(ctx)
         self.search.client_chosen.connect(self.set_client)
         self.search.new_client_requested.connect(self._new_client)
+        self.change_client = Button(_("Change client"), kind="ghost")
+        self.change_client.clicked.connect(self._change_client)
+        self.change_client.hide()
+        chosen = QHBoxLayout()
+        chosen.addWidget(self.client_label, 1)
+        chosen.addWidget(self.change_client)
         box = QVBoxLayout()
-        box.addWidget(self.client_label)
+        box.addLayout(chosen)
         box.addWidget(self.search)
         form.addRow(_("Client"), box)
         self.warning = QLabel()
@@ -91,13 +102,30 @@ class BookingDialog(Dialog):
 
         when = QHBoxLayout()
         self.day = start.astimezone(self.tz).date()
+        # a date typed (digits, arrows) or picked from the calendar; never a day already over
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.setMinimumHeight(40)
+        self.date_edit.setMinimumDate(_qdate(self._today()))
+        self.date_edit.setDate(_qdate(self.day))
+        self.date_edit.setAccessibleName(_("Date"))
+        self.date_edit.dateChanged.connect(self._date_changed)
         self.day_label = QLabel(format_date(self.day, "full"))
+        self.day_label.setObjectName("muted")
         self.time = QComboBox()
         self.time.setMinimumHeight(40)
+        self.time.setAccessibleName(_("Time"))
         self._fill_times(start)
-        when.addWidget(self.day_label, 1)
+        when.addWidget(self.date_edit)
         when.addWidget(self.time)
+        when.addWidget(self.day_label, 1)
         form.addRow(_("When"), when)
+        self.past_note = QLabel(_("That time has passed: the first free time from now is chosen."))
+        self.past_note.setObjectName("muted")
+        self.past_note.setWordWrap(True)
+        self.past_note.setVisible(start < self._now())
+        form.addRow("", self.past_note)
 
         self.service_list = QListWidget()
         self.service_list.setObjectName("serviceList")
@@ -149,11 +177,16 @@ class BookingDialog(Dialog):
         self.notes.setPlaceholderText(_("Anything the stylist should know"))
         self.notes.setMinimumHeight(40)
         form.addRow(_("Notes"), self.notes)
-        lay.addLayout(form)
+        body = QWidget()
+        body.setLayout(form)
+        self.body = FormScroll(body)
+        lay.addWidget(self.body, 1)
+        self.setMaximumHeight(DIALOG_MAX_HEIGHT)
 
         self.error = ErrorLabel()
         lay.addWidget(self.error)
-        self.alt_row = QHBoxLayout()
+        self.alt_row = QGridLayout()  # the nearest free times, three to a row: never clipped
+        self.alt_row.setSpacing(8)
         lay.addLayout(self.alt_row)
 
         buttons = QHBoxLayout()
@@ -171,29 +204,83 @@ class BookingDialog(Dialog):
             self.set_client(client_id)
 
     # ----------------------------------------------------------------- fields
+    def _now(self) -> datetime:
+        return self.ctx.services.clock().astimezone(self.tz)
+
+    def _today(self) -> date:
+        return self._now().date()
+
     def _fill_times(self, start: datetime) -> None:
+        """The day's times, every slot step; today only from the slot now running (a time already
+        over is never offered, the service would refuse it)."""
         self.time.clear()
         step = self.ctx.services.settings.get(S.CALENDAR_SLOT_MINUTES)
         t = datetime.combine(self.day, time(0, 0), tzinfo=self.tz)
         end = t + timedelta(days=1)
-        want = start.astimezone(self.tz)
+        earliest = self._now() - timedelta(minutes=step - 1)  # the slot that began a moment ago
+        want = max(start.astimezone(self.tz), earliest)
         while t < end:
-            self.time.addItem(format_time(t), t)
+            if t >= earliest:
+                self.time.addItem(format_time(t), t)
             t += timedelta(minutes=step)
         idx = next((i for i in range(self.time.count()) if self.time.itemData(i) >= want), 0)
         self.time.setCurrentIndex(idx)
+        self.book_button_ready()
+
+    def book_button_ready(self) -> None:
+        """Book waits while the chosen day has no time left (today, late in the evening)."""
+        button = getattr(self, "book_button", None)
+        if button is not None:
+            button.setEnabled(self.time.count() > 0)
+
+    def _date_changed(self, d: QDate) -> None:
+        self.day = date(d.year(), d.month(), d.day())
+        self.day_label.setText(format_date(self.day, "full"))
+        current = self.time.currentData()
+        keep = current.astimezone(self.tz).time() if isinstance(current, datetime) else time(9, 0)
+        self._fill_times(datetime.combine(self.day, keep, tzinfo=self.tz))
+        self.past_note.hide()
 
     def set_client(self, client_id: int) -> None:
-        self.client_id = int(client_id)
-        view = self.ctx.services.clients.get(self.ctx.require_actor(), self.client_id)
+        """The client for this booking: named (and warned about no-shows) once read on a worker."""
+        cid = int(client_id)
+        self.client_id = cid
+        self.client_label.setText(_("Reading the client…"))
+        actor, clients, cal = self.ctx.require_actor(), self.ctx.services.clients, self.cal
+        seq = self._client_latest.next()
+        self.ctx.runner.run(
+            self,
+            lambda: (clients.get(actor, cid), cal.no_show_warning(cid)),
+            on_done=self._client_latest.guard(seq, self._show_client),
+            on_error=self._client_latest.guard(seq, lambda exc: show_error(self, exc)),
+        )
+
+    def _show_client(self, read: tuple[Any, Any]) -> None:
+        view, warn = read
         self.client_label.setText(f"{view.name}  ·  {view.client_number}")
-        self.client_label.setObjectName("")
-        warn = self.cal.no_show_warning(self.client_id)
+        self.client_label.setObjectName("sectionTitle")
+        self.client_label.style().polish(self.client_label)
+        self.search.hide()  # chosen: the list folds away, the rest of the booking comes up
+        self.change_client.show()
         self.warning.setVisible(warn.warn)
         self.warning.setText(warn.message)
         self.deposit.setVisible(bool(warn.deposit_required_minor))
         self.deposit_row_label.setVisible(bool(warn.deposit_required_minor))
         self.deposit.setValue(-(-warn.deposit_required_minor // self._unit))
+
+    def _change_client(self) -> None:
+        self.client_id = None
+        self._client_latest.next()  # a reading still on its way is for the client given up
+        self.client_label.setText(_("No client chosen yet"))
+        self.client_label.setObjectName("muted")
+        self.client_label.style().polish(self.client_label)
+        self.change_client.hide()
+        self.warning.hide()
+        self.deposit.hide()
+        self.deposit_row_label.hide()
+        self.search.show()
+        self.search.clear()
+        self.search.focus_search()
 
     def _new_client(self, text: str) -> None:
         cid = create_client(self.ctx, self, text)
@@ -225,15 +312,19 @@ class BookingDialog(Dialog):
     def _duration_edited(self, _v: int) -> None:
         self._auto_duration = False
 
-    def start_at(self) -> datetime:
+    def start_at(self) -> datetime | None:
         t = self.time.currentData()
-        assert isinstance(t, datetime)
-        return t
+        return t if isinstance(t, datetime) else None
 
     def set_start(self, start: datetime, staff_id: int) -> None:
-        self.day = start.astimezone(self.tz).date()
+        day = start.astimezone(self.tz).date()
+        self.date_edit.blockSignals(True)
+        self.date_edit.setDate(_qdate(day))
+        self.date_edit.blockSignals(False)
+        self.day = day
         self.day_label.setText(format_date(self.day, "full"))
         self._fill_times(start)
+        self.past_note.hide()
         self.staff.setCurrentIndex(max(0, self.staff.findData(staff_id)))
 
     # ----------------------------------------------------------------- submit
@@ -242,10 +333,14 @@ class BookingDialog(Dialog):
         if self.client_id is None:
             self.error.show_error(_("Choose the client first: search by name, phone or number."))
             return
+        start = self.start_at()
+        if start is None:
+            self.error.show_error(_("No time is left on that day: choose another date."))
+            return
         req = BookingRequest(
             client_id=self.client_id,
             staff_id=int(self.staff.currentData()),
-            start_at=self.start_at(),
+            start_at=start,
             service_ids=self.service_ids(),
             duration_min=self.duration.value(),
             buffer_min=self.buffer.value(),
@@ -280,13 +375,20 @@ class BookingDialog(Dialog):
             if w is not None:
                 w.deleteLater()
 
+    def alternatives(self) -> list[QWidget]:
+        items = (self.alt_row.itemAt(i) for i in range(self.alt_row.count()))
+        return [w for it in items if it is not None and (w := it.widget()) is not None]
+
     def _show_alternatives(self, alts: tuple[FreeSlot, ...]) -> None:
-        for a in alts[:6]:
+        for n, a in enumerate(alts[:6]):
             label = f"{format_time(a.start_at)} · {a.staff_name}"
             if a.start_at.astimezone(self.tz).date() != self.day:
                 label = f"{format_date(a.start_at, 'short')} {label}"
             b = Button(label, kind="secondary")
             b.setObjectName("altSlot")
             b.clicked.connect(lambda _=False, s=a: self.set_start(s.start_at, s.staff_id))
-            self.alt_row.addWidget(b)
-        self.alt_row.addStretch()
+            self.alt_row.addWidget(b, n // 3, n % 3)
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)

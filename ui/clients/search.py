@@ -321,7 +321,12 @@ class ClientSearchBox(QWidget):
         picked_row = next((i for i, h in enumerate(hits) if self._picked and h.id == self._picked.id), None)
         if picked_row is None:
             self._pick(None)
-        if hits:
+        if hits and not text.strip() and picked_row is None:
+            # the recent clients: nothing is highlighted, so Enter cannot pick the last client
+            # used by mistake (a new booking once started with them already chosen)
+            self.view.setCurrentIndex(QModelIndex())
+            self.status.setText(_("Recent clients: click one, or type to search"))
+        elif hits:
             # the selection follows the picked client (by id), not a row number
             self.view.setCurrentIndex(self.model.index(picked_row or 0, 0))
             self.status.setText(
@@ -349,8 +354,8 @@ class ClientSearchBox(QWidget):
 
     def _choose_current(self) -> None:
         h = self.current_hit()
-        if h is None and self.model.hits:
-            h = self.model.hits[0]
+        if h is None and self.model.hits and self.edit.text().strip():
+            h = self.model.hits[0]  # typed a search: Enter takes the best match
         if h is not None:
             self.client_chosen.emit(h.id)
         elif self.edit.text().strip():

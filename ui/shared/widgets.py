@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -256,6 +257,30 @@ class Dialog(QDialog):
             if lay is not None:
                 lay.activate()
         super().setVisible(visible)
+
+
+# The tallest a dialog may be: a 1366x768 counter screen less its task bar and the title bar.
+DIALOG_MAX_HEIGHT = 690
+
+
+class FormScroll(QScrollArea):
+    """A dialog's form that scrolls (vertically only) when the screen is too short for it, so the
+    dialog's own actions (Save, Book…) below it stay on screen. Asks for the form's whole height;
+    the dialog caps itself at ``DIALOG_MAX_HEIGHT``."""
+
+    def __init__(self, body: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(body)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        body = self.widget()
+        if body is None:
+            return super().sizeHint()
+        hint = body.sizeHint()
+        return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), hint.height())
 
 
 class ReasonDialog(Dialog):
