@@ -372,7 +372,7 @@ def test_the_nearest_free_times_are_all_readable_at_the_counter_size(
             alts = dlg.alternatives()
             assert len(alts) >= 3
             dlg.adjustSize()
-            qtbot.waitUntil(lambda: all(b.isVisible() for b in alts))
+            qtbot.waitUntil(lambda shown=alts: all(b.isVisible() for b in shown))
             assert dlg.height() <= 728 and dlg.width() <= 1366
             for b in alts:
                 assert b.width() >= b.sizeHint().width(), b.text()

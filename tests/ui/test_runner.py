@@ -36,7 +36,9 @@ def pool() -> Iterator[QThreadPool]:
 @pytest.fixture
 def threaded(qtbot: QtBot, services: Services, owner: Actor, pool: QThreadPool) -> UiContext:
     """A context whose runner uses real worker threads (the app's, not the tests' inline one)."""
-    return UiContext(services=services, runner=TaskRunner(pool), shop=services.shop.info(), actor=owner)
+    runner = TaskRunner(pool)
+    pool.runners = [*getattr(pool, "runners", []), runner]  # so that _settle waits for its writes too
+    return UiContext(services=services, runner=runner, shop=services.shop.info(), actor=owner)
 
 
 def _delete(widget: QWidget) -> None:
@@ -51,13 +53,17 @@ def _delete(widget: QWidget) -> None:
 
 def _settle(qtbot: QtBot, pool: QThreadPool, runner: TaskRunner | None = None) -> None:
     """Wait for every worker, then deliver what they queued for the GUI thread. Writes
-    (``in_order=True``) run on the runner's own write pool: pass the runner to wait for them too."""
-    if runner is not None:
-        assert runner.wait_for_done(GATE_TIMEOUT_S * 1000)
-    assert pool.waitForDone(GATE_TIMEOUT_S * 1000)
-    QCoreApplication.processEvents()
-    qtbot.wait(20)
-    QCoreApplication.processEvents()
+    (``in_order=True``) run on each runner's own write pool, which is waited for too (every
+    runner made on ``pool`` by the ``threaded`` fixture, and ``runner``); an answer may start more
+    work, so this is done twice."""
+    runners = [*getattr(pool, "runners", []), *([runner] if runner is not None else [])]
+    for _round in range(2):
+        for r in runners:
+            assert r.wait_for_done(GATE_TIMEOUT_S * 1000)
+        assert pool.waitForDone(GATE_TIMEOUT_S * 1000)
+        QCoreApplication.processEvents()
+        qtbot.wait(20)
+        QCoreApplication.processEvents()
 
 
 def _gated(real: Callable[..., Any], gate: threading.Event, started: threading.Event) -> Callable[..., Any]:

@@ -38,7 +38,7 @@ STATUS_STYLE: dict[str, tuple[str, str, str]] = {
 
 HEADER_H = 52
 GUTTER_W = 60
-MIN_COL_W = 116
+MIN_COL_W = 96  # a day of a shop's stylists fits 1366 px (chairs and rooms are shown on request)
 MIN_HOUR_H = 46
 
 

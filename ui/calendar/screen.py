@@ -99,7 +99,7 @@ class CalendarScreen(QWidget):
         self.staff_box.currentIndexChanged.connect(lambda _i: self.refresh() if self.mode == "week" else None)
         bar.addWidget(self.staff_box)
         self.res_box = QCheckBox(_("Chairs and rooms"))
-        self.res_box.setChecked(True)
+        self.res_box.setChecked(False)  # the desk books by stylist; chairs are given out by themselves
         self.res_box.toggled.connect(lambda _c: self._show(self.view) if self.view else None)
         bar.addWidget(self.res_box)
         feed = Button(_("Stylist .ics"), "download", kind="ghost")

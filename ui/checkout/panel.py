@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from desk_app.checkout.bill import Bill
 from desk_app.checkout.service import ApprovalNeeded
@@ -24,7 +24,7 @@ from ui.checkout.editor import BillEditor
 from ui.checkout.payment import PaymentBox
 from ui.context import UiContext
 from ui.runner import Latest
-from ui.shared.widgets import Card, ask_pin, show_error
+from ui.shared.widgets import Card, PageStack, ask_pin, show_error
 
 
 class CheckoutFlow(QWidget):
@@ -36,7 +36,7 @@ class CheckoutFlow(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None, ask_score: bool = True) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.stack)

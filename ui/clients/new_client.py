@@ -32,7 +32,15 @@ from desk_app.domain.permissions import Actor
 from desk_app.i18n import _, format_date
 from ui.context import UiContext
 from ui.runner import Latest, debounce_timer
-from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text, mark_invalid
+from ui.shared.widgets import (
+    DIALOG_MAX_HEIGHT,
+    Button,
+    Dialog,
+    ErrorLabel,
+    FormScroll,
+    error_text,
+    mark_invalid,
+)
 
 
 def split_initial_text(text: str) -> tuple[str, str]:
@@ -61,10 +69,16 @@ class NewClientDialog(Dialog):
         title = QLabel(_("New client"))
         title.setObjectName("pageTitle")
         lay.addWidget(title)
+        # the form scrolls inside the dialog when "More details" makes it taller than the screen;
+        # Save and Cancel below it always stay on screen
+        body = QWidget()
+        blay = QVBoxLayout(body)
+        blay.setContentsMargins(0, 0, 0, 0)
+        blay.setSpacing(10)
         hint = QLabel(_("Name and phone are enough. Add the rest now or later on the profile."))
         hint.setObjectName("muted")
         hint.setWordWrap(True)
-        lay.addWidget(hint)
+        blay.addWidget(hint)
 
         form = QFormLayout()
         form.setSpacing(8)
@@ -78,13 +92,13 @@ class NewClientDialog(Dialog):
         self.phone = QLineEdit(phone)
         self.phone.setPlaceholderText(_("Mobile number; + and country code for a number abroad"))
         self._add(form, "phone", _("Phone *"), self.phone)
-        lay.addLayout(form)
+        blay.addLayout(form)
 
         self.more_button = QPushButton(_("More details (optional) ▸"))
         self.more_button.setCheckable(True)
         self.more_button.setObjectName("moreButton")
         self.more_button.toggled.connect(self._toggle_more)
-        lay.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
+        blay.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.more = QWidget()
         more_form = QFormLayout(self.more)
         more_form.setContentsMargins(0, 0, 0, 0)
@@ -115,7 +129,7 @@ class NewClientDialog(Dialog):
         self.notes.setStyleSheet("QPlainTextEdit { min-height: 48px; }")
         self._add(more_form, "notes", _("Notes"), self.notes)
         self.more.setVisible(False)
-        lay.addWidget(self.more)
+        blay.addWidget(self.more)
 
         self.privacy = QCheckBox(
             _("The client agrees that we keep these details to serve them (privacy consent)")
@@ -123,21 +137,24 @@ class NewClientDialog(Dialog):
         self.marketing = QCheckBox(_("The client agrees to receive offers and reminders (marketing consent)"))
         for cb in (self.privacy, self.marketing):
             cb.setMinimumHeight(32)
-            lay.addWidget(cb)
+            blay.addWidget(cb)
         consent_note = QLabel(_("Consent is recorded with today's date and your name."))
         consent_note.setObjectName("muted")
-        lay.addWidget(consent_note)
+        blay.addWidget(consent_note)
 
         self.dup_frame = QFrame()
         self.dup_frame.setObjectName("warnBanner")
         self.dup_lay = QVBoxLayout(self.dup_frame)
         self.dup_lay.setContentsMargins(14, 10, 14, 10)
         self.dup_frame.setVisible(False)
-        lay.addWidget(self.dup_frame)
+
+        self.body = FormScroll(body)
+        lay.addWidget(self.body, 1)
+        lay.addWidget(self.dup_frame)  # a possible duplicate is never scrolled out of sight
+        self.setMaximumHeight(DIALOG_MAX_HEIGHT)
 
         self.general_error = ErrorLabel()
         lay.addWidget(self.general_error)
-        lay.addStretch()
         buttons = QHBoxLayout()
         buttons.addStretch()
         self.cancel_button = Button(_("Cancel"), kind="ghost")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QIcon, QKeySequence, QPainter, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -122,6 +122,28 @@ class Card(QFrame):
             self.title_label = lbl
 
 
+class ElidedLabel(QLabel):
+    """One line of text that gives way when the row is short: it ends in "…" and shows the whole
+    text as its tooltip, instead of pushing the page wider than the screen (a client named
+    "Alexandra Konstantinopoulou-Featherstonehaugh" in the visit's header did)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), 160), hint.height())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        self.style().drawItemText(
+            painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text, self.foregroundRole()
+        )
+
+
 class PageHeader(QWidget):
     def __init__(self, title: str, subtitle: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,15 +151,15 @@ class PageHeader(QWidget):
         row.setContentsMargins(0, 0, 0, 4)
         col = QVBoxLayout()
         col.setSpacing(2)
-        self.title = QLabel(title)
+        self.title = ElidedLabel(title)
+        self.title.setToolTip(title)
         self.title.setObjectName("pageTitle")
         col.addWidget(self.title)
-        self.subtitle = QLabel(subtitle)
+        self.subtitle = ElidedLabel(subtitle)
         self.subtitle.setObjectName("muted")
         self.subtitle.setVisible(bool(subtitle))
         col.addWidget(self.subtitle)
-        row.addLayout(col)
-        row.addStretch()
+        row.addLayout(col, 1)
         actions = QHBoxLayout()
         actions.setSpacing(8)
         # ``actions`` (the layout for header buttons) shadows QWidget.actions() on purpose
@@ -281,6 +303,62 @@ class FormScroll(QScrollArea):
             return super().sizeHint()
         hint = body.sizeHint()
         return QSize(hint.width() + self.verticalScrollBar().sizeHint().width(), hint.height())
+
+
+class PageStack(QWidget):
+    """Pages shown one at a time, asking for the size of the page shown: the others are hidden, and
+    a layout leaves hidden widgets out. (A QStackedWidget asks for its largest page, its size and its
+    height-for-width alike, so one wide or tall page it was not showing made every other page of
+    the visit scroll on a 1366x768 screen.) The QStackedWidget calls the screens use."""
+
+    currentChanged = Signal(int)  # noqa: N815 - Qt's name
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pages: list[QWidget] = []
+        self._current = -1
+        self._lay = QVBoxLayout(self)
+        self._lay.setContentsMargins(0, 0, 0, 0)
+        self._lay.setSpacing(0)
+
+    def addWidget(self, page: QWidget) -> int:  # noqa: N802 - Qt's name
+        self._pages.append(page)
+        self._lay.addWidget(page)
+        if self._current < 0:
+            self._current = 0
+            page.show()
+        else:
+            page.hide()
+        return len(self._pages) - 1
+
+    def count(self) -> int:
+        return len(self._pages)
+
+    def widget(self, index: int) -> QWidget | None:
+        return self._pages[index] if 0 <= index < len(self._pages) else None
+
+    def indexOf(self, page: QWidget) -> int:  # noqa: N802 - Qt's name
+        return self._pages.index(page) if page in self._pages else -1
+
+    def currentIndex(self) -> int:  # noqa: N802 - Qt's name
+        return self._current
+
+    def currentWidget(self) -> QWidget | None:  # noqa: N802 - Qt's name
+        return self.widget(self._current)
+
+    def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802 - Qt's name
+        self.setCurrentIndex(self.indexOf(page))
+
+    def setCurrentIndex(self, index: int) -> None:  # noqa: N802 - Qt's name
+        if not 0 <= index < len(self._pages) or index == self._current:
+            return
+        old = self.currentWidget()
+        self._current = index
+        new = self._pages[index]
+        new.show()
+        if old is not None:
+            old.hide()
+        self.currentChanged.emit(index)
 
 
 class ReasonDialog(Dialog):

@@ -70,8 +70,15 @@ class NeedsPage(QWidget):
             _("Saves the consultation and records the client's confirmation (Ctrl+Enter)")
         )
         self.confirm_btn.clicked.connect(self.confirm)
-        plan.body.addWidget(self.confirm_btn)
-        right.addWidget(plan)
+        # the plan scrolls inside its column when the screen is short; the client's confirmation,
+        # the step's main action, stays below it on screen
+        plan_scroll = QScrollArea()
+        plan_scroll.setWidgetResizable(True)
+        plan_scroll.setWidget(plan)
+        plan_scroll.setMinimumWidth(420)
+        plan_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right.addWidget(plan_scroll, 1)
+        right.addWidget(self.confirm_btn)
         root.addLayout(right, 1)
 
     def set_view(self, view: VisitView) -> None:

@@ -44,7 +44,7 @@ class PlanBuilder(QWidget):
         root.setSpacing(8)
 
         add_row = QHBoxLayout()
-        self.service = compact(QComboBox(), 24)  # filled by _load_menus
+        self.service = compact(QComboBox(), 14)  # filled by _load_menus
         add_row.addWidget(self.service, 1)
         self.add_service_btn = Button(_("Add service"), "plus")
         self.add_service_btn.clicked.connect(self._add_service)
@@ -52,18 +52,18 @@ class PlanBuilder(QWidget):
         root.addLayout(add_row)
 
         prod_row = QHBoxLayout()
-        self.product = compact(QComboBox(), 18)
+        self.product = compact(QComboBox(), 12)
         prod_row.addWidget(self.product, 1)
         self.qty = QSpinBox()
         self.qty.setRange(1, 99)
         prod_row.addWidget(self.qty)
         self.suggest_only = QCheckBox(_("Only suggest"))
         self.suggest_only.setToolTip(_("A suggestion is shown to the client but not counted in the estimate"))
-        prod_row.addWidget(self.suggest_only)
         self.add_product_btn = Button(_("Add product"), "plus")
         self.add_product_btn.clicked.connect(self._add_product)
         prod_row.addWidget(self.add_product_btn)
         root.addLayout(prod_row)
+        root.addWidget(self.suggest_only)  # its own line: the row fits a 1366 px screen in Chinese too
 
         fee_row = QHBoxLayout()
         self.fee_text = QLineEdit()

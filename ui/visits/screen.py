@@ -14,7 +14,7 @@ from typing import cast
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desk_app.core.service import ServiceError
 from desk_app.domain import standards as std
@@ -30,6 +30,7 @@ from ui.shared.widgets import (
     Button,
     EmptyState,
     PageHeader,
+    PageStack,
     StatusChip,
     ask_reason,
     show_error,
@@ -91,7 +92,7 @@ class VisitScreen(QWidget):
         info.addWidget(self.breaches)
         root.addLayout(info)
 
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         self.greeting = GreetingPage(ctx)
         self.needs = NeedsPage(ctx)
         self.service = ServicePage(ctx)

@@ -1,0 +1,237 @@
+"""Every screen and dialog fits a 1366x768 counter screen, in English and in Chinese (#13 item 20).
+
+The window is the usable area of that screen (1366 x 728: a 40 px task bar), signed in as the
+owner of the demo shop. For every side-bar screen, the visit at each step and the dialogs a desk
+opens most: no horizontal scroll bar anywhere, no dialog taller than ``DIALOG_MAX_HEIGHT`` or wider
+than the screen, and the main action (Pay, Save, Book) wholly visible without scrolling.
+To look at them: DESK_FIT_SHOTS=/tmp/fit ./test.sh tests/ui/test_fits_the_counter_screen.py
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from desk_app import i18n
+from desk_app.db.models import Client, Visit
+from tests.conftest import FakeClock
+from ui.app import Shell, ensure_demo_database
+from ui.main_window import MainArea
+from ui.navigation import NAV
+from ui.shared.widgets import DIALOG_MAX_HEIGHT
+from ui.theme import apply_theme
+
+WIDTH, HEIGHT = 1366, 728  # a 1366x768 screen less its task bar
+SHOTS = os.environ.get("DESK_FIT_SHOTS", "")  # a folder: every case is also saved there as a PNG
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+# ------------------------------------------------------------------ the checks, for any widget
+def horizontal_bars(root: QWidget) -> list[str]:
+    """The scroll areas under ``root`` that show a horizontal scroll bar (named for the message)."""
+    out = []
+    for area in [root, *root.findChildren(QAbstractScrollArea)]:
+        if isinstance(area, QAbstractScrollArea) and area.isVisible() and area.horizontalScrollBar().isVisible():
+            out.append(f"{type(area).__name__}:{area.objectName()} in {type(area.parent()).__name__}")
+    return out
+
+
+def wholly_visible(w: QWidget) -> bool:
+    """Shown, and not cut by any scroll area or the window's edge (nothing to scroll to reach it)."""
+    if not w.isVisible():
+        return False
+    region = w.visibleRegion()
+    if region.isEmpty() or region.boundingRect() != w.rect():
+        return False
+    top = w.window()
+    corner = w.mapTo(top, w.rect().bottomRight())
+    return top.rect().contains(w.mapTo(top, w.rect().topLeft())) and top.rect().contains(corner)
+
+
+def settle(qtbot: QtBot, main: QWidget) -> None:
+    """Let the screen's reads (on workers) come back and its layout settle."""
+    for _ in range(3):
+        qtbot.wait(60)
+        QCoreApplication.processEvents()
+
+
+def shot(w: QWidget, lang: str, name: str) -> None:
+    if not SHOTS:
+        return
+    folder = Path(SHOTS) / lang
+    folder.mkdir(parents=True, exist_ok=True)
+    w.grab().save(str(folder / f"{name}.png"))
+
+
+# ------------------------------------------------------------------ the shop and the window
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo shop, plus one visit waiting at each step for a client with a long Chinese name
+    and a long English one (the widest texts a screen has to hold)."""
+    from desk_app.bootstrap import open_database
+    from desk_app.container import Services
+    from desk_app.db.models import Staff
+    from desk_app.settings import S
+    from tests.integration.test_calendar_support import visit_at_rebooking
+    from tests.integration.test_checkout_support import new_client, visit_at_checkout
+
+    clock = FakeClock()
+    path = tmp_path_factory.mktemp("fit") / "demo.sqlite3"
+    ensure_demo_database(str(path), clock=clock)
+    db = open_database(str(path))
+    services = Services(db, clock=clock)
+    with db.uow(write=False) as uow:
+        owner_id = uow.session.scalar(select(Staff.id).where(Staff.role == "owner").limit(1))
+        stylist = uow.session.scalar(select(Staff.id).where(Staff.role == "stylist").order_by(Staff.id).limit(1))
+    pins = {int(k): str(v) for k, v in (services.settings.get(S.DEMO_PINS) or {}).items()}
+    owner = services.auth.sign_in(int(owner_id), pins.get(int(owner_id), "1111"))
+    long_zh = new_client(db, "欧阳娜娜丽莎·慕容雪儿")
+    long_en = new_client(db, "Alexandra Konstantinopoulou-Featherstonehaugh")
+    greeting = services.visits.start_walk_in(owner, long_zh)
+    needs = services.visits.start_walk_in(owner, long_en)
+    services.visits.greet(owner, needs, long_en)
+    visit_at_checkout(db, clock, owner.branch_id, long_zh, int(stylist), ["CUT-W", "BLOW", "COL-FULL"])
+    visit_at_rebooking(db, long_en, int(stylist), ("CUT-W", "BLOW"), clock())
+    assert greeting and needs
+    db.dispose()
+    return str(path)
+
+
+@pytest.fixture(params=["en", "zh_CN"])
+def main(request: pytest.FixtureRequest, qtbot: QtBot, demo_file: str) -> Iterator[MainArea]:
+    lang = request.param
+    i18n.set_language(lang)
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    font, sheet = app.font(), app.styleSheet()
+    apply_theme(app)  # as the app starts: the stylesheet and the bundled fonts decide the sizes
+    shell = Shell(demo_file, True, app, clock=FakeClock())
+    qtbot.addWidget(shell)
+    shell.setMinimumSize(0, 0)
+    shell.resize(WIDTH, HEIGHT)
+    shell.show()
+    qtbot.waitExposed(shell)
+    page = shell.sign_in
+    assert page is not None
+    qtbot.waitUntil(lambda: not page.staff_loading())
+    owner = next(s for s in page._staff if s.role == "owner")
+    page.select(owner.id)
+    page.type_pin("1111")
+    page.submit()
+    qtbot.waitUntil(lambda: shell.main is not None and shell.pages.currentWidget() is shell.main)
+    for w in QApplication.topLevelWidgets():  # the overdue-complaints alert at sign-in
+        if type(w).__name__ == "OverdueComplaintsDialog" and w.isVisible():
+            w.close()
+    assert shell.main is not None
+    shell.main.setProperty("lang", lang)
+    yield shell.main
+    i18n.set_language("en")
+    app.setStyleSheet(sheet)
+    app.setFont(font)
+
+
+def _lang(main: MainArea) -> str:
+    return str(main.property("lang"))
+
+
+# ------------------------------------------------------------------ the screens
+def test_every_side_bar_screen_fits_without_a_horizontal_scroll_bar(qtbot: QtBot, main: MainArea) -> None:
+    failures = []
+    for item in NAV:
+        main.navigate(item.name)
+        settle(qtbot, main)
+        shot(main.window(), _lang(main), f"screen-{item.name}")
+        bars = horizontal_bars(main.window())
+        if bars:
+            failures.append((item.name, bars))
+    assert failures == []
+
+
+def _visit_at(main: MainArea, step: str) -> int:
+    with main.ctx.services.db.uow(write=False) as uow:
+        vid = uow.session.scalar(
+            select(Visit.id).where(Visit.step == step).order_by(Visit.id.desc())
+        )
+    assert vid is not None, f"the demo has no visit at {step}"
+    return int(vid)
+
+
+@pytest.mark.parametrize("step", ["greeting", "needs", "service", "checkout", "rebooking"])
+def test_the_visit_fits_at_every_step_and_its_main_action_is_on_screen(
+    qtbot: QtBot, main: MainArea, step: str
+) -> None:
+    from ui.visits.rebook import RebookPanel
+    from ui.visits.screen import VisitScreen
+
+    main.navigate("visit", visit_id=_visit_at(main, step))
+    screen = main.current_screen()
+    assert isinstance(screen, VisitScreen)
+    qtbot.waitUntil(lambda: screen.view is not None and screen.view.step == step)
+    settle(qtbot, main)
+    shot(main.window(), _lang(main), f"visit-{step}")
+    assert horizontal_bars(main.window()) == []
+    if step == "checkout":
+        panel = screen._checkout
+        assert panel is not None
+        qtbot.waitUntil(lambda: panel.editor.bill is not None)
+        settle(qtbot, main)
+        shot(main.window(), _lang(main), "visit-checkout-bill")
+        assert horizontal_bars(main.window()) == []
+        main_action = panel.payment.pay_btn
+    elif step == "rebooking":
+        panel = screen.findChild(RebookPanel)
+        assert panel is not None
+        main_action = panel.book_button
+    else:
+        main_action = {
+            "greeting": lambda: screen.greeting.greet_btn,
+            "needs": lambda: screen.needs.confirm_btn,
+            "service": lambda: screen.service.start_btn if screen.service.start_btn.isVisible() else screen.service.finish_btn,
+        }[step]()
+    assert wholly_visible(main_action), f"{main_action.text()} is below the fold or cut at {step}"
+
+
+# ------------------------------------------------------------------ the dialogs
+def _fits(dlg: QWidget) -> None:
+    """The size the dialog opens at (its size hint within its own limits) fits the screen."""
+    size = dlg.sizeHint().expandedTo(dlg.minimumSize()).boundedTo(dlg.maximumSize())
+    assert size.height() <= DIALOG_MAX_HEIGHT and size.width() <= WIDTH, (type(dlg).__name__, size)
+    dlg.resize(size)
+
+
+def test_new_client_with_more_details_fits_and_save_stays_on_screen(qtbot: QtBot, main: MainArea) -> None:
+    from ui.clients.new_client import NewClientDialog
+
+    dlg = NewClientDialog(main.ctx, "张三丰", parent=main)
+    qtbot.addWidget(dlg)
+    dlg.more_button.setChecked(True)
+    _fits(dlg)
+    dlg.show()
+    settle(qtbot, main)
+    shot(dlg, _lang(main), "dialog-new-client-more")
+    assert horizontal_bars(dlg) == []
+    assert wholly_visible(dlg.save_button)
+    dlg.reject()
+
+
+def test_the_booking_dialog_fits_and_book_stays_on_screen(qtbot: QtBot, main: MainArea) -> None:
+    from ui.calendar.booking import BookingDialog
+
+    with main.ctx.services.db.uow(write=False) as uow:
+        cid = uow.session.scalar(select(Client.id).order_by(Client.id).limit(1))
+    dlg = BookingDialog(main.ctx, main.ctx.services.clock(), client_id=cid, parent=main)
+    qtbot.addWidget(dlg)
+    _fits(dlg)
+    dlg.show()
+    settle(qtbot, main)
+    shot(dlg, _lang(main), "dialog-booking")
+    assert horizontal_bars(dlg) == []
+    assert wholly_visible(dlg.book_button)
+    dlg.reject()
