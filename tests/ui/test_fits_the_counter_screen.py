@@ -235,3 +235,61 @@ def test_the_booking_dialog_fits_and_book_stays_on_screen(qtbot: QtBot, main: Ma
     assert horizontal_bars(dlg) == []
     assert wholly_visible(dlg.book_button)
     dlg.reject()
+
+
+def _first_id(main: MainArea, model: type, *where: object) -> int:
+    with main.ctx.services.db.uow(write=False) as uow:
+        found = uow.session.scalar(select(model.id).where(*where).order_by(model.id.desc()).limit(1))  # type: ignore[attr-defined]
+    assert found is not None, model
+    return int(found)
+
+
+@pytest.mark.parametrize(
+    "which", ["refund", "complaint-resolve", "complaint-respond", "follow-up-call", "contact", "pin", "waitlist"]
+)
+def test_the_desks_other_dialogs_fit_with_their_main_action_on_screen(
+    qtbot: QtBot, main: MainArea, which: str
+) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    from desk_app.db.models import Complaint, FollowUp, Sale
+
+    ctx, sv = main.ctx, main.ctx.services
+    dlg: QWidget
+    if which == "refund":
+        from ui.checkout.refund import RefundDialog
+
+        dlg = RefundDialog(ctx, sv.payments.get_sale(_first_id(main, Sale, Sale.kind == "sale")), parent=main)
+    elif which.startswith("complaint"):
+        from ui.aftercare.complaint_dialogs import ComplaintResolveDialog, ComplaintRespondDialog
+
+        view = sv.complaints.complaint(_first_id(main, Complaint))
+        cls = ComplaintResolveDialog if which.endswith("resolve") else ComplaintRespondDialog
+        dlg = cls(ctx, view, parent=main)
+    elif which == "follow-up-call":
+        from ui.aftercare.call_dialog import FollowUpCallDialog
+
+        dlg = FollowUpCallDialog(ctx, sv.aftercare.followup(_first_id(main, FollowUp)), parent=main)
+    elif which == "contact":
+        from ui.aftercare.contact_dialog import ContactLogDialog
+
+        dlg = ContactLogDialog(ctx, parent=main)
+    elif which == "pin":
+        from ui.shared.widgets import PinDialog
+
+        dlg = PinDialog(main, "A discount above 20% needs the owner's PIN.")
+    else:
+        from ui.calendar.booking_extra import WaitlistDialog
+
+        dlg = WaitlistDialog(ctx, sv.clock().date(), parent=main)
+    qtbot.addWidget(dlg)
+    _fits(dlg)
+    dlg.show()
+    settle(qtbot, main)
+    shot(dlg, _lang(main), f"dialog-{which}")
+    assert horizontal_bars(dlg) == []
+    actions = [
+        b for b in dlg.findChildren(QPushButton) if b.isVisible() and (b.property("kind") == "primary" or b.isDefault())
+    ]
+    assert actions and all(wholly_visible(b) for b in actions), [b.text() for b in actions]
+    dlg.close()
