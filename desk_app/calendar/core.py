@@ -234,7 +234,11 @@ class CalendarCore:
         limit: int | None = None,
         tz: ZoneInfo | None = None,
     ) -> list[FreeSlot]:
+        """Free slots starting in [start, end), never before the services' clock: a time that has
+        passed is not free, whatever the caller asked (``not_before`` can only move later)."""
         tz = tz or self.tz(s)
+        now = self.clock()
+        not_before = max(not_before, now) if not_before is not None else now
         dur, buf = timedelta(minutes=duration_min), timedelta(minutes=buffer_min)
         span_end = end + dur + buf
         # slots START in [start, end); the working time may run on past ``end`` for the service itself

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -318,3 +318,31 @@ def test_shop_time_zone_and_daylight_saving(services: Services, owner: Actor, sh
         services.calendar.book(
             owner, BookingRequest(shop["li"], tom, datetime(2027, 3, 28, 8, 30, tzinfo=UTC), [shop["mani"]])
         )
+
+
+def test_a_time_that_has_passed_is_never_offered_as_free(
+    services: Services, owner: Actor, shop, clock: FakeClock
+) -> None:
+    """#13 item 17: neither the free slots nor a refused booking's alternatives offer a past time
+    (the services' clock decides, not the machine's)."""
+    today = TOMORROW - timedelta(days=1)  # the FakeClock's day, a Wednesday
+    book(services, owner, shop, who="leo", hh=11, day=today)
+    clock.advance(minutes=70)  # 11:10 in Shanghai: 11:00 has passed (inside the booking grace)
+    now = clock()
+    with pytest.raises(SlotTaken) as exc:
+        book(services, owner, shop, who="leo", hh=11, day=today, client="li")
+    alts = exc.value.alternatives
+    assert alts and all(a.start_at >= now for a in alts), [(a.staff_name, a.start_at) for a in alts]
+    # Amy is free at 11:00 but that time has gone: she is not offered for it
+    assert not any(a.staff_id == shop["amy"] and a.start_at == at(today, 11) for a in alts)
+    # the slot search itself, asked about the whole morning without a lower bound, starts from now
+    with services.db.uow(write=False) as uow:
+        from desk_app.db.models import Staff
+
+        amy = uow.session.get(Staff, shop["amy"])
+        assert amy is not None
+        core = services.calendar.core
+        free = core.slots(uow.session, amy, at(today, 10), at(today, 13), 30, 0)
+    assert free and min(f.start_at for f in free) == at(today, 11, 15)
+    slots = services.calendar.free_slots(shop["amy"], at(today, 10), at(today, 13), 30)
+    assert slots and slots[0].start_at == at(today, 11, 15)
