@@ -47,7 +47,7 @@ from desk_app.domain import slots as sl
 from desk_app.domain.appointment import AppointmentStatus
 from desk_app.domain.money import from_minor
 from desk_app.domain.permissions import Actor
-from desk_app.i18n import _, format_datetime, format_money
+from desk_app.i18n import _, format_date, format_money, format_time
 from desk_app.settings import S, SettingsStore
 
 BOOKABLE_ROLES = ("stylist", "owner")
@@ -324,7 +324,7 @@ class CalendarCore:
         with self.db.uow(write=False) as uow:
             st = uow.session.get(Staff, b.staff_id)
             name = st.name if st else ""
-        when = format_datetime(b.start, "short")
+        when = f"{format_date(b.start, 'medium')} {format_time(b.start)}"  # 24-hour, as on the calendar
         if b.what == "resource":
             msg = _("No free {kind} at {when}. Choose one of the nearest free times below.").format(
                 kind=resource_word(b.resource_kind), when=when

@@ -331,6 +331,7 @@ def test_a_time_that_has_passed_is_never_offered_as_free(
     now = clock()
     with pytest.raises(SlotTaken) as exc:
         book(services, owner, shop, who="leo", hh=11, day=today, client="li")
+    assert "Leo is already booked at Nov 18, 2026 11:00." in exc.value.message  # 24-hour, as on screen
     alts = exc.value.alternatives
     assert alts and all(a.start_at >= now for a in alts), [(a.staff_name, a.start_at) for a in alts]
     # Amy is free at 11:00 but that time has gone: she is not offered for it
