@@ -34,6 +34,7 @@ from babel.dates import format_time as _bd_time
 from babel.numbers import format_currency as _bn_currency
 from babel.numbers import format_decimal as _bn_decimal
 from babel.numbers import format_percent as _bn_percent
+from babel.numbers import get_currency_symbol as _bn_symbol
 
 from desk_app.resources import resource_path
 
@@ -161,6 +162,10 @@ class Fmt:
             raise TypeError("money is never a float")
         return str(_bn_currency(amount, currency or self.currency, locale=self.locale))
 
+    def currency_symbol(self, currency: str | None = None) -> str:
+        """The sign people write before an amount ("¥" in Chinese, "CN¥" in English for CNY)."""
+        return str(_bn_symbol(currency or self.currency, locale=self.locale))
+
     def number(self, value: Decimal | int, digits: int | None = None) -> str:
         if digits is not None:
             pattern = "#,##0." + "0" * digits if digits else "#,##0"
@@ -268,6 +273,10 @@ def babel_locale() -> Locale:
 
 def format_money(amount: Decimal, currency_code: str | None = None) -> str:
     return _state.fmt.money(amount, currency_code)
+
+
+def currency_symbol(currency_code: str | None = None) -> str:
+    return _state.fmt.currency_symbol(currency_code)
 
 
 def format_number(value: Decimal | int, digits: int | None = None) -> str:

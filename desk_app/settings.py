@@ -22,6 +22,9 @@ from desk_app.i18n import N_
 
 T = TypeVar("T")
 
+MONEY = "money"
+PERCENT = "percent"
+
 
 @dataclass(frozen=True)
 class SettingDef(Generic[T]):
@@ -34,6 +37,11 @@ class SettingDef(Generic[T]):
     group: str = "general"
     minimum: float | None = None
     maximum: float | None = None
+    # what the number means to the person, so the settings screen picks the input from it:
+    # MONEY (an ``int`` is minor units, a ``Decimal`` currency units) is typed as "100.50";
+    # PERCENT (an ``int`` is basis points, a ``Decimal`` percent) is typed as "6.5 %".
+    # Storage never changes: only the input converts.
+    kind: str = ""
 
 
 class S:
@@ -43,9 +51,9 @@ class S:
     """
 
     # VIP (docs/product.md §4)
-    VIP_SINGLE_PURCHASE_THRESHOLD = SettingDef("vip.single_purchase_threshold", Decimal, Decimal("3000"), N_("VIP: one purchase of at least"), "membership", 0)
-    VIP_CUMULATIVE_THRESHOLD = SettingDef("vip.cumulative_threshold", Decimal, Decimal("5000"), N_("VIP: full-price purchases in total of at least"), "membership", 0)
-    VIP_DISCOUNT_PERCENT = SettingDef("vip.discount_percent", Decimal, Decimal("12"), N_("VIP discount (%)"), "membership", 0, 100)
+    VIP_SINGLE_PURCHASE_THRESHOLD = SettingDef("vip.single_purchase_threshold", Decimal, Decimal("3000"), N_("VIP: one purchase of at least"), "membership", 0, kind=MONEY)
+    VIP_CUMULATIVE_THRESHOLD = SettingDef("vip.cumulative_threshold", Decimal, Decimal("5000"), N_("VIP: full-price purchases in total of at least"), "membership", 0, kind=MONEY)
+    VIP_DISCOUNT_PERCENT = SettingDef("vip.discount_percent", Decimal, Decimal("12"), N_("VIP discount (%)"), "membership", 0, 100, kind=PERCENT)
     # time standards (docs/product.md §5)
     STANDARDS_GREET_SECONDS = SettingDef("standards.greet_seconds", int, 30, N_("Greet a client within (seconds)"), "standards", 1)
     STANDARDS_RECEPTION_MINUTES = SettingDef("standards.reception_minutes", int, 10, N_("Finish the first reception within (minutes)"), "standards", 1)
@@ -59,22 +67,22 @@ class S:
     VISIT_REQUIRED_STEPS: SettingDef[list[str]] = SettingDef("visit.required_steps", list, ["greeting", "needs", "service", "checkout"], N_("Steps that cannot be skipped"), "visit")
     # money
     MONEY_PRICES_INCLUDE_TAX = SettingDef("money.prices_include_tax", bool, True, N_("Prices include tax"), "money")
-    MONEY_TAX_RATE_SERVICE_BP = SettingDef("money.tax_rate_service_bp", int, 0, N_("Tax rate on services (basis points, 600 = 6%)"), "money", 0, 10000)
-    MONEY_TAX_RATE_PRODUCT_BP = SettingDef("money.tax_rate_product_bp", int, 0, N_("Tax rate on products (basis points)"), "money", 0, 10000)
-    MONEY_CASH_ROUNDING = SettingDef("money.cash_rounding", Decimal, Decimal("0"), N_("Round cash totals to (0 = no rounding)"), "money", 0)
-    MONEY_DISCOUNT_LIMIT_PERCENT = SettingDef("money.discount_limit_percent", Decimal, Decimal("20"), N_("Discounts above this percent need the owner's PIN"), "money", 0, 100)
-    PREPAID_TOPUP_BONUS_PERCENT = SettingDef("prepaid.topup_bonus_percent", Decimal, Decimal("0"), N_("Bonus on prepaid top-ups (%)"), "money", 0, 100)
+    MONEY_TAX_RATE_SERVICE_BP = SettingDef("money.tax_rate_service_bp", int, 0, N_("Tax rate on services"), "money", 0, 10000, kind=PERCENT)
+    MONEY_TAX_RATE_PRODUCT_BP = SettingDef("money.tax_rate_product_bp", int, 0, N_("Tax rate on products"), "money", 0, 10000, kind=PERCENT)
+    MONEY_CASH_ROUNDING = SettingDef("money.cash_rounding", Decimal, Decimal("0"), N_("Round cash totals to (0 = no rounding)"), "money", 0, kind=MONEY)
+    MONEY_DISCOUNT_LIMIT_PERCENT = SettingDef("money.discount_limit_percent", Decimal, Decimal("20"), N_("Discounts above this percent need the owner's PIN"), "money", 0, 100, kind=PERCENT)
+    PREPAID_TOPUP_BONUS_PERCENT = SettingDef("prepaid.topup_bonus_percent", Decimal, Decimal("0"), N_("Bonus on prepaid top-ups (%)"), "money", 0, 100, kind=PERCENT)
     PREPAID_VALIDITY_DAYS = SettingDef("prepaid.validity_days", int, 730, N_("Prepaid balance valid for (days)"), "money", 0)
     # calendar
     CALENDAR_SLOT_MINUTES = SettingDef("calendar.slot_minutes", int, 15, N_("Calendar slot length (minutes)"), "calendar", 5, 120)
     CALENDAR_NO_SHOW_GRACE_MINUTES = SettingDef("calendar.no_show_grace_minutes", int, 30, N_("Mark no-show after (minutes late)"), "calendar", 0)
     CALENDAR_LATE_CANCEL_HOURS = SettingDef("calendar.late_cancel_hours", int, 24, N_("A cancellation is late within (hours)"), "calendar", 0)
     CALENDAR_NO_SHOW_WARN_THRESHOLD = SettingDef("calendar.no_show_warn_threshold", int, 2, N_("Warn when a client has this many no-shows"), "calendar", 0)
-    CALENDAR_NO_SHOW_DEPOSIT_MINOR = SettingDef("calendar.no_show_deposit_minor", int, 0, N_("Deposit to require above the threshold (minor units, 0 = none)"), "calendar", 0)
+    CALENDAR_NO_SHOW_DEPOSIT_MINOR = SettingDef("calendar.no_show_deposit_minor", int, 0, N_("Deposit to require above the threshold (0 = none)"), "calendar", 0, kind=MONEY)
     # after care
     FOLLOWUP_MAX_ATTEMPTS = SettingDef("followup.max_attempts", int, 3, N_("Follow-up call attempts before giving up"), "aftercare", 1)
     OUTREACH_EXPIRY_REMINDERS_DAYS: SettingDef[list[int]] = SettingDef("outreach.expiry_reminders_days", list, [60, 7, 3], N_("Remind before expiry (days)"), "aftercare")
-    OUTREACH_LOW_BALANCE_MINOR = SettingDef("outreach.low_balance_minor", int, 10000, N_("Low prepaid balance below (minor units)"), "aftercare", 0)
+    OUTREACH_LOW_BALANCE_MINOR = SettingDef("outreach.low_balance_minor", int, 10000, N_("Low prepaid balance below"), "aftercare", 0, kind=MONEY)
     # security
     SECURITY_IDLE_LOCK_MINUTES = SettingDef("security.idle_lock_minutes", int, 5, N_("Lock the screen after idle (minutes)"), "security", 1)
     SECURITY_PIN_MAX_ATTEMPTS = SettingDef("security.pin_max_attempts", int, 5, N_("Wrong PINs before a pause"), "security", 1)

@@ -713,6 +713,92 @@ def test_shop_details_wait_for_their_values_and_one_save_is_one_write(
     assert written == ["Lotus Spa Jing'an"] and services.shop.info().name == "Lotus Spa Jing'an"
 
 
+def test_a_settings_editor_reads_and_saves_off_the_gui_thread_and_keeps_the_saved_item(
+    qtbot: QtBot,
+    threaded: UiContext,
+    services: Services,
+    pool: QThreadPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue #12: the catalog editors read their list and drop-downs and saved on the GUI thread.
+    Now no SQL statement runs there; Save waits while the list is read and while the item is
+    written (a second tap is no second write); the saved item stays selected by id; an editor
+    closed while its save runs still saves once and raises nothing."""
+    from sqlalchemy import event
+
+    from ui.settings.catalog import services_editor
+
+    gui = threading.get_ident()
+    on_gui: list[str] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+        if threading.get_ident() == gui:
+            on_gui.append(" ".join(statement.split())[:60])
+
+    cat = services.catalog
+    real_save = cat.save_service
+    written: list[tuple[bool, str]] = []
+    save_gate, save_started = threading.Event(), threading.Event()
+
+    def save_service(actor: Actor, sid: int | None, data: dict[str, Any]) -> Any:
+        written.append((threading.get_ident() != gui, str(data["price_minor"])))
+        return real_save(actor, sid, data)
+
+    monkeypatch.setattr(cat, "save_service", _gated(save_service, save_gate, save_started))
+    load_gate, load_started = threading.Event(), threading.Event()
+    monkeypatch.setattr(cat, "services", _gated(cat.services, load_gate, load_started))
+    event.listen(services.db.engine, "before_cursor_execute", spy)
+    try:
+        editor = services_editor(threaded)
+        qtbot.addWidget(editor)
+        assert load_started.wait(GATE_TIMEOUT_S)
+        assert editor.loading() and not editor.save_button.isEnabled() and editor.table.rowCount() == 0
+        editor.save()  # nothing to save before the list is shown
+        load_gate.set()
+        qtbot.waitUntil(lambda: not editor.loading())
+        assert editor.table.rowCount() >= 3 and editor.save_button.isEnabled()
+        combo = editor.form.widgets["category_id"]
+        assert combo.count() > 0  # type: ignore[attr-defined]  # the choices were read on the worker too
+
+        editor.table.selectRow(2)
+        chosen = editor.current_id
+        assert chosen == editor.items[2].id
+        price = editor.form.widgets["price_minor"]
+        price.setText("77")  # type: ignore[attr-defined]
+        editor.save_button.click()
+        assert save_started.wait(GATE_TIMEOUT_S)
+        assert editor.saving() and not editor.save_button.isEnabled()
+        editor.save()  # a second tap while the first is written
+        save_gate.set()
+        _settle(qtbot, pool, threaded.runner)
+        qtbot.waitUntil(lambda: not editor.saving() and not editor.loading())
+        assert written == [(True, "77")]
+        assert editor.status.text() == "Saved." and editor.save_button.isEnabled()
+        row = editor.table.selectionModel().selectedRows()[0].row()
+        assert editor.current_id == chosen and editor.items[row].id == chosen
+        assert price.text() == "77.00" and editor.unsaved_changes() is None  # type: ignore[attr-defined]
+        assert on_gui == [], on_gui
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", spy)
+
+    # closed while its save is written: saved once, no error
+    save_gate, save_started = threading.Event(), threading.Event()
+    monkeypatch.setattr(cat, "save_service", _gated(save_service, save_gate, save_started))
+    second = services_editor(threaded)
+    qtbot.waitUntil(lambda: not second.loading())
+    second.table.selectRow(0)
+    second.form.widgets["price_minor"].setText("55")  # type: ignore[attr-defined]
+    second.save()
+    assert save_started.wait(GATE_TIMEOUT_S)
+    with qtbot.captureExceptions() as exceptions, warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _delete(second)
+        save_gate.set()
+        _settle(qtbot, pool, threaded.runner)
+    assert exceptions == []
+    assert written == [(True, "77"), (True, "55")]
+
+
 # ------------------------------------------------------------------ after-care dialogs off the GUI thread
 def test_resolving_a_complaint_waits_off_the_gui_thread_and_a_closed_dialog_writes_once(
     qtbot: QtBot,

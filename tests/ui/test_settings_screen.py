@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QLabel, QLineEdit
@@ -16,6 +17,7 @@ from ui.settings.editor import ItemEditor
 from ui.settings.screen import SettingsScreen
 from ui.settings.shop import RulesPanel, ShopDetailsPanel
 from ui.settings.staff import StaffPanel
+from ui.shared.unit_edit import MoneyEdit, PercentEdit
 
 pytestmark = pytest.mark.qt_log_ignore("parseHexColor: Unknown color name '#2F6FDE_dark'")
 
@@ -150,3 +152,208 @@ def test_a_time_zone_not_in_the_list_is_kept(qtbot: QtBot, ctx: UiContext, owner
     shop.save()
     assert shop.error.isHidden()
     assert ctx.services.shop_details.details().timezone == "Europe/Berlin"
+
+
+# ------------------------------------------------------------------ #13 item 13: money and percent
+def _rules(qtbot: QtBot, ctx: UiContext) -> RulesPanel:
+    rules = RulesPanel(ctx)
+    qtbot.addWidget(rules)
+    return rules
+
+
+def test_amounts_are_typed_in_yuan_and_stored_in_minor_units(qtbot: QtBot, ctx: UiContext) -> None:
+    """The deposit and the low-balance line used to ask for cents ("10000"). Now "100.50" is typed
+    beside the shop's currency sign, 10050 is stored, and "100.50" is what the next panel shows."""
+    rules = _rules(qtbot, ctx)
+    deposit = rules.inputs[S.CALENDAR_NO_SHOW_DEPOSIT_MINOR.key]
+    low = rules.inputs[S.OUTREACH_LOW_BALANCE_MINOR.key]
+    assert isinstance(deposit, MoneyEdit) and deposit.prefix_label.text() == "CN¥"
+    assert low.text() == "100.00"  # the stored 10000 minor units, shown as yuan
+    deposit.clear()
+    qtbot.keyClicks(deposit, "100.50")
+    low.setText("1,250")
+    rules.save()
+    assert rules.status.text() == "Saved (2 changed)."
+    assert ctx.services.settings.get(S.CALENDAR_NO_SHOW_DEPOSIT_MINOR) == 10050
+    assert ctx.services.settings.get(S.OUTREACH_LOW_BALANCE_MINOR) == 125000
+    assert deposit.text() == "100.50" and low.text() == "1250.00"
+    again = _rules(qtbot, ctx)
+    assert again.inputs[S.CALENDAR_NO_SHOW_DEPOSIT_MINOR.key].text() == "100.50"
+
+
+@pytest.mark.parametrize(("typed", "stored", "shown"), [("6.5", 650, "6.5"), ("6.5 %", 650, "6.5"), ("13", 1300, "13")])
+def test_tax_rates_are_typed_in_percent_and_stored_in_basis_points(
+    qtbot: QtBot, ctx: UiContext, typed: str, stored: int, shown: str
+) -> None:
+    rules = _rules(qtbot, ctx)
+    tax = rules.inputs[S.MONEY_TAX_RATE_SERVICE_BP.key]
+    assert isinstance(tax, PercentEdit) and tax.suffix_label.text() == "%" and tax.text() == "0"
+    tax.setText(typed)
+    rules.save()
+    assert ctx.services.settings.get(S.MONEY_TAX_RATE_SERVICE_BP) == stored
+    assert tax.text() == shown and rules.errors[S.MONEY_TAX_RATE_SERVICE_BP.key].isHidden()
+    again = _rules(qtbot, ctx)
+    assert again.inputs[S.MONEY_TAX_RATE_SERVICE_BP.key].text() == shown
+
+
+@pytest.mark.parametrize(
+    ("setting", "typed", "message"),
+    [
+        (S.CALENDAR_NO_SHOW_DEPOSIT_MINOR, "-5", "The amount cannot be negative."),
+        (S.CALENDAR_NO_SHOW_DEPOSIT_MINOR, "100.505", "Use at most 2 decimal places, for example 100.50."),
+        (S.CALENDAR_NO_SHOW_DEPOSIT_MINOR, "ten", "This is not an amount. Type digits, for example 100 or 100.50."),
+        (S.CALENDAR_NO_SHOW_DEPOSIT_MINOR, "1e3", "This is not an amount. Type digits, for example 100 or 100.50."),
+        (S.CALENDAR_NO_SHOW_DEPOSIT_MINOR, "", "Enter an amount, for example 100 or 100.50."),
+        (S.MONEY_TAX_RATE_PRODUCT_BP, "101", "The percentage cannot be above 100 %."),
+        (S.MONEY_TAX_RATE_PRODUCT_BP, "-1", "A percentage cannot be negative."),
+        (S.MONEY_TAX_RATE_PRODUCT_BP, "6.125", "Use at most two decimal places, for example 6.25."),
+        (S.MONEY_TAX_RATE_PRODUCT_BP, "six", "This is not a percentage. Type digits, for example 6 or 6.5."),
+        (S.VIP_DISCOUNT_PERCENT, "120", "The percentage cannot be above 100 %."),
+    ],
+)
+def test_a_wrong_amount_or_rate_is_explained_and_not_stored(
+    qtbot: QtBot, ctx: UiContext, setting: Any, typed: str, message: str
+) -> None:
+    before = ctx.services.settings.get(setting)
+    rules = _rules(qtbot, ctx)
+    rules.inputs[setting.key].setText(typed)
+    rules.inputs[S.STANDARDS_GREET_SECONDS.key].setText("40")  # a good value beside it is still saved
+    rules.save()
+    assert rules.errors[setting.key].text() == "✕ " + message and not rules.errors[setting.key].isHidden()
+    assert rules.inputs[setting.key].property("invalid") is True
+    assert "1 values need a correction" in rules.status.text()
+    assert ctx.services.settings.get(setting) == before
+    assert ctx.services.settings.get(S.STANDARDS_GREET_SECONDS) == 40
+
+
+def test_amount_messages_read_naturally_in_chinese(qtbot: QtBot, ctx: UiContext) -> None:
+    from desk_app import i18n
+
+    i18n.set_language("zh_CN")
+    try:
+        rules = _rules(qtbot, ctx)
+        tax = rules.inputs[S.MONEY_TAX_RATE_SERVICE_BP.key]
+        tax.setText("101")
+        deposit = rules.inputs[S.CALENDAR_NO_SHOW_DEPOSIT_MINOR.key]
+        deposit.setText("-3")
+        rules.save()
+        assert rules.errors[S.MONEY_TAX_RATE_SERVICE_BP.key].text() == "✕ 百分比不能超过 100%。"
+        assert rules.errors[S.CALENDAR_NO_SHOW_DEPOSIT_MINOR.key].text() == "✕ 金额不能为负数。"
+        assert deposit.prefix_label.text() == "¥"
+    finally:
+        i18n.set_language("en")
+    assert ctx.services.settings.get(S.MONEY_TAX_RATE_SERVICE_BP) == 0
+
+
+def test_catalog_prices_show_the_currency_sign(qtbot: QtBot, ctx: UiContext) -> None:
+    screen = SettingsScreen(ctx)
+    qtbot.addWidget(screen)
+    editor = screen.tab("services")
+    assert isinstance(editor, ItemEditor)
+    price = editor.form.widgets["price_minor"]
+    assert isinstance(price, MoneyEdit) and price.prefix_label.text() == "CN¥"
+    item = editor.items[0]
+    assert price.text() == str(item.price) and "." in price.text()  # yuan, not cents
+
+
+# ------------------------------------------------------------------ #13 item 3: unsaved settings
+def _answer_next_box(button_text: str, seen: list[str]) -> None:
+    """Click ``button_text`` on the next modal message box (opened with exec()), noting its text."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, answer)
+            return
+        seen.append(box.text())
+        next(b for b in box.buttons() if b.text() == button_text).click()
+
+    QTimer.singleShot(0, answer)
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+def test_leaving_settings_with_an_unsaved_rule_asks_first(qtbot: QtBot, ctx: UiContext) -> None:
+    """A rule typed and not saved was lost without a word when a side-bar item was clicked."""
+    from ui.main_window import MainArea
+
+    main = MainArea(ctx)
+    qtbot.addWidget(main)
+    main.navigate("settings", tab="rules")
+    screen = main.current_screen()
+    assert isinstance(screen, SettingsScreen)
+    rules = screen.tab("rules")
+    assert isinstance(rules, RulesPanel)
+    deposit = rules.inputs[S.CALENDAR_NO_SHOW_DEPOSIT_MINOR.key]
+    deposit.setText("80")
+    seen: list[str] = []
+    _answer_next_box("Keep editing", seen)
+    main.nav_buttons["today"].click()
+    assert seen == ["Your changes to the time standards and rules are not saved."]
+    assert main.current == "settings" and deposit.text() == "80"
+    assert not main.nav_buttons["today"].isChecked()
+
+    _answer_next_box("Leave without saving", seen)
+    main.nav_buttons["today"].click()
+    assert main.current == "today" and len(seen) == 2
+    assert ctx.services.settings.get(S.CALENDAR_NO_SHOW_DEPOSIT_MINOR) == 0  # nothing was stored
+    main.navigate("settings")
+    assert deposit.text() == "0.00"  # the discarded edit is gone, so leaving again asks nothing
+    main.navigate("today")
+    assert main.current == "today" and len(seen) == 2
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+def test_switching_settings_tab_with_an_unsaved_price_asks_first(qtbot: QtBot, ctx: UiContext) -> None:
+    screen = SettingsScreen(ctx)
+    qtbot.addWidget(screen)
+    editor = screen.tab("services")
+    assert isinstance(editor, ItemEditor)
+    item = editor.items[0]
+    price = _line(editor, "price_minor")
+    price.setText("999")
+    seen: list[str] = []
+    _answer_next_box("Keep editing", seen)
+    screen.tabs.setCurrentIndex(0)  # the person clicks "Shop details"
+    assert seen == [f"Your changes to “{item.name}” are not saved."]
+    assert screen.tabs.currentIndex() == 1 and price.text() == "999"
+
+    _answer_next_box("Leave without saving", seen)
+    shop = screen.tab("shop")
+    assert isinstance(shop, ShopDetailsPanel) and screen.tabs.currentIndex() == 0
+    assert price.text() == str(item.price)  # shown as saved again
+    assert [s.price for s in ctx.services.catalog.services(include_inactive=True) if s.id == item.id] == [item.price]
+
+    # shop details take part too; nothing typed, nothing asked
+    name = shop.form.widgets["name"]
+    assert isinstance(name, QLineEdit)
+    screen.tab("staff")
+    assert len(seen) == 2
+    screen.tab("shop")
+    name.setText("Lotus Two")
+    _answer_next_box("Keep editing", seen)
+    screen.tab("rules")
+    assert seen[-1] == "Your changes to the shop details are not saved."
+    assert screen.tabs.currentIndex() == 0 and name.text() == "Lotus Two"
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+def test_staff_hours_and_another_row_count_as_unsaved(qtbot: QtBot, ctx: UiContext, owner: Actor) -> None:
+    ctx.services.auth.save_staff(owner, staff_id=None, name="Leo", role="stylist", pin="5555")
+    panel = StaffPanel(ctx)
+    qtbot.addWidget(panel)
+    ed = panel.editor
+    assert panel.unsaved_changes() is None
+    on = panel.hours.rows["mon"][0]
+    on.setChecked(not on.isChecked())
+    first = ed.form_title.text()
+    assert panel.unsaved_changes() == f"“{first}”"
+    seen: list[str] = []
+    _answer_next_box("Keep editing", seen)
+    ed.table.selectRow(1)  # another person in the list
+    assert len(seen) == 1 and ed.form_title.text() == first
+    assert ed.table.selectionModel().selectedRows()[0].row() == 0
+    _answer_next_box("Leave without saving", seen)
+    ed.new_button.click()
+    assert len(seen) == 2 and ed.current_id is None and panel.unsaved_changes() is None

@@ -20,6 +20,7 @@ from desk_app.catalog.service import (
 from desk_app.i18n import _, format_duration_minutes, format_money
 from ui.context import UiContext
 from ui.settings.editor import Column, EditorSpec, Field, ItemEditor
+from ui.shared.unsaved import may_leave
 
 
 def _yes(b: bool) -> str:
@@ -288,12 +289,11 @@ class QuestionsEditor(QWidget):
         row.addWidget(self.kind)
         row.addStretch()
         lay.addLayout(row)
-        self._by_id: dict[int, QuestionItem] = {}
+        # the form on show, kept as a plain value: the list is read on a worker, never from the combo
+        self._kind = str(self.kind.currentData())
 
         def load() -> list[QuestionItem]:
-            items = cat.questions(str(self.kind.currentData()), include_inactive=True)
-            self._by_id = {q.id: q for q in items}
-            return items
+            return cat.questions(self._kind, include_inactive=True)
 
         def to_data(q: QuestionItem) -> dict[str, Any]:
             return {
@@ -307,9 +307,12 @@ class QuestionsEditor(QWidget):
                 "active": q.active,
             }
 
+        def prepare(qid: int | None, data: dict[str, Any]) -> dict[str, Any]:
+            """On the GUI thread: the form's kind and the choices' codes, before the worker saves."""
+            old = next((q.choices for q in self.editor.items if q.id == qid), ())
+            return {**data, "kind": self._kind, "choices": parse_choices(data["choices"], old)}
+
         def save(actor: Any, qid: int | None, data: dict[str, Any]) -> QuestionItem:
-            old = self._by_id[qid].choices if qid in self._by_id else ()
-            data = {**data, "kind": self.kind.currentData(), "choices": parse_choices(data["choices"], old)}
             return cat.save_question(actor, qid, data)
 
         spec = EditorSpec(
@@ -333,14 +336,23 @@ class QuestionsEditor(QWidget):
             save=save,
             to_data=to_data,
             new_label=_("New question"),
+            prepare=prepare,
         )
         self.editor = ItemEditor(ctx, spec)
         lay.addWidget(self.editor, 1)
         self.kind.currentIndexChanged.connect(self._kind_changed)
 
     def _kind_changed(self) -> None:
-        self.editor.reload()
-        if self.editor.items:
-            self.editor.table.selectRow(0)
-        else:
-            self.editor.new_item()
+        if not may_leave(self.editor):  # a question typed but not saved: stay on its form
+            self.kind.blockSignals(True)
+            self.kind.setCurrentIndex(max(self.kind.findData(self._kind), 0))
+            self.kind.blockSignals(False)
+            return
+        self._kind = str(self.kind.currentData())
+        self.editor.reload(select_first=True)
+
+    def unsaved_changes(self) -> str | None:
+        return self.editor.unsaved_changes()
+
+    def discard_changes(self) -> None:
+        self.editor.discard_changes()

@@ -1,7 +1,8 @@
 """Settings (owner only): the shop, its catalog, staff, chairs and rooms, questions, rules.
 
 Tabs are built the first time they are opened. Backups, Import and the Audit log are the
-trust and clients areas' widgets, shown here.
+trust and clients areas' widgets, shown here. A tab holding typed but unsaved changes is asked
+(ui/shared/unsaved.py) before another tab is shown, and through the screen before Settings is left.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
 from ui.context import UiContext
+from ui.shared.unsaved import HoldsUnsaved, may_leave
 from ui.shared.widgets import EmptyState, PageHeader
 
 log = logging.getLogger(__name__)
@@ -78,9 +80,42 @@ class SettingsScreen(QWidget):
             hl.setContentsMargins(0, 12, 0, 0)
             self._holders[key] = hl
             self.tabs.addTab(holder, title)
-        self.tabs.currentChanged.connect(self._ensure)
+        self._index = self.tabs.currentIndex()
+        self.tabs.currentChanged.connect(self._tab_changed)
         ctx.signals.actor_changed.connect(self.refresh)
         self.refresh()
+
+    def _current_tab(self) -> QWidget | None:
+        if self._index < 0:
+            return None
+        return self._built.get(self._specs[self._index][0])
+
+    def _tab_changed(self, index: int) -> None:
+        old = self._current_tab()
+        if index != self._index and isinstance(old, HoldsUnsaved) and old.unsaved_changes():
+            # show the tab being edited while the person answers; stay there on "Keep editing"
+            self._show_index(self._index)
+            if not may_leave(old, self):
+                return
+            self._show_index(index)
+        self._index = index
+        self._ensure(index)
+
+    def _show_index(self, index: int) -> None:
+        self.tabs.blockSignals(True)
+        self.tabs.setCurrentIndex(index)
+        self.tabs.blockSignals(False)
+
+    def unsaved_changes(self) -> str | None:
+        """The guard's question for the whole screen: the tab on show (only it can hold edits,
+        since leaving a tab asks)."""
+        tab = self._current_tab()
+        return tab.unsaved_changes() if isinstance(tab, HoldsUnsaved) else None
+
+    def discard_changes(self) -> None:
+        discard = getattr(self._current_tab(), "discard_changes", None)
+        if callable(discard):
+            discard()
 
     def _ensure(self, index: int) -> None:
         if not self.ctx.can(Perm.SETTINGS) or index < 0:
@@ -101,7 +136,10 @@ class SettingsScreen(QWidget):
         """Show a tab by key ("services", "staff"...) and return its content."""
         index = [k for k, _t, _b in self._specs].index(key)
         self.tabs.setCurrentIndex(index)
-        self._ensure(index)
+        if self.tabs.currentIndex() != index:  # unsaved edits on the tab on show: the person stayed
+            key = self._specs[self.tabs.currentIndex()][0]
+        else:
+            self._ensure(index)
         return self._built[key]
 
     def refresh(self) -> None:

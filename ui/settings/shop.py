@@ -1,7 +1,8 @@
 """Settings > Shop details (what receipts show) and Settings > Time standards & rules.
 
 Both read and save on the runner: the form shows empty (Save waiting) until the values arrive,
-and Save waits while the values are written.
+and Save waits while the values are written. Amounts are typed in the shop's currency and rates
+in percent (the setting's ``kind``); both panels take part in the unsaved-changes guard.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from PySide6.QtWidgets import (
 
 from desk_app.core.service import ValidationError
 from desk_app.i18n import LANGUAGE_NAMES, N_, _
-from desk_app.settings import DEFS, SettingDef
+from desk_app.settings import DEFS, MONEY, PERCENT, SettingDef
 from desk_app.shop.details import STEPS
 from desk_app.shop.service import CURRENCIES, ShopInfo
 from ui.context import UiContext
 from ui.settings.editor import Field, FieldForm
+from ui.shared.unit_edit import MoneyEdit, PercentEdit, UnitError
 from ui.shared.widgets import Button, Card, ErrorLabel, error_text, mark_invalid, show_error
 
 TIMEZONES = [
@@ -119,6 +121,10 @@ class ShopDetailsPanel(QWidget):
         self.ctx.runner.run(self, details.details, on_done=self._loaded, on_error=self._load_failed)
 
     def _loaded(self, info: ShopInfo) -> None:
+        self._show(info)
+        self.save_button.setEnabled(True)
+
+    def _show(self, info: ShopInfo) -> None:
         self.form.set_values(
             {
                 k: getattr(info, k)
@@ -136,7 +142,16 @@ class ShopDetailsPanel(QWidget):
                 )
             }
         )
-        self.save_button.setEnabled(True)
+
+    def unsaved_changes(self) -> str | None:
+        """The guard's question (ui/shared/unsaved.py): details typed but not saved."""
+        if self.saving() or not self.form.dirty():
+            return None
+        return _("the shop details")
+
+    def discard_changes(self) -> None:
+        self.form.restore()
+        self.error.show_error(None)
 
     def _load_failed(self, exc: Exception) -> None:
         self.error.show_error(error_text(exc))
@@ -155,7 +170,7 @@ class ShopDetailsPanel(QWidget):
         self.ctx.runner.run(
             self,
             lambda: details.save_details(actor, values),
-            on_done=self._saved,
+            on_done=lambda info: self._saved(info, values),
             on_error=self._not_saved,
             in_order=True,
         )
@@ -168,10 +183,11 @@ class ShopDetailsPanel(QWidget):
             return
         self.error.show_error(error_text(exc))  # shown under the form
 
-    def _saved(self, info: ShopInfo) -> None:
+    def _saved(self, info: ShopInfo, sent: dict[str, Any]) -> None:
         self.save_button.setEnabled(True)
         self.error.show_error(None)
-        self.form.show_errors({})
+        if self.form.values() == sent:  # nothing typed meanwhile: show the saved values
+            self._show(info)
         self.ctx.shop = info
         self.ctx.services.clients.forget_shop_details()
         self.ctx.services.client_search.forget_shop_details()
@@ -186,6 +202,8 @@ class RulesPanel(QWidget):
         self.ctx = ctx
         self.inputs: dict[str, Any] = {}
         self.errors: dict[str, ErrorLabel] = {}
+        self._values: dict[str, Any] = {}  # the stored values on show (discarding shows them again)
+        self._clean: dict[str, Any] | None = None  # what the inputs showed when last loaded or saved
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
@@ -235,8 +253,35 @@ class RulesPanel(QWidget):
 
     def _loaded(self, values: dict[str, Any]) -> None:
         for key in self.inputs:
+            self._values[key] = values.get(key)
             self._show_value(key, values.get(key))
+        self._clean = {key: self._raw(key) for key in self.inputs}
         self.save_button.setEnabled(True)
+
+    def _raw(self, key: str) -> Any:
+        """What an input shows, as typed (to tell an edit from the stored value)."""
+        w = self.inputs[key]
+        if isinstance(w, dict):
+            return tuple(cb.isChecked() for cb in w.values())
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        return w.text().strip()
+
+    def unsaved_changes(self) -> str | None:
+        """The guard's question (ui/shared/unsaved.py): a rule typed but not saved."""
+        if self._clean is None or self.saving():
+            return None
+        if all(self._raw(key) == raw for key, raw in self._clean.items()):
+            return None
+        return _("the time standards and rules")
+
+    def discard_changes(self) -> None:
+        """Show the stored values again (the person chose to leave without saving)."""
+        for key in self.inputs:
+            self._show_value(key, self._values.get(key))
+            self._show_error(key, None)
+        self._clean = {key: self._raw(key) for key in self.inputs}
+        self.status.setText("")
 
     def _load_failed(self, exc: Exception) -> None:
         self.status.setText(error_text(exc))
@@ -248,6 +293,8 @@ class RulesPanel(QWidget):
                 cb.setChecked(step in (value or []))
         elif isinstance(w, QCheckBox):
             w.setChecked(bool(value))
+        elif isinstance(w, (MoneyEdit, PercentEdit)):
+            w.set_value(value)  # minor units as "100.50", basis points as "6.5"
         elif DEFS[key].type is list:
             w.setText(", ".join(str(x) for x in value or []))
         else:
@@ -269,7 +316,16 @@ class RulesPanel(QWidget):
             cb = QCheckBox(_("Yes"))
             self.inputs[d.key] = cb
             return cb
-        le = QLineEdit()
+        le: QLineEdit
+        if d.kind == MONEY:
+            le = MoneyEdit(self.ctx.shop.currency, minor=d.type is int)
+        elif d.kind == PERCENT:
+            top = None if d.maximum is None else Decimal(str(d.maximum))
+            if top is not None and d.type is int:
+                top = top.scaleb(-2)  # kept in basis points, typed in percent
+            le = PercentEdit(basis_points=d.type is int, maximum=top)
+        else:
+            le = QLineEdit()
         le.setMinimumHeight(38)
         if d.type in (int, Decimal):
             le.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -279,11 +335,14 @@ class RulesPanel(QWidget):
         return le
 
     def value(self, key: str) -> Any:
+        """The value to store; UnitError (with its message) for an amount or a rate that cannot be."""
         w = self.inputs[key]
         if isinstance(w, dict):
             return [s for s, cb in w.items() if cb.isChecked()]
         if isinstance(w, QCheckBox):
             return w.isChecked()
+        if isinstance(w, (MoneyEdit, PercentEdit)):
+            return w.value()
         text = w.text().strip()
         if DEFS[key].type is list:
             return [x.strip() for x in text.split(",") if x.strip()]
@@ -298,18 +357,25 @@ class RulesPanel(QWidget):
         if self.saving():
             return
         actor = self.ctx.require_actor()
-        values = {key: self.value(key) for key in self.inputs}
+        values: dict[str, Any] = {}
+        refused: dict[str, str] = {}  # typed amounts and rates that cannot be stored: never sent
+        for key in self.inputs:
+            try:
+                values[key] = self.value(key)
+            except UnitError as exc:
+                refused[key] = exc.message
+        shown = {key: self._raw(key) for key in self.inputs}
         details = self.ctx.services.shop_details
 
-        def work() -> dict[str, tuple[Exception | None, bool]]:
+        def work() -> dict[str, tuple[Exception | None, bool, Any]]:
             current = details.setting_values()
-            out: dict[str, tuple[Exception | None, bool]] = {}
+            out: dict[str, tuple[Exception | None, bool, Any]] = {}
             for key, value in values.items():
                 try:
                     after = details.save_setting(actor, key, value)
-                    out[key] = (None, after != current.get(key))
+                    out[key] = (None, after != current.get(key), after)
                 except Exception as exc:  # shown next to the setting
-                    out[key] = (exc, False)
+                    out[key] = (exc, False, None)
             return out
 
         def failed(exc: Exception) -> None:
@@ -317,24 +383,47 @@ class RulesPanel(QWidget):
             show_error(self, exc)
 
         self.save_button.setEnabled(False)
-        self.ctx.runner.run(self, work, on_done=self._saved, on_error=failed, in_order=True)
+        self.ctx.runner.run(
+            self,
+            work,
+            on_done=lambda results: self._saved(results, refused, shown),
+            on_error=failed,
+            in_order=True,
+        )
 
-    def _saved(self, results: dict[str, tuple[Exception | None, bool]]) -> None:
+    def _show_error(self, key: str, msg: str | None) -> None:
+        self.errors[key].show_error(msg)
+        w = self.inputs[key]
+        if isinstance(w, QLineEdit):
+            mark_invalid(w, bool(msg))
+
+    def _saved(
+        self,
+        results: dict[str, tuple[Exception | None, bool, Any]],
+        refused: dict[str, str],
+        shown: dict[str, Any],
+    ) -> None:
         self.save_button.setEnabled(True)
-        bad = 0
+        bad = len(refused)
         saved = 0
-        for key, (exc, changed) in results.items():
-            msg = None
+        for key, refusal in refused.items():
+            self._show_error(key, refusal)
+        for key, (exc, changed, after) in results.items():
+            msg: str | None = None
             if isinstance(exc, ValidationError):
                 msg = exc.errors.get(key) or exc.message
             elif exc is not None:
                 msg = error_text(exc)
             bad += int(exc is not None)
             saved += int(changed)
-            self.errors[key].show_error(msg)
-            w = self.inputs[key]
-            if isinstance(w, QLineEdit):
-                mark_invalid(w, bool(msg))
+            self._show_error(key, msg)
+            if exc is None:
+                self._values[key] = after
+                if self._raw(key) == shown[key]:  # nothing typed meanwhile: show it as stored
+                    self._show_value(key, after)
+                    shown[key] = self._raw(key)
+                if self._clean is not None:
+                    self._clean[key] = shown[key]
         if bad:
             self.status.setText(
                 _("{n} values need a correction (marked in red); the others were saved.").format(n=bad)

@@ -88,6 +88,13 @@ class HoursEditor(QWidget):
             b1.setTime(_time(br[0][0]) if br else QTime(0, 0))
             b2.setTime(_time(br[0][1]) if br else QTime(0, 0))
 
+    def state(self) -> object:
+        """What the rows show, to tell whether anything changed (unsaved-changes guard)."""
+        return tuple(
+            (on.isChecked(), *(t.time().toString("HH:mm") for t in times))
+            for on, *times in self.rows.values()
+        )
+
     def hours(self) -> dict[str, Any]:
         """The hours, or ValidationError({"working_hours": ...}) when a day does not make sense."""
         out: dict[str, Any] = {}
@@ -142,6 +149,9 @@ class PermissionsEditor(QWidget):
             v = perms.get(key)
             combo.setCurrentIndex(0 if v is None else (1 if v else 2))
 
+    def state(self) -> object:
+        return tuple(combo.currentIndex() for combo in self.combos.values())
+
     def overrides(self, role: str) -> dict[str, bool]:
         base = ROLE_PERMS.get(Role(role), frozenset()) if role in {r.value for r in Role} else frozenset()
         out: dict[str, bool] = {}
@@ -161,20 +171,24 @@ class StaffPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.hours = HoursEditor()
         self.perms = PermissionsEditor()
-        self._staff: dict[int, StaffView] = {}
 
         def load() -> list[StaffView]:
-            items = auth.list_staff(active_only=False)
-            self._staff = {s.id: s for s in items}
-            return items
+            return auth.list_staff(active_only=False)
 
         def to_data(s: StaffView) -> dict[str, Any]:
             self.hours.set_hours(s.working_hours)
             self.perms.set_overrides(s.permissions)
             return {"name": s.name, "role": s.role, "pin": "", "active": s.active, "color": s.color}
 
+        def prepare(sid: int | None, data: dict[str, Any]) -> dict[str, Any]:
+            """On the GUI thread: the hours and exceptions the widgets beside the form hold."""
+            return {
+                **data,
+                "working_hours": self.hours.hours(),
+                "permissions": self.perms.overrides(str(data["role"])),
+            }
+
         def save(actor: Any, sid: int | None, data: dict[str, Any]) -> StaffView:
-            hours = self.hours.hours()
             return auth.save_staff(
                 actor,
                 staff_id=sid,
@@ -183,8 +197,8 @@ class StaffPanel(QWidget):
                 pin=data["pin"] or None,
                 active=data["active"],
                 color=data["color"],
-                working_hours=hours,
-                permissions=self.perms.overrides(data["role"]),
+                working_hours=data["working_hours"],
+                permissions=data["permissions"],
             )
 
         spec = EditorSpec(
@@ -217,8 +231,11 @@ class StaffPanel(QWidget):
             save=save,
             to_data=to_data,
             new_label=_("New staff member"),
+            prepare=prepare,
         )
         self.editor = ItemEditor(ctx, spec)
+        self.editor.add_extra_state(self.hours.state)
+        self.editor.add_extra_state(self.perms.state)
         pin = self.editor.form.widgets["pin"]
         if isinstance(pin, QLineEdit):
             pin.setEchoMode(QLineEdit.EchoMode.Password)
@@ -241,9 +258,15 @@ class StaffPanel(QWidget):
                 swatch = QPixmap(18, 18)
                 swatch.fill(QColor(str(colour.itemData(i))))
                 colour.setItemIcon(i, QIcon(swatch))
-        self.editor.new_button.clicked.connect(self._new_defaults)
+        self.editor.new_shown.connect(self._new_defaults)
         lay.addWidget(self.editor, 1)
 
     def _new_defaults(self) -> None:
         self.hours.set_hours(DEFAULT_HOURS)
         self.perms.set_overrides({})
+
+    def unsaved_changes(self) -> str | None:
+        return self.editor.unsaved_changes()
+
+    def discard_changes(self) -> None:
+        self.editor.discard_changes()

@@ -3,7 +3,9 @@ and leaving it (another side-bar item, another client, closing the window) asks 
 
 A screen takes part by having ``unsaved_changes() -> str | None``: None when nothing would be
 lost, else the words for what would be (e.g. "the client's details"). ``MainArea.navigate`` and
-the window's close ask through :func:`may_leave`.
+the window's close ask through :func:`may_leave`. A screen that stays alive after it is left (a
+Settings tab) also has ``discard_changes()``: called when the person chose to leave, it shows the
+saved values again so the edits are not found there (and asked about) later.
 """
 
 from __future__ import annotations
@@ -37,4 +39,9 @@ def may_leave(screen: QWidget | None, parent: QWidget | None = None) -> bool:
     box.setDefaultButton(stay)
     box.setEscapeButton(stay)
     box.exec()
-    return box.clickedButton() is leave
+    if box.clickedButton() is not leave:
+        return False
+    discard = getattr(screen, "discard_changes", None)
+    if callable(discard):
+        discard()
+    return True
