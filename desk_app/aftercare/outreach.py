@@ -10,7 +10,6 @@ balance change (its due day is the day of the last movement).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desk_app.aftercare.views import OutreachItem, OutreachLists
+from desk_app.core import csvfile
 from desk_app.db.models import (
     Client,
     ClientPackage,
@@ -271,7 +271,7 @@ def mark_done(s: Session, item: OutreachItem, staff_id: int | None, now: datetim
 
 def to_csv(lists: OutreachLists) -> bytes:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csvfile.writer(buf)
     w.writerow(
         [
             _("List"),

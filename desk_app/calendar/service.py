@@ -6,7 +6,6 @@ Waitlist, rebooking and iCalendar export live in ``calendar_waitlist``,
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +31,7 @@ from desk_app.calendar.views import (
     _Blocked,
 )
 from desk_app.calendar.waitlist import mark_booked
+from desk_app.core import csvfile
 from desk_app.core.service import (
     ConflictError,
     ServiceError,
@@ -549,7 +549,7 @@ class CalendarService:
         """The reminder list as CSV (UTF-8 with BOM so spreadsheet programs read Chinese)."""
         rows = self.reminders(day, actor)
         buf = io.StringIO()
-        w = csv.writer(buf)
+        w = csvfile.writer(buf)
         w.writerow(
             [
                 _("Date"),

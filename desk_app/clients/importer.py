@@ -29,13 +29,13 @@ from sqlalchemy import insert, select, update
 
 from desk_app.clients.phones import normalize_phone
 from desk_app.clients.search_text import build_search_fields
+from desk_app.core import csvfile
 from desk_app.core.service import ServiceError, audit, next_counter, require, shop_row
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, Counter, ImportBatch
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
-from desk_app.trust.audit import csv_safe
 
 Progress = Callable[[int, int], None]
 
@@ -282,7 +282,7 @@ def _clean(cell: Any) -> Any:
     if cell is None:
         return ""
     if isinstance(cell, str):
-        v = cell.replace("\x00", "").strip()
+        v = csvfile.csv_unescape(cell.replace("\x00", "").strip())  # '=x in an export is the text =x
         return "" if v.lower() in BLANKS else v
     return cell
 
@@ -982,8 +982,8 @@ def write_report(result: ImportResult, out: Path) -> Path:
     """CSV (UTF-8 with BOM so Excel opens it): row number, reason, the row as read."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8-sig", newline="") as f:
-        w = csv.writer(f)
+        w = csvfile.writer(f)
         w.writerow([_("Row"), _("Why it was not imported"), _("Row as read")])
         for r in result.rejected:
-            w.writerow([r.row_no, csv_safe(r.reason), csv_safe(r.values)])
+            w.writerow([r.row_no, r.reason, r.values])
     return out

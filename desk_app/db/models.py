@@ -845,7 +845,8 @@ class OutreachTask(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: no code path updates or deletes a row here."""
+    """Append-only: no code path updates or deletes a row here, and the database refuses it
+    (migration 0004: SQLite triggers; PostgreSQL a trigger and revoked privileges)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)

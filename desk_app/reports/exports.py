@@ -10,7 +10,6 @@ reconcile with the monthly JSON.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, literal, select
 from sqlalchemy.orm import aliased
 
+from desk_app.core import csvfile
 from desk_app.db.engine import Database
 from desk_app.db.models import (
     Branch,
@@ -86,7 +86,7 @@ def open_out(path: str | os.PathLike[str]) -> IO[str]:
 
 
 def write_rows(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    w = csv.writer(out)
+    w = csvfile.writer(out)  # text cells that a spreadsheet would run as a formula get a '
     w.writerow(header)
     n = 0
     for r in rows:

@@ -7,7 +7,6 @@ owner-only (``Perm.AUDIT_VIEW``); an export is itself logged.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -16,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from desk_app.core import csvfile
 from desk_app.core.service import audit, require
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import AuditEntry, Staff
@@ -64,11 +64,6 @@ class AuditRow:
             else:
                 parts.append(f"{k}: {b[k]} → ∅")
         return "; ".join(parts)
-
-
-def csv_safe(text: str) -> str:
-    """Text that Excel will not run as a formula (CSV injection): a leading = + - @ gets a '."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _local_bounds(d_from: date | None, d_to: date | None) -> tuple[datetime | None, datetime | None]:
@@ -147,7 +142,7 @@ class AuditService:
         n = 0
         tmp = out_path.with_name(out_path.name + ".part")
         with self.db.uow(write=False) as uow, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
+            w = csvfile.writer(fh)  # escapes formula cells (staff names, details, values)
             w.writerow(
                 [
                     _("Time"),
@@ -170,15 +165,15 @@ class AuditService:
                 w.writerow(
                     [
                         format_datetime(r.at, "short"),
-                        csv_safe(r.staff_name),
+                        r.staff_name,
                         r.action,
                         r.entity,
-                        csv_safe(r.entity_id),
+                        r.entity_id,
                         _("yes") if r.allowed else _("no"),
-                        csv_safe(r.changes()),
-                        csv_safe(json.dumps(r.before, ensure_ascii=False)) if r.before is not None else "",
-                        csv_safe(json.dumps(r.after, ensure_ascii=False)) if r.after is not None else "",
-                        csv_safe(r.detail),
+                        r.changes(),
+                        json.dumps(r.before, ensure_ascii=False) if r.before is not None else "",
+                        json.dumps(r.after, ensure_ascii=False) if r.after is not None else "",
+                        r.detail,
                         r.id,
                         r.at.isoformat(),
                     ]

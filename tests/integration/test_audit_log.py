@@ -110,7 +110,9 @@ _FORBIDDEN = [
     re.compile(r"\bquery\s*\(\s*AuditEntry\b[^\n]*\.(update|delete)\s*\("),
     re.compile(r"\bUPDATE\s+\"?audit_log\b", re.IGNORECASE),
     re.compile(r"\bDELETE\s+FROM\s+\"?audit_log\b", re.IGNORECASE),
-    re.compile(r"\bTRUNCATE\b[^\n]*audit_log", re.IGNORECASE),
+    # a TRUNCATE statement naming the table; not "TRUNCATE ON audit_log", the privilege and the
+    # trigger event with which migration 0004 refuses it
+    re.compile(r"\bTRUNCATE\b(?!\s+ON\b)[^\n]*audit_log", re.IGNORECASE),
     re.compile(r"\bDROP\s+TABLE\b[^\n]*audit_log", re.IGNORECASE),
 ]
 
@@ -151,13 +153,18 @@ def test_no_code_path_updates_or_deletes_an_audit_row() -> None:
 def test_the_grep_catches_what_it_should(tmp_path: Path) -> None:
     bad = "session.execute(delete(AuditEntry).where(AuditEntry.id == 1))\nconn.exec_driver_sql('UPDATE audit_log SET x=1')"
     assert sum(1 for p in _FORBIDDEN if p.search(bad)) == 2
+    for stmt in ("TRUNCATE audit_log", "truncate table sales, audit_log CASCADE"):
+        assert any(p.search(stmt) for p in _FORBIDDEN), stmt
+    guards = "REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM PUBLIC\nBEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log"
+    assert not any(p.search(guards) for p in _FORBIDDEN)
 
 
 def test_no_trigger_rewrites_the_audit_log_and_the_orm_never_issues_one(
     services: Services, owner: Actor
 ) -> None:
-    """Trigger-free check: the schema itself has no trigger that updates or deletes audit rows,
-    and a full service run emits no UPDATE/DELETE against audit_log."""
+    """No trigger of the schema updates or deletes audit rows (the only triggers on audit_log are
+    migration 0004's guards that refuse it: tests/integration/test_audit_append_only.py), and a full
+    service run emits no UPDATE/DELETE against audit_log."""
     from sqlalchemy import event
 
     with services.db.engine.connect() as conn:
