@@ -297,6 +297,25 @@ def walk(db: str, meter: Meter, app: Any) -> tuple[list[float], list[float]]:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
+    """The walk needs its own metered QApplication: when ``python -m bench`` already made one
+    (another bench in the same process), the walk runs in a child process and its figures are
+    read back as JSON."""
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is not None:
+        import json
+        import subprocess
+
+        cmd = [sys.executable, "-m", "bench.bench_gui", "--json", *(["--quick"] if quick else [])]
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+        sys.stderr.write(done.stderr)
+        if done.returncode != 0:
+            raise RuntimeError(f"bench_gui's own process failed ({done.returncode})")
+        return list(json.loads(done.stdout.strip().splitlines()[-1]))
+    return _run_here(quick)
+
+
+def _run_here(quick: bool) -> list[dict[str, Any]]:
     from desk_app.demo.shop import generate
     from tests.pg import PgServer
 
@@ -334,6 +353,11 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
+    if "--json" in sys.argv:  # for python -m bench, which runs this in its own process
+        import json
+
+        print(json.dumps(_run_here("--quick" in sys.argv), default=str))
+        sys.exit(0)
     for f in run("--quick" in sys.argv):
         print(
             f"{f['name']:42s} median {f['median']:8.2f} p95 {f['p95']:8.2f} {f['unit']}"
