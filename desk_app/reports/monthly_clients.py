@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,20 +22,42 @@ from desk_app.reports.monthly_reader import ReportReader, StaffAcc, as_int
 from desk_app.reports.sqlhelp import Period, seconds_between
 
 
-def client_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: StaffAcc) -> None:
-    in_month = and_(
-        Visit.arrived_at >= rd.ts(p.start),
-        Visit.arrived_at < rd.ts(p.end),
+def new_and_distinct_clients(rd: ReportReader, lo: datetime, hi: datetime) -> tuple[int, int]:
+    """(new, distinct) clients who came in [lo, hi): *new* is a client whose first visit ever
+    (not cancelled, at any branch) falls in the period, however long ago their profile was made;
+    the rest are returning (docs/report-json.md). Used for the month and the month before alike."""
+    in_period = and_(
+        Visit.arrived_at >= rd.ts(lo),
+        Visit.arrived_at < rd.ts(hi),
         Visit.step != "cancelled",
+        Visit.client_id.is_not(None),
         rd.branch(Visit.branch_id),
     )
-    clients_q = select(
-        func.count(func.distinct(Visit.client_id)),
-        func.count(func.distinct(case((Visit.is_new_client.is_(True), Visit.client_id), else_=None))),
-    ).where(in_month)
-    distinct_clients, new_clients = (as_int(v) for v in rd.conn.execute(clients_q).one())
-    d["new_clients"] = new_clients
-    d["returning_clients"] = distinct_clients - new_clients
+    came = select(Visit.client_id).where(in_period).distinct().subquery()
+    first = (
+        select(Visit.client_id.label("cid"), func.min(Visit.arrived_at).label("first_at"))
+        .where(Visit.step != "cancelled", Visit.client_id.in_(select(came.c.client_id)))
+        .group_by(Visit.client_id)
+        .subquery()
+    )
+    q = select(func.count(), func.sum(case((first.c.first_at >= rd.ts(lo), 1), else_=0))).select_from(first)
+    distinct, new = (as_int(v) for v in rd.conn.execute(q).one())
+    return new, distinct
+
+
+def new_profiles(rd: ReportReader, lo: datetime, hi: datetime) -> int:
+    """Client profiles made in [lo, hi) (at the desk or imported), whether or not they came yet."""
+    q = select(func.count()).select_from(Client).where(Client.created_at >= rd.ts(lo), Client.created_at < rd.ts(hi))
+    if rd.scope.branch_id is not None:
+        q = q.where(Client.branch_id == rd.scope.branch_id)
+    return as_int(rd.conn.execute(q).scalar())
+
+
+def client_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: StaffAcc) -> None:
+    new, distinct = new_and_distinct_clients(rd, p.start, p.end)
+    d["new_clients"] = new
+    d["returning_clients"] = distinct - new
+    d["new_profiles"] = new_profiles(rd, p.start, p.end)
 
 
 def prepaid_member_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: StaffAcc) -> None:

@@ -21,7 +21,7 @@ from desk_app.db.models import (
 )
 from desk_app.domain.appointment import AppointmentStatus
 from desk_app.domain.money import Money
-from desk_app.reports.monthly_clients import members_new
+from desk_app.reports.monthly_clients import members_new, new_and_distinct_clients
 from desk_app.reports.monthly_reader import ReportReader, as_int, ratio
 from desk_app.reports.sqlhelp import Period
 
@@ -73,8 +73,6 @@ def compared_figures(rd: ReportReader, month: str) -> dict[str, Any]:
         func.count(),
         func.sum(case((done, 1), else_=0)),
         func.sum(case((and_(done, Visit.next_appointment_id.is_not(None)), 1), else_=0)),
-        func.count(func.distinct(Visit.client_id)),
-        func.count(func.distinct(case((Visit.is_new_client.is_(True), Visit.client_id), else_=None))),
         func.sum(case((scored, Visit.satisfaction), else_=0)),
         func.sum(case((scored, 1), else_=0)),
     ).where(
@@ -83,9 +81,8 @@ def compared_figures(rd: ReportReader, month: str) -> dict[str, Any]:
         Visit.step != "cancelled",
         rd.branch(Visit.branch_id),
     )
-    n, n_done, n_rebooked, distinct_clients, new_clients, sat_sum, sat_n = (
-        as_int(v) for v in c.execute(vq).one()
-    )
+    n, n_done, n_rebooked, sat_sum, sat_n = (as_int(v) for v in c.execute(vq).one())
+    new_clients, distinct_clients = new_and_distinct_clients(rd, p.start, p.end)  # the month's own rule
     d["visits"] = n
     d["new_clients"] = new_clients
     d["returning_clients"] = distinct_clients - new_clients

@@ -11,6 +11,8 @@ def by_staff(rd: ReportReader, catalog: Catalog, staff_acc: StaffAcc) -> list[di
     rows = []
     for sid, a in staff_acc.items():
         revenue = a["services"] + a["retail"] + a["packages"] + a["other"]
+        if not any(a.values()):
+            continue  # nothing this month: not listed (an owner who only signed in, a new hire)
         rows.append(
             {
                 "staff_id": sid,
@@ -37,3 +39,11 @@ def by_staff(rd: ReportReader, catalog: Catalog, staff_acc: StaffAcc) -> list[di
     for r in rows:
         del r["_rev"]
     return rows
+
+
+def earned(row: dict[str, Any]) -> bool:
+    """A staff row that sold something this month: the revenue-by-stylist chart shows only these
+    (a receptionist is in the performance table for their standards, not in the chart at 0)."""
+    from decimal import Decimal
+
+    return Decimal(str(row["revenue"])) != 0 or int(row.get("services_count") or 0) > 0

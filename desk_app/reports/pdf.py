@@ -43,6 +43,7 @@ from desk_app.domain.aftercare import COMPLAINT_CATEGORY_LABELS, ComplaintCatego
 from desk_app.domain.payment import METHOD_LABELS, PaymentMethod
 from desk_app.fonts import FONT, PDF_LOCK, register_cjk_font
 from desk_app.i18n import Fmt
+from desk_app.reports.monthly_staff import earned
 from desk_app.reports.standards import standard_label
 
 INK = colors.HexColor("#1F2937")
@@ -364,17 +365,19 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
     story.append(PageBreak())
     # -- staff -------------------------------------------------------------------
     story.append(Paragraph(_esc(_("Staff performance")), st.h1))
-    staff = [s for s in data.get("by_staff", []) if s["role"] != "owner" or Decimal(s["revenue"]) != 0]
-    if staff:
+    staff = list(data.get("by_staff", []))  # only staff who did something this month
+    sellers = [s for s in staff if earned(s)]
+    if sellers:
         story.append(Paragraph(_esc(_("Revenue by stylist")), st.h2))
         story.append(
             _hbar(
                 fmt,
-                [float(Decimal(s["revenue"])) for s in staff[:20]],
-                [_staff_name(s["name"]) for s in staff[:20]],
+                [float(Decimal(s["revenue"])) for s in sellers[:20]],
+                [_staff_name(s["name"]) for s in sellers[:20]],
                 BODY_W,
             )
         )
+    if staff:
         rows: list[list[Any]] = [
             [
                 _("Staff"),
@@ -389,8 +392,10 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         ]
         for s in staff:
             rows.append([
-                _staff_name(s["name"]), money(fmt, data, s["revenue"]), money(fmt, data, s["services"]),
-                money(fmt, data, s["retail"]), pct(fmt, s["rebooking_rate"]), s["satisfaction_average"] or "-",
+                _staff_name(s["name"]),
+                *([money(fmt, data, s["revenue"]), money(fmt, data, s["services"]), money(fmt, data, s["retail"])]
+                  if earned(s) else ["-", "-", "-"]),
+                pct(fmt, s["rebooking_rate"]), s["satisfaction_average"] or "-",
                 str(s["complaints"]),
                 f"{s['standards_met']}/{s['standards_total']}" if s["standards_total"] else "-",
             ])  # fmt: skip
@@ -445,6 +450,7 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
     q_rows: list[list[Any]] = [
         [_("Figure"), _("This month")],
         [_("Returning clients"), str(data["returning_clients"])],
+        [_("New profiles"), str(data.get("new_profiles", "-"))],
         [_("New members (VIP)"), str(data["members_new"])],
         [_("Average satisfaction"), f"{sat['average'] or '-'} ({sat['count']})"],
         [_("Complaints / overdue"), f"{c['count']} / {c['overdue']}"],

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desk_app import i18n
 from desk_app.i18n import _
+from desk_app.reports.monthly_staff import earned
 from desk_app.reports.pdf import compare_label, complaint_label, method_label, month_title
 from desk_app.reports.standards import standard_label
 from ui.reports.charts import SERIES_COLORS, ChartView
@@ -163,6 +164,8 @@ class OverviewPage(QWidget):
         for tile, (label, value, key) in zip(self.tiles, figures, strict=True):
             note, tone = change_note(data, key)
             tile.set(label, value, note, tone)
+            if key == "new_clients":
+                tile.setToolTip(NEW_CLIENTS_MEANS())
         days = r.get("by_day", [])
         self.by_day.set_bars([d["date"][8:] for d in days], [Decimal(d["total"]) for d in days])
         cats = [c for c in r.get("by_category", []) if Decimal(c["total"]) != 0]
@@ -172,6 +175,13 @@ class OverviewPage(QWidget):
             SERIES_COLORS[1],
             horizontal=True,
         )
+
+
+def NEW_CLIENTS_MEANS() -> str:  # noqa: N802 - reads as the constant it stands for
+    return _(
+        "New: the client's first visit ever was this month (whenever the profile was made). "
+        "Returning: came this month and before. New profiles: profiles made this month."
+    )
 
 
 class StaffPage(QWidget):
@@ -186,8 +196,8 @@ class StaffPage(QWidget):
         self.table: QTableWidget | None = None
 
     def show_data(self, data: dict[str, Any]) -> None:
-        staff = [s for s in data.get("by_staff", []) if s["role"] != "owner" or Decimal(s["revenue"]) != 0]
-        top = staff[:15]
+        staff = list(data.get("by_staff", []))  # only staff who did something this month
+        top = [s for s in staff if earned(s)][:15]  # the chart: those who sold something
         self.chart.set_bars(
             [s["name"] for s in reversed(top)],
             [Decimal(s["revenue"]) for s in reversed(top)],
@@ -196,9 +206,9 @@ class StaffPage(QWidget):
         rows = [
             [
                 s["name"],
-                money(data, s["revenue"]),
+                money(data, s["revenue"]) if earned(s) else "-",
                 i18n.format_number(s["services_count"]),
-                money(data, s["retail"]),
+                money(data, s["retail"]) if earned(s) else "-",
                 pct(s["rebooking_rate"]),
                 s["satisfaction_average"] or "-",
                 str(s["complaints"]),
@@ -285,6 +295,7 @@ class QualityPage(QWidget):
             (_("Follow-ups done on time"), f"{fu.get('done_on_time', 0)} / {fu.get('due', 0)}"),
             (_("No-shows"), str(data["no_shows"])),
             (_("New members (VIP)"), str(data["members_new"])),
+            (_("New profiles"), str(data.get("new_profiles", "-"))),
             (_("Package sessions redeemed"), str(data.get("packages", {}).get("sessions_redeemed", 0))),
         ]  # fmt: skip
         self.tables.setAlignment(Qt.AlignmentFlag.AlignTop)
