@@ -380,3 +380,17 @@ def test_the_nearest_free_times_are_all_readable_at_the_counter_size(
             dlg.reject()
         finally:
             i18n.set_language("en")
+
+
+def test_a_time_already_over_is_not_offered_as_free_in_the_calendar(
+    qtbot, screen: CalendarScreen, ctx: UiContext, data
+) -> None:
+    """#13 item 17: clicking an empty cell of this morning (it is 11:00) says the time has passed
+    and offers no Book; a cell later today is a free time with Book."""
+    ctx.services.clock.advance(hours=1)  # type: ignore[attr-defined]  # the tests' FakeClock
+    screen.open(date=TODAY)
+    ci = col_of(screen, data["leo"])
+    qtbot.mouseClick(screen.grid, Qt.MouseButton.LeftButton, pos=screen.grid.point_for(ci, at(TODAY, 10)))
+    assert "passed" in screen.details.details.text() and not screen.details.buttons["book"].isVisible()
+    qtbot.mouseClick(screen.grid, Qt.MouseButton.LeftButton, pos=screen.grid.point_for(ci, at(TODAY, 15)))
+    assert "free time" in screen.details.details.text() and screen.details.buttons["book"].isVisible()

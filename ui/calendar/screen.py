@@ -290,11 +290,14 @@ class CalendarScreen(QWidget):
         a = self.grid.appointment(appt_id) if appt_id else None
         slot_text = ""
         start = self.grid.cursor_start()
+        past = False
         if a is None and start is not None and self.grid.columns:
             col = self.grid.columns[self.grid.cursor_col]
             if col.droppable:
                 slot_text = f"{format_date(start, 'medium')} {format_time(start)} · {col.title}"
-        self.details.show_appointment(a, slot_text)
+                # the slot that began less than a slot ago is still bookable (the dialog starts it now)
+                past = start + timedelta(minutes=self.grid.slot_minutes) <= self.ctx.services.clock()
+        self.details.show_appointment(a, slot_text, past)
 
     def _action(self, key: str, appt_id: int) -> None:
         if key == "book":

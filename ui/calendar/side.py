@@ -79,15 +79,19 @@ class AppointmentPanel(QWidget):
         lay.addWidget(self.hint)
         self.show_appointment(None, "")
 
-    def show_appointment(self, a: AppointmentView | None, slot_text: str) -> None:
+    def show_appointment(self, a: AppointmentView | None, slot_text: str, past: bool = False) -> None:
+        """``past``: the empty time chosen is already over (not offered as free, no Book)."""
         self.appt = a
         for k, b in self.buttons.items():
             b.setVisible(k == "book" if a is None else k != "book")
         if a is None:
             self.title.setText(slot_text or _("Nothing selected"))
             self.chip.hide()
-            self.details.setText(_("A free time. Press Enter or click Book to book it.") if slot_text else "")
-            self.buttons["book"].setVisible(bool(slot_text))
+            if past:
+                self.details.setText(_("That time has passed. Choose a time from now on."))
+            else:
+                self.details.setText(_("A free time. Press Enter or click Book to book it.") if slot_text else "")
+            self.buttons["book"].setVisible(bool(slot_text) and not past)
             return
         self.chip.show()
         self.chip.set_status(a.status_label, STATUS_TONE.get(a.status, "info"))
