@@ -942,3 +942,46 @@ def test_a_follow_up_call_is_saved_off_the_gui_thread_once_even_if_its_dialog_cl
     assert calls == [followup.id]
     assert len(rows(services.db, Feedback, client_id=cid)) == 1
     assert len(rows(services.db, Complaint, client_id=cid)) == 1
+
+
+def test_the_booking_dialog_reads_its_lists_and_books_off_the_gui_thread(
+    qtbot: QtBot, threaded: UiContext, services: Services, owner: Actor, pool: QThreadPool
+) -> None:
+    """Issue #12: the booking dialog read the services, the stylists and the client on the GUI
+    thread. Now no SQL runs there from opening to booking; Book (and Ctrl+Enter) wait until the
+    lists are read, and services chosen before they arrive are applied when they do."""
+    from datetime import timedelta
+
+    from sqlalchemy import event, func, select
+
+    from desk_app.db.models import Appointment
+    from tests.integration.test_calendar_support import new_client, new_stylist, service_id
+    from ui.calendar.booking import BookingDialog
+
+    leo = new_stylist(services.db, "Leo")
+    cid = new_client(services.db, "Ann")
+    cut = service_id(services.db, "CUT-W")
+    gui = threading.get_ident()
+    on_gui: list[str] = []
+
+    def spy(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+        if threading.get_ident() == gui:
+            on_gui.append(" ".join(statement.split())[:60])
+
+    event.listen(services.db.engine, "before_cursor_execute", spy)
+    try:
+        start = services.clock() + timedelta(days=1)
+        dlg = BookingDialog(threaded, start.replace(hour=3, minute=0), staff_id=leo, client_id=cid)
+        qtbot.addWidget(dlg)
+        dlg.select_services([cut])  # before the lists are read
+        dlg.submit()  # Ctrl+Enter at once: waits, writes nothing
+        qtbot.waitUntil(lambda: dlg.book_button.isEnabled() and dlg.client_id == cid)
+        assert dlg.service_ids() == [cut] and dlg.staff.currentData() == leo
+        _settle(qtbot, pool)
+        with qtbot.waitSignal(dlg.booked, timeout=GATE_TIMEOUT_S * 1000):
+            dlg.submit()
+        assert on_gui == [], on_gui
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", spy)
+    with services.db.uow(write=False) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Appointment)) == 1

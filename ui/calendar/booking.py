@@ -57,7 +57,11 @@ class BookingDialog(Dialog):
         self.tz = ZoneInfo(ctx.shop.timezone)
         self.client_id: int | None = None
         self.result_view: AppointmentView | None = None
-        self._services = self.cal.booking_services()
+        self._services: list[Any] = []  # read on a worker with the stylists (see _load)
+        self._loaded = False
+        self._pending_services: list[int] = []
+        self._want_staff = staff_id
+        self._slot = 15  # the calendar's slot step, read with the lists
         self._auto_duration = True
         self._client_latest = Latest()
 
@@ -94,10 +98,7 @@ class BookingDialog(Dialog):
 
         self.staff = QComboBox()
         self.staff.setMinimumHeight(40)
-        for s in self.cal.bookable_staff():
-            self.staff.addItem(s.name, s.id)
-        if staff_id is not None:
-            self.staff.setCurrentIndex(max(0, self.staff.findData(staff_id)))
+        self.staff.setPlaceholderText(_("Reading the stylists…"))
         form.addRow(_("Stylist"), self.staff)
 
         when = QHBoxLayout()
@@ -130,16 +131,6 @@ class BookingDialog(Dialog):
         self.service_list = QListWidget()
         self.service_list.setObjectName("serviceList")
         self.service_list.setMinimumHeight(150)
-        cur = ctx.shop.currency
-        for sv in self._services:
-            it = QListWidgetItem(
-                f"{sv.name}  ·  {format_duration_minutes(sv.duration_min)}  ·  "
-                f"{format_money(from_minor(sv.price_minor, cur), cur)}"
-            )
-            it.setData(Qt.ItemDataRole.UserRole, sv.id)
-            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            it.setCheckState(Qt.CheckState.Unchecked)
-            self.service_list.addItem(it)
         self.service_list.itemChanged.connect(self._services_changed)
         form.addRow(_("Services"), self.service_list)
 
@@ -200,8 +191,46 @@ class BookingDialog(Dialog):
         buttons.addWidget(self.book_button)
         lay.addLayout(buttons)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.submit)
+        self._start = start
+        self._load()
         if client_id is not None:
             self.set_client(client_id)
+
+    def _load(self) -> None:
+        """The services, the stylists and the slot step, read on a worker; Book waits for them."""
+        cal, settings = self.cal, self.ctx.services.settings
+        self.book_button_ready()
+        self.ctx.runner.run(
+            self,
+            lambda: (cal.booking_services(), cal.bookable_staff(), settings.get(S.CALENDAR_SLOT_MINUTES)),
+            on_done=self._lists_read,
+            on_error=lambda exc: show_error(self, exc),
+        )
+
+    def _lists_read(self, read: tuple[Any, Any, int]) -> None:
+        services, staff, slot = read
+        self._services, self._slot = list(services), int(slot)
+        for s in staff:
+            self.staff.addItem(s.name, s.id)
+        if self._want_staff is not None:
+            self.staff.setCurrentIndex(max(0, self.staff.findData(self._want_staff)))
+        cur = self.ctx.shop.currency
+        self.service_list.blockSignals(True)
+        for sv in self._services:
+            it = QListWidgetItem(
+                f"{sv.name}  ·  {format_duration_minutes(sv.duration_min)}  ·  "
+                f"{format_money(from_minor(sv.price_minor, cur), cur)}"
+            )
+            it.setData(Qt.ItemDataRole.UserRole, sv.id)
+            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            it.setCheckState(Qt.CheckState.Unchecked)
+            self.service_list.addItem(it)
+        self.service_list.blockSignals(False)
+        self._loaded = True
+        current = self.time.currentData()
+        self._fill_times(current if isinstance(current, datetime) else self._start)
+        if self._pending_services:
+            self.select_services(self._pending_services)
 
     # ----------------------------------------------------------------- fields
     def _now(self) -> datetime:
@@ -214,7 +243,7 @@ class BookingDialog(Dialog):
         """The day's times, every slot step; today only from the slot now running (a time already
         over is never offered, the service would refuse it)."""
         self.time.clear()
-        step = self.ctx.services.settings.get(S.CALENDAR_SLOT_MINUTES)
+        step = self._slot
         t = datetime.combine(self.day, time(0, 0), tzinfo=self.tz)
         end = t + timedelta(days=1)
         earliest = self._now() - timedelta(minutes=step - 1)  # the slot that began a moment ago
@@ -231,7 +260,7 @@ class BookingDialog(Dialog):
         """Book waits while the chosen day has no time left (today, late in the evening)."""
         button = getattr(self, "book_button", None)
         if button is not None:
-            button.setEnabled(self.time.count() > 0)
+            button.setEnabled(self.time.count() > 0 and getattr(self, "_loaded", False))
 
     def _date_changed(self, d: QDate) -> None:
         self.day = date(d.year(), d.month(), d.day())
@@ -288,6 +317,9 @@ class BookingDialog(Dialog):
             self.set_client(cid)
 
     def select_services(self, ids: list[int]) -> None:
+        if not self._loaded:  # asked before the lists arrived: applied when they do
+            self._pending_services = list(ids)
+            return
         for i in range(self.service_list.count()):
             it = self.service_list.item(i)
             it.setCheckState(
@@ -330,6 +362,8 @@ class BookingDialog(Dialog):
     # ----------------------------------------------------------------- submit
     def submit(self) -> None:
         self._clear_alternatives()
+        if not self._loaded or self.staff.currentData() is None:
+            return  # the lists are still being read (Book waits; Ctrl+Enter too)
         if self.client_id is None:
             self.error.show_error(_("Choose the client first: search by name, phone or number."))
             return
