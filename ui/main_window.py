@@ -31,6 +31,7 @@ from ui.context import UiContext
 from ui.navigation import NAV, ROUTES
 from ui.shared.unsaved import HoldsUnsaved, may_leave
 from ui.shared.wheel_guard import install_wheel_guard
+from ui.shared.widgets import Button
 from ui.theme import icon
 
 log = logging.getLogger(__name__)
@@ -113,9 +114,36 @@ class MainArea(QWidget):
         holder.setObjectName("screenPage")
         pad = QVBoxLayout(holder)
         pad.setContentsMargins(24, 18, 24, 18)  # every screen gets the same outer spacing
+        pad.addWidget(self._build_pin_notice())
         pad.addWidget(self.stack)
         root.addWidget(holder, 1)
         self.apply_actor()
+
+    def _build_pin_notice(self) -> QFrame:
+        """A small banner for the owner about their own PIN (wrong PINs typed, a short PIN)."""
+        self.pin_notice = QFrame()
+        self.pin_notice.setObjectName("warnBanner")
+        row = QHBoxLayout(self.pin_notice)
+        row.setContentsMargins(14, 8, 8, 8)
+        self.pin_notice_text = QLabel()
+        self.pin_notice_text.setWordWrap(True)
+        row.addWidget(self.pin_notice_text, 1)
+        change = Button(_("Change PIN"), kind="ghost")
+        change.clicked.connect(self._change_pin)
+        row.addWidget(change)
+        close = Button(_("Hide"), kind="ghost")
+        close.clicked.connect(self.pin_notice.hide)
+        row.addWidget(close)
+        self.pin_notice.hide()
+        return self.pin_notice
+
+    def _change_pin(self) -> None:
+        self.pin_notice.hide()
+        self.navigate("settings", tab="staff")
+
+    def show_pin_notice(self, text: str) -> None:
+        self.pin_notice_text.setText(text)
+        self.pin_notice.setVisible(bool(text))
 
     def _shop_changed(self, brand: QLabel) -> None:
         shop = self.ctx.services.shop
