@@ -41,6 +41,7 @@ from desk_app.i18n import _
 from desk_app.paths import demo_db, resolve_db
 from desk_app.settings import S
 from desk_app.shop.service import ShopInfo
+from desk_app.trust.auth import PinAlert
 from ui.aftercare.complaint_alert import show_overdue_at_sign_in
 from ui.context import UiContext
 from ui.main_window import MainArea
@@ -49,6 +50,7 @@ from ui.shared.widgets import show_error
 from ui.shell.sign_in import SignInPage
 from ui.shell.welcome import WelcomePage
 from ui.theme import apply_theme, icon
+from ui.trust.pin_notice import pin_notice_text
 
 log = logging.getLogger(__name__)
 T0 = time.perf_counter()
@@ -341,6 +343,8 @@ class Shell(QMainWindow):
                 self.ctx.signals.actor_changed.emit()
         self._last_activity = time.monotonic()
         self._idle_timer.start()
+        assert self.main is not None
+        self.main.show_pin_notice("")  # the owner's note about their PIN is for them only
         if actor.role == Role.OWNER:
             QTimer.singleShot(0, self._owner_alerts)
         self._maybe_backup()
@@ -348,6 +352,23 @@ class Shell(QMainWindow):
     def _owner_alerts(self) -> None:
         if self.ctx is not None:
             show_overdue_at_sign_in(self.ctx, self)
+            self._pin_notice()
+
+    def _pin_notice(self) -> None:
+        """Tell the owner about wrong PINs typed for them and nudge towards a longer PIN."""
+        ctx, owner = self.ctx, self.ctx.actor if self.ctx is not None else None
+        if ctx is None or owner is None or self.main is None:
+            return
+        short = self.sign_in is not None and self.sign_in.short_pin
+        auth = self.services.auth
+
+        def show(alert: PinAlert | None) -> None:
+            if self.main is None or ctx.actor is None or ctx.actor.staff_id != owner.staff_id:
+                return  # someone else signed in meanwhile
+            self.main.show_pin_notice(pin_notice_text(alert, short))
+
+        self.runner.run(self.main, lambda: auth.pin_alert(owner), on_done=show,
+                        on_error=lambda exc: log.warning("PIN alerts not read: %s", exc))
 
     def _maybe_backup(self) -> None:
         services = self.services

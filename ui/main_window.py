@@ -31,6 +31,7 @@ from ui.context import UiContext
 from ui.navigation import NAV, ROUTES
 from ui.shared.unsaved import HoldsUnsaved, may_leave
 from ui.shared.wheel_guard import install_wheel_guard
+from ui.shared.widgets import Button, Dialog
 from ui.theme import icon
 
 log = logging.getLogger(__name__)
@@ -113,9 +114,41 @@ class MainArea(QWidget):
         holder.setObjectName("screenPage")
         pad = QVBoxLayout(holder)
         pad.setContentsMargins(24, 18, 24, 18)  # every screen gets the same outer spacing
+        self._build_pin_notice()
         pad.addWidget(self.stack)
         root.addWidget(holder, 1)
         self.apply_actor()
+
+    def _build_pin_notice(self) -> Dialog:
+        """The owner's note about their own PIN (wrong PINs typed, a short PIN): a small window
+        over the screens when they sign in, not a banner above them (a banner took the height
+        the checkout needs on a 768 px screen: Pay went below the fold)."""
+        self.pin_notice = Dialog(self)
+        self.pin_notice.setWindowTitle(_("Your PIN"))
+        self.pin_notice.setMinimumWidth(460)
+        box = QVBoxLayout(self.pin_notice)
+        self.pin_notice_text = QLabel()
+        self.pin_notice_text.setObjectName("warnText")
+        self.pin_notice_text.setWordWrap(True)
+        box.addWidget(self.pin_notice_text)
+        row = QHBoxLayout()
+        row.addStretch()
+        close = Button(_("Close"), kind="ghost")
+        close.clicked.connect(self.pin_notice.hide)
+        row.addWidget(close)
+        change = Button(_("Change PIN"), kind="primary")
+        change.clicked.connect(self._change_pin)
+        row.addWidget(change)
+        box.addLayout(row)
+        return self.pin_notice
+
+    def _change_pin(self) -> None:
+        self.pin_notice.hide()
+        self.navigate("settings", tab="staff")
+
+    def show_pin_notice(self, text: str) -> None:
+        self.pin_notice_text.setText(text)
+        self.pin_notice.setVisible(bool(text))
 
     def _shop_changed(self, brand: QLabel) -> None:
         shop = self.ctx.services.shop

@@ -54,6 +54,7 @@ from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, Role, mask_phone
 from desk_app.i18n import _, pick
 from desk_app.settings import S, SettingsStore
+from desk_app.trust.pins import PinPath
 
 
 def staff_names(session: Session) -> dict[int, str]:
@@ -395,10 +396,12 @@ class ComplaintService:
         amount: Decimal | None = None,
         refund_sale_id: int | None = None,
         refund_line_ids: Sequence[int] = (),
-        approver: Actor | None = None,
+        approval_pin: str | None = None,
         redo: RedoSpec | None = None,
     ) -> ComplaintView:
-        """Resolve with an optional compensation: refund (through checkout), voucher/discount, redo (booked)."""
+        """Resolve with an optional compensation: refund (through checkout), voucher/discount, redo (booked).
+        A refund by someone who may not refund needs ``approval_pin``, the owner's PIN typed at the
+        desk and checked here (trust/pins.py)."""
         require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
         errors: dict[str, str] = {}
         if not resolution.strip():
@@ -415,7 +418,10 @@ class ComplaintService:
             raise ValidationError(errors)
         approved_by: Actor | None = None
         if compensation == Compensation.REFUND:  # who approves is settled before anything is written
-            approved_by = refund_approver(self.db, actor, approver, Perm.REFUND, resolution)
+            approved_by = refund_approver(
+                self.db, self.settings, actor, Perm.REFUND, resolution, approval_pin, PinPath.COMPLAINT,
+                refund_sale_id,
+            )
         if compensation == Compensation.REDO:
             require(self.db.uow, actor, Perm.BOOK)
 

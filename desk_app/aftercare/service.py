@@ -391,7 +391,9 @@ class AftercareService:
         self, actor: Actor, visit_id: int | None, sale_id: int | None, score: int, comment: str = ""
     ) -> FeedbackView:
         """Store the client's satisfaction asked at checkout on the sale, the visit and a feedback
-        record; 1-2 opens a complaint by itself. One unit of work: all of it or nothing."""
+        record; 1-2 opens a complaint by itself. One unit of work: all of it or nothing.
+        Whoever takes payments asks it (a refusal is audited)."""
+        require(self.db.uow, actor, Perm.CHECKOUT)
         if not isinstance(score, int) or not 1 <= score <= 5:
             raise ValidationError({"score": _("A score is from 1 (very unhappy) to 5 (very happy).")})
         now = self.clock()

@@ -126,6 +126,7 @@ class Bill:
     bill_discount_minor: int = 0
     bill_discount_reason: str = ""
     discount_approved_by_id: int | None = None
+    discount_approval: str = ""  # the owner's approval (trust/pins.py), checked again when paid
     over_estimate_agreed: bool = False
     over_estimate_note: str = ""
     next_key: int = 1

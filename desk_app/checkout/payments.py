@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from desk_app.checkout import bill as cb
-from desk_app.checkout.bill import Bill, PaymentIn
+from desk_app.checkout.bill import ApprovalNeeded, Bill, PaymentIn
 from desk_app.checkout.ledger import write_sale
 from desk_app.checkout.refund import refund_approver, write_refund
 from desk_app.checkout.views import (
@@ -18,7 +22,6 @@ from desk_app.checkout.views import (
 )
 from desk_app.core.service import (
     ConflictError,
-    audit,
     require,
     run_with_retry,
 )
@@ -28,11 +31,31 @@ from desk_app.db.models import (
     PrepaidAccount,
     PrepaidMovement,
     Sale,
-    Staff,
 )
-from desk_app.domain.permissions import Actor, Perm, Role
+from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
+from desk_app.trust.pins import (
+    Approval,
+    PinPath,
+    approval_holds,
+    approve_with_owner_pin,
+    refuse,
+    use_approval,
+)
+
+
+def discount_approver(session: Session, actor: Actor, bill: Bill, now: datetime) -> int | None:
+    """Who approved the bill's discount above the limit, checked in the paying unit of work: the
+    cashier when allowed, else the owner whose approval (``Bill.discount_approval``) is in the
+    audit log, recent and unused. A staff id set on the bill by hand is not an approval."""
+    if bill.max_discount_percent <= bill.ctx.discount_limit_percent:
+        return None
+    if actor.can(Perm.DISCOUNT_ABOVE_LIMIT):
+        return actor.staff_id
+    if approval_holds(session, bill.discount_approval, bill.discount_approved_by_id, PinPath.DISCOUNT, now):
+        return bill.discount_approved_by_id
+    raise ApprovalNeeded(_("A discount on this bill needs the owner's PIN."), "discount")
 
 
 class PaymentService:
@@ -68,13 +91,21 @@ class PaymentService:
     def pay(self, actor: Actor, bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, ...]) -> PaidSale:
         require(self.db.uow, actor, Perm.CHECKOUT)
         bill = cb.reprice(bill, explain=False)
-        cb.validate_payments(bill, payments)
+        try:
+            cb.validate_payments(bill, payments)
+        except ApprovalNeeded:
+            refuse(self.db.uow, actor, PinPath.DISCOUNT, "sale", detail="discount above the limit, not approved")
+            raise
         now = self.clock()
         def attempt() -> PaidSale:
             with self.db.uow() as uow:
                 s = uow.session
+                approved = discount_approver(s, actor, bill, now)  # the bill's approval, checked here
                 with s.no_autoflush:  # two flushes in all: the sale (for its id), then everything else
-                    paid = write_sale(s, self.settings, actor, bill, list(payments), now)
+                    paid = write_sale(s, self.settings, actor, replace(bill, discount_approved_by_id=approved),
+                                      list(payments), now)
+                if approved is not None and approved != actor.staff_id:
+                    use_approval(s, bill.discount_approval, actor, now, paid.sale_id)
                 uow.commit()
                 return paid
 
@@ -82,6 +113,10 @@ class PaymentService:
             # a PostgreSQL deadlock between two desks aborts the whole transaction (nothing was
             # written); running it again is safe
             result = run_with_retry(attempt)
+        except ApprovalNeeded:
+            refuse(self.db.uow, actor, PinPath.DISCOUNT, "sale",
+                   detail=f"discount approval for staff {bill.discount_approved_by_id} not found")
+            raise
         except StaleDataError as exc:  # another desk paid or changed the same visit/client/balance first
             raise ConflictError(
                 _(
@@ -91,25 +126,15 @@ class PaymentService:
             ) from exc
         return result
 
-    def approver_from_pin(self, pin: str) -> Actor | None:
-        """The owner whose PIN was typed at the desk to approve a discount, refund or void."""
-        from desk_app.trust.auth import actor_for, verify_pin
-
-        with self.db.uow(write=False) as uow:
-            for o in uow.session.scalars(
-                select(Staff).where(Staff.role == Role.OWNER.value, Staff.active.is_(True))
-            ):
-                if verify_pin(o.pin_hash, pin or ""):
-                    actor = actor_for(o)
-                    audit_needed = actor
-                    break
-            else:
-                audit_needed = None
-        if audit_needed is None:
-            with self.db.uow() as uow:
-                audit(uow.session, None, "owner_pin_failed", "staff", "", allowed=False, at=self.clock())
-                uow.commit()
-        return audit_needed
+    def approve_discount(self, actor: Actor, pin: str) -> Approval:
+        """The owner's PIN typed at ``actor``'s desk to approve a discount above the limit: an
+        approval the bill carries until it is paid, where ``pay`` checks it against the database.
+        A wrong PIN counts toward the owner's pause like a wrong sign-in (PinRefused)."""
+        require(self.db.uow, actor, Perm.CHECKOUT)
+        with self.db.uow() as uow:
+            approval = approve_with_owner_pin(uow, self.settings, pin, PinPath.DISCOUNT, actor, self.clock())
+            uow.commit()
+        return approval
 
     def refund(
         self,
@@ -117,9 +142,13 @@ class PaymentService:
         sale_id: int,
         line_ids: list[int] | None,
         reason: str,
-        approver: Actor | None = None,
+        approval_pin: str | None = None,
     ) -> PaidSale:
-        approved_by = refund_approver(self.db, actor, approver, Perm.REFUND, reason)
+        """Refund lines of a sale. Without the right to refund, ``approval_pin`` is the owner's
+        PIN typed at the desk, checked here (never an approver built by the caller)."""
+        approved_by = refund_approver(
+            self.db, self.settings, actor, Perm.REFUND, reason, approval_pin, PinPath.REFUND, sale_id
+        )
         with self.db.uow() as uow:
             res = write_refund(
                 uow.session,
@@ -135,8 +164,10 @@ class PaymentService:
             uow.commit()
         return res
 
-    def void(self, actor: Actor, sale_id: int, reason: str, approver: Actor | None = None) -> PaidSale:
-        approved_by = refund_approver(self.db, actor, approver, Perm.VOID, reason)
+    def void(self, actor: Actor, sale_id: int, reason: str, approval_pin: str | None = None) -> PaidSale:
+        approved_by = refund_approver(
+            self.db, self.settings, actor, Perm.VOID, reason, approval_pin, PinPath.VOID, sale_id
+        )
         with self.db.uow() as uow:
             res = write_refund(
                 uow.session,

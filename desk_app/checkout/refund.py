@@ -12,7 +12,7 @@ from desk_app.checkout import record
 from desk_app.checkout.ledger import open_cash_session_id, prepaid_move
 from desk_app.checkout.views import PaidSale
 from desk_app.core.service import NotFound, ValidationError, audit, next_counter, require
-from desk_app.db.engine import Database
+from desk_app.db.engine import Database, session_now
 from desk_app.db.models import (
     Client,
     ClientPackage,
@@ -28,9 +28,10 @@ from desk_app.db.models import (
 )
 from desk_app.domain import vip
 from desk_app.domain.money import Money
-from desk_app.domain.permissions import Actor, Perm, Role
+from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
+from desk_app.trust.pins import PinPath, approve_with_owner_pin
 
 
 def refunded_by_line(session: Session, sale_id: int) -> dict[int, int]:
@@ -44,17 +45,36 @@ def refunded_by_line(session: Session, sale_id: int) -> dict[int, int]:
     return {int(lid): -int(q or 0) for lid, q in rows if lid is not None}
 
 
-def refund_approver(db: Database, actor: Actor, approver: Actor | None, perm: Perm, reason: str) -> Actor:
-    """Who approves a refund or void: the actor when allowed, else the owner who typed the PIN.
-    Checked before anything is written; raises ApprovalNeeded when the owner's PIN is needed."""
+def refund_approver(
+    db: Database,
+    settings: SettingsStore,
+    actor: Actor,
+    perm: Perm,
+    reason: str,
+    pin: str | None,
+    path: PinPath,
+    sale_id: int | None,
+) -> Actor:
+    """Who approves a refund or void: the actor when allowed, else the owner whose PIN was typed,
+    checked here against the database (trust/pins.py counts a wrong PIN and may pause it).
+    Settled before anything is written; a refusal is audited. Raises ApprovalNeeded when the
+    owner's PIN is needed and none was typed, PinRefused when it is wrong or paused."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the refund.")})
     if actor.can(perm):
         return actor
-    if approver is not None and approver.role == Role.OWNER:
-        return approver
     require(db.uow, actor, Perm.CHECKOUT)
-    raise cb.ApprovalNeeded(_("A refund or void needs the owner's PIN."), "pin")
+    with db.uow() as uow:
+        now = session_now(uow.session)
+        if not pin:
+            audit(uow.session, actor, "refused", "sale", sale_id if sale_id is not None else "",
+                  after={"path": path.value}, detail=f"{perm.value} without the owner's PIN",
+                  allowed=False, at=now)
+            uow.commit()
+            raise cb.ApprovalNeeded(_("A refund or void needs the owner's PIN."), "pin")
+        approval = approve_with_owner_pin(uow, settings, pin, path, actor, now)
+        uow.commit()
+        return approval.actor
 
 
 def write_refund(

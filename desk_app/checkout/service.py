@@ -47,6 +47,7 @@ from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.pricing import PricingError, rounding_step_minor
 from desk_app.i18n import _, format_number, pick
 from desk_app.settings import S, SettingsStore
+from desk_app.trust.pins import Approval, PinPath
 
 __all__ = ["METHODS", "ApprovalNeeded", "CheckoutService", "PaymentIn"]
 
@@ -386,15 +387,25 @@ class CheckoutService:
         return cb.remove_line(bill, key)
 
     def _check_discount(
-        self, actor: Actor, approver: Actor | None, percent: Decimal, limit: Decimal
-    ) -> int | None:
+        self, actor: Actor, approval: Approval | None, percent: Decimal, limit: Decimal
+    ) -> Approval | int | None:
+        """Nothing when within the limit; the actor's id when they may give it; else the owner's
+        approval (from PaymentService.approve_discount; ``pay`` checks it against the database)."""
         if percent <= limit or actor.can(Perm.DISCOUNT_ABOVE_LIMIT):
             return actor.staff_id if percent > limit else None
-        if approver is not None and approver.can(Perm.DISCOUNT_ABOVE_LIMIT):
-            return approver.staff_id
+        if approval is not None and approval.path == PinPath.DISCOUNT.value:
+            return approval
         raise ApprovalNeeded(
             _("A discount above {limit}% needs the owner's PIN.").format(limit=format_number(limit)), "discount"
         )
+
+    @staticmethod
+    def _approved(bill: Bill, approved: Approval | int | None) -> Bill:
+        if isinstance(approved, Approval):
+            return replace(bill, discount_approved_by_id=approved.staff_id, discount_approval=approved.token)
+        if approved is not None:
+            return replace(bill, discount_approved_by_id=approved, discount_approval="")
+        return bill
 
     def set_line_discount(
         self,
@@ -403,7 +414,7 @@ class CheckoutService:
         key: str,
         amount_minor: int,
         reason: str,
-        approver: Actor | None = None,
+        approval: Approval | None = None,
     ) -> Bill:
         ln = bill.line(key)
         gross = ln.quantity * ln.unit_price_minor
@@ -414,14 +425,12 @@ class CheckoutService:
         if amount_minor and not reason.strip():
             raise ValidationError({"reason": _("Give a reason for the discount.")})
         pct = Decimal(amount_minor) * 100 / Decimal(gross) if gross else Decimal(0)
-        approved = self._check_discount(actor, approver, pct, bill.ctx.discount_limit_percent)
+        approved = self._check_discount(actor, approval, pct, bill.ctx.discount_limit_percent)
         bill = cb.update_line(bill, key, discount_minor=amount_minor, discount_reason=reason.strip())
-        if approved is not None:
-            bill = replace(bill, discount_approved_by_id=approved)
-        return bill
+        return self._approved(bill, approved)
 
     def set_bill_discount(
-        self, actor: Actor, bill: Bill, amount_minor: int, reason: str, approver: Actor | None = None
+        self, actor: Actor, bill: Bill, amount_minor: int, reason: str, approval: Approval | None = None
     ) -> Bill:
         if amount_minor and not reason.strip():
             raise ValidationError({"reason": _("Give a reason for the discount.")})
@@ -433,10 +442,10 @@ class CheckoutService:
         if amount_minor < 0 or amount_minor > base:
             raise ValidationError({"discount": _("The discount must be between zero and the bill's total.")})
         pct = Decimal(amount_minor) * 100 / Decimal(base) if base else Decimal(0)
-        approved = self._check_discount(actor, approver, pct, bill.ctx.discount_limit_percent)
-        bill = replace(bill, bill_discount_minor=amount_minor, bill_discount_reason=reason.strip())
-        if approved is not None:
-            bill = replace(bill, discount_approved_by_id=approved)
+        approved = self._check_discount(actor, approval, pct, bill.ctx.discount_limit_percent)
+        bill = self._approved(
+            replace(bill, bill_discount_minor=amount_minor, bill_discount_reason=reason.strip()), approved
+        )
         try:
             return cb.reprice(bill)
         except PricingError as exc:

@@ -26,7 +26,7 @@ from desk_app.db.models import (
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Role
 from desk_app.i18n import _
-from desk_app.trust.auth import PIN_RE, actor_for, hash_pin
+from desk_app.trust.auth import PIN_RE, actor_for, hash_pin, pin_format_error
 
 CURRENCIES = ("CNY", "HKD", "TWD", "SGD", "USD", "EUR", "GBP", "JPY", "AUD", "CAD", "MYR")
 
@@ -95,7 +95,7 @@ class ShopService:
         if not owner_name.strip():
             errors["owner_name"] = _("Enter the owner's name.")
         if not PIN_RE.match(owner_pin or ""):
-            errors["owner_pin"] = _("A PIN is 4 to 6 digits.")
+            errors["owner_pin"] = pin_format_error()
         if errors:
             raise ValidationError(errors)
         with self.db.uow() as uow:

@@ -1,44 +1,37 @@
-"""Staff sign-in with a 4-6 digit PIN (argon2id), rate-limited; staff management."""
+"""Staff sign-in with a 4-8 digit PIN (argon2id), paused after wrong PINs (trust/pins.py); staff management."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require
 from desk_app.db.engine import Clock, Database
-from desk_app.db.models import Staff
+from desk_app.db.models import AuditEntry, Staff
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
-from desk_app.settings import S, SettingsStore
+from desk_app.settings import SettingsStore
+from desk_app.trust.pins import MAX_PIN_DIGITS, PinPath, PinRefused, check_pin, hash_with
 
-PIN_RE = re.compile(r"^\d{4,6}$")
-
-# argon2id with moderate cost: a counter PC verifies in ~20-50 ms
-_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+PIN_RE = re.compile(rf"^\d{{4,{MAX_PIN_DIGITS}}}$")
 
 
 def hash_pin(pin: str) -> str:
     check_pin_format(pin)
-    return _hasher.hash(pin)
+    return hash_with(pin)
 
 
 def check_pin_format(pin: str) -> None:
     if not PIN_RE.match(pin or ""):
-        raise ValidationError({"pin": _("A PIN is 4 to 6 digits.")})
+        raise ValidationError({"pin": pin_format_error()})
 
 
-def verify_pin(pin_hash: str, pin: str) -> bool:
-    try:
-        return bool(_hasher.verify(pin_hash, pin))
-    except (VerificationError, InvalidHashError):
-        return False
+def pin_format_error() -> str:
+    return _("A PIN is 4 to 8 digits (6 or more is much harder to guess).")
 
 
 @dataclass(frozen=True)
@@ -78,10 +71,18 @@ def actor_for(s: Staff) -> Actor:
     )
 
 
-class SignInError(ServiceError):
-    def __init__(self, message: str, locked_seconds: int = 0) -> None:
-        super().__init__(message, "pin")
-        self.locked_seconds = locked_seconds
+SignInError = PinRefused  # sign-in refusals are PIN refusals like any other (wait_seconds when paused)
+
+
+@dataclass(frozen=True)
+class PinAlert:
+    """What happened to a staff member's PIN since their previous sign-in (shown to the owner)."""
+
+    wrong: int  # wrong PINs typed for them, on any path
+    pauses: int  # times their PIN was paused
+    paths: tuple[str, ...]  # sign_in | refund | void | discount | complaint
+    tried_by: tuple[str, ...]  # names of the signed-in staff who typed them (approvals)
+    since: datetime | None
 
 
 class AuthService:
@@ -98,61 +99,59 @@ class AuthService:
             return [staff_view(s) for s in uow.session.scalars(q)]
 
     def sign_in(self, staff_id: int, pin: str) -> Actor:
-        """Check a PIN. Wrong PINs count; after N of them the staff member waits."""
+        """Check a PIN (trust/pins.py: wrong PINs count on every path and pause the PIN)."""
         now = self.clock()
-        max_attempts = self.settings.get(S.SECURITY_PIN_MAX_ATTEMPTS)
-        lock_s = self.settings.get(S.SECURITY_PIN_LOCK_SECONDS)
         with self.db.uow() as uow:
-            s = uow.session.get(Staff, staff_id)
+            s = uow.session.scalars(select(Staff).where(Staff.id == staff_id).with_for_update()).first()
             if s is None or not s.active:
-                raise SignInError(_("This staff member cannot sign in. Ask the owner."))
-            if s.locked_until is not None and s.locked_until > now:
-                wait = int((s.locked_until - now).total_seconds()) + 1
-                raise SignInError(
-                    _("Too many wrong PINs. Try again in {n} seconds.").format(n=wait), wait
-                )
-            if not verify_pin(s.pin_hash, pin or ""):
-                s.failed_pin_attempts += 1
-                locked = 0
-                if s.failed_pin_attempts >= max_attempts:
-                    s.locked_until = now + timedelta(seconds=lock_s)
-                    s.failed_pin_attempts = 0
-                    locked = lock_s
-                audit(uow.session, None, "sign_in_failed", "staff", s.id, at=now, allowed=False)
-                uow.commit()
-                if locked:
-                    raise SignInError(
-                        _("Too many wrong PINs. Try again in {n} seconds.").format(n=locked), locked
-                    )
-                raise SignInError(_("Wrong PIN. Please try again."))
-            s.failed_pin_attempts = 0
-            s.locked_until = None
+                raise PinRefused(_("This staff member cannot sign in. Ask the owner."))
+            s = check_pin(uow, self.settings, [s], pin, PinPath.SIGN_IN, now)
             actor = actor_for(s)
             audit(uow.session, actor, "sign_in", "staff", s.id, at=now)
             uow.commit()
             return actor
 
     def check_pin(self, staff_id: int, pin: str) -> bool:
-        """Verify without signing in (unlock, owner approval). Counts toward the limit."""
+        """Verify without keeping the actor (unlock). Counts toward the limit like signing in."""
         try:
             self.sign_in(staff_id, pin)
-        except SignInError:
+        except PinRefused:
             return False
         return True
 
-    def approve_with_owner_pin(self, pin: str) -> Actor | None:
-        """An owner's PIN typed at the desk to approve something (discount, refund)."""
+    def pin_alert(self, actor: Actor) -> PinAlert | None:
+        """Wrong PINs and pauses of ``actor``'s own PIN since their previous sign-in, if any."""
+        failed = ("sign_in_failed", "owner_pin_failed", "pin_paused", "pin_refused_paused")
         with self.db.uow(write=False) as uow:
-            owners = [
-                (o.pin_hash, actor_for(o))
-                for o in uow.session.scalars(
-                    select(Staff).where(Staff.role == Role.OWNER.value, Staff.active.is_(True))
+            s = uow.session
+            signed = list(
+                s.scalars(
+                    select(AuditEntry.at)
+                    .where(AuditEntry.action == "sign_in", AuditEntry.staff_id == actor.staff_id)
+                    .order_by(AuditEntry.id.desc())
+                    .limit(2)
                 )
-            ]
-        for pin_hash, actor in owners:
-            if verify_pin(pin_hash, pin):
-                return actor
-        return None
+            )
+            since = signed[1] if len(signed) > 1 else None
+            q = select(AuditEntry).where(
+                AuditEntry.entity == "staff",
+                AuditEntry.entity_id == str(actor.staff_id),
+                AuditEntry.action.in_(failed),
+            )
+            if since is not None:
+                q = q.where(AuditEntry.at > since)
+            rows = [(r.action, r.staff_id, dict(r.after or {})) for r in s.scalars(q.order_by(AuditEntry.id))]
+            if not rows:
+                return None
+            who = {by for _a, by, _d in rows if by is not None and by != actor.staff_id}
+            names = sorted(s.scalars(select(Staff.name).where(Staff.id.in_(who)))) if who else []
+        return PinAlert(
+            wrong=sum(a in ("sign_in_failed", "owner_pin_failed") for a, _b, _d in rows),
+            pauses=sum(a == "pin_paused" for a, _b, _d in rows),
+            paths=tuple(sorted({str(d.get("path", "")) for _a, _b, d in rows} - {""})),
+            tried_by=tuple(names),
+            since=since,
+        )
 
     # -- staff management (owner) ----------------------------------------------
     def save_staff(
@@ -176,9 +175,9 @@ class AuthService:
         if role not in {r.value for r in Role}:
             errors["role"] = _("Choose a role: receptionist, stylist or owner.")
         if staff_id is None and not pin:
-            errors["pin"] = _("A new staff member needs a PIN of 4 to 6 digits.")
+            errors["pin"] = _("A new staff member needs a PIN of 4 to 8 digits.")
         if pin and not PIN_RE.match(pin):
-            errors["pin"] = _("A PIN is 4 to 6 digits.")
+            errors["pin"] = pin_format_error()
         if errors:
             raise ValidationError(errors)
         with self.db.uow() as uow:
@@ -195,8 +194,10 @@ class AuthService:
                 if s.id == actor.staff_id and (role != Role.OWNER.value or not active):
                     raise ServiceError(_("You cannot remove your own owner role or deactivate yourself."))
                 s.name, s.role = name, role
-                if pin:
+                if pin:  # a new PIN also ends a pause (the owner's way to let a locked-out colleague in)
                     s.pin_hash = hash_pin(pin)
+                    s.failed_pin_attempts = 0
+                    s.locked_until = None
             s.active = active
             s.color = color
             if working_hours is not None:

@@ -24,6 +24,7 @@ from desk_app.db.models import (
 from desk_app.domain.permissions import Actor
 from desk_app.settings import S
 from desk_app.trust.integrity import check_invariants
+from desk_app.trust.pins import PinRefused
 from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_checkout_support import new_client, new_staff, product, service, visit_at_checkout
 
@@ -135,9 +136,10 @@ def test_discount_above_limit_needs_owner_pin(services: Services, owner: Actor) 
         co.set_line_discount(desk, bill, bill.lines[0].key, 2100, "friend")
     # the limit as a person writes it (Decimal("2E+1") once printed as "2E+1%")
     assert asked.value.message == "A discount above 20% needs the owner's PIN."
-    assert services.payments.approver_from_pin("0000") is None
-    approver = services.payments.approver_from_pin(OWNER_PIN)
-    bill = co.set_line_discount(desk, bill, bill.lines[0].key, 5000, "redo", approver=approver)
+    with pytest.raises(PinRefused):
+        services.payments.approve_discount(desk, "0000")
+    approval = services.payments.approve_discount(desk, OWNER_PIN)
+    bill = co.set_line_discount(desk, bill, bill.lines[0].key, 5000, "redo", approval=approval)
     assert bill.discount_approved_by_id == owner.staff_id and bill.total_minor == 5000
     paid = services.payments.pay(desk, bill, [PaymentIn("cash", 5000)])
     with services.db.uow(write=False) as uow:
@@ -242,8 +244,7 @@ def test_refund_a_line_then_void_rest_never_more_than_paid(services: Services, o
         services.payments.refund(desk, paid.sale_id, [view.lines[0].id], "damaged bottle")
     with pytest.raises(ValidationError):
         services.payments.refund(owner, paid.sale_id, [view.lines[0].id], "  ")
-    approver = services.payments.approver_from_pin(OWNER_PIN)
-    r1 = services.payments.refund(desk, paid.sale_id, [view.lines[0].id], "damaged bottle", approver=approver)
+    r1 = services.payments.refund(desk, paid.sale_id, [view.lines[0].id], "damaged bottle", approval_pin=OWNER_PIN)
     assert r1.total_minor == -2 * sham_price
     assert product(db, "SH-COL-250")[2] == stock0  # stock came back
     assert services.payments.prepaid_balance(cid) == 5000  # refunded to the prepaid balance first

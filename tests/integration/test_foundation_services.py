@@ -16,6 +16,7 @@ from desk_app.db.models import AuditEntry, ConsultationQuestion, Service, Staff
 from desk_app.domain.permissions import Actor, NotAllowed, Role
 from desk_app.settings import DEFS, S, SettingDef, UnknownSetting
 from desk_app.trust.auth import SignInError
+from desk_app.trust.pins import PinRefused
 from tests.conftest import OWNER_PIN, FakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,6 +116,7 @@ def test_settings_labels_are_marked_for_translation() -> None:
 
 
 def test_owner_pin_approval(services: Services, owner: Actor) -> None:
-    approver = services.auth.approve_with_owner_pin(OWNER_PIN)
-    assert approver is not None and approver.staff_id == owner.staff_id and approver.role == Role.OWNER
-    assert services.auth.approve_with_owner_pin("0000") is None
+    approval = services.payments.approve_discount(owner, OWNER_PIN)
+    assert approval.staff_id == owner.staff_id and approval.actor.role == Role.OWNER and approval.token
+    with pytest.raises(PinRefused, match="not the owner's"):
+        services.payments.approve_discount(owner, "0000")

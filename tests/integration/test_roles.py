@@ -11,6 +11,7 @@ from desk_app.container import Services
 from desk_app.core.service import require
 from desk_app.db.models import AuditEntry, Service
 from desk_app.domain.permissions import ROLE_PERMS, Actor, NotAllowed, Perm, Role, mask_phone
+from tests.conftest import OWNER_PIN
 
 PHONE = "+8613812345678"
 
@@ -125,7 +126,7 @@ def test_stylist_cannot_refund_and_receptionist_needs_the_owner(services: Servic
     with pytest.raises(ApprovalNeeded):
         services.payments.refund(rita, sale.sale_id, None, "client unhappy")
     assert ("stylist tried checkout") in [d for _s, d in denied_rows(services)]
-    refunded = services.payments.refund(rita, sale.sale_id, None, "client unhappy", approver=owner)
+    refunded = services.payments.refund(rita, sale.sale_id, None, "client unhappy", approval_pin=OWNER_PIN)
     assert refunded.sale_id != sale.sale_id
 
 

@@ -145,11 +145,17 @@ def test_a_void_at_the_desk_asks_the_owner_pin_until_it_is_right(
     qtbot.addWidget(dlg)
     dlg.reason.setPlainText("charged the wrong client")
     pins = iter(["9999", "", "1234"])
+    said: list[str] = []
+
+    def again(parent: object, title: str, exc: Exception) -> str:
+        said.append(str(exc))  # asked again after the wrong PIN, saying why
+        return next(pins)
+
     monkeypatch.setattr("ui.checkout.refund.ask_pin", lambda *a, **k: next(pins))
-    dlg.submit()  # not the owner's PIN: nothing written
-    assert "owner's PIN" in dlg.error.text() and dlg.result_sale is None and not dlg.busy()
-    dlg.submit()  # no PIN at all
-    assert "owner's PIN" in dlg.error.text() and dlg.result_sale is None
+    monkeypatch.setattr("ui.checkout.refund.ask_pin_again", again)
+    dlg.submit()  # not the owner's PIN: nothing written; asked again, then no PIN at all
+    assert said == ["That PIN is not the owner's. Ask the owner to type it."]
+    assert "not the owner's" in dlg.error.text() and dlg.result_sale is None and not dlg.busy()
     assert services.payments.get_sale(paid.sale_id).refundable_minor == 10000
     dlg.submit()
     assert dlg.result_sale is not None and dlg.result_sale.total_minor == -10000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -12,6 +13,8 @@ from desk_app.domain.permissions import Actor
 from ui.context import UiContext
 from ui.settings.import_panel import ImportPanel
 
+# the offscreen platform cannot resize a shown window's hints (harmless; the panel's dialogs may show)
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "import"
 
 

@@ -29,9 +29,10 @@ from desk_app.domain.aftercare import COMPENSATION_WITH_AMOUNT, Compensation
 from desk_app.domain.money import parse_amount
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, format_datetime, format_money
+from desk_app.trust.pins import PinRefused
 from ui.aftercare.text import ticket_heading
 from ui.context import UiContext
-from ui.shared.widgets import Button, Dialog, ErrorLabel, ask_pin, error_text
+from ui.shared.widgets import Button, Dialog, ErrorLabel, ask_pin, ask_pin_again, error_text
 
 
 class ComplaintRespondDialog(Dialog):
@@ -283,12 +284,16 @@ class ComplaintResolveDialog(Dialog):
             return
         actor = self.ctx.require_actor()
         pin = self._owner_pin(actor) if k == Compensation.REFUND else None
+        self._write(k, amount, redo, pin)
+
+    def _write(self, k: str, amount: Decimal | None, redo: RedoSpec | None, pin: str | None) -> None:
+        """Resolve on the runner, in order; the service checks the owner's ``pin`` itself."""
+        actor = self.ctx.require_actor()
         sale_id = self.sale.currentData() if k == Compensation.REFUND else None
         complaint_id, resolution = self.complaint.id, self.resolution.toPlainText()
-        complaints, auth = self.ctx.services.complaints, self.ctx.services.auth
+        complaints = self.ctx.services.complaints
 
         def work() -> ComplaintView:
-            approver = auth.approve_with_owner_pin(pin) if pin else None
             return complaints.resolve(
                 actor,
                 complaint_id,
@@ -296,12 +301,21 @@ class ComplaintResolveDialog(Dialog):
                 k,
                 amount=amount,
                 refund_sale_id=sale_id,
-                approver=approver,
+                approval_pin=pin,
                 redo=redo,
             )
 
+        def refused(exc: Exception) -> None:
+            if isinstance(exc, PinRefused):  # a wrong or paused owner's PIN: ask again, saying why
+                self._set_saving(False)
+                again = ask_pin_again(self, _("A refund needs the owner's PIN"), exc)
+                if again:
+                    self._write(k, amount, redo, again)
+                    return
+            self._not_saved(exc)
+
         self._set_saving(True)
-        self.ctx.runner.run(self, work, on_done=self._saved, on_error=self._not_saved, in_order=True)
+        self.ctx.runner.run(self, work, on_done=self._saved, on_error=refused, in_order=True)
 
     def _saved(self, view: ComplaintView) -> None:
         self._set_saving(False)

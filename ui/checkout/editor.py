@@ -38,12 +38,12 @@ from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.service import ApprovalNeeded
 from desk_app.checkout.views import AddOn, PackageOption, ProductHit
 from desk_app.domain.money import parse_amount
-from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
+from desk_app.trust.pins import Approval, PinRefused
 from ui.checkout.flow import FlowLayout
 from ui.context import UiContext
 from ui.runner import Latest, debounce_timer
-from ui.shared.widgets import Button, StatusChip, ask_pin, ask_reason, show_error
+from ui.shared.widgets import Button, StatusChip, ask_pin, ask_pin_again, ask_reason, show_error
 
 ADDON_NAME_MAX_PX = 260
 
@@ -606,32 +606,40 @@ class BillEditor(QWidget):
         if key:
             self._apply(lambda b: self.co.remove_line(b, key))
 
-    def _with_approval(self, fn: Callable[[Bill, Actor | None], Bill]) -> None:
-        """Run an edit; when it needs the owner's PIN, ask for it once and try again."""
+    def _with_approval(self, fn: Callable[[Bill, Approval | None], Bill]) -> None:
+        """Run an edit; when it needs the owner's PIN, ask for it and try again with the owner's
+        approval (checked by the service; paying checks it once more). A wrong PIN asks again,
+        saying why; a paused one says how long to wait."""
         payments = self.ctx.services.payments
+        actor = self.ctx.require_actor()
+        title = [""]
 
-        def approved(approver: Actor | None) -> None:
+        def approved(approval: Approval) -> None:
             self._approving = False
-            if approver is None:
-                show_error(self, _("That is not an owner's PIN. Ask the owner to type it."))
+            self._apply(lambda b: fn(b, approval))
+
+        def ask(pin: str | None) -> None:
+            if not pin:  # cancelled, or OK with nothing typed
                 self._run_idle_calls()
                 return
-            self._apply(lambda b: fn(b, approver))
+            self._approving = True
+            self.ctx.runner.run(
+                self, lambda: payments.approve_discount(actor, pin), on_done=approved, on_error=not_checked,
+                in_order=True,  # a wrong PIN is counted: a write
+            )
 
         def failed(exc: Exception) -> None:
             if not isinstance(exc, ApprovalNeeded):
                 show_error(self, exc)
                 return
-            pin = ask_pin(self, exc.message)
-            if pin is None:
-                return
-            self._approving = True
-            self.ctx.runner.run(
-                self, lambda: payments.approver_from_pin(pin), on_done=approved, on_error=not_checked
-            )
+            title[0] = exc.message
+            ask(ask_pin(self, exc.message))
 
         def not_checked(exc: Exception) -> None:
             self._approving = False
+            if isinstance(exc, PinRefused):
+                ask(ask_pin_again(self, title[0], exc))
+                return
             show_error(self, exc)
             self._run_idle_calls()
 

@@ -17,14 +17,14 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWi
 from desk_app.checkout.bill import Bill
 from desk_app.checkout.service import ApprovalNeeded
 from desk_app.checkout.views import PaidSale, SaleView
-from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
+from desk_app.trust.pins import Approval, PinRefused
 from ui.checkout.done import DonePage
 from ui.checkout.editor import BillEditor
 from ui.checkout.payment import PaymentBox
 from ui.context import UiContext
 from ui.runner import Latest
-from ui.shared.widgets import Card, PageStack, ask_pin, show_error
+from ui.shared.widgets import Card, PageStack, ask_pin, ask_pin_again, show_error
 
 
 class CheckoutFlow(QWidget):
@@ -175,27 +175,35 @@ class CheckoutFlow(QWidget):
         )
 
     def _not_paid(self, bill: Bill, exc: Exception) -> None:
-        """Nothing was charged. A discount above the limit asks for the owner's PIN, then pays again."""
+        """Nothing was charged. A discount above the limit asks for the owner's PIN, then pays again
+        (the approval rides on the bill; paying checks it against the database)."""
         self._set_paying(False)
         if not isinstance(exc, ApprovalNeeded):
             show_error(self, exc)
             return
-        pin = ask_pin(self, exc.message)
+        self._ask_owner(bill, exc.message, ask_pin(self, exc.message))
+
+    def _ask_owner(self, bill: Bill, title: str, pin: str | None) -> None:
         if not pin:
             return
+        actor = self.ctx.require_actor()
         service = self.ctx.services.payments
         self.ctx.runner.run(
             self,
-            lambda: service.approver_from_pin(pin),
-            on_done=self._for_this_bill(lambda approver: self._approved(bill, approver)),
-            on_error=lambda e: show_error(self, e),
+            lambda: service.approve_discount(actor, pin),
+            on_done=self._for_this_bill(lambda approval: self._approved(bill, approval)),
+            on_error=self._for_this_bill(lambda e: self._not_approved(bill, title, e)),
+            in_order=True,  # a wrong PIN is counted: a write
         )
 
-    def _approved(self, bill: Bill, approver: Actor | None) -> None:
-        if approver is None:
-            show_error(self, _("That PIN is not the owner's. Nothing was charged."))
+    def _not_approved(self, bill: Bill, title: str, exc: Exception) -> None:
+        if isinstance(exc, PinRefused):  # wrong or paused: ask again, saying why
+            self._ask_owner(bill, title, ask_pin_again(self, title, exc))
             return
-        self.editor.bill = replace(bill, discount_approved_by_id=approver.staff_id)
+        show_error(self, exc)
+
+    def _approved(self, bill: Bill, approval: Approval) -> None:
+        self.editor.bill = replace(bill, discount_approved_by_id=approval.staff_id, discount_approval=approval.token)
         self.pay()
 
     def _paid(self, result: tuple[PaidSale, SaleView]) -> None:

@@ -17,8 +17,9 @@ from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.service import ApprovalNeeded
 from desk_app.checkout.views import PaidSale, SaleView
 from desk_app.i18n import _, pick
+from desk_app.trust.pins import PinRefused
 from ui.context import UiContext
-from ui.shared.widgets import Dialog, ErrorLabel, ask_pin, show_error
+from ui.shared.widgets import Dialog, ErrorLabel, ask_pin, ask_pin_again, show_error
 
 
 class RefundDialog(Dialog):
@@ -107,21 +108,16 @@ class RefundDialog(Dialog):
         self._write(reason, ids, None)
 
     def _write(self, reason: str, ids: list[int], pin: str | None) -> None:
-        """Refund or void on the runner, in order; with ``pin`` the owner's PIN is checked there
-        first (None back: it is not the owner's, nothing was written)."""
+        """Refund or void on the runner, in order; with ``pin`` the service checks the owner's PIN
+        first (a wrong one comes back as PinRefused, nothing written)."""
         actor = self.ctx.require_actor()
         payments = self.ctx.services.payments
         sale_id, void = self.view.id, self.void
 
-        def work() -> PaidSale | None:
-            approver = None
-            if pin is not None:
-                approver = payments.approver_from_pin(pin)
-                if approver is None:
-                    return None
+        def work() -> PaidSale:
             if void:
-                return payments.void(actor, sale_id, reason, approver)
-            return payments.refund(actor, sale_id, ids, reason, approver)
+                return payments.void(actor, sale_id, reason, pin)
+            return payments.refund(actor, sale_id, ids, reason, pin)
 
         self._set_busy(True)
         self.ctx.runner.run(
@@ -132,22 +128,24 @@ class RefundDialog(Dialog):
             in_order=True,
         )
 
-    def _written(self, sale: PaidSale | None) -> None:
+    def _written(self, sale: PaidSale) -> None:
         self._set_busy(False)
-        if sale is None:
-            self.error.show_error(_("A refund needs the owner's PIN."))
-            return
         self.result_sale = sale
         self.accept()
 
     def _not_written(self, exc: Exception, reason: str, ids: list[int], pin: str | None) -> None:
-        """Nothing was written. Without the right to refund, ask for the owner's PIN, then again."""
+        """Nothing was written. Without the right to refund, ask for the owner's PIN, then again;
+        after a wrong (or paused) PIN, ask again saying why."""
         self._set_busy(False)
-        if isinstance(exc, ApprovalNeeded) and pin is None:
+        title = _("A refund or void needs the owner's PIN.")
+        if isinstance(exc, PinRefused):
+            pin = ask_pin_again(self, title, exc)
+        elif isinstance(exc, ApprovalNeeded) and pin is None:
             pin = ask_pin(self, exc.message)
-            if not pin:
-                self.error.show_error(_("A refund needs the owner's PIN."))
-                return
-            self._write(reason, ids, pin)
+        else:
+            show_error(self, exc)
             return
-        show_error(self, exc)
+        if not pin:
+            self.error.show_error(exc.message if isinstance(exc, PinRefused) else _("A refund needs the owner's PIN."))
+            return
+        self._write(reason, ids, pin)

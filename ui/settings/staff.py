@@ -217,7 +217,7 @@ class StaffPanel(QWidget):
                     lambda: [(r.value, role_label(r.value)) for r in Role],
                     default="stylist",
                 ),
-                Field("pin", _("New PIN"), placeholder=_("4 to 6 digits; leave empty to keep the PIN")),
+                Field("pin", _("New PIN"), placeholder=_("4 to 8 digits (6 or more is safer); leave empty to keep the PIN")),
                 Field(
                     "color",
                     _("Calendar colour"),

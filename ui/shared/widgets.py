@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QKeySequence, QPainter, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -26,6 +26,7 @@ from desk_app.core.service import ServiceError, ValidationError
 from desk_app.domain.permissions import NotAllowed
 from desk_app.domain.visit import TransitionError
 from desk_app.i18n import _
+from desk_app.trust.pins import PinRefused
 from ui.theme import COLORS, TONE_BG, TONE_SYMBOL, icon
 
 log = logging.getLogger(__name__)
@@ -401,9 +402,11 @@ def ask_reason(parent: QWidget | None, title: str, prompt: str) -> str | None:
 
 
 class PinDialog(Dialog):
-    """The owner's approval: says why it is asked (``title``) and whose PIN it wants."""
+    """The owner's approval: says why it is asked (``title``) and whose PIN it wants. Asked again
+    after a refusal, it shows why (``error``); while the PIN is paused (``wait_seconds``) it says how
+    long to wait and takes no PIN until then."""
 
-    def __init__(self, parent: QWidget | None, title: str) -> None:
+    def __init__(self, parent: QWidget | None, title: str, error: str = "", wait_seconds: int = 0) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Owner's PIN"))
         lay = QVBoxLayout(self)
@@ -411,27 +414,57 @@ class PinDialog(Dialog):
         self.reason.setObjectName("sectionTitle")
         self.reason.setWordWrap(True)
         lay.addWidget(self.reason)
-        lay.addWidget(QLabel(_("The owner types their PIN (4 to 6 digits).")))
+        lay.addWidget(QLabel(_("The owner types their PIN (4 to 8 digits).")))
         self.edit = QLineEdit()
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.edit.setMaxLength(6)
+        self.edit.setMaxLength(8)
         self.edit.setInputMask("")
         self.edit.setObjectName("pinEdit")
         self.edit.setMinimumHeight(44)
         lay.addWidget(self.edit)
+        self.error = ErrorLabel()
+        self.error.show_error(error)
+        lay.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(_("OK"))
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(_("OK"))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+        self.pause_timer = QTimer(self)  # a child: gone with the dialog
+        self.pause_timer.setSingleShot(True)
+        self.pause_timer.timeout.connect(lambda: self._pause(False))
+        if wait_seconds > 0:
+            self._pause(True)
+            self.pause_timer.start(wait_seconds * 1000)
+
+    def _pause(self, on: bool) -> None:
+        self.edit.setEnabled(not on)
+        self.ok_button.setEnabled(not on)
+        if not on:
+            self.error.show_error("")
+            self.edit.setFocus()
+
+    def accept(self) -> None:
+        if not self.ok_button.isEnabled():
+            return
+        super().accept()
 
 
-def ask_pin(parent: QWidget | None, title: str) -> str | None:
-    dlg = PinDialog(parent, title)
+def ask_pin(parent: QWidget | None, title: str, error: str = "", wait_seconds: int = 0) -> str | None:
+    dlg = PinDialog(parent, title, error, wait_seconds)
     if dlg.exec() == QDialog.DialogCode.Accepted:
         return dlg.edit.text().strip()
     return None
+
+
+def ask_pin_again(parent: QWidget | None, title: str, exc: BaseException) -> str | None:
+    """After a refused PIN (a wrong one, or paused): the same dialog with the reason, or None when
+    ``exc`` is not about the PIN (the caller shows it as usual)."""
+    if not isinstance(exc, PinRefused):
+        return None
+    return ask_pin(parent, title, exc.message, exc.wait_seconds)
 
 
 def hline() -> QFrame:

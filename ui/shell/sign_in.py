@@ -24,6 +24,7 @@ from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
 from desk_app.settings import S
 from desk_app.trust.auth import SignInError, StaffView
+from desk_app.trust.pins import MAX_PIN_DIGITS, STRONG_PIN_DIGITS
 from ui.main_window import role_label
 from ui.runner import Latest, TaskRunner
 from ui.shared.widgets import Card, ErrorLabel, error_text
@@ -41,6 +42,7 @@ class SignInPage(QWidget):
         self.runner = runner
         self.demo_mode = demo_mode
         self._pin = ""
+        self.short_pin = False
         self._staff: list[StaffView] = []
         self._staff_latest = Latest()
         self._checking = False
@@ -210,7 +212,7 @@ class SignInPage(QWidget):
         elif key == "OK":
             self.submit()
             return
-        elif len(self._pin) < 6:
+        elif len(self._pin) < MAX_PIN_DIGITS:
             self._pin += key
         self.dots.setText("●" * len(self._pin))
         self.error.show_error(None)
@@ -250,14 +252,15 @@ class SignInPage(QWidget):
         self.runner.run(
             self,
             lambda: auth.sign_in(staff_id, pin),
-            on_done=self._signed_in,
+            on_done=lambda actor: self._signed_in(actor, len(pin) < STRONG_PIN_DIGITS),
             on_error=self._refused,
             in_order=True,
         )
 
-    def _signed_in(self, actor: Actor) -> None:
+    def _signed_in(self, actor: Actor, short_pin: bool = False) -> None:
         self._set_checking(False)
         self._clear()
+        self.short_pin = short_pin  # read by the shell to nudge an owner towards a longer PIN
         self.signed_in.emit(actor)
 
     def _refused(self, exc: Exception) -> None:
