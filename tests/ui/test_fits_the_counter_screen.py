@@ -126,12 +126,15 @@ def main(request: pytest.FixtureRequest, qtbot: QtBot, demo_file: str) -> Iterat
     page.type_pin("1111")
     page.submit()
     qtbot.waitUntil(lambda: shell.main is not None and shell.pages.currentWidget() is shell.main)
-    for w in QApplication.topLevelWidgets():  # the overdue-complaints alert at sign-in
-        if type(w).__name__ == "OverdueComplaintsDialog" and w.isVisible():
+    for w in QApplication.topLevelWidgets():  # the overdue-complaints alert and PIN note at sign-in
+        if w is not shell and w.isVisible():
             w.close()
     assert shell.main is not None
     shell.main.setProperty("lang", lang)
     yield shell.main
+    for w in QApplication.topLevelWidgets():  # no window of this shop stays open for the next test
+        if w.isVisible():
+            w.close()
     i18n.set_language("en")
     app.setStyleSheet(sheet)
     app.setFont(font)
