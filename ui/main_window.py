@@ -31,7 +31,6 @@ from ui.context import UiContext
 from ui.navigation import NAV, ROUTES
 from ui.shared.unsaved import HoldsUnsaved, may_leave
 from ui.shared.wheel_guard import install_wheel_guard
-from ui.shared.widgets import Button, Dialog
 from ui.theme import icon
 
 log = logging.getLogger(__name__)
@@ -90,6 +89,7 @@ class MainArea(QWidget):
             sc = QShortcut(QKeySequence(item.shortcut), self)
             sc.activated.connect(lambda n=item.name: self._nav_if_allowed(n))
         side.addStretch()
+        side.addWidget(self._build_pin_notice())
 
         self.user_label = QLabel()
         self.user_label.setObjectName("userBadge")
@@ -114,32 +114,37 @@ class MainArea(QWidget):
         holder.setObjectName("screenPage")
         pad = QVBoxLayout(holder)
         pad.setContentsMargins(24, 18, 24, 18)  # every screen gets the same outer spacing
-        self._build_pin_notice()
         pad.addWidget(self.stack)
         root.addWidget(holder, 1)
         self.apply_actor()
 
-    def _build_pin_notice(self) -> Dialog:
-        """The owner's note about their own PIN (wrong PINs typed, a short PIN): a small window
-        over the screens when they sign in, not a banner above them (a banner took the height
-        the checkout needs on a 768 px screen: Pay went below the fold)."""
-        self.pin_notice = Dialog(self)
-        self.pin_notice.setWindowTitle(_("Your PIN"))
-        self.pin_notice.setMinimumWidth(460)
+    def _build_pin_notice(self) -> QFrame:
+        """The owner's note about their own PIN (wrong PINs typed for them, a short PIN), in the
+        side bar above their name: not a banner above the screens (it took the height the
+        checkout needs at 1366x768) and not a second window at sign-in (it covered the
+        overdue-complaints alert)."""
+        self.pin_notice = QFrame()
+        self.pin_notice.setObjectName("pinNote")
         box = QVBoxLayout(self.pin_notice)
+        box.setContentsMargins(10, 8, 10, 8)
+        box.setSpacing(6)
         self.pin_notice_text = QLabel()
-        self.pin_notice_text.setObjectName("warnText")
+        self.pin_notice_text.setObjectName("pinNoteText")
         self.pin_notice_text.setWordWrap(True)
         box.addWidget(self.pin_notice_text)
         row = QHBoxLayout()
-        row.addStretch()
-        close = Button(_("Close"), kind="ghost")
+        change = QPushButton(_("Change PIN"))
+        change.setObjectName("pinNoteButton")
+        change.clicked.connect(self._change_pin)
+        row.addWidget(change, 1)
+        close = QPushButton("✕")
+        close.setObjectName("pinNoteButton")
+        close.setToolTip(_("Hide"))
+        close.setFixedWidth(44)
         close.clicked.connect(self.pin_notice.hide)
         row.addWidget(close)
-        change = Button(_("Change PIN"), kind="primary")
-        change.clicked.connect(self._change_pin)
-        row.addWidget(change)
         box.addLayout(row)
+        self.pin_notice.hide()
         return self.pin_notice
 
     def _change_pin(self) -> None:
