@@ -80,12 +80,18 @@ def ui_font(point_size: int = 11) -> QFont:
 
 
 def apply_theme(app: QApplication) -> None:
+    """The app's font and its one stylesheet. Setting either re-polishes every live widget, so
+    it is done only when it changes (tests call this once per test; a re-polish of widgets a
+    previous test left behind once crashed Qt in QApplication.setStyleSheet)."""
     load_bundled_fonts()
-    app.setFont(ui_font())
+    font = ui_font()
+    if app.font() != font:
+        app.setFont(font)
     qss = read_text("style.qss").replace("@icons", resource_path("icons").as_posix())
     for key in sorted(COLORS, key=len, reverse=True):  # @primary_dark before @primary
         qss = qss.replace("@" + key, COLORS[key])
-    app.setStyleSheet(qss)
+    if app.styleSheet() != qss:
+        app.setStyleSheet(qss)
 
 
 @lru_cache(maxsize=256)

@@ -136,8 +136,10 @@ def main(request: pytest.FixtureRequest, qtbot: QtBot, demo_file: str) -> Iterat
         if w.isVisible():
             w.close()
     i18n.set_language("en")
-    app.setStyleSheet(sheet)
-    app.setFont(font)
+    if app.styleSheet() != sheet:  # each change re-polishes every live widget: only if needed
+        app.setStyleSheet(sheet)
+    if app.font() != font:
+        app.setFont(font)
 
 
 def _lang(main: MainArea) -> str:
