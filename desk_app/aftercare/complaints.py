@@ -29,6 +29,7 @@ from desk_app.core.service import (
     ServiceError,
     ValidationError,
     audit,
+    can,
     require,
     run_with_retry,
     shop_row,
@@ -219,15 +220,15 @@ class ComplaintService:
                 at=now,
             )
             uow.commit()
-            return self._contact_view(s, c, staff_names(s), actor.can(Perm.SEE_PHONE), complaint_id)
+            return self._contact_view(s, c, staff_names(s), can(s, actor, Perm.SEE_PHONE), complaint_id)
 
     def contacts(
         self, since: datetime | None = None, actor: Actor | None = None, limit: int = 200
     ) -> list[ContactView]:
         since = since or (self.clock() - timedelta(days=30))
-        show = actor is not None and actor.can(Perm.SEE_PHONE)
         with self.db.uow(write=False) as uow:
             s = uow.session
+            show = can(s, actor, Perm.SEE_PHONE)
             rows = list(
                 s.execute(
                     select(Contact).where(Contact.at >= since).order_by(Contact.at.desc()).limit(limit)

@@ -49,6 +49,7 @@ from desk_app.core.service import (
     ServiceError,
     ValidationError,
     audit,
+    can,
     require,
     shop_row,
     shop_tz,
@@ -103,11 +104,11 @@ class AftercareService:
         Phone numbers are masked unless ``actor`` may see them.
         """
         now = now or self.clock()
-        show_phone = actor is not None and actor.can(Perm.SEE_PHONE)
         buckets: dict[FollowUpState, list[FollowUpView]] = {st: [] for st in FollowUpState}
         done_since = now - timedelta(days=14)
         with self.db.uow(write=False) as uow:
             s = uow.session
+            show_phone = can(s, actor, Perm.SEE_PHONE)
             tz = shop_tz(s)
             names = staff_names(s)
             # open calls more than a month past their window drop off the lists (the standard still counts them)
@@ -137,8 +138,8 @@ class AftercareService:
         )
 
     def followup(self, followup_id: int, actor: Actor | None = None) -> FollowUpView:
-        show_phone = actor is not None and actor.can(Perm.SEE_PHONE)
         with self.db.uow(write=False) as uow:
+            show_phone = can(uow.session, actor, Perm.SEE_PHONE)
             fu = uow.session.execute(_FOLLOWUP_COLS.where(FollowUp.id == followup_id)).first()
             if fu is None:
                 raise NotFound(_("That follow-up no longer exists. Refresh the list."))
@@ -561,11 +562,11 @@ class AftercareService:
     # ------------------------------------------------------------------ keeping in touch
     def outreach(self, now: datetime | None = None, actor: Actor | None = None) -> OutreachLists:
         now = now or self.clock()
-        show = actor is not None and actor.can(Perm.SEE_PHONE)
         days = [int(d) for d in self.settings.get(S.OUTREACH_EXPIRY_REMINDERS_DAYS)]
         low = self.settings.get(S.OUTREACH_LOW_BALANCE_MINOR)
         with self.db.uow(write=False) as uow:
             s = uow.session
+            show = can(s, actor, Perm.SEE_PHONE)
             tz = shop_tz(s)
             cur = shop_row(s).currency
             return OutreachLists(

@@ -37,6 +37,7 @@ from desk_app.core.service import (
     ServiceError,
     ValidationError,
     audit,
+    can,
     require,
     run_with_retry,
 )
@@ -515,7 +516,7 @@ class CalendarService:
             views = self.core.views(s, appts)
             cids = {a.client_id for a in appts if a.client_id}
             clients = {c.id: c for c in s.scalars(select(Client).where(Client.id.in_(cids)))} if cids else {}
-            see_phone = actor is None or actor.can(Perm.SEE_PHONE)
+            see_phone = actor is None or can(s, actor, Perm.SEE_PHONE)
             out = []
             for v in views:
                 c = clients.get(v.client_id or 0)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from desk_app.calendar.core import CalendarCore
 from desk_app.calendar.views import AppointmentView, WaitlistView
-from desk_app.core.service import NotFound, ValidationError, audit, require
+from desk_app.core.service import NotFound, ValidationError, audit, can, require
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Appointment, Client, Service, Staff, WaitlistEntry
 from desk_app.domain.permissions import Actor, Perm, mask_phone
@@ -178,7 +178,7 @@ def _views(s: Session, entries: Sequence[WaitlistEntry], actor: Actor | None) ->
     clients = {c.id: c for c in s.scalars(select(Client).where(Client.id.in_(cids)))}
     svc = {x.id: pick(x.name_zh, x.name_en) for x in s.scalars(select(Service))}
     staff: dict[int, str] = {k: v for k, v in s.execute(select(Staff.id, Staff.name))}
-    see = actor is None or actor.can(Perm.SEE_PHONE)
+    see = actor is None or can(s, actor, Perm.SEE_PHONE)
     out = []
     for e in rows:
         c = clients.get(e.client_id)

@@ -20,11 +20,7 @@ from desk_app.checkout.views import (
     SaleView,
     load_sale_view,
 )
-from desk_app.core.service import (
-    ConflictError,
-    require,
-    run_with_retry,
-)
+from desk_app.core.service import ConflictError, can, require, run_with_retry
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Client,
@@ -51,7 +47,7 @@ def discount_approver(session: Session, actor: Actor, bill: Bill, now: datetime)
     audit log, recent and unused. A staff id set on the bill by hand is not an approval."""
     if bill.max_discount_percent <= bill.ctx.discount_limit_percent:
         return None
-    if actor.can(Perm.DISCOUNT_ABOVE_LIMIT):
+    if can(session, actor, Perm.DISCOUNT_ABOVE_LIMIT):
         return actor.staff_id
     if approval_holds(session, bill.discount_approval, bill.discount_approved_by_id, PinPath.DISCOUNT, now):
         return bill.discount_approved_by_id

@@ -61,9 +61,9 @@ def refund_approver(
     owner's PIN is needed and none was typed, PinRefused when it is wrong or paused."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the refund.")})
-    if actor.can(perm):
-        return actor
-    require(db.uow, actor, Perm.CHECKOUT)
+    known = require(db.uow, actor, Perm.CHECKOUT)  # the rights the database gives, not the caller's
+    if known.can(perm):
+        return known
     with db.uow() as uow:
         now = session_now(uow.session)
         if not pin:

@@ -390,7 +390,8 @@ class CheckoutService:
         self, actor: Actor, approval: Approval | None, percent: Decimal, limit: Decimal
     ) -> Approval | int | None:
         """Nothing when within the limit; the actor's id when they may give it; else the owner's
-        approval (from PaymentService.approve_discount; ``pay`` checks it against the database)."""
+        approval (from PaymentService.approve_discount). Only a first answer for the bill editor:
+        ``pay`` checks the actor's right and the approval again against the database."""
         if percent <= limit or actor.can(Perm.DISCOUNT_ABOVE_LIMIT):
             return actor.staff_id if percent > limit else None
         if approval is not None and approval.path == PinPath.DISCOUNT.value:

@@ -20,6 +20,7 @@ from desk_app.clients.views import (
     UpcomingAppointment,
     VisitRecord,
 )
+from desk_app.core.service import can
 from desk_app.db.models import (
     Appointment,
     AppointmentService,
@@ -49,7 +50,7 @@ def client_profile(  # noqa: C901
     s: Session, c: Client, actor: Actor, region: str, currency: str, now: datetime
 ) -> ClientProfile:
     """The profile of ``c`` as ``actor`` may see it (phones masked without SEE_PHONE)."""
-    see = actor.can(Perm.SEE_PHONE)
+    see = can(s, actor, Perm.SEE_PHONE)
     staff_names: dict[int, str] = {i: n for i, n in s.execute(select(Staff.id, Staff.name))}
 
     def sname(sid: int | None) -> str:

@@ -122,12 +122,12 @@ class ClientSearchService:
 
     def search(self, actor: Actor, text_in: str, limit: int = 30) -> list[ClientHit]:
         """Clients matching every typed token as a prefix; recent clients first when empty."""
-        require(self.db.uow, actor, Perm.CLIENT_VIEW)
+        known = require(self.db.uow, actor, Perm.CLIENT_VIEW)
         tokens = normalize_query(text_in or "")
         with self.db.engine.connect() as conn:  # Core, no ORM session: this runs on every keystroke
             rows = self._search_rows(conn, tokens, limit)
         region, currency = self.shop.region_currency()
-        see = actor.can(Perm.SEE_PHONE)
+        see = known.can(Perm.SEE_PHONE)
         return [self._hit(r, see, region, currency) for r in rows]
 
     def _search_rows(self, session: Session | Connection, tokens: list[str], limit: int) -> list[Any]:

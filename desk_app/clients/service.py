@@ -22,14 +22,7 @@ from desk_app.clients.profile import client_profile
 from desk_app.clients.search_text import build_search_fields
 from desk_app.clients.shop_facts import ShopFacts
 from desk_app.clients.views import EDITABLE, ClientProfile, allergy_banner_text
-from desk_app.core.service import (
-    ConflictError,
-    NotFound,
-    ValidationError,
-    audit,
-    next_counter,
-    require,
-)
+from desk_app.core.service import ConflictError, NotFound, ValidationError, audit, can, next_counter, require
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, ConsentRecord, Staff
 from desk_app.domain.permissions import Actor, Perm, mask_phone
@@ -176,7 +169,7 @@ class ClientService:
             changes = dict(changes)
             if (
                 "phone" in changes
-                and not actor.can(Perm.SEE_PHONE)
+                and not can(s, actor, Perm.SEE_PHONE)
                 and changes["phone"] == mask_phone(c.phone)
             ):
                 changes.pop("phone")  # the masked value shown to this actor came back unchanged

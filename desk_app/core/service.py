@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from desk_app.db.engine import session_now
-from desk_app.db.models import AuditEntry, Counter, Shop
+from desk_app.db.models import AuditEntry, Counter, Shop, Staff
 from desk_app.domain.permissions import Actor, NotAllowed, Perm
 
 T = TypeVar("T")
@@ -85,26 +85,64 @@ def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
-def require(session_factory: Callable[[], Any] | None, actor: Actor, perm: Perm) -> None:
-    """Raise NotAllowed (and log the attempt) when the actor lacks the permission.
+def verified_actor(session: Session, actor: Actor) -> Actor | None:
+    """The actor as the database knows them, or None when the database does not vouch for them.
 
-    ``session_factory`` is a callable returning a write unit of work, used to
-    log the refusal in its own transaction so the log survives the rollback.
+    Services never trust the ``Actor`` a caller hands in: a hand-built ``Actor(role=OWNER)`` or
+    one with ``overrides={"erase": True}`` gets only what the staff row says. The person must
+    exist, be active and have the role the actor claims; their per-person rights come from
+    ``staff.permissions`` (so the owner taking a right away applies at once, not at the next
+    sign-in)."""
+    row = session.get(Staff, actor.staff_id)
+    if row is None or not row.active or row.role != actor.role.value:
+        return None
+    return Actor(
+        staff_id=row.id,
+        name=row.name,
+        role=actor.role,
+        branch_id=actor.branch_id,
+        overrides={k: bool(v) for k, v in (row.permissions or {}).items()},
+    )
+
+
+def can(session: Session, actor: Actor | None, perm: Perm) -> bool:
+    """Whether the database's own record of ``actor`` allows ``perm`` (see ``verified_actor``)."""
+    if actor is None:
+        return False
+    known = verified_actor(session, actor)
+    return known is not None and known.can(perm)
+
+
+def require(session_factory: Callable[..., Any], actor: Actor, perm: Perm) -> Actor:
+    """Raise NotAllowed (and log the attempt) unless the database's record of the actor allows
+    the permission.
+
+    ``session_factory`` is the database's ``uow``: the check reads the staff row in its own
+    read unit of work, and a refusal is logged in its own write transaction so the log
+    survives the caller's rollback. Returns the actor as the database knows them (their
+    rights as stored now), for further checks such as seeing phone numbers.
     """
-    if actor.can(perm):
-        return
-    if session_factory is not None:
-        with session_factory() as uow:
-            audit(
-                uow.session,
-                actor,
-                "denied",
-                "permission",
-                perm.value,
-                detail=f"{actor.role} tried {perm.value}",
-                allowed=False,
-            )
-            uow.commit()
+    with session_factory(write=False) as uow:
+        known = verified_actor(uow.session, actor)
+    if known is not None and known.can(perm):
+        return known
+    with session_factory() as uow:
+        exists = uow.session.get(Staff, actor.staff_id) is not None
+        audit(
+            uow.session,
+            actor if exists else None,  # an unknown id would break the staff foreign key
+            "denied",
+            "permission",
+            perm.value,
+            detail=(
+                f"{actor.role} tried {perm.value}"
+                if known is not None
+                else f"{actor.role} (staff {actor.staff_id}) tried {perm.value}: "
+                "the staff record does not match (role, inactive or unknown)"
+            ),
+            allowed=False,
+        )
+        uow.commit()
     raise NotAllowed(perm, actor)
 
 

@@ -18,14 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desk_app.clients.formulas import FormulaComponent, FormulaView
-from desk_app.core.service import (
-    NotFound,
-    ServiceError,
-    ValidationError,
-    audit,
-    require,
-    shop_tz,
-)
+from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, can, require, shop_tz
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Appointment,
@@ -303,7 +296,7 @@ class VisitService:
         with self.db.uow(write=False) as uow:
             v = get_visit(uow.session, visit_id)
             est = estimate_of(uow.session, self.settings, v)
-            show_phone = actor is None or actor.can(Perm.SEE_PHONE)
+            show_phone = actor is None or can(uow.session, actor, Perm.SEE_PHONE)
             return visit_view(uow.session, v, est, now, self.settings.standards(), show_phone)
 
     def list_today(self, now: datetime | None = None, branch_id: int | None = None) -> TodayView:
@@ -321,11 +314,11 @@ class VisitService:
     def my_visits(self, actor: Actor) -> list[MyVisit]:
         from desk_app.visits.queries import my_visits
 
-        require(self.db.uow, actor, Perm.SERVICE_LOG)
+        known = require(self.db.uow, actor, Perm.SERVICE_LOG)
         now = self.clock()
         with self.db.uow(write=False) as uow:
             return my_visits(
-                uow.session, actor.staff_id, now, self.settings.standards(), actor.can(Perm.SEE_PHONE)
+                uow.session, actor.staff_id, now, self.settings.standards(), known.can(Perm.SEE_PHONE)
             )
 
     def open_visit_for_client(self, client_id: int) -> int | None:

@@ -56,7 +56,8 @@ def test_a_stylist_finishing_hands_the_visit_to_the_desk_and_the_desk_can_check_
     assert screen.stack.currentWidget() is screen.handed_over
     assert screen.checkout_host.findChild(CheckoutPanel) is None and errors == []
 
-    desk = Actor(staff_id=owner.staff_id, name="Desk", role=Role.RECEPTIONIST, branch_id=owner.branch_id)
+    desk_view = services.auth.save_staff(owner, staff_id=None, name="Desk", role="receptionist", pin="2468")
+    desk = Actor(staff_id=desk_view.id, name="Desk", role=Role.RECEPTIONIST, branch_id=owner.branch_id)
     ctx.actor = desk
     ctx.signals.actor_changed.emit()
     panel = screen.checkout_host.findChild(CheckoutPanel)
