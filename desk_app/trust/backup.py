@@ -3,10 +3,10 @@
 SQLite only: every backup goes through SQLite's online backup API into a
 ``.part`` file, is checked with ``PRAGMA integrity_check`` and only then renamed
 to its final name, so a backup file either does not exist or is whole. Restore
-checks the chosen file first, keeps the database it replaces beside it, and
-copies the backup INTO the live database with the same API (one transaction
-inside SQLite: a crash part-way leaves the old database as it was). The app
-must reopen its engine afterwards (``BackupService.restore`` disposes it).
+checks the chosen file first, then in ONE write transaction on the live file copies
+the database aside (the kept file) and the backup in, so no other desk can commit in
+between (a crash part-way leaves the old database as it was); see docs/backups.md.
+The app must reopen its engine afterwards (``BackupService.restore`` disposes it).
 
 PostgreSQL: use ``pg_dump`` / ``pg_restore`` on the server (docs/server-mode.md).
 """
@@ -108,27 +108,163 @@ def online_backup(src: Path, dest: Path, progress: Progress | None = None) -> Pa
     return dest
 
 
+RESTORE_WAIT_S = 30  # how long a restore waits for another desk's save to finish
+
+
 def restore_file(backup: Path, db_path: Path, stamp: str, progress: Progress | None = None) -> Path | None:
     """Replace ``db_path`` with ``backup``. Returns where the replaced database was kept (None if there was none).
 
-    Nothing must hold the database open (dispose the engine first).
+    Exclusive: one write transaction on the live file copies it aside (the kept file) and then
+    copies the backup in, so no other desk can commit between the two. Another desk's save waits
+    for the restore (or is told the database is busy) and then works on the restored data; every
+    sale it reported paid is in the kept file or in the restored database. The counters (receipt
+    and client numbers) carry on from the higher of the two, so no number is ever issued twice.
     """
     problem = check_backup_file(backup)
     if problem:
         raise BackupError(problem)
     if backup.resolve() == db_path.resolve():
         raise BackupError(_("That is the database itself, not a backup."))
-    kept: Path | None = None
-    if db_path.exists():
-        kept = db_path.with_name(f"{db_path.stem}.replaced-{stamp}{db_path.suffix or '.sqlite3'}")
+    if not db_path.exists():
+        _copy_in_with_backup_api(backup, db_path, progress)
+        return None
+    kept = db_path.with_name(f"{db_path.stem}.replaced-{stamp}{db_path.suffix or '.sqlite3'}")
+    try:
+        _swap_in_one_transaction(backup, db_path, kept, progress)
+    except _LiveDamaged:
+        # the current file cannot be read: move it (and its journal) aside as it is
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(db_path) + suffix)
+            if p.exists():
+                p.replace(Path(str(kept) + suffix))
+        _copy_in_with_backup_api(backup, db_path, progress)
+    return kept
+
+
+class _LiveDamaged(Exception):
+    pass
+
+
+def _swap_in_one_transaction(backup: Path, db_path: Path, kept: Path, progress: Progress | None) -> None:
+    part = kept.with_name(kept.name + ".part")
+    part.unlink(missing_ok=True)
+    conn = sqlite3.connect(f"file:{db_path}?mode=rw", uri=True, timeout=RESTORE_WAIT_S, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys = OFF")  # tables are dropped and filled in any order
         try:
-            online_backup(db_path, kept)
-        except (sqlite3.DatabaseError, BackupError):
-            # the current file is damaged: move it (and its journal) aside as it is
-            for suffix in ("", "-wal", "-shm"):
-                p = Path(str(db_path) + suffix)
-                if p.exists():
-                    p.replace(Path(str(kept) + suffix))
+            conn.execute("BEGIN IMMEDIATE")  # from here on no other desk can commit
+        except sqlite3.OperationalError as exc:
+            raise BackupError(
+                _("Another desk kept the database busy for {seconds} s. Try the restore again.").format(
+                    seconds=RESTORE_WAIT_S
+                )
+            ) from exc
+        try:
+            conn.execute("ATTACH DATABASE ? AS kept", (str(part),))
+            conn.execute("ATTACH DATABASE ? AS bak", (f"file:{backup}?mode=ro",))
+            try:
+                _copy_schema_and_rows(conn, "main", "kept", drop_first=False)
+            except sqlite3.DatabaseError as exc:
+                raise _LiveDamaged() from exc
+            if progress:
+                progress(1, 2)
+            _copy_schema_and_rows(conn, "bak", "main", drop_first=True)
+            _carry_counters(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            for schema in ("kept", "bak"):
+                try:
+                    conn.execute(f"DETACH DATABASE {schema}")
+                except sqlite3.Error:
+                    pass
+        for target in (str(db_path), str(part)):
+            res = sqlite3.connect(target).execute("PRAGMA integrity_check").fetchone()
+            if not res or res[0] != "ok":
+                raise BackupError(_("The restored database failed its check ({detail}).").format(detail=str(res)))
+        if progress:
+            progress(2, 2)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    finally:
+        conn.close()
+    part.replace(kept)
+
+
+_CREATE = re.compile(
+    r"^\s*CREATE\s+(UNIQUE\s+INDEX|INDEX|VIRTUAL\s+TABLE|TABLE|TRIGGER|VIEW)\s+(IF\s+NOT\s+EXISTS\s+)?", re.I
+)
+
+
+def _in_schema(sql: str, schema: str) -> str:
+    m = _CREATE.match(sql)
+    if m is None:
+        raise BackupError(_("The backup holds an object this app cannot copy: {sql}").format(sql=sql[:60]))
+    return sql[: m.end()] + f"{schema}." + sql[m.end() :]
+
+
+def _copy_schema_and_rows(conn: sqlite3.Connection, src: str, dst: str, *, drop_first: bool) -> None:
+    """Copy every table with its rows, then the indexes, views and triggers, from schema ``src`` to
+    ``dst`` inside the caller's transaction. Triggers are created last, so none fires on the copy
+    (nor on the drop: the audit log's append-only triggers are dropped with their table)."""
+
+    def objs(schema: str, *types: str) -> list[tuple[str, str, str]]:
+        marks = ",".join("?" * len(types))
+        return conn.execute(
+            f"SELECT type, name, sql FROM {schema}.sqlite_master WHERE sql IS NOT NULL AND type IN ({marks})"
+            " ORDER BY rowid",
+            types,
+        ).fetchall()
+
+    def is_virtual(sql: str) -> bool:
+        return sql.lstrip().upper().startswith("CREATE VIRTUAL")
+
+    if drop_first:
+        for typ, name, _sql in objs(dst, "trigger", "view"):
+            conn.execute(f'DROP {typ.upper()} {dst}."{name}"')
+        for _t, name, sql in objs(dst, "table"):
+            if is_virtual(sql):  # drops its shadow tables with it
+                conn.execute(f'DROP TABLE {dst}."{name}"')
+        for _t, name, _sql in objs(dst, "table"):
+            conn.execute(f'DROP TABLE {dst}."{name}"')
+    tables = objs(src, "table")
+    virtual = [n for _t, n, sql in tables if is_virtual(sql)]
+    for _t, name, sql in tables:
+        if name.startswith("sqlite_") or any(name.startswith(v + "_") for v in virtual):
+            continue  # internal, or a full-text index's shadow table (rebuilt below)
+        conn.execute(_in_schema(sql, dst))
+        if name not in virtual:
+            conn.execute(f'INSERT INTO {dst}."{name}" SELECT * FROM {src}."{name}"')
+    has_seq = conn.execute(f"SELECT 1 FROM {src}.sqlite_master WHERE name = 'sqlite_sequence'").fetchone()
+    if has_seq and conn.execute(f"SELECT 1 FROM {dst}.sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+        conn.execute(f"DELETE FROM {dst}.sqlite_sequence")
+        conn.execute(f"INSERT INTO {dst}.sqlite_sequence SELECT * FROM {src}.sqlite_sequence")
+    for name in virtual:  # the client search index is rebuilt from the copied rows
+        conn.execute(f'INSERT INTO {dst}."{name}"("{name}") VALUES (\'rebuild\')')
+    for _t, _name, sql in objs(src, "index", "view", "trigger"):
+        conn.execute(_in_schema(sql, dst))
+
+
+def _carry_counters(conn: sqlite3.Connection) -> None:
+    """Receipt and client numbers go on from the higher of the replaced and the restored database:
+    a receipt printed after the backup was taken keeps its number to itself."""
+    have = {
+        schema: conn.execute(f"SELECT 1 FROM {schema}.sqlite_master WHERE name = 'counters'").fetchone()
+        for schema in ("main", "kept")
+    }
+    if not (have["main"] and have["kept"]):
+        return
+    conn.execute(
+        "INSERT INTO main.counters (name, value) SELECT name, value FROM kept.counters WHERE true "
+        "ON CONFLICT(name) DO UPDATE SET value = max(counters.value, excluded.value)"
+    )
+
+
+def _copy_in_with_backup_api(backup: Path, db_path: Path, progress: Progress | None) -> None:
     src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     try:
         dst = sqlite3.connect(str(db_path), timeout=10)
@@ -148,7 +284,6 @@ def restore_file(backup: Path, db_path: Path, stamp: str, progress: Progress | N
             dst.close()
     finally:
         src.close()
-    return kept
 
 
 class BackupService:
