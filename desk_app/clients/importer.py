@@ -682,6 +682,10 @@ class ImportService:
             name = text("nickname") or text("company")
         if not name:
             problems.append(_("no name (the name columns are empty)"))
+        elif not any(ch.isalpha() for ch in name):
+            problems.append(
+                _('"{value}" is not a name (no letter or Chinese character)').format(value=name[:40])
+            )
         elif len(name) > 120:
             problems.append(_("the name is longer than 120 characters"))
         phone = ""
@@ -706,6 +710,12 @@ class ImportService:
             problems.append(_('email "{value}" is not an email address').format(value=email))
         if len(email) > 200:
             problems.append(_("the email is longer than 200 characters"))
+        if not phone and not email and not text("wechat_id") and not any(
+            raw not in ("", None) for raw in raw_phones
+        ):
+            # the desk needs a way to reach the client (a phone at the counter); an e-mail or a
+            # WeChat ID from the old system is kept as that contact
+            problems.append(_("no phone, e-mail or WeChat ID to reach the client"))
         bday: date | None = None
         bday_md: str | None = None
         raw_bday = get("birthday")
