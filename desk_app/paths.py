@@ -10,15 +10,18 @@ from platformdirs import user_data_path
 APP_NAME = "desk-app"
 
 
-def data_dir() -> Path:
+def data_dir(create: bool = True) -> Path:
     override = os.environ.get("DESK_APP_HOME")
     path = Path(override) if override else user_data_path(APP_NAME, appauthor=False)
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def default_db() -> str:
-    return str(data_dir() / "shop.sqlite3")
+    """The shop's file in the data folder; the folder is made when the database is (not here, so a
+    headless command that finds no shop creates nothing)."""
+    return str(data_dir(create=False) / "shop.sqlite3")
 
 
 def demo_db() -> str:

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import re
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 # command name -> "module:function"; the function takes the parsed args and returns an exit code
 HANDLERS: dict[str, str] = {
@@ -29,6 +33,30 @@ HANDLERS: dict[str, str] = {
 }
 
 GUI_FLAGS = ("--demo", "--db", "--lang", "--fresh-demo", "--screenshot")
+CREATES_DB = {"demo"}  # the only command that may create a database file
+OUTPUT_ARGS = ("out", "pdf", "json", "report")
+INT64_MAX = 2**63 - 1
+
+
+def month_arg(text: str) -> str:
+    """YYYY-MM between 2000-01 and 2100-12 (argparse turns the error into a usage line, exit 2)."""
+    m = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip())  # ASCII digits only
+    if not m or not (2000 <= int(m.group(1)) <= 2100) or not (1 <= int(m.group(2)) <= 12):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month: write YYYY-MM, e.g. 2026-11")
+    return text.strip()
+
+
+def int_arg(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range ({low} to {high})")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,11 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="generate a realistic demo shop")
     db_arg(d, required=True)
-    d.add_argument("--clients", type=int, default=300)
-    d.add_argument("--months", type=int, default=3)
-    d.add_argument("--staff", type=int, default=6)
-    d.add_argument("--seed", type=int, default=1)
-    d.add_argument("--branches", type=int, default=1)
+    d.add_argument("--clients", type=int_arg(0, 1_000_000), default=300)
+    d.add_argument("--months", type=int_arg(1, 120), default=3)
+    d.add_argument("--staff", type=int_arg(2, 200), default=6)
+    d.add_argument("--seed", type=int_arg(-INT64_MAX, INT64_MAX), default=1)
+    d.add_argument("--branches", type=int_arg(1, 50), default=1)
     d.add_argument("--lang", default="zh_CN", help="shop language (zh_CN or en)")
     d.add_argument("--force", action="store_true", help="replace an existing database file")
     d.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -59,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     rs = r.add_subparsers(dest="report_kind", metavar="KIND", required=True)
     rm = rs.add_parser("monthly", help="the monthly summary as PDF and/or JSON")
     db_arg(rm)
-    rm.add_argument("--month", required=True, help="YYYY-MM")
+    rm.add_argument("--month", type=month_arg, required=True, help="YYYY-MM")
     rm.add_argument("--branch", help="branch code or id (default: all branches)")
     rm.add_argument("--pdf")
     rm.add_argument("--json")
@@ -70,13 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     for kind, needs_month in (("sales", True), ("payments", True), ("clients", False), ("visits", True), ("audit", False)):
         ep = es.add_parser(kind, help=f"export {kind}")
         db_arg(ep)
-        ep.add_argument("--month", required=needs_month, help="YYYY-MM")
+        ep.add_argument("--month", type=month_arg, required=needs_month, help="YYYY-MM")
         ep.add_argument("--branch")
         ep.add_argument("--out", required=True)
 
     rc = sub.add_parser("receipt", help="reprint a receipt (or care sheet) as PDF")
     db_arg(rc)
-    rc.add_argument("--sale", type=int, required=True)
+    rc.add_argument("--sale", type=int_arg(1, INT64_MAX), required=True)
     rc.add_argument("--pdf", required=True)
     rc.add_argument("--layout", choices=["80mm", "58mm", "a5"], default=None)
     rc.add_argument("--care-sheet", action="store_true", help="print the care-advice sheet instead")
@@ -147,20 +175,141 @@ def cli_check(args: argparse.Namespace) -> int:
 
 
 def run(argv: Sequence[str]) -> int:
+    """Run one command. Whatever goes wrong ends in one line on stderr and an exit code, never a
+    traceback (that goes to the log file): 2 for a bad command line (argparse's usage line), 1 for
+    a file that is missing or wrong and for a failure."""
     parser = build_parser()
-    args = parser.parse_args(list(argv))
+    try:
+        args = parser.parse_args(list(argv))  # bad arguments: a usage line, exit 2
+    except SystemExit as stop:  # also --help (0): callers in-process get the code back
+        return stop.code if isinstance(stop.code, int) else 2
     if not args.command:
         parser.print_help()
         return 0
     key = _handler_key(args)
+    problem = _check_paths(key, args)
+    if problem:  # a file that is missing or is not what it should be: nothing is opened or created
+        print(f"desk-app: {problem}", file=sys.stderr)
+        return 1
     target = HANDLERS[key]
     module_name, func_name = target.split(":")
-    func = getattr(importlib.import_module(module_name), func_name)
     try:
+        func = getattr(importlib.import_module(module_name), func_name)
         return int(func(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line for the person, the rest logged
+        return _failed(key, exc)
+
+
+def _failed(key: str, exc: BaseException) -> int:
+    from desk_app.bootstrap import DatabaseCheckFailed
+    from desk_app.i18n import _
+
+    orig = getattr(exc, "orig", None)  # SQLAlchemy wraps the driver's error
+    cause = orig or exc
+    first_line = (str(cause).splitlines() or [""])[0]
+    if isinstance(exc, DatabaseCheckFailed):
+        message = str(exc)
+    else:
+        message = _("{command} failed: {error}").format(command=key, error=f"{type(cause).__name__}: {first_line}")
+    where = _log_traceback(key, exc)
+    details = _(" (details: {path})").format(path=where) if where else ""
+    print(f"desk-app: {message}{details}", file=sys.stderr)
+    return 1
+
+
+def _log_traceback(key: str, exc: BaseException) -> str | None:
+    """Write the traceback to the app's log file (data folder/logs/cli.log); its path, or None."""
+    try:
+        from desk_app.paths import data_dir
+
+        folder = data_dir() / "logs"
+        folder.mkdir(exist_ok=True)
+        path = folder / "cli.log"
+        log = logging.getLogger("desk_app.cli")
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
+        try:
+            log.error("desk-app %s failed", key, exc_info=exc)
+        finally:
+            log.removeHandler(handler)
+            handler.close()
+        return str(path)
+    except OSError:
+        return None
+
+
+def _check_paths(key: str, args: argparse.Namespace) -> str | None:
+    """What is wrong with the paths on the command line, before anything is opened or created:
+    only ``demo`` creates a database (``restore`` may write a new file in an existing folder);
+    input files exist; output files go into folders that exist."""
+    from desk_app.i18n import _
+
+    problem = _check_db(key, args)
+    if problem:
+        return problem
+    file_arg = getattr(args, "file", None)
+    if file_arg is not None and not Path(file_arg).expanduser().is_file():
+        return _("The file {name} does not exist.").format(name=file_arg)
+    for attr in OUTPUT_ARGS:
+        value = getattr(args, attr, None)
+        if value:
+            out = Path(value).expanduser()
+            if out.is_dir():
+                return _("{path} is a folder; give a file name (--{arg}).").format(path=value, arg=attr)
+            if not out.parent.is_dir():
+                return _("The folder {folder} does not exist (--{arg}).").format(folder=str(out.parent), arg=attr)
+    return None
+
+
+def _check_db(key: str, args: argparse.Namespace) -> str | None:
+    from desk_app.i18n import _
+
+    if not hasattr(args, "db") or key in CREATES_DB:
+        return None
+    target = resolve_db_arg(args)
+    if "://" in target and not target.startswith("sqlite"):
+        return None  # a server: the connection says what is wrong
+    path = Path(target.split("///", 1)[1] if target.startswith("sqlite") else target).expanduser()
+    if path.is_dir():
+        return _("{path} is a folder, not a shop database. Check --db.").format(path=str(path))
+    if not path.exists():
+        if key == "restore" and path.parent.is_dir():
+            return None  # restoring onto a new machine: the backup becomes this file
+        return _(
+            "There is no database at {path}. Check --db (nothing was created). "
+            "`desk-app demo --db FILE` makes a demo shop; the app's Set up my shop makes yours."
+        ).format(path=str(path))
+    if key == "restore":
+        return None  # a damaged database is what a restore is for
+    return _not_a_shop(path)
+
+
+def _not_a_shop(path: Path) -> str | None:
+    from desk_app.i18n import _
+
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        return _("Cannot read {path} ({error}).").format(path=str(path), error=exc.strerror or str(exc))
+    if head != b"SQLite format 3\x00":
+        return _("{path} is not a shop database of this app (not a SQLite file). Check --db.").format(path=str(path))
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return _("{path} could not be read ({error}). Check --db.").format(path=str(path), error=str(exc))
+    if not {"alembic_version", "clients", "sales"} <= tables:
+        return _("{path} is a database, but not a shop database of this app. Check --db.").format(path=str(path))
+    return None
 
 
 def is_headless(argv: Sequence[str]) -> bool:

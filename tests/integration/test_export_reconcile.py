@@ -103,7 +103,7 @@ def test_headless_commands(
     missing = tmp_path / "nope.sqlite3"
     assert (
         run(["export", "sales", "--db", str(missing), "--month", MONTH, "--out", str(tmp_path / "x.csv")])
-        == 2
+        == 1  # a missing file is a failure (1); a malformed argument is a usage error (2)
     )
     err = capsys.readouterr().err
     assert "no database" in err and not missing.exists()
