@@ -181,9 +181,16 @@ class Services:
 
     @cached_property
     def backup(self) -> BackupService:
+        from desk_app.clients.privacy import erasures_in_file
         from desk_app.trust.backup import BackupService
 
-        return BackupService(self.db, self.settings, self.clock)
+        privacy = self.privacy
+        return BackupService(
+            self.db,
+            self.settings,
+            self.clock,
+            after_restore=lambda actor, kept: privacy.reapply_erasures(actor, erasures_in_file(kept)),
+        )
 
     @cached_property
     def importer(self) -> ImportService:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -89,3 +90,24 @@ def pg_url(pg_server: object) -> str:
 
     assert isinstance(pg_server, PgServer)
     return pg_server.create_database()
+
+
+@pytest.fixture
+def pg_app_login(pg_server: Any) -> Iterator[str]:
+    """A database owned by an ordinary login, set up as docs/server-mode.md says (the app's user)."""
+    import uuid
+
+    import psycopg
+    role = f"desk_{uuid.uuid4().hex[:8]}"
+    name = f"shop_{uuid.uuid4().hex[:8]}"
+    admin = f"host=127.0.0.1 port={pg_server.port} user=postgres"
+    with psycopg.connect(f"{admin} dbname=postgres", autocommit=True) as c:
+        c.execute(f'CREATE ROLE "{role}" LOGIN')
+        c.execute(f'CREATE DATABASE "{name}" OWNER "{role}" ENCODING \'UTF8\'')
+    with psycopg.connect(f"{admin} dbname={name}", autocommit=True) as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        c.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    yield f"postgresql+psycopg://{role}@127.0.0.1:{pg_server.port}/{name}"
+    with psycopg.connect(f"{admin} dbname=postgres", autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.execute(f'DROP ROLE IF EXISTS "{role}"')

@@ -30,6 +30,8 @@ HANDLERS: dict[str, str] = {
     "import clients": "desk_app.cli.import_clients:cli_import_clients",
     "migrate": "desk_app.cli:cli_migrate",
     "check": "desk_app.cli:cli_check",
+    "privacy export": "desk_app.cli.privacy:cli_privacy",
+    "privacy erase": "desk_app.cli.privacy:cli_privacy",
 }
 
 GUI_FLAGS = ("--demo", "--db", "--lang", "--fresh-demo", "--screenshot")
@@ -135,12 +137,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="PRAGMA integrity_check and the money invariants")
     db_arg(c)
+    pv = sub.add_parser("privacy", help="a client's data requests (owner's PIN: asked, or DESK_APP_PIN)")
+    pvs = pv.add_subparsers(dest="privacy_kind", metavar="KIND", required=True)
+    pe = pvs.add_parser("export", help="everything held about a client, as JSON and PDF")
+    pe.add_argument("--client", required=True, help="the client number, e.g. C000123")
+    pe.add_argument("--out-dir", required=True, help="folder for <number>-data.json and .pdf")
+    pe.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number (shops with several owners)")
+    db_arg(pe)
+    px = pvs.add_parser("erase", help="erase a client: here, in the audit log and in the kept backups")
+    px.add_argument("--client", required=True, help="the client number, e.g. C000123")
+    px.add_argument("--reason", required=True, help="why (e.g. 'asked by email on 17 Nov')")
+    px.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    px.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number (shops with several owners)")
+    db_arg(px)
     return p
 
 
 def _handler_key(args: argparse.Namespace) -> str:
     cmd = str(args.command)
-    for attr in ("report_kind", "export_kind", "import_kind"):
+    for attr in ("report_kind", "export_kind", "import_kind", "privacy_kind"):
         sub = getattr(args, attr, None)
         if sub:
             return f"{cmd} {sub}"

@@ -100,9 +100,18 @@ def cli_restore(args: Any) -> int:
                 detail="command line",
             )
             uow.commit()
+        again: list[str] = []
+        if kept is not None:  # whoever the replaced database had erased is erased again
+            from desk_app.clients.privacy import PrivacyService, erasures_in_file
+
+            again = PrivacyService(db, SettingsStore(db)).reapply_erasures(None, erasures_in_file(kept))
     finally:
         db.dispose()
     print(_("Restored {file} into {db}.").format(file=str(backup), db=str(db_file)))
+    if again:
+        print(
+            _("Erased again, as in the replaced database: {numbers}.").format(numbers=", ".join(again))
+        )
     if kept:
         print(_("The replaced database was kept as {path}.").format(path=str(kept)))
     return 0

@@ -11,16 +11,17 @@ recorded in the audit log (the erasure row holds no personal data).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 
-from desk_app.clients.search_text import build_search_fields
+from desk_app.clients.erasure import erase_rows, scrub_storage
 from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_row
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
@@ -33,6 +34,7 @@ from desk_app.db.models import (
     Complaint,
     ConsentRecord,
     Contact,
+    Erasure,
     Feedback,
     FollowUp,
     Formula,
@@ -58,6 +60,7 @@ from desk_app.i18n import _, format_date, format_datetime, format_money
 from desk_app.settings import SettingsStore
 
 FORMAT_VERSION = 1
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,19 @@ class ErasureResult:
     name: str  # the anonymised name
     notes_cleared: int  # free-text fields emptied on related records
     sales_kept: int
+    audit_redacted: int = 0  # audit entries whose values were removed
+    erasure_id: int = 0
+    storage_scrubbed: bool = True  # False: another desk's open read kept the file from being rebuilt
+
+
+@dataclass
+class BackupErasure:
+    """What ``erase_in_backups`` did, file by file."""
+
+    cleaned: list[Path] = field(default_factory=list)  # held the client: erased inside
+    not_in: list[Path] = field(default_factory=list)  # taken before the client existed, or already erased
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # could not be changed (why)
+    server: bool = False  # PostgreSQL: the server's dumps are not the app's (docs/privacy.md)
 
 
 def _value(v: Any) -> Any:
@@ -205,7 +221,11 @@ class PrivacyService:
 
     # -- erasure --------------------------------------------------------------------
     def erase_client(self, actor: Actor, client_id: int, reason: str) -> ErasureResult:
-        require(self.db.uow, actor, Perm.ERASE)
+        """Erase the client in the live database (one unit of work), then scrub the storage.
+
+        The retained backups are cleaned by ``erase_in_backups`` (a separate call: it can take a
+        while); a restore of any older backup erases the client again (``reapply_erasures``)."""
+        known = require(self.db.uow, actor, Perm.ERASE)
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError(
@@ -219,102 +239,175 @@ class PrivacyService:
                 raise NotFound(_("That client no longer exists."))
             if c.erased_at is not None:
                 raise ServiceError(_("This client's data was already erased."))
-            number = c.client_number
-            new_name = _("Erased client {number}").format(number=number)
-            c.name = new_name
-            c.phone = ""
-            c.email = ""
-            c.wechat_id = ""
-            c.birthday = None
-            c.birthday_md = None
-            c.gender = ""
-            c.skin_type = ""
-            c.hair_type = ""
-            c.allergies = ""
-            c.contraindications = ""
-            c.preferences = []
-            c.notes = ""
-            c.language = ""
-            c.external_id = ""
-            c.favourite_staff_id = None
-            c.preferred_channel = "phone"
-            c.name_pinyin, c.name_initials, c.phone_digits, c.search_text = build_search_fields(
-                new_name, "", number
-            )
-            for kind in ("privacy", "marketing"):
-                s.add(
-                    ConsentRecord(
-                        client_id=c.id,
-                        kind=kind,
-                        granted=False,
-                        at=now,
-                        staff_id=actor.staff_id,
-                        note=_("Withdrawn: client data erased"),
-                    )
-                )
-            c.marketing_consent = False
-            c.marketing_consent_at = now
-            c.privacy_consent = False
-            c.privacy_consent_at = now
-            c.erased_at = now
-            c.updated_at = now
-            cleared = self._clear_free_text(s, c.id)
-            sales_kept = len(_rows(s, Sale, Sale.client_id == c.id))
+            erasure, done = erase_rows(s, c, actor=known, reason=reason, now=now)
+            erasure_id = erasure.id
+            uow.commit()
+        scrubbed = scrub_storage(self.db)
+        return ErasureResult(
+            client_id,
+            done.client_number,
+            done.name,
+            done.notes_cleared,
+            done.sales_kept,
+            audit_redacted=done.audit_redacted,
+            erasure_id=erasure_id,
+            storage_scrubbed=scrubbed,
+        )
+
+    def erase_in_backups(
+        self, actor: Actor, client_id: int, progress: Callable[[int, int], None] | None = None
+    ) -> BackupErasure:
+        """Erase an erased client inside every backup the app keeps (the backup folder, and the
+        databases a restore kept aside). Each file is copied, brought up to date, erased, rebuilt
+        (VACUUM), checked and put back under its own name; a file that cannot be changed is left
+        as it was and listed in ``failed`` (a restore of it erases the client again)."""
+        known = require(self.db.uow, actor, Perm.ERASE)
+        with self.db.uow(write=False) as uow:
+            erasure = uow.session.scalars(
+                select(Erasure).where(Erasure.client_id == client_id).order_by(Erasure.id.desc())
+            ).first()
+            if erasure is None:
+                raise ServiceError(_("Erase the client first; then their data is removed from the backups."))
+            created = uow.session.execute(
+                text("SELECT created_at FROM clients WHERE id = :id"), {"id": client_id}
+            ).scalar()
+            record = (erasure.client_id, erasure.client_number, str(created))
+        if not self.db.is_sqlite:
+            return BackupErasure(server=True)
+        from desk_app.trust.backup import BackupService
+
+        backups = BackupService(self.db, self.settings, self.clock)
+        files = backups.own_files()
+        out = BackupErasure()
+        for k, f in enumerate(files):
+            if progress:
+                progress(k, len(files))
+            try:
+                if erase_in_file(f, record, reason=_("erased in the live database"), now=self.clock()):
+                    out.cleaned.append(f)
+                else:
+                    out.not_in.append(f)
+            except Exception as exc:  # noqa: BLE001 - reported per file; the others go on
+                log.warning("could not erase client %s in backup %s: %s", record[1], f, exc)
+                out.failed.append((f, str(exc)))
+        if progress:
+            progress(len(files), len(files))
+        with self.db.uow() as uow:
             audit(
-                s,
-                actor,
-                "erase",
+                uow.session,
+                known,
+                "erase_backups",
                 "client",
-                c.id,
-                at=now,
-                after={"client_number": number, "notes_cleared": cleared, "sales_kept": sales_kept},
-                detail=reason,
+                client_id,
+                at=self.clock(),
+                after={
+                    "client_number": record[1],
+                    "cleaned": [p.name for p in out.cleaned],
+                    "not_in": len(out.not_in),
+                    "failed": [p.name for p, _e in out.failed],
+                },
             )
             uow.commit()
-        return ErasureResult(client_id, number, new_name, cleared, sales_kept)
+        return out
 
-    @staticmethod
-    def _clear_free_text(s: Session, client_id: int) -> int:
-        """Empty every free-text field written about the client; returns how many were non-empty."""
-        n = 0
+    def reapply_erasures(self, actor: Actor | None, erasures: Sequence[tuple[int, str]]) -> list[str]:
+        """After a restore: erase again every client in ``erasures`` ((client id, client number),
+        read from the database the restore replaced) whom the restored data still holds.
+        Returns the client numbers erased again."""
+        again: list[str] = []
+        now = self.clock()
+        with self.db.uow() as uow:
+            s = uow.session
+            for client_id, number in erasures:
+                c = s.get(Client, client_id)
+                if c is None or c.client_number != number or c.erased_at is not None:
+                    continue
+                erase_rows(s, c, actor=actor, reason=_("erased again after a restore"), now=now)
+                again.append(number)
+            uow.commit()
+        if again:
+            scrub_storage(self.db)
+        return again
 
-        def clear(objs: Sequence[Any], fields: Sequence[str]) -> None:
-            nonlocal n
-            for o in objs:
-                for f in fields:
-                    v = getattr(o, f)
-                    if v:
-                        n += 1
-                        setattr(o, f, {} if isinstance(v, dict) else "")
 
-        visits = _rows(s, Visit, Visit.client_id == client_id)
-        vids = _ids(visits)
-        clear(visits, ("notes", "problem", "rebook_declined_reason"))
-        clear(
-            _rows(s, Assessment, Assessment.visit_id.in_(vids)),
-            ("answers", "goals", "expectations", "allergies", "contraindications", "skin_type", "hair_type"),
-        )
-        clear(_rows(s, ServiceLog, ServiceLog.visit_id.in_(vids)), ("notes", "problem"))
-        formulas = _rows(s, Formula, Formula.client_id == client_id)
-        clear(formulas, ("notes",))
-        for fo in formulas:
-            comps = list(fo.components or [])
-            if any(isinstance(x, dict) and x.get("notes") for x in comps):
-                n += 1
-                fo.components = [{**x, "notes": ""} if isinstance(x, dict) else x for x in comps]
-        contacts = _rows(s, Contact, Contact.client_id == client_id)
-        clear(contacts, ("caller_name", "caller_phone", "summary"))
-        for ct in contacts:
-            if ct.checklist:
-                ct.checklist = {}
-        clear(_rows(s, Appointment, Appointment.client_id == client_id), ("notes",))
-        clear(_rows(s, WaitlistEntry, WaitlistEntry.client_id == client_id), ("notes",))
-        clear(_rows(s, FollowUp, FollowUp.client_id == client_id), ("comments",))
-        clear(_rows(s, Complaint, Complaint.client_id == client_id), ("description",))
-        clear(_rows(s, Feedback, Feedback.client_id == client_id), ("content",))
-        clear(_rows(s, OutreachTask, OutreachTask.client_id == client_id), ("note",))
-        clear(_rows(s, Sale, Sale.client_id == client_id), ("over_estimate_note",))
-        return n
+def erasures_in_file(path: Path) -> list[tuple[int, str]]:
+    """The (client id, client number) of every erasure recorded in a SQLite file (none if the file
+    predates erasure records or cannot be read)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return [
+                (int(r[0]), str(r[1]))
+                for r in conn.execute("SELECT client_id, client_number FROM erasures ORDER BY id")
+            ]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+
+
+def erase_in_file(path: Path, record: tuple[int, str, str], *, reason: str, now: datetime) -> bool:
+    """Erase client ``record`` (id, number, created_at as stored) inside the SQLite database file
+    ``path`` (a backup), replacing it atomically. False when the file does not hold that client
+    un-erased (then it is left untouched): the three must match, so a backup of another shop
+    whose client has the same number is never touched."""
+    import sqlite3
+
+    from desk_app.bootstrap import open_database
+
+    client_id, number, created = record
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = conn.execute(
+            "SELECT client_number, erased_at, created_at FROM clients WHERE id = ?", (client_id,)
+        ).fetchone()
+    finally:
+        conn.close()
+    if row is None or row[0] != number or row[1] is not None or str(row[2]) != created:
+        return False
+    part = path.with_name(path.name + ".part")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(part) + suffix).unlink(missing_ok=True)
+    try:
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)  # with anything still in its WAL
+        try:
+            dst = sqlite3.connect(str(part))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        db = open_database(str(part), clock=lambda: now)
+        try:
+            with db.uow() as uow:
+                c = uow.session.get(Client, client_id)
+                assert c is not None
+                erase_rows(uow.session, c, actor=None, reason=reason, now=now)
+                uow.commit()
+            with db.engine.connect() as conn2:
+                conn2.exec_driver_sql("INSERT INTO client_fts(client_fts) VALUES ('optimize')")
+                conn2.commit()
+        finally:
+            db.dispose()
+        conn = sqlite3.connect(str(part), isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=DELETE")  # folds the WAL in: one self-contained file
+            conn.execute("VACUUM")
+            res = conn.execute("PRAGMA integrity_check").fetchone()
+        finally:
+            conn.close()
+        if not res or res[0] != "ok":
+            raise ServiceError(_("The cleaned backup failed its check ({detail}).").format(detail=str(res)))
+        part.replace(path)
+        for suffix in ("-wal", "-shm"):  # the replaced file's, now stale: the new one is whole
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(part) + suffix).unlink(missing_ok=True)
+    return True
 
 
 # --------------------------------------------------------------------------

@@ -78,6 +78,9 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # a changed or removed value is overwritten with zeros in the file, not left in a free
+        # block or page (an erased client must not stay readable in the raw file: docs/privacy.md)
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -846,7 +846,8 @@ class OutreachTask(Base):
 
 class AuditEntry(Base):
     """Append-only: no code path updates or deletes a row here, and the database refuses it
-    (migration 0004: SQLite triggers; PostgreSQL a trigger and revoked privileges)."""
+    (migration 0004: SQLite triggers; PostgreSQL a trigger and revoked privileges). The one
+    exception is a client's erasure, which redacts the entries naming them (migration 0005)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -860,7 +861,21 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
     allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    # set once, by a client erasure: the values above are then gone (migration 0005)
+    redacted_by: Mapped[int | None] = mapped_column(ForeignKey("erasures.id"), nullable=True)
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+
+class Erasure(Base):
+    """A client erased (docs/privacy.md): kept so a restored backup erases them again. No name."""
+
+    __tablename__ = "erasures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    client_number: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    audit_redacted: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class BackupRecord(Base):

@@ -1,8 +1,10 @@
 """The audit log, read side (docs/product.md §7): the owner filters it and exports it.
 
 Rows are written by ``desk_app.core.service.audit`` from every service and are
-never updated or deleted (a test greps the code base for that). Reading is
-owner-only (``Perm.AUDIT_VIEW``); an export is itself logged.
+never updated or deleted (a test greps the code base for that), with one exception the
+database checks (migration 0005): ``redact`` empties the values of the entries that name
+an erased client, keeping who did what and when. Reading is owner-only
+(``Perm.AUDIT_VIEW``); an export is itself logged.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select, text
+from sqlalchemy.orm import Session
 
 from desk_app.core import csvfile
 from desk_app.core.service import audit, require
@@ -50,9 +53,12 @@ class AuditRow:
     after: dict[str, Any] | None
     detail: str
     allowed: bool
+    redacted: bool = False
 
     def changes(self) -> str:
         """A short 'field: before -> after' text for tables and exports."""
+        if self.redacted:
+            return _("(removed: the client was erased)")
         b, a = self.before or {}, self.after or {}
         parts: list[str] = []
         for k in list(dict.fromkeys([*b.keys(), *a.keys()])):
@@ -194,6 +200,25 @@ class AuditService:
         return n
 
 
+# The only UPDATE of the audit log anywhere in the app, in the one shape migration 0005's trigger
+# lets through: values gone, the event (id, time, staff, action, record, allowed) kept.
+_REDACT = text(
+    "UPDATE audit_log SET before = NULL, after = NULL, detail = '', redacted_by = :erasure"
+    " WHERE id IN :ids AND redacted_by IS NULL"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def redact(session: Session, entry_ids: list[int], erasure_id: int) -> int:
+    """Empty the values of these entries for the erasure ``erasure_id`` (in the caller's unit of
+    work); returns how many were redacted (entries redacted before are left as they are)."""
+    n = 0
+    ids = sorted(set(entry_ids))
+    for i in range(0, len(ids), 500):
+        res = session.execute(_REDACT, {"erasure": erasure_id, "ids": ids[i : i + 500]})
+        n += int(getattr(res, "rowcount", 0) or 0)
+    return n
+
+
 def _row(e: AuditEntry, staff_name: str | None) -> AuditRow:
     return AuditRow(
         id=e.id,
@@ -208,6 +233,7 @@ def _row(e: AuditEntry, staff_name: str | None) -> AuditRow:
         after=dict(e.after) if e.after is not None else None,
         detail=e.detail or "",
         allowed=bool(e.allowed),
+        redacted=e.redacted_by is not None,
     )
 
 

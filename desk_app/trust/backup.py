@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from glob import escape as glob_escape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,7 @@ from desk_app.i18n import _
 from desk_app.settings import S, SettingsStore
 
 Progress = Callable[[int, int], None]
+AfterRestore = Callable[[Actor | None, Path], object]
 AUTO_REASONS = ("daily", "close_of_day")
 _NAME = re.compile(
     r"^(?P<stem>.+)-(?P<reason>manual|daily|close_of_day|pre-migration|migration)-(?P<stamp>\d{8}-\d{6})\.sqlite3$"
@@ -287,10 +289,19 @@ def _copy_in_with_backup_api(backup: Path, db_path: Path, progress: Progress | N
 
 
 class BackupService:
-    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: SettingsStore,
+        clock: Clock | None = None,
+        after_restore: AfterRestore | None = None,
+    ) -> None:
         self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
         self.clock = self.db.clock
+        # called with the restoring actor and the replaced file once a restore is done: the privacy
+        # service erases again whoever the replaced database had erased (desk_app.container wires it)
+        self.after_restore = after_restore
 
     # -- where -----------------------------------------------------------------
     def _db_file(self) -> Path:
@@ -454,6 +465,20 @@ class BackupService:
             )
             return [BackupInfo(r.path, r.at, r.size_bytes, r.reason, r.ok, r.message) for r in rows]
 
+    def own_files(self) -> list[Path]:
+        """This database's backups in the folder (by name) and the databases restores kept aside."""
+        stem = self._db_file().stem
+        folder = self.folder()
+        out: list[Path] = []
+        if folder.is_dir():
+            for p in sorted(folder.glob("*.sqlite3")):
+                m = _NAME.match(p.name)
+                if m and m.group("stem") == stem:
+                    out.append(p)
+        db_file = self._db_file()
+        out += sorted(db_file.parent.glob(f"{glob_escape(stem)}.replaced-*{glob_escape(db_file.suffix)}"))
+        return out
+
     def list_files(self) -> list[BackupInfo]:
         """Backup files found in the backup folder, newest first (the folder may be a USB drive)."""
         folder = self.folder()
@@ -506,4 +531,6 @@ class BackupService:
                 at=now,
             )
             uow.commit()
+        if kept is not None and self.after_restore is not None:
+            self.after_restore(actor, kept)
         return kept

@@ -8,11 +8,8 @@ superuser by the trigger. The app's legitimate writes, including a privacy erasu
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -25,7 +22,6 @@ from desk_app.domain.permissions import Actor
 from desk_app.trust.integrity import check_invariants
 from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_privacy_requests import seed_history
-from tests.pg import PgServer
 
 REFUSAL = "audit_log is append-only"
 RAW_CHANGES = [
@@ -149,24 +145,6 @@ def test_postgres_trigger_refuses_even_a_superuser(pg_url: str) -> None:
         assert len(_snapshot(db)) == len(logged) + 1
     finally:
         db.dispose()
-
-
-@pytest.fixture
-def pg_app_login(pg_server: PgServer) -> Iterator[str]:
-    """A database owned by an ordinary login, set up as docs/server-mode.md says (the app's user)."""
-    role = f"desk_{uuid.uuid4().hex[:8]}"
-    name = f"shop_{uuid.uuid4().hex[:8]}"
-    admin = f"host=127.0.0.1 port={pg_server.port} user=postgres"
-    with psycopg.connect(f"{admin} dbname=postgres", autocommit=True) as c:
-        c.execute(f'CREATE ROLE "{role}" LOGIN')
-        c.execute(f'CREATE DATABASE "{name}" OWNER "{role}" ENCODING \'UTF8\'')
-    with psycopg.connect(f"{admin} dbname={name}", autocommit=True) as c:
-        c.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
-        c.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    yield f"postgresql+psycopg://{role}@127.0.0.1:{pg_server.port}/{name}"
-    with psycopg.connect(f"{admin} dbname=postgres", autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        c.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 @pytest.mark.postgres

@@ -69,6 +69,8 @@ COMMANDS: dict[str, Argv] = {
     "migrate": lambda db, m, i, o: ["migrate", "--db", db],
     "check": lambda db, m, i, o: ["check", "--db", db],
     "demo": lambda db, m, i, o: ["demo", "--db", db, "--clients", i, "--months", m],
+    "privacy export": lambda db, m, i, o: ["privacy", "export", "--db", db, "--client", i, "--staff", m, "--out-dir", o],
+    "privacy erase": lambda db, m, i, o: ["privacy", "erase", "--db", db, "--client", i, "--reason", m, "--yes"],
 }
 
 

@@ -112,6 +112,9 @@ def test_owner_exports_and_erases(
     screen.erase("the client asked")
     assert screen.profile is not None and screen.profile.erased
     assert screen.erase_button.isHidden()
+    # the owner is told what was done, here and in the backups
+    assert len(told) == 2 and "is erased" in told[1] and "audit entries redacted" in told[1]
+    assert "Backups: erased inside 0; 0 did not hold the client." in told[1]
 
 
 def test_stylist_sees_a_read_only_profile_with_masked_phone(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -43,6 +43,9 @@ from ui.shared.widgets import (
     show_error,
     show_info,
 )
+
+if TYPE_CHECKING:
+    from desk_app.clients.privacy import BackupErasure, ErasureResult
 
 
 def _short(value: Any) -> str:
@@ -363,18 +366,45 @@ class ClientProfileScreen(QWidget):
         actor, privacy, cid = self.ctx.require_actor(), self.ctx.services.privacy, self.profile.id
         self.erase_button.setEnabled(False)
 
-        def done(_result: object) -> None:
+        def work() -> tuple[ErasureResult, BackupErasure]:
+            res = privacy.erase_client(actor, cid, reason)
+            return res, privacy.erase_in_backups(actor, cid)  # the kept backups, one by one
+
+        def done(result: tuple[ErasureResult, BackupErasure]) -> None:
             self.erase_button.setEnabled(True)
             self.open(client_id=cid)
+            show_info(self, erasure_summary(*result), _("Client erased"))
 
         def failed(exc: Exception) -> None:  # shown to the owner
             self.erase_button.setEnabled(True)
             show_error(self, exc)
 
-        self.ctx.runner.run(
-            self,
-            lambda: privacy.erase_client(actor, cid, reason),
-            on_done=done,
-            on_error=failed,
-            in_order=True,
+        self.ctx.runner.run(self, work, on_done=done, on_error=failed, in_order=True)
+
+
+def erasure_summary(res: ErasureResult, backups: BackupErasure) -> str:
+    """What an erasure did, in words for the owner."""
+    lines = [
+        _("{number} is erased: {notes} notes cleared, {audit} audit entries redacted, {sales} sales kept without the name.").format(
+            number=res.client_number, notes=res.notes_cleared, audit=res.audit_redacted, sales=res.sales_kept
         )
+    ]
+    if backups.server:
+        lines.append(
+            _("The server's own backups are not changed; a restore through the app erases the client again.")
+        )
+    else:
+        lines.append(
+            _("Backups: erased inside {cleaned}; {not_in} did not hold the client.").format(
+                cleaned=len(backups.cleaned), not_in=len(backups.not_in)
+            )
+        )
+        if backups.failed:
+            lines.append(
+                _("{n} backups could not be changed ({names}); restoring one erases the client again.").format(
+                    n=len(backups.failed), names=", ".join(p.name for p, _why in backups.failed)
+                )
+            )
+    if not res.storage_scrubbed:
+        lines.append(_("Another desk was reading: the database file is tidied at the next erasure."))
+    return "\n".join(lines)

@@ -1,0 +1,481 @@
+"""Erasing one client inside one unit of work (docs/privacy.md, "A client asks to be forgotten").
+
+``erase_rows`` is the whole change to the rows: the profile anonymised, consent withdrawn, every
+free-text field written about the client emptied, the audit entries that hold the person redacted
+(``desk_app.trust.audit.redact``) and an ``erasures`` row written. The privacy service calls it on
+the live database, on each retained backup and again after a restore of an older backup; the
+money records (sales, payments, prepaid and package movements) keep their amounts.
+
+``scrub_storage`` then removes what the database engine itself still holds after the commit: the
+old search-index entries, the write-ahead log and freed pages (SQLite), dead row versions
+(PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, cast, or_, select
+from sqlalchemy.orm import Session
+
+from desk_app.clients.search_text import build_search_fields
+from desk_app.core.service import audit
+from desk_app.db.engine import Database
+from desk_app.db.models import (
+    Appointment,
+    Assessment,
+    AuditEntry,
+    Client,
+    Complaint,
+    ConsentRecord,
+    Contact,
+    Erasure,
+    Feedback,
+    FollowUp,
+    Formula,
+    OutreachTask,
+    PatchTest,
+    Payment,
+    PrepaidAccount,
+    PrepaidMovement,
+    SafetyOverride,
+    Sale,
+    SaleLine,
+    ServiceLog,
+    StockMovement,
+    Visit,
+    VisitEvent,
+    WaitlistEntry,
+)
+from desk_app.domain.permissions import Actor
+from desk_app.i18n import _
+from desk_app.trust.audit import redact
+
+log = logging.getLogger(__name__)
+
+# audit entries about these records describe the person (their profile, visits, calls, complaints):
+# redacted whole. Entries about their sales are redacted when they quote the person or a text that
+# was erased; any other entry when it quotes the person (a name, a phone, an e-mail, a WeChat ID).
+PERSONAL_ENTITIES = (
+    "client",
+    "client_phone",
+    "visit",
+    "appointment",
+    "formula",
+    "follow_up",
+    "feedback",
+    "complaint",
+    "contact",
+    "waitlist",
+)
+MONEY_ENTITIES = ("sale",)
+_MIN_TEXT = 4  # an erased free text shorter than this ("ok") is not searched for in the audit log
+_PHONE_TAIL = 8  # a phone is recognised by its last 8 digits, with or without spaces and dashes
+
+
+@dataclass
+class Erased:
+    client_number: str
+    name: str  # the anonymised name
+    notes_cleared: int
+    sales_kept: int
+    audit_redacted: int
+
+
+@dataclass
+class _Marks:
+    """What identifies the person in text: searched for in the audit log."""
+
+    words: set[str] = field(default_factory=set)  # names, e-mails, WeChat IDs
+    phones: set[str] = field(default_factory=set)  # the last _PHONE_TAIL digits
+    texts: set[str] = field(default_factory=set)  # free text that was erased from their records
+
+    def add_phone(self, value: object) -> None:
+        digits = re.sub(r"\D", "", str(value or ""))
+        if len(digits) >= 7:
+            self.phones.add(digits[-_PHONE_TAIL:])
+
+    def add_word(self, value: object) -> None:
+        v = " ".join(str(value or "").split())
+        if len(v) >= 2 and not v.isdigit():
+            self.words.add(v)
+
+
+def _ids(rows: Iterable[Any]) -> list[int]:
+    return [int(r.id) for r in rows]
+
+
+def _rows(s: Session, model: Any, *where: Any) -> list[Any]:
+    return list(s.scalars(select(model).where(*where).order_by(model.id)))
+
+
+def _strings(value: Any) -> Iterable[str]:
+    """Every string inside a JSON value (keys too: a skipped step's reason is a value, but a
+    preference list holds the text itself)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+
+def _word_re(word: str) -> re.Pattern[str]:
+    """The word standing alone: "Ann" is not found in "Annual", nor 张伟 in 张伟明 (someone else)."""
+    w = re.escape(word)
+    return re.compile(rf"(?<![A-Za-z0-9{_HAN}]){w}(?![A-Za-z0-9{_HAN}])", re.IGNORECASE)
+
+
+class _Matcher:
+    def __init__(self, words: Iterable[str], phones: Iterable[str]) -> None:
+        self.words = [_word_re(w) for w in words]
+        self.phones = list(phones)
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phones)
+
+    def hits(self, texts: Iterable[str]) -> bool:
+        for t in texts:
+            if any(p.search(t) for p in self.words):
+                return True
+            if self.phones:
+                squeezed = re.sub(r"[\s\-().+/]", "", t)
+                if any(p in squeezed for p in self.phones):
+                    return True
+        return False
+
+
+def _forms(value: str) -> set[str]:
+    """How a text may be stored: as typed, and JSON-escaped (the JSON columns keep \\uXXXX)."""
+    return {value, json.dumps(value).strip('"')}
+
+
+def _prefilter(needles: Iterable[str], phones: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern that finds every entry that may quote a needle (checked precisely after)."""
+    parts = [re.escape(form) for n in needles for form in _forms(n)]
+    parts += ["[\\s\\-().]?".join(p) for p in phones]  # 138 1234 5678, 138-1234-5678
+    if not parts:
+        return None
+    return re.compile("|".join(sorted(set(parts), key=len, reverse=True)), re.IGNORECASE)
+
+
+def _candidates(s: Session, needles: set[str], phones: set[str], exclude_ids: set[int]) -> list[AuditEntry]:
+    """Entries whose text may hold one of the needles: one pass over the log's text in Python
+    (a few hundred thousand entries in about a second), then the hits are loaded."""
+    rx = _prefilter(needles, phones)
+    if rx is None:
+        return []
+    q = select(
+        AuditEntry.id, AuditEntry.detail, cast(AuditEntry.before, Text), cast(AuditEntry.after, Text)
+    ).where(AuditEntry.redacted_by.is_(None))
+    ids = [
+        int(i)
+        for i, detail, before, after in s.execute(q.execution_options(yield_per=5000))
+        if i not in exclude_ids and any(v and rx.search(v) for v in (detail, before, after))
+    ]
+    found: list[AuditEntry] = []
+    for k in range(0, len(ids), 500):
+        found.extend(s.scalars(select(AuditEntry).where(AuditEntry.id.in_(ids[k : k + 500]))))
+    return found
+
+
+def _entry_texts(e: AuditEntry) -> list[str]:
+    return [e.detail or "", *_strings(e.before), *_strings(e.after)]
+
+
+def _scrub_reason(reason: str, marks: _Marks) -> str:
+    """The reason for the erasure is kept in the log: without the person's name or phone in it."""
+    out = reason
+    for w in sorted(marks.words, key=len, reverse=True):
+        out = _word_re(w).sub("…", out)
+
+    def phone(m: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", m.group(0))
+        return "…" if any(p in digits for p in marks.phones) else m.group(0)
+
+    return re.sub(r"\+?\d[\d\s\-]{5,}\d", phone, out)
+
+
+def erase_rows(
+    s: Session, c: Client, *, actor: Actor | None, reason: str, now: datetime
+) -> tuple[Erasure, Erased]:
+    """Erase client ``c`` in session ``s`` (not committed). ``actor`` None: the system (a backup)."""
+    marks = _Marks()
+    for w in (c.name, c.email, c.wechat_id):
+        marks.add_word(w)
+    marks.add_phone(c.phone)
+    # earlier names, phones and e-mails of the person, as the log recorded them
+    own = _rows(s, AuditEntry, AuditEntry.entity == "client", AuditEntry.entity_id == str(c.id))
+    for e in own:
+        for d in (e.before or {}, e.after or {}):
+            if isinstance(d, dict):
+                for key in ("name", "email", "wechat_id", "caller_name"):
+                    marks.add_word(d.get(key))
+                for key in ("phone", "caller_phone"):
+                    marks.add_phone(d.get(key))
+    contacts = _rows(s, Contact, Contact.client_id == c.id)
+    for ct in contacts:
+        marks.add_word(ct.caller_name)
+        marks.add_phone(ct.caller_phone)
+
+    number = c.client_number
+    erasure = Erasure(
+        client_id=c.id,
+        client_number=number,
+        at=now,
+        staff_id=actor.staff_id if actor else None,
+        audit_redacted=0,
+    )
+    s.add(erasure)
+    s.flush()
+
+    new_name = _("Erased client {number}").format(number=number)
+    c.name = new_name
+    c.phone = ""
+    c.email = ""
+    c.wechat_id = ""
+    c.birthday = None
+    c.birthday_md = None
+    c.gender = ""
+    c.skin_type = ""
+    c.hair_type = ""
+    c.allergies = ""
+    c.contraindications = ""
+    c.preferences = []
+    c.notes = ""
+    c.language = ""
+    c.external_id = ""
+    c.favourite_staff_id = None
+    c.preferred_channel = "phone"
+    c.name_pinyin, c.name_initials, c.phone_digits, c.search_text = build_search_fields(new_name, "", number)
+    for old in _rows(s, ConsentRecord, ConsentRecord.client_id == c.id):
+        if old.note:
+            marks.texts.add(old.note)
+            old.note = ""
+    for kind in ("privacy", "marketing"):
+        s.add(
+            ConsentRecord(
+                client_id=c.id,
+                kind=kind,
+                granted=False,
+                at=now,
+                staff_id=actor.staff_id if actor else None,
+                note=_("Withdrawn: client data erased"),
+            )
+        )
+    c.marketing_consent = False
+    c.marketing_consent_at = now
+    c.privacy_consent = False
+    c.privacy_consent_at = now
+    c.erased_at = now
+    c.updated_at = now
+    records, cleared = _clear_free_text(s, c.id, contacts, marks)
+    sales_kept = len(records["sale"])
+
+    # the audit log: entries about the person's records, and any entry that quotes them
+    redact_ids: set[int] = set()
+    for entity in PERSONAL_ENTITIES:
+        ids = [str(i) for i in records.get(entity, [])]
+        for k in range(0, len(ids), 500):
+            redact_ids.update(
+                s.scalars(
+                    select(AuditEntry.id).where(
+                        AuditEntry.entity == entity,
+                        AuditEntry.entity_id.in_(ids[k : k + 500]),
+                        AuditEntry.redacted_by.is_(None),
+                    )
+                )
+            )
+    person = _Matcher(marks.words, marks.phones)
+    texts = {t for t in marks.texts if len(t.strip()) >= _MIN_TEXT}
+    with_texts = _Matcher([*marks.words, *texts], marks.phones)
+    money = {(entity, str(i)) for entity in MONEY_ENTITIES for i in records.get(entity, [])}
+    for e in _candidates(s, marks.words | texts, marks.phones, redact_ids):
+        matcher = with_texts if (e.entity, e.entity_id) in money else person
+        if matcher and matcher.hits(_entry_texts(e)):
+            redact_ids.add(e.id)
+    s.flush()
+    redacted = redact(s, sorted(redact_ids), erasure.id)
+    erasure.audit_redacted = redacted
+    audit(
+        s,
+        actor,
+        "erase",
+        "client",
+        c.id,
+        at=now,
+        after={
+            "client_number": number,
+            "notes_cleared": cleared,
+            "sales_kept": sales_kept,
+            "audit_redacted": redacted,
+            "erasure": erasure.id,
+        },
+        detail=_scrub_reason(reason, marks),
+    )
+    s.flush()
+    return erasure, Erased(number, new_name, cleared, sales_kept, redacted)
+
+
+def _clear_free_text(
+    s: Session, client_id: int, contacts: Sequence[Contact], marks: _Marks
+) -> tuple[dict[str, list[int]], int]:
+    """Empty every free-text field written about the client. Returns the client's records by audit
+    entity name and how many non-empty fields were emptied; the emptied texts go into ``marks``."""
+    n = 0
+
+    def gone(v: Any) -> None:
+        for t in _strings(v):
+            if t.strip():
+                marks.texts.add(t.strip())
+
+    def clear(objs: Sequence[Any], fields: Sequence[str]) -> None:
+        nonlocal n
+        for o in objs:
+            for f in fields:
+                v = getattr(o, f)
+                if v:
+                    n += 1
+                    gone(v)
+                    setattr(o, f, {} if isinstance(v, dict) else [] if isinstance(v, list) else "")
+
+    visits = _rows(s, Visit, Visit.client_id == client_id)
+    vids = _ids(visits)
+    clear(visits, ("notes", "problem", "rebook_declined_reason"))
+    for v in visits:  # which steps were skipped stays (the standards report counts them); why goes
+        steps = dict(v.skipped_steps or {})
+        if any(steps.values()):
+            n += 1
+            gone(list(steps.values()))
+            v.skipped_steps = dict.fromkeys(steps, "")
+    clear(_rows(s, VisitEvent, VisitEvent.visit_id.in_(vids)), ("reason",))
+    clear(
+        _rows(s, Assessment, Assessment.visit_id.in_(vids)),
+        ("answers", "goals", "expectations", "allergies", "contraindications", "skin_type", "hair_type"),
+    )
+    clear(_rows(s, ServiceLog, ServiceLog.visit_id.in_(vids)), ("notes", "problem"))
+    clear(_rows(s, StockMovement, StockMovement.visit_id.in_(vids)), ("note",))
+    formulas = _rows(s, Formula, Formula.client_id == client_id)
+    clear(formulas, ("notes",))
+    for fo in formulas:
+        comps = list(fo.components or [])
+        if any(isinstance(x, dict) and x.get("notes") for x in comps):
+            n += 1
+            gone([x.get("notes") for x in comps if isinstance(x, dict)])
+            fo.components = [{**x, "notes": ""} if isinstance(x, dict) else x for x in comps]
+    clear(contacts, ("caller_name", "caller_phone", "summary"))
+    for ct in contacts:
+        if ct.checklist:
+            gone(ct.checklist)
+            ct.checklist = {}
+    appts = _rows(s, Appointment, Appointment.client_id == client_id)
+    clear(appts, ("notes", "cancel_reason"))
+    waitlist = _rows(s, WaitlistEntry, WaitlistEntry.client_id == client_id)
+    clear(waitlist, ("notes",))
+    follow_ups = _rows(s, FollowUp, FollowUp.client_id == client_id)
+    clear(follow_ups, ("comments",))
+    complaints = _rows(
+        s,
+        Complaint,
+        or_(Complaint.client_id == client_id, Complaint.contact_id.in_(_ids(contacts))),
+    )
+    clear(complaints, ("description", "first_response", "resolution"))
+    feedback = _rows(s, Feedback, Feedback.client_id == client_id)
+    clear(feedback, ("content", "improvement_action"))
+    clear(_rows(s, OutreachTask, OutreachTask.client_id == client_id), ("note",))
+    clear(_rows(s, PatchTest, PatchTest.client_id == client_id), ("notes",))
+    clear(_rows(s, SafetyOverride, SafetyOverride.client_id == client_id), ("reason",))
+    sales = _rows(s, Sale, Sale.client_id == client_id)
+    sids = _ids(sales)
+    clear(sales, ("over_estimate_note", "reason"))
+    clear(_rows(s, SaleLine, SaleLine.sale_id.in_(sids)), ("discount_reason",))
+    clear(_rows(s, Payment, Payment.sale_id.in_(sids)), ("reference",))
+    accounts = _rows(s, PrepaidAccount, PrepaidAccount.client_id == client_id)
+    clear(_rows(s, PrepaidMovement, PrepaidMovement.account_id.in_(_ids(accounts))), ("note",))
+    records = {
+        "client": [client_id],
+        "client_phone": [client_id],
+        "visit": vids,
+        "appointment": _ids(appts),
+        "formula": _ids(formulas),
+        "follow_up": _ids(follow_ups),
+        "feedback": _ids(feedback),
+        "complaint": _ids(complaints),
+        "contact": _ids(contacts),
+        "waitlist": _ids(waitlist),
+        "sale": sids,
+    }
+    return records, n
+
+
+def scrub_storage(db: Database) -> bool:
+    """After an erasure's commit: drop what the database engine still keeps of the old values.
+
+    SQLite: the search index is merged (``optimize``: its deleted entries leave the file), the
+    write-ahead log is copied into the file and cut to nothing, and the file is rebuilt (VACUUM), so
+    no freed page holds an old value. PostgreSQL: VACUUM the tables erasure changed (dead row
+    versions). Returns False when another desk's open read kept some of it from finishing (the
+    next erasure finishes it); the erasure itself is already saved.
+    """
+    try:
+        if db.is_sqlite:
+            with db.engine.connect() as conn:
+                conn.exec_driver_sql("INSERT INTO client_fts(client_fts) VALUES ('optimize')")
+                conn.commit()
+            raw = db.engine.raw_connection()
+            try:
+                cur = raw.cursor()
+                busy, _log, _done = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if busy:
+                    return False
+                cur.execute("VACUUM")
+                busy, _log, _done = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                return not busy
+            finally:
+                raw.close()
+        with db.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in _VACUUMED:
+                conn.exec_driver_sql(f"VACUUM {table}")
+        return True
+    except Exception as exc:  # noqa: BLE001 - the erasure is committed; this only tidies storage
+        log.warning("storage not scrubbed after an erasure: %s", exc)
+        return False
+
+
+_VACUUMED = (
+    "clients",
+    "audit_log",
+    "consent_records",
+    "contacts",
+    "complaints",
+    "visits",
+    "visit_events",
+    "assessments",
+    "service_logs",
+    "formulas",
+    "appointments",
+    "waitlist_entries",
+    "follow_ups",
+    "feedback",
+    "outreach_tasks",
+    "patch_tests",
+    "safety_overrides",
+    "sales",
+    "sale_lines",
+    "payments",
+    "prepaid_movements",
+    "stock_movements",
+)
