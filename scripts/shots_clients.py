@@ -134,7 +134,34 @@ def main() -> None:
         for key in ("shop", "services", "products", "staff", "questions", "rules"):
             settings.tab(key)
             _shot(app, settings, f"settings-{key}-{suffix}.png")
-        for w in (clients, prof, settings):
+        # erasing a client: the profile afterwards and what the owner is told (with a kept backup)
+        services.backup.backup(reason="daily")
+        from PySide6.QtWidgets import QMessageBox
+
+        import ui.clients.profile as profile_module
+
+        boxes: list[QMessageBox] = []
+
+        def keep_box(
+            parent: QWidget | None, text: str, title: str | None = None, boxes: list[QMessageBox] = boxes
+        ) -> None:
+            box = QMessageBox(parent)
+            box.setIcon(QMessageBox.Icon.Information)
+            box.setWindowTitle(title or "")
+            box.setText(text)
+            boxes.append(box)
+
+        profile_module.show_info = keep_box  # type: ignore[assignment]
+        erased = ClientProfileScreen(ctx)
+        erased.open(client_id=cid)
+        erased.erase("asked by email on 17 Nov" if lang == "en" else "客户 11 月 17 日邮件要求")
+        _shot(app, erased, f"client-erased-{suffix}.png")
+        boxes[-1].show()
+        for _ in range(3):
+            app.processEvents()
+        boxes[-1].grab().save(str(OUT / f"client-erased-summary-{suffix}.png"))
+        print("saved", f"client-erased-summary-{suffix}.png")
+        for w in (clients, prof, settings, erased):
             w.close()
         db.dispose()
     i18n.set_language("en")

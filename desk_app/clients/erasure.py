@@ -282,6 +282,7 @@ def erase_rows(
     c.erased_at = now
     c.updated_at = now
     records, cleared = _clear_free_text(s, c.id, contacts, marks)
+    _close_open_work(s, c.id, actor, now)
     sales_kept = len(records["sale"])
 
     # the audit log: entries about the person's records, and any entry that quotes them
@@ -327,6 +328,54 @@ def erase_rows(
     )
     s.flush()
     return erasure, Erased(number, new_name, cleared, sales_kept, redacted)
+
+
+_OPEN_APPOINTMENTS = ("booked", "confirmed")
+_OPEN_FOLLOW_UPS = ("pending", "no_answer", "call_back")
+
+
+def _close_open_work(s: Session, client_id: int, actor: Actor | None, now: datetime) -> None:
+    """Nobody can be called, reminded or served under an erased name: future bookings are
+    cancelled (a deposit held against one is released, as calendar.core.release_deposit does; the
+    calendar area sits above this one), the waiting list entry removed, open calls given up."""
+    appts = _rows(
+        s,
+        Appointment,
+        Appointment.client_id == client_id,
+        Appointment.status.in_(_OPEN_APPOINTMENTS),
+        Appointment.start_at >= now,
+    )
+    account = s.scalars(select(PrepaidAccount).where(PrepaidAccount.client_id == client_id)).first()
+    for a in appts:
+        a.status = "cancelled"
+        a.cancelled_at = now
+        a.cancel_reason = ""
+        if a.deposit_minor and account is not None:
+            released = s.scalars(
+                select(PrepaidMovement.id).where(
+                    PrepaidMovement.appointment_id == a.id, PrepaidMovement.kind == "release"
+                )
+            ).first()
+            if released is None:
+                account.held_minor = max(0, account.held_minor - int(a.deposit_minor))
+                s.add(
+                    PrepaidMovement(
+                        account_id=account.id,
+                        kind="release",
+                        amount_minor=0,
+                        balance_after_minor=account.balance_minor,
+                        appointment_id=a.id,
+                        staff_id=actor.staff_id if actor else None,
+                        note="",
+                        at=now,
+                    )
+                )
+    for w in _rows(s, WaitlistEntry, WaitlistEntry.client_id == client_id, WaitlistEntry.status != "removed"):
+        w.status = "removed"
+    for f in _rows(s, FollowUp, FollowUp.client_id == client_id, FollowUp.status.in_(_OPEN_FOLLOW_UPS)):
+        f.status = "gave_up"
+    for t in _rows(s, OutreachTask, OutreachTask.client_id == client_id, OutreachTask.status == "open"):
+        t.status = "done"
 
 
 def _clear_free_text(

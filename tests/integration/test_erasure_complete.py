@@ -11,6 +11,7 @@ import json
 import shutil
 import sqlite3
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -366,3 +367,32 @@ def test_privacy_commands_headless(
         assert {s for _a, s in actions} == {owner.staff_id}
     finally:
         db.dispose()
+
+
+def test_future_bookings_and_open_calls_of_an_erased_client_are_closed(
+    services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    """No booking, waiting-list entry or call is left for a person the shop no longer knows; a
+    deposit held against a cancelled booking goes back to the prepaid balance."""
+    from desk_app.db.models import FollowUp, PrepaidAccount
+
+    cid = seed_history(services, owner, clock)
+    later = clock() + timedelta(days=3)
+    with services.db.uow() as uow:
+        s = uow.session
+        s.add(Appointment(branch_id=owner.branch_id, client_id=cid, staff_id=owner.staff_id, start_at=later,
+                          end_at=later + timedelta(hours=1), block_end_at=later + timedelta(hours=1),
+                          status="booked", deposit_minor=5000))
+        s.scalars(select(PrepaidAccount)).one().held_minor = 5000
+        uow.commit()
+    services.privacy.erase_client(owner, cid, "asked")
+    with services.db.uow(write=False) as uow:
+        s = uow.session
+        future = s.scalars(select(Appointment).where(Appointment.start_at == later)).one()
+        assert future.status == "cancelled" and future.cancelled_at is not None
+        past = s.scalars(select(Appointment).where(Appointment.start_at < later)).one()
+        assert past.status == "done"  # history is not rewritten
+        acct = s.scalars(select(PrepaidAccount)).one()
+        assert (acct.held_minor, acct.balance_minor) == (0, 50000)
+        assert s.scalars(select(FollowUp.status)).all() == ["gave_up"]
+    assert check_invariants(services.db) == []
