@@ -220,6 +220,7 @@ def run(argv: Sequence[str]) -> int:
 
 def _failed(key: str, exc: BaseException) -> int:
     from desk_app.bootstrap import DatabaseCheckFailed
+    from desk_app.errors import ServiceError
     from desk_app.i18n import _
 
     orig = getattr(exc, "orig", None)  # SQLAlchemy wraps the driver's error
@@ -227,6 +228,8 @@ def _failed(key: str, exc: BaseException) -> int:
     first_line = (str(cause).splitlines() or [""])[0]
     if isinstance(exc, DatabaseCheckFailed):
         message = str(exc)
+    elif isinstance(exc, ServiceError):  # already in words for the person (e.g. "the database is busy")
+        message = _("{command} failed: {error}").format(command=key, error=exc.message)
     else:
         message = _("{command} failed: {error}").format(command=key, error=f"{type(cause).__name__}: {first_line}")
     where = _log_traceback(key, exc)

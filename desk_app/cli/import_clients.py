@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from desk_app.clients.importer import parse_map_args, write_report
+from desk_app.clients.importer import ImportResult, ImportStopped, parse_map_args, write_report
 from desk_app.core.service import ServiceError
 from desk_app.i18n import _
 from desk_app.trust.auth import cli_actor
@@ -34,10 +34,21 @@ def cli_import_clients(args: Any) -> int:
     except Exception as exc:  # noqa: BLE001 - shown to the person
         print(_("Could not open the database: {error}").format(error=str(exc)), file=sys.stderr)
         return 1
+    path = Path(args.file)
+    report = (
+        Path(args.report)
+        if getattr(args, "report", None)
+        else path.with_name(path.name + ".import-report.csv")
+    )
+    show_progress = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:  # a big file takes a while: say how far it is
+        if show_progress:
+            print("\r" + _("{percent}% done").format(percent=100 * done // max(total, 1)), end="", file=sys.stderr)
+
     try:
         services = Services(db)
         mapping = parse_map_args(args.map or []) or None
-        path = Path(args.file)
         result = services.importer.run(
             cli_actor(db),
             path,
@@ -45,17 +56,30 @@ def cli_import_clients(args: Any) -> int:
             mapping=mapping,
             duplicates=args.duplicates,
             dry_run=bool(args.dry_run),
+            progress=progress,
         )
+    except ImportStopped as exc:  # some batches were saved: say so, and how to finish
+        if show_progress:
+            print(file=sys.stderr)
+        print(exc.message, file=sys.stderr)
+        _print_result(exc.result, report)
+        return 1
     except ServiceError as exc:
+        if show_progress:
+            print(file=sys.stderr)
         print(_("Import failed, nothing was saved: {error}").format(error=exc.message), file=sys.stderr)
         return 1
     finally:
         db.dispose()
-    report = (
-        Path(args.report)
-        if getattr(args, "report", None)
-        else path.with_name(path.name + ".import-report.csv")
-    )
+    if show_progress:
+        print(file=sys.stderr)
+    _print_result(result, report)
+    if result.dry_run:
+        print(_("Dry run: nothing was saved."))
+    return 0
+
+
+def _print_result(result: ImportResult, report: Path) -> None:
     write_report(result, report)
     print(
         _(
@@ -69,11 +93,10 @@ def cli_import_clients(args: Any) -> int:
             rejected=result.rejected_count,
         )
     )
+    if result.rejected:
+        print(_("Not imported: {counts}").format(counts=result.rejected_summary()))
     for r in result.rejected[:20]:
         print(_("  row {row}: {reason}").format(row=r.row_no, reason=r.reason))
     if result.rejected_count > 20:
         print(_("  ... and {n} more").format(n=result.rejected_count - 20))
     print(_("Report: {path}").format(path=str(report)))
-    if result.dry_run:
-        print(_("Dry run: nothing was saved."))
-    return 0

@@ -3,8 +3,14 @@
 The file is read whole (CSV: UTF-8 with or without BOM, else GB18030/GBK; the
 delimiter is sniffed. XLSX: the first sheet, the header being the first row that
 names a known column). The source is detected from the header. Each row becomes
-a ``ParsedRow`` or a ``Rejected`` row that says what is wrong; then every good row
-is written in ONE transaction: a failure part-way leaves the database as it was.
+a ``ParsedRow`` or a ``Rejected`` row that says what is wrong (a row needs a name
+with a letter or Chinese character, and a phone, e-mail or WeChat ID). Pass 1
+decides everything without writing (the phone, for a row without one the e-mail or
+WeChat ID, says whether a row is a client already held); pass 2 writes in short
+batches, each its own write transaction of at most about half a second, so another
+desk saving meanwhile waits no longer than that. Stopped part-way, the batches
+already committed stay whole, and importing the same file again merges (or skips)
+them: nothing is doubled.
 
 Dates: ISO (``YYYY-MM-DD``) and Chinese (``1990年3月5日``) are unambiguous. For
 ``01/02/1990`` the day/month order is decided per source: Fresha writes day
@@ -18,19 +24,22 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic, sleep
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from desk_app.clients.phones import normalize_phone
 from desk_app.clients.search_text import build_search_fields
 from desk_app.core import csvfile
-from desk_app.core.service import ServiceError, audit, next_counter, require, shop_row
+from desk_app.core.service import DatabaseBusy, ServiceError, audit, next_counter, require, shop_row
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, Counter, ImportBatch
 from desk_app.domain.permissions import Actor, Perm
@@ -60,8 +69,27 @@ BLANKS = {"", "---", "--", "-", "n/a", "na", "none", "null", "nil", "无"}
 MAX_ROWS = 200_000
 
 
+# Writing: each batch is its own short write transaction, so another desk never waits long to save.
+BATCH_SECONDS = 0.4  # a batch stops writing once it has held the write lock this long (then commits)...
+BATCH_ROWS = 5000  # ...or has written this many rows, whichever comes first
+CHUNK_ROWS = 100  # rows per statement; the time is checked between statements
+# the lock is let go this long between batches: a waiting desk's busy handler (SQLite's) retries
+# every 100 ms at most, so a pause longer than that always lets it in
+BATCH_PAUSE = 0.15
+
+log = logging.getLogger(__name__)
+
+
 class ImportFileError(ServiceError):
     """The file as a whole cannot be imported (nothing was written)."""
+
+
+class ImportStopped(ServiceError):
+    """The import failed after some batches were saved; ``result`` counts what was saved."""
+
+    def __init__(self, message: str, result: ImportResult) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 @dataclass(frozen=True)
@@ -216,11 +244,27 @@ class ParsedRow:
     last_visit_at: datetime | None = None
 
 
+# why rows are not imported, in the order the counts are shown
+REJECT_KINDS = ("name", "contact", "phone", "email", "birthday")
+
+
+def reject_kind_label(kind: str) -> str:
+    """How the counts of rejected rows name a reason ("300 without a usable name")."""
+    return {
+        "name": _("without a usable name"),
+        "contact": _("without a phone, e-mail or WeChat ID"),
+        "phone": _("without a valid phone"),
+        "email": _("with a wrong e-mail"),
+        "birthday": _("with a wrong birthday"),
+    }.get(kind, kind)
+
+
 @dataclass(frozen=True)
 class Rejected:
     row_no: int
     reason: str
     values: str  # the row as read, for the report
+    kinds: tuple[str, ...] = ()  # what is wrong, from REJECT_KINDS (a row may have several)
 
 
 @dataclass(frozen=True)
@@ -251,6 +295,57 @@ class ImportResult:
     @property
     def rejected_count(self) -> int:
         return len(self.rejected)
+
+    def rejected_by_kind(self) -> dict[str, int]:
+        """How many rejected rows have each reason (a row with two reasons counts under both)."""
+        return _kind_counts(self.rejected)
+
+    def rejected_summary(self) -> str:
+        """``"300 without a usable name, 150 without a valid phone"``: the counts the UI and the CLI show."""
+        return _(", ").join(
+            _("{n} {why}").format(n=n, why=reject_kind_label(k)) for k, n in self.rejected_by_kind().items()
+        )
+
+
+@dataclass
+class _Plan:
+    """What pass 1 decided, before anything is written."""
+
+    new: list[ParsedRow] = field(default_factory=list)  # new clients (later rows with their phone folded in)
+    into_existing: list[tuple[int | None, ParsedRow]] = field(default_factory=list)  # (client id, row)
+    rejected: list[Rejected] = field(default_factory=list)
+    merged: int = 0  # rows folded into an earlier row of the file
+    skipped: int = 0
+
+
+@dataclass
+class _Done:
+    """What the committed batches wrote."""
+
+    imported: int = 0
+    merged: int = 0
+    skipped: int = 0
+    batch_id: int | None = None
+
+
+def _totals(used: str, path: Path, plan: _Plan, done: _Done) -> dict[str, Any]:
+    return {
+        "source": used,
+        "file": path.name,
+        "imported": done.imported,
+        "merged": done.merged,
+        "skipped": done.skipped,
+        "rejected": len(plan.rejected),
+        "rejected_by_reason": {k: n for k, n in _kind_counts(plan.rejected).items()},
+    }
+
+
+def _kind_counts(rejected: Sequence[Rejected]) -> dict[str, int]:
+    out = dict.fromkeys(REJECT_KINDS, 0)
+    for r in rejected:
+        for k in r.kinds:
+            out[k] = out.get(k, 0) + 1
+    return {k: n for k, n in out.items() if n}
 
 
 # --------------------------------------------------------------------------
@@ -676,18 +771,18 @@ class ImportService:
             return _cell_text(get(fld)).strip()
 
         values = " | ".join(_cell_text(c) for c in row)
-        problems: list[str] = []
+        problems: list[tuple[str, str]] = []  # (kind, what is wrong)
         name = text("name") or join_name(text("first_name"), text("last_name"))
         if not name:
             name = text("nickname") or text("company")
         if not name:
-            problems.append(_("no name (the name columns are empty)"))
+            problems.append(("name", _("no name (the name columns are empty)")))
         elif not any(ch.isalpha() for ch in name):
             problems.append(
-                _('"{value}" is not a name (no letter or Chinese character)').format(value=name[:40])
+                ("name", _('"{value}" is not a name (no letter or Chinese character)').format(value=name[:40]))
             )
         elif len(name) > 120:
-            problems.append(_("the name is longer than 120 characters"))
+            problems.append(("name", _("the name is longer than 120 characters")))
         phone = ""
         raw_phones = [get("phone"), get("phone2")]
         for k, raw in enumerate(raw_phones):
@@ -700,22 +795,25 @@ class ImportService:
                 if k == 0 and raw_phones[1] not in ("", None):
                     continue
                 problems.append(
-                    _(
-                        'phone "{value}" is not a valid phone number for region {region} '
-                        "(write numbers from other countries with + and the country code)"
-                    ).format(value=_cell_text(raw), region=region)
+                    (
+                        "phone",
+                        _(
+                            'phone "{value}" is not a valid phone number for region {region} '
+                            "(write numbers from other countries with + and the country code)"
+                        ).format(value=_cell_text(raw), region=region),
+                    )
                 )
         email = text("email")
         if email and not _EMAIL.match(email):
-            problems.append(_('email "{value}" is not an email address').format(value=email))
+            problems.append(("email", _('email "{value}" is not an email address').format(value=email)))
         if len(email) > 200:
-            problems.append(_("the email is longer than 200 characters"))
+            problems.append(("email", _("the email is longer than 200 characters")))
         if not phone and not email and not text("wechat_id") and not any(
             raw not in ("", None) for raw in raw_phones
         ):
             # the desk needs a way to reach the client (a phone at the counter); an e-mail or a
             # WeChat ID from the old system is kept as that contact
-            problems.append(_("no phone, e-mail or WeChat ID to reach the client"))
+            problems.append(("contact", _("no phone, e-mail or WeChat ID to reach the client")))
         bday: date | None = None
         bday_md: str | None = None
         raw_bday = get("birthday")
@@ -724,14 +822,19 @@ class ImportService:
                 bday, bday_md = parse_date(raw_bday, day_first)
             except (BadValue, ValueError):
                 problems.append(
-                    _('birthday "{value}" is not a date (use YYYY-MM-DD, or MM-DD without a year)').format(
-                        value=_cell_text(raw_bday)
+                    (
+                        "birthday",
+                        _('birthday "{value}" is not a date (use YYYY-MM-DD, or MM-DD without a year)').format(
+                            value=_cell_text(raw_bday)
+                        ),
                     )
                 )
             else:
                 today = self.clock().date()
                 if bday is not None and bday > today:
-                    problems.append(_("birthday {value} is in the future").format(value=bday.isoformat()))
+                    problems.append(
+                        ("birthday", _("birthday {value} is in the future").format(value=bday.isoformat()))
+                    )
         visits: list[datetime | None] = []
         for fld in ("first_visit", "last_visit"):
             raw = get(fld)
@@ -741,7 +844,8 @@ class ImportService:
                 d = None  # a visit date we cannot read is dropped, not a reason to lose the client
             visits.append(_as_utc(d, tz))
         if problems:
-            return Rejected(row_no, "; ".join(problems), values)
+            kinds = tuple(dict.fromkeys(k for k, _w in problems))
+            return Rejected(row_no, "; ".join(w for _k, w in problems), values, kinds)
         notes_parts = [text("notes")]
         if text("city"):
             notes_parts.append(_("City: {city}").format(city=text("city")))
@@ -774,122 +878,234 @@ class ImportService:
         dry_run: bool = False,
         progress: Progress | None = None,
     ) -> ImportResult:
-        """Import every good row in one transaction. Rejected rows are reported, not fatal."""
+        """Import every good row, in short write transactions (see ``BATCH_SECONDS``); rejected rows
+        are reported, not fatal. A dry run decides everything and writes nothing.
+
+        Raises ``ImportStopped`` when a failure comes after some batches were saved (a re-run
+        finishes the import), and the failure itself when nothing was saved yet."""
         require(self.db.uow, actor, Perm.IMPORT)
         if duplicates not in ("merge", "skip"):
             raise ImportFileError(_("Duplicates are either merged or skipped."))
         path = Path(path)
         table = read_table(path)
         used, cols = self.resolve(table, source, mapping)
+        plan = self._plan(table, used, cols, duplicates, progress)
+        total = len(table.rows)
+        if dry_run:
+            if progress:
+                progress(total, total)
+            merged = plan.merged + len(plan.into_existing)
+            return ImportResult(used, total, len(plan.new), merged, plan.skipped, plan.rejected, dry_run=True)
+        done = self._write(actor, path, used, plan, duplicates, progress, total)
+        return ImportResult(
+            used, total, done.imported, done.merged, done.skipped, plan.rejected, False, done.batch_id
+        )
+
+    def _plan(
+        self,
+        table: Table,
+        used: str,
+        cols: dict[str, tuple[str, ...]],
+        duplicates: str,
+        progress: Progress | None,
+    ) -> _Plan:
+        """Pass 1, without writing: read every row and decide what it becomes."""
         region, tz = self._shop_region_tz()
         day_first = self._day_first(used, region)
         idx = {h: i for i, h in enumerate(table.headers)}
         total = len(table.rows)
-        now = self.clock()
-        rejected: list[Rejected] = []
-        imported = merged = skipped = 0
-        with self.db.uow() as uow:
-            s = uow.session
-            # every phone already held, loaded once (a query per row made big imports crawl)
-            known: dict[str, int] = {}
-            for cid, ph, digits in s.execute(
-                select(Client.id, Client.phone, Client.phone_digits).where(Client.erased_at.is_(None))
+        plan = _Plan()
+        known: dict[str, int] = {}  # every phone (e-mail, WeChat ID) already held, read once
+        with self.db.uow(write=False) as uow:
+            for cid, ph, digits, email, wechat in uow.session.execute(
+                select(Client.id, Client.phone, Client.phone_digits, Client.email, Client.wechat_id).where(
+                    Client.erased_at.is_(None)
+                )
             ):
-                if ph:
-                    known.setdefault(ph, cid)
-                if digits:
-                    known.setdefault("+" + digits, cid)
-            # pass 1: read every row and decide what it becomes
-            new_rows: list[ParsedRow] = []
-            new_by_phone: dict[str, int] = {}  # phone -> index in new_rows
-            merges: list[tuple[str, int, ParsedRow]] = []  # ("db", client id | "new", index, row)
-            for n, row in enumerate(table.rows):
-                row_no = table.header_row + 1 + n
-                if progress and (n % 200 == 0):
-                    progress(n // 2, total)
-                if not any(_clean(c) != "" for c in row):
-                    continue
-                res = self._parse_row(row_no, row, idx, cols, region, tz, day_first)
-                if isinstance(res, Rejected):
-                    rejected.append(res)
-                    continue
-                target: tuple[str, int] | None = None
-                if res.phone and res.phone in new_by_phone:
-                    target = ("new", new_by_phone[res.phone])
-                elif res.phone and res.phone in known:
-                    target = ("db", known[res.phone])
-                if target is None:
-                    if res.phone:
-                        new_by_phone[res.phone] = len(new_rows)
-                    new_rows.append(res)
-                elif duplicates == "skip":
-                    skipped += 1
+                for key in _held_keys(ph, digits, email, wechat):
+                    known.setdefault(key, cid)
+        new_by_key: dict[str, int] = {}  # phone (e-mail, WeChat ID) -> index in plan.new
+        for n, row in enumerate(table.rows):
+            row_no = table.header_row + 1 + n
+            if progress and (n % 200 == 0):
+                progress(n // 2, total)
+            if not any(_clean(c) != "" for c in row):
+                continue
+            res = self._parse_row(row_no, row, idx, cols, region, tz, day_first)
+            if isinstance(res, Rejected):
+                plan.rejected.append(res)
+                continue
+            keys = _match_keys(res)
+            earlier = next((new_by_key[k] for k in keys if k in new_by_key), None)
+            held = next((known[k] for k in keys if k in known), None)
+            if earlier is not None:  # an earlier row of the file: folded into it before writing
+                if duplicates == "skip":
+                    plan.skipped += 1
                 else:
-                    merges.append((target[0], target[1], res))
-                    merged += 1
-            # pass 2: duplicates inside the file folded into their first row, numbers reserved in one
-            # go, the new clients written in batches (ORM bulk insert), then the existing ones merged
-            for kind, ref, res in merges:
-                if kind == "new":
-                    new_rows[ref] = _merge_rows(new_rows[ref], res)
-            first = self._reserve_numbers(s, len(new_rows))
-            chunk: list[dict[str, Any]] = []
-            for k, res in enumerate(new_rows):
-                if progress and k % 200 == 0:
-                    progress((total + k * total // max(len(new_rows), 1)) // 2, total)
-                chunk.append(self._client_values(actor, res, used, now, f"C{first + k:06d}"))
-                if len(chunk) >= 500:
-                    s.execute(insert(Client), chunk)
-                    chunk = []
-            if chunk:
-                s.execute(insert(Client), chunk)
-            imported = len(new_rows)
-            db_ids = sorted({ref for kind, ref, _r in merges if kind == "db"})
-            loaded: dict[int, Client] = {}
-            for i in range(0, len(db_ids), 500):  # load the clients to merge into 500 at a time
-                for c in s.scalars(select(Client).where(Client.id.in_(db_ids[i : i + 500]))):
-                    loaded[c.id] = c
-            for kind, ref, res in merges:
-                if kind == "db" and ref in loaded:
-                    _merge(loaded[ref], res, now)
-            s.flush()
-            batch = ImportBatch(
-                at=now,
-                source=used,
-                filename=path.name,
-                imported=imported,
-                merged=merged,
-                skipped=skipped,
-                rejected=len(rejected),
-                staff_id=actor.staff_id,
-            )
-            s.add(batch)
-            s.flush()
-            audit(
-                s,
-                actor,
-                "import",
-                "clients",
-                batch.id,
-                at=now,
-                after={
-                    "source": used,
-                    "file": path.name,
-                    "imported": imported,
-                    "merged": merged,
-                    "skipped": skipped,
-                    "rejected": len(rejected),
-                    "dry_run": dry_run,
-                },
-            )
-            batch_id: int | None = batch.id
-            if progress:
-                progress(total, total)
-            if dry_run:
-                batch_id = None
+                    plan.new[earlier] = _merge_rows(plan.new[earlier], res)
+                    plan.merged += 1
+            elif held is not None:  # a client already held (a desk's, or one a first run saved)
+                if duplicates == "skip":
+                    plan.skipped += 1
+                else:
+                    plan.into_existing.append((held, res))
             else:
-                uow.commit()
-        return ImportResult(used, total, imported, merged, skipped, rejected, dry_run, batch_id)
+                for key in _held_keys(res.phone, "", res.email, res.wechat_id):
+                    new_by_key.setdefault(key, len(plan.new))
+                plan.new.append(res)
+        return plan
+
+    def _write(
+        self,
+        actor: Actor,
+        path: Path,
+        used: str,
+        plan: _Plan,
+        duplicates: str,
+        progress: Progress | None,
+        total: int,
+    ) -> _Done:
+        """Pass 2: the plan written in batches, each its own short write transaction.
+
+        A batch takes the write lock (BEGIN IMMEDIATE), writes ``CHUNK_ROWS`` rows at a time and
+        commits once it has held the lock ``BATCH_SECONDS`` or written ``BATCH_ROWS`` rows, then
+        lets go for ``BATCH_PAUSE`` so that a desk waiting to save gets its turn. The import's row
+        (ImportBatch) is written with the first batch and its counts kept up to date, and the audit
+        entry goes with the last batch, once, with the totals. Stopped part-way, what was committed
+        stays whole; a second run of the same file merges (or skips) the clients already written."""
+        ops: list[tuple[int | None, ParsedRow]] = [(None, r) for r in plan.new] + list(plan.into_existing)
+        now = self.clock()
+        done = _Done(merged=plan.merged, skipped=plan.skipped)
+        pos = 0
+        first = True
+        try:
+            while first or pos < len(ops):
+                first = False
+                step = _Done(done.imported, done.merged, done.skipped, done.batch_id)
+                with self.db.uow() as uow:
+                    s = uow.session
+                    s.connection()  # BEGIN IMMEDIATE: the write lock is held from here to the commit
+                    started = monotonic()
+                    end = pos
+                    while (
+                        end < len(ops)
+                        and end - pos < BATCH_ROWS
+                        and monotonic() - started < BATCH_SECONDS
+                    ):
+                        chunk = ops[end : end + CHUNK_ROWS]
+                        self._write_chunk(s, actor, chunk, used, now, duplicates, step)
+                        end += len(chunk)
+                    self._record(s, actor, path, used, plan, step, now, last=end >= len(ops))
+                    uow.commit()
+                pos, done = end, step
+                if progress:
+                    progress(min(total, (total + total * pos // max(len(ops), 1)) // 2), total)
+                if pos < len(ops):
+                    sleep(BATCH_PAUSE)  # a desk whose busy handler polls every 100 ms gets in
+        except Exception as exc:
+            if done.batch_id is None:  # nothing was saved: the error as it is
+                raise
+            raise self._stopped(actor, path, used, plan, done, now, (pos, len(ops), total), exc) from exc
+        if progress:
+            progress(total, total)
+        return done
+
+    def _write_chunk(
+        self,
+        s: Session,
+        actor: Actor,
+        chunk: Sequence[tuple[int | None, ParsedRow]],
+        used: str,
+        now: datetime,
+        duplicates: str,
+        step: _Done,
+    ) -> None:
+        """Write a few rows: new clients (one INSERT, numbers taken in one go) and merges."""
+        new = [r for cid, r in chunk if cid is None]
+        into = [(cid, r) for cid, r in chunk if cid is not None]
+        phones = [r.phone for r in new if r.phone]
+        if phones:  # a desk (or another import) may have added one of these phones since pass 1
+            taken: dict[str, int] = {
+                ph: cid
+                for ph, cid in s.execute(
+                    select(Client.phone, Client.id).where(Client.phone.in_(phones), Client.erased_at.is_(None))
+                )
+            }
+            if taken:
+                if duplicates == "skip":
+                    step.skipped += sum(1 for r in new if r.phone in taken)
+                else:
+                    into += [(taken[r.phone], r) for r in new if r.phone in taken]
+                new = [r for r in new if r.phone not in taken]
+        if new:
+            first = self._reserve_numbers(s, len(new))
+            s.execute(
+                insert(Client),
+                [self._client_values(actor, r, used, now, f"C{first + k:06d}") for k, r in enumerate(new)],
+            )
+            step.imported += len(new)
+        if into:
+            loaded = {c.id: c for c in s.scalars(select(Client).where(Client.id.in_({cid for cid, _r in into})))}
+            for cid, r in into:
+                if cid in loaded:
+                    _merge(loaded[cid], r, now)
+            step.merged += len(into)
+            s.flush()
+
+    @staticmethod
+    def _record(
+        s: Session, actor: Actor, path: Path, used: str, plan: _Plan, step: _Done, now: datetime, last: bool
+    ) -> None:
+        """The import's row, created with the first batch and kept up to date; the audit with the last."""
+        if step.batch_id is None:
+            batch = ImportBatch(at=now, source=used, filename=path.name, staff_id=actor.staff_id)
+            s.add(batch)
+        else:
+            found = s.get(ImportBatch, step.batch_id)
+            assert found is not None
+            batch = found
+        batch.imported, batch.merged, batch.skipped = step.imported, step.merged, step.skipped
+        batch.rejected = len(plan.rejected)
+        s.flush()
+        step.batch_id = batch.id
+        if last:
+            audit(s, actor, "import", "clients", batch.id, at=now, after=_totals(used, path, plan, step))
+
+    def _stopped(
+        self,
+        actor: Actor,
+        path: Path,
+        used: str,
+        plan: _Plan,
+        done: _Done,
+        now: datetime,
+        where: tuple[int, int, int],
+        exc: Exception,
+    ) -> ImportStopped:
+        """A failure after some batches were saved: audit what was saved (unless the database is busy,
+        where that would only wait again) and say how to finish. ``where``: rows written, rows to
+        write, rows in the file."""
+        pos, todo, total = where
+        if isinstance(exc, ServiceError):
+            why = exc.message
+        else:
+            log.error("the import of %s stopped after %d of %d rows", path.name, pos, todo, exc_info=exc)
+            why = _("an unexpected error, details are in the log")
+        if not isinstance(exc, DatabaseBusy):
+            try:
+                with self.db.uow() as uow:
+                    after = {**_totals(used, path, plan, done), "stopped": str(exc)[:300]}
+                    audit(uow.session, actor, "import", "clients", done.batch_id, at=now, after=after)
+                    uow.commit()
+            except Exception:  # the batches saved stay saved; the import's row holds their counts
+                log.exception("could not audit the stopped import of %s", path.name)
+        return ImportStopped(
+            _(
+                "The import stopped part-way: {done} of {todo} clients were saved ({why}). Import the same "
+                "file again to finish; the clients already saved are merged, not added twice."
+            ).format(done=pos, todo=todo, why=why),
+            ImportResult(used, total, done.imported, done.merged, done.skipped, plan.rejected, False, done.batch_id),
+        )
 
     @staticmethod
     def _reserve_numbers(s: Any, n: int) -> int:
@@ -934,6 +1150,25 @@ class ImportService:
             "updated_at": now,
             "version": 1,
         }
+
+
+def _held_keys(phone: str | None, digits: str | None, email: str | None, wechat: str | None) -> list[str]:
+    """What a client is recognised by: the phone, and (for a row without one) the e-mail or WeChat ID."""
+    keys = [k for k in (phone, "+" + digits if digits else "") if k]
+    if email:
+        keys.append("email:" + email.strip().lower())
+    if wechat:
+        keys.append("wechat:" + wechat.strip())
+    return keys
+
+
+def _match_keys(r: ParsedRow) -> list[str]:
+    """What a row is matched by: its phone; a row without one by its e-mail, else its WeChat ID.
+
+    So a second import of the same file finds every row it saved the first time."""
+    if r.phone:
+        return [r.phone]
+    return _held_keys("", "", r.email, r.wechat_id)
 
 
 def _merge_rows(a: ParsedRow, b: ParsedRow) -> ParsedRow:

@@ -13,17 +13,10 @@ from sqlalchemy.orm import Session
 from desk_app.db.engine import session_now
 from desk_app.db.models import AuditEntry, Counter, Shop, Staff
 from desk_app.domain.permissions import Actor, NotAllowed, Perm
+from desk_app.errors import DatabaseBusy as DatabaseBusy  # the services' errors all come from here
+from desk_app.errors import ServiceError as ServiceError
 
 T = TypeVar("T")
-
-
-class ServiceError(Exception):
-    """An error whose message is meant for the person at the desk (already translated)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class ValidationError(ServiceError):

@@ -24,6 +24,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from desk_app.errors import DatabaseBusy, is_busy_error
+
 BUSY_TIMEOUT_MS = 10_000
 log = logging.getLogger(__name__)
 
@@ -53,16 +55,19 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
-def make_engine(db: str | os.PathLike[str], **kwargs: Any) -> Engine:
+def make_engine(db: str | os.PathLike[str], *, busy_timeout_ms: int | None = None, **kwargs: Any) -> Engine:
+    """``busy_timeout_ms`` (SQLite): how long a unit of work waits for another connection's write
+    lock before it fails with ``DatabaseBusy``; ``BUSY_TIMEOUT_MS`` unless said."""
     url = normalise_url(db)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
+        timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else int(busy_timeout_ms)
         engine = create_engine(
             url,
-            connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
+            connect_args={"timeout": timeout_ms / 1000, "isolation_level": None},
             **kwargs,
         )
-        _install_sqlite_hooks(engine)
+        _install_sqlite_hooks(engine, timeout_ms)
         return engine
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
@@ -70,11 +75,11 @@ def make_engine(db: str | os.PathLike[str], **kwargs: Any) -> Engine:
     raise ValueError(f"unsupported database: {backend}")
 
 
-def _install_sqlite_hooks(engine: Engine) -> None:
+def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -206,7 +211,8 @@ class Database:
 class UnitOfWork:
     """One session per user action: ``with db.uow() as uow: ...; uow.commit()``.
 
-    Anything not committed is rolled back on exit.
+    Anything not committed is rolled back on exit. A "database is locked" (another desk held the
+    write lock past the busy timeout) leaves as ``DatabaseBusy``, whose message says so.
     """
 
     def __init__(self, db: Database, write: bool = True) -> None:
@@ -219,13 +225,16 @@ class UnitOfWork:
         self._session = factory()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         assert self._session is not None
         try:
             self._session.rollback()
         finally:
             self._session.close()
             self._session = None
+        if exc is not None and not isinstance(exc, DatabaseBusy) and is_busy_error(exc):
+            # another desk held the write lock past the busy timeout: say so, not "something went wrong"
+            raise DatabaseBusy() from exc
 
     @property
     def session(self) -> Session:

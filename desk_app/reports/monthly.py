@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 from sqlalchemy.exc import OperationalError
 
-from desk_app.db.engine import BUSY_TIMEOUT_MS, Database
+from desk_app.db.engine import Database
 from desk_app.db.models import Branch, Shop
 from desk_app.domain.standards import Standards
 from desk_app.reports.monthly_clients import client_figures, complaint_figures, prepaid_member_figures
@@ -247,6 +247,7 @@ class _TwinReader:
             with db.engine.execution_options(desk_write=True).connect() as locker:
                 raw = locker.connection.dbapi_connection
                 assert raw is not None
+                usual = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])  # the engine's own wait
                 raw.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")  # a desk mid-write: soon work alone
                 try:
                     locker.exec_driver_sql("SELECT 1")  # BEGIN IMMEDIATE: nobody commits until we let go
@@ -257,7 +258,7 @@ class _TwinReader:
                         twin._ready.wait()
                 finally:
                     locker.rollback()
-                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                    raw.execute(f"PRAGMA busy_timeout={usual}")
         except OperationalError:
             for twin in twins:
                 if twin._thread.is_alive():

@@ -1,5 +1,6 @@
 """Fault tests: the app's process is killed (SIGKILL) in the middle of an import, a backup and a
-checkout; afterwards the database passes PRAGMA integrity_check and holds no half-written records.
+checkout; afterwards the database passes PRAGMA integrity_check and holds no half-written records
+(an import keeps the batches it had committed, whole, and importing the file again finishes it).
 
 Each child process runs this file as a script. It signals "MID" on stdout at the worst moment
 (inside the open transaction, or between copying and checking a backup) and then waits to be killed.
@@ -15,13 +16,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
 from desk_app.trust.backup import check_backup_file
 
 ROOT = Path(__file__).resolve().parents[2]
-ROWS = 1200
+ROWS = 10_001  # more than two batches of the import (BATCH_ROWS each at most), however fast the machine
 
 
 # ----------------------------------------------------------------------------- children
@@ -36,14 +38,21 @@ def _child_services(db_file: str) -> tuple[Services, Actor]:
 
 
 def child_import(db_file: str, csv_file: str) -> None:
-    services, owner = _child_services(db_file)
+    from desk_app.clients.importer import ImportService
 
-    def progress(done: int, total: int) -> None:
-        if done >= total * 0.8:  # pass 2: some 1,800 clients written (flushed) inside the open transaction
+    services, owner = _child_services(db_file)
+    real = ImportService._record  # the last step of each batch, just before its commit
+    batches: list[int] = []
+
+    def record_then_hang(*a: Any, **kw: Any) -> None:
+        real(*a, **kw)
+        batches.append(1)
+        if len(batches) == 2:  # the first batch committed; the second written (flushed), not committed
             print("MID", flush=True)
             time.sleep(120)
 
-    services.importer.run(owner, Path(csv_file), progress=progress)
+    ImportService._record = staticmethod(record_then_hang)  # type: ignore[method-assign,assignment]
+    services.importer.run(owner, Path(csv_file))
 
 
 def child_backup(db_file: str, out: str) -> None:
@@ -152,11 +161,19 @@ def test_kill_during_import_leaves_nothing_half_done(
     services.db.dispose()
     run_and_kill("import", str(db_file), str(csv_file))
     assert integrity(db_file) == "ok"
-    assert count(db_file, "clients") == 0 and count(db_file, "import_batches") == 0
-    assert count(db_file, "client_fts") == 0
-    # the same file imports whole afterwards
+    # the first batch is there whole, and the import's row says so; nothing of the second batch
+    with sqlite3.connect(db_file) as conn:
+        (first_batch,) = conn.execute("SELECT imported FROM import_batches").fetchone()
+        numbers = [r[0] for r in conn.execute("SELECT client_number FROM clients ORDER BY client_number")]
+    assert 0 < first_batch < ROWS and count(db_file, "import_batches") == 1
+    assert numbers == [f"C{k:06d}" for k in range(1, first_batch + 1)]
+    assert count(db_file, "client_fts") == first_batch
+    # the same file imported again finishes it: the saved clients merge into themselves
     res = services.importer.run(owner, csv_file)
-    assert res.imported == ROWS and count(db_file, "clients") == ROWS
+    assert (res.imported, res.merged) == (ROWS - first_batch, first_batch)
+    assert count(db_file, "clients") == ROWS == count(db_file, "client_fts")
+    with sqlite3.connect(db_file) as conn:
+        assert conn.execute("SELECT count(DISTINCT phone) FROM clients").fetchone()[0] == ROWS
 
 
 def test_kill_during_backup_leaves_no_backup_that_looks_whole(

@@ -239,6 +239,7 @@ def test_dry_run_saves_nothing(services: Services, owner: Actor) -> None:
 def test_a_failure_part_way_leaves_the_database_as_it_was(
     services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A small file is one batch: a failure in it saves nothing (later batches: test_import_batches)."""
     from desk_app.clients import importer
 
     real = importer.build_search_fields

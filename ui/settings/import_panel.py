@@ -2,8 +2,10 @@
 
 Pick a file; the panel says which system it came from. For any other CSV a mapping
 form says which column holds what, with a live preview of the first rows. "Check"
-runs the whole import without saving (a dry run); "Import" saves it in one go. The
-result lists the rows that were not imported and why, and saves them as a report.
+runs the whole import without saving (a dry run); "Import" saves it in short batches
+(another desk can save between them) while the bar shows how far it is. The result
+counts the rows that were not imported by reason, lists each with its reason, and
+saves them as a report.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.clients.importer import ImportPreview, ImportResult, Rejected, write_report
+from desk_app.clients.importer import ImportPreview, ImportResult, ImportStopped, Rejected, write_report
 from desk_app.i18n import _
 from ui.context import UiContext
 from ui.settings.import_mapping import MappingForm, PreviewModel
@@ -273,6 +275,8 @@ class ImportPanel(QWidget):
 
         def failed(exc: Exception) -> None:
             self._finish()
+            if isinstance(exc, ImportStopped):  # some batches were saved: show them, and the rows left out
+                self.show_result(exc.result, stopped=True)
             show_error(self, exc)
 
         self.ctx.runner.run(self, work, on_done=done, on_error=failed, on_progress=self._progress)
@@ -282,9 +286,13 @@ class ImportPanel(QWidget):
         self.pick_button.setEnabled(True)
         self._sync()
 
-    def show_result(self, res: ImportResult) -> None:
+    def show_result(self, res: ImportResult, stopped: bool = False) -> None:
+        """The counts; ``stopped``: the import failed part-way and these are the batches it saved."""
         self.result = res
-        head = _("Check only, nothing was saved: ") if res.dry_run else "✓ "
+        if stopped:
+            head = "⚠ " + _("Stopped part-way; saved so far: ")
+        else:
+            head = _("Check only, nothing was saved: ") if res.dry_run else "✓ "
         self.result_label.setText(
             head
             + _(
@@ -293,6 +301,7 @@ class ImportPanel(QWidget):
             ).format(
                 imported=res.imported, merged=res.merged, skipped=res.skipped, rejected=res.rejected_count
             )
+            + ("\n" + _("Not imported: {counts}").format(counts=res.rejected_summary()) if res.rejected else "")
         )
         self.rejected_model.reset(res.rejected)
         self.rejected_table.setVisible(bool(res.rejected))

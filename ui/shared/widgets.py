@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.core.service import ServiceError, ValidationError
+from desk_app.core.service import DatabaseBusy, ServiceError, ValidationError
 from desk_app.domain.permissions import NotAllowed
 from desk_app.domain.visit import TransitionError
+from desk_app.errors import is_busy_error
 from desk_app.i18n import _
 from desk_app.trust.pins import PinRefused
 from ui.theme import COLORS, TONE_BG, TONE_SYMBOL, icon
@@ -230,6 +231,9 @@ def error_text(exc: BaseException | str) -> str:
         return _("You are not allowed to do this. Ask the owner to sign in or to give you the permission.")
     if isinstance(exc, TransitionError):
         return str(exc)
+    if is_busy_error(exc):  # "database is locked" from outside a unit of work: the same words
+        log.warning("the database was busy: %s", exc)
+        return DatabaseBusy().message
     log.exception("unexpected error", exc_info=exc)
     return _(
         "Something went wrong and nothing was changed. Please try again; if it happens again, "
