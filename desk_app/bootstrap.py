@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from desk_app.db import migrate
+from desk_app.db import cipher, migrate
 from desk_app.db.engine import Clock, Database, system_clock
 
 log = logging.getLogger(__name__)
@@ -19,9 +19,19 @@ class DatabaseCheckFailed(RuntimeError):
 
 
 def open_database(
-    db: str, *, run_migrations: bool = True, backup_dir: Path | None = None, clock: Clock = system_clock
+    db: str,
+    *,
+    run_migrations: bool = True,
+    backup_dir: Path | None = None,
+    clock: Clock = system_clock,
+    key: bytes | None = None,
 ) -> Database:
-    database = Database.open(db, clock)
+    """Open (and bring up to date) a shop database. ``key``: create a new SQLite file encrypted with
+    it (desk_app.db.cipher); an existing file is opened as it is, with the key this computer knows."""
+    try:
+        database = Database.open(db, clock, key=key)
+    except cipher.KeyMissing as exc:  # an encrypted shop whose key this computer does not have
+        raise DatabaseCheckFailed(str(exc)) from exc
     if database.is_sqlite:
         try:
             with database.engine.connect() as conn:

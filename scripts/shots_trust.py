@@ -145,6 +145,46 @@ def main() -> int:
         app.processEvents()
         s.grab().save(str(OUT / f"settings-import-result-{suffix}.png"))
         s.close()
+    # the same shop encrypted (a file keyring stands for the OS password store here)
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    from desk_app.bootstrap import open_database
+    from desk_app.container import Services
+    from desk_app.db import cipher
+    from ui.settings.backup import RecoveryKeyDialog
+
+    class ShotKeyring(PlaintextKeyring):
+        @property  # type: ignore[override]
+        def file_path(self) -> str:
+            return str(WORK / "keyring.cfg")
+
+    keyring.set_keyring(ShotKeyring())
+    os.environ[cipher.PLAINTEXT_KEYRING_ENV] = "1"
+    res = sv.backup.encrypt_data(owner)
+    sv = Services(open_database(str(WORK / "shop.sqlite3")), clock=clock)
+    for lang, suffix in (("en", "en"), ("zh_CN", "zh")):
+        i18n.set_language(lang)
+        ctx = UiContext(services=sv, runner=TaskRunner(synchronous=True), shop=sv.shop.info(), actor=owner)
+        s = SettingsScreen(ctx)
+        s.resize(1366, 768)
+        s.show()
+        s.tab("backups")
+        app.processEvents()
+        s.grab().save(str(OUT / f"settings-backups-encrypted-{suffix}.png"))
+        d = RecoveryKeyDialog(
+            cipher.recovery_text(res.key),
+            s,
+            i18n._("Encrypted: the database and {n} backups. The app closes now; open it again.").format(
+                n=len(res.backups)
+            ),
+        )
+        d.show()
+        app.processEvents()
+        d.grab().save(str(OUT / f"recovery-key-{suffix}.png"))
+        d.close()
+        s.close()
+    sv.db.dispose()
     i18n.set_language("en")
     print("screenshots in", OUT)
     return 0

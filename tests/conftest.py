@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from keyrings.alt.file import PlaintextKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("DESK_APP_HOME", "/tmp/desk-app-test-home")
@@ -111,3 +112,30 @@ def pg_app_login(pg_server: Any) -> Iterator[str]:
     with psycopg.connect(f"{admin} dbname=postgres", autocommit=True) as c:
         c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         c.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+class FileKeyring(PlaintextKeyring):
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._path = str(path)
+
+    @property  # type: ignore[override]
+    def file_path(self) -> str:
+        return self._path
+
+
+@pytest.fixture
+def keystore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A password store of this test's own (a file), standing for the OS one."""
+    import keyring
+
+    from desk_app.db import cipher
+
+    before = keyring.get_keyring()
+    path = tmp_path / "keyring.cfg"
+    keyring.set_keyring(FileKeyring(path))
+    monkeypatch.setenv(cipher.PLAINTEXT_KEYRING_ENV, "1")
+    monkeypatch.delenv(cipher.KEY_ENV, raising=False)
+    monkeypatch.setenv("DESK_APP_HOME", str(tmp_path / "home"))
+    yield path
+    keyring.set_keyring(before)

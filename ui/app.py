@@ -25,6 +25,7 @@ from PySide6.QtCore import QEvent, QEventLoop, QLibraryInfo, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QApplication,
+    QInputDialog,
     QMainWindow,
     QMessageBox,
     QProgressDialog,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 from desk_app import i18n
 from desk_app.bootstrap import open_database
 from desk_app.container import Services
+from desk_app.db import cipher
 from desk_app.db.engine import Clock, Database, system_clock
 from desk_app.domain.permissions import Actor, Role
 from desk_app.i18n import _
@@ -510,6 +512,33 @@ def install_qt_translator(app: QApplication, lang: str) -> None:
             _QT_TRANSLATORS.append(t)
 
 
+def ask_recovery_key(path: Path) -> bool:
+    """The shop is encrypted and this computer lacks its key (a new or replaced computer): ask for
+    the recovery key until it opens the file, and keep it. False when the person gives up."""
+    prompt = _(
+        "{name} is encrypted and this computer does not have its key yet. Type the shop's recovery key "
+        "(64 letters and digits, from when the data was encrypted):"
+    ).format(name=path.name)
+    while True:
+        text, ok = QInputDialog.getText(None, _("Recovery key"), prompt)
+        if not ok:
+            return False
+        try:
+            key = cipher.parse_recovery(text)
+        except ValueError as exc:
+            QMessageBox.warning(None, _("Recovery key"), str(exc))
+            continue
+        if not cipher.opens_with(path, key):
+            QMessageBox.warning(None, _("Recovery key"), _("That key does not open {path}. Check the recovery key.").format(path=path.name))
+            continue
+        try:
+            cipher.remember_key(key)
+        except cipher.NoKeyStore as exc:
+            QMessageBox.critical(None, _("Recovery key"), str(exc))
+            return False
+        return True
+
+
 def run_gui(argv: Sequence[str]) -> int:
     args = parse_gui_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -530,7 +559,14 @@ def run_gui(argv: Sequence[str]) -> int:
         else:
             db_str = resolve_db(args.db)
             demo_mode = False
-        shell = Shell(db_str, demo_mode, app, use_shop_language=not args.lang)
+        while True:
+            try:
+                shell = Shell(db_str, demo_mode, app, use_shop_language=not args.lang)
+                break
+            except Exception as exc:
+                missing = exc.__cause__ if isinstance(exc.__cause__, cipher.KeyMissing) else None
+                if missing is None or not ask_recovery_key(missing.path):
+                    raise
     except Exception as exc:  # a message a person can act on, never a traceback only
         log.exception("could not start")
         QMessageBox.critical(None, _("Cannot open the shop database"),

@@ -10,7 +10,6 @@ import argparse
 import importlib
 import logging
 import re
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,6 +31,9 @@ HANDLERS: dict[str, str] = {
     "check": "desk_app.cli:cli_check",
     "privacy export": "desk_app.cli.privacy:cli_privacy",
     "privacy erase": "desk_app.cli.privacy:cli_privacy",
+    "encrypt": "desk_app.cli.encryption:cli_encrypt",
+    "key show": "desk_app.cli.encryption:cli_key",
+    "key add": "desk_app.cli.encryption:cli_key",
 }
 
 GUI_FLAGS = ("--demo", "--db", "--lang", "--fresh-demo", "--screenshot")
@@ -150,12 +152,23 @@ def build_parser() -> argparse.ArgumentParser:
     px.add_argument("--yes", action="store_true", help="do not ask to confirm")
     px.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number (shops with several owners)")
     db_arg(px)
+    en = sub.add_parser("encrypt", help="encrypt the shop's data and its backups (key kept by the OS)")
+    en.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    en.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number (shops with several owners)")
+    db_arg(en)
+    k = sub.add_parser("key", help="the recovery key of an encrypted shop")
+    ks = k.add_subparsers(dest="key_kind", metavar="KIND", required=True)
+    kshow = ks.add_parser("show", help="print the recovery key (owner's PIN)")
+    kshow.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number")
+    db_arg(kshow)
+    kadd = ks.add_parser("add", help="keep a recovery key on this computer (typed, or DESK_APP_DB_KEY)")
+    db_arg(kadd)
     return p
 
 
 def _handler_key(args: argparse.Namespace) -> str:
     cmd = str(args.command)
-    for attr in ("report_kind", "export_kind", "import_kind", "privacy_kind"):
+    for attr in ("report_kind", "export_kind", "import_kind", "privacy_kind", "key_kind"):
         sub = getattr(args, attr, None)
         if sub:
             return f"{cmd} {sub}"
@@ -287,8 +300,8 @@ def _check_paths(key: str, args: argparse.Namespace) -> str | None:
 def _check_db(key: str, args: argparse.Namespace) -> str | None:
     from desk_app.i18n import _
 
-    if not hasattr(args, "db") or key in CREATES_DB:
-        return None
+    if not hasattr(args, "db") or key in CREATES_DB or key == "key add":
+        return None  # key add: --db only checks the key opens it (it may not open without it yet)
     target = resolve_db_arg(args)
     if "://" in target and not target.startswith("sqlite"):
         return None  # a server: the connection says what is wrong
@@ -315,15 +328,24 @@ def _not_a_shop(path: Path) -> str | None:
             head = fh.read(16)
     except OSError as exc:
         return _("Cannot read {path} ({error}).").format(path=str(path), error=exc.strerror or str(exc))
-    if head != b"SQLite format 3\x00":
+    from desk_app.db import cipher
+
+    if len(head) < 16:
         return _("{path} is not a shop database of this app (not a SQLite file). Check --db.").format(path=str(path))
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        key = cipher.key_for_file(path)  # an encrypted shop opens with the key this computer keeps
+    except cipher.KeyMissing:
+        return _(
+            "{path} is not a shop database of this app, or it is encrypted with a key this computer does not "
+            "have (type the shop's recovery key: desk-app key add). Check --db."
+        ).format(path=str(path))
+    try:
+        conn = cipher.connect(path, key=key, read_only=True)
         try:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except cipher.DatabaseError as exc:
         return _("{path} could not be read ({error}). Check --db.").format(path=str(path), error=str(exc))
     if not {"alembic_version", "clients", "sales"} <= tables:
         return _("{path} is a database, but not a shop database of this app. Check --db.").format(path=str(path))

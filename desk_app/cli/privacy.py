@@ -1,19 +1,15 @@
-"""``desk-app privacy export|erase --client NUMBER --db DB`` (docs/privacy.md).
-
-Both act as an owner who proves it with their PIN: typed at the terminal, or given in the
-``DESK_APP_PIN`` environment variable for a script. A wrong PIN counts like one typed at a desk
-(the PIN pauses after five). ``--staff`` picks the owner when the shop has more than one.
-"""
+"""``desk-app privacy export|erase --client NUMBER --db DB`` (docs/privacy.md), as the owner
+(``desk_app.cli.owner``: the owner's PIN, asked or in ``DESK_APP_PIN``)."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from pathlib import Path
 
+from desk_app.cli.owner import Refused, owner_actor
 from desk_app.core.service import ServiceError
+from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
 
 
@@ -28,7 +24,7 @@ def cli_privacy(args: argparse.Namespace) -> int:
     from desk_app.bootstrap import open_database
     from desk_app.cli import resolve_db_arg
     from desk_app.container import Services
-    from desk_app.db.models import Client, Staff
+    from desk_app.db.models import Client
 
     if args.privacy_kind == "export":
         out = Path(args.out_dir).expanduser()
@@ -43,36 +39,14 @@ def cli_privacy(args: argparse.Namespace) -> int:
         services = Services(db)
         number = args.client.strip().upper()
         with db.uow(write=False) as uow:
-            s = uow.session
-            client = s.scalars(select(Client).where(Client.client_number == number)).first()
-            owners: list[tuple[int, str]] = [
-                (int(r[0]), str(r[1]))
-                for r in s.execute(
-                    select(Staff.id, Staff.name)
-                    .where(Staff.role == "owner", Staff.active.is_(True))
-                    .order_by(Staff.id)
-                )
-            ]
-            client_id = client.id if client is not None else None
+            client_id = uow.session.scalars(select(Client.id).where(Client.client_number == number)).first()
         if client_id is None:
             return _err(_("There is no client {number} in this shop.").format(number=number))
-        if args.staff is not None:
-            owners = [o for o in owners if o[0] == args.staff]
-        if not owners:
-            return _err(_("No active owner with that staff number: only an owner may do this (--staff)."))
-        if len(owners) > 1:
-            listed = ", ".join(f"{oid} {name}" for oid, name in owners)
-            return _err(_("This shop has several owners; say which one you are with --staff ({owners}).").format(owners=listed))
-        owner_id, owner_name = owners[0]
-        pin = os.environ.get("DESK_APP_PIN")
-        if pin is None:
-            if sys.stdin is None or not sys.stdin.isatty():
-                return _err(_("Give the owner's PIN: run it in a terminal to be asked, or set DESK_APP_PIN."))
-            pin = getpass.getpass(_("PIN of {name}: ").format(name=owner_name))
         try:
-            actor = services.auth.sign_in(owner_id, pin)
-        except ServiceError as exc:
-            return _err(exc.message)
+            actor = owner_actor(services, args)
+        except Refused as exc:
+            return _err(str(exc))
+        assert isinstance(actor, Actor)
         if args.privacy_kind == "export":
             try:
                 paths = services.privacy.export_client(actor, client_id, out)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from desk_app.clients.erasure import erase_rows, scrub_storage
 from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_row
+from desk_app.db import cipher
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Appointment,
@@ -333,10 +334,8 @@ class PrivacyService:
 def erasures_in_file(path: Path) -> list[tuple[int, str]]:
     """The (client id, client number) of every erasure recorded in a SQLite file (none if the file
     predates erasure records or cannot be read)."""
-    import sqlite3
-
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = cipher.connect_file(path, read_only=True)
         try:
             return [
                 (int(r[0]), str(r[1]))
@@ -344,7 +343,7 @@ def erasures_in_file(path: Path) -> list[tuple[int, str]]:
             ]
         finally:
             conn.close()
-    except sqlite3.Error:
+    except (cipher.KeyMissing, *cipher.Error):  # type: ignore[misc]
         return []
 
 
@@ -353,12 +352,11 @@ def erase_in_file(path: Path, record: tuple[int, str, str], *, reason: str, now:
     ``path`` (a backup), replacing it atomically. False when the file does not hold that client
     un-erased (then it is left untouched): the three must match, so a backup of another shop
     whose client has the same number is never touched."""
-    import sqlite3
-
     from desk_app.bootstrap import open_database
 
     client_id, number, created = record
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    key = cipher.key_for_file(path)  # an encrypted backup stays encrypted with its own key
+    conn = cipher.connect(path, key=key, read_only=True)
     try:
         row = conn.execute(
             "SELECT client_number, erased_at, created_at FROM clients WHERE id = ?", (client_id,)
@@ -371,16 +369,16 @@ def erase_in_file(path: Path, record: tuple[int, str, str], *, reason: str, now:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(part) + suffix).unlink(missing_ok=True)
     try:
-        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)  # with anything still in its WAL
+        src = cipher.connect(path, key=key, read_only=True)  # with anything still in its WAL
         try:
-            dst = sqlite3.connect(str(part))
+            dst = cipher.connect(part, key=key)
             try:
                 src.backup(dst)
             finally:
                 dst.close()
         finally:
             src.close()
-        db = open_database(str(part), clock=lambda: now)
+        db = open_database(str(part), clock=lambda: now, key=key)
         try:
             with db.uow() as uow:
                 c = uow.session.get(Client, client_id)
@@ -392,7 +390,7 @@ def erase_in_file(path: Path, record: tuple[int, str, str], *, reason: str, now:
                 conn2.commit()
         finally:
             db.dispose()
-        conn = sqlite3.connect(str(part), isolation_level=None)
+        conn = cipher.connect(part, key=key, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=DELETE")  # folds the WAL in: one self-contained file
             conn.execute("VACUUM")

@@ -20,10 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from desk_app.db import cipher
 from desk_app.errors import DatabaseBusy, is_busy_error
 
 BUSY_TIMEOUT_MS = 10_000
@@ -55,24 +57,49 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
-def make_engine(db: str | os.PathLike[str], *, busy_timeout_ms: int | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    db: str | os.PathLike[str], *, busy_timeout_ms: int | None = None, key: bytes | None = None, **kwargs: Any
+) -> Engine:
     """``busy_timeout_ms`` (SQLite): how long a unit of work waits for another connection's write
-    lock before it fails with ``DatabaseBusy``; ``BUSY_TIMEOUT_MS`` unless said."""
+    lock before it fails with ``DatabaseBusy``; ``BUSY_TIMEOUT_MS`` unless said. ``key``: encrypt a
+    new SQLite file with it (desk_app.db.cipher); an existing encrypted file is opened with the key
+    this computer knows for it (``cipher.KeyMissing`` if none)."""
     url = normalise_url(db)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         timeout_ms = BUSY_TIMEOUT_MS if busy_timeout_ms is None else int(busy_timeout_ms)
+        path = sqlite_path(url)
+        if path is not None and cipher.is_encrypted(path):
+            key = cipher.key_for_file(path)
+        elif path is not None and path.exists() and path.stat().st_size > 0:
+            key = None  # a plain database stays plain (desk-app encrypt converts it)
+        if key:
+            kwargs["module"] = sqlcipher3
         engine = create_engine(
             url,
             connect_args={"timeout": timeout_ms / 1000, "isolation_level": None},
             **kwargs,
         )
+        if key:
+            _install_key_hook(engine, key)
         _install_sqlite_hooks(engine, timeout_ms)
+        engine.info_key = key  # type: ignore[attr-defined]  # read by Database.key
         return engine
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(url, **kwargs)
     raise ValueError(f"unsupported database: {backend}")
+
+
+def _install_key_hook(engine: Engine, key: bytes) -> None:
+    """The key is the first statement on every connection (SQLCipher needs it before any read)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA cipher_log_level = NONE")
+        cur.execute(cipher.key_pragma(key))
+        cur.close()
 
 
 def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
@@ -192,6 +219,11 @@ class Database:
     def with_clock(self, clock: Clock) -> Database:
         """The same database (same engine and pool) read and written with another clock."""
         return self if clock is self.clock else Database(self.engine, clock, self.changes)
+
+    @property
+    def key(self) -> bytes | None:
+        """The SQLCipher key of an encrypted SQLite file; None for a plain file or a server."""
+        return getattr(self.engine, "info_key", None)
 
     @property
     def is_sqlite(self) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
 
+from desk_app.db import cipher
 from desk_app.db.engine import Database
 
 if TYPE_CHECKING:
@@ -71,8 +71,9 @@ def sqlite_online_backup(src: Path, dest: Path) -> Path:
     tmp = dest.with_suffix(dest.suffix + ".part")
     if tmp.exists():
         tmp.unlink()
-    source = sqlite3.connect(str(src))
-    target = sqlite3.connect(str(tmp))
+    key = cipher.key_for_file(src)  # an encrypted shop's backup is encrypted with the same key
+    source = cipher.connect(src, key=key)
+    target = cipher.connect(tmp, key=key)
     try:
         source.backup(target)
         ok = target.execute("PRAGMA integrity_check").fetchone()

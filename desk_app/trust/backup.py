@@ -14,22 +14,24 @@ PostgreSQL: use ``pg_dump`` / ``pg_restore`` on the server (docs/server-mode.md)
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from glob import escape as glob_escape
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from desk_app.core.service import ServiceError, audit, require, shop_tz
+from desk_app.db import cipher
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import BackupRecord
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import S, SettingsStore
+from desk_app.trust.at_rest import EncryptResult
 
 Progress = Callable[[int, int], None]
 AfterRestore = Callable[[Actor | None, Path], object]
@@ -59,12 +61,17 @@ def check_backup_file(path: Path) -> str | None:
     path = Path(path)
     if not path.is_file():
         return _("The file {name} does not exist.").format(name=str(path))
-    with path.open("rb") as f:
-        head = f.read(16)
-    if head != b"SQLite format 3\x00":
+    if path.stat().st_size < 512:
         return _("{name} is not a database backup.").format(name=path.name)
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        key = cipher.key_for_file(path)
+    except cipher.KeyMissing:
+        return _(
+            "{name} is not a database backup of this app, or it is encrypted with a key this computer "
+            "does not have (type the shop's recovery key: desk-app key add)."
+        ).format(name=path.name)
+    try:
+        conn = cipher.connect(path, key=key, read_only=True)
         try:
             res = conn.execute("PRAGMA integrity_check").fetchone()
             if not res or res[0] != "ok":
@@ -74,7 +81,7 @@ def check_backup_file(path: Path) -> str | None:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except cipher.DatabaseError as exc:
         return _("{name} could not be read ({detail}). Choose another backup.").format(
             name=path.name, detail=str(exc)
         )
@@ -89,9 +96,10 @@ def online_backup(src: Path, dest: Path, progress: Progress | None = None) -> Pa
     tmp = dest.with_name(dest.name + ".part")
     if tmp.exists():
         tmp.unlink()
-    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=10)
+    key = cipher.key_for_file(src)  # an encrypted shop's backups are encrypted with its key
+    source = cipher.connect(src, key=key, read_only=True, timeout=10)
     try:
-        target = sqlite3.connect(str(tmp))
+        target = cipher.connect(tmp, key=key)
         try:
 
             def step(_status: int, remaining: int, total: int) -> None:
@@ -150,23 +158,43 @@ class _LiveDamaged(Exception):
 def _swap_in_one_transaction(backup: Path, db_path: Path, kept: Path, progress: Progress | None) -> None:
     part = kept.with_name(kept.name + ".part")
     part.unlink(missing_ok=True)
-    conn = sqlite3.connect(f"file:{db_path}?mode=rw", uri=True, timeout=RESTORE_WAIT_S, isolation_level=None)
+    try:
+        live_key = cipher.key_for_file(db_path)
+    except cipher.KeyMissing as exc:
+        raise BackupError(str(exc)) from exc
+    bak_key = cipher.key_for_file(backup)
+    conn = cipher.connect(
+        db_path,
+        key=live_key,
+        must_exist=True,
+        cipher=bool(bak_key),
+        timeout=RESTORE_WAIT_S,
+        isolation_level=None,
+    )
     try:
         conn.execute("PRAGMA foreign_keys = OFF")  # tables are dropped and filled in any order
         try:
             conn.execute("BEGIN IMMEDIATE")  # from here on no other desk can commit
-        except sqlite3.OperationalError as exc:
+        except cipher.OperationalError as exc:
             raise BackupError(
                 _("Another desk kept the database busy for {seconds} s. Try the restore again.").format(
                     seconds=RESTORE_WAIT_S
                 )
             ) from exc
         try:
-            conn.execute("ATTACH DATABASE ? AS kept", (str(part),))
-            conn.execute("ATTACH DATABASE ? AS bak", (f"file:{backup}?mode=ro",))
+            # the kept file is protected as the live one is; the restored rows take the live file's
+            # protection too (they are copied into it)
+            if live_key or bak_key:
+                conn.execute("ATTACH DATABASE ? AS kept KEY ?", (str(part), cipher.attach_key(live_key)))
+                conn.execute(
+                    "ATTACH DATABASE ? AS bak KEY ?", (f"file:{backup}?mode=ro", cipher.attach_key(bak_key))
+                )
+            else:
+                conn.execute("ATTACH DATABASE ? AS kept", (str(part),))
+                conn.execute("ATTACH DATABASE ? AS bak", (f"file:{backup}?mode=ro",))
             try:
                 _copy_schema_and_rows(conn, "main", "kept", drop_first=False)
-            except sqlite3.DatabaseError as exc:
+            except cipher.DatabaseError as exc:
                 raise _LiveDamaged() from exc
             if progress:
                 progress(1, 2)
@@ -181,10 +209,14 @@ def _swap_in_one_transaction(backup: Path, db_path: Path, kept: Path, progress: 
             for schema in ("kept", "bak"):
                 try:
                     conn.execute(f"DETACH DATABASE {schema}")
-                except sqlite3.Error:
+                except cipher.Error:
                     pass
         for target in (str(db_path), str(part)):
-            res = sqlite3.connect(target).execute("PRAGMA integrity_check").fetchone()
+            check = cipher.connect(target, key=live_key)
+            try:
+                res = check.execute("PRAGMA integrity_check").fetchone()
+            finally:
+                check.close()
             if not res or res[0] != "ok":
                 raise BackupError(_("The restored database failed its check ({detail}).").format(detail=str(res)))
         if progress:
@@ -209,18 +241,19 @@ def _in_schema(sql: str, schema: str) -> str:
     return sql[: m.end()] + f"{schema}." + sql[m.end() :]
 
 
-def _copy_schema_and_rows(conn: sqlite3.Connection, src: str, dst: str, *, drop_first: bool) -> None:
+def _copy_schema_and_rows(conn: Any, src: str, dst: str, *, drop_first: bool) -> None:
     """Copy every table with its rows, then the indexes, views and triggers, from schema ``src`` to
     ``dst`` inside the caller's transaction. Triggers are created last, so none fires on the copy
     (nor on the drop: the audit log's append-only triggers are dropped with their table)."""
 
     def objs(schema: str, *types: str) -> list[tuple[str, str, str]]:
         marks = ",".join("?" * len(types))
-        return conn.execute(
+        rows = conn.execute(
             f"SELECT type, name, sql FROM {schema}.sqlite_master WHERE sql IS NOT NULL AND type IN ({marks})"
             " ORDER BY rowid",
             types,
         ).fetchall()
+        return [(str(t), str(n), str(q)) for t, n, q in rows]
 
     def is_virtual(sql: str) -> bool:
         return sql.lstrip().upper().startswith("CREATE VIRTUAL")
@@ -251,7 +284,7 @@ def _copy_schema_and_rows(conn: sqlite3.Connection, src: str, dst: str, *, drop_
         conn.execute(_in_schema(sql, dst))
 
 
-def _carry_counters(conn: sqlite3.Connection) -> None:
+def _carry_counters(conn: Any) -> None:
     """Receipt and client numbers go on from the higher of the replaced and the restored database:
     a receipt printed after the backup was taken keeps its number to itself."""
     have = {
@@ -267,9 +300,10 @@ def _carry_counters(conn: sqlite3.Connection) -> None:
 
 
 def _copy_in_with_backup_api(backup: Path, db_path: Path, progress: Progress | None) -> None:
-    src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    key = cipher.key_for_file(backup)  # a new file: the backup comes in as it is, encrypted or not
+    src = cipher.connect(backup, key=key, read_only=True)
     try:
-        dst = sqlite3.connect(str(db_path), timeout=10)
+        dst = cipher.connect(db_path, key=key, timeout=10)
         try:
 
             def step(_status: int, remaining: int, total: int) -> None:
@@ -374,7 +408,7 @@ class BackupService:
             raise BackupError(_("Choose a different file: that is the database itself."))
         try:
             online_backup(src, out, progress)
-        except (OSError, sqlite3.Error, BackupError) as exc:
+        except (OSError, BackupError, cipher.KeyMissing, *cipher.Error) as exc:  # type: ignore[misc]
             msg = exc.message if isinstance(exc, BackupError) else str(exc)
             self._record(str(out), 0, reason, False, msg, actor)
             raise BackupError(
@@ -498,6 +532,36 @@ class BackupService:
             out.append(BackupInfo(str(p), at, st.st_size, m.group("reason") if m else "", True))
         out.sort(key=lambda b: b.at, reverse=True)
         return out
+
+    # -- data at rest --------------------------------------------------------------
+    def encrypted(self) -> bool | None:
+        """True/False for this shop's SQLite file; None on a server."""
+        return None if self.db.sqlite_file is None else self.db.key is not None
+
+    def recovery_key(self, actor: Actor) -> str:
+        """The recovery key of an encrypted shop, as the owner writes it down (the view is logged)."""
+        require(self.db.uow, actor, Perm.BACKUP)
+        key = self.db.key
+        if key is None:
+            raise BackupError(_("This shop's data is not encrypted, so it has no recovery key."))
+        with self.db.uow() as uow:
+            audit(uow.session, actor, "view", "recovery_key", "", after={"key_id": cipher.key_id(key)}, at=self.clock())
+            uow.commit()
+        return cipher.recovery_text(key)
+
+    def encrypt_data(self, actor: Actor) -> EncryptResult:
+        """Encrypt the shop file and its backups (desk_app.trust.at_rest). This Database is closed
+        for good: the app must open the shop again (with the key) afterwards."""
+        from desk_app.trust.at_rest import encrypt_shop
+
+        require(self.db.uow, actor, Perm.BACKUP)
+        db_file = self._db_file()
+        backups = self.own_files()
+        with self.db.uow() as uow:  # logged before: after it, this engine cannot open the file
+            audit(uow.session, actor, "encrypt_start", "database", "", after={"backups": len(backups)}, at=self.clock())
+            uow.commit()
+        self.db.dispose()
+        return encrypt_shop(db_file, backups)
 
     # -- restoring ---------------------------------------------------------------
     def restore(self, actor: Actor, file: Path, progress: Progress | None = None) -> Path | None:

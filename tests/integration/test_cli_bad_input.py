@@ -71,6 +71,9 @@ COMMANDS: dict[str, Argv] = {
     "demo": lambda db, m, i, o: ["demo", "--db", db, "--clients", i, "--months", m],
     "privacy export": lambda db, m, i, o: ["privacy", "export", "--db", db, "--client", i, "--staff", m, "--out-dir", o],
     "privacy erase": lambda db, m, i, o: ["privacy", "erase", "--db", db, "--client", i, "--reason", m, "--yes"],
+    "encrypt": lambda db, m, i, o: ["encrypt", "--db", db, "--staff", i],
+    "key show": lambda db, m, i, o: ["key", "show", "--db", db, "--staff", i],
+    "key add": lambda db, m, i, o: ["key", "add", "--db", db],
 }
 
 

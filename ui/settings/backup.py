@@ -8,12 +8,15 @@ run on the runner too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.i18n import _, format_datetime, format_number, local
 from desk_app.settings import S
+from desk_app.trust.at_rest import EncryptResult
 from desk_app.trust.backup import BackupInfo
 from ui.context import UiContext
 from ui.runner import Latest
@@ -146,6 +150,22 @@ class BackupPanel(QWidget):
         hint.setObjectName("muted")
         hint.setWordWrap(True)
         now_card.body.addWidget(hint)
+        # data at rest: encrypted or not, the recovery key, or encrypting now
+        rest_row = QHBoxLayout()
+        self.rest_status = StatusChip()
+        rest_row.addWidget(self.rest_status)
+        self.rest_label = QLabel()
+        self.rest_label.setObjectName("muted")
+        self.rest_label.setWordWrap(True)
+        rest_row.addWidget(self.rest_label, 1)
+        self.key_button = Button(_("Recovery key…"), "lock")
+        self.key_button.clicked.connect(self.show_recovery_key)
+        rest_row.addWidget(self.key_button)
+        self.encrypt_button = Button(_("Encrypt…"), "lock")
+        self.encrypt_button.clicked.connect(self.ask_encrypt)
+        rest_row.addWidget(self.encrypt_button)
+        now_card.body.addLayout(rest_row)
+        self.quit_app: Callable[[], None] = QApplication.quit  # after encrypting, the app opens again
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.progress.setTextVisible(True)
@@ -200,6 +220,10 @@ class BackupPanel(QWidget):
         self.server_note.setVisible(server)
         for w in (self.backup_button, self.folder_button, self.other_button, self.restore_button, self.keep):
             w.setEnabled(not server)
+        self.key_button.setVisible(not server and self.ctx.services.db.key is not None)
+        self.encrypt_button.setVisible(False if server else self.ctx.services.db.key is None)
+        self.rest_status.setVisible(not server)
+        self.rest_label.setVisible(not server)
         if server:
             self.status.set_status(_("On the server"), "info")
             self.last_label.setText("")
@@ -208,6 +232,7 @@ class BackupPanel(QWidget):
         self.keep.setValue(self.ctx.services.settings.get(S.BACKUP_KEEP))
         self.keep.blockSignals(False)
         self.folder_label.setText(str(self.svc.folder()))
+        self._show_rest()
         svc = self.svc
         seq = self._state_latest.next()
 
@@ -220,6 +245,29 @@ class BackupPanel(QWidget):
             on_done=self._state_latest.guard(seq, self._show_state),
             on_error=self._state_latest.guard(seq, lambda exc: show_error(self, exc)),
         )
+
+    def _show_rest(self) -> None:
+        from desk_app.db import cipher
+
+        encrypted = bool(self.svc.encrypted())
+        self.key_button.setVisible(encrypted)
+        self.encrypt_button.setVisible(not encrypted)
+        if encrypted:
+            self.rest_status.set_status(_("Encrypted"), "ok")
+            self.rest_label.setText(
+                _("A copy of the database or of a backup cannot be read without the shop's key.")
+            )
+        elif cipher.key_store_available():
+            self.rest_status.set_status(_("Not encrypted"), "warn")
+            self.rest_label.setText(
+                _("Anyone with a copy of the database file or a backup can read the clients' data.")
+            )
+        else:
+            self.rest_status.set_status(_("Not encrypted"), "warn")
+            self.rest_label.setText(
+                _("This computer has no password store to keep a key in, so the data cannot be encrypted here.")
+            )
+        self.encrypt_button.setEnabled(not encrypted and cipher.key_store_available())
 
     def _show_state(self, state: tuple[BackupInfo | None, BackupInfo | None, list[BackupInfo]]) -> None:
         last, last_ok, files = state
@@ -372,3 +420,84 @@ class BackupPanel(QWidget):
             on_error=failed,
             on_progress=self._progress,
         )
+
+    # -- data at rest ----------------------------------------------------------------
+    def show_recovery_key(self) -> None:
+        actor, svc = self.ctx.require_actor(), self.svc
+        self.ctx.runner.run(
+            self,
+            lambda: svc.recovery_key(actor),
+            on_done=lambda text: RecoveryKeyDialog(text, self).open(),
+            on_error=lambda exc: show_error(self, exc),
+            in_order=True,
+        )
+
+    def ask_encrypt(self) -> None:
+        if confirm(
+            self,
+            _("Encrypt the shop's data?"),
+            _(
+                "The database and every backup in the backup folder are encrypted with a new key that this "
+                "computer keeps in its password store. Close the app on every other desk first. You will be "
+                "shown a recovery key to write down; then the app closes, and you open it again."
+            ),
+        ):
+            self.encrypt()
+
+    def encrypt(self) -> None:
+        actor, svc = self.ctx.require_actor(), self.svc
+        self._busy(True)
+        self.encrypt_button.setEnabled(False)
+
+        def done(res: EncryptResult) -> None:
+            from desk_app.db import cipher
+
+            self._busy(False)
+            RecoveryKeyDialog(
+                cipher.recovery_text(res.key),
+                self,
+                _("Encrypted: the database and {n} backups. The app closes now; open it again.").format(
+                    n=len(res.backups)
+                ),
+            ).exec()
+            self.quit_app()
+
+        def failed(exc: Exception) -> None:
+            self._busy(False)
+            self.refresh()
+            show_error(self, exc)
+
+        self.ctx.runner.run(self, lambda: svc.encrypt_data(actor), on_done=done, on_error=failed, in_order=True)
+
+
+class RecoveryKeyDialog(QDialog):
+    """The recovery key, large and selectable, with what it is for."""
+
+    def __init__(self, text: str, parent: QWidget | None = None, headline: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Recovery key"))
+        lay = QVBoxLayout(self)
+        lay.setSpacing(12)
+        if headline:
+            top = QLabel(headline)
+            top.setWordWrap(True)
+            lay.addWidget(top)
+        self.key = QLabel(text)
+        self.key.setObjectName("recoveryKey")
+        self.key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.key.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.key.setWordWrap(True)
+        lay.addWidget(self.key)
+        why = QLabel(
+            _(
+                "Write it down or print it and keep it away from this computer. On another computer, or if "
+                "this one is replaced, the shop and its backups open only with this key."
+            )
+        )
+        why.setWordWrap(True)
+        why.setObjectName("muted")
+        lay.addWidget(why)
+        ok = Button(_("I have written it down"), "check", kind="primary")
+        ok.clicked.connect(self.accept)
+        lay.addWidget(ok, 0, Qt.AlignmentFlag.AlignRight)
+        self.resize(560, 280)
