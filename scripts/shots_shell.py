@@ -41,6 +41,28 @@ def main() -> None:
     app = QApplication(sys.argv[:1])
     apply_theme(app)
     tmp = Path(tempfile.mkdtemp())
+    # the welcome on an empty database, where this computer can keep a key (a file keyring here)
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    from desk_app.db import cipher
+
+    class ShotKeyring(PlaintextKeyring):
+        @property  # type: ignore[override]
+        def file_path(self) -> str:
+            return str(tmp / "keyring.cfg")
+
+    keyring.set_keyring(ShotKeyring())
+    os.environ[cipher.PLAINTEXT_KEYRING_ENV] = "1"
+    for lang in ("en", "zh_CN"):
+        i18n.set_language(lang)
+        welcome = Shell(str(tmp / f"empty-{lang}.sqlite3"), False, app)
+        welcome.resize(1366, 768)
+        welcome.show()
+        for _ in range(5):
+            app.processEvents()
+        welcome.grab().save(str(OUT / f"welcome-{'en' if lang == 'en' else 'zh'}.png"))
+        welcome.close()
     for lang in ("en", "zh_CN"):
         i18n.set_language(lang)
         db = tmp / f"demo-{lang}.sqlite3"

@@ -125,7 +125,7 @@ class FileKeyring(PlaintextKeyring):
 
 
 @pytest.fixture
-def keystore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def keystore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_os_keyring: None) -> Iterator[Path]:
     """A password store of this test's own (a file), standing for the OS one."""
     import keyring
 
@@ -138,4 +138,21 @@ def keystore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv(cipher.KEY_ENV, raising=False)
     monkeypatch.setenv("DESK_APP_HOME", str(tmp_path / "home"))
     yield path
+    keyring.set_keyring(before)
+
+
+@pytest.fixture(autouse=True)
+def no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test touches this machine's real password store: none by default (plain shops), the
+    ``keystore`` fixture gives a test its own."""
+    import keyring
+    from keyring.backends import fail
+
+    from desk_app.db import cipher
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.delenv(cipher.KEY_ENV, raising=False)
+    monkeypatch.delenv(cipher.PLAINTEXT_KEYRING_ENV, raising=False)
+    yield
     keyring.set_keyring(before)

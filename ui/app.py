@@ -43,6 +43,7 @@ from desk_app.i18n import _
 from desk_app.paths import demo_db, resolve_db
 from desk_app.settings import S
 from desk_app.shop.service import ShopInfo
+from desk_app.trust.at_rest import EncryptResult
 from desk_app.trust.auth import PinAlert
 from ui.aftercare.complaint_alert import show_overdue_at_sign_in
 from ui.context import UiContext
@@ -299,9 +300,36 @@ class Shell(QMainWindow):
         show_error(self, _("The demo shop could not be prepared: {error}").format(error=exc))
 
     def _after_setup(self, actor: Actor) -> None:
+        if self.welcome is not None and self.welcome.encrypt.isChecked():
+            self._encrypt_new_shop(actor)
+            return
         shop = self.services.shop
         self.runner.run(self, shop.info, on_done=lambda info: self._set_up(actor, info),
                         on_error=lambda exc: show_error(self, exc))
+
+    def _encrypt_new_shop(self, actor: Actor) -> None:
+        """The owner asked for encryption: the new shop's file is encrypted, the recovery key shown,
+        and the shop opened again with its key (the owner then signs in)."""
+        from desk_app.db import cipher
+        from ui.settings.backup import RecoveryKeyDialog
+
+        backup = self.services.backup
+        assert self.welcome is not None
+        self.welcome.setEnabled(False)
+
+        def done(res: EncryptResult) -> None:
+            RecoveryKeyDialog(
+                cipher.recovery_text(res.key),
+                self,
+                _("Your shop is set up and its data is encrypted. This is its recovery key."),
+            ).exec()
+            self._open(self.db_str)
+
+        def failed(exc: Exception) -> None:  # the shop exists, unencrypted: say so and go on
+            show_error(self, _("The shop is set up, but its data could not be encrypted: {error}").format(error=exc))
+            self._open(self.db_str)
+
+        self.runner.run(self, lambda: backup.encrypt_data(actor), on_done=done, on_error=failed, in_order=True)
 
     def _set_up(self, actor: Actor, shop: ShopInfo) -> None:
         self.shop = shop

@@ -307,3 +307,49 @@ def test_the_demo_built_at_startup_keeps_the_event_loop_turning(qtbot: QtBot, tm
     before = path.stat().st_mtime_ns
     assert ensure_demo_database(str(path), clock=FakeClock()) == str(path)
     assert path.stat().st_mtime_ns == before
+
+
+def test_welcome_encrypts_a_new_shop_and_shows_its_recovery_key(
+    qtbot: QtBot, tmp_path: Path, keystore: Path, monkeypatch: object
+) -> None:
+    """Where this computer can keep a key, Set up my shop encrypts the new shop by default: the
+    recovery key is shown once, the shop opens again with its key and the owner signs in."""
+    import pytest
+
+    from desk_app.db import cipher
+    from ui.settings import backup as settings_backup
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    shown: list[str] = []
+    monkeypatch.setattr(settings_backup.RecoveryKeyDialog, "exec", lambda self: shown.append(self.key.text()) or 1)
+    path = tmp_path / "new.sqlite3"
+    shell = Shell(str(path), False, _app())
+    qtbot.addWidget(shell)
+    page = shell.pages.currentWidget()
+    assert isinstance(page, WelcomePage) and page.encrypt.isChecked() and page.encrypt.isEnabled()
+    page.name.setText("My Salon")
+    page.owner.setText("Ann")
+    page.pin.setText("123456")
+    page.pin2.setText("123456")
+    qtbot.mouseClick(page.create_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: shell.sign_in is not None and shell.pages.currentWidget() is shell.sign_in, timeout=10000)
+    assert len(shown) == 1 and cipher.parse_recovery(shown[0]) in cipher.known_keys()
+    assert cipher.is_encrypted(path) and b"My Salon" not in path.read_bytes()
+    _sign_in(qtbot, shell, "Ann", "123456")
+    assert shell.services.shop.info().name == "My Salon" and shell.services.db.key is not None
+
+
+def test_welcome_without_a_password_store_does_not_offer_encryption(qtbot: QtBot, tmp_path: Path) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        shell = Shell(str(tmp_path / "new.sqlite3"), False, _app())
+        qtbot.addWidget(shell)
+        page = shell.pages.currentWidget()
+        assert isinstance(page, WelcomePage)
+        assert not page.encrypt.isChecked() and not page.encrypt.isEnabled()
+    finally:
+        keyring.set_keyring(before)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -87,6 +88,19 @@ class WelcomePage(QWidget):
         form.addRow(_("Owner's PIN"), self.pin)
         form.addRow(_("PIN again"), self.pin2)
         setup.body.addLayout(form)
+        # data at rest (docs/privacy.md): on by default where this computer can keep the key
+        from desk_app.db import cipher
+
+        can_encrypt = cipher.key_store_available()
+        self.encrypt = QCheckBox(_("Encrypt the shop's data on this computer (recommended)"))
+        self.encrypt.setChecked(can_encrypt)
+        self.encrypt.setEnabled(can_encrypt)
+        setup.body.addWidget(self.encrypt)
+        if not can_encrypt:
+            why = QLabel(_("This computer has no password store to keep a key in, so the data cannot be encrypted here."))
+            why.setObjectName("muted")
+            why.setWordWrap(True)
+            setup.body.addWidget(why)
         self.error = ErrorLabel()
         setup.body.addWidget(self.error)
         self.create_button = Button(_("Create my shop"), "store", kind="primary")
