@@ -136,8 +136,8 @@ def _key_add(args: argparse.Namespace) -> int:
         key = cipher.parse_recovery(text)
     except ValueError as exc:
         return err(str(exc))
-    path = _db_file(args) if args.db else None
-    if path is not None and path.exists() and not cipher.opens_with(path, key):
+    path = Path(args.db).expanduser() if args.db and "://" not in args.db else None  # nothing is created
+    if path is not None and path.is_file() and not cipher.opens_with(path, key):
         return err(_("That key does not open {path}. Check the recovery key.").format(path=str(path)))
     try:
         cipher.remember_key(key)

@@ -111,7 +111,9 @@ def _keyring() -> Any | None:
 
 
 def key_store_available() -> bool:
-    return _keyring() is not None or bool(os.environ.get(KEY_ENV))
+    """True when this computer has a password store to keep a new key in (DESK_APP_DB_KEY opens
+    files, but a key only in the environment would be lost with it)."""
+    return _keyring() is not None
 
 
 def known_keys() -> list[bytes]:
@@ -140,8 +142,6 @@ def remember_key(key: bytes) -> None:
     """Keep ``key`` in the password store (NoKeyStore when there is none)."""
     kr = _keyring()
     if kr is None:
-        if os.environ.get(KEY_ENV) and key in known_keys():
-            return  # the environment provides it
         raise NoKeyStore()
     i = key_id(key)
     kr.set_password(SERVICE, f"key-{i}", key.hex())
