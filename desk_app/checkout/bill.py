@@ -164,6 +164,12 @@ class Bill:
         return vip_decision(self)
 
     @property
+    def vip_gap_minor(self) -> int | None:
+        """How much more full-price spend today makes the client a VIP (None: no client, a member
+        already, or this purchase does it)."""
+        return vip_gap_minor(self)
+
+    @property
     def over_estimate_minor(self) -> int:
         """How much the goods and services exceed the confirmed estimate (0 when not over)."""
         if self.ctx.estimate_minor is None:
@@ -350,6 +356,20 @@ def vip_decision(bill: Bill) -> vip.VipDecision:
         full_price_before=Money.from_minor(bill.ctx.client_full_price_spend_minor, cur).amount,
         full_price_in_purchase=Money.from_minor(bill.full_price_goods_minor, cur).amount,
     )
+
+
+def vip_gap_minor(bill: Bill) -> int | None:
+    if bill.client_id is None:
+        return None
+    cur = bill.ctx.currency
+    gap = vip.spend_to_member(
+        bill.ctx.vip_rule,
+        bill.ctx.is_member,
+        purchase_total=Money.from_minor(bill.goods_total_minor, cur).amount,
+        full_price_before=Money.from_minor(bill.ctx.client_full_price_spend_minor, cur).amount,
+        full_price_in_purchase=Money.from_minor(bill.full_price_goods_minor, cur).amount,
+    )
+    return None if gap is None else Money(gap, cur).minor
 
 
 def percent_of(amount_minor: int, percent: Decimal) -> int:

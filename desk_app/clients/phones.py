@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -63,4 +64,35 @@ def normalize_phone(raw: str, region: str) -> str:
                 "country code."
             ).format(region=region)
         )
+    if _missing_national_prefix(raw, n, region):
+        raise ValueError(
+            _(
+                "{value} looks like a number from abroad, or a number here written without its {prefix}: write "
+                "a number from another country with + and its country code (e.g. +1 415 555 0134), a number "
+                "here with its {prefix} ({national})."
+            ).format(
+                value=raw,
+                prefix=_national_prefix(region),
+                national=phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL),
+            )
+        )
     return str(phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _national_prefix(region: str) -> str:
+    md = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    return str(md.national_prefix or "") if md is not None else ""
+
+
+def _missing_national_prefix(raw: str, n: phonenumbers.PhoneNumber, region: str) -> bool:
+    """A number typed without a country code whose domestic form starts with the national prefix
+    (a landline: 0415 555 0134 in China), but typed without it: "(415) 555-0134" is then far more
+    likely a number abroad (here, San Francisco) than a Chinese landline, so it is not guessed."""
+    prefix = _national_prefix(region)
+    digits = re.sub(r"\D", "", raw)
+    if not prefix or raw.lstrip().startswith("+") or digits.startswith("00"):
+        return False
+    if digits.startswith(str(n.country_code)) and len(digits) > len(str(n.national_number)):
+        return False  # typed with its country code, without the + (8613812345678)
+    national = re.sub(r"\D", "", phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.NATIONAL))
+    return national.startswith(prefix) and not digits.startswith(prefix)

@@ -43,3 +43,26 @@ def evaluate(
     if full_price_before + full_price_in_purchase >= rule.cumulative_threshold:
         return VipDecision(True, "cumulative")
     return VipDecision(False, "")
+
+
+def spend_to_member(
+    rule: VipRule,
+    already_member: bool,
+    purchase_total: Decimal,
+    full_price_before: Decimal,
+    full_price_in_purchase: Decimal,
+) -> Decimal | None:
+    """The sales talk at checkout (the source's retail step 5: "spend X more to become VIP"): how
+    much more full-price spend in this purchase makes the client a member. None when they are one
+    already or this purchase makes them one.
+
+    Full-price spend counts toward both thresholds (this purchase and the running total), so the
+    smaller of the two gaps is what the client needs to add.
+    """
+    if evaluate(rule, already_member, purchase_total, full_price_before, full_price_in_purchase).becomes_member:
+        return None
+    if already_member:
+        return None
+    single = rule.single_purchase_threshold - purchase_total
+    cumulative = rule.cumulative_threshold - (full_price_before + full_price_in_purchase)
+    return max(Decimal(0), min(single, cumulative))

@@ -358,3 +358,33 @@ def test_client_button_puts_the_cursor_in_the_client_search_then_the_client_on_t
     screen.client_search.client_chosen.emit(cid)
     assert screen.flow.editor.bill.client_id == cid and screen.flow.editor.isEnabled()
     assert not screen.client_row.isVisible()
+
+
+def test_the_sales_talk_says_how_much_more_makes_the_client_a_vip(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    """Issue 15 (the source's retail step 5): the desk sees "X more at full price today and the client
+    becomes a VIP member"; at the threshold it says the purchase makes them one; none for a walk-in."""
+    from ui.checkout.screen import CheckoutScreen
+
+    cid = new_client(services.db, "李娜")
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.open(client_id=cid)
+    ed = screen.flow.editor
+    qtbot.keyClicks(ed.search, "6901234500011")
+    qtbot.keyClick(ed.search, Qt.Key.Key_Return)
+    assert ed.bill is not None
+    price = ed.bill.goods_total_minor
+    gap = ed.bill.vip_gap_minor
+    assert gap == 300_000 - price  # the 3,000 single-purchase threshold is the nearer one
+    assert not ed.vip_talk.isHidden() and ed.member_note.isHidden()
+    assert fmt_money(gap, "CNY") in ed.vip_talk.text() and "VIP" in ed.vip_talk.text()
+    walk_in = CheckoutScreen(ctx)
+    qtbot.addWidget(walk_in)
+    walk_in.open()
+    qtbot.keyClicks(walk_in.flow.editor.search, "6901234500011")
+    qtbot.keyClick(walk_in.flow.editor.search, Qt.Key.Key_Return)
+    assert walk_in.flow.editor.bill is not None and walk_in.flow.editor.bill.vip_gap_minor is None
+    assert walk_in.flow.editor.vip_talk.isHidden()

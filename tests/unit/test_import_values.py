@@ -66,6 +66,14 @@ def test_phones_normalised_to_e164_for_the_shop_region() -> None:
     assert parse_phone("(415) 867-5309", "US") == "+14158675309"
     assert parse_phone(4158675309.0, "US") == "+14158675309"
     assert parse_phone("---", "US") == ""
+    # issue 15: a US number in a Chinese shop was turned into a Chinese landline (+864155550134)
+    with pytest.raises(BadValue):
+        parse_phone("(415) 555-0134", "CN")
+    assert parse_phone("+1 (415) 555-0134", "CN") == "+14155550134"
+    assert parse_phone("0415 555 0134", "CN") == "+864155550134"  # a Dandong landline, with its 0
+    assert parse_phone("8613812345678", "CN") == "+8613812345678"  # the country code without its +
+    with pytest.raises(BadValue):
+        parse_phone("20 7946 0958", "GB")  # a London number without its 0
     for bad in ("12", "abc", "+999 1", "1381234567890123"):
         with pytest.raises(BadValue):
             parse_phone(bad, "CN")

@@ -95,3 +95,15 @@ def test_run_with_retry_retries_only_server_aborted_transactions() -> None:
 
     with pytest.raises(ValueError):
         run_with_retry(broken)
+
+
+def test_spend_to_member_is_the_smaller_gap_and_none_when_no_talk_is_needed() -> None:
+    from desk_app.domain.vip import spend_to_member
+
+    # 800 today, 3,000 in one purchase would do: 2,200 more; cumulative 4,000 + 800 -> 200 more
+    assert spend_to_member(R, False, Decimal("800"), Decimal("4000"), Decimal("800")) == Decimal("200")
+    assert spend_to_member(R, False, Decimal("800"), Decimal("0"), Decimal("800")) == Decimal("2200")
+    # discounted spend does not count toward the total, so the single purchase is nearer
+    assert spend_to_member(R, False, Decimal("800"), Decimal("1000"), Decimal("0")) == Decimal("2200")
+    assert spend_to_member(R, True, Decimal("10"), Decimal(0), Decimal(0)) is None  # a member already
+    assert spend_to_member(R, False, Decimal("3000"), Decimal(0), Decimal(0)) is None  # this purchase does it

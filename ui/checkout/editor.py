@@ -220,6 +220,13 @@ class BillEditor(QWidget):
         eb.addWidget(self.agree_btn)
         lay.addWidget(self.estimate_box)
 
+        self.vip_talk = QLabel()  # "X more today makes the client a VIP" (the source's retail step 5)
+        self.vip_talk.setObjectName("infoBanner")
+        self.vip_talk.setWordWrap(True)
+        self.vip_talk.setMargin(8)
+        self.vip_talk.setVisible(False)
+        lay.addWidget(self.vip_talk)
+
         self.member_note = QLabel()  # placed by the flow, beside the payment
         self.member_note.setObjectName("infoBanner")
         self.member_note.setWordWrap(True)
@@ -429,6 +436,7 @@ class BillEditor(QWidget):
             self.estimate_text.setText("\n".join([head, *["• " + r for r in reasons], tail]))
             self.agree_btn.setVisible(not bill.over_estimate_agreed)
         dec = bill.vip_decision
+        gap = bill.vip_gap_minor
         self.member_note.setVisible(dec.becomes_member)
         if dec.becomes_member:
             self.member_note.setText(
@@ -436,6 +444,15 @@ class BillEditor(QWidget):
                 + _("This purchase makes the client a VIP member: {pct}% off from the next visit.").format(
                     pct=bill.ctx.vip_rule.discount_percent.normalize()
                 )
+            )
+        self.vip_talk.setVisible(bool(gap))
+        if gap:  # the sales talk: for the staff to say, if it fits (in the bill, never over Pay)
+            self.vip_talk.setText(
+                "☆ "
+                + _(
+                    "{amount} more at full price today and the client becomes a VIP member "
+                    "({pct}% off from the next visit)."
+                ).format(amount=fmt_money(gap, cur), pct=bill.ctx.vip_rule.discount_percent.normalize())
             )
         self.topup_btn.setEnabled(bill.client_id is not None)
         self.history_btn.setVisible(bill.client_id is not None)
