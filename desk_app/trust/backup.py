@@ -107,6 +107,8 @@ def online_backup(src: Path, dest: Path, progress: Progress | None = None) -> Pa
                     progress(total - remaining, total)
 
             source.backup(target, pages=PAGES_PER_STEP, progress=step)
+            # one self-contained file: reading it later (read-only) leaves no -wal/-shm beside it
+            target.execute("PRAGMA journal_mode = DELETE")
             res = target.execute("PRAGMA integrity_check").fetchone()
             if not res or res[0] != "ok":
                 raise BackupError(_("The backup failed its check ({detail}).").format(detail=str(res)))

@@ -189,3 +189,14 @@ def test_without_a_password_store_the_shop_stays_plain_and_says_why(tmp_path: Pa
         assert not cipher.is_encrypted(db_path)
     finally:
         keyring.set_keyring(before)
+
+
+def test_a_backup_is_one_file_and_reading_it_leaves_nothing_beside_it(tmp_path: Path) -> None:
+    db_path = tmp_path / "shop.sqlite3"
+    sv, _owner, _cid = _shop(db_path)
+    try:
+        backup = Path(sv.backup.backup(reason="manual").path)
+    finally:
+        sv.db.dispose()
+    assert check_backup_file(backup) is None
+    assert sorted(p.name for p in backup.parent.iterdir()) == [backup.name]
