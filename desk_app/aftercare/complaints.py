@@ -35,7 +35,17 @@ from desk_app.core.service import (
     shop_row,
 )
 from desk_app.db.engine import Clock, Database
-from desk_app.db.models import Client, Complaint, Contact, Sale, Service, ServiceLog, Staff, Visit
+from desk_app.db.models import (
+    Client,
+    ClientCredit,
+    Complaint,
+    Contact,
+    Sale,
+    Service,
+    ServiceLog,
+    Staff,
+    Visit,
+)
 from desk_app.domain.aftercare import (
     COMPENSATION_WITH_AMOUNT,
     COMPLAINT_ACTIVE,
@@ -451,6 +461,24 @@ class ComplaintService:
                 elif compensation in COMPENSATION_WITH_AMOUNT:
                     assert amount is not None
                     comp_minor = Money.of(amount, shop_row(s).currency).minor
+                    if c.client_id is None:
+                        raise ServiceError(
+                            _(
+                                "A voucher or discount for next time needs the client: link the complaint "
+                                "to a client first."
+                            )
+                        )
+                    # owed to the client until a later checkout uses it (checkout/service.py)
+                    s.add(
+                        ClientCredit(
+                            client_id=c.client_id,
+                            complaint_id=c.id,
+                            kind=str(compensation),
+                            amount_minor=comp_minor,
+                            created_at=now,
+                            created_by_id=actor.staff_id,
+                        )
+                    )
                 elif compensation == Compensation.REDO:
                     assert redo is not None
                     if c.client_id is None:

@@ -9,13 +9,14 @@ estimate and the bill can never be computed differently.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 
 from desk_app.core.service import ServiceError, ValidationError
 from desk_app.domain import vip
 from desk_app.domain.money import Money
 from desk_app.domain.payment import COUNTER_METHODS
-from desk_app.domain.pricing import LineIn, PricedBill, half_up, price_lines
+from desk_app.domain.pricing import LineIn, PricedBill, PricingError, half_up, price_lines
 from desk_app.i18n import _, pick
 
 # kinds of draft lines
@@ -83,6 +84,16 @@ class DraftLine:
 
 
 @dataclass(frozen=True)
+class OwedCredit:
+    """A voucher or discount promised on a complaint, owed to the bill's client (ClientCredit)."""
+
+    id: int
+    kind: str  # voucher | discount
+    amount_minor: int
+    at: datetime  # when it was promised
+
+
+@dataclass(frozen=True)
 class BillContext:
     """What pricing needs to know about the shop and the client (read once when the bill is built)."""
 
@@ -95,6 +106,7 @@ class BillContext:
     client_full_price_spend_minor: int
     estimate_minor: int | None
     plan: tuple[tuple[str, int | None, int], ...] = ()  # (kind, service_id|product_id, estimated line minor)
+    credits: tuple[OwedCredit, ...] = ()  # owed to the client from resolved complaints
 
 
 @dataclass(frozen=True)
@@ -129,6 +141,7 @@ class Bill:
     discount_approval: str = ""  # the owner's approval (trust/pins.py), checked again when paid
     over_estimate_agreed: bool = False
     over_estimate_note: str = ""
+    credit_id: int | None = None  # an owed voucher/discount taken off this bill (approved when promised)
     next_key: int = 1
     # derived (filled by reprice)
     priced: PricedBill | None = field(default=None, compare=False)
@@ -158,6 +171,16 @@ class Bill:
         return sum(
             pl.line_total_minor for pl in self.p.lines if pl.line.kind in GOODS_KINDS and pl.full_price
         )
+
+    @property
+    def credit(self) -> OwedCredit | None:
+        return next((c for c in self.ctx.credits if c.id == self.credit_id), None)
+
+    @property
+    def credit_minor(self) -> int:
+        """The owed voucher/discount taken off this bill (0 when none)."""
+        c = self.credit
+        return c.amount_minor if c is not None else 0
 
     @property
     def vip_decision(self) -> vip.VipDecision:
@@ -249,13 +272,24 @@ def reprice(bill: Bill, explain: bool = True) -> Bill:
     ``explain=False`` skips the line-by-line texts (payment needs the figures only)."""
     ctx = bill.ctx
     ins = [to_line_in(ln) for ln in bill.lines]
-    priced = price_lines(
-        ins,
-        prices_include_tax=ctx.prices_include_tax,
-        member_percent=ctx.vip_rule.discount_percent if ctx.is_member else None,
-        bill_discount_minor=bill.bill_discount_minor,
-        rounding_step=ctx.rounding_step_minor,
-    )
+
+    def price(credit_minor: int) -> PricedBill:
+        return price_lines(
+            ins,
+            prices_include_tax=ctx.prices_include_tax,
+            member_percent=ctx.vip_rule.discount_percent if ctx.is_member else None,
+            bill_discount_minor=bill.bill_discount_minor + credit_minor,  # the credit: a bill discount
+            rounding_step=ctx.rounding_step_minor,
+        )
+
+    try:
+        priced = price(bill.credit_minor)
+    except PricingError:
+        if not bill.credit_minor:
+            raise
+        # the bill no longer covers the owed credit (a line was removed): it stays owed
+        bill = replace(bill, credit_id=None)
+        priced = price(0)
     if not explain:
         return replace(bill, priced=priced, views=())
     views = tuple(_view(ln, pl, ctx) for ln, pl in zip(bill.lines, priced.lines, strict=True))

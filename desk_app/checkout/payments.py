@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +24,7 @@ from desk_app.core.service import ConflictError, can, require, run_with_retry
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Client,
+    ClientCredit,
     PrepaidAccount,
     PrepaidMovement,
     Sale,
@@ -102,6 +103,23 @@ class PaymentService:
                                       list(payments), now)
                 if approved is not None and approved != actor.staff_id:
                     use_approval(s, bill.discount_approval, actor, now, paid.sale_id)
+                if bill.credit_id is not None:  # the owed voucher is used by this sale, once
+                    used = s.execute(
+                        update(ClientCredit)
+                        .where(
+                            ClientCredit.id == bill.credit_id,
+                            ClientCredit.client_id == bill.client_id,
+                            ClientCredit.used_sale_id.is_(None),
+                        )
+                        .values(used_sale_id=paid.sale_id, used_at=now)
+                    )
+                    if getattr(used, "rowcount", 0) != 1:
+                        raise ConflictError(
+                            _(
+                                "That voucher was used at another desk a moment ago. Nothing was charged; "
+                                "open the bill again."
+                            )
+                        )
                 uow.commit()
                 return paid
 

@@ -147,7 +147,9 @@ def sale_rows(
     stock: dict[int, int] = {}
     used: dict[int, int] = {}
     line_no = 0
-    bill_reason = bill.bill_discount_reason
+    credit = bill.credit
+    credit_reason = f"complaint {credit.kind}" if credit else ""  # stored like "package": a code, not prose
+    bill_reason = "; ".join(x for x in (bill.bill_discount_reason, credit_reason) if x)
     for ln, pl in zip(bill.lines, p.lines, strict=True):
         line_no += 1
         reason = ln.discount_reason

@@ -15,6 +15,7 @@ from desk_app.core.service import NotFound, ValidationError, audit, next_counter
 from desk_app.db.engine import Database, session_now
 from desk_app.db.models import (
     Client,
+    ClientCredit,
     ClientPackage,
     Membership,
     PackageRedemption,
@@ -157,6 +158,10 @@ def write_refund(
         client.full_price_spend_minor -= totals.full_price_goods_minor
         client.updated_at = now
         _membership_follows(session, settings, orig, client, actor, refund, now)
+    if not rest:  # the whole sale is undone: a complaint voucher it used is owed to the client again
+        session.execute(
+            update(ClientCredit).where(ClientCredit.used_sale_id == orig.id).values(used_sale_id=None, used_at=None)
+        )
     audit(
         session,
         actor,

@@ -16,7 +16,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from desk_app.checkout import bill as cb
-from desk_app.checkout.bill import METHODS, ApprovalNeeded, Bill, BillContext, DraftLine, PaymentIn
+from desk_app.checkout.bill import (
+    METHODS,
+    ApprovalNeeded,
+    Bill,
+    BillContext,
+    DraftLine,
+    OwedCredit,
+    PaymentIn,
+)
 from desk_app.checkout.views import (
     AddOn,
     PackageOption,
@@ -33,6 +41,7 @@ from desk_app.core.service import (
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Client,
+    ClientCredit,
     ClientPackage,
     Package,
     PlanItem,
@@ -50,6 +59,16 @@ from desk_app.settings import S, SettingsStore
 from desk_app.trust.pins import Approval, PinPath
 
 __all__ = ["METHODS", "ApprovalNeeded", "CheckoutService", "PaymentIn"]
+
+
+def owed_credits(session: Session, client_id: int) -> tuple[OwedCredit, ...]:
+    """The vouchers and discounts promised to the client on resolved complaints and not used yet."""
+    rows = session.scalars(
+        select(ClientCredit)
+        .where(ClientCredit.client_id == client_id, ClientCredit.used_sale_id.is_(None))
+        .order_by(ClientCredit.id)
+    )
+    return tuple(OwedCredit(c.id, c.kind, c.amount_minor, c.created_at) for c in rows)
 
 
 class CheckoutService:
@@ -77,6 +96,7 @@ class CheckoutService:
             client_full_price_spend_minor=client.full_price_spend_minor if client else 0,
             estimate_minor=estimate,
             plan=plan,
+            credits=owed_credits(session, client.id) if client is not None else (),
         )
 
     def _service_line(
@@ -451,6 +471,33 @@ class CheckoutService:
             return cb.reprice(bill)
         except PricingError as exc:
             raise ValidationError({"discount": _("The discount is larger than the bill.")}) from exc
+
+    def use_credit(self, bill: Bill, credit_id: int | None) -> Bill:
+        """Take an owed voucher/discount (a resolved complaint's) off the bill, or put it back
+        (None). Approved when it was promised, so no discount limit or PIN applies. A credit is
+        used whole: the bill's goods must cover it."""
+        if credit_id is None:
+            return cb.reprice(replace(bill, credit_id=None))
+        credit = next((c for c in bill.ctx.credits if c.id == credit_id), None)
+        if credit is None:
+            raise ValidationError({"credit": _("That voucher is not owed to this client any more.")})
+        room = sum(
+            v.gross_minor - v.discount_minor - v.member_discount_minor
+            for ln, v in zip(bill.lines, bill.views, strict=True)
+            if ln.kind in cb.GOODS_KINDS and not ln.redeemed
+        ) + (bill.credit_minor if bill.credit_id is not None else 0)
+        if credit.amount_minor > room:
+            raise ValidationError(
+                {
+                    "credit": _("Add services or products worth at least {amount} to use it.").format(
+                        amount=cb.money(credit.amount_minor, bill.currency)
+                    )
+                }
+            )
+        priced = cb.reprice(replace(bill, credit_id=credit_id))
+        if priced.credit_id != credit_id:
+            raise ValidationError({"credit": _("The bill is smaller than the voucher.")})
+        return priced
 
     def agree_over_estimate(self, bill: Bill, note: str) -> Bill:
         """The client agreed to pay more than the estimate (recorded with the sale)."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desk_app.clients.phones import display_phone
@@ -25,6 +25,7 @@ from desk_app.db.models import (
     Appointment,
     AppointmentService,
     Client,
+    ClientCredit,
     ClientPackage,
     Complaint,
     ConsentRecord,
@@ -177,6 +178,15 @@ def client_profile(  # noqa: C901
         visits=visits,
         complaints=complaints,
         erased=c.erased_at is not None,
+        owed=Money.from_minor(
+            s.scalar(
+                select(func.coalesce(func.sum(ClientCredit.amount_minor), 0)).where(
+                    ClientCredit.client_id == c.id, ClientCredit.used_sale_id.is_(None)
+                )
+            )
+            or 0,
+            currency,
+        ).amount,
     )
 
 

@@ -191,6 +191,7 @@ class ClientProfile:
     visits: tuple[VisitRecord, ...]
     complaints: tuple[ComplaintRecord, ...]
     erased: bool
+    owed: Decimal = Decimal(0)  # vouchers/discounts promised on complaints, not used yet
 
     @property
     def has_allergy(self) -> bool:

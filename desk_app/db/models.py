@@ -878,6 +878,23 @@ class Erasure(Base):
     audit_redacted: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ClientCredit(Base):
+    """A voucher or discount promised on a resolved complaint, owed to the client "next time"
+    (docs/aftercare.md): applied at a later checkout, which records the sale that used it. A void of
+    that sale makes it owed again."""
+
+    __tablename__ = "client_credits"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))  # voucher | discount
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    used_sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class BackupRecord(Base):
     __tablename__ = "backup_records"
     id: Mapped[int] = mapped_column(primary_key=True)

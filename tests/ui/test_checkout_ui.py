@@ -388,3 +388,45 @@ def test_the_sales_talk_says_how_much_more_makes_the_client_a_vip(
     qtbot.keyClick(walk_in.flow.editor.search, Qt.Key.Key_Return)
     assert walk_in.flow.editor.bill is not None and walk_in.flow.editor.bill.vip_gap_minor is None
     assert walk_in.flow.editor.vip_talk.isHidden()
+
+
+def test_a_voucher_owed_from_a_complaint_is_offered_and_taken_off_at_checkout(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    """Issue 15: the voucher promised on a complaint shows on the client's next bill; one tap takes it
+    off, another keeps it for later; the profile says what is owed."""
+    from decimal import Decimal
+
+    from ui.checkout.screen import CheckoutScreen
+    from ui.clients.history import ClientSummary
+
+    cid = new_client(services.db, "李娜")
+    c = services.complaints.open_complaint(owner, description="Colour too dark", client_id=cid)
+    services.complaints.resolve(owner, c.id, "50 off next time", "voucher", amount=Decimal("50"))
+    summary = ClientSummary()
+    qtbot.addWidget(summary)
+    summary.set_profile(services.clients.get(owner, cid))
+    assert "owed from a complaint" in summary.values["prepaid"].text()
+
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.open(client_id=cid)
+    ed = screen.flow.editor
+    qtbot.keyClicks(ed.search, "6901234500011")
+    qtbot.keyClick(ed.search, Qt.Key.Key_Return)
+    assert ed.bill is not None and not ed.credit_box.isHidden()
+    assert fmt_money(5000, "CNY") in ed.credit_text.text()
+    before = ed.bill.total_minor
+    ed.credit_btn.click()
+    assert ed.bill.total_minor == before - 5000 and "taken off" in ed.credit_text.text()
+    ed.credit_btn.click()  # keep it for later
+    assert ed.bill.total_minor == before and ed.bill.credit_id is None
+    ed.credit_btn.click()
+    pay = screen.flow.payment
+    pay.method_buttons["cash"].click()
+    pay.tendered.setText("500")
+    qtbot.keyClick(pay.tendered, Qt.Key.Key_F9)
+    assert screen.flow.stack.currentWidget() is screen.flow.done
+    assert services.checkout.build_bill(owner, client_id=cid).ctx.credits == ()
+    assert check_invariants(services.db) == []

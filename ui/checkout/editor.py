@@ -38,7 +38,7 @@ from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.service import ApprovalNeeded
 from desk_app.checkout.views import AddOn, PackageOption, ProductHit
 from desk_app.domain.money import parse_amount
-from desk_app.i18n import _
+from desk_app.i18n import _, format_date, local
 from desk_app.trust.pins import Approval, PinRefused
 from ui.checkout.flow import FlowLayout
 from ui.context import UiContext
@@ -219,6 +219,19 @@ class BillEditor(QWidget):
         eb.addWidget(self.estimate_text, 1)
         eb.addWidget(self.agree_btn)
         lay.addWidget(self.estimate_box)
+
+        # a voucher or discount promised on a complaint, owed to this client (issue 15)
+        self.credit_box = QFrame()
+        self.credit_box.setObjectName("infoBanner")
+        cb_row = QHBoxLayout(self.credit_box)
+        self.credit_text = QLabel()
+        self.credit_text.setWordWrap(True)
+        self.credit_btn = Button(_("Use it"), "gift", "primary")
+        self.credit_btn.clicked.connect(self._toggle_credit)
+        cb_row.addWidget(self.credit_text, 1)
+        cb_row.addWidget(self.credit_btn)
+        self.credit_box.setVisible(False)
+        lay.addWidget(self.credit_box)
 
         self.vip_talk = QLabel()  # "X more today makes the client a VIP" (the source's retail step 5)
         self.vip_talk.setObjectName("infoBanner")
@@ -445,6 +458,7 @@ class BillEditor(QWidget):
                     pct=bill.ctx.vip_rule.discount_percent.normalize()
                 )
             )
+        self._show_credit(bill)
         self.vip_talk.setVisible(bool(gap))
         if gap:  # the sales talk: for the staff to say, if it fits (in the bill, never over Pay)
             self.vip_talk.setText(
@@ -681,6 +695,38 @@ class BillEditor(QWidget):
             return
         actor = self.ctx.require_actor()
         self._with_approval(lambda b, ap: self.co.set_line_discount(actor, b, key, amount, reason, ap))
+
+    def _show_credit(self, bill: Bill) -> None:
+        owed = bill.ctx.credits
+        self.credit_box.setVisible(bool(owed))
+        if not owed:
+            return
+        cur = bill.currency
+        used = bill.credit
+        if used is not None:
+            self.credit_text.setText(
+                "✓ "
+                + _("{amount} owed from a complaint ({when}) is taken off this bill.").format(
+                    amount=fmt_money(used.amount_minor, cur), when=format_date(local(used.at).date())
+                )
+            )
+            self.credit_btn.setText(_("Keep it for later"))
+        else:
+            first = owed[0]
+            self.credit_text.setText(
+                _("Owed to this client from a complaint ({when}): {amount} {kind}.").format(
+                    when=format_date(local(first.at).date()),
+                    amount=fmt_money(first.amount_minor, cur),
+                    kind=_("voucher") if first.kind == "voucher" else _("discount"),
+                )
+            )
+            self.credit_btn.setText(_("Use it"))
+
+    def _toggle_credit(self) -> None:
+        if self.bill is None or not self.bill.ctx.credits:
+            return
+        target = None if self.bill.credit_id is not None else self.bill.ctx.credits[0].id
+        self._apply(lambda b: self.co.use_credit(b, target))
 
     def _bill_discount(self) -> None:
         if self.bill is None:

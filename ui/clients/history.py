@@ -129,6 +129,8 @@ class ClientSummary(Card):
         prepaid = format_money(p.prepaid_balance, p.currency)
         if p.prepaid_expires_on:
             prepaid += "  ·  " + _("until {date}").format(date=format_date(p.prepaid_expires_on))
+        if p.owed:
+            prepaid += "  ·  " + _("{amount} owed from a complaint").format(amount=format_money(p.owed, p.currency))
         v["prepaid"].setText(prepaid)
         v["first"].setText(format_date(p.first_visit_at) if p.first_visit_at else _("Not yet"))
         v["last"].setText(format_date(p.last_visit_at) if p.last_visit_at else _("Not yet"))
