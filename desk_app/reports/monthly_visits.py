@@ -121,14 +121,30 @@ def followup_figures(
 ) -> None:
     """Follow-ups, feedback and the standards (``summary``: from ``visit_figures``)."""
     c = rd.conn
-    done = case((FollowUp.completed_at.is_not(None), 1), else_=0)
-    fq = select(func.count(), func.sum(done)).where(
-        FollowUp.due_from >= rd.ts(p.start), FollowUp.due_from < rd.ts(p.end)
-    )
+    reached = FollowUp.status == "done"
+
+    def n_of(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    fq = select(
+        func.count(),
+        n_of(FollowUp.called_at.is_not(None)),
+        n_of(reached),
+        n_of(and_(FollowUp.completed_at.is_not(None), FollowUp.status != "done")),
+    ).where(FollowUp.due_from >= rd.ts(p.start), FollowUp.due_from < rd.ts(p.end))
     if rd.scope.branch_id is not None:
         fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(rd.branch(Visit.branch_id))
-    n, n_done = (as_int(v) for v in c.execute(fq).one())
-    d["followups"] = {"due": n, "done": n_done, "done_on_time": 0, "on_time_rate": None}
+    n, n_called, n_done, n_closed = (as_int(v) for v in c.execute(fq).one())
+    # due >= attempted >= done >= done_on_time: a call nobody answered is an attempt, not a follow-up done
+    d["followups"] = {
+        "due": n,
+        "attempted": n_called,
+        "done": n_done,
+        "done_on_time": 0,
+        "not_reached": n_closed,
+        "open": 0,
+        "on_time_rate": None,
+    }
     standards: dict[str, dict[str, Any]] = {}
     by_day: dict[str, list[dict[str, Any]]] = {}
     for key, v in summary.items():
@@ -151,8 +167,9 @@ def followup_figures(
         acc["std_met"], acc["std_total"] = acc.get("std_met_s", 0), acc.get("std_total_s", 0)
     for v in standards.values():
         v["rate"] = ratio(v["met"], v["total"])
-    fu = standards["followup_on_time"]  # "follow-ups done on time" is that standard
+    fu = standards["followup_on_time"]  # "follow-ups done on time" is that standard (same windows)
     d["followups"]["done_on_time"] = fu["met"]
+    d["followups"]["open"] = n - fu["total"]  # window not over yet and nobody reached: not decided
     d["followups"]["on_time_rate"] = fu["rate"]
     d["standards"] = standards
     d["standards_by_day"] = by_day
