@@ -438,10 +438,10 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
                 _("Services"),
                 _("Retail"),
                 _("Rebooking"),
-                _("Checkout score"),
-                _("Complaints"),
-                _("Reception standards"),
-                _("Service standards"),
+                *(  # two lines in the header: the columns are narrow
+                    h.replace(" ", "\n", 1)
+                    for h in (_("Checkout score"), _("Complaints"), _("Reception standards"), _("Service standards"))
+                ),
             ]
         ]
         for s in staff:

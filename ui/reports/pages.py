@@ -213,7 +213,7 @@ class StaffPage(QWidget):
         self.sum_line.setObjectName("muted")
         self.sum_line.setWordWrap(True)
         left.addWidget(self.sum_line)
-        self.lay.addLayout(left, 1)
+        self.lay.addLayout(left, 2)
         self.table: QTableWidget | None = None
 
     def show_data(self, data: dict[str, Any]) -> None:
@@ -242,13 +242,14 @@ class StaffPage(QWidget):
                 _("Services"),
                 _("Retail"),
                 _("Rebooking"),
-                _("Checkout score"),
-                _("Complaints"),
-                _("Reception standards"),
-                _("Service standards"),
+                *(  # two lines: the staff names keep their room
+                    h.replace(" ", "\n", 1)
+                    for h in (_("Checkout score"), _("Complaints"), _("Reception standards"), _("Service standards"))
+                ),
             ],
             rows,
         )
+        table.horizontalHeader().setMinimumHeight(44)
         table.setToolTip(
             _(
                 "Reception standards: greeting, reception, feedback, complaints and follow-up calls, for the desk "
@@ -260,7 +261,7 @@ class StaffPage(QWidget):
             self.lay.removeWidget(self.table)
             self.table.deleteLater()
         self.table = table
-        self.lay.addWidget(table, 2, Qt.AlignmentFlag.AlignTop)
+        self.lay.addWidget(table, 5, Qt.AlignmentFlag.AlignTop)
 
 
 class QualityPage(QWidget):
