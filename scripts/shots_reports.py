@@ -2,7 +2,9 @@
 
     .venv/bin/python scripts/shots_reports.py [--db DEMO.sqlite3] [--month YYYY-MM] [--pdf-only]
 
-Without --db a small shop with two months of history is generated in /tmp.
+Without --db a small shop with two months of history is generated in /tmp. The figures are made as
+of NOW (a fixed time, so the shots do not depend on today): October is a whole month. A demo shop whose
+history ends at NOW is shot too, for November in progress ("reports-part-month-*.png").
 """
 
 from __future__ import annotations
@@ -11,12 +13,27 @@ import argparse
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 OUT = ROOT / "docs" / "screenshots"
+NOW = "2026-11-18T07:00:00+00:00"  # 18 Nov 15:00 in Shanghai
+
+
+def fixed_now() -> Callable[[], datetime]:
+    now = datetime.fromisoformat(NOW)
+    return lambda: now
+
+
+def part_month_db(path: Path) -> str:
+    from desk_app.demo.shop import generate
+
+    generate(str(path), clients=300, months=3, staff=6, seed=5, today=datetime.fromisoformat(NOW), force=True)
+    return str(path)
 
 
 def sample_db(path: Path) -> str:
@@ -46,7 +63,7 @@ def pdf_pages(db_path: str, month: str) -> None:
     from desk_app.reports.pdf import render_pdf
 
     db = open_database(db_path, run_migrations=False)
-    data = build_monthly(db, month)
+    data = build_monthly(db, month, now=fixed_now()())
     for lang, stem in (("en", "report-page"), ("zh_CN", "report-zh-page")):
         pdf = Path(f"/tmp/report-{lang}.pdf")
         render_pdf(data, pdf, Fmt.for_shop(lang, data["shop"]["timezone"], data["currency"]))
@@ -59,7 +76,7 @@ def pdf_pages(db_path: str, month: str) -> None:
     db.dispose()
 
 
-def screen(db_path: str, month: str) -> None:
+def screen(db_path: str, month: str, stem: str = "reports", pages: tuple[int, ...] | None = None) -> None:
     from PySide6.QtWidgets import QApplication
 
     from desk_app import i18n
@@ -73,7 +90,7 @@ def screen(db_path: str, month: str) -> None:
 
     apply_theme(app)  # type: ignore[arg-type]
     db = open_database(db_path, run_migrations=False)
-    services = Services(db)
+    services = Services(db, clock=fixed_now())
     from sqlalchemy import select
 
     from desk_app.db.models import Staff
@@ -95,11 +112,11 @@ def screen(db_path: str, month: str) -> None:
         w.open(month=month)
         w.show()
         app.processEvents()
-        for page in range(w.page_count()):
+        for page in pages if pages is not None else range(w.page_count()):
             w.show_page(page)
             app.processEvents()
             suffix = "" if page == 0 else f"-{page + 1}"
-            w.grab().save(str(OUT / f"reports{suffix}-{'en' if lang == 'en' else 'zh'}.png"))
+            w.grab().save(str(OUT / f"{stem}{suffix}-{'en' if lang == 'en' else 'zh'}.png"))
         w.close()
     i18n.set_language("en")
     db.dispose()
@@ -116,6 +133,7 @@ def main() -> int:
     pdf_pages(db_path, a.month)
     if not a.pdf_only:
         screen(db_path, a.month)
+        screen(part_month_db(Path("/tmp/shots_reports_part.sqlite3")), "2026-11", "reports-part-month", (0, 3))
     print("screenshots in", OUT)
     return 0
 

@@ -33,9 +33,9 @@ from desk_app.reports.monthly_clients import client_figures, complaint_figures, 
 from desk_app.reports.monthly_compared import compared_figures
 from desk_app.reports.monthly_reader import ReportReader, Scope, StaffAcc, load_catalog, new_staff_acc
 from desk_app.reports.monthly_sales import low_stock, sales_figures
-from desk_app.reports.monthly_staff import by_staff
+from desk_app.reports.monthly_staff import by_staff, revenue_by_stylist
 from desk_app.reports.monthly_visits import followup_figures, visit_figures
-from desk_app.reports.sqlhelp import Period, previous_month
+from desk_app.reports.sqlhelp import Period, period_of, previous_month
 
 SCHEMA_VERSION = 1
 LOCK_WAIT_MS = 300  # how long the report waits for the write lock to line up its two readers
@@ -62,7 +62,8 @@ COMPARED = (
     "no_shows",
     "members_new",
     "prepaid.topups",
-    "satisfaction.average",
+    "satisfaction.checkout.average",
+    "satisfaction.followup.average",
     "complaints.count",
 )
 
@@ -138,19 +139,23 @@ def _build(
     std = standards_from(settings)
     rd = ReportReader(conn, db.dialect, str(shop[1]), str(shop[2]), scope, std, now)
     prev_month = previous_month(month) if compare else ""
+    # a month still running is compared with the same span of the month before (like with like)
+    p = Period.of(month, rd.tz)
+    until = p.covered_until(now)
+    prev_until = Period.of(prev_month, rd.tz).same_span_as(p, until) if compare and until < p.end else None
     pending: Future[dict[str, Any]] | None = None
     if compare and twins:
-        pending = twins[-1].submit(lambda c: compared_figures(rd.on(c), prev_month))
+        pending = twins[-1].submit(lambda c: compared_figures(rd.on(c), prev_month, prev_until))
     elif compare and _can_read_in_parallel(db):
         # the month before (a handful of totals) on another connection while this one works: the
         # database runs both at once (SQLite and psycopg let go of the GIL while they work)
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-prev")
-        pending = pool.submit(_compared_figures, db, rd, prev_month)
+        pending = pool.submit(_compared_figures, db, rd, prev_month, prev_until)
         pool.shutdown(wait=False)
     data = _figures(rd, month, twins)
     data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
     if compare:
-        prev = pending.result() if pending is not None else compared_figures(rd, prev_month)
+        prev = pending.result() if pending is not None else compared_figures(rd, prev_month, prev_until)
         data["comparison"] = comparison(data, prev)
     return data
 
@@ -171,10 +176,7 @@ def _figures(rd: ReportReader, month: str, twins: Sequence[_TwinReader] = ()) ->
             if rd.scope.branch_id is not None
             else None
         ),
-        "period": {
-            "start": p.start.astimezone(p.tz).isoformat(),
-            "end": p.end.astimezone(p.tz).isoformat(),
-        },
+        "period": period_of(p, p.covered_until(rd.now)),
         "generated_at": rd.now.astimezone(p.tz).isoformat(timespec="seconds"),
     }
     staff_acc = new_staff_acc()
@@ -209,6 +211,7 @@ def _figures(rd: ReportReader, month: str, twins: Sequence[_TwinReader] = ()) ->
     d.update(rest)
     d["low_stock"] = low_stock(rd)
     d["by_staff"] = by_staff(rd, catalog, staff_acc)
+    d["revenue_by_stylist"] = revenue_by_stylist(d["by_staff"], d["revenue"]["services"])
     return d
 
 
@@ -303,9 +306,11 @@ def _can_read_in_parallel(db: Database) -> bool:
     return not db.is_sqlite or db.sqlite_file is not None
 
 
-def _compared_figures(db: Database, rd: ReportReader, month: str) -> dict[str, Any]:
+def _compared_figures(
+    db: Database, rd: ReportReader, month: str, until: datetime | None
+) -> dict[str, Any]:
     with db.uow(write=False) as uow:
-        return compared_figures(rd.on(uow.session.connection()), month)
+        return compared_figures(rd.on(uow.session.connection()), month, until)
 
 
 def _get(d: dict[str, Any], dotted: str) -> Any:
@@ -316,7 +321,17 @@ def _get(d: dict[str, Any], dotted: str) -> Any:
 
 
 def comparison(cur: dict[str, Any], prev: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"previous_month": prev["month"], "figures": {}}
+    # "like_for_like": both spans have the same length (a month in progress against the same days
+    # of the month before); false only when the month before is shorter than the span so far
+    cur_p, prev_p = cur["period"], prev["period"]
+    out: dict[str, Any] = {
+        "previous_month": prev["month"],
+        "previous_period": prev_p,
+        "like_for_like": cur_p["complete"] == prev_p["complete"] and (
+            cur_p["complete"] or cur_p["days_covered"] == prev_p["days_covered"]
+        ),
+        "figures": {},
+    }
     for key in COMPARED:
         a, b = _get(cur, key), _get(prev, key)
         delta: str | int | None = None
@@ -325,7 +340,7 @@ def comparison(cur: dict[str, Any], prev: dict[str, Any]) -> dict[str, Any]:
             da, db_ = Decimal(str(a)), Decimal(str(b))
             diff = da - db_
             delta = int(diff) if isinstance(a, int) and isinstance(b, int) else str(diff)
-            if db_ != 0:
+            if db_ != 0 and out["like_for_like"]:  # no % change between spans of different lengths
                 pct = str((diff / abs(db_)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
         out["figures"][key] = {"current": a, "previous": b, "delta": delta, "delta_ratio": pct}
     return out

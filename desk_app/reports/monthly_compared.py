@@ -4,6 +4,8 @@ group in one scan.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from decimal import ROUND_HALF_UP
 from typing import Any
 
@@ -23,15 +25,17 @@ from desk_app.domain.appointment import AppointmentStatus
 from desk_app.domain.money import Money
 from desk_app.reports.monthly_clients import members_new, new_and_distinct_clients
 from desk_app.reports.monthly_reader import ReportReader, as_int, ratio
-from desk_app.reports.sqlhelp import Period
+from desk_app.reports.sqlhelp import Period, period_of
 
 
-def compared_figures(rd: ReportReader, month: str) -> dict[str, Any]:
-    """Only the figures the month-over-month comparison needs (COMPARED), each group in one scan."""
+def compared_figures(rd: ReportReader, month: str, until: datetime | None = None) -> dict[str, Any]:
+    """Only the figures the month-over-month comparison needs (COMPARED), each group in one scan; with
+    ``until`` only the month's start up to then (the same span as a month still in progress)."""
     c = rd.conn
-    p = Period.of(month, rd.tz)
+    full = Period.of(month, rd.tz)
+    p = full if until is None or until >= full.end else replace(full, end=max(until, full.start))
     lo, hi = rd.ts(p.start), rd.ts(p.end)
-    d: dict[str, Any] = {"month": month}
+    d: dict[str, Any] = {"month": month, "period": period_of(full, p.end)}
     # sales: revenue by line kind, the tickets and their revenue (top-ups are not revenue)
     lk, amount = SaleLine.kind, SaleLine.line_total_minor
     not_topup = lk != "prepaid_topup"
@@ -94,7 +98,10 @@ def compared_figures(rd: ReportReader, month: str) -> dict[str, Any]:
     if rd.scope.branch_id is not None:
         fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(rd.branch(Visit.branch_id))
     f_sum, f_n = (as_int(v) for v in c.execute(fq).one())
-    d["satisfaction"] = {"average": ratio(sat_sum + f_sum, sat_n + f_n, "0.01")}
+    d["satisfaction"] = {
+        "checkout": {"average": ratio(sat_sum, sat_n, "0.01")},
+        "followup": {"average": ratio(f_sum, f_n, "0.01")},
+    }
     d["no_shows"] = as_int(
         c.execute(
             select(func.count()).where(

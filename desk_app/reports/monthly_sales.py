@@ -167,7 +167,29 @@ def sales_figures(
         else None
     )
     ordered = [mt for mt in PAYMENT_METHODS if mt in methods] + sorted(set(methods) - set(PAYMENT_METHODS))
-    d["by_payment_method"] = {mt: rd.m(methods[mt]) for mt in ordered}
+    d["by_payment_method"] = {str(mt): rd.m(methods[mt]) for mt in ordered}
+    # money taken: what came in by cash, card, WeChat, Alipay; spending from a prepaid balance (taken when it
+    # was topped up) and package sessions are not money taken this month
+    not_money = (PaymentMethod.PREPAID, PaymentMethod.PACKAGE)
+    taken = {str(mt): methods[mt] for mt in ordered if mt not in not_money}
+    takings = sum(taken.values())
+    from_prepaid, by_package = methods.get(PaymentMethod.PREPAID, 0), methods.get(PaymentMethod.PACKAGE, 0)
+    explained = total_rev + topup_lines - from_prepaid - by_package
+    d["takings"] = {
+        "by_method": {mt: rd.m(v) for mt, v in taken.items()},
+        "total": rd.m(takings),
+        "paid_from_prepaid": rd.m(from_prepaid),
+        "paid_by_package": rd.m(by_package),
+        # revenue + top-ups sold - paid from prepaid - paid by package = money taken (money-model.md)
+        "reconciliation": {
+            "revenue": rd.m(total_rev),
+            "prepaid_topups_sold": rd.m(topup_lines),
+            "paid_from_prepaid": rd.m(-from_prepaid),
+            "paid_by_package": rd.m(-by_package),
+            "takings": rd.m(takings),
+            "unexplained": rd.m(takings - explained),  # 0 unless the money model's invariants are broken
+        },
+    }
     d["revenue"]["by_day"] = [{"date": day_s, "total": rd.m(by_day.get(day_s, 0))} for day_s in p.day_list()]
     cats: list[dict[str, Any]] = []
     for cid, (code, zh, en) in catalog.categories.items():

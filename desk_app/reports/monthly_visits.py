@@ -16,6 +16,7 @@ from desk_app.db.models import (
 )
 from desk_app.domain.appointment import AppointmentStatus
 from desk_app.reports.monthly_reader import Catalog, ReportReader, StaffAcc, as_int, ratio
+from desk_app.reports.monthly_staff import STANDARD_ROLES, standard_role
 from desk_app.reports.sqlhelp import Period
 from desk_app.reports.standards_sql import standards_sql
 
@@ -41,13 +42,13 @@ def visit_figures(rd: ReportReader, p: Period, d: dict[str, Any], staff_acc: Sta
     )
     n_visits = n_done = n_rebooked = 0
     visits_day: dict[str, int] = defaultdict(int)
-    dist = {str(k): 0 for k in range(1, 6)}
-    by_source = {"checkout": 0, "followup": 0}
+    # the two kinds of score are asked differently (a tap at the counter, four questions on the phone a few
+    # days later) and of different visits: each has its own count and average, never one pooled figure
+    dist = {src: {str(k): 0 for k in range(1, 6)} for src in ("checkout", "followup")}
     for dy, (_desk, staff), vals in rows:
         n, dn, rb, ssum, scnt = (as_int(v) for v in vals[:5])
         for k in range(1, 6):
-            dist[str(k)] += as_int(vals[4 + k])
-            by_source["checkout"] += as_int(vals[4 + k])
+            dist["checkout"][str(k)] += as_int(vals[4 + k])
         n_visits += n
         n_done += dn
         n_rebooked += rb
@@ -93,20 +94,16 @@ def visit_figures(rd: ReportReader, p: Period, d: dict[str, Any], staff_acc: Sta
     if rd.scope.branch_id is not None:
         fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(rd.branch(Visit.branch_id))
     for staff, score, n in c.execute(fq):
-        if str(score) in dist:
-            dist[str(score)] += as_int(n)
-            by_source["followup"] += as_int(n)
+        if str(score) in dist["followup"]:
+            dist["followup"][str(score)] += as_int(n)
             if staff is not None:
-                staff_acc[int(staff)]["sat_sum"] += as_int(score) * as_int(n)
-                staff_acc[int(staff)]["sat_count"] += as_int(n)
-    count = sum(dist.values())
-    total = sum(int(k) * v for k, v in dist.items())
-    d["satisfaction"] = {
-        "average": ratio(total, count, "0.01"),
-        "count": count,
-        "distribution": dist,
-        "by_source": by_source,
-    }
+                staff_acc[int(staff)]["fu_sat_sum"] += as_int(score) * as_int(n)
+                staff_acc[int(staff)]["fu_sat_count"] += as_int(n)
+    d["satisfaction"] = {}
+    for src, counts in dist.items():
+        count = sum(counts.values())
+        total = sum(int(k) * v for k, v in counts.items())
+        d["satisfaction"][src] = {"average": ratio(total, count, "0.01"), "count": count, "distribution": counts}
     d["visits_by_day"] = [{"date": dy, "visits": visits_day.get(dy, 0)} for dy in p.day_list()]
     return summary
 
@@ -121,14 +118,30 @@ def followup_figures(
 ) -> None:
     """Follow-ups, feedback and the standards (``summary``: from ``visit_figures``)."""
     c = rd.conn
-    done = case((FollowUp.completed_at.is_not(None), 1), else_=0)
-    fq = select(func.count(), func.sum(done)).where(
-        FollowUp.due_from >= rd.ts(p.start), FollowUp.due_from < rd.ts(p.end)
-    )
+    reached = FollowUp.status == "done"
+
+    def n_of(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    fq = select(
+        func.count(),
+        n_of(FollowUp.called_at.is_not(None)),
+        n_of(reached),
+        n_of(and_(FollowUp.completed_at.is_not(None), FollowUp.status != "done")),
+    ).where(FollowUp.due_from >= rd.ts(p.start), FollowUp.due_from < rd.ts(p.end))
     if rd.scope.branch_id is not None:
         fq = fq.join(Visit, Visit.id == FollowUp.visit_id).where(rd.branch(Visit.branch_id))
-    n, n_done = (as_int(v) for v in c.execute(fq).one())
-    d["followups"] = {"due": n, "done": n_done, "done_on_time": 0, "on_time_rate": None}
+    n, n_called, n_done, n_closed = (as_int(v) for v in c.execute(fq).one())
+    # due >= attempted >= done >= done_on_time: a call nobody answered is an attempt, not a follow-up done
+    d["followups"] = {
+        "due": n,
+        "attempted": n_called,
+        "done": n_done,
+        "done_on_time": 0,
+        "not_reached": n_closed,
+        "open": 0,
+        "on_time_rate": None,
+    }
     standards: dict[str, dict[str, Any]] = {}
     by_day: dict[str, list[dict[str, Any]]] = {}
     for key, v in summary.items():
@@ -142,17 +155,24 @@ def followup_figures(
             }
             for dy in p.day_list()
         ]
+        role = standard_role(key)
         for sid, st in v.get("by_staff", {}).items():
             if int(sid) in catalog.staff:
                 acc = staff_acc[int(sid)]
-                acc["std_met_s"] += int(st["met"])
-                acc["std_total_s"] += int(st["total"])
-    for acc in staff_acc.values():
-        acc["std_met"], acc["std_total"] = acc.get("std_met_s", 0), acc.get("std_total_s", 0)
+                acc[f"std_{role}_met"] += int(st["met"])
+                acc[f"std_{role}_total"] += int(st["total"])
     for v in standards.values():
         v["rate"] = ratio(v["met"], v["total"])
-    fu = standards["followup_on_time"]  # "follow-ups done on time" is that standard
+    # by role, each with its own denominator (a desk person's check-ins are not a stylist's services)
+    d["standards_by_role"] = {}
+    for role in STANDARD_ROLES:
+        keys = [k for k in standards if standard_role(k) == role]
+        met = sum(standards[k]["met"] for k in keys)
+        total = sum(standards[k]["total"] for k in keys)
+        d["standards_by_role"][role] = {"keys": keys, "met": met, "total": total, "rate": ratio(met, total)}
+    fu = standards["followup_on_time"]  # "follow-ups done on time" is that standard (same windows)
     d["followups"]["done_on_time"] = fu["met"]
+    d["followups"]["open"] = n - fu["total"]  # window not over yet and nobody reached: not decided
     d["followups"]["on_time_rate"] = fu["rate"]
     d["standards"] = standards
     d["standards_by_day"] = by_day

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -68,11 +69,54 @@ def pct(fmt: Fmt, value: str | None) -> str:
 
 
 def month_title(month: str, fmt: Fmt | None = None) -> str:
-    from datetime import date
-
     fmt = fmt or i18n.current()
     y, m = (int(x) for x in month.split("-"))
     return fmt.date(date(y, m, 1), "yyyy年M月" if fmt.language == "zh_CN" else "MMMM yyyy")
+
+
+def day_range(first: date, through: date, fmt: Fmt | None = None) -> str:
+    """"1–18 Nov 2026" / "2026年11月1日–18日" (one month)."""
+    fmt = fmt or i18n.current()
+    if fmt.language == "zh_CN":
+        return f"{fmt.date(first, 'yyyy年M月d日')}–{through.day}日"
+    return f"{first.day}–{fmt.date(through, 'd MMM yyyy')}"
+
+
+def span_title(month: str, period: dict[str, Any] | None, fmt: Fmt | None = None) -> str:
+    """The month's name when the figures cover all of it, else the days they cover ("1–18 Oct 2026")."""
+    fmt = fmt or i18n.current()
+    if not period or period.get("complete", True) or not period.get("through"):
+        return month_title(month, fmt)
+    y, m = (int(x) for x in month.split("-"))
+    return day_range(date(y, m, 1), date.fromisoformat(period["through"]), fmt)
+
+
+def period_title(month: str, period: dict[str, Any] | None, fmt: Fmt | None = None) -> str:
+    """The report's month, or for a month not over at the report's time the days it covers, said so:
+    "1–18 Nov 2026 (month in progress)"."""
+    fmt = fmt or i18n.current()
+    if not period or period.get("complete", True):
+        return month_title(month, fmt)
+    if not period.get("through"):
+        return fmt._("{month} (not started yet)").format(month=month_title(month, fmt))
+    return fmt._("{days} (month in progress)").format(days=span_title(month, period, fmt))
+
+
+def compare_note(data: dict[str, Any], fmt: Fmt | None = None) -> str:
+    """What the month-over-month figures compare, when that is not two whole months ('' when it is)."""
+    fmt = fmt or i18n.current()
+    cmp_ = data.get("comparison") or {}
+    if not cmp_ or data.get("period", {}).get("complete", True):
+        return ""
+    prev = span_title(cmp_["previous_month"], cmp_.get("previous_period"), fmt)
+    if not cmp_.get("like_for_like", True):
+        return fmt._(
+            "This month is not over; the month before is shorter than the days so far ({prev}), "
+            "so no % change is shown."
+        ).format(prev=prev)
+    return fmt._(
+        "This month is not over: it is compared with the same days of the month before ({prev})."
+    ).format(prev=prev)
 
 
 class _Styles:
@@ -232,7 +276,10 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
     story.append(Paragraph(_esc(shop), st.title))
     story.append(Spacer(1, 4 * mm))
     story.append(
-        Paragraph(_esc(_("Monthly summary")) + " · " + _esc(month_title(data["month"], fmt)), st.subtitle)
+        Paragraph(
+            _esc(_("Monthly summary")) + " · " + _esc(period_title(data["month"], data.get("period"), fmt)),
+            st.subtitle,
+        )
     )
     story.append(
         Paragraph(
@@ -248,12 +295,22 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         if not f or f.get("previous") is None:
             return ""
         dr = f.get("delta_ratio")
+        if dr is None and not data["comparison"].get("like_for_like", True):
+            return ""  # spans of different lengths: nothing to set beside it
         if dr is None:
             return _("last month {v}").format(v=_fmt(fmt, data, f["previous"], kind))
         arrow = "▲" if Decimal(dr) > 0 else "▼" if Decimal(dr) < 0 else "="
+        if not data.get("period", {}).get("complete", True):
+            return _("{arrow} {pct} vs the same days last month").format(
+                arrow=arrow, pct=pct(fmt, str(abs(Decimal(dr))))
+            )
         return _("{arrow} {pct} vs last month").format(arrow=arrow, pct=pct(fmt, str(abs(Decimal(dr)))))
 
     sat = data["satisfaction"]
+
+    def score(src: dict[str, Any]) -> str:
+        return "-" if src["average"] is None else f"{src['average']} / 5"
+
     tiles = [
         (_("Revenue"), money(fmt, data, r["total"]), vs("revenue.total")),
         (_("Services"), money(fmt, data, r["services"]), vs("revenue.services")),
@@ -262,8 +319,8 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         (_("Visits"), fmt.number(data["visits"]), vs("visits", "int")),
         (_("New clients"), fmt.number(data["new_clients"]), vs("new_clients", "int")),
         (_("Rebooking rate"), pct(fmt, data["rebooking_rate"]), vs("rebooking_rate", "pct")),
-        (_("Satisfaction"), "-" if sat["average"] is None else f"{sat['average']} / 5", vs("satisfaction.average", "num")),
-        (_("Tips"), money(fmt, data, r["tips"]), ""),
+        (_("Checkout score"), score(sat["checkout"]), vs("satisfaction.checkout.average", "num")),
+        (_("Follow-up call score"), score(sat["followup"]), vs("satisfaction.followup.average", "num")),
         (_("Refunds"), money(fmt, data, r["refunds"]), ""),
         (_("No-shows"), fmt.number(data["no_shows"]), vs("no_shows", "int")),
         (_("Complaints"), fmt.number(data["complaints"]["count"]),
@@ -299,7 +356,7 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
             [
                 _("Figure"),
                 _("This month"),
-                month_title(data["comparison"]["previous_month"], fmt),
+                span_title(data["comparison"]["previous_month"], data["comparison"].get("previous_period"), fmt),
                 _("Change"),
             ]
         ]
@@ -313,11 +370,12 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
                     "-" if f["delta_ratio"] is None else pct(fmt, f["delta_ratio"]),
                 ]
             )
-        story.append(
-            KeepTogether(
-                [mom_title, _table(m_rows, [BODY_W * 0.4, BODY_W * 0.2, BODY_W * 0.2, BODY_W * 0.2], st)]
-            )
-        )
+        parts: list[Any] = [mom_title]
+        note = compare_note(data, fmt)
+        if note:
+            parts.append(Paragraph(_esc(note), st.small))
+        parts.append(_table(m_rows, [BODY_W * 0.4, BODY_W * 0.2, BODY_W * 0.2, BODY_W * 0.2], st))
+        story.append(KeepTogether(parts))
     story.append(PageBreak())
     # -- revenue ---------------------------------------------------------------
     story.append(Paragraph(_esc(_("Revenue")), st.h1))
@@ -351,32 +409,27 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         ("refunds", _("Refunds (already deducted)")),
     ):
         rev_rows.append([label, money(fmt, data, r[key])])
-    pay_rows: list[list[Any]] = [[_("Payment method"), _("Amount")]]
-    for mth, amt in data["by_payment_method"].items():
-        pay_rows.append([method_label(mth, fmt), money(fmt, data, amt)])
     half = BODY_W / 2 - 4 * mm
-    pair = Table(
-        [[_table(rev_rows, [half * 0.6, half * 0.4], st), _table(pay_rows, [half * 0.6, half * 0.4], st)]],
-        colWidths=[BODY_W / 2, BODY_W / 2],
-    )
+    pay_col = [_table(payment_rows(data, fmt), [half * 0.6, half * 0.4], st), Spacer(1, 3 * mm),
+               _table(reconcile_rows(data, fmt), [half * 0.6, half * 0.4], st)]  # fmt: skip
+    pair = Table([[_table(rev_rows, [half * 0.6, half * 0.4], st), pay_col]], colWidths=[BODY_W / 2, BODY_W / 2])
     pair.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     story.append(Paragraph(_esc(_("Revenue and payments")), st.h2))
     story.append(pair)
+    story.append(Paragraph(_esc(_(
+        "Money taken is what came in by cash, card, WeChat and Alipay. It differs from revenue: a prepaid "
+        "top-up is money taken but not yet revenue, and what clients pay from their prepaid balance is revenue "
+        "but was taken when they topped up."
+    )), st.small))  # fmt: skip
     story.append(PageBreak())
     # -- staff -------------------------------------------------------------------
     story.append(Paragraph(_esc(_("Staff performance")), st.h1))
     staff = list(data.get("by_staff", []))  # only staff who did something this month
-    sellers = [s for s in staff if earned(s)]
-    if sellers:
-        story.append(Paragraph(_esc(_("Revenue by stylist")), st.h2))
-        story.append(
-            _hbar(
-                fmt,
-                [float(Decimal(s["revenue"])) for s in sellers[:20]],
-                [_staff_name(s["name"]) for s in sellers[:20]],
-                BODY_W,
-            )
-        )
+    labels, amounts = stylist_bars(data, fmt)
+    if labels:
+        story.append(Paragraph(_esc(_("Service revenue by stylist")), st.h2))
+        story.append(_hbar(fmt, [float(a) for a in amounts], [_staff_name(x) for x in labels], BODY_W))
+        story.append(Paragraph(_esc(stylist_sum_line(data, fmt)), st.small))
     if staff:
         rows: list[list[Any]] = [
             [
@@ -385,9 +438,10 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
                 _("Services"),
                 _("Retail"),
                 _("Rebooking"),
-                _("Satisfaction"),
-                _("Complaints"),
-                _("Standards met"),
+                *(  # two lines in the header: the columns are narrow
+                    h.replace(" ", "\n", 1)
+                    for h in (_("Checkout score"), _("Complaints"), _("Reception standards"), _("Service standards"))
+                ),
             ]
         ]
         for s in staff:
@@ -395,21 +449,26 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
                 _staff_name(s["name"]),
                 *([money(fmt, data, s["revenue"]), money(fmt, data, s["services"]), money(fmt, data, s["retail"])]
                   if earned(s) else ["-", "-", "-"]),
-                pct(fmt, s["rebooking_rate"]), s["satisfaction_average"] or "-",
+                pct(fmt, s["rebooking_rate"]), s["satisfaction"]["checkout"]["average"] or "-",
                 str(s["complaints"]),
-                f"{s['standards_met']}/{s['standards_total']}" if s["standards_total"] else "-",
+                met_of(s["standards"]["reception"]), met_of(s["standards"]["service"]),
             ])  # fmt: skip
         w = BODY_W
         story.append(Spacer(1, 3 * mm))
-        story.append(
-            _table(rows, [w * 0.17, w * 0.15, w * 0.14, w * 0.12, w * 0.1, w * 0.1, w * 0.1, w * 0.12], st)
-        )
+        story.append(_table(
+            rows, [w * 0.15, w * 0.13, w * 0.12, w * 0.11, w * 0.09, w * 0.09, w * 0.09, w * 0.11, w * 0.11], st
+        ))  # fmt: skip
+        story.append(Paragraph(_esc(_(
+            "Reception standards: greeting, reception, feedback, complaints and follow-up calls, for the desk "
+            "person responsible. Service standards: the service started on time, for the stylist. Each is met "
+            "of its own checks."
+        )), st.small))  # fmt: skip
     else:
         story.append(_no_data(BODY_W, _("No sales by staff this month.")))
     story.append(PageBreak())
     # -- clients and quality -------------------------------------------------------
     story.append(Paragraph(_esc(_("Clients and service quality")), st.h1))
-    dist = sat["distribution"]
+    dist = sat["checkout"]["distribution"]
     sat_chart = _vbar(
         fmt,
         [float(dist.get(str(k), 0)) for k in range(1, 6)],
@@ -436,7 +495,7 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
     )
     charts = Table(
         [
-            [Paragraph(_esc(_("Satisfaction (1-5)")), st.h2), Paragraph(_esc(_("Standards met")), st.h2)],
+            [Paragraph(_esc(_("Checkout scores (1-5)")), st.h2), Paragraph(_esc(_("Standards met")), st.h2)],
             [sat_chart, std_chart],
         ],
         colWidths=[BODY_W / 2, BODY_W / 2],
@@ -452,11 +511,12 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         [_("Returning clients"), str(data["returning_clients"])],
         [_("New profiles"), str(data.get("new_profiles", "-"))],
         [_("New members (VIP)"), str(data["members_new"])],
-        [_("Average satisfaction"), f"{sat['average'] or '-'} ({sat['count']})"],
+        [_("Checkout score (scores)"), f"{sat['checkout']['average'] or '-'} ({sat['checkout']['count']})"],
+        [_("Follow-up call score (scores)"), f"{sat['followup']['average'] or '-'} ({sat['followup']['count']})"],
         [_("Complaints / overdue"), f"{c['count']} / {c['overdue']}"],
         [_("Median first response"), "-" if c["median_first_response_hours"] is None
          else _("{h} h").format(h=c["median_first_response_hours"])],
-        [_("Follow-ups done on time"), f"{fu.get('done_on_time', 0)} / {fu.get('due', 0)}"],
+        *followup_rows(fu, fmt),
         [_("Package sessions redeemed"), str(pk.get("sessions_redeemed", 0))],
     ]  # fmt: skip
     p_rows: list[list[Any]] = [
@@ -487,6 +547,8 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
     s_rows: list[list[Any]] = [[_("Standard"), _("Met"), _("Measured"), _("Rate")]]
     for k, v in stds.items():
         s_rows.append([standard_label(k, fmt), str(v["met"]), str(v["total"]), pct(fmt, v["rate"])])
+    for role, v in data.get("standards_by_role", {}).items():
+        s_rows.append([role_label(role, fmt), str(v["met"]), str(v["total"]), pct(fmt, v["rate"])])
     story.append(
         KeepTogether(
             [
@@ -533,7 +595,7 @@ def _kind_of(key: str) -> str:
         return "money"
     if key == "rebooking_rate":
         return "pct"
-    if key == "satisfaction.average":
+    if key.startswith("satisfaction."):
         return "num"
     return "int"
 
@@ -548,6 +610,83 @@ def _fmt(fmt: Fmt, data: dict[str, Any], v: Any, kind: str) -> str:
     if kind == "int":
         return fmt.number(int(v))
     return str(v)
+
+
+def met_of(v: dict[str, Any]) -> str:
+    return f"{v['met']}/{v['total']}" if v.get("total") else "-"
+
+
+def role_label(role: str, fmt: Fmt | None = None) -> str:
+    _ = (fmt or i18n.current())._
+    return {"reception": _("All reception standards"), "service": _("All service standards")}.get(role, role)
+
+
+def followup_rows(fu: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """Follow-ups: due, then each a part of the one before (attempted, done = client reached, on time)."""
+    _ = (fmt or i18n.current())._
+    due = fu.get("due", 0)
+    return [
+        [_("Follow-ups due"), str(due)],
+        ["  " + _("called (answered or not)"), f"{fu.get('attempted', 0)} / {due}"],
+        ["  " + _("done (client reached)"), f"{fu.get('done', 0)} / {due}"],
+        ["  " + _("done on time"), f"{fu.get('done_on_time', 0)} / {fu.get('done', 0)}"],
+    ]
+
+
+def payment_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """Money taken by method, its total, then what was paid without money changing hands."""
+    _ = (fmt or i18n.current())._
+    tk = data["takings"]
+    rows = [[_("Payment method"), _("Amount")]]
+    rows += [[method_label(m, fmt), _fmt_money(fmt, data, a)] for m, a in tk["by_method"].items()]
+    rows.append([_("Money taken"), _fmt_money(fmt, data, tk["total"])])
+    rows.append([_("Paid from prepaid balances"), _fmt_money(fmt, data, tk["paid_from_prepaid"])])
+    if Decimal(tk["paid_by_package"]) != 0:
+        rows.append([_("Paid with package sessions"), _fmt_money(fmt, data, tk["paid_by_package"])])
+    return rows
+
+
+def reconcile_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """Revenue + top-ups sold - paid from prepaid (- package) = money taken."""
+    _ = (fmt or i18n.current())._
+    rc = data["takings"]["reconciliation"]
+    rows = [
+        [_("From revenue to money taken"), _("Amount")],
+        [_("Revenue"), _fmt_money(fmt, data, rc["revenue"])],
+        [_("+ prepaid top-ups sold"), _fmt_money(fmt, data, rc["prepaid_topups_sold"])],
+        [_("− paid from prepaid balances"), _fmt_money(fmt, data, rc["paid_from_prepaid"])],
+    ]
+    if Decimal(rc["paid_by_package"]) != 0:
+        rows.append([_("− paid with package sessions"), _fmt_money(fmt, data, rc["paid_by_package"])])
+    if Decimal(rc["unexplained"]) != 0:
+        rows.append([_("Not explained (run desk-app check)"), _fmt_money(fmt, data, rc["unexplained"])])
+    rows.append([_("= money taken"), _fmt_money(fmt, data, rc["takings"])])
+    return rows
+
+
+def stylist_bars(data: dict[str, Any], fmt: Fmt | None = None) -> tuple[list[str], list[Decimal]]:
+    """The service-revenue-by-stylist chart's bars: stylists, then "not assigned" when there is any."""
+    _ = (fmt or i18n.current())._
+    rs = data.get("revenue_by_stylist") or {"rows": [], "not_assigned": "0"}
+    labels = [r["name"] for r in rs["rows"]]
+    amounts = [Decimal(r["services"]) for r in rs["rows"]]
+    if Decimal(rs["not_assigned"]) != 0:
+        labels.append(_("Not assigned to a stylist"))
+        amounts.append(Decimal(rs["not_assigned"]))
+    return labels, amounts
+
+
+def stylist_sum_line(data: dict[str, Any], fmt: Fmt | None = None) -> str:
+    fmt = fmt or i18n.current()
+    rs = data["revenue_by_stylist"]
+    return fmt._("The bars add up to {sum} = service revenue {total} (receptionists are not in the chart).").format(
+        sum=_fmt_money(fmt, data, str(sum(stylist_bars(data, fmt)[1], Decimal(0)))),
+        total=_fmt_money(fmt, data, rs["total"]),
+    )
+
+
+def _fmt_money(fmt: Fmt | None, data: dict[str, Any], v: str) -> str:
+    return (fmt or i18n.current()).money(Decimal(v), data["currency"])
 
 
 def method_label(m: str, fmt: Fmt | None = None) -> str:
@@ -571,7 +710,8 @@ def compare_label(key: str, fmt: Fmt | None = None) -> str:
         "revenue.tips": _("Tips"), "visits": _("Visits"), "new_clients": _("New clients"),
         "returning_clients": _("Returning clients"), "average_ticket": _("Average ticket"),
         "rebooking_rate": _("Rebooking rate"), "no_shows": _("No-shows"), "members_new": _("New members (VIP)"),
-        "prepaid.topups": _("Prepaid top-ups"), "satisfaction.average": _("Average satisfaction"),
+        "prepaid.topups": _("Prepaid top-ups"), "satisfaction.checkout.average": _("Checkout score"),
+        "satisfaction.followup.average": _("Follow-up call score"),
         "complaints.count": _("Complaints"),
     }.get(key, key)  # fmt: skip
 
@@ -613,7 +753,7 @@ def render_pdf(data: dict[str, Any], out: str | os.PathLike[str] | IO[bytes], fm
     footer = "{shop} · {title} · {month}".format(
         shop=data.get("shop", {}).get("name", ""),
         title=_("Monthly summary"),
-        month=month_title(data["month"], fmt),
+        month=period_title(data["month"], data.get("period"), fmt),
     )
     canvas_cls = type("_Canvas", (_NumberedCanvas,), {"footer": footer, "page_fmt": fmt})
     target: Any = str(out) if isinstance(out, (str, Path)) else out

@@ -62,6 +62,19 @@ class Period:
         end_l = datetime(ny, nm, 1, tzinfo=tz)
         return cls(month, tz, start_l.astimezone(UTC), end_l.astimezone(UTC), date(y, m, 1), days)
 
+    def covered_until(self, now: datetime) -> datetime:
+        """The end (UTC, exclusive) of what the month holds at ``now``: its end once it is over, ``now``
+        while it runs, its start before it begins."""
+        return min(max(now.astimezone(UTC), self.start), self.end)
+
+    def same_span_as(self, other: Period, until: datetime) -> datetime:
+        """The end (UTC) of this month's span as long as ``other``'s from its start to ``until``, in local
+        wall-clock time (1 Nov 00:00 to 18 Nov 15:00 -> 1 Oct 00:00 to 18 Oct 15:00), cut at this month's end."""
+        o_start = other.start.astimezone(other.tz).replace(tzinfo=None)
+        o_until = until.astimezone(other.tz).replace(tzinfo=None)
+        local = self.start.astimezone(self.tz).replace(tzinfo=None) + (o_until - o_start)
+        return min(local.replace(tzinfo=self.tz).astimezone(UTC), self.end)
+
     def day_list(self) -> list[str]:
         return [(self.first_day + timedelta(days=i)).isoformat() for i in range(self.days)]
 
@@ -124,3 +137,28 @@ def seconds_between(a: Any, b: Any, dialect: str) -> ColumnElement[Any]:
 def later_of(a: Any, b: Any) -> ColumnElement[Any]:
     """The later of two timestamps, b may be NULL (then a)."""
     return case((b.is_not(None) & (b > a), b), else_=a)
+
+
+def period_of(p: Period, until: datetime) -> dict[str, Any]:
+    """What a report's figures cover: the month's bounds and, when it is not over (``until`` before its
+    end), up to when -- ``complete``, ``through`` (the last local day with figures, None before the month
+    starts), ``days_covered`` (days begun) of ``days``."""
+    start_l, end_l = p.start.astimezone(p.tz), p.end.astimezone(p.tz)
+    until_l = min(max(until, p.start), p.end).astimezone(p.tz)
+    complete = until_l >= end_l
+    if complete:
+        through: date | None = (end_l - timedelta(days=1)).date()
+    elif until_l > start_l:
+        through = (until_l - timedelta(microseconds=1)).date()
+    else:
+        through = None
+    covered = 0 if through is None else (through - p.first_day).days + 1
+    return {
+        "start": start_l.isoformat(),
+        "end": end_l.isoformat(),
+        "complete": complete,
+        "until": until_l.isoformat(timespec="seconds"),
+        "through": through.isoformat() if through else None,
+        "days": p.days,
+        "days_covered": covered,
+    }

@@ -21,8 +21,11 @@ What each standard measures and when a case belongs to the period:
   desk person, on the arrival day;
 * ``complaint_response`` opened -> first response (``standards.complaint_response_hours``),
   by the complaint's handler, on the day it was opened;
-* ``followup_on_time`` the first call attempt falls on one of the shop-local
-  days of the follow-up window, by whoever called (0 = nobody), on the window's first day;
+* ``followup_on_time`` the client was **reached** (status ``done``) on one of the
+  shop-local days of the follow-up window, by whoever called (0 = nobody), on the
+  window's first day. A call attempt nobody answered is not a follow-up done: it counts
+  as not met once the window is over (or the follow-up was closed without reaching
+  the client); an open window with nobody reached yet is not counted;
 * ``feedback_processed`` feedback handled within ``standards.feedback_process_hours``,
   by the person responsible, on the day it was recorded; feedback that needed no
   processing (a 4-5 score with no comment, stored as handled) is not counted.
@@ -68,7 +71,7 @@ STANDARD_LABELS = {
     "service_start": N_("Service started in time"),
     "feedback_recorded": N_("Feedback recorded in time"),
     "complaint_response": N_("Complaint answered in time"),
-    "followup_on_time": N_("Follow-up call on time"),
+    "followup_on_time": N_("Follow-up done on time"),
     "feedback_processed": N_("Feedback processed in time"),
 }
 
@@ -284,12 +287,21 @@ def _complaints(
 
 
 def followup_on_time(
-    due_from: datetime, due_by: datetime, called_at: datetime | None, now: datetime, tz: ZoneInfo
+    due_from: datetime,
+    due_by: datetime,
+    status: str,
+    completed_at: datetime | None,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> bool | None:
-    """Met when the first call attempt is on one of the window's shop-local days; None while still open."""
+    """Met when the client was reached (``done``) on one of the window's shop-local days; not met once the
+    window is over or the follow-up was closed otherwise (gave up, wrong number); None while still open.
+    A call attempt alone (no answer, call back) is not a follow-up done."""
     first, last = due_from.astimezone(tz).date(), due_by.astimezone(tz).date()
-    if called_at is not None:
-        return first <= called_at.astimezone(tz).date() <= last
+    if status == "done" and completed_at is not None:
+        return first <= completed_at.astimezone(tz).date() <= last
+    if completed_at is not None:
+        return False  # closed without reaching the client
     return False if now.astimezone(tz).date() > last else None
 
 
@@ -303,17 +315,19 @@ def _followups(
     tz: ZoneInfo,
     names: dict[int, str],
 ) -> None:
-    q = select(FollowUp.due_from, FollowUp.due_by, FollowUp.called_at, FollowUp.called_by_id)
+    q = select(
+        FollowUp.due_from, FollowUp.due_by, FollowUp.status, FollowUp.completed_at, FollowUp.called_by_id
+    )
     # the window's first day is a local day: compare on days, not on the exact time
     q = q.where(FollowUp.due_from >= lo - timedelta(days=1), FollowUp.due_from < hi + timedelta(days=1))
     if branch_id is not None:
         q = q.join(Visit, Visit.id == FollowUp.visit_id).where(Visit.branch_id == branch_id)
     lo_day, hi_day = lo.astimezone(tz).date(), _end_day(hi, tz)
-    for due_from, due_by, called_at, caller in s.execute(q).all():
+    for due_from, due_by, status, completed_at, caller in s.execute(q).all():
         day = due_from.astimezone(tz).date()
         if not lo_day <= day < hi_day:
             continue
-        t.add(followup_on_time(due_from, due_by, called_at, now, tz), caller, day, names)
+        t.add(followup_on_time(due_from, due_by, str(status), completed_at, now, tz), caller, day, names)
 
 
 def _end_day(hi: datetime, tz: ZoneInfo) -> date:

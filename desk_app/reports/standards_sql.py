@@ -214,15 +214,21 @@ def standards_sql(
     res["complaint_response"] = _tally(
         conn, local_day(Complaint.opened_at, dialect, p), Complaint.handler_id, c, m, cw
     )
-    # follow-up: the first call on one of the window's local days; belongs to the window's first day
+    # follow-up: the client reached on one of the window's local days; belongs to the window's first day
+    # (an attempt nobody answered is not a follow-up done: not met once the window is over or it closed)
     fday = local_day(FollowUp.due_from, dialect, p)
-    called_day = local_day(FollowUp.called_at, dialect, p)
+    done_day = local_day(FollowUp.completed_at, dialect, p)
     last_day = local_day(FollowUp.due_by, dialect, p)
     local_today = now.astimezone(p.tz).date()
     today_starts = datetime(local_today.year, local_today.month, local_today.day, tzinfo=p.tz)
     # "its last local day is before today" is "due_by before today's local midnight" (no date() per row)
-    counted = or_(FollowUp.called_at.is_not(None), FollowUp.due_by < _ts(today_starts))
-    met = and_(FollowUp.called_at.is_not(None), called_day >= fday, called_day <= last_day)
+    counted = or_(FollowUp.completed_at.is_not(None), FollowUp.due_by < _ts(today_starts))
+    met = and_(
+        FollowUp.status == "done",
+        FollowUp.completed_at.is_not(None),
+        done_day >= fday,
+        done_day <= last_day,
+    )
     # the windows whose first local day is in the month: due_from in [start, end) (the month's local days)
     fw: list[Any] = [FollowUp.due_from >= lo, FollowUp.due_from < hi]
     frm_f: Any = None

@@ -65,7 +65,8 @@ def test_every_issue_key_is_there_and_money_is_decimal_text(shop: Services) -> N
             data["revenue"][key]
         )
     assert set(data["prepaid"]) >= {"topups", "spent"}
-    assert set(data["satisfaction"]) >= {"average", "count", "distribution"}
+    assert set(data["satisfaction"]) == {"checkout", "followup"}
+    assert set(data["satisfaction"]["checkout"]) >= {"average", "count", "distribution"}
     assert set(data["complaints"]) >= {"count", "overdue", "median_first_response_hours"}
     for std in data["standards"].values():
         assert std["met"] <= std["total"]
@@ -171,7 +172,9 @@ def test_figures_match_independent_sql(shop: Services) -> None:
     ((fu_n,),) = _sql(
         db, "SELECT COUNT(satisfaction) FROM follow_ups WHERE completed_at >= :a AND completed_at < :b", **b
     )
-    assert data["satisfaction"]["count"] == sat_n + fu_n == sum(data["satisfaction"]["distribution"].values())
+    sat = data["satisfaction"]  # each source its own count (issue 15: they were pooled into one)
+    assert sat["checkout"]["count"] == sat_n == sum(sat["checkout"]["distribution"].values())
+    assert sat["followup"]["count"] == fu_n == sum(sat["followup"]["distribution"].values())
     ((redeemed,),) = _sql(db, "SELECT SUM(sessions) FROM package_redemptions WHERE at >= :a AND at < :b", **b)
     assert data["packages"]["sessions_redeemed"] == redeemed > 0
     ((balances,),) = _sql(db, "SELECT SUM(balance_minor) FROM prepaid_accounts")

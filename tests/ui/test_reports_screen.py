@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCharts import QBarSeries, QHorizontalBarSeries, QLineSeries
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QFileDialog
@@ -13,6 +15,7 @@ from desk_app.demo.sample import generate
 from desk_app.domain.permissions import Actor, Role
 from ui.context import UiContext
 from ui.reports.screen import ReportsScreen
+from ui.shared.print_preview import page_images, paint_pages
 
 pytestmark = pytest.mark.qt_log_ignore(
     "does not support propagateSizeHints", "parseHexColor: Unknown color name '#2F6FDE_dark'"
@@ -67,12 +70,31 @@ def test_save_pdf_export_csv_and_print(
     screen.export_csv("sales")
     assert csv_path.read_bytes().startswith(b"\xef\xbb\xbfsale_id,receipt_no")
     assert "rows" in screen.status.text()
+
+
+def test_print_prints_the_monthly_pdf_not_pictures_of_the_screen(
+    screen: ReportsScreen, qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 15: Print painted screen captures; it now prints the PDF Save PDF writes, through the
+    print preview receipts use. The printer gets one sheet per page of that PDF."""
+    handed: list[bytes] = []
+    monkeypatch.setattr("ui.reports.screen.print_pdf", lambda _parent, pdf, _title="": handed.append(pdf))
+    screen.print_report()
+    qtbot.waitUntil(lambda: bool(handed), timeout=20000)
+    assert screen.report is not None and screen.ctx.actor is not None
+    same = screen.ctx.services.reports.pdf_bytes(screen.ctx.actor, screen.report, "en")
+    reader = PdfReader(io.BytesIO(handed[0]))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "Monthly summary" in text and "Money taken" in text and "Staff performance" in text
+    assert len(reader.pages) == len(PdfReader(io.BytesIO(same)).pages)
+    # what the print preview sends to the printer: every page of that PDF, in order
     printer = QPrinter()
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printed = tmp_path / "printed.pdf"
     printer.setOutputFileName(str(printed))
-    screen._paint(printer)
-    assert printed.stat().st_size > 1000
+    paint_pages(printer, page_images(handed[0], dpi=60))
+    assert len(PdfReader(str(printed)).pages) == len(reader.pages)
+    assert not screen._busy and screen.print_btn.isEnabled()
 
 
 def test_only_the_owner_sees_reports(qtbot, ctx: UiContext, owner: Actor) -> None:  # type: ignore[no-untyped-def]

@@ -48,12 +48,24 @@ def test_followup_state_callbacks_and_closed() -> None:
 
 def test_followup_on_time_is_by_window_days() -> None:
     due_from, due_by = sh(20, 17), sh(21, 17)
-    assert followup_on_time(due_from, due_by, sh(20, 9), sh(30, 0), SH) is True  # morning of the first day
-    assert followup_on_time(due_from, due_by, sh(21, 22), sh(30, 0), SH) is True  # evening of the last day
-    assert followup_on_time(due_from, due_by, sh(19, 22), sh(30, 0), SH) is False  # too early
-    assert followup_on_time(due_from, due_by, sh(22, 0, 1), sh(30, 0), SH) is False  # too late
-    assert followup_on_time(due_from, due_by, None, sh(21, 23), SH) is None  # still open
-    assert followup_on_time(due_from, due_by, None, sh(22, 0, 1), SH) is False  # window over, nobody called
+    assert followup_on_time(due_from, due_by, "done", sh(20, 9), sh(30, 0), SH) is True  # morning of the first day
+    assert followup_on_time(due_from, due_by, "done", sh(21, 22), sh(30, 0), SH) is True  # evening of the last day
+    assert followup_on_time(due_from, due_by, "done", sh(19, 22), sh(30, 0), SH) is False  # too early
+    assert followup_on_time(due_from, due_by, "done", sh(22, 0, 1), sh(30, 0), SH) is False  # too late
+    assert followup_on_time(due_from, due_by, "pending", None, sh(21, 23), SH) is None  # still open
+    assert followup_on_time(due_from, due_by, "pending", None, sh(22, 0, 1), SH) is False  # window over
+
+
+def test_an_unanswered_call_in_the_window_is_not_a_followup_done_on_time() -> None:
+    """Issue 15: a call attempt nobody answered counted as "done on time" (more on time than done)."""
+    due_from, due_by = sh(20, 17), sh(21, 17)
+    # tried on the first day, nobody answered: undecided while the window is open, not met after it
+    assert followup_on_time(due_from, due_by, "no_answer", None, sh(21, 12), SH) is None
+    assert followup_on_time(due_from, due_by, "no_answer", None, sh(22, 9), SH) is False
+    assert followup_on_time(due_from, due_by, "call_back", None, sh(23, 9), SH) is False
+    # closed without reaching the client, inside the window: decided, not met
+    assert followup_on_time(due_from, due_by, "gave_up", sh(21, 10), sh(21, 12), SH) is False
+    assert followup_on_time(due_from, due_by, "wrong_number", sh(20, 18), sh(21, 12), SH) is False
 
 
 def test_greet_reception_service_start_limits() -> None:

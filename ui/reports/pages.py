@@ -24,7 +24,19 @@ from PySide6.QtWidgets import (
 from desk_app import i18n
 from desk_app.i18n import _
 from desk_app.reports.monthly_staff import earned
-from desk_app.reports.pdf import compare_label, complaint_label, method_label, month_title
+from desk_app.reports.pdf import (
+    compare_label,
+    compare_note,
+    complaint_label,
+    followup_rows,
+    met_of,
+    payment_rows,
+    reconcile_rows,
+    role_label,
+    span_title,
+    stylist_bars,
+    stylist_sum_line,
+)
 from desk_app.reports.standards import standard_label
 from ui.reports.charts import SERIES_COLORS, ChartView
 from ui.theme import COLORS
@@ -45,7 +57,7 @@ def fmt_value(data: dict[str, Any], key: str, v: Any) -> str:
         return money(data, str(v))
     if key == "rebooking_rate":
         return pct(str(v))
-    if key == "satisfaction.average":
+    if key.startswith("satisfaction."):
         return str(v)
     return i18n.format_number(int(v))
 
@@ -81,9 +93,12 @@ def change_note(data: dict[str, Any], key: str) -> tuple[str, str]:
     r = Decimal(f["delta_ratio"])
     arrow = "▲" if r > 0 else "▼" if r < 0 else "="
     good = r > 0 if key not in ("no_shows", "complaints.count") else r < 0
-    return _("{arrow} {pct} vs last month").format(
-        arrow=arrow, pct=pct(str(abs(r)))
-    ), "up" if good else "down"
+    text = (
+        _("{arrow} {pct} vs last month")
+        if data.get("period", {}).get("complete", True)
+        else _("{arrow} {pct} vs the same days last month")
+    )
+    return text.format(arrow=arrow, pct=pct(str(abs(r)))), "up" if good else "down"
 
 
 def small_table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1) -> QTableWidget:
@@ -156,9 +171,9 @@ class OverviewPage(QWidget):
             ),
             (_("Rebooking rate"), pct(data["rebooking_rate"]), "rebooking_rate"),
             (
-                _("Satisfaction"),
-                "-" if sat["average"] is None else f"{sat['average']} / 5",
-                "satisfaction.average",
+                _("Checkout score"),
+                "-" if sat["checkout"]["average"] is None else f"{sat['checkout']['average']} / 5",
+                "satisfaction.checkout.average",
             ),
         ]
         for tile, (label, value, key) in zip(self.tiles, figures, strict=True):
@@ -191,18 +206,21 @@ class StaffPage(QWidget):
         super().__init__()
         self.lay = QHBoxLayout(self)
         self.lay.setContentsMargins(0, 8, 0, 0)
-        self.chart = ChartView(_("Revenue by stylist"))
-        self.lay.addWidget(self.chart, 1)
+        left = QVBoxLayout()
+        self.chart = ChartView(_("Service revenue by stylist"))
+        left.addWidget(self.chart, 1)
+        self.sum_line = QLabel()
+        self.sum_line.setObjectName("muted")
+        self.sum_line.setWordWrap(True)
+        left.addWidget(self.sum_line)
+        self.lay.addLayout(left, 2)
         self.table: QTableWidget | None = None
 
     def show_data(self, data: dict[str, Any]) -> None:
         staff = list(data.get("by_staff", []))  # only staff who did something this month
-        top = [s for s in staff if earned(s)][:15]  # the chart: those who sold something
-        self.chart.set_bars(
-            [s["name"] for s in reversed(top)],
-            [Decimal(s["revenue"]) for s in reversed(top)],
-            horizontal=True,
-        )
+        labels, amounts = stylist_bars(data)  # stylists' service revenue, then "not assigned": = services
+        self.chart.set_bars(list(reversed(labels[:16])), list(reversed(amounts[:16])), horizontal=True)
+        self.sum_line.setText(stylist_sum_line(data))
         rows = [
             [
                 s["name"],
@@ -210,9 +228,10 @@ class StaffPage(QWidget):
                 i18n.format_number(s["services_count"]),
                 money(data, s["retail"]) if earned(s) else "-",
                 pct(s["rebooking_rate"]),
-                s["satisfaction_average"] or "-",
+                s["satisfaction"]["checkout"]["average"] or "-",
                 str(s["complaints"]),
-                f"{s['standards_met']}/{s['standards_total']}" if s["standards_total"] else "-",
+                met_of(s["standards"]["reception"]),
+                met_of(s["standards"]["service"]),
             ]
             for s in staff
         ]
@@ -223,17 +242,26 @@ class StaffPage(QWidget):
                 _("Services"),
                 _("Retail"),
                 _("Rebooking"),
-                _("Satisfaction"),
-                _("Complaints"),
-                _("Standards met"),
+                *(  # two lines: the staff names keep their room
+                    h.replace(" ", "\n", 1)
+                    for h in (_("Checkout score"), _("Complaints"), _("Reception standards"), _("Service standards"))
+                ),
             ],
             rows,
+        )
+        table.horizontalHeader().setMinimumHeight(44)
+        table.setToolTip(
+            _(
+                "Reception standards: greeting, reception, feedback, complaints and follow-up calls, for the desk "
+                "person responsible. Service standards: the service started on time, for the stylist. Each is met "
+                "of its own checks."
+            )
         )
         if self.table is not None:
             self.lay.removeWidget(self.table)
             self.table.deleteLater()
         self.table = table
-        self.lay.addWidget(table, 2, Qt.AlignmentFlag.AlignTop)
+        self.lay.addWidget(table, 5, Qt.AlignmentFlag.AlignTop)
 
 
 class QualityPage(QWidget):
@@ -245,7 +273,7 @@ class QualityPage(QWidget):
         lay = QVBoxLayout(inner)
         lay.setContentsMargins(0, 8, 0, 0)
         row = QHBoxLayout()
-        self.satisfaction = ChartView(_("Satisfaction (1-5)"), 220)
+        self.satisfaction = ChartView(_("Checkout scores (1-5)"), 220)
         self.standards = ChartView(_("Standards met"), 220)
         row.addWidget(self.satisfaction, 1)
         row.addWidget(self.standards, 2)
@@ -259,7 +287,7 @@ class QualityPage(QWidget):
         outer.addWidget(_scroll(inner))
 
     def show_data(self, data: dict[str, Any]) -> None:
-        dist = data["satisfaction"]["distribution"]
+        dist = data["satisfaction"]["checkout"]["distribution"]
         self.satisfaction.set_bars(
             ["1", "2", "3", "4", "5"], [dist.get(str(k), 0) for k in range(1, 6)], SERIES_COLORS[1]
         )
@@ -273,6 +301,12 @@ class QualityPage(QWidget):
         )
         by_day = data.get("standards_by_day", {})
         lines = []
+        for role, v in data.get("standards_by_role", {}).items():
+            stds_role = f"{role_label(role)}: {met_of(v)} ({pct(v['rate'])})"
+            if role == "reception":
+                self.standards.setToolTip(stds_role)
+            else:
+                self.standards.setToolTip(self.standards.toolTip() + "\n" + stds_role)
         for key in ("greet", "reception", "service_start"):
             days = by_day.get(key, [])
             lines.append(
@@ -287,12 +321,15 @@ class QualityPage(QWidget):
             w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
-        c, fu, pp = data["complaints"], data.get("followups", {}), data["prepaid"]
+        c, fu, pp, sat = data["complaints"], data.get("followups", {}), data["prepaid"], data["satisfaction"]
         figures = [
+            (_("Checkout score (scores)"), f"{sat['checkout']['average'] or '-'} ({sat['checkout']['count']})"),
+            (_("Follow-up call score (scores)"),
+             f"{sat['followup']['average'] or '-'} ({sat['followup']['count']})"),
             (_("Complaints / overdue"), f"{c['count']} / {c['overdue']}"),
             (_("Median first response"), "-" if c["median_first_response_hours"] is None
              else _("{h} h").format(h=c["median_first_response_hours"])),
-            (_("Follow-ups done on time"), f"{fu.get('done_on_time', 0)} / {fu.get('due', 0)}"),
+            *((a, b) for a, b in followup_rows(fu)),
             (_("No-shows"), str(data["no_shows"])),
             (_("New members (VIP)"), str(data["members_new"])),
             (_("New profiles"), str(data.get("new_profiles", "-"))),
@@ -341,19 +378,25 @@ class ComparisonPage(QWidget):
             )
             for k, f in cmp_.get("figures", {}).items()
         ]
-        prev = month_title(cmp_["previous_month"]) if cmp_ else ""
-        self.lay.addWidget(
-            small_table([_("Figure"), month_title(data["month"]), prev, _("Change")], rows),
-            3,
-            Qt.AlignmentFlag.AlignTop,
+        prev = span_title(cmp_["previous_month"], cmp_.get("previous_period")) if cmp_ else ""
+        left = QVBoxLayout()
+        self.note = QLabel(compare_note(data))
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        self.note.setVisible(bool(self.note.text()))
+        left.addWidget(self.note)
+        left.addWidget(
+            small_table([_("Figure"), span_title(data["month"], data.get("period")), prev, _("Change")], rows)
         )
+        left.addStretch(1)
+        holder_l = QWidget()
+        holder_l.setLayout(left)
+        self.lay.addWidget(holder_l, 3)
         col = QVBoxLayout()
-        col.addWidget(
-            small_table(
-                [_("Payment method"), _("Amount")],
-                [(method_label(m), money(data, a)) for m, a in data["by_payment_method"].items()],
-            )
-        )
+        pay = payment_rows(data)
+        col.addWidget(small_table(pay[0], pay[1:]))
+        rec = reconcile_rows(data)
+        col.addWidget(small_table(rec[0], rec[1:]))
         col.addWidget(
             small_table(
                 [_("Top services"), _("Count"), _("Revenue")],

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPoint
-from PySide6.QtGui import QKeySequence, QPainter, QShortcut
-from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -23,12 +21,13 @@ from PySide6.QtWidgets import (
 from desk_app import i18n
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
-from desk_app.reports.pdf import month_title
+from desk_app.reports.pdf import month_title, period_title
 from desk_app.reports.service import MonthlyReport
 from desk_app.reports.sqlhelp import previous_month
 from ui.context import UiContext
 from ui.reports.pages import ComparisonPage, OverviewPage, QualityPage, StaffPage
 from ui.shared.files import in_documents
+from ui.shared.print_preview import print_pdf
 from ui.shared.widgets import Button, EmptyState, PageHeader, show_error, show_info
 from ui.theme import icon
 
@@ -78,7 +77,7 @@ class ReportsScreen(QWidget):
         self.print_btn = Button(_("Print"), "printer")
         self.pdf_btn = Button(_("Save PDF"), "file")
         self.csv_btn = Button(_("Export CSV"), "download")
-        self.print_btn.setToolTip(_("Print the figures (Ctrl+P)"))
+        self.print_btn.setToolTip(_("Print the monthly summary PDF (Ctrl+P)"))
         self.pdf_btn.setToolTip(_("Save the monthly summary as a PDF (Ctrl+S)"))
         self.csv_btn.setToolTip(_("Export sales, payments, visits or clients for a spreadsheet (Ctrl+E)"))
         menu = QMenu(self.csv_btn)
@@ -224,7 +223,7 @@ class ReportsScreen(QWidget):
         empty = data["visits"] == 0 and data["sales"]["count"] == 0
         self.content.setCurrentWidget(self.empty if empty else self.tabs)
         self.status.setText(_("{month} · {shop} · {branch}").format(
-            month=month_title(data["month"]), shop=data["shop"]["name"],
+            month=period_title(data["month"], data.get("period")), shop=data["shop"]["name"],
             branch=data["branch"]["name"] if data["branch"] else _("All branches")))  # fmt: skip
         if empty:
             return
@@ -280,29 +279,25 @@ class ReportsScreen(QWidget):
         show_info(self, text)
 
     def print_report(self) -> None:
-        if self.report is None or self._busy:
+        """Print the monthly summary PDF -- the very document Save PDF writes -- through the print preview
+        receipts use (not pictures of the screen)."""
+        actor, report = self.ctx.actor, self.report
+        if actor is None or report is None or self._busy:
             return
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setDocName(_("Monthly summary {month}").format(month=self.report.month))
-        dlg = QPrintPreviewDialog(printer, self)
-        dlg.paintRequested.connect(self._paint)
-        dlg.exec()
+        lang = i18n.language()
+        title = _("Monthly summary {month}").format(month=report.month)
+        self._set_busy(True, _("Preparing the print…"))
+        self.ctx.runner.run(
+            self,
+            lambda: self.ctx.services.reports.pdf_bytes(actor, report, lang),
+            on_done=lambda pdf: self._print_pdf(pdf, title),
+            on_error=self._failed,
+        )
 
-    def _paint(self, printer: QPrinter) -> None:
-        """Each page of the screen on its own sheet, scaled to fit."""
-        painter = QPainter(printer)
-        size = self.tabs.currentWidget().size()
-        rect = printer.pageLayout().paintRectPixels(printer.resolution())
-        for i, (page, _label, _icon) in enumerate(self.pages):
-            if i:
-                printer.newPage()
-            page.resize(size)
-            scale = min(rect.width() / max(1, size.width()), rect.height() / max(1, size.height()))
-            painter.save()
-            painter.scale(scale, scale)
-            page.render(painter, QPoint(0, 0))
-            painter.restore()
-        painter.end()
+    def _print_pdf(self, pdf: object, title: str) -> None:
+        self._set_busy(False)
+        assert isinstance(pdf, bytes)
+        print_pdf(self, pdf, title)
 
 
 def _next_month(month: str) -> str:
