@@ -221,6 +221,11 @@ class Shell(QMainWindow):
         self._backup_timer = QTimer(self)
         self._backup_timer.setInterval(60 * 60 * 1000)  # the daily backup is checked every hour
         self._backup_timer.timeout.connect(self._maybe_backup)
+        # bookings whose client never came are marked no-show (and a held deposit taken) by the app
+        # itself, not only when someone opens the calendar (docs/money-model.md, "Deposits")
+        self._no_show_timer = QTimer(self)
+        self._no_show_timer.setInterval(5 * 60 * 1000)
+        self._no_show_timer.timeout.connect(self.mark_no_shows)
         # startup: no window is shown yet (run_gui shows it when this returns), so the database
         # is opened and the shop read here, on the GUI thread; later openings use the runner
         self._opened(open_shop(db_str, self.clock))
@@ -360,6 +365,8 @@ class Shell(QMainWindow):
             self.main.switch_user_requested.connect(lambda: self.lock(switch=True))
             self.ctx.signals.data_changed.connect(self._data_changed)
             self._backup_timer.start()
+            self._no_show_timer.start()
+            self.mark_no_shows()  # the first look on signing in: last night's missed bookings too
             self.pages.addWidget(self.main)
             self.pages.setCurrentWidget(self.main)
             self.main.navigate("my_clients" if actor.role == Role.STYLIST else "today")
@@ -409,6 +416,12 @@ class Shell(QMainWindow):
 
         self.runner.run(self, work, on_error=lambda exc: log.warning("automatic backup failed: %s", exc))
 
+    def mark_no_shows(self) -> None:
+        """On the runner: bookings past their grace period with nobody arrived become no-shows."""
+        calendar = self.services.calendar
+        self.runner.run(self, calendar.auto_no_shows, in_order=True,
+                        on_error=lambda exc: log.warning("marking no-shows failed: %s", exc))
+
     def _data_changed(self, kind: str, _ident: int) -> None:
         if kind == "database":  # a backup was restored: start again on the restored file
             QTimer.singleShot(0, self.reopen)
@@ -448,6 +461,7 @@ class Shell(QMainWindow):
         """Drop every screen and service and open the database file again (after a restore)."""
         self._idle_timer.stop()
         self._backup_timer.stop()
+        self._no_show_timer.stop()
         for page in (self.main, self.sign_in):
             if page is not None:
                 self.pages.removeWidget(page)

@@ -49,6 +49,7 @@ from desk_app.domain.money import from_minor
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _, format_date, format_money, format_time
 from desk_app.settings import S, SettingsStore
+from desk_app.visits.deposits import release_deposit as release_deposit
 
 BOOKABLE_ROLES = ("stylist", "owner")
 
@@ -555,42 +556,6 @@ class CalendarCore:
                 at=now,
             )
         )
-
-
-def release_deposit(s: Session, appt: Appointment, actor: Actor | None, now: datetime, why: str = "") -> int:
-    """Release a deposit held against the appointment (on arrival or cancellation); idempotent.
-
-    Returns the amount released (0 when nothing was held or it was already released).
-    """
-    if not appt.deposit_minor or appt.client_id is None:
-        return 0
-    acct = s.execute(
-        select(PrepaidAccount).where(PrepaidAccount.client_id == appt.client_id)
-    ).scalar_one_or_none()
-    if acct is None:
-        return 0
-    done = s.execute(
-        select(PrepaidMovement.id).where(
-            PrepaidMovement.appointment_id == appt.id, PrepaidMovement.kind == "release"
-        )
-    ).first()
-    if done is not None:
-        return 0
-    amount = int(appt.deposit_minor)
-    acct.held_minor = max(0, acct.held_minor - amount)
-    s.add(
-        PrepaidMovement(
-            account_id=acct.id,
-            kind="release",
-            amount_minor=0,
-            balance_after_minor=acct.balance_minor,
-            appointment_id=appt.id,
-            staff_id=actor.staff_id if actor else None,
-            note=f"deposit released {amount} {why}".strip(),
-            at=now,
-        )
-    )
-    return amount
 
 
 def _replace(b: _Blocked, **kw: Any) -> _Blocked:

@@ -48,6 +48,7 @@ from desk_app.domain.appointment import UPCOMING, AppointmentStatus, ReminderAns
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, format_time
 from desk_app.settings import S, SettingsStore
+from desk_app.visits.deposits import forfeit_deposit
 
 __all__ = ["BookingRequest", "CalendarService", "SlotTaken"]
 
@@ -431,7 +432,16 @@ class CalendarService:
             c = s.get(Client, a.client_id)
             if c is not None:
                 c.no_show_count += 1
-        audit(s, actor, "no_show", "appointment", a.id, at=now, after={"auto": actor is None})
+        taken = forfeit_deposit(s, a, actor, now)  # the deposit the rule asked for is kept
+        audit(
+            s,
+            actor,
+            "no_show",
+            "appointment",
+            a.id,
+            at=now,
+            after={"auto": actor is None, "deposit_taken_minor": taken},
+        )
 
     def mark_no_show(self, actor: Actor, appt_id: int) -> AppointmentView:
         require(self.db.uow, actor, Perm.BOOK)

@@ -353,7 +353,7 @@ def _close_open_work(s: Session, client_id: int, actor: Actor | None, now: datet
         if a.deposit_minor and account is not None:
             released = s.scalars(
                 select(PrepaidMovement.id).where(
-                    PrepaidMovement.appointment_id == a.id, PrepaidMovement.kind == "release"
+                    PrepaidMovement.appointment_id == a.id, PrepaidMovement.kind.in_(("release", "forfeit"))
                 )
             ).first()
             if released is None:

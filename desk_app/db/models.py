@@ -651,7 +651,7 @@ class PrepaidMovement(Base):
     __table_args__ = (Index("ix_prepaid_movements_report", "at", "kind", "amount_minor"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("prepaid_accounts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # topup|bonus|spend|refund|adjust|hold|release
+    kind: Mapped[str] = mapped_column(String(20))  # topup|bonus|spend|refund|adjust|hold|release|forfeit
     amount_minor: Mapped[int] = mapped_column(BigInteger)  # signed
     balance_after_minor: Mapped[int] = mapped_column(BigInteger)
     sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), nullable=True, index=True)

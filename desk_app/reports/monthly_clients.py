@@ -89,6 +89,7 @@ def prepaid_member_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc:
         "spent": rd.m(-mv.get("spend", 0)),
         "refunds": rd.m(mv.get("refund", 0)),
         "adjustments": rd.m(mv.get("adjust", 0)),
+        "deposits_taken": rd.m(-mv.get("forfeit", 0)),  # held for a booking the client did not come to
         "net_change": rd.m(sum(mv.values())),
         "opening_balance": rd.m(opening),
         "closing_balance": rd.m(closing),

@@ -34,6 +34,7 @@ from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.visit import GUIDED_STEPS
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
+from desk_app.visits.deposits import release_deposit
 from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
     AssessmentView,
@@ -133,6 +134,7 @@ class VisitService:
                     )
                 )
             appt.status = AppointmentStatus.ARRIVED
+            release_deposit(s, appt, actor, now, "arrived")  # the client came: nothing is held any more
             v = Visit(
                 branch_id=appt.branch_id,
                 client_id=appt.client_id,

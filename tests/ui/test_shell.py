@@ -353,3 +353,39 @@ def test_welcome_without_a_password_store_does_not_offer_encryption(qtbot: QtBot
         assert not page.encrypt.isChecked() and not page.encrypt.isEnabled()
     finally:
         keyring.set_keyring(before)
+
+
+def test_signing_in_marks_missed_bookings_without_opening_the_calendar(qtbot: QtBot, tmp_path: Path) -> None:
+    """Issue 15: no-shows were marked only when someone opened the calendar on today. The shell marks
+    them on signing in and every few minutes after, on its worker."""
+    from desk_app.db.models import Appointment
+    from tests.integration.test_calendar_support import new_client
+
+    path = tmp_path / "s.sqlite3"
+    _shop(path)
+    clock = FakeClock()
+    db = open_database(str(path))
+    s = Services(db, clock=clock)
+    leo = next(st.id for st in s.auth.list_staff() if st.name == "Leo")
+    cid = new_client(db, "Ann")
+    start = clock() + timedelta(hours=1)
+    with db.uow() as uow:
+        a = Appointment(branch_id=1, client_id=cid, staff_id=leo, start_at=start, end_at=start + timedelta(hours=1),
+                        block_end_at=start + timedelta(hours=1), status="booked")
+        uow.session.add(a)
+        uow.session.flush()
+        appt = a.id
+        uow.commit()
+    db.dispose()
+    clock.advance(hours=3)  # the client never came
+    shell = Shell(str(path), False, _app(), clock=clock)
+    qtbot.addWidget(shell)
+    _sign_in(qtbot, shell, "Mia", "1234")
+
+    def status() -> str:
+        with shell.services.db.uow(write=False) as uow:
+            a = uow.session.get(Appointment, appt)
+            return a.status if a is not None else ""
+
+    qtbot.waitUntil(lambda: status() == "no_show", timeout=5000)
+    assert shell._no_show_timer.isActive() and shell._no_show_timer.interval() <= 5 * 60 * 1000
