@@ -65,6 +65,11 @@ def build(tmp: Path, lang: str) -> tuple[Services, Actor, int, int]:
     b = co.add_topup(co.build_bill(owner, client_id=cid), 50000)
     sv.payments.pay(owner, b, [PaymentIn("wechat", 50000)])
     sv.cash.open(owner, 50000)
+    # a voucher promised on an earlier complaint: owed, and offered on this bill
+    from decimal import Decimal
+
+    comp = sv.complaints.open_complaint(owner, description="颜色偏深" if zh else "Colour too dark", client_id=cid)
+    sv.complaints.resolve(owner, comp.id, "下次抵扣50元" if zh else "50 off next time", "voucher", amount=Decimal("50"))
     vid = visit_at_checkout(
         db,
         clock,

@@ -231,7 +231,7 @@ class BillEditor(QWidget):
         cb_row.addWidget(self.credit_text, 1)
         cb_row.addWidget(self.credit_btn)
         self.credit_box.setVisible(False)
-        lay.addWidget(self.credit_box)
+        lay.insertWidget(1, self.credit_box)  # under the client's name: seen before anything is scanned
 
         self.vip_talk = QLabel()  # "X more today makes the client a VIP" (the source's retail step 5)
         self.vip_talk.setObjectName("infoBanner")
