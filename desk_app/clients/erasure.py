@@ -199,7 +199,8 @@ def _scrub_reason(reason: str, marks: _Marks) -> str:
     """The reason for the erasure is kept in the log: without the person's name or phone in it."""
     out = reason
     for w in sorted(marks.words, key=len, reverse=True):
-        out = _word_re(w).sub("…", out)
+        # in the reason (typed about this person) a name inside a Chinese sentence goes too
+        out = (_word_re(w) if w.isascii() else re.compile(re.escape(w), re.IGNORECASE)).sub("…", out)
 
     def phone(m: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", m.group(0))
@@ -231,15 +232,6 @@ def erase_rows(
         marks.add_phone(ct.caller_phone)
 
     number = c.client_number
-    erasure = Erasure(
-        client_id=c.id,
-        client_number=number,
-        at=now,
-        staff_id=actor.staff_id if actor else None,
-        audit_redacted=0,
-    )
-    s.add(erasure)
-    s.flush()
 
     new_name = _("Erased client {number}").format(number=number)
     c.name = new_name
@@ -307,9 +299,17 @@ def erase_rows(
         matcher = with_texts if (e.entity, e.entity_id) in money else person
         if matcher and matcher.hits(_entry_texts(e)):
             redact_ids.add(e.id)
+    # the erasure record is written once, whole (the database refuses changes to it: migration 0007)
+    erasure = Erasure(
+        client_id=c.id,
+        client_number=number,
+        at=now,
+        staff_id=actor.staff_id if actor else None,
+        audit_redacted=len(redact_ids),
+    )
+    s.add(erasure)
     s.flush()
     redacted = redact(s, sorted(redact_ids), erasure.id)
-    erasure.audit_redacted = redacted
     audit(
         s,
         actor,

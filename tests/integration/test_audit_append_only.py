@@ -113,13 +113,13 @@ def test_sqlite_downgrade_drops_the_triggers_and_upgrade_puts_them_back(tmp_path
                 conn.rollback()
             return names
 
-        assert triggers() == {"audit_log_refuse_update", "audit_log_refuse_delete"}
+        assert triggers() == {"audit_log_refuse_update", "audit_log_refuse_delete", "audit_log_refuse_replace"}
         migrate.downgrade(db, "0003")
         assert triggers() == set()
         with db.engine.begin() as conn:  # the old, convention-only schema let this through
             assert conn.exec_driver_sql("UPDATE audit_log SET detail = detail").rowcount >= 1
         migrate.upgrade(db)
-        assert triggers() == {"audit_log_refuse_update", "audit_log_refuse_delete"}
+        assert triggers() == {"audit_log_refuse_update", "audit_log_refuse_delete", "audit_log_refuse_replace"}
         _refused(db, "UPDATE audit_log SET detail = detail")
     finally:
         db.dispose()

@@ -137,7 +137,7 @@ def test_erasure_leaves_nothing_in_rows_audit_index_or_file(
     with services.db.uow(write=False) as uow:
         before = {e.id: e for e in uow.session.scalars(select(AuditEntry))}
         uow.session.expunge_all()
-    res = services.privacy.erase_client(owner, cid, "王芳 asked by phone (138 1234 5678)")
+    res = services.privacy.erase_client(owner, cid, "客人王芳来电要求 asked by phone (138 1234 5678)")
     assert res.audit_redacted >= 5 and res.storage_scrubbed
 
     with services.db.uow(write=False) as uow:
@@ -396,3 +396,29 @@ def test_future_bookings_and_open_calls_of_an_erased_client_are_closed(
         assert (acct.held_minor, acct.balance_minor) == (0, 50000)
         assert s.scalars(select(FollowUp.status)).all() == ["gave_up"]
     assert check_invariants(services.db) == []
+
+
+def test_replace_cannot_rewrite_an_entry_and_erasure_records_cannot_change(
+    services: Services, owner: Actor, clock: FakeClock, db_path: Path
+) -> None:
+    """Found from outside: SQLite's INSERT OR REPLACE deleted an audit entry without the DELETE
+    trigger and wrote a forged one; the erasures table could be edited or emptied."""
+    cid = seed_history(services, owner, clock)
+    services.privacy.erase_client(owner, cid, "asked")
+    con = sqlite3.connect(db_path)
+    try:
+        first = con.execute("SELECT min(id) FROM audit_log").fetchone()[0]
+        for sql in (
+            f"INSERT OR REPLACE INTO audit_log(id,at,action,entity,entity_id,detail,allowed) VALUES ({first},'2026-01-01','forged','x','1','r',1)",
+            f"REPLACE INTO audit_log(id,at,action,entity,entity_id,detail,allowed) VALUES ({first},'2026-01-01','forged','x','1','r',1)",
+            "UPDATE erasures SET client_id = client_id",
+            "DELETE FROM erasures",
+            "INSERT OR REPLACE INTO erasures(id,client_id,client_number,at,audit_redacted) VALUES (1,1,'C9','2026-01-01',0)",
+        ):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                con.execute(sql)
+            con.rollback()
+        assert con.execute("SELECT action FROM audit_log WHERE id = ?", (first,)).fetchone()[0] != "forged"
+        assert con.execute("SELECT count(*) FROM erasures").fetchone()[0] == 1
+    finally:
+        con.close()
