@@ -181,7 +181,7 @@ class Services:
 
     @cached_property
     def backup(self) -> BackupService:
-        from desk_app.clients.privacy import erasures_in_file
+        from desk_app.clients.privacy import erasures_known
         from desk_app.trust.backup import BackupService
 
         privacy = self.privacy
@@ -189,7 +189,7 @@ class Services:
             self.db,
             self.settings,
             self.clock,
-            after_restore=lambda actor, kept: privacy.reapply_erasures(actor, erasures_in_file(kept)),
+            after_restore=lambda actor, places: privacy.reapply_erasures(actor, erasures_known(places)),
         )
 
     @cached_property

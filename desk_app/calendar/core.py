@@ -30,6 +30,7 @@ from desk_app.calendar.views import (
     SlotTaken,
     _Blocked,
 )
+from desk_app.clients.deposits import release_deposit as release_deposit
 from desk_app.core.service import NotFound, ValidationError, audit, shop_row, shop_tz
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
@@ -49,7 +50,6 @@ from desk_app.domain.money import from_minor
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _, format_date, format_money, format_time
 from desk_app.settings import S, SettingsStore
-from desk_app.visits.deposits import release_deposit as release_deposit
 
 BOOKABLE_ROLES = ("stylist", "owner")
 

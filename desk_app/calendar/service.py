@@ -31,6 +31,7 @@ from desk_app.calendar.views import (
     _Blocked,
 )
 from desk_app.calendar.waitlist import mark_booked
+from desk_app.clients.deposits import forfeit_deposit
 from desk_app.core import csvfile
 from desk_app.core.service import (
     ConflictError,
@@ -48,7 +49,6 @@ from desk_app.domain.appointment import UPCOMING, AppointmentStatus, ReminderAns
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, format_time
 from desk_app.settings import S, SettingsStore
-from desk_app.visits.deposits import forfeit_deposit
 
 __all__ = ["BookingRequest", "CalendarService", "SlotTaken"]
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
+from desk_app.cli.owner import confirmed
+from desk_app.cli.owner import err as _err
 from desk_app.core.service import ServiceError, audit
 from desk_app.db.engine import system_clock
 from desk_app.i18n import _
@@ -21,18 +22,18 @@ def cli_backup(args: Any) -> int:
     target = resolve_db_arg(args)
     path = sqlite_path(normalise_url(target))
     if path is not None and not path.exists():
-        print(_("There is no database at {path}. Check --db.").format(path=str(path)), file=sys.stderr)
+        _err(_("There is no database at {path}. Check --db.").format(path=str(path)))
         return 1
     try:
         db = open_database(target, run_migrations=False)
     except Exception as exc:  # noqa: BLE001 - shown to the person
-        print(_("Could not open the database: {error}").format(error=str(exc)), file=sys.stderr)
+        _err(_("Could not open the database: {error}").format(error=str(exc)))
         return 1
     try:
         svc = BackupService(db, SettingsStore(db))
         info = svc.backup(Path(args.out), reason="manual")
     except ServiceError as exc:
-        print(exc.message, file=sys.stderr)
+        _err(exc.message)
         return 1
     finally:
         db.dispose()
@@ -51,39 +52,30 @@ def cli_restore(args: Any) -> int:
     url = normalise_url(resolve_db_arg(args))
     db_file = sqlite_path(url)
     if db_file is None:
-        print(
-            _("Restore works on a SQLite file. For PostgreSQL use pg_restore (docs/server-mode.md)."),
-            file=sys.stderr,
-        )
+        _err(_("Restore works on a SQLite file. For PostgreSQL use pg_restore (docs/server-mode.md)."))
         return 1
     backup = Path(args.file)
     problem = check_backup_file(backup)
     if problem:
-        print(problem, file=sys.stderr)
+        _err(problem)
         return 1
-    if not args.yes:
-        stdin = sys.stdin
-        if stdin is None or not stdin.isatty():
-            print(
-                _(
-                    "Not restoring: this replaces {db}. Run it in a terminal to be asked, or add --yes."
-                ).format(db=str(db_file)),
-                file=sys.stderr,
-            )
-            return 2
-        answer = input(
-            _("Replace {db} with {file}? The current database is kept beside it. [y/N] ").format(
-                db=str(db_file), file=str(backup)
-            )
-        )
-        if answer.strip().lower() not in ("y", "yes", "是"):
-            print(_("Nothing was changed."))
-            return 1
+    refused = confirmed(
+        args,
+        _("Not restoring: this replaces {db}. Run it in a terminal to be asked, or add --yes.").format(
+            db=str(db_file)
+        ),
+        _("Replace {db} with {file}? The current database is kept beside it. [y/N] ").format(
+            db=str(db_file), file=str(backup)
+        ),
+        refused_code=2,
+    )
+    if refused is not None:
+        return refused
     stamp = system_clock().strftime("%Y%m%d-%H%M%S")  # a headless command runs on the real clock
     try:
         kept = restore_file(backup, db_file, stamp)
     except ServiceError as exc:
-        print(exc.message, file=sys.stderr)
+        _err(exc.message)
         return 1
     from desk_app.bootstrap import open_database
 
@@ -100,11 +92,15 @@ def cli_restore(args: Any) -> int:
                 detail="command line",
             )
             uow.commit()
-        again: list[str] = []
-        if kept is not None:  # whoever the replaced database had erased is erased again
-            from desk_app.clients.privacy import PrivacyService, erasures_in_file
+        # whoever was erased is erased again: as the replaced database, the erasure ledgers and the
+        # other backups near the file and the shop record it (also when restoring into a new file)
+        from desk_app.clients.privacy import PrivacyService, erasures_known
 
-            again = PrivacyService(db, SettingsStore(db)).reapply_erasures(None, erasures_in_file(kept))
+        privacy = PrivacyService(db, SettingsStore(db))
+        here = backup.resolve().parent
+        places = [kept] if kept is not None else []
+        places += [here, here.parent, db_file.parent, db_file.parent / "backups", *privacy.ledger_folders()]
+        again = privacy.reapply_erasures(None, erasures_known(places))
     finally:
         db.dispose()
     print(_("Restored {file} into {db}.").format(file=str(backup), db=str(db_file)))

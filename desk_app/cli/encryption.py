@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from desk_app.cli.owner import Refused, err, owner_actor
+from desk_app.cli.owner import Refused, confirmed, err, owner_actor
 from desk_app.core.service import ServiceError, audit
 from desk_app.db import cipher
 from desk_app.i18n import _
@@ -35,9 +35,34 @@ def _print_recovery(key: bytes) -> None:
     )
 
 
-def cli_encrypt(args: argparse.Namespace) -> int:
+def _as_owner(path: Path, args: argparse.Namespace) -> tuple[object, list[Path], bytes | None]:
+    """The owner (their PIN), this shop's backup files and its key, with the database closed
+    again; ``Refused`` when the person is not the owner."""
     from desk_app.bootstrap import open_database
     from desk_app.container import Services
+
+    db = open_database(str(path))
+    try:
+        services = Services(db)
+        actor = owner_actor(services, args)
+        return actor, services.backup.own_files(), db.key
+    finally:
+        db.dispose()
+
+
+def _audit(path: Path, actor: object, action: str, entity: str, after: dict[str, object]) -> None:
+    from desk_app.bootstrap import open_database
+
+    db = open_database(str(path))
+    try:
+        with db.uow() as uow:
+            audit(uow.session, actor, action, entity, "", after=after)  # type: ignore[arg-type]
+            uow.commit()
+    finally:
+        db.dispose()
+
+
+def cli_encrypt(args: argparse.Namespace) -> int:
     from desk_app.trust.at_rest import encrypt_shop
 
     path = _db_file(args)
@@ -46,50 +71,35 @@ def cli_encrypt(args: argparse.Namespace) -> int:
     if cipher.is_encrypted(path):
         print(_("{path} is already encrypted.").format(path=str(path)))
         return 0
-    db = open_database(str(path))
     try:
-        services = Services(db)
-        try:
-            actor = owner_actor(services, args)
-        except Refused as exc:
-            return err(str(exc))
-        backups = services.backup.own_files()
-    finally:
-        db.dispose()
-    if not args.yes:
-        if sys.stdin is None or not sys.stdin.isatty():
-            return err(_("Not encrypting: run it in a terminal to be asked, or add --yes."))
-        answer = input(
-            _("Encrypt {db} and its {n} backups? Close the app on every desk first. [y/N] ").format(
-                db=str(path), n=len(backups)
-            )
-        )
-        if answer.strip().lower() not in ("y", "yes", "是"):
-            print(_("Nothing was changed."))
-            return 1
+        actor, backups, _key = _as_owner(path, args)
+    except Refused as exc:
+        return err(str(exc))
+    refused = confirmed(
+        args,
+        _("Not encrypting: run it in a terminal to be asked, or add --yes."),
+        _("Encrypt {db} and its {n} backups? Close the app on every desk first. [y/N] ").format(
+            db=str(path), n=len(backups)
+        ),
+    )
+    if refused is not None:
+        return refused
     try:
         res = encrypt_shop(path, backups)
     except ServiceError as exc:
         return err(exc.message)
-    db = open_database(str(path))
-    try:
-        with db.uow() as uow:
-            audit(
-                uow.session,
-                actor,  # type: ignore[arg-type]
-                "encrypt",
-                "database",
-                "",
-                after={
-                    "key_id": cipher.key_id(res.key),
-                    "rows": res.rows,
-                    "backups": [p.name for p in res.backups],
-                    "failed": [p.name for p, _why in res.failed],
-                },
-            )
-            uow.commit()
-    finally:
-        db.dispose()
+    _audit(
+        path,
+        actor,
+        "encrypt",
+        "database",
+        {
+            "key_id": cipher.key_id(res.key),
+            "rows": res.rows,
+            "backups": [p.name for p in res.backups],
+            "failed": [p.name for p, _why in res.failed],
+        },
+    )
     print(
         _("Encrypted {db} ({rows} rows) and {n} backups.").format(db=str(path), rows=res.rows, n=len(res.backups))
     )
@@ -102,26 +112,15 @@ def cli_encrypt(args: argparse.Namespace) -> int:
 def cli_key(args: argparse.Namespace) -> int:
     if args.key_kind == "add":
         return _key_add(args)
-    from desk_app.bootstrap import open_database
-    from desk_app.container import Services
-
     path = _db_file(args)
     if path is None or not cipher.is_encrypted(path):
         return err(_("This shop's data is not encrypted, so it has no recovery key (desk-app encrypt)."))
-    db = open_database(str(path))
     try:
-        services = Services(db)
-        try:
-            actor = owner_actor(services, args)
-        except Refused as exc:
-            return err(str(exc))
-        key = db.key
-        assert key is not None
-        with db.uow() as uow:
-            audit(uow.session, actor, "view", "recovery_key", "", after={"key_id": cipher.key_id(key)})  # type: ignore[arg-type]
-            uow.commit()
-    finally:
-        db.dispose()
+        actor, _backups, key = _as_owner(path, args)
+    except Refused as exc:
+        return err(str(exc))
+    assert key is not None
+    _audit(path, actor, "view", "recovery_key", {"key_id": cipher.key_id(key)})
     _print_recovery(key)
     return 0
 

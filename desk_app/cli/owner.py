@@ -22,6 +22,24 @@ def err(message: str) -> int:
     return 1
 
 
+YES = ("y", "yes", "是")
+
+
+def confirmed(args: argparse.Namespace, not_asked: str, question: str, *, refused_code: int = 1) -> int | None:
+    """Ask before a change that cannot be taken back: None when ``--yes`` was given or the person
+    answered yes; otherwise the exit code, after saying why nothing was done. Without a terminal
+    to ask in, ``not_asked`` is printed and ``refused_code`` returned."""
+    if getattr(args, "yes", False):
+        return None
+    if sys.stdin is None or not sys.stdin.isatty():
+        err(not_asked)
+        return refused_code
+    if input(question).strip().lower() not in YES:
+        print(_("Nothing was changed."))
+        return 1
+    return None
+
+
 def owner_actor(services: object, args: argparse.Namespace) -> object:
     """The signed-in owner (``desk_app.domain.permissions.Actor``); ``Refused`` otherwise."""
     from sqlalchemy import select

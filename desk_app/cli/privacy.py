@@ -7,15 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from desk_app.cli.owner import Refused, owner_actor
+from desk_app.cli.owner import Refused, confirmed, err, owner_actor
 from desk_app.core.service import ServiceError
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
-
-
-def _err(message: str) -> int:
-    print(f"desk-app: {message}", file=sys.stderr)
-    return 1
 
 
 def cli_privacy(args: argparse.Namespace) -> int:
@@ -29,11 +24,11 @@ def cli_privacy(args: argparse.Namespace) -> int:
     if args.privacy_kind == "export":
         out = Path(args.out_dir).expanduser()
         if out.exists() and not out.is_dir():
-            return _err(_("{path} is a file; give a folder (--out-dir).").format(path=str(out)))
+            return err(_("{path} is a file; give a folder (--out-dir).").format(path=str(out)))
         if not out.parent.is_dir():
-            return _err(_("The folder {folder} does not exist (--out-dir).").format(folder=str(out.parent)))
+            return err(_("The folder {folder} does not exist (--out-dir).").format(folder=str(out.parent)))
     elif not args.reason.strip():
-        return _err(_("Write why the client's data is erased (--reason)."))
+        return err(_("Write why the client's data is erased (--reason)."))
     db = open_database(resolve_db_arg(args))
     try:
         services = Services(db)
@@ -41,33 +36,31 @@ def cli_privacy(args: argparse.Namespace) -> int:
         with db.uow(write=False) as uow:
             client_id = uow.session.scalars(select(Client.id).where(Client.client_number == number)).first()
         if client_id is None:
-            return _err(_("There is no client {number} in this shop.").format(number=number))
+            return err(_("There is no client {number} in this shop.").format(number=number))
         try:
             actor = owner_actor(services, args)
         except Refused as exc:
-            return _err(str(exc))
+            return err(str(exc))
         assert isinstance(actor, Actor)
         if args.privacy_kind == "export":
             try:
                 paths = services.privacy.export_client(actor, client_id, out)
             except ServiceError as exc:
-                return _err(exc.message)
+                return err(exc.message)
             for p in paths:
                 print(p)
             return 0
-        if not args.yes:
-            if sys.stdin is None or not sys.stdin.isatty():
-                return _err(_("Not erasing: run it in a terminal to be asked, or add --yes."))
-            answer = input(
-                _("Erase client {number} for good? Their sales stay, without their name. [y/N] ").format(number=number)
-            )
-            if answer.strip().lower() not in ("y", "yes", "是"):
-                print(_("Nothing was changed."))
-                return 1
+        refused = confirmed(
+            args,
+            _("Not erasing: run it in a terminal to be asked, or add --yes."),
+            _("Erase client {number} for good? Their sales stay, without their name. [y/N] ").format(number=number),
+        )
+        if refused is not None:
+            return refused
         try:
             res = services.privacy.erase_client(actor, client_id, args.reason)
         except ServiceError as exc:
-            return _err(exc.message)
+            return err(exc.message)
         print(
             _(
                 "Erased {number}: {fields} notes cleared, {audit} audit entries redacted, {sales} sales kept."

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import Session
 
+from desk_app.clients.deposits import release_deposit
 from desk_app.clients.search_text import build_search_fields
 from desk_app.core.service import audit
 from desk_app.db.engine import Database
@@ -48,6 +49,7 @@ from desk_app.db.models import (
     Sale,
     SaleLine,
     ServiceLog,
+    Staff,
     StockMovement,
     Visit,
     VisitEvent,
@@ -61,7 +63,9 @@ log = logging.getLogger(__name__)
 
 # audit entries about these records describe the person (their profile, visits, calls, complaints):
 # redacted whole. Entries about their sales are redacted when they quote the person or a text that
-# was erased; any other entry when it quotes the person (a name, a phone, an e-mail, a WeChat ID).
+# was erased. Entries about ANOTHER client's records only when they quote the person's phone, e-mail
+# or WeChat ID (a name alone is no proof: 冯蓉 the other client, "James Tan Junior"); any other entry
+# (a call list, an export note) when it quotes the person, a longer name of another client aside.
 PERSONAL_ENTITIES = (
     "client",
     "client_phone",
@@ -92,19 +96,32 @@ class Erased:
 class _Marks:
     """What identifies the person in text: searched for in the audit log."""
 
-    words: set[str] = field(default_factory=set)  # names, e-mails, WeChat IDs
+    names: set[str] = field(default_factory=set)  # the person's names, now and earlier
+    ids: set[str] = field(default_factory=set)  # e-mails and WeChat IDs
     phones: set[str] = field(default_factory=set)  # the last _PHONE_TAIL digits
     texts: set[str] = field(default_factory=set)  # free text that was erased from their records
+
+    @property
+    def words(self) -> set[str]:
+        return self.names | self.ids
 
     def add_phone(self, value: object) -> None:
         digits = re.sub(r"\D", "", str(value or ""))
         if len(digits) >= 7:
             self.phones.add(digits[-_PHONE_TAIL:])
 
-    def add_word(self, value: object) -> None:
+    @staticmethod
+    def _clean(value: object) -> str | None:
         v = " ".join(str(value or "").split())
-        if len(v) >= 2 and not v.isdigit():
-            self.words.add(v)
+        return v if len(v) >= 2 and not v.isdigit() else None
+
+    def add_name(self, value: object) -> None:
+        if v := self._clean(value):
+            self.names.add(v)
+
+    def add_id(self, value: object) -> None:
+        if v := self._clean(value):
+            self.ids.add(v)
 
 
 def _ids(rows: Iterable[Any]) -> list[int]:
@@ -138,17 +155,27 @@ def _word_re(word: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9{_HAN}]){w}(?![A-Za-z0-9{_HAN}])", re.IGNORECASE)
 
 
+def _without(text: str, protected: Sequence[re.Pattern[str]]) -> str:
+    """The text with other clients' longer names taken out ("James Tan Junior" is not James Tan)."""
+    for p in protected:
+        text = p.sub("\x00", text)
+    return text
+
+
 class _Matcher:
-    def __init__(self, words: Iterable[str], phones: Iterable[str]) -> None:
+    def __init__(
+        self, words: Iterable[str], phones: Iterable[str], protected: Sequence[re.Pattern[str]] = ()
+    ) -> None:
         self.words = [_word_re(w) for w in words]
         self.phones = list(phones)
+        self.protected = protected
 
     def __bool__(self) -> bool:
         return bool(self.words or self.phones)
 
     def hits(self, texts: Iterable[str]) -> bool:
         for t in texts:
-            if any(p.search(t) for p in self.words):
+            if self.words and any(p.search(_without(t, self.protected)) for p in self.words):
                 return True
             if self.phones:
                 squeezed = re.sub(r"[\s\-().+/]", "", t)
@@ -195,12 +222,39 @@ def _entry_texts(e: AuditEntry) -> list[str]:
     return [e.detail or "", *_strings(e.before), *_strings(e.after)]
 
 
-def _scrub_reason(reason: str, marks: _Marks) -> str:
+def _longer_names(s: Session, c: Client, names: Iterable[str]) -> list[re.Pattern[str]]:
+    """Other clients' names that hold one of the person's names (王芳芳, "James Tan Junior"):
+    an occurrence of those is about someone else and is never taken for the person."""
+    found: set[str] = set()
+    own = {n.casefold() for n in names}
+    for n in names:
+        like = "%" + n.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        for other in s.scalars(
+            select(Client.name)
+            .where(Client.id != c.id, Client.erased_at.is_(None), Client.name.ilike(like, escape="\\"))
+            .limit(500)
+        ):
+            o = " ".join(str(other).split())
+            if o.casefold() not in own and (not n.isascii() or _word_re(n).search(o)):
+                found.add(o)
+    return [re.compile(re.escape(o), re.IGNORECASE) for o in sorted(found, key=len, reverse=True)]
+
+
+def _scrub_reason(reason: str, marks: _Marks, protected: Sequence[re.Pattern[str]] = ()) -> str:
     """The reason for the erasure is kept in the log: without the person's name or phone in it."""
+    kept: list[str] = []
+
+    def hide(m: re.Match[str]) -> str:  # another client's longer name stays as typed
+        kept.append(m.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
     out = reason
+    for p in protected:
+        out = p.sub(hide, out)
     for w in sorted(marks.words, key=len, reverse=True):
         # in the reason (typed about this person) a name inside a Chinese sentence goes too
         out = (_word_re(w) if w.isascii() else re.compile(re.escape(w), re.IGNORECASE)).sub("…", out)
+    out = re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], out)
 
     def phone(m: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", m.group(0))
@@ -210,25 +264,41 @@ def _scrub_reason(reason: str, marks: _Marks) -> str:
 
 
 def erase_rows(
-    s: Session, c: Client, *, actor: Actor | None, reason: str, now: datetime
+    s: Session,
+    c: Client,
+    *,
+    actor: Actor | None,
+    reason: str,
+    now: datetime,
+    first: tuple[datetime, int | None] | None = None,
 ) -> tuple[Erasure, Erased]:
-    """Erase client ``c`` in session ``s`` (not committed). ``actor`` None: the system (a backup)."""
+    """Erase client ``c`` in session ``s`` (not committed). ``actor`` None: the system (a backup).
+
+    ``first``: when and by whom the client was first erased, for an erasure applied again (inside
+    a backup, after a restore of an older one): the erasure record keeps that, the audit entry says
+    who applied it again and when."""
+    erased_at, erased_by = first if first is not None else (now, actor.staff_id if actor else None)
+    if erased_by is not None and s.get(Staff, erased_by) is None:
+        erased_by = None
     marks = _Marks()
-    for w in (c.name, c.email, c.wechat_id):
-        marks.add_word(w)
+    marks.add_name(c.name)
+    for w in (c.email, c.wechat_id):
+        marks.add_id(w)
     marks.add_phone(c.phone)
     # earlier names, phones and e-mails of the person, as the log recorded them
     own = _rows(s, AuditEntry, AuditEntry.entity == "client", AuditEntry.entity_id == str(c.id))
     for e in own:
         for d in (e.before or {}, e.after or {}):
             if isinstance(d, dict):
-                for key in ("name", "email", "wechat_id", "caller_name"):
-                    marks.add_word(d.get(key))
+                for key in ("name", "caller_name"):
+                    marks.add_name(d.get(key))
+                for key in ("email", "wechat_id"):
+                    marks.add_id(d.get(key))
                 for key in ("phone", "caller_phone"):
                     marks.add_phone(d.get(key))
     contacts = _rows(s, Contact, Contact.client_id == c.id)
     for ct in contacts:
-        marks.add_word(ct.caller_name)
+        marks.add_name(ct.caller_name)
         marks.add_phone(ct.caller_phone)
 
     number = c.client_number
@@ -271,7 +341,7 @@ def erase_rows(
     c.marketing_consent_at = now
     c.privacy_consent = False
     c.privacy_consent_at = now
-    c.erased_at = now
+    c.erased_at = erased_at
     c.updated_at = now
     records, cleared = _clear_free_text(s, c.id, contacts, marks)
     _close_open_work(s, c.id, actor, now)
@@ -291,20 +361,28 @@ def erase_rows(
                     )
                 )
             )
-    person = _Matcher(marks.words, marks.phones)
+    protected = _longer_names(s, c, marks.names)
+    person = _Matcher(marks.words, marks.phones, protected)
+    contact_only = _Matcher(marks.ids, marks.phones)
     texts = {t for t in marks.texts if len(t.strip()) >= _MIN_TEXT}
-    with_texts = _Matcher([*marks.words, *texts], marks.phones)
+    with_texts = _Matcher([*marks.words, *texts], marks.phones, protected)
     money = {(entity, str(i)) for entity in MONEY_ENTITIES for i in records.get(entity, [])}
+    client_records = {*PERSONAL_ENTITIES, *MONEY_ENTITIES}
     for e in _candidates(s, marks.words | texts, marks.phones, redact_ids):
-        matcher = with_texts if (e.entity, e.entity_id) in money else person
+        if (e.entity, e.entity_id) in money:
+            matcher = with_texts
+        elif e.entity in client_records:  # another client's record
+            matcher = contact_only
+        else:
+            matcher = person
         if matcher and matcher.hits(_entry_texts(e)):
             redact_ids.add(e.id)
     # the erasure record is written once, whole (the database refuses changes to it: migration 0007)
     erasure = Erasure(
         client_id=c.id,
         client_number=number,
-        at=now,
-        staff_id=actor.staff_id if actor else None,
+        at=erased_at,
+        staff_id=erased_by,
         audit_redacted=len(redact_ids),
     )
     s.add(erasure)
@@ -323,8 +401,9 @@ def erase_rows(
             "sales_kept": sales_kept,
             "audit_redacted": redacted,
             "erasure": erasure.id,
+            **({"first_erased_at": erased_at.isoformat()} if first is not None else {}),
         },
-        detail=_scrub_reason(reason, marks),
+        detail=_scrub_reason(reason, marks, protected),
     )
     s.flush()
     return erasure, Erased(number, new_name, cleared, sales_kept, redacted)
@@ -336,8 +415,8 @@ _OPEN_FOLLOW_UPS = ("pending", "no_answer", "call_back")
 
 def _close_open_work(s: Session, client_id: int, actor: Actor | None, now: datetime) -> None:
     """Nobody can be called, reminded or served under an erased name: future bookings are
-    cancelled (a deposit held against one is released, as calendar.core.release_deposit does; the
-    calendar area sits above this one), the waiting list entry removed, open calls given up."""
+    cancelled (a deposit held against one is released), the waiting list entry removed, open
+    calls given up."""
     appts = _rows(
         s,
         Appointment,
@@ -345,31 +424,11 @@ def _close_open_work(s: Session, client_id: int, actor: Actor | None, now: datet
         Appointment.status.in_(_OPEN_APPOINTMENTS),
         Appointment.start_at >= now,
     )
-    account = s.scalars(select(PrepaidAccount).where(PrepaidAccount.client_id == client_id)).first()
     for a in appts:
         a.status = "cancelled"
         a.cancelled_at = now
         a.cancel_reason = ""
-        if a.deposit_minor and account is not None:
-            released = s.scalars(
-                select(PrepaidMovement.id).where(
-                    PrepaidMovement.appointment_id == a.id, PrepaidMovement.kind.in_(("release", "forfeit"))
-                )
-            ).first()
-            if released is None:
-                account.held_minor = max(0, account.held_minor - int(a.deposit_minor))
-                s.add(
-                    PrepaidMovement(
-                        account_id=account.id,
-                        kind="release",
-                        amount_minor=0,
-                        balance_after_minor=account.balance_minor,
-                        appointment_id=a.id,
-                        staff_id=actor.staff_id if actor else None,
-                        note="",
-                        at=now,
-                    )
-                )
+        release_deposit(s, a, actor, now)
     for w in _rows(s, WaitlistEntry, WaitlistEntry.client_id == client_id, WaitlistEntry.status != "removed"):
         w.status = "removed"
     for f in _rows(s, FollowUp, FollowUp.client_id == client_id, FollowUp.status.in_(_OPEN_FOLLOW_UPS)):

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -242,7 +242,11 @@ class PrivacyService:
                 raise ServiceError(_("This client's data was already erased."))
             erasure, done = erase_rows(s, c, actor=known, reason=reason, now=now)
             erasure_id = erasure.id
+            mark = ErasureMark(
+                client_id, done.client_number, _created_at(s, client_id), now.isoformat(), known.staff_id
+            )
             uow.commit()
+        self._write_ledger(mark)
         scrubbed = scrub_storage(self.db)
         return ErasureResult(
             client_id,
@@ -269,10 +273,13 @@ class PrivacyService:
             ).first()
             if erasure is None:
                 raise ServiceError(_("Erase the client first; then their data is removed from the backups."))
-            created = uow.session.execute(
-                text("SELECT created_at FROM clients WHERE id = :id"), {"id": client_id}
-            ).scalar()
-            record = (erasure.client_id, erasure.client_number, str(created))
+            record = ErasureMark(
+                erasure.client_id,
+                erasure.client_number,
+                _created_at(uow.session, client_id),
+                erasure.at.isoformat(),
+                erasure.staff_id,
+            )
         if not self.db.is_sqlite:
             return BackupErasure(server=True)
         from desk_app.trust.backup import BackupService
@@ -289,7 +296,7 @@ class PrivacyService:
                 else:
                     out.not_in.append(f)
             except Exception as exc:  # noqa: BLE001 - reported per file; the others go on
-                log.warning("could not erase client %s in backup %s: %s", record[1], f, exc)
+                log.warning("could not erase client %s in backup %s: %s", record.client_number, f, exc)
                 out.failed.append((f, str(exc)))
         if progress:
             progress(len(files), len(files))
@@ -302,7 +309,7 @@ class PrivacyService:
                 client_id,
                 at=self.clock(),
                 after={
-                    "client_number": record[1],
+                    "client_number": record.client_number,
                     "cleaned": [p.name for p in out.cleaned],
                     "not_in": len(out.not_in),
                     "failed": [p.name for p, _e in out.failed],
@@ -311,50 +318,177 @@ class PrivacyService:
             uow.commit()
         return out
 
-    def reapply_erasures(self, actor: Actor | None, erasures: Sequence[tuple[int, str]]) -> list[str]:
-        """After a restore: erase again every client in ``erasures`` ((client id, client number),
-        read from the database the restore replaced) whom the restored data still holds.
-        Returns the client numbers erased again."""
+    def reapply_erasures(self, actor: Actor | None, erasures: Iterable[ErasureMark]) -> list[str]:
+        """After a restore: erase again every client in ``erasures`` (read from the database the
+        restore replaced, the erasure ledgers and the other backups: ``erasures_known``) whom the
+        restored data still holds. A client is the same person only when the id, the number and
+        the moment the profile was created all match, so another shop's erasures change nothing.
+        The erasure record keeps the first erasure's time and staff member. Returns the numbers."""
         again: list[str] = []
         now = self.clock()
+        done: set[int] = set()
         with self.db.uow() as uow:
             s = uow.session
-            for client_id, number in erasures:
-                c = s.get(Client, client_id)
-                if c is None or c.client_number != number or c.erased_at is not None:
+            for m in erasures:
+                if m.client_id in done:
                     continue
-                erase_rows(s, c, actor=actor, reason=_("erased again after a restore"), now=now)
-                again.append(number)
+                c = s.get(Client, m.client_id)
+                if c is None or c.client_number != m.client_number or c.erased_at is not None:
+                    continue
+                if m.client_created_at is not None and _created_at(s, c.id) != m.client_created_at:
+                    continue
+                erase_rows(
+                    s, c, actor=actor, reason=_("erased again after a restore"), now=now, first=m.first(now)
+                )
+                done.add(m.client_id)
+                again.append(m.client_number)
             uow.commit()
         if again:
             scrub_storage(self.db)
         return again
 
+    # -- the erasure ledger ---------------------------------------------------------
+    def ledger_folders(self) -> list[Path]:
+        """Where erasures are written down besides the database: the shop file's folder and the
+        backup folder (a restore into a new file reads them there)."""
+        path = self.db.sqlite_file
+        if path is None:
+            return []
+        from desk_app.trust.backup import BackupService
 
-def erasures_in_file(path: Path) -> list[tuple[int, str]]:
-    """The (client id, client number) of every erasure recorded in a SQLite file (none if the file
-    predates erasure records or cannot be read)."""
+        return list(dict.fromkeys([path.parent, BackupService(self.db, self.settings, self.clock).folder()]))
+
+    def _write_ledger(self, mark: ErasureMark) -> None:
+        for folder in self.ledger_folders():
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                with (folder / LEDGER).open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(mark.as_json(), ensure_ascii=False) + "\n")
+            except OSError as exc:  # the erasure is committed; a restore also reads the backups
+                log.warning("could not write the erasure ledger in %s: %s", folder, exc)
+
+
+LEDGER = "desk-app-erasures.jsonl"  # one JSON line per erasure: numbers and times, never a name
+_SHOP_SUFFIXES = (".sqlite3", ".sqlite", ".db")
+_MAX_FILES = 200  # per folder, newest first: reading one erasures table takes a few ms
+
+
+@dataclass(frozen=True)
+class ErasureMark:
+    """One erasure as a restore needs it: which client (id, number and when the profile was
+    created, as stored), and when and by whom it was first erased. Holds no personal data."""
+
+    client_id: int
+    client_number: str
+    client_created_at: str | None
+    at: str | None = None
+    staff_id: int | None = None
+
+    def first(self, default: datetime) -> tuple[datetime, int | None]:
+        try:
+            at = datetime.fromisoformat(self.at) if self.at else default
+        except ValueError:
+            at = default
+        return (at if at.tzinfo else at.replace(tzinfo=UTC)), self.staff_id
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "client_id": self.client_id,
+            "client_number": self.client_number,
+            "client_created_at": self.client_created_at,
+            "erased_at": self.at,
+            "staff_id": self.staff_id,
+        }
+
+
+def _created_at(s: Session, client_id: int) -> str | None:
+    """The client's creation time exactly as the database stores it (text on SQLite)."""
+    v = s.execute(text("SELECT created_at FROM clients WHERE id = :id"), {"id": client_id}).scalar()
+    return None if v is None else str(v)
+
+
+def erasures_in_file(path: Path) -> list[ErasureMark]:
+    """Every erasure recorded in a SQLite file (none if the file predates erasure records, is not
+    a shop database or cannot be read, e.g. encrypted with a key this computer does not hold)."""
     try:
         conn = cipher.connect_file(path, read_only=True)
         try:
             return [
-                (int(r[0]), str(r[1]))
-                for r in conn.execute("SELECT client_id, client_number FROM erasures ORDER BY id")
+                ErasureMark(int(r[0]), str(r[1]), None if r[2] is None else str(r[2]), str(r[3]), r[4])
+                for r in conn.execute(
+                    "SELECT e.client_id, e.client_number, c.created_at, e.at, e.staff_id"
+                    " FROM erasures e LEFT JOIN clients c ON c.id = e.client_id ORDER BY e.id"
+                )
             ]
         finally:
             conn.close()
-    except (cipher.KeyMissing, *cipher.Error):  # type: ignore[misc]
+    except (OSError, cipher.KeyMissing, *cipher.Error):  # type: ignore[misc]
         return []
 
 
-def erase_in_file(path: Path, record: tuple[int, str, str], *, reason: str, now: datetime) -> bool:
+def _ledger(folder: Path) -> list[ErasureMark]:
+    out: list[ErasureMark] = []
+    try:
+        lines = (folder / LEDGER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return out
+    for line in lines:
+        try:
+            d = json.loads(line)
+            created = d.get("client_created_at")
+            staff = d.get("staff_id")
+            out.append(
+                ErasureMark(
+                    int(d["client_id"]),
+                    str(d["client_number"]),
+                    None if created is None else str(created),
+                    None if d.get("erased_at") is None else str(d["erased_at"]),
+                    staff if isinstance(staff, int) else None,
+                )
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # a damaged line: the others still count
+    return out
+
+
+def erasures_known(places: Iterable[Path]) -> list[ErasureMark]:
+    """Every erasure recorded in ``places``: a database file's erasures table, or a folder's
+    erasure ledger and the erasures tables of the shop databases and backups in it. Used after a
+    restore, so an erased client does not come back even in a new file (docs/privacy.md)."""
+    seen: dict[tuple[int, str, str | None], ErasureMark] = {}
+    for place in dict.fromkeys(places):
+        found: list[ErasureMark] = []
+        if place.is_file():
+            found = erasures_in_file(place)
+        elif place.is_dir():
+            found = _ledger(place)
+            try:
+                files = [
+                    f
+                    for f in place.iterdir()
+                    if f.is_file() and (f.suffix in _SHOP_SUFFIXES or ".replaced-" in f.name)
+                ]
+                files.sort(key=lambda f: f.stat().st_mtime, reverse=True)
+            except OSError:
+                files = []
+            for f in files[:_MAX_FILES]:
+                found += erasures_in_file(f)
+        for m in found:
+            key = (m.client_id, m.client_number, m.client_created_at)
+            old = seen.get(key)
+            if old is None or (m.at or "~") < (old.at or "~"):  # the first erasure's time and staff
+                seen[key] = m
+    return list(seen.values())
+
+
+def erase_in_file(path: Path, record: ErasureMark, *, reason: str, now: datetime) -> bool:
     """Erase client ``record`` (id, number, created_at as stored) inside the SQLite database file
     ``path`` (a backup), replacing it atomically. False when the file does not hold that client
     un-erased (then it is left untouched): the three must match, so a backup of another shop
     whose client has the same number is never touched."""
     from desk_app.bootstrap import open_database
 
-    client_id, number, created = record
+    client_id, number, created = record.client_id, record.client_number, record.client_created_at
     key = cipher.key_for_file(path)  # an encrypted backup stays encrypted with its own key
     conn = cipher.connect(path, key=key, read_only=True)
     try:
@@ -383,7 +517,7 @@ def erase_in_file(path: Path, record: tuple[int, str, str], *, reason: str, now:
             with db.uow() as uow:
                 c = uow.session.get(Client, client_id)
                 assert c is not None
-                erase_rows(uow.session, c, actor=None, reason=reason, now=now)
+                erase_rows(uow.session, c, actor=None, reason=reason, now=now, first=record.first(now))
                 uow.commit()
             with db.engine.connect() as conn2:
                 conn2.exec_driver_sql("INSERT INTO client_fts(client_fts) VALUES ('optimize')")

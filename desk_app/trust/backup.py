@@ -34,7 +34,7 @@ from desk_app.settings import S, SettingsStore
 from desk_app.trust.at_rest import EncryptResult
 
 Progress = Callable[[int, int], None]
-AfterRestore = Callable[[Actor | None, Path], object]
+AfterRestore = Callable[[Actor | None, list[Path]], object]
 AUTO_REASONS = ("daily", "close_of_day")
 _NAME = re.compile(
     r"^(?P<stem>.+)-(?P<reason>manual|daily|close_of_day|pre-migration|migration)-(?P<stamp>\d{8}-\d{6})\.sqlite3$"
@@ -335,8 +335,9 @@ class BackupService:
         self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
         self.settings = settings
         self.clock = self.db.clock
-        # called with the restoring actor and the replaced file once a restore is done: the privacy
-        # service erases again whoever the replaced database had erased (desk_app.container wires it)
+        # called with the restoring actor and where erasures are recorded (the replaced file, the
+        # folders of the backup, of the backups and of the shop file) once a restore is done: the
+        # privacy service erases again whoever was erased (desk_app.container wires it)
         self.after_restore = after_restore
 
     # -- where -----------------------------------------------------------------
@@ -502,7 +503,8 @@ class BackupService:
             return [BackupInfo(r.path, r.at, r.size_bytes, r.reason, r.ok, r.message) for r in rows]
 
     def own_files(self) -> list[Path]:
-        """This database's backups in the folder (by name) and the databases restores kept aside."""
+        """This database's backups in the folder (by name), the databases restores kept aside, and
+        the backups recorded as made elsewhere that are still there."""
         stem = self._db_file().stem
         folder = self.folder()
         out: list[Path] = []
@@ -513,6 +515,17 @@ class BackupService:
                     out.append(p)
         db_file = self._db_file()
         out += sorted(db_file.parent.glob(f"{glob_escape(stem)}.replaced-*{glob_escape(db_file.suffix)}"))
+        with self.db.uow(write=False) as uow:
+            recorded = uow.session.scalars(select(BackupRecord.path).where(BackupRecord.ok.is_(True)))
+            elsewhere = [Path(p) for p in dict.fromkeys(recorded) if p]
+        known = {p.resolve() for p in out} | {db_file.resolve()}
+        for p in elsewhere:
+            try:
+                if p.is_file() and p.resolve() not in known:
+                    out.append(p)
+                    known.add(p.resolve())
+            except OSError:
+                continue
         return out
 
     def list_files(self) -> list[BackupInfo]:
@@ -597,6 +610,7 @@ class BackupService:
                 at=now,
             )
             uow.commit()
-        if kept is not None and self.after_restore is not None:
-            self.after_restore(actor, kept)
+        if self.after_restore is not None:
+            places = [kept] if kept is not None else []
+            self.after_restore(actor, [*places, Path(file).parent, self.folder(), db_file.parent])
         return kept

@@ -87,6 +87,20 @@ _CHECKS: list[tuple[str, str]] = [
            WHERE o.kind != 'sale' OR r.kind NOT IN ('refund', 'void')""",
     ),
     (
+        "erasure {0} names client {1} ({2}), who is not erased: its redactions cannot be trusted",
+        """SELECT e.id, e.client_id, e.client_number FROM erasures e
+           LEFT JOIN clients c ON c.id = e.client_id
+           WHERE c.id IS NULL OR c.erased_at IS NULL OR c.client_number != e.client_number""",
+    ),
+    (
+        "client {0} ({1}) is marked erased but still holds personal data",
+        """SELECT c.id, c.client_number FROM clients c
+           WHERE c.erased_at IS NOT NULL
+             AND (c.phone != '' OR c.email != '' OR c.wechat_id != '' OR c.notes != ''
+                  OR c.allergies != '' OR c.contraindications != '' OR c.birthday IS NOT NULL
+                  OR NOT EXISTS (SELECT 1 FROM erasures e WHERE e.client_id = c.id))""",
+    ),
+    (
         "client package {0}: sessions used {1} outside 0..{2}",
         """SELECT id, sessions_used, sessions_total FROM client_packages
            WHERE sessions_used < 0 OR sessions_used > sessions_total""",

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desk_app.clients.deposits import release_deposit
 from desk_app.clients.formulas import FormulaComponent, FormulaView
 from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, can, require, shop_tz
 from desk_app.db.engine import Clock, Database
@@ -34,7 +35,6 @@ from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.visit import GUIDED_STEPS
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
-from desk_app.visits.deposits import release_deposit
 from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
     AssessmentView,

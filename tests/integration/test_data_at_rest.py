@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -114,11 +115,14 @@ def test_restoring_a_plain_backup_into_an_encrypted_shop_keeps_it_encrypted(
 ) -> None:
     db_path = tmp_path / "shop.sqlite3"
     sv, owner, cid = _shop(db_path)
+    made = tmp_path / "elsewhere" / "shop-made.sqlite3"
+    sv.backup.backup(out=made)  # a backup the app made elsewhere: recorded, so encrypted with the shop
     plain = tmp_path / "elsewhere" / "shop-old.sqlite3"
-    sv.backup.backup(out=plain)
+    shutil.copyfile(made, plain)  # a copy someone took by hand: not the app's to change
     sv.db.dispose()
     assert _encrypt(db_path)[0] == 0
-    assert not cipher.is_encrypted(plain)  # outside the backup folder: not the app's to change
+    assert cipher.is_encrypted(made) and _leaks(_raw(made)) == []
+    assert not cipher.is_encrypted(plain)
     db = open_database(str(db_path))
     try:
         sv = Services(db, clock=FakeClock())

@@ -252,10 +252,16 @@ def _raw_update_refused(db: Database, sql: str) -> None:
 
 
 def _only_redaction_passes(db: Database, services: Services, owner: Actor, clock: FakeClock) -> None:
-    cid, _ann = rich_history(services, owner, clock)
+    cid, ann = rich_history(services, owner, clock)
     with db.engine.connect() as conn:
         first = conn.execute(text("SELECT min(id) FROM audit_log")).scalar()
         conn.rollback()
+    # a made-up erasure of a client who is not erased (to redact with): refused (migration 0008)
+    with pytest.raises(DBAPIError, match="erased first"), db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO erasures (client_id, client_number, at, audit_redacted)"
+            f" SELECT id, client_number, created_at, 0 FROM clients WHERE id = {ann}"
+        )
     true = "1" if db.is_sqlite else "true"
     # a redaction with no erasure behind it, a half redaction, a change of what happened: refused
     for sql in (
@@ -413,7 +419,7 @@ def test_replace_cannot_rewrite_an_entry_and_erasure_records_cannot_change(
             f"REPLACE INTO audit_log(id,at,action,entity,entity_id,detail,allowed) VALUES ({first},'2026-01-01','forged','x','1','r',1)",
             "UPDATE erasures SET client_id = client_id",
             "DELETE FROM erasures",
-            "INSERT OR REPLACE INTO erasures(id,client_id,client_number,at,audit_redacted) VALUES (1,1,'C9','2026-01-01',0)",
+            f"INSERT OR REPLACE INTO erasures(id,client_id,client_number,at,audit_redacted) VALUES (1,{cid},'C000001','2026-01-01',0)",
         ):
             with pytest.raises(sqlite3.IntegrityError, match="append-only"):
                 con.execute(sql)

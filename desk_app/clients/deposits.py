@@ -1,6 +1,7 @@
 """Deposits held against a booking (docs/money-model.md, "Deposits"): released when the client
 arrives or cancels, taken when they do not come. Each in the unit of work of what caused it, and at
-most once per appointment. Here, below both the calendar and the visit, so both can call it."""
+most once per appointment. Here, in the clients area below the calendar and the visit, so both
+(and a client's erasure) can call it."""
 
 from __future__ import annotations
 
