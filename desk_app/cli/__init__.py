@@ -294,6 +294,47 @@ def _check_paths(key: str, args: argparse.Namespace) -> str | None:
                 return _("{path} is a folder; give a file name (--{arg}).").format(path=value, arg=attr)
             if not out.parent.is_dir():
                 return _("The folder {folder} does not exist (--{arg}).").format(folder=str(out.parent), arg=attr)
+            problem = _output_overwrites(key, args, out, attr)
+            if problem:
+                return problem
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _output_overwrites(key: str, args: argparse.Namespace, out: Path, attr: str) -> str | None:
+    """An output never replaces the shop database (or its journal files), the file being read, or
+    (but for ``backup``) any other database: ``export clients --out shop.sqlite3`` once replaced
+    the shop with a CSV file."""
+    from desk_app.i18n import _
+
+    inputs: list[Path] = []
+    if hasattr(args, "db"):
+        target = resolve_db_arg(args)
+        if "://" not in target or target.startswith("sqlite"):
+            db = Path(target.split("///", 1)[1] if target.startswith("sqlite") else target).expanduser()
+            inputs += [db, *(Path(str(db) + s) for s in ("-wal", "-shm", "-journal"))]
+    if getattr(args, "file", None):
+        inputs.append(Path(args.file).expanduser())
+    if any(_same_file(out, p) for p in inputs):
+        return _("--{arg} {path} is the database or the file being read; choose another file name.").format(
+            arg=attr, path=str(out)
+        )
+    if key != "backup" and out.is_file():
+        try:
+            with out.open("rb") as fh:
+                head = fh.read(16)
+        except OSError:
+            head = b""
+        if head == b"SQLite format 3\x00":
+            return _("{path} is a database; an export does not replace it. Choose another file name (--{arg}).").format(
+                path=str(out), arg=attr
+            )
     return None
 
 

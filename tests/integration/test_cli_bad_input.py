@@ -149,6 +149,37 @@ def test_odd_values_on_a_real_shop(services: Services, owner: Actor, db_path: Pa
     assert db_path.stat().st_size == size
 
 
+def test_an_output_never_replaces_the_shop_or_another_database(
+    services: Services, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found from outside: ``export clients --out shop.sqlite3`` replaced the shop with a CSV."""
+    services.db.dispose()
+    monkeypatch.setenv("DESK_APP_HOME", str(tmp_path / "home"))
+    shop = str(db_path)
+    other = tmp_path / "other.sqlite3"
+    other.write_bytes(db_path.read_bytes())
+    listing = tmp_path / "list.csv"
+    listing.write_text("name,phone\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in (db_path, other, listing)}
+    for argv in (
+        ["export", "clients", "--db", shop, "--out", shop],
+        ["export", "audit", "--db", shop, "--out", shop + "-wal"],
+        ["export", "clients", "--db", shop, "--out", str(other)],
+        ["report", "monthly", "--db", shop, "--month", "2026-11", "--pdf", shop],
+        ["receipt", "--db", shop, "--sale", "1", "--pdf", str(other)],
+        ["import", "clients", str(listing), "--db", shop, "--report", str(listing), "--dry-run"],
+    ):
+        assert run(argv) == 1, argv
+        text = "".join(capsys.readouterr())
+        assert text.startswith("desk-app: ") and "choose another file name" in text.lower(), (argv, text)
+    assert {p: p.read_bytes() for p in before} == before
+    assert not Path(shop + "-wal").exists() or Path(shop + "-wal").stat().st_size == 0
+    # a backup may replace an older backup file, never the shop itself
+    assert run(["backup", "--db", shop, "--out", str(other)]) == 0
+    assert run(["backup", "--db", shop, "--out", shop]) == 1
+    assert run(["check", "--db", shop]) == 0  # the shop is whole (the backup recorded itself in it)
+
+
 def test_the_real_entry_point_prints_no_traceback(tmp_path: Path) -> None:
     (tmp_path / "random.bin").write_bytes(bytes(range(256)) * 8)
     env = {**os.environ, "PYTHONPATH": str(REPO), "DESK_APP_HOME": str(tmp_path / "home")}
