@@ -53,6 +53,25 @@ _CHECKS: list[tuple[str, str]] = [
                                              WHERE m2.account_id = m.account_id AND m2.id <= m.id)""",
     ),
     (
+        "prepaid account {0}: {1} held for deposits != the deposits of bookings still holding one ({2})",
+        """SELECT a.id, a.held_minor, COALESCE(SUM(ap.deposit_minor), 0)
+           FROM prepaid_accounts a
+           LEFT JOIN prepaid_movements h ON h.account_id = a.id AND h.kind = 'hold'
+                AND NOT EXISTS (SELECT 1 FROM prepaid_movements e WHERE e.appointment_id = h.appointment_id
+                                  AND e.kind IN ('release', 'forfeit'))
+           LEFT JOIN appointments ap ON ap.id = h.appointment_id
+           GROUP BY a.id, a.held_minor
+           HAVING a.held_minor != COALESCE(SUM(ap.deposit_minor), 0)""",
+    ),
+    (
+        "appointment {0} is {1} but its deposit is still held (neither released nor taken)",
+        """SELECT ap.id, ap.status FROM appointments ap
+           JOIN prepaid_movements h ON h.appointment_id = ap.id AND h.kind = 'hold'
+           WHERE ap.status NOT IN ('booked', 'confirmed')
+             AND NOT EXISTS (SELECT 1 FROM prepaid_movements e WHERE e.appointment_id = ap.id
+                               AND e.kind IN ('release', 'forfeit'))""",
+    ),
+    (
         "appointments {0} and {1} overlap for stylist {2}",
         """SELECT a.id, b.id, a.staff_id FROM appointments a JOIN appointments b
              ON a.staff_id = b.staff_id AND a.id < b.id
