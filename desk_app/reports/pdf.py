@@ -526,6 +526,7 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         [_("Bonus"), money(fmt, data, pp["bonus"])],
         [_("Spent"), money(fmt, data, pp["spent"])],
         [_("Refunded"), money(fmt, data, pp["refunds"])],
+        [_("Deposits kept (no-shows)"), money(fmt, data, pp.get("deposits_taken", "0"))],
         [_("Closing balance"), money(fmt, data, pp["closing_balance"])],
     ]
     pair2 = Table(

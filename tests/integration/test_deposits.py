@@ -62,8 +62,16 @@ def test_a_no_show_takes_the_deposit_once(services: Services, owner: Actor, shop
     with services.db.uow(write=False) as uow:
         a = uow.session.get(Appointment, appt)
         assert a is not None and a.status == "no_show"
-    prepaid = services.reports.monthly(owner, "2026-11").data["prepaid"]
+    report = services.reports.monthly(owner, "2026-11")
+    prepaid = report.data["prepaid"]
     assert str(prepaid["deposits_taken"]) in ("50.00", "50")  # in the month's report, not as revenue
+    # and on the printed summary, beside the other prepaid movements
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = "\n".join(pg.extract_text() for pg in PdfReader(BytesIO(services.reports.pdf_bytes(owner, report, "en"))).pages)
+    assert "Deposits kept (no-shows)" in text and "50.00" in text.split("Deposits kept (no-shows)")[1][:40]
     assert check_invariants(services.db) == []
 
 

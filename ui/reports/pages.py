@@ -349,6 +349,7 @@ class QualityPage(QWidget):
             (_("Opening balance"), money(data, pp["opening_balance"])),
             (_("Top-ups"), money(data, pp["topups"])),
             (_("Spent"), money(data, pp["spent"])),
+            (_("Deposits kept (no-shows)"), money(data, pp.get("deposits_taken", "0"))),
             (_("Closing balance"), money(data, pp["closing_balance"])),
         ]
         self.tables.addWidget(small_table([_("Prepaid balances"), _("Amount")], prepaid))
