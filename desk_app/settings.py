@@ -59,6 +59,11 @@ class S:
     STANDARDS_RECEPTION_MINUTES = SettingDef("standards.reception_minutes", int, 10, N_("Finish the first reception within (minutes)"), "standards", 1)
     STANDARDS_SERVICE_START_MINUTES = SettingDef("standards.service_start_minutes", int, 15, N_("Start the service within (minutes of the booked time)"), "standards", 1)
     STANDARDS_COMPLAINT_RESPONSE_HOURS = SettingDef("standards.complaint_response_hours", int, 24, N_("Answer a complaint within (hours)"), "standards", 1)
+    STANDARDS_COMPLAINT_URGENT_RESPONSE_HOURS = SettingDef("standards.complaint_urgent_response_hours", int, 2, N_("Answer an urgent (high) complaint within (hours)"), "standards", 1)
+    STANDARDS_COMPLAINT_RESOLVE_HIGH_HOURS = SettingDef("standards.complaint_resolve_high_hours", int, 24, N_("Resolve a high-severity complaint within (hours)"), "standards", 1)
+    STANDARDS_COMPLAINT_RESOLVE_MEDIUM_HOURS = SettingDef("standards.complaint_resolve_medium_hours", int, 72, N_("Resolve a medium-severity complaint within (hours)"), "standards", 1)
+    STANDARDS_COMPLAINT_RESOLVE_LOW_HOURS = SettingDef("standards.complaint_resolve_low_hours", int, 168, N_("Resolve a low-severity complaint within (hours)"), "standards", 1)
+    STANDARDS_COMPLAINT_CALLBACK_DAYS = SettingDef("standards.complaint_callback_days", int, 2, N_("Call back after a resolution to ask if the client is satisfied (days)"), "standards", 0)
     STANDARDS_FOLLOWUP_MIN_DAYS = SettingDef("standards.followup_min_days", int, 2, N_("Follow-up call from (days after the visit)"), "standards", 0)
     STANDARDS_FOLLOWUP_MAX_DAYS = SettingDef("standards.followup_max_days", int, 3, N_("Follow-up call by (days after the visit)"), "standards", 0)
     STANDARDS_FEEDBACK_RECORD_HOURS = SettingDef("standards.feedback_record_hours", int, 24, N_("Record feedback within (hours)"), "standards", 1)
@@ -105,6 +110,11 @@ _DEFS: list[SettingDef[Any]] = [
     S.STANDARDS_RECEPTION_MINUTES,
     S.STANDARDS_SERVICE_START_MINUTES,
     S.STANDARDS_COMPLAINT_RESPONSE_HOURS,
+    S.STANDARDS_COMPLAINT_URGENT_RESPONSE_HOURS,
+    S.STANDARDS_COMPLAINT_RESOLVE_HIGH_HOURS,
+    S.STANDARDS_COMPLAINT_RESOLVE_MEDIUM_HOURS,
+    S.STANDARDS_COMPLAINT_RESOLVE_LOW_HOURS,
+    S.STANDARDS_COMPLAINT_CALLBACK_DAYS,
     S.STANDARDS_FOLLOWUP_MIN_DAYS,
     S.STANDARDS_FOLLOWUP_MAX_DAYS,
     S.STANDARDS_FEEDBACK_RECORD_HOURS,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,6 +142,13 @@ def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
         summary="Asked for Sunday hours",
         checklist={k: True for k in ("greeting", "listen", "confirm", "answer", "anything_else")},
     )
+    # resolved on the 17th: its call-back (is the client satisfied?) is due now
+    clock.now = shanghai(2026, 11, 17, 11)
+    c1 = sv.complaints.open_complaint(
+        amy, description="Towel too hot at the wash", client_id=cids[1], category="service", severity="low"
+    )
+    sv.complaints.respond(amy, c1.id, "Apologised at once")
+    sv.complaints.resolve(owner, c1.id, "Voucher for the next wash", "voucher", amount=Decimal("50"))
     clock.now = shanghai(2026, 11, 19, 15)
     c2 = sv.complaints.open_complaint(
         amy, description="Bill was 120 more than the estimate", client_id=cids[3], category="price"
@@ -235,7 +243,7 @@ def main() -> int:
     sv, amy = seed(Path("/tmp/shots_aftercare.sqlite3"), clock)
     OUT.mkdir(parents=True, exist_ok=True)
     from ui.aftercare.call_dialog import FollowUpCallDialog
-    from ui.aftercare.complaint_dialogs import ComplaintResolveDialog
+    from ui.aftercare.complaint_dialogs import ComplaintCallbackDialog, ComplaintResolveDialog
     from ui.aftercare.contact_dialog import ContactLogDialog
     from ui.aftercare.screen import TABS, FollowUpsScreen
 
@@ -281,6 +289,15 @@ def main() -> int:
         app.processEvents()
         resolve.grab().save(str(OUT / f"complaint-resolve-{suffix}.png"))
         resolve.close()
+        due = next(c for c in sv.complaints.complaints() if c.callback_due)
+        call = ComplaintCallbackDialog(ctx, due, w)
+        call.no.click()
+        call.note.setPlainText("Still a red mark on the neck" if lang == "en" else "脖子上还有红印")
+        call.resize(760, 440)
+        call.show()
+        app.processEvents()
+        call.grab().save(str(OUT / f"complaint-callback-{suffix}.png"))
+        call.close()
         w.close()
     i18n.set_language("en")
     print("screenshots in", OUT)

@@ -51,6 +51,7 @@ from desk_app.domain.aftercare import (
     COMPLAINT_ACTIVE,
     COMPLAINT_FINISHED,
     COMPLAINT_UNANSWERED,
+    CallbackResult,
     ChecklistItem,
     Compensation,
     ComplaintCategory,
@@ -76,6 +77,22 @@ def staff_name(names: dict[int, str], sid: int | None) -> str:
     return names.get(sid, "") if sid is not None else ""
 
 
+_RESOLVE_WITHIN = {
+    Severity.HIGH.value: S.STANDARDS_COMPLAINT_RESOLVE_HIGH_HOURS,
+    Severity.MEDIUM.value: S.STANDARDS_COMPLAINT_RESOLVE_MEDIUM_HOURS,
+    Severity.LOW.value: S.STANDARDS_COMPLAINT_RESOLVE_LOW_HOURS,
+}
+
+
+def complaint_deadlines(settings: SettingsStore, severity: str, now: datetime) -> tuple[datetime, datetime]:
+    """(answer by, resolve by) for a complaint of ``severity`` opened (or reopened) at ``now``: a
+    high-severity complaint is urgent and answered within hours (docs/service-standard.md)."""
+    urgent = severity == Severity.HIGH
+    respond = settings.get(S.STANDARDS_COMPLAINT_URGENT_RESPONSE_HOURS if urgent else S.STANDARDS_COMPLAINT_RESPONSE_HOURS)
+    resolve = settings.get(_RESOLVE_WITHIN.get(severity, S.STANDARDS_COMPLAINT_RESOLVE_MEDIUM_HOURS))
+    return now + timedelta(hours=respond), now + timedelta(hours=max(resolve, respond))
+
+
 def open_complaint_in(
     s: Session,
     settings: SettingsStore,
@@ -94,8 +111,9 @@ def open_complaint_in(
     contact_id: int | None = None,
 ) -> Complaint:
     """Open a complaint inside the caller's unit of work (a contact, a low score at checkout or on
-    a follow-up call, a feedback): the first-response deadline follows the shop's standard."""
-    hours = settings.get(S.STANDARDS_COMPLAINT_RESPONSE_HOURS)
+    a follow-up call, a feedback): its answer and resolve deadlines follow the shop's standard for
+    its severity."""
+    answer_by, resolve_by = complaint_deadlines(settings, severity, now)
     if visit_id is not None:
         visit = s.get(Visit, visit_id)
         if visit is None:
@@ -119,7 +137,8 @@ def open_complaint_in(
         description=description,
         handler_id=handler_id,
         opened_at=now,
-        first_response_due_at=now + timedelta(hours=hours),
+        first_response_due_at=answer_by,
+        resolve_due_at=resolve_by,
         status=ComplaintStatus.OPEN,
     )
     s.add(c)
@@ -345,8 +364,13 @@ class ComplaintService:
             views = [
                 self._complaint_view(s, c, names, now, cur, cname or "") for c, cname in s.execute(q).all()
             ]
-        views.sort(
-            key=lambda v: (not v.overdue, v.status in COMPLAINT_FINISHED, -v.opened_at.timestamp())
+        views.sort(  # overdue (answer or resolve) first, then call-backs due, then the newest
+            key=lambda v: (
+                not (v.overdue or v.resolve_overdue),
+                not v.callback_due,
+                v.status in COMPLAINT_FINISHED,
+                -v.opened_at.timestamp(),
+            )
         )
         return views
 
@@ -486,11 +510,14 @@ class ComplaintService:
                     appt_id = self._book_redo(s, actor, c.client_id, redo, complaint_id)
                 c.status = ComplaintStatus.RESOLVED
                 c.resolution = resolution.strip()
-                c.compensation_kind = compensation
-                c.compensation_minor = comp_minor
-                c.refund_sale_id = refund_id
-                c.redo_appointment_id = appt_id
+                if compensation != Compensation.NONE or not c.compensation_kind:  # a reopened ticket
+                    c.compensation_kind = compensation  # keeps what its first resolution gave
+                    c.compensation_minor = comp_minor
+                c.refund_sale_id = refund_id or c.refund_sale_id
+                c.redo_appointment_id = appt_id or c.redo_appointment_id
                 c.resolved_at = now
+                c.callback_due_at = now + timedelta(days=self.settings.get(S.STANDARDS_COMPLAINT_CALLBACK_DAYS))
+                c.callback_at, c.callback_result = None, ""  # a reopened ticket is asked again
                 audit(
                     s,
                     actor,
@@ -508,6 +535,42 @@ class ComplaintService:
                 uow.commit()
 
         run_with_retry(attempt)
+        return self.complaint(complaint_id)
+
+    def record_callback(self, actor: Actor, complaint_id: int, satisfied: bool, note: str = "") -> ComplaintView:
+        """The call after a resolution: satisfied closes the complaint; not satisfied reopens it
+        (status open, a new resolve deadline from now, the reason kept) for another resolution."""
+        require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
+        note = (note or "").strip()
+        if not satisfied and not note:
+            raise ValidationError({"note": _("Write what the client is still unhappy about.")})
+        now = self.clock()
+        with self.db.uow() as uow:
+            c = self._get_complaint(uow.session, complaint_id)
+            if c.status != ComplaintStatus.RESOLVED:
+                raise ServiceError(_("Only a resolved complaint gets the call-back. Refresh the list."))
+            c.callback_at = now
+            c.callback_note = note
+            if satisfied:
+                c.callback_result = CallbackResult.SATISFIED
+                c.status, c.closed_at = ComplaintStatus.CLOSED, now
+            else:
+                c.callback_result = CallbackResult.NOT_SATISFIED
+                c.status = ComplaintStatus.OPEN if c.first_response_at is None else ComplaintStatus.RESPONDED
+                c.resolve_due_at = complaint_deadlines(self.settings, c.severity, now)[1]
+                c.resolved_at = None
+                c.callback_due_at = None
+                c.reopened_count = (c.reopened_count or 0) + 1
+            audit(
+                uow.session,
+                actor,
+                "callback",
+                "complaint",
+                c.id,
+                after={"result": c.callback_result, "status": c.status, "reopened": c.reopened_count},
+                at=now,
+            )
+            uow.commit()
         return self.complaint(complaint_id)
 
     def close(self, actor: Actor, complaint_id: int) -> ComplaintView:
@@ -632,6 +695,15 @@ class ComplaintService:
             redo_appointment_id=c.redo_appointment_id,
             resolved_at=c.resolved_at,
             closed_at=c.closed_at,
+            resolve_due_at=c.resolve_due_at,
+            resolve_overdue=c.status in COMPLAINT_ACTIVE and c.resolve_due_at is not None and now > c.resolve_due_at,
+            callback_due_at=c.callback_due_at,
+            callback_due=c.status == ComplaintStatus.RESOLVED
+            and c.callback_due_at is not None
+            and now >= c.callback_due_at,
+            callback_at=c.callback_at,
+            callback_result=c.callback_result or "",
+            reopened_count=c.reopened_count or 0,
         )
 
 

@@ -79,6 +79,13 @@ class ComplaintView:
     redo_appointment_id: int | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    resolve_due_at: datetime | None = None
+    resolve_overdue: bool = False  # still open past the severity's resolve deadline
+    callback_due_at: datetime | None = None  # resolved: when to ask if the client is satisfied
+    callback_due: bool = False  # resolved, and the call-back is due now
+    callback_at: datetime | None = None
+    callback_result: str = ""
+    reopened_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -499,7 +499,7 @@ def _clear_free_text(
         Complaint,
         or_(Complaint.client_id == client_id, Complaint.contact_id.in_(_ids(contacts))),
     )
-    clear(complaints, ("description", "first_response", "resolution"))
+    clear(complaints, ("description", "first_response", "resolution", "callback_note"))
     feedback = _rows(s, Feedback, Feedback.client_id == client_id)
     clear(feedback, ("content", "improvement_action"))
     clear(_rows(s, OutreachTask, OutreachTask.client_id == client_id), ("note",))

@@ -804,6 +804,14 @@ class Complaint(Base):
     redo_appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # resolve by (the severity's standard; docs/service-standard.md), and the call-back after the
+    # resolution that asks whether the client is satisfied: not satisfied reopens the complaint
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    callback_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    callback_result: Mapped[str] = mapped_column(String(20), default="")  # ""|satisfied|not_satisfied
+    callback_note: Mapped[str] = mapped_column(Text, default="")
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Feedback(Base):

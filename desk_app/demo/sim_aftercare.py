@@ -22,6 +22,8 @@ from desk_app.domain.aftercare import (
     Severity,
 )
 
+# the default resolve standards by severity (desk_app/settings.py, docs/service-standard.md)
+_RESOLVE_HOURS = {Severity.HIGH: 24, Severity.MEDIUM: 72, Severity.LOW: 168}
 
 class Aftercare:
     def __init__(self, sim: SimState) -> None:
@@ -159,8 +161,9 @@ class Aftercare:
     ) -> None:
         """A complaint and, as time allows, its first answer, resolution and closing."""
         rng = self.rng
-        due = opened + timedelta(hours=24)
         special = rng.random() < 0.25
+        sev = rng.choice((Severity.LOW, Severity.MEDIUM, Severity.MEDIUM, Severity.HIGH))
+        due = opened + timedelta(hours=2 if sev == Severity.HIGH else 24)  # the default standards
         row: Row = {
             "id": self.ids("complaints"),
             "branch_id": branch,
@@ -170,7 +173,7 @@ class Aftercare:
             "staff_involved_id": staff_id,
             "level": ComplaintLevel.SPECIAL if special else ComplaintLevel.GENERAL,
             "category": category,
-            "severity": rng.choice((Severity.LOW, Severity.MEDIUM, Severity.MEDIUM, Severity.HIGH)),
+            "severity": sev,
             "source": source,
             "description": text,
             "handler_id": self.owner_id if special else self.cashier(branch),
@@ -186,6 +189,12 @@ class Aftercare:
             "redo_appointment_id": None,
             "resolved_at": None,
             "closed_at": None,
+            "resolve_due_at": opened + timedelta(hours=_RESOLVE_HOURS[sev]),
+            "callback_due_at": None,
+            "callback_at": None,
+            "callback_result": "",
+            "callback_note": "",
+            "reopened_count": 0,
         }
         self.rows["complaints"].append(row)
         age = self.now - opened
@@ -212,9 +221,11 @@ class Aftercare:
             compensation_kind=comp,
             compensation_minor=rng.choice((5_000, 10_000, 20_000)) if comp in (Compensation.VOUCHER, Compensation.DISCOUNT) else 0,
             resolved_at=resolved,
+            callback_due_at=resolved + timedelta(days=2),
         )
-        if resolved + timedelta(days=3) < self.now and rng.random() < 0.6:
-            row.update(status=ComplaintStatus.CLOSED, closed_at=resolved + timedelta(days=3))
+        if resolved + timedelta(days=3) < self.now and rng.random() < 0.6:  # called back, satisfied
+            closed = resolved + timedelta(days=3)
+            row.update(status=ComplaintStatus.CLOSED, closed_at=closed, callback_at=closed, callback_result="satisfied")
 
     def refund_complaint(self, at: datetime, orig: Row, sale_id: int, reason: str, total: int) -> None:
         """Some refunds answer a complaint: a special one, resolved by the refund ``sale_id``."""
@@ -247,6 +258,12 @@ class Aftercare:
                 "redo_appointment_id": None,
                 "resolved_at": at,
                 "closed_at": None,
+                "resolve_due_at": opened + timedelta(hours=_RESOLVE_HOURS[Severity.MEDIUM]),
+                "callback_due_at": at + timedelta(days=2),
+                "callback_at": None,
+                "callback_result": "",
+                "callback_note": "",
+                "reopened_count": 0,
             }
         )
 

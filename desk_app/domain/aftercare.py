@@ -35,6 +35,23 @@ COMPLAINT_ACTIVE: tuple[ComplaintStatus, ...] = (ComplaintStatus.OPEN, Complaint
 COMPLAINT_FINISHED: tuple[ComplaintStatus, ...] = (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED)
 
 
+class CallbackResult(StrEnum):
+    """The call after a resolution: is the client satisfied with how it was resolved?"""
+
+    SATISFIED = "satisfied"  # the complaint is closed
+    NOT_SATISFIED = "not_satisfied"  # the complaint is reopened, its resolve deadline runs again
+
+    @property
+    def label(self) -> str:
+        return _(CALLBACK_LABELS[self])
+
+
+CALLBACK_LABELS: dict[CallbackResult, str] = {
+    CallbackResult.SATISFIED: N_("Satisfied"),
+    CallbackResult.NOT_SATISFIED: N_("Not satisfied"),
+}
+
+
 class FollowUpStatus(StrEnum):
     PENDING = "pending"
     NO_ANSWER = "no_answer"

@@ -150,9 +150,56 @@ def complaint_figures(rd: ReportReader, p: Period, d: dict[str, Any], staff_acc:
         )
         hours = [Decimal((f_at - o_at).total_seconds()) / 3600 for o_at, f_at in c.execute(mid) if f_at]
         med = statistics.median(hours)
+    res, rdue, now = Complaint.resolved_at, Complaint.resolve_due_at, rd.ts(rd.now)
+    sq = (
+        select(
+            Complaint.severity,
+            func.count(),
+            func.count(res),
+            func.sum(case((and_(res.is_not(None), rdue.is_not(None), res <= rdue), 1), else_=0)),
+            func.sum(
+                case(
+                    (and_(res.is_not(None), rdue.is_not(None), res > rdue), 1),
+                    (and_(res.is_(None), Complaint.status.in_(("open", "responded")), rdue < now), 1),
+                    else_=0,
+                )
+            ),
+            func.count(Complaint.callback_at),
+            func.sum(case((Complaint.callback_result == "satisfied", 1), else_=0)),
+            func.sum(
+                case(
+                    (
+                        and_(Complaint.status == "resolved", Complaint.callback_at.is_(None), Complaint.callback_due_at <= now),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+            func.sum(case((Complaint.reopened_count > 0, 1), else_=0)),
+        )
+        .where(*where)
+        .group_by(Complaint.severity)
+    )
+    by_sev: dict[str, int] = {}
+    resolved = on_time = resolve_late = called = satisfied = waiting = reopened = 0
+    for sev, n, n_res, n_on_time, n_late, n_called, n_sat, n_wait, n_reopened in c.execute(sq):
+        by_sev[str(sev)] = as_int(n)
+        resolved += as_int(n_res)
+        on_time += as_int(n_on_time)
+        resolve_late += as_int(n_late)
+        called += as_int(n_called)
+        satisfied += as_int(n_sat)
+        waiting += as_int(n_wait)
+        reopened += as_int(n_reopened)
     d["complaints"] = {
         "count": count,
         "overdue": overdue,
+        "by_severity": {k: by_sev[k] for k in ("high", "medium", "low") if k in by_sev}
+        | {k: v for k, v in by_sev.items() if k not in ("high", "medium", "low")},
+        "resolved": resolved,
+        "resolved_on_time": on_time,
+        "resolve_overdue": resolve_late,
+        "callbacks": {"done": called, "satisfied": satisfied, "waiting": waiting, "reopened": reopened},
         "median_first_response_hours": (
             str(Decimal(med).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if med is not None else None
         ),

@@ -516,6 +516,7 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         [_("Complaints / overdue"), f"{c['count']} / {c['overdue']}"],
         [_("Median first response"), "-" if c["median_first_response_hours"] is None
          else _("{h} h").format(h=c["median_first_response_hours"])],
+        *complaint_deadline_rows(c, fmt),
         *followup_rows(fu, fmt),
         [_("Package sessions redeemed"), str(pk.get("sessions_redeemed", 0))],
     ]  # fmt: skip
@@ -631,6 +632,23 @@ def followup_rows(fu: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]
         ["  " + _("called (answered or not)"), f"{fu.get('attempted', 0)} / {due}"],
         ["  " + _("done (client reached)"), f"{fu.get('done', 0)} / {due}"],
         ["  " + _("done on time"), f"{fu.get('done_on_time', 0)} / {fu.get('done', 0)}"],
+    ]
+
+
+def complaint_deadline_rows(c: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """Complaints by severity, resolved within the severity's deadline, and the call-backs after a
+    resolution (docs/service-standard.md); each a part of the line above it."""
+    _ = (fmt or i18n.current())._
+    sev = c.get("by_severity", {})
+    cb = c.get("callbacks", {})
+    names = {"high": _("high"), "medium": _("medium"), "low": _("low")}
+    return [
+        [_("Complaints by severity"), " · ".join(f"{names.get(k, k)} {v}" for k, v in sev.items()) or "-"],
+        ["  " + _("resolved (within the deadline)"), f"{c.get('resolved', 0)} ({c.get('resolved_on_time', 0)})"],
+        ["  " + _("past the resolve deadline"), str(c.get("resolve_overdue", 0))],
+        [_("Call-backs after a resolution"), str(cb.get("done", 0))],
+        ["  " + _("satisfied / reopened"), f"{cb.get('satisfied', 0)} / {cb.get('reopened', 0)}"],
+        ["  " + _("call-backs waiting"), str(cb.get("waiting", 0))],
     ]
 
 

@@ -44,7 +44,9 @@ def test_phone_complaint_logged_with_checklist_opens_ticket(
     assert c.complaint_id is not None and c.checklist == checklist
     ticket = services.complaints.complaint(c.complaint_id)
     assert ticket.client_name == "Li Na" and ticket.severity == "high" and ticket.handler == "Amy"
-    assert ticket.first_response_due_at == clock.now + timedelta(hours=24)
+    # high severity is urgent: answered within 2 hours, resolved within 24 (docs/service-standard.md)
+    assert ticket.first_response_due_at == clock.now + timedelta(hours=2)
+    assert ticket.resolve_due_at == clock.now + timedelta(hours=24)
     assert rows(services.db, Contact)[0].checklist == checklist
     # an inquiry opens no ticket
     inq = services.complaints.log_contact(

@@ -101,3 +101,52 @@ def test_a_ticket_chosen_before_the_list_arrives_is_selected_when_it_does(
     ct.respond()
     assert isinstance(ct.dialog, ComplaintRespondDialog)
     assert f"#{first.id}" in ct.dialog.header.text() and "walk-in" in ct.dialog.header.text()
+
+
+def test_the_call_back_after_a_resolution_reopens_or_closes_from_the_list(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    """Issue 15: a resolved ticket waits for the call-back; the list says so with a word and a
+    symbol; "not satisfied" without what the client said changes nothing; with it, the ticket is
+    reopened with a new resolve deadline; a second resolution and "satisfied" close it."""
+    from ui.aftercare.complaint_dialogs import ComplaintCallbackDialog
+
+    li = add_client(services.db, "Li Na", "+8613900001111")
+    c = services.complaints.open_complaint(owner, description="Uneven fringe", client_id=li, severity="high")
+    services.complaints.respond(owner, c.id, "Sorry, come back tomorrow")
+    services.complaints.resolve(owner, c.id, "Recut")
+    clock.advance(days=2)
+    w = _screen(qtbot, services, owner)
+    w.open(tab="complaints")
+    ct = w.complaints
+    row = [ct.table.model().index(0, col).data() for col in range(ct.table.model().columnCount())]
+    assert "! Call back" in row and any(str(x).startswith("! Call back ") for x in row)
+    assert ct.callback_btn.isEnabled() and not ct.resolve_btn.isEnabled()
+
+    ct.callback_btn.click()
+    dlg = ct.dialog
+    assert isinstance(dlg, ComplaintCallbackDialog)
+    assert f"#{c.id}" in dlg.header.text() and "Li Na" in dlg.header.text()
+    dlg.no.click()
+    dlg.save()
+    assert dlg.result() == 0 and dlg.error.text()  # why, or nothing changes
+    assert rows(services.db, Complaint)[0].status == ComplaintStatus.RESOLVED
+    dlg.note.setPlainText("Still uneven on the left")
+    dlg.save()
+    assert dlg.result() == 1, dlg.error.text()
+    reopened = ct.current()
+    assert reopened is not None and reopened.id == c.id and reopened.status == ComplaintStatus.RESPONDED
+    assert reopened.reopened_count == 1 and ct.resolve_btn.isEnabled() and not ct.callback_btn.isEnabled()
+    row = [ct.table.model().index(0, col).data() for col in range(ct.table.model().columnCount())]
+    assert "! Reopened" in row and any(str(x).startswith("Resolve by") for x in row)
+
+    services.complaints.resolve(owner, c.id, "Senior stylist recut it")
+    ct.refresh()
+    ct.callback_btn.click()
+    dlg2 = ct.dialog
+    assert isinstance(dlg2, ComplaintCallbackDialog)
+    dlg2.yes.click()
+    dlg2.save()
+    assert dlg2.result() == 1, dlg2.error.text()
+    stored = rows(services.db, Complaint)[0]
+    assert (stored.status, stored.callback_result) == (ComplaintStatus.CLOSED, "satisfied")

@@ -35,6 +35,84 @@ from ui.context import UiContext
 from ui.shared.widgets import Button, Dialog, ErrorLabel, ask_pin, ask_pin_again, error_text
 
 
+class ComplaintCallbackDialog(Dialog):
+    """The call after a resolution: is the client satisfied? Yes closes the ticket; no reopens it
+    (with what they are still unhappy about) and its resolve deadline runs again."""
+
+    def __init__(self, ctx: UiContext, complaint: ComplaintView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.complaint = complaint
+        self.setWindowTitle(_("Call back about complaint #{id}").format(id=complaint.id))
+        self.setMinimumWidth(560)
+        self._saving = False
+        lay = QVBoxLayout(self)
+        self.header = QLabel(ticket_heading(complaint.id, complaint.client_name))
+        self.header.setObjectName("sectionTitle")
+        lay.addWidget(self.header)
+        what = QLabel(_("Resolved: {resolution}").format(resolution=complaint.resolution or "–"))
+        what.setWordWrap(True)
+        lay.addWidget(what)
+        ask = QLabel(_("Ask: “Are you satisfied with how we resolved it?”"))
+        ask.setWordWrap(True)
+        lay.addWidget(ask)
+        row = QHBoxLayout()
+        self.answers = QButtonGroup(self)
+        self.yes = Button(_("Satisfied (close the ticket)"), "check")
+        self.no = Button(_("Not satisfied (reopen)"), "x")
+        for i, b in enumerate((self.yes, self.no)):
+            b.setCheckable(True)
+            self.answers.addButton(b, i)
+            row.addWidget(b)
+        self.yes.setChecked(True)
+        lay.addLayout(row)
+        self.note = QPlainTextEdit()
+        self.note.setPlaceholderText(_("What the client said (needed when not satisfied)"))
+        self.note.setMinimumHeight(90)
+        lay.addWidget(self.note)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        cancel = Button(_("Cancel"), kind="ghost")
+        cancel.clicked.connect(self.reject)
+        self.ok_btn = Button(_("Save call-back"), "check", kind="primary")
+        self.ok_btn.setDefault(True)
+        self.ok_btn.clicked.connect(self.save)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.ok_btn)
+        lay.addLayout(buttons)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+
+    def _set_saving(self, on: bool) -> None:
+        self._saving = on
+        self.ok_btn.setEnabled(not on)
+        self.note.setReadOnly(on)
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        actor = self.ctx.require_actor()
+        complaint_id, satisfied, note = self.complaint.id, self.yes.isChecked(), self.note.toPlainText()
+        complaints = self.ctx.services.complaints
+        self._set_saving(True)
+        self.ctx.runner.run(
+            self,
+            lambda: complaints.record_callback(actor, complaint_id, satisfied, note),
+            on_done=self._saved,
+            on_error=self._not_saved,
+            in_order=True,
+        )
+
+    def _saved(self, _view: ComplaintView) -> None:
+        self._set_saving(False)
+        self.accept()
+
+    def _not_saved(self, exc: Exception) -> None:
+        self._set_saving(False)
+        self.error.show_error(error_text(exc))
+
+
 class ComplaintRespondDialog(Dialog):
     """The first response: what was told to the client."""
 

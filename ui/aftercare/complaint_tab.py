@@ -5,6 +5,7 @@ answered ticket is no longer overdue and moves down): "Answer…" then "Resolve�
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QSplitter, QStackedW
 from desk_app.aftercare.views import ComplaintView, ContactView
 from desk_app.domain.aftercare import (
     COMPLAINT_ACTIVE,
+    CallbackResult,
     Compensation,
     ComplaintCategory,
     ComplaintLevel,
@@ -22,7 +24,11 @@ from desk_app.domain.aftercare import (
     ContactKind,
 )
 from desk_app.i18n import _, format_datetime, format_money
-from ui.aftercare.complaint_dialogs import ComplaintResolveDialog, ComplaintRespondDialog
+from ui.aftercare.complaint_dialogs import (
+    ComplaintCallbackDialog,
+    ComplaintResolveDialog,
+    ComplaintRespondDialog,
+)
 from ui.aftercare.contact_dialog import ContactLogDialog
 from ui.aftercare.text import complaint_status, severity, word
 from ui.context import UiContext
@@ -31,14 +37,14 @@ from ui.shared.widgets import Button, EmptyState, StatusChip, show_error
 
 
 def complaint_row(c: ComplaintView) -> list[Cell]:
-    st, tone = complaint_status(c.status, c.overdue)
+    st, tone = complaint_status(c.status, c.overdue or c.resolve_overdue)
+    if c.callback_due:
+        st, tone = _("Call back"), "warn"
+    elif c.reopened_count and c.status in COMPLAINT_ACTIVE and not (c.overdue or c.resolve_overdue):
+        st, tone = _("Reopened"), "warn"
     sym = {"bad": "✕", "warn": "!", "ok": "✓", "info": "•"}.get(tone, "•")
     sev, sev_tone = severity(c.severity)
-    due = (
-        format_datetime(c.first_response_due_at, "short")
-        if c.first_response_at is None
-        else "✓ " + format_datetime(c.first_response_at, "short")
-    )
+    due, due_tone = next_deadline(c)
     comp = word(Compensation, c.compensation_kind) if c.compensation_kind else ""
     if c.compensation:
         comp += " " + format_money(c.compensation)
@@ -51,10 +57,33 @@ def complaint_row(c: ComplaintView) -> list[Cell]:
         (sev, sev_tone),
         (f"{sym} {st}", tone),
         c.handler or "–",
-        (due, "bad" if c.overdue else ""),
+        (due, due_tone),
         c.description.splitlines()[0] if c.description else "",
         comp,
     ]
+
+
+def next_deadline(c: ComplaintView) -> tuple[str, str]:
+    """What the ticket waits for next and by when: the first answer, the resolution, the call-back
+    after it; ✕ when it is late (a word and a symbol, not the colour alone)."""
+
+    def when(t: datetime) -> str:
+        return format_datetime(t, "short")
+
+    if c.status in COMPLAINT_ACTIVE:
+        if c.first_response_at is None:
+            late = c.overdue
+            text = _("Answer by {when}").format(when=when(c.first_response_due_at))
+        else:
+            late = c.resolve_overdue
+            text = _("Resolve by {when}").format(when=when(c.resolve_due_at)) if c.resolve_due_at else "–"
+        return ("✕ " + text if late else text), ("bad" if late else "")
+    if c.status == ComplaintStatus.RESOLVED and c.callback_due_at is not None:
+        text = _("Call back {when}").format(when=when(c.callback_due_at))
+        return ("! " + text if c.callback_due else text), ("warn" if c.callback_due else "")
+    if c.callback_result:
+        return "✓ " + word(CallbackResult, c.callback_result), "ok"
+    return "✓", "ok"
 
 
 class ContactsComplaintsTab(QWidget):
@@ -79,9 +108,12 @@ class ContactsComplaintsTab(QWidget):
         self.respond_btn.clicked.connect(self.respond)
         self.resolve_btn = Button(_("Resolve…"), "check")
         self.resolve_btn.clicked.connect(self.resolve)
+        self.callback_btn = Button(_("Call back…"), "phone")
+        self.callback_btn.setToolTip(_("Ask the client whether they are satisfied with the resolution"))
+        self.callback_btn.clicked.connect(self.callback)
         self.close_btn = Button(_("Close ticket"), "x", kind="ghost")
         self.close_btn.clicked.connect(self.close_ticket)
-        for b in (self.respond_btn, self.resolve_btn, self.close_btn):
+        for b in (self.respond_btn, self.resolve_btn, self.callback_btn, self.close_btn):
             bar.addWidget(b)
         lay.addLayout(bar)
         QShortcut(QKeySequence("Ctrl+N"), self).activated.connect(lambda: self.log_contact())
@@ -104,7 +136,7 @@ class ContactsComplaintsTab(QWidget):
                 _("Severity"),
                 _("Status"),
                 _("Handler"),
-                _("First answer by"),
+                _("Next deadline"),
                 _("What happened"),
                 _("Compensation"),
             ],
@@ -158,7 +190,7 @@ class ContactsComplaintsTab(QWidget):
         self.table.set_rows(
             [complaint_row(c) for c in complaints],
             complaints,
-            widths=(50, 135, 80, 120, 110, 80, 110, 90, 150),
+            widths=(45, 150, 80, 115, 110, 85, 120, 85, 225),
         )
         self.stack.setCurrentWidget(self.table if complaints else self.empty)
         self.selected_id = keep
@@ -209,6 +241,7 @@ class ContactsComplaintsTab(QWidget):
         idle = not self._closing
         self.respond_btn.setEnabled(idle and c is not None and c.status in COMPLAINT_ACTIVE)
         self.resolve_btn.setEnabled(idle and c is not None and c.status in COMPLAINT_ACTIVE)
+        self.callback_btn.setEnabled(idle and c is not None and c.status == ComplaintStatus.RESOLVED)
         self.close_btn.setEnabled(idle and c is not None and c.status == ComplaintStatus.RESOLVED)
 
     def _open(self, dlg: QDialog) -> None:
@@ -223,8 +256,15 @@ class ContactsComplaintsTab(QWidget):
         c = self.current()
         if c is not None and c.status == ComplaintStatus.OPEN:
             self.respond()
+        elif c is not None and c.status == ComplaintStatus.RESOLVED:
+            self.callback()
         else:
             self.resolve()
+
+    def callback(self) -> None:
+        c = self.current()
+        if c is not None and c.status == ComplaintStatus.RESOLVED:
+            self._open(ComplaintCallbackDialog(self.ctx, c, self))
 
     def respond(self) -> None:
         c = self.current()

@@ -27,6 +27,7 @@ from desk_app.reports.monthly_staff import earned
 from desk_app.reports.pdf import (
     compare_label,
     compare_note,
+    complaint_deadline_rows,
     complaint_label,
     followup_rows,
     met_of,
@@ -329,6 +330,7 @@ class QualityPage(QWidget):
             (_("Complaints / overdue"), f"{c['count']} / {c['overdue']}"),
             (_("Median first response"), "-" if c["median_first_response_hours"] is None
              else _("{h} h").format(h=c["median_first_response_hours"])),
+            *((a, b) for a, b in complaint_deadline_rows(c)),
             *((a, b) for a, b in followup_rows(fu)),
             (_("No-shows"), str(data["no_shows"])),
             (_("New members (VIP)"), str(data["members_new"])),
