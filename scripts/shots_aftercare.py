@@ -276,7 +276,7 @@ def main() -> int:
             caller_name="Ms Zhou",
             checks=("greeting", "listen", "confirm"),
         )
-        contact.resize(760, 700)
+        contact.resize(760, 760)
         contact.show()
         app.processEvents()
         contact.grab().save(str(OUT / f"complaint-contact-{suffix}.png"))

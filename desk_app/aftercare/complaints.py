@@ -180,8 +180,12 @@ class ComplaintService:
         category: str = ComplaintCategory.SERVICE,
         visit_id: int | None = None,
         staff_involved_id: int | None = None,
+        rings: int | None = None,
+        answered: bool = True,
     ) -> ContactView:
-        """Log an inbound contact; a complaint also opens its ticket (level/severity/... apply then)."""
+        """Log an inbound contact; a complaint also opens its ticket (level/severity/... apply then).
+        An inquiry or service request not ``answered`` on the spot gets its answer deadline (the
+        shop's standard for its kind); ``rings``: a phone call's rings before it was picked up."""
         require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
         checklist = dict(checklist or {})
         errors: dict[str, str] = {}
@@ -200,9 +204,15 @@ class ComplaintService:
             )
         if kind == ContactKind.COMPLAINT:
             errors.update(_complaint_errors(level, severity, category))
+        if rings is not None and (channel != ContactChannel.PHONE or not 0 <= rings <= 99):
+            errors["rings"] = _("Rings are counted for a phone call only, from 0 to 99.")
         if errors:
             raise ValidationError(errors)
         now = self.clock()
+        reply_due = None
+        if kind in (ContactKind.INQUIRY, ContactKind.SERVICE_REQUEST):
+            within = S.STANDARDS_INQUIRY_REPLY_HOURS if kind == ContactKind.INQUIRY else S.STANDARDS_REQUEST_REPLY_HOURS
+            reply_due = now + timedelta(hours=self.settings.get(within))
         with self.db.uow() as uow:
             s = uow.session
             if client_id is not None and s.get(Client, client_id) is None:
@@ -218,6 +228,9 @@ class ComplaintService:
                 checklist={k: bool(checklist.get(k, False)) for k in ChecklistItem},
                 at=now,
                 staff_id=actor.staff_id,
+                reply_due_at=reply_due,
+                replied_at=now if reply_due is not None and answered else None,
+                rings=rings,
             )
             s.add(c)
             s.flush()
@@ -245,11 +258,33 @@ class ComplaintService:
                 "create",
                 "contact",
                 c.id,
-                after={"kind": kind, "channel": channel, "complaint_id": complaint_id},
+                after={"kind": kind, "channel": channel, "complaint_id": complaint_id, "rings": rings,
+                       "answered": c.replied_at is not None},
                 at=now,
             )
             uow.commit()
             return self._contact_view(s, c, staff_names(s), can(s, actor, Perm.SEE_PHONE), complaint_id)
+
+    def answer_contact(self, actor: Actor, contact_id: int, reply: str) -> ContactView:
+        """An inquiry or service request answered after it was logged: what the client was told."""
+        require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
+        reply = (reply or "").strip()
+        if not reply:
+            raise ValidationError({"reply": _("Write what you told the client.")})
+        now = self.clock()
+        with self.db.uow() as uow:
+            s = uow.session
+            c = s.get(Contact, contact_id)
+            if c is None:
+                raise NotFound(_("That contact no longer exists. Refresh the list."))
+            if c.reply_due_at is None:
+                raise ServiceError(_("Only an inquiry or a service request is answered here."))
+            if c.replied_at is not None:
+                raise ServiceError(_("This contact was already answered."))
+            c.replied_at, c.reply = now, reply
+            audit(s, actor, "answer", "contact", c.id, after={"late": now > c.reply_due_at}, at=now)
+            uow.commit()
+            return self._contact_view(s, c, staff_names(s), can(s, actor, Perm.SEE_PHONE), None)
 
     def contacts(
         self, since: datetime | None = None, actor: Actor | None = None, limit: int = 200
@@ -258,9 +293,15 @@ class ComplaintService:
         with self.db.uow(write=False) as uow:
             s = uow.session
             show = can(s, actor, Perm.SEE_PHONE)
-            rows = list(
+            rows = list(  # the last days', and any inquiry or request still waiting for its answer
                 s.execute(
-                    select(Contact).where(Contact.at >= since).order_by(Contact.at.desc()).limit(limit)
+                    select(Contact)
+                    .where(
+                        (Contact.at >= since)
+                        | (Contact.replied_at.is_(None) & Contact.reply_due_at.is_not(None))
+                    )
+                    .order_by(Contact.at.desc())
+                    .limit(limit)
                 ).scalars()
             )
             comp = {
@@ -291,6 +332,11 @@ class ComplaintService:
             checklist={k: bool((c.checklist or {}).get(k)) for k in ChecklistItem},
             staff=staff_name(names, c.staff_id),
             complaint_id=complaint_id,
+            reply_due_at=c.reply_due_at,
+            replied_at=c.replied_at,
+            reply=c.reply or "",
+            reply_overdue=c.replied_at is None and c.reply_due_at is not None and self.clock() > c.reply_due_at,
+            rings=c.rings,
         )
 
     # ------------------------------------------------------------------ complaints

@@ -102,6 +102,11 @@ class ContactView:
     checklist: dict[str, bool] = field(hash=False)
     staff: str = ""
     complaint_id: int | None = None
+    reply_due_at: datetime | None = None  # an inquiry or service request: answer by
+    replied_at: datetime | None = None
+    reply: str = ""
+    reply_overdue: bool = False  # not answered and past the deadline
+    rings: int | None = None  # a phone call: rings before it was picked up
 
 
 @dataclass(frozen=True)

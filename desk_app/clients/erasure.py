@@ -483,7 +483,7 @@ def _clear_free_text(
             n += 1
             gone([x.get("notes") for x in comps if isinstance(x, dict)])
             fo.components = [{**x, "notes": ""} if isinstance(x, dict) else x for x in comps]
-    clear(contacts, ("caller_name", "caller_phone", "summary"))
+    clear(contacts, ("caller_name", "caller_phone", "summary", "reply"))
     for ct in contacts:
         if ct.checklist:
             gone(ct.checklist)

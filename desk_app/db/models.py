@@ -776,6 +776,12 @@ class Contact(Base):
     checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    # an inquiry or service request is answered by a deadline (docs/service-standard.md); a phone
+    # call records how many rings went by before it was picked up (the phone standard)
+    reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    rings: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Complaint(Base):

@@ -162,7 +162,7 @@ class Aftercare:
         """A complaint and, as time allows, its first answer, resolution and closing."""
         rng = self.rng
         special = rng.random() < 0.25
-        sev = rng.choice((Severity.LOW, Severity.MEDIUM, Severity.MEDIUM, Severity.HIGH))
+        sev = rng.choice((Severity.LOW, Severity.MEDIUM, Severity.MEDIUM, Severity.HIGH))  # (same draws as before)
         due = opened + timedelta(hours=2 if sev == Severity.HIGH else 24)  # the default standards
         row: Row = {
             "id": self.ids("complaints"),
@@ -294,14 +294,19 @@ class Aftercare:
                     cat = ""
                     summary = self.txt(rng.choice(P.INQUIRIES if kind == ContactKind.INQUIRY else P.SERVICE_REQUESTS))
                 contact_id = self.ids("contacts")
+                channel = rng.choice(
+                    (ContactChannel.PHONE, ContactChannel.PHONE, ContactChannel.IN_PERSON, ContactChannel.MESSAGE)
+                )
+                # an inquiry or request: mostly answered on the spot, some later (a few late); taken
+                # from the contact's number, not the random stream, so the rest of the demo is as before
+                due = None if kind == ContactKind.COMPLAINT else at + timedelta(hours=4 if kind == ContactKind.INQUIRY else 24)
+                answered = at if contact_id % 5 else at + timedelta(hours=0.5 + (contact_id * 7) % 30)
                 self.rows["contacts"].append(
                     {
                         "id": contact_id,
                         "branch_id": b,
                         "client_id": cid,
-                        "channel": rng.choice(
-                            (ContactChannel.PHONE, ContactChannel.PHONE, ContactChannel.IN_PERSON, ContactChannel.MESSAGE)
-                        ),
+                        "channel": channel,
                         "kind": kind,
                         "caller_name": "" if cid else self.txt(("张女士", "Ms Smith")),
                         "caller_phone": "" if cid else f"+86138{rng.randint(0, 99_999_999):08d}",
@@ -309,6 +314,10 @@ class Aftercare:
                         "checklist": {"identified": True, "listened": True, "recorded": True},
                         "at": at,
                         "staff_id": self.cashier(b),
+                        "reply_due_at": due,
+                        "replied_at": answered if due is not None and answered <= self.now else None,
+                        "reply": "",
+                        "rings": (1, 2, 2, 3, 3, 4, 6)[contact_id % 7] if channel == ContactChannel.PHONE else None,
                     }
                 )
                 if kind == ContactKind.COMPLAINT:

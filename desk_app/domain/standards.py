@@ -16,6 +16,7 @@ class Standards:
     followup_after_max: timedelta = timedelta(days=3)
     feedback_record_within: timedelta = timedelta(hours=24)
     feedback_process_within: timedelta = timedelta(hours=72)
+    phone_rings: int = 3  # pick up the phone within this many rings
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,12 @@ from sqlalchemy.exc import OperationalError
 from desk_app.db.engine import Database
 from desk_app.db.models import Branch, Shop
 from desk_app.domain.standards import Standards
-from desk_app.reports.monthly_clients import client_figures, complaint_figures, prepaid_member_figures
+from desk_app.reports.monthly_clients import (
+    client_figures,
+    complaint_figures,
+    contact_figures,
+    prepaid_member_figures,
+)
 from desk_app.reports.monthly_compared import compared_figures
 from desk_app.reports.monthly_reader import ReportReader, Scope, StaffAcc, load_catalog, new_staff_acc
 from desk_app.reports.monthly_sales import low_stock, sales_figures
@@ -187,7 +192,7 @@ def _figures(rd: ReportReader, month: str, twins: Sequence[_TwinReader] = ()) ->
     # (parts, the connection that runs them): the main one (None) or a twin, all at the same time
     plan: list[tuple[list[Part], _TwinReader | None]] = [
         ([sales], twins[0] if twins else None),
-        ([client_figures, prepaid_member_figures, complaint_figures], twins[-1] if twins else None),
+        ([client_figures, prepaid_member_figures, complaint_figures, contact_figures], twins[-1] if twins else None),
     ]
     jobs = [
         tw.submit(functools.partial(_apart, rd=rd, p=p, parts=parts)) for parts, tw in plan if tw is not None

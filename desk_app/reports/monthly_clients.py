@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, func, select
 from desk_app.db.models import (
     Client,
     Complaint,
+    Contact,
     Membership,
     PrepaidMovement,
     Sale,
@@ -205,3 +206,48 @@ def complaint_figures(rd: ReportReader, p: Period, d: dict[str, Any], staff_acc:
         ),
         "by_category": dict(sorted(by_cat.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
+
+
+def contact_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: StaffAcc) -> None:
+    """Inquiries and service requests answered, and on time; phone calls picked up within the
+    standard's rings (docs/service-standard.md). Parts never exceed their wholes."""
+    c = rd.conn
+    where = (Contact.at >= rd.ts(p.start), Contact.at < rd.ts(p.end), rd.branch(Contact.branch_id))
+    rep, due = Contact.replied_at, Contact.reply_due_at
+    q = (
+        select(
+            Contact.kind,
+            func.count(),
+            func.count(rep),
+            func.sum(case((and_(rep.is_not(None), rep <= due), 1), else_=0)),
+            func.sum(case((and_(rep.is_(None), due < rd.ts(rd.now)), 1), else_=0)),
+        )
+        .where(*where, due.is_not(None))
+        .group_by(Contact.kind)
+    )
+    kinds = {"inquiry": "inquiries", "service_request": "service_requests"}
+    out: dict[str, Any] = {v: {"count": 0, "answered": 0, "answered_on_time": 0, "overdue": 0} for v in kinds.values()}
+    for kind, n, n_ans, n_on_time, n_late in c.execute(q):
+        if str(kind) in kinds:
+            out[kinds[str(kind)]] = {
+                "count": as_int(n),
+                "answered": as_int(n_ans),
+                "answered_on_time": as_int(n_on_time),
+                "overdue": as_int(n_late),
+            }
+    limit = rd.std.phone_rings
+    rq = select(func.count(Contact.rings), func.sum(case((Contact.rings <= limit, 1), else_=0))).where(
+        *where, Contact.channel == "phone"
+    )
+    recorded, within = c.execute(rq).one()
+    out["phone"] = {
+        "rings_limit": limit,
+        "recorded": as_int(recorded),
+        "within": as_int(within),
+        "rate": (
+            str((Decimal(as_int(within)) / as_int(recorded)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+            if as_int(recorded)
+            else None
+        ),
+    }
+    d["contacts"] = out

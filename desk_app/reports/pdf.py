@@ -517,6 +517,7 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         [_("Median first response"), "-" if c["median_first_response_hours"] is None
          else _("{h} h").format(h=c["median_first_response_hours"])],
         *complaint_deadline_rows(c, fmt),
+        *contact_rows(data.get("contacts", {}), fmt),
         *followup_rows(fu, fmt),
         [_("Package sessions redeemed"), str(pk.get("sessions_redeemed", 0))],
     ]  # fmt: skip
@@ -650,6 +651,24 @@ def complaint_deadline_rows(c: dict[str, Any], fmt: Fmt | None = None) -> list[l
         ["  " + _("satisfied / reopened"), f"{cb.get('satisfied', 0)} / {cb.get('reopened', 0)}"],
         ["  " + _("call-backs waiting"), str(cb.get("waiting", 0))],
     ]
+
+
+def contact_rows(ct: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """Inquiries and service requests answered (on time of the answered ones), the phone picked
+    up within the standard's rings (of the calls whose rings were recorded)."""
+    _ = (fmt or i18n.current())._
+    rows = []
+    for key, label in (("inquiries", _("Inquiries answered (on time)")), ("service_requests", _("Service requests answered (on time)"))):
+        v = ct.get(key, {})
+        rows.append([label, f"{v.get('answered', 0)} / {v.get('count', 0)} ({v.get('answered_on_time', 0)})"])
+    ph = ct.get("phone", {})
+    rows.append(
+        [
+            _("Phone picked up within {n} rings").format(n=ph.get("rings_limit", 3)),
+            f"{ph.get('within', 0)} / {ph.get('recorded', 0)}",
+        ]
+    )
+    return rows
 
 
 def payment_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:

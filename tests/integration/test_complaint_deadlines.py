@@ -151,3 +151,33 @@ def test_complaints_from_before_the_deadlines_get_the_medium_resolve_standard(
     back = services.complaints.complaint(c.id)
     assert back.resolve_due_at == c.opened_at + timedelta(hours=72)
     assert (back.callback_result, back.reopened_count) == ("", 0)
+
+
+def test_inquiries_and_requests_have_an_answer_deadline_and_calls_their_rings(
+    services: Services, desk: Actor, owner: Actor, client_id: int, clock: FakeClock
+) -> None:
+    start = clock.now
+    now_answered = services.complaints.log_contact(desk, "phone", "inquiry", client_id, summary="Sunday hours?", rings=2)
+    assert now_answered.replied_at == start and now_answered.reply_due_at == start + timedelta(hours=4)
+    later = services.complaints.log_contact(
+        desk, "phone", "service_request", client_id, summary="Move my booking", rings=5, answered=False
+    )
+    assert later.replied_at is None and later.reply_due_at == start + timedelta(hours=24) and not later.reply_overdue
+    waiting = services.complaints.log_contact(desk, "message", "inquiry", client_id, summary="Price of a perm?", answered=False)
+    with pytest.raises(ValidationError) as err:
+        services.complaints.log_contact(desk, "message", "inquiry", client_id, summary="x", rings=2)
+    assert "rings" in err.value.errors  # rings are for a phone call
+    with pytest.raises(ValidationError):
+        services.complaints.answer_contact(desk, later.id, " ")  # what was said, or nothing changes
+    clock.advance(hours=5)
+    assert [c.reply_overdue for c in services.complaints.contacts() if c.id == waiting.id] == [True]
+    done = services.complaints.answer_contact(desk, later.id, "Moved to Friday 3 pm")
+    assert done.replied_at == clock.now and done.reply == "Moved to Friday 3 pm"
+    with pytest.raises(ServiceError):
+        services.complaints.answer_contact(desk, later.id, "again")
+    ct = services.reports.monthly(owner, start.strftime("%Y-%m")).data["contacts"]
+    assert ct["inquiries"] == {"count": 2, "answered": 1, "answered_on_time": 1, "overdue": 1}
+    assert ct["service_requests"] == {"count": 1, "answered": 1, "answered_on_time": 1, "overdue": 0}
+    assert ct["phone"] == {"rings_limit": 3, "recorded": 2, "within": 1, "rate": "0.500"}
+    services.settings.set(S.STANDARDS_PHONE_RINGS, 5)
+    assert services.reports.monthly(owner, start.strftime("%Y-%m")).data["contacts"]["phone"]["within"] == 2

@@ -150,3 +150,40 @@ def test_the_call_back_after_a_resolution_reopens_or_closes_from_the_list(
     assert dlg2.result() == 1, dlg2.error.text()
     stored = rows(services.db, Complaint)[0]
     assert (stored.status, stored.callback_result) == (ComplaintStatus.CLOSED, "satisfied")
+
+
+def test_an_inquiry_answered_later_from_the_contacts_list(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    """Log a phone inquiry not answered on the spot, with its rings; the list says by when it is
+    due; Answered... records the answer and the list says so."""
+    from desk_app.db.models import Contact
+    from ui.aftercare.complaint_dialogs import ContactAnswerDialog
+    from ui.aftercare.contact_dialog import ContactLogDialog
+
+    w = _screen(qtbot, services, owner)
+    w.open(tab="complaints")
+    ct = w.complaints
+    ct.log_contact()
+    dlg = ct.dialog
+    assert isinstance(dlg, ContactLogDialog)
+    dlg.fill(kind="inquiry", summary="Do you do keratin?", caller_name="Ms Gao")
+    assert dlg.rings.isVisible() and dlg.answered.isVisible()
+    dlg.rings.setValue(4)
+    dlg.answered.setChecked(False)
+    dlg.save()
+    assert dlg.result() == 1, dlg.error.text()
+    stored = rows(services.db, Contact)[0]
+    assert (stored.rings, stored.replied_at) == (4, None)
+    answer_cell = ct.contacts.model().index(0, 5).data()
+    assert answer_cell.startswith("! Answer by")
+    ct.contacts.selectRow(0)
+    assert ct.answer_contact_btn.isEnabled()
+    ct.answer_contact_btn.click()
+    ans = ct.dialog
+    assert isinstance(ans, ContactAnswerDialog) and "Ms Gao" in ans.header.text()
+    ans.text.setPlainText("Yes, 2 hours, from 680")
+    ans.save()
+    assert ans.result() == 1, ans.error.text()
+    assert ct.contacts.model().index(0, 5).data() == "✓ answered"
+    assert rows(services.db, Contact)[0].reply == "Yes, 2 hours, from 680"

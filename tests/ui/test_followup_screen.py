@@ -137,7 +137,7 @@ def test_log_phone_complaint_then_answer(
     assert dlg.result() == 1, dlg.error.text()
     assert ct.stack.currentWidget() is ct.table
     assert "Open" in ct.table.model().index(0, 6).data()
-    assert ct.contacts.model().index(0, 5).data() == "3/5"
+    assert ct.contacts.model().index(0, 6).data() == "3/5"
     # a day later with no answer it is overdue, word and colour
     clock.advance(hours=25)
     screen.refresh()

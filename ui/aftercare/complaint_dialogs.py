@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.aftercare.views import ComplaintView, RedoChoices, RedoSpec, SaleChoice
+from desk_app.aftercare.views import ComplaintView, ContactView, RedoChoices, RedoSpec, SaleChoice
 from desk_app.domain.aftercare import COMPENSATION_WITH_AMOUNT, Compensation
 from desk_app.domain.money import parse_amount
 from desk_app.domain.permissions import Actor, Perm
@@ -110,6 +110,72 @@ class ComplaintCallbackDialog(Dialog):
 
     def _not_saved(self, exc: Exception) -> None:
         self._set_saving(False)
+        self.error.show_error(error_text(exc))
+
+
+class ContactAnswerDialog(Dialog):
+    """An inquiry or service request answered after it was logged: what the client was told."""
+
+    def __init__(self, ctx: UiContext, contact: ContactView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.contact = contact
+        self.setWindowTitle(_("Answer the client"))
+        self.setMinimumWidth(560)
+        self._saving = False
+        lay = QVBoxLayout(self)
+        self.header = QLabel(contact.client_name or contact.caller_name)
+        self.header.setObjectName("sectionTitle")
+        lay.addWidget(self.header)
+        what = QLabel(contact.summary)
+        what.setWordWrap(True)
+        lay.addWidget(what)
+        if contact.reply_due_at is not None:
+            due = QLabel(_("Answer by {when}").format(when=format_datetime(contact.reply_due_at, "short")))
+            due.setObjectName("dangerText" if contact.reply_overdue else "muted")
+            lay.addWidget(due)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(_("What you told the client"))
+        self.text.setMinimumHeight(90)
+        lay.addWidget(self.text)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        row = QHBoxLayout()
+        row.addStretch()
+        cancel = Button(_("Cancel"), kind="ghost")
+        cancel.clicked.connect(self.reject)
+        self.ok_btn = Button(_("Save answer"), "check", kind="primary")
+        self.ok_btn.setDefault(True)
+        self.ok_btn.clicked.connect(self.save)
+        row.addWidget(cancel)
+        row.addWidget(self.ok_btn)
+        lay.addLayout(row)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        actor = self.ctx.require_actor()
+        contact_id, text = self.contact.id, self.text.toPlainText()
+        complaints = self.ctx.services.complaints
+        self._saving = True
+        self.ok_btn.setEnabled(False)
+        self.ctx.runner.run(
+            self,
+            lambda: complaints.answer_contact(actor, contact_id, text),
+            on_done=self._saved,
+            on_error=self._not_saved,
+            in_order=True,
+        )
+
+    def _saved(self, _view: ContactView) -> None:
+        self._saving = False
+        self.ok_btn.setEnabled(True)
+        self.accept()
+
+    def _not_saved(self, exc: Exception) -> None:
+        self._saving = False
+        self.ok_btn.setEnabled(True)
         self.error.show_error(error_text(exc))
 
 

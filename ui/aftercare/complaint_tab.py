@@ -28,6 +28,7 @@ from ui.aftercare.complaint_dialogs import (
     ComplaintCallbackDialog,
     ComplaintResolveDialog,
     ComplaintRespondDialog,
+    ContactAnswerDialog,
 )
 from ui.aftercare.contact_dialog import ContactLogDialog
 from ui.aftercare.text import complaint_status, severity, word
@@ -61,6 +62,17 @@ def complaint_row(c: ComplaintView) -> list[Cell]:
         c.description.splitlines()[0] if c.description else "",
         comp,
     ]
+
+
+def contact_answer(c: ContactView) -> Cell:
+    """An inquiry's or request's answer: done (✓), waiting until its deadline, or late (✕)."""
+    if c.reply_due_at is None:
+        return ""
+    if c.replied_at is not None:
+        late = c.replied_at > c.reply_due_at
+        return ("✓ " + (_("answered late") if late else _("answered")), "warn" if late else "ok")
+    text = _("Answer by {when}").format(when=format_datetime(c.reply_due_at, "short"))
+    return ("✕ " + text, "bad") if c.reply_overdue else ("! " + text, "warn")
 
 
 def next_deadline(c: ComplaintView) -> tuple[str, str]:
@@ -158,11 +170,19 @@ class ContactsComplaintsTab(QWidget):
         bl.setContentsMargins(0, 0, 0, 0)
         t2 = QLabel(_("Recent contacts"))
         t2.setObjectName("sectionTitle")
-        bl.addWidget(t2)
+        cbar = QHBoxLayout()
+        cbar.addWidget(t2)
+        cbar.addStretch()
+        self.answer_contact_btn = Button(_("Answered…"), "check")
+        self.answer_contact_btn.setToolTip(_("Record the answer to the chosen inquiry or service request"))
+        self.answer_contact_btn.clicked.connect(self.answer_contact)
+        cbar.addWidget(self.answer_contact_btn)
+        bl.addLayout(cbar)
         self.contacts = RowsTable(
-            [_("When"), _("How"), _("What"), _("Who"), _("Summary"), _("Checklist"), _("Logged by")],
+            [_("When"), _("How"), _("What"), _("Who"), _("Summary"), _("Answer"), _("Checklist"), _("Logged by")],
             stretch=4,
         )
+        self.contacts.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
         bl.addWidget(self.contacts)
         split.addWidget(bottom)
         split.setSizes([380, 200])
@@ -206,11 +226,12 @@ class ContactsComplaintsTab(QWidget):
                     (word(ContactKind, c.kind), "bad" if c.kind == ContactKind.COMPLAINT else ""),
                     c.client_name or c.caller_name,
                     c.summary,
+                    contact_answer(c),
                     (f"{done}/{len(c.checklist)}", "ok" if done == len(c.checklist) else "warn"),
                     c.staff,
                 ]
             )
-        self.contacts.set_rows(rows, contacts, widths=(135, 90, 130, 110, 300, 80))
+        self.contacts.set_rows(rows, contacts, widths=(150, 90, 130, 110, 300, 210, 80))
         self._update_buttons()
 
     def select(self, complaint_id: int) -> None:
@@ -242,6 +263,10 @@ class ContactsComplaintsTab(QWidget):
         self.respond_btn.setEnabled(idle and c is not None and c.status in COMPLAINT_ACTIVE)
         self.resolve_btn.setEnabled(idle and c is not None and c.status in COMPLAINT_ACTIVE)
         self.callback_btn.setEnabled(idle and c is not None and c.status == ComplaintStatus.RESOLVED)
+        ct = self.contacts.current()
+        self.answer_contact_btn.setEnabled(
+            idle and isinstance(ct, ContactView) and ct.reply_due_at is not None and ct.replied_at is None
+        )
         self.close_btn.setEnabled(idle and c is not None and c.status == ComplaintStatus.RESOLVED)
 
     def _open(self, dlg: QDialog) -> None:
@@ -260,6 +285,11 @@ class ContactsComplaintsTab(QWidget):
             self.callback()
         else:
             self.resolve()
+
+    def answer_contact(self) -> None:
+        ct = self.contacts.current()
+        if isinstance(ct, ContactView) and ct.reply_due_at is not None and ct.replied_at is None:
+            self._open(ContactAnswerDialog(self.ctx, ct, self))
 
     def callback(self) -> None:
         c = self.current()

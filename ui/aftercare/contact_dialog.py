@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -123,6 +124,31 @@ class ContactLogDialog(Dialog):
             cb.setMinimumHeight(32)
             self.checks[item.value] = cb
             grid.addWidget(cb, i // 2, i % 2)
+        # the phone standard (rings before it was picked up) and, for an inquiry or a request,
+        # whether it was answered now (else its answer deadline runs: Time standards)
+        extra = QHBoxLayout()  # beside the checklist's last item: the dialog fits a 768-pixel screen
+        self.rings_label = QLabel(_("Rings before picked up"))
+        self.rings = QSpinBox()
+        self.rings.setRange(-1, 20)
+        self.rings.setSpecialValueText(_("not counted"))
+        self.rings.setValue(-1)
+        self.rings.setMinimumHeight(40)
+        self.answered = QCheckBox()
+        self.answered.setChecked(True)
+        self.answered.setMinimumHeight(32)
+        self.answered.setText(_("Answered now"))
+        self.answered.setToolTip(_("Answered now (else: answer by the deadline)"))
+        extra.addWidget(self.rings_label)
+        extra.addWidget(self.rings)
+        extra.addSpacing(12)
+        extra.addWidget(self.answered)
+        extra.addStretch()
+        n = len(ChecklistItem)
+        if n % 2:
+            grid.addLayout(extra, n // 2, 1)
+        else:
+            grid.addLayout(extra, n // 2, 0, 1, 2)
+        self.channels[1].buttonToggled.connect(lambda *_a: self._kind_changed())
         lay.addWidget(check)
         self.error = ErrorLabel()
         lay.addWidget(self.error)
@@ -162,7 +188,12 @@ class ContactLogDialog(Dialog):
         return str(b.property("key")) if b is not None else ""
 
     def _kind_changed(self) -> None:
-        self.complaint_box.setVisible(self._picked(self.kinds[1]) == ContactKind.COMPLAINT)
+        kind = self._picked(self.kinds[1])
+        self.complaint_box.setVisible(kind == ContactKind.COMPLAINT)
+        self.answered.setVisible(kind != ContactKind.COMPLAINT)
+        phone = self._picked(self.channels[1]) == ContactChannel.PHONE
+        self.rings_label.setVisible(phone)
+        self.rings.setVisible(phone)
 
     def _client_chosen(self, client_id: int) -> None:
         """Say who was chosen by name and client number (never the internal id)."""
@@ -226,6 +257,10 @@ class ContactLogDialog(Dialog):
                 "category": self.category.currentData(),
             }
         actor, channel, client_id = self.ctx.require_actor(), self._picked(self.channels[1]), self.client_id
+        if channel == ContactChannel.PHONE and self.rings.value() >= 0:
+            extra["rings"] = self.rings.value()
+        if kind != ContactKind.COMPLAINT:
+            extra["answered"] = self.answered.isChecked()
         fields: dict[str, Any] = {
             "caller_name": self.caller_name.text(),
             "caller_phone": self.caller_phone.text(),

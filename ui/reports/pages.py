@@ -29,6 +29,7 @@ from desk_app.reports.pdf import (
     compare_note,
     complaint_deadline_rows,
     complaint_label,
+    contact_rows,
     followup_rows,
     met_of,
     payment_rows,
@@ -331,6 +332,7 @@ class QualityPage(QWidget):
             (_("Median first response"), "-" if c["median_first_response_hours"] is None
              else _("{h} h").format(h=c["median_first_response_hours"])),
             *((a, b) for a, b in complaint_deadline_rows(c)),
+            *((a, b) for a, b in contact_rows(data.get("contacts", {}))),
             *((a, b) for a, b in followup_rows(fu)),
             (_("No-shows"), str(data["no_shows"])),
             (_("New members (VIP)"), str(data["members_new"])),
