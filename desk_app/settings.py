@@ -65,6 +65,7 @@ class S:
     STANDARDS_COMPLAINT_RESOLVE_LOW_HOURS = SettingDef("standards.complaint_resolve_low_hours", int, 168, N_("Resolve a low-severity complaint within (hours)"), "standards", 1)
     STANDARDS_INQUIRY_REPLY_HOURS = SettingDef("standards.inquiry_reply_hours", int, 4, N_("Answer an inquiry within (hours)"), "standards", 1)
     STANDARDS_REQUEST_REPLY_HOURS = SettingDef("standards.request_reply_hours", int, 24, N_("Answer a service request within (hours)"), "standards", 1)
+    STANDARDS_CALL_PROBLEM_WORKING_DAYS = SettingDef("standards.call_problem_working_days", int, 5, N_("Reply to a problem raised on a follow-up call within (working days)"), "standards", 1, 30)
     STANDARDS_PHONE_RINGS = SettingDef("standards.phone_rings", int, 3, N_("Pick up the phone within (rings)"), "standards", 1, 20)
     STANDARDS_COMPLAINT_CALLBACK_DAYS = SettingDef("standards.complaint_callback_days", int, 2, N_("Call back after a resolution to ask if the client is satisfied (days)"), "standards", 0)
     STANDARDS_FOLLOWUP_MIN_DAYS = SettingDef("standards.followup_min_days", int, 2, N_("Follow-up call from (days after the visit)"), "standards", 0)
@@ -121,6 +122,7 @@ _DEFS: list[SettingDef[Any]] = [
     S.STANDARDS_INQUIRY_REPLY_HOURS,
     S.STANDARDS_REQUEST_REPLY_HOURS,
     S.STANDARDS_PHONE_RINGS,
+    S.STANDARDS_CALL_PROBLEM_WORKING_DAYS,
     S.STANDARDS_FOLLOWUP_MIN_DAYS,
     S.STANDARDS_FOLLOWUP_MAX_DAYS,
     S.STANDARDS_FEEDBACK_RECORD_HOURS,

@@ -58,6 +58,7 @@ from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Client,
     Complaint,
+    Contact,
     Feedback,
     FollowUp,
     PlanItem,
@@ -73,6 +74,8 @@ from desk_app.domain.aftercare import (
     ComplaintCategory,
     ComplaintLevel,
     ComplaintSource,
+    ContactChannel,
+    ContactKind,
     FeedbackSource,
     FeedbackStatus,
     FollowUpState,
@@ -81,6 +84,7 @@ from desk_app.domain.aftercare import (
     Severity,
 )
 from desk_app.domain.permissions import Actor, Perm, mask_phone
+from desk_app.domain.standards import add_working_days
 from desk_app.i18n import _, format_date, pick
 from desk_app.settings import S, SettingsStore
 
@@ -220,8 +224,12 @@ class AftercareService:
         effectiveness: int | None = None,
         attitude: int | None = None,
         comments: str = "",
+        problem: str = "",
     ) -> CallResult:
+        """Record one follow-up call. ``problem``: something the reached client wants sorted out;
+        it becomes a contact to answer within the shop's working days (docs/service-standard.md)."""
         require(self.db.uow, actor, Perm.FOLLOWUP)
+        problem = (problem or "").strip()
         now = self.clock()
         scores = dict(
             zip(ScoreDimension, (timeliness, professionalism, effectiveness, attitude), strict=True)
@@ -239,10 +247,12 @@ class AftercareService:
                 errors["callback_at"] = _("The call-back time must be later than now.")
         if outcome != CallOutcome.REACHED and any(v is not None for v in scores.values()):
             errors.setdefault("outcome", _("Scores can only be recorded when the client was reached."))
+        if problem and outcome != CallOutcome.REACHED:
+            errors["problem"] = _("A problem is recorded when the client was reached.")
         if errors:
             raise ValidationError(errors)
         max_attempts = self.settings.get(S.FOLLOWUP_MAX_ATTEMPTS)
-        feedback_id = complaint_id = None
+        feedback_id = complaint_id = problem_contact_id = None
         gave_up = False
         with self.db.uow() as uow:
             s = uow.session
@@ -307,6 +317,23 @@ class AftercareService:
                             source=ComplaintSource.FOLLOWUP_SCORE,
                         )
                         complaint_id = c.id
+                if problem:
+                    due = add_working_days(now, self.settings.get(S.STANDARDS_CALL_PROBLEM_WORKING_DAYS), shop_tz(s))
+                    contact = Contact(
+                        branch_id=actor.branch_id,
+                        client_id=fu.client_id,
+                        channel=ContactChannel.PHONE,
+                        kind=ContactKind.SERVICE_REQUEST,
+                        summary=problem,
+                        checklist={},
+                        at=now,
+                        staff_id=actor.staff_id,
+                        reply_due_at=due,
+                        source="followup",
+                    )
+                    s.add(contact)
+                    s.flush()
+                    problem_contact_id = contact.id
             elif outcome == CallOutcome.NO_ANSWER:
                 if fu.attempts >= max_attempts:
                     fu.status = FollowUpStatus.GAVE_UP
@@ -336,11 +363,12 @@ class AftercareService:
                     "status": fu.status,
                     "satisfaction": fu.satisfaction,
                     "complaint_id": complaint_id,
+                    "problem_contact_id": problem_contact_id,
                 },
                 at=now,
             )
             uow.commit()
-        return CallResult(self.followup(followup_id, actor), feedback_id, complaint_id, gave_up)
+        return CallResult(self.followup(followup_id, actor), feedback_id, complaint_id, gave_up, problem_contact_id)
 
     def _view(
         self,

@@ -49,6 +49,7 @@ class CallResult:
     feedback_id: int | None
     complaint_id: int | None  # opened by a low score
     gave_up: bool
+    problem_contact_id: int | None = None  # a problem the client raised: to answer within working days
 
 
 @dataclass(frozen=True)

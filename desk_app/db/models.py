@@ -782,6 +782,7 @@ class Contact(Base):
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reply: Mapped[str] = mapped_column(Text, default="")
     rings: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(String(20), default="desk")  # desk | followup (a problem raised on a follow-up call)
 
 
 class Complaint(Base):

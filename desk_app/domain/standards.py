@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,18 @@ class Standards:
     feedback_record_within: timedelta = timedelta(hours=24)
     feedback_process_within: timedelta = timedelta(hours=72)
     phone_rings: int = 3  # pick up the phone within this many rings
+
+
+def add_working_days(start: datetime, days: int, tz: tzinfo) -> datetime:
+    """``days`` working days (Monday to Friday in the shop's time zone) after ``start``, at the same
+    time of day: a problem raised on a Friday afternoon with 5 working days is due the next Friday."""
+    local = start.astimezone(tz)
+    left = days
+    while left > 0:
+        local = (local + timedelta(days=1)).replace(tzinfo=tz)
+        if local.weekday() < 5:
+            left -= 1
+    return local.astimezone(start.tzinfo)
 
 
 @dataclass(frozen=True)

@@ -217,24 +217,24 @@ def contact_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: StaffA
     q = (
         select(
             Contact.kind,
+            Contact.source,
             func.count(),
             func.count(rep),
             func.sum(case((and_(rep.is_not(None), rep <= due), 1), else_=0)),
             func.sum(case((and_(rep.is_(None), due < rd.ts(rd.now)), 1), else_=0)),
         )
         .where(*where, due.is_not(None))
-        .group_by(Contact.kind)
+        .group_by(Contact.kind, Contact.source)
     )
     kinds = {"inquiry": "inquiries", "service_request": "service_requests"}
-    out: dict[str, Any] = {v: {"count": 0, "answered": 0, "answered_on_time": 0, "overdue": 0} for v in kinds.values()}
-    for kind, n, n_ans, n_on_time, n_late in c.execute(q):
-        if str(kind) in kinds:
-            out[kinds[str(kind)]] = {
-                "count": as_int(n),
-                "answered": as_int(n_ans),
-                "answered_on_time": as_int(n_on_time),
-                "overdue": as_int(n_late),
-            }
+    groups = (*kinds.values(), "followup_problems")  # problems raised on follow-up calls apart
+    out: dict[str, Any] = {g: {"count": 0, "answered": 0, "answered_on_time": 0, "overdue": 0} for g in groups}
+    for kind, source, n, n_ans, n_on_time, n_late in c.execute(q):
+        group = "followup_problems" if source == "followup" else kinds.get(str(kind))
+        if group is not None:
+            acc = out[group]
+            for key, v in zip(("count", "answered", "answered_on_time", "overdue"), (n, n_ans, n_on_time, n_late), strict=True):
+                acc[key] += as_int(v)
     limit = rd.std.phone_rings
     rq = select(func.count(Contact.rings), func.sum(case((Contact.rings <= limit, 1), else_=0))).where(
         *where, Contact.channel == "phone"

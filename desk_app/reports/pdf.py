@@ -658,7 +658,11 @@ def contact_rows(ct: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
     up within the standard's rings (of the calls whose rings were recorded)."""
     _ = (fmt or i18n.current())._
     rows = []
-    for key, label in (("inquiries", _("Inquiries answered (on time)")), ("service_requests", _("Service requests answered (on time)"))):
+    for key, label in (
+        ("inquiries", _("Inquiries answered (on time)")),
+        ("service_requests", _("Service requests answered (on time)")),
+        ("followup_problems", _("Problems raised on calls answered (on time)")),
+    ):
         v = ct.get(key, {})
         rows.append([label, f"{v.get('answered', 0)} / {v.get('count', 0)} ({v.get('answered_on_time', 0)})"])
     ph = ct.get("phone", {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -181,3 +182,35 @@ def test_inquiries_and_requests_have_an_answer_deadline_and_calls_their_rings(
     assert ct["phone"] == {"rings_limit": 3, "recorded": 2, "within": 1, "rate": "0.500"}
     services.settings.set(S.STANDARDS_PHONE_RINGS, 5)
     assert services.reports.monthly(owner, start.strftime("%Y-%m")).data["contacts"]["phone"]["within"] == 2
+
+
+def test_a_problem_raised_on_a_follow_up_call_is_answered_within_working_days(
+    services: Services, desk: Actor, owner: Actor, client_id: int, clock: FakeClock
+) -> None:
+    """Friday 16:00 in Shanghai + 5 working days = the next Friday 16:00 (the weekend does not
+    count); only a reached client raises one; the month counts them apart from the desk's."""
+    from desk_app.domain.standards import add_working_days
+    from tests.integration.test_aftercare_data import shanghai, visit
+
+    sh = ZoneInfo("Asia/Shanghai")
+    fri = shanghai(2026, 11, 20, 16)
+    assert add_working_days(fri, 5, sh) == shanghai(2026, 11, 27, 16)
+    assert add_working_days(shanghai(2026, 11, 21, 9), 1, sh) == shanghai(2026, 11, 23, 9)  # Saturday -> Monday
+    stylist = add_staff(services.db, owner.branch_id, "Leo", "stylist")
+    visit(services.db, services.settings, branch_id=owner.branch_id, client_id=client_id,
+          stylist_id=stylist.staff_id, desk_id=desk.staff_id, arrived=shanghai(2026, 11, 17, 10))
+    clock.now = fri
+    fu = services.aftercare.followups(actor=desk)
+    fid = (*fu.due, *fu.overdue, *fu.later)[0].id
+    with pytest.raises(ValidationError) as err:
+        services.aftercare.record_call(desk, fid, "no_answer", problem="Wants a refund")
+    assert "problem" in err.value.errors
+    res = services.aftercare.record_call(desk, fid, "reached", timeliness=4, professionalism=4,
+                                         effectiveness=4, attitude=4, problem="Wants the invoice by e-mail")
+    assert res.problem_contact_id is not None
+    waiting = [c for c in services.complaints.contacts(actor=desk) if c.id == res.problem_contact_id][0]
+    assert waiting.reply_due_at == shanghai(2026, 11, 27, 16) and waiting.replied_at is None
+    clock.now = shanghai(2026, 11, 30, 10)
+    month = services.reports.monthly(owner, "2026-11").data["contacts"]
+    assert month["followup_problems"] == {"count": 1, "answered": 0, "answered_on_time": 0, "overdue": 1}
+    assert month["service_requests"]["count"] == 0  # the desk's requests are counted apart

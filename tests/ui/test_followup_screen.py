@@ -10,7 +10,7 @@ from PySide6.QtCore import QByteArray, QDateTime, Qt, QTimeZone
 from pytestqt.qtbot import QtBot
 
 from desk_app.container import Services
-from desk_app.db.models import Appointment, AuditEntry, Complaint, Feedback
+from desk_app.db.models import Appointment, AuditEntry, Complaint, Contact, Feedback
 from desk_app.domain.permissions import Actor
 from tests.conftest import FakeClock
 from tests.integration.test_aftercare_data import add_client, add_staff, rows, shanghai, visit
@@ -84,10 +84,15 @@ def test_low_score_call_opens_complaint_resolved_with_redo(
     dlg.choose("reached", timeliness=5, professionalism=4, effectiveness=1, attitude=4)
     assert dlg.scores_box.isEnabled()
     dlg.comments.setPlainText("Colour washed out after two days")
+    dlg.problem.setPlainText("Wants to know if the toner can be redone this week")
     with qtbot.waitSignal(tab.call_saved) as saved:
         dlg.save_btn.click()
     result = saved.args[0]
     assert result.complaint_id is not None
+    # the problem she raised is a contact to answer within 5 working days: Friday 20th -> Friday 27th
+    problem = rows(services.db, Contact, id=result.problem_contact_id)[0]
+    assert (problem.source, problem.kind, problem.replied_at) == ("followup", "service_request", None)
+    assert problem.reply_due_at == shanghai(2026, 11, 27, 10) and problem.client_id == cid
     assert tab.notice.isVisible() and f"#{result.complaint_id}" in tab.notice_text.text()
     assert tab.filter_buttons["due"].text() == "Due (0)"
     ticket = rows(services.db, Complaint, id=result.complaint_id)[0]

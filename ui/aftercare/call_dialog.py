@@ -122,7 +122,15 @@ class FollowUpCallDialog(Dialog):
         self.comments = QPlainTextEdit()
         self.comments.setPlaceholderText(_("Comments: what the client said"))
         self.comments.setFixedHeight(70)
-        lay.addWidget(self.comments)
+        # a problem the client wants sorted out: answered within the shop's working days (side by
+        # side with the comments, so the dialog keeps its height)
+        self.problem = QPlainTextEdit()
+        self.problem.setPlaceholderText(_("A problem to sort out for the client (we reply within the working days set)"))
+        self.problem.setFixedHeight(70)
+        texts = QHBoxLayout()
+        texts.addWidget(self.comments, 1)
+        texts.addWidget(self.problem, 1)
+        lay.addLayout(texts)
         self.error = ErrorLabel()
         lay.addWidget(self.error)
 
@@ -197,6 +205,7 @@ class FollowUpCallDialog(Dialog):
         self.scores_box.setEnabled(not on and self.outcome() == CallOutcome.REACHED)
         self.when.setEnabled(not on)
         self.comments.setReadOnly(on)
+        self.problem.setReadOnly(on)
 
     def save(self) -> None:
         if self._saving:  # one tap (or Ctrl+Enter) is one call
@@ -213,12 +222,13 @@ class FollowUpCallDialog(Dialog):
         if outcome == CallOutcome.CALL_BACK:
             callback = datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)
         actor, followup_id, comments = self.ctx.require_actor(), self.fu.id, self.comments.toPlainText()
+        problem = self.problem.toPlainText() if outcome == CallOutcome.REACHED else ""
         aftercare = self.ctx.services.aftercare
         self._set_saving(True)
         self.ctx.runner.run(
             self,
             lambda: aftercare.record_call(
-                actor, followup_id, outcome, callback_at=callback, comments=comments, **scores
+                actor, followup_id, outcome, callback_at=callback, comments=comments, problem=problem, **scores
             ),
             on_done=self._saved,
             on_error=self._not_saved,
