@@ -14,6 +14,7 @@ from desk_app.settings import SettingsStore
 
 if TYPE_CHECKING:
     from desk_app.aftercare.complaints import ComplaintService
+    from desk_app.aftercare.incidents import IncidentService
     from desk_app.aftercare.service import AftercareService
     from desk_app.calendar.ics import IcsService
     from desk_app.calendar.rebook import RebookService
@@ -160,6 +161,12 @@ class Services:
         from desk_app.aftercare.complaints import ComplaintService
 
         return ComplaintService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def incidents(self) -> IncidentService:
+        from desk_app.aftercare.incidents import IncidentService
+
+        return IncidentService(self.db, self.settings, self.clock)
 
     @cached_property
     def reports(self) -> ReportService:

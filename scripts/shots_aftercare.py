@@ -178,6 +178,27 @@ def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
         severity="high",
         category="product",
     )
+    # the incident log: one late for its re-check, one due later, one closed
+    clock.now = shanghai(2026, 11, 12, 15)
+    burn = sv.incidents.record(
+        amy, happened_at=shanghai(2026, 11, 12, 14, 20), category="safety", severity="high", step="service",
+        place="Basin 2", description="Water too hot at the wash; the client's neck was red",
+        action="Check the water on the wrist before every wash; fit a thermostat", recheck_on=date(2026, 11, 19),
+        staff_involved_id=max_.staff_id, action_owner_id=owner.staff_id,
+    )
+    clock.now = shanghai(2026, 11, 19, 11)
+    sv.incidents.record(
+        amy, happened_at=shanghai(2026, 11, 19, 10), category="equipment", severity="medium", place="Chair 3",
+        description="Chair 3 does not lift", action="Repairer booked; use chair 4 meanwhile",
+        recheck_on=date(2026, 11, 24),
+    )
+    clock.now = shanghai(2026, 11, 16, 11)
+    dryer = sv.incidents.record(
+        owner, happened_at=shanghai(2026, 11, 16, 10), category="equipment", severity="high",
+        description="Dryer sparked", action="Dryer thrown away, new one bought", recheck_on=date(2026, 11, 16),
+    )
+    sv.incidents.recheck(owner, dryer.id, True, "New dryer works")
+    assert burn.id
     # feedback at checkout
     for ci, score, text in (
         (1, 5, ""),
@@ -245,6 +266,7 @@ def main() -> int:
     from ui.aftercare.call_dialog import FollowUpCallDialog
     from ui.aftercare.complaint_dialogs import ComplaintCallbackDialog, ComplaintResolveDialog
     from ui.aftercare.contact_dialog import ContactLogDialog
+    from ui.aftercare.incidents import IncidentDialog
     from ui.aftercare.screen import TABS, FollowUpsScreen
 
     for lang, suffix in (("en", "en"), ("zh_CN", "zh")):
@@ -289,6 +311,20 @@ def main() -> int:
         app.processEvents()
         resolve.grab().save(str(OUT / f"complaint-resolve-{suffix}.png"))
         resolve.close()
+        w.open(tab="incidents")
+        w.incidents._filter("all")
+        app.processEvents()
+        w.grab().save(str(OUT / f"followups-incidents-all-{suffix}.png"))
+        rec = IncidentDialog(ctx, w)
+        rec.category.setCurrentIndex(rec.category.findData("product"))
+        rec.place.setText("Colour bar" if lang == "en" else "调色台")
+        rec.description.setPlainText("Wrong developer strength mixed" if lang == "en" else "调错了双氧奶浓度")
+        rec.action.setPlainText("Label the bottles by strength" if lang == "en" else "按浓度给瓶子贴标签")
+        rec.resize(760, 520)
+        rec.show()
+        app.processEvents()
+        rec.grab().save(str(OUT / f"incident-record-{suffix}.png"))
+        rec.close()
         due = next(c for c in sv.complaints.complaints() if c.callback_due)
         call = ComplaintCallbackDialog(ctx, due, w)
         call.no.click()

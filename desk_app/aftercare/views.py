@@ -181,3 +181,28 @@ class RedoChoices:
     services: tuple[tuple[int, str, int], ...]  # id, name, minutes
     default_staff_id: int | None
     default_service_id: int | None
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    id: int
+    happened_at: datetime
+    place: str
+    step: str
+    category: str
+    severity: str
+    description: str
+    client_id: int | None
+    client_name: str
+    staff_involved: str
+    action: str
+    action_owner_id: int | None
+    action_owner: str
+    recheck_on: date
+    status: str  # open | closed
+    rechecks: int
+    recheck_note: str
+    recorded_by: str
+    closed_at: datetime | None
+    recheck_due: bool  # open and the re-check day has come
+    recheck_overdue: bool  # open and the re-check day is past

@@ -40,6 +40,7 @@ from desk_app.db.models import (
     Feedback,
     FollowUp,
     Formula,
+    Incident,
     OutreachTask,
     PatchTest,
     Payment,
@@ -504,6 +505,7 @@ def _clear_free_text(
     clear(feedback, ("content", "improvement_action"))
     clear(_rows(s, OutreachTask, OutreachTask.client_id == client_id), ("note",))
     clear(_rows(s, PatchTest, PatchTest.client_id == client_id), ("notes",))
+    clear(_rows(s, Incident, Incident.client_id == client_id), ("description", "action", "recheck_note", "place"))
     clear(_rows(s, SafetyOverride, SafetyOverride.client_id == client_id), ("reason",))
     sales = _rows(s, Sale, Sale.client_id == client_id)
     sids = _ids(sales)
@@ -586,4 +588,5 @@ _VACUUMED = (
     "payments",
     "prepaid_movements",
     "stock_movements",
+    "incidents",
 )

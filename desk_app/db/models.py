@@ -821,6 +821,33 @@ class Complaint(Base):
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class Incident(Base):
+    """Something that went wrong in the shop (docs/service-standard.md, "incident log"): what,
+    when, where, at which step, who; its class; the corrective action, who owns it and when it is
+    re-checked. Closed by the owner once the re-check finds the action effective."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), nullable=True)
+    happened_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    place: Mapped[str] = mapped_column(String(120), default="")
+    step: Mapped[str] = mapped_column(String(20), default="")  # a visit step, or "" (not during a visit)
+    category: Mapped[str] = mapped_column(String(20))  # service|safety|product|equipment|conduct|other
+    severity: Mapped[str] = mapped_column(String(20), default="medium")
+    description: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), nullable=True, index=True)
+    staff_involved_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    action: Mapped[str] = mapped_column(Text, default="")
+    action_owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    recheck_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open|closed
+    rechecks: Mapped[int] = mapped_column(Integer, default=0)
+    recheck_note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class Feedback(Base):
     __tablename__ = "feedback"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -360,3 +360,28 @@ OUTREACH_LABELS: dict[OutreachKind, str] = {
     OutreachKind.LOW_BALANCE: N_("Low prepaid balance"),
     OutreachKind.PACKAGE_LOW: N_("Package almost used up"),
 }
+
+
+class IncidentCategory(StrEnum):
+    """What kind of thing went wrong (the incident log)."""
+
+    SERVICE = "service"
+    SAFETY = "safety"
+    PRODUCT = "product"
+    EQUIPMENT = "equipment"
+    CONDUCT = "conduct"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _(INCIDENT_CATEGORY_LABELS[self])
+
+
+INCIDENT_CATEGORY_LABELS: dict[IncidentCategory, str] = {
+    IncidentCategory.SERVICE: N_("Service quality"),
+    IncidentCategory.SAFETY: N_("Safety or injury"),
+    IncidentCategory.PRODUCT: N_("Product"),
+    IncidentCategory.EQUIPMENT: N_("Equipment"),
+    IncidentCategory.CONDUCT: N_("Staff conduct"),
+    IncidentCategory.OTHER: N_("Other"),
+}

@@ -33,6 +33,7 @@ from desk_app.reports.monthly_clients import (
     client_figures,
     complaint_figures,
     contact_figures,
+    incident_figures,
     prepaid_member_figures,
 )
 from desk_app.reports.monthly_compared import compared_figures
@@ -192,7 +193,7 @@ def _figures(rd: ReportReader, month: str, twins: Sequence[_TwinReader] = ()) ->
     # (parts, the connection that runs them): the main one (None) or a twin, all at the same time
     plan: list[tuple[list[Part], _TwinReader | None]] = [
         ([sales], twins[0] if twins else None),
-        ([client_figures, prepaid_member_figures, complaint_figures, contact_figures], twins[-1] if twins else None),
+        ([client_figures, prepaid_member_figures, complaint_figures, contact_figures, incident_figures], twins[-1] if twins else None),
     ]
     jobs = [
         tw.submit(functools.partial(_apart, rd=rd, p=p, parts=parts)) for parts, tw in plan if tw is not None

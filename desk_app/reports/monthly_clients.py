@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 
@@ -14,6 +15,7 @@ from desk_app.db.models import (
     Client,
     Complaint,
     Contact,
+    Incident,
     Membership,
     PrepaidMovement,
     Sale,
@@ -251,3 +253,33 @@ def contact_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: StaffA
         ),
     }
     d["contacts"] = out
+
+
+def incident_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: StaffAcc) -> None:
+    """The incident log: the month's incidents by class, of those still open, and re-checks past
+    their day (open incidents whose re-check date is before the report's day)."""
+    where = (Incident.happened_at >= rd.ts(p.start), Incident.happened_at < rd.ts(p.end), rd.branch(Incident.branch_id))
+    today = rd.now.astimezone(ZoneInfo(rd.tz)).date()
+    q = (
+        select(
+            Incident.category,
+            func.count(),
+            func.sum(case((Incident.status == "open", 1), else_=0)),
+            func.sum(case((and_(Incident.status == "open", Incident.recheck_on < today), 1), else_=0)),
+        )
+        .where(*where)
+        .group_by(Incident.category)
+    )
+    by_cat: dict[str, int] = {}
+    count = still_open = overdue = 0
+    for cat, n, n_open, n_late in rd.conn.execute(q):
+        by_cat[str(cat)] = as_int(n)
+        count += as_int(n)
+        still_open += as_int(n_open)
+        overdue += as_int(n_late)
+    d["incidents"] = {
+        "count": count,
+        "open": still_open,
+        "recheck_overdue": overdue,
+        "by_category": dict(sorted(by_cat.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }

@@ -518,6 +518,7 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
          else _("{h} h").format(h=c["median_first_response_hours"])],
         *complaint_deadline_rows(c, fmt),
         *contact_rows(data.get("contacts", {}), fmt),
+        *incident_rows(data.get("incidents", {}), fmt),
         *followup_rows(fu, fmt),
         [_("Package sessions redeemed"), str(pk.get("sessions_redeemed", 0))],
     ]  # fmt: skip
@@ -673,6 +674,15 @@ def contact_rows(ct: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
         ]
     )
     return rows
+
+
+def incident_rows(inc: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """The incident log's month: how many, still open, re-checks past their day."""
+    _ = (fmt or i18n.current())._
+    return [
+        [_("Incidents (still open)"), f"{inc.get('count', 0)} ({inc.get('open', 0)})"],
+        ["  " + _("re-checks past their day"), str(inc.get("recheck_overdue", 0))],
+    ]
 
 
 def payment_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:

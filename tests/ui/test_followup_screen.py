@@ -208,3 +208,64 @@ def test_feedback_processed_and_standards(
     assert model.index(0, 2).data().startswith("0/1")  # greeted after 45 s: missed
     assert "Below standard" in model.index(0, 3).data()
     assert model.headerData(4, Qt.Orientation.Horizontal) == "Amy"
+
+
+def test_incidents_recorded_at_the_desk_and_rechecked_by_the_owner(
+    qtbot: QtBot, services: Services, owner: Actor, desk: Actor, clock: FakeClock
+) -> None:
+    """The Incidents tab: a receptionist records one (the owner's Re-check is not hers); the owner
+    sees it due, re-checks it, it closes."""
+    from datetime import date
+
+    from PySide6.QtCore import QDate
+
+    from desk_app.db.models import Incident
+    from ui.aftercare.incidents import IncidentDialog, IncidentRecheckDialog
+
+    clock.now = shanghai(2026, 11, 18, 11)
+
+    def screen(actor: Actor) -> FollowUpsScreen:
+        w = FollowUpsScreen(
+            UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=actor)
+        )
+        qtbot.addWidget(w)
+        w.resize(1366, 768)
+        w.show()
+        w.open(tab="incidents")
+        return w
+
+    w = screen(desk)
+    tab = w.incidents
+    assert tab.stack.currentWidget() is tab.empty
+    tab.record_btn.click()
+    dlg = tab.dialog
+    assert isinstance(dlg, IncidentDialog)
+    assert dlg.owner.count() >= 2 and dlg.owner.currentData() == desk.staff_id  # staff came from the runner
+    dlg.save()
+    assert dlg.result() == 0 and dlg.error.text()  # nothing described: refused, nothing written
+    assert rows(services.db, Incident) == []
+    dlg.category.setCurrentIndex(dlg.category.findData("equipment"))
+    dlg.description.setPlainText("Chair 3 does not lift")
+    dlg.action.setPlainText("Call the repairer; use chair 4 meanwhile")
+    dlg.recheck_on.setDate(QDate(2026, 11, 20))
+    dlg.save()
+    assert dlg.result() == 1, dlg.error.text()
+    assert tab.stack.currentWidget() is tab.table and not tab.recheck_btn.isEnabled()
+    stored = rows(services.db, Incident)[0]
+    assert (stored.category, stored.recheck_on, stored.recorded_by_id) == ("equipment", date(2026, 11, 20), desk.staff_id)
+
+    clock.now = shanghai(2026, 11, 21, 10)
+    w2 = screen(owner)
+    tab2 = w2.incidents
+    row = [tab2.table.model().index(0, c).data() for c in range(tab2.table.model().columnCount())]
+    assert any(str(x).startswith("✕ Re-check late") for x in row)
+    tab2.table.selectRow(0)
+    assert tab2.recheck_btn.isEnabled()
+    tab2.recheck_btn.click()
+    rc = tab2.dialog
+    assert isinstance(rc, IncidentRecheckDialog) and f"#{stored.id}" in rc.header.text()
+    rc.note.setPlainText("Repaired, lifts fine")
+    rc.save()
+    assert rc.result() == 1, rc.error.text()
+    assert rows(services.db, Incident)[0].status == "closed"
+    assert tab2.stack.currentWidget() is tab2.empty  # the Open list is empty now

@@ -1,4 +1,5 @@
-"""After the visit: follow-up calls, keeping in touch, contacts & complaints, feedback, standards."""
+"""After the visit: follow-up calls, keeping in touch, contacts & complaints, feedback, incidents,
+standards."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from ui.aftercare.complaint_alert import OverdueComplaintsBanner
 from ui.aftercare.complaint_tab import ContactsComplaintsTab
 from ui.aftercare.feedback import FeedbackTab
 from ui.aftercare.followup_list import FollowUpsTab
+from ui.aftercare.incidents import IncidentsTab
 from ui.aftercare.outreach import OutreachTab
 from ui.context import UiContext
 from ui.shared.widgets import PageHeader
 from ui.theme import icon
 from ui.today.standards import StandardsTab
 
-TABS = ("followups", "outreach", "complaints", "feedback", "standards")
+TABS = ("followups", "outreach", "complaints", "feedback", "incidents", "standards")
 
 
 class FollowUpsScreen(QWidget):
@@ -42,12 +44,14 @@ class FollowUpsScreen(QWidget):
         self.outreach = OutreachTab(ctx)
         self.complaints = ContactsComplaintsTab(ctx)
         self.feedback = FeedbackTab(ctx)
+        self.incidents = IncidentsTab(ctx)
         self.standards = StandardsTab(ctx)
         for w, label, ic in (
             (self.followups, _("Follow-up calls"), "phone"),
             (self.outreach, _("Keeping in touch"), "gift"),
             (self.complaints, _("Contacts && complaints"), "shield"),
             (self.feedback, _("Feedback"), "star"),
+            (self.incidents, _("Incidents"), "alert"),
             (self.standards, _("Standards"), "chart"),
         ):
             self.tabs.addTab(w, icon(ic), label)
