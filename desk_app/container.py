@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from desk_app.aftercare.complaints import ComplaintService
     from desk_app.aftercare.incidents import IncidentService
     from desk_app.aftercare.service import AftercareService
+    from desk_app.aftercare.spotchecks import SpotCheckService
     from desk_app.calendar.ics import IcsService
     from desk_app.calendar.rebook import RebookService
     from desk_app.calendar.service import CalendarService
@@ -167,6 +168,12 @@ class Services:
         from desk_app.aftercare.incidents import IncidentService
 
         return IncidentService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def spotchecks(self) -> SpotCheckService:
+        from desk_app.aftercare.spotchecks import SpotCheckService
+
+        return SpotCheckService(self.db, self.settings, self.clock)
 
     @cached_property
     def reports(self) -> ReportService:

@@ -89,6 +89,7 @@ class S:
     CALENDAR_NO_SHOW_WARN_THRESHOLD = SettingDef("calendar.no_show_warn_threshold", int, 2, N_("Warn when a client has this many no-shows"), "calendar", 0)
     CALENDAR_NO_SHOW_DEPOSIT_MINOR = SettingDef("calendar.no_show_deposit_minor", int, 0, N_("Deposit to require above the threshold (0 = none)"), "calendar", 0, kind=MONEY)
     # after care
+    SPOTCHECK_PER_KIND = SettingDef("spotcheck.per_kind", int, 3, N_("Spot checks a week, of each kind (visits, calls, complaints)"), "aftercare", 0, 50)
     FOLLOWUP_MAX_ATTEMPTS = SettingDef("followup.max_attempts", int, 3, N_("Follow-up call attempts before giving up"), "aftercare", 1)
     OUTREACH_EXPIRY_REMINDERS_DAYS: SettingDef[list[int]] = SettingDef("outreach.expiry_reminders_days", list, [60, 7, 3], N_("Remind before expiry (days)"), "aftercare")
     OUTREACH_LOW_BALANCE_MINOR = SettingDef("outreach.low_balance_minor", int, 10000, N_("Low prepaid balance below"), "aftercare", 0, kind=MONEY)
@@ -141,6 +142,7 @@ _DEFS: list[SettingDef[Any]] = [
     S.CALENDAR_NO_SHOW_WARN_THRESHOLD,
     S.CALENDAR_NO_SHOW_DEPOSIT_MINOR,
     S.FOLLOWUP_MAX_ATTEMPTS,
+    S.SPOTCHECK_PER_KIND,
     S.OUTREACH_EXPIRY_REMINDERS_DAYS,
     S.OUTREACH_LOW_BALANCE_MINOR,
     S.SECURITY_IDLE_LOCK_MINUTES,

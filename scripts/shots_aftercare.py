@@ -246,7 +246,12 @@ def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
         step="service",
         booked=shanghai(2026, 11, 20, 10),
     )
+    global owner_actor
+    owner_actor = owner
     return sv, amy
+
+
+owner_actor: Any = None
 
 
 def main() -> int:
@@ -315,6 +320,16 @@ def main() -> int:
         w.incidents._filter("all")
         app.processEvents()
         w.grab().save(str(OUT / f"followups-incidents-all-{suffix}.png"))
+        octx = UiContext(services=sv, runner=TaskRunner(synchronous=True), shop=sv.shop.info(), actor=owner_actor)
+        ow = FollowUpsScreen(octx)
+        ow.resize(1366, 768)
+        ow.show()
+        ow.open(tab="spotchecks")
+        ow.spotchecks.table.selectRow(0)
+        ow.spotchecks.note.setPlainText("No formula recorded for the colour" if lang == "en" else "未记录染发配方")
+        app.processEvents()
+        ow.grab().save(str(OUT / f"followups-spotchecks-{suffix}.png"))
+        ow.close()
         rec = IncidentDialog(ctx, w)
         rec.category.setCurrentIndex(rec.category.findData("product"))
         rec.place.setText("Colour bar" if lang == "en" else "调色台")

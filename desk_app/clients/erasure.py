@@ -50,6 +50,7 @@ from desk_app.db.models import (
     Sale,
     SaleLine,
     ServiceLog,
+    SpotCheck,
     Staff,
     StockMovement,
     Visit,
@@ -514,6 +515,10 @@ def _clear_free_text(
     clear(_rows(s, Payment, Payment.sale_id.in_(sids)), ("reference",))
     accounts = _rows(s, PrepaidAccount, PrepaidAccount.client_id == client_id)
     clear(_rows(s, PrepaidMovement, PrepaidMovement.account_id.in_(_ids(accounts))), ("note",))
+    spot = [("visit", vids), ("follow_up", _ids(follow_ups)), ("complaint", _ids(complaints))]
+    for kind, ids in spot:
+        if ids:
+            clear(_rows(s, SpotCheck, SpotCheck.kind == kind, SpotCheck.record_id.in_(ids)), ("note",))
     records = {
         "client": [client_id],
         "client_phone": [client_id],
@@ -589,4 +594,5 @@ _VACUUMED = (
     "prepaid_movements",
     "stock_movements",
     "incidents",
+    "spot_checks",
 )

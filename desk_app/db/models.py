@@ -848,6 +848,25 @@ class Incident(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class SpotCheck(Base):
+    """A supervisor's spot check of one record for completeness and truth (docs/service-standard.md):
+    a visit, a follow-up call or a complaint drawn at random each week; confirmed, or flagged with
+    a note for the staff member who wrote it, who marks it corrected."""
+
+    __tablename__ = "spot_checks"
+    __table_args__ = (UniqueConstraint("kind", "record_id", name="uq_spot_checks_kind_record"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # visit|follow_up|complaint
+    record_id: Mapped[int] = mapped_column(Integer)
+    week_of: Mapped[date] = mapped_column(Date, index=True)  # the Monday of the week it was drawn
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)  # who wrote it
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|confirmed|flagged|corrected
+    note: Mapped[str] = mapped_column(Text, default="")
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class Feedback(Base):
     __tablename__ = "feedback"
     id: Mapped[int] = mapped_column(primary_key=True)

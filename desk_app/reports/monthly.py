@@ -35,6 +35,7 @@ from desk_app.reports.monthly_clients import (
     contact_figures,
     incident_figures,
     prepaid_member_figures,
+    spot_check_figures,
 )
 from desk_app.reports.monthly_compared import compared_figures
 from desk_app.reports.monthly_reader import ReportReader, Scope, StaffAcc, load_catalog, new_staff_acc
@@ -193,7 +194,8 @@ def _figures(rd: ReportReader, month: str, twins: Sequence[_TwinReader] = ()) ->
     # (parts, the connection that runs them): the main one (None) or a twin, all at the same time
     plan: list[tuple[list[Part], _TwinReader | None]] = [
         ([sales], twins[0] if twins else None),
-        ([client_figures, prepaid_member_figures, complaint_figures, contact_figures, incident_figures], twins[-1] if twins else None),
+        ([client_figures, prepaid_member_figures, complaint_figures, contact_figures, incident_figures, spot_check_figures],
+         twins[-1] if twins else None),
     ]
     jobs = [
         tw.submit(functools.partial(_apart, rd=rd, p=p, parts=parts)) for parts, tw in plan if tw is not None

@@ -19,6 +19,7 @@ from desk_app.db.models import (
     Membership,
     PrepaidMovement,
     Sale,
+    SpotCheck,
     Visit,
 )
 from desk_app.reports.monthly_reader import ReportReader, StaffAcc, as_int
@@ -283,3 +284,14 @@ def incident_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: Staff
         "recheck_overdue": overdue,
         "by_category": dict(sorted(by_cat.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
+
+
+def spot_check_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: StaffAcc) -> None:
+    """Spot checks made in the month: how many, flagged (corrected since or not), corrected."""
+    q = select(
+        func.count(),
+        func.sum(case((SpotCheck.status.in_(("flagged", "corrected")), 1), else_=0)),
+        func.sum(case((SpotCheck.status == "corrected", 1), else_=0)),
+    ).where(SpotCheck.checked_at >= rd.ts(p.start), SpotCheck.checked_at < rd.ts(p.end))
+    checked, flagged, corrected = rd.conn.execute(q).one()
+    d["spot_checks"] = {"checked": as_int(checked), "flagged": as_int(flagged), "corrected": as_int(corrected)}

@@ -519,6 +519,7 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         *complaint_deadline_rows(c, fmt),
         *contact_rows(data.get("contacts", {}), fmt),
         *incident_rows(data.get("incidents", {}), fmt),
+        *spot_check_rows(data.get("spot_checks", {}), fmt),
         *followup_rows(fu, fmt),
         [_("Package sessions redeemed"), str(pk.get("sessions_redeemed", 0))],
     ]  # fmt: skip
@@ -682,6 +683,15 @@ def incident_rows(inc: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]
     return [
         [_("Incidents (still open)"), f"{inc.get('count', 0)} ({inc.get('open', 0)})"],
         ["  " + _("re-checks past their day"), str(inc.get("recheck_overdue", 0))],
+    ]
+
+
+def spot_check_rows(sc: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """Spot checks of records: made, flagged (of those), corrected (of the flagged)."""
+    _ = (fmt or i18n.current())._
+    return [
+        [_("Records spot-checked"), str(sc.get("checked", 0))],
+        ["  " + _("flagged / corrected"), f"{sc.get('flagged', 0)} / {sc.get('corrected', 0)}"],
     ]
 
 

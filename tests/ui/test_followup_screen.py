@@ -269,3 +269,43 @@ def test_incidents_recorded_at_the_desk_and_rechecked_by_the_owner(
     assert rc.result() == 1, rc.error.text()
     assert rows(services.db, Incident)[0].status == "closed"
     assert tab2.stack.currentWidget() is tab2.empty  # the Open list is empty now
+
+
+def test_spot_checks_flagged_by_the_owner_and_corrected_by_the_stylist(
+    qtbot: QtBot, services: Services, owner: Actor, desk: Actor, stylist: Actor, clock: FakeClock
+) -> None:
+    from desk_app.db.models import SpotCheck
+
+    cid = add_client(services.db, "Wang Fang", "+8613812345678")
+    visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid, stylist_id=stylist.staff_id,
+          desk_id=desk.staff_id, arrived=shanghai(2026, 11, 18, 9))
+    clock.now = shanghai(2026, 11, 20, 10)
+
+    def screen(actor: Actor) -> FollowUpsScreen:
+        w = FollowUpsScreen(
+            UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=actor)
+        )
+        qtbot.addWidget(w)
+        w.resize(1366, 768)
+        w.show()
+        w.open(tab="spotchecks")
+        return w
+
+    tab = screen(owner).spotchecks
+    assert tab.stack.currentWidget() is tab.table and tab.confirm_btn.isVisible()
+    tab.table.selectRow(0)
+    assert "Wang Fang" in tab.facts.text() and "Stylist" in tab.facts.text()
+    tab.flag_btn.click()
+    assert tab.error.isVisible() and rows(services.db, SpotCheck)[0].status == "pending"  # a note first
+    tab.note.setPlainText("No formula recorded")
+    tab.flag_btn.click()
+    assert rows(services.db, SpotCheck)[0].status == "flagged"
+    assert "✕ Flagged" in [tab.table.model().index(0, c).data() for c in range(7)]
+
+    mine = screen(stylist).spotchecks
+    assert not mine.confirm_btn.isVisible() and mine.corrected_btn.isVisible()
+    mine.table.selectRow(0)
+    assert "No formula recorded" in mine.facts.text()
+    mine.corrected_btn.click()
+    assert rows(services.db, SpotCheck)[0].status == "corrected"
+    assert mine.stack.currentWidget() is mine.empty_staff

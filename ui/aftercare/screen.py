@@ -1,5 +1,5 @@
 """After the visit: follow-up calls, keeping in touch, contacts & complaints, feedback, incidents,
-standards."""
+spot checks, standards."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from ui.aftercare.feedback import FeedbackTab
 from ui.aftercare.followup_list import FollowUpsTab
 from ui.aftercare.incidents import IncidentsTab
 from ui.aftercare.outreach import OutreachTab
+from ui.aftercare.spotchecks import SpotChecksTab
 from ui.context import UiContext
 from ui.shared.widgets import PageHeader
 from ui.theme import icon
 from ui.today.standards import StandardsTab
 
-TABS = ("followups", "outreach", "complaints", "feedback", "incidents", "standards")
+TABS = ("followups", "outreach", "complaints", "feedback", "incidents", "spotchecks", "standards")
 
 
 class FollowUpsScreen(QWidget):
@@ -45,6 +46,7 @@ class FollowUpsScreen(QWidget):
         self.complaints = ContactsComplaintsTab(ctx)
         self.feedback = FeedbackTab(ctx)
         self.incidents = IncidentsTab(ctx)
+        self.spotchecks = SpotChecksTab(ctx)
         self.standards = StandardsTab(ctx)
         for w, label, ic in (
             (self.followups, _("Follow-up calls"), "phone"),
@@ -52,6 +54,7 @@ class FollowUpsScreen(QWidget):
             (self.complaints, _("Contacts && complaints"), "shield"),
             (self.feedback, _("Feedback"), "star"),
             (self.incidents, _("Incidents"), "alert"),
+            (self.spotchecks, _("Spot checks"), "search"),
             (self.standards, _("Standards"), "chart"),
         ):
             self.tabs.addTab(w, icon(ic), label)

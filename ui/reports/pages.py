@@ -37,6 +37,7 @@ from desk_app.reports.pdf import (
     reconcile_rows,
     role_label,
     span_title,
+    spot_check_rows,
     stylist_bars,
     stylist_sum_line,
 )
@@ -335,6 +336,7 @@ class QualityPage(QWidget):
             *((a, b) for a, b in complaint_deadline_rows(c)),
             *((a, b) for a, b in contact_rows(data.get("contacts", {}))),
             *((a, b) for a, b in incident_rows(data.get("incidents", {}))),
+            *((a, b) for a, b in spot_check_rows(data.get("spot_checks", {}))),
             *((a, b) for a, b in followup_rows(fu)),
             (_("No-shows"), str(data["no_shows"])),
             (_("New members (VIP)"), str(data["members_new"])),
