@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from desk_app.db.engine import Database
 from desk_app.db.models import Setting as SettingRow
+from desk_app.domain.appraisal import AppraisalRules
 from desk_app.domain.standards import Standards
 from desk_app.domain.vip import VipRule
 from desk_app.i18n import N_
@@ -93,6 +94,16 @@ class S:
     FOLLOWUP_MAX_ATTEMPTS = SettingDef("followup.max_attempts", int, 3, N_("Follow-up call attempts before giving up"), "aftercare", 1)
     OUTREACH_EXPIRY_REMINDERS_DAYS: SettingDef[list[int]] = SettingDef("outreach.expiry_reminders_days", list, [60, 7, 3], N_("Remind before expiry (days)"), "aftercare")
     OUTREACH_LOW_BALANCE_MINOR = SettingDef("outreach.low_balance_minor", int, 10000, N_("Low prepaid balance below"), "aftercare", 0, kind=MONEY)
+    # staff appraisal (docs/service-standard.md): the source's example as defaults
+    APPRAISAL_WEIGHT_QUALITY = SettingDef("appraisal.weight_quality", int, 50, N_("Weight of service quality (checkout score)"), "appraisal", 0, 100)
+    APPRAISAL_WEIGHT_SALES = SettingDef("appraisal.weight_sales", int, 20, N_("Weight of sales against the target"), "appraisal", 0, 100)
+    APPRAISAL_WEIGHT_REBOOKING = SettingDef("appraisal.weight_rebooking", int, 20, N_("Weight of rebooking"), "appraisal", 0, 100)
+    APPRAISAL_WEIGHT_STANDARDS = SettingDef("appraisal.weight_standards", int, 10, N_("Weight of time standards met"), "appraisal", 0, 100)
+    APPRAISAL_COMPLAINT_PENALTY = SettingDef("appraisal.complaint_penalty", int, 5, N_("Points off per complaint"), "appraisal", 0, 100)
+    APPRAISAL_PASS_MARK = SettingDef("appraisal.pass_mark", int, 80, N_("Pass mark"), "appraisal", 0, 100)
+    APPRAISAL_SALES_TARGET = SettingDef("appraisal.sales_target", Decimal, Decimal("20000"), N_("Monthly sales target per stylist"), "appraisal", 0, kind=MONEY)
+    APPRAISAL_PERFORMANCE_SHARE = SettingDef("appraisal.performance_share", Decimal, Decimal("20"), N_("Performance share of pay (% of base pay)"), "appraisal", 0, 100, kind=PERCENT)
+    APPRAISAL_BONUS = SettingDef("appraisal.bonus", Decimal, Decimal("5"), N_("Bonus for a pass (% of base pay)"), "appraisal", 0, 100, kind=PERCENT)
     # security
     SECURITY_IDLE_LOCK_MINUTES = SettingDef("security.idle_lock_minutes", int, 5, N_("Lock the screen after idle (minutes)"), "security", 1)
     SECURITY_PIN_MAX_ATTEMPTS = SettingDef("security.pin_max_attempts", int, 5, N_("Wrong PINs before a pause"), "security", 1)
@@ -143,6 +154,15 @@ _DEFS: list[SettingDef[Any]] = [
     S.CALENDAR_NO_SHOW_DEPOSIT_MINOR,
     S.FOLLOWUP_MAX_ATTEMPTS,
     S.SPOTCHECK_PER_KIND,
+    S.APPRAISAL_WEIGHT_QUALITY,
+    S.APPRAISAL_WEIGHT_SALES,
+    S.APPRAISAL_WEIGHT_REBOOKING,
+    S.APPRAISAL_WEIGHT_STANDARDS,
+    S.APPRAISAL_COMPLAINT_PENALTY,
+    S.APPRAISAL_PASS_MARK,
+    S.APPRAISAL_SALES_TARGET,
+    S.APPRAISAL_PERFORMANCE_SHARE,
+    S.APPRAISAL_BONUS,
     S.OUTREACH_EXPIRY_REMINDERS_DAYS,
     S.OUTREACH_LOW_BALANCE_MINOR,
     S.SECURITY_IDLE_LOCK_MINUTES,
@@ -266,6 +286,19 @@ class SettingsStore:
             single_purchase_threshold=self.get(S.VIP_SINGLE_PURCHASE_THRESHOLD),
             cumulative_threshold=self.get(S.VIP_CUMULATIVE_THRESHOLD),
             discount_percent=self.get(S.VIP_DISCOUNT_PERCENT),
+        )
+
+    def appraisal_rules(self) -> AppraisalRules:
+        return AppraisalRules(
+            weight_quality=self.get(S.APPRAISAL_WEIGHT_QUALITY),
+            weight_sales=self.get(S.APPRAISAL_WEIGHT_SALES),
+            weight_rebooking=self.get(S.APPRAISAL_WEIGHT_REBOOKING),
+            weight_standards=self.get(S.APPRAISAL_WEIGHT_STANDARDS),
+            complaint_penalty=self.get(S.APPRAISAL_COMPLAINT_PENALTY),
+            pass_mark=self.get(S.APPRAISAL_PASS_MARK),
+            sales_target=self.get(S.APPRAISAL_SALES_TARGET),
+            performance_share_percent=self.get(S.APPRAISAL_PERFORMANCE_SHARE),
+            bonus_percent=self.get(S.APPRAISAL_BONUS),
         )
 
     def standards(self) -> Standards:

@@ -28,6 +28,7 @@ from sqlalchemy.exc import OperationalError
 
 from desk_app.db.engine import Database
 from desk_app.db.models import Branch, Shop
+from desk_app.domain.appraisal import AppraisalRules, appraise
 from desk_app.domain.standards import Standards
 from desk_app.reports.monthly_clients import (
     client_figures,
@@ -161,6 +162,7 @@ def _build(
         pool.shutdown(wait=False)
     data = _figures(rd, month, twins)
     data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
+    data["appraisal"] = appraisal_figures(data["by_staff"], settings)
     if compare:
         prev = pending.result() if pending is not None else compared_figures(rd, prev_month, prev_until)
         data["comparison"] = comparison(data, prev)
@@ -168,6 +170,26 @@ def _build(
 
 
 Part = Callable[[ReportReader, Period, dict[str, Any], StaffAcc], None]
+
+
+def appraisal_figures(staff_rows: list[dict[str, Any]], settings: Any) -> dict[str, Any]:
+    """The staff appraisal from the month's staff rows and the owner's rules (docs/service-standard.md)."""
+    rules = settings.appraisal_rules() if hasattr(settings, "appraisal_rules") else AppraisalRules()
+    weights = rules.weights()
+    return {
+        "rules": {
+            "weights": weights,
+            "weights_sum": sum(weights.values()),
+            "complaint_penalty": rules.complaint_penalty,
+            "pass_mark": rules.pass_mark,
+            "sales_target": str(rules.sales_target),
+            "performance_share_percent": str(rules.performance_share_percent),
+            "bonus_percent": str(rules.bonus_percent),
+        },
+        "staff": [
+            {"staff_id": r["staff_id"], "name": r["name"], "role": r["role"], **appraise(r, rules)} for r in staff_rows
+        ],
+    }
 
 
 def _figures(rd: ReportReader, month: str, twins: Sequence[_TwinReader] = ()) -> dict[str, Any]:

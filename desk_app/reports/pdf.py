@@ -463,6 +463,14 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
             "person responsible. Service standards: the service started on time, for the stylist. Each is met "
             "of its own checks."
         )), st.small))  # fmt: skip
+        if data.get("appraisal", {}).get("staff"):
+            story.append(Paragraph(_esc(_("Staff appraisal")), st.h2))
+            story.append(_table(appraisal_rows(data, fmt), [w * 0.16] + [w * 0.105] * 5 + [w * 0.12, w * 0.195], st))
+            story.append(Paragraph(_esc(_(
+                "Each part is 0-100 and weighted as the owner set it; a part that cannot be measured (no checkout "
+                "scores, no sales for the desk) is left out and the others keep their proportions. Points are taken "
+                "off per complaint. The performance share of pay follows the score; a pass adds the bonus."
+            )), st.small))  # fmt: skip
     else:
         story.append(_no_data(BODY_W, _("No sales by staff this month.")))
     story.append(PageBreak())
@@ -693,6 +701,40 @@ def spot_check_rows(sc: dict[str, Any], fmt: Fmt | None = None) -> list[list[str
         [_("Records spot-checked"), str(sc.get("checked", 0))],
         ["  " + _("flagged / corrected"), f"{sc.get('flagged', 0)} / {sc.get('corrected', 0)}"],
     ]
+
+
+def appraisal_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """The staff appraisal table: the parts (0-100), points off for complaints, the score against
+    the pass mark, the performance pay as a share of base pay (docs/service-standard.md)."""
+    _ = (fmt or i18n.current())._
+    ap = data.get("appraisal", {})
+    rules = ap.get("rules", {})
+    w = rules.get("weights", {})
+    head = [
+        _("Staff"),
+        _("Quality {w}%").format(w=w.get("quality", 0)),
+        _("Sales {w}%").format(w=w.get("sales", 0)),
+        _("Rebooking {w}%").format(w=w.get("rebooking", 0)),
+        _("Standards {w}%").format(w=w.get("standards", 0)),
+        _("Complaints (points off)"),
+        _("Score (pass {n})").format(n=rules.get("pass_mark", 80)),
+        _("Performance pay (% of base)"),
+    ]
+    rows = [head]
+    for s in ap.get("staff", []):
+        parts = s.get("parts", {})
+        score = s.get("score")
+        mark = "" if s.get("passed") is None else (" ✓" if s["passed"] else " ✕")
+        rows.append(
+            [
+                _staff_name(s["name"]),
+                *((parts.get(k) or "-") for k in ("quality", "sales", "rebooking", "standards")),
+                f"-{s.get('penalty', 0)}",
+                (score or "-") + mark,
+                s.get("performance_pay_percent") or "-",
+            ]
+        )
+    return rows
 
 
 def payment_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:

@@ -104,3 +104,18 @@ def test_only_the_owner_sees_reports(qtbot, ctx: UiContext, owner: Actor) -> Non
     w.open(month="2026-10")
     assert w.stack.currentWidget() is w.denied and w.report is None
     assert not w.pdf_btn.isEnabled()
+
+
+def test_the_staff_page_shows_the_appraisal_from_the_owners_rules(screen: ReportsScreen) -> None:
+    """Issue 15: each staff member's score from the weighted parts, against the pass mark, with the
+    performance pay; the same figures as the report's JSON."""
+    assert screen.report is not None
+    ap = screen.report.data["appraisal"]
+    assert ap["rules"]["weights"] == {"quality": 50, "sales": 20, "rebooking": 20, "standards": 10}
+    table = screen.staff.appraisal_table
+    assert table is not None and table.rowCount() == len(ap["staff"]) > 0
+    first = ap["staff"][0]
+    shown = [table.item(0, c).text() for c in range(table.columnCount())]
+    assert shown[-1] == (first["performance_pay_percent"] or "-")
+    assert shown[-2].startswith(first["score"] or "-")
+    assert ("✓" in shown[-2]) == bool(first["passed"])

@@ -25,6 +25,7 @@ from desk_app import i18n
 from desk_app.i18n import _
 from desk_app.reports.monthly_staff import earned
 from desk_app.reports.pdf import (
+    appraisal_rows,
     compare_label,
     compare_note,
     complaint_deadline_rows,
@@ -219,6 +220,8 @@ class StaffPage(QWidget):
         left.addWidget(self.sum_line)
         self.lay.addLayout(left, 2)
         self.table: QTableWidget | None = None
+        self.appraisal_table: QTableWidget | None = None  # under the staff table
+        self.right: QWidget | None = None  # holds both
 
     def show_data(self, data: dict[str, Any]) -> None:
         staff = list(data.get("by_staff", []))  # only staff who did something this month
@@ -261,11 +264,24 @@ class StaffPage(QWidget):
                 "of its own checks."
             )
         )
-        if self.table is not None:
-            self.lay.removeWidget(self.table)
-            self.table.deleteLater()
-        self.table = table
-        self.lay.addWidget(table, 5, Qt.AlignmentFlag.AlignTop)
+        appraisal = appraisal_rows(data)
+        ap_table = small_table(appraisal[0], [tuple(r) for r in appraisal[1:]]) if len(appraisal) > 1 else None
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(table)
+        if ap_table is not None:
+            title = QLabel(_("Staff appraisal"))
+            title.setObjectName("sectionTitle")
+            rl.addWidget(title)
+            ap_table.horizontalHeader().setMinimumHeight(44)
+            rl.addWidget(ap_table)
+        rl.addStretch()
+        if self.right is not None:
+            self.lay.removeWidget(self.right)
+            self.right.deleteLater()
+        self.table, self.appraisal_table, self.right = table, ap_table, right
+        self.lay.addWidget(right, 5)
 
 
 class QualityPage(QWidget):

@@ -56,6 +56,7 @@ GROUPS = {
     "money": N_("Money and tax"),
     "calendar": N_("Calendar"),
     "aftercare": N_("After the visit"),
+    "appraisal": N_("Staff appraisal"),
     "security": N_("Security"),
     "printing": N_("Printing"),
 }
