@@ -15,6 +15,7 @@ from desk_app.settings import SettingsStore
 if TYPE_CHECKING:
     from desk_app.aftercare.complaints import ComplaintService
     from desk_app.aftercare.incidents import IncidentService
+    from desk_app.aftercare.review import ReviewService
     from desk_app.aftercare.service import AftercareService
     from desk_app.aftercare.spotchecks import SpotCheckService
     from desk_app.calendar.ics import IcsService
@@ -174,6 +175,12 @@ class Services:
         from desk_app.aftercare.spotchecks import SpotCheckService
 
         return SpotCheckService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def review(self) -> ReviewService:
+        from desk_app.aftercare.review import ReviewService
+
+        return ReviewService(self.db, self.settings, self.clock)
 
     @cached_property
     def reports(self) -> ReportService:

@@ -100,6 +100,18 @@ def screen(db_path: str, month: str, stem: str = "reports", pages: tuple[int, ..
         owner = uow.session.execute(select(Staff).where(Staff.role == "owner")).scalars().first()
         assert owner is not None
         actor = actor_for(owner)
+    if not services.review.review(actor, month).previous and pages is None:  # the monthly review page
+        from datetime import date
+
+        from desk_app.reports.sqlhelp import previous_month
+
+        prev = previous_month(month)
+        y, m = int(month[:4]), int(month[5:7])
+        due = date(y, m, 28)
+        first = services.review.add_action(actor, prev, "Greeting rota at the door on Saturdays", actor.staff_id, due)
+        services.review.add_action(actor, prev, "Refresher on the follow-up call script", actor.staff_id, due)
+        services.review.record_outcome(actor, first.id, "done")
+        services.review.add_action(actor, month, "Check the water temperature before every wash", actor.staff_id, due)
     for lang in ("en", "zh_CN"):
         i18n.set_language(lang)
         from ui.reports.screen import ReportsScreen

@@ -867,6 +867,24 @@ class SpotCheck(Base):
     corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class ImprovementAction(Base):
+    """The monthly review (PDCA): an improvement the owner decided for a month, who owns it and by
+    when; the next month's review records whether it was done (docs/service-standard.md)."""
+
+    __tablename__ = "improvement_actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM reviewed when it was decided
+    what: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(20), default="open")  # open|done|not_done|carried
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("improvement_actions.id"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class Feedback(Base):
     __tablename__ = "feedback"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -36,6 +36,7 @@ from desk_app.reports.monthly_clients import (
     contact_figures,
     incident_figures,
     prepaid_member_figures,
+    review_figures,
     spot_check_figures,
 )
 from desk_app.reports.monthly_compared import compared_figures
@@ -216,7 +217,8 @@ def _figures(rd: ReportReader, month: str, twins: Sequence[_TwinReader] = ()) ->
     # (parts, the connection that runs them): the main one (None) or a twin, all at the same time
     plan: list[tuple[list[Part], _TwinReader | None]] = [
         ([sales], twins[0] if twins else None),
-        ([client_figures, prepaid_member_figures, complaint_figures, contact_figures, incident_figures, spot_check_figures],
+        ([client_figures, prepaid_member_figures, complaint_figures, contact_figures, incident_figures, spot_check_figures,
+          review_figures],
          twins[-1] if twins else None),
     ]
     jobs = [

@@ -15,6 +15,7 @@ from desk_app.db.models import (
     Client,
     Complaint,
     Contact,
+    ImprovementAction,
     Incident,
     Membership,
     PrepaidMovement,
@@ -23,7 +24,7 @@ from desk_app.db.models import (
     Visit,
 )
 from desk_app.reports.monthly_reader import ReportReader, StaffAcc, as_int
-from desk_app.reports.sqlhelp import Period, seconds_between
+from desk_app.reports.sqlhelp import Period, previous_month, seconds_between
 
 
 def new_and_distinct_clients(rd: ReportReader, lo: datetime, hi: datetime) -> tuple[int, int]:
@@ -295,3 +296,17 @@ def spot_check_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: Sta
     ).where(SpotCheck.checked_at >= rd.ts(p.start), SpotCheck.checked_at < rd.ts(p.end))
     checked, flagged, corrected = rd.conn.execute(q).one()
     d["spot_checks"] = {"checked": as_int(checked), "flagged": as_int(flagged), "corrected": as_int(corrected)}
+
+
+def review_figures(rd: ReportReader, p: Period, d: dict[str, Any], _acc: StaffAcc) -> None:
+    """The monthly review: the actions decided for this month, and what became of last month's."""
+    out: dict[str, Any] = {}
+    for key, month in (("actions", p.month), ("previous", previous_month(p.month))):
+        q = (
+            select(ImprovementAction.outcome, func.count())
+            .where(ImprovementAction.month == month)
+            .group_by(ImprovementAction.outcome)
+        )
+        counts = {str(k): as_int(n) for k, n in rd.conn.execute(q)}
+        out[key] = {o: counts.get(o, 0) for o in ("open", "done", "not_done", "carried")} | {"count": sum(counts.values())}
+    d["review"] = out

@@ -119,3 +119,25 @@ def test_the_staff_page_shows_the_appraisal_from_the_owners_rules(screen: Report
     assert shown[-1] == (first["performance_pay_percent"] or "-")
     assert shown[-2].startswith(first["score"] or "-")
     assert ("✓" in shown[-2]) == bool(first["passed"])
+
+
+def test_the_monthly_review_page_records_and_reviews_actions(screen: ReportsScreen) -> None:
+    """The owner adds an improvement action reviewing September; reviewing October, it is marked done."""
+    from datetime import date
+
+    page = screen.review
+    screen.open(month="2026-09")
+    assert page.month == "2026-09" and "2026-09" in page.said.text()
+    page.what.setText("Greeting rota at the door on Saturdays")
+    page.add_btn.click()
+    assert page.error.isHidden(), page.error.text()
+    assert page.current.model().rowCount() == 1
+    assert page.current.model().index(0, 3).data() == "! To review"
+    screen.open(month="2026-10")
+    assert page.month == "2026-10" and page.previous.model().rowCount() == 1
+    page.previous.selectRow(0)
+    assert page.done_btn.isEnabled()
+    page.done_btn.click()
+    assert page.previous.model().index(0, 3).data() == "✓ Done"
+    act = screen.ctx.services.review.review(screen.ctx.require_actor(), "2026-10").previous[0]
+    assert act.outcome == "done" and act.due_on == date(2026, 10, 31)  # by the end of the next month

@@ -265,7 +265,12 @@ class StaffPage(QWidget):
             )
         )
         appraisal = appraisal_rows(data)
-        ap_table = small_table(appraisal[0], [tuple(r) for r in appraisal[1:]]) if len(appraisal) > 1 else None
+        heads = [appraisal[0][0], *(h.replace(" ", "\n", 1) for h in appraisal[0][1:])]  # two lines: narrow columns
+        ap_table = small_table(heads, [tuple(r) for r in appraisal[1:]]) if len(appraisal) > 1 else None
+        # both tables scroll inside their part of the page: it fits a 1366x768 screen
+        table.setMinimumHeight(120)
+        if ap_table is not None:
+            ap_table.setMinimumHeight(120)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -276,7 +281,6 @@ class StaffPage(QWidget):
             rl.addWidget(title)
             ap_table.horizontalHeader().setMinimumHeight(44)
             rl.addWidget(ap_table)
-        rl.addStretch()
         if self.right is not None:
             self.lay.removeWidget(self.right)
             self.right.deleteLater()
