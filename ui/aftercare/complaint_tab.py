@@ -210,7 +210,7 @@ class ContactsComplaintsTab(QWidget):
         self.table.set_rows(
             [complaint_row(c) for c in complaints],
             complaints,
-            widths=(45, 150, 80, 115, 110, 85, 120, 85, 225),
+            widths=(55, 135, 75, 80, 90, 65, 105, 70, 190),
         )
         self.stack.setCurrentWidget(self.table if complaints else self.empty)
         self.selected_id = keep

@@ -143,7 +143,7 @@ class IncidentsTab(QWidget):
             self.chip.set_status(_("{n} re-checks due").format(n=due), "warn")
         else:
             self.chip.set_status(_("{n} listed").format(n=len(items)), "neutral")
-        self.table.set_rows([incident_row(i) for i in items], items, widths=(45, 150, 120, 80, 140, 200, 200, 90, 140))
+        self.table.set_rows([incident_row(i) for i in items], items, widths=(50, 135, 100, 65, 120, 180, 180, 85, 130))
         self.stack.setCurrentWidget(self.table if items else self.empty)
         self._update_buttons()
 

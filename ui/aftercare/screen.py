@@ -41,6 +41,7 @@ class FollowUpsScreen(QWidget):
         self.banner.on_open = lambda: self.open(tab="complaints")
         lay.addWidget(self.banner)
         self.tabs = QTabWidget()
+        self.tabs.setObjectName("aftercareTabs")
         self.followups = FollowUpsTab(ctx)
         self.outreach = OutreachTab(ctx)
         self.complaints = ContactsComplaintsTab(ctx)

@@ -108,7 +108,7 @@ class SpotChecksTab(QWidget):
         self.title.setText(_("This week's spot checks") if owner else _("Flagged in your records"))
         todo = sum(1 for c in items if c.status == ("pending" if owner else "flagged"))
         self.chip.set_status(_("{n} to do").format(n=todo), "warn" if todo else "ok")
-        self.table.set_rows([check_row(c) for c in items], items, widths=(140, 140, 90, 140, 100, 120))
+        self.table.set_rows([check_row(c) for c in items], items, widths=(125, 115, 80, 130, 80, 95))
         self.stack.setCurrentWidget(self.table if items else self.empty_owner if owner else self.empty_staff)
         for b in (self.confirm_btn, self.flag_btn, self.note):
             b.setVisible(owner)
