@@ -202,16 +202,9 @@ class Services:
 
     @cached_property
     def backup(self) -> BackupService:
-        from desk_app.clients.privacy import erasures_known
         from desk_app.trust.backup import BackupService
 
-        privacy = self.privacy
-        return BackupService(
-            self.db,
-            self.settings,
-            self.clock,
-            after_restore=lambda actor, places: privacy.reapply_erasures(actor, erasures_known(places)),
-        )
+        return BackupService(self.db, self.settings, self.clock, after_restore=self.privacy.after_restore)
 
     @cached_property
     def importer(self) -> ImportService:

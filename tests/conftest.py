@@ -142,6 +142,13 @@ def keystore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_os_keyring: Non
 
 
 @pytest.fixture(autouse=True)
+def own_app_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test has its own app data folder: the erasure ledger kept there by one test's shop
+    must not reach another test's restore (their clients share ids, numbers and creation times)."""
+    monkeypatch.setenv("DESK_APP_HOME", str(tmp_path / "app-home"))
+
+
+@pytest.fixture(autouse=True)
 def no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test touches this machine's real password store: none by default (plain shops), the
     ``keystore`` fixture gives a test its own."""

@@ -118,10 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(b)
     b.add_argument("--out", required=True)
 
-    rs2 = sub.add_parser("restore", help="restore a backup (keeps the replaced file)")
+    rs2 = sub.add_parser("restore", help="restore a backup (keeps the replaced file; owner's PIN: asked, or DESK_APP_PIN)")
     rs2.add_argument("file")
     db_arg(rs2)
     rs2.add_argument("--yes", action="store_true", help="do not ask before replacing")
+    rs2.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number (shops with several owners)")
 
     im = sub.add_parser("import", help="import data from other salon software")
     ims = im.add_subparsers(dest="import_kind", metavar="KIND", required=True)
@@ -280,6 +281,10 @@ def _check_paths(key: str, args: argparse.Namespace) -> str | None:
     input files exist; output files go into folders that exist."""
     from desk_app.i18n import _
 
+    for attr in ("db", *OUTPUT_ARGS):
+        value = getattr(args, attr, None)
+        if value is not None and not str(value).strip():
+            return _("--{arg} is empty: give a file name.").format(arg=attr)
     problem = _check_db(key, args)
     if problem:
         return problem
@@ -325,6 +330,11 @@ def _output_overwrites(key: str, args: argparse.Namespace, out: Path, attr: str)
         return _("--{arg} {path} is the database or the file being read; choose another file name.").format(
             arg=attr, path=str(out)
         )
+    if key == "backup" and out.is_file() and shop_file_problem(out) is not None:
+        return _(
+            "{path} is not a backup of this app: a backup replaces only an earlier backup. "
+            "Choose another file name (--{arg})."
+        ).format(path=str(out), arg=attr)
     if key != "backup" and out.is_file():
         try:
             with out.open("rb") as fh:
@@ -341,6 +351,10 @@ def _output_overwrites(key: str, args: argparse.Namespace, out: Path, attr: str)
 def _check_db(key: str, args: argparse.Namespace) -> str | None:
     from desk_app.i18n import _
 
+    if key in CREATES_DB and getattr(args, "db", None):
+        new = Path(args.db).expanduser()
+        if "://" not in args.db and not new.parent.is_dir():
+            return _("The folder {folder} does not exist (--db); make it first.").format(folder=str(new.parent))
     if not hasattr(args, "db") or key in CREATES_DB or key == "key add":
         return None  # key add: --db only checks the key opens it (it may not open without it yet)
     target = resolve_db_arg(args)
@@ -356,27 +370,39 @@ def _check_db(key: str, args: argparse.Namespace) -> str | None:
             "There is no database at {path}. Check --db (nothing was created). "
             "`desk-app demo --db FILE` makes a demo shop; the app's Set up my shop makes yours."
         ).format(path=str(path))
-    if key == "restore":
+    found = shop_file_problem(path)
+    if key == "restore" and found is not None and found[0] == "damaged":
         return None  # a damaged database is what a restore is for
-    return _not_a_shop(path)
+    return found[1] if found is not None else None
 
 
-def _not_a_shop(path: Path) -> str | None:
+def not_a_shop(path: Path) -> str | None:
+    """What keeps ``path`` from being a shop database of this app (translated), or None."""
+    found = shop_file_problem(path)
+    return found[1] if found is not None else None
+
+
+def shop_file_problem(path: Path) -> tuple[str, str] | None:
+    """None for a shop database (or backup) of this app; else (kind, message): kind is
+    "unreadable", "not_shop" (another file, a foreign database, or one encrypted with a key this
+    computer does not have) or "damaged" (a SQLite file of the app's that cannot be read)."""
     from desk_app.i18n import _
 
     try:
         with path.open("rb") as fh:
             head = fh.read(16)
     except OSError as exc:
-        return _("Cannot read {path} ({error}).").format(path=str(path), error=exc.strerror or str(exc))
+        return "unreadable", _("Cannot read {path} ({error}).").format(path=str(path), error=exc.strerror or str(exc))
     from desk_app.db import cipher
 
     if len(head) < 16:
-        return _("{path} is not a shop database of this app (not a SQLite file). Check --db.").format(path=str(path))
+        return "not_shop", _("{path} is not a shop database of this app (not a SQLite file). Check --db.").format(
+            path=str(path)
+        )
     try:
         key = cipher.key_for_file(path)  # an encrypted shop opens with the key this computer keeps
     except cipher.KeyMissing:
-        return _(
+        return "not_shop", _(
             "{path} is not a shop database of this app, or it is encrypted with a key this computer does not "
             "have (type the shop's recovery key: desk-app key add). Check --db."
         ).format(path=str(path))
@@ -387,9 +413,11 @@ def _not_a_shop(path: Path) -> str | None:
         finally:
             conn.close()
     except cipher.DatabaseError as exc:
-        return _("{path} could not be read ({error}). Check --db.").format(path=str(path), error=str(exc))
+        return "damaged", _("{path} could not be read ({error}). Check --db.").format(path=str(path), error=str(exc))
     if not {"alembic_version", "clients", "sales"} <= tables:
-        return _("{path} is a database, but not a shop database of this app. Check --db.").format(path=str(path))
+        return "not_shop", _("{path} is a database, but not a shop database of this app. Check --db.").format(
+            path=str(path)
+        )
     return None
 
 

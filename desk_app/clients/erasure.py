@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import phonenumbers
 from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import Session
 
@@ -81,8 +82,10 @@ PERSONAL_ENTITIES = (
     "waitlist",
 )
 MONEY_ENTITIES = ("sale",)
+# entries about a staff member are theirs: a namesake of the client is not the client
+STAFF_ENTITIES = ("staff",)
 _MIN_TEXT = 4  # an erased free text shorter than this ("ok") is not searched for in the audit log
-_PHONE_TAIL = 8  # a phone is recognised by its last 8 digits, with or without spaces and dashes
+_SEP = r"[\s\-().]"  # what may stand between the digits of a phone as typed: 138 1234-5678, (0755)
 
 
 @dataclass
@@ -92,6 +95,7 @@ class Erased:
     notes_cleared: int
     sales_kept: int
     audit_redacted: int
+    others_cleaned: int = 0  # other clients' texts that quoted the person's phone, e-mail or WeChat
 
 
 @dataclass
@@ -100,17 +104,33 @@ class _Marks:
 
     names: set[str] = field(default_factory=set)  # the person's names, now and earlier
     ids: set[str] = field(default_factory=set)  # e-mails and WeChat IDs
-    phones: set[str] = field(default_factory=set)  # the last _PHONE_TAIL digits
+    phones: set[tuple[str, str]] = field(default_factory=set)  # (country code, national number)
     texts: set[str] = field(default_factory=set)  # free text that was erased from their records
 
     @property
     def words(self) -> set[str]:
         return self.names | self.ids
 
+    @property
+    def phone_digits(self) -> set[str]:
+        return {nat for _cc, nat in self.phones}
+
     def add_phone(self, value: object) -> None:
-        digits = re.sub(r"\D", "", str(value or ""))
-        if len(digits) >= 7:
-            self.phones.add(digits[-_PHONE_TAIL:])
+        """A phone as stored (E.164) or typed: kept as its country code and national number, so
+        that it is found as a whole number (+86 138…, 0086 138…, 138 1234 5678) and never as the
+        tail of another number or inside a date."""
+        raw = str(value or "").strip()
+        digits = re.sub(r"\D", "", raw)
+        if len(digits) < 7:
+            return
+        cc, nat = "", digits
+        if raw.startswith(("+", "00")):
+            try:
+                n = phonenumbers.parse("+" + (digits[2:] if raw.startswith("00") else digits), None)
+                cc, nat = str(n.country_code), str(n.national_number)
+            except phonenumbers.NumberParseException:
+                pass
+        self.phones.add((cc, nat))
 
     @staticmethod
     def _clean(value: object) -> str | None:
@@ -157,6 +177,21 @@ def _word_re(word: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![A-Za-z0-9{_HAN}]){w}(?![A-Za-z0-9{_HAN}])", re.IGNORECASE)
 
 
+def _id_re(value: str) -> re.Pattern[str]:
+    """An e-mail address or WeChat ID standing alone: ann@example.org is not found inside
+    jo.ann@example.org, nor wx_ann inside wx_anna."""
+    return re.compile(rf"(?<![\w.%+\-]){re.escape(value)}(?![\w\-]|\.\w)", re.IGNORECASE)
+
+
+def _phone_re(cc: str, nat: str) -> re.Pattern[str]:
+    """The whole number, as stored or typed: with or without its country code (+86, 0086, 86) or
+    trunk 0, digits grouped by spaces, dashes or brackets; not preceded or followed by another
+    digit (139 1234 5678 is not 138 1234 5678, nor +852 9123 4567 the end of 136 9123 4567)."""
+    body = f"{_SEP}?".join(nat)
+    prefix = rf"(?:(?:\+|00)?{cc}{_SEP}*|0)?" if cc else "0?"
+    return re.compile(rf"(?<!\d)(?<!\d{_SEP}){prefix}{body}(?!{_SEP}?\d)")
+
+
 def _without(text: str, protected: Sequence[re.Pattern[str]]) -> str:
     """The text with other clients' longer names taken out ("James Tan Junior" is not James Tan)."""
     for p in protected:
@@ -166,23 +201,29 @@ def _without(text: str, protected: Sequence[re.Pattern[str]]) -> str:
 
 class _Matcher:
     def __init__(
-        self, words: Iterable[str], phones: Iterable[str], protected: Sequence[re.Pattern[str]] = ()
+        self,
+        names: Iterable[str],
+        ids: Iterable[str],
+        phones: Iterable[tuple[str, str]],
+        protected: Sequence[re.Pattern[str]] = (),
     ) -> None:
-        self.words = [_word_re(w) for w in words]
-        self.phones = list(phones)
+        self.names = [_word_re(w) for w in names]
+        self.ids = [_id_re(w) for w in ids]
+        self.phones = [_phone_re(cc, nat) for cc, nat in phones]
         self.protected = protected
 
     def __bool__(self) -> bool:
-        return bool(self.words or self.phones)
+        return bool(self.names or self.ids or self.phones)
+
+    def contact_patterns(self) -> list[re.Pattern[str]]:
+        return [*self.ids, *self.phones]
 
     def hits(self, texts: Iterable[str]) -> bool:
         for t in texts:
-            if self.words and any(p.search(_without(t, self.protected)) for p in self.words):
+            if self.names and any(p.search(_without(t, self.protected)) for p in self.names):
                 return True
-            if self.phones:
-                squeezed = re.sub(r"[\s\-().+/]", "", t)
-                if any(p in squeezed for p in self.phones):
-                    return True
+            if any(p.search(t) for p in self.ids) or any(p.search(t) for p in self.phones):
+                return True
         return False
 
 
@@ -194,7 +235,7 @@ def _forms(value: str) -> set[str]:
 def _prefilter(needles: Iterable[str], phones: Iterable[str]) -> re.Pattern[str] | None:
     """One pattern that finds every entry that may quote a needle (checked precisely after)."""
     parts = [re.escape(form) for n in needles for form in _forms(n)]
-    parts += ["[\\s\\-().]?".join(p) for p in phones]  # 138 1234 5678, 138-1234-5678
+    parts += [f"{_SEP}?".join(p) for p in phones]  # 138 1234 5678, 138-1234-5678
     if not parts:
         return None
     return re.compile("|".join(sorted(set(parts), key=len, reverse=True)), re.IGNORECASE)
@@ -242,27 +283,79 @@ def _longer_names(s: Session, c: Client, names: Iterable[str]) -> list[re.Patter
     return [re.compile(re.escape(o), re.IGNORECASE) for o in sorted(found, key=len, reverse=True)]
 
 
-def _scrub_reason(reason: str, marks: _Marks, protected: Sequence[re.Pattern[str]] = ()) -> str:
-    """The reason for the erasure is kept in the log: without the person's name or phone in it."""
+def _names_out(text: str, names: Iterable[str], protected: Sequence[re.Pattern[str]]) -> str:
+    """``text`` with the person's names replaced by "…" (another client's longer name stays)."""
     kept: list[str] = []
 
-    def hide(m: re.Match[str]) -> str:  # another client's longer name stays as typed
+    def hide(m: re.Match[str]) -> str:
         kept.append(m.group(0))
         return f"\x00{len(kept) - 1}\x00"
 
-    out = reason
+    out = text
     for p in protected:
         out = p.sub(hide, out)
-    for w in sorted(marks.words, key=len, reverse=True):
-        # in the reason (typed about this person) a name inside a Chinese sentence goes too
+    for w in sorted(names, key=len, reverse=True):
+        # a name inside a Chinese sentence has no word boundary: it goes too
         out = (_word_re(w) if w.isascii() else re.compile(re.escape(w), re.IGNORECASE)).sub("…", out)
-    out = re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], out)
+    return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], out)
 
-    def phone(m: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", m.group(0))
-        return "…" if any(p in digits for p in marks.phones) else m.group(0)
 
-    return re.sub(r"\+?\d[\d\s\-]{5,}\d", phone, out)
+def _scrub_reason(reason: str, marks: _Marks, protected: Sequence[re.Pattern[str]] = ()) -> str:
+    """The reason for the erasure is kept in the log: without the person's name or phone in it."""
+    out = _names_out(reason, marks.words, protected)
+    for p in _Matcher((), (), marks.phones).phones:
+        out = p.sub("…", out)
+    return out
+
+
+# other clients' free text, searched for the person's phone, e-mail or WeChat ID ("referred by Ann
+# Lee, call her on 138…"): the detail is replaced by "…", and so is the person's name in that text
+_OTHERS_TEXT: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (Client, ("notes", "allergies", "contraindications")),
+    (Visit, ("notes", "problem", "rebook_declined_reason")),
+    (ServiceLog, ("notes", "problem")),
+    (Formula, ("notes",)),
+    (Appointment, ("notes", "cancel_reason")),
+    (WaitlistEntry, ("notes",)),
+    (Contact, ("caller_name", "caller_phone", "summary", "reply")),
+    (Complaint, ("description", "first_response", "resolution", "callback_note")),
+    (FollowUp, ("comments",)),
+    (Feedback, ("content", "improvement_action")),
+    (OutreachTask, ("note",)),
+    (PatchTest, ("notes",)),
+    (Incident, ("description", "action", "recheck_note")),
+    (Sale, ("reason", "over_estimate_note")),
+    (Payment, ("reference",)),
+    (PrepaidMovement, ("note",)),
+)
+
+
+def _clean_others(s: Session, marks: _Marks, protected: Sequence[re.Pattern[str]]) -> int:
+    """Replace the person's contact details (and then their name) in other records' free text;
+    returns how many records changed. One pass over those columns, filtered in Python."""
+    rx = _prefilter(marks.ids, marks.phone_digits)
+    if rx is None:
+        return 0
+    contact = _Matcher((), marks.ids, marks.phones).contact_patterns()
+    changed = 0
+    for model, cols in _OTHERS_TEXT:
+        q = select(model.id, *(getattr(model, c) for c in cols)).execution_options(yield_per=5000)
+        hits = [int(r[0]) for r in s.execute(q) if any(v and rx.search(str(v)) for v in r[1:])]
+        for rid in hits:
+            obj = s.get(model, rid)
+            touched = False
+            for col in cols:
+                value = getattr(obj, col)
+                if not isinstance(value, str) or not value:
+                    continue
+                out = value
+                for pat in contact:
+                    out = pat.sub("…", out)
+                if out != value:
+                    setattr(obj, col, _names_out(out, marks.names, protected))
+                    touched = True
+            changed += touched
+    return changed
 
 
 def erase_rows(
@@ -346,6 +439,8 @@ def erase_rows(
     c.erased_at = erased_at
     c.updated_at = now
     records, cleared = _clear_free_text(s, c.id, contacts, marks)
+    protected = _longer_names(s, c, marks.names)
+    others = _clean_others(s, marks, protected)
     _close_open_work(s, c.id, actor, now)
     sales_kept = len(records["sale"])
 
@@ -363,17 +458,16 @@ def erase_rows(
                     )
                 )
             )
-    protected = _longer_names(s, c, marks.names)
-    person = _Matcher(marks.words, marks.phones, protected)
-    contact_only = _Matcher(marks.ids, marks.phones)
+    person = _Matcher(marks.names, marks.ids, marks.phones, protected)
+    contact_only = _Matcher((), marks.ids, marks.phones)
     texts = {t for t in marks.texts if len(t.strip()) >= _MIN_TEXT}
-    with_texts = _Matcher([*marks.words, *texts], marks.phones, protected)
+    with_texts = _Matcher([*marks.names, *texts], marks.ids, marks.phones, protected)
     money = {(entity, str(i)) for entity in MONEY_ENTITIES for i in records.get(entity, [])}
-    client_records = {*PERSONAL_ENTITIES, *MONEY_ENTITIES}
-    for e in _candidates(s, marks.words | texts, marks.phones, redact_ids):
+    others_only = {*PERSONAL_ENTITIES, *MONEY_ENTITIES, *STAFF_ENTITIES}
+    for e in _candidates(s, marks.words | texts, marks.phone_digits, redact_ids):
         if (e.entity, e.entity_id) in money:
             matcher = with_texts
-        elif e.entity in client_records:  # another client's record
+        elif e.entity in others_only:  # another client's record, or a staff member's
             matcher = contact_only
         else:
             matcher = person
@@ -402,13 +496,14 @@ def erase_rows(
             "notes_cleared": cleared,
             "sales_kept": sales_kept,
             "audit_redacted": redacted,
+            "others_cleaned": others,
             "erasure": erasure.id,
             **({"first_erased_at": erased_at.isoformat()} if first is not None else {}),
         },
         detail=_scrub_reason(reason, marks, protected),
     )
     s.flush()
-    return erasure, Erased(number, new_name, cleared, sales_kept, redacted)
+    return erasure, Erased(number, new_name, cleared, sales_kept, redacted, others)
 
 
 _OPEN_APPOINTMENTS = ("booked", "confirmed")

@@ -58,7 +58,9 @@ from desk_app.db.models import (
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, format_date, format_datetime, format_money
+from desk_app.paths import data_dir
 from desk_app.settings import SettingsStore
+from desk_app.trust.backup import Reapplied
 
 FORMAT_VERSION = 1
 log = logging.getLogger(__name__)
@@ -318,57 +320,96 @@ class PrivacyService:
             uow.commit()
         return out
 
-    def reapply_erasures(self, actor: Actor | None, erasures: Iterable[ErasureMark]) -> list[str]:
-        """After a restore: erase again every client in ``erasures`` (read from the database the
-        restore replaced, the erasure ledgers and the other backups: ``erasures_known``) whom the
-        restored data still holds. A client is the same person only when the id, the number and
-        the moment the profile was created all match, so another shop's erasures change nothing.
-        The erasure record keeps the first erasure's time and staff member. Returns the numbers."""
-        again: list[str] = []
+    def reapply_erasures(self, actor: Actor | None, known: KnownErasures) -> Reapplied:
+        """After a restore: erase again every client of ``known.confirmed`` (erasures a database
+        holds: the one the restore replaced, the shops and backups the erasure ledgers point at,
+        the backups near the file: ``after_restore``) whom the restored data still holds. A client
+        is the same person only when the id, the number and the moment the profile was created all
+        match, so another shop's erasures change nothing. The erasure record keeps the first
+        erasure's time and staff member. A ledger line that no database confirms is not applied
+        (anyone can append a line to a text file): it is listed in ``unconfirmed`` when the
+        restored data holds that client, for the owner to erase by hand if it is genuine."""
+        out = Reapplied(searched=known.searched)
         now = self.clock()
         done: set[int] = set()
+
+        def present(s: Session, m: ErasureMark) -> Client | None:
+            c = s.get(Client, m.client_id)
+            if c is None or c.client_number != m.client_number or c.erased_at is not None:
+                return None
+            if m.client_created_at is not None and _created_at(s, c.id) != m.client_created_at:
+                return None
+            return c
+
         with self.db.uow() as uow:
             s = uow.session
-            for m in erasures:
-                if m.client_id in done:
-                    continue
-                c = s.get(Client, m.client_id)
-                if c is None or c.client_number != m.client_number or c.erased_at is not None:
-                    continue
-                if m.client_created_at is not None and _created_at(s, c.id) != m.client_created_at:
+            for m in known.confirmed:
+                c = present(s, m) if m.client_id not in done else None
+                if c is None:
                     continue
                 erase_rows(
                     s, c, actor=actor, reason=_("erased again after a restore"), now=now, first=m.first(now)
                 )
                 done.add(m.client_id)
-                again.append(m.client_number)
+                out.again.append(m.client_number)
+            for m in known.unconfirmed:
+                if m.client_id not in done and present(s, m) is not None:
+                    out.unconfirmed.append(m.client_number)
             uow.commit()
-        if again:
+        if out.again:
             scrub_storage(self.db)
-        return again
+        return out
+
+    def after_restore(self, actor: Actor | None, backup: Path, kept: Path | None) -> Reapplied:
+        """Erase again whoever was erased, after ``backup`` was restored into this database
+        (``kept``: where the replaced file went). Read: the replaced file; the erasure ledgers
+        and the shop files and backups near the backup, near this file, in the backup folder and
+        in this computer's app folder (``desk_app.paths.data_dir``), and the shops and backup
+        folders those ledgers name. So a copy of an old backup restored from a USB stick into a
+        new file in another folder still does not bring an erased client back."""
+        here = Path(backup).expanduser().resolve().parent
+        places: list[Path] = [kept] if kept is not None else []
+        places += [here, here.parent, *self.ledger_folders()]
+        db_file = self.db.sqlite_file
+        if db_file is not None:
+            places += [db_file.parent, db_file.parent / "backups"]
+        places.append(data_dir())
+        return self.reapply_erasures(actor, erasures_known(places))
 
     # -- the erasure ledger ---------------------------------------------------------
     def ledger_folders(self) -> list[Path]:
-        """Where erasures are written down besides the database: the shop file's folder and the
-        backup folder (a restore into a new file reads them there)."""
+        """Where erasures are written down besides the database: the shop file's folder, the
+        backup folder and this computer's app folder (a restore into a new file elsewhere reads
+        the last one, and follows its lines to the shop and its backups)."""
         path = self.db.sqlite_file
         if path is None:
             return []
+        return list(dict.fromkeys([path.parent, self._backup_folder(), data_dir()]))
+
+    def _backup_folder(self) -> Path:
         from desk_app.trust.backup import BackupService
 
-        return list(dict.fromkeys([path.parent, BackupService(self.db, self.settings, self.clock).folder()]))
+        return BackupService(self.db, self.settings, self.clock).folder()
 
     def _write_ledger(self, mark: ErasureMark) -> None:
+        path = self.db.sqlite_file
+        if path is None:
+            return
+        line = {
+            **mark.as_json(),
+            "shop": str(path.resolve()),
+            "backups": str(self._backup_folder().resolve()),
+        }
         for folder in self.ledger_folders():
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 with (folder / LEDGER).open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(mark.as_json(), ensure_ascii=False) + "\n")
+                    fh.write(json.dumps(line, ensure_ascii=False) + "\n")
             except OSError as exc:  # the erasure is committed; a restore also reads the backups
                 log.warning("could not write the erasure ledger in %s: %s", folder, exc)
 
 
-LEDGER = "desk-app-erasures.jsonl"  # one JSON line per erasure: numbers and times, never a name
+LEDGER = "desk-app-erasures.jsonl"  # one JSON line per erasure: numbers, times and paths, never a name
 _SHOP_SUFFIXES = (".sqlite3", ".sqlite", ".db")
 _MAX_FILES = 200  # per folder, newest first: reading one erasures table takes a few ms
 
@@ -376,13 +417,20 @@ _MAX_FILES = 200  # per folder, newest first: reading one erasures table takes a
 @dataclass(frozen=True)
 class ErasureMark:
     """One erasure as a restore needs it: which client (id, number and when the profile was
-    created, as stored), and when and by whom it was first erased. Holds no personal data."""
+    created, as stored), and when and by whom it was first erased. Holds no personal data.
+    A ledger line also names the shop file and backup folder where the erasure was made."""
 
     client_id: int
     client_number: str
     client_created_at: str | None
     at: str | None = None
     staff_id: int | None = None
+    shop: str | None = None
+    backups: str | None = None
+
+    @property
+    def key(self) -> tuple[int, str, str | None]:
+        return (self.client_id, self.client_number, self.client_created_at)
 
     def first(self, default: datetime) -> tuple[datetime, int | None]:
         try:
@@ -401,29 +449,52 @@ class ErasureMark:
         }
 
 
+@dataclass
+class KnownErasures:
+    """What ``erasures_known`` found: erasures a database holds (``confirmed``), ledger lines that
+    no database read confirms (``unconfirmed``), and how many ledgers were read (``searched``)."""
+
+    confirmed: list[ErasureMark] = field(default_factory=list)
+    unconfirmed: list[ErasureMark] = field(default_factory=list)
+    searched: int = 0
+
+
 def _created_at(s: Session, client_id: int) -> str | None:
     """The client's creation time exactly as the database stores it (text on SQLite)."""
     v = s.execute(text("SELECT created_at FROM clients WHERE id = :id"), {"id": client_id}).scalar()
     return None if v is None else str(v)
 
 
+def _iso(v: str | None) -> str:
+    return (v or "").replace("T", " ")[:26]
+
+
 def erasures_in_file(path: Path) -> list[ErasureMark]:
     """Every erasure recorded in a SQLite file (none if the file predates erasure records, is not
-    a shop database or cannot be read, e.g. encrypted with a key this computer does not hold)."""
+    a shop database or cannot be read, e.g. encrypted with a key this computer does not hold).
+    A record no real erasure writes is left out: one without its erase entry in the audit log, a
+    second record of the same client (the first written counts) and one dated before the profile
+    was made (``desk-app check`` lists them all)."""
     try:
         conn = cipher.connect_file(path, read_only=True)
         try:
-            return [
-                ErasureMark(int(r[0]), str(r[1]), None if r[2] is None else str(r[2]), str(r[3]), r[4])
-                for r in conn.execute(
-                    "SELECT e.client_id, e.client_number, c.created_at, e.at, e.staff_id"
-                    " FROM erasures e LEFT JOIN clients c ON c.id = e.client_id ORDER BY e.id"
-                )
-            ]
+            rows = conn.execute(
+                "SELECT e.client_id, e.client_number, c.created_at, e.at, e.staff_id"
+                " FROM erasures e LEFT JOIN clients c ON c.id = e.client_id"
+                " WHERE EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'erase' AND a.entity = 'client'"
+                " AND a.entity_id = CAST(e.client_id AS TEXT)) ORDER BY e.id"
+            ).fetchall()
         finally:
             conn.close()
     except (OSError, cipher.KeyMissing, *cipher.Error):  # type: ignore[misc]
         return []
+    out: dict[int, ErasureMark] = {}
+    for cid, number, created, at, staff in rows:
+        created_s = None if created is None else str(created)
+        if int(cid) in out or (created_s is not None and _iso(str(at)) < _iso(created_s)):
+            continue
+        out[int(cid)] = ErasureMark(int(cid), str(number), created_s, str(at), staff)
+    return list(out.values())
 
 
 def _ledger(folder: Path) -> list[ErasureMark]:
@@ -444,6 +515,8 @@ def _ledger(folder: Path) -> list[ErasureMark]:
                     None if created is None else str(created),
                     None if d.get("erased_at") is None else str(d["erased_at"]),
                     staff if isinstance(staff, int) else None,
+                    d.get("shop") if isinstance(d.get("shop"), str) else None,
+                    d.get("backups") if isinstance(d.get("backups"), str) else None,
                 )
             )
         except (ValueError, KeyError, TypeError, AttributeError):
@@ -451,34 +524,61 @@ def _ledger(folder: Path) -> list[ErasureMark]:
     return out
 
 
-def erasures_known(places: Iterable[Path]) -> list[ErasureMark]:
+def _shop_files(folder: Path) -> list[Path]:
+    try:
+        files = [
+            f
+            for f in folder.iterdir()
+            if f.is_file() and (f.suffix in _SHOP_SUFFIXES or ".replaced-" in f.name)
+        ]
+        files.sort(key=lambda f: f.stat().st_mtime, reverse=True)
+    except OSError:
+        return []
+    return files[:_MAX_FILES]
+
+
+def erasures_known(places: Iterable[Path]) -> KnownErasures:
     """Every erasure recorded in ``places``: a database file's erasures table, or a folder's
-    erasure ledger and the erasures tables of the shop databases and backups in it. Used after a
-    restore, so an erased client does not come back even in a new file (docs/privacy.md)."""
-    seen: dict[tuple[int, str, str | None], ErasureMark] = {}
-    for place in dict.fromkeys(places):
-        found: list[ErasureMark] = []
+    erasure ledger and the erasures tables of the shop databases and backups in it; a ledger
+    line also leads to the shop file and the backup folder it names. Only a database's record
+    confirms an erasure; of several, the first erasure's time and staff member count. Used after
+    a restore, so an erased client does not come back even in a new file (docs/privacy.md)."""
+    out = KnownErasures()
+    confirmed: dict[tuple[int, str, str | None], ErasureMark] = {}
+    hints: dict[tuple[int, str, str | None], ErasureMark] = {}
+    read: set[Path] = set()
+    todo = list(dict.fromkeys(Path(p) for p in places))
+
+    def files_of(place: Path) -> list[Path]:
         if place.is_file():
-            found = erasures_in_file(place)
-        elif place.is_dir():
-            found = _ledger(place)
-            try:
-                files = [
-                    f
-                    for f in place.iterdir()
-                    if f.is_file() and (f.suffix in _SHOP_SUFFIXES or ".replaced-" in f.name)
-                ]
-                files.sort(key=lambda f: f.stat().st_mtime, reverse=True)
-            except OSError:
-                files = []
-            for f in files[:_MAX_FILES]:
-                found += erasures_in_file(f)
-        for m in found:
-            key = (m.client_id, m.client_number, m.client_created_at)
-            old = seen.get(key)
-            if old is None or (m.at or "~") < (old.at or "~"):  # the first erasure's time and staff
-                seen[key] = m
-    return list(seen.values())
+            return [place]
+        if not place.is_dir():
+            return []
+        lines = _ledger(place)
+        if (place / LEDGER).is_file():
+            out.searched += 1
+        for m in lines:
+            hints.setdefault(m.key, m)
+            for named in (m.shop, m.backups):
+                if named and Path(named) not in todo:
+                    todo.append(Path(named))
+        return _shop_files(place)
+
+    k = 0
+    while k < len(todo):
+        for f in files_of(todo[k]):
+            real = f.resolve()
+            if real in read:
+                continue
+            read.add(real)
+            for m in erasures_in_file(f):
+                old = confirmed.get(m.key)
+                if old is None or _iso(m.at) < _iso(old.at):
+                    confirmed[m.key] = m
+        k += 1
+    out.confirmed = list(confirmed.values())
+    out.unconfirmed = [m for key, m in hints.items() if key not in confirmed]
+    return out
 
 
 def erase_in_file(path: Path, record: ErasureMark, *, reason: str, now: datetime) -> bool:

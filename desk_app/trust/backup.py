@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from glob import escape as glob_escape
 from pathlib import Path
@@ -34,7 +34,6 @@ from desk_app.settings import S, SettingsStore
 from desk_app.trust.at_rest import EncryptResult
 
 Progress = Callable[[int, int], None]
-AfterRestore = Callable[[Actor | None, list[Path]], object]
 AUTO_REASONS = ("daily", "close_of_day")
 _NAME = re.compile(
     r"^(?P<stem>.+)-(?P<reason>manual|daily|close_of_day|pre-migration|migration)-(?P<stamp>\d{8}-\d{6})\.sqlite3$"
@@ -44,6 +43,49 @@ PAGES_PER_STEP = 512
 
 class BackupError(ServiceError):
     pass
+
+
+@dataclass
+class Reapplied:
+    """Erasures applied again after a restore (docs/privacy.md)."""
+
+    again: list[str] = field(default_factory=list)  # the client numbers erased again
+    unconfirmed: list[str] = field(default_factory=list)  # in a ledger, but no database confirms it
+    searched: int = 0  # how many erasure ledgers were read
+
+    def lines(self, *, new_file: bool) -> list[str]:
+        """What a restore says about erasures (the command line and the Backup page)."""
+        out: list[str] = []
+        if self.again:
+            out.append(
+                _("Erased again, as recorded when they were erased: {numbers}.").format(
+                    numbers=", ".join(self.again)
+                )
+            )
+        if self.unconfirmed:
+            out.append(
+                _(
+                    "An erasure ledger names {numbers}, but no database confirms it, so they were not erased. "
+                    "If they asked to be forgotten, erase them again."
+                ).format(numbers=", ".join(self.unconfirmed))
+            )
+        if new_file and not self.searched and not self.again:
+            out.append(
+                _(
+                    "No record of erasures was found near the backup, the new file or on this computer: "
+                    "if clients were erased after this backup was made, erase them again."
+                )
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class Restored:
+    kept: Path | None  # where the replaced database was kept (None: there was none)
+    erasures: Reapplied
+
+
+AfterRestore = Callable[[Actor | None, Path, Path | None], Reapplied]
 
 
 @dataclass(frozen=True)
@@ -579,8 +621,9 @@ class BackupService:
         return encrypt_shop(db_file, backups)
 
     # -- restoring ---------------------------------------------------------------
-    def restore(self, actor: Actor, file: Path, progress: Progress | None = None) -> Path | None:
-        """Replace the database with ``file``; returns where the replaced database was kept.
+    def restore(self, actor: Actor, file: Path, progress: Progress | None = None) -> Restored:
+        """Replace the database with ``file``; returns where the replaced database was kept and
+        whom it erased again (``after_restore``).
 
         The engine is disposed: open connections are closed and the next unit of work
         reads the restored database. Screens must reload what they show.
@@ -610,7 +653,5 @@ class BackupService:
                 at=now,
             )
             uow.commit()
-        if self.after_restore is not None:
-            places = [kept] if kept is not None else []
-            self.after_restore(actor, [*places, Path(file).parent, self.folder(), db_file.parent])
-        return kept
+        erased = self.after_restore(actor, Path(file), kept) if self.after_restore else Reapplied()
+        return Restored(kept, erased)

@@ -17,7 +17,7 @@ from desk_app.db.models import AuditEntry, BackupRecord, Client
 from desk_app.domain.permissions import Actor
 from desk_app.settings import S
 from desk_app.trust.backup import BackupError, check_backup_file
-from tests.conftest import FakeClock
+from tests.conftest import OWNER_PIN, FakeClock
 
 
 def add_client(services: Services, name: str, phone: str = "") -> int:
@@ -96,7 +96,7 @@ def test_restore_brings_back_yesterday_and_keeps_the_replaced_file(
     info = services.backup.backup(actor=owner)
     clock.advance(hours=3)
     add_client(services, "After Backup")
-    kept = services.backup.restore(owner, Path(info.path))
+    kept = services.backup.restore(owner, Path(info.path)).kept
     assert names(services) == {"Before Backup"}  # the same Database object reads the restored file
     assert kept is not None and kept.exists() and check_backup_file(kept) is None
     with sqlite3.connect(kept) as conn:
@@ -157,6 +157,7 @@ def test_cli_backup_and_restore(
     assert "integrity check ok" in buf.getvalue() and check_backup_file(out) is None
     add_client(services, "Later")
     services.db.dispose()
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal
     err = io.StringIO()
     with redirect_stderr(err):
@@ -190,6 +191,7 @@ def test_cli_restore_asks_in_a_terminal(
         def isatty(self) -> bool:
             return True
 
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)
     monkeypatch.setattr(sys, "stdin", Tty("n\n"))
     buf = io.StringIO()
     with redirect_stdout(buf):

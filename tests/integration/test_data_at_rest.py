@@ -97,7 +97,7 @@ def test_an_encrypted_shop_file_and_its_backups_give_nothing_away(keystore: Path
         assert cipher.is_encrypted(new_backup) and check_backup_file(new_backup) is None
         assert _leaks(_raw(new_backup)) == []
         # restore an encrypted backup, and an old plain one: the shop file stays encrypted
-        assert sv.backup.restore(owner, new_backup) is not None
+        assert sv.backup.restore(owner, new_backup).kept is not None
         assert check_invariants(db) == []
         # erasure inside encrypted backups
         sv.privacy.erase_client(owner, cid, "asked")
@@ -126,7 +126,7 @@ def test_restoring_a_plain_backup_into_an_encrypted_shop_keeps_it_encrypted(
     db = open_database(str(db_path))
     try:
         sv = Services(db, clock=FakeClock())
-        kept = sv.backup.restore(owner, plain)
+        kept = sv.backup.restore(owner, plain).kept
         assert kept is not None and cipher.is_encrypted(kept) and _leaks(_raw(kept)) == []
         assert cipher.is_encrypted(db_path) and _leaks(_raw(db_path)) == []
         assert sv.clients.get(owner, cid).name == "王芳"

@@ -99,7 +99,8 @@ def test_a_backup_of_another_shop_is_not_touched_by_the_ledger(
     finally:
         o.dispose()
     shutil.copyfile(db_path.parent / "desk-app-erasures.jsonl", backup.parent / "desk-app-erasures.jsonl")
-    ran = _cli("restore", str(backup), "--db", str(tmp_path / "restored.sqlite3"), "--yes", home=tmp_path)
+    # a new file: the owner of the restored shop gives their PIN
+    ran = _cli("restore", str(backup), "--db", str(tmp_path / "restored.sqlite3"), "--yes", pin="482915", home=tmp_path)
     assert ran.returncode == 0, ran.stderr
     con = sqlite3.connect(tmp_path / "restored.sqlite3")
     try:

@@ -60,7 +60,7 @@ def test_restore_under_load_keeps_every_paid_sale_and_never_reuses_a_receipt_num
     try:
         time.sleep(0.3)
         before_restore = len(paid)
-        kept = services.backup.restore(owner, backup)
+        kept = services.backup.restore(owner, backup).kept
         time.sleep(0.3)
     finally:
         stop.set()

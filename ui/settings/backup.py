@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from desk_app.i18n import _, format_datetime, format_number, local
 from desk_app.settings import S
 from desk_app.trust.at_rest import EncryptResult
-from desk_app.trust.backup import BackupInfo
+from desk_app.trust.backup import BackupInfo, Restored
 from ui.context import UiContext
 from ui.runner import Latest
 from ui.shared.widgets import Button, Card, StatusChip, confirm, show_error
@@ -399,11 +399,14 @@ class BackupPanel(QWidget):
         actor, svc = self.ctx.require_actor(), self.svc
         self._busy(True)
 
-        def done(kept: Path | None) -> None:
+        def done(res: Restored) -> None:
             self._busy(False)
             msg = _("✓ Restored {name}.").format(name=path.name)
-            if kept:
-                msg += " " + _("The data it replaced is kept as {kept}.").format(kept=str(kept))
+            if res.kept:
+                msg += " " + _("The data it replaced is kept as {kept}.").format(kept=str(res.kept))
+            lines = res.erasures.lines(new_file=False)
+            if lines:
+                msg += "\n" + "\n".join(lines)
             self._say(msg)
             self.ctx.changed("database", 0)
             self.refresh()
