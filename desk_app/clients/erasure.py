@@ -187,7 +187,7 @@ def _phone_re(cc: str, nat: str) -> re.Pattern[str]:
     """The whole number, as stored or typed: with or without its country code (+86, 0086, 86) or
     trunk 0, digits grouped by spaces, dashes or brackets; not preceded or followed by another
     digit (139 1234 5678 is not 138 1234 5678, nor +852 9123 4567 the end of 136 9123 4567)."""
-    body = f"{_SEP}?".join(nat)
+    body = f"{_SEP}{{0,2}}".join(nat)
     prefix = rf"(?:(?:\+|00)?{cc}{_SEP}*|0)?" if cc else "0?"
     return re.compile(rf"(?<!\d)(?<!\d{_SEP}){prefix}{body}(?!{_SEP}?\d)")
 
@@ -235,7 +235,7 @@ def _forms(value: str) -> set[str]:
 def _prefilter(needles: Iterable[str], phones: Iterable[str]) -> re.Pattern[str] | None:
     """One pattern that finds every entry that may quote a needle (checked precisely after)."""
     parts = [re.escape(form) for n in needles for form in _forms(n)]
-    parts += [f"{_SEP}?".join(p) for p in phones]  # 138 1234 5678, 138-1234-5678
+    parts += [f"{_SEP}{{0,2}}".join(p) for p in phones]  # 138 1234 5678, 138-1234-5678
     if not parts:
         return None
     return re.compile("|".join(sorted(set(parts), key=len, reverse=True)), re.IGNORECASE)
