@@ -479,10 +479,15 @@ class ComplaintService:
         refund_line_ids: Sequence[int] = (),
         approval_pin: str | None = None,
         redo: RedoSpec | None = None,
+        replace_staff_id: int | None = None,
     ) -> ComplaintView:
         """Resolve with an optional compensation: refund (through checkout), voucher/discount, redo (booked).
         A refund by someone who may not refund needs ``approval_pin``, the owner's PIN typed at the
-        desk and checked here (trust/pins.py)."""
+        desk and checked here (trust/pins.py).
+
+        ``replace_staff_id``: the remedy of replacing the staff member the complaint names: that
+        stylist serves the client from now on (their favourite), a redo is booked with them, and
+        the calendar warns when the client is booked with the one replaced."""
         require(self.db.uow, actor, Perm.COMPLAINT_HANDLE)
         errors: dict[str, str] = {}
         if not resolution.strip():
@@ -495,6 +500,8 @@ class ComplaintService:
             errors["refund_sale_id"] = _("Choose the sale to refund.")
         if compensation == Compensation.REDO and redo is None:
             errors["redo"] = _("Choose the stylist and time for the redo.")
+        if replace_staff_id is not None:
+            errors.update(self._replacement_errors(complaint_id, replace_staff_id, redo))
         if errors:
             raise ValidationError(errors)
         approved_by: Actor | None = None
@@ -561,6 +568,12 @@ class ComplaintService:
                     c.compensation_minor = comp_minor
                 c.refund_sale_id = refund_id or c.refund_sale_id
                 c.redo_appointment_id = appt_id or c.redo_appointment_id
+                if replace_staff_id is not None:
+                    c.replacement_staff_id = replace_staff_id
+                    client = s.get(Client, c.client_id) if c.client_id else None
+                    if client is not None:
+                        client.favourite_staff_id = replace_staff_id
+                        client.updated_at = now
                 c.resolved_at = now
                 c.callback_due_at = now + timedelta(days=self.settings.get(S.STANDARDS_COMPLAINT_CALLBACK_DAYS))
                 c.callback_at, c.callback_result = None, ""  # a reopened ticket is asked again
@@ -575,6 +588,7 @@ class ComplaintService:
                         "amount_minor": comp_minor,
                         "refund_sale_id": refund_id,
                         "redo_appointment_id": appt_id,
+                        **({"replacement_staff_id": replace_staff_id} if replace_staff_id is not None else {}),
                     },
                     at=now,
                 )
@@ -582,6 +596,25 @@ class ComplaintService:
 
         run_with_retry(attempt)
         return self.complaint(complaint_id)
+
+    def _replacement_errors(self, complaint_id: int, staff_id: int, redo: RedoSpec | None) -> dict[str, str]:
+        """What is wrong with replacing the complaint's staff member by ``staff_id`` (read first:
+        a refused resolution writes nothing)."""
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            c = self._get_complaint(s, complaint_id)
+            new = s.get(Staff, staff_id)
+            if c.staff_involved_id is None:
+                return {"replace_staff": _("The complaint names no staff member to replace: say who was involved first.")}
+            if c.client_id is None:
+                return {"replace_staff": _("Replacing the stylist needs the client: link the complaint to a client first.")}
+            if new is None or not new.active:
+                return {"replace_staff": _("Choose an active staff member to serve the client from now on.")}
+            if new.id == c.staff_involved_id:
+                return {"replace_staff": _("Choose someone other than the staff member the client complained about.")}
+            if redo is not None and redo.staff_id == c.staff_involved_id:
+                return {"redo": _("The redo is with the staff member being replaced: book it with {name}.").format(name=new.name)}
+        return {}
 
     def record_callback(self, actor: Actor, complaint_id: int, satisfied: bool, note: str = "") -> ComplaintView:
         """The call after a resolution: satisfied closes the complaint; not satisfied reopens it
@@ -750,6 +783,8 @@ class ComplaintService:
             callback_at=c.callback_at,
             callback_result=c.callback_result or "",
             reopened_count=c.reopened_count or 0,
+            replacement_staff_id=c.replacement_staff_id,
+            replacement_staff=staff_name(names, c.replacement_staff_id) if c.replacement_staff_id else "",
         )
 
 

@@ -87,6 +87,8 @@ class ComplaintView:
     callback_at: datetime | None = None
     callback_result: str = ""
     reopened_count: int = 0
+    replacement_staff_id: int | None = None  # the remedy "another stylist from now on"
+    replacement_staff: str = ""
 
 
 @dataclass(frozen=True)

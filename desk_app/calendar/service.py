@@ -121,6 +121,20 @@ class CalendarService:
             available = (acct.balance_minor - acct.held_minor) if acct else 0
             return NoShowWarning(c.id, c.no_show_count, c.late_cancel_count, warn, deposit, available)
 
+    def replaced_staff(self, client_id: int) -> dict[int, tuple[int, str]]:
+        """The staff members this client is no longer booked with, because a complaint's remedy
+        replaced them: {replaced staff id: (complaint id, the name of who serves them now)}."""
+        from desk_app.db.models import Complaint, Staff
+
+        with self.db.uow(write=False) as uow:
+            rows = uow.session.execute(
+                select(Complaint.staff_involved_id, Complaint.id, Staff.name)
+                .join(Staff, Staff.id == Complaint.replacement_staff_id)
+                .where(Complaint.client_id == client_id, Complaint.staff_involved_id.is_not(None))
+                .order_by(Complaint.id)
+            ).all()
+        return {int(staff or 0): (int(cid), str(name)) for staff, cid, name in rows if staff is not None}
+
     # ----------------------------------------------------------------- views
     def day(self, day: date, branch_id: int | None = None) -> DayView:
         with self.db.uow(write=False) as uow:

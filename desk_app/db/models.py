@@ -819,6 +819,9 @@ class Complaint(Base):
     callback_result: Mapped[str] = mapped_column(String(20), default="")  # ""|satisfied|not_satisfied
     callback_note: Mapped[str] = mapped_column(Text, default="")
     reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    # the remedy "replace the staff member": who serves the client from now on (instead of
+    # staff_involved_id); the calendar warns when the client is booked with the one replaced
+    replacement_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
 
 
 class Incident(Base):

@@ -181,13 +181,15 @@ def complaint_figures(rd: ReportReader, p: Period, d: dict[str, Any], staff_acc:
                 )
             ),
             func.sum(case((Complaint.reopened_count > 0, 1), else_=0)),
+            func.count(Complaint.replacement_staff_id),
         )
         .where(*where)
         .group_by(Complaint.severity)
     )
     by_sev: dict[str, int] = {}
-    resolved = on_time = resolve_late = called = satisfied = waiting = reopened = 0
-    for sev, n, n_res, n_on_time, n_late, n_called, n_sat, n_wait, n_reopened in c.execute(sq):
+    resolved = on_time = resolve_late = called = satisfied = waiting = reopened = replaced = 0
+    for sev, n, n_res, n_on_time, n_late, n_called, n_sat, n_wait, n_reopened, n_replaced in c.execute(sq):
+        replaced += as_int(n_replaced)
         by_sev[str(sev)] = as_int(n)
         resolved += as_int(n_res)
         on_time += as_int(n_on_time)
@@ -204,6 +206,7 @@ def complaint_figures(rd: ReportReader, p: Period, d: dict[str, Any], staff_acc:
         "resolved": resolved,
         "resolved_on_time": on_time,
         "resolve_overdue": resolve_late,
+        "staff_replaced": replaced,  # resolved by another stylist serving the client from now on
         "callbacks": {"done": called, "satisfied": satisfied, "waiting": waiting, "reopened": reopened},
         "median_first_response_hours": (
             str(Decimal(med).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if med is not None else None

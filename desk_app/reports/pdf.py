@@ -657,6 +657,7 @@ def complaint_deadline_rows(c: dict[str, Any], fmt: Fmt | None = None) -> list[l
         [_("Complaints by severity"), " · ".join(f"{names.get(k, k)} {v}" for k, v in sev.items()) or "-"],
         ["  " + _("resolved (within the deadline)"), f"{c.get('resolved', 0)} ({c.get('resolved_on_time', 0)})"],
         ["  " + _("past the resolve deadline"), str(c.get("resolve_overdue", 0))],
+        ["  " + _("remedy: another stylist from now on"), str(c.get("staff_replaced", 0))],
         [_("Call-backs after a resolution"), str(cb.get("done", 0))],
         ["  " + _("satisfied / reopened"), f"{cb.get('satisfied', 0)} / {cb.get('reopened', 0)}"],
         ["  " + _("call-backs waiting"), str(cb.get("waiting", 0))],

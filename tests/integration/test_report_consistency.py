@@ -87,6 +87,7 @@ def test_every_rate_is_a_share_and_no_part_exceeds_its_whole(
             assert s["standards"]["service"]["total"] == 0
     assert d["rebooked"] <= d["visits_done"] <= d["visits"]
     assert d["complaints"]["overdue"] <= d["complaints"]["count"]
+    assert d["complaints"]["staff_replaced"] <= d["complaints"]["count"]
     sat = d["satisfaction"]
     assert set(sat) == {"checkout", "followup"}
     assert sat["checkout"]["count"] <= d["visits"]

@@ -3,6 +3,8 @@ dialogs say which ticket and which client they are for."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -187,3 +189,53 @@ def test_an_inquiry_answered_later_from_the_contacts_list(
     assert ans.result() == 1, ans.error.text()
     assert ct.contacts.model().index(0, 5).data() == "✓ answered"
     assert rows(services.db, Contact)[0].reply == "Yes, 2 hours, from 680"
+
+
+def test_resolving_with_another_stylist_and_the_booking_dialog_then_warns(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    """The remedy "replace the staff member": chosen in the resolve dialog (only when the ticket
+    names someone); the booking dialog then says so when the old stylist is chosen."""
+    from tests.integration.test_aftercare_data import add_staff
+    from ui.calendar.booking import BookingDialog
+
+    leo = add_staff(services.db, owner.branch_id, "Leo", "stylist")
+    mia = add_staff(services.db, owner.branch_id, "Mia", "stylist")
+    li = add_client(services.db, "Li Na", "+8613900001111")
+    named = services.complaints.open_complaint(owner, description="Rude", client_id=li, staff_involved_id=leo.staff_id)
+    w = _screen(qtbot, services, owner)
+    w.open(tab="complaints")
+    ct = w.complaints
+    ct.select(named.id)
+    ct.refresh()
+    ct.resolve_btn.click()
+    dlg = ct.dialog
+    assert isinstance(dlg, ComplaintResolveDialog)
+    assert dlg.replace_box.isVisibleTo(dlg) and "Leo" in dlg.replace.text()
+    names = [dlg.replace_staff.itemText(i) for i in range(dlg.replace_staff.count())]
+    assert "Leo" not in names and "Mia" in names
+    assert not dlg.replace_staff.isEnabled()
+    dlg.replace.setChecked(True)
+    dlg.replace_staff.setCurrentIndex(dlg.replace_staff.findData(mia.staff_id))
+    dlg.choose(Compensation.NONE, "Mia does her hair from now on")
+    dlg.ok_btn.click()
+    assert dlg.result() == 1, dlg.error.text()
+    assert rows(services.db, Complaint, id=named.id)[0].replacement_staff_id == mia.staff_id
+
+    ctx = w.ctx
+    book = BookingDialog(ctx, clock() + timedelta(days=1), staff_id=leo.staff_id, client_id=li)
+    qtbot.addWidget(book)
+    book.show()
+    qtbot.waitUntil(lambda: book.client_id == li and book.staff.currentData() is not None)
+    book.staff.setCurrentIndex(book.staff.findData(leo.staff_id))
+    assert book.staff_warning.isVisibleTo(book)
+    assert f"#{named.id}" in book.staff_warning.text() and "Mia" in book.staff_warning.text()
+    book.staff.setCurrentIndex(book.staff.findData(mia.staff_id))
+    assert not book.staff_warning.isVisibleTo(book)
+    # a ticket that names nobody offers no replacement
+    other = services.complaints.open_complaint(owner, description="Long wait", client_id=li)
+    ct.select(other.id)
+    ct.refresh()
+    ct.resolve_btn.click()
+    assert isinstance(ct.dialog, ComplaintResolveDialog) and not ct.dialog.replace_box.isVisibleTo(ct.dialog)
+    ct.dialog.reject()

@@ -13,6 +13,7 @@ from PySide6.QtCore import QByteArray, QDateTime, QTimeZone
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDateTimeEdit,
     QFormLayout,
@@ -317,6 +318,26 @@ class ComplaintResolveDialog(Dialog):
             self.form.addRow(lbl, w)
             self.rows.setdefault(key, []).extend([lbl, w])
         lay.addLayout(self.form)
+        # the remedy "replace the staff member": only when the complaint names one
+        self.replace = QCheckBox(
+            _("Another stylist serves this client from now on, instead of {name}").format(
+                name=complaint.staff_involved or "—"
+            )
+        )
+        self.replace.setMinimumHeight(40)
+        self.replace_staff = QComboBox()
+        self.replace_staff.setMinimumHeight(44)
+        self.replace_staff.setAccessibleName(_("Who serves the client from now on"))
+        self.replace_staff.setEnabled(False)
+        self.replace.toggled.connect(self._replace_toggled)
+        replace_row = QHBoxLayout()
+        replace_row.addWidget(self.replace, 1)
+        replace_row.addWidget(self.replace_staff)
+        self.replace_box = QWidget()
+        self.replace_box.setLayout(replace_row)
+        replace_row.setContentsMargins(0, 0, 0, 0)
+        self.replace_box.setVisible(complaint.staff_involved_id is not None)
+        lay.addWidget(self.replace_box)
         self.error = ErrorLabel()
         lay.addWidget(self.error)
         btns = QHBoxLayout()
@@ -353,6 +374,8 @@ class ComplaintResolveDialog(Dialog):
             )
         for sid, name in choices.staff:
             self.redo_staff.addItem(name, sid)
+            if sid != self.complaint.staff_involved_id:
+                self.replace_staff.addItem(name, sid)
         if choices.default_staff_id is not None and self.redo_staff.findData(choices.default_staff_id) >= 0:
             self.redo_staff.setCurrentIndex(self.redo_staff.findData(choices.default_staff_id))
         for sid, name, minutes in choices.services:
@@ -362,6 +385,20 @@ class ComplaintResolveDialog(Dialog):
         self._choices_loaded = True
         self.ok_btn.setEnabled(not self._saving)
 
+    def _replace_toggled(self, on: bool) -> None:
+        self.replace_staff.setEnabled(on and not self._saving)
+        # the redo is booked with the new stylist: offered first
+        if on and self.replace_staff.currentData() is not None:
+            i = self.redo_staff.findData(self.replace_staff.currentData())
+            if i >= 0 and self.redo_staff.currentData() == self.complaint.staff_involved_id:
+                self.redo_staff.setCurrentIndex(i)
+
+    def replacement(self) -> int | None:
+        """The stylist chosen to serve the client from now on (None: no replacement)."""
+        if not self.replace.isChecked() or self.replace_staff.currentData() is None:
+            return None
+        return int(self.replace_staff.currentData())
+
     def saving(self) -> bool:
         """True while the resolution is being written (Resolve waits)."""
         return self._saving
@@ -370,9 +407,10 @@ class ComplaintResolveDialog(Dialog):
         self._saving = on
         self.ok_btn.setEnabled(not on and self._choices_loaded)
         self.resolution.setReadOnly(on)
-        inputs = (self.sale, self.amount, self.redo_staff, self.redo_service, self.redo_at)
+        inputs = (self.sale, self.amount, self.redo_staff, self.redo_service, self.redo_at, self.replace)
         for w in (*self.kind_buttons.values(), *inputs):
             w.setEnabled(not on)
+        self.replace_staff.setEnabled(not on and self.replace.isChecked())
 
     def kind(self) -> str:
         for key, b in self.kind_buttons.items():
@@ -436,6 +474,7 @@ class ComplaintResolveDialog(Dialog):
         sale_id = self.sale.currentData() if k == Compensation.REFUND else None
         complaint_id, resolution = self.complaint.id, self.resolution.toPlainText()
         complaints = self.ctx.services.complaints
+        replace = self.replacement()
 
         def work() -> ComplaintView:
             return complaints.resolve(
@@ -447,6 +486,7 @@ class ComplaintResolveDialog(Dialog):
                 refund_sale_id=sale_id,
                 approval_pin=pin,
                 redo=redo,
+                replace_staff_id=replace,
             )
 
         def refused(exc: Exception) -> None:

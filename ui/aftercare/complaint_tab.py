@@ -49,6 +49,8 @@ def complaint_row(c: ComplaintView) -> list[Cell]:
     comp = word(Compensation, c.compensation_kind) if c.compensation_kind else ""
     if c.compensation:
         comp += " " + format_money(c.compensation)
+    if c.replacement_staff:
+        comp = " · ".join(x for x in (comp, _("now {name}").format(name=c.replacement_staff)) if x)
     return [
         f"#{c.id}",
         format_datetime(c.opened_at, "short"),

@@ -90,9 +90,8 @@ class BookingDialog(Dialog):
         box.addWidget(self.search)
         form.addRow(_("Client"), box)
         self.warning = QLabel()
-        self.warning.setObjectName("warnText")
+        self.warning.setObjectName("warningText")
         self.warning.setWordWrap(True)
-        self.warning.setStyleSheet("color: #B7791F; font-weight: 600;")
         self.warning.hide()
         form.addRow("", self.warning)
 
@@ -100,6 +99,14 @@ class BookingDialog(Dialog):
         self.staff.setMinimumHeight(40)
         self.staff.setPlaceholderText(_("Reading the stylists…"))
         form.addRow(_("Stylist"), self.staff)
+        # a stylist a complaint's remedy replaced for this client (docs/service-standard.md)
+        self._replaced: dict[int, tuple[int, str]] = {}
+        self.staff_warning = QLabel()
+        self.staff_warning.setObjectName("warningText")
+        self.staff_warning.setWordWrap(True)
+        self.staff_warning.hide()
+        form.addRow("", self.staff_warning)
+        self.staff.currentIndexChanged.connect(lambda _i: self._show_staff_warning())
 
         when = QHBoxLayout()
         self.day = start.astimezone(self.tz).date()
@@ -279,13 +286,28 @@ class BookingDialog(Dialog):
         seq = self._client_latest.next()
         self.ctx.runner.run(
             self,
-            lambda: (clients.get(actor, cid), cal.no_show_warning(cid)),
+            lambda: (clients.get(actor, cid), cal.no_show_warning(cid), cal.replaced_staff(cid)),
             on_done=self._client_latest.guard(seq, self._show_client),
             on_error=self._client_latest.guard(seq, lambda exc: show_error(self, exc)),
         )
 
-    def _show_client(self, read: tuple[Any, Any]) -> None:
-        view, warn = read
+    def _show_staff_warning(self) -> None:
+        hit = self._replaced.get(self.staff.currentData()) if self.staff.currentData() is not None else None
+        if hit is None:
+            self.staff_warning.hide()
+            return
+        complaint_id, name = hit
+        self.staff_warning.setText(
+            _("! Since complaint #{id} this client is served by {name}: choose {name} unless the client asks.").format(
+                id=complaint_id, name=name
+            )
+        )
+        self.staff_warning.show()
+
+    def _show_client(self, read: tuple[Any, Any, dict[int, tuple[int, str]]]) -> None:
+        view, warn, replaced = read
+        self._replaced = dict(replaced)
+        self._show_staff_warning()
         self.client_label.setText(f"{view.name}  ·  {view.client_number}")
         self.client_label.setObjectName("sectionTitle")
         self.client_label.style().polish(self.client_label)
@@ -299,6 +321,8 @@ class BookingDialog(Dialog):
 
     def _change_client(self) -> None:
         self.client_id = None
+        self._replaced = {}
+        self.staff_warning.hide()
         self._client_latest.next()  # a reading still on its way is for the client given up
         self.client_label.setText(_("No client chosen yet"))
         self.client_label.setObjectName("muted")
