@@ -17,6 +17,7 @@ from sqlalchemy import select
 from desk_app.db.engine import Database
 from desk_app.db.models import Setting as SettingRow
 from desk_app.domain.appraisal import AppraisalRules
+from desk_app.domain.segments import SegmentRule, near_vip_minor
 from desk_app.domain.standards import Standards
 from desk_app.domain.vip import VipRule
 from desk_app.i18n import N_
@@ -55,6 +56,10 @@ class S:
     VIP_SINGLE_PURCHASE_THRESHOLD = SettingDef("vip.single_purchase_threshold", Decimal, Decimal("3000"), N_("VIP: one purchase of at least"), "membership", 0, kind=MONEY)
     VIP_CUMULATIVE_THRESHOLD = SettingDef("vip.cumulative_threshold", Decimal, Decimal("5000"), N_("VIP: full-price purchases in total of at least"), "membership", 0, kind=MONEY)
     VIP_DISCOUNT_PERCENT = SettingDef("vip.discount_percent", Decimal, Decimal("12"), N_("VIP discount (%)"), "membership", 0, 100, kind=PERCENT)
+    # client value segments (docs/service-standard.md, "Client value")
+    SEGMENT_HIGH_VALUE = SettingDef("segments.high_value", Decimal, Decimal("3000"), N_("High current value: spent in the last 12 months at least"), "membership", 0, kind=MONEY)
+    SEGMENT_NEW_DAYS = SettingDef("segments.new_days", int, 90, N_("High potential: a new client for (days)"), "membership", 1, 3650)
+    SEGMENT_NEAR_VIP_PERCENT = SettingDef("segments.near_vip_percent", Decimal, Decimal("80"), N_("High potential: full-price spend of at least (% of the VIP total)"), "membership", 0, 100, kind=PERCENT)
     # time standards (docs/product.md §5)
     STANDARDS_GREET_SECONDS = SettingDef("standards.greet_seconds", int, 30, N_("Greet a client within (seconds)"), "standards", 1)
     STANDARDS_RECEPTION_MINUTES = SettingDef("standards.reception_minutes", int, 10, N_("Finish the first reception within (minutes)"), "standards", 1)
@@ -122,6 +127,9 @@ _DEFS: list[SettingDef[Any]] = [
     S.VIP_SINGLE_PURCHASE_THRESHOLD,
     S.VIP_CUMULATIVE_THRESHOLD,
     S.VIP_DISCOUNT_PERCENT,
+    S.SEGMENT_HIGH_VALUE,
+    S.SEGMENT_NEW_DAYS,
+    S.SEGMENT_NEAR_VIP_PERCENT,
     S.STANDARDS_GREET_SECONDS,
     S.STANDARDS_RECEPTION_MINUTES,
     S.STANDARDS_SERVICE_START_MINUTES,
@@ -286,6 +294,17 @@ class SettingsStore:
             single_purchase_threshold=self.get(S.VIP_SINGLE_PURCHASE_THRESHOLD),
             cumulative_threshold=self.get(S.VIP_CUMULATIVE_THRESHOLD),
             discount_percent=self.get(S.VIP_DISCOUNT_PERCENT),
+        )
+
+    def segment_rule(self, currency: str) -> SegmentRule:
+        """The client value rule, amounts in minor units of ``currency``."""
+        from desk_app.domain.money import Money
+
+        cumulative = Money.of(self.get(S.VIP_CUMULATIVE_THRESHOLD), currency).minor
+        return SegmentRule(
+            high_value_minor=Money.of(self.get(S.SEGMENT_HIGH_VALUE), currency).minor,
+            new_days=self.get(S.SEGMENT_NEW_DAYS),
+            near_vip_minor=near_vip_minor(cumulative, self.get(S.SEGMENT_NEAR_VIP_PERCENT)),
         )
 
     def appraisal_rules(self) -> AppraisalRules:

@@ -84,8 +84,10 @@ from desk_app.domain.aftercare import (
     Severity,
 )
 from desk_app.domain.permissions import Actor, Perm, mask_phone
+from desk_app.domain.segments import Segment
 from desk_app.domain.standards import add_working_days
 from desk_app.i18n import _, format_date, pick
+from desk_app.reports.segments import client_values
 from desk_app.settings import S, SettingsStore
 
 LOW_SCORE = 2  # a score at or below this opens a complaint
@@ -129,6 +131,18 @@ class AftercareService:
             for fu in rows:
                 v = self._view(fu, ctx, names, tz, now, show_phone, region)
                 buckets[v.state].append(v)
+            # the client value segments order the calls to make: key clients first (the source's
+            # "current and potential value"), then by when the call is due
+            rule = self.settings.segment_rule(shop_row(s).currency)
+            open_ids = {v.client_id for st, b in buckets.items() if st != FollowUpState.DONE for v in b}
+            values = client_values(s, [i for i in open_ids if i is not None], rule, now)
+        for b in buckets.values():
+            for k, v in enumerate(b):
+                val = values.get(v.client_id) if v.client_id is not None else None
+                if val is not None:
+                    b[k] = dataclasses.replace(v, segment=val.segment.value, segment_why=val.why)
+        for st in (FollowUpState.DUE, FollowUpState.OVERDUE):
+            buckets[st].sort(key=lambda v: (_priority(v.segment), v.due_from, v.id))
         buckets[FollowUpState.DONE].sort(key=lambda v: v.completed_at or v.due_by, reverse=True)
         if status is not None:
             if status not in buckets:
@@ -751,6 +765,14 @@ def followup_state(
     if today > due_by.astimezone(tz).date():
         return FollowUpState.OVERDUE
     return FollowUpState.DUE
+
+
+def _priority(segment: str) -> int:
+    """Key clients are called first; a call without a client (or segment) last."""
+    try:
+        return Segment(segment).priority
+    except ValueError:
+        return len(Segment)
 
 
 def _round_half_up(x: Decimal) -> int:

@@ -33,6 +33,8 @@ class FollowUpView:
     called_at: datetime | None = None  # the first call attempt
     called_by: str = ""
     completed_at: datetime | None = None
+    segment: str = ""  # the client's value segment (desk_app/domain/segments.py): calls go by it
+    segment_why: str = ""  # why the potential is high, in words
 
 
 @dataclass(frozen=True)

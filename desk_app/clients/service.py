@@ -9,6 +9,7 @@ overwritten.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -25,8 +26,10 @@ from desk_app.clients.views import EDITABLE, ClientProfile, allergy_banner_text
 from desk_app.core.service import ConflictError, NotFound, ValidationError, audit, can, next_counter, require
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, ConsentRecord, Staff
+from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _
+from desk_app.reports.segments import client_values
 from desk_app.settings import SettingsStore
 
 
@@ -150,7 +153,17 @@ class ClientService:
 
     def _profile(self, s: Session, c: Client, actor: Actor) -> ClientProfile:
         region, currency = self.shop.region_currency(s)
-        return client_profile(s, c, actor, region, currency, self.clock())
+        now = self.clock()
+        profile = client_profile(s, c, actor, region, currency, now)
+        value = client_values(s, [c.id], self.settings.segment_rule(currency), now).get(c.id)
+        if value is None:  # erased
+            return profile
+        return dataclasses.replace(
+            profile,
+            segment=value.segment.value,
+            segment_why=value.why,
+            spend_12m=Money.from_minor(value.spend_12m_minor, currency).amount,
+        )
 
     # -- update --------------------------------------------------------------------
     def update(

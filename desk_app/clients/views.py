@@ -192,6 +192,9 @@ class ClientProfile:
     complaints: tuple[ComplaintRecord, ...]
     erased: bool
     owed: Decimal = Decimal(0)  # vouchers/discounts promised on complaints, not used yet
+    segment: str = ""  # the client value segment (desk_app/domain/segments.py)
+    segment_why: str = ""  # why the potential is high, in words
+    spend_12m: Decimal = Decimal(0)  # net spend in the last 12 months
 
     @property
     def has_allergy(self) -> bool:

@@ -44,6 +44,7 @@ from desk_app.reports.monthly_reader import ReportReader, Scope, StaffAcc, load_
 from desk_app.reports.monthly_sales import low_stock, sales_figures
 from desk_app.reports.monthly_staff import by_staff, revenue_by_stylist
 from desk_app.reports.monthly_visits import followup_figures, visit_figures
+from desk_app.reports.segments import month_value_figures
 from desk_app.reports.sqlhelp import Period, period_of, previous_month
 
 SCHEMA_VERSION = 1
@@ -164,6 +165,7 @@ def _build(
     data = _figures(rd, month, twins)
     data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
     data["appraisal"] = appraisal_figures(data["by_staff"], settings)
+    data["client_value"] = month_value_figures(rd, month, settings)
     if compare:
         prev = pending.result() if pending is not None else compared_figures(rd, prev_month, prev_until)
         data["comparison"] = comparison(data, prev)

@@ -519,6 +519,7 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         [_("Returning clients"), str(data["returning_clients"])],
         [_("New profiles"), str(data.get("new_profiles", "-"))],
         [_("New members (VIP)"), str(data["members_new"])],
+        *client_value_rows(data.get("client_value", {}), fmt),
         [_("Checkout score (scores)"), f"{sat['checkout']['average'] or '-'} ({sat['checkout']['count']})"],
         [_("Follow-up call score (scores)"), f"{sat['followup']['average'] or '-'} ({sat['followup']['count']})"],
         [_("Complaints / overdue"), f"{c['count']} / {c['overdue']}"],
@@ -661,6 +662,18 @@ def complaint_deadline_rows(c: dict[str, Any], fmt: Fmt | None = None) -> list[l
         [_("Call-backs after a resolution"), str(cb.get("done", 0))],
         ["  " + _("satisfied / reopened"), f"{cb.get('satisfied', 0)} / {cb.get('reopened', 0)}"],
         ["  " + _("call-backs waiting"), str(cb.get("waiting", 0))],
+    ]
+
+
+def client_value_rows(cv: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """The clients served in the month by value segment (docs/service-standard.md): a part of
+    the clients served, each segment a part of the line above."""
+    _ = (fmt or i18n.current())._
+    by = cv.get("by_segment", {})
+    names = (("key", _("key")), ("loyal", _("loyal")), ("promising", _("promising")), ("standard", _("standard")))
+    return [
+        [_("Clients served, by value"), str(cv.get("served", 0))],
+        ["  " + " / ".join(n for _k, n in names), " / ".join(str(by.get(k, 0)) for k, _n in names)],
     ]
 
 

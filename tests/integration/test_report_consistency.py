@@ -88,6 +88,7 @@ def test_every_rate_is_a_share_and_no_part_exceeds_its_whole(
     assert d["rebooked"] <= d["visits_done"] <= d["visits"]
     assert d["complaints"]["overdue"] <= d["complaints"]["count"]
     assert d["complaints"]["staff_replaced"] <= d["complaints"]["count"]
+    assert sum(d["client_value"]["by_segment"].values()) == d["client_value"]["served"]
     sat = d["satisfaction"]
     assert set(sat) == {"checkout", "followup"}
     assert sat["checkout"]["count"] <= d["visits"]

@@ -72,7 +72,8 @@ def test_low_score_call_opens_complaint_resolved_with_redo(
     w.open(tab="followups")
     tab = w.followups
     assert tab.filter_buttons["due"].text() == "Due (1)"
-    assert tab.table.model().index(0, 1).data() == "138****5678"  # masked until "Call"
+    assert tab.table.model().index(0, 2).data() == "138****5678"  # masked until "Call"
+    assert tab.table.model().index(0, 1).data() == "· Standard client"  # the client value column
     tab.call_btn.click()
     dlg = tab.dialog
     assert isinstance(dlg, FollowUpCallDialog) and dlg.isVisible()

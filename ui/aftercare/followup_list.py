@@ -12,7 +12,7 @@ from desk_app.i18n import _, format_date, format_datetime, ngettext
 from ui.aftercare.call_dialog import FollowUpCallDialog
 from ui.aftercare.text import followup_state, followup_status, stars
 from ui.context import UiContext
-from ui.shared.table import Cell, RowsTable
+from ui.shared.table import Cell, RowsTable, segment_cell
 from ui.shared.widgets import Button, EmptyState, show_error
 
 
@@ -67,6 +67,7 @@ class FollowUpsTab(QWidget):
         self.table = RowsTable(
             [
                 _("Client"),
+                _("Client value"),
                 _("Number"),
                 _("Visit"),
                 _("What was done"),
@@ -75,7 +76,7 @@ class FollowUpsTab(QWidget):
                 _("Status"),
                 _("Result"),
             ],
-            stretch=3,
+            stretch=4,
         )
         self.table.activated_row.connect(self.open_call)
         self.empty = EmptyState("phone", _("No calls here"), "")
@@ -135,6 +136,7 @@ class FollowUpsTab(QWidget):
             rows.append(
                 [
                     f.client_name,
+                    segment_cell(f.segment),
                     f.phone_masked,
                     format_date(f.visit_at) if f.visit_at else "",
                     ", ".join(f.services),
@@ -144,7 +146,7 @@ class FollowUpsTab(QWidget):
                     result,
                 ]
             )
-        self.table.set_rows(rows, list(items), widths=(110, 150, 135, 200, 100, 135, 210))
+        self.table.set_rows(rows, list(items), widths=(110, 130, 130, 110, 200, 90, 110, 190))
         hints = {
             FollowUpState.DUE: _(
                 "Nobody is waiting for a call today. Calls appear here two to three days after a visit."
@@ -201,3 +203,4 @@ class FollowUpsTab(QWidget):
                 "✓ " + _("Call saved for {client}.").format(client=res.followup.client_name)
             )
         self.notice.show()
+

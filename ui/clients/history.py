@@ -94,7 +94,7 @@ class ClientSummary(Card):
         self.body.addLayout(self.grid)
         self.values: dict[str, QLabel] = {}
         keys = [
-            ("number", _("Client number")),
+            ("value", _("Client value")),
             ("member", _("Membership")),
             ("spend", _("Total spend")),
             ("visits", _("Visits")),
@@ -115,7 +115,7 @@ class ClientSummary(Card):
 
     def set_profile(self, p: ClientProfile) -> None:
         v = self.values
-        v["number"].setText(p.client_number)
+        v["value"].setText(value_text(p))
         if p.is_vip:
             since = format_date(p.member_since) if p.member_since else ""
             v["member"].setText("★ " + _("VIP since {date}").format(date=since) if since else "★ " + _("VIP"))
@@ -260,3 +260,17 @@ class ClientHistoryTabs(QTabWidget):
         self.visits.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         self.visits_box.set_empty(not p.visits)
         self.setTabText(0, _("Visits ({n})").format(n=len(p.visits)) if p.visits else _("Visits"))
+
+
+def value_text(p: ClientProfile) -> str:
+    """The client value segment, the last 12 months' spend and why the potential is high."""
+    if not p.segment:
+        return "—"
+    from ui.shared.table import segment_cell
+
+    cell = segment_cell(p.segment)
+    parts = [cell if isinstance(cell, str) else cell[0]]
+    parts.append(_("{amount} in 12 months").format(amount=format_money(p.spend_12m, p.currency)))
+    if p.segment_why:
+        parts.append(p.segment_why)
+    return "  ·  ".join(parts)

@@ -26,6 +26,7 @@ from desk_app.i18n import _
 from desk_app.reports.monthly_staff import earned
 from desk_app.reports.pdf import (
     appraisal_rows,
+    client_value_rows,
     compare_label,
     compare_note,
     complaint_deadline_rows,
@@ -360,6 +361,7 @@ class QualityPage(QWidget):
             *((a, b) for a, b in followup_rows(fu)),
             (_("No-shows"), str(data["no_shows"])),
             (_("New members (VIP)"), str(data["members_new"])),
+            *((a, b) for a, b in client_value_rows(data.get("client_value", {}))),
             (_("New profiles"), str(data.get("new_profiles", "-"))),
             (_("Package sessions redeemed"), str(data.get("packages", {}).get("sessions_redeemed", 0))),
         ]  # fmt: skip

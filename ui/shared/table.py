@@ -13,6 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from desk_app.domain.segments import Segment
 from ui.theme import COLORS, TONE_BG
 
 Cell = str | tuple[str, str]
@@ -121,3 +122,17 @@ class RowsTable(QTableView):
         item = self.current()
         if item is not None:
             self.activated_row.emit(item)
+
+
+def segment_cell(segment: str) -> Cell:
+    """The client's value segment: a symbol and a word (key clients are called first)."""
+    if not segment:
+        return ""
+    seg = Segment(segment)
+    symbol, tone = {
+        Segment.KEY: ("★", "ok"),
+        Segment.LOYAL: ("●", "info"),
+        Segment.PROMISING: ("↗", "info"),
+        Segment.STANDARD: ("·", ""),
+    }[seg]
+    return (f"{symbol} {seg.label}", tone) if tone else f"{symbol} {seg.label}"
