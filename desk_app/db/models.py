@@ -106,6 +106,9 @@ class Staff(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     language: Mapped[str | None] = mapped_column(String(20), nullable=True)
     created_at: Mapped[datetime] = _now_col()
+    # the owner's figure for the appraisal's performance pay (None: not given); never on a screen
+    # but the owner's
+    base_pay_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Resource(Base):

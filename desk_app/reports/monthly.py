@@ -27,8 +27,9 @@ from sqlalchemy import Connection, or_, select
 from sqlalchemy.exc import OperationalError
 
 from desk_app.db.engine import Database
-from desk_app.db.models import Branch, Shop
+from desk_app.db.models import Branch, Shop, Staff
 from desk_app.domain.appraisal import AppraisalRules, appraise
+from desk_app.domain.money import Money
 from desk_app.domain.standards import Standards
 from desk_app.reports.monthly_clients import (
     client_figures,
@@ -164,7 +165,8 @@ def _build(
         pool.shutdown(wait=False)
     data = _figures(rd, month, twins)
     data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
-    data["appraisal"] = appraisal_figures(data["by_staff"], settings)
+    pays = {int(i): int(m) for i, m in conn.execute(select(Staff.id, Staff.base_pay_minor)) if m is not None}
+    data["appraisal"] = appraisal_figures(data["by_staff"], settings, pays, str(shop[1]))
     data["client_value"] = month_value_figures(rd, month, settings)
     if compare:
         prev = pending.result() if pending is not None else compared_figures(rd, prev_month, prev_until)
@@ -175,10 +177,28 @@ def _build(
 Part = Callable[[ReportReader, Period, dict[str, Any], StaffAcc], None]
 
 
-def appraisal_figures(staff_rows: list[dict[str, Any]], settings: Any) -> dict[str, Any]:
-    """The staff appraisal from the month's staff rows and the owner's rules (docs/service-standard.md)."""
+def appraisal_figures(
+    staff_rows: list[dict[str, Any]], settings: Any, base_pays: dict[int, int] | None = None, currency: str = "CNY"
+) -> dict[str, Any]:
+    """The staff appraisal from the month's staff rows and the owner's rules (docs/service-standard.md);
+    with a staff member's base pay (minor units) the performance pay as an amount too."""
     rules = settings.appraisal_rules() if hasattr(settings, "appraisal_rules") else AppraisalRules()
     weights = rules.weights()
+    pays = base_pays or {}
+
+    def pay(r: dict[str, Any]) -> dict[str, Any]:
+        out = appraise(r, rules)
+        base = pays.get(int(r["staff_id"])) if r.get("staff_id") is not None else None
+        share = out.get("performance_pay_percent")
+        if base is None or share is None:
+            return {**out, "base_pay": None, "performance_pay": None}
+        m = Money.from_minor(base, currency)
+        return {
+            **out,
+            "base_pay": str(m.amount),
+            "performance_pay": str(Money.of(m.amount * Decimal(share) / 100, currency).amount),
+        }
+
     return {
         "rules": {
             "weights": weights,
@@ -190,7 +210,7 @@ def appraisal_figures(staff_rows: list[dict[str, Any]], settings: Any) -> dict[s
             "bonus_percent": str(rules.bonus_percent),
         },
         "staff": [
-            {"staff_id": r["staff_id"], "name": r["name"], "role": r["role"], **appraise(r, rules)} for r in staff_rows
+            {"staff_id": r["staff_id"], "name": r["name"], "role": r["role"], **pay(r)} for r in staff_rows
         ],
     }
 

@@ -466,6 +466,9 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
         if data.get("appraisal", {}).get("staff"):
             story.append(Paragraph(_esc(_("Staff appraisal")), st.h2))
             story.append(_table(appraisal_rows(data, fmt), [w * 0.16] + [w * 0.105] * 5 + [w * 0.12, w * 0.195], st))
+            note = appraisal_note(data, fmt)
+            if note:
+                story.append(Paragraph(_esc(note), st.small))
             story.append(Paragraph(_esc(_(
                 "Each part is 0-100 and weighted as the owner set it; a part that cannot be measured (no checkout "
                 "scores, no sales for the desk) is left out and the others keep their proportions. Points are taken "
@@ -745,10 +748,40 @@ def appraisal_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[st
                 *((parts.get(k) or "-") for k in ("quality", "sales", "rebooking", "standards")),
                 f"-{s.get('penalty', 0)}",
                 (score or "-") + mark,
-                s.get("performance_pay_percent") or "-",
+                _performance_pay(s, data, fmt),
             ]
         )
     return rows
+
+
+def _performance_pay(s: dict[str, Any], data: dict[str, Any], fmt: Fmt | None) -> str:
+    """ "24.0 %" of base pay, and the amount when the owner gave the person's base pay."""
+    share = s.get("performance_pay_percent")
+    if share is None:
+        return "-"
+    text = f"{share}%"
+    if s.get("performance_pay") is not None:
+        text += " · " + _fmt_money(fmt, data, s["performance_pay"])
+    return text
+
+
+def appraisal_note(data: dict[str, Any], fmt: Fmt | None = None) -> str:
+    """What the owner should know about the rules: weights that do not add up to 100 count in
+    proportion (the score stays out of 100), and where base pay is missing."""
+    _ = (fmt or i18n.current())._
+    rules = data.get("appraisal", {}).get("rules", {})
+    total = rules.get("weights_sum", 100)
+    notes = []
+    if total != 100:
+        notes.append(
+            _("! The weights add up to {n}, not 100: each part counts in proportion (Settings › Staff appraisal).").format(
+                n=total
+            )
+        )
+    staff = data.get("appraisal", {}).get("staff", [])
+    if any(s.get("performance_pay_percent") is not None and s.get("base_pay") is None for s in staff):
+        notes.append(_("Performance pay as an amount needs the person's base pay (Settings › Staff)."))
+    return " ".join(notes)
 
 
 def payment_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from desk_app.core.service import ValidationError, audit, require, shop_row
+from desk_app.core.service import ServiceError, ValidationError, audit, require, shop_row, verified_actor
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Branch
 from desk_app.domain.permissions import Actor, Perm
@@ -82,6 +82,34 @@ class ReportService:
         if progress:
             progress(2, 2)
         return MonthlyReport(month, branch_id, data)
+
+    def my_month(self, actor: Actor, month: str | None = None) -> dict[str, Any]:
+        """The signed-in staff member's own appraisal for ``month`` (this month by default): their
+        parts, score, pass mark and performance pay, and the rules. Any staff member may read
+        their own; nobody else's (the whole table is the owner's, in the monthly report)."""
+        with self.db.uow(write=False) as uow:
+            known = verified_actor(uow.session, actor)
+            tz = shop_row(uow.session).timezone
+        if known is None:
+            raise ServiceError(_("Sign in again: the app does not know who you are."))
+        now = self.clock()
+        if month is None:
+            from zoneinfo import ZoneInfo
+
+            month = now.astimezone(ZoneInfo(tz)).strftime("%Y-%m")
+        self._check_month(month)
+        data = build_monthly(self.db, month, settings=self.settings, now=now, compare=False)
+        ap = data.get("appraisal", {})
+        mine = next((r for r in ap.get("staff", []) if r.get("staff_id") == known.staff_id), None)
+        return {
+            "month": month,
+            "currency": data.get("currency"),
+            "rules": ap.get("rules", {}),
+            "me": mine,
+            "complaints": next(
+                (r.get("complaints", 0) for r in data.get("by_staff", []) if r.get("staff_id") == known.staff_id), 0
+            ),
+        }
 
     def pdf_fmt(self, lang: str | None = None) -> Fmt:
         """The report PDF's formatting: ``lang`` (else the shop's language), the shop's time zone and currency."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require
+from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_row
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import AuditEntry, Staff
+from desk_app.domain.money import Money, parse_amount
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
@@ -91,6 +93,21 @@ class AuthService:
         self.settings = settings
         self.clock = self.db.clock
 
+    def _currency(self) -> str:
+        with self.db.uow(write=False) as uow:
+            return shop_row(uow.session).currency
+
+    def base_pays(self, actor: Actor) -> dict[int, Decimal]:
+        """Each staff member's base pay a month, where the owner gave one (owner only)."""
+        require(self.db.uow, actor, Perm.STAFF_MANAGE)
+        with self.db.uow(write=False) as uow:
+            currency = shop_row(uow.session).currency
+            return {
+                int(i): Money.from_minor(int(m), currency).amount
+                for i, m in uow.session.execute(select(Staff.id, Staff.base_pay_minor))
+                if m is not None
+            }
+
     def list_staff(self, active_only: bool = True) -> list[StaffView]:
         with self.db.uow(write=False) as uow:
             q = select(Staff).order_by(Staff.role.desc(), Staff.name)
@@ -166,9 +183,24 @@ class AuthService:
         color: str = "#5B8DEF",
         working_hours: dict[str, Any] | None = None,
         permissions: dict[str, Any] | None = None,
+        base_pay: Decimal | str | None = None,
     ) -> StaffView:
+        """``base_pay``: the base pay a month, for the appraisal's performance pay ("" or None:
+        unchanged for someone already here, none for a new person; "0" clears it)."""
         require(self.db.uow, actor, Perm.STAFF_MANAGE)
         errors: dict[str, str] = {}
+        pay_minor: int | None = None
+        pay_given = base_pay is not None and str(base_pay).strip() != ""
+        if pay_given:
+            try:
+                currency = self._currency()
+                amount = parse_amount(str(base_pay), currency) if not isinstance(base_pay, Decimal) else None
+                value = amount.amount if amount is not None else Decimal(str(base_pay))
+                if value < 0:
+                    raise ValueError
+                pay_minor = Money.of(value, currency).minor
+            except (ValueError, ArithmeticError):
+                errors["base_pay"] = _("Enter the base pay as an amount, e.g. 6000 (or leave it empty).")
         name = (name or "").strip()
         if not name:
             errors["name"] = _("Enter the staff member's name.")
@@ -204,10 +236,13 @@ class AuthService:
                 s.working_hours = working_hours
             if permissions is not None:
                 s.permissions = permissions
+            pay_changed = pay_given and s.base_pay_minor != (pay_minor or None)
+            if pay_changed:
+                s.base_pay_minor = pay_minor or None
             uow.session.flush()
             audit(uow.session, actor, "update" if before else "create", "staff", s.id,
                   before=before, after={"name": s.name, "role": s.role, "active": s.active,
-                                        "pin_reset": bool(pin)})
+                                        "pin_reset": bool(pin), "base_pay_changed": pay_changed})
             uow.commit()
             return staff_view(s)
 

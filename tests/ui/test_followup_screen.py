@@ -209,6 +209,11 @@ def test_feedback_processed_and_standards(
     assert model.index(0, 2).data().startswith("0/1")  # greeted after 45 s: missed
     assert "Below standard" in model.index(0, 3).data()
     assert model.headerData(4, Qt.Orientation.Horizontal) == "Amy"
+    # her own appraisal for the month, as the service works it out (nobody else's)
+    from ui.today.standards import my_month_text
+
+    shown = screen.standards.my_month.text()
+    assert shown == my_month_text(services.reports.my_month(desk)) and shown != "Reading your month…"
 
 
 def test_incidents_recorded_at_the_desk_and_rechecked_by_the_owner(

@@ -116,7 +116,8 @@ def test_the_staff_page_shows_the_appraisal_from_the_owners_rules(screen: Report
     assert table is not None and table.rowCount() == len(ap["staff"]) > 0
     first = ap["staff"][0]
     shown = [table.item(0, c).text() for c in range(table.columnCount())]
-    assert shown[-1] == (first["performance_pay_percent"] or "-")
+    assert shown[-1].startswith(f"{first['performance_pay_percent']}%" if first["performance_pay_percent"] else "-")
+    assert screen.staff.appraisal_note is not None and "base pay" in screen.staff.appraisal_note.text()
     assert shown[-2].startswith(first["score"] or "-")
     assert ("✓" in shown[-2]) == bool(first["passed"])
 

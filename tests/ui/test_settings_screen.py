@@ -120,6 +120,7 @@ def test_staff_new_member_with_hours_and_pin(qtbot: QtBot, ctx: UiContext) -> No
     ed.save()
     assert "PIN" in ed.form.errors["pin"].text()
     _line(ed, "pin").setText("5678")
+    _line(ed, "base_pay").setText("6000")
     on, start, end, b1, b2 = panel.hours.rows["sun"]
     on.setChecked(False)
     ed.save()
@@ -131,6 +132,7 @@ def test_staff_new_member_with_hours_and_pin(qtbot: QtBot, ctx: UiContext) -> No
         and leo.working_hours["mon"] == [["10:00", "21:00"]]
     )
     assert ctx.services.auth.sign_in(leo.id, "5678").role == Role.STYLIST
+    assert ctx.services.auth.base_pays(ctx.require_actor())[leo.id] == 6000  # for the appraisal
 
 
 def test_settings_refused_for_a_stylist(qtbot: QtBot, ctx: UiContext, owner: Actor) -> None:

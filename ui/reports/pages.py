@@ -25,6 +25,7 @@ from desk_app import i18n
 from desk_app.i18n import _
 from desk_app.reports.monthly_staff import earned
 from desk_app.reports.pdf import (
+    appraisal_note,
     appraisal_rows,
     client_value_rows,
     compare_label,
@@ -222,6 +223,7 @@ class StaffPage(QWidget):
         self.lay.addLayout(left, 2)
         self.table: QTableWidget | None = None
         self.appraisal_table: QTableWidget | None = None  # under the staff table
+        self.appraisal_note: QLabel | None = None  # weights that do not add up to 100, base pay missing
         self.right: QWidget | None = None  # holds both
 
     def show_data(self, data: dict[str, Any]) -> None:
@@ -276,10 +278,18 @@ class StaffPage(QWidget):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(table)
+        self.appraisal_note = None
         if ap_table is not None:
             title = QLabel(_("Staff appraisal"))
             title.setObjectName("sectionTitle")
             rl.addWidget(title)
+            note = appraisal_note(data)
+            if note:
+                note_label = QLabel(note)
+                note_label.setObjectName("warningText" if note.startswith("!") else "muted")
+                note_label.setWordWrap(True)
+                rl.addWidget(note_label)
+                self.appraisal_note = note_label
             ap_table.horizontalHeader().setMinimumHeight(44)
             rl.addWidget(ap_table)
         if self.right is not None:

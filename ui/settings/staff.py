@@ -171,14 +171,24 @@ class StaffPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.hours = HoursEditor()
         self.perms = PermissionsEditor()
+        self._pays: dict[int, Any] = {}  # base pay a month, read with the list (owner only)
 
         def load() -> list[StaffView]:
+            self._pays = auth.base_pays(ctx.require_actor())
             return auth.list_staff(active_only=False)
 
         def to_data(s: StaffView) -> dict[str, Any]:
             self.hours.set_hours(s.working_hours)
             self.perms.set_overrides(s.permissions)
-            return {"name": s.name, "role": s.role, "pin": "", "active": s.active, "color": s.color}
+            pay = self._pays.get(s.id)
+            return {
+                "name": s.name,
+                "role": s.role,
+                "pin": "",
+                "active": s.active,
+                "color": s.color,
+                "base_pay": "" if pay is None else str(pay),
+            }
 
         def prepare(sid: int | None, data: dict[str, Any]) -> dict[str, Any]:
             """On the GUI thread: the hours and exceptions the widgets beside the form hold."""
@@ -199,6 +209,7 @@ class StaffPanel(QWidget):
                 color=data["color"],
                 working_hours=data["working_hours"],
                 permissions=data["permissions"],
+                base_pay=data.get("base_pay") or "0",  # emptied: no base pay
             )
 
         spec = EditorSpec(
@@ -224,6 +235,12 @@ class StaffPanel(QWidget):
                     "choice",
                     lambda: [(c, c) for c in COLOURS],
                     default=COLOURS[0],
+                ),
+                Field(
+                    "base_pay",
+                    _("Base pay a month"),
+                    "money",
+                    placeholder=_("For the appraisal's performance pay; leave empty if not used"),
                 ),
                 Field("active", _("Works here (can sign in)"), "bool", default=True),
             ],
