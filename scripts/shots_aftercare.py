@@ -169,6 +169,14 @@ def seed(path: Path, clock: Clock) -> tuple[Services, Actor]:
         "redo",
         redo=RedoSpec(staff_id=leo.staff_id, start_at=shanghai(2026, 11, 21, 11), service_ids=(svc_ids[0],)),
     )
+    clock.now = shanghai(2026, 11, 20, 9, 20)
+    sv.complaints.open_complaint(
+        amy,
+        description="Blow-dry rushed; the stylist was curt",
+        client_id=cids[6],
+        category="attitude",
+        staff_involved_id=max_.staff_id,
+    )
     clock.now = shanghai(2026, 11, 20, 9, 40)
     sv.complaints.open_complaint(
         amy,
@@ -316,6 +324,15 @@ def main() -> int:
         app.processEvents()
         resolve.grab().save(str(OUT / f"complaint-resolve-{suffix}.png"))
         resolve.close()
+        named = next(c for c in sv.complaints.complaints() if c.staff_involved_id and c.status != "resolved")
+        replace = ComplaintResolveDialog(ctx, named, w)
+        replace.choose("", "Apologised; Leo does her hair from now on" if lang == "en" else "已致歉；今后由 Leo 为她服务")
+        replace.replace.setChecked(True)
+        replace.resize(760, 480)
+        replace.show()
+        app.processEvents()
+        replace.grab().save(str(OUT / f"complaint-resolve-replace-{suffix}.png"))
+        replace.close()
         w.open(tab="incidents")
         w.incidents._filter("all")
         app.processEvents()

@@ -12,13 +12,14 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from desk_app.db.models import Appointment, Client, Sale
+from desk_app.db.models import Appointment, Client, Sale, SaleLine
 from desk_app.domain.segments import ClientValue, Segment, SegmentRule, ValueFacts, classify
 from desk_app.reports.monthly_reader import ReportReader
 from desk_app.reports.sqlhelp import Period
 
 _CHUNK = 500
 _OPEN = ("booked", "confirmed")
+_GOODS = ("service", "product", "package")  # desk_app.checkout.bill.GOODS_KINDS
 
 
 def _chunks(ids: list[int] | None) -> Iterable[list[int] | None]:
@@ -44,14 +45,24 @@ def client_values(
             return col.in_(part) if part is not None else True
 
         spend: dict[int, tuple[int, int, int]] = {}
+        # what the client paid for services, products and packages (tips and top-ups aside), net
+        # of refunds: the same measure as the profile's total spend
+        line = SaleLine.line_total_minor
         q = (
             select(
                 Sale.client_id,
-                func.sum(Sale.total_minor),
-                func.sum(case((Sale.sold_at >= half, Sale.total_minor), else_=0)),
-                func.sum(case((Sale.sold_at < half, Sale.total_minor), else_=0)),
+                func.sum(line),
+                func.sum(case((Sale.sold_at >= half, line), else_=0)),
+                func.sum(case((Sale.sold_at < half, line), else_=0)),
             )
-            .where(Sale.client_id.is_not(None), Sale.sold_at >= year, Sale.sold_at <= now, only(Sale.client_id))
+            .join(SaleLine, SaleLine.sale_id == Sale.id)
+            .where(
+                Sale.client_id.is_not(None),
+                Sale.sold_at >= year,
+                Sale.sold_at <= now,
+                SaleLine.kind.in_(_GOODS),
+                only(Sale.client_id),
+            )
             .group_by(Sale.client_id)
         )
         for cid, y, last, prev in s.execute(q):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from desk_app.container import Services
-from desk_app.db.models import Appointment, Client, Sale
+from desk_app.db.models import Appointment, Client, Sale, SaleLine
 from desk_app.domain.permissions import Actor
 from desk_app.settings import S
 from tests.conftest import FakeClock
@@ -17,21 +17,37 @@ from tests.integration.test_aftercare_data import add_client, add_staff, visit
 _receipts = itertools.count(1)
 
 
-def spend(services: Services, branch_id: int, client_id: int, at: datetime, amount: int, kind: str = "sale") -> None:
-    """A sale (or refund, negative) of ``amount`` yuan to the client at ``at``."""
+def spend(
+    services: Services, branch_id: int, client_id: int, at: datetime, amount: int, kind: str = "sale", tip: int = 0
+) -> None:
+    """A sale (a refund: ``amount`` negative) of ``amount`` yuan of services to the client at
+    ``at``, with a tip (not spend: the profile's total spend leaves tips out too)."""
     with services.db.uow() as uow:
-        uow.session.add(
-            Sale(
-                branch_id=branch_id,
-                receipt_no=f"T{next(_receipts):08d}",
-                kind=kind,
-                client_id=client_id,
-                sold_at=at,
-                currency="CNY",
-                subtotal_minor=amount * 100,
-                total_minor=amount * 100,
-            )
+        sale = Sale(
+            branch_id=branch_id,
+            receipt_no=f"T{next(_receipts):08d}",
+            kind=kind,
+            client_id=client_id,
+            sold_at=at,
+            currency="CNY",
+            subtotal_minor=amount * 100,
+            tip_minor=tip * 100,
+            total_minor=(amount + tip) * 100,
         )
+        uow.session.add(sale)
+        uow.session.flush()
+        lines = [("service", amount)] + ([("tip", tip)] if tip else [])
+        for n, (line_kind, value) in enumerate(lines, start=1):
+            uow.session.add(
+                SaleLine(
+                    sale_id=sale.id,
+                    line_no=n,
+                    kind=line_kind,
+                    description=line_kind,
+                    unit_price_minor=value * 100,
+                    line_total_minor=value * 100,
+                )
+            )
         uow.commit()
 
 
@@ -56,7 +72,7 @@ def test_follow_ups_call_key_clients_first_and_the_profile_says_why(
     key = add_client(services.db, "Ann Key", "+8613900000001")
     for cid in (standard, develop, keep, key):
         first_visit(services, cid, now - timedelta(days=700))
-    spend(services, b, key, now - timedelta(days=30), 4000)
+    spend(services, b, key, now - timedelta(days=30), 4000, tip=50)  # the tip is not spend
     with services.db.uow() as uow:  # Ann is booked again: a sign of potential
         uow.session.add(
             Appointment(
@@ -75,11 +91,7 @@ def test_follow_ups_call_key_clients_first_and_the_profile_says_why(
     first_visit(services, develop, now - timedelta(days=20))  # new: high potential
     spend(services, b, develop, now - timedelta(days=20), 300)
     spend(services, b, standard, now - timedelta(days=300), 800)
-    spend(services, b, standard, now - timedelta(days=290), 800, kind="refund")  # net 0 (refund is negative)
-    with services.db.uow() as uow:
-        r = uow.session.query(Sale).filter(Sale.kind == "refund").one()
-        r.total_minor = -80000
-        uow.commit()
+    spend(services, b, standard, now - timedelta(days=290), -800, kind="refund")  # net 0
     for cid in (standard, develop, keep, key):
         visit(
             services.db,

@@ -146,7 +146,7 @@ class FollowUpsTab(QWidget):
                     result,
                 ]
             )
-        self.table.set_rows(rows, list(items), widths=(110, 130, 130, 110, 200, 90, 110, 190))
+        self.table.set_rows(rows, list(items), widths=(110, 120, 130, 135, 200, 90, 135, 190))
         hints = {
             FollowUpState.DUE: _(
                 "Nobody is waiting for a call today. Calls appear here two to three days after a visit."

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desk_app.i18n import _, format_percent
 from desk_app.reports.standards import KEYS, rows_for_staff, standards_summary, today_standards
@@ -121,6 +121,8 @@ class StandardsTab(QWidget):
         self.my_month.setWordWrap(True)
         mine = Card(_("My month so far (staff appraisal)"))
         mine.body.addWidget(self.my_month)
+        # the figures' table below gives way (it scrolls), never this card
+        mine.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         lay.addWidget(mine)
         card = Card(_("How often each standard was met, in all and per staff member (met / measured)"))
         self.figures = RowsTable([_("Standard"), _("Limit"), _("All"), _("Result")], stretch=-2)
@@ -214,4 +216,4 @@ def my_month_text(data: dict[str, Any]) -> str:
 
         pay += " · " + format_money(Decimal(me["performance_pay"]), data["currency"])
     lines.append(pay)
-    return "\n".join(lines)
+    return "  ·  ".join(line for line in lines if line)
