@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from desk_app.reports.service import ReportService
     from desk_app.shop.details import ShopDetailsService
     from desk_app.shop.service import ShopService
+    from desk_app.transfer.opening import OpeningImportService
     from desk_app.trust.audit import AuditService
     from desk_app.trust.auth import AuthService
     from desk_app.trust.backup import BackupService
@@ -205,6 +206,13 @@ class Services:
         from desk_app.trust.backup import BackupService
 
         return BackupService(self.db, self.settings, self.clock, after_restore=self.privacy.after_restore)
+
+    @cached_property
+    def opening(self) -> OpeningImportService:
+        """Balances, packages and appointments from another system (after its clients)."""
+        from desk_app.transfer.opening import OpeningImportService
+
+        return OpeningImportService(self.db, self.settings, self.clock)
 
     @cached_property
     def importer(self) -> ImportService:

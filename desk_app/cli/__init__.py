@@ -27,6 +27,8 @@ HANDLERS: dict[str, str] = {
     "backup": "desk_app.cli.backup:cli_backup",
     "restore": "desk_app.cli.backup:cli_restore",
     "import clients": "desk_app.cli.import_clients:cli_import_clients",
+    "import balances": "desk_app.cli.import_clients:cli_import_opening",
+    "import appointments": "desk_app.cli.import_clients:cli_import_opening",
     "migrate": "desk_app.cli:cli_migrate",
     "check": "desk_app.cli:cli_check",
     "privacy export": "desk_app.cli.privacy:cli_privacy",
@@ -134,6 +136,16 @@ def build_parser() -> argparse.ArgumentParser:
     ic.add_argument("--duplicates", choices=["merge", "skip"], default="merge")
     ic.add_argument("--map", action="append", default=[], help="generic mapping FIELD=Column (repeatable)")
     ic.add_argument("--report", help="where to write the rejected-rows report (default: FILE.import-report.csv)")
+    for kind, what in (
+        ("balances", "prepaid balances and packages still owed, from another system (after its clients)"),
+        ("appointments", "appointments still to come, from another system (after its clients)"),
+    ):
+        io = ims.add_parser(kind, help=what)
+        io.add_argument("file")
+        db_arg(io)
+        io.add_argument("--dry-run", action="store_true")
+        io.add_argument("--map", action="append", default=[], help="FIELD=Column (repeatable)")
+        io.add_argument("--report", help="where to write the rejected-rows report (default: FILE.import-report.csv)")
 
     m = sub.add_parser("migrate", help="bring the database schema up to date (backs up first)")
     db_arg(m)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from desk_app.clients.importer import ImportResult, ImportStopped, parse_map_args, write_report
-from desk_app.core.service import ServiceError
+from desk_app.core.service import ServiceError, ValidationError
 from desk_app.i18n import _
 from desk_app.trust.auth import cli_actor
 
@@ -100,3 +100,45 @@ def _print_result(result: ImportResult, report: Path) -> None:
     if result.rejected_count > 20:
         print(_("  ... and {n} more").format(n=result.rejected_count - 20))
     print(_("Report: {path}").format(path=str(report)))
+
+
+def cli_import_opening(args: Any) -> int:
+    """``desk-app import balances|appointments FILE``: after the clients, what the old system
+    still owes them and what is booked (docs/import.md)."""
+    import sys
+
+    from desk_app.bootstrap import open_database
+    from desk_app.cli import resolve_db_arg
+    from desk_app.container import Services
+    from desk_app.transfer.opening import parse_opening_map, write_opening_report
+
+    try:
+        db = open_database(resolve_db_arg(args))
+    except Exception as exc:  # noqa: BLE001 - shown to the person
+        print(_("Could not open the database: {error}").format(error=str(exc)), file=sys.stderr)
+        return 1
+    path = Path(args.file)
+    report = Path(args.report) if getattr(args, "report", None) else path.with_name(path.name + ".import-report.csv")
+    try:
+        services = Services(db)
+        mapping = parse_opening_map(args.map or [], args.import_kind) or None
+        result = services.opening.run(
+            cli_actor(db), path, args.import_kind, mapping=mapping, dry_run=bool(args.dry_run)
+        )
+    except ServiceError as exc:
+        why = " ".join(exc.errors.values()) if isinstance(exc, ValidationError) else exc.message
+        print(_("Import failed, nothing was saved: {error}").format(error=why), file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    write_opening_report(result, report)
+    print(
+        _("{kind}: {total} rows -- imported {imported}, rejected {rejected}").format(
+            kind=result.kind, total=result.total_rows, imported=result.imported, rejected=len(result.rejected)
+        )
+    )
+    if result.rejected:
+        print(_("Rows not imported, and why: {path}").format(path=str(report)))
+    if result.dry_run:
+        print(_("Dry run: nothing was saved."))
+    return 0
