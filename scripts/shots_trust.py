@@ -144,6 +144,18 @@ def main() -> int:
         panel.run_import(dry_run=True)  # type: ignore[attr-defined]
         app.processEvents()
         s.grab().save(str(OUT / f"settings-import-result-{suffix}.png"))
+        # after the clients: balances still owed by the old system (a check, nothing saved)
+        numbers = [c.client_number for c in sv.client_search.search(owner, "", limit=3)]
+        owed = WORK / f"balances-{suffix}.csv"
+        lines = ["客户编号,储值余额,有效期,次卡,剩余次数"]
+        lines += [f"{n},{300 + 100 * k},2027-06-30,洗吹造型 10 次卡,{k + 2}" for k, n in enumerate(numbers or ["C000001"])]
+        lines += ["C999999,100,,,", "C000001,lots,,,"]
+        owed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        opening = s.tab("opening")
+        opening.choose_file(owed)  # type: ignore[attr-defined]
+        opening.run_import(dry_run=True)  # type: ignore[attr-defined]
+        app.processEvents()
+        s.grab().save(str(OUT / f"settings-opening-{suffix}.png"))
         s.close()
     # the same shop encrypted (a file keyring stands for the OS password store here)
     import keyring

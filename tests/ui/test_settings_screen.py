@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -359,3 +360,31 @@ def test_staff_hours_and_another_row_count_as_unsaved(qtbot: QtBot, ctx: UiConte
     _answer_next_box("Leave without saving", seen)
     ed.new_button.click()
     assert len(seen) == 2 and ed.current_id is None and panel.unsaved_changes() is None
+
+
+def test_balances_and_bookings_are_imported_from_the_settings(
+    qtbot: QtBot, ctx: UiContext, owner: Actor, tmp_path: Path
+) -> None:
+    """Settings > Balances & bookings: check first (nothing saved), then import; the rows not
+    imported are listed with their reason."""
+    from tests.integration.test_aftercare_data import add_client
+    from ui.settings.opening_import import OpeningImportPanel
+
+    cid = add_client(ctx.services.db, "Ann Lee", "+8613900000001")
+    number = ctx.services.clients.get(owner, cid).client_number
+    f = tmp_path / "balances.csv"
+    f.write_text(f"Client number,Balance\n{number},250\nC999999,10\n", encoding="utf-8")
+    panel = OpeningImportPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert not panel.import_button.isEnabled()  # no file yet
+    panel.choose_file(f)
+    panel.check_button.click()
+    assert "nothing was saved: 1 rows can be imported" in panel.result_label.text()
+    assert panel.rejected_model.rowCount() == 1
+    assert ctx.services.clients.get(owner, cid).prepaid_balance == 0
+    panel.import_button.click()
+    assert panel.result_label.text().startswith("✓") and "C999999" in panel.rejected_model.rows[0].reason
+    assert ctx.services.clients.get(owner, cid).prepaid_balance == 250
+    panel.kind.setCurrentIndex(1)  # appointments: the last result no longer applies
+    assert panel.result_card.isHidden()
