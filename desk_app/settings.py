@@ -63,6 +63,7 @@ class S:
     # time standards (docs/product.md §5)
     STANDARDS_GREET_SECONDS = SettingDef("standards.greet_seconds", int, 30, N_("Greet a client within (seconds)"), "standards", 1)
     STANDARDS_RECEPTION_MINUTES = SettingDef("standards.reception_minutes", int, 10, N_("Finish the first reception within (minutes)"), "standards", 1)
+    STANDARDS_LATER_RECEPTION_MINUTES = SettingDef("standards.later_reception_minutes", int, 5, N_("Finish a later reception (a returning client) within (minutes)"), "standards", 1)
     STANDARDS_SERVICE_START_MINUTES = SettingDef("standards.service_start_minutes", int, 15, N_("Start the service within (minutes of the booked time)"), "standards", 1)
     STANDARDS_COMPLAINT_RESPONSE_HOURS = SettingDef("standards.complaint_response_hours", int, 24, N_("Answer a complaint within (hours)"), "standards", 1)
     STANDARDS_COMPLAINT_URGENT_RESPONSE_HOURS = SettingDef("standards.complaint_urgent_response_hours", int, 2, N_("Answer an urgent (high) complaint within (hours)"), "standards", 1)
@@ -132,6 +133,7 @@ _DEFS: list[SettingDef[Any]] = [
     S.SEGMENT_NEAR_VIP_PERCENT,
     S.STANDARDS_GREET_SECONDS,
     S.STANDARDS_RECEPTION_MINUTES,
+    S.STANDARDS_LATER_RECEPTION_MINUTES,
     S.STANDARDS_SERVICE_START_MINUTES,
     S.STANDARDS_COMPLAINT_RESPONSE_HOURS,
     S.STANDARDS_COMPLAINT_URGENT_RESPONSE_HOURS,
@@ -324,6 +326,7 @@ class SettingsStore:
         return Standards(
             greet_within=timedelta(seconds=self.get(S.STANDARDS_GREET_SECONDS)),
             reception_within=timedelta(minutes=self.get(S.STANDARDS_RECEPTION_MINUTES)),
+            later_reception_within=timedelta(minutes=self.get(S.STANDARDS_LATER_RECEPTION_MINUTES)),
             service_start_within=timedelta(minutes=self.get(S.STANDARDS_SERVICE_START_MINUTES)),
             complaint_first_response_within=timedelta(hours=self.get(S.STANDARDS_COMPLAINT_RESPONSE_HOURS)),
             followup_after_min=timedelta(days=self.get(S.STANDARDS_FOLLOWUP_MIN_DAYS)),

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, tzinfo
 @dataclass(frozen=True)
 class Standards:
     greet_within: timedelta = timedelta(seconds=30)
-    reception_within: timedelta = timedelta(minutes=10)
+    reception_within: timedelta = timedelta(minutes=10)  # a new client's first reception
+    later_reception_within: timedelta = timedelta(minutes=5)  # a returning client: their needs confirmed
     service_start_within: timedelta = timedelta(minutes=15)  # after booked time (or arrival for walk-ins)
     complaint_first_response_within: timedelta = timedelta(hours=24)
     followup_after_min: timedelta = timedelta(days=2)
@@ -56,8 +57,21 @@ def greet_check(s: Standards, arrived: datetime, greeted: datetime | None, now: 
     return _check("greet", arrived, greeted, s.greet_within, now)
 
 
-def reception_check(s: Standards, arrived: datetime, assessed: datetime | None, now: datetime) -> Check:
-    return _check("reception", arrived, assessed, s.reception_within, now)
+def returning(client_id: int | None, is_new_client: bool) -> bool:
+    """A later reception: a known client who has been before (a walk-in without a profile, or a
+    new client, gets the first reception's time)."""
+    return client_id is not None and not is_new_client
+
+
+def reception_limit(s: Standards, is_returning: bool) -> timedelta:
+    return s.later_reception_within if is_returning else s.reception_within
+
+
+def reception_check(
+    s: Standards, arrived: datetime, assessed: datetime | None, now: datetime, is_returning: bool = False
+) -> Check:
+    """Arrival to needs assessed: the first reception's limit, or the later one for a returning client."""
+    return _check("reception", arrived, assessed, reception_limit(s, is_returning), now)
 
 
 def service_start_check(

@@ -95,7 +95,9 @@ def standard_limit(key: str, s: sd.Standards) -> str:
     if key == "greet":
         return _("within {n} s").format(n=int(s.greet_within.total_seconds()))
     if key == "reception":
-        return _("within {t}").format(t=mins(s.reception_within))
+        return _("within {t} (first), {later} (returning)").format(
+            t=mins(s.reception_within), later=mins(s.later_reception_within)
+        )
     if key == "service_start":
         return _("within {t} of the booked time").format(t=mins(s.service_start_within))
     if key == "feedback_recorded":
@@ -222,6 +224,8 @@ def _visits(
         cast(Visit.skipped_steps, Text).label("skipped"),
         Visit.staff_id,
         Visit.created_by_id,
+        Visit.client_id,
+        Visit.is_new_client,
     ).where(Visit.arrived_at >= lo, Visit.arrived_at < hi)
     if branch_id is not None:
         q = q.where(Visit.branch_id == branch_id)
@@ -246,7 +250,12 @@ def _visits(
             t["greet"].add(sd.greet_check(std, r.arrived_at, r.greeted_at, now).met, desk, day, names)
         if "needs" not in skipped and not (cancelled and r.assessed_at is None):
             t["reception"].add(
-                sd.reception_check(std, r.arrived_at, r.assessed_at, now).met, desk, day, names
+                sd.reception_check(
+                    std, r.arrived_at, r.assessed_at, now, sd.returning(r.client_id, bool(r.is_new_client))
+                ).met,
+                desk,
+                day,
+                names,
             )
         started = r.service_started_at
         if "service" not in skipped and not (

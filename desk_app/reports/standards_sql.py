@@ -160,7 +160,18 @@ def standards_sql(
         and_(_not_skipped("greeting"), not_(and_(cancelled, Visit.greeted_at.is_(None))), c),
         and_(m, _not_skipped("greeting")),
     )
-    c, m = timed(Visit.arrived_at, Visit.assessed_at, std.reception_within)
+    # a returning client's later reception has its own (shorter) limit
+    back = and_(Visit.client_id.is_not(None), Visit.is_new_client.is_(False))
+    first_lim, later_lim = std.reception_within, std.later_reception_within
+    c = or_(
+        Visit.assessed_at.is_not(None),
+        case((back, Visit.arrived_at < _ts(now - later_lim)), else_=Visit.arrived_at < _ts(now - first_lim)),
+    )
+    m = and_(
+        Visit.assessed_at.is_not(None),
+        secs(Visit.arrived_at, Visit.assessed_at)
+        <= case((back, later_lim.total_seconds()), else_=first_lim.total_seconds()),
+    )
     items["reception"] = (
         0,
         and_(_not_skipped("needs"), not_(and_(cancelled, Visit.assessed_at.is_(None))), c),

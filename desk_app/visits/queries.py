@@ -70,13 +70,17 @@ def checks_for(v: Visit, now: datetime, standards: std.Standards) -> tuple[std.C
     """The time standards of docs/product.md §5 that apply to a visit so far."""
     out = [
         std.greet_check(standards, v.arrived_at, v.greeted_at, now),
-        std.reception_check(standards, v.arrived_at, v.assessed_at, now),
+        std.reception_check(
+            standards, v.arrived_at, v.assessed_at, now, std.returning(v.client_id, bool(v.is_new_client))
+        ),
         std.service_start_check(standards, v.booked_start_at, v.arrived_at, v.service_started_at, now),
     ]
     if "greeting" in (v.skipped_steps or {}):
         out[0] = std.Check("greet", None, None, standards.greet_within, False)
     if "needs" in (v.skipped_steps or {}):
-        out[1] = std.Check("reception", None, None, standards.reception_within, False)
+        out[1] = std.Check(
+            "reception", None, None, std.reception_limit(standards, std.returning(v.client_id, bool(v.is_new_client))), False
+        )
     if v.step in ("checkout", "rebooking", "done") and v.service_started_at is None:
         out[2] = std.Check("service_start", None, None, standards.service_start_within, False)
     return tuple(out)

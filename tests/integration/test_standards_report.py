@@ -153,3 +153,42 @@ def test_complaints_followups_and_feedback(
     processed = out["feedback_processed"]
     assert (processed["met"], processed["total"]) == (1, 1)
     assert processed["by_staff"][owner.staff_id]["met"] == 1
+
+
+def test_a_returning_clients_later_reception_has_its_own_limit(
+    services: Services, owner: Actor, team: dict[str, Actor], clock: FakeClock
+) -> None:
+    """The source's later reception: a returning client's needs are confirmed within 5 minutes
+    (a setting); a new client's first reception keeps its 10. Both ways of counting agree: the
+    month (SQL), today (Python) and the live check on the visit."""
+    from desk_app.db.models import Visit
+    from desk_app.settings import S
+    from desk_app.visits.queries import checks_for
+
+    today = clock.now - timedelta(hours=3)
+    new = _visit(services, owner, team, today, assess_min=7)
+    back = _visit(services, owner, team, today + timedelta(minutes=1), assess_min=7)
+    quick = _visit(services, owner, team, today + timedelta(minutes=2), assess_min=4)
+    walk_in = visit(  # no profile: a first reception
+        services.db, services.settings, branch_id=owner.branch_id, client_id=None, stylist_id=None,
+        desk_id=team["amy"].staff_id, arrived=today + timedelta(minutes=3), assess_min=7,
+    )  # fmt: skip
+    with services.db.uow() as uow:
+        v = uow.session.get(Visit, new)
+        assert v is not None
+        v.is_new_client = True
+        uow.commit()
+    live = services.aftercare.today_standards()
+    start, end = clock.now.date() - timedelta(days=1), clock.now.date() + timedelta(days=1)
+    month = standards_summary(services.db, services.settings, start, end, now=clock.now)
+    for figures in (live, month):
+        assert (figures["reception"]["met"], figures["reception"]["total"]) == (3, 4)  # the returning 7 min missed
+    assert month["reception"]["limit"] == "within 10 min (first), 5 min (returning)"
+    with services.db.uow(write=False) as uow:
+        s = uow.session
+        checks = {vid: checks_for(s.get(Visit, vid), clock.now, services.settings.standards())[1].met
+                  for vid in (new, back, quick, walk_in)}  # fmt: skip
+    assert checks == {new: True, back: False, quick: True, walk_in: True}
+    services.settings.set(S.STANDARDS_LATER_RECEPTION_MINUTES, 8)  # the owner's number
+    live = services.aftercare.today_standards()
+    assert live["reception"]["met"] == 4

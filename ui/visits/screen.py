@@ -412,7 +412,13 @@ class VisitScreen(QWidget):
         if view.step in ("greeting", "needs", "service"):
             checks = (
                 std.greet_check(s, view.arrived_at, view.greeted_at, now),
-                std.reception_check(s, view.arrived_at, view.assessed_at, now),
+                std.reception_check(
+                    s,
+                    view.arrived_at,
+                    view.assessed_at,
+                    now,
+                    std.returning(view.client.id if view.client else None, view.is_new_client),
+                ),
                 std.service_start_check(
                     s, view.booked_start_at, view.arrived_at, view.service_started_at, now
                 ),
