@@ -137,7 +137,7 @@ def main() -> int:
         s.tab("backups")
         app.processEvents()
         s.grab().save(str(OUT / f"settings-backups-{suffix}.png"))
-        panel = s.tab("import")
+        panel = s.tab("import").clients  # type: ignore[attr-defined]
         panel.choose_file(FIX / "generic_gbk.csv")  # type: ignore[attr-defined]
         app.processEvents()
         s.grab().save(str(OUT / f"settings-import-mapping-{suffix}.png"))
@@ -151,7 +151,7 @@ def main() -> int:
         lines += [f"{n},{300 + 100 * k},2027-06-30,洗吹造型 10 次卡,{k + 2}" for k, n in enumerate(numbers or ["C000001"])]
         lines += ["C999999,100,,,", "C000001,lots,,,"]
         owed.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        opening = s.tab("opening")
+        opening = s.tab("import").show_opening()  # type: ignore[attr-defined]
         opening.choose_file(owed)  # type: ignore[attr-defined]
         opening.run_import(dry_run=True)  # type: ignore[attr-defined]
         app.processEvents()

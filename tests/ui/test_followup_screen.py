@@ -210,7 +210,7 @@ def test_feedback_processed_and_standards(
     assert "Below standard" in model.index(0, 3).data()
     assert model.headerData(4, Qt.Orientation.Horizontal) == "Amy"
     # her own appraisal for the month, as the service works it out (nobody else's)
-    from ui.today.standards import my_month_text
+    from ui.shared.my_month import my_month_text
 
     shown = screen.standards.my_month.text()
     assert shown == my_month_text(services.reports.my_month(desk)) and shown != "Reading your month…"

@@ -365,7 +365,7 @@ def test_staff_hours_and_another_row_count_as_unsaved(qtbot: QtBot, ctx: UiConte
 def test_balances_and_bookings_are_imported_from_the_settings(
     qtbot: QtBot, ctx: UiContext, owner: Actor, tmp_path: Path
 ) -> None:
-    """Settings > Balances & bookings: check first (nothing saved), then import; the rows not
+    """Settings > Import > 2. Balances, packages and bookings: check first (nothing saved), then import; the rows not
     imported are listed with their reason."""
     from tests.integration.test_aftercare_data import add_client
     from ui.settings.opening_import import OpeningImportPanel

@@ -219,6 +219,16 @@ def test_booked_regular_with_allergy(
     assert len(mine.cards) == 1
     texts = " ".join(w.text() for w in mine.cards[0].findChildren(type(screen.greeting.client_card.name)))
     assert "latex gloves" in texts and "Hydrating facial" in texts
+    # and her own month (the appraisal), below her clients: a stylist has no Reports
+    from ui.shared.my_month import my_month_text
+
+    assert mine.my_month.label.text() == my_month_text(services.reports.my_month(stylist))
+    from ui.shared.my_month import MyMonthCard
+
+    owners = MyMonthCard(ctx)  # the owner is not appraised: pointed at the team's table
+    qtbot.addWidget(owners)
+    owners.refresh()
+    assert "Reports" in owners.label.text()
 
 
 def test_restart_opens_the_visit_at_its_step(

@@ -1,4 +1,4 @@
-"""Settings > Balances & bookings: after the clients, bring over what the old system still owes
+"""Settings > Import > 2. Balances, packages and bookings: after the clients, bring over what the old system still owes
 them (prepaid balances, package sessions) and the appointments already booked (docs/import.md).
 
 Choose what the file holds and the file; "Check" runs every row without saving, "Import" saves
@@ -31,7 +31,7 @@ class OpeningImportPanel(QWidget):
         card = Card(_("Balances, packages and appointments from another system"))
         intro = QLabel(
             _(
-                "Import the clients first (the Import tab). Then a file of the prepaid balances and package "
+                "Import the clients first (1. Clients). Then a file of the prepaid balances and package "
                 "sessions the old system still owes them, or of the appointments still to come. Each row names "
                 "the client by client number, the old system's id or phone."
             )
@@ -162,3 +162,28 @@ class OpeningImportPanel(QWidget):
         path, _f = QFileDialog.getSaveFileName(self, _("Save the rejected rows"), str(default), _("CSV files (*.csv)"))
         if path:
             write_opening_report(self.result, Path(path))
+
+
+class ImportArea(QWidget):
+    """Settings › Import: the clients first, then their balances, packages and bookings (two
+    tabs, so the settings' own tab bar keeps every tab in view at 1366 px)."""
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        from PySide6.QtWidgets import QTabWidget
+
+        from ui.settings.import_panel import ImportPanel
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.clients = ImportPanel(ctx)
+        self.opening = OpeningImportPanel(ctx)
+        self.tabs.addTab(self.clients, _("1. Clients"))
+        self.tabs.addTab(self.opening, _("2. Balances, packages and bookings"))
+        lay.addWidget(self.tabs)
+
+    def show_opening(self) -> OpeningImportPanel:
+        self.tabs.setCurrentWidget(self.opening)
+        return self.opening

@@ -25,8 +25,7 @@ log = logging.getLogger(__name__)
 def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
     from ui.settings import catalog as sc
     from ui.settings.backup import BackupPanel
-    from ui.settings.import_panel import ImportPanel
-    from ui.settings.opening_import import OpeningImportPanel
+    from ui.settings.opening_import import ImportArea
     from ui.settings.safety import safety_rules_editor
     from ui.settings.shop import RulesPanel, ShopDetailsPanel
     from ui.settings.staff import StaffPanel
@@ -44,8 +43,7 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
         ("safety", _("Safety rules"), safety_rules_editor),
         ("rules", _("Time standards && rules"), RulesPanel),
         ("backups", _("Backups"), BackupPanel),
-        ("import", _("Import"), ImportPanel),
-        ("opening", _("Balances && bookings"), OpeningImportPanel),
+        ("import", _("Import"), ImportArea),
         ("audit", _("Audit log"), AuditScreen),
     ]
 

@@ -6,11 +6,12 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desk_app.i18n import _, format_percent
 from desk_app.reports.standards import KEYS, rows_for_staff, standards_summary, today_standards
 from ui.context import UiContext
+from ui.shared.my_month import MyMonthCard
 from ui.shared.table import Cell, RowsTable
 from ui.shared.widgets import Button, Card, show_error
 from ui.theme import COLORS, TONE_SYMBOL
@@ -116,14 +117,9 @@ class StandardsTab(QWidget):
             bar.addWidget(b)
         bar.addStretch()
         lay.addLayout(bar)
-        self.my_month = QLabel(_("Reading your month…"))
-        self.my_month.setObjectName("myMonth")
-        self.my_month.setWordWrap(True)
-        mine = Card(_("My month so far (staff appraisal)"))
-        mine.body.addWidget(self.my_month)
-        # the figures' table below gives way (it scrolls), never this card
-        mine.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        lay.addWidget(mine)
+        self.my_month_card = MyMonthCard(ctx)
+        self.my_month = self.my_month_card.label
+        lay.addWidget(self.my_month_card)
         card = Card(_("How often each standard was met, in all and per staff member (met / measured)"))
         self.figures = RowsTable([_("Standard"), _("Limit"), _("All"), _("Result")], stretch=-2)
         card.body.addWidget(self.figures)
@@ -147,18 +143,7 @@ class StandardsTab(QWidget):
             return standards_summary(svc.db, svc.settings, now - timedelta(days=days), now, now=now)
 
         self.ctx.runner.run(self, load, on_done=self.show_data, on_error=lambda e: show_error(self, e))
-        actor, reports = self.ctx.require_actor(), svc.reports
-        self.ctx.runner.run(
-            self,
-            lambda: reports.my_month(actor),
-            on_done=self.show_my_month,
-            on_error=lambda e: self.my_month.setText(_("Your month could not be read: {error}").format(error=str(e))),
-        )
-
-    def show_my_month(self, data: dict[str, Any]) -> None:
-        """The signed-in person's own appraisal: each part, the score against the pass mark, the
-        points off for complaints and the performance pay (docs/service-standard.md)."""
-        self.my_month.setText(my_month_text(data))
+        self.my_month_card.refresh()
 
     def show_data(self, data: dict[str, dict[str, Any]]) -> None:
         people = rows_for_staff(data)
@@ -187,33 +172,3 @@ class StandardsTab(QWidget):
             rows, list(KEYS), widths=[210, 190, 110, 160] + [100] * len(people), headers=headers
         )
 
-
-def my_month_text(data: dict[str, Any]) -> str:
-    me = data.get("me")
-    rules = data.get("rules", {})
-    if not me or me.get("score") is None:
-        return _(
-            "Nothing measured for you this month yet: the score comes from checkout scores, sales, rebooking "
-            "and the time standards of your role."
-        )
-    names = {
-        "quality": _("quality"),
-        "sales": _("sales"),
-        "rebooking": _("rebooking"),
-        "standards": _("standards"),
-    }
-    parts = [f"{names[k]} {v}" for k, v in me.get("parts", {}).items() if v is not None and k in names]
-    mark = "✓ " + _("pass") if me.get("passed") else "✕ " + _("below the pass mark")
-    text = _("Score {score} of 100 ({mark} {n})").format(score=me["score"], mark=mark, n=rules.get("pass_mark", 80))
-    lines = [text, " · ".join(parts)]
-    if me.get("penalty"):
-        lines.append(_("{n} points off for complaints").format(n=me["penalty"]))
-    pay = _("Performance pay {share}% of base pay").format(share=me.get("performance_pay_percent"))
-    if me.get("performance_pay") is not None and data.get("currency"):
-        from decimal import Decimal
-
-        from desk_app.i18n import format_money
-
-        pay += " · " + format_money(Decimal(me["performance_pay"]), data["currency"])
-    lines.append(pay)
-    return "  ·  ".join(line for line in lines if line)

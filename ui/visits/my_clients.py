@@ -25,6 +25,7 @@ from desk_app.domain.visit import status_label, step_label
 from desk_app.i18n import _, format_date, format_number
 from desk_app.visits.views import MyVisit
 from ui.context import UiContext
+from ui.shared.my_month import MyMonthCard
 from ui.shared.widgets import AllergyBanner, Button, Card, EmptyState, PageHeader, StatusChip
 from ui.theme import STATUS_TONE
 from ui.visits.common import breach_text, muted, waited_text
@@ -125,13 +126,17 @@ class MyClientsScreen(QWidget):
         )
         self.stack.addWidget(self.empty)
         root.addWidget(self.stack, 1)
+        self.my_month = MyMonthCard(ctx)  # the stylist's own appraisal, below their clients
+        root.addWidget(self.my_month)
 
         self.timer = QTimer(self)  # runs while the screen is shown
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         ctx.signals.actor_changed.connect(self.refresh)
+        ctx.signals.actor_changed.connect(self.my_month.refresh)
         ctx.signals.data_changed.connect(self._data_changed)  # a bound slot: dropped with the screen
         self.refresh()
+        self.my_month.refresh()
 
     def _data_changed(self, kind: str, _ident: int) -> None:
         if kind == "visit":
@@ -139,6 +144,7 @@ class MyClientsScreen(QWidget):
 
     def open(self) -> None:
         self.refresh()
+        self.my_month.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
