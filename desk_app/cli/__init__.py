@@ -29,6 +29,7 @@ HANDLERS: dict[str, str] = {
     "import clients": "desk_app.cli.import_clients:cli_import_clients",
     "import balances": "desk_app.cli.import_clients:cli_import_opening",
     "import appointments": "desk_app.cli.import_clients:cli_import_opening",
+    "import history": "desk_app.cli.import_clients:cli_import_opening",
     "migrate": "desk_app.cli:cli_migrate",
     "check": "desk_app.cli:cli_check",
     "privacy export": "desk_app.cli.privacy:cli_privacy",
@@ -139,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     for kind, what in (
         ("balances", "prepaid balances and packages still owed, from another system (after its clients)"),
         ("appointments", "appointments still to come, from another system (after its clients)"),
+        ("history", "past visits, kept on the clients' profiles for reference (after its clients)"),
     ):
         io = ims.add_parser(kind, help=what)
         io.add_argument("file")

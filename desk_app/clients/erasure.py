@@ -34,6 +34,7 @@ from desk_app.db.models import (
     Assessment,
     AuditEntry,
     Client,
+    ClientHistory,
     Complaint,
     ConsentRecord,
     Contact,
@@ -323,6 +324,7 @@ _OTHERS_TEXT: tuple[tuple[Any, tuple[str, ...]], ...] = (
     (Feedback, ("content", "improvement_action")),
     (OutreachTask, ("note",)),
     (PatchTest, ("notes",)),
+    (ClientHistory, ("description",)),
     (Incident, ("description", "action", "recheck_note")),
     (Sale, ("reason", "over_estimate_note")),
     (Payment, ("reference",)),
@@ -601,6 +603,7 @@ def _clear_free_text(
     clear(feedback, ("content", "improvement_action"))
     clear(_rows(s, OutreachTask, OutreachTask.client_id == client_id), ("note",))
     clear(_rows(s, PatchTest, PatchTest.client_id == client_id), ("notes",))
+    clear(_rows(s, ClientHistory, ClientHistory.client_id == client_id), ("description", "staff_name"))
     clear(_rows(s, Incident, Incident.client_id == client_id), ("description", "action", "recheck_note", "place"))
     clear(_rows(s, SafetyOverride, SafetyOverride.client_id == client_id), ("reason",))
     sales = _rows(s, Sale, Sale.client_id == client_id)
@@ -667,6 +670,7 @@ def scrub_storage(db: Database) -> bool:
 
 _VACUUMED = (
     "clients",
+    "client_history",
     "audit_log",
     "consent_records",
     "contacts",

@@ -31,6 +31,7 @@ from desk_app.db.models import (
     Assessment,
     Base,
     Client,
+    ClientHistory,
     ClientPackage,
     Complaint,
     ConsentRecord,
@@ -167,6 +168,7 @@ class PrivacyService:
                 row_dict(r) for r in _rows(s, PrepaidMovement, PrepaidMovement.account_id.in_(_ids(prepaid)))
             ],
             "packages": [row_dict(r) for r in packages],
+            "history_imported": [row_dict(r) for r in _rows(s, ClientHistory, ClientHistory.client_id == client_id)],
             "package_redemptions": [
                 row_dict(r)
                 for r in _rows(s, PackageRedemption, PackageRedemption.client_package_id.in_(_ids(packages)))

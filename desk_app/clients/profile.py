@@ -16,6 +16,7 @@ from desk_app.clients.views import (
     ComplaintRecord,
     ConsentView,
     FormulaView,
+    HistoryRecord,
     PackageHolding,
     UpcomingAppointment,
     VisitRecord,
@@ -26,6 +27,7 @@ from desk_app.db.models import (
     AppointmentService,
     Client,
     ClientCredit,
+    ClientHistory,
     ClientPackage,
     Complaint,
     ConsentRecord,
@@ -178,6 +180,18 @@ def client_profile(  # noqa: C901
         visits=visits,
         complaints=complaints,
         erased=c.erased_at is not None,
+        history=tuple(
+            HistoryRecord(
+                at=h.at,
+                description=h.description,
+                staff_name=h.staff_name,
+                amount=None if h.amount_minor is None else Money.from_minor(h.amount_minor, currency).amount,
+                source=h.source,
+            )
+            for h in s.scalars(
+                select(ClientHistory).where(ClientHistory.client_id == c.id).order_by(ClientHistory.at.desc())
+            )
+        ),
         owed=Money.from_minor(
             s.scalar(
                 select(func.coalesce(func.sum(ClientCredit.amount_minor), 0)).where(

@@ -97,6 +97,17 @@ class FormulaView:
 
 
 @dataclass(frozen=True)
+class HistoryRecord:
+    """A past visit from the shop's old system (imported, for reference: not a sale here)."""
+
+    at: datetime
+    description: str
+    staff_name: str
+    amount: Decimal | None
+    source: str
+
+
+@dataclass(frozen=True)
 class VisitRecord:
     visit_id: int
     arrived_at: datetime
@@ -192,6 +203,7 @@ class ClientProfile:
     complaints: tuple[ComplaintRecord, ...]
     erased: bool
     owed: Decimal = Decimal(0)  # vouchers/discounts promised on complaints, not used yet
+    history: tuple[HistoryRecord, ...] = ()  # past visits brought over from the old system
     segment: str = ""  # the client value segment (desk_app/domain/segments.py)
     segment_why: str = ""  # why the potential is high, in words
     spend_12m: Decimal = Decimal(0)  # net spend in the last 12 months

@@ -680,6 +680,21 @@ class ClientPackage(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class ClientHistory(Base):
+    """A past visit brought over from the shop's old system (docs/import.md): for reference on the
+    profile, not a sale (the reports and the books start with this app)."""
+
+    __tablename__ = "client_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    description: Mapped[str] = mapped_column(Text, default="")  # what was done, as the old system said
+    staff_name: Mapped[str] = mapped_column(String(120), default="")  # as the old system named them
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    source: Mapped[str] = mapped_column(String(40), default="import")
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class PackageRedemption(Base):
     __tablename__ = "package_redemptions"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -39,13 +39,13 @@ from desk_app.clients.importer import Rejected, Table, parse_date, parse_phone, 
 from desk_app.core import csvfile
 from desk_app.core.service import ServiceError, ValidationError, audit, require, shop_row
 from desk_app.db.engine import Clock, Database
-from desk_app.db.models import Appointment, Client, ClientPackage, Package, Service, Staff
+from desk_app.db.models import Appointment, Client, ClientHistory, ClientPackage, Package, Service, Staff
 from desk_app.domain.money import parse_amount
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import S, SettingsStore
 
-KINDS = ("balances", "appointments")
+KINDS = ("balances", "appointments", "history")
 
 # the header words each field is recognised by (lower case, spaces and _ ignored)
 _HEADERS: dict[str, tuple[str, ...]] = {
@@ -63,12 +63,14 @@ _HEADERS: dict[str, tuple[str, ...]] = {
     "stylist": ("stylist", "staff", "staffmember", "employee", "provider", "发型师", "技师", "美容师", "员工"),
     "duration": ("duration", "minutes", "length", "时长", "分钟"),
     "notes": ("notes", "note", "comment", "备注"),
+    "amount": ("amount", "total", "price", "paid", "sales", "金额", "消费金额", "实收"),
 }
 _FIELDS = {
     "balances": ("client_number", "external_id", "phone", "balance", "balance_expires", "package", "sessions",
                  "package_expires"),
     "appointments": ("client_number", "external_id", "phone", "date", "time", "service", "stylist", "duration",
                      "notes"),
+    "history": ("client_number", "external_id", "phone", "date", "time", "service", "stylist", "amount"),
 }  # fmt: skip
 
 
@@ -142,7 +144,7 @@ class OpeningImportService:
         of work (a refused row changes nothing). The owner only (as the client import)."""
         known = require(self.db.uow, actor, Perm.IMPORT)
         if kind not in KINDS:
-            raise ValidationError({"kind": _("Choose what the file holds: balances or appointments.")})
+            raise ValidationError({"kind": _("Choose what the file holds: balances, appointments or past visits.")})
         table = read_table(Path(path))
         used = dict(mapping) if mapping else guess_mapping(table.headers, kind)
         missing = [h for h in used.values() if h not in table.headers]
@@ -157,6 +159,8 @@ class OpeningImportService:
             raise ValidationError({"mapping": _("The file needs a balance column or a package column.")})
         if kind == "appointments" and not all(f in used for f in need):
             raise ValidationError({"mapping": _("The file needs the date (and time), the service and the stylist.")})
+        if kind == "history" and not {"date", "service"} <= used.keys():
+            raise ValidationError({"mapping": _("The file needs the date of each visit and what was done.")})
         rejected: list[Rejected] = []
         imported = 0
         total = len(table.rows)
@@ -169,6 +173,8 @@ class OpeningImportService:
             try:
                 if kind == "balances":
                     self._balance_row(known, row, region, tz, currency, dry_run)
+                elif kind == "history":
+                    self._history_row(known, row, region, tz, currency, Path(path).name, dry_run)
                 else:
                     self._appointment_row(known, row, region, tz, dry_run)
                 imported += 1
@@ -328,6 +334,62 @@ class OpeningImportService:
             raise RowError(_("The date {value} is not a date.").format(value=str(raw)) + (f" ({problem})" if problem else ""))
         return d
 
+    # -- past visits --------------------------------------------------------------------
+    def _history_row(
+        self, actor: Actor, row: _Row, region: str, tz: str, currency: str, source: str, dry_run: bool
+    ) -> None:
+        """A past visit of the old system, kept on the profile for reference (not a sale): the
+        client's first and last visit, visit count and total spend take it in."""
+        at = self._start(row, tz, default_time=time(12, 0))  # a day alone: noon, so it stays that day
+        now = self.clock()
+        if at > now:
+            raise RowError(_("{when} is still to come: past visits only (appointments are imported apart).").format(
+                when=at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+            ))
+        what = row.text("service")
+        if not what:
+            raise RowError(_("What was done is empty on this row."))
+        amount: int | None = None
+        if row.text("amount"):
+            try:
+                amount = parse_amount(row.text("amount"), currency).minor
+            except ValueError:
+                raise RowError(_("The amount {value} is not an amount.").format(value=row.text("amount"))) from None
+            if amount < 0:
+                raise RowError(_("The amount {value} is below zero.").format(value=row.text("amount")))
+        with self.db.uow() as uow:
+            s = uow.session
+            c = self._client(s, row, region)
+            repeat = s.scalar(
+                select(func.count())
+                .select_from(ClientHistory)
+                .where(ClientHistory.client_id == c.id, ClientHistory.at == at, ClientHistory.description == what)
+            )
+            if repeat:
+                raise RowError(_("{number}'s visit of {when} is already here: not added again.").format(
+                    number=c.client_number, when=at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
+                ))
+            s.add(
+                ClientHistory(
+                    client_id=c.id,
+                    at=at,
+                    description=what,
+                    staff_name=row.text("stylist")[:120],
+                    amount_minor=amount,
+                    source=source[:40],
+                    imported_at=now,
+                )
+            )
+            if c.first_visit_at is None or at < c.first_visit_at:
+                c.first_visit_at = at
+            if c.last_visit_at is None or at > c.last_visit_at:
+                c.last_visit_at = at
+            c.visit_count = (c.visit_count or 0) + 1
+            c.total_spend_minor = (c.total_spend_minor or 0) + (amount or 0)
+            c.updated_at = now
+            if not dry_run:
+                uow.commit()
+
     # -- appointments ------------------------------------------------------------------
     def _appointment_row(self, actor: Actor, row: _Row, region: str, tz: str, dry_run: bool) -> None:
         start = self._start(row, tz)
@@ -379,7 +441,7 @@ class OpeningImportService:
             ),
         )
 
-    def _start(self, row: _Row, tz: str) -> datetime:
+    def _start(self, row: _Row, tz: str, default_time: time | None = None) -> datetime:
         raw_date, raw_time = row.get("date"), row.get("time")
         zone = ZoneInfo(tz)
         if isinstance(raw_date, datetime) and raw_time in ("", None):
@@ -394,7 +456,9 @@ class OpeningImportService:
             d, problem = parse_date(text, day_first=False)
             if d is None:
                 raise RowError(_("The date {value} is not a date.").format(value=text))
-        if isinstance(raw_time, time):
+        if raw_time in ("", None) and default_time is not None:
+            t = default_time
+        elif isinstance(raw_time, time):
             t = raw_time
         elif isinstance(raw_time, datetime):
             t = raw_time.time()

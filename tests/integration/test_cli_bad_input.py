@@ -68,6 +68,7 @@ COMMANDS: dict[str, Argv] = {
     "import clients": lambda db, m, i, o: ["import", "clients", db, "--db", db, "--dry-run"],
     "import balances": lambda db, m, i, o: ["import", "balances", db, "--db", db, "--dry-run"],
     "import appointments": lambda db, m, i, o: ["import", "appointments", db, "--db", db, "--dry-run"],
+    "import history": lambda db, m, i, o: ["import", "history", db, "--db", db, "--dry-run"],
     "migrate": lambda db, m, i, o: ["migrate", "--db", db],
     "check": lambda db, m, i, o: ["check", "--db", db],
     "demo": lambda db, m, i, o: ["demo", "--db", db, "--clients", i, "--months", m],

@@ -153,3 +153,42 @@ def test_the_command_line(services: Services, owner: Actor, tmp_path: Path) -> N
     assert "Unknown field" in err.getvalue()
     services.db.dispose()
     assert services.clients.get(owner, a).prepaid_balance == 300
+
+
+def test_past_visits_come_over_as_history_on_the_profile(
+    services: Services, owner: Actor, tmp_path: Path
+) -> None:
+    """The old system's visits: on the profile for reference (first and last visit, visits, total
+    spend take them in), not sales; a repeat is refused; erasure clears them; the data export has them."""
+    from desk_app.db.models import ClientHistory, Sale
+
+    a = add_client(services.db, "Ann Lee", "+8613900000001")
+    number = services.clients.get(owner, a).client_number
+    f = _write(
+        tmp_path,
+        "history.csv",
+        "Client number,Date,Service,Stylist,Amount\n"
+        f"{number},2025-03-02,Ombre glaze with toner,Jenny (old salon),1280\n"
+        f"{number},2026-06-10 15:30,Root colour,Jenny (old salon),\n"
+        f"{number},2030-01-01,Cut,Jenny,100\n"  # still to come: not history
+        f"{number},2025-03-02,Ombre glaze with toner,Jenny (old salon),1280\n",  # the same visit twice
+    )
+    res = services.opening.run(owner, f, "history")
+    assert res.imported == 2 and [r.row_no for r in res.rejected] == [4, 5]
+    assert "still to come" in res.rejected[0].reason and "not added again" in res.rejected[1].reason
+    p = services.clients.get(owner, a)
+    assert [(h.description, h.amount) for h in p.history] == [("Root colour", None), ("Ombre glaze with toner", 1280)]
+    assert p.first_visit_at is not None and p.first_visit_at.astimezone(SH) == datetime(2025, 3, 2, 12, 0, tzinfo=SH)
+    assert p.last_visit_at is not None and p.last_visit_at.astimezone(SH) == datetime(2026, 6, 10, 15, 30, tzinfo=SH)
+    assert (p.visit_count, p.total_spend) == (2, 1280)
+    with services.db.uow(write=False) as uow:
+        assert uow.session.scalars(select(Sale)).first() is None  # not a sale: the books start here
+    with services.db.uow(write=False) as uow:
+        exported = services.privacy.collect(uow.session, a)
+    assert [h["description"] for h in exported["history_imported"]] == ["Ombre glaze with toner", "Root colour"]
+    services.privacy.erase_client(owner, a, "asked")
+    with services.db.uow(write=False) as uow:
+        left = [(h.description, h.staff_name) for h in uow.session.scalars(select(ClientHistory))]
+    assert left == [("", ""), ("", "")]
+    raw = Path(str(services.db.sqlite_file)).read_bytes()
+    assert b"Ombre glaze" not in raw and b"Jenny (old salon)" not in raw

@@ -255,11 +255,25 @@ class ClientHistoryTabs(QTabWidget):
                 QTreeWidgetItem(top, ["", "", "⚠ " + _("Problem: {text}").format(text=v.problem)])
             self.visits.addTopLevelItem(top)
             top.setExpanded(bool(v.formulas or v.notes or v.problem))
+        for h in p.history:  # the old system's visits, after this app's own (for reference)
+            self.visits.addTopLevelItem(
+                QTreeWidgetItem(
+                    [
+                        format_date(h.at),
+                        h.staff_name or "—",
+                        _("{what} (old system)").format(what=h.description),
+                        "—",
+                        "—" if h.amount is None else format_money(h.amount, p.currency),
+                        "—",
+                    ]
+                )
+            )
         for c in range(6):
             self.visits.resizeColumnToContents(c)
         self.visits.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        self.visits_box.set_empty(not p.visits)
-        self.setTabText(0, _("Visits ({n})").format(n=len(p.visits)) if p.visits else _("Visits"))
+        n = len(p.visits) + len(p.history)
+        self.visits_box.set_empty(not n)
+        self.setTabText(0, _("Visits ({n})").format(n=n) if n else _("Visits"))
 
 
 def value_text(p: ClientProfile) -> str:

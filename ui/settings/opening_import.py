@@ -32,7 +32,7 @@ class OpeningImportPanel(QWidget):
         intro = QLabel(
             _(
                 "Import the clients first (1. Clients). Then a file of the prepaid balances and package "
-                "sessions the old system still owes them, or of the appointments still to come. Each row names "
+                "sessions the old system still owes them, of the appointments still to come, or of past visits. Each row names "
                 "the client by client number, the old system's id or phone."
             )
         )
@@ -46,6 +46,7 @@ class OpeningImportPanel(QWidget):
         self.kind.setMinimumHeight(40)
         self.kind.addItem(_("Prepaid balances and packages"), "balances")
         self.kind.addItem(_("Appointments still to come"), "appointments")
+        self.kind.addItem(_("Past visits (for the clients' history)"), "history")
         kind_lbl.setBuddy(self.kind)
         self.kind.currentIndexChanged.connect(lambda _i: self._forget_result())
         row.addWidget(self.kind)
@@ -143,6 +144,8 @@ class OpeningImportPanel(QWidget):
             what = _("{n} rows can be imported").format(n=res.imported)
         elif res.kind == "balances":
             what = _("{n} clients' balances or packages imported").format(n=res.imported)
+        elif res.kind == "history":
+            what = _("{n} past visits added to the clients' history").format(n=res.imported)
         else:
             what = _("{n} appointments booked").format(n=res.imported)
         self.result_label.setText(
