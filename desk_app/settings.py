@@ -8,7 +8,7 @@ every key used in the code is declared here).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -18,14 +18,15 @@ from desk_app.db.engine import Database
 from desk_app.db.models import Setting as SettingRow
 from desk_app.domain.appraisal import AppraisalRules
 from desk_app.domain.segments import SegmentRule, near_vip_minor
-from desk_app.domain.standards import Standards
+from desk_app.domain.standards import Standards, parse_dates
 from desk_app.domain.vip import VipRule
-from desk_app.i18n import N_
+from desk_app.i18n import N_, _
 
 T = TypeVar("T")
 
 MONEY = "money"
 PERCENT = "percent"
+DATES = "dates"  # a str of YYYY-MM-DD dates, checked and written back in order
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class S:
     # time standards (docs/product.md §5)
     STANDARDS_GREET_SECONDS = SettingDef("standards.greet_seconds", int, 30, N_("Greet a client within (seconds)"), "standards", 1)
     STANDARDS_RECEPTION_MINUTES = SettingDef("standards.reception_minutes", int, 10, N_("Finish the first reception within (minutes)"), "standards", 1)
+    STANDARDS_HOLIDAYS = SettingDef("standards.holidays", str, "", N_("Public holidays, not working days (e.g. 2027-01-01, 2027-02-17)"), "standards", kind=DATES)
     STANDARDS_LATER_RECEPTION_MINUTES = SettingDef("standards.later_reception_minutes", int, 5, N_("Finish a later reception (a returning client) within (minutes)"), "standards", 1)
     STANDARDS_SERVICE_START_MINUTES = SettingDef("standards.service_start_minutes", int, 15, N_("Start the service within (minutes of the booked time)"), "standards", 1)
     STANDARDS_COMPLAINT_RESPONSE_HOURS = SettingDef("standards.complaint_response_hours", int, 24, N_("Answer a complaint within (hours)"), "standards", 1)
@@ -134,6 +136,7 @@ _DEFS: list[SettingDef[Any]] = [
     S.STANDARDS_GREET_SECONDS,
     S.STANDARDS_RECEPTION_MINUTES,
     S.STANDARDS_LATER_RECEPTION_MINUTES,
+    S.STANDARDS_HOLIDAYS,
     S.STANDARDS_SERVICE_START_MINUTES,
     S.STANDARDS_COMPLAINT_RESPONSE_HOURS,
     S.STANDARDS_COMPLAINT_URGENT_RESPONSE_HOURS,
@@ -226,6 +229,12 @@ def validate(key: str, value: Any) -> Any:
             v = str(value)
     except Exception as exc:
         raise ValueError(f"{key}: {value!r} is not a valid {d.type.__name__}") from exc
+    if d.kind == DATES:
+        try:
+            v = ", ".join(x.isoformat() for x in parse_dates(str(v)))
+        except ValueError as exc:
+            why = _("Write the dates as YYYY-MM-DD with commas between (e.g. 2027-01-01, 2027-02-17): {bad} is not one.")
+            raise ValueError(f"{key}: " + why.format(bad=str(exc))) from None
     if d.minimum is not None and d.type in (int, Decimal) and v < d.minimum:
         raise ValueError(f"{key}: must be at least {d.minimum}")
     if d.maximum is not None and d.type in (int, Decimal) and v > d.maximum:
@@ -297,6 +306,13 @@ class SettingsStore:
             cumulative_threshold=self.get(S.VIP_CUMULATIVE_THRESHOLD),
             discount_percent=self.get(S.VIP_DISCOUNT_PERCENT),
         )
+
+    def holidays(self) -> frozenset[date]:
+        """The shop's public holidays: not working days for the working-day deadlines."""
+        try:
+            return frozenset(parse_dates(self.get(S.STANDARDS_HOLIDAYS)))
+        except ValueError:  # stored before the check: the good ones count
+            return frozenset()
 
     def segment_rule(self, currency: str) -> SegmentRule:
         """The client value rule, amounts in minor units of ``currency``."""

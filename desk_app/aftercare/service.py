@@ -332,7 +332,12 @@ class AftercareService:
                         )
                         complaint_id = c.id
                 if problem:
-                    due = add_working_days(now, self.settings.get(S.STANDARDS_CALL_PROBLEM_WORKING_DAYS), shop_tz(s))
+                    due = add_working_days(
+                        now,
+                        self.settings.get(S.STANDARDS_CALL_PROBLEM_WORKING_DAYS),
+                        shop_tz(s),
+                        self.settings.holidays(),
+                    )
                     contact = Contact(
                         branch_id=actor.branch_id,
                         client_id=fu.client_id,

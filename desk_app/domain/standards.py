@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 
 @dataclass(frozen=True)
@@ -20,14 +22,29 @@ class Standards:
     phone_rings: int = 3  # pick up the phone within this many rings
 
 
-def add_working_days(start: datetime, days: int, tz: tzinfo) -> datetime:
-    """``days`` working days (Monday to Friday in the shop's time zone) after ``start``, at the same
-    time of day: a problem raised on a Friday afternoon with 5 working days is due the next Friday."""
+def parse_dates(text: str) -> tuple[date, ...]:
+    """"2027-01-01, 2027-02-17" (commas, spaces, semicolons or new lines between) -> the dates,
+    sorted, once each; ValueError naming the first piece that is not a YYYY-MM-DD date."""
+    out: set[date] = set()
+    for piece in re.split(r"[\s,;，；、]+", text or ""):
+        if not piece:
+            continue
+        try:
+            out.add(date.fromisoformat(piece))
+        except ValueError:
+            raise ValueError(piece) from None
+    return tuple(sorted(out))
+
+
+def add_working_days(start: datetime, days: int, tz: tzinfo, holidays: Collection[date] = ()) -> datetime:
+    """``days`` working days (Monday to Friday in the shop's time zone, not the shop's public
+    holidays) after ``start``, at the same time of day: a problem raised on a Friday afternoon with
+    5 working days is due the next Friday (later by one day for each holiday in between)."""
     local = start.astimezone(tz)
     left = days
     while left > 0:
         local = (local + timedelta(days=1)).replace(tzinfo=tz)
-        if local.weekday() < 5:
+        if local.weekday() < 5 and local.date() not in holidays:
             left -= 1
     return local.astimezone(start.tzinfo)
 

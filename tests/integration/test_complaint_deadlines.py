@@ -3,7 +3,7 @@ and the call-back after a resolution: satisfied closes, not satisfied reopens (d
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -214,3 +214,32 @@ def test_a_problem_raised_on_a_follow_up_call_is_answered_within_working_days(
     month = services.reports.monthly(owner, "2026-11").data["contacts"]
     assert month["followup_problems"] == {"count": 1, "answered": 0, "answered_on_time": 0, "overdue": 1}
     assert month["service_requests"]["count"] == 0  # the desk's requests are counted apart
+
+
+def test_the_shops_public_holidays_are_not_working_days(
+    services: Services, desk: Actor, owner: Actor, client_id: int, clock: FakeClock
+) -> None:
+    """The source counts working days without public holidays: the owner lists them (Settings ›
+    Time standards); a problem raised before a two-day holiday is due two days later."""
+    from desk_app.domain.standards import add_working_days
+    from tests.integration.test_aftercare_data import shanghai, visit
+
+    sh = ZoneInfo("Asia/Shanghai")
+    fri = shanghai(2026, 11, 20, 16)
+    assert add_working_days(fri, 5, sh, {date(2026, 11, 23)}) == shanghai(2026, 11, 30, 16)
+    with pytest.raises(ValueError, match="2026/11/24"):
+        services.settings.set(S.STANDARDS_HOLIDAYS, "2026-11-23 2026/11/24")
+    assert services.settings.get(S.STANDARDS_HOLIDAYS) == ""  # refused: nothing stored
+    services.settings.set(S.STANDARDS_HOLIDAYS, "2026-11-24，2026-11-23")
+    assert services.settings.get(S.STANDARDS_HOLIDAYS) == "2026-11-23, 2026-11-24"  # written back in order
+    stylist = add_staff(services.db, owner.branch_id, "Leo", "stylist")
+    visit(services.db, services.settings, branch_id=owner.branch_id, client_id=client_id,
+          stylist_id=stylist.staff_id, desk_id=desk.staff_id, arrived=shanghai(2026, 11, 17, 10))
+    clock.now = fri
+    fu = services.aftercare.followups(actor=desk)
+    fid = (*fu.due, *fu.overdue, *fu.later)[0].id
+    res = services.aftercare.record_call(desk, fid, "reached", timeliness=4, professionalism=4,
+                                         effectiveness=4, attitude=4, problem="Wants the invoice by e-mail")
+    waiting = [c for c in services.complaints.contacts(actor=desk) if c.id == res.problem_contact_id][0]
+    assert waiting.reply_due_at == shanghai(2026, 12, 1, 16)  # Mon and Tue off: the next Tuesday
+
