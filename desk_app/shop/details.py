@@ -19,7 +19,7 @@ from desk_app.db.models import (
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.visit import GUIDED_STEPS
 from desk_app.i18n import _
-from desk_app.settings import DEFS, SettingsStore, validate
+from desk_app.settings import DATES, DEFS, SettingsStore, validate
 from desk_app.shop.service import CURRENCIES, ShopInfo, shop_info
 
 STEPS: tuple[str, ...] = tuple(str(s) for s in GUIDED_STEPS)  # the steps a shop may make required
@@ -106,7 +106,9 @@ class ShopDetailsService:
             value = value.strip().replace(",", "")
         try:
             v = validate(key, value)
-        except ValueError:
+        except ValueError as exc:
+            if d.kind == DATES:  # the check names the piece that is not a date
+                raise ValidationError({key: str(exc).split(": ", 1)[-1]}) from None
             raise ValidationError({key: _setting_message(d.type, d.minimum, d.maximum)}) from None
         if key == "visit.required_steps":
             steps = [str(x) for x in v]

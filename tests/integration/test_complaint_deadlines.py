@@ -230,6 +230,9 @@ def test_the_shops_public_holidays_are_not_working_days(
     with pytest.raises(ValueError, match="2026/11/24"):
         services.settings.set(S.STANDARDS_HOLIDAYS, "2026-11-23 2026/11/24")
     assert services.settings.get(S.STANDARDS_HOLIDAYS) == ""  # refused: nothing stored
+    with pytest.raises(ValidationError) as bad:  # the settings screen's path says which piece
+        services.shop_details.save_setting(owner, S.STANDARDS_HOLIDAYS.key, "2027-01-01, Jan2")
+    assert "Jan2 is not one" in bad.value.errors[S.STANDARDS_HOLIDAYS.key]
     services.settings.set(S.STANDARDS_HOLIDAYS, "2026-11-24，2026-11-23")
     assert services.settings.get(S.STANDARDS_HOLIDAYS) == "2026-11-23, 2026-11-24"  # written back in order
     stylist = add_staff(services.db, owner.branch_id, "Leo", "stylist")

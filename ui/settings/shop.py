@@ -1,4 +1,4 @@
-"""Settings > Shop details (what receipts show) and Settings > Time standards & rules.
+"""Settings > Shop details (what receipts show) and Settings > Standards & rules.
 
 Both read and save on the runner: the form shows empty (Save waiting) until the values arrive,
 and Save waits while the values are written. Amounts are typed in the shop's currency and rates
