@@ -432,7 +432,9 @@ def generate(
                         "booked_start_at": booked,
                         "arrived_at": arrived_u,
                         "greeted_at": greeted,
-                        "assessed_at": assessed,
+                        # a returning client's needs are confirmed in half the time (the later
+                        # reception's standard), worked out after the draws: the rest stays the same
+                        "assessed_at": assessed if new else greeted + (assessed - greeted) / 2,
                         "service_started_at": None if cancelled else started,
                         "service_ended_at": None if cancelled else ended,
                         "paid_at": None if cancelled else paid,

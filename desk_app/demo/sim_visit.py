@@ -65,6 +65,11 @@ class Visits:
         def upto(t: datetime) -> datetime | None:
             return t if t <= now else None
 
+        # a returning client's needs are confirmed in about half the time (the later reception's
+        # standard); worked out after every random draw, so the rest of the shop stays the same
+        st0 = self.st(idx)
+        if not (st0.visits == 0 and (is_new or idx >= self.clients.k0)):
+            assessed = greeted + (assessed - greeted) / 2
         g, a_, s_, e_, pd, rb = (
             upto(greeted),
             upto(assessed),

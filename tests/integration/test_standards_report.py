@@ -192,3 +192,19 @@ def test_a_returning_clients_later_reception_has_its_own_limit(
     services.settings.set(S.STANDARDS_LATER_RECEPTION_MINUTES, 8)  # the owner's number
     live = services.aftercare.today_standards()
     assert live["reception"]["met"] == 4
+
+
+def test_a_reception_of_exactly_the_limit_meets_it_in_sql_as_in_python(
+    services: Services, owner: Actor, team: dict[str, Actor], clock: FakeClock
+) -> None:
+    """SQLite measures spans through julianday (a double): without rounding, some spans of exactly
+    300 s came out a hair over and missed "within 5 minutes" (PostgreSQL and Python said met)."""
+    base = clock.now - timedelta(hours=6)
+    for k in range(40):  # arrival times with every kind of fraction of a second
+        _visit(services, owner, team, base + timedelta(minutes=k, seconds=k * 7, microseconds=k * 12345), assess_min=5)
+    start, end = clock.now.date() - timedelta(days=1), clock.now.date() + timedelta(days=1)
+    summary = standards_summary(services.db, services.settings, start, end, now=clock.now)
+    live = services.aftercare.today_standards()
+    sql = services.reports.monthly(owner, clock.now.strftime("%Y-%m")).data["standards"]  # the SQL scan
+    for figures in (summary, live, sql):
+        assert (figures["reception"]["met"], figures["reception"]["total"]) == (40, 40)
