@@ -73,6 +73,17 @@ def staff_names(session: Session) -> dict[int, str]:
     return {i: n for i, n in session.execute(select(Staff.id, Staff.name)).all()}
 
 
+def active_staff(db: Database) -> list[tuple[int, str]]:
+    """(id, name) of everyone who works here now, by name: who an action or an incident names."""
+    with db.uow(write=False) as uow:
+        return [
+            (int(i), str(n))
+            for i, n in uow.session.execute(
+                select(Staff.id, Staff.name).where(Staff.active.is_(True)).order_by(Staff.name)
+            )
+        ]
+
+
 def staff_name(names: dict[int, str], sid: int | None) -> str:
     return names.get(sid, "") if sid is not None else ""
 

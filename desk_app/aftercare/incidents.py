@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk_app.aftercare.complaints import staff_name, staff_names
+from desk_app.aftercare.complaints import active_staff, staff_name, staff_names
 from desk_app.aftercare.views import IncidentView
 from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_tz
 from desk_app.db.engine import Clock, Database
@@ -199,10 +199,4 @@ class IncidentService:
         )
 
     def staff_choices(self) -> list[tuple[int, str]]:
-        with self.db.uow(write=False) as uow:
-            return [
-                (int(i), str(n))
-                for i, n in uow.session.execute(
-                    select(Staff.id, Staff.name).where(Staff.active.is_(True)).order_by(Staff.name)
-                )
-            ]
+        return active_staff(self.db)

@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from desk_app.aftercare.complaints import staff_name, staff_names
+from desk_app.aftercare.complaints import active_staff, staff_name, staff_names
 from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import ImprovementAction, Staff
@@ -113,11 +113,7 @@ class ReviewService:
             return _view(a, staff_names(s))
 
     def staff_choices(self) -> list[tuple[int, str]]:
-        with self.db.uow(write=False) as uow:
-            return [
-                (int(i), str(n))
-                for i, n in uow.session.execute(select(Staff.id, Staff.name).where(Staff.active.is_(True)).order_by(Staff.name))
-            ]
+        return active_staff(self.db)
 
 
 def _next_month(month: str) -> str:

@@ -1225,10 +1225,15 @@ def _cell_text(v: Any) -> str:
 
 def write_report(result: ImportResult, out: Path) -> Path:
     """CSV (UTF-8 with BOM so Excel opens it): row number, reason, the row as read."""
+    return write_rejected(result.rejected, out)
+
+
+def write_rejected(rejected: Sequence[Rejected], out: Path) -> Path:
+    """The rows not imported as CSV (any import: clients, balances, bookings, history)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8-sig", newline="") as f:
         w = csvfile.writer(f)
         w.writerow([_("Row"), _("Why it was not imported"), _("Row as read")])
-        for r in result.rejected:
+        for r in rejected:
             w.writerow([r.row_no, r.reason, r.values])
     return out

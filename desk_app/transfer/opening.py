@@ -35,8 +35,7 @@ from sqlalchemy.orm import Session
 from desk_app.calendar.service import CalendarService
 from desk_app.calendar.views import BookingRequest
 from desk_app.checkout.ledger import prepaid_account, prepaid_move
-from desk_app.clients.importer import Rejected, Table, parse_date, parse_phone, read_table
-from desk_app.core import csvfile
+from desk_app.clients.importer import Rejected, Table, parse_date, parse_phone, read_table, write_rejected
 from desk_app.core.service import ServiceError, ValidationError, audit, require, shop_row
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Appointment, Client, ClientHistory, ClientPackage, Package, Service, Staff
@@ -524,12 +523,6 @@ def _error_text(exc: ServiceError) -> str:
 
 
 def write_opening_report(result: OpeningResult, out: Path) -> Path:
-    """The rejected rows as CSV (UTF-8 with BOM so Excel opens it)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8-sig", newline="") as f:
-        w = csvfile.writer(f)  # a cell that would run as a formula is escaped
-        w.writerow([_("Row"), _("Why it was not imported"), _("Row as read")])
-        for r in result.rejected:
-            w.writerow([r.row_no, r.reason, r.values])
-    return out
+    """The rejected rows as CSV, as the client import writes them."""
+    return write_rejected(result.rejected, out)
 
