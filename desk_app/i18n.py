@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import gettext as _gettext
+import io
 import locale as _locale
 import os
 import threading
@@ -49,24 +50,27 @@ def locale_dir() -> Path:
     return resource_path("locale")
 
 
-def _ensure_compiled(lang: str) -> None:
-    """Compile the .po to .mo when the .mo is missing or older (fresh clones)."""
+def _load_catalog(lang: str) -> _gettext.NullTranslations:
+    """The compiled catalog of ``lang``. An installed app has only the .mo that was compiled when
+    it was built. In a source checkout the .po is the truth: a .mo older than it (or none) is
+    compiled in memory, never written, so a read-only folder is never a problem."""
     base = locale_dir() / lang / "LC_MESSAGES"
     po = base / f"{DOMAIN}.po"
     mo = base / f"{DOMAIN}.mo"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as f:
+            return _gettext.GNUTranslations(f)
     if not po.exists():
-        return
-    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-        return
+        return _gettext.NullTranslations()
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
     with po.open("rb") as f:
         catalog = read_po(f, locale=lang)
-    tmp = mo.with_suffix(".mo.tmp")
-    with tmp.open("wb") as f:
-        write_mo(f, catalog)
-    os.replace(tmp, mo)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return _gettext.GNUTranslations(buf)
 
 
 def normalise_language(lang: str | None) -> str:
@@ -104,10 +108,7 @@ def translation(lang: str) -> _gettext.NullTranslations:
             if lang == "en":
                 _translations[lang] = _gettext.NullTranslations()
             else:
-                _ensure_compiled(lang)
-                _translations[lang] = _gettext.translation(
-                    DOMAIN, localedir=str(locale_dir()), languages=[lang], fallback=True
-                )
+                _translations[lang] = _load_catalog(lang)
         return _translations[lang]
 
 

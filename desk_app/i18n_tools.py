@@ -2,7 +2,7 @@
 
 extract: scan desk_app/ and ui/ for _(), N_() and ngettext() into resources/locale/desk_app.pot
 update:  merge the template into each language's .po (new strings appear untranslated)
-compile: write the .mo files the app loads (the app also compiles a stale .mo on start)
+compile: write the .mo files the app loads (a checkout whose .mo is stale compiles the .po in memory)
 missing OUT.json: the untranslated msgids of zh_CN as a JSON list
 fill IN.json: merge {msgid: translation} into the zh_CN catalog (untranslated entries only)
 """

@@ -87,7 +87,14 @@ def make_engine(
         return engine
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
-        return create_engine(url, **kwargs)
+        try:
+            return create_engine(url, **kwargs)
+        except ModuleNotFoundError as exc:  # the [server] extra was not installed
+            raise ValueError(
+                "This installation cannot reach a PostgreSQL server: its driver is missing. "
+                "Install the app with its server part (pip install \"desk-app[server]\"); the "
+                "desktop installers include it."
+            ) from exc
     raise ValueError(f"unsupported database: {backend}")
 
 

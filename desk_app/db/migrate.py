@@ -12,20 +12,20 @@ from sqlalchemy import inspect, text
 
 from desk_app.db import cipher
 from desk_app.db.engine import Database
+from desk_app.resources import migrations_dir
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 # Alembic itself is imported only when the schema has to change: it costs ~0.25 s at start.
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
 
 
 def alembic_config(db: Database) -> Config:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("script_location", str(migrations_dir()))
     cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
     cfg.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
     return cfg
@@ -42,7 +42,7 @@ def _head_from_files() -> str | None:
     downs: set[str] = set()
     pat_rev = re.compile(r"^revision(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
     pat_down = re.compile(r"^down_revision(?::[^=]+)?=\s*['\"]([^'\"]+)['\"]", re.M)
-    for f in (MIGRATIONS_DIR / "versions").glob("*.py"):
+    for f in (migrations_dir() / "versions").glob("*.py"):
         body = f.read_text(encoding="utf-8")
         revs.update(pat_rev.findall(body))
         downs.update(pat_down.findall(body))
