@@ -1,29 +1,26 @@
-"""A CJK TrueType font for every printed page (receipts print Chinese, docs/product.md §8)."""
+"""The CJK TrueType font every printed page uses (receipts print Chinese, docs/product.md §8).
+
+The app carries its own: ``resources/fonts/cjk.ttf`` (a subset of WenQuanYi Micro Hei, see
+``resources/fonts/LICENSE.txt``), so printing never depends on what the computer has installed.
+``DESK_APP_CJK_FONT`` may name another TrueType font (.ttf, or .ttc with ``#N`` for its Nth font);
+one ReportLab cannot embed (a CFF-outlined OpenType font such as Noto Sans CJK) is skipped with a
+warning, never a crash.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
-from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
 from desk_app.resources import resource_path
 
-FONT = "DeskCJK"
+log = logging.getLogger(__name__)
 
-# (path, subfont index) in order of preference; DESK_APP_CJK_FONT overrides
-CANDIDATES: tuple[tuple[str, int], ...] = (
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
-    ("C:/Windows/Fonts/msyh.ttc", 0),
-    ("C:/Windows/Fonts/simhei.ttf", 0),
-    ("/System/Library/Fonts/PingFang.ttc", 0),
-    ("/Library/Fonts/Arial Unicode.ttf", 0),
-)
+FONT = "DeskCJK"
 
 
 class FontMissing(RuntimeError):
@@ -35,35 +32,48 @@ class FontMissing(RuntimeError):
 # receipt printing while the monthly report renders, or the report in two languages) could fail
 # with KeyError inside ttfonts.makeSubset. Every document is drawn and saved holding this lock.
 PDF_LOCK = threading.Lock()
+_REGISTER_LOCK = threading.Lock()
 
 
-def find_cjk_font() -> tuple[str, int]:
-    env = os.environ.get("DESK_APP_CJK_FONT")
-    bundled = resource_path("fonts", "cjk.ttf")
-    paths: list[tuple[str, int]] = []
+def bundled_font() -> str:
+    return str(resource_path("fonts", "cjk.ttf"))
+
+
+def font_candidates() -> list[tuple[str, int]]:
+    """(path, font number in a collection), the one chosen by DESK_APP_CJK_FONT first."""
+    found: list[tuple[str, int]] = []
+    env = os.environ.get("DESK_APP_CJK_FONT", "").strip()
     if env:
-        paths.append((env, 0))
-    if bundled.exists():
-        paths.append((str(bundled), 0))
-    paths.extend(CANDIDATES)
-    for path, index in paths:
-        if Path(path).is_file():
-            return path, index
+        path, _sep, number = env.rpartition("#") if "#" in env else (env, "", "0")
+        found.append((path, int(number) if number.isdigit() else 0))
+    found.append((bundled_font(), 0))
+    return found
+
+
+def load_cjk_font() -> TTFont:
+    """The first candidate ReportLab can embed."""
+    problems: list[str] = []
+    for path, index in font_candidates():
+        try:
+            return TTFont(FONT, path, subfontIndex=index)
+        except (TTFError, OSError, ValueError) as exc:  # missing, unreadable, or CFF outlines
+            log.warning("font %s not usable for printing: %s", path, exc)
+            problems.append(f"{path}: {exc}")
     raise FontMissing(
-        "No Chinese font found for printing. Install the Debian package fonts-wqy-microhei "
-        "(sudo apt install fonts-wqy-microhei) or set DESK_APP_CJK_FONT to a .ttf/.ttc file."
+        "No font for printing Chinese could be loaded (" + "; ".join(problems) + "). "
+        "Install the app again: its own font is resources/fonts/cjk.ttf."
     )
 
 
 def register_cjk_font() -> str:
     """Register the font once and return its ReportLab name."""
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return FONT
-    path, index = find_cjk_font()
-    pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=index))
-    from reportlab.lib.fonts import addMapping
+    with _REGISTER_LOCK:
+        if FONT in pdfmetrics.getRegisteredFontNames():
+            return FONT
+        pdfmetrics.registerFont(load_cjk_font())
+        from reportlab.lib.fonts import addMapping
 
-    for bold in (0, 1):
-        for italic in (0, 1):
-            addMapping(FONT, bold, italic, FONT)
-    return FONT
+        for bold in (0, 1):
+            for italic in (0, 1):
+                addMapping(FONT, bold, italic, FONT)
+        return FONT

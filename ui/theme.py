@@ -58,15 +58,20 @@ STATUS_TONE = {
 }
 
 UI_FONT_FAMILIES = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei",
-                    "PingFang SC", "Source Han Sans SC", "Noto Sans", "DejaVu Sans"]
+                    "PingFang SC", "Source Han Sans SC", "Desk CJK Sans", "Noto Sans", "DejaVu Sans"]
+BUNDLED_CJK_FAMILY = "Desk CJK Sans"
 
 
-def load_bundled_fonts() -> None:
-    folder = resource_path("fonts")
-    if folder.is_dir():
-        for f in folder.iterdir():
-            if f.suffix.lower() in (".ttf", ".otf", ".ttc"):
-                QFontDatabase.addApplicationFont(str(f))
+def load_bundled_fonts() -> str | None:
+    """The app's own CJK font (resources/fonts/cjk.ttf), added only when the computer has no font
+    that writes Simplified Chinese (a bare Linux, a trimmed Windows image): the system's own font
+    looks better and hints at small sizes. Returns the family added, if any."""
+    if QFontDatabase.families(QFontDatabase.WritingSystem.SimplifiedChinese):
+        return None
+    if BUNDLED_CJK_FAMILY in QFontDatabase.families():
+        return BUNDLED_CJK_FAMILY
+    font_id = QFontDatabase.addApplicationFont(str(resource_path("fonts", "cjk.ttf")))
+    return BUNDLED_CJK_FAMILY if font_id >= 0 else None
 
 
 def ui_font(point_size: int = 11) -> QFont:

@@ -14,7 +14,6 @@ from desk_app.checkout.views import SaleView
 from desk_app.cli import run as cli_run
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
-from desk_app.fonts import FontMissing, find_cjk_font
 from desk_app.i18n import Fmt
 from desk_app.printing.care_sheet import render_care_sheet
 from desk_app.printing.escpos_out import _cols, print_receipt_escpos, receipt_text
@@ -179,12 +178,3 @@ def test_cli_reprints_receipt_and_care_sheet(sale: SaleView, db_path: Path, tmp_
     )
     assert _text(care.read_bytes())[1] == 1
     assert cli_run(["receipt", "--db", str(db_path), "--sale", "9999", "--pdf", str(out)]) == 2
-
-
-def test_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    import desk_app.fonts as fonts
-
-    monkeypatch.setattr(fonts, "CANDIDATES", (("/nonexistent/font.ttc", 0),))
-    monkeypatch.delenv("DESK_APP_CJK_FONT", raising=False)
-    with pytest.raises(FontMissing, match="fonts-wqy-microhei"):
-        find_cjk_font()

@@ -47,7 +47,7 @@ def lock_text(f: FormulaView) -> str:
     if not f.is_current:
         return _("v{n} · replaced by a correction").format(n=f.version_no)
     if f.locked:
-        return "🔒 " + _("v{n} · locked;\na correction is a new version").format(n=f.version_no)
+        return _("v{n} · locked;\na correction is a new version").format(n=f.version_no)
     return _("v{n} · editable until\n{when}").format(
         n=f.version_no, when=format_datetime(f.locks_at, "short")
     )
