@@ -619,7 +619,36 @@ def run_gui(argv: Sequence[str]) -> int:
     shell.show()
     if os.environ.get("DESK_APP_BENCH_STARTUP") == "1":
         QTimer.singleShot(0, lambda: _bench_startup(shell, app))
+    smoke = os.environ.get("DESK_APP_SMOKE_TEST")
+    if smoke:
+        _smoke_test(shell, app, None if smoke == "1" else Path(smoke))
     return int(app.exec())
+
+
+def _smoke_test(shell: Shell, app: QApplication, picture: Path | None, limit_s: float = 60) -> None:
+    """DESK_APP_SMOKE_TEST=1 (or =PICTURE.png): once the first page a person would use is ready
+    (sign-in with its staff tiles, or the welcome of a new shop), print one line saying so, save a
+    picture of the window if asked, and quit. How an installed copy or a bundle is checked without
+    anyone at the screen (docs/packaging.md)."""
+    deadline = time.monotonic() + limit_s
+
+    def poll() -> None:
+        page = shell.pages.currentWidget()
+        staff = len(page.group.buttons()) if isinstance(page, SignInPage) else 0
+        ready = isinstance(page, WelcomePage) or (
+            isinstance(page, SignInPage) and staff > 0 and not page.staff_loading())
+        if not ready and time.monotonic() < deadline:
+            QTimer.singleShot(100, poll)
+            return
+        if picture is not None:
+            shell.grab().save(str(picture))
+        families = ",".join(app.font().families()) or app.font().family()
+        state = "ok" if ready else "timeout"
+        print(f"smoke_test={state} page={type(page).__name__} staff={staff} language={i18n.language()} "
+              f"fonts={families}", flush=True)
+        app.exit(0 if ready else 1)
+
+    QTimer.singleShot(0, poll)
 
 
 def _log_warm_up_failure(exc: Exception) -> None:
