@@ -82,6 +82,17 @@ def normalise_language(lang: str | None) -> str:
     return "en"
 
 
+def parse_language(text: str) -> str:
+    """A language named on a command line: zh_CN (zh, zh-CN, zh_Hans...) or en (en_US...);
+    anything else is refused rather than quietly turned into English."""
+    low = text.strip().replace("-", "_").lower()
+    if low in ("zh", "zh_cn", "zh_hans", "zh_hans_cn", "zh_sg"):
+        return "zh_CN"
+    if low == "en" or low.startswith("en_"):
+        return "en"
+    raise ValueError(f"{text!r} is not a language of the app: zh_CN (简体中文) or en (English)")
+
+
 def system_language() -> str:
     for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         val = os.environ.get(var)

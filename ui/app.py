@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import QEvent, QEventLoop, QLibraryInfo, QObject, Qt, QTimer, QTranslator
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QInputDialog,
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from desk_app import i18n
 from desk_app.bootstrap import open_database
+from desk_app.cli import lang_arg
 from desk_app.container import Services
 from desk_app.db import cipher
 from desk_app.db.engine import Clock, Database, system_clock
@@ -64,13 +65,25 @@ DEMO_STAFF = 6
 
 
 def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="desk-app", add_help=False)
-    p.add_argument("--db")
-    p.add_argument("--demo", action="store_true")
-    p.add_argument("--fresh-demo", action="store_true")
-    p.add_argument("--lang")
-    args, _unknown = p.parse_known_args(list(argv))
-    return args
+    """The window's options; anything else is refused with a usage line (exit 2), never ignored."""
+    p = argparse.ArgumentParser(prog="desk-app", add_help=False,
+                                epilog="desk-app --help lists the commands that need no window.")
+    p.add_argument("--db", help="the shop's SQLite file or SQLAlchemy URL")
+    p.add_argument("--demo", action="store_true", help="the demo shop")
+    p.add_argument("--fresh-demo", action="store_true", help="the demo shop, made anew")
+    p.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the shop's)")
+    return p.parse_args(list(argv))
+
+
+def no_screen() -> str | None:
+    """Why no window can open here, in words (Linux without a display), or None."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("desk-app: no screen found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window "
+            "cannot open. Start it from the desktop session; the commands that need no window work "
+            "anywhere: desk-app --help")
 
 
 def build_demo_database(
@@ -207,6 +220,11 @@ class Shell(QMainWindow):
         self.setMinimumSize(1100, 680)
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
+        # the system's own "quit" keys (Cmd+Q on macOS), else Ctrl+Q (Alt+F4 also closes on Windows)
+        quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
+        self._quit = [QShortcut(keys, self) for keys in quit_keys]
+        for shortcut in self._quit:
+            shortcut.activated.connect(self.close)
         self.runner = runner or TaskRunner()
         self.ctx: UiContext | None = None
         self.shop: ShopInfo | None = None  # the shop as last read (at opening, after each change of it)
@@ -396,7 +414,7 @@ class Shell(QMainWindow):
         ctx, owner = self.ctx, self.ctx.actor if self.ctx is not None else None
         if ctx is None or owner is None or self.main is None:
             return
-        short = self.sign_in is not None and self.sign_in.short_pin
+        short = self.sign_in is not None and self.sign_in.short_pin and not self.demo_mode  # demo PINs are 4 digits by design
         auth = self.services.auth
 
         def show(alert: PinAlert | None) -> None:
@@ -582,7 +600,14 @@ def ask_recovery_key(path: Path) -> bool:
 
 
 def run_gui(argv: Sequence[str]) -> int:
-    args = parse_gui_args(argv)
+    try:
+        args = parse_gui_args(argv)
+    except SystemExit as stop:  # a usage line was printed
+        return stop.code if isinstance(stop.code, int) else 2
+    problem = no_screen()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
@@ -609,8 +634,9 @@ def run_gui(argv: Sequence[str]) -> int:
                 missing = exc.__cause__ if isinstance(exc.__cause__, cipher.KeyMissing) else None
                 if missing is None or not ask_recovery_key(missing.path):
                     raise
-    except Exception as exc:  # a message a person can act on, never a traceback only
-        log.exception("could not start")
+    except Exception as exc:  # a message a person can act on, never a traceback on the terminal
+        log.error("could not start: %s", exc)
+        log.debug("could not start", exc_info=exc)
         QMessageBox.critical(None, _("Cannot open the shop database"),
                              _("The app could not open its database:") + f"\n\n{exc}\n\n"
                              + _("Check the --db value or DESK_APP_DB, or restore a backup."))

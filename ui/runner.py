@@ -118,12 +118,12 @@ class _Job(QRunnable):
         # the runner (and its relay) went away while the work ran, e.g. the app was closing:
         # nobody is left to tell, which is not an error
         if not shiboken6.isValid(self.relay):
-            log.info("job %s finished after its runner was deleted; its answer is dropped", job_id)
+            log.debug("job %s finished after its runner was deleted; its answer is dropped", job_id)
             return
         try:
             signal.emit(job_id, value)
         except RuntimeError:  # deleted between the check and the emit
-            log.info("job %s finished after its runner was deleted; its answer is dropped", job_id)
+            log.debug("job %s finished after its runner was deleted; its answer is dropped", job_id)
 
 
 class TaskRunner(QObject):

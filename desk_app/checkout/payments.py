@@ -208,6 +208,11 @@ class PaymentService:
         with self.db.uow(write=False) as uow:
             return load_sale_view(uow.session, sale_id)
 
+    def sale_by_receipt(self, receipt_no: str) -> int | None:
+        """The sale (or refund) that printed this receipt number (R00000123), if any."""
+        with self.db.uow(write=False) as uow:
+            return uow.session.scalar(select(Sale.id).where(Sale.receipt_no == receipt_no.strip().upper()))
+
     def recent_sales(self, limit: int = 50, query: str = "") -> list[SaleSummary]:
         with self.db.uow(write=False) as uow:
             stmt = select(Sale, Client.name).outerjoin(Client, Client.id == Sale.client_id)

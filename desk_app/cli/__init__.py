@@ -39,7 +39,6 @@ HANDLERS: dict[str, str] = {
     "key add": "desk_app.cli.encryption:cli_key",
 }
 
-GUI_FLAGS = ("--demo", "--db", "--lang", "--fresh-demo", "--screenshot")
 CREATES_DB = {"demo"}  # the only command that may create a database file
 OUTPUT_ARGS = ("out", "pdf", "json", "report")
 INT64_MAX = 2**63 - 1
@@ -51,6 +50,25 @@ def month_arg(text: str) -> str:
     if not m or not (2000 <= int(m.group(1)) <= 2100) or not (1 <= int(m.group(2)) <= 12):
         raise argparse.ArgumentTypeError(f"{text!r} is not a month: write YYYY-MM, e.g. 2026-11")
     return text.strip()
+
+
+def lang_arg(text: str) -> str:
+    from desk_app.i18n import parse_language
+
+    try:
+        return parse_language(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def sale_arg(text: str) -> str:
+    """A sale's number (123) or the receipt number printed on it (R00000123)."""
+    value = text.strip()
+    if re.fullmatch(r"[0-9]{1,18}", value) and int(value) > 0:
+        return value
+    if re.fullmatch(r"[Rr][0-9]{1,18}", value):
+        return value.upper()
+    raise argparse.ArgumentTypeError(f"{text!r} is neither a sale number (123) nor a receipt number (R00000123)")
 
 
 def int_arg(low: int, high: int) -> Callable[[str], int]:
@@ -74,19 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
             "(options: --db DB, --demo, --lang zh_CN|en)."
         ),
     )
+    from desk_app import __version__
+
+    p.add_argument("--version", action="version", version=f"desk-app {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def db_arg(sp: argparse.ArgumentParser, required: bool = False) -> None:
         sp.add_argument("--db", required=required, help="SQLite file or SQLAlchemy URL (default: DESK_APP_DB, then the user data folder)")
 
     d = sub.add_parser("demo", help="generate a realistic demo shop")
-    db_arg(d, required=True)
+    d.add_argument("--db", required=True, help="the demo shop's new SQLite file (an existing one needs --force)")
     d.add_argument("--clients", type=int_arg(0, 1_000_000), default=300)
     d.add_argument("--months", type=int_arg(1, 120), default=3)
     d.add_argument("--staff", type=int_arg(2, 200), default=6)
     d.add_argument("--seed", type=int_arg(-INT64_MAX, INT64_MAX), default=1)
     d.add_argument("--branches", type=int_arg(1, 50), default=1)
-    d.add_argument("--lang", default="zh_CN", help="shop language (zh_CN or en)")
+    d.add_argument("--lang", type=lang_arg, default="zh_CN", help="shop language (zh_CN or en)")
     d.add_argument("--force", action="store_true", help="replace an existing database file")
     d.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -98,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("--branch", help="branch code or id (default: all branches)")
     rm.add_argument("--pdf")
     rm.add_argument("--json")
-    rm.add_argument("--lang", help="zh_CN or en (default: the shop's)")
+    rm.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the shop's)")
 
     e = sub.add_parser("export", help="CSV exports (UTF-8 with BOM, header row)")
     es = e.add_subparsers(dest="export_kind", metavar="KIND", required=True)
@@ -111,11 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     rc = sub.add_parser("receipt", help="reprint a receipt (or care sheet) as PDF")
     db_arg(rc)
-    rc.add_argument("--sale", type=int_arg(1, INT64_MAX), required=True)
+    rc.add_argument("--sale", type=sale_arg, required=True,
+                    help="the sale's number, or the receipt number printed on it (R00000123)")
     rc.add_argument("--pdf", required=True)
     rc.add_argument("--layout", choices=["80mm", "58mm", "a5"], default=None)
     rc.add_argument("--care-sheet", action="store_true", help="print the care-advice sheet instead")
-    rc.add_argument("--lang")
+    rc.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the client's, then the shop's)")
 
     b = sub.add_parser("backup", help="back up the database (online backup API, checked)")
     db_arg(b)
@@ -258,7 +280,11 @@ def _failed(key: str, exc: BaseException) -> int:
         message = str(exc)
     elif isinstance(exc, ServiceError):  # already in words for the person (e.g. "the database is busy")
         message = _("{command} failed: {error}").format(command=key, error=exc.message)
-    else:
+    elif isinstance(cause, OSError) and cause.strerror and cause.filename:  # a file the person named
+        message = _("{command} failed: {error}").format(command=key, error=f"{cause.strerror}: {cause.filename}")
+    elif isinstance(cause, ValueError) or orig is not None:  # said in words (or by the database server)
+        message = _("{command} failed: {error}").format(command=key, error=first_line)
+    else:  # not expected: the kind of error helps whoever reads the log
         message = _("{command} failed: {error}").format(command=key, error=f"{type(cause).__name__}: {first_line}")
     where = _log_traceback(key, exc)
     details = _(" (details: {path})").format(path=where) if where else ""
@@ -440,7 +466,7 @@ def is_headless(argv: Sequence[str]) -> bool:
     if not argv:
         return False
     first = argv[0]
-    if first in ("-h", "--help"):
+    if first in ("-h", "--help", "--version"):
         return True
     return not first.startswith("-")
 

@@ -1,4 +1,4 @@
-"""``desk-app receipt --db DB --sale ID --pdf OUT [--layout 80mm|58mm|a5] [--care-sheet] [--lang]``."""
+"""``desk-app receipt --db DB --sale ID|RECEIPT_NO --pdf OUT [--layout 80mm|58mm|a5] [--care-sheet] [--lang]``."""
 
 from __future__ import annotations
 
@@ -20,10 +20,14 @@ def cli_receipt(args: argparse.Namespace) -> int:
     db = open_database(resolve_db_arg(args), run_migrations=False)
     try:
         services = Services(db)
+        sale_id = (services.payments.sale_by_receipt(args.sale) if str(args.sale).startswith("R")
+                   else int(args.sale))
         try:
-            view = services.payments.get_sale(int(args.sale))
+            if sale_id is None:
+                raise NotFound(args.sale)
+            view = services.payments.get_sale(sale_id)
         except NotFound:
-            print(f"no sale with id {args.sale} in this database", file=sys.stderr)
+            print(f"desk-app: no sale {args.sale} in this database", file=sys.stderr)
             return 2
         fmt = receipt_fmt(view, getattr(args, "lang", None))
         try:

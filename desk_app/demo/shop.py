@@ -794,15 +794,23 @@ def cli_demo(args: argparse.Namespace) -> int:
         f"{summary.appointments} appointments, {summary.visits} visits, {summary.sales} sales "
         f"({summary.sale_lines} lines), {summary.rows} rows"
     )
-    print("PINs: " + ", ".join(f"staff {k}: {v}" for k, v in summary.pins.items()))
+    from sqlalchemy import select
+
     from desk_app.db.engine import Database
+    from desk_app.db.models import Staff
     from desk_app.trust.integrity import check_invariants
 
     db = Database.open(summary.db_url)
     try:
+        with db.uow(write=False) as uow:
+            who = {s.id: (s.name, s.role) for s in uow.session.scalars(select(Staff))}
         problems = check_invariants(db)
     finally:
         db.dispose()
+    print("Sign in with (demo PINs):")
+    for staff_id, pin in summary.pins.items():
+        name, role = who.get(staff_id, (f"staff {staff_id}", ""))
+        print(f"  {name} ({role}): {pin}")
     for line in problems[:20]:
         print(line, file=sys.stderr)
     if problems:

@@ -178,3 +178,19 @@ def test_cli_reprints_receipt_and_care_sheet(sale: SaleView, db_path: Path, tmp_
     )
     assert _text(care.read_bytes())[1] == 1
     assert cli_run(["receipt", "--db", str(db_path), "--sale", "9999", "--pdf", str(out)]) == 2
+
+
+def test_cli_finds_a_sale_by_its_printed_receipt_number(
+    sale: SaleView, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.pdf"
+    number = sale.receipt_no.lower()  # as typed from the paper, in any case
+    assert cli_run(["receipt", "--db", str(db_path), "--sale", number, "--pdf", str(out), "--lang", "en"]) == 0
+    assert sale.receipt_no in capsys.readouterr().out and "Root colour" in _text(out.read_bytes())[0]
+    assert cli_run(["receipt", "--db", str(db_path), "--sale", "R99999999", "--pdf", str(out)]) == 2
+    assert "no sale R99999999" in capsys.readouterr().err
+    for bad in ("R", "12x", "0", "-3"):
+        assert cli_run(["receipt", "--db", str(db_path), "--sale", bad, "--pdf", str(out)]) == 2
+        assert "receipt number (R00000123)" in capsys.readouterr().err
+    assert cli_run(["receipt", "--db", str(db_path), "--sale", str(sale.id), "--pdf", str(out), "--lang", "fr"]) == 2
+    assert "not a language of the app" in capsys.readouterr().err
