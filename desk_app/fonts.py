@@ -65,9 +65,27 @@ def load_cjk_font() -> TTFont:
     )
 
 
+# Chinese line breaking: these may not begin a line. ReportLab's own list (Japanese-minded) lacks
+# the full-width comma, semicolon, colon, question and exclamation marks and the closing quotes
+# and brackets, so a care sheet could start a line with "；". Its two CJK wrappers (one-style text
+# and mixed styles) read these module tables, extended once, before any page is drawn.
+CANNOT_START_A_LINE = "，；：？！”’）》〉」』】〗〕｝…—～·％"
+
+
+def _chinese_line_breaking() -> None:
+    from reportlab.lib import textsplit
+    from reportlab.platypus import paragraph
+
+    for module in (textsplit, paragraph):
+        missing = "".join(c for c in CANNOT_START_A_LINE if c not in module.ALL_CANNOT_START)
+        if missing:
+            module.ALL_CANNOT_START += missing
+
+
 def register_cjk_font() -> str:
     """Register the font once and return its ReportLab name."""
     with _REGISTER_LOCK:
+        _chinese_line_breaking()
         if FONT in pdfmetrics.getRegisteredFontNames():
             return FONT
         pdfmetrics.registerFont(load_cjk_font())

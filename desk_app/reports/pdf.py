@@ -357,7 +357,7 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
                 _("Figure"),
                 _("This month"),
                 span_title(data["comparison"]["previous_month"], data["comparison"].get("previous_period"), fmt),
-                _("Change"),
+                _("Difference"),
             ]
         ]
         for key, f in cmp_.items():

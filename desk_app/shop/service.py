@@ -104,7 +104,7 @@ class ShopService:
             shop = Shop(
                 name=name.strip(), currency=currency, locale=language, timezone=timezone, region=region,
                 address=address, phone=phone, is_demo=is_demo,
-                return_policy_zh="已开封的产品不退换；服务如有不满意，请在 7 天内联系我们免费调整。",
+                return_policy_zh="未开封的产品凭本小票 14 天内可换货；服务如有不满意，请在 7 天内联系我们免费调整。",
                 return_policy_en=(
                     "Unopened products can be exchanged within 14 days with this receipt. If you are not "
                     "happy with a service, call us within 7 days for a free adjustment."

@@ -144,3 +144,27 @@ def test_a_catalog_is_read_without_writing_anything(tmp_path: Path, monkeypatch:
 def test_the_checkout_has_no_compiled_catalog_in_git() -> None:
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8")
     assert re.search(r"^resources/locale/\*/LC_MESSAGES/\*\.mo$", ignored, re.M)
+
+
+def _line_starts(text: str, widths: range) -> list[str]:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    style = ParagraphStyle("b", fontName=fonts.register_cjk_font(), fontSize=11, leading=16, wordWrap="CJK")
+    starts = []
+    for width in widths:
+        p = Paragraph(text, style)
+        p.wrap(width, 1000)
+        for line in p.blPara.lines[1:]:  # (space, words) for one style; FragLine for several
+            words = line.words if hasattr(line, "words") else line[1]
+            starts.append("".join(getattr(w, "text", w) for w in words)[:1])
+    return starts
+
+
+def test_no_printed_chinese_line_starts_with_a_comma_or_semicolon() -> None:
+    """The care sheet once began a line with "；": full-width punctuation hangs at the line's end."""
+    text = "洗发后请使用护发素，避免高温吹干；外出时请涂抹SPF30以上防晒；如有持续发红、刺痛，请立即停用并联系我们。"
+    starts = _line_starts(text, range(60, 400, 3))  # one style: ReportLab's wordSplit
+    starts += _line_starts("<b>注意</b>" + text, range(60, 400, 3))  # mixed styles: its fragment splitter
+    assert len(starts) > 200
+    assert not [c for c in starts if c in fonts.CANNOT_START_A_LINE + "。、"]

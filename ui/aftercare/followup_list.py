@@ -68,7 +68,7 @@ class FollowUpsTab(QWidget):
             [
                 _("Client"),
                 _("Client value"),
-                _("Number"),
+                _("Phone"),
                 _("Visit"),
                 _("What was done"),
                 _("By"),
@@ -146,7 +146,8 @@ class FollowUpsTab(QWidget):
                     result,
                 ]
             )
-        self.table.set_rows(rows, list(items), widths=(110, 120, 130, 135, 200, 90, 135, 190))
+        # the 4th column (what was done) takes what is left: at 1366 px about 200 px
+        self.table.set_rows(rows, list(items), widths=(110, 100, 120, 125, 200, 90, 125, 130, 100))
         hints = {
             FollowUpState.DUE: _(
                 "Nobody is waiting for a call today. Calls appear here two to three days after a visit."

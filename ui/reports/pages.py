@@ -427,7 +427,7 @@ class ComparisonPage(QWidget):
         self.note.setVisible(bool(self.note.text()))
         left.addWidget(self.note)
         left.addWidget(
-            small_table([_("Figure"), span_title(data["month"], data.get("period")), prev, _("Change")], rows)
+            small_table([_("Figure"), span_title(data["month"], data.get("period")), prev, _("Difference")], rows)
         )
         left.addStretch(1)
         holder_l = QWidget()
