@@ -60,7 +60,9 @@ HASH=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$HASH" ]; then
     say "Installing Python packages (first run takes a few minutes)"
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e ".$EXTRA"
+    # the editable install's one notice ("be careful with folders named like your package", a
+    # setuptools UserWarning about every editable install) says nothing about this project
+    PYTHONWARNINGS=ignore::UserWarning .venv/bin/python -m pip install -q -e ".$EXTRA"
     echo "$HASH" > "$STAMP"
 fi
 

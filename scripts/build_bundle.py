@@ -66,8 +66,10 @@ def bundle(py: Path, dist: Path) -> Path:
     licences = subprocess.run([str(py), str(ROOT / "packaging" / "third_party_licenses.py")], check=True,
                               capture_output=True, text=True, encoding="utf-8").stdout
     (folder / "THIRD-PARTY-LICENSES.txt").write_text(licences, encoding="utf-8")
-    for name in ("LICENSE.txt",):
-        shutil.copy2(ROOT / name, folder / name)
+    shutil.copy2(ROOT / "LICENSE.txt", folder / "LICENSE.txt")
+    if sys.platform.startswith("linux"):  # a menu entry and icon, put in place by install.sh
+        for name in ("desk-app.desktop", "desk-app.svg", "install.sh"):
+            shutil.copy2(ROOT / "packaging" / "linux" / name, folder / name)
     return folder
 
 
@@ -91,7 +93,18 @@ def main(argv: list[str] | None = None) -> int:
     exe = ".exe" if WINDOWS else ""
     smoke = [str(py), str(ROOT / "scripts" / "smoke_installed.py"), str(folder / f"desk-app{exe}"),
              "--gui", str(folder / f"DeskApp{exe}")]
-    return subprocess.run(smoke, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).returncode
+    before = snapshot(folder)
+    rc = subprocess.run(smoke, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}).returncode
+    changed = sorted(set(before.items()) ^ set(snapshot(folder).items()))
+    if changed:  # an installed app may sit in a folder its user cannot write to
+        print(f"build_bundle: running the bundle wrote into it: {changed[:5]}", file=sys.stderr)
+        return 1
+    return rc
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
 
 
 if __name__ == "__main__":
