@@ -80,6 +80,8 @@ ArchitecturesInstallIn64BitMode=x64compatible
 MinVersion=10.0.17763
 
 UninstallDisplayIcon={app}\{#AppExeName}
+; the Setup program's own icon: the app's (scripts/make_icons.py)
+SetupIconFile={#RepoRoot}\packaging\icons\desk-app.ico
 UninstallDisplayName={#AppName}
 WizardStyle=modern
 ; Compression stays at its default, lzma2/max; one solid archive compresses the many small files better.
