@@ -137,6 +137,14 @@ def main() -> int:
         s.tab("backups")
         app.processEvents()
         s.grab().save(str(OUT / f"settings-backups-{suffix}.png"))
+        # this desk: a thermal printer on the network, printing after payment, a drawer on it
+        from desk_app.desk import DeskSettings
+
+        ctx.desk = DeskSettings(receipt_printer="tcp://192.168.1.50:9100", paper="80mm", auto_print=True,
+                                cash_drawer=True)
+        s.tab("desk").show_settings(ctx.desk)  # type: ignore[attr-defined]
+        app.processEvents()
+        s.grab().save(str(OUT / f"settings-desk-{suffix}.png"))
         panel = s.tab("import").clients  # type: ignore[attr-defined]
         panel.choose_file(FIX / "generic_gbk.csv")  # type: ignore[attr-defined]
         app.processEvents()

@@ -18,6 +18,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from desk_app.container import Services
+from desk_app.desk import DeskSettings, load_desk
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.shop.service import ShopInfo
 from ui.runner import TaskRunner
@@ -68,6 +69,7 @@ class UiContext:
     navigate: Callable[..., None] = lambda name, **kw: None
     signals: ContextSignals = field(default_factory=ContextSignals)
     demo_mode: bool = False
+    desk: DeskSettings = field(default_factory=load_desk)  # this computer's printers, drawer (desk_app.desk)
 
     def __post_init__(self) -> None:
         self.services.db.changes.subscribe(self.signals.committed)  # held weakly: goes with the context

@@ -243,6 +243,29 @@ class CashDrawerService:
             uow.commit()
             return self._view(s, cs)
 
+    DRAWER_REASONS = ("sale", "manual", "test")
+
+    def may_open_drawer(self, actor: Actor, reason: str) -> Actor:
+        """Checked before the drawer is kicked: after a cash sale anyone who takes payments; by
+        hand ("no sale") or as a test only those who run the drawer. NotAllowed is logged."""
+        if reason not in self.DRAWER_REASONS:
+            raise ValidationError({"reason": _("Unknown reason to open the drawer.")})
+        return require(self.db.uow, actor, Perm.CHECKOUT if reason == "sale" else Perm.CASH_DRAWER)
+
+    def drawer_opened(self, actor: Actor, reason: str, sale_id: int | None = None, desk: str = "") -> None:
+        """The audit entry for a drawer that was kicked open (the kick itself is hardware, done by
+        the desk's printer); ``desk`` names the printer that opened it."""
+        self.may_open_drawer(actor, reason)
+        now = self.clock()
+        with self.db.uow() as uow:
+            s = uow.session
+            cs = s.scalars(
+                select(CashSession).where(CashSession.branch_id == actor.branch_id, CashSession.closed_at.is_(None))
+            ).first()
+            audit(s, actor, "drawer_opened", "cash_session", cs.id if cs else "",
+                  after={"reason": reason, "sale_id": sale_id, "printer": desk}, at=now)
+            uow.commit()
+
     def close(self, actor: Actor, counted_minor: int, notes: str = "") -> DrawerView:
         require(self.db.uow, actor, Perm.CASH_DRAWER)
         if counted_minor < 0:

@@ -71,6 +71,16 @@ def sale_arg(text: str) -> str:
     raise argparse.ArgumentTypeError(f"{text!r} is neither a sale number (123) nor a receipt number (R00000123)")
 
 
+def escpos_arg(text: str) -> str:
+    from desk_app.printing.escpos_out import parse_target
+
+    try:
+        parse_target(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
+
+
 def int_arg(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -130,11 +140,16 @@ def build_parser() -> argparse.ArgumentParser:
         ep.add_argument("--branch")
         ep.add_argument("--out", required=True)
 
-    rc = sub.add_parser("receipt", help="reprint a receipt (or care sheet) as PDF")
+    rc = sub.add_parser("receipt", help="reprint a receipt (or care sheet) as PDF, or on an ESC/POS printer")
     db_arg(rc)
     rc.add_argument("--sale", type=sale_arg, required=True,
                     help="the sale's number, or the receipt number printed on it (R00000123)")
-    rc.add_argument("--pdf", required=True)
+    out = rc.add_mutually_exclusive_group(required=True)
+    out.add_argument("--pdf")
+    out.add_argument("--escpos", type=escpos_arg, metavar="ADDRESS",
+                     help="print on an ESC/POS printer: tcp://HOST:9100, usb:VID:PID, serial:PORT, cups:QUEUE, "
+                          "win32:NAME or file:DEVICE")
+    rc.add_argument("--profile", default="default", help="python-escpos printer profile (with --escpos)")
     rc.add_argument("--layout", choices=["80mm", "58mm", "a5"], default=None)
     rc.add_argument("--care-sheet", action="store_true", help="print the care-advice sheet instead")
     rc.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the client's, then the shop's)")

@@ -1,4 +1,4 @@
-"""``desk-app receipt --db DB --sale ID|RECEIPT_NO --pdf OUT [--layout 80mm|58mm|a5] [--care-sheet] [--lang]``."""
+"""``desk-app receipt --db DB --sale ID|RECEIPT_NO --pdf OUT|--escpos ADDRESS [--layout 80mm|58mm|a5] [--care-sheet] [--lang]``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ def cli_receipt(args: argparse.Namespace) -> int:
             print(f"desk-app: no sale {args.sale} in this database", file=sys.stderr)
             return 2
         fmt = receipt_fmt(view, getattr(args, "lang", None))
+        if args.escpos:
+            return _escpos(args, view, fmt, services.settings.get(S.PRINTING_RECEIPT_LAYOUT))
         try:
             if getattr(args, "care_sheet", False):
                 pages = render_care_sheet(view, args.pdf, fmt)
@@ -43,3 +45,17 @@ def cli_receipt(args: argparse.Namespace) -> int:
         return 0
     finally:
         db.dispose()
+
+
+def _escpos(args: argparse.Namespace, view: object, fmt: object, shop_layout: str) -> int:
+    from desk_app.printing.escpos_out import open_printer, print_receipt_escpos
+
+    layout = args.layout or shop_layout
+    try:
+        printer = open_printer(args.escpos, args.profile)
+        print_receipt_escpos(view, printer, fmt, 32 if layout == "58mm" else 48)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001 - python-escpos raises its own kinds and OSError
+        print(f"desk-app: the receipt printer {args.escpos} did not take the receipt: {exc}", file=sys.stderr)
+        return 1
+    print(f"{view.receipt_no}: sent to {args.escpos}")  # type: ignore[attr-defined]
+    return 0

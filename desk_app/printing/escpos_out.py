@@ -1,22 +1,119 @@
-"""Straight to an ESC/POS thermal printer (python-escpos), Chinese as GB18030.
+"""Straight to an ESC/POS thermal printer, through python-escpos's public API.
 
-Set up in Settings as ``printing.escpos_target``: ``tcp://192.168.1.50:9100`` or
-``usb:0x0416:0x5011``. Tests pass an ``escpos.printer.Dummy``.
+Each desk chooses its printer (desk_app.desk, "receipt_printer"); the address says how it is
+connected, and each kind is python-escpos's own printer class:
+
+- ``tcp://HOST[:PORT]``               a network printer (port 9100 unless said): ``Network``
+- ``usb:VID:PID``                     a USB printer, ids in hex (``usb:0x0416:0x5011``): ``Usb``
+- ``serial:DEVICE[?baudrate=N]``      a serial port (``serial:/dev/ttyUSB0``, ``serial:COM3``): ``Serial``
+- ``cups:QUEUE``                      a raw CUPS queue: ``CupsPrinter`` with pycups, else ``LP``
+                                      (CUPS's own ``lp -o raw``; pycups needs compiling, lp is there)
+- ``win32:PRINTER NAME``              the Windows print spooler, raw (pywin32): ``Win32Raw``
+- ``file:DEVICE``                     a device file such as ``/dev/usb/lp0``: ``File``
+
+Text goes through python-escpos's encoder with the desk's printer profile: a receipt holding
+Chinese is sent as GB18030 (what Chinese thermal printers speak), so the yuan sign is the
+full-width ``￥`` (2 bytes) rather than ``¥`` (4 bytes in GB18030, unprintable); a receipt with no
+Chinese at all (an English receipt for "Hélène Andréa") is written in the profile's code pages, so
+accented names print on Western printers. Then a cut. The cash drawer is kicked through the same
+printer (``cashdraw``). Tests use python-escpos's ``Dummy`` and a loopback TCP printer.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
-from desk_app import i18n
 from desk_app.checkout.views import SaleView
-from desk_app.i18n import Fmt
+from desk_app.i18n import Fmt, _
 from desk_app.printing.common import L, method_label, money, when
 
-# ESC/POS: select the Chinese (GB18030) character mode on common Chinese printers (FS &)
-_CHINESE_ON = b"\x1c\x26"
-_INIT = b"\x1b\x40"
-_CUT = b"\x1d\x56\x42\x00"
+SCHEMES = ("tcp", "usb", "serial", "cups", "win32", "file")
+EXAMPLES = "tcp://192.168.1.50:9100, usb:0x0416:0x5011, serial:/dev/ttyUSB0, cups:Receipts, win32:POS-80, file:/dev/usb/lp0"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed printer address."""
+
+    scheme: str
+    host: str = ""
+    port: int = 9100
+    vendor: int = 0
+    product: int = 0
+    device: str = ""  # serial port, device file, CUPS queue or Windows printer name
+    baudrate: int = 9600
+
+
+def parse_target(address: str) -> Target:
+    """The printer an address names, or ValueError saying how to write one."""
+    text = (address or "").strip()
+    scheme, sep, rest = text.partition(":")
+    scheme = scheme.lower()
+    bad = ValueError(_("{address} is not a receipt printer address; for example {examples}").format(
+        address=repr(text), examples=EXAMPLES))
+    if not sep or scheme not in SCHEMES:
+        raise bad
+    if scheme == "tcp":
+        m = re.fullmatch(r"//([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(?::([0-9]{1,5}))?/?", rest)
+        if not m or not 0 < int(m.group(2) or 9100) < 65536:
+            raise bad
+        return Target("tcp", host=m.group(1).strip("[]"), port=int(m.group(2) or 9100))
+    if scheme == "usb":
+        m = re.fullmatch(r"(?:0x)?([0-9A-Fa-f]{1,4}):(?:0x)?([0-9A-Fa-f]{1,4})", rest)
+        if not m:
+            raise bad
+        return Target("usb", vendor=int(m.group(1), 16), product=int(m.group(2), 16))
+    device, _q, query = rest.partition("?")
+    device = device.strip()
+    if not device:
+        raise bad
+    if scheme == "serial":
+        rate = parse_qs(query).get("baudrate", ["9600"])[0]
+        if not rate.isdigit() or int(rate) not in (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200):
+            raise ValueError(_("{address}: the baud rate should be one of 9600, 19200, 38400, 57600, 115200").format(
+                address=repr(text)))
+        return Target("serial", device=device, baudrate=int(rate))
+    return Target(scheme, device=device)
+
+
+def open_printer(address: str, profile: str = "default") -> Any:
+    """The python-escpos printer an address names (not connected until the first byte is sent)."""
+    from escpos import printer
+
+    t = parse_target(address)
+    kwargs: dict[str, Any] = {"profile": profile}
+    if t.scheme == "tcp":
+        return printer.Network(t.host, port=t.port, timeout=5, **kwargs)
+    if t.scheme == "usb":
+        return printer.Usb(t.vendor, t.product, **kwargs)
+    if t.scheme == "serial":
+        return printer.Serial(devfile=t.device, baudrate=t.baudrate, **kwargs)
+    if t.scheme == "cups":
+        if printer.CupsPrinter.is_usable():
+            return printer.CupsPrinter(printer_name=t.device, **kwargs)
+        if printer.LP.is_usable():
+            return printer.LP(printer_name=t.device, **kwargs)
+        raise PrinterUnavailable(_("{address}: this computer has no CUPS printing (neither pycups nor the lp command)")
+                                 .format(address=address))
+    if t.scheme == "win32":
+        if not printer.Win32Raw.is_usable():
+            raise PrinterUnavailable(_("{address}: the Windows print spooler is there only on Windows (with pywin32)")
+                                     .format(address=address))
+        return printer.Win32Raw(printer_name=t.device, **kwargs)
+    return printer.File(devfile=t.device, **kwargs)
+
+
+class PrinterUnavailable(ValueError):
+    """The printer's kind cannot be used on this computer."""
+
+
+def printable(text: str, chinese: bool) -> str:
+    """The text as the printer should get it: on a Chinese receipt the yuan sign is the full-width
+    ￥ (GB18030 A3 A4), which every Chinese printer has."""
+    return text.replace("\u00a5", "\uffe5") if chinese else text
 
 
 def _cols(text: str) -> int:
@@ -74,29 +171,33 @@ def receipt_text(view: SaleView, fmt: Fmt, width: int = 48) -> str:
     return "\n".join(out) + "\n"
 
 
-def open_printer(target: str) -> Any:
-    """A python-escpos printer for ``tcp://host:port`` or ``usb:VID:PID``."""
-    from escpos import printer
-
-    if target.startswith("tcp://"):
-        host, _sep, port = target[len("tcp://") :].partition(":")
-        return printer.Network(host, port=int(port or 9100), timeout=5)
-    if target.startswith("usb:"):
-        _u, vid, pid = target.split(":")
-        return printer.Usb(int(vid, 16), int(pid, 16))
-    raise ValueError(
-        i18n._("The receipt printer address should look like tcp://192.168.1.50:9100 or usb:0x0416:0x5011.")
-    )
+def print_receipt_escpos(view: SaleView, printer: Any, fmt: Fmt, width: int = 48) -> None:
+    """Print the receipt in ``fmt`` on ``printer`` (a python-escpos printer): reset, the text,
+    a cut. The connection is closed afterwards, also when sending fails."""
+    try:
+        printer.hw("INIT")
+        printer.text(printable(receipt_text(view, fmt, width), fmt.is_zh) + "\n")
+        printer.cut()
+    finally:
+        printer.close()
 
 
-def print_receipt_escpos(view: SaleView, printer: Any, fmt: Fmt, width: int = 48) -> bytes:
-    """Send the receipt in ``fmt`` to ``printer`` (anything with ``_raw(bytes)``); returns the bytes sent."""
-    data = (
-        _INIT
-        + _CHINESE_ON
-        + receipt_text(view, fmt, width).encode("gb18030", errors="replace")
-        + b"\n\n\n"
-        + _CUT
-    )
-    printer._raw(data)
-    return data
+def print_test_page(printer: Any, shop_name: str, columns: int = 48) -> None:
+    """A short page that shows the printer works: the shop's name, Chinese and accented Latin
+    text, a ruler as wide as the paper's columns, the yuan sign, and a cut."""
+    lines = [shop_name, "测试页 · 收银小票打印机", "Test page · Hélène Andréa", "1234567890" * (columns // 10)
+             + "1234567890"[: columns % 10], _pair("合计", "￥88.00", columns)]
+    try:
+        printer.hw("INIT")
+        printer.text("\n".join(lines) + "\n")
+        printer.cut()
+    finally:
+        printer.close()
+
+
+def open_drawer(printer: Any, pin: int = 2) -> None:
+    """Kick the cash drawer wired to the printer's drawer port (pin 2 or 5)."""
+    try:
+        printer.cashdraw(pin)
+    finally:
+        printer.close()

@@ -87,6 +87,12 @@ class CashDrawerScreen(QWidget):
         for b in (self.open_btn, self.in_btn, self.out_btn, self.close_btn):
             header_actions(self.header).addWidget(b)
             b.setVisible(False)  # until the drawer's state is read
+        # the drawer on this desk's receipt printer (Settings > This desk), opened with no sale: audited
+        self.kick_btn = Button(_("Pop the till open"), "cash", "secondary")
+        self.kick_btn.setToolTip(_("Opens the cash drawer with no sale; the audit log records who did."))
+        self.kick_btn.clicked.connect(self.kick_drawer)
+        self.kick_btn.setVisible(ctx.desk.cash_drawer)
+        header_actions(self.header).insertWidget(0, self.kick_btn)
         lay.addWidget(self.header)
 
         body = QHBoxLayout()
@@ -128,6 +134,7 @@ class CashDrawerScreen(QWidget):
     def refresh(self, then: Callable[[], None] | None = None) -> None:
         """Read today's drawer and the past days on the runner (the newest read wins); ``then``
         runs once they are shown."""
+        self.kick_btn.setVisible(self.ctx.desk.cash_drawer)  # this desk's setting may have changed
         branch = self.ctx.shop.branch_id if self.ctx.actor is None else self.ctx.actor.branch_id
         cash = self.ctx.services.cash
         seq = self._state_latest.next()
@@ -275,6 +282,13 @@ class CashDrawerScreen(QWidget):
             self.refresh()
 
         self.ctx.runner.run(self, fn, on_done=done, on_error=failed, in_order=True)
+
+    def kick_drawer(self) -> None:
+        from ui.checkout.hardware import kick_drawer
+
+        ctx, desk = self.ctx, self.ctx.desk
+        self.ctx.runner.run(self, lambda: kick_drawer(ctx, desk, "manual"),
+                            on_error=lambda e: show_error(self, e))
 
     def open_drawer(self) -> None:
         if self._busy:

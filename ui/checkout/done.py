@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -10,10 +11,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from desk_app.aftercare.views import FeedbackView
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import PaidSale, SaleView
+from desk_app.desk import DeskSettings
 from desk_app.i18n import N_, Fmt, _
 from desk_app.settings import S
 from ui.context import UiContext
-from ui.shared.widgets import Button, show_error, show_info
+from ui.shared.widgets import Button, error_text, show_error, show_info
 
 
 def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = None) -> tuple[bytes, str]:
@@ -28,7 +30,8 @@ def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = Non
         render_care_sheet(view, buf, fmt)
         name = f"{view.receipt_no}-care.pdf"
     else:
-        render_receipt(view, buf, fmt, layout or ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT))
+        paper = ctx.desk.paper if ctx.desk.printer_kind != "none" else ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT)
+        render_receipt(view, buf, fmt, layout or paper)
         name = f"{view.receipt_no}.pdf"
     return buf.getvalue(), name
 
@@ -72,7 +75,7 @@ class DonePage(QWidget):
         self.care_btn.clicked.connect(lambda: self._pdf("care", save=False))
         self.save_btn.clicked.connect(lambda: self._pdf("receipt", save=True))
         self.save_care_btn.clicked.connect(lambda: self._pdf("care", save=True))
-        self.escpos_btn.clicked.connect(self._escpos)
+        self.escpos_btn.clicked.connect(lambda: self._escpos())
         for b in (self.print_btn, self.care_btn, self.save_btn, self.save_care_btn, self.escpos_btn):
             row.addWidget(b)
         row.addStretch(1)
@@ -131,7 +134,8 @@ class DonePage(QWidget):
         has_visit = view.visit_id is not None
         self.care_btn.setVisible(bool(view.care_services or view.care_products))
         self.save_care_btn.setVisible(bool(view.care_services or view.care_products))
-        self.escpos_btn.setVisible(bool(self.ctx.services.settings.get(S.PRINTING_ESCPOS_TARGET)))
+        self.escpos_btn.setVisible(self._escpos_desk() is not None)
+        self._after_payment(view)
         for w in (self.score_title, self.score_hint, *self.score_buttons):
             w.setVisible(self.ask_score and has_visit)
         self.continue_btn.setText(_("Continue without a score") if has_visit else _("Next sale"))
@@ -156,19 +160,48 @@ class DonePage(QWidget):
             on_error=lambda e: show_error(self, e),
         )
 
-    def _escpos(self) -> None:
-        from desk_app.printing.escpos_out import open_printer, print_receipt_escpos
-        from desk_app.printing.receipt import receipt_language
+    def _escpos_desk(self) -> DeskSettings | None:
+        """This desk's ESC/POS printer; a desk that chose none uses the shop's default one, if any."""
+        desk = self.ctx.desk
+        if desk.printer_kind == "escpos":
+            return desk
+        shop_printer = self.ctx.services.settings.get(S.PRINTING_ESCPOS_TARGET)
+        if desk.printer_kind == "none" and shop_printer:
+            return replace(desk, receipt_printer=shop_printer,
+                           paper=self.ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT))
+        return None
 
-        services, shop, sale_id = self.ctx.services, self.ctx.shop, self.sale_id  # the worker reads no widget
+    def _after_payment(self, view: SaleView) -> None:
+        """What this desk does by itself once a sale is paid: open the cash drawer for cash, print
+        the receipt (and care sheet) with no dialog. Each runs on the runner; a failure is said,
+        and the buttons below stay for printing again."""
+        from ui.checkout.hardware import kick_drawer
+
+        ctx, desk, sale_id = self.ctx, self.ctx.desk, view.id
+        if desk.cash_drawer and view.kind == "sale" and any(p.method == "cash" for p in view.payments):
+            ctx.runner.run(self, lambda: kick_drawer(ctx, desk, "sale", sale_id),
+                           on_error=lambda e: show_error(self, _("The cash drawer did not open: {error}").format(
+                               error=error_text(e))))
+        if desk.auto_print and desk.printer_kind == "escpos":
+            self._escpos(quiet=True)
+
+    def _escpos(self, quiet: bool = False) -> None:
+        from ui.checkout.hardware import escpos_receipt
+
+        desk = self._escpos_desk()
+        if desk is None:
+            return
+        ctx, sale_id = self.ctx, self.sale_id  # the worker reads no widget
 
         def work() -> None:
-            view = services.payments.get_sale(sale_id)
-            printer = open_printer(services.settings.get(S.PRINTING_ESCPOS_TARGET))
-            width = 32 if services.settings.get(S.PRINTING_RECEIPT_LAYOUT) == "58mm" else 48
-            fmt = Fmt.for_shop(receipt_language(view), shop.timezone, shop.currency)
-            print_receipt_escpos(view, printer, fmt, width)
+            escpos_receipt(ctx, desk, ctx.services.payments.get_sale(sale_id))
 
+        def failed(exc: Exception) -> None:
+            show_error(self, _("The receipt printer did not print: {error}").format(error=error_text(exc)))
+
+        if quiet:
+            self.ctx.runner.run(self, work, on_error=failed)
+            return
         self.ctx.runner.run(
             self,
             work,

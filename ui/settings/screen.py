@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
     from ui.settings import catalog as sc
     from ui.settings.backup import BackupPanel
+    from ui.settings.desk import ThisDeskPanel
     from ui.settings.opening_import import ImportArea
     from ui.settings.safety import safety_rules_editor
     from ui.settings.shop import RulesPanel, ShopDetailsPanel
@@ -42,6 +43,7 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
         ("questions", _("Questions"), sc.QuestionsEditor),
         ("safety", _("Safety rules"), safety_rules_editor),
         ("rules", _("Standards && rules"), RulesPanel),
+        ("desk", _("This desk"), ThisDeskPanel),
         ("backups", _("Backups"), BackupPanel),
         ("import", _("Import"), ImportArea),
         ("audit", _("Audit log"), AuditScreen),

@@ -1,0 +1,124 @@
+"""Settings > This desk, and what the desk does by itself after a payment: print the receipt on
+its ESC/POS printer with no dialog and open the cash drawer for cash, audited. A real TCP printer
+on loopback receives the bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from desk_app.checkout.service import PaymentIn
+from desk_app.container import Services
+from desk_app.db.models import AuditEntry
+from desk_app.desk import DeskSettings, load_desk
+from desk_app.domain.permissions import Actor
+from tests.integration.test_checkout_support import new_client, new_staff
+from tests.integration.test_escpos_printers import LoopbackPrinter
+from ui.context import UiContext
+
+KICK_PIN_2 = b"\x1bp\x00\x32\x32"
+
+
+@pytest.fixture
+def printer() -> Iterator[LoopbackPrinter]:
+    p = LoopbackPrinter()
+    yield p
+    p.close()
+
+
+def _audits(services: Services, action: str) -> list[AuditEntry]:
+    with services.db.uow(write=False) as uow:
+        rows = list(uow.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+        uow.session.expunge_all()
+        return rows
+
+
+def _no_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    said: list[str] = []
+    for module in ("ui.settings.desk", "ui.checkout.done", "ui.checkout.cash_drawer"):
+        monkeypatch.setattr(f"{module}.show_info", lambda _p, text, *_a: said.append(str(text)), raising=False)
+        monkeypatch.setattr(f"{module}.show_error", lambda _p, exc, *_a: said.append("ERROR " + str(exc)),
+                            raising=False)
+    return said
+
+
+def test_the_owner_sets_up_this_desks_printer_and_drawer(
+    qtbot: Any, ctx: UiContext, services: Services, printer: LoopbackPrinter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.settings.desk import ThisDeskPanel
+
+    said = _no_dialogs(monkeypatch)
+    panel = ThisDeskPanel(ctx)
+    qtbot.addWidget(panel)
+    assert panel.kind_none.isChecked() and not panel.address.isEnabled() and not panel.drawer.isEnabled()
+    panel.kind_escpos.setChecked(True)
+    panel.address.setText("tcp://nowhere")  # no port is fine (9100) ...
+    panel.address.setText("lpt1")  # ... this is not an address
+    panel.drawer.setChecked(True)
+    panel.save_btn.click()
+    assert said[-1].startswith("ERROR") and "'lpt1' is not a printer address" in said[-1]
+    assert load_desk() == DeskSettings()  # nothing saved
+    panel.address.setText(f"tcp://127.0.0.1:{printer.port}")
+    panel.paper.setCurrentIndex(panel.paper.findData("58mm"))
+    panel.auto_print.setChecked(True)
+    panel.save_btn.click()
+    saved = load_desk()
+    assert saved.receipt_printer == f"tcp://127.0.0.1:{printer.port}" and saved.cash_drawer and saved.auto_print
+    assert ctx.desk == saved and saved.columns == 32
+    panel.test_btn.click()
+    page = printer.wait_jobs(1)[0]
+    assert "测试页".encode("gb18030") in page and b"12345678901234567890123456789012\n" in page  # 32 columns
+    panel.kick_btn.click()
+    assert printer.wait_jobs(2)[1] == KICK_PIN_2
+    (entry,) = _audits(services, "drawer_opened")
+    assert entry.after == {"reason": "test", "sale_id": None, "printer": saved.receipt_printer}
+
+
+def test_after_a_cash_payment_the_receipt_prints_and_the_drawer_opens(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, printer: LoopbackPrinter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ui.checkout.done import DonePage
+
+    said = _no_dialogs(monkeypatch)
+    ctx.desk = DeskSettings(receipt_printer=f"tcp://127.0.0.1:{printer.port}", auto_print=True, cash_drawer=True)
+    co = services.checkout
+    cid = new_client(services.db, "李娜")
+    paid = services.payments.pay(owner, co.add_topup(co.build_bill(owner, client_id=cid), 10000),
+                                 [PaymentIn("cash", 10000, tendered_minor=10000)])
+    page = DonePage(ctx)
+    qtbot.addWidget(page)
+    page.show_sale(paid, services.payments.get_sale(paid.sale_id))
+    kick, receipt = printer.wait_jobs(2)[:2]
+    assert kick == KICK_PIN_2
+    assert paid.receipt_no.encode() in receipt and b"100.00" in receipt and receipt.endswith(b"\x1dV\x00")
+    assert page.escpos_btn.isVisible() or not page.isVisible()  # one click prints it again
+    (entry,) = _audits(services, "drawer_opened")
+    assert entry.after is not None and entry.after["reason"] == "sale" and entry.after["sale_id"] == paid.sale_id
+    assert not [s for s in said if s.startswith("ERROR")]
+    # paid by card: the receipt prints, the drawer stays shut
+    paid2 = services.payments.pay(owner, co.add_topup(co.build_bill(owner, client_id=cid), 5000),
+                                  [PaymentIn("card", 5000)])
+    page.show_sale(paid2, services.payments.get_sale(paid2.sale_id))
+    jobs = printer.wait_jobs(3)
+    assert len(jobs) == 3 and paid2.receipt_no.encode() in jobs[2] and len(_audits(services, "drawer_opened")) == 1
+
+
+def test_a_stylist_cannot_pop_the_till_and_nothing_is_sent(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, printer: LoopbackPrinter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ui.checkout.cash_drawer import CashDrawerScreen
+
+    said = _no_dialogs(monkeypatch)
+    ctx.desk = DeskSettings(receipt_printer=f"tcp://127.0.0.1:{printer.port}", cash_drawer=True)
+    ctx.actor = new_staff(services.db, owner.branch_id, "Leo", "stylist")
+    screen = CashDrawerScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.kick_drawer()
+    assert said and said[-1].startswith("ERROR")
+    assert printer.wait_jobs(1, timeout=0.5) == []  # the drawer was never kicked
+    assert _audits(services, "drawer_opened") == []

@@ -1,0 +1,209 @@
+"""Settings > This desk: this computer's receipt printer, paper, printing after payment and cash
+drawer (desk_app.desk). Kept on this computer, not in the shop's database: every desk chooses its
+own. A test print and a drawer test check the choice before it is saved."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.desk import DeskSettings, check, desk_file, save_desk
+from desk_app.i18n import _
+from ui.context import UiContext
+from ui.shared.widgets import Button, Card, FormScroll, show_error, show_info
+
+PAPER_LABELS = {"80mm": "80 mm", "58mm": "58 mm", "a5": "A5"}
+
+
+def escpos_profiles() -> list[str]:
+    from escpos.capabilities import CAPABILITIES
+
+    return sorted(CAPABILITIES["profiles"], key=lambda n: (n != "default", n.lower()))
+
+
+def system_printer_names() -> list[str]:
+    from PySide6.QtPrintSupport import QPrinterInfo
+
+    return list(QPrinterInfo.availablePrinterNames())
+
+
+class ThisDeskPanel(QWidget):
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        body = QWidget()
+        lay = QVBoxLayout(body)
+        lay.setSpacing(12)
+        outer.addWidget(FormScroll(body))
+
+        intro = QLabel(_("These settings belong to this computer only: each desk has its own printer and "
+                         "cash drawer. They are kept in {path}.").format(path=desk_file()))
+        intro.setObjectName("muted")
+        intro.setWordWrap(True)
+        top = QHBoxLayout()  # the actions first: at 1366 x 768 nothing to scroll for
+        top.addWidget(intro, 1)
+        self.test_btn = Button(_("Test print"), "printer", "secondary")
+        self.test_btn.clicked.connect(self._test_print)
+        self.kick_btn = Button(_("Open the drawer"), "cash", "secondary")
+        self.kick_btn.clicked.connect(self._test_drawer)
+        self.save_btn = Button(_("Save for this desk"), "check", "primary")
+        self.save_btn.clicked.connect(self._save)
+        for b in (self.test_btn, self.kick_btn, self.save_btn):
+            top.addWidget(b)
+        lay.addLayout(top)
+        cards = QHBoxLayout()
+        cards.setSpacing(12)
+
+        card = Card(_("Receipt printer"))
+        self.kind_none = QRadioButton(_("None: receipts are previewed and printed by hand"))
+        self.kind_system = QRadioButton(_("A printer of this computer"))
+        self.kind_escpos = QRadioButton(_("A thermal receipt printer (ESC/POS)"))
+        self.kinds = QButtonGroup(self)
+        for i, b in enumerate((self.kind_none, self.kind_system, self.kind_escpos)):
+            self.kinds.addButton(b, i)
+            card.body.addWidget(b)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.system_name = QComboBox()
+        self.system_name.addItem(_("The default printer"), "")
+        for name in system_printer_names():
+            self.system_name.addItem(name, name)
+        form.addRow(_("Printer"), self.system_name)
+        self.address = QLineEdit()
+        self.address.setPlaceholderText("tcp://192.168.1.50:9100 · usb:0x0416:0x5011 · serial:COM3 · cups:Receipts")
+        form.addRow(_("Printer address"), self.address)
+        self.profile = QComboBox()
+        for name in escpos_profiles():
+            self.profile.addItem(name, name)
+        form.addRow(_("Printer model (code pages)"), self.profile)
+        self.paper = QComboBox()
+        for key, label in PAPER_LABELS.items():
+            self.paper.addItem(label, key)
+        form.addRow(_("Paper"), self.paper)
+        card.body.addLayout(form)
+        self.auto_print = QCheckBox(_("Print the receipt by itself after each payment"))
+        card.body.addWidget(self.auto_print)
+        cards.addWidget(card, 3)
+
+        drawer = Card(_("Cash drawer"))
+        self.drawer = QCheckBox(_("Open it on cash payments"))
+        note = QLabel(_("A cash drawer plugged into the ESC/POS receipt printer opens through it."))
+        note.setObjectName("muted")
+        note.setWordWrap(True)
+        drawer.body.addWidget(note)
+        drawer.body.addWidget(self.drawer)
+        drow = QHBoxLayout()
+        drow.addWidget(QLabel(_("Drawer connector")))
+        self.pin = QComboBox()
+        self.pin.addItem(_("Pin 2 (most drawers)"), 2)
+        self.pin.addItem(_("Pin 5"), 5)
+        drow.addWidget(self.pin)
+        drow.addStretch(1)
+        drawer.body.addLayout(drow)
+        drawer.body.addStretch(1)
+        cards.addWidget(drawer, 2)
+        lay.addLayout(cards)
+        lay.addStretch(1)
+
+        self.kinds.idToggled.connect(lambda _i, _on: self._enable())
+        self.drawer.toggled.connect(lambda _on: self._enable())
+        self.auto_print.toggled.connect(lambda _on: self._enable())
+        self.show_settings(ctx.desk)
+
+    def show_settings(self, d: DeskSettings) -> None:
+        {"none": self.kind_none, "system": self.kind_system, "escpos": self.kind_escpos}[d.printer_kind].setChecked(True)
+        index = self.system_name.findData(d.system_printer)
+        if index < 0 and d.system_printer:  # a printer this computer no longer lists: keep it, say so
+            self.system_name.addItem(_("{name} (not found now)").format(name=d.system_printer), d.system_printer)
+            index = self.system_name.count() - 1
+        self.system_name.setCurrentIndex(max(0, index))
+        self.address.setText(d.receipt_printer if d.printer_kind == "escpos" else "")
+        self.profile.setCurrentIndex(max(0, self.profile.findData(d.escpos_profile)))
+        self.paper.setCurrentIndex(max(0, self.paper.findData(d.paper)))
+        self.auto_print.setChecked(d.auto_print)
+        self.drawer.setChecked(d.cash_drawer)
+        self.pin.setCurrentIndex(max(0, self.pin.findData(d.drawer_pin)))
+        self._enable()
+
+    def chosen(self) -> DeskSettings:
+        if self.kind_system.isChecked():
+            printer = "system:" + str(self.system_name.currentData() or "")
+        elif self.kind_escpos.isChecked():
+            printer = self.address.text().strip()
+        else:
+            printer = ""
+        escpos = self.kind_escpos.isChecked()
+        return replace(
+            self.ctx.desk,
+            receipt_printer=printer,
+            paper=str(self.paper.currentData()),
+            escpos_profile=str(self.profile.currentData()),
+            auto_print=self.auto_print.isChecked() and escpos,  # a system printer: not yet (docs/counter-hardware.md)
+            cash_drawer=self.drawer.isChecked() and escpos,
+            drawer_pin=int(self.pin.currentData()),
+        )
+
+    def _enable(self) -> None:
+        system, escpos = self.kind_system.isChecked(), self.kind_escpos.isChecked()
+        self.system_name.setEnabled(system)
+        self.address.setEnabled(escpos)
+        self.profile.setEnabled(escpos)
+        self.auto_print.setEnabled(escpos)
+        self.drawer.setEnabled(escpos)
+        self.pin.setEnabled(escpos and self.drawer.isChecked())
+        self.test_btn.setEnabled(escpos)
+        self.kick_btn.setEnabled(escpos and self.drawer.isChecked())
+
+    def _checked(self) -> DeskSettings | None:
+        try:
+            return check(self.chosen())
+        except ValueError as exc:
+            show_error(self, exc)
+            return None
+
+    def _save(self) -> None:
+        desk = self._checked()
+        if desk is None:
+            return
+
+        def saved(d: DeskSettings) -> None:
+            self.ctx.desk = d
+            show_info(self, _("Saved for this desk."))
+
+        self.ctx.runner.run(self, lambda: save_desk(desk), on_done=saved, on_error=lambda e: show_error(self, e))
+
+    def _test_print(self) -> None:
+        desk = self._checked()
+        if desk is None:
+            return
+        from ui.checkout.hardware import test_print
+
+        self.ctx.runner.run(self, lambda: test_print(desk, self.ctx.shop.name),
+                            on_done=lambda _r: show_info(self, _("Sent a test page to the receipt printer.")),
+                            on_error=lambda e: show_error(self, e))
+
+    def _test_drawer(self) -> None:
+        desk = self._checked()
+        if desk is None:
+            return
+        from ui.checkout.hardware import kick_drawer
+
+        ctx = self.ctx
+        self.ctx.runner.run(self, lambda: kick_drawer(ctx, desk, "test"),
+                            on_done=lambda _r: show_info(self, _("The drawer was told to open.")),
+                            on_error=lambda e: show_error(self, e))
