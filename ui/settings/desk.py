@@ -74,9 +74,9 @@ class ThisDeskPanel(QWidget):
         self.kind_system = QRadioButton(_("A printer of this computer"))
         self.kind_escpos = QRadioButton(_("A thermal receipt printer (ESC/POS)"))
         self.kinds = QButtonGroup(self)
-        for i, b in enumerate((self.kind_none, self.kind_system, self.kind_escpos)):
-            self.kinds.addButton(b, i)
-            card.body.addWidget(b)
+        for i, radio in enumerate((self.kind_none, self.kind_system, self.kind_escpos)):
+            self.kinds.addButton(radio, i)
+            card.body.addWidget(radio)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.system_name = QComboBox()
