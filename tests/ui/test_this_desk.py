@@ -122,3 +122,32 @@ def test_a_stylist_cannot_pop_the_till_and_nothing_is_sent(
     assert said and said[-1].startswith("ERROR")
     assert printer.wait_jobs(1, timeout=0.5) == []  # the drawer was never kicked
     assert _audits(services, "drawer_opened") == []
+
+
+def test_the_sales_list_reprints_on_this_desks_printer_after_the_visit(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, printer: LoopbackPrinter,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ui.checkout.screen import CheckoutScreen
+
+    said = _no_dialogs(monkeypatch)
+    monkeypatch.setattr("ui.checkout.screen.show_info", lambda _p, text, *_a: said.append(str(text)))
+    monkeypatch.setattr("ui.checkout.screen.show_error", lambda _p, exc, *_a: said.append("ERROR " + str(exc)))
+    co = services.checkout
+    cid = new_client(services.db, "李娜")
+    paid = services.payments.pay(owner, co.add_topup(co.build_bill(owner, client_id=cid), 8000),
+                                 [PaymentIn("card", 8000)])
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.show()
+    screen._show_sales(True)
+    assert screen.selected_sale() == paid.sale_id
+    assert not screen.escpos_reprint_btn.isVisible()  # no receipt printer on this desk
+    ctx.desk = DeskSettings(receipt_printer=f"tcp://127.0.0.1:{printer.port}")
+    screen.load_sales()
+    assert screen.escpos_reprint_btn.isVisible()
+    screen.escpos_reprint_btn.click()
+    assert paid.receipt_no.encode() in printer.wait_jobs(1)[0] and said[-1] == "Sent to the receipt printer."
+    screen.care_reprint_btn.click()  # a top-up has no care advice: said, nothing printed
+    assert said[-1] == "ERROR This sale has no care advice to print."

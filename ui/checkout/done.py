@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -27,6 +26,10 @@ def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = Non
     fmt = Fmt.for_shop(receipt_language(view), ctx.shop.timezone, ctx.shop.currency)
     buf = io.BytesIO()
     if kind == "care":
+        if not (view.care_services or view.care_products):
+            from desk_app.errors import ServiceError
+
+            raise ServiceError(_("This sale has no care advice to print."))
         render_care_sheet(view, buf, fmt)
         name = f"{view.receipt_no}-care.pdf"
     else:
@@ -161,15 +164,9 @@ class DonePage(QWidget):
         )
 
     def _escpos_desk(self) -> DeskSettings | None:
-        """This desk's ESC/POS printer; a desk that chose none uses the shop's default one, if any."""
-        desk = self.ctx.desk
-        if desk.printer_kind == "escpos":
-            return desk
-        shop_printer = self.ctx.services.settings.get(S.PRINTING_ESCPOS_TARGET)
-        if desk.printer_kind == "none" and shop_printer:
-            return replace(desk, receipt_printer=shop_printer,
-                           paper=self.ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT))
-        return None
+        from ui.checkout.hardware import escpos_desk
+
+        return escpos_desk(self.ctx)
 
     def _after_payment(self, view: SaleView) -> None:
         """What this desk does by itself once a sale is paid: open the cash drawer for cash, print

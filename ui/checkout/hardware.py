@@ -11,6 +11,21 @@ from desk_app.printing.escpos_out import open_drawer, open_printer, print_receip
 from ui.context import UiContext
 
 
+def escpos_desk(ctx: UiContext) -> DeskSettings | None:
+    """This desk's ESC/POS printer; a desk that chose none uses the shop's default one, if any."""
+    from dataclasses import replace
+
+    from desk_app.settings import S
+
+    desk = ctx.desk
+    if desk.printer_kind == "escpos":
+        return desk
+    shop_printer = ctx.services.settings.get(S.PRINTING_ESCPOS_TARGET)
+    if desk.printer_kind == "none" and shop_printer:
+        return replace(desk, receipt_printer=shop_printer, paper=ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT))
+    return None
+
+
 def test_print(desk: DeskSettings, shop_name: str) -> None:
     print_test_page(open_printer(desk.receipt_printer, desk.escpos_profile), shop_name, desk.columns)
 

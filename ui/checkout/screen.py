@@ -32,7 +32,7 @@ from ui.checkout.refund import RefundDialog
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
 from ui.runner import Latest
-from ui.shared.widgets import Button, EmptyState, PageHeader, show_error
+from ui.shared.widgets import Button, EmptyState, PageHeader, show_error, show_info
 
 KIND_LABELS = {"sale": "Sale", "refund": "Refund", "void": "Void"}
 
@@ -169,12 +169,17 @@ class CheckoutScreen(QWidget):
         self.sales_filter.returnPressed.connect(self.load_sales)
         row.addWidget(self.sales_filter, 1)
         self.reprint_btn = Button(_("Reprint"), "printer", "secondary")
+        # the desk's receipt printer and the care sheet, one click away also after the visit closed
+        self.escpos_reprint_btn = Button(_("Receipt printer"), "receipt", "secondary")
+        self.escpos_reprint_btn.clicked.connect(self._reprint_escpos)
+        self.care_reprint_btn = Button(_("Care sheet"), "file", "secondary")
+        self.care_reprint_btn.clicked.connect(lambda: self._reprint("care"))
         self.refund_btn = Button(_("Refund…"), "arrow-left", "secondary")
         self.void_btn = Button(_("Void…"), "x", "danger")
-        self.reprint_btn.clicked.connect(self._reprint)
+        self.reprint_btn.clicked.connect(lambda: self._reprint("receipt"))
         self.refund_btn.clicked.connect(lambda: self._refund(False))
         self.void_btn.clicked.connect(lambda: self._refund(True))
-        for b in (self.reprint_btn, self.refund_btn, self.void_btn):
+        for b in (self.reprint_btn, self.escpos_reprint_btn, self.care_reprint_btn, self.refund_btn, self.void_btn):
             row.addWidget(b)
         lay.addLayout(row)
         self.sales = QTableWidget(0, 5)
@@ -202,6 +207,9 @@ class CheckoutScreen(QWidget):
 
     def load_sales(self) -> None:
         """Read the recent sales on the runner (the newest request wins)."""
+        from ui.checkout.hardware import escpos_desk
+
+        self.escpos_reprint_btn.setVisible(escpos_desk(self.ctx) is not None)
         payments = self.ctx.services.payments
         query = self.sales_filter.text()
         seq = self._sales_latest.next()
@@ -243,7 +251,8 @@ class CheckoutScreen(QWidget):
         it = self.sales.item(rows[0].row(), 0)
         return int(it.data(Qt.ItemDataRole.UserRole)) if it else None
 
-    def _reprint(self) -> None:
+    def _reprint(self, kind: str) -> None:
+        """The receipt or the care sheet again, previewed (``kind``: receipt | care)."""
         sid = self.selected_sale()
         if sid is None:
             return
@@ -252,8 +261,21 @@ class CheckoutScreen(QWidget):
         ctx = self.ctx
         self.ctx.runner.run(
             self,
-            lambda: render_pdf(ctx, sid, "receipt"),
+            lambda: render_pdf(ctx, sid, kind),
             on_done=lambda res: print_pdf(self, res[0], res[1]),
+            on_error=lambda e: show_error(self, e),
+        )
+
+    def _reprint_escpos(self) -> None:
+        from ui.checkout.hardware import escpos_desk, escpos_receipt
+
+        sid, ctx, desk = self.selected_sale(), self.ctx, escpos_desk(self.ctx)
+        if sid is None or desk is None:
+            return
+        self.ctx.runner.run(
+            self,
+            lambda: escpos_receipt(ctx, desk, ctx.services.payments.get_sale(sid)),
+            on_done=lambda _r: show_info(self, _("Sent to the receipt printer.")),
             on_error=lambda e: show_error(self, e),
         )
 
