@@ -2,7 +2,7 @@
 # Install what the app (and, with --dev, the tests) need. Safe to run again:
 # each step checks first and does nothing when it is already done.
 #   scripts/bootstrap.sh          runtime: Qt's system libraries, a CJK font, .venv with the app
-#   scripts/bootstrap.sh --dev    also: PostgreSQL server, poppler-utils, faketime, test/lint tools
+#   scripts/bootstrap.sh --dev    also: PostgreSQL server, CUPS with cups-pdf, poppler-utils, faketime, test/lint tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEV=0
@@ -25,7 +25,8 @@ APT_PKGS=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-
           libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
           libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-wqy-microhei xvfb xauth)
 if [ "$DEV" = 1 ]; then
-    APT_PKGS+=(postgresql postgresql-contrib poppler-utils faketime)
+    # cups, cups-client, printer-driver-cups-pdf: tests/cups.py starts its own CUPS server with a PDF queue
+    APT_PKGS+=(postgresql postgresql-contrib poppler-utils faketime cups cups-client printer-driver-cups-pdf)
 fi
 if ! "$PY" -m venv --help >/dev/null 2>&1 || ! "$PY" -c 'import ensurepip' >/dev/null 2>&1; then
     APT_PKGS+=(python3-venv)
