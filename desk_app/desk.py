@@ -58,6 +58,14 @@ class DeskSettings:
         return self.receipt_printer[len("system:"):] if self.printer_kind == "system" else ""
 
     @property
+    def sheet_target(self) -> str:
+        """Where care sheets print: the chosen sheet printer, else the receipt's system printer;
+        "" when this desk has no printer for them (an ESC/POS roll cannot print an A4 sheet)."""
+        if self.sheet_printer:
+            return self.sheet_printer
+        return self.receipt_printer if self.printer_kind == "system" else ""
+
+    @property
     def columns(self) -> int:
         """Characters per line on an ESC/POS roll."""
         return 32 if self.paper == "58mm" else 48

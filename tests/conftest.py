@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from keyrings.alt.file import PlaintextKeyring
@@ -19,6 +19,9 @@ from desk_app.bootstrap import open_database  # noqa: E402
 from desk_app.container import Services  # noqa: E402
 from desk_app.db.engine import Database  # noqa: E402
 from desk_app.domain.permissions import Actor  # noqa: E402
+
+if TYPE_CHECKING:
+    from tests.cups import CupsServer
 
 OWNER_PIN = "1234"
 
@@ -163,3 +166,24 @@ def no_os_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv(cipher.PLAINTEXT_KEYRING_ENV, raising=False)
     yield
     keyring.set_keyring(before)
+
+
+@pytest.fixture(scope="session")
+def cups() -> Iterator[CupsServer]:
+    """A CUPS server of the tests' own with cups-pdf queues (tests/cups.py); skipped where the
+    machine cannot run one."""
+    from tests.cups import CupsServer, CupsUnavailable
+
+    server = CupsServer()
+    try:
+        try:
+            server.start()
+        except CupsUnavailable as exc:
+            pytest.skip(f"no CUPS test server on this machine: {exc}")
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("CUPS_SERVER", server.server)  # lp and lpstat, as print_pdf runs them, ask this server
+            mp.delenv("LPDEST", raising=False)
+            mp.delenv("PRINTER", raising=False)
+            yield server
+    finally:
+        server.stop()

@@ -8,7 +8,6 @@ text. Nothing of the app is mocked.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,29 +29,12 @@ from desk_app.printing.system import (
     system_printers,
 )
 from tests.conftest import FakeClock
-from tests.cups import CupsServer, CupsUnavailable
+from tests.cups import CupsServer
 from tests.integration.test_checkout_support import new_client, new_staff, visit_at_checkout
 
 pytestmark = pytest.mark.slow
 
 MM = 25.4 / 72
-
-
-@pytest.fixture(scope="session")
-def cups() -> Iterator[CupsServer]:
-    server = CupsServer()
-    try:
-        try:
-            server.start()
-        except CupsUnavailable as exc:
-            pytest.skip(f"no CUPS test server on this machine: {exc}")
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("CUPS_SERVER", server.server)  # lp and lpstat, as print_pdf runs them, ask this server
-            mp.delenv("LPDEST", raising=False)
-            mp.delenv("PRINTER", raising=False)
-            yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

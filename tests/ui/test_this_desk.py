@@ -151,3 +151,38 @@ def test_the_sales_list_reprints_on_this_desks_printer_after_the_visit(
     assert paid.receipt_no.encode() in printer.wait_jobs(1)[0] and said[-1] == "Sent to the receipt printer."
     screen.care_reprint_btn.click()  # a top-up has no care advice: said, nothing printed
     assert said[-1] == "ERROR This sale has no care advice to print."
+
+
+def test_after_payment_the_receipt_prints_by_itself_on_a_system_printer_on_its_own_paper(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, cups: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A real CUPS queue (cups-pdf): the 80 mm receipt comes out as an 80 mm page of text."""
+    import time
+
+    from pypdf import PdfReader
+
+    from ui.checkout.done import DonePage
+
+    said = _no_dialogs(monkeypatch)
+    before = set(cups.out.glob("*.pdf"))
+    ctx.desk = DeskSettings(receipt_printer=f"system:{cups.queue}", paper="80mm", auto_print=True)
+    co = services.checkout
+    cid = new_client(services.db, "Hélène Andréa")
+    paid = services.payments.pay(owner, co.add_topup(co.build_bill(owner, client_id=cid), 12000),
+                                 [PaymentIn("card", 12000)])
+    page = DonePage(ctx)
+    qtbot.addWidget(page)
+    page.show_sale(paid, services.payments.get_sale(paid.sale_id))
+    assert not [s for s in said if s.startswith("ERROR")], said
+    deadline = time.monotonic() + 60
+    new: set[Any] = set()
+    while not new and time.monotonic() < deadline:
+        time.sleep(0.2)
+        new = set(cups.out.glob("*.pdf")) - before
+    (out,) = new
+    time.sleep(0.5)  # cups-pdf finishes writing
+    got = PdfReader(out)
+    width_mm = float(got.pages[0].mediabox.width) * 25.4 / 72
+    assert abs(width_mm - 80) <= 1  # an 80 mm roll, not an A4 sheet
+    text = got.pages[0].extract_text()
+    assert paid.receipt_no in text and "120.00" in text

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -11,33 +9,11 @@ from desk_app.aftercare.views import FeedbackView
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import PaidSale, SaleView
 from desk_app.desk import DeskSettings
-from desk_app.i18n import N_, Fmt, _
+from desk_app.i18n import N_, _
 from desk_app.settings import S
+from ui.checkout.hardware import render_pdf
 from ui.context import UiContext
 from ui.shared.widgets import Button, error_text, show_error, show_info
-
-
-def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = None) -> tuple[bytes, str]:
-    """Build a receipt or care sheet PDF (runs off the GUI thread)."""
-    from desk_app.printing.care_sheet import render_care_sheet
-    from desk_app.printing.receipt import receipt_language, render_receipt
-
-    view = ctx.services.payments.get_sale(sale_id)
-    fmt = Fmt.for_shop(receipt_language(view), ctx.shop.timezone, ctx.shop.currency)
-    buf = io.BytesIO()
-    if kind == "care":
-        if not (view.care_services or view.care_products):
-            from desk_app.errors import ServiceError
-
-            raise ServiceError(_("This sale has no care advice to print."))
-        render_care_sheet(view, buf, fmt)
-        name = f"{view.receipt_no}-care.pdf"
-    else:
-        paper = ctx.desk.paper if ctx.desk.printer_kind != "none" else ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT)
-        render_receipt(view, buf, fmt, layout or paper)
-        name = f"{view.receipt_no}.pdf"
-    return buf.getvalue(), name
-
 
 SCORE_WORDS = {
     1: N_("Very unhappy"),
@@ -181,6 +157,24 @@ class DonePage(QWidget):
                                error=error_text(e))))
         if desk.auto_print and desk.printer_kind == "escpos":
             self._escpos(quiet=True)
+        if desk.auto_print and desk.printer_kind == "system":
+            self._system_print(desk.receipt_printer, "receipt")
+        if desk.auto_print and desk.auto_care_sheet and desk.sheet_target and (view.care_services or view.care_products):
+            self._system_print(desk.sheet_target, "care")
+
+    def _system_print(self, target: str, kind: str) -> None:
+        from ui.checkout.hardware import print_on_system
+        from ui.shared.print_preview import print_pdf_to
+
+        ctx, sale_id = self.ctx, self.sale_id
+
+        def sent(back: tuple[bytes, str] | None) -> None:
+            if back is not None:  # no CUPS here (Windows): Qt prints it, still with no dialog
+                print_pdf_to(target[len("system:"):], back[0], back[1])
+
+        self.ctx.runner.run(self, lambda: print_on_system(ctx, target, sale_id, kind), on_done=sent,
+                            on_error=lambda e: show_error(self, _("The printer did not print: {error}").format(
+                                error=error_text(e))))
 
     def _escpos(self, quiet: bool = False) -> None:
         from ui.checkout.hardware import escpos_receipt

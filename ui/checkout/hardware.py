@@ -1,14 +1,39 @@
-"""The desk's own hardware (desk_app.desk): printing a paid sale's receipt by itself, the test
-page, and the cash drawer. Every function here runs on the task runner (a printer may take
-seconds to answer), never on the GUI thread."""
+"""The desk's papers and hardware (desk_app.desk): a sale's receipt or care sheet as PDF, printed
+by itself on this desk's printer, the test page, and the cash drawer. Every function here runs on
+the task runner (a printer may take seconds to answer), never on the GUI thread."""
 
 from __future__ import annotations
 
+import io
+
 from desk_app.checkout.views import SaleView
 from desk_app.desk import DeskSettings
-from desk_app.i18n import Fmt
+from desk_app.i18n import Fmt, _
 from desk_app.printing.escpos_out import open_drawer, open_printer, print_receipt_escpos, print_test_page
+from desk_app.settings import S
 from ui.context import UiContext
+
+
+def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = None) -> tuple[bytes, str]:
+    """Build a receipt or care sheet PDF (runs off the GUI thread)."""
+    from desk_app.printing.care_sheet import render_care_sheet
+    from desk_app.printing.receipt import receipt_language, render_receipt
+
+    view = ctx.services.payments.get_sale(sale_id)
+    fmt = Fmt.for_shop(receipt_language(view), ctx.shop.timezone, ctx.shop.currency)
+    buf = io.BytesIO()
+    if kind == "care":
+        if not (view.care_services or view.care_products):
+            from desk_app.errors import ServiceError
+
+            raise ServiceError(_("This sale has no care advice to print."))
+        render_care_sheet(view, buf, fmt)
+        name = f"{view.receipt_no}-care.pdf"
+    else:
+        paper = ctx.desk.paper if ctx.desk.printer_kind != "none" else ctx.services.settings.get(S.PRINTING_RECEIPT_LAYOUT)
+        render_receipt(view, buf, fmt, layout or paper)
+        name = f"{view.receipt_no}.pdf"
+    return buf.getvalue(), name
 
 
 def escpos_desk(ctx: UiContext) -> DeskSettings | None:
@@ -46,3 +71,16 @@ def escpos_receipt(ctx: UiContext, desk: DeskSettings, view: SaleView) -> None:
     shop = ctx.shop
     fmt = Fmt.for_shop(receipt_language(view), shop.timezone, shop.currency)
     print_receipt_escpos(view, open_printer(desk.receipt_printer, desk.escpos_profile), fmt, desk.columns)
+
+
+def print_on_system(ctx: UiContext, target: str, sale_id: int, kind: str) -> tuple[bytes, str] | None:
+    """The sale's receipt or care sheet (``kind``) sent to the system printer ``target``
+    ("system:NAME", "system:" for the default) with no dialog, on its own paper size. Where this
+    computer has no CUPS (Windows) the PDF comes back, for print_pdf_to on the GUI thread."""
+    from desk_app.printing.system import PrintingUnavailable, print_pdf
+    data, name = render_pdf(ctx, sale_id, kind)
+    try:
+        print_pdf(data, target[len("system:"):] or None, name)
+    except PrintingUnavailable:
+        return data, name
+    return None

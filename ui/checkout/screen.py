@@ -25,8 +25,8 @@ from desk_app.checkout.bill import Bill
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import SaleSummary, SaleView
 from desk_app.i18n import _, format_datetime
-from ui.checkout.done import render_pdf
 from ui.checkout.editor import header_actions
+from ui.checkout.hardware import render_pdf
 from ui.checkout.panel import CheckoutFlow
 from ui.checkout.refund import RefundDialog
 from ui.clients.search import ClientSearchBox

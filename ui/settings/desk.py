@@ -96,8 +96,16 @@ class ThisDeskPanel(QWidget):
             self.paper.addItem(label, key)
         form.addRow(_("Paper"), self.paper)
         card.body.addLayout(form)
+        self.sheets = QComboBox()
+        self.sheets.addItem(_("The receipt's printer (a printer of this computer)"), "")
+        self.sheets.addItem(_("The default printer"), "system:")
+        for name in system_printer_names():
+            self.sheets.addItem(name, "system:" + name)
+        form.addRow(_("Care sheets (A4)"), self.sheets)
         self.auto_print = QCheckBox(_("Print the receipt by itself after each payment"))
+        self.auto_care = QCheckBox(_("and the care-advice sheet, when the visit has advice"))
         card.body.addWidget(self.auto_print)
+        card.body.addWidget(self.auto_care)
         cards.addWidget(card, 3)
 
         drawer = Card(_("Cash drawer"))
@@ -123,6 +131,7 @@ class ThisDeskPanel(QWidget):
         self.kinds.idToggled.connect(lambda _i, _on: self._enable())
         self.drawer.toggled.connect(lambda _on: self._enable())
         self.auto_print.toggled.connect(lambda _on: self._enable())
+        self.sheets.currentIndexChanged.connect(lambda _i: self._enable())
         self.show_settings(ctx.desk)
 
     def show_settings(self, d: DeskSettings) -> None:
@@ -136,6 +145,13 @@ class ThisDeskPanel(QWidget):
         self.profile.setCurrentIndex(max(0, self.profile.findData(d.escpos_profile)))
         self.paper.setCurrentIndex(max(0, self.paper.findData(d.paper)))
         self.auto_print.setChecked(d.auto_print)
+        self.auto_care.setChecked(d.auto_care_sheet)
+        index = self.sheets.findData(d.sheet_printer)
+        if index < 0:
+            self.sheets.addItem(_("{name} (not found now)").format(name=d.sheet_printer[len("system:"):]),
+                                d.sheet_printer)
+            index = self.sheets.count() - 1
+        self.sheets.setCurrentIndex(index)
         self.drawer.setChecked(d.cash_drawer)
         self.pin.setCurrentIndex(max(0, self.pin.findData(d.drawer_pin)))
         self._enable()
@@ -153,7 +169,9 @@ class ThisDeskPanel(QWidget):
             receipt_printer=printer,
             paper=str(self.paper.currentData()),
             escpos_profile=str(self.profile.currentData()),
-            auto_print=self.auto_print.isChecked() and escpos,  # a system printer: not yet (docs/counter-hardware.md)
+            sheet_printer=str(self.sheets.currentData() or ""),
+            auto_print=self.auto_print.isChecked() and bool(printer),
+            auto_care_sheet=self.auto_care.isChecked() and self.auto_print.isChecked() and bool(printer),
             cash_drawer=self.drawer.isChecked() and escpos,
             drawer_pin=int(self.pin.currentData()),
         )
@@ -163,7 +181,9 @@ class ThisDeskPanel(QWidget):
         self.system_name.setEnabled(system)
         self.address.setEnabled(escpos)
         self.profile.setEnabled(escpos)
-        self.auto_print.setEnabled(escpos)
+        self.auto_print.setEnabled(system or escpos)
+        sheet_target = bool(self.sheets.currentData()) or system
+        self.auto_care.setEnabled((system or escpos) and self.auto_print.isChecked() and sheet_target)
         self.drawer.setEnabled(escpos)
         self.pin.setEnabled(escpos and self.drawer.isChecked())
         self.test_btn.setEnabled(escpos)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QRectF, QSize, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QBuffer, QByteArray, QMarginsF, QRectF, QSize, QSizeF, Qt
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QFileDialog, QWidget
@@ -38,6 +38,40 @@ def page_images(pdf: bytes, dpi: int = 150) -> list[QImage]:
         out.append(doc.render(i, QSize(int(pts.width() * dpi / 72), int(pts.height() * dpi / 72))))
     return out
 
+def page_size_of(pdf: bytes) -> QSizeF | None:
+    """The first page's size in points (a receipt roll is 80 mm wide and as long as its content)."""
+    buf = QBuffer()
+    buf.setData(QByteArray(pdf))
+    buf.open(QBuffer.OpenModeFlag.ReadOnly)
+    doc = QPdfDocument()
+    doc.load(buf)
+    if doc.status() != QPdfDocument.Status.Ready or doc.pageCount() == 0:
+        return None
+    return doc.pagePointSize(0)
+
+
+def fit_printer_to(printer: QPrinter, pdf: bytes) -> None:
+    """The printer's paper is the PDF's own (80/58 mm roll, A5, A4), with no margins of its own:
+    the receipt already has them."""
+    size = page_size_of(pdf)
+    if size is None:
+        return
+    page = QPageSize(size, QPageSize.Unit.Point, "", QPageSize.SizeMatchPolicy.FuzzyMatch)
+    printer.setPageLayout(QPageLayout(page, QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+
+
+def print_pdf_to(printer_name: str, pdf: bytes, title: str = "") -> None:
+    """Print ``pdf`` on the named printer ("" = the default) with no dialog, on its own paper size
+    (where CUPS is missing: Windows; desk_app.printing.system prints through CUPS elsewhere)."""
+    images = page_images(pdf, dpi=203)  # thermal printers' own resolution
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    if printer_name:
+        printer.setPrinterName(printer_name)
+    printer.setDocName(title or "desk-app")
+    fit_printer_to(printer, pdf)
+    paint_pages(printer, images)
+
+
 def paint_pages(printer: QPrinter, images: list[QImage]) -> None:
     painter = QPainter()
     if not painter.begin(printer):
@@ -64,6 +98,7 @@ def print_pdf(parent: QWidget | None, pdf: bytes, title: str = "") -> None:
         return
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setDocName(title or "desk-app")
+    fit_printer_to(printer, pdf)  # an 80 mm receipt on 80 mm paper, not on A4
     dlg = QPrintPreviewDialog(printer, parent)
     dlg.setWindowTitle(title or _("Print"))
     dlg.paintRequested.connect(lambda p: paint_pages(p, images))

@@ -354,7 +354,7 @@ class VisitScreen(QWidget):
         return None
 
     def _reprint_care(self) -> None:
-        from ui.checkout.done import render_pdf
+        from ui.checkout.hardware import render_pdf
         from ui.shared.print_preview import print_pdf
 
         if self.visit_id is None:
