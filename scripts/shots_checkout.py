@@ -3,7 +3,8 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/shots_checkout.py [OUT_DIR]
 
 Writes docs/screenshots/checkout-en.png, checkout-zh.png, cash-drawer-en.png,
-receipt-80mm-zh.png, receipt-a5-en.png, care-sheet-zh.png, care-sheet-en.png, z-report.png.
+receipt-80mm-zh.png, receipt-a5-en.png, care-sheet-zh.png, care-sheet-en.png, z-report.png, and the
+customer display at 1366x768: customer-display-{idle,bill,agreed,paid,thanks}-{en,zh}.png.
 """
 
 from __future__ import annotations
@@ -201,8 +202,73 @@ def shots(out: Path) -> None:
                 app.processEvents()
                 d.grab().save(str(out / "cash-drawer-en.png"))
                 d.close()
+            display(ctx, sv, owner, vid, out, suffix)
             pages(sv, owner, sale_id, lang, out, tmp)
     i18n.set_language("en")
+
+
+def display(ctx: object, sv: Services, owner: Actor, vid: int, out: Path, suffix: str) -> None:
+    """The customer display through its feed, as the checkout drives it: welcome, the bill above the
+    estimate (then agreed), paid in cash with change, the thank-you with the next appointment."""
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from desk_app.db.models import Client
+    from ui.checkout.display_feed import DisplayFeed
+    from ui.context import UiContext
+
+    assert isinstance(ctx, UiContext)
+    app = QApplication.instance()
+    assert app is not None
+    with sv.db.uow() as uow:  # the client is greeted as Ms Wang / by her first name
+        v = uow.session.get(Visit, vid)
+        assert v is not None
+        c = uow.session.get(Client, v.client_id)
+        assert c is not None
+        c.gender = "female"
+        uow.commit()
+    ctx.desk = replace(ctx.desk, customer_display=True, display_screen=0)
+    host = QWidget()
+    feed = DisplayFeed(ctx, host)
+    win = feed.window
+    win.setWindowState(Qt.WindowState.WindowNoState)  # the offscreen screen is smaller than a counter's
+    win.resize(1366, 768)
+
+    def shot(state: str) -> None:
+        app.processEvents()
+        win.grab().save(str(out / f"customer-display-{state}-{suffix}.png"))
+
+    shot("idle")
+    co = sv.checkout
+    bill = co.build_bill(owner, visit_id=vid)
+    bill = co.add_product(bill, db_id(sv.db, Product, "SH-COL-250"))
+    feed.bill(bill)
+    shot("bill")
+    bill = co.agree_over_estimate(bill, "asked for the shampoo")
+    feed.bill(bill)
+    shot("agreed")
+    with sv.db.uow() as uow:  # booked in the visit's rebooking step
+        start = Clock().now + timedelta(days=28)
+        v = uow.session.get(Visit, vid)
+        assert v is not None
+        a = Appointment(branch_id=owner.branch_id, client_id=v.client_id, staff_id=v.staff_id, start_at=start,
+                        end_at=start + timedelta(hours=2), block_end_at=start + timedelta(hours=2), status="booked")
+        uow.session.add(a)
+        uow.session.flush()
+        uow.session.add(AppointmentService(appointment_id=a.id, service_id=db_id(sv.db, Service, "COL-ROOT"),
+                                           duration_min=75))
+        v.next_appointment_id = a.id
+        uow.commit()
+    tendered = (bill.total_minor // 10000 + 1) * 10000
+    paid = sv.payments.pay(owner, bill, [PaymentIn("cash", bill.total_minor, tendered_minor=tendered)])
+    feed.paid(paid, sv.payments.get_sale(paid.sale_id))
+    shot("paid")
+    feed.thanks()
+    shot("thanks")
+    feed.close()
+    host.deleteLater()
 
 
 def pages(sv: Services, owner: Actor, sale_id: int, lang: str, out: Path, tmp: Path) -> None:

@@ -464,6 +464,8 @@ class Shell(QMainWindow):
         install_qt_translator(self.app, i18n.language())
         self.setWindowTitle(_("Front desk"))
         actor, current = self.ctx.actor, self.main.current
+        if self.main is not None:
+            self.main.close_display()  # the new main area makes its own
         for page in (self.main, self.sign_in):
             if page is not None:
                 self.pages.removeWidget(page)
@@ -480,6 +482,8 @@ class Shell(QMainWindow):
         self._idle_timer.stop()
         self._backup_timer.stop()
         self._no_show_timer.stop()
+        if self.main is not None:
+            self.main.close_display()  # the new main area makes its own
         for page in (self.main, self.sign_in):
             if page is not None:
                 self.pages.removeWidget(page)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
@@ -23,6 +23,10 @@ from desk_app.domain.permissions import Actor, Perm
 from desk_app.shop.service import ShopInfo
 from ui.runner import TaskRunner
 
+if TYPE_CHECKING:
+    from desk_app.checkout.bill import Bill
+    from desk_app.checkout.views import PaidSale, SaleView
+
 MANY = 20  # more rows of one kind in one commit than this: announced once, as (kind, 0)
 
 
@@ -32,6 +36,7 @@ class ContextSignals(QObject):
     # a record changed: ("visit", id), ("client", id), ("sale", id) ... announced by the data layer
     # after each commit (Database.changes), re-emitted here on the GUI thread; lists elsewhere refresh
     data_changed = Signal(str, int)
+    desk_changed = Signal()  # this desk's settings were saved (ctx.desk is the new one)
     _committed = Signal(object)  # from whichever thread committed; queued to this object's thread
 
     def __init__(self) -> None:
@@ -60,6 +65,31 @@ class ContextSignals(QObject):
                 self.data_changed.emit(kind, ident)
 
 
+class CustomerFeed(Protocol):
+    """What the checkout tells the customer-facing display (ui/checkout/display_feed.py)."""
+
+    def bill(self, bill: Bill) -> None: ...
+    def paid(self, paid: PaidSale, view: SaleView) -> None: ...
+    def thanks(self) -> None: ...
+    def idle(self) -> None: ...
+
+
+class NoDisplay:
+    """This desk has no customer display: the checkout's calls do nothing."""
+
+    def bill(self, bill: Bill) -> None:
+        pass
+
+    def paid(self, paid: PaidSale, view: SaleView) -> None:
+        pass
+
+    def thanks(self) -> None:
+        pass
+
+    def idle(self) -> None:
+        pass
+
+
 @dataclass
 class UiContext:
     services: Services
@@ -70,6 +100,8 @@ class UiContext:
     signals: ContextSignals = field(default_factory=ContextSignals)
     demo_mode: bool = False
     desk: DeskSettings = field(default_factory=load_desk)  # this computer's printers, drawer (desk_app.desk)
+    # the customer-facing display when this desk has one on (set by the main window), else no-ops
+    display: CustomerFeed = field(default_factory=NoDisplay)
 
     def __post_init__(self) -> None:
         self.services.db.changes.subscribe(self.signals.committed)  # held weakly: goes with the context

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from desk_app.i18n import _
 from desk_app.shop.service import ShopInfo
-from ui.context import UiContext
+from ui.checkout.display_feed import DisplayFeed
+from ui.context import NoDisplay, UiContext
 from ui.navigation import NAV, ROUTES
 from ui.shared.unsaved import HoldsUnsaved, may_leave
 from ui.shared.wheel_guard import install_wheel_guard
@@ -116,6 +117,9 @@ class MainArea(QWidget):
         pad.setContentsMargins(24, 18, 24, 18)  # every screen gets the same outer spacing
         pad.addWidget(self.stack)
         root.addWidget(holder, 1)
+        self._display: DisplayFeed | None = None
+        self.apply_desk()
+        ctx.signals.desk_changed.connect(self.apply_desk)
         self.apply_actor()
 
     def _build_pin_notice(self) -> QFrame:
@@ -171,6 +175,33 @@ class MainArea(QWidget):
         brand.setText(self.ctx.shop.name)
         i18n.set_currency(self.ctx.shop.currency)
         i18n.set_timezone(self.ctx.shop.timezone)
+
+    # ------------------------------------------------------------------ customer display
+    def apply_desk(self) -> None:
+        """This desk's customer display: made (on its screen) when it is on, closed when it is off;
+        the checkout talks to ``ctx.display`` either way."""
+        desk = self.ctx.desk
+        feed = self._display
+        if feed is not None and desk.customer_display and feed.on_screen and feed.window.screen_index == desk.display_screen:
+            return
+        self.close_display()
+        if desk.customer_display:
+            self._display = DisplayFeed(self.ctx, self)
+            self.ctx.display = self._display
+
+    def close_display(self) -> None:
+        """No customer display any more (turned off, or this main area is being replaced)."""
+        if self._display is not None:
+            self._display.close()
+            self._display.deleteLater()
+            self._display = None
+        self.ctx.display = NoDisplay()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        """Locked or switching user: the client's screen shows the shop's welcome, not the bill."""
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self.ctx.display.idle()
 
     # ------------------------------------------------------------------ actor
     def apply_actor(self) -> None:

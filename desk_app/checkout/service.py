@@ -25,6 +25,7 @@ from desk_app.checkout.bill import (
     OwedCredit,
     PaymentIn,
 )
+from desk_app.checkout.display import DisplayClient, greeting_name
 from desk_app.checkout.views import (
     AddOn,
     PackageOption,
@@ -242,6 +243,16 @@ class CheckoutService:
                 client_number=client.client_number if client else "",
             )
         return cb.reprice(chosen)
+
+    def display_client(self, actor: Actor, client_id: int) -> DisplayClient:
+        """The bill's client as the customer display may show them: a greeting name and their
+        language, nothing else (desk_app/checkout/display.py)."""
+        require(self.db.uow, actor, Perm.CHECKOUT)
+        with self.db.uow(write=False) as uow:
+            client = uow.session.get(Client, client_id)
+            if client is None:
+                raise NotFound(_("That client no longer exists."))
+            return DisplayClient(client.id, client.language or "", greeting_name(client.name, client.gender))
 
     def search_products(self, query: str, limit: int = 20) -> list[ProductHit]:
         q = (query or "").strip()

@@ -92,6 +92,7 @@ class DonePage(QWidget):
     def show_sale(self, paid: PaidSale, view: SaleView) -> None:
         self.sale_id = paid.sale_id
         self._enable_scores(True)
+        self.ctx.display.paid(paid, view)  # the client's screen: the total, the change, then thanks
         cur = view.currency
         self.title.setText(_("Paid ✓  Receipt {no}").format(no=paid.receipt_no))
         self.change.setText(

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from desk_app.checkout.bill import Bill
@@ -66,6 +66,7 @@ class CheckoutFlow(QWidget):
         self.editor.changed.connect(self._bill_changed)
         self.payment.pay_requested.connect(self.pay)
         self.done.finished.connect(self.paid.emit)
+        self.done.finished.connect(lambda _sid: self.ctx.display.thanks())
         self.last_paid: PaidSale | None = None
         self._paying = False
         self._generation = 0  # bumped by forget_sale(): answers for an earlier bill are dropped
@@ -82,6 +83,18 @@ class CheckoutFlow(QWidget):
             self.pay()
             return
         super().keyPressEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """The customer display follows the bill on show (the counter's or the visit's)."""
+        super().showEvent(event)
+        if self.stack.currentIndex() == 0 and self.editor.bill is not None:
+            self.ctx.display.bill(self.editor.bill)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        """Leaving checkout: the display goes back to its welcome (a paid sale's thank-you runs its time)."""
+        super().hideEvent(event)
+        if not event.spontaneous() and self.stack.currentIndex() == 0:
+            self.ctx.display.idle()
 
     def set_bill(self, bill: Bill) -> None:
         self.stack.setCurrentIndex(0)
@@ -108,6 +121,8 @@ class CheckoutFlow(QWidget):
                     on_error=self._balance_latest.guard(seq, lambda exc: show_error(self, exc)),
                 )
         self.payment.set_bill(bill, self._balance)
+        if self.isVisible():
+            self.ctx.display.bill(bill)
 
     def _got_balance(self, client_id: int, balance: int) -> None:
         if client_id != self._balance_for:

@@ -1,5 +1,5 @@
-"""Settings > This desk: this computer's receipt printer, paper, printing after payment and cash
-drawer (desk_app.desk). Kept on this computer, not in the shop's database: every desk chooses its
+"""Settings > This desk: this computer's receipt printer, paper, printing after payment, cash
+drawer and customer display (desk_app.desk). Kept on this computer, not in the shop's database: every desk chooses its
 own. A test print and a drawer test check the choice before it is saved."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -34,6 +35,17 @@ def escpos_profiles() -> list[str]:
     return sorted(CAPABILITIES["profiles"], key=lambda n: (n != "default", n.lower()))
 
 
+def screen_choices() -> list[tuple[int, str]]:
+    """(index, "name  width × height") of each screen of this computer (0 is the main one)."""
+    out = []
+    for i, screen in enumerate(QGuiApplication.screens()):
+        size = screen.size()
+        main = _(" (main screen)") if i == 0 else ""
+        out.append((i, "{n}. {name}  {w} × {h}{main}".format(
+            n=i + 1, name=screen.name() or _("Screen"), w=size.width(), h=size.height(), main=main)))
+    return out
+
+
 def system_printer_names() -> list[str]:
     from PySide6.QtPrintSupport import QPrinterInfo
 
@@ -51,8 +63,8 @@ class ThisDeskPanel(QWidget):
         lay.setSpacing(12)
         outer.addWidget(FormScroll(body))
 
-        intro = QLabel(_("These settings belong to this computer only: each desk has its own printer and "
-                         "cash drawer. They are kept in {path}.").format(path=desk_file()))
+        intro = QLabel(_("These settings belong to this computer only: each desk has its own printer, "
+                         "cash drawer and customer display. They are kept in {path}.").format(path=desk_file()))
         intro.setObjectName("muted")
         intro.setWordWrap(True)
         top = QHBoxLayout()  # the actions first: at 1366 x 768 nothing to scroll for
@@ -125,6 +137,24 @@ class ThisDeskPanel(QWidget):
         drawer.body.addLayout(drow)
         drawer.body.addStretch(1)
         cards.addWidget(drawer, 2)
+
+        display = Card(_("Customer display"))
+        dnote = QLabel(_("A second screen facing the client: the bill as it is built, the estimate, VIP "
+                         "progress, the change and a thank-you, in the client's language."))
+        dnote.setObjectName("muted")
+        dnote.setWordWrap(True)
+        display.body.addWidget(dnote)
+        self.display_on = QCheckBox(_("Show the customer display"))
+        display.body.addWidget(self.display_on)
+        srow = QHBoxLayout()
+        srow.addWidget(QLabel(_("Screen")))
+        self.display_screen = QComboBox()
+        for index, label in screen_choices():
+            self.display_screen.addItem(label, index)
+        srow.addWidget(self.display_screen, 1)
+        display.body.addLayout(srow)
+        display.body.addStretch(1)
+        cards.addWidget(display, 2)
         lay.addLayout(cards)
         lay.addStretch(1)
 
@@ -132,6 +162,7 @@ class ThisDeskPanel(QWidget):
         self.drawer.toggled.connect(lambda _on: self._enable())
         self.auto_print.toggled.connect(lambda _on: self._enable())
         self.sheets.currentIndexChanged.connect(lambda _i: self._enable())
+        self.display_on.toggled.connect(lambda _on: self._enable())
         self.show_settings(ctx.desk)
 
     def show_settings(self, d: DeskSettings) -> None:
@@ -154,6 +185,12 @@ class ThisDeskPanel(QWidget):
         self.sheets.setCurrentIndex(index)
         self.drawer.setChecked(d.cash_drawer)
         self.pin.setCurrentIndex(max(0, self.pin.findData(d.drawer_pin)))
+        self.display_on.setChecked(d.customer_display)
+        index = self.display_screen.findData(d.display_screen)
+        if index < 0:  # a screen not connected now: keep the choice, say so
+            self.display_screen.addItem(_("Screen {n} (not connected now)").format(n=d.display_screen + 1), d.display_screen)
+            index = self.display_screen.count() - 1
+        self.display_screen.setCurrentIndex(index)
         self._enable()
 
     def chosen(self) -> DeskSettings:
@@ -174,6 +211,8 @@ class ThisDeskPanel(QWidget):
             auto_care_sheet=self.auto_care.isChecked() and self.auto_print.isChecked() and bool(printer),
             cash_drawer=self.drawer.isChecked() and escpos,
             drawer_pin=int(self.pin.currentData()),
+            customer_display=self.display_on.isChecked(),
+            display_screen=int(self.display_screen.currentData()),
         )
 
     def _enable(self) -> None:
@@ -188,6 +227,7 @@ class ThisDeskPanel(QWidget):
         self.pin.setEnabled(escpos and self.drawer.isChecked())
         self.test_btn.setEnabled(escpos)
         self.kick_btn.setEnabled(escpos and self.drawer.isChecked())
+        self.display_screen.setEnabled(self.display_on.isChecked())
 
     def _checked(self) -> DeskSettings | None:
         try:
@@ -203,6 +243,7 @@ class ThisDeskPanel(QWidget):
 
         def saved(d: DeskSettings) -> None:
             self.ctx.desk = d
+            self.ctx.signals.desk_changed.emit()  # the main window puts the customer display on or off
             show_info(self, _("Saved for this desk."))
 
         self.ctx.runner.run(self, lambda: save_desk(desk), on_done=saved, on_error=lambda e: show_error(self, e))
