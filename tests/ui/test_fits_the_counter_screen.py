@@ -203,6 +203,22 @@ def test_the_visit_fits_at_every_step_and_its_main_action_is_on_screen(
     assert wholly_visible(main_action), f"{main_action.text()} is below the fold or cut at {step}"
 
 
+def test_this_desks_settings_fit_with_save_on_screen(qtbot: QtBot, main: MainArea) -> None:
+    """Settings > This desk: three cards side by side beside the side bar; Save and the two tests
+    at the top, never below the fold."""
+    from ui.settings.desk import ThisDeskPanel
+
+    main.navigate("settings")
+    screen = main.current_screen()
+    panel = screen.tab("desk")  # type: ignore[attr-defined]
+    assert isinstance(panel, ThisDeskPanel)
+    settle(qtbot, main)
+    shot(main.window(), _lang(main), "settings-desk")
+    assert horizontal_bars(main.window()) == []
+    for button in (panel.save_btn, panel.test_btn, panel.kick_btn):
+        assert wholly_visible(button), f"{button.text()} is below the fold or cut"
+
+
 # ------------------------------------------------------------------ the dialogs
 def _fits(dlg: QWidget) -> None:
     """The size the dialog opens at (its size hint within its own limits) fits the screen."""

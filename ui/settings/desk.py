@@ -67,8 +67,9 @@ class ThisDeskPanel(QWidget):
                          "cash drawer and customer display. They are kept in {path}.").format(path=desk_file()))
         intro.setObjectName("muted")
         intro.setWordWrap(True)
+        lay.addWidget(intro)
         top = QHBoxLayout()  # the actions first: at 1366 x 768 nothing to scroll for
-        top.addWidget(intro, 1)
+        top.addStretch(1)
         self.test_btn = Button(_("Test print"), "printer", "secondary")
         self.test_btn.clicked.connect(self._test_print)
         self.kick_btn = Button(_("Open the drawer"), "cash", "secondary")
@@ -78,8 +79,10 @@ class ThisDeskPanel(QWidget):
         for b in (self.test_btn, self.kick_btn, self.save_btn):
             top.addWidget(b)
         lay.addLayout(top)
-        cards = QHBoxLayout()
+        cards = QHBoxLayout()  # the printer on the left; the drawer and the display stacked on the right
         cards.setSpacing(12)
+        right = QVBoxLayout()
+        right.setSpacing(12)
 
         card = Card(_("Receipt printer"))
         self.kind_none = QRadioButton(_("None: receipts are previewed and printed by hand"))
@@ -135,8 +138,7 @@ class ThisDeskPanel(QWidget):
         drow.addWidget(self.pin)
         drow.addStretch(1)
         drawer.body.addLayout(drow)
-        drawer.body.addStretch(1)
-        cards.addWidget(drawer, 2)
+        right.addWidget(drawer)
 
         display = Card(_("Customer display"))
         dnote = QLabel(_("A second screen facing the client: the bill as it is built, the estimate, VIP "
@@ -153,11 +155,15 @@ class ThisDeskPanel(QWidget):
             self.display_screen.addItem(label, index)
         srow.addWidget(self.display_screen, 1)
         display.body.addLayout(srow)
-        display.body.addStretch(1)
-        cards.addWidget(display, 2)
+        right.addWidget(display)
+        right.addStretch(1)
+        cards.addLayout(right, 2)
         lay.addLayout(cards)
         lay.addStretch(1)
 
+        for combo in (self.system_name, self.sheets, self.profile, self.display_screen):  # long names never widen the page
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self.kinds.idToggled.connect(lambda _i, _on: self._enable())
         self.drawer.toggled.connect(lambda _on: self._enable())
         self.auto_print.toggled.connect(lambda _on: self._enable())

@@ -33,7 +33,8 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
     from ui.trust.audit import AuditScreen
 
     return [
-        ("shop", _("Shop details"), ShopDetailsPanel),
+        # short names: fourteen tabs fit beside the side bar at 1366 px in both languages
+        ("shop", _("Shop"), ShopDetailsPanel),
         ("services", _("Services"), sc.services_editor),
         ("categories", _("Categories"), sc.categories_editor),
         ("products", _("Products"), sc.products_editor),
@@ -41,8 +42,8 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
         ("staff", _("Staff"), StaffPanel),
         ("resources", _("Rooms"), sc.resources_editor),
         ("questions", _("Questions"), sc.QuestionsEditor),
-        ("safety", _("Safety rules"), safety_rules_editor),
-        ("rules", _("Standards && rules"), RulesPanel),
+        ("safety", _("Safety"), safety_rules_editor),
+        ("rules", _("Standards"), RulesPanel),
         ("desk", _("This desk"), ThisDeskPanel),
         ("backups", _("Backups"), BackupPanel),
         ("import", _("Import"), ImportArea),
