@@ -87,6 +87,8 @@ def check(settings: DeskSettings) -> DeskSettings:
         problem = printer_problem(address, escpos_allowed=escpos)
         if problem:
             problems.append(f"{label}: {problem}")
+    if settings.printer_kind == "escpos" and settings.paper not in ("80mm", "58mm"):
+        problems.append(_("paper: a thermal receipt printer prints on an 80 mm or 58 mm roll"))
     if settings.cash_drawer and settings.printer_kind != "escpos":
         problems.append(_("cash drawer: it opens through an ESC/POS receipt printer; choose one first"))
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", settings.escpos_profile):

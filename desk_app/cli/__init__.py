@@ -81,6 +81,15 @@ def escpos_arg(text: str) -> str:
     return text.strip()
 
 
+def profile_arg(text: str) -> str:
+    from desk_app.printing.escpos_out import profiles
+
+    if text not in profiles():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a printer model python-escpos knows: {', '.join(profiles())}")
+    return text
+
+
 def int_arg(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
@@ -149,7 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--escpos", type=escpos_arg, metavar="ADDRESS",
                      help="print on an ESC/POS printer: tcp://HOST:9100, usb:VID:PID, serial:PORT, cups:QUEUE, "
                           "win32:NAME or file:DEVICE")
-    rc.add_argument("--profile", default="default", help="python-escpos printer profile (with --escpos)")
+    rc.add_argument("--profile", type=profile_arg, default="default",
+                    help="the printer's model, a python-escpos profile (with --escpos)")
     rc.add_argument("--layout", choices=["80mm", "58mm", "a5"], default=None)
     rc.add_argument("--care-sheet", action="store_true", help="print the care-advice sheet instead")
     rc.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the client's, then the shop's)")

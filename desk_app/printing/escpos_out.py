@@ -84,6 +84,9 @@ def open_printer(address: str, profile: str = "default") -> Any:
     from escpos import printer
 
     t = parse_target(address)
+    if profile not in profiles():
+        raise ValueError(_("{profile} is not a printer model python-escpos knows; for example {examples}").format(
+            profile=repr(profile), examples=", ".join(profiles()[:6])))
     kwargs: dict[str, Any] = {"profile": profile}
     if t.scheme == "tcp":
         return printer.Network(t.host, port=t.port, timeout=5, **kwargs)
@@ -110,10 +113,23 @@ class PrinterUnavailable(ValueError):
     """The printer's kind cannot be used on this computer."""
 
 
-def printable(text: str, chinese: bool) -> str:
-    """The text as the printer should get it: on a Chinese receipt the yuan sign is the full-width
-    ￥ (GB18030 A3 A4), which every Chinese printer has."""
-    return text.replace("\u00a5", "\uffe5") if chinese else text
+# python-escpos sends text holding a CJK ideograph as GB18030 (escpos.magicencode)
+_SENT_AS_GB18030 = re.compile(r"[\u4e00-\u9fa5]")
+
+
+def profiles() -> list[str]:
+    """The printer models (python-escpos profiles: code pages, paper width), "default" first."""
+    from escpos.capabilities import CAPABILITIES
+
+    return sorted(CAPABILITIES["profiles"], key=lambda n: (n != "default", n.lower()))
+
+
+def printable(text: str) -> str:
+    """The text as the printer should get it: when it goes out as GB18030 (it holds Chinese, in
+    any language of the receipt: a client's or a service's name), the yuan sign is the full-width
+    ￥ (A3 A4), which every Chinese printer has; ¥ (U+00A5) would be four unprintable bytes. Text
+    with no Chinese keeps ¥ for the profile's code page (CP437 0x9D)."""
+    return text.replace("\u00a5", "\uffe5") if _SENT_AS_GB18030.search(text) else text
 
 
 def _cols(text: str) -> int:
@@ -128,46 +144,105 @@ def _pair(left: str, right: str, width: int) -> str:
     return left + " " * gap + right
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` columns (CJK characters count two)."""
+    out: list[str] = []
+    for para in text.split("\n"):
+        line = ""
+        for ch in para:
+            if line and _cols(line + ch) > width:
+                out.append(line)
+                line = ch.lstrip()
+            else:
+                line += ch
+        out.append(line)
+    return out
+
+
+def _centre(text: str, width: int) -> list[str]:
+    return [" " * max(0, (width - _cols(t)) // 2) + t for t in _wrap(text, width)]
+
+
 def receipt_text(view: SaleView, fmt: Fmt, width: int = 48) -> str:
-    """The receipt as plain text in ``fmt`` for a printer ``width`` columns wide (48 on 80 mm, 32 on 58 mm)."""
+    """The receipt as plain text in ``fmt`` for a printer ``width`` columns wide (48 on 80 mm, 32
+    on 58 mm): what the PDF receipt says (desk_app/printing/receipt.py), line for line."""
     cur = view.currency
-    pad = max(0, (width - _cols(view.shop.name)) // 2)
-    out: list[str] = [" " * pad + view.shop.name]
-    if view.shop.phone:
-        out.append(view.shop.phone)
-    out.append(L(fmt, "receipt") if view.kind == "sale" else L(fmt, view.kind))
+    shop = view.shop
+    out: list[str] = _centre(shop.name, width)
+    for extra in (shop.address, shop.phone, shop.tax_number):
+        if extra:
+            out += _centre(extra, width)
+    out += _centre(L(fmt, "receipt") if view.kind == "sale" else L(fmt, view.kind), width)
+    out.append("-" * width)
     out.append(_pair(L(fmt, "receipt_no"), view.receipt_no, width))
     out.append(_pair(L(fmt, "date"), when(fmt, view.sold_at), width))
+    if view.original_receipt_no:
+        out.append(_pair(L(fmt, "original"), view.original_receipt_no, width))
+    if view.reason:
+        out += _wrap(f"{L(fmt, 'reason')}: {view.reason}", width)
+    if view.cashier_name:
+        out.append(_pair(L(fmt, "cashier"), view.cashier_name, width))
     if view.client_id:
-        out.append(_pair(L(fmt, "client_no"), view.client_number, width))
+        out.append(_pair(L(fmt, "client"), view.client_name, width))
+        if view.member_status == "vip":  # the number on the member's card
+            out.append(_pair(L(fmt, "client_no"), view.client_number, width))
     out.append("-" * width)
     for ln in view.lines:
         if ln.kind == "rounding":
             continue
-        out.append(
-            _pair(
-                fmt.pick(ln.name_zh, ln.name_en) + (f" x{ln.quantity}" if ln.quantity != 1 else ""),
-                money(fmt, ln.line_total_minor, cur),
-                width,
-            )
-        )
-        if ln.staff_name and ln.kind == "service":
+        name = fmt.pick(ln.name_zh, ln.name_en)
+        label = name if ln.quantity in (1, -1) else f"{name} x{ln.quantity}"
+        gross = ln.quantity * ln.unit_price_minor
+        out.append(_pair(label, money(fmt, gross if ln.kind != "tip" else ln.line_total_minor, cur), width))
+        if ln.staff_name and ln.kind in ("service", "tip"):
             out.append(f"  {L(fmt, 'stylist')}: {ln.staff_name}")
+        if ln.discount_reason == "package" and ln.line_total_minor == 0:
+            out.append(_pair("  " + L(fmt, "package"), money(fmt, -ln.discount_minor, cur), width))
+        elif ln.discount_minor:
+            why = f" ({ln.discount_reason})" if ln.discount_reason else ""
+            out.append(_pair("  " + L(fmt, "discount") + why, money(fmt, -ln.discount_minor, cur), width))
+        if ln.member_discount_minor:
+            out.append(_pair("  " + L(fmt, "member_price"), money(fmt, -ln.member_discount_minor, cur), width))
     out.append("-" * width)
+    out.append(_pair(L(fmt, "subtotal"), money(fmt, view.subtotal_minor, cur), width))
+    if view.discount_minor:
+        out.append(_pair(L(fmt, "discounts"), money(fmt, -view.discount_minor, cur), width))
+    if view.tax_minor:
+        word = L(fmt, "tax_incl") if view.prices_include_tax else L(fmt, "tax")
+        out.append(_pair(word, money(fmt, view.tax_minor, cur), width))
+    if view.tip_minor:
+        out.append(_pair(L(fmt, "tip"), money(fmt, view.tip_minor, cur), width))
     if view.rounding_minor:
         out.append(_pair(L(fmt, "rounding"), money(fmt, view.rounding_minor, cur), width))
     out.append(_pair(L(fmt, "total"), money(fmt, view.total_minor, cur), width))
+    out.append("-" * width)
     for p in view.payments:
         out.append(_pair(method_label(fmt, p.method), money(fmt, p.amount_minor, cur), width))
-        if p.change_minor:
-            out.append(_pair(L(fmt, "change"), money(fmt, p.change_minor, cur), width))
+        if p.method == "cash" and p.tendered_minor:
+            out.append(_pair("  " + L(fmt, "tendered"), money(fmt, p.tendered_minor, cur), width))
+            out.append(_pair("  " + L(fmt, "change"), money(fmt, p.change_minor, cur), width))
     if view.prepaid_balance_after_minor is not None:
         out.append(_pair(L(fmt, "balance_after"), money(fmt, view.prepaid_balance_after_minor, cur), width))
-    if view.next_appointment is not None:
-        out.append(
-            f"{L(fmt, 'next_appt')}: {when(fmt, view.next_appointment.start_at)} {view.next_appointment.staff_name}"
-        )
-    out.append(L(fmt, "thanks"))
+    for zh, en, left in view.package_sessions_left:
+        out.append(_pair(f"{fmt.pick(zh, en)} · {L(fmt, 'sessions_left')}", str(left), width))
+    if view.client_id:
+        status = L(fmt, "vip") if view.member_status == "vip" else L(fmt, "not_member")
+        out.append(_pair(L(fmt, "member_status"), status, width))
+        if view.member_upgrade and view.kind == "sale":
+            out += _wrap(L(fmt, "upgraded"), width)
+    nxt = view.next_appointment
+    if nxt is not None:
+        out.append("-" * width)
+        out.append(L(fmt, "next_appt"))
+        names = "、".join(nxt.service_names_zh) if fmt.is_zh else ", ".join(nxt.service_names_en)
+        out += _wrap(" · ".join(x for x in (when(fmt, nxt.start_at), nxt.staff_name, names) if x), width)
+    policy = fmt.pick(shop.return_policy_zh, shop.return_policy_en)
+    if policy:
+        out.append("-" * width)
+        out.append(L(fmt, "policy"))
+        out += _wrap(policy, width)
+    out.append("")
+    out += _centre(L(fmt, "thanks"), width)
     return "\n".join(out) + "\n"
 
 
@@ -176,7 +251,7 @@ def print_receipt_escpos(view: SaleView, printer: Any, fmt: Fmt, width: int = 48
     a cut. The connection is closed afterwards, also when sending fails."""
     try:
         printer.hw("INIT")
-        printer.text(printable(receipt_text(view, fmt, width), fmt.is_zh) + "\n")
+        printer.text(printable(receipt_text(view, fmt, width)) + "\n")
         printer.cut()
     finally:
         printer.close()
@@ -189,7 +264,7 @@ def print_test_page(printer: Any, shop_name: str, columns: int = 48) -> None:
              + "1234567890"[: columns % 10], _pair("合计", "￥88.00", columns)]
     try:
         printer.hw("INIT")
-        printer.text("\n".join(lines) + "\n")
+        printer.text(printable("\n".join(lines)) + "\n")
         printer.cut()
     finally:
         printer.close()

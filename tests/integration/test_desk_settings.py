@@ -38,6 +38,7 @@ def test_a_desk_starts_with_no_printer_and_keeps_what_it_saves(tmp_path: Path) -
         (DeskSettings(receipt_printer="usb:0x0416:0x5011", drawer_pin=3), "drawer pin"),
         (DeskSettings(sheet_printer="tcp://1.2.3.4"), "sheet printer"),
         (DeskSettings(escpos_profile="../etc"), "profile"),
+        (DeskSettings(receipt_printer="tcp://10.0.0.9", paper="a5"), "80 mm or 58 mm roll"),
     ],
 )
 def test_what_cannot_work_is_refused_with_words(settings: DeskSettings, said: str) -> None:

@@ -155,3 +155,27 @@ def test_headless_receipt_to_an_escpos_printer(
     assert "Traceback" not in err and "printer" in err.lower()
     assert cli_run([*args[:-4], "--escpos", "lpt1"]) == 2
     assert "not a receipt printer address" in capsys.readouterr().err
+    assert cli_run([*args, "--profile", "FOO"]) == 2  # the model, not the printer, is wrong
+    assert "'FOO' is not a printer model" in capsys.readouterr().err
+
+
+def test_an_english_receipt_for_a_chinese_named_client_still_sends_the_full_width_yuan(
+    sale: SaleView,  # noqa: F811 - 王芳, and the shop prints in English
+) -> None:
+    printer = Dummy()
+    print_receipt_escpos(sale, printer, receipt_fmt(sale, "en"), 48)
+    out = printer.output
+    assert "王芳".encode("gb18030") in out  # the whole text went out as GB18030 ...
+    assert b"\x81\x30\x84\x36" not in out and "￥".encode("gb18030") in out  # ... so the yuan is ￥
+
+
+def test_the_thermal_receipt_says_what_the_paper_receipt_says(sale: SaleView) -> None:  # noqa: F811
+    from desk_app.printing.escpos_out import receipt_text
+
+    fmt = receipt_fmt(sale, "zh_CN")
+    text = receipt_text(sale, fmt, 48)
+    for needle in ("收银员", sale.cashier_name, "顾客", "王芳", "小计", "合计", "实收", "找零", "会员状态",
+                   "退换政策", sale.shop.return_policy_zh[:8], "储值余额"):
+        assert needle in text, needle
+    narrow = receipt_text(sale, fmt, 32)
+    assert max(sum(2 if ord(c) > 0x7F else 1 for c in line) for line in narrow.splitlines()) <= 32

@@ -56,10 +56,12 @@ def test_the_owner_sets_up_this_desks_printer_and_drawer(
     assert panel.kind_none.isChecked() and not panel.address.isEnabled() and not panel.drawer.isEnabled()
     panel.kind_escpos.setChecked(True)
     panel.address.setText("tcp://nowhere")  # no port is fine (9100) ...
-    panel.address.setText("lpt1")  # ... this is not an address
+    panel.address.setText("192.168.1.50")  # ... this is not an address (no tcp://)
     panel.drawer.setChecked(True)
     panel.save_btn.click()
-    assert said[-1].startswith("ERROR") and "'lpt1' is not a printer address" in said[-1]
+    assert said[-1].startswith("ERROR") and "'192.168.1.50' is not a printer address" in said[-1]
+    panel.test_btn.click()  # the test page says the same, not "something went wrong"
+    assert "'192.168.1.50' is not a printer address" in said[-1]
     assert load_desk() == DeskSettings()  # nothing saved
     panel.address.setText(f"tcp://127.0.0.1:{printer.port}")
     panel.paper.setCurrentIndex(panel.paper.findData("58mm"))
@@ -186,3 +188,31 @@ def test_after_payment_the_receipt_prints_by_itself_on_a_system_printer_on_its_o
     assert abs(width_mm - 80) <= 1  # an 80 mm roll, not an A4 sheet
     text = got.pages[0].extract_text()
     assert paid.receipt_no in text and "120.00" in text
+
+
+def test_a_printer_that_does_not_answer_after_payment_is_said_as_such_the_sale_stays_paid(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    from ui.checkout.done import DonePage
+
+    said = _no_dialogs(monkeypatch)
+    closed = socket.create_server(("127.0.0.1", 0))
+    address = f"tcp://127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()  # the printer is off
+    ctx.desk = DeskSettings(receipt_printer=address, auto_print=True, cash_drawer=True)
+    co = services.checkout
+    cid = new_client(services.db, "李娜")
+    paid = services.payments.pay(owner, co.add_topup(co.build_bill(owner, client_id=cid), 10000),
+                                 [PaymentIn("cash", 10000, tendered_minor=10000)])
+    page = DonePage(ctx)
+    qtbot.addWidget(page)
+    page.show_sale(paid, services.payments.get_sale(paid.sale_id))
+    drawer, receipt = [s for s in said if s.startswith("ERROR")]
+    for text in (drawer, receipt):
+        assert "The sale is paid." in text and address in text and "did not answer" in text
+        assert "nothing was changed" not in text
+    assert "cash drawer did not open" in drawer and "receipt was not printed" in receipt
+    assert services.payments.get_sale(paid.sale_id).total_minor == 10000  # paid, once
+    assert _audits(services, "drawer_opened") == []  # a drawer that did not open is not logged as opened

@@ -149,13 +149,15 @@ class DonePage(QWidget):
         """What this desk does by itself once a sale is paid: open the cash drawer for cash, print
         the receipt (and care sheet) with no dialog. Each runs on the runner; a failure is said,
         and the buttons below stay for printing again."""
-        from ui.checkout.hardware import kick_drawer
+        from ui.checkout.hardware import hardware_problem, kick_drawer
 
         ctx, desk, sale_id = self.ctx, self.ctx.desk, view.id
         if desk.cash_drawer and view.kind == "sale" and any(p.method == "cash" for p in view.payments):
             ctx.runner.run(self, lambda: kick_drawer(ctx, desk, "sale", sale_id),
-                           on_error=lambda e: show_error(self, _("The cash drawer did not open: {error}").format(
-                               error=error_text(e))))
+                           on_error=lambda e: show_error(self, _(
+                               "The sale is paid. The cash drawer did not open: {problem} Open it with its key, "
+                               "or with \"Pop the till open\" on the Cash drawer screen.").format(
+                               problem=hardware_problem(e, desk.receipt_printer))))
         if desk.auto_print and desk.printer_kind == "escpos":
             self._escpos(quiet=True)
         if desk.auto_print and desk.printer_kind == "system":
@@ -174,11 +176,12 @@ class DonePage(QWidget):
                 print_pdf_to(target[len("system:"):], back[0], back[1])
 
         self.ctx.runner.run(self, lambda: print_on_system(ctx, target, sale_id, kind), on_done=sent,
-                            on_error=lambda e: show_error(self, _("The printer did not print: {error}").format(
-                                error=error_text(e))))
+                            on_error=lambda e: show_error(self, _(
+                                "The sale is paid. It was not printed: {problem} Print it again with the buttons "
+                                "here once the printer is back.").format(problem=error_text(e))))
 
     def _escpos(self, quiet: bool = False) -> None:
-        from ui.checkout.hardware import escpos_receipt
+        from ui.checkout.hardware import escpos_receipt, hardware_problem
 
         desk = self._escpos_desk()
         if desk is None:
@@ -189,7 +192,9 @@ class DonePage(QWidget):
             escpos_receipt(ctx, desk, ctx.services.payments.get_sale(sale_id))
 
         def failed(exc: Exception) -> None:
-            show_error(self, _("The receipt printer did not print: {error}").format(error=error_text(exc)))
+            show_error(self, _("The sale is paid. The receipt was not printed: {problem} Print it again with the "
+                               "buttons here once the printer is back.").format(
+                problem=hardware_problem(exc, desk.receipt_printer)))
 
         if quiet:
             self.ctx.runner.run(self, work, on_error=failed)

@@ -36,6 +36,20 @@ def render_pdf(ctx: UiContext, sale_id: int, kind: str, layout: str | None = Non
     return buf.getvalue(), name
 
 
+def hardware_problem(exc: BaseException, address: str) -> str:
+    """What went wrong with this desk's printer or drawer, in words: a wrong address or model is
+    said as it is; a printer that does not answer is named with the reason."""
+    from desk_app.domain.permissions import NotAllowed
+
+    if isinstance(exc, NotAllowed):
+        return _("You are not allowed to do this. Ask the owner to sign in or to give you the permission.")
+    if isinstance(exc, ValueError):
+        return str(exc)
+    reason = (str(exc).splitlines() or [type(exc).__name__])[0] or type(exc).__name__
+    return _("The printer at {address} did not answer ({reason}). Check that it is on, has paper and "
+             "is connected.").format(address=address or _("this desk"), reason=reason)
+
+
 def escpos_desk(ctx: UiContext) -> DeskSettings | None:
     """This desk's ESC/POS printer; a desk that chose none uses the shop's default one, if any."""
     from dataclasses import replace

@@ -187,6 +187,8 @@ class CheckoutScreen(QWidget):
             [_("Receipt"), _("Time"), _("Client"), _("Total"), _("Can refund")]
         )
         self.sales.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 190), (1, 190), (3, 150), (4, 150)):  # receipt no., time, amounts: whole
+            self.sales.setColumnWidth(column, width)
         self.sales.verticalHeader().setVisible(False)
         self.sales.verticalHeader().setDefaultSectionSize(40)
         self.sales.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -23,16 +23,17 @@ from PySide6.QtWidgets import (
 
 from desk_app.desk import DeskSettings, check, desk_file, save_desk
 from desk_app.i18n import _
+from ui.checkout.hardware import hardware_problem
 from ui.context import UiContext
-from ui.shared.widgets import Button, Card, FormScroll, show_error, show_info
+from ui.shared.widgets import Button, Card, FormScroll, mark_invalid, show_error, show_info
 
 PAPER_LABELS = {"80mm": "80 mm", "58mm": "58 mm", "a5": "A5"}
 
 
 def escpos_profiles() -> list[str]:
-    from escpos.capabilities import CAPABILITIES
+    from desk_app.printing.escpos_out import profiles
 
-    return sorted(CAPABILITIES["profiles"], key=lambda n: (n != "default", n.lower()))
+    return profiles()
 
 
 def screen_choices() -> list[tuple[int, str]]:
@@ -226,6 +227,8 @@ class ThisDeskPanel(QWidget):
         self.system_name.setEnabled(system)
         self.address.setEnabled(escpos)
         self.profile.setEnabled(escpos)
+        self.sheets.setItemText(0, _("The receipt's printer (a printer of this computer)") if not escpos
+                                else _("None: a thermal roll cannot print A4 sheets"))
         self.auto_print.setEnabled(system or escpos)
         sheet_target = bool(self.sheets.currentData()) or system
         self.auto_care.setEnabled((system or escpos) and self.auto_print.isChecked() and sheet_target)
@@ -238,8 +241,9 @@ class ThisDeskPanel(QWidget):
     def _checked(self) -> DeskSettings | None:
         try:
             return check(self.chosen())
-        except ValueError as exc:
-            show_error(self, exc)
+        except ValueError as exc:  # said in words by desk_app.desk: shown as it is
+            mark_invalid(self.address, "printer" in str(exc) and self.kind_escpos.isChecked())
+            show_error(self, str(exc))
             return None
 
     def _save(self) -> None:
@@ -250,6 +254,12 @@ class ThisDeskPanel(QWidget):
         def saved(d: DeskSettings) -> None:
             self.ctx.desk = d
             self.ctx.signals.desk_changed.emit()  # the main window puts the customer display on or off
+            screens = len(QGuiApplication.screens())
+            if d.customer_display and d.display_screen >= screens:
+                show_info(self, _("Saved for this desk. The customer display will show on screen {n} once it is "
+                                  "connected: this computer has {count} screen(s) now.").format(
+                    n=d.display_screen + 1, count=screens))
+                return
             show_info(self, _("Saved for this desk."))
 
         self.ctx.runner.run(self, lambda: save_desk(desk), on_done=saved, on_error=lambda e: show_error(self, e))
@@ -262,7 +272,7 @@ class ThisDeskPanel(QWidget):
 
         self.ctx.runner.run(self, lambda: test_print(desk, self.ctx.shop.name),
                             on_done=lambda _r: show_info(self, _("Sent a test page to the receipt printer.")),
-                            on_error=lambda e: show_error(self, e))
+                            on_error=lambda e: show_error(self, hardware_problem(e, desk.receipt_printer)))
 
     def _test_drawer(self) -> None:
         desk = self._checked()
@@ -273,4 +283,4 @@ class ThisDeskPanel(QWidget):
         ctx = self.ctx
         self.ctx.runner.run(self, lambda: kick_drawer(ctx, desk, "test"),
                             on_done=lambda _r: show_info(self, _("The drawer was told to open.")),
-                            on_error=lambda e: show_error(self, e))
+                            on_error=lambda e: show_error(self, hardware_problem(e, desk.receipt_printer)))

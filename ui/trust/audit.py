@@ -64,6 +64,9 @@ def action_label(action: str) -> str:
         "backup": _("Backup"),
         "restore": _("Restore"),
         "denied": _("Refused"),
+        "drawer_opened": _("Cash drawer opened"),
+        "drawer_in": _("Cash in"),
+        "drawer_out": _("Cash out"),
     }
     return labels.get(action, action.replace("_", " "))
 
