@@ -98,6 +98,7 @@ def test_after_a_cash_payment_the_receipt_prints_and_the_drawer_opens(
     assert kick == KICK_PIN_2
     assert paid.receipt_no.encode() in receipt and b"100.00" in receipt and receipt.endswith(b"\x1dV\x00")
     assert page.escpos_btn.isVisible() or not page.isVisible()  # one click prints it again
+    assert "printing on this desk's printer" in page.note.text()  # so nobody prints it twice
     (entry,) = _audits(services, "drawer_opened")
     assert entry.after is not None and entry.after["reason"] == "sale" and entry.after["sale_id"] == paid.sale_id
     assert not [s for s in said if s.startswith("ERROR")]

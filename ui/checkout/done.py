@@ -109,6 +109,9 @@ class DonePage(QWidget):
                     amount=fmt_money(view.prepaid_balance_after_minor, cur)
                 )
             )
+        desk = self.ctx.desk
+        if desk.auto_print and desk.printer_kind != "none":  # said, so nobody prints it twice
+            notes.append(_("The receipt is printing on this desk's printer."))
         self.note.setText("\n".join(notes))
         self.note.setVisible(bool(notes))
         has_visit = view.visit_id is not None
@@ -119,7 +122,8 @@ class DonePage(QWidget):
         for w in (self.score_title, self.score_hint, *self.score_buttons):
             w.setVisible(self.ask_score and has_visit)
         self.continue_btn.setText(_("Continue without a score") if has_visit else _("Next sale"))
-        self.print_btn.setFocus()
+        # Enter prints the receipt, unless it already prints by itself: then it goes on
+        (self.continue_btn if desk.auto_print and desk.printer_kind != "none" else self.print_btn).setFocus()
 
     def _pdf(self, kind: str, save: bool) -> None:
         from ui.shared.print_preview import print_pdf, save_pdf
