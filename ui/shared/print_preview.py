@@ -23,15 +23,21 @@ class CannotRender(RuntimeError):
     pass
 
 
-def page_images(pdf: bytes, dpi: int = 150) -> list[QImage]:
-    """Each page of ``pdf`` as an image (Qt's own PDF renderer, part of the pinned PySide6)."""
-    buf = QBuffer()
+def _document(pdf: bytes) -> QPdfDocument:
+    """``pdf`` read by Qt's own PDF renderer (part of the pinned PySide6); CannotRender if it can't."""
+    doc = QPdfDocument()
+    buf = QBuffer(doc)  # the document reads from it for as long as it lives: it owns it
     buf.setData(QByteArray(pdf))
     buf.open(QBuffer.OpenModeFlag.ReadOnly)
-    doc = QPdfDocument()
     doc.load(buf)
     if doc.status() != QPdfDocument.Status.Ready or doc.pageCount() == 0:
         raise CannotRender(_("This document cannot be shown. Save the PDF and print it from a PDF viewer."))
+    return doc
+
+
+def page_images(pdf: bytes, dpi: int = 150) -> list[QImage]:
+    """Each page of ``pdf`` as an image."""
+    doc = _document(pdf)
     out = []
     for i in range(doc.pageCount()):
         pts = doc.pagePointSize(i)
@@ -40,14 +46,10 @@ def page_images(pdf: bytes, dpi: int = 150) -> list[QImage]:
 
 def page_size_of(pdf: bytes) -> QSizeF | None:
     """The first page's size in points (a receipt roll is 80 mm wide and as long as its content)."""
-    buf = QBuffer()
-    buf.setData(QByteArray(pdf))
-    buf.open(QBuffer.OpenModeFlag.ReadOnly)
-    doc = QPdfDocument()
-    doc.load(buf)
-    if doc.status() != QPdfDocument.Status.Ready or doc.pageCount() == 0:
+    try:
+        return _document(pdf).pagePointSize(0)
+    except CannotRender:
         return None
-    return doc.pagePointSize(0)
 
 
 def fit_printer_to(printer: QPrinter, pdf: bytes) -> None:
