@@ -29,7 +29,6 @@ from desk_app.paths import data_dir
 FILE_NAME = "desk.json"
 PAPERS = ("80mm", "58mm", "a5")  # what render_receipt lays out
 DRAWER_PINS = (2, 5)
-ESCPOS_SCHEMES = ("tcp", "usb", "serial", "cups", "win32", "file")
 
 
 @dataclass(frozen=True)
@@ -104,12 +103,12 @@ def printer_problem(address: str, escpos_allowed: bool = True) -> str | None:
 
     if not address or address.startswith("system:"):
         return None if "\n" not in address else _("a printer name is one line")
+    from desk_app.printing.escpos_out import SCHEMES, parse_target
+
     scheme = address.split(":", 1)[0]
-    if not escpos_allowed or scheme not in ESCPOS_SCHEMES:
+    if not escpos_allowed or scheme not in SCHEMES:
         kinds = "system:NAME" if not escpos_allowed else "system:NAME, tcp://HOST:9100, usb:VID:PID, serial:PORT, cups:QUEUE, win32:NAME, file:DEVICE"
         return _("{address} is not a printer address ({kinds})").format(address=repr(address), kinds=kinds)
-    from desk_app.printing.escpos_out import parse_target
-
     try:
         parse_target(address)
     except ValueError as exc:

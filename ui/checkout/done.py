@@ -8,10 +8,16 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from desk_app.aftercare.views import FeedbackView
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import PaidSale, SaleView
-from desk_app.desk import DeskSettings
 from desk_app.i18n import N_, _
 from desk_app.settings import S
-from ui.checkout.hardware import render_pdf
+from ui.checkout.hardware import (
+    escpos_desk,
+    escpos_receipt,
+    hardware_problem,
+    kick_drawer,
+    print_on_system,
+    render_pdf,
+)
 from ui.context import UiContext
 from ui.shared.widgets import Button, error_text, show_error, show_info
 
@@ -117,7 +123,7 @@ class DonePage(QWidget):
         has_visit = view.visit_id is not None
         self.care_btn.setVisible(bool(view.care_services or view.care_products))
         self.save_care_btn.setVisible(bool(view.care_services or view.care_products))
-        self.escpos_btn.setVisible(self._escpos_desk() is not None)
+        self.escpos_btn.setVisible(escpos_desk(self.ctx) is not None)
         self._after_payment(view)
         for w in (self.score_title, self.score_hint, *self.score_buttons):
             w.setVisible(self.ask_score and has_visit)
@@ -144,17 +150,10 @@ class DonePage(QWidget):
             on_error=lambda e: show_error(self, e),
         )
 
-    def _escpos_desk(self) -> DeskSettings | None:
-        from ui.checkout.hardware import escpos_desk
-
-        return escpos_desk(self.ctx)
-
     def _after_payment(self, view: SaleView) -> None:
         """What this desk does by itself once a sale is paid: open the cash drawer for cash, print
         the receipt (and care sheet) with no dialog. Each runs on the runner; a failure is said,
         and the buttons below stay for printing again."""
-        from ui.checkout.hardware import hardware_problem, kick_drawer
-
         ctx, desk, sale_id = self.ctx, self.ctx.desk, view.id
         if desk.cash_drawer and view.kind == "sale" and any(p.method == "cash" for p in view.payments):
             ctx.runner.run(self, lambda: kick_drawer(ctx, desk, "sale", sale_id),
@@ -170,7 +169,6 @@ class DonePage(QWidget):
             self._system_print(desk.sheet_target, "care")
 
     def _system_print(self, target: str, kind: str) -> None:
-        from ui.checkout.hardware import print_on_system
         from ui.shared.print_preview import print_pdf_to
 
         ctx, sale_id = self.ctx, self.sale_id
@@ -185,9 +183,7 @@ class DonePage(QWidget):
                                 "here once the printer is back.").format(problem=error_text(e))))
 
     def _escpos(self, quiet: bool = False) -> None:
-        from ui.checkout.hardware import escpos_receipt, hardware_problem
-
-        desk = self._escpos_desk()
+        desk = escpos_desk(self.ctx)
         if desk is None:
             return
         ctx, sale_id = self.ctx, self.sale_id  # the worker reads no widget

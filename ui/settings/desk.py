@@ -23,17 +23,12 @@ from PySide6.QtWidgets import (
 
 from desk_app.desk import DeskSettings, check, desk_file, save_desk
 from desk_app.i18n import _
-from ui.checkout.hardware import hardware_problem
+from desk_app.printing.escpos_out import profiles
+from ui.checkout.hardware import hardware_problem, kick_drawer, test_print
 from ui.context import UiContext
 from ui.shared.widgets import Button, Card, FormScroll, mark_invalid, show_error, show_info
 
 PAPER_LABELS = {"80mm": "80 mm", "58mm": "58 mm", "a5": "A5"}
-
-
-def escpos_profiles() -> list[str]:
-    from desk_app.printing.escpos_out import profiles
-
-    return profiles()
 
 
 def screen_choices() -> list[tuple[int, str]]:
@@ -104,7 +99,7 @@ class ThisDeskPanel(QWidget):
         self.address.setPlaceholderText("tcp://192.168.1.50:9100 · usb:0x0416:0x5011 · serial:COM3 · cups:Receipts")
         form.addRow(_("Printer address"), self.address)
         self.profile = QComboBox()
-        for name in escpos_profiles():
+        for name in profiles():
             self.profile.addItem(name, name)
         form.addRow(_("Printer model (code pages)"), self.profile)
         self.paper = QComboBox()
@@ -268,8 +263,6 @@ class ThisDeskPanel(QWidget):
         desk = self._checked()
         if desk is None:
             return
-        from ui.checkout.hardware import test_print
-
         self.ctx.runner.run(self, lambda: test_print(desk, self.ctx.shop.name),
                             on_done=lambda _r: show_info(self, _("Sent a test page to the receipt printer.")),
                             on_error=lambda e: show_error(self, hardware_problem(e, desk.receipt_printer)))
@@ -278,8 +271,6 @@ class ThisDeskPanel(QWidget):
         desk = self._checked()
         if desk is None:
             return
-        from ui.checkout.hardware import kick_drawer
-
         ctx = self.ctx
         self.ctx.runner.run(self, lambda: kick_drawer(ctx, desk, "test"),
                             on_done=lambda _r: show_info(self, _("The drawer was told to open.")),
