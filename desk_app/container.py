@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from desk_app.trust.audit import AuditService
     from desk_app.trust.auth import AuthService
     from desk_app.trust.backup import BackupService
+    from desk_app.trust.owner_key import OwnerKeyService
     from desk_app.visits.consultation import ConsultationService
     from desk_app.visits.safety import SafetyService
     from desk_app.visits.service import VisitService
@@ -200,6 +201,12 @@ class Services:
         from desk_app.clients.privacy import PrivacyService
 
         return PrivacyService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def owner_key(self) -> OwnerKeyService:
+        from desk_app.trust.owner_key import OwnerKeyService
+
+        return OwnerKeyService(self.db, self.settings, self.clock)
 
     @cached_property
     def backup(self) -> BackupService:

@@ -37,7 +37,14 @@ HANDLERS: dict[str, str] = {
     "encrypt": "desk_app.cli.encryption:cli_encrypt",
     "key show": "desk_app.cli.encryption:cli_key",
     "key add": "desk_app.cli.encryption:cli_key",
+    "owner-key new": "desk_app.cli.owner_key:cli_owner_key",
+    "owner-key revoke": "desk_app.cli.owner_key:cli_owner_key",
 }
+
+# who runs a command (desk_app/cli/owner.py): these read or change the shop's data as a person,
+# proved by --staff and a PIN or by DESK_APP_OWNER_KEY; the rest need nobody (docs/privacy.md,
+# "Who runs a command")
+NO_IDENTITY = {"demo", "migrate", "check", "key add"}
 
 CREATES_DB = {"demo"}  # the only command that may create a database file
 OUTPUT_ARGS = ("out", "pdf", "json", "report")
@@ -119,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     def db_arg(sp: argparse.ArgumentParser, required: bool = False) -> None:
         sp.add_argument("--db", required=required, help="SQLite file or SQLAlchemy URL (default: DESK_APP_DB, then the user data folder)")
 
+    def who_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--staff", type=int_arg(1, INT64_MAX), metavar="N",
+                        help="your staff number; your PIN is asked (or DESK_APP_PIN). Scripts: DESK_APP_OWNER_KEY")
+
     d = sub.add_parser("demo", help="generate a realistic demo shop")
     d.add_argument("--db", required=True, help="the demo shop's new SQLite file (an existing one needs --force)")
     d.add_argument("--clients", type=int_arg(0, 1_000_000), default=300)
@@ -139,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("--pdf")
     rm.add_argument("--json")
     rm.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the shop's)")
+    who_arg(rm)
 
     e = sub.add_parser("export", help="CSV exports (UTF-8 with BOM, header row)")
     es = e.add_subparsers(dest="export_kind", metavar="KIND", required=True)
@@ -148,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         ep.add_argument("--month", type=month_arg, required=needs_month, help="YYYY-MM")
         ep.add_argument("--branch")
         ep.add_argument("--out", required=True)
+        who_arg(ep)
 
     rc = sub.add_parser("receipt", help="reprint a receipt (or care sheet) as PDF, or on an ESC/POS printer")
     db_arg(rc)
@@ -163,10 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--layout", choices=["80mm", "58mm", "a5"], default=None)
     rc.add_argument("--care-sheet", action="store_true", help="print the care-advice sheet instead")
     rc.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the client's, then the shop's)")
+    who_arg(rc)
 
     b = sub.add_parser("backup", help="back up the database (online backup API, checked)")
     db_arg(b)
     b.add_argument("--out", required=True)
+    who_arg(b)
 
     rs2 = sub.add_parser("restore", help="restore a backup (keeps the replaced file; owner's PIN: asked, or DESK_APP_PIN)")
     rs2.add_argument("file")
@@ -184,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     ic.add_argument("--duplicates", choices=["merge", "skip"], default="merge")
     ic.add_argument("--map", action="append", default=[], help="generic mapping FIELD=Column (repeatable)")
     ic.add_argument("--report", help="where to write the rejected-rows report (default: FILE.import-report.csv)")
+    who_arg(ic)
     for kind, what in (
         ("balances", "prepaid balances and packages still owed, from another system (after its clients)"),
         ("appointments", "appointments still to come, from another system (after its clients)"),
@@ -195,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
         io.add_argument("--dry-run", action="store_true")
         io.add_argument("--map", action="append", default=[], help="FIELD=Column (repeatable)")
         io.add_argument("--report", help="where to write the rejected-rows report (default: FILE.import-report.csv)")
+        who_arg(io)
 
     m = sub.add_parser("migrate", help="bring the database schema up to date (backs up first)")
     db_arg(m)
@@ -225,12 +242,19 @@ def build_parser() -> argparse.ArgumentParser:
     db_arg(kshow)
     kadd = ks.add_parser("add", help="keep a recovery key on this computer (typed, or DESK_APP_DB_KEY)")
     db_arg(kadd)
+    ok = sub.add_parser("owner-key", help="the owner key unattended scripts pass in DESK_APP_OWNER_KEY (owner's PIN)")
+    oks = ok.add_subparsers(dest="owner_key_kind", metavar="KIND", required=True)
+    for kind, what in (("new", "make the owner key (shown once; replaces the one in use)"),
+                       ("revoke", "stop the owner key in use from working")):
+        okp = oks.add_parser(kind, help=what)
+        okp.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number (shops with several owners)")
+        db_arg(okp)
     return p
 
 
 def _handler_key(args: argparse.Namespace) -> str:
     cmd = str(args.command)
-    for attr in ("report_kind", "export_kind", "import_kind", "privacy_kind", "key_kind"):
+    for attr in ("report_kind", "export_kind", "import_kind", "privacy_kind", "key_kind", "owner_key_kind"):
         sub = getattr(args, attr, None)
         if sub:
             return f"{cmd} {sub}"

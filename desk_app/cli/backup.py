@@ -6,14 +6,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from desk_app.cli.owner import Refused, confirmed, owner_actor
+from desk_app.cli.owner import Refused, confirmed, identify, owner_actor
 from desk_app.cli.owner import err as _err
 from desk_app.core.service import ServiceError, audit
 from desk_app.db.engine import system_clock
-from desk_app.domain.permissions import Actor
+from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
-from desk_app.trust.backup import BackupService, check_backup_file, restore_file
+from desk_app.trust.backup import check_backup_file, restore_file
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,14 @@ def cli_backup(args: Any) -> int:
         _err(_("Could not open the database: {error}").format(error=str(exc)))
         return 1
     try:
-        svc = BackupService(db, SettingsStore(db))
-        info = svc.backup(Path(args.out), reason="manual")
+        from desk_app.container import Services
+
+        services = Services(db)
+        try:  # a backup holds every client: whoever may back up (the owner), by PIN or owner key
+            actor = identify(services, args, Perm.BACKUP)
+        except Refused as exc:
+            return _err(str(exc))
+        info = services.backup.backup(Path(args.out), reason="manual", actor=actor)
     except ServiceError as exc:
         _err(exc.message)
         return 1

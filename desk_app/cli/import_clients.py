@@ -1,14 +1,16 @@
-"""``desk-app import clients FILE``: the import from the command line, as the shop's owner."""
+"""``desk-app import clients|balances|appointments|history FILE``: the import from the command line,
+as the person who runs it (``--staff`` and PIN, or the owner key: desk_app/cli/owner.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from desk_app.cli.owner import Refused, err, identify
 from desk_app.clients.importer import ImportResult, ImportStopped, parse_map_args, write_report
 from desk_app.core.service import ServiceError, ValidationError
+from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
-from desk_app.trust.auth import cli_actor
 
 
 def cli_import_clients(args: Any) -> int:
@@ -34,6 +36,11 @@ def cli_import_clients(args: Any) -> int:
     except Exception as exc:  # noqa: BLE001 - shown to the person
         print(_("Could not open the database: {error}").format(error=str(exc)), file=sys.stderr)
         return 1
+    try:  # the import service checks Perm.IMPORT again and audits the batches as this person
+        actor = identify(Services(db), args, Perm.IMPORT)
+    except Refused as exc:
+        db.dispose()
+        return err(str(exc))
     path = Path(args.file)
     report = (
         Path(args.report)
@@ -50,7 +57,7 @@ def cli_import_clients(args: Any) -> int:
         services = Services(db)
         mapping = parse_map_args(args.map or []) or None
         result = services.importer.run(
-            cli_actor(db),
+            actor,
             path,
             source=args.source,
             mapping=mapping,
@@ -117,13 +124,18 @@ def cli_import_opening(args: Any) -> int:
     except Exception as exc:  # noqa: BLE001 - shown to the person
         print(_("Could not open the database: {error}").format(error=str(exc)), file=sys.stderr)
         return 1
+    try:
+        actor = identify(Services(db), args, Perm.IMPORT)
+    except Refused as exc:
+        db.dispose()
+        return err(str(exc))
     path = Path(args.file)
     report = Path(args.report) if getattr(args, "report", None) else path.with_name(path.name + ".import-report.csv")
     try:
         services = Services(db)
         mapping = parse_opening_map(args.map or [], args.import_kind) or None
         result = services.opening.run(
-            cli_actor(db), path, args.import_kind, mapping=mapping, dry_run=bool(args.dry_run)
+            actor, path, args.import_kind, mapping=mapping, dry_run=bool(args.dry_run)
         )
     except ServiceError as exc:
         why = " ".join(exc.errors.values()) if isinstance(exc, ValidationError) else exc.message

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
+from desk_app.cli.owner import Refused, err, identify
+from desk_app.core.service import audit
+from desk_app.domain.permissions import Actor, Perm
 from desk_app.settings import S
+
+if TYPE_CHECKING:
+    from desk_app.checkout.views import SaleView
+    from desk_app.container import Services
 
 
 def cli_receipt(args: argparse.Namespace) -> int:
@@ -20,6 +28,10 @@ def cli_receipt(args: argparse.Namespace) -> int:
     db = open_database(resolve_db_arg(args), run_migrations=False)
     try:
         services = Services(db)
+        try:  # a receipt names the client and what they bought: whoever may take payments reprints it
+            actor = identify(services, args, Perm.CHECKOUT)
+        except Refused as exc:
+            return err(str(exc))
         sale_id = (services.payments.sale_by_receipt(args.sale) if str(args.sale).startswith("R")
                    else int(args.sale))
         try:
@@ -30,8 +42,12 @@ def cli_receipt(args: argparse.Namespace) -> int:
             print(f"desk-app: no sale {args.sale} in this database", file=sys.stderr)
             return 2
         fmt = receipt_fmt(view, getattr(args, "lang", None))
+        kind = "care_sheet" if getattr(args, "care_sheet", False) else "receipt"
         if args.escpos:
-            return _escpos(args, view, fmt, services.settings.get(S.PRINTING_RECEIPT_LAYOUT))
+            code = _escpos(args, view, fmt, services.settings.get(S.PRINTING_RECEIPT_LAYOUT))
+            if code == 0:
+                _audit(services, actor, view, kind, f"escpos:{args.escpos}")
+            return code
         try:
             if getattr(args, "care_sheet", False):
                 pages = render_care_sheet(view, args.pdf, fmt)
@@ -41,6 +57,7 @@ def cli_receipt(args: argparse.Namespace) -> int:
         except FontMissing as exc:
             print(str(exc), file=sys.stderr)
             return 3
+        _audit(services, actor, view, kind, args.pdf)
         print(f"{args.pdf}: {view.receipt_no}, {pages} page(s)")
         return 0
     finally:
@@ -59,3 +76,11 @@ def _escpos(args: argparse.Namespace, view: object, fmt: object, shop_layout: st
         return 1
     print(f"{view.receipt_no}: sent to {args.escpos}")  # type: ignore[attr-defined]
     return 0
+
+
+def _audit(services: Services, actor: Actor, view: SaleView, kind: str, to: str) -> None:
+    """The reprint in the audit log: who printed which sale's receipt or care sheet, and where."""
+    with services.db.uow() as uow:
+        audit(uow.session, actor, "print_receipt", "sale", view.id,
+              after={"kind": kind, "receipt_no": view.receipt_no, "to": to})
+        uow.commit()

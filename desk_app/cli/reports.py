@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desk_app.cli.owner import Refused, err, identify
+from desk_app.core.service import ServiceError, ValidationError
+from desk_app.domain.permissions import Actor, Perm
 from desk_app.reports.sqlhelp import BadMonth, parse_month
 
 
@@ -31,8 +34,11 @@ def _open_db(args: argparse.Namespace) -> Any:
 
 
 def cli_report_monthly(args: argparse.Namespace) -> int:
+    """The monthly summary as PDF and/or JSON, by someone allowed to see and save reports
+    (``Perm.REPORTS`` and ``Perm.EXPORT``, like the Reports screen); audited as an export."""
+    from desk_app.container import Services
     from desk_app.reports.monthly import ReportError, build_monthly
-    from desk_app.settings import SettingsStore
+    from desk_app.reports.service import MonthlyReport
 
     try:
         parse_month(args.month)
@@ -48,27 +54,32 @@ def cli_report_monthly(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         return _err(str(exc))
     try:
-        settings = SettingsStore(db)
-        data = build_monthly(db, args.month, branch=args.branch, settings=settings)
+        services = Services(db)
+        try:
+            actor = identify(services, args, Perm.REPORTS, Perm.EXPORT)
+        except Refused as exc:
+            return err(str(exc))
+        data = build_monthly(db, args.month, branch=args.branch, settings=services.settings)
         if args.json:
             Path(args.json).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+            services.reports.log_export(actor, "report_json", args.month, str(args.json))
             print(f"wrote {args.json}")
         if args.pdf:
-            from desk_app.reports.pdf import render_pdf
-            from desk_app.reports.service import ReportService
-
-            render_pdf(data, args.pdf, ReportService(db, settings).pdf_fmt(args.lang))
+            services.reports.save_pdf(actor, MonthlyReport(args.month, None, data), args.pdf, args.lang)
             print(f"wrote {args.pdf}")
     except (ReportError, BadMonth) as exc:
         return _err(str(exc))
+    except ServiceError as exc:
+        return err(exc.message)
     finally:
         db.dispose()
     return 0
 
 
 def cli_export(args: argparse.Namespace) -> int:
-    from desk_app.reports.exports import export
-    from desk_app.reports.monthly import ReportError
+    """A CSV export by someone allowed to export (``Perm.EXPORT``; the audit log also needs
+    ``Perm.AUDIT_VIEW``), audited like the same export from the Reports screen."""
+    from desk_app.container import Services
 
     kind = str(args.export_kind)
     month = getattr(args, "month", None)
@@ -85,43 +96,35 @@ def cli_export(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         return _err(str(exc))
     try:
+        services = Services(db)
+        perms = (Perm.AUDIT_VIEW, Perm.EXPORT) if kind == "audit" else (Perm.EXPORT,)
+        try:
+            actor = identify(services, args, *perms)
+        except Refused as exc:
+            return err(str(exc))
         if kind == "audit":
-            return _export_audit(db, args, out)
-        n = export(db, kind, out, month=month, branch=getattr(args, "branch", None))
-    except (ReportError, BadMonth) as exc:
-        return _err(str(exc))
+            n = _export_audit(services, actor, month, out)
+        else:
+            n = services.reports.export_csv(actor, kind, out, month=month, branch_id=getattr(args, "branch", None))
+    except ValidationError as exc:  # a branch that does not exist, said in words
+        return _err(exc.message)
+    except ServiceError as exc:
+        return err(exc.message)
     finally:
         db.dispose()
     print(f"wrote {n} rows to {out}")
     return 0
 
 
-def _export_audit(db: Any, args: argparse.Namespace, out: Path) -> int:
-    """The audit trail, written by the audit service as the shop's owner (whoever holds the database file)."""
+def _export_audit(services: Any, actor: Actor, month: str | None, out: Path) -> int:
+    """The audit trail (all of it, or one month), written by the audit service as ``actor``."""
     import calendar
     from datetime import date
 
-    from sqlalchemy import select
+    from desk_app.trust.audit import AuditFilter
 
-    from desk_app.db.models import Staff
-    from desk_app.settings import SettingsStore
-    from desk_app.trust.audit import AuditFilter, AuditService
-    from desk_app.trust.auth import actor_for
-
-    with db.uow(write=False) as uow:
-        owner = (
-            uow.session.execute(select(Staff).where(Staff.role == "owner").order_by(Staff.id))
-            .scalars()
-            .first()
-        )
-        if owner is None:
-            return _err("no owner is set up in this database")
-        actor = actor_for(owner)
     f = AuditFilter()
-    month = getattr(args, "month", None)
     if month:
         y, m = parse_month(month)
         f = AuditFilter(date_from=date(y, m, 1), date_to=date(y, m, calendar.monthrange(y, m)[1]))
-    n = AuditService(db, SettingsStore(db)).export_csv(actor, out, f)
-    print(f"wrote {n} rows to {out}")
-    return 0
+    return int(services.audit.export_csv(actor, out, f))

@@ -47,7 +47,10 @@ def audit(
     allowed: bool = True,
     at: datetime | None = None,
 ) -> None:
-    """Append one audit row (never updated or deleted)."""
+    """Append one audit row (never updated or deleted). An actor who came in through a headless
+    command (``actor.via``) is marked so in ``after["via"]``."""
+    if actor is not None and actor.via:
+        after = {**(after or {}), "via": actor.via}
     session.add(
         AuditEntry(
             at=at or session_now(session),
@@ -95,6 +98,7 @@ def verified_actor(session: Session, actor: Actor) -> Actor | None:
         role=actor.role,
         branch_id=actor.branch_id,
         overrides={k: bool(v) for k, v in (row.permissions or {}).items()},
+        via=actor.via,
     )
 
 

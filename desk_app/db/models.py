@@ -1006,6 +1006,20 @@ class BackupRecord(Base):
     message: Mapped[str] = mapped_column(Text, default="")
 
 
+class OwnerKey(Base):
+    """An owner key for unattended scripts (``DESK_APP_OWNER_KEY``): only its argon2 hash is kept;
+    at most one is in use (``revoked_at`` is None). desk_app/trust/owner_key.py."""
+
+    __tablename__ = "owner_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))  # the owner it acts as
+    key_hash: Mapped[str] = mapped_column(Text)
+    hint: Mapped[str] = mapped_column(String(16))  # the key's first characters, to tell keys apart
+    created_at: Mapped[datetime] = _now_col()
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+
 class ImportBatch(Base):
     __tablename__ = "import_batches"
     id: Mapped[int] = mapped_column(primary_key=True)

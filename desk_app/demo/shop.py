@@ -807,10 +807,10 @@ def cli_demo(args: argparse.Namespace) -> int:
         problems = check_invariants(db)
     finally:
         db.dispose()
-    print("Sign in with (demo PINs):")
+    print("Sign in with (demo PINs; a headless command takes --staff N and the PIN in DESK_APP_PIN):")
     for staff_id, pin in summary.pins.items():
         name, role = who.get(staff_id, (f"staff {staff_id}", ""))
-        print(f"  {name} ({role}): {pin}")
+        print(f"  {name} ({role}): {pin}   --staff {staff_id}")
     for line in problems[:20]:
         print(line, file=sys.stderr)
     if problems:

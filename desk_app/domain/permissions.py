@@ -72,6 +72,9 @@ class Actor:
     role: Role
     branch_id: int
     overrides: dict[str, bool] = field(default_factory=dict, hash=False, compare=False)
+    # how they proved who they are, when not at a desk: "cli" (PIN at a terminal) or "owner_key"
+    # (a script's owner key); every audit row they write carries it as "via"
+    via: str = field(default="", compare=False)
 
     def can(self, perm: Perm) -> bool:
         if perm.value in self.overrides:

@@ -140,9 +140,10 @@ class ReportService:
         kind: str,
         path: str | os.PathLike[str],
         month: str | None = None,
-        branch_id: int | None = None,
+        branch_id: int | str | None = None,
     ) -> int:
-        """Write one CSV export (sales, payments, clients, visits); returns the row count."""
+        """Write one CSV export (sales, payments, clients, visits); returns the row count.
+        ``branch_id``: a branch's id, or its code (the command line's ``--branch``)."""
         require(self.db.uow, actor, Perm.EXPORT)
         if month:
             self._check_month(month)
@@ -152,12 +153,17 @@ class ReportService:
             n = export(self.db, kind, path, month=month, branch=branch_id)
         except ReportError as exc:
             raise ValidationError({"path": str(exc)}) from None
-        self._log(actor, f"export_{kind}", month or "", f"{path} ({n} rows)")
+        self._log(actor, f"export_{kind}", month or "", f"{path} ({n} rows)", {"rows": n})
         return n
 
-    def _log(self, actor: Actor, action: str, month: str, detail: str) -> None:
+    def log_export(self, actor: Actor, what: str, month: str, path: str) -> None:
+        """Audit a report written by the caller (the command line's JSON): ``Perm.EXPORT``."""
+        require(self.db.uow, actor, Perm.EXPORT)
+        self._log(actor, what, month, path)
+
+    def _log(self, actor: Actor, action: str, month: str, detail: str, after: dict[str, Any] | None = None) -> None:
         with self.db.uow() as uow:
-            audit(uow.session, actor, "export", action, month, detail=detail, at=self._now())
+            audit(uow.session, actor, "export", action, month, detail=detail, after=after, at=self._now())
             uow.commit()
 
     def _now(self) -> datetime:

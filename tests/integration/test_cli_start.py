@@ -55,7 +55,7 @@ def test_failures_the_person_can_fix_are_said_without_python_names(
     db = tmp_path / "shop.sqlite3"
     assert cli_run(["demo", "--db", str(db), "--quiet", "--clients", "20", "--months", "1"]) == 0
     out = capsys.readouterr().out
-    assert "Sign in with (demo PINs):" in out and "(owner): 1111" in out  # names, not "staff 1"
+    assert "Sign in with (demo PINs" in out and "(owner): 1111   --staff 1" in out  # names, not "staff 1"
     from desk_app.cli import _failed
 
     assert _failed("report monthly", PermissionError(13, "Permission denied", "/shop/m.pdf")) == 1

@@ -372,7 +372,7 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     args = ["demo", "--db", str(path), "--clients", "30", "--months", "1", "--staff", "3", "--seed", "2"]
     assert run([*args, "--lang", "en"]) == 0
     out = capsys.readouterr()
-    assert "30 clients" in out.out and "(owner): 1111" in out.out
+    assert "30 clients" in out.out and "(owner): 1111   --staff 1" in out.out
     assert "%" in out.err  # the progress bar went to stderr
     assert run([*args, "--quiet"]) == 2  # exists: refuses without --force
     assert "--force" in capsys.readouterr().err
