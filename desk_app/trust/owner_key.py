@@ -116,31 +116,35 @@ class OwnerKeyService:
         from desk_app.trust.auth import actor_for
 
         key = (key or "").strip()
-        now = self.clock()
-        with self.db.uow() as uow:
+        with self.db.uow(write=False) as uow:  # a good key writes nothing (a busy database is no matter)
             match = next(
                 (k for k in uow.session.scalars(select(OwnerKey).order_by(OwnerKey.id.desc()))
                  if key.startswith(PREFIX) and k.hint == key[:HINT_CHARS] and verify_pin(k.key_hash, key)),
                 None,
             )
             owner = uow.session.get(Staff, match.staff_id) if match is not None else None
-            if match is None or match.revoked_at is not None or owner is None:
-                revoked = match is not None and match.revoked_at is not None
-                audit(uow.session, None, "owner_key_refused", "owner_key", match.id if match else "",
-                      after={"reason": "revoked" if revoked else "unknown"}, allowed=False, at=now)
-                uow.commit()
-                if revoked:
-                    raise OwnerKeyRefused(_("That owner key was revoked. Ask the owner for the new one "
-                                            "(desk-app owner-key new)."))
-                raise OwnerKeyRefused(_("That is not this shop's owner key (DESK_APP_OWNER_KEY). Check it, "
-                                        "or ask the owner for a new one (desk-app owner-key new)."))
-            if not owner.active or owner.role != Role.OWNER.value:
-                audit(uow.session, None, "owner_key_refused", "owner_key", match.id,
-                      after={"reason": "owner_left"}, allowed=False, at=now)
-                uow.commit()
-                raise OwnerKeyRefused(_("The owner who made that owner key is no longer an owner here; "
-                                        "an owner makes a new one (desk-app owner-key new)."))
-            return replace(actor_for(owner), via=VIA_KEY)
+            key_id = match.id if match is not None else None
+            revoked = match is not None and match.revoked_at is not None
+            actor = actor_for(owner) if owner is not None else None
+            owner_ok = owner is not None and owner.active and owner.role == Role.OWNER.value
+        if key_id is None or revoked:
+            self._refused(key_id, "revoked" if revoked else "unknown")
+            if revoked:
+                raise OwnerKeyRefused(_("That owner key was revoked. Ask the owner for the new one "
+                                        "(desk-app owner-key new)."))
+            raise OwnerKeyRefused(_("That is not this shop's owner key (DESK_APP_OWNER_KEY). Check it, "
+                                    "or ask the owner for a new one (desk-app owner-key new)."))
+        if actor is None or not owner_ok:
+            self._refused(key_id, "owner_left")
+            raise OwnerKeyRefused(_("The owner who made that owner key is no longer an owner here; "
+                                    "an owner makes a new one (desk-app owner-key new)."))
+        return replace(actor, via=VIA_KEY)
+
+    def _refused(self, key_id: int | None, reason: str) -> None:
+        with self.db.uow() as uow:
+            audit(uow.session, None, "owner_key_refused", "owner_key", key_id if key_id is not None else "",
+                  after={"reason": reason}, allowed=False, at=self.clock())
+            uow.commit()
 
     @staticmethod
     def _in_use(session: Session) -> list[OwnerKey]:

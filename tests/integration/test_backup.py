@@ -151,13 +151,13 @@ def test_cli_backup_and_restore(
     add_client(services, "CLI Client")
     db_file = str(services.db.sqlite_file)
     out = tmp_path / "cli.sqlite3"
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs them (desk_app/cli/owner.py)
     buf = io.StringIO()
     with redirect_stdout(buf):
         assert run(["backup", "--db", db_file, "--out", str(out)]) == 0
     assert "integrity check ok" in buf.getvalue() and check_backup_file(out) is None
     add_client(services, "Later")
     services.db.dispose()
-    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal
     err = io.StringIO()
     with redirect_stderr(err):

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from desk_app.cli import HANDLERS, run
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
+from tests.conftest import OWNER_PIN
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -77,6 +78,8 @@ COMMANDS: dict[str, Argv] = {
     "encrypt": lambda db, m, i, o: ["encrypt", "--db", db, "--staff", i],
     "key show": lambda db, m, i, o: ["key", "show", "--db", db, "--staff", i],
     "key add": lambda db, m, i, o: ["key", "add", "--db", db],
+    "owner-key new": lambda db, m, i, o: ["owner-key", "new", "--db", db, "--staff", i],
+    "owner-key revoke": lambda db, m, i, o: ["owner-key", "revoke", "--db", db, "--staff", i],
 }
 
 
@@ -132,8 +135,9 @@ def test_odd_values_on_a_real_shop(services: Services, owner: Actor, db_path: Pa
     missing folder. Each refused with a line, the shop's file unchanged."""
     services.db.dispose()
     monkeypatch.setenv("DESK_APP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs them (desk_app/cli/owner.py)
     shop = str(db_path)
-    size = db_path.stat().st_size
+    before = _rows(db_path)
     cases = [
         (["report", "monthly", "--db", shop, "--month", "9999-12", "--json", str(tmp_path / "r.json")], 2),
         (["export", "sales", "--db", shop, "--month", "2026-13", "--out", str(tmp_path / "s.csv")], 2),
@@ -149,15 +153,37 @@ def test_odd_values_on_a_real_shop(services: Services, owner: Actor, db_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(db_path.name)) == []
     assert not (tmp_path / "nope").exists() and not (tmp_path / "r.pdf").exists()
     assert not (tmp_path / "home" / "logs").exists()
-    assert db_path.stat().st_size == size
+    after = _rows(db_path)  # nothing written but the owner's sign-ins
+    assert {k: v for k, v in after.items() if k != "audit_log"} == {k: v for k, v in before.items() if k != "audit_log"}
+    assert _audit_actions(db_path)[len(_audit_actions(db_path)) - (after["audit_log"] - before["audit_log"]):] == [
+        "sign_in"
+    ] * (after["audit_log"] - before["audit_log"])
+
+
+def _rows(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
+    finally:
+        conn.close()
+
+
+def _audit_actions(path: Path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [str(r[0]) for r in conn.execute("SELECT action FROM audit_log ORDER BY id")]
+    finally:
+        conn.close()
 
 
 def test_an_output_never_replaces_the_shop_or_another_database(
-    services: Services, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    services: Services, owner: Actor, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Found from outside: ``export clients --out shop.sqlite3`` replaced the shop with a CSV."""
     services.db.dispose()
     monkeypatch.setenv("DESK_APP_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)
     shop = str(db_path)
     other = tmp_path / "other.sqlite3"
     other.write_bytes(db_path.read_bytes())

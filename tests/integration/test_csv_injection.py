@@ -26,7 +26,7 @@ from desk_app.core.service import audit
 from desk_app.db.models import Client, Payment, Sale, SaleLine, Visit
 from desk_app.domain.permissions import Actor
 from desk_app.reports.exports import export
-from tests.conftest import FakeClock
+from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_calendar_support import at, new_stylist, service_id, stylist_actor
 
 EVIL_NAME = '=HYPERLINK("http://x")'
@@ -106,8 +106,9 @@ def evil(services: Services, owner: Actor, clock: FakeClock) -> dict[str, int]:
 
 
 def test_report_exports_escape_formulas_and_keep_refunds_numbers(
-    services: Services, evil: dict[str, int], db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    services: Services, evil: dict[str, int], db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs the commands (desk_app/cli/owner.py)
     out = {k: tmp_path / f"{k}.csv" for k in ("sales", "payments", "visits", "clients")}
     for kind, path in out.items():  # `desk-app export KIND`, as the owner's scripts run it
         assert run(["export", kind, "--db", str(db_path), "--month", MONTH, "--out", str(path)]) == 0

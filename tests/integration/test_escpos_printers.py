@@ -22,6 +22,7 @@ from desk_app.printing.escpos_out import (
     print_receipt_escpos,
 )
 from desk_app.printing.receipt import receipt_fmt
+from tests.conftest import OWNER_PIN
 from tests.integration.test_printing_receipts import sale  # noqa: F401 - the fixture
 
 INIT, CUT = b"\x1b@", b"\x1bd\x06\x1dV\x00"  # ESC @; feed 6 lines, GS V 0 (full cut)
@@ -139,8 +140,10 @@ def test_the_cash_drawer_is_kicked_through_the_printer(loopback: LoopbackPrinter
 
 
 def test_headless_receipt_to_an_escpos_printer(
-    sale: SaleView, db_path: Path, loopback: LoopbackPrinter, capsys: pytest.CaptureFixture[str]  # noqa: F811
+    sale: SaleView, db_path: Path, loopback: LoopbackPrinter, capsys: pytest.CaptureFixture[str],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs the commands (desk_app/cli/owner.py)
     args = ["receipt", "--db", str(db_path), "--sale", sale.receipt_no, "--escpos", f"tcp://127.0.0.1:{loopback.port}",
             "--lang", "zh_CN"]
     assert cli_run(args) == 0

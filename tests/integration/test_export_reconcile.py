@@ -16,6 +16,7 @@ from desk_app.demo.sample import generate
 from desk_app.domain.permissions import Actor
 from desk_app.reports.exports import SALES_COLUMNS, export
 from desk_app.reports.monthly import build_monthly
+from tests.conftest import OWNER_PIN
 
 MONTH = "2026-10"
 
@@ -68,8 +69,9 @@ def test_exports_reconcile_with_the_report(shop: Services, tmp_path: Path) -> No
 
 
 def test_headless_commands(
-    shop: Services, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str]
+    shop: Services, tmp_path: Path, db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs the commands (desk_app/cli/owner.py)
     out_json, out_pdf = tmp_path / "m.json", tmp_path / "m.pdf"
     rc = run(
         [
@@ -127,7 +129,8 @@ def test_headless_commands(
     assert "no branch" in capsys.readouterr().err
 
 
-def test_audit_export_through_the_audit_service(shop: Services, tmp_path: Path, db_path: Path) -> None:
+def test_audit_export_through_the_audit_service(shop: Services, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs the commands (desk_app/cli/owner.py)
     out = tmp_path / "audit.csv"
     assert run(["export", "audit", "--db", str(db_path), "--out", str(out)]) == 0
     raw = out.read_bytes()

@@ -8,16 +8,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from desk_app.bootstrap import open_database
 from desk_app.checkout.bill import PaymentIn
 from desk_app.cli import run
 from desk_app.container import Services
-from tests.conftest import FakeClock
+from tests.conftest import OWNER_PIN, FakeClock
 
 NY = ZoneInfo("America/New_York")
 
 
-def test_a_new_york_shop_gets_new_york_business_dates(tmp_path: Path) -> None:
+def test_a_new_york_shop_gets_new_york_business_dates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs the commands (desk_app/cli/owner.py)
     path = tmp_path / "ny.sqlite3"
     late = datetime(2026, 11, 17, 23, 30, tzinfo=NY)  # already the 18th in UTC and in Shanghai
     clock = FakeClock(late.astimezone(UTC))

@@ -35,7 +35,7 @@ from desk_app.db.engine import Database
 from desk_app.db.models import AuditEntry, Client, ImportBatch, Setting
 from desk_app.domain.permissions import Actor
 from desk_app.errors import DatabaseBusy
-from tests.conftest import FakeClock
+from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_checkout_support import new_client
 
 BIG = 30_000
@@ -272,6 +272,8 @@ def test_a_locked_database_is_told_as_busy_in_words(services: Services, owner: A
 def test_the_cli_import_says_the_database_is_busy_and_exits_1(
     services: Services, owner: Actor, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the owner key: checking it reads only, so the import itself meets the busy database
+    monkeypatch.setenv("DESK_APP_OWNER_KEY", services.owner_key.create(owner))
     from desk_app.cli import run
 
     path = _write_file(tmp_path / "few.csv", 20)
@@ -295,6 +297,7 @@ def test_the_cli_import_stopped_by_a_busy_database_says_how_many_were_saved(
     services: Services, owner: Actor, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another desk takes the write lock between two batches and keeps it past the timeout."""
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs the commands (desk_app/cli/owner.py)
     from desk_app.cli import run
 
     n = 3 * BATCH_ROWS

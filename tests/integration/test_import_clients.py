@@ -18,6 +18,7 @@ from desk_app.clients.importer import ImportFileError
 from desk_app.container import Services
 from desk_app.db.models import AuditEntry, Client, Counter, ImportBatch
 from desk_app.domain.permissions import Actor
+from tests.conftest import OWNER_PIN
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "import"
 
@@ -273,8 +274,9 @@ def test_unreadable_files_fail_with_a_reason(services: Services, owner: Actor, t
 
 
 def test_cli_import_clients_prints_counts_and_writes_report(
-    tmp_path: Path, services: Services, owner: Actor
+    tmp_path: Path, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs the commands (desk_app/cli/owner.py)
     from desk_app.cli import run
 
     src = tmp_path / "gbk.csv"

@@ -17,6 +17,7 @@ from desk_app.core.service import ValidationError
 from desk_app.db.models import Appointment, ClientPackage, PrepaidAccount, PrepaidMovement
 from desk_app.domain.permissions import Actor, NotAllowed
 from desk_app.trust.integrity import check_invariants
+from tests.conftest import OWNER_PIN
 from tests.integration.test_aftercare_data import add_client, add_staff
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -134,7 +135,8 @@ def test_refused_before_anything_is_read(services: Services, owner: Actor, tmp_p
         services.opening.run(owner, f, "history")
 
 
-def test_the_command_line(services: Services, owner: Actor, tmp_path: Path) -> None:
+def test_the_command_line(services: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs the commands (desk_app/cli/owner.py)
     from desk_app.cli import run
 
     a = add_client(services.db, "Ann Lee", "+8613900000001")

@@ -19,7 +19,7 @@ from desk_app.printing.care_sheet import render_care_sheet
 from desk_app.printing.escpos_out import _cols, print_receipt_escpos, receipt_text
 from desk_app.printing.receipt import receipt_fmt, render_receipt
 from desk_app.printing.z_report import render_z_report
-from tests.conftest import FakeClock
+from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_checkout_support import new_client, new_staff, visit_at_checkout
 
 
@@ -151,7 +151,10 @@ def test_escpos_bytes_are_gb18030(sale: SaleView) -> None:
     assert paired and all(_cols(ln) == 48 for ln in paired), paired
 
 
-def test_cli_reprints_receipt_and_care_sheet(sale: SaleView, db_path: Path, tmp_path: Path) -> None:
+def test_cli_reprints_receipt_and_care_sheet(
+    sale: SaleView, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs the commands (desk_app/cli/owner.py)
     out = tmp_path / "r.pdf"
     assert (
         cli_run(["receipt", "--db", str(db_path), "--sale", str(sale.id), "--pdf", str(out), "--lang", "en"])
@@ -181,8 +184,9 @@ def test_cli_reprints_receipt_and_care_sheet(sale: SaleView, db_path: Path, tmp_
 
 
 def test_cli_finds_a_sale_by_its_printed_receipt_number(
-    sale: SaleView, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sale: SaleView, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)  # the owner runs the commands (desk_app/cli/owner.py)
     out = tmp_path / "r.pdf"
     number = sale.receipt_no.lower()  # as typed from the paper, in any case
     assert cli_run(["receipt", "--db", str(db_path), "--sale", number, "--pdf", str(out), "--lang", "en"]) == 0
