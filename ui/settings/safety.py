@@ -1,14 +1,38 @@
-"""Settings → Safety rules: the owner's contraindication rules (docs/safety.md)."""
+"""Settings → Safety: the owner's contraindication rules (docs/safety.md), and the owner key
+scripts use (ui/settings/owner_key.py, docs/privacy.md "Who runs a command")."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desk_app.core.service import ValidationError
 from desk_app.i18n import _
 from desk_app.visits.safety import RuleView
 from ui.context import UiContext
 from ui.settings.editor import Column, EditorSpec, Field, ItemEditor
+from ui.settings.owner_key import OwnerKeyCard
+
+
+class SafetyPanel(QWidget):
+    """The safety rules, with the owner key's card below them."""
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.setSpacing(12)
+        self.rules = safety_rules_editor(ctx)
+        root.addWidget(self.rules, 1)
+        self.owner_key = OwnerKeyCard(ctx)
+        root.addWidget(self.owner_key)
+
+    def unsaved_changes(self) -> str | None:  # the rule being typed is asked about before leaving
+        return self.rules.unsaved_changes()
+
+    def discard_changes(self) -> None:
+        self.rules.discard_changes()
 
 
 def safety_rules_editor(ctx: UiContext) -> ItemEditor:

@@ -27,7 +27,7 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
     from ui.settings.backup import BackupPanel
     from ui.settings.desk import ThisDeskPanel
     from ui.settings.opening_import import ImportArea
-    from ui.settings.safety import safety_rules_editor
+    from ui.settings.safety import SafetyPanel
     from ui.settings.shop import RulesPanel, ShopDetailsPanel
     from ui.settings.staff import StaffPanel
     from ui.trust.audit import AuditScreen
@@ -42,7 +42,7 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
         ("staff", _("Staff"), StaffPanel),
         ("resources", _("Rooms"), sc.resources_editor),
         ("questions", _("Questions"), sc.QuestionsEditor),
-        ("safety", _("Safety"), safety_rules_editor),
+        ("safety", _("Safety"), SafetyPanel),
         ("rules", _("Standards"), RulesPanel),
         ("desk", _("This desk"), ThisDeskPanel),
         ("backups", _("Backups"), BackupPanel),
