@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+DEMO_OWNER_PIN = "1111"  # the demo shop's owner (desk_app/demo/shop.py), printed by `desk-app demo`
 NO_FONTS = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig><dir>{empty}</dir><cachedir>{cache}</cachedir></fontconfig>
@@ -74,15 +75,22 @@ def smoke(program: Path, gui: Path | None = None, shot: Path | None = None) -> l
             raise SmokeFailed("--help does not name the program")
         run([str(program), "demo", "--db", "shop.sqlite3", "--quiet"], work, env)
         last_month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        refused = subprocess.run([str(program), "report", "monthly", "--db", "shop.sqlite3", "--month", last_month,
+                                  "--pdf", "month.pdf"], cwd=work, env=env, capture_output=True, text=True,
+                                 stdin=subprocess.DEVNULL, timeout=180)
+        if refused.returncode != 1 or "say who you are" not in refused.stderr or (work / "month.pdf").exists():
+            raise SmokeFailed(f"the report ran without saying who runs it: {refused.stdout}{refused.stderr}")
+        checks.append("a report needs a PIN")
+        owner = {**env, "DESK_APP_PIN": DEMO_OWNER_PIN}  # the demo's owner says who runs them
         run([str(program), "report", "monthly", "--db", "shop.sqlite3", "--month", last_month,
-             "--pdf", "month.pdf", "--lang", "zh_CN"], work, env)
+             "--pdf", "month.pdf", "--lang", "zh_CN"], work, owner)
         text = pdf_text(work / "month.pdf")
         for word in ("月度汇总", "营业额"):
             if word not in text:
                 raise SmokeFailed(f"the Chinese monthly report lacks {word!r}: {text[:300]!r}")
         checks.append("monthly report in Chinese")
         run([str(program), "receipt", "--db", "shop.sqlite3", "--sale", "1", "--pdf", "receipt.pdf",
-             "--lang", "zh_CN"], work, env)
+             "--lang", "zh_CN"], work, owner)
         text = pdf_text(work / "receipt.pdf")
         for word in ("收据", "合计"):
             if word not in text:
