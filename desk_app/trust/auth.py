@@ -246,18 +246,3 @@ class AuthService:
             uow.commit()
             return staff_view(s)
 
-
-def cli_actor(db: Database) -> Actor:
-    """Headless commands act as the shop's first active owner."""
-    with db.uow(write=False) as uow:
-        s = uow.session.execute(
-            select(Staff)
-            .where(Staff.role == Role.OWNER.value, Staff.active.is_(True))
-            .order_by(Staff.id)
-            .limit(1)
-        ).scalar_one_or_none()
-        if s is None:
-            raise ServiceError(
-                _("This database has no shop owner yet. Open the app once to set the shop up.")
-            )
-        return actor_for(s)

@@ -30,11 +30,18 @@ ROWS = 10_001  # more than two batches of the import (BATCH_ROWS each at most), 
 
 
 def _child_services(db_file: str) -> tuple[Services, Actor]:
+    from sqlalchemy import select
+
     from desk_app.db.engine import Database
-    from desk_app.trust.auth import cli_actor
+    from desk_app.db.models import Staff
+    from desk_app.trust.auth import actor_for
 
     db = Database.open(db_file)
-    return Services(db), cli_actor(db)
+    with db.uow(write=False) as uow:  # the shop's owner, as the parent signed them in
+        owner = uow.session.scalars(select(Staff).where(Staff.role == "owner").order_by(Staff.id)).first()
+        assert owner is not None
+        actor = actor_for(owner)
+    return Services(db), actor
 
 
 def child_import(db_file: str, csv_file: str) -> None:
