@@ -67,6 +67,9 @@ def action_label(action: str) -> str:
         "drawer_opened": _("Cash drawer opened"),
         "drawer_in": _("Cash in"),
         "drawer_out": _("Cash out"),
+        "print_receipt": _("Receipt printed"),
+        "revoke": _("Revoked"),
+        "owner_key_refused": _("Owner key refused"),
     }
     return labels.get(action, action.replace("_", " "))
 
@@ -89,6 +92,7 @@ def entity_label(entity: str) -> str:
         "cash_session": _("Cash drawer"),
         "complaint": _("Complaint"),
         "follow_up": _("Follow-up"),
+        "owner_key": _("Owner key"),
     }
     return labels.get(entity, entity.replace("_", " "))
 
