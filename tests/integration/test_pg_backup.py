@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import stat
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -339,3 +340,50 @@ def test_only_the_owner_restores(desk: tuple[Services, Actor, FakeClock]) -> Non
     staff = Actor(owner.staff_id + 100, "Ann", "stylist", owner.branch_id)  # type: ignore[arg-type]
     with pytest.raises(Exception, match="(?i)not allowed|permission|owner"):
         sv.backup.restore(staff, dump)
+
+
+# -- one desk dumps a day ------------------------------------------------------------------------
+def test_the_daily_backup_is_skipped_while_another_desk_holds_the_lock(
+    desk: tuple[Services, Actor, FakeClock], tmp_path: Path
+) -> None:
+    sv, _owner, clock = desk
+    target = pg_backup.target_of(sv.db.url)
+    with pg_backup.advisory_lock(target) as mine:  # another desk is dumping right now
+        assert mine
+        assert sv.backup.maybe_daily_backup(clock()) is None
+        assert sv.backup.close_of_day_backup() is None
+    assert not (tmp_path / "backups").exists() or not any((tmp_path / "backups").iterdir())
+    info = sv.backup.maybe_daily_backup(clock())
+    assert info is not None and info.reason == "daily"
+
+
+def test_two_desks_at_once_make_one_daily_backup(
+    desk: tuple[Services, Actor, FakeClock], tmp_path: Path
+) -> None:
+    sv, _owner, clock = desk
+    other_db, other = _other_desk(sv.db.url)
+    other.settings.set(S.BACKUP_FOLDER, str(tmp_path / "other-desk"))
+    try:
+        start = threading.Barrier(2)
+        results: list[object] = []
+
+        def run(s: Services) -> None:
+            start.wait()
+            results.append(s.backup.maybe_daily_backup(clock()))
+
+        threads = [threading.Thread(target=run, args=(s,)) for s in (sv, other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        made = [r for r in results if r is not None]
+        assert len(results) == 2 and len(made) == 1
+        with sv.db.uow(write=False) as uow:
+            assert uow.session.scalar(select(func.count()).select_from(BackupRecord)) == 1
+        # later that day neither desk backs up again; the next day one does
+        clock.advance(hours=5)
+        assert other.backup.maybe_daily_backup(clock()) is None and sv.backup.maybe_daily_backup(clock()) is None
+        clock.advance(days=1)
+        assert other.backup.maybe_daily_backup(clock()) is not None
+    finally:
+        other_db.dispose()
