@@ -164,9 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--care-sheet", action="store_true", help="print the care-advice sheet instead")
     rc.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the client's, then the shop's)")
 
-    b = sub.add_parser("backup", help="back up the database (online backup API, checked)")
+    b = sub.add_parser("backup", help="back up the database (SQLite: online backup API; server: pg_dump; checked)")
     db_arg(b)
-    b.add_argument("--out", required=True)
+    b.add_argument("--out", help="the backup file (default: a dated file in the shop's backup folder)")
 
     rs2 = sub.add_parser("restore", help="restore a backup (keeps the replaced file; owner's PIN: asked, or DESK_APP_PIN)")
     rs2.add_argument("file")

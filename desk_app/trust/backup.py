@@ -413,6 +413,10 @@ class BackupService:
         """The first part of a backup's file name: the shop file's name, or the server database's."""
         return pg_backup.target_of(self.db.url).dbname if self.server else self._db_file().stem
 
+    def server_database(self) -> str:
+        """The server database's name (server mode), e.g. to say what a restore replaces."""
+        return pg_backup.target_of(self.db.url).dbname
+
     def _suffix(self) -> str:
         return ".dump" if self.server else ".sqlite3"
 

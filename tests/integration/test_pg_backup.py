@@ -26,6 +26,7 @@ from desk_app.trust import pg_backup
 from desk_app.trust.backup import BackupError
 from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_backup import add_client, names
+from tests.integration.test_erasure_complete import _cli
 
 pytestmark = pytest.mark.postgres
 
@@ -387,3 +388,50 @@ def test_two_desks_at_once_make_one_daily_backup(
         assert other.backup.maybe_daily_backup(clock()) is not None
     finally:
         other_db.dispose()
+
+
+# -- headless ------------------------------------------------------------------------------------
+def test_cli_backup_and_restore_on_the_server(
+    desk: tuple[Services, Actor, FakeClock], pg_server: Any, tmp_path: Path
+) -> None:
+    sv, _owner, _clock = desk
+    add_client(sv, "张三")
+    url = sv.db.url
+    sv.db.dispose()
+    home = tmp_path / "home"
+    home.mkdir()
+    made = _cli("backup", "--db", url, home=home)
+    assert made.returncode == 0, made.stderr
+    assert "restored into a scratch database and checked" in made.stdout
+    dump = next((tmp_path / "backups").glob("*-manual-*.dump"))
+    assert str(dump) in made.stdout
+    add_client(sv, "李四")
+    # no PIN, a wrong PIN, no --yes: refused, nothing changed
+    assert _cli("restore", str(dump), "--db", url, "--yes", pin=None, home=home).returncode != 0
+    wrong = _cli("restore", str(dump), "--db", url, "--yes", pin="9999", home=home)
+    assert wrong.returncode != 0 and wrong.stderr.startswith("desk-app: ")
+    assert _cli("restore", str(dump), "--db", url, home=home).returncode == 2
+    assert names(sv) == {"张三", "李四"}
+    bad = tmp_path / "bad.dump"
+    bad.write_text("not a dump")
+    refused = _cli("restore", str(bad), "--db", url, "--yes", home=home)
+    assert refused.returncode == 1 and "not a readable server backup" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    done = _cli("restore", str(dump), "--db", url, "--yes", home=home)
+    assert done.returncode == 0, done.stderr
+    assert "kept on the server as" in done.stdout
+    assert names(sv) == {"张三"}
+    with sv.db.uow(write=False) as uow:
+        entry = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "restore")).one()
+        assert entry.staff_id is not None
+
+
+def test_cli_says_clearly_when_pg_dump_is_missing(
+    desk: tuple[Services, Actor, FakeClock], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sv, _owner, _clock = desk
+    monkeypatch.setattr(pg_backup, "tool_candidates", lambda name, folder="": [])
+    ran = _cli("backup", "--db", sv.db.url, home=tmp_path)
+    assert ran.returncode == 1
+    assert ran.stderr.startswith("desk-app: ") and "pg_dump was not found on this computer" in ran.stderr
+    assert "Traceback" not in ran.stderr
