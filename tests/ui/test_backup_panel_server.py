@@ -113,3 +113,34 @@ def test_the_tools_folder_is_saved(qtbot: QtBot, server_ctx: UiContext, tmp_path
     panel.set_tools(str(tmp_path))
     assert server_ctx.services.settings.get(S.BACKUP_PG_BIN) == str(tmp_path)
     assert panel.tools_label.text() == str(tmp_path)
+
+
+def test_another_desk_is_told_the_server_is_away_while_it_restores(server_ctx: UiContext, pg_server: Any) -> None:
+    """What a desk shows when the owner's restore has closed the database (ALLOW_CONNECTIONS false)
+    and ended its session: the server's words, not "something went wrong"; afterwards it works."""
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    from ui.shared.widgets import error_text
+
+    ctx = server_ctx
+    live = make_url(ctx.services.db.url).database
+    other = open_database(ctx.services.db.url)
+    try:
+        with other.uow(write=False) as uow:
+            uow.session.execute(select(Client.id)).all()  # the other desk has a pooled session
+        admin = f"host=127.0.0.1 port={pg_server.port} user=postgres dbname=postgres"
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f'ALTER DATABASE "{live}" ALLOW_CONNECTIONS false')
+            c.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (live,))
+            try:
+                with pytest.raises(DBAPIError) as caught, other.uow(write=False) as uow:
+                    uow.session.execute(select(Client.id)).all()
+            finally:
+                c.execute(f'ALTER DATABASE "{live}" ALLOW_CONNECTIONS true')
+        text = error_text(caught.value)
+        assert "server cannot be reached" in text and "Nothing was changed" in text
+        with other.uow(write=False) as uow:  # and it reconnects by itself
+            assert uow.session.execute(select(Client.id)).all() == []
+    finally:
+        other.dispose()
