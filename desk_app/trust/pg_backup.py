@@ -21,6 +21,7 @@ The password never appears on a command line: the child process gets it in ``PGP
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import re
 import secrets
@@ -41,6 +42,7 @@ from desk_app.i18n import _
 Step = Callable[[str], None]  # told what the restore is doing ("restored", "locked", "swapped")
 TOOL_TIMEOUT_S = 3600
 LOCK_KEY = 0x6465736B  # pg_try_advisory_lock key of the automatic backup ("desk")
+log = logging.getLogger(__name__)
 
 
 class PgBackupError(ServiceError):
@@ -411,11 +413,16 @@ def restore_database(target: PgTarget, file: Path, stamp: str, *, folder: str = 
             if step:
                 step("swapped")
         except BaseException:
-            if renamed and not swapped:
-                admin.execute(f"ALTER DATABASE {_q(kept)} RENAME TO {_q(live)}")
-            if not swapped:
-                admin.execute(f"ALTER DATABASE {_q(live)} ALLOW_CONNECTIONS true")
-                admin.execute(f"DROP DATABASE IF EXISTS {_q(new)} WITH (FORCE)")
+            if not swapped:  # put the live database back as it was; each step on its own
+                undo = [f"ALTER DATABASE {_q(live)} ALLOW_CONNECTIONS true",
+                        f"DROP DATABASE IF EXISTS {_q(new)} WITH (FORCE)"]
+                if renamed:
+                    undo.insert(0, f"ALTER DATABASE {_q(kept)} RENAME TO {_q(live)}")
+                for sql in undo:
+                    try:
+                        admin.execute(sql)
+                    except psycopg.Error as exc:
+                        log.warning("restore: could not undo (%s): %s", sql, exc)
             raise
     finally:
         admin.close()

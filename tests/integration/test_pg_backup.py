@@ -435,3 +435,22 @@ def test_cli_says_clearly_when_pg_dump_is_missing(
     assert ran.returncode == 1
     assert ran.stderr.startswith("desk-app: ") and "pg_dump was not found on this computer" in ran.stderr
     assert "Traceback" not in ran.stderr
+
+
+def test_a_login_that_does_not_own_the_database_is_told_and_nothing_changes(
+    desk: tuple[Services, Actor, FakeClock], pg_server: Any
+) -> None:
+    sv, owner, _clock = desk
+    add_client(sv, "张三")
+    dump = Path(sv.backup.backup(actor=owner).path)
+    add_client(sv, "李四")
+    live = make_url(sv.db.url).database
+    before = _databases(pg_server)
+    with _admin(pg_server) as c:
+        c.execute(f'ALTER DATABASE "{live}" OWNER TO postgres')
+    with pytest.raises(BackupError, match="may not close its database"):
+        sv.backup.restore(owner, dump)
+    assert names(sv) == {"张三", "李四"} and _databases(pg_server) == before
+    with _admin(pg_server) as c:
+        allowed = c.execute("SELECT datallowconn FROM pg_database WHERE datname = %s", (live,)).fetchone()
+        assert allowed == (True,)
