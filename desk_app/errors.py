@@ -54,3 +54,39 @@ def is_busy_error(exc: BaseException | None) -> bool:
         exc = getattr(exc, "orig", None) or exc.__cause__
         seen += 1
     return False
+
+
+# PostgreSQL: the session was ended by an administrator (a restore ends every other desk's), the
+# server is shutting down or starting, or the database does not exist (a restore is swapping it)
+_SERVER_GONE_STATES = {"57P01", "57P02", "57P03", "3D000"}
+
+
+class ServerUnavailable(ServiceError):
+    """The shop's PostgreSQL server could not be reached, or ended this desk's session (the owner
+    is restoring a backup). Nothing of the action was saved."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "The shop's server cannot be reached right now (it may be restarting, or the owner is "
+                "restoring a backup). Nothing was changed; try again in a minute."
+            )
+        )
+
+
+def is_server_gone(exc: BaseException | None) -> bool:
+    """True when a PostgreSQL connection failed or was ended (not for a refused statement, nor a
+    deadlock or serialization failure, which are retried)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, ServerUnavailable):
+            return True
+        if type(exc).__module__.startswith("psycopg"):
+            state = getattr(exc, "sqlstate", None)
+            if state in _SERVER_GONE_STATES or str(state or "").startswith("08"):
+                return True
+            if state is None and type(exc).__name__ == "OperationalError":  # could not connect at all
+                return True
+        exc = getattr(exc, "orig", None) or exc.__cause__
+        seen += 1
+    return False

@@ -119,6 +119,7 @@ class S:
     # backups
     BACKUP_FOLDER = SettingDef("backup.folder", str, "", N_("Backup folder"), "backup")
     BACKUP_KEEP = SettingDef("backup.keep", int, 14, N_("Backups to keep"), "backup", 1)
+    BACKUP_PG_BIN = SettingDef("backup.pg_bin", str, "", N_("Folder of PostgreSQL's pg_dump (server mode)"), "backup")
     # printing
     PRINTING_RECEIPT_LAYOUT = SettingDef("printing.receipt_layout", str, "80mm", N_("Receipt paper"), "printing")
     PRINTING_ESCPOS_TARGET = SettingDef("printing.escpos_target", str, "", N_("ESC/POS printer (tcp://host:9100 or usb:VID:PID)"), "printing")
@@ -183,6 +184,7 @@ _DEFS: list[SettingDef[Any]] = [
     S.SECURITY_PIN_LOCK_SECONDS,
     S.BACKUP_FOLDER,
     S.BACKUP_KEEP,
+    S.BACKUP_PG_BIN,
     S.PRINTING_RECEIPT_LAYOUT,
     S.PRINTING_ESCPOS_TARGET,
     S.DEMO_PINS,

@@ -426,9 +426,8 @@ class Shell(QMainWindow):
                         on_error=lambda exc: log.warning("PIN alerts not read: %s", exc))
 
     def _maybe_backup(self) -> None:
-        services = self.services
-        if not self.database.is_sqlite:
-            return
+        services = self.services  # on a server one desk dumps (an advisory lock; docs/server-mode.md §6)
+
         def work() -> object:
             return services.backup.maybe_daily_backup(services.clock())
 

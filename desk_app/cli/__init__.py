@@ -178,9 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the client's, then the shop's)")
     who_arg(rc)
 
-    b = sub.add_parser("backup", help="back up the database (online backup API, checked)")
+    b = sub.add_parser("backup", help="back up the database (SQLite: online backup API; server: pg_dump; checked)")
     db_arg(b)
-    b.add_argument("--out", required=True)
+    b.add_argument("--out", help="the backup file (default: a dated file in the shop's backup folder)")
     who_arg(b)
 
     rs2 = sub.add_parser("restore", help="restore a backup (keeps the replaced file; owner's PIN: asked, or DESK_APP_PIN)")

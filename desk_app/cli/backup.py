@@ -1,4 +1,5 @@
-"""``desk-app backup`` and ``desk-app restore`` (SQLite files)."""
+"""``desk-app backup`` and ``desk-app restore``: SQLite files, or a PostgreSQL server's dumps
+(server mode, docs/server-mode.md §6)."""
 
 from __future__ import annotations
 
@@ -41,17 +42,29 @@ def cli_backup(args: Any) -> int:
             actor = identify(services, args, Perm.BACKUP)
         except Refused as exc:
             return _err(str(exc))
-        info = services.backup.backup(Path(args.out), reason="manual", actor=actor)
+        svc = services.backup
+        info = svc.backup(Path(args.out) if getattr(args, "out", None) else None, reason="manual", actor=actor)
+        server = svc.server
     except ServiceError as exc:
         _err(exc.message)
         return 1
     finally:
         db.dispose()
-    print(
-        _("Backed up to {path} ({size} bytes), integrity check ok.").format(
-            path=info.path, size=info.size_bytes
+    if not server:
+        print(
+            _("Backed up to {path} ({size} bytes), integrity check ok.").format(
+                path=info.path, size=info.size_bytes
+            )
         )
-    )
+    elif info.message:
+        print(_("Backed up to {path} ({size} bytes).").format(path=info.path, size=info.size_bytes))
+        print(info.message)
+    else:
+        print(
+            _("Backed up to {path} ({size} bytes), restored into a scratch database and checked.").format(
+                path=info.path, size=info.size_bytes
+            )
+        )
     return 0
 
 
@@ -92,8 +105,7 @@ def cli_restore(args: Any) -> int:
     url = normalise_url(resolve_db_arg(args))
     db_file = sqlite_path(url)
     if db_file is None:
-        _err(_("Restore works on a SQLite file. For PostgreSQL use pg_restore (docs/server-mode.md)."))
-        return 1
+        return _restore_server(url, args)
     backup = Path(args.file)
     problem = check_backup_file(backup)
     if problem:
@@ -161,4 +173,51 @@ def cli_restore(args: Any) -> int:
         print(line)
     if kept:
         print(_("The replaced database was kept as {path}.").format(path=str(kept)))
+    return 0
+
+
+def _restore_server(url: str, args: Any) -> int:
+    """Restore a dump into the shop's server database (BackupService.restore): the dump is checked
+    first, the owner proves it with their PIN against the live shop, the replaced database is kept
+    on the server under another name, and whoever was erased is erased again."""
+    from desk_app.bootstrap import open_database
+    from desk_app.container import Services
+
+    backup = Path(args.file)
+    try:
+        db = open_database(url)
+    except Exception as exc:  # noqa: BLE001 - shown to the person
+        return _err(_("Could not open the database: {error}").format(error=str(exc)))
+    try:
+        services = Services(db)
+        problem = services.backup.check_file(backup)
+        if problem:
+            return _err(problem)
+        try:
+            actor = owner_actor(services, args)
+        except Refused as exc:
+            return _err(str(exc))
+        assert isinstance(actor, Actor)
+        live = services.backup.server_database()
+        refused = confirmed(
+            args,
+            _("Not restoring: this replaces the server database {db}. Run it in a terminal to be asked, or add --yes.").format(
+                db=live
+            ),
+            _("Replace the server database {db} with {file}? Every other desk is disconnected meanwhile; "
+              "the current data is kept on the server. [y/N] ").format(db=live, file=str(backup)),
+            refused_code=2,
+        )
+        if refused is not None:
+            return refused
+        try:
+            res = services.backup.restore(actor, backup)
+        except ServiceError as exc:
+            return _err(exc.message)
+    finally:
+        db.dispose()
+    print(_("Restored {file} into {db}.").format(file=str(backup), db=live))
+    for line in res.erasures.lines(new_file=False):
+        print(line)
+    print(_("The replaced database was kept on the server as {name}.").format(name=res.kept_database))
     return 0

@@ -362,7 +362,9 @@ class PrivacyService:
             scrub_storage(self.db)
         return out
 
-    def after_restore(self, actor: Actor | None, backup: Path, kept: Path | None) -> Reapplied:
+    def after_restore(
+        self, actor: Actor | None, backup: Path, kept: Path | None, *, kept_db: str | None = None
+    ) -> Reapplied:
         """Erase again whoever was erased, after ``backup`` was restored into this database
         (``kept``: where the replaced file went). Read: the replaced file; the erasure ledgers
         and the shop files and backups near the backup, near this file, in the backup folder and
@@ -376,7 +378,12 @@ class PrivacyService:
         if db_file is not None:
             places += [db_file.parent, db_file.parent / "backups"]
         places.append(data_dir())
-        return self.reapply_erasures(actor, erasures_known(places))
+        known = erasures_known(places)
+        if kept_db:  # server mode: the replaced database, kept on the server under another name
+            have = {m.key for m in known.confirmed}
+            known.confirmed += [m for m in erasures_in_server_db(kept_db) if m.key not in have]
+            known.unconfirmed = [m for m in known.unconfirmed if m.key not in {k.key for k in known.confirmed}]
+        return self.reapply_erasures(actor, known)
 
     # -- the erasure ledger ---------------------------------------------------------
     def ledger_folders(self) -> list[Path]:
@@ -581,6 +588,33 @@ def erasures_known(places: Iterable[Path]) -> KnownErasures:
     out.confirmed = list(confirmed.values())
     out.unconfirmed = [m for key, m in hints.items() if key not in confirmed]
     return out
+
+
+def erasures_in_server_db(url: str) -> list[ErasureMark]:
+    """Every erasure recorded in a server database (the one a restore replaced), as
+    ``erasures_in_file`` reads a SQLite file; none when it cannot be read."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT e.client_id, e.client_number, c.created_at, e.at, e.staff_id"
+                " FROM erasures e LEFT JOIN clients c ON c.id = e.client_id"
+                " WHERE EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'erase' AND a.entity = 'client'"
+                " AND a.entity_id = CAST(e.client_id AS TEXT)) ORDER BY e.id"
+            )).fetchall()
+    except SQLAlchemyError:
+        return []
+    finally:
+        engine.dispose()
+    out: dict[int, ErasureMark] = {}
+    for cid, number, created, at, staff in rows:
+        if int(cid) in out:
+            continue
+        out[int(cid)] = ErasureMark(int(cid), str(number), None if created is None else str(created), str(at), staff)
+    return list(out.values())
 
 
 def erase_in_file(path: Path, record: ErasureMark, *, reason: str, now: datetime) -> bool:

@@ -8,7 +8,9 @@ the database aside (the kept file) and the backup in, so no other desk can commi
 between (a crash part-way leaves the old database as it was); see docs/backups.md.
 The app must reopen its engine afterwards (``BackupService.restore`` disposes it).
 
-PostgreSQL: use ``pg_dump`` / ``pg_restore`` on the server (docs/server-mode.md).
+PostgreSQL (server mode): the same service dumps the server with ``pg_dump``, verifies the dump
+in a scratch database, rotates, and restores by swapping a restored database in by name
+(desk_app.trust.pg_backup; docs/server-mode.md §6).
 """
 
 from __future__ import annotations
@@ -19,24 +21,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from glob import escape as glob_escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from desk_app.core.service import ServiceError, audit, require, shop_tz
 from desk_app.db import cipher
 from desk_app.db.engine import Clock, Database
-from desk_app.db.models import BackupRecord
+from desk_app.db.models import BackupRecord, Staff
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
+from desk_app.paths import data_dir
 from desk_app.settings import S, SettingsStore
+from desk_app.trust import pg_backup
 from desk_app.trust.at_rest import EncryptResult
 
 Progress = Callable[[int, int], None]
 AUTO_REASONS = ("daily", "close_of_day")
 _NAME = re.compile(
-    r"^(?P<stem>.+)-(?P<reason>manual|daily|close_of_day|pre-migration|migration)-(?P<stamp>\d{8}-\d{6})\.sqlite3$"
+    r"^(?P<stem>.+)-(?P<reason>manual|daily|close_of_day|pre-migration|migration)-(?P<stamp>\d{8}-\d{6})"
+    r"(?P<ext>\.sqlite3|\.dump)$"
 )
 PAGES_PER_STEP = 512
 
@@ -83,9 +89,13 @@ class Reapplied:
 class Restored:
     kept: Path | None  # where the replaced database was kept (None: there was none)
     erasures: Reapplied
+    kept_database: str = ""  # server mode: the name the replaced database was kept under
 
 
-AfterRestore = Callable[[Actor | None, Path, Path | None], Reapplied]
+class AfterRestore(Protocol):
+    def __call__(
+        self, actor: Actor | None, backup: Path, kept: Path | None, *, kept_db: str | None = None
+    ) -> Reapplied: ...
 
 
 @dataclass(frozen=True)
@@ -394,10 +404,31 @@ class BackupService:
             )
         return path
 
+    @property
+    def server(self) -> bool:
+        """True in server mode (PostgreSQL): backups are pg_dump files (``.dump``)."""
+        return not self.db.is_sqlite
+
+    def _stem(self) -> str:
+        """The first part of a backup's file name: the shop file's name, or the server database's."""
+        return pg_backup.target_of(self.db.url).dbname if self.server else self._db_file().stem
+
+    def server_database(self) -> str:
+        """The server database's name (server mode), e.g. to say what a restore replaces."""
+        return pg_backup.target_of(self.db.url).dbname
+
+    def _suffix(self) -> str:
+        return ".dump" if self.server else ".sqlite3"
+
+    def _pg_bin(self) -> str:
+        return str(self.settings.get(S.BACKUP_PG_BIN) or "")
+
     def folder(self) -> Path:
         configured = str(self.settings.get(S.BACKUP_FOLDER) or "").strip()
         if configured:
             return Path(configured).expanduser()
+        if self.server:  # a desk keeps the server's backups in its app folder unless told otherwise
+            return data_dir() / "backups"
         return self._db_file().parent / "backups"
 
     def set_folder(self, actor: Actor, folder: str) -> Path:
@@ -443,6 +474,8 @@ class BackupService:
         """Back up now to ``out`` (default: a dated file in the backup folder). Records a BackupRecord."""
         if actor is not None:
             require(self.db.uow, actor, Perm.BACKUP)
+        if self.server:
+            return self._backup_server(out, reason, actor, progress)
         src = self._db_file()
         now = self.clock()
         if out is None:
@@ -462,6 +495,30 @@ class BackupService:
                 )
             ) from exc
         info = self._record(str(out), out.stat().st_size, reason, True, "", actor)
+        if reason in AUTO_REASONS:
+            self.rotate()
+        return info
+
+    def _backup_server(
+        self, out: Path | None, reason: str, actor: Actor | None, progress: Progress | None
+    ) -> BackupInfo:
+        if out is None:
+            stamp = self.clock().astimezone(self._tz()).strftime("%Y%m%d-%H%M%S")
+            out = self.folder() / f"{self._stem()}-{reason}-{stamp}.dump"
+        out = Path(out)
+        if progress:
+            progress(0, 1)
+        try:
+            done = pg_backup.dump(pg_backup.target_of(self.db.url), out, folder=self._pg_bin())
+        except (OSError, pg_backup.PgBackupError) as exc:
+            msg = exc.message if isinstance(exc, pg_backup.PgBackupError) else str(exc)
+            self._record(str(out), 0, reason, False, msg, actor)
+            raise BackupError(
+                _("The backup to {path} failed ({error}).").format(path=str(out), error=msg)
+            ) from exc
+        if progress:
+            progress(1, 1)
+        info = self._record(str(out), done.size, reason, True, done.warning, actor)
         if reason in AUTO_REASONS:
             self.rotate()
         return info
@@ -488,18 +545,32 @@ class BackupService:
         return BackupInfo(path, now, size, reason, ok, message)
 
     def maybe_daily_backup(self, now: datetime | None = None) -> BackupInfo | None:
-        """Called at start and every hour: back up once per local day. None when not needed (or PostgreSQL)."""
-        if self.db.sqlite_file is None:
-            return None
+        """Called at start and every hour: back up once per local day. None when not needed.
+
+        On a server one desk does it: the one that gets the advisory lock, and only when no desk
+        has recorded a backup today (another desk's backup counts)."""
         now = now or self.clock()
+        if not self.server:
+            return None if self._backed_up_today(now) else self.backup(reason="daily")
+        with pg_backup.advisory_lock(pg_backup.target_of(self.db.url)) as mine:
+            if not mine or self._backed_up_today(now):
+                return None
+            return self.backup(reason="daily")
+
+    def _backed_up_today(self, now: datetime) -> bool:
         last = self.last_backup(ok_only=True, reasons=("daily", "close_of_day", "manual"))
         tz = self._tz()
-        if last is not None and last.at.astimezone(tz).date() == now.astimezone(tz).date():
-            return None
-        return self.backup(reason="daily")
+        return last is not None and last.at.astimezone(tz).date() == now.astimezone(tz).date()
 
-    def close_of_day_backup(self, actor: Actor | None = None, progress: Progress | None = None) -> BackupInfo:
-        return self.backup(reason="close_of_day", actor=actor, progress=progress)
+    def close_of_day_backup(self, actor: Actor | None = None, progress: Progress | None = None) -> BackupInfo | None:
+        """The close-of-day backup. On a server, None when another desk is dumping right now (the
+        advisory lock is taken): that desk's backup covers the day."""
+        if not self.server:
+            return self.backup(reason="close_of_day", actor=actor, progress=progress)
+        with pg_backup.advisory_lock(pg_backup.target_of(self.db.url)) as mine:
+            if not mine:
+                return None
+            return self.backup(reason="close_of_day", actor=actor, progress=progress)
 
     def rotate(self) -> list[Path]:
         """Keep the newest ``backup.keep`` automatic backups in the folder; return the ones removed."""
@@ -507,11 +578,11 @@ class BackupService:
         folder = self.folder()
         if not folder.is_dir():
             return []
-        stem = self._db_file().stem
+        stem, ext = self._stem(), self._suffix()
         autos: list[tuple[str, Path]] = []
         for p in folder.iterdir():
             m = _NAME.match(p.name)
-            if m and m.group("stem") == stem and m.group("reason") in AUTO_REASONS:
+            if m and m.group("stem") == stem and m.group("ext") == ext and m.group("reason") in AUTO_REASONS:
                 autos.append((m.group("stamp"), p))
         autos.sort(reverse=True)
         removed = [p for _s, p in autos[keep:]]
@@ -577,7 +648,7 @@ class BackupService:
             return []
         tz = self._tz()
         out: list[BackupInfo] = []
-        for p in folder.glob("*.sqlite3"):
+        for p in folder.glob("*" + self._suffix()):
             m = _NAME.match(p.name)
             st = p.stat()
             at = datetime.fromtimestamp(st.st_mtime).astimezone()
@@ -629,6 +700,8 @@ class BackupService:
         reads the restored database. Screens must reload what they show.
         """
         require(self.db.uow, actor, Perm.BACKUP)
+        if self.server:
+            return self._restore_server(actor, Path(file), progress)
         db_file = self._db_file()
         problem = check_backup_file(Path(file))
         if problem:
@@ -655,3 +728,59 @@ class BackupService:
             uow.commit()
         erased = self.after_restore(actor, Path(file), kept) if self.after_restore else Reapplied()
         return Restored(kept, erased)
+
+    def check_file(self, file: Path) -> str | None:
+        """None when ``file`` can be restored into this shop; else what is wrong (translated)."""
+        if not self.server:
+            return check_backup_file(Path(file))
+        from desk_app.db.migrate import known_revisions
+
+        try:
+            return pg_backup.check_dump(
+                pg_backup.target_of(self.db.url), Path(file), known_revisions(), self._pg_bin()
+            )
+        except pg_backup.PgBackupError as exc:
+            return exc.message
+
+    def _restore_server(self, actor: Actor, file: Path, progress: Progress | None) -> Restored:
+        """Swap the dump in as the live database (pg_backup.restore_database); the replaced one is
+        kept on the server under another name. Every other desk's session is ended."""
+        problem = self.check_file(file)
+        if problem:
+            raise BackupError(problem)
+        now = self.clock()
+        stamp = now.astimezone(self._tz()).strftime("%Y%m%d_%H%M%S")
+        steps = {"restored": 1, "locked": 2, "swapped": 3}
+
+        def step(name: str) -> None:
+            if progress:
+                progress(steps[name], 3)
+
+        target = pg_backup.target_of(self.db.url)
+        self.db.dispose()  # this desk's own sessions end too
+        try:
+            kept = pg_backup.restore_database(target, file, stamp, folder=self._pg_bin(), step=step)
+        except pg_backup.PgBackupError as exc:
+            raise BackupError(exc.message) from exc
+        self.db.dispose()
+        self.settings.refresh()
+        from desk_app.db import migrate
+
+        migrate.upgrade(self.db)  # an older backup is brought up to date
+        who: Actor | None = actor
+        with self.db.uow() as uow:
+            if uow.session.get(Staff, actor.staff_id) is None:
+                who = None  # the owner is not in the restored data: recorded as the system
+            audit(
+                uow.session,
+                who,
+                "restore",
+                "database",
+                "",
+                after={"from": str(file), "kept_database": kept},
+                at=now,
+            )
+            uow.commit()
+        kept_url = make_url(self.db.url).set(database=kept).render_as_string(hide_password=False)
+        erased = self.after_restore(who, file, None, kept_db=kept_url) if self.after_restore else Reapplied()
+        return Restored(None, erased, kept)

@@ -222,19 +222,27 @@ def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_ur
 
 
 @pytest.mark.postgres
-def test_backups_on_the_server_are_pg_dumps(pg_url: str) -> None:
+def test_backups_on_the_server_are_pg_dumps(pg_url: str, tmp_path: Path) -> None:
+    """The built-in backup dumps a server with pg_dump, once a day (tests/integration/test_pg_backup.py
+    covers verification, rotation, restore and the command line)."""
     from desk_app.bootstrap import open_database
     from desk_app.container import Services
-    from desk_app.trust.backup import BackupError
+    from desk_app.settings import S
+    from tests.conftest import FakeClock
 
     db = open_database(pg_url)
-    services = Services(db)
+    clock = FakeClock()
+    services = Services(db, clock=clock)
     owner = services.shop.create_shop(
         name="Lotus", currency="CNY", language="en", owner_name="Mia", owner_pin="1234"
     )
-    assert services.backup.maybe_daily_backup() is None  # the app never tries to copy a server
-    with pytest.raises(BackupError, match="pg_dump"):
-        services.backup.backup(actor=owner)
+    services.settings.set(S.BACKUP_FOLDER, str(tmp_path / "backups"))
+    daily = services.backup.maybe_daily_backup(clock())
+    assert daily is not None and daily.ok and daily.path.endswith(".dump")
+    assert Path(daily.path).read_bytes()[:5] == b"PGDMP"
+    assert services.backup.maybe_daily_backup(clock()) is None  # once a day
+    manual = services.backup.backup(actor=owner)
+    assert manual.ok and Path(manual.path).parent == tmp_path / "backups"
     assert (ROOT / "docs" / "server-mode.md").read_text(encoding="utf-8").count("pg_dump") >= 2
     db.dispose()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -184,6 +185,8 @@ def test_day_closed_with_the_drawer_balanced(
     texts = [screen.z.item(r, 2).text() for r in range(screen.z.rowCount()) if screen.z.item(r, 2)]
     assert any("balanced" in t for t in texts)
     assert screen.past.rowCount() == 1
+    last = services.backup.last_backup()  # closing the day backs the shop up
+    assert last is not None and last.reason == "close_of_day" and Path(last.path).is_file()
 
 
 def test_drawer_money_columns_fit_their_amounts(

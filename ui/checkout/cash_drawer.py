@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,8 @@ from ui.checkout.payment import METHOD_LABELS
 from ui.context import UiContext
 from ui.runner import Latest
 from ui.shared.widgets import Button, Card, PageHeader, StatusChip, ask_reason, confirm, show_error
+
+log = logging.getLogger(__name__)
 
 
 def _table(cols: list[str]) -> QTableWidget:
@@ -352,7 +355,15 @@ class CashDrawerScreen(QWidget):
             ):
                 self._set_busy(False)
                 return
-        self._write(close, on_done=lambda d: self.show_z(d.id))
+        self._write(close, on_done=self._closed)
+
+    def _closed(self, drawer: DrawerView) -> None:
+        """The day is closed: show its Z report and back the shop up (the close-of-day backup, on
+        the runner; a failure is recorded and shown in Settings › Backups)."""
+        self.show_z(drawer.id)
+        backup = self.ctx.services.backup
+        self.ctx.runner.run(self, backup.close_of_day_backup,
+                            on_error=lambda exc: log.warning("close-of-day backup failed: %s", exc))
 
     def _z_pdf(self, save: bool) -> None:
         z = self.shown_z

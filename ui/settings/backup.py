@@ -102,8 +102,10 @@ class BackupPanel(QWidget):
 
         self.server_note = QLabel(
             _(
-                "This shop runs on a PostgreSQL server. Back it up on the server with pg_dump; "
-                "docs/server-mode.md shows how."
+                "This shop runs on a PostgreSQL server. The app backs it up with the server's pg_dump "
+                "(one desk a day, and at close of day), checks each copy by restoring it into a scratch "
+                "database, and keeps the copies in the folder below. A restore disconnects every other "
+                "desk while it runs."
             )
         )
         self.server_note.setObjectName("infoBanner")
@@ -141,6 +143,18 @@ class BackupPanel(QWidget):
         keep_lbl.setBuddy(self.keep)
         folder_row.addWidget(self.keep)
         now_card.body.addLayout(folder_row)
+        # server mode: where PostgreSQL's pg_dump is, when it is not found by itself
+        tools_row = QHBoxLayout()
+        self.tools_title = QLabel(_("pg_dump:"))
+        tools_row.addWidget(self.tools_title)
+        self.tools_label = QLabel()
+        self.tools_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tools_label.setWordWrap(True)
+        tools_row.addWidget(self.tools_label, 1)
+        self.tools_button = Button(_("Choose tools folder…"), "file")
+        self.tools_button.clicked.connect(self._ask_tools)
+        tools_row.addWidget(self.tools_button)
+        now_card.body.addLayout(tools_row)
         hint = QLabel(
             _(
                 "The app backs up by itself once a day and at close of day, and checks every copy. "
@@ -216,23 +230,23 @@ class BackupPanel(QWidget):
 
     # -- state -----------------------------------------------------------------
     def refresh(self) -> None:
-        server = self.ctx.services.db.sqlite_file is None
+        server = self.svc.server
         self.server_note.setVisible(server)
-        for w in (self.backup_button, self.folder_button, self.other_button, self.restore_button, self.keep):
-            w.setEnabled(not server)
-        self.key_button.setVisible(not server and self.ctx.services.db.key is not None)
-        self.encrypt_button.setVisible(False if server else self.ctx.services.db.key is None)
-        self.rest_status.setVisible(not server)
+        self.rest_status.setVisible(not server)  # a server's data at rest is the server's business
         self.rest_label.setVisible(not server)
-        if server:
-            self.status.set_status(_("On the server"), "info")
-            self.last_label.setText("")
-            return
+        for w in (self.tools_title, self.tools_label, self.tools_button):
+            w.setVisible(server)
         self.keep.blockSignals(True)
         self.keep.setValue(self.ctx.services.settings.get(S.BACKUP_KEEP))
         self.keep.blockSignals(False)
         self.folder_label.setText(str(self.svc.folder()))
-        self._show_rest()
+        if server:
+            self.key_button.setVisible(False)
+            self.encrypt_button.setVisible(False)
+            tools = str(self.ctx.services.settings.get(S.BACKUP_PG_BIN) or "")
+            self.tools_label.setText(tools or _("found by itself (PATH, the PostgreSQL folders)"))
+        else:
+            self._show_rest()
         svc = self.svc
         seq = self._state_latest.next()
 
@@ -317,7 +331,10 @@ class BackupPanel(QWidget):
 
         def done(info: BackupInfo) -> None:
             self._busy(False)
-            self._say(_("✓ Backed up and checked: {path}").format(path=info.path))
+            if info.message:  # checked less than fully (a server login without CREATEDB): said
+                self._say(_("✓ Backed up: {path}").format(path=info.path) + "\n" + info.message, "warn")
+            else:
+                self._say(_("✓ Backed up and checked: {path}").format(path=info.path))
             self.refresh()
 
         def failed(exc: Exception) -> None:
@@ -374,27 +391,69 @@ class BackupPanel(QWidget):
         self.restore(Path(self.files.rows[idx.row()].path))
 
     def _ask_restore_file(self) -> None:
-        path, _f = QFileDialog.getOpenFileName(
-            self, _("Choose a backup"), str(self.svc.folder()), _("Backups (*.sqlite3 *.db);;All files (*)")
+        kinds = (
+            _("Server backups (*.dump);;All files (*)") if self.svc.server
+            else _("Backups (*.sqlite3 *.db);;All files (*)")
         )
+        path, _f = QFileDialog.getOpenFileName(self, _("Choose a backup"), str(self.svc.folder()), kinds)
         if path:
             self.restore(Path(path))
 
-    def restore(self, path: Path) -> None:
-        from desk_app.trust.backup import check_backup_file
+    def _ask_tools(self) -> None:
+        path = QFileDialog.getExistingDirectory(
+            self, _("Choose the folder of PostgreSQL's pg_dump"), str(self.ctx.services.settings.get(S.BACKUP_PG_BIN))
+        )
+        if path:
+            self.set_tools(path)
 
-        problem = check_backup_file(path)
-        if problem:
-            show_error(self, problem)
-            return
-        if not confirm(
+    def set_tools(self, path: str) -> None:
+        """Server mode: name the folder that holds pg_dump and pg_restore (owner; audited)."""
+        actor, details = self.ctx.require_actor(), self.ctx.services.shop_details
+
+        def done(_v: object) -> None:
+            self.ctx.services.settings.refresh()
+            self._say(_("✓ pg_dump is taken from {path}").format(path=path))
+            self.refresh()
+
+        self.ctx.runner.run(
             self,
-            _("Restore this backup?"),
-            _(
+            lambda: details.save_setting(actor, S.BACKUP_PG_BIN.key, path),
+            on_done=done,
+            on_error=lambda exc: show_error(self, exc),
+            in_order=True,
+        )
+
+    def restore(self, path: Path) -> None:
+        """Check the file (on the runner: on a server that asks pg_restore), ask, then restore."""
+        svc = self.svc
+        self._busy(True)
+
+        def checked(problem: str | None) -> None:
+            self._busy(False)
+            if problem:
+                show_error(self, problem)
+                return
+            self._confirm_restore(path)
+
+        def failed(exc: Exception) -> None:
+            self._busy(False)
+            show_error(self, exc)
+
+        self.ctx.runner.run(self, lambda: svc.check_file(path), on_done=checked, on_error=failed)
+
+    def _confirm_restore(self, path: Path) -> None:
+        if self.svc.server:
+            question = _(
+                "Everything in the app will be replaced by the backup {name}. Every other desk is "
+                "disconnected while it runs; the data it replaces is kept on the server as a separate "
+                "database. Continue?"
+            )
+        else:
+            question = _(
                 "Everything in the app will be replaced by the backup {name}. Anything entered since "
                 "then is set aside (kept in a file beside the database). Continue?"
-            ).format(name=path.name),
-        ):
+            )
+        if not confirm(self, _("Restore this backup?"), question.format(name=path.name)):
             return
         actor, svc = self.ctx.require_actor(), self.svc
         self._busy(True)
@@ -404,6 +463,10 @@ class BackupPanel(QWidget):
             msg = _("✓ Restored {name}.").format(name=path.name)
             if res.kept:
                 msg += " " + _("The data it replaced is kept as {kept}.").format(kept=str(res.kept))
+            if res.kept_database:
+                msg += " " + _("The data it replaced is kept on the server as the database {name}.").format(
+                    name=res.kept_database
+                )
             lines = res.erasures.lines(new_file=False)
             if lines:
                 msg += "\n" + "\n".join(lines)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from desk_app.core.service import DatabaseBusy, ServiceError, ValidationError
 from desk_app.domain.permissions import NotAllowed
 from desk_app.domain.visit import TransitionError
-from desk_app.errors import is_busy_error
+from desk_app.errors import ServerUnavailable, is_busy_error, is_server_gone
 from desk_app.i18n import _
 from desk_app.trust.pins import PinRefused
 from ui.theme import COLORS, TONE_BG, TONE_SYMBOL, icon
@@ -234,6 +234,9 @@ def error_text(exc: BaseException | str) -> str:
     if is_busy_error(exc):  # "database is locked" from outside a unit of work: the same words
         log.warning("the database was busy: %s", exc)
         return DatabaseBusy().message
+    if is_server_gone(exc):  # another desk is restoring a backup, or the server is away: say so
+        log.warning("the server could not be reached: %s", exc)
+        return ServerUnavailable().message
     log.exception("unexpected error", exc_info=exc)
     return _(
         "Something went wrong and nothing was changed. Please try again; if it happens again, "
