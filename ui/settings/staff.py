@@ -213,6 +213,11 @@ class StaffPanel(QWidget):
         self.hours = HoursEditor()
         self.perms = PermissionsEditor()
         self.branches = BranchesEditor()
+        self.branches_title = QLabel(_("Works at these branches"))
+        self.branches_title.setObjectName("cardTitle")
+        self.branches_error = ErrorLabel()
+        for w in (self.branches_title, self.branches):  # shown when the shop has more than one branch
+            w.setVisible(False)
         self._pays: dict[int, Any] = {}  # base pay a month, read with the list (owner only)
         self._branch_rows: list[BranchView] = []  # every branch, read with the list
         branch_service = ctx.services.branches
@@ -309,9 +314,6 @@ class StaffPanel(QWidget):
         self.hours_error = ErrorLabel()
         self.editor.form.errors["working_hours"] = self.hours_error
         self.editor.form.widgets["working_hours"] = self.hours
-        self.branches_title = QLabel(_("Works at these branches"))
-        self.branches_title.setObjectName("cardTitle")
-        self.branches_error = ErrorLabel()
         self.editor.form.errors["branches"] = self.branches_error
         self.editor.form.widgets["branches"] = self.branches
         title = QLabel(_("Working hours and breaks"))
