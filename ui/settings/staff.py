@@ -216,8 +216,8 @@ class StaffPanel(QWidget):
         self.branches_title = QLabel(_("Works at these branches"))
         self.branches_title.setObjectName("cardTitle")
         self.branches_error = ErrorLabel()
-        for w in (self.branches_title, self.branches):  # shown when the shop has more than one branch
-            w.setVisible(False)
+        for hidden in (self.branches_title, self.branches):  # shown when the shop has more than one branch
+            hidden.setVisible(False)
         self._pays: dict[int, Any] = {}  # base pay a month, read with the list (owner only)
         self._branch_rows: list[BranchView] = []  # every branch, read with the list
         branch_service = ctx.services.branches
@@ -321,8 +321,9 @@ class StaffPanel(QWidget):
         ptitle = QLabel(_("Exceptions to the role"))
         ptitle.setObjectName("cardTitle")
         box = QVBoxLayout()
-        for w in (self.branches_title, self.branches, self.branches_error, title, self.hours, self.hours_error,
-                  ptitle, self.perms):
+        parts: tuple[QWidget, ...] = (self.branches_title, self.branches, self.branches_error, title, self.hours,
+                                      self.hours_error, ptitle, self.perms)
+        for w in parts:
             box.addWidget(w)
         if isinstance(body, QFormLayout):
             body.addRow(box)
