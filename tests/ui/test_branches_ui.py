@@ -138,3 +138,44 @@ def test_this_desk_chooses_its_branch_and_sign_in_lists_its_staff(
     page.type_pin("246813")
     page.submit()
     assert got and got[0].branch_id == east
+
+
+def test_the_owner_looks_at_one_branch_or_all_on_today_and_the_calendar(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    from ui.calendar.screen import CalendarScreen
+    from ui.today.screen import TodayScreen
+
+    main = services.shop.info().branch_id
+    east = services.branches.add(owner, {"code": "EAST", "name": "Lotus East"}).id
+    services.visits.start_walk_in(owner)  # at the owner's desk: the main branch
+    services.visits.start_walk_in(services.auth.sign_in(owner.staff_id, "1234", "EAST"))
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    assert today.branch.isVisibleTo(today) and today.branch.branch_id() == main  # the desk's branch first
+    assert today.data is not None and len(today.data.in_progress) == 1
+    today.branch.setCurrentIndex(today.branch.findData(-1))  # All branches
+    today.refresh()
+    assert today.branch.branch_id() is None and len(today.data.in_progress) == 2
+    today.branch.setCurrentIndex(today.branch.findData(east))
+    today.refresh()
+    assert len(today.data.in_progress) == 1
+    cal = CalendarScreen(ctx)
+    qtbot.addWidget(cal)
+    assert cal.branch.findData(-1) < 0  # a diary is one branch's
+    assert cal.view is not None and cal.view.branch_id == main
+    cal.branch.setCurrentIndex(cal.branch.findData(east))
+    cal._branch_chosen()
+    assert cal.view.branch_id == east
+
+
+def test_a_receptionist_sees_only_the_desks_branch(qtbot: Any, services: Services, owner: Actor) -> None:
+    from ui.today.screen import TodayScreen
+
+    services.branches.add(owner, {"code": "EAST", "name": "Lotus East"})
+    sid = services.auth.save_staff(owner, staff_id=None, name="Rita", role="receptionist", pin="246813").id
+    rita = services.auth.sign_in(sid, "246813", "")
+    ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=rita)
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    assert not today.branch.isVisibleTo(today) and today.branch.branch_id() == rita.branch_id
