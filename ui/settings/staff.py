@@ -186,7 +186,7 @@ class BranchesEditor(QWidget):
             label = b.name if b.active else _("{name} (closed)").format(name=b.name)
             box = QCheckBox(label)
             box.setAccessibleName(_("Works at {branch}").format(branch=b.name))
-            self.grid.addWidget(box, i // 3, i % 3)
+            self.grid.addWidget(box, i // 2, i % 2)  # two a row: long names fit the form
             self.boxes[b.id] = box
 
     def set_ticked(self, ids: tuple[int, ...] | list[int]) -> None:
