@@ -144,3 +144,28 @@ def test_what_a_desk_records_carries_its_branch(services: Services, owner: Actor
     drawer = services.cash.open(services.auth.sign_in(owner.staff_id, OWNER_PIN, "EAST"), 10000)
     assert services.cash.current(bid) == drawer and services.cash.current(main) is None
     assert services.cash.z_report(drawer.id).branch_name == "Lotus East"
+
+
+def test_receipts_and_the_z_report_print_the_branch(services: Services, owner: Actor) -> None:
+    from desk_app.checkout.service import PaymentIn
+    from desk_app.i18n import Fmt
+    from desk_app.printing.escpos_out import receipt_text
+
+    east(services, owner)
+    at_east = services.auth.sign_in(owner.staff_id, OWNER_PIN, "EAST")
+    drawer = services.cash.open(at_east, 10000)
+    co = services.checkout
+    bill = co.add_service(co.build_bill(at_east, client_id=new_client(services.db)), service_id(services.db, "CUT-W"))
+    paid = services.payments.pay(at_east, bill, [PaymentIn("cash", bill.total_minor)])
+    view = services.payments.get_sale(paid.sale_id)
+    text = receipt_text(view, Fmt.for_shop("en", "Asia/Shanghai", "CNY"))
+    assert "Lotus Hair & Spa · Lotus East" in text and "88 Dong Lu" in text and "Open 10-21 every day" in text
+    z = services.cash.z_report(drawer.id)
+    assert (z.branch_name, z.address, z.phone, z.receipt_header) == (
+        "Lotus East", "88 Dong Lu", "021-5555 0101", "Open 10-21 every day")
+    at_main = services.auth.sign_in(owner.staff_id, OWNER_PIN, "MAIN")
+    bill = co.add_service(co.build_bill(at_main, client_id=new_client(services.db, "李娜", phone="+8613900001111")),
+                          service_id(services.db, "CUT-W"))
+    main_sale = services.payments.get_sale(services.payments.pay(at_main, bill, [PaymentIn("card", bill.total_minor)]).sale_id)
+    assert main_sale.shop.name == "Lotus Hair & Spa" and "Lotus East" not in receipt_text(
+        main_sale, Fmt.for_shop("en", "Asia/Shanghai", "CNY"))
