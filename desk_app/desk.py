@@ -94,7 +94,7 @@ def check(settings: DeskSettings) -> DeskSettings:
         problems.append(_("cash drawer: it opens through an ESC/POS receipt printer; choose one first"))
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", settings.escpos_profile):
         problems.append(_("printer profile: {value} is not a profile name").format(value=repr(settings.escpos_profile)))
-    if settings.branch and not re.fullmatch(r"[A-Z0-9][A-Z0-9_-]{0,19}", settings.branch):
+    if settings.branch and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}", settings.branch):
         problems.append(_("branch: {value} is not a branch code").format(value=repr(settings.branch)))
     if problems:
         raise ValueError("; ".join(problems))
