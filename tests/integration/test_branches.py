@@ -169,3 +169,15 @@ def test_receipts_and_the_z_report_print_the_branch(services: Services, owner: A
     main_sale = services.payments.get_sale(services.payments.pay(at_main, bill, [PaymentIn("card", bill.total_minor)]).sale_id)
     assert main_sale.shop.name == "Lotus Hair & Spa" and "Lotus East" not in receipt_text(
         main_sale, Fmt.for_shop("en", "Asia/Shanghai", "CNY"))
+
+
+def test_an_actor_claiming_a_branch_they_do_not_work_at_is_refused(services: Services, owner: Actor) -> None:
+    from dataclasses import replace
+
+
+    main = services.shop.info().branch_id
+    bid = east(services, owner)
+    rita = services.auth.sign_in(staff(services, owner, "Rita", [main], role="receptionist"), PIN, "")
+    assert services.clients.create(rita, {"name": "王芳", "phone": "+8613812345678"}).id
+    with pytest.raises(NotAllowed):  # a hand-made actor at a branch Rita does not work at
+        services.clients.create(replace(rita, branch_id=bid), {"name": "李娜", "phone": "+8613900001111"})
