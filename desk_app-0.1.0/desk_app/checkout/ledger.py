@@ -1,0 +1,249 @@
+"""Writing a sale, a refund's money and prepaid movements inside the caller's write unit of work.
+
+Every function here takes the open session and never commits: the caller's action is one unit of work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from desk_app.checkout import bill as cb
+from desk_app.checkout import record
+from desk_app.checkout.bill import Bill, PaymentIn
+from desk_app.checkout.views import PaidSale
+from desk_app.core.service import (
+    NotFound,
+    ServiceError,
+    ValidationError,
+    audit,
+    next_counter,
+    shop_tz,
+)
+from desk_app.db.models import (
+    CashSession,
+    Client,
+    ClientPackage,
+    Membership,
+    Package,
+    PackageRedemption,
+    Payment,
+    PrepaidAccount,
+    PrepaidMovement,
+    Product,
+    Sale,
+    SaleLine,
+    StockMovement,
+    Visit,
+)
+from desk_app.domain import visit as vd
+from desk_app.domain.permissions import Actor
+from desk_app.i18n import _
+from desk_app.settings import S, SettingsStore
+
+
+def open_cash_session_id(session: Session, branch_id: int) -> int | None:
+    return session.scalar(
+        select(CashSession.id)
+        .where(CashSession.branch_id == branch_id, CashSession.closed_at.is_(None))
+        .order_by(CashSession.id.desc())
+        .limit(1)
+    )
+
+
+def prepaid_account(session: Session, client_id: int, now: datetime, validity_days: int) -> PrepaidAccount:
+    acct = session.scalars(select(PrepaidAccount).where(PrepaidAccount.client_id == client_id)).first()
+    if acct is None:
+        acct = PrepaidAccount(
+            client_id=client_id,
+            balance_minor=0,
+            held_minor=0,
+            expires_on=(now.astimezone(shop_tz(session)) + timedelta(days=validity_days)).date()
+            if validity_days
+            else None,
+            created_at=now,
+        )
+        session.add(acct)
+        session.flush()
+    return acct
+
+
+def prepaid_move(
+    session: Session,
+    acct: PrepaidAccount,
+    kind: str,
+    amount: int,
+    sale_id: int | None,
+    staff_id: int | None,
+    now: datetime,
+    note: str = "",
+) -> None:
+    new_balance = acct.balance_minor + amount
+    if new_balance < 0:
+        raise ValidationError({"prepaid": _("The prepaid balance is not enough for this.")})
+    acct.balance_minor = new_balance
+    session.add(
+        PrepaidMovement(
+            account_id=acct.id,
+            kind=kind,
+            amount_minor=amount,
+            balance_after_minor=new_balance,
+            sale_id=sale_id,
+            staff_id=staff_id,
+            note=note,
+            at=now,
+        )
+    )
+
+
+_MODELS: dict[str, type[Any]] = {
+    "sale_lines": SaleLine,
+    "client_packages": ClientPackage,
+    "package_redemptions": PackageRedemption,
+    "stock_movements": StockMovement,
+    "prepaid_movements": PrepaidMovement,
+    "payments": Payment,
+    "memberships": Membership,
+}
+
+
+def _no_id(_table: str) -> int | None:
+    return None
+
+
+def write_sale(
+    session: Session,
+    settings: SettingsStore,
+    actor: Actor,
+    bill: Bill,
+    payments: list[PaymentIn],
+    now: datetime,
+) -> PaidSale:
+    """Write a paid bill: the rows come from ``record.sale_rows`` (the one description of a sale)."""
+    bill = record.price(bill)
+    client = session.get(Client, bill.client_id) if bill.client_id else None
+    if bill.client_id and client is None:
+        raise NotFound(_("That client no longer exists."))
+    visit = session.get(Visit, bill.visit_id) if bill.visit_id else None
+    if bill.visit_id is not None:
+        if visit is None:
+            raise NotFound(_("That visit no longer exists."))
+        if visit.step != vd.Step.CHECKOUT.value:
+            raise ServiceError(
+                _("This visit is not at checkout any more (it may already be paid). Reopen it.")
+            )
+    if client is not None and (client.membership_tier == "vip") != bill.ctx.is_member:
+        raise ServiceError(
+            _("The client's membership changed while the bill was open. Start the bill again.")
+        )
+    validity = settings.get(S.PREPAID_VALIDITY_DAYS)
+    acct: PrepaidAccount | None = None
+    if client is not None and (
+        any(ln.kind == cb.TOPUP for ln in bill.lines) or any(p.method == "prepaid" for p in payments)
+    ):
+        acct = prepaid_account(session, client.id, now, validity)
+    package_ids = {ln.package_id for ln in bill.lines if ln.kind == cb.PACKAGE and ln.package_id}
+    terms = {
+        pk.id: record.PackageTerms(pk.service_id, pk.sessions, pk.valid_days)
+        for pk in (session.get(Package, i) for i in package_ids)
+        if pk is not None
+    }
+    if len(terms) != len(package_ids):
+        raise NotFound(_("That package is no longer sold."))
+    held_ids = {ln.client_package_id for ln in bill.lines if ln.redeemed and ln.client_package_id}
+    held_rows = {i: session.get(ClientPackage, i) for i in held_ids}
+    held = {
+        i: record.HeldPackage(
+            cp.client_id, cp.service_id, cp.sessions_total, cp.sessions_used, cp.price_minor
+        )
+        for i, cp in held_rows.items()
+        if cp is not None
+    }
+    state = record.SaleState(
+        sale_id=None,
+        receipt_no=f"R{next_counter(session, 'receipt'):08d}",
+        branch_id=actor.branch_id,
+        cashier_id=actor.staff_id,
+        at=now,
+        tz=shop_tz(session),
+        cash_session_id=open_cash_session_id(session, actor.branch_id),
+        prepaid_account_id=acct.id if acct is not None else None,
+        prepaid_balance_minor=acct.balance_minor if acct is not None else 0,
+        prepaid_available_minor=acct.balance_minor - acct.held_minor if acct is not None else 0,
+        prepaid_expires_on=acct.expires_on if acct is not None else None,
+        topup_bonus_percent=settings.get(S.PREPAID_TOPUP_BONUS_PERCENT),
+        prepaid_validity_days=validity,
+        packages=terms,
+        held=held,
+    )
+    try:
+        rows = record.sale_rows(bill, payments, state, _no_id)
+    except record.SaleRefused as refused:
+        if refused.field == "prepaid":
+            available = state.prepaid_available_minor
+            raise ValidationError(
+                {
+                    "prepaid": _("The prepaid balance ({amount}) is not enough.").format(
+                        amount=cb.money(available, bill.currency)
+                    )
+                }
+            ) from None
+        if held_ids and refused.reason == "no sessions left":
+            raise ValidationError({"package": _("The package has no sessions left.")}) from None
+        raise ValidationError({"package": _("This package cannot pay for this service.")}) from None
+    sale = Sale(**rows.sale)
+    session.add(sale)
+    session.flush()
+    rows.bind(sale.id)
+    for table in record.TABLE_ORDER:
+        model = _MODELS[table]
+        for row in rows.tables[table]:
+            session.add(model(**row))
+    for product_id, qty in rows.stock.items():
+        # one atomic UPDATE (no read first): two desks selling the last bottle both count
+        session.execute(
+            update(Product)
+            .where(Product.id == product_id)
+            .values(stock_qty=Product.stock_qty + qty)
+            .execution_options(synchronize_session=False)
+        )
+    for cp_id, n in rows.sessions_used.items():
+        cp = held_rows[cp_id]
+        assert cp is not None
+        cp.sessions_used += n
+    if acct is not None and rows.prepaid_balance_minor is not None:
+        acct.balance_minor = rows.prepaid_balance_minor
+        acct.expires_on = rows.prepaid_expires_on
+    # the client's totals and membership
+    if client is not None:
+        client.total_spend_minor += rows.goods_minor
+        client.full_price_spend_minor += rows.full_price_goods_minor
+        client.updated_at = now
+        if rows.becomes_member:
+            client.membership_tier = "vip"
+            client.member_since = now
+    # the visit moves on to rebooking (stamps paid_at, creates the follow-up)
+    if visit is not None:
+        from desk_app.visits import flow as visit_flow
+
+        visit_flow.move(session, visit, "advance", actor, now, standards=settings.standards())
+    audit(
+        session,
+        actor,
+        "sale",
+        "sale",
+        sale.id,
+        at=now,
+        after={
+            "receipt_no": sale.receipt_no,
+            "total_minor": sale.total_minor,
+            "member_upgrade": rows.becomes_member,
+        },
+    )
+    session.flush()
+    return PaidSale(
+        sale.id, sale.receipt_no, sale.total_minor, rows.change_minor, rows.becomes_member, bill.visit_id
+    )

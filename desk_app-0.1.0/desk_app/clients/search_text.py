@@ -1,0 +1,147 @@
+"""The derived search columns of a client: pinyin, initials, phone digits, search text.
+
+``build_search_fields`` is a pure function used by every writer of ``clients``
+(the client service, the importer, the demo generator) so that the FTS5 index
+(SQLite) and the trigram index (PostgreSQL) always hold the same tokens.
+
+The search text is a space-separated list of lower-case tokens. A search is a
+set of token PREFIX matches, so the text contains:
+
+- the client number (``c000123``), its digits (``000123``) and its number (``123``);
+- the name words, split where the script changes (``Tom张三`` -> ``tom``, ``张三``),
+  and every suffix of a Chinese run (``三``) so a given name alone is found;
+- for Chinese characters: the full pinyin without spaces (``zhangsan``), each
+  syllable (``zhang``, ``san``), every later syllable run (``san``...) and the
+  initials (``zs``);
+- the phone digits and every suffix of them of length >= 3, so any part of the
+  phone number (the last four digits included) is a prefix of some token.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+__all__ = ["build_search_fields", "char_pinyin", "is_cjk", "normalize_query"]
+
+_MIN_PHONE_SUFFIX = 3
+_SPLIT = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def is_cjk(ch: str) -> bool:
+    cp = ord(ch)
+    return (
+        0x4E00 <= cp <= 0x9FFF  # CJK Unified Ideographs
+        or 0x3400 <= cp <= 0x4DBF  # Extension A
+        or 0x20000 <= cp <= 0x2EBEF  # Extensions B-F
+        or 0xF900 <= cp <= 0xFAFF  # Compatibility Ideographs
+        or cp == 0x3007  # 〇
+    )
+
+
+@cache
+def char_pinyin(ch: str) -> str:
+    """The first (most common) reading of one Chinese character, without tones; '' if none."""
+    from pypinyin import Style, lazy_pinyin
+
+    out = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore", strict=False)
+    if not out:
+        return ""
+    syl = out[0].lower()
+    # pypinyin writes ü as "v" in NORMAL style; people type "v" (lv) -- keep it
+    return "".join(c for c in syl if c.isascii() and c.isalnum())
+
+
+def _script_runs(word: str) -> list[tuple[bool, str]]:
+    """Split a word into runs of (is_chinese, text)."""
+    runs: list[tuple[bool, str]] = []
+    for ch in word:
+        c = is_cjk(ch)
+        if runs and runs[-1][0] == c:
+            runs[-1] = (c, runs[-1][1] + ch)
+        else:
+            runs.append((c, ch))
+    return runs
+
+
+def _fold(text: str) -> str:
+    """Lower-case, full-width to half-width (NFKC)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def normalize_query(text: str) -> list[str]:
+    """Split what a person typed into search tokens the same way the index was built.
+
+    Chinese runs stay together (``张三``); Latin and digits are split from them.
+    Phone-like input keeps only its digits (``138-1234`` -> ``1381234``).
+    """
+    folded = _fold(text).strip()
+    if not folded:
+        return []
+    compact = folded.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+    if compact.startswith("+"):
+        compact = compact[1:]
+    if len(compact) >= 3 and compact.isdigit() and any(ch in folded for ch in "-() +"):
+        return [compact]
+    tokens: list[str] = []
+    for word in _SPLIT.split(folded):
+        if not word or word == "_":
+            continue
+        for _c, run in _script_runs(word.replace("_", "")):
+            if run and run not in tokens:
+                tokens.append(run)
+    return tokens
+
+
+def build_search_fields(name: str, phone: str, client_number: str) -> tuple[str, str, str, str]:
+    """Return ``(name_pinyin, name_initials, phone_digits, search_text)`` for one client."""
+    tokens: list[str] = []
+    seen: set[str] = set()
+
+    def add(tok: str) -> None:
+        if tok and tok not in seen:
+            seen.add(tok)
+            tokens.append(tok)
+
+    # client number: C000123 -> c000123, 000123, 123
+    num = _fold(client_number).strip()
+    if num:
+        add(num)
+        digits = "".join(c for c in num if c.isdigit())
+        if digits:
+            add(digits)
+            add(digits.lstrip("0") or "0")
+
+    syllables: list[str] = []
+    folded = _fold(name)
+    for word in _SPLIT.split(folded):
+        word = word.replace("_", "")
+        if not word:
+            continue
+        for chinese, run in _script_runs(word):
+            add(run)
+            if not chinese:
+                continue
+            for i in range(1, len(run)):
+                add(run[i:])
+            run_syl = [s for s in (char_pinyin(ch) for ch in run) if s]
+            syllables.extend(run_syl)
+
+    name_pinyin = "".join(syllables)
+    name_initials = "".join(s[0] for s in syllables)
+    if syllables:
+        add(name_pinyin)
+        add(name_initials)
+        for s in syllables:
+            add(s)
+        for i in range(1, len(syllables) - 1):
+            add("".join(syllables[i:]))
+
+    phone_digits = "".join(c for c in phone if c.isdigit())
+    if phone_digits:
+        add(phone_digits)
+        for i in range(1, len(phone_digits) - _MIN_PHONE_SUFFIX + 1):
+            add(phone_digits[i:])
+
+    return name_pinyin, name_initials, phone_digits, " ".join(tokens)

@@ -1,0 +1,216 @@
+"""What every service shares: errors fit to show, the audit trail, counters, clocks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from desk_app.db.engine import session_now
+from desk_app.db.models import AuditEntry, Counter, Shop, Staff, StaffBranch
+from desk_app.domain.permissions import Actor, NotAllowed, Perm, Role
+from desk_app.errors import DatabaseBusy as DatabaseBusy  # the services' errors all come from here
+from desk_app.errors import ServiceError as ServiceError
+
+T = TypeVar("T")
+
+
+class ValidationError(ServiceError):
+    """Bad input: ``errors`` maps each bad field to what is wrong with it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()), next(iter(errors), None))
+        self.errors = errors
+
+
+class ConflictError(ServiceError):
+    """Someone else changed the record first (optimistic version check)."""
+
+
+class NotFound(ServiceError):
+    pass
+
+
+def audit(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: object = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str = "",
+    allowed: bool = True,
+    at: datetime | None = None,
+) -> None:
+    """Append one audit row (never updated or deleted)."""
+    session.add(
+        AuditEntry(
+            at=at or session_now(session),
+            staff_id=actor.staff_id if actor else None,
+            branch_id=actor.branch_id if actor else None,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=_jsonable(before),
+            after=_jsonable(after),
+            detail=detail,
+            allowed=allowed,
+        )
+    )
+
+
+def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, datetime):
+            out[k] = v.isoformat()
+        elif isinstance(v, (str, int, float, bool, type(None), list, dict)):
+            out[k] = v
+        else:
+            out[k] = str(v)
+    return out
+
+
+def verified_actor(session: Session, actor: Actor) -> Actor | None:
+    """The actor as the database knows them, or None when the database does not vouch for them.
+
+    Services never trust the ``Actor`` a caller hands in: a hand-built ``Actor(role=OWNER)`` or
+    one with ``overrides={"erase": True}`` gets only what the staff row says. The person must
+    exist, be active and have the role the actor claims (and, unless an owner, work at the branch it
+    claims: staff.branch_id or staff_branches); their per-person rights come from
+    ``staff.permissions`` (so the owner taking a right away applies at once, not at the next
+    sign-in)."""
+    row = session.get(Staff, actor.staff_id)
+    if row is None or not row.active or row.role != actor.role.value:
+        return None
+    if (  # someone other than an owner acts only at a branch they work at (their desk's, at sign-in)
+        row.role != Role.OWNER.value
+        and actor.branch_id != row.branch_id
+        and session.get(StaffBranch, (row.id, actor.branch_id)) is None
+    ):
+        return None
+    return Actor(
+        staff_id=row.id,
+        name=row.name,
+        role=actor.role,
+        branch_id=actor.branch_id,
+        overrides={k: bool(v) for k, v in (row.permissions or {}).items()},
+    )
+
+
+def can(session: Session, actor: Actor | None, perm: Perm) -> bool:
+    """Whether the database's own record of ``actor`` allows ``perm`` (see ``verified_actor``)."""
+    if actor is None:
+        return False
+    known = verified_actor(session, actor)
+    return known is not None and known.can(perm)
+
+
+def require(session_factory: Callable[..., Any], actor: Actor, perm: Perm) -> Actor:
+    """Raise NotAllowed (and log the attempt) unless the database's record of the actor allows
+    the permission.
+
+    ``session_factory`` is the database's ``uow``: the check reads the staff row in its own
+    read unit of work, and a refusal is logged in its own write transaction so the log
+    survives the caller's rollback. Returns the actor as the database knows them (their
+    rights as stored now), for further checks such as seeing phone numbers.
+    """
+    with session_factory(write=False) as uow:
+        known = verified_actor(uow.session, actor)
+    if known is not None and known.can(perm):
+        return known
+    with session_factory() as uow:
+        exists = uow.session.get(Staff, actor.staff_id) is not None
+        audit(
+            uow.session,
+            actor if exists else None,  # an unknown id would break the staff foreign key
+            "denied",
+            "permission",
+            perm.value,
+            detail=(
+                f"{actor.role} tried {perm.value}"
+                if known is not None
+                else f"{actor.role} (staff {actor.staff_id}) tried {perm.value}: "
+                "the staff record does not match (role, inactive or unknown)"
+            ),
+            allowed=False,
+        )
+        uow.commit()
+    raise NotAllowed(perm, actor)
+
+
+def next_counter(session: Session, name: str) -> int:
+    """Increment and return a named counter inside the caller's (write) transaction."""
+    res = session.execute(
+        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+    ).scalar_one_or_none()
+    if res is not None:
+        return int(res)
+    # first use: create the row without racing another desk that does the same
+    # (PostgreSQL server mode: a plain INSERT would fail with a duplicate key), then increment
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(
+            pg_insert(Counter).values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"])
+        )
+    else:  # SQLite write units of work hold the write lock (BEGIN IMMEDIATE): no race
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
+    res = session.execute(
+        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+    ).scalar_one()
+    return int(res)
+
+
+def shop_tz(session: Session) -> ZoneInfo:
+    """The shop's time zone: days, opening hours and reports are in it."""
+    return ZoneInfo(shop_row(session).timezone or "Asia/Shanghai")
+
+
+def shop_row(session: Session) -> Shop:
+    shop = session.execute(select(Shop).order_by(Shop.id).limit(1)).scalar_one_or_none()
+    if shop is None:
+        raise ServiceError("no shop is set up in this database")
+    return shop
+
+
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure (PostgreSQL)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A transaction the server aborted only because another desk raced it: safe to run again."""
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in RETRYABLE_SQLSTATES
+
+
+def run_with_retry(fn: Callable[[], T], attempts: int = 8) -> T:
+    """Run a whole unit of work again when PostgreSQL aborts it for a deadlock or a
+    serialization failure (two desks writing the same rows at once). The retried
+    attempt sees the winner's data, so e.g. a lost booking becomes a clear SlotTaken.
+    The waits grow and are random ("full jitter"), so desks that collided once spread out
+    instead of colliding again; eight attempts wait at most about three seconds in all."""
+    import random
+    import time
+
+    for i in range(attempts):
+        try:
+            return fn()
+        except Exception as exc:
+            if not is_retryable(exc) or i == attempts - 1:
+                raise
+            time.sleep(random.uniform(0.005, min(0.5, 0.02 * 2**i)))
+    raise AssertionError("unreachable")

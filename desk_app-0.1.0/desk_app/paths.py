@@ -1,0 +1,33 @@
+"""Where the app keeps its files (platformdirs), and the database URL it uses."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+APP_NAME = "desk-app"
+
+
+def data_dir(create: bool = True) -> Path:
+    override = os.environ.get("DESK_APP_HOME")
+    path = Path(override) if override else user_data_path(APP_NAME, appauthor=False)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_db() -> str:
+    """The shop's file in the data folder; the folder is made when the database is (not here, so a
+    headless command that finds no shop creates nothing)."""
+    return str(data_dir(create=False) / "shop.sqlite3")
+
+
+def demo_db() -> str:
+    return str(data_dir() / "demo.sqlite3")
+
+
+def resolve_db(cli_value: str | None) -> str:
+    """--db wins, then DESK_APP_DB, then the default file in the user data folder."""
+    return cli_value or os.environ.get("DESK_APP_DB") or default_db()

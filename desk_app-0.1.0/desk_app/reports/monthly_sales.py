@@ -1,0 +1,263 @@
+"""The monthly report's sales: revenue by kind, day and category, tickets, payment methods, the
+best-selling services and products, packages; and the products to reorder.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, select
+
+from desk_app.db.models import (
+    PackageRedemption,
+    Payment,
+    Product,
+    Sale,
+    SaleLine,
+)
+from desk_app.domain.money import Money
+from desk_app.domain.payment import PaymentMethod
+from desk_app.reports.monthly_reader import Catalog, ReportReader, StaffAcc, as_int
+from desk_app.reports.sqlhelp import Period, local_day
+
+PAYMENT_METHODS: tuple[str, ...] = tuple(PaymentMethod)  # the report's order
+
+
+def sales_figures(
+    rd: ReportReader, catalog: Catalog, p: Period, d: dict[str, Any], staff_acc: StaffAcc
+) -> None:
+    """Sales, lines and payments."""
+    c = rd.conn
+    in_month = and_(Sale.sold_at >= rd.ts(p.start), Sale.sold_at < rd.ts(p.end), rd.branch(Sale.branch_id))
+    # by day: only the revenue (a few dozen rows); the rest without the day (hundreds of rows, not
+    # tens of thousands for Python to fold)
+    day = local_day(Sale.sold_at, rd.dialect, p)
+    day_q = (
+        select(day, func.sum(SaleLine.line_total_minor))
+        .select_from(Sale)
+        .join(SaleLine, SaleLine.sale_id == Sale.id)
+        .where(in_month, SaleLine.kind != "prepaid_topup")
+        .group_by(day)
+    )
+    by_day: dict[str, int] = {str(dy): as_int(v) for dy, v in c.execute(day_q)}
+    dims: list[Any] = [
+        Sale.kind,
+        SaleLine.kind,
+        SaleLine.staff_id,
+        SaleLine.service_id,
+        SaleLine.product_id,
+    ]
+    groups = dims
+    cube = (
+        select(
+            *dims,
+            func.sum(SaleLine.quantity),
+            func.sum(SaleLine.line_total_minor),
+            func.sum(SaleLine.tax_minor),
+            func.sum(SaleLine.discount_minor + SaleLine.member_discount_minor),
+        )
+        .select_from(Sale)
+        .join(SaleLine, SaleLine.sale_id == Sale.id)
+        .where(in_month)
+        .group_by(*groups)
+    )
+    kinds: dict[str, int] = defaultdict(int)
+    by_cat: dict[str, int] = defaultdict(int)
+    svc: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    prod: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    tax = disc = ticket_rev = topup_lines = pkg_sold = 0
+    for row in c.execute(cube):
+        skind, lkind, staff, sid, pid, qty, total, ltax, ldisc = tuple(row)
+        total, qty = as_int(total), as_int(qty)
+        if lkind == "prepaid_topup":
+            topup_lines += total
+            continue
+        kinds[lkind] += total
+        tax += as_int(ltax)
+        disc += as_int(ldisc)
+        if skind == "sale":
+            ticket_rev += total
+        if lkind == "service":
+            cat = catalog.services.get(as_int(sid), ("", "", 0))[2]
+            by_cat[f"service:{cat}"] += total
+            if sid is not None:
+                svc[int(sid)][0] += qty
+                svc[int(sid)][1] += total
+        elif lkind == "product":
+            by_cat["product"] += total
+            if pid is not None:
+                prod[int(pid)][0] += qty
+                prod[int(pid)][1] += total
+        elif lkind == "package":
+            by_cat["package"] += total
+            pkg_sold += qty
+        elif lkind == "tip":
+            by_cat["tip"] += total
+        else:
+            by_cat["other"] += total
+        if staff is not None:
+            acc = staff_acc[int(staff)]
+            key = {"service": "services", "product": "retail", "package": "packages", "tip": "tips"}.get(
+                lkind, "other"
+            )
+            acc[key] += total
+            if lkind == "service":
+                acc["services_count"] += qty
+    total_rev = sum(kinds.values())
+    # counts and totals by sale kind, and the tickets (sales with a line other than a top-up), in one scan
+    ticket = case(
+        (
+            and_(
+                Sale.kind == "sale",
+                exists().where(SaleLine.sale_id == Sale.id, SaleLine.kind != "prepaid_topup"),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    by_kind = (
+        select(Sale.kind, func.count(), func.sum(Sale.total_minor), func.sum(ticket))
+        .where(in_month)
+        .group_by(Sale.kind)
+    )
+    sale_counts: dict[str, tuple[int, int]] = {}
+    tickets = 0
+    for k, n, t, tk in c.execute(by_kind):
+        sale_counts[str(k)] = (as_int(n), as_int(t))
+        tickets += as_int(tk)
+    refunds = sum(t for k, (_n, t) in sale_counts.items() if k in ("refund", "void"))
+    pay_q = (
+        select(Payment.method, func.sum(Payment.amount_minor), func.count())
+        .select_from(Sale)
+        .join(Payment, Payment.sale_id == Sale.id)
+        .where(in_month)
+        .group_by(Payment.method)
+    )
+    methods = {str(mth): as_int(a) for mth, a, _n in c.execute(pay_q)}
+    d["revenue"] = {
+        "total": rd.m(total_rev),
+        "services": rd.m(kinds.get("service", 0)),
+        "products": rd.m(kinds.get("product", 0)),
+        "packages": rd.m(kinds.get("package", 0)),
+        "tips": rd.m(kinds.get("tip", 0)),
+        "rounding": rd.m(kinds.get("rounding", 0)),
+        "other": rd.m(
+            sum(v for k, v in kinds.items() if k not in ("service", "product", "package", "tip", "rounding"))
+        ),
+        "tax": rd.m(tax),
+        "discounts": rd.m(disc),
+        "refunds": rd.m(refunds),
+    }
+    d["sales"] = {
+        "count": sale_counts.get("sale", (0, 0))[0],
+        "refund_count": sale_counts.get("refund", (0, 0))[0],
+        "void_count": sale_counts.get("void", (0, 0))[0],
+        "tickets": tickets,
+        "prepaid_topups_sold": rd.m(topup_lines),
+    }
+    d["average_ticket"] = (
+        str(
+            (Money.from_minor(ticket_rev, rd.currency).amount / tickets).quantize(
+                Money.from_minor(1, rd.currency).amount, rounding=ROUND_HALF_UP
+            )
+        )
+        if tickets
+        else None
+    )
+    ordered = [mt for mt in PAYMENT_METHODS if mt in methods] + sorted(set(methods) - set(PAYMENT_METHODS))
+    d["by_payment_method"] = {str(mt): rd.m(methods[mt]) for mt in ordered}
+    # money taken: what came in by cash, card, WeChat, Alipay; spending from a prepaid balance (taken when it
+    # was topped up) and package sessions are not money taken this month
+    not_money = (PaymentMethod.PREPAID, PaymentMethod.PACKAGE)
+    taken = {str(mt): methods[mt] for mt in ordered if mt not in not_money}
+    takings = sum(taken.values())
+    from_prepaid, by_package = methods.get(PaymentMethod.PREPAID, 0), methods.get(PaymentMethod.PACKAGE, 0)
+    explained = total_rev + topup_lines - from_prepaid - by_package
+    d["takings"] = {
+        "by_method": {mt: rd.m(v) for mt, v in taken.items()},
+        "total": rd.m(takings),
+        "paid_from_prepaid": rd.m(from_prepaid),
+        "paid_by_package": rd.m(by_package),
+        # revenue + top-ups sold - paid from prepaid - paid by package = money taken (money-model.md)
+        "reconciliation": {
+            "revenue": rd.m(total_rev),
+            "prepaid_topups_sold": rd.m(topup_lines),
+            "paid_from_prepaid": rd.m(-from_prepaid),
+            "paid_by_package": rd.m(-by_package),
+            "takings": rd.m(takings),
+            "unexplained": rd.m(takings - explained),  # 0 unless the money model's invariants are broken
+        },
+    }
+    d["revenue"]["by_day"] = [{"date": day_s, "total": rd.m(by_day.get(day_s, 0))} for day_s in p.day_list()]
+    cats: list[dict[str, Any]] = []
+    for cid, (code, zh, en) in catalog.categories.items():
+        v = by_cat.get(f"service:{cid}")
+        if v is not None:
+            cats.append({"code": code, "name_zh": zh, "name_en": en, "total": rd.m(v)})
+    if "service:0" in by_cat:
+        cats.append(
+            {
+                "code": "service",
+                "name_zh": "服务",
+                "name_en": "Services",
+                "total": rd.m(by_cat["service:0"]),
+            }
+        )
+    for code, zh, en in (
+        ("product", "零售产品", "Retail products"),
+        ("package", "套餐", "Packages"),
+        ("tip", "小费", "Tips"),
+        ("other", "其他", "Other"),
+    ):
+        if code in by_cat:
+            cats.append({"code": code, "name_zh": zh, "name_en": en, "total": rd.m(by_cat[code])})
+    d["revenue"]["by_category"] = cats
+    d["top_services"] = [
+        {
+            "service_id": sid,
+            "name_zh": catalog.services.get(sid, ("?", "?", 0))[0],
+            "name_en": catalog.services.get(sid, ("?", "?", 0))[1],
+            "count": q,
+            "revenue": rd.m(r),
+        }
+        for sid, (q, r) in sorted(svc.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:10]
+    ]
+    d["top_products"] = [
+        {
+            "product_id": pid,
+            "sku": catalog.products.get(pid, ("?", "?", "?"))[0],
+            "name_zh": catalog.products.get(pid, ("?", "?", "?"))[1],
+            "name_en": catalog.products.get(pid, ("?", "?", "?"))[2],
+            "quantity": q,
+            "revenue": rd.m(r),
+        }
+        for pid, (q, r) in sorted(prod.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))[:10]
+    ]
+    red = select(func.sum(PackageRedemption.sessions)).where(
+        PackageRedemption.at >= rd.ts(p.start), PackageRedemption.at < rd.ts(p.end)
+    )
+    if rd.scope.branch_id is not None:
+        red = red.join(Sale, Sale.id == PackageRedemption.sale_id).where(rd.branch(Sale.branch_id))
+    d["packages"] = {
+        "sold": pkg_sold,
+        "revenue": rd.m(kinds.get("package", 0)),
+        "sessions_redeemed": as_int(c.execute(red).scalar()),
+    }
+
+
+def low_stock(rd: ReportReader) -> list[dict[str, Any]]:
+    q = (
+        select(Product.sku, Product.name_zh, Product.name_en, Product.stock_qty, Product.reorder_level)
+        .where(
+            Product.active.is_(True),
+            Product.reorder_level > 0,
+            Product.stock_qty <= Product.reorder_level,
+        )
+        .order_by(Product.stock_qty - Product.reorder_level, Product.sku)
+    )
+    return [
+        {"sku": s, "name_zh": zh, "name_en": en, "stock": int(q_), "reorder_level": int(r)}
+        for s, zh, en, q_, r in rd.conn.execute(q)
+    ]

@@ -1,0 +1,296 @@
+"""``desk-app check``: the database file's integrity and the money invariants
+listed at the end of docs/money-model.md. Each problem is one line of text."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import Connection, text
+
+from desk_app.db.engine import Database
+
+# each query returns offending rows; the message is formatted with the row
+_CHECKS: list[tuple[str, str]] = [
+    (
+        "I1: sale {0} ({1}) total {2} != sum of its lines {3}",
+        """SELECT s.id, s.receipt_no, s.total_minor, COALESCE(SUM(l.line_total_minor), 0)
+           FROM sales s LEFT JOIN sale_lines l ON l.sale_id = s.id
+           GROUP BY s.id, s.receipt_no, s.total_minor
+           HAVING s.total_minor != COALESCE(SUM(l.line_total_minor), 0)""",
+    ),
+    (
+        "I2: sale {0} ({1}) total {2} != sum of its payments {3}",
+        """SELECT s.id, s.receipt_no, s.total_minor, COALESCE(SUM(p.amount_minor), 0)
+           FROM sales s LEFT JOIN payments p ON p.sale_id = s.id
+           GROUP BY s.id, s.receipt_no, s.total_minor
+           HAVING s.total_minor != COALESCE(SUM(p.amount_minor), 0)""",
+    ),
+    (
+        "sale {0} ({1}) has no lines",
+        """SELECT s.id, s.receipt_no FROM sales s
+           WHERE NOT EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id)""",
+    ),
+    (
+        "prepaid account {0}: balance {1} != sum of its movements {2}",
+        """SELECT a.id, a.balance_minor, COALESCE(SUM(m.amount_minor), 0)
+           FROM prepaid_accounts a LEFT JOIN prepaid_movements m ON m.account_id = a.id
+           GROUP BY a.id, a.balance_minor
+           HAVING a.balance_minor != COALESCE(SUM(m.amount_minor), 0)""",
+    ),
+    (
+        "prepaid account {0}: balance {1} is below zero",
+        "SELECT id, balance_minor FROM prepaid_accounts WHERE balance_minor < 0 OR held_minor < 0",
+    ),
+    (
+        "prepaid movement {0}: balance after {1} is below zero",
+        "SELECT id, balance_after_minor FROM prepaid_movements WHERE balance_after_minor < 0",
+    ),
+    (
+        "prepaid movement {0}: balance after {1} != running balance {2}",
+        """SELECT m.id, m.balance_after_minor,
+                  (SELECT SUM(m2.amount_minor) FROM prepaid_movements m2
+                    WHERE m2.account_id = m.account_id AND m2.id <= m.id)
+           FROM prepaid_movements m
+           WHERE m.balance_after_minor != (SELECT SUM(m2.amount_minor) FROM prepaid_movements m2
+                                             WHERE m2.account_id = m.account_id AND m2.id <= m.id)""",
+    ),
+    (
+        "prepaid account {0}: {1} held for deposits != the deposits of bookings still holding one ({2})",
+        """SELECT a.id, a.held_minor, COALESCE(SUM(ap.deposit_minor), 0)
+           FROM prepaid_accounts a
+           LEFT JOIN prepaid_movements h ON h.account_id = a.id AND h.kind = 'hold'
+                AND NOT EXISTS (SELECT 1 FROM prepaid_movements e WHERE e.appointment_id = h.appointment_id
+                                  AND e.kind IN ('release', 'forfeit'))
+           LEFT JOIN appointments ap ON ap.id = h.appointment_id
+           GROUP BY a.id, a.held_minor
+           HAVING a.held_minor != COALESCE(SUM(ap.deposit_minor), 0)""",
+    ),
+    (
+        "appointment {0} is {1} but its deposit is still held (neither released nor taken)",
+        """SELECT ap.id, ap.status FROM appointments ap
+           JOIN prepaid_movements h ON h.appointment_id = ap.id AND h.kind = 'hold'
+           WHERE ap.status NOT IN ('booked', 'confirmed')
+             AND NOT EXISTS (SELECT 1 FROM prepaid_movements e WHERE e.appointment_id = ap.id
+                               AND e.kind IN ('release', 'forfeit'))""",
+    ),
+    (
+        "appointments {0} and {1} overlap for stylist {2}",
+        """SELECT a.id, b.id, a.staff_id FROM appointments a JOIN appointments b
+             ON a.staff_id = b.staff_id AND a.id < b.id
+           WHERE a.status NOT IN ('cancelled', 'no_show') AND b.status NOT IN ('cancelled', 'no_show')
+             AND a.start_at < b.block_end_at AND b.start_at < a.block_end_at""",
+    ),
+    (
+        "appointments {0} and {1} overlap for resource {2}",
+        """SELECT a.id, b.id, a.resource_id FROM appointments a JOIN appointments b
+             ON a.resource_id = b.resource_id AND a.id < b.id
+           WHERE a.resource_id IS NOT NULL
+             AND a.status NOT IN ('cancelled', 'no_show') AND b.status NOT IN ('cancelled', 'no_show')
+             AND a.start_at < b.block_end_at AND b.start_at < a.block_end_at""",
+    ),
+    (
+        "refunds of sale line {0} ({1}) exceed what was paid for it ({2})",
+        """SELECT o.id, -SUM(r.line_total_minor), o.line_total_minor
+           FROM sale_lines r JOIN sale_lines o ON o.id = r.original_line_id
+           GROUP BY o.id, o.line_total_minor
+           HAVING -SUM(r.line_total_minor) > o.line_total_minor OR -SUM(r.quantity) > o.quantity""",
+    ),
+    (
+        "refunds of sale {0} ({1}) exceed its total ({2})",
+        """SELECT o.id, -SUM(r.total_minor), o.total_minor
+           FROM sales r JOIN sales o ON o.id = r.original_sale_id
+           GROUP BY o.id, o.total_minor
+           HAVING -SUM(r.total_minor) > o.total_minor""",
+    ),
+    (
+        "refund {0} points at sale {1}, which is not a sale",
+        """SELECT r.id, o.id FROM sales r JOIN sales o ON o.id = r.original_sale_id
+           WHERE o.kind != 'sale' OR r.kind NOT IN ('refund', 'void')""",
+    ),
+    (
+        "erasure {0} names client {1} ({2}), who is not erased: its redactions cannot be trusted",
+        """SELECT e.id, e.client_id, e.client_number FROM erasures e
+           LEFT JOIN clients c ON c.id = e.client_id
+           WHERE c.id IS NULL OR c.erased_at IS NULL OR c.client_number != e.client_number""",
+    ),
+    (
+        "client {0} ({1}) is marked erased but still holds personal data",
+        """SELECT c.id, c.client_number FROM clients c
+           WHERE c.erased_at IS NOT NULL
+             AND (c.phone != '' OR c.email != '' OR c.wechat_id != '' OR c.notes != ''
+                  OR c.allergies != '' OR c.contraindications != '' OR c.birthday IS NOT NULL
+                  OR c.gender != '' OR c.skin_type != '' OR c.hair_type != '' OR c.external_id != ''
+                  OR c.marketing_consent OR c.privacy_consent
+                  OR NOT EXISTS (SELECT 1 FROM erasures e WHERE e.client_id = c.id))""",
+    ),
+    (
+        "client {0} ({1}) has {2} erasure records: one erasure is written once",
+        """SELECT e.client_id, MIN(e.client_number), COUNT(*) FROM erasures e
+           GROUP BY e.client_id HAVING COUNT(*) > 1""",
+    ),
+    (
+        "erasure {0} of client {1} has no erase entry in the audit log",
+        """SELECT e.id, e.client_number FROM erasures e
+           WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.action = 'erase' AND a.entity = 'client'
+                               AND a.entity_id = CAST(e.client_id AS VARCHAR(32)))""",
+    ),
+    (
+        "erasure {0} of client {1} redacted {2} audit entries but says {3}: entries were emptied in its name",
+        """SELECT e.id, e.client_number, COUNT(a.id), e.audit_redacted FROM erasures e
+           LEFT JOIN audit_log a ON a.redacted_by = e.id
+           GROUP BY e.id, e.client_number, e.audit_redacted
+           HAVING COUNT(a.id) != e.audit_redacted""",
+    ),
+    (
+        "client package {0}: sessions used {1} outside 0..{2}",
+        """SELECT id, sessions_used, sessions_total FROM client_packages
+           WHERE sessions_used < 0 OR sessions_used > sessions_total""",
+    ),
+]
+
+# visit step timestamps that must be in this order when present
+_VISIT_ORDER = (
+    "arrived_at",
+    "greeted_at",
+    "assessed_at",
+    "service_started_at",
+    "service_ended_at",
+    "paid_at",
+)
+
+
+def check_invariants(db: Database) -> list[str]:
+    problems: list[str] = []
+    with db.engine.connect() as conn:
+        if db.is_sqlite:
+            for (row,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
+                if row != "ok":
+                    problems.append(f"integrity_check: {row}")
+            for row in conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
+                problems.append(f"foreign key: table {row[0]} row {row[1]} points at a missing {row[2]}")
+        for message, sql in _CHECKS:
+            for row in conn.execute(text(sql)).fetchall():
+                problems.append(message.format(*row))
+        cols = ", ".join(_VISIT_ORDER)
+        for row in conn.execute(text(f"SELECT id, {cols} FROM visits")).fetchall():
+            stamps = [(name, v) for name, v in zip(_VISIT_ORDER, row[1:], strict=True) if v is not None]
+            for (n1, v1), (n2, v2) in zip(stamps, stamps[1:], strict=False):
+                if _as_text(v1) > _as_text(v2):
+                    problems.append(f"visit {row[0]}: {n1} is after {n2}")
+                    break
+        problems += _erasure_problems(conn)
+        problems += _guard_problems(conn, db.is_sqlite)
+        conn.rollback()
+    return problems
+
+
+def _erasure_problems(conn: Connection) -> list[str]:
+    """An erased client carries the anonymised name in one of the app's languages, and is erased
+    after the profile was made (a hand-made erasure keeps the name or back-dates the record)."""
+    from desk_app.i18n import SUPPORTED, translation
+
+    names = [translation(lang).gettext("Erased client {number}") for lang in SUPPORTED]
+    out: list[str] = []
+    rows = conn.execute(
+        text(
+            """SELECT c.id, c.client_number, c.name, c.created_at, e.id, e.at FROM clients c
+               LEFT JOIN erasures e ON e.client_id = c.id WHERE c.erased_at IS NOT NULL ORDER BY c.id"""
+        )
+    ).fetchall()
+    for cid, number, name, created, eid, at in rows:
+        if name not in {n.format(number=number) for n in names}:
+            out.append(f"client {cid} ({number}) is marked erased but still carries a name")
+        if eid is not None and _as_text(at) < _as_text(created):
+            out.append(f"erasure {eid} of client {number} is dated before the profile was made")
+    return out
+
+
+# The guards the migrations put in the database (append-only audit log and erasure records, no
+# double booking, the search index kept in step): their names and a fingerprint of their text at
+# the head revision. A guard dropped, disabled or rewritten by hand is a problem. A migration that
+# changes a guard updates this table (tests/integration/test_integrity_guards.py says so).
+SQLITE_GUARDS = {
+    "appointments_no_overlap_resource_id_insert": "ea1cf07f0c06911d",
+    "appointments_no_overlap_resource_id_update": "7058f247f7a62a78",
+    "appointments_no_overlap_staff_id_insert": "1fe013f564082064",
+    "appointments_no_overlap_staff_id_update": "d91e978355d03b95",
+    "audit_log_refuse_delete": "c3e23bff69a13211",
+    "audit_log_refuse_replace": "802a5d782984d8a0",
+    "audit_log_refuse_update": "cae2e787903e2da8",
+    "client_fts_ad": "9ab3fdb7fd2d5ffe",
+    "client_fts_ai": "4f0d955a550c2d8b",
+    "client_fts_au": "e9e31daf4b4e8365",
+    "erasures_only_of_erased_clients": "3a6d3d0fa011a3f2",
+    "erasures_refuse_delete": "b7687ace36f81321",
+    "erasures_refuse_replace": "9498a59b7468b6ef",
+    "erasures_refuse_update": "f2ef0b7c9b3462d3",
+}
+# PostgreSQL: trigger name -> (table, event bits, fingerprint of the function's source); the
+# source is compared rather than pg_get_triggerdef, whose layout differs between server versions
+POSTGRES_GUARDS = {
+    "audit_log_only_redaction": ("audit_log", 19, "19f293969eac82cc"),
+    "audit_log_refuse_change": ("audit_log", 42, "0d294213e88227a5"),
+    "erasures_only_of_erased_clients": ("erasures", 7, "57fc90213f1d9c24"),
+    "erasures_refuse_change": ("erasures", 58, "408bd641a34c4371"),
+}
+POSTGRES_CONSTRAINTS = ("ex_appointments_resource_overlap", "ex_appointments_staff_overlap")
+
+
+def fingerprint(sql: str) -> str:
+    return hashlib.sha256(" ".join(sql.split()).encode()).hexdigest()[:16]
+
+
+def guards_found(conn: Connection, is_sqlite: bool) -> dict[str, object]:
+    """The guards in the database as ``SQLITE_GUARDS`` / ``POSTGRES_GUARDS`` describe them."""
+    if is_sqlite:
+        return {
+            str(n): fingerprint(str(sql or ""))
+            for n, sql in conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        }
+    found: dict[str, object] = {}
+    for n, table, bits, enabled, src in conn.exec_driver_sql(
+        """SELECT t.tgname, c.relname, t.tgtype, t.tgenabled, p.prosrc FROM pg_trigger t
+           JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid
+           WHERE NOT t.tgisinternal AND c.relnamespace = to_regnamespace(current_schema())"""
+    ):
+        found[str(n)] = (str(table), int(bits), fingerprint(str(src))) if enabled != "D" else "disabled"
+    for (n,) in conn.exec_driver_sql(
+        """SELECT con.conname FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+           WHERE con.contype = 'x' AND c.relnamespace = to_regnamespace(current_schema())"""
+    ):
+        found[str(n)] = "constraint"
+    return found
+
+
+def _guard_problems(conn: Connection, is_sqlite: bool) -> list[str]:
+    found = guards_found(conn, is_sqlite)
+    expected: dict[str, object] = (
+        dict(SQLITE_GUARDS)
+        if is_sqlite
+        else {**POSTGRES_GUARDS, **{n: "constraint" for n in POSTGRES_CONSTRAINTS}}
+    )
+    out: list[str] = []
+    for name, want in sorted(expected.items()):
+        have = found.get(name)
+        if have is None:
+            out.append(
+                f"database guard {name} is missing (dropped by hand?): the records it protects cannot be trusted"
+            )
+        elif have == "disabled":
+            out.append(f"database guard {name} is disabled: the records it protects cannot be trusted")
+        elif have != want:
+            out.append(
+                f"database guard {name} was changed by hand: the records it protects cannot be trusted"
+            )
+    return out
+
+
+def _as_text(v: object) -> str:
+    """Timestamps come back as text (SQLite, ISO) or datetimes (PostgreSQL); compare them as ISO text in UTC."""
+    from datetime import UTC, datetime
+
+    if isinstance(v, datetime):
+        if v.tzinfo is not None:
+            v = v.astimezone(UTC).replace(tzinfo=None)
+        return v.isoformat(sep=" ")
+    return str(v).replace("T", " ")[:26]

@@ -1,0 +1,326 @@
+"""The needs assessment: the consultation questions and answers, the service plan and its estimate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from desk_app.core.service import (
+    ServiceError,
+    ValidationError,
+    audit,
+    require,
+)
+from desk_app.db.engine import Clock, Database
+from desk_app.db.models import (
+    Assessment,
+    Client,
+    ConsultationQuestion,
+    PlanItem,
+    Product,
+    Service,
+    ServiceCategory,
+)
+from desk_app.domain import visit as vd
+from desk_app.domain.permissions import Actor, Perm
+from desk_app.i18n import _
+from desk_app.settings import SettingsStore
+from desk_app.visits.safety import require_safe
+from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
+from desk_app.visits.views import (
+    PRIORITIES,
+    ChoiceOption,
+    Estimate,
+    MenuService,
+    PlanItemIn,
+    ProductChoice,
+    Question,
+)
+
+
+class ConsultationService:
+    """Step 2 of the visit: what the client wants, the plan, the price estimate the client confirms."""
+
+    def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
+        self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
+        self.settings = settings
+        self.clock = self.db.clock
+
+    # ------------------------------------------------------------------ needs
+    def questions(self, kind: str) -> list[Question]:
+        with self.db.uow(write=False) as uow:
+            rows = (
+                uow.session.execute(
+                    select(ConsultationQuestion)
+                    .where(ConsultationQuestion.kind == kind, ConsultationQuestion.active.is_(True))
+                    .order_by(ConsultationQuestion.sort, ConsultationQuestion.id)
+                )
+                .scalars()
+                .all()
+            )
+            return [
+                Question(
+                    key=q.key,
+                    label_zh=q.label_zh,
+                    label_en=q.label_en,
+                    answer_type=q.answer_type,
+                    choices=tuple(
+                        ChoiceOption(str(c.get("key", "")), str(c.get("zh", "")), str(c.get("en", "")))
+                        for c in (q.choices or [])
+                    ),
+                    required=q.required,
+                )
+                for q in rows
+            ]
+
+    def save_assessment(
+        self,
+        actor: Actor,
+        visit_id: int,
+        *,
+        kind: str,
+        answers: Mapping[str, Any],
+        goals: str = "",
+        expectations: str = "",
+        priority: str = "normal",
+        skin_type: str = "",
+        hair_type: str = "",
+        allergies: str = "",
+        contraindications: str = "",
+    ) -> None:
+        """Save the consultation (one per visit, updated in place); allergies also go on the profile."""
+        require(self.db.uow, actor, Perm.VISIT_RUN)
+        now = self.clock()
+        errors: dict[str, str] = {}
+        if priority not in PRIORITIES:
+            errors["priority"] = _("Choose a priority from the list.")
+        qs = {q.key: q for q in self.questions(kind)}
+        clean: dict[str, Any] = {}
+        for key, value in answers.items():
+            if isinstance(value, str):
+                value = value.strip()
+            clean[key] = value
+        # the profile fields and the form's questions of the same name are one answer
+        profile = {
+            "skin_type": skin_type.strip(),
+            "hair_type": hair_type.strip(),
+            "allergies": allergies.strip(),
+            "contraindications": contraindications.strip(),
+        }
+        for key, val in profile.items():
+            if val and not clean.get(key):
+                clean[key] = val
+            elif not val and isinstance(clean.get(key), str):
+                profile[key] = clean[key]
+        skin_type, hair_type = profile["skin_type"], profile["hair_type"]
+        allergies, contraindications = profile["allergies"], profile["contraindications"]
+        for key, q in qs.items():
+            if q.required and not clean.get(key):
+                errors[key] = _("Answer “{q}”: it is needed for this service.").format(q=q.label)
+        if not goals.strip() and not clean:
+            errors["goals"] = _("Write down what the client wants, in their words.")
+        if errors:
+            raise ValidationError(errors)
+        with self.db.uow() as uow:
+            s = uow.session
+            v = open_visit(s, visit_id)
+            if v.step == vd.Step.GREETING.value:
+                raise ServiceError(_("Greet the client first, then record the consultation."))
+            a = s.execute(
+                select(Assessment).where(Assessment.visit_id == v.id).order_by(Assessment.id.desc()).limit(1)
+            ).scalar_one_or_none()
+            if a is None:
+                a = Assessment(visit_id=v.id, created_by_id=actor.staff_id, created_at=now)
+                s.add(a)
+            a.kind = kind
+            a.answers = clean
+            a.goals = goals.strip()
+            a.expectations = expectations.strip()
+            a.priority = priority
+            a.skin_type = skin_type.strip()
+            a.hair_type = hair_type.strip()
+            a.allergies = allergies.strip()
+            a.contraindications = contraindications.strip()
+            if v.client_id is not None:
+                client = s.get(Client, v.client_id)
+                if client is not None:
+                    before = {"allergies": client.allergies, "contraindications": client.contraindications}
+                    if allergies.strip():
+                        client.allergies = allergies.strip()
+                    if contraindications.strip():
+                        client.contraindications = contraindications.strip()
+                    if skin_type.strip():
+                        client.skin_type = skin_type.strip()
+                    if hair_type.strip():
+                        client.hair_type = hair_type.strip()
+                    client.updated_at = now
+                    after = {"allergies": client.allergies, "contraindications": client.contraindications}
+                    if before != after:
+                        audit(s, actor, "update", "client", client.id, before=before, after=after, at=now)
+            audit(s, actor, "assess", "visit", v.id, after={"kind": kind, "priority": priority}, at=now)
+            commit_visit(s)
+
+    def set_plan(self, actor: Actor, visit_id: int, items: Sequence[PlanItemIn]) -> Estimate:
+        """Replace the visit's plan. Prices come from the catalog. A changed plan needs a new confirmation."""
+        require(self.db.uow, actor, Perm.VISIT_RUN)
+        now = self.clock()
+        errors: dict[str, str] = {}
+        for i, it in enumerate(items, start=1):
+            if it.kind not in ("service", "product", "fee"):
+                errors[f"items.{i}"] = _("Line {n}: unknown kind of line.").format(n=i)
+            elif it.quantity < 1 or it.quantity > 99:
+                errors[f"items.{i}.quantity"] = _("Line {n}: quantity must be 1 to 99.").format(n=i)
+            elif it.kind == "fee" and (
+                it.unit_price_minor is None or it.unit_price_minor < 0 or not it.description
+            ):
+                errors[f"items.{i}"] = _("Line {n}: a fee needs a description and an amount.").format(n=i)
+        if errors:
+            raise ValidationError(errors)
+        with self.db.uow() as uow:
+            s = uow.session
+            v = open_visit(s, visit_id)
+            if v.step in (vd.Step.CHECKOUT.value, vd.Step.REBOOKING.value):
+                raise ServiceError(_("The service is finished; change the bill at checkout instead."))
+            old = s.execute(select(PlanItem).where(PlanItem.visit_id == v.id)).scalars().all()
+            for row in old:
+                s.delete(row)
+            for i, it in enumerate(items, start=1):
+                if it.kind == "service":
+                    svc = s.get(Service, it.service_id) if it.service_id else None
+                    if svc is None or not svc.active:
+                        raise ValidationError(
+                            {f"items.{i}": _("Line {n}: that service is not on the menu.").format(n=i)}
+                        )
+                    s.add(
+                        PlanItem(
+                            visit_id=v.id,
+                            kind="service",
+                            service_id=svc.id,
+                            description=svc.name_en,
+                            quantity=it.quantity,
+                            unit_price_minor=svc.price_minor,
+                            staff_id=it.staff_id or v.staff_id,
+                        )
+                    )
+                elif it.kind == "product":
+                    p = s.get(Product, it.product_id) if it.product_id else None
+                    if p is None or not p.active or not p.is_retail:
+                        raise ValidationError(
+                            {f"items.{i}": _("Line {n}: that product is not for sale.").format(n=i)}
+                        )
+                    s.add(
+                        PlanItem(
+                            visit_id=v.id,
+                            kind="product",
+                            product_id=p.id,
+                            description=p.name_en,
+                            quantity=it.quantity,
+                            unit_price_minor=p.price_minor,
+                            suggested_only=it.suggested_only,
+                            staff_id=it.staff_id,
+                        )
+                    )
+                else:
+                    s.add(
+                        PlanItem(
+                            visit_id=v.id,
+                            kind="fee",
+                            description=it.description.strip(),
+                            quantity=it.quantity,
+                            unit_price_minor=int(it.unit_price_minor or 0),
+                        )
+                    )
+            if v.step == vd.Step.NEEDS.value:
+                v.estimate_confirmed_at = None
+                v.estimate_confirmed_by_id = None
+            s.flush()
+            est = estimate_of(s, self.settings, v)
+            audit(
+                s, actor, "plan", "visit", v.id, after={"lines": len(items), "total": est.total_minor}, at=now
+            )
+            commit_visit(s)
+        return est
+
+    def estimate(self, visit_id: int) -> Estimate:
+        with self.db.uow(write=False) as uow:
+            v = get_visit(uow.session, visit_id)
+            return estimate_of(uow.session, self.settings, v)
+
+    def confirm_plan(self, actor: Actor, visit_id: int, override_reason: str | None = None) -> Estimate:
+        """The client confirms the plan and its estimate (time and staff recorded); on to the service.
+
+        A planned service a safety rule stops (docs/safety.md) raises SafetyCheckNeeded and nothing
+        is written, unless ``override_reason`` says why it goes ahead (recorded with who)."""
+        require(self.db.uow, actor, Perm.VISIT_RUN)
+        now = self.clock()
+        with self.db.uow() as uow:
+            s = uow.session
+            v = open_visit(s, visit_id)
+            if v.step != vd.Step.NEEDS.value:
+                raise ServiceError(_("The plan can be confirmed during the needs assessment only."))
+            est = estimate_of(s, self.settings, v)
+            if not any(line.kind == "service" for line in est.lines):
+                raise ValidationError(
+                    {"plan": _("Add at least one service to the plan before the client confirms.")}
+                )
+            require_safe(s, v, actor, now, override_reason)
+            v.estimate_minor = est.total_minor
+            v.estimate_confirmed_at = now
+            v.estimate_confirmed_by_id = actor.staff_id
+            move_visit(s, self.settings, v, "advance", actor, now)
+            audit(
+                s, actor, "confirm_estimate", "visit", v.id, after={"estimate_minor": est.total_minor}, at=now
+            )
+            commit_visit(s)
+        return self.estimate(visit_id)
+
+    # ------------------------------------------------------------------ catalog reads for the forms
+    def menu(self) -> list[MenuService]:
+        """The active service menu (for the new client's introduction and the plan builder)."""
+        with self.db.uow(write=False) as uow:
+            rows = uow.session.execute(
+                select(Service, ServiceCategory)
+                .join(ServiceCategory, ServiceCategory.id == Service.category_id)
+                .where(Service.active.is_(True), ServiceCategory.active.is_(True))
+                .order_by(ServiceCategory.sort, Service.sort, Service.id)
+            ).all()
+            return [
+                MenuService(
+                    id=svc.id,
+                    name_zh=svc.name_zh,
+                    name_en=svc.name_en,
+                    category_zh=cat.name_zh,
+                    category_en=cat.name_en,
+                    consultation_kind=cat.consultation_kind,
+                    price_minor=svc.price_minor,
+                    duration_min=svc.duration_min,
+                    care_advice_zh=svc.care_advice_zh,
+                    care_advice_en=svc.care_advice_en,
+                )
+                for svc, cat in rows
+            ]
+
+    def products(self, *, retail: bool | None = None, backbar: bool | None = None) -> list[ProductChoice]:
+        with self.db.uow(write=False) as uow:
+            q = select(Product).where(Product.active.is_(True)).order_by(Product.id)
+            if retail is not None:
+                q = q.where(Product.is_retail.is_(retail))
+            if backbar is not None:
+                q = q.where(Product.is_backbar.is_(backbar))
+            return [
+                ProductChoice(
+                    p.id,
+                    p.name_zh,
+                    p.name_en,
+                    p.price_minor,
+                    p.stock_qty,
+                    p.unit,
+                    p.is_retail,
+                    p.is_backbar,
+                    p.usage_advice_zh,
+                    p.usage_advice_en,
+                )
+                for p in uow.session.execute(q).scalars()
+            ]

@@ -1,0 +1,179 @@
+"""What the visit's services share, inside a unit of work: load a visit, move it a step, commit it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from desk_app.core.service import (
+    ConflictError,
+    NotFound,
+    ServiceError,
+    shop_row,
+)
+from desk_app.db.models import (
+    Client,
+    PlanItem,
+    Product,
+    Service,
+    Visit,
+)
+from desk_app.domain import visit as vd
+from desk_app.domain.permissions import Actor
+from desk_app.domain.pricing import LineIn, PricingError, price_lines
+from desk_app.domain.visit import step_label
+from desk_app.i18n import _
+from desk_app.settings import S, SettingsStore
+from desk_app.visits import flow as visit_flow
+from desk_app.visits.views import Estimate, EstimateLine
+
+
+def get_visit(s: Session, visit_id: int) -> Visit:
+    v = s.get(Visit, visit_id)
+    if v is None:
+        raise NotFound(_("That visit no longer exists. Refresh the list."))
+    return v
+
+
+def open_visit(s: Session, visit_id: int) -> Visit:
+    v = get_visit(s, visit_id)
+    if not vd.is_open(v.step):
+        raise ServiceError(_("This visit is already closed."))
+    return v
+
+
+def required_steps(settings: SettingsStore) -> frozenset[vd.Step]:
+    out: set[vd.Step] = set()
+    for step in settings.get(S.VISIT_REQUIRED_STEPS) or []:
+        try:
+            out.add(vd.Step(step))
+        except ValueError:
+            continue
+    return frozenset(out)
+
+
+def move_visit(
+    s: Session, settings: SettingsStore, v: Visit, action: str, actor: Actor, now: datetime, reason: str = ""
+) -> None:
+    """One step of the visit's state machine, with the shop's required steps and standards."""
+    step = v.step
+    try:
+        visit_flow.move(
+            s,
+            v,
+            action,
+            actor,
+            now,
+            reason=reason,
+            required=required_steps(settings),
+            standards=settings.standards(),
+        )
+    except vd.TransitionError as exc:
+        raise ServiceError(transition_message(exc, step)) from exc
+
+
+def commit_visit(s: Session) -> None:
+    try:
+        s.commit()
+    except StaleDataError as exc:
+        raise ConflictError(
+            _("Another desk changed this visit a moment ago. It has been reloaded; check it and try again.")
+        ) from exc
+
+
+def transition_message(exc: vd.TransitionError, step: str) -> str:
+    text = str(exc)
+    if "needs a reason" in text:
+        return _("Say why: a reason is needed.")
+    if "requires" in text:
+        return _("The shop requires the {step} step; it cannot be skipped. Finish it instead.").format(
+            step=step_label(step)
+        )
+    if "checkout cannot be skipped" in text:
+        return _("Checkout cannot be skipped; cancel the visit instead.")
+    if "cannot be cancelled" in text:
+        return _("A paid visit cannot be cancelled; make a refund instead.")
+    if "cannot go back" in text:
+        return _("This visit cannot go back from the {step} step.").format(step=step_label(step))
+    return _("This visit is closed; open a new visit instead.")
+
+
+def estimate_of(s: Session, settings: SettingsStore, v: Visit) -> Estimate:
+    """The visit's price estimate from its plan (member price, tax as the shop sets it)."""
+    shop = shop_row(s)
+    include = settings.get(S.MONEY_PRICES_INCLUDE_TAX)
+    svc_rate = settings.get(S.MONEY_TAX_RATE_SERVICE_BP)
+    prod_rate = settings.get(S.MONEY_TAX_RATE_PRODUCT_BP)
+    client = s.get(Client, v.client_id) if v.client_id else None
+    is_member = client is not None and client.membership_tier == "vip"
+    pct = settings.vip_rule().discount_percent if is_member else None
+    rows = s.execute(
+        select(PlanItem, Service, Product)
+        .outerjoin(Service, Service.id == PlanItem.service_id)
+        .outerjoin(Product, Product.id == PlanItem.product_id)
+        .where(PlanItem.visit_id == v.id)
+        .order_by(PlanItem.id)
+    ).all()
+    lines: list[LineIn] = []
+    names: list[tuple[str, str]] = []
+    suggestions: list[EstimateLine] = []
+    duration = 0
+    for it, svc, prod in rows:
+        if it.kind == "service" and svc is not None:
+            rate = svc.tax_rate_bp if svc.tax_rate_bp is not None else svc_rate
+            name = (svc.name_zh, svc.name_en)
+            duration += svc.duration_min * it.quantity
+            ref: int | None = svc.id
+        elif it.kind == "product" and prod is not None:
+            rate = prod.tax_rate_bp if prod.tax_rate_bp is not None else prod_rate
+            name = (prod.name_zh, prod.name_en)
+            ref = prod.id
+        else:
+            rate = svc_rate
+            name = (it.description, it.description)
+            ref = None
+        line = LineIn(
+            kind=it.kind if it.kind != "fee" else "service",
+            description=name[1],
+            quantity=it.quantity,
+            unit_price_minor=it.unit_price_minor,
+            tax_rate_bp=rate,
+            ref_id=ref,
+            staff_id=it.staff_id,
+            member_price=it.kind != "fee",
+        )
+        if it.suggested_only:
+            one = price_lines([line], prices_include_tax=include, member_percent=pct).lines[0]
+            suggestions.append(EstimateLine.of(it.kind, it.id, name, one))
+            continue
+        lines.append(line)
+        names.append(name)
+    try:
+        bill = price_lines(lines, prices_include_tax=include, member_percent=pct)
+    except PricingError as exc:  # catalog prices are never negative; keep the message readable
+        raise ServiceError(_("The plan cannot be priced: {why}").format(why=str(exc))) from exc
+    plan_ids = [it.id for it, _svc, _p in rows if not it.suggested_only]
+    kinds = [it.kind for it, _svc, _p in rows if not it.suggested_only]
+    est_lines = tuple(
+        EstimateLine.of(kinds[i], plan_ids[i], names[i], p) for i, p in enumerate(bill.lines)
+    )
+    return Estimate(
+        visit_id=v.id,
+        currency=shop.currency,
+        lines=est_lines,
+        suggestions=tuple(suggestions),
+        subtotal_minor=bill.subtotal_minor,
+        discount_minor=bill.discount_minor,
+        member_discount_minor=bill.member_discount_minor,
+        tax_minor=bill.tax_minor,
+        total_minor=bill.total_minor,
+        prices_include_tax=include,
+        is_member=is_member,
+        member_percent=bill.member_percent,
+        duration_min=duration,
+        confirmed_minor=v.estimate_minor,
+        confirmed_at=v.estimate_confirmed_at,
+    )

@@ -1,0 +1,207 @@
+"""The Follow-ups tab: due / overdue / later / done calls, and the call dialog."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+
+from desk_app.aftercare.views import FollowUpLists, FollowUpView
+from desk_app.domain.aftercare import FollowUpState
+from desk_app.i18n import _, format_date, format_datetime, ngettext
+from ui.aftercare.call_dialog import FollowUpCallDialog
+from ui.aftercare.text import followup_state, followup_status, stars
+from ui.context import UiContext
+from ui.shared.table import Cell, RowsTable, segment_cell
+from ui.shared.widgets import Button, EmptyState, show_error
+
+
+class FollowUpsTab(QWidget):
+    call_saved = Signal(object)  # CallResult
+    open_complaint = Signal(int)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.lists: FollowUpLists | None = None
+        self.current_list = FollowUpState.DUE
+        self._notice_complaint = 0
+        self.dialog: FollowUpCallDialog | None = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 8, 0, 0)
+        bar = QHBoxLayout()
+        self.group = QButtonGroup(self)
+        self.filter_buttons: dict[FollowUpState, Button] = {}
+        for st in FollowUpState:
+            b = Button("")
+            b.setCheckable(True)
+            b.clicked.connect(lambda _c=False, k=st: self.show_list(k))
+            self.group.addButton(b)
+            self.filter_buttons[st] = b
+            bar.addWidget(b)
+        bar.addStretch()
+        self.call_btn = Button(_("Call…"), "phone", kind="primary")
+        self.call_btn.setToolTip(_("Open the call for the selected client (Enter)"))
+        self.call_btn.clicked.connect(self.call_selected)
+        bar.addWidget(self.call_btn)
+        refresh = Button(_("Refresh"), "refresh", kind="ghost")
+        refresh.clicked.connect(self.refresh)
+        bar.addWidget(refresh)
+        lay.addLayout(bar)
+
+        # what the last call did (a low score opened a complaint, a follow-up was given up)
+        self.notice = QFrame()
+        self.notice.setObjectName("warnBanner")
+        nrow = QHBoxLayout(self.notice)
+        nrow.setContentsMargins(12, 8, 12, 8)
+        self.notice_text = QLabel()
+        self.notice_text.setWordWrap(True)
+        nrow.addWidget(self.notice_text, 1)
+        self.notice_btn = Button(_("Open the complaint"), kind="secondary")
+        self.notice_btn.clicked.connect(lambda: self.open_complaint.emit(self._notice_complaint))
+        nrow.addWidget(self.notice_btn)
+        self.notice.hide()
+        lay.addWidget(self.notice)
+
+        self.stack = QStackedWidget()
+        self.table = RowsTable(
+            [
+                _("Client"),
+                _("Client value"),
+                _("Phone"),
+                _("Visit"),
+                _("What was done"),
+                _("By"),
+                _("Call by"),
+                _("Status"),
+                _("Result"),
+            ],
+            stretch=4,
+        )
+        self.table.activated_row.connect(self.open_call)
+        self.empty = EmptyState("phone", _("No calls here"), "")
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        lay.addWidget(self.stack, 1)
+        QShortcut(QKeySequence("F9"), self).activated.connect(self.call_selected)
+        self.filter_buttons[FollowUpState.DUE].setChecked(True)
+
+    def refresh(self) -> None:
+        actor, aftercare = self.ctx.actor, self.ctx.services.aftercare
+        self.ctx.runner.run(
+            self,
+            lambda: aftercare.followups(actor=actor),
+            on_done=self._loaded,
+            on_error=lambda e: show_error(self, e),
+        )
+
+    def _loaded(self, lists: FollowUpLists) -> None:
+        self.lists = lists
+        labels = {
+            FollowUpState.DUE: _("Due ({n})"),
+            FollowUpState.OVERDUE: _("Overdue ({n})"),
+            FollowUpState.LATER: _("Later ({n})"),
+            FollowUpState.DONE: _("Done ({n})"),
+        }
+        for key, b in self.filter_buttons.items():
+            b.setText(labels[key].format(n=len(getattr(lists, key.value))))
+        overdue = self.filter_buttons[FollowUpState.OVERDUE]
+        overdue.setProperty("kind", "danger" if lists.overdue else "secondary")
+        overdue.style().unpolish(overdue)
+        overdue.style().polish(overdue)
+        self.show_list(self.current_list)
+
+    def show_list(self, key: str) -> None:
+        """Show one of the lists: due, overdue, later or done (a ``FollowUpState``)."""
+        state = self.current_list = FollowUpState(key)
+        self.filter_buttons[state].setChecked(True)
+        items: tuple[FollowUpView, ...] = getattr(self.lists, state.value) if self.lists else ()
+        rows: list[list[Cell]] = []
+        for f in items:
+            st_text, st_tone = (
+                followup_state(f.state)
+                if f.state in (FollowUpState.OVERDUE, FollowUpState.LATER)
+                else followup_status(f.status)
+            )
+            status = st_text
+            if f.attempts and f.state != FollowUpState.DONE:
+                status += " · " + ngettext("{n} try", "{n} tries", f.attempts).format(n=f.attempts)
+            if f.callback_at and f.state != FollowUpState.DONE:
+                status += " · " + format_datetime(f.callback_at, "short")
+            result = (
+                stars(f.satisfaction)
+                if f.satisfaction
+                else (f.comments.splitlines()[0] if f.comments else "")
+            )
+            rows.append(
+                [
+                    f.client_name,
+                    segment_cell(f.segment),
+                    f.phone_masked,
+                    format_date(f.visit_at) if f.visit_at else "",
+                    ", ".join(f.services),
+                    f.served_by,
+                    format_date(f.due_by),
+                    ("● " + status, st_tone),
+                    result,
+                ]
+            )
+        # the 4th column (what was done) takes what is left: at 1366 px about 200 px
+        self.table.set_rows(rows, list(items), widths=(110, 100, 120, 125, 200, 90, 125, 130, 100))
+        hints = {
+            FollowUpState.DUE: _(
+                "Nobody is waiting for a call today. Calls appear here two to three days after a visit."
+            ),
+            FollowUpState.OVERDUE: _("No overdue calls. Well done!"),
+            FollowUpState.LATER: _("No calls planned for later."),
+            FollowUpState.DONE: _("Calls made in the last two weeks appear here."),
+        }
+        self.empty = self._replace_empty(hints[state])
+        self.stack.setCurrentWidget(self.table if items else self.empty)
+        self.call_btn.setEnabled(bool(items) and state != FollowUpState.DONE)
+
+    def _replace_empty(self, hint: str) -> EmptyState:
+        old = self.empty
+        new = EmptyState("phone", _("No calls here"), hint)
+        self.stack.insertWidget(1, new)
+        self.stack.removeWidget(old)
+        old.deleteLater()
+        return new
+
+    def call_selected(self) -> None:
+        f = self.table.current()
+        if f is not None:
+            self.open_call(f)
+
+    def open_call(self, f: FollowUpView) -> None:
+        if f.state == FollowUpState.DONE:
+            return
+        self.dialog = FollowUpCallDialog(self.ctx, f, self)
+        self.dialog.accepted.connect(self._call_done)
+        self.dialog.open()
+
+    def _call_done(self) -> None:
+        dlg = self.dialog
+        if dlg is None or dlg.result_ is None:
+            return
+        res = dlg.result_
+        self.call_saved.emit(res)
+        self.refresh()
+        self.notice_btn.setVisible(res.complaint_id is not None)
+        if res.complaint_id is not None:
+            self._notice_complaint = res.complaint_id
+            self.notice_text.setText(
+                "⚠ "
+                + _(
+                    "Call saved. The low score opened complaint ticket #{id}: answer "
+                    "the client within the deadline."
+                ).format(id=res.complaint_id)
+            )
+        elif res.gave_up:
+            self.notice_text.setText("• " + _("No answer after the last try: this follow-up is closed."))
+        else:
+            self.notice_text.setText(
+                "✓ " + _("Call saved for {client}.").format(client=res.followup.client_name)
+            )
+        self.notice.show()
+

@@ -1,0 +1,686 @@
+"""Start the GUI: open (and migrate) the database, welcome or sign in, then the main area.
+
+``Shell`` is the one top-level window. It holds three pages: the welcome (empty
+database), sign-in/lock, and the signed-in main area. Locking or switching
+user never destroys the main area, so work in progress stays as it was.
+
+The database is opened and the shop read on the GUI thread only once, at startup,
+before the window shows; once the window is up (the demo, a restore, a change of the
+shop) that work goes through the runner like every screen's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+from PySide6.QtCore import QEvent, QEventLoop, QLibraryInfo, QObject, Qt, QTimer, QTranslator
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QProgressDialog,
+    QStackedWidget,
+    QWidget,
+)
+
+from desk_app import i18n
+from desk_app.bootstrap import open_database
+from desk_app.cli import lang_arg
+from desk_app.container import Services
+from desk_app.db import cipher
+from desk_app.db.engine import Clock, Database, system_clock
+from desk_app.domain.permissions import Actor, Role
+from desk_app.i18n import _
+from desk_app.paths import demo_db, resolve_db
+from desk_app.settings import S
+from desk_app.shop.service import ShopInfo
+from desk_app.trust.at_rest import EncryptResult
+from desk_app.trust.auth import PinAlert
+from ui.aftercare.complaint_alert import show_overdue_at_sign_in
+from ui.context import UiContext
+from ui.main_window import MainArea
+from ui.runner import TaskRunner
+from ui.shared.widgets import show_error
+from ui.shell.sign_in import SignInPage
+from ui.shell.welcome import WelcomePage
+from ui.theme import apply_theme, icon
+from ui.trust.pin_notice import pin_notice_text
+
+log = logging.getLogger(__name__)
+T0 = time.perf_counter()
+
+DEMO_CLIENTS = 300
+DEMO_MONTHS = 3
+DEMO_STAFF = 6
+
+
+def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
+    """The window's options; anything else is refused with a usage line (exit 2), never ignored."""
+    p = argparse.ArgumentParser(prog="desk-app", add_help=False,
+                                epilog="desk-app --help lists the commands that need no window.")
+    p.add_argument("--db", help="the shop's SQLite file or SQLAlchemy URL")
+    p.add_argument("--demo", action="store_true", help="the demo shop")
+    p.add_argument("--fresh-demo", action="store_true", help="the demo shop, made anew")
+    p.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the shop's)")
+    return p.parse_args(list(argv))
+
+
+def no_screen() -> str | None:
+    """Why no window can open here, in words (Linux without a display), or None."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("desk-app: no screen found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window "
+            "cannot open. Start it from the desktop session; the commands that need no window work "
+            "anywhere: desk-app --help")
+
+
+def build_demo_database(
+    runner: TaskRunner,
+    owner: QObject,
+    path: str,
+    on_done: Callable[[str], None],
+    on_error: Callable[[Exception], None],
+    *,
+    fresh: bool = False,
+    clock: Clock = system_clock,
+    parent: QWidget | None = None,
+) -> None:
+    """Create the small demo shop on a worker (a few seconds), with a progress dialog that stays
+    responsive; then ``on_done(path)`` on the GUI thread. An existing demo is used as it is (at
+    once) unless ``fresh``. The shop is written to ``path + '.part'`` and moved into place only
+    when complete, so a failed or interrupted build leaves no half shop behind."""
+    from desk_app.demo.shop import generate
+
+    p = Path(path)
+    if p.exists() and not fresh:
+        on_done(path)
+        return
+    dlg = QProgressDialog(_("Preparing the demo shop…"), "", 0, 1000, parent)
+    dlg.setCancelButton(None)
+    dlg.setWindowTitle(_("Demo shop"))
+    dlg.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dlg.setMinimumDuration(0)
+    dlg.setValue(0)
+    dlg.show()
+    lang = i18n.language()
+    label = [""]  # the worker's latest step, read on the GUI thread with the progress
+
+    def work(progress: Callable[[int, int], None]) -> str:
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(p) + suffix).unlink(missing_ok=True)
+        tmp = str(p) + ".part"
+        for suffix in ("", "-wal", "-shm"):
+            Path(tmp + suffix).unlink(missing_ok=True)
+
+        def report(done: float, step: str) -> None:
+            if step:
+                label[0] = step
+            progress(int(1000 * done), 1000)
+
+        generate(tmp, clients=DEMO_CLIENTS, months=DEMO_MONTHS, staff=DEMO_STAFF, seed=7,
+                 lang=lang, progress=report, clock=clock)
+        os.replace(tmp, p)
+        return path
+
+    def shown(done: int, _total: int) -> None:
+        dlg.setValue(min(done, 999))
+        if label[0]:
+            dlg.setLabelText(_("Preparing the demo shop…") + "\n" + label[0])
+
+    def finished(result: str) -> None:
+        dlg.close()
+        dlg.deleteLater()
+        on_done(result)
+
+    def failed(exc: Exception) -> None:
+        dlg.close()
+        dlg.deleteLater()
+        on_error(exc)
+
+    runner.run(owner, work, finished, failed, shown, in_order=True)
+
+
+def ensure_demo_database(path: str, fresh: bool = False, clock: Clock = system_clock) -> str:
+    """At startup (``--demo``), before any window: build the demo if needed and wait for it with
+    the progress dialog turning (an event loop runs meanwhile; the work is on a worker)."""
+    if Path(path).exists() and not fresh:
+        return path
+    runner, loop = TaskRunner(), QEventLoop()
+    outcome: dict[str, object] = {}
+    holder = QObject()
+
+    def done(result: str) -> None:
+        outcome["path"] = result
+        loop.quit()
+
+    def failed(exc: Exception) -> None:
+        outcome["error"] = exc
+        loop.quit()
+
+    build_demo_database(runner, holder, path, done, failed, fresh=fresh, clock=clock)
+    if not outcome:
+        loop.exec()
+    runner.wait_for_done()
+    if "error" in outcome:
+        raise cast(Exception, outcome["error"])
+    return cast(str, outcome["path"])
+
+
+@dataclass(frozen=True)
+class OpenedShop:
+    database: Database
+    services: Services
+    shop: ShopInfo | None  # None: an empty database, the welcome sets the shop up
+
+
+def open_shop(db_str: str, clock: Clock) -> OpenedShop:
+    """Open (and migrate) the database and read the shop: the database work of opening a file."""
+    database = open_database(db_str, clock=clock)
+    services = Services(database)
+    try:
+        shop = services.shop.info() if services.shop.is_set_up() else None
+    except Exception:
+        database.dispose()
+        raise
+    return OpenedShop(database, services, shop)
+
+
+class Shell(QMainWindow):
+    def __init__(
+        self,
+        db_str: str,
+        demo_mode: bool,
+        app: QApplication,
+        use_shop_language: bool = False,
+        clock: Clock = system_clock,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        super().__init__()
+        self.clock = clock  # the app's one clock: the database, the services and the demo's history run on it
+        self.use_shop_language = use_shop_language
+        self.app = app
+        self.db_str = db_str
+        self.demo_mode = demo_mode
+        self.setWindowTitle(_("Front desk"))
+        self.setWindowIcon(icon("store", "#2F6FDE", 64))
+        self.resize(1366, 768)
+        self.setMinimumSize(1100, 680)
+        self.pages = QStackedWidget()
+        self.setCentralWidget(self.pages)
+        # the system's own "quit" keys (Cmd+Q on macOS), else Ctrl+Q (Alt+F4 also closes on Windows)
+        quit_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
+        self._quit = [QShortcut(keys, self) for keys in quit_keys]
+        for shortcut in self._quit:
+            shortcut.activated.connect(self.close)
+        self.runner = runner or TaskRunner()
+        self.ctx: UiContext | None = None
+        self.shop: ShopInfo | None = None  # the shop as last read (at opening, after each change of it)
+        self.welcome: WelcomePage | None = None
+        self._retired: list[object] = []
+        self.main: MainArea | None = None
+        self.sign_in: SignInPage | None = None
+        self._last_activity = time.monotonic()
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setInterval(5000)
+        self._idle_timer.timeout.connect(self._check_idle)
+        self._backup_timer = QTimer(self)
+        self._backup_timer.setInterval(60 * 60 * 1000)  # the daily backup is checked every hour
+        self._backup_timer.timeout.connect(self._maybe_backup)
+        # bookings whose client never came are marked no-show (and a held deposit taken) by the app
+        # itself, not only when someone opens the calendar (docs/money-model.md, "Deposits")
+        self._no_show_timer = QTimer(self)
+        self._no_show_timer.setInterval(5 * 60 * 1000)
+        self._no_show_timer.timeout.connect(self.mark_no_shows)
+        # startup: no window is shown yet (run_gui shows it when this returns), so the database
+        # is opened and the shop read here, on the GUI thread; later openings use the runner
+        self._opened(open_shop(db_str, self.clock))
+
+    # ------------------------------------------------------------------ database
+    def _open(self, db_str: str) -> None:
+        """Open another database file while the window is up (the demo, after a restore)."""
+        self.db_str = db_str
+        clock = self.clock
+        self.runner.run(self, lambda: open_shop(db_str, clock), on_done=self._opened,
+                        on_error=self._open_failed, in_order=True)
+
+    def _open_failed(self, exc: Exception) -> None:
+        log.error("could not open %s: %s", self.db_str, exc)
+        if self.welcome is not None:  # the demo could not be opened: the welcome is still there
+            self.welcome.setEnabled(True)
+        QMessageBox.critical(self, _("Cannot open the shop database"),
+                             _("The app could not open its database:") + f"\n\n{exc}\n\n"
+                             + _("Check the --db value or DESK_APP_DB, or restore a backup."))
+
+    def _opened(self, opened: OpenedShop) -> None:
+        self.database = opened.database
+        self.services = opened.services
+        self.shop = shop = opened.shop
+        if shop is None:
+            self._show_welcome()
+            return
+        self.demo_mode = self.demo_mode or shop.is_demo
+        if self.use_shop_language:  # the shop's language unless the person asked for one
+            i18n.set_language(shop.locale)
+            install_qt_translator(self.app, i18n.language())
+            self.setWindowTitle(_("Front desk"))
+        i18n.set_timezone(shop.timezone)
+        i18n.set_currency(shop.currency)
+        self._show_sign_in()
+        self._warm_up_services()
+
+    def _warm_up_services(self) -> None:
+        """Every service's modules imported on a worker while the sign-in page waits for a PIN,
+        not by the first tap that needs one (importing after-care held the GUI thread ~100 ms)."""
+        self.runner.run(self, self.services.warm_up, lambda _n: None, on_error=_log_warm_up_failure)
+
+    def _show_page(self, page: QObject) -> None:
+        self.pages.addWidget(page)  # type: ignore[arg-type]
+        self.pages.setCurrentWidget(page)  # type: ignore[arg-type]
+
+    def _show_welcome(self) -> None:
+        old, self.welcome = self.welcome, WelcomePage(self.services, self.runner, i18n.language())
+        self.welcome.shop_created.connect(self._after_setup)
+        self.welcome.demo_requested.connect(self._open_demo)
+        self.welcome.language_chosen.connect(self._welcome_language)
+        self._show_page(self.welcome)
+        if old is not None:  # the welcome in the language chosen before
+            self.pages.removeWidget(old)
+            old.deleteLater()
+
+    def _welcome_language(self, lang: str) -> None:
+        i18n.set_language(lang)
+        install_qt_translator(self.app, i18n.language())
+        self._show_welcome()  # the database is still empty: only the page's words change
+
+    def _open_demo(self) -> None:
+        if self.welcome is not None:  # its database closes now; the demo's sign-in follows
+            self.welcome.setEnabled(False)
+        self.database.dispose()
+        build_demo_database(self.runner, self, demo_db(), self._demo_ready, self._demo_failed,
+                            clock=self.clock, parent=self)
+
+    def _demo_ready(self, path: str) -> None:
+        self.demo_mode = True
+        self._open(path)
+
+    def _demo_failed(self, exc: Exception) -> None:
+        log.error("could not build the demo shop: %r", exc)
+        if self.welcome is not None:
+            self.welcome.setEnabled(True)
+        show_error(self, _("The demo shop could not be prepared: {error}").format(error=exc))
+
+    def _after_setup(self, actor: Actor) -> None:
+        if self.welcome is not None and self.welcome.encrypt.isChecked():
+            self._encrypt_new_shop(actor)
+            return
+        shop = self.services.shop
+        self.runner.run(self, shop.info, on_done=lambda info: self._set_up(actor, info),
+                        on_error=lambda exc: show_error(self, exc))
+
+    def _encrypt_new_shop(self, actor: Actor) -> None:
+        """The owner asked for encryption: the new shop's file is encrypted, the recovery key shown,
+        and the shop opened again with its key (the owner then signs in)."""
+        from desk_app.db import cipher
+        from ui.settings.backup import RecoveryKeyDialog
+
+        backup = self.services.backup
+        assert self.welcome is not None
+        self.welcome.setEnabled(False)
+
+        def done(res: EncryptResult) -> None:
+            RecoveryKeyDialog(
+                cipher.recovery_text(res.key),
+                self,
+                _("Your shop is set up and its data is encrypted. This is its recovery key."),
+            ).exec()
+            self._open(self.db_str)
+
+        def failed(exc: Exception) -> None:  # the shop exists, unencrypted: say so and go on
+            show_error(self, _("The shop is set up, but its data could not be encrypted: {error}").format(error=exc))
+            self._open(self.db_str)
+
+        self.runner.run(self, lambda: backup.encrypt_data(actor), on_done=done, on_error=failed, in_order=True)
+
+    def _set_up(self, actor: Actor, shop: ShopInfo) -> None:
+        self.shop = shop
+        i18n.set_language(shop.locale)
+        i18n.set_timezone(shop.timezone)
+        i18n.set_currency(shop.currency)
+        self._signed_in(actor)
+        self._warm_up_services()
+
+    # ------------------------------------------------------------------ sign-in / lock
+    def _show_sign_in(self, locked_for: Actor | None = None) -> None:
+        if self.sign_in is None:
+            assert self.shop is not None
+            self.sign_in = SignInPage(self.services, self.runner, self.shop.name, self.demo_mode)
+            self.sign_in.signed_in.connect(self._signed_in)
+            self.pages.addWidget(self.sign_in)
+        else:
+            self.sign_in.reload(locked_for)
+        self.pages.setCurrentWidget(self.sign_in)
+        self.sign_in.setFocus()
+
+    def _signed_in(self, actor: Actor) -> None:
+        if self.ctx is None:
+            assert self.shop is not None
+            self.ctx = UiContext(services=self.services, runner=self.runner, shop=self.shop,
+                                 actor=actor, demo_mode=self.demo_mode)
+            self.main = MainArea(self.ctx)
+            self.main.switch_user_requested.connect(lambda: self.lock(switch=True))
+            self.ctx.signals.data_changed.connect(self._data_changed)
+            self._backup_timer.start()
+            self._no_show_timer.start()
+            self.mark_no_shows()  # the first look on signing in: last night's missed bookings too
+            self.pages.addWidget(self.main)
+            self.pages.setCurrentWidget(self.main)
+            self.main.navigate("my_clients" if actor.role == Role.STYLIST else "today")
+        else:
+            changed = self.ctx.actor != actor
+            self.ctx.actor = actor
+            assert self.main is not None
+            self.pages.setCurrentWidget(self.main)
+            if changed:
+                self.main.apply_actor()
+                self.ctx.signals.actor_changed.emit()
+        self._last_activity = time.monotonic()
+        self._idle_timer.start()
+        assert self.main is not None
+        self.main.show_pin_notice("")  # the owner's note about their PIN is for them only
+        if actor.role == Role.OWNER:
+            QTimer.singleShot(0, self._owner_alerts)
+        self._maybe_backup()
+
+    def _owner_alerts(self) -> None:
+        if self.ctx is not None:
+            show_overdue_at_sign_in(self.ctx, self)
+            self._pin_notice()
+
+    def _pin_notice(self) -> None:
+        """Tell the owner about wrong PINs typed for them and nudge towards a longer PIN."""
+        ctx, owner = self.ctx, self.ctx.actor if self.ctx is not None else None
+        if ctx is None or owner is None or self.main is None:
+            return
+        short = self.sign_in is not None and self.sign_in.short_pin and not self.demo_mode  # demo PINs are 4 digits by design
+        auth = self.services.auth
+
+        def show(alert: PinAlert | None) -> None:
+            if self.main is None or ctx.actor is None or ctx.actor.staff_id != owner.staff_id:
+                return  # someone else signed in meanwhile
+            self.main.show_pin_notice(pin_notice_text(alert, short))
+
+        self.runner.run(self.main, lambda: auth.pin_alert(owner), on_done=show,
+                        on_error=lambda exc: log.warning("PIN alerts not read: %s", exc))
+
+    def _maybe_backup(self) -> None:
+        services = self.services
+        if not self.database.is_sqlite:
+            return
+        def work() -> object:
+            return services.backup.maybe_daily_backup(services.clock())
+
+        self.runner.run(self, work, on_error=lambda exc: log.warning("automatic backup failed: %s", exc))
+
+    def mark_no_shows(self) -> None:
+        """On the runner: bookings past their grace period with nobody arrived become no-shows."""
+        calendar = self.services.calendar
+        self.runner.run(self, calendar.auto_no_shows, in_order=True,
+                        on_error=lambda exc: log.warning("marking no-shows failed: %s", exc))
+
+    def _data_changed(self, kind: str, _ident: int) -> None:
+        if kind == "database":  # a backup was restored: start again on the restored file
+            QTimer.singleShot(0, self.reopen)
+        elif kind == "shop":
+            shop = self.services.shop
+            self.runner.run(self, shop.info, on_done=self._shop_read,
+                            on_error=lambda exc: log.warning("could not read the shop's details: %s", exc))
+
+    def _shop_read(self, shop: ShopInfo) -> None:
+        self.shop = shop
+        if shop.locale != i18n.language():
+            QTimer.singleShot(0, self.apply_shop_language)
+
+    def apply_shop_language(self) -> None:
+        """The owner changed the shop's language in Settings: rebuild the screens in it.
+
+        Everything is saved as it happens, so rebuilding loses nothing; the signed-in
+        person stays signed in and lands back on Settings."""
+        if self.ctx is None or self.main is None or self.shop is None:
+            return
+        i18n.set_language(self.shop.locale)
+        install_qt_translator(self.app, i18n.language())
+        self.setWindowTitle(_("Front desk"))
+        actor, current = self.ctx.actor, self.main.current
+        if self.main is not None:
+            self.main.close_display()  # the new main area makes its own
+        for page in (self.main, self.sign_in):
+            if page is not None:
+                self.pages.removeWidget(page)
+                page.hide()
+        self._retired.append((self.main, self.sign_in, self.ctx))
+        self.main, self.sign_in, self.ctx = None, None, None
+        if actor is not None:
+            self._signed_in(actor)
+            if self.main is not None and current:
+                self.main.navigate(current)
+
+    def reopen(self) -> None:
+        """Drop every screen and service and open the database file again (after a restore)."""
+        self._idle_timer.stop()
+        self._backup_timer.stop()
+        self._no_show_timer.stop()
+        if self.main is not None:
+            self.main.close_display()  # the new main area makes its own
+        for page in (self.main, self.sign_in):
+            if page is not None:
+                self.pages.removeWidget(page)
+                page.hide()
+        # keep the old pages and context alive (hidden) until the window closes: deleting widgets
+        # whose slots may still be queued is what crashes Qt, and a restore is rare
+        self._retired.append((self.main, self.sign_in, self.ctx))
+        self.main = None
+        self.sign_in = None
+        self.ctx = None
+        self.database.dispose()
+        self._open(self.db_str)
+
+    def lock(self, switch: bool = False) -> None:
+        if self.ctx is None:
+            return
+        self._idle_timer.stop()
+        self._show_sign_in(None if switch else self.ctx.actor)
+
+    # ------------------------------------------------------------------ idle
+    def note_activity(self) -> None:
+        self._last_activity = time.monotonic()
+
+    def _check_idle(self) -> None:
+        if self.ctx is None or self.pages.currentWidget() is not self.main:
+            return
+        minutes = self.services.settings.get(S.SECURITY_IDLE_LOCK_MINUTES)
+        if time.monotonic() - self._last_activity >= minutes * 60:
+            self.lock()
+
+
+class ActivityFilter(QObject):
+    """Counts any key or mouse input as activity for the idle lock."""
+
+    KINDS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
+             QEvent.Type.Wheel, QEvent.Type.TouchBegin}
+
+    def __init__(self, shell: Shell) -> None:
+        super().__init__(shell)
+        self.shell = shell
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() in self.KINDS:
+            self.shell.note_activity()
+        return False
+
+
+def _bench_startup(shell: Shell, app: QApplication) -> None:
+    """DESK_APP_BENCH_STARTUP=1: sign in as the first owner, paint, report, quit."""
+    from sqlalchemy import select
+
+    from desk_app.db.models import Staff
+    from desk_app.trust.auth import actor_for
+
+    with shell.database.uow(write=False) as uow:
+        owner = uow.session.scalars(select(Staff).where(Staff.role == "owner").order_by(Staff.id)).first()
+        actor = actor_for(owner) if owner else None
+    if actor is None:
+        print("ready_ms=nan (no owner)", flush=True)
+        app.exit(1)
+        return
+    shell._signed_in(actor)
+
+    def done() -> None:
+        shell.repaint()
+        t0 = float(os.environ.get("DESK_APP_T0", "0") or 0)
+        now = time.time() if t0 else time.perf_counter()
+        start = t0 if t0 else T0
+        print(f"ready_ms={(now - start) * 1000:.1f}", flush=True)
+        app.exit(0)
+
+    QTimer.singleShot(0, done)
+
+
+_QT_TRANSLATORS: list[QTranslator] = []
+
+
+def install_qt_translator(app: QApplication, lang: str) -> None:
+    """Qt's own texts (OK/Cancel in standard dialogs, context menus) in the UI language."""
+    for t in _QT_TRANSLATORS:
+        app.removeTranslator(t)
+    _QT_TRANSLATORS.clear()
+    if lang != "zh_CN":
+        return
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        t = QTranslator(app)
+        if t.load(name, folder):
+            app.installTranslator(t)
+            _QT_TRANSLATORS.append(t)
+
+
+def ask_recovery_key(path: Path) -> bool:
+    """The shop is encrypted and this computer lacks its key (a new or replaced computer): ask for
+    the recovery key until it opens the file, and keep it. False when the person gives up."""
+    prompt = _(
+        "{name} is encrypted and this computer does not have its key yet. Type the shop's recovery key "
+        "(64 letters and digits, from when the data was encrypted):"
+    ).format(name=path.name)
+    while True:
+        text, ok = QInputDialog.getText(None, _("Recovery key"), prompt)
+        if not ok:
+            return False
+        try:
+            key = cipher.parse_recovery(text)
+        except ValueError as exc:
+            QMessageBox.warning(None, _("Recovery key"), str(exc))
+            continue
+        if not cipher.opens_with(path, key):
+            QMessageBox.warning(None, _("Recovery key"), _("That key does not open {path}. Check the recovery key.").format(path=path.name))
+            continue
+        try:
+            cipher.remember_key(key)
+        except cipher.NoKeyStore as exc:
+            QMessageBox.critical(None, _("Recovery key"), str(exc))
+            return False
+        return True
+
+
+def run_gui(argv: Sequence[str]) -> int:
+    try:
+        args = parse_gui_args(argv)
+    except SystemExit as stop:  # a usage line was printed
+        return stop.code if isinstance(stop.code, int) else 2
+    problem = no_screen()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("desk-app")
+    app.setWindowIcon(QIcon(icon("store", "#2F6FDE", 64)))
+    apply_theme(app)
+    lang = args.lang or os.environ.get("DESK_APP_LANG") or i18n.system_language()
+    i18n.set_language(lang)
+    install_qt_translator(app, i18n.language())
+    try:
+        if args.demo or args.fresh_demo:
+            db_str = ensure_demo_database(demo_db(), fresh=args.fresh_demo)
+            demo_mode = True
+        else:
+            db_str = resolve_db(args.db)
+            demo_mode = False
+        while True:
+            try:
+                shell = Shell(db_str, demo_mode, app, use_shop_language=not args.lang)
+                break
+            except Exception as exc:
+                missing = exc.__cause__ if isinstance(exc.__cause__, cipher.KeyMissing) else None
+                if missing is None or not ask_recovery_key(missing.path):
+                    raise
+    except Exception as exc:  # a message a person can act on, never a traceback on the terminal
+        log.error("could not start: %s", exc)
+        log.debug("could not start", exc_info=exc)
+        QMessageBox.critical(None, _("Cannot open the shop database"),
+                             _("The app could not open its database:") + f"\n\n{exc}\n\n"
+                             + _("Check the --db value or DESK_APP_DB, or restore a backup."))
+        return 2
+    app.installEventFilter(ActivityFilter(shell))
+    shell.show()
+    if os.environ.get("DESK_APP_BENCH_STARTUP") == "1":
+        QTimer.singleShot(0, lambda: _bench_startup(shell, app))
+    smoke = os.environ.get("DESK_APP_SMOKE_TEST")
+    if smoke:
+        _smoke_test(shell, app, None if smoke == "1" else Path(smoke))
+    return int(app.exec())
+
+
+def _smoke_test(shell: Shell, app: QApplication, picture: Path | None, limit_s: float = 60) -> None:
+    """DESK_APP_SMOKE_TEST=1 (or =PICTURE.png): once the first page a person would use is ready
+    (sign-in with its staff tiles, or the welcome of a new shop), print one line saying so, save a
+    picture of the window if asked, and quit. How an installed copy or a bundle is checked without
+    anyone at the screen (docs/packaging.md)."""
+    deadline = time.monotonic() + limit_s
+
+    def poll() -> None:
+        page = shell.pages.currentWidget()
+        staff = len(page.group.buttons()) if isinstance(page, SignInPage) else 0
+        ready = isinstance(page, WelcomePage) or (
+            isinstance(page, SignInPage) and staff > 0 and not page.staff_loading())
+        if not ready and time.monotonic() < deadline:
+            QTimer.singleShot(100, poll)
+            return
+        if picture is not None:
+            shell.grab().save(str(picture))
+        families = ",".join(app.font().families()) or app.font().family()
+        state = "ok" if ready else "timeout"
+        print(f"smoke_test={state} page={type(page).__name__} staff={staff} language={i18n.language()} "
+              f"fonts={families}", flush=True)
+        app.exit(0 if ready else 1)
+
+    QTimer.singleShot(0, poll)
+
+
+def _log_warm_up_failure(exc: Exception) -> None:
+    # not shown: the action that needs the service builds it again and says what went wrong
+    log.warning("warming up the services failed: %r", exc)

@@ -1,0 +1,216 @@
+"""Taking payment: one row per method (splits), cash tendered -> change, the Pay button."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.checkout.bill import Bill
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.service import PaymentIn
+from desk_app.domain.money import parse_amount
+from desk_app.domain.payment import COUNTER_METHODS
+from desk_app.domain.payment import METHOD_LABELS as METHOD_LABELS_BY_ENUM
+from desk_app.i18n import _
+from ui.context import UiContext
+from ui.shared.widgets import Button, ErrorLabel
+
+METHOD_LABELS: dict[str, str] = {str(m): METHOD_LABELS_BY_ENUM[m] for m in COUNTER_METHODS}
+METHOD_ICONS = {"cash": "cash", "card": "card", "wechat": "message", "alipay": "wallet", "prepaid": "gift"}
+
+
+class PaymentBox(QWidget):
+    pay_requested = Signal()
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.bill: Bill | None = None
+        self.balance = 0
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        title = QLabel(_("Payment"))
+        title.setObjectName("sectionTitle")
+        lay.addWidget(title)
+        self.due = QLabel()
+        self.due.setObjectName("bigNumber")
+        lay.addWidget(self.due)
+        grid = QGridLayout()
+        self.amounts: dict[str, QLineEdit] = {}
+        self.method_buttons: dict[str, Button] = {}
+        for r, m in enumerate(METHOD_LABELS):
+            b = Button(_(METHOD_LABELS[m]), METHOD_ICONS[m], "secondary")
+            b.setToolTip(_("Put what is still due on this method"))
+            b.clicked.connect(lambda _c=False, m=m: self.fill(m))
+            e = QLineEdit()
+            e.setMinimumHeight(40)
+            e.setAlignment(Qt.AlignmentFlag.AlignRight)
+            e.setPlaceholderText("0.00")
+            e.textChanged.connect(self._update)
+            e.returnPressed.connect(self.pay_requested.emit)
+            grid.addWidget(b, r, 0)
+            grid.addWidget(e, r, 1)
+            self.amounts[m] = e
+            self.method_buttons[m] = b
+        r = len(METHOD_LABELS)
+        grid.addWidget(QLabel(_("Cash handed over")), r, 0)
+        self.tendered = QLineEdit()
+        self.tendered.setMinimumHeight(40)
+        self.tendered.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.tendered.textChanged.connect(self._update)
+        self.tendered.returnPressed.connect(self.pay_requested.emit)
+        grid.addWidget(self.tendered, r, 1)
+        lay.addLayout(grid)
+        self.change = QLabel()
+        self.change.setObjectName("total")
+        lay.addWidget(self.change)
+        self.remaining = QLabel()
+        self.remaining.setObjectName("muted")
+        self.remaining.setWordWrap(True)
+        # a long hint wraps inside the column instead of widening it (the bill beside it needs the room)
+        self.remaining.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        lay.addWidget(self.remaining)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        row = QHBoxLayout()
+        self.pay_btn = Button(_("Pay (F9)"), "check", "primary")
+        self.pay_btn.setMinimumHeight(52)
+        self.pay_btn.clicked.connect(self.pay_requested.emit)
+        self.pay_btn.setEnabled(False)  # until a bill is shown and covered
+        row.addWidget(self.pay_btn)
+        lay.addLayout(row)
+        lay.addStretch(1)
+
+    def _parse(self, text: str) -> int:
+        text = text.strip()
+        if not text or self.bill is None:
+            return 0
+        return parse_amount(text, self.bill.currency).minor
+
+    def set_bill(self, bill: Bill, prepaid_balance: int = 0) -> None:
+        first = self.bill is None
+        self.bill = bill
+        self.balance = prepaid_balance
+        self.method_buttons["prepaid"].setEnabled(bill.client_id is not None and prepaid_balance > 0)
+        self.amounts["prepaid"].setEnabled(bill.client_id is not None and prepaid_balance > 0)
+        self.method_buttons["prepaid"].setText(
+            _("Prepaid ({amount})").format(amount=fmt_money(prepaid_balance, bill.currency))
+            if bill.client_id
+            else _(METHOD_LABELS["prepaid"])
+        )
+        if first:
+            for e in self.amounts.values():
+                e.clear()
+        self._update()
+
+    def fill(self, method: str) -> None:
+        """Put what is still due on ``method`` (prepaid: up to the balance)."""
+        if self.bill is None:
+            return
+        self.amounts[method].clear()
+        left = self.bill.total_minor - self._sum()
+        if method == "prepaid":
+            left = min(left, self.balance)
+        if left > 0:
+            self.amounts[method].setText(str(fmt_plain(left, self.bill.currency)))
+        if method == "cash":
+            self.tendered.setFocus()
+        self._update()
+
+    def _sum(self) -> int:
+        total = 0
+        for e in self.amounts.values():
+            try:
+                total += self._parse(e.text())
+            except ValueError:
+                pass
+        return total
+
+    def payments(self) -> list[PaymentIn]:
+        """The payments typed; raises ValueError with a message to show when an amount is not an amount."""
+        out: list[PaymentIn] = []
+        for m, e in self.amounts.items():
+            try:
+                amt = self._parse(e.text())
+            except ValueError as exc:
+                raise ValueError(
+                    _("The {method} amount is not an amount.").format(method=_(METHOD_LABELS[m]))
+                ) from exc
+            if amt <= 0:
+                continue
+            tendered = None
+            if m == "cash" and self.tendered.text().strip():
+                try:
+                    tendered = self._parse(self.tendered.text())
+                except ValueError as exc:
+                    raise ValueError(_("The cash handed over is not an amount.")) from exc
+            out.append(PaymentIn(m, amt, tendered_minor=tendered))
+        return out
+
+    def _update(self) -> None:
+        bill = self.bill
+        if bill is None:
+            return
+        cur = bill.currency
+        self.due.setText(_("To pay: {amount}").format(amount=fmt_money(bill.total_minor, cur)))
+        self.error.show_error(None)
+        left = bill.total_minor - self._sum()
+        if not bill.lines:
+            self.remaining.setText(
+                _("Nothing on the bill yet: scan a barcode, search a product or add an item first.")
+            )
+        elif left > 0:
+            self.remaining.setText(_("Still to pay: {amount}").format(amount=fmt_money(left, cur)))
+        elif left < 0:
+            self.remaining.setText(
+                _("{amount} too much: lower one of the amounts").format(amount=fmt_money(-left, cur))
+            )
+        else:
+            self.remaining.setText(_("✓ Covered exactly"))
+        change = ""
+        try:
+            cash = self._parse(self.amounts["cash"].text())
+            tendered = self._parse(self.tendered.text())
+            if tendered and cash:
+                change = (
+                    _("Change: {amount}").format(amount=fmt_money(tendered - cash, cur))
+                    if tendered >= cash
+                    else _("The cash handed over is less than the cash amount.")
+                )
+        except ValueError:
+            change = _("Type amounts such as 12.50.")
+        self.change.setText(change)
+        self.pay_btn.setEnabled(left == 0 and bool(bill.lines) and not bill.needs_estimate_agreement)
+        if bill.needs_estimate_agreement:
+            self.error.show_error(_("The total is above the estimate: record the client's agreement first."))
+
+    def clear(self) -> None:
+        for e in self.amounts.values():
+            e.clear()
+        self.tendered.clear()
+
+    def reset(self) -> None:
+        """No bill yet: no amounts, nothing to pay, Pay waits."""
+        self.bill = None
+        self.balance = 0
+        self.clear()
+        self.due.setText("")
+        self.remaining.setText("")
+        self.change.setText("")
+        self.error.show_error(None)
+        self.pay_btn.setEnabled(False)
+
+
+def fmt_plain(minor: int, currency: str) -> str:
+    """An amount as typed in a field (no symbol, no grouping): 12345 -> '123.45'."""
+    from desk_app.domain.money import Money
+
+    return str(Money.from_minor(minor, currency).amount)

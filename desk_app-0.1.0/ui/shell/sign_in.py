@@ -1,0 +1,277 @@
+"""Sign in (and unlock): tap your name, type your PIN on the keypad or keyboard.
+
+In demo mode the staff and their PINs are listed, so a newcomer can get in. The staff list and
+the PIN check run on the runner: checking a PIN is slow on purpose (the hash), so meanwhile the
+keypad says it is checking and ignores keys, and one OK is one sign-in.
+
+The tiles are the staff of this desk's branch (``DeskSettings.branch`` in this computer's desk.json)
+and the owners; whoever signs in works at that branch (desk_app.trust.auth.AuthService.sign_in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.container import Services
+from desk_app.desk import load_desk
+from desk_app.domain.permissions import Actor
+from desk_app.i18n import _
+from desk_app.settings import S
+from desk_app.trust.auth import SignInError, StaffView
+from desk_app.trust.pins import MAX_PIN_DIGITS, STRONG_PIN_DIGITS
+from ui.main_window import role_label
+from ui.runner import Latest, TaskRunner
+from ui.shared.widgets import Card, ErrorLabel, error_text
+from ui.theme import icon
+
+
+class SignInPage(QWidget):
+    signed_in = Signal(object)  # Actor
+
+    def __init__(self, services: Services, runner: TaskRunner, shop_name: str, demo_mode: bool = False,
+                 parent: QWidget | None = None, desk_branch: Callable[[], str] | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("signInPage")
+        # this desk's branch code, read when the staff are listed and at each sign-in (off the GUI thread)
+        self.desk_branch: Callable[[], str] = desk_branch or (lambda: load_desk().branch)
+        self.services = services
+        self.runner = runner
+        self.demo_mode = demo_mode
+        self._pin = ""
+        self.short_pin = False
+        self._staff: list[StaffView] = []
+        self._staff_latest = Latest()
+        self._checking = False
+        self.selected_id: int | None = None
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(40, 30, 40, 30)
+        outer.addStretch(1)
+        title = QLabel(shop_name)
+        title.setObjectName("pageTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(title)
+        self.subtitle = QLabel(_("Who is signing in? Tap your name, then type your PIN."))
+        self.subtitle.setObjectName("muted")
+        self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.subtitle)
+        outer.addSpacing(16)
+
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.tiles_card = Card()
+        self.tiles = QGridLayout()
+        self.tiles.setSpacing(10)
+        self.tiles_card.body.addLayout(self.tiles)
+        row.addWidget(self.tiles_card, 3)
+        row.addSpacing(20)
+
+        pad = Card()
+        self.dots = QLabel("")
+        self.dots.setObjectName("pinDots")
+        self.dots.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.dots.setMinimumHeight(44)
+        pad.body.addWidget(self.dots)
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]
+        self.key_buttons: dict[str, QPushButton] = {}
+        for i, k in enumerate(keys):
+            b = QPushButton(_("OK") if k == "OK" else k)
+            b.setObjectName("keypadKey")
+            if k == "OK":
+                b.setProperty("kind", "primary")
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _c=False, key=k: self._key(key))
+            grid.addWidget(b, i // 3, i % 3)
+            self.key_buttons[k] = b
+        pad.body.addLayout(grid)
+        self.error = ErrorLabel()
+        pad.body.addWidget(self.error)
+        row.addWidget(pad, 2)
+        row.addStretch(1)
+        outer.addLayout(row)
+
+        self.demo_label = QLabel()
+        self.demo_label.setObjectName("demoPins")
+        self.demo_label.setWordWrap(True)
+        self.demo_label.setVisible(False)
+        demo_row = QHBoxLayout()
+        demo_row.addStretch(1)
+        demo_row.addWidget(self.demo_label, 4)
+        demo_row.addStretch(1)
+        outer.addSpacing(12)
+        outer.addLayout(demo_row)
+        outer.addStretch(2)
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.reload()
+
+    # ----------------------------------------------------------------- data
+    def reload(self, locked_for: Actor | None = None) -> None:
+        """Ask for the staff list (off the GUI thread); the tiles follow when it arrives."""
+        if locked_for is not None:
+            self.subtitle.setText(_("The screen is locked. Type your PIN to go on, or tap another name."))
+            self.selected_id = locked_for.staff_id
+        else:
+            self.subtitle.setText(_("Who is signing in? Tap your name, then type your PIN."))
+            # switching user: nobody is chosen (a PIN typed now must not be checked against the
+            # person before, whose tile is no longer marked)
+            self.selected_id = None
+        self._clear()
+        auth, branch = self.services.auth, self.desk_branch
+        seq = self._staff_latest.next()
+        self.runner.run(
+            self,
+            lambda: auth.sign_in_staff(branch()),
+            on_done=self._staff_latest.guard(seq, self._show_staff),
+            on_error=self._staff_latest.guard(seq, lambda exc: self.error.show_error(error_text(exc))),
+        )
+
+    def staff_loading(self) -> bool:
+        """The staff list was asked for and has not arrived yet."""
+        return self._staff_latest.pending
+
+    def _show_staff(self, staff: list[StaffView]) -> None:
+        while self.tiles.count():
+            item = self.tiles.takeAt(0)
+            w = item.widget() if item else None
+            if w is not None:
+                self.group.removeButton(w)  # type: ignore[arg-type]
+                w.deleteLater()
+        self._staff = staff
+        for i, s in enumerate(self._staff):
+            b = QPushButton(f"{s.name}\n{role_label(s.role)}")
+            b.setObjectName("staffTile")
+            b.setCheckable(True)
+            b.setIcon(icon("user", s.color, 28))
+            b.setIconSize(QSize(28, 28))
+            b.setEnabled(not self._checking)
+            b.clicked.connect(lambda _c=False, sid=s.id: self.select(sid))
+            self.group.addButton(b)
+            self.tiles.addWidget(b, i // 3, i % 3)
+        if self.selected_id is None and len(self._staff) == 1:
+            self.selected_id = self._staff[0].id
+        # the tiles arrive after the page shows: mark the chosen one, keep a PIN already typed
+        self._check_selected_tile()
+        self._show_demo_pins()
+
+    def _check_selected_tile(self) -> None:
+        for b, s in zip(self.group.buttons(), self._staff, strict=False):
+            b.setChecked(s.id == self.selected_id)
+
+    def _show_demo_pins(self) -> None:
+        if not self.demo_mode:
+            self.demo_label.setVisible(False)
+            return
+        pins = self.services.settings.get(S.DEMO_PINS)  # {staff id as text: PIN}
+        lines = [_("Demo shop: sign in as any of these staff (PINs are shown only in the demo).")]
+        for s in self._staff:
+            pin = pins.get(str(s.id))
+            if pin:
+                lines.append(f"{s.name} · {role_label(s.role)} · PIN {pin}")
+        self.demo_label.setText("\n".join(lines))
+        self.demo_label.setVisible(True)
+
+    def select(self, staff_id: int) -> None:
+        if self._checking:
+            return
+        self.selected_id = staff_id
+        self._check_selected_tile()
+        self._clear()
+        self.setFocus()
+
+    # ----------------------------------------------------------------- PIN entry
+    def _clear(self) -> None:
+        self._pin = ""
+        self.dots.setText("")
+
+    def checking(self) -> bool:
+        """True while a PIN is being checked (keys and name taps wait)."""
+        return self._checking
+
+    def _set_checking(self, on: bool) -> None:
+        self._checking = on
+        for key in self.key_buttons.values():
+            key.setEnabled(not on)
+        for tile in self.group.buttons():
+            tile.setEnabled(not on)
+        if on:
+            self.dots.setText(_("Checking…"))
+
+    def _key(self, key: str) -> None:
+        if self._checking:
+            return
+        if key == "⌫":
+            self._pin = self._pin[:-1]
+        elif key == "OK":
+            self.submit()
+            return
+        elif len(self._pin) < MAX_PIN_DIGITS:
+            self._pin += key
+        self.dots.setText("●" * len(self._pin))
+        self.error.show_error(None)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if self._checking:  # one PIN at a time: keys typed while it is checked are ignored
+            event.accept()
+            return
+        text = event.text()
+        if text.isdigit():
+            self._key(text)
+        elif event.key() == Qt.Key.Key_Backspace:
+            self._key("⌫")
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submit()
+        elif event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right) and self._staff:
+            ids = [s.id for s in self._staff]
+            cur = ids.index(self.selected_id) if self.selected_id in ids else 0
+            step = 1 if event.key() == Qt.Key.Key_Right else -1
+            self.select(ids[(cur + step) % len(ids)])
+        else:
+            super().keyPressEvent(event)
+
+    def type_pin(self, pin: str) -> None:
+        for ch in pin:
+            self._key(ch)
+
+    def submit(self) -> None:
+        if self._checking:
+            return
+        if self.selected_id is None:
+            self.error.show_error(_("Tap your name first."))
+            return
+        auth, staff_id, pin, branch = self.services.auth, self.selected_id, self._pin, self.desk_branch
+        self._set_checking(True)
+        # a wrong PIN is counted (and can lock the staff member): a write, kept in order
+        self.runner.run(
+            self,
+            lambda: auth.sign_in(staff_id, pin, branch()),
+            on_done=lambda actor: self._signed_in(actor, len(pin) < STRONG_PIN_DIGITS),
+            on_error=self._refused,
+            in_order=True,
+        )
+
+    def _signed_in(self, actor: Actor, short_pin: bool = False) -> None:
+        self._set_checking(False)
+        self._clear()
+        self.short_pin = short_pin  # read by the shell to nudge an owner towards a longer PIN
+        self.signed_in.emit(actor)
+
+    def _refused(self, exc: Exception) -> None:
+        self._set_checking(False)
+        self.error.show_error(exc.message if isinstance(exc, SignInError) else error_text(exc))
+        self._clear()
