@@ -78,7 +78,7 @@ class BranchService:
             raise NotAllowed(Perm.SETTINGS, actor)
 
     def list(self, open_only: bool = False) -> list[BranchView]:
-        """Every branch (open ones first, then by code), or only the open ones."""
+        """Every branch (open ones first, each in the order they were added), or only the open ones."""
         with self.db.uow(write=False) as uow:
             q = select(Branch)
             if open_only:

@@ -37,13 +37,13 @@ class BranchesPanel(QWidget):
         spec = EditorSpec(
             title=_("Branches"),
             columns=[
-                Column(_("Name"), lambda b: b.name),
+                Column(_("Branch name"), lambda b: b.name),
                 Column(_("Code"), lambda b: b.code),
                 Column(_("Staff"), lambda b: str(b.staff)),
                 Column(_("Status"), _status),
             ],
             fields=[
-                Field("name", _("Name"), placeholder=_("As receipts print it, e.g. Lotus East")),
+                Field("name", _("Branch name"), placeholder=_("As receipts print it, e.g. Lotus East")),
                 Field("code", _("Code"), placeholder=_("Short, for desks and reports, e.g. EAST")),
                 Field("address", _("Address")),
                 Field("phone", _("Phone")),
