@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from desk_app.clients.search import ClientSearchService
     from desk_app.clients.service import ClientService
     from desk_app.reports.service import ReportService
+    from desk_app.shop.branches import BranchService
     from desk_app.shop.details import ShopDetailsService
     from desk_app.shop.service import ShopService
     from desk_app.transfer.opening import OpeningImportService
@@ -63,6 +64,12 @@ class Services:
         from desk_app.shop.details import ShopDetailsService
 
         return ShopDetailsService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def branches(self) -> BranchService:
+        from desk_app.shop.branches import BranchService
+
+        return BranchService(self.db, self.clock)
 
     @cached_property
     def auth(self) -> AuthService:

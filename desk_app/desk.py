@@ -1,6 +1,7 @@
 """This computer's own settings ("this desk"): its printers, paper, printing after payment, cash
 drawer and customer display. They belong to the PC at the counter, not to the shop: two desks on
-one server print to two printers. Kept as a small JSON file in the user data folder
+one server print to two printers, and two desks on one server can be at two branches
+(``branch``, a branch code: what the desk records carries that branch). Kept as a small JSON file in the user data folder
 (``desk_app.paths.data_dir() / "desk.json"``), never in the shop's database; written atomically.
 
 Printer addresses (``receipt_printer``):
@@ -43,6 +44,7 @@ class DeskSettings:
     drawer_pin: int = 2  # the drawer's connector pin (2 or 5)
     customer_display: bool = False  # a second window for the client, on a second screen
     display_screen: int = 1  # which screen (0 is the main one)
+    branch: str = ""  # the branch this desk is at (its code); "" = the shop's first open branch
 
     @property
     def printer_kind(self) -> str:
@@ -92,6 +94,8 @@ def check(settings: DeskSettings) -> DeskSettings:
         problems.append(_("cash drawer: it opens through an ESC/POS receipt printer; choose one first"))
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", settings.escpos_profile):
         problems.append(_("printer profile: {value} is not a profile name").format(value=repr(settings.escpos_profile)))
+    if settings.branch and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}", settings.branch):
+        problems.append(_("branch: {value} is not a branch code").format(value=repr(settings.branch)))
     if problems:
         raise ValueError("; ".join(problems))
     return settings

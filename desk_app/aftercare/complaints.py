@@ -66,6 +66,7 @@ from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, Role, mask_phone
 from desk_app.i18n import _, pick
 from desk_app.settings import S, SettingsStore
+from desk_app.trust.branches import works_at
 from desk_app.trust.pins import PinPath
 
 
@@ -818,7 +819,7 @@ def _an_owner(s: Session, actor: Actor | None) -> int | None:
         return actor.staff_id
     q = select(Staff.id).where(Staff.role == Role.OWNER.value, Staff.active.is_(True)).order_by(Staff.id)
     if actor is not None:
-        same = s.execute(q.where(Staff.branch_id == actor.branch_id).limit(1)).scalar()
+        same = s.execute(q.where(works_at(actor.branch_id)).limit(1)).scalar()
         if same is not None:
             return int(same)
     found = s.execute(q.limit(1)).scalar()

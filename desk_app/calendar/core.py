@@ -50,6 +50,7 @@ from desk_app.domain.money import from_minor
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _, format_date, format_money, format_time
 from desk_app.settings import S, SettingsStore
+from desk_app.trust.branches import branch_ids_of, works_at
 
 BOOKABLE_ROLES = ("stylist", "owner")
 
@@ -234,9 +235,11 @@ class CalendarCore:
         not_before: datetime | None = None,
         limit: int | None = None,
         tz: ZoneInfo | None = None,
+        branch_id: int | None = None,
     ) -> list[FreeSlot]:
         """Free slots starting in [start, end), never before the services' clock: a time that has
-        passed is not free, whatever the caller asked (``not_before`` can only move later)."""
+        passed is not free, whatever the caller asked (``not_before`` can only move later).
+        Chairs and rooms are those of ``branch_id`` (default: the staff member's home branch)."""
         tz = tz or self.tz(s)
         now = self.clock()
         not_before = max(not_before, now) if not_before is not None else now
@@ -249,7 +252,7 @@ class CalendarCore:
         busy = self.busy(s, Appointment.staff_id, [staff.id], start, span_end, exclude_id)[staff.id]
         resources = None
         if resource_kind:
-            rids = self.resources_of(s, staff.branch_id, resource_kind)
+            rids = self.resources_of(s, staff.branch_id if branch_id is None else branch_id, resource_kind)
             resources = self.busy(s, Appointment.resource_id, rids, start, span_end, exclude_id)
         found = sl.find_slots(
             working=working,
@@ -285,6 +288,7 @@ class CalendarCore:
                     b.exclude_id,
                     not_before=now,
                     tz=tz,
+                    branch_id=b.branch_id,
                 )
                 by_id = {(c.start_at): c for c in cands}
                 picked = sl.nearest_slots(
@@ -294,7 +298,7 @@ class CalendarCore:
             others = s.scalars(
                 select(Staff)
                 .where(
-                    Staff.branch_id == b.branch_id,
+                    works_at(b.branch_id),
                     Staff.active.is_(True),
                     Staff.id != b.staff_id,
                     Staff.role.in_(BOOKABLE_ROLES),
@@ -313,6 +317,7 @@ class CalendarCore:
                     b.exclude_id,
                     tz=tz,
                     limit=1,
+                    branch_id=b.branch_id,
                 )
                 if hit and hit[0].start_at == b.start:
                     out.append(hit[0])
@@ -446,7 +451,13 @@ class CalendarCore:
                     {"client_id": _("Choose the client again; that profile no longer exists.")}
                 )
         kind = next((x.resource_kind for x in services if x.resource_kind), "")
-        branch_id = staff.branch_id
+        # the booking is at the branch asked for (the calendar shown), else the desk's, else the
+        # stylist's home branch; and the stylist must work there
+        branch_id = req.branch_id or (actor.branch_id if actor is not None else staff.branch_id)
+        if branch_id not in branch_ids_of(s, staff):
+            raise ValidationError(
+                {"staff_id": _("{name} does not work at this branch; choose someone who does.").format(name=staff.name)}
+            )
         start = req.start_at
         rid = self.check_and_place(
             s,

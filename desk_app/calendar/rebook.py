@@ -31,6 +31,7 @@ from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, pick
 from desk_app.settings import SettingsStore
+from desk_app.trust.branches import works_at
 from desk_app.visits import flow as visit_flow
 
 DEFAULT_RETURN_DAYS = 42
@@ -127,7 +128,7 @@ class RebookService:
             for o in s.scalars(
                 select(Staff)
                 .where(
-                    Staff.branch_id == v.branch_id,
+                    works_at(v.branch_id),
                     Staff.active.is_(True),
                     Staff.role.in_(BOOKABLE_ROLES),
                     Staff.id != (staff.id if staff else 0),

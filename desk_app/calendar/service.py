@@ -49,6 +49,7 @@ from desk_app.domain.appointment import UPCOMING, AppointmentStatus, ReminderAns
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, format_time
 from desk_app.settings import S, SettingsStore
+from desk_app.trust.branches import works_at
 
 __all__ = ["BookingRequest", "CalendarService", "SlotTaken"]
 
@@ -86,7 +87,7 @@ class CalendarService:
             bid = self.core.branch_id(s, branch_id)
             rows = s.scalars(
                 select(Staff)
-                .where(Staff.branch_id == bid, Staff.active.is_(True), Staff.role.in_(BOOKABLE_ROLES))
+                .where(works_at(bid), Staff.active.is_(True), Staff.role.in_(BOOKABLE_ROLES))
                 .order_by(Staff.role.desc(), Staff.name)
             )
             return [StaffOption(x.id, x.name, x.color, x.role) for x in rows if _has_hours(x)]
@@ -156,7 +157,7 @@ class CalendarService:
                 x
                 for x in s.scalars(
                     select(Staff)
-                    .where(Staff.branch_id == bid, Staff.active.is_(True))
+                    .where(works_at(bid), Staff.active.is_(True))
                     .order_by(Staff.role.desc(), Staff.name)
                 )
                 if (x.role in BOOKABLE_ROLES and _has_hours(x)) or x.id in booked_staff

@@ -29,6 +29,7 @@ class BookingRequest:
     source: str = "desk"
     deposit_minor: int = 0
     buffer_min: int | None = None  # None: the catalog buffer (the largest of the services)
+    branch_id: int | None = None  # None: the desk's branch (the actor's), see CalendarCore.book_in
 
 
 @dataclass(frozen=True)

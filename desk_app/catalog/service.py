@@ -531,11 +531,14 @@ class CatalogService:
         )
 
     # -- chairs and rooms ---------------------------------------------------------------------
-    def resources(self, include_inactive: bool = True) -> list[ResourceItem]:
+    def resources(self, include_inactive: bool = True, branch_id: int | None = None) -> list[ResourceItem]:
+        """The chairs and rooms (of one branch: a desk's Settings › Rooms shows its branch's)."""
         with self.db.uow(write=False) as uow:
             q = select(Resource).order_by(Resource.kind, Resource.name)
             if not include_inactive:
                 q = q.where(Resource.active.is_(True))
+            if branch_id is not None:
+                q = q.where(Resource.branch_id == branch_id)
             return [ResourceItem(r.id, r.name, r.kind, r.active) for r in uow.session.scalars(q)]
 
     def save_resource(self, actor: Actor, resource_id: int | None, data: Mapping[str, Any]) -> ResourceItem:

@@ -19,6 +19,7 @@ from desk_app.db.models import CashMovement, CashSession, PackageRedemption, Pay
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
+from desk_app.shop.service import shop_info
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ class ZReport:
     first_receipt: str
     last_receipt: str
     net_takings_minor: int  # sum of all payments
+    address: str = ""  # the branch's (else the shop's) address, phone and receipt line
+    phone: str = ""
+    receipt_header: str = ""
 
 
 class CashDrawerService:
@@ -316,9 +320,7 @@ class CashDrawerService:
                 raise NotFound(_("That drawer session no longer exists."))
             view = self._view(s, cs)
             shop = shop_row(s)
-            from desk_app.db.models import Branch
-
-            branch = s.get(Branch, cs.branch_id)
+            paper = shop_info(s, cs.branch_id)  # the branch's details, falling back to the shop's
             sales = list(s.scalars(select(Sale).where(Sale.cash_session_id == cs.id).order_by(Sale.id)))
             ids = [x.id for x in sales]
             by_method: dict[str, list[int]] = {}
@@ -354,7 +356,10 @@ class CashDrawerService:
                 drawer=view,
                 currency=shop.currency,
                 shop_name=shop.name,
-                branch_name=branch.name if branch else "",
+                branch_name=paper.branch_name,
+                address=paper.address,
+                phone=paper.phone,
+                receipt_header=paper.receipt_header,
                 by_method=tuple((m, v[0], v[1]) for m, v in sorted(by_method.items())),
                 sales_count=len(plain),
                 sales_total_minor=sum(x.total_minor for x in plain),

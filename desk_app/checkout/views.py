@@ -339,7 +339,7 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
         care_services=tuple(care_services),
         care_products=tuple(care_products),
         refunds=refunds,
-        shop=shop_info(session),
+        shop=shop_info(session, sale.branch_id),  # the sale's branch's name, address, phone, receipt line
         package_sessions_left=tuple(pk_left),
     )
 

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from desk_app.db.engine import session_now
-from desk_app.db.models import AuditEntry, Counter, Shop, Staff
-from desk_app.domain.permissions import Actor, NotAllowed, Perm
+from desk_app.db.models import AuditEntry, Counter, Shop, Staff, StaffBranch
+from desk_app.domain.permissions import Actor, NotAllowed, Perm, Role
 from desk_app.errors import DatabaseBusy as DatabaseBusy  # the services' errors all come from here
 from desk_app.errors import ServiceError as ServiceError
 
@@ -86,11 +86,18 @@ def verified_actor(session: Session, actor: Actor) -> Actor | None:
 
     Services never trust the ``Actor`` a caller hands in: a hand-built ``Actor(role=OWNER)`` or
     one with ``overrides={"erase": True}`` gets only what the staff row says. The person must
-    exist, be active and have the role the actor claims; their per-person rights come from
+    exist, be active and have the role the actor claims (and, unless an owner, work at the branch it
+    claims: staff.branch_id or staff_branches); their per-person rights come from
     ``staff.permissions`` (so the owner taking a right away applies at once, not at the next
     sign-in)."""
     row = session.get(Staff, actor.staff_id)
     if row is None or not row.active or row.role != actor.role.value:
+        return None
+    if (  # someone other than an owner acts only at a branch they work at (their desk's, at sign-in)
+        row.role != Role.OWNER.value
+        and actor.branch_id != row.branch_id
+        and session.get(StaffBranch, (row.id, actor.branch_id)) is None
+    ):
         return None
     return Actor(
         staff_id=row.id,

@@ -87,6 +87,17 @@ class Branch(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = _now_col()
+    # a line printed under the name on this branch's receipts and Z report ("" = none)
+    receipt_header: Mapped[str] = mapped_column(Text, default="", server_default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)  # when closed (active False)
+
+
+class StaffBranch(Base):
+    """The branches a staff member works at (Staff.branch_id, their home branch, is one of them)."""
+
+    __tablename__ = "staff_branches"
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), primary_key=True, index=True)
 
 
 class Staff(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from typing import IO
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -54,6 +55,7 @@ def render_z_report(z: ZReport, out: str | os.PathLike[str] | IO[bytes], fmt: Fm
             " · ".join(dict.fromkeys([z.shop_name, z.branch_name, fmt.date(d.business_date, "long")])),
             base,
         ),
+        *[Paragraph(escape(x), base) for x in (" · ".join(y for y in (z.address, z.phone) if y), z.receipt_header) if x],
         Spacer(1, 4 * mm),
         Paragraph(L(fmt, "drawer"), h2),
         _table(

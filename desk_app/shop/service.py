@@ -47,15 +47,26 @@ class ShopInfo:
     is_demo: bool
     branch_id: int
     branch_name: str
+    receipt_header: str = ""  # the branch's line under the name on receipts
 
 
-def shop_info(session: Session) -> ShopInfo:
+def shop_info(session: Session, branch_id: int | None = None) -> ShopInfo:
+    """The shop as its papers show it. With ``branch_id`` (a sale's branch): that branch's name
+    after the shop's (unless they are the same), its address, phone and receipt line, each falling
+    back to the shop's; without: the shop's own, with its first branch."""
     s = shop_row(session)
-    b = session.execute(select(Branch).where(Branch.shop_id == s.id).order_by(Branch.id).limit(1)).scalar_one()
+    b = session.get(Branch, branch_id) if branch_id is not None else None
+    if b is None:
+        b = session.execute(select(Branch).where(Branch.shop_id == s.id).order_by(Branch.id).limit(1)).scalar_one()
+        name, address, phone, header = s.name, s.address, s.phone, ""
+    else:
+        name = s.name if b.name in ("", s.name) else f"{s.name} · {b.name}"
+        address, phone, header = b.address or s.address, b.phone or s.phone, b.receipt_header
     return ShopInfo(
-        id=s.id, name=s.name, currency=s.currency, locale=s.locale, timezone=s.timezone, region=s.region,
-        address=s.address, phone=s.phone, tax_number=s.tax_number, return_policy_zh=s.return_policy_zh,
+        id=s.id, name=name, currency=s.currency, locale=s.locale, timezone=s.timezone, region=s.region,
+        address=address, phone=phone, tax_number=s.tax_number, return_policy_zh=s.return_policy_zh,
         return_policy_en=s.return_policy_en, is_demo=s.is_demo, branch_id=b.id, branch_name=b.name,
+        receipt_header=header,
     )
 
 

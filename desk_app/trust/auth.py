@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_row
 from desk_app.db.engine import Clock, Database
-from desk_app.db.models import AuditEntry, Staff
+from desk_app.db.models import AuditEntry, Branch, Staff
 from desk_app.domain.money import Money, parse_amount
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
+from desk_app.trust.branches import branch_ids_of, desk_branch, set_branches, works_at
 from desk_app.trust.pins import MAX_PIN_DIGITS, PinPath, PinRefused, check_pin, hash_with
 
 PIN_RE = re.compile(rf"^\d{{4,{MAX_PIN_DIGITS}}}$")
@@ -47,9 +49,10 @@ class StaffView:
     working_hours: dict[str, Any]
     permissions: dict[str, Any]
     language: str | None
+    branch_ids: tuple[int, ...] = ()  # the branches they work at (branch_id, the home one, among them)
 
 
-def staff_view(s: Staff) -> StaffView:
+def staff_view(s: Staff, branch_ids: set[int] | None = None) -> StaffView:
     return StaffView(
         id=s.id,
         name=s.name,
@@ -60,15 +63,17 @@ def staff_view(s: Staff) -> StaffView:
         working_hours=dict(s.working_hours or {}),
         permissions=dict(s.permissions or {}),
         language=s.language,
+        branch_ids=tuple(sorted(branch_ids if branch_ids is not None else {s.branch_id})),
     )
 
 
-def actor_for(s: Staff) -> Actor:
+def actor_for(s: Staff, branch_id: int | None = None) -> Actor:
+    """The actor for ``s``, working at ``branch_id`` (their desk's branch; default: their home branch)."""
     return Actor(
         staff_id=s.id,
         name=s.name,
         role=Role(s.role),
-        branch_id=s.branch_id,
+        branch_id=s.branch_id if branch_id is None else branch_id,
         overrides={k: bool(v) for k, v in (s.permissions or {}).items()},
     )
 
@@ -113,18 +118,45 @@ class AuthService:
             q = select(Staff).order_by(Staff.role.desc(), Staff.name)
             if active_only:
                 q = q.where(Staff.active.is_(True))
+            staff = list(uow.session.scalars(q))
+            return [staff_view(s, branch_ids_of(uow.session, s)) for s in staff]
+
+    def sign_in_staff(self, desk_branch_code: str) -> list[StaffView]:
+        """Who may sign in at a desk of that branch (DeskSettings.branch): its active staff and the
+        owners (who may sign in anywhere)."""
+        with self.db.uow(write=False) as uow:
+            bid = desk_branch(uow.session, desk_branch_code).id
+            q = (
+                select(Staff)
+                .where(Staff.active.is_(True), or_(works_at(bid), Staff.role == Role.OWNER.value))
+                .order_by(Staff.role.desc(), Staff.name)
+            )
             return [staff_view(s) for s in uow.session.scalars(q)]
 
-    def sign_in(self, staff_id: int, pin: str) -> Actor:
-        """Check a PIN (trust/pins.py: wrong PINs count on every path and pause the PIN)."""
+    def sign_in(self, staff_id: int, pin: str, desk_branch_code: str | None = None) -> Actor:
+        """Check a PIN (trust/pins.py: wrong PINs count on every path and pause the PIN).
+
+        ``desk_branch_code``: the desk's branch (DeskSettings.branch; "" = the first open branch);
+        the actor then works at it, and someone who does not work there (other than an owner) is
+        refused before their PIN is checked. None (headless, tests): their home branch."""
         now = self.clock()
         with self.db.uow() as uow:
             s = uow.session.scalars(select(Staff).where(Staff.id == staff_id).with_for_update()).first()
             if s is None or not s.active:
                 raise PinRefused(_("This staff member cannot sign in. Ask the owner."))
+            branch_id: int | None = None
+            if desk_branch_code is not None:
+                branch = desk_branch(uow.session, desk_branch_code)
+                branch_id = branch.id
+                if s.role != Role.OWNER.value and branch.id not in branch_ids_of(uow.session, s):
+                    raise PinRefused(
+                        _("{name} does not work at {branch}, this desk's branch. The owner can add the "
+                          "branch in Settings › Staff.").format(name=s.name, branch=branch.name)
+                    )
             s = check_pin(uow, self.settings, [s], pin, PinPath.SIGN_IN, now)
-            actor = actor_for(s)
-            audit(uow.session, actor, "sign_in", "staff", s.id, at=now)
+            actor = actor_for(s, branch_id)
+            audit(uow.session, actor, "sign_in", "staff", s.id, at=now,
+                  after={"branch_id": actor.branch_id} if branch_id is not None else None)
             uow.commit()
             return actor
 
@@ -184,9 +216,14 @@ class AuthService:
         working_hours: dict[str, Any] | None = None,
         permissions: dict[str, Any] | None = None,
         base_pay: Decimal | str | None = None,
+        branch_ids: Collection[int] | None = None,
     ) -> StaffView:
         """``base_pay``: the base pay a month, for the appraisal's performance pay ("" or None:
-        unchanged for someone already here, none for a new person; "0" clears it)."""
+        unchanged for someone already here, none for a new person; "0" clears it).
+
+        ``branch_ids``: the branches they work at (at least one; None: unchanged, or the owner's
+        desk's branch for someone new). Their home branch stays when it is still among them, else
+        becomes the first of them; a branch newly given must be open."""
         require(self.db.uow, actor, Perm.STAFF_MANAGE)
         errors: dict[str, str] = {}
         pay_minor: int | None = None
@@ -210,11 +247,22 @@ class AuthService:
             errors["pin"] = _("A new staff member needs a PIN of 4 to 8 digits.")
         if pin and not PIN_RE.match(pin):
             errors["pin"] = pin_format_error()
+        wanted = None if branch_ids is None else {int(b) for b in branch_ids}
+        if wanted is not None and not wanted:
+            errors["branches"] = _("Tick at least one branch this person works at.")
         if errors:
             raise ValidationError(errors)
         with self.db.uow() as uow:
+            old_branches: set[int] = set()
+            if staff_id is not None and (found_s := uow.session.get(Staff, staff_id)) is not None:
+                old_branches = branch_ids_of(uow.session, found_s)
+            if wanted is not None:
+                rows = {b.id: b for b in uow.session.scalars(select(Branch).where(Branch.id.in_(wanted)))}
+                if set(rows) != wanted or any(not rows[b].active for b in wanted - old_branches):
+                    raise ValidationError({"branches": _("Choose open branches from the list.")})
             if staff_id is None:
-                s = Staff(branch_id=actor.branch_id, name=name, role=role, pin_hash=hash_pin(pin or ""))
+                home = actor.branch_id if wanted is None or actor.branch_id in wanted else min(wanted)
+                s = Staff(branch_id=home, name=name, role=role, pin_hash=hash_pin(pin or ""))
                 uow.session.add(s)
                 before = None
             else:
@@ -239,10 +287,19 @@ class AuthService:
             pay_changed = pay_given and s.base_pay_minor != (pay_minor or None)
             if pay_changed:
                 s.base_pay_minor = pay_minor or None
+            if wanted is not None and s.branch_id not in wanted:
+                s.branch_id = min(wanted)
             uow.session.flush()
+            branches = wanted if wanted is not None else (old_branches or {s.branch_id})
+            set_branches(uow.session, s, branches)
+            after = {"name": s.name, "role": s.role, "active": s.active,
+                     "pin_reset": bool(pin), "base_pay_changed": pay_changed}
+            if before is not None and branches != old_branches:
+                before["branch_ids"] = sorted(old_branches)
+            if before is None or branches != old_branches:
+                after["branch_ids"] = sorted(branches)
             audit(uow.session, actor, "update" if before else "create", "staff", s.id,
-                  before=before, after={"name": s.name, "role": s.role, "active": s.active,
-                                        "pin_reset": bool(pin), "base_pay_changed": pay_changed})
+                  before=before, after=after)
             uow.commit()
-            return staff_view(s)
+            return staff_view(s, branches)
 

@@ -34,6 +34,7 @@ from desk_app.domain.appointment import UPCOMING, AppointmentStatus
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
+from desk_app.trust.branches import works_at
 from desk_app.visits.safety import require_safe
 from desk_app.visits.steps import commit_visit, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
@@ -304,7 +305,7 @@ class ServiceLogService:
         with self.db.uow(write=False) as uow:
             q = select(Staff).where(Staff.active.is_(True), Staff.role.in_(("stylist", "owner")))
             if branch_id is not None:
-                q = q.where(Staff.branch_id == branch_id)
+                q = q.where(works_at(branch_id))
             return [
                 StaffChoice(st.id, st.name, st.role)
                 for st in uow.session.execute(q.order_by(Staff.name)).scalars()

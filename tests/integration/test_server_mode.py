@@ -6,6 +6,12 @@ CheckoutService and books appointments through CalendarService on a shared grid 
 then proves the database holds exactly that: counts and sums match, client numbers and
 receipt numbers are unique, every sale's lines and payments add up to its total, and no
 stylist is double-booked.
+
+Each desk is at the branch its own desk.json names (``DeskSettings.branch``; the first desk names
+none, so it is at the first open branch), and its person signs in there (``AuthService.sign_in``
+with that code). The two stylists work at both branches, so desks of both branches book the same
+diaries; every record carries its desk's branch, and each branch's monthly figures add up to the
+all-branches figures.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,10 +41,11 @@ def _slot_grid(now: datetime) -> list[datetime]:
     return [(start + timedelta(minutes=30 * i)).astimezone(UTC) for i in range(6)]
 
 
-def desk_main(url: str, desk: int, seconds: float, staff_ids: list[int], service_id: int) -> None:
+def desk_main(url: str, desk: int, seconds: float, staff_ids: list[int], service_id: int, pin: str) -> None:
     """One desk: runs in its own process and prints a JSON report of what it committed.
 
-    ``staff_ids[0]`` is who works this desk (its branch is the desk's branch); the rest are stylists.
+    ``staff_ids[0]`` is who works this desk, signing in with ``pin`` at the branch of this desk's
+    desk.json (DESK_APP_HOME); the rest are stylists.
     """
     import random
 
@@ -46,13 +54,11 @@ def desk_main(url: str, desk: int, seconds: float, staff_ids: list[int], service
     from desk_app.container import Services
     from desk_app.core.service import ServiceError
     from desk_app.db.engine import Database
-    from desk_app.db.models import Staff
-    from desk_app.trust.auth import actor_for
+    from desk_app.desk import load_desk
 
     db = Database.open(url)
     services = Services(db)
-    with db.uow(write=False) as uow:
-        owner = actor_for(uow.session.get(Staff, staff_ids[0]))  # type: ignore[arg-type]
+    owner = services.auth.sign_in(staff_ids[0], pin, load_desk().branch)  # this desk's branch
     rnd = random.Random(desk)
     slots = _slot_grid(datetime.now(UTC))
     report: dict[str, list[object]] = {
@@ -104,41 +110,40 @@ def desk_main(url: str, desk: int, seconds: float, staff_ids: list[int], service
 
 
 @pytest.mark.postgres
-def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_url: str) -> None:
+def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_url: str, tmp_path: Path) -> None:
     from sqlalchemy import func, select, text
 
     from desk_app.bootstrap import open_database
     from desk_app.catalog_defaults import DEFAULT_HOURS
     from desk_app.container import Services
     from desk_app.db.models import Appointment, Client, Payment, Sale, SaleLine, Service, Visit
+    from desk_app.desk import DeskSettings, save_desk
+    from desk_app.reports.monthly import build_monthly
 
     db = open_database(pg_url)  # migrations run against the server
     services = Services(db)
     owner = services.shop.create_shop(
         name="Lotus", currency="CNY", language="en", owner_name="Mia", owner_pin="1234"
     )
-    stylists = [
+    # a second branch, added as the owner does it (Settings > Branches), with its own receptionist
+    east_branch = services.branches.add(owner, {"code": "EAST", "name": "Lotus East"}).id
+    stylists = [  # the stylists work at both branches
         services.auth.save_staff(
-            owner, staff_id=None, name=f"Stylist {k}", role="stylist", pin="5678", working_hours=DEFAULT_HOURS
+            owner, staff_id=None, name=f"Stylist {k}", role="stylist", pin="5678", working_hours=DEFAULT_HOURS,
+            branch_ids=[owner.branch_id, east_branch],
         ).id
         for k in range(2)
     ]
-    # a second branch with its own receptionist: the last desk works there
     east = services.auth.save_staff(
-        owner, staff_id=None, name="East desk", role="receptionist", pin="2468"
+        owner, staff_id=None, name="East desk", role="receptionist", pin="2468", branch_ids=[east_branch]
     ).id
-    with db.uow() as uow:
-        from desk_app.db.models import Branch, Staff
-
-        b = Branch(shop_id=1, code="EAST", name="Lotus East")
-        uow.session.add(b)
-        uow.session.flush()
-        east_branch = b.id
-        east_row = uow.session.get(Staff, east)
-        assert east_row is not None
-        east_row.branch_id = east_branch
-        uow.commit()
-    desk_staff = {d: owner.staff_id for d in range(1, DESKS)} | {DESKS: east}
+    desk_staff = {d: (owner.staff_id, "1234") for d in range(1, DESKS)} | {DESKS: (east, "2468")}
+    # each desk's own desk.json: the first names no branch (the first open one), the second MAIN,
+    # the last EAST
+    desk_branch = {1: "", 2: "MAIN", DESKS: "EAST"}
+    homes = {d: tmp_path / f"desk{d}" for d in range(1, DESKS + 1)}
+    for d, home in homes.items():
+        save_desk(DeskSettings(branch=desk_branch[d]), home / "desk.json")
     with db.uow(write=False) as uow:
         service_id = uow.session.scalars(
             select(Service.id)
@@ -146,7 +151,6 @@ def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_ur
             .order_by(Service.id)
         ).first()
     assert service_id is not None
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
         subprocess.Popen(
             [
@@ -155,13 +159,14 @@ def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_ur
                 pg_url,
                 str(d),
                 str(SECONDS),
-                json.dumps([desk_staff[d], *stylists]),
+                json.dumps([desk_staff[d][0], *stylists]),
                 str(service_id),
+                desk_staff[d][1],
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=env,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "DESK_APP_HOME": str(homes[d])},
             cwd=ROOT,
         )
         for d in range(1, DESKS + 1)
@@ -214,7 +219,24 @@ def test_several_desks_on_one_postgresql_server_lose_and_duplicate_nothing(pg_ur
             assert set(s.scalars(select(Sale.branch_id).where(Sale.id.in_(ids)))) == {branch}
             assert set(s.scalars(select(Visit.branch_id).where(Visit.id.in_(r["visits"])))) == {branch}
             assert set(s.scalars(select(Client.branch_id).where(Client.id.in_(r["clients"])))) == {branch}
-        assert {r["branch"][0] for r in reports} == {owner.branch_id, east_branch}
+            assert set(s.scalars(select(Appointment.branch_id).where(Appointment.id.in_(r["appointments"])))) <= {branch}
+        assert [r["branch"][0] for r in reports] == [owner.branch_id, owner.branch_id, east_branch]
+        sold = list(s.scalars(select(Sale.sold_at)))
+    # each branch's monthly figures add up to the all-branches figures (every month the sales fall in)
+    months = sorted({t.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m") for t in sold})
+    for month in months:
+        whole = build_monthly(db, month, compare=False)
+        parts = [build_monthly(db, month, branch=code, compare=False) for code in ("MAIN", "EAST")]
+        assert parts[1]["branch"]["code"] == "EAST"
+        for key in ("revenue", "takings"):
+            assert sum(Decimal(p[key]["total"]) for p in parts) == Decimal(whole[key]["total"]), key
+        assert sum(p["sales"]["count"] for p in parts) == whole["sales"]["count"]
+        for method, amount in whole["by_payment_method"].items():
+            assert sum(Decimal(p["by_payment_method"].get(method, "0")) for p in parts) == Decimal(amount)
+    east_total = sum(t for r in reports if r["branch"][0] == east_branch for _i, t in r["sales"])
+    assert east_total > 0 and sum(
+        Decimal(build_monthly(db, m, branch="EAST", compare=False)["revenue"]["total"]) for m in months
+    ) == Decimal(east_total) / 100
     # every slot a desk was refused was really taken: booked + refused = attempts
     assert len(appts) + sum(len(r["taken"]) for r in reports) == len(clients)
     assert len(appts) <= len(_slot_grid(datetime.now(UTC))) * len(stylists)
@@ -248,4 +270,5 @@ def test_backups_on_the_server_are_pg_dumps(pg_url: str, tmp_path: Path) -> None
 
 
 if __name__ == "__main__":
-    desk_main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5]))
+    desk_main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), json.loads(sys.argv[4]), int(sys.argv[5]),
+              sys.argv[6])

@@ -619,9 +619,9 @@ def test_keys_wait_while_the_pin_is_checked_and_one_ok_is_one_sign_in(
     real = services.auth.sign_in
     asked: list[str] = []
 
-    def sign_in(staff_id: int, pin: str) -> Actor:
+    def sign_in(staff_id: int, pin: str, desk_branch: str | None = None) -> Actor:
         asked.append(pin)
-        return real(staff_id, pin)
+        return real(staff_id, pin, desk_branch)
 
     gate, started = threading.Event(), threading.Event()
     monkeypatch.setattr(services.auth, "sign_in", _gated(sign_in, gate, started))

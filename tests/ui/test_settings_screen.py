@@ -69,6 +69,7 @@ def test_every_tab_opens(qtbot: QtBot, ctx: UiContext) -> None:
         "products",
         "packages",
         "staff",
+        "branches",
         "resources",
         "questions",
         "rules",

@@ -48,10 +48,13 @@ class BookingDialog(Dialog):
         staff_id: int | None = None,
         client_id: int | None = None,
         parent: QWidget | None = None,
+        branch_id: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.cal = ctx.services.calendar
+        # the branch of the calendar shown (the owner may look at another), else the desk's
+        self.branch_id = branch_id if branch_id is not None else (ctx.actor.branch_id if ctx.actor else None)
         self.setWindowTitle(_("Book an appointment"))
         self.setMinimumWidth(620)
         self.tz = ZoneInfo(ctx.shop.timezone)
@@ -205,11 +208,11 @@ class BookingDialog(Dialog):
 
     def _load(self) -> None:
         """The services, the stylists and the slot step, read on a worker; Book waits for them."""
-        cal, settings = self.cal, self.ctx.services.settings
+        cal, settings, branch = self.cal, self.ctx.services.settings, self.branch_id
         self.book_button_ready()
         self.ctx.runner.run(
             self,
-            lambda: (cal.booking_services(), cal.bookable_staff(), settings.get(S.CALENDAR_SLOT_MINUTES)),
+            lambda: (cal.booking_services(), cal.bookable_staff(branch), settings.get(S.CALENDAR_SLOT_MINUTES)),
             on_done=self._lists_read,
             on_error=lambda exc: show_error(self, exc),
         )
@@ -404,6 +407,7 @@ class BookingDialog(Dialog):
             buffer_min=self.buffer.value(),
             notes=self.notes.text().strip(),
             deposit_minor=self.deposit.value() * self._unit if self.deposit.isVisible() else 0,
+            branch_id=self.branch_id,
         )
         actor = self.ctx.require_actor()
         self.book_button.setEnabled(False)

@@ -90,10 +90,10 @@ class MoveDialog(Dialog):
         row, self.ok = _buttons(self, _("Move"))
         self.ok.setEnabled(False)  # until the stylists are listed
         lay.addLayout(row)
-        calendar, staff_id = ctx.services.calendar, appt.staff_id
+        calendar, staff_id, branch = ctx.services.calendar, appt.staff_id, appt.branch_id
         ctx.runner.run(
             self,
-            calendar.bookable_staff,
+            lambda: calendar.bookable_staff(branch),  # who works at the booking's branch
             on_done=lambda staff: self._show_staff(staff, staff_id),
             on_error=lambda exc: self.error.show_error(error_text(exc)),
         )
@@ -163,9 +163,10 @@ class WaitlistDialog(Dialog):
         self._adding = False
         self.ok.setEnabled(False)  # until the services and stylists are listed
         calendar = ctx.services.calendar
+        branch = ctx.actor.branch_id if ctx.actor is not None else None  # the desk's branch
         ctx.runner.run(
             self,
-            lambda: (calendar.booking_services(), calendar.bookable_staff()),
+            lambda: (calendar.booking_services(), calendar.bookable_staff(branch)),
             on_done=lambda lists: self._show_lists(lists[0], lists[1], staff_id),
             on_error=lambda exc: self.error.show_error(error_text(exc)),
         )

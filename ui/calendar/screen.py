@@ -35,6 +35,7 @@ from ui.calendar.grid import CalendarGrid, columns_for_day, columns_for_week
 from ui.calendar.side import AppointmentPanel, RemindersPanel, WaitlistPanel
 from ui.context import UiContext
 from ui.runner import Latest
+from ui.shared.branch_picker import BranchPicker
 from ui.shared.widgets import Button, PageHeader, ask_reason, error_text, show_error, show_info
 
 
@@ -93,6 +94,8 @@ class CalendarScreen(QWidget):
             bar.addWidget(b)
         self.day_b.setChecked(True)
         self.mode_group.idClicked.connect(lambda i: self.set_mode("day" if i == 0 else "week"))
+        self.branch = BranchPicker(ctx, self._branch_chosen, with_all=False)  # the owner: another branch's diary
+        bar.addWidget(self.branch)
         self.staff_box = QComboBox()
         self.staff_box.setMinimumHeight(44)
         self.staff_box.setMinimumWidth(150)
@@ -152,7 +155,8 @@ class CalendarScreen(QWidget):
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             sc.activated.connect(fn)
         ctx.signals.data_changed.connect(self._elsewhere_changed)
-        ctx.signals.actor_changed.connect(self.refresh)
+        ctx.signals.actor_changed.connect(self._actor_changed)
+        self.branch.load()
         self._fill_staff()
         self.refresh()
 
@@ -189,9 +193,19 @@ class CalendarScreen(QWidget):
         )
         self.banner.setVisible(self.client_id is not None)
 
+    def _actor_changed(self) -> None:
+        self.branch.load()  # someone else at this desk: back to the desk's branch
+        self._fill_staff()
+        self.refresh()
+
+    def _branch_chosen(self) -> None:
+        self._fill_staff()
+        self.refresh()
+
     def _fill_staff(self) -> None:
         self.staff_box.setVisible(self.mode == "week")
-        self.ctx.runner.run(self, self.cal.bookable_staff, on_done=self._show_staff, on_error=self._error)
+        cal, branch = self.cal, self.branch.branch_id()
+        self.ctx.runner.run(self, lambda: cal.bookable_staff(branch), on_done=self._show_staff, on_error=self._error)
 
     def _show_staff(self, staff: list[StaffOption]) -> None:
         self.staff_box.blockSignals(True)
@@ -224,13 +238,13 @@ class CalendarScreen(QWidget):
         today = self.ctx.services.clock().astimezone(self.tz).date()
         if self.day == today and self.ctx.actor is not None:  # past the grace period: mark no-shows
             self.ctx.runner.run(self, self.cal.auto_no_shows, on_error=self._error)
-        cal, actor = self.cal, self.ctx.actor
+        cal, actor, branch = self.cal, self.ctx.actor, self.branch.branch_id()
         if self.mode == "day":
             d = self.day
             seq = self._view_latest.next()
             self.ctx.runner.run(
                 self,
-                lambda: cal.day(d),
+                lambda: cal.day(d, branch),
                 on_done=self._view_latest.guard(seq, self._show),
                 on_error=self._view_latest.guard(seq, self._error),
             )
@@ -352,7 +366,8 @@ class CalendarScreen(QWidget):
 
     def book_at(self, col: int, start: datetime) -> None:
         c = self.grid.columns[col]
-        dlg = BookingDialog(self.ctx, start, staff_id=c.ident, client_id=self.client_id, parent=self)
+        dlg = BookingDialog(self.ctx, start, staff_id=c.ident, client_id=self.client_id, parent=self,
+                            branch_id=self.branch.branch_id())
         dlg.booked.connect(self._booked)
         self.dialog = dlg
         dlg.open()

@@ -154,6 +154,8 @@ class ReportsScreen(QWidget):
         if actor is not None:
             for b in svc.branches(actor):
                 self.branch.addItem(b.name, b.id)
+            # several branches: the desk's branch first; "All branches" is one choice away
+            self.branch.setCurrentIndex(max(0, self.branch.findData(actor.branch_id)))
         self.branch.setVisible(self.branch.count() > 2)
 
     def _apply_permissions(self) -> None:

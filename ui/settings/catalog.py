@@ -249,7 +249,8 @@ def resources_editor(ctx: UiContext) -> ItemEditor:
             Field("kind", _("Kind"), "choice", lambda: _opts(RESOURCE_KINDS), default="chair"),
             Field("active", _("In use"), "bool", default=True),
         ],
-        load=lambda: cat.resources(include_inactive=True),
+        # this desk's branch's (new ones are made there: CatalogService.save_resource)
+        load=lambda: cat.resources(include_inactive=True, branch_id=ctx.actor.branch_id if ctx.actor else None),
         save=cat.save_resource,
         to_data=to_data,
         new_label=_("New chair or room"),

@@ -1,4 +1,4 @@
-"""Settings > This desk: this computer's receipt printer, paper, printing after payment, cash
+"""Settings > This desk: this computer's branch, receipt printer, paper, printing after payment, cash
 drawer and customer display (desk_app.desk). Kept on this computer, not in the shop's database: every desk chooses its
 own. A test print and a drawer test check the choice before it is saved."""
 
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desk_app.desk import DeskSettings, check, desk_file, save_desk
 from desk_app.i18n import _
 from desk_app.printing.escpos_out import profiles
+from desk_app.shop.branches import BranchView
 from ui.checkout.hardware import hardware_problem, kick_drawer, test_print
 from ui.context import UiContext
 from ui.shared.widgets import Button, Card, FormScroll, mark_invalid, show_error, show_info
@@ -136,6 +137,18 @@ class ThisDeskPanel(QWidget):
         drawer.body.addLayout(drow)
         right.addWidget(drawer)
 
+        branch = Card(_("Branch"))
+        bnote = QLabel(_("The branch this desk is at: who may sign in here, and what is recorded here "
+                         "(visits, sales, bookings, the cash drawer) belongs to it."))
+        bnote.setObjectName("muted")
+        bnote.setWordWrap(True)
+        branch.body.addWidget(bnote)
+        self.branch = QComboBox()
+        self.branch.setAccessibleName(_("This desk's branch"))
+        self.branch.setMinimumHeight(44)
+        branch.body.addWidget(self.branch)
+        right.addWidget(branch)
+
         display = Card(_("Customer display"))
         dnote = QLabel(_("A second screen facing the client: the bill as it is built, the estimate, VIP "
                          "progress, the change and a thank-you, in the client's language."))
@@ -157,7 +170,7 @@ class ThisDeskPanel(QWidget):
         lay.addLayout(cards)
         lay.addStretch(1)
 
-        for combo in (self.system_name, self.sheets, self.profile, self.display_screen):  # long names never widen the page
+        for combo in (self.system_name, self.sheets, self.profile, self.display_screen, self.branch):  # long names never widen the page
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(12)
         self.kinds.idToggled.connect(lambda _i, _on: self._enable())
@@ -166,6 +179,24 @@ class ThisDeskPanel(QWidget):
         self.sheets.currentIndexChanged.connect(lambda _i: self._enable())
         self.display_on.toggled.connect(lambda _on: self._enable())
         self.show_settings(ctx.desk)
+        self._load_branches()
+
+    def _load_branches(self) -> None:
+        branches = self.ctx.services.branches
+        self.ctx.runner.run(self, lambda: branches.list(open_only=True), on_done=self._show_branches,
+                            on_error=lambda e: show_error(self, e))
+
+    def _show_branches(self, rows: list[BranchView]) -> None:
+        self.branch.clear()
+        for b in rows:
+            self.branch.addItem(f"{b.name} ({b.code})", b.code)
+        code = self.ctx.desk.branch
+        index = self.branch.findData(code) if code else 0
+        if index < 0:  # a branch closed (or renamed) since: the desk works at the first open one
+            self.branch.insertItem(0, _("{code} (closed or gone: the first open branch is used)").format(code=code), code)
+            index = 0
+        self.branch.setCurrentIndex(index)
+        self.branch.setEnabled(self.branch.count() > 1)
 
     def show_settings(self, d: DeskSettings) -> None:
         {"none": self.kind_none, "system": self.kind_system, "escpos": self.kind_escpos}[d.printer_kind].setChecked(True)
@@ -215,6 +246,7 @@ class ThisDeskPanel(QWidget):
             drawer_pin=int(self.pin.currentData()),
             customer_display=self.display_on.isChecked(),
             display_screen=int(self.display_screen.currentData()),
+            branch=str(self.branch.currentData() or self.ctx.desk.branch),
         )
 
     def _enable(self) -> None:
@@ -246,6 +278,8 @@ class ThisDeskPanel(QWidget):
         if desk is None:
             return
 
+        moved = desk.branch != (self.ctx.desk.branch or str(self.branch.itemData(0) or ""))
+
         def saved(d: DeskSettings) -> None:
             self.ctx.desk = d
             self.ctx.signals.desk_changed.emit()  # the main window puts the customer display on or off
@@ -254,6 +288,10 @@ class ThisDeskPanel(QWidget):
                 show_info(self, _("Saved for this desk. The customer display will show on screen {n} once it is "
                                   "connected: this computer has {count} screen(s) now.").format(
                     n=d.display_screen + 1, count=screens))
+                return
+            if moved:
+                show_info(self, _("Saved for this desk. It works at {branch} from the next sign-in.").format(
+                    branch=self.branch.currentText()))
                 return
             show_info(self, _("Saved for this desk."))
 

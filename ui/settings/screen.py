@@ -1,4 +1,4 @@
-"""Settings (owner only): the shop, its catalog, staff, chairs and rooms, questions, rules.
+"""Settings (owner only): the shop, its catalog, staff, branches, chairs and rooms, questions, rules.
 
 Tabs are built the first time they are opened. Backups, Import and the Audit log are the
 trust and clients areas' widgets, shown here. A tab holding typed but unsaved changes is asked
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
     from ui.settings import catalog as sc
     from ui.settings.backup import BackupPanel
+    from ui.settings.branches import BranchesPanel
     from ui.settings.desk import ThisDeskPanel
     from ui.settings.opening_import import ImportArea
     from ui.settings.safety import SafetyPanel
@@ -33,13 +34,14 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
     from ui.trust.audit import AuditScreen
 
     return [
-        # short names: fourteen tabs fit beside the side bar at 1366 px in both languages
+        # short names: fifteen tabs fit beside the side bar at 1366 px in both languages
         ("shop", _("Shop"), ShopDetailsPanel),
         ("services", _("Services"), sc.services_editor),
         ("categories", _("Categories"), sc.categories_editor),
         ("products", _("Products"), sc.products_editor),
         ("packages", _("Packages"), sc.packages_editor),
         ("staff", _("Staff"), StaffPanel),
+        ("branches", _("Branches"), BranchesPanel),
         ("resources", _("Rooms"), sc.resources_editor),
         ("questions", _("Questions"), sc.QuestionsEditor),
         ("safety", _("Safety"), SafetyPanel),

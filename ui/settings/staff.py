@@ -1,4 +1,5 @@
-"""Settings > Staff: name, role, PIN reset, working hours and breaks per weekday, colour, permissions."""
+"""Settings > Staff: name, role, PIN reset, the branches they work at (when the shop has more than
+one), working hours and breaks per weekday, colour, permissions."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from desk_app.catalog_defaults import DEFAULT_HOURS
 from desk_app.core.service import ValidationError
 from desk_app.domain.permissions import ROLE_PERMS, Perm, Role
 from desk_app.i18n import _
+from desk_app.shop.branches import BranchView
 from desk_app.trust.auth import StaffView
 from ui.context import UiContext
 from ui.settings.editor import Column, EditorSpec, Field, ItemEditor
@@ -162,6 +164,45 @@ class PermissionsEditor(QWidget):
         return out
 
 
+class BranchesEditor(QWidget):
+    """A checkbox per branch: where the person works (shown when the shop has more than one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.boxes: dict[int, QCheckBox] = {}
+        self.branches: list[BranchView] = []
+
+    def set_branches(self, branches: list[BranchView]) -> None:
+        if [(b.id, b.name, b.active) for b in branches] == [(b.id, b.name, b.active) for b in self.branches]:
+            return
+        for box in self.boxes.values():
+            self.grid.removeWidget(box)
+            box.deleteLater()
+        self.boxes = {}
+        self.branches = list(branches)
+        for i, b in enumerate(branches):
+            label = b.name if b.active else _("{name} (closed)").format(name=b.name)
+            box = QCheckBox(label)
+            box.setAccessibleName(_("Works at {branch}").format(branch=b.name))
+            self.grid.addWidget(box, i // 2, i % 2)  # two a row: long names fit the form
+            self.boxes[b.id] = box
+
+    def set_ticked(self, ids: tuple[int, ...] | list[int]) -> None:
+        for bid, box in self.boxes.items():
+            box.setChecked(bid in ids)
+            # a closed branch can be untaken, not newly given
+            b = next(x for x in self.branches if x.id == bid)
+            box.setEnabled(b.active or bid in ids)
+
+    def ticked(self) -> list[int]:
+        return [bid for bid, box in self.boxes.items() if box.isChecked()]
+
+    def state(self) -> object:
+        return tuple(self.ticked())
+
+
 class StaffPanel(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -171,15 +212,25 @@ class StaffPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.hours = HoursEditor()
         self.perms = PermissionsEditor()
+        self.branches = BranchesEditor()
+        self.branches_title = QLabel(_("Works at these branches"))
+        self.branches_title.setObjectName("cardTitle")
+        self.branches_error = ErrorLabel()
+        for hidden in (self.branches_title, self.branches):  # shown when the shop has more than one branch
+            hidden.setVisible(False)
         self._pays: dict[int, Any] = {}  # base pay a month, read with the list (owner only)
+        self._branch_rows: list[BranchView] = []  # every branch, read with the list
+        branch_service = ctx.services.branches
 
         def load() -> list[StaffView]:
             self._pays = auth.base_pays(ctx.require_actor())
+            self._branch_rows = branch_service.list()
             return auth.list_staff(active_only=False)
 
         def to_data(s: StaffView) -> dict[str, Any]:
             self.hours.set_hours(s.working_hours)
             self.perms.set_overrides(s.permissions)
+            self._show_branches(s.branch_ids)
             pay = self._pays.get(s.id)
             return {
                 "name": s.name,
@@ -196,6 +247,7 @@ class StaffPanel(QWidget):
                 **data,
                 "working_hours": self.hours.hours(),
                 "permissions": self.perms.overrides(str(data["role"])),
+                "branch_ids": self.branches.ticked() if len(self._branch_rows) > 1 else None,
             }
 
         def save(actor: Any, sid: int | None, data: dict[str, Any]) -> StaffView:
@@ -210,6 +262,7 @@ class StaffPanel(QWidget):
                 working_hours=data["working_hours"],
                 permissions=data["permissions"],
                 base_pay=data.get("base_pay") or "0",  # emptied: no base pay
+                branch_ids=data.get("branch_ids"),
             )
 
         spec = EditorSpec(
@@ -253,6 +306,7 @@ class StaffPanel(QWidget):
         self.editor = ItemEditor(ctx, spec)
         self.editor.add_extra_state(self.hours.state)
         self.editor.add_extra_state(self.perms.state)
+        self.editor.add_extra_state(self.branches.state)
         pin = self.editor.form.widgets["pin"]
         if isinstance(pin, QLineEdit):
             pin.setEchoMode(QLineEdit.EchoMode.Password)
@@ -260,12 +314,16 @@ class StaffPanel(QWidget):
         self.hours_error = ErrorLabel()
         self.editor.form.errors["working_hours"] = self.hours_error
         self.editor.form.widgets["working_hours"] = self.hours
+        self.editor.form.errors["branches"] = self.branches_error
+        self.editor.form.widgets["branches"] = self.branches
         title = QLabel(_("Working hours and breaks"))
         title.setObjectName("cardTitle")
         ptitle = QLabel(_("Exceptions to the role"))
         ptitle.setObjectName("cardTitle")
         box = QVBoxLayout()
-        for w in (title, self.hours, self.hours_error, ptitle, self.perms):
+        parts: tuple[QWidget, ...] = (self.branches_title, self.branches, self.branches_error, title, self.hours,
+                                      self.hours_error, ptitle, self.perms)
+        for w in parts:
             box.addWidget(w)
         if isinstance(body, QFormLayout):
             body.addRow(box)
@@ -278,9 +336,19 @@ class StaffPanel(QWidget):
         self.editor.new_shown.connect(self._new_defaults)
         lay.addWidget(self.editor, 1)
 
+    def _show_branches(self, ticked: tuple[int, ...] | list[int]) -> None:
+        """The branch checkboxes, only when the shop has more than one branch."""
+        many = len(self._branch_rows) > 1
+        for w in (self.branches_title, self.branches):
+            w.setVisible(many)
+        self.branches.set_branches(self._branch_rows)
+        self.branches.set_ticked(ticked)
+
     def _new_defaults(self) -> None:
         self.hours.set_hours(DEFAULT_HOURS)
         self.perms.set_overrides({})
+        actor = self.ctx.actor
+        self._show_branches([actor.branch_id] if actor is not None else [])
 
     def unsaved_changes(self) -> str | None:
         return self.editor.unsaved_changes()

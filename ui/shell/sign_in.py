@@ -3,9 +3,14 @@
 In demo mode the staff and their PINs are listed, so a newcomer can get in. The staff list and
 the PIN check run on the runner: checking a PIN is slow on purpose (the hash), so meanwhile the
 keypad says it is checking and ignores keys, and one OK is one sign-in.
+
+The tiles are the staff of this desk's branch (``DeskSettings.branch`` in this computer's desk.json)
+and the owners; whoever signs in works at that branch (desk_app.trust.auth.AuthService.sign_in).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -20,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.container import Services
+from desk_app.desk import load_desk
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
 from desk_app.settings import S
@@ -35,9 +41,11 @@ class SignInPage(QWidget):
     signed_in = Signal(object)  # Actor
 
     def __init__(self, services: Services, runner: TaskRunner, shop_name: str, demo_mode: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, desk_branch: Callable[[], str] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signInPage")
+        # this desk's branch code, read when the staff are listed and at each sign-in (off the GUI thread)
+        self.desk_branch: Callable[[], str] = desk_branch or (lambda: load_desk().branch)
         self.services = services
         self.runner = runner
         self.demo_mode = demo_mode
@@ -124,11 +132,11 @@ class SignInPage(QWidget):
             # person before, whose tile is no longer marked)
             self.selected_id = None
         self._clear()
-        auth = self.services.auth
+        auth, branch = self.services.auth, self.desk_branch
         seq = self._staff_latest.next()
         self.runner.run(
             self,
-            auth.list_staff,
+            lambda: auth.sign_in_staff(branch()),
             on_done=self._staff_latest.guard(seq, self._show_staff),
             on_error=self._staff_latest.guard(seq, lambda exc: self.error.show_error(error_text(exc))),
         )
@@ -246,12 +254,12 @@ class SignInPage(QWidget):
         if self.selected_id is None:
             self.error.show_error(_("Tap your name first."))
             return
-        auth, staff_id, pin = self.services.auth, self.selected_id, self._pin
+        auth, staff_id, pin, branch = self.services.auth, self.selected_id, self._pin, self.desk_branch
         self._set_checking(True)
         # a wrong PIN is counted (and can lock the staff member): a write, kept in order
         self.runner.run(
             self,
-            lambda: auth.sign_in(staff_id, pin),
+            lambda: auth.sign_in(staff_id, pin, branch()),
             on_done=lambda actor: self._signed_in(actor, len(pin) < STRONG_PIN_DIGITS),
             on_error=self._refused,
             in_order=True,

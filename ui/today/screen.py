@@ -28,6 +28,7 @@ from desk_app.visits.views import TodayView
 from ui.clients.new_client import create_client
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
+from ui.shared.branch_picker import BranchPicker
 from ui.shared.widgets import Button, Card, EmptyState, PageHeader, confirm, show_error
 from ui.today.models import AppointmentsModel, VisitsModel
 
@@ -75,6 +76,8 @@ class TodayScreen(QWidget):
         self.walk_in_btn = Button(_("Walk-in"), "walk-in", "primary")
         self.walk_in_btn.setToolTip(_("A client without an appointment (Ctrl+W)"))
         self.walk_in_btn.clicked.connect(self.walk_in)
+        self.branch = BranchPicker(ctx, self.refresh)  # the owner: another branch, or all of them
+        actions.addWidget(self.branch)
         actions.addWidget(self.quick_sale_btn)
         actions.addWidget(self.walk_in_btn)
         self.walk_in_shortcut = QShortcut(QKeySequence("Ctrl+W"), self, self.walk_in)
@@ -209,12 +212,13 @@ class TodayScreen(QWidget):
         self.quick_sale_btn.setVisible(self.ctx.can(Perm.CHECKOUT))
         self.walk_in_btn.setEnabled(self.ctx.can(Perm.VISIT_RUN))
         self.arrived_btn.setEnabled(self.ctx.can(Perm.VISIT_RUN))
+        self.branch.load()
 
     def refresh(self) -> None:
         if self._busy:
             return
         self._busy = True
-        branch = self.ctx.actor.branch_id if self.ctx.actor else None
+        branch = self.branch.branch_id()  # the desk's branch, or the one the owner chose (None: all)
         visits = self.ctx.services.visits
         self.ctx.runner.run(
             self,
