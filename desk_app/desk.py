@@ -43,6 +43,7 @@ class DeskSettings:
     drawer_pin: int = 2  # the drawer's connector pin (2 or 5)
     customer_display: bool = False  # a second window for the client, on a second screen
     display_screen: int = 1  # which screen (0 is the main one)
+    server: str = ""  # the shop's PostgreSQL server, a URL without the password (desk_app.db.server); "" = the file
 
     @property
     def printer_kind(self) -> str:
@@ -92,9 +93,26 @@ def check(settings: DeskSettings) -> DeskSettings:
         problems.append(_("cash drawer: it opens through an ESC/POS receipt printer; choose one first"))
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", settings.escpos_profile):
         problems.append(_("printer profile: {value} is not a profile name").format(value=repr(settings.escpos_profile)))
+    if settings.server:
+        problem = server_problem(settings.server)
+        if problem:
+            problems.append(_("server: {problem}").format(problem=problem))
     if problems:
         raise ValueError("; ".join(problems))
     return settings
+
+
+def server_problem(saved: str) -> str | None:
+    """What is wrong with a saved server address (it never carries the password), or None."""
+    from desk_app.db.server import parse_address
+
+    try:
+        _address, password = parse_address(saved)
+    except ValueError as exc:
+        return str(exc)
+    from desk_app.i18n import _
+
+    return _("the password is kept in the computer's password store, not here") if password else None
 
 
 def printer_problem(address: str, escpos_allowed: bool = True) -> str | None:
@@ -118,6 +136,11 @@ def printer_problem(address: str, escpos_allowed: bool = True) -> str | None:
 
 def desk_file() -> Path:
     return data_dir() / FILE_NAME
+
+
+def saved_server() -> str:
+    """This desk's saved server ("" = none), read without creating the data folder."""
+    return load_desk(data_dir(create=False) / FILE_NAME).server
 
 
 def load_desk(path: Path | None = None) -> DeskSettings:

@@ -39,9 +39,11 @@ from desk_app.cli import lang_arg
 from desk_app.container import Services
 from desk_app.db import cipher
 from desk_app.db.engine import Clock, Database, system_clock
+from desk_app.db.server import resolve_db
+from desk_app.desk import saved_server
 from desk_app.domain.permissions import Actor, Role
 from desk_app.i18n import _
-from desk_app.paths import demo_db, resolve_db
+from desk_app.paths import demo_db
 from desk_app.settings import S
 from desk_app.shop.service import ShopInfo
 from desk_app.trust.at_rest import EncryptResult
@@ -628,7 +630,7 @@ def run_gui(argv: Sequence[str]) -> int:
             db_str = ensure_demo_database(demo_db(), fresh=args.fresh_demo)
             demo_mode = True
         else:
-            db_str = resolve_db(args.db)
+            db_str = resolve_db(args.db, saved_server)
             demo_mode = False
         while True:
             try:

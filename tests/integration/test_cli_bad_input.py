@@ -77,6 +77,7 @@ COMMANDS: dict[str, Argv] = {
     "encrypt": lambda db, m, i, o: ["encrypt", "--db", db, "--staff", i],
     "key show": lambda db, m, i, o: ["key", "show", "--db", db, "--staff", i],
     "key add": lambda db, m, i, o: ["key", "add", "--db", db],
+    "move-to-server": lambda db, m, i, o: ["move-to-server", "--db", db, "--to", m or "127.0.0.1:1/x?user=y"],
 }
 
 
