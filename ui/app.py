@@ -39,11 +39,11 @@ from desk_app.cli import lang_arg
 from desk_app.container import Services
 from desk_app.db import cipher
 from desk_app.db.engine import Clock, Database, system_clock
-from desk_app.db.server import resolve_db
+from desk_app.db.server import resolve_db, saved_url
 from desk_app.desk import saved_server
 from desk_app.domain.permissions import Actor, Role
 from desk_app.i18n import _
-from desk_app.paths import demo_db
+from desk_app.paths import default_db, demo_db
 from desk_app.settings import S
 from desk_app.shop.service import ShopInfo
 from desk_app.trust.at_rest import EncryptResult
@@ -297,6 +297,7 @@ class Shell(QMainWindow):
         self.welcome.shop_created.connect(self._after_setup)
         self.welcome.demo_requested.connect(self._open_demo)
         self.welcome.language_chosen.connect(self._welcome_language)
+        self.welcome.server_chosen.connect(self.switch_database)
         self._show_page(self.welcome)
         if old is not None:  # the welcome in the language chosen before
             self.pages.removeWidget(old)
@@ -445,6 +446,8 @@ class Shell(QMainWindow):
     def _data_changed(self, kind: str, _ident: int) -> None:
         if kind == "database":  # a backup was restored: start again on the restored file
             QTimer.singleShot(0, self.reopen)
+        elif kind == "server":  # Settings > This desk connected, disconnected or moved the shop
+            QTimer.singleShot(0, self.switch_database)
         elif kind == "shop":
             shop = self.services.shop
             self.runner.run(self, shop.info, on_done=self._shop_read,
@@ -498,6 +501,24 @@ class Shell(QMainWindow):
         self.ctx = None
         self.database.dispose()
         self._open(self.db_str)
+
+    def switch_database(self) -> None:
+        """This desk was connected to the shop's server (or disconnected): open what it opens now,
+        its server (sign-in, or the first-start setup when the server is empty) or its own file."""
+        if self.welcome is not None:
+            self.welcome.setEnabled(False)
+
+        def chosen(db_str: str) -> None:
+            if self.ctx is None:  # from the welcome: nothing signed in to put away
+                self.database.dispose()
+                self._open(db_str)
+            else:
+                self.db_str = db_str
+                self.reopen()
+
+        # the password comes from the OS password store: read on a worker
+        self.runner.run(self, lambda: saved_url(saved_server()) or default_db(), on_done=chosen,
+                        on_error=self._open_failed, in_order=True)
 
     def lock(self, switch: bool = False) -> None:
         if self.ctx is None:
