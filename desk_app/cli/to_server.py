@@ -75,6 +75,7 @@ def cli_move_to_server(args: argparse.Namespace) -> int:
         try:
             save_password(address, password)
         except cipher.NoKeyStore:
-            kept = " " + _("This computer has no password store: the password was not kept; the app asks for it.")
+            kept = " " + _("This computer has no password store, so the password was not kept; "
+                           "the server must let this desk in without one (pg_hba.conf).")
     print(_("This desk now opens the shop on the server.") + kept)
     return 0

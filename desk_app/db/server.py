@@ -101,7 +101,8 @@ def check_address(host: str, port: int, database: str, user: str) -> ServerAddre
     if not user or not _NAME.fullmatch(user):
         problems.append(_("the user's name is missing or not valid (letters, digits, _ . -)"))
     if problems:
-        raise ValueError("; ".join(problems).capitalize() + ".")
+        said = "; ".join(problems)
+        raise ValueError(said[:1].upper() + said[1:] + ".")
     return ServerAddress(host=host, port=int(port), database=database, user=user)
 
 
