@@ -130,6 +130,7 @@ class WelcomePage(QWidget):
         stxt.setWordWrap(True)
         stxt.setObjectName("muted")
         server.body.addWidget(stxt)
+        server.body.addStretch()
         self.server_button = Button(_("Connect to the shop's server"), "database", kind="secondary")
         self.server_button.clicked.connect(self.connect_server)
         server.body.addWidget(self.server_button)
