@@ -1,6 +1,7 @@
 """This computer's own settings ("this desk"): its printers, paper, printing after payment, cash
-drawer and customer display. They belong to the PC at the counter, not to the shop: two desks on
-one server print to two printers. Kept as a small JSON file in the user data folder
+drawer and customer display, and the shop's server it opens (``server``: a URL without the
+password, which is in the OS password store: desk_app.db.server). They belong to the PC at the
+counter, not to the shop: two desks on one server print to two printers. Kept as a small JSON file in the user data folder
 (``desk_app.paths.data_dir() / "desk.json"``), never in the shop's database; written atomically.
 
 Printer addresses (``receipt_printer``):
