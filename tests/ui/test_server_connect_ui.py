@@ -124,3 +124,68 @@ def test_this_desk_says_where_the_shop_is_and_who_may_move_it(qtbot: QtBot, ctx:
     ctx.actor = services.auth.sign_in(desk_staff.id, "3333")
     card.show_state()
     assert not card.move_button.isVisibleTo(panel)
+
+
+def test_the_owner_moves_a_one_desk_shop_onto_the_server_from_this_desk(
+    qtbot: QtBot, tmp_path: Path, pg_password_login: tuple[str, str], keystore: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QMessageBox, QProgressDialog
+
+    from ui.settings.server import ServerCard
+    from ui.shared.widgets import PinDialog
+    from ui.shell.sign_in import SignInPage
+
+    url, password = pg_password_login
+    monkeypatch.delenv("DESK_APP_DB", raising=False)
+    path = tmp_path / "shop.sqlite3"
+    db = open_database(str(path))
+    services = Services(db)
+    owner = services.shop.create_shop(name="Lotus", currency="CNY", language="en", owner_name="Mia",
+                                      owner_pin="135790")
+    services.clients.create(owner, {"name": "Wang Fang", "phone": "138 1234 5678"})
+    db.dispose()
+    shell = Shell(str(path), False, _app(), clock=FakeClock())
+    qtbot.addWidget(shell)
+    page = shell.sign_in
+    assert page is not None
+    qtbot.waitUntil(lambda: not page.staff_loading())
+    page.select(next(s.id for s in page._staff if s.name == "Mia"))
+    page.type_pin("135790")
+    page.submit()
+    qtbot.waitUntil(lambda: shell.ctx is not None and isinstance(shell.pages.currentWidget(), MainArea))
+    assert shell.ctx is not None
+    card = ServerCard(shell.ctx)
+    qtbot.addWidget(card)
+    assert card.move_button.isVisibleTo(card)
+    said: list[str] = []
+
+    def answer() -> None:  # the dialogs, in the order a person meets them
+        w = QApplication.activeModalWidget()
+        if isinstance(w, ServerDialog) and not w.busy() and not w.host.text():
+            _fill(w, url, password)
+            qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)
+        elif isinstance(w, PinDialog):
+            w.edit.setText("135790")
+            w.accept()
+        elif isinstance(w, QMessageBox) and not isinstance(w, QProgressDialog):
+            said.append(w.text())
+            button = w.defaultButton() or w.buttons()[0]
+            button.click()
+        if not said or "on the server now" not in said[-1]:
+            QTimer.singleShot(30, answer)
+
+    QTimer.singleShot(0, answer)
+    card.move_shop()
+    qtbot.waitUntil(lambda: bool(said) and "on the server now" in said[-1], timeout=60_000)
+    assert "copied onto" in said[0]  # asked before anything was copied
+    # the desk now works on the server: the same owner signs in there
+    qtbot.waitUntil(lambda: not shell.database.is_sqlite and isinstance(shell.pages.currentWidget(), SignInPage),
+                    timeout=30_000)
+    assert not path.exists() and (tmp_path / "shop.moved-to-server.sqlite3").exists()
+    address = parse_address(url)[0]
+    assert load_desk().server == address.saved and load_password(address) == password
+    server = Services(shell.database)
+    assert server.client_search.count() == 1 and server.shop.info().name == "Lotus"
+    shell.runner.wait_for_done()
+    shell.database.dispose()
