@@ -626,6 +626,33 @@ def ask_recovery_key(path: Path) -> bool:
         return True
 
 
+def ask_disconnect(saved: str) -> bool:
+    """This desk's saved server could not be opened at start: say why in words (the connection
+    test) and offer to disconnect this desk (it then opens its own file). True when disconnected."""
+    from dataclasses import replace
+
+    from desk_app.db.server import check_server, load_password, parse_address
+    from desk_app.desk import load_desk, save_desk
+
+    try:
+        address = parse_address(saved)[0]
+    except ValueError:
+        return False
+    found = check_server(address, load_password(address))  # before any window: nothing to freeze
+    box = QMessageBox(QMessageBox.Icon.Critical, _("Cannot open the shop database"),
+                      _("This desk opens the shop's server {server}, which could not be opened:").format(
+                          server=str(address)) + "\n\n" + found.message)
+    box.setInformativeText(_("Disconnect this desk to work on this computer's own file instead (its data is "
+                             "not the server's), or fix the server and start again."))
+    disconnect = box.addButton(_("Disconnect this desk"), QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(_("Quit"), QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is not disconnect:
+        return False
+    save_desk(replace(load_desk(), server=""))
+    return True
+
+
 def run_gui(argv: Sequence[str]) -> int:
     try:
         args = parse_gui_args(argv)
@@ -653,11 +680,17 @@ def run_gui(argv: Sequence[str]) -> int:
         else:
             db_str = resolve_db(args.db, saved_server)
             demo_mode = False
+        from_server = not demo_mode and not args.db and not os.environ.get("DESK_APP_DB") and bool(saved_server())
         while True:
             try:
                 shell = Shell(db_str, demo_mode, app, use_shop_language=not args.lang)
                 break
             except Exception as exc:
+                if from_server:  # said in words; the desk may go on with its own file instead
+                    if not ask_disconnect(saved_server()):
+                        return 2
+                    db_str, from_server = default_db(), False
+                    continue
                 missing = exc.__cause__ if isinstance(exc.__cause__, cipher.KeyMissing) else None
                 if missing is None or not ask_recovery_key(missing.path):
                     raise

@@ -189,3 +189,35 @@ def test_the_owner_moves_a_one_desk_shop_onto_the_server_from_this_desk(
     assert server.client_search.count() == 1 and server.shop.info().name == "Lotus"
     shell.runner.wait_for_done()
     shell.database.dispose()
+
+
+def test_a_desk_whose_server_is_gone_says_why_and_may_disconnect(qtbot: QtBot, keystore: Path) -> None:
+    import socket
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from desk_app.db.server import ServerAddress
+    from desk_app.desk import save_desk
+    from ui.app import ask_disconnect
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    save_desk(replace(load_desk(), server=ServerAddress("127.0.0.1", "salon", "desk", port).saved))
+    said: list[str] = []
+
+    def answer(choice: str) -> None:
+        w = QApplication.activeModalWidget()
+        if not isinstance(w, QMessageBox):
+            QTimer.singleShot(30, lambda: answer(choice))
+            return
+        said.append(w.text())
+        next(b for b in w.buttons() if b.text() == choice).click()
+
+    QTimer.singleShot(0, lambda: answer("Quit"))
+    assert not ask_disconnect(load_desk().server)
+    assert f"Nothing answers at 127.0.0.1:{port}" in said[-1] and load_desk().server  # kept
+    QTimer.singleShot(0, lambda: answer("Disconnect this desk"))
+    assert ask_disconnect(load_desk().server)
+    assert load_desk().server == ""  # the desk opens its own file from now on
