@@ -221,3 +221,22 @@ def test_a_desk_whose_server_is_gone_says_why_and_may_disconnect(qtbot: QtBot, k
     QTimer.singleShot(0, lambda: answer("Disconnect this desk"))
     assert ask_disconnect(load_desk().server)
     assert load_desk().server == ""  # the desk opens its own file from now on
+
+
+def test_moving_is_offered_only_into_an_empty_database(qtbot: QtBot, pg_app_login: str, clock: FakeClock) -> None:
+    db = open_database(pg_app_login, clock=clock)
+    try:
+        Services(db, clock=clock).shop.create_shop(name="Other", currency="CNY", language="en",
+                                                   owner_name="Zoe", owner_pin="246810")
+    finally:
+        db.dispose()
+    runner = TaskRunner()
+    dlg = ServerDialog(runner, mode="move")
+    qtbot.addWidget(dlg)
+    assert dlg.save_button.text() == "Move the shop here"
+    _fill(dlg, pg_app_login, "")
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.last is not None, timeout=10_000)
+    assert "already holds a shop" in dlg.outcome_label.text()
+    assert dlg.result() != ServerDialog.DialogCode.Accepted and dlg.address is None
+    runner.wait_for_done()

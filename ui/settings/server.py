@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desk_app.db import cipher
 from desk_app.db.server import (
     DEFAULT_PORT,
+    Outcome,
     ServerAddress,
     ServerCheck,
     check_address,
@@ -176,6 +177,11 @@ class ServerDialog(Dialog):
     def _tested(self, address: ServerAddress, password: str, found: ServerCheck, then_save: bool) -> None:
         self._enable(True)
         self.last = found
+        if self.mode == "move" and found.ok and found.outcome != Outcome.EMPTY:  # only into an empty one
+            found = ServerCheck(Outcome.NOT_APP, _(
+                "The server's database already holds a shop: a shop is moved only into an empty database. "
+                "Create a new database on the server (docs/server-mode.md, step 2)."))
+            self.last = found
         self.outcome_label.setText(("✓ " if found.ok else "✕ ") + found.message)
         self.outcome_label.setObjectName("muted" if found.ok else "fieldError")
         self.outcome_label.style().unpolish(self.outcome_label)
