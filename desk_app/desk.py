@@ -1,7 +1,8 @@
 """This computer's own settings ("this desk"): its printers, paper, printing after payment, cash
-drawer and customer display. They belong to the PC at the counter, not to the shop: two desks on
-one server print to two printers, and two desks on one server can be at two branches
-(``branch``, a branch code: what the desk records carries that branch). Kept as a small JSON file in the user data folder
+drawer and customer display, the branch it is at and the shop's server it opens. They belong to the
+PC at the counter, not to the shop: two desks on one server print to two printers and can be at two
+branches (``branch``, a branch code: what the desk records carries that branch); ``server`` is a URL
+without the password, which is in the OS password store (desk_app.db.server). Kept as a small JSON file in the user data folder
 (``desk_app.paths.data_dir() / "desk.json"``), never in the shop's database; written atomically.
 
 Printer addresses (``receipt_printer``):
@@ -45,6 +46,7 @@ class DeskSettings:
     customer_display: bool = False  # a second window for the client, on a second screen
     display_screen: int = 1  # which screen (0 is the main one)
     branch: str = ""  # the branch this desk is at (its code); "" = the shop's first open branch
+    server: str = ""  # the shop's PostgreSQL server, a URL without the password (desk_app.db.server); "" = the file
 
     @property
     def printer_kind(self) -> str:
@@ -96,9 +98,26 @@ def check(settings: DeskSettings) -> DeskSettings:
         problems.append(_("printer profile: {value} is not a profile name").format(value=repr(settings.escpos_profile)))
     if settings.branch and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,19}", settings.branch):
         problems.append(_("branch: {value} is not a branch code").format(value=repr(settings.branch)))
+    if settings.server:
+        problem = server_problem(settings.server)
+        if problem:
+            problems.append(_("server: {problem}").format(problem=problem))
     if problems:
         raise ValueError("; ".join(problems))
     return settings
+
+
+def server_problem(saved: str) -> str | None:
+    """What is wrong with a saved server address (it never carries the password), or None."""
+    from desk_app.db.server import parse_address
+
+    try:
+        _address, password = parse_address(saved)
+    except ValueError as exc:
+        return str(exc)
+    from desk_app.i18n import _
+
+    return _("the password is kept in the computer's password store, not here") if password else None
 
 
 def printer_problem(address: str, escpos_allowed: bool = True) -> str | None:
@@ -122,6 +141,11 @@ def printer_problem(address: str, escpos_allowed: bool = True) -> str | None:
 
 def desk_file() -> Path:
     return data_dir() / FILE_NAME
+
+
+def saved_server() -> str:
+    """This desk's saved server ("" = none), read without creating the data folder."""
+    return load_desk(data_dir(create=False) / FILE_NAME).server
 
 
 def load_desk(path: Path | None = None) -> DeskSettings:

@@ -1,4 +1,4 @@
-"""Where the app keeps its files (platformdirs), and the database URL it uses."""
+"""Where the app keeps its files (platformdirs). Which database the app opens: desk_app.db.server.resolve_db."""
 
 from __future__ import annotations
 
@@ -26,8 +26,3 @@ def default_db() -> str:
 
 def demo_db() -> str:
     return str(data_dir() / "demo.sqlite3")
-
-
-def resolve_db(cli_value: str | None) -> str:
-    """--db wins, then DESK_APP_DB, then the default file in the user data folder."""
-    return cli_value or os.environ.get("DESK_APP_DB") or default_db()

@@ -117,6 +117,29 @@ def pg_app_login(pg_server: Any) -> Iterator[str]:
         c.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
+@pytest.fixture
+def pg_password_login(pg_server: Any) -> Iterator[tuple[str, str]]:
+    """A database owned by a login that must give its password (scram-sha-256, tests/pg.py), set up
+    as docs/server-mode.md says; yields (its URL without the password, the password)."""
+    import uuid
+
+    import psycopg
+    role = f"desk_{uuid.uuid4().hex[:8]}"
+    name = f"shop_{uuid.uuid4().hex[:8]}"
+    password = f"pw-{uuid.uuid4().hex[:12]}"
+    admin = f"host=127.0.0.1 port={pg_server.port} user=postgres"
+    with psycopg.connect(f"{admin} dbname=postgres", autocommit=True) as c:
+        c.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}' IN ROLE password_logins")
+        c.execute(f'CREATE DATABASE "{name}" OWNER "{role}" ENCODING \'UTF8\'')
+    with psycopg.connect(f"{admin} dbname={name}", autocommit=True) as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        c.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    yield f"postgresql+psycopg://{role}@127.0.0.1:{pg_server.port}/{name}", password
+    with psycopg.connect(f"{admin} dbname=postgres", autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
 class FileKeyring(PlaintextKeyring):
     def __init__(self, path: Path) -> None:
         super().__init__()

@@ -68,8 +68,17 @@ class PgServer:
             shutil.chown(self.root, "postgres", "postgres")
         self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8")
+        # members of the role password_logins sign in with a password (scram-sha-256), everyone else
+        # is trusted: the connection test's "wrong password" is tested against the real thing
+        hba = self.data / "pg_hba.conf"
+        rules = "host all +password_logins 127.0.0.1/32 scram-sha-256\n"
+        hba.write_text(rules + hba.read_text())  # in place: the file keeps its owner
         opts = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-o", opts, "-l", str(self.root / "log"), "-w", "start")
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True) as c:
+            c.execute("CREATE ROLE password_logins NOLOGIN")
         return self
 
     def url(self, dbname: str) -> str:

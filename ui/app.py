@@ -39,9 +39,11 @@ from desk_app.cli import lang_arg
 from desk_app.container import Services
 from desk_app.db import cipher
 from desk_app.db.engine import Clock, Database, system_clock
+from desk_app.db.server import resolve_db, saved_url
+from desk_app.desk import saved_server
 from desk_app.domain.permissions import Actor, Role
 from desk_app.i18n import _
-from desk_app.paths import demo_db, resolve_db
+from desk_app.paths import default_db, demo_db
 from desk_app.settings import S
 from desk_app.shop.service import ShopInfo
 from desk_app.trust.at_rest import EncryptResult
@@ -295,6 +297,7 @@ class Shell(QMainWindow):
         self.welcome.shop_created.connect(self._after_setup)
         self.welcome.demo_requested.connect(self._open_demo)
         self.welcome.language_chosen.connect(self._welcome_language)
+        self.welcome.server_chosen.connect(self.switch_database)
         self._show_page(self.welcome)
         if old is not None:  # the welcome in the language chosen before
             self.pages.removeWidget(old)
@@ -442,6 +445,8 @@ class Shell(QMainWindow):
     def _data_changed(self, kind: str, _ident: int) -> None:
         if kind == "database":  # a backup was restored: start again on the restored file
             QTimer.singleShot(0, self.reopen)
+        elif kind == "server":  # Settings > This desk connected, disconnected or moved the shop
+            QTimer.singleShot(0, self.switch_database)
         elif kind == "shop":
             shop = self.services.shop
             self.runner.run(self, shop.info, on_done=self._shop_read,
@@ -495,6 +500,24 @@ class Shell(QMainWindow):
         self.ctx = None
         self.database.dispose()
         self._open(self.db_str)
+
+    def switch_database(self) -> None:
+        """This desk was connected to the shop's server (or disconnected): open what it opens now,
+        its server (sign-in, or the first-start setup when the server is empty) or its own file."""
+        if self.welcome is not None:
+            self.welcome.setEnabled(False)
+
+        def chosen(db_str: str) -> None:
+            if self.ctx is None:  # from the welcome: nothing signed in to put away
+                self.database.dispose()
+                self._open(db_str)
+            else:
+                self.db_str = db_str
+                self.reopen()
+
+        # the password comes from the OS password store: read on a worker
+        self.runner.run(self, lambda: saved_url(saved_server()) or default_db(), on_done=chosen,
+                        on_error=self._open_failed, in_order=True)
 
     def lock(self, switch: bool = False) -> None:
         if self.ctx is None:
@@ -602,6 +625,33 @@ def ask_recovery_key(path: Path) -> bool:
         return True
 
 
+def ask_disconnect(saved: str) -> bool:
+    """This desk's saved server could not be opened at start: say why in words (the connection
+    test) and offer to disconnect this desk (it then opens its own file). True when disconnected."""
+    from dataclasses import replace
+
+    from desk_app.db.server import check_server, load_password, parse_address
+    from desk_app.desk import load_desk, save_desk
+
+    try:
+        address = parse_address(saved)[0]
+    except ValueError:
+        return False
+    found = check_server(address, load_password(address))  # before any window: nothing to freeze
+    box = QMessageBox(QMessageBox.Icon.Critical, _("Cannot open the shop database"),
+                      _("This desk opens the shop's server {server}, which could not be opened:").format(
+                          server=str(address)) + "\n\n" + found.message)
+    box.setInformativeText(_("Disconnect this desk to work on this computer's own file instead (its data is "
+                             "not the server's), or fix the server and start again."))
+    disconnect = box.addButton(_("Disconnect this desk"), QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(_("Quit"), QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is not disconnect:
+        return False
+    save_desk(replace(load_desk(), server=""))
+    return True
+
+
 def run_gui(argv: Sequence[str]) -> int:
     try:
         args = parse_gui_args(argv)
@@ -627,13 +677,19 @@ def run_gui(argv: Sequence[str]) -> int:
             db_str = ensure_demo_database(demo_db(), fresh=args.fresh_demo)
             demo_mode = True
         else:
-            db_str = resolve_db(args.db)
+            db_str = resolve_db(args.db, saved_server)
             demo_mode = False
+        from_server = not demo_mode and not args.db and not os.environ.get("DESK_APP_DB") and bool(saved_server())
         while True:
             try:
                 shell = Shell(db_str, demo_mode, app, use_shop_language=not args.lang)
                 break
             except Exception as exc:
+                if from_server:  # said in words; the desk may go on with its own file instead
+                    if not ask_disconnect(saved_server()):
+                        return 2
+                    db_str, from_server = default_db(), False
+                    continue
                 missing = exc.__cause__ if isinstance(exc.__cause__, cipher.KeyMissing) else None
                 if missing is None or not ask_recovery_key(missing.path):
                     raise

@@ -39,6 +39,7 @@ HANDLERS: dict[str, str] = {
     "key add": "desk_app.cli.encryption:cli_key",
     "owner-key new": "desk_app.cli.owner_key:cli_owner_key",
     "owner-key revoke": "desk_app.cli.owner_key:cli_owner_key",
+    "move-to-server": "desk_app.cli.to_server:cli_move_to_server",
 }
 
 # who runs a command (desk_app/cli/owner.py): these read or change the shop's data as a person,
@@ -240,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     kshow = ks.add_parser("show", help="print the recovery key (owner's PIN)")
     kshow.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number")
     db_arg(kshow)
+    mv = sub.add_parser("move-to-server", help="move a one-desk shop (SQLite file) onto the shop's PostgreSQL "
+                        "server, once (owner's PIN: asked, or DESK_APP_PIN)")
+    db_arg(mv)
+    mv.add_argument("--to", required=True, help="the server: postgresql+psycopg://USER[:PASSWORD]@HOST[:PORT]/DATABASE "
+                    "(the password may instead be in DESK_APP_SERVER_PASSWORD, or is asked)")
+    mv.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number (shops with several owners)")
+    mv.add_argument("--quiet", action="store_true", help="no progress bar")
     kadd = ks.add_parser("add", help="keep a recovery key on this computer (typed, or DESK_APP_DB_KEY)")
     db_arg(kadd)
     ok = sub.add_parser("owner-key", help="the owner key unattended scripts pass in DESK_APP_OWNER_KEY (owner's PIN)")
@@ -262,9 +270,11 @@ def _handler_key(args: argparse.Namespace) -> str:
 
 
 def resolve_db_arg(args: argparse.Namespace) -> str:
-    from desk_app.paths import resolve_db
+    """--db, then DESK_APP_DB, then this desk's saved server, then the shop's file (desk_app.db.server)."""
+    from desk_app.db.server import resolve_db
+    from desk_app.desk import saved_server
 
-    return resolve_db(getattr(args, "db", None))
+    return resolve_db(getattr(args, "db", None), saved_server)
 
 
 def cli_migrate(args: argparse.Namespace) -> int:

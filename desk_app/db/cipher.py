@@ -110,6 +110,12 @@ def _keyring() -> Any | None:
     return kr
 
 
+def password_store() -> Any | None:
+    """The OS password store (``keyring``), or None when this computer has none worth the name; also
+    where a desk keeps its server's password (desk_app.db.server)."""
+    return _keyring()
+
+
 def key_store_available() -> bool:
     """True when this computer has a password store to keep a new key in (DESK_APP_DB_KEY opens
     files, but a key only in the environment would be lost with it)."""

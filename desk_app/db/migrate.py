@@ -35,9 +35,13 @@ def head_revision(db: Database | None = None) -> str | None:
     return _head_from_files()
 
 
+def known_revisions() -> frozenset[str]:
+    """Every revision this app's migrations know (a database at another one is from a newer app)."""
+    return _revisions_from_files()[0]
+
+
 @lru_cache(maxsize=1)
-def _head_from_files() -> str | None:
-    """The head revision read straight from the migration files (no Alembic import)."""
+def _revisions_from_files() -> tuple[frozenset[str], frozenset[str]]:
     revs: set[str] = set()
     downs: set[str] = set()
     pat_rev = re.compile(r"^revision(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
@@ -46,6 +50,13 @@ def _head_from_files() -> str | None:
         body = f.read_text(encoding="utf-8")
         revs.update(pat_rev.findall(body))
         downs.update(pat_down.findall(body))
+    return frozenset(revs), frozenset(downs)
+
+
+@lru_cache(maxsize=1)
+def _head_from_files() -> str | None:
+    """The head revision read straight from the migration files (no Alembic import)."""
+    revs, downs = _revisions_from_files()
     heads = sorted(revs - downs)
     if len(heads) != 1:
         raise RuntimeError(f"migrations must have exactly one head, found {heads}")

@@ -160,27 +160,34 @@ _VISIT_ORDER = (
 
 
 def check_invariants(db: Database) -> list[str]:
-    problems: list[str] = []
     with db.engine.connect() as conn:
-        if db.is_sqlite:
-            for (row,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
-                if row != "ok":
-                    problems.append(f"integrity_check: {row}")
-            for row in conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
-                problems.append(f"foreign key: table {row[0]} row {row[1]} points at a missing {row[2]}")
-        for message, sql in _CHECKS:
-            for row in conn.execute(text(sql)).fetchall():
-                problems.append(message.format(*row))
-        cols = ", ".join(_VISIT_ORDER)
-        for row in conn.execute(text(f"SELECT id, {cols} FROM visits")).fetchall():
-            stamps = [(name, v) for name, v in zip(_VISIT_ORDER, row[1:], strict=True) if v is not None]
-            for (n1, v1), (n2, v2) in zip(stamps, stamps[1:], strict=False):
-                if _as_text(v1) > _as_text(v2):
-                    problems.append(f"visit {row[0]}: {n1} is after {n2}")
-                    break
-        problems += _erasure_problems(conn)
-        problems += _guard_problems(conn, db.is_sqlite)
+        problems = invariant_problems(conn, db.is_sqlite)
         conn.rollback()
+    return problems
+
+
+def invariant_problems(conn: Connection, is_sqlite: bool) -> list[str]:
+    """The problems ``desk-app check`` finds, read on ``conn`` (inside its transaction: the move to
+    a server checks what it copied before it commits)."""
+    problems: list[str] = []
+    if is_sqlite:
+        for (row,) in conn.exec_driver_sql("PRAGMA integrity_check").fetchall():
+            if row != "ok":
+                problems.append(f"integrity_check: {row}")
+        for row in conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall():
+            problems.append(f"foreign key: table {row[0]} row {row[1]} points at a missing {row[2]}")
+    for message, sql in _CHECKS:
+        for row in conn.execute(text(sql)).fetchall():
+            problems.append(message.format(*row))
+    cols = ", ".join(_VISIT_ORDER)
+    for row in conn.execute(text(f"SELECT id, {cols} FROM visits")).fetchall():
+        stamps = [(name, v) for name, v in zip(_VISIT_ORDER, row[1:], strict=True) if v is not None]
+        for (n1, v1), (n2, v2) in zip(stamps, stamps[1:], strict=False):
+            if _as_text(v1) > _as_text(v2):
+                problems.append(f"visit {row[0]}: {n1} is after {n2}")
+                break
+    problems += _erasure_problems(conn)
+    problems += _guard_problems(conn, is_sqlite)
     return problems
 
 

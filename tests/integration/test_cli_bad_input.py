@@ -80,6 +80,7 @@ COMMANDS: dict[str, Argv] = {
     "key add": lambda db, m, i, o: ["key", "add", "--db", db],
     "owner-key new": lambda db, m, i, o: ["owner-key", "new", "--db", db, "--staff", i],
     "owner-key revoke": lambda db, m, i, o: ["owner-key", "revoke", "--db", db, "--staff", i],
+    "move-to-server": lambda db, m, i, o: ["move-to-server", "--db", db, "--to", m or "127.0.0.1:1/x?user=y"],
 }
 
 

@@ -168,6 +168,10 @@ class ThisDeskPanel(QWidget):
         right.addStretch(1)
         cards.addLayout(right, 2)
         lay.addLayout(cards)
+        from ui.settings.server import ServerCard
+
+        self.server_card = ServerCard(ctx)  # which database this desk opens (ui/settings/server.py)
+        lay.addWidget(self.server_card)
         lay.addStretch(1)
 
         for combo in (self.system_name, self.sheets, self.profile, self.display_screen, self.branch):  # long names never widen the page

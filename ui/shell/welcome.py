@@ -20,6 +20,7 @@ from desk_app.domain.permissions import Actor
 from desk_app.i18n import LANGUAGE_NAMES, _
 from desk_app.shop.service import CURRENCIES
 from ui.runner import TaskRunner
+from ui.settings.server import ServerDialog
 from ui.shared.widgets import Button, Card, ErrorLabel, error_text, mark_invalid
 
 TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
@@ -31,6 +32,7 @@ REGIONS = {"CNY": "CN", "HKD": "HK", "TWD": "TW", "SGD": "SG", "USD": "US", "EUR
 class WelcomePage(QWidget):
     shop_created = Signal(object)  # Actor of the new owner
     demo_requested = Signal()
+    server_chosen = Signal()  # this desk was connected to the shop's server: the app opens it
     language_chosen = Signal(str)
 
     def __init__(
@@ -40,6 +42,7 @@ class WelcomePage(QWidget):
         self.setObjectName("welcomePage")
         self.services = services
         self.runner = runner
+        self.server_note = ""  # said after connecting to a server (the password could not be kept)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 30, 40, 30)
         outer.addStretch(1)
@@ -121,12 +124,32 @@ class WelcomePage(QWidget):
         self.demo_button = Button(_("Open the demo shop"), "sparkle", kind="secondary")
         self.demo_button.clicked.connect(self.demo_requested)
         demo.body.addWidget(self.demo_button)
+        server = Card(_("Several desks? Connect to the shop's server"))
+        stxt = QLabel(_("When the shop's data is already on its PostgreSQL server (a second desk, a branch), "
+                        "connect this desk to it instead of creating a shop."))
+        stxt.setWordWrap(True)
+        stxt.setObjectName("muted")
+        server.body.addWidget(stxt)
+        server.body.addStretch()
+        self.server_button = Button(_("Connect to the shop's server"), "database", kind="secondary")
+        self.server_button.clicked.connect(self.connect_server)
+        server.body.addWidget(self.server_button)
+        side = QVBoxLayout()
+        side.setSpacing(16)
+        side.addWidget(demo, 1)
+        side.addWidget(server, 1)
         demo.setMinimumWidth(320)
-        row.addWidget(demo, 2)
+        row.addLayout(side, 2)
         row.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(2)
         self.name.setFocus()
+
+    def connect_server(self) -> None:
+        dlg = ServerDialog(self.runner, self)
+        if dlg.exec() == ServerDialog.DialogCode.Accepted and dlg.address is not None:
+            self.server_note = dlg.note
+            self.server_chosen.emit()
 
     def creating(self) -> bool:
         """True while the shop is being written (the form waits: one tap is one shop)."""

@@ -1,0 +1,104 @@
+"""Screenshots of connecting a desk to the shop's server: the welcome screen (with its "Connect to
+the shop's server" card) and the Connect dialog after a connection test against a real PostgreSQL
+server (started here in /tmp, tests/pg.py), in English and Chinese.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/shots_server.py
+
+Writes docs/screenshots/welcome-<en|zh>.png and server-connect-<en|zh>.png.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from desk_app import i18n  # noqa: E402
+from ui.theme import apply_theme  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+
+
+def _wait(app: QApplication, ready: Callable[[], bool], seconds: float = 30) -> None:
+    end = time.monotonic() + seconds
+    while not ready():
+        if time.monotonic() > end:
+            raise TimeoutError("did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> None:
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    from desk_app.db import cipher
+    from tests.pg import PgServer
+    from ui.app import Shell
+    from ui.runner import TaskRunner
+    from ui.settings.server import ServerDialog
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    apply_theme(app)
+    tmp = Path(tempfile.mkdtemp())
+    os.environ["DESK_APP_HOME"] = str(tmp / "home")
+
+    class ShotKeyring(PlaintextKeyring):  # where this computer can keep a key (a file keyring here)
+        @property  # type: ignore[override]
+        def file_path(self) -> str:
+            return str(tmp / "keyring.cfg")
+
+    keyring.set_keyring(ShotKeyring())
+    os.environ[cipher.PLAINTEXT_KEYRING_ENV] = "1"
+    server = PgServer().start()
+    try:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=postgres", autocommit=True) as c:
+            c.execute("CREATE ROLE desk LOGIN PASSWORD 'choose-a-long-password' IN ROLE password_logins")
+            c.execute("CREATE DATABASE salon OWNER desk")
+        with psycopg.connect(f"host=127.0.0.1 port={server.port} user=postgres dbname=salon", autocommit=True) as c:
+            c.execute("CREATE EXTENSION btree_gist")
+            c.execute("CREATE EXTENSION pg_trgm")
+        for lang, suffix in (("en", "en"), ("zh_CN", "zh")):
+            i18n.set_language(lang)
+            welcome = Shell(str(tmp / f"empty-{lang}.sqlite3"), False, app)
+            welcome.resize(1366, 768)
+            welcome.show()
+            for _ in range(5):
+                app.processEvents()
+            welcome.grab().save(str(OUT / f"welcome-{suffix}.png"))
+            runner = TaskRunner()
+            dlg = ServerDialog(runner, welcome)
+            dlg.host.setText("127.0.0.1")
+            dlg.port.setValue(server.port)
+            dlg.database.setText("salon")
+            dlg.user.setText("desk")
+            dlg.password_edit.setText("choose-a-long-password")
+            dlg.show()
+            dlg.test()
+            _wait(app, lambda d=dlg: d.last is not None)  # type: ignore[misc]
+            for _ in range(5):
+                app.processEvents()
+            dlg.grab().save(str(OUT / f"server-connect-{suffix}.png"))
+            dlg.close()
+            runner.wait_for_done()
+            welcome.close()
+            welcome.database.dispose()
+    finally:
+        server.stop()
+    print("saved to", OUT)
+
+
+if __name__ == "__main__":
+    main()
