@@ -63,17 +63,6 @@ def _head_from_files() -> str | None:
     return heads[0]
 
 
-@lru_cache(maxsize=1)
-def known_revisions() -> frozenset[str]:
-    """Every revision this app's migrations know (a backup whose version is not one of them was
-    made by a newer app)."""
-    pat_rev = re.compile(r"^revision(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
-    revs: set[str] = set()
-    for f in (migrations_dir() / "versions").glob("*.py"):
-        revs.update(pat_rev.findall(f.read_text(encoding="utf-8")))
-    return frozenset(revs)
-
-
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
