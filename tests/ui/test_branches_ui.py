@@ -179,3 +179,26 @@ def test_a_receptionist_sees_only_the_desks_branch(qtbot: Any, services: Service
     today = TodayScreen(ctx)
     qtbot.addWidget(today)
     assert not today.branch.isVisibleTo(today) and today.branch.branch_id() == rita.branch_id
+
+
+def test_the_owner_looks_at_another_branchs_cash_drawer_without_touching_it(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    from ui.checkout.cash_drawer import CashDrawerScreen
+
+    main = services.shop.info().branch_id
+    east = services.branches.add(owner, {"code": "EAST", "name": "Lotus East"}).id
+    services.cash.open(owner, 50_000)  # the owner's desk: the main branch, a 500.00 float
+    services.cash.open(services.auth.sign_in(owner.staff_id, "1234", "EAST"), 12_300)
+    screen = CashDrawerScreen(ctx)
+    qtbot.addWidget(screen)
+    assert screen.branch.isVisibleTo(screen) and screen.branch.findData(-1) < 0  # a drawer is one branch's
+    assert screen.branch.branch_id() == main and screen.close_btn.isVisibleTo(screen)
+    assert "500.00" in screen.state.item(0, 1).text()
+    screen.branch.setCurrentIndex(screen.branch.findData(east))
+    screen.refresh()
+    assert "123.00" in screen.state.item(0, 1).text()  # East's drawer, as counted there
+    assert not any(b.isVisibleTo(screen) for b in (screen.open_btn, screen.in_btn, screen.out_btn, screen.close_btn))
+    screen.branch.setCurrentIndex(screen.branch.findData(main))
+    screen.refresh()
+    assert "500.00" in screen.state.item(0, 1).text() and screen.close_btn.isVisibleTo(screen)

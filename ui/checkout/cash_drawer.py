@@ -26,6 +26,7 @@ from ui.checkout.editor import ask_amount, header_actions
 from ui.checkout.payment import METHOD_LABELS
 from ui.context import UiContext
 from ui.runner import Latest
+from ui.shared.branch_picker import BranchPicker
 from ui.shared.widgets import Button, Card, PageHeader, StatusChip, ask_reason, confirm, show_error
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,9 @@ class CashDrawerScreen(QWidget):
         self.kick_btn.clicked.connect(self.kick_drawer)
         self.kick_btn.setVisible(ctx.desk.cash_drawer)
         header_actions(self.header).insertWidget(0, self.kick_btn)
+        # the owner looks at another branch's drawer (read only: a drawer is counted where it is)
+        self.branch = BranchPicker(ctx, self.refresh, with_all=False)
+        header_actions(self.header).insertWidget(0, self.branch)
         lay.addWidget(self.header)
 
         body = QHBoxLayout()
@@ -131,14 +135,25 @@ class CashDrawerScreen(QWidget):
         self.z_card.body.addLayout(zrow)
         body.addWidget(self.z_card, 1)
         lay.addLayout(body, 1)
+        ctx.signals.actor_changed.connect(self._apply_actor)  # a bound slot: dropped with the screen
+        self._apply_actor()
+
+    def _apply_actor(self) -> None:
+        self.branch.load()
         self.refresh()
+
+    def elsewhere(self) -> bool:
+        """The owner is looking at another branch's drawer than this desk's (nothing can be done
+        to it from here)."""
+        actor = self.ctx.actor
+        return actor is not None and self.branch.branch_id() != actor.branch_id
 
     # ----------------------------------------------------------------- data
     def refresh(self, then: Callable[[], None] | None = None) -> None:
         """Read today's drawer and the past days on the runner (the newest read wins); ``then``
         runs once they are shown."""
-        self.kick_btn.setVisible(self.ctx.desk.cash_drawer)  # this desk's setting may have changed
-        branch = self.ctx.shop.branch_id if self.ctx.actor is None else self.ctx.actor.branch_id
+        self.kick_btn.setVisible(self.ctx.desk.cash_drawer and not self.elsewhere())  # the setting may have changed
+        branch = self.branch.branch_id() or self.ctx.shop.branch_id  # never "all": a drawer is one branch's
         cash = self.ctx.services.cash
         seq = self._state_latest.next()
         self.ctx.runner.run(
@@ -152,11 +167,13 @@ class CashDrawerScreen(QWidget):
         self, days: tuple[DrawerView | None, list[DrawerView]], then: Callable[[], None] | None = None
     ) -> None:
         cur, past = days
-        self.open_btn.setVisible(cur is None)
+        here = not self.elsewhere()
+        self.open_btn.setVisible(here and cur is None)
         for b in (self.in_btn, self.out_btn, self.close_btn):
-            b.setVisible(cur is not None)
+            b.setVisible(here and cur is not None)
         if cur is None:
-            self.state_chip.set_status(_("Closed: open the drawer with today's float"), "warn")
+            self.state_chip.set_status(
+                _("Closed: open the drawer with today's float") if here else _("Closed: not opened today"), "warn")
             _fill(self.state, [])
         else:
             self.state_chip.set_status(
