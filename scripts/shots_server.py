@@ -4,7 +4,11 @@ server (started here in /tmp, tests/pg.py), in English and Chinese.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/shots_server.py
 
-Writes docs/screenshots/welcome-<en|zh>.png and server-connect-<en|zh>.png.
+Then a shop on that server: Settings > Backups after a server backup (pg_dump, verified), and
+Settings > Safety with the owner key scripts use.
+
+Writes docs/screenshots/welcome-<en|zh>.png, server-connect-<en|zh>.png,
+settings-backups-server-<en|zh>.png and settings-safety-owner-key-<en|zh>.png.
 """
 
 from __future__ import annotations
@@ -95,9 +99,54 @@ def main() -> None:
             runner.wait_for_done()
             welcome.close()
             welcome.database.dispose()
+        _shop_on_the_server(app, server, tmp)
     finally:
         server.stop()
     print("saved to", OUT)
+
+
+def _shop_on_the_server(app: QApplication, server: object, tmp: Path) -> None:
+    """Settings > Backups and Settings > Safety of a shop kept on the server, in both languages."""
+    import psycopg
+    from PySide6.QtWidgets import QWidget
+
+    from desk_app.bootstrap import open_database
+    from desk_app.container import Services
+    from desk_app.settings import S
+    from ui.context import UiContext
+    from ui.runner import TaskRunner
+    from ui.settings.backup import BackupPanel
+    from ui.settings.safety import SafetyPanel
+
+    port = server.port  # type: ignore[attr-defined]
+    with psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True) as c:
+        c.execute("ALTER ROLE desk CREATEDB")  # docs/server-mode.md §2: the backup is verified in a scratch database
+    os.environ["PGPASSWORD"] = "choose-a-long-password"
+    db = open_database(f"postgresql+psycopg://desk@127.0.0.1:{port}/salon")
+    try:
+        sv = Services(db)
+        owner = sv.shop.create_shop(name="莲花美发美容 Lotus Hair & Spa", currency="CNY", language="zh_CN",
+                                    owner_name="Mia Chen", owner_pin="246810")
+        sv.settings.set(S.BACKUP_FOLDER, str(tmp / "backups"))
+        for name, phone in (("王芳", "13812345678"), ("Emma Li", "13987654321")):
+            sv.clients.create(owner, {"name": name, "phone": phone})
+        sv.backup.backup(actor=owner)
+        sv.owner_key.create(owner)
+        for lang, suffix in (("en", "en"), ("zh_CN", "zh")):
+            i18n.set_language(lang)
+            ctx = UiContext(services=sv, runner=TaskRunner(synchronous=True), shop=sv.shop.info(), actor=owner)
+            panels: tuple[tuple[str, QWidget], ...] = (
+                ("settings-backups-server", BackupPanel(ctx)), ("settings-safety-owner-key", SafetyPanel(ctx)))
+            for stem, panel in panels:
+                panel.resize(1366, 700)
+                panel.show()
+                for _ in range(5):
+                    app.processEvents()
+                panel.grab().save(str(OUT / f"{stem}-{suffix}.png"))
+                panel.close()
+    finally:
+        db.dispose()
+        os.environ.pop("PGPASSWORD", None)
 
 
 if __name__ == "__main__":

@@ -61,8 +61,13 @@ class PgTarget:
 
     def env(self) -> dict[str, str]:
         """The environment of a pg_dump/pg_restore child: the password travels here, never on the
-        command line."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        command line. The tools reach the server as the app does: the address comes from the
+        database URL (stray PGHOST/PGDATABASE/PGSERVICE... are dropped), while what libpq would use
+        for the app's own connection stays (PGPASSWORD when the URL has no password, PGPASSFILE,
+        PGSSL*), so a desk whose password is in ~/.pgpass or PGPASSWORD backs up too."""
+        target = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE", "PGSERVICE", "PGSERVICEFILE",
+                  "PGOPTIONS", "PGTARGETSESSIONATTRS")
+        env = {k: v for k, v in os.environ.items() if k not in target}
         if self.host:
             env["PGHOST"] = self.host
         if self.port:

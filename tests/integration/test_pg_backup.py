@@ -195,6 +195,20 @@ def test_the_password_never_goes_on_the_command_line() -> None:
     assert t.dbname == "salon"
 
 
+def test_the_tools_use_the_password_libpq_gives_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A desk whose URL has no password connects with PGPASSWORD or ~/.pgpass; its pg_dump must too,
+    while a stray PGHOST/PGDATABASE never sends the dump to another server."""
+    monkeypatch.setenv("PGPASSWORD", "from-env")
+    monkeypatch.setenv("PGPASSFILE", "/home/desk/.pgpass")
+    monkeypatch.setenv("PGHOST", "elsewhere.example")
+    monkeypatch.setenv("PGDATABASE", "other")
+    env = pg_backup.target_of("postgresql+psycopg://desk@db.example:5433/salon").env()
+    assert env["PGPASSWORD"] == "from-env" and env["PGPASSFILE"] == "/home/desk/.pgpass"
+    assert env["PGHOST"] == "db.example" and "PGDATABASE" not in env
+    in_url = pg_backup.target_of("postgresql+psycopg://desk:s3cret@db.example/salon").env()
+    assert in_url["PGPASSWORD"] == "s3cret"  # the URL's own password wins
+
+
 # -- restore -------------------------------------------------------------------------------------
 def _other_desk(url: str) -> tuple[Database, Services]:
     db = open_database(url)

@@ -104,6 +104,6 @@ def safety_rules_editor(ctx: UiContext) -> ItemEditor:
         save=save,
         to_data=to_data,
         new_label=_("New rule"),
-        empty_hint=_("No safety rules. Add one for each allergy that rules out a service without a patch test."),
+        empty_hint=_("One rule for each allergy that rules out a service without a patch test: the visit warns when a client's allergies name its words."),
     )
     return ItemEditor(ctx, spec)
