@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QTimeEdit,
@@ -270,6 +271,7 @@ class StaffPanel(QWidget):
             columns=[
                 Column(_("Name"), lambda s: s.name),
                 Column(_("Role"), lambda s: role_label(s.role)),
+                Column(_("Branches"), self._branch_codes),
                 Column(_("Status"), lambda s: "✓ " + _("Active") if s.active else "✕ " + _("Left")),
             ],
             fields=[
@@ -304,6 +306,11 @@ class StaffPanel(QWidget):
             prepare=prepare,
         )
         self.editor = ItemEditor(ctx, spec)
+        # the form (hours grid of four times a day) needs more room than the short list of people
+        split = self.editor.layout()
+        assert isinstance(split, QHBoxLayout)
+        split.setStretch(0, 4)
+        split.setStretch(1, 5)
         self.editor.add_extra_state(self.hours.state)
         self.editor.add_extra_state(self.perms.state)
         self.editor.add_extra_state(self.branches.state)
@@ -335,6 +342,12 @@ class StaffPanel(QWidget):
                 colour.setItemIcon(i, QIcon(swatch))
         self.editor.new_shown.connect(self._new_defaults)
         lay.addWidget(self.editor, 1)
+
+    def _branch_codes(self, s: StaffView) -> str:
+        """Where the person works, by branch code (blank while the shop has one branch)."""
+        if len(self._branch_rows) < 2:
+            return ""
+        return ", ".join(b.code for b in self._branch_rows if b.id in s.branch_ids)
 
     def _show_branches(self, ticked: tuple[int, ...] | list[int]) -> None:
         """The branch checkboxes, only when the shop has more than one branch."""
