@@ -204,6 +204,9 @@ class BranchesEditor(QWidget):
         return tuple(self.ticked())
 
 
+BRANCHES_COLUMN = 2  # in the list: name, role, branches, status
+
+
 class StaffPanel(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -311,6 +314,7 @@ class StaffPanel(QWidget):
         assert isinstance(split, QHBoxLayout)
         split.setStretch(0, 4)
         split.setStretch(1, 5)
+        self.editor.table.setColumnHidden(BRANCHES_COLUMN, len(self._branch_rows) < 2)
         self.editor.add_extra_state(self.hours.state)
         self.editor.add_extra_state(self.perms.state)
         self.editor.add_extra_state(self.branches.state)
@@ -354,6 +358,8 @@ class StaffPanel(QWidget):
         many = len(self._branch_rows) > 1
         for w in (self.branches_title, self.branches):
             w.setVisible(many)
+        if hasattr(self, "editor"):  # (the first list is read while the editor is being made)
+            self.editor.table.setColumnHidden(BRANCHES_COLUMN, not many)  # one branch: nothing to say
         self.branches.set_branches(self._branch_rows)
         self.branches.set_ticked(ticked)
 
