@@ -159,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         ep = es.add_parser(kind, help=f"export {kind}")
         db_arg(ep)
         ep.add_argument("--month", type=month_arg, required=needs_month, help="YYYY-MM")
-        ep.add_argument("--branch")
+        if kind != "audit":  # the audit log is the whole shop's: a --branch there would be ignored
+            ep.add_argument("--branch", help="branch code or id (default: all branches)")
         ep.add_argument("--out", required=True)
         who_arg(ep)
 
