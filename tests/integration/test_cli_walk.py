@@ -33,3 +33,44 @@ def test_export_audit_refuses_a_branch_it_would_ignore(services: Services, owner
     assert code == 2
     assert not out.exists()
     assert "--branch" in capsys.readouterr().err
+
+
+@pytest.mark.postgres
+def test_a_command_takes_the_server_password_from_the_environment(
+        pg_password_login: tuple[str, str], tmp_path: Path, as_owner: None, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The docs put the server's password in --db, where anyone on the computer sees it in ps; and
+    without it a command said only "fe_sendauth: no password supplied". A command now takes it from
+    DESK_APP_SERVER_PASSWORD (like move-to-server), and a refused login says what to do, in one line."""
+    from sqlalchemy.engine import make_url
+
+    from desk_app.bootstrap import open_database
+
+    url, password = pg_password_login
+    db = open_database(make_url(url).set(password=password).render_as_string(hide_password=False))
+    owner = Services(db).shop.create_shop(name="Lotus", currency="CNY", language="en", owner_name="Mia",
+                                          owner_pin=OWNER_PIN)
+    db.dispose()
+    out = tmp_path / "sales.csv"
+    argv = ["export", "sales", "--db", url, "--month", "2026-11", "--staff", str(owner.staff_id), "--out", str(out)]
+    monkeypatch.delenv("DESK_APP_SERVER_PASSWORD", raising=False)
+    assert run(argv) == 1
+    err = capsys.readouterr().err
+    assert "DESK_APP_SERVER_PASSWORD" in err and "fe_sendauth" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    monkeypatch.setenv("DESK_APP_SERVER_PASSWORD", password)
+    assert run(argv) == 0, capsys.readouterr().err
+    assert out.exists()
+    assert password not in capsys.readouterr().out
+
+
+def test_restore_to_a_server_that_does_not_answer_says_so_in_one_line(
+        tmp_path: Path, as_owner: None, capsys: pytest.CaptureFixture[str]) -> None:
+    """It printed psycopg's three lines and SQLAlchemy's "Background on this error" link."""
+    dump = tmp_path / "shop.dump"
+    dump.write_bytes(b"PGDMP" + b"\0" * 64)
+    code = run(["restore", str(dump), "--yes", "--db", "postgresql+psycopg://desk@127.0.0.1:1/salon"])
+    assert code == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "Nothing answers at 127.0.0.1:1" in err
