@@ -74,3 +74,47 @@ def test_restore_to_a_server_that_does_not_answer_says_so_in_one_line(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
     assert "Nothing answers at 127.0.0.1:1" in err
+
+
+def _two_branches(services: Services, owner: Actor) -> int:
+    east = services.branches.add(owner, {"code": "EAST", "name": "Lotus East"}).id
+    services.db.dispose()
+    return east
+
+
+def test_a_branch_code_is_found_whatever_its_case(services: Services, owner: Actor, db_path: Path,
+                                                   tmp_path: Path, as_owner: None,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Settings › Branches upper-cases a code and keeps codes unique whatever their case, but
+    ``--branch east`` was refused with "no branch 'east'; branches: MAIN, EAST"."""
+    _two_branches(services, owner)
+    out = tmp_path / "sales.csv"
+    code = run(["export", "sales", "--db", str(db_path), "--month", "2026-11", "--staff", str(owner.staff_id),
+                "--branch", "east", "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    js = tmp_path / "r.json"
+    code = run(["report", "monthly", "--db", str(db_path), "--month", "2026-11", "--staff", str(owner.staff_id),
+                "--branch", "east", "--json", str(js)])
+    assert code == 0, capsys.readouterr().err
+    assert '"code": "EAST"' in js.read_text(encoding="utf-8")
+
+
+def test_the_audit_row_of_a_branch_export_names_the_branch(services: Services, owner: Actor, db_path: Path,
+                                                            tmp_path: Path, as_owner: None) -> None:
+    """``export sales --branch EAST`` and ``report monthly --branch EAST`` were audited exactly like
+    the whole shop's: the audit log could not tell which branch's figures left the shop."""
+    from sqlalchemy import select
+
+    from desk_app.db.models import AuditEntry
+
+    _two_branches(services, owner)
+    who = ["--staff", str(owner.staff_id), "--month", "2026-11", "--db", str(db_path), "--branch", "EAST"]
+    assert run(["export", "sales", *who, "--out", str(tmp_path / "s.csv")]) == 0
+    assert run(["report", "monthly", *who, "--json", str(tmp_path / "r.json"), "--pdf", str(tmp_path / "r.pdf")]) == 0
+    with services.db.uow(write=False) as uow:
+        rows = [(e.entity, e.after) for e in uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "export").order_by(AuditEntry.id))]
+    services.db.dispose()
+    assert [a for a, _ in rows] == ["export_sales", "report_json", "report_pdf"]
+    for _action, after in rows:
+        assert after is not None and after.get("branch") == "EAST", rows
