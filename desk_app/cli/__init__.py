@@ -245,8 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     mv = sub.add_parser("move-to-server", help="move a one-desk shop (SQLite file) onto the shop's PostgreSQL "
                         "server, once (owner's PIN: asked, or DESK_APP_PIN)")
     db_arg(mv)
-    mv.add_argument("--to", required=True, help="the server: postgresql+psycopg://USER[:PASSWORD]@HOST[:PORT]/DATABASE "
-                    "(the password may instead be in DESK_APP_SERVER_PASSWORD, or is asked)")
+    mv.add_argument("--to", required=True, help="the server: postgresql+psycopg://USER@HOST[:PORT]/DATABASE; its password in "
+                    "DESK_APP_SERVER_PASSWORD, or asked (not in the address: anyone on this computer sees it in ps)")
     mv.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number (shops with several owners)")
     mv.add_argument("--quiet", action="store_true", help="no progress bar")
     kadd = ks.add_parser("add", help="keep a recovery key on this computer (typed, or DESK_APP_DB_KEY)")
