@@ -159,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         ep = es.add_parser(kind, help=f"export {kind}")
         db_arg(ep)
         ep.add_argument("--month", type=month_arg, required=needs_month, help="YYYY-MM")
-        ep.add_argument("--branch")
+        if kind != "audit":  # the audit log is the whole shop's: a --branch there would be ignored
+            ep.add_argument("--branch", help="branch code or id (default: all branches)")
         ep.add_argument("--out", required=True)
         who_arg(ep)
 
@@ -244,8 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     mv = sub.add_parser("move-to-server", help="move a one-desk shop (SQLite file) onto the shop's PostgreSQL "
                         "server, once (owner's PIN: asked, or DESK_APP_PIN)")
     db_arg(mv)
-    mv.add_argument("--to", required=True, help="the server: postgresql+psycopg://USER[:PASSWORD]@HOST[:PORT]/DATABASE "
-                    "(the password may instead be in DESK_APP_SERVER_PASSWORD, or is asked)")
+    mv.add_argument("--to", required=True, help="the server: postgresql+psycopg://USER@HOST[:PORT]/DATABASE; its password in "
+                    "DESK_APP_SERVER_PASSWORD, or asked (not in the address: anyone on this computer sees it in ps)")
     mv.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number (shops with several owners)")
     mv.add_argument("--quiet", action="store_true", help="no progress bar")
     kadd = ks.add_parser("add", help="keep a recovery key on this computer (typed, or DESK_APP_DB_KEY)")
@@ -270,11 +271,12 @@ def _handler_key(args: argparse.Namespace) -> str:
 
 
 def resolve_db_arg(args: argparse.Namespace) -> str:
-    """--db, then DESK_APP_DB, then this desk's saved server, then the shop's file (desk_app.db.server)."""
-    from desk_app.db.server import resolve_db
+    """--db, then DESK_APP_DB, then this desk's saved server, then the shop's file (desk_app.db.server);
+    a server's password may be in DESK_APP_SERVER_PASSWORD."""
+    from desk_app.db.server import resolve_db, with_env_password
     from desk_app.desk import saved_server
 
-    return resolve_db(getattr(args, "db", None), saved_server)
+    return with_env_password(resolve_db(getattr(args, "db", None), saved_server))
 
 
 def cli_migrate(args: argparse.Namespace) -> int:
@@ -324,10 +326,22 @@ def run(argv: Sequence[str]) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last resort: one line for the person, the rest logged
-        return _failed(key, exc)
+        return _failed(key, exc, args)
 
 
-def _failed(key: str, exc: BaseException) -> int:
+def server_failure(args: argparse.Namespace, exc: BaseException) -> str | None:
+    """The connection test's words when ``exc`` is the shop's server not letting the command in."""
+    from desk_app.db.server import explain_open_failure
+
+    if not hasattr(args, "db"):
+        return None
+    try:
+        return explain_open_failure(resolve_db_arg(args), exc)
+    except Exception:  # noqa: BLE001 - only a better message; the plain one follows
+        return None
+
+
+def _failed(key: str, exc: BaseException, args: argparse.Namespace | None = None) -> int:
     from desk_app.bootstrap import DatabaseCheckFailed
     from desk_app.errors import ServiceError
     from desk_app.i18n import _
@@ -335,7 +349,10 @@ def _failed(key: str, exc: BaseException) -> int:
     orig = getattr(exc, "orig", None)  # SQLAlchemy wraps the driver's error
     cause = orig or exc
     first_line = (str(cause).splitlines() or [""])[0]
-    if isinstance(exc, DatabaseCheckFailed):
+    server = server_failure(args, exc) if args is not None else None
+    if server:  # the server said no: in the connection test's words, saying what to check
+        message = _("{command} failed: {error}").format(command=key, error=server)
+    elif isinstance(exc, DatabaseCheckFailed):
         message = str(exc)
     elif isinstance(exc, ServiceError):  # already in words for the person (e.g. "the database is busy")
         message = _("{command} failed: {error}").format(command=key, error=exc.message)

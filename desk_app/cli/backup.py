@@ -186,8 +186,11 @@ def _restore_server(url: str, args: Any) -> int:
     backup = Path(args.file)
     try:
         db = open_database(url)
-    except Exception as exc:  # noqa: BLE001 - shown to the person
-        return _err(_("Could not open the database: {error}").format(error=str(exc)))
+    except Exception as exc:  # noqa: BLE001 - shown to the person, in one line
+        from desk_app.cli import server_failure
+
+        said = server_failure(args, exc) or (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0]
+        return _err(_("Could not open the database: {error}").format(error=said))
     try:
         services = Services(db)
         problem = services.backup.check_file(backup)

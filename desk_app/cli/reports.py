@@ -62,7 +62,7 @@ def cli_report_monthly(args: argparse.Namespace) -> int:
         data = build_monthly(db, args.month, branch=args.branch, settings=services.settings)
         if args.json:
             Path(args.json).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-            services.reports.log_export(actor, "report_json", args.month, str(args.json))
+            services.reports.log_export(actor, "report_json", args.month, str(args.json), data)
             print(f"wrote {args.json}")
         if args.pdf:
             services.reports.save_pdf(actor, MonthlyReport(args.month, None, data), args.pdf, args.lang)

@@ -14,11 +14,9 @@ from desk_app.cli.owner import Refused, owner_actor
 from desk_app.cli.owner import err as _err
 from desk_app.core.service import ServiceError
 from desk_app.db import cipher
-from desk_app.db.server import check_server, load_password, parse_address, save_password
+from desk_app.db.server import PASSWORD_ENV, check_server, load_password, parse_address, save_password
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
-
-PASSWORD_ENV = "DESK_APP_SERVER_PASSWORD"
 
 
 def cli_move_to_server(args: argparse.Namespace) -> int:

@@ -33,6 +33,8 @@ SERVICE = "desk-app-server"  # the password store's service name for server pass
 DRIVER = "postgresql+psycopg"
 DEFAULT_PORT = 5432
 CONNECT_TIMEOUT_S = 5
+# the server's password for a headless command (never in --db, which anyone on the computer sees in ps)
+PASSWORD_ENV = "DESK_APP_SERVER_PASSWORD"
 EXTENSIONS = ("btree_gist", "pg_trgm")
 
 
@@ -162,6 +164,45 @@ def resolve_db(cli_value: str | None, saved_server: Callable[[], str] | str = ""
         return env
     saved = saved_server() if callable(saved_server) else saved_server
     return saved_url(saved) or default_db()
+
+
+def with_env_password(target: str) -> str:
+    """A server URL that carries no password gets the one in ``DESK_APP_SERVER_PASSWORD`` (a headless
+    command's way to give it without showing it in ``ps``); anything else is returned as it is."""
+    password = os.environ.get(PASSWORD_ENV)
+    if not password or "://" not in target:
+        return target
+    try:
+        u = make_url(target)
+    except ArgumentError:
+        return target
+    if u.get_backend_name() != "postgresql" or u.password:
+        return target
+    return u.set(password=password).render_as_string(hide_password=False)
+
+
+def explain_open_failure(target: str, exc: BaseException) -> str | None:
+    """The connection test's words (translated, saying what to check) for a headless command that
+    could not open the server at ``target``; None when ``exc`` is not such a failure."""
+    try:
+        import psycopg
+    except ModuleNotFoundError:
+        return None
+    cause = getattr(exc, "orig", None) or exc
+    if not isinstance(cause, psycopg.OperationalError) or "://" not in target:
+        return None
+    try:
+        address, password = parse_address(target)
+    except ValueError:
+        return None
+    found = _connect_failure(address, cause)
+    if found.outcome is Outcome.FAILED:
+        return None
+    if found.outcome is Outcome.AUTH and not password:
+        return found.message + " " + _(
+            "No password was given: put it in the environment variable {env} (not in --db, which anyone "
+            "on this computer can see), or save it on this desk in Settings › This desk.").format(env=PASSWORD_ENV)
+    return found.message
 
 
 # -- the connection test -----------------------------------------------------------------

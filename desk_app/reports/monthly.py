@@ -23,7 +23,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import OperationalError
 
 from desk_app.db.engine import Database
@@ -87,7 +87,7 @@ def resolve_branch(conn: Connection, branch: str | int | None) -> Scope:
     if branch in (None, ""):
         return Scope(None, "", "")
     text = str(branch)
-    cond = Branch.code == text
+    cond = func.upper(Branch.code) == text.strip().upper()  # codes are unique whatever their case
     if text.isdigit():
         cond = or_(cond, Branch.id == int(text))
     row = conn.execute(select(Branch.id, Branch.code, Branch.name).where(cond)).first()

@@ -20,7 +20,7 @@ from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Branch
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import Fmt, _
-from desk_app.reports.monthly import ReportError, build_monthly
+from desk_app.reports.monthly import ReportError, build_monthly, resolve_branch
 from desk_app.reports.sqlhelp import BadMonth, Period, parse_month, previous_month
 
 Progress = Callable[[int, int], None]
@@ -124,7 +124,7 @@ class ReportService:
         from desk_app.reports.pdf import render_pdf
 
         render_pdf(report.data, path, self.pdf_fmt(lang))
-        self._log(actor, "report_pdf", report.month, str(path))
+        self._log(actor, "report_pdf", report.month, str(path), _branch_of(report.data))
         return str(path)
 
     def pdf_bytes(self, actor: Actor, report: MonthlyReport, lang: str | None = None) -> bytes:
@@ -151,15 +151,22 @@ class ReportService:
 
         try:
             n = export(self.db, kind, path, month=month, branch=branch_id)
+            scope = None
+            if branch_id not in (None, ""):
+                with self.db.uow(write=False) as uow:
+                    scope = resolve_branch(uow.session.connection(), branch_id)
         except ReportError as exc:
             raise ValidationError({"path": str(exc)}) from None
-        self._log(actor, f"export_{kind}", month or "", f"{path} ({n} rows)", {"rows": n})
+        after: dict[str, Any] = {"rows": n}
+        if scope is not None:  # whose figures left the shop: one branch's, or (no key) all of them
+            after["branch"] = scope.branch_code
+        self._log(actor, f"export_{kind}", month or "", f"{path} ({n} rows)", after)
         return n
 
-    def log_export(self, actor: Actor, what: str, month: str, path: str) -> None:
-        """Audit a report written by the caller (the command line's JSON): ``Perm.EXPORT``."""
+    def log_export(self, actor: Actor, what: str, month: str, path: str, data: dict[str, Any] | None = None) -> None:
+        """Audit a report written by the caller (the command line's JSON, ``data``): ``Perm.EXPORT``."""
         require(self.db.uow, actor, Perm.EXPORT)
-        self._log(actor, what, month, path)
+        self._log(actor, what, month, path, _branch_of(data))
 
     def _log(self, actor: Actor, action: str, month: str, detail: str, after: dict[str, Any] | None = None) -> None:
         with self.db.uow() as uow:
@@ -168,3 +175,9 @@ class ReportService:
 
     def _now(self) -> datetime:
         return self.clock()
+
+
+def _branch_of(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The audit row's ``after`` for a monthly report: the branch it covers (none: all branches)."""
+    branch = (data or {}).get("branch")
+    return {"branch": branch["code"]} if isinstance(branch, dict) and branch.get("code") else None
