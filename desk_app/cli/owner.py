@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from desk_app.core.service import ServiceError, require
-from desk_app.domain.permissions import Actor, NotAllowed, Perm, Role
+from desk_app.domain.permissions import Actor, NotAllowed, Perm, Role, perm_label
 from desk_app.i18n import _
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def identify(
         except NotAllowed:
             raise Refused(
                 _("{name} may not do this ({right}): ask the owner to run it, or to give that right in Settings › Staff.")
-                .format(name=actor.name, right=perm.value)
+                .format(name=actor.name, right=perm_label(perm))
             ) from None
     return actor
 

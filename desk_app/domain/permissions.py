@@ -82,6 +82,36 @@ class Actor:
         return perm in ROLE_PERMS[self.role]
 
 
+def perm_label(perm: Perm) -> str:
+    """The right in words (Settings › Staff, refusals), translated."""
+    from desk_app.i18n import _
+
+    labels = {
+        Perm.CLIENT_VIEW: _("See clients"),
+        Perm.CLIENT_EDIT: _("Edit clients"),
+        Perm.SEE_PHONE: _("See full phone numbers"),
+        Perm.VISIT_RUN: _("Run visits"),
+        Perm.SERVICE_LOG: _("Log services"),
+        Perm.CHECKOUT: _("Take payments"),
+        Perm.REFUND: _("Refund"),
+        Perm.VOID: _("Void a sale"),
+        Perm.DISCOUNT_ABOVE_LIMIT: _("Discount above the limit"),
+        Perm.CASH_DRAWER: _("Cash drawer"),
+        Perm.BOOK: _("Book appointments"),
+        Perm.FOLLOWUP: _("Follow-up calls"),
+        Perm.COMPLAINT_HANDLE: _("Handle complaints"),
+        Perm.REPORTS: _("See reports"),
+        Perm.EXPORT: _("Export data"),
+        Perm.SETTINGS: _("Change settings"),
+        Perm.STAFF_MANAGE: _("Manage staff"),
+        Perm.ERASE: _("Erase a client"),
+        Perm.AUDIT_VIEW: _("See the audit log"),
+        Perm.BACKUP: _("Back up and restore"),
+        Perm.IMPORT: _("Import data"),
+    }
+    return labels[perm]
+
+
 class NotAllowed(PermissionError):
     """Raised by a service when the actor's role does not allow the action."""
 

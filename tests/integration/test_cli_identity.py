@@ -17,7 +17,7 @@ from desk_app.checkout.service import PaymentIn
 from desk_app.cli import HANDLERS, NO_IDENTITY, build_parser, run
 from desk_app.container import Services
 from desk_app.db.models import AuditEntry, Client, OwnerKey, Staff
-from desk_app.domain.permissions import Actor
+from desk_app.domain.permissions import Actor, Perm, perm_label
 from desk_app.trust.pins import verify_pin
 from tests.conftest import OWNER_PIN
 from tests.integration.test_checkout_support import new_client
@@ -179,7 +179,7 @@ def test_a_receptionist_may_not_export_the_audit_or_the_monthly_report(
     }
     for right, argv in cases.items():
         assert run(argv) == 1, right
-        assert f"Rita may not do this ({right})" in capsys.readouterr().err
+        assert f"Rita may not do this ({perm_label(Perm(right))})" in capsys.readouterr().err  # in words
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(db_path.name)) == ["clients.csv"]
     denied = [e.entity_id for e in _audit(services) if e.action == "denied" and e.staff_id == shop["rita"]]
     assert denied == ["audit_view", "reports", "export", "backup", "import"]

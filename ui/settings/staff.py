@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.catalog_defaults import DEFAULT_HOURS
 from desk_app.core.service import ValidationError
-from desk_app.domain.permissions import ROLE_PERMS, Perm, Role
+from desk_app.domain.permissions import ROLE_PERMS, Perm, Role, perm_label
 from desk_app.i18n import _
 from desk_app.shop.branches import BranchView
 from desk_app.trust.auth import StaffView
@@ -138,7 +138,7 @@ class PermissionsEditor(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         self.combos: dict[str, QComboBox] = {}
         for i, p in enumerate(Perm):
-            lbl = QLabel(p.value.replace("_", " "))
+            lbl = QLabel(perm_label(p))
             combo = QComboBox()
             combo.addItem(_("As the role"), None)
             combo.addItem("✓ " + _("Allow"), True)
