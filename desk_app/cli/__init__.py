@@ -325,8 +325,23 @@ def run(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `desk-app ... | head`: the reader stopped reading; the work is done
+        _quiet_stdout()
+        return 1
     except Exception as exc:  # noqa: BLE001 - the last resort: one line for the person, the rest logged
         return _failed(key, exc, args)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device so the interpreter's flush at exit does not fail again
+    (the recipe of Python's signal module documentation, "Note on SIGPIPE")."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (an embedding, a test's capture)
+        pass
 
 
 def server_failure(args: argparse.Namespace, exc: BaseException) -> str | None:

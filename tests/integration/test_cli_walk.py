@@ -118,3 +118,19 @@ def test_the_audit_row_of_a_branch_export_names_the_branch(services: Services, o
     assert [a for a, _ in rows] == ["export_sales", "report_json", "report_pdf"]
     for _action, after in rows:
         assert after is not None and after.get("branch") == "EAST", rows
+
+
+def test_a_reader_that_stops_reading_gets_no_traceback(services: Services, db_path: Path, tmp_path: Path) -> None:
+    """`desk-app check | head -1`: the pipe closes before the command has printed everything."""
+    import os
+    import subprocess
+
+    services.db.dispose()
+    env = {**os.environ, "DESK_APP_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve().parents[2] / "main.py"), "check", "--db", str(db_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
