@@ -26,3 +26,11 @@ def default_db() -> str:
 
 def demo_db() -> str:
     return str(data_dir() / "demo.sqlite3")
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` empty, readable and writable by its owner only (0600 where the file system
+    keeps modes): a backup holds every client, so other accounts on the computer may not read it
+    whatever the umask. Raises FileExistsError when it is already there."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)

@@ -33,6 +33,7 @@ from desk_app.db.engine import Clock, Database
 from desk_app.db.models import BackupRecord, Staff
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
+from desk_app.paths import create_private
 from desk_app.paths import data_dir
 from desk_app.settings import S, SettingsStore
 from desk_app.trust import pg_backup
@@ -148,6 +149,7 @@ def online_backup(src: Path, dest: Path, progress: Progress | None = None) -> Pa
     tmp = dest.with_name(dest.name + ".part")
     if tmp.exists():
         tmp.unlink()
+    create_private(tmp)  # other accounts on this computer cannot read the copy (0600)
     key = cipher.key_for_file(src)  # an encrypted shop's backups are encrypted with its key
     source = cipher.connect(src, key=key, read_only=True, timeout=10)
     try:

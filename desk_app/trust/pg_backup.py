@@ -38,6 +38,7 @@ from sqlalchemy.engine import make_url
 
 from desk_app.core.service import ServiceError
 from desk_app.i18n import _
+from desk_app.paths import create_private
 
 Step = Callable[[str], None]  # told what the restore is doing ("restored", "locked", "swapped")
 TOOL_TIMEOUT_S = 3600
@@ -217,6 +218,7 @@ def dump(target: PgTarget, out: Path, *, folder: str = "") -> Dumped:
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + ".part")
     part.unlink(missing_ok=True)
+    create_private(part)  # pg_dump writes into it and keeps its mode: readable by this account only
     try:
         with target.connect(autocommit=False) as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

@@ -53,6 +53,7 @@ def test_manual_backup_is_checked_and_recorded(services: Services, owner: Actor,
     )
     out = Path(info.path)
     assert out.exists() and not out.with_name(out.name + ".part").exists()
+    assert out.stat().st_mode & 0o077 == 0  # every client is in it: no other account may read it
     assert check_backup_file(out) is None
     with sqlite3.connect(out) as conn:
         assert conn.execute("SELECT name FROM clients").fetchall() == [("张三",)]

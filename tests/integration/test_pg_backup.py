@@ -84,6 +84,7 @@ def test_backup_is_dumped_verified_in_a_scratch_database_and_recorded(
     assert out.parent == tmp_path / "backups"
     assert out.exists() and not out.with_name(out.name + ".part").exists()
     assert out.read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
+    assert out.stat().st_mode & 0o077 == 0  # every client is in it: no other account may read it
     assert info.ok and info.message == ""  # restored into a scratch database and every count matched
     assert _databases(pg_server) == before  # the scratch database was dropped
     with sv.db.uow(write=False) as uow:
