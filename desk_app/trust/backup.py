@@ -33,8 +33,7 @@ from desk_app.db.engine import Clock, Database
 from desk_app.db.models import BackupRecord, Staff
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
-from desk_app.paths import create_private
-from desk_app.paths import data_dir
+from desk_app.paths import create_private, data_dir
 from desk_app.settings import S, SettingsStore
 from desk_app.trust import pg_backup
 from desk_app.trust.at_rest import EncryptResult
