@@ -179,3 +179,19 @@ def test_a_receptionist_sees_only_the_desks_branch(qtbot: Any, services: Service
     today = TodayScreen(ctx)
     qtbot.addWidget(today)
     assert not today.branch.isVisibleTo(today) and today.branch.branch_id() == rita.branch_id
+
+
+def test_sign_in_names_the_desks_branch_when_the_shop_has_several(
+    qtbot: Any, services: Services, owner: Actor
+) -> None:
+    """Walk: a desk set to the second branch listed only its staff, and the page did not say which
+    branch it was at, so someone of the first branch found no name and no reason."""
+    from ui.shell.sign_in import SignInPage
+
+    page = SignInPage(services, TaskRunner(synchronous=True), "Lotus", desk_branch=lambda: "EAST")
+    qtbot.addWidget(page)
+    assert page.branch_note.isHidden()  # one branch: nothing to explain
+    services.branches.add(owner, {"code": "EAST", "name": "Lotus East"})
+    page.reload()
+    assert not page.branch_note.isHidden()
+    assert "Lotus East" in page.branch_note.text() and "Settings › Staff" in page.branch_note.text()
