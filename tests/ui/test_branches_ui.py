@@ -195,3 +195,18 @@ def test_sign_in_names_the_desks_branch_when_the_shop_has_several(
     page.reload()
     assert not page.branch_note.isHidden()
     assert "Lotus East" in page.branch_note.text() and "Settings › Staff" in page.branch_note.text()
+
+
+def test_an_open_branch_reads_as_open_for_business_in_chinese(services: Services, owner: Actor) -> None:
+    """Walk: Settings › Branches showed an open branch as "✓ 打开" ("open a file"), the Open
+    button's word, not a branch that is trading."""
+    from desk_app import i18n
+    from ui.settings.branches import _status
+
+    view = services.branches.list()[0]
+    i18n.set_language("zh_CN")
+    try:
+        assert _status(view) == "✓ 营业中"
+    finally:
+        i18n.set_language("en")
+    assert _status(view) == "✓ Open for business"
