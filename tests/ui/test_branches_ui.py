@@ -210,3 +210,26 @@ def test_an_open_branch_reads_as_open_for_business_in_chinese(services: Services
     finally:
         i18n.set_language("en")
     assert _status(view) == "✓ Open for business"
+
+
+def test_all_branches_on_today_says_each_rows_branch(qtbot: Any, ctx: UiContext, services: Services, owner: Actor) -> None:
+    """Walk: the owner chose "All branches" on Today and got one mixed list with no way to tell
+    which branch a client was at."""
+    from PySide6.QtCore import Qt
+
+    from ui.today.screen import TodayScreen
+
+    services.branches.add(owner, {"code": "EAST", "name": "Lotus East"})
+    services.visits.start_walk_in(owner)  # the main branch
+    services.visits.start_walk_in(services.auth.sign_in(owner.staff_id, "1234", "EAST"))
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    model = today.visits_model
+
+    def names() -> list[str]:
+        return [model.data(model.index(r, 0), Qt.ItemDataRole.DisplayRole) for r in range(model.rowCount())]
+
+    assert not any("EAST" in n or "MAIN" in n for n in names())  # one branch shown: no code needed
+    today.branch.setCurrentIndex(today.branch.findData(-1))  # All branches
+    today.refresh()
+    assert sorted(n.split(" · ")[0] for n in names()) == ["EAST", "MAIN"]
