@@ -240,3 +240,22 @@ def test_moving_is_offered_only_into_an_empty_database(qtbot: QtBot, pg_app_logi
     assert "already holds a shop" in dlg.outcome_label.text()
     assert dlg.result() != ServerDialog.DialogCode.Accepted and dlg.address is None
     runner.wait_for_done()
+
+
+def test_connecting_a_file_shop_to_an_empty_server_says_it_is_not_moved(
+    qtbot: QtBot, pg_password_login: tuple[str, str], keystore: Path
+) -> None:
+    """Walk: Settings › This desk › Connect, on an empty server, said only that a new shop would be
+    set up there; an owner whose shop is in a file could take that for moving it."""
+    url, password = pg_password_login
+    runner = TaskRunner()
+    for can_move in (False, True):
+        dlg = ServerDialog(runner, can_move=can_move)
+        qtbot.addWidget(dlg)
+        _fill(dlg, url, password)
+        qtbot.mouseClick(dlg.test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda d=dlg: d.last is not None, timeout=10_000)
+        assert "database is empty" in dlg.outcome_label.text()
+        assert ("Move this shop onto the server" in dlg.outcome_label.text()) is can_move
+    runner.wait_for_done()
+
