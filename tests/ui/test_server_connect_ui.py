@@ -259,3 +259,35 @@ def test_connecting_a_file_shop_to_an_empty_server_says_it_is_not_moved(
         assert ("Move this shop onto the server" in dlg.outcome_label.text()) is can_move
     runner.wait_for_done()
 
+
+
+def test_a_server_that_cannot_be_opened_after_connecting_leaves_the_desk_on_its_file(
+    qtbot: QtBot, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Walk: Settings › This desk › Save and connect on a computer with no password store; the app
+    then switched to the server, which refused it (no password), said a raw error advising --db,
+    and left a blank window with nothing to press."""
+    path = tmp_path / "shop.sqlite3"
+    db = open_database(str(path), clock=clock)
+    Services(db, clock=clock).shop.create_shop(name="Lotus", currency="CNY", language="en", owner_name="Mia",
+                                               owner_pin="135790")
+    db.dispose()
+    monkeypatch.delenv("DESK_APP_DB", raising=False)
+    shell = Shell(str(path), False, _app(), clock=FakeClock())
+    qtbot.addWidget(shell)
+    page = shell.sign_in
+    assert page is not None
+    qtbot.waitUntil(lambda: not page.staff_loading())
+    page.select(page._staff[0].id)
+    page.type_pin("135790")
+    page.submit()
+    qtbot.waitUntil(lambda: shell.ctx is not None and isinstance(shell.pages.currentWidget(), MainArea))
+    said: list[str] = []
+    monkeypatch.setattr("ui.app.QMessageBox.critical", lambda _p, _t, text, *_a: said.append(text))
+    monkeypatch.setattr("ui.app.saved_url", lambda _s: "postgresql+psycopg://desk@127.0.0.1:1/shop?connect_timeout=2")
+    shell.switch_database()
+    qtbot.waitUntil(lambda: bool(said) and shell.sign_in is not None
+                    and shell.pages.currentWidget() is shell.sign_in, timeout=20_000)
+    assert "could not open the shop's server" in said[0] and "--db" not in said[0]
+    assert shell.database.is_sqlite and shell.db_str == str(path)
+    shell.runner.wait_for_done()
