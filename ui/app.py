@@ -215,6 +215,9 @@ class Shell(QMainWindow):
         self.use_shop_language = use_shop_language
         self.app = app
         self.db_str = db_str
+        # while switching to another database (Settings > This desk, the welcome): the one before,
+        # opened again if the new one cannot be (the screens were already put away)
+        self._switched_from: str | None = None
         self.demo_mode = demo_mode
         self.setWindowTitle(_("Front desk"))
         self.setWindowIcon(icon("store", "#2F6FDE", 64))
@@ -260,6 +263,14 @@ class Shell(QMainWindow):
 
     def _open_failed(self, exc: Exception) -> None:
         log.error("could not open %s: %s", self.db_str, exc)
+        back, self._switched_from = self._switched_from, None
+        if back is not None:  # not a blank window: say it, and open what this desk opened before
+            QMessageBox.critical(self, _("Cannot open the shop database"),
+                                 _("This desk could not open the shop's server:") + f"\n\n{exc}\n\n"
+                                 + _("It goes on with the database it had open. Check the connection in "
+                                     "Settings › This desk, or disconnect this desk there."))
+            self._open(back)
+            return
         if self.welcome is not None:  # the demo could not be opened: the welcome is still there
             self.welcome.setEnabled(True)
         QMessageBox.critical(self, _("Cannot open the shop database"),
@@ -267,6 +278,7 @@ class Shell(QMainWindow):
                              + _("Check the --db value or DESK_APP_DB, or restore a backup."))
 
     def _opened(self, opened: OpenedShop) -> None:
+        self._switched_from = None
         self.database = opened.database
         self.services = opened.services
         self.shop = shop = opened.shop
@@ -507,7 +519,10 @@ class Shell(QMainWindow):
         if self.welcome is not None:
             self.welcome.setEnabled(False)
 
+        before = self.db_str
+
         def chosen(db_str: str) -> None:
+            self._switched_from = before if db_str != before else None
             if self.ctx is None:  # from the welcome: nothing signed in to put away
                 self.database.dispose()
                 self._open(db_str)

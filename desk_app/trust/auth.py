@@ -133,6 +133,16 @@ class AuthService:
             )
             return [staff_view(s) for s in uow.session.scalars(q)]
 
+    def desk_branch_name(self, desk_branch_code: str) -> str | None:
+        """The name of the branch a desk configured with that code works at, when the shop has more
+        than one open branch (the sign-in page names it: whoever is not listed knows why); None for a
+        one-branch shop."""
+        with self.db.uow(write=False) as uow:
+            open_ids = list(uow.session.scalars(select(Branch.id).where(Branch.active.is_(True)).limit(2)))
+            if len(open_ids) < 2:
+                return None
+            return desk_branch(uow.session, desk_branch_code).name
+
     def sign_in(self, staff_id: int, pin: str, desk_branch_code: str | None = None) -> Actor:
         """Check a PIN (trust/pins.py: wrong PINs count on every path and pause the PIN).
 

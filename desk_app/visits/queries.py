@@ -8,6 +8,7 @@ The Today list is polled every few seconds, so it uses a handful of set queries
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from desk_app.db.models import (
     Appointment,
     AppointmentService,
     Assessment,
+    Branch,
     Client,
     Formula,
     PlanItem,
@@ -442,6 +444,13 @@ def today_view(
             )
         )
     rows = _rows(s, open_visits, now, standards)
+    if branch_id is None:  # every branch: each row says which one, when the shop has several
+        codes: dict[int, str] = {bid: code for bid, code in s.execute(select(Branch.id, Branch.code)).all()}
+        if len(codes) > 1:
+            appointments = [replace(a, branch_code=codes.get(b, "")) for a, b in
+                            zip(appointments, (x.branch_id for x in appts), strict=True)]
+            visit_branch = {v.id: v.branch_id for v in open_visits}
+            rows = [replace(r, branch_code=codes.get(visit_branch.get(r.visit_id, 0), "")) for r in rows]
     walk_ins = tuple(
         r
         for r in rows

@@ -430,6 +430,7 @@ class TodayAppointment:
     visit_id: int | None
     visit_step: str | None
     has_alert: bool
+    branch_code: str = ""  # set when the list covers every branch of a shop with several
 
     @property
     def service_names(self) -> str:
@@ -452,6 +453,7 @@ class OpenVisitRow:
     checks: tuple[Check, ...]
     has_alert: bool
     alert_text: str
+    branch_code: str = ""  # set when the list covers every branch of a shop with several
 
     @property
     def breached(self) -> bool:

@@ -205,3 +205,57 @@ def test_the_owner_looks_at_another_branchs_cash_drawer_without_touching_it(
     screen.branch.setCurrentIndex(screen.branch.findData(main))
     screen.refresh()
     assert "500.00" in screen.state.item(0, 1).text() and screen.close_btn.isVisibleTo(screen)
+
+
+def test_sign_in_names_the_desks_branch_when_the_shop_has_several(
+    qtbot: Any, services: Services, owner: Actor
+) -> None:
+    """Walk: a desk set to the second branch listed only its staff, and the page did not say which
+    branch it was at, so someone of the first branch found no name and no reason."""
+    from ui.shell.sign_in import SignInPage
+
+    page = SignInPage(services, TaskRunner(synchronous=True), "Lotus", desk_branch=lambda: "EAST")
+    qtbot.addWidget(page)
+    assert page.branch_note.isHidden()  # one branch: nothing to explain
+    services.branches.add(owner, {"code": "EAST", "name": "Lotus East"})
+    page.reload()
+    assert not page.branch_note.isHidden()
+    assert "Lotus East" in page.branch_note.text() and "Settings › Staff" in page.branch_note.text()
+
+
+def test_an_open_branch_reads_as_open_for_business_in_chinese(services: Services, owner: Actor) -> None:
+    """Walk: Settings › Branches showed an open branch as "✓ 打开" ("open a file"), the Open
+    button's word, not a branch that is trading."""
+    from desk_app import i18n
+    from ui.settings.branches import _status
+
+    view = services.branches.list()[0]
+    i18n.set_language("zh_CN")
+    try:
+        assert _status(view) == "✓ 营业中"
+    finally:
+        i18n.set_language("en")
+    assert _status(view) == "✓ Open for business"
+
+
+def test_all_branches_on_today_says_each_rows_branch(qtbot: Any, ctx: UiContext, services: Services, owner: Actor) -> None:
+    """Walk: the owner chose "All branches" on Today and got one mixed list with no way to tell
+    which branch a client was at."""
+    from PySide6.QtCore import Qt
+
+    from ui.today.screen import TodayScreen
+
+    services.branches.add(owner, {"code": "EAST", "name": "Lotus East"})
+    services.visits.start_walk_in(owner)  # the main branch
+    services.visits.start_walk_in(services.auth.sign_in(owner.staff_id, "1234", "EAST"))
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    model = today.visits_model
+
+    def names() -> list[str]:
+        return [model.data(model.index(r, 0), Qt.ItemDataRole.DisplayRole) for r in range(model.rowCount())]
+
+    assert not any("EAST" in n or "MAIN" in n for n in names())  # one branch shown: no code needed
+    today.branch.setCurrentIndex(today.branch.findData(-1))  # All branches
+    today.refresh()
+    assert sorted(n.split(" · ")[0] for n in names()) == ["EAST", "MAIN"]

@@ -142,3 +142,10 @@ def test_the_monthly_review_page_records_and_reviews_actions(screen: ReportsScre
     assert page.previous.model().index(0, 3).data() == "✓ Done"
     act = screen.ctx.services.review.review(screen.ctx.require_actor(), "2026-10").previous[0]
     assert act.outcome == "done" and act.due_on == date(2026, 10, 31)  # by the end of the next month
+
+
+def test_the_status_names_the_shop_once_when_its_branch_bears_its_name(screen: ReportsScreen) -> None:
+    """Walk: the demo's Reports read "November 2026 · Lotus Hair & Spa (demo) · Lotus Hair & Spa (demo)"."""
+    data = screen.report.data if screen.report is not None else {}
+    assert data["branch"] is not None and data["branch"]["name"] == data["shop"]["name"]
+    assert screen.status.text().count(data["shop"]["name"]) == 1

@@ -240,3 +240,54 @@ def test_moving_is_offered_only_into_an_empty_database(qtbot: QtBot, pg_app_logi
     assert "already holds a shop" in dlg.outcome_label.text()
     assert dlg.result() != ServerDialog.DialogCode.Accepted and dlg.address is None
     runner.wait_for_done()
+
+
+def test_connecting_a_file_shop_to_an_empty_server_says_it_is_not_moved(
+    qtbot: QtBot, pg_password_login: tuple[str, str], keystore: Path
+) -> None:
+    """Walk: Settings › This desk › Connect, on an empty server, said only that a new shop would be
+    set up there; an owner whose shop is in a file could take that for moving it."""
+    url, password = pg_password_login
+    runner = TaskRunner()
+    for can_move in (False, True):
+        dlg = ServerDialog(runner, can_move=can_move)
+        qtbot.addWidget(dlg)
+        _fill(dlg, url, password)
+        qtbot.mouseClick(dlg.test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda d=dlg: d.last is not None, timeout=10_000)
+        assert "database is empty" in dlg.outcome_label.text()
+        assert ("Move this shop onto the server" in dlg.outcome_label.text()) is can_move
+    runner.wait_for_done()
+
+
+
+def test_a_server_that_cannot_be_opened_after_connecting_leaves_the_desk_on_its_file(
+    qtbot: QtBot, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Walk: Settings › This desk › Save and connect on a computer with no password store; the app
+    then switched to the server, which refused it (no password), said a raw error advising --db,
+    and left a blank window with nothing to press."""
+    path = tmp_path / "shop.sqlite3"
+    db = open_database(str(path), clock=clock)
+    Services(db, clock=clock).shop.create_shop(name="Lotus", currency="CNY", language="en", owner_name="Mia",
+                                               owner_pin="135790")
+    db.dispose()
+    monkeypatch.delenv("DESK_APP_DB", raising=False)
+    shell = Shell(str(path), False, _app(), clock=FakeClock())
+    qtbot.addWidget(shell)
+    page = shell.sign_in
+    assert page is not None
+    qtbot.waitUntil(lambda: not page.staff_loading())
+    page.select(page._staff[0].id)
+    page.type_pin("135790")
+    page.submit()
+    qtbot.waitUntil(lambda: shell.ctx is not None and isinstance(shell.pages.currentWidget(), MainArea))
+    said: list[str] = []
+    monkeypatch.setattr("ui.app.QMessageBox.critical", lambda _p, _t, text, *_a: said.append(text))
+    monkeypatch.setattr("ui.app.saved_url", lambda _s: "postgresql+psycopg://desk@127.0.0.1:1/shop?connect_timeout=2")
+    shell.switch_database()
+    qtbot.waitUntil(lambda: bool(said) and shell.sign_in is not None
+                    and shell.pages.currentWidget() is shell.sign_in, timeout=20_000)
+    assert "could not open the shop's server" in said[0] and "--db" not in said[0]
+    assert shell.database.is_sqlite and shell.db_str == str(path)
+    shell.runner.wait_for_done()

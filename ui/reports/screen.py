@@ -227,9 +227,13 @@ class ReportsScreen(QWidget):
         data = report.data
         empty = data["visits"] == 0 and data["sales"]["count"] == 0
         self.content.setCurrentWidget(self.empty if empty else self.tabs)
+        shop = data["shop"]["name"]
+        branch = data["branch"]["name"] if data["branch"] else _("All branches")
+        # the first branch is named after the shop: said once ("Lotus · Lotus" read as a mistake)
         self.status.setText(_("{month} · {shop} · {branch}").format(
-            month=period_title(data["month"], data.get("period")), shop=data["shop"]["name"],
-            branch=data["branch"]["name"] if data["branch"] else _("All branches")))  # fmt: skip
+            month=period_title(data["month"], data.get("period")), shop=shop, branch=branch)
+            if branch != shop else _("{month} · {shop}").format(
+            month=period_title(data["month"], data.get("period")), shop=shop))  # fmt: skip
         if empty:
             return
         for page, _label, _icon in self.pages:

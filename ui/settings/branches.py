@@ -16,7 +16,8 @@ from ui.shared.widgets import Button, confirm, error_text, show_info
 
 
 def _status(b: BranchView) -> str:
-    return "✓ " + _("Open") if b.active else "✕ " + _("Closed")
+    # not the bare "Open": that msgid is the verb of the Open buttons (Chinese 打开, "open a file")
+    return "✓ " + _("Open for business") if b.active else "✕ " + _("Closed")
 
 
 class BranchesPanel(QWidget):

@@ -67,14 +67,17 @@ def _save_server(address: ServerAddress, password: str) -> str:
 class ServerDialog(Dialog):
     """Connect this desk to the shop's server: the address, Test connection, Save and connect.
     ``mode="move"``: the server a one-desk shop is moved onto (the main button says so, nothing is
-    saved by the dialog). After ``accept()``, ``address`` and ``password`` are what was chosen."""
+    saved by the dialog). After ``accept()``, ``address`` and ``password`` are what was chosen.
+    ``can_move``: this desk's shop is in a file and could be moved instead (Settings > This desk, the
+    owner): an empty server then says that connecting starts a new shop, and how to move this one."""
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None, saved: str = "",
-                 mode: str = "connect") -> None:
+                 mode: str = "connect", can_move: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("serverDialog")
         self.runner = runner
         self.mode = mode
+        self.can_move = can_move
         self.address: ServerAddress | None = None
         self.password = ""
         self.note = ""  # said after saving (e.g. the password could not be kept)
@@ -182,7 +185,11 @@ class ServerDialog(Dialog):
                 "The server's database already holds a shop: a shop is moved only into an empty database. "
                 "Create a new database on the server (docs/server-mode.md, step 2)."))
             self.last = found
-        self.outcome_label.setText(("✓ " if found.ok else "✕ ") + found.message)
+        said = ("✓ " if found.ok else "✕ ") + found.message
+        if self.mode == "connect" and self.can_move and found.outcome == Outcome.EMPTY:
+            said += "\n" + _("This desk's shop stays in its file and is not copied: to bring it onto the "
+                             "server, cancel and choose “Move this shop onto the server…”.")
+        self.outcome_label.setText(said)
         self.outcome_label.setObjectName("muted" if found.ok else "fieldError")
         self.outcome_label.style().unpolish(self.outcome_label)
         self.outcome_label.style().polish(self.outcome_label)
@@ -254,8 +261,12 @@ class ServerCard(Card):
         self.where.setText(text)
         self.connect_button.setText(_("Change the server…") if desk.server else _("Connect to the shop's server…"))
         self.disconnect_button.setEnabled(bool(desk.server))
+        self.move_button.setVisible(self._can_move())
+
+    def _can_move(self) -> bool:
+        """The owner at a desk whose (real, not demo) shop is in a file may move it onto a server."""
         owner = self.ctx.actor is not None and self.ctx.actor.role == Role.OWNER
-        self.move_button.setVisible(owner and not on_server and not self.ctx.demo_mode)
+        return owner and self.ctx.services.db.is_sqlite and not self.ctx.demo_mode
 
     @staticmethod
     def _label(saved: str) -> str:
@@ -265,7 +276,7 @@ class ServerCard(Card):
             return ""
 
     def connect_server(self) -> None:
-        dlg = ServerDialog(self.ctx.runner, self, self.ctx.desk.server)
+        dlg = ServerDialog(self.ctx.runner, self, self.ctx.desk.server, can_move=self._can_move())
         if dlg.exec() != Dialog.DialogCode.Accepted or dlg.address is None:
             return
         self.ctx.desk = replace(self.ctx.desk, server=dlg.address.saved)

@@ -67,6 +67,13 @@ class SignInPage(QWidget):
         self.subtitle.setObjectName("muted")
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addWidget(self.subtitle)
+        # a shop with several branches: which one this desk is at, and why someone is not listed
+        self.branch_note = QLabel()
+        self.branch_note.setObjectName("muted")
+        self.branch_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.branch_note.setWordWrap(True)
+        self.branch_note.setVisible(False)
+        outer.addWidget(self.branch_note)
         outer.addSpacing(16)
 
         row = QHBoxLayout()
@@ -136,14 +143,27 @@ class SignInPage(QWidget):
         seq = self._staff_latest.next()
         self.runner.run(
             self,
-            lambda: auth.sign_in_staff(branch()),
-            on_done=self._staff_latest.guard(seq, self._show_staff),
+            lambda: (auth.sign_in_staff(branch()), auth.desk_branch_name(branch())),
+            on_done=self._staff_latest.guard(seq, self._show_loaded),
             on_error=self._staff_latest.guard(seq, lambda exc: self.error.show_error(error_text(exc))),
         )
 
     def staff_loading(self) -> bool:
         """The staff list was asked for and has not arrived yet."""
         return self._staff_latest.pending
+
+    def _show_loaded(self, loaded: tuple[list[StaffView], str | None]) -> None:
+        staff, branch_name = loaded
+        self._show_branch(branch_name)
+        self._show_staff(staff)
+
+    def _show_branch(self, branch_name: str | None) -> None:
+        self.branch_note.setVisible(branch_name is not None)
+        if branch_name is not None:
+            self.branch_note.setText(_(
+                "This desk is at {branch}: its staff and the owners sign in here. Not listed? "
+                "The owner adds the branch to you in Settings › Staff."
+            ).format(branch=branch_name))
 
     def _show_staff(self, staff: list[StaffView]) -> None:
         while self.tiles.count():

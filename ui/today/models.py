@@ -70,8 +70,8 @@ class AppointmentsModel(_RowsModel[TodayAppointment]):
         col = index.column()
         tone = STATUS_TONE.get(a.status, "neutral")
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return format_time(a.start_at)
+            if col == 0:  # all branches: the branch's code after the time
+                return format_time(a.start_at) + (f" · {a.branch_code}" if a.branch_code else "")
             if col == 1:
                 return ("⚠ " if a.has_alert else "") + a.client_name
             if col == 2:
@@ -100,8 +100,9 @@ class VisitsModel(_RowsModel[OpenVisitRow]):
             return None
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return ("⚠ " if v.has_alert else "") + v.client_name
+            if col == 0:  # all branches: the branch's code before the name
+                where = f"{v.branch_code} · " if v.branch_code else ""
+                return ("⚠ " if v.has_alert else "") + where + v.client_name
             if col == 1:
                 return step_text(v)
             if col == 2:
