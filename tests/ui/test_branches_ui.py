@@ -259,3 +259,27 @@ def test_all_branches_on_today_says_each_rows_branch(qtbot: Any, ctx: UiContext,
     today.branch.setCurrentIndex(today.branch.findData(-1))  # All branches
     today.refresh()
     assert sorted(n.split(" · ")[0] for n in names()) == ["EAST", "MAIN"]
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # QMessageBox sizes itself on show
+def test_a_question_is_written_in_the_box_not_only_in_its_window_title(qtbot: Any) -> None:
+    """Walk: "Close Lotus West?" was only the window title; without a window manager (or in a macOS
+    sheet) the box showed the explanation and Yes / No, not the question."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.shared.widgets import confirm
+
+    seen: list[tuple[str, str]] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, answer)
+            return
+        seen.append((box.text(), box.informativeText()))
+        next(b for b in box.buttons() if b.text() == "No").click()
+
+    QTimer.singleShot(0, answer)
+    assert confirm(None, "Close <Lotus> West?", "Its history stays.") is False
+    assert seen == [("Close <Lotus> West?", "Its history stays.")]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QTabBar, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -156,6 +156,10 @@ def test_every_side_bar_screen_fits_without_a_horizontal_scroll_bar(qtbot: QtBot
         bars = horizontal_bars(main.window())
         if bars:
             failures.append((item.name, bars))
+        for tabs in main.window().findChildren(QTabBar):  # every tab in view: no scroll arrows
+            needed = sum(tabs.tabSizeHint(i).width() for i in range(tabs.count()))
+            if tabs.isVisible() and needed > tabs.width():
+                failures.append((item.name, f"tabs need {needed} px, have {tabs.width()}"))
     assert failures == []
 
 

@@ -262,10 +262,14 @@ def show_info(parent: QWidget | None, text: str, title: str | None = None) -> No
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+    """Ask a yes/no question. The question (``title``) is also the box's own first line: some
+    window managers, macOS sheets and a kiosk with none show no window title."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(title)
-    box.setText(text)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # names typed by the shop are not markup
+    box.setText(title)
+    box.setInformativeText(text)
     yes = box.addButton(_("Yes"), QMessageBox.ButtonRole.AcceptRole)
     box.addButton(_("No"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(yes)
