@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
+from desk_app.shop.branches import BranchView
 from desk_app.shop.service import ShopInfo
 from ui.checkout.display_feed import DisplayFeed
 from ui.context import NoDisplay, UiContext
@@ -96,6 +99,7 @@ class MainArea(QWidget):
         self.user_label.setObjectName("userBadge")
         self.role_label = QLabel()
         self.role_label.setObjectName("userRole")
+        self.role_label.setWordWrap(True)  # "Receptionist · a long branch name" wraps inside the side bar
         side.addWidget(self.user_label)
         side.addWidget(self.role_label)
         switch = QPushButton("  " + _("Switch user"))
@@ -211,11 +215,22 @@ class MainArea(QWidget):
         if actor is not None:
             self.user_label.setText(actor.name)
             self.role_label.setText(role_label(actor.role.value))
+            branches = self.ctx.services.branches  # with several branches: where this desk works
+            self.ctx.runner.run(self, branches.list, on_done=partial(self._show_branch, actor),
+                                on_error=lambda _e: None)
         if self._current and not self._allowed(self._current):
             self.navigate("today")
         # build the visit screen while the desk is idle after sign-in, so "Walk-in" or
         # "Arrived" opens it without the GUI thread stopping to build its pages
         QTimer.singleShot(250, self, self._warm_up)
+
+    def _show_branch(self, actor: Actor, rows: list[BranchView]) -> None:
+        """"Stylist · Lotus East" under the name when the shop has more than one branch."""
+        if self.ctx.actor is not actor or len(rows) < 2:
+            return
+        here = next((b.name for b in rows if b.id == actor.branch_id), "")
+        if here:
+            self.role_label.setText(f"{role_label(actor.role.value)} · {here}")
 
     def _warm_up(self) -> None:
         if self.ctx.actor is None:

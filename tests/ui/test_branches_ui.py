@@ -283,3 +283,23 @@ def test_a_question_is_written_in_the_box_not_only_in_its_window_title(qtbot: An
     QTimer.singleShot(0, answer)
     assert confirm(None, "Close <Lotus> West?", "Its history stays.") is False
     assert seen == [("Close <Lotus> West?", "Its history stays.")]
+
+
+def test_the_side_bar_says_which_branch_the_person_works_at_here(qtbot: Any, services: Services, owner: Actor) -> None:
+    """Walk: only the owner's branch picker showed a branch; a receptionist at the East desk saw
+    nowhere which branch she was recording for."""
+    from ui.main_window import MainArea
+
+    one = MainArea(UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(),
+                             actor=owner))
+    qtbot.addWidget(one)
+    assert one.role_label.text() == "Owner"  # one branch: nothing to say
+    east = services.branches.add(owner, {"code": "EAST", "name": "Lotus East"}).id
+    sid = services.auth.save_staff(owner, staff_id=None, name="Rita", role="receptionist", pin="246813",
+                                   branch_ids=[east]).id
+    rita = services.auth.sign_in(sid, "246813", "EAST")
+    main = MainArea(UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(),
+                              actor=rita))
+    qtbot.addWidget(main)
+    main.apply_actor()
+    assert main.role_label.text() == "Receptionist · Lotus East"
