@@ -169,7 +169,7 @@ def test_the_owner_moves_a_one_desk_shop_onto_the_server_from_this_desk(
             w.edit.setText("135790")
             w.accept()
         elif isinstance(w, QMessageBox) and not isinstance(w, QProgressDialog):
-            said.append(w.text())
+            said.append(f"{w.text()}\n{w.informativeText()}")  # the question, then what it means
             button = w.defaultButton() or w.buttons()[0]
             button.click()
         if not said or "on the server now" not in said[-1]:
