@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from desk_app.clients.privacy import PrivacyService
     from desk_app.clients.search import ClientSearchService
     from desk_app.clients.service import ClientService
+    from desk_app.messages.service import MessageService
     from desk_app.reports.service import ReportService
     from desk_app.shop.branches import BranchService
     from desk_app.shop.details import ShopDetailsService
@@ -70,6 +71,12 @@ class Services:
         from desk_app.shop.branches import BranchService
 
         return BranchService(self.db, self.clock)
+
+    @cached_property
+    def messages(self) -> MessageService:
+        from desk_app.messages.service import MessageService
+
+        return MessageService(self.db, self.settings, self.clock)
 
     @cached_property
     def auth(self) -> AuthService:

@@ -17,12 +17,15 @@ from sqlalchemy import select
 from desk_app.db.engine import Database
 from desk_app.db.models import Setting as SettingRow
 from desk_app.domain.appraisal import AppraisalRules
+from desk_app.domain.messages import MessageKind
 from desk_app.domain.segments import SegmentRule, near_vip_minor
 from desk_app.domain.standards import Standards, parse_dates
 from desk_app.domain.vip import VipRule
 from desk_app.i18n import N_, _
 
 T = TypeVar("T")
+
+MESSAGE_KINDS = tuple(k.value for k in MessageKind)
 
 MONEY = "money"
 PERCENT = "percent"
@@ -45,6 +48,8 @@ class SettingDef(Generic[T]):
     # PERCENT (an ``int`` is basis points, a ``Decimal`` percent) is typed as "6.5 %".
     # Storage never changes: only the input converts.
     kind: str = ""
+    # the values allowed: a str setting is one of them, a list setting's items are among them
+    choices: tuple[str, ...] = ()
 
 
 class S:
@@ -102,6 +107,13 @@ class S:
     FOLLOWUP_MAX_ATTEMPTS = SettingDef("followup.max_attempts", int, 3, N_("Follow-up call attempts before giving up"), "aftercare", 1)
     OUTREACH_EXPIRY_REMINDERS_DAYS: SettingDef[list[int]] = SettingDef("outreach.expiry_reminders_days", list, [60, 7, 3], N_("Remind before expiry (days)"), "aftercare")
     OUTREACH_LOW_BALANCE_MINOR = SettingDef("outreach.low_balance_minor", int, 10000, N_("Low prepaid balance below"), "aftercare", 0, kind=MONEY)
+    # messages to clients (docs/messages.md): which kinds are sent, when, and the quiet hours
+    MESSAGES_KINDS: SettingDef[list[str]] = SettingDef("messages.kinds", list, list(MESSAGE_KINDS), N_("Messages the shop sends"), "messages", choices=MESSAGE_KINDS)
+    MESSAGES_REMINDER_HOURS = SettingDef("messages.reminder_hours", int, 24, N_("Send the appointment reminder (hours before)"), "messages", 1, 168)
+    MESSAGES_FEEDBACK_DELAY_HOURS = SettingDef("messages.feedback_delay_hours", int, 2, N_("Ask for feedback (hours after the visit is paid)"), "messages", 0, 23)
+    MESSAGES_QUIET_START_HOUR = SettingDef("messages.quiet_start_hour", int, 21, N_("Quiet hours start (hour, 0-23)"), "messages", 0, 23)
+    MESSAGES_QUIET_END_HOUR = SettingDef("messages.quiet_end_hour", int, 9, N_("Quiet hours end (hour, 0-23; the same as the start = none)"), "messages", 0, 23)
+    MESSAGES_MAX_ATTEMPTS = SettingDef("messages.max_attempts", int, 6, N_("Attempts before a message is given up"), "messages", 1, 20)
     # staff appraisal (docs/service-standard.md): the source's example as defaults
     APPRAISAL_WEIGHT_QUALITY = SettingDef("appraisal.weight_quality", int, 50, N_("Weight of service quality (checkout score)"), "appraisal", 0, 100)
     APPRAISAL_WEIGHT_SALES = SettingDef("appraisal.weight_sales", int, 20, N_("Weight of sales against the target"), "appraisal", 0, 100)
@@ -167,6 +179,12 @@ _DEFS: list[SettingDef[Any]] = [
     S.CALENDAR_NO_SHOW_WARN_THRESHOLD,
     S.CALENDAR_NO_SHOW_DEPOSIT_MINOR,
     S.FOLLOWUP_MAX_ATTEMPTS,
+    S.MESSAGES_KINDS,
+    S.MESSAGES_REMINDER_HOURS,
+    S.MESSAGES_FEEDBACK_DELAY_HOURS,
+    S.MESSAGES_QUIET_START_HOUR,
+    S.MESSAGES_QUIET_END_HOUR,
+    S.MESSAGES_MAX_ATTEMPTS,
     S.SPOTCHECK_PER_KIND,
     S.APPRAISAL_WEIGHT_QUALITY,
     S.APPRAISAL_WEIGHT_SALES,
@@ -237,6 +255,12 @@ def validate(key: str, value: Any) -> Any:
         except ValueError as exc:
             why = _("Write the dates as YYYY-MM-DD with commas between (e.g. 2027-01-01, 2027-02-17): {bad} is not one.")
             raise ValueError(f"{key}: " + why.format(bad=str(exc))) from None
+    if d.choices:
+        bad = [x for x in (v if d.type is list else [v]) if str(x) not in d.choices]
+        if bad:
+            raise ValueError(f"{key}: {', '.join(map(str, bad))} is not one of {', '.join(d.choices)}")
+        if d.type is list:
+            v = [str(x) for x in v]
     if d.minimum is not None and d.type in (int, Decimal) and v < d.minimum:
         raise ValueError(f"{key}: must be at least {d.minimum}")
     if d.maximum is not None and d.type in (int, Decimal) and v > d.maximum:

@@ -185,6 +185,12 @@ class Client(Base):
     marketing_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     privacy_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     privacy_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # may the shop send this client messages on that channel (docs/messages.md, "Consent"); marketing
+    # messages (rebook nudge, birthday) also need marketing_consent
+    sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    sms_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    email_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     first_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
@@ -948,6 +954,63 @@ class OutreachTask(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     __table_args__ = (UniqueConstraint("kind", "client_id", "ref_id", "due_on", name="uq_outreach_tasks_key"),)
+
+
+# --------------------------------------------------------------------------
+# Messages (docs/messages.md)
+# --------------------------------------------------------------------------
+
+
+class OutboxMessage(Base):
+    """One message to send to a client, written in the unit of work of what caused it (a booking,
+    a paid visit, a no-show) or by the planner (a birthday, a rebook nudge). ``dedupe_key`` is
+    unique, so the same message is never queued twice (two desks, a retried action). The sender
+    claims a row (queued -> sending) in its own transaction before it talks to the provider, so no
+    two senders send it; the text is rendered when it is sent (the template and the booking as they
+    are then) and kept, with the address it went to."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(30))  # domain.messages.MessageKind
+    channel: Mapped[str] = mapped_column(String(10))  # email|sms
+    language: Mapped[str] = mapped_column(String(10))  # zh_CN|en
+    ref_kind: Mapped[str] = mapped_column(String(20), default="")  # appointment|visit|sale|client|prepaid|package
+    ref_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when it was first due
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())  # next attempt (quiet hours, back-off)
+    state: Mapped[str] = mapped_column(String(12), default="queued")  # domain.messages.MessageState
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error_code: Mapped[str] = mapped_column(String(20), default="")  # channels.base.FailCode
+    last_error: Mapped[str] = mapped_column(String(300), default="")  # the provider's words
+    provider_id: Mapped[str] = mapped_column(String(120), default="")
+    to_address: Mapped[str] = mapped_column(String(200), default="")  # where it went (at send time)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    claimed_by: Mapped[str] = mapped_column(String(80), default="")  # which desk process is sending it
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    resend_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    created_at: Mapped[datetime] = _now_col()
+    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"), Index("ix_outbox_ref", "ref_kind", "ref_id"))
+
+
+class MessageTemplate(Base):
+    """The owner's own wording of one kind of message in one language; without a row the app's
+    default wording (``messages/templates.py``) is used."""
+
+    __tablename__ = "message_templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    language: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = _now_col()
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    __table_args__ = (UniqueConstraint("kind", "language", name="uq_message_templates_kind_language"),)
 
 
 # --------------------------------------------------------------------------
