@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,25 +25,13 @@ sys.path.insert(0, str(ROOT))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from desk_app import i18n  # noqa: E402
+from scripts.shots_common import file_keyring, wait  # noqa: E402
 from ui.theme import apply_theme  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
 
-def _wait(app: QApplication, ready: Callable[[], bool], seconds: float = 30) -> None:
-    end = time.monotonic() + seconds
-    while not ready():
-        if time.monotonic() > end:
-            raise TimeoutError("did not get there in time")
-        app.processEvents()
-        time.sleep(0.01)
-
-
 def main() -> None:
-    import keyring
-    from keyrings.alt.file import PlaintextKeyring
-
-    from desk_app.db import cipher
     from tests.pg import PgServer
     from ui.app import Shell
     from ui.runner import TaskRunner
@@ -57,13 +43,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     os.environ["DESK_APP_HOME"] = str(tmp / "home")
 
-    class ShotKeyring(PlaintextKeyring):  # where this computer can keep a key (a file keyring here)
-        @property  # type: ignore[override]
-        def file_path(self) -> str:
-            return str(tmp / "keyring.cfg")
-
-    keyring.set_keyring(ShotKeyring())
-    os.environ[cipher.PLAINTEXT_KEYRING_ENV] = "1"
+    file_keyring(tmp)
     server = PgServer().start()
     try:
         import psycopg
@@ -91,7 +71,7 @@ def main() -> None:
             dlg.password_edit.setText("choose-a-long-password")
             dlg.show()
             dlg.test()
-            _wait(app, lambda d=dlg: d.last is not None)  # type: ignore[misc]
+            wait(app, lambda d=dlg: d.last is not None)  # type: ignore[misc]
             for _ in range(5):
                 app.processEvents()
             dlg.grab().save(str(OUT / f"server-connect-{suffix}.png"))

@@ -9,7 +9,6 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -21,19 +20,11 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from desk_app import i18n  # noqa: E402
 from desk_app.demo.shop import generate  # noqa: E402
 from desk_app.settings import S  # noqa: E402
+from scripts.shots_common import file_keyring, wait  # noqa: E402
 from ui.app import Shell  # noqa: E402
 from ui.theme import apply_theme  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-
-
-def _wait(app: QApplication, ready: Callable[[], bool], seconds: float = 30) -> None:
-    end = time.monotonic() + seconds
-    while not ready():
-        if time.monotonic() > end:
-            raise TimeoutError("the shell did not get there in time")
-        app.processEvents()
-        time.sleep(0.01)
 
 
 def main() -> None:
@@ -42,18 +33,7 @@ def main() -> None:
     apply_theme(app)
     tmp = Path(tempfile.mkdtemp())
     # the welcome on an empty database, where this computer can keep a key (a file keyring here)
-    import keyring
-    from keyrings.alt.file import PlaintextKeyring
-
-    from desk_app.db import cipher
-
-    class ShotKeyring(PlaintextKeyring):
-        @property  # type: ignore[override]
-        def file_path(self) -> str:
-            return str(tmp / "keyring.cfg")
-
-    keyring.set_keyring(ShotKeyring())
-    os.environ[cipher.PLAINTEXT_KEYRING_ENV] = "1"
+    file_keyring(tmp)
     for lang in ("en", "zh_CN"):
         i18n.set_language(lang)
         welcome = Shell(str(tmp / f"empty-{lang}.sqlite3"), False, app)
@@ -74,7 +54,7 @@ def main() -> None:
         suffix = "en" if lang == "en" else "zh"
         page = shell.sign_in
         assert page is not None
-        _wait(app, lambda page=page: not page.staff_loading())  # the staff list comes from a worker
+        wait(app, lambda page=page: not page.staff_loading())  # the staff list comes from a worker
         for _ in range(20):  # the tiles are laid out and painted before the picture
             app.processEvents()
             time.sleep(0.01)
@@ -84,7 +64,7 @@ def main() -> None:
         page.select(owner.id)
         page.type_pin(str(pins.get(str(owner.id)) or "1111"))
         page.submit()
-        _wait(app, lambda shell=shell: shell.main is not None)  # the PIN is checked on a worker
+        wait(app, lambda shell=shell: shell.main is not None)  # the PIN is checked on a worker
         for _ in range(5):
             app.processEvents()
         shell.grab().save(str(OUT / f"main-{suffix}.png"))

@@ -166,21 +166,13 @@ def main() -> int:
         s.grab().save(str(OUT / f"settings-opening-{suffix}.png"))
         s.close()
     # the same shop encrypted (a file keyring stands for the OS password store here)
-    import keyring
-    from keyrings.alt.file import PlaintextKeyring
-
     from desk_app.bootstrap import open_database
     from desk_app.container import Services
     from desk_app.db import cipher
+    from scripts.shots_common import file_keyring
     from ui.settings.backup import RecoveryKeyDialog
 
-    class ShotKeyring(PlaintextKeyring):
-        @property  # type: ignore[override]
-        def file_path(self) -> str:
-            return str(WORK / "keyring.cfg")
-
-    keyring.set_keyring(ShotKeyring())
-    os.environ[cipher.PLAINTEXT_KEYRING_ENV] = "1"
+    file_keyring(WORK)
     res = sv.backup.encrypt_data(owner)
     sv = Services(open_database(str(WORK / "shop.sqlite3")), clock=clock)
     for lang, suffix in (("en", "en"), ("zh_CN", "zh")):

@@ -62,6 +62,13 @@ def branch_header(session: Session, branch_id: int | None) -> BranchHeader:
     return BranchHeader(name, b.address or shop.address, b.phone or shop.phone, b.receipt_header)
 
 
+def _branch(s: Session, branch_id: int) -> Branch:
+    b = s.get(Branch, branch_id)
+    if b is None:
+        raise NotFound(_("That branch no longer exists."))
+    return b
+
+
 def _view(s: Session, b: Branch) -> BranchView:
     n = s.scalar(select(func.count()).select_from(Staff).where(works_at(b.id), Staff.active.is_(True))) or 0
     return BranchView(b.id, b.code, b.name, b.address, b.phone, b.receipt_header, b.active, b.closed_at, int(n))
@@ -88,10 +95,7 @@ class BranchService:
 
     def get(self, branch_id: int) -> BranchView:
         with self.db.uow(write=False) as uow:
-            b = uow.session.get(Branch, branch_id)
-            if b is None:
-                raise NotFound(_("That branch no longer exists."))
-            return _view(uow.session, b)
+            return _view(uow.session, _branch(uow.session, branch_id))
 
     def _form(self, s: Session, data: Mapping[str, Any], branch_id: int | None) -> dict[str, Any]:
         f = Form(data)
@@ -135,9 +139,7 @@ class BranchService:
         self._owner(actor)
         with self.db.uow() as uow:
             s = uow.session
-            b = s.get(Branch, branch_id)
-            if b is None:
-                raise NotFound(_("That branch no longer exists."))
+            b = _branch(s, branch_id)
             values = self._form(s, data, branch_id)
             before, after = diff(b, values)
             if before:
@@ -154,9 +156,7 @@ class BranchService:
         self._owner(actor)
         with self.db.uow() as uow:
             s = uow.session
-            b = s.get(Branch, branch_id)
-            if b is None:
-                raise NotFound(_("That branch no longer exists."))
+            b = _branch(s, branch_id)
             if not b.active:
                 return _view(s, b)
             others = s.scalar(select(func.count()).select_from(Branch).where(Branch.active.is_(True), Branch.id != b.id))
@@ -181,9 +181,7 @@ class BranchService:
         self._owner(actor)
         with self.db.uow() as uow:
             s = uow.session
-            b = s.get(Branch, branch_id)
-            if b is None:
-                raise NotFound(_("That branch no longer exists."))
+            b = _branch(s, branch_id)
             if not b.active:
                 b.active, b.closed_at = True, None
                 audit(s, actor, "reopen", "branch", b.id, before={"active": False}, after={"active": True},

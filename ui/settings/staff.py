@@ -314,7 +314,7 @@ class StaffPanel(QWidget):
         assert isinstance(split, QHBoxLayout)
         split.setStretch(0, 4)
         split.setStretch(1, 5)
-        self.editor.table.setColumnHidden(BRANCHES_COLUMN, len(self._branch_rows) < 2)
+        self._sync_branch_column()
         self.editor.add_extra_state(self.hours.state)
         self.editor.add_extra_state(self.perms.state)
         self.editor.add_extra_state(self.branches.state)
@@ -347,19 +347,25 @@ class StaffPanel(QWidget):
         self.editor.new_shown.connect(self._new_defaults)
         lay.addWidget(self.editor, 1)
 
+    def _many_branches(self) -> bool:
+        return len(self._branch_rows) > 1
+
+    def _sync_branch_column(self) -> None:
+        """The list's Branches column, only when the shop has more than one branch (one: nothing to say)."""
+        self.editor.table.setColumnHidden(BRANCHES_COLUMN, not self._many_branches())
+
     def _branch_codes(self, s: StaffView) -> str:
         """Where the person works, by branch code (blank while the shop has one branch)."""
-        if len(self._branch_rows) < 2:
+        if not self._many_branches():
             return ""
         return ", ".join(b.code for b in self._branch_rows if b.id in s.branch_ids)
 
     def _show_branches(self, ticked: tuple[int, ...] | list[int]) -> None:
         """The branch checkboxes, only when the shop has more than one branch."""
-        many = len(self._branch_rows) > 1
         for w in (self.branches_title, self.branches):
-            w.setVisible(many)
+            w.setVisible(self._many_branches())
         if hasattr(self, "editor"):  # (the first list is read while the editor is being made)
-            self.editor.table.setColumnHidden(BRANCHES_COLUMN, not many)  # one branch: nothing to say
+            self._sync_branch_column()
         self.branches.set_branches(self._branch_rows)
         self.branches.set_ticked(ticked)
 
