@@ -9,9 +9,11 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStacke
 from desk_app.aftercare.views import FollowUpLists, FollowUpView
 from desk_app.domain.aftercare import FollowUpState
 from desk_app.i18n import _, format_date, format_datetime, ngettext
+from desk_app.messages.views import SentBrief
 from ui.aftercare.call_dialog import FollowUpCallDialog
 from ui.aftercare.text import followup_state, followup_status, stars
 from ui.context import UiContext
+from ui.messages.text import sent_line
 from ui.shared.table import Cell, RowsTable, segment_cell
 from ui.shared.widgets import Button, EmptyState, show_error
 
@@ -24,6 +26,7 @@ class FollowUpsTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.lists: FollowUpLists | None = None
+        self.sent: dict[int, list[SentBrief]] = {}  # what the messages already told each client
         self.current_list = FollowUpState.DUE
         self._notice_complaint = 0
         self.dialog: FollowUpCallDialog | None = None
@@ -75,6 +78,7 @@ class FollowUpsTab(QWidget):
                 _("Call by"),
                 _("Status"),
                 _("Result"),
+                _("Messages sent"),
             ],
             stretch=4,
         )
@@ -87,15 +91,23 @@ class FollowUpsTab(QWidget):
         self.filter_buttons[FollowUpState.DUE].setChecked(True)
 
     def refresh(self) -> None:
-        actor, aftercare = self.ctx.actor, self.ctx.services.aftercare
+        actor, aftercare, messages = self.ctx.actor, self.ctx.services.aftercare, self.ctx.services.messages
+
+        def work() -> tuple[FollowUpLists, dict[int, list[SentBrief]]]:
+            lists = aftercare.followups(actor=actor)
+            ids = sorted({f.client_id for b in (lists.due, lists.overdue, lists.later, lists.done)
+                          for f in b if f.client_id is not None})
+            return lists, messages.sent_to_clients(ids) if ids else {}
+
         self.ctx.runner.run(
             self,
-            lambda: aftercare.followups(actor=actor),
+            work,
             on_done=self._loaded,
             on_error=lambda e: show_error(self, e),
         )
 
-    def _loaded(self, lists: FollowUpLists) -> None:
+    def _loaded(self, loaded: tuple[FollowUpLists, dict[int, list[SentBrief]]]) -> None:
+        lists, self.sent = loaded
         self.lists = lists
         labels = {
             FollowUpState.DUE: _("Due ({n})"),
@@ -144,10 +156,11 @@ class FollowUpsTab(QWidget):
                     format_date(f.due_by),
                     ("● " + status, st_tone),
                     result,
+                    self.sent_text(f.client_id),
                 ]
             )
-        # the 4th column (what was done) takes what is left: at 1366 px about 200 px
-        self.table.set_rows(rows, list(items), widths=(110, 100, 120, 125, 200, 90, 125, 130, 100))
+        # the 5th column (what was done) takes what is left
+        self.table.set_rows(rows, list(items), widths=(110, 95, 115, 100, 150, 85, 100, 125, 80, 180))
         hints = {
             FollowUpState.DUE: _(
                 "Nobody is waiting for a call today. Calls appear here two to three days after a visit."
@@ -159,6 +172,13 @@ class FollowUpsTab(QWidget):
         self.empty = self._replace_empty(hints[state])
         self.stack.setCurrentWidget(self.table if items else self.empty)
         self.call_btn.setEnabled(bool(items) and state != FollowUpState.DONE)
+
+    def sent_text(self, client_id: int | None) -> str:
+        """What the messages already told the client, newest first: "Feedback request · Text message ·
+        12-03 14:02" (the call need not ask again what a message already asked)."""
+        briefs = sorted(self.sent.get(client_id, []) if client_id is not None else [],
+                        key=lambda b: b.sent_at, reverse=True)
+        return "; ".join(sent_line(b.kind, b.channel, b.sent_at) for b in briefs)
 
     def _replace_empty(self, hint: str) -> EmptyState:
         old = self.empty
