@@ -1,0 +1,1 @@
+"""Messages that reach clients: the outbox, templates, the sender and its channels."""
