@@ -1,0 +1,251 @@
+"""The planner: messages no single action causes (docs/messages.md, "What is sent when").
+
+``plan`` runs at the start of each sender pass, inside one write unit of work, and queues what is
+due now and not yet queued: reminders for upcoming bookings that have none (imported ones, ones
+made before messages were set up), rebook nudges, birthday greetings, low prepaid balances and
+expiring packages or balances. It is idempotent (each message has its dedupe key) and cheap at 100k
+clients: each kind is one query over a bounded window (the next days' bookings, the recently lapsed
+clients, today's birthdays, recently moved balances, the coming expiries), never a loop over all
+clients.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from desk_app.core.service import shop_tz
+from desk_app.db.models import (
+    Appointment,
+    Client,
+    ClientPackage,
+    OutboxMessage,
+    PrepaidAccount,
+    PrepaidMovement,
+    Service,
+    ServiceLog,
+    Visit,
+)
+from desk_app.domain.appointment import UPCOMING
+from desk_app.domain.messages import MessageKind
+from desk_app.domain.outreach import birthday_keys, expiry_stage
+from desk_app.messages.outbox import enqueue, kind_enabled, queue_reminder, ready_channels, reminder_dedupe
+from desk_app.settings import S, SettingsStore
+
+REBOOK_WINDOW = timedelta(days=14)  # a nudge is sent within two weeks of the return day, not years later
+LOW_BALANCE_WINDOW = timedelta(days=30)  # a balance that went low long ago is not announced now
+
+
+def _reachable(ready: set[str]) -> object:
+    """SQL: the client agreed to a channel that is set up and has an address for it."""
+    parts = []
+    if "sms" in ready:
+        parts.append((Client.sms_consent.is_(True)) & (Client.phone != ""))
+    if "email" in ready:
+        parts.append((Client.email_consent.is_(True)) & (Client.email != ""))
+    return or_(*parts)
+
+
+def _existing(s: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        found.update(s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))))
+    return found
+
+
+def plan(session: Session, now: datetime, settings: SettingsStore) -> int:
+    """Queue what is due; returns how many rows were written."""
+    ready = ready_channels(settings)
+    if not ready:
+        return 0
+    n = 0
+    for step in (_reminders, _rebook, _birthdays, _low_balance, _expiring):
+        n += step(session, now, settings, ready)
+    return n
+
+
+def _reminders(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
+    if not kind_enabled(settings, MessageKind.REMINDER):
+        return 0
+    hours = settings.get(S.MESSAGES_REMINDER_HOURS)
+    rows = s.execute(
+        select(Appointment, Client)
+        .join(Client, Client.id == Appointment.client_id)
+        .where(
+            Appointment.status.in_(UPCOMING),
+            Appointment.start_at > now + timedelta(hours=2),
+            Appointment.start_at <= now + timedelta(hours=hours + 24),
+            Client.erased_at.is_(None),
+            _reachable(ready),  # type: ignore[arg-type]
+        )
+    ).all()
+    have = _existing(s, [reminder_dedupe(a.id, a.start_at) for a, _c in rows])
+    n = 0
+    for a, c in rows:
+        if reminder_dedupe(a.id, a.start_at) not in have and queue_reminder(s, a, c, settings, now, ready=ready):
+            n += 1
+    return n
+
+
+def _rebook(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
+    if not kind_enabled(settings, MessageKind.REBOOK):
+        return 0
+    tz = shop_tz(s)
+    today = now.astimezone(tz).date()
+    longest = s.scalar(select(func.max(Service.return_interval_days))) or 0
+    shortest = s.scalar(select(func.min(Service.return_interval_days)).where(Service.return_interval_days > 0))
+    if not longest or not shortest:
+        return 0
+    future = exists().where(
+        Appointment.client_id == Client.id, Appointment.status.in_(UPCOMING), Appointment.start_at > now
+    )
+    clients = s.scalars(
+        select(Client).where(
+            Client.erased_at.is_(None),
+            Client.marketing_consent.is_(True),
+            Client.last_visit_at.is_not(None),
+            Client.last_visit_at <= now - timedelta(days=shortest),
+            Client.last_visit_at >= now - timedelta(days=longest) - REBOOK_WINDOW - timedelta(days=1),
+            _reachable(ready),  # type: ignore[arg-type]
+            ~future,
+        )
+    ).all()
+    if not clients:
+        return 0
+    by_id = {c.id: c for c in clients}
+    # each client's last visit (the one at last_visit_at) and the services done in it
+    visits = s.execute(
+        select(Visit.id, Visit.client_id, Visit.arrived_at, Visit.branch_id)
+        .join(Client, Client.id == Visit.client_id)
+        .where(Visit.client_id.in_(list(by_id)), Visit.arrived_at == Client.last_visit_at)
+    ).all()
+    last = {int(cid): (vid, at, bid) for vid, cid, at, bid in visits if cid is not None}
+    intervals: dict[int, list[int]] = defaultdict(list)
+    for vid, days in s.execute(
+        select(ServiceLog.visit_id, Service.return_interval_days)
+        .join(Service, Service.id == ServiceLog.service_id)
+        .where(ServiceLog.visit_id.in_([v[0] for v in last.values()]), Service.return_interval_days > 0)
+    ):
+        intervals[vid].append(int(days))
+    n = 0
+    for cid, (vid, at, bid) in last.items():
+        if not intervals.get(vid):
+            continue
+        day = at.astimezone(tz).date()
+        due_day = day + timedelta(days=min(intervals[vid]))
+        if not (due_day <= today <= due_day + REBOOK_WINDOW):
+            continue
+        if enqueue(
+            s, client=by_id[cid], kind=MessageKind.REBOOK.value, ref_kind="visit", ref_id=vid, due_at=now,
+            dedupe_key=f"rebook:client:{cid}:{day.isoformat()}", settings=settings, branch_id=bid, ready=ready,
+        ):
+            n += 1
+    return n
+
+
+def _birthdays(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
+    if not kind_enabled(settings, MessageKind.BIRTHDAY):
+        return 0
+    today = now.astimezone(shop_tz(s)).date()
+    clients = s.scalars(
+        select(Client).where(
+            Client.birthday_md.in_(birthday_keys(today)),
+            Client.erased_at.is_(None),
+            Client.marketing_consent.is_(True),
+            _reachable(ready),  # type: ignore[arg-type]
+        )
+    ).all()
+    n = 0
+    for c in clients:
+        if enqueue(
+            s, client=c, kind=MessageKind.BIRTHDAY.value, ref_kind="client", ref_id=c.id, due_at=now,
+            dedupe_key=f"birthday:client:{c.id}:{today.year}", settings=settings, branch_id=c.branch_id, ready=ready,
+        ):
+            n += 1
+    return n
+
+
+def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
+    if not kind_enabled(settings, MessageKind.BALANCE_LOW):
+        return 0
+    threshold = settings.get(S.OUTREACH_LOW_BALANCE_MINOR)
+    last_move = (
+        select(PrepaidMovement.account_id, func.max(PrepaidMovement.id).label("last_id"),
+               func.max(PrepaidMovement.at).label("last_at"))
+        .group_by(PrepaidMovement.account_id)
+        .subquery()
+    )
+    rows = s.execute(
+        select(PrepaidAccount, Client, last_move.c.last_id)
+        .join(Client, Client.id == PrepaidAccount.client_id)
+        .join(last_move, last_move.c.account_id == PrepaidAccount.id)
+        .where(
+            PrepaidAccount.balance_minor > 0,
+            PrepaidAccount.balance_minor < threshold,
+            last_move.c.last_at >= now - LOW_BALANCE_WINDOW,
+            Client.erased_at.is_(None),
+            _reachable(ready),  # type: ignore[arg-type]
+        )
+    ).all()
+    n = 0
+    for acc, c, last_id in rows:
+        if enqueue(
+            s, client=c, kind=MessageKind.BALANCE_LOW.value, ref_kind="prepaid", ref_id=acc.id, due_at=now,
+            dedupe_key=f"balance_low:prepaid:{acc.id}:{last_id}", settings=settings, branch_id=c.branch_id,
+            ready=ready,
+        ):
+            n += 1
+    return n
+
+
+def _expiring(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
+    if not kind_enabled(settings, MessageKind.PACKAGE_EXPIRING):
+        return 0
+    reminders = sorted({int(d) for d in settings.get(S.OUTREACH_EXPIRY_REMINDERS_DAYS) or [] if int(d) >= 0})
+    if not reminders:
+        return 0
+    today = now.astimezone(shop_tz(s)).date()
+    horizon = today + timedelta(days=max(reminders))
+    accounts = s.execute(
+        select(PrepaidAccount.id, PrepaidAccount.expires_on, Client)
+        .join(Client, Client.id == PrepaidAccount.client_id)
+        .where(
+            PrepaidAccount.balance_minor > 0,
+            PrepaidAccount.expires_on.is_not(None),
+            PrepaidAccount.expires_on >= today,
+            PrepaidAccount.expires_on <= horizon,
+            Client.erased_at.is_(None),
+            _reachable(ready),  # type: ignore[arg-type]
+        )
+    ).all()
+    packages = s.execute(
+        select(ClientPackage.id, ClientPackage.expires_on, Client)
+        .join(Client, Client.id == ClientPackage.client_id)
+        .where(
+            ClientPackage.sessions_used < ClientPackage.sessions_total,
+            ClientPackage.expires_on.is_not(None),
+            ClientPackage.expires_on >= today,
+            ClientPackage.expires_on <= horizon,
+            Client.erased_at.is_(None),
+            _reachable(ready),  # type: ignore[arg-type]
+        )
+    ).all()
+    n = 0
+    for what, rows in (("prepaid", accounts), ("package", packages)):
+        for ref_id, expires_on, c in rows:
+            if expires_on is None:
+                continue
+            stage = expiry_stage((expires_on - today).days, reminders)
+            if stage is None:
+                continue
+            if enqueue(
+                s, client=c, kind=MessageKind.PACKAGE_EXPIRING.value, ref_kind=what, ref_id=ref_id, due_at=now,
+                dedupe_key=f"package_expiring:{what}:{ref_id}:{stage}", settings=settings, branch_id=c.branch_id,
+                ready=ready,
+            ):
+                n += 1
+    return n
