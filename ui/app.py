@@ -63,7 +63,6 @@ T0 = time.perf_counter()
 
 DEMO_CLIENTS = 300
 MESSAGES_EVERY_MS = 60 * 1000  # the sender's pass while the app is open
-MESSAGES_WORKER = "app"  # who claimed an outbox row (desk-app messages run says "cli")
 DEMO_MONTHS = 3
 DEMO_STAFF = 6
 
@@ -481,7 +480,7 @@ class Shell(QMainWindow):
             self._messages_running = False
             log.warning("sending the messages due failed: %s", exc)
 
-        self.runner.run(self, lambda: messages.run_due(worker=MESSAGES_WORKER), on_done=finished, on_error=failed)
+        self.runner.run(self, lambda: messages.run_due(), on_done=finished, on_error=failed)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self._messages_timer.stop()  # no new pass starts while the window closes

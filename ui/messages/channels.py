@@ -28,6 +28,7 @@ from desk_app.core.service import ValidationError
 from desk_app.domain.messages import MessageChannel, MessageKind
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
+from desk_app.messages.channels.secrets import Secrets
 from desk_app.messages.views import ChannelStatus
 from desk_app.settings import DEFS
 from ui.context import UiContext
@@ -61,10 +62,9 @@ HOURS_KEYS = (
 )
 
 
-def _secrets() -> Any:
-    from desk_app.messages.channels.secrets import Secrets
-
-    return Secrets()
+def _secrets(ctx: UiContext) -> Secrets:
+    """The secrets the sender reads (the service's own when set, else the OS password store)."""
+    return ctx.services.messages.secrets or Secrets()
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def read_state(ctx: UiContext) -> ChannelsState:
     actor = ctx.require_actor()
     values = ctx.services.shop_details.setting_values()
     status = ctx.services.messages.channels(actor)
-    secrets = _secrets()
+    secrets = _secrets(ctx)
     saved = {name: bool(secrets.get(name)) for name in (SMTP, SMS)}
     return ChannelsState(values, status, saved)
 
@@ -443,7 +443,7 @@ class ChannelsTab(QWidget):
                 if not ctx.can(Perm.SETTINGS):
                     errors["secret"] = _("Only the owner changes the channels' passwords.")
                 else:
-                    secrets = _secrets()
+                    secrets = _secrets(ctx)
                     for name in remove - set(typed):
                         secrets.delete(name)
                         saved.append("secret_" + name)
