@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,7 +31,7 @@ from desk_app.messages.channels.secrets import Secrets
 from desk_app.messages.views import ChannelStatus
 from desk_app.settings import DEFS
 from ui.context import UiContext
-from ui.shared.widgets import Button, Card, ErrorLabel, error_text
+from ui.shared.widgets import Button, Card, Dialog, ErrorLabel, error_text
 
 SMTP, SMS = "smtp", "sms"  # the secrets' names (desk_app.messages.channels.secrets)
 
@@ -105,14 +104,14 @@ class ChannelsTab(QWidget):
         self._loading = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 8, 0, 0)
-        scroll = QScrollArea()
+        scroll = QScrollArea()  # only when the window is smaller than a 1366x768 screen
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         inner = QWidget()
-        grid = QGridLayout(inner)
-        grid.setContentsMargins(0, 0, 4, 0)
-        grid.setSpacing(12)
+        cols = QHBoxLayout(inner)
+        cols.setContentsMargins(0, 0, 0, 0)
+        cols.setSpacing(12)
         scroll.setWidget(inner)
         outer.addWidget(scroll, 1)
 
@@ -132,7 +131,8 @@ class ChannelsTab(QWidget):
         self.smtp_password, self.smtp_secret_state, self.smtp_remove = self._secret(form, SMTP, _("Password"))
         self._line(form, "messages.email.from_address", _("From address"), "hello@myshop.com")
         self._line(form, "messages.email.from_name", _("From name"), _("The shop's name"))
-        grid.addWidget(email, 0, 0)
+        email.body.addStretch(1)
+        cols.addWidget(email, 1)
 
         # text messages
         sms = Card(_("Text messages"))
@@ -148,82 +148,81 @@ class ChannelsTab(QWidget):
         self._line(form, "messages.sms.sender", _("Sender"), _("Signature, SMS app ID or number"))
         self._line(form, "messages.sms.sign_name", _("Signature name"), _("Tencent only"))
         self._line(form, "messages.sms.region", _("Region"), "ap-guangzhou")
-        grid.addWidget(sms, 0, 1)
-
-        # the provider's approved template per kind (Aliyun, Tencent)
-        self.codes_card = Card(_("The provider's approved template for each message (Aliyun, Tencent)"))
-        codes = QGridLayout()
-        codes.setSpacing(6)
-        self.codes: dict[str, QLineEdit] = {}
-        for i, kind in enumerate(MessageKind):
-            lbl = QLabel(kind.label)
-            edit = QLineEdit()
-            edit.setMinimumHeight(36)
-            edit.setPlaceholderText(_("e.g. SMS_123456789"))
-            edit.setObjectName("code_" + kind.value)
-            codes.addWidget(lbl, i // 2, (i % 2) * 2)
-            codes.addWidget(edit, i // 2, (i % 2) * 2 + 1)
-            self.codes[kind.value] = edit
-        self.codes_card.body.addLayout(codes)
+        # the provider's approved template per kind (Aliyun, Tencent): typed in a dialog of their own
+        self.codes_dialog = TemplateCodesDialog(self)
+        self.codes = self.codes_dialog.codes
+        self.codes_btn = Button(_("Approved template codes…"), "list", kind="secondary")
+        self.codes_btn.setToolTip(_("Aliyun and Tencent send only templates they approved: the code of each"))
+        self.codes_btn.clicked.connect(self.codes_dialog.open)
+        sms.body.addWidget(self.codes_btn)
         self.codes_error = ErrorLabel()
-        self.codes_card.body.addWidget(self.codes_error)
-        grid.addWidget(self.codes_card, 1, 0, 1, 2)
+        sms.body.addWidget(self.codes_error)
+        sms.body.addStretch(1)
+        cols.addWidget(sms, 1)
 
         # what is sent, and when
         timing = Card(_("What is sent, and when"))
-        kinds = QGridLayout()
-        kinds.setSpacing(4)
         self.kind_boxes: dict[str, QCheckBox] = {}
-        for i, kind in enumerate(MessageKind):
+        for kind in MessageKind:
             cb = QCheckBox(kind.label)
-            kinds.addWidget(cb, i // 2, i % 2)
+            timing.body.addWidget(cb)
             self.kind_boxes[kind.value] = cb
-        timing.body.addLayout(kinds)
         self.kinds_error = ErrorLabel()
         timing.body.addWidget(self.kinds_error)
         form = self._form(timing)
-        self._spin(form, "messages.reminder_hours", _("Reminder, hours before"))
-        self._spin(form, "messages.feedback_delay_hours", _("Feedback request, hours after paying"))
-        self._spin(form, "messages.quiet_start_hour", _("Quiet from (hour)"))
-        self._spin(form, "messages.quiet_end_hour", _("Quiet until (hour)"))
+        self._spin(form, "messages.reminder_hours", _("Reminder (hours before)"))
+        self._spin(form, "messages.feedback_delay_hours", _("Feedback request (hours after)"))
+        quiet = QHBoxLayout()
+        quiet.setSpacing(6)
+        for key in ("messages.quiet_start_hour", "messages.quiet_end_hour"):
+            sb = QSpinBox()
+            sb.setMinimumHeight(36)
+            sb.setRange(0, 23)
+            sb.setSuffix(":00")
+            sb.setObjectName("field_" + key)
+            self.inputs[key] = sb
+            self.errors[key] = ErrorLabel()
+            quiet.addWidget(sb, 1)
+            if key.endswith("start_hour"):
+                quiet.addWidget(QLabel(_("to")))
+        quiet_box = QVBoxLayout()
+        quiet_box.setSpacing(2)
+        quiet_box.addLayout(quiet)
+        quiet_box.addWidget(self.errors["messages.quiet_start_hour"])
+        quiet_box.addWidget(self.errors["messages.quiet_end_hour"])
+        form.addRow(_("Quiet hours"), quiet_box)
         self._spin(form, "messages.max_attempts", _("Tries before giving up"))
-        grid.addWidget(timing, 2, 0)
+        timing.body.addStretch(1)
+        cols.addWidget(timing, 1)
 
-        # a test send
-        test = Card(_("Send a test"))
-        hint = QLabel(_("Save first, then send one message now to check the settings (it does not go through the outbox)."))
-        hint.setObjectName("muted")
-        hint.setWordWrap(True)
-        test.body.addWidget(hint)
-        row = QHBoxLayout()
+        # a test send, then Save
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
         self.test_channel = QComboBox()
         self.test_channel.setMinimumHeight(40)
         for ch in MessageChannel:
             self.test_channel.addItem(ch.label, ch.value)
-        row.addWidget(self.test_channel)
         self.test_to = QLineEdit()
         self.test_to.setMinimumHeight(40)
+        self.test_to.setFixedWidth(230)
         self.test_to.setPlaceholderText(_("Email address or mobile number"))
-        row.addWidget(self.test_to, 1)
-        test.body.addLayout(row)
         self.test_btn = Button(_("Send a test"), "message", kind="secondary")
+        self.test_btn.setToolTip(_("Save first, then send one message now to check the settings (not through the outbox)"))
         self.test_btn.clicked.connect(self.send_test)
-        test.body.addWidget(self.test_btn)
+        bar.addWidget(self.test_channel)
+        bar.addWidget(self.test_to)
+        bar.addWidget(self.test_btn)
+        answers = QVBoxLayout()
+        answers.setSpacing(2)
         self.test_answer = QLabel()
         self.test_answer.setWordWrap(True)
         self.test_answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        test.body.addWidget(self.test_answer)
-        test.body.addStretch(1)
-        grid.addWidget(test, 2, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setRowStretch(3, 1)
-
-        bar = QHBoxLayout()
+        answers.addWidget(self.test_answer)
         self.status = QLabel()
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
-        bar.addWidget(self.status, 1)
+        answers.addWidget(self.status)
+        bar.addLayout(answers, 1)
         self.save_btn = Button(_("Save"), "check", kind="primary")
         self.save_btn.clicked.connect(self.save)
         self.save_btn.setEnabled(False)  # until the values are shown: empty inputs are never saved
@@ -304,7 +303,7 @@ class ChannelsTab(QWidget):
 
     def _provider_changed(self) -> None:
         provider = self._value("messages.sms.provider")
-        self.codes_card.setVisible(provider in ("aliyun", "tencent"))
+        self.codes_btn.setVisible(provider in ("aliyun", "tencent"))
 
     # ------------------------------------------------------------------ values
     def _value(self, key: str) -> Any:
@@ -516,3 +515,37 @@ class ChannelsTab(QWidget):
             self.test_answer.setText("✕ " + error_text(exc))
 
         self.ctx.runner.run(self, lambda: messages.test_send(actor, channel, to), on_done=done, on_error=failed)
+
+
+class TemplateCodesDialog(Dialog):
+    """Aliyun and Tencent send only the templates they approved: the code of each kind of message.
+    The codes are saved with the tab's Save."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Approved template codes"))
+        self.setMinimumWidth(520)
+        lay = QVBoxLayout(self)
+        hint = QLabel(
+            _("Copy each code from the provider's console (e.g. SMS_123456789). A message without a code "
+              "is not sent by text.")
+        )
+        hint.setWordWrap(True)
+        hint.setObjectName("muted")
+        lay.addWidget(hint)
+        form = QFormLayout()
+        form.setSpacing(6)
+        self.codes: dict[str, QLineEdit] = {}
+        for kind in MessageKind:
+            edit = QLineEdit()
+            edit.setMinimumHeight(36)
+            edit.setObjectName("code_" + kind.value)
+            form.addRow(kind.label, edit)
+            self.codes[kind.value] = edit
+        lay.addLayout(form)
+        row = QHBoxLayout()
+        row.addStretch()
+        done = Button(_("Done"), "check", kind="primary")
+        done.clicked.connect(self.accept)
+        row.addWidget(done)
+        lay.addLayout(row)

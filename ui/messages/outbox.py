@@ -118,7 +118,7 @@ class OutboxTab(QWidget):
         self.reply_btn = Button(_("Enter reply…"), "star")
         self.reply_btn.setToolTip(_("The client answered the feedback request: record it as the visit's feedback"))
         self.reply_btn.clicked.connect(self.reply_selected)
-        self.cancel_btn = Button(_("Cancel message"), "x", kind="danger")
+        self.cancel_btn = Button(_("Cancel message"), "x", kind="secondary")
         self.cancel_btn.clicked.connect(self.cancel_selected)
         self.resend_btn = Button(_("Resend"), "refresh", kind="primary")
         self.resend_btn.setToolTip(_("Queue the same message again, to go now"))
@@ -246,22 +246,25 @@ class OutboxTab(QWidget):
         self._update_buttons()
 
     def _replace_empty(self) -> EmptyState:
-        if self.counts is not None and not any(
-            (self.counts.queued, self.counts.sent, self.counts.failed, self.counts.cancelled)
-        ) and self.any_day.isChecked() and not self.search.text().strip():
+        c = self.counts
+        nothing = c is None or not any((c.queued, c.sent, c.failed, c.cancelled))
+        if self.search.text().strip():
+            title, hint = _("No messages for this client"), _("Check the name, or tick \"Any day\".")
+        elif nothing and self.any_day.isChecked():
             title, hint = (
                 _("No messages yet"),
-                _("No messages yet. Set up email or text messages in the Channels tab; "
-                  "confirmations and reminders then go out by themselves."),
+                _("No messages yet. Set up email or text messages in the Channels tab (the owner); "
+                  "confirmations, reminders and feedback requests then go out by themselves to the clients "
+                  "who agreed to get them."),
             )
-        elif self.search.text().strip():
-            title, hint = _("No messages for this client"), _("Check the name, or tick \"Any day\".")
-        else:
+        elif nothing:
             title, hint = (
-                _("No messages here"),
-                _("Nothing in this list for the day chosen. Pick another day, tick \"Any day\", or set up "
-                  "email or text messages in the Channels tab."),
+                _("No messages on this day"),
+                _("Pick another day or tick \"Any day\". No messages at all? Set up email or text messages "
+                  "in the Channels tab (the owner)."),
             )
+        else:
+            title, hint = _("No messages in this list"), _("Choose \"All\" to see every message of the day.")
         old = self.empty
         new = EmptyState("message", title, hint)
         self.stack.insertWidget(1, new)

@@ -6,6 +6,7 @@ after the last keystroke and only the newest answer is shown."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -57,6 +58,7 @@ class TemplatesTab(QWidget):
         self.language.setMinimumHeight(40)
         for code, name in LANGUAGES:
             self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(self.language.findData(ctx.shop.locale), 0))  # the shop's first
         self.kind.currentIndexChanged.connect(lambda _i: self._pick())
         self.language.currentIndexChanged.connect(lambda _i: self._pick())
         pick.addWidget(QLabel(_("Message")))
@@ -107,13 +109,16 @@ class TemplatesTab(QWidget):
         # right: the preview
         card = Card(_("Preview: as the client gets it"))
         self.preview_subject = QLabel()
+        self.preview_subject.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.preview_subject.setObjectName("sectionTitle")
         self.preview_subject.setWordWrap(True)
         card.body.addWidget(self.preview_subject)
         self.preview_body = QLabel()
         self.preview_body.setWordWrap(True)
         self.preview_body.setObjectName("scriptText")
-        card.body.addWidget(self.preview_body, 1)
+        self.preview_body.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.preview_body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        card.body.addWidget(self.preview_body)
         self.parts = QLabel()
         self.parts.setObjectName("muted")
         self.parts.setWordWrap(True)
