@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -143,9 +144,13 @@ class ChannelsTab(QWidget):
         self._combo(form, "messages.sms.provider", _("Provider"), [
             ("", _("None")), ("aliyun", _("Aliyun SMS")), ("tencent", _("Tencent Cloud SMS")), ("twilio", "Twilio"),
         ])
-        self._line(form, "messages.sms.account", _("Account"), _("AccessKey ID, SecretId or Account SID"))
+        self._line(form, "messages.sms.account", _("Account"), _("AccessKey ID / SID")).setToolTip(
+            _("Aliyun AccessKey ID, Tencent SecretId or Twilio Account SID")
+        )
         self.sms_secret, self.sms_secret_state, self.sms_remove = self._secret(form, SMS, _("Secret"))
-        self._line(form, "messages.sms.sender", _("Sender"), _("Signature, SMS app ID or number"))
+        self._line(form, "messages.sms.sender", _("Sender"), _("Signature / app ID")).setToolTip(
+            _("Aliyun: the signature name; Tencent: the SMS app ID; Twilio: the number or Messaging Service SID")
+        )
         self._line(form, "messages.sms.sign_name", _("Signature name"), _("Tencent only"))
         self._line(form, "messages.sms.region", _("Region"), "ap-guangzhou")
         # the provider's approved template per kind (Aliyun, Tencent): typed in a dialog of their own
@@ -162,36 +167,46 @@ class ChannelsTab(QWidget):
 
         # what is sent, and when
         timing = Card(_("What is sent, and when"))
+        kinds = QVBoxLayout()
+        kinds.setSpacing(0)
         self.kind_boxes: dict[str, QCheckBox] = {}
         for kind in MessageKind:
             cb = QCheckBox(kind.label)
-            timing.body.addWidget(cb)
+            kinds.addWidget(cb)
             self.kind_boxes[kind.value] = cb
+        timing.body.addLayout(kinds)
         self.kinds_error = ErrorLabel()
         timing.body.addWidget(self.kinds_error)
-        form = self._form(timing)
-        self._spin(form, "messages.reminder_hours", _("Reminder (hours before)"))
-        self._spin(form, "messages.feedback_delay_hours", _("Feedback request (hours after)"))
-        quiet = QHBoxLayout()
-        quiet.setSpacing(6)
-        for key in ("messages.quiet_start_hour", "messages.quiet_end_hour"):
-            sb = QSpinBox()
-            sb.setMinimumHeight(36)
-            sb.setRange(0, 23)
-            sb.setSuffix(":00")
-            sb.setObjectName("field_" + key)
-            self.inputs[key] = sb
-            self.errors[key] = ErrorLabel()
-            quiet.addWidget(sb, 1)
-            if key.endswith("start_hour"):
-                quiet.addWidget(QLabel(_("to")))
-        quiet_box = QVBoxLayout()
-        quiet_box.setSpacing(2)
-        quiet_box.addLayout(quiet)
-        quiet_box.addWidget(self.errors["messages.quiet_start_hour"])
-        quiet_box.addWidget(self.errors["messages.quiet_end_hour"])
-        form.addRow(_("Quiet hours"), quiet_box)
-        self._spin(form, "messages.max_attempts", _("Tries before giving up"))
+        hours = QGridLayout()
+        hours.setHorizontalSpacing(6)
+        hours.setVerticalSpacing(6)
+        rows = (
+            (_("Reminder, hours before"), ("messages.reminder_hours",)),
+            (_("Feedback request, hours after paying"), ("messages.feedback_delay_hours",)),
+            (_("Quiet hours (nothing is sent)"), ("messages.quiet_start_hour", "messages.quiet_end_hour")),
+            (_("Tries before giving up"), ("messages.max_attempts",)),
+        )
+        for r, (label, keys) in enumerate(rows):
+            lbl = QLabel(label)
+            lbl.setWordWrap(True)
+            hours.addWidget(lbl, r * 2, 0)
+            for i, key in enumerate(keys):
+                sb = QSpinBox()
+                sb.setMinimumHeight(36)
+                sb.setFixedWidth(86)
+                d = DEFS.get(key)
+                sb.setRange(int(d.minimum or 0) if d else 0, int(d.maximum or 999) if d else 999)
+                if key.endswith(("start_hour", "end_hour")):
+                    sb.setSuffix(":00")
+                sb.setObjectName("field_" + key)
+                self.inputs[key] = sb
+                self.errors[key] = ErrorLabel()
+                if i:
+                    hours.addWidget(QLabel("–"), r * 2, 2)
+                hours.addWidget(sb, r * 2, 1 + i * 2)
+                hours.addWidget(self.errors[key], r * 2 + 1, 0, 1, 4)
+        hours.setColumnStretch(0, 1)
+        timing.body.addLayout(hours)
         timing.body.addStretch(1)
         cols.addWidget(timing, 1)
 
@@ -272,6 +287,9 @@ class ChannelsTab(QWidget):
     def _combo(self, form: QFormLayout, key: str, label: str, options: list[tuple[str, str]]) -> QComboBox:
         cb = QComboBox()
         cb.setMinimumHeight(36)
+        # the column's width decides, not the longest choice (the three columns share the screen)
+        cb.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        cb.setMinimumContentsLength(8)
         for value, text in options:
             cb.addItem(text, value)
         self._row(form, key, label, cb)
@@ -285,7 +303,10 @@ class ChannelsTab(QWidget):
         le.setObjectName("secret_" + name)
         state = QLabel()
         state.setObjectName("muted")
-        remove = Button(_("Remove"), "trash", kind="ghost")
+        state.setWordWrap(True)
+        remove = Button("", "trash", kind="ghost")
+        remove.setToolTip(_("Remove the saved one from this computer (on Save)"))
+        remove.setAccessibleName(_("Remove"))
         remove.setMinimumHeight(36)
         remove.clicked.connect(lambda: self._remove_secret(name))
         row = QHBoxLayout()

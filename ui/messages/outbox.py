@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.messages import MessageKind, MessageState
 from desk_app.domain.permissions import Perm
-from desk_app.i18n import _, local
+from desk_app.i18n import _, format_time, local
 from desk_app.messages.views import MessageCounts, MessageRow
 from ui.context import UiContext
 from ui.messages.reply_dialog import ReplyDialog
@@ -98,7 +98,7 @@ class OutboxTab(QWidget):
 
         self.stack = QStackedWidget()
         self.table = RowsTable(
-            [_("Time"), _("Client"), _("Message"), _("Channel"), _("State"), _("Why it failed")], stretch=5
+            [_("Time"), _("Client"), _("Kind of message"), _("Channel"), _("State"), _("Why not sent")], stretch=5
         )
         self.table.activated_row.connect(lambda _r: self.view_selected())
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._update_buttons())
@@ -227,12 +227,13 @@ class OutboxTab(QWidget):
     def _apply(self) -> None:
         items = self.visible_rows()
         cells: list[list[Cell]] = []
+        one_day = not self.any_day.isChecked()  # the day is chosen above: the time is enough
         for r in items:
             at = r.sent_at or r.due_at
             why = fail_words(r.error_code, r.error) if r.state != MessageState.SENT else ""
             cells.append(
                 [
-                    when_text(at),
+                    format_time(at) if one_day else when_text(at),
                     f"{r.client_name} ({r.client_number})" if r.client_number else r.client_name,
                     kind_label(r.kind),
                     channel_label(r.channel),
@@ -240,7 +241,7 @@ class OutboxTab(QWidget):
                     (why, "bad") if why and r.state in (MessageState.FAILED, MessageState.UNKNOWN) else why,
                 ]
             )
-        self.table.set_rows(cells, items, widths=(150, 190, 180, 110, 130, 200))
+        self.table.set_rows(cells, items, widths=(80 if one_day else 150, 190, 180, 100, 130, 200))
         self.empty = self._replace_empty()
         self.stack.setCurrentWidget(self.table if items else self.empty)
         self._update_buttons()

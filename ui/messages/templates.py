@@ -61,7 +61,7 @@ class TemplatesTab(QWidget):
         self.language.setCurrentIndex(max(self.language.findData(ctx.shop.locale), 0))  # the shop's first
         self.kind.currentIndexChanged.connect(lambda _i: self._pick())
         self.language.currentIndexChanged.connect(lambda _i: self._pick())
-        pick.addWidget(QLabel(_("Message")))
+        pick.addWidget(QLabel(_("Kind of message")))
         pick.addWidget(self.kind, 2)
         pick.addWidget(QLabel(_("Language")))
         pick.addWidget(self.language, 1)
@@ -84,6 +84,8 @@ class TemplatesTab(QWidget):
         chips_title.setObjectName("muted")
         left.addWidget(chips_title)
         self.chips_box = QWidget()
+        self.chips_box.setObjectName("chipsBox")
+        self.chips_box.setStyleSheet("QWidget#chipsBox { background: transparent; }")
         self.chips = QGridLayout(self.chips_box)
         self.chips.setContentsMargins(0, 0, 0, 0)
         self.chips.setSpacing(6)
