@@ -336,8 +336,9 @@ def test_the_follow_up_list_shows_what_was_already_sent(
     w.open(tab="followups")
     tab = w.followups
     m = tab.table.model()
-    assert m.headerData(9, Qt.Orientation.Horizontal) == "Messages sent"
-    assert m.index(0, 9).data() == "Feedback request · Email · 11-18 14:02"
+    assert m.headerData(7, Qt.Orientation.Horizontal) == "Status"
+    assert m.index(0, 7).data().endswith(" · ✉ 11-18")  # the day of the latest message, in the row
+    assert tab.sent_line.text() == "Already sent to Ann Lee: Feedback request · Email · 11-18 14:02"
 
 
 def test_the_app_sends_what_is_due_every_minute_on_its_own(

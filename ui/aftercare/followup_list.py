@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStacke
 
 from desk_app.aftercare.views import FollowUpLists, FollowUpView
 from desk_app.domain.aftercare import FollowUpState
-from desk_app.i18n import _, format_date, format_datetime, ngettext
+from desk_app.i18n import _, format_date, format_datetime, local, ngettext
 from desk_app.messages.views import SentBrief
 from ui.aftercare.call_dialog import FollowUpCallDialog
 from ui.aftercare.text import followup_state, followup_status, stars
@@ -78,7 +78,6 @@ class FollowUpsTab(QWidget):
                 _("Call by"),
                 _("Status"),
                 _("Result"),
-                _("Messages sent"),
             ],
             stretch=4,
         )
@@ -87,6 +86,12 @@ class FollowUpsTab(QWidget):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         lay.addWidget(self.stack, 1)
+        # what the messages already told the selected client, in full (its status shows the latest day)
+        self.sent_line = QLabel()
+        self.sent_line.setObjectName("muted")
+        self.sent_line.setWordWrap(True)
+        lay.addWidget(self.sent_line)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._show_sent_line())
         QShortcut(QKeySequence("F9"), self).activated.connect(self.call_selected)
         self.filter_buttons[FollowUpState.DUE].setChecked(True)
 
@@ -140,6 +145,9 @@ class FollowUpsTab(QWidget):
                 status += " · " + ngettext("{n} try", "{n} tries", f.attempts).format(n=f.attempts)
             if f.callback_at and f.state != FollowUpState.DONE:
                 status += " · " + format_datetime(f.callback_at, "short")
+            sent = self.sent_cell(f.client_id)  # a message already went: the line below says which
+            if sent:
+                status += " · " + sent
             result = (
                 stars(f.satisfaction)
                 if f.satisfaction
@@ -156,11 +164,11 @@ class FollowUpsTab(QWidget):
                     format_date(f.due_by),
                     ("● " + status, st_tone),
                     result,
-                    self.sent_text(f.client_id),
                 ]
             )
-        # the 5th column (what was done) takes what is left
-        self.table.set_rows(rows, list(items), widths=(110, 95, 115, 100, 150, 85, 100, 125, 80, 180))
+        # the 4th column (what was done) takes what is left: at 1366 px about 200 px
+        self.table.set_rows(rows, list(items), widths=(110, 100, 120, 125, 200, 90, 125, 155, 75))
+        self._show_sent_line()
         hints = {
             FollowUpState.DUE: _(
                 "Nobody is waiting for a call today. Calls appear here two to three days after a visit."
@@ -173,12 +181,30 @@ class FollowUpsTab(QWidget):
         self.stack.setCurrentWidget(self.table if items else self.empty)
         self.call_btn.setEnabled(bool(items) and state != FollowUpState.DONE)
 
+    def _briefs(self, client_id: int | None) -> list[SentBrief]:
+        briefs = self.sent.get(client_id, []) if client_id is not None else []
+        return sorted(briefs, key=lambda b: b.sent_at, reverse=True)
+
+    def sent_cell(self, client_id: int | None) -> str:
+        """The latest message already sent to the client, its day: "✉ 12-03" ("+1" when more)."""
+        briefs = self._briefs(client_id)
+        if not briefs:
+            return ""
+        more = f" +{len(briefs) - 1}" if len(briefs) > 1 else ""
+        return "✉ " + local(briefs[0].sent_at).strftime("%m-%d") + more
+
     def sent_text(self, client_id: int | None) -> str:
         """What the messages already told the client, newest first: "Feedback request · Text message ·
         12-03 14:02" (the call need not ask again what a message already asked)."""
-        briefs = sorted(self.sent.get(client_id, []) if client_id is not None else [],
-                        key=lambda b: b.sent_at, reverse=True)
-        return "; ".join(sent_line(b.kind, b.channel, b.sent_at) for b in briefs)
+        return "; ".join(sent_line(b.kind, b.channel, b.sent_at) for b in self._briefs(client_id))
+
+    def _show_sent_line(self) -> None:
+        f = self.table.current()
+        text = self.sent_text(f.client_id) if isinstance(f, FollowUpView) else ""
+        self.sent_line.setText(
+            _("Already sent to {client}: {messages}").format(client=f.client_name, messages=text)
+            if text and isinstance(f, FollowUpView) else ""
+        )
 
     def _replace_empty(self, hint: str) -> EmptyState:
         old = self.empty
