@@ -3,6 +3,7 @@ or plain (``none``, only for a relay on this computer), the certificate verified
 
 from __future__ import annotations
 
+import base64
 import secrets
 import smtplib
 import ssl
@@ -116,7 +117,7 @@ class SmtpChannel:
             raise self._failed(exc) from None
         try:
             if self.user:
-                server.login(self.user, self._password or "")
+                self._login(server)
             server.send_message(email)
         except Exception as exc:  # noqa: BLE001 - every failure is a SendFailed
             raise self._failed(exc) from None
@@ -126,6 +127,26 @@ class SmtpChannel:
             except Exception:  # noqa: BLE001 - the message is already handed over (or not): nothing to add
                 server.close()
         return Sent(provider_id=str(email["Message-ID"]))
+
+    def _login(self, server: smtplib.SMTP) -> None:
+        password = self._password or ""
+        if (self.user + password).isascii():
+            server.login(self.user, password)  # smtplib picks CRAM-MD5, PLAIN or LOGIN
+            return
+        # smtplib writes credentials as ASCII only; PLAIN (RFC 4616) and LOGIN carry UTF-8
+        server.ehlo_or_helo_if_needed()
+        offered = (server.esmtp_features.get("auth") or "").upper().split()
+        if not server.has_extn("auth"):
+            raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+        user, secret = self.user.encode("utf-8"), password.encode("utf-8")
+        if "PLAIN" in offered:
+            code, reply = server.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0" + user + b"\0" + secret).decode())
+        else:
+            code, reply = server.docmd("AUTH", "LOGIN " + base64.b64encode(user).decode())
+            if code == 334:
+                code, reply = server.docmd(base64.b64encode(secret).decode())
+        if code not in (235, 503):  # 503: already signed in
+            raise smtplib.SMTPAuthenticationError(code, reply)
 
     def _failed(self, exc: BaseException) -> SendFailed:
         """The failure as the outbox keeps it: a code, the server's words (never the password)."""
