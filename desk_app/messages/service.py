@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -340,7 +341,7 @@ class MessageService:
                     return n
 
             planned = run_with_retry(attempt)
-        worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # one per pass
         return send_due(self.db.uow, self.settings, channels, now, limit=limit, worker=worker, planned=planned)
 
     # ------------------------------------------------------------------ the report
