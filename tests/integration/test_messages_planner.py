@@ -20,7 +20,6 @@ from desk_app.db.models import (
 from desk_app.domain.permissions import Actor
 from desk_app.messages.planner import plan
 from desk_app.settings import S
-from tests.conftest import FakeClock
 from tests.integration.messages_helpers import client, email_set_up, outbox
 from tests.integration.test_aftercare_data import visit
 from tests.integration.test_calendar_support import at, new_stylist, service_id
