@@ -70,6 +70,11 @@ def outgoing(to: str, *, kind: str = "confirmation", message_id: int = 4711, sub
     )
 
 
+@pytest.fixture
+def store(db: Database) -> SettingsStore:
+    return SettingsStore(db)
+
+
 # -- SMTP ----------------------------------------------------------------------------------
 
 
@@ -277,6 +282,20 @@ def test_smtp_plain_relay_without_sign_in(relay_server: SmtpServer) -> None:
     smtp_channel(relay_server, "none", user="", password=None).send(outgoing("a@example.cn", subject="你好"))
     [(_from, rcpts, raw)] = relay_server.mailbox.messages
     assert rcpts == ["a@example.cn"] and message_from_bytes(raw, policy=default_policy)["Subject"] == "你好"
+
+
+def test_smtp_never_sends_a_password_unencrypted_to_another_computer(store: SettingsStore) -> None:
+    channel = SmtpChannel("smtp.example.com", 25, "none", "desk@lotus.example", user=SMTP_USER, password="pw")
+    with pytest.raises(SendFailed) as info:
+        channel.send(outgoing("a@example.cn", subject="x"))
+    assert info.value.code is FailCode.NOT_SET_UP and "starttls" in info.value.detail
+    store.set(S.MESSAGES_EMAIL_HOST, "smtp.example.com")
+    store.set(S.MESSAGES_EMAIL_FROM_ADDRESS, "desk@lotus.example")
+    store.set(S.MESSAGES_EMAIL_SECURITY, "none")
+    assert channel_ready(store)["email"] is None  # a relay that needs no sign-in
+    store.set(S.MESSAGES_EMAIL_USER, SMTP_USER)
+    reason = channel_ready(store)["email"]
+    assert reason and "in clear" in reason
 
 
 def test_smtp_missing_password_or_bad_address_never_connects() -> None:
@@ -751,11 +770,6 @@ def test_no_password_store_is_a_reason_not_a_crash(monkeypatch: pytest.MonkeyPat
 
 
 # -- settings -> channels ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(db: Database) -> SettingsStore:
-    return SettingsStore(db)
 
 
 def test_nothing_set_up_says_why(store: SettingsStore) -> None:

@@ -17,6 +17,7 @@ from desk_app.messages.channels.base import FailCode, Outgoing, SendFailed, Sent
 
 TIMEOUT_S = 20.0
 SECURITY = ("starttls", "ssl", "none")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _words(raw: bytes | str) -> str:
@@ -31,6 +32,15 @@ def _by_code(code: int, words: str, permanent: FailCode = FailCode.REJECTED) -> 
     if 500 <= code < 600:
         return SendFailed(permanent, detail)
     return SendFailed(FailCode.PROVIDER, detail)
+
+
+def plain_login_problem(host: str, security: str, user: str) -> str | None:
+    """A password is never sent unencrypted to another computer: ``none`` with a sign-in is only
+    for a relay on this one."""
+    if security == "none" and user and host.strip().lower() not in LOOPBACK:
+        return _("Signing in to {host} without encryption would send the password in clear: choose "
+                 "starttls or ssl.").format(host=host)
+    return None
 
 
 class SmtpChannel:
@@ -102,6 +112,9 @@ class SmtpChannel:
             raise SendFailed(FailCode.NOT_SET_UP, _("No mail server or sender address is set."))
         if self.user and not self._password:
             raise SendFailed(FailCode.NOT_SET_UP, _("The mail server's password is not saved on this computer."))
+        problem = plain_login_problem(self.host, self.security, self.user)
+        if problem:
+            raise SendFailed(FailCode.NOT_SET_UP, problem)
         to = parseaddr(msg.to)[1]
         if "@" not in to:
             raise SendFailed(FailCode.REJECTED, _("{to} is not an email address.").format(to=msg.to))
