@@ -304,9 +304,20 @@ def test_smtp_missing_password_or_bad_address_never_connects() -> None:
         channel.send(outgoing("a@example.cn", subject="x"))
     assert info.value.code is FailCode.NOT_SET_UP
     channel = SmtpChannel("127.0.0.1", closed_port(), "starttls", "desk@lotus.example")
+    for bad in ("+8613812345678", "a@example.cn, b@example.cn", "a@example.cn\r\nBcc: b@example.cn", "a@b"):
+        with pytest.raises(SendFailed) as info:
+            channel.send(outgoing(bad, subject="x"))
+        assert info.value.code is FailCode.REJECTED, bad
+
+
+def test_smtp_sends_to_the_one_address_and_refuses_header_injection(relay_server: SmtpServer) -> None:
+    channel = smtp_channel(relay_server, "none", user="", password=None)
+    channel.send(outgoing("王丽 <wang.li@example.cn>", subject="x"))
     with pytest.raises(SendFailed) as info:
-        channel.send(outgoing("+8613812345678", subject="x"))
+        channel.send(outgoing("a@example.cn", subject="hi\r\nBcc: spy@example.cn"))
     assert info.value.code is FailCode.REJECTED
+    [(_from, rcpts, raw)] = relay_server.mailbox.messages
+    assert rcpts == ["wang.li@example.cn"] and b"spy" not in raw
 
 
 # -- an HTTP server standing for an SMS provider -------------------------------------------
@@ -329,6 +340,7 @@ class FakeProvider:
     def __init__(self, respond: Responder) -> None:
         self.respond = respond
         self.received: list[Received] = []
+        self.extra_headers: dict[str, str] = {}
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -342,8 +354,15 @@ class FakeProvider:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in outer.extra_headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802 - a followed redirect would arrive so
+                outer.received.append(Received("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
+                self.send_response(404)
+                self.end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -710,6 +729,15 @@ def test_twilio_answers_are_mapped(number: str, token: str, code: FailCode) -> N
             TwilioSms(TWILIO_SID, token, "+15005550006", provider.url).send(outgoing(number))
     assert info.value.code is code and info.value.retry is code.retry
     assert token not in info.value.detail
+
+
+def test_a_redirect_is_not_followed_with_the_credentials() -> None:
+    with FakeProvider(twilio_responder) as elsewhere, FakeProvider(lambda got: (302, {})) as provider:
+        provider.extra_headers["Location"] = elsewhere.url + "2010-04-01/Accounts/x/Messages.json"
+        with pytest.raises(SendFailed) as info:
+            TwilioSms(TWILIO_SID, TWILIO_TOKEN, "+15005550006", provider.url).send(outgoing("+8613812345678"))
+    assert info.value.code is FailCode.PROVIDER and "302" in info.value.detail
+    assert len(provider.received) == 1 and elsewhere.received == []
 
 
 def test_twilio_unreachable_is_network() -> None:
