@@ -269,3 +269,58 @@ def test_the_owners_wording_overrides_the_default_and_is_audited(
     with services.db.uow(write=False) as uow:
         actions = list(uow.session.scalars(select(AuditEntry.action).where(AuditEntry.entity == "message_template")))
     assert actions == ["template", "template_reset"]
+
+
+def test_two_desks_queueing_the_same_message_on_postgresql_write_one_row(pg_url: str, clock: FakeClock) -> None:
+    """On PostgreSQL (READ COMMITTED) the second desk's check cannot see the first desk's row until it
+    commits: its insert waits on the unique key, then fails inside the savepoint; the rest of its unit
+    of work is kept."""
+    import threading
+
+    from desk_app.bootstrap import open_database
+    from tests.conftest import OWNER_PIN
+
+    db = open_database(pg_url)
+    try:
+        services = Services(db, clock=clock)
+        services.shop.create_shop(name="Lotus", currency="CNY", language="en", owner_name="Mia", owner_pin=OWNER_PIN)
+        email_set_up(services.settings, 2525)
+        cid = client(db, "Ann Lee")
+        due = datetime(2026, 11, 18, tzinfo=UTC)
+        a_inserted, results = threading.Event(), {}
+
+        def desk_a() -> None:
+            with db.uow() as uow:
+                c = uow.session.get(Client, cid)
+                assert c is not None
+                results["a"] = ob.enqueue(uow.session, client=c, kind="feedback", ref_kind="visit", ref_id=7,
+                                          due_at=due, dedupe_key="feedback:visit:7", settings=services.settings,
+                                          branch_id=None) is not None
+                a_inserted.set()
+                import time
+
+                time.sleep(0.8)  # desk B is now waiting on the key
+                uow.commit()
+
+        def desk_b() -> None:
+            a_inserted.wait(10)
+            with db.uow() as uow:
+                c = uow.session.get(Client, cid)
+                assert c is not None
+                results["b"] = ob.enqueue(uow.session, client=c, kind="feedback", ref_kind="visit", ref_id=7,
+                                          due_at=due, dedupe_key="feedback:visit:7", settings=services.settings,
+                                          branch_id=None) is not None
+                results["b2"] = ob.enqueue(uow.session, client=c, kind="no_show", ref_kind="appointment",
+                                           ref_id=9, due_at=due, dedupe_key="no_show:appt:9",
+                                           settings=services.settings, branch_id=None) is not None
+                uow.commit()
+
+        threads = [threading.Thread(target=desk_a), threading.Thread(target=desk_b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert results == {"a": True, "b": False, "b2": True}
+        assert sorted(r.dedupe_key for r in outbox(db)) == ["feedback:visit:7", "no_show:appt:9"]
+    finally:
+        db.dispose()
