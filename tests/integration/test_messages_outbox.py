@@ -62,6 +62,15 @@ def test_a_reminder_whose_time_passed_goes_now_if_the_booking_is_over_two_hours_
     assert [r.kind for r in outbox(services.db, client_id=cid2)] == ["confirmation"]
 
 
+def test_an_imported_booking_gets_its_reminder_but_no_confirmation(
+    services: Services, owner: Actor, shop: dict[str, int]
+) -> None:
+    cid = client(services.db, "Ann Lee")
+    services.calendar.book(owner, BookingRequest(client_id=cid, staff_id=shop["leo"], start_at=at(TOMORROW, 11),
+                                                 service_ids=[shop["cut"]], source="import"))
+    assert [r.kind for r in outbox(services.db)] == ["reminder"]
+
+
 def test_a_booking_that_rolls_back_leaves_no_message(services: Services, owner: Actor, shop: dict[str, int]) -> None:
     cid = client(services.db, "Ann Lee")
     with services.db.uow() as uow:  # another area's action books inside its own unit of work, then fails
