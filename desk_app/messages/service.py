@@ -192,7 +192,7 @@ class MessageService:
 
     # ------------------------------------------------------------------ templates (Perm.SETTINGS to change)
     def templates(self, actor: Actor) -> list[TemplateView]:
-        require(self.db.uow, actor, Perm.FOLLOWUP)
+        require(self.db.uow, actor, Perm.SETTINGS)
         with self.db.uow(write=False) as uow:
             return [
                 _template_view(uow.session, kind.value, lang)
@@ -244,7 +244,7 @@ class MessageService:
         self, actor: Actor, kind: str, language: str, subject: str, body: str, client_id: int | None = None
     ) -> Rendered:
         """The text as a client would get it: sample values, or the client's own when given."""
-        require(self.db.uow, actor, Perm.FOLLOWUP)
+        require(self.db.uow, actor, Perm.SETTINGS)
         tpl.kind_of(kind)
         tpl.language_of(language)
         now = self.clock()

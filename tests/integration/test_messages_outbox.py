@@ -333,3 +333,35 @@ def test_two_desks_queueing_the_same_message_on_postgresql_write_one_row(pg_url:
         assert sorted(r.dedupe_key for r in outbox(db)) == ["feedback:visit:7", "no_show:appt:9"]
     finally:
         db.dispose()
+
+
+def test_who_may_see_cancel_resend_and_reword(services: Services, owner: Actor, shop: dict[str, int]) -> None:
+    from desk_app.domain.permissions import NotAllowed
+
+    desk = add_staff(services.db, owner.branch_id, "Amy", "receptionist", {"see_phone": False})
+    stylist = add_staff(services.db, owner.branch_id, "Ben", "stylist")
+    sms_set_up(services.settings)
+    cid = client(services.db, "Ann Lee", phone="+8613812345678", sms_ok=True, channel="sms", email_ok=False)
+    book(services, owner, shop, cid)
+    rows = services.messages.outbox(desk)
+    assert [(m.kind, m.can_cancel, m.can_resend) for m in rows] == [("reminder", True, False),
+                                                                     ("confirmation", True, False)]
+    with pytest.raises(NotAllowed):
+        services.messages.outbox(stylist)
+    with pytest.raises(ServiceError):  # not sent yet: nothing to resend
+        services.messages.resend(desk, rows[1].id)
+    cancelled = services.messages.cancel(desk, rows[1].id)
+    assert cancelled.state == "cancelled" and cancelled.error == "Cancelled at the desk." and cancelled.can_resend
+    with pytest.raises(ServiceError):
+        services.messages.cancel(desk, rows[1].id)
+    again = services.messages.resend(desk, rows[1].id)
+    assert again.state == "queued" and again.channel == "sms" and again.resend_of_id == rows[1].id
+    with pytest.raises(NotAllowed):
+        services.messages.save_template(desk, "reminder", "en", "", "Hi {client_name}")
+    assert services.messages.templates(owner)[0].is_default  # nothing was changed by the refusal
+    from desk_app.db.models import AuditEntry
+
+    with services.db.uow(write=False) as uow:
+        done = [(a.action, a.staff_id) for a in uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "message").order_by(AuditEntry.id))]
+    assert done == [("cancel", desk.staff_id), ("resend", desk.staff_id)]
