@@ -189,15 +189,17 @@ def _client(session: Session, client_id: int | None) -> Client | None:
 
 def on_booked(session: Session, appt: Appointment, settings: SettingsStore, now: datetime,
               created_by_id: int | None = None) -> None:
-    """A booking was made: its confirmation (now) and its reminder."""
+    """A booking was made: its confirmation (now) and its reminder. A booking imported from another
+    system was confirmed there: only its reminder."""
     client = _client(session, appt.client_id)
     if client is None:
         return
-    enqueue(
-        session, client=client, kind=MessageKind.CONFIRMATION.value, ref_kind="appointment", ref_id=appt.id,
-        due_at=now, dedupe_key=f"confirmation:appt:{appt.id}", settings=settings, branch_id=appt.branch_id,
-        created_by_id=created_by_id,
-    )
+    if appt.source != "import":
+        enqueue(
+            session, client=client, kind=MessageKind.CONFIRMATION.value, ref_kind="appointment", ref_id=appt.id,
+            due_at=now, dedupe_key=f"confirmation:appt:{appt.id}", settings=settings, branch_id=appt.branch_id,
+            created_by_id=created_by_id,
+        )
     queue_reminder(session, appt, client, settings, now, created_by_id)
 
 

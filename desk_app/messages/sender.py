@@ -63,7 +63,6 @@ BACKOFF = (
 STALE_SENDING = timedelta(minutes=10)
 TOO_LATE = timedelta(hours=1)  # a reminder this close to the booking is not sent
 WHY_STALE = N_("The sender stopped while sending this message: it may have been sent. Resend it if needed.")
-WHY_NOT_SET_UP = N_("This channel is not set up.")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -209,7 +208,7 @@ def _send_one(
     max_attempts = settings.get(S.MESSAGES_MAX_ATTEMPTS)
     try:
         if channel is None:
-            raise SendFailed(FailCode.NOT_SET_UP, WHY_NOT_SET_UP, retry=False)
+            raise SendFailed(FailCode.NOT_SET_UP, FailCode.NOT_SET_UP.label, retry=False)
         sent = channel.send(
             Outgoing(mid, prepared.to, prepared.rendered.subject, prepared.rendered.body, prepared.kind,
                      prepared.language, prepared.params)

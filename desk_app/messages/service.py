@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -191,7 +192,7 @@ class MessageService:
 
     # ------------------------------------------------------------------ templates (Perm.SETTINGS to change)
     def templates(self, actor: Actor) -> list[TemplateView]:
-        require(self.db.uow, actor, Perm.FOLLOWUP)
+        require(self.db.uow, actor, Perm.SETTINGS)
         with self.db.uow(write=False) as uow:
             return [
                 _template_view(uow.session, kind.value, lang)
@@ -243,7 +244,7 @@ class MessageService:
         self, actor: Actor, kind: str, language: str, subject: str, body: str, client_id: int | None = None
     ) -> Rendered:
         """The text as a client would get it: sample values, or the client's own when given."""
-        require(self.db.uow, actor, Perm.FOLLOWUP)
+        require(self.db.uow, actor, Perm.SETTINGS)
         tpl.kind_of(kind)
         tpl.language_of(language)
         now = self.clock()
@@ -340,7 +341,7 @@ class MessageService:
                     return n
 
             planned = run_with_retry(attempt)
-        worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # one per pass
         return send_due(self.db.uow, self.settings, channels, now, limit=limit, worker=worker, planned=planned)
 
     # ------------------------------------------------------------------ the report

@@ -70,6 +70,11 @@ def outgoing(to: str, *, kind: str = "confirmation", message_id: int = 4711, sub
     )
 
 
+@pytest.fixture
+def store(db: Database) -> SettingsStore:
+    return SettingsStore(db)
+
+
 # -- SMTP ----------------------------------------------------------------------------------
 
 
@@ -279,15 +284,40 @@ def test_smtp_plain_relay_without_sign_in(relay_server: SmtpServer) -> None:
     assert rcpts == ["a@example.cn"] and message_from_bytes(raw, policy=default_policy)["Subject"] == "你好"
 
 
+def test_smtp_never_sends_a_password_unencrypted_to_another_computer(store: SettingsStore) -> None:
+    channel = SmtpChannel("smtp.example.com", 25, "none", "desk@lotus.example", user=SMTP_USER, password="pw")
+    with pytest.raises(SendFailed) as info:
+        channel.send(outgoing("a@example.cn", subject="x"))
+    assert info.value.code is FailCode.NOT_SET_UP and "starttls" in info.value.detail
+    store.set(S.MESSAGES_EMAIL_HOST, "smtp.example.com")
+    store.set(S.MESSAGES_EMAIL_FROM_ADDRESS, "desk@lotus.example")
+    store.set(S.MESSAGES_EMAIL_SECURITY, "none")
+    assert channel_ready(store)["email"] is None  # a relay that needs no sign-in
+    store.set(S.MESSAGES_EMAIL_USER, SMTP_USER)
+    reason = channel_ready(store)["email"]
+    assert reason and "in clear" in reason
+
+
 def test_smtp_missing_password_or_bad_address_never_connects() -> None:
     channel = SmtpChannel("127.0.0.1", closed_port(), "starttls", "desk@lotus.example", user=SMTP_USER)
     with pytest.raises(SendFailed) as info:
         channel.send(outgoing("a@example.cn", subject="x"))
     assert info.value.code is FailCode.NOT_SET_UP
     channel = SmtpChannel("127.0.0.1", closed_port(), "starttls", "desk@lotus.example")
+    for bad in ("+8613812345678", "a@example.cn, b@example.cn", "a@example.cn\r\nBcc: b@example.cn", "a@b"):
+        with pytest.raises(SendFailed) as info:
+            channel.send(outgoing(bad, subject="x"))
+        assert info.value.code is FailCode.REJECTED, bad
+
+
+def test_smtp_sends_to_the_one_address_and_refuses_header_injection(relay_server: SmtpServer) -> None:
+    channel = smtp_channel(relay_server, "none", user="", password=None)
+    channel.send(outgoing("王丽 <wang.li@example.cn>", subject="x"))
     with pytest.raises(SendFailed) as info:
-        channel.send(outgoing("+8613812345678", subject="x"))
+        channel.send(outgoing("a@example.cn", subject="hi\r\nBcc: spy@example.cn"))
     assert info.value.code is FailCode.REJECTED
+    [(_from, rcpts, raw)] = relay_server.mailbox.messages
+    assert rcpts == ["wang.li@example.cn"] and b"spy" not in raw
 
 
 # -- an HTTP server standing for an SMS provider -------------------------------------------
@@ -310,6 +340,7 @@ class FakeProvider:
     def __init__(self, respond: Responder) -> None:
         self.respond = respond
         self.received: list[Received] = []
+        self.extra_headers: dict[str, str] = {}
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -323,8 +354,15 @@ class FakeProvider:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in outer.extra_headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802 - a followed redirect would arrive so
+                outer.received.append(Received("GET", self.path, {k.lower(): v for k, v in self.headers.items()}, b""))
+                self.send_response(404)
+                self.end_headers()
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -693,6 +731,15 @@ def test_twilio_answers_are_mapped(number: str, token: str, code: FailCode) -> N
     assert token not in info.value.detail
 
 
+def test_a_redirect_is_not_followed_with_the_credentials() -> None:
+    with FakeProvider(twilio_responder) as elsewhere, FakeProvider(lambda got: (302, {})) as provider:
+        provider.extra_headers["Location"] = elsewhere.url + "2010-04-01/Accounts/x/Messages.json"
+        with pytest.raises(SendFailed) as info:
+            TwilioSms(TWILIO_SID, TWILIO_TOKEN, "+15005550006", provider.url).send(outgoing("+8613812345678"))
+    assert info.value.code is FailCode.PROVIDER and "302" in info.value.detail
+    assert len(provider.received) == 1 and elsewhere.received == []
+
+
 def test_twilio_unreachable_is_network() -> None:
     with pytest.raises(SendFailed) as info:
         TwilioSms(TWILIO_SID, TWILIO_TOKEN, "+15005550006", f"http://127.0.0.1:{closed_port()}").send(
@@ -751,11 +798,6 @@ def test_no_password_store_is_a_reason_not_a_crash(monkeypatch: pytest.MonkeyPat
 
 
 # -- settings -> channels ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(db: Database) -> SettingsStore:
-    return SettingsStore(db)
 
 
 def test_nothing_set_up_says_why(store: SettingsStore) -> None:

@@ -12,7 +12,7 @@ from desk_app.messages.channels import _http
 from desk_app.messages.channels.aliyun import AliyunSms
 from desk_app.messages.channels.base import Channel, FailCode, Outgoing, SendFailed, Sent
 from desk_app.messages.channels.secrets import SMS, SMTP, Secrets
-from desk_app.messages.channels.smtp import SECURITY, SmtpChannel
+from desk_app.messages.channels.smtp import SECURITY, SmtpChannel, plain_login_problem
 from desk_app.messages.channels.tencent import TencentSms
 from desk_app.messages.channels.twilio import TwilioSms
 from desk_app.settings import S, SettingsStore
@@ -38,7 +38,11 @@ def _email_problem(settings: SettingsStore, secrets: Secrets) -> str | None:
         return _("Email is not set up: enter the shop's email address clients see.")
     if settings.get(S.MESSAGES_EMAIL_SECURITY) not in SECURITY:
         return _("Email is not set up: choose the connection security (starttls, ssl or none).")
-    if settings.get(S.MESSAGES_EMAIL_USER).strip():
+    user = settings.get(S.MESSAGES_EMAIL_USER).strip()
+    problem = plain_login_problem(host, settings.get(S.MESSAGES_EMAIL_SECURITY), user)
+    if problem:
+        return problem
+    if user:
         return secrets.missing_reason(SMTP)
     return None
 

@@ -26,6 +26,13 @@ class Reply:
         return self.body.decode("utf-8", errors="replace")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A provider's API never redirects; following one would carry the credentials elsewhere."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
 def endpoint_problem(url: str) -> str | None:
     """None when ``url`` may carry a provider's credentials, else why not (in words).
 
@@ -50,8 +57,9 @@ def post(url: str, data: bytes, headers: dict[str, str], *, timeout: float = TIM
         raise SendFailed(FailCode.NOT_SET_UP, problem)
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")
     ctx = context or ssl.create_default_context()
+    opener = urllib.request.build_opener(_NoRedirect(), urllib.request.HTTPSHandler(context=ctx))
     try:
-        with urllib.request.urlopen(request, timeout=timeout, context=ctx) as response:  # noqa: S310
+        with opener.open(request, timeout=timeout) as response:
             return Reply(response.status, response.read())
     except urllib.error.HTTPError as exc:
         try:

@@ -10,13 +10,14 @@ import ssl
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, getaddresses
 
 from desk_app.i18n import _
 from desk_app.messages.channels.base import FailCode, Outgoing, SendFailed, Sent
 
 TIMEOUT_S = 20.0
 SECURITY = ("starttls", "ssl", "none")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _words(raw: bytes | str) -> str:
@@ -31,6 +32,28 @@ def _by_code(code: int, words: str, permanent: FailCode = FailCode.REJECTED) -> 
     if 500 <= code < 600:
         return SendFailed(permanent, detail)
     return SendFailed(FailCode.PROVIDER, detail)
+
+
+def one_address(text: str) -> str | None:
+    """The address in ``text`` if it holds exactly one ("Name <a@b.cn>" or "a@b.cn"), else None:
+    a client's field with a comma or a line break never reaches a second recipient."""
+    if "\n" in text or "\r" in text:
+        return None
+    found = getaddresses([text])
+    if len(found) != 1:
+        return None
+    address = found[0][1]
+    local, at, domain = address.rpartition("@")
+    return address if at and local and "." in domain and " " not in address else None
+
+
+def plain_login_problem(host: str, security: str, user: str) -> str | None:
+    """A password is never sent unencrypted to another computer: ``none`` with a sign-in is only
+    for a relay on this one."""
+    if security == "none" and user and host.strip().lower() not in LOOPBACK:
+        return _("Signing in to {host} without encryption would send the password in clear: choose "
+                 "starttls or ssl.").format(host=host)
+    return None
 
 
 class SmtpChannel:
@@ -69,11 +92,11 @@ class SmtpChannel:
         domain = self.from_address.rpartition("@")[2] or self.host or "localhost"
         return f"<desk-app.{message_id}.{secrets.token_hex(8)}@{domain}>"
 
-    def compose(self, msg: Outgoing) -> EmailMessage:
+    def compose(self, msg: Outgoing, to: str | None = None) -> EmailMessage:
         email = EmailMessage()  # policy=email.policy.default: RFC 2047 words for non-ASCII headers
         local, _at, domain = self.from_address.partition("@")
         email["From"] = Address(display_name=self.from_name, username=local, domain=domain)
-        email["To"] = msg.to
+        email["To"] = to or msg.to
         email["Subject"] = msg.subject
         email["Date"] = format_datetime(datetime.now(UTC))
         email["Message-ID"] = self.message_id(msg.message_id)
@@ -102,11 +125,14 @@ class SmtpChannel:
             raise SendFailed(FailCode.NOT_SET_UP, _("No mail server or sender address is set."))
         if self.user and not self._password:
             raise SendFailed(FailCode.NOT_SET_UP, _("The mail server's password is not saved on this computer."))
-        to = parseaddr(msg.to)[1]
-        if "@" not in to:
-            raise SendFailed(FailCode.REJECTED, _("{to} is not an email address.").format(to=msg.to))
+        problem = plain_login_problem(self.host, self.security, self.user)
+        if problem:
+            raise SendFailed(FailCode.NOT_SET_UP, problem)
+        to = one_address(msg.to)
+        if to is None:
+            raise SendFailed(FailCode.REJECTED, _("{to} is not one email address.").format(to=msg.to))
         try:
-            email = self.compose(msg)
+            email = self.compose(msg, to)
         except (ValueError, TypeError) as exc:  # a header that cannot be written (e.g. a bad address)
             raise SendFailed(FailCode.REJECTED, str(exc)) from None
         try:
@@ -118,7 +144,7 @@ class SmtpChannel:
         try:
             if self.user:
                 self._login(server)
-            server.send_message(email)
+            server.send_message(email, to_addrs=[to])
         except Exception as exc:  # noqa: BLE001 - every failure is a SendFailed
             raise self._failed(exc) from None
         finally:
