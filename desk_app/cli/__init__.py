@@ -42,6 +42,9 @@ HANDLERS: dict[str, str] = {
     "move-to-server": "desk_app.cli.to_server:cli_move_to_server",
     "messages run": "desk_app.cli.messages:cli_messages_run",
     "messages list": "desk_app.cli.messages:cli_messages_list",
+    "settings get": "desk_app.cli.settings:cli_settings",
+    "settings set": "desk_app.cli.settings:cli_settings",
+    "settings list": "desk_app.cli.settings:cli_settings",
 }
 
 # who runs a command (desk_app/cli/owner.py): these read or change the shop's data as a person,
@@ -273,13 +276,26 @@ def build_parser() -> argparse.ArgumentParser:
     ml.add_argument("--day", metavar="YYYY-MM-DD", help="the shop's day the message was due or sent")
     ml.add_argument("--limit", type=int_arg(1, 5000), default=500)
     who_arg(ml)
+    st = sub.add_parser("settings", help="read or change the owner's settings (the right to change settings: "
+                        "--staff N and PIN, or DESK_APP_OWNER_KEY)")
+    sts = st.add_subparsers(dest="settings_kind", metavar="KIND", required=True)
+    sg = sts.add_parser("get", help="print one setting's value")
+    sg.add_argument("key", help="the setting, e.g. messages.reminder_hours")
+    ss = sts.add_parser("set", help="change one setting (checked, audited)")
+    ss.add_argument("key", help="the setting, e.g. messages.reminder_hours")
+    ss.add_argument("value", help="money as 100.50, a percentage as 6.5, a list as JSON: '[\"reminder\",\"feedback\"]'")
+    sl = sts.add_parser("list", help="every setting: key, value, label")
+    sl.add_argument("--group", help="only this group, e.g. messages")
+    for sp in (sg, ss, sl):
+        who_arg(sp)
+        db_arg(sp)
     return p
 
 
 def _handler_key(args: argparse.Namespace) -> str:
     cmd = str(args.command)
     for attr in ("report_kind", "export_kind", "import_kind", "privacy_kind", "key_kind", "owner_key_kind",
-                 "messages_kind"):
+                 "messages_kind", "settings_kind"):
         sub = getattr(args, attr, None)
         if sub:
             return f"{cmd} {sub}"
