@@ -174,8 +174,8 @@ def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[
         return 0
     threshold = settings.get(S.OUTREACH_LOW_BALANCE_MINOR)
     last_move = (
-        select(PrepaidMovement.account_id, func.max(PrepaidMovement.id).label("last_id"),
-               func.max(PrepaidMovement.at).label("last_at"))
+        select(PrepaidMovement.account_id, func.max(PrepaidMovement.id).label("last_id"))
+        .where(PrepaidMovement.at >= now - LOW_BALANCE_WINDOW)  # the index on "at": recent movements only
         .group_by(PrepaidMovement.account_id)
         .subquery()
     )
@@ -186,7 +186,6 @@ def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[
         .where(
             PrepaidAccount.balance_minor > 0,
             PrepaidAccount.balance_minor < threshold,
-            last_move.c.last_at >= now - LOW_BALANCE_WINDOW,
             Client.erased_at.is_(None),
             _reachable(ready),  # type: ignore[arg-type]
         )

@@ -101,6 +101,7 @@ def test_low_balance_after_its_last_movement_and_expiry_at_each_reminder_day(sho
     now = sh(2026, 11, 18)
     low = client(db, "Low")
     expiring = client(db, "Expiring")
+    long_ago = client(db, "Long ago")
     with db.uow() as uow:
         s = uow.session
         a = PrepaidAccount(client_id=low, balance_minor=5000)
@@ -112,6 +113,11 @@ def test_low_balance_after_its_last_movement_and_expiry_at_each_reminder_day(sho
         s.add(m)
         s.flush()
         low_acc, exp_acc, move_id = a.id, b.id, m.id
+        old = PrepaidAccount(client_id=long_ago, balance_minor=3000)  # low for months: not news
+        s.add(old)
+        s.flush()
+        s.add(PrepaidMovement(account_id=old.id, kind="spend", amount_minor=-100, balance_after_minor=3000,
+                              at=now - timedelta(days=60)))
         uow.commit()
     assert run_plan(shop, now) == 2
     assert sorted((r.kind, r.dedupe_key) for r in outbox(db)) == [
