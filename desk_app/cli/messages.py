@@ -24,7 +24,10 @@ def _open(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cli_messages_run(args: argparse.Namespace) -> int:
     from desk_app.container import Services
 
-    db = _open(args)
+    try:
+        db = _open(args)
+    except FileNotFoundError as exc:
+        return err(str(exc))
     try:
         services = Services(db)
         try:
@@ -62,7 +65,10 @@ def cli_messages_list(args: argparse.Namespace) -> int:
             day = date.fromisoformat(args.day)
         except ValueError:
             return err(_("{day} is not a day: write YYYY-MM-DD.").format(day=args.day))
-    db = _open(args)
+    try:
+        db = _open(args)
+    except FileNotFoundError as exc:
+        return err(str(exc))
     try:
         services = Services(db)
         try:

@@ -14,7 +14,9 @@ in the calendar's and checkout's own units of work.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -82,6 +84,30 @@ def kind_enabled(settings: SettingsStore, kind: str) -> bool:
     return kind in (settings.get(S.MESSAGES_KINDS) or [])
 
 
+def decide(client: Client, kind: str, settings: SettingsStore, ready: set[str]) -> str | None:
+    """The channel a message of ``kind`` goes to this client by, or None when it is not sent."""
+    if client.erased_at is not None or not kind_enabled(settings, kind):
+        return None
+    if MessageKind(kind).marketing and not client.marketing_consent:
+        return None
+    return pick_channel(client, ready)
+
+
+def _values(client: Client, kind: str, channel: str, language: str, ref_kind: str, ref_id: int | None,
+            due_at: datetime, dedupe_key: str, branch_id: int | None, created_by_id: int | None = None,
+            resend_of_id: int | None = None) -> dict[str, object]:
+    return dict(
+        client_id=client.id, branch_id=branch_id, kind=kind, channel=channel, language=language,
+        ref_kind=ref_kind, ref_id=ref_id, dedupe_key=dedupe_key, planned_at=due_at, due_at=due_at,
+        state=MessageState.QUEUED.value, attempts=0, last_error_code="", last_error="", provider_id="",
+        to_address="", subject="", body="", claimed_by="", resend_of_id=resend_of_id, created_by_id=created_by_id,
+    )
+
+
+def _shop(session: Session) -> Shop | None:
+    return session.execute(select(Shop).order_by(Shop.id).limit(1)).scalar_one_or_none()
+
+
 def enqueue(
     session: Session,
     *,
@@ -99,39 +125,13 @@ def enqueue(
 ) -> OutboxMessage | None:
     """Queue one message in the caller's unit of work; None when nothing is to be sent (see the
     module) or when the same ``dedupe_key`` is already queued or sent."""
-    if client.erased_at is not None or not kind_enabled(settings, kind):
-        return None
-    if MessageKind(kind).marketing and not client.marketing_consent:
-        return None
-    channel = pick_channel(client, ready_channels(settings) if ready is None else ready)
+    channel = decide(client, kind, settings, ready_channels(settings) if ready is None else ready)
     if channel is None:
         return None
     if session.execute(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first():
         return None
-    shop = session.execute(select(Shop).order_by(Shop.id).limit(1)).scalar_one_or_none()
-    row = OutboxMessage(
-        client_id=client.id,
-        branch_id=branch_id,
-        kind=kind,
-        channel=channel,
-        language=message_language(client, shop),
-        ref_kind=ref_kind,
-        ref_id=ref_id,
-        dedupe_key=dedupe_key,
-        planned_at=due_at,
-        due_at=due_at,
-        state=MessageState.QUEUED.value,
-        attempts=0,
-        last_error_code="",
-        last_error="",
-        provider_id="",
-        to_address="",
-        subject="",
-        body="",
-        claimed_by="",
-        resend_of_id=resend_of_id,
-        created_by_id=created_by_id,
-    )
+    row = OutboxMessage(**_values(client, kind, channel, message_language(client, _shop(session)), ref_kind,
+                                  ref_id, due_at, dedupe_key, branch_id, created_by_id, resend_of_id))
     # the caller's own pending rows are flushed first, outside the savepoint: an error of theirs
     # must stay theirs, not be taken for "already queued"
     session.flush()
@@ -142,6 +142,62 @@ def enqueue(
     except IntegrityError:
         return None
     return row
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One message the planner would queue (``enqueue_many``)."""
+
+    client: Client
+    kind: str
+    ref_kind: str
+    ref_id: int | None
+    due_at: datetime
+    dedupe_key: str
+    branch_id: int | None
+
+
+def existing_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        found.update(session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))))
+    return found
+
+
+def enqueue_many(session: Session, items: list[Planned], settings: SettingsStore, ready: set[str]) -> int:
+    """Queue many messages at once by the same rules as ``enqueue`` (the planner's pass): one
+    query for the keys already there, one INSERT ... ON CONFLICT (dedupe_key) DO NOTHING for the
+    rest, so a pass that queues hundreds of birthdays stays one short transaction, and two desks
+    planning at once still write each key once. Returns how many rows were new."""
+    if not items:
+        return 0
+    have = existing_keys(session, [i.dedupe_key for i in items])
+    shop = _shop(session)
+    rows: list[dict[str, object]] = []
+    for i in items:
+        if i.dedupe_key in have:
+            continue
+        channel = decide(i.client, i.kind, settings, ready)
+        if channel is None:
+            continue
+        have.add(i.dedupe_key)
+        rows.append(_values(i.client, i.kind, channel, message_language(i.client, shop), i.ref_kind, i.ref_id,
+                            i.due_at, i.dedupe_key, i.branch_id))
+    if not rows:
+        return 0
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    for k in range(0, len(rows), 500):
+        session.execute(stmt, rows[k : k + 500])
+    return len(rows)
 
 
 # ------------------------------------------------------------------ the causes' hooks

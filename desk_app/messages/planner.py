@@ -11,8 +11,7 @@ clients.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -22,7 +21,6 @@ from desk_app.db.models import (
     Appointment,
     Client,
     ClientPackage,
-    OutboxMessage,
     PrepaidAccount,
     PrepaidMovement,
     Service,
@@ -32,7 +30,15 @@ from desk_app.db.models import (
 from desk_app.domain.appointment import UPCOMING
 from desk_app.domain.messages import MessageKind
 from desk_app.domain.outreach import birthday_keys, expiry_stage
-from desk_app.messages.outbox import enqueue, kind_enabled, queue_reminder, ready_channels, reminder_dedupe
+from desk_app.messages.outbox import (
+    Planned,
+    enqueue_many,
+    existing_keys,
+    kind_enabled,
+    ready_channels,
+    reminder_dedupe,
+    reminder_due,
+)
 from desk_app.settings import S, SettingsStore
 
 REBOOK_WINDOW = timedelta(days=14)  # a nudge is sent within two weeks of the return day, not years later
@@ -47,14 +53,6 @@ def _reachable(ready: set[str]) -> object:
     if "email" in ready:
         parts.append((Client.email_consent.is_(True)) & (Client.email != ""))
     return or_(*parts)
-
-
-def _existing(s: Session, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for i in range(0, len(keys), 500):
-        chunk = keys[i : i + 500]
-        found.update(s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))))
-    return found
 
 
 def plan(session: Session, now: datetime, settings: SettingsStore) -> int:
@@ -83,12 +81,13 @@ def _reminders(s: Session, now: datetime, settings: SettingsStore, ready: set[st
             _reachable(ready),  # type: ignore[arg-type]
         )
     ).all()
-    have = _existing(s, [reminder_dedupe(a.id, a.start_at) for a, _c in rows])
-    n = 0
+    items = []
     for a, c in rows:
-        if reminder_dedupe(a.id, a.start_at) not in have and queue_reminder(s, a, c, settings, now, ready=ready):
-            n += 1
-    return n
+        due = reminder_due(a.start_at, now, hours)
+        if due is not None:
+            items.append(Planned(c, MessageKind.REMINDER.value, "appointment", a.id, due,
+                                 reminder_dedupe(a.id, a.start_at), a.branch_id))
+    return enqueue_many(s, items, settings, ready)
 
 
 def _rebook(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
@@ -103,48 +102,41 @@ def _rebook(s: Session, now: datetime, settings: SettingsStore, ready: set[str])
     future = exists().where(
         Appointment.client_id == Client.id, Appointment.status.in_(UPCOMING), Appointment.start_at > now
     )
-    clients = s.scalars(
-        select(Client).where(
+    # light rows first (each lapsed client's last visit and its shortest return interval); the
+    # client rows are loaded only for those whose day has come
+    lapsed = s.execute(
+        select(Client.id, Visit.id, Visit.arrived_at, Visit.branch_id, func.min(Service.return_interval_days))
+        .join(Visit, (Visit.client_id == Client.id) & (Visit.arrived_at == Client.last_visit_at))
+        .join(ServiceLog, ServiceLog.visit_id == Visit.id)
+        .join(Service, Service.id == ServiceLog.service_id)
+        .where(
             Client.erased_at.is_(None),
             Client.marketing_consent.is_(True),
-            Client.last_visit_at.is_not(None),
             Client.last_visit_at <= now - timedelta(days=shortest),
             Client.last_visit_at >= now - timedelta(days=longest) - REBOOK_WINDOW - timedelta(days=1),
+            Service.return_interval_days > 0,
             _reachable(ready),  # type: ignore[arg-type]
             ~future,
         )
+        .group_by(Client.id, Visit.id, Visit.arrived_at, Visit.branch_id)
     ).all()
-    if not clients:
-        return 0
-    by_id = {c.id: c for c in clients}
-    # each client's last visit (the one at last_visit_at) and the services done in it
-    visits = s.execute(
-        select(Visit.id, Visit.client_id, Visit.arrived_at, Visit.branch_id)
-        .join(Client, Client.id == Visit.client_id)
-        .where(Visit.client_id.in_(list(by_id)), Visit.arrived_at == Client.last_visit_at)
-    ).all()
-    last = {int(cid): (vid, at, bid) for vid, cid, at, bid in visits if cid is not None}
-    intervals: dict[int, list[int]] = defaultdict(list)
-    for vid, days in s.execute(
-        select(ServiceLog.visit_id, Service.return_interval_days)
-        .join(Service, Service.id == ServiceLog.service_id)
-        .where(ServiceLog.visit_id.in_([v[0] for v in last.values()]), Service.return_interval_days > 0)
-    ):
-        intervals[vid].append(int(days))
-    n = 0
-    for cid, (vid, at, bid) in last.items():
-        if not intervals.get(vid):
-            continue
+    due: dict[int, tuple[int, date, int]] = {}
+    for cid, vid, at, bid, days in lapsed:
         day = at.astimezone(tz).date()
-        due_day = day + timedelta(days=min(intervals[vid]))
-        if not (due_day <= today <= due_day + REBOOK_WINDOW):
-            continue
-        if enqueue(
-            s, client=by_id[cid], kind=MessageKind.REBOOK.value, ref_kind="visit", ref_id=vid, due_at=now,
-            dedupe_key=f"rebook:client:{cid}:{day.isoformat()}", settings=settings, branch_id=bid, ready=ready,
-        ):
-            n += 1
-    return n
+        if day + timedelta(days=int(days)) <= today <= day + timedelta(days=int(days)) + REBOOK_WINDOW:
+            due[int(cid)] = (int(vid), day, int(bid))
+    if not due:
+        return 0
+    keys = {cid: f"rebook:client:{cid}:{day.isoformat()}" for cid, (_v, day, _b) in due.items()}
+    have = existing_keys(s, list(keys.values()))
+    todo = [cid for cid, key in keys.items() if key not in have]
+    clients = {c.id: c for c in s.scalars(select(Client).where(Client.id.in_(todo)))} if todo else {}
+    items = [
+        Planned(clients[cid], MessageKind.REBOOK.value, "visit", due[cid][0], now, keys[cid], due[cid][2])
+        for cid in todo
+        if cid in clients
+    ]
+    return enqueue_many(s, items, settings, ready)
 
 
 def _birthdays(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
@@ -159,14 +151,11 @@ def _birthdays(s: Session, now: datetime, settings: SettingsStore, ready: set[st
             _reachable(ready),  # type: ignore[arg-type]
         )
     ).all()
-    n = 0
-    for c in clients:
-        if enqueue(
-            s, client=c, kind=MessageKind.BIRTHDAY.value, ref_kind="client", ref_id=c.id, due_at=now,
-            dedupe_key=f"birthday:client:{c.id}:{today.year}", settings=settings, branch_id=c.branch_id, ready=ready,
-        ):
-            n += 1
-    return n
+    items = [
+        Planned(c, MessageKind.BIRTHDAY.value, "client", c.id, now, f"birthday:client:{c.id}:{today.year}", c.branch_id)
+        for c in clients
+    ]
+    return enqueue_many(s, items, settings, ready)
 
 
 def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
@@ -174,8 +163,8 @@ def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[
         return 0
     threshold = settings.get(S.OUTREACH_LOW_BALANCE_MINOR)
     last_move = (
-        select(PrepaidMovement.account_id, func.max(PrepaidMovement.id).label("last_id"),
-               func.max(PrepaidMovement.at).label("last_at"))
+        select(PrepaidMovement.account_id, func.max(PrepaidMovement.id).label("last_id"))
+        .where(PrepaidMovement.at >= now - LOW_BALANCE_WINDOW)  # the index on "at": recent movements only
         .group_by(PrepaidMovement.account_id)
         .subquery()
     )
@@ -186,20 +175,16 @@ def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[
         .where(
             PrepaidAccount.balance_minor > 0,
             PrepaidAccount.balance_minor < threshold,
-            last_move.c.last_at >= now - LOW_BALANCE_WINDOW,
             Client.erased_at.is_(None),
             _reachable(ready),  # type: ignore[arg-type]
         )
     ).all()
-    n = 0
-    for acc, c, last_id in rows:
-        if enqueue(
-            s, client=c, kind=MessageKind.BALANCE_LOW.value, ref_kind="prepaid", ref_id=acc.id, due_at=now,
-            dedupe_key=f"balance_low:prepaid:{acc.id}:{last_id}", settings=settings, branch_id=c.branch_id,
-            ready=ready,
-        ):
-            n += 1
-    return n
+    items = [
+        Planned(c, MessageKind.BALANCE_LOW.value, "prepaid", acc.id, now, f"balance_low:prepaid:{acc.id}:{last_id}",
+                c.branch_id)
+        for acc, c, last_id in rows
+    ]
+    return enqueue_many(s, items, settings, ready)
 
 
 def _expiring(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
@@ -234,18 +219,13 @@ def _expiring(s: Session, now: datetime, settings: SettingsStore, ready: set[str
             _reachable(ready),  # type: ignore[arg-type]
         )
     ).all()
-    n = 0
+    items = []
     for what, rows in (("prepaid", accounts), ("package", packages)):
         for ref_id, expires_on, c in rows:
             if expires_on is None:
                 continue
             stage = expiry_stage((expires_on - today).days, reminders)
-            if stage is None:
-                continue
-            if enqueue(
-                s, client=c, kind=MessageKind.PACKAGE_EXPIRING.value, ref_kind=what, ref_id=ref_id, due_at=now,
-                dedupe_key=f"package_expiring:{what}:{ref_id}:{stage}", settings=settings, branch_id=c.branch_id,
-                ready=ready,
-            ):
-                n += 1
-    return n
+            if stage is not None:
+                items.append(Planned(c, MessageKind.PACKAGE_EXPIRING.value, what, ref_id, now,
+                                     f"package_expiring:{what}:{ref_id}:{stage}", c.branch_id))
+    return enqueue_many(s, items, settings, ready)

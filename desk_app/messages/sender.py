@@ -266,7 +266,8 @@ def prepare(s: Session, settings: SettingsStore, mid: int, now: datetime) -> tup
         if appt is None or appt.status not in UPCOMING:
             return ob.WHY_NOT_UPCOMING, None, row.attempts
         if row.kind == MessageKind.REMINDER:
-            if row.dedupe_key.startswith("reminder:") and row.dedupe_key != ob.reminder_dedupe(appt.id, appt.start_at):
+            base = row.dedupe_key.split(":resend:")[0]
+            if base.startswith("reminder:") and base != ob.reminder_dedupe(appt.id, appt.start_at):
                 return ob.WHY_BOOKING_MOVED, None, row.attempts
             if appt.start_at - now < TOO_LATE:
                 return ob.WHY_TOO_LATE, None, row.attempts

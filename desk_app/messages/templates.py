@@ -265,9 +265,10 @@ def sample_values(kind: str, language: str, now: datetime) -> dict[str, object]:
 
 # ------------------------------------------------------------------ text message parts
 
-# the GSM 03.38 default alphabet; the extension characters take two septets
+# the GSM 03.38 default alphabet (its Greek capitals written as escapes: the app's font has no Greek);
+# the extension characters take two septets
 _GSM_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "@£$¥èéùìòÇ\nØø\rÅå\u0394_\u03a6\u0393\u039b\u03a9\u03a0\u03a8\u03a3\u0398\u039eÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 _GSM_EXT = set("^{}\\[~]|€\f")

@@ -101,6 +101,7 @@ def test_low_balance_after_its_last_movement_and_expiry_at_each_reminder_day(sho
     now = sh(2026, 11, 18)
     low = client(db, "Low")
     expiring = client(db, "Expiring")
+    long_ago = client(db, "Long ago")
     with db.uow() as uow:
         s = uow.session
         a = PrepaidAccount(client_id=low, balance_minor=5000)
@@ -112,6 +113,11 @@ def test_low_balance_after_its_last_movement_and_expiry_at_each_reminder_day(sho
         s.add(m)
         s.flush()
         low_acc, exp_acc, move_id = a.id, b.id, m.id
+        old = PrepaidAccount(client_id=long_ago, balance_minor=3000)  # low for months: not news
+        s.add(old)
+        s.flush()
+        s.add(PrepaidMovement(account_id=old.id, kind="spend", amount_minor=-100, balance_after_minor=3000,
+                              at=now - timedelta(days=60)))
         uow.commit()
     assert run_plan(shop, now) == 2
     assert sorted((r.kind, r.dedupe_key) for r in outbox(db)) == [
@@ -144,3 +150,40 @@ def test_a_booking_without_a_reminder_gets_one(shop: Services, owner: Actor) -> 
     r = outbox(db)
     assert [(x.kind, x.ref_id, x.due_at) for x in r] == [("reminder", aid, start - timedelta(hours=24))]
     assert run_plan(shop, now) == 0
+
+
+def test_the_planner_on_postgresql(pg_url: str, clock: object) -> None:
+    """The bulk insert (INSERT ... ON CONFLICT DO NOTHING) on the server, in the shop's language;
+    a key another desk wrote is skipped, not an error."""
+    from desk_app.bootstrap import open_database
+    from desk_app.db.models import Client as ClientRow
+    from desk_app.messages.outbox import Planned, enqueue_many, ready_channels
+    from tests.conftest import OWNER_PIN
+
+    db = open_database(pg_url)
+    try:
+        services = Services(db, clock=clock)  # type: ignore[arg-type]
+        services.shop.create_shop(name="Lotus", currency="CNY", language="zh_CN", owner_name="Mia", owner_pin=OWNER_PIN)
+        email_set_up(services.settings, 2525)
+        cid = client(db, "寿星", marketing=True, birthday=date(1990, 11, 18), language="")
+        assert run_plan(services, sh(2026, 11, 18)) == 1
+        assert run_plan(services, sh(2026, 11, 18, 12)) == 0
+        row = outbox(db)[0]
+        assert (row.kind, row.language, row.dedupe_key) == ("birthday", "zh_CN", f"birthday:client:{cid}:2026")
+        with db.uow() as uow:  # another desk writes the same key first
+            c = uow.session.get(ClientRow, cid)
+            assert c is not None
+            item = Planned(c, "birthday", "client", cid, sh(2026, 11, 18), "k-race", None)
+            other = db.engine.connect()
+            other.exec_driver_sql(
+                "INSERT INTO outbox (client_id, kind, channel, language, ref_kind, dedupe_key, planned_at, due_at, "
+                "state, attempts, last_error_code, last_error, provider_id, to_address, subject, body, claimed_by, "
+                "created_at) VALUES (%s, 'birthday', 'email', 'en', 'client', 'k-race', now(), now(), 'queued', 0, "
+                "'', '', '', '', '', '', '', now())", (cid,))
+            other.commit()
+            other.close()
+            enqueue_many(uow.session, [item], services.settings, ready_channels(services.settings))
+            uow.commit()
+        assert [r.dedupe_key for r in outbox(db)] == [f"birthday:client:{cid}:2026", "k-race"]
+    finally:
+        db.dispose()

@@ -177,6 +177,10 @@ def test_a_moved_booking_is_reminded_at_the_new_time_only(
     assert services.messages.run_due().sent == 1
     assert "Nov 20, 2026 at 15:00" in received(relay)[-1][2]
     assert [r.state for r in outbox(services.db, kind="reminder")] == ["cancelled", "sent"]
+    sent = outbox(services.db, kind="reminder")[1]
+    services.messages.resend(owner, sent.id)  # the client lost it: a resend goes, at the same time
+    assert services.messages.run_due().sent == 1
+    assert [r.state for r in outbox(services.db, kind="reminder")] == ["cancelled", "sent", "sent"]
 
 
 def test_withdrawn_consent_and_a_late_reminder_are_cancelled_not_sent(
