@@ -83,14 +83,11 @@ class TemplatesTab(QWidget):
         chips_title = QLabel(_("Placeholders (click to insert at the cursor)"))
         chips_title.setObjectName("muted")
         left.addWidget(chips_title)
-        self.chips_box = QWidget()
-        self.chips_box.setObjectName("chipsBox")
-        self.chips_box.setStyleSheet("QWidget#chipsBox { background: transparent; }")
-        self.chips = QGridLayout(self.chips_box)
+        self.chips = QGridLayout()  # the buttons sit on the page itself, no box of their own
         self.chips.setContentsMargins(0, 0, 0, 0)
         self.chips.setSpacing(6)
         self.chip_buttons: dict[str, QPushButton] = {}
-        left.addWidget(self.chips_box)
+        left.addLayout(self.chips)
         self.error = ErrorLabel()
         left.addWidget(self.error)
         left.addStretch(1)
@@ -202,6 +199,7 @@ class TemplatesTab(QWidget):
     def _fill_chips(self, names: tuple[str, ...]) -> None:
         for b in self.chip_buttons.values():
             self.chips.removeWidget(b)
+            b.hide()  # gone now, not only when the event loop deletes it
             b.deleteLater()
         self.chip_buttons = {}
         for i, name in enumerate(names):

@@ -62,7 +62,7 @@ def fail_words(code: str, detail: str) -> str:
         except (ImportError, ValueError):
             label = code
     if label and detail:
-        return f"{label}: {detail}"
+        return _("{reason}: {detail}").format(reason=label, detail=detail)
     return label or detail
 
 
