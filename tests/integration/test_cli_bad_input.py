@@ -83,6 +83,9 @@ COMMANDS: dict[str, Argv] = {
     "move-to-server": lambda db, m, i, o: ["move-to-server", "--db", db, "--to", m or "127.0.0.1:1/x?user=y"],
     "messages run": lambda db, m, i, o: ["messages", "run", "--db", db, "--limit", i],
     "messages list": lambda db, m, i, o: ["messages", "list", "--db", db, "--day", m, "--limit", i],
+    "settings get": lambda db, m, i, o: ["settings", "get", m or "messages.kinds", "--db", db, "--staff", i],
+    "settings set": lambda db, m, i, o: ["settings", "set", "messages.reminder_hours", m, "--db", db, "--staff", i],
+    "settings list": lambda db, m, i, o: ["settings", "list", "--db", db, "--group", m],
 }
 
 

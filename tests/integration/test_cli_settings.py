@@ -18,7 +18,7 @@ from desk_app.cli import run
 from desk_app.container import Services
 from desk_app.db.models import AuditEntry, Setting
 from desk_app.domain.permissions import Actor
-from desk_app.settings import S
+from desk_app.settings import DEFS, S
 from tests.conftest import OWNER_PIN
 
 RITA_PIN = "5678"
@@ -104,10 +104,12 @@ def test_set_get_and_list_as_the_owner(
     # list: key, value, label; --group narrows it
     assert run(["settings", "list", "--group", "messages", "--db", db]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split("\t")[0] for line in lines] == [
+    keys = [line.split("\t")[0] for line in lines]
+    assert keys[:6] == [  # in the declaration's order (the channels' settings follow them)
         "messages.kinds", "messages.reminder_hours", "messages.feedback_delay_hours",
         "messages.quiet_start_hour", "messages.quiet_end_hour", "messages.max_attempts",
     ]
+    assert keys == [k for k, d in DEFS.items() if d.group == "messages"]
     assert "messages.reminder_hours\t48\tSend the appointment reminder (hours before)" in lines
     assert all(line.split("\t")[0].startswith("messages.") for line in lines)
     assert run(["settings", "list", "--db", db]) == 0

@@ -200,6 +200,7 @@ def test_erasure_leaves_nothing_in_rows_audit_index_or_file(
             ("ann-1", "queued", "", "Ann: your appointment", "", "reminder", "sms"),
         }
         assert msgs["sent-1"].sent_at is not None
+        assert msgs["queued-1"].last_error == "The client's data was erased."  # why it was not sent
         # the search index: neither the old name, its pinyin nor the phone finds anything
         for q in ('"wangfang"', '"13812345678"', '"13900001111"'):
             assert s.execute(text("SELECT rowid FROM client_fts WHERE client_fts MATCH :q"), {"q": q}).all() == []
