@@ -135,6 +135,20 @@ class S:
     # printing
     PRINTING_RECEIPT_LAYOUT = SettingDef("printing.receipt_layout", str, "80mm", N_("Receipt paper"), "printing")
     PRINTING_ESCPOS_TARGET = SettingDef("printing.escpos_target", str, "", N_("ESC/POS printer (tcp://host:9100 or usb:VID:PID)"), "printing")
+    # messages to clients (docs/messages.md, "Channels"): the passwords are in the OS password store, never here
+    MESSAGES_EMAIL_HOST = SettingDef("messages.email.host", str, "", N_("Email: mail server (SMTP host)"), "messages")
+    MESSAGES_EMAIL_PORT = SettingDef("messages.email.port", int, 587, N_("Email: mail server port"), "messages", 1, 65535)
+    MESSAGES_EMAIL_SECURITY = SettingDef("messages.email.security", str, "starttls", N_("Email: connection security (starttls, ssl, or none for a relay on this computer)"), "messages", choices=("starttls", "ssl", "none"))
+    MESSAGES_EMAIL_USER = SettingDef("messages.email.user", str, "", N_("Email: sign-in name at the mail server (empty: no sign-in)"), "messages")
+    MESSAGES_EMAIL_FROM_ADDRESS = SettingDef("messages.email.from_address", str, "", N_("Email: the shop's address clients see and answer"), "messages")
+    MESSAGES_EMAIL_FROM_NAME = SettingDef("messages.email.from_name", str, "", N_("Email: the name clients see as the sender"), "messages")
+    MESSAGES_SMS_PROVIDER = SettingDef("messages.sms.provider", str, "", N_("Text messages: provider (aliyun, tencent or twilio; empty: none)"), "messages", choices=("", "aliyun", "tencent", "twilio"))
+    MESSAGES_SMS_ACCOUNT = SettingDef("messages.sms.account", str, "", N_("Text messages: account (Aliyun AccessKey ID, Tencent SecretId or Twilio Account SID)"), "messages")
+    MESSAGES_SMS_SENDER = SettingDef("messages.sms.sender", str, "", N_("Text messages: sender (Aliyun signature name, Tencent SMS app ID, or Twilio number or Messaging Service SID)"), "messages")
+    MESSAGES_SMS_SIGN_NAME = SettingDef("messages.sms.sign_name", str, "", N_("Text messages: Tencent signature name"), "messages")
+    MESSAGES_SMS_REGION = SettingDef("messages.sms.region", str, "", N_("Text messages: Tencent region (empty: ap-guangzhou)"), "messages")
+    MESSAGES_SMS_ENDPOINT = SettingDef("messages.sms.endpoint", str, "", N_("Text messages: provider address (empty: the provider's own)"), "messages")
+    MESSAGES_SMS_TEMPLATES: SettingDef[dict[str, str]] = SettingDef("messages.sms.templates", dict, {}, N_("Text messages: the provider's approved template for each kind of message"), "messages")
     # demo shop: {staff_id: pin} shown on the sign-in screen of a demo database only
     DEMO_PINS: SettingDef[dict[str, str]] = SettingDef("demo.pins", dict, {}, N_("Demo staff PINs"), "demo")
 
@@ -205,6 +219,19 @@ _DEFS: list[SettingDef[Any]] = [
     S.BACKUP_PG_BIN,
     S.PRINTING_RECEIPT_LAYOUT,
     S.PRINTING_ESCPOS_TARGET,
+    S.MESSAGES_EMAIL_HOST,
+    S.MESSAGES_EMAIL_PORT,
+    S.MESSAGES_EMAIL_SECURITY,
+    S.MESSAGES_EMAIL_USER,
+    S.MESSAGES_EMAIL_FROM_ADDRESS,
+    S.MESSAGES_EMAIL_FROM_NAME,
+    S.MESSAGES_SMS_PROVIDER,
+    S.MESSAGES_SMS_ACCOUNT,
+    S.MESSAGES_SMS_SENDER,
+    S.MESSAGES_SMS_SIGN_NAME,
+    S.MESSAGES_SMS_REGION,
+    S.MESSAGES_SMS_ENDPOINT,
+    S.MESSAGES_SMS_TEMPLATES,
     S.DEMO_PINS,
 ]
 
@@ -256,11 +283,17 @@ def validate(key: str, value: Any) -> Any:
             why = _("Write the dates as YYYY-MM-DD with commas between (e.g. 2027-01-01, 2027-02-17): {bad} is not one.")
             raise ValueError(f"{key}: " + why.format(bad=str(exc))) from None
     if d.choices:
-        bad = [x for x in (v if d.type is list else [v]) if str(x) not in d.choices]
-        if bad:
-            raise ValueError(f"{key}: {', '.join(map(str, bad))} is not one of {', '.join(d.choices)}")
         if d.type is list:
+            bad = [x for x in v if str(x) not in d.choices]
+            if bad:
+                raise ValueError(f"{key}: {', '.join(map(str, bad))} is not one of {', '.join(d.choices)}")
             v = [str(x) for x in v]
+        else:
+            v = v.strip().lower()
+            if v not in d.choices:
+                allowed = ", ".join(repr(c) for c in d.choices)
+                why = _("{value} is not one of: {allowed}")
+                raise ValueError(f"{key}: " + why.format(value=repr(v), allowed=allowed))
     if d.minimum is not None and d.type in (int, Decimal) and v < d.minimum:
         raise ValueError(f"{key}: must be at least {d.minimum}")
     if d.maximum is not None and d.type in (int, Decimal) and v > d.maximum:

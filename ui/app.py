@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import cast
 
 from PySide6.QtCore import QEvent, QEventLoop, QLibraryInfo, QObject, Qt, QTimer, QTranslator
-from PySide6.QtGui import QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QInputDialog,
@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 T0 = time.perf_counter()
 
 DEMO_CLIENTS = 300
+MESSAGES_EVERY_MS = 60 * 1000  # the sender's pass while the app is open
 DEMO_MONTHS = 3
 DEMO_STAFF = 6
 
@@ -249,6 +250,12 @@ class Shell(QMainWindow):
         self._no_show_timer = QTimer(self)
         self._no_show_timer.setInterval(5 * 60 * 1000)
         self._no_show_timer.timeout.connect(self.mark_no_shows)
+        # the messages to clients due now go out from the outbox while the app is open (a pass a
+        # minute, never two at once; docs/messages.md): the sender, not the person, waits on the network
+        self._messages_timer = QTimer(self)
+        self._messages_timer.setInterval(MESSAGES_EVERY_MS)
+        self._messages_timer.timeout.connect(self.send_messages)
+        self._messages_running = False
         # startup: no window is shown yet (run_gui shows it when this returns), so the database
         # is opened and the shop read here, on the GUI thread; later openings use the runner
         self._opened(open_shop(db_str, self.clock))
@@ -399,6 +406,7 @@ class Shell(QMainWindow):
             self.ctx.signals.data_changed.connect(self._data_changed)
             self._backup_timer.start()
             self._no_show_timer.start()
+            self._messages_timer.start()
             self.mark_no_shows()  # the first look on signing in: last night's missed bookings too
             self.pages.addWidget(self.main)
             self.pages.setCurrentWidget(self.main)
@@ -454,6 +462,30 @@ class Shell(QMainWindow):
         self.runner.run(self, calendar.auto_no_shows, in_order=True,
                         on_error=lambda exc: log.warning("marking no-shows failed: %s", exc))
 
+    def send_messages(self) -> None:
+        """On the runner: one pass of the sender (what is due goes out, failures are retried later).
+        A pass still running when the next is due is left to finish; a failure is logged, never shown."""
+        if self._messages_running or self.ctx is None:
+            return
+        messages = self.services.messages
+        self._messages_running = True
+
+        def finished(result: object) -> None:
+            self._messages_running = False
+            errors = getattr(result, "errors", ())
+            for line in errors:
+                log.info("a message was not sent: %s", line)
+
+        def failed(exc: Exception) -> None:
+            self._messages_running = False
+            log.warning("sending the messages due failed: %s", exc)
+
+        self.runner.run(self, lambda: messages.run_due(), on_done=finished, on_error=failed)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self._messages_timer.stop()  # no new pass starts while the window closes
+        super().closeEvent(event)
+
     def _data_changed(self, kind: str, _ident: int) -> None:
         if kind == "database":  # a backup was restored: start again on the restored file
             QTimer.singleShot(0, self.reopen)
@@ -498,6 +530,7 @@ class Shell(QMainWindow):
         self._idle_timer.stop()
         self._backup_timer.stop()
         self._no_show_timer.stop()
+        self._messages_timer.stop()
         if self.main is not None:
             self.main.close_display()  # the new main area makes its own
         for page in (self.main, self.sign_in):

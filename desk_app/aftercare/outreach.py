@@ -32,6 +32,7 @@ from desk_app.db.models import (
 from desk_app.domain.aftercare import OutreachKind
 from desk_app.domain.client import channel_label
 from desk_app.domain.money import Money
+from desk_app.domain.outreach import expiry_stage as _stage
 from desk_app.domain.permissions import mask_phone
 from desk_app.i18n import _, format_date, format_money, pick
 
@@ -122,12 +123,6 @@ def birthdays(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool) -> list
         )
         out.append(_item(c, OutreachKind.BIRTHDAY, day.year, day, detail, show_phone, done))
     return _sort(out)
-
-
-def _stage(days_left: int, reminders: list[int]) -> int | None:
-    """The reminder (days before expiry) whose turn it is: the smallest one not yet passed."""
-    eligible = [d for d in reminders if d >= days_left]
-    return min(eligible) if eligible else None
 
 
 def expiring(

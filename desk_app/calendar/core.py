@@ -49,6 +49,7 @@ from desk_app.domain.appointment import AppointmentStatus
 from desk_app.domain.money import from_minor
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _, format_date, format_money, format_time
+from desk_app.messages import outbox
 from desk_app.settings import S, SettingsStore
 from desk_app.trust.branches import branch_ids_of, works_at
 
@@ -512,6 +513,7 @@ class CalendarCore:
             },
         )
         s.flush()
+        outbox.on_booked(s, appt, self.settings, now, actor.staff_id if actor else None)  # confirmation, reminder
         return appt
 
     # ----------------------------------------------------------------- deposits

@@ -48,6 +48,7 @@ from desk_app.domain import slots as sl
 from desk_app.domain.appointment import UPCOMING, AppointmentStatus, ReminderAnswer, status_label
 from desk_app.domain.permissions import Actor, Perm, mask_phone
 from desk_app.i18n import _, format_date, format_time
+from desk_app.messages import outbox
 from desk_app.settings import S, SettingsStore
 from desk_app.trust.branches import works_at
 
@@ -378,6 +379,7 @@ class CalendarService:
                 a.block_end_at = a.end_at + timedelta(minutes=buf)
                 a.reminder_status = ReminderAnswer.NOT_CALLED  # a moved booking is reminded again
                 self.core.flush_guarded(s, _Blocked(staff.id, new_start, dur, buf, kind, a.branch_id, a.id))
+                outbox.on_moved(s, a, self.settings, now, actor.staff_id)  # the reminder goes at the new time
                 audit(
                     s,
                     actor,
@@ -418,6 +420,7 @@ class CalendarService:
                 if c is not None:
                     c.late_cancel_count += 1
             release_deposit(s, a, actor, now, "cancelled")
+            outbox.on_cancelled(s, a)  # its queued reminder is not sent
             audit(
                 s,
                 actor,
@@ -448,6 +451,7 @@ class CalendarService:
             if c is not None:
                 c.no_show_count += 1
         taken = forfeit_deposit(s, a, actor, now)  # the deposit the rule asked for is kept
+        outbox.on_no_show(s, a, self.settings, now, actor.staff_id if actor else None)
         audit(
             s,
             actor,

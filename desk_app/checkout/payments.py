@@ -31,6 +31,7 @@ from desk_app.db.models import (
 )
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
+from desk_app.messages import outbox
 from desk_app.settings import SettingsStore
 from desk_app.trust.pins import (
     Approval,
@@ -101,6 +102,8 @@ class PaymentService:
                 with s.no_autoflush:  # two flushes in all: the sale (for its id), then everything else
                     paid = write_sale(s, self.settings, actor, replace(bill, discount_approved_by_id=approved),
                                       list(payments), now)
+                if paid.visit_id is not None:  # the feedback request, in the same unit of work
+                    outbox.on_paid(s, paid.visit_id, now, self.settings, actor.staff_id)
                 if approved is not None and approved != actor.staff_id:
                     use_approval(s, bill.discount_approval, actor, now, paid.sale_id)
                 if bill.credit_id is not None:  # the owed voucher is used by this sale, once

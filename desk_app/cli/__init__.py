@@ -40,6 +40,11 @@ HANDLERS: dict[str, str] = {
     "owner-key new": "desk_app.cli.owner_key:cli_owner_key",
     "owner-key revoke": "desk_app.cli.owner_key:cli_owner_key",
     "move-to-server": "desk_app.cli.to_server:cli_move_to_server",
+    "messages run": "desk_app.cli.messages:cli_messages_run",
+    "messages list": "desk_app.cli.messages:cli_messages_list",
+    "settings get": "desk_app.cli.settings:cli_settings",
+    "settings set": "desk_app.cli.settings:cli_settings",
+    "settings list": "desk_app.cli.settings:cli_settings",
 }
 
 # who runs a command (desk_app/cli/owner.py): these read or change the shop's data as a person,
@@ -258,12 +263,39 @@ def build_parser() -> argparse.ArgumentParser:
         okp = oks.add_parser(kind, help=what)
         okp.add_argument("--staff", type=int_arg(1, INT64_MAX), help="the owner's staff number (shops with several owners)")
         db_arg(okp)
+    msg = sub.add_parser("messages", help="messages to clients: the sender and the outbox (docs/messages.md)")
+    msgs = msg.add_subparsers(dest="messages_kind", metavar="KIND", required=True)
+    mr = msgs.add_parser("run", help="send the due messages: one pass, or one every --loop seconds until Ctrl+C")
+    db_arg(mr)
+    mr.add_argument("--loop", type=int_arg(5, 86400), metavar="SECONDS", help="run a pass every SECONDS")
+    mr.add_argument("--limit", type=int_arg(1, 10000), default=200, help="at most this many messages a pass")
+    who_arg(mr)
+    ml = msgs.add_parser("list", help="the outbox: one line per message")
+    db_arg(ml)
+    ml.add_argument("--state", choices=["queued", "sending", "sent", "failed", "cancelled", "unknown"])
+    ml.add_argument("--day", metavar="YYYY-MM-DD", help="the shop's day the message was due or sent")
+    ml.add_argument("--limit", type=int_arg(1, 5000), default=500)
+    who_arg(ml)
+    st = sub.add_parser("settings", help="read or change the owner's settings (the right to change settings: "
+                        "--staff N and PIN, or DESK_APP_OWNER_KEY)")
+    sts = st.add_subparsers(dest="settings_kind", metavar="KIND", required=True)
+    sg = sts.add_parser("get", help="print one setting's value")
+    sg.add_argument("key", help="the setting, e.g. messages.reminder_hours")
+    ss = sts.add_parser("set", help="change one setting (checked, audited)")
+    ss.add_argument("key", help="the setting, e.g. messages.reminder_hours")
+    ss.add_argument("value", help="money as 100.50, a percentage as 6.5, a list as JSON: '[\"reminder\",\"feedback\"]'")
+    sl = sts.add_parser("list", help="every setting: key, value, label")
+    sl.add_argument("--group", help="only this group, e.g. messages")
+    for sp in (sg, ss, sl):
+        who_arg(sp)
+        db_arg(sp)
     return p
 
 
 def _handler_key(args: argparse.Namespace) -> str:
     cmd = str(args.command)
-    for attr in ("report_kind", "export_kind", "import_kind", "privacy_kind", "key_kind", "owner_key_kind"):
+    for attr in ("report_kind", "export_kind", "import_kind", "privacy_kind", "key_kind", "owner_key_kind",
+                 "messages_kind", "settings_kind"):
         sub = getattr(args, attr, None)
         if sub:
             return f"{cmd} {sub}"

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from desk_app.clients.deposits import release_deposit
 from desk_app.clients.search_text import build_search_fields
+from desk_app.clients.views import CONSENT_KINDS
 from desk_app.core.service import audit
 from desk_app.db.engine import Database
 from desk_app.db.models import (
@@ -43,6 +44,7 @@ from desk_app.db.models import (
     FollowUp,
     Formula,
     Incident,
+    OutboxMessage,
     OutreachTask,
     PatchTest,
     Payment,
@@ -60,7 +62,7 @@ from desk_app.db.models import (
     WaitlistEntry,
 )
 from desk_app.domain.permissions import Actor
-from desk_app.i18n import _
+from desk_app.i18n import N_, _
 from desk_app.trust.audit import redact
 
 log = logging.getLogger(__name__)
@@ -423,7 +425,7 @@ def erase_rows(
         if old.note:
             marks.texts.add(old.note)
             old.note = ""
-    for kind in ("privacy", "marketing"):
+    for kind in CONSENT_KINDS:
         s.add(
             ConsentRecord(
                 client_id=c.id,
@@ -438,6 +440,10 @@ def erase_rows(
     c.marketing_consent_at = now
     c.privacy_consent = False
     c.privacy_consent_at = now
+    c.sms_consent = False
+    c.sms_consent_at = now
+    c.email_consent = False
+    c.email_consent_at = now
     c.erased_at = erased_at
     c.updated_at = now
     records, cleared = _clear_free_text(s, c.id, contacts, marks)
@@ -534,6 +540,11 @@ def _close_open_work(s: Session, client_id: int, actor: Actor | None, now: datet
         f.status = "gave_up"
     for t in _rows(s, OutreachTask, OutreachTask.client_id == client_id, OutreachTask.status == "open"):
         t.status = "done"
+    # messages not yet sent are not sent (a sender mid-send finishes that one; its text is blanked
+    # with the rest by _clear_free_text)
+    for m in _rows(s, OutboxMessage, OutboxMessage.client_id == client_id, OutboxMessage.state == "queued"):
+        m.state = "cancelled"
+        m.last_error = WHY_ERASED  # the reason the Messages screen shows (words, nothing about the person)
 
 
 def _clear_free_text(
@@ -602,6 +613,8 @@ def _clear_free_text(
     feedback = _rows(s, Feedback, Feedback.client_id == client_id)
     clear(feedback, ("content", "improvement_action"))
     clear(_rows(s, OutreachTask, OutreachTask.client_id == client_id), ("note",))
+    # the messages sent to them: where they went and what they said (kind, channel, state and times stay)
+    clear(_rows(s, OutboxMessage, OutboxMessage.client_id == client_id), ("to_address", "subject", "body", "last_error"))
     clear(_rows(s, PatchTest, PatchTest.client_id == client_id), ("notes",))
     clear(_rows(s, ClientHistory, ClientHistory.client_id == client_id), ("description", "staff_name"))
     clear(_rows(s, Incident, Incident.client_id == client_id), ("description", "action", "recheck_note", "place"))
@@ -668,6 +681,8 @@ def scrub_storage(db: Database) -> bool:
         return False
 
 
+WHY_ERASED = N_("The client's data was erased.")  # the same words as messages.outbox.WHY_ERASED
+
 _VACUUMED = (
     "clients",
     "client_history",
@@ -685,6 +700,7 @@ _VACUUMED = (
     "follow_ups",
     "feedback",
     "outreach_tasks",
+    "outbox",
     "patch_tests",
     "safety_overrides",
     "sales",

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from desk_app.clients.phones import normalize_phone
-from desk_app.clients.views import CHANNELS, EDITABLE, GENDERS, LANGUAGES
+from desk_app.clients.views import CHANNELS, CONSENT_FIELDS, EDITABLE, GENDERS, LANGUAGES
 from desk_app.core.service import ValidationError
 from desk_app.db.engine import Clock
 from desk_app.db.models import Staff
@@ -140,6 +140,6 @@ def _clean_field(session: Session, key: str, value: Any, region: str, clock: Clo
         if lang not in LANGUAGES:
             raise ValueError(_("Choose Chinese, English or the shop default."))
         return lang
-    if key in ("marketing_consent", "privacy_consent"):
+    if key in CONSENT_FIELDS:
         return bool(value)
     raise ValueError(_("This field cannot be changed here."))

@@ -41,6 +41,7 @@ from desk_app.db.models import (
     FollowUp,
     Formula,
     Membership,
+    OutboxMessage,
     OutreachTask,
     PackageRedemption,
     Payment,
@@ -56,6 +57,7 @@ from desk_app.db.models import (
     VisitEvent,
     WaitlistEntry,
 )
+from desk_app.domain.messages import MessageChannel, MessageKind, MessageState
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, format_date, format_datetime, format_money
@@ -186,6 +188,8 @@ class PrivacyService:
             ],
             "feedback": [row_dict(r) for r in _rows(s, Feedback, Feedback.client_id == client_id)],
             "reminders": [row_dict(r) for r in _rows(s, OutreachTask, OutreachTask.client_id == client_id)],
+            # the messages the shop sent (or queued) to them: kind, channel, address, text, state
+            "messages": [row_dict(r) for r in _rows(s, OutboxMessage, OutboxMessage.client_id == client_id)],
         }
         return data
 
@@ -690,6 +694,14 @@ def _money(minor: Any, currency: str) -> str:
         return ""
 
 
+def _label(enum: Any, value: Any) -> str:
+    """The words for a stored enum value; the value itself when a newer version wrote another."""
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return str(value)
+
+
 def _when(v: Any) -> str:
     if not v:
         return ""
@@ -775,6 +787,8 @@ def render_pdf(data: dict[str, Any], out: Path) -> Path:
         [_("Visits"), p.get("visit_count")],
         [_("Total spend"), _money(p.get("total_spend_minor", 0), cur)],
         [_("Marketing consent"), _("yes") if p.get("marketing_consent") else _("no")],
+        [_("May receive text messages"), _("yes") if p.get("sms_consent") else _("no")],
+        [_("May receive email"), _("yes") if p.get("email_consent") else _("no")],
     ]
     story.append(
         table(
@@ -902,6 +916,21 @@ def render_pdf(data: dict[str, Any], out: Path) -> Path:
             for r in data["feedback"]
         ],
         [35 * mm, 20 * mm, 115 * mm],
+    )
+    section(
+        _("Messages sent"),
+        [_("When"), _("Message"), _("To"), _("State"), _("Text")],
+        [
+            [
+                _when(r["sent_at"] or r["planned_at"]),
+                _label(MessageKind, r["kind"]),
+                r["to_address"] or _label(MessageChannel, r["channel"]),
+                _label(MessageState, r["state"]),
+                r["body"],
+            ]
+            for r in sorted(data.get("messages", []), key=lambda r: str(r["sent_at"] or r["planned_at"]))
+        ],
+        [28 * mm, 32 * mm, 32 * mm, 22 * mm, 56 * mm],
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")

@@ -22,7 +22,7 @@ from desk_app.clients.fields import clean_fields
 from desk_app.clients.profile import client_profile
 from desk_app.clients.search_text import build_search_fields
 from desk_app.clients.shop_facts import ShopFacts
-from desk_app.clients.views import EDITABLE, ClientProfile, allergy_banner_text
+from desk_app.clients.views import CONSENT_FIELDS, CONSENT_KINDS, EDITABLE, ClientProfile, allergy_banner_text
 from desk_app.core.service import ConflictError, NotFound, ValidationError, audit, can, next_counter, require
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client, ConsentRecord, Staff
@@ -83,7 +83,7 @@ class ClientService:
             self._apply(c, clean, actor, now, s, new=True)
             s.add(c)
             s.flush()
-            for kind in ("privacy", "marketing"):
+            for kind in CONSENT_KINDS:
                 s.add(
                     ConsentRecord(
                         client_id=c.id,
@@ -104,7 +104,7 @@ class ClientService:
         self, c: Client, clean: Mapping[str, Any], actor: Actor, now: datetime, s: Session, new: bool = False
     ) -> None:
         for key, value in clean.items():
-            if key in ("marketing_consent", "privacy_consent"):
+            if key in CONSENT_FIELDS:
                 old = bool(getattr(c, key)) if not new else None
                 if new or old != value:
                     setattr(c, key, value)
@@ -113,7 +113,7 @@ class ClientService:
                         s.add(
                             ConsentRecord(
                                 client_id=c.id,
-                                kind=key.split("_")[0],
+                                kind=key.removesuffix("_consent"),
                                 granted=value,
                                 at=now,
                                 staff_id=actor.staff_id,

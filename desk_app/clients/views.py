@@ -27,6 +27,12 @@ SKIN_TYPES: dict[str, str] = {
 }
 LANGUAGES: dict[str, str] = {"": N_("Shop default"), "zh_CN": "简体中文", "en": "English"}
 
+# the consents a client gives or withdraws, each stamped (``<kind>_consent_at``) and recorded as a
+# ConsentRecord of that kind with who and when; sms/email: may the shop send messages on that
+# channel (docs/messages.md, "Consent")
+CONSENT_KINDS = ("privacy", "marketing", "sms", "email")
+CONSENT_FIELDS = tuple(f"{k}_consent" for k in CONSENT_KINDS)
+
 EDITABLE = (
     "name",
     "phone",
@@ -44,6 +50,8 @@ EDITABLE = (
     "language",
     "marketing_consent",
     "privacy_consent",
+    "sms_consent",
+    "email_consent",
     "notes",
 )  # the fields a person may change on the profile form, in the form's order
 
@@ -183,6 +191,10 @@ class ClientProfile:
     marketing_consent_at: datetime | None
     privacy_consent: bool
     privacy_consent_at: datetime | None
+    sms_consent: bool
+    sms_consent_at: datetime | None
+    email_consent: bool
+    email_consent_at: datetime | None
     consents: tuple[ConsentView, ...]
     notes: str
     first_visit_at: datetime | None

@@ -34,6 +34,7 @@ from desk_app.db import models as m
 from desk_app.db.engine import Clock, make_engine, normalise_url, sqlite_path, system_clock
 from desk_app.db.types import UTCDateTime
 from desk_app.demo import pools as P
+from desk_app.demo.outbox import outbox_rows
 from desk_app.demo.sim import World
 from desk_app.demo.sim_state import SPEC_PATTERN, FastRandom, Person, Pkg, Prod, Svc
 from desk_app.i18n import _
@@ -217,6 +218,12 @@ def generate(
                         done += len(chunk)
                         report(0.70 + 0.28 * done / max(1, total), _stage_label(name))
                     counts[name] = len(rows)
+                # the messages the shop sent (derived from the rows above, not the random stream)
+                n_out = 0
+                for chunk in _chunks(list(outbox_rows(conn, world.rows, now, tz, zh)), BATCH):
+                    _insert(conn, m.Base.metadata.tables["outbox"], chunk)
+                    n_out += len(chunk)
+                counts["outbox"] = n_out
                 _finish(conn, world, clients)
                 report(0.98, _("Building the search index"))
                 _resume_fts(conn, fts)
@@ -545,6 +552,15 @@ def _setup(
     return world, pins
 
 
+def demo_message_consent(client_id: int, privacy: bool, has_email: bool, zh_shop: bool) -> tuple[bool, bool]:
+    """Whether a demo client agreed to texts and to email: derived from the id alone."""
+    if not privacy:
+        return False, False
+    sms = client_id % 10 < (8 if zh_shop else 4)
+    email = has_email and (client_id * 7) % 10 < (4 if zh_shop else 8)
+    return sms, email
+
+
 def _client_rows(
     world: World, seed: int, zh_shop: bool
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
@@ -612,6 +628,9 @@ def _client_rows(
             ]
         marketing = rnd() < 0.55
         privacy = rnd() < 0.97
+        # consent to messages, from the id (not the random stream, so nothing else shifts): most
+        # clients agree to texts in a Chinese shop, email is more usual in an English one
+        sms_ok, email_ok = demo_message_consent(base + i, privacy, bool(email), zh_shop)
         row = {
             "id": base + i,
             "client_number": number,
@@ -643,6 +662,10 @@ def _client_rows(
             "marketing_consent_at": created if marketing else None,
             "privacy_consent": privacy,
             "privacy_consent_at": created if privacy else None,
+            "sms_consent": sms_ok,
+            "sms_consent_at": created if sms_ok else None,
+            "email_consent": email_ok,
+            "email_consent_at": created if email_ok else None,
             "notes": txt(pick(P.CLIENT_NOTES)) if rnd() < 0.05 else "",
             "first_visit_at": s.first if s else None,
             "last_visit_at": s.last if s else None,
@@ -662,7 +685,7 @@ def _client_rows(
             "version": 1,
         }
         consents = []
-        for kind, granted in (("privacy", privacy), ("marketing", marketing)):
+        for kind, granted in (("privacy", privacy), ("marketing", marketing), ("sms", sms_ok), ("email", email_ok)):
             if granted:
                 consents.append(
                     {
@@ -739,7 +762,7 @@ def _finish(conn: Connection, world: World, n_clients: int) -> None:
 
 
 def _fix_sequences(conn: Connection) -> None:
-    for name in (*TABLE_ORDER, "staff", "resources", "branches"):
+    for name in (*TABLE_ORDER, "outbox", "staff", "resources", "branches"):
         conn.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"

@@ -50,6 +50,7 @@ CLIENTS_COLUMNS = (
     "client_number", "name", "phone", "email", "gender", "birthday", "preferred_channel", "membership_tier",
     "member_since", "first_visit_at", "last_visit_at", "visit_count", "no_show_count", "total_spend",
     "full_price_spend", "prepaid_balance", "marketing_consent", "privacy_consent", "source", "created_at", "erased",
+    "sms_consent", "email_consent",
 )  # fmt: skip
 VISITS_COLUMNS = (
     "visit_id", "branch", "client_number", "staff", "kind", "step", "status", "booked_start_at", "arrived_at",
@@ -218,6 +219,8 @@ def clients_rows(
             Client.source,
             Client.created_at,
             Client.erased_at,
+            Client.sms_consent,
+            Client.email_consent,
         )  # fmt: skip
         .outerjoin(PrepaidAccount, PrepaidAccount.client_id == Client.id)
         .order_by(Client.id)
@@ -228,7 +231,7 @@ def clients_rows(
         yield [
             r[0], r[1], r[2], r[3], r[4], r[5].isoformat() if r[5] else "", r[6], r[7], c.ts(r[8]), c.ts(r[9]),
             c.ts(r[10]), r[11], r[12], c.money(r[13]), c.money(r[14]), c.money(r[15]), int(bool(r[16])),
-            int(bool(r[17])), r[18], c.ts(r[19]), int(r[20] is not None),
+            int(bool(r[17])), r[18], c.ts(r[19]), int(r[20] is not None), int(bool(r[21])), int(bool(r[22])),
         ]  # fmt: skip
 
 

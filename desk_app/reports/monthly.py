@@ -41,6 +41,7 @@ from desk_app.reports.monthly_clients import (
     spot_check_figures,
 )
 from desk_app.reports.monthly_compared import compared_figures
+from desk_app.reports.monthly_messages import message_figures
 from desk_app.reports.monthly_reader import ReportReader, Scope, StaffAcc, load_catalog, new_staff_acc
 from desk_app.reports.monthly_sales import low_stock, sales_figures
 from desk_app.reports.monthly_staff import by_staff, revenue_by_stylist
@@ -255,6 +256,7 @@ def _figures(rd: ReportReader, month: str, twins: Sequence[_TwinReader] = ()) ->
         for part in plan[1][0]:
             part(rd, p, rest, staff_acc)
     followup_figures(rd, catalog, p, rest, staff_acc, summary)
+    message_figures(rd, p, rest)
     for i, job in enumerate(jobs):
         d_part, acc_part = job.result()
         (d_sales if i == 0 else rest).update(d_part)

@@ -41,6 +41,7 @@ from reportlab.platypus import (
 
 from desk_app import i18n
 from desk_app.domain.aftercare import COMPLAINT_CATEGORY_LABELS, ComplaintCategory
+from desk_app.domain.messages import KIND_LABELS, MESSAGE_CHANNEL_LABELS, MessageChannel, MessageKind
 from desk_app.domain.payment import METHOD_LABELS, PaymentMethod
 from desk_app.fonts import FONT, PDF_LOCK, register_cjk_font
 from desk_app.i18n import Fmt
@@ -574,6 +575,15 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
             ]
         )
     )
+    if data.get("messages"):
+        story.append(
+            KeepTogether(
+                [
+                    Paragraph(_esc(_("Messages to clients")), st.h2),
+                    _table(message_rows(data["messages"], fmt), [BODY_W * 0.6, BODY_W * 0.4], st),
+                ]
+            )
+        )
     story.append(PageBreak())
     # -- what sold, stock and the month before -----------------------------------------
     story.append(Paragraph(_esc(_("What sold")), st.h1))
@@ -648,6 +658,36 @@ def followup_rows(fu: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]
         ["  " + _("done (client reached)"), f"{fu.get('done', 0)} / {due}"],
         ["  " + _("done on time"), f"{fu.get('done_on_time', 0)} / {fu.get('done', 0)}"],
     ]
+
+
+def no_show_line(g: dict[str, Any], fmt: Fmt | None = None) -> str:
+    """ "12.5 % (3 of 24)": the no-shows of a group of appointments."""
+    fmt = fmt or i18n.current()
+    if not g.get("appointments"):
+        return "-"
+    return fmt._("{rate} ({n} of {m})").format(
+        rate=pct(fmt, g.get("no_show_rate")), n=g.get("no_shows", 0), m=g["appointments"]
+    )
+
+
+def message_rows(m: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """The report's messages (``data["messages"]``) as rows: sent by kind, by channel, given up, and
+    the no-show rate with and without a reminder."""
+    fmt = fmt or i18n.current()
+    _ = fmt._
+    rows: list[list[str]] = [[_("Messages"), _("This month")], [_("Messages sent"), str(m.get("sent", 0))]]
+    for kind, n in m.get("sent_by_kind", {}).items():
+        if n:
+            label = _(KIND_LABELS[MessageKind(kind)]) if kind in MessageKind._value2member_map_ else kind
+            rows.append(["  " + label, str(n)])
+    for ch, n in m.get("sent_by_channel", {}).items():
+        if n:
+            label = _(MESSAGE_CHANNEL_LABELS[MessageChannel(ch)]) if ch in MessageChannel._value2member_map_ else ch
+            rows.append(["  " + _("by {channel}").format(channel=label), str(n)])
+    rows.append([_("Messages not sent (failed or unsure)"), str(m.get("failed", 0))])
+    rows.append([_("No-show rate with a reminder"), no_show_line(m.get("with_reminder", {}), fmt)])
+    rows.append([_("No-show rate without a reminder"), no_show_line(m.get("without_reminder", {}), fmt)])
+    return rows
 
 
 def complaint_deadline_rows(c: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:

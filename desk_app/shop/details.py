@@ -117,6 +117,8 @@ class ShopDetailsService:
                     {key: _("Choose steps from: greeting, needs, service, checkout, rebooking.")}
                 )
             v = [x for x in STEPS if x in steps]
+        elif d.type is list and d.choices:  # e.g. the messages sent: in the declaration's order, once each
+            v = [x for x in d.choices if x in {str(y) for y in v}]
         elif d.type is list:
             try:
                 v = sorted({int(x) for x in v}, reverse=True)

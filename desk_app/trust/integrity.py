@@ -120,7 +120,7 @@ _CHECKS: list[tuple[str, str]] = [
              AND (c.phone != '' OR c.email != '' OR c.wechat_id != '' OR c.notes != ''
                   OR c.allergies != '' OR c.contraindications != '' OR c.birthday IS NOT NULL
                   OR c.gender != '' OR c.skin_type != '' OR c.hair_type != '' OR c.external_id != ''
-                  OR c.marketing_consent OR c.privacy_consent
+                  OR c.marketing_consent OR c.privacy_consent OR c.sms_consent OR c.email_consent
                   OR NOT EXISTS (SELECT 1 FROM erasures e WHERE e.client_id = c.id))""",
     ),
     (

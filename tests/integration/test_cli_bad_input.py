@@ -81,6 +81,11 @@ COMMANDS: dict[str, Argv] = {
     "owner-key new": lambda db, m, i, o: ["owner-key", "new", "--db", db, "--staff", i],
     "owner-key revoke": lambda db, m, i, o: ["owner-key", "revoke", "--db", db, "--staff", i],
     "move-to-server": lambda db, m, i, o: ["move-to-server", "--db", db, "--to", m or "127.0.0.1:1/x?user=y"],
+    "messages run": lambda db, m, i, o: ["messages", "run", "--db", db, "--limit", i],
+    "messages list": lambda db, m, i, o: ["messages", "list", "--db", db, "--day", m, "--limit", i],
+    "settings get": lambda db, m, i, o: ["settings", "get", m or "messages.kinds", "--db", db, "--staff", i],
+    "settings set": lambda db, m, i, o: ["settings", "set", "messages.reminder_hours", m, "--db", db, "--staff", i],
+    "settings list": lambda db, m, i, o: ["settings", "list", "--db", db, "--group", m],
 }
 
 

@@ -63,6 +63,8 @@ def _commands(db: str, out: Path, sale: int, listing: Path) -> dict[str, list[st
         "import balances": ["import", "balances", str(listing), "--db", db, "--report", str(out)],
         "import appointments": ["import", "appointments", str(listing), "--db", db, "--report", str(out)],
         "import history": ["import", "history", str(listing), "--db", db, "--report", str(out)],
+        "messages run": ["messages", "run", "--db", db],
+        "messages list": ["messages", "list", "--db", db],
     }
 
 

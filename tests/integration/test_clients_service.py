@@ -38,6 +38,8 @@ def test_create_with_name_and_phone_only(services: Services, owner: Actor) -> No
     assert got == {
         ("privacy", True, owner.staff_id),
         ("marketing", False, owner.staff_id),
+        ("sms", False, owner.staff_id),  # issue 19: texts and email are asked at registration too
+        ("email", False, owner.staff_id),
     }
 
 

@@ -330,6 +330,7 @@ def test_same_seed_same_data(tmp_path: Path) -> None:
                 q(db, "SELECT client_number, name, phone, total_spend_minor FROM clients ORDER BY id")
                 + q(db, "SELECT receipt_no, sold_at, total_minor FROM sales ORDER BY id")
                 + q(db, "SELECT staff_id, start_at, status FROM appointments ORDER BY id")
+                + q(db, "SELECT client_id, kind, channel, state, sent_at, body FROM outbox ORDER BY id")
             )
         finally:
             db.dispose()
@@ -346,6 +347,41 @@ def test_same_seed_same_data(tmp_path: Path) -> None:
         )
     finally:
         db.dispose()
+
+
+def test_the_shop_has_sent_messages(demo: tuple[DemoSummary, Database]) -> None:
+    """Issue 19: reminders before most bookings, confirmations, feedback requests after visits, a few
+    failed with the provider's reason; only to clients who agreed to that channel; nothing queued."""
+    from datetime import date
+
+    from desk_app.messages.stats import message_stats
+
+    summary, db = demo
+    assert summary.counts["outbox"] == one(db, "SELECT count(*) FROM outbox") > 200
+    kinds = {r[0] for r in q(db, "SELECT DISTINCT kind FROM outbox WHERE state = 'sent'")}
+    assert {"confirmation", "reminder", "feedback", "no_show"} <= kinds
+    assert {r[0] for r in q(db, "SELECT DISTINCT state FROM outbox")} == {"sent", "failed", "cancelled"}
+    assert one(db, "SELECT count(*) FROM outbox WHERE state = 'failed' AND last_error = ''") == 0
+    assert one(db, "SELECT count(*) FROM outbox WHERE state = 'sent' AND (body = '' OR to_address = '')") == 0
+    assert one(db, "SELECT max(sent_at) FROM outbox") <= "2026-11-18 07:00:00"  # nothing from the future
+    # consent: a text only to a client who agreed to texts, an email only to one who agreed to email;
+    # most clients of this Chinese shop agreed to texts
+    assert one(db, """SELECT count(*) FROM outbox o JOIN clients c ON c.id = o.client_id
+                      WHERE (o.channel = 'sms' AND NOT c.sms_consent)
+                         OR (o.channel = 'email' AND NOT c.email_consent)""") == 0
+    assert one(db, "SELECT count(*) FROM clients WHERE sms_consent") > 0.6 * 400
+    assert one(db, "SELECT count(*) FROM consent_records WHERE kind = 'sms' AND granted") == one(
+        db, "SELECT count(*) FROM clients WHERE sms_consent")
+    # every reminder that went, went before its booking; the keys are the app's own (no second reminder)
+    assert one(db, """SELECT count(*) FROM outbox o JOIN appointments a ON a.id = o.ref_id
+                      WHERE o.kind = 'reminder' AND o.state = 'sent' AND o.sent_at >= a.start_at""") == 0
+    assert one(db, "SELECT count(*) FROM outbox WHERE dedupe_key NOT LIKE kind || ':%'") == 0
+    # as in a real shop, fewer no-shows among the bookings that had a reminder
+    with db.uow(write=False) as uow:
+        st = message_stats(uow.session, date(2026, 9, 1), date(2026, 11, 17), "Asia/Shanghai")
+    assert st.appointments_with_reminder > 100 and st.appointments_without_reminder > 50
+    assert (st.no_shows_with_reminder / st.appointments_with_reminder
+            < st.no_shows_without_reminder / st.appointments_without_reminder)
 
 
 def test_refuses_to_overwrite_without_force(tmp_path: Path) -> None:

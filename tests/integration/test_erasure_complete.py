@@ -30,6 +30,7 @@ from desk_app.db.models import (
     Client,
     Complaint,
     Erasure,
+    OutboxMessage,
     Payment,
     Sale,
     SaleLine,
@@ -64,6 +65,8 @@ SECRETS = [
     "birthday treat",  # discount reason
     "wedding next week",  # refund reason on the sale
     "running late, skip wash",  # a skipped step's reason
+    "see you Friday at the Lotus",  # a message sent to her
+    "your colour appointment tomorrow",  # a message's subject, still queued
 ]
 
 
@@ -102,6 +105,17 @@ def rich_history(services: Services, owner: Actor, clock: FakeClock) -> tuple[in
         audit(s, owner, "sale", "sale", sale.id + 1000, after={"total": 99}, detail="someone else", at=now)
         audit(s, owner, "export", "outreach", "", after={"note": "Called 王芳 about 138 1234 5678"}, at=now)
         audit(s, owner, "update", "client", ann.id, before={"notes": ""}, after={"notes": "Annual pass"}, at=now)
+        # the messages: one sent (where it went and what it said), one still queued; and Ann's
+        for key, who, state, to, subject, body in (
+            ("sent-1", cid, "sent", "+8613812345678", "", "王芳, see you Friday at the Lotus"),
+            ("queued-1", cid, "queued", "", "王芳: your colour appointment tomorrow", ""),
+            ("ann-1", ann.id, "queued", "", "Ann: your appointment", ""),
+        ):
+            s.add(OutboxMessage(client_id=who, branch_id=owner.branch_id, kind="reminder", channel="sms",
+                                language="zh_CN", ref_kind="appointment", ref_id=appt.id, dedupe_key=key,
+                                planned_at=now, due_at=now + timedelta(days=1), state=state,
+                                sent_at=now if state == "sent" else None, to_address=to, subject=subject,
+                                body=body))
         uow.commit()
     clock.advance(minutes=5)
     return cid, ann.id
@@ -177,6 +191,16 @@ def test_erasure_leaves_nothing_in_rows_audit_index_or_file(
         assert s.scalars(select(VisitEvent.reason)).all() == [""]
         assert s.scalars(select(Visit.skipped_steps)).one() == {"greeting": ""}
         assert s.get(Client, ann_id).notes == "Annual pass"  # type: ignore[union-attr]
+        # her messages: address and text gone, the queued one not sent; what was sent when stays;
+        # Ann's queued message is untouched
+        msgs = {m.dedupe_key: m for m in s.scalars(select(OutboxMessage))}
+        assert {(k, m.state, m.to_address, m.subject, m.body, m.kind, m.channel) for k, m in msgs.items()} == {
+            ("sent-1", "sent", "", "", "", "reminder", "sms"),
+            ("queued-1", "cancelled", "", "", "", "reminder", "sms"),
+            ("ann-1", "queued", "", "Ann: your appointment", "", "reminder", "sms"),
+        }
+        assert msgs["sent-1"].sent_at is not None
+        assert msgs["queued-1"].last_error == "The client's data was erased."  # why it was not sent
         # the search index: neither the old name, its pinyin nor the phone finds anything
         for q in ('"wangfang"', '"13812345678"', '"13900001111"'):
             assert s.execute(text("SELECT rowid FROM client_fts WHERE client_fts MATCH :q"), {"q": q}).all() == []

@@ -235,7 +235,7 @@ def test_erase_anonymises_the_person_and_keeps_the_books(
             and "c000001" in c.search_text
         )
         withdrawn = s.scalars(select(ConsentRecord).where(ConsentRecord.granted.is_(False))).all()
-        assert {w.kind for w in withdrawn} == {"privacy", "marketing"}
+        assert {w.kind for w in withdrawn} == {"privacy", "marketing", "sms", "email"}
         v = s.scalars(select(Visit)).one()
         assert (v.notes, v.problem) == ("", "")
         a = s.scalars(select(Assessment)).one()

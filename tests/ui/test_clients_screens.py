@@ -51,7 +51,10 @@ def test_profile_shows_allergy_banner_history_and_field_errors(
     assert screen.form.prefs.items() == ["likes quiet"]
     assert "C000001" in screen.header.subtitle.text()
     assert "Standard" in screen.summary.values["value"].text()  # no spend, no visit yet
-    assert screen.history.consents.rowCount() == 2
+    # privacy, marketing, texts and email: each asked at registration (issue 19 added the last two)
+    assert screen.history.consents.rowCount() == 4
+    shown = {screen.history.consents.item(r, 1).text() for r in range(4)}
+    assert shown == {"Privacy", "Marketing", "Text messages", "Email"}
     screen.form.email.setText("not-an-email")
     screen.form.birthday.setText("2090-01-01")
     screen.form.edited.emit()

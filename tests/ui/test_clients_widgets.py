@@ -123,3 +123,33 @@ def test_new_client_saved_anyway_after_seeing_the_duplicate(
     assert dlg.client_id is None and dlg.duplicates()
     dlg.save()
     assert dlg.client_id is not None and dlg.client_id not in ids.values()
+
+
+def test_new_client_and_profile_form_ask_for_texts_and_email(qtbot: QtBot, ctx: UiContext, owner: Actor) -> None:
+    """Issue 19: "May receive text messages" / "May receive email" on both forms, with when each was given."""
+    from ui.clients.form import ClientForm
+
+    dlg = NewClientDialog(ctx, "韩梅梅")
+    qtbot.addWidget(dlg)
+    assert dlg.sms.text() == "May receive text messages" and dlg.email_ok.text() == "May receive email"
+    dlg.phone.setText("13700004321")
+    dlg.privacy.setChecked(True)
+    dlg.sms.setChecked(True)
+    dlg.save()
+    assert dlg.client_id is not None
+    p = ctx.services.clients.get(owner, dlg.client_id)
+    assert p.sms_consent and not p.email_consent
+
+    form = ClientForm([])
+    qtbot.addWidget(form)
+    form.load(p)
+    assert form.sms.isChecked() and not form.email_ok.isChecked()
+    assert "Text messages: yes on" in form.consent_note.text() and "Email: no on" in form.consent_note.text()
+    assert form.changes() == {}
+    form.email_ok.setChecked(True)
+    form.sms.setChecked(False)
+    assert form.changes() == {"email_consent": True, "sms_consent": False}
+    p2 = ctx.services.clients.update(owner, p.id, p.version, form.changes())
+    form.load(p2)
+    assert form.email_ok.isChecked() and not form.sms.isChecked()
+    assert "Email: yes on" in form.consent_note.text()

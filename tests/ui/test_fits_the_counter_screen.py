@@ -223,6 +223,36 @@ def test_this_desks_settings_fit_with_save_on_screen(qtbot: QtBot, main: MainAre
         assert wholly_visible(button), f"{button.text()} is below the fold or cut"
 
 
+def test_the_messages_tabs_fit_with_their_actions_on_screen(qtbot: QtBot, main: MainArea) -> None:
+    """Messages: the outbox, the templates editor and the channels: no horizontal scroll bar, no tab
+    bar that needs arrows, and the actions (Resend, Save template, Save, Send a test) on screen."""
+    from ui.messages.screen import TABS, MessagesScreen
+
+    main.navigate("messages")
+    screen = main.current_screen()
+    assert isinstance(screen, MessagesScreen)
+    actions = {
+        "outbox": lambda: [screen.outbox.resend_btn, screen.outbox.view_btn],
+        "templates": lambda: [screen.templates.save_btn, screen.templates.reset_btn],
+        "channels": lambda: [screen.channels.save_btn],
+    }
+    failures = []
+    for key in TABS:
+        screen.tab(key)
+        settle(qtbot, main)
+        shot(main.window(), _lang(main), f"messages-{key}")
+        if horizontal_bars(main.window()):
+            failures.append((key, horizontal_bars(main.window())))
+        for tabs in main.window().findChildren(QTabBar):
+            needed = sum(tabs.tabSizeHint(i).width() for i in range(tabs.count()) if tabs.isTabVisible(i))
+            if tabs.isVisible() and needed > tabs.width():
+                failures.append((key, f"tabs need {needed} px, have {tabs.width()}"))
+        for button in actions[key]():
+            if not wholly_visible(button):
+                failures.append((key, f"{button.text()} is below the fold or cut"))
+    assert failures == []
+
+
 # ------------------------------------------------------------------ the dialogs
 def _fits(dlg: QWidget) -> None:
     """The size the dialog opens at (its size hint within its own limits) fits the screen."""

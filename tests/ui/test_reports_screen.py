@@ -149,3 +149,38 @@ def test_the_status_names_the_shop_once_when_its_branch_bears_its_name(screen: R
     data = screen.report.data if screen.report is not None else {}
     assert data["branch"] is not None and data["branch"]["name"] == data["shop"]["name"]
     assert screen.status.text().count(data["shop"]["name"]) == 1
+
+
+def test_the_quality_page_shows_the_months_messages(screen: ReportsScreen, ctx: UiContext, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: sent by kind and channel, given up, no-show rate with and without a reminder."""
+    from datetime import UTC, datetime
+
+    from PySide6.QtWidgets import QTableWidget
+    from sqlalchemy import select
+
+    from desk_app.db.models import Branch, Client, OutboxMessage
+
+    qtbot.waitUntil(lambda: screen.report is not None and not screen._busy, timeout=20000)  # the first load
+    with ctx.services.db.uow() as uow:
+        cid = uow.session.scalars(select(Client.id).order_by(Client.id)).first()
+        branch = uow.session.scalars(select(Branch.id).order_by(Branch.id)).first()  # the screen shows one branch
+        at = datetime(2026, 10, 12, 2, tzinfo=UTC)
+        for i, (kind, channel, state) in enumerate(
+            (("reminder", "sms", "sent"), ("feedback", "email", "sent"), ("birthday", "sms", "failed"))
+        ):
+            uow.session.add(OutboxMessage(client_id=cid, branch_id=branch, kind=kind, channel=channel, language="en",
+                                          dedupe_key=f"ui{i}", planned_at=at, due_at=at, state=state,
+                                          sent_at=at if state == "sent" else None))
+        uow.commit()
+    screen.open(month="2026-10")
+    # the figures are added up off the GUI thread; the first table goes at the next turn of the event loop
+    qtbot.waitUntil(lambda: screen.report is not None and screen.report.data["messages"]["sent"] == 2, timeout=20000)
+    qtbot.waitUntil(lambda: len(screen.quality.findChildren(QTableWidget, "report_messages")) == 1)
+    table = screen.quality.findChild(QTableWidget, "report_messages")
+    assert table is not None
+    shown = {table.item(r, 0).text().strip(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert shown["Messages sent"] == "2"
+    assert shown["Appointment reminder"] == "1" and shown["Feedback request"] == "1"
+    assert shown["by Text message"] == "1" and shown["by Email"] == "1"
+    assert shown["Messages not sent (failed or unsure)"] == "1"
+    assert "No-show rate with a reminder" in shown and "No-show rate without a reminder" in shown

@@ -8,10 +8,12 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStacke
 
 from desk_app.aftercare.views import FollowUpLists, FollowUpView
 from desk_app.domain.aftercare import FollowUpState
-from desk_app.i18n import _, format_date, format_datetime, ngettext
+from desk_app.i18n import _, format_date, format_datetime, local, ngettext
+from desk_app.messages.views import SentBrief
 from ui.aftercare.call_dialog import FollowUpCallDialog
 from ui.aftercare.text import followup_state, followup_status, stars
 from ui.context import UiContext
+from ui.messages.text import sent_line
 from ui.shared.table import Cell, RowsTable, segment_cell
 from ui.shared.widgets import Button, EmptyState, show_error
 
@@ -24,6 +26,7 @@ class FollowUpsTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.lists: FollowUpLists | None = None
+        self.sent: dict[int, list[SentBrief]] = {}  # what the messages already told each client
         self.current_list = FollowUpState.DUE
         self._notice_complaint = 0
         self.dialog: FollowUpCallDialog | None = None
@@ -83,19 +86,33 @@ class FollowUpsTab(QWidget):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
         lay.addWidget(self.stack, 1)
+        # what the messages already told the selected client, in full (its status shows the latest day)
+        self.sent_line = QLabel()
+        self.sent_line.setObjectName("muted")
+        self.sent_line.setWordWrap(True)
+        lay.addWidget(self.sent_line)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._show_sent_line())
         QShortcut(QKeySequence("F9"), self).activated.connect(self.call_selected)
         self.filter_buttons[FollowUpState.DUE].setChecked(True)
 
     def refresh(self) -> None:
-        actor, aftercare = self.ctx.actor, self.ctx.services.aftercare
+        actor, aftercare, messages = self.ctx.actor, self.ctx.services.aftercare, self.ctx.services.messages
+
+        def work() -> tuple[FollowUpLists, dict[int, list[SentBrief]]]:
+            lists = aftercare.followups(actor=actor)
+            ids = sorted({f.client_id for b in (lists.due, lists.overdue, lists.later, lists.done)
+                          for f in b if f.client_id is not None})
+            return lists, messages.sent_to_clients(ids) if ids else {}
+
         self.ctx.runner.run(
             self,
-            lambda: aftercare.followups(actor=actor),
+            work,
             on_done=self._loaded,
             on_error=lambda e: show_error(self, e),
         )
 
-    def _loaded(self, lists: FollowUpLists) -> None:
+    def _loaded(self, loaded: tuple[FollowUpLists, dict[int, list[SentBrief]]]) -> None:
+        lists, self.sent = loaded
         self.lists = lists
         labels = {
             FollowUpState.DUE: _("Due ({n})"),
@@ -128,6 +145,9 @@ class FollowUpsTab(QWidget):
                 status += " · " + ngettext("{n} try", "{n} tries", f.attempts).format(n=f.attempts)
             if f.callback_at and f.state != FollowUpState.DONE:
                 status += " · " + format_datetime(f.callback_at, "short")
+            sent = self.sent_cell(f.client_id)  # a message already went: the line below says which
+            if sent:
+                status += " · " + sent
             result = (
                 stars(f.satisfaction)
                 if f.satisfaction
@@ -147,7 +167,8 @@ class FollowUpsTab(QWidget):
                 ]
             )
         # the 4th column (what was done) takes what is left: at 1366 px about 200 px
-        self.table.set_rows(rows, list(items), widths=(110, 100, 120, 125, 200, 90, 125, 130, 100))
+        self.table.set_rows(rows, list(items), widths=(110, 100, 120, 125, 200, 90, 125, 155, 75))
+        self._show_sent_line()
         hints = {
             FollowUpState.DUE: _(
                 "Nobody is waiting for a call today. Calls appear here two to three days after a visit."
@@ -159,6 +180,31 @@ class FollowUpsTab(QWidget):
         self.empty = self._replace_empty(hints[state])
         self.stack.setCurrentWidget(self.table if items else self.empty)
         self.call_btn.setEnabled(bool(items) and state != FollowUpState.DONE)
+
+    def _briefs(self, client_id: int | None) -> list[SentBrief]:
+        briefs = self.sent.get(client_id, []) if client_id is not None else []
+        return sorted(briefs, key=lambda b: b.sent_at, reverse=True)
+
+    def sent_cell(self, client_id: int | None) -> str:
+        """The latest message already sent to the client, its day: "✉ 12-03" ("+1" when more)."""
+        briefs = self._briefs(client_id)
+        if not briefs:
+            return ""
+        more = f" +{len(briefs) - 1}" if len(briefs) > 1 else ""
+        return "✉ " + local(briefs[0].sent_at).strftime("%m-%d") + more
+
+    def sent_text(self, client_id: int | None) -> str:
+        """What the messages already told the client, newest first: "Feedback request · Text message ·
+        12-03 14:02" (the call need not ask again what a message already asked)."""
+        return "; ".join(sent_line(b.kind, b.channel, b.sent_at) for b in self._briefs(client_id))
+
+    def _show_sent_line(self) -> None:
+        f = self.table.current()
+        text = self.sent_text(f.client_id) if isinstance(f, FollowUpView) else ""
+        self.sent_line.setText(
+            _("Already sent to {client}: {messages}").format(client=f.client_name, messages=text)
+            if text and isinstance(f, FollowUpView) else ""
+        )
 
     def _replace_empty(self, hint: str) -> EmptyState:
         old = self.empty

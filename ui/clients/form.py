@@ -42,6 +42,8 @@ def field_label(key: str) -> str:
         "language": _("Language"),
         "marketing_consent": _("Marketing consent"),
         "privacy_consent": _("Privacy consent"),
+        "sms_consent": _("Text messages"),
+        "email_consent": _("Email messages"),
         "notes": _("Notes"),
     }
     return labels.get(key, key)
@@ -173,6 +175,12 @@ class ClientForm(QWidget):
         self.marketing = QCheckBox(_("Agrees to offers and reminders"))
         self.marketing.toggled.connect(self.edited)
         self._row(form, "marketing_consent", self.marketing)
+        self.sms = QCheckBox(_("May receive text messages"))
+        self.sms.toggled.connect(self.edited)
+        self._row(form, "sms_consent", self.sms)
+        self.email_ok = QCheckBox(_("May receive email"))
+        self.email_ok.toggled.connect(self.edited)
+        self._row(form, "email_consent", self.email_ok)
         self.consent_note = QLabel()
         self.consent_note.setObjectName("muted")
         self.consent_note.setWordWrap(True)
@@ -234,6 +242,8 @@ class ClientForm(QWidget):
         _select(self.language, p.language)
         self.privacy.setChecked(p.privacy_consent)
         self.marketing.setChecked(p.marketing_consent)
+        self.sms.setChecked(p.sms_consent)
+        self.email_ok.setChecked(p.email_consent)
         notes = []
         if p.privacy_consent_at:
             notes.append(
@@ -246,6 +256,18 @@ class ClientForm(QWidget):
                 _("Marketing: {state} on {date}").format(
                     state=_("yes") if p.marketing_consent else _("no"),
                     date=format_date(p.marketing_consent_at),
+                )
+            )
+        if p.sms_consent_at:
+            notes.append(
+                _("Text messages: {state} on {date}").format(
+                    state=_("yes") if p.sms_consent else _("no"), date=format_date(p.sms_consent_at)
+                )
+            )
+        if p.email_consent_at:
+            notes.append(
+                _("Email: {state} on {date}").format(
+                    state=_("yes") if p.email_consent else _("no"), date=format_date(p.email_consent_at)
                 )
             )
         self.consent_note.setText("  ·  ".join(notes))
@@ -277,6 +299,8 @@ class ClientForm(QWidget):
             "language": self.language.currentData(),
             "privacy_consent": self.privacy.isChecked(),
             "marketing_consent": self.marketing.isChecked(),
+            "sms_consent": self.sms.isChecked(),
+            "email_consent": self.email_ok.isChecked(),
             "notes": self.notes.toPlainText().strip(),
         }
 

@@ -211,7 +211,7 @@ class ClientHistoryTabs(QTabWidget):
         )
         self.upcoming_box.set_empty(not p.upcoming)
         self.setTabText(3, _("Upcoming ({n})").format(n=len(p.upcoming)) if p.upcoming else _("Upcoming"))
-        kinds = {"privacy": _("Privacy"), "marketing": _("Marketing")}
+        kinds = {"privacy": _("Privacy"), "marketing": _("Marketing"), "sms": _("Text messages"), "email": _("Email")}
         _fill(
             self.consents,
             [

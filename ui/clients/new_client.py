@@ -135,7 +135,11 @@ class NewClientDialog(Dialog):
             _("The client agrees that we keep these details to serve them (privacy consent)")
         )
         self.marketing = QCheckBox(_("The client agrees to receive offers and reminders (marketing consent)"))
-        for cb in (self.privacy, self.marketing):
+        self.sms = QCheckBox(_("May receive text messages"))
+        self.sms.setObjectName("new_sms_consent")
+        self.email_ok = QCheckBox(_("May receive email"))
+        self.email_ok.setObjectName("new_email_consent")
+        for cb in (self.privacy, self.marketing, self.sms, self.email_ok):
             cb.setMinimumHeight(32)
             blay.addWidget(cb)
         consent_note = QLabel(_("Consent is recorded with today's date and your name."))
@@ -265,6 +269,8 @@ class NewClientDialog(Dialog):
             "notes": self.notes.toPlainText(),
             "privacy_consent": self.privacy.isChecked(),
             "marketing_consent": self.marketing.isChecked(),
+            "sms_consent": self.sms.isChecked(),
+            "email_consent": self.email_ok.isChecked(),
         }
 
     def _clear_errors(self) -> None:

@@ -35,6 +35,7 @@ from desk_app.reports.pdf import (
     contact_rows,
     followup_rows,
     incident_rows,
+    message_rows,
     met_of,
     payment_rows,
     reconcile_rows,
@@ -393,6 +394,11 @@ class QualityPage(QWidget):
             (_("Closing balance"), money(data, pp["closing_balance"])),
         ]
         self.tables.addWidget(small_table([_("Prepaid balances"), _("Amount")], prepaid))
+        if data.get("messages"):
+            head, *rows = message_rows(data["messages"])
+            msg_table = small_table(head, rows)
+            msg_table.setObjectName("report_messages")
+            self.tables.addWidget(msg_table)
 
 
 class ComparisonPage(QWidget):

@@ -1,0 +1,153 @@
+"""The client answered a feedback request (by text or email): the score and their words, recorded
+as the visit's feedback through the follow-up call's own service method (``record_call``, the
+client reached), so a low score opens a complaint exactly as on the phone. One tap, one write."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.aftercare.views import CallResult
+from desk_app.core.service import ServiceError
+from desk_app.domain.aftercare import CallOutcome
+from desk_app.i18n import _
+from desk_app.messages.views import MessageRow
+from ui.context import UiContext
+from ui.messages.text import channel_label, when_text
+from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text
+
+
+def record_reply(ctx: UiContext, row: MessageRow, score: int, words: str) -> CallResult:
+    """On a worker: find the visit's open follow-up call and record the reply as that call."""
+    actor, aftercare = ctx.require_actor(), ctx.services.aftercare
+    lists = aftercare.followups(actor=actor)
+    open_calls = [f for st in (lists.due, lists.overdue, lists.later) for f in st]
+    match = [f for f in open_calls if row.ref_kind == "visit" and f.visit_id == row.ref_id]
+    if not match:
+        raise ServiceError(
+            _("This visit has no follow-up call open any more (it was made or closed), so the reply "
+              "cannot be recorded here. Write it in the visit's feedback instead.")
+        )
+    fu = match[0]
+    note = _("Reply to the feedback request ({channel}, sent {when})").format(
+        channel=channel_label(row.channel), when=when_text(row.sent_at or row.due_at)
+    )
+    comments = note + (": " + words.strip() if words.strip() else "")
+    # the client's one overall score stands for each of the call's four scores
+    return aftercare.record_call(
+        actor,
+        fu.id,
+        CallOutcome.REACHED,
+        timeliness=score,
+        professionalism=score,
+        effectiveness=score,
+        attitude=score,
+        comments=comments,
+    )
+
+
+class ReplyDialog(Dialog):
+    def __init__(self, ctx: UiContext, row: MessageRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.row = row
+        self.result_: CallResult | None = None
+        self._saving = False
+        self.setWindowTitle(_("Reply from {client}").format(client=row.client_name))
+        self.setMinimumWidth(520)
+        lay = QVBoxLayout(self)
+        head = QLabel(
+            _("{client} answered the feedback request sent by {channel} on {when}.").format(
+                client=row.client_name, channel=channel_label(row.channel), when=when_text(row.sent_at or row.due_at)
+            )
+        )
+        head.setObjectName("sectionTitle")
+        head.setWordWrap(True)
+        lay.addWidget(head)
+        lay.addWidget(QLabel(_("How happy was the client? (1 = very unhappy, 5 = very happy)")))
+        scores = QHBoxLayout()
+        self.scores = QButtonGroup(self)
+        for n in range(1, 6):
+            b = QPushButton(str(n))
+            b.setCheckable(True)
+            b.setMinimumSize(56, 44)
+            self.scores.addButton(b, n)
+            scores.addWidget(b)
+        scores.addStretch()
+        lay.addLayout(scores)
+        hint = QLabel(_("A 1 or 2 opens a complaint ticket, as on a follow-up call."))
+        hint.setObjectName("muted")
+        lay.addWidget(hint)
+        self.words = QPlainTextEdit()
+        self.words.setPlaceholderText(_("The client's words"))
+        self.words.setFixedHeight(90)
+        lay.addWidget(self.words)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        cancel = Button(_("Cancel"), kind="ghost")
+        cancel.clicked.connect(self.reject)
+        self.save_btn = Button(_("Save reply"), "check", kind="primary")
+        self.save_btn.setDefault(True)
+        self.save_btn.clicked.connect(self.save)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save_btn)
+        lay.addLayout(buttons)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.save)
+
+    def choose(self, score: int, words: str = "") -> None:
+        """Pick a score and type the words as a person would (also used by tests)."""
+        btn = self.scores.button(score)
+        btn.click()
+        self.words.setPlainText(words)
+
+    def saving(self) -> bool:
+        return self._saving
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        score = self.scores.checkedId()
+        if score < 1:
+            self.error.show_error(_("Choose the client's score from 1 to 5."))
+            return
+        ctx, row, words = self.ctx, self.row, self.words.toPlainText()
+        self._saving = True
+        self.save_btn.setEnabled(False)
+        self.ctx.runner.run(
+            self,
+            lambda: record_reply(ctx, row, score, words),
+            on_done=self._saved,
+            on_error=self._not_saved,
+            in_order=True,
+        )
+
+    def _saved(self, result: CallResult) -> None:
+        self._saving = False
+        self.result_ = result
+        self.accept()
+
+    def _not_saved(self, exc: Exception) -> None:
+        self._saving = False
+        self.save_btn.setEnabled(True)
+        self.error.show_error(error_text(exc))
+
+    def done_text(self) -> str:
+        res = self.result_
+        if res is not None and res.complaint_id is not None:
+            return "⚠ " + _(
+                "Reply saved as the visit's feedback. The low score opened complaint ticket #{id}."
+            ).format(id=res.complaint_id)
+        return "✓ " + _("Reply saved as the visit's feedback for {client}.").format(client=self.row.client_name)
+
+
+
