@@ -62,7 +62,8 @@ from desk_app.db.models import (
     WaitlistEntry,
 )
 from desk_app.domain.permissions import Actor
-from desk_app.i18n import N_, _
+from desk_app.i18n import _
+from desk_app.messages import outbox
 from desk_app.trust.audit import redact
 
 log = logging.getLogger(__name__)
@@ -544,7 +545,7 @@ def _close_open_work(s: Session, client_id: int, actor: Actor | None, now: datet
     # with the rest by _clear_free_text)
     for m in _rows(s, OutboxMessage, OutboxMessage.client_id == client_id, OutboxMessage.state == "queued"):
         m.state = "cancelled"
-        m.last_error = WHY_ERASED  # the reason the Messages screen shows (words, nothing about the person)
+        m.last_error = outbox.WHY_ERASED  # the reason the Messages screen shows (words, nothing about the person)
 
 
 def _clear_free_text(
@@ -680,8 +681,6 @@ def scrub_storage(db: Database) -> bool:
         log.warning("storage not scrubbed after an erasure: %s", exc)
         return False
 
-
-WHY_ERASED = N_("The client's data was erased.")  # the same words as messages.outbox.WHY_ERASED
 
 _VACUUMED = (
     "clients",

@@ -34,6 +34,7 @@ from desk_app.domain.appointment import INACTIVE, AppointmentStatus
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.visit import GUIDED_STEPS
 from desk_app.i18n import _
+from desk_app.messages import outbox
 from desk_app.settings import SettingsStore
 from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
@@ -286,6 +287,7 @@ class VisitService:
                     appt.status = AppointmentStatus.CANCELLED
                     appt.cancel_reason = reason.strip()
                     appt.cancelled_at = now
+                    outbox.on_cancelled(s, appt)  # its reminder is not sent
             audit(s, actor, "cancel", "visit", v.id, detail=reason.strip(), at=now)
             commit_visit(s)
 

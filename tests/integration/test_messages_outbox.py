@@ -145,6 +145,20 @@ def test_a_moved_booking_retimes_its_reminder_and_a_cancelled_one_drops_it(
     assert {r.state for r in outbox(services.db)} == {"cancelled"}
 
 
+def test_a_visit_cancelled_at_the_desk_drops_its_bookings_queued_messages(
+    services: Services, owner: Actor, shop: dict[str, int]
+) -> None:
+    """The client came in early for this afternoon's booking and the visit was cancelled: the
+    booking is cancelled with it, and so is its reminder (it would have said "see you at 15:00")."""
+    cid = client(services.db, "Ann Lee")
+    aid = book(services, owner, shop, cid, hh=15, day=date(2026, 11, 18))  # today 15:00, now 10:00
+    vid = services.visits.arrive(owner, aid)
+    assert ("reminder", "queued") in [(r.kind, r.state) for r in outbox(services.db)]
+    services.visits.cancel(owner, vid, "client had to leave")
+    assert [(r.kind, r.state) for r in outbox(services.db)] == [("confirmation", "cancelled"), ("reminder", "cancelled")]
+    assert "cancelled" in outbox(services.db, kind="reminder")[0].last_error
+
+
 def test_a_no_show_queues_its_notice_and_drops_the_reminder(
     services: Services, owner: Actor, shop: dict[str, int], clock: FakeClock
 ) -> None:
