@@ -1,7 +1,8 @@
 """The planner: messages no single action causes (docs/messages.md, "What is sent when").
 
-``plan`` runs at the start of each sender pass, inside one write unit of work, and queues what is
-due now and not yet queued: reminders for upcoming bookings that have none (imported ones, ones
+``plan`` runs at the start of each sender pass and queues what is due now and not yet queued (the
+pass reads first with ``anything_new`` and opens a write unit of work only when there is something
+to queue, so a pass with nothing new never holds the shop file's write lock): reminders for upcoming bookings that have none (imported ones, ones
 made before messages were set up), rebook nudges, birthday greetings, low prepaid balances and
 expiring packages or balances. It is idempotent (each message has its dedupe key) and cheap at 100k
 clients: each kind is one query over a bounded window (the next days' bookings, the recently lapsed
@@ -57,18 +58,29 @@ def _reachable(ready: set[str]) -> object:
 
 def plan(session: Session, now: datetime, settings: SettingsStore) -> int:
     """Queue what is due; returns how many rows were written."""
+    return enqueue_many(session, due_items(session, now, settings), settings, ready_channels(settings))
+
+
+def due_items(session: Session, now: datetime, settings: SettingsStore) -> list[Planned]:
+    """What is due now by the calendar, queued or not (it only reads)."""
     ready = ready_channels(settings)
     if not ready:
-        return 0
-    n = 0
+        return []
+    items: list[Planned] = []
     for step in (_reminders, _rebook, _birthdays, _low_balance, _expiring):
-        n += step(session, now, settings, ready)
-    return n
+        items += step(session, now, settings, ready)
+    return items
 
 
-def _reminders(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
+def anything_new(session: Session, now: datetime, settings: SettingsStore) -> bool:
+    """Whether a pass would queue something: read first, so the write lock is only taken then."""
+    keys = [i.dedupe_key for i in due_items(session, now, settings)]
+    return bool(keys) and len(existing_keys(session, keys)) < len(set(keys))
+
+
+def _reminders(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> list[Planned]:
     if not kind_enabled(settings, MessageKind.REMINDER):
-        return 0
+        return []
     hours = settings.get(S.MESSAGES_REMINDER_HOURS)
     rows = s.execute(
         select(Appointment, Client)
@@ -87,18 +99,18 @@ def _reminders(s: Session, now: datetime, settings: SettingsStore, ready: set[st
         if due is not None:
             items.append(Planned(c, MessageKind.REMINDER.value, "appointment", a.id, due,
                                  reminder_dedupe(a.id, a.start_at), a.branch_id))
-    return enqueue_many(s, items, settings, ready)
+    return items
 
 
-def _rebook(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
+def _rebook(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> list[Planned]:
     if not kind_enabled(settings, MessageKind.REBOOK):
-        return 0
+        return []
     tz = shop_tz(s)
     today = now.astimezone(tz).date()
     longest = s.scalar(select(func.max(Service.return_interval_days))) or 0
     shortest = s.scalar(select(func.min(Service.return_interval_days)).where(Service.return_interval_days > 0))
     if not longest or not shortest:
-        return 0
+        return []
     future = exists().where(
         Appointment.client_id == Client.id, Appointment.status.in_(UPCOMING), Appointment.start_at > now
     )
@@ -126,7 +138,7 @@ def _rebook(s: Session, now: datetime, settings: SettingsStore, ready: set[str])
         if day + timedelta(days=int(days)) <= today <= day + timedelta(days=int(days)) + REBOOK_WINDOW:
             due[int(cid)] = (int(vid), day, int(bid))
     if not due:
-        return 0
+        return []
     keys = {cid: f"rebook:client:{cid}:{day.isoformat()}" for cid, (_v, day, _b) in due.items()}
     have = existing_keys(s, list(keys.values()))
     todo = [cid for cid, key in keys.items() if key not in have]
@@ -136,12 +148,12 @@ def _rebook(s: Session, now: datetime, settings: SettingsStore, ready: set[str])
         for cid in todo
         if cid in clients
     ]
-    return enqueue_many(s, items, settings, ready)
+    return items
 
 
-def _birthdays(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
+def _birthdays(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> list[Planned]:
     if not kind_enabled(settings, MessageKind.BIRTHDAY):
-        return 0
+        return []
     today = now.astimezone(shop_tz(s)).date()
     clients = s.scalars(
         select(Client).where(
@@ -155,12 +167,12 @@ def _birthdays(s: Session, now: datetime, settings: SettingsStore, ready: set[st
         Planned(c, MessageKind.BIRTHDAY.value, "client", c.id, now, f"birthday:client:{c.id}:{today.year}", c.branch_id)
         for c in clients
     ]
-    return enqueue_many(s, items, settings, ready)
+    return items
 
 
-def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
+def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> list[Planned]:
     if not kind_enabled(settings, MessageKind.BALANCE_LOW):
-        return 0
+        return []
     threshold = settings.get(S.OUTREACH_LOW_BALANCE_MINOR)
     last_move = (
         select(PrepaidMovement.account_id, func.max(PrepaidMovement.id).label("last_id"))
@@ -184,15 +196,15 @@ def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[
                 c.branch_id)
         for acc, c, last_id in rows
     ]
-    return enqueue_many(s, items, settings, ready)
+    return items
 
 
-def _expiring(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> int:
+def _expiring(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> list[Planned]:
     if not kind_enabled(settings, MessageKind.PACKAGE_EXPIRING):
-        return 0
+        return []
     reminders = sorted({int(d) for d in settings.get(S.OUTREACH_EXPIRY_REMINDERS_DAYS) or [] if int(d) >= 0})
     if not reminders:
-        return 0
+        return []
     today = now.astimezone(shop_tz(s)).date()
     horizon = today + timedelta(days=max(reminders))
     accounts = s.execute(
@@ -228,4 +240,4 @@ def _expiring(s: Session, now: datetime, settings: SettingsStore, ready: set[str
             if stage is not None:
                 items.append(Planned(c, MessageKind.PACKAGE_EXPIRING.value, what, ref_id, now,
                                      f"package_expiring:{what}:{ref_id}:{stage}", c.branch_id))
-    return enqueue_many(s, items, settings, ready)
+    return items

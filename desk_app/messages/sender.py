@@ -116,16 +116,12 @@ def send_due(
     tally = _Tally()
     errors: list[str] = []
     worker = (worker or "sender")[:80]
-    with uow() as w:  # a desk that stopped mid-send: its row may have gone, never again by itself
-        w.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.state == MessageState.SENDING.value,
-                   OutboxMessage.claimed_at < now - STALE_SENDING)
-            .values(state=MessageState.UNKNOWN.value, last_error=WHY_STALE)
-        )
-        w.commit()
+    stale_sending = (OutboxMessage.state == MessageState.SENDING.value) & (OutboxMessage.claimed_at < now - STALE_SENDING)
+    # read first: a pass with nothing to do never takes the shop file's write lock (every desk runs
+    # a pass a minute, beside checkouts)
     with uow(write=False) as r:
         tz = shop_tz(r.session)
+        stale = r.session.scalar(select(OutboxMessage.id).where(stale_sending).limit(1)) is not None
         ids = list(
             r.session.scalars(
                 select(OutboxMessage.id)
@@ -134,6 +130,12 @@ def send_due(
                 .limit(limit)
             )
         )
+    if stale:
+        with uow() as w:  # a desk that stopped mid-send: its row may have gone, never again by itself
+            w.session.execute(
+                update(OutboxMessage).where(stale_sending).values(state=MessageState.UNKNOWN.value, last_error=WHY_STALE)
+            )
+            w.commit()
     if not ids:
         return tally.result(planned, errors)
     until = quiet_until(now, tz, settings.get(S.MESSAGES_QUIET_START_HOUR), settings.get(S.MESSAGES_QUIET_END_HOUR))

@@ -25,7 +25,7 @@ from desk_app.messages import outbox
 from desk_app.messages import templates as tpl
 from desk_app.messages.channels.base import Channel
 from desk_app.messages.channels.secrets import Secrets
-from desk_app.messages.planner import plan
+from desk_app.messages.planner import anything_new, plan
 from desk_app.messages.sender import send_due
 from desk_app.messages.views import (
     ChannelStatus,
@@ -333,7 +333,7 @@ class MessageService:
 
             channels = build_channels(self.settings, self.secrets)
         planned = 0
-        if plan_first:
+        if plan_first and self._anything_to_plan(now):
             def attempt() -> int:
                 with self.db.uow() as uow:
                     n = plan(uow.session, now, self.settings)
@@ -343,6 +343,10 @@ class MessageService:
             planned = run_with_retry(attempt)
         worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # one per pass
         return send_due(self.db.uow, self.settings, channels, now, limit=limit, worker=worker, planned=planned)
+
+    def _anything_to_plan(self, now: datetime) -> bool:
+        with self.db.uow(write=False) as uow:
+            return anything_new(uow.session, now, self.settings)
 
     # ------------------------------------------------------------------ the report
     def stats(self, day_from: date, day_to: date, branch_id: int | None = None) -> MessageStats:

@@ -291,3 +291,27 @@ def test_cli_messages_run_and_list(
     assert run(["messages", "list", "--db", str(db_path), "--state", "sent"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert listed[-1] == "3 messages" and all("\tsent\t" in line for line in listed[:-1])
+
+
+def test_a_pass_with_nothing_new_never_waits_for_the_write_lock(
+    services: Services, owner: Actor, shop: dict[str, int], relay: Relay, clock: FakeClock,  # noqa: F811
+    db_path: Path,
+) -> None:
+    """Every desk runs a pass a minute: one with nothing to plan, send or sweep only reads, so a
+    checkout holding the shop file's write lock at that moment is never kept waiting by it (nor
+    the pass refused as busy)."""
+    import sqlite3
+
+    cid = client(services.db, "Ann Lee", email="ann@example.com")
+    book(services, owner, shop, cid)
+    assert services.messages.run_due(worker="desk-1").sent == 1  # the confirmation; the reminder is tomorrow
+    other_desk = sqlite3.connect(db_path, isolation_level=None)
+    other_desk.execute("BEGIN IMMEDIATE")  # another desk is in the middle of a checkout
+    try:
+        impatient = Services(Database.open(db_path, busy_timeout_ms=200), clock=clock)
+        impatient.messages.secrets = services.messages.secrets
+        r = impatient.messages.run_due(worker="desk-2")
+        assert (r.planned, r.sent, r.retrying, r.failed) == (0, 0, 0, 0)
+    finally:
+        other_desk.execute("ROLLBACK")
+        other_desk.close()
