@@ -520,6 +520,66 @@ class AftercareService:
         view = self.feedback_item(fid)
         return dataclasses.replace(view, complaint_id=complaint_id)
 
+    def record_message_reply(self, actor: Actor, visit_id: int, score: int, words: str = "") -> FeedbackView:
+        """The client's reply to the feedback request message (docs/messages.md), entered at the desk:
+        the visit's feedback (source "message"); 1-2 opens a complaint by itself, once per visit. A
+        second reply for the same visit replaces the first (the latest stands). The follow-up call
+        stays on its list: a message is not the call the service standard asks for."""
+        require(self.db.uow, actor, Perm.FOLLOWUP)
+        if not isinstance(score, int) or not 1 <= score <= 5:
+            raise ValidationError({"score": _("A score is from 1 (very unhappy) to 5 (very happy).")})
+        words = (words or "").strip()
+        now = self.clock()
+        with self.db.uow() as uow:
+            s = uow.session
+            visit = s.get(Visit, visit_id)
+            if visit is None:
+                raise NotFound(_("That visit no longer exists."))
+            handled = score >= 4 and not words
+            fb = s.execute(
+                select(Feedback).where(Feedback.visit_id == visit_id, Feedback.source == FeedbackSource.MESSAGE)
+            ).scalars().first()
+            if fb is None:
+                fb = _add_feedback(s, visit, visit.client_id, FeedbackSource.MESSAGE, score, words, now, handled=handled)
+            else:
+                fb.score, fb.content, fb.at = score, words, now
+                if not handled and fb.status == FeedbackStatus.HANDLED and not fb.improvement_action:
+                    fb.status, fb.handled_at = FeedbackStatus.PENDING, None
+            complaint_id = None
+            if score <= LOW_SCORE:
+                complaint_id = s.execute(
+                    select(Complaint.id).where(
+                        Complaint.visit_id == visit_id, Complaint.source == ComplaintSource.MESSAGE_SCORE
+                    )
+                ).scalar()
+                if complaint_id is None:
+                    desc = (
+                        _("Reply to the feedback request: the client scored the visit {score} of 5. {comment}")
+                        .format(score=score, comment=words)
+                        .strip()
+                    )
+                    complaint_id = open_complaint_in(
+                        s,
+                        self.settings,
+                        actor,
+                        now,
+                        level=ComplaintLevel.GENERAL,
+                        description=desc,
+                        client_id=visit.client_id,
+                        visit_id=visit_id,
+                        staff_involved_id=visit.staff_id,
+                        severity=Severity.MEDIUM,
+                        category=ComplaintCategory.SERVICE,
+                        source=ComplaintSource.MESSAGE_SCORE,
+                    ).id
+            s.flush()
+            audit(s, actor, "feedback", "feedback", fb.id,
+                  after={"score": score, "visit_id": visit_id, "source": FeedbackSource.MESSAGE,
+                         "complaint_id": complaint_id}, at=now)
+            uow.commit()
+            fid = fb.id
+        return dataclasses.replace(self.feedback_item(fid), complaint_id=complaint_id)
+
     # ------------------------------------------------------------------ feedback
     def feedback_list(self, status: str | None = None, limit: int = 500) -> list[FeedbackView]:
         now = self.clock()
@@ -581,7 +641,7 @@ class AftercareService:
         due = f.at + timedelta(hours=hours)
         cid = None
         if f.visit_id and f.score is not None and f.score <= LOW_SCORE:
-            src = ComplaintSource.CHECKOUT_SCORE if f.source == FeedbackSource.CHECKOUT else ComplaintSource.FOLLOWUP_SCORE
+            src = SCORE_COMPLAINT_SOURCE.get(FeedbackSource(f.source), ComplaintSource.FOLLOWUP_SCORE)
             cid = s.execute(
                 select(Complaint.id).where(Complaint.visit_id == f.visit_id, Complaint.source == src)
             ).scalar()
@@ -782,6 +842,13 @@ def _priority(segment: str) -> int:
 
 def _round_half_up(x: Decimal) -> int:
     return int(x.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+SCORE_COMPLAINT_SOURCE: dict[FeedbackSource, ComplaintSource] = {  # what a low score of each opens
+    FeedbackSource.CHECKOUT: ComplaintSource.CHECKOUT_SCORE,
+    FeedbackSource.FOLLOWUP: ComplaintSource.FOLLOWUP_SCORE,
+    FeedbackSource.MESSAGE: ComplaintSource.MESSAGE_SCORE,
+}
 
 
 def _add_feedback(

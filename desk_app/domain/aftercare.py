@@ -100,6 +100,7 @@ class FeedbackSource(StrEnum):
     CHECKOUT = "checkout"  # the score given when paying
     FOLLOWUP = "followup"  # the follow-up call's scores
     CONTACT = "contact"  # said on a call or at the desk
+    MESSAGE = "message"  # the client's reply to the feedback request message
 
     @property
     def label(self) -> str:
@@ -110,6 +111,7 @@ FEEDBACK_SOURCE_LABELS: dict[FeedbackSource, str] = {
     FeedbackSource.CHECKOUT: N_("Checkout"),
     FeedbackSource.FOLLOWUP: N_("Follow-up call"),
     FeedbackSource.CONTACT: N_("Contact"),
+    FeedbackSource.MESSAGE: N_("Reply to a message"),
 }
 
 
@@ -119,6 +121,7 @@ class ComplaintSource(StrEnum):
     CONTACT = "contact"  # a call, visit or message at the desk
     CHECKOUT_SCORE = "checkout_score"  # a low score at checkout
     FOLLOWUP_SCORE = "followup_score"  # a low score on the follow-up call
+    MESSAGE_SCORE = "message_score"  # a low score in the reply to the feedback request message
 
 
 class FollowUpState(StrEnum):

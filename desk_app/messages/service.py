@@ -276,6 +276,35 @@ class MessageService:
                     "sms": self.settings.get(S.MESSAGES_SMS_PROVIDER)}
         return [ChannelStatus(ch, provider[ch], ready[ch] is None, ready[ch] or "") for ch in ("email", "sms")]
 
+    def secret_saved(self, actor: Actor) -> dict[str, bool]:
+        """Whether each channel's secret ("smtp", "sms") is kept (never the secret itself)."""
+        require(self.db.uow, actor, Perm.SETTINGS)
+        from desk_app.messages.channels.secrets import SMS, SMTP, Secrets
+
+        secrets = self.secrets or Secrets()
+        return {name: bool(secrets.get(name)) for name in (SMTP, SMS)}
+
+    def set_secret(self, actor: Actor, name: str, value: str | None) -> None:
+        """Keep (or with ``None``/"" remove) a channel's secret in this computer's password store;
+        the owner's, audited (that it changed, never the value)."""
+        known = require(self.db.uow, actor, Perm.SETTINGS)
+        from desk_app.messages.channels.secrets import ENV, NoPasswordStore, Secrets
+
+        if name not in ENV:
+            raise ServiceError(_("Choose the mail server's password or the text message provider's secret."))
+        secrets = self.secrets or Secrets()
+        try:
+            if value:
+                secrets.set(name, value)
+            else:
+                secrets.delete(name)
+        except NoPasswordStore as exc:
+            raise ServiceError(str(exc)) from None
+        with self.db.uow() as uow:
+            audit(uow.session, known, "update" if value else "delete", "message_secret", name,
+                  after={"secret": name, "kept": bool(value)}, at=self.clock())
+            uow.commit()
+
     def test_send(self, actor: Actor, channel: str, to: str) -> str:
         """Send one test message now (not through the outbox); the provider's id, or ServiceError in words."""
         known = require(self.db.uow, actor, Perm.SETTINGS)

@@ -15,7 +15,17 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from desk_app.container import Services
-from desk_app.db.models import AuditEntry, Client, Feedback, FollowUp, MessageTemplate, OutboxMessage, Setting
+from desk_app.core.service import ValidationError
+from desk_app.db.models import (
+    AuditEntry,
+    Client,
+    Complaint,
+    Feedback,
+    FollowUp,
+    MessageTemplate,
+    OutboxMessage,
+    Setting,
+)
 from desk_app.domain.permissions import Actor
 from desk_app.messages.outbox import enqueue
 from desk_app.settings import S
@@ -203,13 +213,39 @@ def test_a_reply_to_the_feedback_request_is_the_visits_feedback(
     dlg.save_btn.click()
     assert not dlg.isVisible()
     fb = rows(services.db, Feedback)
-    assert [(f.visit_id, f.score, f.source) for f in fb] == [(vid, 5, "followup")]
-    assert "Lovely colour, thank you" in fb[0].content
+    assert [(f.visit_id, f.score, f.source, f.content) for f in fb] == [(vid, 5, "message", "Lovely colour, thank you")]
     fu = rows(services.db, FollowUp, visit_id=vid)[0]
-    assert fu.status == "done"
+    assert fu.status != "done"  # a message is not the follow-up call: it stays on the call list
     assert "Reply saved" in tab.note.text()
     tab.select(mid)
     assert not tab.reply_btn.isEnabled()  # answered: not twice
+
+
+def test_a_low_reply_opens_one_complaint_and_a_reply_is_kept_after_the_call_was_made(
+    services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    """The reply is the visit's feedback whether or not the follow-up call was already made; a 1 or
+    2 opens a complaint once per visit; a second reply replaces the first."""
+    from desk_app.domain.aftercare import CallOutcome
+
+    leo = add_staff(services.db, owner.branch_id, "Leo")
+    cid = emailable(services, "Ann Lee", "ann@example.com")
+    clock.now = shanghai(2026, 11, 18, 9)
+    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid, stylist_id=leo.staff_id,
+                desk_id=owner.staff_id, arrived=clock.now)
+    clock.now = shanghai(2026, 11, 20, 11)  # the call was made and the client reached
+    fu = rows(services.db, FollowUp, visit_id=vid)[0]
+    services.aftercare.record_call(owner, fu.id, CallOutcome.REACHED, timeliness=5, attitude=5)
+    assert rows(services.db, FollowUp, visit_id=vid)[0].status == "done"
+    with pytest.raises(ValidationError):
+        services.aftercare.record_message_reply(owner, vid, 0, "?")
+    first = services.aftercare.record_message_reply(owner, vid, 2, "The colour faded in a week")
+    again = services.aftercare.record_message_reply(owner, vid, 1, "Still faded")
+    assert first.complaint_id is not None and again.complaint_id == first.complaint_id
+    mine = [(f.score, f.content) for f in rows(services.db, Feedback) if f.source == "message"]
+    assert mine == [(1, "Still faded")]
+    complaints = [c for c in rows(services.db, Complaint) if c.visit_id == vid]
+    assert [(c.source, "faded" in c.description) for c in complaints] == [("message_score", True)]
 
 
 def test_the_templates_editor_refuses_an_unknown_placeholder_and_saves_a_good_one(
@@ -311,6 +347,12 @@ def test_the_channels_tab_saves_settings_puts_the_password_in_the_keyring_and_se
         tab.save_btn.click()
         assert keyring.get_password("desk-app-messages", "smtp") is None
         assert tab.smtp_secret_state.text() == "Not saved yet."
+        # the owner's changes to the secret are in the audit log (that it changed, never the value)
+        with services.db.uow(write=False) as uow:
+            trail = [(a.action, a.entity_id) for a in uow.session.scalars(
+                select(AuditEntry).where(AuditEntry.entity == "message_secret").order_by(AuditEntry.id))]
+            assert not any(ASCII_PASSWORD in str(a.after) for a in uow.session.scalars(select(AuditEntry)))
+        assert trail == [("update", "smtp"), ("delete", "smtp")]
     finally:
         controller.stop()
 

@@ -1,7 +1,7 @@
 """The Channels & timing tab (owner): the mail server and the text message provider, their
 secrets (kept by the OS password store, never shown back), a test send, and which messages go
 out when. The settings are saved through the settings store one by one as Settings does; the
-secrets through ``Secrets``; everything on the runner."""
+secrets through ``MessageService.set_secret`` (the owner's, audited); everything on the runner."""
 
 from __future__ import annotations
 
@@ -24,11 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.core.service import ValidationError
+from desk_app.core.service import ServiceError, ValidationError
 from desk_app.domain.messages import MessageChannel, MessageKind
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
-from desk_app.messages.channels.secrets import Secrets
 from desk_app.messages.views import ChannelStatus
 from desk_app.settings import DEFS
 from ui.context import UiContext
@@ -62,11 +61,6 @@ HOURS_KEYS = (
 )
 
 
-def _secrets(ctx: UiContext) -> Secrets:
-    """The secrets the sender reads (the service's own when set, else the OS password store)."""
-    return ctx.services.messages.secrets or Secrets()
-
-
 @dataclass(frozen=True)
 class ChannelsState:
     values: dict[str, Any]
@@ -86,9 +80,7 @@ def read_state(ctx: UiContext) -> ChannelsState:
     actor = ctx.require_actor()
     values = ctx.services.shop_details.setting_values()
     status = ctx.services.messages.channels(actor)
-    secrets = _secrets(ctx)
-    saved = {name: bool(secrets.get(name)) for name in (SMTP, SMS)}
-    return ChannelsState(values, status, saved)
+    return ChannelsState(values, status, ctx.services.messages.secret_saved(actor))
 
 
 class ChannelsTab(QWidget):
@@ -448,7 +440,7 @@ class ChannelsTab(QWidget):
         ctx, actor = self.ctx, self.ctx.require_actor()
         changed = {k: v for k, v in self.values().items() if v != self._clean.get(k)}
         typed, remove = self._typed_secrets(), set(self._remove)
-        details = ctx.services.shop_details
+        details, messages = ctx.services.shop_details, ctx.services.messages
 
         def work() -> SaveResult:
             saved: list[str] = []
@@ -459,20 +451,13 @@ class ChannelsTab(QWidget):
                     saved.append(key)
                 except ValidationError as exc:
                     errors.update(exc.errors)
-            if typed or remove:
-                if not ctx.can(Perm.SETTINGS):
-                    errors["secret"] = _("Only the owner changes the channels' passwords.")
-                else:
-                    secrets = _secrets(ctx)
-                    for name in remove - set(typed):
-                        secrets.delete(name)
-                        saved.append("secret_" + name)
-                    for name, value in typed.items():
-                        try:
-                            secrets.set(name, value)
-                            saved.append("secret_" + name)
-                        except Exception as exc:  # noqa: BLE001 - no password store: said in words
-                            errors["secret_" + name] = str(exc)
+            changes: dict[str, str | None] = {**{name: None for name in remove - set(typed)}, **typed}
+            for name, value in changes.items():
+                try:
+                    messages.set_secret(actor, name, value)
+                    saved.append("secret_" + name)
+                except ServiceError as exc:  # not the owner, no password store: said in words
+                    errors["secret_" + name] = str(exc)
             return SaveResult(saved, errors, read_state(ctx))
 
         self._saving = True

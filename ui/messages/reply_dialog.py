@@ -1,6 +1,6 @@
 """The client answered a feedback request (by text or email): the score and their words, recorded
-as the visit's feedback through the follow-up call's own service method (``record_call``, the
-client reached), so a low score opens a complaint exactly as on the phone. One tap, one write."""
+as the visit's feedback (``AftercareService.record_message_reply``), whether or not the follow-up
+call was made; a low score opens a complaint as at checkout or on the phone. One tap, one write."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.aftercare.views import CallResult
+from desk_app.aftercare.views import FeedbackView
 from desk_app.core.service import ServiceError
-from desk_app.domain.aftercare import CallOutcome
 from desk_app.i18n import _
 from desk_app.messages.views import MessageRow
 from ui.context import UiContext
@@ -25,33 +24,11 @@ from ui.messages.text import channel_label, when_text
 from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text
 
 
-def record_reply(ctx: UiContext, row: MessageRow, score: int, words: str) -> CallResult:
-    """On a worker: find the visit's open follow-up call and record the reply as that call."""
-    actor, aftercare = ctx.require_actor(), ctx.services.aftercare
-    lists = aftercare.followups(actor=actor)
-    open_calls = [f for st in (lists.due, lists.overdue, lists.later) for f in st]
-    match = [f for f in open_calls if row.ref_kind == "visit" and f.visit_id == row.ref_id]
-    if not match:
-        raise ServiceError(
-            _("This visit has no follow-up call open any more (it was made or closed), so the reply "
-              "cannot be recorded here. Write it in the visit's feedback instead.")
-        )
-    fu = match[0]
-    note = _("Reply to the feedback request ({channel}, sent {when})").format(
-        channel=channel_label(row.channel), when=when_text(row.sent_at or row.due_at)
-    )
-    comments = note + (": " + words.strip() if words.strip() else "")
-    # the client's one overall score stands for each of the call's four scores
-    return aftercare.record_call(
-        actor,
-        fu.id,
-        CallOutcome.REACHED,
-        timeliness=score,
-        professionalism=score,
-        effectiveness=score,
-        attitude=score,
-        comments=comments,
-    )
+def record_reply(ctx: UiContext, row: MessageRow, score: int, words: str) -> FeedbackView:
+    """On a worker: the reply as the visit's feedback (the after-care service's one action)."""
+    if row.ref_kind != "visit" or row.ref_id is None:
+        raise ServiceError(_("This message is not about a visit, so a reply cannot be recorded for one."))
+    return ctx.services.aftercare.record_message_reply(ctx.require_actor(), row.ref_id, score, words)
 
 
 class ReplyDialog(Dialog):
@@ -59,7 +36,7 @@ class ReplyDialog(Dialog):
         super().__init__(parent)
         self.ctx = ctx
         self.row = row
-        self.result_: CallResult | None = None
+        self.result_: FeedbackView | None = None
         self._saving = False
         self.setWindowTitle(_("Reply from {client}").format(client=row.client_name))
         self.setMinimumWidth(520)
@@ -83,7 +60,7 @@ class ReplyDialog(Dialog):
             scores.addWidget(b)
         scores.addStretch()
         lay.addLayout(scores)
-        hint = QLabel(_("A 1 or 2 opens a complaint ticket, as on a follow-up call."))
+        hint = QLabel(_("A 1 or 2 opens a complaint ticket, as a low score at checkout does."))
         hint.setObjectName("muted")
         lay.addWidget(hint)
         self.words = QPlainTextEdit()
@@ -131,7 +108,7 @@ class ReplyDialog(Dialog):
             in_order=True,
         )
 
-    def _saved(self, result: CallResult) -> None:
+    def _saved(self, result: FeedbackView) -> None:
         self._saving = False
         self.result_ = result
         self.accept()

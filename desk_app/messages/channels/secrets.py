@@ -101,6 +101,6 @@ class Secrets:
             return None
         if not self.store_available():
             return str(NoPasswordStore(name))
-        return _("The {what} is not saved on this computer: type it in Settings → Messages.").format(
+        return _("The {what} is not saved on this computer: type it in Messages › Channels & timing.").format(
             what=secret_words(name)
         )
