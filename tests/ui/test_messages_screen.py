@@ -382,3 +382,35 @@ def test_the_app_sends_what_is_due_every_minute_on_its_own(
     assert mailbox.messages[0][1] == ["ann@example.com"]
     shell.close()
     assert not timer.isActive()
+
+
+def test_a_refresh_keeps_the_message_the_desk_selected(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock, relay: tuple[int, Mailbox],
+) -> None:
+    """The list follows the background sender (a refresh a minute, and after each booking): the
+    row the desk selected must stay selected, or Resend (Ctrl+R) and Cancel act on another client's
+    message that slid into its place."""
+    port, _mailbox = relay
+    email_channel(services, port)
+    ann = emailable(services, "Ann Lee", "ann@example.com")
+    bob = emailable(services, "Bob Wu", "bob@example.com")
+    cat = emailable(services, "Cat Ma", "cat@example.com")
+    now = clock()
+    queue(services, ann, "reminder", now + timedelta(hours=2))
+    chosen = queue(services, bob, "reminder", now + timedelta(hours=3))
+    w = screen_for(qtbot, services, owner)
+    w.open(tab="outbox")
+    tab = w.outbox
+    tab.select(chosen)
+    before = tab.current()
+    assert before is not None and before.id == chosen
+    # the sender (or another desk) queues one more: the list is reloaded
+    queue(services, cat, "reminder", now + timedelta(hours=4))
+    queue(services, cat, "reminder", now + timedelta(hours=1))
+    tab.refresh()
+    assert len(tab.table.model_.payloads) == 4
+    after = tab.current()
+    assert after is not None and after.id == chosen, "the selection moved to another message"
+    # a row that left the list (another filter) falls back to the first row, as before
+    tab.filter_buttons["sent"].click()
+    assert tab.current() is None
