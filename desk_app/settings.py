@@ -295,10 +295,18 @@ def validate(key: str, value: Any) -> Any:
                 why = _("{value} is not one of: {allowed}")
                 raise ValueError(f"{key}: " + why.format(value=repr(v), allowed=allowed))
     if d.minimum is not None and d.type in (int, Decimal) and v < d.minimum:
-        raise ValueError(f"{key}: must be at least {d.minimum}")
+        raise ValueError(f"{key}: must be at least {_bound(d, d.minimum)}")
     if d.maximum is not None and d.type in (int, Decimal) and v > d.maximum:
-        raise ValueError(f"{key}: must be at most {d.maximum}")
+        raise ValueError(f"{key}: must be at most {_bound(d, d.maximum)}")
     return v
+
+
+def _bound(d: SettingDef[Any], n: int | Decimal) -> str:
+    """A limit as the value is typed: a percentage kept in basis points (10000) is written 100 %."""
+    if d.kind == PERCENT:
+        pct = Decimal(n).scaleb(-2) if d.type is int else Decimal(n)
+        return f"{pct.normalize():f} %"
+    return str(n)
 
 
 def definition(key: str) -> SettingDef[Any]:
