@@ -301,10 +301,10 @@ def validate(key: str, value: Any) -> Any:
     return v
 
 
-def _bound(d: SettingDef[Any], n: int | Decimal) -> str:
+def _bound(d: SettingDef[Any], n: float | Decimal) -> str:
     """A limit as the value is typed: a percentage kept in basis points (10000) is written 100 %."""
     if d.kind == PERCENT:
-        pct = Decimal(n).scaleb(-2) if d.type is int else Decimal(n)
+        pct = Decimal(str(n)).scaleb(-2) if d.type is int else Decimal(str(n))
         return f"{pct.normalize():f} %"
     return str(n)
 
