@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -414,3 +414,21 @@ def test_a_refresh_keeps_the_message_the_desk_selected(
     # a row that left the list (another filter) falls back to the first row, as before
     tab.filter_buttons["sent"].click()
     assert tab.current() is None
+
+
+def test_the_call_lists_no_longer_say_the_app_sends_nothing(qtbot: QtBot, services: Services, owner: Actor) -> None:
+    """Since the app sends reminders, greetings and notices, the calendar's list of bookings to
+    confirm and the keeping-in-touch lists must not tell the desk that it sends nothing (the desk
+    would call every client who already got the app's message)."""
+    from ui.aftercare.outreach import OutreachTab
+    from ui.calendar.side import RemindersPanel
+
+    panel = RemindersPanel()
+    qtbot.addWidget(panel)
+    panel.set_rows("Monday, December 7, 2026", [])
+    assert "sends nothing" not in panel.title.text() and "Messages" in panel.title.text()
+    ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=owner)
+    tab = OutreachTab(ctx)
+    qtbot.addWidget(tab)
+    words = " ".join(label.text() for label in tab.findChildren(QLabel))
+    assert "sends no messages" not in words and "Messages shows what went out" in words

@@ -56,7 +56,10 @@ class OutreachTab(QWidget):
         bar.addWidget(export)
         lay.addLayout(bar)
         note = QLabel(
-            _("The app sends no messages: contact each client by their preferred channel, then mark it.")
+            _(
+                "Clients who agreed to texts or email get the app's greetings and notices by themselves "
+                "(Messages shows what went out); contact the others by their preferred channel, then mark it."
+            )
         )
         note.setObjectName("muted")
         lay.addWidget(note)
