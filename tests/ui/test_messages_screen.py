@@ -432,3 +432,31 @@ def test_the_call_lists_no_longer_say_the_app_sends_nothing(qtbot: QtBot, servic
     qtbot.addWidget(tab)
     words = " ".join(label.text() for label in tab.findChildren(QLabel))
     assert "sends no messages" not in words and "Messages shows what went out" in words
+
+
+def test_the_follow_up_list_names_only_the_newest_messages_sent(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock, relay: tuple[int, Mailbox]
+) -> None:
+    """Walk (issue 19): a regular's month of messages filled six lines under the call list (the demo's
+    "Already sent to Joyce Jackson: …" ran to some forty entries) and pushed the calls off the
+    screen. The newest three are named, the rest counted."""
+    port, _mailbox = relay
+    email_channel(services, port)
+    leo = add_staff(services.db, owner.branch_id, "Leo")
+    cid = emailable(services, "Ann Lee", "ann@example.com")
+    clock.now = shanghai(2026, 11, 18, 9)
+    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid, stylist_id=leo.staff_id,
+                desk_id=owner.staff_id, arrived=clock.now)
+    for hour in range(10, 18):  # eight messages in a day
+        clock.now = shanghai(2026, 11, 18, hour)
+        queue(services, cid, "feedback", clock.now, ("visit", vid))
+        assert services.messages.run_due().sent == 1
+    clock.now = shanghai(2026, 11, 20, 10)
+    ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=owner)
+    w = FollowUpsScreen(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    w.open(tab="followups")
+    text = w.followups.sent_line.text()
+    assert text.count("Feedback request") == 3 and "11-18 17:00" in text and "11-18 14:00" not in text
+    assert text.endswith("5 more in Messages")
