@@ -62,6 +62,7 @@ class OutreachTab(QWidget):
             )
         )
         note.setObjectName("muted")
+        note.setWordWrap(True)  # a sentence, not a line: the tab must fit the counter's 1366 px
         lay.addWidget(note)
         self.stack = QStackedWidget()
         self.table = RowsTable(
