@@ -291,6 +291,10 @@ def test_cli_messages_run_and_list(
     assert run(["messages", "list", "--db", str(db_path), "--state", "sent"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert listed[-1] == "3 messages" and all("\tsent\t" in line for line in listed[:-1])
+    # walk (issue 19): the default --limit cut the demo's list at 500 and said "500 messages"
+    assert run(["messages", "list", "--db", str(db_path), "--state", "sent", "--limit", "2"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 3 and listed[-1] == "2 messages, the newest; there may be more: --limit N shows more"
 
 
 def test_a_channel_missing_its_password_says_so_on_the_row(
