@@ -122,7 +122,8 @@ def test_the_outbox_lists_what_the_sender_did_filters_resends_and_cancels(
     tab = w.outbox
     # the owner's tabs are not offered to the desk
     assert not w.tabs.isTabVisible(1) and not w.tabs.isTabVisible(2)
-    assert [b.text() for b in tab.filter_buttons.values()] == ["Queued (1)", "Sent (1)", "Failed (1)", "All"]
+    # each button with its count (docs/messages.md), "All" too
+    assert [b.text() for b in tab.filter_buttons.values()] == ["Queued (1)", "Sent (1)", "Failed (1)", "All (3)"]
     assert "1 sent · 1 waiting · 1 failed or unsure" in tab.summary.text()
     assert sorted(cells(w, 1)) == ["Ann Lee (A00001)", "Bob Wu (A00002)", "Cat Ma (A00003)"]
     by_client = {r.client_name: i for i, r in enumerate(tab.table.model_.payloads)}

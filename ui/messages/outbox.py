@@ -200,7 +200,7 @@ class OutboxTab(QWidget):
             "queued": _("Queued ({n})").format(n=c.queued if c else 0),
             "sent": _("Sent ({n})").format(n=c.sent if c else 0),
             "failed": _("Failed ({n})").format(n=c.failed if c else 0),
-            "all": _("All"),
+            "all": _("All ({n})").format(n=(c.queued + c.sent + c.failed + c.cancelled) if c else 0),
         }
         for key, b in self.filter_buttons.items():
             b.setText(labels[key])
