@@ -30,6 +30,9 @@ MESSAGE_KINDS = tuple(k.value for k in MessageKind)
 MONEY = "money"
 PERCENT = "percent"
 DATES = "dates"  # a str of YYYY-MM-DD dates, checked and written back in order
+# a provider's web address that carries credentials: empty, https://, or http:// to this computer only
+ENDPOINT = "endpoint"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ class S:
     MESSAGES_SMS_SENDER = SettingDef("messages.sms.sender", str, "", N_("Text messages: sender (Aliyun signature name, Tencent SMS app ID, or Twilio number or Messaging Service SID)"), "messages")
     MESSAGES_SMS_SIGN_NAME = SettingDef("messages.sms.sign_name", str, "", N_("Text messages: Tencent signature name"), "messages")
     MESSAGES_SMS_REGION = SettingDef("messages.sms.region", str, "", N_("Text messages: Tencent region (empty: ap-guangzhou)"), "messages")
-    MESSAGES_SMS_ENDPOINT = SettingDef("messages.sms.endpoint", str, "", N_("Text messages: provider address (empty: the provider's own)"), "messages")
+    MESSAGES_SMS_ENDPOINT = SettingDef("messages.sms.endpoint", str, "", N_("Text messages: provider address (empty: the provider's own)"), "messages", kind=ENDPOINT)
     MESSAGES_SMS_TEMPLATES: SettingDef[dict[str, str]] = SettingDef("messages.sms.templates", dict, {}, N_("Text messages: the provider's approved template for each kind of message"), "messages")
     # demo shop: {staff_id: pin} shown on the sign-in screen of a demo database only
     DEMO_PINS: SettingDef[dict[str, str]] = SettingDef("demo.pins", dict, {}, N_("Demo staff PINs"), "demo")
@@ -282,6 +285,19 @@ def validate(key: str, value: Any) -> Any:
         except ValueError as exc:
             why = _("Write the dates as YYYY-MM-DD with commas between (e.g. 2027-01-01, 2027-02-17): {bad} is not one.")
             raise ValueError(f"{key}: " + why.format(bad=str(exc))) from None
+    if d.kind == ENDPOINT and str(v).strip():
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(str(v).strip())
+            host = parts.hostname or ""
+        except ValueError:
+            parts, host = None, ""
+        if parts is None or not (
+            (parts.scheme == "https" and host) or (parts.scheme == "http" and host in LOOPBACK)
+        ):
+            why = _("the provider's address must start with https:// (http:// only to this computer): {url}")
+            raise ValueError(f"{key}: " + why.format(url=str(v).strip()))
     if d.choices:
         if d.type is list:
             bad = [x for x in v if str(x) not in d.choices]
@@ -295,10 +311,18 @@ def validate(key: str, value: Any) -> Any:
                 why = _("{value} is not one of: {allowed}")
                 raise ValueError(f"{key}: " + why.format(value=repr(v), allowed=allowed))
     if d.minimum is not None and d.type in (int, Decimal) and v < d.minimum:
-        raise ValueError(f"{key}: must be at least {d.minimum}")
+        raise ValueError(f"{key}: must be at least {_bound(d, d.minimum)}")
     if d.maximum is not None and d.type in (int, Decimal) and v > d.maximum:
-        raise ValueError(f"{key}: must be at most {d.maximum}")
+        raise ValueError(f"{key}: must be at most {_bound(d, d.maximum)}")
     return v
+
+
+def _bound(d: SettingDef[Any], n: float | Decimal) -> str:
+    """A limit as the value is typed: a percentage kept in basis points (10000) is written 100 %."""
+    if d.kind == PERCENT:
+        pct = Decimal(str(n)).scaleb(-2) if d.type is int else Decimal(str(n))
+        return f"{pct.normalize():f} %"
+    return str(n)
 
 
 def definition(key: str) -> SettingDef[Any]:

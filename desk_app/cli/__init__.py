@@ -65,6 +65,20 @@ def month_arg(text: str) -> str:
     return text.strip()
 
 
+def day_arg(text: str) -> str:
+    """YYYY-MM-DD, a real day between 2000 and 2100 (argparse turns the error into a usage line, exit 2)."""
+    from datetime import date
+
+    m = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", text.strip())  # ASCII digits only
+    try:
+        ok = m is not None and 2000 <= date.fromisoformat(text.strip()).year <= 2100
+    except ValueError:
+        ok = False
+    if not ok:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day: write YYYY-MM-DD, e.g. 2026-11-18")
+    return text.strip()
+
+
 def lang_arg(text: str) -> str:
     from desk_app.i18n import parse_language
 
@@ -273,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     ml = msgs.add_parser("list", help="the outbox: one line per message")
     db_arg(ml)
     ml.add_argument("--state", choices=["queued", "sending", "sent", "failed", "cancelled", "unknown"])
-    ml.add_argument("--day", metavar="YYYY-MM-DD", help="the shop's day the message was due or sent")
+    ml.add_argument("--day", type=day_arg, metavar="YYYY-MM-DD", help="the shop's day the message was due or sent")
     ml.add_argument("--limit", type=int_arg(1, 5000), default=500)
     who_arg(ml)
     st = sub.add_parser("settings", help="read or change the owner's settings (the right to change settings: "

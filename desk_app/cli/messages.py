@@ -82,7 +82,10 @@ def cli_messages_list(args: argparse.Namespace) -> int:
             if m.error:
                 line += f"\t{m.error_code or '-'}: {m.error}"
             print(line)
-        print(_("{n} messages").format(n=len(rows)))
+        if len(rows) >= args.limit:  # there may be more: say so rather than pass the first page for all
+            print(_("{n} messages, the newest; there may be more: --limit N shows more").format(n=len(rows)))
+        else:
+            print(_("{n} messages").format(n=len(rows)))
         return 0
     except ServiceError as exc:
         return err(exc.message)

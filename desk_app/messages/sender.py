@@ -111,8 +111,10 @@ def send_due(
     limit: int = 50,
     worker: str = "",
     planned: int = 0,
+    why_not: Mapping[str, str | None] | None = None,
 ) -> RunResult:
-    """One pass over the due rows (see the module). ``uow`` is the database's ``uow``."""
+    """One pass over the due rows (see the module). ``uow`` is the database's ``uow``; ``why_not``:
+    for a channel left out of ``channels``, why, in words (``channel_ready``), kept on its rows."""
     tally = _Tally()
     errors: list[str] = []
     worker = (worker or "sender")[:80]
@@ -152,7 +154,7 @@ def send_due(
     for mid in ids:
         if not _claim(uow, mid, now, worker):
             continue  # another sender has it
-        _send_one(uow, settings, channels, now, mid, worker, tally, errors)
+        _send_one(uow, settings, channels, now, mid, worker, tally, errors, why_not or {})
     return tally.result(planned, errors)
 
 
@@ -199,6 +201,7 @@ def _send_one(
     worker: str,
     tally: _Tally,
     errors: list[str],
+    why_not: Mapping[str, str | None],
 ) -> None:
     with uow(write=False) as r:
         why, prepared, attempts = prepare(r.session, settings, mid, now)
@@ -210,7 +213,9 @@ def _send_one(
     max_attempts = settings.get(S.MESSAGES_MAX_ATTEMPTS)
     try:
         if channel is None:
-            raise SendFailed(FailCode.NOT_SET_UP, FailCode.NOT_SET_UP.label, retry=False)
+            # what is missing, in words ("the password is not saved on this computer"), not only the code
+            why = why_not.get(prepared.channel) or FailCode.NOT_SET_UP.label
+            raise SendFailed(FailCode.NOT_SET_UP, why, retry=False)
         sent = channel.send(
             Outgoing(mid, prepared.to, prepared.rendered.subject, prepared.rendered.body, prepared.kind,
                      prepared.language, prepared.params)

@@ -357,10 +357,12 @@ class MessageService:
         ``channels``: the channels to send through (default: those the owner set up)."""
         now = now or self.clock()
         self.settings.refresh()  # another desk may have changed the settings
+        why_not: dict[str, str | None] = {}
         if channels is None:
-            from desk_app.messages.channels import build_channels
+            from desk_app.messages.channels import build_channels, channel_ready
 
             channels = build_channels(self.settings, self.secrets)
+            why_not = {k: v for k, v in channel_ready(self.settings, self.secrets).items() if k not in channels}
         planned = 0
         if plan_first and self._anything_to_plan(now):
             def attempt() -> int:
@@ -371,7 +373,8 @@ class MessageService:
 
             planned = run_with_retry(attempt)
         worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # one per pass
-        return send_due(self.db.uow, self.settings, channels, now, limit=limit, worker=worker, planned=planned)
+        return send_due(self.db.uow, self.settings, channels, now, limit=limit, worker=worker, planned=planned,
+                        why_not=why_not)
 
     def _anything_to_plan(self, now: datetime) -> bool:
         with self.db.uow(write=False) as uow:

@@ -140,8 +140,14 @@ def test_the_audit_entry_says_who_and_what(
         (["set", "messages.kinds", '{"a": 1}'], "write the value as JSON"),
         (["set", "outreach.low_balance_minor", "10.505"], "at most 2 decimal places"),
         (["set", "outreach.low_balance_minor", "lots"], "is not an amount"),
-        (["set", "money.tax_rate_service_bp", "120"], "must be at most 10000"),
+        # the limit in the words the value is typed in: a percentage, not the basis points kept
+        (["set", "money.tax_rate_service_bp", "120"], "must be at most 100 %"),
+        (["set", "money.tax_rate_service_bp", "120 %"], "must be at most 100 %"),
+        (["set", "vip.discount_percent", "150"], "must be at most 100 %"),
         (["set", "money.prices_include_tax", "maybe"], "write true or false"),
+        # walk (issue 19): the provider's address carries its credentials: https only (docs/messages.md)
+        (["set", "messages.sms.endpoint", "http://example.com"], "must start with https://"),
+        (["set", "messages.sms.endpoint", "example.com"], "must start with https://"),
         (["list", "--group", "nonsense"], "there is no group nonsense"),
     ],
 )

@@ -291,6 +291,30 @@ def test_cli_messages_run_and_list(
     assert run(["messages", "list", "--db", str(db_path), "--state", "sent"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert listed[-1] == "3 messages" and all("\tsent\t" in line for line in listed[:-1])
+    # walk (issue 19): the default --limit cut the demo's list at 500 and said "500 messages"
+    assert run(["messages", "list", "--db", str(db_path), "--state", "sent", "--limit", "2"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 3 and listed[-1] == "2 messages, the newest; there may be more: --limit N shows more"
+
+
+def test_a_channel_missing_its_password_says_so_on_the_row(
+    services: Services, owner: Actor, shop: dict[str, int], relay: Relay,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Walk (issue 19): the mail server needs a sign-in and this computer has no password for it
+    (no password store, no DESK_APP_SMTP_PASSWORD: a cron job set up without it). The row and
+    `messages run` said only "This channel is not set up" while every setting looked filled in;
+    they now say what is missing, as the Channels tab does."""
+    monkeypatch.delenv("DESK_APP_SMTP_PASSWORD", raising=False)
+    services.settings.set(S.MESSAGES_EMAIL_USER, "desk@lotus.example")
+    cid = client(services.db, "Ann Lee", email="ann@example.com")
+    book(services, owner, shop, cid)
+    r = services.messages.run_due()
+    row = outbox(services.db, kind="confirmation")[0]
+    assert (row.state, row.last_error_code) == ("failed", "not_set_up")
+    assert "password" in row.last_error.lower() and "DESK_APP_SMTP_PASSWORD" in row.last_error
+    assert any("DESK_APP_SMTP_PASSWORD" in e for e in r.errors)
+    assert relay.mailbox.messages == []
 
 
 def test_a_pass_with_nothing_new_never_waits_for_the_write_lock(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -132,7 +132,8 @@ def test_the_outbox_lists_what_the_sender_did_filters_resends_and_cancels(
     tab = w.outbox
     # the owner's tabs are not offered to the desk
     assert not w.tabs.isTabVisible(1) and not w.tabs.isTabVisible(2)
-    assert [b.text() for b in tab.filter_buttons.values()] == ["Queued (1)", "Sent (1)", "Failed (1)", "All"]
+    # each button with its count (docs/messages.md), "All" too
+    assert [b.text() for b in tab.filter_buttons.values()] == ["Queued (1)", "Sent (1)", "Failed (1)", "All (3)"]
     assert "1 sent · 1 waiting · 1 failed or unsure" in tab.summary.text()
     assert sorted(cells(w, 1)) == ["Ann Lee (A00001)", "Bob Wu (A00002)", "Cat Ma (A00003)"]
     by_client = {r.client_name: i for i, r in enumerate(tab.table.model_.payloads)}
@@ -424,3 +425,81 @@ def test_the_app_sends_what_is_due_every_minute_on_its_own(
     assert mailbox.messages[0][1] == ["ann@example.com"]
     shell.close()
     assert not timer.isActive()
+
+
+def test_a_refresh_keeps_the_message_the_desk_selected(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock, relay: tuple[int, Mailbox],
+) -> None:
+    """The list follows the background sender (a refresh a minute, and after each booking): the
+    row the desk selected must stay selected, or Resend (Ctrl+R) and Cancel act on another client's
+    message that slid into its place."""
+    port, _mailbox = relay
+    email_channel(services, port)
+    ann = emailable(services, "Ann Lee", "ann@example.com")
+    bob = emailable(services, "Bob Wu", "bob@example.com")
+    cat = emailable(services, "Cat Ma", "cat@example.com")
+    now = clock()
+    queue(services, ann, "reminder", now + timedelta(hours=2))
+    chosen = queue(services, bob, "reminder", now + timedelta(hours=3))
+    w = screen_for(qtbot, services, owner)
+    w.open(tab="outbox")
+    tab = w.outbox
+    tab.select(chosen)
+    before = tab.current()
+    assert before is not None and before.id == chosen
+    # the sender (or another desk) queues one more: the list is reloaded
+    queue(services, cat, "reminder", now + timedelta(hours=4))
+    queue(services, cat, "reminder", now + timedelta(hours=1))
+    tab.refresh()
+    assert len(tab.table.model_.payloads) == 4
+    after = tab.current()
+    assert after is not None and after.id == chosen, "the selection moved to another message"
+    # a row that left the list (another filter) falls back to the first row, as before
+    tab.filter_buttons["sent"].click()
+    assert tab.current() is None
+
+
+def test_the_call_lists_no_longer_say_the_app_sends_nothing(qtbot: QtBot, services: Services, owner: Actor) -> None:
+    """Since the app sends reminders, greetings and notices, the calendar's list of bookings to
+    confirm and the keeping-in-touch lists must not tell the desk that it sends nothing (the desk
+    would call every client who already got the app's message)."""
+    from ui.aftercare.outreach import OutreachTab
+    from ui.calendar.side import RemindersPanel
+
+    panel = RemindersPanel()
+    qtbot.addWidget(panel)
+    panel.set_rows("Monday, December 7, 2026", [])
+    assert "sends nothing" not in panel.title.text() and "Messages" in panel.title.text()
+    ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=owner)
+    tab = OutreachTab(ctx)
+    qtbot.addWidget(tab)
+    words = " ".join(label.text() for label in tab.findChildren(QLabel))
+    assert "sends no messages" not in words and "Messages shows what went out" in words
+
+
+def test_the_follow_up_list_names_only_the_newest_messages_sent(
+    qtbot: QtBot, services: Services, owner: Actor, clock: FakeClock, relay: tuple[int, Mailbox]
+) -> None:
+    """Walk (issue 19): a regular's month of messages filled six lines under the call list (the demo's
+    "Already sent to Joyce Jackson: …" ran to some forty entries) and pushed the calls off the
+    screen. The newest three are named, the rest counted."""
+    port, _mailbox = relay
+    email_channel(services, port)
+    leo = add_staff(services.db, owner.branch_id, "Leo")
+    cid = emailable(services, "Ann Lee", "ann@example.com")
+    clock.now = shanghai(2026, 11, 18, 9)
+    vid = visit(services.db, services.settings, branch_id=owner.branch_id, client_id=cid, stylist_id=leo.staff_id,
+                desk_id=owner.staff_id, arrived=clock.now)
+    for hour in range(10, 18):  # eight messages in a day
+        clock.now = shanghai(2026, 11, 18, hour)
+        queue(services, cid, "feedback", clock.now, ("visit", vid))
+        assert services.messages.run_due().sent == 1
+    clock.now = shanghai(2026, 11, 20, 10)
+    ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=owner)
+    w = FollowUpsScreen(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    w.open(tab="followups")
+    text = w.followups.sent_line.text()
+    assert text.count("Feedback request") == 3 and "11-18 17:00" in text and "11-18 14:00" not in text
+    assert text.endswith("5 more in Messages")

@@ -184,3 +184,38 @@ def test_the_quality_page_shows_the_months_messages(screen: ReportsScreen, ctx: 
     assert shown["by Text message"] == "1" and shown["by Email"] == "1"
     assert shown["Messages not sent (failed or unsure)"] == "1"
     assert "No-show rate with a reminder" in shown and "No-show rate without a reminder" in shown
+
+
+def test_the_quality_pages_tables_show_their_labels_whole_at_the_counter(  # type: ignore[no-untyped-def]
+    screen: ReportsScreen, ctx: UiContext, qtbot
+) -> None:
+    """Walk (issue 19): at 1366x768 beside the side bar, the four tables of "Clients & quality" sat
+    side by side and the Messages table's labels read "Messages…", "by Te…" (中文 "已发…"): the owner
+    could not tell which figure was which. Each label is shown whole."""
+    from datetime import UTC, datetime
+
+    from PySide6.QtWidgets import QTableWidget
+    from sqlalchemy import select
+
+    from desk_app.db.models import Branch, Client, OutboxMessage
+
+    qtbot.waitUntil(lambda: screen.report is not None and not screen._busy, timeout=20000)
+    with ctx.services.db.uow() as uow:
+        cid = uow.session.scalars(select(Client.id).order_by(Client.id)).first()
+        branch = uow.session.scalars(select(Branch.id).order_by(Branch.id)).first()
+        at = datetime(2026, 10, 12, 2, tzinfo=UTC)
+        uow.session.add(OutboxMessage(client_id=cid, branch_id=branch, kind="reminder", channel="sms", language="en",
+                                      dedupe_key="fit0", planned_at=at, due_at=at, state="sent", sent_at=at))
+        uow.commit()
+    screen.resize(1366 - 212, 768)  # the window less the side bar
+    screen.open(month="2026-10")
+    qtbot.waitUntil(lambda: screen.report is not None and screen.report.data["messages"]["sent"] == 1, timeout=20000)
+    qtbot.waitUntil(lambda: len(screen.quality.findChildren(QTableWidget, "report_messages")) == 1)
+    screen.tabs.setCurrentWidget(screen.quality)  # laid out as the owner sees it
+    qtbot.wait(50)
+    table = screen.quality.findChild(QTableWidget, "report_messages")
+    assert table is not None
+    fm = table.fontMetrics()
+    for r in range(table.rowCount()):
+        label = table.item(r, 0).text()
+        assert fm.horizontalAdvance(label) + 8 <= table.columnWidth(0), f"{label!r} is cut"

@@ -17,6 +17,8 @@ from ui.messages.text import sent_line
 from ui.shared.table import Cell, RowsTable, segment_cell
 from ui.shared.widgets import Button, EmptyState, show_error
 
+SENT_SHOWN = 3  # the newest messages named under the list; the rest are counted
+
 
 class FollowUpsTab(QWidget):
     call_saved = Signal(object)  # CallResult
@@ -196,7 +198,11 @@ class FollowUpsTab(QWidget):
     def sent_text(self, client_id: int | None) -> str:
         """What the messages already told the client, newest first: "Feedback request · Text message ·
         12-03 14:02" (the call need not ask again what a message already asked)."""
-        return "; ".join(sent_line(b.kind, b.channel, b.sent_at) for b in self._briefs(client_id))
+        briefs = self._briefs(client_id)
+        text = "; ".join(sent_line(b.kind, b.channel, b.sent_at) for b in briefs[:SENT_SHOWN])
+        if len(briefs) > SENT_SHOWN:  # a regular's month of messages would push the list off the screen
+            text += "; " + _("{n} more in Messages").format(n=len(briefs) - SENT_SHOWN)
+        return text
 
     def _show_sent_line(self) -> None:
         f = self.table.current()

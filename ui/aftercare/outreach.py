@@ -57,11 +57,12 @@ class OutreachTab(QWidget):
         lay.addLayout(bar)
         note = QLabel(
             _(
-                "Clients who agreed to texts or email also get these as messages (see Messages); "
-                "contact the others by their preferred channel, then mark it."
+                "Clients who agreed to texts or email get the app's greetings and notices by themselves "
+                "(Messages shows what went out); contact the others by their preferred channel, then mark it."
             )
         )
         note.setObjectName("muted")
+        note.setWordWrap(True)  # a sentence, not a line: the tab must fit the counter's 1366 px
         lay.addWidget(note)
         self.stack = QStackedWidget()
         self.table = RowsTable(

@@ -234,9 +234,10 @@ class RemindersPanel(QWidget):
 
     def set_rows(self, day_text: str, rows: list[ReminderRow]) -> None:
         self.title.setText(
-            _("To confirm for {day}. The app sends nothing: call or message, then mark the answer.").format(
-                day=day_text
-            )
+            _(
+                "To confirm for {day}. Clients who agreed to texts or email get the app's reminder "
+                "(Messages shows what went out); call or message the others, then mark the answer."
+            ).format(day=day_text)
         )
         self.list.clear()
         for r in rows:

@@ -200,7 +200,7 @@ class OutboxTab(QWidget):
             "queued": _("Queued ({n})").format(n=c.queued if c else 0),
             "sent": _("Sent ({n})").format(n=c.sent if c else 0),
             "failed": _("Failed ({n})").format(n=c.failed if c else 0),
-            "all": _("All"),
+            "all": _("All ({n})").format(n=(c.queued + c.sent + c.failed + c.cancelled) if c else 0),
         }
         for key, b in self.filter_buttons.items():
             b.setText(labels[key])
@@ -225,6 +225,9 @@ class OutboxTab(QWidget):
         return [r for r in self.rows if text in r.client_name.lower() or text in r.client_number.lower()]
 
     def _apply(self) -> None:
+        # a reload (the sender's pass, a booking, another desk) keeps the message the desk chose:
+        # the table would select its first row, and Resend or Cancel act on whatever is selected
+        chosen = self.current()
         items = self.visible_rows()
         cells: list[list[Cell]] = []
         one_day = not self.any_day.isChecked()  # the day is chosen above: the time is enough
@@ -242,6 +245,8 @@ class OutboxTab(QWidget):
                 ]
             )
         self.table.set_rows(cells, items, widths=(80 if one_day else 150, 190, 180, 100, 130, 200))
+        if chosen is not None:
+            self.select(chosen.id)
         self.empty = self._replace_empty()
         self.stack.setCurrentWidget(self.table if items else self.empty)
         self._update_buttons()

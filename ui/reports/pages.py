@@ -316,7 +316,11 @@ class QualityPage(QWidget):
         lay.addLayout(row)
         self.over_time = ChartView(_("Standards met over the month"), 230)
         lay.addWidget(self.over_time)
-        self.tables = QHBoxLayout()
+        # two tables a row: four side by side left each label column a few letters wide at
+        # the counter's 1366 px ("Messages not…", "已发…")
+        self.tables = QGridLayout()
+        self.tables.setColumnStretch(0, 1)
+        self.tables.setColumnStretch(1, 1)
         lay.addLayout(self.tables)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -377,10 +381,8 @@ class QualityPage(QWidget):
             (_("Package sessions redeemed"), str(data.get("packages", {}).get("sessions_redeemed", 0))),
         ]  # fmt: skip
         self.tables.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.tables.addWidget(
-            small_table([_("Figure"), _("This month")], figures), 1, Qt.AlignmentFlag.AlignTop
-        )
-        self.tables.addWidget(
+        tables = [small_table([_("Figure"), _("This month")], figures)]
+        tables.append(
             small_table(
                 [_("Complaints by category"), _("Complaints")],
                 [(complaint_label(k), str(v)) for k, v in c["by_category"].items()],
@@ -393,12 +395,14 @@ class QualityPage(QWidget):
             (_("Deposits kept (no-shows)"), money(data, pp.get("deposits_taken", "0"))),
             (_("Closing balance"), money(data, pp["closing_balance"])),
         ]
-        self.tables.addWidget(small_table([_("Prepaid balances"), _("Amount")], prepaid))
+        tables.append(small_table([_("Prepaid balances"), _("Amount")], prepaid))
         if data.get("messages"):
             head, *rows = message_rows(data["messages"])
             msg_table = small_table(head, rows)
             msg_table.setObjectName("report_messages")
-            self.tables.addWidget(msg_table)
+            tables.append(msg_table)
+        for i, t in enumerate(tables):
+            self.tables.addWidget(t, i // 2, i % 2, Qt.AlignmentFlag.AlignTop)
 
 
 class ComparisonPage(QWidget):
