@@ -43,6 +43,17 @@ def horizontal_bars(root: QWidget) -> list[str]:
     return out
 
 
+def vertical_bars(root: QWidget) -> list[str]:
+    """The scroll areas under ``root`` (not text editors) that show a vertical scroll bar."""
+    from PySide6.QtWidgets import QPlainTextEdit, QTextEdit
+
+    return [
+        f"{type(a).__name__}:{a.objectName()} in {type(a.parent()).__name__}"
+        for a in root.findChildren(QAbstractScrollArea)
+        if a.isVisible() and a.verticalScrollBar().isVisible() and not isinstance(a, QPlainTextEdit | QTextEdit)
+    ]
+
+
 def wholly_visible(w: QWidget) -> bool:
     """Shown, and not cut by any scroll area or the window's edge (nothing to scroll to reach it)."""
     if not w.isVisible():
@@ -250,6 +261,20 @@ def test_the_messages_tabs_fit_with_their_actions_on_screen(qtbot: QtBot, main: 
         for button in actions[key]():
             if not wholly_visible(button):
                 failures.append((key, f"{button.text()} is below the fold or cut"))
+    # a refused template (its reason takes lines) leaves the page as it was: no scroll bar appears
+    # and Save stays where the pointer is (walk, issue 19)
+    screen.tab("templates")
+    settle(qtbot, main)
+    tpl = screen.templates
+    before = tpl.save_btn.mapTo(main.window(), tpl.save_btn.rect().topLeft())
+    tpl.body.setPlainText("{nonsense} and {another_nonsense} and {yet_another}")
+    tpl.save_btn.click()
+    qtbot.waitUntil(lambda: tpl.error.isVisible(), timeout=5000)
+    settle(qtbot, main)
+    if vertical_bars(main.window()):
+        failures.append(("templates refused", vertical_bars(main.window())))
+    if tpl.save_btn.mapTo(main.window(), tpl.save_btn.rect().topLeft()) != before:
+        failures.append(("templates refused", "Save template moved"))
     assert failures == []
 
 

@@ -6,7 +6,7 @@ after the last keystroke and only the newest answer is shown."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -31,6 +31,15 @@ from ui.shared.widgets import Button, Card, ErrorLabel, confirm, error_text
 
 CHIPS_PER_ROW = 4
 
+
+
+class _TextBox(QPlainTextEdit):
+    """The template's text: it takes the room the page has and gives some up to a refusal's lines.
+    Qt's own size for it (about 190 px) made the page taller than the window when a refusal
+    showed: a scroll bar appeared and Save moved under the pointer."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), 96)
 
 class TemplatesTab(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
@@ -75,11 +84,11 @@ class TemplatesTab(QWidget):
         self.subject.setMinimumHeight(40)
         self.subject.setPlaceholderText(_("The email's subject (text messages have none)"))
         form.addRow(_("Subject"), self.subject)
-        self.body = QPlainTextEdit()
-        self.body.setMinimumHeight(150)
+        self.body = _TextBox()
+        self.body.setMinimumHeight(96)
         self.body.setPlaceholderText(_("What the client reads. Click a placeholder below to insert it."))
         form.addRow(_("Text"), self.body)
-        left.addLayout(form)
+        left.addLayout(form, 1)  # the text grows with the window
         chips_title = QLabel(_("Placeholders (click to insert at the cursor)"))
         chips_title.setObjectName("muted")
         left.addWidget(chips_title)
@@ -90,7 +99,6 @@ class TemplatesTab(QWidget):
         left.addLayout(self.chips)
         self.error = ErrorLabel()
         left.addWidget(self.error)
-        left.addStretch(1)
         buttons = QHBoxLayout()
         self.status = QLabel()
         self.status.setObjectName("muted")
