@@ -55,6 +55,17 @@ def clean_fields(
     return out
 
 
+def consent_addresses(values: Mapping[str, Any]) -> dict[str, str]:
+    """A client who may receive texts or email needs the number or address to send them to: the
+    errors, under the address field (``values`` are a profile's clean values after the change)."""
+    errors: dict[str, str] = {}
+    if values.get("sms_consent") and not str(values.get("phone") or "").strip():
+        errors["phone"] = _("Enter the client's mobile number: they agreed to receive text messages.")
+    if values.get("email_consent") and not str(values.get("email") or "").strip():
+        errors["email"] = _("Enter the client's email address: they agreed to receive email.")
+    return errors
+
+
 def _clean_field(session: Session, key: str, value: Any, region: str, clock: Clock) -> Any:  # noqa: C901
     if key == "name":
         name = " ".join(str(value or "").split())

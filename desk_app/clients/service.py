@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from desk_app.clients.fields import clean_fields
+from desk_app.clients.fields import clean_fields, consent_addresses
 from desk_app.clients.profile import client_profile
 from desk_app.clients.search_text import build_search_fields
 from desk_app.clients.shop_facts import ShopFacts
@@ -65,6 +65,7 @@ class ClientService:
                 errors["phone"] = _("Enter a phone number.")
             try:
                 clean = self._clean(s, data, creating=True)
+                errors = {**consent_addresses(clean), **errors}
             except ValidationError as exc:
                 errors = {**exc.errors, **errors}
                 clean = {}
@@ -187,6 +188,10 @@ class ClientService:
             ):
                 changes.pop("phone")  # the masked value shown to this actor came back unchanged
             clean = self._clean(s, changes, creating=False)
+            after = {k: clean.get(k, getattr(c, k)) for k in ("phone", "email", "sms_consent", "email_consent")}
+            missing = consent_addresses(after) if {"phone", "email", "sms_consent", "email_consent"} & set(clean) else {}
+            if missing:
+                raise ValidationError(missing)
             changed = {k: v for k, v in clean.items() if getattr(c, k) != v}
             if not changed:
                 return self._profile(s, c, actor)

@@ -8,9 +8,11 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from desk_app.container import Services
+from desk_app.core.service import ValidationError
 from desk_app.db.models import AuditEntry, Client, ConsentRecord
 from desk_app.domain.permissions import Actor
 from tests.conftest import FakeClock
@@ -31,7 +33,8 @@ def test_given_at_registration_and_changed_on_the_profile(
 ) -> None:
     registered = clock()
     p = services.clients.create(
-        owner, {"name": "王芳", "phone": "13812345678", "privacy_consent": True, "sms_consent": True}
+        owner, {"name": "王芳", "phone": "13812345678", "email": "wangfang@example.com", "privacy_consent": True,
+                "sms_consent": True}
     )
     assert p.sms_consent and p.sms_consent_at == registered
     assert not p.email_consent and p.email_consent_at == registered  # "no" is recorded with its date too
@@ -89,8 +92,8 @@ def test_in_the_privacy_export_and_the_clients_export(
 
 def test_erasure_withdraws_both(services: Services, owner: Actor, clock: FakeClock) -> None:
     p = services.clients.create(
-        owner, {"name": "Bea Wong", "phone": "13812345678", "privacy_consent": True, "sms_consent": True,
-                "email_consent": True},
+        owner, {"name": "Bea Wong", "phone": "13812345678", "email": "bea@example.com", "privacy_consent": True,
+                "sms_consent": True, "email_consent": True},
     )
     clock.advance(days=1)
     services.privacy.erase_client(owner, p.id, "asked by phone")
@@ -137,3 +140,18 @@ def test_the_privacy_export_lists_the_messages_sent(
                     PdfReader(str(next(x for x in paths if x.suffix == ".pdf"))).pages)
     assert "Messages sent" in text and "Appointment reminder" in text and "see you tomorrow" in text
     assert "Hi Bea" not in text
+
+
+def test_consent_to_a_channel_needs_its_address(services: Services, owner: Actor) -> None:
+    """Walk (issue 19): "May receive email" could be ticked with no email address, and nothing said;
+    the client then got nothing. It is refused under the address field, at registration and later."""
+    with pytest.raises(ValidationError) as e:
+        services.clients.create(owner, {"name": "Kim Lee", "phone": "13812345678", "email_consent": True})
+    assert set(e.value.errors) == {"email"} and "email address" in e.value.errors["email"]
+    p = services.clients.create(owner, {"name": "Kim Lee", "phone": "13812345678", "email": "kim@example.com",
+                                        "email_consent": True, "sms_consent": True})
+    with pytest.raises(ValidationError) as e:
+        services.clients.update(owner, p.id, p.version, {"email": ""})  # consented: the address stays
+    assert set(e.value.errors) == {"email"}
+    p2 = services.clients.update(owner, p.id, p.version, {"email": "", "email_consent": False})
+    assert not p2.email_consent and p2.email == "" and p2.sms_consent

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desk_app.core.service import ValidationError
 from desk_app.domain.permissions import Actor
 from ui.clients.new_client import NewClientDialog, split_initial_text
 from ui.clients.search import ClientSearchBox
@@ -149,6 +150,10 @@ def test_new_client_and_profile_form_ask_for_texts_and_email(qtbot: QtBot, ctx: 
     form.email_ok.setChecked(True)
     form.sms.setChecked(False)
     assert form.changes() == {"email_consent": True, "sms_consent": False}
+    with pytest.raises(ValidationError) as e:  # email, with no address to send it to: said under the field
+        ctx.services.clients.update(owner, p.id, p.version, form.changes())
+    assert set(e.value.errors) == {"email"}
+    form.email.setText("meimei@example.com")
     p2 = ctx.services.clients.update(owner, p.id, p.version, form.changes())
     form.load(p2)
     assert form.email_ok.isChecked() and not form.sms.isChecked()
