@@ -43,6 +43,7 @@ def _valid(obj: QObject) -> bool:
 @dataclass
 class _Pending:
     owner: QObject
+    fn: Callable[..., Any]  # held here too, so its last reference goes on the GUI thread (see run)
     on_done: Callable[[Any], None] | None
     on_error: Callable[[Exception], None] | None
     on_progress: Callable[[int, int], None] | None
@@ -157,7 +158,11 @@ class TaskRunner(QObject):
         if not isinstance(owner, QObject):
             raise TypeError("TaskRunner.run(owner, fn, ...): owner is the widget the answer is for")
         self._next_id += 1
-        self._pending[self._next_id] = _Pending(owner, on_done, on_error, on_progress)
+        # the job is deleted on its worker thread when it ends; if it held the only reference to
+        # ``fn``, whatever fn's closure captured (a window, a dialog) would be freed there, and a
+        # Qt object destroyed off the GUI thread can crash the app. The pending entry keeps fn
+        # until the answer is delivered (or dropped) on the GUI thread.
+        self._pending[self._next_id] = _Pending(owner, fn, on_done, on_error, on_progress)
         job = _Job(self._next_id, fn, self._relay, on_progress is not None)
         if self.synchronous:
             job.run()

@@ -143,6 +143,7 @@ def main(request: pytest.FixtureRequest, qtbot: QtBot, demo_file: str) -> Iterat
     assert shell.main is not None
     shell.main.setProperty("lang", lang)
     yield shell.main
+    shell.runner.wait_for_done(30_000)  # the sign-in's background work ends before the window goes
     for w in QApplication.topLevelWidgets():  # no window of this shop stays open for the next test
         if w.isVisible():
             w.close()

@@ -985,3 +985,17 @@ def test_the_booking_dialog_reads_its_lists_and_books_off_the_gui_thread(
         event.remove(services.db.engine, "before_cursor_execute", spy)
     with services.db.uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(Appointment)) == 1
+
+
+def test_a_box_nobody_answers_is_closed_by_the_watchdog_with_its_words(
+    qtbot: QtBot, modal_watchdog: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suite's own guard: an error box left open would hang the run; instead it is closed
+    and the test fails with what the box said."""
+    import tests.ui.conftest as ui_conftest
+    from ui.shared.widgets import show_error
+
+    monkeypatch.setattr(ui_conftest, "MODAL_PATIENCE_S", 0.5)
+    show_error(None, "The server backup could not be restored")  # returns only once closed
+    assert len(modal_watchdog) == 1 and "could not be restored" in modal_watchdog[0]
+    modal_watchdog.clear()  # expected here: the test itself does not fail
