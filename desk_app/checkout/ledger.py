@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from desk_app.checkout import bill as cb
 from desk_app.checkout import record
@@ -110,6 +111,16 @@ _MODELS: dict[str, type[Any]] = {
 }
 
 
+_CLIENTS = Client.__table__
+_CLIENT_FOR_SALE = select(Client.id, Client.membership_tier, Client.version).where(Client.id == bindparam("cid"))
+_PRODUCTS = Product.__table__
+_ADD_STOCK = (  # a Core statement: executemany over the products a sale moves
+    update(_PRODUCTS)
+    .where(_PRODUCTS.c.id == bindparam("pid"))
+    .values(stock_qty=_PRODUCTS.c.stock_qty + bindparam("qty"))
+)
+
+
 def _no_id(_table: str) -> int | None:
     return None
 
@@ -124,7 +135,9 @@ def write_sale(
 ) -> PaidSale:
     """Write a paid bill: the rows come from ``record.sale_rows`` (the one description of a sale)."""
     bill = record.price(bill)
-    client = session.get(Client, bill.client_id) if bill.client_id else None
+    client = (  # the columns the sale needs; its totals are updated in one statement below
+        session.execute(_CLIENT_FOR_SALE, {"cid": bill.client_id}).first() if bill.client_id else None
+    )
     if bill.client_id and client is None:
         raise NotFound(_("That client no longer exists."))
     visit = session.get(Visit, bill.visit_id) if bill.visit_id else None
@@ -194,22 +207,16 @@ def write_sale(
         if held_ids and refused.reason == "no sessions left":
             raise ValidationError({"package": _("The package has no sessions left.")}) from None
         raise ValidationError({"package": _("This package cannot pay for this service.")}) from None
-    sale = Sale(**rows.sale)
-    session.add(sale)
-    session.flush()
-    rows.bind(sale.id)
+    # Core inserts, one statement per table (executemany): the ORM's per-object unit of work,
+    # identity map and RETURNING of each new id cost more than the rows themselves, and nothing
+    # below reads these rows back as objects
+    sale_id = int(session.execute(insert(Sale).returning(Sale.id), [rows.sale]).scalar_one())
+    rows.bind(sale_id)
     for table in record.TABLE_ORDER:
-        model = _MODELS[table]
-        for row in rows.tables[table]:
-            session.add(model(**row))
-    for product_id, qty in rows.stock.items():
-        # one atomic UPDATE (no read first): two desks selling the last bottle both count
-        session.execute(
-            update(Product)
-            .where(Product.id == product_id)
-            .values(stock_qty=Product.stock_qty + qty)
-            .execution_options(synchronize_session=False)
-        )
+        if rows.tables[table]:
+            session.execute(insert(_MODELS[table]), rows.tables[table])
+    if rows.stock:  # atomic UPDATEs (no read first): two desks selling the last bottle both count
+        session.execute(_ADD_STOCK, [{"pid": pid, "qty": qty} for pid, qty in rows.stock.items()])
     for cp_id, n in rows.sessions_used.items():
         cp = held_rows[cp_id]
         assert cp is not None
@@ -219,12 +226,21 @@ def write_sale(
         acct.expires_on = rows.prepaid_expires_on
     # the client's totals and membership
     if client is not None:
-        client.total_spend_minor += rows.goods_minor
-        client.full_price_spend_minor += rows.full_price_goods_minor
-        client.updated_at = now
+        values: dict[str, Any] = {
+            "total_spend_minor": _CLIENTS.c.total_spend_minor + rows.goods_minor,
+            "full_price_spend_minor": _CLIENTS.c.full_price_spend_minor + rows.full_price_goods_minor,
+            "updated_at": now,
+            "version": _CLIENTS.c.version + 1,
+        }
         if rows.becomes_member:
-            client.membership_tier = "vip"
-            client.member_since = now
+            values.update(membership_tier="vip", member_since=now)
+        done = session.execute(
+            update(_CLIENTS)
+            .where(_CLIENTS.c.id == client.id, _CLIENTS.c.version == client.version)
+            .values(values)
+        )
+        if getattr(done, "rowcount", 0) != 1:  # changed by another desk since read (as the ORM's version check)
+            raise StaleDataError("the client changed while the sale was written")
     # the visit moves on to rebooking (stamps paid_at, creates the follow-up)
     if visit is not None:
         from desk_app.visits import flow as visit_flow
@@ -235,15 +251,16 @@ def write_sale(
         actor,
         "sale",
         "sale",
-        sale.id,
+        sale_id,
         at=now,
         after={
-            "receipt_no": sale.receipt_no,
-            "total_minor": sale.total_minor,
+            "receipt_no": rows.sale["receipt_no"],
+            "total_minor": rows.sale["total_minor"],
             "member_upgrade": rows.becomes_member,
         },
     )
     session.flush()
     return PaidSale(
-        sale.id, sale.receipt_no, sale.total_minor, rows.change_minor, rows.becomes_member, bill.visit_id
+        sale_id, rows.sale["receipt_no"], rows.sale["total_minor"], rows.change_minor, rows.becomes_member,
+        bill.visit_id,
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.db.engine import session_now
@@ -81,6 +81,11 @@ def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+_STAFF_FOR_CHECK = select(
+    Staff.id, Staff.name, Staff.role, Staff.active, Staff.branch_id, Staff.permissions
+).where(Staff.id == bindparam("sid"))
+
+
 def verified_actor(session: Session, actor: Actor) -> Actor | None:
     """The actor as the database knows them, or None when the database does not vouch for them.
 
@@ -90,7 +95,7 @@ def verified_actor(session: Session, actor: Actor) -> Actor | None:
     claims: staff.branch_id or staff_branches); their per-person rights come from
     ``staff.permissions`` (so the owner taking a right away applies at once, not at the next
     sign-in)."""
-    row = session.get(Staff, actor.staff_id)
+    row = session.execute(_STAFF_FOR_CHECK, {"sid": actor.staff_id}).first()  # columns, not an entity: cheap
     if row is None or not row.active or row.role != actor.role.value:
         return None
     if (  # someone other than an owner acts only at a branch they work at (their desk's, at sign-in)
@@ -176,9 +181,16 @@ def next_counter(session: Session, name: str) -> int:
     return int(res)
 
 
+_SHOP_TZ = select(Shop.timezone).order_by(Shop.id).limit(1)
+
+
 def shop_tz(session: Session) -> ZoneInfo:
-    """The shop's time zone: days, opening hours and reports are in it."""
-    return ZoneInfo(shop_row(session).timezone or "Asia/Shanghai")
+    """The shop's time zone: days, opening hours and reports are in it. Read as one column (every
+    write asks for it; loading the shop as an entity costs twice as much)."""
+    zone = session.execute(_SHOP_TZ).scalar()
+    if zone is None and session.execute(select(Shop.id).limit(1)).first() is None:
+        raise ServiceError("no shop is set up in this database")
+    return ZoneInfo(zone or "Asia/Shanghai")
 
 
 def shop_row(session: Session) -> Shop:
