@@ -33,8 +33,10 @@ from desk_app.domain.aftercare import OutreachKind
 from desk_app.domain.client import channel_label
 from desk_app.domain.money import Money
 from desk_app.domain.outreach import expiry_stage as _stage
+from desk_app.domain.outreach import reminder_days
 from desk_app.domain.permissions import mask_phone
 from desk_app.i18n import _, format_date, format_money, pick
+from desk_app.messages.balances import expiring_accounts, expiring_packages, low_prepaid
 
 
 def kind_label(kind: str) -> str:
@@ -128,34 +130,12 @@ def birthdays(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool) -> list
 def expiring(
     s: Session, now: datetime, tz: ZoneInfo, show_phone: bool, reminders: list[int], currency: str
 ) -> list[OutreachItem]:
-    reminders = sorted({int(d) for d in reminders if int(d) >= 0})
+    reminders = reminder_days(reminders)
     if not reminders:
         return []
     today = now.astimezone(tz).date()
-    horizon = today + timedelta(days=max(reminders))
-    accounts = s.execute(
-        select(PrepaidAccount, Client)
-        .join(Client, Client.id == PrepaidAccount.client_id)
-        .where(
-            PrepaidAccount.balance_minor > 0,
-            PrepaidAccount.expires_on.is_not(None),
-            PrepaidAccount.expires_on >= today,
-            PrepaidAccount.expires_on <= horizon,
-            Client.erased_at.is_(None),
-        )
-    ).all()
-    packages = s.execute(
-        select(ClientPackage, Package, Client)
-        .join(Package, Package.id == ClientPackage.package_id)
-        .join(Client, Client.id == ClientPackage.client_id)
-        .where(
-            ClientPackage.sessions_used < ClientPackage.sessions_total,
-            ClientPackage.expires_on.is_not(None),
-            ClientPackage.expires_on >= today,
-            ClientPackage.expires_on <= horizon,
-            Client.erased_at.is_(None),
-        )
-    ).all()
+    accounts = expiring_accounts(s, today, reminders)
+    packages = expiring_packages(s, today, reminders)
     done = _done_map(
         s,
         [OutreachKind.PREPAID_EXPIRY, OutreachKind.PACKAGE_EXPIRY],
@@ -209,11 +189,7 @@ def low_balance(
         select(PrepaidAccount, Client, last_move.c.last)
         .join(Client, Client.id == PrepaidAccount.client_id)
         .outerjoin(last_move, last_move.c.account_id == PrepaidAccount.id)
-        .where(
-            PrepaidAccount.balance_minor > 0,
-            PrepaidAccount.balance_minor < threshold_minor,
-            Client.erased_at.is_(None),
-        )
+        .where(*low_prepaid(threshold_minor))
     ).all()
     last_use = (
         select(PackageRedemption.client_package_id, func.max(PackageRedemption.at).label("last"))

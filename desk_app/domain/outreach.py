@@ -4,7 +4,13 @@ planner queues (messages/planner.py): pure, no session, no clock."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from datetime import date
+
+
+def reminder_days(days: Iterable[int | str] | None) -> list[int]:
+    """The shop's expiry reminder days (days before expiry), each once, negatives dropped, in order."""
+    return sorted({int(d) for d in days or [] if int(d) >= 0})
 
 
 def expiry_stage(days_left: int, reminders: list[int]) -> int | None:

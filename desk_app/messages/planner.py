@@ -21,7 +21,6 @@ from desk_app.core.service import shop_tz
 from desk_app.db.models import (
     Appointment,
     Client,
-    ClientPackage,
     PrepaidAccount,
     PrepaidMovement,
     Service,
@@ -30,7 +29,8 @@ from desk_app.db.models import (
 )
 from desk_app.domain.appointment import UPCOMING
 from desk_app.domain.messages import MessageKind
-from desk_app.domain.outreach import birthday_keys, expiry_stage
+from desk_app.domain.outreach import birthday_keys, expiry_stage, reminder_days
+from desk_app.messages.balances import expiring_accounts, expiring_packages, low_prepaid
 from desk_app.messages.outbox import (
     Planned,
     enqueue_many,
@@ -184,12 +184,7 @@ def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[
         select(PrepaidAccount, Client, last_move.c.last_id)
         .join(Client, Client.id == PrepaidAccount.client_id)
         .join(last_move, last_move.c.account_id == PrepaidAccount.id)
-        .where(
-            PrepaidAccount.balance_minor > 0,
-            PrepaidAccount.balance_minor < threshold,
-            Client.erased_at.is_(None),
-            _reachable(ready),  # type: ignore[arg-type]
-        )
+        .where(*low_prepaid(threshold), _reachable(ready))  # type: ignore[arg-type]
     ).all()
     items = [
         Planned(c, MessageKind.BALANCE_LOW.value, "prepaid", acc.id, now, f"balance_low:prepaid:{acc.id}:{last_id}",
@@ -202,35 +197,15 @@ def _low_balance(s: Session, now: datetime, settings: SettingsStore, ready: set[
 def _expiring(s: Session, now: datetime, settings: SettingsStore, ready: set[str]) -> list[Planned]:
     if not kind_enabled(settings, MessageKind.PACKAGE_EXPIRING):
         return []
-    reminders = sorted({int(d) for d in settings.get(S.OUTREACH_EXPIRY_REMINDERS_DAYS) or [] if int(d) >= 0})
+    reminders = reminder_days(settings.get(S.OUTREACH_EXPIRY_REMINDERS_DAYS))
     if not reminders:
         return []
     today = now.astimezone(shop_tz(s)).date()
-    horizon = today + timedelta(days=max(reminders))
-    accounts = s.execute(
-        select(PrepaidAccount.id, PrepaidAccount.expires_on, Client)
-        .join(Client, Client.id == PrepaidAccount.client_id)
-        .where(
-            PrepaidAccount.balance_minor > 0,
-            PrepaidAccount.expires_on.is_not(None),
-            PrepaidAccount.expires_on >= today,
-            PrepaidAccount.expires_on <= horizon,
-            Client.erased_at.is_(None),
-            _reachable(ready),  # type: ignore[arg-type]
-        )
-    ).all()
-    packages = s.execute(
-        select(ClientPackage.id, ClientPackage.expires_on, Client)
-        .join(Client, Client.id == ClientPackage.client_id)
-        .where(
-            ClientPackage.sessions_used < ClientPackage.sessions_total,
-            ClientPackage.expires_on.is_not(None),
-            ClientPackage.expires_on >= today,
-            ClientPackage.expires_on <= horizon,
-            Client.erased_at.is_(None),
-            _reachable(ready),  # type: ignore[arg-type]
-        )
-    ).all()
+    reach = _reachable(ready)
+    accounts = [(acc.id, acc.expires_on, c)
+                for acc, c in expiring_accounts(s, today, reminders, reach)]  # type: ignore[arg-type]
+    packages = [(cp.id, cp.expires_on, c)
+                for cp, _pkg, c in expiring_packages(s, today, reminders, reach)]  # type: ignore[arg-type]
     items = []
     for what, rows in (("prepaid", accounts), ("package", packages)):
         for ref_id, expires_on, c in rows:

@@ -25,6 +25,7 @@ from desk_app.aftercare.views import CallResult, FollowUpView
 from desk_app.domain.aftercare import CallOutcome, ScoreDimension
 from desk_app.i18n import _, format_date
 from ui.context import UiContext
+from ui.shared.score import SCORES, ScorePicker
 from ui.shared.widgets import Button, Card, Dialog, ErrorLabel, error_text
 
 
@@ -101,21 +102,16 @@ class FollowUpCallDialog(Dialog):
         self.scores_box = QWidget()
         grid = QGridLayout(self.scores_box)
         grid.setContentsMargins(0, 0, 0, 0)
-        self.score_groups: dict[str, QButtonGroup] = {}
+        self.scores: dict[str, ScorePicker] = {}
         for r, dim in enumerate(ScoreDimension):
             grid.addWidget(QLabel(dim.label), r, 0)
-            g = QButtonGroup(self)
-            for n in range(1, 6):
-                sb = QPushButton(str(n))
-                sb.setCheckable(True)
-                sb.setMinimumSize(56, 44)
-                sb.setToolTip(_("1 = very unhappy, 5 = very happy"))
-                g.addButton(sb, n)
-                grid.addWidget(sb, r, n)
-            self.score_groups[dim.value] = g
+            self.scores[dim.value] = picker = ScorePicker(_("1 = very unhappy, 5 = very happy"))
+            grid.addWidget(picker, r, 1)
         hint = QLabel(_("1 = very unhappy · 5 = very happy. A 1 or 2 opens a complaint ticket."))
         hint.setObjectName("muted")
-        grid.addWidget(hint, len(ScoreDimension), 0, 1, 6)
+        grid.addWidget(hint, len(ScoreDimension), 0, 1, 2)
+        grid.setColumnStretch(0, 1)  # the labels as wide as one score button, as when each had its column
+        grid.setColumnStretch(1, len(SCORES))
         lay.addWidget(self.scores_box)
         self.scores_box.setEnabled(False)
 
@@ -190,8 +186,7 @@ class FollowUpCallDialog(Dialog):
         """Pick an outcome and scores as a person would (also used by tests)."""
         self.outcome_buttons[outcome].click()
         for key, n in scores.items():
-            btn = self.score_groups[key].button(n)
-            btn.click()
+            self.scores[key].choose(n)
 
     def saving(self) -> bool:
         """True while the call is being written ("Save call" waits)."""
@@ -214,10 +209,9 @@ class FollowUpCallDialog(Dialog):
         if outcome is None:
             self.error.show_error(_("Choose what happened: reached, no answer, call back or wrong number."))
             return
-        scores: dict[str, int | None] = {}
-        for key, g in self.score_groups.items():
-            n = g.checkedId()
-            scores[key] = n if (n > 0 and outcome == CallOutcome.REACHED) else None
+        scores: dict[str, int | None] = {
+            key: picker.value() if outcome == CallOutcome.REACHED else None for key, picker in self.scores.items()
+        }
         callback = None
         if outcome == CallOutcome.CALL_BACK:
             callback = datetime.fromtimestamp(self.when.dateTime().toSecsSinceEpoch(), UTC)

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +19,7 @@ from desk_app.i18n import _
 from desk_app.messages.views import MessageRow
 from ui.context import UiContext
 from ui.messages.text import channel_label, when_text
+from ui.shared.score import ScorePicker
 from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text
 
 
@@ -51,13 +50,8 @@ class ReplyDialog(Dialog):
         lay.addWidget(head)
         lay.addWidget(QLabel(_("How happy was the client? (1 = very unhappy, 5 = very happy)")))
         scores = QHBoxLayout()
-        self.scores = QButtonGroup(self)
-        for n in range(1, 6):
-            b = QPushButton(str(n))
-            b.setCheckable(True)
-            b.setMinimumSize(56, 44)
-            self.scores.addButton(b, n)
-            scores.addWidget(b)
+        self.scores = ScorePicker()
+        scores.addWidget(self.scores)
         scores.addStretch()
         lay.addLayout(scores)
         hint = QLabel(_("A 1 or 2 opens a complaint ticket, as a low score at checkout does."))
@@ -83,8 +77,7 @@ class ReplyDialog(Dialog):
 
     def choose(self, score: int, words: str = "") -> None:
         """Pick a score and type the words as a person would (also used by tests)."""
-        btn = self.scores.button(score)
-        btn.click()
+        self.scores.choose(score)
         self.words.setPlainText(words)
 
     def saving(self) -> bool:
@@ -93,8 +86,8 @@ class ReplyDialog(Dialog):
     def save(self) -> None:
         if self._saving:
             return
-        score = self.scores.checkedId()
-        if score < 1:
+        score = self.scores.value()
+        if score is None:
             self.error.show_error(_("Choose the client's score from 1 to 5."))
             return
         ctx, row, words = self.ctx, self.row, self.words.toPlainText()

@@ -1,20 +1,28 @@
 """One HTTPS POST for the SMS providers (stdlib ``urllib``): verified TLS, a 20 s timeout, and the
-network's failures turned into ``SendFailed(NETWORK)``."""
+network's failures turned into ``SendFailed(NETWORK)``; and the reading every provider shares: its
+JSON reply, a reply without the provider's verdict judged by its HTTP status, and any other
+failure of a send turned into ``SendFailed(PROVIDER)``. Each provider keeps its own error codes."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from desk_app.i18n import _
 from desk_app.messages.channels.base import FailCode, SendFailed
 
 TIMEOUT_S = 20.0
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+AUTH_STATUSES = (401, 403)  # the credentials were refused
+BUSY_STATUSES = (429, 503)  # too many requests, or the service is down for now: try again later
 
 
 @dataclass(frozen=True)
@@ -77,3 +85,35 @@ def post(url: str, data: bytes, headers: dict[str, str], *, timeout: float = TIM
         raise SendFailed(FailCode.NETWORK, _("no answer within {n} seconds").format(n=int(timeout))) from None
     except (OSError, ValueError, http.client.HTTPException) as exc:
         raise SendFailed(FailCode.NETWORK, str(exc) or type(exc).__name__) from None
+
+
+def json_object(reply: Reply) -> dict[str, Any] | None:
+    """The reply's JSON object, or None when its body is not one (a proxy's page, an empty body)."""
+    try:
+        data = json.loads(reply.body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def by_status(status: int, detail: str, *, auth: bool = True) -> SendFailed:
+    """A reply without the provider's verdict (not its JSON: a proxy's page) judged by its HTTP
+    status: AUTH for 401/403 (unless ``auth`` is False: then PROVIDER), THROTTLED for 429/503,
+    else PROVIDER."""
+    text = f"HTTP {status}: {detail}"
+    if auth and status in AUTH_STATUSES:
+        return SendFailed(FailCode.AUTH, text)
+    if status in BUSY_STATUSES:
+        return SendFailed(FailCode.THROTTLED, text)
+    return SendFailed(FailCode.PROVIDER, text)
+
+
+@contextmanager
+def failures_as_send_failed() -> Iterator[None]:
+    """Around a provider's send: a SendFailed goes through, any other failure becomes one (PROVIDER)."""
+    try:
+        yield
+    except SendFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure is a SendFailed
+        raise SendFailed(FailCode.PROVIDER, f"{type(exc).__name__}: {exc}") from None

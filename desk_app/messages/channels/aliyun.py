@@ -134,7 +134,7 @@ class AliyunSms:
     def send(self, msg: Outgoing) -> Sent:
         if not (self.access_key_id and self._secret and self.sign_name):
             raise SendFailed(FailCode.NOT_SET_UP, _("The Aliyun account, secret or signature name is missing."))
-        try:
+        with _http.failures_as_send_failed():
             params = self.params(msg)
             body = "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in params.items())
             reply = _http.post(
@@ -144,43 +144,25 @@ class AliyunSms:
                 timeout=self.timeout,
             )
             return self._read(reply)
-        except SendFailed:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every failure is a SendFailed
-            raise SendFailed(FailCode.PROVIDER, f"{type(exc).__name__}: {exc}") from None
 
     def _read(self, reply: _http.Reply) -> Sent:
-        try:
-            data = json.loads(reply.body)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise _by_status(reply.status, reply.text()[:120] or f"HTTP {reply.status}")
+        data = _http.json_object(reply)
+        if data is None:
+            raise _http.by_status(reply.status, reply.text()[:120] or f"HTTP {reply.status}")
         code = str(data.get("Code", ""))
         words = str(data.get("Message", ""))
         if code == "OK":
             return Sent(provider_id=str(data.get("BizId", "")))
-        detail = f"{code}: {words}" if words else code
-        if code in _AUTH:
-            return _raise(FailCode.AUTH, detail)
-        if code in _THROTTLED:
-            return _raise(FailCode.THROTTLED, detail)
-        if code in _REJECTED or code.startswith(("isv.SMS_TEMPLATE", "isv.SMS_SIGN", "isv.TEMPLATE", "isv.MOBILE")):
-            return _raise(FailCode.REJECTED, detail)
         if not code:
-            raise _by_status(reply.status, reply.text()[:120])
-        return _raise(FailCode.PROVIDER, detail)  # isp.SYSTEM_ERROR, isv.AMOUNT_NOT_ENOUGH…: try again later
+            raise _http.by_status(reply.status, reply.text()[:120])
+        raise SendFailed(_code_of(code), f"{code}: {words}" if words else code)
 
 
-def _raise(code: FailCode, detail: str) -> Sent:
-    raise SendFailed(code, detail)
-
-
-def _by_status(status: int, detail: str) -> SendFailed:
-    """A reply that is not Aliyun's JSON (a proxy's page): judged by its HTTP status."""
-    text = f"HTTP {status}: {detail}"
-    if status in (401, 403):
-        return SendFailed(FailCode.AUTH, text)
-    if status in (429, 503):
-        return SendFailed(FailCode.THROTTLED, text)
-    return SendFailed(FailCode.PROVIDER, text)
+def _code_of(code: str) -> FailCode:
+    if code in _AUTH:
+        return FailCode.AUTH
+    if code in _THROTTLED:
+        return FailCode.THROTTLED
+    if code in _REJECTED or code.startswith(("isv.SMS_TEMPLATE", "isv.SMS_SIGN", "isv.TEMPLATE", "isv.MOBILE")):
+        return FailCode.REJECTED
+    return FailCode.PROVIDER  # isp.SYSTEM_ERROR, isv.AMOUNT_NOT_ENOUGH…: try again later

@@ -154,22 +154,17 @@ class TencentSms:
     def send(self, msg: Outgoing) -> Sent:
         if not (self.secret_id and self._secret_key and self.sdk_app_id):
             raise SendFailed(FailCode.NOT_SET_UP, _("The Tencent Cloud SecretId, SecretKey or SMS app ID is missing."))
-        try:
+        with _http.failures_as_send_failed():
             payload = self.payload(msg)
             reply = _http.post(self.endpoint, payload, self.headers(payload, int(time.time())), timeout=self.timeout)
             return self._read(reply)
-        except SendFailed:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every failure is a SendFailed
-            raise SendFailed(FailCode.PROVIDER, f"{type(exc).__name__}: {exc}") from None
 
     def _read(self, reply: _http.Reply) -> Sent:
-        try:
-            data = json.loads(reply.body)
-            response = data["Response"]
-        except (ValueError, KeyError, TypeError):
-            why = FailCode.THROTTLED if reply.status in (429, 503) else FailCode.PROVIDER
-            raise SendFailed(why, f"HTTP {reply.status}: {reply.text()[:120]}") from None
+        data = _http.json_object(reply)
+        if data is None or "Response" not in data:
+            # kept as it was: a 401/403 page that is not Tencent's JSON counts as PROVIDER, not AUTH
+            raise _http.by_status(reply.status, reply.text()[:120], auth=False)
+        response = data["Response"]
         error = response.get("Error")
         if isinstance(error, dict):
             err = str(error.get("Code", ""))

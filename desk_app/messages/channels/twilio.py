@@ -4,7 +4,6 @@ Basic auth (Account SID : Auth Token) and the form fields To, From (or Messaging
 from __future__ import annotations
 
 import base64
-import json
 import urllib.parse
 
 from desk_app.i18n import _
@@ -53,7 +52,7 @@ class TwilioSms:
     def send(self, msg: Outgoing) -> Sent:
         if not (self.account_sid and self._token and self.sender):
             raise SendFailed(FailCode.NOT_SET_UP, _("The Twilio Account SID, Auth Token or sender is missing."))
-        try:
+        with _http.failures_as_send_failed():
             data = urllib.parse.urlencode(self.form(msg)).encode("ascii")
             basic = base64.b64encode(f"{self.account_sid}:{self._token}".encode()).decode("ascii")
             headers = {
@@ -63,26 +62,17 @@ class TwilioSms:
             }
             reply = _http.post(self.url(), data, headers, timeout=self.timeout)
             return self._read(reply)
-        except SendFailed:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every failure is a SendFailed
-            raise SendFailed(FailCode.PROVIDER, f"{type(exc).__name__}: {exc}") from None
 
     def _read(self, reply: _http.Reply) -> Sent:
-        try:
-            data = json.loads(reply.body)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            data = {}
+        data = _http.json_object(reply) or {}
         if reply.status in (200, 201) and data.get("sid"):
             return Sent(provider_id=str(data["sid"]))
         code = data.get("code")
         words = str(data.get("message") or reply.text()[:120])
         detail = f"HTTP {reply.status} {code}: {words}" if code else f"HTTP {reply.status}: {words}"
-        if reply.status == 401 or reply.status == 403:
+        if reply.status in _http.AUTH_STATUSES:
             raise SendFailed(FailCode.AUTH, detail)
-        if reply.status == 429 or reply.status == 503 or code == 20429:
+        if reply.status in _http.BUSY_STATUSES or code == 20429:
             raise SendFailed(FailCode.THROTTLED, detail)
         if isinstance(code, int) and code in _REJECTED:
             raise SendFailed(FailCode.REJECTED, detail)
