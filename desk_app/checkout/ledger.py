@@ -6,9 +6,9 @@ Every function here takes the open session and never commits: the caller's actio
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -111,9 +111,9 @@ _MODELS: dict[str, type[Any]] = {
 }
 
 
-_CLIENTS = Client.__table__
+_CLIENTS = cast(Table, Client.__table__)
 _CLIENT_FOR_SALE = select(Client.id, Client.membership_tier, Client.version).where(Client.id == bindparam("cid"))
-_PRODUCTS = Product.__table__
+_PRODUCTS = cast(Table, Product.__table__)
 _ADD_STOCK = (  # a Core statement: executemany over the products a sale moves
     update(_PRODUCTS)
     .where(_PRODUCTS.c.id == bindparam("pid"))
