@@ -24,6 +24,7 @@ from desk_app.core.service import (
     next_counter,
     shop_tz,
 )
+from desk_app.db.engine import touched
 from desk_app.db.models import (
     CashSession,
     Client,
@@ -212,11 +213,14 @@ def write_sale(
     # below reads these rows back as objects
     sale_id = int(session.execute(insert(Sale).returning(Sale.id), [rows.sale]).scalar_one())
     rows.bind(sale_id)
+    touched(session, "sale", sale_id)  # Core writes: the change feed is told by hand
     for table in record.TABLE_ORDER:
         if rows.tables[table]:
             session.execute(insert(_MODELS[table]), rows.tables[table])
     if rows.stock:  # atomic UPDATEs (no read first): two desks selling the last bottle both count
         session.execute(_ADD_STOCK, [{"pid": pid, "qty": qty} for pid, qty in rows.stock.items()])
+        for pid in rows.stock:
+            touched(session, "product", pid)
     for cp_id, n in rows.sessions_used.items():
         cp = held_rows[cp_id]
         assert cp is not None
@@ -241,6 +245,7 @@ def write_sale(
         )
         if getattr(done, "rowcount", 0) != 1:  # changed by another desk since read (as the ORM's version check)
             raise StaleDataError("the client changed while the sale was written")
+        touched(session, "client", client.id)
     # the visit moves on to rebooking (stamps paid_at, creates the follow-up)
     if visit is not None:
         from desk_app.visits import flow as visit_flow

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.db.engine import session_now
@@ -35,6 +35,9 @@ class NotFound(ServiceError):
     pass
 
 
+_AUDIT_INSERT = insert(cast(Table, AuditEntry.__table__))
+
+
 def audit(
     session: Session,
     actor: Actor | None,
@@ -51,19 +54,25 @@ def audit(
     command (``actor.via``) is marked so in ``after["via"]``."""
     if actor is not None and actor.via:
         after = {**(after or {}), "via": actor.via}
-    session.add(
-        AuditEntry(
-            at=at or session_now(session),
-            staff_id=actor.staff_id if actor else None,
-            branch_id=actor.branch_id if actor else None,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=_jsonable(before),
-            after=_jsonable(after),
-            detail=detail,
-            allowed=allowed,
-        )
+    # a Core INSERT on the table, run at once: every action writes one, and as an ORM object it
+    # cost a flush step and an INSERT ... RETURNING of its own; on the table (not the entity) it
+    # never flushes the caller's pending objects early
+    session.execute(
+        _AUDIT_INSERT,
+        [
+            {
+                "at": at or session_now(session),
+                "staff_id": actor.staff_id if actor else None,
+                "branch_id": actor.branch_id if actor else None,
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "before": _jsonable(before),
+                "after": _jsonable(after),
+                "detail": detail,
+                "allowed": allowed,
+            }
+        ],
     )
 
 

@@ -177,6 +177,12 @@ def _collect(session: Session, _flush_context: Any) -> None:
             touched.add((change_kind(table), ident))
 
 
+def touched(session: Session, kind: str, ident: int) -> None:
+    """Name a record written with a Core statement (which the session's flush does not see), so
+    that the change feed announces it after the commit like an ORM-written one."""
+    session.info.setdefault("touched", set()).add((kind, int(ident)))
+
+
 def _announce(session: Session) -> None:
     touched = session.info.pop("touched", None)
     feed = session.info.get("changes")

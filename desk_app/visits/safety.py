@@ -8,6 +8,7 @@ why with the action itself.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,12 +88,20 @@ class SafetyCheckNeeded(ServiceError):
 # -- session-level: used by the visit's own units of work --------------------------------------------
 
 
-def load_rules(s: Session) -> list[sd.Rule]:
+def load_rules(s: Session, services: Collection[int] | None = None) -> list[sd.Rule]:
+    """The active rules; with ``services``, each rule's covered services among those only (what
+    a visit's check needs: it never asks about a service it has not planned)."""
+    active = list(s.scalars(select(SafetyRule).where(SafetyRule.active.is_(True)).order_by(SafetyRule.id)))
+    if not active:
+        return []
     cats: dict[int, set[int]] = {}
-    for sid, cid in s.execute(select(Service.id, Service.category_id)):
+    q = select(Service.id, Service.category_id)
+    if services is not None:
+        q = q.where(Service.id.in_(set(services)))
+    for sid, cid in s.execute(q):
         cats.setdefault(int(cid), set()).add(int(sid))
     rules = []
-    for r in s.scalars(select(SafetyRule).where(SafetyRule.active.is_(True)).order_by(SafetyRule.id)):
+    for r in active:
         covered = set(cats.get(r.category_id, set())) if r.category_id is not None else set()
         if r.service_id is not None:
             covered.add(r.service_id)
@@ -121,12 +130,20 @@ def visit_hits(s: Session, v: Visit, now: datetime) -> list[HitView]:
         select(Assessment.allergies, Assessment.contraindications).where(Assessment.visit_id == v.id)
     ):
         texts += [a_all or "", a_contra or ""]
+    text = "\n".join(t for t in texts if t.strip())
+    if not text:  # a rule stops a service only when a keyword is in the client's record: nothing to match
+        return []
+    rules = load_rules(s, planned)
+    if not rules:
+        return []
     tz = shop_tz(s)
     tests = [
         sd.PatchTestDay(t.tested_at, t.tested_at.astimezone(tz).date(), sd.PatchResult(t.result), t.product)
         for t in s.scalars(select(PatchTest).where(PatchTest.client_id == client.id))
     ]
-    hits = sd.check(load_rules(s), planned, "\n".join(texts), tests, now.astimezone(tz).date())
+    hits = sd.check(rules, planned, text, tests, now.astimezone(tz).date())
+    if not hits:
+        return []
     done = {
         (int(rule_id), int(service_id))
         for rule_id, service_id in s.execute(
