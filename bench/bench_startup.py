@@ -67,6 +67,9 @@ def _env() -> dict[str, str]:
         "DESK_APP_HOME": str(HOME),
         "DESK_APP_BENCH_STARTUP": "1",
         "DESK_APP_LANG": "en",
+        # an installed copy runs from bytecode (pip and the bundle compile it): the warm-up start
+        # writes it. Empty, not "0": any non-empty value (this machine sets 1) turns the cache off
+        "PYTHONDONTWRITEBYTECODE": "",
     }
 
 
