@@ -4,9 +4,12 @@
 database), sign-in/lock, and the signed-in main area. Locking or switching
 user never destroys the main area, so work in progress stays as it was.
 
-The database is opened and the shop read on the GUI thread only once, at startup,
-before the window shows; once the window is up (the demo, a restore, a change of the
-shop) that work goes through the runner like every screen's.
+At start-up (``run_gui``) the window shows at once with the sign-in page waiting for the
+shop, before SQLAlchemy, the models, the services and the screens are imported; the database
+is opened (and those modules imported) on the runner meanwhile, and the page takes a PIN once
+the shop is read (``Shell(open_now=False)``, ``open_at_start``; docs/performance.md,
+"Start-up"). Later openings (the demo, a restore, a change of the shop) go through the runner
+too. ``Shell(db)`` without ``open_now=False`` (tests, scripts) opens the database before it returns.
 """
 
 from __future__ import annotations
@@ -929,13 +932,13 @@ def _smoke_test(shell: Shell, app: QApplication, picture: Path | None, limit_s: 
 
 def warm_up_sign_in(services: Services) -> int:
     """What the first moments after a PIN is accepted use, imported on a worker beforehand."""
-    import importlib
+    from ui.context import UiContext
+    from ui.main_window import MainArea
+    from ui.today.screen import TodayScreen  # the first screen (ui/navigation.py ROUTES)
+    from ui.visits.my_clients import MyClientsScreen  # a stylist's first screen
 
-    from ui.navigation import ROUTES
-
-    for name in ("ui.context", "ui.main_window", ROUTES["today"], ROUTES["my_clients"]):
-        importlib.import_module(name.split(":")[0])
-    return len((services.auth, services.calendar, services.visits, services.branches, services.client_search))
+    built = (services.auth, services.calendar, services.visits, services.branches, services.client_search)
+    return len((UiContext, MainArea, TodayScreen, MyClientsScreen, *built))
 
 
 def _log_warm_up_failure(exc: Exception) -> None:
