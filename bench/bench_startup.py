@@ -1,12 +1,17 @@
-"""Start-up: process start to the signed-in, painted main window, beside a bare PySide6 window.
+"""Start-up: process start to the first window, and to the signed-in, painted main window,
+beside a bare PySide6 window.
 
 Each sample is a new process (``python main.py --db DB --demo`` with
-``DESK_APP_BENCH_STARTUP=1``: the app signs in as the first owner, paints the main window,
-prints ``ready_ms=`` measured from ``DESK_APP_T0`` (set just before the process is spawned)
-and exits). The floor is the same measurement for a script that only imports PySide6 and
-paints an empty QMainWindow. Peak memory is each child's own maximum RSS. The file cache is
-warm (one unmeasured start first), so "cold" means a new process, not an empty page cache.
-Runs offscreen (QT_QPA_PLATFORM=offscreen).
+``DESK_APP_BENCH_STARTUP=1``, ui/app.py ``_bench_startup``): the app prints ``first_window_ms=``
+when the window (the sign-in page, the shop still opening) is first painted; as soon as the
+page takes a PIN it taps the first owner and types their demo PIN, as a person would but at
+once, and prints ``ready_ms=`` when the main window is painted, then exits. Both are measured
+from ``DESK_APP_T0`` (set just before the process is spawned). The floor is the same measurement
+for a script that only imports PySide6 and paints an empty QMainWindow. Peak memory is each
+child's own maximum RSS. The file and bytecode caches are warm (one unmeasured start first), so
+"cold" means a new process, not an empty page cache. Runs offscreen (QT_QPA_PLATFORM=offscreen).
+
+Targets (issue 20): the first window within 1.5x the bare window; signed in within 600 ms.
 """
 
 from __future__ import annotations
@@ -62,39 +67,47 @@ def _env() -> dict[str, str]:
         "DESK_APP_HOME": str(HOME),
         "DESK_APP_BENCH_STARTUP": "1",
         "DESK_APP_LANG": "en",
-        "PYTHONDONTWRITEBYTECODE": "0",
+        # an installed copy runs from bytecode (pip and the bundle compile it): the warm-up start
+        # writes it. Empty, not "0": any non-empty value (this machine sets 1) turns the cache off
+        "PYTHONDONTWRITEBYTECODE": "",
     }
 
 
-def _start(args: list[str]) -> tuple[float, float]:
+def _start(args: list[str], keys: tuple[str, ...]) -> tuple[list[float], float]:
     env = _env()
     env["DESK_APP_T0"] = repr(time.time())
     res = run_process(args, env=env, timeout=120)
     if res.returncode != 0:
         raise RuntimeError(f"{' '.join(args[:3])} exited {res.returncode}: {res.stderr.strip()[-400:]}")
-    return parse_value(res.stdout, "ready_ms"), res.peak_rss_kb / 1024.0
+    return [parse_value(res.stdout, key) for key in keys], res.peak_rss_kb / 1024.0
 
 
-def measure(args: list[str], repeat: int, warmup: bool = True) -> tuple[list[float], list[float]]:
+def measure(args: list[str], repeat: int, warmup: bool = True,
+            keys: tuple[str, ...] = ("ready_ms",)) -> tuple[list[list[float]], list[float]]:
+    """``repeat`` new processes: per key its samples, and each one's peak RSS (MB)."""
     if warmup:
-        _start(args)  # warm the file cache and the bytecode cache
-    ms: list[float] = []
+        _start(args, keys)  # warm the file cache and the bytecode cache
+    samples: list[list[float]] = [[] for _ in keys]
     rss: list[float] = []
     for _ in range(repeat):
-        t, r = _start(args)
-        ms.append(t)
+        values, r = _start(args, keys)
+        for into, value in zip(samples, values, strict=True):
+            into.append(value)
         rss.append(r)
-    return ms, rss
+    return samples, rss
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
     db = demo_db()
     repeat = 3 if quick else 9
     app_args = [PYTHON, str(ROOT / "main.py"), "--db", str(db), "--demo"]
-    bare_ms, bare_rss = measure([PYTHON, "-c", BARE], repeat)
-    app_ms, app_rss = measure(app_args, repeat, warmup=not quick)
+    (bare_ms,), bare_rss = measure([PYTHON, "-c", BARE], repeat)
+    (first_ms, app_ms), app_rss = measure(app_args, repeat, warmup=True,
+                                          keys=("first_window_ms", "ready_ms"))
+    bare = median(bare_ms)
     return [
-        figure("startup.signed_in_main_window", app_ms, "ms", floor=median(bare_ms), target=2000.0),
+        figure("startup.first_window", first_ms, "ms", floor=bare, target=round(1.5 * bare, 1)),
+        figure("startup.signed_in_main_window", app_ms, "ms", floor=bare, target=600.0),
         figure("startup.bare_qmainwindow", bare_ms, "ms"),
         figure("startup.peak_rss", app_rss, "MB", floor=median(bare_rss), target=300.0),
     ]

@@ -26,18 +26,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date as _bd_date
-from babel.dates import format_datetime as _bd_datetime
-from babel.dates import format_time as _bd_time
-from babel.numbers import format_currency as _bn_currency
-from babel.numbers import format_decimal as _bn_decimal
-from babel.numbers import format_percent as _bn_percent
-from babel.numbers import get_currency_symbol as _bn_symbol
-
 from desk_app.resources import resource_path
+
+if TYPE_CHECKING:  # Babel is imported when a date or an amount is first formatted, not at start-up
+    from babel import Locale
 
 DOMAIN = "desk_app"
 SUPPORTED = ("zh_CN", "en")
@@ -125,6 +120,8 @@ def translation(lang: str) -> _gettext.NullTranslations:
 
 @cache
 def _babel_locale(lang: str) -> Locale:
+    from babel import Locale
+
     return Locale.parse("zh_Hans_CN" if lang == "zh_CN" else "en_US")
 
 
@@ -170,21 +167,29 @@ class Fmt:
 
     # ------------------------------------------------------------ numbers
     def money(self, amount: Decimal, currency: str | None = None) -> str:
+        from babel.numbers import format_currency as _bn_currency
+
         if isinstance(amount, float):
             raise TypeError("money is never a float")
         return str(_bn_currency(amount, currency or self.currency, locale=self.locale))
 
     def currency_symbol(self, currency: str | None = None) -> str:
         """The sign people write before an amount ("¥" in Chinese, "CN¥" in English for CNY)."""
+        from babel.numbers import get_currency_symbol as _bn_symbol
+
         return str(_bn_symbol(currency or self.currency, locale=self.locale))
 
     def number(self, value: Decimal | int, digits: int | None = None) -> str:
+        from babel.numbers import format_decimal as _bn_decimal
+
         if digits is not None:
             pattern = "#,##0." + "0" * digits if digits else "#,##0"
             return str(_bn_decimal(value, format=pattern, locale=self.locale))
         return str(_bn_decimal(value, locale=self.locale))
 
     def percent(self, value: Decimal | float, digits: int = 0) -> str:
+        from babel.numbers import format_percent as _bn_percent
+
         pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
         return str(_bn_percent(value, format=pattern, locale=self.locale))
 
@@ -193,17 +198,23 @@ class Fmt:
         return dt.astimezone(self.tz)
 
     def date(self, d: _dt.date | _dt.datetime, fmt: str = "medium") -> str:
+        from babel.dates import format_date as _bd_date
+
         if isinstance(d, _dt.datetime):
             d = self.local(d).date()
         return str(_bd_date(d, format=fmt, locale=self.locale))
 
     def time(self, t: _dt.datetime | _dt.time, fmt: str = "HH:mm") -> str:
         """24-hour clock times everywhere (Today, the calendar, receipts): one way to read a time."""
+        from babel.dates import format_time as _bd_time
+
         if isinstance(t, _dt.datetime):
             t = self.local(t).timetz().replace(tzinfo=None)
         return str(_bd_time(t, format=fmt, locale=self.locale))
 
     def datetime(self, dt: _dt.datetime, fmt: str = "medium") -> str:
+        from babel.dates import format_datetime as _bd_datetime
+
         return str(_bd_datetime(self.local(dt), format=fmt, tzinfo=self.tz, locale=self.locale))
 
     def duration_minutes(self, minutes: int) -> str:

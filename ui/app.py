@@ -4,9 +4,12 @@
 database), sign-in/lock, and the signed-in main area. Locking or switching
 user never destroys the main area, so work in progress stays as it was.
 
-The database is opened and the shop read on the GUI thread only once, at startup,
-before the window shows; once the window is up (the demo, a restore, a change of the
-shop) that work goes through the runner like every screen's.
+At start-up (``run_gui``) the window shows at once with the sign-in page waiting for the
+shop, before SQLAlchemy, the models, the services and the screens are imported; the database
+is opened (and those modules imported) on the runner meanwhile, and the page takes a PIN once
+the shop is read (``Shell(open_now=False)``, ``open_at_start``; docs/performance.md,
+"Start-up"). Later openings (the demo, a restore, a change of the shop) go through the runner
+too. ``Shell(db)`` without ``open_now=False`` (tests, scripts) opens the database before it returns.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QEventLoop, QLibraryInfo, QObject, Qt, QTimer, QTranslator
 from PySide6.QtGui import QCloseEvent, QIcon, QKeySequence, QShortcut
@@ -33,30 +36,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# Only what the first window needs is imported here: the sign-in page shows before SQLAlchemy,
+# the models, the services and the screens load (on a worker, while the PIN is typed; see
+# run_gui and docs/performance.md, "Start-up"). The rest is imported where it is used.
 from desk_app import i18n
-from desk_app.bootstrap import open_database
 from desk_app.cli import lang_arg
-from desk_app.container import Services
-from desk_app.db import cipher
-from desk_app.db.engine import Clock, Database, system_clock
-from desk_app.db.server import resolve_db, saved_url
+from desk_app.clock import Clock, system_clock
 from desk_app.desk import saved_server
-from desk_app.domain.permissions import Actor, Role
+from desk_app.domain.permissions import Role
 from desk_app.i18n import _
 from desk_app.paths import default_db, demo_db
-from desk_app.settings import S
-from desk_app.shop.service import ShopInfo
-from desk_app.trust.at_rest import EncryptResult
-from desk_app.trust.auth import PinAlert
-from ui.aftercare.complaint_alert import show_overdue_at_sign_in
-from ui.context import UiContext
-from ui.main_window import MainArea
 from ui.runner import TaskRunner
 from ui.shared.widgets import show_error
 from ui.shell.sign_in import SignInPage
-from ui.shell.welcome import WelcomePage
 from ui.theme import apply_theme, icon
-from ui.trust.pin_notice import pin_notice_text
+
+if TYPE_CHECKING:
+    from desk_app.container import Services
+    from desk_app.db.engine import Database
+    from desk_app.domain.permissions import Actor
+    from desk_app.shop.service import ShopInfo
+    from desk_app.trust.at_rest import EncryptResult
+    from desk_app.trust.auth import PinAlert
+    from ui.context import UiContext
+    from ui.main_window import MainArea
+    from ui.shell.welcome import WelcomePage
 
 log = logging.getLogger(__name__)
 T0 = time.perf_counter()
@@ -65,6 +69,7 @@ DEMO_CLIENTS = 300
 MESSAGES_EVERY_MS = 60 * 1000  # the sender's pass while the app is open
 DEMO_MONTHS = 3
 DEMO_STAFF = 6
+WARM_UP_REST_MS = 1500  # after the shop opens: every service's modules (Shell._warm_up_services)
 
 
 def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -190,7 +195,12 @@ class OpenedShop:
 
 
 def open_shop(db_str: str, clock: Clock) -> OpenedShop:
-    """Open (and migrate) the database and read the shop: the database work of opening a file."""
+    """Open (and migrate) the database and read the shop: the database work of opening a file.
+    At start-up it runs on a worker, so it is also where SQLAlchemy, the models and the services
+    are first imported."""
+    from desk_app.bootstrap import open_database
+    from desk_app.container import Services
+
     database = open_database(db_str, clock=clock)
     services = Services(database)
     try:
@@ -210,7 +220,10 @@ class Shell(QMainWindow):
         use_shop_language: bool = False,
         clock: Clock = system_clock,
         runner: TaskRunner | None = None,
+        open_now: bool = True,
     ) -> None:
+        """``open_now=False`` (the app's start): the window shows the sign-in page waiting for the
+        shop, and ``open_at_start`` opens the database on a worker; otherwise it is opened here."""
         super().__init__()
         self.clock = clock  # the app's one clock: the database, the services and the demo's history run on it
         self.use_shop_language = use_shop_language
@@ -256,9 +269,19 @@ class Shell(QMainWindow):
         self._messages_timer.setInterval(MESSAGES_EVERY_MS)
         self._messages_timer.timeout.connect(self.send_messages)
         self._messages_running = False
-        # startup: no window is shown yet (run_gui shows it when this returns), so the database
-        # is opened and the shop read here, on the GUI thread; later openings use the runner
+        if not open_now:  # the sign-in page at once; its names and keypad follow the shop
+            self.sign_in = self._new_sign_in_page(None)
+            self._show_page(self.sign_in)
+            return
+        # no window is shown yet (the caller shows it), so the database is opened and the shop
+        # read here, on the GUI thread; later openings use the runner
         self._opened(open_shop(db_str, self.clock))
+
+    def open_at_start(self, on_error: Callable[[Exception], None]) -> None:
+        """The first opening, on a worker while the sign-in page shows (``open_now=False``)."""
+        db_str, clock = self.db_str, self.clock
+        self.runner.run(self, lambda: open_shop(db_str, clock), on_done=self._opened,
+                        on_error=on_error, in_order=True)
 
     # ------------------------------------------------------------------ database
     def _open(self, db_str: str) -> None:
@@ -289,11 +312,16 @@ class Shell(QMainWindow):
         self.database = opened.database
         self.services = opened.services
         self.shop = shop = opened.shop
+        waiting = self.sign_in is not None and self.sign_in.services is None
         if shop is None:
+            if waiting:  # a new shop: the welcome, not the sign-in page shown while opening
+                self._drop_waiting_sign_in()
             self._show_welcome()
             return
         self.demo_mode = self.demo_mode or shop.is_demo
         if self.use_shop_language:  # the shop's language unless the person asked for one
+            if waiting and shop.locale != i18n.language():  # its words in the shop's language
+                self._drop_waiting_sign_in()
             i18n.set_language(shop.locale)
             install_qt_translator(self.app, i18n.language())
             self.setWindowTitle(_("Front desk"))
@@ -303,15 +331,37 @@ class Shell(QMainWindow):
         self._warm_up_services()
 
     def _warm_up_services(self) -> None:
-        """Every service's modules imported on a worker while the sign-in page waits for a PIN,
-        not by the first tap that needs one (importing after-care held the GUI thread ~100 ms)."""
-        self.runner.run(self, self.services.warm_up, lambda _n: None, on_error=_log_warm_up_failure)
+        """On a worker while the sign-in page waits for a PIN: first what signing in needs (the
+        main area's and the first screen's modules, the calendar's service), so the GUI thread
+        does not import them when the PIN is accepted; then, a moment later (or once signed in),
+        every other service's modules, not by the first tap that needs one (importing after-care
+        held the GUI thread ~100 ms). The rest waits so that it does not compete (2 cores, one
+        GIL) with a PIN typed at once: a person takes a few seconds, the start-up bench none."""
+        services = self.services
+        self.runner.run(self, lambda: warm_up_sign_in(services), lambda _n: None, on_error=_log_warm_up_failure)
+        QTimer.singleShot(WARM_UP_REST_MS, self, self._warm_up_rest)
+
+    def _warm_up_rest(self) -> None:
+        services = self.services
+        if services.warmed or getattr(self, "_warming", None) is services:
+            return
+        self._warming = services
+        self.runner.run(self, services.warm_up, lambda _n: None, on_error=_log_warm_up_failure)
 
     def _show_page(self, page: QObject) -> None:
         self.pages.addWidget(page)  # type: ignore[arg-type]
         self.pages.setCurrentWidget(page)  # type: ignore[arg-type]
 
+    def _drop_waiting_sign_in(self) -> None:
+        if self.sign_in is not None:
+            self.pages.removeWidget(self.sign_in)
+            self.sign_in.hide()
+            self.sign_in.deleteLater()
+            self.sign_in = None
+
     def _show_welcome(self) -> None:
+        from ui.shell.welcome import WelcomePage
+
         old, self.welcome = self.welcome, WelcomePage(self.services, self.runner, i18n.language())
         self.welcome.shop_created.connect(self._after_setup)
         self.welcome.demo_requested.connect(self._open_demo)
@@ -385,12 +435,19 @@ class Shell(QMainWindow):
         self._warm_up_services()
 
     # ------------------------------------------------------------------ sign-in / lock
+    def _new_sign_in_page(self, services: Services | None) -> SignInPage:
+        page = SignInPage(services, self.runner, self.shop.name if self.shop else "", self.demo_mode)
+        page.signed_in.connect(self._signed_in)
+        return page
+
     def _show_sign_in(self, locked_for: Actor | None = None) -> None:
         if self.sign_in is None:
             assert self.shop is not None
-            self.sign_in = SignInPage(self.services, self.runner, self.shop.name, self.demo_mode)
-            self.sign_in.signed_in.connect(self._signed_in)
+            self.sign_in = self._new_sign_in_page(self.services)
             self.pages.addWidget(self.sign_in)
+        elif self.sign_in.services is None:  # the page shown while opening: the shop is read now
+            assert self.shop is not None
+            self.sign_in.attach(self.services, self.shop.name, self.demo_mode)
         else:
             self.sign_in.reload(locked_for)
         self.pages.setCurrentWidget(self.sign_in)
@@ -398,6 +455,9 @@ class Shell(QMainWindow):
 
     def _signed_in(self, actor: Actor) -> None:
         if self.ctx is None:
+            from ui.context import UiContext
+            from ui.main_window import MainArea
+
             assert self.shop is not None
             self.ctx = UiContext(services=self.services, runner=self.runner, shop=self.shop,
                                  actor=actor, demo_mode=self.demo_mode)
@@ -426,9 +486,12 @@ class Shell(QMainWindow):
         if actor.role == Role.OWNER:
             QTimer.singleShot(0, self._owner_alerts)
         self._maybe_backup()
+        QTimer.singleShot(500, self, self._warm_up_rest)  # signed in before it started: after the first paint
 
     def _owner_alerts(self) -> None:
         if self.ctx is not None:
+            from ui.aftercare.complaint_alert import show_overdue_at_sign_in
+
             show_overdue_at_sign_in(self.ctx, self)
             self._pin_notice()
 
@@ -439,6 +502,8 @@ class Shell(QMainWindow):
             return
         short = self.sign_in is not None and self.sign_in.short_pin and not self.demo_mode  # demo PINs are 4 digits by design
         auth = self.services.auth
+
+        from ui.trust.pin_notice import pin_notice_text
 
         def show(alert: PinAlert | None) -> None:
             if self.main is None or ctx.actor is None or ctx.actor.staff_id != owner.staff_id:
@@ -458,8 +523,8 @@ class Shell(QMainWindow):
 
     def mark_no_shows(self) -> None:
         """On the runner: bookings past their grace period with nobody arrived become no-shows."""
-        calendar = self.services.calendar
-        self.runner.run(self, calendar.auto_no_shows, in_order=True,
+        services = self.services  # the calendar service is built on the worker (its import is heavy)
+        self.runner.run(self, lambda: services.calendar.auto_no_shows(), in_order=True,
                         on_error=lambda exc: log.warning("marking no-shows failed: %s", exc))
 
     def send_messages(self) -> None:
@@ -563,6 +628,8 @@ class Shell(QMainWindow):
                 self.db_str = db_str
                 self.reopen()
 
+        from desk_app.db.server import saved_url
+
         # the password comes from the OS password store: read on a worker
         self.runner.run(self, lambda: saved_url(saved_server()) or default_db(), on_done=chosen,
                         on_error=self._open_failed, in_order=True)
@@ -580,6 +647,8 @@ class Shell(QMainWindow):
     def _check_idle(self) -> None:
         if self.ctx is None or self.pages.currentWidget() is not self.main:
             return
+        from desk_app.settings import S
+
         minutes = self.services.settings.get(S.SECURITY_IDLE_LOCK_MINUTES)
         if time.monotonic() - self._last_activity >= minutes * 60:
             self.lock()
@@ -601,31 +670,74 @@ class ActivityFilter(QObject):
         return False
 
 
+BENCH_MODULES = ("sqlalchemy", "desk_app.db.models", "desk_app.container", "ui.main_window",
+                 "ui.today.screen", "ui.reports.screen", "ui.settings.screen", "ui.calendar.screen")
+
+
 def _bench_startup(shell: Shell, app: QApplication) -> None:
-    """DESK_APP_BENCH_STARTUP=1: sign in as the first owner, paint, report, quit."""
-    from sqlalchemy import select
+    """DESK_APP_BENCH_STARTUP=1: as a person would, but at once. When the window is first painted
+    (the sign-in page, waiting for the shop) print ``first_window_ms=``; as soon as the page
+    takes a PIN, tap the first owner and type their demo PIN; when the main window is painted
+    print ``ready_ms=`` and quit. Both from ``DESK_APP_T0`` (the spawn time) when given. Lines
+    ``modules_first_window=`` and ``modules_signed_in=`` name which of ``BENCH_MODULES`` were
+    imported at each moment (tests/ui/test_start_shape.py checks them)."""
+    t0 = float(os.environ.get("DESK_APP_T0", "0") or 0)
 
-    from desk_app.db.models import Staff
-    from desk_app.trust.auth import actor_for
+    def elapsed_ms() -> float:
+        return ((time.time() - t0) if t0 else (time.perf_counter() - T0)) * 1000
 
-    with shell.database.uow(write=False) as uow:
-        owner = uow.session.scalars(select(Staff).where(Staff.role == "owner").order_by(Staff.id)).first()
-        actor = actor_for(owner) if owner else None
-    if actor is None:
-        print("ready_ms=nan (no owner)", flush=True)
+    def loaded() -> str:
+        return ",".join(name for name in BENCH_MODULES if name in sys.modules)
+
+    def first_paint() -> None:
+        shell.repaint()
+        print(f"first_window_ms={elapsed_ms():.1f}", flush=True)
+        print(f"modules_first_window={loaded()}", flush=True)
+        page = shell.sign_in
+        print(f"first_page={type(page).__name__ if page is not None else None}", flush=True)
+        QTimer.singleShot(0, wait_for_pin)
+
+    def wait_for_pin() -> None:
+        page = shell.sign_in
+        if page is None or page.services is None or page.staff_loading() or not page.staff:
+            QTimer.singleShot(2, wait_for_pin)
+            return
+        owner = next((s for s in page.staff if s.role == Role.OWNER.value), None)
+        if owner is None:
+            print("ready_ms=nan (no owner)", flush=True)
+            app.exit(1)
+            return
+        settings = page.services.settings
+
+        def demo_pins() -> dict[str, str]:
+            from desk_app.settings import S
+
+            pins: dict[str, str] = settings.get(S.DEMO_PINS)
+            return pins
+
+        def type_pin(pins: dict[str, str]) -> None:
+            assert page is not None and owner is not None
+            page.signed_in.connect(lambda _actor: QTimer.singleShot(0, done))
+            page.select(owner.id)
+            page.type_pin(pins.get(str(owner.id), ""))
+            page.submit()
+
+        shell.runner.run(shell, demo_pins, on_done=type_pin, on_error=lambda exc: failed(str(exc)))
+
+    def failed(why: str) -> None:
+        print(f"ready_ms=nan ({why})", flush=True)
         app.exit(1)
-        return
-    shell._signed_in(actor)
 
     def done() -> None:
+        if shell.main is None:
+            failed("not signed in")
+            return
         shell.repaint()
-        t0 = float(os.environ.get("DESK_APP_T0", "0") or 0)
-        now = time.time() if t0 else time.perf_counter()
-        start = t0 if t0 else T0
-        print(f"ready_ms={(now - start) * 1000:.1f}", flush=True)
+        print(f"ready_ms={elapsed_ms():.1f}", flush=True)
+        print(f"modules_signed_in={loaded()}", flush=True)
         app.exit(0)
 
-    QTimer.singleShot(0, done)
+    QTimer.singleShot(0, first_paint)
 
 
 _QT_TRANSLATORS: list[QTranslator] = []
@@ -649,6 +761,8 @@ def install_qt_translator(app: QApplication, lang: str) -> None:
 def ask_recovery_key(path: Path) -> bool:
     """The shop is encrypted and this computer lacks its key (a new or replaced computer): ask for
     the recovery key until it opens the file, and keep it. False when the person gives up."""
+    from desk_app.db import cipher
+
     prompt = _(
         "{name} is encrypted and this computer does not have its key yet. Type the shop's recovery key "
         "(64 letters and digits, from when the data was encrypted):"
@@ -725,37 +839,67 @@ def run_gui(argv: Sequence[str]) -> int:
             db_str = ensure_demo_database(demo_db(), fresh=args.fresh_demo)
             demo_mode = True
         else:
-            db_str = resolve_db(args.db, saved_server)
+            db_str = start_db(args.db)
             demo_mode = False
-        from_server = not demo_mode and not args.db and not os.environ.get("DESK_APP_DB") and bool(saved_server())
-        while True:
-            try:
-                shell = Shell(db_str, demo_mode, app, use_shop_language=not args.lang)
-                break
-            except Exception as exc:
-                if from_server:  # said in words; the desk may go on with its own file instead
-                    if not ask_disconnect(saved_server()):
-                        return 2
-                    db_str, from_server = default_db(), False
-                    continue
-                missing = exc.__cause__ if isinstance(exc.__cause__, cipher.KeyMissing) else None
-                if missing is None or not ask_recovery_key(missing.path):
-                    raise
     except Exception as exc:  # a message a person can act on, never a traceback on the terminal
-        log.error("could not start: %s", exc)
-        log.debug("could not start", exc_info=exc)
-        QMessageBox.critical(None, _("Cannot open the shop database"),
-                             _("The app could not open its database:") + f"\n\n{exc}\n\n"
-                             + _("Check the --db value or DESK_APP_DB, or restore a backup."))
-        return 2
+        return cannot_start(exc)
+    from_server = not demo_mode and not args.db and not os.environ.get("DESK_APP_DB") and bool(saved_server())
+    # the window shows at once with the sign-in page; the database is opened (and SQLAlchemy, the
+    # models and the services imported) on a worker meanwhile, and the page fills in when it is
+    shell = Shell(db_str, demo_mode, app, use_shop_language=not args.lang, open_now=False)
+
+    def failed(exc: Exception) -> None:
+        nonlocal from_server
+        shell.hide()  # what follows is said in a box of its own, as before the window showed
+        if from_server:  # said in words; the desk may go on with its own file instead
+            if not ask_disconnect(saved_server()):
+                app.exit(2)
+                return
+            shell.db_str, from_server = default_db(), False
+        else:
+            from desk_app.db import cipher
+
+            missing = exc.__cause__ if isinstance(exc.__cause__, cipher.KeyMissing) else None
+            if missing is None or not ask_recovery_key(missing.path):
+                app.exit(cannot_start(exc))
+                return
+        shell.show()
+        shell.open_at_start(failed)
+
     app.installEventFilter(ActivityFilter(shell))
     shell.show()
     if os.environ.get("DESK_APP_BENCH_STARTUP") == "1":
-        QTimer.singleShot(0, lambda: _bench_startup(shell, app))
+        _bench_startup(shell, app)  # first: it notes the first paint before the opening starts
+    QTimer.singleShot(0, lambda: shell.open_at_start(failed))
     smoke = os.environ.get("DESK_APP_SMOKE_TEST")
     if smoke:
         _smoke_test(shell, app, None if smoke == "1" else Path(smoke))
     return int(app.exec())
+
+
+def start_db(cli_value: str | None) -> str:
+    """The database to open: --db, DESK_APP_DB, this desk's saved server, else the shop's file.
+    Only a saved server needs SQLAlchemy (its URL) and the password store before the window."""
+    if cli_value:
+        return cli_value
+    env = os.environ.get("DESK_APP_DB")
+    if env:
+        return env
+    if not saved_server():
+        return default_db()
+    from desk_app.db.server import resolve_db
+
+    return resolve_db(cli_value, saved_server)
+
+
+def cannot_start(exc: Exception) -> int:
+    """The database could not be opened at start: say so in a box (the exit code is 2)."""
+    log.error("could not start: %s", exc)
+    log.debug("could not start", exc_info=exc)
+    QMessageBox.critical(None, _("Cannot open the shop database"),
+                         _("The app could not open its database:") + f"\n\n{exc}\n\n"
+                         + _("Check the --db value or DESK_APP_DB, or restore a backup."))
+    return 2
 
 
 def _smoke_test(shell: Shell, app: QApplication, picture: Path | None, limit_s: float = 60) -> None:
@@ -763,6 +907,8 @@ def _smoke_test(shell: Shell, app: QApplication, picture: Path | None, limit_s: 
     (sign-in with its staff tiles, or the welcome of a new shop), print one line saying so, save a
     picture of the window if asked, and quit. How an installed copy or a bundle is checked without
     anyone at the screen (docs/packaging.md)."""
+    from ui.shell.welcome import WelcomePage
+
     deadline = time.monotonic() + limit_s
 
     def poll() -> None:
@@ -782,6 +928,17 @@ def _smoke_test(shell: Shell, app: QApplication, picture: Path | None, limit_s: 
         app.exit(0 if ready else 1)
 
     QTimer.singleShot(0, poll)
+
+
+def warm_up_sign_in(services: Services) -> int:
+    """What the first moments after a PIN is accepted use, imported on a worker beforehand."""
+    from ui.context import UiContext
+    from ui.main_window import MainArea
+    from ui.today.screen import TodayScreen  # the first screen (ui/navigation.py ROUTES)
+    from ui.visits.my_clients import MyClientsScreen  # a stylist's first screen
+
+    built = (services.auth, services.calendar, services.visits, services.branches, services.client_search)
+    return len((UiContext, MainArea, TodayScreen, MyClientsScreen, *built))
 
 
 def _log_warm_up_failure(exc: Exception) -> None:

@@ -33,6 +33,7 @@ from desk_app.shop.service import ShopInfo
 from ui.checkout.display_feed import DisplayFeed
 from ui.context import NoDisplay, UiContext
 from ui.navigation import NAV, ROUTES
+from ui.navigation import role_label as role_label  # also used from here
 from ui.shared.unsaved import HoldsUnsaved, may_leave
 from ui.shared.wheel_guard import install_wheel_guard
 from ui.theme import icon
@@ -313,10 +314,3 @@ class MainArea(QWidget):
     def current(self) -> str:
         return self._current
 
-
-def role_label(role: str) -> str:
-    return {
-        "owner": _("Owner"),
-        "receptionist": _("Receptionist"),
-        "stylist": _("Stylist"),
-    }.get(role, role)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desk_app.domain.permissions import Perm
-from desk_app.i18n import N_
+from desk_app.i18n import N_, _
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,12 @@ ROUTES: dict[str, str] = {
     "settings": "ui.settings.screen:SettingsScreen",
     "audit": "ui.trust.audit:AuditScreen",
 }
+
+
+def role_label(role: str) -> str:
+    """A role in words, as the side bar and the sign-in tiles show it."""
+    return {
+        "owner": _("Owner"),
+        "receptionist": _("Receptionist"),
+        "stylist": _("Stylist"),
+    }.get(role, role)

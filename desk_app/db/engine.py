@@ -16,7 +16,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +25,14 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from desk_app.clock import Clock as Clock  # re-exported: the services' clock type
+from desk_app.clock import system_clock as system_clock
 from desk_app.db import cipher
 from desk_app.errors import DatabaseBusy, is_busy_error
 
 BUSY_TIMEOUT_MS = 10_000
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-"""Gives the current time, timezone-aware. The app runs on :func:`system_clock`; tests pass a fake one."""
-
-
-def system_clock() -> datetime:
-    """The machine's clock, in UTC: the one place the app reads the real time."""
-    return datetime.now(UTC)
 
 
 def normalise_url(db: str | os.PathLike[str]) -> str:

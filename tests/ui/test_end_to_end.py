@@ -55,7 +55,7 @@ class App:
     """The real Shell on a copy of the demo shop, with the test's clock and tasks run inline."""
 
     def __init__(self, qtbot: QtBot, path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr("ui.app.Services", lambda db: Services(db, clock))
+        monkeypatch.setattr("desk_app.container.Services", lambda db: Services(db, clock))
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         self.qtbot = qtbot

@@ -284,7 +284,7 @@ def test_a_server_that_cannot_be_opened_after_connecting_leaves_the_desk_on_its_
     qtbot.waitUntil(lambda: shell.ctx is not None and isinstance(shell.pages.currentWidget(), MainArea))
     said: list[str] = []
     monkeypatch.setattr("ui.app.QMessageBox.critical", lambda _p, _t, text, *_a: said.append(text))
-    monkeypatch.setattr("ui.app.saved_url", lambda _s: "postgresql+psycopg://desk@127.0.0.1:1/shop?connect_timeout=2")
+    monkeypatch.setattr("desk_app.db.server.saved_url", lambda _s: "postgresql+psycopg://desk@127.0.0.1:1/shop?connect_timeout=2")
     shell.switch_database()
     qtbot.waitUntil(lambda: bool(said) and shell.sign_in is not None
                     and shell.pages.currentWidget() is shell.sign_in, timeout=20_000)

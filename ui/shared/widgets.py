@@ -22,12 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.core.service import DatabaseBusy, ServiceError, ValidationError
 from desk_app.domain.permissions import NotAllowed
 from desk_app.domain.visit import TransitionError
-from desk_app.errors import ServerUnavailable, is_busy_error, is_server_gone
+from desk_app.errors import DatabaseBusy, ServerUnavailable, ServiceError, is_busy_error, is_server_gone
 from desk_app.i18n import _
-from desk_app.trust.pins import PinRefused
 from ui.theme import COLORS, TONE_BG, TONE_SYMBOL, icon
 
 log = logging.getLogger(__name__)
@@ -223,6 +221,9 @@ def error_text(exc: BaseException | str) -> str:
     """What a person should read for an error: what happened and what to do."""
     if isinstance(exc, str):
         return exc
+    # imported here: the sign-in page shows these words before the services (and SQLAlchemy) load
+    from desk_app.core.service import ValidationError
+
     if isinstance(exc, ValidationError):
         return "\n".join(exc.errors.values())
     if isinstance(exc, ServiceError):
@@ -473,6 +474,8 @@ def ask_pin(parent: QWidget | None, title: str, error: str = "", wait_seconds: i
 def ask_pin_again(parent: QWidget | None, title: str, exc: BaseException) -> str | None:
     """After a refused PIN (a wrong one, or paused): the same dialog with the reason, or None when
     ``exc`` is not about the PIN (the caller shows it as usual)."""
+    from desk_app.trust.pins import PinRefused
+
     if not isinstance(exc, PinRefused):
         return None
     return ask_pin(parent, title, exc.message, exc.wait_seconds)

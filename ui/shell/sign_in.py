@@ -11,6 +11,7 @@ and the owners; whoever signs in works at that branch (desk_app.trust.auth.AuthS
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -24,23 +25,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.container import Services
 from desk_app.desk import load_desk
-from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
-from desk_app.settings import S
-from desk_app.trust.auth import SignInError, StaffView
-from desk_app.trust.pins import MAX_PIN_DIGITS, STRONG_PIN_DIGITS
-from ui.main_window import role_label
+from ui.navigation import role_label
 from ui.runner import Latest, TaskRunner
 from ui.shared.widgets import Card, ErrorLabel, error_text
 from ui.theme import icon
 
+if TYPE_CHECKING:  # the page shows before the services load (ui/app.py run_gui): imported there
+    from desk_app.container import Services
+    from desk_app.domain.permissions import Actor
+    from desk_app.trust.auth import StaffView
+
 
 class SignInPage(QWidget):
+    """``services`` None: the app is starting and the shop is being opened; the page shows with
+    its keypad off and no names until ``attach`` gives it the services (and the shop's name)."""
+
     signed_in = Signal(object)  # Actor
 
-    def __init__(self, services: Services, runner: TaskRunner, shop_name: str, demo_mode: bool = False,
+    def __init__(self, services: Services | None, runner: TaskRunner, shop_name: str, demo_mode: bool = False,
                  parent: QWidget | None = None, desk_branch: Callable[[], str] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signInPage")
@@ -59,7 +63,7 @@ class SignInPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 30, 40, 30)
         outer.addStretch(1)
-        title = QLabel(shop_name)
+        self.title = title = QLabel(shop_name)
         title.setObjectName("pageTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         outer.addWidget(title)
@@ -125,7 +129,22 @@ class SignInPage(QWidget):
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        if services is None:
+            self._set_keys_enabled(False)
         self.reload()
+
+    def attach(self, services: Services, shop_name: str, demo_mode: bool) -> None:
+        """The shop is open: its name, the keypad, and the staff list (asked for now)."""
+        self.services = services
+        self.demo_mode = demo_mode
+        self.title.setText(shop_name)
+        self._set_keys_enabled(True)
+        self.reload(None)
+
+    @property
+    def staff(self) -> list[StaffView]:
+        """The names shown (empty until the list arrives)."""
+        return list(self._staff)
 
     # ----------------------------------------------------------------- data
     def reload(self, locked_for: Actor | None = None) -> None:
@@ -139,6 +158,8 @@ class SignInPage(QWidget):
             # person before, whose tile is no longer marked)
             self.selected_id = None
         self._clear()
+        if self.services is None:  # still opening the shop: attach() asks for the list
+            return
         auth, branch = self.services.auth, self.desk_branch
         seq = self._staff_latest.next()
         self.runner.run(
@@ -149,8 +170,8 @@ class SignInPage(QWidget):
         )
 
     def staff_loading(self) -> bool:
-        """The staff list was asked for and has not arrived yet."""
-        return self._staff_latest.pending
+        """The staff list was asked for and has not arrived yet (or the shop is still opening)."""
+        return self.services is None or self._staff_latest.pending
 
     def _show_loaded(self, loaded: tuple[list[StaffView], str | None]) -> None:
         staff, branch_name = loaded
@@ -194,9 +215,11 @@ class SignInPage(QWidget):
             b.setChecked(s.id == self.selected_id)
 
     def _show_demo_pins(self) -> None:
-        if not self.demo_mode:
+        if not self.demo_mode or self.services is None:
             self.demo_label.setVisible(False)
             return
+        from desk_app.settings import S
+
         pins = self.services.settings.get(S.DEMO_PINS)  # {staff id as text: PIN}
         lines = [_("Demo shop: sign in as any of these staff (PINs are shown only in the demo).")]
         for s in self._staff:
@@ -225,16 +248,21 @@ class SignInPage(QWidget):
 
     def _set_checking(self, on: bool) -> None:
         self._checking = on
-        for key in self.key_buttons.values():
-            key.setEnabled(not on)
-        for tile in self.group.buttons():
-            tile.setEnabled(not on)
+        self._set_keys_enabled(not on)
         if on:
             self.dots.setText(_("Checking…"))
 
+    def _set_keys_enabled(self, on: bool) -> None:
+        for key in self.key_buttons.values():
+            key.setEnabled(on)
+        for tile in self.group.buttons():
+            tile.setEnabled(on)
+
     def _key(self, key: str) -> None:
-        if self._checking:
+        if self._checking or self.services is None:  # a PIN waits for the shop to be open
             return
+        from desk_app.trust.pins import MAX_PIN_DIGITS
+
         if key == "⌫":
             self._pin = self._pin[:-1]
         elif key == "OK":
@@ -246,7 +274,7 @@ class SignInPage(QWidget):
         self.error.show_error(None)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
-        if self._checking:  # one PIN at a time: keys typed while it is checked are ignored
+        if self._checking or self.services is None:  # one PIN at a time: keys typed while it is checked are ignored
             event.accept()
             return
         text = event.text()
@@ -269,8 +297,10 @@ class SignInPage(QWidget):
             self._key(ch)
 
     def submit(self) -> None:
-        if self._checking:
+        if self._checking or self.services is None:
             return
+        from desk_app.trust.pins import STRONG_PIN_DIGITS
+
         if self.selected_id is None:
             self.error.show_error(_("Tap your name first."))
             return
@@ -292,6 +322,8 @@ class SignInPage(QWidget):
         self.signed_in.emit(actor)
 
     def _refused(self, exc: Exception) -> None:
+        from desk_app.trust.auth import SignInError
+
         self._set_checking(False)
         self.error.show_error(exc.message if isinstance(exc, SignInError) else error_text(exc))
         self._clear()
