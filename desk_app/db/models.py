@@ -364,6 +364,9 @@ class Appointment(Base):
         Index("ix_appointments_staff_start", "staff_id", "start_at"),
         Index("ix_appointments_resource_start", "resource_id", "start_at"),
         Index("ix_appointments_start", "start_at"),
+        # the SQLite overlap triggers search by the end (migration 0020): only what ends after the start
+        Index("ix_appointments_staff_end", "staff_id", "block_end_at"),
+        Index("ix_appointments_resource_end", "resource_id", "block_end_at"),
     )
 
 
