@@ -101,6 +101,7 @@ def generate(
         ).first()
         service_price = {int(i): int(pr) for i, pr in services}
         ids = _Ids()
+        writer = BulkWriter(s.connection(), db.clock)
         for table in (
             "sales",
             "sale_lines",
@@ -138,7 +139,7 @@ def generate(
                     "failed_pin_attempts": 0,
                 }
             )
-        s.execute(insert(Staff), staff_rows)
+        writer.insert(_table("staff"), staff_rows)
         client_rows = []
         client_ids = []
         for _n in range(clients):
@@ -155,7 +156,7 @@ def generate(
                     "version": 1,
                 }
             )
-        s.execute(insert(Client), client_rows)
+        writer.insert(_table("clients"), client_rows)
         y, m = (int(x) for x in start_month.split("-"))
         first = datetime(y, m, 1, tzinfo=tz)
         last_y, last_m = y + (m - 1 + months) // 12, (m - 1 + months) % 12 + 1
@@ -373,8 +374,6 @@ def generate(
             spend[client][1] -= totals.full_price_goods_minor
             stats.sales += 1
             stats.lines += len(originals)
-
-        writer = BulkWriter(s.connection(), db.clock)
 
         def flush() -> None:
             for name in FLUSH_ORDER:
