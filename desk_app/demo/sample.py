@@ -712,7 +712,7 @@ class BulkWriter:
                 if dflt is None or not hasattr(dflt, "arg"):
                     continue
                 default = dflt.arg(self.ctx) if callable(dflt.arg) else dflt.arg
-            proc = col.type.dialect_impl(dialect).bind_processor(dialect)
+            proc: Callable[[Any], Any] | None = col.type.dialect_impl(dialect).bind_processor(dialect)
             if dialect.name == "sqlite" and isinstance(col.type, UTCDateTime):
                 proc = _sqlite_utc  # what that processor stores, without its per-value dict formatting
             cols.append((col.key, default, proc))
@@ -724,9 +724,9 @@ class BulkWriter:
         params: list[Any] = []
         for r in batch:
             vals = [r.get(k, d) for k, d in keyed]
-            for i, proc in procs:
+            for i, conv in procs:
                 if vals[i] is not None:
-                    vals[i] = proc(vals[i])  # type: ignore[misc]
+                    vals[i] = conv(vals[i])  # type: ignore[misc]
             params.append(tuple(vals))
         if not dialect.positional:
             params = [dict(zip(order, t, strict=True)) for t in params]
