@@ -364,6 +364,9 @@ class Appointment(Base):
         Index("ix_appointments_staff_start", "staff_id", "start_at"),
         Index("ix_appointments_resource_start", "resource_id", "start_at"),
         Index("ix_appointments_start", "start_at"),
+        # the SQLite overlap triggers search by the end (migration 0020): only what ends after the start
+        Index("ix_appointments_staff_end", "staff_id", "block_end_at"),
+        Index("ix_appointments_resource_end", "resource_id", "block_end_at"),
     )
 
 
@@ -430,6 +433,8 @@ class Visit(Base):
         Index("ix_visits_step", "step"),
         Index("ix_visits_report", "arrived_at", "step", "branch_id", "staff_id", "client_id", "is_new_client",
               "satisfaction", "next_appointment_id"),  # the monthly report's scans, index-only
+        # a client's first visit (new or returning, migration 0021), read from the index alone
+        Index("ix_visits_client_first", "client_id", "arrived_at", "step"),
     )  # fmt: skip
 
 
@@ -581,7 +586,11 @@ class SafetyOverride(Base):
 class Sale(Base):
     __tablename__ = "sales"
     # the monthly report's scans, index-only
-    __table_args__ = (Index("ix_sales_month", "sold_at", "kind", "branch_id", "total_minor"),)
+    __table_args__ = (
+        Index("ix_sales_month", "sold_at", "kind", "branch_id", "total_minor"),
+        # a client's sales in the last year (the value segments, migration 0021)
+        Index("ix_sales_client_sold", "client_id", "sold_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
     receipt_no: Mapped[str] = mapped_column(String(40), unique=True)

@@ -207,12 +207,9 @@ def generate(
                         continue
                     rows = world.rows.get(name, [])
                     table = m.Base.metadata.tables[name]
-                    # appointments newest first: the overlap guard then only looks at a few later rows
-                    seq = (
-                        sorted(rows, key=lambda r: r["start_at"], reverse=True)
-                        if name == "appointments"
-                        else rows
-                    )
+                    # appointments oldest first: the overlap guard (migration 0020) then only looks at
+                    # the few rows that end after the new one starts
+                    seq = sorted(rows, key=lambda r: r["start_at"]) if name == "appointments" else rows
                     for chunk in _chunks(seq, BATCH):
                         _insert(conn, table, chunk)
                         done += len(chunk)

@@ -114,16 +114,18 @@ def build_monthly(
     settings: Any = None,
     now: datetime | None = None,
     compare: bool = True,
+    parallel: bool = True,
 ) -> dict[str, Any]:
-    """The figures of one month (shop time zone), optionally for one branch."""
+    """The figures of one month (shop time zone), optionally for one branch. ``parallel=False``:
+    everything on the one connection (what the benchmark's ``reports.monthly_json`` measures)."""
     now = now or db.clock()
     previous_month(month)  # a bad month fails here, before any thread starts
     with db.uow(write=False) as uow:
         conn = uow.session.connection()
         # on SQLite two twin connections that see the very same data share the work
-        twins = _TwinReader.start(db, conn, 2) if db.sqlite_file is not None else []
+        twins = _TwinReader.start(db, conn, 2) if parallel and db.sqlite_file is not None else []
         try:
-            data = _build(db, conn, twins, month, branch, settings, now, compare)
+            data = _build(db, conn, twins, month, branch, settings, now, compare, parallel)
         finally:
             for twin in twins:
                 twin.close()
@@ -139,6 +141,7 @@ def _build(
     settings: Any,
     now: datetime,
     compare: bool,
+    parallel: bool = True,
 ) -> dict[str, Any]:
     shop = conn.execute(select(Shop.name, Shop.currency, Shop.timezone).order_by(Shop.id).limit(1)).first()
     if shop is None:
@@ -158,7 +161,7 @@ def _build(
     pending: Future[dict[str, Any]] | None = None
     if compare and twins:
         pending = twins[-1].submit(lambda c: compared_figures(rd.on(c), prev_month, prev_until))
-    elif compare and _can_read_in_parallel(db):
+    elif compare and parallel and _can_read_in_parallel(db):
         # the month before (a handful of totals) on another connection while this one works: the
         # database runs both at once (SQLite and psycopg let go of the GIL while they work)
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report-prev")

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from desk_app.db.models import (
     Client,
@@ -38,14 +39,16 @@ def new_and_distinct_clients(rd: ReportReader, lo: datetime, hi: datetime) -> tu
         Visit.client_id.is_not(None),
         rd.branch(Visit.branch_id),
     )
-    came = select(Visit.client_id).where(in_period).distinct().subquery()
-    first = (
-        select(Visit.client_id.label("cid"), func.min(Visit.arrived_at).label("first_at"))
-        .where(Visit.step != "cancelled", Visit.client_id.in_(select(came.c.client_id)))
-        .group_by(Visit.client_id)
-        .subquery()
+    came = select(Visit.client_id.label("cid")).where(in_period).distinct().subquery()
+    # returning: a visit (not cancelled, any branch) before the period -- one index seek a client on
+    # ix_visits_client_first, not the minimum over each client's whole history
+    before = aliased(Visit)
+    returning = (
+        select(before.id)
+        .where(before.client_id == came.c.cid, before.arrived_at < rd.ts(lo), before.step != "cancelled")
+        .exists()
     )
-    q = select(func.count(), func.sum(case((first.c.first_at >= rd.ts(lo), 1), else_=0))).select_from(first)
+    q = select(func.count(), func.sum(case((returning, 0), else_=1))).select_from(came)
     distinct, new = (as_int(v) for v in rd.conn.execute(q).one())
     return new, distinct
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -31,9 +31,14 @@ def _chunks(ids: list[int] | None) -> Iterable[list[int] | None]:
 
 
 def client_values(
-    s: Session | Connection, client_ids: Iterable[int] | None, rule: SegmentRule, now: datetime
+    s: Session | Connection,
+    client_ids: Iterable[int] | None,
+    rule: SegmentRule,
+    now: datetime,
+    among: Select[Any] | None = None,
 ) -> dict[int, ClientValue]:
-    """{client id: value} for ``client_ids`` (None: every client not erased)."""
+    """{client id: value} for ``client_ids`` (None: every client not erased), or for the clients a
+    query selects (``among``: one pass each for tens of thousands, not a query per 500 ids)."""
     ids = None if client_ids is None else sorted({int(i) for i in client_ids})
     year, half = now - timedelta(days=365), now - timedelta(days=182)
     out: dict[int, ClientValue] = {}
@@ -42,6 +47,8 @@ def client_values(
             continue
 
         def only(col: Any, part: list[int] | None = part) -> Any:
+            if among is not None:
+                return col.in_(among)
             return col.in_(part) if part is not None else True
 
         spend: dict[int, tuple[int, int, int]] = {}
@@ -95,23 +102,20 @@ def month_value_figures(rd: ReportReader, month: str, settings: Any) -> dict[str
     month (or now, for a month still running)."""
     p = Period.of(month, rd.tz)
     as_of = min(p.end, rd.now)
-    served = [
-        int(c)
-        for (c,) in rd.conn.execute(
-            select(Sale.client_id)
-            .where(
-                Sale.client_id.is_not(None),
-                Sale.sold_at >= rd.ts(p.start),
-                Sale.sold_at < rd.ts(p.end),
-                Sale.kind == "sale",
-                rd.branch(Sale.branch_id),
-            )
-            .distinct()
+    served = (
+        select(Sale.client_id)
+        .where(
+            Sale.client_id.is_not(None),
+            Sale.sold_at >= rd.ts(p.start),
+            Sale.sold_at < rd.ts(p.end),
+            Sale.kind == "sale",
+            rd.branch(Sale.branch_id),
         )
-        if c is not None
-    ]
+        .distinct()
+    )
     counts = dict.fromkeys((seg.value for seg in Segment), 0)
-    if served and hasattr(settings, "segment_rule"):
-        for v in client_values(rd.conn, served, settings.segment_rule(rd.currency), as_of).values():
+    if hasattr(settings, "segment_rule"):
+        rule = settings.segment_rule(rd.currency)
+        for v in client_values(rd.conn, None, rule, as_of, among=served).values():
             counts[v.segment.value] += 1
     return {"as_of": as_of.isoformat(), "served": sum(counts.values()), "by_segment": counts}

@@ -217,10 +217,10 @@ def _erasure_problems(conn: Connection) -> list[str]:
 # the head revision. A guard dropped, disabled or rewritten by hand is a problem. A migration that
 # changes a guard updates this table (tests/integration/test_integrity_guards.py says so).
 SQLITE_GUARDS = {
-    "appointments_no_overlap_resource_id_insert": "ea1cf07f0c06911d",
-    "appointments_no_overlap_resource_id_update": "7058f247f7a62a78",
-    "appointments_no_overlap_staff_id_insert": "1fe013f564082064",
-    "appointments_no_overlap_staff_id_update": "d91e978355d03b95",
+    "appointments_no_overlap_resource_id_insert": "a6db5e901f5dc6f1",
+    "appointments_no_overlap_resource_id_update": "f23d00baaf2ac25a",
+    "appointments_no_overlap_staff_id_insert": "d070db03a71c73fd",
+    "appointments_no_overlap_staff_id_update": "ab33644185be1ffc",
     "audit_log_refuse_delete": "c3e23bff69a13211",
     "audit_log_refuse_replace": "802a5d782984d8a0",
     "audit_log_refuse_update": "cae2e787903e2da8",
