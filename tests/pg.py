@@ -63,7 +63,8 @@ class PgServer:
             full = ["runuser", "-u", "postgres", "--", *full]
         return subprocess.run(full, check=True, capture_output=True, text=True, timeout=120, env=_server_env())
 
-    def start(self) -> PgServer:
+    def start(self, *settings: str) -> PgServer:
+        """``settings``: more server settings, "name=value" (the load benchmark loads pg_stat_statements)."""
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
         self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
@@ -74,6 +75,7 @@ class PgServer:
         rules = "host all +password_logins 127.0.0.1/32 scram-sha-256\n"
         hba.write_text(rules + hba.read_text())  # in place: the file keeps its owner
         opts = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        opts += "".join(f" -c {kv}" for kv in settings)
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-o", opts, "-l", str(self.root / "log"), "-w", "start")
         import psycopg
 

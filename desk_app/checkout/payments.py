@@ -99,7 +99,7 @@ class PaymentService:
             with self.db.uow() as uow:
                 s = uow.session
                 approved = discount_approver(s, actor, bill, now)  # the bill's approval, checked here
-                with s.no_autoflush:  # two flushes in all: the sale (for its id), then everything else
+                with s.no_autoflush:  # three flushes: the sale (for its id), everything else, its receipt number
                     paid = write_sale(s, self.settings, actor, replace(bill, discount_approved_by_id=approved),
                                       list(payments), now)
                 if paid.visit_id is not None:  # the feedback request, in the same unit of work
