@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
@@ -274,7 +275,8 @@ class ConsultationService:
                 s, actor, "confirm_estimate", "visit", v.id, after={"estimate_minor": est.total_minor}, at=now
             )
             commit_visit(s)
-        return self.estimate(visit_id)
+        # the estimate as confirmed: the plan did not change, so no second read after the commit
+        return replace(est, confirmed_minor=est.total_minor, confirmed_at=now)
 
     # ------------------------------------------------------------------ catalog reads for the forms
     def menu(self) -> list[MenuService]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from desk_app.clients.deposits import release_deposit
@@ -229,12 +229,15 @@ class VisitService:
         client = s.get(Client, client_id)
         if client is None or client.erased_at is not None:
             raise NotFound(_("That client no longer exists. Search again."))
+        with s.no_autoflush:  # this visit is left out anyway: no flush of its link yet (one UPDATE, not two)
+            earlier = s.scalar(
+                select(
+                    exists().where(
+                        Visit.client_id == client.id, Visit.id != v.id, Visit.step != vd.Step.CANCELLED.value
+                    )
+                )
+            )
         v.client_id = client.id
-        earlier = s.scalar(
-            select(func.count())
-            .select_from(Visit)
-            .where(Visit.client_id == client.id, Visit.id != v.id, Visit.step != vd.Step.CANCELLED.value)
-        )
         v.is_new_client = not earlier
         if client.first_visit_at is None:
             client.first_visit_at = now
