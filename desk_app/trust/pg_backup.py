@@ -441,7 +441,11 @@ def _end_other_sessions(admin: Any, live: str, wait_s: float = 10.0) -> None:
 
     try:
         rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            # client sessions only: an autovacuum worker belongs to the superuser (terminating it is
+            # refused to the app's login, which made a restore fail now and then); the RENAME below
+            # ends such workers itself
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'",
             (live,),
         ).fetchall()
     except psycopg.errors.InsufficientPrivilege as exc:
@@ -457,7 +461,9 @@ def _end_other_sessions(admin: Any, live: str, wait_s: float = 10.0) -> None:
         )
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
-        left = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (live,)).fetchone()[0]
+        left = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'", (live,)
+        ).fetchone()[0]
         if not left:
             return
         time.sleep(0.1)
