@@ -127,6 +127,38 @@ def test_idle_lock_after_the_setting(qtbot: QtBot, tmp_path: Path) -> None:
     assert shell.pages.currentWidget() is page
 
 
+def test_input_counts_as_activity_and_other_events_do_not(qtbot: QtBot, tmp_path: Path) -> None:
+    """The application's activity filter (ui/app.py ActivityFilter) keeps the idle lock away while
+    someone types, taps or moves the mouse; a repaint or a timer is not a person."""
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtTest import QTest
+
+    from ui.app import ActivityFilter
+
+    _shop(tmp_path / "s.sqlite3")
+    shell = Shell(str(tmp_path / "s.sqlite3"), False, _app())
+    qtbot.addWidget(shell)
+    main = _sign_in(qtbot, shell, "Mia", "1234")
+    watcher = ActivityFilter(shell)
+    _app().installEventFilter(watcher)
+    try:
+        shell._last_activity -= 4 * 60
+        before = shell._last_activity
+        main.repaint()
+        QApplication.sendEvent(main, QEvent(QEvent.Type.UpdateRequest))
+        assert shell._last_activity == before
+        QTest.keyClick(main, Qt.Key.Key_Shift)
+        assert shell._last_activity > before + 3 * 60
+        shell._last_activity = before
+        move = QMouseEvent(QEvent.Type.MouseMove, QPointF(5, 5), QPointF(5, 5), Qt.MouseButton.NoButton,
+                           Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(main, move)
+        assert shell._last_activity > before + 3 * 60
+    finally:
+        _app().removeEventFilter(watcher)
+
+
 def test_a_restore_reopens_the_database_and_asks_for_sign_in(qtbot: QtBot, tmp_path: Path) -> None:
     _shop(tmp_path / "s.sqlite3")
     shell = Shell(str(tmp_path / "s.sqlite3"), False, _app())

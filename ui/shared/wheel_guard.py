@@ -17,14 +17,16 @@ _GUARDED = (QComboBox, QAbstractSpinBox)
 
 class WheelGuard(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(obj, _GUARDED):  # first: it sees every event of the app, and this is cheap
+            return False
         kind = event.type()
-        if kind == QEvent.Type.Polish and isinstance(obj, _GUARDED):
+        if kind == QEvent.Type.Polish:
             # Qt gives an input with "wheel focus" the focus as the wheel reaches it; a click or
             # Tab still does
             if obj.focusPolicy() == Qt.FocusPolicy.WheelFocus:
                 obj.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             return False
-        if kind != QEvent.Type.Wheel or not isinstance(obj, _GUARDED) or obj.hasFocus():
+        if kind != QEvent.Type.Wheel or obj.hasFocus():
             return False
         scroll = _scroll_area_of(obj)
         if scroll is not None:
