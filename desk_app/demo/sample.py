@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,7 +87,7 @@ def generate(
     """Add stylists, clients and `months` of history from `start_month` (YYYY-MM) to a set-up shop."""
     rng = random.Random(seed)
     stats = SampleStats()
-    with db.uow() as uow, _bulk_build(uow.session.connection()):
+    with db.uow() as uow, _bulk_build(uow.session.connection()) as indexes_again:
         s = uow.session
         shop = s.execute(select(Shop)).scalars().first()
         assert shop is not None, "create the shop first"
@@ -634,6 +635,7 @@ def generate(
         # make two products run low
         low = s.execute(select(Product.id).order_by(Product.id).limit(2)).scalars().all()
         s.execute(update(Product).where(Product.id.in_(low)).values(stock_qty=1, reorder_level=5))
+        indexes_again()
         uow.commit()
     return stats
 
@@ -657,18 +659,42 @@ FLUSH_ORDER = (
 
 
 @contextmanager
-def _bulk_build(conn: Connection) -> Iterator[None]:
-    """SQLite: a page cache big enough for the build's indexes (256 MB instead of 2 MB, so a random
-    index insert does not spill pages to the WAL and read them back), for this build only."""
+def _bulk_build(conn: Connection) -> Iterator[Callable[[], None]]:
+    """SQLite, for this build only: a page cache big enough for the build's indexes (256 MB instead
+    of 2 MB, so a random index insert does not spill pages to the WAL and read them back), and the
+    secondary indexes of the tables the build fills dropped while it writes and made again at the
+    end, in the same transaction (SQLite builds an index from sorted rows far faster than it keeps
+    one up to date through a million random inserts). A table with triggers keeps its indexes:
+    the appointments' overlap triggers search by them, and would scan without. It gives the
+    function that makes the indexes again, called before the build commits (a failed build rolls
+    the drops back with everything else)."""
     if conn.dialect.name != "sqlite":
-        yield
+        yield lambda: None
         return
     raw = conn.connection.dbapi_connection
     assert raw is not None
     usual = int(raw.execute("PRAGMA cache_size").fetchone()[0])
     raw.execute("PRAGMA cache_size=-262144")
+    filled = sorted(_TABLES) + sorted(set(record.TABLE_ORDER) - set(_TABLES))
+    marks = ",".join("?" * len(filled))
+    with_triggers = {r[0] for r in raw.execute(f"SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                                               f"AND tbl_name IN ({marks})", filled)}  # fmt: skip
+    dropped = [
+        (name, sql)
+        for name, table, sql in raw.execute(
+            f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) ORDER BY name", filled).fetchall()  # fmt: skip
+        if table not in with_triggers
+    ]
+    for name, _sql in dropped:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+
+    def make_again() -> None:
+        while dropped:
+            conn.exec_driver_sql(dropped.pop()[1])
+
     try:
-        yield
+        yield make_again
     finally:
         raw.execute(f"PRAGMA cache_size={usual}")
 
@@ -677,7 +703,7 @@ def _sqlite_utc(value: datetime) -> str:
     """A UTCDateTime as SQLAlchemy stores it in SQLite: naive UTC, 'YYYY-MM-DD HH:MM:SS.ffffff'."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column; attach a time zone")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
 
 
 class _Ctx:
@@ -703,7 +729,7 @@ class BulkWriter:
 
     def insert(self, table: Table, batch: list[dict[str, Any]]) -> None:
         dialect = self.conn.dialect
-        given = {k for r in batch for k in r if not k.startswith("_")}  # "_" keys: the generator's notes
+        given = {k for k in set().union(*batch) if not k.startswith("_")}  # "_" keys: the generator's notes
         cols: list[tuple[str, Any, Callable[[Any], Any] | None]] = []  # key, default, bind processor
         for col in table.columns:
             default: Any = None
@@ -719,15 +745,19 @@ class BulkWriter:
         compiled = insert(table).compile(dialect=dialect, column_keys=[k for k, _d, _p in cols])
         order = list(compiled.positiontup or []) if dialect.positional else [k for k, _d, _p in cols]
         by_key = {k: (d, p) for k, d, p in cols}
-        keyed = [(k, by_key[k][0]) for k in order]
+        defaults = {k: by_key[k][0] for k in order}
+        pick = itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
         procs = [(i, by_key[k][1]) for i, k in enumerate(order) if by_key[k][1] is not None]
         params: list[Any] = []
         for r in batch:
-            vals = [r.get(k, d) for k, d in keyed]
-            for i, conv in procs:
-                if vals[i] is not None:
-                    vals[i] = conv(vals[i])  # type: ignore[misc]
-            params.append(tuple(vals))
+            values = pick({**defaults, **r})  # each row's own value, else the column's default
+            if procs:
+                vals = list(values)
+                for i, conv in procs:
+                    if vals[i] is not None:
+                        vals[i] = conv(vals[i])  # type: ignore[misc]
+                values = tuple(vals)
+            params.append(values)
         if not dialect.positional:
             params = [dict(zip(order, t, strict=True)) for t in params]
         self.conn.exec_driver_sql(str(compiled), params)
