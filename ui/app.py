@@ -679,8 +679,14 @@ def _bench_startup(shell: Shell, app: QApplication) -> None:
     takes a PIN, tap the first owner and type their demo PIN; when the main window is painted
     print ``ready_ms=`` and quit. Both from ``DESK_APP_T0`` (the spawn time) when given. Lines
     ``modules_first_window=`` and ``modules_signed_in=`` name which of ``BENCH_MODULES`` were
-    imported at each moment (tests/ui/test_start_shape.py checks them)."""
+    imported at each moment (tests/ui/test_start_shape.py checks them).
+
+    ``DESK_APP_BENCH_PIN_AFTER_MS=N``: the PIN is typed N ms after the page takes one (a person's
+    pace: the shop's modules have loaded meanwhile), and ``pin_to_main_ms=`` is printed, from the
+    PIN's submission to the main window painted."""
     t0 = float(os.environ.get("DESK_APP_T0", "0") or 0)
+    pace_ms = int(os.environ.get("DESK_APP_BENCH_PIN_AFTER_MS", "0") or 0)
+    submitted: list[float] = []
 
     def elapsed_ms() -> float:
         return ((time.time() - t0) if t0 else (time.perf_counter() - T0)) * 1000
@@ -719,9 +725,14 @@ def _bench_startup(shell: Shell, app: QApplication) -> None:
             page.signed_in.connect(lambda _actor: QTimer.singleShot(0, done))
             page.select(owner.id)
             page.type_pin(pins.get(str(owner.id), ""))
+            submitted.append(time.perf_counter())
             page.submit()
 
-        shell.runner.run(shell, demo_pins, on_done=type_pin, on_error=lambda exc: failed(str(exc)))
+        def at_pace(pins: dict[str, str]) -> None:
+            QTimer.singleShot(pace_ms, lambda: type_pin(pins))
+
+        shell.runner.run(shell, demo_pins, on_done=at_pace if pace_ms else type_pin,
+                         on_error=lambda exc: failed(str(exc)))
 
     def failed(why: str) -> None:
         print(f"ready_ms=nan ({why})", flush=True)
@@ -733,6 +744,8 @@ def _bench_startup(shell: Shell, app: QApplication) -> None:
             return
         shell.repaint()
         print(f"ready_ms={elapsed_ms():.1f}", flush=True)
+        if submitted:
+            print(f"pin_to_main_ms={(time.perf_counter() - submitted[0]) * 1000:.1f}", flush=True)
         print(f"modules_signed_in={loaded()}", flush=True)
         app.exit(0)
 
