@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -139,11 +140,19 @@ def require(session_factory: Callable[..., Any], actor: Actor, perm: Perm) -> Ac
     read unit of work, and a refusal is logged in its own write transaction so the log
     survives the caller's rollback. Returns the actor as the database knows them (their
     rights as stored now), for further checks such as seeing phone numbers.
+
+    A write action that needs nothing before its unit of work opens uses ``permitted`` instead:
+    the same check inside that unit of work (one transaction, not two).
     """
     with session_factory(write=False) as uow:
         known = verified_actor(uow.session, actor)
     if known is not None and known.can(perm):
         return known
+    _log_refusal(session_factory, actor, perm, known)
+    raise NotAllowed(perm, actor)
+
+
+def _log_refusal(session_factory: Callable[..., Any], actor: Actor, perm: Perm, known: Actor | None) -> None:
     with session_factory() as uow:
         exists = uow.session.get(Staff, actor.staff_id) is not None
         audit(
@@ -161,14 +170,47 @@ def require(session_factory: Callable[..., Any], actor: Actor, perm: Perm) -> Ac
             allowed=False,
         )
         uow.commit()
-    raise NotAllowed(perm, actor)
+
+
+class _Refused(Exception):
+    def __init__(self, known: Actor | None) -> None:
+        super().__init__("refused")
+        self.known = known
+
+
+@contextmanager
+def permitted(session_factory: Callable[..., Any], actor: Actor, perm: Perm) -> Iterator[tuple[Any, Actor]]:
+    """A write unit of work whose first read is the permission check of ``require``:
+    ``with permitted(self.db.uow, actor, Perm.X) as (uow, known): ...; uow.commit()``.
+
+    The same rule as ``require`` (the database's record of the actor decides, a refusal is
+    logged and raises NotAllowed), in one transaction instead of a read transaction before the
+    write one (a visit step or a payment paid ~0.3 ms for the second BEGIN ... ROLLBACK). A refused
+    actor's unit of work is rolled back untouched, then the refusal is logged in its own write
+    transaction, as ``require`` does."""
+    try:
+        with session_factory() as uow:
+            known = verified_actor(uow.session, actor)
+            if known is None or not known.can(perm):
+                raise _Refused(known)
+            yield uow, known
+    except _Refused as refused:
+        _log_refusal(session_factory, actor, perm, refused.known)
+        raise NotAllowed(perm, actor) from None
+
+
+_COUNTERS = cast(Table, Counter.__table__)
+_COUNTER_UP = (  # built once, on the table (no ORM update path): every sale and booking number takes one
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == bindparam("cname"))
+    .values(value=_COUNTERS.c.value + 1)
+    .returning(_COUNTERS.c.value)
+)
 
 
 def next_counter(session: Session, name: str) -> int:
     """Increment and return a named counter inside the caller's (write) transaction."""
-    res = session.execute(
-        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
-    ).scalar_one_or_none()
+    res = session.execute(_COUNTER_UP, {"cname": name}).scalar_one_or_none()
     if res is not None:
         return int(res)
     # first use: create the row without racing another desk that does the same
@@ -184,9 +226,7 @@ def next_counter(session: Session, name: str) -> int:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         session.execute(sqlite_insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
-    res = session.execute(
-        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
-    ).scalar_one()
+    res = session.execute(_COUNTER_UP, {"cname": name}).scalar_one()
     return int(res)
 
 

@@ -7,12 +7,13 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from desk_app.core.service import (
     ServiceError,
     ValidationError,
     audit,
-    require,
+    permitted,
 )
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
@@ -52,29 +53,7 @@ class ConsultationService:
     # ------------------------------------------------------------------ needs
     def questions(self, kind: str) -> list[Question]:
         with self.db.uow(write=False) as uow:
-            rows = (
-                uow.session.execute(
-                    select(ConsultationQuestion)
-                    .where(ConsultationQuestion.kind == kind, ConsultationQuestion.active.is_(True))
-                    .order_by(ConsultationQuestion.sort, ConsultationQuestion.id)
-                )
-                .scalars()
-                .all()
-            )
-            return [
-                Question(
-                    key=q.key,
-                    label_zh=q.label_zh,
-                    label_en=q.label_en,
-                    answer_type=q.answer_type,
-                    choices=tuple(
-                        ChoiceOption(str(c.get("key", "")), str(c.get("zh", "")), str(c.get("en", "")))
-                        for c in (q.choices or [])
-                    ),
-                    required=q.required,
-                )
-                for q in rows
-            ]
+            return _questions(uow.session, kind)
 
     def save_assessment(
         self,
@@ -92,40 +71,39 @@ class ConsultationService:
         contraindications: str = "",
     ) -> None:
         """Save the consultation (one per visit, updated in place); allergies also go on the profile."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        errors: dict[str, str] = {}
-        if priority not in PRIORITIES:
-            errors["priority"] = _("Choose a priority from the list.")
-        qs = {q.key: q for q in self.questions(kind)}
-        clean: dict[str, Any] = {}
-        for key, value in answers.items():
-            if isinstance(value, str):
-                value = value.strip()
-            clean[key] = value
-        # the profile fields and the form's questions of the same name are one answer
-        profile = {
-            "skin_type": skin_type.strip(),
-            "hair_type": hair_type.strip(),
-            "allergies": allergies.strip(),
-            "contraindications": contraindications.strip(),
-        }
-        for key, val in profile.items():
-            if val and not clean.get(key):
-                clean[key] = val
-            elif not val and isinstance(clean.get(key), str):
-                profile[key] = clean[key]
-        skin_type, hair_type = profile["skin_type"], profile["hair_type"]
-        allergies, contraindications = profile["allergies"], profile["contraindications"]
-        for key, q in qs.items():
-            if q.required and not clean.get(key):
-                errors[key] = _("Answer “{q}”: it is needed for this service.").format(q=q.label)
-        if not goals.strip() and not clean:
-            errors["goals"] = _("Write down what the client wants, in their words.")
-        if errors:
-            raise ValidationError(errors)
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
+            errors: dict[str, str] = {}
+            if priority not in PRIORITIES:
+                errors["priority"] = _("Choose a priority from the list.")
+            qs = {q.key: q for q in _questions(s, kind)}  # in this unit of work
+            clean: dict[str, Any] = {}
+            for key, value in answers.items():
+                if isinstance(value, str):
+                    value = value.strip()
+                clean[key] = value
+            # the profile fields and the form's questions of the same name are one answer
+            profile = {
+                "skin_type": skin_type.strip(),
+                "hair_type": hair_type.strip(),
+                "allergies": allergies.strip(),
+                "contraindications": contraindications.strip(),
+            }
+            for key, val in profile.items():
+                if val and not clean.get(key):
+                    clean[key] = val
+                elif not val and isinstance(clean.get(key), str):
+                    profile[key] = clean[key]
+            skin_type, hair_type = profile["skin_type"], profile["hair_type"]
+            allergies, contraindications = profile["allergies"], profile["contraindications"]
+            for key, q in qs.items():
+                if q.required and not clean.get(key):
+                    errors[key] = _("Answer “{q}”: it is needed for this service.").format(q=q.label)
+            if not goals.strip() and not clean:
+                errors["goals"] = _("Write down what the client wants, in their words.")
+            if errors:
+                raise ValidationError(errors)
             v = open_visit(s, visit_id)
             if v.step == vd.Step.GREETING.value:
                 raise ServiceError(_("Greet the client first, then record the consultation."))
@@ -165,22 +143,21 @@ class ConsultationService:
 
     def set_plan(self, actor: Actor, visit_id: int, items: Sequence[PlanItemIn]) -> Estimate:
         """Replace the visit's plan. Prices come from the catalog. A changed plan needs a new confirmation."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        errors: dict[str, str] = {}
-        for i, it in enumerate(items, start=1):
-            if it.kind not in ("service", "product", "fee"):
-                errors[f"items.{i}"] = _("Line {n}: unknown kind of line.").format(n=i)
-            elif it.quantity < 1 or it.quantity > 99:
-                errors[f"items.{i}.quantity"] = _("Line {n}: quantity must be 1 to 99.").format(n=i)
-            elif it.kind == "fee" and (
-                it.unit_price_minor is None or it.unit_price_minor < 0 or not it.description
-            ):
-                errors[f"items.{i}"] = _("Line {n}: a fee needs a description and an amount.").format(n=i)
-        if errors:
-            raise ValidationError(errors)
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
+            errors: dict[str, str] = {}
+            for i, it in enumerate(items, start=1):
+                if it.kind not in ("service", "product", "fee"):
+                    errors[f"items.{i}"] = _("Line {n}: unknown kind of line.").format(n=i)
+                elif it.quantity < 1 or it.quantity > 99:
+                    errors[f"items.{i}.quantity"] = _("Line {n}: quantity must be 1 to 99.").format(n=i)
+                elif it.kind == "fee" and (
+                    it.unit_price_minor is None or it.unit_price_minor < 0 or not it.description
+                ):
+                    errors[f"items.{i}"] = _("Line {n}: a fee needs a description and an amount.").format(n=i)
+            if errors:
+                raise ValidationError(errors)
             v = open_visit(s, visit_id)
             if v.step in (vd.Step.CHECKOUT.value, vd.Step.REBOOKING.value):
                 raise ServiceError(_("The service is finished; change the bill at checkout instead."))
@@ -254,9 +231,8 @@ class ConsultationService:
 
         A planned service a safety rule stops (docs/safety.md) raises SafetyCheckNeeded and nothing
         is written, unless ``override_reason`` says why it goes ahead (recorded with who)."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.step != vd.Step.NEEDS.value:
@@ -326,3 +302,29 @@ class ConsultationService:
                 )
                 for p in uow.session.execute(q).scalars()
             ]
+
+
+def _questions(session: Session, kind: str) -> list[Question]:
+    rows = (
+        session.execute(
+            select(ConsultationQuestion)
+            .where(ConsultationQuestion.kind == kind, ConsultationQuestion.active.is_(True))
+            .order_by(ConsultationQuestion.sort, ConsultationQuestion.id)
+        )
+        .scalars()
+        .all()
+    )
+    return [
+        Question(
+            key=q.key,
+            label_zh=q.label_zh,
+            label_en=q.label_en,
+            answer_type=q.answer_type,
+            choices=tuple(
+                ChoiceOption(str(c.get("key", "")), str(c.get("zh", "")), str(c.get("en", "")))
+                for c in (q.choices or [])
+            ),
+            required=q.required,
+        )
+        for q in rows
+    ]

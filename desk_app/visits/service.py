@@ -19,7 +19,16 @@ from sqlalchemy.orm import Session
 
 from desk_app.clients.deposits import release_deposit
 from desk_app.clients.formulas import FormulaComponent, FormulaView
-from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, can, require, shop_tz
+from desk_app.core.service import (
+    NotFound,
+    ServiceError,
+    ValidationError,
+    audit,
+    can,
+    permitted,
+    require,
+    shop_tz,
+)
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Appointment,
@@ -86,9 +95,8 @@ class VisitService:
     # ------------------------------------------------------------------ arrival
     def start_walk_in(self, actor: Actor, client_id: int | None = None) -> int:
         """A walk-in arrives: open a visit at the greeting step (arrival time = now)."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             if client_id is not None and s.get(Client, client_id) is None:
                 raise NotFound(_("That client no longer exists. Search again."))
@@ -116,9 +124,8 @@ class VisitService:
 
         Idempotent: a second desk pressing "Arrived" gets the same open visit.
         """
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             appt = s.get(Appointment, appointment_id)
             if appt is None:
@@ -178,9 +185,8 @@ class VisitService:
     # ------------------------------------------------------------------ greeting
     def greet(self, actor: Actor, visit_id: int, client_id: int | None) -> None:
         """Record the greeting (time), link the client, and move on to the needs assessment."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.step != vd.Step.GREETING.value:
@@ -195,9 +201,8 @@ class VisitService:
         """The client has been greeted (the 30-second standard): record the time once, before their
         profile is found or created. The visit stays at the greeting step. Returns the greeting time
         (the earlier one when it was already recorded)."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.greeted_at is not None:
@@ -212,9 +217,8 @@ class VisitService:
     def link_client(self, actor: Actor, visit_id: int, client_id: int) -> None:
         """Attach a client profile to a visit (an anonymous walk-in who later gave their name).
         At the greeting step this also records the greeting time if it was not yet recorded."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             self._link_client(s, v, client_id, now)
@@ -258,9 +262,8 @@ class VisitService:
 
     def back(self, actor: Actor, visit_id: int) -> None:
         """Go back one step before payment (e.g. to change the plan); the client confirms again."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             move_visit(s, self.settings, v, "back", actor, now)

@@ -14,6 +14,7 @@ from desk_app.core.service import (
     ServiceError,
     ValidationError,
     audit,
+    permitted,
     require,
 )
 from desk_app.db.engine import Clock, Database
@@ -55,9 +56,8 @@ class ServiceLogService:
     def assign(
         self, actor: Actor, visit_id: int, staff_id: int | None, resource_id: int | None = None
     ) -> None:
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             errors: dict[str, str] = {}
@@ -89,9 +89,8 @@ class ServiceLogService:
     def start_service(self, actor: Actor, visit_id: int, override_reason: str | None = None) -> None:
         """The client is in the chair. The safety rules are checked again (what was overridden at
         planning stays overridden); SafetyCheckNeeded writes nothing."""
-        require(self.db.uow, actor, Perm.SERVICE_LOG)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.SERVICE_LOG) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.step != vd.Step.SERVICE.value:
@@ -120,9 +119,8 @@ class ServiceLogService:
         problem: str = "",
     ) -> int:
         """Record a service actually done (it may differ from the plan)."""
-        require(self.db.uow, actor, Perm.SERVICE_LOG)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.SERVICE_LOG) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.step != vd.Step.SERVICE.value:
@@ -166,9 +164,8 @@ class ServiceLogService:
 
     def end_service(self, actor: Actor, visit_id: int) -> None:
         """The service is done: end time recorded, on to checkout. Unlogged plan services count as done."""
-        require(self.db.uow, actor, Perm.SERVICE_LOG)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.SERVICE_LOG) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.step != vd.Step.SERVICE.value:
