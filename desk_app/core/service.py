@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.db.engine import session_now
@@ -58,7 +58,7 @@ def audit(
     # a Core INSERT on the table, run at once: every action writes one, and as an ORM object it
     # cost a flush step and an INSERT ... RETURNING of its own; on the table (not the entity) it
     # never flushes the caller's pending objects early
-    session.execute(
+    session.connection().execute(  # on the table: no autoflush either way, and no ORM execute path
         _AUDIT_INSERT,
         [
             {
@@ -91,6 +91,15 @@ def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+def reader(session: Session) -> Session | Connection:
+    """Where to run a read of columns: the session's connection when nothing is pending in the
+    session (a Core read skips the ORM's execute path, ~80 µs a statement), else the session itself
+    (its read flushes the pending changes first, which a read on the connection would not see)."""
+    if session.new or session.dirty or session.deleted:
+        return session
+    return session.connection()
+
+
 _STAFF_FOR_CHECK = select(
     Staff.id, Staff.name, Staff.role, Staff.active, Staff.branch_id, Staff.permissions
 ).where(Staff.id == bindparam("sid"))
@@ -105,7 +114,7 @@ def verified_actor(session: Session, actor: Actor) -> Actor | None:
     claims: staff.branch_id or staff_branches); their per-person rights come from
     ``staff.permissions`` (so the owner taking a right away applies at once, not at the next
     sign-in)."""
-    row = session.execute(_STAFF_FOR_CHECK, {"sid": actor.staff_id}).first()  # columns, not an entity: cheap
+    row = reader(session).execute(_STAFF_FOR_CHECK, {"sid": actor.staff_id}).first()  # columns, not an entity
     if row is None or not row.active or row.role != actor.role.value:
         return None
     if (  # someone other than an owner acts only at a branch they work at (their desk's, at sign-in)
@@ -210,7 +219,7 @@ _COUNTER_UP = (  # built once, on the table (no ORM update path): every sale and
 
 def next_counter(session: Session, name: str) -> int:
     """Increment and return a named counter inside the caller's (write) transaction."""
-    res = session.execute(_COUNTER_UP, {"cname": name}).scalar_one_or_none()
+    res = session.connection().execute(_COUNTER_UP, {"cname": name}).scalar_one_or_none()
     if res is not None:
         return int(res)
     # first use: create the row without racing another desk that does the same
@@ -236,7 +245,7 @@ _SHOP_TZ = select(Shop.timezone).order_by(Shop.id).limit(1)
 def shop_tz(session: Session) -> ZoneInfo:
     """The shop's time zone: days, opening hours and reports are in it. Read as one column (every
     write asks for it; loading the shop as an entity costs twice as much)."""
-    zone = session.execute(_SHOP_TZ).scalar()
+    zone = reader(session).execute(_SHOP_TZ).scalar()
     if zone is None and session.execute(select(Shop.id).limit(1)).first() is None:
         raise ServiceError("no shop is set up in this database")
     return ZoneInfo(zone or "Asia/Shanghai")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from desk_app.core.service import (
@@ -15,7 +15,7 @@ from desk_app.core.service import (
     audit,
     permitted,
 )
-from desk_app.db.engine import Clock, Database
+from desk_app.db.engine import Clock, Database, touched
 from desk_app.db.models import (
     Assessment,
     Client,
@@ -161,9 +161,11 @@ class ConsultationService:
             v = open_visit(s, visit_id)
             if v.step in (vd.Step.CHECKOUT.value, vd.Step.REBOOKING.value):
                 raise ServiceError(_("The service is finished; change the bill at checkout instead."))
-            old = s.execute(select(PlanItem).where(PlanItem.visit_id == v.id)).scalars().all()
-            for row in old:
-                s.delete(row)
+            # the old plan goes and the new one is written with Core statements (a plan's rows are
+            # only read back by estimate_of below, as rows): no entity loads, deletes and inserts
+            # of the unit of work; the visit is announced as changed by hand
+            s.connection().execute(delete(_PLAN_ITEMS).where(_PLAN_ITEMS.c.visit_id == v.id))
+            new_items: list[dict[str, Any]] = []
             for i, it in enumerate(items, start=1):
                 if it.kind == "service":
                     svc = s.get(Service, it.service_id) if it.service_id else None
@@ -171,8 +173,8 @@ class ConsultationService:
                         raise ValidationError(
                             {f"items.{i}": _("Line {n}: that service is not on the menu.").format(n=i)}
                         )
-                    s.add(
-                        PlanItem(
+                    new_items.append(
+                        _plan_row(
                             visit_id=v.id,
                             kind="service",
                             service_id=svc.id,
@@ -188,8 +190,8 @@ class ConsultationService:
                         raise ValidationError(
                             {f"items.{i}": _("Line {n}: that product is not for sale.").format(n=i)}
                         )
-                    s.add(
-                        PlanItem(
+                    new_items.append(
+                        _plan_row(
                             visit_id=v.id,
                             kind="product",
                             product_id=p.id,
@@ -201,8 +203,8 @@ class ConsultationService:
                         )
                     )
                 else:
-                    s.add(
-                        PlanItem(
+                    new_items.append(
+                        _plan_row(
                             visit_id=v.id,
                             kind="fee",
                             description=it.description.strip(),
@@ -210,6 +212,9 @@ class ConsultationService:
                             unit_price_minor=int(it.unit_price_minor or 0),
                         )
                     )
+            if new_items:
+                s.connection().execute(insert(_PLAN_ITEMS), new_items)
+            touched(s, "visit", v.id)
             if v.step == vd.Step.NEEDS.value:
                 v.estimate_confirmed_at = None
                 v.estimate_confirmed_by_id = None
@@ -302,6 +307,35 @@ class ConsultationService:
                 )
                 for p in uow.session.execute(q).scalars()
             ]
+
+
+_PLAN_ITEMS = cast(Table, PlanItem.__table__)
+
+
+def _plan_row(
+    *,
+    visit_id: int,
+    kind: str,
+    quantity: int,
+    unit_price_minor: int,
+    description: str = "",
+    service_id: int | None = None,
+    product_id: int | None = None,
+    suggested_only: bool = False,
+    staff_id: int | None = None,
+) -> dict[str, Any]:
+    """One plan line as a row (every column, so the lines go in one executemany)."""
+    return {
+        "visit_id": visit_id,
+        "kind": kind,
+        "service_id": service_id,
+        "product_id": product_id,
+        "description": description,
+        "quantity": quantity,
+        "unit_price_minor": unit_price_minor,
+        "suggested_only": suggested_only,
+        "staff_id": staff_id,
+    }
 
 
 def _questions(session: Session, kind: str) -> list[Question]:

@@ -8,8 +8,9 @@ in one place. The caller commits.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from desk_app.db.models import Appointment, Client, FollowUp, Visit, VisitEvent
@@ -97,18 +98,23 @@ def move(
     if t.from_step == vd.Step.CHECKOUT and t.to_step == vd.Step.REBOOKING:
         ensure_followup(session, visit, standards or Standards())
 
-    session.add(
-        VisitEvent(
-            visit_id=visit.id,
-            from_step=t.from_step.value,
-            to_step=t.to_step.value,
-            action=t.action,
-            reason=reason,
-            at=now,
-            staff_id=actor.staff_id if actor else None,
-        )
-    )
+    event = {
+        "visit_id": visit.id,
+        "from_step": t.from_step.value,
+        "to_step": t.to_step.value,
+        "action": t.action,
+        "reason": reason,
+        "at": now,
+        "staff_id": actor.staff_id if actor else None,
+    }
+    if visit.id is None:  # a visit not yet written: the event goes with it in the flush
+        session.add(VisitEvent(**event))
+    else:  # a Core INSERT (as the audit row): no unit-of-work step and RETURNING for a row nobody reads back
+        session.connection().execute(_INSERT_EVENT, event)
     return t
+
+
+_INSERT_EVENT = insert(cast(Table, VisitEvent.__table__))
 
 
 def refresh_client_visits(session: Session, client_id: int) -> None:

@@ -61,9 +61,9 @@ class ServiceLogService:
             s = uow.session
             v = open_visit(s, visit_id)
             errors: dict[str, str] = {}
-            if staff_id is not None:
-                st = s.get(Staff, staff_id)
-                if st is None or not st.active:
+            if staff_id is not None:  # one column, not the staff row as an entity
+                active = s.execute(select(Staff.active).where(Staff.id == staff_id)).scalar()
+                if not active:
                     errors["staff_id"] = _("Choose a stylist who is working today.")
             if resource_id is not None:
                 r = s.get(Resource, resource_id)
@@ -125,7 +125,9 @@ class ServiceLogService:
             v = open_visit(s, visit_id)
             if v.step != vd.Step.SERVICE.value:
                 raise ServiceError(_("Services are logged during the service step."))
-            svc = s.get(Service, service_id)
+            svc = s.execute(  # columns, not the service as an entity
+                select(Service.id, Service.price_minor).where(Service.id == service_id)
+            ).first()
             if svc is None:
                 raise ValidationError({"service_id": _("Choose a service from the menu.")})
             if v.service_started_at is None:
