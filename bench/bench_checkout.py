@@ -178,4 +178,5 @@ if __name__ == "__main__":
         print(
             f"{f['name']:28s} median {f['median']:8.2f} p95 {f['p95']:8.2f} {f['unit']}"
             f"  target {f.get('target', '-')}  floor {f.get('floor', '-')}"
+            + (f"  cpu {f['cpu_median_ms']}  first {f['first_ms']}" if "cpu_median_ms" in f else "")
         )

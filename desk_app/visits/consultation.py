@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.core.service import (
+    ConflictError,
     ServiceError,
     ValidationError,
     audit,
@@ -123,19 +124,36 @@ class ConsultationService:
             a.allergies = allergies.strip()
             a.contraindications = contraindications.strip()
             if v.client_id is not None:
-                client = s.get(Client, v.client_id)
+                # the profile's columns and one versioned UPDATE, not the client as an entity
+                client = s.execute(_CLIENT_HEALTH, {"cid": v.client_id}).first()
                 if client is not None:
                     before = {"allergies": client.allergies, "contraindications": client.contraindications}
-                    if allergies.strip():
-                        client.allergies = allergies.strip()
-                    if contraindications.strip():
-                        client.contraindications = contraindications.strip()
-                    if skin_type.strip():
-                        client.skin_type = skin_type.strip()
-                    if hair_type.strip():
-                        client.hair_type = hair_type.strip()
-                    client.updated_at = now
-                    after = {"allergies": client.allergies, "contraindications": client.contraindications}
+                    values: dict[str, Any] = {"updated_at": now}
+                    for col, val in (
+                        ("allergies", allergies),
+                        ("contraindications", contraindications),
+                        ("skin_type", skin_type),
+                        ("hair_type", hair_type),
+                    ):
+                        if val.strip():
+                            values[col] = val.strip()
+                    done = s.connection().execute(
+                        update(_CLIENTS)
+                        .where(_CLIENTS.c.id == client.id, _CLIENTS.c.version == client.version)
+                        .values({**values, "version": _CLIENTS.c.version + 1})
+                    )
+                    if done.rowcount != 1:  # another desk changed the profile since it was read (PostgreSQL)
+                        raise ConflictError(
+                            _(
+                                "Another desk changed this visit a moment ago. It has been reloaded; "
+                                "check it and try again."
+                            )
+                        )
+                    touched(s, "client", client.id)  # a Core write: the change feed is told by hand
+                    after = {
+                        "allergies": values.get("allergies", client.allergies),
+                        "contraindications": values.get("contraindications", client.contraindications),
+                    }
                     if before != after:
                         audit(s, actor, "update", "client", client.id, before=before, after=after, at=now)
             audit(s, actor, "assess", "visit", v.id, after={"kind": kind, "priority": priority}, at=now)
@@ -310,6 +328,10 @@ class ConsultationService:
 
 
 _PLAN_ITEMS = cast(Table, PlanItem.__table__)
+_CLIENTS = cast(Table, Client.__table__)
+_CLIENT_HEALTH = select(
+    _CLIENTS.c.id, _CLIENTS.c.allergies, _CLIENTS.c.contraindications, _CLIENTS.c.version
+).where(_CLIENTS.c.id == bindparam("cid"))
 
 
 def _plan_row(

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
+from desk_app.db.engine import touched
 from desk_app.db.models import Appointment, Client, FollowUp, Visit, VisitEvent
 from desk_app.domain import visit as vd
 from desk_app.domain.appointment import UPCOMING, AppointmentStatus
@@ -115,24 +117,33 @@ def move(
 
 
 _INSERT_EVENT = insert(cast(Table, VisitEvent.__table__))
+_CLIENTS = cast(Table, Client.__table__)
 
 
 def refresh_client_visits(session: Session, client_id: int) -> None:
     """Recount the client's served visits and their latest arrival (profile "Visits", "Last visit",
     the client list's "last visit"); recounted rather than incremented so going back a step and
     forward again never counts a visit twice."""
-    client = session.get(Client, client_id)
-    if client is None:
-        return
     session.flush()
     count, last = session.execute(
         select(func.count(Visit.id), func.max(Visit.arrived_at)).where(
             Visit.client_id == client_id, Visit.status == vd.VisitStatus.DONE.value
         )
     ).one()
-    client.visit_count = int(count or 0)
+    client = session.identity_map.get(identity_key(Client, client_id))
+    if client is not None:  # already loaded in this unit of work: through the entity, as it will be flushed
+        client.visit_count = int(count or 0)
+        if last is not None:
+            client.last_visit_at = last
+        return
+    # else one Core UPDATE (no entity load): the recount is absolute, so it needs no version check;
+    # the version moves on so another desk's open edit of the profile sees the change
+    values: dict[str, object] = {"visit_count": int(count or 0), "version": _CLIENTS.c.version + 1}
     if last is not None:
-        client.last_visit_at = last
+        values["last_visit_at"] = last
+    done = session.connection().execute(update(_CLIENTS).where(_CLIENTS.c.id == client_id).values(values))
+    if done.rowcount:
+        touched(session, "client", client_id)
 
 
 def ensure_followup(session: Session, visit: Visit, standards: Standards) -> FollowUp | None:
