@@ -1,8 +1,10 @@
 """Checkout speed (issue 4) on SQLite, a shop with some history.
 
-* ``checkout.pay_commit``: ``CheckoutService.pay`` -- the one write transaction that stores the sale,
-  its lines and payments, stock, prepaid and the client's totals (target <= 15 ms p95); floor: a bare
-  ``BEGIN IMMEDIATE; INSERT; COMMIT`` on the same file (WAL, synchronous=FULL);
+* ``checkout.pay_commit``: ``PaymentService.pay`` -- the one write transaction that stores the sale,
+  its lines and payments, stock, prepaid and the client's totals (target <= 3 ms p95, issue 20); floor: a
+  bare ``BEGIN IMMEDIATE; INSERT; COMMIT`` on the same file (WAL, synchronous=FULL). The first payment
+  of each kind (card, prepaid + cash) is made unmeasured and reported as ``first_ms`` (it compiles the SQL);
+  ``cpu_median_ms`` is the process CPU time per payment (steadier than wall time on a shared machine);
 * ``checkout.build_bill``: a bill from a visit with two services (target <= 16 ms, it runs on the GUI thread);
 * ``checkout.receipt_pdf``: an 80 mm receipt PDF (target <= 50 ms);
 * ``checkout.care_sheet_pdf``: the one-page care sheet (target <= 80 ms).
@@ -65,7 +67,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
             b = co.add_topup(co.build_bill(owner, client_id=c), 100000)
             sv.payments.pay(owner, b, [PaymentIn("card", 100000)])
         bills = []
-        for i in range(n):
+        warm = 2  # one payment of each kind first, unmeasured (see below)
+        for i in range(n + warm):
             b = co.build_bill(owner, client_id=clients[i % len(clients)])
             b = co.add_product(b, products[i % len(products)], 1 + i % 2)
             b = co.add_product(b, products[(i + 3) % len(products)])
@@ -73,6 +76,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
             b = co.add_tip(b, leo.staff_id, 1000)
             bills.append(b)
         samples: list[float] = []
+        cpu: list[float] = []
+        cold: list[float] = []
         sale_ids: list[int] = []
         for i, b in enumerate(bills):
             pays = (
@@ -80,9 +85,18 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 if i % 2
                 else [PaymentIn("wechat", b.total_minor)]
             )
+            c0 = time.process_time()
             t0 = time.perf_counter()
             sale_ids.append(sv.payments.pay(owner, b, pays).sale_id)
-            samples.append((time.perf_counter() - t0) * 1000)
+            ms = (time.perf_counter() - t0) * 1000
+            # The first payment of each kind in a process compiles its SQL (SQLAlchemy's statement
+            # cache) and is reported apart as ``first_ms``: counted in the p95 of 60 samples it was
+            # 2 of the 3 slowest, so the figure measured start-up, not the payment a desk makes all day.
+            if i < warm:
+                cold.append(ms)
+                continue
+            samples.append(ms)
+            cpu.append((time.process_time() - c0) * 1000)
         # floor: the cheapest durable write transaction on this file
         with db.engine.connect() as conn:
             conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, v INTEGER)")
@@ -100,7 +114,18 @@ def run(quick: bool) -> list[dict[str, Any]]:
         finally:
             raw.close()
         floor_p95 = sorted(floor)[int(len(floor) * 0.95) - 1]
-        out = [figure("checkout.pay_commit", samples, "ms", floor=floor_p95, target=15.0, sales=n)]
+        out = [
+            figure(
+                "checkout.pay_commit",
+                samples,
+                "ms",
+                floor=floor_p95,
+                target=3.0,
+                sales=n,
+                cpu_median_ms=round(sorted(cpu)[len(cpu) // 2], 3),
+                first_ms=round(max(cold), 2),
+            )
+        ]
 
         vid = visit_at_checkout(
             db,
@@ -153,4 +178,5 @@ if __name__ == "__main__":
         print(
             f"{f['name']:28s} median {f['median']:8.2f} p95 {f['p95']:8.2f} {f['unit']}"
             f"  target {f.get('target', '-')}  floor {f.get('floor', '-')}"
+            + (f"  cpu {f['cpu_median_ms']}  first {f['first_ms']}" if "cpu_median_ms" in f else "")
         )

@@ -1,8 +1,10 @@
 """The guided visit's speed (issue 3) on a demo shop with history (quick: small shop).
 
-* ``visit.step_commit``: each step of a visit (walk-in, greet, consultation, plan, confirm, start,
-  log, end) is one write transaction called from a button on the GUI thread; target <= 16 ms p95;
-  floor: a bare ``BEGIN IMMEDIATE; INSERT; COMMIT`` on the same file (WAL, synchronous=FULL);
+* ``visit.step_commit``: each step of a visit (walk-in, greet, consultation, plan, confirm, assign,
+  start, log, end) is one write transaction (run off the GUI thread by ui/runner.py); target <= 2 ms
+  p95 (issue 20); floor: a bare ``BEGIN IMMEDIATE; INSERT; COMMIT`` on the same file (WAL,
+  synchronous=FULL). The first two walks are unmeasured (each step's first call compiles its SQL;
+  the slowest is reported as ``first_ms``); ``cpu_median_ms`` is the process CPU time per step;
 * ``visit.get``: the full visit view the screen reloads after each step (GUI thread; target <= 16 ms);
 * ``visit.list_today``: the Today screen's refresh (off the GUI thread, every 5 s; target <= 50 ms);
 * ``visit.my_visits``: a stylist's list (off the GUI thread; target <= 50 ms).
@@ -70,16 +72,27 @@ def run(quick: bool) -> list[dict[str, Any]]:
     v = sv.visits
 
     steps: list[float] = []
+    cpu: list[float] = []
+    cold: list[float] = []
     gets: list[float] = []
     rounds = 8 if quick else 25
+    warm = 2  # the first two walks (one with end_service) are unmeasured: see ``timed``
 
     def timed(fn: Any, *args: Any, **kw: Any) -> Any:
+        c0 = time.process_time()
         t0 = time.perf_counter()
         out = fn(*args, **kw)
-        steps.append((time.perf_counter() - t0) * 1000.0)
+        ms = (time.perf_counter() - t0) * 1000.0
+        # a step's first call in a process compiles its SQL (SQLAlchemy's statement cache): those
+        # calls are reported apart (``first_ms``, the slowest of them), not in the p95 of a desk's day
+        if i < warm:
+            cold.append(ms)
+        else:
+            steps.append(ms)
+            cpu.append((time.process_time() - c0) * 1000.0)
         return out
 
-    for i in range(rounds):
+    for i in range(rounds + warm):
         cid = client_ids[i % len(client_ids)]
         vid = timed(v.start_walk_in, owner)
         timed(v.greet, owner, vid, cid)
@@ -91,7 +104,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
         timed(sv.service_log.log_service, stylist, vid, cut, None, "ok", "")
         t0 = time.perf_counter()
         v.get(vid)
-        gets.append((time.perf_counter() - t0) * 1000.0)
+        if i >= warm:
+            gets.append((time.perf_counter() - t0) * 1000.0)
         if i % 2:
             timed(sv.service_log.end_service, stylist, vid)
 
@@ -114,7 +128,16 @@ def run(quick: bool) -> list[dict[str, Any]]:
     sv.db.dispose()
     floor_med = sorted(floor)[len(floor) // 2]
     return [
-        figure("visit.step_commit", steps, "ms", floor=floor_med, target=16.0, clients=clients),
+        figure(
+            "visit.step_commit",
+            steps,
+            "ms",
+            floor=floor_med,
+            target=2.0,
+            clients=clients,
+            cpu_median_ms=round(sorted(cpu)[len(cpu) // 2], 3),
+            first_ms=round(max(cold), 2),
+        ),
         figure("visit.get", gets, "ms", target=16.0, clients=clients),
         figure("visit.list_today", today, "ms", target=50.0, clients=clients),
         figure("visit.my_visits", mine, "ms", target=50.0, clients=clients),
@@ -126,4 +149,5 @@ if __name__ == "__main__":
         print(
             f"{f['name']:22s} median {f['median']:8.2f} p95 {f['p95']:8.2f} {f['unit']}"
             f"  target {f.get('target', '-')}  floor {f.get('floor', '-')}"
+            + (f"  cpu {f['cpu_median_ms']}  first {f['first_ms']}" if "cpu_median_ms" in f else "")
         )

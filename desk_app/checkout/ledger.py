@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -47,14 +48,16 @@ from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
 from desk_app.settings import S, SettingsStore
 
+_OPEN_CASH_SESSION = (
+    select(CashSession.id)
+    .where(CashSession.branch_id == bindparam("bid"), CashSession.closed_at.is_(None))
+    .order_by(CashSession.id.desc())
+    .limit(1)
+)
+
 
 def open_cash_session_id(session: Session, branch_id: int) -> int | None:
-    return session.scalar(
-        select(CashSession.id)
-        .where(CashSession.branch_id == branch_id, CashSession.closed_at.is_(None))
-        .order_by(CashSession.id.desc())
-        .limit(1)
-    )
+    return session.scalar(_OPEN_CASH_SESSION, {"bid": branch_id})
 
 
 def prepaid_account(session: Session, client_id: int, now: datetime, validity_days: int) -> PrepaidAccount:
@@ -113,9 +116,37 @@ _MODELS: dict[str, type[Any]] = {
 }
 
 
+_TABLES = {name: cast(Table, model.__table__) for name, model in _MODELS.items()}
+# columns whose default fills a None (what the ORM's bulk insert did by leaving the key out)
+_DEFAULTED = {
+    name: frozenset(c.name for c in t.c if c.default is not None or c.server_default is not None)
+    for name, t in {**_TABLES, "sales": Sale.__table__}.items()
+}
 _CLIENTS = cast(Table, Client.__table__)
 _SALES = cast(Table, Sale.__table__)
+_INSERT_SALE = insert(_SALES).returning(_SALES.c.id)
+_SET_RECEIPT_NO = update(_SALES).where(_SALES.c.id == bindparam("sid")).values(receipt_no=bindparam("rno"))
+_ACCOUNTS = cast(Table, PrepaidAccount.__table__)
+_ACCOUNT_FOR_SALE = select(
+    _ACCOUNTS.c.id, _ACCOUNTS.c.balance_minor, _ACCOUNTS.c.held_minor, _ACCOUNTS.c.expires_on, _ACCOUNTS.c.version
+).where(_ACCOUNTS.c.client_id == bindparam("cid"))
+_SET_BALANCE = (  # versioned like the ORM's own UPDATE of the account (rowcount checked)
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("aid"), _ACCOUNTS.c.version == bindparam("ver"))
+    .values(balance_minor=bindparam("bal"), expires_on=bindparam("exp"), version=_ACCOUNTS.c.version + 1)
+)
 _CLIENT_FOR_SALE = select(Client.id, Client.membership_tier, Client.version).where(Client.id == bindparam("cid"))
+_ADD_TO_CLIENT = (  # the client's totals, versioned (built once: a statement built per sale cost ~0.1 ms)
+    update(_CLIENTS)
+    .where(_CLIENTS.c.id == bindparam("cid"), _CLIENTS.c.version == bindparam("ver"))
+    .values(
+        total_spend_minor=_CLIENTS.c.total_spend_minor + bindparam("goods"),
+        full_price_spend_minor=_CLIENTS.c.full_price_spend_minor + bindparam("full"),
+        updated_at=bindparam("now"),
+        version=_CLIENTS.c.version + 1,
+    )
+)
+_ADD_TO_CLIENT_MEMBER = _ADD_TO_CLIENT.values(membership_tier="vip", member_since=bindparam("now"))
 _PRODUCTS = cast(Table, Product.__table__)
 _ADD_STOCK = (  # a Core statement: executemany over the products a sale moves
     update(_PRODUCTS)
@@ -128,6 +159,21 @@ def _no_id(_table: str) -> int | None:
     return None
 
 
+def _insert_rows(conn: Any, table: str, rows: list[dict[str, Any]]) -> None:
+    """Core INSERTs of ``rows`` (one executemany per run of rows with the same columns), as the
+    ORM's bulk insert wrote them: a None where the column has a default is left out (the default
+    applies), and the rows keep their order (ids follow it)."""
+    defaulted = _DEFAULTED[table]
+    clean = [{k: v for k, v in r.items() if v is not None or k not in defaulted} for r in rows]
+    stmt = insert(_TABLES[table])
+    for _keys, run in groupby(clean, key=_columns):
+        conn.execute(stmt, list(run))
+
+
+def _columns(row: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(row)
+
+
 def write_sale(
     session: Session,
     settings: SettingsStore,
@@ -138,8 +184,11 @@ def write_sale(
 ) -> PaidSale:
     """Write a paid bill: the rows come from ``record.sale_rows`` (the one description of a sale)."""
     bill = record.price(bill)
+    # nothing is pending in the session yet: its reads below run on the connection, Core statements
+    # (the ORM's execute path cost ~80 µs a statement)
+    conn = session.connection()
     client = (  # the columns the sale needs; its totals are updated in one statement below
-        session.execute(_CLIENT_FOR_SALE, {"cid": bill.client_id}).first() if bill.client_id else None
+        conn.execute(_CLIENT_FOR_SALE, {"cid": bill.client_id}).first() if bill.client_id else None
     )
     if bill.client_id and client is None:
         raise NotFound(_("That client no longer exists."))
@@ -156,11 +205,14 @@ def write_sale(
             _("The client's membership changed while the bill was open. Start the bill again.")
         )
     validity = settings.get(S.PREPAID_VALIDITY_DAYS)
-    acct: PrepaidAccount | None = None
+    acct: Any = None  # the account's columns (id, balance, held, expiry, version), not an entity
     if client is not None and (
         any(ln.kind == cb.TOPUP for ln in bill.lines) or any(p.method == "prepaid" for p in payments)
     ):
-        acct = prepaid_account(session, client.id, now, validity)
+        acct = conn.execute(_ACCOUNT_FOR_SALE, {"cid": client.id}).first()
+        if acct is None:  # the client's first top-up opens the account
+            prepaid_account(session, client.id, now, validity)
+            acct = conn.execute(_ACCOUNT_FOR_SALE, {"cid": client.id}).first()
     package_ids = {ln.package_id for ln in bill.lines if ln.kind == cb.PACKAGE and ln.package_id}
     terms = {
         pk.id: record.PackageTerms(pk.service_id, pk.sessions, pk.valid_days)
@@ -186,7 +238,7 @@ def write_sale(
         cashier_id=actor.staff_id,
         at=now,
         tz=shop_tz(session),
-        cash_session_id=open_cash_session_id(session, actor.branch_id),
+        cash_session_id=conn.scalar(_OPEN_CASH_SESSION, {"bid": actor.branch_id}),
         prepaid_account_id=acct.id if acct is not None else None,
         prepaid_balance_minor=acct.balance_minor if acct is not None else 0,
         prepaid_available_minor=acct.balance_minor - acct.held_minor if acct is not None else 0,
@@ -213,15 +265,17 @@ def write_sale(
         raise ValidationError({"package": _("This package cannot pay for this service.")}) from None
     # Core inserts, one statement per table (executemany): the ORM's per-object unit of work,
     # identity map and RETURNING of each new id cost more than the rows themselves, and nothing
-    # below reads these rows back as objects
-    sale_id = int(session.execute(insert(Sale).returning(Sale.id), [rows.sale]).scalar_one())
+    # below reads these rows back as objects. On the tables, not through the ORM's bulk insert
+    # (~0.4 ms of bookkeeping a table, and a sale's lines in one statement per set of NULL columns).
+    sale_row = {k: v for k, v in rows.sale.items() if v is not None or k not in _DEFAULTED["sales"]}
+    sale_id = int(conn.execute(_INSERT_SALE, sale_row).scalar_one())
     rows.bind(sale_id)
     touched(session, "sale", sale_id)  # Core writes: the change feed is told by hand
     for table in record.TABLE_ORDER:
         if rows.tables[table]:
-            session.execute(insert(_MODELS[table]), rows.tables[table])
+            _insert_rows(conn, table, rows.tables[table])
     if rows.stock:  # atomic UPDATEs (no read first): two desks selling the last bottle both count
-        session.execute(_ADD_STOCK, [{"pid": pid, "qty": qty} for pid, qty in rows.stock.items()])
+        conn.execute(_ADD_STOCK, [{"pid": pid, "qty": qty} for pid, qty in rows.stock.items()])
         for pid in rows.stock:
             touched(session, "product", pid)
     for cp_id, n in rows.sessions_used.items():
@@ -229,24 +283,26 @@ def write_sale(
         assert cp is not None
         cp.sessions_used += n
     if acct is not None and rows.prepaid_balance_minor is not None:
-        acct.balance_minor = rows.prepaid_balance_minor
-        acct.expires_on = rows.prepaid_expires_on
+        moved = conn.execute(
+            _SET_BALANCE,
+            {"aid": acct.id, "ver": acct.version, "bal": rows.prepaid_balance_minor, "exp": rows.prepaid_expires_on},
+        )
+        if moved.rowcount != 1:  # another desk moved this balance since it was read
+            raise StaleDataError("the prepaid account changed while the sale was written")
+        touched(session, "prepaid_account", acct.id)
     # the client's totals and membership
     if client is not None:
-        values: dict[str, Any] = {
-            "total_spend_minor": _CLIENTS.c.total_spend_minor + rows.goods_minor,
-            "full_price_spend_minor": _CLIENTS.c.full_price_spend_minor + rows.full_price_goods_minor,
-            "updated_at": now,
-            "version": _CLIENTS.c.version + 1,
-        }
-        if rows.becomes_member:
-            values.update(membership_tier="vip", member_since=now)
-        done = session.execute(
-            update(_CLIENTS)
-            .where(_CLIENTS.c.id == client.id, _CLIENTS.c.version == client.version)
-            .values(values)
+        done = conn.execute(
+            _ADD_TO_CLIENT_MEMBER if rows.becomes_member else _ADD_TO_CLIENT,
+            {
+                "cid": client.id,
+                "ver": client.version,
+                "goods": rows.goods_minor,
+                "full": rows.full_price_goods_minor,
+                "now": now,
+            },
         )
-        if getattr(done, "rowcount", 0) != 1:  # changed by another desk since read (as the ORM's version check)
+        if done.rowcount != 1:  # changed by another desk since read (as the ORM's version check)
             raise StaleDataError("the client changed while the sale was written")
         touched(session, "client", client.id)
     # the visit moves on to rebooking (stamps paid_at, creates the follow-up)
@@ -260,9 +316,7 @@ def write_sale(
     # a payment's time on the server). Numbers stay gap-free: a sale that rolls back gives its number back.
     session.flush()
     rows.sale["receipt_no"] = f"R{next_counter(session, 'receipt'):08d}"
-    session.execute(
-        update(_SALES).where(_SALES.c.id == sale_id).values(receipt_no=rows.sale["receipt_no"])
-    )
+    conn.execute(_SET_RECEIPT_NO, {"sid": sale_id, "rno": rows.sale["receipt_no"]})
     audit(
         session,
         actor,

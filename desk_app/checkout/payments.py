@@ -20,7 +20,7 @@ from desk_app.checkout.views import (
     SaleView,
     load_sale_view,
 )
-from desk_app.core.service import ConflictError, can, require, run_with_retry
+from desk_app.core.service import ConflictError, can, permitted, require, run_with_retry
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Client,
@@ -87,16 +87,17 @@ class PaymentService:
             ]
 
     def pay(self, actor: Actor, bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, ...]) -> PaidSale:
-        require(self.db.uow, actor, Perm.CHECKOUT)
         bill = cb.reprice(bill, explain=False)
         try:
             cb.validate_payments(bill, payments)
         except ApprovalNeeded:
+            require(self.db.uow, actor, Perm.CHECKOUT)  # a cashier without the right is refused for that first
             refuse(self.db.uow, actor, PinPath.DISCOUNT, "sale", detail="discount above the limit, not approved")
             raise
         now = self.clock()
         def attempt() -> PaidSale:
-            with self.db.uow() as uow:
+            # the permission is checked inside the paying unit of work (one transaction, not two)
+            with permitted(self.db.uow, actor, Perm.CHECKOUT) as (uow, _known):
                 s = uow.session
                 approved = discount_approver(s, actor, bill, now)  # the bill's approval, checked here
                 with s.no_autoflush:  # three flushes: the sale (for its id), everything else, its receipt number

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.db.engine import session_now
@@ -57,7 +58,7 @@ def audit(
     # a Core INSERT on the table, run at once: every action writes one, and as an ORM object it
     # cost a flush step and an INSERT ... RETURNING of its own; on the table (not the entity) it
     # never flushes the caller's pending objects early
-    session.execute(
+    session.connection().execute(  # on the table: no autoflush either way, and no ORM execute path
         _AUDIT_INSERT,
         [
             {
@@ -90,6 +91,15 @@ def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+def reader(session: Session) -> Session | Connection:
+    """Where to run a read of columns: the session's connection when nothing is pending in the
+    session (a Core read skips the ORM's execute path, ~80 µs a statement), else the session itself
+    (its read flushes the pending changes first, which a read on the connection would not see)."""
+    if session.new or session.dirty or session.deleted:
+        return session
+    return session.connection()
+
+
 _STAFF_FOR_CHECK = select(
     Staff.id, Staff.name, Staff.role, Staff.active, Staff.branch_id, Staff.permissions
 ).where(Staff.id == bindparam("sid"))
@@ -104,7 +114,7 @@ def verified_actor(session: Session, actor: Actor) -> Actor | None:
     claims: staff.branch_id or staff_branches); their per-person rights come from
     ``staff.permissions`` (so the owner taking a right away applies at once, not at the next
     sign-in)."""
-    row = session.execute(_STAFF_FOR_CHECK, {"sid": actor.staff_id}).first()  # columns, not an entity: cheap
+    row = reader(session).execute(_STAFF_FOR_CHECK, {"sid": actor.staff_id}).first()  # columns, not an entity
     if row is None or not row.active or row.role != actor.role.value:
         return None
     if (  # someone other than an owner acts only at a branch they work at (their desk's, at sign-in)
@@ -139,11 +149,19 @@ def require(session_factory: Callable[..., Any], actor: Actor, perm: Perm) -> Ac
     read unit of work, and a refusal is logged in its own write transaction so the log
     survives the caller's rollback. Returns the actor as the database knows them (their
     rights as stored now), for further checks such as seeing phone numbers.
+
+    A write action that needs nothing before its unit of work opens uses ``permitted`` instead:
+    the same check inside that unit of work (one transaction, not two).
     """
     with session_factory(write=False) as uow:
         known = verified_actor(uow.session, actor)
     if known is not None and known.can(perm):
         return known
+    _log_refusal(session_factory, actor, perm, known)
+    raise NotAllowed(perm, actor)
+
+
+def _log_refusal(session_factory: Callable[..., Any], actor: Actor, perm: Perm, known: Actor | None) -> None:
     with session_factory() as uow:
         exists = uow.session.get(Staff, actor.staff_id) is not None
         audit(
@@ -161,14 +179,47 @@ def require(session_factory: Callable[..., Any], actor: Actor, perm: Perm) -> Ac
             allowed=False,
         )
         uow.commit()
-    raise NotAllowed(perm, actor)
+
+
+class _Refused(Exception):
+    def __init__(self, known: Actor | None) -> None:
+        super().__init__("refused")
+        self.known = known
+
+
+@contextmanager
+def permitted(session_factory: Callable[..., Any], actor: Actor, perm: Perm) -> Iterator[tuple[Any, Actor]]:
+    """A write unit of work whose first read is the permission check of ``require``:
+    ``with permitted(self.db.uow, actor, Perm.X) as (uow, known): ...; uow.commit()``.
+
+    The same rule as ``require`` (the database's record of the actor decides, a refusal is
+    logged and raises NotAllowed), in one transaction instead of a read transaction before the
+    write one (a visit step or a payment paid ~0.3 ms for the second BEGIN ... ROLLBACK). A refused
+    actor's unit of work is rolled back untouched, then the refusal is logged in its own write
+    transaction, as ``require`` does."""
+    try:
+        with session_factory() as uow:
+            known = verified_actor(uow.session, actor)
+            if known is None or not known.can(perm):
+                raise _Refused(known)
+            yield uow, known
+    except _Refused as refused:
+        _log_refusal(session_factory, actor, perm, refused.known)
+        raise NotAllowed(perm, actor) from None
+
+
+_COUNTERS = cast(Table, Counter.__table__)
+_COUNTER_UP = (  # built once, on the table (no ORM update path): every sale and booking number takes one
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == bindparam("cname"))
+    .values(value=_COUNTERS.c.value + 1)
+    .returning(_COUNTERS.c.value)
+)
 
 
 def next_counter(session: Session, name: str) -> int:
     """Increment and return a named counter inside the caller's (write) transaction."""
-    res = session.execute(
-        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
-    ).scalar_one_or_none()
+    res = session.connection().execute(_COUNTER_UP, {"cname": name}).scalar_one_or_none()
     if res is not None:
         return int(res)
     # first use: create the row without racing another desk that does the same
@@ -184,9 +235,7 @@ def next_counter(session: Session, name: str) -> int:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         session.execute(sqlite_insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
-    res = session.execute(
-        update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
-    ).scalar_one()
+    res = session.execute(_COUNTER_UP, {"cname": name}).scalar_one()
     return int(res)
 
 
@@ -196,7 +245,7 @@ _SHOP_TZ = select(Shop.timezone).order_by(Shop.id).limit(1)
 def shop_tz(session: Session) -> ZoneInfo:
     """The shop's time zone: days, opening hours and reports are in it. Read as one column (every
     write asks for it; loading the shop as an entity costs twice as much)."""
-    zone = session.execute(_SHOP_TZ).scalar()
+    zone = reader(session).execute(_SHOP_TZ).scalar()
     if zone is None and session.execute(select(Shop.id).limit(1)).first() is None:
         raise ServiceError("no shop is set up in this database")
     return ZoneInfo(zone or "Asia/Shanghai")

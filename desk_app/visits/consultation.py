@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from desk_app.core.service import (
+    ConflictError,
     ServiceError,
     ValidationError,
     audit,
-    require,
+    permitted,
 )
-from desk_app.db.engine import Clock, Database
+from desk_app.db.engine import Clock, Database, touched
 from desk_app.db.models import (
     Assessment,
     Client,
@@ -52,29 +54,7 @@ class ConsultationService:
     # ------------------------------------------------------------------ needs
     def questions(self, kind: str) -> list[Question]:
         with self.db.uow(write=False) as uow:
-            rows = (
-                uow.session.execute(
-                    select(ConsultationQuestion)
-                    .where(ConsultationQuestion.kind == kind, ConsultationQuestion.active.is_(True))
-                    .order_by(ConsultationQuestion.sort, ConsultationQuestion.id)
-                )
-                .scalars()
-                .all()
-            )
-            return [
-                Question(
-                    key=q.key,
-                    label_zh=q.label_zh,
-                    label_en=q.label_en,
-                    answer_type=q.answer_type,
-                    choices=tuple(
-                        ChoiceOption(str(c.get("key", "")), str(c.get("zh", "")), str(c.get("en", "")))
-                        for c in (q.choices or [])
-                    ),
-                    required=q.required,
-                )
-                for q in rows
-            ]
+            return _questions(uow.session, kind)
 
     def save_assessment(
         self,
@@ -92,40 +72,39 @@ class ConsultationService:
         contraindications: str = "",
     ) -> None:
         """Save the consultation (one per visit, updated in place); allergies also go on the profile."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        errors: dict[str, str] = {}
-        if priority not in PRIORITIES:
-            errors["priority"] = _("Choose a priority from the list.")
-        qs = {q.key: q for q in self.questions(kind)}
-        clean: dict[str, Any] = {}
-        for key, value in answers.items():
-            if isinstance(value, str):
-                value = value.strip()
-            clean[key] = value
-        # the profile fields and the form's questions of the same name are one answer
-        profile = {
-            "skin_type": skin_type.strip(),
-            "hair_type": hair_type.strip(),
-            "allergies": allergies.strip(),
-            "contraindications": contraindications.strip(),
-        }
-        for key, val in profile.items():
-            if val and not clean.get(key):
-                clean[key] = val
-            elif not val and isinstance(clean.get(key), str):
-                profile[key] = clean[key]
-        skin_type, hair_type = profile["skin_type"], profile["hair_type"]
-        allergies, contraindications = profile["allergies"], profile["contraindications"]
-        for key, q in qs.items():
-            if q.required and not clean.get(key):
-                errors[key] = _("Answer “{q}”: it is needed for this service.").format(q=q.label)
-        if not goals.strip() and not clean:
-            errors["goals"] = _("Write down what the client wants, in their words.")
-        if errors:
-            raise ValidationError(errors)
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
+            errors: dict[str, str] = {}
+            if priority not in PRIORITIES:
+                errors["priority"] = _("Choose a priority from the list.")
+            qs = {q.key: q for q in _questions(s, kind)}  # in this unit of work
+            clean: dict[str, Any] = {}
+            for key, value in answers.items():
+                if isinstance(value, str):
+                    value = value.strip()
+                clean[key] = value
+            # the profile fields and the form's questions of the same name are one answer
+            profile = {
+                "skin_type": skin_type.strip(),
+                "hair_type": hair_type.strip(),
+                "allergies": allergies.strip(),
+                "contraindications": contraindications.strip(),
+            }
+            for key, val in profile.items():
+                if val and not clean.get(key):
+                    clean[key] = val
+                elif not val and isinstance(clean.get(key), str):
+                    profile[key] = clean[key]
+            skin_type, hair_type = profile["skin_type"], profile["hair_type"]
+            allergies, contraindications = profile["allergies"], profile["contraindications"]
+            for key, q in qs.items():
+                if q.required and not clean.get(key):
+                    errors[key] = _("Answer “{q}”: it is needed for this service.").format(q=q.label)
+            if not goals.strip() and not clean:
+                errors["goals"] = _("Write down what the client wants, in their words.")
+            if errors:
+                raise ValidationError(errors)
             v = open_visit(s, visit_id)
             if v.step == vd.Step.GREETING.value:
                 raise ServiceError(_("Greet the client first, then record the consultation."))
@@ -145,19 +124,36 @@ class ConsultationService:
             a.allergies = allergies.strip()
             a.contraindications = contraindications.strip()
             if v.client_id is not None:
-                client = s.get(Client, v.client_id)
+                # the profile's columns and one versioned UPDATE, not the client as an entity
+                client = s.execute(_CLIENT_HEALTH, {"cid": v.client_id}).first()
                 if client is not None:
                     before = {"allergies": client.allergies, "contraindications": client.contraindications}
-                    if allergies.strip():
-                        client.allergies = allergies.strip()
-                    if contraindications.strip():
-                        client.contraindications = contraindications.strip()
-                    if skin_type.strip():
-                        client.skin_type = skin_type.strip()
-                    if hair_type.strip():
-                        client.hair_type = hair_type.strip()
-                    client.updated_at = now
-                    after = {"allergies": client.allergies, "contraindications": client.contraindications}
+                    values: dict[str, Any] = {"updated_at": now}
+                    for col, val in (
+                        ("allergies", allergies),
+                        ("contraindications", contraindications),
+                        ("skin_type", skin_type),
+                        ("hair_type", hair_type),
+                    ):
+                        if val.strip():
+                            values[col] = val.strip()
+                    done = s.connection().execute(
+                        update(_CLIENTS)
+                        .where(_CLIENTS.c.id == client.id, _CLIENTS.c.version == client.version)
+                        .values({**values, "version": _CLIENTS.c.version + 1})
+                    )
+                    if done.rowcount != 1:  # another desk changed the profile since it was read (PostgreSQL)
+                        raise ConflictError(
+                            _(
+                                "Another desk changed this visit a moment ago. It has been reloaded; "
+                                "check it and try again."
+                            )
+                        )
+                    touched(s, "client", client.id)  # a Core write: the change feed is told by hand
+                    after = {
+                        "allergies": values.get("allergies", client.allergies),
+                        "contraindications": values.get("contraindications", client.contraindications),
+                    }
                     if before != after:
                         audit(s, actor, "update", "client", client.id, before=before, after=after, at=now)
             audit(s, actor, "assess", "visit", v.id, after={"kind": kind, "priority": priority}, at=now)
@@ -165,28 +161,29 @@ class ConsultationService:
 
     def set_plan(self, actor: Actor, visit_id: int, items: Sequence[PlanItemIn]) -> Estimate:
         """Replace the visit's plan. Prices come from the catalog. A changed plan needs a new confirmation."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        errors: dict[str, str] = {}
-        for i, it in enumerate(items, start=1):
-            if it.kind not in ("service", "product", "fee"):
-                errors[f"items.{i}"] = _("Line {n}: unknown kind of line.").format(n=i)
-            elif it.quantity < 1 or it.quantity > 99:
-                errors[f"items.{i}.quantity"] = _("Line {n}: quantity must be 1 to 99.").format(n=i)
-            elif it.kind == "fee" and (
-                it.unit_price_minor is None or it.unit_price_minor < 0 or not it.description
-            ):
-                errors[f"items.{i}"] = _("Line {n}: a fee needs a description and an amount.").format(n=i)
-        if errors:
-            raise ValidationError(errors)
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
+            errors: dict[str, str] = {}
+            for i, it in enumerate(items, start=1):
+                if it.kind not in ("service", "product", "fee"):
+                    errors[f"items.{i}"] = _("Line {n}: unknown kind of line.").format(n=i)
+                elif it.quantity < 1 or it.quantity > 99:
+                    errors[f"items.{i}.quantity"] = _("Line {n}: quantity must be 1 to 99.").format(n=i)
+                elif it.kind == "fee" and (
+                    it.unit_price_minor is None or it.unit_price_minor < 0 or not it.description
+                ):
+                    errors[f"items.{i}"] = _("Line {n}: a fee needs a description and an amount.").format(n=i)
+            if errors:
+                raise ValidationError(errors)
             v = open_visit(s, visit_id)
             if v.step in (vd.Step.CHECKOUT.value, vd.Step.REBOOKING.value):
                 raise ServiceError(_("The service is finished; change the bill at checkout instead."))
-            old = s.execute(select(PlanItem).where(PlanItem.visit_id == v.id)).scalars().all()
-            for row in old:
-                s.delete(row)
+            # the old plan goes and the new one is written with Core statements (a plan's rows are
+            # only read back by estimate_of below, as rows): no entity loads, deletes and inserts
+            # of the unit of work; the visit is announced as changed by hand
+            s.connection().execute(delete(_PLAN_ITEMS).where(_PLAN_ITEMS.c.visit_id == v.id))
+            new_items: list[dict[str, Any]] = []
             for i, it in enumerate(items, start=1):
                 if it.kind == "service":
                     svc = s.get(Service, it.service_id) if it.service_id else None
@@ -194,8 +191,8 @@ class ConsultationService:
                         raise ValidationError(
                             {f"items.{i}": _("Line {n}: that service is not on the menu.").format(n=i)}
                         )
-                    s.add(
-                        PlanItem(
+                    new_items.append(
+                        _plan_row(
                             visit_id=v.id,
                             kind="service",
                             service_id=svc.id,
@@ -211,8 +208,8 @@ class ConsultationService:
                         raise ValidationError(
                             {f"items.{i}": _("Line {n}: that product is not for sale.").format(n=i)}
                         )
-                    s.add(
-                        PlanItem(
+                    new_items.append(
+                        _plan_row(
                             visit_id=v.id,
                             kind="product",
                             product_id=p.id,
@@ -224,8 +221,8 @@ class ConsultationService:
                         )
                     )
                 else:
-                    s.add(
-                        PlanItem(
+                    new_items.append(
+                        _plan_row(
                             visit_id=v.id,
                             kind="fee",
                             description=it.description.strip(),
@@ -233,6 +230,9 @@ class ConsultationService:
                             unit_price_minor=int(it.unit_price_minor or 0),
                         )
                     )
+            if new_items:
+                s.connection().execute(insert(_PLAN_ITEMS), new_items)
+            touched(s, "visit", v.id)
             if v.step == vd.Step.NEEDS.value:
                 v.estimate_confirmed_at = None
                 v.estimate_confirmed_by_id = None
@@ -254,9 +254,8 @@ class ConsultationService:
 
         A planned service a safety rule stops (docs/safety.md) raises SafetyCheckNeeded and nothing
         is written, unless ``override_reason`` says why it goes ahead (recorded with who)."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.step != vd.Step.NEEDS.value:
@@ -326,3 +325,62 @@ class ConsultationService:
                 )
                 for p in uow.session.execute(q).scalars()
             ]
+
+
+_PLAN_ITEMS = cast(Table, PlanItem.__table__)
+_CLIENTS = cast(Table, Client.__table__)
+_CLIENT_HEALTH = select(
+    _CLIENTS.c.id, _CLIENTS.c.allergies, _CLIENTS.c.contraindications, _CLIENTS.c.version
+).where(_CLIENTS.c.id == bindparam("cid"))
+
+
+def _plan_row(
+    *,
+    visit_id: int,
+    kind: str,
+    quantity: int,
+    unit_price_minor: int,
+    description: str = "",
+    service_id: int | None = None,
+    product_id: int | None = None,
+    suggested_only: bool = False,
+    staff_id: int | None = None,
+) -> dict[str, Any]:
+    """One plan line as a row (every column, so the lines go in one executemany)."""
+    return {
+        "visit_id": visit_id,
+        "kind": kind,
+        "service_id": service_id,
+        "product_id": product_id,
+        "description": description,
+        "quantity": quantity,
+        "unit_price_minor": unit_price_minor,
+        "suggested_only": suggested_only,
+        "staff_id": staff_id,
+    }
+
+
+def _questions(session: Session, kind: str) -> list[Question]:
+    rows = (
+        session.execute(
+            select(ConsultationQuestion)
+            .where(ConsultationQuestion.kind == kind, ConsultationQuestion.active.is_(True))
+            .order_by(ConsultationQuestion.sort, ConsultationQuestion.id)
+        )
+        .scalars()
+        .all()
+    )
+    return [
+        Question(
+            key=q.key,
+            label_zh=q.label_zh,
+            label_en=q.label_en,
+            answer_type=q.answer_type,
+            choices=tuple(
+                ChoiceOption(str(c.get("key", "")), str(c.get("zh", "")), str(c.get("en", "")))
+                for c in (q.choices or [])
+            ),
+            required=q.required,
+        )
+        for q in rows
+    ]

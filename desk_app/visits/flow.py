@@ -8,10 +8,13 @@ in one place. The caller commits.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
+from desk_app.db.engine import touched
 from desk_app.db.models import Appointment, Client, FollowUp, Visit, VisitEvent
 from desk_app.domain import visit as vd
 from desk_app.domain.appointment import UPCOMING, AppointmentStatus
@@ -97,36 +100,50 @@ def move(
     if t.from_step == vd.Step.CHECKOUT and t.to_step == vd.Step.REBOOKING:
         ensure_followup(session, visit, standards or Standards())
 
-    session.add(
-        VisitEvent(
-            visit_id=visit.id,
-            from_step=t.from_step.value,
-            to_step=t.to_step.value,
-            action=t.action,
-            reason=reason,
-            at=now,
-            staff_id=actor.staff_id if actor else None,
-        )
-    )
+    event = {
+        "visit_id": visit.id,
+        "from_step": t.from_step.value,
+        "to_step": t.to_step.value,
+        "action": t.action,
+        "reason": reason,
+        "at": now,
+        "staff_id": actor.staff_id if actor else None,
+    }
+    if visit.id is None:  # a visit not yet written: the event goes with it in the flush
+        session.add(VisitEvent(**event))
+    else:  # a Core INSERT (as the audit row): no unit-of-work step and RETURNING for a row nobody reads back
+        session.connection().execute(_INSERT_EVENT, event)
     return t
+
+
+_INSERT_EVENT = insert(cast(Table, VisitEvent.__table__))
+_CLIENTS = cast(Table, Client.__table__)
 
 
 def refresh_client_visits(session: Session, client_id: int) -> None:
     """Recount the client's served visits and their latest arrival (profile "Visits", "Last visit",
     the client list's "last visit"); recounted rather than incremented so going back a step and
     forward again never counts a visit twice."""
-    client = session.get(Client, client_id)
-    if client is None:
-        return
     session.flush()
     count, last = session.execute(
         select(func.count(Visit.id), func.max(Visit.arrived_at)).where(
             Visit.client_id == client_id, Visit.status == vd.VisitStatus.DONE.value
         )
     ).one()
-    client.visit_count = int(count or 0)
+    client = session.identity_map.get(identity_key(Client, client_id))
+    if client is not None:  # already loaded in this unit of work: through the entity, as it will be flushed
+        client.visit_count = int(count or 0)
+        if last is not None:
+            client.last_visit_at = last
+        return
+    # else one Core UPDATE (no entity load): the recount is absolute, so it needs no version check;
+    # the version moves on so another desk's open edit of the profile sees the change
+    values: dict[str, object] = {"visit_count": int(count or 0), "version": _CLIENTS.c.version + 1}
     if last is not None:
-        client.last_visit_at = last
+        values["last_visit_at"] = last
+    done = session.connection().execute(update(_CLIENTS).where(_CLIENTS.c.id == client_id).values(values))
+    if done.rowcount:
+        touched(session, "client", client_id)
 
 
 def ensure_followup(session: Session, visit: Visit, standards: Standards) -> FollowUp | None:

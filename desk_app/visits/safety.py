@@ -113,7 +113,9 @@ def visit_hits(s: Session, v: Visit, now: datetime) -> list[HitView]:
     """What the rules stop among the visit's planned services, less what was already overridden."""
     if v.client_id is None:
         return []
-    client = s.get(Client, v.client_id)
+    client = s.execute(  # the columns the check reads, not the client as an entity
+        select(Client.id, Client.allergies, Client.contraindications).where(Client.id == v.client_id)
+    ).first()
     if client is None:
         return []
     planned = [

@@ -12,15 +12,24 @@ log, appointment status). Reads return frozen dataclasses (``visit_views``).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exists, select
+from sqlalchemy import Table, exists, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.clients.deposits import release_deposit
 from desk_app.clients.formulas import FormulaComponent, FormulaView
-from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, can, require, shop_tz
-from desk_app.db.engine import Clock, Database
+from desk_app.core.service import (
+    NotFound,
+    ServiceError,
+    ValidationError,
+    audit,
+    can,
+    permitted,
+    require,
+    shop_tz,
+)
+from desk_app.db.engine import Clock, Database, touched
 from desk_app.db.models import (
     Appointment,
     AppointmentService,
@@ -77,6 +86,9 @@ __all__ = [
 
 
 
+_CLIENTS = cast(Table, Client.__table__)
+
+
 class VisitService:
     def __init__(self, db: Database, settings: SettingsStore, clock: Clock | None = None) -> None:
         self.db = db if clock is None else db.with_clock(clock)  # rows are stamped by the same clock
@@ -86,9 +98,8 @@ class VisitService:
     # ------------------------------------------------------------------ arrival
     def start_walk_in(self, actor: Actor, client_id: int | None = None) -> int:
         """A walk-in arrives: open a visit at the greeting step (arrival time = now)."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             if client_id is not None and s.get(Client, client_id) is None:
                 raise NotFound(_("That client no longer exists. Search again."))
@@ -116,9 +127,8 @@ class VisitService:
 
         Idempotent: a second desk pressing "Arrived" gets the same open visit.
         """
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             appt = s.get(Appointment, appointment_id)
             if appt is None:
@@ -178,9 +188,8 @@ class VisitService:
     # ------------------------------------------------------------------ greeting
     def greet(self, actor: Actor, visit_id: int, client_id: int | None) -> None:
         """Record the greeting (time), link the client, and move on to the needs assessment."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.step != vd.Step.GREETING.value:
@@ -195,9 +204,8 @@ class VisitService:
         """The client has been greeted (the 30-second standard): record the time once, before their
         profile is found or created. The visit stays at the greeting step. Returns the greeting time
         (the earlier one when it was already recorded)."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.greeted_at is not None:
@@ -212,9 +220,8 @@ class VisitService:
     def link_client(self, actor: Actor, visit_id: int, client_id: int) -> None:
         """Attach a client profile to a visit (an anonymous walk-in who later gave their name).
         At the greeting step this also records the greeting time if it was not yet recorded."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             self._link_client(s, v, client_id, now)
@@ -226,7 +233,9 @@ class VisitService:
             commit_visit(s)
 
     def _link_client(self, s: Session, v: Visit, client_id: int, now: datetime) -> None:
-        client = s.get(Client, client_id)
+        client = s.execute(  # columns, not the client as an entity (~0.3 ms less)
+            select(Client.id, Client.erased_at, Client.first_visit_at).where(Client.id == client_id)
+        ).first()
         if client is None or client.erased_at is not None:
             raise NotFound(_("That client no longer exists. Search again."))
         with s.no_autoflush:  # this visit is left out anyway: no flush of its link yet (one UPDATE, not two)
@@ -239,8 +248,14 @@ class VisitService:
             )
         v.client_id = client.id
         v.is_new_client = not earlier
-        if client.first_visit_at is None:
-            client.first_visit_at = now
+        if client.first_visit_at is None:  # set once: a desk that set it a moment ago wins, no conflict
+            done = s.connection().execute(
+                update(_CLIENTS)
+                .where(_CLIENTS.c.id == client.id, _CLIENTS.c.first_visit_at.is_(None))
+                .values(first_visit_at=now, version=_CLIENTS.c.version + 1)  # other desks' edits see a change
+            )
+            if done.rowcount:
+                touched(s, "client", client.id)  # a Core write: the change feed is told by hand
 
     # ------------------------------------------------------------------ skipping, back, cancel
     def skip(self, actor: Actor, visit_id: int, reason: str) -> None:
@@ -258,9 +273,8 @@ class VisitService:
 
     def back(self, actor: Actor, visit_id: int) -> None:
         """Go back one step before payment (e.g. to change the plan); the client confirms again."""
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             move_visit(s, self.settings, v, "back", actor, now)

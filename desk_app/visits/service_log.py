@@ -14,6 +14,7 @@ from desk_app.core.service import (
     ServiceError,
     ValidationError,
     audit,
+    permitted,
     require,
 )
 from desk_app.db.engine import Clock, Database
@@ -55,15 +56,14 @@ class ServiceLogService:
     def assign(
         self, actor: Actor, visit_id: int, staff_id: int | None, resource_id: int | None = None
     ) -> None:
-        require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             errors: dict[str, str] = {}
-            if staff_id is not None:
-                st = s.get(Staff, staff_id)
-                if st is None or not st.active:
+            if staff_id is not None:  # one column, not the staff row as an entity
+                active = s.execute(select(Staff.active).where(Staff.id == staff_id)).scalar()
+                if not active:
                     errors["staff_id"] = _("Choose a stylist who is working today.")
             if resource_id is not None:
                 r = s.get(Resource, resource_id)
@@ -89,9 +89,8 @@ class ServiceLogService:
     def start_service(self, actor: Actor, visit_id: int, override_reason: str | None = None) -> None:
         """The client is in the chair. The safety rules are checked again (what was overridden at
         planning stays overridden); SafetyCheckNeeded writes nothing."""
-        require(self.db.uow, actor, Perm.SERVICE_LOG)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.SERVICE_LOG) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.step != vd.Step.SERVICE.value:
@@ -120,14 +119,15 @@ class ServiceLogService:
         problem: str = "",
     ) -> int:
         """Record a service actually done (it may differ from the plan)."""
-        require(self.db.uow, actor, Perm.SERVICE_LOG)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.SERVICE_LOG) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.step != vd.Step.SERVICE.value:
                 raise ServiceError(_("Services are logged during the service step."))
-            svc = s.get(Service, service_id)
+            svc = s.execute(  # columns, not the service as an entity
+                select(Service.id, Service.price_minor).where(Service.id == service_id)
+            ).first()
             if svc is None:
                 raise ValidationError({"service_id": _("Choose a service from the menu.")})
             if v.service_started_at is None:
@@ -166,9 +166,8 @@ class ServiceLogService:
 
     def end_service(self, actor: Actor, visit_id: int) -> None:
         """The service is done: end time recorded, on to checkout. Unlogged plan services count as done."""
-        require(self.db.uow, actor, Perm.SERVICE_LOG)
         now = self.clock()
-        with self.db.uow() as uow:
+        with permitted(self.db.uow, actor, Perm.SERVICE_LOG) as (uow, _known):
             s = uow.session
             v = open_visit(s, visit_id)
             if v.step != vd.Step.SERVICE.value:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -12,13 +12,13 @@ from desk_app.core.service import (
     ConflictError,
     NotFound,
     ServiceError,
-    shop_row,
 )
 from desk_app.db.models import (
     Client,
     PlanItem,
     Product,
     Service,
+    Shop,
     Visit,
 )
 from desk_app.domain import visit as vd
@@ -101,14 +101,21 @@ def transition_message(exc: vd.TransitionError, step: str) -> str:
     return _("This visit is closed; open a new visit instead.")
 
 
+_SHOP_CURRENCY = select(Shop.currency).order_by(Shop.id).limit(1)
+_CLIENT_TIER = select(Client.membership_tier).where(Client.id == bindparam("cid"))
+
+
 def estimate_of(s: Session, settings: SettingsStore, v: Visit) -> Estimate:
     """The visit's price estimate from its plan (member price, tax as the shop sets it)."""
-    shop = shop_row(s)
+    # two columns, not the shop and the client as entities (each entity load cost ~0.3 ms)
+    currency = s.execute(_SHOP_CURRENCY).scalar()
+    if currency is None:
+        raise ServiceError("no shop is set up in this database")
     include = settings.get(S.MONEY_PRICES_INCLUDE_TAX)
     svc_rate = settings.get(S.MONEY_TAX_RATE_SERVICE_BP)
     prod_rate = settings.get(S.MONEY_TAX_RATE_PRODUCT_BP)
-    client = s.get(Client, v.client_id) if v.client_id else None
-    is_member = client is not None and client.membership_tier == "vip"
+    tier = s.execute(_CLIENT_TIER, {"cid": v.client_id}).scalar() if v.client_id else None
+    is_member = tier == "vip"
     pct = settings.vip_rule().discount_percent if is_member else None
     rows = s.execute(
         select(PlanItem, Service, Product)
@@ -162,7 +169,7 @@ def estimate_of(s: Session, settings: SettingsStore, v: Visit) -> Estimate:
     )
     return Estimate(
         visit_id=v.id,
-        currency=shop.currency,
+        currency=currency,
         lines=est_lines,
         suggestions=tuple(suggestions),
         subtotal_minor=bill.subtotal_minor,
