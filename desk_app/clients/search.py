@@ -175,8 +175,10 @@ class ClientSearchService:
         conn = session if isinstance(session, Connection) else session.connection()
         if self.db.is_sqlite:
             params = (_fts_query(tokens), window, *(f" {t} " for t in tokens), limit)
-            found = conn.exec_driver_sql(_sqlite_search(len(tokens)), params).all()
-            return [_Hit(*r)._replace(last_visit_at=_ts(r[7])) for r in found]
+            # the driver's own cursor, inside the connection's transaction: no result-object set-up
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(_sqlite_search(len(tokens)), params)
+            return [_Hit._make((*r[:7], _ts(r[7]), r[8])) for r in cursor.fetchall()]
         pg: dict[str, Any] = {"w": window}
         for i, tok in enumerate(tokens):
             esc = _like_escape(tok)
