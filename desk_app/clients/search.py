@@ -177,8 +177,11 @@ class ClientSearchService:
             params = (_fts_query(tokens), window, *(f" {t} " for t in tokens), limit)
             # the driver's own cursor, inside the connection's transaction: no result-object set-up
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            cursor.execute(_sqlite_search(len(tokens)), params)
-            return [_Hit._make((*r[:7], _ts(r[7]), r[8])) for r in cursor.fetchall()]
+            try:
+                found = cursor.execute(_sqlite_search(len(tokens)), params).fetchall()
+            finally:
+                cursor.close()
+            return [_Hit._make((*r[:7], _ts(r[7]), r[8])) for r in found]
         pg: dict[str, Any] = {"w": window}
         for i, tok in enumerate(tokens):
             esc = _like_escape(tok)
