@@ -128,7 +128,9 @@ def _works_at(session: Session | Connection, staff_id: int, branch_id: int) -> b
     if isinstance(session, Session):
         return session.get(StaffBranch, (staff_id, branch_id)) is not None
     sb = StaffBranch.__table__
-    found = session.execute(select(sb.c.staff_id).where(sb.c.staff_id == staff_id, sb.c.branch_id == branch_id))
+    found = session.execute(
+        select(sb.c.staff_id).where(sb.c.staff_id == staff_id, sb.c.branch_id == branch_id)
+    )
     return found.first() is not None
 
 
