@@ -21,7 +21,7 @@ from desk_app.clients.phones import normalize_phone, quick_phone
 from desk_app.clients.search_text import normalize_query
 from desk_app.clients.shop_facts import ShopFacts
 from desk_app.clients.views import ClientHit, DuplicateHit
-from desk_app.core.service import require
+from desk_app.core.service import require, verified_actor
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Client
 from desk_app.db.types import UTCDateTime
@@ -57,13 +57,36 @@ SELECT c.id, c.client_number, c.name, c.phone, c.membership_tier, c.allergies, c
        c.last_visit_at, p.balance_minor AS balance
 FROM clients c LEFT JOIN prepaid_accounts p ON p.client_id = c.id
 """
-_SQLITE_SEARCH = (
-    "WITH m AS (SELECT rowid AS id FROM client_fts WHERE client_fts MATCH ? ORDER BY rowid DESC LIMIT ?) "
-    "SELECT c.id, c.client_number, c.name, c.phone, c.membership_tier, c.allergies, c.contraindications, "
-    "c.last_visit_at, p.balance_minor, c.created_at, c.search_text "
-    "FROM m JOIN clients c ON c.id = m.id LEFT JOIN prepaid_accounts p ON p.client_id = c.id "
-    "WHERE c.erased_at IS NULL"
-)
+
+
+@lru_cache(maxsize=16)
+def _sqlite_search(n_tokens: int) -> str:
+    """The newest ``?`` FTS matches (cheap by rowid), ranked in SQL -- tokens that are whole words
+    first, then the most recently seen, then the newest -- and only the ``?`` rows shown come back
+    (not the window's rows with their long search text, ranked in Python as before)."""
+    exact = " + ".join(["(instr(' ' || c.search_text || ' ', ?) > 0)"] * n_tokens)
+    return (
+        "WITH m AS (SELECT rowid AS id FROM client_fts WHERE client_fts MATCH ? ORDER BY rowid DESC LIMIT ?) "
+        "SELECT c.id, c.client_number, c.name, c.phone, c.membership_tier, c.allergies, "
+        "c.contraindications, c.last_visit_at, p.balance_minor "
+        "FROM m JOIN clients c ON c.id = m.id LEFT JOIN prepaid_accounts p ON p.client_id = c.id "
+        f"WHERE c.erased_at IS NULL ORDER BY {exact} DESC, coalesce(c.last_visit_at, c.created_at) DESC, "
+        "c.id DESC LIMIT ?"
+    )
+
+
+class _Hit(NamedTuple):
+    id: int
+    client_number: str
+    name: str
+    phone: str
+    membership_tier: str
+    allergies: str
+    contraindications: str
+    last_visit_at: Any
+    balance: int | None
+
+
 _FULL_COLUMNS: dict[str, TypeEngine[Any]] = dict(_HIT_COLUMNS, created_at=UTCDateTime(), search_text=String())
 _FULL_SELECT = _HIT_SELECT.replace("AS balance", "AS balance, c.created_at, c.search_text")
 _RECENT_VISITED = text(
@@ -122,12 +145,18 @@ class ClientSearchService:
 
     def search(self, actor: Actor, text_in: str, limit: int = 30) -> list[ClientHit]:
         """Clients matching every typed token as a prefix; recent clients first when empty."""
-        known = require(self.db.uow, actor, Perm.CLIENT_VIEW)
         tokens = normalize_query(text_in or "")
-        with self.db.engine.connect() as conn:  # Core, no ORM session: this runs on every keystroke
-            rows = self._search_rows(conn, tokens, limit)
+        # one connection, no ORM session (this runs on every keystroke): the rights check, then the rows
+        with self.db.engine.connect() as conn:
+            checked = verified_actor(conn, actor)
+            allowed = checked is not None and checked.can(Perm.CLIENT_VIEW)
+            rows = self._search_rows(conn, tokens, limit) if allowed else []
+        if checked is None or not allowed:
+            checked = require(self.db.uow, actor, Perm.CLIENT_VIEW)  # logs the refusal and raises
+            with self.db.engine.connect() as conn:  # allowed since: the rights changed in between
+                rows = self._search_rows(conn, tokens, limit)
         region, currency = self.shop.region_currency()
-        see = known.can(Perm.SEE_PHONE)
+        see = checked.can(Perm.SEE_PHONE)
         return [self._hit(r, see, region, currency) for r in rows]
 
     def _search_rows(self, session: Session | Connection, tokens: list[str], limit: int) -> list[Any]:
@@ -135,25 +164,30 @@ class ClientSearchService:
 
         No bm25 ranking: on a prefix of a common surname it costs ~10 ms at 100,000
         clients and means little for name/phone tokens. Instead the newest matches
-        (a window of a few times ``limit``, cheap by rowid) are ordered in Python:
-        exact word matches first, then the most recently seen. On SQLite the query
-        goes straight to the driver (no statement compilation per keystroke) and
-        only the rows kept get their timestamps parsed.
+        (a window of a few times ``limit``, cheap by rowid) are ordered: exact word
+        matches first, then the most recently seen. On SQLite the query goes straight
+        to the driver (no statement compilation per keystroke), the window is ordered
+        in SQL and only the ``limit`` rows shown come back; PostgreSQL orders it here.
         """
         if not tokens:
             return self._recent_rows(session, limit)
         window = max(limit * _WINDOW_FACTOR, _MIN_WINDOW)
         conn = session if isinstance(session, Connection) else session.connection()
         if self.db.is_sqlite:
-            raw = conn.exec_driver_sql(_SQLITE_SEARCH, (_fts_query(tokens), window)).all()
-        else:
-            params: dict[str, Any] = {"w": window}
-            for i, tok in enumerate(tokens):
-                esc = _like_escape(tok)
-                params[f"a{i}"] = esc + "%"
-                params[f"b{i}"] = "% " + esc + "%"
-            raw = conn.execute(_pg_search_clause(len(tokens)), params).all()
-        rows = [_HitRow(*r) for r in raw]
+            params = (_fts_query(tokens), window, *(f" {t} " for t in tokens), limit)
+            # the driver's own cursor, inside the connection's transaction: no result-object set-up
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                found = cursor.execute(_sqlite_search(len(tokens)), params).fetchall()
+            finally:
+                cursor.close()
+            return [_Hit._make((*r[:7], _ts(r[7]), r[8])) for r in found]
+        pg: dict[str, Any] = {"w": window}
+        for i, tok in enumerate(tokens):
+            esc = _like_escape(tok)
+            pg[f"a{i}"] = esc + "%"
+            pg[f"b{i}"] = "% " + esc + "%"
+        rows = [_HitRow(*r) for r in conn.execute(_pg_search_clause(len(tokens)), pg).all()]
         want = set(tokens)
 
         def key(r: _HitRow) -> tuple[int, Any, int]:

@@ -105,7 +105,7 @@ _STAFF_FOR_CHECK = select(
 ).where(Staff.id == bindparam("sid"))
 
 
-def verified_actor(session: Session, actor: Actor) -> Actor | None:
+def verified_actor(session: Session | Connection, actor: Actor) -> Actor | None:
     """The actor as the database knows them, or None when the database does not vouch for them.
 
     Services never trust the ``Actor`` a caller hands in: a hand-built ``Actor(role=OWNER)`` or
@@ -113,14 +113,16 @@ def verified_actor(session: Session, actor: Actor) -> Actor | None:
     exist, be active and have the role the actor claims (and, unless an owner, work at the branch it
     claims: staff.branch_id or staff_branches); their per-person rights come from
     ``staff.permissions`` (so the owner taking a right away applies at once, not at the next
-    sign-in)."""
-    row = reader(session).execute(_STAFF_FOR_CHECK, {"sid": actor.staff_id}).first()  # columns, not an entity
+    sign-in). ``session`` may be a Core ``Connection``: the client search checks on the connection
+    it then reads with (no ORM session on every keystroke)."""
+    on = session if isinstance(session, Connection) else reader(session)
+    row = on.execute(_STAFF_FOR_CHECK, {"sid": actor.staff_id}).first()  # columns, not an entity
     if row is None or not row.active or row.role != actor.role.value:
         return None
     if (  # someone other than an owner acts only at a branch they work at (their desk's, at sign-in)
         row.role != Role.OWNER.value
         and actor.branch_id != row.branch_id
-        and session.get(StaffBranch, (row.id, actor.branch_id)) is None
+        and not _works_at(session, row.id, actor.branch_id)
     ):
         return None
     return Actor(
@@ -131,6 +133,16 @@ def verified_actor(session: Session, actor: Actor) -> Actor | None:
         overrides={k: bool(v) for k, v in (row.permissions or {}).items()},
         via=actor.via,
     )
+
+
+def _works_at(session: Session | Connection, staff_id: int, branch_id: int) -> bool:
+    if isinstance(session, Session):
+        return session.get(StaffBranch, (staff_id, branch_id)) is not None
+    sb = StaffBranch.__table__
+    found = session.execute(
+        select(sb.c.staff_id).where(sb.c.staff_id == staff_id, sb.c.branch_id == branch_id)
+    )
+    return found.first() is not None
 
 
 def can(session: Session, actor: Actor | None, perm: Perm) -> bool:

@@ -1,9 +1,10 @@
 """The client search box used everywhere a client is picked (greeting, calendar, clients list).
 
-Search as you type: one query ~200 ms after the last keystroke, run off the GUI
-thread (a round trip to the server in server mode); an answer older than the
-newest search is dropped. Down/Up to move, Enter to choose (after the pending
-search has answered), Ctrl+N for a new client with what was typed. Signals:
+Search as you type: one query per keystroke on this computer's shop (one ~200 ms
+after the last keystroke in server mode, a round trip each), run off the GUI
+thread; an answer older than the newest search is dropped. Down/Up to move,
+Enter to choose (after the pending search has answered), Ctrl+N for a new
+client with what was typed. Signals:
 ``client_chosen(int)`` and ``new_client_requested(str)``.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from math import ceil
 from typing import Any
 
 from PySide6.QtCore import (
@@ -19,12 +21,13 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPointF,
     QRect,
     QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QPainter, QShortcut, QStaticText, QTransform
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -40,7 +43,7 @@ from PySide6.QtWidgets import (
 from desk_app.clients.views import ClientHit
 from desk_app.i18n import _, format_date, format_money, language, local
 from ui.context import UiContext
-from ui.runner import Latest, debounce_timer
+from ui.runner import SEARCH_DEBOUNCE_MS, Latest, debounce_timer
 from ui.shared.widgets import Button
 from ui.theme import COLORS, TONE_BG, icon
 
@@ -53,16 +56,28 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class ClientHitModel(QAbstractListModel):
-    """The result rows; replaced as a whole on each keystroke (30 rows at most)."""
+    """The result rows (30 at most), updated in place on each answer: the rows both lists have
+    change their data, the rest are inserted or removed (no model reset, so the view keeps its
+    layout and only repaints)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.hits: list[ClientHit] = []
 
     def set_hits(self, hits: list[ClientHit]) -> None:
-        self.beginResetModel()
-        self.hits = hits
-        self.endResetModel()
+        old, new = len(self.hits), len(hits)
+        if new < old:
+            self.beginRemoveRows(QModelIndex(), new, old - 1)
+            self.hits = self.hits[:new]
+            self.endRemoveRows()
+        elif new > old:
+            self.beginInsertRows(QModelIndex(), old, new - 1)
+            self.hits = self.hits + hits[old:]
+            self.endInsertRows()
+        common = min(old, new)
+        self.hits = list(hits)
+        if common:
+            self.dataChanged.emit(self.index(0, 0), self.index(common - 1, 0))
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.hits)
@@ -108,9 +123,25 @@ class ClientHitDelegate(QStyledItemDelegate):
         self._colors = {k: QColor(v) for k, v in COLORS.items()}
         self._tone_bg = {k: QColor(v) for k, v in TONE_BG.items()}
         self._selected = QColor("#DCE7FB")
+        self._lines: dict[tuple[ClientHit, str], str] = {}
+        self._texts: dict[tuple[int, str], QStaticText] = {}
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:  # noqa: N802
         return QSize(200, ROW_HEIGHT)
+
+    def _static(self, text: str, font: QFont, which: int) -> QStaticText:
+        """The text laid out once (QStaticText): shaping Chinese text is most of a row's paint, and
+        typing repaints the same names again and again."""
+        key = (which, text)
+        st = self._texts.get(key)
+        if st is None:
+            if len(self._texts) > 4000:
+                self._texts.clear()
+            st = QStaticText(text)
+            st.setTextFormat(Qt.TextFormat.PlainText)
+            st.prepare(QTransform(), font)
+            self._texts[key] = st
+        return st
 
     def _font_pair(self, base: QFont) -> tuple[QFont, QFont]:
         if self._fonts is None:
@@ -123,6 +154,16 @@ class ClientHitDelegate(QStyledItemDelegate):
         return self._fonts
 
     def second_line(self, h: ClientHit) -> str:
+        """Made once per client shown (and language): typing repaints the same rows again and again."""
+        key = (h, language())
+        line = self._lines.get(key)
+        if line is None:
+            if len(self._lines) > 2000:
+                self._lines.clear()
+            line = self._lines[key] = self._second_line(h)
+        return line
+
+    def _second_line(self, h: ClientHit) -> str:
         parts = [h.client_number]
         if h.phone:
             parts.append(h.phone)
@@ -139,16 +180,17 @@ class ClientHitDelegate(QStyledItemDelegate):
         painter.save()
         r: QRect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.fillRect(r, self._selected if selected else c["surface"])
+        if selected:  # the list's own background (style.qss) is the surface colour already
+            painter.fillRect(r, self._selected)
         painter.setPen(c["border"])
         painter.drawLine(r.left() + 12, r.bottom(), r.right() - 12, r.bottom())
         bold, small = self._font_pair(option.font)
         x = r.left() + 14
         painter.setFont(bold)
         painter.setPen(c["text"])
-        top = QRect(x, r.top() + 6, r.width() - 28, 24)
-        painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, h.name)
-        x += painter.fontMetrics().horizontalAdvance(h.name) + 10
+        name = self._static(h.name, bold, 0)
+        painter.drawStaticText(QPointF(x, r.top() + 6 + (24 - name.size().height()) / 2), name)
+        x += ceil(name.size().width()) + 10
         painter.setFont(small)
         badges = badge_texts(h)
         if badges:
@@ -165,9 +207,8 @@ class ClientHitDelegate(QStyledItemDelegate):
                 x += w + 6
         painter.setPen(c["muted"])
         line2 = QRect(r.left() + 14, r.top() + 30, r.width() - 28, 20)
-        painter.drawText(
-            line2, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.second_line(h)
-        )
+        second = self._static(self.second_line(h), small, 1)
+        painter.drawStaticText(QPointF(line2.left(), line2.top() + (20 - second.size().height()) / 2), second)
         if h.prepaid_balance:
             painter.drawText(
                 line2,
@@ -239,7 +280,11 @@ class ClientSearchBox(QWidget):
         lay.addWidget(self.status)
 
         self._latest = Latest()
-        self._typing = debounce_timer(self, self._search_now)
+        # on this computer's shop a search costs about a millisecond, even at a million clients
+        # (docs/performance.md, "Client search"): one per keystroke (the 0 ms timer still folds keys
+        # that arrive together, a paste); on a server, one once typing pauses (a round trip each)
+        pause = 0 if ctx.services.db.is_sqlite else SEARCH_DEBOUNCE_MS
+        self._typing = debounce_timer(self, self._search_now, pause)
         self._choose_when_answered = False
         self.edit.textChanged.connect(self._typed)
         self.edit.installEventFilter(self)
@@ -325,6 +370,7 @@ class ClientSearchBox(QWidget):
             # the recent clients: nothing is highlighted, so Enter cannot pick the last client
             # used by mistake (a new booking once started with them already chosen)
             self.view.setCurrentIndex(QModelIndex())
+            self.view.clearSelection()  # the model is updated in place: a row kept may still be selected
             self.status.setText(_("Recent clients: click one, or type to search"))
         elif hits:
             # the selection follows the picked client (by id), not a row number
