@@ -685,13 +685,16 @@ class SaleItemHour(Base):
 
 
 class SaleStaffHour(Base):
-    """The sale lines summed by UTC hour of their sale, branch, line kind and staff member (0: none).
-    Kept by the same triggers as ``sale_item_hours`` (migration 0022)."""
+    """The sale lines summed by UTC hour of their sale, branch, sale kind, line kind and staff member
+    (0: none). Kept by the same triggers as ``sale_item_hours`` (migration 0022). The sale kind is in
+    every summary's key so that on PostgreSQL a refund and a sale written at once never lock the same
+    summary rows (no deadlock); sales of one kind queue on their ``sale_hours`` row first."""
 
     __tablename__ = "sale_staff_hours"
     __table_args__ = {"sqlite_with_rowid": False}
     hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sale_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     line_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     staff_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     lines: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
@@ -714,13 +717,14 @@ class SaleHour(Base):
 
 
 class PaymentHour(Base):
-    """Payments summed by the UTC hour of their sale, its branch and the method. Kept by triggers on
+    """Payments summed by the UTC hour of their sale, its branch and kind, and the method. Kept by triggers on
     ``payments`` (0022)."""
 
     __tablename__ = "payment_hours"
     __table_args__ = {"sqlite_with_rowid": False}
     hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sale_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     method: Mapped[str] = mapped_column(String(20), primary_key=True)
     payments: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     amount_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")

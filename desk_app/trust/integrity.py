@@ -212,10 +212,11 @@ _SUMMARIES: list[tuple[str, str, str, str]] = [
     ),
     (
         "sale_staff_hours",
-        "hour, branch_id, line_kind, staff_id",
+        "hour, branch_id, sale_kind, line_kind, staff_id",
         "lines, quantity, total_minor",
-        """SELECT {h}, s.branch_id, l.kind, COALESCE(l.staff_id, 0), COUNT(*), SUM(l.quantity), SUM(l.line_total_minor)
-           FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY 1, 2, 3, 4""",
+        """SELECT {h}, s.branch_id, s.kind, l.kind, COALESCE(l.staff_id, 0), COUNT(*), SUM(l.quantity),
+                  SUM(l.line_total_minor)
+           FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY 1, 2, 3, 4, 5""",
     ),
     (
         "sale_hours",
@@ -228,10 +229,10 @@ _SUMMARIES: list[tuple[str, str, str, str]] = [
     ),
     (
         "payment_hours",
-        "hour, branch_id, method",
+        "hour, branch_id, sale_kind, method",
         "payments, amount_minor",
-        """SELECT {h}, s.branch_id, p.method, COUNT(*), SUM(p.amount_minor)
-           FROM sales s JOIN payments p ON p.sale_id = s.id GROUP BY 1, 2, 3""",
+        """SELECT {h}, s.branch_id, s.kind, p.method, COUNT(*), SUM(p.amount_minor)
+           FROM sales s JOIN payments p ON p.sale_id = s.id GROUP BY 1, 2, 3, 4""",
     ),
 ]
 
@@ -294,12 +295,12 @@ SQLITE_GUARDS = {
     "erasures_refuse_delete": "b7687ace36f81321",
     "erasures_refuse_replace": "9498a59b7468b6ef",
     "erasures_refuse_update": "f2ef0b7c9b3462d3",
-    "payment_hours_ad": "027c8a47b1027926",
-    "payment_hours_ai": "46ba16afe59efd84",
-    "payment_hours_au": "5bd923f85350dbe3",
-    "sale_lines_summary_ad": "7a930d366a585dbf",
-    "sale_lines_summary_ai": "5e43315a80ac08d4",
-    "sale_lines_summary_au": "fb2beee960ffd43f",
+    "payment_hours_ad": "7375ea3f0353c91f",
+    "payment_hours_ai": "d7a873616b9dfa38",
+    "payment_hours_au": "ac9e55400c60eee0",
+    "sale_lines_summary_ad": "8a6cf2ed39c5b929",
+    "sale_lines_summary_ai": "111b67dedca36bb8",
+    "sale_lines_summary_au": "8fb9d5832a7d69d2",
     "sale_hours_ad": "e8f1594b21813a4b",
     "sale_hours_ai": "1520c6ee5d1e160d",
     "sale_hours_au": "e3994ff3a84557b3",
@@ -311,9 +312,9 @@ POSTGRES_GUARDS = {
     "audit_log_refuse_change": ("audit_log", 42, "0d294213e88227a5"),
     "erasures_only_of_erased_clients": ("erasures", 7, "57fc90213f1d9c24"),
     "erasures_refuse_change": ("erasures", 58, "408bd641a34c4371"),
-    "payment_hours_keep": ("payments", 29, "a07a5ff5fcc2705f"),
+    "payment_hours_keep": ("payments", 29, "a308223693efea36"),
     "sale_hours_keep": ("sales", 29, "136fd2745b53dcb8"),
-    "sale_lines_summary_keep": ("sale_lines", 29, "8af7716dc9073f28"),
+    "sale_lines_summary_keep": ("sale_lines", 29, "a697ff0e75a51f8e"),
 }
 POSTGRES_CONSTRAINTS = ("ex_appointments_resource_overlap", "ex_appointments_staff_overlap")
 

@@ -3,7 +3,7 @@ the rows: the monthly report reads a month of hours instead of a month of lines 
 docs/performance.md "Monthly report at a million lines")
 
 Four tables (``sale_item_hours``: lines by kind, service and product; ``sale_staff_hours``: lines
-by kind and staff member; ``sale_hours``: sales by kind, with the tickets; ``payment_hours``: payments
+by sale kind, line kind and staff member; ``sale_hours``: sales by kind, with the tickets; ``payment_hours``: payments
 by method) keyed by the UTC hour of the sale and its branch (a shop's month and days are whole UTC hours in every zone whose offset is whole hours; the
 report reads the rows for anything else), backfilled from the rows already there. Triggers on
 ``sales``, ``sale_lines`` and ``payments`` keep them on insert, delete and on an update of what they
@@ -30,7 +30,7 @@ depends_on: str | Sequence[str] | None = None
 TOPUP = "'prepaid_topup'"
 ITEM_KEY = "hour, branch_id, sale_kind, line_kind, service_id, product_id"
 ITEM_SUMS = ("lines", "quantity", "total_minor", "tax_minor", "discount_minor")
-STAFF_KEY = "hour, branch_id, line_kind, staff_id"
+STAFF_KEY = "hour, branch_id, sale_kind, line_kind, staff_id"
 STAFF_SUMS = ("lines", "quantity", "total_minor")
 
 
@@ -60,7 +60,7 @@ def _line_upsert(row: str, sign: str, dialect: str, source: Callable[[bool], str
         _upsert("sale_item_hours", ITEM_KEY, ITEM_SUMS, dialect,
                 source(True).format(keys=item_keys, vals=item_vals)),
         _upsert("sale_staff_hours", STAFF_KEY, STAFF_SUMS, dialect,
-                source(False).format(keys=staff_keys, vals=staff_vals)),
+                source(True).format(keys=staff_keys, vals=staff_vals)),
     ))
 
 
@@ -78,9 +78,9 @@ def _payment_upsert(row: str, sign: str, dialect: str, source: str) -> str:
     alias = " AS h" if dialect == "postgresql" else ""  # SQLite: no alias inside a trigger
     keys = f"{row}.method"
     vals = f"{sign}1, {sign}{row}.amount_minor"
-    return (f"INSERT INTO payment_hours{alias} (hour, branch_id, method, payments, amount_minor) "
+    return (f"INSERT INTO payment_hours{alias} (hour, branch_id, sale_kind, method, payments, amount_minor) "
             f"{source.format(keys=keys, vals=vals)} "
-            f"ON CONFLICT (hour, branch_id, method) DO UPDATE SET payments = {t}payments + excluded.payments, "
+            f"ON CONFLICT (hour, branch_id, sale_kind, method) DO UPDATE SET payments = {t}payments + excluded.payments, "
             f"amount_minor = {t}amount_minor + excluded.amount_minor;")
 
 
@@ -96,7 +96,8 @@ def sqlite_triggers() -> dict[str, str]:
                                   f"{{keys}}, {{vals}} FROM sales s WHERE s.id = {row}.sale_id")
 
     def psrc(row: str) -> str:
-        return f"SELECT {hour('s.sold_at', d)}, s.branch_id, {{keys}}, {{vals}} FROM sales s WHERE s.id = {row}.sale_id"
+        return (f"SELECT {hour('s.sold_at', d)}, s.branch_id, s.kind, {{keys}}, {{vals}} FROM sales s "
+                f"WHERE s.id = {row}.sale_id")
 
     def tickets(expr: str, row: str, self_id: str) -> str:
         """tickets += expr for the sale when it has no other line than a top-up (the sale's own key)."""
@@ -148,7 +149,7 @@ def postgres_functions() -> dict[str, str]:
     def vsrc(with_kind: bool) -> str:
         return "VALUES (s_hour, s_branch" + (", s_kind" if with_kind else "") + ", {keys}, {vals})"
 
-    psrc = "VALUES (s_hour, s_branch, {keys}, {vals})"
+    psrc = "VALUES (s_hour, s_branch, s_kind, {keys}, {vals})"
     lines_fn = f"""CREATE OR REPLACE FUNCTION sale_lines_summary_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     sid integer; self_id integer; s_hour timestamptz; s_branch integer; s_kind varchar; delta integer := 0;
@@ -182,10 +183,10 @@ BEGIN
 END $$"""
     pay_fn = f"""CREATE OR REPLACE FUNCTION payment_hours_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    sid integer; s_hour timestamptz; s_branch integer;
+    sid integer; s_hour timestamptz; s_branch integer; s_kind varchar;
 BEGIN
     IF TG_OP = 'DELETE' THEN sid := OLD.sale_id; ELSE sid := NEW.sale_id; END IF;
-    SELECT {hour('sold_at', d)}, branch_id INTO s_hour, s_branch FROM sales WHERE id = sid;
+    SELECT {hour('sold_at', d)}, branch_id, kind INTO s_hour, s_branch, s_kind FROM sales WHERE id = sid;
     IF NOT FOUND THEN RETURN NULL; END IF;
     IF TG_OP <> 'INSERT' THEN
         {_payment_upsert('OLD', '-', d, psrc)}
@@ -222,11 +223,12 @@ def backfill(dialect: str) -> list[str]:
                    SUM(l.discount_minor + l.member_discount_minor)
             FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY 1, 2, 3, 4, 5, 6""",
         f"""INSERT INTO sale_staff_hours ({STAFF_KEY}, {', '.join(STAFF_SUMS)})
-            SELECT {h}, s.branch_id, l.kind, COALESCE(l.staff_id, 0), COUNT(*), SUM(l.quantity), SUM(l.line_total_minor)
-            FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY 1, 2, 3, 4""",
-        f"""INSERT INTO payment_hours (hour, branch_id, method, payments, amount_minor)
-            SELECT {h}, s.branch_id, p.method, COUNT(*), SUM(p.amount_minor)
-            FROM sales s JOIN payments p ON p.sale_id = s.id GROUP BY 1, 2, 3""",
+            SELECT {h}, s.branch_id, s.kind, l.kind, COALESCE(l.staff_id, 0), COUNT(*), SUM(l.quantity),
+                   SUM(l.line_total_minor)
+            FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY 1, 2, 3, 4, 5""",
+        f"""INSERT INTO payment_hours (hour, branch_id, sale_kind, method, payments, amount_minor)
+            SELECT {h}, s.branch_id, s.kind, p.method, COUNT(*), SUM(p.amount_minor)
+            FROM sales s JOIN payments p ON p.sale_id = s.id GROUP BY 1, 2, 3, 4""",
     ]
 
 
@@ -254,6 +256,7 @@ def upgrade() -> None:
         "sale_staff_hours",
         sa.Column("hour", UTCDateTime(), nullable=False),
         sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("sale_kind", sa.String(20), nullable=False),
         sa.Column("line_kind", sa.String(20), nullable=False),
         sa.Column("staff_id", sa.Integer(), nullable=False),
         *_sums(*STAFF_SUMS),
@@ -273,9 +276,10 @@ def upgrade() -> None:
         "payment_hours",
         sa.Column("hour", UTCDateTime(), nullable=False),
         sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("sale_kind", sa.String(20), nullable=False),
         sa.Column("method", sa.String(20), nullable=False),
         *_sums("payments", "amount_minor"),
-        sa.PrimaryKeyConstraint("hour", "branch_id", "method"),
+        sa.PrimaryKeyConstraint("hour", "branch_id", "sale_kind", "method"),
         sqlite_with_rowid=False,
     )
     for sql in backfill(dialect):
