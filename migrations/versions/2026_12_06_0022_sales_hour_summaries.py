@@ -2,10 +2,11 @@
 the rows: the monthly report reads a month of hours instead of a month of lines (issue 20,
 docs/performance.md "Monthly report at a million lines")
 
-Four tables (``sale_item_hours``: lines by kind, service and product; ``sale_staff_hours``: lines
-by sale kind, line kind and staff member; ``sale_hours``: sales by kind, with the tickets; ``payment_hours``: payments
-by method) keyed by the UTC hour of the sale and its branch (a shop's month and days are whole UTC hours in every zone whose offset is whole hours; the
-report reads the rows for anything else), backfilled from the rows already there. Triggers on
+Four tables (``sale_item_hours``: lines by sale kind, line kind, service and product;
+``sale_staff_hours``: lines by sale kind, line kind and staff member; ``sale_hours``: sales by
+kind, with the tickets; ``payment_hours``: payments by sale kind and method) keyed by the UTC hour
+of the sale and its branch (a shop's month and days are whole UTC hours in every zone whose offset
+is whole hours; the report reads the rows for anything else), backfilled from the rows already there. Triggers on
 ``sales``, ``sale_lines`` and ``payments`` keep them on insert, delete and on an update of what they
 sum, whoever writes (the counter, refunds, imports, the demo shop, a move to a server). A sale's
 ``sold_at``, ``kind`` and ``branch_id`` and a line's ``sale_id`` are never changed once written;
