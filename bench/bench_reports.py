@@ -101,11 +101,13 @@ def database(quick: bool) -> str:
 
 
 def _data_key() -> str:
-    """The cached shop is rebuilt when the code that writes it changes (the sample, the sale writer)."""
+    """The cached shop is rebuilt when the code that writes it changes (the sample, the sale writer,
+    the triggers that keep the hourly sales summaries)."""
     import hashlib
 
     h = hashlib.sha1()
-    for part in ("desk_app/demo/sample.py", "desk_app/checkout/record.py", "desk_app/checkout/bill.py"):
+    for part in ("desk_app/demo/sample.py", "desk_app/checkout/record.py", "desk_app/checkout/bill.py",
+                 "migrations/versions/2026_12_06_0022_sales_hour_summaries.py"):
         h.update((ROOT / part).read_bytes())
     return h.hexdigest()[:10]
 

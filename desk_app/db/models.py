@@ -662,6 +662,77 @@ class Payment(Base):
     paid_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class SaleItemHour(Base):
+    """The sale lines summed by UTC hour of their sale, branch, sale kind, line kind, service and
+    product (0: none): what the monthly report reads instead of a month of lines. Kept by database
+    triggers on ``sale_lines`` in the same transaction as the lines (migration 0022), whoever writes
+    them; ``desk-app check`` compares it with the lines. Derived: not copied to a server (its
+    triggers write it there)."""
+
+    __tablename__ = "sale_item_hours"
+    __table_args__ = {"sqlite_with_rowid": False}
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sale_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    line_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lines: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    total_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tax_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    discount_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # line + member
+
+
+class SaleStaffHour(Base):
+    """The sale lines summed by UTC hour of their sale, branch, sale kind, line kind and staff member
+    (0: none). Kept by the same triggers as ``sale_item_hours`` (migration 0022). The sale kind is in
+    every summary's key so that on PostgreSQL a refund and a sale written at once never lock the same
+    summary rows (no deadlock); sales of one kind queue on their ``sale_hours`` row first."""
+
+    __tablename__ = "sale_staff_hours"
+    __table_args__ = {"sqlite_with_rowid": False}
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sale_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    line_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lines: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    total_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class SaleHour(Base):
+    """Sales counted and summed by UTC hour, branch and kind; ``tickets``: sales of kind 'sale' with
+    a line other than a prepaid top-up. Kept by triggers on ``sales`` and ``sale_lines`` (0022)."""
+
+    __tablename__ = "sale_hours"
+    __table_args__ = {"sqlite_with_rowid": False}
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    sales: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    total_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tickets: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class PaymentHour(Base):
+    """Payments summed by the UTC hour of their sale, its branch and kind, and the method. Kept by triggers on
+    ``payments`` (0022)."""
+
+    __tablename__ = "payment_hours"
+    __table_args__ = {"sqlite_with_rowid": False}
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    branch_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sale_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    method: Mapped[str] = mapped_column(String(20), primary_key=True)
+    payments: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    amount_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+SUMMARY_TABLES = ("sale_item_hours", "sale_staff_hours", "sale_hours", "payment_hours")  # derived: kept by triggers
+
+
 class PrepaidAccount(Base):
     __tablename__ = "prepaid_accounts"
     id: Mapped[int] = mapped_column(primary_key=True)

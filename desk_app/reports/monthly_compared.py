@@ -18,11 +18,14 @@ from desk_app.db.models import (
     FollowUp,
     PrepaidMovement,
     Sale,
+    SaleHour,
+    SaleItemHour,
     SaleLine,
     Visit,
 )
 from desk_app.domain.appointment import AppointmentStatus
 from desk_app.domain.money import Money
+from desk_app.reports.hours import split
 from desk_app.reports.monthly_clients import members_new, new_and_distinct_clients
 from desk_app.reports.monthly_reader import ReportReader, as_int, ratio
 from desk_app.reports.sqlhelp import Period, period_of
@@ -37,27 +40,56 @@ def compared_figures(rd: ReportReader, month: str, until: datetime | None = None
     lo, hi = rd.ts(p.start), rd.ts(p.end)
     d: dict[str, Any] = {"month": month, "period": period_of(full, p.end)}
     # sales: revenue by line kind, the tickets and their revenue (top-ups are not revenue)
-    lk, amount = SaleLine.kind, SaleLine.line_total_minor
-    not_topup = lk != "prepaid_topup"
-    in_ticket = and_(Sale.kind == "sale", not_topup)
+    total = services = products = tips = ticket_rev = tickets = 0
+    raw, hours = split(rd.tz, p.start, p.end)  # whole hours from the summaries, the rest from the rows
+    for lo_, hi_ in raw:
+        lk, amount = SaleLine.kind, SaleLine.line_total_minor
+        not_topup = lk != "prepaid_topup"
+        in_ticket = and_(Sale.kind == "sale", not_topup)
 
-    def part(cond: ColumnElement[bool]) -> Any:
-        return func.sum(case((cond, amount), else_=0))
+        def part(cond: ColumnElement[bool], amount: Any = amount) -> Any:
+            return func.sum(case((cond, amount), else_=0))
 
-    sq = (
-        select(
-            part(not_topup),
-            part(lk == "service"),
-            part(lk == "product"),
-            part(lk == "tip"),
-            part(in_ticket),
-            func.count(func.distinct(case((in_ticket, Sale.id), else_=None))),
+        sq = (
+            select(
+                part(not_topup),
+                part(lk == "service"),
+                part(lk == "product"),
+                part(lk == "tip"),
+                part(in_ticket),
+                func.count(func.distinct(case((in_ticket, Sale.id), else_=None))),
+            )
+            .select_from(Sale)
+            .join(SaleLine, SaleLine.sale_id == Sale.id)
+            .where(Sale.sold_at >= rd.ts(lo_), Sale.sold_at < rd.ts(hi_), rd.branch(Sale.branch_id))
         )
-        .select_from(Sale)
-        .join(SaleLine, SaleLine.sale_id == Sale.id)
-        .where(Sale.sold_at >= lo, Sale.sold_at < hi, rd.branch(Sale.branch_id))
-    )
-    total, services, products, tips, ticket_rev, tickets = (as_int(v) for v in c.execute(sq).one())
+        got = [as_int(v) for v in c.execute(sq).one()]
+        total, services, products, tips, ticket_rev, tickets = (
+            a + b for a, b in zip((total, services, products, tips, ticket_rev, tickets), got, strict=True)
+        )
+    if hours is not None:
+        h = SaleItemHour
+        lk_h, amt_h = h.line_kind, h.total_minor
+        in_hours = and_(h.hour >= rd.ts(hours[0]), h.hour < rd.ts(hours[1]), rd.branch(h.branch_id))
+
+        def hpart(cond: ColumnElement[bool]) -> Any:
+            return func.sum(case((cond, amt_h), else_=0))
+
+        hq = select(
+            hpart(lk_h != "prepaid_topup"),
+            hpart(lk_h == "service"),
+            hpart(lk_h == "product"),
+            hpart(lk_h == "tip"),
+            hpart(and_(h.sale_kind == "sale", lk_h != "prepaid_topup")),
+        ).where(in_hours)
+        got = [as_int(v) for v in c.execute(hq).one()]
+        sh = SaleHour
+        got.append(as_int(c.execute(select(func.sum(sh.tickets)).where(
+            sh.hour >= rd.ts(hours[0]), sh.hour < rd.ts(hours[1]), rd.branch(sh.branch_id), sh.kind == "sale"
+        )).scalar()))
+        total, services, products, tips, ticket_rev, tickets = (
+            a + b for a, b in zip((total, services, products, tips, ticket_rev, tickets), got, strict=True)
+        )
     d["revenue"] = {
         "total": rd.m(total),
         "services": rd.m(services),

@@ -5,20 +5,28 @@ best-selling services and products, packages; and the products to reorder.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
 from decimal import ROUND_HALF_UP
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from desk_app.db.models import (
     PackageRedemption,
     Payment,
+    PaymentHour,
     Product,
     Sale,
+    SaleHour,
+    SaleItemHour,
     SaleLine,
+    SaleStaffHour,
 )
 from desk_app.domain.money import Money
 from desk_app.domain.payment import PaymentMethod
+from desk_app.reports.hours import split
 from desk_app.reports.monthly_reader import Catalog, ReportReader, StaffAcc, as_int
 from desk_app.reports.sqlhelp import Period, local_day
 
@@ -30,46 +38,16 @@ def sales_figures(
 ) -> None:
     """Sales, lines and payments."""
     c = rd.conn
-    in_month = and_(Sale.sold_at >= rd.ts(p.start), Sale.sold_at < rd.ts(p.end), rd.branch(Sale.branch_id))
-    # by day: only the revenue (a few dozen rows); the rest without the day (hundreds of rows, not
-    # tens of thousands for Python to fold)
-    day = local_day(Sale.sold_at, rd.dialect, p)
-    day_q = (
-        select(day, func.sum(SaleLine.line_total_minor))
-        .select_from(Sale)
-        .join(SaleLine, SaleLine.sale_id == Sale.id)
-        .where(in_month, SaleLine.kind != "prepaid_topup")
-        .group_by(day)
-    )
-    by_day: dict[str, int] = {str(dy): as_int(v) for dy, v in c.execute(day_q)}
-    dims: list[Any] = [
-        Sale.kind,
-        SaleLine.kind,
-        SaleLine.staff_id,
-        SaleLine.service_id,
-        SaleLine.product_id,
-    ]
-    groups = dims
-    cube = (
-        select(
-            *dims,
-            func.sum(SaleLine.quantity),
-            func.sum(SaleLine.line_total_minor),
-            func.sum(SaleLine.tax_minor),
-            func.sum(SaleLine.discount_minor + SaleLine.member_discount_minor),
-        )
-        .select_from(Sale)
-        .join(SaleLine, SaleLine.sale_id == Sale.id)
-        .where(in_month)
-        .group_by(*groups)
-    )
+    raw_spans, hours = split(rd.tz, p.start, p.end)  # the summaries answer whole hours, the rows the rest
+    by_day: dict[str, int] = defaultdict(int)
+    for dy, day_total in _by_day(rd, p, raw_spans, hours):
+        by_day[str(dy)] += as_int(day_total)
     kinds: dict[str, int] = defaultdict(int)
     by_cat: dict[str, int] = defaultdict(int)
     svc: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     prod: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     tax = disc = ticket_rev = topup_lines = pkg_sold = 0
-    for row in c.execute(cube):
-        skind, lkind, staff, sid, pid, qty, total, ltax, ldisc = tuple(row)
+    for skind, lkind, sid, pid, qty, total, ltax, ldisc in _items(rd, raw_spans, hours):
         total, qty = as_int(total), as_int(qty)
         if lkind == "prepaid_topup":
             topup_lines += total
@@ -97,45 +75,26 @@ def sales_figures(
             by_cat["tip"] += total
         else:
             by_cat["other"] += total
-        if staff is not None:
-            acc = staff_acc[int(staff)]
-            key = {"service": "services", "product": "retail", "package": "packages", "tip": "tips"}.get(
-                lkind, "other"
-            )
-            acc[key] += total
-            if lkind == "service":
-                acc["services_count"] += qty
+    for lkind, staff, qty, total in _by_staff(rd, raw_spans, hours):
+        if lkind == "prepaid_topup" or staff is None:
+            continue
+        acc = staff_acc[int(staff)]
+        key = {"service": "services", "product": "retail", "package": "packages", "tip": "tips"}.get(lkind, "other")
+        acc[key] += as_int(total)
+        if lkind == "service":
+            acc["services_count"] += as_int(qty)
     total_rev = sum(kinds.values())
-    # counts and totals by sale kind, and the tickets (sales with a line other than a top-up), in one scan
-    ticket = case(
-        (
-            and_(
-                Sale.kind == "sale",
-                exists().where(SaleLine.sale_id == Sale.id, SaleLine.kind != "prepaid_topup"),
-            ),
-            1,
-        ),
-        else_=0,
-    )
-    by_kind = (
-        select(Sale.kind, func.count(), func.sum(Sale.total_minor), func.sum(ticket))
-        .where(in_month)
-        .group_by(Sale.kind)
-    )
-    sale_counts: dict[str, tuple[int, int]] = {}
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     tickets = 0
-    for k, n, t, tk in c.execute(by_kind):
-        sale_counts[str(k)] = (as_int(n), as_int(t))
+    for k, n, t, tk in _by_kind(rd, raw_spans, hours):
+        counts[str(k)][0] += as_int(n)
+        counts[str(k)][1] += as_int(t)
         tickets += as_int(tk)
+    sale_counts = {k: (n, t) for k, (n, t) in counts.items()}
     refunds = sum(t for k, (_n, t) in sale_counts.items() if k in ("refund", "void"))
-    pay_q = (
-        select(Payment.method, func.sum(Payment.amount_minor), func.count())
-        .select_from(Sale)
-        .join(Payment, Payment.sale_id == Sale.id)
-        .where(in_month)
-        .group_by(Payment.method)
-    )
-    methods = {str(mth): as_int(a) for mth, a, _n in c.execute(pay_q)}
+    methods: dict[str, int] = defaultdict(int)
+    for mth, a in _by_method(rd, raw_spans, hours):
+        methods[str(mth)] += as_int(a)
     d["revenue"] = {
         "total": rd.m(total_rev),
         "services": rd.m(kinds.get("service", 0)),
@@ -261,3 +220,130 @@ def low_stock(rd: ReportReader) -> list[dict[str, Any]]:
         {"sku": s, "name_zh": zh, "name_en": en, "stock": int(q_), "reorder_level": int(r)}
         for s, zh, en, q_, r in rd.conn.execute(q)
     ]
+
+
+Spans = list[tuple[datetime, datetime]]
+Hours = tuple[datetime, datetime] | None
+
+
+def _between(rd: ReportReader, col: Any, lo: datetime, hi: datetime) -> ColumnElement[bool]:
+    return and_(col >= rd.ts(lo), col < rd.ts(hi))
+
+
+def _by_day(rd: ReportReader, p: Period, raw: Spans, hours: Hours) -> Iterator[Any]:
+    """(local day, revenue) rows, a day may come more than once (add them up)."""
+    day = local_day(Sale.sold_at, rd.dialect, p)
+    for lo, hi in raw:
+        yield from rd.conn.execute(
+            select(day, func.sum(SaleLine.line_total_minor))
+            .select_from(Sale)
+            .join(SaleLine, SaleLine.sale_id == Sale.id)
+            .where(_between(rd, Sale.sold_at, lo, hi), rd.branch(Sale.branch_id), SaleLine.kind != "prepaid_topup")
+            .group_by(day)
+        )
+    if hours is not None:  # a whole UTC hour lies in one local day (the zone's offsets are whole hours)
+        h = SaleItemHour
+        q = (
+            select(h.hour, func.sum(h.total_minor))
+            .where(_between(rd, h.hour, *hours), rd.branch(h.branch_id), h.line_kind != "prepaid_topup")
+            .group_by(h.hour)
+        )
+        for at, v in rd.conn.execute(q):
+            yield at.astimezone(p.tz).date().isoformat(), v
+
+
+def _items(rd: ReportReader, raw: Spans, hours: Hours) -> Iterator[Any]:
+    """(sale kind, line kind, service, product, quantity, total, tax, discounts) rows."""
+    dims: list[Any] = [Sale.kind, SaleLine.kind, SaleLine.service_id, SaleLine.product_id]
+    for lo, hi in raw:
+        yield from rd.conn.execute(
+            select(
+                *dims,
+                func.sum(SaleLine.quantity),
+                func.sum(SaleLine.line_total_minor),
+                func.sum(SaleLine.tax_minor),
+                func.sum(SaleLine.discount_minor + SaleLine.member_discount_minor),
+            )
+            .select_from(Sale)
+            .join(SaleLine, SaleLine.sale_id == Sale.id)
+            .where(_between(rd, Sale.sold_at, lo, hi), rd.branch(Sale.branch_id))
+            .group_by(*dims)
+        )
+    if hours is not None:
+        h = SaleItemHour
+        hdims: list[Any] = [h.sale_kind, h.line_kind, h.service_id, h.product_id]
+        q = (
+            select(*hdims, func.sum(h.quantity), func.sum(h.total_minor), func.sum(h.tax_minor), func.sum(h.discount_minor))
+            .where(_between(rd, h.hour, *hours), rd.branch(h.branch_id))
+            .group_by(*hdims)
+            .having(func.sum(h.lines) > 0)  # a group the rows have (none left after a delete: none)
+        )
+        for sk, lk, sv, pr, *sums in rd.conn.execute(q):
+            yield (sk, lk, sv or None, pr or None, *sums)  # 0: none
+
+
+def _by_staff(rd: ReportReader, raw: Spans, hours: Hours) -> Iterator[Any]:
+    """(line kind, staff, quantity, total) rows."""
+    for lo, hi in raw:
+        yield from rd.conn.execute(
+            select(SaleLine.kind, SaleLine.staff_id, func.sum(SaleLine.quantity), func.sum(SaleLine.line_total_minor))
+            .select_from(Sale)
+            .join(SaleLine, SaleLine.sale_id == Sale.id)
+            .where(_between(rd, Sale.sold_at, lo, hi), rd.branch(Sale.branch_id), SaleLine.staff_id.is_not(None))
+            .group_by(SaleLine.kind, SaleLine.staff_id)
+        )
+    if hours is not None:
+        h = SaleStaffHour
+        yield from rd.conn.execute(
+            select(h.line_kind, h.staff_id, func.sum(h.quantity), func.sum(h.total_minor))
+            .where(_between(rd, h.hour, *hours), rd.branch(h.branch_id), h.staff_id != 0)
+            .group_by(h.line_kind, h.staff_id)
+            .having(func.sum(h.lines) > 0)
+        )
+
+
+def _by_kind(rd: ReportReader, raw: Spans, hours: Hours) -> Iterator[Any]:
+    """(sale kind, count, total, tickets): tickets are sales with a line other than a top-up."""
+    ticket = case(
+        (
+            and_(
+                Sale.kind == "sale",
+                exists().where(SaleLine.sale_id == Sale.id, SaleLine.kind != "prepaid_topup"),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    for lo, hi in raw:
+        yield from rd.conn.execute(
+            select(Sale.kind, func.count(), func.sum(Sale.total_minor), func.sum(ticket))
+            .where(_between(rd, Sale.sold_at, lo, hi), rd.branch(Sale.branch_id))
+            .group_by(Sale.kind)
+        )
+    if hours is not None:
+        h = SaleHour
+        yield from rd.conn.execute(
+            select(h.kind, func.sum(h.sales), func.sum(h.total_minor), func.sum(h.tickets))
+            .where(_between(rd, h.hour, *hours), rd.branch(h.branch_id))
+            .group_by(h.kind)
+            .having(func.sum(h.sales) > 0)
+        )
+
+
+def _by_method(rd: ReportReader, raw: Spans, hours: Hours) -> Iterator[Any]:
+    for lo, hi in raw:
+        yield from rd.conn.execute(
+            select(Payment.method, func.sum(Payment.amount_minor))
+            .select_from(Sale)
+            .join(Payment, Payment.sale_id == Sale.id)
+            .where(_between(rd, Sale.sold_at, lo, hi), rd.branch(Sale.branch_id))
+            .group_by(Payment.method)
+        )
+    if hours is not None:
+        h = PaymentHour
+        yield from rd.conn.execute(
+            select(h.method, func.sum(h.amount_minor))
+            .where(_between(rd, h.hour, *hours), rd.branch(h.branch_id))
+            .group_by(h.method)
+            .having(func.sum(h.payments) > 0)
+        )

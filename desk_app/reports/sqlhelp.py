@@ -164,3 +164,8 @@ def period_of(p: Period, until: datetime) -> dict[str, Any]:
         "days": p.days,
         "days_covered": covered,
     }
+
+
+def offsets_between(tz_name: str, start: datetime, end: datetime) -> list[int]:
+    """The UTC offsets (seconds) a zone has in [start, end) (a month or less)."""
+    return [off for _t, off in _segments(tz_name, start, end)]

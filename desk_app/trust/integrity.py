@@ -188,7 +188,71 @@ def invariant_problems(conn: Connection, is_sqlite: bool) -> list[str]:
                 break
     problems += _erasure_problems(conn)
     problems += _guard_problems(conn, is_sqlite)
+    problems += summary_problems(conn, is_sqlite)
     return problems
+
+
+def _hour(col: str, is_sqlite: bool) -> str:
+    if is_sqlite:
+        return f"(substr({col}, 1, 13) || ':00:00.000000')"
+    return f"(date_trunc('hour', {col} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+
+
+# the sales summed by hour (migration 0022, what the monthly report reads) against the rows they sum:
+# (table, its key, its sums, the same from the rows); a group whose sums are all zero is no group
+_SUMMARIES: list[tuple[str, str, str, str]] = [
+    (
+        "sale_item_hours",
+        "hour, branch_id, sale_kind, line_kind, service_id, product_id",
+        "lines, quantity, total_minor, tax_minor, discount_minor",
+        """SELECT {h}, s.branch_id, s.kind, l.kind, COALESCE(l.service_id, 0), COALESCE(l.product_id, 0), COUNT(*),
+                  SUM(l.quantity), SUM(l.line_total_minor), SUM(l.tax_minor),
+                  SUM(l.discount_minor + l.member_discount_minor)
+           FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY 1, 2, 3, 4, 5, 6""",
+    ),
+    (
+        "sale_staff_hours",
+        "hour, branch_id, sale_kind, line_kind, staff_id",
+        "lines, quantity, total_minor",
+        """SELECT {h}, s.branch_id, s.kind, l.kind, COALESCE(l.staff_id, 0), COUNT(*), SUM(l.quantity),
+                  SUM(l.line_total_minor)
+           FROM sales s JOIN sale_lines l ON l.sale_id = s.id GROUP BY 1, 2, 3, 4, 5""",
+    ),
+    (
+        "sale_hours",
+        "hour, branch_id, kind",
+        "sales, total_minor, tickets",
+        """SELECT {h}, s.branch_id, s.kind, COUNT(*), SUM(s.total_minor),
+                  SUM(CASE WHEN s.kind = 'sale' AND EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id
+                      AND l.kind != 'prepaid_topup') THEN 1 ELSE 0 END)
+           FROM sales s GROUP BY 1, 2, 3""",
+    ),
+    (
+        "payment_hours",
+        "hour, branch_id, sale_kind, method",
+        "payments, amount_minor",
+        """SELECT {h}, s.branch_id, s.kind, p.method, COUNT(*), SUM(p.amount_minor)
+           FROM sales s JOIN payments p ON p.sale_id = s.id GROUP BY 1, 2, 3, 4""",
+    ),
+]
+
+
+def summary_problems(conn: Connection, is_sqlite: bool, limit: int = 5) -> list[str]:
+    """Where the hourly sales summaries differ from the sales, lines and payments they sum (a row
+    written past the triggers, a summary changed by hand). At most ``limit`` groups a table."""
+    out: list[str] = []
+    for table, key, sums, rows_sql in _SUMMARIES:
+        nonzero = " OR ".join(f"{c.strip()} != 0" for c in sums.split(","))
+        have = f"SELECT {key}, {sums} FROM {table} WHERE {nonzero}"
+        want = rows_sql.format(h=_hour("s.sold_at", is_sqlite))
+        for a, b, what in ((have, want, "not in"), (want, have, "missing from")):
+            sql = f"SELECT * FROM ({a} EXCEPT {b}) AS d LIMIT {limit}"
+            for row in conn.execute(text(sql)).fetchall():
+                out.append(
+                    f"sales summary {table}: the group {tuple(row)} is {what} the summary of the rows "
+                    "(changed by hand?): the monthly report cannot be trusted"
+                )
+    return out
 
 
 def _erasure_problems(conn: Connection) -> list[str]:
@@ -213,7 +277,7 @@ def _erasure_problems(conn: Connection) -> list[str]:
 
 
 # The guards the migrations put in the database (append-only audit log and erasure records, no
-# double booking, the search index kept in step): their names and a fingerprint of their text at
+# double booking, the search index and the hourly sales summaries kept in step): their names and a fingerprint of their text at
 # the head revision. A guard dropped, disabled or rewritten by hand is a problem. A migration that
 # changes a guard updates this table (tests/integration/test_integrity_guards.py says so).
 SQLITE_GUARDS = {
@@ -231,6 +295,15 @@ SQLITE_GUARDS = {
     "erasures_refuse_delete": "b7687ace36f81321",
     "erasures_refuse_replace": "9498a59b7468b6ef",
     "erasures_refuse_update": "f2ef0b7c9b3462d3",
+    "payment_hours_ad": "7375ea3f0353c91f",
+    "payment_hours_ai": "d7a873616b9dfa38",
+    "payment_hours_au": "ac9e55400c60eee0",
+    "sale_lines_summary_ad": "8a6cf2ed39c5b929",
+    "sale_lines_summary_ai": "111b67dedca36bb8",
+    "sale_lines_summary_au": "8fb9d5832a7d69d2",
+    "sale_hours_ad": "e8f1594b21813a4b",
+    "sale_hours_ai": "1520c6ee5d1e160d",
+    "sale_hours_au": "e3994ff3a84557b3",
 }
 # PostgreSQL: trigger name -> (table, event bits, fingerprint of the function's source); the
 # source is compared rather than pg_get_triggerdef, whose layout differs between server versions
@@ -239,6 +312,9 @@ POSTGRES_GUARDS = {
     "audit_log_refuse_change": ("audit_log", 42, "0d294213e88227a5"),
     "erasures_only_of_erased_clients": ("erasures", 7, "57fc90213f1d9c24"),
     "erasures_refuse_change": ("erasures", 58, "408bd641a34c4371"),
+    "payment_hours_keep": ("payments", 29, "a308223693efea36"),
+    "sale_hours_keep": ("sales", 29, "136fd2745b53dcb8"),
+    "sale_lines_summary_keep": ("sale_lines", 29, "a697ff0e75a51f8e"),
 }
 POSTGRES_CONSTRAINTS = ("ex_appointments_resource_overlap", "ex_appointments_staff_overlap")
 
