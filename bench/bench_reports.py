@@ -31,13 +31,16 @@ START = "2025-11"
 MONTH = "2026-09"
 
 
+PARTS = 2  # processes building the shop at once (one a core; this machine has two)
+
+
 def build(path: Path, spec: dict[str, int]) -> None:
     """Build the shop into ``path`` (this process); its build time and line count go beside it."""
     import json
 
     from desk_app.bootstrap import open_database
     from desk_app.container import Services
-    from desk_app.demo.sample import generate
+    from desk_app.demo.sample import build_in_parts
 
     tmp = path.with_suffix(".building")
     for p in tmp.parent.glob(tmp.name + "*"):
@@ -48,12 +51,13 @@ def build(path: Path, spec: dict[str, int]) -> None:
     Services(db).shop.create_shop(
         name="Bench Hair & Spa", currency="CNY", language="en", owner_name="Owner", owner_pin="1234"
     )
-    stats = generate(db, start_month=START, months=spec["months"], clients=spec["clients"], stylists=spec["stylists"],
-                     visits_per_day=spec["visits_per_day"], seed=1)  # fmt: skip
     db.dispose()
+    parts = max(1, min(PARTS, os.cpu_count() or 1))
+    stats = build_in_parts(str(tmp), parts=parts, start_month=START, months=spec["months"], clients=spec["clients"],
+                           stylists=spec["stylists"], visits_per_day=spec["visits_per_day"], seed=1)  # fmt: skip
     _checkpoint(tmp)
     info = {"seconds": round(time.perf_counter() - t0, 2), "cpu_seconds": round(_cpu() - c0, 2),
-            "lines": stats.lines, "sales": stats.sales, "visits": stats.visits}  # fmt: skip
+            "lines": stats.lines, "sales": stats.sales, "visits": stats.visits, "parts": parts}  # fmt: skip
     tmp.rename(path)
     _info_path(path).write_text(json.dumps(info))
 
@@ -63,8 +67,8 @@ def _info_path(path: Path) -> Path:
 
 
 def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
+    r, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime  # the build's parts are child processes
 
 
 def _build_in_child(path: Path, quick: bool) -> None:

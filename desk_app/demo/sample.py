@@ -83,8 +83,15 @@ def generate(
     stylists: int = 4,
     visits_per_day: int = 8,
     seed: int = 7,
+    part: int = 0,
+    first_stylist: int = 1,
 ) -> SampleStats:
-    """Add stylists, clients and `months` of history from `start_month` (YYYY-MM) to a set-up shop."""
+    """Add stylists, clients and `months` of history from `start_month` (YYYY-MM) to a set-up shop.
+
+    ``part`` (see ``build_in_parts``): this history is one of several built at once in copies of
+    the same shop; its rows take ids from ``part * PART_STRIDE`` on and its stylists are numbered
+    from ``first_stylist`` (after the parts before it), so the parts' rows come together without a
+    clash."""
     rng = random.Random(seed)
     stats = SampleStats()
     with db.uow() as uow, _bulk_build(uow.session.connection()) as indexes_again:
@@ -118,8 +125,9 @@ def generate(
             "stock_movements",
             "memberships",
         ):
-            ids.nxt[table] = int(
-                s.execute(select(func.coalesce(func.max(_table(table).c.id), 0))).scalar_one()
+            ids.nxt[table] = max(
+                part * PART_STRIDE,
+                int(s.execute(select(func.coalesce(func.max(_table(table).c.id), 0))).scalar_one()),
             )
         staff_rows = []
         staff_ids = []
@@ -130,7 +138,7 @@ def generate(
                 {
                     "id": sid,
                     "branch_id": branch_id,
-                    "name": f"Stylist {i + 1:02d}",
+                    "name": f"Stylist {first_stylist + i:02d}",
                     "role": "stylist",
                     "pin_hash": "x",
                     "active": True,
@@ -638,6 +646,111 @@ def generate(
         indexes_again()
         uow.commit()
     return stats
+
+
+PART_STRIDE = 100_000_000  # a part's ids start at part x this (a part writes far fewer rows a table)
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    path: str
+    start_month: str
+    months: int
+    clients: int
+    stylists: int
+    visits_per_day: int
+    seed: int
+    part: int
+    first_stylist: int
+
+
+def _build_part(spec: PartSpec) -> SampleStats:
+    """One part, in its own process (``build_in_parts``)."""
+    from desk_app.bootstrap import open_database
+
+    db = open_database(spec.path, run_migrations=False)
+    try:
+        return generate(db, start_month=spec.start_month, months=spec.months, clients=spec.clients,
+                        stylists=spec.stylists, visits_per_day=spec.visits_per_day, seed=spec.seed,
+                        part=spec.part, first_stylist=spec.first_stylist)  # fmt: skip
+    finally:
+        db.dispose()
+
+
+def build_in_parts(
+    path: str,
+    *,
+    parts: int,
+    start_month: str,
+    months: int,
+    clients: int,
+    stylists: int,
+    visits_per_day: int,
+    seed: int,
+) -> SampleStats:
+    """The benchmark's big shop on several cores: ``path`` is a set-up shop (SQLite, no other
+    connection open); each of ``parts`` processes adds its share of the clients, stylists and daily
+    visits (``generate(..., part=k)``) to its own copy of it, and the parts' rows are then put into
+    ``path`` in one transaction (the indexes made again after, as ``_bulk_build`` does). The clients
+    and stylists of the parts are apart, so each part keeps every rule of the sales writer (a
+    client's balance, packages, VIP; a stylist's diary) on its own; the shop's catalog and stock
+    are common, and each part's history leaves the stock as it found it. One part: ``generate``."""
+    import multiprocessing
+    import shutil
+    import sqlite3
+    from pathlib import Path
+
+    from desk_app.db.models import Base
+
+    def share(total: int, k: int) -> int:
+        return total // parts + (1 if k < total % parts else 0)
+
+    copies = [f"{path}.part{k}" for k in range(1, parts)]
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the file alone is the whole shop, to copy
+    finally:
+        con.close()
+    for copy in copies:
+        shutil.copyfile(path, copy)
+    specs = [PartSpec(path if k == 0 else copies[k - 1], start_month, months, share(clients, k), share(stylists, k),
+                      share(visits_per_day, k), seed + 1000 * k, k, 1 + sum(share(stylists, j) for j in range(k)))
+             for k in range(parts)]  # fmt: skip
+    try:
+        if parts == 1:
+            return _build_part(specs[0])
+        with multiprocessing.get_context("spawn").Pool(parts) as pool:
+            done = pool.map(_build_part, specs)
+        con = sqlite3.connect(path, isolation_level=None)
+        try:
+            con.execute("PRAGMA cache_size=-262144")
+            for k, copy in enumerate(copies, 1):
+                con.execute("ATTACH DATABASE ? AS ?", (copy, f"part{k}"))
+            con.execute("BEGIN IMMEDIATE")
+            tables = [t.name for t in Base.metadata.sorted_tables if "id" in t.c]
+            marks = ",".join("?" * len(tables))
+            triggered = {r[0] for r in con.execute(
+                f"SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})", tables)}  # fmt: skip
+            indexes = [(n, sql) for n, t, sql in con.execute(
+                f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                f"AND tbl_name IN ({marks}) ORDER BY name", tables) if t not in triggered]  # fmt: skip
+            for name, _sql in indexes:
+                con.execute(f'DROP INDEX "{name}"')
+            for k in range(1, parts):
+                for t in tables:
+                    con.execute(f'INSERT INTO main."{t}" SELECT * FROM part{k}."{t}" WHERE id >= ?',
+                                (k * PART_STRIDE,))  # fmt: skip
+            for _name, sql in indexes:
+                con.execute(sql)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        return SampleStats(sales=sum(d.sales for d in done), lines=sum(d.lines for d in done),
+                           visits=sum(d.visits for d in done))  # fmt: skip
+    finally:
+        for copy in copies:
+            for suffix in ("", "-wal", "-shm"):
+                Path(copy + suffix).unlink(missing_ok=True)
 
 
 FLUSH_ORDER = (
