@@ -223,7 +223,9 @@ def walk(db: str, meter: Meter, app: Any) -> tuple[list[float], list[float]]:
     _wait(app, lambda: main.current == "visit", "the visit screen")
     screen = main.screen_widget("visit")
     assert isinstance(screen, VisitScreen)
-    _wait(app, lambda: screen.greeting.search is not None, "the greeting")
+    # the greeting page shows once the new visit is read (a person cannot type into it before)
+    _wait(app, lambda: screen.stack.currentWidget() is screen.greeting and screen.greeting.view is not None,
+          "the greeting")
     search = screen.greeting.search
     QTest.keyClicks(search.edit, name)  # type: ignore[union-attr]
     _wait(app, lambda: not search.pending() and bool(search.hits()), "the search's answer")  # type: ignore[union-attr]
