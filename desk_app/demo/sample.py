@@ -53,6 +53,7 @@ from desk_app.db.models import (
 from desk_app.db.types import UTCDateTime
 from desk_app.domain.aftercare import ComplaintCategory, ComplaintStatus, FeedbackStatus, FollowUpStatus
 from desk_app.settings import SettingsStore
+from desk_app.trust.integrity import summary_rebuild_sql
 
 SERVICE_TAX_BP = 600  # the sample's services carry their own 6 % tax (prices include it)
 TOPUP_BONUS = Decimal(10)  # percent added to a top-up
@@ -727,6 +728,9 @@ def build_in_parts(
             for k, copy in enumerate(copies, 1):
                 con.execute("ATTACH DATABASE ? AS ?", (copy, f"part{k}"))
             con.execute("BEGIN IMMEDIATE")
+            summing = _summary_triggers(con)  # the summaries are made from all the rows after
+            for name, _sql in summing:
+                con.execute(f'DROP TRIGGER "{name}"')
             tables = [t.name for t in Base.metadata.sorted_tables if "id" in t.c]
             marks = ",".join("?" * len(tables))
             triggered = {r[0] for r in con.execute(
@@ -742,6 +746,11 @@ def build_in_parts(
                                 (k * PART_STRIDE,))  # fmt: skip
             for _name, sql in indexes:
                 con.execute(sql)
+            if summing:
+                for sql in summary_rebuild_sql(is_sqlite=True):
+                    con.execute(sql)
+                for _name, sql in summing:
+                    con.execute(sql)
             con.execute("COMMIT")
         finally:
             con.close()
@@ -788,6 +797,9 @@ def _bulk_build(conn: Connection) -> Iterator[Callable[[], None]]:
     assert raw is not None
     usual = int(raw.execute("PRAGMA cache_size").fetchone()[0])
     raw.execute("PRAGMA cache_size=-262144")
+    summing = _summary_triggers(raw)  # set aside: the summaries are made from the rows at the end
+    for name, _sql in summing:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     filled = sorted(_TABLES) + sorted(set(record.TABLE_ORDER) - set(_TABLES))
     marks = ",".join("?" * len(filled))
     with_triggers = {r[0] for r in raw.execute(f"SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
@@ -805,11 +817,25 @@ def _bulk_build(conn: Connection) -> Iterator[Callable[[], None]]:
     def make_again() -> None:
         while dropped:
             conn.exec_driver_sql(dropped.pop()[1])
+        if summing:
+            for sql in summary_rebuild_sql(is_sqlite=True):
+                conn.exec_driver_sql(sql)
+            while summing:
+                conn.exec_driver_sql(summing.pop()[1])
 
     try:
         yield make_again
     finally:
         raw.execute(f"PRAGMA cache_size={usual}")
+
+
+def _summary_triggers(raw: Any) -> list[tuple[str, str]]:
+    """The triggers that keep the hourly sales summaries (migration 0022; the only triggers on the
+    sales, their lines and payments), with their text, so a bulk write can set them aside and make
+    the summaries from the rows once (``summary_rebuild_sql``) instead of one upsert a row."""
+    return [(str(n), str(sql)) for n, sql in raw.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND tbl_name IN ('sales', 'sale_lines', 'payments') ORDER BY name").fetchall()]  # fmt: skip
 
 
 def _sqlite_utc(value: datetime) -> str:

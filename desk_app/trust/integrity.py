@@ -237,6 +237,16 @@ _SUMMARIES: list[tuple[str, str, str, str]] = [
 ]
 
 
+def summary_rebuild_sql(is_sqlite: bool) -> list[str]:
+    """Statements that make the hourly sales summaries again from the rows (what the triggers would
+    have written): for a bulk build that set the triggers aside while it wrote."""
+    out: list[str] = []
+    for table, key, sums, rows_sql in _SUMMARIES:
+        out.append(f"DELETE FROM {table}")
+        out.append(f"INSERT INTO {table} ({key}, {sums}) " + rows_sql.format(h=_hour("s.sold_at", is_sqlite)))
+    return out
+
+
 def summary_problems(conn: Connection, is_sqlite: bool, limit: int = 5) -> list[str]:
     """Where the hourly sales summaries differ from the sales, lines and payments they sum (a row
     written past the triggers, a summary changed by hand). At most ``limit`` groups a table."""
