@@ -728,29 +728,13 @@ def build_in_parts(
             for k, copy in enumerate(copies, 1):
                 con.execute("ATTACH DATABASE ? AS ?", (copy, f"part{k}"))
             con.execute("BEGIN IMMEDIATE")
-            summing = _summary_triggers(con)  # the summaries are made from all the rows after
-            for name, _sql in summing:
-                con.execute(f'DROP TRIGGER "{name}"')
             tables = [t.name for t in Base.metadata.sorted_tables if "id" in t.c]
-            marks = ",".join("?" * len(tables))
-            triggered = {r[0] for r in con.execute(
-                f"SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})", tables)}  # fmt: skip
-            indexes = [(n, sql) for n, t, sql in con.execute(
-                f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                f"AND tbl_name IN ({marks}) ORDER BY name", tables) if t not in triggered]  # fmt: skip
-            for name, _sql in indexes:
-                con.execute(f'DROP INDEX "{name}"')
+            aside = _set_aside(con, con.execute, tables)  # the indexes and summaries made once, after
             for k in range(1, parts):
                 for t in tables:
                     con.execute(f'INSERT INTO main."{t}" SELECT * FROM part{k}."{t}" WHERE id >= ?',
                                 (k * PART_STRIDE,))  # fmt: skip
-            for _name, sql in indexes:
-                con.execute(sql)
-            if summing:
-                for sql in summary_rebuild_sql(is_sqlite=True):
-                    con.execute(sql)
-                for _name, sql in summing:
-                    con.execute(sql)
+            _make_again(con.execute, aside)
             con.execute("COMMIT")
         finally:
             con.close()
@@ -797,36 +781,52 @@ def _bulk_build(conn: Connection) -> Iterator[Callable[[], None]]:
     assert raw is not None
     usual = int(raw.execute("PRAGMA cache_size").fetchone()[0])
     raw.execute("PRAGMA cache_size=-262144")
-    summing = _summary_triggers(raw)  # set aside: the summaries are made from the rows at the end
-    for name, _sql in summing:
-        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     filled = sorted(_TABLES) + sorted(set(record.TABLE_ORDER) - set(_TABLES))
-    marks = ",".join("?" * len(filled))
-    with_triggers = {r[0] for r in raw.execute(f"SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
-                                               f"AND tbl_name IN ({marks})", filled)}  # fmt: skip
-    dropped = [
-        (name, sql)
-        for name, table, sql in raw.execute(
-            f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND tbl_name IN ({marks}) ORDER BY name", filled).fetchall()  # fmt: skip
-        if table not in with_triggers
-    ]
-    for name, _sql in dropped:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    aside = _set_aside(raw, conn.exec_driver_sql, filled)
 
     def make_again() -> None:
-        while dropped:
-            conn.exec_driver_sql(dropped.pop()[1])
-        if summing:
-            for sql in summary_rebuild_sql(is_sqlite=True):
-                conn.exec_driver_sql(sql)
-            while summing:
-                conn.exec_driver_sql(summing.pop()[1])
+        _make_again(conn.exec_driver_sql, aside)
 
     try:
         yield make_again
     finally:
         raw.execute(f"PRAGMA cache_size={usual}")
+
+
+@dataclass
+class _Aside:
+    indexes: list[tuple[str, str]]  # (name, CREATE INDEX text)
+    summing: list[tuple[str, str]]  # (name, CREATE TRIGGER text)
+
+
+def _set_aside(raw: Any, execute: Callable[[str], Any], tables: list[str]) -> _Aside:
+    """For a bulk write into ``tables``: drop the summaries' triggers (``_summary_triggers``), then
+    the named indexes of every table left without a trigger (the appointments' overlap triggers
+    search by theirs, the clients' feed the search index). ``raw`` reads the schema, ``execute``
+    runs the drops in the write's transaction."""
+    summing = _summary_triggers(raw)
+    for name, _sql in summing:
+        execute(f'DROP TRIGGER "{name}"')
+    marks = ",".join("?" * len(tables))
+    triggered = {r[0] for r in raw.execute(
+        f"SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})", tables)}  # fmt: skip
+    indexes = [(str(n), str(sql)) for n, t, sql in raw.execute(
+        f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({marks}) ORDER BY name", tables).fetchall() if t not in triggered]  # fmt: skip
+    for name, _sql in indexes:
+        execute(f'DROP INDEX "{name}"')
+    return _Aside(indexes, summing)
+
+
+def _make_again(execute: Callable[[str], Any], aside: _Aside) -> None:
+    """The indexes, then the summaries from the rows, then their triggers (once; later calls do nothing)."""
+    while aside.indexes:
+        execute(aside.indexes.pop()[1])
+    if aside.summing:
+        for sql in summary_rebuild_sql(is_sqlite=True):
+            execute(sql)
+        while aside.summing:
+            execute(aside.summing.pop()[1])
 
 
 def _summary_triggers(raw: Any) -> list[tuple[str, str]]:
