@@ -111,7 +111,8 @@ def _data_key() -> str:
 
     h = hashlib.sha1()
     for part in ("desk_app/demo/sample.py", "desk_app/checkout/record.py", "desk_app/checkout/bill.py",
-                 "migrations/versions/2026_12_06_0022_sales_hour_summaries.py"):
+                 "migrations/versions/2026_12_06_0022_sales_hour_summaries.py",
+                 "migrations/versions/2026_12_06_0023_client_spend_hours.py"):
         h.update((ROOT / part).read_bytes())
     return h.hexdigest()[:10]
 

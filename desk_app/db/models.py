@@ -730,7 +730,23 @@ class PaymentHour(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
-SUMMARY_TABLES = ("sale_item_hours", "sale_staff_hours", "sale_hours", "payment_hours")  # derived: kept by triggers
+class ClientSpendHour(Base):
+    """What a client paid for services, products and packages (``checkout.bill.GOODS_KINDS``), net
+    of refunds, summed by the UTC hour of the sale: the value segments read a client's year from it.
+    Kept by triggers on ``sale_lines`` and ``sales`` (migration 0023); ``desk-app check`` compares
+    it with the lines."""
+
+    __tablename__ = "client_spend_hours"
+    __table_args__ = {"sqlite_with_rowid": False}
+    client_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    lines: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    goods_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+SUMMARY_TABLES = (  # derived: kept by triggers
+    "sale_item_hours", "sale_staff_hours", "sale_hours", "payment_hours", "client_spend_hours",
+)
 
 
 class PrepaidAccount(Base):

@@ -830,7 +830,7 @@ def _make_again(execute: Callable[[str], Any], aside: _Aside) -> None:
 
 
 def _summary_triggers(raw: Any) -> list[tuple[str, str]]:
-    """The triggers that keep the hourly sales summaries (migration 0022; the only triggers on the
+    """The triggers that keep the sales summaries (migrations 0022 and 0023; the only triggers on the
     sales, their lines and payments), with their text, so a bulk write can set them aside and make
     the summaries from the rows once (``summary_rebuild_sql``) instead of one upsert a row."""
     return [(str(n), str(sql)) for n, sql in raw.execute(

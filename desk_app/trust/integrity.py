@@ -234,6 +234,14 @@ _SUMMARIES: list[tuple[str, str, str, str]] = [
         """SELECT {h}, s.branch_id, s.kind, p.method, COUNT(*), SUM(p.amount_minor)
            FROM sales s JOIN payments p ON p.sale_id = s.id GROUP BY 1, 2, 3, 4""",
     ),
+    (  # migration 0023: a client's goods by hour (the value segments)
+        "client_spend_hours",
+        "client_id, hour",
+        "lines, goods_minor",
+        """SELECT s.client_id, {h}, COUNT(*), SUM(l.line_total_minor)
+           FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+           WHERE s.client_id IS NOT NULL AND l.kind IN ('service', 'product', 'package') GROUP BY 1, 2""",
+    ),
 ]
 
 
@@ -287,7 +295,7 @@ def _erasure_problems(conn: Connection) -> list[str]:
 
 
 # The guards the migrations put in the database (append-only audit log and erasure records, no
-# double booking, the search index and the hourly sales summaries kept in step): their names and a fingerprint of their text at
+# double booking, the search index and the sales summaries kept in step): their names and a fingerprint of their text at
 # the head revision. A guard dropped, disabled or rewritten by hand is a problem. A migration that
 # changes a guard updates this table (tests/integration/test_integrity_guards.py says so).
 SQLITE_GUARDS = {
@@ -295,6 +303,10 @@ SQLITE_GUARDS = {
     "appointments_no_overlap_resource_id_update": "f23d00baaf2ac25a",
     "appointments_no_overlap_staff_id_insert": "d070db03a71c73fd",
     "appointments_no_overlap_staff_id_update": "ab33644185be1ffc",
+    "client_spend_ad": "709dad62f6966c73",
+    "client_spend_ai": "93dd5e3ce8713a41",
+    "client_spend_au": "1338074b4fd31eb1",
+    "client_spend_sale_au": "914edba6fcf36df8",
     "audit_log_refuse_delete": "c3e23bff69a13211",
     "audit_log_refuse_replace": "802a5d782984d8a0",
     "audit_log_refuse_update": "cae2e787903e2da8",
@@ -320,6 +332,8 @@ SQLITE_GUARDS = {
 POSTGRES_GUARDS = {
     "audit_log_only_redaction": ("audit_log", 19, "19f293969eac82cc"),
     "audit_log_refuse_change": ("audit_log", 42, "0d294213e88227a5"),
+    "client_spend_keep": ("sale_lines", 29, "ccd840a9f23135f5"),
+    "client_spend_sale_keep": ("sales", 17, "2af829fafcb8a8c6"),
     "erasures_only_of_erased_clients": ("erasures", 7, "57fc90213f1d9c24"),
     "erasures_refuse_change": ("erasures", 58, "408bd641a34c4371"),
     "payment_hours_keep": ("payments", 29, "a308223693efea36"),

@@ -97,6 +97,7 @@ def test_postgresql_gives_the_same_figures(pg_url: str) -> None:
         assert pg[key] == lite[key], key
     assert pg["standards"] == lite["standards"]
     assert pg["satisfaction"] == lite["satisfaction"]
+    assert pg["client_value"] == lite["client_value"] and lite["client_value"]["served"] > 0  # segments in SQL
     assert Decimal(pg["revenue"]["total"]) > 0
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from desk_app.bootstrap import open_database
 from desk_app.checkout.service import PaymentIn
@@ -36,9 +36,41 @@ def _shop_with_sales(db: Database) -> tuple[Services, int]:
     return sv, paid.sale_id
 
 
+def _spend_of(c: Connection, client_id: int) -> tuple[int, int]:
+    got = c.execute(text("SELECT COALESCE(SUM(lines), 0), COALESCE(SUM(goods_minor), 0) FROM client_spend_hours "
+                         "WHERE client_id = :c"), {"c": client_id}).one()  # fmt: skip
+    return int(got[0]), int(got[1])
+
+
+def _client_spend_follows_the_sale(c: Connection, db: Database, sale_id: int, other: int) -> None:
+    """Migration 0023: a client's goods by hour follow a line's total and kind, and the sale's client."""
+    cid, goods = c.execute(text("SELECT s.client_id, SUM(l.line_total_minor) FROM sales s JOIN sale_lines l "
+                                "ON l.sale_id = s.id WHERE s.id = :s AND l.kind = 'product' GROUP BY s.client_id"),
+                           {"s": sale_id}).one()  # fmt: skip
+    before = _spend_of(c, cid)
+    assert goods > 0 and before == (2, 0)  # the oil and its refund; the top-up and the tip are not spend
+    c.execute(text("UPDATE sale_lines SET line_total_minor = line_total_minor + 3 WHERE sale_id = :s "
+                   "AND kind = 'product'"), {"s": sale_id})  # fmt: skip
+    assert _spend_of(c, cid) == (before[0], before[1] + 3)
+    assert summary_problems(c, db.is_sqlite) == []
+    c.execute(text("UPDATE sales SET client_id = :o WHERE id = :s"), {"o": other, "s": sale_id})  # moved to a profile
+    assert _spend_of(c, other) == (1, goods + 3)
+    assert _spend_of(c, cid) == (before[0] - 1, before[1] - goods)
+    assert summary_problems(c, db.is_sqlite) == []
+    c.execute(text("UPDATE sales SET client_id = NULL WHERE id = :s"), {"s": sale_id})  # a walk-in's
+    assert _spend_of(c, other) == (0, 0)
+    assert summary_problems(c, db.is_sqlite) == []
+    c.execute(text("UPDATE sales SET client_id = :o WHERE id = :s"), {"o": cid, "s": sale_id})
+    c.execute(text("UPDATE sale_lines SET line_total_minor = line_total_minor - 3 WHERE sale_id = :s "
+                   "AND kind = 'product'"), {"s": sale_id})  # fmt: skip
+    assert _spend_of(c, cid) == before
+
+
 def _summaries_follow_the_rows(db: Database, sale_id: int) -> None:
+    other = new_client(db, "Other")
     with db.engine.connect() as c:
         assert summary_problems(c, db.is_sqlite) == []
+        _client_spend_follows_the_sale(c, db, sale_id, other)
         tickets = c.execute(text("SELECT SUM(tickets), SUM(sales) FROM sale_hours WHERE kind = 'sale'")).one()
         assert tuple(tickets) == (1, 2)  # the top-up alone is a sale but no ticket
         # a line changed, then deleted, and a payment changed, past the app: the triggers follow
@@ -59,7 +91,9 @@ def _a_tampered_summary_is_reported(db: Database) -> None:
     with db.engine.begin() as c:
         c.execute(text("UPDATE sale_item_hours SET total_minor = total_minor + 100 WHERE line_kind = 'product'"))
         c.execute(text("DELETE FROM payment_hours WHERE method = 'card'"))
+        c.execute(text("UPDATE client_spend_hours SET goods_minor = goods_minor + 1"))
     problems = check_invariants(db)
+    assert any("client_spend_hours" in p and "not in" in p for p in problems), problems
     assert any("sale_item_hours" in p and "not in" in p for p in problems), problems
     assert any("sale_item_hours" in p and "missing from" in p for p in problems), problems
     assert any("payment_hours" in p and "missing from" in p for p in problems), problems

@@ -54,3 +54,49 @@ def test_order_and_near_vip_share() -> None:
     assert near_vip_minor(500000, Decimal("80")) == 400000
     # a zero threshold turns the sign off rather than marking every client
     assert classify(facts(), SegmentRule(300000, 90, 0), NOW).segment == Segment.STANDARD
+
+
+def test_the_monthly_counts_sql_gives_classify_s_segment_for_every_combination_of_facts() -> None:
+    """``reports.segments.segment_code`` (the monthly report counts tens of thousands of clients in
+    SQL) and ``classify`` (the follow-up list, the profile) give the same segment."""
+    import itertools
+
+    from sqlalchemy import Boolean, Column, Integer, MetaData, Table, create_engine, select
+
+    from desk_app.db.types import UTCDateTime
+    from desk_app.reports.segments import _CODES, segment_code
+
+    t = Table(
+        "f", MetaData(), Column("n", Integer, primary_key=True), Column("first_visit_at", UTCDateTime()),
+        Column("full_price", Integer), Column("vip", Boolean), Column("booked", Boolean),
+        Column("y", Integer), Column("last", Integer), Column("prev", Integer),
+    )  # fmt: skip
+    rules = [RULE, SegmentRule(high_value_minor=0, new_days=30, near_vip_minor=0), SegmentRule(5, 0, 1)]
+    engine = create_engine("sqlite://")
+    t.metadata.create_all(engine)
+    for rule in rules:
+        high, near, days = rule.high_value_minor, rule.near_vip_minor, timedelta(days=rule.new_days)
+        grid = itertools.product(
+            sorted({0, 1, max(high - 1, 0), high, high + 1}),  # spend in the year
+            [(0, 0), (2, 1), (1, 1), (1, 0), (0, 1), (-1, 3)],  # the last 6 months, the 6 before
+            [None, NOW - days, NOW - days - timedelta(seconds=1), NOW + timedelta(days=1)],  # the first visit
+            sorted({0, max(near - 1, 0), near}),  # full-price spend
+            [False, True],  # VIP
+            [False, True],  # booked again
+        )
+        rows = [
+            {"n": n, "y": y, "last": last, "prev": prev, "first_visit_at": first, "full_price": fp, "vip": vip,
+             "booked": booked}
+            for n, (y, (last, prev), first, fp, vip, booked) in enumerate(grid)
+        ]  # fmt: skip
+        with engine.begin() as c:
+            c.execute(t.delete())
+            c.execute(t.insert(), rows)
+            got = dict(c.execute(select(t.c.n, segment_code(t.c, rule, NOW))).all())
+        for r in rows:
+            want = classify(
+                ValueFacts(r["y"], r["last"], r["prev"], r["first_visit_at"], r["full_price"], r["vip"], r["booked"]),
+                rule,
+                NOW,
+            ).segment
+            assert _CODES[got[r["n"]]] == want, (rule, r)
