@@ -86,13 +86,15 @@ def generate(
     seed: int = 7,
     part: int = 0,
     first_stylist: int = 1,
+    defer_indexes: bool = False,
 ) -> SampleStats:
     """Add stylists, clients and `months` of history from `start_month` (YYYY-MM) to a set-up shop.
 
     ``part`` (see ``build_in_parts``): this history is one of several built at once in copies of
     the same shop; its rows take ids from ``part * PART_STRIDE`` on and its stylists are numbered
     from ``first_stylist`` (after the parts before it), so the parts' rows come together without a
-    clash."""
+    clash; ``defer_indexes``: the indexes and summaries this build sets aside are left for the merge
+    to make once (a part's own copy of them would be thrown away)."""
     rng = random.Random(seed)
     stats = SampleStats()
     with db.uow() as uow, _bulk_build(uow.session.connection()) as indexes_again:
@@ -644,7 +646,8 @@ def generate(
         # make two products run low
         low = s.execute(select(Product.id).order_by(Product.id).limit(2)).scalars().all()
         s.execute(update(Product).where(Product.id.in_(low)).values(stock_qty=1, reorder_level=5))
-        indexes_again()
+        if not defer_indexes:
+            indexes_again()
         uow.commit()
     return stats
 
@@ -663,6 +666,7 @@ class PartSpec:
     seed: int
     part: int
     first_stylist: int
+    defer_indexes: bool = False
 
 
 def _build_part(spec: PartSpec) -> SampleStats:
@@ -673,7 +677,8 @@ def _build_part(spec: PartSpec) -> SampleStats:
     try:
         return generate(db, start_month=spec.start_month, months=spec.months, clients=spec.clients,
                         stylists=spec.stylists, visits_per_day=spec.visits_per_day, seed=spec.seed,
-                        part=spec.part, first_stylist=spec.first_stylist)  # fmt: skip
+                        part=spec.part, first_stylist=spec.first_stylist,
+                        defer_indexes=spec.defer_indexes)  # fmt: skip
     finally:
         db.dispose()
 
@@ -710,12 +715,15 @@ def build_in_parts(
     con = sqlite3.connect(path, isolation_level=None)
     try:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the file alone is the whole shop, to copy
+        # what each part sets aside and leaves off (defer_indexes), made once after the merge
+        deferred = _aside_of(con, _FILLED)
     finally:
         con.close()
     for copy in copies:
         shutil.copyfile(path, copy)
     specs = [PartSpec(path if k == 0 else copies[k - 1], start_month, months, share(clients, k), share(stylists, k),
-                      share(visits_per_day, k), seed + 1000 * k, k, 1 + sum(share(stylists, j) for j in range(k)))
+                      share(visits_per_day, k), seed + 1000 * k, k, 1 + sum(share(stylists, j) for j in range(k)),
+                      parts > 1)
              for k in range(parts)]  # fmt: skip
     try:
         if parts == 1:
@@ -729,12 +737,13 @@ def build_in_parts(
                 con.execute("ATTACH DATABASE ? AS ?", (copy, f"part{k}"))
             con.execute("BEGIN IMMEDIATE")
             tables = [t.name for t in Base.metadata.sorted_tables if "id" in t.c]
-            aside = _set_aside(con, con.execute, tables)  # the indexes and summaries made once, after
+            aside = _set_aside(con, con.execute, tables)  # the other tables' indexes, made once after
             for k in range(1, parts):
                 for t in tables:
                     con.execute(f'INSERT INTO main."{t}" SELECT * FROM part{k}."{t}" WHERE id >= ?',
                                 (k * PART_STRIDE,))  # fmt: skip
             _make_again(con.execute, aside)
+            _make_again(con.execute, deferred)  # the filled tables' indexes, the summaries, their triggers
             con.execute("COMMIT")
         finally:
             con.close()
@@ -781,8 +790,7 @@ def _bulk_build(conn: Connection) -> Iterator[Callable[[], None]]:
     assert raw is not None
     usual = int(raw.execute("PRAGMA cache_size").fetchone()[0])
     raw.execute("PRAGMA cache_size=-262144")
-    filled = sorted(_TABLES) + sorted(set(record.TABLE_ORDER) - set(_TABLES))
-    aside = _set_aside(raw, conn.exec_driver_sql, filled)
+    aside = _set_aside(raw, conn.exec_driver_sql, _FILLED)
 
     def make_again() -> None:
         _make_again(conn.exec_driver_sql, aside)
@@ -799,23 +807,31 @@ class _Aside:
     summing: list[tuple[str, str]]  # (name, CREATE TRIGGER text)
 
 
-def _set_aside(raw: Any, execute: Callable[[str], Any], tables: list[str]) -> _Aside:
-    """For a bulk write into ``tables``: drop the summaries' triggers (``_summary_triggers``), then
-    the named indexes of every table left without a trigger (the appointments' overlap triggers
-    search by theirs, the clients' feed the search index). ``raw`` reads the schema, ``execute``
-    runs the drops in the write's transaction."""
+def _aside_of(raw: Any, tables: list[str]) -> _Aside:
+    """What a bulk write into ``tables`` sets aside: the summaries' triggers (``_summary_triggers``)
+    and the named indexes of every table left without a trigger once those are gone (the
+    appointments' overlap triggers search by theirs, the clients' feed the search index)."""
     summing = _summary_triggers(raw)
-    for name, _sql in summing:
-        execute(f'DROP TRIGGER "{name}"')
     marks = ",".join("?" * len(tables))
-    triggered = {r[0] for r in raw.execute(
-        f"SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})", tables)}  # fmt: skip
+    summed = {n for n, _sql in summing}
+    triggered = {t for n, t in raw.execute(
+        f"SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})", tables)
+        if n not in summed}  # fmt: skip
     indexes = [(str(n), str(sql)) for n, t, sql in raw.execute(
         f"SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
         f"AND tbl_name IN ({marks}) ORDER BY name", tables).fetchall() if t not in triggered]  # fmt: skip
-    for name, _sql in indexes:
-        execute(f'DROP INDEX "{name}"')
     return _Aside(indexes, summing)
+
+
+def _set_aside(raw: Any, execute: Callable[[str], Any], tables: list[str]) -> _Aside:
+    """For a bulk write into ``tables``: drop what ``_aside_of`` names (``raw`` reads the schema,
+    ``execute`` runs the drops in the write's transaction) and give it, to be made again."""
+    aside = _aside_of(raw, tables)
+    for name, _sql in aside.summing:
+        execute(f'DROP TRIGGER "{name}"')
+    for name, _sql in aside.indexes:
+        execute(f'DROP INDEX "{name}"')
+    return aside
 
 
 def _make_again(execute: Callable[[str], Any], aside: _Aside) -> None:
@@ -924,6 +940,7 @@ _TABLES = {
     "feedback": Feedback,
     "complaints": Complaint,
 }
+_FILLED = sorted(_TABLES) + sorted(set(record.TABLE_ORDER) - set(_TABLES))  # the tables a build writes
 
 
 def _table(name: str) -> Any:

@@ -61,6 +61,16 @@ def test_a_shop_built_in_two_parts_is_one_shop(services: Services, owner: Actor,
             assert one("SELECT COUNT(DISTINCT staff_id) FROM visits") == 5
             assert one("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_sale_lines_report'") == 1
             assert one("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_visits_client_first'") == 1
+            schema = set(conn.execute(text("SELECT type, name, sql FROM sqlite_master WHERE type IN "
+                                           "('index', 'trigger')")).all())  # fmt: skip
     finally:
         db.dispose()
+    fresh = open_database(str(db_path.parent / "fresh.sqlite3"))
+    try:
+        with fresh.engine.connect() as conn:
+            # every index and trigger the parts left off is back, with its own text, once
+            assert schema == set(conn.execute(text("SELECT type, name, sql FROM sqlite_master WHERE type IN "
+                                                   "('index', 'trigger')")).all())  # fmt: skip
+    finally:
+        fresh.dispose()
     assert not list(db_path.parent.glob("*.part*"))  # the parts' own files are gone
