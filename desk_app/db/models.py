@@ -213,6 +213,7 @@ class Client(Base):
     __table_args__ = (
         Index("ix_clients_phone_digits", "phone_digits"),
         Index("ix_clients_name", "name"),
+        Index("ix_clients_created_at", "created_at"),  # the monthly report's new profiles (migration 0023)
     )
 
 

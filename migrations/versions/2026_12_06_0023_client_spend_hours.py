@@ -8,7 +8,8 @@ summary")
 as their lines are negative), backfilled from the rows already there. Triggers on ``sale_lines``
 (insert, delete, an update of the kind or total) and on ``sales`` (an update of the client or the
 time: a sale moved to another profile moves its spend) keep it, whoever writes; ``desk-app check``
-compares it with the rows.
+compares it with the rows. Also an index on the clients' creation time (the report's count of
+the profiles made in the month read every client).
 
 Revision ID: 0023
 Revises: 0022
@@ -132,6 +133,7 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.execute(backfill(dialect))
+    op.create_index("ix_clients_created_at", "clients", ["created_at"])  # the report's new profiles
     if dialect == "sqlite":
         for sql in sqlite_triggers().values():
             op.execute(sql)
@@ -150,4 +152,5 @@ def downgrade() -> None:
         for name, table in (("client_spend_keep", "sale_lines"), ("client_spend_sale_keep", "sales")):
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    op.drop_index("ix_clients_created_at", table_name="clients")
     op.drop_table("client_spend_hours")
