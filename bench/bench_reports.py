@@ -5,7 +5,9 @@ with about a million sale lines, following docs/money-model.md
 (``desk_app.demo.sample``); quick mode a shop a tenth of that. Set
 ``DESK_BENCH_REPORT_DB`` to measure an existing database instead (e.g. one made by
 ``desk-app demo``). Prints the median and p95 of each figure, the floor (the same
-month's figures by hand-written SQL aggregates) and the ratio.
+month's figures by hand-written SQL aggregates) and the ratio. ``reports.check_s`` is one
+``desk-app check`` of the same shop, in a process of its own, beside its floor (the PRAGMA
+integrity_check and foreign_key_check it runs first, alone).
 
     .venv/bin/python -m bench.bench_reports [--quick]
 """
@@ -265,9 +267,50 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 "cpu_s": info["cpu_seconds"],
             }  # fmt: skip
         )
+    figs += _check_figures(path, quick)
     if os.environ.get("DESK_BENCH_REPORT_PG", "1") != "0":
         figs.append(_pg_figure(path, n))
     return figs
+
+
+def _check_figures(path: str, quick: bool) -> list[dict[str, Any]]:
+    """``desk-app check`` on the cached shop, once, in a process of its own (its page cache and
+    memory are not the report's): the whole check (target 60 s at a million lines) beside its
+    floor, the file's own checks it cannot skip (PRAGMA integrity_check and foreign_key_check)."""
+    import json
+    import subprocess
+
+    res = subprocess.run([sys.executable, "-m", "bench.bench_reports", "--check", path], cwd=str(ROOT),
+                         capture_output=True, text=True, timeout=900, check=True)  # fmt: skip
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    fig = _fig("reports.check_s", [got["seconds"]], None if quick else 60.0, got["floor_seconds"])
+    fig.update(cpu_s=got["cpu_seconds"], problems=got["problems"])
+    floor = {"name": "reports.check_integrity_pragmas_s", "median": got["floor_seconds"],
+             "p95": got["floor_seconds"], "unit": "s"}  # fmt: skip
+    return [fig, floor]
+
+
+def _check_once(path: str) -> None:
+    """What ``_check_figures`` reads: one ``desk-app check`` (check_invariants) and, first, the two
+    PRAGMAs alone, as JSON on the last line."""
+    import json
+
+    from desk_app.bootstrap import open_database
+    from desk_app.trust.integrity import check_invariants
+
+    db = open_database(path, run_migrations=False)
+    with db.engine.connect() as conn:
+        t0 = time.perf_counter()
+        conn.exec_driver_sql("PRAGMA integrity_check").fetchall()
+        conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        floor = time.perf_counter() - t0
+        conn.rollback()
+    t0, c0 = time.perf_counter(), time.process_time()
+    problems = check_invariants(db)
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    db.dispose()
+    print(json.dumps({"seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
+                      "floor_seconds": round(floor, 2), "problems": len(problems)}))  # fmt: skip
 
 
 def _report_peak_rss(path: str) -> float:
@@ -377,6 +420,9 @@ def _month_sales(data: dict[str, Any]) -> int:
 
 def main() -> int:
     quick = "--quick" in sys.argv
+    if "--check" in sys.argv:
+        _check_once(sys.argv[sys.argv.index("--check") + 1])
+        return 0
     if "--peak" in sys.argv:
         _peak_once(sys.argv[sys.argv.index("--peak") + 1])
         return 0
@@ -384,7 +430,7 @@ def main() -> int:
         build(Path(sys.argv[sys.argv.index("--build") + 1]), QUICK if quick else FULL)
         return 0
     for f in run(quick):
-        extra = "".join(f"  {k}={f[k]}" for k in ("floor", "target", "lines", "copy_s") if k in f)
+        extra = "".join(f"  {k}={f[k]}" for k in ("floor", "target", "lines", "copy_s", "cpu_s", "problems") if k in f)
         print(f"{f['name']:<40} median {f['median']:>10} {f['unit']}  p95 {f['p95']}{extra}")
     return 0
 

@@ -9,6 +9,35 @@ from sqlalchemy import Connection, text
 
 from desk_app.db.engine import Database
 
+# the bookings whose deposit hold has ended (released or taken): a set read once, not a scan of
+# the movements for each hold (prepaid_movements has no index on appointment_id)
+_ENDED_HOLDS = """SELECT e.appointment_id FROM prepaid_movements e
+                  WHERE e.kind IN ('release', 'forfeit') AND e.appointment_id IS NOT NULL"""
+
+
+def _overlaps(col: str) -> str:
+    """Pairs of live appointments of one stylist (resource) whose blocks overlap, smaller id first.
+
+    One pass in start order per stylist finds the appointments that start before an earlier one's
+    block ends (a running MAX of the earlier ends: a window); only those are paired with the earlier
+    ones they overlap. Of any overlapping pair the later-starting one is found, so every pair is
+    reported, as the self-join of all pairs did (which was quadratic in a stylist's appointments)."""
+    live = "status NOT IN ('cancelled', 'no_show')"
+    return f"""WITH late AS (
+                 SELECT id, k, start_at, block_end_at FROM (
+                   SELECT id, {col} AS k, start_at, block_end_at,
+                          MAX(block_end_at) OVER (PARTITION BY {col} ORDER BY start_at, id
+                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+                   FROM appointments WHERE {col} IS NOT NULL AND {live}) AS w
+                 WHERE w.prev_end > w.start_at)
+               SELECT DISTINCT CASE WHEN a.id < l.id THEN a.id ELSE l.id END,
+                      CASE WHEN a.id < l.id THEN l.id ELSE a.id END, l.k
+               FROM late l JOIN appointments a ON a.{col} = l.k AND a.id != l.id AND a.start_at <= l.start_at
+               WHERE a.{live}
+                 AND a.start_at < l.block_end_at AND l.start_at < a.block_end_at
+               ORDER BY 1, 2"""
+
+
 # each query returns offending rows; the message is formatted with the row
 _CHECKS: list[tuple[str, str]] = [
     (
@@ -47,47 +76,33 @@ _CHECKS: list[tuple[str, str]] = [
     ),
     (
         "prepaid movement {0}: balance after {1} != running balance {2}",
-        """SELECT m.id, m.balance_after_minor,
-                  (SELECT SUM(m2.amount_minor) FROM prepaid_movements m2
-                    WHERE m2.account_id = m.account_id AND m2.id <= m.id)
-           FROM prepaid_movements m
-           WHERE m.balance_after_minor != (SELECT SUM(m2.amount_minor) FROM prepaid_movements m2
-                                             WHERE m2.account_id = m.account_id AND m2.id <= m.id)""",
+        # one pass in account and id order (a window), not a sum of the earlier movements for each one
+        """SELECT m.id, m.balance_after_minor, m.running FROM (
+             SELECT id, balance_after_minor,
+                    SUM(amount_minor) OVER (PARTITION BY account_id ORDER BY id
+                                            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+             FROM prepaid_movements WHERE account_id IS NOT NULL) AS m
+           WHERE m.balance_after_minor != m.running""",
     ),
     (
         "prepaid account {0}: {1} held for deposits != the deposits of bookings still holding one ({2})",
-        """SELECT a.id, a.held_minor, COALESCE(SUM(ap.deposit_minor), 0)
+        f"""SELECT a.id, a.held_minor, COALESCE(SUM(ap.deposit_minor), 0)
            FROM prepaid_accounts a
            LEFT JOIN prepaid_movements h ON h.account_id = a.id AND h.kind = 'hold'
-                AND NOT EXISTS (SELECT 1 FROM prepaid_movements e WHERE e.appointment_id = h.appointment_id
-                                  AND e.kind IN ('release', 'forfeit'))
+                AND h.appointment_id NOT IN ({_ENDED_HOLDS})
            LEFT JOIN appointments ap ON ap.id = h.appointment_id
            GROUP BY a.id, a.held_minor
            HAVING a.held_minor != COALESCE(SUM(ap.deposit_minor), 0)""",
     ),
     (
         "appointment {0} is {1} but its deposit is still held (neither released nor taken)",
-        """SELECT ap.id, ap.status FROM appointments ap
+        f"""SELECT ap.id, ap.status FROM appointments ap
            JOIN prepaid_movements h ON h.appointment_id = ap.id AND h.kind = 'hold'
            WHERE ap.status NOT IN ('booked', 'confirmed')
-             AND NOT EXISTS (SELECT 1 FROM prepaid_movements e WHERE e.appointment_id = ap.id
-                               AND e.kind IN ('release', 'forfeit'))""",
+             AND ap.id NOT IN ({_ENDED_HOLDS})""",
     ),
-    (
-        "appointments {0} and {1} overlap for stylist {2}",
-        """SELECT a.id, b.id, a.staff_id FROM appointments a JOIN appointments b
-             ON a.staff_id = b.staff_id AND a.id < b.id
-           WHERE a.status NOT IN ('cancelled', 'no_show') AND b.status NOT IN ('cancelled', 'no_show')
-             AND a.start_at < b.block_end_at AND b.start_at < a.block_end_at""",
-    ),
-    (
-        "appointments {0} and {1} overlap for resource {2}",
-        """SELECT a.id, b.id, a.resource_id FROM appointments a JOIN appointments b
-             ON a.resource_id = b.resource_id AND a.id < b.id
-           WHERE a.resource_id IS NOT NULL
-             AND a.status NOT IN ('cancelled', 'no_show') AND b.status NOT IN ('cancelled', 'no_show')
-             AND a.start_at < b.block_end_at AND b.start_at < a.block_end_at""",
-    ),
+    ("appointments {0} and {1} overlap for stylist {2}", _overlaps("staff_id")),
+    ("appointments {0} and {1} overlap for resource {2}", _overlaps("resource_id")),
     (
         "refunds of sale line {0} ({1}) exceed what was paid for it ({2})",
         """SELECT o.id, -SUM(r.line_total_minor), o.line_total_minor
@@ -179,17 +194,32 @@ def invariant_problems(conn: Connection, is_sqlite: bool) -> list[str]:
     for message, sql in _CHECKS:
         for row in conn.execute(text(sql)).fetchall():
             problems.append(message.format(*row))
-    cols = ", ".join(_VISIT_ORDER)
-    for row in conn.execute(text(f"SELECT id, {cols} FROM visits")).fetchall():
-        stamps = [(name, v) for name, v in zip(_VISIT_ORDER, row[1:], strict=True) if v is not None]
-        for (n1, v1), (n2, v2) in zip(stamps, stamps[1:], strict=False):
-            if _as_text(v1) > _as_text(v2):
-                problems.append(f"visit {row[0]}: {n1} is after {n2}")
-                break
+    for vid, n1, n2 in conn.execute(text(_visit_order_sql(is_sqlite))).fetchall():
+        problems.append(f"visit {vid}: {n1} is after {n2}")
     problems += _erasure_problems(conn)
     problems += _guard_problems(conn, is_sqlite)
     problems += summary_problems(conn, is_sqlite)
     return problems
+
+
+def _visit_order_sql(is_sqlite: bool) -> str:
+    """The visits whose step times are out of ``_VISIT_ORDER``, with the first two present times
+    that are out of order (a step not taken is skipped): read by the database, not by a Python loop
+    over every visit. SQLite compares the stored text as ``_as_text`` does; PostgreSQL the times."""
+
+    def t(expr: str) -> str:
+        return f"substr(replace({expr}, 'T', ' '), 1, 26)" if is_sqlite else expr
+
+    cases: list[tuple[str, str, str]] = []  # (out of order, this step, the next present step)
+    for i, col in enumerate(_VISIT_ORDER[:-1]):
+        later = _VISIT_ORDER[i + 1 :]
+        nxt = later[0] if len(later) == 1 else f"COALESCE({', '.join(later)})"
+        name = " ".join(f"WHEN {c} IS NOT NULL THEN '{c}'" for c in later)
+        cases.append((f"({col} IS NOT NULL AND {t(col)} > {t(nxt)})", f"'{col}'", f"CASE {name} END"))
+    first = " ".join(f"WHEN {cond} THEN {this}" for cond, this, _ in cases)
+    second = " ".join(f"WHEN {cond} THEN {following}" for cond, _, following in cases)
+    where = " OR ".join(cond for cond, _, _ in cases)
+    return f"SELECT id, CASE {first} END, CASE {second} END FROM visits WHERE {where} ORDER BY id"
 
 
 def _hour(col: str, is_sqlite: bool) -> str:
@@ -260,16 +290,24 @@ def summary_problems(conn: Connection, is_sqlite: bool, limit: int = 5) -> list[
     written past the triggers, a summary changed by hand). At most ``limit`` groups a table."""
     out: list[str] = []
     for table, key, sums, rows_sql in _SUMMARIES:
+        cols = [c.strip() for c in (key + "," + sums).split(",")]
+        listed = ", ".join(cols)
         nonzero = " OR ".join(f"{c.strip()} != 0" for c in sums.split(","))
-        have = f"SELECT {key}, {sums} FROM {table} WHERE {nonzero}"
-        want = rows_sql.format(h=_hour("s.sold_at", is_sqlite))
-        for a, b, what in ((have, want, "not in"), (want, have, "missing from")):
-            sql = f"SELECT * FROM ({a} EXCEPT {b}) AS d LIMIT {limit}"
-            for row in conn.execute(text(sql)).fetchall():
-                out.append(
-                    f"sales summary {table}: the group {tuple(row)} is {what} the summary of the rows "
-                    "(changed by hand?): the monthly report cannot be trusted"
-                )
+        have = f"SELECT {key}, {sums}, 1 AS side FROM {table} WHERE {nonzero}"
+        want = f"SELECT *, 2 AS side FROM ({rows_sql.format(h=_hour('s.sold_at', is_sqlite))}) AS w"
+        # both ways in one pass (the rows summed once, not once for each EXCEPT): a group found on one
+        # side only is not in (side 1) or missing from (side 2) the summary of the rows
+        sql = f"""SELECT * FROM (
+                    SELECT {listed}, side, ROW_NUMBER() OVER (PARTITION BY side ORDER BY {listed}) AS n FROM (
+                      SELECT {listed}, MIN(side) AS side FROM ({have} UNION ALL {want}) AS u
+                      GROUP BY {listed} HAVING MIN(side) = MAX(side)) AS d) AS r
+                  WHERE n <= {int(limit)} ORDER BY side, n"""
+        for row in conn.execute(text(sql)).fetchall():
+            what = "not in" if row[-2] == 1 else "missing from"
+            out.append(
+                f"sales summary {table}: the group {tuple(row[:-2])} is {what} the summary of the rows "
+                "(changed by hand?): the monthly report cannot be trusted"
+            )
     return out
 
 
