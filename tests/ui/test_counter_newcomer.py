@@ -275,6 +275,42 @@ def test_todays_search_says_what_enter_does_there(qtbot: QtBot, ctx: UiContext, 
     assert today.search.status.text().startswith("Enter starts the highlighted client's visit")
 
 
+def test_todays_search_opens_over_the_day_and_nothing_below_moves(qtbot: QtBot, ctx: UiContext, services: Services) -> None:
+    """Typing in Today's search opened the result list in the flow of the page: the day's tables
+    jumped down under the pointer and a scroll bar appeared. The list now opens over them, under
+    the search line, and closes when the focus leaves the search (it opens again on return)."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QApplication
+
+    from tests.integration import visit_helpers as h
+    from ui.today.screen import TodayScreen
+
+    h.add_client(services.db, "Nora Walker")
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    today.resize(1366, 768)
+    today.show()
+    qtbot.waitExposed(today)
+    today.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is today)
+    panel, edit = today.search.results, today.search.edit
+    tables = today.appts_stack.mapTo(today, QPoint(0, 0))
+    assert not panel.isVisible()  # nothing typed: the day is in view
+    edit.setFocus()
+    qtbot.keyClicks(edit, "Nora")
+    qtbot.waitUntil(lambda: bool(today.search.hits()) and panel.isVisible())
+    assert panel.parent() is today and today.appts_stack.mapTo(today, QPoint(0, 0)) == tables  # nothing moved
+    assert panel.geometry().top() >= edit.mapTo(today, QPoint(0, edit.height())).y()  # under the line
+    assert panel.geometry().bottom() <= today.height() and panel.width() == today.search.width()
+    today.walk_in_btn.setFocus()  # the receptionist goes on to something else: the list gives way
+    qtbot.waitUntil(lambda: not panel.isVisible())
+    edit.setFocus()
+    qtbot.waitUntil(panel.isVisible)
+    qtbot.keyClick(edit, Qt.Key.Key_Escape)  # Escape empties the search and closes the list
+    qtbot.waitUntil(lambda: not panel.isVisible())
+    assert today.appts_stack.mapTo(today, QPoint(0, 0)) == tables
+
+
 def test_a_cancelled_visit_reads_as_cancelled_in_the_history(
     qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor
 ) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QPointF,
     QRect,
     QSize,
@@ -29,6 +30,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QKeySequence, QPainter, QShortcut, QStaticText, QTransform
 from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QGraphicsDropShadowEffect,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -267,17 +271,27 @@ class ClientSearchBox(QWidget):
         # with "Use …", a double click or Enter
         self.view.activated.connect(self._activated)
         self.view.clicked.connect(self._picked_row)
-        lay.addWidget(self.view, 1)
+        # the list, "Use …" and the line under them: one panel, in the flow of the screen, or
+        # floating over it (``float_over``)
+        self.results = QFrame()
+        self.results.setObjectName("searchResults")
+        panel = QVBoxLayout(self.results)
+        panel.setContentsMargins(0, 0, 0, 0)
+        panel.setSpacing(8)
+        panel.addWidget(self.view, 1)
         self.use_button = Button("", "check", "primary")
         self.use_button.setObjectName("useClient")
         self.use_button.clicked.connect(self._use_picked)
         self.use_button.setVisible(False)
-        lay.addWidget(self.use_button)
+        panel.addWidget(self.use_button)
         self._picked: ClientHit | None = None
         self.status = QLabel()
         self.status.setObjectName("muted")
         self.status.setWordWrap(True)
-        lay.addWidget(self.status)
+        panel.addWidget(self.status)
+        lay.addWidget(self.results, 1)
+        self._lay, self._panel_lay = lay, panel
+        self._host: QWidget | None = None
 
         self._latest = Latest()
         # on this computer's shop a search costs about a millisecond, even at a million clients
@@ -297,6 +311,55 @@ class ClientSearchBox(QWidget):
         self.refresh()
 
     # -- public ---------------------------------------------------------------------
+    def float_over(self, host: QWidget) -> None:
+        """Show the results over ``host`` (a screen) under the search line instead of in the flow,
+        while something is typed and the search has the focus: what is below does not move when
+        the list opens (Today's tables stay where the pointer left them)."""
+        self._host = host
+        self._lay.removeWidget(self.results)
+        self.results.setParent(host)
+        self.results.setObjectName("floatingResults")
+        self.results.setAutoFillBackground(True)
+        self._panel_lay.setContentsMargins(12, 12, 12, 12)
+        shadow = QGraphicsDropShadowEffect(self.results)
+        shadow.setBlurRadius(24)
+        shadow.setOffset(0, 4)
+        shadow.setColor(QColor(0, 0, 0, 60))
+        self.results.setGraphicsEffect(shadow)
+        host.installEventFilter(self)
+        self.installEventFilter(self)
+        self.edit.textChanged.connect(self._place_results)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._focus_moved)
+        self._place_results()
+
+    def _inside(self, w: QWidget | None) -> bool:
+        return w is not None and (self.isAncestorOf(w) or w is self.results or self.results.isAncestorOf(w))
+
+    def _focus_moved(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if self._host is not None and new is not None and new.window() is self.window():
+            self._place_results()
+
+    def _place_results(self, *_args: object) -> None:
+        """The floating panel under the search line, as wide as the search, as tall as its
+        contents allow above the host's bottom; shown while there is text and the focus is on
+        the search or the panel."""
+        host, panel = self._host, self.results
+        if host is None:
+            return
+        focus = QApplication.focusWidget()
+        wanted = bool(self.edit.text().strip()) and self.isVisible() and (focus is None or self._inside(focus))
+        if not wanted:
+            panel.hide()
+            return
+        top_left = self.edit.mapTo(host, QPoint(0, self.edit.height() + 6))
+        width = self.width()
+        room = max(120, host.height() - top_left.y() - 12)
+        panel.setGeometry(top_left.x(), top_left.y(), width, min(panel.sizeHint().height(), room))
+        panel.show()
+        panel.raise_()
+
     def text(self) -> str:
         return self.edit.text()
 
@@ -437,6 +500,11 @@ class ClientSearchBox(QWidget):
             self.refresh()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if self._host is not None and (obj is self._host or obj is self) and event.type() in (
+            QEvent.Type.Resize, QEvent.Type.Move, QEvent.Type.Show, QEvent.Type.Hide
+        ):
+            self._place_results()
+            return False
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if key == Qt.Key.Key_Down:

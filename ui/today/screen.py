@@ -91,18 +91,9 @@ class TodayScreen(QWidget):
         self.search.client_chosen.connect(self.client_chosen)
         self.search.new_client_requested.connect(self.new_client)
         root.addWidget(self.search)
-        # the result list opens while typing, so the day stays in view otherwise
-        results, status = self.search.view, self.search.status
-        results.setMaximumHeight(230)
-
-        def toggle(text: str) -> None:
-            results.setVisible(bool(text.strip()))
-            status.setVisible(bool(text.strip()))
-            if not text.strip():
-                self.search.use_button.setVisible(False)
-
-        self.search.edit.textChanged.connect(toggle)
-        toggle("")
+        # the result list opens over the day while typing: the tables below never move
+        self.search.view.setMaximumHeight(300)
+        self.search.float_over(self)
 
         body = QHBoxLayout()
         body.setSpacing(16)
