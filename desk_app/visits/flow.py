@@ -20,9 +20,10 @@ from desk_app.domain import visit as vd
 from desk_app.domain.appointment import UPCOMING, AppointmentStatus
 from desk_app.domain.permissions import Actor
 from desk_app.domain.standards import Standards, followup_window
+from desk_app.visits.row import AnyVisit, VisitRow
 
 
-def _stamp(visit: Visit, step: vd.Step, now: datetime) -> None:
+def _stamp(visit: AnyVisit, step: vd.Step, now: datetime) -> None:
     col = vd.STEP_TIMESTAMP.get(step)
     if col and getattr(visit, col) is None:
         setattr(visit, col, now)
@@ -30,7 +31,7 @@ def _stamp(visit: Visit, step: vd.Step, now: datetime) -> None:
 
 def move(
     session: Session,
-    visit: Visit,
+    visit: AnyVisit,
     action: str,
     actor: Actor | None,
     now: datetime,
@@ -94,6 +95,8 @@ def move(
         vd.Step.DONE,
         vd.Step.CANCELLED,
     ):
+        if isinstance(visit, VisitRow):  # the recount reads the visits' rows: this one's status first
+            visit.save(session)
         refresh_client_visits(session, visit.client_id)
 
     # a paid visit gets its follow-up call (docs/product.md §2 step 6)
@@ -146,7 +149,7 @@ def refresh_client_visits(session: Session, client_id: int) -> None:
         touched(session, "client", client_id)
 
 
-def ensure_followup(session: Session, visit: Visit, standards: Standards) -> FollowUp | None:
+def ensure_followup(session: Session, visit: AnyVisit, standards: Standards) -> FollowUp | None:
     """Create the visit's follow-up call once (idempotent)."""
     if visit.client_id is None:
         return None

@@ -32,6 +32,7 @@ from desk_app.db.models import (
 from desk_app.domain import safety as sd
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, pick
+from desk_app.visits.row import AnyVisit
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def load_rules(s: Session, services: Collection[int] | None = None) -> list[sd.R
     return rules
 
 
-def visit_hits(s: Session, v: Visit, now: datetime) -> list[HitView]:
+def visit_hits(s: Session, v: AnyVisit, now: datetime) -> list[HitView]:
     """What the rules stop among the visit's planned services, less what was already overridden."""
     if v.client_id is None:
         return []
@@ -165,7 +166,7 @@ def visit_hits(s: Session, v: Visit, now: datetime) -> list[HitView]:
     ]
 
 
-def require_safe(s: Session, v: Visit, actor: Actor, now: datetime, override_reason: str | None) -> None:
+def require_safe(s: Session, v: AnyVisit, actor: Actor, now: datetime, override_reason: str | None) -> None:
     hits = visit_hits(s, v, now)
     if not hits:
         return

@@ -45,6 +45,7 @@ from desk_app.domain.visit import GUIDED_STEPS
 from desk_app.i18n import _
 from desk_app.messages import outbox
 from desk_app.settings import SettingsStore
+from desk_app.visits.row import VisitRow
 from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
     AssessmentView,
@@ -232,7 +233,7 @@ class VisitService:
             audit(s, actor, "update", "visit", v.id, after=after, at=now)
             commit_visit(s)
 
-    def _link_client(self, s: Session, v: Visit, client_id: int, now: datetime) -> None:
+    def _link_client(self, s: Session, v: VisitRow, client_id: int, now: datetime) -> None:
         client = s.execute(  # columns, not the client as an entity (~0.3 ms less)
             select(Client.id, Client.erased_at, Client.first_visit_at).where(Client.id == client_id)
         ).first()

@@ -12,6 +12,7 @@ from desk_app.core.service import (
     ConflictError,
     NotFound,
     ServiceError,
+    reader,
 )
 from desk_app.db.models import (
     Client,
@@ -28,6 +29,7 @@ from desk_app.domain.visit import step_label
 from desk_app.i18n import _
 from desk_app.settings import S, SettingsStore
 from desk_app.visits import flow as visit_flow
+from desk_app.visits.row import AnyVisit, VisitRow
 from desk_app.visits.views import Estimate, EstimateLine
 
 
@@ -38,11 +40,19 @@ def get_visit(s: Session, visit_id: int) -> Visit:
     return v
 
 
-def open_visit(s: Session, visit_id: int) -> Visit:
-    v = get_visit(s, visit_id)
+def open_visit(s: Session, visit_id: int) -> VisitRow:
+    """The open visit a step changes, as columns (``VisitRow``: one SELECT now, one versioned
+    UPDATE of what changed in ``commit_visit``), not as an ORM entity."""
+    v = VisitRow.read(reader(s), visit_id)
+    if v is None:
+        raise NotFound(_("That visit no longer exists. Refresh the list."))
     if not vd.is_open(v.step):
         raise ServiceError(_("This visit is already closed."))
+    s.info.setdefault(_ROWS, []).append(v)  # written by commit_visit
     return v
+
+
+_ROWS = "visit_rows"
 
 
 def required_steps(settings: SettingsStore) -> frozenset[vd.Step]:
@@ -56,7 +66,7 @@ def required_steps(settings: SettingsStore) -> frozenset[vd.Step]:
 
 
 def move_visit(
-    s: Session, settings: SettingsStore, v: Visit, action: str, actor: Actor, now: datetime, reason: str = ""
+    s: Session, settings: SettingsStore, v: AnyVisit, action: str, actor: Actor, now: datetime, reason: str = ""
 ) -> None:
     """One step of the visit's state machine, with the shop's required steps and standards."""
     step = v.step
@@ -76,6 +86,10 @@ def move_visit(
 
 
 def commit_visit(s: Session) -> None:
+    """Write the visits the step opened (``open_visit``: their changed columns, version checked)
+    and commit; a visit another desk changed meanwhile is refused with ``ConflictError``."""
+    for row in s.info.pop(_ROWS, ()):
+        row.save(s)
     try:
         s.commit()
     except StaleDataError as exc:
@@ -105,7 +119,7 @@ _SHOP_CURRENCY = select(Shop.currency).order_by(Shop.id).limit(1)
 _CLIENT_TIER = select(Client.membership_tier).where(Client.id == bindparam("cid"))
 
 
-def estimate_of(s: Session, settings: SettingsStore, v: Visit) -> Estimate:
+def estimate_of(s: Session, settings: SettingsStore, v: AnyVisit) -> Estimate:
     """The visit's price estimate from its plan (member price, tax as the shop sets it)."""
     # two columns, not the shop and the client as entities (each entity load cost ~0.3 ms)
     currency = s.execute(_SHOP_CURRENCY).scalar()
