@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from desk_app.core.service import reader
 from desk_app.db.engine import touched
 from desk_app.db.models import Appointment, Client, FollowUp, Visit, VisitEvent
 from desk_app.domain import visit as vd
@@ -128,11 +129,7 @@ def refresh_client_visits(session: Session, client_id: int) -> None:
     the client list's "last visit"); recounted rather than incremented so going back a step and
     forward again never counts a visit twice."""
     session.flush()
-    count, last = session.execute(
-        select(func.count(Visit.id), func.max(Visit.arrived_at)).where(
-            Visit.client_id == client_id, Visit.status == vd.VisitStatus.DONE.value
-        )
-    ).one()
+    count, last = reader(session).execute(_SERVED, {"cid": client_id}).one()
     client = session.identity_map.get(identity_key(Client, client_id))
     if client is not None:  # already loaded in this unit of work: through the entity, as it will be flushed
         client.visit_count = int(count or 0)
@@ -141,12 +138,20 @@ def refresh_client_visits(session: Session, client_id: int) -> None:
         return
     # else one Core UPDATE (no entity load): the recount is absolute, so it needs no version check;
     # the version moves on so another desk's open edit of the profile sees the change
-    values: dict[str, object] = {"visit_count": int(count or 0), "version": _CLIENTS.c.version + 1}
+    values: dict[str, object] = {"visit_count": int(count or 0), "cid": client_id}
     if last is not None:
         values["last_visit_at"] = last
-    done = session.connection().execute(update(_CLIENTS).where(_CLIENTS.c.id == client_id).values(values))
+    done = session.connection().execute(_RECOUNTED, values)
     if done.rowcount:
         touched(session, "client", client_id)
+
+
+_SERVED = select(func.count(Visit.id), func.max(Visit.arrived_at)).where(
+    Visit.client_id == bindparam("cid"), Visit.status == vd.VisitStatus.DONE.value
+)
+_RECOUNTED = (  # the SET is the keys given (visit_count, last_visit_at when there is one) and the version
+    update(_CLIENTS).where(_CLIENTS.c.id == bindparam("cid")).values(version=_CLIENTS.c.version + 1)
+)
 
 
 def ensure_followup(session: Session, visit: AnyVisit, standards: Standards) -> FollowUp | None:

@@ -12,10 +12,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_tz
+from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, reader, require, shop_tz
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Assessment,
@@ -110,28 +110,26 @@ def load_rules(s: Session, services: Collection[int] | None = None) -> list[sd.R
     return rules
 
 
+_CLIENT_TEXTS = select(Client.id, Client.allergies, Client.contraindications).where(Client.id == bindparam("cid"))
+_PLANNED = select(PlanItem.service_id).where(PlanItem.visit_id == bindparam("vid"), PlanItem.service_id.is_not(None))
+_ASSESSED_TEXTS = select(Assessment.allergies, Assessment.contraindications).where(
+    Assessment.visit_id == bindparam("vid")
+)
+
+
 def visit_hits(s: Session, v: AnyVisit, now: datetime) -> list[HitView]:
     """What the rules stop among the visit's planned services, less what was already overridden."""
     if v.client_id is None:
         return []
-    client = s.execute(  # the columns the check reads, not the client as an entity
-        select(Client.id, Client.allergies, Client.contraindications).where(Client.id == v.client_id)
-    ).first()
+    on = reader(s)  # three reads of columns with statements built once (a visit's steps ask twice)
+    client = on.execute(_CLIENT_TEXTS, {"cid": v.client_id}).first()
     if client is None:
         return []
-    planned = [
-        sid
-        for sid in s.scalars(
-            select(PlanItem.service_id).where(PlanItem.visit_id == v.id, PlanItem.service_id.is_not(None))
-        )
-        if sid is not None
-    ]
+    planned = [sid for sid in on.execute(_PLANNED, {"vid": v.id}).scalars() if sid is not None]
     if not planned:
         return []
     texts = [client.allergies or "", client.contraindications or ""]
-    for a_all, a_contra in s.execute(
-        select(Assessment.allergies, Assessment.contraindications).where(Assessment.visit_id == v.id)
-    ):
+    for a_all, a_contra in on.execute(_ASSESSED_TEXTS, {"vid": v.id}):
         texts += [a_all or "", a_contra or ""]
     text = "\n".join(t for t in texts if t.strip())
     if not text:  # a rule stops a service only when a keyword is in the client's record: nothing to match

@@ -117,41 +117,60 @@ def transition_message(exc: vd.TransitionError, step: str) -> str:
 
 _SHOP_CURRENCY = select(Shop.currency).order_by(Shop.id).limit(1)
 _CLIENT_TIER = select(Client.membership_tier).where(Client.id == bindparam("cid"))
+_PLAN_OF = (  # a plan's lines with their service's or product's columns, built once
+    select(
+        PlanItem.id,
+        PlanItem.kind,
+        PlanItem.description,
+        PlanItem.quantity,
+        PlanItem.unit_price_minor,
+        PlanItem.staff_id,
+        PlanItem.suggested_only,
+        Service.id.label("svc_id"),
+        Service.tax_rate_bp.label("svc_tax"),
+        Service.name_zh.label("svc_zh"),
+        Service.name_en.label("svc_en"),
+        Service.duration_min.label("svc_duration"),
+        Product.id.label("prod_id"),
+        Product.tax_rate_bp.label("prod_tax"),
+        Product.name_zh.label("prod_zh"),
+        Product.name_en.label("prod_en"),
+    )
+    .outerjoin(Service, Service.id == PlanItem.service_id)
+    .outerjoin(Product, Product.id == PlanItem.product_id)
+    .where(PlanItem.visit_id == bindparam("vid"))
+    .order_by(PlanItem.id)
+)
 
 
 def estimate_of(s: Session, settings: SettingsStore, v: AnyVisit) -> Estimate:
     """The visit's price estimate from its plan (member price, tax as the shop sets it)."""
     # two columns, not the shop and the client as entities (each entity load cost ~0.3 ms)
-    currency = s.execute(_SHOP_CURRENCY).scalar()
+    on = reader(s)
+    currency = on.execute(_SHOP_CURRENCY).scalar()
     if currency is None:
         raise ServiceError("no shop is set up in this database")
     include = settings.get(S.MONEY_PRICES_INCLUDE_TAX)
     svc_rate = settings.get(S.MONEY_TAX_RATE_SERVICE_BP)
     prod_rate = settings.get(S.MONEY_TAX_RATE_PRODUCT_BP)
-    tier = s.execute(_CLIENT_TIER, {"cid": v.client_id}).scalar() if v.client_id else None
+    tier = on.execute(_CLIENT_TIER, {"cid": v.client_id}).scalar() if v.client_id else None
     is_member = tier == "vip"
     pct = settings.vip_rule().discount_percent if is_member else None
-    rows = s.execute(
-        select(PlanItem, Service, Product)
-        .outerjoin(Service, Service.id == PlanItem.service_id)
-        .outerjoin(Product, Product.id == PlanItem.product_id)
-        .where(PlanItem.visit_id == v.id)
-        .order_by(PlanItem.id)
-    ).all()
+    rows = on.execute(_PLAN_OF, {"vid": v.id}).all()  # columns, not three entities a line
     lines: list[LineIn] = []
     names: list[tuple[str, str]] = []
     suggestions: list[EstimateLine] = []
     duration = 0
-    for it, svc, prod in rows:
-        if it.kind == "service" and svc is not None:
-            rate = svc.tax_rate_bp if svc.tax_rate_bp is not None else svc_rate
-            name = (svc.name_zh, svc.name_en)
-            duration += svc.duration_min * it.quantity
-            ref: int | None = svc.id
-        elif it.kind == "product" and prod is not None:
-            rate = prod.tax_rate_bp if prod.tax_rate_bp is not None else prod_rate
-            name = (prod.name_zh, prod.name_en)
-            ref = prod.id
+    for it in rows:
+        if it.kind == "service" and it.svc_id is not None:
+            rate = it.svc_tax if it.svc_tax is not None else svc_rate
+            name = (it.svc_zh, it.svc_en)
+            duration += it.svc_duration * it.quantity
+            ref: int | None = it.svc_id
+        elif it.kind == "product" and it.prod_id is not None:
+            rate = it.prod_tax if it.prod_tax is not None else prod_rate
+            name = (it.prod_zh, it.prod_en)
+            ref = it.prod_id
         else:
             rate = svc_rate
             name = (it.description, it.description)
@@ -176,8 +195,8 @@ def estimate_of(s: Session, settings: SettingsStore, v: AnyVisit) -> Estimate:
         bill = price_lines(lines, prices_include_tax=include, member_percent=pct)
     except PricingError as exc:  # catalog prices are never negative; keep the message readable
         raise ServiceError(_("The plan cannot be priced: {why}").format(why=str(exc))) from exc
-    plan_ids = [it.id for it, _svc, _p in rows if not it.suggested_only]
-    kinds = [it.kind for it, _svc, _p in rows if not it.suggested_only]
+    plan_ids = [it.id for it in rows if not it.suggested_only]
+    kinds = [it.kind for it in rows if not it.suggested_only]
     est_lines = tuple(
         EstimateLine.of(kinds[i], plan_ids[i], names[i], p) for i, p in enumerate(bill.lines)
     )
