@@ -17,7 +17,7 @@ from desk_app.core.service import (
     permitted,
     reader,
 )
-from desk_app.db.engine import Clock, Database, touched
+from desk_app.db.engine import Clock, Database, connection_of, touched
 from desk_app.db.models import (
     Assessment,
     Client,
@@ -31,6 +31,7 @@ from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
+from desk_app.visits.row import inserted_id
 from desk_app.visits.safety import require_safe
 from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
@@ -123,12 +124,14 @@ class ConsultationService:
             }
             aid = reader(s).execute(_LAST_ASSESSMENT, {"vid": v.id}).scalar()
             if aid is None:
-                aid = s.connection().execute(
-                    _INSERT_ASSESSMENT,
-                    {**fields, "visit_id": v.id, "created_by_id": actor.staff_id, "created_at": now},
-                ).inserted_primary_key[0]
+                aid = inserted_id(
+                    connection_of(s).execute(
+                        _INSERT_ASSESSMENT,
+                        {**fields, "visit_id": v.id, "created_by_id": actor.staff_id, "created_at": now},
+                    )
+                )
             else:
-                s.connection().execute(_UPDATE_ASSESSMENT, {**fields, "aid": aid})
+                connection_of(s).execute(_UPDATE_ASSESSMENT, {**fields, "aid": aid})
             touched(s, "assessment", int(aid))
             if v.client_id is not None:
                 # the profile's columns and one versioned UPDATE, not the client as an entity
@@ -144,7 +147,7 @@ class ConsultationService:
                     ):
                         if val.strip():
                             values[col] = val.strip()
-                    done = s.connection().execute(
+                    done = connection_of(s).execute(
                         _UPDATE_PROFILE,
                         {**values, "version": client.version + 1, "cid": client.id, "read_version": client.version},
                     )
@@ -188,7 +191,7 @@ class ConsultationService:
             # the old plan goes and the new one is written with Core statements (a plan's rows are
             # only read back by estimate_of below, as rows): no entity loads, deletes and inserts
             # of the unit of work; the visit is announced as changed by hand
-            conn = s.connection()
+            conn = connection_of(s)
             conn.execute(_DELETE_PLAN, {"vid": v.id})
             new_items: list[dict[str, Any]] = []
             for i, it in enumerate(items, start=1):

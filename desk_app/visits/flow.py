@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from desk_app.core.service import reader
-from desk_app.db.engine import touched
+from desk_app.db.engine import connection_of, touched
 from desk_app.db.models import Appointment, Client, FollowUp, Visit, VisitEvent
 from desk_app.domain import visit as vd
 from desk_app.domain.appointment import UPCOMING, AppointmentStatus
@@ -116,7 +116,7 @@ def move(
     if visit.id is None:  # a visit not yet written: the event goes with it in the flush
         session.add(VisitEvent(**event))
     else:  # a Core INSERT (as the audit row): no unit-of-work step and RETURNING for a row nobody reads back
-        session.connection().execute(_INSERT_EVENT, event)
+        connection_of(session).execute(_INSERT_EVENT, event)
     return t
 
 
@@ -141,7 +141,7 @@ def refresh_client_visits(session: Session, client_id: int) -> None:
     values: dict[str, object] = {"visit_count": int(count or 0), "cid": client_id}
     if last is not None:
         values["last_visit_at"] = last
-    done = session.connection().execute(_RECOUNTED, values)
+    done = connection_of(session).execute(_RECOUNTED, values)
     if done.rowcount:
         touched(session, "client", client_id)
 

@@ -19,11 +19,11 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.orm import Session
 
 from desk_app.core.service import ConflictError
-from desk_app.db.engine import touched
+from desk_app.db.engine import connection_of, touched
 from desk_app.db.models import Visit
 from desk_app.i18n import _
 
@@ -107,7 +107,7 @@ class VisitRow:
         if not changed:
             return
         changed.pop("version", None)
-        done = session.connection().execute(
+        done = connection_of(session).execute(
             _UPDATE, {**changed, "version": self.version + 1, "b_id": self.id, "b_version": self.version}
         )
         if done.rowcount != 1:
@@ -118,3 +118,10 @@ class VisitRow:
 
 
 AnyVisit = Visit | VisitRow
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The id a Core INSERT of one row gave it."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, select, update
+from sqlalchemy import Table, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.clients.deposits import release_deposit
@@ -30,7 +30,7 @@ from desk_app.core.service import (
     require,
     shop_tz,
 )
-from desk_app.db.engine import Clock, Database, touched
+from desk_app.db.engine import Clock, Database, connection_of, touched
 from desk_app.db.models import (
     Appointment,
     AppointmentService,
@@ -46,7 +46,7 @@ from desk_app.domain.visit import GUIDED_STEPS
 from desk_app.i18n import _
 from desk_app.messages import outbox
 from desk_app.settings import SettingsStore
-from desk_app.visits.row import VisitRow
+from desk_app.visits.row import VisitRow, inserted_id
 from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
     AssessmentView,
@@ -87,14 +87,17 @@ __all__ = [
 ]
 
 
-
 _CLIENTS = cast(Table, Client.__table__)
+_CLIENT_EXISTS = select(_CLIENTS.c.id).where(_CLIENTS.c.id == bindparam("cid"))
+_INSERT_VISIT = insert(cast(Table, Visit.__table__))
 _CLIENT_LINK = select(_CLIENTS.c.id, _CLIENTS.c.erased_at, _CLIENTS.c.first_visit_at).where(
     _CLIENTS.c.id == bindparam("cid")
 )
 _EARLIER_VISIT = select(
     exists().where(
-        Visit.client_id == bindparam("cid"), Visit.id != bindparam("vid"), Visit.step != vd.Step.CANCELLED.value
+        Visit.client_id == bindparam("cid"),
+        Visit.id != bindparam("vid"),
+        Visit.step != vd.Step.CANCELLED.value,
     )
 )
 _FIRST_VISIT = (
@@ -116,24 +119,30 @@ class VisitService:
         now = self.clock()
         with permitted(self.db.uow, actor, Perm.VISIT_RUN) as (uow, _known):
             s = uow.session
-            if client_id is not None and s.get(Client, client_id) is None:
+            if (
+                client_id is not None
+                and reader(s).execute(_CLIENT_EXISTS, {"cid": client_id}).first() is None
+            ):
                 raise NotFound(_("That client no longer exists. Search again."))
-            v = Visit(
-                branch_id=actor.branch_id,
-                client_id=client_id,
-                kind="walk_in",
-                step=vd.Step.GREETING.value,
-                status=vd.VisitStatus.WAITING.value,
-                arrived_at=now,
-                created_by_id=actor.staff_id,
-                skipped_steps={},
+            # a Core INSERT on the table (the columns' defaults as the entity's: version 1, ...):
+            # no unit-of-work flush for one row; the change feed is told by hand
+            vid = inserted_id(
+                connection_of(s).execute(
+                    _INSERT_VISIT,
+                    {
+                        "branch_id": actor.branch_id,
+                        "client_id": client_id,
+                        "kind": "walk_in",
+                        "step": vd.Step.GREETING.value,
+                        "status": vd.VisitStatus.WAITING.value,
+                        "arrived_at": now,
+                        "created_by_id": actor.staff_id,
+                        "skipped_steps": {},
+                    },
+                )
             )
-            s.add(v)
-            s.flush()
-            audit(
-                s, actor, "create", "visit", v.id, after={"kind": "walk_in", "client_id": client_id}, at=now
-            )
-            vid = v.id
+            touched(s, "visit", vid)
+            audit(s, actor, "create", "visit", vid, after={"kind": "walk_in", "client_id": client_id}, at=now)
             uow.commit()
         return vid
 
@@ -257,7 +266,7 @@ class VisitService:
         v.client_id = client.id
         v.is_new_client = not earlier
         if client.first_visit_at is None:  # set once: a desk that set it a moment ago wins, no conflict
-            done = s.connection().execute(_FIRST_VISIT, {"first_visit_at": now, "cid": client.id})
+            done = connection_of(s).execute(_FIRST_VISIT, {"first_visit_at": now, "cid": client.id})
             if done.rowcount:
                 touched(s, "client", client.id)  # a Core write: the change feed is told by hand
 
@@ -304,7 +313,10 @@ class VisitService:
             move_visit(s, self.settings, v, "cancel", actor, now, reason=reason.strip())
             if v.appointment_id:
                 appt = s.get(Appointment, v.appointment_id)
-                if appt is not None and appt.status not in (AppointmentStatus.DONE, AppointmentStatus.NO_SHOW):
+                if appt is not None and appt.status not in (
+                    AppointmentStatus.DONE,
+                    AppointmentStatus.NO_SHOW,
+                ):
                     appt.status = AppointmentStatus.CANCELLED
                     appt.cancel_reason = reason.strip()
                     appt.cancelled_at = now

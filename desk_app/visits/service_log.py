@@ -18,7 +18,7 @@ from desk_app.core.service import (
     reader,
     require,
 )
-from desk_app.db.engine import Clock, Database, touched
+from desk_app.db.engine import Clock, Database, connection_of, touched
 from desk_app.db.models import (
     Appointment,
     Formula,
@@ -37,6 +37,7 @@ from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
 from desk_app.trust.branches import works_at
+from desk_app.visits.row import inserted_id
 from desk_app.visits.safety import require_safe
 from desk_app.visits.steps import commit_visit, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
@@ -150,7 +151,7 @@ class ServiceLogService:
                 "created_at": now,
             }
             # a Core INSERT on the table (as the audit row): no unit-of-work flush for one row
-            lid = int(s.connection().execute(_INSERT_LOG, log).inserted_primary_key[0])
+            lid = inserted_id(connection_of(s).execute(_INSERT_LOG, log))
             touched(s, "service_log", lid)
             if problem.strip():
                 v.problem = (v.problem + "\n" if v.problem else "") + problem.strip()
