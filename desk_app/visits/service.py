@@ -90,16 +90,19 @@ __all__ = [
 _CLIENTS = cast(Table, Client.__table__)
 _CLIENT_EXISTS = select(_CLIENTS.c.id).where(_CLIENTS.c.id == bindparam("cid"))
 _INSERT_VISIT = insert(cast(Table, Visit.__table__))
-_CLIENT_LINK = select(_CLIENTS.c.id, _CLIENTS.c.erased_at, _CLIENTS.c.first_visit_at).where(
-    _CLIENTS.c.id == bindparam("cid")
-)
-_EARLIER_VISIT = select(
-    exists().where(
-        Visit.client_id == bindparam("cid"),
+# the client's columns and whether they had a visit before this one, in one statement
+_CLIENT_LINK = select(
+    _CLIENTS.c.id,
+    _CLIENTS.c.erased_at,
+    _CLIENTS.c.first_visit_at,
+    exists()
+    .where(
+        Visit.client_id == _CLIENTS.c.id,
         Visit.id != bindparam("vid"),
         Visit.step != vd.Step.CANCELLED.value,
     )
-)
+    .label("earlier"),
+).where(_CLIENTS.c.id == bindparam("cid"))
 _FIRST_VISIT = (
     update(_CLIENTS)
     .where(_CLIENTS.c.id == bindparam("cid"), _CLIENTS.c.first_visit_at.is_(None))
@@ -258,13 +261,12 @@ class VisitService:
 
     def _link_client(self, s: Session, v: VisitRow, client_id: int, now: datetime) -> None:
         on = reader(s)  # columns, not the client as an entity; statements built once
-        client = on.execute(_CLIENT_LINK, {"cid": client_id}).first()
+        # the visit is a row (written at commit): this read needs no flush of its link
+        client = on.execute(_CLIENT_LINK, {"cid": client_id, "vid": v.id}).first()
         if client is None or client.erased_at is not None:
             raise NotFound(_("That client no longer exists. Search again."))
-        # the visit is a row (written at commit): this read needs no flush of its link
-        earlier = on.execute(_EARLIER_VISIT, {"cid": client.id, "vid": v.id}).scalar()
         v.client_id = client.id
-        v.is_new_client = not earlier
+        v.is_new_client = not client.earlier
         if client.first_visit_at is None:  # set once: a desk that set it a moment ago wins, no conflict
             done = connection_of(s).execute(_FIRST_VISIT, {"first_visit_at": now, "cid": client.id})
             if done.rowcount:

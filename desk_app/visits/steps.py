@@ -115,8 +115,12 @@ def transition_message(exc: vd.TransitionError, step: str) -> str:
     return _("This visit is closed; open a new visit instead.")
 
 
-_SHOP_CURRENCY = select(Shop.currency).order_by(Shop.id).limit(1)
-_CLIENT_TIER = select(Client.membership_tier).where(Client.id == bindparam("cid"))
+# the shop's currency and the client's tier in one statement (a NULL id finds no tier)
+_CURRENCY_AND_TIER = (
+    select(Shop.currency, select(Client.membership_tier).where(Client.id == bindparam("cid")).scalar_subquery())
+    .order_by(Shop.id)
+    .limit(1)
+)
 _PLAN_OF = (  # a plan's lines with their service's or product's columns, built once
     select(
         PlanItem.id,
@@ -147,13 +151,13 @@ def estimate_of(s: Session, settings: SettingsStore, v: AnyVisit) -> Estimate:
     """The visit's price estimate from its plan (member price, tax as the shop sets it)."""
     # two columns, not the shop and the client as entities (each entity load cost ~0.3 ms)
     on = reader(s)
-    currency = on.execute(_SHOP_CURRENCY).scalar()
+    found = on.execute(_CURRENCY_AND_TIER, {"cid": v.client_id}).first()
+    currency, tier = (None, None) if found is None else found
     if currency is None:
         raise ServiceError("no shop is set up in this database")
     include = settings.get(S.MONEY_PRICES_INCLUDE_TAX)
     svc_rate = settings.get(S.MONEY_TAX_RATE_SERVICE_BP)
     prod_rate = settings.get(S.MONEY_TAX_RATE_PRODUCT_BP)
-    tier = on.execute(_CLIENT_TIER, {"cid": v.client_id}).scalar() if v.client_id else None
     is_member = tier == "vip"
     pct = settings.vip_rule().discount_percent if is_member else None
     rows = on.execute(_PLAN_OF, {"vid": v.id}).all()  # columns, not three entities a line
