@@ -89,17 +89,31 @@ class SafetyCheckNeeded(ServiceError):
 # -- session-level: used by the visit's own units of work --------------------------------------------
 
 
+_ACTIVE_RULES = select(
+    SafetyRule.id,
+    SafetyRule.label,
+    SafetyRule.keywords,
+    SafetyRule.category_id,
+    SafetyRule.service_id,
+    SafetyRule.patch_test_days,
+).where(SafetyRule.active.is_(True)).order_by(SafetyRule.id)
+_SERVICE_CATEGORIES = select(Service.id, Service.category_id)
+_CATEGORIES_OF = _SERVICE_CATEGORIES.where(Service.id.in_(bindparam("sids", expanding=True)))
+_PATCH_TESTS = select(PatchTest.tested_at, PatchTest.result, PatchTest.product).where(
+    PatchTest.client_id == bindparam("cid")
+)
+
+
 def load_rules(s: Session, services: Collection[int] | None = None) -> list[sd.Rule]:
     """The active rules; with ``services``, each rule's covered services among those only (what
     a visit's check needs: it never asks about a service it has not planned)."""
-    active = list(s.scalars(select(SafetyRule).where(SafetyRule.active.is_(True)).order_by(SafetyRule.id)))
+    on = reader(s)  # columns with statements built once (a visit's confirm and start ask)
+    active = on.execute(_ACTIVE_RULES).all()
     if not active:
         return []
     cats: dict[int, set[int]] = {}
-    q = select(Service.id, Service.category_id)
-    if services is not None:
-        q = q.where(Service.id.in_(set(services)))
-    for sid, cid in s.execute(q):
+    found = on.execute(_SERVICE_CATEGORIES) if services is None else on.execute(_CATEGORIES_OF, {"sids": list(services)})
+    for sid, cid in found:
         cats.setdefault(int(cid), set()).add(int(sid))
     rules = []
     for r in active:
@@ -140,7 +154,7 @@ def visit_hits(s: Session, v: AnyVisit, now: datetime) -> list[HitView]:
     tz = shop_tz(s)
     tests = [
         sd.PatchTestDay(t.tested_at, t.tested_at.astimezone(tz).date(), sd.PatchResult(t.result), t.product)
-        for t in s.scalars(select(PatchTest).where(PatchTest.client_id == client.id))
+        for t in on.execute(_PATCH_TESTS, {"cid": client.id})
     ]
     hits = sd.check(rules, planned, text, tests, now.astimezone(tz).date())
     if not hits:
