@@ -129,28 +129,34 @@ def refresh_client_visits(session: Session, client_id: int) -> None:
     the client list's "last visit"); recounted rather than incremented so going back a step and
     forward again never counts a visit twice."""
     session.flush()
-    count, last = reader(session).execute(_SERVED, {"cid": client_id}).one()
     client = session.identity_map.get(identity_key(Client, client_id))
     if client is not None:  # already loaded in this unit of work: through the entity, as it will be flushed
+        count, last = reader(session).execute(_SERVED, {"cid": client_id}).one()
         client.visit_count = int(count or 0)
         if last is not None:
             client.last_visit_at = last
         return
-    # else one Core UPDATE (no entity load): the recount is absolute, so it needs no version check;
-    # the version moves on so another desk's open edit of the profile sees the change
-    values: dict[str, object] = {"visit_count": int(count or 0), "cid": client_id}
-    if last is not None:
-        values["last_visit_at"] = last
-    done = connection_of(session).execute(_RECOUNTED, values)
+    # else one Core UPDATE that counts as it writes (no entity load, no read first): the recount is
+    # absolute, so it needs no version check; the version moves on so another desk's open edit of
+    # the profile sees the change
+    done = connection_of(session).execute(_RECOUNT, {"cid": client_id})
     if done.rowcount:
         touched(session, "client", client_id)
 
 
-_SERVED = select(func.count(Visit.id), func.max(Visit.arrived_at)).where(
-    Visit.client_id == bindparam("cid"), Visit.status == vd.VisitStatus.DONE.value
-)
-_RECOUNTED = (  # the SET is the keys given (visit_count, last_visit_at when there is one) and the version
-    update(_CLIENTS).where(_CLIENTS.c.id == bindparam("cid")).values(version=_CLIENTS.c.version + 1)
+_SERVED_WHERE = (Visit.client_id == bindparam("cid"), Visit.status == vd.VisitStatus.DONE.value)
+_SERVED = select(func.count(Visit.id), func.max(Visit.arrived_at)).where(*_SERVED_WHERE)
+_RECOUNT = (
+    update(_CLIENTS)
+    .where(_CLIENTS.c.id == bindparam("cid"))
+    .values(
+        visit_count=select(func.count(Visit.id)).where(*_SERVED_WHERE).scalar_subquery(),
+        # no served visit left (all cancelled): the last visit stays as it was
+        last_visit_at=func.coalesce(
+            select(func.max(Visit.arrived_at)).where(*_SERVED_WHERE).scalar_subquery(), _CLIENTS.c.last_visit_at
+        ),
+        version=_CLIENTS.c.version + 1,
+    )
 )
 
 

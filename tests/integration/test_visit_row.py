@@ -13,9 +13,9 @@ from sqlalchemy import func, select, update
 
 from desk_app.bootstrap import open_database
 from desk_app.container import Services
-from desk_app.core.service import ConflictError
+from desk_app.core.service import ConflictError, ServiceError
 from desk_app.db.engine import Change, connection_of
-from desk_app.db.models import AuditEntry, ServiceLog, Visit, VisitEvent
+from desk_app.db.models import AuditEntry, Client, ServiceLog, Visit, VisitEvent
 from desk_app.domain.permissions import Actor
 from desk_app.visits import row as visit_row
 from desk_app.visits.service import PlanItemIn
@@ -72,6 +72,30 @@ def test_a_walk_in_is_written_as_the_entity_was_and_each_step_moves_the_version_
     assert v.service_started_at is not None and v.service_ended_at is not None
     steps = [(e.from_step, e.to_step) for e in _events(services, vid)]
     assert steps == [("greeting", "needs"), ("needs", "service"), ("service", "checkout")]
+    assert _served(services, cid) == (1, v.arrived_at)  # recounted by the UPDATE that ends the service
+
+    clock.advance(days=3)  # a second visit, cancelled: the count and the last visit stay
+    other = services.visits.start_walk_in(owner)
+    services.visits.greet(owner, other, cid)
+    services.visits.cancel(owner, other, "left")
+    assert _served(services, cid) == (1, v.arrived_at)
+    clock.advance(days=3)  # a third, served: counted, and it is the last visit
+    third = services.visits.start_walk_in(owner)
+    services.visits.greet(owner, third, cid)
+    with pytest.raises(ServiceError, match="requires"):  # the shop's required step, as with the entity
+        services.visits.skip(owner, third, "knows what she wants")
+    services.consultation.set_plan(owner, third, [PlanItemIn("service", service_id=h.service_id(services.db, "CUT-W"))])
+    services.consultation.confirm_plan(owner, third)
+    services.service_log.start_service(owner, third)
+    services.service_log.end_service(owner, third)
+    assert _served(services, cid) == (2, _visit(services, third).arrived_at)
+
+
+def _served(services: Services, cid: int) -> tuple[int, Any]:
+    with services.db.uow(write=False) as uow:
+        c = uow.session.get(Client, cid)
+        assert c is not None
+        return c.visit_count, c.last_visit_at
 
 
 def _events(services: Services, vid: int) -> list[VisitEvent]:
