@@ -4,7 +4,9 @@
   start, log, end) is one write transaction (run off the GUI thread by ui/runner.py); target <= 2 ms
   p95 (issue 20); floor: a bare ``BEGIN IMMEDIATE; INSERT; COMMIT`` on the same file (WAL,
   synchronous=FULL). The first two walks are unmeasured (each step's first call compiles its SQL;
-  the slowest is reported as ``first_ms``); ``cpu_median_ms`` is the process CPU time per step;
+  the slowest is reported as ``first_ms``); ``cpu_median_ms`` / ``cpu_p95_ms`` is the process CPU
+  time per step; ``by_step`` gives each step kind's wall median and p95, CPU median and statements
+  (BEGIN included, counted in the unmeasured walks);
 * ``visit.get``: the full visit view the screen reloads after each step (GUI thread; target <= 16 ms);
 * ``visit.list_today``: the Today screen's refresh (off the GUI thread, every 5 s; target <= 50 ms);
 * ``visit.my_visits``: a stylist's list (off the GUI thread; target <= 50 ms).
@@ -29,7 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DESK_APP_HOME", tempfile.mkdtemp(prefix="desk-bench-"))
 
-from bench.common import figure, time_call  # noqa: E402
+from bench.common import figure, median, p95, time_call  # noqa: E402
 
 NOW = datetime(2026, 11, 18, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
 
@@ -46,7 +48,7 @@ class _Clock:
 def run(quick: bool) -> list[dict[str, Any]]:
     import sqlite3
 
-    from sqlalchemy import select
+    from sqlalchemy import event, select
 
     from desk_app.bootstrap import open_database
     from desk_app.container import Services
@@ -73,12 +75,21 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
     steps: list[float] = []
     cpu: list[float] = []
+    kinds: dict[str, tuple[list[float], list[float]]] = {}  # step kind -> (wall, CPU)
+    statements: dict[str, int] = {}  # step kind -> statements of one call (BEGIN included), counted unmeasured
+    counted = [0]
+
+    def count(*_a: Any) -> None:
+        counted[0] += 1
+
+    event.listen(sv.db.engine, "before_cursor_execute", count)
     cold: list[float] = []
     gets: list[float] = []
     rounds = 8 if quick else 25
     warm = 2  # the first two walks (one with end_service) are unmeasured: see ``timed``
 
     def timed(fn: Any, *args: Any, **kw: Any) -> Any:
+        n0 = counted[0]
         c0 = time.process_time()
         t0 = time.perf_counter()
         out = fn(*args, **kw)
@@ -87,12 +98,19 @@ def run(quick: bool) -> list[dict[str, Any]]:
         # calls are reported apart (``first_ms``, the slowest of them), not in the p95 of a desk's day
         if i < warm:
             cold.append(ms)
+            statements[fn.__name__] = counted[0] - n0
         else:
+            c = (time.process_time() - c0) * 1000.0
             steps.append(ms)
-            cpu.append((time.process_time() - c0) * 1000.0)
+            cpu.append(c)
+            wall_k, cpu_k = kinds.setdefault(fn.__name__, ([], []))
+            wall_k.append(ms)
+            cpu_k.append(c)
         return out
 
     for i in range(rounds + warm):
+        if i == warm:  # statements are counted in the unmeasured walks only
+            event.remove(sv.db.engine, "before_cursor_execute", count)
         cid = client_ids[i % len(client_ids)]
         vid = timed(v.start_walk_in, owner)
         timed(v.greet, owner, vid, cid)
@@ -135,8 +153,14 @@ def run(quick: bool) -> list[dict[str, Any]]:
             floor=floor_med,
             target=2.0,
             clients=clients,
-            cpu_median_ms=round(sorted(cpu)[len(cpu) // 2], 3),
+            cpu_median_ms=round(median(cpu), 3),
+            cpu_p95_ms=round(p95(cpu), 3),
             first_ms=round(max(cold), 2),
+            # per step kind: wall median / p95, CPU median (ms), statements of one call
+            by_step={
+                k: (round(median(w), 2), round(p95(w), 2), round(median(c), 2), statements.get(k))
+                for k, (w, c) in kinds.items()
+            },
         ),
         figure("visit.get", gets, "ms", target=16.0, clients=clients),
         figure("visit.list_today", today, "ms", target=50.0, clients=clients),
@@ -149,5 +173,11 @@ if __name__ == "__main__":
         print(
             f"{f['name']:22s} median {f['median']:8.2f} p95 {f['p95']:8.2f} {f['unit']}"
             f"  target {f.get('target', '-')}  floor {f.get('floor', '-')}"
-            + (f"  cpu {f['cpu_median_ms']}  first {f['first_ms']}" if "cpu_median_ms" in f else "")
+            + (
+                f"  cpu {f['cpu_median_ms']} (p95 {f['cpu_p95_ms']})  first {f['first_ms']}"
+                if "cpu_median_ms" in f
+                else ""
+            )
         )
+        for kind, (med, high, cpu_ms, n) in f.get("by_step", {}).items():
+            print(f"    {kind:22s} median {med:6.2f} p95 {high:6.2f} cpu {cpu_ms:5.2f} ms  {n} statements")

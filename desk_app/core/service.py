@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from desk_app.db.engine import session_now
+from desk_app.db.engine import connection_of, session_now
 from desk_app.db.models import AuditEntry, Counter, Shop, Staff, StaffBranch
 from desk_app.domain.permissions import Actor, NotAllowed, Perm, Role
 from desk_app.errors import DatabaseBusy as DatabaseBusy  # the services' errors all come from here
@@ -58,7 +58,7 @@ def audit(
     # a Core INSERT on the table, run at once: every action writes one, and as an ORM object it
     # cost a flush step and an INSERT ... RETURNING of its own; on the table (not the entity) it
     # never flushes the caller's pending objects early
-    session.connection().execute(  # on the table: no autoflush either way, and no ORM execute path
+    connection_of(session).execute(  # on the table: no autoflush either way, and no ORM execute path
         _AUDIT_INSERT,
         [
             {
@@ -97,7 +97,7 @@ def reader(session: Session) -> Session | Connection:
     (its read flushes the pending changes first, which a read on the connection would not see)."""
     if session.new or session.dirty or session.deleted:
         return session
-    return session.connection()
+    return connection_of(session)
 
 
 _STAFF_FOR_CHECK = select(
@@ -231,7 +231,7 @@ _COUNTER_UP = (  # built once, on the table (no ORM update path): every sale and
 
 def next_counter(session: Session, name: str) -> int:
     """Increment and return a named counter inside the caller's (write) transaction."""
-    res = session.connection().execute(_COUNTER_UP, {"cname": name}).scalar_one_or_none()
+    res = connection_of(session).execute(_COUNTER_UP, {"cname": name}).scalar_one_or_none()
     if res is not None:
         return int(res)
     # first use: create the row without racing another desk that does the same

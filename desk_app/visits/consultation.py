@@ -15,8 +15,9 @@ from desk_app.core.service import (
     ValidationError,
     audit,
     permitted,
+    reader,
 )
-from desk_app.db.engine import Clock, Database, touched
+from desk_app.db.engine import Clock, Database, connection_of, touched
 from desk_app.db.models import (
     Assessment,
     Client,
@@ -30,6 +31,7 @@ from desk_app.domain import visit as vd
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
+from desk_app.visits.row import inserted_id
 from desk_app.visits.safety import require_safe
 from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
@@ -108,24 +110,32 @@ class ConsultationService:
             v = open_visit(s, visit_id)
             if v.step == vd.Step.GREETING.value:
                 raise ServiceError(_("Greet the client first, then record the consultation."))
-            a = s.execute(
-                select(Assessment).where(Assessment.visit_id == v.id).order_by(Assessment.id.desc()).limit(1)
-            ).scalar_one_or_none()
-            if a is None:
-                a = Assessment(visit_id=v.id, created_by_id=actor.staff_id, created_at=now)
-                s.add(a)
-            a.kind = kind
-            a.answers = clean
-            a.goals = goals.strip()
-            a.expectations = expectations.strip()
-            a.priority = priority
-            a.skin_type = skin_type.strip()
-            a.hair_type = hair_type.strip()
-            a.allergies = allergies.strip()
-            a.contraindications = contraindications.strip()
+            # the consultation's row with Core statements built once (no entity load and flush)
+            fields = {
+                "kind": kind,
+                "answers": clean,
+                "goals": goals.strip(),
+                "expectations": expectations.strip(),
+                "priority": priority,
+                "skin_type": skin_type.strip(),
+                "hair_type": hair_type.strip(),
+                "allergies": allergies.strip(),
+                "contraindications": contraindications.strip(),
+            }
+            aid = reader(s).execute(_LAST_ASSESSMENT, {"vid": v.id}).scalar()
+            if aid is None:
+                aid = inserted_id(
+                    connection_of(s).execute(
+                        _INSERT_ASSESSMENT,
+                        {**fields, "visit_id": v.id, "created_by_id": actor.staff_id, "created_at": now},
+                    )
+                )
+            else:
+                connection_of(s).execute(_UPDATE_ASSESSMENT, {**fields, "aid": aid})
+            touched(s, "assessment", int(aid))
             if v.client_id is not None:
                 # the profile's columns and one versioned UPDATE, not the client as an entity
-                client = s.execute(_CLIENT_HEALTH, {"cid": v.client_id}).first()
+                client = reader(s).execute(_CLIENT_HEALTH, {"cid": v.client_id}).first()
                 if client is not None:
                     before = {"allergies": client.allergies, "contraindications": client.contraindications}
                     values: dict[str, Any] = {"updated_at": now}
@@ -137,10 +147,9 @@ class ConsultationService:
                     ):
                         if val.strip():
                             values[col] = val.strip()
-                    done = s.connection().execute(
-                        update(_CLIENTS)
-                        .where(_CLIENTS.c.id == client.id, _CLIENTS.c.version == client.version)
-                        .values({**values, "version": _CLIENTS.c.version + 1})
+                    done = connection_of(s).execute(
+                        _UPDATE_PROFILE,
+                        {**values, "version": client.version + 1, "cid": client.id, "read_version": client.version},
                     )
                     if done.rowcount != 1:  # another desk changed the profile since it was read (PostgreSQL)
                         raise ConflictError(
@@ -182,11 +191,12 @@ class ConsultationService:
             # the old plan goes and the new one is written with Core statements (a plan's rows are
             # only read back by estimate_of below, as rows): no entity loads, deletes and inserts
             # of the unit of work; the visit is announced as changed by hand
-            s.connection().execute(delete(_PLAN_ITEMS).where(_PLAN_ITEMS.c.visit_id == v.id))
+            conn = connection_of(s)
+            conn.execute(_DELETE_PLAN, {"vid": v.id})
             new_items: list[dict[str, Any]] = []
             for i, it in enumerate(items, start=1):
                 if it.kind == "service":
-                    svc = s.get(Service, it.service_id) if it.service_id else None
+                    svc = conn.execute(_SERVICE_FOR_PLAN, {"sid": it.service_id}).first() if it.service_id else None
                     if svc is None or not svc.active:
                         raise ValidationError(
                             {f"items.{i}": _("Line {n}: that service is not on the menu.").format(n=i)}
@@ -203,7 +213,7 @@ class ConsultationService:
                         )
                     )
                 elif it.kind == "product":
-                    p = s.get(Product, it.product_id) if it.product_id else None
+                    p = conn.execute(_PRODUCT_FOR_PLAN, {"pid": it.product_id}).first() if it.product_id else None
                     if p is None or not p.active or not p.is_retail:
                         raise ValidationError(
                             {f"items.{i}": _("Line {n}: that product is not for sale.").format(n=i)}
@@ -231,7 +241,7 @@ class ConsultationService:
                         )
                     )
             if new_items:
-                s.connection().execute(insert(_PLAN_ITEMS), new_items)
+                conn.execute(_INSERT_PLAN, new_items)
             touched(s, "visit", v.id)
             if v.step == vd.Step.NEEDS.value:
                 v.estimate_confirmed_at = None
@@ -329,6 +339,27 @@ class ConsultationService:
 
 _PLAN_ITEMS = cast(Table, PlanItem.__table__)
 _CLIENTS = cast(Table, Client.__table__)
+_DELETE_PLAN = delete(_PLAN_ITEMS).where(_PLAN_ITEMS.c.visit_id == bindparam("vid"))
+_INSERT_PLAN = insert(_PLAN_ITEMS)
+_SERVICE_FOR_PLAN = select(Service.id, Service.active, Service.name_en, Service.price_minor).where(
+    Service.id == bindparam("sid")
+)
+_PRODUCT_FOR_PLAN = select(
+    Product.id, Product.active, Product.is_retail, Product.name_en, Product.price_minor
+).where(Product.id == bindparam("pid"))
+_ASSESSMENTS = cast(Table, Assessment.__table__)
+_LAST_ASSESSMENT = (
+    select(_ASSESSMENTS.c.id)
+    .where(_ASSESSMENTS.c.visit_id == bindparam("vid"))
+    .order_by(_ASSESSMENTS.c.id.desc())
+    .limit(1)
+)
+_INSERT_ASSESSMENT = insert(_ASSESSMENTS)
+_UPDATE_ASSESSMENT = update(_ASSESSMENTS).where(_ASSESSMENTS.c.id == bindparam("aid"))  # SET: the keys given
+# the profile's fields the consultation fills, checked against the version read (SET: the keys given)
+_UPDATE_PROFILE = update(_CLIENTS).where(
+    _CLIENTS.c.id == bindparam("cid"), _CLIENTS.c.version == bindparam("read_version")
+)
 _CLIENT_HEALTH = select(
     _CLIENTS.c.id, _CLIENTS.c.allergies, _CLIENTS.c.contraindications, _CLIENTS.c.version
 ).where(_CLIENTS.c.id == bindparam("cid"))
@@ -360,16 +391,22 @@ def _plan_row(
     }
 
 
-def _questions(session: Session, kind: str) -> list[Question]:
-    rows = (
-        session.execute(
-            select(ConsultationQuestion)
-            .where(ConsultationQuestion.kind == kind, ConsultationQuestion.active.is_(True))
-            .order_by(ConsultationQuestion.sort, ConsultationQuestion.id)
-        )
-        .scalars()
-        .all()
+_QUESTIONS = (
+    select(
+        ConsultationQuestion.key,
+        ConsultationQuestion.label_zh,
+        ConsultationQuestion.label_en,
+        ConsultationQuestion.answer_type,
+        ConsultationQuestion.choices,
+        ConsultationQuestion.required,
     )
+    .where(ConsultationQuestion.kind == bindparam("kind"), ConsultationQuestion.active.is_(True))
+    .order_by(ConsultationQuestion.sort, ConsultationQuestion.id)
+)
+
+
+def _questions(session: Session, kind: str) -> list[Question]:
+    rows = reader(session).execute(_QUESTIONS, {"kind": kind}).all()  # columns, not entities
     return [
         Question(
             key=q.key,

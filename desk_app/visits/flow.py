@@ -10,19 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from desk_app.db.engine import touched
+from desk_app.core.service import reader
+from desk_app.db.engine import connection_of, touched
 from desk_app.db.models import Appointment, Client, FollowUp, Visit, VisitEvent
 from desk_app.domain import visit as vd
 from desk_app.domain.appointment import UPCOMING, AppointmentStatus
 from desk_app.domain.permissions import Actor
 from desk_app.domain.standards import Standards, followup_window
+from desk_app.visits.row import AnyVisit, VisitRow
 
 
-def _stamp(visit: Visit, step: vd.Step, now: datetime) -> None:
+def _stamp(visit: AnyVisit, step: vd.Step, now: datetime) -> None:
     col = vd.STEP_TIMESTAMP.get(step)
     if col and getattr(visit, col) is None:
         setattr(visit, col, now)
@@ -30,7 +32,7 @@ def _stamp(visit: Visit, step: vd.Step, now: datetime) -> None:
 
 def move(
     session: Session,
-    visit: Visit,
+    visit: AnyVisit,
     action: str,
     actor: Actor | None,
     now: datetime,
@@ -94,6 +96,8 @@ def move(
         vd.Step.DONE,
         vd.Step.CANCELLED,
     ):
+        if isinstance(visit, VisitRow):  # the recount reads the visits' rows: this one's status first
+            visit.save(session)
         refresh_client_visits(session, visit.client_id)
 
     # a paid visit gets its follow-up call (docs/product.md §2 step 6)
@@ -112,7 +116,7 @@ def move(
     if visit.id is None:  # a visit not yet written: the event goes with it in the flush
         session.add(VisitEvent(**event))
     else:  # a Core INSERT (as the audit row): no unit-of-work step and RETURNING for a row nobody reads back
-        session.connection().execute(_INSERT_EVENT, event)
+        connection_of(session).execute(_INSERT_EVENT, event)
     return t
 
 
@@ -125,28 +129,38 @@ def refresh_client_visits(session: Session, client_id: int) -> None:
     the client list's "last visit"); recounted rather than incremented so going back a step and
     forward again never counts a visit twice."""
     session.flush()
-    count, last = session.execute(
-        select(func.count(Visit.id), func.max(Visit.arrived_at)).where(
-            Visit.client_id == client_id, Visit.status == vd.VisitStatus.DONE.value
-        )
-    ).one()
     client = session.identity_map.get(identity_key(Client, client_id))
     if client is not None:  # already loaded in this unit of work: through the entity, as it will be flushed
+        count, last = reader(session).execute(_SERVED, {"cid": client_id}).one()
         client.visit_count = int(count or 0)
         if last is not None:
             client.last_visit_at = last
         return
-    # else one Core UPDATE (no entity load): the recount is absolute, so it needs no version check;
-    # the version moves on so another desk's open edit of the profile sees the change
-    values: dict[str, object] = {"visit_count": int(count or 0), "version": _CLIENTS.c.version + 1}
-    if last is not None:
-        values["last_visit_at"] = last
-    done = session.connection().execute(update(_CLIENTS).where(_CLIENTS.c.id == client_id).values(values))
+    # else one Core UPDATE that counts as it writes (no entity load, no read first): the recount is
+    # absolute, so it needs no version check; the version moves on so another desk's open edit of
+    # the profile sees the change
+    done = connection_of(session).execute(_RECOUNT, {"cid": client_id})
     if done.rowcount:
         touched(session, "client", client_id)
 
 
-def ensure_followup(session: Session, visit: Visit, standards: Standards) -> FollowUp | None:
+_SERVED_WHERE = (Visit.client_id == bindparam("cid"), Visit.status == vd.VisitStatus.DONE.value)
+_SERVED = select(func.count(Visit.id), func.max(Visit.arrived_at)).where(*_SERVED_WHERE)
+_RECOUNT = (
+    update(_CLIENTS)
+    .where(_CLIENTS.c.id == bindparam("cid"))
+    .values(
+        visit_count=select(func.count(Visit.id)).where(*_SERVED_WHERE).scalar_subquery(),
+        # no served visit left (all cancelled): the last visit stays as it was
+        last_visit_at=func.coalesce(
+            select(func.max(Visit.arrived_at)).where(*_SERVED_WHERE).scalar_subquery(), _CLIENTS.c.last_visit_at
+        ),
+        version=_CLIENTS.c.version + 1,
+    )
+)
+
+
+def ensure_followup(session: Session, visit: AnyVisit, standards: Standards) -> FollowUp | None:
     """Create the visit's follow-up call once (idempotent)."""
     if visit.client_id is None:
         return None

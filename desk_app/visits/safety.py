@@ -12,10 +12,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_tz
+from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, reader, require, shop_tz
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Assessment,
@@ -32,6 +32,7 @@ from desk_app.db.models import (
 from desk_app.domain import safety as sd
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _, pick
+from desk_app.visits.row import AnyVisit
 
 
 @dataclass(frozen=True)
@@ -88,17 +89,31 @@ class SafetyCheckNeeded(ServiceError):
 # -- session-level: used by the visit's own units of work --------------------------------------------
 
 
+_ACTIVE_RULES = select(
+    SafetyRule.id,
+    SafetyRule.label,
+    SafetyRule.keywords,
+    SafetyRule.category_id,
+    SafetyRule.service_id,
+    SafetyRule.patch_test_days,
+).where(SafetyRule.active.is_(True)).order_by(SafetyRule.id)
+_SERVICE_CATEGORIES = select(Service.id, Service.category_id)
+_CATEGORIES_OF = _SERVICE_CATEGORIES.where(Service.id.in_(bindparam("sids", expanding=True)))
+_PATCH_TESTS = select(PatchTest.tested_at, PatchTest.result, PatchTest.product).where(
+    PatchTest.client_id == bindparam("cid")
+)
+
+
 def load_rules(s: Session, services: Collection[int] | None = None) -> list[sd.Rule]:
     """The active rules; with ``services``, each rule's covered services among those only (what
     a visit's check needs: it never asks about a service it has not planned)."""
-    active = list(s.scalars(select(SafetyRule).where(SafetyRule.active.is_(True)).order_by(SafetyRule.id)))
+    on = reader(s)  # columns with statements built once (a visit's confirm and start ask)
+    active = on.execute(_ACTIVE_RULES).all()
     if not active:
         return []
     cats: dict[int, set[int]] = {}
-    q = select(Service.id, Service.category_id)
-    if services is not None:
-        q = q.where(Service.id.in_(set(services)))
-    for sid, cid in s.execute(q):
+    found = on.execute(_SERVICE_CATEGORIES) if services is None else on.execute(_CATEGORIES_OF, {"sids": list(services)})
+    for sid, cid in found:
         cats.setdefault(int(cid), set()).add(int(sid))
     rules = []
     for r in active:
@@ -109,28 +124,26 @@ def load_rules(s: Session, services: Collection[int] | None = None) -> list[sd.R
     return rules
 
 
-def visit_hits(s: Session, v: Visit, now: datetime) -> list[HitView]:
+_CLIENT_TEXTS = select(Client.id, Client.allergies, Client.contraindications).where(Client.id == bindparam("cid"))
+_PLANNED = select(PlanItem.service_id).where(PlanItem.visit_id == bindparam("vid"), PlanItem.service_id.is_not(None))
+_ASSESSED_TEXTS = select(Assessment.allergies, Assessment.contraindications).where(
+    Assessment.visit_id == bindparam("vid")
+)
+
+
+def visit_hits(s: Session, v: AnyVisit, now: datetime) -> list[HitView]:
     """What the rules stop among the visit's planned services, less what was already overridden."""
     if v.client_id is None:
         return []
-    client = s.execute(  # the columns the check reads, not the client as an entity
-        select(Client.id, Client.allergies, Client.contraindications).where(Client.id == v.client_id)
-    ).first()
+    on = reader(s)  # three reads of columns with statements built once (a visit's steps ask twice)
+    client = on.execute(_CLIENT_TEXTS, {"cid": v.client_id}).first()
     if client is None:
         return []
-    planned = [
-        sid
-        for sid in s.scalars(
-            select(PlanItem.service_id).where(PlanItem.visit_id == v.id, PlanItem.service_id.is_not(None))
-        )
-        if sid is not None
-    ]
+    planned = [sid for sid in on.execute(_PLANNED, {"vid": v.id}).scalars() if sid is not None]
     if not planned:
         return []
     texts = [client.allergies or "", client.contraindications or ""]
-    for a_all, a_contra in s.execute(
-        select(Assessment.allergies, Assessment.contraindications).where(Assessment.visit_id == v.id)
-    ):
+    for a_all, a_contra in on.execute(_ASSESSED_TEXTS, {"vid": v.id}):
         texts += [a_all or "", a_contra or ""]
     text = "\n".join(t for t in texts if t.strip())
     if not text:  # a rule stops a service only when a keyword is in the client's record: nothing to match
@@ -141,7 +154,7 @@ def visit_hits(s: Session, v: Visit, now: datetime) -> list[HitView]:
     tz = shop_tz(s)
     tests = [
         sd.PatchTestDay(t.tested_at, t.tested_at.astimezone(tz).date(), sd.PatchResult(t.result), t.product)
-        for t in s.scalars(select(PatchTest).where(PatchTest.client_id == client.id))
+        for t in on.execute(_PATCH_TESTS, {"cid": client.id})
     ]
     hits = sd.check(rules, planned, text, tests, now.astimezone(tz).date())
     if not hits:
@@ -165,7 +178,7 @@ def visit_hits(s: Session, v: Visit, now: datetime) -> list[HitView]:
     ]
 
 
-def require_safe(s: Session, v: Visit, actor: Actor, now: datetime, override_reason: str | None) -> None:
+def require_safe(s: Session, v: AnyVisit, actor: Actor, now: datetime, override_reason: str | None) -> None:
     hits = visit_hits(s, v, now)
     if not hits:
         return

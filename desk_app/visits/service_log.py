@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select
 
 from desk_app.clients import formulas as fm
 from desk_app.clients.formulas import FormulaComponent, FormulaView
@@ -15,9 +15,10 @@ from desk_app.core.service import (
     ValidationError,
     audit,
     permitted,
+    reader,
     require,
 )
-from desk_app.db.engine import Clock, Database
+from desk_app.db.engine import Clock, Database, connection_of, touched
 from desk_app.db.models import (
     Appointment,
     Formula,
@@ -36,12 +37,18 @@ from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
 from desk_app.trust.branches import works_at
+from desk_app.visits.row import inserted_id
 from desk_app.visits.safety import require_safe
 from desk_app.visits.steps import commit_visit, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
     ResourceChoice,
     StaffChoice,
 )
+
+_STAFF_ACTIVE = select(Staff.active).where(Staff.id == bindparam("sid"))
+_SERVICE_PRICE = select(Service.id, Service.price_minor).where(Service.id == bindparam("sid"))
+_LOGGED = select(func.count()).select_from(ServiceLog).where(ServiceLog.visit_id == bindparam("vid"))
+_INSERT_LOG = insert(cast(Table, ServiceLog.__table__))
 
 
 class ServiceLogService:
@@ -62,7 +69,7 @@ class ServiceLogService:
             v = open_visit(s, visit_id)
             errors: dict[str, str] = {}
             if staff_id is not None:  # one column, not the staff row as an entity
-                active = s.execute(select(Staff.active).where(Staff.id == staff_id)).scalar()
+                active = reader(s).execute(_STAFF_ACTIVE, {"sid": staff_id}).scalar()
                 if not active:
                     errors["staff_id"] = _("Choose a stylist who is working today.")
             if resource_id is not None:
@@ -125,31 +132,29 @@ class ServiceLogService:
             v = open_visit(s, visit_id)
             if v.step != vd.Step.SERVICE.value:
                 raise ServiceError(_("Services are logged during the service step."))
-            svc = s.execute(  # columns, not the service as an entity
-                select(Service.id, Service.price_minor).where(Service.id == service_id)
-            ).first()
+            svc = reader(s).execute(_SERVICE_PRICE, {"sid": service_id}).first()  # columns, not an entity
             if svc is None:
                 raise ValidationError({"service_id": _("Choose a service from the menu.")})
             if v.service_started_at is None:
                 v.service_started_at = now
                 v.status = vd.VisitStatus.IN_SERVICE.value
-            log = ServiceLog(
-                visit_id=v.id,
-                service_id=svc.id,
-                staff_id=staff_id or v.staff_id or actor.staff_id,
-                resource_id=v.resource_id,
-                started_at=v.service_started_at,
-                ended_at=now,
-                price_minor=svc.price_minor,
-                notes=notes.strip(),
-                problem=problem.strip(),
-                created_at=now,
-            )
-            s.add(log)
+            log = {
+                "visit_id": v.id,
+                "service_id": svc.id,
+                "staff_id": staff_id or v.staff_id or actor.staff_id,
+                "resource_id": v.resource_id,
+                "started_at": v.service_started_at,
+                "ended_at": now,
+                "price_minor": svc.price_minor,
+                "notes": notes.strip(),
+                "problem": problem.strip(),
+                "created_at": now,
+            }
+            # a Core INSERT on the table (as the audit row): no unit-of-work flush for one row
+            lid = inserted_id(connection_of(s).execute(_INSERT_LOG, log))
+            touched(s, "service_log", lid)
             if problem.strip():
                 v.problem = (v.problem + "\n" if v.problem else "") + problem.strip()
-            s.flush()
-            lid = log.id
             audit(s, actor, "log_service", "visit", v.id, after={"service_id": svc.id}, at=now)
             commit_visit(s)
         return lid
@@ -174,7 +179,7 @@ class ServiceLogService:
                 raise ServiceError(_("The service step is not open for this visit."))
             if v.service_started_at is None:
                 raise ServiceError(_("Start the service first."))
-            logged = s.scalar(select(func.count()).select_from(ServiceLog).where(ServiceLog.visit_id == v.id))
+            logged = reader(s).execute(_LOGGED, {"vid": v.id}).scalar()
             if not logged:
                 plan = s.execute(
                     select(PlanItem, Service)

@@ -12,6 +12,7 @@ from desk_app.core.service import (
     ConflictError,
     NotFound,
     ServiceError,
+    reader,
 )
 from desk_app.db.models import (
     Client,
@@ -28,6 +29,7 @@ from desk_app.domain.visit import step_label
 from desk_app.i18n import _
 from desk_app.settings import S, SettingsStore
 from desk_app.visits import flow as visit_flow
+from desk_app.visits.row import AnyVisit, VisitRow
 from desk_app.visits.views import Estimate, EstimateLine
 
 
@@ -38,11 +40,19 @@ def get_visit(s: Session, visit_id: int) -> Visit:
     return v
 
 
-def open_visit(s: Session, visit_id: int) -> Visit:
-    v = get_visit(s, visit_id)
+def open_visit(s: Session, visit_id: int) -> VisitRow:
+    """The open visit a step changes, as columns (``VisitRow``: one SELECT now, one versioned
+    UPDATE of what changed in ``commit_visit``), not as an ORM entity."""
+    v = VisitRow.read(reader(s), visit_id)
+    if v is None:
+        raise NotFound(_("That visit no longer exists. Refresh the list."))
     if not vd.is_open(v.step):
         raise ServiceError(_("This visit is already closed."))
+    s.info.setdefault(_ROWS, []).append(v)  # written by commit_visit
     return v
+
+
+_ROWS = "visit_rows"
 
 
 def required_steps(settings: SettingsStore) -> frozenset[vd.Step]:
@@ -56,7 +66,7 @@ def required_steps(settings: SettingsStore) -> frozenset[vd.Step]:
 
 
 def move_visit(
-    s: Session, settings: SettingsStore, v: Visit, action: str, actor: Actor, now: datetime, reason: str = ""
+    s: Session, settings: SettingsStore, v: AnyVisit, action: str, actor: Actor, now: datetime, reason: str = ""
 ) -> None:
     """One step of the visit's state machine, with the shop's required steps and standards."""
     step = v.step
@@ -76,6 +86,10 @@ def move_visit(
 
 
 def commit_visit(s: Session) -> None:
+    """Write the visits the step opened (``open_visit``: their changed columns, version checked)
+    and commit; a visit another desk changed meanwhile is refused with ``ConflictError``."""
+    for row in s.info.pop(_ROWS, ()):
+        row.save(s)
     try:
         s.commit()
     except StaleDataError as exc:
@@ -101,43 +115,66 @@ def transition_message(exc: vd.TransitionError, step: str) -> str:
     return _("This visit is closed; open a new visit instead.")
 
 
-_SHOP_CURRENCY = select(Shop.currency).order_by(Shop.id).limit(1)
-_CLIENT_TIER = select(Client.membership_tier).where(Client.id == bindparam("cid"))
+# the shop's currency and the client's tier in one statement (a NULL id finds no tier)
+_CURRENCY_AND_TIER = (
+    select(Shop.currency, select(Client.membership_tier).where(Client.id == bindparam("cid")).scalar_subquery())
+    .order_by(Shop.id)
+    .limit(1)
+)
+_PLAN_OF = (  # a plan's lines with their service's or product's columns, built once
+    select(
+        PlanItem.id,
+        PlanItem.kind,
+        PlanItem.description,
+        PlanItem.quantity,
+        PlanItem.unit_price_minor,
+        PlanItem.staff_id,
+        PlanItem.suggested_only,
+        Service.id.label("svc_id"),
+        Service.tax_rate_bp.label("svc_tax"),
+        Service.name_zh.label("svc_zh"),
+        Service.name_en.label("svc_en"),
+        Service.duration_min.label("svc_duration"),
+        Product.id.label("prod_id"),
+        Product.tax_rate_bp.label("prod_tax"),
+        Product.name_zh.label("prod_zh"),
+        Product.name_en.label("prod_en"),
+    )
+    .outerjoin(Service, Service.id == PlanItem.service_id)
+    .outerjoin(Product, Product.id == PlanItem.product_id)
+    .where(PlanItem.visit_id == bindparam("vid"))
+    .order_by(PlanItem.id)
+)
 
 
-def estimate_of(s: Session, settings: SettingsStore, v: Visit) -> Estimate:
+def estimate_of(s: Session, settings: SettingsStore, v: AnyVisit) -> Estimate:
     """The visit's price estimate from its plan (member price, tax as the shop sets it)."""
     # two columns, not the shop and the client as entities (each entity load cost ~0.3 ms)
-    currency = s.execute(_SHOP_CURRENCY).scalar()
+    on = reader(s)
+    found = on.execute(_CURRENCY_AND_TIER, {"cid": v.client_id}).first()
+    currency, tier = (None, None) if found is None else found
     if currency is None:
         raise ServiceError("no shop is set up in this database")
     include = settings.get(S.MONEY_PRICES_INCLUDE_TAX)
     svc_rate = settings.get(S.MONEY_TAX_RATE_SERVICE_BP)
     prod_rate = settings.get(S.MONEY_TAX_RATE_PRODUCT_BP)
-    tier = s.execute(_CLIENT_TIER, {"cid": v.client_id}).scalar() if v.client_id else None
     is_member = tier == "vip"
     pct = settings.vip_rule().discount_percent if is_member else None
-    rows = s.execute(
-        select(PlanItem, Service, Product)
-        .outerjoin(Service, Service.id == PlanItem.service_id)
-        .outerjoin(Product, Product.id == PlanItem.product_id)
-        .where(PlanItem.visit_id == v.id)
-        .order_by(PlanItem.id)
-    ).all()
+    rows = on.execute(_PLAN_OF, {"vid": v.id}).all()  # columns, not three entities a line
     lines: list[LineIn] = []
     names: list[tuple[str, str]] = []
     suggestions: list[EstimateLine] = []
     duration = 0
-    for it, svc, prod in rows:
-        if it.kind == "service" and svc is not None:
-            rate = svc.tax_rate_bp if svc.tax_rate_bp is not None else svc_rate
-            name = (svc.name_zh, svc.name_en)
-            duration += svc.duration_min * it.quantity
-            ref: int | None = svc.id
-        elif it.kind == "product" and prod is not None:
-            rate = prod.tax_rate_bp if prod.tax_rate_bp is not None else prod_rate
-            name = (prod.name_zh, prod.name_en)
-            ref = prod.id
+    for it in rows:
+        if it.kind == "service" and it.svc_id is not None:
+            rate = it.svc_tax if it.svc_tax is not None else svc_rate
+            name = (it.svc_zh, it.svc_en)
+            duration += it.svc_duration * it.quantity
+            ref: int | None = it.svc_id
+        elif it.kind == "product" and it.prod_id is not None:
+            rate = it.prod_tax if it.prod_tax is not None else prod_rate
+            name = (it.prod_zh, it.prod_en)
+            ref = it.prod_id
         else:
             rate = svc_rate
             name = (it.description, it.description)
@@ -162,8 +199,8 @@ def estimate_of(s: Session, settings: SettingsStore, v: Visit) -> Estimate:
         bill = price_lines(lines, prices_include_tax=include, member_percent=pct)
     except PricingError as exc:  # catalog prices are never negative; keep the message readable
         raise ServiceError(_("The plan cannot be priced: {why}").format(why=str(exc))) from exc
-    plan_ids = [it.id for it, _svc, _p in rows if not it.suggested_only]
-    kinds = [it.kind for it, _svc, _p in rows if not it.suggested_only]
+    plan_ids = [it.id for it in rows if not it.suggested_only]
+    kinds = [it.kind for it in rows if not it.suggested_only]
     est_lines = tuple(
         EstimateLine.of(kinds[i], plan_ids[i], names[i], p) for i, p in enumerate(bill.lines)
     )
