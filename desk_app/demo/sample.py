@@ -885,6 +885,14 @@ class BulkWriter:
     def insert(self, table: Table, batch: list[dict[str, Any]]) -> None:
         dialect = self.conn.dialect
         given = {k for k in set().union(*batch) if not k.startswith("_")}  # "_" keys: the generator's notes
+        texts: dict[datetime, str] = {}  # a sale's time recurs in its payments, movements, visit
+
+        def utc_text(value: datetime) -> str:
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = _sqlite_utc(value)
+            return text
+
         cols: list[tuple[str, Any, Callable[[Any], Any] | None]] = []  # key, default, bind processor
         for col in table.columns:
             default: Any = None
@@ -895,7 +903,7 @@ class BulkWriter:
                 default = dflt.arg(self.ctx) if callable(dflt.arg) else dflt.arg
             proc: Callable[[Any], Any] | None = col.type.dialect_impl(dialect).bind_processor(dialect)
             if dialect.name == "sqlite" and isinstance(col.type, UTCDateTime):
-                proc = _sqlite_utc  # what that processor stores, without its per-value dict formatting
+                proc = utc_text  # what that processor stores, without its per-value dict formatting
             cols.append((col.key, default, proc))
         compiled = insert(table).compile(dialect=dialect, column_keys=[k for k, _d, _p in cols])
         order = list(compiled.positiontup or []) if dialect.positional else [k for k, _d, _p in cols]
