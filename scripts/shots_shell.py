@@ -68,6 +68,25 @@ def main() -> None:
         for _ in range(5):
             app.processEvents()
         shell.grab().save(str(OUT / f"main-{suffix}.png"))
+        # Today's search: the list opens over the day (the tables below stay where they are)
+        from ui.today.screen import TodayScreen
+
+        today = shell.findChild(TodayScreen)
+        assert today is not None
+        from PySide6.QtWidgets import QDialog
+
+        for w in app.topLevelWidgets():  # the owner's overdue-complaints reminder, if it came up
+            if isinstance(w, QDialog) and w.isVisible():
+                w.close()
+        shell.activateWindow()
+        today.search.edit.setFocus()
+        today.search.set_text("wang" if lang != "en" else "an")
+        wait(app, lambda today=today: bool(today.search.hits()))
+        today.search._place_results()  # as the next key would, once the reminder has gone
+        wait(app, today.search.results.isVisible)
+        for _ in range(5):
+            app.processEvents()
+        shell.grab().save(str(OUT / f"today-search-{suffix}.png"))
         shell.close()
         shell.database.dispose()
     print("saved to", OUT)

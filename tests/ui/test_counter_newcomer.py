@@ -296,7 +296,8 @@ def test_todays_search_opens_over_the_day_and_nothing_below_moves(qtbot: QtBot, 
     panel, edit = today.search.results, today.search.edit
     tables = today.appts_stack.mapTo(today, QPoint(0, 0))
     assert not panel.isVisible()  # nothing typed: the day is in view
-    edit.setFocus()
+    today.open()  # as the side bar opens it (and after signing in): typing goes to the search
+    assert QApplication.focusWidget() is edit
     qtbot.keyClicks(edit, "Nora")
     qtbot.waitUntil(lambda: bool(today.search.hits()) and panel.isVisible())
     assert panel.parent() is today and today.appts_stack.mapTo(today, QPoint(0, 0)) == tables  # nothing moved
@@ -309,6 +310,23 @@ def test_todays_search_opens_over_the_day_and_nothing_below_moves(qtbot: QtBot, 
     qtbot.keyClick(edit, Qt.Key.Key_Escape)  # Escape empties the search and closes the list
     qtbot.waitUntil(lambda: not panel.isVisible())
     assert today.appts_stack.mapTo(today, QPoint(0, 0)) == tables
+
+
+def test_enter_on_todays_tables_is_theirs_alone(qtbot: QtBot, ctx: UiContext) -> None:
+    """Enter on a found client in Today's search did nothing in the app: the appointments' and the
+    visits' Enter shortcuts were made window-wide (PySide6 ignores a context given to the
+    QShortcut constructor with a callable), so the two took every Enter of the window and, being
+    two, ran neither. They now answer only while their table has the focus."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QShortcut
+
+    from ui.today.screen import TodayScreen
+
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    for table in (today.appts, today.visits):
+        keys = {sc.key().toString(): sc.context() for sc in table.findChildren(QShortcut)}
+        assert keys == {"Return": Qt.ShortcutContext.WidgetShortcut, "Enter": Qt.ShortcutContext.WidgetShortcut}
 
 
 def test_a_cancelled_visit_reads_as_cancelled_in_the_history(

@@ -59,6 +59,17 @@ def _table(
     return t
 
 
+def _enter_on(table: QWidget, action: Callable[[], None]) -> None:
+    """Enter on ``table`` (only while it has the focus) runs ``action``. The context is set after
+    the shortcut is made: PySide6's QShortcut(key, parent, callable, context) leaves the context at
+    WindowShortcut, and two window-wide Enter shortcuts ate every Enter in the window (Enter on a
+    found client did nothing)."""
+    for key in ("Return", "Enter"):
+        sc = QShortcut(QKeySequence(key), table)
+        sc.setContext(Qt.ShortcutContext.WidgetShortcut)
+        sc.activated.connect(action)
+
+
 class TodayScreen(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
@@ -102,13 +113,7 @@ class TodayScreen(QWidget):
         self.appts_model = AppointmentsModel()
         self.appts = _table(self.appts_model, 2, {1: 130, 3: 104})
         self.appts.doubleClicked.connect(self._appt_activated)
-        for key in ("Return", "Enter"):
-            QShortcut(
-                QKeySequence(key),
-                self.appts,
-                self.arrived,
-                Qt.ShortcutContext.WidgetShortcut,
-            )
+        _enter_on(self.appts, self.arrived)
         self.appts_stack = QStackedWidget()
         self.appts_stack.addWidget(self.appts)
         self.appts_empty = EmptyState(
@@ -133,13 +138,7 @@ class TodayScreen(QWidget):
         self.visits_model = VisitsModel()
         self.visits = _table(self.visits_model, 4, {0: 120, 2: 110})
         self.visits.doubleClicked.connect(self._visit_activated)
-        for key in ("Return", "Enter"):
-            QShortcut(
-                QKeySequence(key),
-                self.visits,
-                self.open_selected_visit,
-                Qt.ShortcutContext.WidgetShortcut,
-            )
+        _enter_on(self.visits, self.open_selected_visit)
         self.visits_stack = QStackedWidget()
         self.visits_stack.addWidget(self.visits)
         self.visits_empty = EmptyState(
@@ -185,6 +184,7 @@ class TodayScreen(QWidget):
     # ------------------------------------------------------------------ data
     def open(self) -> None:
         self.refresh()
+        self.search.focus_search()  # typing goes straight to the search, as on the other screens
 
     def _data_changed(self, kind: str, _ident: int) -> None:
         if kind in ("visit", "appointment"):
