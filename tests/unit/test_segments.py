@@ -100,3 +100,16 @@ def test_the_monthly_counts_sql_gives_classify_s_segment_for_every_combination_o
                 NOW,
             ).segment
             assert _CODES[got[r["n"]]] == want, (rule, r)
+
+
+def test_the_spend_the_segments_and_the_check_sum_is_checkout_s_goods() -> None:
+    """The reports and ``desk-app check`` sit below checkout and cannot import its ``GOODS_KINDS``:
+    their own copies (the segments' ``_GOODS``, the check's client spend SQL) must say the same."""
+    from desk_app.checkout.bill import GOODS_KINDS
+    from desk_app.reports.segments import _GOODS
+    from desk_app.trust.integrity import _SUMMARIES
+
+    assert set(_GOODS) == GOODS_KINDS
+    rows_sql = {table: sql for table, _key, _sums, sql in _SUMMARIES}["client_spend_hours"]
+    listed = rows_sql.split("l.kind IN (")[1].split(")")[0]
+    assert {k.strip().strip("'") for k in listed.split(",")} == GOODS_KINDS

@@ -273,7 +273,6 @@ class ClientSearchBox(QWidget):
         # the list, "Use …" and the line under them: one panel, in the flow of the screen, or
         # floating over it (``float_over``)
         self.results = QFrame()
-        self.results.setObjectName("searchResults")
         panel = QVBoxLayout(self.results)
         panel.setContentsMargins(0, 0, 0, 0)
         panel.setSpacing(8)
