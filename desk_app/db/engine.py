@@ -83,13 +83,15 @@ def make_engine(
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
         try:
-            return create_engine(url, **kwargs)
+            engine = create_engine(url, **kwargs)
         except ModuleNotFoundError as exc:  # the [server] extra was not installed
             raise ValueError(
                 "This installation cannot reach a PostgreSQL server: its driver is missing. "
                 "Install the app with its server part (pip install \"desk-app[server]\"); the "
                 "desktop installers include it."
             ) from exc
+        _install_postgres_hooks(engine)
+        return engine
     raise ValueError(f"unsupported database: {backend}")
 
 
@@ -102,6 +104,22 @@ def _install_key_hook(engine: Engine, key: bytes) -> None:
         cur.execute("PRAGMA cipher_log_level = NONE")
         cur.execute(cipher.key_pragma(key))
         cur.close()
+
+
+def _install_postgres_hooks(engine: Engine) -> None:
+    """Each new server connection turns PostgreSQL's JIT compiler off for itself. The server compiles a
+    statement whose estimated cost passes ``jit_above_cost`` (the monthly report's scans of a busy
+    shop's year do), which took 25-30 ms a statement for queries that then run in 10-300 ms: the
+    compile never paid for itself here (docs/performance.md, "On PostgreSQL: JIT off, ...")."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SET jit = off")
+        finally:
+            cur.close()
+        dbapi_conn.commit()  # a SET in a transaction rolled back later would be undone with it
 
 
 def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:

@@ -191,9 +191,11 @@ def standards_sql(
         .where(
             Feedback.at >= lo,
             # only the month's visits' feedback (their ids lie between these two): not all that came later
+            # (``id + 0``: PostgreSQL would answer a bare MIN(id) by walking the primary key from the
+            # first id until a visit of the month turns up, a year of visits read for one number)
             Feedback.visit_id.between(
-                select(func.min(Visit.id)).where(*in_month).scalar_subquery(),
-                select(func.max(Visit.id)).where(*in_month).scalar_subquery(),
+                select(func.min(Visit.id + 0)).where(*in_month).scalar_subquery(),
+                select(func.max(Visit.id + 0)).where(*in_month).scalar_subquery(),
             ),
         )
         .group_by(Feedback.visit_id)

@@ -101,6 +101,32 @@ def test_postgresql_gives_the_same_figures(pg_url: str) -> None:
     assert Decimal(pg["revenue"]["total"]) > 0
 
 
+def test_postgresql_connections_run_without_jit_and_the_report_sorts_in_memory(pg_url: str) -> None:
+    """Every server connection turns JIT off for itself (it cost 25-30 ms a report statement and never
+    paid back), also after a rolled-back unit of work; the report's own transaction has a bigger
+    work_mem, and the desks' transactions keep the server's."""
+    from desk_app.reports.monthly import REPORT_WORK_MEM, _report_connection
+
+    db = open_database(pg_url)
+    try:
+        with db.engine.connect() as one, db.engine.connect() as two:  # two pooled connections at once
+            assert [c.exec_driver_sql("SHOW jit").scalar() for c in (one, two)] == ["off", "off"]
+        with pytest.raises(RuntimeError), db.uow(write=True) as uow:
+            uow.session.connection().exec_driver_sql("SELECT 1")
+            raise RuntimeError("refused")
+        with db.uow(write=True) as uow:
+            assert uow.session.connection().exec_driver_sql("SHOW jit").scalar() == "off"
+            default = uow.session.connection().exec_driver_sql("SHOW work_mem").scalar()
+        assert default != REPORT_WORK_MEM
+        with db.uow(write=False) as uow:
+            conn = _report_connection(db, uow.session.connection())
+            assert conn.exec_driver_sql("SHOW work_mem").scalar() == REPORT_WORK_MEM
+        with db.uow(write=False) as uow:
+            assert uow.session.connection().exec_driver_sql("SHOW work_mem").scalar() == default
+    finally:
+        db.dispose()
+
+
 def test_the_sample_shop_passes_the_money_models_checks(shop: Services) -> None:
     """The sample writes its sales with the counter's own ``record.sale_rows``; the integrity check
     (sale = lines = payments, prepaid balances = movements, package sessions, stock) agrees."""
