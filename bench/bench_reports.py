@@ -108,13 +108,14 @@ def database(quick: bool) -> str:
 
 def _data_key() -> str:
     """The cached shop is rebuilt when the code that writes it changes (the sample, the sale writer,
-    the triggers that keep the hourly sales summaries)."""
+    the triggers that keep the summaries)."""
     import hashlib
 
     h = hashlib.sha1()
     for part in ("desk_app/demo/sample.py", "desk_app/checkout/record.py", "desk_app/checkout/bill.py",
                  "migrations/versions/2026_12_06_0022_sales_hour_summaries.py",
-                 "migrations/versions/2026_12_06_0023_client_spend_hours.py"):
+                 "migrations/versions/2026_12_06_0023_client_spend_hours.py",
+                 "migrations/versions/2026_12_06_0024_client_first_visits.py"):
         h.update((ROOT / part).read_bytes())
     return h.hexdigest()[:10]
 

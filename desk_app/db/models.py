@@ -745,8 +745,19 @@ class ClientSpendHour(Base):
     goods_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
+class ClientFirstVisit(Base):
+    """The arrival of a client's first visit that was not cancelled (at any branch): the monthly
+    report's new clients are a range of it. Kept by triggers on ``visits`` (migration 0024);
+    ``desk-app check`` compares it with the visits."""
+
+    __tablename__ = "client_first_visits"
+    client_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 SUMMARY_TABLES = (  # derived: kept by triggers
     "sale_item_hours", "sale_staff_hours", "sale_hours", "payment_hours", "client_spend_hours",
+    "client_first_visits",
 )
 
 

@@ -846,12 +846,12 @@ def _make_again(execute: Callable[[str], Any], aside: _Aside) -> None:
 
 
 def _summary_triggers(raw: Any) -> list[tuple[str, str]]:
-    """The triggers that keep the sales summaries (migrations 0022 and 0023; the only triggers on the
-    sales, their lines and payments), with their text, so a bulk write can set them aside and make
-    the summaries from the rows once (``summary_rebuild_sql``) instead of one upsert a row."""
+    """The triggers that keep the summaries (migrations 0022-0024; the only triggers on the sales,
+    their lines and payments, and the visits), with their text, so a bulk write can set them aside
+    and make the summaries from the rows once (``summary_rebuild_sql``) instead of one upsert a row."""
     return [(str(n), str(sql)) for n, sql in raw.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-        "AND tbl_name IN ('sales', 'sale_lines', 'payments') ORDER BY name").fetchall()]  # fmt: skip
+        "AND tbl_name IN ('sales', 'sale_lines', 'payments', 'visits') ORDER BY name").fetchall()]  # fmt: skip
 
 
 def _sqlite_utc(value: datetime) -> str:

@@ -10,10 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import aliased
 
 from desk_app.db.models import (
     Client,
+    ClientFirstVisit,
     Complaint,
     Contact,
     ImprovementAction,
@@ -31,7 +31,11 @@ from desk_app.reports.sqlhelp import Period, previous_month, seconds_between
 def new_and_distinct_clients(rd: ReportReader, lo: datetime, hi: datetime) -> tuple[int, int]:
     """(new, distinct) clients who came in [lo, hi): *new* is a client whose first visit ever
     (not cancelled, at any branch) falls in the period, however long ago their profile was made;
-    the rest are returning (docs/report-json.md). Used for the month and the month before alike."""
+    the rest are returning (docs/report-json.md). Used for the month and the month before alike.
+
+    The first visits are ``client_first_visits`` (kept by triggers with the visits, migration 0024):
+    for the whole shop the new clients are a range of its index; for one branch, the clients who
+    came there, each with their first visit."""
     in_period = and_(
         Visit.arrived_at >= rd.ts(lo),
         Visit.arrived_at < rd.ts(hi),
@@ -39,18 +43,25 @@ def new_and_distinct_clients(rd: ReportReader, lo: datetime, hi: datetime) -> tu
         Visit.client_id.is_not(None),
         rd.branch(Visit.branch_id),
     )
+    if rd.scope.branch_id is None:
+        distinct = select(func.count(func.distinct(Visit.client_id))).where(in_period).scalar_subquery()
+        new = (
+            select(func.count())
+            .select_from(ClientFirstVisit)
+            .where(ClientFirstVisit.first_at >= rd.ts(lo), ClientFirstVisit.first_at < rd.ts(hi))
+            .scalar_subquery()
+        )
+        n_distinct, n_new = (as_int(v) for v in rd.conn.execute(select(distinct, new)).one())
+        return n_new, n_distinct
     came = select(Visit.client_id.label("cid")).where(in_period).distinct().subquery()
-    # returning: a visit (not cancelled, any branch) before the period -- one index seek a client on
-    # ix_visits_client_first, not the minimum over each client's whole history
-    before = aliased(Visit)
-    returning = (
-        select(before.id)
-        .where(before.client_id == came.c.cid, before.arrived_at < rd.ts(lo), before.step != "cancelled")
-        .exists()
+    first = ClientFirstVisit.first_at
+    q = (
+        select(func.count(), func.sum(case((first >= rd.ts(lo), 1), else_=0)))
+        .select_from(came)
+        .join(ClientFirstVisit, ClientFirstVisit.client_id == came.c.cid)
     )
-    q = select(func.count(), func.sum(case((returning, 0), else_=1))).select_from(came)
-    distinct, new = (as_int(v) for v in rd.conn.execute(q).one())
-    return new, distinct
+    n_distinct, n_new = (as_int(v) for v in rd.conn.execute(q).one())
+    return n_new, n_distinct
 
 
 def new_profiles(rd: ReportReader, lo: datetime, hi: datetime) -> int:

@@ -272,7 +272,15 @@ _SUMMARIES: list[tuple[str, str, str, str]] = [
            FROM sales s JOIN sale_lines l ON l.sale_id = s.id
            WHERE s.client_id IS NOT NULL AND l.kind IN ('service', 'product', 'package') GROUP BY 1, 2""",
     ),
+    (  # migration 0024: a client's first visit, not cancelled (the report's new clients); not a sum
+        "client_first_visits",
+        "client_id",
+        "first_at",
+        """SELECT v.client_id, MIN(v.arrived_at) FROM visits v
+           WHERE v.client_id IS NOT NULL AND v.step != 'cancelled' GROUP BY 1""",
+    ),
 ]
+_NOT_SUMMED = {"client_first_visits"}  # every row counts (no all-zero rows left by subtractions)
 
 
 def summary_rebuild_sql(is_sqlite: bool) -> list[str]:
@@ -292,7 +300,7 @@ def summary_problems(conn: Connection, is_sqlite: bool, limit: int = 5) -> list[
     for table, key, sums, rows_sql in _SUMMARIES:
         cols = [c.strip() for c in (key + "," + sums).split(",")]
         listed = ", ".join(cols)
-        nonzero = " OR ".join(f"{c.strip()} != 0" for c in sums.split(","))
+        nonzero = "1 = 1" if table in _NOT_SUMMED else " OR ".join(f"{c.strip()} != 0" for c in sums.split(","))
         have = f"SELECT {key}, {sums}, 1 AS side FROM {table} WHERE {nonzero}"
         want = f"SELECT *, 2 AS side FROM ({rows_sql.format(h=_hour('s.sold_at', is_sqlite))}) AS w"
         # both ways in one pass (the rows summed once, not once for each EXCEPT): a group found on one
@@ -305,8 +313,8 @@ def summary_problems(conn: Connection, is_sqlite: bool, limit: int = 5) -> list[
         for row in conn.execute(text(sql)).fetchall():
             what = "not in" if row[-2] == 1 else "missing from"
             out.append(
-                f"sales summary {table}: the group {tuple(row[:-2])} is {what} the summary of the rows "
-                "(changed by hand?): the monthly report cannot be trusted"
+                f"{'visits' if table in _NOT_SUMMED else 'sales'} summary {table}: the group {tuple(row[:-2])} "
+                f"is {what} the summary of the rows (changed by hand?): the monthly report cannot be trusted"
             )
     return out
 
@@ -335,7 +343,7 @@ def _erasure_problems(conn: Connection) -> list[str]:
 # The guards the migrations put in the database (append-only audit log and erasure records, no
 # double booking, the search index and the sales summaries kept in step): their names and a fingerprint of their text at
 # the head revision. A guard dropped, disabled or rewritten by hand is a problem. A migration that
-# changes a guard updates this table (tests/integration/test_integrity_guards.py says so).
+# changes a guard updates this table (a fresh shop must pass desk-app check: tests/integration/test_sales_summaries.py).
 SQLITE_GUARDS = {
     "appointments_no_overlap_resource_id_insert": "a6db5e901f5dc6f1",
     "appointments_no_overlap_resource_id_update": "f23d00baaf2ac25a",
@@ -345,6 +353,9 @@ SQLITE_GUARDS = {
     "client_spend_ai": "93dd5e3ce8713a41",
     "client_spend_au": "1338074b4fd31eb1",
     "client_spend_sale_au": "914edba6fcf36df8",
+    "client_first_ad": "5a31fb52d71d4e91",
+    "client_first_ai": "1f091df5ab2e0858",
+    "client_first_au": "9f263489e899eab7",
     "audit_log_refuse_delete": "c3e23bff69a13211",
     "audit_log_refuse_replace": "802a5d782984d8a0",
     "audit_log_refuse_update": "cae2e787903e2da8",
@@ -372,6 +383,7 @@ POSTGRES_GUARDS = {
     "audit_log_refuse_change": ("audit_log", 42, "0d294213e88227a5"),
     "client_spend_keep": ("sale_lines", 29, "ccd840a9f23135f5"),
     "client_spend_sale_keep": ("sales", 17, "2af829fafcb8a8c6"),
+    "client_first_keep": ("visits", 29, "a33201564a93804a"),
     "erasures_only_of_erased_clients": ("erasures", 7, "57fc90213f1d9c24"),
     "erasures_refuse_change": ("erasures", 58, "408bd641a34c4371"),
     "payment_hours_keep": ("payments", 29, "a308223693efea36"),

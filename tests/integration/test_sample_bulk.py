@@ -22,8 +22,10 @@ def test_the_bulk_built_shop_passes_desk_app_check(services: Services, owner: Ac
     with services.db.engine.connect() as conn:
         # the summaries' triggers were set aside for the build and are back, with their own text
         kept = conn.execute(text("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
-                                 "AND tbl_name IN ('sales', 'sale_lines', 'payments')")).scalar()  # fmt: skip
-        assert kept == 13  # migration 0022's nine, 0023's four
+                                 "AND tbl_name IN ('sales', 'sale_lines', 'payments', 'visits')")).scalar()  # fmt: skip
+        assert kept == 16  # migration 0022's nine, 0023's four, 0024's three
+        assert conn.execute(text("SELECT COUNT(*) FROM client_first_visits")).scalar() == conn.execute(
+            text("SELECT COUNT(DISTINCT client_id) FROM visits WHERE step != 'cancelled'")).scalar() > 0
         assert conn.execute(text("SELECT SUM(lines) FROM sale_item_hours")).scalar() == stats.lines
         # booked appointments went through the overlap guard (migration 0020) and none overlap
         assert conn.execute(text("SELECT COUNT(*) FROM appointments WHERE status = 'booked'")).scalar()
