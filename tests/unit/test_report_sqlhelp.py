@@ -25,6 +25,24 @@ def test_sqlite_local_day_matches_zoneinfo(tz: str, month: str) -> None:
             t += timedelta(minutes=173)
 
 
+@pytest.mark.postgres
+def test_postgresql_local_day_matches_zoneinfo(pg_url: str) -> None:
+    """On PostgreSQL the day is the server's own time zone arithmetic (a date): the same days, the
+    hours around each daylight-saving change included."""
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            for tz in ("Europe/Berlin", "America/New_York", "Asia/Kolkata"):
+                for month in ("2026-03", "2026-11"):
+                    p = Period.of(month, tz)
+                    times = [p.start + timedelta(minutes=97 * k) for k in range(int((p.end - p.start).total_seconds() // 5820))]
+                    stmt = select(*(local_day(literal(t, UTCDateTime()), "postgresql", p) for t in times))
+                    got = [str(d) for d in conn.execute(stmt).one()]
+                    assert got == [t.astimezone(ZoneInfo(tz)).date().isoformat() for t in times], (tz, month)
+    finally:
+        engine.dispose()
+
+
 def test_month_bounds_and_parsing() -> None:
     p = Period.of("2026-10", "Asia/Shanghai")
     assert p.start == datetime(2026, 9, 30, 16, tzinfo=UTC) and p.end == datetime(
