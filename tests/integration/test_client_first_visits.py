@@ -38,8 +38,11 @@ def _visit(db: Database, branch_id: int, client_id: int | None, when: datetime, 
 
 
 def _firsts(c: Connection) -> dict[int, str]:
+    """{client: first visit, UTC 'YYYY-MM-DD HH:MM'}: SQLite gives the stored text, PostgreSQL an
+    aware datetime in the session's time zone (the machine's, under the faked clocks' TZ)."""
     rows = c.execute(text("SELECT client_id, first_at FROM client_first_visits")).all()
-    return {int(cid): str(at)[:16] for cid, at in rows}
+    return {int(cid): at.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if isinstance(at, datetime) else str(at)[:16]
+            for cid, at in rows}  # fmt: skip
 
 
 def _shop(db: Database) -> tuple[Services, Actor]:
