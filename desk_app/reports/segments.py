@@ -32,7 +32,9 @@ def _chunks(ids: list[int] | None) -> Iterable[list[int] | None]:
         yield ids[k : k + _CHUNK]
 
 
-def _facts(now: datetime, only: Callable[[Any], Any], *, with_now: bool = True) -> Select[*tuple[Any, ...]]:
+def _facts(
+    now: datetime, only: Callable[[Any], Any] | None, *, with_now: bool = True, among: Any = None
+) -> Select[*tuple[Any, ...]]:
     """One row of ``ValueFacts`` a client kept by ``only`` (not erased): id, first visit, full-price
     spend, VIP?, booked?, and what the client paid for services, products and packages (tips and
     top-ups aside, net of refunds: the same measure as the profile's total spend) in the last 6
@@ -42,7 +44,13 @@ def _facts(now: datetime, only: Callable[[Any], Any], *, with_now: bool = True) 
     The whole UTC hours come from ``client_spend_hours`` (kept by triggers with the lines, migration
     0023: a client's year is a dozen rows, not a year of lines), the minutes at the ends of the year
     and around the half-year split from the rows, so the figures are the rows' figures exactly. A
-    month's end in a whole-hour zone has no such minutes."""
+    month's end in a whole-hour zone has no such minutes.
+
+    ``among`` (a CTE of client ids, the monthly report's served clients) instead of ``only``: the
+    clients are read from it and the hours joined on its column, so the server joins the served
+    clients' hours, not every client's (PostgreSQL hashed all 100k clients and their 490k hours
+    first: 225 → 180 ms at 1M lines). SQLite is given ``only`` instead: walking the clients by id
+    it groups them without a sort, and the other shape made its report 0.1 s slower."""
     year, half = now - _YEAR, now - _HALF
     lo, hi = ceil_hour(year), floor_hour(now)  # the summary's span [lo, hi), less the hour around half
     mid_lo, mid_hi = floor_hour(half), ceil_hour(half)
@@ -62,11 +70,13 @@ def _facts(now: datetime, only: Callable[[Any], Any], *, with_now: bool = True) 
             func.coalesce(func.sum(case((h.hour >= half, h.goods_minor))), 0).label("last"),
             func.coalesce(func.sum(case((h.hour < half, h.goods_minor))), 0).label("prev"),
         )
+        .select_from(Client if among is None else among.join(Client, Client.id == among.c[0]))
         .outerjoin(
             h,
-            and_(h.client_id == Client.id, h.hour >= lo, h.hour < hi, or_(h.hour < mid_lo, h.hour >= mid_hi)),
+            and_(h.client_id == (Client.id if among is None else among.c[0]), h.hour >= lo, h.hour < hi,
+                 or_(h.hour < mid_lo, h.hour >= mid_hi)),
         )
-        .where(Client.erased_at.is_(None), only(Client.id))
+        .where(Client.erased_at.is_(None), only(Client.id) if only is not None else true())
         .group_by(Client.id)
         .subquery()
     )
@@ -155,7 +165,10 @@ def segment_counts(conn: Connection, among: Select[Any], rule: SegmentRule, end:
     """{segment: clients} among the clients a query selects, as at ``end`` (what was sold before it:
     a month's end), in one statement for tens of thousands."""
     served = among.cte("served")
-    f = _facts(end, lambda col: col.in_(select(served.c[0])), with_now=False).subquery()
+    if conn.dialect.name == "postgresql":
+        f = _facts(end, None, with_now=False, among=served).subquery()
+    else:  # SQLite walks the clients by id with the served ids as a set, and groups without a sort
+        f = _facts(end, lambda col: col.in_(select(served.c[0])), with_now=False).subquery()
     counts = dict.fromkeys((v.value for v in Segment), 0)
     q = select(segment_code(f.c, rule, end), func.count()).select_from(f).group_by(text("1"))
     for code, n in conn.execute(q):
