@@ -75,6 +75,11 @@ def test_move_a_demo_shop(demo_file: Path, pg_app_login: str, clock: FakeClock) 
     assert {t.table: t.rows for t in result.tables}["clients"] == 40
     target = open_database(pg_app_login, clock=clock)
     try:
+        with target.engine.connect() as conn:  # vacuumed and analyzed after the bulk copy, not left to autovacuum
+            seen = dict(conn.exec_driver_sql(
+                "SELECT relname, last_vacuum IS NOT NULL AND last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname IN ('sales', 'sale_lines', 'clients', 'visits')").all())
+        assert seen == {"sales": True, "sale_lines": True, "clients": True, "visits": True}, seen
         assert check_invariants(target) == []
         services = Services(target, clock=clock)
         actor = services.auth.sign_in(owner.staff_id, OWNER_PIN)  # the same owner, the same PIN
