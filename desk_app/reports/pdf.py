@@ -786,7 +786,7 @@ def appraisal_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[st
             [
                 _staff_name(s["name"]),
                 *((parts.get(k) or "-") for k in ("quality", "sales", "rebooking", "standards")),
-                f"-{s.get('penalty', 0)}",
+                f"-{s['penalty']}" if s.get("penalty") else "0",  # no complaints: 0, not "-0"
                 (score or "-") + mark,
                 _performance_pay(s, data, fmt),
             ]

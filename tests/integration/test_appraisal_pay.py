@@ -68,6 +68,13 @@ def test_performance_pay_as_an_amount_and_each_person_reads_their_own_month(
     assert rows[second.staff_id]["performance_pay"] is None  # no base pay given
     table = appraisal_rows(data)
     assert any(r[0] == first.name and "·" in r[-1] for r in table[1:])
+    # the complaints column: points off as a negative number, a plain 0 for none (never "-0")
+    for r in table[1:]:
+        penalty = next(s["penalty"] for s in data["appraisal"]["staff"] if s["name"] == r[0])
+        assert r[5] == (f"-{penalty}" if penalty else "0"), r
+    quiet = dict(data["appraisal"]["staff"][0], name="Quiet One", complaints=0, penalty=0)  # nobody complained
+    with_quiet = {**data, "appraisal": {**data["appraisal"], "staff": [*data["appraisal"]["staff"], quiet]}}
+    assert next(r for r in appraisal_rows(with_quiet)[1:] if r[0] == "Quiet One")[5] == "0"
     assert "base pay" in appraisal_note(data)  # some have none
     # a stylist reads their own month: the same figures, and nobody else's
     month = services.reports.my_month(first, "2026-10")
