@@ -219,3 +219,34 @@ def test_the_quality_pages_tables_show_their_labels_whole_at_the_counter(  # typ
     for r in range(table.rowCount()):
         label = table.item(r, 0).text()
         assert fm.horizontalAdvance(label) + 8 <= table.columnWidth(0), f"{label!r} is cut"
+
+
+def test_the_staff_names_are_never_cut_short_at_the_counters_width(qtbot, screen: ReportsScreen) -> None:  # type: ignore[no-untyped-def]
+    """Nine columns share the right of the staff page: the first one, stretched, got what was left
+    and cut the names to "Dani…" at 1366 px. The names take their width; the figures scroll."""
+    from desk_app.reports.pdf import appraisal_rows
+
+    auth, owner = screen.ctx.services.auth, screen.ctx.actor
+    assert owner is not None
+    for s in auth.list_staff():
+        if s.role == "stylist":  # names as long as a real team's
+            auth.save_staff(owner, staff_id=s.id, name=f"{s.name} Montgomery-Whitfield", role=s.role)
+    screen.resize(1366 - 212, 768)  # the window less the side bar
+    screen.open(month="2026-10")
+    qtbot.waitUntil(lambda: screen.report is not None and "Montgomery" in str(screen.report.data["by_staff"]),
+                    timeout=20000)
+    screen.tabs.setCurrentWidget(screen.staff)
+    qtbot.wait(50)
+    assert screen.report is not None
+    for table in (screen.staff.table, screen.staff.appraisal_table):
+        assert table is not None and table.rowCount() > 0
+        fm = table.fontMetrics()
+        for r in range(table.rowCount()):
+            name = table.item(r, 0).text()
+            assert fm.horizontalAdvance(name) + 8 <= table.columnWidth(0), f"{name!r} is cut"
+    # Chinese headings without a space break before their bracket, so those columns stay narrow
+    from ui.reports.pages import two_lines
+
+    assert two_lines("绩效工资（占基本工资%）") == "绩效工资\n（占基本工资%）"
+    assert two_lines("Checkout score") == "Checkout\nscore"
+    assert appraisal_rows(screen.report.data)[0][0] == table.horizontalHeaderItem(0).text()

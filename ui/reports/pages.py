@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -107,6 +107,47 @@ def change_note(data: dict[str, Any], key: str) -> tuple[str, str]:
         else _("{arrow} {pct} vs the same days last month")
     )
     return text.format(arrow=arrow, pct=pct(str(abs(r)))), "up" if good else "down"
+
+
+def two_lines(header: str) -> str:
+    """A column heading on two lines, so a narrow column keeps its room: at the first space, or in
+    Chinese (no spaces) before a full-width bracket ("绩效工资\n（占基本工资%）")."""
+    if " " in header:
+        return header.replace(" ", "\n", 1)
+    return header.replace("（", "\n（", 1)
+
+
+class NamesWhole(QObject):
+    """The first column (the staff names) is never cut short. It stretches over the room the other
+    columns leave, as in ``small_table``, while there is room for all of them; when there is not,
+    it takes its contents' width and the figures scroll sideways. (Always stretched, it got what
+    nine columns left on the staff page at 1366 px and cut the names to "Dani…".)"""
+
+    def __init__(self, table: QTableWidget) -> None:
+        super().__init__(table)
+        self.table = table
+        table.installEventFilter(self)
+        # the other columns follow their contents (the style sheet's padding, the font) after the
+        # table is shown: decide again once they have their widths
+        table.horizontalHeader().sectionResized.connect(self.later)
+        self.fit()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.later()
+        return False
+
+    def later(self, *_args: object) -> None:
+        QTimer.singleShot(0, self, self.fit)
+
+    def fit(self) -> None:
+        t, hh = self.table, self.table.horizontalHeader()
+        names = max(t.sizeHintForColumn(0), hh.sectionSizeHint(0))
+        others = sum(hh.sectionSize(c) for c in range(1, t.columnCount()))  # sized to their contents
+        room = names + others < t.viewport().width()
+        mode = QHeaderView.ResizeMode.Stretch if room else QHeaderView.ResizeMode.ResizeToContents
+        if hh.sectionResizeMode(0) != mode:
+            hh.setSectionResizeMode(0, mode)
 
 
 def small_table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1) -> QTableWidget:
@@ -254,7 +295,7 @@ class StaffPage(QWidget):
                 _("Retail"),
                 _("Rebooking"),
                 *(  # two lines: the staff names keep their room
-                    h.replace(" ", "\n", 1)
+                    two_lines(h)
                     for h in (_("Checkout score"), _("Complaints"), _("Reception standards"), _("Service standards"))
                 ),
             ],
@@ -269,8 +310,11 @@ class StaffPage(QWidget):
             )
         )
         appraisal = appraisal_rows(data)
-        heads = [appraisal[0][0], *(h.replace(" ", "\n", 1) for h in appraisal[0][1:])]  # two lines: narrow columns
+        heads = [appraisal[0][0], *(two_lines(h) for h in appraisal[0][1:])]  # two lines: narrow columns
         ap_table = small_table(heads, [tuple(r) for r in appraisal[1:]]) if len(appraisal) > 1 else None
+        for t in (table, ap_table):
+            if t is not None:
+                NamesWhole(t)
         # both tables scroll inside their part of the page: it fits a 1366x768 screen
         table.setMinimumHeight(120)
         if ap_table is not None:
