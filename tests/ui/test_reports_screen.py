@@ -128,11 +128,14 @@ def test_the_monthly_review_page_records_and_reviews_actions(screen: ReportsScre
 
     page = screen.review
     screen.open(month="2026-09")
-    assert page.month == "2026-09" and "2026-09" in page.said.text()
+    assert page.month == "2026-09" and "September 2026" in page.said.text()  # the month in words
+    # empty, each table says what it will hold and what to do next
+    assert "last month's review" in page.previous.showing_empty()
+    assert "Add action" in page.current.showing_empty()
     page.what.setText("Greeting rota at the door on Saturdays")
     page.add_btn.click()
     assert page.error.isHidden(), page.error.text()
-    assert page.current.model().rowCount() == 1
+    assert page.current.model().rowCount() == 1 and page.current.showing_empty() == ""
     assert page.current.model().index(0, 3).data() == "! To review"
     screen.open(month="2026-10")
     assert page.month == "2026-10" and page.previous.model().rowCount() == 1

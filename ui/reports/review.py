@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEd
 
 from desk_app.aftercare.review import ActionView, MonthReview
 from desk_app.i18n import N_, _, format_date
+from desk_app.reports.pdf import month_title
 from desk_app.reports.standards import standard_label
 from ui.context import UiContext
 from ui.shared.table import Cell, RowsTable
@@ -61,7 +62,9 @@ class ReviewPage(QWidget):
         t1.setObjectName("sectionTitle")
         lay.addWidget(t1)
         headers = [_("Improvement"), _("Who owns it"), _("Due by"), _("Outcome"), _("Note")]
-        self.previous = RowsTable(headers, stretch=0)
+        self.previous = RowsTable(headers, stretch=0, empty_text=_(
+            "No improvement actions were set in last month's review. The actions added below are "
+            "checked here next month."))
         self.previous.setMinimumHeight(110)  # the page fits a 1366x768 screen under the report's header
         self.previous.selectionModel().currentRowChanged.connect(lambda *_a: self._update())
         lay.addWidget(self.previous, 1)
@@ -79,7 +82,9 @@ class ReviewPage(QWidget):
         t2 = QLabel(_("This month's improvement actions"))
         t2.setObjectName("sectionTitle")
         lay.addWidget(t2)
-        self.current = RowsTable(headers, stretch=0)
+        self.current = RowsTable(headers, stretch=0, empty_text=_(
+            "No actions for this month yet: type what will be done differently, choose who owns it and "
+            "by when, then Add action."))
         self.current.setMinimumHeight(110)
         lay.addWidget(self.current, 1)
         add = QHBoxLayout()
@@ -106,9 +111,10 @@ class ReviewPage(QWidget):
         self.month = str(data["month"])
         found = misses(data)
         self.said.setText(
-            _("What {month} says: {misses}").format(month=self.month, misses="; ".join(found))
+            _("What {month} says: {misses}").format(month=month_title(self.month), misses="; ".join(found))
             if found
-            else _("{month}: every standard met at least 80 % of the time and no complaints.").format(month=self.month)
+            else _("{month}: every standard met at least 80 % of the time and no complaints.").format(
+                month=month_title(self.month))
         )
         y, m = int(self.month[:4]), int(self.month[5:7])
         nxt = QDate(y, m, 1).addMonths(1)

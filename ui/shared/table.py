@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from desk_app.domain.segments import Segment
@@ -73,8 +73,10 @@ class RowsTable(QTableView):
 
     activated_row = Signal(object)
 
-    def __init__(self, headers: Sequence[str], stretch: int = -1, parent: QWidget | None = None) -> None:
+    def __init__(self, headers: Sequence[str], stretch: int = -1, parent: QWidget | None = None,
+                 empty_text: str = "") -> None:
         super().__init__(parent)
+        self.empty_text = empty_text  # said in the empty table: what it will hold, what to do next
         self.model_ = RowsModel(headers, self)
         self.setModel(self.model_)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -105,6 +107,20 @@ class RowsTable(QTableView):
             self.setColumnWidth(i, w)
         if rows:
             self.selectRow(0)
+
+    def showing_empty(self) -> str:
+        """The words the table shows instead of rows ("" when it has rows or nothing to say)."""
+        return self.empty_text if self.empty_text and not self.model_.rows else ""
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        text = self.showing_empty()
+        if text:
+            p = QPainter(self.viewport())
+            p.setPen(QColor(COLORS["muted"]))
+            area = self.viewport().rect().adjusted(24, 8, -24, -8)
+            p.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), text)
+            p.end()
 
     def current(self) -> Any:
         idx = self.currentIndex()
