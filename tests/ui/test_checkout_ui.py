@@ -91,7 +91,7 @@ def test_visit_panel_pays_then_asks_satisfaction(
     # one big button per score, with stars and a word the bundled fonts can draw (no emoji boxes)
     from PySide6.QtGui import QFontMetrics
 
-    words = ["Very unhappy", "Unhappy", "OK", "Happy", "Very happy"]
+    words = ["Very unhappy", "Unhappy", "Neutral", "Happy", "Very happy"]
     for n, b in enumerate(panel.done.score_buttons, start=1):
         assert b.isVisibleTo(panel) and b.minimumSizeHint().height() >= 64
         assert b.text() == f"{n}  {'★' * n}\n{words[n - 1]}"
@@ -433,3 +433,14 @@ def test_a_voucher_owed_from_a_complaint_is_offered_and_taken_off_at_checkout(
     assert screen.flow.stack.currentWidget() is screen.flow.done
     assert services.checkout.build_bill(owner, client_id=cid).ctx.credits == ()
     assert check_invariants(services.db) == []
+
+
+def test_the_checkout_score_words_read_as_scores_in_chinese() -> None:
+    """Walk: the 3-of-5 button read "确定" (the dialogs' OK button) in Chinese."""
+    from desk_app.i18n import translation
+    from ui.checkout.done import SCORE_WORDS
+
+    zh = translation("zh_CN")
+    words = [zh.gettext(SCORE_WORDS[n]) for n in range(1, 6)]
+    assert words == ["非常不满意", "不满意", "一般", "满意", "非常满意"], words
+    assert zh.gettext("OK") not in words

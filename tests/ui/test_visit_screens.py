@@ -373,3 +373,37 @@ def _answer(kind: type, act: Any) -> None:
         act(dlg)
 
     QTimer.singleShot(0, answer)
+
+
+def test_starting_the_service_with_no_stylist_chosen_asks_for_one(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, monkeypatch: Any
+) -> None:
+    """Walk: the owner left "— choose a stylist —" and pressed Start service; the visit was given to
+    the owner. Now nothing is written: the box is marked and says to choose the stylist."""
+    nav = Nav(qtbot, ctx)
+    services.settings.set(S.VISIT_REQUIRED_STEPS, ["service", "checkout"])
+    stylist = h.add_stylist(services.db, owner.branch_id, "Leo")
+    vid = services.visits.start_walk_in(owner, h.add_client(services.db, "No Stylist Yet"))
+    import ui.visits.screen as visit_mod
+    import ui.visits.service as service_mod
+
+    monkeypatch.setattr(visit_mod, "ask_reason", lambda *a: "regular client, known to all")
+    nav("visit", visit_id=vid)
+    screen = nav.visit
+    assert screen is not None
+    screen.skip_step()
+    screen.skip_step()
+    svc = screen.service
+    assert screen.stack.currentWidget() is svc and svc.staff.currentData() is None
+    shown: list[str] = []
+    monkeypatch.setattr(service_mod, "show_error", lambda _p, e: shown.append(str(e)))
+    qtbot.mouseClick(svc.start_btn, Qt.MouseButton.LeftButton)
+    view = services.visits.get(vid)
+    assert view.service_started_at is None and view.staff_id is None  # nothing written
+    assert shown and "Choose the stylist" in shown[0] and svc.staff.property("invalid") is True
+    _select(svc.staff, stylist.staff_id)
+    svc.staff.activated.emit(svc.staff.currentIndex())
+    qtbot.mouseClick(svc.start_btn, Qt.MouseButton.LeftButton)
+    view = services.visits.get(vid)
+    assert view.service_started_at is not None and view.staff_id == stylist.staff_id
+    assert svc.staff.property("invalid") is False

@@ -24,7 +24,7 @@ from ui.shared.widgets import Button, error_text, show_error, show_info
 SCORE_WORDS = {
     1: N_("Very unhappy"),
     2: N_("Unhappy"),
-    3: N_("OK"),
+    3: N_("Neutral"),  # not "OK": that msgid is the dialogs' button (确定), it read "确定" here
     4: N_("Happy"),
     5: N_("Very happy"),
 }

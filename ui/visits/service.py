@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.permissions import Perm
+from desk_app.domain.permissions import Perm, Role
 from desk_app.i18n import _, format_number, format_time
 from desk_app.visits.safety import SafetyCheckNeeded
 from desk_app.visits.views import ProductChoice, VisitView
 from ui.context import UiContext
 from ui.runner import Latest
-from ui.shared.widgets import Button, Card, show_error
+from ui.shared.widgets import Button, Card, mark_invalid, show_error
 from ui.visits.common import compact, money_text, muted, select_data
 from ui.visits.formula import FormulaDialog, FormulaList
 from ui.visits.safety import resolve_safety
@@ -308,9 +308,19 @@ class ServicePage(QWidget):
         )
 
     def _assign(self) -> None:
+        mark_invalid(self.staff, False)
         self._call(self.ctx.services.service_log.assign, self.staff.currentData(), self.resource.currentData())
 
     def _start(self) -> None:
+        actor = self.ctx.actor
+        if self.staff.currentData() is None and (actor is None or actor.role != Role.STYLIST):
+            # a stylist starting the service is doing it; anyone else names who does (the visit was
+            # once given to the signed-in owner when "— choose a stylist —" was left as it was)
+            mark_invalid(self.staff, True)
+            self.staff.setFocus()
+            show_error(self, _("Choose the stylist who does the service, then start it."))
+            return
+        mark_invalid(self.staff, False)
         self._call(self.ctx.services.service_log.start_service)
 
     def _log(self) -> None:
