@@ -394,3 +394,35 @@ def test_a_time_already_over_is_not_offered_as_free_in_the_calendar(
     assert "passed" in screen.details.details.text() and not screen.details.buttons["book"].isVisible()
     qtbot.mouseClick(screen.grid, Qt.MouseButton.LeftButton, pos=screen.grid.point_for(ci, at(TODAY, 15)))
     assert "free time" in screen.details.details.text() and screen.details.buttons["book"].isVisible()
+
+
+def test_nearest_free_times_on_another_day_name_the_day_in_words_and_are_not_cut(
+    qtbot, screen: CalendarScreen, data
+) -> None:
+    """Walk: the stylist was off today, the nearest times were the next day, and the buttons read
+    "2/8/26 10:00 · Oliver Won" (12/8/26, cut at both ends: read as February). Two lines now, the
+    day in words, each button wide enough for its text, in English and Chinese."""
+    from desk_app import i18n
+    from desk_app.calendar.views import FreeSlot
+
+    long_name = "Oliver Wong-Montgomery"
+    for lang in ("en", "zh_CN"):
+        i18n.set_language(lang)
+        try:
+            screen.book_at(col_of(screen, data["leo"]), at(TOMORROW, 11))
+            dlg = screen.dialog
+            assert dlg is not None
+            later = [at(TOMORROW + timedelta(days=1), h) for h in (10, 12, 13, 14, 16)]
+            slots = tuple(FreeSlot(data["leo"], long_name, s, s + timedelta(minutes=30)) for s in later)
+            dlg._show_alternatives(slots)
+            alts = dlg.alternatives()
+            assert len(alts) == 5
+            dlg.adjustSize()
+            qtbot.waitUntil(lambda shown=alts: all(b.isVisible() for b in shown))
+            for b in alts:
+                when, who = b.text().split("\n")
+                assert who == long_name and b.width() >= b.sizeHint().width(), b.text()
+                assert ("Nov" in when) if lang == "en" else ("11月" in when), when  # the month in words
+            dlg.reject()
+        finally:
+            i18n.set_language("en")

@@ -442,14 +442,27 @@ class BookingDialog(Dialog):
         return [w for it in items if it is not None and (w := it.widget()) is not None]
 
     def _show_alternatives(self, alts: tuple[FreeSlot, ...]) -> None:
-        for n, a in enumerate(alts[:6]):
-            label = f"{format_time(a.start_at)} · {a.staff_name}"
+        made: list[Button] = []
+        for a in alts[:6]:
+            # two lines, the date in words on another day: "12/8/26 10:00 · Oliver Wong" was cut at
+            # both ends in a third of the dialog ("2/8/26 10:00 · Oliver Won", read as February)
+            when = format_time(a.start_at)
             if a.start_at.astimezone(self.tz).date() != self.day:
-                label = f"{format_date(a.start_at, 'short')} {label}"
-            b = Button(label, kind="secondary")
+                when = f"{format_date(a.start_at, 'medium')} {when}"
+            b = Button(f"{when}\n{a.staff_name}", kind="secondary")
             b.setObjectName("altSlot")
+            b.setMinimumHeight(56)
+            b.setToolTip(f"{format_date(a.start_at, 'full')} {format_time(a.start_at)} · {a.staff_name}")
             b.clicked.connect(lambda _=False, s=a: self.set_start(s.start_at, s.staff_id))
-            self.alt_row.addWidget(b, n // 3, n % 3)
+            made.append(b)
+        # three to a row when each fits a third of the dialog, else two (long names): never cut
+        lay = self.layout()
+        margins = lay.contentsMargins() if lay is not None else None
+        room = self.width() - (margins.left() + margins.right() if margins is not None else 0)
+        widest = max((b.sizeHint().width() for b in made), default=0)
+        per_row = 3 if 3 * widest + 2 * self.alt_row.spacing() <= room else 2
+        for n, b in enumerate(made):
+            self.alt_row.addWidget(b, n // per_row, n % per_row)
 
 
 def _qdate(d: date) -> QDate:
