@@ -19,6 +19,7 @@ from tests.integration.test_calendar_support import (
     service_id,
     visit_at_rebooking,
 )
+from ui.calendar.grid import _n_booked
 from ui.calendar.screen import CalendarScreen
 from ui.context import UiContext
 from ui.visits.rebook import RebookPanel
@@ -426,3 +427,32 @@ def test_nearest_free_times_on_another_day_name_the_day_in_words_and_are_not_cut
             dlg.reject()
         finally:
             i18n.set_language("en")
+
+
+def test_a_stylist_who_is_off_is_not_shown_as_free(qtbot, ctx: UiContext, data) -> None:
+    """Walk: a stylist off that day had "free" over their greyed column, and a click in it said
+    "A free time"; only Book then said they were not working. Their column says "off" and a time
+    in it says they are not working; a working stylist's free time is still "A free time"."""
+    from sqlalchemy import update
+
+    from desk_app.db.models import Staff
+    from desk_app.domain.slots import WEEKDAYS
+
+    day = WEEKDAYS[TOMORROW.weekday()]
+    with ctx.services.db.uow() as uow:  # Leo works every day but tomorrow's weekday
+        hours = {d: [["09:00", "19:00"]] for d in WEEKDAYS if d != day}
+        uow.session.execute(update(Staff).where(Staff.id == data["leo"]).values(working_hours=hours))
+        uow.commit()
+    w = CalendarScreen(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    qtbot.waitExposed(w)
+    w.open(date=TOMORROW)
+    leo, amy = col_of(w, data["leo"]), col_of(w, data["amy"])
+    assert w.grid.columns[leo].shifts == () and _n_booked(w.grid.columns[leo]) == "off"
+    assert _n_booked(w.grid.columns[amy]) == "free"
+    qtbot.mouseClick(w.grid, Qt.MouseButton.LeftButton, pos=w.grid.point_for(leo, at(TOMORROW, 14)))
+    assert "Leo is not working at this time" in w.details.details.text()
+    qtbot.mouseClick(w.grid, Qt.MouseButton.LeftButton, pos=w.grid.point_for(amy, at(TOMORROW, 14)))
+    assert "A free time" in w.details.details.text()

@@ -583,4 +583,16 @@ def hhmm(t: datetime) -> str:
 
 def _n_booked(c: Column) -> str:
     n = sum(1 for a in c.appts if a.status not in INACTIVE_STATUSES)
-    return _("{n} booked").format(n=n) if n else _("free")
+    if n:
+        return _("{n} booked").format(n=n)
+    # a stylist with no working hours that day is off, not "free" (a walk read it as bookable)
+    return _("off") if c.kind == "staff" and not c.shifts else _("free")
+
+
+def working_at(c: Column, start: datetime) -> bool:
+    """Whether the column's stylist works at ``start`` (in a shift, not on a break). Rooms and
+    the week's day columns have no hours of their own: always."""
+    if c.kind != "staff":
+        return True
+    in_shift = any(iv.start <= start < iv.end for iv in c.shifts)
+    return in_shift and not any(iv.start <= start < iv.end for iv in c.breaks)

@@ -31,7 +31,7 @@ from desk_app.calendar.views import AppointmentView, DayView, SlotTaken, StaffOp
 from desk_app.i18n import _, format_date, format_time
 from ui.calendar.booking import BookingDialog
 from ui.calendar.booking_extra import MoveDialog, WaitlistDialog
-from ui.calendar.grid import CalendarGrid, columns_for_day, columns_for_week
+from ui.calendar.grid import CalendarGrid, columns_for_day, columns_for_week, working_at
 from ui.calendar.side import AppointmentPanel, RemindersPanel, WaitlistPanel
 from ui.context import UiContext
 from ui.runner import Latest
@@ -305,13 +305,16 @@ class CalendarScreen(QWidget):
         slot_text = ""
         start = self.grid.cursor_start()
         past = False
+        off = ""
         if a is None and start is not None and self.grid.columns:
             col = self.grid.columns[self.grid.cursor_col]
             if col.droppable:
                 slot_text = f"{format_date(start, 'medium')} {format_time(start)} · {col.title}"
                 # the slot that began less than a slot ago is still bookable (the dialog starts it now)
                 past = start + timedelta(minutes=self.grid.slot_minutes) <= self.ctx.services.clock()
-        self.details.show_appointment(a, slot_text, past)
+                if not working_at(col, start):
+                    off = col.title
+        self.details.show_appointment(a, slot_text, past, off)
 
     def _action(self, key: str, appt_id: int) -> None:
         if key == "book":

@@ -79,8 +79,10 @@ class AppointmentPanel(QWidget):
         lay.addWidget(self.hint)
         self.show_appointment(None, "")
 
-    def show_appointment(self, a: AppointmentView | None, slot_text: str, past: bool = False) -> None:
-        """``past``: the empty time chosen is already over (not offered as free, no Book)."""
+    def show_appointment(self, a: AppointmentView | None, slot_text: str, past: bool = False, off: str = "") -> None:
+        """``past``: the empty time chosen is already over (not offered as free, no Book). ``off``: the
+        stylist named does not work then (said as such; Book stays: the booking offers the nearest
+        free times)."""
         self.appt = a
         for k, b in self.buttons.items():
             b.setVisible(k == "book" if a is None else k != "book")
@@ -89,6 +91,11 @@ class AppointmentPanel(QWidget):
             self.chip.hide()
             if past:
                 self.details.setText(_("That time has passed. Choose a time from now on."))
+            elif off:
+                self.details.setText(_(
+                    "{name} is not working at this time. Choose a time in their working hours (the white "
+                    "part of the column), or another stylist."
+                ).format(name=off))
             else:
                 self.details.setText(_("A free time. Press Enter or click Book to book it.") if slot_text else "")
             self.buttons["book"].setVisible(bool(slot_text) and not past)
