@@ -160,13 +160,15 @@ QUESTIONS: list[dict[str, Any]] = [
     {"kind": "generic", "key": "health_notes", "zh": "健康注意事项", "en": "Health notes", "type": "text"},
 ]
 
+# a chair or room has one name, the shop's own: made in the shop's language (an English shop's
+# calendar said "With Chloe Martin · 1号位")
 RESOURCES: list[dict[str, str]] = [
-    {"name": "1号位", "kind": "chair"},
-    {"name": "2号位", "kind": "chair"},
-    {"name": "3号位", "kind": "chair"},
-    {"name": "4号位", "kind": "chair"},
-    {"name": "美容房 A", "kind": "room"},
-    {"name": "美容房 B", "kind": "room"},
+    {"zh": "1号位", "en": "Chair 1", "kind": "chair"},
+    {"zh": "2号位", "en": "Chair 2", "kind": "chair"},
+    {"zh": "3号位", "en": "Chair 3", "kind": "chair"},
+    {"zh": "4号位", "en": "Chair 4", "kind": "chair"},
+    {"zh": "美容房 A", "en": "Treatment room A", "kind": "room"},
+    {"zh": "美容房 B", "en": "Treatment room B", "kind": "room"},
 ]
 
 DEFAULT_HOURS: dict[str, Any] = {

@@ -133,7 +133,7 @@ class ShopService:
             uow.session.add(owner)
             uow.session.flush()
             if with_catalog:
-                seed_catalog(uow.session, branch.id, currency)
+                seed_catalog(uow.session, branch.id, currency, language)
             actor = actor_for(owner)
             audit(uow.session, actor, "create", "shop", shop.id, after={"name": shop.name, "currency": currency})
             uow.commit()
@@ -144,7 +144,7 @@ def _minor(amount: str, currency: str) -> int:
     return Money.of(Decimal(amount), currency).minor
 
 
-def seed_catalog(session: Session, branch_id: int, currency: str) -> None:
+def seed_catalog(session: Session, branch_id: int, currency: str, language: str = "zh_CN") -> None:
     cats: dict[str, ServiceCategory] = {}
     for i, c in enumerate(cd.CATEGORIES):
         cat = ServiceCategory(code=c["code"], name_zh=c["zh"], name_en=c["en"], consultation_kind=c["kind"], sort=i)
@@ -187,7 +187,8 @@ def seed_catalog(session: Session, branch_id: int, currency: str) -> None:
             )
         )
     for r in cd.RESOURCES:
-        session.add(Resource(branch_id=branch_id, name=r["name"], kind=r["kind"]))
+        name = r["zh"] if language.startswith("zh") else r["en"]
+        session.add(Resource(branch_id=branch_id, name=name, kind=r["kind"]))
     for rule in cd.SAFETY_RULES:
         session.add(
             SafetyRule(

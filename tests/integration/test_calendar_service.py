@@ -67,7 +67,7 @@ def test_book_takes_duration_from_the_catalog_and_picks_a_chair(
     v = book(services, owner, shop)
     assert v.status == "booked" and v.status_label == "Booked"
     assert v.duration_min == 60 and v.client_name == "王芳" and v.staff_name == "Leo"
-    assert v.resource_id is not None and v.resource_name == "1号位"
+    assert v.resource_id is not None and v.resource_name == "Chair 1"  # an English shop's chairs: English names
     assert [s.name for s in v.services] == ["Women's cut & style"]
     colour = book(services, owner, shop, hh=14, svc="colour")
     assert colour.duration_min == 75 and colour.buffer_min == 10  # colour has a 10-minute clean-up
@@ -124,7 +124,7 @@ def test_chairs_run_out(services: Services, owner: Actor, shop) -> None:
     f = services.calendar.book(
         owner, BookingRequest(shop["li"], shop["leo"], at(TOMORROW, 15), [shop["facial"]])
     )
-    assert f.resource_name == "美容房 A"
+    assert f.resource_name == "Treatment room A"
 
 
 def test_database_guard_is_the_backstop(services: Services, owner: Actor, shop, monkeypatch) -> None:
@@ -347,3 +347,24 @@ def test_a_time_that_has_passed_is_never_offered_as_free(
     assert free and min(f.start_at for f in free) == at(today, 11, 15)
     slots = services.calendar.free_slots(shop["amy"], at(today, 10), at(today, 13), 30)
     assert slots and slots[0].start_at == at(today, 11, 15)
+
+
+def test_a_new_shops_chairs_and_rooms_are_named_in_its_language(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Walk: an English shop's calendar said "With Chloe Martin · 1号位". A resource has one name,
+    the shop's own: a Chinese shop's chairs are 1号位..., an English shop's Chair 1..."""
+    from sqlalchemy import select
+
+    from desk_app.bootstrap import open_database
+    from desk_app.container import Services
+    from desk_app.db.models import Resource
+
+    for language, first, room in (("zh_CN", "1号位", "美容房 A"), ("en", "Chair 1", "Treatment room A")):
+        db = open_database(str(tmp_path / f"{language}.sqlite3"))
+        try:
+            Services(db).shop.create_shop(name="S", currency="CNY", language=language, owner_name="O",
+                                          owner_pin="1234")
+            with db.uow(write=False) as uow:
+                names = list(uow.session.scalars(select(Resource.name).order_by(Resource.id)))
+            assert names[0] == first and room in names, names
+        finally:
+            db.dispose()
