@@ -251,7 +251,9 @@ def test_a_fixed_field_loses_its_error_and_goals_is_marked_required(qtbot: QtBot
 
     form = ConsultationForm(ctx)
     qtbot.addWidget(form)
-    assert any(lbl.text() == "Goals *" for lbl in form.findChildren(QLabel))
+    qtbot.waitUntil(form.questions_ready)
+    form.load("nails", None, "", "")  # no required question: this field is what is needed
+    assert any(lbl.text() == "What the client wants *" for lbl in form.findChildren(QLabel))
     form.show_errors({"goals": "Write down what the client wants, in their words.", "allergies": "x"})
     assert form.errors["goals"].isVisibleTo(form) and form.errors["allergies"].isVisibleTo(form)
     form.goals.setPlainText("Shorter, easy to style")
@@ -454,3 +456,35 @@ def test_a_contact_names_its_client_not_an_internal_id(qtbot: QtBot, ctx: UiCont
     dlg.fill(kind="inquiry", summary="Opening hours?", client_id=cid)
     assert "Iris Chen" in dlg.client_label.text() and "C0000" in dlg.client_label.text()
     assert f"#{cid}" not in dlg.client_label.text()
+
+
+def test_the_consultation_asks_each_thing_once(qtbot: QtBot, ctx: UiContext, services: Services) -> None:
+    """The newcomer's walk: a General consultation asked "What the client wants *" (the owner's
+    question) and then "Goals *"; a Skin one asked Allergies and Contraindications twice. A kind
+    whose required question already asks what the client wants asks only for anything else, and a
+    question of a fixed field's name is that field (the service keeps them as one answer)."""
+    from PySide6.QtWidgets import QLabel
+
+    from ui.visits.consult import ConsultationForm
+
+    form = ConsultationForm(ctx)
+    qtbot.addWidget(form)
+    qtbot.waitUntil(form.questions_ready)
+
+    def labels() -> list[str]:
+        return [lbl.text() for lbl in form.findChildren(QLabel) if lbl.isVisibleTo(form) and lbl.text()]
+
+    form.load("generic", None, "", "")
+    shown = labels()
+    assert "What the client wants *" in shown  # the owner's question
+    assert "Anything else the client wants" in shown and "Goals *" not in shown
+    assert sum(t.startswith("What the client wants") for t in shown) == 1
+
+    form.load("skin", None, "", "")
+    shown = labels()
+    assert sum(t.startswith("Allergies") for t in shown) == 1, shown
+    assert sum(t.startswith("Contraindications") for t in shown) == 1, shown
+    assert "skin_type" in form.inputs and "allergies" not in form.inputs
+
+    form.load("nails", None, "", "")  # no required question: the fixed field is what is needed
+    assert "What the client wants *" in labels()

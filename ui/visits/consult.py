@@ -23,6 +23,9 @@ from ui.context import UiContext
 from ui.shared.widgets import ErrorLabel, mark_invalid, show_error
 from ui.visits.common import compact, select_data
 
+# the owner's questions answered by the fixed field of the same name (``_label_fixed``)
+_ASKED_BELOW = ("allergies", "contraindications")
+
 KINDS = {"hair": N_("Hair"), "skin": N_("Skin"), "nails": N_("Nails"), "generic": N_("General")}
 
 
@@ -65,15 +68,20 @@ class ConsultationForm(QWidget):
             "allergies": self.allergies,
             "contraindications": self.contra,
         }
-        labels = {
-            "goals": _("Goals") + " *",  # needed when no question above is answered
+        # "goals" is needed only when no question above is answered, and says so (``_label_fixed``)
+        self.labels = {
+            "goals": _("What the client wants") + " *",
             "expectations": _("Expectations"),
             "priority": _("Priority"),
             "allergies": _("Allergies"),
             "contraindications": _("Contraindications"),
         }
+        self.label_widgets: dict[str, QLabel] = {}
         for key, w in self.fields.items():
-            self.form.addRow(labels[key], self._with_error(key, w))
+            label = QLabel(self.labels[key])
+            label.setWordWrap(True)
+            self.label_widgets[key] = label
+            self.form.addRow(label, self._with_error(key, w))
         self.questions: list[Question] = []
         self.inputs: dict[str, Any] = {}
         self.dirty = False
@@ -146,7 +154,10 @@ class ConsultationForm(QWidget):
             del self.errors[key]
         self.inputs = {}
         self.questions = (self._by_kind or {}).get(str(self.kind.currentData()), [])
+        self._label_fixed()
         for q in self.questions:
+            if q.key in _ASKED_BELOW:  # one answer with the field of the same name below
+                continue
             w: QWidget
             if q.answer_type == "choice":
                 combo = compact(QComboBox(), 10)
@@ -183,6 +194,25 @@ class ConsultationForm(QWidget):
             label.setWordWrap(True)
             self.n_questions += 1
             self.form.insertRow(self.n_questions, label, self._with_error(q.key, w))
+
+    def _label_fixed(self) -> None:
+        """The fixed fields' labels for the kind's questions. A kind whose questions already ask what
+        the client wants (a required one: the seeded "What the client wants", "Desired result") asks
+        only for anything else; otherwise this field is what the consultation needs. A question of the
+        same name as a fixed field (the seeded skin questions "Allergies", "Contraindications") is
+        that field: the service keeps the two as one answer, so the form asks once."""
+        required = any(q.required for q in self.questions if q.key not in _ASKED_BELOW)
+        self.label_widgets["goals"].setText(
+            _("Anything else the client wants") if required else self.labels["goals"]
+        )
+        self.goals.setPlaceholderText(
+            _("Optional: other wishes, in their own words")
+            if required
+            else _("What the client wants, in their own words")
+        )
+        for key in _ASKED_BELOW:
+            q = next((q for q in self.questions if q.key == key), None)
+            self.label_widgets[key].setText(self.labels[key] + (" *" if q is not None and q.required else ""))
 
     def load(self, kind: str, a: AssessmentView | None, allergies: str, contra: str) -> None:
         if self._by_kind is None:  # the questions are still being read: fill the form when they are
