@@ -125,7 +125,7 @@ class ServiceLogService:
         notes: str = "",
         problem: str = "",
     ) -> int:
-        """Record a service actually done (it may differ from the plan)."""
+        """Record a service actually done (it may differ from the plan), once the service started."""
         now = self.clock()
         with permitted(self.db.uow, actor, Perm.SERVICE_LOG) as (uow, _known):
             s = uow.session
@@ -136,8 +136,9 @@ class ServiceLogService:
             if svc is None:
                 raise ValidationError({"service_id": _("Choose a service from the menu.")})
             if v.service_started_at is None:
-                v.service_started_at = now
-                v.status = vd.VisitStatus.IN_SERVICE.value
+                # starting is where the safety rules are checked again and the stylist is set: a log
+                # before it went round both (the log credited to whoever typed it, the visit to no one)
+                raise ServiceError(_("Start the service first: press “Start service” when the client is in the chair."))
             log = {
                 "visit_id": v.id,
                 "service_id": svc.id,
@@ -153,6 +154,7 @@ class ServiceLogService:
             # a Core INSERT on the table (as the audit row): no unit-of-work flush for one row
             lid = inserted_id(connection_of(s).execute(_INSERT_LOG, log))
             touched(s, "service_log", lid)
+            touched(s, "visit", v.id)  # its view lists the services done: other desks show the log
             if problem.strip():
                 v.problem = (v.problem + "\n" if v.problem else "") + problem.strip()
             audit(s, actor, "log_service", "visit", v.id, after={"service_id": svc.id}, at=now)

@@ -429,3 +429,25 @@ def test_choosing_a_client_stamps_the_greeting_once(
         v.mark_greeted(owner, vid2)
     v.link_client(owner, vid2, h.add_client(services.db, "Later"))
     assert v.get(vid2).greeted_at is None
+
+
+def test_a_service_is_logged_only_once_started(services: Services, owner: Actor, clock: FakeClock) -> None:
+    """The newcomer's walk: "Log service" before "Start service" started the service itself, past
+    the safety rules checked at the start, with the log credited to whoever typed it and the visit
+    to no one. It is now refused and writes nothing; after Start it is logged to the stylist."""
+    from desk_app.db.models import ServiceLog
+
+    stylist = h.add_stylist(services.db, owner.branch_id)
+    vid = _to_service(services, owner, clock, h.add_client(services.db, "Early Logger"))
+    cut = h.service_id(services.db, "CUT-W")
+    with pytest.raises(ServiceError, match="Start the service first"):
+        services.service_log.log_service(owner, vid, cut, None, "ok", "")
+    view = services.visits.get(vid)
+    assert view.service_started_at is None and view.staff_id is None and not view.service_logs
+    with services.db.uow(write=False) as uow:
+        assert uow.session.execute(select(ServiceLog).where(ServiceLog.visit_id == vid)).first() is None
+    services.service_log.assign(owner, vid, stylist.staff_id, None)
+    services.service_log.start_service(owner, vid)
+    services.service_log.log_service(owner, vid, cut, None, "ok", "")
+    logs = services.visits.get(vid).service_logs
+    assert [lg.staff_name for lg in logs] == [stylist.name]

@@ -153,8 +153,10 @@ def test_each_step_names_what_it_wrote_to_the_change_feed(services: Services, ow
     assert ("visit", vid) in heard[-1]
     services.consultation.confirm_plan(owner, vid)
     assert ("visit", vid) in heard[-1]
+    services.service_log.start_service(owner, vid)
+    assert ("visit", vid) in heard[-1]
     lid = services.service_log.log_service(owner, vid, cut, None, "ok", "")
-    assert {("visit", vid), ("service_log", lid)} <= heard[-1]  # the service started with it
+    assert {("visit", vid), ("service_log", lid)} <= heard[-1]
     assert _count(services, ServiceLog, ServiceLog.id == lid) == 1
     services.service_log.end_service(owner, vid)
     assert {("visit", vid), ("client", cid)} <= heard[-1]

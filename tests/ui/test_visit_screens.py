@@ -395,6 +395,7 @@ def test_starting_the_service_with_no_stylist_chosen_asks_for_one(
     screen.skip_step()
     svc = screen.service
     assert screen.stack.currentWidget() is svc and svc.staff.currentData() is None
+    assert not svc.log_btn.isEnabled() and not svc.log_service.isEnabled()  # logged once started
     shown: list[str] = []
     monkeypatch.setattr(service_mod, "show_error", lambda _p, e: shown.append(str(e)))
     qtbot.mouseClick(svc.start_btn, Qt.MouseButton.LeftButton)
@@ -407,3 +408,4 @@ def test_starting_the_service_with_no_stylist_chosen_asks_for_one(
     view = services.visits.get(vid)
     assert view.service_started_at is not None and view.staff_id == stylist.staff_id
     assert svc.staff.property("invalid") is False
+    qtbot.waitUntil(svc.log_btn.isEnabled)

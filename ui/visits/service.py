@@ -210,6 +210,9 @@ class ServicePage(QWidget):
         self._select_choices(view)
         started = view.service_started_at is not None
         self.start_btn.setVisible(not started)
+        for w in (self.log_service, self.log_notes, self.log_btn):  # a service is logged once started
+            w.setEnabled(started)
+        self.log_btn.setToolTip("" if started else _("Start the service first"))
         if started:
             assert view.service_started_at is not None
             self.clock_label.setText(_("In service since {t}").format(t=format_time(view.service_started_at)))
