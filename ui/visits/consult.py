@@ -78,10 +78,10 @@ class ConsultationForm(QWidget):
         }
         self.label_widgets: dict[str, QLabel] = {}
         for key, w in self.fields.items():
-            label = QLabel(self.labels[key])
-            label.setWordWrap(True)
-            self.label_widgets[key] = label
-            self.form.addRow(label, self._with_error(key, w))
+            heading = QLabel(self.labels[key])
+            heading.setWordWrap(True)
+            self.label_widgets[key] = heading
+            self.form.addRow(heading, self._with_error(key, w))
         self.questions: list[Question] = []
         self.inputs: dict[str, Any] = {}
         self.dirty = False
