@@ -61,7 +61,7 @@ class Potential(StrEnum):
 
 
 POTENTIAL_LABELS: dict[Potential, str] = {
-    Potential.NEW: N_("new client"),
+    Potential.NEW: N_("first visit recently"),  # "new client" read oddly beside "Visits 5"
     Potential.GROWING: N_("spending more"),
     Potential.NEAR_VIP: N_("close to VIP"),
     Potential.BOOKED: N_("booked again"),
@@ -94,7 +94,7 @@ class ClientValue:
 
     @property
     def why(self) -> str:
-        """Why the potential is high, in words: "new client · booked again" ("" when it is not)."""
+        """Why the potential is high, in words: "first visit recently · booked again" ("" when it is not)."""
         return " · ".join(p.label for p in self.potential)
 
 

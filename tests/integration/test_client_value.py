@@ -108,7 +108,7 @@ def test_follow_ups_call_key_clients_first_and_the_profile_says_why(
 
     ann = services.clients.get(owner, key)
     assert ann.segment == "key" and ann.spend_12m == Decimal("4000") and "booked again" in ann.segment_why
-    assert services.clients.get(owner, develop).segment_why == "new client"
+    assert services.clients.get(owner, develop).segment_why == "first visit recently"
     assert services.clients.get(owner, standard).spend_12m == Decimal("0")
 
     # the owner raises the bar: 4,000 is no longer a high current value
