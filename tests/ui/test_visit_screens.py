@@ -409,3 +409,36 @@ def test_starting_the_service_with_no_stylist_chosen_asks_for_one(
     assert view.service_started_at is not None and view.staff_id == stylist.staff_id
     assert svc.staff.property("invalid") is False
     qtbot.waitUntil(svc.log_btn.isEnabled)
+
+
+def test_todays_tables_keep_names_whole_at_the_counter_width(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: Any
+) -> None:
+    """The newcomer's walk at 1366x768: Today cut "Women's c…" and "Sophie Ta…" in the day's
+    appointments beside half-empty name columns, and would cut the standards in progress. The
+    appointments take the wider side, a name column is as wide as its names (up to a cap) and the
+    in-progress standards are whole (a long stylist name is cut there instead, with a tooltip)."""
+    stylist = h.add_stylist(services.db, owner.branch_id, "Sophie Taylor")
+    cut = h.service_id(services.db, "CUT-W")
+    for k, name in enumerate(("Amy Li", "王小明")):
+        h.book(
+            services.db,
+            branch_id=owner.branch_id,
+            client_id=h.add_client(services.db, name),
+            staff_id=stylist.staff_id,
+            start=clock.now + timedelta(hours=1 + k),
+            service_ids=[cut],
+        )
+    services.visits.start_walk_in(owner, h.add_client(services.db, "Walk In"))
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    today.resize(1366 - 212, 768)  # the counter screen less the sidebar
+    today.show()
+    today.refresh()
+    qtbot.waitUntil(lambda: today.appts_model.rowCount() == 2 and today.visits_model.rowCount() == 1)
+    qtbot.wait(50)
+    appts, visits = today.appts, today.visits
+    for col in (1, 2, 3):  # client, services, stylist: none cut
+        assert appts.columnWidth(col) >= appts.sizeHintForColumn(col), col
+    assert visits.columnWidth(4) >= visits.sizeHintForColumn(4)  # the standards
+    assert today.appts_model.data(today.appts_model.index(0, 3), Qt.ItemDataRole.ToolTipRole) == "Sophie Taylor"

@@ -86,8 +86,11 @@ class AppointmentsModel(_RowsModel[TodayAppointment]):
                 return QColor(COLORS["bad"])
         if role == Qt.ItemDataRole.BackgroundRole and col == 4:
             return QColor(TONE_BG.get(tone, TONE_BG["neutral"]))
-        if role == Qt.ItemDataRole.ToolTipRole and col == 1 and a.has_alert:
-            return _("Allergies or contraindications: see the visit")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 1 and a.has_alert:
+                return _("Allergies or contraindications: see the visit")
+            if col in (1, 2, 3):  # a long name may be cut in its column: whole here
+                return (a.client_name, a.service_names, a.staff_name)[col - 1] or None
         return None
 
 
@@ -120,8 +123,10 @@ class VisitsModel(_RowsModel[OpenVisitRow]):
         if role == Qt.ItemDataRole.BackgroundRole and v.breached:
             return QColor(TONE_BG["bad"])
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 0 and v.has_alert:
-                return v.alert_text
+            if col == 0:
+                return v.alert_text if v.has_alert else v.client_name
+            if col == 2:
+                return v.staff_name or None
             if col == 3:
                 return _("Arrived {t}").format(t=format_time(v.arrived_at))
             if col == 4 and v.breached:

@@ -54,6 +54,16 @@ def _table(
     for col, width in (fixed or {}).items():  # names elide instead of pushing the rest out
         h.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         h.resizeSection(col, width)
+
+    def fit() -> None:
+        # a names column is as wide as today's names, up to its cap (``fixed``): the stretched
+        # column keeps the rest (short names left "Women's cut & st…" cut beside empty space)
+        for col, cap in (fixed or {}).items():
+            want = max(t.sizeHintForColumn(col), h.sectionSizeFromContents(col).width())
+            h.resizeSection(col, min(cap, want))
+
+    model.modelReset.connect(fit)
+    model.layoutChanged.connect(fit)
     t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     t.setTextElideMode(Qt.TextElideMode.ElideRight)
     return t
@@ -111,7 +121,7 @@ class TodayScreen(QWidget):
         # appointments
         appts = Card(_("Appointments"))
         self.appts_model = AppointmentsModel()
-        self.appts = _table(self.appts_model, 2, {1: 130, 3: 104})
+        self.appts = _table(self.appts_model, 2, {1: 150, 3: 130})
         self.appts.doubleClicked.connect(self._appt_activated)
         _enter_on(self.appts, self.arrived)
         self.appts_stack = QStackedWidget()
@@ -130,13 +140,13 @@ class TodayScreen(QWidget):
         row.addWidget(self.arrived_btn)
         row.addStretch()
         appts.body.addLayout(row)
-        body.addWidget(appts, 1)
+        body.addWidget(appts, 11)  # the day's list is read all day: the wider side (11 : 9)
 
         right = QVBoxLayout()
         right.setSpacing(16)
         prog = Card(_("In progress"))
         self.visits_model = VisitsModel()
-        self.visits = _table(self.visits_model, 4, {0: 120, 2: 110})
+        self.visits = _table(self.visits_model, 2, {0: 130})  # the standards whole; a long stylist name cut
         self.visits.doubleClicked.connect(self._visit_activated)
         _enter_on(self.visits, self.open_selected_visit)
         self.visits_stack = QStackedWidget()
@@ -170,7 +180,7 @@ class TodayScreen(QWidget):
         self.queue_stack.addWidget(self.queue_empty)
         queue.body.addWidget(self.queue_stack, 1)
         right.addWidget(queue, 2)
-        body.addLayout(right, 1)
+        body.addLayout(right, 9)
         root.addLayout(body, 1)
 
         self.timer = QTimer(self)  # runs while the screen is shown
