@@ -456,3 +456,17 @@ def test_a_stylist_who_is_off_is_not_shown_as_free(qtbot, ctx: UiContext, data) 
     assert "Leo is not working at this time" in w.details.details.text()
     qtbot.mouseClick(w.grid, Qt.MouseButton.LeftButton, pos=w.grid.point_for(amy, at(TOMORROW, 14)))
     assert "A free time" in w.details.details.text()
+
+
+def test_a_cancelled_bookings_lane_shows_its_symbol_when_the_word_does_not_fit(qtbot: object) -> None:
+    """The newcomer's walk: a cancelled booking's narrow lane read "✕ Canc" (the word wrapped and
+    cut). It says the whole "✕ Cancelled" when it fits, else the symbol alone."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from ui.calendar.grid import lane_text
+
+    fm = QFontMetrics(QFont())
+    whole = "✕ Cancelled"
+    assert lane_text(fm, "✕", "Cancelled", fm.horizontalAdvance(whole) + 1) == whole
+    assert lane_text(fm, "✕", "Cancelled", fm.horizontalAdvance(whole) - 1) == "✕"
+    assert lane_text(fm, "✕", "已取消", 30) == "✕"

@@ -17,7 +17,17 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QHelpEvent, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desk_app.calendar.views import INACTIVE_STATUSES, AppointmentView, DayView, WeekView
@@ -404,7 +414,8 @@ class CalendarGrid(QWidget):
         fm = p.fontMetrics()
         lh = fm.height()
         if inactive:
-            p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, status)
+            words = lane_text(fm, symbol, a.status_label, inner.width())
+            p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter, words)
             return
         p.setPen(QColor(COLORS["text"]))
         p.setFont(self._bold)
@@ -568,6 +579,13 @@ class CalendarGrid(QWidget):
         if new != self.selected_id:
             self.selected_id = new
             self.appointment_selected.emit(new)
+
+
+def lane_text(fm: QFontMetrics, symbol: str, label: str, width: float) -> str:
+    """What a cancelled or no-show booking's narrow lane says: its symbol and word when they fit,
+    else the symbol alone (the word was cut to "✕ Canc"); the tooltip says the rest."""
+    whole = f"{symbol} {label}"
+    return whole if fm.horizontalAdvance(whole) <= width else symbol
 
 
 def _overlaps_inactive(c: Column, a: AppointmentView) -> bool:
