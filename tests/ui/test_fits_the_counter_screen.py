@@ -318,6 +318,27 @@ def test_the_booking_dialog_fits_and_book_stays_on_screen(qtbot: QtBot, main: Ma
     dlg.reject()
 
 
+def test_a_new_booking_shows_the_services_and_notes_beside_the_client_list(qtbot: QtBot, main: MainArea) -> None:
+    """The newcomer's walk: with no client chosen yet, the client search's list filled the booking
+    dialog and the services, the duration and the notes were below the fold (the form scrolled).
+    The services and what follows them stand beside the client; the dialog opens as tall as the
+    screen allows, as wide as it fits."""
+    from ui.calendar.booking import BookingDialog
+
+    dlg = BookingDialog(main.ctx, main.ctx.services.clock(), parent=main)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.service_list.count() > 0 and dlg.search.isVisible())
+    settle(qtbot, main)
+    shot(dlg, _lang(main), "dialog-booking-no-client")
+    assert dlg.height() <= DIALOG_MAX_HEIGHT and dlg.width() <= WIDTH
+    assert dlg.body.verticalScrollBar().maximum() == 0  # nothing of the form to scroll to
+    for w in (dlg.search, dlg.staff, dlg.time, dlg.service_list, dlg.duration, dlg.notes, dlg.book_button):
+        assert wholly_visible(w), type(w).__name__
+    assert horizontal_bars(dlg) == []
+    dlg.reject()
+
+
 def _first_id(main: MainArea, model: type, *where: object) -> int:
     with main.ctx.services.db.uow(write=False) as uow:
         found = uow.session.scalar(select(model.id).where(*where).order_by(model.id.desc()).limit(1))  # type: ignore[attr-defined]

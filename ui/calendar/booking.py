@@ -56,7 +56,7 @@ class BookingDialog(Dialog):
         # the branch of the calendar shown (the owner may look at another), else the desk's
         self.branch_id = branch_id if branch_id is not None else (ctx.actor.branch_id if ctx.actor else None)
         self.setWindowTitle(_("Book an appointment"))
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(1060)
         self.tz = ZoneInfo(ctx.shop.timezone)
         self.client_id: int | None = None
         self.result_view: AppointmentView | None = None
@@ -73,7 +73,7 @@ class BookingDialog(Dialog):
         title = QLabel(_("Book an appointment"))
         title.setObjectName("pageTitle")
         lay.addWidget(title)
-        form = QFormLayout()
+        form = left = QFormLayout()  # who, with whom, when; the services beside (``right``)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.setVerticalSpacing(10)
 
@@ -124,6 +124,7 @@ class BookingDialog(Dialog):
         self.date_edit.dateChanged.connect(self._date_changed)
         self.day_label = QLabel(format_date(self.day, "full"))
         self.day_label.setObjectName("muted")
+        self.day_label.setWordWrap(True)
         self.time = QComboBox()
         self.time.setMinimumHeight(40)
         self.time.setAccessibleName(_("Time"))
@@ -138,9 +139,17 @@ class BookingDialog(Dialog):
         self.past_note.setVisible(start < self._now())
         form.addRow("", self.past_note)
 
+        # the services and what follows them in a second column: in one column at 1366x768 they
+        # were below the fold, under the client search's list (the newcomer's walk)
+        form = right = QFormLayout()
+        right.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        right.setVerticalSpacing(10)
         self.service_list = QListWidget()
         self.service_list.setObjectName("serviceList")
         self.service_list.setMinimumHeight(150)
+        self.service_list.setMinimumWidth(300)
+        self.service_list.setWordWrap(True)  # a long name takes two lines, never a sideways scroll
+        self.service_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.service_list.itemChanged.connect(self._services_changed)
         form.addRow(_("Services"), self.service_list)
 
@@ -179,10 +188,18 @@ class BookingDialog(Dialog):
         self.notes.setMinimumHeight(40)
         form.addRow(_("Notes"), self.notes)
         body = QWidget()
-        body.setLayout(form)
+        columns = QHBoxLayout(body)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.setSpacing(20)
+        columns.addLayout(left, 11)
+        columns.addLayout(right, 9)
         self.body = FormScroll(body)
         lay.addWidget(self.body, 1)
         self.setMaximumHeight(DIALOG_MAX_HEIGHT)
+        # as tall as a counter screen allows from the start: the lists fill in after it opens and
+        # a dialog never resizes on screen (``Dialog``), so a height from the empty lists' hint left
+        # the notes below the fold
+        self.resize(1060, DIALOG_MAX_HEIGHT)
 
         self.error = ErrorLabel()
         lay.addWidget(self.error)
