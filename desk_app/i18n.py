@@ -217,6 +217,20 @@ class Fmt:
 
         return str(_bd_datetime(self.local(dt), format=fmt, tzinfo=self.tz, locale=self.locale))
 
+    def when(self, dt: _dt.datetime) -> str:
+        """A moment on screen: the day as the rest of the app writes it and a 24-hour time, "Dec 5,
+        2026 12:14" / "2026年12月5日 12:14" (Babel's "short" gave "12/5/26, 12:14 PM" beside
+        "Dec 4, 2026": read as May in most of the world)."""
+        return f"{self.date(dt, 'medium')} {self.time(dt)}"
+
+    def month_day(self, d: _dt.date | _dt.datetime) -> str:
+        """A day of this year in a list: "Dec 3" / "12月3日" (was "12-03")."""
+        from babel.dates import format_skeleton
+
+        if isinstance(d, _dt.datetime):
+            d = self.local(d).date()
+        return str(format_skeleton("MMMd", d, locale=self.locale))
+
     def duration_minutes(self, minutes: int) -> str:
         if minutes < 60:
             return self._("{n} min").format(n=minutes)
@@ -324,6 +338,14 @@ def format_time(t: _dt.datetime | _dt.time, fmt: str = "HH:mm") -> str:
 
 def format_datetime(dt: _dt.datetime, fmt: str = "medium") -> str:
     return _state.fmt.datetime(dt, fmt)
+
+
+def format_when(dt: _dt.datetime) -> str:
+    return _state.fmt.when(dt)
+
+
+def format_month_day(d: _dt.date | _dt.datetime) -> str:
+    return _state.fmt.month_day(d)
 
 
 def format_duration_minutes(minutes: int) -> str:

@@ -80,3 +80,20 @@ def test_dates_are_shown_in_the_shop_time_zone() -> None:
     assert "11月19日" in i18n.format_date(late, "long")
     with pytest.raises(TypeError):
         i18n.format_money(1.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("lang", "when", "day"),
+    [("en", "Nov 19, 2026 01:30", "Nov 19"), ("zh_CN", "2026年11月19日 01:30", "11月19日")],
+)
+def test_a_moment_on_screen_has_one_form(lang: str, when: str, day: str) -> None:
+    """The newcomer's walk: "12/5/26, 12:14 PM" (read as May outside the US) and "12-06 20:29"
+    stood beside "Dec 4, 2026". A moment is the app's day in words and a 24-hour time; a day of
+    this year in a list is its month and day in words."""
+    i18n.set_language(lang)
+    i18n.set_timezone("Asia/Shanghai")
+    late = datetime(2026, 11, 18, 17, 30, tzinfo=UTC)  # 01:30 next day in Shanghai
+    assert i18n.format_when(late) == when
+    assert i18n.format_when(late).startswith(i18n.format_date(late))
+    assert i18n.format_month_day(late) == day
+    i18n.set_language("en")

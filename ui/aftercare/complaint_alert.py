@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListWidget, QVBoxLay
 from desk_app.aftercare.views import ComplaintView
 from desk_app.domain.aftercare import ComplaintLevel
 from desk_app.domain.permissions import Role
-from desk_app.i18n import _, format_datetime, ngettext
+from desk_app.i18n import _, format_when, ngettext
 from ui.aftercare.text import word
 from ui.context import UiContext
 from ui.shared.widgets import Button, Dialog
@@ -30,7 +30,7 @@ def _line(c: ComplaintView) -> str:
         id=c.id,
         client=c.client_name or _("walk-in"),
         what=(c.description.splitlines() or [""])[0][:80],
-        when=format_datetime(c.first_response_due_at, "short"),
+        when=format_when(c.first_response_due_at),
         level=word(ComplaintLevel, c.level),
         handler=c.handler or _("nobody"),
     )

@@ -29,7 +29,7 @@ from desk_app.aftercare.views import ComplaintView, ContactView, RedoChoices, Re
 from desk_app.domain.aftercare import COMPENSATION_WITH_AMOUNT, Compensation
 from desk_app.domain.money import parse_amount
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.i18n import _, format_datetime, format_money
+from desk_app.i18n import _, format_money, format_when
 from desk_app.trust.pins import PinRefused
 from ui.aftercare.text import ticket_heading
 from ui.context import UiContext
@@ -132,7 +132,7 @@ class ContactAnswerDialog(Dialog):
         what.setWordWrap(True)
         lay.addWidget(what)
         if contact.reply_due_at is not None:
-            due = QLabel(_("Answer by {when}").format(when=format_datetime(contact.reply_due_at, "short")))
+            due = QLabel(_("Answer by {when}").format(when=format_when(contact.reply_due_at)))
             due.setObjectName("dangerText" if contact.reply_overdue else "muted")
             lay.addWidget(due)
         self.text = QPlainTextEdit()
@@ -198,7 +198,7 @@ class ComplaintRespondDialog(Dialog):
         what.setWordWrap(True)
         lay.addWidget(what)
         due = QLabel(
-            _("Answer by {when}").format(when=format_datetime(complaint.first_response_due_at, "short"))
+            _("Answer by {when}").format(when=format_when(complaint.first_response_due_at))
         )
         due.setObjectName("dangerText" if complaint.overdue else "muted")
         lay.addWidget(due)
@@ -370,7 +370,7 @@ class ComplaintResolveDialog(Dialog):
         sales, choices = answer
         for s in sales:
             self.sale.addItem(
-                f"{s.receipt_no} · {format_datetime(s.sold_at, 'short')} · {format_money(s.total)}", s.sale_id
+                f"{s.receipt_no} · {format_when(s.sold_at)} · {format_money(s.total)}", s.sale_id
             )
         for sid, name in choices.staff:
             self.redo_staff.addItem(name, sid)

@@ -23,7 +23,7 @@ from desk_app.domain.aftercare import (
     ContactChannel,
     ContactKind,
 )
-from desk_app.i18n import _, format_datetime, format_money
+from desk_app.i18n import _, format_money, format_when
 from ui.aftercare.complaint_dialogs import (
     ComplaintCallbackDialog,
     ComplaintResolveDialog,
@@ -53,7 +53,7 @@ def complaint_row(c: ComplaintView) -> list[Cell]:
         comp = " · ".join(x for x in (comp, _("now {name}").format(name=c.replacement_staff)) if x)
     return [
         f"#{c.id}",
-        format_datetime(c.opened_at, "short"),
+        format_when(c.opened_at),
         c.client_name or "–",
         word(ComplaintLevel, c.level),
         word(ComplaintCategory, c.category),
@@ -73,7 +73,7 @@ def contact_answer(c: ContactView) -> Cell:
     if c.replied_at is not None:
         late = c.replied_at > c.reply_due_at
         return ("✓ " + (_("answered late") if late else _("answered")), "warn" if late else "ok")
-    text = _("Answer by {when}").format(when=format_datetime(c.reply_due_at, "short"))
+    text = _("Answer by {when}").format(when=format_when(c.reply_due_at))
     return ("✕ " + text, "bad") if c.reply_overdue else ("! " + text, "warn")
 
 
@@ -82,7 +82,7 @@ def next_deadline(c: ComplaintView) -> tuple[str, str]:
     after it; ✕ when it is late (a word and a symbol, not the colour alone)."""
 
     def when(t: datetime) -> str:
-        return format_datetime(t, "short")
+        return format_when(t)
 
     if c.status in COMPLAINT_ACTIVE:
         if c.first_response_at is None:
@@ -223,7 +223,7 @@ class ContactsComplaintsTab(QWidget):
             done = sum(c.checklist.values())
             rows.append(
                 [
-                    format_datetime(c.at, "short"),
+                    format_when(c.at),
                     word(ContactChannel, c.channel),
                     (word(ContactKind, c.kind), "bad" if c.kind == ContactKind.COMPLAINT else ""),
                     c.client_name or c.caller_name,

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QButtonGroup, QDialog, QHBoxLayout, QStackedWidget
 
 from desk_app.aftercare.views import FeedbackView
 from desk_app.domain.aftercare import FeedbackSource, FeedbackStatus
-from desk_app.i18n import _, format_datetime
+from desk_app.i18n import _, format_when
 from ui.aftercare.feedback_dialog import FeedbackHandleDialog
 from ui.aftercare.text import stars
 from ui.context import UiContext
@@ -97,7 +97,7 @@ class FeedbackTab(QWidget):
             score: Cell = (stars(f.score), "bad" if (f.score or 5) <= 2 else "")
             rows.append(
                 [
-                    format_datetime(f.at, "short"),
+                    format_when(f.at),
                     f.client_name or "–",
                     f.service,
                     f.staff,

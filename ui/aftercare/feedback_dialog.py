@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.aftercare.views import FeedbackView
-from desk_app.i18n import _, format_datetime
+from desk_app.i18n import _, format_when
 from desk_app.trust.auth import StaffView
 from ui.aftercare.text import stars
 from ui.context import UiContext
@@ -39,7 +39,7 @@ class FeedbackHandleDialog(Dialog):
         body = QLabel(fb.content or _("(no comment)"))
         body.setWordWrap(True)
         lay.addWidget(body)
-        due = QLabel(_("Process by {when}").format(when=format_datetime(fb.process_due_at, "short")))
+        due = QLabel(_("Process by {when}").format(when=format_when(fb.process_due_at)))
         due.setObjectName("dangerText" if fb.overdue else "muted")
         lay.addWidget(due)
         form = QFormLayout()

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStacke
 
 from desk_app.aftercare.views import FollowUpLists, FollowUpView
 from desk_app.domain.aftercare import FollowUpState
-from desk_app.i18n import _, format_date, format_datetime, local, ngettext
+from desk_app.i18n import _, format_date, format_month_day, format_when, ngettext
 from desk_app.messages.views import SentBrief
 from ui.aftercare.call_dialog import FollowUpCallDialog
 from ui.aftercare.text import followup_state, followup_status, stars
@@ -146,7 +146,7 @@ class FollowUpsTab(QWidget):
             if f.attempts and f.state != FollowUpState.DONE:
                 status += " · " + ngettext("{n} try", "{n} tries", f.attempts).format(n=f.attempts)
             if f.callback_at and f.state != FollowUpState.DONE:
-                status += " · " + format_datetime(f.callback_at, "short")
+                status += " · " + format_when(f.callback_at)
             sent = self.sent_cell(f.client_id)  # a message already went: the line below says which
             if sent:
                 status += " · " + sent
@@ -188,16 +188,16 @@ class FollowUpsTab(QWidget):
         return sorted(briefs, key=lambda b: b.sent_at, reverse=True)
 
     def sent_cell(self, client_id: int | None) -> str:
-        """The latest message already sent to the client, its day: "✉ 12-03" ("+1" when more)."""
+        """The latest message already sent to the client, its day: "✉ Dec 3" ("+1" when more)."""
         briefs = self._briefs(client_id)
         if not briefs:
             return ""
         more = f" +{len(briefs) - 1}" if len(briefs) > 1 else ""
-        return "✉ " + local(briefs[0].sent_at).strftime("%m-%d") + more
+        return "✉ " + format_month_day(briefs[0].sent_at) + more
 
     def sent_text(self, client_id: int | None) -> str:
         """What the messages already told the client, newest first: "Feedback request · Text message ·
-        12-03 14:02" (the call need not ask again what a message already asked)."""
+        Dec 3 14:02" (the call need not ask again what a message already asked)."""
         briefs = self._briefs(client_id)
         text = "; ".join(sent_line(b.kind, b.channel, b.sent_at) for b in briefs[:SENT_SHOWN])
         if len(briefs) > SENT_SHOWN:  # a regular's month of messages would push the list off the screen

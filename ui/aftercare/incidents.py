@@ -29,7 +29,7 @@ from desk_app.aftercare.views import IncidentView
 from desk_app.domain.aftercare import IncidentCategory, Severity
 from desk_app.domain.permissions import Perm
 from desk_app.domain.visit import step_label
-from desk_app.i18n import _, format_date, format_datetime
+from desk_app.i18n import _, format_date, format_when
 from ui.aftercare.text import severity, word
 from ui.context import UiContext
 from ui.shared.table import Cell, RowsTable
@@ -52,7 +52,7 @@ def incident_row(i: IncidentView) -> list[Cell]:
         state, due = ("• " + _("Still open"), "info"), format_date(i.recheck_on)
     return [
         f"#{i.id}",
-        format_datetime(i.happened_at, "short"),
+        format_when(i.happened_at),
         word(IncidentCategory, i.category),
         severity(i.severity),
         " · ".join(x for x in (step_label(i.step) if i.step else "", i.place) if x) or "–",
@@ -309,7 +309,7 @@ class IncidentRecheckDialog(Dialog):
         lay = QVBoxLayout(self)
         self.header = QLabel(
             _("#{id} · {kind} · {when}").format(
-                id=incident.id, kind=word(IncidentCategory, incident.category), when=format_datetime(incident.happened_at, "short")
+                id=incident.id, kind=word(IncidentCategory, incident.category), when=format_when(incident.happened_at)
             )
         )
         self.header.setObjectName("sectionTitle")

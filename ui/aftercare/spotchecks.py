@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QStackedWidge
 
 from desk_app.aftercare.spotchecks import SpotCheckView
 from desk_app.domain.permissions import Perm
-from desk_app.i18n import N_, _, format_date, format_datetime
+from desk_app.i18n import N_, _, format_date, format_when
 from ui.context import UiContext
 from ui.shared.table import Cell, RowsTable
 from ui.shared.widgets import Button, EmptyState, ErrorLabel, StatusChip, error_text, show_error
@@ -28,7 +28,7 @@ def check_row(c: SpotCheckView) -> list[Cell]:
         format_date(c.week_of),
         _(KIND_LABELS.get(c.kind, c.kind)) + f" #{c.record_id}",
         c.client_name or "–",
-        format_datetime(c.when, "short") if c.when else "–",
+        format_when(c.when) if c.when else "–",
         c.staff or "–",
         (f"{sym} {_(word)}", tone),
         c.note.splitlines()[0] if c.note else "",

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import PrepaidMove
-from desk_app.i18n import N_, _, format_datetime
+from desk_app.i18n import N_, _, format_when
 from ui.context import UiContext
 from ui.shared.widgets import Dialog, EmptyState, show_error
 
@@ -78,7 +78,7 @@ class PrepaidHistoryDialog(Dialog):
         for r, m in enumerate(moves):
             what = _(KINDS.get(m.kind, m.kind)) + (f" · {m.note}" if m.note else "")
             cells = [
-                format_datetime(m.at, "short"),
+                format_when(m.at),
                 what,
                 fmt_money(m.amount_minor, cur),
                 fmt_money(m.balance_after_minor, cur),

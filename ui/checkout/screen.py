@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from desk_app.checkout.bill import Bill
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import SaleSummary, SaleView
-from desk_app.i18n import _, format_datetime
+from desk_app.i18n import _, format_when
 from ui.checkout.editor import header_actions
 from ui.checkout.hardware import render_pdf
 from ui.checkout.panel import CheckoutFlow
@@ -229,7 +229,7 @@ class CheckoutScreen(QWidget):
             kind = "" if s.kind == "sale" else f" ({_(KIND_LABELS.get(s.kind, s.kind))})"
             cells = [
                 s.receipt_no + kind,
-                format_datetime(s.sold_at, "short"),
+                format_when(s.sold_at),
                 s.client_name or "—",
                 fmt_money(s.total_minor, cur),
                 fmt_money(s.refundable_minor, cur) if s.kind == "sale" else "",

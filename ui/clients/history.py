@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.clients.views import ClientProfile, FormulaView
 from desk_app.domain.visit import step_label
-from desk_app.i18n import _, format_date, format_datetime, format_money
+from desk_app.i18n import _, format_date, format_money, format_when
 from ui.shared.widgets import Card
 
 
@@ -205,7 +205,7 @@ class ClientHistoryTabs(QTabWidget):
         _fill(
             self.upcoming,
             [
-                [format_datetime(a.start_at, "short"), a.staff_name, ", ".join(a.services), a.status]
+                [format_when(a.start_at), a.staff_name, ", ".join(a.services), a.status]
                 for a in p.upcoming
             ],
         )
@@ -216,7 +216,7 @@ class ClientHistoryTabs(QTabWidget):
             self.consents,
             [
                 [
-                    format_datetime(c.at, "short"),
+                    format_when(c.at),
                     kinds.get(c.kind, c.kind),
                     _("Yes") if c.granted else _("No"),
                     c.staff_name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from desk_app.domain.messages import MessageChannel, MessageKind, MessageState
-from desk_app.i18n import _, format_datetime, format_time, local
+from desk_app.i18n import _, format_month_day, format_time, format_when
 
 # a state is always a symbol and a word, coloured by its tone (never the colour alone)
 STATE_TONE: dict[str, str] = {
@@ -67,14 +67,15 @@ def fail_words(code: str, detail: str) -> str:
 
 
 def sent_line(kind: str, channel: str, at: datetime) -> str:
-    """"Feedback request · Text message · 12-03 14:02": one message already sent."""
+    """"Feedback request · Text message · Dec 3 14:02": one message already sent."""
     return " · ".join((kind_label(kind), channel_label(channel), short_when(at)))
 
 
 def short_when(at: datetime) -> str:
-    """Month-day and time in the shop's zone (the year is this year's in these lists)."""
-    return local(at).strftime("%m-%d") + " " + format_time(at)
+    """Month and day in words and the time, in the shop's zone: "Dec 3 14:02" / "12月3日 14:02" (the
+    year is this year's in these lists; was "Dec 3 14:02", beside "Dec 4, 2026" elsewhere)."""
+    return format_month_day(at) + " " + format_time(at)
 
 
 def when_text(at: datetime) -> str:
-    return format_datetime(at, "short")
+    return format_when(at)

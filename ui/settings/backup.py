@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.i18n import _, format_datetime, format_number, local
+from desk_app.i18n import _, format_number, format_when, local
 from desk_app.settings import S
 from desk_app.trust.at_rest import EncryptResult
 from desk_app.trust.backup import BackupInfo, Restored
@@ -83,7 +83,7 @@ class BackupFiles(QAbstractTableModel):
             return None
         b = self.rows[index.row()]
         return [
-            format_datetime(b.at, "short"),
+            format_when(b.at),
             reason_label(b.reason),
             size_text(b.size_bytes),
             Path(b.path).name,
@@ -299,7 +299,7 @@ class BackupPanel(QWidget):
             )
             self.last_label.setText(
                 _("Last: {when}, {kind}, {size}").format(
-                    when=format_datetime(last_ok.at, "short"),
+                    when=format_when(last_ok.at),
                     kind=reason_label(last_ok.reason),
                     size=size_text(last_ok.size_bytes),
                 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel
 
-from desk_app.i18n import _, format_datetime
+from desk_app.i18n import _, format_when
 from desk_app.trust.owner_key import OwnerKeyStatus
 from ui.context import UiContext
 from ui.runner import Latest
@@ -61,7 +61,7 @@ class OwnerKeyCard(Card):
         self.status.set_status(_("Owner key in use"), "warn")
         self.label.setText(
             _("Made by {name} on {when} (it begins {hint}…). Anyone holding it acts as {name}.").format(
-                name=key.owner_name, when=format_datetime(key.created_at, "short"), hint=key.hint
+                name=key.owner_name, when=format_when(key.created_at), hint=key.hint
             )
         )
 

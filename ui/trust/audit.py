@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.permissions import Perm
-from desk_app.i18n import _, format_datetime, local
+from desk_app.i18n import _, format_datetime, format_when, local
 from desk_app.trust.audit import AuditFilter, AuditRow
 from desk_app.trust.auth import StaffView
 from ui.context import UiContext
@@ -146,7 +146,7 @@ class AuditModel(QAbstractTableModel):
         col = self.HEADERS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             if col == "time":
-                return format_datetime(r.at, "short")
+                return format_when(r.at)
             if col == "staff":
                 return r.staff_name
             if col == "action":

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.clients.formulas import COMPONENT_FIELDS, FormulaView
 from desk_app.core.service import ValidationError
-from desk_app.i18n import N_, _, format_datetime
+from desk_app.i18n import N_, _, format_when
 from ui.shared.widgets import Button, Dialog, ErrorLabel
 
 HEADERS = {
@@ -49,7 +49,7 @@ def lock_text(f: FormulaView) -> str:
     if f.locked:
         return _("v{n} · locked;\na correction is a new version").format(n=f.version_no)
     return _("v{n} · editable until\n{when}").format(
-        n=f.version_no, when=format_datetime(f.locks_at, "short")
+        n=f.version_no, when=format_when(f.locks_at)
     )
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.domain.money import parse_amount
-from desk_app.i18n import _, format_datetime, format_duration_minutes, format_number
+from desk_app.i18n import _, format_duration_minutes, format_number, format_when
 from desk_app.visits.views import Estimate, MenuService, PlanItemIn, PlanItemView, ProductChoice
 from ui.context import UiContext
 from ui.runner import Latest
@@ -265,7 +265,7 @@ class PlanBuilder(QWidget):
             notes.append(
                 _("Client confirmed {total} at {when}.").format(
                     total=money_text(est.confirmed_minor, cur),
-                    when=format_datetime(est.confirmed_at, "short"),
+                    when=format_when(est.confirmed_at),
                 )
             )
         self.note.setText(" ".join(notes))
