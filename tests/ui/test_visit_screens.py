@@ -429,7 +429,9 @@ def test_todays_tables_keep_names_whole_at_the_counter_width(
             start=clock.now + timedelta(hours=1 + k),
             service_ids=[cut],
         )
-    services.visits.start_walk_in(owner, h.add_client(services.db, "Walk In"))
+    walk_in = services.visits.start_walk_in(owner, h.add_client(services.db, "Alexandra Whitfield-Jones"))
+    services.service_log.assign(owner, walk_in, stylist.staff_id, None)
+    clock.advance(minutes=10)  # waiting long: more than one standard missed, a long cell
     today = TodayScreen(ctx)
     qtbot.addWidget(today)
     today.resize(1366 - 212, 768)  # the counter screen less the sidebar
@@ -440,5 +442,9 @@ def test_todays_tables_keep_names_whole_at_the_counter_width(
     appts, visits = today.appts, today.visits
     for col in (1, 2, 3):  # client, services, stylist: none cut
         assert appts.columnWidth(col) >= appts.sizeHintForColumn(col), col
-    assert visits.columnWidth(4) >= visits.sizeHintForColumn(4)  # the standards
+    # every column on screen: a long name or list of missed standards is cut in its own column (its
+    # tooltip says them all), never pushing the client out of view
+    assert sum(visits.columnWidth(c) for c in range(5)) <= visits.viewport().width()
+    assert visits.horizontalScrollBar().value() == 0
+    assert "," in today.visits_model.data(today.visits_model.index(0, 4))
     assert today.appts_model.data(today.appts_model.index(0, 3), Qt.ItemDataRole.ToolTipRole) == "Sophie Taylor"

@@ -146,7 +146,7 @@ class TodayScreen(QWidget):
         right.setSpacing(16)
         prog = Card(_("In progress"))
         self.visits_model = VisitsModel()
-        self.visits = _table(self.visits_model, 2, {0: 130})  # the standards whole; a long stylist name cut
+        self.visits = _table(self.visits_model, 4, {0: 130, 2: 100})  # cut text whole in its tooltip
         self.visits.doubleClicked.connect(self._visit_activated)
         _enter_on(self.visits, self.open_selected_visit)
         self.visits_stack = QStackedWidget()
