@@ -315,3 +315,55 @@ def test_spot_checks_flagged_by_the_owner_and_corrected_by_the_stylist(
     mine.corrected_btn.click()
     assert rows(services.db, SpotCheck)[0].status == "corrected"
     assert mine.stack.currentWidget() is mine.empty_staff
+
+
+@pytest.mark.parametrize(("lang", "days"), [("en", ("Nov 18", "Nov 21")), ("zh_CN", ("11月18日", "11月21日"))])
+def test_the_call_list_fits_the_counter_width(
+    qtbot: QtBot, services: Services, owner: Actor, desk: Actor, clock: FakeClock, lang: str, days: tuple[str, str]
+) -> None:
+    """The newcomer's walk at 1366 px: "Oliver …", "Promising c…" and the status were cut while
+    two whole dates ("Dec 4, 2026") and an always-empty Result column took the room; in Chinese a
+    fixed day column cut its heading "最晚回访日". This year's days read "Nov 18", the result shows
+    in the calls made only, and nothing is cut."""
+    from desk_app import i18n
+
+    i18n.set_language(lang)
+    try:
+        _call_list_fits(qtbot, services, owner, desk, clock, days)
+    finally:
+        i18n.set_language("en")
+
+
+def _call_list_fits(
+    qtbot: QtBot, services: Services, owner: Actor, desk: Actor, clock: FakeClock, days: tuple[str, str]
+) -> None:
+    leo = add_staff(services.db, owner.branch_id, "Oliver Wong-Hastings")
+    cid = add_client(services.db, "Alexandra Whitfield", "+8613812345678")
+    visit(
+        services.db,
+        services.settings,
+        branch_id=owner.branch_id,
+        client_id=cid,
+        stylist_id=leo.staff_id,
+        desk_id=desk.staff_id,
+        arrived=shanghai(2026, 11, 18, 9),
+    )
+    clock.now = shanghai(2026, 11, 20, 10)
+    w = FollowUpsScreen(
+        UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=desk)
+    )
+    qtbot.addWidget(w)
+    w.resize(1366 - 212, 700)
+    w.show()
+    w.open(tab="followups")
+    table = w.followups.table
+    m = table.model()
+    assert (m.index(0, 3).data(), m.index(0, 6).data()) == days  # the visit, the call by (3 days on)
+    assert table.isColumnHidden(8)  # the result: nothing to show before the call
+    for col in range(8):
+        if col != 4:  # what was done takes what is left (its tooltip has it whole)
+            whole = max(table.sizeHintForColumn(col), table.horizontalHeader().sectionSizeFromContents(col).width())
+            assert table.columnWidth(col) >= whole, (col, m.index(0, col).data())
+    w.followups.show_list("done")
+    assert not table.isColumnHidden(8)
+

@@ -380,8 +380,8 @@ def test_the_follow_up_list_shows_what_was_already_sent(
     tab = w.followups
     m = tab.table.model()
     assert m.headerData(7, Qt.Orientation.Horizontal) == "Status"
-    assert m.index(0, 7).data().endswith(" · ✉ 11-18")  # the day of the latest message, in the row
-    assert tab.sent_line.text() == "Already sent to Ann Lee: Feedback request · Email · 11-18 14:02"
+    assert m.index(0, 7).data().endswith(" · ✉ Nov 18")  # the day of the latest message, in the row
+    assert tab.sent_line.text() == "Already sent to Ann Lee: Feedback request · Email · Nov 18 14:02"
 
 
 def test_the_app_sends_what_is_due_every_minute_on_its_own(
@@ -501,5 +501,5 @@ def test_the_follow_up_list_names_only_the_newest_messages_sent(
     w.show()
     w.open(tab="followups")
     text = w.followups.sent_line.text()
-    assert text.count("Feedback request") == 3 and "11-18 17:00" in text and "11-18 14:00" not in text
+    assert text.count("Feedback request") == 3 and "Nov 18 17:00" in text and "Nov 18 14:00" not in text
     assert text.endswith("5 more in Messages")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QButtonGroup, QFrame, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from desk_app.aftercare.views import FollowUpLists, FollowUpView
 from desk_app.domain.aftercare import FollowUpState
-from desk_app.i18n import _, format_date, format_month_day, format_when, ngettext
+from desk_app.i18n import _, format_date, format_month_day, format_when, local, ngettext
 from desk_app.messages.views import SentBrief
 from ui.aftercare.call_dialog import FollowUpCallDialog
 from ui.aftercare.text import followup_state, followup_status, stars
@@ -136,6 +138,14 @@ class FollowUpsTab(QWidget):
         self.filter_buttons[state].setChecked(True)
         items: tuple[FollowUpView, ...] = getattr(self.lists, state.value) if self.lists else ()
         rows: list[list[Cell]] = []
+        year = local(self.ctx.services.clock()).year
+
+        def day(at: date | datetime | None) -> str:  # this year's as "Dec 4" (whole dates cut the rest)
+            if at is None:
+                return ""
+            shown = local(at) if isinstance(at, datetime) else at
+            return format_month_day(at) if shown.year == year else format_date(at)
+
         for f in items:
             st_text, st_tone = (
                 followup_state(f.state)
@@ -160,16 +170,22 @@ class FollowUpsTab(QWidget):
                     f.client_name,
                     segment_cell(f.segment),
                     f.phone_masked,
-                    format_date(f.visit_at) if f.visit_at else "",
+                    day(f.visit_at),
                     ", ".join(f.services),
                     f.served_by,
-                    format_date(f.due_by),
+                    day(f.due_by),
                     ("● " + status, st_tone),
                     result,
                 ]
             )
-        # the 4th column (what was done) takes what is left: at 1366 px about 200 px
-        self.table.set_rows(rows, list(items), widths=(110, 100, 120, 125, 200, 90, 125, 155, 75))
+        # the 5th column (what was done) takes what is left: at 1366 px about 170 px; the result
+        # only in the calls made
+        done = state == FollowUpState.DONE
+        self.table.set_rows(
+            rows, list(items), widths=(120, 150, 120, 80, 170, 120, 80, 210 if not done else 150, 120)
+        )
+        self.table.setColumnHidden(8, not done)
+        self.table.fit_columns({0: 170, 1: 160, 3: 130, 5: 160, 6: 130})  # names and days, and their headings
         self._show_sent_line()
         hints = {
             FollowUpState.DUE: _(

@@ -108,6 +108,15 @@ class RowsTable(QTableView):
         if rows:
             self.selectRow(0)
 
+    def fit_columns(self, caps: dict[int, int]) -> None:
+        """Columns of names as wide as the names shown (and their heading), up to a cap each: a
+        fixed width cut "Alexandra Whi…" or left room empty; past the cap the name is cut and its
+        tooltip has it whole."""
+        head = self.horizontalHeader()
+        for col, cap in caps.items():
+            want = max(self.sizeHintForColumn(col), head.sectionSizeFromContents(col).width())
+            self.setColumnWidth(col, min(cap, want))
+
     def showing_empty(self) -> str:
         """The words the table shows instead of rows ("" when it has rows or nothing to say)."""
         return self.empty_text if self.empty_text and not self.model_.rows else ""
