@@ -32,7 +32,9 @@ MOBILE_PREFIXES = (
 EMAIL_DOMAINS = ("qq.com", "163.com", "126.com", "gmail.com", "outlook.com", "foxmail.com")
 
 SKIN_TYPES = ("dry", "oily", "combination", "normal", "sensitive")
-HAIR_TYPES = ("fine", "normal", "thick", "curly")
+HAIR_TYPES = ("fine", "normal", "thick", "curly")  # the consultation's choice codes
+# the words a profile keeps for them, as the consultation writes them (catalog_defaults' choices)
+HAIR_WORDS = (("细软", "Fine"), ("中性", "Normal"), ("粗硬", "Thick"), ("自然卷", "Curly"))
 
 # (zh, en) pairs
 ALLERGIES = (

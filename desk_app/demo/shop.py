@@ -649,7 +649,7 @@ def _client_rows(
             "birthday_md": f"{bday.month:02d}-{bday.day:02d}" if bday else None,
             "gender": "" if rnd() < 0.02 else ("female" if female else "male"),
             "skin_type": P.SKIN_TYPES[clients.skin[i]],
-            "hair_type": P.HAIR_TYPES[clients.hair[i]],
+            "hair_type": txt(P.HAIR_WORDS[clients.hair[i]]),  # words, as a consultation leaves them
             "allergies": txt(P.ALLERGIES[allergy]) if allergy is not None else "",
             "contraindications": txt(pick(P.CONTRAINDICATIONS)) if rnd() < 0.02 else "",
             "preferences": prefs,

@@ -180,8 +180,9 @@ class Visits:
         skin = P.SKIN_TYPES[self.clients.skin[idx]] if svc.kind == "skin" else ""
         hair = P.HAIR_TYPES[self.clients.hair[idx]] if svc.kind == "hair" else ""
         answers: dict[str, Any] = {}
-        if svc.kind == "hair":
+        if svc.kind == "hair":  # the answer keeps the choice's code, the profile its words
             answers = {"hair_type": hair, "desired_result": self.txt(rng.choice(P.GOALS))}
+            hair = self.txt(P.HAIR_WORDS[self.clients.hair[idx]])
         elif svc.kind == "skin":
             answers = {"skin_type": skin, "concerns": rng.sample(["dryness", "acne", "pores", "pigment"], 2)}
         elif svc.kind == "nails":
