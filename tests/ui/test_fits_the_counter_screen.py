@@ -175,6 +175,31 @@ def test_every_side_bar_screen_fits_without_a_horizontal_scroll_bar(qtbot: QtBot
     assert failures == []
 
 
+def test_a_regulars_profile_fits_its_tabs_and_history(qtbot: QtBot, main: MainArea) -> None:
+    """The newcomer's walk: a regular's profile cut its fifth tab ("Co…", scroll arrows) and the
+    visit history scrolled sideways (a formula's line widened the services column, and a products
+    column did not fit beside the details). The history's products and formulas are lines under
+    the visit and the services take what is left."""
+    from sqlalchemy import func
+
+    from ui.clients.profile import ClientProfileScreen
+
+    with main.ctx.services.db.uow(write=False) as uow:
+        cid = uow.session.scalar(
+            select(Visit.client_id).where(Visit.client_id.is_not(None)).group_by(Visit.client_id)
+            .order_by(func.count().desc()).limit(1)
+        )
+    main.navigate("client", client_id=cid)
+    screen = main.current_screen()
+    assert isinstance(screen, ClientProfileScreen)
+    qtbot.waitUntil(lambda: screen.history.visits.topLevelItemCount() > 3)
+    settle(qtbot, main)
+    shot(main.window(), _lang(main), "client-profile-regular")
+    tabs = screen.history.tabBar()
+    assert sum(tabs.tabSizeHint(i).width() for i in range(tabs.count())) <= tabs.width()
+    assert horizontal_bars(main.window()) == []
+
+
 def _visit_at(main: MainArea, step: str) -> int:
     with main.ctx.services.db.uow(write=False) as uow:
         vid = uow.session.scalar(

@@ -143,10 +143,11 @@ class ClientSummary(Card):
 class ClientHistoryTabs(QTabWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setObjectName("historyTabs")  # five tabs in the profile's right half: less room each
         self.visits = QTreeWidget()
-        self.visits.setHeaderLabels(
-            [_("Date"), _("Stylist"), _("Services"), _("Products"), _("Spend"), _("Satisfaction")]
-        )
+        # the services take what is left (a sideways scroll bar at 1366 px with a products column);
+        # the products, formulas, notes and problems are lines under the visit
+        self.visits.setHeaderLabels([_("Date"), _("Stylist"), _("Services"), _("Spend"), _("Satisfaction")])
         self.visits.setAlternatingRowColors(True)
         self.visits.setUniformRowHeights(True)
         self.visits.setWordWrap(False)
@@ -242,19 +243,23 @@ class ClientHistoryTabs(QTabWidget):
                     format_date(v.arrived_at),
                     v.staff_name or "—",
                     what,
-                    ", ".join(v.products) or "—",
                     format_money(v.spend, p.currency),
                     sat,
                 ]
             )
-            for f in v.formulas:
-                QTreeWidgetItem(top, ["", "", formula_text(f)])
+            top.setToolTip(2, what)  # cut when long: whole here
+            details = [_("Products: {names}").format(names=", ".join(v.products))] if v.products else []
+            details += [formula_text(f) for f in v.formulas]
             if v.notes:
-                QTreeWidgetItem(top, ["", "", _("Notes: {text}").format(text=v.notes)])
+                details.append(_("Notes: {text}").format(text=v.notes))
             if v.problem:
-                QTreeWidgetItem(top, ["", "", "⚠ " + _("Problem: {text}").format(text=v.problem)])
+                details.append("⚠ " + _("Problem: {text}").format(text=v.problem))
             self.visits.addTopLevelItem(top)
-            top.setExpanded(bool(v.formulas or v.notes or v.problem))
+            for text in details:  # a line under the visit across the row (a formula is long)
+                child = QTreeWidgetItem(top, [text])
+                child.setToolTip(0, text)
+                child.setFirstColumnSpanned(True)
+            top.setExpanded(bool(details))
         for h in p.history:  # the old system's visits, after this app's own (for reference)
             self.visits.addTopLevelItem(
                 QTreeWidgetItem(
@@ -262,15 +267,19 @@ class ClientHistoryTabs(QTabWidget):
                         format_date(h.at),
                         h.staff_name or "—",
                         _("{what} (old system)").format(what=h.description),
-                        "—",
                         "—" if h.amount is None else format_money(h.amount, p.currency),
                         "—",
                     ]
                 )
             )
-        for c in range(6):
+        # each column as wide as what it shows, the services what is left: a formula's line once
+        # widened the services column past the panel (a sideways scroll bar at 1366 px)
+        head = self.visits.header()
+        head.setStretchLastSection(False)
+        for c in (0, 1, 3, 4):
             self.visits.resizeColumnToContents(c)
-        self.visits.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        self.visits.setColumnWidth(1, min(130, self.visits.columnWidth(1)))  # a long name: cut
+        head.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         n = len(p.visits) + len(p.history)
         self.visits_box.set_empty(not n)
         self.setTabText(0, _("Visits ({n})").format(n=n) if n else _("Visits"))
