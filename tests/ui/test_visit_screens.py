@@ -448,3 +448,23 @@ def test_todays_tables_keep_names_whole_at_the_counter_width(
     assert visits.horizontalScrollBar().value() == 0
     assert "," in today.visits_model.data(today.visits_model.index(0, 4))
     assert today.appts_model.data(today.appts_model.index(0, 3), Qt.ItemDataRole.ToolTipRole) == "Sophie Taylor"
+
+
+def test_a_compact_combo_cuts_its_text_with_an_ellipsis_and_says_it_whole(qtbot: QtBot) -> None:
+    """The newcomer's walk: the products' box read "Developer 20 vol (back bar) (12 in stock", cut
+    mid-word. A compact combo box paints its text cut with "…" and its tooltip has it whole."""
+    from PySide6.QtWidgets import QComboBox
+
+    from ui.visits.common import compact
+
+    combo = compact(QComboBox(), 12)
+    qtbot.addWidget(combo)
+    long = "Developer 20 vol (back bar) (12 in stock)"
+    combo.addItems([long, "Short"])
+    combo.resize(160, 40)
+    combo.show()
+    assert combo.toolTip() == long
+    image = combo.grab().toImage()  # painted by the eliding filter, not clipped by Qt
+    assert not image.isNull()
+    combo.setCurrentIndex(1)
+    assert combo.toolTip() == "Short"

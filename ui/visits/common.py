@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QLabel
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QStyle, QStyleOptionComboBox, QStylePainter
 
 from desk_app.domain.money import Money
 from desk_app.domain.standards import Check
@@ -37,10 +38,35 @@ def breach_short(checks: tuple[Check, ...]) -> str:
     return ("✕ " + ", ".join(missed)) if missed else ""
 
 
+class _Elider(QObject):
+    """Paints a compact combo box's current text cut with "…" when it does not fit (Qt clipped it
+    mid-word: "Developer 20 vol (back bar) (12 in stock"); the whole text is its tooltip."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() != QEvent.Type.Paint or not isinstance(obj, QComboBox) or obj.isEditable():
+            return False
+        opt = QStyleOptionComboBox()
+        obj.initStyleOption(opt)
+        p = QStylePainter(obj)
+        p.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        field = obj.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxEditField, obj
+        )
+        room = field.width() - (opt.iconSize.width() + 4 if not opt.currentIcon.isNull() else 0)
+        opt.currentText = obj.fontMetrics().elidedText(opt.currentText, Qt.TextElideMode.ElideRight, room)
+        p.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
+        p.end()
+        return True
+
+
 def compact(combo: QComboBox, chars: int = 16) -> QComboBox:
-    """A combo box whose long item texts do not widen the whole page."""
+    """A combo box whose long item texts do not widen the whole page: cut with "…" when they do
+    not fit (whole in the tooltip and in the list it opens)."""
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(chars)
+    elider = _Elider(combo)
+    combo.installEventFilter(elider)
+    combo.currentTextChanged.connect(combo.setToolTip)
     return combo
 
 
