@@ -444,3 +444,34 @@ def test_the_checkout_score_words_read_as_scores_in_chinese() -> None:
     words = [zh.gettext(SCORE_WORDS[n]) for n in range(1, 6)]
     assert words == ["非常不满意", "不满意", "一般", "满意", "非常满意"], words
     assert zh.gettext("OK") not in words
+
+
+def test_the_product_matches_open_over_the_bill_and_take_the_down_key(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    """The newcomer's walk: typing a product's name opened its matches in the flow and pushed the
+    bill's lines and buttons down under the pointer. They open over the bill under the search
+    line; Down goes into them and Enter adds the one chosen."""
+    from ui.checkout.screen import CheckoutScreen
+
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366 - 212, 768)
+    screen.show()
+    screen.open()
+    ed = screen.flow.editor
+    qtbot.waitUntil(lambda: ed.bill is not None)
+    qtbot.wait(100)  # the walk-in bill shown and laid out
+    table_at, buttons_at = ed.table.geometry(), ed.minus_btn.mapTo(screen, ed.minus_btn.rect().topLeft())
+    qtbot.keyClicks(ed.search, "co")
+    qtbot.waitUntil(lambda: ed.results.isVisible() and ed.results.count() >= 2)
+    assert ed.table.geometry() == table_at  # nothing below moved
+    assert ed.minus_btn.mapTo(screen, ed.minus_btn.rect().topLeft()) == buttons_at
+    assert ed.results.geometry().top() > ed.search.geometry().bottom()  # under the line, over the bill
+    second = ed.results.item(1).text()
+    qtbot.keyClick(ed.search, Qt.Key.Key_Down)
+    assert ed.results.hasFocus() and ed.results.currentRow() == 0
+    qtbot.keyClick(ed.results, Qt.Key.Key_Down)
+    qtbot.keyClick(ed.results, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: ed.bill is not None and len(ed.bill.views) == 1)
+    assert second.startswith(ed.bill.views[0].name) and not ed.results.isVisible()

@@ -15,7 +15,8 @@ from collections import deque
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -137,12 +138,14 @@ class BillEditor(QWidget):
         self.search.returnPressed.connect(self._search_enter)
         self.search.textChanged.connect(self._search_changed)
         lay.addWidget(self.search)
-        self.results = QListWidget()
-        self.results.setMaximumHeight(150)
+        # the matches open over the bill under the search line, not in the flow: the bill's lines
+        # and buttons below stay where the pointer left them (the list once pushed them down)
+        self.results = QListWidget(self)
+        self.results.setObjectName("productMatches")
         self.results.setVisible(False)
         self.results.itemActivated.connect(self._add_result)
         self.results.itemClicked.connect(self._add_result)
-        lay.addWidget(self.results)
+        self.search.installEventFilter(self)  # Down from the search line into the matches
 
         self.addons_row = QHBoxLayout()
         self.addons_label = QLabel(_("Add-ons:"))
@@ -594,10 +597,37 @@ class BillEditor(QWidget):
             )
             it.setData(Qt.ItemDataRole.UserRole, h.id)
             self.results.addItem(it)
+        self._place_results()
         self.results.setVisible(self.results.count() > 0)
         if self._enter_when_answered:
             self._enter_when_answered = False
             self._search_enter()
+
+    def _place_results(self) -> None:
+        """The matches under the search line, as wide as it, as tall as they are (up to 6 rows)."""
+        line = self.search.geometry()
+        rows = max(1, min(6, self.results.count()))
+        height = rows * max(36, self.results.sizeHintForRow(0)) + 2 * self.results.frameWidth() + 4
+        self.results.setGeometry(line.left(), line.bottom() + 4, line.width(), height)
+        self.results.raise_()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (
+            obj is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self.results.isVisible()
+        ):
+            self.results.setFocus()
+            self.results.setCurrentRow(0)
+            return True
+        return super().eventFilter(obj, event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self.results.isVisible():
+            self._place_results()
 
     def _products_failed(self, exc: Exception) -> None:
         self._show_products([])  # Enter then tries the text as a code and says what is wrong
