@@ -488,3 +488,42 @@ def test_the_consultation_asks_each_thing_once(qtbot: QtBot, ctx: UiContext, ser
 
     form.load("nails", None, "", "")  # no required question: the fixed field is what is needed
     assert "What the client wants *" in labels()
+
+
+def test_todays_use_button_stays_put_as_answers_come(qtbot: QtBot, ctx: UiContext, services: Services) -> None:
+    """The newcomer's walk: in Today's search the "Use …" button moved down the screen as the list
+    of matches grew, and the list shrank under the pointer when a row was picked. The floating
+    list keeps one height while open and the button's place is kept when it is hidden."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    from tests.integration import visit_helpers as h
+    from ui.today.screen import TodayScreen
+
+    for name in ("Nora Walker", "Nora Smith", "Nora Lee", "Nora Chan", "Nora Diaz", "Nora Park"):
+        h.add_client(services.db, name)
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    today.resize(1366 - 212, 768)
+    today.show()
+    qtbot.waitExposed(today)
+    today.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is today)
+    today.open()
+    search, panel = today.search, today.search.results
+
+    def pick_first() -> tuple[int, int, int]:
+        qtbot.waitUntil(lambda: bool(search.hits()) and panel.isVisible())
+        qtbot.wait(30)
+        before = search.view.height()
+        search.view.clicked.emit(search.model.index(0, 0))
+        qtbot.waitUntil(search.use_button.isVisible)
+        assert search.view.height() == before  # picking a row did not shrink the list
+        return search.use_button.mapTo(today, QPoint(0, 0)).y(), panel.height(), len(search.hits())
+
+    search.edit.setText("Nora Walker")
+    one = pick_first()
+    search.edit.setText("Nora")
+    many = pick_first()
+    assert one[2] == 1 and many[2] == 6
+    assert one[:2] == many[:2]  # the button and the panel where they were

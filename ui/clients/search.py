@@ -281,6 +281,10 @@ class ClientSearchBox(QWidget):
         self.use_button.setObjectName("useClient")
         self.use_button.clicked.connect(self._use_picked)
         self.use_button.setVisible(False)
+        # its place is kept while hidden: picking a row does not shrink the list under the pointer
+        keep = self.use_button.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.use_button.setSizePolicy(keep)
         panel.addWidget(self.use_button)
         self._picked: ClientHit | None = None
         self.status = QLabel()
@@ -321,6 +325,10 @@ class ClientSearchBox(QWidget):
         # a border and no drop shadow: a graphics effect renders the whole panel again through an
         # off-screen blur at every repaint of the list (a 30-70 ms stall of the GUI thread here)
         self._panel_lay.setContentsMargins(12, 12, 12, 12)
+        # one height while open, whatever the number of matches: "Use …" below the list stays put
+        # as answers come (it moved down the screen as the list grew)
+        if self.view.maximumHeight() < 10_000:
+            self.view.setMinimumHeight(self.view.maximumHeight())
         host.installEventFilter(self)
         self.installEventFilter(self)
         self.edit.textChanged.connect(self._place_results)
