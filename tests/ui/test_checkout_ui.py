@@ -184,6 +184,8 @@ def test_day_closed_with_the_drawer_balanced(
     assert screen.open_btn.isVisibleTo(screen)
     texts = [screen.z.item(r, 2).text() for r in range(screen.z.rowCount()) if screen.z.item(r, 2)]
     assert any("balanced" in t for t in texts)
+    # closed for the day, not "open the drawer with today's float" as if it were morning
+    assert "Closed for today at" in screen.state_chip.text() and owner.name in screen.state_chip.text()
     assert screen.past.rowCount() == 1
     last = services.backup.last_backup()  # closing the day backs the shop up
     assert last is not None and last.reason == "close_of_day" and Path(last.path).is_file()
@@ -475,3 +477,58 @@ def test_the_product_matches_open_over_the_bill_and_take_the_down_key(
     qtbot.keyClick(ed.results, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: ed.bill is not None and len(ed.bill.views) == 1)
     assert second.startswith(ed.bill.views[0].name) and not ed.results.isVisible()
+
+
+def test_the_open_days_z_report_follows_a_cash_move(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    """The second newcomer's walk: after taking CN¥50 out, the drawer's card and the past days said
+    450.00 but the open day's Z report still said "Expected cash 500.00" (the same row stayed
+    selected, so the report was never read again) until the day was closed."""
+    from ui.checkout.cash_drawer import CashDrawerScreen
+
+    services.cash.open(owner, 50000)
+    screen = CashDrawerScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.refresh()
+
+    def expected_in_z() -> str:
+        rows = {screen.z.item(r, 0).text(): screen.z.item(r, 2).text() for r in range(screen.z.rowCount())}
+        return rows["Expected cash"]
+
+    qtbot.waitUntil(lambda: screen.shown_z is not None)
+    assert "500.00" in expected_in_z()
+    services.cash.move(owner, "out", 5000, "Flowers for reception")
+    screen.refresh()
+    qtbot.waitUntil(lambda: "450.00" in expected_in_z())
+
+
+def test_a_count_that_does_not_match_names_its_two_answers_and_enter_counts_again(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second newcomer's walk: "Count again, or close with this difference?" had Yes / No
+    buttons, and Yes closed the day for good. The buttons say what they do and Enter counts again."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from ui.checkout.cash_drawer import CashDrawerScreen
+
+    services.cash.open(owner, 50000)
+    screen = CashDrawerScreen(ctx)
+    qtbot.addWidget(screen)
+    _amounts(monkeypatch, "ui.checkout.cash_drawer", [44000])
+    seen: list[list[str]] = []
+
+    def press_enter() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, press_enter)
+            return
+        seen.append([b.text() for b in box.buttons()])
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, press_enter)
+    screen.close_day()
+    qtbot.waitUntil(lambda: bool(seen) and not screen.busy())
+    assert sorted(seen[0]) == ["Close with this difference", "Count again"]
+    assert services.cash.current(owner.branch_id) is not None  # Enter counted again: still open

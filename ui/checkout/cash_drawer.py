@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.cash import DrawerView, ZReport
-from desk_app.i18n import _, format_date, format_time
+from desk_app.i18n import _, format_date, format_time, local
 from ui.checkout.editor import ask_amount, header_actions
 from ui.checkout.payment import METHOD_LABELS
 from ui.context import UiContext
@@ -171,7 +171,18 @@ class CashDrawerScreen(QWidget):
         self.open_btn.setVisible(here and cur is None)
         for b in (self.in_btn, self.out_btn, self.close_btn):
             b.setVisible(here and cur is not None)
-        if cur is None:
+        today = local(self.ctx.services.clock()).date()
+        closed_today = next((d for d in past if d.closed_at is not None and local(d.closed_at).date() == today), None)
+        if cur is None and closed_today is not None and closed_today.closed_at is not None:
+            # closed for the day: not "open the drawer with today's float", as if it were morning
+            self.state_chip.set_status(
+                _("Closed for today at {t} ({who})").format(
+                    t=format_time(closed_today.closed_at), who=closed_today.closed_by
+                ),
+                "ok",
+            )
+            _fill(self.state, [])
+        elif cur is None:
             self.state_chip.set_status(
                 _("Closed: open the drawer with today's float") if here else _("Closed: not opened today"), "warn")
             _fill(self.state, [])
@@ -194,7 +205,12 @@ class CashDrawerScreen(QWidget):
             [d.id for d in past],
         )
         if past:
-            self.past.selectRow(0)
+            # the day shown stays shown, and its Z report is read again: the same row selected again
+            # is no selection change, so a cash move left "Expected cash" as it was before it
+            keep = self.shown_z.drawer.id if self.shown_z is not None else None
+            row = next((i for i, d in enumerate(past) if d.id == keep), 0)
+            self.past.selectRow(row)
+            self.show_z(past[row].id)  # (a changed selection read it too: the newest read wins)
         else:
             self.z_title.setText(_("No days yet. Open the drawer to start the first one."))
         if then is not None:
@@ -369,6 +385,9 @@ class CashDrawerScreen(QWidget):
                     cnt=fmt_money(counted, self.cur),
                     diff=fmt_money(diff, self.cur),
                 ),
+                yes=_("Close with this difference"),
+                no=_("Count again"),
+                default_yes=False,  # closing is for good: Enter counts again
             ):
                 self._set_busy(False)
                 return

@@ -262,20 +262,30 @@ def show_info(parent: QWidget | None, text: str, title: str | None = None) -> No
     box.exec()
 
 
-def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+def confirm(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    *,
+    yes: str | None = None,
+    no: str | None = None,
+    default_yes: bool = True,
+) -> bool:
     """Ask a yes/no question. The question (``title``) is also the box's own first line: some
-    window managers, macOS sheets and a kiosk with none show no window title."""
+    window managers, macOS sheets and a kiosk with none show no window title. An either/or
+    question names its two answers (``yes``, ``no``: "Close with this difference" / "Count
+    again", never Yes / No), and Enter takes the safe one when ``default_yes`` is False."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle(title)
     box.setTextFormat(Qt.TextFormat.PlainText)  # names typed by the shop are not markup
     box.setText(title)
     box.setInformativeText(text)
-    yes = box.addButton(_("Yes"), QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(_("No"), QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(yes)
+    yes_btn = box.addButton(yes or _("Yes"), QMessageBox.ButtonRole.AcceptRole)
+    no_btn = box.addButton(no or _("No"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(yes_btn if default_yes else no_btn)
     box.exec()
-    return box.clickedButton() is yes
+    return box.clickedButton() is yes_btn
 
 
 class Dialog(QDialog):
