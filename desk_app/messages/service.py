@@ -26,7 +26,7 @@ from desk_app.messages import templates as tpl
 from desk_app.messages.channels.base import Channel
 from desk_app.messages.channels.secrets import Secrets
 from desk_app.messages.planner import anything_new, plan
-from desk_app.messages.sender import send_due
+from desk_app.messages.sender import quiet_until, send_due
 from desk_app.messages.views import (
     ChannelStatus,
     MessageCounts,
@@ -102,9 +102,12 @@ class MessageService:
         )
 
     def resend(self, actor: Actor, message_id: int) -> MessageRow:
-        """Queue the same message again, due now (a new row, ``resend_of_id`` set); audited."""
+        """Queue the same message again (a new row, ``resend_of_id`` set); audited. It is due now,
+        or when the shop's quiet hours end (the sender would hold it until then anyway: the row
+        says so, and the screen tells the person when it goes)."""
         known = require(self.db.uow, actor, Perm.FOLLOWUP)
         now = self.clock()
+        start, end = self.settings.get(S.MESSAGES_QUIET_START_HOUR), self.settings.get(S.MESSAGES_QUIET_END_HOUR)
         with self.db.uow() as uow:
             s = uow.session
             old = s.get(OutboxMessage, message_id)
@@ -125,10 +128,11 @@ class MessageService:
                                  .where(OutboxMessage.dedupe_key.like(old.dedupe_key.split(":resend:")[0] + ":resend:%")))
                         or 0)
             base = old.dedupe_key.split(":resend:")[0]
+            due = quiet_until(now, shop_tz(s), start, end) or now
             row = OutboxMessage(
                 client_id=old.client_id, branch_id=old.branch_id, kind=old.kind, channel=old.channel,
                 language=old.language, ref_kind=old.ref_kind, ref_id=old.ref_id,
-                dedupe_key=f"{base}:resend:{n}"[:160], planned_at=now, due_at=now,
+                dedupe_key=f"{base}:resend:{n}"[:160], planned_at=now, due_at=due,
                 state=MessageState.QUEUED.value, attempts=0, last_error_code="", last_error="", provider_id="",
                 to_address="", subject="", body="", claimed_by="", resend_of_id=old.id,
                 created_by_id=known.staff_id,

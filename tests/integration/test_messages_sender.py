@@ -98,6 +98,12 @@ def test_quiet_hours_defer_to_their_end(
     assert row.state == "queued" and row.due_at == datetime(2026, 11, 19, 1, 0, tzinfo=UTC)  # 09:00 there
     clock.now = datetime(2026, 11, 19, 1, 0, tzinfo=UTC)
     assert services.messages.run_due().sent == 1
+    # a resend in the quiet hours is due when they end, and its row says so (the screen said it
+    # "goes out shortly" at 04:23)
+    clock.now = datetime(2026, 11, 19, 14, 30, tzinfo=UTC)  # 22:30 there
+    again = services.messages.resend(owner, row.id)
+    assert again.due_at == datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # 09:00 the next morning
+    services.messages.cancel(owner, again.id)
     services.settings.set(S.MESSAGES_QUIET_START_HOUR, 9)  # start == end: no quiet hours
     cid2 = client(services.db, "Bo Wu")
     book(services, owner, shop, cid2, hh=14, day=date(2026, 11, 20))

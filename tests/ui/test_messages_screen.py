@@ -176,8 +176,20 @@ def test_the_outbox_lists_what_the_sender_did_filters_resends_and_cancels(
     assert len(tab.table.model_.payloads) == 4
     assert "queued again" in tab.note.text()
 
+    # resending one the client already has asks first, with its two answers named (the second
+    # newcomer's walk: a duplicate went at once); "Don't send" writes nothing
+    asked: list[tuple[str, dict[str, object]]] = []
+    monkeypatch.setattr(
+        "ui.messages.outbox.confirm", lambda _p, title, _t, **k: asked.append((title, k)) or False
+    )
+    tab.select(sent)
+    tab.resend_btn.click()
+    assert asked == [("Send this message again?", {"yes": "Send again", "no": "Don't send", "default_yes": False})]
+    with services.db.uow(write=False) as uow:
+        assert not uow.session.scalars(select(OutboxMessage).where(OutboxMessage.resend_of_id == sent)).all()
+
     # cancel the queued reminder (after saying yes)
-    monkeypatch.setattr("ui.messages.outbox.confirm", lambda *_a: True)
+    monkeypatch.setattr("ui.messages.outbox.confirm", lambda *_a, **_k: True)
     tab.select(waiting)
     assert tab.cancel_btn.isEnabled()
     tab.cancel_btn.click()

@@ -5,7 +5,8 @@ Every read and write goes through the runner; the counts and the rows are read t
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.messages import MessageKind, MessageState
 from desk_app.domain.permissions import Perm
-from desk_app.i18n import _, format_time, local
+from desk_app.i18n import _, format_time, format_when, local
 from desk_app.messages.views import MessageCounts, MessageRow
 from ui.context import UiContext
 from ui.messages.reply_dialog import ReplyDialog
@@ -300,14 +301,14 @@ class OutboxTab(QWidget):
     def busy(self) -> bool:
         return self._busy
 
-    def _write(self, fn: object, done_text: str) -> None:
+    def _write(self, fn: object, done_text: str | Callable[[MessageRow], str]) -> None:
         assert callable(fn)
         self._busy = True
         self._update_buttons()
 
         def done(row: MessageRow) -> None:
             self._busy = False
-            self.note.setText(done_text)
+            self.note.setText(done_text(row) if callable(done_text) else done_text)
             self.refresh()
 
         def failed(exc: Exception) -> None:
@@ -321,13 +322,30 @@ class OutboxTab(QWidget):
         r = self.current()
         if r is None or not r.can_resend or self._busy:
             return
-        actor, messages, mid = self.ctx.require_actor(), self.ctx.services.messages, r.id
-        self._write(
-            lambda: messages.resend(actor, mid),
-            "✓ " + _("{what} to {client} is queued again and goes out shortly.").format(
-                what=kind_label(r.kind), client=r.client_name
+        what = kind_label(r.kind)
+        if r.state == MessageState.SENT.value and not confirm(  # the client has it: twice is a choice
+            self,
+            _("Send this message again?"),
+            _("{what} already went to {client} on {when}. They will get it a second time.").format(
+                what=what, client=r.client_name, when=format_when(r.sent_at or r.due_at)
             ),
-        )
+            yes=_("Send again"),
+            no=_("Don't send"),
+            default_yes=False,
+        ):
+            return
+        actor, messages, mid, clock = self.ctx.require_actor(), self.ctx.services.messages, r.id, self.ctx.services.clock
+
+        def said(row: MessageRow) -> str:
+            if row.due_at > clock() + timedelta(minutes=1):  # the shop's quiet hours hold it
+                return "✓ " + _("{what} to {client} is queued again; it goes out at {when}, after the quiet hours.").format(
+                    what=what, client=r.client_name, when=format_when(row.due_at)
+                )
+            return "✓ " + _("{what} to {client} is queued again and goes out shortly.").format(
+                what=what, client=r.client_name
+            )
+
+        self._write(lambda: messages.resend(actor, mid), said)
 
     def cancel_selected(self) -> None:
         r = self.current()
