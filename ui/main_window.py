@@ -32,7 +32,7 @@ from desk_app.shop.branches import BranchView
 from desk_app.shop.service import ShopInfo
 from ui.checkout.display_feed import DisplayFeed
 from ui.context import NoDisplay, UiContext
-from ui.navigation import NAV, ROUTES
+from ui.navigation import NAV, ROUTES, SECTION
 from ui.navigation import role_label as role_label  # also used from here
 from ui.shared.unsaved import HoldsUnsaved, may_leave
 from ui.shared.wheel_guard import install_wheel_guard
@@ -268,9 +268,10 @@ class MainArea(QWidget):
         return self._screens[name]
 
     def _check_nav(self, name: str) -> None:
-        self.nav_group.setExclusive(False)  # a screen outside the side bar unchecks every button
+        place = SECTION.get(name, name)  # a screen outside the side bar lights its section's button
+        self.nav_group.setExclusive(False)
         for n, b in self.nav_buttons.items():
-            b.setChecked(n == name)
+            b.setChecked(n == place)
         self.nav_group.setExclusive(True)
 
     def unsaved_changes(self) -> str | None:

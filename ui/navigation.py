@@ -52,6 +52,12 @@ ROUTES: dict[str, str] = {
 }
 
 
+# the side bar's place for a screen that is not in it: a client's profile is in Clients, a visit
+# and a sale are the counter's day (Today), the audit log is in Settings. Without it no button was
+# lit on a profile, and after "Keep editing" the side bar showed no place at all.
+SECTION: dict[str, str] = {"client": "clients", "visit": "today", "checkout": "today", "audit": "settings"}
+
+
 def role_label(role: str) -> str:
     """A role in words, as the side bar and the sign-in tiles show it."""
     return {

@@ -154,6 +154,7 @@ def test_leaving_a_client_with_unsaved_edits_asks_first(qtbot: QtBot, ctx: UiCon
     main.navigate("client", client_id=cid)
     profile = main.screen_widget("client")
     assert isinstance(profile, ClientProfileScreen)
+    assert main.nav_buttons["clients"].isChecked()  # a profile is in Clients: the side bar says so
     profile.form.email.setText("ana@example.com")
     profile.form.edited.emit()
     assert profile.unsaved_changes() == "Ana Silva's details"
@@ -163,6 +164,7 @@ def test_leaving_a_client_with_unsaved_edits_asks_first(qtbot: QtBot, ctx: UiCon
     main.nav_buttons["today"].click()
     assert seen == ["Your changes to Ana Silva's details are not saved."]
     assert main.current == "client" and main.nav_buttons["today"].isChecked() is False
+    assert main.nav_buttons["clients"].isChecked()  # still where the person is (was: no button lit)
     assert profile.form.email.text() == "ana@example.com"
 
     _answer_next_box("Leave without saving", seen)
