@@ -270,10 +270,10 @@ class CashDrawerScreen(QWidget):
         d = z.drawer
         self.z_title.setText(
             _("{day} · receipts {first} – {last}").format(
-                day=format_date(d.business_date, "full"),
-                first=z.first_receipt or "—",
-                last=z.last_receipt or "—",
+                day=format_date(d.business_date, "full"), first=z.first_receipt, last=z.last_receipt
             )
+            if z.first_receipt
+            else _("{day} · no receipts yet").format(day=format_date(d.business_date, "full"))  # not "— – —"
         )
         rows = [[_(METHOD_LABELS.get(meth, meth)), str(n), fmt_money(a, m)] for meth, n, a in z.by_method]
         rows += [

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.clients.views import ClientProfile, FormulaView
 from desk_app.domain.visit import step_label
-from desk_app.i18n import _, format_date, format_money, format_when
+from desk_app.i18n import _, format_date, format_money, format_when, ngettext
 from ui.shared.widgets import Card
 
 
@@ -124,7 +124,7 @@ class ClientSummary(Card):
         v["spend"].setText(format_money(p.total_spend, p.currency))
         visits = str(p.visit_count)
         if p.no_show_count:
-            visits += "  ·  " + _("{n} no-shows").format(n=p.no_show_count)
+            visits += "  ·  " + ngettext("{n} no-show", "{n} no-shows", p.no_show_count).format(n=p.no_show_count)
         v["visits"].setText(visits)
         prepaid = format_money(p.prepaid_balance, p.currency)
         if p.prepaid_expires_on:

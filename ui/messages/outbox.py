@@ -234,7 +234,9 @@ class OutboxTab(QWidget):
         one_day = not self.any_day.isChecked()  # the day is chosen above: the time is enough
         for r in items:
             at = r.sent_at or r.due_at
-            why = fail_words(r.error_code, r.error) if r.state != MessageState.SENT else ""
+            # the app's words in the list; the provider's own ("isv.MOBILE_NUMBER_ILLEGAL", "550 …")
+            # in the message's view, where there is room for them
+            why = (fail_words(r.error_code, "") or r.error) if r.state != MessageState.SENT else ""
             cells.append(
                 [
                     format_time(at) if one_day else when_text(at),
@@ -246,6 +248,9 @@ class OutboxTab(QWidget):
                 ]
             )
         self.table.set_rows(cells, items, widths=(80 if one_day else 150, 190, 180, 100, 130, 200))
+        # as wide as what they show ("Text message", "2026年12月4日 13:30" were cut beside a wide,
+        # often empty "Why not sent")
+        self.table.fit_columns({0: 200, 1: 240, 2: 220, 3: 160, 4: 150})
         if chosen is not None:
             self.select(chosen.id)
         self.empty = self._replace_empty()
