@@ -532,3 +532,37 @@ def test_a_count_that_does_not_match_names_its_two_answers_and_enter_counts_agai
     qtbot.waitUntil(lambda: bool(seen) and not screen.busy())
     assert sorted(seen[0]) == ["Close with this difference", "Count again"]
     assert services.cash.current(owner.branch_id) is not None  # Enter counted again: still open
+
+
+def test_a_refund_says_what_to_give_back_and_how(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second newcomer's walk: a refund finished with no word (how much to give back, by which
+    method: learnt only from the reprint), and the dialog said what was missing one thing per try."""
+    from ui.checkout.refund import RefundDialog
+    from ui.checkout.screen import CheckoutScreen
+
+    co = services.checkout
+    b = co.add_counter_item(co.add_counter_item(co.build_bill(owner), "Cut", 10000), "Wash", 3000)
+    paid = services.payments.pay(owner, b, [PaymentIn("wechat", 13000)])
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    said: list[tuple[str, str]] = []
+    monkeypatch.setattr("ui.checkout.screen.show_info", lambda _p, text, title=None: said.append((title or "", text)))
+
+    def fill(dlg: RefundDialog) -> None:
+        dlg.submit()  # nothing ticked, no reason: both said at once
+        assert "Tick the lines" in dlg.error.text() and "reason" in dlg.error.text()
+        dlg.lines.item(1).setCheckState(Qt.CheckState.Checked)
+        dlg.reason.setPlainText("wash not done")
+        dlg.submit()
+
+    def run_dialog(self: RefundDialog) -> int:
+        fill(self)
+        return 1 if self.result_sale is not None else 0
+
+    monkeypatch.setattr(RefundDialog, "exec", run_dialog)
+    screen._refund_sale(services.payments.get_sale(paid.sale_id), False)
+    qtbot.waitUntil(lambda: bool(said))
+    title, text = said[0]
+    assert title.startswith("Refunded: R") and "Give back CN¥30.00" in text and "WeChat Pay: CN¥30.00" in text

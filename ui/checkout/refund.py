@@ -98,12 +98,12 @@ class RefundDialog(Dialog):
         if self._busy:
             return
         reason = self.reason.toPlainText().strip()
-        if not reason:
-            self.error.show_error(_("Give the reason for the refund."))
-            return
         ids = self.checked_ids()
-        if not self.void and not ids:
-            self.error.show_error(_("Tick the lines to refund."))
+        missing = ([_("Tick the lines to refund.")] if not self.void and not ids else []) + (
+            [_("Give the reason for the refund.")] if not reason else []
+        )
+        if missing:  # all that is missing at once, not one per try
+            self.error.show_error(" ".join(missing))
             return
         self._write(reason, ids, None)
 

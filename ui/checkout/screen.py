@@ -28,6 +28,7 @@ from desk_app.i18n import _, format_when
 from ui.checkout.editor import header_actions
 from ui.checkout.hardware import render_pdf
 from ui.checkout.panel import CheckoutFlow
+from ui.checkout.payment import METHOD_LABELS
 from ui.checkout.refund import RefundDialog
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
@@ -302,3 +303,25 @@ class CheckoutScreen(QWidget):
         dlg = RefundDialog(self.ctx, view, void, self)
         if dlg.exec():
             self.load_sales()
+            if dlg.result_sale is not None:  # what to give back, and how (it finished without a word)
+                rid, payments = dlg.result_sale.sale_id, self.ctx.services.payments
+                self.ctx.runner.run(
+                    self,
+                    lambda: payments.get_sale(rid),
+                    on_done=self._refund_said,
+                    on_error=lambda exc: show_error(self, exc),
+                )
+
+    def _refund_said(self, refund: SaleView) -> None:
+        cur = refund.currency
+        lines = [
+            f"{_(METHOD_LABELS.get(p.method, p.method))}: {fmt_money(abs(p.amount_minor), cur)}" for p in refund.payments
+        ]
+        title = _("Voided: {receipt}") if refund.kind == "void" else _("Refunded: {receipt}")
+        show_info(
+            self,
+            _("Give back {amount} to the client:").format(amount=fmt_money(abs(refund.total_minor), cur))
+            + "\n"
+            + "\n".join(lines),
+            title.format(receipt=refund.receipt_no),
+        )
