@@ -253,3 +253,40 @@ def test_the_staff_names_are_never_cut_short_at_the_counters_width(qtbot, screen
     assert two_lines("绩效工资（占基本工资%）") == "绩效工资\n（占基本工资%）"
     assert two_lines("Checkout score") == "Checkout\nscore"
     assert appraisal_rows(screen.report.data)[0][0] == table.horizontalHeaderItem(0).text()
+
+
+def test_a_month_in_progress_fits_the_counter_width(qtbot, screen: ReportsScreen) -> None:  # type: ignore[no-untyped-def]
+    """The second newcomer's walk: in a month still running each tile said "▲ 194.9% vs the same
+    days last month", the four tiles of a row widened the page past 1366 px (a sideways scroll
+    bar, "Export CSV" cut). The comparison takes a second line instead."""
+    import copy
+
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    screen.resize(1366 - 212, 768)  # beside the side bar
+    data = copy.deepcopy(screen.report.data)
+    data["period"]["complete"] = False
+    for f in data["comparison"]["figures"].values():
+        if f.get("delta_ratio") is not None:
+            f["delta_ratio"] = "1.949"
+    screen.overview.show_data(data)
+    qtbot.wait(50)
+    assert "vs the same days last month" in screen.overview.tiles[2].note.text()
+    bars = [a for a in screen.findChildren(QAbstractScrollArea) if a.isVisible() and a.horizontalScrollBar().isVisible()]
+    assert bars == []
+    # in the main window the page scrolls sideways when it asks for more than it has
+    assert screen.minimumSizeHint().width() <= 1366 - 212 - 40, screen.minimumSizeHint()  # its margins too
+
+
+def test_month_over_month_labels_are_whole_at_the_counter_width(qtbot, screen: ReportsScreen) -> None:  # type: ignore[no-untyped-def]
+    """The second newcomer's walk: month over month cut its labels to "Retail …", "Returning …"
+    in English at 1366 px, beside a wide column of payment tables."""
+    from PySide6.QtWidgets import QTableWidget
+
+    screen.resize(1366 - 212 - 40, 768)
+    screen.tabs.setCurrentWidget(screen.compare)
+    qtbot.wait(50)
+    table = next(t for t in screen.compare.findChildren(QTableWidget) if t.horizontalHeaderItem(0).text() == "Figure")
+    fm = table.fontMetrics()
+    widest = max(fm.horizontalAdvance(table.item(r, 0).text()) for r in range(table.rowCount()))
+    assert table.columnWidth(0) >= widest + 12, (table.columnWidth(0), widest)

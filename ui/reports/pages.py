@@ -83,6 +83,9 @@ class Tile(QFrame):
         self.value.setStyleSheet("font-size: 22px; font-weight: 700;")
         self.note = QLabel()
         self.note.setObjectName("muted")
+        # "▲ 194.9% vs the same days last month" widened four tiles past the page (a sideways
+        # scroll bar at 1366 px, "Export CSV" cut): it takes a second line instead
+        self.note.setWordWrap(True)
         for w in (self.label, self.value, self.note):
             lay.addWidget(w)
 
@@ -486,7 +489,7 @@ class ComparisonPage(QWidget):
         left.addStretch(1)
         holder_l = QWidget()
         holder_l.setLayout(left)
-        self.lay.addWidget(holder_l, 3)
+        self.lay.addWidget(holder_l, 4)  # the wider side: its labels were cut to "Retail …" (was 3 : 4)
         col = QVBoxLayout()
         pay = payment_rows(data)
         col.addWidget(small_table(pay[0], pay[1:]))
@@ -513,4 +516,4 @@ class ComparisonPage(QWidget):
         col.addStretch(1)
         holder = QWidget()
         holder.setLayout(col)
-        self.lay.addWidget(_scroll(holder), 4)
+        self.lay.addWidget(_scroll(holder), 3)
