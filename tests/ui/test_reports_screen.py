@@ -42,6 +42,8 @@ def test_shows_last_months_figures_and_charts(screen: ReportsScreen) -> None:
     assert screen.content.currentWidget() is screen.tabs
     assert screen.overview.tiles[0].value.text().replace(",", "").endswith(data["revenue"]["total"])
     assert "%" in screen.overview.tiles[0].note.text()  # compared with September
+    # what "average ticket" divides (revenue ÷ visits did not give it, and a newcomer doubted it)
+    assert f"by the number of sales, {data['sales']['tickets']:,} this month" in screen.overview.tiles[3].toolTip()
     day_series = screen.overview.by_day.chart().series()
     assert isinstance(day_series[0], QBarSeries) and day_series[0].barSets()[0].count() == 31
     assert isinstance(screen.staff.chart.chart().series()[0], QHorizontalBarSeries)

@@ -233,6 +233,14 @@ class OverviewPage(QWidget):
             tile.set(label, value, note, tone)
             if key == "new_clients":
                 tile.setToolTip(NEW_CLIENTS_MEANS())
+            elif key == "average_ticket":  # not revenue ÷ visits: the newcomer divided and doubted it
+                tile.setToolTip(
+                    _(
+                        "What a sale came to on average: the month's sales before refunds (prepaid "
+                        "top-ups aside) divided by the number of sales, {n} this month. Revenue is after "
+                        "refunds, and a sale need not be a visit."
+                    ).format(n=i18n.format_number(data.get("sales", {}).get("tickets", 0)))
+                )
         days = r.get("by_day", [])
         self.by_day.set_bars([d["date"][8:] for d in days], [Decimal(d["total"]) for d in days])
         cats = [c for c in r.get("by_category", []) if Decimal(c["total"]) != 0]
