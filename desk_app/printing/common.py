@@ -20,6 +20,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "void": (N_("Void"), "作废单"),
     "original": (N_("Original receipt"), "原收据"),
     "receipt_no": (N_("Receipt no."), "单号"),
+    "tax_number": (N_("Tax no."), "税号"),
     "date": (N_("Date"), "日期"),
     "cashier": (N_("Cashier"), "收银员"),
     "client": (N_("Client"), "顾客"),

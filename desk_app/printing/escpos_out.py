@@ -169,7 +169,8 @@ def receipt_text(view: SaleView, fmt: Fmt, width: int = 48) -> str:
     cur = view.currency
     shop = view.shop
     out: list[str] = _centre(shop.name, width)
-    for extra in (shop.receipt_header, shop.address, shop.phone, shop.tax_number):
+    tax = f"{L(fmt, 'tax_number')} {shop.tax_number}" if shop.tax_number else ""  # as the PDF: labelled
+    for extra in (shop.receipt_header, shop.address, shop.phone, tax):
         if extra:
             out += _centre(extra, width)
     out += _centre(L(fmt, "receipt") if view.kind == "sale" else L(fmt, view.kind), width)

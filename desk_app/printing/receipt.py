@@ -42,7 +42,8 @@ def build_receipt(view: SaleView, fmt: Fmt, layout: str = "80mm") -> Flow:
     cur = view.currency
     shop = view.shop
     f.text(shop.name, size=size * 1.6, align="center")
-    for extra in (shop.receipt_header, shop.address, shop.phone, shop.tax_number):
+    tax = f"{L(fmt, 'tax_number')} {shop.tax_number}" if shop.tax_number else ""  # a bare number said nothing
+    for extra in (shop.receipt_header, shop.address, shop.phone, tax):
         if extra:
             f.text(extra, size=size * 0.9, align="center")
     f.space(3)

@@ -157,3 +157,17 @@ def test_pdfs_drawn_at_once_on_several_workers_all_come_out(services: Services, 
             pdfs = list(pool.map(lambda f: render_pdf_bytes(data, f), fmts))
         assert all(p.startswith(b"%PDF") and p.rstrip().endswith(b"%%EOF") for p in pdfs)
     assert "2026年10月" in _text(pdfs[0])
+
+
+def test_the_tax_number_is_labelled_on_every_receipt(services: Services, owner: Actor) -> None:
+    """The second newcomer's walk: once a tax number was saved it printed as a bare number under the
+    phone. It is labelled, in the receipt's language, on paper and on the thermal printer."""
+    services.shop_details.save_details(owner, {"name": services.shop.info().name, "tax_number": "91310000MA1"})
+    co = services.checkout
+    bill = co.add_counter_item(co.build_bill(owner), "Blow-dry", 4500)
+    view = services.payments.get_sale(services.payments.pay(owner, bill, [PaymentIn("card", bill.total_minor)]).sale_id)
+    assert "Tax no. 91310000MA1" in _receipt(view, "en")
+    assert "税号 91310000MA1" in _receipt(view, "zh_CN")
+    assert "Tax no. 91310000MA1" in receipt_text(view, receipt_fmt(view, "en"))
+    assert "税号 91310000MA1" in receipt_text(view, receipt_fmt(view, "zh_CN"))
+    _screen_is_english()
