@@ -389,3 +389,31 @@ def test_balances_and_bookings_are_imported_from_the_settings(
     assert ctx.services.clients.get(owner, cid).prepaid_balance == 250
     panel.kind.setCurrentIndex(1)  # appointments: the last result no longer applies
     assert panel.result_card.isHidden()
+
+
+@pytest.mark.parametrize(
+    ("lang", "region", "currency", "zone"),
+    [("en", "China (CN)", "Chinese Yuan (CNY)", "China (Shanghai) Time"), ("zh_CN", "中国 (CN)", "人民币 (CNY)", "中国（上海）时间")],
+)
+def test_the_shops_country_currency_and_time_zone_are_in_words(
+    qtbot: QtBot, ctx: UiContext, lang: str, region: str, currency: str, zone: str
+) -> None:
+    """The second newcomer's walk: the shop's drop-downs listed codes ("CN", "CNY", "Asia/Shanghai"),
+    in Chinese too. They say the country, the currency and the time zone in the screen's language
+    (the code beside a country and a currency); the value saved is still the code."""
+    from PySide6.QtWidgets import QComboBox
+
+    from desk_app import i18n
+
+    i18n.set_language(lang)
+    try:
+        shop = ShopDetailsPanel(ctx)
+        qtbot.addWidget(shop)
+        combos = {k: w for k, w in shop.form.widgets.items() if isinstance(w, QComboBox)}
+        qtbot.waitUntil(lambda: combos["region"].count() > 1)
+        for key, words, code in (("region", region, "CN"), ("currency", currency, "CNY"), ("timezone", zone, "Asia/Shanghai")):
+            i = combos[key].findData(code)
+            assert i >= 0 and combos[key].itemText(i) == words, (key, combos[key].itemText(i))
+        assert shop.form.values()["currency"] == ctx.services.shop_details.details().currency
+    finally:
+        i18n.set_language("en")

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.core.service import ValidationError
-from desk_app.i18n import LANGUAGE_NAMES, N_, _
+from desk_app.i18n import LANGUAGE_NAMES, N_, _, babel_locale
 from desk_app.settings import DEFS, MONEY, PERCENT, SettingDef
 from desk_app.shop.details import STEPS
 from desk_app.shop.service import CURRENCIES, ShopInfo
@@ -62,6 +62,25 @@ GROUPS = {
 }
 
 
+def region_name(code: str) -> str:
+    """"China (CN)" / "中国 (CN)": the country in words (the list showed "CN", "HK", "MO"…)."""
+    return f"{babel_locale().territories.get(code, code)} ({code})"
+
+
+def currency_name(code: str) -> str:
+    """"Chinese Yuan (CNY)" / "人民币 (CNY)"."""
+    return f"{babel_locale().currencies.get(code, code)} ({code})"
+
+
+def timezone_name(tz: str) -> str:
+    """"China (Shanghai) Time" / "中国（上海）时间"; UTC as itself (Babel calls it an unknown region)."""
+    if tz == "UTC":
+        return "UTC"
+    from babel.dates import get_timezone_location
+
+    return str(get_timezone_location(tz, locale=babel_locale()))
+
+
 def step_label(step: str) -> str:
     return {
         "greeting": _("Greeting"),
@@ -87,14 +106,14 @@ class ShopDetailsPanel(QWidget):
                 Field("tax_number", _("Tax number")),
                 Field("return_policy_zh", _("Return policy (Chinese)"), "long"),
                 Field("return_policy_en", _("Return policy (English)"), "long"),
-                Field("currency", _("Currency"), "choice", lambda: [(c, c) for c in CURRENCIES]),
+                Field("currency", _("Currency"), "choice", lambda: [(c, currency_name(c)) for c in CURRENCIES]),
                 Field("locale", _("Language"), "choice", lambda: list(LANGUAGE_NAMES.items())),
-                Field("timezone", _("Time zone"), "choice", lambda: [(t, t) for t in TIMEZONES]),
+                Field("timezone", _("Time zone"), "choice", lambda: [(t, timezone_name(t)) for t in TIMEZONES]),
                 Field(
                     "region",
                     _("Country / region (for phone numbers)"),
                     "choice",
-                    lambda: [(r, r) for r in REGIONS],
+                    lambda: [(r, region_name(r)) for r in REGIONS],
                 ),
             ]
         )
