@@ -179,7 +179,8 @@ DEFAULT_HOURS: dict[str, Any] = {
 # the contraindication rules a new shop starts with (docs/safety.md); the owner edits them in Settings
 SAFETY_RULES: list[dict[str, Any]] = [
     {
-        "label": "Hair dye allergy (PPD) / 染发剂过敏 (PPD)",
+        "zh": "染发剂过敏（PPD）",  # one name, in the shop's language (was both on one line)
+        "en": "Hair dye allergy (PPD)",
         "keywords": "PPD, hair dye, dye, 染发, 染膏, 对苯二胺",
         "cat": "colour",
         "days": 7,

@@ -192,7 +192,7 @@ def seed_catalog(session: Session, branch_id: int, currency: str, language: str 
     for rule in cd.SAFETY_RULES:
         session.add(
             SafetyRule(
-                label=rule["label"], keywords=rule["keywords"], category_id=cats[rule["cat"]].id,
+                label=rule["zh"] if language.startswith("zh") else rule["en"], keywords=rule["keywords"], category_id=cats[rule["cat"]].id,
                 patch_test_days=rule["days"],
             )
         )

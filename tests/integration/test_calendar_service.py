@@ -351,20 +351,26 @@ def test_a_time_that_has_passed_is_never_offered_as_free(
 
 def test_a_new_shops_chairs_and_rooms_are_named_in_its_language(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Walk: an English shop's calendar said "With Chloe Martin · 1号位". A resource has one name,
-    the shop's own: a Chinese shop's chairs are 1号位..., an English shop's Chair 1..."""
+    the shop's own: a Chinese shop's chairs are 1号位..., an English shop's Chair 1... So has the
+    safety rule a new shop starts with (it read "Hair dye allergy (PPD) / 染发剂过敏 (PPD)")."""
     from sqlalchemy import select
 
     from desk_app.bootstrap import open_database
     from desk_app.container import Services
-    from desk_app.db.models import Resource
+    from desk_app.db.models import Resource, SafetyRule
 
-    for language, first, room in (("zh_CN", "1号位", "美容房 A"), ("en", "Chair 1", "Treatment room A")):
+    for language, first, room, rule in (
+        ("zh_CN", "1号位", "美容房 A", "染发剂过敏（PPD）"),
+        ("en", "Chair 1", "Treatment room A", "Hair dye allergy (PPD)"),
+    ):
         db = open_database(str(tmp_path / f"{language}.sqlite3"))
         try:
             Services(db).shop.create_shop(name="S", currency="CNY", language=language, owner_name="O",
                                           owner_pin="1234")
             with db.uow(write=False) as uow:
                 names = list(uow.session.scalars(select(Resource.name).order_by(Resource.id)))
+                rules = list(uow.session.scalars(select(SafetyRule.label)))
             assert names[0] == first and room in names, names
+            assert rules == [rule]
         finally:
             db.dispose()
