@@ -106,8 +106,10 @@ def money(fmt: Fmt, minor: int, currency: str) -> str:
 
 
 def when(fmt: Fmt, dt: datetime) -> str:
-    """A date and time on paper, in the shop's time zone."""
-    text = fmt.datetime(dt, "yyyy-MM-dd HH:mm" if fmt.is_zh else "short")
+    """A date and time on paper, in the shop's time zone: "2026-11-17 21:00" in Chinese, "Nov 17,
+    2026 21:00" in English (Babel's short "11/17/26, 9:00 PM" reads as 11 July outside the US and
+    used a 12-hour clock where the screens use 24 hours)."""
+    text = fmt.datetime(dt, "yyyy-MM-dd HH:mm") if fmt.is_zh else fmt.when(dt)
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 

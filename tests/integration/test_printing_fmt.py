@@ -121,7 +121,7 @@ def test_new_york_receipt_shows_new_york_time(services: Services, clock: FakeClo
     zh = _receipt(view, "zh_CN")
     assert "2026-11-17 21:00" in zh and "2026-11-18" not in zh
     en = _receipt(view, "en")
-    assert "11/17/26, 9:00 PM" in en and "$45.00" in en
+    assert "Nov 17, 2026 21:00" in en and "$45.00" in en  # the day in words, a 24-hour time
     assert "2026-11-17 21:00" in receipt_text(view, receipt_fmt(view, "zh_CN"))
     _screen_is_english()
 
