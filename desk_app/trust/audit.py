@@ -23,7 +23,7 @@ from desk_app.core.service import audit, require
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import AuditEntry, Staff
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.i18n import _, format_datetime, timezone
+from desk_app.i18n import N_, _, format_datetime, timezone
 from desk_app.settings import SettingsStore
 
 
@@ -37,6 +37,32 @@ class AuditFilter:
     date_to: date | None = None
     denied_only: bool = False
     text: str = ""  # searched in the detail
+
+
+# the words for the fields most often written in the log ("tax_number: → …" and "branch_id: 1"
+# were shown as they are stored); any other field's name is made readable by ``field_label``
+FIELD_WORDS: dict[str, str] = {
+    "name": N_("Name"), "phone": N_("Phone"), "email": N_("E-mail"), "address": N_("Address"),
+    "tax_number": N_("Tax number"), "currency": N_("Currency"), "timezone": N_("Time zone"),
+    "region": N_("Country / region"), "locale": N_("Language"), "language": N_("Language"),
+    "branch_id": N_("Branch"), "staff_id": N_("Staff"), "client_id": N_("Client"), "visit_id": N_("Visit"),
+    "sale_id": N_("Sale"), "service_id": N_("Service"), "product_id": N_("Product"),
+    "resource_id": N_("Chair / room"), "receipt_no": N_("Receipt no."), "reason": N_("Reason"),
+    "kind": N_("Kind"), "status": N_("Status"), "step": N_("Step"), "result": N_("Result"),
+    "active": N_("In use"), "path": N_("File"), "file": N_("File"), "total": N_("Total"),
+    "qty": N_("Quantity"), "allergies": N_("Allergies"), "notes": N_("Notes"), "label": N_("Name"),
+    "priority": N_("Priority"), "severity": N_("Severity"), "score": N_("Score"), "start_at": N_("Start"),
+    "due_on": N_("Due by"), "role": N_("Role"), "return_policy_zh": N_("Return policy (Chinese)"),
+    "return_policy_en": N_("Return policy (English)"), "float_minor": N_("Float"),
+}
+
+
+def field_label(key: str) -> str:
+    """A logged field in words: "Tax number", "Branch"; else its name made readable ("late fee")."""
+    if key in FIELD_WORDS:
+        return _(FIELD_WORDS[key])
+    words = key.removesuffix("_id").removesuffix("_minor").replace("_", " ").replace(".", " · ")
+    return words[:1].upper() + words[1:]
 
 
 @dataclass(frozen=True)
@@ -62,13 +88,14 @@ class AuditRow:
         b, a = self.before or {}, self.after or {}
         parts: list[str] = []
         for k in list(dict.fromkeys([*b.keys(), *a.keys()])):
+            word = field_label(k)
             if k in b and k in a:
                 if b[k] != a[k]:
-                    parts.append(f"{k}: {b[k]} → {a[k]}")
+                    parts.append(f"{word}: {b[k]} → {a[k]}")
             elif k in a:
-                parts.append(f"{k}: {a[k]}")
+                parts.append(f"{word}: {a[k]}")
             else:
-                parts.append(f"{k}: {b[k]} → ∅")
+                parts.append(f"{word}: {b[k]} → ∅")
         return "; ".join(parts)
 
 

@@ -63,7 +63,7 @@ def test_owner_filters_by_staff_action_entity_and_date(
     by_leo = svc.list_entries(owner, AuditFilter(staff_id=leo.staff_id))
     assert {r.action for r in by_leo} == {"sign_in", "update"} and all(r.staff_name == "Leo" for r in by_leo)
     client_rows = svc.list_entries(owner, AuditFilter(entity="client", entity_id="42"))
-    assert len(client_rows) == 1 and client_rows[0].changes() == "phone: +8613800000000 → +8613811111111"
+    assert len(client_rows) == 1 and client_rows[0].changes() == "Phone: +8613800000000 → +8613811111111"  # the field in words
     assert svc.count(owner, AuditFilter(action="price_change")) == 1
     today = date(2026, 11, 28)
     assert {r.action for r in svc.list_entries(owner, AuditFilter(date_from=today, date_to=today))} == {
@@ -200,3 +200,18 @@ def test_no_trigger_rewrites_the_audit_log_and_the_orm_never_issues_one(
     assert touching == [] and any(s.lstrip().upper().startswith("INSERT INTO AUDIT_LOG") for s in seen)
     with services.db.uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(AuditEntry)) >= 5
+
+
+def test_the_logs_fields_are_in_words() -> None:
+    """The second newcomer's walk: the log said "tax_number:  → 91310000MA1TEST" and "branch_id: 1",
+    as stored. A field reads in words, in the screen's language; an unknown one is made readable."""
+    from desk_app import i18n
+    from desk_app.trust.audit import field_label
+
+    assert field_label("tax_number") == "Tax number" and field_label("branch_id") == "Branch"
+    assert field_label("deposit_taken_minor") == "Deposit taken"
+    i18n.set_language("zh_CN")
+    try:
+        assert field_label("tax_number") == "税号"
+    finally:
+        i18n.set_language("en")
