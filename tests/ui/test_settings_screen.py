@@ -417,3 +417,31 @@ def test_the_shops_country_currency_and_time_zone_are_in_words(
         assert shop.form.values()["currency"] == ctx.services.shop_details.details().currency
     finally:
         i18n.set_language("en")
+
+
+@pytest.mark.parametrize("key", ["services", "staff", "safety"])
+def test_an_editors_form_takes_its_panels_width(qtbot: QtBot, ctx: UiContext, key: str) -> None:
+    """The second newcomer's walk: the side editors put long labels ("A patch test with no reaction
+    allows it within (days)") beside their fields, squeezed them to "e allergy (PPD) /" and scrolled
+    sideways. Each label now stands above its field and the form never scrolls sideways."""
+    from PySide6.QtWidgets import QScrollArea
+
+    from ui.settings.editor import ItemEditor
+
+    screen = SettingsScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366 - 212, 768)
+    screen.show()
+    tab = screen.tab(key)
+    screen.tabs.setCurrentWidget(tab)
+    editors = [tab] if isinstance(tab, ItemEditor) else tab.findChildren(ItemEditor)
+    assert editors
+    ed = editors[0]
+    qtbot.waitUntil(lambda: ed.table.rowCount() > 0)
+    ed.table.selectRow(0)
+    qtbot.wait(50)
+    scroll = next(a for a in ed.findChildren(QScrollArea) if a.widget() is ed.form)
+    assert not scroll.horizontalScrollBar().isVisible()
+    for w in ed.form.widgets.values():
+        if w.isVisible():
+            assert w.width() >= scroll.viewport().width() - 30, (type(w).__name__, w.width())

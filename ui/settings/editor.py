@@ -89,8 +89,12 @@ class FieldForm(QWidget):
         *,
         currency: str | None = None,
         options_later: bool = False,
+        stacked: bool = False,
     ) -> None:
         """``currency``: the sign shown in money fields (the screen's currency when None).
+        ``stacked``: each label above its field (a narrow side panel: labels such as "A patch test
+        with no reaction allows it within (days)" beside the fields squeezed them to a sideways
+        scroll).
         ``options_later``: the drop-downs stay empty until ``refresh_options(options)`` is given
         their choices (read on a worker by the owner); otherwise ``Field.options`` is called here,
         which must then not touch the database."""
@@ -106,6 +110,10 @@ class FieldForm(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setSpacing(6)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        if stacked:
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+            form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            form.setVerticalSpacing(4)
         for f in fields:
             w = self._widget(f)
             w.setObjectName("field_" + f.key)
@@ -285,10 +293,11 @@ class ItemEditor(QWidget):
         self.form_title = QLabel()
         self.form_title.setObjectName("cardTitle")
         card.body.addWidget(self.form_title)
-        self.form = FieldForm(spec.fields, currency=ctx.shop.currency, options_later=True)
+        self.form = FieldForm(spec.fields, currency=ctx.shop.currency, options_later=True, stacked=True)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the fields narrow instead
         scroll.setWidget(self.form)
         card.body.addWidget(scroll, 1)
         self.error = ErrorLabel()
