@@ -566,3 +566,25 @@ def test_a_refund_says_what_to_give_back_and_how(
     qtbot.waitUntil(lambda: bool(said))
     title, text = said[0]
     assert title.startswith("Refunded: R") and "Give back CN¥30.00" in text and "WeChat Pay: CN¥30.00" in text
+
+
+def test_a_reason_is_given_with_enter(qtbot: Any) -> None:
+    """The second newcomer's walk: in the cash in/out reason box Enter added a new line; only an
+    unlabelled Ctrl+Enter gave the reason. Enter gives it, Shift+Enter starts a new line, and an
+    empty reason is still refused."""
+    from PySide6.QtWidgets import QDialog
+
+    from ui.shared.widgets import ReasonDialog
+
+    dlg = ReasonDialog(None, "Cash out", "What is it for?")
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.keyClick(dlg.edit, Qt.Key.Key_Return)
+    assert dlg.result() != QDialog.DialogCode.Accepted and "reason is needed" in dlg.error.text()
+    qtbot.keyClicks(dlg.edit, "Flowers")
+    qtbot.keyClick(dlg.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(dlg.edit, "for reception")
+    assert dlg.edit.toPlainText() == "Flowers\nfor reception"
+    qtbot.keyClick(dlg.edit, Qt.Key.Key_Return)
+    assert dlg.result() == QDialog.DialogCode.Accepted and dlg.reason() == "Flowers\nfor reception"
+    assert "Enter" in dlg.edit.placeholderText()

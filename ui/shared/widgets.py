@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QPainter, QPaintEvent, QShortcut
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -393,8 +393,11 @@ class ReasonDialog(Dialog):
         lbl.setWordWrap(True)
         lay.addWidget(lbl)
         self.edit = QPlainTextEdit()
-        self.edit.setPlaceholderText(_("Type the reason"))
+        # a reason is a line: Enter gives it (it once added a new line, and only an unlabelled
+        # Ctrl+Enter did), Shift+Enter starts a new line
+        self.edit.setPlaceholderText(_("Type the reason, then Enter (Shift+Enter for a new line)"))
         self.edit.setMinimumHeight(90)
+        self.edit.installEventFilter(self)
         lay.addWidget(self.edit)
         self.error = ErrorLabel()
         lay.addWidget(self.error)
@@ -405,6 +408,18 @@ class ReasonDialog(Dialog):
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
         QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self._ok)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (
+            obj is self.edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):
+            self._ok()
+            return True
+        return super().eventFilter(obj, event)
 
     def _ok(self) -> None:
         if not self.edit.toPlainText().strip():
