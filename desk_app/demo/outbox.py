@@ -26,6 +26,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
+from desk_app.i18n import Fmt
+
 QUIET_START, QUIET_END = 21, 9
 REMINDER_HOURS = 24
 FEEDBACK_HOURS = 2
@@ -109,6 +111,8 @@ def outbox_rows(conn: Connection, rows: dict[str, list[dict[str, Any]]], now: da
     """The outbox rows of the demo's history (see the module), in id order."""
     clients = _clients(conn, zh)
     next_id = 0
+    # the day as the app's own templates write it ("Dec 7, 2026" / "2026年12月7日"), not "2026-12-07"
+    fmts = {lang: Fmt.for_shop(lang, str(tz), None) for lang in ("en", "zh_CN")}
 
     def row(kind: str, c: _Client, client_id: int, branch_id: int, ref_kind: str, ref_id: int, key: str,
             planned: datetime, state: str, when: dict[str, Any], by: int | None = None) -> dict[str, Any]:
@@ -118,7 +122,8 @@ def outbox_rows(conn: Connection, rows: dict[str, list[dict[str, Any]]], now: da
         subject, body = TEXTS[kind]["en" if c.language == "en" else "zh_CN"]
         fill = {
             "shop": SHOP_EN if c.language == "en" else SHOP_ZH, "name": c.name, "phone": PHONE,
-            "day": local.strftime("%Y-%m-%d") if local else "", "time": local.strftime("%H:%M") if local else "",
+            "day": fmts["en" if c.language == "en" else "zh_CN"].date(local, "medium") if local else "",
+            "time": local.strftime("%H:%M") if local else "",
         }
         to = c.phone if c.channel == "sms" else c.email
         sent = state == "sent"

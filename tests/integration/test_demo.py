@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -364,6 +365,10 @@ def test_the_shop_has_sent_messages(demo: tuple[DemoSummary, Database]) -> None:
     assert one(db, "SELECT count(*) FROM outbox WHERE state = 'failed' AND last_error = ''") == 0
     assert one(db, "SELECT count(*) FROM outbox WHERE state = 'sent' AND (body = '' OR to_address = '')") == 0
     assert one(db, "SELECT max(sent_at) FROM outbox") <= "2026-11-18 07:00:00"  # nothing from the future
+    # the day in a message as the app's templates write it ("2026年11月19日"), never "2026-11-19"
+    bodies = [r[0] for r in q(db, "SELECT body FROM outbox WHERE kind IN ('confirmation', 'reminder')")]
+    assert bodies and not [b for b in bodies if re.search(r"\d{4}-\d{2}-\d{2}", b)]
+    assert any(re.search(r"\d{4}年\d{1,2}月\d{1,2}日", b) for b in bodies)
     # consent: a text only to a client who agreed to texts, an email only to one who agreed to email;
     # most clients of this Chinese shop agreed to texts
     assert one(db, """SELECT count(*) FROM outbox o JOIN clients c ON c.id = o.client_id
