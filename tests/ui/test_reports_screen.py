@@ -292,3 +292,15 @@ def test_month_over_month_labels_are_whole_at_the_counter_width(qtbot, screen: R
     fm = table.fontMetrics()
     widest = max(fm.horizontalAdvance(table.item(r, 0).text()) for r in range(table.rowCount()))
     assert table.columnWidth(0) >= widest + 12, (table.columnWidth(0), widest)
+
+
+def test_the_staff_table_shows_every_column_at_the_counter_width(qtbot, screen: ReportsScreen) -> None:  # type: ignore[no-untyped-def]
+    """The second newcomer's walk: at 1366 px in English the staff table's last column ("Service
+    standards") was scrolled off to the right beside the chart."""
+    screen.resize(1366 - 212 - 40, 768)
+    screen.tabs.setCurrentWidget(screen.staff)
+    qtbot.wait(50)
+    table = screen.staff.table
+    assert table is not None and table.rowCount() > 0
+    assert not table.horizontalScrollBar().isVisible()
+    assert table.horizontalScrollBar().maximum() == 0

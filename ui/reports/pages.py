@@ -273,7 +273,7 @@ class StaffPage(QWidget):
         self.sum_line.setObjectName("muted")
         self.sum_line.setWordWrap(True)
         left.addWidget(self.sum_line)
-        self.lay.addLayout(left, 2)
+        self.lay.addLayout(left, 2)  # 2 : 7 with the tables (2 : 5 left the last column scrolled off)
         self.table: QTableWidget | None = None
         self.appraisal_table: QTableWidget | None = None  # under the staff table
         self.appraisal_note: QLabel | None = None  # weights that do not add up to 100, base pay missing
@@ -352,7 +352,7 @@ class StaffPage(QWidget):
             self.lay.removeWidget(self.right)
             self.right.deleteLater()
         self.table, self.appraisal_table, self.right = table, ap_table, right
-        self.lay.addWidget(right, 5)
+        self.lay.addWidget(right, 7)
 
 
 class QualityPage(QWidget):
