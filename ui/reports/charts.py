@@ -93,6 +93,8 @@ class ChartView(QChartView):
         vals = QValueAxis()
         vals.setRange(0, value_max or _nice_max(max([float(v) for v in values] or [0])))
         vals.setLabelFormat(fmt)
+        if horizontal:  # a narrow chart beside a table: three labels that fit, not "10…20…30…"
+            vals.setTickCount(3)
         if value_max is None:
             vals.applyNiceNumbers()
         vals.setLabelsFont(self._axis_font())

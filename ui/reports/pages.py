@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app import i18n
+from desk_app.domain.money import currency_exponent
 from desk_app.i18n import _
 from desk_app.reports.monthly_staff import earned
 from desk_app.reports.pdf import (
@@ -284,12 +285,17 @@ class StaffPage(QWidget):
         labels, amounts = stylist_bars(data)  # stylists' service revenue, then "not assigned": = services
         self.chart.set_bars(list(reversed(labels[:16])), list(reversed(amounts[:16])), horizontal=True)
         self.sum_line.setText(stylist_sum_line(data))
+        sign = i18n.currency_symbol(data["currency"])
+
+        def amount(v: str) -> str:  # the currency once, in the heading: nine columns share the width
+            return i18n.format_number(Decimal(v), currency_exponent(data["currency"]))
+
         rows = [
             [
                 s["name"],
-                money(data, s["revenue"]) if earned(s) else "-",
+                amount(s["revenue"]) if earned(s) else "-",
                 i18n.format_number(s["services_count"]),
-                money(data, s["retail"]) if earned(s) else "-",
+                amount(s["retail"]) if earned(s) else "-",
                 pct(s["rebooking_rate"]),
                 s["satisfaction"]["checkout"]["average"] or "-",
                 str(s["complaints"]),
@@ -301,9 +307,9 @@ class StaffPage(QWidget):
         table = small_table(
             [
                 _("Staff"),
-                _("Revenue"),
+                f"{_('Revenue')}\n({sign})",
                 _("Services"),
-                _("Retail"),
+                f"{_('Retail')}\n({sign})",
                 _("Rebooking"),
                 *(  # two lines: the staff names keep their room
                     two_lines(h)
