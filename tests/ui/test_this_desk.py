@@ -54,6 +54,9 @@ def test_the_owner_sets_up_this_desks_printer_and_drawer(
     panel = ThisDeskPanel(ctx)
     qtbot.addWidget(panel)
     assert panel.kind_none.isChecked() and not panel.address.isEnabled() and not panel.drawer.isEnabled()
+    # python-escpos's "default" model in words (the second walk saw "default" on a Chinese screen)
+    generic = panel.profile.findData("default")
+    assert generic >= 0 and panel.profile.itemText(generic) == "Generic ESC/POS printer"
     panel.kind_escpos.setChecked(True)
     panel.address.setText("tcp://nowhere")  # no port is fine (9100) ...
     panel.address.setText("192.168.1.50")  # ... this is not an address (no tcp://)

@@ -100,8 +100,8 @@ class ThisDeskPanel(QWidget):
         self.address.setPlaceholderText("tcp://192.168.1.50:9100 · usb:0x0416:0x5011 · serial:COM3 · cups:Receipts")
         form.addRow(_("Printer address"), self.address)
         self.profile = QComboBox()
-        for name in profiles():
-            self.profile.addItem(name, name)
+        for name in profiles():  # python-escpos's model names; its "default" in the screen's words
+            self.profile.addItem(_("Generic ESC/POS printer") if name == "default" else name, name)
         form.addRow(_("Printer model (code pages)"), self.profile)
         self.paper = QComboBox()
         for key, label in PAPER_LABELS.items():
