@@ -424,3 +424,20 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
         assert one(db, "SELECT locale FROM shops") == "zh_CN"
     finally:
         db.dispose()
+
+
+def test_a_demo_made_before_opening_has_nothing_in_the_future(tmp_path: Path) -> None:
+    """The second newcomer's walk ran the demo at 04:17 in Shanghai: the drawer said "Open since
+    09:45". Whatever the hour the demo is made, nothing of today is stamped after now."""
+    early = datetime(2026, 11, 17, 20, 17, tzinfo=UTC)  # 04:17 on the 18th in Shanghai
+    path = tmp_path / "early.sqlite3"
+    generate(str(path), clients=60, months=1, staff=4, seed=3, today=early)
+    db = Database.open(str(path))
+    try:
+        later = "2026-11-17 20:17:00"
+        assert one(db, "SELECT count(*) FROM cash_sessions WHERE closed_at IS NULL") >= 1
+        assert one(db, f"SELECT count(*) FROM cash_sessions WHERE opened_at > '{later}'") == 0
+        assert one(db, f"SELECT count(*) FROM sales WHERE sold_at > '{later}'") == 0
+        assert one(db, f"SELECT count(*) FROM visits WHERE arrived_at > '{later}'") == 0
+    finally:
+        db.dispose()
