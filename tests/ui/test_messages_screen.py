@@ -27,6 +27,7 @@ from desk_app.db.models import (
     Setting,
 )
 from desk_app.domain.permissions import Actor
+from desk_app.i18n import format_date
 from desk_app.messages.outbox import enqueue
 from desk_app.settings import S
 from tests.conftest import FakeClock
@@ -135,6 +136,12 @@ def test_the_outbox_lists_what_the_sender_did_filters_resends_and_cancels(
     # each button with its count (docs/messages.md), "All" too
     assert [b.text() for b in tab.filter_buttons.values()] == ["Queued (1)", "Sent (1)", "Failed (1)", "All (3)"]
     assert "1 sent · 1 waiting · 1 failed or unsure" in tab.summary.text()
+    assert "made up" not in tab.summary.text()  # a real shop's messages: no demo note
+    assert tab.summary.text().startswith(format_date(clock()))  # the day in words, not 2026-11-18
+    tab.ctx.demo_mode = True  # the demo's made-up history says so (1,948 "sent", no channel set up)
+    tab._show_counts()
+    assert "none was sent to anyone" in tab.summary.text()
+    tab.ctx.demo_mode = False
     assert sorted(cells(w, 1)) == ["Ann Lee (A00001)", "Bob Wu (A00002)", "Cat Ma (A00003)"]
     by_client = {r.client_name: i for i, r in enumerate(tab.table.model_.payloads)}
     # the state in words (and a symbol), the failure in words: the app's and the mail server's

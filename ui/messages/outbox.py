@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.messages import MessageKind, MessageState
 from desk_app.domain.permissions import Perm
-from desk_app.i18n import _, format_time, format_when, local
+from desk_app.i18n import _, format_date, format_time, format_when, local
 from desk_app.messages.views import MessageCounts, MessageRow
 from ui.context import UiContext
 from ui.messages.reply_dialog import ReplyDialog
@@ -212,12 +212,13 @@ class OutboxTab(QWidget):
         if c is None:
             self.summary.setText("")
             return
-        when = _("any day") if self.any_day.isChecked() else self.day.date().toString("yyyy-MM-dd")
-        self.summary.setText(
-            _("{when}: {sent} sent · {queued} waiting · {failed} failed or unsure · {cancelled} cancelled").format(
-                when=when, sent=c.sent, queued=c.queued, failed=c.failed, cancelled=c.cancelled
-            )
+        when = _("any day") if self.any_day.isChecked() else format_date(date(self.day.date().year(), self.day.date().month(), self.day.date().day()))
+        text = _("{when}: {sent} sent · {queued} waiting · {failed} failed or unsure · {cancelled} cancelled").format(
+            when=when, sent=c.sent, queued=c.queued, failed=c.failed, cancelled=c.cancelled
         )
+        if self.ctx.demo_mode:  # 1,948 "sent" beside channels not set up puzzled a newcomer
+            text += "  ·  " + _("The demo shop's messages were made up with it: none was sent to anyone.")
+        self.summary.setText(text)
 
     def visible_rows(self) -> list[MessageRow]:
         text = self.search.text().strip().lower()
