@@ -53,9 +53,9 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {  # kind -> language -> (subject
         "en": ("We missed you", "Hi {name}, we missed you today and hope all is well. Call {phone} to book again."),
     },
 }
-FAILED = {  # channel -> (code, the provider's words)
-    "sms": ("rejected", "isv.MOBILE_NUMBER_ILLEGAL: the number is not in service"),
-    "email": ("rejected", "550 5.1.1 <{to}>: mailbox does not exist"),
+FAILED = {  # channel -> (code, the provider's words: a Chinese SMS provider answers in Chinese)
+    "sms": ("rejected", ("isv.MOBILE_NUMBER_ILLEGAL: 非法手机号", "isv.MOBILE_NUMBER_ILLEGAL: the number is not in service")),
+    "email": ("rejected", ("550 5.1.1 <{to}>: mailbox does not exist",) * 2),
 }
 
 
@@ -129,7 +129,8 @@ def outbox_rows(conn: Connection, rows: dict[str, list[dict[str, Any]]], now: da
         sent = state == "sent"
         failed = state == "failed"
         went = planned + timedelta(seconds=3 + ref_id % 40)
-        code, words = FAILED[c.channel] if failed else ("", "")
+        code, said = FAILED[c.channel] if failed else ("", ("", ""))
+        words = said[0] if zh else said[1]
         reason = when.get("reason", "")
         return {
             "id": next_id,
