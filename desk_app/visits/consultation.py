@@ -36,6 +36,7 @@ from desk_app.visits.safety import require_safe
 from desk_app.visits.steps import commit_visit, estimate_of, get_visit, move_visit, open_visit
 from desk_app.visits.views import (
     PRIORITIES,
+    WANTS_KEYS,
     ChoiceOption,
     Estimate,
     MenuService,
@@ -100,11 +101,20 @@ class ConsultationService:
                     profile[key] = clean[key]
             skin_type, hair_type = profile["skin_type"], profile["hair_type"]
             allergies, contraindications = profile["allergies"], profile["contraindications"]
+            goals = goals.strip()
+            for key in WANTS_KEYS:  # the question of what the client wants and "goals" are one answer
+                if key in qs and goals and not clean.get(key):
+                    clean[key] = goals
+                elif not goals and isinstance(clean.get(key), str) and clean[key]:
+                    goals = clean[key]
             for key, q in qs.items():
                 if q.required and not clean.get(key):
-                    errors[key] = _("Answer “{q}”: it is needed for this service.").format(q=q.label)
-            if not goals.strip() and not clean:
-                errors["goals"] = _("Write down what the client wants, in their words.")
+                    # the form asks it in its "goals" field: the message goes there
+                    errors["goals" if key in WANTS_KEYS else key] = _(
+                        "Answer “{q}”: it is needed for this service."
+                    ).format(q=q.label)
+            if not goals and not clean:
+                errors.setdefault("goals", _("Write down what the client wants, in their words."))
             if errors:
                 raise ValidationError(errors)
             v = open_visit(s, visit_id)

@@ -16,6 +16,11 @@ from desk_app.i18n import N_, _, pick
 
 PRIORITIES: tuple[Priority, ...] = tuple(Priority)
 
+# the questions a new shop starts with that ask what the client wants (catalog_defaults: General's
+# "What the client wants", Hair's "Desired result"): one answer with the consultation's own field
+# for it ("goals"), so the form asks once (it asked "What the client wants *" and then "Goals *")
+WANTS_KEYS = ("request", "desired_result")
+
 _CHECK_LABELS = {
     "greet": N_("Greeted within {limit}"),
     "reception": N_("Reception finished within {limit}"),

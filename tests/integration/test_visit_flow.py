@@ -195,7 +195,7 @@ def test_required_question_and_empty_plan_refused(services: Services, owner: Act
     v.greet(owner, vid, None)
     with pytest.raises(ValidationError) as e:
         services.consultation.save_assessment(owner, vid, kind="hair", answers={}, goals="shorter")
-    assert "desired_result" in e.value.errors
+    assert "hair_type" in e.value.errors and "goals" not in e.value.errors  # "shorter" is the desired result
     with pytest.raises(ValidationError) as e2:
         services.consultation.confirm_plan(owner, vid)
     assert "plan" in e2.value.errors
@@ -451,3 +451,22 @@ def test_a_service_is_logged_only_once_started(services: Services, owner: Actor,
     services.service_log.log_service(owner, vid, cut, None, "ok", "")
     logs = services.visits.get(vid).service_logs
     assert [lg.staff_name for lg in logs] == [stylist.name]
+
+
+def test_what_the_client_wants_is_one_answer(services: Services, owner: Actor) -> None:
+    """The consultation's "goals" and the seeded question of what the client wants ("Desired result",
+    required for hair) are one answer: written once in the form, kept in both; missing, it is asked
+    for in the goals field; given only as the answer, the goals show it (the service step's
+    "Client wants" went empty when only the question was answered)."""
+    v = services.visits
+    vid = v.start_walk_in(owner)
+    v.greet(owner, vid, None)
+    with pytest.raises(ValidationError) as e:
+        services.consultation.save_assessment(owner, vid, kind="hair", answers={"hair_type": "fine"})
+    assert set(e.value.errors) == {"goals"} and "Desired result" in e.value.errors["goals"]
+    services.consultation.save_assessment(owner, vid, kind="hair", answers={"hair_type": "fine"}, goals="ash brown")
+    a = v.get(vid).assessment
+    assert a is not None and a.goals == "ash brown" and a.answers["desired_result"] == "ash brown"
+    services.consultation.save_assessment(owner, vid, kind="generic", answers={"request": "a trim"}, goals="")
+    a = v.get(vid).assessment
+    assert a is not None and a.goals == "a trim"

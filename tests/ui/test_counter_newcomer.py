@@ -462,9 +462,9 @@ def test_a_contact_names_its_client_not_an_internal_id(qtbot: QtBot, ctx: UiCont
 
 def test_the_consultation_asks_each_thing_once(qtbot: QtBot, ctx: UiContext, services: Services) -> None:
     """The newcomer's walk: a General consultation asked "What the client wants *" (the owner's
-    question) and then "Goals *"; a Skin one asked Allergies and Contraindications twice. A kind
-    whose required question already asks what the client wants asks only for anything else, and a
-    question of a fixed field's name is that field (the service keeps them as one answer)."""
+    question) and then "Goals *"; a Skin one asked Allergies and Contraindications twice. The seeded
+    question of what the client wants is the form's own field for it, and a question of a fixed
+    field's name is that field (the service keeps each pair as one answer)."""
     from PySide6.QtWidgets import QLabel
 
     from ui.visits.consult import ConsultationForm
@@ -476,21 +476,20 @@ def test_the_consultation_asks_each_thing_once(qtbot: QtBot, ctx: UiContext, ser
     def labels() -> list[str]:
         return [lbl.text() for lbl in form.findChildren(QLabel) if lbl.isVisibleTo(form) and lbl.text()]
 
-    form.load("generic", None, "", "")
-    shown = labels()
-    assert "What the client wants *" in shown  # the owner's question
-    assert "Anything else the client wants" in shown and "Goals *" not in shown
-    assert sum(t.startswith("What the client wants") for t in shown) == 1
+    for kind in ("generic", "hair"):  # "What the client wants" / "Desired result", required
+        form.load(kind, None, "", "")
+        shown = labels()
+        assert "What the client wants *" in shown and "Goals *" not in shown, shown
+        assert sum(t.startswith("What the client wants") for t in shown) == 1, shown
+        assert not any(t.startswith("Desired result") for t in shown), shown
+        assert "request" not in form.inputs and "desired_result" not in form.inputs
 
     form.load("skin", None, "", "")
     shown = labels()
     assert sum(t.startswith("Allergies") for t in shown) == 1, shown
     assert sum(t.startswith("Contraindications") for t in shown) == 1, shown
     assert "skin_type" in form.inputs and "allergies" not in form.inputs
-
-    form.load("nails", None, "", "")  # no required question: the fixed field is what is needed
-    assert "What the client wants *" in labels()
-
+    assert "What the client wants" in shown  # Skin's required question is the skin type
 
 def test_todays_use_button_stays_put_as_answers_come(qtbot: QtBot, ctx: UiContext, services: Services) -> None:
     """The newcomer's walk: in Today's search the "Use …" button moved down the screen as the list

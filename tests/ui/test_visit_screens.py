@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel
 from pytestqt.qtbot import QtBot
 
 from desk_app.bootstrap import open_database
@@ -100,14 +100,11 @@ def test_new_walk_in_from_today_through_service(
     _select(needs.form.kind, "hair")
     qtbot.mouseClick(needs.confirm_btn, Qt.MouseButton.LeftButton)
     assert screen.stack.currentWidget() is needs
-    assert needs.form.errors["desired_result"].isVisibleTo(needs)
+    assert needs.form.errors["hair_type"].isVisibleTo(needs)
     hair = needs.form.inputs["hair_type"]
     assert isinstance(hair, QComboBox)
     _select(hair, "fine")
-    desired = needs.form.inputs["desired_result"]
-    assert isinstance(desired, QLineEdit)
-    desired.setText("soft ash brown")
-    needs.form.goals.setPlainText("cover the greys")
+    needs.form.goals.setPlainText("cover the greys")  # also the answer to "Desired result"
     needs.form.allergies.setText("PPD")
     # a colour service for a PPD allergy: the safety rule asks first (docs/safety.md); the stylist
     # records a patch test with no reaction and the confirmation goes through

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.domain.visit import priority_label
 from desk_app.i18n import N_, _
-from desk_app.visits.views import PRIORITIES, AssessmentView, Question
+from desk_app.visits.views import PRIORITIES, WANTS_KEYS, AssessmentView, Question
 from ui.context import UiContext
 from ui.shared.widgets import ErrorLabel, mark_invalid, show_error
 from ui.visits.common import compact, select_data
@@ -156,7 +156,7 @@ class ConsultationForm(QWidget):
         self.questions = (self._by_kind or {}).get(str(self.kind.currentData()), [])
         self._label_fixed()
         for q in self.questions:
-            if q.key in _ASKED_BELOW:  # one answer with the field of the same name below
+            if q.key in _ASKED_BELOW or q.key in WANTS_KEYS:  # one answer with a fixed field below
                 continue
             w: QWidget
             if q.answer_type == "choice":
@@ -196,20 +196,15 @@ class ConsultationForm(QWidget):
             self.form.insertRow(self.n_questions, label, self._with_error(q.key, w))
 
     def _label_fixed(self) -> None:
-        """The fixed fields' labels for the kind's questions. A kind whose questions already ask what
-        the client wants (a required one: the seeded "What the client wants", "Desired result") asks
-        only for anything else; otherwise this field is what the consultation needs. A question of the
-        same name as a fixed field (the seeded skin questions "Allergies", "Contraindications") is
-        that field: the service keeps the two as one answer, so the form asks once."""
-        required = any(q.required for q in self.questions if q.key not in _ASKED_BELOW)
-        self.label_widgets["goals"].setText(
-            _("Anything else the client wants") if required else self.labels["goals"]
-        )
-        self.goals.setPlaceholderText(
-            _("Optional: other wishes, in their own words")
-            if required
-            else _("What the client wants, in their own words")
-        )
+        """The fixed fields' labels for the kind's questions. The seeded questions of what the client
+        wants ("What the client wants", "Desired result") are the "goals" field, and one of the name
+        of a fixed field (Skin's "Allergies", "Contraindications") is that field: the service keeps
+        each pair as one answer, so the form asks once. "Goals" is marked needed when its question
+        is, or when no other question is (then it is what the consultation needs)."""
+        wants = [q for q in self.questions if q.key in WANTS_KEYS]
+        others = [q for q in self.questions if q.key not in WANTS_KEYS and q.key not in _ASKED_BELOW]
+        needed = any(q.required for q in wants) or not any(q.required for q in others)
+        self.label_widgets["goals"].setText(_("What the client wants") + (" *" if needed else ""))
         for key in _ASKED_BELOW:
             q = next((q for q in self.questions if q.key == key), None)
             self.label_widgets[key].setText(self.labels[key] + (" *" if q is not None and q.required else ""))
