@@ -465,3 +465,23 @@ def test_a_compact_combo_cuts_its_text_with_an_ellipsis_and_says_it_whole(qtbot:
     assert not image.isNull()
     combo.setCurrentIndex(1)
     assert combo.toolTip() == "Short"
+
+
+def test_a_client_found_at_the_desk_arrives_on_their_confirmed_booking(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: Any
+) -> None:
+    """The third walk: a client whose booking today was "Confirmed" (the reminder call reached
+    them) was found in Today's search and offered a walk-in: "No booking today". A confirmed
+    booking is their booking: the visit opens on it."""
+    nav = Nav(qtbot, ctx)
+    stylist = h.add_stylist(services.db, owner.branch_id, "Leo")
+    cid = h.add_client(services.db, "Yu Zhifeng")
+    aid = h.book(services.db, branch_id=owner.branch_id, client_id=cid, staff_id=stylist.staff_id,
+                 start=clock.now + timedelta(hours=1), service_ids=[h.service_id(services.db, "CUT-W")])
+    services.calendar.confirm(owner, aid)
+    today = TodayScreen(ctx)
+    qtbot.addWidget(today)
+    today.refresh()
+    qtbot.waitUntil(lambda: today.appts_model.rowCount() == 1)
+    today.client_chosen(cid)
+    assert nav.calls[-1] == ("visit", {"appointment_id": aid})

@@ -315,7 +315,8 @@ class TodayScreen(QWidget):
         data = self.data
         if data is not None:
             for a in data.appointments:
-                if a.client_id == client_id and a.status in ("booked", "arrived", "in_service"):
+                # a confirmed booking is a booking too (it was missed, and a walk-in offered beside it)
+                if a.client_id == client_id and a.status in ("booked", "confirmed", "arrived", "in_service"):
                     self.ctx.navigate(
                         "visit", **({"visit_id": a.visit_id} if a.visit_id else {"appointment_id": a.id})
                     )
