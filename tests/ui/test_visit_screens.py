@@ -485,3 +485,8 @@ def test_a_client_found_at_the_desk_arrives_on_their_confirmed_booking(
     qtbot.waitUntil(lambda: today.appts_model.rowCount() == 1)
     today.client_chosen(cid)
     assert nav.calls[-1] == ("visit", {"appointment_id": aid})
+    screen = nav.visit
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.view is not None)
+    # how she came, not a status: "Booked" stayed in the header through service and payment
+    assert screen.header.subtitle.text().startswith("Came on a booking")

@@ -238,7 +238,8 @@ class VisitScreen(QWidget):
 
     # ------------------------------------------------------------------ display
     def _show(self, view: VisitView) -> None:
-        kind = _("Walk-in") if view.kind == "walk_in" else _("Booked")
+        # how the client came, not a status ("Booked" read as the visit's state all through it)
+        kind = _("Walk-in") if view.kind == "walk_in" else _("Came on a booking")
         self.header.title.setText(view.client_name)
         sub = [kind]
         if view.client:
