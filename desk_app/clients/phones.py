@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import phonenumbers
 
+from desk_app import i18n
 from desk_app.i18n import _
 
 
@@ -62,7 +63,7 @@ def normalize_phone(raw: str, region: str) -> str:
             _(
                 "This phone number is not valid for {region}. Check the digits, or start with + and the "
                 "country code."
-            ).format(region=region)
+            ).format(region=i18n.babel_locale().territories.get(region, region))  # "China", not "CN"
         )
     if _missing_national_prefix(raw, n, region):
         raise ValueError(

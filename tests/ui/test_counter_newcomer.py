@@ -528,3 +528,26 @@ def test_todays_use_button_stays_put_as_answers_come(qtbot: QtBot, ctx: UiContex
     many = pick_first()
     assert one[2] == 1 and many[2] == 6
     assert one[:2] == many[:2]  # the button and the panel where they were
+
+
+def test_a_profiles_upcoming_bookings_say_their_status_in_words(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: object
+) -> None:
+    """The third walk: a profile's Upcoming tab said "confirmed" / "booked" (the stored codes),
+    on Chinese screens too."""
+    from datetime import timedelta
+
+    from tests.integration import visit_helpers as h
+    from ui.clients.profile import ClientProfileScreen
+
+    leo = h.add_stylist(services.db, owner.branch_id, "Leo")
+    cid = h.add_client(services.db, "Zoe Park")
+    start = services.clock() + timedelta(days=2)
+    aid = h.book(services.db, branch_id=owner.branch_id, client_id=cid, staff_id=leo.staff_id, start=start,
+                 service_ids=[h.service_id(services.db, "CUT-W")])
+    services.calendar.confirm(owner, aid)
+    screen = ClientProfileScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.open(client_id=cid)
+    qtbot.waitUntil(lambda: screen.history.upcoming.rowCount() == 1)
+    assert screen.history.upcoming.item(0, 3).text() == "Confirmed"

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desk_app.clients.views import ClientProfile, FormulaView
 from desk_app.domain.visit import step_label
 from desk_app.i18n import _, format_date, format_money, format_when, ngettext
+from desk_app.visits.views import appt_status_label
 from ui.shared.widgets import Card
 
 
@@ -206,7 +207,7 @@ class ClientHistoryTabs(QTabWidget):
         _fill(
             self.upcoming,
             [
-                [format_when(a.start_at), a.staff_name, ", ".join(a.services), a.status]
+                [format_when(a.start_at), a.staff_name, ", ".join(a.services), appt_status_label(a.status)]
                 for a in p.upcoming
             ],
         )
