@@ -361,6 +361,17 @@ def test_a_new_booking_shows_the_services_and_notes_beside_the_client_list(qtbot
     for w in (dlg.search, dlg.staff, dlg.time, dlg.service_list, dlg.duration, dlg.notes, dlg.book_button):
         assert wholly_visible(w), type(w).__name__
     assert horizontal_bars(dlg) == []
+    # typing goes to the client search at once (the third walk's "xyy" was lost), and choosing a
+    # client moves nothing that was above the list: the stylist and the time stay where they were
+    assert dlg.focusWidget() is dlg.search.edit
+    staff_at, time_at = dlg.staff.mapTo(dlg, dlg.staff.rect().topLeft()), dlg.time.mapTo(dlg, dlg.time.rect().topLeft())
+    with main.ctx.services.db.uow(write=False) as uow:
+        cid = uow.session.scalar(select(Client.id).order_by(Client.id).limit(1))
+    dlg.set_client(int(cid))
+    qtbot.waitUntil(lambda: not dlg.search.isVisible())
+    settle(qtbot, main)
+    assert dlg.staff.mapTo(dlg, dlg.staff.rect().topLeft()) == staff_at
+    assert dlg.time.mapTo(dlg, dlg.time.rect().topLeft()) == time_at
     dlg.reject()
 
 

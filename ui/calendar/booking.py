@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -91,12 +91,10 @@ class BookingDialog(Dialog):
         box = QVBoxLayout()
         box.addLayout(chosen)
         box.addWidget(self.search)
-        form.addRow(_("Client"), box)
         self.warning = QLabel()
         self.warning.setObjectName("warningText")
         self.warning.setWordWrap(True)
         self.warning.hide()
-        form.addRow("", self.warning)
 
         self.staff = QComboBox()
         self.staff.setMinimumHeight(40)
@@ -138,6 +136,10 @@ class BookingDialog(Dialog):
         self.past_note.setWordWrap(True)
         self.past_note.setVisible(start < self._now())
         form.addRow("", self.past_note)
+        # the client last in the column: the search's list folds away once a client is chosen, and
+        # nothing below it moves (the stylist and the time jumped up from under the pointer)
+        form.addRow(_("Client"), box)
+        form.addRow("", self.warning)
 
         # the services and what follows them in a second column: in one column at 1366x768 they
         # were below the fold, under the client search's list (the newcomer's walk)
@@ -296,6 +298,11 @@ class BookingDialog(Dialog):
         keep = current.astimezone(self.tz).time() if isinstance(current, datetime) else time(9, 0)
         self._fill_times(datetime.combine(self.day, keep, tzinfo=self.tz))
         self.past_note.hide()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self.client_id is None:  # typing goes to the client search at once (it was lost)
+            self.search.focus_search()
 
     def set_client(self, client_id: int) -> None:
         """The client for this booking: named (and warned about no-shows) once read on a worker."""
