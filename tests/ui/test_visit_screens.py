@@ -490,3 +490,47 @@ def test_a_client_found_at_the_desk_arrives_on_their_confirmed_booking(
     qtbot.waitUntil(lambda: screen.view is not None)
     # how she came, not a status: "Booked" stayed in the header through service and payment
     assert screen.header.subtitle.text().startswith("Came on a booking")
+
+
+def test_the_next_visit_shows_nothing_of_the_one_before(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    """The third walk: a new client's consultation said "✓ Saved at 04:58" before anything was
+    saved, and the service step opened scrolled down where the visit before left it, its product
+    still picked. Another visit starts clean."""
+    from desk_app.visits.service import PlanItemIn
+
+    nav = Nav(qtbot, ctx)
+    services.settings.set(S.VISIT_REQUIRED_STEPS, ["service", "checkout"])
+    cut = h.service_id(services.db, "CUT-W")
+
+    def at_service(name: str) -> int:
+        vid = services.visits.start_walk_in(owner, h.add_client(services.db, name))
+        services.visits.greet(owner, vid, None)
+        services.consultation.save_assessment(owner, vid, kind="generic", answers={}, goals="a trim")
+        services.consultation.set_plan(owner, vid, [PlanItemIn("service", service_id=cut)])
+        services.consultation.confirm_plan(owner, vid)
+        return vid
+
+    first, second = at_service("First Client"), at_service("Second Client")
+    nav("visit", visit_id=first)
+    screen = nav.visit
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.view is not None and screen.view.id == first)
+    svc = screen.service
+    screen.resize(1366 - 212, 600)
+    screen.show()
+    qtbot.waitUntil(lambda: svc.product.count() > 1)
+    svc.product.setCurrentIndex(svc.product.count() - 1)
+    svc.notes_saved.setText("✓ Saved at 04:58")
+    svc.left_scroll.verticalScrollBar().setValue(svc.left_scroll.verticalScrollBar().maximum())
+    screen.needs.set_view(services.visits.get(first))
+    screen.needs.saved_note.setText("✓ Saved at 04:58")
+    screen.needs.set_view(services.visits.get(first))
+    assert screen.needs.saved_note.text()  # the same visit keeps its note
+    nav("visit", visit_id=second)
+    qtbot.waitUntil(lambda: screen.view is not None and screen.view.id == second)
+    screen.needs.set_view(services.visits.get(second))
+    assert svc.notes_saved.text() == "" and svc.product.currentIndex() == 0
+    assert svc.left_scroll.verticalScrollBar().value() == 0
+    assert screen.needs.saved_note.text() == ""

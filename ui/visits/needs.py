@@ -83,6 +83,8 @@ class NeedsPage(QWidget):
 
     def set_view(self, view: VisitView) -> None:
         first = self.view is None or self.view.id != view.id
+        if first:  # "Saved at 04:58" was the visit before's
+            self.saved_note.setText("")
         self.view = view
         if first or not self.form.dirty:
             c = view.client

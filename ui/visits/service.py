@@ -51,6 +51,7 @@ class ServicePage(QWidget):
         scroll.setWidget(left_host)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(scroll, 11)
+        self.left_scroll = scroll
 
         # who and where, and the clock
         who = Card(_("Stylist and chair"))
@@ -200,6 +201,14 @@ class ServicePage(QWidget):
             select_data(self.log_service, planned[0])
 
     def set_view(self, view: VisitView) -> None:
+        if self.view is None or self.view.id != view.id:
+            # another visit: nothing of the one before stays (the page opened scrolled down to where
+            # the last visit left it, with its product picked and "Saved at …")
+            self.left_scroll.verticalScrollBar().setValue(0)
+            self.notes_saved.setText("")
+            self.product.setCurrentIndex(0 if self.product.count() else -1)
+            self.qty.setValue(1)
+            self.log_notes.clear()
         self.view = view
         self.finish_btn.setText(
             _("Service finished — to checkout")
