@@ -470,3 +470,18 @@ def test_a_cancelled_bookings_lane_shows_its_symbol_when_the_word_does_not_fit(q
     assert lane_text(fm, "✕", "Cancelled", fm.horizontalAdvance(whole) + 1) == whole
     assert lane_text(fm, "✕", "Cancelled", fm.horizontalAdvance(whole) - 1) == "✕"
     assert lane_text(fm, "✕", "已取消", 30) == "✕"
+
+
+def test_a_time_a_booking_covers_is_never_called_free(qtbot, screen: CalendarScreen, ctx: UiContext, data) -> None:  # type: ignore[no-untyped-def]
+    """The third walk: on opening, the calendar's first selection (10:00, the first stylist) said
+    "A free time. Press Enter or click Book" with a client booked there. The cursor on a booked
+    time shows that booking."""
+    book(ctx, data, hh=11)
+    screen.refresh()
+    ci = col_of(screen, data["leo"])
+    grid = screen.grid
+    grid.cursor_col = ci
+    grid.cursor_min = int((at(TOMORROW, 11, 30) - grid.columns[ci].origin).total_seconds() // 60)
+    screen._selected(0)  # the cursor there, nothing selected (as on opening)
+    assert screen.details.appt is not None and screen.details.appt.client_name == "王芳"
+    assert "free time" not in screen.details.details.text()

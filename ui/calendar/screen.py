@@ -27,7 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.calendar.views import AppointmentView, DayView, SlotTaken, StaffOption, WeekView
+from desk_app.calendar.views import (
+    INACTIVE_STATUSES,
+    AppointmentView,
+    DayView,
+    SlotTaken,
+    StaffOption,
+    WeekView,
+)
 from desk_app.i18n import _, format_date, format_time
 from ui.calendar.booking import BookingDialog
 from ui.calendar.booking_extra import MoveDialog, WaitlistDialog
@@ -306,6 +313,13 @@ class CalendarScreen(QWidget):
         start = self.grid.cursor_start()
         past = False
         off = ""
+        if a is None and start is not None and self.grid.columns:
+            col = self.grid.columns[self.grid.cursor_col]
+            # a time a booking covers is that booking, never "a free time" (the first selection on
+            # opening said so of 10:00 with a client booked there)
+            a = next(
+                (x for x in col.appts if x.status not in INACTIVE_STATUSES and x.start_at <= start < x.end_at), None
+            )
         if a is None and start is not None and self.grid.columns:
             col = self.grid.columns[self.grid.cursor_col]
             if col.droppable:
