@@ -129,6 +129,7 @@ def _desk(
     try:
         from desk_app.bootstrap import open_database
         from desk_app.calendar.service import BookingRequest, SlotTaken
+        from desk_app.calendar.views import ClientAlreadyBooked
         from desk_app.checkout.service import PaymentIn
         from desk_app.container import Services
         from desk_app.visits.service import PlanItemIn
@@ -179,7 +180,7 @@ def _desk(
                 BookingRequest(client_id=rng.choice(client_ids), staff_id=sid, start_at=slot.start_at,
                                service_ids=[cut]),
             )
-        except SlotTaken:
+        except (SlotTaken, ClientAlreadyBooked):  # refusals: the time, or that client's own other booking
             out["refused"] += 1
             return
         out["appointments"].append(v.id)

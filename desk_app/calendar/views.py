@@ -30,6 +30,9 @@ class BookingRequest:
     deposit_minor: int = 0
     buffer_min: int | None = None  # None: the catalog buffer (the largest of the services)
     branch_id: int | None = None  # None: the desk's branch (the actor's), see CalendarCore.book_in
+    # the client already booked at an overlapping time (a pedicure while a colour sets is real; a
+    # booking made twice by mistake is not): refused with ClientAlreadyBooked unless allowed
+    allow_client_overlap: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,14 @@ class SlotTaken(ServiceError):
     ) -> None:
         super().__init__(message, field)
         self.alternatives = alternatives
+
+
+class ClientAlreadyBooked(ServiceError):
+    """The client has another booking at an overlapping time: nothing was written; the desk books
+    again with ``allow_client_overlap`` when both are wanted."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "start_at")
 
 
 @dataclass(frozen=True)

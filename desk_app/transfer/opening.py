@@ -437,6 +437,7 @@ class OpeningImportService:
                 duration_min=duration,
                 notes=row.text("notes"),
                 source="import",
+                allow_client_overlap=True,  # the old system's bookings as they were (two services at once)
             ),
         )
 

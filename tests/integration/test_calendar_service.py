@@ -112,8 +112,10 @@ def test_working_hours_and_breaks_are_enforced(services: Services, owner: Actor,
 def test_chairs_run_out(services: Services, owner: Actor, shop) -> None:
     names = ["A", "B", "C", "D", "E"]
     ids = [new_stylist(services.db, n) for n in names]
-    for sid in ids[:4]:
-        services.calendar.book(owner, BookingRequest(shop["wang"], sid, at(TOMORROW, 15), [shop["cut"]]))
+    for sid in ids[:4]:  # one client four times: the chairs are what this is about
+        services.calendar.book(
+            owner, BookingRequest(shop["wang"], sid, at(TOMORROW, 15), [shop["cut"]], allow_client_overlap=True)
+        )
     with pytest.raises(SlotTaken) as exc:
         services.calendar.book(owner, BookingRequest(shop["li"], ids[4], at(TOMORROW, 15), [shop["cut"]]))
     assert "No free chair" in exc.value.message
@@ -122,7 +124,7 @@ def test_chairs_run_out(services: Services, owner: Actor, shop) -> None:
     assert v.resource_id is None
     # a facial needs a room, not a chair
     f = services.calendar.book(
-        owner, BookingRequest(shop["li"], shop["leo"], at(TOMORROW, 15), [shop["facial"]])
+        owner, BookingRequest(shop["li"], shop["leo"], at(TOMORROW, 15), [shop["facial"]], allow_client_overlap=True)
     )
     assert f.resource_name == "Treatment room A"
 
@@ -374,3 +376,26 @@ def test_a_new_shops_chairs_and_rooms_are_named_in_its_language(tmp_path) -> Non
             assert rules == [rule]
         finally:
             db.dispose()
+
+
+def test_the_same_client_twice_at_once_is_asked_first(services: Services, owner: Actor, shop) -> None:  # type: ignore[no-untyped-def]
+    """The third walk booked 谢悦怡 16:15-17:00 with one stylist over her 15:45-16:45 with another,
+    without a word. The overlap is refused (nothing written) with the other booking named; the desk
+    books both on purpose (a pedicure while a colour sets) with allow_client_overlap."""
+    from sqlalchemy import func, select
+
+    from desk_app.calendar.views import ClientAlreadyBooked
+    from desk_app.db.models import Appointment
+
+    other = new_stylist(services.db, "Mia")
+    services.calendar.book(owner, BookingRequest(shop["wang"], shop["leo"], at(TOMORROW, 15), [shop["cut"]]))
+    with pytest.raises(ClientAlreadyBooked) as e:
+        services.calendar.book(owner, BookingRequest(shop["wang"], other, at(TOMORROW, 15, 30), [shop["mani"]]))
+    assert "15:00–16:00" in e.value.message and "Leo" in e.value.message
+    with services.db.uow(write=False) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Appointment)) == 1
+    services.calendar.book(owner, BookingRequest(shop["wang"], other, at(TOMORROW, 16), [shop["mani"]]))  # after: fine
+    both = services.calendar.book(
+        owner, BookingRequest(shop["wang"], other, at(TOMORROW, 15), [shop["mani"]], allow_client_overlap=True)
+    )
+    assert both.start_at == at(TOMORROW, 15)  # on purpose: both kept

@@ -485,3 +485,42 @@ def test_a_time_a_booking_covers_is_never_called_free(qtbot, screen: CalendarScr
     screen._selected(0)  # the cursor there, nothing selected (as on opening)
     assert screen.details.appt is not None and screen.details.appt.client_name == "王芳"
     assert "free time" not in screen.details.details.text()
+
+
+def test_booking_a_client_twice_at_once_asks_and_books_both_only_on_yes(  # type: ignore[no-untyped-def]
+    qtbot, screen: CalendarScreen, ctx: UiContext, data, monkeypatch
+) -> None:
+    """The third walk: the same client was booked at overlapping times with two stylists without a
+    word. The dialog names the other booking and asks; "Choose another time" writes nothing."""
+    from ui.calendar import booking as booking_mod
+
+    book(ctx, data, who="leo", hh=11)
+    answers: list[bool] = [False, True]
+    asked: list[dict[str, object]] = []
+
+    def answer(_p, _title, _text, **k):  # noqa: ANN001, ANN202
+        asked.append(k)
+        return answers.pop(0)
+
+    monkeypatch.setattr(booking_mod, "confirm", answer)
+    others = [c for c in screen.grid.columns if c.ident != data["leo"]]
+    ci = screen.grid.columns.index(others[0])
+    screen.book_at(ci, at(TOMORROW, 11))
+    dlg = screen.dialog
+    assert dlg is not None
+    qtbot.waitUntil(lambda: dlg._loaded)
+    dlg.set_client(data["wang"])
+    dlg.select_services([data["cut"]])
+    dlg.submit()
+    qtbot.waitUntil(lambda: len(asked) == 1)
+    assert asked[0]["yes"] == "Book both" and asked[0]["default_yes"] is False
+    assert "already has a booking" in dlg.error.text()
+
+    def wangs() -> int:
+        with ctx.services.db.uow(write=False) as uow:
+            return len(uow.session.scalars(select(Appointment.id).where(Appointment.client_id == data["wang"])).all())
+
+    assert wangs() == 1  # "Choose another time": nothing written
+    with qtbot.waitSignal(dlg.booked):
+        dlg.submit()
+    assert len(asked) == 2 and wangs() == 2

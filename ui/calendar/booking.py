@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.calendar.views import AppointmentView, BookingRequest, FreeSlot, SlotTaken
+from desk_app.calendar.views import AppointmentView, BookingRequest, ClientAlreadyBooked, FreeSlot, SlotTaken
 from desk_app.core.service import ValidationError
 from desk_app.domain.money import currency_exponent, from_minor
 from desk_app.i18n import _, format_date, format_duration_minutes, format_money, format_time
@@ -35,7 +35,7 @@ from ui.clients.new_client import create_client
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
 from ui.runner import Latest
-from ui.shared.widgets import DIALOG_MAX_HEIGHT, Button, Dialog, ErrorLabel, FormScroll, show_error
+from ui.shared.widgets import DIALOG_MAX_HEIGHT, Button, Dialog, ErrorLabel, FormScroll, confirm, show_error
 
 
 class BookingDialog(Dialog):
@@ -215,11 +215,11 @@ class BookingDialog(Dialog):
         cancel.clicked.connect(self.reject)
         self.book_button = Button(_("Book"), "calendar", kind="primary")
         self.book_button.setDefault(True)
-        self.book_button.clicked.connect(self.submit)
+        self.book_button.clicked.connect(lambda: self.submit())
         buttons.addWidget(cancel)
         buttons.addWidget(self.book_button)
         lay.addLayout(buttons)
-        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(self.submit)
+        QShortcut(QKeySequence("Ctrl+Return"), self).activated.connect(lambda: self.submit())
         self._start = start
         self._load()
         if client_id is not None:
@@ -411,7 +411,8 @@ class BookingDialog(Dialog):
         self.staff.setCurrentIndex(max(0, self.staff.findData(staff_id)))
 
     # ----------------------------------------------------------------- submit
-    def submit(self) -> None:
+    def submit(self, allow_overlap: bool = False) -> None:
+        """Book; ``allow_overlap``: the desk said yes to the client's second booking at the same time."""
         self._clear_alternatives()
         if not self._loaded or self.staff.currentData() is None:
             return  # the lists are still being read (Book waits; Ctrl+Enter too)
@@ -432,6 +433,7 @@ class BookingDialog(Dialog):
             notes=self.notes.text().strip(),
             deposit_minor=self.deposit.value() * self._unit if self.deposit.isVisible() else 0,
             branch_id=self.branch_id,
+            allow_client_overlap=allow_overlap,
         )
         actor = self.ctx.require_actor()
         self.book_button.setEnabled(False)
@@ -445,7 +447,19 @@ class BookingDialog(Dialog):
 
     def _failed(self, exc: Exception) -> None:
         self.book_button.setEnabled(True)
-        if isinstance(exc, SlotTaken):
+        if isinstance(exc, ClientAlreadyBooked):  # nothing written: both on purpose, or another time
+            if confirm(
+                self,
+                _("Book this client twice at once?"),
+                exc.message + "\n" + _("Book this one as well (e.g. a manicure while a colour sets)?"),
+                yes=_("Book both"),
+                no=_("Choose another time"),
+                default_yes=False,
+            ):
+                self.submit(allow_overlap=True)
+            else:
+                self.error.show_error(exc.message)
+        elif isinstance(exc, SlotTaken):
             self.error.show_error(exc.message)
             self._show_alternatives(exc.alternatives)
         elif isinstance(exc, ValidationError):
