@@ -406,6 +406,11 @@ def test_starting_the_service_with_no_stylist_chosen_asks_for_one(
     assert view.service_started_at is not None and view.staff_id == stylist.staff_id
     assert svc.staff.property("invalid") is False
     qtbot.waitUntil(svc.log_btn.isEnabled)
+    # Enter in "Notes for next time" logs the service (the third walk needed the mouse)
+    qtbot.keyClicks(svc.log_notes, "even length")
+    qtbot.keyClick(svc.log_notes, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(services.visits.get(vid).service_logs) == 1)
+    assert services.visits.get(vid).service_logs[0].notes == "even length"
 
 
 def test_todays_tables_keep_names_whole_at_the_counter_width(

@@ -87,6 +87,7 @@ class ServicePage(QWidget):
         lrow.addWidget(self.log_service, 1)
         self.log_notes = QLineEdit()
         self.log_notes.setPlaceholderText(_("Notes for next time"))
+        self.log_notes.returnPressed.connect(self._log)  # Enter logs it (it did nothing)
         lrow.addWidget(self.log_notes, 1)
         self.log_btn = Button(_("Log service"), "check")
         self.log_btn.clicked.connect(self._log)
