@@ -170,7 +170,8 @@ class GreetingPage(QWidget):
         self.client_card.body.addWidget(self.change_btn)
         left.addWidget(self.client_card)
         actions = QHBoxLayout()
-        self.greet_btn = Button(_("Greeted — continue to needs"), "check", "primary")
+        # moves on (the greeting itself is the button above): it said "Greeted" a second time
+        self.greet_btn = Button(_("Continue to needs"), "check", "primary")
         self.greet_btn.setShortcut("Ctrl+Return")
         self.greet_btn.setToolTip(_("Records the greeting time (Ctrl+Enter)"))
         self.greet_btn.clicked.connect(self.greet)
@@ -208,7 +209,12 @@ class GreetingPage(QWidget):
             self.hello_text.setText(_("Say hello within 30 seconds of arrival, then find or create the profile."))
         else:
             self.hello_btn.setText(_("Greeted at {t} ✓").format(t=format_time(greeted_at)))
-            self.hello_text.setText(_("Now find or create the client's profile."))
+            known = self.view is not None and self.view.client is not None
+            self.hello_text.setText(
+                _("Their profile is here: continue to their needs.")
+                if known
+                else _("Now find or create the client's profile.")
+            )
         for sc in self.hello_keys:
             sc.setEnabled(greeted_at is None)
 
@@ -227,9 +233,9 @@ class GreetingPage(QWidget):
         self.greet_btn.setEnabled(client is not None)
         self.anon_btn.setVisible(client is None)
         if client is not None:
-            self.greet_btn.setText(_("Greeted {name} — continue").format(name=client.name))
+            self.greet_btn.setText(_("Continue to needs with {name}").format(name=client.name))
         else:
-            self.greet_btn.setText(_("Greeted — continue to needs"))
+            self.greet_btn.setText(_("Continue to needs"))
 
     def mark_greeted(self) -> None:
         """Record the greeting time now (the client may not have a profile yet); stays on this step."""
