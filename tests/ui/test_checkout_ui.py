@@ -588,3 +588,24 @@ def test_a_reason_is_given_with_enter(qtbot: Any) -> None:
     qtbot.keyClick(dlg.edit, Qt.Key.Key_Return)
     assert dlg.result() == QDialog.DialogCode.Accepted and dlg.reason() == "Flowers\nfor reception"
     assert "Enter" in dlg.edit.placeholderText()
+
+
+def test_a_typed_amount_is_written_as_the_filled_ones(qtbot: Any, ctx: UiContext, services: Services, owner: Actor) -> None:
+    """The third walk: the cash field said "100" beside the card's "236.00" (filled by its button).
+    A typed amount is written the same way once the field is left; a bad one is left as typed."""
+    from ui.checkout.payment import PaymentBox
+
+    co = services.checkout
+    bill = co.add_counter_item(co.build_bill(owner), "Cut", 33600)
+    panel = PaymentBox(ctx)
+    qtbot.addWidget(panel)
+    panel.set_bill(bill)
+    cash = panel.amounts["cash"]
+    cash.setText("100")
+    cash.editingFinished.emit()
+    assert cash.text() == "100.00"
+    panel.fill("card")
+    assert panel.amounts["card"].text() == "236.00"
+    cash.setText("1o0")
+    cash.editingFinished.emit()
+    assert cash.text() == "1o0"

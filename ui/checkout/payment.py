@@ -56,6 +56,7 @@ class PaymentBox(QWidget):
             e.setPlaceholderText("0.00")
             e.textChanged.connect(self._update)
             e.returnPressed.connect(self.pay_requested.emit)
+            e.editingFinished.connect(lambda e=e: self._tidy(e))
             grid.addWidget(b, r, 0)
             grid.addWidget(e, r, 1)
             self.amounts[m] = e
@@ -88,6 +89,17 @@ class PaymentBox(QWidget):
         row.addWidget(self.pay_btn)
         lay.addLayout(row)
         lay.addStretch(1)
+
+    def _tidy(self, e: QLineEdit) -> None:
+        """A typed amount written as the filled ones are ("100" became "100.00"; a bad one is left
+        for the message under the fields)."""
+        if self.bill is None or not e.text().strip():
+            return
+        try:
+            minor = self._parse(e.text())
+        except ValueError:
+            return
+        e.setText(str(fmt_plain(minor, self.bill.currency)))
 
     def _parse(self, text: str) -> int:
         text = text.strip()
