@@ -609,3 +609,34 @@ def test_a_typed_amount_is_written_as_the_filled_ones(qtbot: Any, ctx: UiContext
     cash.setText("1o0")
     cash.editingFinished.emit()
     assert cash.text() == "1o0"
+
+
+def test_the_score_buttons_stand_in_one_place_for_every_sale(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    """The third walk: the satisfaction buttons sat 40 px lower for a client with a prepaid balance
+    (its line above them), and a tap aimed where they were hit nothing. The line is below them."""
+    from ui.checkout.done import DonePage
+
+    leo = new_staff(services.db, owner.branch_id)
+    page = DonePage(ctx)
+    qtbot.addWidget(page)
+    page.resize(900, 700)
+    page.show()
+
+    def score_y(client_id: int, prepaid: int) -> int:
+        co = services.checkout
+        if prepaid:
+            services.payments.pay(owner, co.add_topup(co.build_bill(owner, client_id=client_id), prepaid),
+                                  [PaymentIn("card", prepaid)])
+        vid = visit_at_checkout(services.db, clock, owner.branch_id, client_id, leo.staff_id, ["CUT-W"])
+        bill = co.build_bill(owner, visit_id=vid)
+        paid = services.payments.pay(owner, bill, [PaymentIn("card", bill.total_minor)])
+        page.show_sale(paid, services.payments.get_sale(paid.sale_id))
+        qtbot.wait(20)
+        return page.score_buttons[0].mapTo(page, page.score_buttons[0].rect().topLeft()).y()
+
+    plain = score_y(new_client(services.db, "No Balance"), 0)
+    with_balance = score_y(new_client(services.db, "Has Balance"), 100000)
+    assert page.note.isVisible() and "Prepaid balance" in page.note.text()
+    assert with_balance == plain

@@ -49,7 +49,6 @@ class DonePage(QWidget):
         self.note.setObjectName("infoBanner")
         self.note.setWordWrap(True)
         self.note.setMargin(8)
-        lay.addWidget(self.note)
         row = QHBoxLayout()
         self.print_btn = Button(_("Print receipt"), "printer", "primary")
         self.care_btn = Button(_("Print care sheet"), "heart", "secondary")
@@ -93,6 +92,10 @@ class DonePage(QWidget):
         self.continue_btn = Button(_("Continue without a score"), "arrow-right", "ghost")
         self.continue_btn.clicked.connect(lambda: self.finished.emit(self.sale_id))
         lay.addWidget(self.continue_btn, 0, Qt.AlignmentFlag.AlignLeft)
+        # the VIP news, the prepaid balance, the printing: below the scores, so that the score
+        # buttons stand in one place for every sale (a balance line above them moved them 40 px
+        # between two visits, and a tap hit nothing)
+        lay.addWidget(self.note)
         lay.addStretch(1)
 
     def show_sale(self, paid: PaidSale, view: SaleView) -> None:
