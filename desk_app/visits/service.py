@@ -304,7 +304,10 @@ class VisitService:
             audit(s, actor, "back", "visit", v.id, after={"step": v.step}, at=now)
             commit_visit(s)
 
-    def cancel(self, actor: Actor, visit_id: int, reason: str) -> None:
+    def cancel(self, actor: Actor, visit_id: int, reason: str, keep_booking: bool = False) -> None:
+        """Cancel the visit; its booking is cancelled with it, or with ``keep_booking`` (the client was
+        checked in by mistake, before their service started) it goes back to booked or confirmed, as
+        it was (cancelling a mistaken check-in cancelled the client's booking)."""
         require(self.db.uow, actor, Perm.VISIT_RUN)
         now = self.clock()
         if not reason.strip():
@@ -312,9 +315,13 @@ class VisitService:
         with self.db.uow() as uow:
             s = uow.session
             v = open_visit(s, visit_id)
+            if keep_booking and v.service_started_at is not None:
+                raise ServiceError(_("The service has started: this booking was used, so it cannot be kept for later."))
             move_visit(s, self.settings, v, "cancel", actor, now, reason=reason.strip())
-            if v.appointment_id:
-                appt = s.get(Appointment, v.appointment_id)
+            appt = s.get(Appointment, v.appointment_id) if v.appointment_id else None
+            if keep_booking and appt is not None and appt.status == AppointmentStatus.ARRIVED:
+                appt.status = AppointmentStatus.CONFIRMED if appt.confirmed_at else AppointmentStatus.BOOKED
+            elif v.appointment_id:
                 if appt is not None and appt.status not in (
                     AppointmentStatus.DONE,
                     AppointmentStatus.NO_SHOW,
@@ -323,7 +330,8 @@ class VisitService:
                     appt.cancel_reason = reason.strip()
                     appt.cancelled_at = now
                     outbox.on_cancelled(s, appt)  # its reminder is not sent
-            audit(s, actor, "cancel", "visit", v.id, detail=reason.strip(), at=now)
+            audit(s, actor, "cancel", "visit", v.id, detail=reason.strip(), at=now,
+                  after={"booking_kept": True} if keep_booking and appt is not None else None)
             commit_visit(s)
 
     # ------------------------------------------------------------------ views

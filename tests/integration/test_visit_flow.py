@@ -470,3 +470,31 @@ def test_what_the_client_wants_is_one_answer(services: Services, owner: Actor) -
     services.consultation.save_assessment(owner, vid, kind="generic", answers={"request": "a trim"}, goals="")
     a = v.get(vid).assessment
     assert a is not None and a.goals == "a trim"
+
+
+def test_a_mistaken_check_in_keeps_the_booking(services: Services, owner: Actor, clock: FakeClock) -> None:
+    """The third walk cancelled a client's mistaken check-in ("误点") and her 17:30 booking became
+    cancelled. With keep_booking the booking goes back to as it was (confirmed here) and she can
+    arrive again; without it, it is cancelled with the visit; once the service started it cannot
+    be kept (nothing changes)."""
+    stylist = h.add_stylist(services.db, owner.branch_id)
+    cid = h.add_client(services.db, "Du Huili")
+    cut = h.service_id(services.db, "CUT-W")
+    aid = h.book(services.db, branch_id=owner.branch_id, client_id=cid, staff_id=stylist.staff_id,
+                 start=clock.now + timedelta(hours=3), service_ids=[cut])
+    services.calendar.confirm(owner, aid)
+    vid = services.visits.arrive(owner, aid)
+    services.visits.cancel(owner, vid, "checked in by mistake", keep_booking=True)
+    assert services.calendar.appointment(aid).status == "confirmed"
+    again = services.visits.arrive(owner, aid)
+    assert again != vid and services.visits.get(again).step == "greeting"
+    services.settings.set(S.VISIT_REQUIRED_STEPS, ["service", "checkout"])
+    services.visits.skip(owner, again, "regular")
+    services.visits.skip(owner, again, "regular")
+    services.service_log.assign(owner, again, stylist.staff_id, None)
+    services.service_log.start_service(owner, again)
+    with pytest.raises(ServiceError):
+        services.visits.cancel(owner, again, "oops", keep_booking=True)
+    assert services.visits.get(again).step == "service" and services.calendar.appointment(aid).status != "cancelled"
+    services.visits.cancel(owner, again, "client had to leave")
+    assert services.calendar.appointment(aid).status == "cancelled"

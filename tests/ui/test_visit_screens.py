@@ -541,3 +541,29 @@ def test_the_next_visit_shows_nothing_of_the_one_before(
     assert svc.notes_saved.text() == "" and svc.product.currentIndex() == 0
     assert svc.left_scroll.verticalScrollBar().value() == 0
     assert screen.needs.saved_note.text() == ""
+
+
+def test_cancelling_a_check_in_asks_whether_the_booking_stays(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: Any, monkeypatch: Any
+) -> None:
+    """The third walk: cancelling a mistaken check-in cancelled the client's booking. The screen
+    asks, Enter and Escape keep the booking, and the visit is cancelled either way."""
+    import ui.visits.screen as visit_mod
+
+    nav = Nav(qtbot, ctx)
+    stylist = h.add_stylist(services.db, owner.branch_id, "Leo")
+    cid = h.add_client(services.db, "Du Huili")
+    aid = h.book(services.db, branch_id=owner.branch_id, client_id=cid, staff_id=stylist.staff_id,
+                 start=clock.now + timedelta(hours=3), service_ids=[h.service_id(services.db, "CUT-W")])
+    vid = services.visits.arrive(owner, aid)
+    nav("visit", visit_id=vid)
+    screen = nav.visit
+    assert screen is not None
+    qtbot.waitUntil(lambda: screen.view is not None)
+    asked: list[dict[str, object]] = []
+    monkeypatch.setattr(visit_mod, "ask_reason", lambda *a: "checked in by mistake")
+    monkeypatch.setattr(visit_mod, "confirm", lambda _p, _t, _x, **k: asked.append(k) or False)
+    screen.cancel_visit()
+    qtbot.waitUntil(lambda: services.visits.get(vid).step == "cancelled")
+    assert asked and asked[0]["no"] == "Keep the booking" and asked[0]["default_yes"] is False
+    assert services.calendar.appointment(aid).status == "booked"

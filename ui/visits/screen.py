@@ -33,6 +33,7 @@ from ui.shared.widgets import (
     PageStack,
     StatusChip,
     ask_reason,
+    confirm,
     show_error,
 )
 from ui.theme import STATUS_TONE
@@ -488,9 +489,21 @@ class VisitScreen(QWidget):
         )
         if reason is None or self._writing:
             return
+        keep = False
+        if self.view.kind != "walk_in" and self.view.service_started_at is None:
+            # a mistaken check-in: the booking stays (it was cancelled with the visit); Enter and
+            # Escape keep it, since a cancelled booking cannot be taken back
+            keep = not confirm(
+                self,
+                _("Cancel the booking too?"),
+                _("Was the client checked in by mistake? Keep their booking as it was, or cancel it too."),
+                yes=_("Cancel the booking too"),
+                no=_("Keep the booking"),
+                default_yes=False,
+            )
         vid, visits, actor = self.view.id, self.ctx.services.visits, self.ctx.actor
         self._write(
-            lambda: visits.cancel(_signed_in(actor), vid, reason),
+            lambda: visits.cancel(_signed_in(actor), vid, reason, keep_booking=keep),
         )
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
