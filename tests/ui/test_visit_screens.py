@@ -79,6 +79,8 @@ def test_new_walk_in_from_today_through_service(
     assert screen.greeting.client_card.name.text() == "王小明"
     # the step's button moves on; "Greeted" is said once, by the greeting button (it was said twice)
     assert screen.greeting.greet_btn.text() == "Continue to needs with 王小明"
+    # the profile is on screen: the hello line no longer asks to find or create it
+    assert "find or create" not in screen.greeting.hello_text.text()
     assert screen.greeting.menu_card.isVisibleTo(screen)  # a new client sees the menu
     clock.advance(seconds=15)
     qtbot.mouseClick(screen.greeting.greet_btn, Qt.MouseButton.LeftButton)

@@ -204,12 +204,16 @@ class GreetingPage(QWidget):
         greeted it says when."""
         greeted_at = self.view.greeted_at if self.view is not None else None
         self.hello_btn.setEnabled(greeted_at is None)
+        known = self.view is not None and self.view.client is not None
         if greeted_at is None:
             self.hello_btn.setText(_("Greeted ✓ (Ctrl+G)"))
-            self.hello_text.setText(_("Say hello within 30 seconds of arrival, then find or create the profile."))
+            self.hello_text.setText(
+                _("Say hello within 30 seconds of arrival.")  # their profile is on screen already
+                if known
+                else _("Say hello within 30 seconds of arrival, then find or create the profile.")
+            )
         else:
             self.hello_btn.setText(_("Greeted at {t} ✓").format(t=format_time(greeted_at)))
-            known = self.view is not None and self.view.client is not None
             self.hello_text.setText(
                 _("Their profile is here: continue to their needs.")
                 if known
