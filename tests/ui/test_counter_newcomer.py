@@ -349,6 +349,8 @@ def test_a_cancelled_visit_reads_as_cancelled_in_the_history(
     qtbot.waitUntil(lambda: screen.history.visits.topLevelItemCount() == 1)
     row = screen.history.visits.topLevelItem(0)
     assert row.text(2) == "✕ Cancelled" and row.text(1)
+    # what a visit's sales came to, not "Spend" beside the (goods-only) total spend
+    assert screen.history.visits.headerItem().text(3) == "Paid at the visit"
 
 
 def test_rebooking_offers_several_times_a_day_and_the_care_sheet_reprints_with_the_next_visit(

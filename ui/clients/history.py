@@ -148,7 +148,12 @@ class ClientHistoryTabs(QTabWidget):
         self.visits = QTreeWidget()
         # the services take what is left (a sideways scroll bar at 1366 px with a products column);
         # the products, formulas, notes and problems are lines under the visit
-        self.visits.setHeaderLabels([_("Date"), _("Stylist"), _("Services"), _("Spend"), _("Satisfaction")])
+        # what the visit's sales came to (top-ups and tips included): "Spend" beside the profile's
+        # "Total spend" (goods only) read as a contradiction when a visit sold a top-up
+        self.visits.setHeaderLabels([_("Date"), _("Stylist"), _("Services"), _("Paid at the visit"), _("Satisfaction")])
+        self.visits.headerItem().setToolTip(
+            3, _("What the visit's sales came to, prepaid top-ups and tips included; the total spend counts services and products only.")
+        )
         self.visits.setAlternatingRowColors(True)
         self.visits.setUniformRowHeights(True)
         self.visits.setWordWrap(False)
