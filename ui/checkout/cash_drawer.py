@@ -209,8 +209,12 @@ class CashDrawerScreen(QWidget):
             # is no selection change, so a cash move left "Expected cash" as it was before it
             keep = self.shown_z.drawer.id if self.shown_z is not None else None
             row = next((i for i, d in enumerate(past) if d.id == keep), 0)
-            self.past.selectRow(row)
-            self.show_z(past[row].id)  # (a changed selection read it too: the newest read wins)
+            blocked = self.past.blockSignals(True)  # one read of the Z report, here, not a second one
+            try:  # from the selection's own handler
+                self.past.selectRow(row)
+            finally:
+                self.past.blockSignals(blocked)
+            self.show_z(past[row].id)
         else:
             self.z_title.setText(_("No days yet. Open the drawer to start the first one."))
         if then is not None:

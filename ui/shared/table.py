@@ -20,6 +20,16 @@ Cell = str | tuple[str, str]
 _Index = QModelIndex | QPersistentModelIndex
 
 
+def fit_columns(view: QTableView, caps: dict[int, int]) -> None:
+    """Columns of names as wide as the names shown (and their heading), up to a cap each: a
+    fixed width cut "Alexandra Whi…" or left room empty; past the cap the name is cut and its
+    tooltip has it whole. The one sizing rule of every table with name columns."""
+    head = view.horizontalHeader()
+    for col, cap in caps.items():
+        want = max(view.sizeHintForColumn(col), head.sectionSizeFromContents(col).width())
+        head.resizeSection(col, min(cap, want))
+
+
 class RowsModel(QAbstractTableModel):
     def __init__(self, headers: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -109,13 +119,7 @@ class RowsTable(QTableView):
             self.selectRow(0)
 
     def fit_columns(self, caps: dict[int, int]) -> None:
-        """Columns of names as wide as the names shown (and their heading), up to a cap each: a
-        fixed width cut "Alexandra Whi…" or left room empty; past the cap the name is cut and its
-        tooltip has it whole."""
-        head = self.horizontalHeader()
-        for col, cap in caps.items():
-            want = max(self.sizeHintForColumn(col), head.sectionSizeFromContents(col).width())
-            self.setColumnWidth(col, min(cap, want))
+        fit_columns(self, caps)
 
     def showing_empty(self) -> str:
         """The words the table shows instead of rows ("" when it has rows or nothing to say)."""

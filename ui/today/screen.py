@@ -29,6 +29,7 @@ from ui.clients.new_client import create_client
 from ui.clients.search import ClientSearchBox
 from ui.context import UiContext
 from ui.shared.branch_picker import BranchPicker
+from ui.shared.table import fit_columns
 from ui.shared.widgets import Button, Card, EmptyState, PageHeader, confirm, show_error
 from ui.today.models import AppointmentsModel, VisitsModel
 
@@ -58,9 +59,7 @@ def _table(
     def fit() -> None:
         # a names column is as wide as today's names, up to its cap (``fixed``): the stretched
         # column keeps the rest (short names left "Women's cut & st…" cut beside empty space)
-        for col, cap in (fixed or {}).items():
-            want = max(t.sizeHintForColumn(col), h.sectionSizeFromContents(col).width())
-            h.resizeSection(col, min(cap, want))
+        fit_columns(t, fixed or {})
 
     model.modelReset.connect(fit)
     model.layoutChanged.connect(fit)
