@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from desk_app.clients.search import ClientSearchService
     from desk_app.clients.service import ClientService
     from desk_app.messages.service import MessageService
+    from desk_app.payroll.service import PayrollService
     from desk_app.reports.service import ReportService
     from desk_app.shop.branches import BranchService
     from desk_app.shop.details import ShopDetailsService
@@ -203,6 +204,12 @@ class Services:
         from desk_app.reports.service import ReportService
 
         return ReportService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def payroll(self) -> PayrollService:
+        from desk_app.payroll.service import PayrollService
+
+        return PayrollService(self.db, self.settings, self.clock)
 
     @cached_property
     def audit(self) -> AuditService:

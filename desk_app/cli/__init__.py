@@ -23,6 +23,7 @@ HANDLERS: dict[str, str] = {
     "export clients": "desk_app.cli.reports:cli_export",
     "export visits": "desk_app.cli.reports:cli_export",
     "export audit": "desk_app.cli.reports:cli_export",
+    "export payroll": "desk_app.cli.reports:cli_export_payroll",
     "receipt": "desk_app.cli.printing:cli_receipt",
     "backup": "desk_app.cli.backup:cli_backup",
     "restore": "desk_app.cli.backup:cli_restore",
@@ -182,6 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
             ep.add_argument("--branch", help="branch code or id (default: all branches)")
         ep.add_argument("--out", required=True)
         who_arg(ep)
+
+    pp = es.add_parser("payroll", help="the pay period's statements: commission, tips, base pay (docs/payroll.md)")
+    db_arg(pp)
+    pp.add_argument("--period", type=month_arg, required=True, help="the pay period's month, YYYY-MM")
+    pp.add_argument("--out", help="FILE.xlsx (default: payroll-YYYY-MM.xlsx here), FILE.pdf or FILE.csv")
+    pp.add_argument("--person", help="one staff member's statement (name or staff number; default: everyone)")
+    pp.add_argument("--branch", help="branch code or id (default: all branches)")
+    pp.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the shop's)")
+    who_arg(pp)
 
     rc = sub.add_parser("receipt", help="reprint a receipt (or care sheet) as PDF, or on an ESC/POS printer")
     db_arg(rc)

@@ -128,3 +128,60 @@ def _export_audit(services: Any, actor: Actor, month: str | None, out: Path) -> 
         y, m = parse_month(month)
         f = AuditFilter(date_from=date(y, m, 1), date_to=date(y, m, calendar.monthrange(y, m)[1]))
     return int(services.audit.export_csv(actor, out, f))
+
+
+def cli_export_payroll(args: argparse.Namespace) -> int:
+    """The pay period's statements as .xlsx, .pdf or .csv, by someone allowed to see reports and
+    export (``Perm.REPORTS``, ``Perm.EXPORT``); audited like the same file saved on the Reports screen."""
+    from desk_app.container import Services
+    from desk_app.domain.money import from_minor
+    from desk_app.payroll.service import FORMATS
+    from desk_app.reports.monthly import resolve_branch
+
+    try:
+        parse_month(args.period)
+    except BadMonth as exc:
+        return _err(str(exc))
+    out = Path(args.out or f"payroll-{args.period}.xlsx").expanduser()
+    if out.suffix.lower().lstrip(".") not in FORMATS:
+        return _err("--out ends in .xlsx, .pdf or .csv")
+    if not out.resolve().parent.exists():
+        return _err(f"the folder {out.resolve().parent} does not exist")
+    try:
+        db = _open_db(args)
+    except FileNotFoundError as exc:
+        return _err(str(exc))
+    try:
+        services = Services(db)
+        try:
+            actor = identify(services, args, Perm.REPORTS, Perm.EXPORT)
+        except Refused as exc:
+            return err(str(exc))
+        branch_id = None
+        if args.branch:
+            with db.uow(write=False) as uow:
+                branch_id = resolve_branch(uow.session.connection(), args.branch).branch_id
+        payroll = services.payroll.statements(actor, args.period, branch_id)
+        staff_id = None
+        if args.person:
+            want = str(args.person).strip()
+            match = [s for s in payroll.statements if str(s.staff_id) == want or s.name.casefold() == want.casefold()]
+            if not match:
+                return _err(f"no statement for {want!r} in {args.period}: "
+                            + (", ".join(s.name for s in payroll.statements) or "no one earned anything"))
+            staff_id = match[0].staff_id
+        fmt = services.reports.pdf_fmt(args.lang)
+        services.payroll.save(actor, payroll, out, fmt, staff_id)
+    except ValidationError as exc:
+        return _err(exc.message)
+    except ServiceError as exc:
+        return err(exc.message)
+    finally:
+        db.dispose()
+    chosen = [s for s in payroll.statements if staff_id is None or s.staff_id == staff_id]
+    print(f"wrote {len(chosen)} statement(s) for {args.period} to {out}")
+    for s in chosen:
+        cur = payroll.currency
+        print(f"  {s.name}: commission {from_minor(s.commission_minor, cur)}, tips {from_minor(s.tips_minor, cur)}, "
+              f"to pay {from_minor(s.total_minor, cur)}")
+    return 0

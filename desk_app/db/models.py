@@ -1214,3 +1214,16 @@ class ImportBatch(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
 
+
+
+class CommissionPlan(Base):
+    """The owner's commission plan (desk_app/domain/commission.py, docs/payroll.md) from a day on:
+    a change is a new row, never an edit, so a past period's statement keeps the rates it was
+    earned under. A period uses the newest plan in force on its first day."""
+
+    __tablename__ = "commission_plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, index=True)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    created_at: Mapped[datetime] = _now_col()

@@ -482,6 +482,19 @@ def _setup(
             key="demo.pins", value={str(k): v for k, v in pins.items()}, updated_at=now, updated_by_id=None
         )
     )
+    # commission rates from the demo's first month (Settings > Pay; the statements in Reports > Pay)
+    conn.execute(
+        T["commission_plans"].insert().values(
+            effective_from=(now.astimezone(tz) - timedelta(days=31 * months)).date().replace(day=1),
+            plan={"prepaid_rule": "redemption", "package_rule": "sale", "rates": [
+                {"staff_id": None, "scope": "service", "category_id": None, "tiers": [[0, 1000], [1_500_000, 1500]]},
+                {"staff_id": None, "scope": "product", "category_id": None, "tiers": [[0, 500]]},
+                {"staff_id": None, "scope": "package", "category_id": None, "tiers": [[0, 500]]},
+            ]},
+            created_by_id=owner_id or None,
+            created_at=now,
+        )
+    )  # fmt: skip
     # the catalog as the simulation needs it
     cat_kind = dict(conn.execute(select(m.ServiceCategory.id, m.ServiceCategory.consultation_kind)).all())
     services = {

@@ -54,6 +54,8 @@ FIELD_WORDS: dict[str, str] = {
     "priority": N_("Priority"), "severity": N_("Severity"), "score": N_("Score"), "start_at": N_("Start"),
     "due_on": N_("Due by"), "role": N_("Role"), "return_policy_zh": N_("Return policy (Chinese)"),
     "return_policy_en": N_("Return policy (English)"), "float_minor": N_("Float"),
+    "effective_from": N_("In force from"), "rates": N_("Commission rates"),
+    "prepaid_rule": N_("Prepaid top-ups earn commission"), "package_rule": N_("Packages earn commission"),
 }
 
 

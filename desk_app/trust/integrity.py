@@ -4,10 +4,12 @@ listed at the end of docs/money-model.md. Each problem is one line of text."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 from sqlalchemy import Connection, text
 
 from desk_app.db.engine import Database
+from desk_app.domain.commission import PlanError, parse_plan
 
 # the bookings whose deposit hold has ended (released or taken): a set read once, not a scan of
 # the movements for each hold (prepaid_movements has no index on appointment_id)
@@ -197,9 +199,21 @@ def invariant_problems(conn: Connection, is_sqlite: bool) -> list[str]:
     for vid, n1, n2 in conn.execute(text(_visit_order_sql(is_sqlite))).fetchall():
         problems.append(f"visit {vid}: {n1} is after {n2}")
     problems += _erasure_problems(conn)
+    problems += _plan_problems(conn)
     problems += _guard_problems(conn, is_sqlite)
     problems += summary_problems(conn, is_sqlite)
     return problems
+
+
+def _plan_problems(conn: Connection) -> list[str]:
+    """Every commission plan can be read (a pay statement of its months would fail otherwise)."""
+    out = []
+    for pid, raw in conn.execute(text("SELECT id, plan FROM commission_plans")).fetchall():
+        try:
+            parse_plan(json.loads(raw) if isinstance(raw, str) else raw)
+        except (PlanError, ValueError, TypeError) as exc:
+            out.append(f"commission plan {pid}: {exc}")
+    return out
 
 
 def _visit_order_sql(is_sqlite: bool) -> str:

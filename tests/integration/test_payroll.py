@@ -1,0 +1,293 @@
+"""Commissions and pay statements (issue 21): the owner's plan, the rules for money taken before
+the service, refunds clawing back, tips passed on, and statements that reconcile with the sales
+export to the cent; the files (.xlsx, .pdf, .csv) read back; the command line."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import aliased
+
+from desk_app.checkout.service import PaymentIn
+from desk_app.cli import run
+from desk_app.container import Services
+from desk_app.core.service import NotAllowed, ValidationError
+from desk_app.db.models import AuditEntry, CommissionPlan, Package, Sale, Service, Staff
+from desk_app.demo.sample import generate
+from desk_app.domain.permissions import Actor
+from desk_app.i18n import Fmt
+from desk_app.payroll.statement import TIP
+from desk_app.reports.exports import export
+from desk_app.trust.integrity import check_invariants
+from tests.conftest import OWNER_PIN, FakeClock
+from tests.integration.test_checkout_support import new_client, new_staff, product, service, visit_at_checkout
+
+MONTH = "2026-11"
+NOV_1 = date(2026, 11, 1)
+
+
+def plan(**rules: str) -> dict[str, object]:
+    return {
+        **rules,
+        "rates": [
+            {"staff_id": None, "scope": "service", "category_id": None, "tiers": [[0, 1000]]},  # 10 %
+            {"staff_id": None, "scope": "product", "category_id": None, "tiers": [[0, 500]]},  # 5 %
+            {"staff_id": None, "scope": "package", "category_id": None, "tiers": [[0, 800]]},  # 8 %
+            {"staff_id": None, "scope": "prepaid", "category_id": None, "tiers": [[0, 300]]},  # 3 %
+        ],
+    }
+
+
+@pytest.fixture
+def day(services: Services, owner: Actor, clock: FakeClock) -> dict[str, object]:
+    """A November day: Leo's cut with a product and a tip (the product later refunded), a package
+    sold and one of its sessions used with Leo, a top-up, and Amy's colour paid half from it."""
+    db, co, pay = services.db, services.checkout, services.payments
+    desk = new_staff(db, owner.branch_id, "Dana", "receptionist")
+    leo = new_staff(db, owner.branch_id, "Leo")
+    amy = new_staff(db, owner.branch_id, "Amy")
+    cid = new_client(db)
+    vid = visit_at_checkout(db, clock, owner.branch_id, cid, leo.staff_id, ["CUT-W"])
+    sham_id, sham_price, _stock = product(db, "SH-COL-250")
+    bill = co.add_tip(co.add_product(co.build_bill(desk, visit_id=vid), sham_id), leo.staff_id, 2000)
+    bill = co.agree_over_estimate(bill, "wants the shampoo")
+    cut_sale = pay.pay(desk, bill, [PaymentIn("cash", bill.total_minor)])
+    clock.advance(hours=1)
+    view = pay.get_sale(cut_sale.sale_id)
+    sham_line = next(ln.id for ln in view.lines if ln.kind == "product")
+    pay.refund(owner, cut_sale.sale_id, [sham_line], "allergic to it")  # clawed back from Dana's retail
+    with db.uow(write=False) as uow:
+        pk = uow.session.scalars(select(Package).where(Package.sessions == 10)).first()
+        assert pk is not None
+        pk_id, pk_price, pk_service = pk.id, pk.price_minor, pk.service_id
+        pk_code = uow.session.get(Service, pk_service).code  # type: ignore[union-attr]
+    bill = co.add_package(co.build_bill(desk, client_id=cid), pk_id)
+    pay.pay(desk, bill, [PaymentIn("alipay", pk_price)])
+    clock.advance(hours=1)
+    vid2 = visit_at_checkout(db, clock, owner.branch_id, cid, leo.staff_id, [pk_code])
+    bill = co.build_bill(desk, visit_id=vid2)
+    opt = co.package_options(bill)[0]
+    pay.pay(desk, co.use_package(bill, opt.line_key, opt.client_package_id), [])
+    bill = co.add_topup(co.build_bill(desk, client_id=cid), 10000)
+    pay.pay(desk, bill, [PaymentIn("card", 10000)])
+    clock.advance(hours=1)
+    vid3 = visit_at_checkout(db, clock, owner.branch_id, cid, amy.staff_id, ["CUT-W"])
+    bill = co.build_bill(desk, visit_id=vid3)
+    half = bill.total_minor // 2
+    pay.pay(desk, bill, [PaymentIn("prepaid", half), PaymentIn("cash", bill.total_minor - half)])
+    return {
+        "desk": desk, "leo": leo, "amy": amy, "cut": service(db, "CUT-W")[1], "sham": sham_price,
+        "pk_price": pk_price, "session": round(pk_price / 10), "half": half, "pk_code": pk_code,
+    }  # fmt: skip
+
+
+def test_the_default_rules_pay_on_the_service_and_the_package_sale(
+    services: Services, owner: Actor, day: dict[str, object]
+) -> None:
+    leo, amy, desk = day["leo"], day["amy"], day["desk"]
+    assert isinstance(leo, Actor) and isinstance(amy, Actor) and isinstance(desk, Actor)
+    cut, sham, pk_price = int(day["cut"]), int(day["sham"]), int(day["pk_price"])  # type: ignore[call-overload]
+    services.payroll.save_plan(owner, plan(), NOV_1)
+    p = services.payroll.statements(owner, MONTH)
+    by = {s.name: s for s in p.statements}
+    # Leo: his cut at 10 %, the package session earns nothing (paid when the package was sold), his tip
+    assert by["Leo"].commission_minor == round(cut * 0.10)
+    assert by["Leo"].tips_minor == 2000 and by["Leo"].total_minor == round(cut * 0.10) + 2000
+    session_line = next(ln for ln in by["Leo"].lines if ln.note == "package")
+    assert session_line.sold_minor == 0 and session_line.basis_minor == 0
+    # Amy: the whole colour earns, prepaid or not (prepaid earns when spent)
+    assert by["Amy"].commission_minor == round(cut * 0.10)
+    # Dana sold the product (refunded: clawed back), the package (8 %) and the top-up (nothing yet)
+    dana = by["Dana"]
+    products = next(g for g in dana.groups if g.scope == "product")
+    assert products.basis_minor == 0 and products.commission_minor == 0  # sold and refunded
+    assert sorted(ln.sold_minor for ln in dana.lines if ln.line_kind == "product") == [-sham, sham]
+    assert next(g for g in dana.groups if g.scope == "package").commission_minor == round(pk_price * 0.08)
+    assert next(g for g in dana.groups if g.scope == "prepaid").basis_minor == 0
+
+
+def test_on_sale_and_on_redemption_move_the_commission(
+    services: Services, owner: Actor, day: dict[str, object]
+) -> None:
+    cut, half, pk_price = int(day["cut"]), int(day["half"]), int(day["pk_price"])  # type: ignore[call-overload]
+    services.payroll.save_plan(owner, plan(prepaid_rule="sale", package_rule="redemption"), NOV_1)
+    by = {s.name: s for s in services.payroll.statements(owner, MONTH).statements}
+    # the package earns as its session is used: Leo's session at the package's price a session
+    session = round(pk_price / 10)
+    assert by["Leo"].commission_minor == round(cut * 0.10) + round(session * 0.10)
+    assert next(g for g in by["Dana"].groups if g.scope == "package").commission_minor == 0
+    # the top-up earns when sold (3 % to the cashier); what the balance paid for earns nothing again
+    assert next(g for g in by["Dana"].groups if g.scope == "prepaid").commission_minor == 300
+    assert by["Amy"].commission_minor == round((cut - half) * 0.10)
+    assert any(ln.note == "prepaid" for ln in by["Amy"].lines)
+
+
+def test_a_later_plan_leaves_the_period_before_as_it_was(
+    services: Services, owner: Actor, day: dict[str, object]
+) -> None:
+    cut = int(day["cut"])  # type: ignore[call-overload]
+    leo = day["leo"]
+    assert isinstance(leo, Actor)
+    services.payroll.save_plan(owner, plan(), NOV_1)
+    tiered = plan()
+    tiered["rates"] = [*tiered["rates"],  # type: ignore[list-item]
+                       {"staff_id": leo.staff_id, "scope": "service", "category_id": None,
+                        "tiers": [[0, 2000], [1000, 5000]]}]  # fmt: skip
+    services.payroll.save_plan(owner, tiered, date(2026, 12, 1))
+    nov = services.payroll.statements(owner, MONTH)
+    assert nov.plan_from == NOV_1 and nov.statement(leo.staff_id).commission_minor == round(cut * 0.10)  # type: ignore[union-attr]
+    p, since = services.payroll.plan(owner, date(2026, 12, 5))
+    assert since == date(2026, 12, 1) and p.rate_for(leo.staff_id, "service") is not None
+    with services.db.uow(write=False) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(CommissionPlan)) == 2
+        entry = uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "commission_plan").order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry is not None and entry.after["effective_from"] == "2026-12-01"  # type: ignore[index]
+
+
+def test_refused_and_bad_plans_change_nothing(
+    services: Services, owner: Actor, day: dict[str, object]
+) -> None:
+    leo = day["leo"]
+    assert isinstance(leo, Actor)
+    with pytest.raises(NotAllowed):
+        services.payroll.save_plan(leo, plan(), NOV_1)
+    with pytest.raises(NotAllowed):
+        services.payroll.statements(leo, MONTH)
+    bad = plan()
+    bad["rates"] = [{"staff_id": 99999, "scope": "service", "tiers": [[0, 100]]}]
+    with pytest.raises(ValidationError, match="no longer exists"):
+        services.payroll.save_plan(owner, bad, NOV_1)
+    with pytest.raises(ValidationError):
+        services.payroll.save_plan(owner, {"rates": [{"scope": "service", "tiers": [[0, 20000]]}]}, NOV_1)
+    with pytest.raises(ValidationError, match="month"):
+        services.payroll.statements(owner, "2026-13")
+    with services.db.uow(write=False) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(CommissionPlan)) == 0
+    assert check_invariants(services.db) == []
+    with services.db.engine.begin() as conn:  # a plan written by hand that cannot be read
+        conn.execute(text("INSERT INTO commission_plans (effective_from, plan, created_at) "
+                          "VALUES ('2026-01-01', '{\"rates\": [{\"scope\": \"hair\"}]}', '2026-01-01 00:00:00')"))
+    assert any("commission plan" in p for p in check_invariants(services.db))
+    with services.db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM commission_plans"))
+    # no plan yet: the statements list what was sold and tips, and earn no commission
+    by = {s.name: s for s in services.payroll.statements(owner, MONTH).statements}
+    assert by["Leo"].commission_minor == 0 and by["Leo"].tips_minor == 2000
+
+
+def test_the_files_read_back(services: Services, owner: Actor, day: dict[str, object], tmp_path: Path) -> None:
+    services.payroll.save_plan(owner, plan(), NOV_1)
+    p = services.payroll.statements(owner, MONTH)
+    en = Fmt.for_shop("en", "Asia/Shanghai", "CNY")
+    zh = Fmt.for_shop("zh_CN", "Asia/Shanghai", "CNY")
+    services.payroll.save(owner, p, tmp_path / "pay.xlsx", en)
+    wb = load_workbook(tmp_path / "pay.xlsx")
+    assert wb.sheetnames[0] == "Summary" and {"Leo", "Amy", "Dana"} <= set(wb.sheetnames)
+    summary = {r[0]: r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] in ("Leo", "Amy", "Dana")}
+    leo = p.statement(day["leo"].staff_id)  # type: ignore[attr-defined]
+    assert leo is not None and Decimal(str(summary["Leo"][6])) == Decimal(leo.total_minor) / 100
+    services.payroll.save(owner, p, tmp_path / "leo.pdf", zh, staff_id=leo.staff_id)
+    text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "leo.pdf")).pages)
+    assert "Leo" in text and "工资单" in text and "Amy" not in text
+    services.payroll.save(owner, p, tmp_path / "pay.csv", en)
+    rows = list(csv.DictReader((tmp_path / "pay.csv").open(encoding="utf-8-sig")))
+    assert {r["staff"] for r in rows} == {"Leo", "Amy", "Dana"}
+    with pytest.raises(ValidationError):
+        services.payroll.save(owner, p, tmp_path / "pay.docx", en)
+    with services.db.uow(write=False) as uow:
+        kinds = set(uow.session.scalars(select(AuditEntry.entity).where(AuditEntry.action == "export")))
+        assert {"payroll_xlsx", "payroll_pdf", "payroll_csv"} <= kinds
+
+
+def test_statements_reconcile_with_the_sales_export(services: Services, owner: Actor, tmp_path: Path) -> None:
+    """A generated shop (refunds, voids, top-ups, packages, tips): every line the sales export
+    names a staff member on is on that person's statement, with the same amount to the cent."""
+    generate(services.db, start_month="2026-09", months=2, clients=40, stylists=3, visits_per_day=5, seed=11)
+    services.payroll.save_plan(owner, plan(), date(2026, 9, 1))
+    month = "2026-10"
+    p = services.payroll.statements(owner, month)
+    export(services.db, "sales", tmp_path / "sales.csv", month=month)
+    with (tmp_path / "sales.csv").open(encoding="utf-8-sig", newline="") as f:
+        sales = list(csv.DictReader(f))
+    with services.db.uow(write=False) as uow:
+        names = {int(i): str(n) for i, n in uow.session.execute(select(Staff.id, Staff.name))}
+        original = aliased(Sale)
+        seller = {
+            str(r): names.get(int(c)) if c is not None else None
+            for r, c in uow.session.execute(
+                select(Sale.receipt_no, func.coalesce(original.cashier_id, Sale.cashier_id))
+                .outerjoin(original, original.id == Sale.original_sale_id)
+            )
+        }
+    # the export's line, less its tax, to the person it names; a product, package or top-up that
+    # names no one to the cashier who sold it
+    want: dict[str, Decimal] = defaultdict(Decimal)
+    for r in sales:
+        if r["kind"] not in ("service", "product", "package", "prepaid_topup", TIP):
+            continue
+        who = r["staff"] or (seller[r["receipt_no"]] if r["kind"] != "service" and r["kind"] != TIP else None)
+        if who:
+            want[who] += Decimal(r["line_total"]) - Decimal(r["tax"])
+    got: dict[str, Decimal] = defaultdict(Decimal)
+    named: set[str] = set()
+    for s in p.statements:
+        for ln in s.lines:
+            got[s.name] += Decimal(ln.sold_minor) / 100
+            named.add(s.name)
+    assert got == want and sum(want.values()) > 0
+    assert named and named <= set(names.values())
+    total_commission = sum(s.commission_minor for s in p.statements)
+    assert total_commission > 0
+    for s in p.statements:
+        assert s.commission_minor == sum(g.commission_minor for g in s.groups)
+        assert sum(g.basis_minor for g in s.groups) == sum(ln.basis_minor for ln in s.lines if ln.scope != TIP)
+
+
+def test_the_command_line_writes_the_period(
+    services: Services, owner: Actor, day: dict[str, object], db_path: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    services.payroll.save_plan(owner, plan(), NOV_1)
+    monkeypatch.setenv("DESK_APP_PIN", OWNER_PIN)
+    monkeypatch.chdir(tmp_path)
+    assert run(["export", "payroll", "--period", MONTH, "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / f"payroll-{MONTH}.xlsx").exists() and "Leo" in out and "statement(s)" in out
+    assert run(["export", "payroll", "--period", MONTH, "--db", str(db_path), "--person", "leo",
+                "--out", str(tmp_path / "leo.csv")]) == 0  # fmt: skip
+    assert {r["staff"] for r in csv.DictReader((tmp_path / "leo.csv").open(encoding="utf-8-sig"))} == {"Leo"}
+    assert run(["export", "payroll", "--period", MONTH, "--db", str(db_path), "--person", "Zed",
+                "--out", str(tmp_path / "z.csv")]) == 2  # fmt: skip
+    assert "no statement for 'Zed'" in capsys.readouterr().err and not (tmp_path / "z.csv").exists()
+    assert run(["export", "payroll", "--period", "2026-13", "--db", str(db_path)]) == 2
+    assert run(["export", "payroll", "--period", MONTH, "--db", str(db_path), "--out", "x.txt"]) == 2
+    monkeypatch.setenv("DESK_APP_PIN", "0000")
+    assert run(["export", "payroll", "--period", MONTH, "--db", str(db_path), "--out", str(tmp_path / "n.pdf")]) != 0
+    assert not (tmp_path / "n.pdf").exists()
+
+
+def test_a_refund_next_month_claws_back_then(
+    services: Services, owner: Actor, clock: FakeClock, day: dict[str, object]
+) -> None:
+    services.payroll.save_plan(owner, plan(), NOV_1)
+    leo = day["leo"]
+    assert isinstance(leo, Actor)
+    cut = int(day["cut"])  # type: ignore[call-overload]
+    sale_id = services.payments.recent_sales(20, "")[-1].id  # the first sale: Leo's cut
+    clock.advance(days=20)  # December
+    assert clock().date() > date(2026, 12, 1) - timedelta(days=1)
+    services.payments.refund(owner, sale_id, None, "redo")
+    dec = services.payroll.statements(owner, "2026-12").statement(leo.staff_id)
+    assert dec is not None and dec.commission_minor == -round(cut * 0.10) and dec.tips_minor == -2000
+    nov = services.payroll.statements(owner, MONTH).statement(leo.staff_id)
+    assert nov is not None and nov.commission_minor == round(cut * 0.10)
