@@ -112,6 +112,19 @@ def screen(db_path: str, month: str, stem: str = "reports", pages: tuple[int, ..
         services.review.add_action(actor, prev, "Refresher on the follow-up call script", actor.staff_id, due)
         services.review.record_outcome(actor, first.id, "done")
         services.review.add_action(actor, month, "Check the water temperature before every wash", actor.staff_id, due)
+    plan, _since = services.payroll.plan(actor)
+    if not plan.rates and pages is None:  # the pay page and Settings > Commission need rates
+        from datetime import date
+
+        from desk_app.domain import commission as cm
+
+        cats = services.catalog.categories(include_inactive=False)
+        services.payroll.save_plan(actor, cm.parse_plan({"rates": [
+            {"scope": "service", "tiers": [[0, 1000], [800_000, 1500]]},
+            {"scope": "service", "category_id": cats[1].id if len(cats) > 1 else None, "tiers": [[0, 1200]]},
+            {"scope": "product", "tiers": [[0, 500]]},
+            {"scope": "package", "tiers": [[0, 800]]},
+        ]}), date(int(month[:4]), 1, 1))  # fmt: skip
     for lang in ("en", "zh_CN"):
         i18n.set_language(lang)
         from ui.reports.screen import ReportsScreen
@@ -130,6 +143,16 @@ def screen(db_path: str, month: str, stem: str = "reports", pages: tuple[int, ..
             suffix = "" if page == 0 else f"-{page + 1}"
             w.grab().save(str(OUT / f"{stem}{suffix}-{'en' if lang == 'en' else 'zh'}.png"))
         w.close()
+        if pages is None:
+            from ui.settings.screen import SettingsScreen
+
+            st = SettingsScreen(ctx)
+            st.resize(1366, 768)
+            st.show()
+            st.tab("commission")
+            app.processEvents()
+            st.grab().save(str(OUT / f"settings-commission-{'en' if lang == 'en' else 'zh'}.png"))
+            st.close()
     i18n.set_language("en")
     db.dispose()
 

@@ -26,6 +26,7 @@ from desk_app.reports.service import MonthlyReport
 from desk_app.reports.sqlhelp import previous_month
 from ui.context import UiContext
 from ui.reports.pages import ComparisonPage, OverviewPage, QualityPage, StaffPage
+from ui.reports.pay import PayPage
 from ui.reports.review import ReviewPage
 from ui.shared.files import in_documents
 from ui.shared.print_preview import print_pdf
@@ -117,12 +118,14 @@ class ReportsScreen(QWidget):
         self.quality = QualityPage()
         self.compare = ComparisonPage()
         self.review = ReviewPage(self.ctx)
+        self.pay = PayPage(self.ctx)
         self.pages: list[tuple[QWidget, str, str]] = [
             (self.overview, _("Overview"), "chart"),
             (self.staff, _("Staff performance"), "users"),
             (self.quality, _("Clients & quality").replace("&", "&&"), "star"),
             (self.compare, _("Month over month"), "list"),
             (self.review, _("Monthly review"), "check"),
+            (self.pay, _("Pay"), "cash"),
         ]
         for w, label, ic in self.pages:
             self.tabs.addTab(w, icon(ic), label)

@@ -26,6 +26,7 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
     from ui.settings import catalog as sc
     from ui.settings.backup import BackupPanel
     from ui.settings.branches import BranchesPanel
+    from ui.settings.commission import CommissionPanel
     from ui.settings.desk import ThisDeskPanel
     from ui.settings.opening_import import ImportArea
     from ui.settings.safety import SafetyPanel
@@ -41,6 +42,7 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
         ("products", _("Products"), sc.products_editor),
         ("packages", _("Packages"), sc.packages_editor),
         ("staff", _("Staff"), StaffPanel),
+        ("commission", _("Pay"), CommissionPanel),  # commission rates (a short name: sixteen tabs fit)
         ("branches", _("Branches"), BranchesPanel),
         ("resources", _("Rooms"), sc.resources_editor),
         ("questions", _("Questions"), sc.QuestionsEditor),
