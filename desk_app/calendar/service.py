@@ -486,7 +486,8 @@ class CalendarService:
         grace = timedelta(minutes=self.settings.get(S.CALENDAR_NO_SHOW_GRACE_MINUTES))
         with self.db.uow() as uow:
             s = uow.session
-            arrived = select(Visit.appointment_id).where(Visit.appointment_id.is_not(None))
+            # a visit cancelled as a mistaken check-in (its booking kept) is no arrival
+            arrived = select(Visit.appointment_id).where(Visit.appointment_id.is_not(None), Visit.step != "cancelled")
             rows = s.scalars(
                 select(Appointment).where(
                     Appointment.status.in_(UPCOMING),

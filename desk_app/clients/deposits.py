@@ -13,7 +13,19 @@ from sqlalchemy.orm import Session
 from desk_app.db.models import Appointment, PrepaidAccount, PrepaidMovement
 from desk_app.domain.permissions import Actor
 
-DEPOSIT_DONE_KINDS = ("release", "forfeit")  # a deposit ends one way, once
+DEPOSIT_DONE_KINDS = ("release", "forfeit")  # a hold ends one way, once
+DEPOSIT_KINDS = ("hold", *DEPOSIT_DONE_KINDS)
+
+
+def _last_deposit_move(s: Session, appt_id: int) -> str | None:
+    """The kind of the appointment's newest deposit movement (hold, release or forfeit), if any: a
+    booking kept after a mistaken check-in is held again after its release."""
+    return s.execute(
+        select(PrepaidMovement.kind)
+        .where(PrepaidMovement.appointment_id == appt_id, PrepaidMovement.kind.in_(DEPOSIT_KINDS))
+        .order_by(PrepaidMovement.id.desc())
+        .limit(1)
+    ).scalar()
 
 
 def _account_and_open(s: Session, appt: Appointment) -> PrepaidAccount | None:
@@ -25,12 +37,9 @@ def _account_and_open(s: Session, appt: Appointment) -> PrepaidAccount | None:
     ).scalar_one_or_none()
     if acct is None:
         return None
-    done = s.execute(
-        select(PrepaidMovement.id).where(
-            PrepaidMovement.appointment_id == appt.id, PrepaidMovement.kind.in_(DEPOSIT_DONE_KINDS)
-        )
-    ).first()
-    return None if done is not None else acct
+    # open unless its newest deposit movement ended it (a hold written before movements were kept
+    # has none: still open)
+    return None if _last_deposit_move(s, appt.id) in DEPOSIT_DONE_KINDS else acct
 
 
 def release_deposit(s: Session, appt: Appointment, actor: Actor | None, now: datetime, why: str = "") -> int:
@@ -76,6 +85,34 @@ def forfeit_deposit(s: Session, appt: Appointment, actor: Actor | None, now: dat
             appointment_id=appt.id,
             staff_id=actor.staff_id if actor else None,
             note=f"deposit taken {amount}: no-show",
+            at=now,
+        )
+    )
+    return amount
+
+
+def hold_again(s: Session, appt: Appointment, actor: Actor | None, now: datetime) -> int:
+    """The booking is kept after all (a check-in cancelled as a mistake): the deposit its arrival
+    released is held again, when the prepaid balance still covers it. Returns the amount held (0:
+    none was released, or the balance no longer covers it; the booking then holds nothing)."""
+    if not appt.deposit_minor or appt.client_id is None or _last_deposit_move(s, appt.id) != "release":
+        return 0
+    acct = s.execute(
+        select(PrepaidAccount).where(PrepaidAccount.client_id == appt.client_id).with_for_update()
+    ).scalar_one_or_none()
+    amount = int(appt.deposit_minor)
+    if acct is None or acct.balance_minor - acct.held_minor < amount:
+        return 0
+    acct.held_minor += amount
+    s.add(
+        PrepaidMovement(
+            account_id=acct.id,
+            kind="hold",
+            amount_minor=0,
+            balance_after_minor=acct.balance_minor,
+            appointment_id=appt.id,
+            staff_id=actor.staff_id if actor else None,
+            note=f"deposit held again {amount}: check-in cancelled, booking kept",
             at=now,
         )
     )

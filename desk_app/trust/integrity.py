@@ -11,10 +11,14 @@ from sqlalchemy import Connection, text
 from desk_app.db.engine import Database
 from desk_app.domain.commission import PlanError, parse_plan
 
-# the bookings whose deposit hold has ended (released or taken): a set read once, not a scan of
-# the movements for each hold (prepaid_movements has no index on appointment_id)
+# the bookings whose deposit hold has ended (released or taken, and not held again since: a booking
+# kept after a mistaken check-in is held again): a set read once, not a scan of the movements for
+# each hold (prepaid_movements has no index on appointment_id)
 _ENDED_HOLDS = """SELECT e.appointment_id FROM prepaid_movements e
-                  WHERE e.kind IN ('release', 'forfeit') AND e.appointment_id IS NOT NULL"""
+                  WHERE e.kind IN ('hold', 'release', 'forfeit') AND e.appointment_id IS NOT NULL
+                  GROUP BY e.appointment_id
+                  HAVING MAX(CASE WHEN e.kind = 'hold' THEN e.id END)
+                       < MAX(CASE WHEN e.kind != 'hold' THEN e.id END)"""
 
 
 def _overlaps(col: str) -> str:
@@ -90,8 +94,8 @@ _CHECKS: list[tuple[str, str]] = [
         "prepaid account {0}: {1} held for deposits != the deposits of bookings still holding one ({2})",
         f"""SELECT a.id, a.held_minor, COALESCE(SUM(ap.deposit_minor), 0)
            FROM prepaid_accounts a
-           LEFT JOIN prepaid_movements h ON h.account_id = a.id AND h.kind = 'hold'
-                AND h.appointment_id NOT IN ({_ENDED_HOLDS})
+           LEFT JOIN (SELECT DISTINCT account_id, appointment_id FROM prepaid_movements
+                      WHERE kind = 'hold' AND appointment_id NOT IN ({_ENDED_HOLDS})) h ON h.account_id = a.id
            LEFT JOIN appointments ap ON ap.id = h.appointment_id
            GROUP BY a.id, a.held_minor
            HAVING a.held_minor != COALESCE(SUM(ap.deposit_minor), 0)""",

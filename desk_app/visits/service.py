@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from desk_app.clients.deposits import release_deposit
+from desk_app.clients.deposits import hold_again, release_deposit
 from desk_app.clients.formulas import FormulaComponent, FormulaView
 from desk_app.core.service import (
     NotFound,
@@ -321,6 +321,7 @@ class VisitService:
             appt = s.get(Appointment, v.appointment_id) if v.appointment_id else None
             if keep_booking and appt is not None and appt.status == AppointmentStatus.ARRIVED:
                 appt.status = AppointmentStatus.CONFIRMED if appt.confirmed_at else AppointmentStatus.BOOKED
+                hold_again(s, appt, actor, now)  # the deposit its arrival released, held again
             elif v.appointment_id:
                 if appt is not None and appt.status not in (
                     AppointmentStatus.DONE,

@@ -101,3 +101,33 @@ def test_check_reports_a_deposit_left_on_hold(services: Services, owner: Actor, 
         uow.commit()
     problems = check_invariants(services.db)
     assert len(problems) == 1 and "7000 held for deposits" in problems[0] and "(5000)" in problems[0]
+
+
+def test_a_mistaken_check_in_cancelled_keeps_the_booking_and_its_deposit(
+    services: Services, owner: Actor, shop: dict[str, int], clock: FakeClock  # noqa: F811
+) -> None:
+    """Arrival released the deposit; cancelling the check-in as a mistake (the booking kept) holds it
+    again, so a later no-show still takes it and the check stays clean."""
+    cid, appt = _booked_with_deposit(services, owner, shop, 11)
+    clock.now = at(TOMORROW, 9)
+    vid = services.visits.arrive(owner, appt)
+    assert _account(services, cid)[:2] == (20000, 0)
+    services.visits.cancel(owner, vid, "checked in the wrong client", keep_booking=True)
+    assert _account(services, cid) == (20000, 5000, ["topup", "hold", "release", "hold"])
+    assert check_invariants(services.db) == []
+    clock.now = at(TOMORROW, 13)
+    assert services.calendar.auto_no_shows(clock.now) == [appt]  # they did not come after all
+    assert _account(services, cid) == (15000, 0, ["topup", "hold", "release", "hold", "forfeit"])
+    assert check_invariants(services.db) == []
+
+
+def test_arriving_again_after_a_cancelled_check_in_releases_it_again(
+    services: Services, owner: Actor, shop: dict[str, int], clock: FakeClock  # noqa: F811
+) -> None:
+    cid, appt = _booked_with_deposit(services, owner, shop, 11)
+    clock.now = at(TOMORROW, 9)
+    services.visits.cancel(owner, services.visits.arrive(owner, appt), "too early", keep_booking=True)
+    clock.now = at(TOMORROW, 11) - timedelta(minutes=5)
+    services.visits.arrive(owner, appt)
+    assert _account(services, cid) == (20000, 0, ["topup", "hold", "release", "hold", "release"])
+    assert check_invariants(services.db) == []
