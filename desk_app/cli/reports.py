@@ -164,11 +164,13 @@ def cli_export_payroll(args: argparse.Namespace) -> int:
         payroll = services.payroll.statements(actor, args.period, branch_id)
         staff_id = None
         if args.person:
-            want = str(args.person).strip()
-            match = [s for s in payroll.statements if str(s.staff_id) == want or s.name.casefold() == want.casefold()]
-            if not match:
-                return _err(f"no statement for {want!r} in {args.period}: "
-                            + (", ".join(s.name for s in payroll.statements) or "no one earned anything"))
+            want = str(args.person).strip().casefold()
+            exact = [s for s in payroll.statements if str(s.staff_id) == want or s.name.casefold() == want]
+            match = exact or [s for s in payroll.statements if want in s.name.casefold()]
+            if len(match) != 1:
+                names = ", ".join(s.name for s in (match or payroll.statements)) or "no one sold or served"
+                why = "is more than one person" if match else "has no statement"
+                return _err(f"{args.person!r} {why} in {args.period}: {names}")
             staff_id = match[0].staff_id
         fmt = services.reports.pdf_fmt(args.lang)
         services.payroll.save(actor, payroll, out, fmt, staff_id)

@@ -27,11 +27,14 @@ MAX_RATE_BP = 10_000  # 100 %
 
 
 class PlanError(ValueError):
-    """A plan that cannot be used; ``field`` names the part, the message says what is wrong."""
+    """A plan that cannot be used; ``field`` names the part, the message says what is wrong (in
+    English, for logs and the command line) and ``code`` which rule it broke, for the words a
+    screen shows (ui/settings/commission.py)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, code: str = "") -> None:
         super().__init__(message)
         self.field = field
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -140,12 +143,12 @@ def parse_tiers(raw: Any, where: str = "tiers") -> tuple[Tier, ...]:
             raise PlanError(where, "each band is [from_minor, rate_bp]")
         frm, bp = _int(item[0], where, "a band's start"), _int(item[1], where, "a rate")
         if not 0 <= bp <= MAX_RATE_BP:
-            raise PlanError(where, "a rate is between 0 and 100 %")
+            raise PlanError(where, "a rate is between 0 and 100 %", "range")
         tiers.append(Tier(frm, bp))
     if tiers[0].from_minor != 0:
-        raise PlanError(where, "the first band starts at 0")
+        raise PlanError(where, "the first band starts at 0", "first")
     if any(b.from_minor <= a.from_minor for a, b in zip(tiers, tiers[1:], strict=False)):
-        raise PlanError(where, "each band starts above the one before")
+        raise PlanError(where, "each band starts above the one before", "order")
     return tuple(tiers)
 
 
@@ -202,15 +205,17 @@ def rate_text(tiers: Sequence[Tier], currency: str, word: str = "from") -> str:
 def parse_rate_text(text: str, currency: str) -> tuple[Tier, ...]:
     """The typed rate back into bands; PlanError("rate", ...) when it cannot be read. "%", full-width
     punctuation and "从" for "from" are taken as typed in Chinese."""
+    import re
     from decimal import InvalidOperation
 
     from desk_app.domain.money import to_minor
 
-    clean = (text or "").replace("；", ";").replace("，", ";").replace(",", ";").replace("%", "").replace("％", "")
+    clean = re.sub(r"(?<=\d)[,，](?=\d{3}(?!\d))", "", text or "")  # 8,000: a thousands separator
+    clean = clean.replace("；", ";").replace("，", ";").replace(",", ";").replace("%", "").replace("％", "")
     clean = clean.replace("从", " from ").replace("起", " ")
     bands = [b.strip() for b in clean.split(";") if b.strip()]
     if not bands:
-        raise PlanError("rate", "type a rate, e.g. 15, or 10; 15 from 8000")
+        raise PlanError("rate", "type a rate, e.g. 15, or 10; 15 from 8000", "empty")
     raw: list[list[int]] = []
     try:
         for i, band in enumerate(bands):
@@ -218,16 +223,18 @@ def parse_rate_text(text: str, currency: str) -> tuple[Tier, ...]:
             rate = Decimal(words[0].strip())
             if len(words) == 1:
                 if i:
-                    raise PlanError("rate", "each band after the first says from what amount: 15 from 8000")
+                    raise PlanError("rate", "each band after the first says from what amount: 15 from 8000", "from")
                 start = 0
             elif len(words) == 2 and i:
                 start = to_minor(Decimal(words[1].strip()), currency)
             else:
-                raise PlanError("rate", "the first band is the rate alone: 10; 15 from 8000")
+                raise PlanError("rate", "the first band is the rate alone: 10; 15 from 8000", "first")
             bp = rate * 100
             if bp != bp.to_integral_value():
-                raise PlanError("rate", "a rate has at most two decimals")
+                raise PlanError("rate", "a rate has at most two decimals", "decimals")
             raw.append([start, int(bp)])
+    except PlanError:
+        raise
     except (InvalidOperation, ValueError):
-        raise PlanError("rate", "type a rate, e.g. 15, or 10; 15 from 8000") from None
+        raise PlanError("rate", "type a rate, e.g. 15, or 10; 15 from 8000", "number") from None
     return parse_tiers(raw, "rate")

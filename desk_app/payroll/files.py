@@ -28,6 +28,7 @@ SCOPE_WORDS = {
 NOTE_WORDS = {
     "prepaid": N_("paid from a prepaid balance"),
     "package": N_("package session"),
+    "later": N_("earns when it is used"),
 }
 SALE_WORDS = {"sale": N_("Sale"), "refund": N_("Refund"), "void": N_("Void")}
 
@@ -54,14 +55,14 @@ def rate_text(payroll: Payroll, g: Group, fmt: Fmt) -> str:
         return fmt._("no rate")
     tiers = g.rate.tiers
     if len(tiers) == 1:
-        return f"{cm.percent_text(tiers[0].rate_bp)} %"
+        return f"{cm.percent_text(tiers[0].rate_bp)}%"
     parts = []
     for i, t in enumerate(tiers):
         if i + 1 < len(tiers):
             upto = fmt.money(amount(payroll, tiers[i + 1].from_minor), payroll.currency)
-            parts.append(fmt._("{rate} % to {amount}").format(rate=cm.percent_text(t.rate_bp), amount=upto))
+            parts.append(fmt._("{rate}% to {amount}").format(rate=cm.percent_text(t.rate_bp), amount=upto))
         else:
-            parts.append(fmt._("{rate} % above").format(rate=cm.percent_text(t.rate_bp)))
+            parts.append(fmt._("{rate}% above").format(rate=cm.percent_text(t.rate_bp)))
     return ", ".join(parts)
 
 
@@ -72,20 +73,28 @@ def item(ln: StatementLine, fmt: Fmt) -> str:
     return fmt.pick(*ln.names) if ln.names else ln.description
 
 
+def described(ln: StatementLine, fmt: Fmt) -> str:
+    """The line's item with what it was and why it counts as it does: "Refund: Full colour",
+    "Hydrating facial (paid from a prepaid balance)"."""
+    what = item(ln, fmt)
+    if ln.sale_kind != "sale":
+        what = fmt._("{sale}: {item}").format(sale=fmt._(SALE_WORDS.get(ln.sale_kind, ln.sale_kind)), item=what)
+    note = line_note(ln, fmt)
+    return fmt._("{item} ({note})").format(item=what, note=note) if note else what
+
+
 def line_note(ln: StatementLine, fmt: Fmt) -> str:
     return fmt._(NOTE_WORDS[ln.note]) if ln.note in NOTE_WORDS else ""
 
 
 def summary_rows(payroll: Payroll, fmt: Fmt) -> tuple[list[str], list[list[Any]]]:
     head = [fmt._("Staff"), fmt._("Sold (before tax)"), fmt._("Commission base"), fmt._("Commission"), fmt._("Tips"),
-            fmt._("Base pay"), fmt._("To pay")]  # fmt: skip
+            fmt._("To pay")]  # fmt: skip
     rows: list[list[Any]] = []
     for s in payroll.statements:
         rows.append([
             s.name, amount(payroll, s.sold_minor), amount(payroll, sum(g.basis_minor for g in s.groups)),
-            amount(payroll, s.commission_minor), amount(payroll, s.tips_minor),
-            amount(payroll, s.base_pay_minor) if s.base_pay_minor is not None else None,
-            amount(payroll, s.total_minor),
+            amount(payroll, s.commission_minor), amount(payroll, s.tips_minor), amount(payroll, s.total_minor),
         ])  # fmt: skip
     return head, rows
 
@@ -98,15 +107,23 @@ def line_head(fmt: Fmt) -> list[str]:
 def line_row(payroll: Payroll, ln: StatementLine, fmt: Fmt) -> list[Any]:
     kind = fmt._(SCOPE_WORDS.get(ln.scope, ln.scope))
     if ln.sale_kind != "sale":
-        kind = f"{kind} ({fmt._(SALE_WORDS.get(ln.sale_kind, ln.sale_kind))})"
+        kind = fmt._("{kind} ({sale})").format(kind=kind, sale=fmt._(SALE_WORDS.get(ln.sale_kind, ln.sale_kind)))
     return [fmt.when(ln.at), ln.receipt_no, ln.line_no, kind, item(ln, fmt), amount(payroll, ln.sold_minor),
             amount(payroll, ln.basis_minor) if ln.scope != TIP else None, line_note(ln, fmt)]  # fmt: skip
 
 
 def title(payroll: Payroll, fmt: Fmt) -> str:
-    return fmt._("Pay statement {first} – {last}").format(
-        first=fmt.date(payroll.first_day), last=fmt.date(payroll.last_day)
-    )
+    """"Pay statement Nov 1, 2026 – Nov 30, 2026", or to today while the month runs."""
+    if payroll.through < payroll.first_day:
+        return fmt._("Pay statement {first} – {last} (not started yet)").format(
+            first=fmt.date(payroll.first_day), last=fmt.date(payroll.last_day))
+    text = fmt._("Pay statement {first} – {last}").format(
+        first=fmt.date(payroll.first_day), last=fmt.date(payroll.through))
+    return text if payroll.complete else fmt._("{statement} (month in progress)").format(statement=text)
+
+
+def base_pay_note(fmt: Fmt) -> str:
+    return fmt._("Commission and tips only: base pay is paid as agreed and is not on this statement.")
 
 
 def plan_note(payroll: Payroll, fmt: Fmt) -> str:
@@ -139,7 +156,9 @@ def write_xlsx(payroll: Payroll, path: str | os.PathLike[str], fmt: Fmt) -> None
     for r in rows:
         ws.append(r)
     _money_format(ws, 2, payroll)
-    _widths(ws, [22, 16, 14, 14, 12, 12, 14])
+    ws.append([])
+    ws.append([base_pay_note(fmt)])
+    _widths(ws, [22, 16, 14, 14, 12, 14])
     names: set[str] = {ws.title}
     for s in payroll.statements:
         sh = wb.create_sheet(_sheet_name(s.name, names))
@@ -159,8 +178,6 @@ def _statement_sheet(sh: Any, payroll: Payroll, s: Statement, fmt: Fmt, font: An
         sh.append([group_label(payroll, g, fmt), rate_text(payroll, g, fmt), amount(payroll, g.basis_minor),
                    amount(payroll, g.commission_minor)])  # fmt: skip
     sh.append([fmt._("Tips"), "", "", amount(payroll, s.tips_minor)])
-    if s.base_pay_minor is not None:
-        sh.append([fmt._("Base pay"), "", "", amount(payroll, s.base_pay_minor)])
     sh.append([fmt._("To pay"), "", "", amount(payroll, s.total_minor)])
     sh.cell(sh.max_row, 1).font = font(bold=True)
     sh.cell(sh.max_row, 4).font = font(bold=True)
@@ -215,7 +232,7 @@ def write_csv(payroll: Payroll, path: str | os.PathLike[str], fmt: Fmt) -> None:
         w.writerow(CSV_COLUMNS)
         for s in payroll.statements:
             for ln in s.lines:
-                w.writerow([s.name, ln.at.isoformat(timespec="seconds"), ln.receipt_no, ln.line_no, ln.sale_kind,
+                w.writerow([s.name, ln.at.astimezone(fmt.tz).isoformat(timespec="seconds"), ln.receipt_no, ln.line_no, ln.sale_kind,
                             ln.line_kind, item(ln, fmt), amount(payroll, ln.sold_minor),
                             amount(payroll, ln.basis_minor) if ln.scope != TIP else "", ln.note])  # fmt: skip
 
@@ -263,33 +280,26 @@ def write_pdf(payroll: Payroll, out: str | os.PathLike[str] | IO[bytes], fmt: Fm
     width = A4[0] - 30 * mm
     if not payroll.statements:
         story.append(Paragraph(esc(title(payroll, fmt)), h1))
-        story.append(Paragraph(esc(fmt._("No one sold, served or was paid in this period.")), body))
+        story.append(Paragraph(esc(fmt._("No one sold or served in this period.")), body))
     for i, s in enumerate(payroll.statements):
         if i:
             story.append(PageBreak())
         story.append(Paragraph(esc(f"{s.name} · {title(payroll, fmt)}"), h1))
         story.append(Paragraph(esc(f"{payroll.shop_name} · {plan_note(payroll, fmt)}"), small))
+        story.append(Paragraph(esc(base_pay_note(fmt)), small))
         story.append(Spacer(1, 4 * mm))
         rows: list[list[Any]] = [[fmt._("Commission"), fmt._("Rate (%)"), fmt._("Commission base"), fmt._("Amount")]]
         for g in s.groups:
             rows.append([group_label(payroll, g, fmt), rate_text(payroll, g, fmt), money(g.basis_minor),
                          money(g.commission_minor)])  # fmt: skip
         rows.append([fmt._("Tips"), "", "", money(s.tips_minor)])
-        if s.base_pay_minor is not None:
-            rows.append([fmt._("Base pay"), "", "", money(s.base_pay_minor)])
         rows.append([fmt._("To pay"), "", "", money(s.total_minor)])
         story.append(table(rows, [width * 0.34, width * 0.30, width * 0.18, width * 0.18], bold_last=True))
         story.append(Spacer(1, 5 * mm))
         lines: list[list[Any]] = [[fmt._("When"), fmt._("Receipt"), fmt._("Item"), fmt._("Sold (before tax)"),
                                    fmt._("Commission base")]]  # fmt: skip
         for ln in s.lines:
-            what = item(ln, fmt)
-            note = line_note(ln, fmt)
-            if ln.sale_kind != "sale":
-                what = f"{fmt._(SALE_WORDS.get(ln.sale_kind, ln.sale_kind))}: {what}"
-            if note:
-                what = f"{what} ({note})"
-            lines.append([fmt.when(ln.at), ln.receipt_no, what, money(ln.sold_minor),
+            lines.append([fmt.when(ln.at), ln.receipt_no, described(ln, fmt), money(ln.sold_minor),
                           money(ln.basis_minor) if ln.scope != TIP else ""])  # fmt: skip
         story.append(table(lines, [width * 0.2, width * 0.15, width * 0.35, width * 0.15, width * 0.15]))
     target: Any = str(out) if isinstance(out, str | Path) else out

@@ -55,6 +55,8 @@ class PayrollService:
         names exist), written as a new row and audited in one unit of work. The plan in force
         before it stays as it was for the days before."""
         raw = plan.to_json() if isinstance(plan, cm.Plan) else plan
+        if effective_from.day != 1:  # a month is paid under one plan (its bands add up the month)
+            raise ValidationError({"effective_from": _("New rates start on the first day of a month.")})
         try:
             parsed = cm.parse_plan(raw)
         except cm.PlanError as exc:
@@ -82,6 +84,25 @@ class PayrollService:
             uow.commit()
         return parsed
 
+    def warnings(self, actor: Actor, plan: cm.Plan, effective_from: date) -> list[str]:
+        """What saving ``plan`` from ``effective_from`` would do that the owner may not mean, in
+        words to confirm: months already over paid differently, money that would earn no one."""
+        require(self.db.uow, actor, Perm.SETTINGS)
+        out = []
+        this_month = self.today().replace(day=1)
+        if effective_from < this_month:
+            from desk_app.reports.pdf import month_title
+
+            last = date(this_month.year - (this_month.month == 1), (this_month.month - 2) % 12 + 1, 1)
+            span = month_title(f"{effective_from:%Y-%m}") if effective_from == last else _(
+                "{first} to {last}").format(first=month_title(f"{effective_from:%Y-%m}"), last=month_title(f"{last:%Y-%m}"))
+            out.append(_("Months already over change: the statements of {months} will be worked out "
+                         "again with these rates.").format(months=span))  # fmt: skip
+        if plan.prepaid_rule == cm.ON_SALE and not any(r.scope == cm.PREPAID for r in plan.rates):
+            out.append(_("Top-ups earn when sold, but no rate is set for top-ups: no one earns on them, "
+                         "and what a prepaid balance pays for earns nothing either."))  # fmt: skip
+        return out
+
     # ----------------------------------------------------------------- statements
     def _check_month(self, month: str) -> None:
         try:
@@ -93,7 +114,7 @@ class PayrollService:
         self._check_month(month)
         require(self.db.uow, actor, Perm.REPORTS)
         with self.db.uow(write=False) as uow:
-            return statement.build(uow.session, month, branch_id)
+            return statement.build(uow.session, month, self.clock(), branch_id)
 
     def save(
         self,

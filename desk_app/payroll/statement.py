@@ -36,6 +36,7 @@ from desk_app.domain import commission as cm
 from desk_app.reports.sqlhelp import Period
 
 TIP = "tip"
+LATER = "later"  # a top-up or package that earns commission when it is used, not when sold
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ class StatementLine:
     description: str
     sold_minor: int  # the line less its tax, as the sales export has it (negative on a refund)
     basis_minor: int  # what of it counts toward commission under the plan's rules
-    note: str  # "prepaid" (part paid from a prepaid balance), "package" (a package session), ""
+    # "prepaid" (part paid from a prepaid balance), "package" (a package session), "later" (a top-up
+    # or package that earns when it is used, not now: on no rate), ""
+    note: str
     scope: str  # the commission scope, or "tip"
     category_id: int | None
     names: tuple[str, str] | None = None  # the catalog's (zh, en) name of what was sold, if any
@@ -74,11 +77,12 @@ class Statement:
     groups: tuple[Group, ...]
     tips_minor: int
     commission_minor: int
-    base_pay_minor: int | None  # the owner's monthly base pay, when given (Settings > Staff)
 
     @property
     def total_minor(self) -> int:
-        return self.commission_minor + self.tips_minor + (self.base_pay_minor or 0)
+        """Commission and tips. Base pay is not on the statement: Settings > Staff keeps today's
+        figure only, which would rewrite every past month (docs/payroll.md)."""
+        return self.commission_minor + self.tips_minor
 
     @property
     def sold_minor(self) -> int:
@@ -91,11 +95,16 @@ class Payroll:
     currency: str
     first_day: date
     last_day: date
+    through: date  # the last day with figures: last_day once the month is over, else today
     plan: cm.Plan
     plan_from: date | None  # the day the plan in force began (None: no plan saved yet)
     statements: tuple[Statement, ...]
     categories: dict[int, tuple[str, str]] = field(default_factory=dict)  # id -> (zh, en)
     shop_name: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return self.through >= self.last_day
 
     def statement(self, staff_id: int) -> Statement | None:
         return next((s for s in self.statements if s.staff_id == staff_id), None)
@@ -125,7 +134,7 @@ def _ex_tax(gross: int, rate_bp: int, include_tax: bool) -> int:
     return gross - _half_up(Decimal(gross) * rate_bp / (10_000 + rate_bp))
 
 
-def build(session: Session, month: str, branch_id: int | None = None) -> Payroll:
+def build(session: Session, month: str, now: datetime, branch_id: int | None = None) -> Payroll:
     shop = session.execute(select(Shop.currency, Shop.timezone, Shop.name).order_by(Shop.id).limit(1)).first()
     if shop is None:
         raise ValueError("no shop is set up in this database")
@@ -212,12 +221,12 @@ def build(session: Session, month: str, branch_id: int | None = None) -> Payroll
             scope = cm.PACKAGE
             who = staff_id if staff_id is not None else cashier
             if plan.package_rule == cm.ON_REDEMPTION:
-                basis, note = 0, "package"
+                basis, note = 0, LATER
         elif lkind == "prepaid_topup":
             scope = cm.PREPAID
             who = staff_id if staff_id is not None else cashier  # a top-up is the cashier's sale
             if plan.prepaid_rule != cm.ON_SALE:
-                basis, note = 0, "prepaid"
+                basis, note = 0, LATER
         else:
             continue  # rounding, adjustments: no one's sale
         if who is None:
@@ -233,29 +242,22 @@ def build(session: Session, month: str, branch_id: int | None = None) -> Payroll
             StatementLine(at, str(receipt), int(line_no), str(skind), str(lkind), str(desc), sold, basis, note,
                           scope, cat, names.get(item) if item else None)  # fmt: skip
         )
-    staff = {
-        int(i): (str(n), str(r), None if bp is None else int(bp), bool(active))
-        for i, n, r, bp, active in session.execute(
-            select(Staff.id, Staff.name, Staff.role, Staff.base_pay_minor, Staff.active)
-        )
-    }
-    statements = []
-    for sid, (name, role, base, active) in staff.items():
-        mine = lines.get(sid, [])
-        if not mine and (base is None or not active):  # someone who left is listed only for what they sold
-            continue
-        statements.append(_statement(plan, sid, name, role, base, mine))
-    statements.sort(key=lambda s: (-s.sold_minor, s.name))
+    names_of = {int(i): (str(n), str(r)) for i, n, r in session.execute(select(Staff.id, Staff.name, Staff.role))}
+    statements = [
+        _statement(plan, sid, *names_of.get(sid, ("?", "")), mine) for sid, mine in lines.items() if mine
+    ]
+    statements.sort(key=lambda s: (s.name.casefold(), s.staff_id))  # the same order every month
     last = p.first_day + timedelta(days=p.days - 1)
-    return Payroll(month, currency, p.first_day, last, plan, plan_from, tuple(statements), categories, str(shop[2]))
+    today = now.astimezone(p.tz).date()
+    through = max(min(last, today), p.first_day - timedelta(days=1))
+    return Payroll(month, currency, p.first_day, last, through, plan, plan_from, tuple(statements), categories,
+                   str(shop[2]))
 
 
-def _statement(
-    plan: cm.Plan, staff_id: int, name: str, role: str, base: int | None, lines: list[StatementLine]
-) -> Statement:
+def _statement(plan: cm.Plan, staff_id: int, name: str, role: str, lines: list[StatementLine]) -> Statement:
     by_rate: dict[Any, list[StatementLine]] = defaultdict(list)
     for ln in lines:
-        if ln.scope == TIP:
+        if ln.scope == TIP or ln.note == LATER:  # listed, on no rate: it earns when it is used
             continue
         rate = plan.rate_for(staff_id, ln.scope, ln.category_id)
         key = rate.key() if rate is not None else (None, ln.scope, ln.category_id if ln.scope == cm.SERVICE else None)
@@ -268,6 +270,4 @@ def _statement(
         )
     groups.sort(key=lambda g: (cm.SCOPES.index(g.scope), g.category_id or 0))
     tips = sum(ln.sold_minor for ln in lines if ln.scope == TIP)
-    return Statement(
-        staff_id, name, role, tuple(lines), tuple(groups), tips, sum(g.commission_minor for g in groups), base
-    )
+    return Statement(staff_id, name, role, tuple(lines), tuple(groups), tips, sum(g.commission_minor for g in groups))

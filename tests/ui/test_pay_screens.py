@@ -25,29 +25,53 @@ pytestmark = pytest.mark.qt_log_ignore(
 )
 
 
-def test_rates_typed_set_and_saved_from_a_day(qtbot: QtBot, ctx: UiContext, owner: Actor) -> None:
+def test_rates_typed_set_and_saved_from_a_month(
+    qtbot: QtBot, ctx: UiContext, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
     screen = SettingsScreen(ctx)
     qtbot.addWidget(screen)
+    screen.show()
     panel = screen.tab("commission")
     assert isinstance(panel, CommissionPanel)
     assert panel.table.showing_empty()  # no rates yet: the table says what to do
     panel.what.setCurrentIndex(panel.what.findData("service:"))
-    panel.rate.setText("ten")
+    for typed, words in (("ten", "percentage"), ("120", "from 0 to 100"), ("15 from 100", "Start with the rate alone"),
+                         ("10; 15", "from what amount")):  # fmt: skip
+        panel.rate.setText(typed)
+        qtbot.keyClick(panel.rate, Qt.Key.Key_Return)
+        assert words in panel.error.text() and panel.error.isVisibleTo(panel), typed  # said, in view
+        assert not panel.rates  # and not kept
+    panel.rate.setText("10; 15 from 8,000")
     qtbot.keyClick(panel.rate, Qt.Key.Key_Return)
-    assert "percentage" in panel.error.text() and not panel.rates  # a bad rate is said, not kept
-    panel.rate.setText("10; 15 from 8000")
-    qtbot.keyClick(panel.rate, Qt.Key.Key_Return)
+    assert not panel.error.isVisibleTo(panel)
     panel.what.setCurrentIndex(panel.what.findData("product:"))
+    assert panel.rate.text() == ""  # another kind of sale: not the rate of the row chosen before
     panel.rate.setText("5")
     panel.put()
+    panel.what.setCurrentIndex(panel.what.findData("service:"))
+    assert panel.rate.text() == "10; 15 from 8000" and panel.table.current() == panel.rates[0]
     assert [(r.scope, r.tiers) for r in panel.rates] == [
         (cm.SERVICE, (cm.Tier(0, 1000), cm.Tier(800_000, 1500))), (cm.PRODUCT, (cm.Tier(0, 500),))]
-    assert panel.unsaved_changes()  # leaving the tab asks
+    assert panel.unsaved_changes() == "the commission rates"  # "Your changes to the commission rates ..."
+    assert "not saved yet" in panel.said.text()
+    panel.prepaid.setCurrentIndex(panel.prepaid.findData(cm.ON_SALE))  # no top-up rate: a warning
     panel.package.setCurrentIndex(panel.package.findData(cm.ON_REDEMPTION))
-    panel.since.setDate(panel.since.date().addMonths(1))
+    # the months: a year back to a year ahead, this month first chosen; a month already over asks
+    assert panel.since.currentData() == "2026-11-01" and panel.since.count() == 25
+    panel.since.setCurrentIndex(panel.since.findData("2026-10-01"))
+    asked: list[str] = []
+    monkeypatch.setattr("ui.settings.commission.confirm",
+                        lambda _p, _title, text, **_k: asked.append(text) or False)  # fmt: skip
     panel.save()
+    assert "October 2026" in asked[0] and "no rate is set for top-ups" in asked[0]
+    assert ctx.services.payroll.plan(owner)[1] is None  # "Go back": nothing saved
+    panel.since.setCurrentIndex(panel.since.findData("2026-12-01"))
+    asked.clear()
+    monkeypatch.setattr("ui.settings.commission.confirm", lambda _p, _title, text, **_k: asked.append(text) or True)
+    panel.save()
+    assert len(asked) == 1 and "October" not in asked[0]  # a month ahead: only the top-up warning
     saved, since = ctx.services.payroll.plan(owner, date(2027, 1, 31))
-    assert since is not None and since.day == 1 and saved.package_rule == cm.ON_REDEMPTION
+    assert since == date(2026, 12, 1) and saved.package_rule == cm.ON_REDEMPTION
     assert len(saved.rates) == 2 and panel.unsaved_changes() is None
     assert "Saved" in panel.said.text()
 
@@ -75,6 +99,7 @@ def test_the_pay_page_shows_and_saves_the_month(
     target = tmp_path / "pay.xlsx"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     monkeypatch.setattr("ui.reports.pay.show_info", lambda *a, **k: None)
+    assert "Commission and tips only" in page.said.text()
     page.save("xlsx")
     assert first.name in load_workbook(target).sheetnames
     pdf = tmp_path / "one"

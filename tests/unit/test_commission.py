@@ -65,6 +65,10 @@ def test_a_rate_as_typed_and_back() -> None:
     assert cm.parse_rate_text("12.5%", "CNY") == (cm.Tier(0, 1250),)
     assert cm.parse_rate_text("10％；15从8000", "CNY") == (cm.Tier(0, 1000), cm.Tier(800_000, 1500))
     assert cm.parse_rate_text("10; 15 from 8000", "JPY")[1].from_minor == 8000
-    for bad in ("", "ten", "10; 15", "15 from 100", "10; 15 from 0", "10.123", "120"):
-        with pytest.raises(cm.PlanError):
+    assert cm.parse_rate_text("10; 15 from 8,000; 20 from 12,500.50", "CNY")[2].from_minor == 1_250_050
+    assert cm.parse_rate_text("10,15 from 8000", "CNY") == (cm.Tier(0, 1000), cm.Tier(800_000, 1500))
+    for bad, code in (("", "empty"), ("ten", "number"), ("10; 15", "from"), ("15 from 100", "first"),
+                      ("10; 15 from 0", "order"), ("10.123", "decimals"), ("120", "range"), ("-5", "range")):
+        with pytest.raises(cm.PlanError) as exc:
             cm.parse_rate_text(bad, "CNY")
+        assert exc.value.code == code, bad

@@ -38,9 +38,9 @@ class PayPage(QWidget):
         self.rates_btn = Button(_("Commission rates"), "settings", "secondary")
         self.rates_btn.setToolTip(_("Settings > Pay: who earns what share of which sales"))
         self.rates_btn.clicked.connect(lambda: self.ctx.navigate("settings", tab="commission"))
-        self.xlsx_btn = Button(_("Save workbook"), "download", "secondary")
+        self.xlsx_btn = Button(_("Save all (.xlsx)"), "download", "secondary")
         self.xlsx_btn.setToolTip(_("Every statement in one spreadsheet (.xlsx): a sheet per person"))
-        self.pdf_btn = Button(_("Save PDF"), "file", "secondary")
+        self.pdf_btn = Button(_("Save statement (PDF)"), "file", "secondary")
         self.pdf_btn.setToolTip(_("The chosen person's statement as a PDF, to hand over"))
         self.xlsx_btn.clicked.connect(lambda: self.save("xlsx"))
         self.pdf_btn.clicked.connect(lambda: self.save("pdf"))
@@ -49,11 +49,11 @@ class PayPage(QWidget):
         lay.addLayout(top)
         body = QHBoxLayout()
         self.people = RowsTable(
-            [_("Staff"), _("Commission"), _("Tips"), _("Base pay"), _("To pay")], stretch=0,
-            empty_text=_("No one sold, served or was paid in this month. Choose another month above."),
+            [_("Staff"), _("To pay")], stretch=0,
+            empty_text=_("No one sold or served in this month. Choose another month above."),
         )  # fmt: skip
         self.people.selectionModel().currentRowChanged.connect(lambda *_a: self._show_person())
-        body.addWidget(self.people, 5)
+        body.addWidget(self.people, 3)
         right = QVBoxLayout()
         self.person_title = QLabel()
         self.person_title.setObjectName("sectionTitle")
@@ -62,7 +62,7 @@ class PayPage(QWidget):
         right.addWidget(self.groups)
         self.lines = RowsTable([_("When"), _("Receipt"), _("Item"), _("Sold (before tax)"), _("Commission base")], stretch=2)
         right.addWidget(self.lines, 1)
-        body.addLayout(right, 7)
+        body.addLayout(right, 8)
         lay.addLayout(body, 1)
 
     # the Reports screen hands each page the month's figures; this page reads its own
@@ -87,14 +87,14 @@ class PayPage(QWidget):
     def _loaded(self, payroll: Payroll) -> None:
         self.payroll = payroll
         fmt = i18n.current()
-        self.said.setText(_("{month}: {plan}").format(month=month_title(payroll.month), plan=files.plan_note(payroll, fmt)))
-        rows: list[list[Cell]] = [
-            [s.name, self._money(s.commission_minor), self._money(s.tips_minor), self._money(s.base_pay_minor),
-             self._money(s.total_minor)]
-            for s in payroll.statements
-        ]  # fmt: skip
+        self.said.setText(
+            _("{month}: {plan}").format(month=month_title(payroll.month), plan=files.plan_note(payroll, fmt))
+            + ("" if payroll.complete else " " + _("The month is not over: its statements grow day by day."))
+            + "\n" + files.base_pay_note(fmt)
+        )
+        rows: list[list[Cell]] = [[s.name, self._money(s.total_minor)] for s in payroll.statements]
         self.people.set_rows(rows, list(payroll.statements))
-        self.people.fit_columns({0: 200, 1: 150, 2: 130, 3: 130, 4: 150})
+        self.people.fit_columns({1: 150})
         can_save = self.ctx.can(Perm.EXPORT)
         self.xlsx_btn.setEnabled(can_save and bool(payroll.statements))
         if payroll.statements:
@@ -121,25 +121,19 @@ class PayPage(QWidget):
             for g in s.groups
         ]  # fmt: skip
         groups.append([_("Tips"), "", "", self._money(s.tips_minor)])
-        if s.base_pay_minor is not None:
-            groups.append([_("Base pay"), "", "", self._money(s.base_pay_minor)])
         self.groups.set_rows(groups, [None] * len(groups))
         self.groups.fit_columns({0: 260, 1: 300, 2: 150, 3: 150})
         # every rate, the tips and the pay in view (no scroll in a table of a handful of rows)
         self.groups.setFixedHeight(min(len(groups), 7) * 44 + self.groups.horizontalHeader().height() + 4)
         lines: list[list[Cell]] = []
         for ln in s.lines:
-            item = files.item(ln, fmt)
-            if ln.sale_kind != "sale":
-                item = f"{_(files.SALE_WORDS.get(ln.sale_kind, ln.sale_kind))}: {item}"
-            note = files.line_note(ln, fmt)
-            if note:
-                item = f"{item} ({note})"
+            item = files.described(ln, fmt)
             tone = "bad" if ln.sold_minor < 0 else ""
-            lines.append([i18n.format_when(ln.at), ln.receipt_no, item, (self._money(ln.sold_minor), tone),
+            when = f"{i18n.format_month_day(ln.at)} {i18n.format_time(ln.at)}"  # the year is the page's
+            lines.append([when, ln.receipt_no, item, (self._money(ln.sold_minor), tone),
                           self._money(ln.basis_minor) if ln.scope != TIP else ""])  # fmt: skip
         self.lines.set_rows(lines, list(s.lines))
-        self.lines.fit_columns({0: 190, 1: 120, 3: 160, 4: 150})
+        self.lines.fit_columns({0: 130, 1: 110, 3: 160, 4: 150})
 
     def save(self, kind: str) -> None:
         actor, p = self.ctx.actor, self.payroll

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -25,9 +23,10 @@ from desk_app import i18n
 from desk_app.catalog.service import CategoryItem
 from desk_app.domain import commission as cm
 from desk_app.i18n import _
+from desk_app.reports.pdf import month_title
 from ui.context import UiContext
 from ui.shared.table import RowsTable
-from ui.shared.widgets import Button, ErrorLabel, error_text, mark_invalid, show_error
+from ui.shared.widgets import Button, ErrorLabel, confirm, error_text, mark_invalid, show_error
 
 _Loaded = tuple[cm.Plan, date | None, list[tuple[int, str]], list[CategoryItem], date]
 
@@ -37,11 +36,25 @@ def _what_key(scope: str, category_id: int | None) -> str:
     return f"{scope}:{'' if category_id is None else category_id}"
 
 
+def rate_error(code: str) -> str:
+    """What is wrong with a typed rate, in words (desk_app/domain/commission.py's codes)."""
+    words = {
+        "range": _("A rate is a percentage from 0 to 100."),
+        "first": _("Start with the rate alone, then each band: 10; 15 from 8000."),
+        "order": _("Each band starts at a larger amount than the one before: 10; 15 from 8000; 20 from 15000."),
+        "from": _("Say from what amount each further band starts: 10; 15 from 8000."),
+        "decimals": _("A rate has at most two decimals: 12.5 or 12.25."),
+        "empty": _("Type the rate: 15, or bands: 10; 15 from 8000."),
+    }
+    return words.get(code, _("Type the rate as a percentage: 15, or bands: 10; 15 from 8000"))
+
+
 class CommissionPanel(QWidget):
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
         self.rates: list[cm.Rate] = []
+        self._picking = False  # a row chosen fills the boxes: their change must not choose a row again
         self.saved: cm.Plan | None = None
         self.staff: dict[int, str] = {}
         self.categories: dict[int, str] = {}
@@ -62,6 +75,8 @@ class CommissionPanel(QWidget):
         for box in (self.prepaid, self.package):
             box.setMinimumHeight(40)
             box.setMaximumWidth(620)
+        for box in (self.prepaid, self.package):
+            box.activated.connect(lambda _i: self._edited())
         rules.addRow(_("Prepaid top-ups earn commission"), self.prepaid)
         rules.addRow(_("Packages earn commission"), self.package)
         lay.addLayout(rules)
@@ -83,6 +98,8 @@ class CommissionPanel(QWidget):
         self.rate.returnPressed.connect(self.put)
         for w in (self.who, self.what, self.rate):
             w.setMinimumHeight(40)
+        self.who.currentIndexChanged.connect(lambda _i: self._choice_changed())
+        self.what.currentIndexChanged.connect(lambda _i: self._choice_changed())
         form.addRow(_("Who"), self.who)
         form.addRow(_("What"), self.what)
         form.addRow(_("Rate (%)"), self.rate)
@@ -99,11 +116,10 @@ class CommissionPanel(QWidget):
         side.addWidget(self.error)
         side.addSpacing(16)
         save_row = QFormLayout()
-        self.since = QDateEdit()
-        self.since.setCalendarPopup(True)
-        self.since.setDisplayFormat("yyyy-MM-dd")
+        self.since = QComboBox()  # a month: a month is paid under one set of rates
         self.since.setMinimumHeight(40)
-        save_row.addRow(_("In force from"), self.since)
+        self.since.setAccessibleName(_("In force from the month"))
+        save_row.addRow(_("In force from the month"), self.since)
         side.addLayout(save_row)
         self.save_btn = Button(_("Save the rates"), "check")
         self.save_btn.clicked.connect(self.save)
@@ -143,8 +159,13 @@ class CommissionPanel(QWidget):
         self.prepaid.setCurrentIndex(max(0, self.prepaid.findData(plan.prepaid_rule)))
         self.package.setCurrentIndex(max(0, self.package.findData(plan.package_rule)))
         self.rates = list(plan.rates)
+        self.since.clear()
         first = today.replace(day=1)
-        self.since.setDate(QDate(first.year, first.month, first.day))
+        for back in range(12, -13, -1):  # a year before (to correct a month) to a year ahead
+            y, m = divmod(first.year * 12 + first.month - 1 - back, 12)
+            day = date(y, m + 1, 1)
+            self.since.addItem(month_title(f"{day:%Y-%m}"), day.isoformat())
+        self.since.setCurrentIndex(self.since.findData(first.isoformat()))
         self.said.setText(
             _("The rates in force since {day}. A change is saved as new rates from the day you choose; "
               "months before it keep their rates.").format(day=i18n.format_date(since))
@@ -173,8 +194,9 @@ class CommissionPanel(QWidget):
         return cm.Plan(tuple(self.rates), str(self.prepaid.currentData()), str(self.package.currentData()))
 
     def unsaved_changes(self) -> str | None:
+        """What is unsaved, as the guard's "Your changes to {what} are not saved." names it."""
         if self.saved is not None and self.plan().to_json() != self.saved.to_json():
-            return _("The commission rates you changed are not saved.")
+            return _("the commission rates")
         return None
 
     def discard_changes(self) -> None:
@@ -183,28 +205,63 @@ class CommissionPanel(QWidget):
     # -- edits ----------------------------------------------------------------------
     def _pick(self) -> None:
         r = self.table.current()
-        if not isinstance(r, cm.Rate):
+        if not isinstance(r, cm.Rate) or self._picking:
             return
-        self.who.setCurrentIndex(max(0, self.who.findData(r.staff_id)))
-        self.what.setCurrentIndex(max(0, self.what.findData(_what_key(r.scope, r.category_id))))
+        self._picking = True
+        try:
+            self.who.setCurrentIndex(max(0, self.who.findData(r.staff_id)))
+            self.what.setCurrentIndex(max(0, self.what.findData(_what_key(r.scope, r.category_id))))
+        finally:
+            self._picking = False
         self.rate.setText(cm.rate_text(r.tiers, self.currency, _("from")))
+        self._clear_error()
+
+    def _chosen_key(self) -> tuple[int | None, str, int | None]:
+        scope, _sep, cat_text = str(self.what.currentData()).partition(":")
+        return (self.who.currentData(), scope, int(cat_text) if cat_text else None)
+
+    def _choice_changed(self) -> None:
+        """Another person or kind of sale chosen: its rate if it has one (the row selected), else an
+        empty box (the rate of the row chosen before stayed in it, as if it applied)."""
+        if self._picking:
+            return
+        key = self._chosen_key()
+        i = next((n for n, r in enumerate(self.rates) if r.key() == key), None)
+        if i is None:
+            self.table.clearSelection()
+            self.rate.clear()
+        else:
+            self._picking = True
+            try:
+                self.table.selectRow(i)
+            finally:
+                self._picking = False
+            self.rate.setText(cm.rate_text(self.rates[i].tiers, self.currency, _("from")))
+        self._clear_error()
+
+    def _edited(self) -> None:
+        if self.unsaved_changes():
+            self.said.setText(_("Changed, not saved yet: choose the month they start from and press Save the rates."))
+
+    def _clear_error(self) -> None:
+        self.error.show_error(None)
+        mark_invalid(self.rate, False)
 
     def put(self) -> None:
         """Set the typed rate for the chosen person and sales (replacing theirs for the same)."""
         try:
             tiers = cm.parse_rate_text(self.rate.text(), self.currency)
-        except cm.PlanError:
-            self.error.setText(_("Type the rate as a percentage: 15, or bands: 10; 15 from 8000"))
+        except cm.PlanError as exc:
+            self.error.show_error(rate_error(exc.code))
             mark_invalid(self.rate, True)
             self.rate.setFocus()
             return
-        mark_invalid(self.rate, False)
-        self.error.setText("")
-        scope, _sep, cat_text = str(self.what.currentData()).partition(":")
-        cat = int(cat_text) if cat_text else None
-        new = cm.Rate(self.who.currentData(), scope, cat, tiers)
+        self._clear_error()
+        staff_id, scope, cat = self._chosen_key()
+        new = cm.Rate(staff_id, scope, cat, tiers)
         self.rates = [r for r in self.rates if r.key() != new.key()] + [new]
         self._fill()
+        self._edited()
         self.table.selectRow(self.rates.index(new))
 
     def drop(self) -> None:
@@ -212,11 +269,25 @@ class CommissionPanel(QWidget):
         if isinstance(r, cm.Rate):
             self.rates = [x for x in self.rates if x.key() != r.key()]
             self._fill()
+            self.rate.clear()
+            self._edited()
 
     def save(self) -> None:
         actor = self.ctx.require_actor()
-        plan, d = self.plan(), self.since.date()
-        since = date(d.year(), d.month(), d.day())
+        plan = self.plan()
+        since = date.fromisoformat(str(self.since.currentData()))
+        svc = self.ctx.services.payroll
+        self.ctx.runner.run(self, lambda: svc.warnings(actor, plan, since),
+                            on_done=lambda warned: self._save_after(warned, plan, since),
+                            on_error=lambda e: self.error.show_error(error_text(e)))  # fmt: skip
+
+    def _save_after(self, warned: list[str], plan: cm.Plan, since: date) -> None:
+        if warned and not confirm(
+            self, _("Save these rates?"), "\n\n".join(warned), yes=_("Save anyway"), no=_("Go back"),
+            default_yes=False,
+        ):  # fmt: skip
+            return
+        actor = self.ctx.require_actor()
         svc = self.ctx.services.payroll
         self.save_btn.setEnabled(False)
 
@@ -227,6 +298,6 @@ class CommissionPanel(QWidget):
 
         def failed(exc: Exception) -> None:
             self.save_btn.setEnabled(True)
-            self.error.setText(error_text(exc))
+            self.error.show_error(error_text(exc))
 
         self.ctx.runner.run(self, lambda: svc.save_plan(actor, plan, since), on_done=done, on_error=failed)
