@@ -1227,3 +1227,18 @@ class CommissionPlan(Base):
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     created_at: Mapped[datetime] = _now_col()
+
+
+class StaffBasePay(Base):
+    """A staff member's base pay a month from a month on (None: none from then): a change is a new
+    row, so a past month's pay statement and appraisal keep the pay of that month. The newest row
+    in force on a month's first day is that month's. ``Staff.base_pay_minor`` is the current one."""
+
+    __tablename__ = "staff_base_pays"
+    __table_args__ = (Index("ix_staff_base_pays_staff_from", "staff_id", "effective_from"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    monthly_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    created_at: Mapped[datetime] = _now_col()

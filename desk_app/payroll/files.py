@@ -89,12 +89,14 @@ def line_note(ln: StatementLine, fmt: Fmt) -> str:
 
 def summary_rows(payroll: Payroll, fmt: Fmt) -> tuple[list[str], list[list[Any]]]:
     head = [fmt._("Staff"), fmt._("Sold (before tax)"), fmt._("Commission base"), fmt._("Commission"), fmt._("Tips"),
-            fmt._("To pay")]  # fmt: skip
+            fmt._("Base pay"), fmt._("To pay")]  # fmt: skip
     rows: list[list[Any]] = []
     for s in payroll.statements:
         rows.append([
             s.name, amount(payroll, s.sold_minor), amount(payroll, sum(g.basis_minor for g in s.groups)),
-            amount(payroll, s.commission_minor), amount(payroll, s.tips_minor), amount(payroll, s.total_minor),
+            amount(payroll, s.commission_minor), amount(payroll, s.tips_minor),
+            amount(payroll, s.base_pay_minor) if s.base_pay_minor is not None else None,
+            amount(payroll, s.total_minor),
         ])  # fmt: skip
     return head, rows
 
@@ -121,9 +123,6 @@ def title(payroll: Payroll, fmt: Fmt) -> str:
         first=fmt.date(payroll.first_day), last=fmt.date(payroll.through))
     return text if payroll.complete else fmt._("{statement} (month in progress)").format(statement=text)
 
-
-def base_pay_note(fmt: Fmt) -> str:
-    return fmt._("Commission and tips only: base pay is paid as agreed and is not on this statement.")
 
 
 def plan_note(payroll: Payroll, fmt: Fmt) -> str:
@@ -156,9 +155,7 @@ def write_xlsx(payroll: Payroll, path: str | os.PathLike[str], fmt: Fmt) -> None
     for r in rows:
         ws.append(r)
     _money_format(ws, 2, payroll)
-    ws.append([])
-    ws.append([base_pay_note(fmt)])
-    _widths(ws, [22, 16, 14, 14, 12, 14])
+    _widths(ws, [22, 16, 14, 14, 12, 12, 14])
     names: set[str] = {ws.title}
     for s in payroll.statements:
         sh = wb.create_sheet(_sheet_name(s.name, names))
@@ -178,6 +175,8 @@ def _statement_sheet(sh: Any, payroll: Payroll, s: Statement, fmt: Fmt, font: An
         sh.append([group_label(payroll, g, fmt), rate_text(payroll, g, fmt), amount(payroll, g.basis_minor),
                    amount(payroll, g.commission_minor)])  # fmt: skip
     sh.append([fmt._("Tips"), "", "", amount(payroll, s.tips_minor)])
+    if s.base_pay_minor is not None:
+        sh.append([fmt._("Base pay"), "", "", amount(payroll, s.base_pay_minor)])
     sh.append([fmt._("To pay"), "", "", amount(payroll, s.total_minor)])
     sh.cell(sh.max_row, 1).font = font(bold=True)
     sh.cell(sh.max_row, 4).font = font(bold=True)
@@ -280,19 +279,20 @@ def write_pdf(payroll: Payroll, out: str | os.PathLike[str] | IO[bytes], fmt: Fm
     width = A4[0] - 30 * mm
     if not payroll.statements:
         story.append(Paragraph(esc(title(payroll, fmt)), h1))
-        story.append(Paragraph(esc(fmt._("No one sold or served in this period.")), body))
+        story.append(Paragraph(esc(fmt._("No one sold, served or had base pay in this period.")), body))
     for i, s in enumerate(payroll.statements):
         if i:
             story.append(PageBreak())
         story.append(Paragraph(esc(f"{s.name} · {title(payroll, fmt)}"), h1))
         story.append(Paragraph(esc(f"{payroll.shop_name} · {plan_note(payroll, fmt)}"), small))
-        story.append(Paragraph(esc(base_pay_note(fmt)), small))
         story.append(Spacer(1, 4 * mm))
         rows: list[list[Any]] = [[fmt._("Commission"), fmt._("Rate (%)"), fmt._("Commission base"), fmt._("Amount")]]
         for g in s.groups:
             rows.append([group_label(payroll, g, fmt), rate_text(payroll, g, fmt), money(g.basis_minor),
                          money(g.commission_minor)])  # fmt: skip
         rows.append([fmt._("Tips"), "", "", money(s.tips_minor)])
+        if s.base_pay_minor is not None:
+            rows.append([fmt._("Base pay"), "", "", money(s.base_pay_minor)])
         rows.append([fmt._("To pay"), "", "", money(s.total_minor)])
         story.append(table(rows, [width * 0.34, width * 0.30, width * 0.18, width * 0.18], bold_last=True))
         story.append(Spacer(1, 5 * mm))

@@ -9,7 +9,7 @@ period they were given back), so each statement line is one line of the sales ex
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -34,6 +34,7 @@ from desk_app.db.models import (
 from desk_app.db.types import UTCDateTime
 from desk_app.domain import commission as cm
 from desk_app.reports.sqlhelp import Period
+from desk_app.trust.base_pay import base_pays_in_force
 
 TIP = "tip"
 LATER = "later"  # a top-up or package that earns commission when it is used, not when sold
@@ -77,12 +78,11 @@ class Statement:
     groups: tuple[Group, ...]
     tips_minor: int
     commission_minor: int
+    base_pay_minor: int | None = None  # the month's base pay (staff_base_pays), when there is one
 
     @property
     def total_minor(self) -> int:
-        """Commission and tips. Base pay is not on the statement: Settings > Staff keeps today's
-        figure only, which would rewrite every past month (docs/payroll.md)."""
-        return self.commission_minor + self.tips_minor
+        return self.commission_minor + self.tips_minor + (self.base_pay_minor or 0)
 
     @property
     def sold_minor(self) -> int:
@@ -242,9 +242,15 @@ def build(session: Session, month: str, now: datetime, branch_id: int | None = N
             StatementLine(at, str(receipt), int(line_no), str(skind), str(lkind), str(desc), sold, basis, note,
                           scope, cat, names.get(item) if item else None)  # fmt: skip
         )
-    names_of = {int(i): (str(n), str(r)) for i, n, r in session.execute(select(Staff.id, Staff.name, Staff.role))}
+    staff = {
+        int(i): (str(n), str(r), bool(active))
+        for i, n, r, active in session.execute(select(Staff.id, Staff.name, Staff.role, Staff.active))
+    }
+    pays = base_pays_in_force(session, p.first_day)
     statements = [
-        _statement(plan, sid, *names_of.get(sid, ("?", "")), mine) for sid, mine in lines.items() if mine
+        replace(_statement(plan, sid, name, role, lines.get(sid, [])), base_pay_minor=pays.get(sid))
+        for sid, (name, role, active) in staff.items()
+        if lines.get(sid) or (sid in pays and active)  # someone who left: only for what they sold
     ]
     statements.sort(key=lambda s: (s.name.casefold(), s.staff_id))  # the same order every month
     last = p.first_day + timedelta(days=p.days - 1)

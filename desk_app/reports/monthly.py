@@ -27,7 +27,7 @@ from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.exc import OperationalError
 
 from desk_app.db.engine import Database
-from desk_app.db.models import Branch, Shop, Staff
+from desk_app.db.models import Branch, Shop
 from desk_app.domain.appraisal import AppraisalRules, appraise
 from desk_app.domain.money import Money
 from desk_app.domain.standards import Standards
@@ -48,6 +48,7 @@ from desk_app.reports.monthly_staff import by_staff, revenue_by_stylist
 from desk_app.reports.monthly_visits import followup_figures, visit_figures
 from desk_app.reports.segments import month_value_figures
 from desk_app.reports.sqlhelp import Period, period_of, previous_month
+from desk_app.trust.base_pay import base_pays_in_force
 
 SCHEMA_VERSION = 1
 LOCK_WAIT_MS = 300  # how long the report waits for the write lock to line up its two readers
@@ -169,7 +170,7 @@ def _build(
         pool.shutdown(wait=False)
     data = _figures(rd, month, twins)
     data["shop"] = {"name": str(shop[0]), "timezone": str(shop[2])}
-    pays = {int(i): int(m) for i, m in conn.execute(select(Staff.id, Staff.base_pay_minor)) if m is not None}
+    pays = base_pays_in_force(conn, p.first_day)  # the month's own, not today's (a raise changes no past month)
     data["appraisal"] = appraisal_figures(data["by_staff"], settings, pays, str(shop[1]))
     data["client_value"] = month_value_figures(rd, month, settings)
     if compare:

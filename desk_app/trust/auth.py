@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_row
+from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_row, shop_tz
 from desk_app.db.engine import Clock, Database
-from desk_app.db.models import AuditEntry, Branch, Staff
+from desk_app.db.models import AuditEntry, Branch, Staff, StaffBasePay
 from desk_app.domain.money import Money, parse_amount
 from desk_app.domain.permissions import Actor, Perm, Role
 from desk_app.i18n import _
@@ -300,6 +300,10 @@ class AuthService:
             if wanted is not None and s.branch_id not in wanted:
                 s.branch_id = min(wanted)
             uow.session.flush()
+            if pay_changed:  # from this month on; the months before keep theirs (staff_base_pays)
+                this_month = self.clock().astimezone(shop_tz(uow.session)).date().replace(day=1)
+                uow.session.add(StaffBasePay(staff_id=s.id, monthly_minor=s.base_pay_minor, effective_from=this_month,
+                                             created_by_id=actor.staff_id))  # fmt: skip
             branches = wanted if wanted is not None else (old_branches or {s.branch_id})
             set_branches(uow.session, s, branches)
             after = {"name": s.name, "role": s.role, "active": s.active,

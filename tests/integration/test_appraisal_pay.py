@@ -59,7 +59,10 @@ def test_performance_pay_as_an_amount_and_each_person_reads_their_own_month(
     generate(services.db, start_month="2026-10", months=2, clients=30, stylists=3, visits_per_day=4, seed=6)
     first, second = _stylists(services)[:2]
     services.auth.save_staff(owner, staff_id=first.staff_id, name=first.name, role="stylist", base_pay="6000")
-    data = services.reports.monthly(owner, "2026-10").data
+    # given on Nov 18: November's base pay, not October's (a month's figures keep the pay of that month)
+    before = {r["staff_id"]: r for r in services.reports.monthly(owner, "2026-10").data["appraisal"]["staff"]}
+    assert before[first.staff_id]["base_pay"] is None
+    data = services.reports.monthly(owner, "2026-11").data
     rows = {r["staff_id"]: r for r in data["appraisal"]["staff"]}
     mine = rows[first.staff_id]
     assert mine["score"] is not None and mine["base_pay"] == "6000.00"
@@ -77,7 +80,7 @@ def test_performance_pay_as_an_amount_and_each_person_reads_their_own_month(
     assert next(r for r in appraisal_rows(with_quiet)[1:] if r[0] == "Quiet One")[5] == "0"
     assert "base pay" in appraisal_note(data)  # some have none
     # a stylist reads their own month: the same figures, and nobody else's
-    month = services.reports.my_month(first, "2026-10")
+    month = services.reports.my_month(first, "2026-11")
     assert month["me"]["staff_id"] == first.staff_id and month["me"]["score"] == mine["score"]
     assert "staff" not in month and second.name not in str(month)
     # the weights no longer add up to 100: the report says so

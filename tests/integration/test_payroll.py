@@ -205,7 +205,7 @@ def test_the_files_read_back(services: Services, owner: Actor, day: dict[str, ob
     assert wb.sheetnames[0] == "Summary" and {"Leo", "Amy", "Dana"} <= set(wb.sheetnames)
     summary = {r[0]: r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] in ("Leo", "Amy", "Dana")}
     leo = p.statement(day["leo"].staff_id)  # type: ignore[attr-defined]
-    assert leo is not None and Decimal(str(summary["Leo"][5])) == Decimal(leo.total_minor) / 100
+    assert leo is not None and Decimal(str(summary["Leo"][6])) == Decimal(leo.total_minor) / 100  # "To pay"
     services.payroll.save(owner, p, tmp_path / "leo.pdf", zh, staff_id=leo.staff_id)
     text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "leo.pdf")).pages)
     assert "Leo" in text and "工资单" in text and "Amy" not in text
@@ -349,3 +349,29 @@ def test_a_month_in_progress_says_so(services: Services, owner: Actor, day: dict
     assert title(nov, en) == "Pay statement Nov 1, 2026 – Nov 18, 2026 (month in progress)"
     oct_ = services.payroll.statements(owner, "2026-10")
     assert oct_.complete and oct_.statements == () and title(oct_, en).endswith("Oct 31, 2026")
+
+
+def test_base_pay_is_the_months_own(services: Services, owner: Actor, clock: FakeClock, day: dict[str, object]) -> None:
+    """A raise in December changes neither November's statement nor November's appraisal."""
+    leo = day["leo"]
+    assert isinstance(leo, Actor)
+    cut = int(day["cut"])  # type: ignore[call-overload]
+    services.payroll.save_plan(owner, plan(), NOV_1)
+
+    def set_pay(amount: str) -> None:
+        services.auth.save_staff(owner, staff_id=leo.staff_id, name="Leo", role="stylist", base_pay=amount)
+
+    set_pay("5000")  # in November
+    nov = services.payroll.statements(owner, MONTH).statement(leo.staff_id)
+    assert nov is not None and nov.base_pay_minor == 500_000
+    assert nov.total_minor == round(cut * 0.10) + 2000 + 500_000
+    clock.advance(days=20)  # December 8th: a raise
+    set_pay("6000")
+    nov = services.payroll.statements(owner, MONTH).statement(leo.staff_id)
+    dec = services.payroll.statements(owner, "2026-12").statement(leo.staff_id)
+    assert nov is not None and nov.base_pay_minor == 500_000  # November as it was
+    assert dec is not None and dec.base_pay_minor == 600_000 and dec.lines == ()  # paid though he sold nothing yet
+    rows = {r["name"]: r for r in services.reports.monthly(owner, MONTH).data["appraisal"]["staff"]}
+    assert rows["Leo"]["base_pay"] in ("5000.00", "5000")  # the appraisal's performance pay: November's base
+    set_pay("0")  # no base pay from December on
+    assert services.payroll.statements(owner, "2026-12").statement(leo.staff_id) is None  # nothing to pay

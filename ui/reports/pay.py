@@ -50,7 +50,7 @@ class PayPage(QWidget):
         body = QHBoxLayout()
         self.people = RowsTable(
             [_("Staff"), _("To pay")], stretch=0,
-            empty_text=_("No one sold or served in this month. Choose another month above."),
+            empty_text=_("No one sold, served or had base pay in this month. Choose another month above."),
         )  # fmt: skip
         self.people.selectionModel().currentRowChanged.connect(lambda *_a: self._show_person())
         body.addWidget(self.people, 3)
@@ -90,7 +90,6 @@ class PayPage(QWidget):
         self.said.setText(
             _("{month}: {plan}").format(month=month_title(payroll.month), plan=files.plan_note(payroll, fmt))
             + ("" if payroll.complete else " " + _("The month is not over: its statements grow day by day."))
-            + "\n" + files.base_pay_note(fmt)
         )
         rows: list[list[Cell]] = [[s.name, self._money(s.total_minor)] for s in payroll.statements]
         self.people.set_rows(rows, list(payroll.statements))
@@ -121,6 +120,8 @@ class PayPage(QWidget):
             for g in s.groups
         ]  # fmt: skip
         groups.append([_("Tips"), "", "", self._money(s.tips_minor)])
+        if s.base_pay_minor is not None:
+            groups.append([_("Base pay"), "", "", self._money(s.base_pay_minor)])
         self.groups.set_rows(groups, [None] * len(groups))
         self.groups.fit_columns({0: 260, 1: 300, 2: 150, 3: 150})
         # every rate, the tips and the pay in view (no scroll in a table of a handful of rows)

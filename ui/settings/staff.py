@@ -298,7 +298,7 @@ class StaffPanel(QWidget):
                     "base_pay",
                     _("Base pay a month"),
                     "money",
-                    placeholder=_("For the appraisal's performance pay; leave empty if not used"),
+                    placeholder=_("From this month on, on the pay statements; empty: none"),
                 ),
                 Field("active", _("Works here (can sign in)"), "bool", default=True),
             ],
