@@ -167,6 +167,15 @@ _CHECKS: list[tuple[str, str]] = [
         """SELECT id, sessions_used, sessions_total FROM client_packages
            WHERE sessions_used < 0 OR sessions_used > sessions_total""",
     ),
+    (
+        "staff {0}: base pay {1} != the newest in its history ({2})",
+        # the figure the staff editor shows is the one the newest month's statement pays
+        """SELECT st.id, st.base_pay_minor, h.monthly_minor FROM staff st
+           LEFT JOIN staff_base_pays h ON h.id = (
+               SELECT h2.id FROM staff_base_pays h2 WHERE h2.staff_id = st.id
+               ORDER BY h2.effective_from DESC, h2.id DESC LIMIT 1)
+           WHERE COALESCE(st.base_pay_minor, -1) != COALESCE(h.monthly_minor, -1)""",
+    ),
 ]
 
 # visit step timestamps that must be in this order when present

@@ -375,3 +375,7 @@ def test_base_pay_is_the_months_own(services: Services, owner: Actor, clock: Fak
     assert rows["Leo"]["base_pay"] in ("5000.00", "5000")  # the appraisal's performance pay: November's base
     set_pay("0")  # no base pay from December on
     assert services.payroll.statements(owner, "2026-12").statement(leo.staff_id) is None  # nothing to pay
+    assert check_invariants(services.db) == []
+    with services.db.engine.begin() as conn:  # the current figure changed behind the history's back
+        conn.execute(text("UPDATE staff SET base_pay_minor = 123 WHERE name = 'Leo'"))
+    assert any("base pay 123" in p for p in check_invariants(services.db))
