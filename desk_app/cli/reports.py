@@ -162,6 +162,11 @@ def cli_export_payroll(args: argparse.Namespace) -> int:
             with db.uow(write=False) as uow:
                 branch_id = resolve_branch(uow.session.connection(), args.branch).branch_id
         payroll = services.payroll.statements(actor, args.period, branch_id)
+        if payroll.through < payroll.first_day:
+            return _err(f"{args.period} has not started yet: there is nothing to pay")
+        if not payroll.statements:
+            print(f"no one sold, served or had base pay in {args.period}: nothing written", file=sys.stderr)
+            return 1
         staff_id = None
         if args.person:
             want = str(args.person).strip().casefold()
@@ -184,6 +189,10 @@ def cli_export_payroll(args: argparse.Namespace) -> int:
     print(f"wrote {len(chosen)} statement(s) for {args.period} to {out}")
     for s in chosen:
         cur = payroll.currency
-        print(f"  {s.name}: commission {from_minor(s.commission_minor, cur)}, tips {from_minor(s.tips_minor, cur)}, "
-              f"to pay {from_minor(s.total_minor, cur)}")
+        parts = [f"commission {from_minor(s.commission_minor, cur)}", f"tips {from_minor(s.tips_minor, cur)}"]
+        if s.base_pay_minor is not None:
+            parts.append(f"base pay {from_minor(s.base_pay_minor, cur)}")
+        if s.performance_pay_minor is not None:
+            parts.append(f"performance pay {from_minor(s.performance_pay_minor, cur)}")
+        print(f"  {s.name}: {', '.join(parts)}, to pay {from_minor(s.total_minor, cur)}")
     return 0

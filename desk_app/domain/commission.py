@@ -189,7 +189,7 @@ def percent_text(rate_bp: int) -> str:
     return format((Decimal(rate_bp) / 100).normalize(), "f")
 
 
-def rate_text(tiers: Sequence[Tier], currency: str, word: str = "from") -> str:
+def rate_text(tiers: Sequence[Tier], currency: str, word: str = "from", sep: str = "; ") -> str:
     """A rate as the owner types it: "15", or "10; 15 from 8000; 20 from 15000" (amounts in
     currency units, the first band from 0; ``word`` is "from" in the reader's language, which
     ``parse_rate_text`` reads back: "from" or "从")."""
@@ -199,7 +199,7 @@ def rate_text(tiers: Sequence[Tier], currency: str, word: str = "from") -> str:
     for t in tiers[1:]:
         amount = format(from_minor(t.from_minor, currency).normalize(), "f")
         parts.append(f"{percent_text(t.rate_bp)} {word} {amount}")
-    return "; ".join(parts)
+    return sep.join(parts)
 
 
 def parse_rate_text(text: str, currency: str) -> tuple[Tier, ...]:

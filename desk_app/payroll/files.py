@@ -63,7 +63,7 @@ def rate_text(payroll: Payroll, g: Group, fmt: Fmt) -> str:
             parts.append(fmt._("{rate}% to {amount}").format(rate=cm.percent_text(t.rate_bp), amount=upto))
         else:
             parts.append(fmt._("{rate}% above").format(rate=cm.percent_text(t.rate_bp)))
-    return ", ".join(parts)
+    return fmt._(", ").join(parts)
 
 
 def item(ln: StatementLine, fmt: Fmt) -> str:
@@ -89,13 +89,14 @@ def line_note(ln: StatementLine, fmt: Fmt) -> str:
 
 def summary_rows(payroll: Payroll, fmt: Fmt) -> tuple[list[str], list[list[Any]]]:
     head = [fmt._("Staff"), fmt._("Sold (before tax)"), fmt._("Commission base"), fmt._("Commission"), fmt._("Tips"),
-            fmt._("Base pay"), fmt._("To pay")]  # fmt: skip
+            fmt._("Base pay"), fmt._("Performance pay"), fmt._("To pay")]  # fmt: skip
     rows: list[list[Any]] = []
     for s in payroll.statements:
         rows.append([
             s.name, amount(payroll, s.sold_minor), amount(payroll, sum(g.basis_minor for g in s.groups)),
             amount(payroll, s.commission_minor), amount(payroll, s.tips_minor),
             amount(payroll, s.base_pay_minor) if s.base_pay_minor is not None else None,
+            amount(payroll, s.performance_pay_minor) if s.performance_pay_minor is not None else None,
             amount(payroll, s.total_minor),
         ])  # fmt: skip
     return head, rows
@@ -112,6 +113,17 @@ def line_row(payroll: Payroll, ln: StatementLine, fmt: Fmt) -> list[Any]:
         kind = fmt._("{kind} ({sale})").format(kind=kind, sale=fmt._(SALE_WORDS.get(ln.sale_kind, ln.sale_kind)))
     return [fmt.when(ln.at), ln.receipt_no, ln.line_no, kind, item(ln, fmt), amount(payroll, ln.sold_minor),
             amount(payroll, ln.basis_minor) if ln.scope != TIP else None, line_note(ln, fmt)]  # fmt: skip
+
+
+def pay_rows(s: Statement, fmt: Fmt) -> list[tuple[str, int]]:
+    """Base pay and the appraisal's performance pay, as lines under the commission and tips."""
+    rows = []
+    if s.base_pay_minor is not None:
+        rows.append((fmt._("Base pay"), s.base_pay_minor))
+    if s.performance_pay_minor is not None:
+        rows.append((fmt._("Performance pay (appraisal score {score})").format(score=s.score or "—"),
+                     s.performance_pay_minor))  # fmt: skip
+    return rows
 
 
 def title(payroll: Payroll, fmt: Fmt) -> str:
@@ -132,7 +144,12 @@ def plan_note(payroll: Payroll, fmt: Fmt) -> str:
         prepaid=fmt._("when sold") if payroll.plan.prepaid_rule == cm.ON_SALE else fmt._("when spent"),
         package=fmt._("when sold") if payroll.plan.package_rule == cm.ON_SALE else fmt._("as each session is used"),
     )
-    return fmt._("Rates in force from {day}.").format(day=fmt.date(payroll.plan_from)) + " " + rules
+    return then(fmt, fmt._("Rates in force from {day}.").format(day=fmt.date(payroll.plan_from)), rules)
+
+
+def then(fmt: Fmt, sentence: str, following: str) -> str:
+    """Two sentences in a row: a space between them in English, none after "。" in Chinese."""
+    return fmt._("{sentence} {following}").format(sentence=sentence, following=following)
 
 
 # ----------------------------------------------------------------------------- xlsx
@@ -155,7 +172,7 @@ def write_xlsx(payroll: Payroll, path: str | os.PathLike[str], fmt: Fmt) -> None
     for r in rows:
         ws.append(r)
     _money_format(ws, 2, payroll)
-    _widths(ws, [22, 16, 14, 14, 12, 12, 14])
+    _widths(ws, [22, 16, 14, 14, 12, 12, 14, 14])
     names: set[str] = {ws.title}
     for s in payroll.statements:
         sh = wb.create_sheet(_sheet_name(s.name, names))
@@ -175,8 +192,8 @@ def _statement_sheet(sh: Any, payroll: Payroll, s: Statement, fmt: Fmt, font: An
         sh.append([group_label(payroll, g, fmt), rate_text(payroll, g, fmt), amount(payroll, g.basis_minor),
                    amount(payroll, g.commission_minor)])  # fmt: skip
     sh.append([fmt._("Tips"), "", "", amount(payroll, s.tips_minor)])
-    if s.base_pay_minor is not None:
-        sh.append([fmt._("Base pay"), "", "", amount(payroll, s.base_pay_minor)])
+    for label, minor in pay_rows(s, fmt):
+        sh.append([label, "", "", amount(payroll, minor)])
     sh.append([fmt._("To pay"), "", "", amount(payroll, s.total_minor)])
     sh.cell(sh.max_row, 1).font = font(bold=True)
     sh.cell(sh.max_row, 4).font = font(bold=True)
@@ -221,7 +238,7 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 
 # ----------------------------------------------------------------------------- csv
 CSV_COLUMNS = ("staff", "sold_at", "receipt_no", "line_no", "sale_kind", "line_kind", "item", "sold_before_tax",
-               "counted", "note")  # fmt: skip
+               "commission_base", "note")  # fmt: skip
 
 
 def write_csv(payroll: Payroll, path: str | os.PathLike[str], fmt: Fmt) -> None:
@@ -291,8 +308,8 @@ def write_pdf(payroll: Payroll, out: str | os.PathLike[str] | IO[bytes], fmt: Fm
             rows.append([group_label(payroll, g, fmt), rate_text(payroll, g, fmt), money(g.basis_minor),
                          money(g.commission_minor)])  # fmt: skip
         rows.append([fmt._("Tips"), "", "", money(s.tips_minor)])
-        if s.base_pay_minor is not None:
-            rows.append([fmt._("Base pay"), "", "", money(s.base_pay_minor)])
+        for label, minor in pay_rows(s, fmt):
+            rows.append([label, "", "", money(minor)])
         rows.append([fmt._("To pay"), "", "", money(s.total_minor)])
         story.append(table(rows, [width * 0.34, width * 0.30, width * 0.18, width * 0.18], bold_last=True))
         story.append(Spacer(1, 5 * mm))

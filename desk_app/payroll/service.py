@@ -8,7 +8,9 @@ a day on, audited). The statements: ``Perm.REPORTS`` to see, ``Perm.EXPORT`` to 
 from __future__ import annotations
 
 import os
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -49,6 +51,13 @@ class PayrollService:
         day = day or self.today()
         with self.db.uow(write=False) as uow:
             return statement.plan_in_force(uow.session, day)
+
+    def latest_plan(self, actor: Actor) -> tuple[cm.Plan, date | None]:
+        """The newest plan saved (in force now, or from a month ahead) and its first day: what the
+        owner edits next."""
+        require(self.db.uow, actor, Perm.SETTINGS)
+        with self.db.uow(write=False) as uow:
+            return statement.plan_in_force(uow.session, date.max)
 
     def save_plan(self, actor: Actor, plan: cm.Plan | dict[str, Any], effective_from: date) -> cm.Plan:
         """A new plan in force from ``effective_from``: checked (the people and categories it
@@ -98,6 +107,23 @@ class PayrollService:
                 "{first} to {last}").format(first=month_title(f"{effective_from:%Y-%m}"), last=month_title(f"{last:%Y-%m}"))
             out.append(_("Months already over change: the statements of {months} will be worked out "
                          "again with these rates.").format(months=span))  # fmt: skip
+        with self.db.uow(write=False) as uow:
+            later = list(uow.session.scalars(
+                select(CommissionPlan.effective_from).where(CommissionPlan.effective_from > effective_from).distinct()
+                .order_by(CommissionPlan.effective_from)
+            ))  # fmt: skip
+            before, _since = statement.plan_in_force(uow.session, effective_from - timedelta(days=1))
+        if later:
+            from desk_app.reports.pdf import month_title
+
+            out.append(_("Rates are already saved from {months}: from then on those stay in force, not these.").format(
+                months=", ".join(month_title(f"{d:%Y-%m}") for d in later)))  # fmt: skip
+        if before.prepaid_rule != plan.prepaid_rule and _since is not None:
+            out.append(
+                _("Balances topped up before this earned nothing when sold; from now on what they pay for "
+                  "earns nothing either.") if plan.prepaid_rule == cm.ON_SALE else
+                _("Top-ups sold before this already earned when sold; from now on what they pay for earns again.")
+            )  # fmt: skip
         if plan.prepaid_rule == cm.ON_SALE and not any(r.scope == cm.PREPAID for r in plan.rates):
             out.append(_("Top-ups earn when sold, but no rate is set for top-ups: no one earns on them, "
                          "and what a prepaid balance pays for earns nothing either."))  # fmt: skip
@@ -114,7 +140,24 @@ class PayrollService:
         self._check_month(month)
         require(self.db.uow, actor, Perm.REPORTS)
         with self.db.uow(write=False) as uow:
-            return statement.build(uow.session, month, self.clock(), branch_id)
+            payroll = statement.build(uow.session, month, self.clock(), branch_id)
+        if not any(s.base_pay_minor for s in payroll.statements):
+            return payroll
+        # the performance pay the month's appraisal gives (the same figures as Reports > Staff)
+        from desk_app.domain.money import to_minor
+        from desk_app.reports.monthly import build_monthly
+
+        data = build_monthly(self.db, month, branch=branch_id, settings=self.settings, now=self.clock(), compare=False)
+        perf = {
+            int(r["staff_id"]): (to_minor(Decimal(str(r["performance_pay"])), payroll.currency), r.get("score"))
+            for r in data["appraisal"]["staff"]
+            if r.get("performance_pay") is not None
+        }
+        return replace(payroll, statements=tuple(
+            replace(s, performance_pay_minor=perf[s.staff_id][0], score=perf[s.staff_id][1])
+            if s.staff_id in perf and s.base_pay_minor else s
+            for s in payroll.statements
+        ))  # fmt: skip
 
     def save(
         self,

@@ -79,10 +79,14 @@ class Statement:
     tips_minor: int
     commission_minor: int
     base_pay_minor: int | None = None  # the month's base pay (staff_base_pays), when there is one
+    # the appraisal's performance pay (a share of base pay as the month's score says, Reports >
+    # Staff performance) and its score, when there is a base pay and a score
+    performance_pay_minor: int | None = None
+    score: str | None = None
 
     @property
     def total_minor(self) -> int:
-        return self.commission_minor + self.tips_minor + (self.base_pay_minor or 0)
+        return self.commission_minor + self.tips_minor + (self.base_pay_minor or 0) + (self.performance_pay_minor or 0)
 
     @property
     def sold_minor(self) -> int:
@@ -166,18 +170,26 @@ def build(session: Session, month: str, now: datetime, branch_id: int | None = N
             )
         }
     # a package session's worth, by (sale, service): the first redemption row of the service in the
-    # sale, as a refund of the session finds it (checkout/refund.py)
-    session_value: dict[tuple[int, int], tuple[int, int]] = {}
-    if plan.package_rule == cm.ON_REDEMPTION:
-        for sid, svc, value, sessions in session.execute(
-            select(PackageRedemption.sale_id, ClientPackage.service_id, PackageRedemption.value_minor,
-                   PackageRedemption.sessions)
-            .join(ClientPackage, ClientPackage.id == PackageRedemption.client_package_id)
-            .join(Sale, Sale.id == PackageRedemption.sale_id)
-            .where(in_period)
-            .order_by(PackageRedemption.id)
-        ):  # fmt: skip
-            session_value.setdefault((int(sid or 0), int(svc)), (abs(int(value)), max(abs(int(sessions)), 1)))
+    # sale, as a refund of the session finds it (checkout/refund.py); it earns when the plan in
+    # force when the package was SOLD said "as each session is used" (a rule changed since then
+    # neither pays a package twice nor never)
+    session_value: dict[tuple[int, int], tuple[int, int, bool]] = {}
+    rule_of_month: dict[date, str] = {}
+    for sid, svc, value, sessions, bought in session.execute(
+        select(PackageRedemption.sale_id, ClientPackage.service_id, PackageRedemption.value_minor,
+               PackageRedemption.sessions, ClientPackage.purchased_at)
+        .join(ClientPackage, ClientPackage.id == PackageRedemption.client_package_id)
+        .join(Sale, Sale.id == PackageRedemption.sale_id)
+        .where(in_period)
+        .order_by(PackageRedemption.id)
+    ):  # fmt: skip
+        month_of_sale = bought.astimezone(p.tz).date().replace(day=1)
+        if month_of_sale not in rule_of_month:
+            rule_of_month[month_of_sale] = plan_in_force(session, month_of_sale)[0].package_rule
+        session_value.setdefault(
+            (int(sid or 0), int(svc)),
+            (abs(int(value)), max(abs(int(sessions)), 1), rule_of_month[month_of_sale] == cm.ON_REDEMPTION),
+        )
     original = aliased(Sale)
     # a line no one is named on is the sale's cashier's; a refund of it is the original cashier's
     seller = func.coalesce(original.cashier_id, Sale.cashier_id)
@@ -210,8 +222,8 @@ def build(session: Session, month: str, now: datetime, branch_id: int | None = N
                 note = "package"
                 basis = 0
                 worth = session_value.get((int(sale_id), int(service_id or 0)))
-                if worth is not None:
-                    value, sessions = worth
+                if worth is not None and worth[2]:
+                    value, sessions, _earns = worth
                     gross = _half_up(Decimal(value) * abs(int(qty)) / sessions) * (1 if int(qty) >= 0 else -1)
                     basis = _ex_tax(gross, int(rate_bp), bool(incl))
         elif lkind == "product":

@@ -205,7 +205,7 @@ def test_the_files_read_back(services: Services, owner: Actor, day: dict[str, ob
     assert wb.sheetnames[0] == "Summary" and {"Leo", "Amy", "Dana"} <= set(wb.sheetnames)
     summary = {r[0]: r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] in ("Leo", "Amy", "Dana")}
     leo = p.statement(day["leo"].staff_id)  # type: ignore[attr-defined]
-    assert leo is not None and Decimal(str(summary["Leo"][6])) == Decimal(leo.total_minor) / 100  # "To pay"
+    assert leo is not None and Decimal(str(summary["Leo"][7])) == Decimal(leo.total_minor) / 100  # "To pay"
     services.payroll.save(owner, p, tmp_path / "leo.pdf", zh, staff_id=leo.staff_id)
     text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "leo.pdf")).pages)
     assert "Leo" in text and "工资单" in text and "Amy" not in text
@@ -280,6 +280,10 @@ def test_the_command_line_writes_the_period(
                 "--out", str(tmp_path / "z.csv")]) == 2  # fmt: skip
     assert "'Zed' has no statement" in capsys.readouterr().err and not (tmp_path / "z.csv").exists()
     assert run(["export", "payroll", "--period", "2026-13", "--db", str(db_path)]) == 2
+    assert run(["export", "payroll", "--period", "2027-05", "--db", str(db_path), "--out", "f.xlsx"]) == 2
+    assert "has not started yet" in capsys.readouterr().err and not (tmp_path / "f.xlsx").exists()
+    assert run(["export", "payroll", "--period", "2024-01", "--db", str(db_path), "--out", "e.xlsx"]) == 1
+    assert "nothing written" in capsys.readouterr().err and not (tmp_path / "e.xlsx").exists()
     assert run(["export", "payroll", "--period", MONTH, "--db", str(db_path), "--out", "x.txt"]) == 2
     monkeypatch.setenv("DESK_APP_PIN", "0000")
     assert run(["export", "payroll", "--period", MONTH, "--db", str(db_path), "--out", str(tmp_path / "n.pdf")]) != 0
@@ -337,6 +341,14 @@ def test_what_a_save_would_change_is_said_first(services: Services, owner: Actor
     assert len(said) == 1 and "September 2026 to October 2026" in said[0]
     on_sale = cm.parse_plan({**plan(prepaid_rule="sale"), "rates": plan()["rates"][:2]})  # type: ignore[index]
     assert "no rate is set for top-ups" in services.payroll.warnings(owner, on_sale, date(2026, 12, 1))[0]
+    services.payroll.save_plan(owner, p, NOV_1)
+    services.payroll.save_plan(owner, p, date(2027, 1, 1))
+    # saved from November again while January has its own: January keeps them (said), and a
+    # changed prepaid rule says what it does to the balances already topped up
+    said = services.payroll.warnings(owner, cm.parse_plan(plan(prepaid_rule="sale")), date(2026, 12, 1))
+    assert any("January 2027" in w and "stay in force" in w for w in said)
+    assert any("topped up before this earned nothing" in w for w in said)
+    assert services.payroll.latest_plan(owner)[1] == date(2027, 1, 1)
 
 
 def test_a_month_in_progress_says_so(services: Services, owner: Actor, day: dict[str, object]) -> None:
@@ -364,7 +376,13 @@ def test_base_pay_is_the_months_own(services: Services, owner: Actor, clock: Fak
     set_pay("5000")  # in November
     nov = services.payroll.statements(owner, MONTH).statement(leo.staff_id)
     assert nov is not None and nov.base_pay_minor == 500_000
-    assert nov.total_minor == round(cut * 0.10) + 2000 + 500_000
+    # the appraisal's performance pay, as Reports > Staff performance gives it, is paid too
+    mine = next(r for r in services.reports.monthly(owner, MONTH).data["appraisal"]["staff"] if r["name"] == "Leo")
+    assert mine["performance_pay"] is not None
+    assert nov.performance_pay_minor == int(Decimal(mine["performance_pay"]) * 100) and nov.score == mine["score"]
+    assert nov.total_minor == round(cut * 0.10) + 2000 + 500_000 + nov.performance_pay_minor
+    amy = services.payroll.statements(owner, MONTH).statement(day["amy"].staff_id)  # type: ignore[attr-defined]
+    assert amy is not None and amy.performance_pay_minor is None  # no base pay: no performance pay
     clock.advance(days=20)  # December 8th: a raise
     set_pay("6000")
     nov = services.payroll.statements(owner, MONTH).statement(leo.staff_id)
@@ -379,3 +397,46 @@ def test_base_pay_is_the_months_own(services: Services, owner: Actor, clock: Fak
     with services.db.engine.begin() as conn:  # the current figure changed behind the history's back
         conn.execute(text("UPDATE staff SET base_pay_minor = 123 WHERE name = 'Leo'"))
     assert any("base pay 123" in p for p in check_invariants(services.db))
+
+
+def test_a_changed_package_rule_pays_each_package_once(
+    services: Services, owner: Actor, clock: FakeClock, day: dict[str, object]
+) -> None:
+    """November's packages earned when sold; from December sessions earn as used. A session in
+    December of a package sold in November earns nothing again; one of a package sold in December does."""
+    leo, desk = day["leo"], day["desk"]
+    assert isinstance(leo, Actor) and isinstance(desk, Actor)
+    pk_price, code = int(day["pk_price"]), str(day["pk_code"])  # type: ignore[call-overload]
+    services.payroll.save_plan(owner, plan(), NOV_1)
+    services.payroll.save_plan(owner, plan(package_rule="redemption"), date(2026, 12, 1))
+    co, pay, db = services.checkout, services.payments, services.db
+    clock.advance(days=20)  # December 8th
+    from desk_app.db.models import ClientPackage
+
+    with db.uow(write=False) as uow:
+        cid, pk_id = uow.session.execute(select(ClientPackage.client_id, ClientPackage.package_id)).one()
+
+    def session_now() -> None:
+        vid = visit_at_checkout(db, clock, owner.branch_id, cid, leo.staff_id, [code])
+        bill = co.build_bill(desk, visit_id=vid)
+        opt = co.package_options(bill)[0]
+        pay.pay(desk, co.use_package(bill, opt.line_key, opt.client_package_id), [])
+        clock.advance(hours=1)
+
+    session_now()  # of November's package (it earned 8 % when sold)
+    dec = services.payroll.statements(owner, "2026-12").statement(leo.staff_id)
+    assert dec is not None and [ln.basis_minor for ln in dec.lines if ln.note == "package"] == [0]
+    assert dec.commission_minor == 0
+    bill = co.add_package(co.build_bill(desk, client_id=cid), pk_id)
+    pay.pay(desk, bill, [PaymentIn("alipay", pk_price)])  # a December package: earns as used
+    with db.uow() as uow:  # November's package used up, so the next session is December's
+        for cp in uow.session.scalars(select(ClientPackage).order_by(ClientPackage.id)).all()[:1]:
+            cp.sessions_used = cp.sessions_total
+        uow.commit()
+    session_now()
+    dec = services.payroll.statements(owner, "2026-12").statement(leo.staff_id)
+    assert dec is not None
+    assert sorted(ln.basis_minor for ln in dec.lines if ln.note == "package") == [0, round(pk_price / 10)]
+    assert dec.commission_minor == round(round(pk_price / 10) * 0.10)
+    desk_dec = services.payroll.statements(owner, "2026-12").statement(desk.staff_id)
+    assert desk_dec is not None and desk_dec.commission_minor == 0  # the package earns as used, not sold

@@ -87,10 +87,10 @@ class PayPage(QWidget):
     def _loaded(self, payroll: Payroll) -> None:
         self.payroll = payroll
         fmt = i18n.current()
-        self.said.setText(
-            _("{month}: {plan}").format(month=month_title(payroll.month), plan=files.plan_note(payroll, fmt))
-            + ("" if payroll.complete else " " + _("The month is not over: its statements grow day by day."))
-        )
+        said = _("{month}: {plan}").format(month=month_title(payroll.month), plan=files.plan_note(payroll, fmt))
+        if not payroll.complete:
+            said = files.then(fmt, said, _("The month is not over: its statements grow day by day."))
+        self.said.setText(said)
         rows: list[list[Cell]] = [[s.name, self._money(s.total_minor)] for s in payroll.statements]
         self.people.set_rows(rows, list(payroll.statements))
         self.people.fit_columns({1: 150})
@@ -120,8 +120,8 @@ class PayPage(QWidget):
             for g in s.groups
         ]  # fmt: skip
         groups.append([_("Tips"), "", "", self._money(s.tips_minor)])
-        if s.base_pay_minor is not None:
-            groups.append([_("Base pay"), "", "", self._money(s.base_pay_minor)])
+        for label, minor in files.pay_rows(s, fmt):
+            groups.append([label, "", "", self._money(minor)])
         self.groups.set_rows(groups, [None] * len(groups))
         self.groups.fit_columns({0: 260, 1: 300, 2: 150, 3: 150})
         # every rate, the tips and the pay in view (no scroll in a table of a handful of rows)

@@ -23,6 +23,7 @@ from desk_app import i18n
 from desk_app.catalog.service import CategoryItem
 from desk_app.domain import commission as cm
 from desk_app.i18n import _
+from desk_app.payroll.files import then
 from desk_app.reports.pdf import month_title
 from ui.context import UiContext
 from ui.shared.table import RowsTable
@@ -41,7 +42,8 @@ def rate_error(code: str) -> str:
     words = {
         "range": _("A rate is a percentage from 0 to 100."),
         "first": _("Start with the rate alone, then each band: 10; 15 from 8000."),
-        "order": _("Each band starts at a larger amount than the one before: 10; 15 from 8000; 20 from 15000."),
+        "order": _("Each further band starts at an amount above 0 and above the band before: "
+                   "10; 15 from 8000; 20 from 15000."),
         "from": _("Say from what amount each further band starts: 10; 15 from 8000."),
         "decimals": _("A rate has at most two decimals: 12.5 or 12.25."),
         "empty": _("Type the rate: 15, or bands: 10; 15 from 8000."),
@@ -55,6 +57,7 @@ class CommissionPanel(QWidget):
         self.ctx = ctx
         self.rates: list[cm.Rate] = []
         self._picking = False  # a row chosen fills the boxes: their change must not choose a row again
+        self.saved_note = ""  # said once after a save, above what is in force
         self.saved: cm.Plan | None = None
         self.staff: dict[int, str] = {}
         self.categories: dict[int, str] = {}
@@ -104,6 +107,11 @@ class CommissionPanel(QWidget):
         form.addRow(_("What"), self.what)
         form.addRow(_("Rate (%)"), self.rate)
         side.addLayout(form)
+        hint = QLabel(_("15: 15 % of what is sold before tax. Bands, 10; 15 from 8000: 10 % of the month's "
+                        "sales up to 8000, 15 % of what is above."))  # fmt: skip
+        hint.setObjectName("muted")
+        hint.setWordWrap(True)
+        side.addWidget(hint)
         row = QHBoxLayout()
         self.put_btn = Button(_("Set this rate"), "check", "secondary")
         self.put_btn.clicked.connect(self.put)
@@ -135,7 +143,7 @@ class CommissionPanel(QWidget):
         svc, catalog, review = self.ctx.services.payroll, self.ctx.services.catalog, self.ctx.services.review
 
         def load() -> _Loaded:
-            plan, since = svc.plan(actor)
+            plan, since = svc.latest_plan(actor)
             return plan, since, review.staff_choices(), catalog.categories(include_inactive=False), svc.today()
 
         self.ctx.runner.run(self, load, on_done=self._loaded, on_error=lambda e: show_error(self, e))
@@ -166,10 +174,16 @@ class CommissionPanel(QWidget):
             day = date(y, m + 1, 1)
             self.since.addItem(month_title(f"{day:%Y-%m}"), day.isoformat())
         self.since.setCurrentIndex(self.since.findData(first.isoformat()))
-        self.said.setText(
-            _("The rates in force since {day}. A change is saved as new rates from the day you choose; "
-              "months before it keep their rates.").format(day=i18n.format_date(since))
-            if since else _("No commission rates yet. Set them here; the pay statements are in Reports > Pay."))  # fmt: skip
+        if since is None:
+            now_in_force = _("No commission rates yet. Set them here; the pay statements are in Reports > Pay.")
+        elif since > today:
+            now_in_force = _("The rates saved from {day} on (not in force yet). A change is saved as new rates "
+                             "from the month you choose.").format(day=i18n.format_date(since))  # fmt: skip
+        else:
+            now_in_force = _("The rates in force since {day}. A change is saved as new rates from the month you "
+                             "choose; months before it keep their rates.").format(day=i18n.format_date(since))  # fmt: skip
+        self.said.setText(then(i18n.current(), self.saved_note, now_in_force) if self.saved_note else now_in_force)
+        self.saved_note = ""
         self._fill()
 
     def _what_label(self, r: cm.Rate) -> str:
@@ -184,7 +198,7 @@ class CommissionPanel(QWidget):
                                        cm.SCOPES.index(r.scope), r.category_id or 0))  # fmt: skip
         rows = [
             [_("Everyone") if r.staff_id is None else self.staff.get(r.staff_id, "?"), self._what_label(r),
-             cm.rate_text(r.tiers, self.currency, _("from"))]
+             cm.rate_text(r.tiers, self.currency, _("from"), _("; "))]
             for r in self.rates
         ]  # fmt: skip
         self.table.set_rows(rows, list(self.rates))
@@ -213,7 +227,7 @@ class CommissionPanel(QWidget):
             self.what.setCurrentIndex(max(0, self.what.findData(_what_key(r.scope, r.category_id))))
         finally:
             self._picking = False
-        self.rate.setText(cm.rate_text(r.tiers, self.currency, _("from")))
+        self.rate.setText(cm.rate_text(r.tiers, self.currency, _("from"), _("; ")))
         self._clear_error()
 
     def _chosen_key(self) -> tuple[int | None, str, int | None]:
@@ -236,7 +250,7 @@ class CommissionPanel(QWidget):
                 self.table.selectRow(i)
             finally:
                 self._picking = False
-            self.rate.setText(cm.rate_text(self.rates[i].tiers, self.currency, _("from")))
+            self.rate.setText(cm.rate_text(self.rates[i].tiers, self.currency, _("from"), _("; ")))
         self._clear_error()
 
     def _edited(self) -> None:
@@ -291,10 +305,10 @@ class CommissionPanel(QWidget):
         svc = self.ctx.services.payroll
         self.save_btn.setEnabled(False)
 
-        def done(saved: cm.Plan) -> None:
+        def done(_saved: cm.Plan) -> None:
             self.save_btn.setEnabled(True)
-            self.saved = saved
-            self.said.setText(_("Saved: these rates are in force from {day}.").format(day=i18n.format_date(since)))
+            self.saved_note = _("Saved: these rates are in force from {day}.").format(day=i18n.format_date(since))
+            self.reload()  # the newest rates (rates saved from a later month stay in force then)
 
         def failed(exc: Exception) -> None:
             self.save_btn.setEnabled(True)
