@@ -260,6 +260,25 @@ def test_this_desks_settings_fit_with_save_on_screen(qtbot: QtBot, main: MainAre
         assert wholly_visible(button), f"{button.text()} is below the fold or cut"
 
 
+def test_the_side_editors_forms_are_never_cut_at_their_right_edge(qtbot: QtBot, main: MainArea) -> None:
+    """Settings' side editors scroll down, never sideways: a form wider than its card was cut at
+    the right (the staff form's working hours pushed base pay, a right-aligned amount, out of
+    sight, and a walk could not see what it had typed)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    main.navigate("settings")
+    screen = main.current_screen()
+    for key in ("services", "products", "packages", "staff", "branches", "resources"):
+        tab = screen.tab(key)  # type: ignore[attr-defined]
+        settle(qtbot, main)
+        for scroll in tab.findChildren(QScrollArea):
+            form = scroll.widget()
+            if form is None or not scroll.isVisible():
+                continue
+            need, have = form.minimumSizeHint().width(), scroll.viewport().width()
+            assert need <= have, f"{key}: its form needs {need} px, its card shows {have} ({_lang(main)})"
+
+
 def test_the_messages_tabs_fit_with_their_actions_on_screen(qtbot: QtBot, main: MainArea) -> None:
     """Messages: the outbox, the templates editor and the channels: no horizontal scroll bar, no tab
     bar that needs arrows, and the actions (Resend, Save template, Save, Send a test) on screen."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import Qt, QTime
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -75,6 +75,12 @@ class HoursEditor(QWidget):
                 te = QTimeEdit()
                 te.setDisplayFormat("HH:mm")
                 te.setMinimumHeight(36)
+                # typed (or Up/Down): the spin arrows made the day's four times wider than the
+                # editor beside the side bar at 1366 px, and the form was cut at its right edge
+                # (base pay, a right-aligned amount, out of sight). resources/style.qss hides them
+                # (NoButtons under a style sheet leaves the text no room at all).
+                te.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                te.setObjectName("hourEdit")
                 grid.addWidget(te, r, c + 1)
                 edits.append(te)
             grid.addWidget(on, r, 0)
