@@ -30,6 +30,7 @@ from desk_app.calendar.views import (
     SlotTaken,
     _Blocked,
 )
+from desk_app.clients.deposits import deposit_movement
 from desk_app.clients.deposits import release_deposit as release_deposit
 from desk_app.core.service import NotFound, ValidationError, audit, shop_row, shop_tz
 from desk_app.db.engine import Clock, Database
@@ -39,7 +40,6 @@ from desk_app.db.models import (
     Branch,
     Client,
     PrepaidAccount,
-    PrepaidMovement,
     Resource,
     Service,
     Staff,
@@ -557,18 +557,7 @@ class CalendarCore:
         acct = s.execute(select(PrepaidAccount).where(PrepaidAccount.client_id == client.id)).scalar_one()
         acct.held_minor += amount
         # the balance does not change (it equals the sum of movements): a hold moves nothing yet
-        s.add(
-            PrepaidMovement(
-                account_id=acct.id,
-                kind="hold",
-                amount_minor=0,
-                balance_after_minor=acct.balance_minor,
-                appointment_id=appt.id,
-                staff_id=actor.staff_id if actor else None,
-                note=f"deposit held {amount}",
-                at=now,
-            )
-        )
+        s.add(deposit_movement(acct, appt, "hold", 0, actor, now, f"deposit held {amount}"))
 
 
 def _replace(b: _Blocked, **kw: Any) -> _Blocked:

@@ -42,6 +42,24 @@ def _account_and_open(s: Session, appt: Appointment) -> PrepaidAccount | None:
     return None if _last_deposit_move(s, appt.id) in DEPOSIT_DONE_KINDS else acct
 
 
+def deposit_movement(
+    acct: PrepaidAccount, appt: Appointment, kind: str, amount_minor: int, actor: Actor | None, now: datetime,
+    note: str,
+) -> PrepaidMovement:
+    """One movement of a booking's deposit on the client's account (hold, release, forfeit): the
+    balance after it is the account's as it now stands (a hold or a release moves no money)."""
+    return PrepaidMovement(
+        account_id=acct.id,
+        kind=kind,
+        amount_minor=amount_minor,
+        balance_after_minor=acct.balance_minor,
+        appointment_id=appt.id,
+        staff_id=actor.staff_id if actor else None,
+        note=note,
+        at=now,
+    )
+
+
 def release_deposit(s: Session, appt: Appointment, actor: Actor | None, now: datetime, why: str = "") -> int:
     """Release a deposit held against the appointment (on arrival or cancellation); idempotent.
 
@@ -52,18 +70,7 @@ def release_deposit(s: Session, appt: Appointment, actor: Actor | None, now: dat
         return 0
     amount = int(appt.deposit_minor)
     acct.held_minor = max(0, acct.held_minor - amount)
-    s.add(
-        PrepaidMovement(
-            account_id=acct.id,
-            kind="release",
-            amount_minor=0,
-            balance_after_minor=acct.balance_minor,
-            appointment_id=appt.id,
-            staff_id=actor.staff_id if actor else None,
-            note=f"deposit released {amount} {why}".strip(),
-            at=now,
-        )
-    )
+    s.add(deposit_movement(acct, appt, "release", 0, actor, now, f"deposit released {amount} {why}".strip()))
     return amount
 
 
@@ -76,18 +83,7 @@ def forfeit_deposit(s: Session, appt: Appointment, actor: Actor | None, now: dat
     amount = min(int(appt.deposit_minor), acct.balance_minor)  # never below zero
     acct.held_minor = max(0, acct.held_minor - int(appt.deposit_minor))
     acct.balance_minor -= amount
-    s.add(
-        PrepaidMovement(
-            account_id=acct.id,
-            kind="forfeit",
-            amount_minor=-amount,
-            balance_after_minor=acct.balance_minor,
-            appointment_id=appt.id,
-            staff_id=actor.staff_id if actor else None,
-            note=f"deposit taken {amount}: no-show",
-            at=now,
-        )
-    )
+    s.add(deposit_movement(acct, appt, "forfeit", -amount, actor, now, f"deposit taken {amount}: no-show"))
     return amount
 
 
@@ -104,16 +100,5 @@ def hold_again(s: Session, appt: Appointment, actor: Actor | None, now: datetime
     if acct is None or acct.balance_minor - acct.held_minor < amount:
         return 0
     acct.held_minor += amount
-    s.add(
-        PrepaidMovement(
-            account_id=acct.id,
-            kind="hold",
-            amount_minor=0,
-            balance_after_minor=acct.balance_minor,
-            appointment_id=appt.id,
-            staff_id=actor.staff_id if actor else None,
-            note=f"deposit held again {amount}: check-in cancelled, booking kept",
-            at=now,
-        )
-    )
+    s.add(deposit_movement(acct, appt, "hold", 0, actor, now, f"deposit held again {amount}: check-in cancelled, booking kept"))
     return amount
