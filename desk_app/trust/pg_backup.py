@@ -282,6 +282,19 @@ def verify(target: PgTarget, file: Path, counts: dict[str, int], version: str | 
 
 def _drop(target: PgTarget, name: str) -> None:
     with target.connect() as conn:
+        drop_database(conn, name)
+
+
+def drop_database(conn: Any, name: str) -> None:
+    """Drop a scratch database. A plain DROP first: the server ends an autovacuum worker in it by
+    itself (one often starts after a restore), while WITH (FORCE) refuses to end that worker to a
+    login that is not a superuser ("must be a member of the role whose process is being terminated").
+    FORCE only when a client session is still connected."""
+    import psycopg
+
+    try:
+        conn.execute(f"DROP DATABASE IF EXISTS {_q(name)}")
+    except psycopg.errors.ObjectInUse:
         conn.execute(f"DROP DATABASE IF EXISTS {_q(name)} WITH (FORCE)")
 
 
@@ -421,15 +434,19 @@ def restore_database(target: PgTarget, file: Path, stamp: str, *, folder: str = 
                 step("swapped")
         except BaseException:
             if not swapped:  # put the live database back as it was; each step on its own
-                undo = [f"ALTER DATABASE {_q(live)} ALLOW_CONNECTIONS true",
-                        f"DROP DATABASE IF EXISTS {_q(new)} WITH (FORCE)"]
+                undo: list[tuple[str, Callable[[], Any]]] = [
+                    (f"allow connections to {live}",
+                     lambda: admin.execute(f"ALTER DATABASE {_q(live)} ALLOW_CONNECTIONS true")),
+                    (f"drop {new}", lambda: drop_database(admin, new)),
+                ]
                 if renamed:
-                    undo.insert(0, f"ALTER DATABASE {_q(kept)} RENAME TO {_q(live)}")
-                for sql in undo:
+                    undo.insert(0, (f"rename {kept} back to {live}",
+                                    lambda: admin.execute(f"ALTER DATABASE {_q(kept)} RENAME TO {_q(live)}")))
+                for what, do in undo:
                     try:
-                        admin.execute(sql)
+                        do()
                     except psycopg.Error as exc:
-                        log.warning("restore: could not undo (%s): %s", sql, exc)
+                        log.warning("restore: could not undo (%s): %s", what, exc)
             raise
     finally:
         admin.close()

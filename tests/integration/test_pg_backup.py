@@ -105,6 +105,45 @@ def test_backup_is_dumped_verified_in_a_scratch_database_and_recorded(
         assert c.execute("SELECT name FROM clients").fetchall() == [("张三",)]
 
 
+def test_a_scratch_database_is_dropped_while_a_superusers_worker_is_leaving_it(
+    shop_url: str, pg_server: Any
+) -> None:
+    """After a restore the server often starts an autovacuum worker in the scratch database; it
+    belongs to no login of ours, and DROP ... WITH (FORCE) refused to end it ("must be a member of
+    the role whose process is being terminated"), failing a daily backup now and then. A session
+    of the superuser stands in for it here and leaves after a moment: the drop waits for it."""
+    target = pg_backup.target_of(shop_url)
+    with target.connect() as c:
+        c.execute('CREATE DATABASE "desk_verify_test"')
+    worker = _admin(pg_server, "desk_verify_test")
+    leave = threading.Timer(1.0, worker.close)
+    leave.start()
+    try:
+        with target.connect() as c:
+            pg_backup.drop_database(c, "desk_verify_test")
+    finally:
+        leave.cancel()
+        worker.close()
+    assert "desk_verify_test" not in _databases(pg_server)
+    # a session of the app's own login still in it is ended (WITH FORCE only then)
+    with target.connect() as c:
+        c.execute('CREATE DATABASE "desk_verify_test"')
+    stay = target.connect("desk_verify_test")
+    with target.connect() as c:
+        pg_backup.drop_database(c, "desk_verify_test")
+    assert "desk_verify_test" not in _databases(pg_server)
+    assert _is_dead(stay)
+    stay.close()
+
+
+def _is_dead(conn: Any) -> bool:
+    try:
+        conn.execute("SELECT 1")
+    except psycopg.OperationalError:
+        return True
+    return False
+
+
 def test_counts_are_compared_with_the_snapshot_the_dump_was_taken_in(
     desk: tuple[Services, Actor, FakeClock], tmp_path: Path
 ) -> None:
