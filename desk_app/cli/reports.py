@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,40 @@ def _open_db(args: argparse.Namespace) -> Any:
     return open_database(target, run_migrations=False)
 
 
+def _signed_in(
+    args: argparse.Namespace,
+    perms: tuple[Perm, ...],
+    body: Callable[[Any, Actor], int],
+    usage_errors: tuple[type[Exception], ...] = (ValidationError,),
+) -> int:
+    """The one preamble of the report and export commands: open the shop's database, identify who
+    runs the command with ``perms`` (refused: exit 1, nothing done), run ``body(services, actor)``,
+    and always close the database. ``usage_errors`` are said as bad input (exit 2), a service's
+    refusal in its words (exit 1)."""
+    from desk_app.container import Services
+
+    try:
+        db = _open_db(args)
+    except FileNotFoundError as exc:
+        return _err(str(exc))
+    try:
+        services = Services(db)
+        try:
+            actor = identify(services, args, *perms)
+        except Refused as exc:
+            return err(str(exc))
+        return body(services, actor)
+    except usage_errors as exc:
+        return _err(exc.message if isinstance(exc, ServiceError) else str(exc))
+    except ServiceError as exc:
+        return err(exc.message)
+    finally:
+        db.dispose()
+
+
 def cli_report_monthly(args: argparse.Namespace) -> int:
     """The monthly summary as PDF and/or JSON, by someone allowed to see and save reports
     (``Perm.REPORTS`` and ``Perm.EXPORT``, like the Reports screen); audited as an export."""
-    from desk_app.container import Services
     from desk_app.reports.monthly import ReportError, build_monthly
     from desk_app.reports.service import MonthlyReport
 
@@ -49,17 +80,9 @@ def cli_report_monthly(args: argparse.Namespace) -> int:
     for out in (args.pdf, args.json):
         if out and not Path(out).expanduser().resolve().parent.exists():
             return _err(f"the folder for {out} does not exist")
-    try:
-        db = _open_db(args)
-    except FileNotFoundError as exc:
-        return _err(str(exc))
-    try:
-        services = Services(db)
-        try:
-            actor = identify(services, args, Perm.REPORTS, Perm.EXPORT)
-        except Refused as exc:
-            return err(str(exc))
-        data = build_monthly(db, args.month, branch=args.branch, settings=services.settings)
+
+    def body(services: Any, actor: Actor) -> int:
+        data = build_monthly(services.db, args.month, branch=args.branch, settings=services.settings)
         if args.json:
             Path(args.json).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
             services.reports.log_export(actor, "report_json", args.month, str(args.json), data)
@@ -67,19 +90,14 @@ def cli_report_monthly(args: argparse.Namespace) -> int:
         if args.pdf:
             services.reports.save_pdf(actor, MonthlyReport(args.month, None, data), args.pdf, args.lang)
             print(f"wrote {args.pdf}")
-    except (ReportError, BadMonth) as exc:
-        return _err(str(exc))
-    except ServiceError as exc:
-        return err(exc.message)
-    finally:
-        db.dispose()
-    return 0
+        return 0
+
+    return _signed_in(args, (Perm.REPORTS, Perm.EXPORT), body, (ReportError, BadMonth))
 
 
 def cli_export(args: argparse.Namespace) -> int:
     """A CSV export by someone allowed to export (``Perm.EXPORT``; the audit log also needs
     ``Perm.AUDIT_VIEW``), audited like the same export from the Reports screen."""
-    from desk_app.container import Services
 
     kind = str(args.export_kind)
     month = getattr(args, "month", None)
@@ -91,29 +109,18 @@ def cli_export(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     if not out.resolve().parent.exists():
         return _err(f"the folder {out.resolve().parent} does not exist")
-    try:
-        db = _open_db(args)
-    except FileNotFoundError as exc:
-        return _err(str(exc))
-    try:
-        services = Services(db)
-        perms = (Perm.AUDIT_VIEW, Perm.EXPORT) if kind == "audit" else (Perm.EXPORT,)
-        try:
-            actor = identify(services, args, *perms)
-        except Refused as exc:
-            return err(str(exc))
+    perms = (Perm.AUDIT_VIEW, Perm.EXPORT) if kind == "audit" else (Perm.EXPORT,)
+
+    def body(services: Any, actor: Actor) -> int:
         if kind == "audit":
             n = _export_audit(services, actor, month, out)
         else:
             n = services.reports.export_csv(actor, kind, out, month=month, branch_id=getattr(args, "branch", None))
-    except ValidationError as exc:  # a branch that does not exist, said in words
-        return _err(exc.message)
-    except ServiceError as exc:
-        return err(exc.message)
-    finally:
-        db.dispose()
-    print(f"wrote {n} rows to {out}")
-    return 0
+        print(f"wrote {n} rows to {out}")
+        return 0
+
+    # a branch that does not exist is bad input, said in words
+    return _signed_in(args, perms, body)
 
 
 def _export_audit(services: Any, actor: Actor, month: str | None, out: Path) -> int:
@@ -133,8 +140,6 @@ def _export_audit(services: Any, actor: Actor, month: str | None, out: Path) -> 
 def cli_export_payroll(args: argparse.Namespace) -> int:
     """The pay period's statements as .xlsx, .pdf or .csv, by someone allowed to see reports and
     export (``Perm.REPORTS``, ``Perm.EXPORT``); audited like the same file saved on the Reports screen."""
-    from desk_app.container import Services
-    from desk_app.domain.money import from_minor
     from desk_app.payroll.service import FORMATS
     from desk_app.reports.monthly import resolve_branch
 
@@ -147,19 +152,11 @@ def cli_export_payroll(args: argparse.Namespace) -> int:
         return _err("--out ends in .xlsx, .pdf or .csv")
     if not out.resolve().parent.exists():
         return _err(f"the folder {out.resolve().parent} does not exist")
-    try:
-        db = _open_db(args)
-    except FileNotFoundError as exc:
-        return _err(str(exc))
-    try:
-        services = Services(db)
-        try:
-            actor = identify(services, args, Perm.REPORTS, Perm.EXPORT)
-        except Refused as exc:
-            return err(str(exc))
+
+    def body(services: Any, actor: Actor) -> int:
         branch_id = None
         if args.branch:
-            with db.uow(write=False) as uow:
+            with services.db.uow(write=False) as uow:
                 branch_id = resolve_branch(uow.session.connection(), args.branch).branch_id
         payroll = services.payroll.statements(actor, args.period, branch_id)
         if payroll.through < payroll.first_day:
@@ -179,14 +176,17 @@ def cli_export_payroll(args: argparse.Namespace) -> int:
             staff_id = match[0].staff_id
         fmt = services.reports.pdf_fmt(args.lang)
         services.payroll.save(actor, payroll, out, fmt, staff_id)
-    except ValidationError as exc:
-        return _err(exc.message)
-    except ServiceError as exc:
-        return err(exc.message)
-    finally:
-        db.dispose()
+        _print_statements(payroll, staff_id, args.period, out)
+        return 0
+
+    return _signed_in(args, (Perm.REPORTS, Perm.EXPORT), body)
+
+
+def _print_statements(payroll: Any, staff_id: int | None, period: str, out: Path) -> None:
+    from desk_app.domain.money import from_minor
+
     chosen = [s for s in payroll.statements if staff_id is None or s.staff_id == staff_id]
-    print(f"wrote {len(chosen)} statement(s) for {args.period} to {out}")
+    print(f"wrote {len(chosen)} statement(s) for {period} to {out}")
     for s in chosen:
         cur = payroll.currency
         parts = [f"commission {from_minor(s.commission_minor, cur)}", f"tips {from_minor(s.tips_minor, cur)}"]
@@ -195,4 +195,3 @@ def cli_export_payroll(args: argparse.Namespace) -> int:
         if s.performance_pay_minor is not None:
             parts.append(f"performance pay {from_minor(s.performance_pay_minor, cur)}")
         print(f"  {s.name}: {', '.join(parts)}, to pay {from_minor(s.total_minor, cur)}")
-    return 0
