@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from desk_app.trust.auth import AuthService
     from desk_app.trust.backup import BackupService
     from desk_app.trust.owner_key import OwnerKeyService
+    from desk_app.trust.timeclock import TimeClockService
     from desk_app.visits.consultation import ConsultationService
     from desk_app.visits.safety import SafetyService
     from desk_app.visits.service import VisitService
@@ -210,6 +211,12 @@ class Services:
         from desk_app.payroll.service import PayrollService
 
         return PayrollService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def timeclock(self) -> TimeClockService:
+        from desk_app.trust.timeclock import TimeClockService
+
+        return TimeClockService(self.db, self.settings, self.clock)
 
     @cached_property
     def audit(self) -> AuditService:

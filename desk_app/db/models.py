@@ -1242,3 +1242,26 @@ class StaffBasePay(Base):
     effective_from: Mapped[date] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     created_at: Mapped[datetime] = _now_col()
+
+
+class TimePunch(Base):
+    """One punch of the time clock (docs/payroll.md, "Time clock"): a clock-in, a break, back
+    from it, a clock-out. Never edited: the owner's correction is a new row with a reason that
+    adds a punch, or replaces one (``replaces_id``: a new time, or ``kind`` "void" to remove it).
+    A punch is in force unless a later row replaces it; each is replaced at most once."""
+
+    __tablename__ = "time_punches"
+    __table_args__ = (
+        Index("ix_time_punches_staff_at", "staff_id", "at"),
+        UniqueConstraint("replaces_id", name="uq_time_punches_replaces_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(8))  # in | out | break | back | void
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(16))  # clock (signed in) | pin (sign-in page) | correction
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("time_punches.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    created_at: Mapped[datetime] = _now_col()
