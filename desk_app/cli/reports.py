@@ -162,7 +162,7 @@ def cli_export_payroll(args: argparse.Namespace) -> int:
         if payroll.through < payroll.first_day:
             return _err(f"{args.period} has not started yet: there is nothing to pay")
         if not payroll.statements:
-            print(f"no one sold, served or had base pay in {args.period}: nothing written", file=sys.stderr)
+            print(f"no one sold, served, clocked hours or had base pay in {args.period}: nothing written", file=sys.stderr)
             return 1
         staff_id = None
         if args.person:

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from desk_app.core import csvfile
 from desk_app.domain import commission as cm
+from desk_app.domain import timesheet as ts
 from desk_app.domain.money import from_minor
 from desk_app.i18n import N_, Fmt
 from desk_app.payroll.statement import TIP, Group, Payroll, Statement, StatementLine
@@ -88,12 +89,12 @@ def line_note(ln: StatementLine, fmt: Fmt) -> str:
 
 
 def summary_rows(payroll: Payroll, fmt: Fmt) -> tuple[list[str], list[list[Any]]]:
-    head = [fmt._("Staff"), fmt._("Sold (before tax)"), fmt._("Commission base"), fmt._("Commission"), fmt._("Tips"),
+    head = [fmt._("Staff"), fmt._("Hours"), fmt._("Sold (before tax)"), fmt._("Commission base"), fmt._("Commission"), fmt._("Tips"),
             fmt._("Base pay"), fmt._("Performance pay"), fmt._("To pay")]  # fmt: skip
     rows: list[list[Any]] = []
     for s in payroll.statements:
         rows.append([
-            s.name, amount(payroll, s.sold_minor), amount(payroll, sum(g.basis_minor for g in s.groups)),
+            s.name, hours_number(s), amount(payroll, s.sold_minor), amount(payroll, sum(g.basis_minor for g in s.groups)),
             amount(payroll, s.commission_minor), amount(payroll, s.tips_minor),
             amount(payroll, s.base_pay_minor) if s.base_pay_minor is not None else None,
             amount(payroll, s.performance_pay_minor) if s.performance_pay_minor is not None else None,
@@ -124,6 +125,26 @@ def pay_rows(s: Statement, fmt: Fmt) -> list[tuple[str, int]]:
         rows.append((fmt._("Performance pay (appraisal score {score})").format(score=s.score or "—"),
                      s.performance_pay_minor))  # fmt: skip
     return rows
+
+
+def hours_number(s: Statement) -> float | None:
+    """Hours worked as a number to add up (8.25), None without a time clock."""
+    return None if s.hours is None else round(s.hours.worked_seconds / 3600, 2)
+
+
+def hours_note(s: Statement, fmt: Fmt) -> str:
+    """"8:18 in 1 shift (breaks 0:45)" with what the owner must still correct; "" without hours."""
+    h = s.hours
+    if h is None:
+        return ""
+    text = fmt.ngettext("{hours} in {n} shift (breaks {breaks})", "{hours} in {n} shifts (breaks {breaks})", h.shifts).format(
+        hours=ts.hours_text(h.worked_seconds), n=h.shifts, breaks=ts.hours_text(h.break_seconds))
+    if h.on_clock:
+        text = then(fmt, text, fmt._("Still on the clock: counted to now."))
+    if h.unclosed:
+        days = fmt._(", ").join(fmt.date(d) for d in h.unclosed)
+        text = then(fmt, text, fmt._("Not clocked out on {days}: no hours counted until the time sheet is corrected.").format(days=days))
+    return text
 
 
 def title(payroll: Payroll, fmt: Fmt) -> str:
@@ -172,7 +193,10 @@ def write_xlsx(payroll: Payroll, path: str | os.PathLike[str], fmt: Fmt) -> None
     for r in rows:
         ws.append(r)
     _money_format(ws, 2, payroll)
-    _widths(ws, [22, 16, 14, 14, 12, 12, 14, 14])
+    for row in ws.iter_rows(min_row=5, min_col=2, max_col=2):
+        for c in row:
+            c.number_format = "0.00"
+    _widths(ws, [22, 10, 16, 14, 14, 12, 12, 14, 14])
     names: set[str] = {ws.title}
     for s in payroll.statements:
         sh = wb.create_sheet(_sheet_name(s.name, names))
@@ -197,6 +221,12 @@ def _statement_sheet(sh: Any, payroll: Payroll, s: Statement, fmt: Fmt, font: An
     sh.append([fmt._("To pay"), "", "", amount(payroll, s.total_minor)])
     sh.cell(sh.max_row, 1).font = font(bold=True)
     sh.cell(sh.max_row, 4).font = font(bold=True)
+    if s.hours is not None:
+        sh.append([])
+        sh.append([fmt._("Hours"), hours_note(s, fmt)])
+        sh.cell(sh.max_row, 1).font = font(bold=True)
+        for day, secs in s.hours.by_day:
+            sh.append([fmt.date(day), ts.hours_text(secs)])
     sh.append([])
     sh.append(line_head(fmt))
     for c in sh[sh.max_row]:
@@ -296,7 +326,7 @@ def write_pdf(payroll: Payroll, out: str | os.PathLike[str] | IO[bytes], fmt: Fm
     width = A4[0] - 30 * mm
     if not payroll.statements:
         story.append(Paragraph(esc(title(payroll, fmt)), h1))
-        story.append(Paragraph(esc(fmt._("No one sold, served or had base pay in this period.")), body))
+        story.append(Paragraph(esc(fmt._("No one sold, served, clocked hours or had base pay in this period.")), body))
     for i, s in enumerate(payroll.statements):
         if i:
             story.append(PageBreak())
@@ -312,6 +342,11 @@ def write_pdf(payroll: Payroll, out: str | os.PathLike[str] | IO[bytes], fmt: Fm
             rows.append([label, "", "", money(minor)])
         rows.append([fmt._("To pay"), "", "", money(s.total_minor)])
         story.append(table(rows, [width * 0.34, width * 0.30, width * 0.18, width * 0.18], bold_last=True))
+        if s.hours is not None:
+            story.append(Spacer(1, 4 * mm))
+            story.append(Paragraph(esc(fmt._("Hours: {note}").format(note=hours_note(s, fmt))), body))
+            days = [f"{fmt.month_day(d)} {ts.hours_text(secs)}" for d, secs in s.hours.by_day]
+            story.append(Paragraph(esc(" · ".join(days)), small))
         story.append(Spacer(1, 5 * mm))
         lines: list[list[Any]] = [[fmt._("When"), fmt._("Receipt"), fmt._("Item"), fmt._("Sold (before tax)"),
                                    fmt._("Commission base")]]  # fmt: skip

@@ -35,6 +35,7 @@ from desk_app.db.types import UTCDateTime
 from desk_app.domain import commission as cm
 from desk_app.reports.sqlhelp import Period
 from desk_app.trust.base_pay import base_pays_in_force
+from desk_app.trust.timeclock import Hours, period_hours
 
 TIP = "tip"
 LATER = "later"  # a top-up or package that earns commission when it is used, not when sold
@@ -83,6 +84,7 @@ class Statement:
     # Staff performance) and its score, when there is a base pay and a score
     performance_pay_minor: int | None = None
     score: str | None = None
+    hours: Hours | None = None  # the time clock's hours of the month (shifts begun in it), if any
 
     @property
     def total_minor(self) -> int:
@@ -259,13 +261,15 @@ def build(session: Session, month: str, now: datetime, branch_id: int | None = N
         for i, n, r, active in session.execute(select(Staff.id, Staff.name, Staff.role, Staff.active))
     }
     pays = base_pays_in_force(session, p.first_day)
+    last = p.first_day + timedelta(days=p.days - 1)
+    hours = period_hours(session, p.first_day, last, now, branch_id=branch_id)
     statements = [
-        replace(_statement(plan, sid, name, role, lines.get(sid, [])), base_pay_minor=pays.get(sid))
+        replace(_statement(plan, sid, name, role, lines.get(sid, [])), base_pay_minor=pays.get(sid), hours=hours.get(sid))
         for sid, (name, role, active) in staff.items()
-        if lines.get(sid) or (sid in pays and active)  # someone who left: only for what they sold
+        # someone who left: only for what they sold or the hours they worked
+        if lines.get(sid) or sid in hours or (sid in pays and active)
     ]
     statements.sort(key=lambda s: (s.name.casefold(), s.staff_id))  # the same order every month
-    last = p.first_day + timedelta(days=p.days - 1)
     today = now.astimezone(p.tz).date()
     through = max(min(last, today), p.first_day - timedelta(days=1))
     return Payroll(month, currency, p.first_day, last, through, plan, plan_from, tuple(statements), categories,

@@ -176,6 +176,21 @@ _CHECKS: list[tuple[str, str]] = [
                ORDER BY h2.effective_from DESC, h2.id DESC LIMIT 1)
            WHERE COALESCE(st.base_pay_minor, -1) != COALESCE(h.monthly_minor, -1)""",
     ),
+    (
+        "time punch {0}: {1}",
+        # the time clock (trust/timeclock.py): a removal names what it removes, a correction says
+        # why, and it corrects a punch of the same person
+        """SELECT p.id, CASE
+               WHEN p.kind NOT IN ('in', 'out', 'break', 'back', 'void') THEN 'unknown kind ' || p.kind
+               WHEN p.kind = 'void' AND p.replaces_id IS NULL THEN 'removes no punch'
+               WHEN p.source = 'correction' AND TRIM(p.reason) = '' THEN 'a correction with no reason'
+               ELSE 'replaces a punch of another person' END
+           FROM time_punches p LEFT JOIN time_punches o ON o.id = p.replaces_id
+           WHERE p.kind NOT IN ('in', 'out', 'break', 'back', 'void')
+              OR (p.kind = 'void' AND p.replaces_id IS NULL)
+              OR (p.source = 'correction' AND TRIM(p.reason) = '')
+              OR (o.id IS NOT NULL AND o.staff_id != p.staff_id)""",
+    ),
 ]
 
 # visit step timestamps that must be in this order when present
@@ -213,6 +228,7 @@ def invariant_problems(conn: Connection, is_sqlite: bool) -> list[str]:
         problems.append(f"visit {vid}: {n1} is after {n2}")
     problems += _erasure_problems(conn)
     problems += _plan_problems(conn)
+    problems += _punch_problems(conn)
     problems += _guard_problems(conn, is_sqlite)
     problems += summary_problems(conn, is_sqlite)
     return problems
@@ -226,6 +242,33 @@ def _plan_problems(conn: Connection) -> list[str]:
             parse_plan(json.loads(raw) if isinstance(raw, str) else raw)
         except (PlanError, ValueError, TypeError) as exc:
             out.append(f"commission plan {pid}: {exc}")
+    return out
+
+
+def _punch_problems(conn: Connection) -> list[str]:
+    """Each person's punches in force make shifts (every write keeps it so: trust/timeclock.py)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import aliased
+
+    from desk_app.db.models import TimePunch
+    from desk_app.domain import timesheet as ts
+
+    later = aliased(TimePunch)
+    rows = conn.execute(
+        select(TimePunch.id, TimePunch.staff_id, TimePunch.kind, TimePunch.at)
+        .outerjoin(later, later.replaces_id == TimePunch.id)
+        .where(later.id.is_(None), TimePunch.kind != "void")
+        .order_by(TimePunch.staff_id, TimePunch.at, TimePunch.id)
+    ).all()
+    by_staff: dict[int, list[ts.Punch]] = {}
+    for pid, sid, kind, at in rows:
+        by_staff.setdefault(int(sid), []).append(ts.Punch(int(pid), str(kind), at))
+    out = []
+    for sid, punches in sorted(by_staff.items()):
+        try:
+            ts.shifts(punches, strict=True)
+        except ts.SequenceError as exc:
+            out.append(f"staff {sid}: time punches do not make shifts ({exc.code}: {exc.kind} at {exc.at.isoformat()})")
     return out
 
 

@@ -70,6 +70,7 @@ class Hours:
     shifts: int
     unclosed: tuple[date, ...]  # shifts never clocked out: no hours until the owner corrects them
     on_clock: bool  # a shift still open today counted up to now
+    by_day: tuple[tuple[date, int], ...] = ()  # (day, seconds worked in shifts begun that day)
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,11 @@ class DaySheet:
     break_seconds: int
 
 
-def in_force(session: Session, staff_ids: Iterable[int] | None, since: datetime, until: datetime) -> dict[int, list[ts.Punch]]:
-    """staff id -> the punches in force (not replaced, not removals) in [since, until), in time order."""
+def in_force(
+    session: Session, staff_ids: Iterable[int] | None, since: datetime, until: datetime, branch_id: int | None = None
+) -> dict[int, list[ts.Punch]]:
+    """staff id -> the punches in force (not replaced, not removals) in [since, until), in time
+    order; with ``branch_id`` those punched at that branch."""
     later = aliased(TimePunch)
     q = (
         select(TimePunch.id, TimePunch.staff_id, TimePunch.kind, TimePunch.at)
@@ -94,6 +98,8 @@ def in_force(session: Session, staff_ids: Iterable[int] | None, since: datetime,
     )
     if staff_ids is not None:
         q = q.where(TimePunch.staff_id.in_(list(staff_ids)))
+    if branch_id is not None:
+        q = q.where(TimePunch.branch_id == branch_id)
     out: dict[int, list[ts.Punch]] = defaultdict(list)
     for pid, sid, kind, at in session.execute(q):
         out[int(sid)].append(ts.Punch(int(pid), str(kind), at))
@@ -108,14 +114,18 @@ def _start_of(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
 
 
-def period_hours(session: Session, first: date, last: date, now: datetime, staff_ids: Iterable[int] | None = None) -> dict[int, Hours]:
+def period_hours(
+    session: Session, first: date, last: date, now: datetime, staff_ids: Iterable[int] | None = None,
+    branch_id: int | None = None,
+) -> dict[int, Hours]:
     """Each person's hours for shifts begun from ``first`` to ``last`` (shop days, inclusive). A
     shift begun on the last day may end after it: read a day beyond, and a few before for the
     shift the period opens inside (skipped: it belongs to the period before)."""
     tz = shop_tz(session)
     day_of = _day_of(tz)
     start, end = _start_of(first, tz), _start_of(last + timedelta(days=1), tz)
-    punches = in_force(session, staff_ids, start - _LOOK_BACK, min(end + timedelta(days=1), now + timedelta(seconds=1)))
+    punches = in_force(session, staff_ids, start - _LOOK_BACK, min(end + timedelta(days=1), now + timedelta(seconds=1)),
+                       branch_id)
     out: dict[int, Hours] = {}
     for sid, ps in punches.items():
         shifts = [s for s in ts.settle(ts.shifts(ps), now) if start <= s.start < end]
@@ -127,8 +137,16 @@ def period_hours(session: Session, first: date, last: date, now: datetime, staff
             shifts=len(shifts),
             unclosed=tuple(day_of(s.start) for s in shifts if s.unclosed),
             on_clock=any(s.end is None and not s.unclosed for s in shifts),
+            by_day=_by_day(shifts, now, day_of),
         )
     return out
+
+
+def _by_day(shifts: list[ts.Shift], now: datetime, day_of: Any) -> tuple[tuple[date, int], ...]:
+    days: dict[date, int] = defaultdict(int)
+    for x in shifts:
+        days[day_of(x.start)] += x.worked_seconds(now)
+    return tuple(sorted(days.items()))
 
 
 class TimeClockService:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_checkout_support import new_client, new_staff, product, service, visit_at_checkout
 
 MONTH = "2026-11"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOV_1 = date(2026, 11, 1)
 
 
@@ -205,7 +207,8 @@ def test_the_files_read_back(services: Services, owner: Actor, day: dict[str, ob
     assert wb.sheetnames[0] == "Summary" and {"Leo", "Amy", "Dana"} <= set(wb.sheetnames)
     summary = {r[0]: r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] in ("Leo", "Amy", "Dana")}
     leo = p.statement(day["leo"].staff_id)  # type: ignore[attr-defined]
-    assert leo is not None and Decimal(str(summary["Leo"][7])) == Decimal(leo.total_minor) / 100  # "To pay"
+    assert leo is not None and Decimal(str(summary["Leo"][8])) == Decimal(leo.total_minor) / 100  # "To pay"
+    assert summary["Leo"][1] is None  # no hours: Leo never clocked in
     services.payroll.save(owner, p, tmp_path / "leo.pdf", zh, staff_id=leo.staff_id)
     text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "leo.pdf")).pages)
     assert "Leo" in text and "工资单" in text and "Amy" not in text
@@ -440,3 +443,37 @@ def test_a_changed_package_rule_pays_each_package_once(
     assert dec.commission_minor == round(round(pk_price / 10) * 0.10)
     desk_dec = services.payroll.statements(owner, "2026-12").statement(desk.staff_id)
     assert desk_dec is not None and desk_dec.commission_minor == 0  # the package earns as used, not sold
+
+
+def test_clocked_hours_go_on_the_statement_and_its_files(
+    services: Services, owner: Actor, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Kim sold nothing and has no base pay: her clocked hours alone give her a statement, with
+    the day she never clocked out named (and not counted) until the owner corrects it."""
+    kim = new_staff(services.db, owner.branch_id, "Kim")
+    tc = services.timeclock
+    for hh, mm, kind in ((9, 0, "in"), (12, 0, "break"), (12, 30, "back"), (17, 30, "out")):
+        clock.now = datetime(2026, 11, 18, hh, mm, tzinfo=SHANGHAI).astimezone(UTC)
+        tc.punch(kim, kind)
+    clock.now = datetime(2026, 11, 19, 9, 0, tzinfo=SHANGHAI).astimezone(UTC)
+    tc.punch(kim, "in")  # and never out
+    clock.now = datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI).astimezone(UTC)
+    p = services.payroll.statements(owner, MONTH)
+    st = p.statement(kim.staff_id)
+    assert st is not None and st.hours is not None and st.total_minor == 0
+    assert (st.hours.worked_seconds, st.hours.shifts, st.hours.unclosed) == (8 * 3600, 2, (date(2026, 11, 19),))
+    assert st.hours.by_day == ((date(2026, 11, 18), 8 * 3600), (date(2026, 11, 19), 0))
+    en = Fmt.for_shop("en", "Asia/Shanghai", "CNY")
+    services.payroll.save(owner, p, tmp_path / "pay.xlsx", en)
+    summary = {r[0]: r for r in load_workbook(tmp_path / "pay.xlsx")["Summary"].iter_rows(values_only=True) if r}
+    assert summary["Kim"][1] == 8.0
+    services.payroll.save(owner, p, tmp_path / "kim.pdf", en, staff_id=kim.staff_id)
+    text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "kim.pdf")).pages)
+    assert "8:00 in 2 shifts (breaks 0:30)" in text and "Not clocked out on Nov 19, 2026" in text
+    # corrected, the day counts; December has none of November's hours
+    tc.correct(owner, kim.staff_id, kind="out", at=datetime(2026, 11, 19, 18, 0, tzinfo=SHANGHAI).astimezone(UTC),
+               reason="left at six, forgot the clock")
+    st = services.payroll.statements(owner, MONTH).statement(kim.staff_id)
+    assert st is not None and st.hours is not None
+    assert (st.hours.worked_seconds, st.hours.unclosed) == (17 * 3600, ())
+    assert services.payroll.statements(owner, "2026-12").statement(kim.staff_id) is None

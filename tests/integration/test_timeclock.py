@@ -18,6 +18,7 @@ from desk_app.core.service import NotAllowed, ServiceError, ValidationError
 from desk_app.db.models import AuditEntry, TimePunch
 from desk_app.domain import timesheet as ts
 from desk_app.domain.permissions import Actor
+from desk_app.trust.integrity import check_invariants
 from desk_app.trust.pins import PinRefused
 from tests.conftest import OWNER_PIN, FakeClock
 from tests.integration.test_checkout_support import new_staff
@@ -280,3 +281,19 @@ def test_hours_belong_to_the_day_the_shift_began_and_a_shift_open_today_counts_t
     assert (dec.worked_seconds, dec.shifts, dec.on_clock) == (2 * 3600, 1, True)
     with services.db.uow(write=False) as uow:
         assert uow.session.scalar(select(func.count()).select_from(TimePunch)) == 3
+
+
+def test_desk_app_check_finds_punches_written_around_the_service(services: Services, owner: Actor, clock: FakeClock) -> None:
+    amy = new_staff(services.db, owner.branch_id, "Amy")
+    clock.now = at(18, 9)
+    services.timeclock.punch(amy, ts.IN)
+    clock.now = at(18, 12)
+    services.timeclock.punch(amy, ts.BREAK)
+    assert check_invariants(services.db) == []
+    with services.db.uow() as uow:  # what no action writes: a second clock-in on a break, a bare removal
+        uow.session.add(TimePunch(staff_id=amy.staff_id, kind="in", at=at(18, 13), source="clock"))
+        uow.session.add(TimePunch(staff_id=amy.staff_id, kind="void", at=at(18, 13), source="correction", reason=""))
+        uow.commit()
+    problems = check_invariants(services.db)
+    assert any("removes no punch" in p for p in problems)
+    assert any(f"staff {amy.staff_id}: time punches do not make shifts (already_in" in p for p in problems)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWi
 
 from desk_app import i18n
 from desk_app.checkout.bill import money as fmt_money
+from desk_app.domain import timesheet as ts
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
 from desk_app.payroll import files
@@ -49,8 +50,8 @@ class PayPage(QWidget):
         lay.addLayout(top)
         body = QHBoxLayout()
         self.people = RowsTable(
-            [_("Staff"), _("To pay")], stretch=0,
-            empty_text=_("No one sold, served or had base pay in this month. Choose another month above."),
+            [_("Staff"), _("Hours"), _("To pay")], stretch=0,
+            empty_text=_("No one sold, served, clocked hours or had base pay in this month. Choose another month above."),
         )  # fmt: skip
         self.people.selectionModel().currentRowChanged.connect(lambda *_a: self._show_person())
         body.addWidget(self.people, 3)
@@ -58,6 +59,12 @@ class PayPage(QWidget):
         self.person_title = QLabel()
         self.person_title.setObjectName("sectionTitle")
         right.addWidget(self.person_title)
+        # the time clock's hours (Staff > Time sheet), with what still needs the owner's correction
+        self.hours = QLabel()
+        self.hours.setObjectName("muted")
+        self.hours.setWordWrap(True)
+        self.hours.hide()
+        right.addWidget(self.hours)
         self.groups = RowsTable([_("Commission"), _("Rate (%)"), _("Commission base"), _("Amount")], stretch=0)
         right.addWidget(self.groups)
         self.lines = RowsTable([_("When"), _("Receipt"), _("Item"), _("Sold (before tax)"), _("Commission base")], stretch=2)
@@ -91,9 +98,12 @@ class PayPage(QWidget):
         if not payroll.complete:
             said = files.then(fmt, said, _("The month is not over: its statements grow day by day."))
         self.said.setText(said)
-        rows: list[list[Cell]] = [[s.name, self._money(s.total_minor)] for s in payroll.statements]
+        rows: list[list[Cell]] = [
+            [s.name, ts.hours_text(s.hours.worked_seconds) if s.hours else "—", self._money(s.total_minor)]
+            for s in payroll.statements
+        ]
         self.people.set_rows(rows, list(payroll.statements))
-        self.people.fit_columns({1: 150})
+        self.people.fit_columns({1: 80, 2: 150})
         can_save = self.ctx.can(Perm.EXPORT)
         self.xlsx_btn.setEnabled(can_save and bool(payroll.statements))
         if payroll.statements:
@@ -109,11 +119,15 @@ class PayPage(QWidget):
         self.pdf_btn.setEnabled(s is not None and self.ctx.can(Perm.EXPORT))
         if s is None or p is None:
             self.person_title.setText("")
+            self.hours.hide()
             self.groups.set_rows([], [])
             self.lines.set_rows([], [])
             return
         fmt = i18n.current()
         self.person_title.setText(_("{name}: to pay {amount}").format(name=s.name, amount=self._money(s.total_minor)))
+        note = files.hours_note(s, fmt)
+        self.hours.setText(_("Hours: {note}").format(note=note) if note else "")
+        self.hours.setVisible(bool(note))
         groups: list[list[Cell]] = [
             [files.group_label(p, g, fmt), files.rate_text(p, g, fmt), self._money(g.basis_minor),
              self._money(g.commission_minor)]
