@@ -117,6 +117,8 @@ class S:
     MESSAGES_QUIET_START_HOUR = SettingDef("messages.quiet_start_hour", int, 21, N_("Quiet hours start (hour, 0-23)"), "messages", 0, 23)
     MESSAGES_QUIET_END_HOUR = SettingDef("messages.quiet_end_hour", int, 9, N_("Quiet hours end (hour, 0-23; the same as the start = none)"), "messages", 0, 23)
     MESSAGES_MAX_ATTEMPTS = SettingDef("messages.max_attempts", int, 6, N_("Attempts before a message is given up"), "messages", 1, 20)
+    # the time clock (docs/payroll.md "Time clock")
+    TIMECLOCK_ASK_AT_SIGN_IN = SettingDef("timeclock.ask_at_sign_in", bool, True, N_("Ask staff (not owners) who are not clocked in to clock in when they sign in"), "timeclock")
     # staff appraisal (docs/service-standard.md): the source's example as defaults
     APPRAISAL_WEIGHT_QUALITY = SettingDef("appraisal.weight_quality", int, 50, N_("Weight of service quality (checkout score)"), "appraisal", 0, 100)
     APPRAISAL_WEIGHT_SALES = SettingDef("appraisal.weight_sales", int, 20, N_("Weight of sales against the target"), "appraisal", 0, 100)

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from desk_app.shop.service import ShopInfo
     from desk_app.trust.at_rest import EncryptResult
     from desk_app.trust.auth import PinAlert
+    from desk_app.trust.timeclock import ClockStatus
     from ui.context import UiContext
     from ui.main_window import MainArea
     from ui.shell.welcome import WelcomePage
@@ -232,6 +233,7 @@ class Shell(QMainWindow):
         # while switching to another database (Settings > This desk, the welcome): the one before,
         # opened again if the new one cannot be (the screens were already put away)
         self._switched_from: str | None = None
+        self._clock_asked: set[tuple[int, str]] = set()  # (staff id, day) already asked to clock in
         self.demo_mode = demo_mode
         self.setWindowTitle(_("Front desk"))
         self.setWindowIcon(icon("store", "#2F6FDE", 64))
@@ -485,8 +487,35 @@ class Shell(QMainWindow):
         self.main.show_pin_notice("")  # the owner's note about their PIN is for them only
         if actor.role == Role.OWNER:
             QTimer.singleShot(0, self._owner_alerts)
+        else:  # staff not on the clock are asked to clock in (owners clock in from the side bar)
+            QTimer.singleShot(0, lambda: self._clock_prompt(actor))
         self._maybe_backup()
         QTimer.singleShot(500, self, self._warm_up_rest)  # signed in before it started: after the first paint
+
+    def _clock_prompt(self, actor: Actor) -> None:
+        """Ask someone who is not on the clock to clock in as they sign in -- once a day each
+        ("Not now" holds until the shop's next day), and never when the owner turned it off."""
+        from desk_app.settings import S
+
+        settings, tc = self.services.settings, self.services.timeclock
+
+        def read() -> tuple[bool, ClockStatus]:
+            return bool(settings.get(S.TIMECLOCK_ASK_AT_SIGN_IN)), tc.status(actor)
+
+        def show(result: tuple[bool, ClockStatus]) -> None:
+            from desk_app.domain import timesheet as ts
+
+            ask, status = result
+            main = self.main
+            if main is not None and self.ctx is not None and self.ctx.actor is actor:
+                main.show_clock(actor, status)
+                key = (actor.staff_id, i18n.local(status.at).date().isoformat())
+                if ask and status.state == ts.OFF and key not in self._clock_asked:
+                    self._clock_asked.add(key)
+                    main.clock_dialog(actor, status, prompt=True)
+
+        self.runner.run(self, read, on_done=show,
+                        on_error=lambda exc: log.warning("could not read the time clock at sign-in: %s", exc))
 
     def _owner_alerts(self) -> None:
         if self.ctx is not None:

@@ -30,12 +30,14 @@ from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
 from desk_app.shop.branches import BranchView
 from desk_app.shop.service import ShopInfo
+from desk_app.trust.timeclock import ClockStatus
 from ui.checkout.display_feed import DisplayFeed
 from ui.context import NoDisplay, UiContext
 from ui.navigation import NAV, ROUTES, SECTION
 from ui.navigation import role_label as role_label  # also used from here
 from ui.shared.unsaved import HoldsUnsaved, may_leave
 from ui.shared.wheel_guard import install_wheel_guard
+from ui.shared.widgets import show_error
 from ui.theme import icon
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,20 @@ class MainArea(QWidget):
         self.role_label.setWordWrap(True)  # "Receptionist · a long branch name" wraps inside the side bar
         side.addWidget(self.user_label)
         side.addWidget(self.role_label)
+        # the time clock: where the signed-in person stands, one tap (or Ctrl+K) to clock in or out
+        self.clock_btn = QPushButton("  " + _("Time clock"))
+        self.clock_btn.setObjectName("navButton")
+        self.clock_btn.setIcon(icon("clock", "#C9D4EA"))
+        self.clock_btn.setToolTip(_("Time clock: clock in, breaks, clock out (Ctrl+K)"))
+        self.clock_btn.clicked.connect(lambda: self.open_clock())
+        side.addWidget(self.clock_btn)
+        self.clock_shortcut = QShortcut(QKeySequence("Ctrl+K"), self)
+        self.clock_shortcut.activated.connect(self.open_clock)
+        self.clock_status: ClockStatus | None = None
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(60_000)  # "On the clock · 3:12" moves on by the minute
+        self._clock_timer.timeout.connect(self.refresh_clock)
+        self._clock_timer.start()
         switch = QPushButton("  " + _("Switch user"))
         switch.setObjectName("navButton")
         switch.setIcon(icon("switch-user", "#C9D4EA"))
@@ -219,11 +235,54 @@ class MainArea(QWidget):
             branches = self.ctx.services.branches  # with several branches: where this desk works
             self.ctx.runner.run(self, branches.list, on_done=partial(self._show_branch, actor),
                                 on_error=lambda _e: None)
+        self.refresh_clock()
         if self._current and not self._allowed(self._current):
             self.navigate("today")
         # build the visit screen while the desk is idle after sign-in, so "Walk-in" or
         # "Arrived" opens it without the GUI thread stopping to build its pages
         QTimer.singleShot(250, self, self._warm_up)
+
+    # ------------------------------------------------------------------ time clock
+    def refresh_clock(self) -> None:
+        actor = self.ctx.actor
+        if actor is None:
+            return
+        svc = self.ctx.services.timeclock
+        self.ctx.runner.run(self, lambda: svc.status(actor), on_done=partial(self.show_clock, actor),
+                            on_error=lambda e: log.warning("could not read the time clock: %s", e))  # fmt: skip
+
+    def show_clock(self, actor: Actor | None, status: ClockStatus) -> None:
+        from ui.trust.timeclock import button_text
+
+        if actor is not None and self.ctx.actor is not actor:
+            return  # read for someone who has since switched out
+        self.clock_status = status
+        self.clock_btn.setText("  " + button_text(status))
+        self.clock_btn.setProperty("clocked", status.state)
+        self.clock_btn.style().unpolish(self.clock_btn)
+        self.clock_btn.style().polish(self.clock_btn)
+
+    def open_clock(self, prompt: bool = False) -> None:
+        """The person's clock; read first (on the runner), then shown."""
+        actor = self.ctx.actor
+        if actor is None:
+            return
+        svc = self.ctx.services.timeclock
+        self.ctx.runner.run(self, lambda: svc.status(actor), on_done=lambda st: self.clock_dialog(actor, st, prompt),
+                            on_error=lambda e: show_error(self, e))  # fmt: skip
+
+    def clock_dialog(self, actor: Actor, status: ClockStatus, prompt: bool = False) -> None:
+        """The clock, window-modal and opened without blocking (``open()``, like the owner's
+        sign-in alerts); it deletes itself when closed."""
+        from ui.trust.timeclock import ClockDialog
+
+        if self.ctx.actor is not actor:
+            return
+        self.show_clock(actor, status)
+        dlg = ClockDialog(self.ctx, status, self, prompt=prompt)
+        dlg.punched.connect(lambda st: self.show_clock(actor, st))
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.open()
 
     def _show_branch(self, actor: Actor, rows: list[BranchView]) -> None:
         """"Stylist · Lotus East" under the name when the shop has more than one branch."""

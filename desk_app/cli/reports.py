@@ -184,12 +184,18 @@ def cli_export_payroll(args: argparse.Namespace) -> int:
 
 def _print_statements(payroll: Any, staff_id: int | None, period: str, out: Path) -> None:
     from desk_app.domain.money import from_minor
+    from desk_app.domain.timesheet import hours_text
 
     chosen = [s for s in payroll.statements if staff_id is None or s.staff_id == staff_id]
     print(f"wrote {len(chosen)} statement(s) for {period} to {out}")
     for s in chosen:
         cur = payroll.currency
         parts = [f"commission {from_minor(s.commission_minor, cur)}", f"tips {from_minor(s.tips_minor, cur)}"]
+        if s.hours is not None:
+            parts.insert(0, f"hours {hours_text(s.hours.worked_seconds)}")
+            if s.hours.unclosed:
+                days = ", ".join(d.isoformat() for d in s.hours.unclosed)
+                parts.insert(1, f"not clocked out on {days} (not counted until corrected)")
         if s.base_pay_minor is not None:
             parts.append(f"base pay {from_minor(s.base_pay_minor, cur)}")
         if s.performance_pay_minor is not None:

@@ -482,6 +482,7 @@ def _setup(
             key="demo.pins", value={str(k): v for k, v in pins.items()}, updated_at=now, updated_by_id=None
         )
     )
+    _demo_punches(conn, staff_rows, now, tz)
     # commission rates from the demo's first month (Settings > Pay; the statements in Reports > Pay)
     conn.execute(
         T["commission_plans"].insert().values(
@@ -569,6 +570,41 @@ def demo_message_consent(client_id: int, privacy: bool, has_email: bool, zh_shop
     sms = client_id % 10 < (8 if zh_shop else 4)
     email = has_email and (client_id * 7) % 10 < (4 if zh_shop else 8)
     return sms, email
+
+
+def _demo_punches(conn: Connection, staff_rows: list[dict[str, Any]], now: datetime, tz: ZoneInfo) -> None:
+    """Two months of the time clock for the staff (not the owner): in a few minutes around opening,
+    a half-hour break after one, out around closing, on their working days. One forgotten
+    clock-out a fortnight ago (Reports > Pay names it until corrected); today everyone but the
+    last person is on the clock when the shop is open, so signing in as them asks to clock in.
+    Its own random stream (by person and day): the simulation's stays as it was."""
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    today = now.astimezone(tz).date()
+    rows: list[dict[str, Any]] = []
+    for n, r in enumerate(staff_rows):
+        off = days[r["day_off"]] if r.get("day_off", -1) >= 0 else None
+        last = n == len(staff_rows) - 1
+        for back in range(62, -1, -1):
+            day = today - timedelta(days=back)
+            if days[day.weekday()] == off or (back == 0 and last):
+                continue
+            rng = random.Random(r["id"] * 100_003 + day.toordinal())
+
+            def moment(hh: int, mm: int, jitter: int, day: date = day, rng: random.Random = rng) -> datetime:
+                local = datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(hours=hh, minutes=mm)
+                return (local + timedelta(minutes=rng.randint(-jitter, jitter))).astimezone(UTC)
+
+            shift = [("in", moment(9, 52, 8)), ("break", moment(13, 0, 10)), ("back", moment(13, 35, 5)),
+                     ("out", moment(21, 8, 10))]  # fmt: skip
+            if n == 0 and back == 14:
+                shift = shift[:3]  # forgot to clock out
+            for kind, at in shift:
+                if at <= now:
+                    rows.append({"staff_id": r["id"], "branch_id": r["branch_id"], "kind": kind, "at": at,
+                                 "source": "pin" if kind in ("in", "out") else "clock", "replaces_id": None,
+                                 "reason": "", "created_by_id": r["id"], "created_at": at})  # fmt: skip
+    if rows:
+        conn.execute(m.Base.metadata.tables["time_punches"].insert(), rows)
 
 
 def _client_rows(

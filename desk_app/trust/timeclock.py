@@ -31,12 +31,19 @@ from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Staff, TimePunch
 from desk_app.domain import timesheet as ts
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.i18n import _, format_when
+from desk_app.i18n import N_, _, format_when
 
 VOID = "void"
 # how far back a write looks for the shift it falls in (a shift is never this long)
 _LOOK_BACK = timedelta(days=3)
 REASON_MAX = 500
+KIND_WORDS = {ts.IN: N_("Clock in"), ts.BREAK: N_("Break"), ts.BACK: N_("Back from break"), ts.OUT: N_("Clock out")}
+SOURCE_WORDS = {"clock": N_("at the desk"), "pin": N_("on the sign-in page"), "correction": N_("owner's correction")}
+
+
+def kind_word(kind: str) -> str:
+    """A punch in words: "Clock in", "Break", "Back from break", "Clock out"."""
+    return _(KIND_WORDS[kind]) if kind in KIND_WORDS else kind
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class ClockStatus:
     since: datetime | None  # when the state began (the clock-in, the break)
     worked_today_seconds: int  # shifts begun today and the one still open (up to now)
     unclosed: tuple[date, ...]  # days of the last fortnight with a shift never clocked out
+    at: datetime  # when this was read (what "today" and "since" are told against)
 
 
 @dataclass(frozen=True)
@@ -181,11 +189,13 @@ class TimeClockService:
             uow.commit()
         return after
 
-    def punch_with_pin(self, staff_id: int, pin: str, kind: str, auth: Any, desk_branch_code: str | None = None) -> ClockStatus:
-        """From the sign-in page: the PIN is checked as at sign-in (wrong ones count), and the
-        person is not signed in."""
+    def clock_with_pin(self, staff_id: int, pin: str, auth: Any, desk_branch_code: str | None = None) -> tuple[str, ClockStatus]:
+        """From the sign-in page, without signing in: the PIN is checked as at sign-in (wrong ones
+        count), then the person is clocked in when off, out when on the clock or on a break.
+        Returns the punch made and the status after it."""
         actor = auth.sign_in(staff_id, pin, desk_branch_code)
-        return self.punch(actor, kind, source="pin")
+        kind = ts.IN if self.status(actor).state == ts.OFF else ts.OUT
+        return kind, self.punch(actor, kind, source="pin")
 
     # ------------------------------------------------------------------ the owner's view
     def day_sheet(self, actor: Actor, staff_id: int, day: date) -> DaySheet:
@@ -290,7 +300,7 @@ class TimeClockService:
             if last.breaks and last.breaks[-1][1] is None:
                 state, since = ts.ON_BREAK, last.breaks[-1][0]
         worked = sum(x.worked_seconds(now) for x in shifts if day_of(x.start) == today or x is last)
-        return ClockStatus(staff_id, name, state, since, worked, tuple(day_of(x.start) for x in shifts if x.unclosed))
+        return ClockStatus(staff_id, name, state, since, worked, tuple(day_of(x.start) for x in shifts if x.unclosed), now)
 
     def _rows(self, s: Session, staff_id: int, start: datetime, end: datetime) -> tuple[PunchView, ...]:
         later = aliased(TimePunch)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook

@@ -103,15 +103,22 @@ def test_clocking_out_from_a_break_ends_the_break_there(services: Services, owne
     assert (h.worked_seconds, h.break_seconds) == (5 * 3600, 20 * 60)
 
 
-def test_the_sign_in_page_clocks_in_with_the_pin_and_a_wrong_pin_writes_nothing(
+def test_the_sign_in_page_clocks_in_and_out_with_the_pin_and_a_wrong_pin_writes_nothing(
     services: Services, owner: Actor, clock: FakeClock
 ) -> None:
     leo = new_staff(services.db, owner.branch_id, "Leo")  # PIN 5678
+    tc = services.timeclock
     with pytest.raises(PinRefused):
-        services.timeclock.punch_with_pin(leo.staff_id, "0000", ts.IN, services.auth)
+        tc.clock_with_pin(leo.staff_id, "0000", services.auth)
     assert punches(services, leo.staff_id) == []
-    st = services.timeclock.punch_with_pin(leo.staff_id, "5678", ts.IN, services.auth)
-    assert st.state == ts.ON and punches(services, leo.staff_id)[0][2] == "pin"
+    kind, st = tc.clock_with_pin(leo.staff_id, "5678", services.auth)
+    assert (kind, st.state) == (ts.IN, ts.ON)
+    clock.advance(hours=2)
+    tc.punch(leo, ts.BREAK)
+    clock.advance(hours=1)
+    kind, st = tc.clock_with_pin(leo.staff_id, "5678", services.auth)  # from a break: out
+    assert (kind, st.state, st.worked_today_seconds) == (ts.OUT, ts.OFF, 2 * 3600)
+    assert [(k, s) for k, _a, s in punches(services, leo.staff_id)] == [("in", "pin"), ("break", "clock"), ("out", "pin")]
 
 
 def test_a_shift_never_clocked_out_stays_unclosed_counts_nothing_and_the_owner_closes_it(

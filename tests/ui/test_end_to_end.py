@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -79,9 +79,9 @@ class App:
         self.qtbot.mouseClick(page.key_buttons["OK"], Qt.MouseButton.LeftButton)
         main = self.shell.main
         assert main is not None and self.shell.pages.currentWidget() is main, page.error.text()
-        QApplication.processEvents()  # the owner's sign-in alerts (window-modal, not blocking)
+        QApplication.processEvents()  # the sign-in prompts (window-modal, not blocking)
         for w in QApplication.topLevelWidgets():
-            if type(w).__name__ == "OverdueComplaintsDialog" and w.isVisible():
+            if type(w).__name__ in ("OverdueComplaintsDialog", "ClockDialog") and w.isVisible():
                 w.close()
         return main
 
@@ -378,3 +378,37 @@ def test_a_stylist_signs_in_and_sees_only_their_screens(app: App, qtbot: QtBot) 
     with pytest.raises(NotAllowed):
         s.checkout.build_bill(app.actor(), visit_id=vids[0])
     assert not app.shell.ctx.can(Perm.CASH_DRAWER)  # type: ignore[union-attr]
+
+
+def test_a_stylist_not_on_the_clock_is_asked_once_a_day_and_clocks_in_with_enter(app: App, qtbot: QtBot) -> None:
+    from ui.trust.timeclock import ClockDialog
+
+    def asked() -> list[ClockDialog]:
+        QApplication.processEvents()
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, ClockDialog) and w.isVisible()]
+
+    def sign_in_by_hand() -> None:
+        page = app.shell.sign_in
+        assert page is not None
+        sid = app.staff_id("stylist")
+        page.select(sid)
+        page.type_pin(demo_pin(page, sid))
+        page.submit()
+
+    sign_in_by_hand()
+    (dlg,) = asked()
+    assert "not clocked in" in dlg.findChildren(QLabel)[0].text()
+    dlg.reject()  # "Not now"
+    assert app.services.timeclock.status(app.actor()).state == "off"
+    app.shell.lock(switch=True)
+    sign_in_by_hand()
+    assert asked() == []  # asked once a day
+    main = app.shell.main
+    assert main is not None and main.clock_btn.text().strip() == "Clock in"
+    assert main.clock_shortcut.key().toString() == "Ctrl+K"
+    main.clock_shortcut.activated.emit()  # the side bar's clock
+    (dlg,) = asked()
+    qtbot.keyClick(dlg, Qt.Key.Key_Return)  # the default button: Clock in
+    st = app.services.timeclock.status(app.actor())
+    assert st.state == "on" and st.since == START
+    assert "On the clock" in main.clock_btn.text()

@@ -39,13 +39,16 @@ class PayPage(QWidget):
         self.rates_btn = Button(_("Commission rates"), "settings", "secondary")
         self.rates_btn.setToolTip(_("Settings > Pay: who earns what share of which sales"))
         self.rates_btn.clicked.connect(lambda: self.ctx.navigate("settings", tab="commission"))
+        self.sheets_btn = Button(_("Time sheets"), "clock", "secondary")
+        self.sheets_btn.setToolTip(_("Each person's clock-ins and breaks by day; the owner corrects them with a reason"))
+        self.sheets_btn.clicked.connect(lambda: self.open_time_sheet(None))
         self.xlsx_btn = Button(_("Save all (.xlsx)"), "download", "secondary")
         self.xlsx_btn.setToolTip(_("Every statement in one spreadsheet (.xlsx): a sheet per person"))
         self.pdf_btn = Button(_("Save statement (PDF)"), "file", "secondary")
         self.pdf_btn.setToolTip(_("The chosen person's statement as a PDF, to hand over"))
         self.xlsx_btn.clicked.connect(lambda: self.save("xlsx"))
         self.pdf_btn.clicked.connect(lambda: self.save("pdf"))
-        for b in (self.rates_btn, self.xlsx_btn, self.pdf_btn):
+        for b in (self.rates_btn, self.sheets_btn, self.xlsx_btn, self.pdf_btn):
             top.addWidget(b)
         lay.addLayout(top)
         body = QHBoxLayout()
@@ -149,6 +152,19 @@ class PayPage(QWidget):
                           self._money(ln.basis_minor) if ln.scope != TIP else ""])  # fmt: skip
         self.lines.set_rows(lines, list(s.lines))
         self.lines.fit_columns({0: 130, 1: 110, 3: 160, 4: 150})
+
+    def open_time_sheet(self, staff_id: int | None) -> None:
+        """The time sheet of ``staff_id`` (None: the chosen statement's person) on the day of
+        their last shift this month, or today; corrections change the statement: read again."""
+        from ui.reports.timesheet import TimeSheetDialog
+
+        person = self.chosen()
+        sid = staff_id if staff_id is not None else person.staff_id if person is not None else None
+        day = None
+        if staff_id is None and person is not None and person.hours is not None and person.hours.by_day:
+            day = person.hours.by_day[-1][0]
+        TimeSheetDialog(self.ctx, self, staff_id=sid, day=day).exec()
+        self.reload()
 
     def save(self, kind: str) -> None:
         actor, p = self.ctx.actor, self.payroll

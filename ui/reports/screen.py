@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -170,11 +171,16 @@ class ReportsScreen(QWidget):
         self.csv_btn.setEnabled(allowed and self.ctx.can(Perm.EXPORT))
 
     # -- navigation ------------------------------------------------------------------
-    def open(self, month: str | None = None, **_params: Any) -> None:
+    def open(self, month: str | None = None, time_sheet: int | None = None, **_params: Any) -> None:
+        """``time_sheet``: a staff id whose time sheet opens over the Pay page (the owner's way in
+        from their own time clock)."""
         self._apply_permissions()
         if not self.ctx.can(Perm.REPORTS):
             return
         self._fill_choices()
+        if time_sheet is not None:
+            self.tabs.setCurrentWidget(self.pay)
+            QTimer.singleShot(0, self, lambda: self.pay.open_time_sheet(time_sheet))
         if month:
             i = self.month.findData(month)
             if i < 0:

@@ -57,6 +57,7 @@ GROUPS = {
     "calendar": N_("Calendar"),
     "aftercare": N_("After the visit"),
     "appraisal": N_("Staff appraisal"),
+    "timeclock": N_("Time clock"),
     "security": N_("Security"),
     "printing": N_("Printing"),
 }

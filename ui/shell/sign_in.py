@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGridLayout,
@@ -29,13 +29,14 @@ from desk_app.desk import load_desk
 from desk_app.i18n import _
 from ui.navigation import role_label
 from ui.runner import Latest, TaskRunner
-from ui.shared.widgets import Card, ErrorLabel, error_text
+from ui.shared.widgets import Button, Card, ErrorLabel, error_text
 from ui.theme import icon
 
 if TYPE_CHECKING:  # the page shows before the services load (ui/app.py run_gui): imported there
     from desk_app.container import Services
     from desk_app.domain.permissions import Actor
     from desk_app.trust.auth import StaffView
+    from desk_app.trust.timeclock import ClockStatus
 
 
 class SignInPage(QWidget):
@@ -109,6 +110,23 @@ class SignInPage(QWidget):
             grid.addWidget(b, i // 3, i % 3)
             self.key_buttons[k] = b
         pad.body.addLayout(grid)
+        # clock in or out with the PIN, without signing in (a stylist who never uses the desk)
+        self.clock_btn = Button(_("Clock in / out"), "clock", "secondary")
+        self.clock_btn.setToolTip(_("Tap your name, type your PIN, then this: clocks you in, or out, without signing in (Ctrl+K)"))
+        self.clock_btn.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.clock_btn.clicked.connect(self.clock)
+        pad.body.addWidget(self.clock_btn)
+        QShortcut(QKeySequence("Ctrl+K"), self).activated.connect(self.clock)
+        self.clock_note = QLabel()
+        self.clock_note.setObjectName("okText")
+        self.clock_note.setWordWrap(True)
+        self.clock_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.clock_note.hide()
+        pad.body.addWidget(self.clock_note)
+        self._note_timer = QTimer(self)
+        self._note_timer.setSingleShot(True)
+        self._note_timer.setInterval(12_000)
+        self._note_timer.timeout.connect(self.clock_note.hide)
         self.error = ErrorLabel()
         pad.body.addWidget(self.error)
         row.addWidget(pad, 2)
@@ -255,6 +273,7 @@ class SignInPage(QWidget):
     def _set_keys_enabled(self, on: bool) -> None:
         for key in self.key_buttons.values():
             key.setEnabled(on)
+        self.clock_btn.setEnabled(on)
         for tile in self.group.buttons():
             tile.setEnabled(on)
 
@@ -314,6 +333,40 @@ class SignInPage(QWidget):
             on_error=self._refused,
             in_order=True,
         )
+
+    def clock(self) -> None:
+        """Clock the chosen person in (or out, when on the clock) with the PIN typed; they stay
+        signed out. A wrong PIN counts as at sign-in."""
+        if self._checking or self.services is None:
+            return
+        if self.selected_id is None:
+            self.error.show_error(_("Tap your name first."))
+            return
+        if not self._pin:
+            self.error.show_error(_("Type your PIN, then tap Clock in / out."))
+            return
+        tc, auth, staff_id, pin, branch = (self.services.timeclock, self.services.auth, self.selected_id, self._pin,
+                                           self.desk_branch)  # fmt: skip
+        self._set_checking(True)
+        self.runner.run(self, lambda: tc.clock_with_pin(staff_id, pin, auth, branch()), on_done=self._clocked,
+                        on_error=self._refused, in_order=True)  # fmt: skip
+
+    def _clocked(self, result: tuple[str, ClockStatus]) -> None:
+        from desk_app import i18n
+        from desk_app.domain import timesheet as ts
+
+        kind, st = result
+        self._set_checking(False)
+        self._clear()
+        when = i18n.format_time(i18n.local(st.at))
+        if kind == ts.IN:
+            text = _("{name} clocked in at {time}.").format(name=st.name, time=when)
+        else:
+            text = _("{name} clocked out at {time}: {hours} worked today.").format(
+                name=st.name, time=when, hours=ts.hours_text(st.worked_today_seconds))
+        self.clock_note.setText(text)
+        self.clock_note.show()
+        self._note_timer.start()
 
     def _signed_in(self, actor: Actor, short_pin: bool = False) -> None:
         self._set_checking(False)

@@ -1,0 +1,268 @@
+"""The owner's time sheets (Reports > Pay, docs/payroll.md "Time clock"): one person and one day,
+every punch with its corrections (a corrected one struck through, with the reason); a punch
+added, moved or removed with a reason -- a new row, audited, refused when the punches would no
+longer make shifts. Reads and corrections run on the runner."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from PySide6.QtCore import QDate, QTime
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app import i18n
+from desk_app.domain import timesheet as ts
+from desk_app.domain.permissions import Perm
+from desk_app.i18n import _
+from desk_app.trust.auth import StaffView
+from desk_app.trust.timeclock import SOURCE_WORDS, VOID, DaySheet, PunchView, kind_word
+from ui.context import UiContext
+from ui.shared.table import Cell, RowsTable
+from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text, show_error
+
+
+class TimeSheetDialog(Dialog):
+    """The owner's time sheet: one person, one day; every punch (a corrected one struck through,
+    with the correction's reason) and the corrections themselves."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None, staff_id: int | None = None,
+                 day: date | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.sheet: DaySheet | None = None
+        self.setWindowTitle(_("Time sheets"))
+        self.resize(860, 560)
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.person = QComboBox()
+        self.person.setMinimumWidth(220)
+        self.person.setMinimumHeight(44)
+        top.addWidget(QLabel(_("Staff")))
+        top.addWidget(self.person)
+        prev = Button("", "chevron-left", "ghost")
+        prev.setToolTip(_("The day before (Page Up)"))
+        prev.setFixedWidth(48)
+        self.day = QDateEdit()
+        self.day.setCalendarPopup(True)
+        self.day.setMinimumHeight(44)
+        self.day.setDisplayFormat("yyyy-MM-dd")
+        nxt = Button("", "chevron-right", "ghost")
+        nxt.setToolTip(_("The day after (Page Down)"))
+        nxt.setFixedWidth(48)
+        prev.clicked.connect(lambda: self.day.setDate(self.day.date().addDays(-1)))
+        nxt.clicked.connect(lambda: self.day.setDate(self.day.date().addDays(1)))
+        QShortcut(QKeySequence("PgUp"), self).activated.connect(lambda: self.day.setDate(self.day.date().addDays(-1)))
+        QShortcut(QKeySequence("PgDown"), self).activated.connect(lambda: self.day.setDate(self.day.date().addDays(1)))
+        top.addSpacing(12)
+        top.addWidget(prev)
+        top.addWidget(self.day)
+        top.addWidget(nxt)
+        top.addStretch(1)
+        lay.addLayout(top)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setObjectName("sectionTitle")
+        lay.addWidget(self.summary)
+        self.table = RowsTable([_("Time"), _("Punch"), _("Recorded"), _("Note")], stretch=3,
+                               empty_text=_("No punches this day. Add one if this person worked and forgot to clock in."))
+        lay.addWidget(self.table, 1)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        row = QHBoxLayout()
+        self.add_btn = Button(_("Add a punch"), "plus", "secondary")
+        self.move_btn = Button(_("Change its time"), "edit", "secondary")
+        self.remove_btn = Button(_("Remove"), "trash", "secondary")
+        self.add_btn.clicked.connect(lambda: self.correct(None))
+        self.move_btn.clicked.connect(lambda: self.correct("move"))
+        self.remove_btn.clicked.connect(lambda: self.correct(VOID))
+        for b in (self.add_btn, self.move_btn, self.remove_btn):
+            row.addWidget(b)
+        row.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
+        close.rejected.connect(self.reject)
+        row.addWidget(close)
+        lay.addLayout(row)
+        allowed = ctx.can(Perm.STAFF_MANAGE)
+        for b in (self.add_btn, self.move_btn, self.remove_btn):
+            b.setVisible(allowed)
+        self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._chosen())
+        today = day or i18n.local(ctx.services.clock()).date()
+        self.day.setDate(QDate(today.year, today.month, today.day))
+        self._want_staff = staff_id
+        self.person.currentIndexChanged.connect(lambda _i: self.reload())
+        self.day.dateChanged.connect(lambda _d: self.reload())
+        auth = ctx.services.auth
+        ctx.runner.run(self, lambda: auth.list_staff(active_only=False), on_done=self._staff,
+                       on_error=lambda e: show_error(self, e))  # fmt: skip
+
+    def _staff(self, staff: list[StaffView]) -> None:
+        self.person.blockSignals(True)
+        for s in staff:
+            self.person.addItem(s.name if s.active else _("{name} (left)").format(name=s.name), s.id)
+        idx = self.person.findData(self._want_staff) if self._want_staff is not None else 0
+        self.person.setCurrentIndex(max(idx, 0))
+        self.person.blockSignals(False)
+        self.reload()
+
+    def chosen_day(self) -> date:
+        d = self.day.date()
+        return date(d.year(), d.month(), d.day())
+
+    def reload(self) -> None:
+        actor, sid = self.ctx.actor, self.person.currentData()
+        if actor is None or sid is None:
+            return
+        svc, day = self.ctx.services.timeclock, self.chosen_day()
+        self.ctx.runner.run(self, lambda: svc.day_sheet(actor, int(sid), day), on_done=self._show,
+                            on_error=lambda e: self.error.show_error(error_text(e)))  # fmt: skip
+
+    def _show(self, sheet: DaySheet) -> None:
+        if sheet.staff_id != self.person.currentData() or sheet.day != self.chosen_day():
+            return  # an older read, answered after the person or the day changed
+        self.sheet = sheet
+        self.error.show_error(None)
+        text = ngettext_shifts(sheet)
+        self.summary.setText(text)
+        rows: list[list[Cell]] = []
+        for p in sheet.punches:
+            note = p.reason
+            if p.replaced:
+                note = _("Corrected: {reason}").format(reason=p.replaced_reason or _("removed"))
+            cell: Cell = (kind_word(p.kind), "bad") if p.replaced else kind_word(p.kind)
+            when = i18n.format_time(i18n.local(p.at))
+            rows.append([(f"{when} ✕", "bad") if p.replaced else when, cell,
+                         _("{how}, by {who}").format(how=_(SOURCE_WORDS.get(p.source, p.source)), who=p.by), note])
+        self.table.set_rows(rows, list(sheet.punches))
+        self.table.fit_columns({0: 110, 1: 170, 2: 260})
+        self._chosen()
+
+    def chosen(self) -> PunchView | None:
+        p = self.table.current()
+        return p if isinstance(p, PunchView) else None
+
+    def _chosen(self) -> None:
+        p = self.chosen()
+        live = p is not None and not p.replaced
+        self.move_btn.setEnabled(live)
+        self.remove_btn.setEnabled(live)
+
+    def correct(self, how: str | None) -> None:
+        """``how``: None adds a punch, "move" changes the chosen one's time, VOID removes it."""
+        sid = self.person.currentData()
+        actor = self.ctx.actor
+        p = self.chosen() if how is not None else None
+        if actor is None or sid is None or (how is not None and (p is None or p.replaced)):
+            return
+        dlg = CorrectionDialog(self, self.chosen_day(), p, remove=how == VOID)
+        if dlg.exec() != Dialog.DialogCode.Accepted:
+            return
+        kind, at, reason = dlg.values()
+        svc = self.ctx.services.timeclock
+        self.ctx.runner.run(
+            self,
+            lambda: svc.correct(actor, int(sid), kind=kind, at=at, reason=reason, replaces_id=p.id if p else None),
+            on_done=lambda _r: self.reload(),
+            on_error=lambda e: show_error(self, e),
+            in_order=True,
+        )
+
+
+def ngettext_shifts(sheet: DaySheet) -> str:
+    n = len(sheet.shifts)
+    if not n:
+        return _("{name} · {day}: no shift").format(name=sheet.name, day=i18n.format_date(sheet.day))
+    text = i18n.ngettext("{name} · {day}: {hours} worked in {n} shift, breaks {breaks}",
+                         "{name} · {day}: {hours} worked in {n} shifts, breaks {breaks}", n).format(
+        name=sheet.name, day=i18n.format_date(sheet.day), hours=ts.hours_text(sheet.worked_seconds), n=n,
+        breaks=ts.hours_text(sheet.break_seconds))  # fmt: skip
+    if any(s.unclosed for s in sheet.shifts):
+        text = _("{text} · no clock-out: add it").format(text=text)
+    return text
+
+
+class CorrectionDialog(Dialog):
+    """What the correction is: the punch's kind and time (adding), its new time (moving), and
+    always the reason."""
+
+    def __init__(self, parent: QWidget | None, day: date, punch: PunchView | None, remove: bool = False) -> None:
+        super().__init__(parent)
+        self.punch, self.remove, self._day = punch, remove, day
+        if remove:
+            title = _("Remove a punch")
+        elif punch is not None:
+            title = _("Change a punch's time")
+        else:
+            title = _("Add a punch")
+        self.setWindowTitle(title)
+        self.setMinimumWidth(440)
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.kind = QComboBox()
+        self.kind.setMinimumHeight(44)
+        for k in ts.KINDS:
+            self.kind.addItem(kind_word(k), k)
+        self.when = QTimeEdit()
+        self.when.setDisplayFormat("HH:mm")
+        self.when.setMinimumHeight(44)
+        self.on_day = QDateEdit()
+        self.on_day.setDisplayFormat("yyyy-MM-dd")
+        self.on_day.setMinimumHeight(44)
+        self.on_day.setCalendarPopup(True)
+        self.on_day.setDate(QDate(day.year, day.month, day.day))
+        if punch is not None:
+            local = i18n.local(punch.at)
+            self.kind.setCurrentIndex(max(self.kind.findData(punch.kind), 0))
+            self.kind.setEnabled(False)
+            self.when.setTime(QTime(local.hour, local.minute))
+            self.on_day.setDate(QDate(local.year, local.month, local.day))
+        else:
+            self.when.setTime(QTime(9, 0))
+        form.addRow(_("Punch"), self.kind)
+        if not remove:
+            form.addRow(_("Day"), self.on_day)
+            form.addRow(_("Time"), self.when)
+        else:
+            assert punch is not None
+            form.addRow(_("Time"), QLabel(i18n.format_when(punch.at)))
+        self.reason = QLineEdit()
+        self.reason.setMinimumHeight(44)
+        self.reason.setPlaceholderText(_("Why: e.g. forgot to clock out, left at six"))
+        form.addRow(_("Reason"), self.reason)
+        lay.addLayout(form)
+        self.error = ErrorLabel()
+        lay.addWidget(self.error)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        box.button(QDialogButtonBox.StandardButton.Ok).setText(_("Remove") if remove else _("Save"))
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+        box.accepted.connect(self._ok)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+        self.reason.setFocus()
+
+    def _ok(self) -> None:
+        if not self.reason.text().strip():
+            self.error.show_error(_("Say why the time sheet is corrected (it is kept with the correction)."))
+            self.reason.setFocus()
+            return
+        self.accept()
+
+    def values(self) -> tuple[str, datetime | None, str]:
+        if self.remove:
+            return VOID, None, self.reason.text().strip()
+        d, t = self.on_day.date(), self.when.time()
+        local = datetime.combine(date(d.year(), d.month(), d.day()), time(t.hour(), t.minute()), tzinfo=i18n.timezone())
+        return str(self.kind.currentData()), local.astimezone(UTC), self.reason.text().strip()
+
