@@ -137,7 +137,7 @@ def hours_note(s: Statement, fmt: Fmt) -> str:
     h = s.hours
     if h is None:
         return ""
-    text = fmt.ngettext("{hours} in {n} shift (breaks {breaks})", "{hours} in {n} shifts (breaks {breaks})", h.shifts).format(
+    text = fmt.ngettext("{hours} in {n} shift (breaks {breaks}).", "{hours} in {n} shifts (breaks {breaks}).", h.shifts).format(
         hours=ts.hours_text(h.worked_seconds), n=h.shifts, breaks=ts.hours_text(h.break_seconds))
     if h.on_clock:
         text = then(fmt, text, fmt._("Still on the clock: counted to now."))
