@@ -285,17 +285,27 @@ def _drop(target: PgTarget, name: str) -> None:
         drop_database(conn, name)
 
 
-def drop_database(conn: Any, name: str) -> None:
+def drop_database(conn: Any, name: str, attempts: int = 5) -> None:
     """Drop a scratch database. A plain DROP first: the server ends an autovacuum worker in it by
-    itself (one often starts after a restore), while WITH (FORCE) refuses to end that worker to a
-    login that is not a superuser ("must be a member of the role whose process is being terminated").
-    FORCE only when a client session is still connected."""
+    itself (one often starts after a restore) and waits a few seconds for other sessions, while
+    WITH (FORCE) refuses to end a superuser's process to a login that is not one ("must be a
+    member of the role whose process is being terminated"). FORCE when a session is still
+    connected; refused that, wait a moment and try again (the worker ends on its own)."""
     import psycopg
 
-    try:
-        conn.execute(f"DROP DATABASE IF EXISTS {_q(name)}")
-    except psycopg.errors.ObjectInUse:
-        conn.execute(f"DROP DATABASE IF EXISTS {_q(name)} WITH (FORCE)")
+    for attempt in range(attempts):
+        try:
+            conn.execute(f"DROP DATABASE IF EXISTS {_q(name)}")
+            return
+        except psycopg.errors.ObjectInUse:
+            pass
+        try:
+            conn.execute(f"DROP DATABASE IF EXISTS {_q(name)} WITH (FORCE)")
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt + 1 == attempts:
+                raise
+            time.sleep(1.0)
 
 
 @contextmanager
