@@ -160,7 +160,11 @@ def remember_key(key: bytes) -> None:
 
 
 def is_encrypted(path: Path) -> bool:
-    """True for an existing, non-empty file that is not a plain SQLite database."""
+    """True for an existing, non-empty file that is not a plain SQLite database.
+
+    Never on a database this process has open: closing any handle on the file drops the
+    process's SQLite locks on it (POSIX), and the next connection elsewhere to close then deletes
+    the write-ahead log under the open one. A ``Database`` knows its own key (``Database.key``)."""
     try:
         with Path(path).open("rb") as fh:
             head = fh.read(16)

@@ -142,15 +142,19 @@ def check_backup_file(path: Path) -> str | None:
     return None
 
 
-def online_backup(src: Path, dest: Path, progress: Progress | None = None) -> Path:
-    """Copy a live SQLite database with the online backup API into ``dest`` (checked, atomic rename)."""
+def online_backup(src: Path, dest: Path, progress: Progress | None = None, *, key: bytes | None) -> Path:
+    """Copy a live SQLite database with the online backup API into ``dest`` (checked, atomic rename).
+
+    ``key``: the live database's own key (``Database.key``; None for a plain file), never read
+    from the file here: opening and closing the live file outside SQLite (``cipher.is_encrypted``)
+    drops this process's SQLite locks on it, and the next desk or command to close the database
+    then deletes its write-ahead log under the app, losing what the app writes after."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     if tmp.exists():
         tmp.unlink()
     create_private(tmp)  # other accounts on this computer cannot read the copy (0600)
-    key = cipher.key_for_file(src)  # an encrypted shop's backups are encrypted with its key
-    source = cipher.connect(src, key=key, read_only=True, timeout=10)
+    source = cipher.connect(src, key=key, read_only=True, timeout=10)  # encrypted: the backup is too
     try:
         target = cipher.connect(tmp, key=key)
         try:
@@ -486,7 +490,7 @@ class BackupService:
         if out.exists() and out.resolve() == src.resolve():
             raise BackupError(_("Choose a different file: that is the database itself."))
         try:
-            online_backup(src, out, progress)
+            online_backup(src, out, progress, key=self.db.key)
         except (OSError, BackupError, cipher.KeyMissing, *cipher.Error) as exc:  # type: ignore[misc]
             msg = exc.message if isinstance(exc, BackupError) else str(exc)
             self._record(str(out), 0, reason, False, msg, actor)

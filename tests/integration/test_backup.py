@@ -214,3 +214,24 @@ def test_cli_commands_do_not_create_a_database_by_mistake(tmp_path: Path) -> Non
             assert run(argv) == 1
         assert "no database" in err.getvalue()
     assert not missing.exists()
+
+
+def test_a_backup_leaves_the_live_databases_journal_in_place_for_other_desks(
+    services: Services, owner: Actor, db_path: Path, tmp_path: Path
+) -> None:
+    """The backup once read the live file's first bytes with open()/close() to see if it was
+    encrypted: that close dropped this process's SQLite locks, so the next program to close the
+    database (another desk, `desk-app check`) deleted the write-ahead log under the app, and what
+    the app saved after that never reached the file. Here another process opens and closes the
+    database after a backup, then the app saves a client: another process must see it."""
+    import subprocess
+    import sys
+
+    add_client(services, "张三")
+    services.backup.backup(actor=owner, out=tmp_path / "b.sqlite3")
+    peek = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute('SELECT count(*) FROM clients').fetchone()[0]); c.close()"
+    subprocess.run([sys.executable, "-c", peek, str(db_path)], check=True, capture_output=True)
+    assert Path(str(db_path) + "-wal").exists()  # the app's log is still there
+    add_client(services, "李四")
+    seen = subprocess.run([sys.executable, "-c", peek, str(db_path)], check=True, capture_output=True, text=True)
+    assert seen.stdout.strip() == "2"
