@@ -27,9 +27,10 @@ _NEXT = {(OFF, IN): ON, (ON, BREAK): ON_BREAK, (ON_BREAK, BACK): ON, (ON, OUT): 
 class SequenceError(ValueError):
     """Punches that cannot follow each other; ``code`` says which rule, ``at`` where."""
 
-    def __init__(self, code: str, kind: str, at: datetime) -> None:
+    def __init__(self, code: str, kind: str, at: datetime, since: datetime | None = None) -> None:
         super().__init__(f"{code}: {kind} at {at.isoformat()}")
         self.code, self.kind, self.at = code, kind, at
+        self.since = since  # "already_in": the clock-in of the shift still open
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def shifts(punches: Iterable[Punch], *, strict: bool = False) -> list[Shift]:
         if p.kind == IN and state != OFF:
             assert start is not None
             if p.at - start < MAX_OPEN:
-                raise SequenceError("already_in", p.kind, p.at)
+                raise SequenceError("already_in", p.kind, p.at, start)
             out.append(Shift(start, None, tuple(breaks), unclosed=True))
             state = OFF
         after = next_state(state, p.kind)

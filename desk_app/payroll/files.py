@@ -89,7 +89,7 @@ def line_note(ln: StatementLine, fmt: Fmt) -> str:
 
 
 def summary_rows(payroll: Payroll, fmt: Fmt) -> tuple[list[str], list[list[Any]]]:
-    head = [fmt._("Staff"), fmt._("Hours"), fmt._("Sold (before tax)"), fmt._("Commission base"), fmt._("Commission"), fmt._("Tips"),
+    head = [fmt._("Staff"), fmt._("Hours (decimal)"), fmt._("Sold (before tax)"), fmt._("Commission base"), fmt._("Commission"), fmt._("Tips"),
             fmt._("Base pay"), fmt._("Performance pay"), fmt._("To pay")]  # fmt: skip
     rows: list[list[Any]] = []
     for s in payroll.statements:
@@ -133,18 +133,27 @@ def hours_number(s: Statement) -> float | None:
 
 
 def hours_note(s: Statement, fmt: Fmt) -> str:
-    """"8:18 in 1 shift (breaks 0:45)" with what the owner must still correct; "" without hours."""
+    """"8:18 in 1 shift (breaks 0:45)." with what the owner must still correct; "" without hours."""
     h = s.hours
     if h is None:
         return ""
-    text = fmt.ngettext("{hours} in {n} shift (breaks {breaks}).", "{hours} in {n} shifts (breaks {breaks}).", h.shifts).format(
-        hours=ts.hours_text(h.worked_seconds), n=h.shifts, breaks=ts.hours_text(h.break_seconds))
+    counted = h.shifts - len(h.unclosed)  # a shift never clocked out counts nothing
+    text = fmt.ngettext("{hours} in {n} shift (breaks {breaks}).", "{hours} in {n} shifts (breaks {breaks}).", counted).format(
+        hours=ts.hours_text(h.worked_seconds), n=counted, breaks=ts.hours_text(h.break_seconds))
     if h.on_clock:
         text = then(fmt, text, fmt._("Still on the clock: counted to now."))
     if h.unclosed:
         days = fmt._(", ").join(fmt.date(d) for d in h.unclosed)
         text = then(fmt, text, fmt._("Not clocked out on {days}: no hours counted until the time sheet is corrected.").format(days=days))
     return text
+
+
+def day_hours(payroll: Payroll, s: Statement, fmt: Fmt) -> list[str]:
+    """"Nov 1: 10:44 h" for each day worked (a non-breaking space inside, so a line never splits one)."""
+    if s.hours is None:
+        return []
+    return [fmt._("{day}: {hours} h").format(day=fmt.month_day(d), hours=ts.hours_text(secs)).replace(" ", "\u00a0")
+            for d, secs in s.hours.by_day]  # fmt: skip
 
 
 def title(payroll: Payroll, fmt: Fmt) -> str:
@@ -225,8 +234,13 @@ def _statement_sheet(sh: Any, payroll: Payroll, s: Statement, fmt: Fmt, font: An
         sh.append([])
         sh.append([fmt._("Hours"), hours_note(s, fmt)])
         sh.cell(sh.max_row, 1).font = font(bold=True)
-        for day, secs in s.hours.by_day:
-            sh.append([fmt.date(day), ts.hours_text(secs)])
+        sh.append([fmt._("Date"), fmt._("Hours (decimal)"), fmt._("Hours (h:mm)")])
+        for c in sh[sh.max_row]:
+            c.font = font(bold=True)
+        for day, secs in s.hours.by_day:  # a real date and a number, to sort and add up
+            sh.append([day, round(secs / 3600, 2), ts.hours_text(secs)])
+            sh.cell(sh.max_row, 1).number_format = "yyyy-mm-dd"
+            sh.cell(sh.max_row, 2).number_format = "0.00"
     sh.append([])
     sh.append(line_head(fmt))
     for c in sh[sh.max_row]:
@@ -345,8 +359,7 @@ def write_pdf(payroll: Payroll, out: str | os.PathLike[str] | IO[bytes], fmt: Fm
         if s.hours is not None:
             story.append(Spacer(1, 4 * mm))
             story.append(Paragraph(esc(fmt._("Hours: {note}").format(note=hours_note(s, fmt))), body))
-            days = [f"{fmt.month_day(d)} {ts.hours_text(secs)}" for d, secs in s.hours.by_day]
-            story.append(Paragraph(esc(" · ".join(days)), small))
+            story.append(Paragraph(esc(" · ".join(day_hours(payroll, s, fmt))), small))
         story.append(Spacer(1, 5 * mm))
         lines: list[list[Any]] = [[fmt._("When"), fmt._("Receipt"), fmt._("Item"), fmt._("Sold (before tax)"),
                                    fmt._("Commission base")]]  # fmt: skip

@@ -31,12 +31,13 @@ from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Staff, TimePunch
 from desk_app.domain import timesheet as ts
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.i18n import N_, _, format_when
+from desk_app.i18n import N_, _, format_time, format_when
 
 VOID = "void"
 # how far back a write looks for the shift it falls in (a shift is never this long)
 _LOOK_BACK = timedelta(days=3)
 REASON_MAX = 500
+DOUBLE_TAP = timedelta(minutes=2)  # a PIN clock tap this soon after the last punch is taken as a double tap
 KIND_WORDS = {ts.IN: N_("Clock in"), ts.BREAK: N_("Break"), ts.BACK: N_("Back from break"), ts.OUT: N_("Clock out")}
 SOURCE_WORDS = {"clock": N_("at the desk"), "pin": N_("on the sign-in page"), "correction": N_("owner's correction")}
 
@@ -56,6 +57,7 @@ class PunchView:
     by: str  # who recorded it
     replaced: bool = False  # a later correction replaced or removed it (shown struck through)
     replaced_reason: str = ""
+    moved_to: datetime | None = None  # the time the correction gave it (None: removed, or not corrected)
 
 
 @dataclass(frozen=True)
@@ -191,10 +193,26 @@ class TimeClockService:
 
     def clock_with_pin(self, staff_id: int, pin: str, auth: Any, desk_branch_code: str | None = None) -> tuple[str, ClockStatus]:
         """From the sign-in page, without signing in: the PIN is checked as at sign-in (wrong ones
-        count), then the person is clocked in when off, out when on the clock or on a break.
-        Returns the punch made and the status after it."""
+        count), then the person is clocked in when off, back from a break when on one, out when on
+        the clock. A second tap within ``DOUBLE_TAP`` of the last punch changes nothing (a clock-in
+        tapped twice was a 0-minute shift). Returns the punch made and the status after it."""
         actor = auth.sign_in(staff_id, pin, desk_branch_code)
-        kind = ts.IN if self.status(actor).state == ts.OFF else ts.OUT
+        with self.db.uow(write=False) as uow:
+            last = uow.session.execute(
+                select(TimePunch.kind, TimePunch.at)
+                .where(TimePunch.staff_id == staff_id, TimePunch.kind != VOID)
+                .order_by(TimePunch.at.desc(), TimePunch.id.desc())
+                .limit(1)
+            ).first()
+            tz = shop_tz(uow.session)
+        now = self.clock()
+        if last is not None and timedelta(0) <= now - last[1] < DOUBLE_TAP:
+            raise ServiceError(
+                _("{name}: {punch} at {time} a moment ago; nothing changed.").format(
+                    name=actor.name, punch=kind_word(str(last[0])), time=format_time(last[1].astimezone(tz)))
+            )
+        state = self.status(actor).state
+        kind = ts.IN if state == ts.OFF else ts.BACK if state == ts.ON_BREAK else ts.OUT
         return kind, self.punch(actor, kind, source="pin")
 
     # ------------------------------------------------------------------ the owner's view
@@ -208,9 +226,11 @@ class TimeClockService:
             tz = shop_tz(s)
             start, end = _start_of(day, tz), _start_of(day + timedelta(days=1), tz)
             now = self.clock()
-            rows = self._rows(s, staff_id, start, end)
             ps = in_force(s, [staff_id], start - _LOOK_BACK, end + timedelta(days=1)).get(staff_id, [])
             shifts = tuple(x for x in ts.settle(ts.shifts(ps), now) if start <= x.start < end)
+            # a shift begun this day and ended after midnight shows whole
+            through = max([end] + [x.end + timedelta(seconds=1) for x in shifts if x.end is not None])
+            rows = self._rows(s, staff_id, start, through)
             return DaySheet(staff_id, str(name), day, rows, shifts,
                             sum(x.worked_seconds(now) for x in shifts), sum(x.break_seconds(now) for x in shifts))
 
@@ -266,9 +286,15 @@ class TimeClockService:
             if kind != VOID:
                 after.append(ts.Punch(0, kind, new_at))
             try:
-                ts.shifts(after, strict=True)
+                made = ts.shifts(after, strict=True)
             except ts.SequenceError as exc:
                 raise ValidationError({"at": _sequence_text(exc, tz)}) from None
+            too_long = next((x for x in made if x.end is not None and x.end - x.start > ts.MAX_OPEN), None)
+            if too_long is not None and too_long.end is not None:
+                raise ValidationError({"at": _(
+                    "That makes a shift from {start} to {end}, longer than {hours} hours: check the day and the time."
+                ).format(start=format_when(too_long.start.astimezone(tz)), end=format_when(too_long.end.astimezone(tz)),
+                         hours=int(ts.MAX_OPEN.total_seconds() // 3600))})  # fmt: skip
             row = TimePunch(staff_id=staff_id, branch_id=old.branch_id if old is not None else actor.branch_id,
                             kind=kind, at=new_at, source="correction", replaces_id=replaces_id, reason=reason,
                             created_by_id=known.staff_id)
@@ -299,14 +325,16 @@ class TimeClockService:
             state, since = ts.ON, last.start
             if last.breaks and last.breaks[-1][1] is None:
                 state, since = ts.ON_BREAK, last.breaks[-1][0]
-        worked = sum(x.worked_seconds(now) for x in shifts if day_of(x.start) == today or x is last)
+        # shifts begun today, and one still on the clock from last night (not yesterday's closed one)
+        worked = sum(x.worked_seconds(now) for x in shifts
+                     if day_of(x.start) == today or (x is last and x.end is None and not x.unclosed))
         return ClockStatus(staff_id, name, state, since, worked, tuple(day_of(x.start) for x in shifts if x.unclosed), now)
 
     def _rows(self, s: Session, staff_id: int, start: datetime, end: datetime) -> tuple[PunchView, ...]:
         later = aliased(TimePunch)
         by = aliased(Staff)
         q = (
-            select(TimePunch, later.reason, later.kind, by.name)
+            select(TimePunch, later.reason, later.kind, later.at, by.name)
             .outerjoin(later, later.replaces_id == TimePunch.id)
             .outerjoin(by, by.id == TimePunch.created_by_id)
             .where(TimePunch.staff_id == staff_id, TimePunch.kind != VOID,
@@ -315,8 +343,9 @@ class TimeClockService:
         )
         return tuple(
             PunchView(p.id, p.kind, p.at, p.source, p.reason, str(who or ""), replaced=later_kind is not None,
-                      replaced_reason=str(later_reason or ""))
-            for p, later_reason, later_kind, who in s.execute(q)
+                      replaced_reason=str(later_reason or ""),
+                      moved_to=later_at if later_kind is not None and later_kind != VOID else None)
+            for p, later_reason, later_kind, later_at, who in s.execute(q)
         )
 
 
@@ -350,10 +379,12 @@ def _refusal(state: str, kind: str) -> str:
 def _sequence_text(exc: ts.SequenceError, tz: ZoneInfo) -> str:
     when = format_when(exc.at.astimezone(tz))
     if exc.code == "already_in":
-        return _("At {when} this person was clocked in already: add the clock-out before it first.").format(when=when)
+        first = format_when(exc.since.astimezone(tz)) if exc.since is not None else "?"
+        return _("That makes two clock-ins in a row ({first} and {second}): change the first one's time, or add a "
+                 "clock-out between them.").format(first=first, second=when)  # fmt: skip
     if exc.code == "not_on":
-        return _("At {when} this person was not clocked in: add the clock-in first.").format(when=when)
+        return _("At {when} this person was not clocked in: a {punch} needs a clock-in before it.").format(
+            when=when, punch=kind_word(exc.kind).lower() if exc.kind != ts.BREAK else _("break"))
     if exc.code == "on_break":
-        return _("At {when} this person was on a break: add the end of the break first.").format(when=when)
-    return _("At {when} this person was not on a break.").format(when=when)
-
+        return _("At {when} this person was on a break: the break must end before it.").format(when=when)
+    return _("At {when} this person was not on a break: a break must begin before its end.").format(when=when)

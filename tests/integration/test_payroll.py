@@ -469,7 +469,7 @@ def test_clocked_hours_go_on_the_statement_and_its_files(
     assert summary["Kim"][1] == 8.0
     services.payroll.save(owner, p, tmp_path / "kim.pdf", en, staff_id=kim.staff_id)
     text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "kim.pdf")).pages)
-    assert "8:00 in 2 shifts (breaks 0:30)." in text and "Not clocked out on Nov 19, 2026" in text
+    assert "8:00 in 1 shift (breaks 0:30)." in text and "Not clocked out on Nov 19, 2026" in text
     # corrected, the day counts; December has none of November's hours
     tc.correct(owner, kim.staff_id, kind="out", at=datetime(2026, 11, 19, 18, 0, tzinfo=SHANGHAI).astimezone(UTC),
                reason="left at six, forgot the clock")

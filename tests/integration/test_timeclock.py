@@ -113,12 +113,46 @@ def test_the_sign_in_page_clocks_in_and_out_with_the_pin_and_a_wrong_pin_writes_
     assert punches(services, leo.staff_id) == []
     kind, st = tc.clock_with_pin(leo.staff_id, "5678", services.auth)
     assert (kind, st.state) == (ts.IN, ts.ON)
+    clock.advance(seconds=30)  # a second tap straight after: nothing changes (it was a 0-minute shift)
+    with pytest.raises(ServiceError, match="a moment ago; nothing changed"):
+        tc.clock_with_pin(leo.staff_id, "5678", services.auth)
     clock.advance(hours=2)
     tc.punch(leo, ts.BREAK)
     clock.advance(hours=1)
-    kind, st = tc.clock_with_pin(leo.staff_id, "5678", services.auth)  # from a break: out
-    assert (kind, st.state, st.worked_today_seconds) == (ts.OUT, ts.OFF, 2 * 3600)
-    assert [(k, s) for k, _a, s in punches(services, leo.staff_id)] == [("in", "pin"), ("break", "clock"), ("out", "pin")]
+    kind, st = tc.clock_with_pin(leo.staff_id, "5678", services.auth)  # from a break: back
+    assert (kind, st.state) == (ts.BACK, ts.ON)
+    clock.advance(hours=3)
+    kind, st = tc.clock_with_pin(leo.staff_id, "5678", services.auth)
+    assert (kind, st.state, st.worked_today_seconds) == (ts.OUT, ts.OFF, 5 * 3600 + 30)
+    assert [(k, s) for k, _a, s in punches(services, leo.staff_id)] == [
+        ("in", "pin"), ("break", "clock"), ("back", "pin"), ("out", "pin")]
+    # the next morning, before clocking in, yesterday's hours are not "today's"
+    clock.advance(hours=15)
+    assert tc.status(leo).worked_today_seconds == 0
+
+
+def test_a_correction_that_makes_a_shift_longer_than_sixteen_hours_is_refused(
+    services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    leo = new_staff(services.db, owner.branch_id, "Leo")
+    clock.now = at(17, 9)
+    services.timeclock.punch(leo, ts.IN)
+    clock.now = at(18, 10)
+    with pytest.raises(ValidationError, match="longer than 16 hours"):
+        services.timeclock.correct(owner, leo.staff_id, kind=ts.OUT, at=at(18, 9), reason="left this morning")
+    services.timeclock.correct(owner, leo.staff_id, kind=ts.OUT, at=at(17, 21, 30), reason="left at closing")
+    day = services.timeclock.day_sheet(owner, leo.staff_id, date(2026, 11, 17))
+    assert [p.kind for p in day.punches] == ["in", "out"] and day.worked_seconds == 12 * 3600 + 30 * 60
+
+
+def test_a_shift_past_midnight_shows_whole_on_the_day_it_began(services: Services, owner: Actor, clock: FakeClock) -> None:
+    kim = new_staff(services.db, owner.branch_id, "Kim")
+    clock.now = at(17, 20)
+    services.timeclock.punch(kim, ts.IN)
+    clock.now = at(18, 2)
+    services.timeclock.punch(kim, ts.OUT)
+    day = services.timeclock.day_sheet(owner, kim.staff_id, date(2026, 11, 17))
+    assert [p.kind for p in day.punches] == ["in", "out"] and day.worked_seconds == 6 * 3600
 
 
 def test_a_shift_never_clocked_out_stays_unclosed_counts_nothing_and_the_owner_closes_it(

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QTime, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -55,7 +55,7 @@ def test_the_sign_in_page_clocks_in_and_out_with_the_pin_without_signing_in(
     page.select(leo.staff_id)
     page.type_pin("5678")
     page.clock()
-    assert page.clock_note.text() == "Leo clocked out at 17:32: 8:30 worked today."
+    assert page.clock_note.text() == "Leo clocked out at 17:32 (8 h 30 min worked today)."
     assert services.timeclock.status(leo).state == ts.OFF and signed == []
 
 
@@ -75,6 +75,7 @@ def test_the_clock_offers_what_can_follow_and_a_break_is_taken(qtbot: QtBot, ctx
     dlg = ClockDialog(ctx, services.timeclock.status(amy))
     qtbot.addWidget(dlg)
     assert list(dlg.buttons) == [ts.OUT, ts.BREAK] and "since 09:00" in dlg.chip.text()
+    assert not any(b.isDefault() for b in dlg.buttons.values())  # Enter never clocks anyone out
     dlg.buttons[ts.BREAK].click()
     owner_dlg = ClockDialog(UiContext(services=ctx.services, runner=ctx.runner, shop=ctx.shop, actor=owner),
                             services.timeclock.status(owner))
@@ -101,7 +102,7 @@ def test_the_owner_corrects_a_forgotten_clock_out_with_a_reason(
     def fill() -> None:
         box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, CorrectionDialog) and w.isVisible())
         box.kind.setCurrentIndex(box.kind.findData(ts.OUT))
-        box.when.setTime(QTime(18, 0))
+        box.when.setText("18")
         box._ok()  # no reason yet: said, and the box stays
         assert "Say why" in box.error.text() and box.isVisible()
         box.reason.setText("forgot to clock out; left at six")
@@ -120,7 +121,7 @@ def test_the_owner_corrects_a_forgotten_clock_out_with_a_reason(
     def move() -> None:
         box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, CorrectionDialog) and w.isVisible())
         assert not box.kind.isEnabled()  # a moved punch keeps its kind
-        box.when.setTime(QTime(8, 30))
+        box.when.setText("8:30")
         box.reason.setText("opened early")
         box._ok()
 
@@ -129,4 +130,31 @@ def test_the_owner_corrects_a_forgotten_clock_out_with_a_reason(
     rows = dlg.table.model_.rows
     assert len(rows) == 3 and rows[0][0] == "08:30" and rows[2][0] == "18:00"
     struck = [r for r in rows if isinstance(r[0], tuple) and "✕" in r[0][0]]
-    assert len(struck) == 1 and struck[0][3] == "Corrected: opened early"
+    assert len(struck) == 1 and struck[0][3].startswith("Moved to ") and struck[0][3].endswith("08:30: opened early")
+
+
+def test_a_refused_correction_is_said_in_its_box_which_keeps_what_was_typed(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    amy = new_staff(services.db, owner.branch_id, "Amy")
+    clock.now = at(18, 9, 51)
+    services.timeclock.punch(amy, ts.IN)
+    clock.now = at(18, 12)
+    dlg = TimeSheetDialog(ctx, staff_id=amy.staff_id, day=date(2026, 11, 18))
+    qtbot.addWidget(dlg)
+    said: list[str] = []
+
+    def fill() -> None:
+        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, CorrectionDialog) and w.isVisible())
+        box.kind.setCurrentIndex(box.kind.findData(ts.IN))
+        box.when.setText("9")
+        box.reason.setText("came in at nine")
+        box._ok()
+        said.append(box.error.text())
+        assert box.isVisible() and box.reason.text() == "came in at nine" and box.when.text() == "9"
+        box.reject()
+
+    QTimer.singleShot(0, fill)
+    dlg.correct(None)
+    assert said and "two clock-ins in a row" in said[0] and "change the first one's time" in said[0]
+    assert len(dlg.table.model_.rows) == 1  # nothing written

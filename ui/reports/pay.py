@@ -101,17 +101,24 @@ class PayPage(QWidget):
         if not payroll.complete:
             said = files.then(fmt, said, _("The month is not over: its statements grow day by day."))
         self.said.setText(said)
-        rows: list[list[Cell]] = [
-            [s.name, ts.hours_text(s.hours.worked_seconds) if s.hours else "—", self._money(s.total_minor)]
-            for s in payroll.statements
-        ]
+        rows: list[list[Cell]] = [[s.name, self._hours_cell(s), self._money(s.total_minor)] for s in payroll.statements]
+        before = self.chosen()
         self.people.set_rows(rows, list(payroll.statements))
         self.people.fit_columns({1: 80, 2: 150})
         can_save = self.ctx.can(Perm.EXPORT)
         self.xlsx_btn.setEnabled(can_save and bool(payroll.statements))
-        if payroll.statements:
-            self.people.selectRow(0)
+        if payroll.statements:  # the person chosen before stays chosen (a correction reloads the page)
+            ids = [s.staff_id for s in payroll.statements]
+            self.people.selectRow(ids.index(before.staff_id) if before is not None and before.staff_id in ids else 0)
         self._show_person()
+
+    @staticmethod
+    def _hours_cell(s: Statement) -> Cell:
+        """h:mm, marked when a shift was never clocked out (it counts nothing until corrected)."""
+        if s.hours is None:
+            return "—"
+        text = ts.hours_text(s.hours.worked_seconds)
+        return (f"{text} !", "warn") if s.hours.unclosed else text
 
     def chosen(self) -> Statement | None:
         s = self.people.current()
@@ -161,8 +168,10 @@ class PayPage(QWidget):
         person = self.chosen()
         sid = staff_id if staff_id is not None else person.staff_id if person is not None else None
         day = None
-        if staff_id is None and person is not None and person.hours is not None and person.hours.by_day:
-            day = person.hours.by_day[-1][0]
+        if staff_id is None and person is not None and person.hours is not None:
+            # the day to correct first (never clocked out), else their last day this month
+            days = person.hours.unclosed or tuple(d for d, _s in person.hours.by_day[-1:])
+            day = days[0] if days else None
         TimeSheetDialog(self.ctx, self, staff_id=sid, day=day).exec()
         self.reload()
 

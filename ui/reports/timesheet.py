@@ -5,9 +5,10 @@ longer make shifts. Reads and corrections run on the runner."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 
-from PySide6.QtCore import QDate, QTime
+from PySide6.QtCore import QDate
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -139,8 +139,10 @@ class TimeSheetDialog(Dialog):
         rows: list[list[Cell]] = []
         for p in sheet.punches:
             note = p.reason
-            if p.replaced:
-                note = _("Corrected: {reason}").format(reason=p.replaced_reason or _("removed"))
+            if p.replaced and p.moved_to is not None:
+                note = _("Moved to {time}: {reason}").format(time=i18n.format_when(p.moved_to), reason=p.replaced_reason)
+            elif p.replaced:
+                note = _("Removed: {reason}").format(reason=p.replaced_reason)
             cell: Cell = (kind_word(p.kind), "bad") if p.replaced else kind_word(p.kind)
             when = i18n.format_time(i18n.local(p.at))
             rows.append([(f"{when} ✕", "bad") if p.replaced else when, cell,
@@ -160,24 +162,29 @@ class TimeSheetDialog(Dialog):
         self.remove_btn.setEnabled(live)
 
     def correct(self, how: str | None) -> None:
-        """``how``: None adds a punch, "move" changes the chosen one's time, VOID removes it."""
+        """``how``: None adds a punch, "move" changes the chosen one's time, VOID removes it. The
+        box stays open on a refusal, with the reason said and what was typed kept."""
         sid = self.person.currentData()
         actor = self.ctx.actor
         p = self.chosen() if how is not None else None
         if actor is None or sid is None or (how is not None and (p is None or p.replaced)):
             return
-        dlg = CorrectionDialog(self, self.chosen_day(), p, remove=how == VOID)
-        if dlg.exec() != Dialog.DialogCode.Accepted:
-            return
-        kind, at, reason = dlg.values()
+        unclosed = self.sheet is not None and any(x.unclosed for x in self.sheet.shifts)
+        dlg = CorrectionDialog(self, self.chosen_day(), p, remove=how == VOID, missing_out=unclosed and how is None)
         svc = self.ctx.services.timeclock
-        self.ctx.runner.run(
-            self,
-            lambda: svc.correct(actor, int(sid), kind=kind, at=at, reason=reason, replaces_id=p.id if p else None),
-            on_done=lambda _r: self.reload(),
-            on_error=lambda e: show_error(self, e),
-            in_order=True,
-        )
+
+        def submit(kind: str, at: datetime | None, reason: str) -> None:
+            self.ctx.runner.run(
+                dlg,
+                lambda: svc.correct(actor, int(sid), kind=kind, at=at, reason=reason, replaces_id=p.id if p else None),
+                on_done=lambda _r: dlg.accept(),
+                on_error=dlg.refused,
+                in_order=True,
+            )
+
+        dlg.submit = submit
+        dlg.exec()
+        self.reload()
 
 
 def ngettext_shifts(sheet: DaySheet) -> str:
@@ -197,9 +204,12 @@ class CorrectionDialog(Dialog):
     """What the correction is: the punch's kind and time (adding), its new time (moving), and
     always the reason."""
 
-    def __init__(self, parent: QWidget | None, day: date, punch: PunchView | None, remove: bool = False) -> None:
+    def __init__(self, parent: QWidget | None, day: date, punch: PunchView | None, remove: bool = False,
+                 missing_out: bool = False) -> None:
         super().__init__(parent)
         self.punch, self.remove, self._day = punch, remove, day
+        # how the correction is saved (the time sheet's runner call); refused: ``refused(exc)``
+        self.submit: Callable[[str, datetime | None, str], None] | None = None
         if remove:
             title = _("Remove a punch")
         elif punch is not None:
@@ -214,8 +224,9 @@ class CorrectionDialog(Dialog):
         self.kind.setMinimumHeight(44)
         for k in ts.KINDS:
             self.kind.addItem(kind_word(k), k)
-        self.when = QTimeEdit()
-        self.when.setDisplayFormat("HH:mm")
+        # typed as a person types a time ("9", "930", "21:05"); a QTimeEdit ignored typing over it
+        self.when = QLineEdit()
+        self.when.setPlaceholderText(_("e.g. 18:00"))
         self.when.setMinimumHeight(44)
         self.on_day = QDateEdit()
         self.on_day.setDisplayFormat("yyyy-MM-dd")
@@ -226,13 +237,13 @@ class CorrectionDialog(Dialog):
             local = i18n.local(punch.at)
             self.kind.setCurrentIndex(max(self.kind.findData(punch.kind), 0))
             self.kind.setEnabled(False)
-            self.when.setTime(QTime(local.hour, local.minute))
+            self.when.setText(f"{local.hour:02d}:{local.minute:02d}")
             self.on_day.setDate(QDate(local.year, local.month, local.day))
-        else:
-            self.when.setTime(QTime(9, 0))
+        elif missing_out:  # the day says "no clock-out: add it"
+            self.kind.setCurrentIndex(max(self.kind.findData(ts.OUT), 0))
         form.addRow(_("Punch"), self.kind)
         if not remove:
-            form.addRow(_("Day"), self.on_day)
+            form.addRow(_("Date"), self.on_day)
             form.addRow(_("Time"), self.when)
         else:
             assert punch is not None
@@ -253,16 +264,40 @@ class CorrectionDialog(Dialog):
         self.reason.setFocus()
 
     def _ok(self) -> None:
+        if not self.remove and parse_time(self.when.text()) is None:
+            self.error.show_error(_("Type the time as hours and minutes, e.g. 18:00 or 9:30."))
+            self.when.setFocus()
+            return
         if not self.reason.text().strip():
             self.error.show_error(_("Say why the time sheet is corrected (it is kept with the correction)."))
             self.reason.setFocus()
             return
-        self.accept()
+        if self.submit is None:
+            self.accept()
+            return
+        self.error.show_error(None)
+        self.submit(*self.values())
+
+    def refused(self, exc: Exception) -> None:
+        """Said in the box, which stays open with what was typed."""
+        self.error.show_error(error_text(exc))
 
     def values(self) -> tuple[str, datetime | None, str]:
         if self.remove:
             return VOID, None, self.reason.text().strip()
-        d, t = self.on_day.date(), self.when.time()
-        local = datetime.combine(date(d.year(), d.month(), d.day()), time(t.hour(), t.minute()), tzinfo=i18n.timezone())
+        d, t = self.on_day.date(), parse_time(self.when.text()) or time(0)
+        local = datetime.combine(date(d.year(), d.month(), d.day()), t, tzinfo=i18n.timezone())
         return str(self.kind.currentData()), local.astimezone(UTC), self.reason.text().strip()
+
+
+def parse_time(text: str) -> time | None:
+    """"9" -> 09:00, "930" -> 09:30, "21:05", "9.30", "9：30" -> a time; None when it is not one."""
+    import re
+
+    t = text.strip().replace("：", ":").replace(".", ":")
+    m = re.fullmatch(r"(\d{1,2})(?::?(\d{2}))?", t)
+    if not m:
+        return None
+    hh, mm = int(m.group(1)), int(m.group(2) or 0)
+    return time(hh, mm) if hh < 24 and mm < 60 else None
 

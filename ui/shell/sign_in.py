@@ -253,6 +253,7 @@ class SignInPage(QWidget):
         self.selected_id = staff_id
         self._check_selected_tile()
         self._clear()
+        self.clock_note.hide()  # the next person: the last one's clock note is not theirs
         self.setFocus()
 
     # ----------------------------------------------------------------- PIN entry
@@ -358,12 +359,15 @@ class SignInPage(QWidget):
         kind, st = result
         self._set_checking(False)
         self._clear()
+        self.error.show_error(None)
         when = i18n.format_time(i18n.local(st.at))
         if kind == ts.IN:
             text = _("{name} clocked in at {time}.").format(name=st.name, time=when)
+        elif kind == ts.BACK:
+            text = _("{name} is back from the break at {time}.").format(name=st.name, time=when)
         else:
-            text = _("{name} clocked out at {time}: {hours} worked today.").format(
-                name=st.name, time=when, hours=ts.hours_text(st.worked_today_seconds))
+            text = _("{name} clocked out at {time} ({hours} worked today).").format(
+                name=st.name, time=when, hours=i18n.format_duration_minutes(st.worked_today_seconds // 60))
         self.clock_note.setText(text)
         self.clock_note.show()
         self._note_timer.start()
@@ -378,5 +382,6 @@ class SignInPage(QWidget):
         from desk_app.trust.auth import SignInError
 
         self._set_checking(False)
+        self.clock_note.hide()  # a note about someone before next to this person's error misleads
         self.error.show_error(exc.message if isinstance(exc, SignInError) else error_text(exc))
         self._clear()

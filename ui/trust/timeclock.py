@@ -89,7 +89,8 @@ class ClockDialog(Dialog):
         words, tone = state_text(status)
         self.chip = StatusChip(words, tone)
         lay.addWidget(self.chip)
-        today = QLabel(_("Worked today: {hours}").format(hours=ts.hours_text(status.worked_today_seconds)))
+        today = QLabel(_("Worked today: {hours}").format(
+            hours=i18n.format_duration_minutes(status.worked_today_seconds // 60)))
         today.setObjectName("muted")
         lay.addWidget(today)
         note = unclosed_text(status)
@@ -102,17 +103,17 @@ class ClockDialog(Dialog):
         lay.addWidget(self.error)
         row = QHBoxLayout()
         self.buttons: dict[str, Button] = {}
-        first = True
-        for kind in self._offered(status.state):
+        for i, kind in enumerate(self._offered(status.state)):
             b = Button(kind_word(kind) if kind != ts.BREAK else _("Start a break"),
-                       "coffee" if kind in (ts.BREAK, ts.BACK) else "clock", "primary" if first else "secondary")
+                       "coffee" if kind in (ts.BREAK, ts.BACK) else "clock", "primary" if i == 0 else "secondary")
             b.clicked.connect(lambda _c=False, k=kind: self.punch(k))
             row.addWidget(b)
             self.buttons[kind] = b
-            if first:
+            # Enter clocks in, or ends a break; it never clocks anyone out (opened for a break, it did)
+            b.setAutoDefault(False)
+            if kind in (ts.IN, ts.BACK):
                 b.setDefault(True)
                 b.setFocus()
-            first = False
         row.addStretch(1)
         if ctx.can(Perm.REPORTS) and ctx.can(Perm.STAFF_MANAGE):
             sheets = Button(_("Time sheets"), "list", "ghost")
@@ -120,6 +121,7 @@ class ClockDialog(Dialog):
             sheets.clicked.connect(self._sheets)
             row.addWidget(sheets)
         close = Button(_("Not now") if prompt else _("Close"), None, "ghost")
+        close.setAutoDefault(False)
         close.clicked.connect(self.reject)
         row.addWidget(close)
         lay.addLayout(row)
