@@ -123,6 +123,8 @@ class ClockDialog(Dialog):
         close = Button(_("Not now") if prompt else _("Close"), None, "ghost")
         close.setAutoDefault(False)
         close.clicked.connect(self.reject)
+        if status.state == ts.ON:
+            close.setFocus()  # on the clock: nothing is done by a stray key
         row.addWidget(close)
         lay.addLayout(row)
 
