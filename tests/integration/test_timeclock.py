@@ -39,6 +39,13 @@ def punches(services: Services, staff_id: int) -> list[tuple[str, str, str]]:
     return [(k, a.astimezone(SH).strftime("%d %H:%M"), s) for k, a, s in rows]
 
 
+def punch_at(services: Services, clock: FakeClock, who: Actor, *steps: tuple[datetime, str]) -> None:
+    """Each punch at its time, as the person makes it at the desk."""
+    for when, kind in steps:
+        clock.now = when
+        services.timeclock.punch(who, kind)
+
+
 def test_a_day_clock_in_break_back_out_makes_its_hours(services: Services, owner: Actor, clock: FakeClock) -> None:
     leo = new_staff(services.db, owner.branch_id, "Leo")
     tc = services.timeclock
@@ -93,12 +100,7 @@ def test_a_punch_that_cannot_follow_is_refused_in_words_and_writes_nothing(
 
 def test_clocking_out_from_a_break_ends_the_break_there(services: Services, owner: Actor, clock: FakeClock) -> None:
     amy = new_staff(services.db, owner.branch_id, "Amy")
-    clock.now = at(18, 10)
-    services.timeclock.punch(amy, ts.IN)
-    clock.now = at(18, 15)
-    services.timeclock.punch(amy, ts.BREAK)
-    clock.now = at(18, 15, 20)
-    services.timeclock.punch(amy, ts.OUT)
+    punch_at(services, clock, amy, (at(18, 10), ts.IN), (at(18, 15), ts.BREAK), (at(18, 15, 20), ts.OUT))
     h = services.timeclock.hours(owner, date(2026, 11, 18), date(2026, 11, 18))[amy.staff_id]
     assert (h.worked_seconds, h.break_seconds) == (5 * 3600, 20 * 60)
 
@@ -147,10 +149,7 @@ def test_a_correction_that_makes_a_shift_longer_than_sixteen_hours_is_refused(
 
 def test_a_shift_past_midnight_shows_whole_on_the_day_it_began(services: Services, owner: Actor, clock: FakeClock) -> None:
     kim = new_staff(services.db, owner.branch_id, "Kim")
-    clock.now = at(17, 20)
-    services.timeclock.punch(kim, ts.IN)
-    clock.now = at(18, 2)
-    services.timeclock.punch(kim, ts.OUT)
+    punch_at(services, clock, kim, (at(17, 20), ts.IN), (at(18, 2), ts.OUT))
     day = services.timeclock.day_sheet(owner, kim.staff_id, date(2026, 11, 17))
     assert [p.kind for p in day.punches] == ["in", "out"] and day.worked_seconds == 6 * 3600
 
@@ -190,14 +189,10 @@ def test_a_correction_moves_or_removes_a_punch_as_a_new_row_and_the_old_one_is_k
 ) -> None:
     amy = new_staff(services.db, owner.branch_id, "Amy")
     tc = services.timeclock
-    clock.now = at(18, 9)
-    tc.punch(amy, ts.IN)
-    clock.now = at(18, 12)
-    tc.punch(amy, ts.BREAK)
-    clock.now = at(18, 12, 30)
-    tc.punch(amy, ts.BACK)
-    clock.now = at(18, 20)
-    tc.punch(amy, ts.OUT)
+    punch_at(services, clock, amy, (at(18, 9), ts.IN),
+             (at(18, 12), ts.BREAK),
+             (at(18, 12, 30), ts.BACK),
+             (at(18, 20), ts.OUT))
     day = tc.day_sheet(owner, amy.staff_id, date(2026, 11, 18))
     first_in = next(p for p in day.punches if p.kind == ts.IN)
     brk = next(p for p in day.punches if p.kind == ts.BREAK)
@@ -326,10 +321,7 @@ def test_hours_belong_to_the_day_the_shift_began_and_a_shift_open_today_counts_t
 
 def test_desk_app_check_finds_punches_written_around_the_service(services: Services, owner: Actor, clock: FakeClock) -> None:
     amy = new_staff(services.db, owner.branch_id, "Amy")
-    clock.now = at(18, 9)
-    services.timeclock.punch(amy, ts.IN)
-    clock.now = at(18, 12)
-    services.timeclock.punch(amy, ts.BREAK)
+    punch_at(services, clock, amy, (at(18, 9), ts.IN), (at(18, 12), ts.BREAK))
     assert check_invariants(services.db) == []
     with services.db.uow() as uow:  # what no action writes: a second clock-in on a break, a bare removal
         uow.session.add(TimePunch(staff_id=amy.staff_id, kind="in", at=at(18, 13), source="clock"))
