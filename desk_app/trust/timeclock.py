@@ -24,6 +24,7 @@ from desk_app.core.service import (
     ValidationError,
     audit,
     permitted,
+    require,
     shop_tz,
     verified_actor,
 )
@@ -218,7 +219,8 @@ class TimeClockService:
     # ------------------------------------------------------------------ the owner's view
     def day_sheet(self, actor: Actor, staff_id: int, day: date) -> DaySheet:
         """One person's punches of one day (every row: corrections and what they replaced)."""
-        with permitted(self.db.uow, actor, Perm.REPORTS) as (uow, _known):
+        require(self.db.uow, actor, Perm.REPORTS)  # then a read: no write lock for a look
+        with self.db.uow(write=False) as uow:
             s = uow.session
             name = s.scalar(select(Staff.name).where(Staff.id == staff_id))
             if name is None:
@@ -235,7 +237,8 @@ class TimeClockService:
                             sum(x.worked_seconds(now) for x in shifts), sum(x.break_seconds(now) for x in shifts))
 
     def hours(self, actor: Actor, first: date, last: date) -> dict[int, Hours]:
-        with permitted(self.db.uow, actor, Perm.REPORTS) as (uow, _known):
+        require(self.db.uow, actor, Perm.REPORTS)
+        with self.db.uow(write=False) as uow:
             return period_hours(uow.session, first, last, self.clock())
 
     def correct(self, actor: Actor, staff_id: int, *, kind: str, at: datetime | None, reason: str,
