@@ -19,6 +19,8 @@ IN, OUT, BREAK, BACK = "in", "out", "break", "back"
 KINDS = (IN, OUT, BREAK, BACK)
 OFF, ON, ON_BREAK = "off", "on", "break"
 MAX_OPEN = timedelta(hours=16)
+# the longest shift the owner's correction may record (a long wedding day runs past MAX_OPEN)
+MAX_SHIFT = timedelta(hours=24)
 
 # (state, punch) -> the state after it
 _NEXT = {(OFF, IN): ON, (ON, BREAK): ON_BREAK, (ON_BREAK, BACK): ON, (ON, OUT): OFF, (ON_BREAK, OUT): OFF}

@@ -246,20 +246,45 @@ class TimeClockService:
         """The owner's correction, a new row with a reason: add a punch (``replaces_id`` None),
         move one (``replaces_id`` and its new ``at``), or remove one (``kind`` "void"). Refused
         when the person's punches would no longer make shifts, or it is in the future."""
-        reason = (reason or "").strip()
         errors: dict[str, str] = {}
-        if not reason:
-            errors["reason"] = _("Say why the time sheet is corrected (it is kept with the correction).")
-        elif len(reason) > REASON_MAX:
-            errors["reason"] = _("Keep the reason under {n} characters.").format(n=REASON_MAX)
         if kind not in (*ts.KINDS, VOID):
             errors["kind"] = _("Choose clock in, break, back or clock out.")
         if kind == VOID and replaces_id is None:
             errors["kind"] = _("Choose the punch to remove.")
         if kind != VOID and at is None:
             errors["at"] = _("Give the punch's date and time.")
+        self._apply(actor, staff_id, [(kind, at, replaces_id)], reason, errors)
+
+    def add_shift(self, actor: Actor, staff_id: int, *, start: datetime, end: datetime, reason: str) -> None:
+        """A whole shift never clocked (a clock-in and its clock-out, one correction): one punch at a
+        time could not go in before a later clock-in less than 16 hours after it."""
+        errors = {} if end > start else {"at": _("The shift must end after it starts.")}
+        self._apply(actor, staff_id, [(ts.IN, start, None), (ts.OUT, end, None)], reason, errors)
+
+    def remove_shift(self, actor: Actor, staff_id: int, punch_id: int, reason: str) -> None:
+        """Every punch of the shift ``punch_id`` belongs to (a shift clocked by mistake), one correction."""
+        with self.db.uow(write=False) as uow:
+            p = uow.session.get(TimePunch, punch_id)
+            if p is None or p.staff_id != staff_id:
+                raise NotFound(_("That punch is not on this time sheet."))
+            ps = in_force(uow.session, [staff_id], p.at - _LOOK_BACK, p.at + ts.MAX_SHIFT + timedelta(days=1))
+            ids = _shift_punch_ids(ps.get(staff_id, []), punch_id)
+        if not ids:
+            raise NotFound(_("That punch is not on this time sheet."))
+        self._apply(actor, staff_id, [(VOID, None, pid) for pid in ids], reason)
+
+    def _apply(self, actor: Actor, staff_id: int, changes: list[tuple[str, datetime | None, int | None]],
+               reason: str, errors: dict[str, str] | None = None) -> None:
+        """Write ``changes`` (kind, time, the punch replaced) as one correction: checked together,
+        each a new row, each audited; all or nothing."""
+        reason = (reason or "").strip()
+        errors = dict(errors or {})
+        if not reason:
+            errors["reason"] = _("Say why the time sheet is corrected (it is kept with the correction).")
+        elif len(reason) > REASON_MAX:
+            errors["reason"] = _("Keep the reason under {n} characters.").format(n=REASON_MAX)
         now = self.clock()
-        if at is not None and at > now:
+        if any(at is not None and at > now for _k, at, _r in changes):
             errors["at"] = _("A punch cannot be in the future.")
         if errors:
             raise ValidationError(errors)
@@ -268,45 +293,49 @@ class TimeClockService:
             s.execute(select(Staff.id).where(Staff.id == staff_id).with_for_update())
             if s.get(Staff, staff_id) is None:
                 raise NotFound(_("That staff member no longer exists."))
-            old: TimePunch | None = None
-            if replaces_id is not None:
-                old = s.get(TimePunch, replaces_id)
-                replaced = s.scalar(select(TimePunch.id).where(TimePunch.replaces_id == replaces_id))
-                if old is None or old.staff_id != staff_id or old.kind == VOID:
-                    raise NotFound(_("That punch is not on this time sheet."))
-                if replaced is not None:
-                    raise ServiceError(_("That punch was corrected already; open the time sheet again."))
-                if kind not in (VOID, old.kind):
-                    raise ValidationError({"kind": _("A corrected punch keeps its kind; remove it and add another.")})
-            new_at = at if kind != VOID else old.at if old is not None else now
-            assert new_at is not None
+            rows: list[tuple[str, datetime, int | None, TimePunch | None]] = []
+            for kind, at, replaces_id in changes:
+                old: TimePunch | None = None
+                if replaces_id is not None:
+                    old = s.get(TimePunch, replaces_id)
+                    replaced = s.scalar(select(TimePunch.id).where(TimePunch.replaces_id == replaces_id))
+                    if old is None or old.staff_id != staff_id or old.kind == VOID:
+                        raise NotFound(_("That punch is not on this time sheet."))
+                    if replaced is not None:
+                        raise ServiceError(_("That punch was corrected already; open the time sheet again."))
+                    if kind not in (VOID, old.kind):
+                        raise ValidationError({"kind": _("A corrected punch keeps its kind; remove it and add another.")})
+                new_at = at if kind != VOID else old.at if old is not None else now
+                assert new_at is not None
+                rows.append((kind, new_at, replaces_id, old))
             tz = shop_tz(s)
-            moments = [new_at] + ([old.at] if old is not None else [])
+            moments = [r[1] for r in rows] + [r[3].at for r in rows if r[3] is not None]
+            gone = {r[3].id for r in rows if r[3] is not None}
             # check from the clock-in before the change (the person was off just before it) to now
-            since = _last_in_before(s, staff_id, min(moments), old.id if old is not None else None)
+            since = _last_in_before(s, staff_id, min(moments), gone)
             current = in_force(s, [staff_id], since, now + timedelta(seconds=1)).get(staff_id, [])
-            after = [p for p in current if old is None or p.id != old.id]
-            if kind != VOID:
-                after.append(ts.Punch(0, kind, new_at))
+            after = [p for p in current if p.id not in gone]
+            after += [ts.Punch(-n, kind, new_at) for n, (kind, new_at, _r, _o) in enumerate(rows, 1) if kind != VOID]
             try:
                 made = ts.shifts(after, strict=True)
             except ts.SequenceError as exc:
                 raise ValidationError({"at": _sequence_text(exc, tz)}) from None
-            too_long = next((x for x in made if x.end is not None and x.end - x.start > ts.MAX_OPEN), None)
+            too_long = next((x for x in made if x.end is not None and x.end - x.start > ts.MAX_SHIFT), None)
             if too_long is not None and too_long.end is not None:
                 raise ValidationError({"at": _(
                     "That makes a shift from {start} to {end}, longer than {hours} hours: check the day and the time."
                 ).format(start=format_when(too_long.start.astimezone(tz)), end=format_when(too_long.end.astimezone(tz)),
-                         hours=int(ts.MAX_OPEN.total_seconds() // 3600))})  # fmt: skip
-            row = TimePunch(staff_id=staff_id, branch_id=old.branch_id if old is not None else actor.branch_id,
-                            kind=kind, at=new_at, source="correction", replaces_id=replaces_id, reason=reason,
-                            created_by_id=known.staff_id)
-            s.add(row)
-            s.flush()
-            audit(s, known, "correct", "time_punch", row.id,
-                  before={"id": old.id, "kind": old.kind, "at": old.at.isoformat()} if old is not None else None,
-                  after={"staff_id": staff_id, "kind": kind, "at": new_at.isoformat()},
-                  detail=reason)
+                         hours=int(ts.MAX_SHIFT.total_seconds() // 3600))})  # fmt: skip
+            for kind, new_at, replaces_id, old in rows:
+                row = TimePunch(staff_id=staff_id, branch_id=old.branch_id if old is not None else actor.branch_id,
+                                kind=kind, at=new_at, source="correction", replaces_id=replaces_id, reason=reason,
+                                created_by_id=known.staff_id)
+                s.add(row)
+                s.flush()
+                audit(s, known, "correct", "time_punch", row.id,
+                      before={"id": old.id, "kind": old.kind, "at": old.at.isoformat()} if old is not None else None,
+                      after={"staff_id": staff_id, "kind": kind, "at": new_at.isoformat()},
+                      detail=reason)
             uow.commit()
 
     # ------------------------------------------------------------------ helpers
@@ -328,9 +357,11 @@ class TimeClockService:
             state, since = ts.ON, last.start
             if last.breaks and last.breaks[-1][1] is None:
                 state, since = ts.ON_BREAK, last.breaks[-1][0]
-        # shifts begun today, and one still on the clock from last night (not yesterday's closed one)
+        # shifts begun today, and the last one when still on the clock or ended today (a late shift
+        # clocked out past midnight); not yesterday's, ended yesterday
         worked = sum(x.worked_seconds(now) for x in shifts
-                     if day_of(x.start) == today or (x is last and x.end is None and not x.unclosed))
+                     if day_of(x.start) == today
+                     or (x is last and not x.unclosed and (x.end is None or day_of(x.end) == today)))
         return ClockStatus(staff_id, name, state, since, worked, tuple(day_of(x.start) for x in shifts if x.unclosed), now)
 
     def _rows(self, s: Session, staff_id: int, start: datetime, end: datetime) -> tuple[PunchView, ...]:
@@ -352,7 +383,7 @@ class TimeClockService:
         )
 
 
-def _last_in_before(s: Session, staff_id: int, moment: datetime, leaving_out: int | None) -> datetime:
+def _last_in_before(s: Session, staff_id: int, moment: datetime, leaving_out: set[int]) -> datetime:
     """When the person last clocked in before ``moment`` (a punch in force, not the one being
     corrected); the beginning of time when never."""
     later = aliased(TimePunch)
@@ -363,10 +394,26 @@ def _last_in_before(s: Session, staff_id: int, moment: datetime, leaving_out: in
         .order_by(TimePunch.at.desc())
         .limit(1)
     )
-    if leaving_out is not None:
-        q = q.where(TimePunch.id != leaving_out)
+    if leaving_out:
+        q = q.where(TimePunch.id.not_in(leaving_out))
     found = s.scalar(q)
     return found if found is not None else datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _shift_punch_ids(punches: list[ts.Punch], punch_id: int) -> list[int]:
+    """The ids of the punches of the shift ``punch_id`` is in (from its clock-in to its clock-out)."""
+    group: list[int] = []
+    found = False
+    for p in sorted(punches, key=lambda p: (p.at, p.id)):
+        if p.kind == ts.IN:
+            if found:
+                break
+            group = []
+        group.append(p.id)
+        found = found or p.id == punch_id
+        if p.kind == ts.OUT and found:
+            break
+    return group if found else []
 
 
 def _refusal(state: str, kind: str) -> str:

@@ -133,15 +133,15 @@ def test_the_sign_in_page_clocks_in_and_out_with_the_pin_and_a_wrong_pin_writes_
     assert tc.status(leo).worked_today_seconds == 0
 
 
-def test_a_correction_that_makes_a_shift_longer_than_sixteen_hours_is_refused(
+def test_a_correction_that_makes_a_shift_longer_than_a_day_is_refused(
     services: Services, owner: Actor, clock: FakeClock
 ) -> None:
     leo = new_staff(services.db, owner.branch_id, "Leo")
     clock.now = at(17, 9)
     services.timeclock.punch(leo, ts.IN)
     clock.now = at(18, 10)
-    with pytest.raises(ValidationError, match="longer than 16 hours"):
-        services.timeclock.correct(owner, leo.staff_id, kind=ts.OUT, at=at(18, 9), reason="left this morning")
+    with pytest.raises(ValidationError, match="longer than 24 hours"):
+        services.timeclock.correct(owner, leo.staff_id, kind=ts.OUT, at=at(18, 9, 30), reason="left this morning")
     services.timeclock.correct(owner, leo.staff_id, kind=ts.OUT, at=at(17, 21, 30), reason="left at closing")
     day = services.timeclock.day_sheet(owner, leo.staff_id, date(2026, 11, 17))
     assert [p.kind for p in day.punches] == ["in", "out"] and day.worked_seconds == 12 * 3600 + 30 * 60
@@ -150,6 +150,7 @@ def test_a_correction_that_makes_a_shift_longer_than_sixteen_hours_is_refused(
 def test_a_shift_past_midnight_shows_whole_on_the_day_it_began(services: Services, owner: Actor, clock: FakeClock) -> None:
     kim = new_staff(services.db, owner.branch_id, "Kim")
     punch_at(services, clock, kim, (at(17, 20), ts.IN), (at(18, 2), ts.OUT))
+    assert services.timeclock.status(kim).worked_today_seconds == 6 * 3600  # said at the clock-out, past midnight
     day = services.timeclock.day_sheet(owner, kim.staff_id, date(2026, 11, 17))
     assert [p.kind for p in day.punches] == ["in", "out"] and day.worked_seconds == 6 * 3600
 
@@ -330,3 +331,32 @@ def test_desk_app_check_finds_punches_written_around_the_service(services: Servi
     problems = check_invariants(services.db)
     assert any("removes no punch" in p for p in problems)
     assert any(f"staff {amy.staff_id}: time punches do not make shifts (already_in" in p for p in problems)
+
+
+def test_a_whole_shift_is_added_or_removed_as_one_correction(services: Services, owner: Actor, clock: FakeClock) -> None:
+    """A split shift never clocked (07:00-09:00, then a clock-in at 09:45) could not go in one punch
+    at a time: the clock-in alone made two in a row, the clock-out alone had no clock-in."""
+    sophie = new_staff(services.db, owner.branch_id, "Sophie")
+    tc = services.timeclock
+    punch_at(services, clock, sophie, (at(18, 9, 45), ts.IN))
+    clock.now = at(18, 12)
+    with pytest.raises(ValidationError, match="two clock-ins in a row"):
+        tc.correct(owner, sophie.staff_id, kind=ts.IN, at=at(18, 7), reason="opened at seven")
+    with pytest.raises(ValidationError, match="must end after it starts"):
+        tc.add_shift(owner, sophie.staff_id, start=at(18, 9), end=at(18, 7), reason="opened at seven")
+    tc.add_shift(owner, sophie.staff_id, start=at(18, 7), end=at(18, 9), reason="opened at seven, forgot the clock")
+    day = tc.day_sheet(owner, sophie.staff_id, date(2026, 11, 18))
+    assert [p.kind for p in day.punches] == ["in", "out", "in"] and len(day.shifts) == 2
+    # a shift clocked by mistake (20:00-23:00, then the next morning's clock-in) goes as a whole
+    oliver = new_staff(services.db, owner.branch_id, "Oliver")
+    punch_at(services, clock, oliver, (at(19, 20), ts.IN), (at(19, 23), ts.OUT), (at(20, 9), ts.IN))
+    clock.now = at(20, 10)
+    evening = tc.day_sheet(owner, oliver.staff_id, date(2026, 11, 19)).punches
+    with pytest.raises(ValidationError):  # the clock-out alone: the evening would run into the morning
+        tc.correct(owner, oliver.staff_id, kind="void", at=None, reason="mistake", replaces_id=evening[1].id)
+    tc.remove_shift(owner, oliver.staff_id, evening[1].id, "clocked on the wrong day")
+    h = tc.hours(owner, date(2026, 11, 1), date(2026, 11, 30))[oliver.staff_id]
+    assert (h.shifts, h.worked_seconds) == (1, 3600)  # the morning's, on the clock for an hour
+    with services.db.uow(write=False) as uow:
+        assert uow.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.detail == "clocked on the wrong day")) == 2

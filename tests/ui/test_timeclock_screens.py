@@ -158,3 +158,26 @@ def test_a_refused_correction_is_said_in_its_box_which_keeps_what_was_typed(
     dlg.correct(None)
     assert said and "two clock-ins in a row" in said[0] and "change the first one's time" in said[0]
     assert len(dlg.table.model_.rows) == 1  # nothing written
+
+
+def test_the_owner_adds_a_whole_shift_never_clocked(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    sophie = new_staff(services.db, owner.branch_id, "Sophie")
+    clock.now = at(18, 9, 45)
+    services.timeclock.punch(sophie, ts.IN)
+    clock.now = at(18, 12)
+    dlg = TimeSheetDialog(ctx, staff_id=sophie.staff_id, day=date(2026, 11, 18))
+    qtbot.addWidget(dlg)
+
+    def fill() -> None:
+        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, CorrectionDialog) and w.isVisible())
+        box.when.setText("7")
+        box.until.setText("9:00")
+        box.reason.setText("opened at seven, forgot the clock")
+        box._ok()
+
+    QTimer.singleShot(0, fill)
+    dlg.correct("add_shift")
+    assert [r[0] for r in dlg.table.model_.rows] == ["07:00", "09:00", "09:45"]
+    assert "2 shifts" in dlg.summary.text()

@@ -6,7 +6,7 @@ longer make shifts. Reads and corrections run on the runner."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -82,12 +82,19 @@ class TimeSheetDialog(Dialog):
         lay.addWidget(self.error)
         row = QHBoxLayout()
         self.add_btn = Button(_("Add a punch"), "plus", "secondary")
+        self.shift_btn = Button(_("Add a shift"), "plus", "secondary")
+        self.shift_btn.setToolTip(_("A whole shift never clocked: its start and its end, in one correction"))
         self.move_btn = Button(_("Change its time"), "edit", "secondary")
         self.remove_btn = Button(_("Remove"), "trash", "secondary")
+        self.remove_shift_btn = Button(_("Remove the shift"), "trash", "secondary")
+        self.remove_shift_btn.setToolTip(_("Every punch of the chosen punch's shift (a shift clocked by mistake)"))
         self.add_btn.clicked.connect(lambda: self.correct(None))
+        self.shift_btn.clicked.connect(lambda: self.correct("add_shift"))
         self.move_btn.clicked.connect(lambda: self.correct("move"))
         self.remove_btn.clicked.connect(lambda: self.correct(VOID))
-        for b in (self.add_btn, self.move_btn, self.remove_btn):
+        self.remove_shift_btn.clicked.connect(lambda: self.correct("remove_shift"))
+        self.buttons = (self.add_btn, self.shift_btn, self.move_btn, self.remove_btn, self.remove_shift_btn)
+        for b in self.buttons:
             row.addWidget(b)
         row.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -96,7 +103,7 @@ class TimeSheetDialog(Dialog):
         row.addWidget(close)
         lay.addLayout(row)
         allowed = ctx.can(Perm.STAFF_MANAGE)
-        for b in (self.add_btn, self.move_btn, self.remove_btn):
+        for b in self.buttons:
             b.setVisible(allowed)
         self.table.selectionModel().currentRowChanged.connect(lambda *_a: self._chosen())
         today = day or i18n.local(ctx.services.clock()).date()
@@ -144,7 +151,10 @@ class TimeSheetDialog(Dialog):
             elif p.replaced:
                 note = _("Removed: {reason}").format(reason=p.replaced_reason)
             cell: Cell = (kind_word(p.kind), "bad") if p.replaced else kind_word(p.kind)
-            when = i18n.format_time(i18n.local(p.at))
+            local = i18n.local(p.at)
+            when = i18n.format_time(local)
+            if local.date() != sheet.day:  # a late shift's clock-out past midnight: say which day
+                when = f"{i18n.format_month_day(local)} {when}"
             rows.append([(f"{when} ✕", "bad") if p.replaced else when, cell,
                          _("{how}, by {who}").format(how=_(SOURCE_WORDS.get(p.source, p.source)), who=p.by), note])
         self.table.set_rows(rows, list(sheet.punches))
@@ -160,29 +170,38 @@ class TimeSheetDialog(Dialog):
         live = p is not None and not p.replaced
         self.move_btn.setEnabled(live)
         self.remove_btn.setEnabled(live)
+        self.remove_shift_btn.setEnabled(live)
 
     def correct(self, how: str | None) -> None:
-        """``how``: None adds a punch, "move" changes the chosen one's time, VOID removes it. The
-        box stays open on a refusal, with the reason said and what was typed kept."""
+        """``how``: None adds a punch, "add_shift" a whole shift, "move" changes the chosen punch's
+        time, VOID removes it, "remove_shift" removes its whole shift. The box stays open on a
+        refusal, with the reason said and what was typed kept."""
         sid = self.person.currentData()
         actor = self.ctx.actor
-        p = self.chosen() if how is not None else None
-        if actor is None or sid is None or (how is not None and (p is None or p.replaced)):
+        p = self.chosen() if how not in (None, "add_shift") else None
+        if actor is None or sid is None or (how not in (None, "add_shift") and (p is None or p.replaced)):
             return
         unclosed = self.sheet is not None and any(x.unclosed for x in self.sheet.shifts)
-        dlg = CorrectionDialog(self, self.chosen_day(), p, remove=how == VOID, missing_out=unclosed and how is None)
-        svc = self.ctx.services.timeclock
+        today = i18n.local(self.ctx.services.clock()).date()
+        day = self.chosen_day()
+        dlg = CorrectionDialog(self, day, p, remove=how in (VOID, "remove_shift"), missing_out=unclosed and how is None,
+                               month_over=(day.year, day.month) < (today.year, today.month),
+                               shift=how in ("add_shift", "remove_shift"))  # fmt: skip
+        svc, staff = self.ctx.services.timeclock, int(sid)
 
-        def submit(kind: str, at: datetime | None, reason: str) -> None:
-            self.ctx.runner.run(
-                dlg,
-                lambda: svc.correct(actor, int(sid), kind=kind, at=at, reason=reason, replaces_id=p.id if p else None),
-                on_done=lambda _r: dlg.accept(),
-                on_error=dlg.refused,
-                in_order=True,
-            )
+        def work() -> None:
+            kind, at, reason = dlg.values()
+            if how == "add_shift":
+                start, end = dlg.shift_times()
+                svc.add_shift(actor, staff, start=start, end=end, reason=reason)
+            elif how == "remove_shift":
+                assert p is not None
+                svc.remove_shift(actor, staff, p.id, reason)
+            else:
+                svc.correct(actor, staff, kind=kind, at=at, reason=reason, replaces_id=p.id if p else None)
 
-        dlg.submit = submit
+        dlg.submit = lambda: self.ctx.runner.run(dlg, work, on_done=lambda _r: dlg.accept(), on_error=dlg.refused,
+                                                 in_order=True)  # fmt: skip
         dlg.exec()
         self.reload()
 
@@ -197,6 +216,8 @@ def ngettext_shifts(sheet: DaySheet) -> str:
         breaks=ts.hours_text(sheet.break_seconds))  # fmt: skip
     if any(s.unclosed for s in sheet.shifts):
         text = _("{text} · no clock-out: add it").format(text=text)
+    elif any(s.end is None for s in sheet.shifts):
+        text = _("{text} · on the clock now").format(text=text)
     return text
 
 
@@ -205,12 +226,14 @@ class CorrectionDialog(Dialog):
     always the reason."""
 
     def __init__(self, parent: QWidget | None, day: date, punch: PunchView | None, remove: bool = False,
-                 missing_out: bool = False) -> None:
+                 missing_out: bool = False, month_over: bool = False, shift: bool = False) -> None:
         super().__init__(parent)
-        self.punch, self.remove, self._day = punch, remove, day
+        self.punch, self.remove, self._day, self.shift = punch, remove, day, shift
         # how the correction is saved (the time sheet's runner call); refused: ``refused(exc)``
-        self.submit: Callable[[str, datetime | None, str], None] | None = None
-        if remove:
+        self.submit: Callable[[], None] | None = None
+        if shift:
+            title = _("Remove the whole shift") if remove else _("Add a whole shift")
+        elif remove:
             title = _("Remove a punch")
         elif punch is not None:
             title = _("Change a punch's time")
@@ -241,33 +264,52 @@ class CorrectionDialog(Dialog):
             self.on_day.setDate(QDate(local.year, local.month, local.day))
         elif missing_out:  # the day says "no clock-out: add it"
             self.kind.setCurrentIndex(max(self.kind.findData(ts.OUT), 0))
-        form.addRow(_("Punch"), self.kind)
-        if not remove:
+        self.until = QLineEdit()
+        self.until.setPlaceholderText(_("e.g. 18:00"))
+        self.until.setMinimumHeight(44)
+        if shift and not remove:
+            form.addRow(_("Date"), self.on_day)
+            form.addRow(_("From"), self.when)
+            form.addRow(_("To"), self.until)
+        elif shift:
+            assert punch is not None
+            form.addRow(_("The shift of"), QLabel(i18n.format_when(punch.at)))
+        elif not remove:
+            form.addRow(_("Punch"), self.kind)
             form.addRow(_("Date"), self.on_day)
             form.addRow(_("Time"), self.when)
         else:
             assert punch is not None
+            form.addRow(_("Punch"), self.kind)
             form.addRow(_("Time"), QLabel(i18n.format_when(punch.at)))
         self.reason = QLineEdit()
         self.reason.setMinimumHeight(44)
         self.reason.setPlaceholderText(_("Why: e.g. forgot to clock out, left at six"))
         form.addRow(_("Reason"), self.reason)
         lay.addLayout(form)
+        if month_over:  # like a commission change: a past month's statement moves, and it says so
+            past = QLabel(_("This day's month is over: the correction changes its pay statement, which may have been "
+                            "handed over already."))  # fmt: skip
+            past.setObjectName("warningText")
+            past.setWordWrap(True)
+            lay.addWidget(past)
         self.error = ErrorLabel()
         lay.addWidget(self.error)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.button(QDialogButtonBox.StandardButton.Ok).setText(_("Remove") if remove else _("Save"))
+        box.button(QDialogButtonBox.StandardButton.Ok).setText(
+            _("Remove the shift") if remove and shift else _("Remove") if remove else _("Save"))
         box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
         box.accepted.connect(self._ok)
         box.rejected.connect(self.reject)
         lay.addWidget(box)
-        self.reason.setFocus()
+        (self.reason if remove else self.when).setFocus()
 
     def _ok(self) -> None:
-        if not self.remove and parse_time(self.when.text()) is None:
-            self.error.show_error(_("Type the time as hours and minutes, e.g. 18:00 or 9:30."))
-            self.when.setFocus()
-            return
+        for box in (self.when, self.until) if self.shift and not self.remove else (self.when,):
+            if not self.remove and parse_time(box.text()) is None:
+                self.error.show_error(_("Type the time as hours and minutes, e.g. 18:00 or 9:30."))
+                box.setFocus()
+                return
         if not self.reason.text().strip():
             self.error.show_error(_("Say why the time sheet is corrected (it is kept with the correction)."))
             self.reason.setFocus()
@@ -276,7 +318,7 @@ class CorrectionDialog(Dialog):
             self.accept()
             return
         self.error.show_error(None)
-        self.submit(*self.values())
+        self.submit()
 
     def refused(self, exc: Exception) -> None:
         """Said in the box, which stays open with what was typed."""
@@ -288,6 +330,17 @@ class CorrectionDialog(Dialog):
         d, t = self.on_day.date(), parse_time(self.when.text()) or time(0)
         local = datetime.combine(date(d.year(), d.month(), d.day()), t, tzinfo=i18n.timezone())
         return str(self.kind.currentData()), local.astimezone(UTC), self.reason.text().strip()
+
+
+    def shift_times(self) -> tuple[datetime, datetime]:
+        """A whole shift's start and end; an end before the start is the next morning's."""
+        d = self.on_day.date()
+        day = date(d.year(), d.month(), d.day())
+        start = datetime.combine(day, parse_time(self.when.text()) or time(0), tzinfo=i18n.timezone())
+        end = datetime.combine(day, parse_time(self.until.text()) or time(0), tzinfo=i18n.timezone())
+        if end <= start:
+            end += timedelta(days=1)
+        return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def parse_time(text: str) -> time | None:

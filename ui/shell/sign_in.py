@@ -121,6 +121,10 @@ class SignInPage(QWidget):
         self.clock_note.setObjectName("okText")
         self.clock_note.setWordWrap(True)
         self.clock_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        keep = self.clock_note.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # the keypad never moves when the note comes and goes
+        self.clock_note.setSizePolicy(keep)
+        self.clock_note.setText(" ")
         self.clock_note.hide()
         pad.body.addWidget(self.clock_note)
         self._note_timer = QTimer(self)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -113,20 +114,26 @@ class ClockDialog(Dialog):
             b.setAutoDefault(False)
             if kind in (ts.IN, ts.BACK):
                 b.setDefault(True)
-                b.setFocus()
         row.addStretch(1)
         if ctx.can(Perm.REPORTS) and ctx.can(Perm.STAFF_MANAGE):
             sheets = Button(_("Time sheets"), "list", "ghost")
             sheets.setToolTip(_("Everyone's punches, and corrections with a reason"))
+            sheets.setAutoDefault(False)  # Enter is the clock's, never "open the time sheets"
             sheets.clicked.connect(self._sheets)
             row.addWidget(sheets)
         close = Button(_("Not now") if prompt else _("Close"), None, "ghost")
         close.setAutoDefault(False)
         close.clicked.connect(self.reject)
-        if status.state == ts.ON:
-            close.setFocus()  # on the clock: nothing is done by a stray key
+        # where the keyboard starts once shown: Clock in / Back from break (Enter), or, on the
+        # clock, Close (a stray Space on a focused "Clock out" clocked people out)
+        self._first_focus = close if status.state == ts.ON else next(
+            (b for k, b in self.buttons.items() if k in (ts.IN, ts.BACK)), close)
         row.addWidget(close)
         lay.addLayout(row)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._first_focus.setFocus(Qt.FocusReason.OtherFocusReason)
 
     @staticmethod
     def _offered(state: str) -> list[str]:
