@@ -71,6 +71,8 @@ def item(ln: StatementLine, fmt: Fmt) -> str:
     """What the line sold, in the reader's language (the catalog's name; a typed-in item as typed)."""
     if ln.scope == TIP:
         return fmt._("Tip")
+    if ln.line_kind == "prepaid_topup" and not ln.names:  # kept in the desk's language at the sale
+        return fmt.pick("储值充值", "Prepaid top-up")
     return fmt.pick(*ln.names) if ln.names else ln.description
 
 
