@@ -9,7 +9,7 @@ write checks the person's whole sequence around it, so the punches in force alwa
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -175,6 +175,11 @@ class TimeClockService:
         written) when the punch cannot follow the last one, said in words."""
         if kind not in ts.KINDS:
             raise ValidationError({"kind": _("Choose clock in, break, back or clock out.")})
+        return self._punch(actor, lambda _status: kind, source)[1]
+
+    def _punch(self, actor: Actor, choose: Callable[[ClockStatus], str], source: str) -> tuple[str, ClockStatus]:
+        """One punch, its kind chosen by ``choose(status)`` from where the person stands, read
+        under the lock of the write that records it."""
         now = self.clock()
         with self.db.uow() as uow:
             s = uow.session
@@ -182,6 +187,7 @@ class TimeClockService:
             # one punch at a time per person (two desks at once would both see "off")
             s.execute(select(Staff.id).where(Staff.id == known.staff_id).with_for_update())
             status = self._status(s, known.staff_id, known.name, now)
+            kind = choose(status)
             # a shift of an earlier day never clocked out counts as off (it stays unclosed)
             if ts.next_state(status.state, kind) is None:
                 raise ServiceError(_refusal(status.state, kind), "kind")
@@ -190,7 +196,7 @@ class TimeClockService:
             s.flush()
             after = self._status(s, known.staff_id, known.name, now)
             uow.commit()
-        return after
+        return kind, after
 
     def clock_with_pin(self, staff_id: int, pin: str, auth: Any, desk_branch_code: str | None = None) -> tuple[str, ClockStatus]:
         """From the sign-in page, without signing in: the PIN is checked as at sign-in (wrong ones
@@ -212,9 +218,11 @@ class TimeClockService:
                 _("{name}: {punch} at {time} a moment ago; nothing changed.").format(
                     name=actor.name, punch=kind_word(str(last[0])), time=format_time(last[1].astimezone(tz)))
             )
-        state = self.status(actor).state
-        kind = ts.IN if state == ts.OFF else ts.BACK if state == ts.ON_BREAK else ts.OUT
-        return kind, self.punch(actor, kind, source="pin")
+
+        def toggle(status: ClockStatus) -> str:
+            return ts.IN if status.state == ts.OFF else ts.BACK if status.state == ts.ON_BREAK else ts.OUT
+
+        return self._punch(actor, toggle, "pin")
 
     # ------------------------------------------------------------------ the owner's view
     def day_sheet(self, actor: Actor, staff_id: int, day: date) -> DaySheet:
