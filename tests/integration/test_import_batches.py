@@ -130,6 +130,24 @@ def test_a_desk_sells_while_30000_clients_are_imported(
     # the desk has sold once before the import starts: its first sale opens its connections and
     # loads what a sale needs (2.6 s once under a loaded CI), which is not waiting behind the import
     sell()
+    # how long each of the desk's sales waited for the write lock: from just before its BEGIN
+    # IMMEDIATE (a listener put before the engine's own) to just after it got the lock. A sale's
+    # whole time also counts its Python work, which shares the interpreter with the import's in
+    # this one test process (2.6 s once under a loaded CI): that is not waiting behind the import.
+    asked: dict[int, float] = {}
+    lock_waits: list[float] = []
+
+    def before_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("desk_write"):
+            asked[threading.get_ident()] = time.monotonic()
+
+    def after_begin(conn: Connection) -> None:
+        start = asked.pop(threading.get_ident(), None)
+        if start is not None:
+            lock_waits.append(time.monotonic() - start)
+
+    event.listen(desk.db.engine, "begin", before_begin, insert=True)
+    event.listen(desk.db.engine, "begin", after_begin)
     waits: list[float] = []
     errors: list[BaseException] = []
     importing = threading.Event()
@@ -165,6 +183,8 @@ def test_a_desk_sells_while_30000_clients_are_imported(
     importer.join(timeout=240)
     took = time.monotonic() - started
     seller.join(timeout=30)
+    event.remove(desk.db.engine, "begin", before_begin)
+    event.remove(desk.db.engine, "begin", after_begin)
     desk.db.dispose()
     assert not importer.is_alive() and not seller.is_alive()
     res = result[0]
@@ -175,7 +195,7 @@ def test_a_desk_sells_while_30000_clients_are_imported(
     print(
         f"\n{BIG} rows in {took:.1f} s ({BIG / took:.0f} rows/s), {len(holds)} batches, "
         f"longest lock hold {max(holds):.3f} s; the other desk sold {len(waits)} times, "
-        f"longest sale {max(waits):.3f} s"
+        f"longest sale {max(waits):.3f} s, longest wait for the lock {max(lock_waits):.3f} s"
     )
     assert len(holds) >= 3  # written in several transactions, not one
     # each batch stops once it has held the lock BATCH_SECONDS (0.4 s): the typical batch is short.
@@ -184,8 +204,11 @@ def test_a_desk_sells_while_30000_clients_are_imported(
     assert sorted(holds)[len(holds) // 2] < 1.0
     assert max(holds) < 3.0
     assert errors == []  # no sale failed
-    assert len(waits) >= len(holds) // 2  # the desk did sell during the import, between batches
-    assert max(waits) < max(holds) + 1.5  # and never waited behind more than one batch
+    assert len(waits) >= min(3, len(holds))  # the desk did sell during the import, between batches
+    assert len(lock_waits) >= len(waits)  # (every sale's write was measured)
+    # it never waited behind more than one batch (its busy handler polls every 100 ms at most)...
+    assert max(lock_waits) < max(holds) + 0.5
+    assert max(waits) < 8.0  # ...and no sale came near the 10 s after which it would fail
     _one_client_per_key(services.db)
     with services.db.uow(write=False) as uow:
         batch = uow.session.scalars(select(ImportBatch)).one()  # the import as a whole: one row...
