@@ -212,6 +212,10 @@ def test_the_files_read_back(services: Services, owner: Actor, day: dict[str, ob
     services.payroll.save(owner, p, tmp_path / "leo.pdf", zh, staff_id=leo.staff_id)
     text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "leo.pdf")).pages)
     assert "Leo" in text and "工资单" in text and "Amy" not in text
+    dana = next(s for s in p.statements if s.name == "Dana")  # her top-up, named in the reader's language
+    services.payroll.save(owner, p, tmp_path / "dana.pdf", zh, staff_id=dana.staff_id)
+    text = "".join(page.extract_text() for page in PdfReader(str(tmp_path / "dana.pdf")).pages)
+    assert "储值充值" in text and "Prepaid top-up" not in text
     services.payroll.save(owner, p, tmp_path / "pay.csv", en)
     rows = list(csv.DictReader((tmp_path / "pay.csv").open(encoding="utf-8-sig")))
     assert {r["staff"] for r in rows} == {"Leo", "Amy", "Dana"}
