@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from desk_app.aftercare.spotchecks import SpotCheckService
     from desk_app.calendar.ics import IcsService
     from desk_app.calendar.rebook import RebookService
+    from desk_app.calendar.rota import RotaService
     from desk_app.calendar.service import CalendarService
     from desk_app.calendar.waitlist import WaitlistService
     from desk_app.catalog.service import CatalogService
@@ -151,6 +152,12 @@ class Services:
         from desk_app.calendar.service import CalendarService
 
         return CalendarService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def rota(self) -> RotaService:
+        from desk_app.calendar.rota import RotaService
+
+        return RotaService(self.db, self.clock)
 
     @cached_property
     def waitlist(self) -> WaitlistService:

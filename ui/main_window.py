@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.domain.permissions import Actor
+from desk_app.domain.permissions import Actor, role_label
 from desk_app.i18n import _
 from desk_app.shop.branches import BranchView
 from desk_app.shop.service import ShopInfo
@@ -34,7 +34,6 @@ from desk_app.trust.timeclock import ClockStatus
 from ui.checkout.display_feed import DisplayFeed
 from ui.context import NoDisplay, UiContext
 from ui.navigation import NAV, ROUTES, SECTION
-from ui.navigation import role_label as role_label  # also used from here
 from ui.shared.unsaved import HoldsUnsaved, may_leave
 from ui.shared.wheel_guard import install_wheel_guard
 from ui.shared.widgets import show_error

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from desk_app.domain.permissions import Perm
-from desk_app.i18n import N_, _
+from desk_app.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,3 @@ ROUTES: dict[str, str] = {
 SECTION: dict[str, str] = {"client": "clients", "visit": "today", "checkout": "today", "audit": "settings"}
 
 
-def role_label(role: str) -> str:
-    """A role in words, as the side bar and the sign-in tiles show it."""
-    return {
-        "owner": _("Owner"),
-        "receptionist": _("Receptionist"),
-        "stylist": _("Stylist"),
-    }.get(role, role)

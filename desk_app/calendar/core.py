@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from desk_app.calendar import rota
 from desk_app.calendar.views import (
     INACTIVE_STATUSES,
     AppointmentView,
@@ -71,6 +72,11 @@ def is_overlap_error(exc: IntegrityError) -> bool:
         return True
     text = str(orig)
     return "appointment_overlap" in text or "ex_appointments_" in text
+
+
+def _local_days(start: datetime, end: datetime, tz: ZoneInfo) -> tuple[date, date]:
+    """The local dates whose hours ``sl.working_between(hours, start, end, tz)`` reads."""
+    return start.astimezone(tz).date() - timedelta(days=1), end.astimezone(tz).date()
 
 
 def resource_word(kind: str) -> str:
@@ -247,7 +253,8 @@ class CalendarCore:
         dur, buf = timedelta(minutes=duration_min), timedelta(minutes=buffer_min)
         span_end = end + dur + buf
         # slots START in [start, end); the working time may run on past ``end`` for the service itself
-        working = sl.working_between(staff.working_hours or {}, start, end + dur, tz)
+        hours = rota.hours_in_force(s, staff, *_local_days(start, end + dur, tz))
+        working = sl.working_between(hours, start, end + dur, tz)
         if not working:
             return []
         busy = self.busy(s, Appointment.staff_id, [staff.id], start, span_end, exclude_id)[staff.id]
@@ -375,9 +382,8 @@ class CalendarCore:
         self.lock_diary(s, staff.id, branch_id, resource_kind, resource_id)
         blocked = _Blocked(staff.id, start, duration_min, buffer_min, resource_kind, branch_id, exclude_id)
         dur, buf = timedelta(minutes=duration_min), timedelta(minutes=buffer_min)
-        working = sl.working_between(
-            staff.working_hours or {}, start - timedelta(days=1), start + timedelta(days=1), tz
-        )
+        lo, hi = start - timedelta(days=1), start + timedelta(days=1)
+        working = sl.working_between(rota.hours_in_force(s, staff, *_local_days(lo, hi, tz)), lo, hi, tz)
         if not any(iv.start <= start and start + dur <= iv.end for iv in working):
             raise Clash(_replace(blocked, what="hours"))
         busy = self.busy(s, Appointment.staff_id, [staff.id], start, start + dur + buf, exclude_id)[staff.id]

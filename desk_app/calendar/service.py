@@ -7,12 +7,14 @@ Waitlist, rebooking and iCalendar export live in ``calendar_waitlist``,
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desk_app.calendar import rota
 from desk_app.calendar.core import BOOKABLE_ROLES, CalendarCore, Clash, release_deposit
 from desk_app.calendar.views import (
     INACTIVE_STATUSES,
@@ -48,6 +50,7 @@ from desk_app.db.models import Appointment, Client, Resource, Service, Staff, Vi
 from desk_app.domain import slots as sl
 from desk_app.domain.appointment import UPCOMING, AppointmentStatus, ReminderAnswer, status_label
 from desk_app.domain.permissions import Actor, Perm, mask_phone
+from desk_app.domain.rota import DayPlan, with_plans
 from desk_app.i18n import _, format_date, format_time
 from desk_app.messages import outbox
 from desk_app.settings import S, SettingsStore
@@ -155,16 +158,16 @@ class CalendarService:
                 .order_by(Appointment.start_at, Appointment.id)
             ).all()
             booked_staff = {a.staff_id for a in appts}
+            everyone = list(s.scalars(
+                select(Staff).where(works_at(bid), Staff.active.is_(True)).order_by(Staff.role.desc(), Staff.name)
+            ))
+            planned = rota.plans(s, [x.id for x in everyone], day, day)
             staff_rows = [
                 x
-                for x in s.scalars(
-                    select(Staff)
-                    .where(works_at(bid), Staff.active.is_(True))
-                    .order_by(Staff.role.desc(), Staff.name)
-                )
-                if (x.role in BOOKABLE_ROLES and _has_hours(x)) or x.id in booked_staff
+                for x in everyone
+                if (x.role in BOOKABLE_ROLES and (_has_hours(x) or planned.get(x.id))) or x.id in booked_staff
             ]
-            cols = tuple(self._column(x, day, tz) for x in staff_rows)
+            cols = tuple(self._column(x, day, tz, planned.get(x.id, {})) for x in staff_rows)
             resources = tuple(
                 ResourceColumn(r.id, r.name, r.kind)
                 for r in s.scalars(
@@ -196,11 +199,12 @@ class CalendarService:
                 .order_by(Appointment.start_at, Appointment.id)
             ).all()
             views = self.core.views(s, appts)
+            planned = rota.plans(s, [st.id], start, start + timedelta(days=6)).get(st.id, {})
             days = []
             for i in range(7):
                 d = start + timedelta(days=i)
                 b = sl.day_bounds(d, tz)
-                col = self._column(st, d, tz)
+                col = self._column(st, d, tz, planned)
                 mine = tuple(v for v in views if v.start_at < b.end and v.block_end_at > b.start)
                 lo, hi = _display_range(d, tz, (col,), mine)
                 days.append(DayView(d, str(tz.key), st.branch_id, b, lo, hi, (col,), (), mine, self.core.step()))
@@ -224,8 +228,8 @@ class CalendarService:
             )
             return WeekView(st.id, st.name, start, aligned)
 
-    def _column(self, st: Staff, day: date, tz: ZoneInfo) -> StaffColumn:
-        hours = st.working_hours or {}
+    def _column(self, st: Staff, day: date, tz: ZoneInfo, planned: Mapping[date, DayPlan]) -> StaffColumn:
+        hours = with_plans(st.working_hours or {}, planned)
         return StaffColumn(
             st.id,
             st.name,
@@ -233,6 +237,7 @@ class CalendarService:
             st.role,
             tuple(sl.shifts_on(hours, day, tz)),
             tuple(sl.breaks_on(hours, day, tz)),
+            day in planned,
         )
 
     # ----------------------------------------------------------------- free slots

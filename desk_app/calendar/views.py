@@ -134,6 +134,7 @@ class StaffColumn:
     role: str
     shifts: tuple[Interval, ...]  # working time including breaks
     breaks: tuple[Interval, ...]
+    planned: bool = False  # the rota plans this day differently from the standard hours
 
 
 @dataclass(frozen=True)

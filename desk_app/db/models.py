@@ -1265,3 +1265,23 @@ class TimePunch(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     created_at: Mapped[datetime] = _now_col()
+
+
+class RotaDay(Base):
+    """One day of the rota (docs/payroll.md, "Rota"): the hours one person works on one date when
+    they differ from their standard weekly hours; ``from_time`` None is a day off. Wall-clock
+    "HH:MM" in the shop's time zone. A date with no row keeps the standard hours; the owner's
+    "back to the standard hours" deletes the row (a plan, not money: the audit keeps what it was)."""
+
+    __tablename__ = "rota_days"
+    __table_args__ = (UniqueConstraint("staff_id", "day", name="uq_rota_days_staff_day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    day: Mapped[date] = mapped_column(Date)
+    from_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    to_time: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    break_from: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    break_to: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    updated_at: Mapped[datetime] = _now_col()

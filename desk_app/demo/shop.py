@@ -221,6 +221,7 @@ def generate(
                     _insert(conn, m.Base.metadata.tables["outbox"], chunk)
                     n_out += len(chunk)
                 counts["outbox"] = n_out
+                _demo_rota(conn, now, tz, zh)
                 _finish(conn, world, clients)
                 report(0.98, _("Building the search index"))
                 _resume_fts(conn, fts)
@@ -605,6 +606,53 @@ def _demo_punches(conn: Connection, staff_rows: list[dict[str, Any]], now: datet
                                  "reason": "", "created_by_id": r["id"], "created_at": at})  # fmt: skip
     if rows:
         conn.execute(m.Base.metadata.tables["time_punches"].insert(), rows)
+
+
+def _demo_rota(conn: Connection, now: datetime, tz: ZoneInfo, zh: bool) -> None:
+    """The rota ahead (Calendar > Rota): the first stylist takes a day of leave (their first day
+    with no booking from next week on), the second works a long day next week, the third works
+    their usual day off next week in a swap. No booking falls outside the hours."""
+    from desk_app.domain import rota as rt
+    from desk_app.domain import slots as sl
+
+    T = m.Base.metadata.tables
+    st, ap = T["staff"], T["appointments"]
+    today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    stylists = conn.execute(
+        select(st.c.id, st.c.name, st.c.working_hours).where(st.c.role == "stylist", st.c.active.is_(True))
+        .order_by(st.c.id).limit(3)
+    ).all()
+
+    def booked(sid: int, day: date) -> bool:
+        b = sl.day_bounds(day, tz)
+        return bool(conn.execute(select(func.count()).select_from(ap).where(
+            ap.c.staff_id == sid, ap.c.start_at < b.end, ap.c.block_end_at > b.start,
+            ap.c.status.in_(("booked", "confirmed")))).scalar())  # fmt: skip
+
+    rows: list[dict[str, Any]] = []
+    for i, (sid, _name, hours) in enumerate(stylists):
+        # leave: the first working day from next week on with no booking (the demo books ~3 weeks ahead)
+        for k in range(35 if i == 0 else 7):
+            day = monday + timedelta(days=k if i == 0 else (1 + 2 * i + k) % 7)
+            std = rt.standard_plan(hours or {}, day)
+            if i == 0 and not std.off and not booked(sid, day):
+                plan, note = rt.OFF, "年假" if zh else "Annual leave"
+            elif i == 1 and not std.off:  # longer on both ends, the break where it was: every booking stays inside
+                plan = rt.DayPlan(min(std.start or "09:00", "09:00"), max(std.end or "22:00", "22:00"),
+                                  std.break_start, std.break_end)  # fmt: skip
+                note = "婚礼跟妆，提前上班" if zh else "Wedding party: in early, out late"
+            elif i == 2 and std.off:
+                plan = rt.DayPlan("10:00", "21:00", "13:00", "13:30")
+                note = (f"与{stylists[0][1]}换班" if zh else f"Swapped with {stylists[0][1]}")
+            else:
+                continue
+            rows.append({"staff_id": sid, "day": day, "from_time": plan.start, "to_time": plan.end,
+                         "break_from": plan.break_start, "break_to": plan.break_end, "note": note,
+                         "updated_by_id": None, "updated_at": now})  # fmt: skip
+            break
+    if rows:
+        conn.execute(T["rota_days"].insert(), rows)
 
 
 def _client_rows(

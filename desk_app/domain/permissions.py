@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from desk_app.i18n import N_, _
+
 
 class Role(StrEnum):
     RECEPTIONIST = "receptionist"
     STYLIST = "stylist"
     OWNER = "owner"
+
+
+ROLE_WORDS = {"owner": N_("Owner"), "receptionist": N_("Receptionist"), "stylist": N_("Stylist")}
+
+
+def role_label(role: str) -> str:
+    """A role in words, as the side bar, the sign-in tiles, the staff list and the rota show it."""
+    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else role
 
 
 class Perm(StrEnum):

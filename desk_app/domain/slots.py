@@ -25,6 +25,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# hours["days"]["2027-03-02"] = {"shifts": [[a, b]], "breaks": [[c, d]]}: a day the rota plans
+# differently from the weekday's standard hours (``domain.rota.with_plans``); no shifts: a day off
+PLANNED_DAYS = "days"
 
 
 @dataclass(frozen=True, order=True)
@@ -100,11 +103,19 @@ def _subtract(intervals: Iterable[Interval], cuts: Sequence[Interval]) -> list[I
     return sorted(out)
 
 
+def _planned(hours: Mapping[str, Any], day: date) -> Mapping[str, Any] | None:
+    days = hours.get(PLANNED_DAYS)
+    entry = days.get(day.isoformat()) if isinstance(days, Mapping) else None
+    return entry if isinstance(entry, Mapping) else None
+
+
 def shifts_on(hours: Mapping[str, Any], day: date, tz: ZoneInfo) -> list[Interval]:
-    """Working intervals on a local date, before breaks are removed."""
-    key = WEEKDAYS[day.weekday()]
+    """Working intervals on a local date, before breaks are removed (a day the rota plans
+    differently: its planned hours)."""
+    planned = _planned(hours, day)
+    ranges = planned.get("shifts") if planned is not None else hours.get(WEEKDAYS[day.weekday()])
     out = []
-    for a, b in _ranges(hours.get(key)):
+    for a, b in _ranges(ranges):
         iv = Interval(_wall(day, a, tz), _wall(day, b, tz))
         if iv.end > iv.start:
             out.append(iv)
@@ -112,10 +123,14 @@ def shifts_on(hours: Mapping[str, Any], day: date, tz: ZoneInfo) -> list[Interva
 
 
 def breaks_on(hours: Mapping[str, Any], day: date, tz: ZoneInfo) -> list[Interval]:
-    key = WEEKDAYS[day.weekday()]
-    breaks = hours.get("breaks") or {}
+    planned = _planned(hours, day)
+    if planned is not None:
+        ranges = planned.get("breaks")
+    else:
+        breaks = hours.get("breaks") or {}
+        ranges = breaks.get(WEEKDAYS[day.weekday()]) if isinstance(breaks, Mapping) else None
     out = []
-    for a, b in _ranges(breaks.get(key) if isinstance(breaks, Mapping) else None):
+    for a, b in _ranges(ranges):
         iv = Interval(_wall(day, a, tz), _wall(day, b, tz))
         if iv.end > iv.start:
             out.append(iv)

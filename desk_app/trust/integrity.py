@@ -229,6 +229,7 @@ def invariant_problems(conn: Connection, is_sqlite: bool) -> list[str]:
     problems += _erasure_problems(conn)
     problems += _plan_problems(conn)
     problems += _punch_problems(conn)
+    problems += _rota_problems(conn)
     problems += _guard_problems(conn, is_sqlite)
     problems += summary_problems(conn, is_sqlite)
     return problems
@@ -269,6 +270,21 @@ def _punch_problems(conn: Connection) -> list[str]:
             ts.shifts(punches, strict=True)
         except ts.SequenceError as exc:
             out.append(f"staff {sid}: time punches do not make shifts ({exc.code}: {exc.kind} at {exc.at.isoformat()})")
+    return out
+
+
+def _rota_problems(conn: Connection) -> list[str]:
+    """Every planned day of the rota is one the calendar can read (the rota's writes keep it so:
+    calendar/rota.py): HH:MM times, the day ends after it starts, a break inside it, none on a day off."""
+    from desk_app.domain import rota as rt
+
+    out = []
+    for rid, sid, day, a, b, c, d in conn.execute(
+        text("SELECT id, staff_id, day, from_time, to_time, break_from, break_to FROM rota_days ORDER BY id")
+    ).fetchall():
+        bad = rt.problems(rt.DayPlan(a, b, c, d))
+        if bad:
+            out.append(f"staff {sid}: rota day {day} ({rid}) cannot be read ({', '.join(bad)})")
     return out
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from desk_app.clients.search_text import build_search_fields
 from desk_app.db.engine import Database
@@ -265,6 +265,31 @@ def test_no_double_booking(demo: tuple[DemoSummary, Database]) -> None:
                          WHERE a.status NOT IN ('cancelled', 'no_show') AND b.status NOT IN ('cancelled', 'no_show')""",
         )
         assert rows == [], col
+
+
+def test_next_weeks_rota_is_planned_and_leaves_every_booking_inside_the_hours(demo: tuple[DemoSummary, Database]) -> None:
+    """Calendar > Rota shows a day of leave, a long day and a swapped day off next week; the demo's
+    bookings are all inside the hours in force (the rota never strands one)."""
+    from desk_app.calendar import rota
+    from desk_app.core.service import shop_tz
+    from desk_app.db.models import Appointment, RotaDay, Staff
+    from desk_app.domain import slots as sl
+    from desk_app.domain.appointment import UPCOMING
+
+    _s, db = demo
+    with db.uow(write=False) as uow:
+        s = uow.session
+        days = s.scalars(select(RotaDay).order_by(RotaDay.staff_id)).all()
+        assert len(days) == 3 and [d.from_time is None for d in days] == [True, False, False]
+        assert all(d.note for d in days) and len({d.staff_id for d in days}) == 3
+        tz = shop_tz(s)
+        for a in s.scalars(select(Appointment).where(Appointment.status.in_(UPCOMING))):
+            st = s.get(Staff, a.staff_id)
+            assert st is not None
+            local = a.start_at.astimezone(tz).date()
+            hours = rota.hours_in_force(s, st, local - timedelta(days=1), local + timedelta(days=1))
+            working = sl.working_between(hours, a.start_at - timedelta(days=1), a.end_at + timedelta(days=1), tz)
+            assert any(iv.start <= a.start_at and a.end_at <= iv.end for iv in working), a.id
 
 
 def test_visit_timestamps_in_order(demo: tuple[DemoSummary, Database]) -> None:

@@ -64,6 +64,7 @@ class Column:
     breaks: tuple[Interval, ...] = ()
     appts: list[AppointmentView] = field(default_factory=list)
     color: str = ""
+    planned: bool = False  # a staff member's day the rota plans (marked in the header)
 
     @property
     def droppable(self) -> bool:
@@ -83,6 +84,7 @@ def columns_for_day(view: DayView, with_resources: bool) -> list[Column]:
             s.breaks,
             view.for_staff(s.id),
             s.color,
+            s.planned,
         )
         for s in view.staff
     ]
@@ -120,6 +122,7 @@ def columns_for_week(week: WeekView) -> list[Column]:
                 st.breaks,
                 list(d.appointments),
                 st.color,
+                st.planned,
             )
         )
     return out
@@ -382,6 +385,8 @@ class CalendarGrid(QWidget):
             p.setFont(self._small)
             p.setPen(QColor(COLORS["muted"]))
             sub = c.subtitle or _n_booked(c)
+            if c.planned:  # the rota's day, not the standard hours
+                sub = _("✎ rota · {what}").format(what=sub)
             p.drawText(hr, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, sub)
 
     def _paint_appt(self, p: QPainter, r: QRectF, a: AppointmentView, muted: bool) -> None:

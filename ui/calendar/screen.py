@@ -39,6 +39,7 @@ from desk_app.i18n import _, format_date, format_time
 from ui.calendar.booking import BookingDialog
 from ui.calendar.booking_extra import MoveDialog, WaitlistDialog
 from ui.calendar.grid import CalendarGrid, columns_for_day, columns_for_week, working_at
+from ui.calendar.rota import RotaDialog
 from ui.calendar.side import AppointmentPanel, RemindersPanel, WaitlistPanel
 from ui.context import UiContext
 from ui.runner import Latest
@@ -112,6 +113,10 @@ class CalendarScreen(QWidget):
         self.res_box.setChecked(False)  # the desk books by stylist; chairs are given out by themselves
         self.res_box.toggled.connect(lambda _c: self._show(self.view) if self.view else None)
         bar.addWidget(self.res_box)
+        rota_b = Button(_("Rota"), "users", kind="ghost")
+        rota_b.setToolTip(_("The week's working hours of everyone (R)"))
+        rota_b.clicked.connect(self.open_rota)
+        bar.addWidget(rota_b)
         feed = Button(_("Stylist .ics"), "download", kind="ghost")
         feed.clicked.connect(self.export_feed)
         bar.addWidget(feed)
@@ -156,6 +161,7 @@ class CalendarScreen(QWidget):
             ("PgDown", lambda: self.step(1)),
             ("D", lambda: self.set_mode("day")),
             ("W", lambda: self.set_mode("week")),
+            ("R", self.open_rota),
             ("Ctrl+N", self.book_cursor),
         ):
             sc = QShortcut(QKeySequence(key), self)
@@ -165,6 +171,11 @@ class CalendarScreen(QWidget):
         ctx.signals.actor_changed.connect(self._actor_changed)
         self.branch.load()
         self._fill_staff()
+        self.refresh()
+
+    def open_rota(self) -> None:
+        """The week's rota of the branch shown, from the week of the day shown."""
+        RotaDialog(self.ctx, self, self.day, self.branch.branch_id()).exec()
         self.refresh()
 
     def _elsewhere_changed(self, kind: str, _ident: int) -> None:

@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app import i18n
+from desk_app.calendar.rota import RotaCell
 from desk_app.domain import timesheet as ts
 from desk_app.domain.permissions import Perm
+from desk_app.domain.rota import parse_wall_time
 from desk_app.i18n import _
 from desk_app.trust.auth import StaffView
 from desk_app.trust.timeclock import SOURCE_WORDS, VOID, DaySheet, PunchView, kind_word
@@ -132,16 +134,19 @@ class TimeSheetDialog(Dialog):
         actor, sid = self.ctx.actor, self.person.currentData()
         if actor is None or sid is None:
             return
-        svc, day = self.ctx.services.timeclock, self.chosen_day()
-        self.ctx.runner.run(self, lambda: svc.day_sheet(actor, int(sid), day), on_done=self._show,
+        svc, rota, day = self.ctx.services.timeclock, self.ctx.services.rota, self.chosen_day()
+        self.ctx.runner.run(self, lambda: (svc.day_sheet(actor, int(sid), day), rota.day(int(sid), day)),
+                            on_done=lambda got: self._show(*got),
                             on_error=lambda e: self.error.show_error(error_text(e)))  # fmt: skip
 
-    def _show(self, sheet: DaySheet) -> None:
+    def _show(self, sheet: DaySheet, planned: RotaCell | None = None) -> None:
         if sheet.staff_id != self.person.currentData() or sheet.day != self.chosen_day():
             return  # an older read, answered after the person or the day changed
         self.sheet = sheet
         self.error.show_error(None)
         text = ngettext_shifts(sheet)
+        if planned is not None:  # what the rota said, beside what was clocked
+            text = f"{text}\n{planned_text(planned)}"
         self.summary.setText(text)
         rows: list[list[Cell]] = []
         for p in sheet.punches:
@@ -204,6 +209,16 @@ class TimeSheetDialog(Dialog):
                                                  in_order=True)  # fmt: skip
         dlg.exec()
         self.reload()
+
+
+def planned_text(cell: RotaCell) -> str:
+    """"Rota: 14:00–22:00 (planned: swapped with Amy)", "Standard hours: 10:00–19:00", "Rota: day off"."""
+    plan = cell.plan
+    hours = _("day off") if plan.off else f"{plan.start}–{plan.end}"
+    if not cell.planned:
+        return _("Standard hours: {hours}").format(hours=hours)
+    text = _("Rota: {hours}").format(hours=hours)
+    return f"{text} · {cell.note}" if cell.note else text
 
 
 def ngettext_shifts(sheet: DaySheet) -> str:
@@ -306,7 +321,7 @@ class CorrectionDialog(Dialog):
 
     def _ok(self) -> None:
         for box in (self.when, self.until) if self.shift and not self.remove else (self.when,):
-            if not self.remove and parse_time(box.text()) is None:
+            if not self.remove and parse_wall_time(box.text()) is None:
                 self.error.show_error(_("Type the time as hours and minutes, e.g. 18:00 or 9:30."))
                 box.setFocus()
                 return
@@ -327,7 +342,7 @@ class CorrectionDialog(Dialog):
     def values(self) -> tuple[str, datetime | None, str]:
         if self.remove:
             return VOID, None, self.reason.text().strip()
-        d, t = self.on_day.date(), parse_time(self.when.text()) or time(0)
+        d, t = self.on_day.date(), parse_wall_time(self.when.text()) or time(0)
         local = datetime.combine(date(d.year(), d.month(), d.day()), t, tzinfo=i18n.timezone())
         return str(self.kind.currentData()), local.astimezone(UTC), self.reason.text().strip()
 
@@ -336,21 +351,9 @@ class CorrectionDialog(Dialog):
         """A whole shift's start and end; an end before the start is the next morning's."""
         d = self.on_day.date()
         day = date(d.year(), d.month(), d.day())
-        start = datetime.combine(day, parse_time(self.when.text()) or time(0), tzinfo=i18n.timezone())
-        end = datetime.combine(day, parse_time(self.until.text()) or time(0), tzinfo=i18n.timezone())
+        start = datetime.combine(day, parse_wall_time(self.when.text()) or time(0), tzinfo=i18n.timezone())
+        end = datetime.combine(day, parse_wall_time(self.until.text()) or time(0), tzinfo=i18n.timezone())
         if end <= start:
             end += timedelta(days=1)
         return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def parse_time(text: str) -> time | None:
-    """"9" -> 09:00, "930" -> 09:30, "21:05", "9.30", "9：30" -> a time; None when it is not one."""
-    import re
-
-    t = text.strip().replace("：", ":").replace(".", ":")
-    m = re.fullmatch(r"(\d{1,2})(?::?(\d{2}))?", t)
-    if not m:
-        return None
-    hh, mm = int(m.group(1)), int(m.group(2) or 0)
-    return time(hh, mm) if hh < 24 and mm < 60 else None
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desk_app.catalog_defaults import DEFAULT_HOURS
 from desk_app.core.service import ValidationError
-from desk_app.domain.permissions import ROLE_PERMS, Perm, Role, perm_label
+from desk_app.domain.permissions import ROLE_PERMS, Perm, Role, perm_label, role_label
 from desk_app.i18n import _
 from desk_app.shop.branches import BranchView
 from desk_app.trust.auth import StaffView
@@ -44,10 +44,6 @@ def day_label(d: str) -> str:
         "sat": _("Sat"),
         "sun": _("Sun"),
     }[d]
-
-
-def role_label(r: str) -> str:
-    return {"owner": _("Owner"), "receptionist": _("Receptionist"), "stylist": _("Stylist")}.get(r, r)
 
 
 def _time(text: str) -> QTime:

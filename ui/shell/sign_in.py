@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.desk import load_desk
+from desk_app.domain.permissions import role_label
 from desk_app.i18n import _
-from ui.navigation import role_label
 from ui.runner import Latest, TaskRunner
 from ui.shared.widgets import Button, Card, ErrorLabel, error_text
 from ui.theme import icon
