@@ -74,7 +74,7 @@ class BookingOutside:
 
     def text(self) -> str:
         return _("{when} {client} with {staff}").format(
-            when=f"{format_date(self.start_at, 'short')} {format_time(self.start_at)}",
+            when=f"{format_date(self.start_at, 'medium')} {format_time(self.start_at)}",
             client=self.client_name or _("walk-in"), staff=self.staff_name)
 
 
@@ -234,6 +234,10 @@ class RotaService:
             staff = {x.id: x for x in s.scalars(select(Staff).where(Staff.id.in_(ids)))}
             if len(staff) != len(ids):
                 raise NotFound(_("That staff member no longer exists."))
+            # a day saved as its standard hours, with no note, is the standard hours: no ✎ for it
+            changes = [(sid, day, None if plan is not None and not (note or "").strip()
+                        and plan == rt.standard_plan(staff[sid].working_hours or {}, day) else plan, note)
+                       for sid, day, plan, note in changes]  # fmt: skip
             days = sorted({d for _sid, d, _p, _n in changes})
             first, last = days[0], days[-1]
             current = plans(s, ids, first, last)

@@ -149,6 +149,14 @@ def test_refused_changes_write_nothing(services: Services, owner: Actor, shop, c
         False, False, True, False, False, False, False]
 
 
+def test_a_day_saved_as_its_standard_hours_without_a_note_stays_standard(services: Services, owner: Actor, shop) -> None:
+    """Walk: saving the day's box unchanged marked the day ✎ "planned" with the standard hours."""
+    services.rota.set_day(owner, shop["leo"], NEXT_MON, rt.DayPlan("10:00", "19:00", "13:00", "13:30"))
+    assert rows(services) == []
+    services.rota.set_day(owner, shop["leo"], NEXT_MON, rt.DayPlan("10:00", "19:00", "13:00", "13:30"), "cover")
+    assert rows(services) == [(shop["leo"], NEXT_MON, "10:00", "19:00", "13:00", "13:30", "cover")]  # a note: kept
+
+
 def test_the_week_shows_planned_and_standard_days_with_their_hours(services: Services, owner: Actor, shop) -> None:
     services.rota.set_day(owner, shop["leo"], NEXT_MON, LATE, "late")
     services.rota.set_day(owner, shop["leo"], NEXT_TUE, rt.OFF)

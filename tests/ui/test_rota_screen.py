@@ -82,6 +82,7 @@ def test_the_owner_plans_a_late_shift_and_the_calendar_books_on_it(qtbot: QtBot,
     dlg.plan_day()
     assert cell(dlg, "Leo", NEXT_MON) == ("✎ 14:00–22:00", "info")
     assert "planned on the rota" in dlg.note.text() and "swapped with Amy" in dlg.note.text()
+    assert dlg.focusWidget() in (None, dlg.table)  # a second Enter plans again, never the next button
     (row,) = [r for r in dlg.table.model_.rows if str(r[0]).startswith("Leo")]
     assert row[-1] == f"{(7 * 60 + 30 + 6 * 510) // 60}:{(7 * 60 + 30 + 6 * 510) % 60:02d}"  # the week's hours
     starts = free_starts(services, leo, NEXT_MON)
@@ -143,7 +144,7 @@ def test_a_day_off_over_a_booking_names_it_and_saves_only_when_the_owner_says_so
         when_shown(QMessageBox, first)
         box._ok()
         assert box.isVisible()  # went back: the day's box is still open, nothing saved
-        when_shown(QMessageBox, lambda q: press(q, "Save the new hours"))
+        when_shown(QMessageBox, lambda q: press(q, "Save anyway"))
         box._ok()
 
     when_shown(DayPlanDialog, fill)
@@ -187,7 +188,24 @@ def test_a_day_already_past_is_not_planned(qtbot: QtBot, ctx: UiContext, service
     assert dlg.table.currentIndex().column() == 3  # the cursor starts on today, Wednesday
     choose(dlg, "Leo", date(2026, 11, 16))
     assert not dlg.plan_btn.isEnabled() and "this day has passed" in dlg.note.text()
-    assert cell(dlg, "Leo", date(2026, 11, 16)) == ("10:00–19:00", "neutral")
+    assert cell(dlg, "Leo", date(2026, 11, 16)) == ("10:00–19:00", "muted")  # greyed, not bold
+    dlg.go(-7)  # a week wholly past: nothing to copy into
+    assert not dlg.copy_btn.isEnabled()
+    dlg.go(7)
+    assert dlg.copy_btn.isEnabled()
+
+
+def test_the_rota_opens_on_the_calendars_day_with_the_grid_under_the_keys(qtbot: QtBot, ctx: UiContext,
+                                                                          services: Services) -> None:
+    """Walk: Enter on the opened rota pressed the week-before button (it had the focus) and went back
+    a week; the cursor started on Monday whatever day the calendar showed."""
+    new_stylist(services.db, "Leo")
+    dlg = RotaDialog(ctx, day=NEXT_MON + timedelta(days=3))
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    assert dlg.focusWidget() is dlg.table
+    assert dlg.table.currentIndex().column() == 4  # Thursday
 
 
 def test_the_calendar_opens_the_rota_with_r(qtbot: QtBot, ctx: UiContext, services: Services) -> None:

@@ -385,7 +385,10 @@ class CalendarGrid(QWidget):
             p.setFont(self._small)
             p.setPen(QColor(COLORS["muted"]))
             sub = c.subtitle or _n_booked(c)
-            if c.planned:  # the rota's day, not the standard hours
+            if c.planned and c.kind == "staff" and not c.shifts:  # the rota's day off (bookings may be left on it)
+                n = sum(1 for a in c.appts if a.status not in INACTIVE_STATUSES)
+                sub = _("✎ day off · {n} booked").format(n=n) if n else _("✎ day off")
+            elif c.planned:  # the rota's day, not the standard hours
                 sub = _("✎ rota · {what}").format(what=sub)
             p.drawText(hr, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, sub)
 

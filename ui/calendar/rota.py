@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -36,6 +36,14 @@ from ui.shared.table import Cell, RowsTable
 from ui.shared.widgets import Button, Dialog, ErrorLabel, confirm, error_text, show_error
 
 
+def keep_room(label: QLabel) -> None:
+    """A message that comes and goes keeps two lines' room: the buttons below never move."""
+    keep = label.sizePolicy()
+    keep.setRetainSizeWhenHidden(True)
+    label.setSizePolicy(keep)
+    label.setMinimumHeight(2 * label.fontMetrics().lineSpacing() + 4)
+
+
 def plan_text(plan: rt.DayPlan) -> str:
     """"10:00–19:00", or "Day off"."""
     return _("Day off") if plan.off else f"{plan.start}–{plan.end}"
@@ -57,6 +65,7 @@ class RotaDialog(Dialog):
         self.branch_id = branch_id if branch_id is not None else (ctx.actor.branch_id if ctx.actor else None)
         today = i18n.local(ctx.services.clock()).date()
         self.first = monday_of(day or today)
+        self._start_day: date | None = day or today  # the cursor starts on it (or on the first day still to come)
         self.can_plan = ctx.can(Perm.STAFF_MANAGE)
         self.setWindowTitle(_("Rota"))
         self.resize(1180, 600)
@@ -80,9 +89,9 @@ class RotaDialog(Dialog):
             top.addWidget(w)
         top.addStretch(1)
         lay.addLayout(top)
-        how = (_("✎ marks a day planned differently from the standard hours (Settings > Staff). "
+        how = (_("✎ marks a day planned on the rota; the others are the standard hours (Settings > Staff). "
                  "Double-click a day or press Enter to plan it; the calendar books on these hours.")
-               if self.can_plan else _("✎ marks a day planned differently from the standard hours. "
+               if self.can_plan else _("✎ marks a day planned on the rota; the others are the standard hours. "
                                        "Only the owner plans the rota."))  # fmt: skip
         legend = QLabel(how)
         legend.setWordWrap(True)
@@ -100,6 +109,7 @@ class RotaDialog(Dialog):
         self.note.setMinimumHeight(44)
         lay.addWidget(self.note)
         self.error = ErrorLabel()
+        keep_room(self.error)
         lay.addWidget(self.error)
         row = QHBoxLayout()
         self.plan_btn = Button(_("Plan the day…"), "edit", "secondary")
@@ -159,7 +169,7 @@ class RotaDialog(Dialog):
                 if c.planned:
                     cells.append((f"✎ {text}", "info"))
                 elif c.day < week.today or c.plan.off:  # past, or off as every week: greyed
-                    cells.append((text, "neutral"))
+                    cells.append((text, "muted"))
                 else:
                     cells.append(text)
             cells.append(hours_text(r.minutes))
@@ -173,11 +183,19 @@ class RotaDialog(Dialog):
         if rows:
             at_row = min(max(where.row(), 0), len(rows) - 1)
             col = where.column() if 1 <= where.column() <= 7 else self._first_open_column(week)
+            if self._start_day in week.days:  # opened on a day: the cursor is on it
+                col = max(week.days.index(self._start_day), self._first_open_column(week) - 1) + 1
+                self._start_day = None
             self.table.setCurrentIndex(self.table.model().index(at_row, col))
+        self.copy_btn.setEnabled(week.days[-1] >= week.today)  # a week wholly past is not planned
         self._chosen()
         if self._said:  # what the last action did, once the week shows it
             self.note.setText(self._said)
             self._said = ""
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.table.setFocus()  # Enter plans the day under the cursor, arrows move it (not the week buttons)
 
     def _first_open_column(self, week: RotaWeek) -> int:
         return next((i + 1 for i, d in enumerate(week.days) if d >= week.today), 1)
@@ -286,7 +304,7 @@ class RotaDialog(Dialog):
     def _copied(self, changed: int) -> None:
         self.error.show_error(None)
         self._said = (i18n.ngettext("{n} day changed.", "{n} days changed.", changed).format(n=changed)
-                      if changed else _("This week was planned like last week already."))  # fmt: skip
+                      if changed else _("The week shown was planned like the week before already."))  # fmt: skip
         self.ctx.changed("staff")
         self.reload()
 
@@ -295,14 +313,15 @@ class RotaDialog(Dialog):
             dlg.accept()
         self.ctx.changed("staff", staff_id)
         self.reload()
+        self.table.setFocus()  # a second Enter plans the day again, never presses the next button
 
     def _refused(self, where: QWidget, exc: Exception, again: Callable[[], None]) -> None:
         """Bookings left outside the hours: named, and saved anyway only when the owner says so;
         anything else is said where it was asked (the day's box stays open with what was typed)."""
         if isinstance(exc, BookingsOutside):
-            if confirm(where, _("Keep these bookings outside the new hours?"),
+            if confirm(where, _("Some bookings fall outside these hours. Save anyway?"),
                        exc.message + "\n\n" + _("They stay booked: move them in the calendar, or keep them."),
-                       yes=_("Save the new hours"), no=_("Go back"), default_yes=False):  # fmt: skip
+                       yes=_("Save anyway"), no=_("Go back"), default_yes=False):  # fmt: skip
                 again()
             return
         if isinstance(where, DayPlanDialog):
@@ -358,10 +377,11 @@ class DayPlanDialog(Dialog):
         self.note = QLineEdit(cell.note)
         self.note.setMinimumHeight(44)
         self.note.setMaxLength(rt.NOTE_MAX)
-        self.note.setPlaceholderText(_("e.g. swapped with Amy, training, holiday"))
+        self.note.setPlaceholderText(_("e.g. swapped shifts, training, holiday"))
         form.addRow(_("Note"), self.note)
         lay.addLayout(form)
         self.error = ErrorLabel()
+        keep_room(self.error)
         lay.addWidget(self.error)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         box.button(QDialogButtonBox.StandardButton.Ok).setText(_("Save"))

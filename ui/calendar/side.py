@@ -73,7 +73,7 @@ class AppointmentPanel(QWidget):
         self.hint = _muted(
             _(
                 "Click a free time to book it, or an appointment to see it. Drag an appointment to "
-                "move it. Keys: arrows, Enter, Delete, Ctrl+arrows, T, PgUp/PgDn."
+                "move it. Keys: arrows, Enter, Delete, Ctrl+arrows, T, PgUp/PgDn, R (the rota)."
             )
         )
         lay.addWidget(self.hint)

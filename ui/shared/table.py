@@ -71,7 +71,7 @@ class RowsModel(QAbstractTableModel):
             return QBrush(QColor(COLORS.get(tone, COLORS["text"])))
         if tone == "bad" and role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(QColor(TONE_BG[tone]))
-        if tone and role == Qt.ItemDataRole.FontRole:
+        if tone and tone != "muted" and role == Qt.ItemDataRole.FontRole:  # "muted": greyed, not bold
             f = QFont()
             f.setBold(True)
             return f
