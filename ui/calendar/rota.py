@@ -33,7 +33,7 @@ from desk_app.domain.permissions import Perm, role_label
 from desk_app.i18n import _
 from ui.context import UiContext
 from ui.shared.table import Cell, RowsTable
-from ui.shared.widgets import Button, Dialog, ErrorLabel, confirm, error_text, show_error
+from ui.shared.widgets import Button, Dialog, ErrorLabel, SubmitDialog, confirm, error_text, show_error
 
 
 def keep_room(label: QLabel) -> None:
@@ -332,12 +332,11 @@ class RotaDialog(Dialog):
             show_error(where, exc)
 
 
-class DayPlanDialog(Dialog):
+class DayPlanDialog(SubmitDialog):
     """One person's day: works (from, to, an optional break) or a day off, and a note."""
 
     def __init__(self, parent: QWidget | None, name: str, cell: RotaCell) -> None:
         super().__init__(parent)
-        self.submit: Callable[[], None] | None = None
         self.setWindowTitle(_("Plan {name}'s day").format(name=name))
         self.setMinimumWidth(480)
         lay = QVBoxLayout(self)
@@ -380,7 +379,6 @@ class DayPlanDialog(Dialog):
         self.note.setPlaceholderText(_("e.g. swapped shifts, training, holiday"))
         form.addRow(_("Note"), self.note)
         lay.addLayout(form)
-        self.error = ErrorLabel()
         keep_room(self.error)
         lay.addWidget(self.error)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -432,17 +430,6 @@ class DayPlanDialog(Dialog):
         assert not isinstance(got, str)
         return got
 
-    def _ok(self) -> None:
+    def problem(self) -> str | None:
         got = self._read()
-        if isinstance(got, str):
-            self.error.show_error(got)
-            return
-        if self.submit is None:
-            self.accept()
-            return
-        self.error.show_error(None)
-        self.submit()
-
-    def refused(self, exc: Exception) -> None:
-        """Said in the box, which stays open with what was typed."""
-        self.error.show_error(error_text(exc))
+        return got if isinstance(got, str) else None

@@ -5,7 +5,6 @@ longer make shifts. Reads and corrections run on the runner."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from PySide6.QtCore import QDate
@@ -32,7 +31,7 @@ from desk_app.trust.auth import StaffView
 from desk_app.trust.timeclock import SOURCE_WORDS, VOID, DaySheet, PunchView, kind_word
 from ui.context import UiContext
 from ui.shared.table import Cell, RowsTable
-from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text, show_error
+from ui.shared.widgets import Button, Dialog, ErrorLabel, SubmitDialog, error_text, show_error
 
 
 class TimeSheetDialog(Dialog):
@@ -236,7 +235,7 @@ def ngettext_shifts(sheet: DaySheet) -> str:
     return text
 
 
-class CorrectionDialog(Dialog):
+class CorrectionDialog(SubmitDialog):
     """What the correction is: the punch's kind and time (adding), its new time (moving), and
     always the reason."""
 
@@ -244,8 +243,6 @@ class CorrectionDialog(Dialog):
                  missing_out: bool = False, month_over: bool = False, shift: bool = False) -> None:
         super().__init__(parent)
         self.punch, self.remove, self._day, self.shift = punch, remove, day, shift
-        # how the correction is saved (the time sheet's runner call); refused: ``refused(exc)``
-        self.submit: Callable[[], None] | None = None
         if shift:
             title = _("Remove the whole shift") if remove else _("Add a whole shift")
         elif remove:
@@ -308,7 +305,6 @@ class CorrectionDialog(Dialog):
             past.setObjectName("warningText")
             past.setWordWrap(True)
             lay.addWidget(past)
-        self.error = ErrorLabel()
         lay.addWidget(self.error)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         box.button(QDialogButtonBox.StandardButton.Ok).setText(
@@ -319,25 +315,15 @@ class CorrectionDialog(Dialog):
         lay.addWidget(box)
         (self.reason if remove else self.when).setFocus()
 
-    def _ok(self) -> None:
+    def problem(self) -> str | None:
         for box in (self.when, self.until) if self.shift and not self.remove else (self.when,):
             if not self.remove and parse_wall_time(box.text()) is None:
-                self.error.show_error(_("Type the time as hours and minutes, e.g. 18:00 or 9:30."))
                 box.setFocus()
-                return
+                return _("Type the time as hours and minutes, e.g. 18:00 or 9:30.")
         if not self.reason.text().strip():
-            self.error.show_error(_("Say why the time sheet is corrected (it is kept with the correction)."))
             self.reason.setFocus()
-            return
-        if self.submit is None:
-            self.accept()
-            return
-        self.error.show_error(None)
-        self.submit()
-
-    def refused(self, exc: Exception) -> None:
-        """Said in the box, which stays open with what was typed."""
-        self.error.show_error(error_text(exc))
+            return _("Say why the time sheet is corrected (it is kept with the correction).")
+        return None
 
     def values(self) -> tuple[str, datetime | None, str]:
         if self.remove:

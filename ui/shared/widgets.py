@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QKeyEvent, QKeySequence, QPainter, QPaintEvent, QShortcut
@@ -302,6 +303,34 @@ class Dialog(QDialog):
             if lay is not None:
                 lay.activate()
         super().setVisible(visible)
+
+
+class SubmitDialog(Dialog):
+    """A form whose save runs on the runner (the caller sets ``submit``): OK checks what was typed
+    (``problem``: what to fix, or None), then submits; a refusal (``refused``) is said in the box,
+    which stays open with what was typed. The subclass places ``self.error`` in its layout."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.submit: Callable[[], None] | None = None
+        self.error = ErrorLabel()
+
+    def problem(self) -> str | None:
+        return None
+
+    def _ok(self) -> None:
+        said = self.problem()
+        if said:
+            self.error.show_error(said)
+            return
+        if self.submit is None:
+            self.accept()
+            return
+        self.error.show_error(None)
+        self.submit()
+
+    def refused(self, exc: Exception) -> None:
+        self.error.show_error(error_text(exc))
 
 
 # The tallest a dialog may be: a 1366x768 counter screen less its task bar and the title bar.
