@@ -92,7 +92,7 @@ def line_note(ln: StatementLine, fmt: Fmt) -> str:
 
 def summary_rows(payroll: Payroll, fmt: Fmt) -> tuple[list[str], list[list[Any]]]:
     head = [fmt._("Staff"), fmt._("Hours (decimal)"), fmt._("Sold (before tax)"), fmt._("Commission base"), fmt._("Commission"), fmt._("Tips"),
-            fmt._("Base pay"), fmt._("Performance pay"), fmt._("To pay")]  # fmt: skip
+            fmt._("Base pay"), fmt._("Performance pay"), fmt._("To pay"), fmt._("Not clocked out")]  # fmt: skip
     rows: list[list[Any]] = []
     for s in payroll.statements:
         rows.append([
@@ -101,6 +101,8 @@ def summary_rows(payroll: Payroll, fmt: Fmt) -> tuple[list[str], list[list[Any]]
             amount(payroll, s.base_pay_minor) if s.base_pay_minor is not None else None,
             amount(payroll, s.performance_pay_minor) if s.performance_pay_minor is not None else None,
             amount(payroll, s.total_minor),
+            # the hours are short by these days until the owner adds their clock-outs
+            ", ".join(fmt.month_day(d) for d in s.hours.unclosed) if s.hours is not None and s.hours.unclosed else None,
         ])  # fmt: skip
     return head, rows
 
@@ -207,7 +209,7 @@ def write_xlsx(payroll: Payroll, path: str | os.PathLike[str], fmt: Fmt) -> None
     for row in ws.iter_rows(min_row=5, min_col=2, max_col=2):
         for c in row:
             c.number_format = "0.00"
-    _widths(ws, [22, 10, 16, 14, 14, 12, 12, 14, 14])
+    _widths(ws, [22, 10, 16, 14, 14, 12, 12, 14, 14, 18])
     names: set[str] = {ws.title}
     for s in payroll.statements:
         sh = wb.create_sheet(_sheet_name(s.name, names))
