@@ -22,7 +22,15 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, permitted, shop_row, shop_tz
+from desk_app.core.service import (
+    NeedsConfirmation,
+    NotFound,
+    ValidationError,
+    audit,
+    permitted,
+    shop_row,
+    shop_tz,
+)
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import Appointment, Branch, Client, RotaDay, Staff
 from desk_app.domain import rota as rt
@@ -78,18 +86,21 @@ class BookingOutside:
             client=self.client_name or _("walk-in"), staff=self.staff_name)
 
 
-class BookingsOutside(ServiceError):
+class BookingsOutside(NeedsConfirmation):
     """The change would leave these bookings outside the hours; nothing was written. Call again
     with ``confirmed=True`` to keep the change and the bookings."""
 
     def __init__(self, bookings: Sequence[BookingOutside]) -> None:
         self.bookings = tuple(bookings)
         super().__init__(
+            _("Some bookings fall outside these hours. Save anyway?"),
             ngettext("{n} booked appointment falls outside the new hours:",
                      "{n} booked appointments fall outside the new hours:", len(self.bookings)).format(
                 n=len(self.bookings)) + "\n"
             + "\n".join(b.text() for b in self.bookings[:12])
             + ("\n…" if len(self.bookings) > 12 else "")
+            + "\n\n" + _("They stay booked: move them in the calendar, or keep them."),
+            _("Save anyway"),
         )
 
 

@@ -28,6 +28,16 @@ class ValidationError(ServiceError):
         self.errors = errors
 
 
+class NeedsConfirmation(ServiceError):
+    """The action would leave something for the person to deal with (bookings outside new hours,
+    a leaver's bookings): nothing was written. ``question`` is asked, ``message`` says what is
+    left and what to do; the same call with ``confirmed=True`` goes ahead."""
+
+    def __init__(self, question: str, message: str, yes: str) -> None:
+        super().__init__(message)
+        self.question, self.yes = question, yes
+
+
 class ConflictError(ServiceError):
     """Someone else changed the record first (optimistic version check)."""
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
 
-from desk_app.core.service import NotFound, ServiceError, ValidationError, audit, require, shop_row, shop_tz
+from desk_app.core.service import (
+    NeedsConfirmation,
+    NotFound,
+    ServiceError,
+    ValidationError,
+    audit,
+    require,
+    shop_row,
+    shop_tz,
+)
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import AuditEntry, Branch, Staff, StaffBasePay
 from desk_app.domain.money import Money, parse_amount
@@ -227,8 +236,12 @@ class AuthService:
         permissions: dict[str, Any] | None = None,
         base_pay: Decimal | str | None = None,
         branch_ids: Collection[int] | None = None,
+        confirmed: bool = False,
     ) -> StaffView:
-        """``base_pay``: the base pay a month, for the appraisal's performance pay ("" or None:
+        """Deactivating someone with bookings still to come, or on the clock, is refused with
+        NeedsConfirmation (what is left, nothing written) unless ``confirmed``.
+
+        ``base_pay``: the base pay a month, for the appraisal's performance pay ("" or None:
         unchanged for someone already here, none for a new person; "0" clears it).
 
         ``branch_ids``: the branches they work at (at least one; None: unchanged, or the owner's
@@ -283,6 +296,11 @@ class AuthService:
                 before = {"name": s.name, "role": s.role, "active": s.active}
                 if s.id == actor.staff_id and (role != Role.OWNER.value or not active):
                     raise ServiceError(_("You cannot remove your own owner role or deactivate yourself."))
+                if s.active and not active and not confirmed:
+                    left = _left_behind(uow.session, s, self.clock())
+                    if left:
+                        raise NeedsConfirmation(_("Deactivate {name} anyway?").format(name=s.name), "\n".join(left),
+                                                _("Deactivate anyway"))
                 s.name, s.role = name, role
                 if pin:  # a new PIN also ends a pause (the owner's way to let a locked-out colleague in)
                     s.pin_hash = hash_pin(pin)
@@ -317,3 +335,32 @@ class AuthService:
             uow.commit()
             return staff_view(s, branches)
 
+
+def _left_behind(session: Any, s: Staff, now: datetime) -> list[str]:
+    """What a leaver leaves for the owner: bookings still to come (they stay with them, and an
+    inactive person cannot be booked again), and a shift still open on the time clock."""
+    from sqlalchemy import func
+
+    from desk_app.db.models import Appointment
+    from desk_app.domain import timesheet as ts
+    from desk_app.domain.appointment import UPCOMING
+    from desk_app.i18n import format_when, ngettext
+    from desk_app.trust.timeclock import in_force
+
+    tz = shop_tz(session)
+    out = []
+    n, first = session.execute(
+        select(func.count(), func.min(Appointment.start_at)).where(
+            Appointment.staff_id == s.id, Appointment.status.in_(UPCOMING), Appointment.start_at >= now)
+    ).one()
+    if n:
+        out.append(ngettext(
+            "{n} booking still to come (the first on {when}): move it to someone else in the calendar.",
+            "{n} bookings still to come (the first on {when}): move them to someone else in the calendar.", n,
+        ).format(n=n, when=format_when(first.astimezone(tz))))
+    punches = in_force(session, [s.id], now - ts.MAX_OPEN - timedelta(days=1), now + timedelta(seconds=1)).get(s.id, [])
+    open_shift = next((x for x in ts.settle(ts.shifts(punches), now) if x.end is None and not x.unclosed), None)
+    if open_shift is not None:
+        out.append(_("On the clock since {when}: add the clock-out on the time sheet (Reports > Pay).").format(
+            when=format_when(open_shift.start.astimezone(tz))))
+    return out

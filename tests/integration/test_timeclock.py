@@ -360,3 +360,40 @@ def test_a_whole_shift_is_added_or_removed_as_one_correction(services: Services,
     with services.db.uow(write=False) as uow:
         assert uow.session.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.detail == "clocked on the wrong day")) == 2
+
+
+def test_deactivating_someone_with_bookings_or_on_the_clock_asks_first_and_changes_nothing(
+    services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    """A leaver's bookings still to come and an open shift are named before they are deactivated
+    (an inactive person can neither be booked again nor clock out); confirmed, it goes ahead."""
+    from desk_app.calendar.service import BookingRequest
+    from desk_app.core.service import NeedsConfirmation
+    from desk_app.db.models import Staff
+    from tests.integration.test_calendar_support import HOURS, at as sh_at, new_client, service_id
+
+    leo = new_staff(services.db, owner.branch_id, "Leo")
+    with services.db.uow() as uow:
+        uow.session.get(Staff, leo.staff_id).working_hours = HOURS  # type: ignore[union-attr]
+        uow.commit()
+    clock.now = at(18, 9, 5)
+    services.timeclock.punch(leo, ts.IN)
+    services.calendar.book(owner, BookingRequest(client_id=new_client(services.db), staff_id=leo.staff_id,
+                                                 start_at=sh_at(date(2026, 11, 20), 11),
+                                                 service_ids=[service_id(services.db, "CUT-W")]))  # fmt: skip
+
+    def leave(**kw: object) -> None:
+        services.auth.save_staff(owner, staff_id=leo.staff_id, name="Leo", role="stylist", active=False, **kw)  # type: ignore[arg-type]
+
+    with pytest.raises(NeedsConfirmation) as exc:
+        leave()
+    assert exc.value.question == "Deactivate Leo anyway?" and exc.value.yes == "Deactivate anyway"
+    assert "1 booking still to come (the first on Nov 20, 2026 11:00)" in exc.value.message
+    assert "On the clock since Nov 18, 2026 09:05" in exc.value.message
+    assert [s.active for s in services.auth.list_staff(active_only=False) if s.id == leo.staff_id] == [True]
+    leave(confirmed=True)
+    assert [s.active for s in services.auth.list_staff(active_only=False) if s.id == leo.staff_id] == [False]
+    # someone with nothing left is deactivated without a question
+    amy = new_staff(services.db, owner.branch_id, "Amy")
+    services.auth.save_staff(owner, staff_id=amy.staff_id, name="Amy", role="stylist", active=False)
+    assert [s.active for s in services.auth.list_staff(active_only=False) if s.id == amy.staff_id] == [False]

@@ -181,3 +181,43 @@ def test_the_owner_adds_a_whole_shift_never_clocked(
     dlg.correct("add_shift")
     assert [r[0] for r in dlg.table.model_.rows] == ["07:00", "09:00", "09:45"]
     assert "2 shifts" in dlg.summary.text()
+
+
+def test_deactivating_someone_on_the_clock_is_asked_in_settings_and_go_back_keeps_them(
+    qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor, clock: FakeClock
+) -> None:
+    from PySide6.QtWidgets import QCheckBox, QMessageBox
+
+    from ui.settings.staff import StaffPanel
+
+    leo = new_staff(services.db, owner.branch_id, "Leo")
+    clock.now = at(18, 9, 5)
+    services.timeclock.punch(leo, ts.IN)
+    panel = StaffPanel(ctx)
+    qtbot.addWidget(panel)
+    ed = panel.editor
+    ed.reload(select_id=leo.staff_id)
+    works = ed.form.widgets["active"]
+    assert isinstance(works, QCheckBox) and works.isChecked()
+    works.setChecked(False)
+    asked: list[str] = []
+
+    def answer(text: str) -> None:
+        def look() -> None:
+            box = QApplication.activeModalWidget()
+            if not isinstance(box, QMessageBox):
+                QTimer.singleShot(10, look)
+                return
+            asked.append(f"{box.text()} | {box.informativeText()}")
+            next(b for b in box.buttons() if b.text() == text).click()
+
+        QTimer.singleShot(0, look)
+
+    answer("Go back")
+    ed.save()
+    assert "Deactivate Leo anyway?" in asked[0] and "On the clock since" in asked[0]
+    assert [s.active for s in services.auth.list_staff(active_only=False) if s.id == leo.staff_id] == [True]
+    answer("Deactivate anyway")
+    ed.save()
+    assert ed.status.text() == "Saved."
+    assert [s.active for s in services.auth.list_staff(active_only=False) if s.id == leo.staff_id] == [False]

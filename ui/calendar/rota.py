@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app import i18n
-from desk_app.calendar.rota import BookingsOutside, RotaCell, RotaRow, RotaWeek, monday_of
+from desk_app.calendar.rota import RotaCell, RotaRow, RotaWeek, monday_of
 from desk_app.calendar.rota_pdf import rota_pdf
+from desk_app.core.service import NeedsConfirmation
 from desk_app.domain import rota as rt
 from desk_app.domain.permissions import Perm, role_label
 from desk_app.i18n import _
@@ -318,10 +319,8 @@ class RotaDialog(Dialog):
     def _refused(self, where: QWidget, exc: Exception, again: Callable[[], None]) -> None:
         """Bookings left outside the hours: named, and saved anyway only when the owner says so;
         anything else is said where it was asked (the day's box stays open with what was typed)."""
-        if isinstance(exc, BookingsOutside):
-            if confirm(where, _("Some bookings fall outside these hours. Save anyway?"),
-                       exc.message + "\n\n" + _("They stay booked: move them in the calendar, or keep them."),
-                       yes=_("Save anyway"), no=_("Go back"), default_yes=False):  # fmt: skip
+        if isinstance(exc, NeedsConfirmation):
+            if confirm(where, exc.question, exc.message, yes=exc.yes, no=_("Go back"), default_yes=False):
                 again()
             return
         if isinstance(where, DayPlanDialog):

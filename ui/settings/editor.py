@@ -33,13 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.core.service import ValidationError
+from desk_app.core.service import NeedsConfirmation, ValidationError
 from desk_app.i18n import _, currency
 from ui.context import UiContext
 from ui.runner import Latest
 from ui.shared.unit_edit import MoneyEdit
 from ui.shared.unsaved import may_leave
-from ui.shared.widgets import Button, Card, ErrorLabel, error_text, mark_invalid
+from ui.shared.widgets import Button, Card, ErrorLabel, confirm, error_text, mark_invalid
 
 
 def currency_default() -> str:
@@ -250,6 +250,7 @@ class ItemEditor(QWidget):
         self.spec = spec
         self.items: list[Any] = []
         self.current_id: int | None = None
+        self._pending: tuple[Any, int | None, dict[str, Any]] | None = None  # the save in flight
         # more state the tab shows beside the form (staff hours, ...): part of "unsaved"
         self.extra_state: list[Callable[[], object]] = []
         self._clean: object = None
@@ -503,7 +504,11 @@ class ItemEditor(QWidget):
         except ValidationError as exc:
             self._not_saved(exc)
             return
+        self._submit(actor, item_id, data)
+
+    def _submit(self, actor: Any, item_id: int | None, data: dict[str, Any]) -> None:
         save = self.spec.save
+        self._pending = (actor, item_id, data)  # asked again with "confirmed" after NeedsConfirmation
         focused = self.focusWidget()
         self._refocus = focused if focused is not None and self.form.isAncestorOf(focused) else None
         self._saving = True
@@ -527,6 +532,11 @@ class ItemEditor(QWidget):
     def _not_saved(self, exc: Exception) -> None:
         self._done_saving()
         self.status.setText("")
+        if isinstance(exc, NeedsConfirmation) and self._pending is not None:
+            actor, item_id, data = self._pending
+            if confirm(self, exc.question, exc.message, yes=exc.yes, no=_("Go back"), default_yes=False):
+                self._submit(actor, item_id, {**data, "confirmed": True})
+            return
         if isinstance(exc, ValidationError):
             rest = self.form.show_errors(exc.errors)
             self.error.show_error("\n".join(rest) if rest else _("Please correct the fields marked in red."))

@@ -269,6 +269,7 @@ class StaffPanel(QWidget):
                 permissions=data["permissions"],
                 base_pay=data.get("base_pay") or "0",  # emptied: no base pay
                 branch_ids=data.get("branch_ids"),
+                confirmed=bool(data.get("confirmed")),  # a leaver's bookings and open shift: asked first
             )
 
         spec = EditorSpec(
