@@ -209,3 +209,56 @@ def test_check_reads_every_planned_day(services: Services, owner: Actor, shop) -
         uow.commit()
     (problem,) = [p for p in check_invariants(services.db) if "rota" in p]
     assert f"staff {shop['leo']}" in problem and "2026-11-23" in problem and "order" in problem
+
+
+def test_on_the_server_a_booking_and_a_day_off_at_once_never_both_go_through(pg_url: str) -> None:
+    """Desk A books Leo while the owner at desk B gives him the day off, at the same moment, on a
+    real PostgreSQL: either the booking is made and the day off is refused naming it, or the day
+    off is saved and the booking refused; never a booking on a day off nobody was told about."""
+    import threading
+
+    from desk_app.bootstrap import open_database
+    from desk_app.calendar.service import SlotTaken
+    from tests.conftest import OWNER_PIN
+
+    clock = FakeClock()
+    a, b = Services(open_database(pg_url), clock=clock), Services(open_database(pg_url), clock=clock)
+    try:
+        owner = a.shop.create_shop(name="Lotus", currency="CNY", language="en", owner_name="Mia", owner_pin=OWNER_PIN)
+        shop = {"leo": new_stylist(a.db, "Leo"), "cut": service_id(a.db, "CUT-W"), "wang": new_client(a.db, "王芳")}
+        outcomes = []
+        for week in range(8):
+            day = NEXT_MON + timedelta(days=7 * week)
+            start = threading.Barrier(2)
+            got: dict[str, str] = {}
+
+            def booking(day: date = day, start: threading.Barrier = start, got: dict[str, str] = got) -> None:
+                start.wait()
+                try:
+                    book(a, owner, shop, day, 11)
+                    got["book"] = "booked"
+                except SlotTaken:
+                    got["book"] = "refused"
+
+            def day_off(day: date = day, start: threading.Barrier = start, got: dict[str, str] = got) -> None:
+                start.wait()
+                try:
+                    b.rota.set_day(owner, shop["leo"], day, rt.OFF)
+                    got["rota"] = "saved"
+                except BookingsOutside:
+                    got["rota"] = "asked"
+
+            threads = [threading.Thread(target=booking), threading.Thread(target=day_off)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            outcomes.append((got.get("book"), got.get("rota")))
+            booked = [x for x in a.calendar.day(day).appointments if x.status == "booked"]
+            (leo,) = [r for r in a.rota.week(day).rows if r.staff_id == shop["leo"]]
+            planned = leo.cells[0].planned
+            assert (len(booked), planned) in ((1, False), (0, True)), (day, outcomes[-1])
+        assert set(outcomes) <= {("booked", "asked"), ("refused", "saved")}
+    finally:
+        a.db.dispose()
+        b.db.dispose()

@@ -370,7 +370,8 @@ def test_deactivating_someone_with_bookings_or_on_the_clock_asks_first_and_chang
     from desk_app.calendar.service import BookingRequest
     from desk_app.core.service import NeedsConfirmation
     from desk_app.db.models import Staff
-    from tests.integration.test_calendar_support import HOURS, at as sh_at, new_client, service_id
+    from tests.integration.test_calendar_support import HOURS, new_client, service_id
+    from tests.integration.test_calendar_support import at as sh_at
 
     leo = new_staff(services.db, owner.branch_id, "Leo")
     with services.db.uow() as uow:
