@@ -104,7 +104,7 @@ class PayPage(QWidget):
         rows: list[list[Cell]] = [[s.name, self._hours_cell(s), self._money(s.total_minor)] for s in payroll.statements]
         before = self.chosen()
         self.people.set_rows(rows, list(payroll.statements))
-        self.people.fit_columns({1: 80, 2: 150})
+        self.people.fit_columns({1: 100, 2: 150})  # "176:02 !" in bold whole (80 cut its mark)
         can_save = self.ctx.can(Perm.EXPORT)
         self.xlsx_btn.setEnabled(can_save and bool(payroll.statements))
         if payroll.statements:  # the person chosen before stays chosen (a correction reloads the page)
