@@ -59,6 +59,29 @@ def test_an_empty_month_says_what_to_do(screen: ReportsScreen) -> None:
     assert screen.content.currentWidget() is screen.empty
 
 
+def test_a_month_with_no_sale_but_clocked_hours_shows_its_pay(screen: ReportsScreen, ctx: UiContext) -> None:
+    """Walk: a month with hours on the time clock and no sale showed "No figures yet": the pay
+    statements owed for those hours could not be reached."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.integration.test_checkout_support import new_staff
+
+    actor = ctx.require_actor()
+    kim = new_staff(ctx.services.db, actor.branch_id, "Kim")
+    clock, was = ctx.services.clock, ctx.services.clock()
+    for hh, kind in ((9, "in"), (17, "out")):
+        clock.now = datetime(2025, 1, 6, hh, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)  # type: ignore[attr-defined]
+        ctx.services.timeclock.punch(kim, kind)
+    clock.now = was  # type: ignore[attr-defined]
+    screen.open(month="2025-01")
+    assert screen.content.currentWidget() is screen.tabs and screen.tabs.currentWidget() is screen.pay
+    assert [s.name for s in screen.pay.payroll.statements] == ["Kim"]  # type: ignore[union-attr]
+    assert [screen.tabs.isTabEnabled(i) for i in range(screen.tabs.count())] == [False] * 5 + [True]
+    screen.open(month="2026-10")  # a month with sales: every page again
+    assert all(screen.tabs.isTabEnabled(i) for i in range(screen.tabs.count()))
+
+
 def test_save_pdf_export_csv_and_print(
     screen: ReportsScreen, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

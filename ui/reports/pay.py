@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desk_app import i18n
@@ -23,6 +24,8 @@ from ui.shared.widgets import Button, show_error, show_info
 
 
 class PayPage(QWidget):
+    loaded = Signal(int)  # the month's statements were read: how many
+
     def __init__(self, ctx: UiContext) -> None:
         super().__init__()
         self.ctx = ctx
@@ -96,6 +99,7 @@ class PayPage(QWidget):
 
     def _loaded(self, payroll: Payroll) -> None:
         self.payroll = payroll
+        self.loaded.emit(len(payroll.statements))
         fmt = i18n.current()
         said = _("{month}: {plan}").format(month=month_title(payroll.month), plan=files.plan_note(payroll, fmt))
         if not payroll.complete:

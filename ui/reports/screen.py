@@ -135,6 +135,8 @@ class ReportsScreen(QWidget):
                 lambda i=i: self.tabs.setCurrentIndex(i)
             )
         self.empty = EmptyState("chart", _("No figures yet"), _("Choose a month with sales or visits above."))
+        self._empty_month = False
+        self.pay.loaded.connect(self._pay_loaded)
         self.content = QStackedWidget()
         self.content.addWidget(self.tabs)
         self.content.addWidget(self.empty)
@@ -235,6 +237,9 @@ class ReportsScreen(QWidget):
         self._set_busy(False)
         data = report.data
         empty = data["visits"] == 0 and data["sales"]["count"] == 0
+        self._empty_month = empty
+        for i in range(self.tabs.count()):
+            self.tabs.setTabEnabled(i, True)
         self.content.setCurrentWidget(self.empty if empty else self.tabs)
         shop = data["shop"]["name"]
         branch = data["branch"]["name"] if data["branch"] else _("All branches")
@@ -243,10 +248,21 @@ class ReportsScreen(QWidget):
             month=period_title(data["month"], data.get("period")), shop=shop, branch=branch)
             if branch != shop else _("{month} · {shop}").format(
             month=period_title(data["month"], data.get("period")), shop=shop))  # fmt: skip
-        if empty:
+        if empty:  # no sale or visit; hours clocked and base pay are still owed: Pay may have statements
+            self.pay.show_data(data)
             return
         for page, _label, _icon in self.pages:
             page.show_data(data)  # type: ignore[attr-defined]
+
+    def _pay_loaded(self, statements: int) -> None:
+        """A month with no sale or visit but with pay to hand over (clocked hours, base pay): its
+        Pay page, the only one with figures, instead of "No figures yet"."""
+        if not self._empty_month or not statements:
+            return
+        for i, (page, _label, _icon) in enumerate(self.pages):
+            self.tabs.setTabEnabled(i, page is self.pay)
+        self.tabs.setCurrentWidget(self.pay)
+        self.content.setCurrentWidget(self.tabs)
 
     def _failed(self, exc: Exception) -> None:
         self._set_busy(False)
