@@ -108,7 +108,7 @@ class PayPage(QWidget):
         rows: list[list[Cell]] = [[s.name, self._hours_cell(s), self._money(s.total_minor)] for s in payroll.statements]
         before = self.chosen()
         self.people.set_rows(rows, list(payroll.statements))
-        self.people.fit_columns({1: 100, 2: 150})  # "176:02 !" in bold whole (80 cut its mark)
+        self.people.fit_columns({1: 100, 2: 150})
         can_save = self.ctx.can(Perm.EXPORT)
         self.xlsx_btn.setEnabled(can_save and bool(payroll.statements))
         if payroll.statements:  # the person chosen before stays chosen (a correction reloads the page)
@@ -122,7 +122,8 @@ class PayPage(QWidget):
         if s.hours is None:
             return "—"
         text = ts.hours_text(s.hours.worked_seconds)
-        return (f"{text} !", "warn") if s.hours.unclosed else text
+        # ⚠, not "!": beside the digits a bold "!" read as an "l" ("176:02 l")
+        return (f"{text} ⚠", "warn") if s.hours.unclosed else text
 
     def chosen(self) -> Statement | None:
         s = self.people.current()
