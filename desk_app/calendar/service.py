@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from desk_app.calendar import rota
@@ -158,8 +158,10 @@ class CalendarService:
                 .order_by(Appointment.start_at, Appointment.id)
             ).all()
             booked_staff = {a.staff_id for a in appts}
+            # someone who left keeps a column while bookings of theirs are on the day: to be moved
             everyone = list(s.scalars(
-                select(Staff).where(works_at(bid), Staff.active.is_(True)).order_by(Staff.role.desc(), Staff.name)
+                select(Staff).where(works_at(bid), or_(Staff.active.is_(True), Staff.id.in_(booked_staff)))
+                .order_by(Staff.role.desc(), Staff.name)
             ))
             planned = rota.plans(s, [x.id for x in everyone], day, day)
             staff_rows = [

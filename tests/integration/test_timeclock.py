@@ -398,3 +398,20 @@ def test_deactivating_someone_with_bookings_or_on_the_clock_asks_first_and_chang
     amy = new_staff(services.db, owner.branch_id, "Amy")
     services.auth.save_staff(owner, staff_id=amy.staff_id, name="Amy", role="stylist", active=False)
     assert [s.active for s in services.auth.list_staff(active_only=False) if s.id == amy.staff_id] == [False]
+
+
+def test_a_leavers_bookings_stay_on_the_calendar_to_be_moved(services: Services, owner: Actor, clock: FakeClock) -> None:
+    """Walk: after "Deactivate anyway" the leaver's column, and every booking still on it, left the
+    calendar: the bookings the question said to move could not be found there."""
+    from desk_app.calendar.service import BookingRequest
+    from tests.integration.test_calendar_support import at as sh_at
+    from tests.integration.test_calendar_support import new_client, new_stylist, service_id
+
+    leo = new_stylist(services.db, "Leo")
+    day = date(2026, 11, 20)
+    appt = services.calendar.book(owner, BookingRequest(client_id=new_client(services.db), staff_id=leo,
+                                                        start_at=sh_at(day, 11), service_ids=[service_id(services.db, "CUT-W")]))  # fmt: skip
+    services.auth.save_staff(owner, staff_id=leo, name="Leo", role="stylist", active=False, confirmed=True)
+    view = services.calendar.day(day)
+    assert leo in [c.id for c in view.staff] and appt.id in [a.id for a in view.for_staff(leo)]
+    assert leo not in [c.id for c in services.calendar.day(date(2026, 11, 21)).staff]  # nothing left that day

@@ -268,3 +268,18 @@ def test_the_week_is_saved_as_one_page_to_pin_up(qtbot: QtBot, ctx: UiContext, s
         i18n.set_language("en")
     text = "".join(p.extract_text() for p in PdfReader(str(tmp_path / "rota-zh.pdf")).pages)
     assert "排班表" in text and "休息日" in text and "技师" in text
+
+
+def test_the_keys_reach_every_action(qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor) -> None:
+    """Walk: Tab only went round the cells, so no button of the rota could be reached by keyboard."""
+    from PySide6.QtGui import QShortcut
+
+    leo = new_stylist(services.db, "Leo")
+    services.rota.set_day(owner, leo, NEXT_MON, rt.OFF)
+    dlg = RotaDialog(ctx, day=NEXT_MON)
+    qtbot.addWidget(dlg)
+    assert not dlg.table.tabKeyNavigation()  # Tab goes on to the buttons
+    choose(dlg, "Leo", NEXT_MON)
+    delete = next(s for s in dlg.table.findChildren(QShortcut) if s.key().toString() == "Del")
+    delete.activated.emit()  # Delete: back to the standard hours
+    assert cell(dlg, "Leo", NEXT_MON) == "10:00–19:00"

@@ -101,6 +101,7 @@ class RotaDialog(Dialog):
         self.table = RowsTable([], stretch=-1, empty_text=_("No one works at this branch yet: add staff in "
                                                               "Settings > Staff."))  # fmt: skip
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the grid for the buttons; arrows move in it
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.activated_row.connect(lambda _r: self.plan_day())
         self.table.selectionModel().currentChanged.connect(lambda *_a: self._chosen())
@@ -120,6 +121,8 @@ class RotaDialog(Dialog):
         self.copy_btn.setToolTip(_("Plan this week like the week before; days already past stay as they were"))
         self.plan_btn.clicked.connect(self.plan_day)
         self.standard_btn.clicked.connect(self.back_to_standard)
+        self.standard_btn.setToolTip(_("The day back to the person's standard hours (Delete)"))
+        QShortcut(QKeySequence("Delete"), self.table).activated.connect(self.back_to_standard)
         self.copy_btn.clicked.connect(self.copy_last_week)
         for b in (self.plan_btn, self.standard_btn, self.copy_btn):
             b.setVisible(self.can_plan)

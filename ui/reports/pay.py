@@ -60,7 +60,7 @@ class PayPage(QWidget):
             empty_text=_("No one sold, served, clocked hours or had base pay in this month. Choose another month above."),
         )  # fmt: skip
         self.people.selectionModel().currentRowChanged.connect(lambda *_a: self._show_person())
-        body.addWidget(self.people, 3)
+        body.addWidget(self.people, 4)  # names whole beside "309:24 ⚠" at 1366x768
         right = QVBoxLayout()
         self.person_title = QLabel()
         self.person_title.setObjectName("sectionTitle")

@@ -284,6 +284,8 @@ def confirm(
     box.setInformativeText(text)
     yes_btn = box.addButton(yes or _("Yes"), QMessageBox.ButtonRole.AcceptRole)
     no_btn = box.addButton(no or _("No"), QMessageBox.ButtonRole.RejectRole)
+    for b in (yes_btn, no_btn):  # the whole answer, whatever the box's width ("Deactivate anywa")
+        b.setMinimumWidth(b.fontMetrics().horizontalAdvance(b.text()) + 56)
     box.setDefaultButton(yes_btn if default_yes else no_btn)
     box.exec()
     return box.clickedButton() is yes_btn
