@@ -113,13 +113,8 @@ def monday_of(day: date) -> date:
 
 def plans(session: Session, staff_ids: Iterable[int], first: date, last: date) -> dict[int, dict[date, rt.DayPlan]]:
     """The planned days of ``staff_ids`` from ``first`` to ``last`` (inclusive)."""
-    ids = list(staff_ids)
     out: dict[int, dict[date, rt.DayPlan]] = defaultdict(dict)
-    if not ids:
-        return out
-    for r in session.scalars(
-        select(RotaDay).where(RotaDay.staff_id.in_(ids), RotaDay.day >= first, RotaDay.day <= last)
-    ):
+    for r in _rota_days(session, staff_ids, first, last):
         out[r.staff_id][r.day] = _plan(r)
     return out
 
@@ -127,6 +122,16 @@ def plans(session: Session, staff_ids: Iterable[int], first: date, last: date) -
 def hours_in_force(session: Session, staff: Staff, first: date, last: date) -> dict[str, Any]:
     """``staff``'s standard hours with the rota's days from ``first`` to ``last`` laid over them."""
     return rt.with_plans(staff.working_hours or {}, plans(session, [staff.id], first, last).get(staff.id, {}))
+
+
+def _rota_days(session: Session, staff_ids: Iterable[int], first: date, last: date) -> list[RotaDay]:
+    """The rota's rows of ``staff_ids`` from ``first`` to ``last`` (inclusive): plans and notes."""
+    ids = list(staff_ids)
+    if not ids:
+        return []
+    return list(session.scalars(
+        select(RotaDay).where(RotaDay.staff_id.in_(ids), RotaDay.day >= first, RotaDay.day <= last)
+    ))
 
 
 def _plan(r: RotaDay) -> rt.DayPlan:
@@ -159,15 +164,12 @@ class RotaService:
             staff = list(s.scalars(
                 select(Staff).where(works_at(bid), Staff.active.is_(True)).order_by(Staff.role.desc(), Staff.name)
             ))
-            planned = plans(s, [x.id for x in staff], first, last)
-            notes = {(r.staff_id, r.day): r.note for r in s.scalars(
-                select(RotaDay).where(RotaDay.staff_id.in_([x.id for x in staff]), RotaDay.day >= first,
-                                      RotaDay.day <= last))}  # fmt: skip
+            # one read: each planned day's row gives its hours and its note
+            planned = {(r.staff_id, r.day): r for r in _rota_days(s, [x.id for x in staff], first, last)}
             rows = []
             for st in staff:
-                mine = planned.get(st.id, {})
                 cells = tuple(
-                    RotaCell(d, mine[d], True, notes.get((st.id, d), "")) if d in mine
+                    RotaCell(d, _plan(r), True, r.note) if (r := planned.get((st.id, d))) is not None
                     else RotaCell(d, rt.standard_plan(st.working_hours or {}, d), False)
                     for d in (first + timedelta(days=i) for i in range(7))
                 )
