@@ -34,15 +34,16 @@ from desk_app.domain.permissions import Perm, role_label
 from desk_app.i18n import _
 from ui.context import UiContext
 from ui.shared.table import Cell, RowsTable
-from ui.shared.widgets import Button, Dialog, ErrorLabel, SubmitDialog, confirm, error_text, show_error
-
-
-def keep_room(label: QLabel) -> None:
-    """A message that comes and goes keeps two lines' room: the buttons below never move."""
-    keep = label.sizePolicy()
-    keep.setRetainSizeWhenHidden(True)
-    label.setSizePolicy(keep)
-    label.setMinimumHeight(2 * label.fontMetrics().lineSpacing() + 4)
+from ui.shared.widgets import (
+    Button,
+    Dialog,
+    ErrorLabel,
+    SubmitDialog,
+    confirm,
+    error_text,
+    keep_room,
+    show_error,
+)
 
 
 def plan_text(plan: rt.DayPlan) -> str:
@@ -111,7 +112,7 @@ class RotaDialog(Dialog):
         self.note.setMinimumHeight(44)
         lay.addWidget(self.note)
         self.error = ErrorLabel()
-        keep_room(self.error)
+        keep_room(self.error, lines=2)
         lay.addWidget(self.error)
         row = QHBoxLayout()
         self.plan_btn = Button(_("Plan the day…"), "edit", "secondary")
@@ -381,7 +382,7 @@ class DayPlanDialog(SubmitDialog):
         self.note.setPlaceholderText(_("e.g. swapped shifts, training, holiday"))
         form.addRow(_("Note"), self.note)
         lay.addLayout(form)
-        keep_room(self.error)
+        keep_room(self.error, lines=2)
         lay.addWidget(self.error)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         box.button(QDialogButtonBox.StandardButton.Ok).setText(_("Save"))

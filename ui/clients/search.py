@@ -47,7 +47,7 @@ from desk_app.clients.views import ClientHit
 from desk_app.i18n import _, format_date, format_money, language, local
 from ui.context import UiContext
 from ui.runner import SEARCH_DEBOUNCE_MS, Latest, debounce_timer
-from ui.shared.widgets import Button
+from ui.shared.widgets import Button, keep_room
 from ui.theme import COLORS, TONE_BG, icon
 
 ROW_HEIGHT = 56
@@ -282,9 +282,7 @@ class ClientSearchBox(QWidget):
         self.use_button.clicked.connect(self._use_picked)
         self.use_button.setVisible(False)
         # its place is kept while hidden: picking a row does not shrink the list under the pointer
-        keep = self.use_button.sizePolicy()
-        keep.setRetainSizeWhenHidden(True)
-        self.use_button.setSizePolicy(keep)
+        keep_room(self.use_button)
         panel.addWidget(self.use_button)
         self._picked: ClientHit | None = None
         self.status = QLabel()

@@ -212,6 +212,16 @@ class ErrorLabel(QLabel):
         self.setVisible(bool(message))
 
 
+def keep_room(widget: QWidget, lines: int = 0) -> None:
+    """``widget`` keeps its room while hidden: what is below it never moves when it comes and goes.
+    ``lines``: also room for that many lines of a label's text, however short the text shown."""
+    keep = widget.sizePolicy()
+    keep.setRetainSizeWhenHidden(True)
+    widget.setSizePolicy(keep)
+    if lines:
+        widget.setMinimumHeight(lines * widget.fontMetrics().lineSpacing() + 4)
+
+
 def mark_invalid(widget: QWidget, invalid: bool) -> None:
     widget.setProperty("invalid", invalid)
     widget.style().unpolish(widget)

@@ -29,7 +29,7 @@ from desk_app.desk import load_desk
 from desk_app.domain.permissions import role_label
 from desk_app.i18n import _
 from ui.runner import Latest, TaskRunner
-from ui.shared.widgets import Button, Card, ErrorLabel, error_text
+from ui.shared.widgets import Button, Card, ErrorLabel, error_text, keep_room
 from ui.theme import icon
 
 if TYPE_CHECKING:  # the page shows before the services load (ui/app.py run_gui): imported there
@@ -121,9 +121,7 @@ class SignInPage(QWidget):
         self.clock_note.setObjectName("okText")
         self.clock_note.setWordWrap(True)
         self.clock_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        keep = self.clock_note.sizePolicy()
-        keep.setRetainSizeWhenHidden(True)  # the keypad never moves when the note comes and goes
-        self.clock_note.setSizePolicy(keep)
+        keep_room(self.clock_note)  # the keypad never moves when the note comes and goes
         self.clock_note.setText(" ")
         self.clock_note.hide()
         pad.body.addWidget(self.clock_note)
