@@ -384,12 +384,7 @@ class DayPlanDialog(SubmitDialog):
         lay.addLayout(form)
         keep_room(self.error, lines=2)
         lay.addWidget(self.error)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.button(QDialogButtonBox.StandardButton.Ok).setText(_("Save"))
-        box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
-        box.accepted.connect(self._ok)
-        box.rejected.connect(self.reject)
-        lay.addWidget(box)
+        lay.addWidget(self.ok_cancel(_("Save"), _("Cancel")))
         plan = cell.plan
         if plan.off:
             self.off.setChecked(True)

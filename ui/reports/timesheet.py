@@ -306,13 +306,8 @@ class CorrectionDialog(SubmitDialog):
             past.setWordWrap(True)
             lay.addWidget(past)
         lay.addWidget(self.error)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        box.button(QDialogButtonBox.StandardButton.Ok).setText(
-            _("Remove the shift") if remove and shift else _("Remove") if remove else _("Save"))
-        box.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
-        box.accepted.connect(self._ok)
-        box.rejected.connect(self.reject)
-        lay.addWidget(box)
+        ok = _("Remove the shift") if remove and shift else _("Remove") if remove else _("Save")
+        lay.addWidget(self.ok_cancel(ok, _("Cancel")))
         (self.reason if remove else self.when).setFocus()
 
     def problem(self) -> str | None:

@@ -327,6 +327,16 @@ class SubmitDialog(Dialog):
         self.submit: Callable[[], None] | None = None
         self.error = ErrorLabel()
 
+    def ok_cancel(self, ok: str, cancel: str) -> QDialogButtonBox:
+        """The dialog's OK and Cancel, labelled ``ok`` and ``cancel``: OK checks and submits
+        (``_ok``), Cancel closes; the subclass places the box in its layout."""
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        box.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
+        box.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel)
+        box.accepted.connect(self._ok)
+        box.rejected.connect(self.reject)
+        return box
+
     def problem(self) -> str | None:
         return None
 
