@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from desk_app.checkout.cash import CashDrawerService
     from desk_app.checkout.payments import PaymentService
     from desk_app.checkout.service import CheckoutService
+    from desk_app.checkout.vouchers import VoucherService
     from desk_app.clients.importer import ImportService
     from desk_app.clients.privacy import PrivacyService
     from desk_app.clients.search import ClientSearchService
@@ -140,6 +141,12 @@ class Services:
         from desk_app.checkout.payments import PaymentService
 
         return PaymentService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def vouchers(self) -> VoucherService:
+        from desk_app.checkout.vouchers import VoucherService
+
+        return VoucherService(self.db, self.clock)
 
     @cached_property
     def cash(self) -> CashDrawerService:

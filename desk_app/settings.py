@@ -99,6 +99,7 @@ class S:
     MONEY_DISCOUNT_LIMIT_PERCENT = SettingDef("money.discount_limit_percent", Decimal, Decimal("20"), N_("Discounts above this percent need the owner's PIN"), "money", 0, 100, kind=PERCENT)
     PREPAID_TOPUP_BONUS_PERCENT = SettingDef("prepaid.topup_bonus_percent", Decimal, Decimal("0"), N_("Bonus on prepaid top-ups (%)"), "money", 0, 100, kind=PERCENT)
     PREPAID_VALIDITY_DAYS = SettingDef("prepaid.validity_days", int, 730, N_("Prepaid balance valid for (days)"), "money", 0)
+    VOUCHER_VALIDITY_DAYS = SettingDef("voucher.validity_days", int, 365, N_("Gift vouchers valid for (days, 0 = no end)"), "money", 0, 3650)
     # calendar
     CALENDAR_SLOT_MINUTES = SettingDef("calendar.slot_minutes", int, 15, N_("Calendar slot length (minutes)"), "calendar", 5, 120)
     CALENDAR_NO_SHOW_GRACE_MINUTES = SettingDef("calendar.no_show_grace_minutes", int, 30, N_("Mark no-show after (minutes late)"), "calendar", 0)
@@ -192,6 +193,7 @@ _DEFS: list[SettingDef[Any]] = [
     S.MONEY_DISCOUNT_LIMIT_PERCENT,
     S.PREPAID_TOPUP_BONUS_PERCENT,
     S.PREPAID_VALIDITY_DAYS,
+    S.VOUCHER_VALIDITY_DAYS,
     S.CALENDAR_SLOT_MINUTES,
     S.CALENDAR_NO_SHOW_GRACE_MINUTES,
     S.CALENDAR_LATE_CANCEL_HOURS,

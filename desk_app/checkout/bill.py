@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from desk_app.core.service import ServiceError, ValidationError
 from desk_app.domain import vip
+from desk_app.domain import voucher as gv
 from desk_app.domain.money import Money
 from desk_app.domain.payment import COUNTER_METHODS
 from desk_app.domain.pricing import LineIn, PricedBill, PricingError, half_up, price_lines
@@ -24,6 +25,7 @@ SERVICE = "service"
 PRODUCT = "product"
 PACKAGE = "package"
 TOPUP = "prepaid_topup"
+VOUCHER = "gift_voucher"  # a gift voucher sold (docs/vouchers.md)
 TIP = "tip"
 ROUNDING = "rounding"
 
@@ -40,10 +42,10 @@ class ApprovalNeeded(ServiceError):
 
 @dataclass(frozen=True)
 class PaymentIn:
-    method: str  # cash | card | wechat | alipay | prepaid
+    method: str  # cash | card | wechat | alipay | prepaid | voucher
     amount_minor: int  # applied to the bill
     tendered_minor: int | None = None  # cash handed over (>= amount); change = tendered - amount
-    reference: str = ""
+    reference: str = ""  # a voucher payment: the voucher's code
 
 
 def change_for(p: PaymentIn) -> int:
@@ -315,7 +317,7 @@ def _view(ln: DraftLine, pl: object, ctx: BillContext) -> PricedLineView:
     if ln.redeemed:
         parts.append(_("paid with a package session"))
     else:
-        own = ln.discount_minor if ln.kind not in (TIP, TOPUP) else 0
+        own = ln.discount_minor if ln.kind not in (TIP, TOPUP, VOUCHER) else 0
         if own:
             parts.append(
                 _("discount −{amount} ({reason})").format(
@@ -341,6 +343,9 @@ def _view(ln: DraftLine, pl: object, ctx: BillContext) -> PricedLineView:
         parts = [_("tip for {name}").format(name=ln.staff_name or _("the team"))]
     elif ln.kind == TOPUP:
         parts = [_("money kept on the client's prepaid account, not a charge")]
+    elif ln.kind == VOUCHER:
+        parts = [_("a gift voucher of {amount}, each with its own code; money owed, not a charge").format(
+            amount=money(ln.unit_price_minor, ctx.currency))]
     text = ", ".join(parts) + " = " + money(pl.line_total_minor, cur)
     return PricedLineView(
         key=ln.key,
@@ -477,6 +482,7 @@ def validate_payments(bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, .
         raise ApprovalNeeded(_("A discount on this bill needs the owner's PIN."), "discount")
     errors: dict[str, str] = {}
     paid = 0
+    codes: set[str] = set()
     for p in payments:
         if p.method not in METHODS:
             errors["method"] = _("Choose a payment method from the list.")
@@ -493,6 +499,16 @@ def validate_payments(bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, .
                 errors["method"] = _("A prepaid balance needs the client on the bill.")
             if any(ln.kind == TOPUP for ln in bill.lines):
                 errors["method"] = _("A top-up cannot be paid from the prepaid balance itself.")
+        if p.method == gv.METHOD:
+            code = gv.normalize(p.reference)
+            if isinstance(code, gv.CodeProblem):
+                errors["voucher"] = gv.problem_text(code)
+            elif code in codes:
+                errors["voucher"] = _("The same voucher is given twice; take its payment once.")
+            else:
+                codes.add(code)
+            if any(ln.kind in (TOPUP, VOUCHER) for ln in bill.lines):
+                errors["method"] = _("A gift voucher cannot pay for a top-up or another gift voucher.")
         paid += p.amount_minor
     if not errors and paid != bill.total_minor:
         if paid < bill.total_minor:
@@ -506,5 +522,8 @@ def validate_payments(bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, .
     for ln in bill.lines:
         if ln.kind in (PACKAGE, TOPUP) and bill.client_id is None:
             errors["client"] = _("Packages and top-ups need the client on the bill.")
+        if ln.kind == VOUCHER and not (0 < ln.unit_price_minor <= gv.MAX_FACE_MINOR and 0 < ln.quantity <= 20):
+            errors["lines"] = _("A gift voucher is worth more than 0 and at most {amount}; up to 20 at once.").format(
+                amount=money(gv.MAX_FACE_MINOR, bill.currency))
     if errors:
         raise ValidationError(errors)

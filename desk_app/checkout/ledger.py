@@ -31,6 +31,7 @@ from desk_app.db.models import (
     CashSession,
     Client,
     ClientPackage,
+    GiftVoucher,
     Membership,
     Package,
     PackageRedemption,
@@ -42,8 +43,10 @@ from desk_app.db.models import (
     SaleLine,
     StockMovement,
     Visit,
+    VoucherMovement,
 )
 from desk_app.domain import visit as vd
+from desk_app.domain import voucher as gv
 from desk_app.domain.permissions import Actor
 from desk_app.i18n import _
 from desk_app.settings import S, SettingsStore
@@ -107,6 +110,8 @@ def prepaid_move(
 
 _MODELS: dict[str, type[Any]] = {
     "sale_lines": SaleLine,
+    "gift_vouchers": GiftVoucher,
+    "voucher_movements": VoucherMovement,
     "client_packages": ClientPackage,
     "package_redemptions": PackageRedemption,
     "stock_movements": StockMovement,
@@ -135,6 +140,12 @@ _SET_BALANCE = (  # versioned like the ORM's own UPDATE of the account (rowcount
     .where(_ACCOUNTS.c.id == bindparam("aid"), _ACCOUNTS.c.version == bindparam("ver"))
     .values(balance_minor=bindparam("bal"), expires_on=bindparam("exp"), version=_ACCOUNTS.c.version + 1)
 )
+_VOUCHERS = cast(Table, GiftVoucher.__table__)
+_SET_VOUCHER_BALANCE = (  # versioned: two desks spending one voucher at once cannot both succeed
+    update(_VOUCHERS)
+    .where(_VOUCHERS.c.id == bindparam("vid"), _VOUCHERS.c.version == bindparam("ver"))
+    .values(balance_minor=bindparam("bal"), version=_VOUCHERS.c.version + 1)
+)
 _CLIENT_FOR_SALE = select(Client.id, Client.membership_tier, Client.version).where(Client.id == bindparam("cid"))
 _ADD_TO_CLIENT = (  # the client's totals, versioned (built once: a statement built per sale cost ~0.1 ms)
     update(_CLIENTS)
@@ -153,6 +164,27 @@ _ADD_STOCK = (  # a Core statement: executemany over the products a sale moves
     .where(_PRODUCTS.c.id == bindparam("pid"))
     .values(stock_qty=_PRODUCTS.c.stock_qty + bindparam("qty"))
 )
+
+
+def fresh_codes(session: Session, count: int) -> list[str]:
+    """``count`` new voucher codes no voucher has (the unique key stays the last word)."""
+    codes: list[str] = []
+    while len(codes) < count:
+        want = [gv.new_code() for _i in range(count - len(codes))]
+        taken = set(session.scalars(select(GiftVoucher.code).where(GiftVoucher.code.in_(want))))
+        codes += [c for c in dict.fromkeys(want) if c not in taken and c not in codes]
+    return codes
+
+
+def held_vouchers(session: Session, references: list[str]) -> dict[str, gv.Held]:
+    """The vouchers a bill's payments name (by code), as the database has them now."""
+    codes = [c for c in (gv.normalize(r) for r in references) if isinstance(c, str)]
+    if not codes:
+        return {}
+    return {
+        v.code: gv.Held(v.id, v.code, v.balance_minor, v.expires_on, v.closed, v.version)
+        for v in session.scalars(select(GiftVoucher).where(GiftVoucher.code.in_(codes)))
+    }
 
 
 def _no_id(_table: str) -> int | None:
@@ -230,6 +262,7 @@ def write_sale(
         for i, cp in held_rows.items()
         if cp is not None
     }
+    sold = sum(ln.quantity for ln in bill.lines if ln.kind == cb.VOUCHER)
     state = record.SaleState(
         sale_id=None,
         # the receipt number comes last (below): a unique stand-in until then
@@ -247,10 +280,16 @@ def write_sale(
         prepaid_validity_days=validity,
         packages=terms,
         held=held,
+        voucher_codes=fresh_codes(session, sold) if sold else (),
+        voucher_validity_days=settings.get(S.VOUCHER_VALIDITY_DAYS),
+        vouchers=held_vouchers(session, [p.reference for p in payments if p.method == gv.METHOD]),
     )
+    state_versions = {h.id: h.version for h in state.vouchers.values()}
     try:
         rows = record.sale_rows(bill, payments, state, _no_id)
     except record.SaleRefused as refused:
+        if refused.field == "voucher":
+            raise ValidationError({"voucher": refused.reason}) from None
         if refused.field == "prepaid":
             available = state.prepaid_available_minor
             raise ValidationError(
@@ -290,6 +329,10 @@ def write_sale(
         if moved.rowcount != 1:  # another desk moved this balance since it was read
             raise StaleDataError("the prepaid account changed while the sale was written")
         touched(session, "prepaid_account", acct.id)
+    for vid, balance in rows.voucher_balances.items():
+        spent = conn.execute(_SET_VOUCHER_BALANCE, {"vid": vid, "ver": state_versions[vid], "bal": balance})
+        if spent.rowcount != 1:  # another desk spent this voucher since it was read
+            raise StaleDataError("the gift voucher changed while the sale was written")
     # the client's totals and membership
     if client is not None:
         done = conn.execute(
@@ -328,6 +371,7 @@ def write_sale(
             "receipt_no": rows.sale["receipt_no"],
             "total_minor": rows.sale["total_minor"],
             "member_upgrade": rows.becomes_member,
+            **({"vouchers_sold": [r["code"] for r in rows.tables["gift_vouchers"]]} if sold else {}),
         },
     )
     session.flush()

@@ -138,7 +138,7 @@ class PaymentService:
         except StaleDataError as exc:  # another desk paid or changed the same visit/client/balance first
             raise ConflictError(
                 _(
-                    "Another desk changed this client or visit at the same moment. "
+                    "Another desk changed this client, visit or gift voucher at the same moment. "
                     "Nothing was charged; open the bill again."
                 )
             ) from exc

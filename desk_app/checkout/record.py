@@ -16,7 +16,7 @@ Row ids: ``ids(table)`` gives the next id of a table, or ``None`` to let the dat
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from desk_app.checkout import bill as cb
 from desk_app.checkout.bill import Bill, PaymentIn
+from desk_app.domain import voucher as gv
 from desk_app.domain.pricing import half_up
 
 Row = dict[str, Any]
@@ -69,6 +70,9 @@ class SaleState:
     prepaid_validity_days: int = 0
     packages: Mapping[int, PackageTerms] = field(default_factory=dict)  # package_id -> terms
     held: Mapping[int, HeldPackage] = field(default_factory=dict)  # client_package_id -> package
+    voucher_codes: Sequence[str] = ()  # fresh codes for the gift vouchers the bill sells, in order
+    voucher_validity_days: int = 0  # 0: a voucher sold never expires
+    vouchers: Mapping[str, gv.Held] = field(default_factory=dict)  # code -> a voucher the bill spends
 
 
 class SaleRefused(ValueError):
@@ -92,6 +96,7 @@ class SaleRows:
     full_price_goods_minor: int  # added to the client's full-price spend (the VIP rule)
     becomes_member: bool
     change_minor: int
+    voucher_balances: dict[int, int] = field(default_factory=dict)  # voucher id -> balance afterwards
 
     def bind(self, sale_id: int) -> None:
         """Point every row at the sale once the database has numbered it."""
@@ -104,6 +109,8 @@ class SaleRows:
 
 TABLE_ORDER = (
     "sale_lines",
+    "gift_vouchers",
+    "voucher_movements",
     "client_packages",
     "package_redemptions",
     "stock_movements",
@@ -247,6 +254,33 @@ def sale_rows(
                     },
                 )
             )
+    codes = list(st.voucher_codes)
+    for ln in bill.lines:
+        if ln.kind != cb.VOUCHER:
+            continue
+        for _i in range(ln.quantity):
+            if not codes:
+                raise SaleRefused("voucher", "no code for a voucher sold")
+            tables["gift_vouchers"].append(
+                _with_id(
+                    ids,
+                    "gift_vouchers",
+                    {
+                        "code": codes.pop(0),
+                        "branch_id": st.branch_id,
+                        "sale_id": sid,
+                        "from_voucher_id": None,
+                        "amount_minor": ln.unit_price_minor,
+                        "balance_minor": ln.unit_price_minor,
+                        "currency": bill.currency,
+                        "issued_at": at,
+                        "expires_on": gv.expiry(at, st.tz, st.voucher_validity_days),
+                        "closed": "",
+                        "staff_id": st.cashier_id,
+                        "version": 1,
+                    },
+                )
+            )
     if p.rounding_minor:
         line_no += 1
         tables["sale_lines"].append(
@@ -319,13 +353,43 @@ def sale_rows(
         if renewed is not None:
             expires = max(expires or renewed, renewed)
     change_total = 0
+    today = at.astimezone(st.tz).date()
+    voucher_balances: dict[int, int] = {}
     for pay in payments:
         acct_id = None
+        voucher_id = None
+        reference = pay.reference
         if pay.method == "prepaid" and bill.client_id is not None:
             if available < pay.amount_minor:
                 raise SaleRefused("prepaid", str(available))
             move("spend", -pay.amount_minor)
             acct_id = st.prepaid_account_id
+        elif pay.method == gv.METHOD:
+            code = gv.normalize(pay.reference)
+            gift = st.vouchers.get(code) if isinstance(code, str) else None
+            if gift is not None:  # spent twice on one bill: the second sees the first's balance
+                gift = replace(gift, balance_minor=voucher_balances.get(gift.id, gift.balance_minor))
+            problem = gv.spend_problem(gift, pay.amount_minor, today, bill.currency)
+            if problem or gift is None:
+                raise SaleRefused("voucher", problem)
+            voucher_id, reference = gift.id, gift.code
+            voucher_balances[gift.id] = gift.balance_minor - pay.amount_minor
+            tables["voucher_movements"].append(
+                _with_id(
+                    ids,
+                    "voucher_movements",
+                    {
+                        "voucher_id": gift.id,
+                        "kind": "redeem",
+                        "amount_minor": -pay.amount_minor,
+                        "balance_after_minor": voucher_balances[gift.id],
+                        "sale_id": sid,
+                        "staff_id": st.cashier_id,
+                        "note": "",
+                        "at": at,
+                    },
+                )
+            )
         change = cb.change_for(pay)
         change_total += change
         tables["payments"].append(
@@ -340,7 +404,8 @@ def sale_rows(
                     "change_minor": change,
                     "prepaid_account_id": acct_id,
                     "client_package_id": None,
-                    "reference": pay.reference,
+                    "voucher_id": voucher_id,
+                    "reference": reference,
                     "paid_at": at,
                 },
             )
@@ -401,6 +466,7 @@ def sale_rows(
         full_price_goods_minor=bill.full_price_goods_minor if bill.client_id is not None else 0,
         becomes_member=decision.becomes_member,
         change_minor=change_total,
+        voucher_balances=voucher_balances,
     )
 
 
@@ -424,7 +490,7 @@ LINE_COLUMNS = (
     "full_price",
 )
 # refunds go back to these methods first, cash last
-REFUND_ORDER = ("prepaid", "card", "wechat", "alipay", "cash")
+REFUND_ORDER = ("prepaid", "voucher", "card", "wechat", "alipay", "cash")
 
 
 def refund_line(original: Mapping[str, Any], original_id: int, sale_id: int | None, line_no: int) -> Row:
@@ -464,7 +530,7 @@ def refund_totals(lines: Sequence[Mapping[str, Any]]) -> RefundTotals:
     sub = disc = tax = tip = rounding = total = goods = full = 0
     for ln in lines:
         kind = ln["kind"]
-        if kind in (cb.SERVICE, cb.PRODUCT, cb.PACKAGE, cb.TOPUP):
+        if kind in (cb.SERVICE, cb.PRODUCT, cb.PACKAGE, cb.TOPUP, cb.VOUCHER):
             sub += ln["quantity"] * ln["unit_price_minor"]
         disc += ln["discount_minor"] + ln["member_discount_minor"]
         tax += ln["tax_minor"]
@@ -485,7 +551,8 @@ def refund_payments(
     paid: Mapping[tuple[str, int | None], int],
     already_back: Mapping[tuple[str, int | None], int],
 ) -> list[tuple[str, int | None, int]]:
-    """Where ``amount`` goes back: to what the sale was paid with (``paid``: (method, prepaid account)
+    """Where ``amount`` goes back: to what the sale was paid with (``paid``: (method, prepaid account
+    or gift voucher)
     -> amount), less what earlier refunds gave back, prepaid and cards first and cash last; whatever
     no recorded method can take back is given in cash. Returns (method, account, amount) rows."""
     out: list[tuple[str, int | None, int]] = []

@@ -11,12 +11,13 @@ from desk_app.checkout import bill as cb
 from desk_app.checkout import record
 from desk_app.checkout.ledger import open_cash_session_id, prepaid_move
 from desk_app.checkout.views import PaidSale
-from desk_app.core.service import NotFound, ValidationError, audit, next_counter, require
+from desk_app.core.service import NotFound, ValidationError, audit, next_counter, require, shop_tz
 from desk_app.db.engine import Database, session_now
 from desk_app.db.models import (
     Client,
     ClientCredit,
     ClientPackage,
+    GiftVoucher,
     Membership,
     PackageRedemption,
     Payment,
@@ -26,8 +27,10 @@ from desk_app.db.models import (
     Sale,
     SaleLine,
     StockMovement,
+    VoucherMovement,
 )
 from desk_app.domain import vip
+from desk_app.domain import voucher as gv
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
@@ -243,6 +246,28 @@ def _undo_line_effects(
         )
         if bonus:
             prepaid_move(session, acct, "refund", -bonus, refund.id, actor.staff_id, now, "bonus taken back")
+    elif ln.kind == cb.VOUCHER:
+        unit = ln.unit_price_minor
+        vouchers = list(
+            session.scalars(
+                select(GiftVoucher)
+                .where(GiftVoucher.sale_id == orig.id, GiftVoucher.amount_minor == unit, GiftVoucher.closed == "")
+                .order_by(GiftVoucher.id)
+            )
+        )
+        unspent = [v for v in vouchers if v.balance_minor == v.amount_minor]
+        if len(unspent) < ln.quantity:
+            raise ValidationError(
+                {
+                    "lines": _(
+                        "A gift voucher sold on this sale was already spent or moved to a new code; only an "
+                        "unspent voucher can be refunded."
+                    )
+                }
+            )
+        for v in unspent[: ln.quantity]:
+            voucher_move(session, v, "void", -v.balance_minor, refund.id, actor.staff_id, now, "voucher refunded")
+            v.closed = "void"
     elif ln.kind == cb.SERVICE and ln.discount_reason == "package" and ln.line_total_minor == 0:
         red = session.scalars(
             select(PackageRedemption)
@@ -274,8 +299,13 @@ def _refund_payments(
     session: Session, orig: Sale, refund: Sale, amount: int, actor: Actor, now: datetime
 ) -> None:
     paid: dict[tuple[str, int | None], int] = {}
+    today = now.astimezone(shop_tz(session)).date()
     for p in session.scalars(select(Payment).where(Payment.sale_id == orig.id)):
-        k = (p.method, p.prepaid_account_id)
+        if p.method == gv.METHOD:
+            v = session.get(GiftVoucher, p.voucher_id) if p.voucher_id is not None else None
+            if v is None or v.closed or (v.expires_on is not None and today > v.expires_on):
+                continue  # a voucher refunded, moved or expired takes nothing back: the money goes another way
+        k = (p.method, p.voucher_id if p.method == gv.METHOD else p.prepaid_account_id)
         paid[k] = paid.get(k, 0) + p.amount_minor
     back: dict[tuple[str, int | None], int] = {}
     for p in session.scalars(
@@ -283,23 +313,50 @@ def _refund_payments(
         .join(Sale, Sale.id == Payment.sale_id)
         .where(Sale.original_sale_id == orig.id, Sale.id != refund.id)
     ):
-        k = (p.method, p.prepaid_account_id)
+        k = (p.method, p.voucher_id if p.method == gv.METHOD else p.prepaid_account_id)
         back[k] = back.get(k, 0) - p.amount_minor
     for method, acct_id, take in record.refund_payments(amount, paid, back):
+        to_voucher = session.get(GiftVoucher, acct_id) if method == gv.METHOD and acct_id is not None else None
         session.add(
             Payment(
                 sale_id=refund.id,
                 method=method,
                 amount_minor=-take,
-                prepaid_account_id=acct_id,
+                prepaid_account_id=acct_id if method == "prepaid" else None,
+                voucher_id=to_voucher.id if to_voucher is not None else None,
                 paid_at=now,
-                reference=orig.receipt_no,
+                reference=to_voucher.code if to_voucher is not None else orig.receipt_no,
             )
         )
+        if to_voucher is not None:
+            voucher_move(session, to_voucher, "refund", take, refund.id, actor.staff_id, now, "payment refunded")
         if method == "prepaid" and acct_id is not None:
             acct = session.get(PrepaidAccount, acct_id)
             if acct is not None:
                 prepaid_move(session, acct, "refund", take, refund.id, actor.staff_id, now, "payment refunded")
+
+
+def voucher_move(
+    session: Session,
+    v: GiftVoucher,
+    kind: str,
+    amount: int,
+    sale_id: int | None,
+    staff_id: int | None,
+    now: datetime,
+    note: str = "",
+) -> None:
+    """Move money on a gift voucher (its version is checked when the session flushes)."""
+    balance = v.balance_minor + amount
+    if balance < 0:
+        raise ValidationError({"voucher": _("The gift voucher's balance is not enough for this.")})
+    v.balance_minor = balance
+    session.add(
+        VoucherMovement(
+            voucher_id=v.id, kind=kind, amount_minor=amount, balance_after_minor=balance, sale_id=sale_id,
+            staff_id=staff_id, note=note, at=now,
+        )
+    )
 
 
 def _values(ln: SaleLine) -> dict[str, object]:

@@ -53,6 +53,7 @@ from desk_app.db.models import (
     Staff,
     Visit,
 )
+from desk_app.domain import voucher as gv
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.pricing import PricingError, rounding_step_minor
 from desk_app.i18n import _, format_number, pick
@@ -372,6 +373,29 @@ class CheckoutService:
                 name_en="Prepaid top-up",
                 quantity=1,
                 unit_price_minor=amount_minor,
+            ),
+        )
+
+    def add_voucher(self, bill: Bill, amount_minor: int, quantity: int = 1) -> Bill:
+        """Sell ``quantity`` gift vouchers of ``amount_minor`` each (no client needed: the code is
+        the voucher; each gets its own code when the bill is paid)."""
+        if not 0 < amount_minor <= gv.MAX_FACE_MINOR:
+            raise ValidationError(
+                {"amount": _("A gift voucher is worth more than 0 and at most {amount}.").format(
+                    amount=cb.money(gv.MAX_FACE_MINOR, bill.currency))}
+            )
+        if not 0 < quantity <= 20:
+            raise ValidationError({"quantity": _("Sell from 1 to 20 vouchers at once.")})
+        return cb.add_line(
+            bill,
+            DraftLine(
+                key="",
+                kind=cb.VOUCHER,
+                name_zh="礼品券",
+                name_en="Gift voucher",
+                quantity=quantity,
+                unit_price_minor=amount_minor,
+                member_price=False,
             ),
         )
 

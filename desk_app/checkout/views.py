@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from desk_app.db.models import (
     AppointmentService,
     Client,
     ClientPackage,
+    GiftVoucher,
     Package,
     Payment,
     PlanItem,
@@ -25,6 +26,7 @@ from desk_app.db.models import (
     Service,
     Staff,
     Visit,
+    VoucherMovement,
 )
 from desk_app.domain.appointment import INACTIVE
 from desk_app.shop.service import ShopInfo, shop_info
@@ -67,6 +69,16 @@ class PaymentView:
     tendered_minor: int | None
     change_minor: int
     reference: str
+
+
+@dataclass(frozen=True)
+class VoucherOnSale:
+    """A gift voucher a sale sold (printed with its code) or spent (its balance after)."""
+
+    code: str
+    amount_minor: int  # sold: its value; spent: what this sale took from it
+    balance_minor: int  # what is left on it after this sale
+    expires_on: date | None
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,8 @@ class SaleView:
     refunds: tuple[tuple[int, str, int], ...]  # (sale id, receipt no, total) of refunds/voids of this sale
     shop: ShopInfo
     package_sessions_left: tuple[tuple[str, str, int], ...]  # (name_zh, name_en, sessions left)
+    vouchers_sold: tuple[VoucherOnSale, ...] = ()
+    vouchers_spent: tuple[VoucherOnSale, ...] = ()
 
     @property
     def refundable_minor(self) -> int:
@@ -194,6 +208,8 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
             return "小费", "Tip"
         if ln.kind == "prepaid_topup":
             return "储值充值", "Prepaid top-up"
+        if ln.kind == "gift_voucher":
+            return "礼品券", "Gift voucher"
         if ln.kind == "rounding":
             return "现金抹零", "Cash rounding"
         return ln.description, ln.description
@@ -301,6 +317,19 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
             left = cp.sessions_total - cp.sessions_used
             if left > 0:
                 pk_left.append((pk.name_zh, pk.name_en, left))
+    sold = tuple(
+        VoucherOnSale(v.code, v.amount_minor, v.balance_minor, v.expires_on)
+        for v in session.scalars(select(GiftVoucher).where(GiftVoucher.sale_id == sale.id).order_by(GiftVoucher.id))
+    )
+    spent = tuple(
+        VoucherOnSale(v.code, -m.amount_minor, m.balance_after_minor, v.expires_on)
+        for m, v in session.execute(
+            select(VoucherMovement, GiftVoucher)
+            .join(GiftVoucher, GiftVoucher.id == VoucherMovement.voucher_id)
+            .where(VoucherMovement.sale_id == sale.id, VoucherMovement.kind.in_(("redeem", "refund")))
+            .order_by(VoucherMovement.id)
+        )
+    )
     return SaleView(
         id=sale.id,
         receipt_no=sale.receipt_no,
@@ -341,6 +370,8 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
         refunds=refunds,
         shop=shop_info(session, sale.branch_id),  # the sale's branch's name, address, phone, receipt line
         package_sessions_left=tuple(pk_left),
+        vouchers_sold=sold,
+        vouchers_spent=spent,
     )
 
 

@@ -629,7 +629,7 @@ class SaleLine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))  # service|product|package|prepaid_topup|tip|adjustment
+    kind: Mapped[str] = mapped_column(String(20))  # service|product|package|prepaid_topup|gift_voucher|tip|rounding
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), nullable=True)
     package_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id"), nullable=True)
@@ -653,12 +653,13 @@ class Payment(Base):
     __table_args__ = (Index("ix_payments_report", "sale_id", "method", "amount_minor"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
-    method: Mapped[str] = mapped_column(String(20))  # cash|card|wechat|alipay|prepaid|package
+    method: Mapped[str] = mapped_column(String(20))  # cash|card|wechat|alipay|prepaid|package|voucher
     amount_minor: Mapped[int] = mapped_column(BigInteger)  # applied to the sale (negative on refunds)
     tendered_minor: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     change_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     prepaid_account_id: Mapped[int | None] = mapped_column(ForeignKey("prepaid_accounts.id"), nullable=True)
     client_package_id: Mapped[int | None] = mapped_column(ForeignKey("client_packages.id"), nullable=True)
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("gift_vouchers.id"), nullable=True)  # method voucher
     reference: Mapped[str] = mapped_column(String(100), default="")
     paid_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
@@ -1285,3 +1286,44 @@ class RotaDay(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     updated_at: Mapped[datetime] = _now_col()
+
+
+class GiftVoucher(Base):
+    """A gift voucher (docs/vouchers.md): money the shop owes whoever holds the code, sold on a
+    sale's ``gift_voucher`` line (or carried over from another voucher by a transfer). The balance
+    is ``amount_minor`` plus the sum of its movements, kept here versioned like a prepaid balance;
+    ``closed`` is set when it is refunded (void) or its balance moved to a new code (transferred)."""
+
+    __tablename__ = "gift_vouchers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), nullable=True, index=True)
+    from_voucher_id: Mapped[int | None] = mapped_column(ForeignKey("gift_vouchers.id"), nullable=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)  # its value when issued
+    balance_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed: Mapped[str] = mapped_column(String(12), default="")  # "" | void | transferred
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class VoucherMovement(Base):
+    """Money moved on a gift voucher after it was issued: spent on a sale (redeem, negative), given
+    back by a refund (refund, positive), taken off when its own sale is refunded (void) or moved to
+    a new code (transfer). Never edited: a correction is a new movement."""
+
+    __tablename__ = "voucher_movements"
+    __table_args__ = (Index("ix_voucher_movements_report", "at", "kind", "amount_minor"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voucher_id: Mapped[int] = mapped_column(ForeignKey("gift_vouchers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # redeem | refund | void | transfer
+    amount_minor: Mapped[int] = mapped_column(BigInteger)  # signed
+    balance_after_minor: Mapped[int] = mapped_column(BigInteger)
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), nullable=True, index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -365,6 +365,7 @@ def generate(
                         "tendered_minor": None,
                         "prepaid_account_id": None,
                         "client_package_id": None,
+                        "voucher_id": None,
                         "reference": f"R{original:08d}",
                     }
                 )

@@ -329,6 +329,7 @@ class Till:
                 "change_minor": 0,
                 "prepaid_account_id": None,
                 "client_package_id": None,
+                "voucher_id": None,
                 "reference": "",
                 "paid_at": at,
             }

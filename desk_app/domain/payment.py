@@ -15,6 +15,7 @@ class PaymentMethod(StrEnum):
     ALIPAY = "alipay"
     PREPAID = "prepaid"  # from the client's prepaid balance
     PACKAGE = "package"  # a session of a package the client bought (a redemption, not money taken)
+    VOUCHER = "voucher"  # from a gift voucher's balance, by its code (docs/vouchers.md)
 
     @property
     def label(self) -> str:
@@ -28,6 +29,7 @@ METHOD_LABELS: dict[PaymentMethod, str] = {  # N_() marked, translated where sho
     PaymentMethod.ALIPAY: N_("Alipay"),
     PaymentMethod.PREPAID: N_("Prepaid balance"),
     PaymentMethod.PACKAGE: N_("Package session"),
+    PaymentMethod.VOUCHER: N_("Gift voucher"),
 }
 # what the counter can take for a bill, in the order the buttons show
 COUNTER_METHODS: tuple[PaymentMethod, ...] = (
@@ -36,4 +38,7 @@ COUNTER_METHODS: tuple[PaymentMethod, ...] = (
     PaymentMethod.WECHAT,
     PaymentMethod.ALIPAY,
     PaymentMethod.PREPAID,
+    PaymentMethod.VOUCHER,
 )
+# spending money taken earlier (a balance, a package, a voucher): not money taken now
+STORED_METHODS: tuple[PaymentMethod, ...] = (PaymentMethod.PREPAID, PaymentMethod.PACKAGE, PaymentMethod.VOUCHER)

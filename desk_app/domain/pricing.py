@@ -26,8 +26,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from desk_app.domain.money import currency_exponent
 
 # line kinds that never get a discount, the VIP price or tax
-UNTAXED_KINDS = frozenset({"tip", "prepaid_topup", "package", "rounding"})
-NO_DISCOUNT_KINDS = frozenset({"tip", "prepaid_topup", "rounding"})
+UNTAXED_KINDS = frozenset({"tip", "prepaid_topup", "gift_voucher", "package", "rounding"})
+NO_DISCOUNT_KINDS = frozenset({"tip", "prepaid_topup", "gift_voucher", "rounding"})
+# lines that sell stored value (a prepaid top-up, a gift voucher): money owed to the client, not
+# revenue until it is spent (docs/money-model.md)
+STORED_VALUE_KINDS = frozenset({"prepaid_topup", "gift_voucher"})
 # line kinds the VIP price applies to
 MEMBER_KINDS = frozenset({"service", "product"})
 

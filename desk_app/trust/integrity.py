@@ -73,6 +73,47 @@ _CHECKS: list[tuple[str, str]] = [
            HAVING a.balance_minor != COALESCE(SUM(m.amount_minor), 0)""",
     ),
     (
+        "gift voucher {0}: balance {1} != its value {2} plus its movements {3}",
+        """SELECT v.id, v.balance_minor, v.amount_minor, COALESCE(SUM(m.amount_minor), 0)
+           FROM gift_vouchers v LEFT JOIN voucher_movements m ON m.voucher_id = v.id
+           GROUP BY v.id, v.balance_minor, v.amount_minor
+           HAVING v.balance_minor != v.amount_minor + COALESCE(SUM(m.amount_minor), 0)""",
+    ),
+    (
+        "gift voucher {0}: balance {1} is below zero",
+        "SELECT id, balance_minor FROM gift_vouchers WHERE balance_minor < 0 OR amount_minor <= 0",
+    ),
+    (
+        "gift voucher {0}: closed ({1}) with {2} still on it",
+        "SELECT id, closed, balance_minor FROM gift_vouchers WHERE closed != '' AND balance_minor != 0",
+    ),
+    (
+        "voucher movement {0}: balance after {1} != running balance {2}",
+        """SELECT m.id, m.balance_after_minor, m.running FROM (
+             SELECT mv.id, mv.balance_after_minor, v.amount_minor + SUM(mv.amount_minor) OVER (
+                    PARTITION BY mv.voucher_id ORDER BY mv.id
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+             FROM voucher_movements mv JOIN gift_vouchers v ON v.id = mv.voucher_id) AS m
+           WHERE m.balance_after_minor != m.running""",
+    ),
+    (
+        "sale {0}: gift voucher payments {1} != what its vouchers' movements took {2}",
+        """SELECT p.sale_id, SUM(p.amount_minor), (SELECT -COALESCE(SUM(m.amount_minor), 0) FROM voucher_movements m
+                  WHERE m.sale_id = p.sale_id AND m.kind IN ('redeem', 'refund'))
+           FROM payments p WHERE p.method = 'voucher' GROUP BY p.sale_id
+           HAVING SUM(p.amount_minor) != (SELECT -COALESCE(SUM(m.amount_minor), 0) FROM voucher_movements m
+                  WHERE m.sale_id = p.sale_id AND m.kind IN ('redeem', 'refund'))""",
+    ),
+    (
+        "sale {0}: gift vouchers sold {1} != the vouchers it issued {2}",
+        """SELECT s.id, SUM(l.line_total_minor), (SELECT COALESCE(SUM(v.amount_minor), 0) FROM gift_vouchers v
+                  WHERE v.sale_id = s.id)
+           FROM sales s JOIN sale_lines l ON l.sale_id = s.id
+           WHERE s.kind = 'sale' AND l.kind = 'gift_voucher' GROUP BY s.id
+           HAVING SUM(l.line_total_minor) != (SELECT COALESCE(SUM(v.amount_minor), 0) FROM gift_vouchers v
+                  WHERE v.sale_id = s.id)""",
+    ),
+    (
         "prepaid account {0}: balance {1} is below zero",
         "SELECT id, balance_minor FROM prepaid_accounts WHERE balance_minor < 0 OR held_minor < 0",
     ),
@@ -340,7 +381,7 @@ _SUMMARIES: list[tuple[str, str, str, str]] = [
         "sales, total_minor, tickets",
         """SELECT {h}, s.branch_id, s.kind, COUNT(*), SUM(s.total_minor),
                   SUM(CASE WHEN s.kind = 'sale' AND EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.id
-                      AND l.kind != 'prepaid_topup') THEN 1 ELSE 0 END)
+                      AND l.kind NOT IN ('prepaid_topup', 'gift_voucher')) THEN 1 ELSE 0 END)
            FROM sales s GROUP BY 1, 2, 3""",
     ),
     (
@@ -455,9 +496,9 @@ SQLITE_GUARDS = {
     "payment_hours_ad": "7375ea3f0353c91f",
     "payment_hours_ai": "d7a873616b9dfa38",
     "payment_hours_au": "ac9e55400c60eee0",
-    "sale_lines_summary_ad": "8a6cf2ed39c5b929",
-    "sale_lines_summary_ai": "111b67dedca36bb8",
-    "sale_lines_summary_au": "8fb9d5832a7d69d2",
+    "sale_lines_summary_ad": "8c41caf2335c45c3",
+    "sale_lines_summary_ai": "a300c61cbf0494e1",
+    "sale_lines_summary_au": "93cc6b61476b8f84",
     "sale_hours_ad": "e8f1594b21813a4b",
     "sale_hours_ai": "1520c6ee5d1e160d",
     "sale_hours_au": "e3994ff3a84557b3",
@@ -474,7 +515,7 @@ POSTGRES_GUARDS = {
     "erasures_refuse_change": ("erasures", 58, "408bd641a34c4371"),
     "payment_hours_keep": ("payments", 29, "a308223693efea36"),
     "sale_hours_keep": ("sales", 29, "136fd2745b53dcb8"),
-    "sale_lines_summary_keep": ("sale_lines", 29, "a697ff0e75a51f8e"),
+    "sale_lines_summary_keep": ("sale_lines", 29, "c295992f8250d63f"),
 }
 POSTGRES_CONSTRAINTS = ("ex_appointments_resource_overlap", "ex_appointments_staff_overlap")
 
