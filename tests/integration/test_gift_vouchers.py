@@ -181,27 +181,33 @@ def test_two_desks_spending_one_voucher_on_postgres(pg_url: str) -> None:
             bills = [_product_bill(sv, owner) for _ in range(2)]
             spend = min(bills[0].total_minor, 10000)
             assert spend * 2 > 10000  # together the two would overdraw it
-            barrier = threading.Barrier(2)
-            outcomes: list[str] = []
-
-            def desk(i: int, code: str = code, spend: int = spend) -> None:
-                b = bills[i]
-                barrier.wait()
-                try:
-                    sv.payments.pay(owner, b, [PaymentIn("voucher", min(spend, b.total_minor), reference=code)]
-                                    + ([PaymentIn("cash", b.total_minor - spend)] if b.total_minor > spend else []))
-                    outcomes.append("paid")
-                except ServiceError:
-                    outcomes.append("refused")
-
-            threads = [threading.Thread(target=desk, args=(i,)) for i in range(2)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            card = sv.vouchers.find(owner, code)
-            assert card.balance_minor >= 0
+            outcomes = _race(sv, owner, code, spend, bills)
+            assert sv.vouchers.find(owner, code).balance_minor >= 0
             assert sorted(outcomes) == ["paid", "refused"], outcomes
         assert check_invariants(db) == []
     finally:
         db.dispose()
+
+
+def _race(sv: Services, owner: Actor, code: str, spend: int, bills: list) -> list[str]:  # type: ignore[type-arg]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def desk(i: int) -> None:
+        b = bills[i]
+        pays = [PaymentIn("voucher", spend, reference=code)]
+        if b.total_minor > spend:
+            pays.append(PaymentIn("cash", b.total_minor - spend))
+        barrier.wait()
+        try:
+            sv.payments.pay(owner, b, pays)
+            outcomes.append("paid")
+        except ServiceError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=desk, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
