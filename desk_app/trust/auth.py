@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from desk_app.core.service import (
     NeedsConfirmation,
@@ -22,13 +22,16 @@ from desk_app.core.service import (
     shop_tz,
 )
 from desk_app.db.engine import Clock, Database
-from desk_app.db.models import AuditEntry, Branch, Staff, StaffBasePay
+from desk_app.db.models import Appointment, AuditEntry, Branch, Staff, StaffBasePay
+from desk_app.domain import timesheet as ts
+from desk_app.domain.appointment import UPCOMING
 from desk_app.domain.money import Money, parse_amount
 from desk_app.domain.permissions import Actor, Perm, Role
-from desk_app.i18n import _
+from desk_app.i18n import _, format_when, ngettext
 from desk_app.settings import SettingsStore
 from desk_app.trust.branches import branch_ids_of, desk_branch, set_branches, works_at
 from desk_app.trust.pins import MAX_PIN_DIGITS, PinPath, PinRefused, check_pin, hash_with
+from desk_app.trust.timeclock import in_force
 
 PIN_RE = re.compile(rf"^\d{{4,{MAX_PIN_DIGITS}}}$")
 
@@ -339,14 +342,6 @@ class AuthService:
 def _left_behind(session: Any, s: Staff, now: datetime) -> list[str]:
     """What a leaver leaves for the owner: bookings still to come (they stay with them, and an
     inactive person cannot be booked again), and a shift still open on the time clock."""
-    from sqlalchemy import func
-
-    from desk_app.db.models import Appointment
-    from desk_app.domain import timesheet as ts
-    from desk_app.domain.appointment import UPCOMING
-    from desk_app.i18n import format_when, ngettext
-    from desk_app.trust.timeclock import in_force
-
     tz = shop_tz(session)
     out = []
     n, first = session.execute(
