@@ -189,21 +189,25 @@ class BillEditor(QWidget):
             acts.addWidget(b)
         acts.addStretch(1)
         lay.addLayout(acts)
-        acts = QHBoxLayout()
         self.tip_btn = Button(_("Tip…"), "heart", "secondary")
         self.topup_btn = Button(_("Top-up…"), "wallet", "secondary")
         self.package_btn = Button(_("Package…"), "gift", "secondary")
         self.package_btn.clicked.connect(self._sell_package)
+        self.voucher_btn = Button(_("Gift voucher…"), "tag", "secondary")
+        self.voucher_btn.setToolTip(_("Sell a gift voucher: it gets its own code, printed on the receipt"))
+        self.voucher_btn.clicked.connect(self._sell_voucher)
         self.counter_btn = Button(_("Other item…"), "plus", "secondary")
         self.bill_disc_btn = Button(_("Bill discount…"), "tag", "secondary")
         self.tip_btn.clicked.connect(self._tip)
         self.topup_btn.clicked.connect(self._topup)
         self.counter_btn.clicked.connect(self._counter_item)
         self.bill_disc_btn.clicked.connect(self._bill_discount)
-        for b in (self.tip_btn, self.topup_btn, self.package_btn, self.counter_btn, self.bill_disc_btn):
-            acts.addWidget(b)
-        acts.addStretch(1)
-        lay.addLayout(acts)
+        bill_acts = QWidget()
+        flow = FlowLayout(bill_acts)  # the bill's buttons wrap onto a second row when narrow, never cut
+        for b in (self.tip_btn, self.topup_btn, self.package_btn, self.voucher_btn, self.counter_btn,
+                  self.bill_disc_btn):
+            flow.addWidget(b)
+        lay.addWidget(bill_acts)
 
         self.composition = QLabel()
         self.composition.setObjectName("muted")
@@ -865,6 +869,16 @@ class BillEditor(QWidget):
         )
         if amount is not None:
             self._apply(lambda b: self.co.add_topup(b, amount))
+
+    def _sell_voucher(self) -> None:
+        if self.bill is None:
+            return
+        amount = ask_amount(
+            self, _("Sell a gift voucher"),
+            _("What is the voucher worth? (Sell several of one value with + on its line.)"), self.bill.currency,
+        )
+        if amount is not None:
+            self._apply(lambda b: self.co.add_voucher(b, amount))
 
     def _counter_item(self) -> None:
         if self.bill is None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QSizePolicy,
@@ -16,15 +17,20 @@ from PySide6.QtWidgets import (
 from desk_app.checkout.bill import Bill
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.service import PaymentIn
+from desk_app.checkout.vouchers import VoucherCard
+from desk_app.domain import voucher as gv
 from desk_app.domain.money import parse_amount
 from desk_app.domain.payment import COUNTER_METHODS
 from desk_app.domain.payment import METHOD_LABELS as METHOD_LABELS_BY_ENUM
 from desk_app.i18n import _
+from ui.checkout.vouchers import card_text
 from ui.context import UiContext
-from ui.shared.widgets import Button, ErrorLabel
+from ui.runner import Latest
+from ui.shared.widgets import Button, ErrorLabel, error_text
 
 METHOD_LABELS: dict[str, str] = {str(m): METHOD_LABELS_BY_ENUM[m] for m in COUNTER_METHODS}
-METHOD_ICONS = {"cash": "cash", "card": "card", "wechat": "message", "alipay": "wallet", "prepaid": "gift"}
+METHOD_ICONS = {"cash": "cash", "card": "card", "wechat": "message", "alipay": "wallet", "prepaid": "gift",
+                "voucher": "tag"}
 
 
 class PaymentBox(QWidget):
@@ -35,6 +41,8 @@ class PaymentBox(QWidget):
         self.ctx = ctx
         self.bill: Bill | None = None
         self.balance = 0
+        self.voucher: VoucherCard | None = None  # the gift voucher whose code was given
+        self._voucher_latest = Latest()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         title = QLabel(_("Payment"))
@@ -49,7 +57,11 @@ class PaymentBox(QWidget):
         for r, m in enumerate(METHOD_LABELS):
             b = Button(_(METHOD_LABELS[m]), METHOD_ICONS[m], "secondary")
             b.setToolTip(_("Put what is still due on this method"))
-            b.clicked.connect(lambda _c=False, m=m: self.fill(m))
+            if m == "voucher":
+                b.setToolTip(_("Type or scan the gift voucher's code; what it covers goes on it"))
+                b.clicked.connect(self.ask_voucher)
+            else:
+                b.clicked.connect(lambda _c=False, m=m: self.fill(m))
             e = QLineEdit()
             e.setMinimumHeight(40)
             e.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -121,6 +133,7 @@ class PaymentBox(QWidget):
         if first:
             for e in self.amounts.values():
                 e.clear()
+            self._set_voucher(None)
         self._update()
 
     def fill(self, method: str) -> None:
@@ -131,6 +144,8 @@ class PaymentBox(QWidget):
         left = self.bill.total_minor - self._sum()
         if method == "prepaid":
             left = min(left, self.balance)
+        if method == "voucher":
+            left = min(left, self.voucher.balance_minor if self.voucher is not None else 0)
         if left > 0:
             self.amounts[method].setText(str(fmt_plain(left, self.bill.currency)))
         if method == "cash":
@@ -158,14 +173,56 @@ class PaymentBox(QWidget):
                 ) from exc
             if amt <= 0:
                 continue
+            if m == "voucher" and self.voucher is None:
+                raise ValueError(_("Press Gift voucher and give the voucher's code first."))
             tendered = None
             if m == "cash" and self.tendered.text().strip():
                 try:
                     tendered = self._parse(self.tendered.text())
                 except ValueError as exc:
                     raise ValueError(_("The cash handed over is not an amount.")) from exc
-            out.append(PaymentIn(m, amt, tendered_minor=tendered))
+            out.append(PaymentIn(m, amt, tendered_minor=tendered,
+                                 reference=self.voucher.code if m == "voucher" and self.voucher else ""))
         return out
+
+    # -- a gift voucher: its code first, then what it covers
+    def ask_voucher(self) -> None:
+        actor = self.ctx.actor
+        if self.bill is None or actor is None:
+            return
+        text, ok = QInputDialog.getText(
+            self, _("Gift voucher"), _("Type or scan the voucher's code:"),
+            text=gv.shown(self.voucher.code) if self.voucher else "",
+        )
+        if not ok:
+            return
+        vouchers = self.ctx.services.vouchers
+        seq = self._voucher_latest.next()
+        self.ctx.runner.run(self, lambda: vouchers.find(actor, text),
+                            on_done=self._voucher_latest.guard(seq, self._voucher_found),
+                            on_error=self._voucher_latest.guard(seq, self._voucher_failed))
+
+    def _voucher_failed(self, exc: Exception) -> None:
+        self._set_voucher(None)
+        self.error.show_error(error_text(exc))
+
+    def _voucher_found(self, card: VoucherCard) -> None:
+        if card.state is not gv.State.ACTIVE:
+            self._set_voucher(None)
+            self.error.show_error(_("Gift voucher {code}: {state}").format(code=card.shown_code, state=card_text(card)))
+            return
+        self._set_voucher(card)
+        self.fill("voucher")
+
+    def _set_voucher(self, card: VoucherCard | None) -> None:
+        self.voucher = card
+        b = self.method_buttons["voucher"]
+        if card is None:
+            b.setText(_(METHOD_LABELS["voucher"]))
+            self.amounts["voucher"].clear()
+        else:
+            b.setText(_("Voucher ({amount})").format(amount=fmt_money(card.balance_minor, card.currency)))
+            b.setToolTip(card.shown_code + " · " + card_text(card))
 
     def _update(self) -> None:
         bill = self.bill
@@ -214,6 +271,7 @@ class PaymentBox(QWidget):
         self.bill = None
         self.balance = 0
         self.clear()
+        self._set_voucher(None)
         self.due.setText("")
         self.remaining.setText("")
         self.change.setText("")

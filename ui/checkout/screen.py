@@ -54,7 +54,10 @@ class CheckoutScreen(QWidget):
         self.new_btn.clicked.connect(lambda: self.open())
         self.sales_btn = Button(_("Sales && refunds"), "list", "secondary")
         self.sales_btn.clicked.connect(lambda: self._show_sales(self.stack.currentIndex() == 0))
-        for b in (self.client_btn, self.new_btn, self.sales_btn):
+        self.vouchers_btn = Button(_("Gift vouchers"), "tag", "secondary")
+        self.vouchers_btn.setToolTip(_("Look up a gift voucher by its code: what is left, where it was spent"))
+        self.vouchers_btn.clicked.connect(self._vouchers)
+        for b in (self.client_btn, self.new_btn, self.vouchers_btn, self.sales_btn):
             header_actions(self.header).addWidget(b)
         lay.addWidget(self.header)
 
@@ -84,6 +87,11 @@ class CheckoutScreen(QWidget):
         self._choosing = Latest()  # the client being put on the bill
         self._sales_latest = Latest()
         self._refund_latest = Latest()
+
+    def _vouchers(self) -> None:
+        from ui.checkout.vouchers import VoucherDialog
+
+        VoucherDialog(self.ctx, parent=self).exec()
 
     # ----------------------------------------------------------------- the sale
     def open(self, visit_id: int | None = None, client_id: int | None = None) -> None:

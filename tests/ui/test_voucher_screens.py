@@ -1,0 +1,113 @@
+"""Gift vouchers at the desk (real widgets, real database): sold from the bill, spent by code in the
+payment box, refused with the reason, looked up and moved to a new code in the vouchers dialog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from desk_app.checkout.service import PaymentIn
+from desk_app.container import Services
+from desk_app.domain import voucher as gv
+from desk_app.domain.permissions import Actor
+from tests.integration.test_checkout_support import product
+from ui.context import UiContext
+
+
+def _sold_code(services: Services, owner: Actor, amount: int) -> str:
+    bill = services.checkout.add_voucher(services.checkout.build_bill(owner), amount)
+    paid = services.payments.pay(owner, bill, [PaymentIn("card", amount)])
+    return services.payments.get_sale(paid.sale_id).vouchers_sold[0].code
+
+
+def test_sold_from_the_bill_then_spent_by_its_code(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.checkout.screen import CheckoutScreen
+
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.open()
+    ed, pay = screen.flow.editor, screen.flow.payment
+    monkeypatch.setattr("ui.checkout.editor.ask_amount", lambda *a, **k: 20000)
+    ed.voucher_btn.click()
+    assert ed.bill is not None and [v.kind for v in ed.bill.views] == ["gift_voucher"]
+    assert "gift voucher" in ed.composition.text().lower() or "gift voucher" in ed.bill.views[0].explanation
+    pay.method_buttons["card"].click()
+    qtbot.keyClick(pay.amounts["card"], Qt.Key.Key_F9)
+    assert screen.flow.stack.currentWidget() is screen.flow.done
+    code = services.vouchers.recent(owner)[0].code
+    # a new sale, paid with the voucher by its code (typed with dashes, in lower case)
+    screen.open()
+    qtbot.keyClicks(ed.search, "6901234500035")  # the hair oil's barcode
+    qtbot.keyClick(ed.search, Qt.Key.Key_Return)
+    total = ed.bill.total_minor
+    assert total == product(services.db, "OIL-50")[1]
+    monkeypatch.setattr("ui.checkout.payment.QInputDialog.getText", lambda *a, **k: (gv.shown(code).lower(), True))
+    pay.method_buttons["voucher"].click()
+    assert pay.voucher is not None and pay.voucher.code == code
+    assert pay.amounts["voucher"].text() == f"{min(total, 20000) / 100:.2f}"
+    assert "200.00" in pay.method_buttons["voucher"].text()
+    pay.method_buttons["cash"].click()
+    assert pay.pay_btn.isEnabled()
+    pay.pay_requested.emit()
+    assert screen.flow.stack.currentWidget() is screen.flow.done
+    card = services.vouchers.find(owner, code)
+    assert card.balance_minor == max(0, 20000 - total)
+
+
+def test_a_wrong_or_used_code_is_said_in_the_payment_box(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.checkout.screen import CheckoutScreen
+
+    code = _sold_code(services, owner, 5000)
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.open()
+    ed, pay = screen.flow.editor, screen.flow.payment
+    qtbot.keyClicks(ed.search, "6901234500035")
+    qtbot.keyClick(ed.search, Qt.Key.Key_Return)
+    typo = code[:-1] + next(ch for ch in gv.ALPHABET if ch != code[-1])
+    monkeypatch.setattr("ui.checkout.payment.QInputDialog.getText", lambda *a, **k: (typo, True))
+    pay.method_buttons["voucher"].click()
+    assert pay.voucher is None and "typing mistake" in pay.error.text()
+    assert pay.amounts["voucher"].text() == ""
+    # moved to a new code: the old one is refused with where it went
+    services.vouchers.transfer(owner, code, "lost")
+    monkeypatch.setattr("ui.checkout.payment.QInputDialog.getText", lambda *a, **k: (code, True))
+    pay.method_buttons["voucher"].click()
+    assert pay.voucher is None and "Moved to a new code" in pay.error.text()
+
+
+def test_the_vouchers_dialog_finds_one_and_moves_it(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ui.checkout.vouchers import VoucherDialog
+
+    code = _sold_code(services, owner, 30000)
+    dlg = VoucherDialog(ctx)
+    qtbot.addWidget(dlg)
+    qtbot.keyClicks(dlg.code, gv.shown(code))
+    qtbot.keyClick(dlg.code, Qt.Key.Key_Return)
+    assert dlg.card is not None and gv.shown(code) in dlg.title.text()
+    assert "Valid" in dlg.state.text() and "300.00" in dlg.state.text()
+    assert dlg.move_btn.isEnabled() and dlg.table.rowCount() == 0
+    monkeypatch.setattr("ui.checkout.vouchers.QInputDialog.getText", lambda *a, **k: ("passed on to her sister", True))
+    told: list[str] = []
+    monkeypatch.setattr("ui.checkout.vouchers.show_info", lambda _p, text, *a: told.append(text))
+    dlg.move_btn.click()
+    new = services.vouchers.recent(owner)[0]
+    assert new.code != code and told and gv.shown(new.code) in told[0]
+    assert gv.shown(new.code) in dlg.title.text() and gv.shown(code) in dlg.facts.text()
+    dlg.code.setText(code)
+    dlg.look_up()
+    assert "Moved to a new code" in dlg.state.text() and not dlg.move_btn.isEnabled()
+    assert dlg.table.rowCount() == 1 and "300.00" in dlg.table.item(0, 2).text()
+    dlg.code.setText("nonsense")
+    dlg.look_up()
+    assert dlg.error.isVisibleTo(dlg) and "12 letters" in dlg.error.text()

@@ -1,0 +1,179 @@
+"""Gift vouchers at the desk (docs/vouchers.md): look one up by its code (typed or scanned),
+see what is left and where it went, and -- the owner -- move its balance to a new code."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_app.checkout.bill import money as fmt_money
+from desk_app.checkout.vouchers import VoucherCard
+from desk_app.domain import voucher as gv
+from desk_app.domain.permissions import Perm
+from desk_app.i18n import N_, _, format_date, format_when
+from ui.context import UiContext
+from ui.runner import Latest
+from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text, keep_room, show_info
+
+MOVES = {
+    "redeem": N_("Spent"),
+    "refund": N_("Given back by a refund"),
+    "void": N_("Refunded voucher"),
+    "transfer": N_("Moved to a new code"),
+}
+TONES = {gv.State.ACTIVE: "ok", gv.State.USED: "muted", gv.State.EXPIRED: "warn", gv.State.VOID: "bad",
+         gv.State.TRANSFERRED: "muted"}
+SYMBOLS = {gv.State.ACTIVE: "✓", gv.State.USED: "○", gv.State.EXPIRED: "⚠", gv.State.VOID: "✕",
+           gv.State.TRANSFERRED: "→"}
+
+
+def card_text(card: VoucherCard) -> str:
+    """One line about a voucher: its state, what is left and until when."""
+    cur = card.currency
+    parts = [f"{SYMBOLS[card.state]} {card.state_word}", _("{amount} left").format(amount=fmt_money(card.balance_minor, cur))]
+    if card.expires_on is not None:
+        parts.append(_("valid until {day}").format(day=format_date(card.expires_on)))
+    else:
+        parts.append(_("no end date"))
+    return " · ".join(parts)
+
+
+class VoucherDialog(Dialog):
+    """Find a voucher by its code; its history; move it to a new code (owner)."""
+
+    moved = Signal(str)  # the new code
+
+    def __init__(self, ctx: UiContext, code: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.card: VoucherCard | None = None
+        self._latest = Latest()
+        self.setWindowTitle(_("Gift vouchers"))
+        self.setMinimumSize(720, 480)
+        lay = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.code = QLineEdit(code)
+        self.code.setPlaceholderText(_("Type or scan the code, e.g. K7QM-2XWP-9HD4"))
+        self.code.setMinimumHeight(44)
+        self.code.returnPressed.connect(self.look_up)
+        row.addWidget(self.code, 1)
+        self.find_btn = Button(_("Find"), "search", "primary")
+        self.find_btn.clicked.connect(self.look_up)
+        row.addWidget(self.find_btn)
+        lay.addLayout(row)
+        self.error = ErrorLabel()
+        keep_room(self.error, lines=1)
+        lay.addWidget(self.error)
+        self.title = QLabel(_("Type a voucher's code to see what is left on it."))
+        self.title.setObjectName("sectionTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.title)
+        self.state = QLabel()
+        self.state.setObjectName("voucherState")
+        lay.addWidget(self.state)
+        self.facts = QLabel()
+        self.facts.setObjectName("muted")
+        self.facts.setWordWrap(True)
+        lay.addWidget(self.facts)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels([_("When"), _("What"), _("Amount"), _("Left after"), _("Receipt")])
+        head = self.table.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(36)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        lay.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.move_btn = Button(_("Move to a new code…"), "refresh", "secondary")
+        self.move_btn.setToolTip(_("A lost or passed-on voucher: its balance moves to a new code, the old code stops working"))
+        self.move_btn.clicked.connect(self._move)
+        self.move_btn.setEnabled(False)
+        self.move_btn.setVisible(ctx.can(Perm.REFUND))
+        buttons.addWidget(self.move_btn)
+        buttons.addStretch(1)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        bb.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
+        bb.rejected.connect(self.reject)
+        buttons.addWidget(bb)
+        lay.addLayout(buttons)
+        self.code.setFocus()
+        if code:
+            self.look_up()
+
+    def look_up(self) -> None:
+        actor, text = self.ctx.actor, self.code.text()
+        if actor is None:
+            return
+        vouchers = self.ctx.services.vouchers
+        seq = self._latest.next()
+        self.ctx.runner.run(self, lambda: vouchers.find(actor, text), on_done=self._latest.guard(seq, self.show_card),
+                            on_error=self._latest.guard(seq, self._failed))
+
+    def _failed(self, exc: Exception) -> None:
+        self.error.show_error(error_text(exc))
+
+    def show_card(self, card: VoucherCard) -> None:
+        self.card = card
+        cur = card.currency
+        self.error.show_error(None)
+        self.title.setText(_("Gift voucher {code}").format(code=card.shown_code))
+        self.state.setText(card_text(card))
+        self.state.setProperty("tone", TONES[card.state])
+        self.state.style().unpolish(self.state)
+        self.state.style().polish(self.state)
+        facts = [_("Worth {amount} when issued {when}").format(amount=fmt_money(card.amount_minor, cur),
+                                                            when=format_when(card.issued_at))]
+        if card.receipt_no:
+            facts.append(_("sold on receipt {no}").format(no=card.receipt_no))
+        if card.from_code:
+            facts.append(_("carried over from {code}").format(code=gv.shown(card.from_code)))
+        if card.to_code:
+            facts.append(_("its balance moved to {code}").format(code=gv.shown(card.to_code)))
+        self.facts.setText(" · ".join(facts))
+        self.table.setRowCount(len(card.moves))
+        for r, m in enumerate(card.moves):
+            what = _(MOVES.get(m.kind, m.kind)) + (f" · {m.staff_name}" if m.staff_name else "")
+            cells = [format_when(m.at), what, fmt_money(m.amount_minor, cur), fmt_money(m.balance_after_minor, cur),
+                     m.receipt_no]
+            for c, text in enumerate(cells):
+                it = QTableWidgetItem(text)
+                if c in (2, 3):
+                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, it)
+        self.move_btn.setEnabled(card.state is gv.State.ACTIVE)
+
+    def _move(self) -> None:
+        card, actor = self.card, self.ctx.actor
+        if card is None or actor is None:
+            return
+        note, ok = QInputDialog.getText(
+            self, _("Move to a new code"),
+            _("The balance of {code} ({amount}) moves to a new code and {code} stops working.\nWhy?").format(
+                code=card.shown_code, amount=fmt_money(card.balance_minor, card.currency)),
+        )
+        if not ok:
+            return
+        vouchers = self.ctx.services.vouchers
+
+        def done(new: VoucherCard) -> None:
+            self.code.setText(new.shown_code)
+            self.show_card(new)
+            self.moved.emit(new.code)
+            show_info(self, _("The new code is {code}. Write it on a new voucher or print it for the client.").format(
+                code=new.shown_code))
+
+        self.ctx.runner.run(self, lambda: vouchers.transfer(actor, card.code, note), on_done=done,
+                            on_error=self._failed)
