@@ -6,10 +6,12 @@ shop's time zone, currency) and says everything through it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
+from desk_app.checkout.views import VoucherOnSale
 from desk_app.domain.money import Money
+from desk_app.domain.voucher import shown
 from desk_app.i18n import N_, Fmt
 
 # printed labels come in both languages here so a Chinese receipt is Chinese even
@@ -89,6 +91,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "open_now": (N_("still open"), "未关箱"),
     "method_total": (N_("All methods"), "全部"),
     "with": (N_("with"), "技师"),
+    "voucher": (N_("Gift voucher"), "礼品券"),  # also the payment method that spends one
+    "voucher_code": (N_("Code"), "券码"),
+    "valid_until": (N_("Valid until"), "有效期至"),
+    "no_end_date": (N_("No end date"), "无期限"),
+    "voucher_left": (N_("left"), "余额"),
 }
 
 
@@ -111,6 +118,27 @@ def when(fmt: Fmt, dt: datetime) -> str:
     used a 12-hour clock where the screens use 24 hours)."""
     text = fmt.datetime(dt, "yyyy-MM-dd HH:mm") if fmt.is_zh else fmt.when(dt)
     return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def day(fmt: Fmt, d: date) -> str:
+    """A date on paper: "2027-12-07" in Chinese, "Dec 7, 2027" in English (as ``when``)."""
+    text = fmt.date(d, "yyyy-MM-dd") if fmt.is_zh else fmt.date(d)
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def voucher_expiry(fmt: Fmt, v: VoucherOnSale) -> str:
+    """"Valid until <date>" under a sold gift voucher, or "No end date"."""
+    if v.expires_on is None:
+        return L(fmt, "no_end_date")
+    return f"{L(fmt, 'valid_until')} {day(fmt, v.expires_on)}"
+
+
+def voucher_spent(fmt: Fmt, v: VoucherOnSale, currency: str) -> list[str]:
+    """The line for a gift voucher a sale spent (or a refund paid back onto), in pieces that may
+    each start a line on narrow paper: "Gift voucher K7QM-2XWP-9HD4: ", "¥100.00, ", "left ¥400.00"."""
+    colon, comma = ("：", "，") if fmt.is_zh else (": ", ", ")
+    return [f"{L(fmt, 'voucher')} {shown(v.code)}{colon}", f"{money(fmt, v.amount_minor, currency)}{comma}",
+            f"{L(fmt, 'voucher_left')} {money(fmt, v.balance_minor, currency)}"]
 
 
 def pct(bp: int) -> str:

@@ -21,14 +21,17 @@ printer (``cashdraw``). Tests use python-escpos's ``Dummy`` and a loopback TCP p
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from desk_app.checkout.views import SaleView
+from desk_app.domain.voucher import shown
 from desk_app.i18n import Fmt, _
-from desk_app.printing.common import L, method_label, money, when
+from desk_app.printing.common import L, method_label, money, voucher_expiry, voucher_spent, when
 
 SCHEMES = ("tcp", "usb", "serial", "cups", "win32", "file")
 EXAMPLES = "tcp://192.168.1.50:9100, usb:0x0416:0x5011, serial:/dev/ttyUSB0, cups:Receipts, win32:POS-80, file:/dev/usb/lp0"
@@ -159,16 +162,60 @@ def _wrap(text: str, width: int) -> list[str]:
     return out
 
 
+def _pack(pieces: list[str], width: int) -> list[str]:
+    """The pieces on as few lines as fit, a piece broken only when it is wider than a line (so a
+    voucher's code stays on one line)."""
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        if line and _cols((line + piece).rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+    lines.append(line.rstrip())
+    return [part for text in lines for part in _wrap(text, width)]
+
+
 def _centre(text: str, width: int) -> list[str]:
     return [" " * max(0, (width - _cols(t)) // 2) + t for t in _wrap(text, width)]
 
 
+@dataclass(frozen=True)
+class BigCode:
+    """A gift voucher's code printed large (double width and height) in groups of four."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class ScanCodes:
+    """A gift voucher's plain code as a Code128 barcode and a QR code (the printer draws both)."""
+
+    code: str
+
+
+Part = str | BigCode | ScanCodes
+
+
 def receipt_text(view: SaleView, fmt: Fmt, width: int = 48) -> str:
     """The receipt as plain text in ``fmt`` for a printer ``width`` columns wide (48 on 80 mm, 32
-    on 58 mm): what the PDF receipt says (desk_app/printing/receipt.py), line for line."""
+    on 58 mm): what the PDF receipt says (desk_app/printing/receipt.py), line for line. A gift
+    voucher's code is a centred line; its barcode and QR code are left out."""
+    out: list[str] = []
+    for part in receipt_parts(view, fmt, width):
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, BigCode):
+            out += _centre(shown(part.code), width)
+    return "\n".join(out) + "\n"
+
+
+def receipt_parts(view: SaleView, fmt: Fmt, width: int = 48) -> list[Part]:
+    """The receipt's lines of text, with where a gift voucher's large code and its barcode and QR
+    code go."""
     cur = view.currency
     shop = view.shop
-    out: list[str] = _centre(shop.name, width)
+    out: list[Part] = [*_centre(shop.name, width)]
     tax = f"{L(fmt, 'tax_number')} {shop.tax_number}" if shop.tax_number else ""  # as the PDF: labelled
     for extra in (shop.receipt_header, shop.address, shop.phone, tax):
         if extra:
@@ -224,8 +271,19 @@ def receipt_text(view: SaleView, fmt: Fmt, width: int = 48) -> str:
             out.append(_pair("  " + L(fmt, "change"), money(fmt, p.change_minor, cur), width))
     if view.prepaid_balance_after_minor is not None:
         out.append(_pair(L(fmt, "balance_after"), money(fmt, view.prepaid_balance_after_minor, cur), width))
+    for v in view.vouchers_spent:
+        out += _pack(voucher_spent(fmt, v, cur), width)
     for zh, en, left in view.package_sessions_left:
         out.append(_pair(f"{fmt.pick(zh, en)} · {L(fmt, 'sessions_left')}", str(left), width))
+    for v in view.vouchers_sold:  # as the PDF: value, code large, barcode, QR code, until when
+        out.append("=" * width)
+        out += _centre(L(fmt, "voucher"), width)
+        out += _centre(money(fmt, v.amount_minor, cur), width)
+        out += _centre(L(fmt, "voucher_code"), width)
+        out.append(BigCode(v.code))
+        out.append(ScanCodes(v.code))
+        out += _centre(voucher_expiry(fmt, v), width)
+        out.append("=" * width)
     if view.client_id:
         status = L(fmt, "vip") if view.member_status == "vip" else L(fmt, "not_member")
         out.append(_pair(L(fmt, "member_status"), status, width))
@@ -244,18 +302,45 @@ def receipt_text(view: SaleView, fmt: Fmt, width: int = 48) -> str:
         out += _wrap(policy, width)
     out.append("")
     out += _centre(L(fmt, "thanks"), width)
-    return "\n".join(out) + "\n"
+    return out
 
 
 def print_receipt_escpos(view: SaleView, printer: Any, fmt: Fmt, width: int = 48) -> None:
     """Print the receipt in ``fmt`` on ``printer`` (a python-escpos printer): reset, the text,
-    a cut. The connection is closed afterwards, also when sending fails."""
+    a cut. A gift voucher sold gets its code large, a Code128 barcode and a QR code (the printer's
+    own, GS k and GS ( k) between the lines. The connection is closed afterwards, also when
+    sending fails."""
+    lines: list[str] = []
     try:
         printer.hw("INIT")
-        printer.text(printable(receipt_text(view, fmt, width)) + "\n")
+        for part in receipt_parts(view, fmt, width):
+            if isinstance(part, str):
+                lines.append(part)
+                continue
+            if lines:
+                printer.text(printable("\n".join(lines) + "\n"))
+                lines = []
+            if isinstance(part, BigCode):
+                printer.set(align="center", bold=True, double_width=True, double_height=True)
+                printer.text(shown(part.code) + "\n")
+                printer.set(align="left", bold=False, normal_textsize=True)
+            else:
+                _scan_codes(printer, part.code)
+        printer.text(printable("\n".join(lines) + "\n") + "\n")
         printer.cut()
     finally:
         printer.close()
+
+
+def _scan_codes(printer: Any, code: str) -> None:
+    """The plain code as a Code128 barcode (code set B: letters and digits) and a QR code, centred."""
+    with contextlib.redirect_stdout(io.StringIO()):  # python-escpos prints which renderer it used
+        printer.barcode("{B" + code, "CODE128", height=64, width=2, pos="OFF", function_type="B")
+    printer.text("\n")
+    printer.set(align="center")
+    printer.qr(code, size=6, native=True)
+    printer.text("\n")
+    printer.set(align="left")
 
 
 def print_test_page(printer: Any, shop_name: str, columns: int = 48) -> None:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -62,15 +64,18 @@ class Flow:
         align: str = "left",
         indent: float = 0.0,
         color: tuple[float, float, float] = (0, 0, 0),
+        font: str | None = None,
     ) -> None:
+        """``font``: another than the page's, such as "Courier-Bold" for a code read aloud or typed."""
         sz = size or self.size
-        for line in wrap(text, self.font, sz, self.inner - indent):
-            self._line(line, sz, align, indent, color)
+        face = font or self.font
+        for line in wrap(text, face, sz, self.inner - indent):
+            self._line(line, sz, align, indent, color, face)
 
     def _line(
-        self, line: str, sz: float, align: str, indent: float, color: tuple[float, float, float]
+        self, line: str, sz: float, align: str, indent: float, color: tuple[float, float, float], font: str
     ) -> None:
-        m, w, font = self.margin, self.width, self.font
+        m, w = self.margin, self.width
 
         def draw(c: Canvas, y: float) -> None:
             c.setFont(font, sz)
@@ -122,6 +127,21 @@ class Flow:
             c.setDash()
 
         self.rows.append((6.0, draw))
+
+    def drawing(self, d: Drawing, gap: float = 3.0) -> None:
+        """A ReportLab drawing (a barcode, a QR code), centred; shrunk to the paper's width if wider."""
+        scale = min(1.0, self.inner / d.width) if d.width else 1.0
+        w, h = d.width * scale, d.height * scale
+        page_w = self.width
+
+        def draw(c: Canvas, y: float) -> None:
+            c.saveState()
+            c.translate((page_w - w) / 2, y - h)
+            c.scale(scale, scale)
+            renderPDF.draw(d, c, 0, 0)
+            c.restoreState()
+
+        self.rows.append((h + gap, draw))
 
     def space(self, h: float = 4.0) -> None:
         self.rows.append((h, lambda c, y: None))

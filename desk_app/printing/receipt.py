@@ -5,14 +5,19 @@ from __future__ import annotations
 import os
 from typing import IO
 
+from reportlab.graphics.barcode import createBarcodeDrawing
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from desk_app import i18n
-from desk_app.checkout.views import SaleView
+from desk_app.checkout.views import SaleView, VoucherOnSale
+from desk_app.domain.voucher import shown
 from desk_app.fonts import register_cjk_font
 from desk_app.i18n import Fmt
-from desk_app.printing.common import L, method_label, money, pct, when
+from desk_app.printing.common import L, method_label, money, pct, voucher_expiry, voucher_spent, when
 from desk_app.printing.flow import Flow
 
 LAYOUTS = ("80mm", "58mm", "a5")
@@ -107,8 +112,18 @@ def build_receipt(view: SaleView, fmt: Fmt, layout: str = "80mm") -> Flow:
             f.row(L(fmt, "change"), money(fmt, p.change_minor, cur), size=size * 0.9, indent=ind)
     if view.prepaid_balance_after_minor is not None:
         f.row(L(fmt, "balance_after"), money(fmt, view.prepaid_balance_after_minor, cur))
+    for v in view.vouchers_spent:
+        line = ""
+        for piece in voucher_spent(fmt, v, cur):  # a new line only between pieces: the code stays whole
+            if line and stringWidth((line + piece).rstrip(), f.font, size) > f.inner:
+                f.text(line.rstrip())
+                line = ""
+            line += piece
+        f.text(line.rstrip())
     for zh, en, left in view.package_sessions_left:
         f.row(f"{fmt.pick(zh, en)} · {L(fmt, 'sessions_left')}", str(left))
+    for v in view.vouchers_sold:
+        _voucher_block(f, fmt, v, cur, size)
     if view.client_id:
         f.row(L(fmt, "member_status"), L(fmt, "vip") if view.member_status == "vip" else L(fmt, "not_member"))
         if view.member_upgrade and view.kind == "sale":
@@ -127,6 +142,36 @@ def build_receipt(view: SaleView, fmt: Fmt, layout: str = "80mm") -> Flow:
     f.space(4)
     f.text(L(fmt, "thanks"), align="center")
     return f
+
+
+def barcode_drawing(code: str) -> Drawing:
+    """The plain code as a Code128 barcode, the code written under it."""
+    d: Drawing = createBarcodeDrawing("Code128", value=code, barWidth=0.8, barHeight=12 * mm, humanReadable=True)
+    return d
+
+
+def qr_drawing(code: str, side: float = 26 * mm) -> Drawing:
+    """The plain code as a QR code ``side`` points square."""
+    widget = QrCodeWidget(code)
+    x0, y0, x1, y1 = widget.getBounds()
+    d = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
+    d.add(widget)
+    return d
+
+
+def _voucher_block(f: Flow, fmt: Fmt, v: VoucherOnSale, cur: str, size: float) -> None:
+    """A gift voucher this sale sold: its value, its code large in groups of four, a barcode and a
+    QR code of the plain code (what the desk scans to spend it), and until when it can be spent."""
+    f.rule(dashed=False)
+    f.text(L(fmt, "voucher"), size=size * 1.3, align="center")
+    f.text(money(fmt, v.amount_minor, cur), size=size * 1.6, align="center")
+    f.text(L(fmt, "voucher_code"), size=size * 0.9, align="center")
+    f.text(shown(v.code), size=size * 1.8, align="center", font="Courier-Bold")
+    f.space(2)
+    f.drawing(barcode_drawing(v.code))
+    f.drawing(qr_drawing(v.code))
+    f.text(voucher_expiry(fmt, v), align="center")
+    f.rule(dashed=False)
 
 
 def render_receipt(
