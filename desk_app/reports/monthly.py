@@ -46,6 +46,7 @@ from desk_app.reports.monthly_reader import ReportReader, Scope, StaffAcc, load_
 from desk_app.reports.monthly_sales import low_stock, sales_figures
 from desk_app.reports.monthly_staff import by_staff, revenue_by_stylist
 from desk_app.reports.monthly_visits import followup_figures, visit_figures
+from desk_app.reports.monthly_vouchers import gift_voucher_figures
 from desk_app.reports.segments import month_value_figures
 from desk_app.reports.sqlhelp import Period, period_of, previous_month
 from desk_app.trust.base_pay import base_pays_in_force
@@ -240,6 +241,7 @@ def _figures(rd: ReportReader, month: str, twins: Sequence[_TwinReader] = ()) ->
 
     def sales(rd_: ReportReader, p_: Period, d_: dict[str, Any], acc: StaffAcc) -> None:
         sales_figures(rd_, catalog, p_, d_, acc)
+        gift_voucher_figures(rd_, p_, d_, acc)
 
     # (parts, the connection that runs them): the main one (None) or a twin, all at the same time
     plan: list[tuple[list[Part], _TwinReader | None]] = [

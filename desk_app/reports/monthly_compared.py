@@ -25,10 +25,13 @@ from desk_app.db.models import (
 )
 from desk_app.domain.appointment import AppointmentStatus
 from desk_app.domain.money import Money
+from desk_app.domain.pricing import STORED_VALUE_KINDS
 from desk_app.reports.hours import split
 from desk_app.reports.monthly_clients import members_new, new_and_distinct_clients
 from desk_app.reports.monthly_reader import ReportReader, as_int, ratio
 from desk_app.reports.sqlhelp import Period, period_of
+
+_STORED = tuple(sorted(STORED_VALUE_KINDS))  # stored value sold: not revenue, not a ticket
 
 
 def compared_figures(rd: ReportReader, month: str, until: datetime | None = None) -> dict[str, Any]:
@@ -39,12 +42,12 @@ def compared_figures(rd: ReportReader, month: str, until: datetime | None = None
     p = full if until is None or until >= full.end else replace(full, end=max(until, full.start))
     lo, hi = rd.ts(p.start), rd.ts(p.end)
     d: dict[str, Any] = {"month": month, "period": period_of(full, p.end)}
-    # sales: revenue by line kind, the tickets and their revenue (top-ups are not revenue)
+    # sales: revenue by line kind, the tickets and their revenue (stored value sold is not revenue)
     total = services = products = tips = ticket_rev = tickets = 0
     raw, hours = split(rd.tz, p.start, p.end)  # whole hours from the summaries, the rest from the rows
     for lo_, hi_ in raw:
         lk, amount = SaleLine.kind, SaleLine.line_total_minor
-        not_topup = lk != "prepaid_topup"
+        not_topup = lk.not_in(_STORED)
         in_ticket = and_(Sale.kind == "sale", not_topup)
 
         def part(cond: ColumnElement[bool], amount: Any = amount) -> Any:
@@ -76,11 +79,11 @@ def compared_figures(rd: ReportReader, month: str, until: datetime | None = None
             return func.sum(case((cond, amt_h), else_=0))
 
         hq = select(
-            hpart(lk_h != "prepaid_topup"),
+            hpart(lk_h.not_in(_STORED)),
             hpart(lk_h == "service"),
             hpart(lk_h == "product"),
             hpart(lk_h == "tip"),
-            hpart(and_(h.sale_kind == "sale", lk_h != "prepaid_topup")),
+            hpart(and_(h.sale_kind == "sale", lk_h.not_in(_STORED))),
         ).where(in_hours)
         got = [as_int(v) for v in c.execute(hq).one()]
         sh = SaleHour

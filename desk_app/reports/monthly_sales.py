@@ -25,11 +25,13 @@ from desk_app.db.models import (
     SaleStaffHour,
 )
 from desk_app.domain.money import Money
-from desk_app.domain.payment import PaymentMethod
+from desk_app.domain.payment import STORED_METHODS, PaymentMethod
+from desk_app.domain.pricing import STORED_VALUE_KINDS
 from desk_app.reports.hours import split
 from desk_app.reports.monthly_reader import Catalog, ReportReader, StaffAcc, as_int
 from desk_app.reports.sqlhelp import Period, local_day
 
+_STORED = tuple(sorted(STORED_VALUE_KINDS))  # stored value sold: not revenue, not a ticket
 PAYMENT_METHODS: tuple[str, ...] = tuple(PaymentMethod)  # the report's order
 
 
@@ -46,11 +48,12 @@ def sales_figures(
     by_cat: dict[str, int] = defaultdict(int)
     svc: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     prod: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    tax = disc = ticket_rev = topup_lines = pkg_sold = 0
+    stored: dict[str, int] = defaultdict(int)  # stored value sold (top-ups, gift vouchers): not revenue
+    tax = disc = ticket_rev = pkg_sold = 0
     for skind, lkind, sid, pid, qty, total, ltax, ldisc in _items(rd, raw_spans, hours):
         total, qty = as_int(total), as_int(qty)
-        if lkind == "prepaid_topup":
-            topup_lines += total
+        if lkind in STORED_VALUE_KINDS:
+            stored[lkind] += total
             continue
         kinds[lkind] += total
         tax += as_int(ltax)
@@ -76,7 +79,7 @@ def sales_figures(
         else:
             by_cat["other"] += total
     for lkind, staff, qty, total in _by_staff(rd, raw_spans, hours):
-        if lkind == "prepaid_topup" or staff is None:
+        if lkind in STORED_VALUE_KINDS or staff is None:
             continue
         acc = staff_acc[int(staff)]
         key = {"service": "services", "product": "retail", "package": "packages", "tip": "tips"}.get(lkind, "other")
@@ -84,6 +87,7 @@ def sales_figures(
         if lkind == "service":
             acc["services_count"] += as_int(qty)
     total_rev = sum(kinds.values())
+    topup_lines, voucher_lines = stored["prepaid_topup"], stored["gift_voucher"]
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     tickets = 0
     for k, n, t, tk in _by_kind(rd, raw_spans, hours):
@@ -115,6 +119,7 @@ def sales_figures(
         "void_count": sale_counts.get("void", (0, 0))[0],
         "tickets": tickets,
         "prepaid_topups_sold": rd.m(topup_lines),
+        "gift_vouchers_sold": rd.m(voucher_lines),
     }
     d["average_ticket"] = (
         str(
@@ -127,23 +132,27 @@ def sales_figures(
     )
     ordered = [mt for mt in PAYMENT_METHODS if mt in methods] + sorted(set(methods) - set(PAYMENT_METHODS))
     d["by_payment_method"] = {str(mt): rd.m(methods[mt]) for mt in ordered}
-    # money taken: what came in by cash, card, WeChat, Alipay; spending from a prepaid balance (taken when it
-    # was topped up) and package sessions are not money taken this month
-    not_money = (PaymentMethod.PREPAID, PaymentMethod.PACKAGE)
-    taken = {str(mt): methods[mt] for mt in ordered if mt not in not_money}
+    # money taken: what came in by cash, card, WeChat, Alipay; spending from a prepaid balance or a gift
+    # voucher (taken when it was topped up or sold) and package sessions are not money taken this month
+    taken = {str(mt): methods[mt] for mt in ordered if mt not in STORED_METHODS}
     takings = sum(taken.values())
     from_prepaid, by_package = methods.get(PaymentMethod.PREPAID, 0), methods.get(PaymentMethod.PACKAGE, 0)
-    explained = total_rev + topup_lines - from_prepaid - by_package
+    by_voucher = methods.get(PaymentMethod.VOUCHER, 0)
+    explained = total_rev + topup_lines + voucher_lines - from_prepaid - by_package - by_voucher
     d["takings"] = {
         "by_method": {mt: rd.m(v) for mt, v in taken.items()},
         "total": rd.m(takings),
         "paid_from_prepaid": rd.m(from_prepaid),
+        "paid_by_voucher": rd.m(by_voucher),
         "paid_by_package": rd.m(by_package),
-        # revenue + top-ups sold - paid from prepaid - paid by package = money taken (money-model.md)
+        # revenue + top-ups and gift vouchers sold - paid from prepaid, by voucher, by package = money taken
+        # (money-model.md)
         "reconciliation": {
             "revenue": rd.m(total_rev),
             "prepaid_topups_sold": rd.m(topup_lines),
+            "gift_vouchers_sold": rd.m(voucher_lines),
             "paid_from_prepaid": rd.m(-from_prepaid),
+            "paid_by_voucher": rd.m(-by_voucher),
             "paid_by_package": rd.m(-by_package),
             "takings": rd.m(takings),
             "unexplained": rd.m(takings - explained),  # 0 unless the money model's invariants are broken
@@ -238,14 +247,15 @@ def _by_day(rd: ReportReader, p: Period, raw: Spans, hours: Hours) -> Iterator[A
             select(day, func.sum(SaleLine.line_total_minor))
             .select_from(Sale)
             .join(SaleLine, SaleLine.sale_id == Sale.id)
-            .where(_between(rd, Sale.sold_at, lo, hi), rd.branch(Sale.branch_id), SaleLine.kind != "prepaid_topup")
+            .where(_between(rd, Sale.sold_at, lo, hi), rd.branch(Sale.branch_id),
+                   SaleLine.kind.not_in(_STORED))
             .group_by(day)
         )
     if hours is not None:  # a whole UTC hour lies in one local day (the zone's offsets are whole hours)
         h = SaleItemHour
         q = (
             select(h.hour, func.sum(h.total_minor))
-            .where(_between(rd, h.hour, *hours), rd.branch(h.branch_id), h.line_kind != "prepaid_topup")
+            .where(_between(rd, h.hour, *hours), rd.branch(h.branch_id), h.line_kind.not_in(_STORED))
             .group_by(h.hour)
         )
         for at, v in rd.conn.execute(q):
@@ -303,12 +313,13 @@ def _by_staff(rd: ReportReader, raw: Spans, hours: Hours) -> Iterator[Any]:
 
 
 def _by_kind(rd: ReportReader, raw: Spans, hours: Hours) -> Iterator[Any]:
-    """(sale kind, count, total, tickets): tickets are sales with a line other than a top-up."""
+    """(sale kind, count, total, tickets): tickets are sales with a line other than stored value (a top-up,
+    a gift voucher)."""
     ticket = case(
         (
             and_(
                 Sale.kind == "sale",
-                exists().where(SaleLine.sale_id == Sale.id, SaleLine.kind != "prepaid_topup"),
+                exists().where(SaleLine.sale_id == Sale.id, SaleLine.kind.not_in(_STORED)),
             ),
             1,
         ),

@@ -552,6 +552,15 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
     )
     pair2.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     story.append(pair2)
+    if data.get("gift_vouchers"):
+        story.append(
+            KeepTogether(
+                [
+                    Paragraph(_esc(_("Gift vouchers")), st.h2),
+                    _table(gift_voucher_rows(data, fmt), [half * 0.6, half * 0.4], st),
+                ]
+            )
+        )
     if c["by_category"]:
         story.append(Paragraph(_esc(_("Complaints by category")), st.h2))
         story.append(
@@ -832,21 +841,43 @@ def payment_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]
     rows += [[method_label(m, fmt), _fmt_money(fmt, data, a)] for m, a in tk["by_method"].items()]
     rows.append([_("Money taken"), _fmt_money(fmt, data, tk["total"])])
     rows.append([_("Paid from prepaid balances"), _fmt_money(fmt, data, tk["paid_from_prepaid"])])
+    if Decimal(tk.get("paid_by_voucher", "0")) != 0:
+        rows.append([_("Paid by gift voucher"), _fmt_money(fmt, data, tk["paid_by_voucher"])])
     if Decimal(tk["paid_by_package"]) != 0:
         rows.append([_("Paid with package sessions"), _fmt_money(fmt, data, tk["paid_by_package"])])
     return rows
 
 
+def gift_voucher_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """Gift vouchers: sold, spent and refunded this month; what is still owed on them at its end, and
+    what expired unspent."""
+    _ = (fmt or i18n.current())._
+    g = data["gift_vouchers"]
+    return [
+        [_("Gift vouchers"), _("Amount")],
+        [_("Sold ({n})").format(n=g["sold"]["count"]), _fmt_money(fmt, data, g["sold"]["amount"])],
+        [_("Redeemed"), _fmt_money(fmt, data, g["redeemed"])],
+        [_("Refunded (voided)"), _fmt_money(fmt, data, g["voided"])],
+        [_("Outstanding at month end"), _fmt_money(fmt, data, g["outstanding"])],
+        [_("Expired unspent"), _fmt_money(fmt, data, g["expired_unspent"])],
+    ]
+
+
 def reconcile_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
-    """Revenue + top-ups sold - paid from prepaid (- package) = money taken."""
+    """Revenue + top-ups and gift vouchers sold - paid from prepaid (- by gift voucher, - package) = money
+    taken."""
     _ = (fmt or i18n.current())._
     rc = data["takings"]["reconciliation"]
     rows = [
         [_("From revenue to money taken"), _("Amount")],
         [_("Revenue"), _fmt_money(fmt, data, rc["revenue"])],
         [_("+ prepaid top-ups sold"), _fmt_money(fmt, data, rc["prepaid_topups_sold"])],
-        [_("− paid from prepaid balances"), _fmt_money(fmt, data, rc["paid_from_prepaid"])],
     ]
+    if Decimal(rc.get("gift_vouchers_sold", "0")) != 0:
+        rows.append([_("+ gift vouchers sold"), _fmt_money(fmt, data, rc["gift_vouchers_sold"])])
+    rows.append([_("− paid from prepaid balances"), _fmt_money(fmt, data, rc["paid_from_prepaid"])])
+    if Decimal(rc.get("paid_by_voucher", "0")) != 0:
+        rows.append([_("− paid by gift voucher"), _fmt_money(fmt, data, rc["paid_by_voucher"])])
     if Decimal(rc["paid_by_package"]) != 0:
         rows.append([_("− paid with package sessions"), _fmt_money(fmt, data, rc["paid_by_package"])])
     if Decimal(rc["unexplained"]) != 0:
