@@ -80,9 +80,9 @@ def main() -> int:
         screen.open()
         app.processEvents()
         ed, pay = screen.flow.editor, screen.flow.payment
-        ed._apply(lambda b, co=co, oil_id=oil_id: co.add_product(b, oil_id, 2))
+        ed._apply(lambda b, co=co, oil_id=oil_id: co.add_product(b, oil_id, 2))  # type: ignore[misc]
         app.processEvents()
-        payment_box.QInputDialog.getText = lambda *a, code=code, **k: (gv.shown(code), True)  # type: ignore[method-assign]
+        payment_box.QInputDialog.getText = lambda *a, code=code, **k: (gv.shown(code), True)  # type: ignore[attr-defined,method-assign]
         pay.method_buttons["voucher"].click()
         pay.method_buttons["card"].click()
         app.processEvents()
