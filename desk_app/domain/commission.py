@@ -1,9 +1,10 @@
 """Commission plans: who earns what share of which sales (docs/payroll.md).
 
 A plan is the owner's rates, each for one staff member or for everyone, for one *scope* of what
-is sold (services, optionally of one category; retail products; packages; prepaid top-ups), flat
-or tiered by the period's takings in that scope, and two rules for money taken before the service
-(a prepaid top-up, a package): commission "on sale" or "on redemption". Pure: no database.
+is sold (services, optionally of one category; retail products; packages; prepaid top-ups; gift
+vouchers), flat or tiered by the period's takings in that scope, and three rules for money taken
+before the service (a prepaid top-up, a package, a gift voucher): commission "on sale" or "on
+redemption". Pure: no database.
 
 Amounts are integer minor units; rates are basis points (15 % is 1500).
 """
@@ -19,7 +20,8 @@ SERVICE = "service"
 PRODUCT = "product"
 PACKAGE = "package"
 PREPAID = "prepaid"
-SCOPES = (SERVICE, PRODUCT, PACKAGE, PREPAID)
+VOUCHER = "voucher"  # gift vouchers sold
+SCOPES = (SERVICE, PRODUCT, PACKAGE, PREPAID, VOUCHER)
 ON_SALE = "sale"
 ON_REDEMPTION = "redemption"
 RULES = (ON_SALE, ON_REDEMPTION)
@@ -63,6 +65,7 @@ class Plan:
     rates: tuple[Rate, ...] = ()
     prepaid_rule: str = ON_REDEMPTION  # commission on a top-up when sold, or on what it pays for
     package_rule: str = ON_SALE  # on the package when sold, or on each session as it is used
+    voucher_rule: str = ON_REDEMPTION  # on a gift voucher when sold, or on what it pays for
     _index: dict[tuple[int | None, str, int | None], Rate] = field(
         default_factory=dict, compare=False, repr=False, hash=False
     )
@@ -90,6 +93,7 @@ class Plan:
         return {
             "prepaid_rule": self.prepaid_rule,
             "package_rule": self.package_rule,
+            "voucher_rule": self.voucher_rule,
             "rates": [
                 {
                     "staff_id": r.staff_id,
@@ -158,7 +162,8 @@ def parse_plan(raw: Mapping[str, Any]) -> Plan:
         raise PlanError("plan", "a plan is an object")
     prepaid = raw.get("prepaid_rule", ON_REDEMPTION)
     package = raw.get("package_rule", ON_SALE)
-    for name, value in (("prepaid_rule", prepaid), ("package_rule", package)):
+    voucher = raw.get("voucher_rule", ON_REDEMPTION)  # plans saved before vouchers: on redemption
+    for name, value in (("prepaid_rule", prepaid), ("package_rule", package), ("voucher_rule", voucher)):
         if value not in RULES:
             raise PlanError(name, f"{name} is 'sale' or 'redemption'")
     rates: list[Rate] = []
@@ -181,7 +186,7 @@ def parse_plan(raw: Mapping[str, Any]) -> Plan:
             raise PlanError(where, "two rates for the same person and scope")
         seen.add(rate.key())
         rates.append(rate)
-    return Plan(tuple(rates), str(prepaid), str(package))
+    return Plan(tuple(rates), str(prepaid), str(package), str(voucher))
 
 
 def percent_text(rate_bp: int) -> str:

@@ -24,10 +24,12 @@ SCOPE_WORDS = {
     cm.PRODUCT: N_("Retail products"),
     cm.PACKAGE: N_("Packages"),
     cm.PREPAID: N_("Prepaid top-ups"),
+    cm.VOUCHER: N_("Gift vouchers"),
     TIP: N_("Tip"),
 }
 NOTE_WORDS = {
     "prepaid": N_("paid from a prepaid balance"),
+    "voucher": N_("paid with a gift voucher"),
     "package": N_("package session"),
     "later": N_("earns when it is used"),
 }
@@ -174,9 +176,10 @@ def title(payroll: Payroll, fmt: Fmt) -> str:
 def plan_note(payroll: Payroll, fmt: Fmt) -> str:
     if payroll.plan_from is None:
         return fmt._("No commission rates are set: Settings > Pay.")
-    rules = fmt._("Prepaid top-ups earn {prepaid}; packages earn {package}.").format(
+    rules = fmt._("Prepaid top-ups earn {prepaid}; packages earn {package}; gift vouchers earn {voucher}.").format(
         prepaid=fmt._("when sold") if payroll.plan.prepaid_rule == cm.ON_SALE else fmt._("when spent"),
         package=fmt._("when sold") if payroll.plan.package_rule == cm.ON_SALE else fmt._("as each session is used"),
+        voucher=fmt._("when sold") if payroll.plan.voucher_rule == cm.ON_SALE else fmt._("when spent"),
     )
     return then(fmt, fmt._("Rates in force from {day}.").format(day=fmt.date(payroll.plan_from)), rules)
 

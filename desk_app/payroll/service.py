@@ -30,6 +30,7 @@ FORMATS = ("xlsx", "pdf", "csv")
 _PLAN_WORDS = {
     "prepaid_rule": lambda: _("Prepaid top-ups: choose when commission is earned."),
     "package_rule": lambda: _("Packages: choose when commission is earned."),
+    "voucher_rule": lambda: _("Gift vouchers: choose when commission is earned."),
 }
 
 
@@ -124,6 +125,15 @@ class PayrollService:
                   "earns nothing either.") if plan.prepaid_rule == cm.ON_SALE else
                 _("Top-ups sold before this already earned when sold; from now on what they pay for earns again.")
             )  # fmt: skip
+        if before.voucher_rule != plan.voucher_rule and _since is not None:
+            out.append(
+                _("Vouchers sold before this earned nothing when sold; from now on what they pay for "
+                  "earns nothing either.") if plan.voucher_rule == cm.ON_SALE else
+                _("Vouchers sold before this already earned when sold; from now on what they pay for earns again.")
+            )  # fmt: skip
+        if plan.voucher_rule == cm.ON_SALE and not any(r.scope == cm.VOUCHER for r in plan.rates):
+            out.append(_("Gift vouchers earn when sold, but no rate is set for them: no one earns on them, "
+                         "and what a voucher pays for earns nothing either."))  # fmt: skip
         if plan.prepaid_rule == cm.ON_SALE and not any(r.scope == cm.PREPAID for r in plan.rates):
             out.append(_("Top-ups earn when sold, but no rate is set for top-ups: no one earns on them, "
                          "and what a prepaid balance pays for earns nothing either."))  # fmt: skip

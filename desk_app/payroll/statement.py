@@ -51,7 +51,7 @@ class StatementLine:
     description: str
     sold_minor: int  # the line less its tax, as the sales export has it (negative on a refund)
     basis_minor: int  # what of it counts toward commission under the plan's rules
-    # "prepaid" (part paid from a prepaid balance), "package" (a package session), "later" (a top-up
+    # "prepaid" (part paid from a prepaid balance), "voucher" (part paid with a gift voucher), "package" (a package session), "later" (a top-up
     # or package that earns when it is used, not now: on no rate), ""
     note: str
     scope: str  # the commission scope, or "tip"
@@ -171,6 +171,17 @@ def build(session: Session, month: str, now: datetime, branch_id: int | None = N
                 .group_by(Payment.sale_id)
             )
         }
+    voucher_paid: dict[int, int] = {}
+    if plan.voucher_rule == cm.ON_SALE:
+        voucher_paid = {
+            int(s): int(a)
+            for s, a in session.execute(
+                select(Payment.sale_id, func.sum(Payment.amount_minor))
+                .join(Sale, Sale.id == Payment.sale_id)
+                .where(in_period, Payment.method == "voucher")
+                .group_by(Payment.sale_id)
+            )
+        }
     # a package session's worth, by (sale, service): the first redemption row of the service in the
     # sale, as a refund of the session finds it (checkout/refund.py); it earns when the plan in
     # force when the package was SOLD said "as each session is used" (a rule changed since then
@@ -241,15 +252,21 @@ def build(session: Session, month: str, now: datetime, branch_id: int | None = N
             who = staff_id if staff_id is not None else cashier  # a top-up is the cashier's sale
             if plan.prepaid_rule != cm.ON_SALE:
                 basis, note = 0, LATER
+        elif lkind == "gift_voucher":
+            scope = cm.VOUCHER
+            who = staff_id if staff_id is not None else cashier  # a voucher is the cashier's sale
+            if plan.voucher_rule != cm.ON_SALE:
+                basis, note = 0, LATER
         else:
             continue  # rounding, adjustments: no one's sale
         if who is None:
             continue
         from_prepaid = prepaid_paid.get(int(sale_id), 0)
-        if from_prepaid and scope in (cm.SERVICE, cm.PRODUCT, cm.PACKAGE) and int(sale_total):
-            # commission on the top-up when it was sold: what the prepaid balance paid for earns none
-            basis = _half_up(Decimal(basis) * (int(sale_total) - from_prepaid) / int(sale_total))
-            note = "prepaid"
+        from_voucher = voucher_paid.get(int(sale_id), 0)
+        if (from_prepaid or from_voucher) and scope in (cm.SERVICE, cm.PRODUCT, cm.PACKAGE) and int(sale_total):
+            # commission on the top-up or voucher when it was sold: what it paid for earns none
+            basis = _half_up(Decimal(basis) * (int(sale_total) - from_prepaid - from_voucher) / int(sale_total))
+            note = "prepaid" if from_prepaid else "voucher"
         item = next(((k, int(i)) for k, i in (("service", service_id), ("product", product_id),
                                               ("package", package_id)) if i is not None), None)  # fmt: skip
         lines[int(who)].append(

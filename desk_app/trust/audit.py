@@ -56,6 +56,7 @@ FIELD_WORDS: dict[str, str] = {
     "return_policy_en": N_("Return policy (English)"), "float_minor": N_("Float"),
     "effective_from": N_("In force from"), "rates": N_("Commission rates"),
     "prepaid_rule": N_("Prepaid top-ups earn commission"), "package_rule": N_("Packages earn commission"),
+    "voucher_rule": N_("Gift vouchers earn commission"),
 }
 
 

@@ -56,6 +56,10 @@ def test_rates_typed_set_and_saved_from_a_month(
     assert "not saved yet" in panel.said.text()
     panel.prepaid.setCurrentIndex(panel.prepaid.findData(cm.ON_SALE))  # no top-up rate: a warning
     panel.package.setCurrentIndex(panel.package.findData(cm.ON_REDEMPTION))
+    panel.what.setCurrentIndex(panel.what.findData("voucher:"))  # gift vouchers: a rate and their own rule
+    panel.rate.setText("2")
+    panel.put()
+    panel.voucher.setCurrentIndex(panel.voucher.findData(cm.ON_SALE))
     # the months: a year back to a year ahead, this month first chosen; a month already over asks
     assert panel.since.currentData() == "2026-11-01" and panel.since.count() == 25
     panel.since.setCurrentIndex(panel.since.findData("2026-10-01"))
@@ -72,7 +76,8 @@ def test_rates_typed_set_and_saved_from_a_month(
     assert len(asked) == 1 and "October" not in asked[0]  # a month ahead: only the top-up warning
     saved, since = ctx.services.payroll.plan(owner, date(2027, 1, 31))
     assert since == date(2026, 12, 1) and saved.package_rule == cm.ON_REDEMPTION
-    assert len(saved.rates) == 2 and panel.unsaved_changes() is None
+    assert saved.voucher_rule == cm.ON_SALE and saved.rate_for(owner.staff_id, cm.VOUCHER) is not None
+    assert len(saved.rates) == 3 and panel.unsaved_changes() is None
     assert "Saved" in panel.said.text()
 
 

@@ -75,13 +75,17 @@ class CommissionPanel(QWidget):
         self.package = QComboBox()
         self.package.addItem(_("When the package is sold"), cm.ON_SALE)
         self.package.addItem(_("As each session is used, by who does it"), cm.ON_REDEMPTION)
-        for box in (self.prepaid, self.package):
+        self.voucher = QComboBox()
+        self.voucher.addItem(_("When it is spent, on what it pays for"), cm.ON_REDEMPTION)
+        self.voucher.addItem(_("When the voucher is sold (what it pays for earns nothing again)"), cm.ON_SALE)
+        for box in (self.prepaid, self.package, self.voucher):
             box.setMinimumHeight(40)
             box.setMaximumWidth(620)
-        for box in (self.prepaid, self.package):
+        for box in (self.prepaid, self.package, self.voucher):
             box.activated.connect(lambda _i: self._edited())
         rules.addRow(_("Prepaid top-ups earn commission"), self.prepaid)
         rules.addRow(_("Packages earn commission"), self.package)
+        rules.addRow(_("Gift vouchers earn commission"), self.voucher)
         lay.addLayout(rules)
         body = QHBoxLayout()
         self.table = RowsTable([_("Who"), _("What"), _("Rate (%)")], stretch=1, empty_text=_(
@@ -164,8 +168,10 @@ class CommissionPanel(QWidget):
         self.what.addItem(_("Retail products"), _what_key(cm.PRODUCT, None))
         self.what.addItem(_("Packages"), _what_key(cm.PACKAGE, None))
         self.what.addItem(_("Prepaid top-ups"), _what_key(cm.PREPAID, None))
+        self.what.addItem(_("Gift vouchers"), _what_key(cm.VOUCHER, None))
         self.prepaid.setCurrentIndex(max(0, self.prepaid.findData(plan.prepaid_rule)))
         self.package.setCurrentIndex(max(0, self.package.findData(plan.package_rule)))
+        self.voucher.setCurrentIndex(max(0, self.voucher.findData(plan.voucher_rule)))
         self.rates = list(plan.rates)
         self.since.clear()
         first = today.replace(day=1)
@@ -191,7 +197,8 @@ class CommissionPanel(QWidget):
             if r.category_id is None:
                 return _("All services")
             return _("Services: {category}").format(category=self.categories.get(r.category_id, "?"))
-        return {cm.PRODUCT: _("Retail products"), cm.PACKAGE: _("Packages"), cm.PREPAID: _("Prepaid top-ups")}[r.scope]
+        return {cm.PRODUCT: _("Retail products"), cm.PACKAGE: _("Packages"), cm.PREPAID: _("Prepaid top-ups"),
+                cm.VOUCHER: _("Gift vouchers")}[r.scope]
 
     def _fill(self) -> None:
         self.rates.sort(key=lambda r: (r.staff_id is not None, self.staff.get(r.staff_id or 0, ""),
@@ -205,7 +212,8 @@ class CommissionPanel(QWidget):
         self.table.fit_columns({0: 200, 2: 260})
 
     def plan(self) -> cm.Plan:
-        return cm.Plan(tuple(self.rates), str(self.prepaid.currentData()), str(self.package.currentData()))
+        return cm.Plan(tuple(self.rates), str(self.prepaid.currentData()), str(self.package.currentData()),
+                       str(self.voucher.currentData()))
 
     def unsaved_changes(self) -> str | None:
         """What is unsaved, as the guard's "Your changes to {what} are not saved." names it."""
