@@ -63,6 +63,8 @@ TABLE_ORDER = (
     "formulas",
     "sales",
     "sale_lines",
+    "gift_vouchers",
+    "voucher_movements",
     "client_packages",
     "payments",
     "prepaid_movements",

@@ -16,9 +16,11 @@ from desk_app.checkout import record
 from desk_app.demo import pools as P
 from desk_app.demo.sim_aftercare import Aftercare
 from desk_app.demo.sim_state import CState, Person, Pkg, Prod, Row, SimState, Svc
+from desk_app.domain import voucher as gv
 from desk_app.domain.vip import VipRule
 
 PREPAID_VALIDITY_DAYS = 730  # the shop's setting (the default, docs/product.md)
+VOUCHER_VALIDITY_DAYS = 365  # the shop's setting (the default, docs/vouchers.md)
 
 
 class Till:
@@ -51,6 +53,7 @@ class Till:
             p.id: record.PackageTerms(p.service_id, p.sessions, p.valid_days) for p in packages
         }
         self.prepaid_rows: dict[int, Row] = {}
+        self.vouchers: list[Row] = []  # gift vouchers sold and not yet spent to nothing (their rows)
         self.stock = {p.id: p.stock for p in products}
         self.receipts = 0
         self.cash_session: dict[int, Row] = {}
@@ -127,6 +130,10 @@ class Till:
             line(cb.TOPUP, self.txt(("储值充值", "Prepaid top-up")), topup, member_price=False)
         if rng.random() < 0.08:
             line(cb.TIP, self.txt(("小费", "Tip")), rng.choice((1_000, 2_000, 3_000, 5_000)), staff_id=p.id)
+        # a gift voucher bought for someone else at checkout
+        if rng.random() < 0.012:
+            line(cb.VOUCHER, self.txt(("礼品券", "Gift voucher")), rng.choice((20_000, 50_000, 50_000, 100_000)),
+                 member_price=False)
 
         estimate = visit["estimate_minor"]
         ctx = cb.BillContext(
@@ -147,7 +154,9 @@ class Till:
                 over_estimate_note=self.txt(("顾客同意加购产品", "Client agreed to add products")),
             )
         topup_minor = sum(ln.unit_price_minor for ln in lines if ln.kind == cb.TOPUP)
-        payments = self.pay(st, bill.total_minor, topup_minor, visit["id"])
+        selling = sum(ln.quantity for ln in lines if ln.kind == cb.VOUCHER)
+        spent = self.voucher_to_spend(at) if not topup_minor and not selling and rng.random() < 0.03 else None
+        payments = self.pay(st, bill.total_minor, topup_minor, visit["id"], spent)
         if (topup_minor or any(x.method == "prepaid" for x in payments)) and st.prepaid_id is None:
             self.open_prepaid(idx, st, at)
         sale_id = self.ids("sales")
@@ -170,6 +179,9 @@ class Till:
                 prepaid_validity_days=PREPAID_VALIDITY_DAYS,
                 packages=self.package_terms,
                 held=held,
+                voucher_codes=[gv.new_code(rng.randrange) for _i in range(selling)],
+                voucher_validity_days=VOUCHER_VALIDITY_DAYS,
+                vouchers={spent["code"]: self.held_voucher(spent)} if spent is not None else {},
             ),
             self.ids,
         )
@@ -191,6 +203,12 @@ class Till:
         if rows.prepaid_balance_minor is not None and st.prepaid_id is not None:
             st.balance = rows.prepaid_balance_minor
             self.prepaid_rows[st.prepaid_id]["expires_on"] = rows.prepaid_expires_on
+        self.vouchers.extend(rows.tables["gift_vouchers"])
+        for v in [v for v in self.vouchers if v["id"] in rows.voucher_balances]:
+            v["balance_minor"] = rows.voucher_balances[v["id"]]
+            v["version"] += 1
+            if not v["balance_minor"]:
+                self.vouchers.remove(v)
         for pay in rows.tables["payments"]:
             if pay["method"] == "cash":
                 self.cash_in[branch] = self.cash_in.get(branch, 0) + pay["amount_minor"]
@@ -206,8 +224,9 @@ class Till:
         # refunds and voids, later (only simple sales: one outside method, nothing stored)
         simple = (
             len(payments) == 1
-            and payments[0].method != "prepaid"
+            and payments[0].method not in ("prepaid", gv.METHOD)
             and not rows.tables["client_packages"]
+            and not selling
             and not topup_minor
             and cp is None
             and not sale["member_upgrade"]
@@ -231,11 +250,26 @@ class Till:
         self.receipts += 1
         return f"R{self.receipts:08d}"
 
-    def pay(self, st: CState, total: int, topup: int, ref: int) -> list[cb.PaymentIn]:
-        """Prepaid first when the client has a balance, then a wallet, card or cash."""
+    def voucher_to_spend(self, at: datetime) -> Row | None:
+        """A gift voucher sold at least a week before and still valid on ``at``: brought in to pay."""
+        today = at.astimezone(self.tz).date()
+        usable = [v for v in self.vouchers if v["issued_at"] <= at - timedelta(days=7)
+                  and (v["expires_on"] is None or v["expires_on"] >= today)]  # fmt: skip
+        return usable[self.rng.randrange(len(usable))] if usable else None
+
+    @staticmethod
+    def held_voucher(v: Row) -> gv.Held:
+        return gv.Held(v["id"], v["code"], v["balance_minor"], v["expires_on"], "", v["version"])
+
+    def pay(self, st: CState, total: int, topup: int, ref: int, voucher: Row | None = None) -> list[cb.PaymentIn]:
+        """A gift voucher brought in, prepaid when the client has a balance, then a wallet, card or cash."""
         rng = self.rng
         out: list[cb.PaymentIn] = []
         rest = total
+        if voucher is not None and rest > 0:
+            use = min(voucher["balance_minor"], rest)
+            out.append(cb.PaymentIn(gv.METHOD, use, reference=voucher["code"]))
+            rest -= use
         if rest > 0 and not topup and st.prepaid_id is not None and st.balance > 0 and rng.random() < 0.9:
             use = min(st.balance, rest)
             out.append(cb.PaymentIn("prepaid", use))
