@@ -25,6 +25,7 @@ from desk_app.db.engine import Database
 from desk_app.db.models import (
     Branch,
     Client,
+    GiftVoucher,
     Package,
     Payment,
     PrepaidAccount,
@@ -57,7 +58,10 @@ VISITS_COLUMNS = (
     "greeted_at", "assessed_at", "service_started_at", "service_ended_at", "paid_at", "rebooked_at", "left_at",
     "is_new_client", "next_appointment_id", "satisfaction",
 )  # fmt: skip
-KINDS = ("sales", "payments", "clients", "visits")
+VOUCHERS_COLUMNS = (
+    "code", "branch", "issued_at", "receipt_no", "from_code", "value", "balance", "expires_on", "closed",
+)  # fmt: skip
+KINDS = ("sales", "payments", "clients", "visits", "vouchers")
 BATCH = 2000
 
 
@@ -278,11 +282,40 @@ def visits_rows(db: Database, month: str | None, branch: str | int | None = None
         ]  # fmt: skip
 
 
+def vouchers_rows(db: Database, month: str | None, branch: str | int | None = None) -> Iterator[list[Any]]:
+    """Every gift voucher (issued in the month when one is given): its code, where it came from, its
+    value, what is left now, its last day and whether it was refunded (void) or moved (transferred).
+    The balance owed on the open ones is the shop's liability (docs/vouchers.md)."""
+    c = _Ctx(db)
+    bid = _branch_id(db, branch)
+    origin = aliased(GiftVoucher)
+    stmt = (
+        select(
+            GiftVoucher.code, Branch.code, GiftVoucher.issued_at, Sale.receipt_no, origin.code,
+            GiftVoucher.amount_minor, GiftVoucher.balance_minor, GiftVoucher.expires_on, GiftVoucher.closed,
+        )  # fmt: skip
+        .select_from(GiftVoucher)
+        .join(Branch, Branch.id == GiftVoucher.branch_id)
+        .outerjoin(Sale, Sale.id == GiftVoucher.sale_id)
+        .outerjoin(origin, origin.id == GiftVoucher.from_voucher_id)
+        .where(_month_filter(GiftVoucher.issued_at, month, c.tz_name))
+        .order_by(GiftVoucher.issued_at, GiftVoucher.id)
+    )
+    if bid is not None:
+        stmt = stmt.where(GiftVoucher.branch_id == bid)
+    for r in _stream(db, stmt):
+        yield [
+            r[0], r[1], c.ts(r[2]), r[3] or "", r[4] or "", c.money(r[5]), c.money(r[6]),
+            r[7].isoformat() if r[7] else "", r[8],
+        ]  # fmt: skip
+
+
 _ROWS = {
     "sales": (SALES_COLUMNS, sales_rows),
     "payments": (PAYMENTS_COLUMNS, payments_rows),
     "clients": (CLIENTS_COLUMNS, clients_rows),
     "visits": (VISITS_COLUMNS, visits_rows),
+    "vouchers": (VOUCHERS_COLUMNS, vouchers_rows),
 }
 
 

@@ -4,6 +4,7 @@ over several visits, refused when wrong, expired, refunded, moved to a new code,
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from datetime import timedelta
 
 import pytest
@@ -211,3 +212,29 @@ def _race(sv: Services, owner: Actor, code: str, spend: int, bills: list) -> lis
     for t in threads:
         t.join()
     return outcomes
+
+
+def test_the_vouchers_export_lists_every_voucher_and_what_is_left(
+    services: Services, owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    from desk_app.cli import run
+    from tests.conftest import OWNER_PIN as PIN
+
+    sv = services
+    _sale, (a, b) = _sell(sv, owner, 30000, quantity=2)
+    bill = _product_bill(sv, owner)
+    sv.payments.pay(owner, bill, [PaymentIn("voucher", bill.total_minor, reference=a)])
+    moved = sv.vouchers.transfer(owner, b, "passed on")
+    out = tmp_path / "vouchers.csv"
+    db_path = str(sv.db.engine.url.database)
+    monkeypatch.setenv("DESK_APP_PIN", PIN)  # the shop's only owner: their PIN is asked
+    assert run(["export", "vouchers", "--db", db_path, "--out", str(out)]) == 0
+    with out.open(encoding="utf-8-sig") as f:
+        rows = {r["code"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {a, b, moved.code}
+    assert rows[a]["value"] == "300.00" and rows[a]["balance"] == f"{(30000 - bill.total_minor) / 100:.2f}"
+    assert rows[b]["closed"] == "transferred" and rows[b]["balance"] == "0.00"
+    assert rows[moved.code]["from_code"] == b and rows[moved.code]["receipt_no"] == ""
+    assert rows[a]["receipt_no"].startswith("R") and rows[a]["expires_on"]

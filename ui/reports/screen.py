@@ -35,7 +35,7 @@ from ui.shared.widgets import Button, EmptyState, PageHeader, show_error, show_i
 from ui.theme import icon
 
 MONTHS_BACK = 24
-EXPORTS = ("sales", "payments", "visits", "clients")
+EXPORTS = ("sales", "payments", "visits", "clients", "vouchers")
 
 
 class ReportsScreen(QWidget):
@@ -82,10 +82,10 @@ class ReportsScreen(QWidget):
         self.csv_btn = Button(_("Export CSV"), "download")
         self.print_btn.setToolTip(_("Print the monthly summary PDF (Ctrl+P)"))
         self.pdf_btn.setToolTip(_("Save the monthly summary as a PDF (Ctrl+S)"))
-        self.csv_btn.setToolTip(_("Export sales, payments, visits or clients for a spreadsheet (Ctrl+E)"))
+        self.csv_btn.setToolTip(_("Export sales, payments, visits, clients or gift vouchers for a spreadsheet (Ctrl+E)"))
         menu = QMenu(self.csv_btn)
         labels = {"sales": _("Sales (one row per line)"), "payments": _("Payments"), "visits": _("Visits"),
-                  "clients": _("Clients")}  # fmt: skip
+                  "clients": _("Clients"), "vouchers": _("Gift vouchers (all, with what is left)")}  # fmt: skip
         for kind in EXPORTS:
             act = menu.addAction(labels[kind])
             act.triggered.connect(self._exporter(kind))
@@ -294,7 +294,7 @@ class ReportsScreen(QWidget):
         actor = self.ctx.actor
         if actor is None or self._busy or not self.ctx.can(Perm.EXPORT):
             return
-        month = None if kind == "clients" else str(self.month.currentData())
+        month = None if kind in ("clients", "vouchers") else str(self.month.currentData())
         name = f"{kind}-{month}.csv" if month else f"{kind}.csv"
         path, _f = QFileDialog.getSaveFileName(self, _("Export CSV"), in_documents(name), _("CSV files (*.csv)"))
         if not path:
