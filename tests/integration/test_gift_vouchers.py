@@ -4,8 +4,8 @@ over several visits, refused when wrong, expired, refunded, moved to a new code,
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
