@@ -40,6 +40,7 @@ def test_sold_from_the_bill_then_spent_by_its_code(
     qtbot.keyClick(pay.amounts["card"], Qt.Key.Key_F9)
     assert screen.flow.stack.currentWidget() is screen.flow.done
     code = services.vouchers.recent(owner)[0].code
+    assert gv.shown(code) in screen.flow.done.note.text()  # the code is on the screen, not only on paper
     # a new sale, paid with the voucher by its code (typed with dashes, in lower case)
     screen.open()
     qtbot.keyClicks(ed.search, "6901234500035")  # the hair oil's barcode
@@ -57,6 +58,7 @@ def test_sold_from_the_bill_then_spent_by_its_code(
     assert screen.flow.stack.currentWidget() is screen.flow.done
     card = services.vouchers.find(owner, code)
     assert card.balance_minor == max(0, 20000 - total)
+    assert f"{gv.shown(code)}: CN¥{card.balance_minor / 100:.2f} left" in screen.flow.done.note.text()
 
 
 def test_a_wrong_or_used_code_is_said_in_the_payment_box(

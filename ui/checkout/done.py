@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from desk_app.aftercare.views import FeedbackView
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import PaidSale, SaleView
-from desk_app.i18n import N_, _
+from desk_app.domain import voucher as gv
+from desk_app.i18n import N_, _, format_date
 from desk_app.settings import S
 from ui.checkout.hardware import (
     escpos_desk,
@@ -48,6 +49,7 @@ class DonePage(QWidget):
         self.note = QLabel()
         self.note.setObjectName("infoBanner")
         self.note.setWordWrap(True)
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # a code can be copied
         self.note.setMargin(8)
         row = QHBoxLayout()
         self.print_btn = Button(_("Print receipt"), "printer", "primary")
@@ -118,6 +120,13 @@ class DonePage(QWidget):
                     amount=fmt_money(view.prepaid_balance_after_minor, cur)
                 )
             )
+        for v in view.vouchers_sold:  # the codes, also on the receipt: the voucher is its code
+            notes.append(_("Gift voucher {code}: {amount}, valid until {day}").format(
+                code=gv.shown(v.code), amount=fmt_money(v.amount_minor, cur),
+                day=format_date(v.expires_on) if v.expires_on else _("no end date")))
+        for v in view.vouchers_spent:
+            notes.append(_("Gift voucher {code}: {amount} left").format(
+                code=gv.shown(v.code), amount=fmt_money(v.balance_minor, cur)))
         desk = self.ctx.desk
         if desk.auto_print and desk.printer_kind != "none":  # said, so nobody prints it twice
             notes.append(_("The receipt is printing on this desk's printer."))
