@@ -257,12 +257,18 @@ def _undo_line_effects(
         )
         unspent = [v for v in vouchers if v.balance_minor == v.amount_minor]
         if len(unspent) < ln.quantity:
+            touched = session.scalars(
+                select(GiftVoucher.code).where(
+                    GiftVoucher.sale_id == orig.id, GiftVoucher.amount_minor == unit, GiftVoucher.closed != "void",
+                    (GiftVoucher.closed != "") | (GiftVoucher.balance_minor != GiftVoucher.amount_minor),
+                ).order_by(GiftVoucher.id)
+            ).all()
             raise ValidationError(
                 {
                     "lines": _(
-                        "A gift voucher sold on this sale was already spent or moved to a new code; only an "
+                        "Gift voucher {codes} of this sale was already spent or moved to a new code; only an "
                         "unspent voucher can be refunded."
-                    )
+                    ).format(codes=", ".join(gv.shown(c) for c in touched))
                 }
             )
         for v in unspent[: ln.quantity]:
@@ -300,12 +306,15 @@ def _refund_payments(
 ) -> None:
     paid: dict[tuple[str, int | None], int] = {}
     today = now.astimezone(shop_tz(session)).date()
+    # a voucher paid with: its money goes back onto it, or onto the code its balance moved to
+    onto: dict[int, int] = {}
     for p in session.scalars(select(Payment).where(Payment.sale_id == orig.id)):
         if p.method == gv.METHOD:
-            v = session.get(GiftVoucher, p.voucher_id) if p.voucher_id is not None else None
+            v = _open_end(session, session.get(GiftVoucher, p.voucher_id) if p.voucher_id is not None else None)
             if v is None or v.closed or (v.expires_on is not None and today > v.expires_on):
-                continue  # a voucher refunded, moved or expired takes nothing back: the money goes another way
-        k = (p.method, p.voucher_id if p.method == gv.METHOD else p.prepaid_account_id)
+                continue  # a voucher refunded or expired takes nothing back: the money goes another way
+            onto[p.voucher_id or 0] = v.id
+        k = (p.method, onto.get(p.voucher_id or 0) if p.method == gv.METHOD else p.prepaid_account_id)
         paid[k] = paid.get(k, 0) + p.amount_minor
     back: dict[tuple[str, int | None], int] = {}
     for p in session.scalars(
@@ -313,7 +322,11 @@ def _refund_payments(
         .join(Sale, Sale.id == Payment.sale_id)
         .where(Sale.original_sale_id == orig.id, Sale.id != refund.id)
     ):
-        k = (p.method, p.voucher_id if p.method == gv.METHOD else p.prepaid_account_id)
+        if p.method == gv.METHOD:  # given back onto a voucher since moved: counted where it is now
+            end = _open_end(session, session.get(GiftVoucher, p.voucher_id) if p.voucher_id is not None else None)
+            k = (p.method, end.id if end is not None else p.voucher_id)
+        else:
+            k = (p.method, p.prepaid_account_id)
         back[k] = back.get(k, 0) - p.amount_minor
     for method, acct_id, take in record.refund_payments(amount, paid, back):
         to_voucher = session.get(GiftVoucher, acct_id) if method == gv.METHOD and acct_id is not None else None
@@ -334,6 +347,15 @@ def _refund_payments(
             acct = session.get(PrepaidAccount, acct_id)
             if acct is not None:
                 prepaid_move(session, acct, "refund", take, refund.id, actor.staff_id, now, "payment refunded")
+
+
+def _open_end(session: Session, v: GiftVoucher | None) -> GiftVoucher | None:
+    """The voucher itself, or the one its balance was moved to (and so on): where money given back goes."""
+    seen = 0
+    while v is not None and v.closed == "transferred" and seen < 100:
+        v = session.scalars(select(GiftVoucher).where(GiftVoucher.from_voucher_id == v.id)).first()
+        seen += 1
+    return v
 
 
 def voucher_move(

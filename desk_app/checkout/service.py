@@ -434,8 +434,10 @@ class CheckoutService:
         if quantity < 1:
             return cb.remove_line(bill, key)
         ln = bill.line(key)
-        if ln.kind not in (cb.PRODUCT, cb.SERVICE):
-            raise ValidationError({"quantity": _("Only products and services have a quantity.")})
+        if ln.kind not in (cb.PRODUCT, cb.SERVICE, cb.VOUCHER):
+            raise ValidationError({"quantity": _("Only products, services and gift vouchers have a quantity.")})
+        if ln.kind == cb.VOUCHER and quantity > 20:
+            raise ValidationError({"quantity": _("Sell from 1 to 20 vouchers at once.")})
         return cb.update_line(bill, key, quantity=quantity)
 
     def remove_line(self, bill: Bill, key: str) -> Bill:

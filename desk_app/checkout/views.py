@@ -142,6 +142,7 @@ class SaleView:
     package_sessions_left: tuple[tuple[str, str, int], ...]  # (name_zh, name_en, sessions left)
     vouchers_sold: tuple[VoucherOnSale, ...] = ()
     vouchers_spent: tuple[VoucherOnSale, ...] = ()
+    vouchers_voided: tuple[VoucherOnSale, ...] = ()  # a refund's: the vouchers it sold, refunded
 
     @property
     def refundable_minor(self) -> int:
@@ -330,6 +331,15 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
             .order_by(VoucherMovement.id)
         )
     )
+    voided = tuple(
+        VoucherOnSale(v.code, -m.amount_minor, m.balance_after_minor, v.expires_on)
+        for m, v in session.execute(
+            select(VoucherMovement, GiftVoucher)
+            .join(GiftVoucher, GiftVoucher.id == VoucherMovement.voucher_id)
+            .where(VoucherMovement.sale_id == sale.id, VoucherMovement.kind == "void")
+            .order_by(VoucherMovement.id)
+        )
+    )
     return SaleView(
         id=sale.id,
         receipt_no=sale.receipt_no,
@@ -372,6 +382,7 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
         package_sessions_left=tuple(pk_left),
         vouchers_sold=sold,
         vouchers_spent=spent,
+        vouchers_voided=voided,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from typing import IO
 
 from reportlab.graphics.barcode import createBarcodeDrawing
@@ -19,6 +20,7 @@ from desk_app.fonts import register_cjk_font
 from desk_app.i18n import Fmt
 from desk_app.printing.common import L, method_label, money, pct, voucher_expiry, voucher_spent, when
 from desk_app.printing.flow import Flow
+from desk_app.shop.service import ShopInfo
 
 LAYOUTS = ("80mm", "58mm", "a5")
 # page width, margin, base font size
@@ -181,3 +183,26 @@ def render_receipt(
     flow = build_receipt(view, fmt, layout)
     page_h = A5[1] if layout == "a5" else None
     return flow.render(out, page_height=page_h, title=f"{view.shop.name} {view.receipt_no}")
+
+
+def render_voucher_slip(
+    code: str, balance_minor: int, expires_on: date | None, issued_at: datetime, shop: ShopInfo,
+    out: str | os.PathLike[str] | IO[bytes], fmt: Fmt, layout: str = "80mm",
+) -> int:
+    """A gift voucher on its own (one moved to a new code, or printed again): the shop, the value
+    left, the code large, its barcode and QR code, until when it can be spent."""
+    if layout not in _GEOMETRY:
+        raise ValueError(f"unknown receipt layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    width, margin, size = _GEOMETRY[layout]
+    f = Flow(width=width, margin=margin, font=register_cjk_font(), size=size)
+    f.text(shop.name, size=size * 1.6, align="center")
+    for extra in (shop.address, shop.phone):
+        if extra:
+            f.text(extra, size=size * 0.9, align="center")
+    f.space(3)
+    f.row(L(fmt, "date"), when(fmt, issued_at))
+    _voucher_block(f, fmt, VoucherOnSale(code, balance_minor, balance_minor, expires_on), shop.currency, size)
+    f.space(4)
+    f.text(L(fmt, "thanks"), align="center")
+    page_h = A5[1] if layout == "a5" else None
+    return f.render(out, page_height=page_h, title=f"{shop.name} {shown(code)}")

@@ -238,3 +238,28 @@ def test_the_vouchers_export_lists_every_voucher_and_what_is_left(
     assert rows[b]["closed"] == "transferred" and rows[b]["balance"] == "0.00"
     assert rows[moved.code]["from_code"] == b and rows[moved.code]["receipt_no"] == ""
     assert rows[a]["receipt_no"].startswith("R") and rows[a]["expires_on"]
+
+
+def test_a_refund_goes_onto_the_code_a_voucher_moved_to(services: Services, owner: Actor) -> None:
+    """Walk: money paid by a voucher since moved to a new code came back as cash at the counter."""
+    sv = services
+    _sale, (code,) = _sell(sv, owner, 40000)
+    bill = _product_bill(sv, owner)
+    paid = sv.payments.pay(owner, bill, [PaymentIn("voucher", bill.total_minor, reference=code)])
+    new = sv.vouchers.transfer(owner, code, "passed on")
+    refund = sv.payments.refund(owner, paid.sale_id, None, "wrong oil")
+    view = sv.payments.get_sale(refund.sale_id)
+    assert [(p.method, p.reference) for p in view.payments] == [("voucher", new.code)]
+    assert sv.vouchers.find(owner, new.code).balance_minor == 40000
+    assert sv.vouchers.find(owner, code).balance_minor == 0
+    assert check_invariants(sv.db) == []
+
+
+def test_a_refused_voucher_refund_names_the_spent_code(services: Services, owner: Actor) -> None:
+    sv = services
+    sale_id, (a, b) = _sell(sv, owner, 20000, quantity=2)
+    bill = _product_bill(sv, owner)
+    sv.payments.pay(owner, bill, [PaymentIn("voucher", bill.total_minor, reference=b)])
+    with pytest.raises(ValidationError) as err:
+        sv.payments.void(owner, sale_id, "changed mind")
+    assert gv.shown(b) in err.value.errors["lines"] and gv.shown(a) not in err.value.errors["lines"]

@@ -327,3 +327,29 @@ def test_the_staff_table_shows_every_column_at_the_counter_width(qtbot, screen: 
     assert table is not None and table.rowCount() > 0
     assert not table.horizontalScrollBar().isVisible()
     assert table.horizontalScrollBar().maximum() == 0
+
+
+def test_the_quality_page_shows_what_is_owed_on_gift_vouchers(ctx: UiContext, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Walk: the voucher section was in the saved PDF only; the owner reads it on the screen too."""
+    from zoneinfo import ZoneInfo
+
+    from PySide6.QtWidgets import QTableWidget
+
+    from desk_app.checkout.service import PaymentIn
+
+    sv, owner = ctx.services, ctx.require_actor()
+    bill = sv.checkout.add_voucher(sv.checkout.build_bill(owner), 12300)
+    paid = sv.payments.pay(owner, bill, [PaymentIn("card", 12300)])
+    sold = sv.payments.get_sale(paid.sale_id).sold_at.astimezone(ZoneInfo(sv.shop.info().timezone))
+    w = ReportsScreen(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    w.open(month=f"{sold:%Y-%m}")
+    qtbot.waitUntil(lambda: w.report is not None and w.report.data["gift_vouchers"]["sold"]["count"] == 1,
+                    timeout=20000)
+    qtbot.waitUntil(lambda: len(w.quality.findChildren(QTableWidget, "report_vouchers")) == 1)
+    table = w.quality.findChild(QTableWidget, "report_vouchers")
+    assert table is not None
+    shown = {table.item(r, 0).text().strip(): table.item(r, 1).text() for r in range(table.rowCount())}
+    assert "123.00" in shown["Outstanding at month end"] and "123.00" in shown["Sold (1)"]

@@ -106,10 +106,57 @@ def test_the_vouchers_dialog_finds_one_and_moves_it(
     new = services.vouchers.recent(owner)[0]
     assert new.code != code and told and gv.shown(new.code) in told[0]
     assert gv.shown(new.code) in dlg.title.text() and gv.shown(code) in dlg.facts.text()
+    # the new code printed on its own: the value left, the code, until when
+    printed: list[bytes] = []
+    monkeypatch.setattr("ui.shared.print_preview.print_pdf", lambda _p, pdf, _t="": printed.append(pdf))
+    assert dlg.print_btn.isEnabled()
+    dlg.print_btn.click()
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(printed[0])).pages)
+    assert gv.shown(new.code) in text and "300.00" in text and "Valid until" in text
     dlg.code.setText(code)
     dlg.look_up()
     assert "Moved to a new code" in dlg.state.text() and not dlg.move_btn.isEnabled()
+    assert not dlg.print_btn.isEnabled()  # a dead code is not printed again
     assert dlg.table.rowCount() == 1 and "300.00" in dlg.table.item(0, 2).text()
+    assert "passed on to her sister" in dlg.table.item(0, 1).text()  # why it moved, as typed
     dlg.code.setText("nonsense")
     dlg.look_up()
     assert dlg.error.isVisibleTo(dlg) and "12 letters" in dlg.error.text()
+
+
+def test_two_vouchers_on_one_bill_and_too_much_on_one_is_said_before_pay(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Walk: a second code replaced the first silently; 200 typed on a voucher with 150.50 left read
+    "Covered exactly" and was refused only after Pay."""
+    from ui.checkout.screen import CheckoutScreen
+
+    first, second = _sold_code(services, owner, 5000), _sold_code(services, owner, 30000)
+    screen = CheckoutScreen(ctx)
+    qtbot.addWidget(screen)
+    screen.resize(1366, 768)
+    screen.open()
+    ed, pay = screen.flow.editor, screen.flow.payment
+    ed._apply(lambda b: services.checkout.add_product(b, product(services.db, "OIL-50")[0], 2))
+    total = ed.bill.total_minor
+    for code in (first, second):
+        monkeypatch.setattr("ui.checkout.payment.QInputDialog.getText", lambda *a, c=code, **k: (c, True))
+        pay.method_buttons["voucher"].click()
+    assert [(c.code, a) for c, a in pay.more_vouchers] == [(first, 5000)]
+    assert gv.shown(first) in pay.vouchers_note.text() and pay.vouchers_note.isVisibleTo(pay)
+    assert pay.amounts["voucher"].text() == f"{min(30000, total - 5000) / 100:.2f}"
+    # too much on the second: said at once, Pay waits
+    pay.amounts["voucher"].setText(f"{30000 / 100 + 1:.2f}")
+    assert not pay.pay_btn.isEnabled() and "has CN¥300.00 left" in pay.error.text()
+    pay.amounts["voucher"].clear()
+    pay.method_buttons["voucher"].click()  # the same code again: what it covers, up to its balance
+    pay.method_buttons["cash"].click()
+    assert pay.pay_btn.isEnabled()
+    pay.pay_requested.emit()
+    assert screen.flow.stack.currentWidget() is screen.flow.done
+    assert services.vouchers.find(owner, first).balance_minor == 0
+    assert services.vouchers.find(owner, second).balance_minor == 30000 - min(30000, total - 5000)

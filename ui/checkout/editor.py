@@ -168,6 +168,7 @@ class BillEditor(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the bill for its buttons and the payment box
         self.table.setMinimumHeight(150)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         lay.addWidget(self.table, 1)
@@ -484,7 +485,7 @@ class BillEditor(QWidget):
         key = self.selected_key()
         ln = self.bill.line(key) if (key and self.bill) else None
         has = ln is not None
-        qty_ok = has and ln is not None and ln.kind in ("service", "product")
+        qty_ok = has and ln is not None and ln.kind in ("service", "product", "gift_voucher")
         for b in (self.minus_btn, self.plus_btn):
             b.setEnabled(bool(qty_ok))
         self.disc_btn.setEnabled(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -41,7 +43,8 @@ class PaymentBox(QWidget):
         self.ctx = ctx
         self.bill: Bill | None = None
         self.balance = 0
-        self.voucher: VoucherCard | None = None  # the gift voucher whose code was given
+        self.voucher: VoucherCard | None = None  # the gift voucher whose code was given last
+        self.more_vouchers: list[tuple[VoucherCard, int]] = []  # earlier vouchers on this bill, with what each pays
         self._voucher_latest = Latest()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -82,6 +85,13 @@ class PaymentBox(QWidget):
         self.tendered.returnPressed.connect(self.pay_requested.emit)
         grid.addWidget(self.tendered, r, 1)
         lay.addLayout(grid)
+        self.vouchers_note = QLabel()  # the other gift vouchers on this bill, with a link to take them off
+        self.vouchers_note.setObjectName("muted")
+        self.vouchers_note.setWordWrap(True)
+        self.vouchers_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.vouchers_note.linkActivated.connect(lambda _l: self._drop_more_vouchers())
+        self.vouchers_note.hide()
+        lay.addWidget(self.vouchers_note)
         self.change = QLabel()
         self.change.setObjectName("total")
         lay.addWidget(self.change)
@@ -134,6 +144,9 @@ class PaymentBox(QWidget):
             for e in self.amounts.values():
                 e.clear()
             self._set_voucher(None)
+            self.more_vouchers.clear()
+            self._show_more_vouchers()
+            self._steady_widths(bill.currency)
         self._update()
 
     def fill(self, method: str) -> None:
@@ -153,7 +166,7 @@ class PaymentBox(QWidget):
         self._update()
 
     def _sum(self) -> int:
-        total = 0
+        total = sum(amount for _card, amount in self.more_vouchers)
         for e in self.amounts.values():
             try:
                 total += self._parse(e.text())
@@ -163,7 +176,7 @@ class PaymentBox(QWidget):
 
     def payments(self) -> list[PaymentIn]:
         """The payments typed; raises ValueError with a message to show when an amount is not an amount."""
-        out: list[PaymentIn] = []
+        out: list[PaymentIn] = [PaymentIn("voucher", amount, reference=card.code) for card, amount in self.more_vouchers]
         for m, e in self.amounts.items():
             try:
                 amt = self._parse(e.text())
@@ -208,11 +221,40 @@ class PaymentBox(QWidget):
 
     def _voucher_found(self, card: VoucherCard) -> None:
         if card.state is not gv.State.ACTIVE:
-            self._set_voucher(None)
             self.error.show_error(_("Gift voucher {code}: {state}").format(code=card.shown_code, state=card_text(card)))
             return
+        if any(c.code == card.code for c, _a in self.more_vouchers):
+            self.error.show_error(_("Gift voucher {code} is on this bill already.").format(code=card.shown_code))
+            return
+        current = self.voucher
+        if current is not None and current.code != card.code:
+            try:
+                amount = self._parse(self.amounts["voucher"].text())
+            except ValueError:
+                amount = 0
+            if amount > 0:  # a second voucher: the first keeps what it pays, the new one takes the rest
+                self.more_vouchers.append((current, amount))
+                self._show_more_vouchers()
         self._set_voucher(card)
         self.fill("voucher")
+
+    def _show_more_vouchers(self) -> None:
+        if self.bill is None or not self.more_vouchers:
+            self.vouchers_note.hide()
+            return
+        cur = self.bill.currency
+        paid = ", ".join(f"{c.shown_code} {fmt_money(a, cur)}" for c, a in self.more_vouchers)
+        drop = _("take off")
+        self.vouchers_note.setText(
+            _("Also paid by gift voucher: {vouchers}").format(vouchers=html.escape(paid))
+            + f' · <a href="drop">{html.escape(drop)}</a>'
+        )
+        self.vouchers_note.show()
+
+    def _drop_more_vouchers(self) -> None:
+        self.more_vouchers.clear()
+        self._show_more_vouchers()
+        self._update()
 
     def _set_voucher(self, card: VoucherCard | None) -> None:
         self.voucher = card
@@ -257,7 +299,12 @@ class PaymentBox(QWidget):
         except ValueError:
             change = _("Type amounts such as 12.50.")
         self.change.setText(change)
-        self.pay_btn.setEnabled(left == 0 and bool(bill.lines) and not bill.needs_estimate_agreement)
+        voucher_problem = self._voucher_problem()
+        self.pay_btn.setEnabled(
+            left == 0 and bool(bill.lines) and not bill.needs_estimate_agreement and not voucher_problem
+        )
+        if voucher_problem:
+            self.error.show_error(voucher_problem)
         if bill.needs_estimate_agreement:
             self.error.show_error(_("The total is above the estimate: record the client's agreement first."))
 
@@ -266,12 +313,44 @@ class PaymentBox(QWidget):
             e.clear()
         self.tendered.clear()
 
+    def _voucher_problem(self) -> str:
+        """What is wrong with the gift voucher amount, said before Pay (not after it)."""
+        try:
+            amount = self._parse(self.amounts["voucher"].text())
+        except ValueError:
+            return ""
+        if amount <= 0:
+            return ""
+        if self.voucher is None:
+            return _("Press Gift voucher and give the voucher's code first.")
+        if amount > self.voucher.balance_minor:
+            return _("Gift voucher {code} has {amount} left: lower its amount.").format(
+                code=self.voucher.shown_code, amount=fmt_money(self.voucher.balance_minor, self.voucher.currency))
+        return ""
+
+    def _steady_widths(self, currency: str) -> None:
+        """The method buttons as wide as their longest label can be ("Voucher (CN¥9,999.99)"), so the
+        payment column never widens under the pointer when a balance appears."""
+        fm = self.fontMetrics()
+        longest = max(
+            fm.horizontalAdvance(text)
+            for text in (
+                _("Prepaid ({amount})").format(amount=fmt_money(999_999, currency)),
+                _("Voucher ({amount})").format(amount=fmt_money(999_999, currency)),
+                *(_(label) for label in METHOD_LABELS.values()),
+            )
+        )
+        for b in self.method_buttons.values():
+            b.setMinimumWidth(longest + 56)  # the icon, its gap and the padding
+
     def reset(self) -> None:
         """No bill yet: no amounts, nothing to pay, Pay waits."""
         self.bill = None
         self.balance = 0
         self.clear()
         self._set_voucher(None)
+        self.more_vouchers.clear()
+        self._show_more_vouchers()
         self.due.setText("")
         self.remaining.setText("")
         self.change.setText("")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desk_app.checkout.bill import Bill
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import SaleSummary, SaleView
+from desk_app.domain import voucher as gv
 from desk_app.i18n import _, format_when
 from ui.checkout.editor import header_actions
 from ui.checkout.hardware import render_pdf
@@ -323,8 +324,12 @@ class CheckoutScreen(QWidget):
     def _refund_said(self, refund: SaleView) -> None:
         cur = refund.currency
         lines = [
-            f"{_(METHOD_LABELS.get(p.method, p.method))}: {fmt_money(abs(p.amount_minor), cur)}" for p in refund.payments
+            f"{_(METHOD_LABELS.get(p.method, p.method))}"
+            f"{' ' + gv.shown(p.reference) if p.method == 'voucher' else ''}: {fmt_money(abs(p.amount_minor), cur)}"
+            for p in refund.payments
         ]
+        lines += [_("Gift voucher {code} refunded: it cannot be spent any more.").format(code=gv.shown(v.code))
+                  for v in refund.vouchers_voided]
         title = _("Voided: {receipt}") if refund.kind == "void" else _("Refunded: {receipt}")
         show_info(
             self,

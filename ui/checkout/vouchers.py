@@ -3,6 +3,9 @@ see what is left and where it went, and -- the owner -- move its balance to a ne
 
 from __future__ import annotations
 
+import html
+import io
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,7 +25,7 @@ from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.vouchers import VoucherCard
 from desk_app.domain import voucher as gv
 from desk_app.domain.permissions import Perm
-from desk_app.i18n import N_, _, format_date, format_when
+from desk_app.i18n import N_, Fmt, _, format_date, format_when
 from ui.context import UiContext
 from ui.runner import Latest
 from ui.shared.widgets import Button, Dialog, ErrorLabel, error_text, keep_room, show_info
@@ -35,8 +38,12 @@ MOVES = {
 }
 TONES = {gv.State.ACTIVE: "ok", gv.State.USED: "muted", gv.State.EXPIRED: "warn", gv.State.VOID: "bad",
          gv.State.TRANSFERRED: "muted"}
-SYMBOLS = {gv.State.ACTIVE: "✓", gv.State.USED: "○", gv.State.EXPIRED: "⚠", gv.State.VOID: "✕",
+SYMBOLS = {gv.State.ACTIVE: "✓", gv.State.USED: "•", gv.State.EXPIRED: "⚠", gv.State.VOID: "✕",
            gv.State.TRANSFERRED: "→"}
+
+
+def _nobr(code: str) -> str:
+    return f"<nobr>{html.escape(gv.shown(code))}</nobr>"
 
 
 def card_text(card: VoucherCard) -> str:
@@ -86,6 +93,7 @@ class VoucherDialog(Dialog):
         self.facts = QLabel()
         self.facts.setObjectName("muted")
         self.facts.setWordWrap(True)
+        self.facts.setTextFormat(Qt.TextFormat.RichText)  # a code never breaks at its dashes
         lay.addWidget(self.facts)
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels([_("When"), _("What"), _("Amount"), _("Left after"), _("Receipt")])
@@ -103,6 +111,11 @@ class VoucherDialog(Dialog):
         self.move_btn.setEnabled(False)
         self.move_btn.setVisible(ctx.can(Perm.REFUND))
         buttons.addWidget(self.move_btn)
+        self.print_btn = Button(_("Print voucher"), "printer", "secondary")
+        self.print_btn.setToolTip(_("The voucher on its own: what is left, its code, barcode and QR code, its last day"))
+        self.print_btn.clicked.connect(self._print)
+        self.print_btn.setEnabled(False)
+        buttons.addWidget(self.print_btn)
         buttons.addStretch(1)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         bb.button(QDialogButtonBox.StandardButton.Close).setText(_("Close"))
@@ -139,13 +152,15 @@ class VoucherDialog(Dialog):
         if card.receipt_no:
             facts.append(_("sold on receipt {no}").format(no=card.receipt_no))
         if card.from_code:
-            facts.append(_("carried over from {code}").format(code=gv.shown(card.from_code)))
+            facts.append(_("carried over from {code}").format(code=_nobr(card.from_code)))
         if card.to_code:
-            facts.append(_("its balance moved to {code}").format(code=gv.shown(card.to_code)))
+            facts.append(_("its balance moved to {code}").format(code=_nobr(card.to_code)))
         self.facts.setText(" · ".join(facts))
         self.table.setRowCount(len(card.moves))
         for r, m in enumerate(card.moves):
             what = _(MOVES.get(m.kind, m.kind)) + (f" · {m.staff_name}" if m.staff_name else "")
+            if m.kind == "transfer" and m.note:  # "to CODE: why", as typed when it was moved
+                what += f" · {m.note}"
             cells = [format_when(m.at), what, fmt_money(m.amount_minor, cur), fmt_money(m.balance_after_minor, cur),
                      m.receipt_no]
             for c, text in enumerate(cells):
@@ -154,6 +169,7 @@ class VoucherDialog(Dialog):
                     it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, it)
         self.move_btn.setEnabled(card.state is gv.State.ACTIVE)
+        self.print_btn.setEnabled(card.state is gv.State.ACTIVE)
 
     def _move(self) -> None:
         card, actor = self.card, self.ctx.actor
@@ -172,8 +188,29 @@ class VoucherDialog(Dialog):
             self.code.setText(new.shown_code)
             self.show_card(new)
             self.moved.emit(new.code)
-            show_info(self, _("The new code is {code}. Write it on a new voucher or print it for the client.").format(
-                code=new.shown_code))
+            show_info(self, _("The new code is {code}. Print the voucher for the client (Print voucher), or write "
+                              "the code on a new one.").format(code=new.shown_code))
 
         self.ctx.runner.run(self, lambda: vouchers.transfer(actor, card.code, note), on_done=done,
                             on_error=self._failed)
+
+    def _print(self) -> None:
+        from ui.shared.print_preview import print_pdf
+
+        card, ctx = self.card, self.ctx
+        if card is None:
+            return
+
+        def render() -> tuple[bytes, str]:
+            from desk_app.printing.receipt import render_voucher_slip
+            from desk_app.settings import S
+
+            buf = io.BytesIO()
+            paper = ctx.desk.paper if ctx.desk.printer_kind != "none" else ctx.services.settings.get(
+                S.PRINTING_RECEIPT_LAYOUT)
+            fmt = Fmt.for_shop(ctx.shop.locale, ctx.shop.timezone, ctx.shop.currency)
+            render_voucher_slip(card.code, card.balance_minor, card.expires_on, card.issued_at, ctx.shop, buf, fmt,
+                                paper)
+            return buf.getvalue(), f"voucher-{card.code}.pdf"
+
+        self.ctx.runner.run(self, render, on_done=lambda res: print_pdf(self, res[0], res[1]), on_error=self._failed)

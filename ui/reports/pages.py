@@ -35,6 +35,7 @@ from desk_app.reports.pdf import (
     complaint_label,
     contact_rows,
     followup_rows,
+    gift_voucher_rows,
     incident_rows,
     message_rows,
     met_of,
@@ -457,6 +458,11 @@ class QualityPage(QWidget):
             (_("Closing balance"), money(data, pp["closing_balance"])),
         ]
         tables.append(small_table([_("Prepaid balances"), _("Amount")], prepaid))
+        if "gift_vouchers" in data:  # what the shop owes voucher holders, beside the prepaid balances
+            head, *rows = gift_voucher_rows(data)
+            vouchers = small_table(head, rows)
+            vouchers.setObjectName("report_vouchers")
+            tables.append(vouchers)
         if data.get("messages"):
             head, *rows = message_rows(data["messages"])
             msg_table = small_table(head, rows)

@@ -40,6 +40,8 @@ class Button(QPushButton):
         super().__init__(text, parent)
         self.setProperty("kind", kind)
         self.setMinimumHeight(44)
+        # Enter presses a focused button everywhere, as in a dialog (outside one Qt answered Space only)
+        self.setAutoDefault(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         name = icon_name or icon
         if name:
