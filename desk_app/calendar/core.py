@@ -344,8 +344,8 @@ class CalendarCore:
                 kind=resource_word(b.resource_kind), when=when
             )
         elif b.what == "hours":
-            msg = _("{name} is not working at {when}. Choose one of the nearest free times below.").format(
-                name=name, when=when
+            msg = _("{name} is not working on {day} at {time}. Choose one of the nearest free times below.").format(
+                name=name, day=format_date(b.start, "medium"), time=format_time(b.start)
             )
         else:
             msg = _("{name} is already booked at {when}. Choose one of the nearest free times below.").format(

@@ -90,13 +90,19 @@ class BookingsOutside(NeedsConfirmation):
     """The change would leave these bookings outside the hours; nothing was written. Call again
     with ``confirmed=True`` to keep the change and the bookings."""
 
-    def __init__(self, bookings: Sequence[BookingOutside]) -> None:
+    def __init__(self, bookings: Sequence[BookingOutside], day_off: bool = False) -> None:
         self.bookings = tuple(bookings)
-        super().__init__(
-            _("Some bookings fall outside these hours. Save anyway?"),
+        n = len(self.bookings)
+        said = (
+            ngettext("{n} booked appointment falls on the day off:", "{n} booked appointments fall on the day off:", n)
+            if day_off else
             ngettext("{n} booked appointment falls outside the new hours:",
-                     "{n} booked appointments fall outside the new hours:", len(self.bookings)).format(
-                n=len(self.bookings)) + "\n"
+                     "{n} booked appointments fall outside the new hours:", n)
+        )  # fmt: skip
+        super().__init__(
+            _("Some bookings fall on this day off. Save anyway?") if day_off
+            else _("Some bookings fall outside these hours. Save anyway?"),
+            said.format(n=n) + "\n"
             + "\n".join(b.text() for b in self.bookings[:12])
             + ("\n…" if len(self.bookings) > 12 else "")
             + "\n\n" + _("They stay booked: move them in the calendar, or keep them."),
@@ -262,8 +268,8 @@ class RotaService:
                     after[sid][day] = plan
             if not confirmed:
                 outside = _bookings_outside(s, staff, current, after, first, last, tz)
-                if outside:
-                    raise BookingsOutside(outside)
+                if outside:  # one day made a day off: said so, not "outside the new hours"
+                    raise BookingsOutside(outside, day_off=len(changes) == 1 and bool(changes[0][2] and changes[0][2].off))
             for sid, day, plan, note in changes:
                 row = s.scalar(select(RotaDay).where(RotaDay.staff_id == sid, RotaDay.day == day))
                 before = _as_dict(row)

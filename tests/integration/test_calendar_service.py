@@ -105,6 +105,7 @@ def test_working_hours_and_breaks_are_enforced(services: Services, owner: Actor,
     with pytest.raises(SlotTaken) as exc:
         book(services, owner, shop, hh=8)
     assert "not working" in exc.value.message and exc.value.alternatives
+    assert " on " in exc.value.message and " at 08:00" in exc.value.message  # "not working on <day> at 08:00"
     with pytest.raises(SlotTaken):
         book(services, owner, shop, hh=12, mm=45)  # runs into the 13:00 break
 

@@ -108,6 +108,10 @@ def test_bookings_left_outside_the_hours_are_named_and_nothing_is_written_until_
     assert [b.appointment_id for b in exc.value.bookings] == [morning.id]  # 16:00 is inside the late shift
     assert "王芳" in exc.value.message and "11:00" in exc.value.message
     assert rows(services) == [] and audits(services) == 0
+    assert "outside the new hours" in exc.value.message
+    with pytest.raises(BookingsOutside) as off:  # a day off is said as one (walk: "outside the new hours")
+        services.rota.set_day(owner, shop["leo"], NEXT_MON, rt.OFF)
+    assert "fall on the day off" in off.value.message and "on this day off" in off.value.question
     services.rota.set_day(owner, shop["leo"], NEXT_MON, LATE, confirmed=True)
     assert rows(services)[0][2:4] == ("14:00", "22:00")
     still = {a.id: a.status for a in services.calendar.day(NEXT_MON).appointments}

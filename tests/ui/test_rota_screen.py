@@ -152,6 +152,7 @@ def test_a_day_off_over_a_booking_names_it_and_saves_only_when_the_owner_says_so
     when_shown(DayPlanDialog, fill)
     dlg.plan_day()
     assert asked and "王芳" in asked[0] and "11:00" in asked[0] and "move them in the calendar" in asked[0]
+    assert "falls on the day off" in asked[0]
     assert cell(dlg, "Leo", NEXT_MON) == ("✎ Day off", "info")
     assert free_starts(services, leo, NEXT_MON) == []
     assert [a.status for a in services.calendar.day(NEXT_MON).appointments] == ["booked"]  # kept, to be moved
