@@ -204,8 +204,9 @@ class RotaService:
     def copy_week(self, actor: Actor, source_first: date, target_first: date, branch_id: int | None = None,
                   *, confirmed: bool = False) -> int:
         """Make the week of ``target_first`` planned like the week of ``source_first``, for the
-        staff at ``branch_id``: each day as planned there, or back to the standard hours. Days
-        already past are left as they were. Returns how many days changed."""
+        staff at ``branch_id``: each day's hours as planned there (not its note, which was about
+        that day), or back to the standard hours. Days already past are left as they were. Returns
+        how many days changed."""
         source_first, target_first = monday_of(source_first), monday_of(target_first)
         if source_first == target_first:
             raise ValidationError({"week": _("Choose another week to copy from.")})
@@ -221,7 +222,8 @@ class RotaService:
                 now = have.get((row.staff_id, day))
                 want = c.plan if c.planned else None
                 if now is None or (now.planned, now.plan if now.planned else None) != (c.planned, want):
-                    changes.append((row.staff_id, day, want, c.note))
+                    # the hours are copied, not the note: "sick" or "swapped with Amy" was about that day
+                    changes.append((row.staff_id, day, want, ""))
         if changes:
             self._write(actor, changes, confirmed, action="rota_copy")
         return len(changes)

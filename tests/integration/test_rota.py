@@ -176,12 +176,13 @@ def test_the_week_shows_planned_and_standard_days_with_their_hours(services: Ser
 def test_a_week_is_copied_from_another_and_days_past_are_left(services: Services, owner: Actor, shop, clock: FakeClock) -> None:
     this_mon = date(2026, 11, 16)
     services.rota.set_day(owner, shop["leo"], TODAY, LATE)  # Wednesday this week
-    services.rota.set_day(owner, shop["leo"], TODAY + timedelta(days=1), rt.OFF)
+    services.rota.set_day(owner, shop["leo"], TODAY + timedelta(days=1), rt.OFF, note="sick")
     services.rota.set_day(owner, shop["leo"], NEXT_MON, rt.DayPlan("10:00", "15:00"))  # copied over: back to standard
     assert services.rota.copy_week(owner, this_mon, NEXT_MON) == 3
     (row,) = [r for r in services.rota.week(NEXT_MON).rows if r.staff_id == shop["leo"]]
     assert [c.planned for c in row.cells] == [False, False, True, True, False, False, False]
     assert row.cells[2].plan == LATE and row.cells[3].plan.off
+    assert row.cells[3].note == ""  # the hours are copied, not "sick": that was about last week's day
     assert audits(services, "rota_copy") == 3
     assert services.rota.copy_week(owner, this_mon, NEXT_MON) == 0  # already alike
     # copying into this week leaves Monday and Tuesday (past) as they were

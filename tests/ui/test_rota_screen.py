@@ -161,12 +161,21 @@ def test_a_day_off_over_a_booking_names_it_and_saves_only_when_the_owner_says_so
 def test_last_week_is_copied_after_asking(qtbot: QtBot, ctx: UiContext, services: Services, owner: Actor) -> None:
     leo = new_stylist(services.db, "Leo")
     services.rota.set_day(owner, leo, date(2026, 11, 20), rt.OFF)  # Friday this week
+    services.rota.set_day(owner, leo, NEXT_MON + timedelta(days=1), rt.DayPlan("12:00", "20:00"), "dentist")
     dlg = RotaDialog(ctx, day=NEXT_MON)
     qtbot.addWidget(dlg)
-    when_shown(QMessageBox, lambda q: press(q, "Copy last week"))
+    asked: list[str] = []
+
+    def answer(q: object) -> None:
+        assert isinstance(q, QMessageBox)
+        asked.append(q.informativeText() or q.text())
+        press(q, "Copy last week")
+
+    when_shown(QMessageBox, answer)
     dlg.copy_last_week()
     assert cell(dlg, "Leo", date(2026, 11, 27)) == ("✎ Day off", "info")
-    assert "1 day changed" in dlg.note.text()
+    assert "2 days changed" in dlg.note.text()  # Friday off, and Tuesday back to the standard hours
+    assert asked and "replaced by the copy" in asked[0] and "Leo" in asked[0] and "dentist" in asked[0]
 
 
 def test_staff_read_the_rota_but_do_not_plan_it(qtbot: QtBot, services: Services, owner: Actor) -> None:

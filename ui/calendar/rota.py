@@ -291,10 +291,17 @@ class RotaDialog(Dialog):
         if actor is None:
             return
         rota, first, bid = self.ctx.services.rota, self.first, self.branch_id
-        if not confirm(self, _("Plan this week like the week before?"),
-                       _("Each day of the week of {first} is planned as the same weekday was the week before, "
-                         "or goes back to the standard hours. Days already past stay as they were.").format(
-                           first=i18n.format_date(first)),
+        text = _("Each day of the week of {first} is planned as the same weekday was the week before, "
+                 "or goes back to the standard hours. Days already past stay as they were.").format(
+            first=i18n.format_date(first))  # fmt: skip
+        week = self.week
+        planned = [f"{row.name} {i18n.format_month_day(c.day)}" + (f" ({c.note})" if c.note else "")
+                   for row in (week.rows if week is not None else ()) for c in row.cells
+                   if c.planned and week is not None and c.day >= week.today]  # fmt: skip
+        if planned:  # what the copy would replace, named before it does
+            text += "\n\n" + _("Planned this week now, and replaced by the copy: {days}.").format(
+                days=", ".join(planned[:10]) + (" …" if len(planned) > 10 else ""))
+        if not confirm(self, _("Plan this week like the week before?"), text,
                        yes=_("Copy last week"), no=_("Cancel")):  # fmt: skip
             return
 
