@@ -96,7 +96,13 @@ class Visits:
             and now - (start if not walk_in else arrived) > timedelta(minutes=15)
         ):
             status = VisitStatus.DELAYED
-        appt["status"] = AppointmentStatus.DONE if pd is not None else AppointmentStatus.ARRIVED
+        # as the counter moves it (visits/flow.py, service_log.py): done from checkout on, in service
+        # once started (the calendar read "Arrived" while Today read "In service")
+        appt["status"] = (
+            AppointmentStatus.DONE if e_ is not None
+            else AppointmentStatus.IN_SERVICE if s_ is not None
+            else AppointmentStatus.ARRIVED
+        )  # fmt: skip
         branch = p.branch_id
         client_id = self.cid(idx)
         vid = self.ids("visits")

@@ -292,6 +292,19 @@ def test_next_weeks_rota_is_planned_and_leaves_every_booking_inside_the_hours(de
             assert any(iv.start <= a.start_at and a.end_at <= iv.end for iv in working), a.id
 
 
+def test_an_appointment_says_what_its_visit_says(demo: tuple[DemoSummary, Database]) -> None:
+    """Walk: a visit in service read "In service" on Today and "Arrived" on the calendar."""
+    _s, db = demo
+    wrong = one(db, """SELECT count(*) FROM appointments a JOIN visits v ON v.appointment_id = a.id
+        WHERE a.status != CASE WHEN v.service_ended_at IS NOT NULL THEN 'done'
+                               WHEN v.service_started_at IS NOT NULL THEN 'in_service' ELSE 'arrived' END
+          AND v.step != 'cancelled'""")
+    assert wrong == 0
+    assert one(db, "SELECT count(*) FROM appointments WHERE status = 'in_service'") >= 1  # type: ignore[operator]
+    gifts = one(db, "SELECT count(*) FROM gift_vouchers")
+    assert gifts >= 1 and one(db, "SELECT count(*) FROM payments WHERE method = 'voucher'") >= 1  # type: ignore[operator]
+
+
 def test_visit_timestamps_in_order(demo: tuple[DemoSummary, Database]) -> None:
     _s, db = demo
     cols = [
