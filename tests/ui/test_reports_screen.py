@@ -77,6 +77,7 @@ def test_a_month_with_no_sale_but_clocked_hours_shows_its_pay(screen: ReportsScr
     screen.open(month="2025-01")
     assert screen.content.currentWidget() is screen.tabs and screen.tabs.currentWidget() is screen.pay
     assert [s.name for s in screen.pay.payroll.statements] == ["Kim"]  # type: ignore[union-attr]
+    assert "No sales of this person's" in screen.pay.lines.showing_empty()  # said, not a blank table
     assert [screen.tabs.isTabEnabled(i) for i in range(screen.tabs.count())] == [False] * 5 + [True]
     screen.open(month="2026-10")  # a month with sales: every page again
     assert all(screen.tabs.isTabEnabled(i) for i in range(screen.tabs.count()))

@@ -73,7 +73,9 @@ class PayPage(QWidget):
         right.addWidget(self.hours)
         self.groups = RowsTable([_("Commission"), _("Rate (%)"), _("Commission base"), _("Amount")], stretch=0)
         right.addWidget(self.groups)
-        self.lines = RowsTable([_("When"), _("Receipt"), _("Item"), _("Sold (before tax)"), _("Commission base")], stretch=2)
+        self.lines = RowsTable([_("When"), _("Receipt"), _("Item"), _("Sold (before tax)"), _("Commission base")], stretch=2,
+                               empty_text=_("No sales of this person's in this month: their pay is the hours and "
+                                            "base pay on the left."))
         right.addWidget(self.lines, 1)
         body.addLayout(right, 8)
         lay.addLayout(body, 1)
