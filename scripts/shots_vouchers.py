@@ -1,7 +1,8 @@
 """Screenshots of gift vouchers (docs/vouchers.md), in English and Chinese:
 
 - vouchers-find-*.png: Checkout > Gift vouchers, a voucher partly spent, with its history;
-- vouchers-pay-*.png: the checkout screen with part of a bill on a voucher given by its code.
+- vouchers-pay-*.png: the checkout screen with part of a bill on a voucher given by its code;
+- vouchers-receipt-*.png: the receipt of the sale that sold it: its code, barcode, QR code, last day.
 
     .venv/bin/python scripts/shots_vouchers.py
 
@@ -66,6 +67,17 @@ def main() -> int:
         pays.pay(owner, bill, [PaymentIn("voucher", bill.total_minor, reference=code)])
         clock[0] = NOW
         ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=owner)
+
+        import io
+
+        from desk_app.i18n import Fmt
+        from desk_app.printing.receipt import render_receipt
+        from ui.shared.print_preview import page_images
+
+        buf = io.BytesIO()
+        shop = services.shop.info()
+        render_receipt(pays.get_sale(sold.sale_id), buf, Fmt.for_shop(lang, shop.timezone, shop.currency))
+        page_images(buf.getvalue(), dpi=110)[0].save(str(OUT / f"vouchers-receipt-{tag}.png"))
 
         dlg = VoucherDialog(ctx, code=gv.shown(code))
         dlg.resize(820, 520)
