@@ -119,24 +119,27 @@ class PayrollService:
 
             out.append(_("Rates are already saved from {months}: from then on those stay in force, not these.").format(
                 months=", ".join(month_title(f"{d:%Y-%m}") for d in later)))  # fmt: skip
-        if before.prepaid_rule != plan.prepaid_rule and _since is not None:
-            out.append(
-                _("Balances topped up before this earned nothing when sold; from now on what they pay for "
-                  "earns nothing either.") if plan.prepaid_rule == cm.ON_SALE else
-                _("Top-ups sold before this already earned when sold; from now on what they pay for earns again.")
-            )  # fmt: skip
-        if before.voucher_rule != plan.voucher_rule and _since is not None:
-            out.append(
-                _("Vouchers sold before this earned nothing when sold; from now on what they pay for "
-                  "earns nothing either.") if plan.voucher_rule == cm.ON_SALE else
-                _("Vouchers sold before this already earned when sold; from now on what they pay for earns again.")
-            )  # fmt: skip
-        if plan.voucher_rule == cm.ON_SALE and not any(r.scope == cm.VOUCHER for r in plan.rates):
-            out.append(_("Gift vouchers earn when sold, but no rate is set for them: no one earns on them, "
-                         "and what a voucher pays for earns nothing either."))  # fmt: skip
-        if plan.prepaid_rule == cm.ON_SALE and not any(r.scope == cm.PREPAID for r in plan.rates):
-            out.append(_("Top-ups earn when sold, but no rate is set for top-ups: no one earns on them, "
-                         "and what a prepaid balance pays for earns nothing either."))  # fmt: skip
+        # money taken before the service (a top-up, a voucher): a changed rule, and "when sold" with no rate
+        for was, now, to_sale, to_spent in (
+            (before.prepaid_rule, plan.prepaid_rule,
+             _("Balances topped up before this earned nothing when sold; from now on what they pay for "
+               "earns nothing either."),
+             _("Top-ups sold before this already earned when sold; from now on what they pay for earns again.")),
+            (before.voucher_rule, plan.voucher_rule,
+             _("Vouchers sold before this earned nothing when sold; from now on what they pay for "
+               "earns nothing either."),
+             _("Vouchers sold before this already earned when sold; from now on what they pay for earns again.")),
+        ):  # fmt: skip
+            if was != now and _since is not None:
+                out.append(to_sale if now == cm.ON_SALE else to_spent)
+        for rule, scope, unrated in (
+            (plan.voucher_rule, cm.VOUCHER, _("Gift vouchers earn when sold, but no rate is set for them: no one "
+                                              "earns on them, and what a voucher pays for earns nothing either.")),
+            (plan.prepaid_rule, cm.PREPAID, _("Top-ups earn when sold, but no rate is set for top-ups: no one earns "
+                                              "on them, and what a prepaid balance pays for earns nothing either.")),
+        ):  # fmt: skip
+            if rule == cm.ON_SALE and not any(r.scope == scope for r in plan.rates):
+                out.append(unrated)
         return out
 
     # ----------------------------------------------------------------- statements
