@@ -257,19 +257,19 @@ def _undo_line_effects(
         )
         unspent = [v for v in vouchers if v.balance_minor == v.amount_minor]
         if len(unspent) < ln.quantity:
-            touched = session.scalars(
-                select(GiftVoucher.code).where(
+            touched = session.execute(
+                select(GiftVoucher.code, GiftVoucher.closed).where(
                     GiftVoucher.sale_id == orig.id, GiftVoucher.amount_minor == unit, GiftVoucher.closed != "void",
                     (GiftVoucher.closed != "") | (GiftVoucher.balance_minor != GiftVoucher.amount_minor),
                 ).order_by(GiftVoucher.id)
             ).all()
+            said = [
+                (_("Gift voucher {code} was moved to a new code.") if closed == "transferred"
+                 else _("Gift voucher {code} was already spent in part.")).format(code=gv.shown(code))
+                for code, closed in touched
+            ]  # fmt: skip
             raise ValidationError(
-                {
-                    "lines": _(
-                        "Gift voucher {codes} of this sale was already spent or moved to a new code; only an "
-                        "unspent voucher can be refunded."
-                    ).format(codes=", ".join(gv.shown(c) for c in touched))
-                }
+                {"lines": " ".join([*said, _("Only an unspent voucher can be refunded.")])}
             )
         for v in unspent[: ln.quantity]:
             voucher_move(session, v, "void", -v.balance_minor, refund.id, actor.staff_id, now, "voucher refunded")

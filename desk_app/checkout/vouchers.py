@@ -56,6 +56,7 @@ class VoucherCard:
     expires_on: date | None
     receipt_no: str  # the sale that sold it ("" for a transfer's new code)
     from_code: str  # the voucher whose balance it carries ("" when sold)
+    from_note: str  # why that balance was moved here, as typed ("" when sold)
     to_code: str  # the code its balance moved to ("" unless transferred)
     moves: tuple[VoucherMove, ...]
 
@@ -132,7 +133,7 @@ class VoucherService:
                 )
                 s.add(new)
                 s.flush()
-                voucher_move(s, old, "transfer", -balance, None, actor.staff_id, now, f"to {new.code}: {note}")
+                voucher_move(s, old, "transfer", -balance, None, actor.staff_id, now, note)  # the reason, as typed
                 old.closed = "transferred"
                 audit(s, actor, "voucher_transfer", "gift_voucher", old.id, at=now,
                       before={"code": old.code, "balance_minor": balance},
@@ -150,6 +151,10 @@ class VoucherService:
         today = self.clock().astimezone(shop_tz(s)).date()
         receipt = s.scalar(select(Sale.receipt_no).where(Sale.id == v.sale_id)) if v.sale_id else ""
         from_code = s.scalar(select(GiftVoucher.code).where(GiftVoucher.id == v.from_voucher_id)) or ""
+        from_note = s.scalar(
+            select(VoucherMovement.note).where(VoucherMovement.voucher_id == v.from_voucher_id,
+                                               VoucherMovement.kind == "transfer")
+        ) or "" if v.from_voucher_id else ""
         to_code = ""
         if v.closed == "transferred":
             to_code = s.scalar(select(GiftVoucher.code).where(GiftVoucher.from_voucher_id == v.id)) or ""
@@ -166,5 +171,6 @@ class VoucherService:
         return VoucherCard(
             id=v.id, code=v.code, state=gv.state(v.closed, v.balance_minor, v.expires_on, today),
             amount_minor=v.amount_minor, balance_minor=v.balance_minor, currency=v.currency, issued_at=v.issued_at,
-            expires_on=v.expires_on, receipt_no=receipt or "", from_code=from_code, to_code=to_code, moves=tuple(out),
+            expires_on=v.expires_on, receipt_no=receipt or "", from_code=from_code, from_note=from_note,
+            to_code=to_code, moves=tuple(out),
         )

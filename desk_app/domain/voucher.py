@@ -121,20 +121,26 @@ def state(closed: str, balance_minor: int, expires_on: date | None, today: date)
     return State.ACTIVE
 
 
-def spend_problem(held: Held | None, amount_minor: int, today: date, currency: str) -> str:
-    """Why ``amount_minor`` cannot be paid from this voucher (translated), or "" when it can."""
-    if held is None:
-        return _("No voucher has that code. Check it against the voucher.")
-    st = state(held.closed, held.balance_minor, held.expires_on, today)
+def state_problem(st: State, expires_on: date | None) -> str:
+    """Why a voucher in state ``st`` cannot be spent (translated); "" for a valid one."""
     if st is State.VOID:
         return _("That voucher was refunded and cannot be spent.")
     if st is State.TRANSFERRED:
         return _("That voucher's balance was moved to a new code; use the new voucher.")
     if st is State.USED:
         return _("That voucher is used up.")
-    if st is State.EXPIRED:
-        assert held.expires_on is not None
-        return _("That voucher expired on {day}.").format(day=format_date(held.expires_on))
+    if st is State.EXPIRED and expires_on is not None:
+        return _("That voucher expired on {day}.").format(day=format_date(expires_on))
+    return ""
+
+
+def spend_problem(held: Held | None, amount_minor: int, today: date, currency: str) -> str:
+    """Why ``amount_minor`` cannot be paid from this voucher (translated), or "" when it can."""
+    if held is None:
+        return _("No voucher has that code. Check it against the voucher.")
+    st = state(held.closed, held.balance_minor, held.expires_on, today)
+    if st is not State.ACTIVE:
+        return state_problem(st, held.expires_on)
     if amount_minor > held.balance_minor:
         return _("That voucher has {amount} left: take the rest another way.").format(
             amount=format_money(Money.from_minor(held.balance_minor, currency).amount, currency)

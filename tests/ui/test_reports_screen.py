@@ -330,7 +330,7 @@ def test_the_staff_table_shows_every_column_at_the_counter_width(qtbot, screen: 
     assert table.horizontalScrollBar().maximum() == 0
 
 
-def test_the_quality_page_shows_what_is_owed_on_gift_vouchers(ctx: UiContext, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_money_page_shows_what_is_owed_on_gift_vouchers(ctx: UiContext, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Walk: the voucher section was in the saved PDF only; the owner reads it on the screen too."""
     from zoneinfo import ZoneInfo
 
@@ -349,8 +349,8 @@ def test_the_quality_page_shows_what_is_owed_on_gift_vouchers(ctx: UiContext, qt
     w.open(month=f"{sold:%Y-%m}")
     qtbot.waitUntil(lambda: w.report is not None and w.report.data["gift_vouchers"]["sold"]["count"] == 1,
                     timeout=20000)
-    qtbot.waitUntil(lambda: len(w.quality.findChildren(QTableWidget, "report_vouchers")) == 1)
-    table = w.quality.findChild(QTableWidget, "report_vouchers")
+    qtbot.waitUntil(lambda: len(w.compare.findChildren(QTableWidget, "report_vouchers")) == 1)
+    table = w.compare.findChild(QTableWidget, "report_vouchers")  # under the money taken (second walk)
     assert table is not None
     shown = {table.item(r, 0).text().strip(): table.item(r, 1).text() for r in range(table.rowCount())}
     assert "123.00" in shown["Outstanding at month end"] and "123.00" in shown["Sold (1)"]

@@ -51,7 +51,7 @@ def test_sold_from_the_bill_then_spent_by_its_code(
     pay.method_buttons["voucher"].click()
     assert pay.voucher is not None and pay.voucher.code == code
     assert pay.amounts["voucher"].text() == f"{min(total, 20000) / 100:.2f}"
-    assert "200.00" in pay.method_buttons["voucher"].text()
+    assert gv.shown(code)[-4:] in pay.method_buttons["voucher"].text() and "200.00" in pay.method_buttons["voucher"].toolTip()
     pay.method_buttons["cash"].click()
     assert pay.pay_btn.isEnabled()
     pay.pay_requested.emit()
@@ -83,7 +83,9 @@ def test_a_wrong_or_used_code_is_said_in_the_payment_box(
     services.vouchers.transfer(owner, code, "lost")
     monkeypatch.setattr("ui.checkout.payment.QInputDialog.getText", lambda *a, **k: (code, True))
     pay.method_buttons["voucher"].click()
-    assert pay.voucher is None and "Moved to a new code" in pay.error.text()
+    assert pay.voucher is None and "moved to a new code" in pay.error.text()
+    new_code = services.vouchers.recent(owner)[0].code
+    assert gv.shown(new_code) in pay.error.text()  # and where it went
 
 
 def test_the_vouchers_dialog_finds_one_and_moves_it(
@@ -98,7 +100,8 @@ def test_the_vouchers_dialog_finds_one_and_moves_it(
     qtbot.keyClick(dlg.code, Qt.Key.Key_Return)
     assert dlg.card is not None and gv.shown(code) in dlg.title.text()
     assert "Valid" in dlg.state.text() and "300.00" in dlg.state.text()
-    assert dlg.move_btn.isEnabled() and dlg.table.rowCount() == 0
+    assert dlg.move_btn.isEnabled() and dlg.table.rowCount() == 1  # how it came to be: sold, on its receipt
+    assert "Sold" in dlg.table.item(0, 1).text() and dlg.table.item(0, 4).text().startswith("R")
     monkeypatch.setattr("ui.checkout.vouchers.QInputDialog.getText", lambda *a, **k: ("passed on to her sister", True))
     told: list[str] = []
     monkeypatch.setattr("ui.checkout.vouchers.show_info", lambda _p, text, *a: told.append(text))
@@ -106,6 +109,7 @@ def test_the_vouchers_dialog_finds_one_and_moves_it(
     new = services.vouchers.recent(owner)[0]
     assert new.code != code and told and gv.shown(new.code) in told[0]
     assert gv.shown(new.code) in dlg.title.text() and gv.shown(code) in dlg.facts.text()
+    assert "passed on to her sister" in dlg.facts.text()  # why it came here, on the new code too
     # the new code printed on its own: the value left, the code, until when
     printed: list[bytes] = []
     monkeypatch.setattr("ui.shared.print_preview.print_pdf", lambda _p, pdf, _t="": printed.append(pdf))
@@ -121,8 +125,9 @@ def test_the_vouchers_dialog_finds_one_and_moves_it(
     dlg.look_up()
     assert "Moved to a new code" in dlg.state.text() and not dlg.move_btn.isEnabled()
     assert not dlg.print_btn.isEnabled()  # a dead code is not printed again
-    assert dlg.table.rowCount() == 1 and "300.00" in dlg.table.item(0, 2).text()
-    assert "passed on to her sister" in dlg.table.item(0, 1).text()  # why it moved, as typed
+    assert dlg.table.rowCount() == 2 and "300.00" in dlg.table.item(1, 2).text()
+    moved = dlg.table.item(1, 1).text()  # where it went and why, as typed (no "to", no bare code)
+    assert "passed on to her sister" in moved and gv.shown(new.code) in moved and not moved.startswith("to ")
     dlg.code.setText("nonsense")
     dlg.look_up()
     assert dlg.error.isVisibleTo(dlg) and "12 letters" in dlg.error.text()
@@ -143,6 +148,8 @@ def test_two_vouchers_on_one_bill_and_too_much_on_one_is_said_before_pay(
     ed, pay = screen.flow.editor, screen.flow.payment
     ed._apply(lambda b: services.checkout.add_product(b, product(services.db, "OIL-50")[0], 2))
     total = ed.bill.total_minor
+    screen.show()
+    pay_at = pay.pay_btn.mapTo(screen, pay.pay_btn.rect().topLeft())
     for code in (first, second):
         monkeypatch.setattr("ui.checkout.payment.QInputDialog.getText", lambda *a, c=code, **k: (c, True))
         pay.method_buttons["voucher"].click()
@@ -152,9 +159,12 @@ def test_two_vouchers_on_one_bill_and_too_much_on_one_is_said_before_pay(
     # too much on the second: said at once, Pay waits
     pay.amounts["voucher"].setText(f"{30000 / 100 + 1:.2f}")
     assert not pay.pay_btn.isEnabled() and "has CN¥300.00 left" in pay.error.text()
+    assert pay.pay_btn.mapTo(screen, pay.pay_btn.rect().topLeft()) == pay_at  # Pay never moved (second walk)
     pay.amounts["voucher"].clear()
     pay.method_buttons["voucher"].click()  # the same code again: what it covers, up to its balance
-    pay.method_buttons["cash"].click()
+    assert f"…{second[-4:]}" in pay.method_buttons["voucher"].text()  # which voucher the field is for
+    qtbot.keyClicks(pay.tendered, "5000")  # cash handed over typed first: the cash amount is what is due
+    assert pay.amounts["cash"].text() == f"{(total - 5000 - min(30000, total - 5000)) / 100:.2f}" or total <= 35000
     assert pay.pay_btn.isEnabled()
     pay.pay_requested.emit()
     assert screen.flow.stack.currentWidget() is screen.flow.done

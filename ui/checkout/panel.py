@@ -56,8 +56,9 @@ class CheckoutFlow(QWidget):
         right.body.addWidget(self.editor.member_note)
         self.payment = PaymentBox(ctx)
         right.body.addWidget(self.payment)
-        right.setMinimumWidth(300)
-        right.setMaximumWidth(370)
+        # one width whatever the payment box shows (a voucher, a refusal): the column never moves under the
+        # pointer (it was 300-370 px, and a second voucher's line widened it by 25 px)
+        right.setFixedWidth(360)
         row.addWidget(left, 1)
         row.addWidget(right)
         self.stack.addWidget(bill_page)

@@ -82,6 +82,7 @@ class PaymentBox(QWidget):
         self.tendered.setMinimumHeight(40)
         self.tendered.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.tendered.textChanged.connect(self._update)
+        self.tendered.textEdited.connect(self._cash_by_tendered)
         self.tendered.returnPressed.connect(self.pay_requested.emit)
         grid.addWidget(self.tendered, r, 1)
         lay.addLayout(grid)
@@ -91,7 +92,6 @@ class PaymentBox(QWidget):
         self.vouchers_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.vouchers_note.linkActivated.connect(lambda _l: self._drop_more_vouchers())
         self.vouchers_note.hide()
-        lay.addWidget(self.vouchers_note)
         self.change = QLabel()
         self.change.setObjectName("total")
         lay.addWidget(self.change)
@@ -102,7 +102,7 @@ class PaymentBox(QWidget):
         self.remaining.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         lay.addWidget(self.remaining)
         self.error = ErrorLabel()
-        lay.addWidget(self.error)
+        self.error.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps, never widens
         row = QHBoxLayout()
         self.pay_btn = Button(_("Pay (F9)"), "check", "primary")
         self.pay_btn.setMinimumHeight(52)
@@ -110,7 +110,19 @@ class PaymentBox(QWidget):
         self.pay_btn.setEnabled(False)  # until a bill is shown and covered
         row.addWidget(self.pay_btn)
         lay.addLayout(row)
+        # what comes and goes (a refusal, a second voucher) goes under Pay: Pay never moves under the pointer
+        lay.addWidget(self.error)
+        lay.addWidget(self.vouchers_note)
         lay.addStretch(1)
+
+    def _cash_by_tendered(self, _text: str) -> None:
+        """Cash handed over typed first: the cash amount is what is still due (walk: typing 50 there
+        left Cash at 0 and Pay off, and the Cash button was ten Shift+Tabs back)."""
+        if self.bill is None or self.amounts["cash"].text().strip():
+            return
+        left = self.bill.total_minor - self._sum()
+        if left > 0:
+            self.amounts["cash"].setText(str(fmt_plain(left, self.bill.currency)))
 
     def _tidy(self, e: QLineEdit) -> None:
         """A typed amount written as the filled ones are ("100" became "100.00"; a bad one is left
@@ -220,8 +232,11 @@ class PaymentBox(QWidget):
         self.error.show_error(error_text(exc))
 
     def _voucher_found(self, card: VoucherCard) -> None:
-        if card.state is not gv.State.ACTIVE:
-            self.error.show_error(_("Gift voucher {code}: {state}").format(code=card.shown_code, state=card_text(card)))
+        if card.state is not gv.State.ACTIVE:  # said as at Pay: why it cannot be spent, and what to do
+            problem = gv.state_problem(card.state, card.expires_on)
+            if card.to_code:
+                problem += " " + _("Its new code is {code}.").format(code=gv.shown(card.to_code))
+            self.error.show_error(_("Gift voucher {code}: {problem}").format(code=card.shown_code, problem=problem))
             return
         if any(c.code == card.code for c, _a in self.more_vouchers):
             self.error.show_error(_("Gift voucher {code} is on this bill already.").format(code=card.shown_code))
@@ -263,7 +278,7 @@ class PaymentBox(QWidget):
             b.setText(_(METHOD_LABELS["voucher"]))
             self.amounts["voucher"].clear()
         else:
-            b.setText(_("Voucher ({amount})").format(amount=fmt_money(card.balance_minor, card.currency)))
+            b.setText(_("Voucher …{tail}").format(tail=card.code[-4:]))  # which voucher the field is for
             b.setToolTip(card.shown_code + " · " + card_text(card))
 
     def _update(self) -> None:
@@ -329,19 +344,22 @@ class PaymentBox(QWidget):
         return ""
 
     def _steady_widths(self, currency: str) -> None:
-        """The method buttons as wide as their longest label can be ("Voucher (CN¥9,999.99)"), so the
-        payment column never widens under the pointer when a balance appears."""
-        fm = self.fontMetrics()
-        longest = max(
-            fm.horizontalAdvance(text)
-            for text in (
-                _("Prepaid ({amount})").format(amount=fmt_money(999_999, currency)),
-                _("Voucher ({amount})").format(amount=fmt_money(999_999, currency)),
-                *(_(label) for label in METHOD_LABELS.values()),
-            )
-        )
+        """The method buttons as wide as their longest label can be ("Voucher …K7QM (CN¥9,999.99)"), so
+        the payment column never widens under the pointer when a balance or a voucher appears."""
+        probe = self.method_buttons["voucher"]
+        probe.ensurePolished()
+        shown = probe.text()
+        widest = 0
+        for text in (
+            _("Prepaid ({amount})").format(amount=fmt_money(999_999, currency)),
+            _("Voucher …{tail}").format(tail="WWWW"),
+            *(_(label) for label in METHOD_LABELS.values()),
+        ):
+            probe.setText(text)  # measured as the button draws it (its font, icon and padding)
+            widest = max(widest, probe.sizeHint().width())
+        probe.setText(shown)
         for b in self.method_buttons.values():
-            b.setMinimumWidth(longest + 56)  # the icon, its gap and the padding
+            b.setMinimumWidth(widest)
 
     def reset(self) -> None:
         """No bill yet: no amounts, nothing to pay, Pay waits."""

@@ -152,19 +152,26 @@ class VoucherDialog(Dialog):
         if card.receipt_no:
             facts.append(_("sold on receipt {no}").format(no=card.receipt_no))
         if card.from_code:
-            facts.append(_("carried over from {code}").format(code=_nobr(card.from_code)))
+            facts.append(_("carried over from {code}").format(code=_nobr(card.from_code))
+                         + (f" ({html.escape(card.from_note)})" if card.from_note else ""))
         if card.to_code:
             facts.append(_("its balance moved to {code}").format(code=_nobr(card.to_code)))
         self.facts.setText(" · ".join(facts))
-        self.table.setRowCount(len(card.moves))
-        for r, m in enumerate(card.moves):
+        issued = [format_when(card.issued_at),  # the first row: how it came to be
+                  _("Sold") if card.receipt_no else _("Carried over from {code}").format(code=gv.shown(card.from_code)),
+                  fmt_money(card.amount_minor, cur), fmt_money(card.amount_minor, cur), card.receipt_no]
+        rows = [issued]
+        for m in card.moves:
             what = _(MOVES.get(m.kind, m.kind)) + (f" · {m.staff_name}" if m.staff_name else "")
-            if m.kind == "transfer" and m.note:  # "to CODE: why", as typed when it was moved
-                what += f" · {m.note}"
-            cells = [format_when(m.at), what, fmt_money(m.amount_minor, cur), fmt_money(m.balance_after_minor, cur),
-                     m.receipt_no]
+            if m.kind == "transfer":  # where it went, and why, as typed when it was moved
+                what += " → " + gv.shown(card.to_code) + (f" · {m.note}" if m.note else "")
+            rows.append([format_when(m.at), what, fmt_money(m.amount_minor, cur),
+                         fmt_money(m.balance_after_minor, cur), m.receipt_no])
+        self.table.setRowCount(len(rows))
+        for r, cells in enumerate(rows):
             for c, text in enumerate(cells):
                 it = QTableWidgetItem(text)
+                it.setToolTip(text)  # a long reason is cut in the cell, whole here
                 if c in (2, 3):
                     it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, it)

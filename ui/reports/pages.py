@@ -458,11 +458,6 @@ class QualityPage(QWidget):
             (_("Closing balance"), money(data, pp["closing_balance"])),
         ]
         tables.append(small_table([_("Prepaid balances"), _("Amount")], prepaid))
-        if "gift_vouchers" in data:  # what the shop owes voucher holders, beside the prepaid balances
-            head, *rows = gift_voucher_rows(data)
-            vouchers = small_table(head, rows)
-            vouchers.setObjectName("report_vouchers")
-            tables.append(vouchers)
         if data.get("messages"):
             head, *rows = message_rows(data["messages"])
             msg_table = small_table(head, rows)
@@ -515,6 +510,11 @@ class ComparisonPage(QWidget):
         col.addWidget(small_table(pay[0], pay[1:]))
         rec = reconcile_rows(data)
         col.addWidget(small_table(rec[0], rec[1:]))
+        if "gift_vouchers" in data:  # what the shop owes voucher holders, under the money it took
+            owed = gift_voucher_rows(data)
+            vouchers = small_table(owed[0], owed[1:])
+            vouchers.setObjectName("report_vouchers")
+            col.addWidget(vouchers)
         col.addWidget(
             small_table(
                 [_("Top services"), _("Count"), _("Revenue")],
