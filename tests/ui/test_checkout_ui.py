@@ -477,6 +477,16 @@ def test_the_product_matches_open_over_the_bill_and_take_the_down_key(
     qtbot.keyClick(ed.results, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: ed.bill is not None and len(ed.bill.views) == 1)
     assert second.startswith(ed.bill.views[0].name) and not ed.results.isVisible()
+    # Enter on a name that several products match: into the list, the first chosen; Enter adds it
+    # (second walk: "洗" + Enter said no product had the code 洗)
+    qtbot.keyClicks(ed.search, "co")
+    qtbot.waitUntil(lambda: ed.results.isVisible() and ed.results.count() >= 2)
+    first = ed.results.item(0).text()
+    qtbot.keyClick(ed.search, Qt.Key.Key_Return)
+    assert ed.results.hasFocus() and ed.results.currentRow() == 0
+    qtbot.keyClick(ed.results, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: ed.bill is not None and len(ed.bill.views) == 2)
+    assert first.startswith(ed.bill.views[1].name)
 
 
 def test_the_open_days_z_report_follows_a_cash_move(

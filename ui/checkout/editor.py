@@ -649,7 +649,19 @@ class BillEditor(QWidget):
         if self.results.isVisible() and self.results.count() == 1:
             self._add_result(self.results.item(0))
             return
-        self._apply(lambda b: self.co.add_by_code(b, text), then=self.search.clear)
+        if self.results.isVisible() and self.results.count() > 1:
+            # several products by that name: into the list, the first chosen; Enter adds it (a walk typed
+            # "洗" and was told no product had the code 洗)
+            self.results.setCurrentRow(0)
+            self.results.setFocus()
+            return
+
+        def not_found(exc: Exception) -> None:
+            show_error(self, exc)
+            self.search.setFocus()
+            self.search.selectAll()  # the next scan replaces it, not appends to it
+
+        self._apply(lambda b: self.co.add_by_code(b, text), then=self.search.clear, on_error=not_found)
 
     def _add_result(self, item: QListWidgetItem) -> None:
         pid = int(item.data(Qt.ItemDataRole.UserRole))
