@@ -104,18 +104,20 @@ def test_money_taken_and_the_stylists_bars_reconcile(reports: dict[str, dict[str
     d = reports[month]
     tk, r = d["takings"], d["revenue"]
     assert sum((_dec(v) for v in tk["by_method"].values()), Decimal(0)) == _dec(tk["total"])
-    assert "prepaid" not in tk["by_method"] and "package" not in tk["by_method"]
+    assert "prepaid" not in tk["by_method"] and "package" not in tk["by_method"] and "voucher" not in tk["by_method"]
     rc = tk["reconciliation"]
     assert _dec(rc["revenue"]) == _dec(r["total"])
     assert _dec(rc["prepaid_topups_sold"]) == _dec(d["sales"]["prepaid_topups_sold"])
     assert _dec(rc["unexplained"]) == 0
+    assert _dec(rc["gift_vouchers_sold"]) == _dec(d["sales"]["gift_vouchers_sold"])  # the demo sells vouchers
     assert (
-        _dec(r["total"]) + _dec(d["sales"]["prepaid_topups_sold"])
-        - _dec(tk["paid_from_prepaid"]) - _dec(tk["paid_by_package"])
+        _dec(r["total"]) + _dec(d["sales"]["prepaid_topups_sold"]) + _dec(d["sales"]["gift_vouchers_sold"])
+        - _dec(tk["paid_from_prepaid"]) - _dec(tk["paid_by_package"]) - _dec(tk["paid_by_voucher"])
         == _dec(tk["total"]) == _dec(rc["takings"])
     )  # fmt: skip
     all_methods = sum((_dec(v) for v in d["by_payment_method"].values()), Decimal(0))
-    assert all_methods == _dec(tk["total"]) + _dec(tk["paid_from_prepaid"]) + _dec(tk["paid_by_package"])
+    assert all_methods == (_dec(tk["total"]) + _dec(tk["paid_from_prepaid"]) + _dec(tk["paid_by_package"])
+                           + _dec(tk["paid_by_voucher"]))
     rs = d["revenue_by_stylist"]
     assert rs["total"] == r["services"]
     assert sum((_dec(x["services"]) for x in rs["rows"]), _dec(rs["not_assigned"])) == _dec(r["services"])
@@ -156,7 +158,7 @@ def test_a_month_in_progress_is_compared_with_the_same_days_before(
         minor = conn.execute(
             text(
                 "SELECT SUM(l.line_total_minor) FROM sales s JOIN sale_lines l ON l.sale_id = s.id "
-                "WHERE s.sold_at >= :a AND s.sold_at < :b AND l.kind != 'prepaid_topup'"
+                "WHERE s.sold_at >= :a AND s.sold_at < :b AND l.kind NOT IN ('prepaid_topup', 'gift_voucher')"
             ),
             {"a": lo.strftime("%Y-%m-%d %H:%M:%S.%f"), "b": hi.strftime("%Y-%m-%d %H:%M:%S.%f")},
         ).scalar()
