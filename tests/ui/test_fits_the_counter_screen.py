@@ -131,12 +131,12 @@ def main(request: pytest.FixtureRequest, qtbot: QtBot, demo_file: str) -> Iterat
     qtbot.waitExposed(shell)
     page = shell.sign_in
     assert page is not None
-    qtbot.waitUntil(lambda: not page.staff_loading())
+    qtbot.waitUntil(lambda: not page.staff_loading(), timeout=20000)
     owner = next(s for s in page._staff if s.role == "owner")
     page.select(owner.id)
     page.type_pin("1111")
     page.submit()
-    qtbot.waitUntil(lambda: shell.main is not None and shell.pages.currentWidget() is shell.main)
+    qtbot.waitUntil(lambda: shell.main is not None and shell.pages.currentWidget() is shell.main, timeout=20000)
     for w in QApplication.topLevelWidgets():  # the overdue-complaints alert and PIN note at sign-in
         if w is not shell and w.isVisible():
             w.close()
@@ -192,7 +192,7 @@ def test_a_regulars_profile_fits_its_tabs_and_history(qtbot: QtBot, main: MainAr
     main.navigate("client", client_id=cid)
     screen = main.current_screen()
     assert isinstance(screen, ClientProfileScreen)
-    qtbot.waitUntil(lambda: screen.history.visits.topLevelItemCount() > 3)
+    qtbot.waitUntil(lambda: screen.history.visits.topLevelItemCount() > 3, timeout=20000)
     settle(qtbot, main)
     shot(main.window(), _lang(main), "client-profile-regular")
     tabs = screen.history.tabBar()
@@ -219,14 +219,14 @@ def test_the_visit_fits_at_every_step_and_its_main_action_is_on_screen(
     main.navigate("visit", visit_id=_visit_at(main, step))
     screen = main.current_screen()
     assert isinstance(screen, VisitScreen)
-    qtbot.waitUntil(lambda: screen.view is not None and screen.view.step == step)
+    qtbot.waitUntil(lambda: screen.view is not None and screen.view.step == step, timeout=20000)
     settle(qtbot, main)
     shot(main.window(), _lang(main), f"visit-{step}")
     assert horizontal_bars(main.window()) == []
     if step == "checkout":
         panel = screen._checkout
         assert panel is not None
-        qtbot.waitUntil(lambda: panel.editor.bill is not None)
+        qtbot.waitUntil(lambda: panel.editor.bill is not None, timeout=20000)
         settle(qtbot, main)
         shot(main.window(), _lang(main), "visit-checkout-bill")
         assert horizontal_bars(main.window()) == []
@@ -372,7 +372,7 @@ def test_a_new_booking_shows_the_services_and_notes_beside_the_client_list(qtbot
     dlg = BookingDialog(main.ctx, main.ctx.services.clock(), parent=main)
     qtbot.addWidget(dlg)
     dlg.show()
-    qtbot.waitUntil(lambda: dlg.service_list.count() > 0 and dlg.search.isVisible())
+    qtbot.waitUntil(lambda: dlg.service_list.count() > 0 and dlg.search.isVisible(), timeout=20000)
     settle(qtbot, main)
     shot(dlg, _lang(main), "dialog-booking-no-client")
     assert dlg.height() <= DIALOG_MAX_HEIGHT and dlg.width() <= WIDTH
@@ -387,7 +387,7 @@ def test_a_new_booking_shows_the_services_and_notes_beside_the_client_list(qtbot
     with main.ctx.services.db.uow(write=False) as uow:
         cid = uow.session.scalar(select(Client.id).order_by(Client.id).limit(1))
     dlg.set_client(int(cid))
-    qtbot.waitUntil(lambda: not dlg.search.isVisible())
+    qtbot.waitUntil(lambda: not dlg.search.isVisible(), timeout=20000)
     settle(qtbot, main)
     assert dlg.staff.mapTo(dlg, dlg.staff.rect().topLeft()) == staff_at
     assert dlg.time.mapTo(dlg, dlg.time.rect().topLeft()) == time_at
