@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -96,6 +98,18 @@ def smoke(program: Path, gui: Path | None = None, shot: Path | None = None) -> l
             if word not in text:
                 raise SmokeFailed(f"the Chinese receipt lacks {word!r}: {text[:300]!r}")
         checks.append("receipt in Chinese")
+        # a sale that sold a gift voucher: its code is drawn as a barcode and a QR code
+        with closing(sqlite3.connect(work / "shop.sqlite3")) as db:
+            found = db.execute("SELECT sale_id, code FROM gift_vouchers WHERE sale_id IS NOT NULL "
+                               "ORDER BY id LIMIT 1").fetchone()
+        if not found:
+            raise SmokeFailed("the demo shop sold no gift voucher")
+        run([str(program), "receipt", "--db", "shop.sqlite3", "--sale", str(found[0]), "--pdf", "voucher.pdf",
+             "--lang", "zh_CN"], work, owner)
+        text = pdf_text(work / "voucher.pdf").replace("-", "")
+        if found[1] not in text:
+            raise SmokeFailed(f"the voucher receipt lacks its code {found[1]}: {text[:300]!r}")
+        checks.append("gift voucher receipt with its code")
         # the window, to the sign-in screen: with the computer's fonts, then with none at all
         no_fonts = root / "fonts.conf"
         no_fonts.write_text(NO_FONTS.format(empty=root / "no-fonts", cache=root / "font-cache"))
@@ -109,7 +123,7 @@ def smoke(program: Path, gui: Path | None = None, shot: Path | None = None) -> l
             if label == "no fonts" and "Desk CJK Sans" not in line:
                 raise SmokeFailed(f"with no fonts the app's own CJK font was not used: {line}")
             checks.append(f"sign-in window ({label})")
-        stray = [p for p in work.iterdir() if p.name not in ("shop.sqlite3", "month.pdf", "receipt.pdf")
+        stray = [p for p in work.iterdir() if p.name not in ("shop.sqlite3", "month.pdf", "receipt.pdf", "voucher.pdf")
                  and not p.name.startswith("shop.sqlite3")]
         if stray:
             raise SmokeFailed(f"the app left files in the folder it was run from: {stray}")
