@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 from itertools import groupby
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -80,6 +80,35 @@ def prepaid_account(session: Session, client_id: int, now: datetime, validity_da
     return acct
 
 
+class _Held(Protocol):  # a row that holds a balance: a prepaid account, a gift voucher, a points account
+    id: int
+    balance_minor: int
+
+
+def balance_move(
+    session: Session,
+    holder: _Held,
+    movement: type[Any],
+    holder_column: str,
+    kind: str,
+    amount: int,
+    sale_id: int | None,
+    staff_id: int | None,
+    now: datetime,
+    note: str,
+    refused: tuple[str, str],
+) -> None:
+    """Move ``amount`` on a held balance and record the movement with the balance after it: the one
+    shape of every stored-value write (the holder's version is checked when the session flushes).
+    ``refused``: the field and message when the balance would go below zero."""
+    balance = holder.balance_minor + amount
+    if balance < 0:
+        raise ValidationError({refused[0]: refused[1]})
+    holder.balance_minor = balance
+    session.add(movement(**{holder_column: holder.id}, kind=kind, amount_minor=amount, balance_after_minor=balance,
+                         sale_id=sale_id, staff_id=staff_id, note=note, at=now))
+
+
 def prepaid_move(
     session: Session,
     acct: PrepaidAccount,
@@ -90,22 +119,22 @@ def prepaid_move(
     now: datetime,
     note: str = "",
 ) -> None:
-    new_balance = acct.balance_minor + amount
-    if new_balance < 0:
-        raise ValidationError({"prepaid": _("The prepaid balance is not enough for this.")})
-    acct.balance_minor = new_balance
-    session.add(
-        PrepaidMovement(
-            account_id=acct.id,
-            kind=kind,
-            amount_minor=amount,
-            balance_after_minor=new_balance,
-            sale_id=sale_id,
-            staff_id=staff_id,
-            note=note,
-            at=now,
-        )
-    )
+    balance_move(session, acct, PrepaidMovement, "account_id", kind, amount, sale_id, staff_id, now, note,
+                 ("prepaid", _("The prepaid balance is not enough for this.")))
+
+
+def voucher_move(
+    session: Session,
+    v: GiftVoucher,
+    kind: str,
+    amount: int,
+    sale_id: int | None,
+    staff_id: int | None,
+    now: datetime,
+    note: str = "",
+) -> None:
+    balance_move(session, v, VoucherMovement, "voucher_id", kind, amount, sale_id, staff_id, now, note,
+                 ("voucher", _("The gift voucher's balance is not enough for this.")))
 
 
 _MODELS: dict[str, type[Any]] = {

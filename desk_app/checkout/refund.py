@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from desk_app.checkout import bill as cb
 from desk_app.checkout import record
-from desk_app.checkout.ledger import open_cash_session_id, prepaid_move
+from desk_app.checkout.ledger import open_cash_session_id, prepaid_move, voucher_move
 from desk_app.checkout.views import PaidSale
 from desk_app.core.service import NotFound, ValidationError, audit, next_counter, require, shop_tz
 from desk_app.db.engine import Database, session_now
@@ -27,7 +27,6 @@ from desk_app.db.models import (
     Sale,
     SaleLine,
     StockMovement,
-    VoucherMovement,
 )
 from desk_app.domain import vip
 from desk_app.domain import voucher as gv
@@ -356,29 +355,6 @@ def _open_end(session: Session, v: GiftVoucher | None) -> GiftVoucher | None:
         v = session.scalars(select(GiftVoucher).where(GiftVoucher.from_voucher_id == v.id)).first()
         seen += 1
     return v
-
-
-def voucher_move(
-    session: Session,
-    v: GiftVoucher,
-    kind: str,
-    amount: int,
-    sale_id: int | None,
-    staff_id: int | None,
-    now: datetime,
-    note: str = "",
-) -> None:
-    """Move money on a gift voucher (its version is checked when the session flushes)."""
-    balance = v.balance_minor + amount
-    if balance < 0:
-        raise ValidationError({"voucher": _("The gift voucher's balance is not enough for this.")})
-    v.balance_minor = balance
-    session.add(
-        VoucherMovement(
-            voucher_id=v.id, kind=kind, amount_minor=amount, balance_after_minor=balance, sale_id=sale_id,
-            staff_id=staff_id, note=note, at=now,
-        )
-    )
 
 
 def _values(ln: SaleLine) -> dict[str, object]:

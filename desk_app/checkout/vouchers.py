@@ -11,8 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from desk_app.checkout.ledger import fresh_codes
-from desk_app.checkout.refund import voucher_move
+from desk_app.checkout.ledger import fresh_codes, voucher_move
 from desk_app.core.service import (
     ConflictError,
     NotFound,
@@ -100,7 +99,7 @@ class VoucherService:
             if q:
                 stmt = stmt.where(or_(GiftVoucher.code.contains(q), Sale.receipt_no.contains(q)))
             rows = list(uow.session.scalars(stmt.order_by(GiftVoucher.id.desc()).limit(limit)))
-            return [self._card(uow.session, v, moves=False) for v in rows]
+            return self._cards(uow.session, rows, moves=False)
 
     def transfer(self, actor: Actor, text: str, note: str) -> VoucherCard:
         """Move a valid voucher's whole balance to a new code (its expiry stays); the old code can
@@ -148,29 +147,43 @@ class VoucherService:
             ) from exc
 
     def _card(self, s: Session, v: GiftVoucher, moves: bool = True) -> VoucherCard:
+        return self._cards(s, [v], moves)[0]
+
+    def _cards(self, s: Session, vouchers: list[GiftVoucher], moves: bool) -> list[VoucherCard]:
+        """Cards for these vouchers, with a fixed number of queries however many there are."""
         today = self.clock().astimezone(shop_tz(s)).date()
-        receipt = s.scalar(select(Sale.receipt_no).where(Sale.id == v.sale_id)) if v.sale_id else ""
-        from_code = s.scalar(select(GiftVoucher.code).where(GiftVoucher.id == v.from_voucher_id)) or ""
-        from_note = s.scalar(
-            select(VoucherMovement.note).where(VoucherMovement.voucher_id == v.from_voucher_id,
-                                               VoucherMovement.kind == "transfer")
-        ) or "" if v.from_voucher_id else ""
-        to_code = ""
-        if v.closed == "transferred":
-            to_code = s.scalar(select(GiftVoucher.code).where(GiftVoucher.from_voucher_id == v.id)) or ""
-        out: list[VoucherMove] = []
-        if moves:
+        sale_ids = {v.sale_id for v in vouchers if v.sale_id}
+        receipts = dict(s.execute(select(Sale.id, Sale.receipt_no).where(Sale.id.in_(sale_ids))).all()) if sale_ids else {}
+        from_ids = {v.from_voucher_id for v in vouchers if v.from_voucher_id}
+        from_codes = dict(s.execute(select(GiftVoucher.id, GiftVoucher.code).where(GiftVoucher.id.in_(from_ids))).all()) \
+            if from_ids else {}
+        from_notes = dict(s.execute(
+            select(VoucherMovement.voucher_id, VoucherMovement.note)
+            .where(VoucherMovement.voucher_id.in_(from_ids), VoucherMovement.kind == "transfer")
+        ).all()) if from_ids else {}
+        moved_ids = [v.id for v in vouchers if v.closed == "transferred"]
+        to_codes = dict(s.execute(
+            select(GiftVoucher.from_voucher_id, GiftVoucher.code).where(GiftVoucher.from_voucher_id.in_(moved_ids))
+        ).all()) if moved_ids else {}
+        history: dict[int, list[VoucherMove]] = {v.id: [] for v in vouchers}
+        if moves and vouchers:
             for m, rno, who in s.execute(
                 select(VoucherMovement, Sale.receipt_no, Staff.name)
                 .outerjoin(Sale, Sale.id == VoucherMovement.sale_id)
                 .outerjoin(Staff, Staff.id == VoucherMovement.staff_id)
-                .where(VoucherMovement.voucher_id == v.id)
+                .where(VoucherMovement.voucher_id.in_(list(history)))
                 .order_by(VoucherMovement.id)
             ):
-                out.append(VoucherMove(m.at, m.kind, m.amount_minor, m.balance_after_minor, rno or "", who or "", m.note))
-        return VoucherCard(
-            id=v.id, code=v.code, state=gv.state(v.closed, v.balance_minor, v.expires_on, today),
-            amount_minor=v.amount_minor, balance_minor=v.balance_minor, currency=v.currency, issued_at=v.issued_at,
-            expires_on=v.expires_on, receipt_no=receipt or "", from_code=from_code, from_note=from_note,
-            to_code=to_code, moves=tuple(out),
-        )
+                history[m.voucher_id].append(
+                    VoucherMove(m.at, m.kind, m.amount_minor, m.balance_after_minor, rno or "", who or "", m.note))
+        return [
+            VoucherCard(
+                id=v.id, code=v.code, state=gv.state(v.closed, v.balance_minor, v.expires_on, today),
+                amount_minor=v.amount_minor, balance_minor=v.balance_minor, currency=v.currency,
+                issued_at=v.issued_at, expires_on=v.expires_on, receipt_no=receipts.get(v.sale_id or 0, "") or "",
+                from_code=from_codes.get(v.from_voucher_id or 0, "") or "",
+                from_note=from_notes.get(v.from_voucher_id or 0, "") or "",
+                to_code=to_codes.get(v.id, "") or "", moves=tuple(history[v.id]),
+            )
+            for v in vouchers
+        ]

@@ -183,8 +183,13 @@ def test_two_desks_spending_one_voucher_on_postgres(pg_url: str) -> None:
             spend = min(bills[0].total_minor, 10000)
             assert spend * 2 > 10000  # together the two would overdraw it
             outcomes = _race(sv, owner, code, spend, bills)
-            assert sv.vouchers.find(owner, code).balance_minor >= 0
             assert sorted(outcomes) == ["paid", "refused"], outcomes
+            # what the voucher holds is what was spent from it, once: no second write lost or doubled
+            card = sv.vouchers.find(owner, code)
+            redeems = [m for m in card.moves if m.kind == "redeem"]
+            assert [m.amount_minor for m in redeems] == [-spend]
+            assert card.balance_minor == 10000 - spend
+            assert redeems[0].balance_after_minor == card.balance_minor
         assert check_invariants(db) == []
     finally:
         db.dispose()

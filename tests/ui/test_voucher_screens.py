@@ -170,3 +170,32 @@ def test_two_vouchers_on_one_bill_and_too_much_on_one_is_said_before_pay(
     assert screen.flow.stack.currentWidget() is screen.flow.done
     assert services.vouchers.find(owner, first).balance_minor == 0
     assert services.vouchers.find(owner, second).balance_minor == 30000 - min(30000, total - 5000)
+
+
+def test_the_vouchers_dialog_lists_the_latest_and_narrows_them_as_a_code_is_typed(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    from ui.checkout.vouchers import VoucherDialog
+
+    empty = VoucherDialog(ctx)
+    qtbot.addWidget(empty)
+    assert empty.latest.rowCount() == 0 and "Gift voucher" in empty.title.text()  # what to do when none is sold
+    codes = [_sold_code(services, owner, amount) for amount in (10000, 20000, 30000)]
+    dlg = VoucherDialog(ctx)
+    qtbot.addWidget(dlg)
+    assert dlg.pages.currentWidget() is dlg.latest and dlg.latest.rowCount() == 3
+    assert dlg.latest.item(0, 0).text() == gv.shown(codes[-1])  # the latest first
+    assert "300.00" in dlg.latest.item(0, 2).text() and "Valid" in dlg.latest.item(0, 1).text()
+    # part of a code narrows the list; Enter opens the one it matches
+    part = next(codes[1][:5] for _ in [0] if not any(c[:5] in o for c in [codes[1]] for o in (codes[0], codes[2])))
+    qtbot.keyClicks(dlg.code, part.lower())
+    assert [dlg.latest.item(r, 0).text() for r in range(dlg.latest.rowCount())] == [gv.shown(codes[1])]
+    qtbot.keyClick(dlg.code, Qt.Key.Key_Return)
+    assert dlg.card is not None and dlg.card.code == codes[1] and dlg.pages.currentWidget() is dlg.table
+    assert "200.00" in dlg.state.text() and dlg.print_btn.isEnabled()
+    # typing again goes back to the list; a click opens a row
+    dlg.code.clear()
+    qtbot.keyClicks(dlg.code, "R")  # receipt numbers start with R
+    assert dlg.pages.currentWidget() is dlg.latest and dlg.latest.rowCount() == 3 and not dlg.print_btn.isEnabled()
+    dlg._open_row(2)
+    assert dlg.card is not None and dlg.card.code == codes[0]

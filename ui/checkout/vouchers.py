@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -75,6 +76,7 @@ class VoucherDialog(Dialog):
         self.code.setPlaceholderText(_("Type or scan the code, e.g. K7QM-2XWP-9HD4"))
         self.code.setMinimumHeight(44)
         self.code.returnPressed.connect(self.look_up)
+        self.code.textEdited.connect(self._typed)
         row.addWidget(self.code, 1)
         self.find_btn = Button(_("Find"), "search", "primary")
         self.find_btn.clicked.connect(self.look_up)
@@ -83,7 +85,7 @@ class VoucherDialog(Dialog):
         self.error = ErrorLabel()
         keep_room(self.error, lines=1)
         lay.addWidget(self.error)
-        self.title = QLabel(_("Type a voucher's code to see what is left on it."))
+        self.title = QLabel(_("Type or scan a voucher's code, or choose one of the latest below."))
         self.title.setObjectName("sectionTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.title)
@@ -103,7 +105,27 @@ class VoucherDialog(Dialog):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(36)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        lay.addWidget(self.table, 1)
+        # until one is chosen: the latest vouchers, narrowed by what is typed (part of a code or a receipt)
+        self.latest = QTableWidget(0, 5)
+        self.latest.setObjectName("latestVouchers")
+        self.latest.setHorizontalHeaderLabels([_("Code"), _("State"), _("Left"), _("Last day"), _("Receipt")])
+        head = self.latest.horizontalHeader()
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.latest.verticalHeader().setVisible(False)
+        self.latest.verticalHeader().setDefaultSectionSize(36)
+        self.latest.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.latest.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.latest.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.latest.setTabKeyNavigation(False)
+        self.latest.activated.connect(lambda idx: self._open_row(idx.row()))
+        self.latest.cellClicked.connect(lambda r, _c: self._open_row(r))
+        self._latest_codes: list[str] = []
+        self._list_seq = Latest()
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.latest)
+        self.pages.addWidget(self.table)
+        lay.addWidget(self.pages, 1)
         buttons = QHBoxLayout()
         self.move_btn = Button(_("Move to a new code…"), "refresh", "secondary")
         self.move_btn.setToolTip(_("A lost or passed-on voucher: its balance moves to a new code, the old code stops working"))
@@ -125,10 +147,64 @@ class VoucherDialog(Dialog):
         self.code.setFocus()
         if code:
             self.look_up()
+        else:
+            self._list("")
+
+    def _typed(self, text: str) -> None:
+        """While a code is being typed: the latest vouchers whose code or receipt has it."""
+        if self.pages.currentWidget() is not self.latest:
+            self.pages.setCurrentWidget(self.latest)
+            self.card = None
+            self.move_btn.setEnabled(False)
+            self.print_btn.setEnabled(False)
+            self.title.setText(_("Type or scan a voucher's code, or choose one of the latest below."))
+            self.state.clear()
+            self.facts.clear()
+        self._list(text)
+
+    def _list(self, text: str) -> None:
+        actor = self.ctx.actor
+        if actor is None:
+            return
+        vouchers = self.ctx.services.vouchers
+        seq = self._list_seq.next()
+        self.ctx.runner.run(self, lambda: vouchers.recent(actor, text, limit=50),
+                            on_done=self._list_seq.guard(seq, self._show_list),
+                            on_error=self._list_seq.guard(seq, self._failed))
+
+    def _show_list(self, cards: list[VoucherCard]) -> None:
+        self._latest_codes = [c.code for c in cards]
+        self.latest.setRowCount(len(cards))
+        for r, c in enumerate(cards):
+            cells = [c.shown_code, f"{SYMBOLS[c.state]} {c.state_word}", fmt_money(c.balance_minor, c.currency),
+                     format_date(c.expires_on) if c.expires_on else _("no end date"), c.receipt_no]
+            for col, text in enumerate(cells):
+                it = QTableWidgetItem(text)
+                if col == 2:
+                    it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.latest.setItem(r, col, it)
+        if not cards:
+            self.error.show_error(None)
+            self.title.setText(_("No voucher has been sold yet. Sell one from a bill: Gift voucher…")
+                               if not self.code.text().strip() else
+                               _("No voucher's code or receipt has that. Check it against the voucher."))
+
+    def _open_row(self, row: int) -> None:
+        if 0 <= row < len(self._latest_codes):
+            self.code.setText(gv.shown(self._latest_codes[row]))
+            self.look_up()
 
     def look_up(self) -> None:
         actor, text = self.ctx.actor, self.code.text()
         if actor is None:
+            return
+        partial = text.strip() and isinstance(gv.normalize(text), gv.CodeProblem)
+        if partial and self.pages.currentWidget() is self.latest and self._latest_codes:
+            if len(self._latest_codes) == 1:  # part of one code (or its receipt): that voucher
+                self._open_row(0)
+            else:  # several: choose in the list
+                self.latest.setFocus()
+                self.latest.selectRow(0)
             return
         vouchers = self.ctx.services.vouchers
         seq = self._latest.next()
@@ -140,6 +216,7 @@ class VoucherDialog(Dialog):
 
     def show_card(self, card: VoucherCard) -> None:
         self.card = card
+        self.pages.setCurrentWidget(self.table)
         cur = card.currency
         self.error.show_error(None)
         self.title.setText(_("Gift voucher {code}").format(code=card.shown_code))
