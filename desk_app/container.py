@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from desk_app.checkout.service import CheckoutService
     from desk_app.checkout.vouchers import VoucherService
     from desk_app.clients.importer import ImportService
+    from desk_app.clients.points import PointsService
     from desk_app.clients.privacy import PrivacyService
     from desk_app.clients.search import ClientSearchService
     from desk_app.clients.service import ClientService
@@ -147,6 +148,12 @@ class Services:
         from desk_app.checkout.vouchers import VoucherService
 
         return VoucherService(self.db, self.clock)
+
+    @cached_property
+    def points(self) -> PointsService:
+        from desk_app.clients.points import PointsService
+
+        return PointsService(self.db, self.settings, self.clock)
 
     @cached_property
     def cash(self) -> CashDrawerService:

@@ -7,6 +7,7 @@ every key used in the code is declared here).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from desk_app.db.engine import Database
 from desk_app.db.models import Setting as SettingRow
 from desk_app.domain.appraisal import AppraisalRules
 from desk_app.domain.messages import MessageKind
+from desk_app.domain.points import PointsRule
 from desk_app.domain.segments import SegmentRule, near_vip_minor
 from desk_app.domain.standards import Standards, parse_dates
 from desk_app.domain.vip import VipRule
@@ -100,6 +102,13 @@ class S:
     PREPAID_TOPUP_BONUS_PERCENT = SettingDef("prepaid.topup_bonus_percent", Decimal, Decimal("0"), N_("Bonus on prepaid top-ups (%)"), "money", 0, 100, kind=PERCENT)
     PREPAID_VALIDITY_DAYS = SettingDef("prepaid.validity_days", int, 730, N_("Prepaid balance valid for (days)"), "money", 0)
     VOUCHER_VALIDITY_DAYS = SettingDef("voucher.validity_days", int, 365, N_("Gift vouchers valid for (days, 0 = no end)"), "money", 0, 3650)
+    # loyalty points (docs/loyalty.md)
+    POINTS_RATE_SERVICE = SettingDef("loyalty.rate_service", Decimal, Decimal("1"), N_("Points earned per 1.00 spent on services (0 = none)"), "loyalty", 0, 100)
+    POINTS_RATE_PRODUCT = SettingDef("loyalty.rate_product", Decimal, Decimal("1"), N_("Points earned per 1.00 spent on retail products (0 = none)"), "loyalty", 0, 100)
+    POINTS_RATE_PACKAGE = SettingDef("loyalty.rate_package", Decimal, Decimal("1"), N_("Points earned per 1.00 spent on packages (0 = none)"), "loyalty", 0, 100)
+    POINTS_CATEGORY_RATES: SettingDef[dict[str, str]] = SettingDef("loyalty.category_rates", dict, {}, N_("Points per 1.00 on a service category of its own (empty: as services)"), "loyalty")
+    POINTS_PER_UNIT = SettingDef("loyalty.points_per_unit", int, 100, N_("Points that pay 1.00 (0 = points cannot pay)"), "loyalty", 0, 100000)
+    POINTS_LAPSE_DAYS = SettingDef("loyalty.lapse_days", int, 365, N_("Points lapse after this many days with nothing earned or spent (0 = never)"), "loyalty", 0, 3650)
     # calendar
     CALENDAR_SLOT_MINUTES = SettingDef("calendar.slot_minutes", int, 15, N_("Calendar slot length (minutes)"), "calendar", 5, 120)
     CALENDAR_NO_SHOW_GRACE_MINUTES = SettingDef("calendar.no_show_grace_minutes", int, 30, N_("Mark no-show after (minutes late)"), "calendar", 0)
@@ -194,6 +203,12 @@ _DEFS: list[SettingDef[Any]] = [
     S.PREPAID_TOPUP_BONUS_PERCENT,
     S.PREPAID_VALIDITY_DAYS,
     S.VOUCHER_VALIDITY_DAYS,
+    S.POINTS_RATE_SERVICE,
+    S.POINTS_RATE_PRODUCT,
+    S.POINTS_RATE_PACKAGE,
+    S.POINTS_CATEGORY_RATES,
+    S.POINTS_PER_UNIT,
+    S.POINTS_LAPSE_DAYS,
     S.CALENDAR_SLOT_MINUTES,
     S.CALENDAR_NO_SHOW_GRACE_MINUTES,
     S.CALENDAR_LATE_CANCEL_HOURS,
@@ -284,6 +299,18 @@ def validate(key: str, value: Any) -> Any:
             v = str(value)
     except Exception as exc:
         raise ValueError(f"{key}: {value!r} is not a valid {d.type.__name__}") from exc
+    if d.key == "loyalty.category_rates":
+        rates: dict[str, str] = {}
+        for code, rate in v.items():
+            try:
+                r = Decimal(str(rate).strip())
+            except ArithmeticError:
+                r = Decimal(-1)
+            if not (0 <= r <= 100):
+                why = _("Points per 1.00 for {category} must be a number from 0 to 100.")
+                raise ValueError(f"{key}: " + why.format(category=code))
+            rates[str(code)] = str(r)
+        v = rates
     if d.kind == DATES:
         try:
             v = ", ".join(x.isoformat() for x in parse_dates(str(v)))
@@ -393,6 +420,19 @@ class SettingsStore:
             single_purchase_threshold=self.get(S.VIP_SINGLE_PURCHASE_THRESHOLD),
             cumulative_threshold=self.get(S.VIP_CUMULATIVE_THRESHOLD),
             discount_percent=self.get(S.VIP_DISCOUNT_PERCENT),
+        )
+
+    def points_rule(self, categories: Mapping[str, int] | None = None) -> PointsRule:
+        """The owner's loyalty points rule; ``categories``: service category code -> id, for the
+        categories' own rates (a code no longer in the catalog is left out)."""
+        own = self.get(S.POINTS_CATEGORY_RATES)
+        return PointsRule(
+            service_rate=self.get(S.POINTS_RATE_SERVICE),
+            product_rate=self.get(S.POINTS_RATE_PRODUCT),
+            package_rate=self.get(S.POINTS_RATE_PACKAGE),
+            category_rates={categories[c]: Decimal(r) for c, r in own.items() if categories and c in categories},
+            points_per_unit=self.get(S.POINTS_PER_UNIT),
+            lapse_days=self.get(S.POINTS_LAPSE_DAYS),
         )
 
     def holidays(self) -> frozenset[date]:

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from desk_app.core.service import ServiceError, ValidationError
+from desk_app.domain import points as pts
 from desk_app.domain import vip
 from desk_app.domain import voucher as gv
 from desk_app.domain.money import Money
@@ -499,6 +500,13 @@ def validate_payments(bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, .
                 errors["method"] = _("A prepaid balance needs the client on the bill.")
             if any(ln.kind == TOPUP for ln in bill.lines):
                 errors["method"] = _("A top-up cannot be paid from the prepaid balance itself.")
+        if p.method == pts.METHOD:
+            if bill.client_id is None:
+                errors["method"] = _("Loyalty points need the client on the bill.")
+            if any(ln.kind in (TOPUP, VOUCHER) for ln in bill.lines):
+                errors["method"] = _("Loyalty points cannot pay for a top-up or a gift voucher.")
+            if sum(1 for q in payments if q.method == pts.METHOD) > 1:
+                errors["points"] = _("Take the points once, for the whole amount they pay.")
         if p.method == gv.METHOD:
             code = gv.normalize(p.reference)
             if isinstance(code, gv.CodeProblem):

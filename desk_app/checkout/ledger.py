@@ -36,19 +36,25 @@ from desk_app.db.models import (
     Package,
     PackageRedemption,
     Payment,
+    PointsAccount,
+    PointsMovement,
     PrepaidAccount,
     PrepaidMovement,
     Product,
     Sale,
     SaleLine,
+    Service,
+    ServiceCategory,
     StockMovement,
     Visit,
     VoucherMovement,
 )
+from desk_app.domain import points as pts
 from desk_app.domain import visit as vd
 from desk_app.domain import voucher as gv
+from desk_app.domain.money import currency_exponent
 from desk_app.domain.permissions import Actor
-from desk_app.i18n import _
+from desk_app.i18n import _, format_number
 from desk_app.settings import S, SettingsStore
 
 _OPEN_CASH_SESSION = (
@@ -141,6 +147,7 @@ _MODELS: dict[str, type[Any]] = {
     "sale_lines": SaleLine,
     "gift_vouchers": GiftVoucher,
     "voucher_movements": VoucherMovement,
+    "points_movements": PointsMovement,
     "client_packages": ClientPackage,
     "package_redemptions": PackageRedemption,
     "stock_movements": StockMovement,
@@ -174,6 +181,16 @@ _SET_VOUCHER_BALANCE = (  # versioned: two desks spending one voucher at once ca
     update(_VOUCHERS)
     .where(_VOUCHERS.c.id == bindparam("vid"), _VOUCHERS.c.version == bindparam("ver"))
     .values(balance_minor=bindparam("bal"), version=_VOUCHERS.c.version + 1)
+)
+_POINTS = cast(Table, PointsAccount.__table__)
+_POINTS_FOR_SALE = select(_POINTS.c.id, _POINTS.c.balance, _POINTS.c.last_activity_at, _POINTS.c.version).where(
+    _POINTS.c.client_id == bindparam("cid")
+)
+_OPEN_POINTS = insert(_POINTS)
+_SET_POINTS = (  # versioned: two desks spending one client's points at once cannot both succeed
+    update(_POINTS)
+    .where(_POINTS.c.id == bindparam("pid"), _POINTS.c.version == bindparam("ver"))
+    .values(balance=bindparam("bal"), last_activity_at=bindparam("last"), version=_POINTS.c.version + 1)
 )
 _CLIENT_FOR_SALE = select(Client.id, Client.membership_tier, Client.version).where(Client.id == bindparam("cid"))
 _ADD_TO_CLIENT = (  # the client's totals, versioned (built once: a statement built per sale cost ~0.1 ms)
@@ -214,6 +231,41 @@ def held_vouchers(session: Session, references: list[str]) -> dict[str, gv.Held]
         v.code: gv.Held(v.id, v.code, v.balance_minor, v.expires_on, v.closed, v.version)
         for v in session.scalars(select(GiftVoucher).where(GiftVoucher.code.in_(codes)))
     }
+
+
+def _points_state(
+    session: Session, settings: SettingsStore, bill: Bill, payments: list[PaymentIn], now: datetime
+) -> tuple[pts.PointsRule | None, pts.Held | None, dict[int, int]]:
+    """The owner's points rule, the client's points account (opened on the first sale that earns)
+    and the categories of the bill's services when some category has a rate of its own."""
+    if bill.client_id is None:
+        return None, None, {}
+    own = settings.get(S.POINTS_CATEGORY_RATES)
+    codes = dict(session.execute(select(ServiceCategory.code, ServiceCategory.id)).all()) if own else {}
+    rule = settings.points_rule(codes)
+    paying = any(p.method == pts.METHOD for p in payments)
+    if not (rule.earns or paying):
+        return rule, None, {}
+    conn = session.connection()
+    row = conn.execute(_POINTS_FOR_SALE, {"cid": bill.client_id}).first()
+    if row is None:
+        # the first sale that earns opens it, without racing another desk doing the same for this client
+        # (PostgreSQL server mode: a plain INSERT fails there with a duplicate key)
+        values = {"client_id": bill.client_id, "balance": 0, "created_at": now, "version": 1}
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            conn.execute(pg_insert(_POINTS).values(values).on_conflict_do_nothing(index_elements=["client_id"]))
+        else:  # SQLite write units of work hold the write lock (BEGIN IMMEDIATE): no race
+            conn.execute(_OPEN_POINTS, values)
+        row = conn.execute(_POINTS_FOR_SALE, {"cid": bill.client_id}).first()
+        assert row is not None
+    services = {ln.service_id for ln in bill.lines if ln.service_id}
+    cats = (
+        dict(session.execute(select(Service.id, Service.category_id).where(Service.id.in_(services))).all())
+        if rule.category_rates and services else {}
+    )
+    return rule, pts.Held(row.id, row.balance, row.last_activity_at, row.version), cats
 
 
 def _no_id(_table: str) -> int | None:
@@ -292,6 +344,7 @@ def write_sale(
         if cp is not None
     }
     sold = sum(ln.quantity for ln in bill.lines if ln.kind == cb.VOUCHER)
+    points_rule, points, service_categories = _points_state(session, settings, bill, payments, now)
     state = record.SaleState(
         sale_id=None,
         # the receipt number comes last (below): a unique stand-in until then
@@ -312,6 +365,9 @@ def write_sale(
         voucher_codes=fresh_codes(session, sold) if sold else (),
         voucher_validity_days=settings.get(S.VOUCHER_VALIDITY_DAYS),
         vouchers=held_vouchers(session, [p.reference for p in payments if p.method == gv.METHOD]),
+        points=points,
+        points_rule=points_rule,
+        service_categories=service_categories,
     )
     state_versions = {h.id: h.version for h in state.vouchers.values()}
     try:
@@ -319,6 +375,13 @@ def write_sale(
     except record.SaleRefused as refused:
         if refused.field == "voucher":
             raise ValidationError({"voucher": refused.reason}) from None
+        if refused.field == "points":
+            usable = state.points.available(state.points_rule.lapse_days, now) \
+                if state.points is not None and state.points_rule is not None else 0
+            worth = pts.worth_minor(usable, state.points_rule, currency_exponent(bill.currency)) \
+                if state.points_rule is not None else 0
+            raise ValidationError({"points": _("The client's {points} points pay at most {amount}.").format(
+                points=format_number(usable), amount=cb.money(worth, bill.currency))}) from None
         if refused.field == "prepaid":
             available = state.prepaid_available_minor
             raise ValidationError(
@@ -362,6 +425,12 @@ def write_sale(
         spent = conn.execute(_SET_VOUCHER_BALANCE, {"vid": vid, "ver": state_versions[vid], "bal": balance})
         if spent.rowcount != 1:  # another desk spent this voucher since it was read
             raise StaleDataError("the gift voucher changed while the sale was written")
+    if points is not None and rows.points_balance is not None:
+        last = now if rows.points_active else points.last_activity_at
+        moved = conn.execute(_SET_POINTS, {"pid": points.id, "ver": points.version, "bal": rows.points_balance,
+                                           "last": last})
+        if moved.rowcount != 1:  # another desk moved these points since they were read
+            raise StaleDataError("the client's points changed while the sale was written")
     # the client's totals and membership
     if client is not None:
         done = conn.execute(

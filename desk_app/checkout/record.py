@@ -24,7 +24,9 @@ from zoneinfo import ZoneInfo
 
 from desk_app.checkout import bill as cb
 from desk_app.checkout.bill import Bill, PaymentIn
+from desk_app.domain import points as pts
 from desk_app.domain import voucher as gv
+from desk_app.domain.money import currency_exponent
 from desk_app.domain.pricing import half_up
 
 Row = dict[str, Any]
@@ -73,6 +75,9 @@ class SaleState:
     voucher_codes: Sequence[str] = ()  # fresh codes for the gift vouchers the bill sells, in order
     voucher_validity_days: int = 0  # 0: a voucher sold never expires
     vouchers: Mapping[str, gv.Held] = field(default_factory=dict)  # code -> a voucher the bill spends
+    points: pts.Held | None = None  # the client's points account (None: no points move on this sale)
+    points_rule: pts.PointsRule | None = None
+    service_categories: Mapping[int, int] = field(default_factory=dict)  # service id -> category id
 
 
 class SaleRefused(ValueError):
@@ -97,6 +102,8 @@ class SaleRows:
     becomes_member: bool
     change_minor: int
     voucher_balances: dict[int, int] = field(default_factory=dict)  # voucher id -> balance afterwards
+    points_balance: int | None = None  # the points account's balance afterwards (None: untouched)
+    points_active: bool = False  # points were earned or spent: the account's idle time starts again
 
     def bind(self, sale_id: int) -> None:
         """Point every row at the sale once the database has numbered it."""
@@ -116,6 +123,7 @@ TABLE_ORDER = (
     "stock_movements",
     "prepaid_movements",
     "payments",
+    "points_movements",
     "memberships",
 )
 
@@ -410,6 +418,7 @@ def sale_rows(
                 },
             )
         )
+    points_balance, points_active = _points_rows(bill, payments, st, ids, tables)
     if decision.becomes_member and bill.client_id is not None:
         tables["memberships"].append(
             _with_id(
@@ -467,7 +476,63 @@ def sale_rows(
         becomes_member=decision.becomes_member,
         change_minor=change_total,
         voucher_balances=voucher_balances,
+        points_balance=points_balance,
+        points_active=points_active,
     )
+
+
+def _points_rows(
+    bill: Bill, payments: Sequence[PaymentIn], st: SaleState, ids: Ids, tables: dict[str, list[Row]]
+) -> tuple[int | None, bool]:
+    """The sale's loyalty points (docs/loyalty.md): an idle balance lapses first (dated the day it
+    lapsed), then the points that pay, then the points the sale earns. Returns the balance after
+    (None: untouched) and whether points were earned or spent."""
+    spent_minor = sum(pay.amount_minor for pay in payments if pay.method == pts.METHOD)
+    held, rule = st.points, st.points_rule
+    if held is None or rule is None or bill.client_id is None:
+        if spent_minor:
+            raise SaleRefused("points", "0")
+        return None, False
+    exp = currency_exponent(bill.currency)
+    balance = held.balance
+    moved = False
+
+    def move(kind: str, points: int, value_minor: int = 0, at: datetime = st.at, note: str = "") -> None:
+        nonlocal balance, moved
+        balance += points
+        if balance < 0:
+            raise SaleRefused("points", str(balance - points))
+        moved = True
+        tables["points_movements"].append(
+            _with_id(ids, "points_movements", {
+                "account_id": held.id, "kind": kind, "points": points, "balance_after": balance,
+                "value_minor": value_minor, "sale_id": st.sale_id, "staff_id": st.cashier_id, "note": note,
+                "at": at,
+            })
+        )
+
+    lapse = pts.lapses_at(held.last_activity_at, rule.lapse_days)
+    if held.balance > 0 and lapse is not None and st.at >= lapse:
+        move("lapse", -held.balance, at=min(lapse, st.at), note="idle")
+    if spent_minor:
+        need = pts.points_for(spent_minor, rule, exp)
+        if rule.points_per_unit <= 0 or need > balance:
+            raise SaleRefused("points", str(balance))
+        move("redeem", -need, value_minor=spent_minor)
+    p = bill.p
+    got = pts.earned(
+        rule,
+        [
+            pts.EarningLine(ln.kind, pl.line_total_minor,
+                            st.service_categories.get(ln.service_id) if ln.service_id else None, ln.redeemed)
+            for ln, pl in zip(bill.lines, p.lines, strict=True)
+        ],
+        spent_minor,
+        exp,
+    )
+    if got:
+        move("earn", got)
+    return (balance if moved else None), bool(spent_minor or got)
 
 
 # -- refunds and voids: the lines, totals and payments a refund writes -----------------------------
@@ -490,7 +555,7 @@ LINE_COLUMNS = (
     "full_price",
 )
 # refunds go back to these methods first, cash last
-REFUND_ORDER = ("prepaid", "voucher", "card", "wechat", "alipay", "cash")
+REFUND_ORDER = ("prepaid", "voucher", "points", "card", "wechat", "alipay", "cash")
 
 
 def refund_line(original: Mapping[str, Any], original_id: int, sale_id: int | None, line_no: int) -> Row:

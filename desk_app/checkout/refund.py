@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from desk_app.checkout import bill as cb
 from desk_app.checkout import record
 from desk_app.checkout.ledger import open_cash_session_id, prepaid_move, voucher_move
+from desk_app.checkout.points import give_back_paid, take_back_earned
 from desk_app.checkout.views import PaidSale
 from desk_app.core.service import NotFound, ValidationError, audit, next_counter, require, shop_tz
 from desk_app.db.engine import Database, session_now
@@ -28,12 +29,13 @@ from desk_app.db.models import (
     SaleLine,
     StockMovement,
 )
+from desk_app.domain import points as pts
 from desk_app.domain import vip
 from desk_app.domain import voucher as gv
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
-from desk_app.settings import SettingsStore
+from desk_app.settings import S, SettingsStore
 from desk_app.trust.pins import PinPath, approve_with_owner_pin
 
 
@@ -154,7 +156,8 @@ def write_refund(
     )
     if totals.total_minor + already > orig.total_minor:
         raise ValidationError({"lines": _("A refund cannot be more than what was paid.")})
-    _refund_payments(session, orig, refund, totals.total_minor, actor, now)
+    take_back_earned(session, settings, orig, refund, chosen, actor, now)
+    _refund_payments(session, orig, refund, totals.total_minor, actor, now, settings.get(S.POINTS_LAPSE_DAYS))
     if client is not None:
         client.total_spend_minor -= totals.goods_minor
         client.full_price_spend_minor -= totals.full_price_goods_minor
@@ -301,7 +304,7 @@ def _undo_line_effects(
 
 
 def _refund_payments(
-    session: Session, orig: Sale, refund: Sale, amount: int, actor: Actor, now: datetime
+    session: Session, orig: Sale, refund: Sale, amount: int, actor: Actor, now: datetime, lapse_days: int
 ) -> None:
     paid: dict[tuple[str, int | None], int] = {}
     today = now.astimezone(shop_tz(session)).date()
@@ -340,6 +343,8 @@ def _refund_payments(
                 reference=to_voucher.code if to_voucher is not None else orig.receipt_no,
             )
         )
+        if method == pts.METHOD:
+            give_back_paid(session, orig, refund, take, actor, now, lapse_days)
         if to_voucher is not None:
             voucher_move(session, to_voucher, "refund", take, refund.id, actor.staff_id, now, "payment refunded")
         if method == "prepaid" and acct_id is not None:

@@ -18,6 +18,7 @@ from desk_app.db.models import (
     Package,
     Payment,
     PlanItem,
+    PointsMovement,
     PrepaidAccount,
     PrepaidMovement,
     Product,
@@ -82,6 +83,17 @@ class VoucherOnSale:
 
 
 @dataclass(frozen=True)
+class PointsOnSale:
+    """The loyalty points a sale moved (docs/loyalty.md), for the receipt."""
+
+    earned: int = 0
+    used: int = 0  # paid with (positive)
+    given_back: int = 0  # a refund: points that paid, back on the account
+    taken_back: int = 0  # a refund: points the refunded lines earned, taken off (positive)
+    balance_after: int = 0
+
+
+@dataclass(frozen=True)
 class CareItem:
     name_zh: str
     name_en: str
@@ -143,6 +155,7 @@ class SaleView:
     vouchers_sold: tuple[VoucherOnSale, ...] = ()
     vouchers_spent: tuple[VoucherOnSale, ...] = ()
     vouchers_voided: tuple[VoucherOnSale, ...] = ()  # a refund's: the vouchers it sold, refunded
+    points: PointsOnSale | None = None  # the loyalty points it moved (None: none)
 
     @property
     def refundable_minor(self) -> int:
@@ -340,6 +353,13 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
             .order_by(VoucherMovement.id)
         )
     )
+    moved = list(session.scalars(
+        select(PointsMovement).where(PointsMovement.sale_id == sale.id).order_by(PointsMovement.id)))
+    by_kind = {k: sum(m.points for m in moved if m.kind == k) for k in ("earn", "redeem", "refund", "clawback")}
+    points = PointsOnSale(
+        earned=by_kind["earn"], used=-by_kind["redeem"], given_back=by_kind["refund"],
+        taken_back=-by_kind["clawback"], balance_after=moved[-1].balance_after,
+    ) if moved else None
     return SaleView(
         id=sale.id,
         receipt_no=sale.receipt_no,
@@ -383,6 +403,7 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
         vouchers_sold=sold,
         vouchers_spent=spent,
         vouchers_voided=voided,
+        points=points,
     )
 
 

@@ -23,6 +23,7 @@ HANDLERS: dict[str, str] = {
     "export clients": "desk_app.cli.reports:cli_export",
     "export visits": "desk_app.cli.reports:cli_export",
     "export vouchers": "desk_app.cli.reports:cli_export",
+    "export points": "desk_app.cli.reports:cli_export",
     "export audit": "desk_app.cli.reports:cli_export",
     "export payroll": "desk_app.cli.reports:cli_export_payroll",
     "receipt": "desk_app.cli.printing:cli_receipt",
@@ -177,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="CSV exports (UTF-8 with BOM, header row)")
     es = e.add_subparsers(dest="export_kind", metavar="KIND", required=True)
     for kind, needs_month in (("sales", True), ("payments", True), ("clients", False), ("visits", True),
-                              ("vouchers", False), ("audit", False)):
+                              ("vouchers", False), ("points", False), ("audit", False)):
         ep = es.add_parser(kind, help=f"export {kind}")
         db_arg(ep)
         ep.add_argument("--month", type=month_arg, required=needs_month, help="YYYY-MM")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from desk_app.clients.fields import clean_fields, consent_addresses
+from desk_app.clients.points import points_card
 from desk_app.clients.profile import client_profile
 from desk_app.clients.search_text import build_search_fields
 from desk_app.clients.shop_facts import ShopFacts
@@ -156,6 +157,10 @@ class ClientService:
         region, currency = self.shop.region_currency(s)
         now = self.clock()
         profile = client_profile(s, c, actor, region, currency, now)
+        if c.erased_at is None:
+            profile = dataclasses.replace(
+                profile, points=points_card(s, c.id, self.settings.points_rule(), now, currency, limit=50)
+            )
         value = client_values(s, [c.id], self.settings.segment_rule(currency), now).get(c.id)
         if value is None:  # erased
             return profile

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from desk_app.clients.points import PointsCard
 from desk_app.domain.client import CHANNEL_LABELS
 from desk_app.i18n import N_, _
 
@@ -219,6 +220,7 @@ class ClientProfile:
     segment: str = ""  # the client value segment (desk_app/domain/segments.py)
     segment_why: str = ""  # why the potential is high, in words
     spend_12m: Decimal = Decimal(0)  # net spend in the last 12 months
+    points: PointsCard | None = None  # loyalty points (docs/loyalty.md)
 
     @property
     def has_allergy(self) -> bool:

@@ -1327,3 +1327,37 @@ class VoucherMovement(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PointsAccount(Base):
+    """A client's loyalty points (docs/loyalty.md): the balance is the sum of its movements, kept
+    here versioned like a prepaid balance; ``last_activity_at`` is the last earning or spending
+    (an idle balance lapses ``loyalty.lapse_days`` after it)."""
+
+    __tablename__ = "points_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), unique=True)
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)  # points
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = _now_col()
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PointsMovement(Base):
+    """Points moved on an account: earned on a sale (earn), spent as a payment (redeem, with the
+    money it paid), given back by a refund (refund), taken back when what earned them is refunded
+    (clawback), or lapsed after the owner's idle time (lapse). Never edited."""
+
+    __tablename__ = "points_movements"
+    __table_args__ = (Index("ix_points_movements_report", "at", "kind", "points"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("points_accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # earn | redeem | refund | clawback | lapse
+    points: Mapped[int] = mapped_column(BigInteger)  # signed
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+    value_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # the money a redeem paid (or a refund gave back)
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), nullable=True, index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -16,11 +16,13 @@ from desk_app.checkout import record
 from desk_app.demo import pools as P
 from desk_app.demo.sim_aftercare import Aftercare
 from desk_app.demo.sim_state import CState, Person, Pkg, Prod, Row, SimState, Svc
+from desk_app.domain import points as pts
 from desk_app.domain import voucher as gv
 from desk_app.domain.vip import VipRule
 
 PREPAID_VALIDITY_DAYS = 730  # the shop's setting (the default, docs/product.md)
 VOUCHER_VALIDITY_DAYS = 365  # the shop's setting (the default, docs/vouchers.md)
+POINTS_RULE = pts.PointsRule()  # the shop's loyalty points rule (the defaults, docs/loyalty.md)
 
 
 class Till:
@@ -156,9 +158,12 @@ class Till:
         topup_minor = sum(ln.unit_price_minor for ln in lines if ln.kind == cb.TOPUP)
         selling = sum(ln.quantity for ln in lines if ln.kind == cb.VOUCHER)
         spent = self.voucher_to_spend(at) if not topup_minor and not selling and rng.random() < 0.03 else None
-        payments = self.pay(st, bill.total_minor, topup_minor, visit["id"], spent)
+        payments = self.pay(st, bill.total_minor, topup_minor, visit["id"], spent, at)
         if (topup_minor or any(x.method == "prepaid" for x in payments)) and st.prepaid_id is None:
             self.open_prepaid(idx, st, at)
+        if st.points_id is None:
+            self.open_points(idx, st, at)
+        assert st.points_id is not None
         sale_id = self.ids("sales")
         branch = p.branch_id
         rows = record.sale_rows(
@@ -182,6 +187,8 @@ class Till:
                 voucher_codes=[gv.new_code(rng.randrange) for _i in range(selling)],
                 voucher_validity_days=VOUCHER_VALIDITY_DAYS,
                 vouchers={spent["code"]: self.held_voucher(spent)} if spent is not None else {},
+                points=pts.Held(st.points_id, st.points, st.points_last, st.points_version),
+                points_rule=POINTS_RULE,
             ),
             self.ids,
         )
@@ -203,6 +210,11 @@ class Till:
         if rows.prepaid_balance_minor is not None and st.prepaid_id is not None:
             st.balance = rows.prepaid_balance_minor
             self.prepaid_rows[st.prepaid_id]["expires_on"] = rows.prepaid_expires_on
+        if rows.points_balance is not None:
+            st.points, st.points_version = rows.points_balance, st.points_version + 1
+            if rows.points_active:
+                st.points_last = at
+        sale["_earned"] = sum(m["points"] for m in rows.tables["points_movements"] if m["kind"] == "earn")
         self.vouchers.extend(rows.tables["gift_vouchers"])
         for v in [v for v in self.vouchers if v["id"] in rows.voucher_balances]:
             v["balance_minor"] = rows.voucher_balances[v["id"]]
@@ -224,7 +236,7 @@ class Till:
         # refunds and voids, later (only simple sales: one outside method, nothing stored)
         simple = (
             len(payments) == 1
-            and payments[0].method not in ("prepaid", gv.METHOD)
+            and payments[0].method not in ("prepaid", gv.METHOD, pts.METHOD)
             and not rows.tables["client_packages"]
             and not selling
             and not topup_minor
@@ -261,14 +273,23 @@ class Till:
     def held_voucher(v: Row) -> gv.Held:
         return gv.Held(v["id"], v["code"], v["balance_minor"], v["expires_on"], "", v["version"])
 
-    def pay(self, st: CState, total: int, topup: int, ref: int, voucher: Row | None = None) -> list[cb.PaymentIn]:
-        """A gift voucher brought in, prepaid when the client has a balance, then a wallet, card or cash."""
+    def pay(
+        self, st: CState, total: int, topup: int, ref: int, voucher: Row | None = None, at: datetime | None = None
+    ) -> list[cb.PaymentIn]:
+        """A gift voucher brought in, points now and then, prepaid when the client has a balance,
+        then a wallet, card or cash."""
         rng = self.rng
         out: list[cb.PaymentIn] = []
         rest = total
         if voucher is not None and rest > 0:
             use = min(voucher["balance_minor"], rest)
             out.append(cb.PaymentIn(gv.METHOD, use, reference=voucher["code"]))
+            rest -= use
+        held = 0 if at is None or pts.lapsed(st.points_last, POINTS_RULE.lapse_days, at) else st.points
+        worth = pts.worth_minor(held, POINTS_RULE, 2)
+        if rest > 0 and not topup and voucher is None and worth >= 2_000 and rng.random() < 0.25:
+            use = min(worth, rest)
+            out.append(cb.PaymentIn(pts.METHOD, use))
             rest -= use
         if rest > 0 and not topup and st.prepaid_id is not None and st.balance > 0 and rng.random() < 0.9:
             use = min(st.balance, rest)
@@ -305,6 +326,13 @@ class Till:
         }
         self.rows["prepaid_accounts"].append(row)
         self.prepaid_rows[st.prepaid_id] = row
+
+    def open_points(self, idx: int, st: CState, at: datetime) -> None:
+        st.points_id = self.ids("points_accounts")
+        self.rows["points_accounts"].append(
+            {"id": st.points_id, "client_id": self.cid(idx), "balance": 0, "last_activity_at": None,
+             "created_at": at, "version": 1, "_state": st}
+        )
 
     def refund(self, at: datetime, orig: Row, kind: str) -> None:
         """A refund of one line, or a void of the whole sale, back to the original method."""
@@ -376,6 +404,21 @@ class Till:
                 self.move_stock(prod, -ln["quantity"], "refund", at, sale_id=sale_id, staff_id=cashier)
         idx = orig["client_id"] - self.clients.base
         st = self.st(idx)
+        earned = orig.get("_earned", 0)
+        if earned and st.points_id is not None:  # the points the refunded lines earned go (checkout/points.py)
+            base = sum(ln["line_total_minor"] for ln in olines
+                       if ln["kind"] in pts.EARNING_KINDS and ln["line_total_minor"] > 0)
+            gone = sum(ln["line_total_minor"] for ln in chosen
+                       if ln["kind"] in pts.EARNING_KINDS and ln["line_total_minor"] > 0)
+            due = min(st.points, earned if gone >= base else pts.clawback(earned, gone, base))
+            if due > 0:
+                st.points -= due
+                st.points_version += 1
+                self.rows["points_movements"].append(
+                    {"id": self.ids("points_movements"), "account_id": st.points_id, "kind": "clawback",
+                     "points": -due, "balance_after": st.points, "value_minor": 0, "sale_id": sale_id,
+                     "staff_id": cashier, "note": "earned on refunded lines", "at": at}
+                )
         st.total_spend -= totals.goods_minor
         st.full_spend -= totals.full_price_goods_minor
         if kind == "refund":
@@ -485,6 +528,10 @@ class Till:
                 del cp["_left"]
         for acc in self.rows["prepaid_accounts"]:
             acc["balance_minor"] = acc.pop("_state").balance
+        for acc in self.rows["points_accounts"]:
+            st = acc.pop("_state")
+            acc["balance"], acc["last_activity_at"], acc["version"] = st.points, st.points_last, st.points_version
         for sale in self.rows["sales"]:
             sale.pop("_lines", None)
             sale.pop("_methods", None)
+            sale.pop("_earned", None)

@@ -53,6 +53,10 @@ class CState:
     fav: int | None = None
     prepaid_id: int | None = None
     balance: int = 0
+    points_id: int | None = None  # the loyalty points account (opened on the first sale)
+    points: int = 0
+    points_last: datetime | None = None
+    points_version: int = 1
     packages: list[Row] = field(default_factory=list)  # client_packages rows
 
 

@@ -16,6 +16,7 @@ class PaymentMethod(StrEnum):
     PREPAID = "prepaid"  # from the client's prepaid balance
     PACKAGE = "package"  # a session of a package the client bought (a redemption, not money taken)
     VOUCHER = "voucher"  # from a gift voucher's balance, by its code (docs/vouchers.md)
+    POINTS = "points"  # the client's loyalty points (docs/loyalty.md): never money taken
 
     @property
     def label(self) -> str:
@@ -30,6 +31,7 @@ METHOD_LABELS: dict[PaymentMethod, str] = {  # N_() marked, translated where sho
     PaymentMethod.PREPAID: N_("Prepaid balance"),
     PaymentMethod.PACKAGE: N_("Package session"),
     PaymentMethod.VOUCHER: N_("Gift voucher"),
+    PaymentMethod.POINTS: N_("Loyalty points"),
 }
 # what the counter can take for a bill, in the order the buttons show
 COUNTER_METHODS: tuple[PaymentMethod, ...] = (
@@ -39,6 +41,9 @@ COUNTER_METHODS: tuple[PaymentMethod, ...] = (
     PaymentMethod.ALIPAY,
     PaymentMethod.PREPAID,
     PaymentMethod.VOUCHER,
+    PaymentMethod.POINTS,
 )
-# spending money taken earlier (a balance, a package, a voucher): not money taken now
-STORED_METHODS: tuple[PaymentMethod, ...] = (PaymentMethod.PREPAID, PaymentMethod.PACKAGE, PaymentMethod.VOUCHER)
+# spending money taken earlier (a balance, a package, a voucher), or loyalty points: not money taken now
+STORED_METHODS: tuple[PaymentMethod, ...] = (
+    PaymentMethod.PREPAID, PaymentMethod.PACKAGE, PaymentMethod.VOUCHER, PaymentMethod.POINTS,
+)

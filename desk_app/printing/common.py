@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from desk_app.checkout.views import VoucherOnSale
+from desk_app.checkout.views import SaleView, VoucherOnSale
 from desk_app.domain.money import Money
 from desk_app.domain.voucher import shown
 from desk_app.i18n import N_, Fmt
@@ -96,7 +96,28 @@ LABELS: dict[str, tuple[str, str]] = {
     "valid_until": (N_("Valid until"), "有效期至"),
     "no_end_date": (N_("No end date"), "无期限"),
     "voucher_left": (N_("left"), "余额"),
+    "points": (N_("Paid with loyalty points"), "积分抵扣"),  # the payment method that spends them
+    "points_used": (N_("Points used"), "本次使用积分"),
+    "points_earned": (N_("Points earned"), "本次获得积分"),
+    "points_back": (N_("Points given back"), "退回积分"),
+    "points_taken": (N_("Points taken back"), "扣回积分"),
+    "points_balance": (N_("Points balance"), "积分余额"),
 }
+
+
+def points_rows(fmt: Fmt, view: SaleView) -> list[tuple[str, str]]:
+    """The loyalty points a sale moved, for the receipt: used, earned (a refund: given back, taken
+    back), then the balance after."""
+    pv = view.points
+    if pv is None:
+        return []
+    rows = []
+    for key, n, sign in (("points_used", pv.used, "-"), ("points_earned", pv.earned, "+"),
+                         ("points_back", pv.given_back, "+"), ("points_taken", pv.taken_back, "-")):
+        if n:
+            rows.append((L(fmt, key), f"{sign}{fmt.number(n)}"))
+    rows.append((L(fmt, "points_balance"), fmt.number(pv.balance_after)))
+    return rows
 
 
 def L(fmt: Fmt, key: str) -> str:  # noqa: N802 - short on purpose, used everywhere in layouts

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs
 from desk_app.checkout.views import SaleView
 from desk_app.domain.voucher import shown
 from desk_app.i18n import Fmt, _
-from desk_app.printing.common import L, method_label, money, voucher_expiry, voucher_spent, when
+from desk_app.printing.common import L, method_label, money, points_rows, voucher_expiry, voucher_spent, when
 
 SCHEMES = ("tcp", "usb", "serial", "cups", "win32", "file")
 EXAMPLES = "tcp://192.168.1.50:9100, usb:0x0416:0x5011, serial:/dev/ttyUSB0, cups:Receipts, win32:POS-80, file:/dev/usb/lp0"
@@ -271,6 +271,8 @@ def receipt_parts(view: SaleView, fmt: Fmt, width: int = 48) -> list[Part]:
             out.append(_pair("  " + L(fmt, "change"), money(fmt, p.change_minor, cur), width))
     if view.prepaid_balance_after_minor is not None:
         out.append(_pair(L(fmt, "balance_after"), money(fmt, view.prepaid_balance_after_minor, cur), width))
+    for label, value in points_rows(fmt, view):
+        out.append(_pair(label, value, width))
     for v in view.vouchers_spent:
         out += _pack(voucher_spent(fmt, v, cur), width)
     for zh, en, left in view.package_sessions_left:

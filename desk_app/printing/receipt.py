@@ -18,7 +18,16 @@ from desk_app.checkout.views import SaleView, VoucherOnSale
 from desk_app.domain.voucher import shown
 from desk_app.fonts import register_cjk_font
 from desk_app.i18n import Fmt
-from desk_app.printing.common import L, method_label, money, pct, voucher_expiry, voucher_spent, when
+from desk_app.printing.common import (
+    L,
+    method_label,
+    money,
+    pct,
+    points_rows,
+    voucher_expiry,
+    voucher_spent,
+    when,
+)
 from desk_app.printing.flow import Flow
 from desk_app.shop.service import ShopInfo
 
@@ -114,6 +123,8 @@ def build_receipt(view: SaleView, fmt: Fmt, layout: str = "80mm") -> Flow:
             f.row(L(fmt, "change"), money(fmt, p.change_minor, cur), size=size * 0.9, indent=ind)
     if view.prepaid_balance_after_minor is not None:
         f.row(L(fmt, "balance_after"), money(fmt, view.prepaid_balance_after_minor, cur))
+    for label, value in points_rows(fmt, view):
+        f.row(label, value)
     for v in view.vouchers_spent:
         line = ""
         for piece in voucher_spent(fmt, v, cur):  # a new line only between pieces: the code stays whole

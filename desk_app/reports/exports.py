@@ -28,6 +28,8 @@ from desk_app.db.models import (
     GiftVoucher,
     Package,
     Payment,
+    PointsAccount,
+    PointsMovement,
     PrepaidAccount,
     Product,
     Sale,
@@ -61,7 +63,10 @@ VISITS_COLUMNS = (
 VOUCHERS_COLUMNS = (
     "code", "branch", "issued_at", "receipt_no", "from_code", "value", "balance", "expires_on", "closed",
 )  # fmt: skip
-KINDS = ("sales", "payments", "clients", "visits", "vouchers")
+POINTS_COLUMNS = (
+    "at", "client_number", "kind", "points", "balance_after", "value", "receipt_no", "branch",
+)  # fmt: skip
+KINDS = ("sales", "payments", "clients", "visits", "vouchers", "points")
 BATCH = 2000
 
 
@@ -310,12 +315,37 @@ def vouchers_rows(db: Database, month: str | None, branch: str | int | None = No
         ]  # fmt: skip
 
 
+def points_rows(db: Database, month: str | None, branch: str | int | None = None) -> Iterator[list[Any]]:
+    """Every loyalty points movement (in the month when one is given; docs/loyalty.md): when, whose,
+    earn | redeem | refund | clawback | lapse, the points and the balance after, the money a redeem
+    paid (negative: given back), and the receipt and branch of its sale (a lapse has none)."""
+    c = _Ctx(db)
+    bid = _branch_id(db, branch)
+    mv = PointsMovement
+    stmt = (
+        select(mv.at, Client.client_number, mv.kind, mv.points, mv.balance_after, mv.value_minor, Sale.receipt_no,
+               Branch.code)
+        .select_from(mv)
+        .join(PointsAccount, PointsAccount.id == mv.account_id)
+        .join(Client, Client.id == PointsAccount.client_id)
+        .outerjoin(Sale, Sale.id == mv.sale_id)
+        .outerjoin(Branch, Branch.id == Sale.branch_id)
+        .where(_month_filter(mv.at, month, c.tz_name))
+        .order_by(mv.at, mv.id)
+    )
+    if bid is not None:
+        stmt = stmt.where(Sale.branch_id == bid)
+    for r in _stream(db, stmt):
+        yield [c.ts(r[0]), r[1], r[2], r[3], r[4], c.money(r[5]), r[6] or "", r[7] or ""]
+
+
 _ROWS = {
     "sales": (SALES_COLUMNS, sales_rows),
     "payments": (PAYMENTS_COLUMNS, payments_rows),
     "clients": (CLIENTS_COLUMNS, clients_rows),
     "visits": (VISITS_COLUMNS, visits_rows),
     "vouchers": (VOUCHERS_COLUMNS, vouchers_rows),
+    "points": (POINTS_COLUMNS, points_rows),
 }
 
 

@@ -42,6 +42,7 @@ from desk_app.reports.monthly_clients import (
 )
 from desk_app.reports.monthly_compared import compared_figures
 from desk_app.reports.monthly_messages import message_figures
+from desk_app.reports.monthly_points import points_figures
 from desk_app.reports.monthly_reader import ReportReader, Scope, StaffAcc, load_catalog, new_staff_acc
 from desk_app.reports.monthly_sales import low_stock, sales_figures
 from desk_app.reports.monthly_staff import by_staff, revenue_by_stylist
@@ -174,6 +175,7 @@ def _build(
     pays = base_pays_in_force(conn, p.first_day)  # the month's own, not today's (a raise changes no past month)
     data["appraisal"] = appraisal_figures(data["by_staff"], settings, pays, str(shop[1]))
     data["client_value"] = month_value_figures(rd, month, settings)
+    data["loyalty_points"] = points_figures(rd, p, settings)
     if compare:
         prev = pending.result() if pending is not None else compared_figures(rd, prev_month, prev_until)
         data["comparison"] = comparison(data, prev)

@@ -133,18 +133,20 @@ def sales_figures(
     ordered = [mt for mt in PAYMENT_METHODS if mt in methods] + sorted(set(methods) - set(PAYMENT_METHODS))
     d["by_payment_method"] = {str(mt): rd.m(methods[mt]) for mt in ordered}
     # money taken: what came in by cash, card, WeChat, Alipay; spending from a prepaid balance or a gift
-    # voucher (taken when it was topped up or sold) and package sessions are not money taken this month
+    # voucher (taken when it was topped up or sold), package sessions and loyalty points are not money
+    # taken this month
     taken = {str(mt): methods[mt] for mt in ordered if mt not in STORED_METHODS}
     takings = sum(taken.values())
     from_prepaid, by_package = methods.get(PaymentMethod.PREPAID, 0), methods.get(PaymentMethod.PACKAGE, 0)
-    by_voucher = methods.get(PaymentMethod.VOUCHER, 0)
-    explained = total_rev + topup_lines + voucher_lines - from_prepaid - by_package - by_voucher
+    by_voucher, by_points = methods.get(PaymentMethod.VOUCHER, 0), methods.get(PaymentMethod.POINTS, 0)
+    explained = total_rev + topup_lines + voucher_lines - from_prepaid - by_package - by_voucher - by_points
     d["takings"] = {
         "by_method": {mt: rd.m(v) for mt, v in taken.items()},
         "total": rd.m(takings),
         "paid_from_prepaid": rd.m(from_prepaid),
         "paid_by_voucher": rd.m(by_voucher),
         "paid_by_package": rd.m(by_package),
+        "paid_by_points": rd.m(by_points),
         # revenue + top-ups and gift vouchers sold - paid from prepaid, by voucher, by package = money taken
         # (money-model.md)
         "reconciliation": {
@@ -154,6 +156,7 @@ def sales_figures(
             "paid_from_prepaid": rd.m(-from_prepaid),
             "paid_by_voucher": rd.m(-by_voucher),
             "paid_by_package": rd.m(-by_package),
+            "paid_by_points": rd.m(-by_points),
             "takings": rd.m(takings),
             "unexplained": rd.m(takings - explained),  # 0 unless the money model's invariants are broken
         },

@@ -561,6 +561,15 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
                 ]
             )
         )
+    if has_points(data):
+        story.append(
+            KeepTogether(
+                [
+                    Paragraph(_esc(_("Loyalty points")), st.h2),
+                    _table(points_rows(data, fmt), [half * 0.75, half * 0.25], st),
+                ]
+            )
+        )
     if c["by_category"]:
         story.append(Paragraph(_esc(_("Complaints by category")), st.h2))
         story.append(
@@ -845,6 +854,8 @@ def payment_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]
         rows.append([_("Paid by gift voucher"), _fmt_money(fmt, data, tk["paid_by_voucher"])])
     if Decimal(tk["paid_by_package"]) != 0:
         rows.append([_("Paid with package sessions"), _fmt_money(fmt, data, tk["paid_by_package"])])
+    if Decimal(tk.get("paid_by_points", "0")) != 0:
+        rows.append([_("Paid with loyalty points"), _fmt_money(fmt, data, tk["paid_by_points"])])
     return rows
 
 
@@ -860,6 +871,35 @@ def gift_voucher_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list
         [_("Refunded (voided)"), _fmt_money(fmt, data, g["voided"])],
         [_("Outstanding at month end"), _fmt_money(fmt, data, g["outstanding"])],
         [_("Expired unspent"), _fmt_money(fmt, data, g["expired_unspent"])],
+    ]
+
+
+def has_points(data: dict[str, Any]) -> bool:
+    """Did loyalty points move this month, or do clients hold any? (A shop without them sees nothing.)"""
+    lp = data.get("loyalty_points") or {}
+    return any(lp.get(k) for k in ("earned", "redeemed", "given_back", "taken_back", "lapsed", "outstanding"))
+
+
+def points_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """Loyalty points: earned, paid with (and what they paid), refunds, lapsed; what clients hold at the end."""
+    f = fmt or i18n.current()
+    _ = f._
+    lp = data["loyalty_points"]
+
+    def n(points: int) -> str:
+        return f.number(points)
+
+    return [
+        [_("Loyalty points"), _("Points")],
+        [_("Earned"), n(lp["earned"])],
+        [_("Paid with points ({amount})").format(amount=_fmt_money(fmt, data, lp["redeemed_value"])),
+         n(lp["redeemed"])],
+        [_("Given back by refunds ({amount})").format(amount=_fmt_money(fmt, data, lp.get("given_back_value", "0"))),
+         n(lp["given_back"])],
+        [_("Taken back by refunds"), n(lp["taken_back"])],
+        [_("Lapsed (unused)"), n(lp["lapsed"])],
+        [_("Held at month end (worth {amount})").format(amount=_fmt_money(fmt, data, lp["outstanding_value"])),
+         n(lp["outstanding"])],
     ]
 
 
@@ -880,6 +920,8 @@ def reconcile_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[st
         rows.append([_("− paid by gift voucher"), _fmt_money(fmt, data, rc["paid_by_voucher"])])
     if Decimal(rc["paid_by_package"]) != 0:
         rows.append([_("− paid with package sessions"), _fmt_money(fmt, data, rc["paid_by_package"])])
+    if Decimal(rc.get("paid_by_points", "0")) != 0:
+        rows.append([_("− paid with loyalty points"), _fmt_money(fmt, data, rc["paid_by_points"])])
     if Decimal(rc["unexplained"]) != 0:
         rows.append([_("Not explained (run desk-app check)"), _fmt_money(fmt, data, rc["unexplained"])])
     rows.append([_("= money taken"), _fmt_money(fmt, data, rc["takings"])])

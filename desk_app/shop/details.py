@@ -15,10 +15,11 @@ from desk_app.core.service import ValidationError, audit, require, shop_row
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     Sale,
+    ServiceCategory,
 )
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.visit import GUIDED_STEPS
-from desk_app.i18n import _
+from desk_app.i18n import _, pick
 from desk_app.settings import DATES, DEFS, SettingsStore, validate
 from desk_app.shop.service import CURRENCIES, ShopInfo, shop_info
 
@@ -96,6 +97,19 @@ class ShopDetailsService:
     def setting_values(self) -> dict[str, Any]:
         return self.settings.all()
 
+    def _category_rate_problem(self, value: Any) -> str:
+        with self.db.uow(write=False) as uow:
+            names = {c.code: pick(c.name_zh, c.name_en) for c in uow.session.scalars(select(ServiceCategory))}
+        wrong = []
+        for code, rate in dict(value).items():
+            try:
+                validate("loyalty.category_rates", {code: rate})
+            except ValueError:
+                wrong.append(names.get(str(code), str(code)))
+        if not wrong:
+            return _("This value is not valid here.")
+        return _("Points per 1.00 for {category} must be a number from 0 to 100.").format(category=", ".join(wrong))
+
     def save_setting(self, actor: Actor, key: str, value: Any) -> Any:
         """Save one declared setting after checking its type and range; audited with before/after."""
         require(self.db.uow, actor, Perm.SETTINGS)
@@ -109,6 +123,8 @@ class ShopDetailsService:
         except ValueError as exc:
             if d.kind == DATES:  # the check names the piece that is not a date
                 raise ValidationError({key: str(exc).split(": ", 1)[-1]}) from None
+            if key == "loyalty.category_rates":  # the category that is wrong, by its name
+                raise ValidationError({key: self._category_rate_problem(value)}) from None
             raise ValidationError({key: _setting_message(d.type, d.minimum, d.maximum)}) from None
         if key == "visit.required_steps":
             steps = [str(x) for x in v]

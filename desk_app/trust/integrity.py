@@ -114,6 +114,45 @@ _CHECKS: list[tuple[str, str]] = [
                   WHERE v.sale_id = s.id)""",
     ),
     (
+        "points account {0}: balance {1} != sum of its movements {2}",
+        """SELECT a.id, a.balance, COALESCE(SUM(m.points), 0)
+           FROM points_accounts a LEFT JOIN points_movements m ON m.account_id = a.id
+           GROUP BY a.id, a.balance
+           HAVING a.balance != COALESCE(SUM(m.points), 0)""",
+    ),
+    (
+        "points account {0}: balance {1} is below zero",
+        "SELECT id, balance FROM points_accounts WHERE balance < 0",
+    ),
+    (
+        "points movement {0}: balance after {1} != running balance {2}",
+        """SELECT m.id, m.balance_after, m.running FROM (
+             SELECT mv.id, mv.balance_after, SUM(mv.points) OVER (
+                    PARTITION BY mv.account_id ORDER BY mv.id
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+             FROM points_movements mv) AS m
+           WHERE m.balance_after != m.running""",
+    ),
+    (
+        "sale {0}: loyalty points payments {1} != what its points movements paid {2}",
+        """SELECT p.sale_id, SUM(p.amount_minor), (SELECT COALESCE(SUM(m.value_minor), 0) FROM points_movements m
+                  WHERE m.sale_id = p.sale_id AND m.kind IN ('redeem', 'refund'))
+           FROM payments p WHERE p.method = 'points' GROUP BY p.sale_id
+           HAVING SUM(p.amount_minor) != (SELECT COALESCE(SUM(m.value_minor), 0) FROM points_movements m
+                  WHERE m.sale_id = p.sale_id AND m.kind IN ('redeem', 'refund'))""",
+    ),
+    (
+        "points movement {0}: on sale {1} of another client",
+        """SELECT m.id, m.sale_id FROM points_movements m
+           JOIN points_accounts a ON a.id = m.account_id JOIN sales s ON s.id = m.sale_id
+           WHERE s.client_id IS NULL OR s.client_id != a.client_id""",
+    ),
+    (
+        "sale {0}: earned points {1} times",
+        """SELECT sale_id, COUNT(*) FROM points_movements WHERE kind = 'earn' AND sale_id IS NOT NULL
+           GROUP BY sale_id HAVING COUNT(*) > 1""",
+    ),
+    (
         "prepaid account {0}: balance {1} is below zero",
         "SELECT id, balance_minor FROM prepaid_accounts WHERE balance_minor < 0 OR held_minor < 0",
     ),
