@@ -16,7 +16,7 @@ from ui.context import UiContext
 from ui.runner import TaskRunner
 from ui.settings.editor import ItemEditor
 from ui.settings.screen import SettingsScreen
-from ui.settings.shop import RulesPanel, ShopDetailsPanel
+from ui.settings.shop import CategoryRates, RulesPanel, ShopDetailsPanel
 from ui.settings.staff import StaffPanel
 from ui.shared.unit_edit import MoneyEdit, PercentEdit
 
@@ -104,7 +104,7 @@ def test_shop_details_and_rules_show_field_messages(qtbot: QtBot, ctx: UiContext
     greet.setText("soon")
     rules.inputs["standards.service_start_minutes"].setText("20")
     rules.save()
-    assert "1 values need a correction" in rules.status.text()
+    assert "1 value needs a correction" in rules.status.text()
     assert rules.errors["standards.greet_seconds"].text() == "✕ Enter a whole number of at least 1."
     assert ctx.services.settings.get(S.STANDARDS_SERVICE_START_MINUTES) == 20  # the good value was kept
     greet.setText("45")
@@ -225,7 +225,7 @@ def test_a_wrong_amount_or_rate_is_explained_and_not_stored(
     rules.save()
     assert rules.errors[setting.key].text() == "✕ " + message and not rules.errors[setting.key].isHidden()
     assert rules.inputs[setting.key].property("invalid") is True
-    assert "1 values need a correction" in rules.status.text()
+    assert "1 value needs a correction" in rules.status.text()
     assert ctx.services.settings.get(setting) == before
     assert ctx.services.settings.get(S.STANDARDS_GREET_SECONDS) == 40
 
@@ -445,3 +445,30 @@ def test_an_editors_form_takes_its_panels_width(qtbot: QtBot, ctx: UiContext, ke
     for w in ed.form.widgets.values():
         if w.isVisible():
             assert w.width() >= scroll.viewport().width() - 30, (type(w).__name__, w.width())
+
+
+def test_loyalty_points_rates_by_kind_and_by_service_category(qtbot: QtBot, ctx: UiContext) -> None:
+    """Settings > Rules > Loyalty points: the rates, and a box a service category for its own rate
+    (empty: as services); a wrong rate is said beside it and nothing of it is stored."""
+    rules = _rules(qtbot, ctx)
+    rates = rules.inputs[S.POINTS_CATEGORY_RATES.key]
+    assert isinstance(rates, CategoryRates) and "colour" in rates.boxes  # the catalog's categories
+    assert rates.boxes["colour"].text() == "" and rates.boxes["colour"].placeholderText() == "as services"
+    rules.inputs[S.POINTS_RATE_PRODUCT.key].setText("0")
+    rates.boxes["colour"].setText("3")
+    rules.save()
+    assert ctx.services.settings.get(S.POINTS_CATEGORY_RATES) == {"colour": "3"}
+    assert ctx.services.settings.get(S.POINTS_RATE_PRODUCT) == 0
+    assert not rules.unsaved_changes()
+    rates.boxes["hair"].setText("lots")
+    rates.boxes["nails"].setText("-5")
+    rules.save()
+    err = rules.errors[S.POINTS_CATEGORY_RATES.key]
+    assert not err.isHidden() and "Hair, Nails" in err.text() and "0 to 100" in err.text()  # each wrong one named
+    assert rates.boxes["hair"].property("invalid") is True and rates.boxes["nails"].property("invalid") is True
+    assert rates.boxes["colour"].property("invalid") is not True
+    labels = [rates.form.labelForField(b).text() for b in rates.boxes.values()]
+    assert "Colour && perm" in labels  # shown as "Colour & perm" (a lone & would be a shortcut letter)
+    assert ctx.services.settings.get(S.POINTS_CATEGORY_RATES) == {"colour": "3"}
+    again = _rules(qtbot, ctx)
+    assert again.inputs[S.POINTS_CATEGORY_RATES.key].boxes["colour"].text() == "3"

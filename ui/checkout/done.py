@@ -9,7 +9,7 @@ from desk_app.aftercare.views import FeedbackView
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import PaidSale, SaleView
 from desk_app.domain import voucher as gv
-from desk_app.i18n import N_, _, format_date
+from desk_app.i18n import N_, _, format_date, format_number
 from desk_app.settings import S
 from ui.checkout.hardware import (
     escpos_desk,
@@ -120,6 +120,10 @@ class DonePage(QWidget):
                     amount=fmt_money(view.prepaid_balance_after_minor, cur)
                 )
             )
+        if view.points is not None and (view.points.earned or view.points.used):
+            notes.append(_("Points: {used} used, {earned} earned; {balance} now").format(
+                used=format_number(view.points.used), earned=format_number(view.points.earned),
+                balance=format_number(view.points.balance_after)))
         for v in view.vouchers_sold:  # the codes, also on the receipt: the voucher is its code
             notes.append(_("Gift voucher {code}: {amount}, valid until {day}").format(
                 code=gv.shown(v.code), amount=fmt_money(v.amount_minor, cur),

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWi
 from desk_app.checkout.bill import Bill
 from desk_app.checkout.service import ApprovalNeeded
 from desk_app.checkout.views import PaidSale, SaleView
+from desk_app.clients.points import PointsCard
 from desk_app.i18n import _
 from desk_app.trust.pins import Approval, PinRefused
 from ui.checkout.done import DonePage
@@ -72,6 +73,7 @@ class CheckoutFlow(QWidget):
         self._paying = False
         self._generation = 0  # bumped by forget_sale(): answers for an earlier bill are dropped
         self._balance = 0
+        self._points: PointsCard | None = None
         self._balance_for: int | None = -1
         self._balance_latest = Latest()
 
@@ -111,26 +113,27 @@ class CheckoutFlow(QWidget):
         cid = bill.client_id
         if cid != self._balance_for:
             self._balance_for = cid
-            self._balance = 0
-            if cid is not None:
+            self._balance, self._points = 0, None
+            actor = self.ctx.actor
+            if cid is not None and actor is not None:
                 seq = self._balance_latest.next()
-                payments = self.ctx.services.payments
+                payments, points = self.ctx.services.payments, self.ctx.services.points
                 self.ctx.runner.run(
                     self,
-                    lambda: payments.prepaid_balance(cid),
-                    on_done=self._balance_latest.guard(seq, lambda b: self._got_balance(cid, b)),
+                    lambda: (payments.prepaid_balance(cid), points.card(actor, cid, moves=False)),
+                    on_done=self._balance_latest.guard(seq, lambda b: self._got_balance(cid, *b)),
                     on_error=self._balance_latest.guard(seq, lambda exc: show_error(self, exc)),
                 )
-        self.payment.set_bill(bill, self._balance)
+        self.payment.set_bill(bill, self._balance, self._points)
         if self.isVisible():
             self.ctx.display.bill(bill)
 
-    def _got_balance(self, client_id: int, balance: int) -> None:
+    def _got_balance(self, client_id: int, balance: int, points: PointsCard) -> None:
         if client_id != self._balance_for:
             return
-        self._balance = balance
+        self._balance, self._points = balance, points
         if self.editor.bill is not None:
-            self.payment.set_bill(self.editor.bill, balance)
+            self.payment.set_bill(self.editor.bill, balance, points)
 
     def forget_sale(self) -> None:
         """Start afresh for another bill: no bill, no payment in flight, the bill page shown."""
@@ -139,7 +142,7 @@ class CheckoutFlow(QWidget):
         self.last_paid = None
         self.payment.reset()
         self.editor.clear_bill()
-        self._balance_for, self._balance = -1, 0
+        self._balance_for, self._balance, self._points = -1, 0, None
         self.stack.setCurrentIndex(0)
 
     def _for_this_bill(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:

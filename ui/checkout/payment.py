@@ -20,11 +20,12 @@ from desk_app.checkout.bill import Bill
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.service import PaymentIn
 from desk_app.checkout.vouchers import VoucherCard
+from desk_app.clients.points import PointsCard
 from desk_app.domain import voucher as gv
 from desk_app.domain.money import parse_amount
 from desk_app.domain.payment import COUNTER_METHODS
 from desk_app.domain.payment import METHOD_LABELS as METHOD_LABELS_BY_ENUM
-from desk_app.i18n import _
+from desk_app.i18n import _, format_number
 from ui.checkout.vouchers import card_text
 from ui.context import UiContext
 from ui.runner import Latest
@@ -32,7 +33,7 @@ from ui.shared.widgets import Button, ErrorLabel, error_text
 
 METHOD_LABELS: dict[str, str] = {str(m): METHOD_LABELS_BY_ENUM[m] for m in COUNTER_METHODS}
 METHOD_ICONS = {"cash": "cash", "card": "card", "wechat": "message", "alipay": "wallet", "prepaid": "gift",
-                "voucher": "tag"}
+                "voucher": "tag", "points": "star"}
 
 
 class PaymentBox(QWidget):
@@ -43,17 +44,15 @@ class PaymentBox(QWidget):
         self.ctx = ctx
         self.bill: Bill | None = None
         self.balance = 0
+        self.points: PointsCard | None = None  # the client's loyalty points (docs/loyalty.md)
         self.voucher: VoucherCard | None = None  # the gift voucher whose code was given last
         self.more_vouchers: list[tuple[VoucherCard, int]] = []  # earlier vouchers on this bill, with what each pays
         self._voucher_latest = Latest()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        title = QLabel(_("Payment"))
-        title.setObjectName("sectionTitle")
-        lay.addWidget(title)
-        self.due = QLabel()
-        self.due.setObjectName("bigNumber")
-        lay.addWidget(self.due)
+        # no "Payment" heading and no "To pay: …" line: the bill's Total right above says it, and the room
+        # went to the points row (the column must hold every method, Pay and a two-line refusal under it
+        # at 1366×768 without moving Pay)
         grid = QGridLayout()
         self.amounts: dict[str, QLineEdit] = {}
         self.method_buttons: dict[str, Button] = {}
@@ -141,7 +140,7 @@ class PaymentBox(QWidget):
             return 0
         return parse_amount(text, self.bill.currency).minor
 
-    def set_bill(self, bill: Bill, prepaid_balance: int = 0) -> None:
+    def set_bill(self, bill: Bill, prepaid_balance: int = 0, points: PointsCard | None = None) -> None:
         first = self.bill is None
         self.bill = bill
         self.balance = prepaid_balance
@@ -152,6 +151,24 @@ class PaymentBox(QWidget):
             if bill.client_id
             else _(METHOD_LABELS["prepaid"])
         )
+        self.points = points if bill.client_id is not None and points is not None \
+            and points.client_id == bill.client_id else None
+        worth = self.points.worth_minor if self.points is not None else 0
+        pb = self.method_buttons["points"]
+        pb.setEnabled(worth > 0)
+        self.amounts["points"].setEnabled(worth > 0)
+        if self.points is None:
+            pb.setText(_(METHOD_LABELS["points"]))
+            pb.setToolTip(_("Loyalty points pay only with the client on the bill"))
+        else:  # how many, and what they pay; lapsed or too few to pay anything: said on the button
+            pb.setText(_("Points {points}").format(points=format_number(self.points.available)))
+            if self.points.lapsed:
+                pb.setToolTip(_("The client's points lapsed: nothing earned or spent for too long"))
+            elif worth <= 0:
+                pb.setToolTip(_("The client has no points to pay with yet: this sale earns some"))
+            else:
+                pb.setToolTip(_("The client's points pay up to {amount}: pressed, they pay what is still due").format(
+                    amount=fmt_money(worth, bill.currency)))
         if first:
             for e in self.amounts.values():
                 e.clear()
@@ -171,6 +188,8 @@ class PaymentBox(QWidget):
             left = min(left, self.balance)
         if method == "voucher":
             left = min(left, self.voucher.balance_minor if self.voucher is not None else 0)
+        if method == "points":
+            left = min(left, self.points.worth_minor if self.points is not None else 0)
         if left > 0:
             self.amounts[method].setText(str(fmt_plain(left, self.bill.currency)))
         if method == "cash":
@@ -286,7 +305,6 @@ class PaymentBox(QWidget):
         if bill is None:
             return
         cur = bill.currency
-        self.due.setText(_("To pay: {amount}").format(amount=fmt_money(bill.total_minor, cur)))
         self.error.show_error(None)
         left = bill.total_minor - self._sum()
         if not bill.lines:
@@ -314,7 +332,7 @@ class PaymentBox(QWidget):
         except ValueError:
             change = _("Type amounts such as 12.50.")
         self.change.setText(change)
-        voucher_problem = self._voucher_problem()
+        voucher_problem = self._voucher_problem() or self._points_problem()
         self.pay_btn.setEnabled(
             left == 0 and bool(bill.lines) and not bill.needs_estimate_agreement and not voucher_problem
         )
@@ -343,6 +361,23 @@ class PaymentBox(QWidget):
                 code=self.voucher.shown_code, amount=fmt_money(self.voucher.balance_minor, self.voucher.currency))
         return ""
 
+    def _points_problem(self) -> str:
+        """More than the client's points pay, said before Pay (a newcomer typed 50 for points worth 35.30:
+        "Covered exactly", then a refusal at F9)."""
+        try:
+            amount = self._parse(self.amounts["points"].text())
+        except ValueError:
+            return ""
+        if amount <= 0:
+            return ""
+        card = self.points
+        if card is None:
+            return _("Loyalty points need the client on the bill.")
+        if amount > card.worth_minor:
+            return _("The client's {points} points pay at most {amount}: lower the points amount.").format(
+                points=format_number(card.available), amount=fmt_money(card.worth_minor, card.currency))
+        return ""
+
     def _steady_widths(self, currency: str) -> None:
         """The method buttons as wide as their longest label can be ("Voucher …K7QM (CN¥9,999.99)"), so
         the payment column never widens under the pointer when a balance or a voucher appears."""
@@ -365,11 +400,11 @@ class PaymentBox(QWidget):
         """No bill yet: no amounts, nothing to pay, Pay waits."""
         self.bill = None
         self.balance = 0
+        self.points = None
         self.clear()
         self._set_voucher(None)
         self.more_vouchers.clear()
         self._show_more_vouchers()
-        self.due.setText("")
         self.remaining.setText("")
         self.change.setText("")
         self.error.show_error(None)

@@ -25,7 +25,7 @@ from desk_app.checkout.bill import Bill
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.views import SaleSummary, SaleView
 from desk_app.domain import voucher as gv
-from desk_app.i18n import _, format_when
+from desk_app.i18n import _, format_number, format_when
 from ui.checkout.editor import header_actions
 from ui.checkout.hardware import render_pdf
 from ui.checkout.panel import CheckoutFlow
@@ -330,6 +330,15 @@ class CheckoutScreen(QWidget):
         ]
         lines += [_("Gift voucher {code} refunded: it cannot be spent any more.").format(code=gv.shown(v.code))
                   for v in refund.vouchers_voided]
+        pv = refund.points
+        if pv is not None:  # points are not money: what went back onto the account, what was taken off
+            if pv.given_back:
+                lines.append(_("{points} points go back onto the client's account.").format(
+                    points=format_number(pv.given_back)))
+            if pv.taken_back:
+                lines.append(_("{points} points the refunded items earned are taken off.").format(
+                    points=format_number(pv.taken_back)))
+            lines.append(_("Points balance now: {points}").format(points=format_number(pv.balance_after)))
         title = _("Voided: {receipt}") if refund.kind == "void" else _("Refunded: {receipt}")
         show_info(
             self,

@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_app.clients.points import PointsCard
 from desk_app.clients.views import ClientProfile, FormulaView
+from desk_app.domain.money import Money
 from desk_app.domain.visit import step_label
-from desk_app.i18n import _, format_date, format_money, format_when, ngettext
+from desk_app.i18n import _, format_date, format_money, format_number, format_when, ngettext
 from desk_app.visits.views import appt_status_label
 from ui.shared.widgets import Card
 
@@ -86,6 +88,19 @@ def formula_text(f: FormulaView) -> str:
     return f"{head}: {text}{tail}{who}"
 
 
+def points_text(card: PointsCard) -> str:
+    """"1,234 points (worth ¥12.34) · lapse on 7 Dec 2027 if unused", or why they pay nothing."""
+    n = ngettext("{n} point", "{n} points", card.balance).format(n=format_number(card.balance))
+    if card.lapsed:
+        return n + "  ·  ⚠ " + _("lapsed: nothing earned or spent since {date}").format(
+            date=format_date(card.last_activity_at) if card.last_activity_at else "—")
+    text = n + " " + _("(worth {amount})").format(amount=format_money(Money.from_minor(card.worth_minor, card.currency).amount,
+                                                                   card.currency))
+    if card.lapses_on is not None:
+        text += "  ·  " + _("lapse on {date} if unused").format(date=format_date(card.lapses_on))
+    return text
+
+
 class ClientSummary(Card):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(_("At a glance"), parent)
@@ -119,9 +134,12 @@ class ClientSummary(Card):
         v["value"].setText(value_text(p))
         if p.is_vip:
             since = format_date(p.member_since) if p.member_since else ""
-            v["member"].setText("★ " + _("VIP since {date}").format(date=since) if since else "★ " + _("VIP"))
+            member = "★ " + _("VIP since {date}").format(date=since) if since else "★ " + _("VIP")
         else:
-            v["member"].setText(_("Regular"))
+            member = _("Regular")
+        if p.points is not None and p.points.balance:  # beside the membership, not instead of it
+            member += "\n" + points_text(p.points)
+        v["member"].setText(member)
         v["spend"].setText(format_money(p.total_spend, p.currency))
         visits = str(p.visit_count)
         if p.no_show_count:
@@ -172,7 +190,14 @@ class ClientHistoryTabs(QTabWidget):
         self.packages = _table([_("Package"), _("Used"), _("Left"), _("Expires")])
         self.packages_box = _WithEmpty(self.packages, _("No packages bought."))
         pl.addWidget(self.packages_box)
-        self.addTab(prepaid, _("Prepaid && packages"))
+        self.points_title = QLabel()
+        self.points_title.setObjectName("sectionTitle")
+        self.points_title.setWordWrap(True)
+        pl.addWidget(self.points_title)
+        self.points = _table([_("When"), _("What"), _("Points"), _("Balance"), _("Receipt")])
+        self.points_box = _WithEmpty(self.points, _("No points yet: a sale with the client on the bill earns them."))
+        pl.addWidget(self.points_box)
+        self.addTab(prepaid, _("Balances"))  # prepaid, loyalty points and packages
         self.upcoming = _table([_("When"), _("Stylist"), _("Services"), _("Status")])
         self.upcoming_box = _WithEmpty(self.upcoming, _("No appointments booked. Use “Book” to make one."))
         self.addTab(self.upcoming_box, _("Upcoming"))
@@ -209,6 +234,16 @@ class ClientHistoryTabs(QTabWidget):
             ],
         )
         self.packages_box.set_empty(not p.packages)
+        card = p.points
+        self.points_title.setText(
+            _("Loyalty points: {text}").format(text=points_text(card)) if card is not None else _("Loyalty points")
+        )
+        moves = card.moves if card is not None else ()
+        _fill(
+            self.points,
+            [[format_when(m.at), m.word, f"{m.points:+,}", format_number(m.balance_after), m.receipt_no] for m in moves],
+        )
+        self.points_box.set_empty(not moves)
         _fill(
             self.upcoming,
             [

@@ -36,10 +36,12 @@ from desk_app.reports.pdf import (
     contact_rows,
     followup_rows,
     gift_voucher_rows,
+    has_points,
     incident_rows,
     message_rows,
     met_of,
     payment_rows,
+    points_rows,
     reconcile_rows,
     role_label,
     span_title,
@@ -515,6 +517,11 @@ class ComparisonPage(QWidget):
             vouchers = small_table(owed[0], owed[1:])
             vouchers.setObjectName("report_vouchers")
             col.addWidget(vouchers)
+        if has_points(data):  # what clients hold in points, beside what voucher holders are owed
+            held = points_rows(data)
+            points = small_table(held[0], held[1:])
+            points.setObjectName("report_points")
+            col.addWidget(points)
         col.addWidget(
             small_table(
                 [_("Top services"), _("Count"), _("Revenue")],

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.core.service import ValidationError
-from desk_app.i18n import LANGUAGE_NAMES, N_, _, babel_locale
+from desk_app.i18n import LANGUAGE_NAMES, N_, _, babel_locale, ngettext
 from desk_app.settings import DEFS, MONEY, PERCENT, SettingDef
 from desk_app.shop.details import STEPS
 from desk_app.shop.service import CURRENCIES, ShopInfo
@@ -48,11 +48,13 @@ TIMEZONES = [
     "Australia/Sydney",
     "UTC",
 ]
+OWN_INPUTS = ("loyalty.category_rates",)  # dict settings with an input of their own
 REGIONS = ["CN", "HK", "MO", "TW", "SG", "MY", "JP", "GB", "FR", "DE", "US", "CA", "AU"]
 GROUPS = {
     "standards": N_("Time standards"),
     "visit": N_("The visit"),
     "membership": N_("Membership (VIP)"),
+    "loyalty": N_("Loyalty points"),
     "money": N_("Money and tax"),
     "calendar": N_("Calendar"),
     "aftercare": N_("After the visit"),
@@ -215,6 +217,63 @@ class ShopDetailsPanel(QWidget):
         self.status.setText(_("Saved. Receipts use the new details from now on."))
 
 
+class CategoryRates(QWidget):
+    """Loyalty points per 1.00 for service categories of their own (docs/loyalty.md): one box a
+    category, empty for the services' rate. Stored as {category code: rate} (loyalty.category_rates)."""
+
+    def __init__(self, ctx: UiContext) -> None:
+        super().__init__()
+        self.setObjectName("setting_loyalty_category_rates")
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setSpacing(4)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.boxes: dict[str, QLineEdit] = {}
+        self._pending: dict[str, str] = {}
+        self._extra: dict[str, str] = {}  # stored rates of categories not shown (no longer sold)
+        catalog = ctx.services.catalog
+        ctx.runner.run(self, lambda: catalog.categories(include_inactive=False), on_done=self._categories)
+
+    def _categories(self, cats: list[Any]) -> None:
+        for c in cats:
+            box = QLineEdit()
+            box.setMinimumHeight(34)
+            box.setMaximumWidth(160)
+            box.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            box.setPlaceholderText(_("as services"))
+            box.setText(self._pending.get(c.code, ""))
+            self.form.addRow(c.name.replace("&", "&&"), box)  # "Colour & perm", not a shortcut letter
+            self.boxes[c.code] = box
+        self._extra = {k: v for k, v in self._pending.items() if k not in self.boxes}
+
+    def set_value(self, value: dict[str, str] | None) -> None:
+        self._pending = dict(value or {})
+        self._extra = {k: v for k, v in self._pending.items() if k not in self.boxes}
+        for code, box in self.boxes.items():
+            box.setText(self._pending.get(code, ""))
+
+    def value(self) -> dict[str, str]:
+        """{code: rate} of the boxes typed in (a category no longer sold keeps its rate)."""
+        out = dict(self._extra)
+        if not self.boxes:  # not shown yet: what was stored
+            return dict(self._pending)
+        out.update({code: box.text().strip() for code, box in self.boxes.items() if box.text().strip()})
+        return out
+
+    def raw(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(self.value().items()))
+
+    def mark(self, message: str | None) -> None:
+        """Red borders on the boxes whose rate is not one (0 to 100), or none."""
+        for box in self.boxes.values():
+            text = box.text().strip()
+            try:
+                bad = bool(message) and bool(text) and not (0 <= Decimal(text) <= 100)
+            except ArithmeticError:
+                bad = bool(message)
+            mark_invalid(box, bad)
+
+
 class RulesPanel(QWidget):
     """Every declared setting, grouped, each with its own message when the value is wrong."""
 
@@ -236,7 +295,7 @@ class RulesPanel(QWidget):
         scroll.setWidget(inner)
         outer.addWidget(scroll, 1)
         for group, title in GROUPS.items():
-            defs = [d for d in DEFS.values() if d.group == group and d.type is not dict]
+            defs = [d for d in DEFS.values() if d.group == group and (d.type is not dict or d.key in OWN_INPUTS)]
             if not defs:
                 continue
             card = Card(_(title))
@@ -282,6 +341,8 @@ class RulesPanel(QWidget):
     def _raw(self, key: str) -> Any:
         """What an input shows, as typed (to tell an edit from the stored value)."""
         w = self.inputs[key]
+        if isinstance(w, CategoryRates):
+            return w.raw()
         if isinstance(w, dict):
             return tuple(cb.isChecked() for cb in w.values())
         if isinstance(w, QCheckBox):
@@ -309,7 +370,9 @@ class RulesPanel(QWidget):
 
     def _show_value(self, key: str, value: Any) -> None:
         w = self.inputs[key]
-        if isinstance(w, dict):
+        if isinstance(w, CategoryRates):
+            w.set_value(value)
+        elif isinstance(w, dict):
             for step, cb in w.items():
                 cb.setChecked(step in (value or []))
         elif isinstance(w, QCheckBox):
@@ -322,6 +385,10 @@ class RulesPanel(QWidget):
             w.setText("" if value is None else str(value))
 
     def _input(self, d: SettingDef[Any]) -> QWidget:
+        if d.key == "loyalty.category_rates":
+            rates = CategoryRates(self.ctx)
+            self.inputs[d.key] = rates
+            return rates
         if d.key == "visit.required_steps":
             holder = QWidget()
             hl = QHBoxLayout(holder)
@@ -358,6 +425,8 @@ class RulesPanel(QWidget):
     def value(self, key: str) -> Any:
         """The value to store; UnitError (with its message) for an amount or a rate that cannot be."""
         w = self.inputs[key]
+        if isinstance(w, CategoryRates):
+            return w.value()
         if isinstance(w, dict):
             return [s for s, cb in w.items() if cb.isChecked()]
         if isinstance(w, QCheckBox):
@@ -417,6 +486,8 @@ class RulesPanel(QWidget):
         w = self.inputs[key]
         if isinstance(w, QLineEdit):
             mark_invalid(w, bool(msg))
+        elif isinstance(w, CategoryRates):
+            w.mark(msg)
 
     def _saved(
         self,
@@ -447,7 +518,8 @@ class RulesPanel(QWidget):
                     self._clean[key] = shown[key]
         if bad:
             self.status.setText(
-                _("{n} values need a correction (marked in red); the others were saved.").format(n=bad)
+                ngettext("{n} value needs a correction (marked in red); the others were saved.",
+                         "{n} values need a correction (marked in red); the others were saved.", bad).format(n=bad)
             )
         else:
             self.status.setText(_("Saved ({n} changed).").format(n=saved))
