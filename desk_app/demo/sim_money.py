@@ -5,6 +5,7 @@ One part of ``desk_app.demo.sim.World``."""
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -55,6 +56,9 @@ class Till:
             p.id: record.PackageTerms(p.service_id, p.sessions, p.valid_days) for p in packages
         }
         self.prepaid_rows: dict[int, Row] = {}
+        # the points decisions draw from their own stream: the shop's other randomness (which clients
+        # come, what they buy, how they pay) stays what it was before points existed
+        self.points_rng = random.Random(20261207)
         self.vouchers: list[Row] = []  # gift vouchers sold and not yet spent to nothing (their rows)
         self.stock = {p.id: p.stock for p in products}
         self.receipts = 0
@@ -234,9 +238,11 @@ class Till:
         st.last = arrived
         self.aftercare.score_at_checkout(sale, visit, svc, p, at)
         # refunds and voids, later (only simple sales: one outside method, nothing stored)
+        by_points = any(x.method == pts.METHOD for x in payments)
+        outside = [x for x in payments if x.method != pts.METHOD]  # as the draws were before points existed
         simple = (
-            len(payments) == 1
-            and payments[0].method not in ("prepaid", gv.METHOD, pts.METHOD)
+            len(outside) == 1
+            and outside[0].method not in ("prepaid", gv.METHOD)
             and not rows.tables["client_packages"]
             and not selling
             and not topup_minor
@@ -249,12 +255,12 @@ class Till:
             if r < 0.002:
                 when = at + timedelta(minutes=rng.randint(3, 20))
                 if (
-                    when < self.now
+                    when < self.now and not by_points
                 ):  # voided at the desk minutes later: written now, the day is already laid out
                     self.refund(when, sale, "void")
             elif r < 0.009:
                 when = at + timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 120))
-                if when < self.now:
+                if when < self.now and not by_points:  # (a refund here goes back to one method)
                     self.pending_refunds[when.astimezone(self.tz).date()].append((when, sale, "refund"))
 
     def receipt(self) -> str:
@@ -276,8 +282,8 @@ class Till:
     def pay(
         self, st: CState, total: int, topup: int, ref: int, voucher: Row | None = None, at: datetime | None = None
     ) -> list[cb.PaymentIn]:
-        """A gift voucher brought in, points now and then, prepaid when the client has a balance,
-        then a wallet, card or cash."""
+        """A gift voucher brought in, prepaid when the client has a balance, then a wallet, card or
+        cash; now and then part of that by the client's points."""
         rng = self.rng
         out: list[cb.PaymentIn] = []
         rest = total
@@ -285,18 +291,27 @@ class Till:
             use = min(voucher["balance_minor"], rest)
             out.append(cb.PaymentIn(gv.METHOD, use, reference=voucher["code"]))
             rest -= use
-        held = 0 if at is None or pts.lapsed(st.points_last, POINTS_RULE.lapse_days, at) else st.points
-        worth = pts.worth_minor(held, POINTS_RULE, 2)
-        if rest > 0 and not topup and voucher is None and worth >= 2_000 and rng.random() < 0.25:
-            use = min(worth, rest)
-            out.append(cb.PaymentIn(pts.METHOD, use))
-            rest -= use
         if rest > 0 and not topup and st.prepaid_id is not None and st.balance > 0 and rng.random() < 0.9:
             use = min(st.balance, rest)
             out.append(cb.PaymentIn("prepaid", use))
             rest -= use
         if rest <= 0:
             return out
+        self._outside(out, rest, ref)
+        # now and then a regular pays part with her points: taken off the last payment, after the draws above
+        held = 0 if at is None or pts.lapsed(st.points_last, POINTS_RULE.lapse_days, at) else st.points
+        worth = pts.worth_minor(held, POINTS_RULE, 2)
+        last = out[-1]
+        if not topup and voucher is None and worth >= 2_000 and last.amount_minor > 100 and last.method != "cash" \
+                and self.points_rng.random() < 0.25:
+            use = min(worth, last.amount_minor - 100)
+            out[-1] = replace(last, amount_minor=last.amount_minor - use)
+            out.append(cb.PaymentIn(pts.METHOD, use))
+        return out
+
+    def _outside(self, out: list[cb.PaymentIn], rest: int, ref: int) -> None:
+        """``rest`` by a wallet, card or cash (sometimes half in cash first)."""
+        rng = self.rng
         pick = rng.choices(("wechat", "alipay", "card", "cash"), weights=(45, 25, 15, 15))
         if rest >= 20_000 and rng.random() < 0.05:
             first = (rest // 2) // 100 * 100
@@ -311,7 +326,6 @@ class Till:
         else:
             prefix = "WX" if m == "wechat" else "ALI" if m == "alipay" else "POS"
             out.append(cb.PaymentIn(m, rest, reference=f"{prefix}{ref:010d}"))
-        return out
 
     def open_prepaid(self, idx: int, st: CState, at: datetime) -> None:
         st.prepaid_id = self.ids("prepaid_accounts")

@@ -63,6 +63,7 @@ COMMANDS: dict[str, Argv] = {
     "export clients": lambda db, m, i, o: ["export", "clients", "--db", db, "--out", o],
     "export visits": lambda db, m, i, o: ["export", "visits", "--db", db, "--month", m, "--out", o],
     "export vouchers": lambda db, m, i, o: ["export", "vouchers", "--db", db, "--month", m, "--out", o],
+    "export points": lambda db, m, i, o: ["export", "points", "--db", db, "--month", m, "--out", o],
     "export audit": lambda db, m, i, o: ["export", "audit", "--db", db, "--out", o],
     "export payroll": lambda db, m, i, o: ["export", "payroll", "--db", db, "--period", m, "--out", o],
     "receipt": lambda db, m, i, o: ["receipt", "--db", db, "--sale", i, "--pdf", o],

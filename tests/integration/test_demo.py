@@ -303,6 +303,11 @@ def test_an_appointment_says_what_its_visit_says(demo: tuple[DemoSummary, Databa
     assert one(db, "SELECT count(*) FROM appointments WHERE status = 'in_service'") >= 1  # type: ignore[operator]
     gifts = one(db, "SELECT count(*) FROM gift_vouchers")
     assert gifts >= 1 and one(db, "SELECT count(*) FROM payments WHERE method = 'voucher'") >= 1  # type: ignore[operator]
+    # loyalty points: earned on sales, spent now and then, the accounts adding up (docs/loyalty.md)
+    assert one(db, "SELECT count(*) FROM points_movements WHERE kind = 'earn'") >= 10  # type: ignore[operator]
+    assert one(db, "SELECT count(*) FROM payments WHERE method = 'points'") >= 1  # type: ignore[operator]
+    assert one(db, """SELECT count(*) FROM points_accounts a WHERE a.balance !=
+                      (SELECT COALESCE(SUM(points), 0) FROM points_movements m WHERE m.account_id = a.id)""") == 0
 
 
 def test_visit_timestamps_in_order(demo: tuple[DemoSummary, Database]) -> None:

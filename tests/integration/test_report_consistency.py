@@ -104,7 +104,7 @@ def test_money_taken_and_the_stylists_bars_reconcile(reports: dict[str, dict[str
     d = reports[month]
     tk, r = d["takings"], d["revenue"]
     assert sum((_dec(v) for v in tk["by_method"].values()), Decimal(0)) == _dec(tk["total"])
-    assert "prepaid" not in tk["by_method"] and "package" not in tk["by_method"] and "voucher" not in tk["by_method"]
+    assert not {"prepaid", "package", "voucher", "points"} & set(tk["by_method"])
     rc = tk["reconciliation"]
     assert _dec(rc["revenue"]) == _dec(r["total"])
     assert _dec(rc["prepaid_topups_sold"]) == _dec(d["sales"]["prepaid_topups_sold"])
@@ -113,11 +113,12 @@ def test_money_taken_and_the_stylists_bars_reconcile(reports: dict[str, dict[str
     assert (
         _dec(r["total"]) + _dec(d["sales"]["prepaid_topups_sold"]) + _dec(d["sales"]["gift_vouchers_sold"])
         - _dec(tk["paid_from_prepaid"]) - _dec(tk["paid_by_package"]) - _dec(tk["paid_by_voucher"])
+        - _dec(tk["paid_by_points"])
         == _dec(tk["total"]) == _dec(rc["takings"])
     )  # fmt: skip
     all_methods = sum((_dec(v) for v in d["by_payment_method"].values()), Decimal(0))
     assert all_methods == (_dec(tk["total"]) + _dec(tk["paid_from_prepaid"]) + _dec(tk["paid_by_package"])
-                           + _dec(tk["paid_by_voucher"]))
+                           + _dec(tk["paid_by_voucher"]) + _dec(tk["paid_by_points"]))
     rs = d["revenue_by_stylist"]
     assert rs["total"] == r["services"]
     assert sum((_dec(x["services"]) for x in rs["rows"]), _dec(rs["not_assigned"])) == _dec(r["services"])
