@@ -35,8 +35,8 @@ def settle_lapse(session: Session, acct: PointsAccount, lapse_days: int, now: da
         _move(session, acct, "lapse", -acct.balance, None, None, at, note="idle")
 
 
-def _eligible(lines: list[SaleLine]) -> int:
-    return sum(ln.line_total_minor for ln in lines if ln.kind in pts.EARNING_KINDS and ln.line_total_minor > 0)
+def _eligible(lines: list[SaleLine], sign: int) -> int:
+    return pts.eligible_minor((ln.kind, ln.line_total_minor) for ln in lines if ln.line_total_minor * sign > 0)
 
 
 def take_back_earned(
@@ -57,15 +57,9 @@ def take_back_earned(
         PointsMovement.sale_id.in_(refunds), PointsMovement.kind == "clawback")) or 0)
     lines = list(session.scalars(select(SaleLine).where(SaleLine.sale_id == orig.id)))
     before = list(session.scalars(select(SaleLine).where(SaleLine.sale_id.in_(refunds), SaleLine.sale_id != refund.id)))
-    base = _eligible(lines)
-    gone_before = -sum(ln.line_total_minor for ln in before if ln.kind in pts.EARNING_KINDS and ln.line_total_minor < 0)
-    now_refunded = _eligible(chosen)
-    if now_refunded <= 0:
+    due = pts.clawback_due(earned, taken, _eligible(lines, 1), _eligible(before, -1), _eligible(chosen, 1))
+    if due <= 0:
         return
-    if gone_before + now_refunded >= base:
-        due = earned - taken
-    else:
-        due = min(earned - taken, pts.clawback(earned, now_refunded, base))
     settle_lapse(session, acct, settings.get(S.POINTS_LAPSE_DAYS), now)
     due = min(due, acct.balance)
     if due > 0:

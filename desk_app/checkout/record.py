@@ -513,7 +513,7 @@ def _points_rows(
 
     lapse = pts.lapses_at(held.last_activity_at, rule.lapse_days)
     if held.balance > 0 and lapse is not None and st.at >= lapse:
-        move("lapse", -held.balance, at=min(lapse, st.at), note="idle")
+        move("lapse", -held.balance, at=lapse, note="idle")
     if spent_minor:
         need = pts.points_for(spent_minor, rule, exp)
         if rule.points_per_unit <= 0 or need > balance:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desk_app.core.service import require, shop_row, shop_tz
+from desk_app.core.service import permitted, shop_row, shop_tz
 from desk_app.db.engine import Clock, Database
 from desk_app.db.models import PointsAccount, PointsMovement, Sale, Staff
 from desk_app.domain import points as pts
@@ -70,8 +70,7 @@ class PointsService:
 
     def card(self, actor: Actor, client_id: int, moves: bool = True, limit: int = 200) -> PointsCard:
         """The client's points: what is available, what it pays, when it lapses, and the latest moves."""
-        require(self.db.uow, actor, Perm.CLIENT_VIEW)
-        with self.db.uow(write=False) as uow:
+        with permitted(self.db.uow, actor, Perm.CLIENT_VIEW, write=False) as (uow, _known):
             s = uow.session
             return points_card(s, client_id, self.settings.points_rule(), self.clock(), shop_row(s).currency,
                                moves, limit)

@@ -210,7 +210,9 @@ class _Refused(Exception):
 
 
 @contextmanager
-def permitted(session_factory: Callable[..., Any], actor: Actor, perm: Perm) -> Iterator[tuple[Any, Actor]]:
+def permitted(
+    session_factory: Callable[..., Any], actor: Actor, perm: Perm, write: bool = True
+) -> Iterator[tuple[Any, Actor]]:
     """A write unit of work whose first read is the permission check of ``require``:
     ``with permitted(self.db.uow, actor, Perm.X) as (uow, known): ...; uow.commit()``.
 
@@ -218,9 +220,10 @@ def permitted(session_factory: Callable[..., Any], actor: Actor, perm: Perm) -> 
     logged and raises NotAllowed), in one transaction instead of a read transaction before the
     write one (a visit step or a payment paid ~0.3 ms for the second BEGIN ... ROLLBACK). A refused
     actor's unit of work is rolled back untouched, then the refusal is logged in its own write
-    transaction, as ``require`` does."""
+    transaction, as ``require`` does. ``write=False`` gives a read unit of work (a screen's read
+    and its check in one transaction)."""
     try:
-        with session_factory() as uow:
+        with session_factory(write=write) as uow:
             known = verified_actor(uow.session, actor)
             if known is None or not known.can(perm):
                 raise _Refused(known)

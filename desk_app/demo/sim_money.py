@@ -420,11 +420,9 @@ class Till:
         st = self.st(idx)
         earned = orig.get("_earned", 0)
         if earned and st.points_id is not None:  # the points the refunded lines earned go (checkout/points.py)
-            base = sum(ln["line_total_minor"] for ln in olines
-                       if ln["kind"] in pts.EARNING_KINDS and ln["line_total_minor"] > 0)
-            gone = sum(ln["line_total_minor"] for ln in chosen
-                       if ln["kind"] in pts.EARNING_KINDS and ln["line_total_minor"] > 0)
-            due = min(st.points, earned if gone >= base else pts.clawback(earned, gone, base))
+            base = pts.eligible_minor((ln["kind"], ln["line_total_minor"]) for ln in olines if ln["line_total_minor"] > 0)
+            gone = pts.eligible_minor((ln["kind"], ln["line_total_minor"]) for ln in chosen if ln["line_total_minor"] > 0)
+            due = min(st.points, pts.clawback_due(earned, 0, base, 0, gone))
             if due > 0:
                 st.points -= due
                 st.points_version += 1

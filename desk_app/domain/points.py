@@ -102,6 +102,26 @@ def clawback(earned_points: int, refunded_minor: int, eligible_minor: int) -> in
     return min(earned_points, int((earned_points * share).to_integral_value(rounding=ROUND_CEILING)))
 
 
+def eligible_minor(lines: Iterable[tuple[str, int]]) -> int:
+    """What of a sale's (kind, line total) lines earns points: the positive service, product and
+    package lines (a refund's lines count by their size)."""
+    return sum(abs(total) for kind, total in lines if kind in EARNING_KINDS and total != 0)
+
+
+def clawback_due(earned_points: int, taken_points: int, base_minor: int, gone_before_minor: int,
+                 refunded_minor: int) -> int:
+    """The points a refund of ``refunded_minor`` takes back from a sale that earned
+    ``earned_points`` on ``base_minor``, when earlier refunds took ``taken_points`` back for
+    ``gone_before_minor``: all that is left once nothing earning is left on the sale, else in
+    proportion; never more than is left."""
+    left = earned_points - taken_points
+    if left <= 0 or refunded_minor <= 0:
+        return 0
+    if gone_before_minor + refunded_minor >= base_minor:
+        return left
+    return min(left, clawback(earned_points, refunded_minor, base_minor))
+
+
 def lapses_at(last_activity: datetime | None, lapse_days: int) -> datetime | None:
     """When an idle balance lapses (None: never)."""
     if last_activity is None or lapse_days <= 0:

@@ -50,7 +50,6 @@ def test_earned_spent_and_refunded(services: Services, owner: Actor) -> None:
     refund = sv.payments.refund(owner, second.sale_id, None, "client unhappy")
     assert sorted(_kinds(sv, refund.sale_id)) == sorted([("clawback", -again), ("refund", earned)])
     assert sv.points.card(owner, cid).balance == earned
-    assert price * 2 == sv.payments.get_sale(first.sale_id).total_minor
     assert check_invariants(sv.db) == []
 
 

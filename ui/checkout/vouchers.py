@@ -58,6 +58,19 @@ def card_text(card: VoucherCard) -> str:
     return " · ".join(parts)
 
 
+def _table(headers: list[str]) -> QTableWidget:
+    """A read-only table whose second column takes the room left."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    head = table.horizontalHeader()
+    head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(36)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    return table
+
+
 class VoucherDialog(Dialog):
     """Find a voucher by its code; its history; move it to a new code (owner)."""
 
@@ -97,24 +110,10 @@ class VoucherDialog(Dialog):
         self.facts.setWordWrap(True)
         self.facts.setTextFormat(Qt.TextFormat.RichText)  # a code never breaks at its dashes
         lay.addWidget(self.facts)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([_("When"), _("What"), _("Amount"), _("Left after"), _("Receipt")])
-        head = self.table.horizontalHeader()
-        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(36)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = _table([_("When"), _("What"), _("Amount"), _("Left after"), _("Receipt")])
         # until one is chosen: the latest vouchers, narrowed by what is typed (part of a code or a receipt)
-        self.latest = QTableWidget(0, 5)
+        self.latest = _table([_("Code"), _("State"), _("Left"), _("Last day"), _("Receipt")])
         self.latest.setObjectName("latestVouchers")
-        self.latest.setHorizontalHeaderLabels([_("Code"), _("State"), _("Left"), _("Last day"), _("Receipt")])
-        head = self.latest.horizontalHeader()
-        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.latest.verticalHeader().setVisible(False)
-        self.latest.verticalHeader().setDefaultSectionSize(36)
-        self.latest.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.latest.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.latest.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.latest.setTabKeyNavigation(False)
