@@ -3,7 +3,9 @@
 - points-pay-*.png: the checkout screen, part of a regular's bill paid with her points;
 - points-profile-*.png: her file: the points under the membership, and their history;
 - points-receipt-*.png: the receipt: points used, earned and the balance;
-- points-settings-*.png: Settings > Rules > Loyalty points, with a category's own rate.
+- points-settings-*.png: Settings > Rules > Loyalty points, with a category's own rate;
+- points-reward-*.png: the checkout screen, a product made free for her points (the reward chosen);
+- points-rewards-settings-*.png: Settings > Rewards, the owner's catalogue of rewards.
 
     .venv/bin/python scripts/shots_points.py
 
@@ -33,7 +35,7 @@ def main() -> int:
     from desk_app import i18n
     from desk_app.bootstrap import open_database
     from desk_app.container import Services
-    from desk_app.db.models import PointsAccount, Product, Staff
+    from desk_app.db.models import PointsAccount, PointsReward, Product, Staff
     from desk_app.demo.shop import generate
     from desk_app.i18n import Fmt
     from desk_app.printing.receipt import render_receipt
@@ -43,6 +45,7 @@ def main() -> int:
     from ui.clients.profile import ClientProfileScreen
     from ui.context import UiContext
     from ui.runner import TaskRunner
+    from ui.settings.catalog import rewards_editor
     from ui.settings.shop import RulesPanel
     from ui.shared.print_preview import page_images
     from ui.theme import apply_theme
@@ -62,8 +65,10 @@ def main() -> int:
             s = uow.session
             owner = actor_for(next(x for x in s.scalars(select(Staff).order_by(Staff.id)) if x.role == "owner"))
             oil_id = s.scalars(select(Product.id).where(Product.sku == "OIL-50")).one()
-            cid = s.scalars(select(PointsAccount.client_id).order_by(PointsAccount.balance.desc())).first()
-        assert cid is not None
+            cid, other = s.scalars(select(PointsAccount.client_id).order_by(PointsAccount.balance.desc()).limit(2)).all()
+            reward_pid = s.scalars(select(PointsReward.product_id).where(
+                PointsReward.active.is_(True), PointsReward.kind == "product")).first()
+        assert cid is not None and reward_pid is not None
         services.settings.set(S.POINTS_CATEGORY_RATES, {"colour": "2"})
         ctx = UiContext(services=services, runner=TaskRunner(synchronous=True), shop=services.shop.info(), actor=owner)
 
@@ -96,6 +101,34 @@ def main() -> int:
         app.processEvents()
         profile.grab().save(str(OUT / f"points-profile-{tag}.png"))
         profile.close()
+
+        screen = CheckoutScreen(ctx)  # a reward: the product free for his points, the oil paid with money
+        screen.resize(1140, 740)
+        screen.show()
+        screen.open(client_id=other)
+        app.processEvents()
+        ed = screen.flow.editor
+        ed._apply(lambda b, co=co, oil_id=oil_id: co.add_product(b, oil_id))  # type: ignore[misc]
+        ed._apply(lambda b, co=co, pid=reward_pid: co.add_product(b, pid))  # type: ignore[misc]
+        app.processEvents()
+        ed.table.selectRow(1)
+        app.processEvents()
+        ed.reward_btn.click()
+        app.processEvents()
+        ed.table.selectRow(1)
+        screen.flow.payment.method_buttons["wechat"].click()
+        app.processEvents()
+        screen.grab().save(str(OUT / f"points-reward-{tag}.png"))
+        screen.close()
+
+        rewards = rewards_editor(ctx)
+        rewards.resize(1140, 560)
+        rewards.show()
+        app.processEvents()
+        rewards.table.selectRow(0)
+        app.processEvents()
+        rewards.grab().save(str(OUT / f"points-rewards-settings-{tag}.png"))
+        rewards.close()
 
         rules = RulesPanel(ctx)
         rules.resize(1000, 620)

@@ -25,6 +25,7 @@ from desk_app.db.engine import Clock, Database
 from desk_app.db.models import (
     ConsultationQuestion,
     Package,
+    PointsReward,
     Product,
     Resource,
     Service,
@@ -150,6 +151,24 @@ class PackageItem:
     @property
     def name(self) -> str:
         return pick(self.name_zh, self.name_en)
+
+
+@dataclass(frozen=True)
+class RewardItem:
+    """A reward for loyalty points: a service or product made free on the bill (docs/loyalty.md)."""
+
+    id: int
+    kind: str  # service | product
+    item_id: int  # the service's or the product's id
+    name: str
+    points: int  # for each one
+    price: Decimal  # the item's price now (what the reward is worth)
+    active: bool
+
+    @property
+    def key(self) -> str:
+        """The item as the editor's choice says it: ``service:12`` or ``product:5``."""
+        return f"{self.kind}:{self.item_id}"
 
 
 @dataclass(frozen=True)
@@ -528,6 +547,66 @@ class CatalogService:
 
         return self._save(
             actor, Package, "package", package_id, clean, lambda s, p: self._package(s, p, self._currency(s))
+        )
+
+    # -- rewards for loyalty points ------------------------------------------------------------
+    def rewards(self, include_inactive: bool = True) -> list[RewardItem]:
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            q = select(PointsReward).order_by(PointsReward.points, PointsReward.id)
+            if not include_inactive:
+                q = q.where(PointsReward.active.is_(True))
+            cur = self._currency(s)
+            return [self._reward(s, r, cur) for r in s.scalars(q)]
+
+    @staticmethod
+    def _reward(s: Session, r: PointsReward, currency: str) -> RewardItem:
+        item: Service | Product | None = (
+            s.get(Service, r.service_id) if r.service_id is not None
+            else s.get(Product, r.product_id) if r.product_id is not None else None
+        )
+        price = item.price_minor if item is not None else 0
+        return RewardItem(
+            id=r.id,
+            kind=r.kind,
+            item_id=int(r.service_id or r.product_id or 0),
+            name=pick(item.name_zh, item.name_en) if item is not None else "",
+            points=r.points,
+            price=Money.from_minor(price, currency).amount,
+            active=r.active,
+        )
+
+    def reward_choices(self) -> list[tuple[str, str]]:
+        """What a reward can be: every service and product on sale, as (key, name)."""
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            out = [(f"service:{v.id}", _("Service: {name}").format(name=pick(v.name_zh, v.name_en)))
+                   for v in s.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.id))]
+            out += [(f"product:{p.id}", _("Product: {name}").format(name=pick(p.name_zh, p.name_en)))
+                    for p in s.scalars(select(Product).where(Product.active.is_(True), Product.is_retail.is_(True))
+                                                .order_by(Product.id))]
+            return out
+
+    def save_reward(self, actor: Actor, reward_id: int | None, data: Mapping[str, Any]) -> RewardItem:
+        def clean(s: Session) -> dict[str, Any]:
+            f = Form(data)
+            kind, _sep, raw = str(data.get("item") or "").partition(":")
+            try:
+                item_id = int(raw)
+            except ValueError:
+                item_id = 0
+            model = Service if kind == "service" else Product if kind == "product" else None
+            if model is None or not item_id or s.get(model, item_id) is None:
+                f.errors["item"] = _("Choose the service or product the points buy.")
+            else:
+                f.out.update(kind=kind, service_id=item_id if kind == "service" else None,
+                             product_id=item_id if kind == "product" else None)
+            f.integer("points", 1, 10_000_000, _("A reward costs 1 to 10,000,000 points."))
+            f.flag("active", True)
+            return f.done()
+
+        return self._save(
+            actor, PointsReward, "points_reward", reward_id, clean, lambda s, r: self._reward(s, r, self._currency(s))
         )
 
     # -- chairs and rooms ---------------------------------------------------------------------

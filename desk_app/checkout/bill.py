@@ -19,7 +19,7 @@ from desk_app.domain import voucher as gv
 from desk_app.domain.money import Money
 from desk_app.domain.payment import COUNTER_METHODS
 from desk_app.domain.pricing import LineIn, PricedBill, PricingError, half_up, price_lines
-from desk_app.i18n import _, pick
+from desk_app.i18n import _, format_number, ngettext, pick
 
 # kinds of draft lines
 SERVICE = "service"
@@ -76,6 +76,8 @@ class DraftLine:
     source: str = "counter"  # visit | plan | addon | counter
     plan_item_id: int | None = None
     member_price: bool = True  # may the VIP price apply (not to fees typed at the counter)
+    reward_id: int | None = None  # made free by a reward for loyalty points (docs/loyalty.md)
+    reward_points: int = 0  # the points it costs, each
 
     @property
     def name(self) -> str:
@@ -83,7 +85,8 @@ class DraftLine:
 
     @property
     def redeemed(self) -> bool:
-        return self.client_package_id is not None
+        """Paid otherwise than with money on this bill: a package session or a points reward."""
+        return self.client_package_id is not None or self.reward_id is not None
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,8 @@ class Bill:
 
 def to_line_in(ln: DraftLine) -> LineIn:
     if ln.redeemed:
-        # a redeemed package session: paid when the package was sold (docs/money-model.md)
+        # a redeemed package session (paid when the package was sold, docs/money-model.md) or a
+        # points reward (paid with points, docs/loyalty.md): free on this bill
         return LineIn(
             ln.kind,
             ln.name,
@@ -315,7 +319,10 @@ def _view(ln: DraftLine, pl: object, ctx: BillContext) -> PricedLineView:
         parts.append(_("{qty} × {price}").format(qty=ln.quantity, price=money(ln.unit_price_minor, cur)))
     else:
         parts.append(_("Price {price}").format(price=money(ln.unit_price_minor, cur)))
-    if ln.redeemed:
+    if ln.reward_id is not None:
+        parts.append(ngettext("a reward for {points} point", "a reward for {points} points",
+                              ln.reward_points * ln.quantity).format(points=format_number(ln.reward_points * ln.quantity)))
+    elif ln.redeemed:
         parts.append(_("paid with a package session"))
     else:
         own = ln.discount_minor if ln.kind not in (TIP, TOPUP, VOUCHER) else 0
@@ -530,6 +537,8 @@ def validate_payments(bill: Bill, payments: list[PaymentIn] | tuple[PaymentIn, .
     for ln in bill.lines:
         if ln.kind in (PACKAGE, TOPUP) and bill.client_id is None:
             errors["client"] = _("Packages and top-ups need the client on the bill.")
+        if ln.reward_id is not None and bill.client_id is None:
+            errors["client"] = _("A reward for points needs the client on the bill.")
         if ln.kind == VOUCHER and not (0 < ln.unit_price_minor <= gv.MAX_FACE_MINOR and 0 < ln.quantity <= 20):
             errors["lines"] = _("A gift voucher is worth more than 0 and at most {amount}; up to 20 at once.").format(
                 amount=money(gv.MAX_FACE_MINOR, bill.currency))

@@ -72,7 +72,8 @@ class DisplayLine:
     kind: str
     quantity: int
     amount_minor: int  # before discounts (a tip: its amount; a package session: 0)
-    redeemed: bool  # a session of a package the client bought before
+    redeemed: bool  # a session of a package the client bought before, or a reward for points
+    reward: bool = False  # free for the client's loyalty points (docs/loyalty.md)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def bill_screen(bill: Bill, fmt: Fmt) -> BillScreen:
         else:
             amount = pl.gross_minor
             savings += pl.discount_minor + pl.member_discount_minor
-        lines.append(DisplayLine(fmt.pick(ln.name_zh, ln.name_en), ln.kind, ln.quantity, amount, ln.redeemed))
+        lines.append(DisplayLine(fmt.pick(ln.name_zh, ln.name_en), ln.kind, ln.quantity, amount, ln.redeemed,
+                                 ln.reward_id is not None))
     subtotal = sum(d.amount_minor for d in lines if d.kind != TIP)
     gap, progress = vip_progress(bill)
     decision: vip.VipDecision = bill.vip_decision

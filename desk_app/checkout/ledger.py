@@ -38,6 +38,7 @@ from desk_app.db.models import (
     Payment,
     PointsAccount,
     PointsMovement,
+    PointsReward,
     PrepaidAccount,
     PrepaidMovement,
     Product,
@@ -54,7 +55,7 @@ from desk_app.domain import visit as vd
 from desk_app.domain import voucher as gv
 from desk_app.domain.money import currency_exponent
 from desk_app.domain.permissions import Actor
-from desk_app.i18n import _, format_number
+from desk_app.i18n import _, format_number, ngettext
 from desk_app.settings import S, SettingsStore
 
 _OPEN_CASH_SESSION = (
@@ -233,6 +234,17 @@ def held_vouchers(session: Session, references: list[str]) -> dict[str, gv.Held]
     }
 
 
+def _rewards(session: Session, bill: Bill) -> dict[int, pts.RewardTerms]:
+    """The rewards the bill's lines take, as the catalogue says now."""
+    ids = {ln.reward_id for ln in bill.lines if ln.reward_id is not None}
+    if not ids:
+        return {}
+    return {
+        r.id: pts.RewardTerms(r.id, r.service_id, r.product_id, r.points, r.active)
+        for r in session.scalars(select(PointsReward).where(PointsReward.id.in_(ids)))
+    }
+
+
 def _points_state(
     session: Session, settings: SettingsStore, bill: Bill, payments: list[PaymentIn], now: datetime
 ) -> tuple[pts.PointsRule | None, pts.Held | None, dict[int, int]]:
@@ -243,7 +255,7 @@ def _points_state(
     own = settings.get(S.POINTS_CATEGORY_RATES)
     codes = dict(session.execute(select(ServiceCategory.code, ServiceCategory.id)).all()) if own else {}
     rule = settings.points_rule(codes)
-    paying = any(p.method == pts.METHOD for p in payments)
+    paying = any(p.method == pts.METHOD for p in payments) or any(ln.reward_id is not None for ln in bill.lines)
     if not (rule.earns or paying):
         return rule, None, {}
     conn = session.connection()
@@ -367,6 +379,7 @@ def write_sale(
         vouchers=held_vouchers(session, [p.reference for p in payments if p.method == gv.METHOD]),
         points=points,
         points_rule=points_rule,
+        rewards=_rewards(session, bill),
         service_categories=service_categories,
     )
     state_versions = {h.id: h.version for h in state.vouchers.values()}
@@ -382,6 +395,17 @@ def write_sale(
                 if state.points_rule is not None else 0
             raise ValidationError({"points": _("The client's {points} points pay at most {amount}.").format(
                 points=format_number(usable), amount=cb.money(worth, bill.currency))}) from None
+        if refused.field == "reward":
+            if refused.reason == "changed":
+                raise ValidationError({"reward": _(
+                    "The reward changed in Settings since it was put on the bill: take it off and put it on again."
+                )}) from None
+            usable = state.points.available(state.points_rule.lapse_days, now) \
+                if state.points is not None and state.points_rule is not None else 0
+            raise ValidationError({"reward": ngettext(
+                "The client has {points} point: not enough for the rewards on the bill.",
+                "The client has {points} points: not enough for the rewards on the bill.", usable,
+            ).format(points=format_number(usable))}) from None
         if refused.field == "prepaid":
             available = state.prepaid_available_minor
             raise ValidationError(

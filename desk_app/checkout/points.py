@@ -22,10 +22,12 @@ def _account(session: Session, client_id: int | None) -> PointsAccount | None:
 
 
 def _move(session: Session, acct: PointsAccount, kind: str, points: int, sale_id: int | None,
-          staff_id: int | None, now: datetime, value_minor: int = 0, note: str = "") -> None:
+          staff_id: int | None, now: datetime, value_minor: int = 0, note: str = "",
+          line_no: int | None = None) -> None:
     acct.balance += points
     session.add(PointsMovement(account_id=acct.id, kind=kind, points=points, balance_after=acct.balance,
-                               value_minor=value_minor, sale_id=sale_id, staff_id=staff_id, note=note, at=now))
+                               value_minor=value_minor, sale_id=sale_id, staff_id=staff_id, note=note, at=now,
+                               line_no=line_no))
 
 
 def settle_lapse(session: Session, acct: PointsAccount, lapse_days: int, now: datetime) -> None:
@@ -64,6 +66,34 @@ def take_back_earned(
     due = min(due, acct.balance)
     if due > 0:
         _move(session, acct, "clawback", -due, refund.id, actor.staff_id, now, note="earned on refunded lines")
+
+
+def give_back_rewards(
+    session: Session, orig: Sale, refund: Sale, chosen: list[SaleLine], actor: Actor, now: datetime, lapse_days: int
+) -> int:
+    """The points a refunded reward line took go back onto the client's account, usable again (an
+    idle balance lapses first; the idle time starts again); each movement names the refund's line.
+    ``chosen`` are the original lines refunded, in the refund's line order. Returns the points."""
+    acct = _account(session, orig.client_id)
+    if acct is None:
+        return 0
+    took = {no: -pts_ for no, pts_ in session.execute(
+        select(PointsMovement.line_no, PointsMovement.points)
+        .where(PointsMovement.sale_id == orig.id, PointsMovement.kind == "reward")
+    )}
+    back = 0
+    for refund_no, ln in enumerate(chosen, start=1):
+        points = took.get(ln.line_no, 0)
+        if points <= 0:
+            continue
+        if not back:
+            settle_lapse(session, acct, lapse_days, now)
+        _move(session, acct, "reward_refund", points, refund.id, actor.staff_id, now,
+              value_minor=-ln.quantity * ln.unit_price_minor, note="reward refunded", line_no=refund_no)
+        back += points
+    if back:
+        acct.last_activity_at = now
+    return back
 
 
 def give_back_paid(

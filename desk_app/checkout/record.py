@@ -77,6 +77,7 @@ class SaleState:
     vouchers: Mapping[str, gv.Held] = field(default_factory=dict)  # code -> a voucher the bill spends
     points: pts.Held | None = None  # the client's points account (None: no points move on this sale)
     points_rule: pts.PointsRule | None = None
+    rewards: Mapping[int, pts.RewardTerms] = field(default_factory=dict)  # reward id -> the bill's rewards
     service_categories: Mapping[int, int] = field(default_factory=dict)  # service id -> category id
 
 
@@ -168,7 +169,9 @@ def sale_rows(
     for ln, pl in zip(bill.lines, p.lines, strict=True):
         line_no += 1
         reason = ln.discount_reason
-        if ln.redeemed:
+        if ln.reward_id is not None:
+            reason = "reward"  # a code, like "package": the points movement holds what it cost
+        elif ln.redeemed:
             reason = "package"
         elif pl.discount_minor > ln.discount_minor and bill_reason:
             reason = "; ".join(x for x in (reason, bill_reason) if x)
@@ -485,35 +488,49 @@ def _points_rows(
     bill: Bill, payments: Sequence[PaymentIn], st: SaleState, ids: Ids, tables: dict[str, list[Row]]
 ) -> tuple[int | None, bool]:
     """The sale's loyalty points (docs/loyalty.md): an idle balance lapses first (dated the day it
-    lapsed), then the points that pay, then the points the sale earns. Returns the balance after
-    (None: untouched) and whether points were earned or spent."""
+    lapsed), then the rewards the bill takes, then the points that pay, then the points the sale
+    earns. Returns the balance after (None: untouched) and whether points were earned or spent."""
     spent_minor = sum(pay.amount_minor for pay in payments if pay.method == pts.METHOD)
+    rewarded = [(no, ln) for no, ln in enumerate(bill.lines, start=1) if ln.reward_id is not None]
     held, rule = st.points, st.points_rule
     if held is None or rule is None or bill.client_id is None:
         if spent_minor:
             raise SaleRefused("points", "0")
+        if rewarded:
+            raise SaleRefused("reward", "0")
         return None, False
     exp = currency_exponent(bill.currency)
     balance = held.balance
     moved = False
 
-    def move(kind: str, points: int, value_minor: int = 0, at: datetime = st.at, note: str = "") -> None:
+    def move(kind: str, points: int, value_minor: int = 0, at: datetime = st.at, note: str = "",
+             line_no: int | None = None) -> None:
         nonlocal balance, moved
         balance += points
         if balance < 0:
-            raise SaleRefused("points", str(balance - points))
+            raise SaleRefused("reward" if kind == "reward" else "points", str(balance - points))
         moved = True
         tables["points_movements"].append(
             _with_id(ids, "points_movements", {
                 "account_id": held.id, "kind": kind, "points": points, "balance_after": balance,
                 "value_minor": value_minor, "sale_id": st.sale_id, "staff_id": st.cashier_id, "note": note,
-                "at": at,
+                "at": at, "line_no": line_no,
             })
         )
 
     lapse = pts.lapses_at(held.last_activity_at, rule.lapse_days)
     if held.balance > 0 and lapse is not None and st.at >= lapse:
         move("lapse", -held.balance, at=lapse, note="idle")
+    for no, ln in rewarded:
+        terms = st.rewards.get(ln.reward_id or 0)
+        if (
+            terms is None or not terms.active or terms.points != ln.reward_points
+            or (terms.service_id, terms.product_id) != (ln.service_id if ln.kind == cb.SERVICE else None,
+                                                        ln.product_id if ln.kind == cb.PRODUCT else None)
+        ):
+            raise SaleRefused("reward", "changed")
+        move("reward", -terms.points * ln.quantity, value_minor=ln.unit_price_minor * ln.quantity,
+             note="reward", line_no=no)
     if spent_minor:
         need = pts.points_for(spent_minor, rule, exp)
         if rule.points_per_unit <= 0 or need > balance:
@@ -532,7 +549,7 @@ def _points_rows(
     )
     if got:
         move("earn", got)
-    return (balance if moved else None), bool(spent_minor or got)
+    return (balance if moved else None), bool(spent_minor or got or rewarded)
 
 
 # -- refunds and voids: the lines, totals and payments a refund writes -----------------------------

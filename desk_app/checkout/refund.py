@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from desk_app.checkout import bill as cb
 from desk_app.checkout import record
 from desk_app.checkout.ledger import open_cash_session_id, prepaid_move, voucher_move
-from desk_app.checkout.points import give_back_paid, take_back_earned
+from desk_app.checkout.points import give_back_paid, give_back_rewards, take_back_earned
 from desk_app.checkout.views import PaidSale
 from desk_app.core.service import NotFound, ValidationError, audit, next_counter, require, shop_tz
 from desk_app.db.engine import Database, session_now
@@ -157,6 +157,7 @@ def write_refund(
     if totals.total_minor + already > orig.total_minor:
         raise ValidationError({"lines": _("A refund cannot be more than what was paid.")})
     take_back_earned(session, settings, orig, refund, chosen, actor, now)
+    give_back_rewards(session, orig, refund, chosen, actor, now, settings.get(S.POINTS_LAPSE_DAYS))
     _refund_payments(session, orig, refund, totals.total_minor, actor, now, settings.get(S.POINTS_LAPSE_DAYS))
     if client is not None:
         client.total_spend_minor -= totals.goods_minor

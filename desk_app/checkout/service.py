@@ -30,6 +30,7 @@ from desk_app.checkout.views import (
     AddOn,
     PackageOption,
     ProductHit,
+    RewardOption,
 )
 from desk_app.core.service import (
     NotFound,
@@ -46,6 +47,8 @@ from desk_app.db.models import (
     ClientPackage,
     Package,
     PlanItem,
+    PointsAccount,
+    PointsReward,
     Product,
     SaleLine,
     Service,
@@ -53,10 +56,11 @@ from desk_app.db.models import (
     Staff,
     Visit,
 )
+from desk_app.domain import points as pts
 from desk_app.domain import voucher as gv
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.pricing import PricingError, rounding_step_minor
-from desk_app.i18n import _, format_number, pick
+from desk_app.i18n import _, format_number, ngettext, pick
 from desk_app.settings import S, SettingsStore
 from desk_app.trust.pins import Approval, PinPath
 
@@ -601,6 +605,43 @@ class CheckoutService:
         return cb.update_line(
             bill, ln.key, client_package_id=client_package_id, discount_minor=0, discount_reason=""
         )
+
+    # ------------------------------------------------------------ rewards for points
+    def reward_option(self, bill: Bill, key: str) -> RewardOption | None:
+        """The reward that could make this line free, and the client's points it may use (None:
+        no client, or no reward in the catalogue for this service or product)."""
+        ln = bill.line(key)
+        if bill.client_id is None or ln.kind not in (cb.SERVICE, cb.PRODUCT) or ln.client_package_id:
+            return None
+        item = PointsReward.service_id == ln.service_id if ln.kind == cb.SERVICE else \
+            PointsReward.product_id == ln.product_id
+        with self.db.uow(write=False) as uow:
+            s = uow.session
+            reward = s.execute(select(PointsReward.id, PointsReward.points).where(PointsReward.active.is_(True), item)
+                               .order_by(PointsReward.points, PointsReward.id)).first()
+            if reward is None:
+                return None
+            acct = s.scalars(select(PointsAccount).where(PointsAccount.client_id == bill.client_id)).first()
+            held = pts.Held(acct.id, acct.balance, acct.last_activity_at, acct.version) if acct else None
+        usable = held.available(self.settings.get(S.POINTS_LAPSE_DAYS), self.clock()) if held else 0
+        taken = sum(o.reward_points * o.quantity for o in bill.lines if o.reward_id is not None and o.key != key)
+        return RewardOption(key, reward.id, reward.points * ln.quantity, usable - taken)
+
+    def use_reward(self, bill: Bill, key: str, reward: bool) -> Bill:
+        """Make a line free with the client's points (False: pay it with money again)."""
+        ln = bill.line(key)
+        if not reward:
+            return cb.update_line(bill, key, reward_id=None, reward_points=0)
+        opt = self.reward_option(bill, key)
+        if opt is None:
+            raise ValidationError({"reward": _("No reward in the catalogue is for this item.")})
+        if not opt.enough:
+            raise ValidationError({"reward": ngettext(
+                "The reward takes {need} points; the client has {points} point to use.",
+                "The reward takes {need} points; the client has {points} points to use.", max(opt.available, 0),
+            ).format(need=format_number(opt.points), points=format_number(max(opt.available, 0)))})
+        return cb.update_line(bill, key, reward_id=opt.reward_id, reward_points=opt.points // ln.quantity,
+                              discount_minor=0, discount_reason="")
 
     # ------------------------------------------------------------------ add-ons
     def addon_offers(self, bill: Bill, limit: int = 6) -> list[AddOn]:

@@ -29,6 +29,7 @@ from desk_app.db.models import (
     Visit,
     VoucherMovement,
 )
+from desk_app.domain import points as pts
 from desk_app.domain.appointment import INACTIVE
 from desk_app.shop.service import ShopInfo, shop_info
 
@@ -355,9 +356,10 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
     )
     moved = list(session.scalars(
         select(PointsMovement).where(PointsMovement.sale_id == sale.id).order_by(PointsMovement.id)))
-    by_kind = {k: sum(m.points for m in moved if m.kind == k) for k in ("earn", "redeem", "refund", "clawback")}
-    points = PointsOnSale(
-        earned=by_kind["earn"], used=-by_kind["redeem"], given_back=by_kind["refund"],
+    by_kind = {k: sum(m.points for m in moved if m.kind == k) for k in pts.KINDS}
+    points = PointsOnSale(  # a reward is points used; its refund, points given back
+        earned=by_kind["earn"], used=-by_kind["redeem"] - by_kind["reward"],
+        given_back=by_kind["refund"] + by_kind["reward_refund"],
         taken_back=-by_kind["clawback"], balance_after=moved[-1].balance_after,
     ) if moved else None
     return SaleView(
@@ -441,6 +443,20 @@ class PackageOption:
     client_package_id: int
     name: str
     sessions_left: int
+
+
+@dataclass(frozen=True)
+class RewardOption:
+    """A bill line a reward for points could make free (docs/loyalty.md)."""
+
+    line_key: str
+    reward_id: int
+    points: int  # for the line's quantity
+    available: int  # the client's points not yet taken by the bill's other rewards
+
+    @property
+    def enough(self) -> bool:
+        return self.available >= self.points
 
 
 @dataclass(frozen=True)

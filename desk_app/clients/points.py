@@ -4,7 +4,7 @@ pays, when an idle balance lapses, and the latest movements. Earning and spendin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -22,7 +22,9 @@ from desk_app.settings import SettingsStore
 MOVES = {  # a movement's kind in words (translated where shown)
     "earn": N_("Earned"),
     "redeem": N_("Paid with points"),
+    "reward": N_("Reward"),
     "refund": N_("Given back by a refund"),
+    "reward_refund": N_("Reward refunded"),
     "clawback": N_("Taken back by a refund"),
     "lapse": N_("Lapsed (unused)"),
 }
@@ -60,6 +62,14 @@ class PointsCard:
     @property
     def lapsed(self) -> bool:
         return self.balance > 0 and self.available == 0
+
+    def less(self, points: int) -> PointsCard:
+        """The card once ``points`` are taken (by the rewards on a bill): what is left to pay with."""
+        if points <= 0:
+            return self
+        left = max(self.available - points, 0)
+        rule = pts.PointsRule(points_per_unit=self.points_per_unit)
+        return replace(self, available=left, worth_minor=pts.worth_minor(left, rule, currency_exponent(self.currency)))
 
 
 class PointsService:

@@ -1353,7 +1353,7 @@ class PointsMovement(Base):
     __table_args__ = (Index("ix_points_movements_report", "at", "kind", "points"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("points_accounts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # earn | redeem | refund | clawback | lapse
+    kind: Mapped[str] = mapped_column(String(20))  # domain/points.KINDS
     points: Mapped[int] = mapped_column(BigInteger)  # signed
     balance_after: Mapped[int] = mapped_column(BigInteger)
     value_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # the money a redeem paid (or a refund gave back)
@@ -1361,3 +1361,20 @@ class PointsMovement(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # a reward: the number of the sale's line it made free (its refund: of the refund's line); its
+    # value_minor is the line's list price
+    line_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class PointsReward(Base):
+    """What the owner's catalogue gives for points (docs/loyalty.md): a service or a product made
+    free on the bill for ``points`` each. Changing the points or retiring a reward edits this row
+    (audited); what a sale took is on its points movement."""
+
+    __tablename__ = "points_rewards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # service | product
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), nullable=True)
+    points: Mapped[int] = mapped_column(BigInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

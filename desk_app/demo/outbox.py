@@ -128,7 +128,7 @@ def outbox_rows(conn: Connection, rows: dict[str, list[dict[str, Any]]], now: da
         to = c.phone if c.channel == "sms" else c.email
         sent = state == "sent"
         failed = state == "failed"
-        went = planned + timedelta(seconds=3 + ref_id % 40)
+        went = min(planned + timedelta(seconds=3 + ref_id % 40), max(planned, now))  # a few seconds later, never after now
         code, said = FAILED[c.channel] if failed else ("", ("", ""))
         words = said[0] if zh else said[1]
         reason = when.get("reason", "")

@@ -52,6 +52,7 @@ TABLE_ORDER = (
     "consent_records",
     "prepaid_accounts",
     "points_accounts",
+    "points_rewards",
     "cash_sessions",
     "appointments",
     "appointment_services",

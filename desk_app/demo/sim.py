@@ -100,6 +100,7 @@ class World:
             currency=currency,
             products=products,
             packages=packages,
+            services=list(services.values()),
             vip_percent=vip_percent,
             vip_single=vip_single,
             vip_cumulative=vip_cumulative,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -35,6 +36,7 @@ class Till:
         currency: str,
         products: list[Prod],
         packages: list[Pkg],
+        services: Sequence[Svc] = (),
         vip_percent: int,
         vip_single: int,
         vip_cumulative: int,
@@ -59,6 +61,21 @@ class Till:
         # the points decisions draw from their own stream: the shop's other randomness (which clients
         # come, what they buy, how they pay) stays what it was before points existed
         self.points_rng = random.Random(20261207)
+        # the rewards for points (Settings > Rewards): the cheapest service and the two cheapest retail
+        # products, each for half its price in points (a reward gives twice what points pay on a bill);
+        # the second product's is retired. Regulars take the product home free now and then.
+        cheapest = sorted(self.retail, key=lambda x: (x.price, x.id))[:2]
+        rewards = [("service", s.id, s.price, True) for s in sorted(services, key=lambda x: (x.price, x.id))[:1]]
+        rewards += [("product", x.id, x.price, n == 0) for n, x in enumerate(cheapest)]
+        self.reward: tuple[int, Prod, int] | None = None  # (reward id, product, points) taken at the desk
+        for kind, item, price, active in rewards:
+            rid = self.ids("points_rewards")
+            cost = max(100, round(price / 200) * 100)
+            self.rows["points_rewards"].append({
+                "id": rid, "kind": kind, "service_id": item if kind == "service" else None,
+                "product_id": item if kind == "product" else None, "points": cost, "active": active})
+            if kind == "product" and active:
+                self.reward = (rid, cheapest[0], cost)
         self.vouchers: list[Row] = []  # gift vouchers sold and not yet spent to nothing (their rows)
         self.stock = {p.id: p.stock for p in products}
         self.receipts = 0
@@ -168,6 +185,18 @@ class Till:
         if st.points_id is None:
             self.open_points(idx, st, at)
         assert st.points_id is not None
+        rewards: dict[int, pts.RewardTerms] = {}
+        if self.reward is not None and not any(x.method == pts.METHOD for x in payments):
+            # now and then a regular with the points takes the reward product home free (a line of
+            # nothing: the bill's total and payments stay as drawn)
+            rid, prod, cost = self.reward
+            held_points = 0 if pts.lapsed(st.points_last, POINTS_RULE.lapse_days, at) else st.points
+            if held_points >= cost and self.points_rng.random() < 0.3:
+                self.ensure_stock(prod, 1, at)
+                line(cb.PRODUCT, prod.name, prod.price, product_id=prod.id, staff_id=p.id, member_price=False,
+                     reward_id=rid, reward_points=cost)
+                bill = cb.reprice(replace(bill, lines=tuple(lines)), explain=False)
+                rewards[rid] = pts.RewardTerms(rid, None, prod.id, cost, True)
         sale_id = self.ids("sales")
         branch = p.branch_id
         rows = record.sale_rows(
@@ -193,6 +222,7 @@ class Till:
                 vouchers={spent["code"]: self.held_voucher(spent)} if spent is not None else {},
                 points=pts.Held(st.points_id, st.points, st.points_last, st.points_version),
                 points_rule=POINTS_RULE,
+                rewards=rewards,
             ),
             self.ids,
         )
@@ -219,6 +249,7 @@ class Till:
             if rows.points_active:
                 st.points_last = at
         sale["_earned"] = sum(m["points"] for m in rows.tables["points_movements"] if m["kind"] == "earn")
+        sale["_rewards"] = {m["line_no"]: -m["points"] for m in rows.tables["points_movements"] if m["kind"] == "reward"}
         self.vouchers.extend(rows.tables["gift_vouchers"])
         for v in [v for v in self.vouchers if v["id"] in rows.voucher_balances]:
             v["balance_minor"] = rows.voucher_balances[v["id"]]
@@ -429,7 +460,18 @@ class Till:
                 self.rows["points_movements"].append(
                     {"id": self.ids("points_movements"), "account_id": st.points_id, "kind": "clawback",
                      "points": -due, "balance_after": st.points, "value_minor": 0, "sale_id": sale_id,
-                     "staff_id": cashier, "note": "earned on refunded lines", "at": at}
+                     "staff_id": cashier, "note": "earned on refunded lines", "at": at, "line_no": None}
+                )
+        for no, ln in enumerate(chosen, start=1):  # a reward voided: its points go back (checkout/points.py)
+            back = orig.get("_rewards", {}).get(ln["line_no"], 0)
+            if back and st.points_id is not None:
+                st.points += back
+                st.points_version += 1
+                st.points_last = at
+                self.rows["points_movements"].append(
+                    {"id": self.ids("points_movements"), "account_id": st.points_id, "kind": "reward_refund",
+                     "points": back, "balance_after": st.points, "value_minor": -ln["quantity"] * ln["unit_price_minor"],
+                     "sale_id": sale_id, "staff_id": cashier, "note": "reward refunded", "at": at, "line_no": no}
                 )
         st.total_spend -= totals.goods_minor
         st.full_spend -= totals.full_price_goods_minor
@@ -547,3 +589,4 @@ class Till:
             sale.pop("_lines", None)
             sale.pop("_methods", None)
             sale.pop("_earned", None)
+            sale.pop("_rewards", None)

@@ -24,7 +24,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 METHOD = "points"  # the payment method that spends points
 EARNING_KINDS = frozenset({"service", "product", "package"})
 MAX_RATE = Decimal(100)  # points per 1.00: more is a typing mistake
-KINDS = ("earn", "redeem", "refund", "clawback", "lapse")  # a movement's kind
+# a movement's kind: a reward makes a bill line free for points; its refund gives them back
+KINDS = ("earn", "redeem", "reward", "refund", "reward_refund", "clawback", "lapse")
+ACTIVE_KINDS = ("earn", "redeem", "reward")  # the account's idle time starts again
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,17 @@ def lapses_at(last_activity: datetime | None, lapse_days: int) -> datetime | Non
 def lapsed(last_activity: datetime | None, lapse_days: int, now: datetime) -> bool:
     at = lapses_at(last_activity, lapse_days)
     return at is not None and now >= at
+
+
+@dataclass(frozen=True)
+class RewardTerms:
+    """A reward as a sale reads it: the service or product it makes free, for ``points`` each."""
+
+    id: int
+    service_id: int | None
+    product_id: int | None
+    points: int
+    active: bool
 
 
 @dataclass(frozen=True)

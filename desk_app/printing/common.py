@@ -52,6 +52,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "thanks": (N_("Thank you for your visit!"), "感谢您的光临！"),
     "reason": (N_("Reason"), "原因"),
     "package": (N_("package session"), "套餐次卡抵扣"),
+    "reward": (N_("reward for points"), "积分兑换"),
     "cash": (N_("Cash"), "现金"),
     "card": (N_("Card"), "银行卡"),
     "wechat": (N_("WeChat Pay"), "微信支付"),

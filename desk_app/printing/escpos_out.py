@@ -244,8 +244,8 @@ def receipt_parts(view: SaleView, fmt: Fmt, width: int = 48) -> list[Part]:
         out.append(_pair(label, money(fmt, gross if ln.kind != "tip" else ln.line_total_minor, cur), width))
         if ln.staff_name and ln.kind in ("service", "tip"):
             out.append(f"  {L(fmt, 'stylist')}: {ln.staff_name}")
-        if ln.discount_reason == "package" and ln.line_total_minor == 0:
-            out.append(_pair("  " + L(fmt, "package"), money(fmt, -ln.discount_minor, cur), width))
+        if ln.discount_reason in ("package", "reward") and ln.line_total_minor == 0:
+            out.append(_pair("  " + L(fmt, ln.discount_reason), money(fmt, -ln.discount_minor, cur), width))
         elif ln.discount_minor:
             why = f" ({ln.discount_reason})" if ln.discount_reason else ""
             out.append(_pair("  " + L(fmt, "discount") + why, money(fmt, -ln.discount_minor, cur), width))

@@ -88,8 +88,8 @@ def build_receipt(view: SaleView, fmt: Fmt, layout: str = "80mm") -> Flow:
         f.row(label, money(fmt, gross if ln.kind != "tip" else ln.line_total_minor, cur))
         if ln.staff_name and ln.kind in ("service", "tip"):
             f.text(f"{L(fmt, 'stylist')}: {ln.staff_name}", size=size * 0.9, indent=ind)
-        if ln.discount_reason == "package" and ln.line_total_minor == 0:
-            f.row(L(fmt, "package"), money(fmt, -ln.discount_minor, cur), size=size * 0.9, indent=ind)
+        if ln.discount_reason in ("package", "reward") and ln.line_total_minor == 0:
+            f.row(L(fmt, ln.discount_reason), money(fmt, -ln.discount_minor, cur), size=size * 0.9, indent=ind)
         elif ln.discount_minor:
             why = f" ({ln.discount_reason})" if ln.discount_reason else ""
             f.row(L(fmt, "discount") + why, money(fmt, -ln.discount_minor, cur), size=size * 0.9, indent=ind)

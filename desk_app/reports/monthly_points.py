@@ -1,5 +1,6 @@
 """The monthly report's loyalty points (docs/loyalty.md): earned, paid with, given back and taken back
-by refunds, and lapsed in the period; and what clients hold at its end (points, and what they would
+by refunds, spent on rewards (net of refunded rewards: how many, the points, and the rewards' list
+price), and lapsed in the period; and what clients hold at its end (points, and what they would
 pay at the owner's rate now), apart from balances already idle past the owner's lapse time. A lapse is
 counted in the month the balance lapsed, whether or not a later sale has written it yet.
 
@@ -32,7 +33,9 @@ def points_figures(rd: ReportReader, p: Period, settings: Any) -> dict[str, Any]
         kind: func.sum(case((mv.kind == kind, mv.points), else_=0)) for kind in pts.KINDS
     }
     stmt = select(*sums.values(), func.sum(case((mv.kind == "redeem", mv.value_minor), else_=0)),
-                  func.sum(case((mv.kind == "refund", mv.value_minor), else_=0)))
+                  func.sum(case((mv.kind == "refund", mv.value_minor), else_=0)),
+                  func.sum(case((mv.kind.in_(("reward", "reward_refund")), mv.value_minor), else_=0)),
+                  func.sum(case((mv.kind == "reward", 1), (mv.kind == "reward_refund", -1), else_=0)))
     if rd.scope.branch_id is None:
         stmt = stmt.select_from(mv).where(mv.at >= lo, mv.at < hi)
     else:
@@ -41,10 +44,11 @@ def points_figures(rd: ReportReader, p: Period, settings: Any) -> dict[str, Any]
     row = [as_int(v) for v in c.execute(stmt).one()]
     moved = dict(zip(pts.KINDS, row[: len(pts.KINDS)], strict=True))
     paid_value, back_value = row[len(pts.KINDS)], -row[len(pts.KINDS) + 1]  # both gross, like the points
+    reward_value, rewards = row[len(pts.KINDS) + 2], row[len(pts.KINDS) + 3]  # net of refunded rewards
     # each account at the end: its balance then, and its last earning or spending before it
     held: dict[int, int] = defaultdict(int)
     last: dict[int, Any] = {}
-    active = mv.kind.in_(("earn", "redeem"))
+    active = mv.kind.in_(pts.ACTIVE_KINDS)
     for acct, balance, last_at in c.execute(
         select(mv.account_id, func.sum(mv.points), type_coerce(func.max(case((active, mv.at), else_=None)), UTCDateTime()))
         .where(mv.at < hi)
@@ -67,6 +71,9 @@ def points_figures(rd: ReportReader, p: Period, settings: Any) -> dict[str, Any]
         "redeemed_value": rd.m(paid_value),
         "given_back_value": rd.m(back_value),
         "given_back": moved["refund"],
+        "rewards": rewards,
+        "reward_points": -moved["reward"] - moved["reward_refund"],
+        "reward_value": rd.m(reward_value),
         "taken_back": -moved["clawback"],
         "lapsed": -moved["lapse"] + lapsed_now,
         "outstanding": outstanding,

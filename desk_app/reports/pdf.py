@@ -877,11 +877,13 @@ def gift_voucher_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list
 def has_points(data: dict[str, Any]) -> bool:
     """Did loyalty points move this month, or do clients hold any? (A shop without them sees nothing.)"""
     lp = data.get("loyalty_points") or {}
-    return any(lp.get(k) for k in ("earned", "redeemed", "given_back", "taken_back", "lapsed", "outstanding"))
+    return any(lp.get(k) for k in ("earned", "redeemed", "reward_points", "given_back", "taken_back", "lapsed",
+                                   "outstanding"))
 
 
 def points_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
-    """Loyalty points: earned, paid with (and what they paid), refunds, lapsed; what clients hold at the end."""
+    """Loyalty points: earned, paid with (and what they paid), spent on rewards, refunds, lapsed; what
+    clients hold at the end."""
     f = fmt or i18n.current()
     _ = f._
     lp = data["loyalty_points"]
@@ -894,6 +896,10 @@ def points_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]
         [_("Earned"), n(lp["earned"])],
         [_("Paid with points ({amount})").format(amount=_fmt_money(fmt, data, lp["redeemed_value"])),
          n(lp["redeemed"])],
+        [f.ngettext("Spent on {count} reward ({amount} at list price)", "Spent on {count} rewards ({amount} at list price)",
+                    lp.get("rewards", 0)).format(count=n(lp.get("rewards", 0)),
+                                                 amount=_fmt_money(fmt, data, lp.get("reward_value", "0"))),
+         n(lp.get("reward_points", 0))],
         [_("Given back by refunds ({amount})").format(amount=_fmt_money(fmt, data, lp.get("given_back_value", "0"))),
          n(lp["given_back"])],
         [_("Taken back by refunds"), n(lp["taken_back"])],

@@ -148,6 +148,19 @@ _CHECKS: list[tuple[str, str]] = [
            WHERE s.client_id IS NULL OR s.client_id != a.client_id""",
     ),
     (
+        "points movement {0}: its reward's line {1} is not a free line of sale {2}",
+        """SELECT m.id, m.line_no, m.sale_id FROM points_movements m
+           WHERE m.kind IN ('reward', 'reward_refund') AND NOT EXISTS (
+                 SELECT 1 FROM sale_lines l WHERE l.sale_id = m.sale_id AND l.line_no = m.line_no
+                 AND l.discount_reason = 'reward' AND l.line_total_minor = 0)""",
+    ),
+    (
+        "sale {0}: line {1} is a reward without the points movement that paid it",
+        """SELECT l.sale_id, l.line_no FROM sale_lines l WHERE l.discount_reason = 'reward' AND NOT EXISTS (
+                 SELECT 1 FROM points_movements m WHERE m.sale_id = l.sale_id AND m.line_no = l.line_no
+                 AND m.kind IN ('reward', 'reward_refund'))""",
+    ),
+    (
         "sale {0}: earned points {1} times",
         """SELECT sale_id, COUNT(*) FROM points_movements WHERE kind = 'earn' AND sale_id IS NOT NULL
            GROUP BY sale_id HAVING COUNT(*) > 1""",

@@ -407,7 +407,7 @@ def test_the_shop_has_sent_messages(demo: tuple[DemoSummary, Database]) -> None:
     assert {r[0] for r in q(db, "SELECT DISTINCT state FROM outbox")} == {"sent", "failed", "cancelled"}
     assert one(db, "SELECT count(*) FROM outbox WHERE state = 'failed' AND last_error = ''") == 0
     assert one(db, "SELECT count(*) FROM outbox WHERE state = 'sent' AND (body = '' OR to_address = '')") == 0
-    assert one(db, "SELECT max(sent_at) FROM outbox") <= "2026-11-18 07:00:00"  # nothing from the future
+    assert one(db, "SELECT max(sent_at) FROM outbox") <= "2026-11-18 07:00:00.000000"  # nothing from the future
     # the day in a message as the app's templates write it ("2026年11月19日"), never "2026-11-19"
     bodies = [r[0] for r in q(db, "SELECT body FROM outbox WHERE kind IN ('confirmation', 'reminder')")]
     assert bodies and not [b for b in bodies if re.search(r"\d{4}-\d{2}-\d{2}", b)]

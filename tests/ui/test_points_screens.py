@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit
 
+from desk_app import i18n
+from desk_app.checkout.display import bill_screen
 from desk_app.checkout.service import PaymentIn
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor
@@ -105,3 +108,68 @@ def test_the_profile_shows_points_when_they_lapse_and_their_history(
     assert screen.history.points.rowCount() == 1
     assert screen.history.points.item(0, 1).text() == "Earned" and screen.history.points.item(0, 2).text() == f"+{held:,}"
     assert screen.history.points.item(0, 4).text().startswith("R")
+
+
+def test_a_reward_from_the_catalogue_makes_a_line_free_at_the_desk(
+    qtbot: Any, ctx: UiContext, services: Services, owner: Actor
+) -> None:
+    """Settings > Rewards offers the hair oil for 300 points; at checkout the oil's line shows the
+    reward, greys it out while the client is short, makes it free when pressed (the payment box's
+    points drop by what it took), and takes it off again."""
+    from ui.checkout.screen import CheckoutScreen
+    from ui.settings.catalog import rewards_editor
+
+    editor = rewards_editor(ctx)
+    qtbot.addWidget(editor)
+    editor.new_button.click()
+    form = editor.form
+    oil = product(services.db, "OIL-50")[0]
+    combo = form.widgets["item"]
+    assert isinstance(combo, QComboBox) and isinstance(form.widgets["points"], QLineEdit)
+    combo.setCurrentIndex(combo.findData(f"product:{oil}"))
+    form.widgets["points"].setText("0")
+    editor.save_button.click()
+    assert "1 to 10,000,000" in form.errors["points"].text() and services.catalog.rewards() == []
+    form.widgets["points"].setText("300")
+    editor.save_button.click()
+    assert editor.status.text() == "Saved." and editor.table.rowCount() == 1
+    assert [(r.item_id, r.points, r.active) for r in services.catalog.rewards()] == [(oil, 300, True)]
+
+    poor, rich = new_client(services.db, "少积分"), new_client(services.db, "多积分")
+    _earn(services, owner, poor, 1)
+    held = _earn(services, owner, rich, 3)
+    for cid, enough in ((poor, False), (rich, True)):
+        screen = CheckoutScreen(ctx)
+        qtbot.addWidget(screen)
+        screen.resize(1366, 768)
+        screen.open(client_id=cid)
+        ed, pay = screen.flow.editor, screen.flow.payment
+        qtbot.keyClicks(ed.search, "6901234500035")  # the hair oil
+        qtbot.keyClick(ed.search, Qt.Key.Key_Return)
+        qtbot.keyClicks(ed.search, "6901234500011")  # and another product, paid with money
+        qtbot.keyClick(ed.search, Qt.Key.Key_Return)
+        ed.table.selectRow(0)
+        assert not ed.reward_btn.isHidden()  # the test's runner is synchronous: read at once
+        assert "300" in ed.reward_btn.text() and ed.reward_btn.isEnabled() is enough
+        if not enough:
+            assert "takes 300" in ed.reward_btn.toolTip()
+            continue
+        total = ed.bill.total_minor
+        ed.reward_btn.click()
+        assert ed.bill.lines[0].reward_id is not None
+        assert ed.bill.total_minor == total - ed.bill.lines[0].unit_price_minor
+        assert "★ reward" in ed.table.item(0, 0).text()
+        shown = bill_screen(ed.bill, i18n.current()).lines[0]  # the customer display's line
+        assert shown.reward and shown.amount_minor == 0
+        assert f"{held - 300:,}" in pay.method_buttons["points"].text()
+        ed.table.selectRow(0)
+        assert ed.reward_btn.text() == "Pay with money"
+        assert ed.pkg_btn.isHidden()
+        money = ed.bill.total_minor
+        pay.method_buttons["card"].click()
+        pay.pay_requested.emit()
+        assert screen.flow.stack.currentWidget() is screen.flow.done
+        assert "300 used" in screen.flow.done.note.text()
+        # the reward took 300; only what was paid with money earned
+        assert services.points.card(owner, rich, moves=False).available == held - 300 + money // 100
+        assert [m.kind for m in services.points.card(owner, rich).moves[:2]] == ["earn", "reward"]

@@ -68,6 +68,7 @@ def test_every_tab_opens(qtbot: QtBot, ctx: UiContext) -> None:
         "categories",
         "products",
         "packages",
+        "rewards",
         "staff",
         "branches",
         "resources",
@@ -143,7 +144,8 @@ def test_settings_refused_for_a_stylist(qtbot: QtBot, ctx: UiContext, owner: Act
     sctx = UiContext(services=ctx.services, runner=TaskRunner(synchronous=True), shop=ctx.shop, actor=stylist)
     screen = SettingsScreen(sctx)
     qtbot.addWidget(screen)
-    assert screen.tabs.isHidden() and not screen.denied.isHidden()
+    assert screen.parts.isHidden() and not screen.denied.isHidden()
+    assert not screen.parts._built  # nothing of the shop's setup is built (read) for someone refused
 
 
 def test_a_time_zone_not_in_the_list_is_kept(qtbot: QtBot, ctx: UiContext, owner: Actor) -> None:
@@ -472,3 +474,36 @@ def test_loyalty_points_rates_by_kind_and_by_service_category(qtbot: QtBot, ctx:
     assert ctx.services.settings.get(S.POINTS_CATEGORY_RATES) == {"colour": "3"}
     again = _rules(qtbot, ctx)
     assert again.inputs[S.POINTS_CATEGORY_RATES.key].boxes["colour"].text() == "3"
+
+
+def test_categories_sit_inside_services_and_ask_before_unsaved_edits_are_left(
+    qtbot: QtBot, ctx: UiContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seventeen tabs did not fit at 1366 px: the services' categories are a tab inside Services, and
+    leaving one of its parts with typed changes asks first, as leaving a Settings tab does."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.settings.subtabs import SubTabs
+
+    screen = SettingsScreen(ctx)
+    qtbot.addWidget(screen)
+    top = [screen.tabs.tabText(i) for i in range(screen.tabs.count())]
+    assert "Categories" not in top and "Rewards" in top
+    cats = screen.tab("categories")
+    assert isinstance(cats, ItemEditor) and cats.spec.title == "Service categories"
+    holder = screen.tab("services")
+    assert isinstance(holder, ItemEditor) and holder.spec.title == "Services"
+    inner = screen.parts.part("services")
+    assert isinstance(inner, SubTabs) and inner.current_key() == "services"
+    holder.new_button.click()
+    _line(holder, "name_en").setText("Typed, not saved")
+    asked: list[str] = []
+
+    def stay(box: QMessageBox) -> int:
+        asked.append(box.text())
+        return 0  # "Keep editing": nothing clicked that leaves
+
+    monkeypatch.setattr(QMessageBox, "exec", stay)
+    inner.tabs.setCurrentIndex(1)
+    assert asked and inner.current_key() == "services" and inner.tabs.currentIndex() == 0
+    assert screen.unsaved_changes()

@@ -241,7 +241,9 @@ class CustomerDisplay(QWidget):
         for r, ln in enumerate(shown):
             name = ln.name if ln.quantity == 1 else f"{ln.name}  × {ln.quantity}"
             name_lbl = _label(name, "cdLine")
-            if ln.redeemed:
+            if ln.reward:
+                amount = fmt._("reward for points")
+            elif ln.redeemed:
                 amount = fmt._("package session")
             elif ln.kind == "tip":
                 name_lbl.setText(fmt._("Tip"))

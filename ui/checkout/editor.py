@@ -34,12 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.checkout.bill import Bill
+from desk_app.checkout.bill import Bill, DraftLine
 from desk_app.checkout.bill import money as fmt_money
 from desk_app.checkout.service import ApprovalNeeded
-from desk_app.checkout.views import AddOn, PackageOption, ProductHit
+from desk_app.checkout.views import AddOn, PackageOption, ProductHit, RewardOption
 from desk_app.domain.money import parse_amount
-from desk_app.i18n import _, format_date, local
+from desk_app.i18n import _, format_date, format_number, local, ngettext
 from desk_app.trust.pins import Approval, PinRefused
 from ui.checkout.flow import FlowLayout
 from ui.context import UiContext
@@ -114,6 +114,8 @@ class BillEditor(QWidget):
         self._enter_when_answered = False
         self._addons = Latest()
         self._pkg_latest = Latest()
+        self._reward_latest = Latest()
+        self._reward: RewardOption | None = None  # the selected line's reward, when there is one
         self._pkg_options: tuple[Bill, list[PackageOption]] | None = None  # for the shown bill
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -178,6 +180,11 @@ class BillEditor(QWidget):
         self.plus_btn = Button("+", kind="secondary")
         self.disc_btn = Button(_("Discount…"), "tag", "secondary")
         self.pkg_btn = Button(_("Use package"), "gift", "secondary")
+        # a reward for the client's loyalty points makes the chosen line free (docs/loyalty.md)
+        self.reward_btn = Button(_("Reward"), "star", "secondary")
+        self.reward_btn.setObjectName("rewardButton")
+        self.reward_btn.setVisible(False)
+        self.reward_btn.clicked.connect(self._use_reward)
         self.remove_btn = Button(_("Remove"), "trash", "ghost")
         for b in (self.minus_btn, self.plus_btn):
             b.setFixedWidth(48)
@@ -186,7 +193,7 @@ class BillEditor(QWidget):
         self.disc_btn.clicked.connect(self._line_discount)
         self.pkg_btn.clicked.connect(self._use_package)
         self.remove_btn.clicked.connect(self._remove)
-        for b in (self.minus_btn, self.plus_btn, self.disc_btn, self.pkg_btn, self.remove_btn):
+        for b in (self.minus_btn, self.plus_btn, self.disc_btn, self.pkg_btn, self.reward_btn, self.remove_btn):
             acts.addWidget(b)
         acts.addStretch(1)
         lay.addLayout(acts)
@@ -410,7 +417,8 @@ class BillEditor(QWidget):
             self.member_chip.setVisible(False)
         self.table.setRowCount(len(bill.views))
         for r, (ln, v) in enumerate(zip(bill.lines, bill.views, strict=True)):
-            name = v.name + (" ✓ " + _("package") if ln.redeemed else "")
+            name = v.name + (" ★ " + _("reward") if ln.reward_id is not None
+                             else " ✓ " + _("package") if ln.redeemed else "")
             cells = [name, v.staff_name, str(v.quantity), fmt_money(v.line_total_minor, cur)]
             for c, text in enumerate(cells):
                 it = QTableWidgetItem(text)
@@ -493,7 +501,12 @@ class BillEditor(QWidget):
         )
         self.remove_btn.setEnabled(has)
         self.pkg_btn.setText(_("Pay normally") if ln and ln.redeemed else _("Use package"))
+        self._load_reward(key, ln)
         bill = self.bill
+        if ln is not None and ln.reward_id is not None:
+            self._pkg_latest.cancel()
+            self.pkg_btn.setVisible(False)  # the reward button says "Pay with money"
+            return
         if ln is None or bill is None or ln.redeemed or ln.kind != "service" or bill.client_id is None:
             self._pkg_latest.cancel()
             self.pkg_btn.setVisible(bool(ln and ln.redeemed))
@@ -516,6 +529,56 @@ class BillEditor(QWidget):
             on_done=self._pkg_latest.guard(seq, loaded),
             on_error=self._pkg_latest.guard(seq, lambda exc: show_error(self, exc)),
         )
+
+    def _load_reward(self, key: str | None, ln: DraftLine | None) -> None:
+        """Show the reward button for the chosen line when the catalogue has a reward for it: what it
+        takes, and whether the client's points are enough (read on the runner)."""
+        bill = self.bill
+        self._reward = None
+        if ln is not None and ln.reward_id is not None:
+            self._reward_latest.cancel()
+            self.reward_btn.setText(_("Pay with money"))
+            self.reward_btn.setToolTip(_("Take the reward off: the line is paid with money again and the points stay"))
+            self.reward_btn.setEnabled(True)
+            self.reward_btn.setVisible(True)
+            return
+        self.reward_btn.setVisible(False)
+        if (key is None or ln is None or bill is None or bill.client_id is None or ln.redeemed
+                or ln.kind not in ("service", "product")):
+            self._reward_latest.cancel()
+            return
+        seq = self._reward_latest.next()
+        co = self.co
+
+        def loaded(opt: RewardOption | None) -> None:
+            if self.bill is not bill or self.selected_key() != key or opt is None:
+                return
+            self._reward = opt
+            self.reward_btn.setText(ngettext("Reward: {points} point", "Reward: {points} points", opt.points)
+                                    .format(points=format_number(opt.points)))
+            self.reward_btn.setEnabled(opt.enough)
+            self.reward_btn.setToolTip(
+                _("Free for the client's points: {points} of their {held} are taken").format(
+                    points=format_number(opt.points), held=format_number(max(opt.available, 0)))
+                if opt.enough else
+                _("The client has {held} points to use; this reward takes {points}").format(
+                    points=format_number(opt.points), held=format_number(max(opt.available, 0))))
+            self.reward_btn.setVisible(True)
+
+        self.ctx.runner.run(
+            self,
+            lambda: co.reward_option(bill, key),
+            on_done=self._reward_latest.guard(seq, loaded),
+            on_error=self._reward_latest.guard(seq, lambda exc: show_error(self, exc)),
+        )
+
+    def _use_reward(self) -> None:
+        key = self.selected_key()
+        if not key or self.bill is None:
+            return
+        taking = self.bill.line(key).reward_id is None
+        co = self.co
+        self._apply(lambda b: co.use_reward(b, key, taking))
 
     def _show_pkg_button(self, key: str | None, opts: list[PackageOption]) -> None:
         ln = self.bill.line(key) if (key and self.bill) else None

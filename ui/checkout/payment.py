@@ -153,6 +153,8 @@ class PaymentBox(QWidget):
         )
         self.points = points if bill.client_id is not None and points is not None \
             and points.client_id == bill.client_id else None
+        if self.points is not None:  # what the bill's rewards take is not there to pay with
+            self.points = self.points.less(sum(ln.reward_points * ln.quantity for ln in bill.lines))
         worth = self.points.worth_minor if self.points is not None else 0
         pb = self.method_buttons["points"]
         pb.setEnabled(worth > 0)

@@ -15,9 +15,10 @@ from desk_app.catalog.service import (
     ProductItem,
     QuestionItem,
     ResourceItem,
+    RewardItem,
     ServiceItem,
 )
-from desk_app.i18n import _, format_duration_minutes, format_money
+from desk_app.i18n import _, format_duration_minutes, format_money, format_number
 from ui.context import UiContext
 from ui.settings.editor import Column, EditorSpec, Field, ItemEditor
 from ui.shared.unsaved import may_leave
@@ -227,6 +228,35 @@ def packages_editor(ctx: UiContext) -> ItemEditor:
         save=cat.save_package,
         to_data=to_data,
         new_label=_("New package"),
+    )
+    return ItemEditor(ctx, spec)
+
+
+def rewards_editor(ctx: UiContext) -> ItemEditor:
+    """Rewards for loyalty points (docs/loyalty.md): a service or product the client's points make free."""
+    cat = ctx.services.catalog
+
+    def to_data(r: RewardItem) -> dict[str, Any]:
+        return {"item": r.key, "points": r.points, "active": r.active}
+
+    spec = EditorSpec(
+        title=_("Rewards for points"),
+        columns=[
+            Column(_("Reward"), lambda r: r.name),
+            Column(_("Kind"), lambda r: _("Service") if r.kind == "service" else _("Product")),
+            Column(_("Points"), lambda r: format_number(r.points)),
+            Column(_("Price now"), lambda r: format_money(r.price)),
+            Column(_("Status"), lambda r: _("On offer") if r.active else _("Retired")),
+        ],
+        fields=[
+            Field("item", _("Service or product"), "choice", cat.reward_choices),
+            Field("points", _("Points it takes"), "int", default=1000),
+            Field("active", _("Offered at the desk"), "bool", default=True),
+        ],
+        load=lambda: cat.rewards(include_inactive=True),
+        save=cat.save_reward,
+        to_data=to_data,
+        new_label=_("New reward"),
     )
     return ItemEditor(ctx, spec)
 

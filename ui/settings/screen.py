@@ -7,19 +7,18 @@ trust and clients areas' widgets, shown here. A tab holding typed but unsaved ch
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
 from ui.context import UiContext
-from ui.shared.unsaved import HoldsUnsaved, may_leave
+from ui.settings.subtabs import SubTabs
 from ui.shared.widgets import EmptyState, PageHeader
 
-log = logging.getLogger(__name__)
+SUB_TABS = {"categories": "services"}  # a part's key -> the Settings tab that holds it
 
 
 def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
@@ -35,12 +34,16 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
     from ui.trust.audit import AuditScreen
 
     return [
-        # short names: fifteen tabs fit beside the side bar at 1366 px in both languages
+        # short names: every tab fits beside the side bar at 1366 px in both languages (the services'
+        # categories are a tab inside Services: SUB_TABS)
         ("shop", _("Shop"), ShopDetailsPanel),
-        ("services", _("Services"), sc.services_editor),
-        ("categories", _("Categories"), sc.categories_editor),
+        ("services", _("Services"), lambda ctx: SubTabs(ctx, [
+            ("services", _("Services"), sc.services_editor),
+            ("categories", _("Categories"), sc.categories_editor),
+        ])),
         ("products", _("Products"), sc.products_editor),
         ("packages", _("Packages"), sc.packages_editor),
+        ("rewards", _("Rewards"), sc.rewards_editor),
         ("staff", _("Staff"), StaffPanel),
         ("commission", _("Pay"), CommissionPanel),  # commission rates (a short name: sixteen tabs fit)
         ("branches", _("Branches"), BranchesPanel),
@@ -67,94 +70,42 @@ class SettingsScreen(QWidget):
             _("Settings"), _("Set up the shop: what you sell, who works here and the rules.")
         )
         root.addWidget(self.header)
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("settingsTabs")
-        self.tabs.setDocumentMode(True)
-        self.tabs.setUsesScrollButtons(True)
-        root.addWidget(self.tabs, 1)
+        self.parts = SubTabs(ctx, _tabs(), name="settingsTabs", top_margin=12,
+                             may_build=lambda: ctx.can(Perm.SETTINGS))
+        self.tabs = self.parts.tabs
+        root.addWidget(self.parts, 1)
         self.denied = EmptyState(
             "lock",
             _("Only the owner changes settings"),
             _("Ask the owner to sign in (Switch user) to change the shop's setup."),
         )
         root.addWidget(self.denied)
-        self._specs = _tabs()
-        self._built: dict[str, QWidget] = {}
-        self._holders: dict[str, QVBoxLayout] = {}
-        for key, title, _build in self._specs:
-            holder = QWidget()
-            hl = QVBoxLayout(holder)
-            hl.setContentsMargins(0, 12, 0, 0)
-            self._holders[key] = hl
-            self.tabs.addTab(holder, title)
-        self._index = self.tabs.currentIndex()
-        self.tabs.currentChanged.connect(self._tab_changed)
         ctx.signals.actor_changed.connect(self.refresh)
         self.refresh()
-
-    def _current_tab(self) -> QWidget | None:
-        if self._index < 0:
-            return None
-        return self._built.get(self._specs[self._index][0])
-
-    def _tab_changed(self, index: int) -> None:
-        old = self._current_tab()
-        if index != self._index and isinstance(old, HoldsUnsaved) and old.unsaved_changes():
-            # show the tab being edited while the person answers; stay there on "Keep editing"
-            self._show_index(self._index)
-            if not may_leave(old, self):
-                return
-            self._show_index(index)
-        self._index = index
-        self._ensure(index)
-
-    def _show_index(self, index: int) -> None:
-        self.tabs.blockSignals(True)
-        self.tabs.setCurrentIndex(index)
-        self.tabs.blockSignals(False)
 
     def unsaved_changes(self) -> str | None:
         """The guard's question for the whole screen: the tab on show (only it can hold edits,
         since leaving a tab asks)."""
-        tab = self._current_tab()
-        return tab.unsaved_changes() if isinstance(tab, HoldsUnsaved) else None
+        return self.parts.unsaved_changes()
 
     def discard_changes(self) -> None:
-        discard = getattr(self._current_tab(), "discard_changes", None)
-        if callable(discard):
-            discard()
-
-    def _ensure(self, index: int) -> None:
-        if not self.ctx.can(Perm.SETTINGS) or index < 0:
-            return
-        key, _title, build = self._specs[index]
-        if key in self._built:
-            return
-        try:
-            widget = build(self.ctx)
-        except Exception as exc:  # one broken tab must not take Settings down
-            log.exception("settings tab %s failed", key, exc_info=exc)
-            widget = QLabel(_("This part of Settings could not be opened. Details are in the log."))
-            widget.setObjectName("muted")
-        self._built[key] = widget
-        self._holders[key].addWidget(widget, 1)
+        self.parts.discard_changes()
 
     def tab(self, key: str) -> QWidget:
-        """Show a tab by key ("services", "staff"...) and return its content."""
-        index = [k for k, _t, _b in self._specs].index(key)
-        self.tabs.setCurrentIndex(index)
-        if self.tabs.currentIndex() != index:  # unsaved edits on the tab on show: the person stayed
-            key = self._specs[self.tabs.currentIndex()][0]
-        else:
-            self._ensure(index)
-        return self._built[key]
+        """Show a tab by key ("services", "categories", "staff"...) and return its content (a part of
+        a tab holding parts: that part)."""
+        top = SUB_TABS.get(key, key)
+        shown = self.parts.part(top)
+        if isinstance(shown, SubTabs) and self.parts.current_key() == top and key in shown.keys():
+            return shown.part(key)
+        return shown
 
     def refresh(self) -> None:
         allowed = self.ctx.can(Perm.SETTINGS)
-        self.tabs.setVisible(allowed)
+        self.parts.setVisible(allowed)
         self.denied.setVisible(not allowed)
         if allowed:
-            self._ensure(self.tabs.currentIndex())
+            self.parts.ensure_current()
 
     def open(self, tab: str | None = None, **_kw: Any) -> None:
         self.refresh()
