@@ -32,9 +32,10 @@ from desk_app.db.models import (
     ServiceCategory,
     StockMovement,
 )
-from desk_app.domain.money import Money
+from desk_app.domain import points as pts
+from desk_app.domain.money import Money, currency_exponent
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.i18n import N_, _, pick
+from desk_app.i18n import N_, _, format_number, pick
 from desk_app.settings import SettingsStore
 
 CONSULTATION_KINDS: dict[str, str] = {
@@ -163,6 +164,7 @@ class RewardItem:
     name: str
     points: int  # for each one
     price: Decimal  # the item's price now (what the reward is worth)
+    worth: Decimal  # what the same points pay on a bill at the owner's rate now
     active: bool
 
     @property
@@ -559,8 +561,7 @@ class CatalogService:
             cur = self._currency(s)
             return [self._reward(s, r, cur) for r in s.scalars(q)]
 
-    @staticmethod
-    def _reward(s: Session, r: PointsReward, currency: str) -> RewardItem:
+    def _reward(self, s: Session, r: PointsReward, currency: str) -> RewardItem:
         item: Service | Product | None = (
             s.get(Service, r.service_id) if r.service_id is not None
             else s.get(Product, r.product_id) if r.product_id is not None else None
@@ -573,6 +574,9 @@ class CatalogService:
             name=pick(item.name_zh, item.name_en) if item is not None else "",
             points=r.points,
             price=Money.from_minor(price, currency).amount,
+            worth=Money.from_minor(
+                pts.worth_minor(r.points, self.settings.points_rule(), currency_exponent(currency)), currency
+            ).amount,
             active=r.active,
         )
 
@@ -603,6 +607,14 @@ class CatalogService:
                              product_id=item_id if kind == "product" else None)
             f.integer("points", 1, 10_000_000, _("A reward costs 1 to 10,000,000 points."))
             f.flag("active", True)
+            if "item" not in f.errors and f.out.get("active"):  # one reward on offer for an item
+                same = PointsReward.service_id == item_id if kind == "service" else PointsReward.product_id == item_id
+                other = s.scalars(select(PointsReward).where(
+                    same, PointsReward.active.is_(True), PointsReward.id != (reward_id or 0))).first()
+                if other is not None:
+                    f.errors["item"] = _(
+                        "This item already has a reward on offer ({points} points): change that one, or retire it first."
+                    ).format(points=format_number(other.points))
             return f.done()
 
         return self._save(

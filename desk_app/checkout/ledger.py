@@ -402,10 +402,11 @@ def write_sale(
                 )}) from None
             usable = state.points.available(state.points_rule.lapse_days, now) \
                 if state.points is not None and state.points_rule is not None else 0
+            need = sum(ln.reward_points * ln.quantity for ln in bill.lines)
             raise ValidationError({"reward": ngettext(
-                "The client has {points} point: not enough for the rewards on the bill.",
-                "The client has {points} points: not enough for the rewards on the bill.", usable,
-            ).format(points=format_number(usable))}) from None
+                "The rewards on the bill take {need} points; the client has {points} point.",
+                "The rewards on the bill take {need} points; the client has {points} points.", usable,
+            ).format(need=format_number(need), points=format_number(usable))}) from None
         if refused.field == "prepaid":
             available = state.prepaid_available_minor
             raise ValidationError(

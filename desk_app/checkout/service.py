@@ -240,8 +240,13 @@ class CheckoutService:
                 raise NotFound(_("That client no longer exists."))
             ctx = self._context(uow.session, client, None, ())
             # read while the session is open: leaving it expires every row it loaded
+            lines = bill.lines
+            if (client.id if client else None) != bill.client_id:  # their rewards and sessions are theirs
+                lines = tuple(replace(ln, reward_id=None, reward_points=0, client_package_id=None)
+                              if ln.redeemed else ln for ln in lines)
             chosen = replace(
                 bill,
+                lines=lines,
                 ctx=ctx,
                 client_id=client.id if client else None,
                 client_name=client.name if client else "",

@@ -89,6 +89,7 @@ class PointsOnSale:
 
     earned: int = 0
     used: int = 0  # paid with (positive)
+    rewarded: int = 0  # of ``used``: taken by rewards (docs/loyalty.md)
     given_back: int = 0  # a refund: points that paid, back on the account
     taken_back: int = 0  # a refund: points the refunded lines earned, taken off (positive)
     balance_after: int = 0
@@ -358,7 +359,7 @@ def load_sale_view(session: Session, sale_id: int) -> SaleView:
         select(PointsMovement).where(PointsMovement.sale_id == sale.id).order_by(PointsMovement.id)))
     by_kind = {k: sum(m.points for m in moved if m.kind == k) for k in pts.KINDS}
     points = PointsOnSale(  # a reward is points used; its refund, points given back
-        earned=by_kind["earn"], used=-by_kind["redeem"] - by_kind["reward"],
+        earned=by_kind["earn"], used=-by_kind["redeem"] - by_kind["reward"], rewarded=-by_kind["reward"],
         given_back=by_kind["refund"] + by_kind["reward_refund"],
         taken_back=-by_kind["clawback"], balance_after=moved[-1].balance_after,
     ) if moved else None

@@ -48,6 +48,10 @@ def test_the_owner_keeps_the_catalogue_and_nobody_else_changes_it(services: Serv
     item = sv.catalog.save_reward(owner, None, {"item": f"service:{sid}", "points": "800", "active": True})
     assert (item.kind, item.item_id, item.points, item.active) == ("service", sid, 800, True)
     assert item.price == Decimal(price) / 100 and item.name
+    assert item.worth == Decimal("8.00")  # what 800 points pay on a bill (100 pay 1.00)
+    with pytest.raises(ValidationError) as twice:  # one reward on offer for an item
+        sv.catalog.save_reward(owner, None, {"item": f"service:{sid}", "points": "500", "active": True})
+    assert "800 points" in str(twice.value.errors["item"])
     assert any(key == f"service:{sid}" for key, _label in sv.catalog.reward_choices())
     with pytest.raises(NotAllowed):
         sv.catalog.save_reward(_receptionist(owner), item.id, {"item": f"service:{sid}", "points": "1", "active": True})
@@ -126,10 +130,15 @@ def test_refused_rewards_change_nothing(services: Services, owner: Actor) -> Non
     greedy = cb.update_line(bill, bill.lines[0].key, quantity=held // 150 + 1)
     with pytest.raises(ValidationError) as short:
         sv.payments.pay(owner, greedy, [])
-    assert f"{held:,} points: not enough" in str(short.value.errors["reward"])
+    need = 150 * (held // 150 + 1)
+    assert f"take {need:,} points; the client has {held:,} points" in str(short.value.errors["reward"])
     with sv.db.uow(write=False) as uow:
         assert len(list(uow.session.scalars(select(Sale.id)))) == sales_before
     assert sv.points.card(owner, cid).available == held
+    # another client on the bill: the reward (theirs to take) comes off
+    other = new_client(sv.db, "另一位")
+    moved = sv.checkout.set_client(bill, other)
+    assert moved.lines[0].reward_id is None and moved.total_minor == moved.lines[0].unit_price_minor
     # no client on the bill: no reward
     walk_in = sv.checkout.add_service(sv.checkout.build_bill(owner), sid)
     assert sv.checkout.reward_option(walk_in, walk_in.lines[0].key) is None

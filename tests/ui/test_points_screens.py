@@ -164,12 +164,19 @@ def test_a_reward_from_the_catalogue_makes_a_line_free_at_the_desk(
         assert f"{held - 300:,}" in pay.method_buttons["points"].text()
         ed.table.selectRow(0)
         assert ed.reward_btn.text() == "Pay with money"
+        # two of it take more points than she has: said under Pay before it can be pressed
+        ed.plus_btn.click()
+        assert ed.bill.lines[0].quantity == 2 and not pay.pay_btn.isEnabled()
+        assert f"take 600 points; the client has {held:,} points" in pay.error.text()
+        ed.table.selectRow(0)
+        ed.minus_btn.click()
+        ed.table.selectRow(0)
         assert ed.pkg_btn.isHidden()
         money = ed.bill.total_minor
         pay.method_buttons["card"].click()
         pay.pay_requested.emit()
         assert screen.flow.stack.currentWidget() is screen.flow.done
-        assert "300 used" in screen.flow.done.note.text()
+        assert "300 for rewards, 0 paid" in screen.flow.done.note.text()
         # the reward took 300; only what was paid with money earned
         assert services.points.card(owner, rich, moves=False).available == held - 300 + money // 100
         assert [m.kind for m in services.points.card(owner, rich).moves[:2]] == ["earn", "reward"]

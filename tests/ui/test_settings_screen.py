@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from desk_app.domain.permissions import Actor, Role
@@ -47,6 +47,12 @@ def test_add_service_bad_price_then_fixed(qtbot: QtBot, ctx: UiContext) -> None:
     _line(editor, "price_minor").setText("38.50")
     editor.save_button.click()
     assert editor.form.errors["price_minor"].isHidden()
+    # a new service's category is chosen, never the first one by default
+    assert "Choose a category." in editor.form.errors["category_id"].text()
+    combo = editor.form.widgets["category_id"]
+    assert isinstance(combo, QComboBox)
+    combo.setCurrentIndex(0)
+    editor.save_button.click()
     assert editor.status.text() == "Saved."
     added = [s for s in ctx.services.catalog.services_menu() if s.name_en == "Fringe trim"]
     assert len(added) == 1 and added[0].price == Decimal("38.50") and added[0].duration_min == 15

@@ -120,10 +120,14 @@ class DonePage(QWidget):
                     amount=fmt_money(view.prepaid_balance_after_minor, cur)
                 )
             )
-        if view.points is not None and (view.points.earned or view.points.used):
+        pv = view.points
+        if pv is not None and pv.rewarded:
+            notes.append(_("Points: {rewarded} for rewards, {paid} paid, {earned} earned; {balance} now").format(
+                rewarded=format_number(pv.rewarded), paid=format_number(pv.used - pv.rewarded),
+                earned=format_number(pv.earned), balance=format_number(pv.balance_after)))
+        elif pv is not None and (pv.earned or pv.used):
             notes.append(_("Points: {used} used, {earned} earned; {balance} now").format(
-                used=format_number(view.points.used), earned=format_number(view.points.earned),
-                balance=format_number(view.points.balance_after)))
+                used=format_number(pv.used), earned=format_number(pv.earned), balance=format_number(pv.balance_after)))
         for v in view.vouchers_sold:  # the codes, also on the receipt: the voucher is its code
             notes.append(_("Gift voucher {code}: {amount}, valid until {day}").format(
                 code=gv.shown(v.code), amount=fmt_money(v.amount_minor, cur),

@@ -25,7 +25,7 @@ from desk_app.domain import voucher as gv
 from desk_app.domain.money import parse_amount
 from desk_app.domain.payment import COUNTER_METHODS
 from desk_app.domain.payment import METHOD_LABELS as METHOD_LABELS_BY_ENUM
-from desk_app.i18n import _, format_number
+from desk_app.i18n import _, format_number, ngettext
 from ui.checkout.vouchers import card_text
 from ui.context import UiContext
 from ui.runner import Latest
@@ -45,6 +45,8 @@ class PaymentBox(QWidget):
         self.bill: Bill | None = None
         self.balance = 0
         self.points: PointsCard | None = None  # the client's loyalty points (docs/loyalty.md)
+        self._rewards_need = 0  # the points the bill's rewards take
+        self._points_held = 0  # the client's points before them
         self.voucher: VoucherCard | None = None  # the gift voucher whose code was given last
         self.more_vouchers: list[tuple[VoucherCard, int]] = []  # earlier vouchers on this bill, with what each pays
         self._voucher_latest = Latest()
@@ -153,8 +155,10 @@ class PaymentBox(QWidget):
         )
         self.points = points if bill.client_id is not None and points is not None \
             and points.client_id == bill.client_id else None
+        self._rewards_need = sum(ln.reward_points * ln.quantity for ln in bill.lines)
+        self._points_held = self.points.available if self.points is not None else 0
         if self.points is not None:  # what the bill's rewards take is not there to pay with
-            self.points = self.points.less(sum(ln.reward_points * ln.quantity for ln in bill.lines))
+            self.points = self.points.less(self._rewards_need)
         worth = self.points.worth_minor if self.points is not None else 0
         pb = self.method_buttons["points"]
         pb.setEnabled(worth > 0)
@@ -365,7 +369,14 @@ class PaymentBox(QWidget):
 
     def _points_problem(self) -> str:
         """More than the client's points pay, said before Pay (a newcomer typed 50 for points worth 35.30:
-        "Covered exactly", then a refusal at F9)."""
+        "Covered exactly", then a refusal at F9); rewards taking more points than the client holds
+        (a reward line's quantity raised), likewise."""
+        if self._rewards_need > self._points_held:
+            return ngettext(
+                "The rewards on the bill take {need} points; the client has {held} point: take one off or lower its quantity.",
+                "The rewards on the bill take {need} points; the client has {held} points: take one off or lower its quantity.",
+                self._points_held,
+            ).format(need=format_number(self._rewards_need), held=format_number(self._points_held))
         try:
             amount = self._parse(self.amounts["points"].text())
         except ValueError:

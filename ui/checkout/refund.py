@@ -49,9 +49,11 @@ class RefundDialog(Dialog):
             if ln.kind == "rounding":
                 continue
             done = ln.fully_refunded
+            free = {"reward": "   ★ " + _("reward"), "package": "   ✓ " + _("package")}.get(
+                ln.discount_reason, "") if ln.line_total_minor == 0 else ""  # what paid for a free line
             it = QListWidgetItem(
                 f"{pick(ln.name_zh, ln.name_en)} × {ln.quantity}   "
-                f"{fmt_money(ln.line_total_minor, view.currency)}" + ("   " + _("(refunded)") if done else "")
+                f"{fmt_money(ln.line_total_minor, view.currency)}" + free + ("   " + _("(refunded)") if done else "")
             )
             it.setData(Qt.ItemDataRole.UserRole, ln.id)
             flags = it.flags() | Qt.ItemFlag.ItemIsUserCheckable

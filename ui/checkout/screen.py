@@ -340,10 +340,10 @@ class CheckoutScreen(QWidget):
                     points=format_number(pv.taken_back)))
             lines.append(_("Points balance now: {points}").format(points=format_number(pv.balance_after)))
         title = _("Voided: {receipt}") if refund.kind == "void" else _("Refunded: {receipt}")
+        head = (_("Give back {amount} to the client:").format(amount=fmt_money(abs(refund.total_minor), cur))
+                if refund.total_minor else _("No money to give back:"))
         show_info(
             self,
-            _("Give back {amount} to the client:").format(amount=fmt_money(abs(refund.total_minor), cur))
-            + "\n"
-            + "\n".join(lines),
+            head + "\n" + "\n".join(lines),
             title.format(receipt=refund.receipt_no),
         )

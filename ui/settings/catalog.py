@@ -246,11 +246,12 @@ def rewards_editor(ctx: UiContext) -> ItemEditor:
             Column(_("Kind"), lambda r: _("Service") if r.kind == "service" else _("Product")),
             Column(_("Points"), lambda r: format_number(r.points)),
             Column(_("Price now"), lambda r: format_money(r.price)),
+            Column(_("Same points pay"), lambda r: format_money(r.worth)),
             Column(_("Status"), lambda r: _("On offer") if r.active else _("Retired")),
         ],
         fields=[
             Field("item", _("Service or product"), "choice", cat.reward_choices),
-            Field("points", _("Points it takes"), "int", default=1000),
+            Field("points", _("Points it takes"), "int", placeholder=_("e.g. 3400")),
             Field("active", _("Offered at the desk"), "bool", default=True),
         ],
         load=lambda: cat.rewards(include_inactive=True),

@@ -173,7 +173,7 @@ class FieldForm(QWidget):
                 if i < 0 and current not in (None, ""):
                     w.addItem(str(current), current)  # never replace a value the form shows
                     i = w.count() - 1
-                w.setCurrentIndex(max(i, 0))
+                w.setCurrentIndex(i)  # nothing chosen (a new item): still nothing
                 w.blockSignals(False)
 
     def set_values(self, data: dict[str, Any]) -> None:
@@ -189,7 +189,7 @@ class FieldForm(QWidget):
                         str(v), v
                     )  # a value not offered (e.g. another time zone): keep it, never replace it
                     i = w.count() - 1
-                w.setCurrentIndex(max(i, 0))
+                w.setCurrentIndex(i if i >= 0 else -1)  # nothing chosen yet (a new item): none shown
             elif isinstance(w, QPlainTextEdit):
                 w.setPlainText("" if v is None else str(v))
             elif isinstance(w, QLineEdit):
