@@ -558,10 +558,10 @@ class CatalogService:
             q = select(PointsReward).order_by(PointsReward.points, PointsReward.id)
             if not include_inactive:
                 q = q.where(PointsReward.active.is_(True))
-            cur = self._currency(s)
-            return [self._reward(s, r, cur) for r in s.scalars(q)]
+            cur, rule = self._currency(s), self.settings.points_rule()
+            return [self._reward(s, r, cur, rule) for r in s.scalars(q)]
 
-    def _reward(self, s: Session, r: PointsReward, currency: str) -> RewardItem:
+    def _reward(self, s: Session, r: PointsReward, currency: str, rule: pts.PointsRule | None = None) -> RewardItem:
         item: Service | Product | None = (
             s.get(Service, r.service_id) if r.service_id is not None
             else s.get(Product, r.product_id) if r.product_id is not None else None
@@ -575,7 +575,7 @@ class CatalogService:
             points=r.points,
             price=Money.from_minor(price, currency).amount,
             worth=Money.from_minor(
-                pts.worth_minor(r.points, self.settings.points_rule(), currency_exponent(currency)), currency
+                pts.worth_minor(r.points, rule or self.settings.points_rule(), currency_exponent(currency)), currency
             ).amount,
             active=r.active,
         )

@@ -179,6 +179,11 @@ class Bill:
         )
 
     @property
+    def reward_points(self) -> int:
+        """The client's points the bill's rewards take (docs/loyalty.md)."""
+        return sum(ln.reward_points * ln.quantity for ln in self.lines)
+
+    @property
     def credit(self) -> OwedCredit | None:
         return next((c for c in self.ctx.credits if c.id == self.credit_id), None)
 

@@ -402,7 +402,7 @@ def write_sale(
                 )}) from None
             usable = state.points.available(state.points_rule.lapse_days, now) \
                 if state.points is not None and state.points_rule is not None else 0
-            need = sum(ln.reward_points * ln.quantity for ln in bill.lines)
+            need = bill.reward_points
             raise ValidationError({"reward": ngettext(
                 "The rewards on the bill take {need} points; the client has {points} point.",
                 "The rewards on the bill take {need} points; the client has {points} points.", usable,

@@ -32,6 +32,7 @@ from desk_app.checkout.views import (
     ProductHit,
     RewardOption,
 )
+from desk_app.clients.points import points_card
 from desk_app.core.service import (
     NotFound,
     ServiceError,
@@ -47,7 +48,6 @@ from desk_app.db.models import (
     ClientPackage,
     Package,
     PlanItem,
-    PointsAccount,
     PointsReward,
     Product,
     SaleLine,
@@ -56,7 +56,6 @@ from desk_app.db.models import (
     Staff,
     Visit,
 )
-from desk_app.domain import points as pts
 from desk_app.domain import voucher as gv
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.pricing import PricingError, rounding_step_minor
@@ -626,11 +625,10 @@ class CheckoutService:
                                .order_by(PointsReward.points, PointsReward.id)).first()
             if reward is None:
                 return None
-            acct = s.scalars(select(PointsAccount).where(PointsAccount.client_id == bill.client_id)).first()
-            held = pts.Held(acct.id, acct.balance, acct.last_activity_at, acct.version) if acct else None
-        usable = held.available(self.settings.get(S.POINTS_LAPSE_DAYS), self.clock()) if held else 0
-        taken = sum(o.reward_points * o.quantity for o in bill.lines if o.reward_id is not None and o.key != key)
-        return RewardOption(key, reward.id, reward.points * ln.quantity, usable - taken)
+            card = points_card(s, bill.client_id, self.settings.points_rule(), self.clock(), bill.currency,
+                               moves=False)
+        taken = bill.reward_points - ln.reward_points * ln.quantity  # what the bill's other rewards take
+        return RewardOption(key, reward.id, reward.points * ln.quantity, card.available - taken)
 
     def use_reward(self, bill: Bill, key: str, reward: bool) -> Bill:
         """Make a line free with the client's points (False: pay it with money again)."""

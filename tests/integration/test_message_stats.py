@@ -192,5 +192,5 @@ def test_the_pdf_shows_the_messages_in_both_languages(report: dict[str, Any]) ->
     assert "No-show rate with a reminder 50.0% (1 of 2)" in en
     assert "No-show rate without a reminder 50.0% (2 of 4)" in en
     zh = _pdf_text(report, "zh_CN")
-    assert "发给客户的消息" in zh and "预约提醒 4" in zh
+    assert "发给顾客的消息" in zh and "预约提醒 4" in zh
     assert "有提醒的爽约率 50.0%（2 次中 1 次）" in zh

@@ -42,6 +42,7 @@ from desk_app.domain.money import parse_amount
 from desk_app.i18n import _, format_date, format_number, local, ngettext
 from desk_app.trust.pins import Approval, PinRefused
 from ui.checkout.flow import FlowLayout
+from ui.checkout.marks import PACKAGE, REWARD, free_mark
 from ui.context import UiContext
 from ui.runner import Latest, debounce_timer
 from ui.shared.widgets import Button, StatusChip, ask_pin, ask_pin_again, ask_reason, show_error
@@ -115,7 +116,6 @@ class BillEditor(QWidget):
         self._addons = Latest()
         self._pkg_latest = Latest()
         self._reward_latest = Latest()
-        self._reward: RewardOption | None = None  # the selected line's reward, when there is one
         self._pkg_options: tuple[Bill, list[PackageOption]] | None = None  # for the shown bill
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -417,8 +417,8 @@ class BillEditor(QWidget):
             self.member_chip.setVisible(False)
         self.table.setRowCount(len(bill.views))
         for r, (ln, v) in enumerate(zip(bill.lines, bill.views, strict=True)):
-            name = v.name + (" ★ " + _("reward") if ln.reward_id is not None
-                             else " ✓ " + _("package") if ln.redeemed else "")
+            mark = free_mark(REWARD if ln.reward_id is not None else PACKAGE if ln.redeemed else "")
+            name = v.name + (" " + mark if mark else "")
             cells = [name, v.staff_name, str(v.quantity), fmt_money(v.line_total_minor, cur)]
             for c, text in enumerate(cells):
                 it = QTableWidgetItem(text)
@@ -432,7 +432,7 @@ class BillEditor(QWidget):
                 self.table.selectRow(r)
         self.composition.setText(
             "\n".join(f"{v.name}: {v.explanation}" for v in bill.views)
-            or _("Add a service or a product: scan it or type its name above.")
+            or _("Add a product: scan it or type its name above. Services come from the visit, logged by the stylist.")
         )
         p = bill.p
         vals = {
@@ -534,7 +534,6 @@ class BillEditor(QWidget):
         """Show the reward button for the chosen line when the catalogue has a reward for it: what it
         takes, and whether the client's points are enough (read on the runner)."""
         bill = self.bill
-        self._reward = None
         if ln is not None and ln.reward_id is not None:
             self._reward_latest.cancel()
             self.reward_btn.setText(_("Pay with money"))
@@ -553,7 +552,6 @@ class BillEditor(QWidget):
         def loaded(opt: RewardOption | None) -> None:
             if self.bill is not bill or self.selected_key() != key or opt is None:
                 return
-            self._reward = opt
             self.reward_btn.setText(ngettext("Reward: {points} point", "Reward: {points} points", opt.points)
                                     .format(points=format_number(opt.points)))
             self.reward_btn.setEnabled(opt.enough)

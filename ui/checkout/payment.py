@@ -155,7 +155,7 @@ class PaymentBox(QWidget):
         )
         self.points = points if bill.client_id is not None and points is not None \
             and points.client_id == bill.client_id else None
-        self._rewards_need = sum(ln.reward_points * ln.quantity for ln in bill.lines)
+        self._rewards_need = bill.reward_points
         self._points_held = self.points.available if self.points is not None else 0
         if self.points is not None:  # what the bill's rewards take is not there to pay with
             self.points = self.points.less(self._rewards_need)

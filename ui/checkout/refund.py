@@ -18,6 +18,7 @@ from desk_app.checkout.service import ApprovalNeeded
 from desk_app.checkout.views import PaidSale, SaleView
 from desk_app.i18n import _, pick
 from desk_app.trust.pins import PinRefused
+from ui.checkout.marks import free_mark
 from ui.context import UiContext
 from ui.shared.widgets import Dialog, ErrorLabel, ask_pin, ask_pin_again, show_error
 
@@ -49,8 +50,8 @@ class RefundDialog(Dialog):
             if ln.kind == "rounding":
                 continue
             done = ln.fully_refunded
-            free = {"reward": "   ★ " + _("reward"), "package": "   ✓ " + _("package")}.get(
-                ln.discount_reason, "") if ln.line_total_minor == 0 else ""  # what paid for a free line
+            mark = free_mark(ln.discount_reason) if ln.line_total_minor == 0 else ""  # what paid for a free line
+            free = "   " + mark if mark else ""
             it = QListWidgetItem(
                 f"{pick(ln.name_zh, ln.name_en)} × {ln.quantity}   "
                 f"{fmt_money(ln.line_total_minor, view.currency)}" + free + ("   " + _("(refunded)") if done else "")

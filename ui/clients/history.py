@@ -189,14 +189,14 @@ class ClientHistoryTabs(QTabWidget):
         pl.addWidget(self.balance)
         self.packages = _table([_("Package"), _("Used"), _("Left"), _("Expires")])
         self.packages_box = _WithEmpty(self.packages, _("No packages bought."))
-        pl.addWidget(self.packages_box)
+        pl.addWidget(self.packages_box, 1)
         self.points_title = QLabel()
         self.points_title.setObjectName("sectionTitle")
         self.points_title.setWordWrap(True)
         pl.addWidget(self.points_title)
         self.points = _table([_("When"), _("What"), _("Points"), _("Balance"), _("Receipt")])
         self.points_box = _WithEmpty(self.points, _("No points yet: a sale with the client on the bill earns them."))
-        pl.addWidget(self.points_box)
+        pl.addWidget(self.points_box, 3)  # the longer list: most of the tab's height
         self.addTab(prepaid, _("Balances"))  # prepaid, loyalty points and packages
         self.upcoming = _table([_("When"), _("Stylist"), _("Services"), _("Status")])
         self.upcoming_box = _WithEmpty(self.upcoming, _("No appointments booked. Use “Book” to make one."))
@@ -243,6 +243,10 @@ class ClientHistoryTabs(QTabWidget):
             self.points,
             [[format_when(m.at), m.word, f"{m.points:+,}", format_number(m.balance_after), m.receipt_no] for m in moves],
         )
+        # the receipt number whole, the kind of move cut when the panel is narrow (whole in its tooltip)
+        head = self.points.horizontalHeader()
+        head.setStretchLastSection(False)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.points_box.set_empty(not moves)
         _fill(
             self.upcoming,
