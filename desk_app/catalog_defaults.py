@@ -80,10 +80,10 @@ SERVICES: list[dict[str, Any]] = [
 ]
 
 PRODUCTS: list[dict[str, Any]] = [
-    {"sku": "SH-COL-250", "barcode": "6901234500011", "zh": "护色洗发水 250ml", "en": "Colour-care shampoo 250 ml",
+    {"sku": "SH-COL-250", "pack": 6, "barcode": "6901234500011", "zh": "护色洗发水 250ml", "en": "Colour-care shampoo 250 ml",
      "price": "128", "cost": "52", "stock": 40, "reorder": 10,
      "use_zh": "取适量于湿发，轻揉起泡后冲净，每周 3-4 次。", "use_en": "Lather a little into wet hair and rinse; 3-4 times a week."},
-    {"sku": "CO-COL-250", "barcode": "6901234500028", "zh": "护色护发素 250ml", "en": "Colour-care conditioner 250 ml",
+    {"sku": "CO-COL-250", "pack": 6, "barcode": "6901234500028", "zh": "护色护发素 250ml", "en": "Colour-care conditioner 250 ml",
      "price": "138", "cost": "55", "stock": 35, "reorder": 10,
      "use_zh": "洗发后涂抹于发中至发尾，停留 2 分钟后冲净。", "use_en": "Apply mid-lengths to ends after shampoo, leave 2 minutes, rinse."},
     {"sku": "OIL-50", "barcode": "6901234500035", "zh": "修护发油 50ml", "en": "Repair hair oil 50 ml",
@@ -104,13 +104,13 @@ PRODUCTS: list[dict[str, Any]] = [
     {"sku": "CUT-OIL", "barcode": "6901234500080", "zh": "指缘营养油 15ml", "en": "Cuticle oil 15 ml",
      "price": "68", "cost": "20", "stock": 30, "reorder": 8,
      "use_zh": "每天睡前涂抹于指缘并按摩。", "use_en": "Massage into cuticles every night."},
-    {"sku": "BB-DEV-20", "barcode": "", "zh": "双氧乳 6% (院用)", "en": "Developer 20 vol (back bar)",
+    {"sku": "BB-DEV-20", "pack": 4, "barcode": "", "zh": "双氧乳 6% (院用)", "en": "Developer 20 vol (back bar)",
      "price": "0", "cost": "45", "stock": 12, "reorder": 4, "retail": False, "backbar": True, "unit": "bottle",
      "use_zh": "", "use_en": ""},
-    {"sku": "BB-COLOR", "barcode": "", "zh": "染膏 (院用)", "en": "Colour tube (back bar)",
+    {"sku": "BB-COLOR", "pack": 12, "barcode": "", "zh": "染膏 (院用)", "en": "Colour tube (back bar)",
      "price": "0", "cost": "35", "stock": 60, "reorder": 20, "retail": False, "backbar": True, "unit": "tube",
      "use_zh": "", "use_en": ""},
-    {"sku": "BB-MASK", "barcode": "", "zh": "补水面膜 (院用)", "en": "Hydrating mask (back bar)",
+    {"sku": "BB-MASK", "pack": 10, "barcode": "", "zh": "补水面膜 (院用)", "en": "Hydrating mask (back bar)",
      "price": "0", "cost": "12", "stock": 80, "reorder": 20, "retail": False, "backbar": True, "unit": "pc",
      "use_zh": "", "use_en": ""},
 ]

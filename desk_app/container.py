@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from desk_app.shop.branches import BranchService
     from desk_app.shop.details import ShopDetailsService
     from desk_app.shop.service import ShopService
+    from desk_app.stock.service import StockService
     from desk_app.transfer.opening import OpeningImportService
     from desk_app.trust.audit import AuditService
     from desk_app.trust.auth import AuthService
@@ -226,6 +227,12 @@ class Services:
         from desk_app.reports.service import ReportService
 
         return ReportService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def stock(self) -> StockService:
+        from desk_app.stock.service import StockService
+
+        return StockService(self.db, self.clock)
 
     @cached_property
     def payroll(self) -> PayrollService:

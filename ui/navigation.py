@@ -31,6 +31,7 @@ NAV: list[NavItem] = [
     NavItem("followups", N_("Follow-ups"), "phone", "F5", Perm.FOLLOWUP),
     NavItem("messages", N_("Messages"), "message", "F10", Perm.FOLLOWUP),
     NavItem("cash", N_("Cash drawer"), "cash", "F6", Perm.CASH_DRAWER),
+    NavItem("stock", N_("Stock"), "box", "F11", Perm.STOCK),
     NavItem("reports", N_("Reports"), "chart", "F7", Perm.REPORTS),
     NavItem("settings", N_("Settings"), "settings", "F8", Perm.SETTINGS),
 ]
@@ -46,6 +47,7 @@ ROUTES: dict[str, str] = {
     "followups": "ui.aftercare.screen:FollowUpsScreen",
     "messages": "ui.messages.screen:MessagesScreen",
     "cash": "ui.checkout.cash_drawer:CashDrawerScreen",
+    "stock": "ui.stock.screen:StockScreen",
     "reports": "ui.reports.screen:ReportsScreen",
     "settings": "ui.settings.screen:SettingsScreen",
     "audit": "ui.trust.audit:AuditScreen",

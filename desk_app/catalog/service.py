@@ -31,6 +31,7 @@ from desk_app.db.models import (
     Service,
     ServiceCategory,
     StockMovement,
+    Supplier,
 )
 from desk_app.domain import points as pts
 from desk_app.domain.money import Money, currency_exponent
@@ -123,6 +124,8 @@ class ProductItem:
     is_retail: bool
     is_backbar: bool
     active: bool
+    supplier_id: int | None = None  # who it is usually ordered from (docs/stock.md)
+    pack_qty: int = 1  # ordered in packs of
 
     @property
     def name(self) -> str:
@@ -433,7 +436,17 @@ class CatalogService:
             is_retail=p.is_retail,
             is_backbar=p.is_backbar,
             active=p.active,
+            supplier_id=p.supplier_id,
+            pack_qty=p.pack_qty,
         )
+
+    def supplier_choices(self) -> list[tuple[str, str]]:
+        """A product's usual supplier: none, or one of the active suppliers (docs/stock.md)."""
+        with self.db.uow(write=False) as uow:
+            rows = uow.session.execute(
+                select(Supplier.id, Supplier.name).where(Supplier.active.is_(True)).order_by(Supplier.name)
+            ).all()
+        return [("", _("No usual supplier"))] + [(str(i), name) for i, name in rows]
 
     def save_product(self, actor: Actor, product_id: int | None, data: Mapping[str, Any]) -> ProductItem:
         def clean(s: Session) -> dict[str, Any]:
@@ -467,6 +480,14 @@ class CatalogService:
                 _("Enter the reorder level as a whole number (0 or more)."),
                 default=0,
             )
+            f.integer("pack_qty", 1, 10000, _("Enter the pack size as a whole number (1 or more)."), default=1)
+            sup = str(data.get("supplier_id") or "").strip()
+            if not sup:
+                f.out["supplier_id"] = None
+            elif not sup.isdigit() or s.get(Supplier, int(sup)) is None:
+                f.errors["supplier_id"] = _("Choose a supplier from the list, or none.")
+            else:
+                f.out["supplier_id"] = int(sup)
             f.text("unit", 20)
             if not f.out.get("unit") and "unit" not in f.errors:
                 f.out["unit"] = "pc"

@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="CSV exports (UTF-8 with BOM, header row)")
     es = e.add_subparsers(dest="export_kind", metavar="KIND", required=True)
     for kind, needs_month in (("sales", True), ("payments", True), ("clients", False), ("visits", True),
-                              ("vouchers", False), ("points", False), ("audit", False)):
+                              ("vouchers", False), ("points", False), ("stock", False), ("audit", False)):
         ep = es.add_parser(kind, help=f"export {kind}")
         db_arg(ep)
         ep.add_argument("--month", type=month_arg, required=needs_month, help="YYYY-MM")

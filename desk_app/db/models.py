@@ -282,19 +282,102 @@ class Product(Base):
     is_backbar: Mapped[bool] = mapped_column(Boolean, default=False)
     tax_rate_bp: Mapped[int | None] = mapped_column(Integer, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # purchasing (docs/stock.md): who it is usually ordered from, and in packs of how many
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), nullable=True)
+    pack_qty: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class StockMovement(Base):
+    """A change of a product's stock; ``products.stock_qty`` is the sum of its movements (an
+    ``opening`` movement carries what the product had before movements were kept)."""
+
     __tablename__ = "stock_movements"
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     qty_delta: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(20))  # sale|backbar|refund|receive|adjust
+    # sale|backbar|refund|adjust|opening|receive|count
+    reason: Mapped[str] = mapped_column(String(20))
     sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), nullable=True)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), nullable=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = _now_col()
+    order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("purchase_order_lines.id"), nullable=True, index=True
+    )  # a delivery received against this order line
+    count_id: Mapped[int | None] = mapped_column(ForeignKey("stock_counts.id"), nullable=True, index=True)
+
+
+class Supplier(Base):
+    """Who the shop buys its products from (docs/stock.md). Retired, never deleted."""
+
+    __tablename__ = "suppliers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(60), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PurchaseOrder(Base):
+    """An order to a supplier (docs/stock.md): a draft the owner edits, then sent; received in one
+    or more deliveries; cancelled (what was received stays). ``status``: draft | sent | cancelled;
+    whether a sent order is partly or wholly received is read from its lines."""
+
+    __tablename__ = "purchase_orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = _now_col()
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # raised by every change (desk_app/stock/service.py ``_claim``): a second desk's delivery or edit
+    # of the same order is refused instead of counted twice
+    version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
+
+
+class PurchaseOrderLine(Base):
+    __tablename__ = "purchase_order_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    qty_ordered: Mapped[int] = mapped_column(Integer)
+    qty_received: Mapped[int] = mapped_column(Integer, default=0)  # the sum of its receive movements
+    unit_cost_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StockCount(Base):
+    """A stocktake (docs/stock.md): the retail shelf, the back-bar, or everything, counted product by
+    product; closing it books each counted product's variance as a ``count`` movement."""
+
+    __tablename__ = "stock_counts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(12))  # retail | backbar | all
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | closed | abandoned
+    started_at: Mapped[datetime] = _now_col()
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+
+class StockCountLine(Base):
+    """A product counted: what was there and what the record said when the figure was entered (the
+    variance is against that, so a sale between counting and closing is not counted as missing)."""
+
+    __tablename__ = "stock_count_lines"
+    __table_args__ = (UniqueConstraint("count_id", "product_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    count_id: Mapped[int] = mapped_column(ForeignKey("stock_counts.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    counted_qty: Mapped[int] = mapped_column(Integer)
+    expected_qty: Mapped[int] = mapped_column(Integer)
+    counted_at: Mapped[datetime] = _now_col()
+    counted_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
 
 
 class ConsultationQuestion(Base):

@@ -645,8 +645,16 @@ def generate(
             )
         s.execute(update(Client).where(Client.id.in_(list(member))).values(membership_tier="vip"))
         # make two products run low
-        low = s.execute(select(Product.id).order_by(Product.id).limit(2)).scalars().all()
-        s.execute(update(Product).where(Product.id.in_(low)).values(stock_qty=1, reorder_level=5))
+        low = s.execute(select(Product.id, Product.stock_qty).order_by(Product.id).limit(2)).all()
+        s.execute(update(Product).where(Product.id.in_([pid for pid, _q in low])).values(stock_qty=1, reorder_level=5))
+        if part == 0:  # the catalogue's opening stock was there before the months drawn
+            s.execute(update(StockMovement).where(StockMovement.reason == "opening", StockMovement.at > first)
+                      .values(at=first))
+        s.add_all(  # the stock is the sum of its movements (docs/stock.md)
+            StockMovement(id=ids.take("stock_movements"), product_id=pid, qty_delta=1 - qty, reason="adjust",
+                          note="sample", at=first)
+            for pid, qty in low if qty != 1 and part == 0  # the shop's own catalogue: the other parts' is dropped
+        )
         if not defer_indexes:
             indexes_again()
         uow.commit()

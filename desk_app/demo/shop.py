@@ -228,6 +228,7 @@ def generate(
                 counts["outbox"] = n_out
                 _demo_rota(conn, now, tz, zh)
                 _finish(conn, world, clients)
+                _demo_purchasing(conn, now, zh)
                 report(0.98, _("Building the search index"))
                 _resume_fts(conn, fts)
             if engine.dialect.name == "sqlite":
@@ -658,6 +659,60 @@ def _demo_rota(conn: Connection, now: datetime, tz: ZoneInfo, zh: bool) -> None:
             break
     if rows:
         conn.execute(T["rota_days"].insert(), rows)
+
+
+def _demo_purchasing(conn: Connection, now: datetime, zh: bool) -> None:
+    """Stock (docs/stock.md): two suppliers, each product's usual one (hair care from the first, the
+    rest from the second); an order sent two days ago for what the first one's products lack,
+    waiting to be received at the desk; two products on the list to order; last week's count."""
+    from desk_app.domain import stock as st
+
+    T = m.Base.metadata.tables
+    sup, prod, mv = T["suppliers"], T["products"], T["stock_movements"]
+    # the catalogue's opening stock was there before the months drawn (seed_catalog dates it now)
+    first_move = conn.execute(select(func.min(mv.c.at)).where(mv.c.reason != "opening")).scalar()
+    if first_move is not None:
+        conn.execute(mv.update().where(mv.c.reason == "opening").values(at=first_move))
+    owner = conn.execute(select(T["staff"].c.id).where(T["staff"].c.role == "owner").order_by(T["staff"].c.id)
+                         .limit(1)).scalar()
+    names = (("莲花美业供应", "王经理", "021-6288 1001"), ("北方专业美容", "陈小姐", "010-8456 2200")) if zh else (
+        ("Lotus Beauty Supply", "Mr Wang", "021-6288 1001"), ("North Pro Beauty", "Ms Chen", "010-8456 2200"))
+    ids = []
+    for name, contact, phone in names:
+        ids.append(conn.execute(sup.insert().values(name=name, contact=contact, phone=phone, email="", note="",
+                                                    active=True).returning(sup.c.id)).scalar_one())
+    products = conn.execute(select(prod.c.id, prod.c.sku, prod.c.stock_qty, prod.c.reorder_level, prod.c.pack_qty,
+                                   prod.c.cost_minor).order_by(prod.c.id)).all()
+    hair = ("SH-", "CO-", "OIL", "CURL", "BB-DEV", "BB-COLOR")
+    first = [p for p in products if p.sku.startswith(hair)]
+    for p in products:
+        conn.execute(prod.update().where(prod.c.id == p.id).values(supplier_id=ids[0] if p in first else ids[1]))
+    lines = [(p, st.suggest_quantity(p.stock_qty, 0, p.reorder_level, p.pack_qty)) for p in first]
+    lines = [(p, q) for p, q in lines if q] or [(p, max(p.pack_qty, 6)) for p in first[:2]]
+    sent = now - timedelta(days=2)
+    order_id = conn.execute(T["purchase_orders"].insert().values(
+        number="PO000001", supplier_id=ids[0], status=st.SENT, note="", created_at=sent - timedelta(hours=1),
+        created_by=owner, sent_at=sent, cancelled_at=None, version=2).returning(T["purchase_orders"].c.id)).scalar_one()
+    conn.execute(T["purchase_order_lines"].insert(), [
+        {"order_id": order_id, "product_id": p.id, "qty_ordered": q, "qty_received": 0, "unit_cost_minor": p.cost_minor}
+        for p, q in lines])
+    conn.execute(T["counters"].insert().values(name="purchase_order", value=1))
+    # the owner raised two of the second supplier's reorder levels this week: they are on "To order"
+    for p in [p for p in products if p not in first][:2]:
+        conn.execute(prod.update().where(prod.c.id == p.id).values(reorder_level=p.stock_qty + 2))
+    # last week's count of the retail shelf: three products counted, two short
+    at = now - timedelta(days=5)
+    count_id = conn.execute(T["stock_counts"].insert().values(
+        scope="retail", status="closed", started_at=at - timedelta(minutes=40), started_by=owner, closed_at=at,
+        closed_by=owner).returning(T["stock_counts"].c.id)).scalar_one()
+    for p, short in zip([p for p in products if p.stock_qty > 3][:3], (-1, 0, -2), strict=False):
+        conn.execute(T["stock_count_lines"].insert().values(
+            count_id=count_id, product_id=p.id, counted_qty=p.stock_qty + short, expected_qty=p.stock_qty,
+            counted_at=at - timedelta(minutes=30), counted_by=owner))
+        if short:
+            conn.execute(T["stock_movements"].insert().values(  # an id of its own: PostgreSQL's sequence is set after
+                id=(conn.execute(select(func.max(T["stock_movements"].c.id))).scalar() or 0) + 1, product_id=p.id, qty_delta=short, reason="count", count_id=count_id, staff_id=owner, note="", at=at))
+            conn.execute(prod.update().where(prod.c.id == p.id).values(stock_qty=prod.c.stock_qty + short))
 
 
 def _client_rows(

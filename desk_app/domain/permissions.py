@@ -44,6 +44,8 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit_view"
     BACKUP = "backup"
     IMPORT = "import"
+    PURCHASE = "purchase"  # suppliers, purchase orders, closing a stock count (docs/stock.md)
+    STOCK = "stock"  # receive a delivery, count stock
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
@@ -60,6 +62,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.BOOK,
             Perm.FOLLOWUP,
             Perm.COMPLAINT_HANDLE,
+            Perm.STOCK,
         }
     ),
     Role.STYLIST: frozenset(
@@ -118,6 +121,8 @@ def perm_label(perm: Perm) -> str:
         Perm.AUDIT_VIEW: _("See the audit log"),
         Perm.BACKUP: _("Back up and restore"),
         Perm.IMPORT: _("Import data"),
+        Perm.PURCHASE: _("Order stock"),
+        Perm.STOCK: _("Receive and count stock"),
     }
     return labels[perm]
 

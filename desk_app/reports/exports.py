@@ -32,11 +32,14 @@ from desk_app.db.models import (
     PointsMovement,
     PrepaidAccount,
     Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
     Sale,
     SaleLine,
     Service,
     Shop,
     Staff,
+    StockMovement,
     Visit,
 )
 from desk_app.db.types import UTCDateTime
@@ -66,7 +69,10 @@ VOUCHERS_COLUMNS = (
 POINTS_COLUMNS = (
     "at", "client_number", "kind", "points", "balance_after", "value", "receipt_no", "branch",
 )  # fmt: skip
-KINDS = ("sales", "payments", "clients", "visits", "vouchers", "points")
+STOCK_COLUMNS = (
+    "at", "sku", "product", "reason", "qty", "order_no", "unit_cost", "count_id", "staff", "receipt_no", "note",
+)  # fmt: skip
+KINDS = ("sales", "payments", "clients", "visits", "vouchers", "points", "stock")
 BATCH = 2000
 
 
@@ -339,6 +345,31 @@ def points_rows(db: Database, month: str | None, branch: str | int | None = None
         yield [c.ts(r[0]), r[1], r[2], r[3], r[4], c.money(r[5]), r[6] or "", r[7] or ""]
 
 
+def stock_rows(db: Database, month: str | None, branch: str | int | None = None) -> Iterator[list[Any]]:
+    """Every stock movement (in the month when one is given; docs/stock.md): when, which product,
+    sale | backbar | refund | adjust | opening | receive | count, the units (+ in, - out), the order
+    and its unit cost for a delivery, the count that booked a difference, who, and the receipt of a
+    sale. Stock is the shop's: ``branch`` is accepted and checked, and every movement is written."""
+    c = _Ctx(db)
+    _branch_id(db, branch)
+    mv = StockMovement
+    stmt = (
+        select(mv.at, Product.sku, Product.name_zh, Product.name_en, mv.reason, mv.qty_delta, PurchaseOrder.number,
+               PurchaseOrderLine.unit_cost_minor, mv.count_id, Staff.name, Sale.receipt_no, mv.note)
+        .select_from(mv)
+        .join(Product, Product.id == mv.product_id)
+        .outerjoin(PurchaseOrderLine, PurchaseOrderLine.id == mv.order_line_id)
+        .outerjoin(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .outerjoin(Staff, Staff.id == mv.staff_id)
+        .outerjoin(Sale, Sale.id == mv.sale_id)
+        .where(_month_filter(mv.at, month, c.tz_name))
+        .order_by(mv.at, mv.id)
+    )
+    for r in _stream(db, stmt):
+        yield [c.ts(r[0]), r[1], r[2] or r[3], r[4], r[5], r[6] or "", "" if r[7] is None else c.money(r[7]),
+               r[8] or "", r[9] or "", r[10] or "", r[11] or ""]
+
+
 _ROWS = {
     "sales": (SALES_COLUMNS, sales_rows),
     "payments": (PAYMENTS_COLUMNS, payments_rows),
@@ -346,6 +377,7 @@ _ROWS = {
     "visits": (VISITS_COLUMNS, visits_rows),
     "vouchers": (VOUCHERS_COLUMNS, vouchers_rows),
     "points": (POINTS_COLUMNS, points_rows),
+    "stock": (STOCK_COLUMNS, stock_rows),
 }
 
 

@@ -46,6 +46,7 @@ from desk_app.reports.monthly_points import points_figures
 from desk_app.reports.monthly_reader import ReportReader, Scope, StaffAcc, load_catalog, new_staff_acc
 from desk_app.reports.monthly_sales import low_stock, sales_figures
 from desk_app.reports.monthly_staff import by_staff, revenue_by_stylist
+from desk_app.reports.monthly_stock import stock_figures
 from desk_app.reports.monthly_visits import followup_figures, visit_figures
 from desk_app.reports.monthly_vouchers import gift_voucher_figures
 from desk_app.reports.segments import month_value_figures
@@ -176,6 +177,7 @@ def _build(
     data["appraisal"] = appraisal_figures(data["by_staff"], settings, pays, str(shop[1]))
     data["client_value"] = month_value_figures(rd, month, settings)
     data["loyalty_points"] = points_figures(rd, p, settings)
+    data["stock"] = stock_figures(rd, p)
     if compare:
         prev = pending.result() if pending is not None else compared_figures(rd, prev_month, prev_until)
         data["comparison"] = comparison(data, prev)

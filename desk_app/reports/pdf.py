@@ -616,6 +616,9 @@ def build_story(data: dict[str, Any], fmt: Fmt) -> list[Any]:
     story.append(_table(t_rows, [BODY_W * 0.55, BODY_W * 0.15, BODY_W * 0.3], st))
     story.append(Spacer(1, 4 * mm))
     story.append(_table(p2_rows, [BODY_W * 0.55, BODY_W * 0.15, BODY_W * 0.3], st))
+    if data.get("stock"):
+        story.append(Spacer(1, 4 * mm))
+        story.append(_table(stock_rows(data, fmt), [BODY_W * 0.55, BODY_W * 0.15, BODY_W * 0.3], st))
     story.append(Paragraph(_esc(_("Low stock")), st.h2))
     low = data.get("low_stock", [])
     if low:
@@ -871,6 +874,25 @@ def gift_voucher_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list
         [_("Refunded (voided)"), _fmt_money(fmt, data, g["voided"])],
         [_("Outstanding at month end"), _fmt_money(fmt, data, g["outstanding"])],
         [_("Expired unspent"), _fmt_money(fmt, data, g["expired_unspent"])],
+    ]
+
+
+def stock_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
+    """Stock (docs/stock.md): what the shelves held at the month's end at cost, the retail shelf apart
+    from the back-bar; what deliveries brought; what the counts closed in the month found."""
+    f = fmt or i18n.current()
+    _ = f._
+    sk = data["stock"]
+    cn = sk["counts"]
+    return [
+        [_("Stock at cost"), _("Units"), _("Value")],
+        [_("Retail shelf at month end"), f.number(sk["retail"]["units"]), _fmt_money(fmt, data, sk["retail"]["value"])],
+        [_("Back-bar at month end"), f.number(sk["backbar"]["units"]), _fmt_money(fmt, data, sk["backbar"]["value"])],
+        [_("Received from suppliers"), f.number(sk["received"]["units"]),
+         _fmt_money(fmt, data, sk["received"]["value"])],
+        [f.ngettext("Counted over (+) or missing (-), {n} count", "Counted over (+) or missing (-), {n} counts",
+                    cn["closed"]).format(n=cn["closed"]), f"{cn['units']:+d}" if cn["units"] else "0",
+         _fmt_money(fmt, data, cn["value"])],
     ]
 
 

@@ -22,6 +22,7 @@ from desk_app.db.models import (
     ServiceCategory,
     Shop,
     Staff,
+    StockMovement,
 )
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Role
@@ -162,16 +163,21 @@ def seed_catalog(session: Session, branch_id: int, currency: str, language: str 
         session.add(svc)
         services[s["code"]] = svc
     session.flush()
+    products = []
     for p in cd.PRODUCTS:
-        session.add(
-            Product(
-                sku=p["sku"], barcode=p["barcode"], name_zh=p["zh"], name_en=p["en"],
-                price_minor=_minor(p["price"], currency), cost_minor=_minor(p["cost"], currency),
-                stock_qty=p["stock"], reorder_level=p["reorder"], usage_advice_zh=p["use_zh"],
-                usage_advice_en=p["use_en"], is_retail=p.get("retail", True), is_backbar=p.get("backbar", False),
-                unit=p.get("unit", "pc"),
-            )
+        prod = Product(
+            sku=p["sku"], barcode=p["barcode"], name_zh=p["zh"], name_en=p["en"],
+            price_minor=_minor(p["price"], currency), cost_minor=_minor(p["cost"], currency),
+            stock_qty=p["stock"], reorder_level=p["reorder"], usage_advice_zh=p["use_zh"],
+            usage_advice_en=p["use_en"], is_retail=p.get("retail", True), is_backbar=p.get("backbar", False),
+            unit=p.get("unit", "pc"), pack_qty=p.get("pack", 1),
         )
+        session.add(prod)
+        products.append(prod)
+    session.flush()
+    for prod in products:  # the stock is the sum of its movements (docs/stock.md)
+        if prod.stock_qty:
+            session.add(StockMovement(product_id=prod.id, qty_delta=prod.stock_qty, reason="opening"))
     for pk in cd.PACKAGES:
         session.add(
             Package(

@@ -161,6 +161,40 @@ _CHECKS: list[tuple[str, str]] = [
                  AND m.kind IN ('reward', 'reward_refund'))""",
     ),
     (
+        "product {0}: stock {1} is not the sum of its stock movements ({2})",
+        """SELECT p.id, p.stock_qty, COALESCE(SUM(m.qty_delta), 0) FROM products p
+           LEFT JOIN stock_movements m ON m.product_id = p.id
+           GROUP BY p.id, p.stock_qty HAVING p.stock_qty != COALESCE(SUM(m.qty_delta), 0)""",
+    ),
+    (
+        "purchase order line {0}: {1} received, but its deliveries bring {2} (ordered {3})",
+        """SELECT l.id, l.qty_received, COALESCE(SUM(m.qty_delta), 0), l.qty_ordered
+           FROM purchase_order_lines l LEFT JOIN stock_movements m ON m.order_line_id = l.id
+           GROUP BY l.id, l.qty_received, l.qty_ordered
+           HAVING l.qty_received != COALESCE(SUM(m.qty_delta), 0) OR l.qty_received > l.qty_ordered
+               OR l.qty_received < 0""",
+    ),
+    (
+        "purchase order {0}: received while a draft",
+        """SELECT DISTINCT o.id FROM purchase_orders o JOIN purchase_order_lines l ON l.order_id = o.id
+           WHERE o.status = 'draft' AND l.qty_received != 0""",
+    ),
+    (
+        "stock count {0}: product {1} was counted {2} against {3}, but the count booked {4}",
+        """SELECT c.id, l.product_id, l.counted_qty, l.expected_qty, COALESCE(SUM(m.qty_delta), 0)
+           FROM stock_counts c JOIN stock_count_lines l ON l.count_id = c.id
+           LEFT JOIN stock_movements m ON m.count_id = c.id AND m.product_id = l.product_id
+           GROUP BY c.id, c.status, l.product_id, l.counted_qty, l.expected_qty
+           HAVING COALESCE(SUM(m.qty_delta), 0) != CASE WHEN c.status = 'closed'
+                  THEN l.counted_qty - l.expected_qty ELSE 0 END""",
+    ),
+    (
+        "stock movement {0}: booked by count {1}, which did not count product {2}",
+        """SELECT m.id, m.count_id, m.product_id FROM stock_movements m WHERE m.count_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM stock_count_lines l WHERE l.count_id = m.count_id
+                           AND l.product_id = m.product_id)""",
+    ),
+    (
         "sale {0}: earned points {1} times",
         """SELECT sale_id, COUNT(*) FROM points_movements WHERE kind = 'earn' AND sale_id IS NOT NULL
            GROUP BY sale_id HAVING COUNT(*) > 1""",

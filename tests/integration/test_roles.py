@@ -44,6 +44,7 @@ def test_role_table_owner_only_actions() -> None:
         Perm.AUDIT_VIEW,
         Perm.BACKUP,
         Perm.IMPORT,
+        Perm.PURCHASE,
         Perm.STAFF_MANAGE,
         Perm.REPORTS,
     }

@@ -46,6 +46,7 @@ from desk_app.reports.pdf import (
     role_label,
     span_title,
     spot_check_rows,
+    stock_rows,
     stylist_bars,
     stylist_sum_line,
 )
@@ -522,6 +523,11 @@ class ComparisonPage(QWidget):
             points = small_table(held[0], held[1:])
             points.setObjectName("report_points")
             col.addWidget(points)
+        if "stock" in data:  # what the shelves hold at cost, what came, what counts found
+            stock = stock_rows(data)
+            shelves = small_table(stock[0], stock[1:])
+            shelves.setObjectName("report_stock")
+            col.addWidget(shelves)
         col.addWidget(
             small_table(
                 [_("Top services"), _("Count"), _("Revenue")],

@@ -35,7 +35,7 @@ from ui.shared.widgets import Button, EmptyState, PageHeader, show_error, show_i
 from ui.theme import icon
 
 MONTHS_BACK = 24
-EXPORTS = ("sales", "payments", "visits", "clients", "vouchers", "points")
+EXPORTS = ("sales", "payments", "visits", "clients", "vouchers", "points", "stock")
 
 
 class ReportsScreen(QWidget):
@@ -82,11 +82,12 @@ class ReportsScreen(QWidget):
         self.csv_btn = Button(_("Export CSV"), "download")
         self.print_btn.setToolTip(_("Print the monthly summary PDF (Ctrl+P)"))
         self.pdf_btn.setToolTip(_("Save the monthly summary as a PDF (Ctrl+S)"))
-        self.csv_btn.setToolTip(_("Export sales, payments, visits, clients, gift vouchers or loyalty points for a spreadsheet (Ctrl+E)"))
+        self.csv_btn.setToolTip(_("Export sales, payments, visits, clients, gift vouchers, loyalty points or stock movements for a spreadsheet (Ctrl+E)"))
         menu = QMenu(self.csv_btn)
         labels = {"sales": _("Sales (one row per line)"), "payments": _("Payments"), "visits": _("Visits"),
                   "clients": _("Clients"), "vouchers": _("Gift vouchers (all, with what is left)"),
-                  "points": _("Loyalty points (the month's movements)")}  # fmt: skip
+                  "points": _("Loyalty points (the month's movements)"),
+                  "stock": _("Stock movements (the month's: sales, deliveries, counts)")}  # fmt: skip
         for kind in EXPORTS:
             act = menu.addAction(labels[kind])
             act.triggered.connect(self._exporter(kind))

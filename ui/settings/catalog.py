@@ -19,6 +19,7 @@ from desk_app.catalog.service import (
     ServiceItem,
 )
 from desk_app.i18n import _, format_duration_minutes, format_money, format_number
+from desk_app.stock.service import SupplierItem
 from ui.context import UiContext
 from ui.settings.editor import Column, EditorSpec, Field, ItemEditor
 from ui.shared.unsaved import may_leave
@@ -147,6 +148,8 @@ def products_editor(ctx: UiContext) -> ItemEditor:
             "stock_qty": p.stock_qty,
             "unit": p.unit,
             "reorder_level": p.reorder_level,
+            "supplier_id": str(p.supplier_id) if p.supplier_id is not None else "",
+            "pack_qty": p.pack_qty,
             "usage_advice_zh": p.usage_advice_zh,
             "usage_advice_en": p.usage_advice_en,
             "is_retail": p.is_retail,
@@ -177,6 +180,8 @@ def products_editor(ctx: UiContext) -> ItemEditor:
             Field("stock_qty", _("In stock"), "int", default=0),
             Field("unit", _("Unit"), default="pc"),
             Field("reorder_level", _("Reorder at"), "int", default=0),
+            Field("supplier_id", _("Usual supplier"), "choice", cat.supplier_choices, default=""),
+            Field("pack_qty", _("Ordered in packs of"), "int", default=1),
             Field("usage_advice_zh", _("How to use (Chinese)"), "long"),
             Field("usage_advice_en", _("How to use (English)"), "long"),
             Field("is_retail", _("For sale to clients"), "bool", default=True),
@@ -188,6 +193,38 @@ def products_editor(ctx: UiContext) -> ItemEditor:
         to_data=to_data,
         new_label=_("New product"),
         empty_hint=_("Changing “In stock” here records a stock adjustment with your name."),
+    )
+    return ItemEditor(ctx, spec)
+
+
+def suppliers_editor(ctx: UiContext) -> ItemEditor:
+    """Who the shop orders from (docs/stock.md): a product's usual supplier is chosen under Products."""
+    stock = ctx.services.stock
+
+    def to_data(x: SupplierItem) -> dict[str, Any]:
+        return {"name": x.name, "contact": x.contact, "phone": x.phone, "email": x.email, "note": x.note,
+                "active": x.active}
+
+    spec = EditorSpec(
+        title=_("Suppliers"),
+        columns=[
+            Column(_("Supplier"), lambda x: x.name),
+            Column(_("Contact"), lambda x: " · ".join(v for v in (x.contact, x.phone) if v)),
+            Column(_("Status"), lambda x: _("Ordered from") if x.active else _("Retired")),
+        ],
+        fields=[
+            Field("name", _("Supplier name"), placeholder=_("As on their invoices")),
+            Field("contact", _("Contact person")),
+            Field("phone", _("Phone")),
+            Field("email", _("Email")),
+            Field("note", _("Note"), "long", placeholder=_("e.g. account number, delivery days, minimum order")),
+            Field("active", _("Ordered from"), "bool", default=True),
+        ],
+        load=lambda: stock.suppliers(include_inactive=True),
+        save=stock.save_supplier,
+        to_data=to_data,
+        new_label=_("New supplier"),
+        empty_hint=_("Give each product its usual supplier under Products: the Stock screen drafts an order per supplier."),
     )
     return ItemEditor(ctx, spec)
 

@@ -18,7 +18,7 @@ from ui.context import UiContext
 from ui.settings.subtabs import SubTabs
 from ui.shared.widgets import EmptyState, PageHeader
 
-SUB_TABS = {"categories": "services"}  # a part's key -> the Settings tab that holds it
+SUB_TABS = {"categories": "services", "suppliers": "products"}  # a part's key -> the Settings tab that holds it
 
 
 def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
@@ -41,7 +41,10 @@ def _tabs() -> list[tuple[str, str, Callable[[UiContext], QWidget]]]:
             ("services", _("Services"), sc.services_editor),
             ("categories", _("Categories"), sc.categories_editor),
         ])),
-        ("products", _("Products"), sc.products_editor),
+        ("products", _("Products"), lambda ctx: SubTabs(ctx, [
+            ("products", _("Products"), sc.products_editor),
+            ("suppliers", _("Suppliers"), sc.suppliers_editor),
+        ])),
         ("packages", _("Packages"), sc.packages_editor),
         ("rewards", _("Rewards"), sc.rewards_editor),
         ("staff", _("Staff"), StaffPanel),

@@ -70,6 +70,12 @@ def action_label(action: str) -> str:
         "print_receipt": _("Receipt printed"),
         "revoke": _("Revoked"),
         "owner_key_refused": _("Owner key refused"),
+        "draft": _("Order drafted"),
+        "send": _("Order sent"),
+        "receive": _("Delivery received"),
+        "cancel": _("Cancelled"),
+        "close": _("Count closed"),
+        "abandon": _("Count abandoned"),
     }
     return labels.get(action, action.replace("_", " "))
 
@@ -93,6 +99,9 @@ def entity_label(entity: str) -> str:
         "complaint": _("Complaint"),
         "follow_up": _("Follow-up"),
         "owner_key": _("Owner key"),
+        "supplier": _("Supplier"),
+        "purchase_order": _("Purchase order"),
+        "stock_count": _("Stock count"),
     }
     return labels.get(entity, entity.replace("_", " "))
 

@@ -1,0 +1,1 @@
+"""Purchasing and stocktake (docs/stock.md)."""
