@@ -441,12 +441,14 @@ class CatalogService:
         )
 
     def supplier_choices(self) -> list[tuple[str, str]]:
-        """A product's usual supplier: none, or one of the active suppliers (docs/stock.md)."""
+        """A product's usual supplier: none, or a supplier (a retired one named so: a product may
+        still have it, and it cannot be chosen again; docs/stock.md)."""
         with self.db.uow(write=False) as uow:
             rows = uow.session.execute(
-                select(Supplier.id, Supplier.name).where(Supplier.active.is_(True)).order_by(Supplier.name)
+                select(Supplier.id, Supplier.name, Supplier.active).order_by(Supplier.active.desc(), Supplier.name)
             ).all()
-        return [("", _("No usual supplier"))] + [(str(i), name) for i, name in rows]
+        return [("", _("No usual supplier"))] + [
+            (str(i), name if active else _("{name} (retired)").format(name=name)) for i, name, active in rows]
 
     def save_product(self, actor: Actor, product_id: int | None, data: Mapping[str, Any]) -> ProductItem:
         def clean(s: Session) -> dict[str, Any]:
@@ -484,8 +486,12 @@ class CatalogService:
             sup = str(data.get("supplier_id") or "").strip()
             if not sup:
                 f.out["supplier_id"] = None
-            elif not sup.isdigit() or s.get(Supplier, int(sup)) is None:
+            elif not sup.isdigit() or (found := s.get(Supplier, int(sup))) is None:
                 f.errors["supplier_id"] = _("Choose a supplier from the list, or none.")
+            elif not found.active and (product_id is None or s.scalar(
+                    select(Product.supplier_id).where(Product.id == product_id)) != found.id):
+                f.errors["supplier_id"] = _("{name} is retired: choose a supplier still ordered from, or none.").format(
+                    name=found.name)
             else:
                 f.out["supplier_id"] = int(sup)
             f.text("unit", 20)

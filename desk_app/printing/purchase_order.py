@@ -37,7 +37,10 @@ def render_purchase_order(order: OrderView, shop: ShopInfo, out: str | os.PathLi
     def p(text: str, style: ParagraphStyle = base) -> Paragraph:
         return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
-    head = [p(_("Purchase order {number}").format(number=order.number), title), Spacer(1, 2 * mm)]
+    name = _("Purchase order {number}").format(number=order.number)
+    if order.state == "draft":  # not sent yet: a draft handed over by mistake says so
+        name = _("{order} (draft, not sent)").format(order=name)
+    head = [p(name, title), Spacer(1, 2 * mm)]
     shop_lines = "\n".join(x for x in (shop.name, shop.address, shop.phone) if x)
     when = fmt.date(order.sent_at or order.created_at)
     who = Table(

@@ -366,7 +366,7 @@ def stock_rows(db: Database, month: str | None, branch: str | int | None = None)
         .order_by(mv.at, mv.id)
     )
     for r in _stream(db, stmt):
-        yield [c.ts(r[0]), r[1], r[2] or r[3], r[4], r[5], r[6] or "", "" if r[7] is None else c.money(r[7]),
+        yield [c.ts(r[0]), r[1], r[3] or r[2], r[4], r[5], r[6] or "", "" if r[7] is None else c.money(r[7]),
                r[8] or "", r[9] or "", r[10] or "", r[11] or ""]
 
 

@@ -890,7 +890,7 @@ def stock_rows(data: dict[str, Any], fmt: Fmt | None = None) -> list[list[str]]:
         [_("Back-bar at month end"), f.number(sk["backbar"]["units"]), _fmt_money(fmt, data, sk["backbar"]["value"])],
         [_("Received from suppliers"), f.number(sk["received"]["units"]),
          _fmt_money(fmt, data, sk["received"]["value"])],
-        [f.ngettext("Counted over (+) or missing (-), {n} count", "Counted over (+) or missing (-), {n} counts",
+        [f.ngettext("Count differences ({n} count)", "Count differences ({n} counts)",
                     cn["closed"]).format(n=cn["closed"]), f"{cn['units']:+d}" if cn["units"] else "0",
          _fmt_money(fmt, data, cn["value"])],
     ]

@@ -9,13 +9,14 @@ made on a stale copy of the order is refused, never applied twice.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from desk_app.core.forms import Form, diff
@@ -42,9 +43,11 @@ from desk_app.db.models import (
 from desk_app.domain import stock as st
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm
-from desk_app.i18n import N_, _, ngettext, pick
+from desk_app.i18n import N_, _, format_number, ngettext, pick
 
 MAX_QTY = 100_000
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[0-9+()\- ]+$")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ class ToOrder:
     supplier_name: str
     unit_cost: Decimal
     currency: str
-    backbar: bool  # used in services only (not sold)
+    on_draft: int = 0  # on a draft order not yet sent
+    draft_no: str = ""  # that draft's number
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,16 @@ class CountView:
         return sum(ln.variance or 0 for ln in self.lines)
 
     @property
+    def short(self) -> int:
+        """Products counted fewer than the record."""
+        return sum(1 for ln in self.lines if (ln.variance or 0) < 0)
+
+    @property
+    def over(self) -> int:
+        """Products counted more than the record."""
+        return sum(1 for ln in self.lines if (ln.variance or 0) > 0)
+
+    @property
     def variance_value(self) -> Decimal:
         return sum((ln.unit_cost * (ln.variance or 0) for ln in self.lines), Decimal(0))
 
@@ -204,8 +218,11 @@ class StockService:
         f.text("contact", 200)
         f.text("phone", 60)
         f.text("email", 200)
-        if f.out.get("email") and "@" not in f.out["email"]:
+        if f.out.get("email") and not _EMAIL.match(f.out["email"]):
             f.errors["email"] = _("This is not an email address; check it or leave it empty.")
+        phone = f.out.get("phone") or ""
+        if phone and (not _PHONE.match(phone) or sum(ch.isdigit() for ch in phone) < 5):
+            f.errors["phone"] = _("A phone number has digits (and + - ( ) or spaces); check it or leave it empty.")
         f.text("note", 2000)
         f.flag("active", True)
         values = f.done()
@@ -237,14 +254,16 @@ class StockService:
 
     # -- what to order ----------------------------------------------------------------------------
     def to_order(self) -> list[ToOrder]:
-        """Products at or below their reorder level, most short first."""
+        """Products at or below their reorder level, most short first. A retired supplier is no
+        usual supplier (it is not ordered from)."""
         with self.db.uow(write=False) as uow:
             s = uow.session
             cur = shop_row(s).currency
             on_order = _on_order(s)
+            drafted = _on_draft(s)
             rows = s.execute(
                 select(Product, Supplier.name)
-                .outerjoin(Supplier, Supplier.id == Product.supplier_id)
+                .outerjoin(Supplier, and_(Supplier.id == Product.supplier_id, Supplier.active.is_(True)))
                 .where(Product.active.is_(True), Product.reorder_level > 0,
                        Product.stock_qty <= Product.reorder_level)
                 .order_by(Product.stock_qty - Product.reorder_level, Product.sku)
@@ -254,8 +273,8 @@ class StockService:
                     p.id, p.sku, pick(p.name_zh, p.name_en), p.unit, p.stock_qty, p.reorder_level,
                     on_order.get(p.id, 0),
                     st.suggest_quantity(p.stock_qty, on_order.get(p.id, 0), p.reorder_level, p.pack_qty),
-                    p.pack_qty, p.supplier_id, sname or "", Money.from_minor(p.cost_minor, cur).amount, cur,
-                    p.is_backbar and not p.is_retail,
+                    p.pack_qty, p.supplier_id if sname is not None else None, sname or "",
+                    Money.from_minor(p.cost_minor, cur).amount, cur, *drafted.get(p.id, (0, "")),
                 )
                 for p, sname in rows
             ]
@@ -265,7 +284,11 @@ class StockService:
         when given), added to that supplier's open draft when there is one; a product already on a
         draft is left as it is there."""
         wanted = set(product_ids) if product_ids is not None else None
-        items = [t for t in self.to_order() if t.suggested > 0 and (wanted is None or t.product_id in wanted)]
+        listed = [t for t in self.to_order() if t.suggested > 0 and (wanted is None or t.product_id in wanted)]
+        items = [t for t in listed if not t.on_draft]
+        if listed and not items:
+            raise ValidationError({"order": _("These products are on drafts already: {orders}. Check and send them.")
+                                   .format(orders=", ".join(sorted({t.draft_no for t in listed})))})
         no_supplier = tuple(t.name for t in items if t.supplier_id is None)
         by_supplier: dict[int, list[ToOrder]] = {}
         for t in items:
@@ -349,10 +372,14 @@ class StockService:
             seen: set[int] = set()
             for i, ln in enumerate(lines):
                 f = Form(ln)
-                f.integer("qty", 1, MAX_QTY, _("Order a whole number of at least 1."))
-                f.money("unit_cost", cur, required=False)
                 pid = int(ln.get("product_id") or 0)
                 p = s.get(Product, pid)
+                name = pick(p.name_zh, p.name_en) if p is not None else ""
+                f.integer("qty", 1, MAX_QTY, _("{name}: order a whole number from 1 to {max}.").format(
+                    name=name, max=format_number(MAX_QTY)))
+                f.money("unit_cost", cur, required=False)
+                if "unit_cost" in f.errors:
+                    f.errors["unit_cost"] = f"{name}: {f.errors['unit_cost']}"
                 if p is None or not p.active:
                     f.errors["product"] = _("This product is no longer in the catalogue.")
                 elif pid in seen:
@@ -527,11 +554,11 @@ class StockService:
                 try:
                     qty = int(str(counted).strip())
                 except ValueError:
-                    raise ValidationError({"counted": _("{name}: type the number counted, 0 or more.").format(
-                        name=pick(p.name_zh, p.name_en))}) from None
+                    raise ValidationError({"counted": _("{name}: type the number counted, 0 to {max}.").format(
+                        name=pick(p.name_zh, p.name_en), max=format_number(MAX_QTY))}) from None
                 if not 0 <= qty <= MAX_QTY:
-                    raise ValidationError({"counted": _("{name}: type the number counted, 0 or more.").format(
-                        name=pick(p.name_zh, p.name_en))})
+                    raise ValidationError({"counted": _("{name}: type the number counted, 0 to {max}.").format(
+                        name=pick(p.name_zh, p.name_en), max=format_number(MAX_QTY))})
                 if line is None:
                     s.add(StockCountLine(count_id=c.id, product_id=product_id, counted_qty=qty,
                                          expected_qty=p.stock_qty, counted_at=now, counted_by=actor.staff_id))
@@ -673,6 +700,19 @@ def _fresh(current: int, version: int) -> None:
     """Refuse at once an action typed on a stale copy of the order (before its input is judged)."""
     if current != version:
         raise ConflictError(_(_CHANGED))
+
+
+def _on_draft(s: Session) -> dict[int, tuple[int, str]]:
+    """Per product, what drafts (not yet sent) hold and the first such draft's number."""
+    out: dict[int, tuple[int, str]] = {}
+    for pid, qty, number in s.execute(
+        select(PurchaseOrderLine.product_id, PurchaseOrderLine.qty_ordered, PurchaseOrder.number)
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(PurchaseOrder.status == st.DRAFT).order_by(PurchaseOrder.id)
+    ):
+        had = out.get(int(pid), (0, str(number)))
+        out[int(pid)] = (had[0] + int(qty), had[1])
+    return out
 
 
 def _claim(s: Session, order_id: int, version: int, **values: Any) -> None:

@@ -62,8 +62,19 @@ def test_suppliers_are_the_owners_and_checked(services: Services, owner: Actor) 
     with pytest.raises(NotAllowed):
         sv.stock.save_supplier(desk, a.id, {"name": "Renamed by the desk"})
     assert [x.name for x in sv.stock.suppliers()] == ["Lotus Beauty Supply"]
+    with pytest.raises(ValidationError) as contact:
+        sv.stock.save_supplier(owner, None, {"name": "North Pro", "phone": "abc", "email": "li@"})
+    assert set(contact.value.errors) == {"phone", "email"}
+    pid = _set(sv, owner, "CURL-150", supplier_id=str(a.id), stock_qty=0, reorder_level=5)
     sv.stock.save_supplier(owner, a.id, {"name": a.name, "active": False})
-    assert sv.catalog.supplier_choices()[1:] == [] and not sv.stock.suppliers()[0].active
+    assert sv.catalog.supplier_choices()[1:] == [(str(a.id), "Lotus Beauty Supply (retired)")]
+    assert not sv.stock.suppliers()[0].active
+    _set(sv, owner, "CURL-150", reorder_level=6)  # a product keeps its retired supplier when saved...
+    with pytest.raises(ValidationError) as retired:  # ...but another product cannot be given it
+        _set(sv, owner, "OIL-50", supplier_id=str(a.id))
+    assert "retired" in retired.value.errors["supplier_id"]
+    low = next(t for t in sv.stock.to_order() if t.product_id == pid)
+    assert low.supplier_id is None and low.supplier_name == ""  # not ordered from a retired supplier
 
 
 def test_an_order_from_the_low_stock_list_received_in_two_deliveries(services: Services, owner: Actor) -> None:
@@ -82,8 +93,13 @@ def test_an_order_from_the_low_stock_list_received_in_two_deliveries(services: S
     order = drafted.orders[0]
     assert order.state == "draft" and order.number.startswith("PO")
     assert [(ln.product_id, ln.ordered, ln.unit_cost) for ln in order.lines] == [(shampoo, 18, Decimal("52.00"))]
-    again = sv.stock.draft_from_low_stock(owner, [shampoo]).orders[0]  # the same draft, the line not doubled
-    assert again.id == order.id and len(again.lines) == 1
+    on_list = {t.product_id: t for t in sv.stock.to_order()}[shampoo]
+    assert (on_list.on_draft, on_list.draft_no) == (18, order.number)  # said on the list, not drafted again
+    with pytest.raises(ValidationError) as drafted_already:
+        sv.stock.draft_from_low_stock(owner, [shampoo])
+    assert order.number in drafted_already.value.errors["order"]
+    again = sv.stock.order(order.id)
+    assert len(again.lines) == 1
     with pytest.raises(NotAllowed):
         sv.stock.send(desk, again.id, again.version)
     with pytest.raises(ValidationError) as bad:

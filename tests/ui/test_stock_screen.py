@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from PySide6.QtCore import Qt
 
 from desk_app.container import Services
 from desk_app.domain.permissions import Actor, Role
@@ -27,8 +28,12 @@ def _type(table: Any, row: int, col: int, text: str) -> None:
 
 
 def test_order_drafted_sent_and_received_in_part(qtbot: Any, ctx: UiContext, services: Services,
-                                                 owner: Actor, tmp_path: Path) -> None:
+                                                 owner: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.stock import screen as stock_screen
     from ui.stock.screen import StockScreen
+
+    asked: list[str] = []
+    monkeypatch.setattr(stock_screen, "confirm", lambda _p, title, *_a, **_k: asked.append(title) or True)
 
     sv = services
     sup = sv.stock.save_supplier(owner, None, {"name": "Lotus Beauty Supply"})
@@ -47,12 +52,19 @@ def test_order_drafted_sent_and_received_in_part(qtbot: Any, ctx: UiContext, ser
     low.draft_btn.click()
     assert screen.tabs.currentWidget() is screen.orders  # the draft is shown to be checked
     orders = screen.orders
-    assert orders.order is not None and orders.order.state == "draft" and "Drafted" in low.status.text()
+    assert orders.order is not None and orders.order.state == "draft" and "Drafted" in orders.status.text()
     assert orders.send_btn.isVisible() and not orders.receive_btn.isVisible()
     r = next(i for i, ln in enumerate(orders.order.lines) if ln.product_id == pid)
+    assert screen.to_order.table.model_.rows and screen.unsaved_changes() is None
+    _type(orders.lines, r, 1, "lots")
+    orders.save_btn.click()  # refused: what was typed stays to be put right, and the message names the product
+    assert "Colour-care shampoo" in orders.status.text() and orders.lines.item(r, 1).text() == "lots"
+    assert orders.order.number in (screen.unsaved_changes() or "")
     _type(orders.lines, r, 1, "12")
-    orders.send_btn.click()  # what is on screen is saved, then sent
+    orders.send_btn.click()  # asked first; what is on screen is saved, then sent
+    assert asked and orders.order.number in asked[-1]
     assert orders.order.state == "sent" and orders.order.lines[r].ordered == 12, orders.status.text()
+    assert screen.unsaved_changes() is None
     assert orders.receive_btn.isVisible() and not orders.lines.isColumnHidden(5)
 
     _type(orders.lines, r, 5, "13")
@@ -73,8 +85,11 @@ def test_order_drafted_sent_and_received_in_part(qtbot: Any, ctx: UiContext, ser
 
 
 def test_a_count_typed_on_the_sheet_and_closed_by_the_owner(qtbot: Any, ctx: UiContext, services: Services,
-                                                            owner: Actor) -> None:
+                                                            owner: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.stock import screen as stock_screen
     from ui.stock.screen import StockScreen
+
+    monkeypatch.setattr(stock_screen, "confirm", lambda *_a, **_k: True)
 
     sv = services
     oil_id, _price, before = product(sv.db, "OIL-50")
@@ -93,9 +108,25 @@ def test_a_count_typed_on_the_sheet_and_closed_by_the_owner(qtbot: Any, ctx: UiC
     assert "type the number counted" in counts.status.text() and counts.sheet.item(row, 2).text() == ""
     _type(counts.sheet, row, 2, str(before - 1))
     assert counts.sheet.item(row, 3).text() == "▼ -1" and "1 of" in counts.hint.text()
+    other = next(i for i, ln in enumerate(counts.current.lines) if ln.product_id != oil_id)
+    _type(counts.sheet, other, 2, str(counts.current.lines[other].on_record + 1))  # one over: no netting to "0"
     counts.close_btn.click()
-    assert "difference -1" in counts.status.text() and product(sv.db, "OIL-50")[2] == before - 1
-    assert counts.past.isVisible() and counts.past.model_.rows[0][2] == "1"
+    assert "1 short, 1 over" in counts.status.text() and product(sv.db, "OIL-50")[2] == before - 1
+    assert counts.past.isVisible() and counts.past.model_.rows[0][2] == "2"
+    assert "1 short" in counts.past.model_.rows[0][3][0]
+    counts.look_at(counts.past.model_.payloads[0])  # what a closed count counted, read only
+    assert counts.sheet.isVisible() and not counts.past.isVisible() and counts.back_btn.isVisible()
+    assert counts.sheet.rowCount() == 2  # the products counted
+    shown = next(r for r in range(2) if counts.sheet.item(r, 0).data(Qt.ItemDataRole.UserRole) == oil_id)
+    assert counts.sheet.item(shown, 3).text() == "▼ -1"
+    assert not counts.sheet.item(shown, 2).flags() & Qt.ItemFlag.ItemIsEditable
+    counts.back_btn.click()
+    assert counts.past.isVisible()
+    counts.start_btn.click()
+    assert counts.current is not None
+    _type(counts.sheet, 0, 2, "0")
+    counts.abandon_btn.click()
+    assert "abandoned" in counts.past.model_.rows[0][3][0] and counts.past.model_.rows[0][4] == "—"
 
 
 def test_the_desk_receives_and_counts_but_orders_nothing(qtbot: Any, ctx: UiContext, services: Services,
@@ -118,3 +149,24 @@ def test_the_desk_receives_and_counts_but_orders_nothing(qtbot: Any, ctx: UiCont
     assert screen.counts.start_btn.isVisible()
     screen.counts.start_btn.click()
     assert screen.counts.abandon_btn.isVisible() and not screen.counts.close_btn.isVisible()
+
+
+def test_the_product_form_offers_a_supplier_added_meanwhile(qtbot: Any, ctx: UiContext, services: Services,
+                                                           owner: Actor) -> None:
+    """Settings › Products read its suppliers when first built; shown again after one was added (or
+    retired) in the next tab, it offers the new one and names the retired one so."""
+    from PySide6.QtWidgets import QComboBox
+
+    from ui.settings.catalog import products_editor
+
+    old = services.stock.save_supplier(owner, None, {"name": "North Pro"})
+    editor = products_editor(ctx)
+    qtbot.addWidget(editor)
+    editor.show()
+    box = editor.form.widgets["supplier_id"]
+    assert isinstance(box, QComboBox) and box.findText("North Pro") >= 0
+    editor.hide()
+    services.stock.save_supplier(owner, None, {"name": "Pearl Beauty"})
+    services.stock.save_supplier(owner, old.id, {"name": "North Pro", "active": False})
+    editor.show()
+    assert box.findText("Pearl Beauty") >= 0 and box.findText("North Pro (retired)") >= 0

@@ -218,7 +218,7 @@ def suppliers_editor(ctx: UiContext) -> ItemEditor:
             Field("phone", _("Phone")),
             Field("email", _("Email")),
             Field("note", _("Note"), "long", placeholder=_("e.g. account number, delivery days, minimum order")),
-            Field("active", _("Ordered from"), "bool", default=True),
+            Field("active", _("Still ordered from (untick to retire)"), "bool", default=True),
         ],
         load=lambda: stock.suppliers(include_inactive=True),
         save=stock.save_supplier,

@@ -315,7 +315,23 @@ class ItemEditor(QWidget):
         sc = QShortcut(QKeySequence("Ctrl+S"), self)
         sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         sc.activated.connect(self.save)
+        self._shown = False
         self.reload(select_first=True)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        """Shown again (another tab was open): the drop-downs' choices are read again, keeping what
+        each shows (a supplier added or retired in the next tab is offered, or named retired)."""
+        super().showEvent(event)
+        if self._shown:
+            self._reload_options()
+        self._shown = True
+
+    def _reload_options(self) -> None:
+        choices = [f for f in self.spec.fields if f.kind == "choice" and f.options]
+        if not choices:
+            return
+        self.ctx.runner.run(self, lambda: {f.key: list(f.options()) for f in choices if f.options},
+                            on_done=self.form.refresh_options, on_error=self._load_failed)
 
     # -- reading ----------------------------------------------------------------------------
     def reload(self, select_id: int | None = None, select_first: bool = False) -> None:

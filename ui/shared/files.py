@@ -9,7 +9,9 @@ from PySide6.QtCore import QStandardPaths
 
 def documents_dir() -> Path:
     found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(found) if found else Path.home()
+    # a Documents folder that does not exist (a fresh account, a kiosk) made the save dialog open in
+    # the folder the app runs from: the home folder then
+    return Path(found) if found and Path(found).is_dir() else Path.home()
 
 
 def in_documents(name: str) -> str:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app import i18n
+from desk_app.core.service import ValidationError
 from desk_app.domain import stock as st
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _, format_date, format_money, ngettext
@@ -36,7 +37,8 @@ from desk_app.stock.service import CountView, OrderView, ToOrder, scope_word, st
 from ui.context import UiContext
 from ui.shared.files import in_documents
 from ui.shared.table import Cell, RowsTable
-from ui.shared.widgets import Button, PageHeader, error_text, keep_room
+from ui.shared.unsaved import may_leave
+from ui.shared.widgets import Button, PageHeader, confirm, error_text, keep_room
 
 TABS = ("to_order", "orders", "counts")
 _TONE = {st.DRAFT: "neutral", st.SENT: "warn", st.PARTLY: "warn", st.RECEIVED: "ok", st.CANCELLED: "neutral"}
@@ -93,7 +95,7 @@ def _grid(headers: list[str], stretch: int = 0) -> QTableWidget:
 class ToOrderTab(QWidget):
     """What is at or below its reorder level, what is on its way, and what to order."""
 
-    def __init__(self, ctx: UiContext, drafted: Callable[[int], None]) -> None:
+    def __init__(self, ctx: UiContext, drafted: Callable[[int, str], None]) -> None:
         super().__init__()
         self.ctx = ctx
         self.drafted = drafted
@@ -123,6 +125,7 @@ class ToOrderTab(QWidget):
 
     def refresh(self) -> None:
         self.draft_btn.setVisible(self.ctx.can(Perm.PURCHASE))
+        self.status.ok("")  # what the last action said belongs to the list it was said about
         svc = self.ctx.services.stock
         self.ctx.runner.run(self, svc.to_order, on_done=self._loaded, on_error=self.status.bad)
 
@@ -132,16 +135,19 @@ class ToOrderTab(QWidget):
         for t in items:
             stock: Cell = (f"! {t.on_hand}", "bad") if t.on_hand <= 0 else (f"{t.on_hand}", "warn")
             supplier: Cell = t.supplier_name if t.supplier_id else ("— " + _("none: set one in Settings"), "warn")
-            suggest: Cell = (ngettext("{n} (packs of {p})", "{n} (packs of {p})", t.suggested).format(
-                n=t.suggested, p=t.pack_qty) if t.pack_qty > 1 else str(t.suggested)) if t.suggested else (
+            suggest: Cell = ("✎ " + _("{n} on draft {order}").format(n=t.on_draft, order=t.draft_no), "neutral") \
+                if t.on_draft else (ngettext("{n} (packs of {p})", "{n} (packs of {p})", t.suggested).format(
+                    n=t.suggested, p=t.pack_qty) if t.pack_qty > 1 else str(t.suggested)) if t.suggested else (
                 "✓ " + _("enough on its way"), "ok")
             rows.append([t.name, supplier, stock, str(t.reorder_level), str(t.on_order or "—"), suggest])
         self.table.set_rows(rows, items, widths=(0, 0, 96, 110, 110, 230))
         self.table.fit_columns({1: 240})
-        need = sum(1 for t in items if t.suggested)
-        self.summary.setText(
-            ngettext("{n} product to order.", "{n} products to order.", need).format(n=need) if need
-            else _("Nothing to order now.") if items else "")
+        need = sum(1 for t in items if t.suggested and not t.on_draft)
+        text = ngettext("{n} product to order.", "{n} products to order.", need).format(n=need) if need \
+            else _("Nothing to order now.") if items else ""
+        if need and not self.ctx.can(Perm.PURCHASE):
+            text += " " + _("The owner drafts and sends the orders; you receive them under Orders.")
+        self.summary.setText(text)
         self.draft_btn.setEnabled(need > 0)
 
     def draft(self) -> None:
@@ -154,14 +160,13 @@ class ToOrderTab(QWidget):
             text = _("Drafted: {orders}. Check each one, then send it.").format(orders=names)
             if result.no_supplier:
                 text += " " + _("Not ordered, no usual supplier: {names}.").format(names=", ".join(result.no_supplier))
-            self.status.ok(text)
             self.refresh()
             if result.orders:
-                self.drafted(result.orders[0].id)
+                self.drafted(result.orders[0].id, text)  # said where the draft is shown
 
         def failed(exc: Exception) -> None:
-            self.status.bad(exc)
             self.refresh()
+            self.status.bad(exc)
 
         self.ctx.runner.run(self, lambda: svc.draft_from_low_stock(actor), on_done=done, on_error=failed)
 
@@ -194,7 +199,7 @@ class OrdersTab(QWidget):
         ll.addLayout(new_row)
         self.list = RowsTable([_("Order"), _("Supplier"), _("State"), _("Total")], stretch=1,
                               empty_text=_("No orders yet. Draft them from “To order”, or start one here."))
-        self.list.selectionModel().currentRowChanged.connect(lambda *_a: self._show(self.list.current()))
+        self.list.selectionModel().currentRowChanged.connect(lambda *_a: self._chosen())
         ll.addWidget(self.list, 1)
         split.addWidget(left)
         right = QWidget()
@@ -210,6 +215,8 @@ class OrdersTab(QWidget):
         rl.addWidget(self.detail)
         self.lines = _grid([_("Product"), _("Ordered"), _("Unit cost"), _("Received"), _("Still to come"),
                             _("Came now")])
+        self.lines.itemChanged.connect(self._edited)
+        self._dirty = False  # a draft's cells typed in and not saved
         rl.addWidget(self.lines, 1)
         add_row = QHBoxLayout()
         self.product = QComboBox()
@@ -217,6 +224,11 @@ class OrdersTab(QWidget):
         self.product.setEditable(True)
         self.product.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.product.setToolTip(_("Type part of a product's name to find it"))
+        self.product.setPlaceholderText(_("Product to add"))
+        finder = self.product.completer()
+        if finder is not None:  # part of a name finds it ("shamp" → "Colour-care shampoo 250 ml")
+            finder.setFilterMode(Qt.MatchFlag.MatchContains)
+            finder.setCompletionMode(finder.CompletionMode.PopupCompletion)
         self.add_btn = Button(_("Add"), "plus", "secondary")
         self.add_btn.clicked.connect(self.add_line)
         self.remove_btn = Button(_("Remove line"), "trash", "ghost")
@@ -258,13 +270,14 @@ class OrdersTab(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
-        split.setSizes([470, 700])
+        split.setSizes([540, 630])
         lay.addWidget(split)
         self._show(None)
 
     # -- loading --------------------------------------------------------------------------------
     def refresh(self, select: int | None = None) -> None:
         self._select = select if select is not None else (self.order.id if self.order else None)
+        self.status.ok("")
         svc, cat = self.ctx.services.stock, self.ctx.services.catalog
         owner = self.ctx.can(Perm.PURCHASE)
         self.supplier.setVisible(owner)
@@ -294,8 +307,8 @@ class OrdersTab(QWidget):
         for o in self.orders:
             rows.append([o.number, o.supplier_name, (f"{_MARK[o.state]} {state_word(o.state)}", _TONE[o.state]),
                          format_money(o.total, o.currency)])
-        self.list.set_rows(rows, self.orders, widths=(0, 0, 0, 130))
-        self.list.fit_columns({0: 110, 2: 170})
+        self.list.set_rows(rows, self.orders, widths=(0, 0, 0, 116))
+        self.list.fit_columns({0: 104, 2: 150})
         want = self._select
         index = next((i for i, o in enumerate(self.orders) if o.id == want), 0 if self.orders else None)
         if index is not None:
@@ -303,7 +316,37 @@ class OrdersTab(QWidget):
         self._show(self.orders[index] if index is not None else None)
 
     # -- the chosen order -----------------------------------------------------------------------
+    def _edited(self, item: QTableWidgetItem) -> None:
+        if self.order is not None and self.order.state == st.DRAFT and item.column() in (1, 2):
+            self._dirty = True
+
+    def unsaved_changes(self) -> str | None:
+        """A draft's typed quantities or costs not saved yet (ui/shared/unsaved.py)."""
+        if self._dirty and self.order is not None:
+            return _("the draft order {number}").format(number=self.order.number)
+        return None
+
+    def discard_changes(self) -> None:
+        self._dirty = False
+        self._show(self.order)
+
+    def _chosen(self) -> None:
+        """Another order chosen in the list: the draft being typed is asked about first."""
+        picked = self.list.current()
+        if picked is self.order or (picked is not None and self.order is not None and picked.id == self.order.id):
+            return
+        if self._dirty and not may_leave(self, self):
+            index = next((i for i, o in enumerate(self.orders) if self.order and o.id == self.order.id), None)
+            if index is not None:
+                self.list.blockSignals(True)
+                self.list.selectRow(index)
+                self.list.blockSignals(False)
+            return
+        self.status.ok("")
+        self._show(picked)
+
     def _show(self, order: OrderView | None) -> None:
+        self._dirty = False
         self.order = order
         owner = self.ctx.can(Perm.PURCHASE)
         draft = order is not None and order.state == st.DRAFT
@@ -327,7 +370,8 @@ class OrdersTab(QWidget):
             self.detail.setText(" · ".join(bits))
             self.lines.setRowCount(len(order.lines))
             for r, ln in enumerate(order.lines):
-                name = _cell(f"{ln.name} · {ln.sku}")
+                name = _cell(ln.name)
+                name.setToolTip(f"{ln.name} · {ln.sku}")  # the SKU on the supplier's delivery note
                 name.setData(Qt.ItemDataRole.UserRole, ln.product_id)
                 self.lines.setItem(r, 0, name)
                 self.lines.setItem(r, 1, _cell(str(ln.ordered), editable=draft and owner, right=True))
@@ -392,6 +436,12 @@ class OrdersTab(QWidget):
         if order is None:
             return
         lines = self._draft_lines()
+        if not confirm(self, _("Mark {number} as sent to {supplier}?").format(number=order.number,
+                                                                             supplier=order.supplier_name),
+                       _("Send it to the supplier yourself (by phone, email or their site; Save PDF gives the "
+                         "order as a file). Once marked sent, its lines cannot be changed."),
+                       yes=_("Mark as sent"), no=_("Keep the draft"), default_yes=False):
+            return
 
         def work() -> OrderView:
             saved = svc.save_draft(actor, order.id, order.version, lines, order.note)  # what is on screen
@@ -446,6 +496,11 @@ class OrdersTab(QWidget):
         order, actor, svc = self.order, self.ctx.require_actor(), self.ctx.services.stock
         if order is None:
             return
+        if not confirm(self, _("Cancel {number}?").format(number=order.number),
+                       _("Nothing more will be expected from {supplier} on it; what already came stays in stock. "
+                         "A cancelled order cannot be opened again.").format(supplier=order.supplier_name),
+                       yes=_("Cancel the order"), no=_("Keep it"), default_yes=False):
+            return
         self._act(lambda: svc.cancel(actor, order.id, order.version),
                   _("Cancelled: nothing more is expected from this order."))
 
@@ -458,13 +513,14 @@ class OrdersTab(QWidget):
 
     def _act(self, work: Callable[[], OrderView], said: str) -> None:
         def done(order: OrderView) -> None:
+            self.refresh(order.id)
             self.status.ok(said)
             self.ctx.signals.data_changed.emit("stock", order.id)
-            self.refresh(order.id)
 
         def failed(exc: Exception) -> None:
-            self.status.bad(exc)
-            self.refresh()
+            if not isinstance(exc, ValidationError):  # changed elsewhere, or gone: shown as it is now
+                self.refresh()
+            self.status.bad(exc)  # bad input: what was typed stays, to be put right
 
         self.ctx.runner.run(self, work, on_done=done, on_error=failed)
 
@@ -507,21 +563,52 @@ class CountsTab(QWidget):
         self.sheet = _grid([_("Product"), _("On record"), _("Counted"), _("Difference"), _("At cost")])
         self.sheet.itemChanged.connect(self._typed)
         lay.addWidget(self.sheet, 1)
-        self.past = RowsTable([_("Closed on"), _("What"), _("Products counted"), _("Difference"), _("At cost"), _("By")],
+        self.past = RowsTable([_("Closed on"), _("What"), _("Products counted"), _("Differences"), _("At cost"),
+                               _("By")],
                               stretch=1, empty_text=_("No counts yet. Choose what to count and start one."))
+        self.past.setToolTip(_("Double-click a count (or press Enter) to see what was counted"))
+        self.past.activated_row.connect(self.look_at)
         lay.addWidget(self.past, 1)
+        self.back_btn = Button(_("Back to the counts"), "arrow-left", "secondary")
+        self.back_btn.clicked.connect(self.refresh)
+        self.back_btn.setVisible(False)
+        top.insertWidget(1, self.back_btn)
         self.status = _Status()
         lay.addWidget(self.status)
 
     def refresh(self) -> None:
         svc = self.ctx.services.stock
+        self.status.ok("")
         self.ctx.runner.run(self, lambda: (svc.open_count(), svc.counts()), on_done=self._loaded,
                             on_error=self.status.bad)
+
+    def look_at(self, c: CountView) -> None:
+        """A past count, read only: what was counted against the record then, and what it booked."""
+        self.current = None
+        for w in (self.scope, self.start_btn, self.close_btn, self.abandon_btn, self.past):
+            w.setVisible(False)
+        self.back_btn.setVisible(True)
+        self.sheet.setVisible(True)
+        when = format_date(c.closed_at) if c.closed_at else "—"
+        self.title.setText((_("Count of {what}, closed {date} by {name}") if c.status == "closed" else
+                            _("Count of {what}, abandoned {date} by {name}")).format(
+            what=scope_word(c.scope), date=when, name=c.closed_by or "—"))
+        self.hint.setText(_("What was counted against the record at that moment.") + " " + (
+            _("Nothing was booked: the count was abandoned.") if c.status != "closed" else self._booked(c)))
+        self._fill(c, editable=False)
+
+    @staticmethod
+    def _booked(c: CountView) -> str:
+        if not c.short and not c.over:
+            return _("Every product counted matched the record.")
+        return _("Booked: {short} short, {over} over, {value} at cost.").format(
+            short=c.short, over=c.over, value=format_money(c.variance_value, c.currency))
 
     def _loaded(self, data: tuple[CountView | None, list[CountView]]) -> None:
         current, past = data
         self.current = current
         counting = current is not None
+        self.back_btn.setVisible(False)
         for w in (self.scope, self.start_btn):
             w.setVisible(not counting and self.ctx.can(Perm.STOCK))
         self.close_btn.setVisible(counting and self.ctx.can(Perm.PURCHASE))
@@ -534,22 +621,32 @@ class CountsTab(QWidget):
                                 "count is closed."))
             rows: list[list[Cell]] = []
             for c in past:
-                var: Cell = (f"{c.variance_qty:+d}", "bad" if c.variance_qty < 0 else "ok") if c.variance_qty \
-                    else ("✓ 0", "ok")
-                rows.append([format_date(c.closed_at) if c.closed_at else "—",
-                             scope_word(c.scope) + ("" if c.status == "closed" else "  · " + _("abandoned")),
-                             str(c.counted), var, format_money(c.variance_value, c.currency), c.closed_by])
-            self.past.set_rows(rows, past)
+                if c.status != "closed":
+                    var: Cell = ("✕ " + _("abandoned: nothing booked"), "neutral")
+                    value = "—"
+                else:
+                    var = (_("▼ {short} short · ▲ {over} over").format(short=c.short, over=c.over),
+                           "bad" if c.short else "warn") if c.short or c.over else ("✓ " + _("all matched"), "ok")
+                    value = format_money(c.variance_value, c.currency)
+                rows.append([format_date(c.closed_at) if c.closed_at else "—", scope_word(c.scope), str(c.counted),
+                             var, value, c.closed_by])
+            self.past.set_rows(rows, past, widths=(150, 150, 150, 0, 140, 120))
             return
         self.title.setText(_("Counting: {what}, started {date} by {name}").format(
             what=scope_word(current.scope), date=format_date(current.started_at), name=current.started_by or "—"))
-        self.hint.setText(ngettext(
-            "{done} of {n} product counted. Type what is on the shelf under “Counted”; it is saved as you go.",
-            "{done} of {n} products counted. Type what is on the shelf under “Counted”; it is saved as you go.",
-            len(current.lines)).format(done=current.counted, n=len(current.lines)))
+        self._say_progress(current)
         self._fill(current)
 
-    def _fill(self, c: CountView) -> None:
+    def _say_progress(self, c: CountView) -> None:
+        text = ngettext(
+            "{done} of {n} product counted. Type what is on the shelf under “Counted”; it is saved as you go.",
+            "{done} of {n} products counted. Type what is on the shelf under “Counted”; it is saved as you go.",
+            len(c.lines)).format(done=c.counted, n=len(c.lines))
+        if not self.ctx.can(Perm.PURCHASE):
+            text += " " + _("The owner closes the count and books the differences.")
+        self.hint.setText(text)
+
+    def _fill(self, c: CountView, editable: bool = True) -> None:
         self.sheet.blockSignals(True)
         keep = self.sheet.currentRow()
         self.sheet.setRowCount(len(c.lines))
@@ -558,13 +655,15 @@ class CountsTab(QWidget):
             name.setData(Qt.ItemDataRole.UserRole, ln.product_id)
             self.sheet.setItem(r, 0, name)
             self.sheet.setItem(r, 1, _cell(str(ln.on_record), right=True))
-            self.sheet.setItem(r, 2, _cell("" if ln.counted is None else str(ln.counted), editable=True, right=True))
+            self.sheet.setItem(r, 2, _cell("" if ln.counted is None else str(ln.counted), editable=editable,
+                                           right=True))
             v = ln.variance
             diff = _cell("—" if v is None else ("✓ 0" if v == 0 else f"{'▲' if v > 0 else '▼'} {v:+d}"), right=True)
             self.sheet.setItem(r, 3, diff)
             self.sheet.setItem(r, 4, _cell("" if not v else format_money(ln.unit_cost * v, c.currency), right=True))
         if 0 <= keep < len(c.lines):
             self.sheet.setCurrentCell(keep, 2)
+        self.sheet.setColumnWidth(2, max(self.sheet.columnWidth(2), 110))  # the column typed into: room to type
         self.sheet.blockSignals(False)
 
     def _typed(self, item: QTableWidgetItem) -> None:
@@ -580,10 +679,7 @@ class CountsTab(QWidget):
             self.current = view
             self.status.ok("")
             self._fill(view)
-            self.hint.setText(ngettext(
-                "{done} of {n} product counted. Type what is on the shelf under “Counted”; it is saved as you go.",
-                "{done} of {n} products counted. Type what is on the shelf under “Counted”; it is saved as you go.",
-                len(view.lines)).format(done=view.counted, n=len(view.lines)))
+            self._say_progress(view)
 
         def failed(exc: Exception) -> None:
             self.status.bad(exc)
@@ -600,25 +696,37 @@ class CountsTab(QWidget):
         c, actor, svc = self.current, self.ctx.require_actor(), self.ctx.services.stock
         if c is None:
             return
+        if not confirm(self, _("Close the count and book the differences?"),
+                       ngettext("{done} product counted: its stock becomes what was counted. The {left} not counted "
+                                "stay as they are. This cannot be undone; a new count corrects it.",
+                                "{done} products counted: their stock becomes what was counted. The {left} not "
+                                "counted stay as they are. This cannot be undone; a new count corrects it.",
+                                c.counted).format(done=c.counted, left=len(c.lines) - c.counted),
+                       yes=_("Close and book"), no=_("Keep counting"), default_yes=False):
+            return
         self._act(lambda: svc.close_count(actor, c.id), "", closing=True)
 
     def abandon(self) -> None:
         c, actor, svc = self.current, self.ctx.require_actor(), self.ctx.services.stock
         if c is None:
             return
+        if c.counted and not confirm(self, _("Abandon this count?"),
+                                     ngettext("The {n} figure typed is thrown away; no stock changes.",
+                                              "The {n} figures typed are thrown away; no stock changes.",
+                                              c.counted).format(n=c.counted),
+                                     yes=_("Abandon the count"), no=_("Keep counting"), default_yes=False):
+            return
         self._act(lambda: svc.abandon_count(actor, c.id), _("Count abandoned; no stock was changed."))
 
     def _act(self, work: Callable[[], CountView], said: str, closing: bool = False) -> None:
         def done(view: CountView) -> None:
+            self.refresh()
             if closing:
-                self.status.ok(ngettext(
-                    "Closed: {n} product counted, difference {qty:+d} ({value}).",
-                    "Closed: {n} products counted, difference {qty:+d} ({value}).", view.counted,
-                ).format(n=view.counted, qty=view.variance_qty, value=format_money(view.variance_value, view.currency)))
+                self.status.ok(ngettext("Closed: {n} product counted.", "Closed: {n} products counted.",
+                                        view.counted).format(n=view.counted) + " " + self._booked(view))
             else:
                 self.status.ok(said)
             self.ctx.signals.data_changed.emit("stock", view.id)
-            self.refresh()
 
         self.ctx.runner.run(self, work, on_done=done, on_error=self.status.bad)
 
@@ -641,18 +749,36 @@ class StockScreen(QWidget):
         self.tabs.addTab(self.to_order, _("To order"))
         self.tabs.addTab(self.orders, _("Orders"))
         self.tabs.addTab(self.counts, _("Counts"))
-        self.tabs.currentChanged.connect(lambda _i: self.refresh())
+        self._index = 0
+        self.tabs.currentChanged.connect(self._tab_changed)
         lay.addWidget(self.tabs, 1)
         for i in range(len(TABS)):
             QShortcut(QKeySequence(f"Alt+{i + 1}"), self).activated.connect(
                 lambda i=i: self.tabs.setCurrentIndex(i))
         ctx.signals.actor_changed.connect(lambda: self.refresh() if self.isVisible() else None)
 
-    def _drafted(self, order_id: int) -> None:
+    def _tab_changed(self, index: int) -> None:
+        if index != self._index and self.tabs.widget(self._index) is self.orders and not may_leave(self.orders, self):
+            self.tabs.blockSignals(True)
+            self.tabs.setCurrentIndex(self._index)
+            self.tabs.blockSignals(False)
+            return
+        self._index = index
+        self.refresh()
+
+    def unsaved_changes(self) -> str | None:
+        return self.orders.unsaved_changes()
+
+    def discard_changes(self) -> None:
+        self.orders.discard_changes()
+
+    def _drafted(self, order_id: int, said: str) -> None:
         self.tabs.blockSignals(True)
         self.tabs.setCurrentWidget(self.orders)
+        self._index = self.tabs.currentIndex()
         self.tabs.blockSignals(False)
         self.orders.refresh(order_id)
+        self.orders.status.ok(said)
 
     def tab(self, key: str) -> QWidget:
         self.tabs.setCurrentIndex(TABS.index(key))
@@ -661,9 +787,10 @@ class StockScreen(QWidget):
         return w
 
     def open(self, tab: str = "", **_params: Any) -> None:
-        if tab in TABS:
+        if tab in TABS and (self.tabs.widget(self._index) is not self.orders or may_leave(self.orders, self)):
             self.tabs.blockSignals(True)
             self.tabs.setCurrentIndex(TABS.index(tab))
+            self._index = self.tabs.currentIndex()
             self.tabs.blockSignals(False)
         self.refresh()
 
