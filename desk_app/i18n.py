@@ -255,6 +255,11 @@ def current() -> Fmt:
     return _state.fmt
 
 
+def sentences(*parts: str) -> str:
+    """Sentences one after another: a space between them in English, none after a Chinese 。"""
+    return ("" if current().is_zh else " ").join(p for p in parts if p)
+
+
 def set_language(lang: str) -> str:
     lang = normalise_language(lang)
     translation(lang)  # load (and compile) the catalog now, not on the first string

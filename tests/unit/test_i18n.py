@@ -97,3 +97,11 @@ def test_a_moment_on_screen_has_one_form(lang: str, when: str, day: str) -> None
     assert i18n.format_when(late).startswith(i18n.format_date(late))
     assert i18n.format_month_day(late) == day
     i18n.set_language("en")
+
+
+def test_sentences_are_spaced_in_english_and_not_after_a_chinese_full_stop() -> None:
+    i18n.set_language("zh_CN")
+    assert i18n.sentences("两种产品需要订货。", "", "订单由店主生成。") == "两种产品需要订货。订单由店主生成。"
+    i18n.set_language("en")
+    assert i18n.sentences("2 products to order.", "", "The owner drafts them.") == (
+        "2 products to order. The owner drafts them.")

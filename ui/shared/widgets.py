@@ -317,6 +317,11 @@ class Dialog(QDialog):
             if lay is not None:
                 lay.activate()
         super().setVisible(visible)
+        if not visible:  # the window under it takes the keyboard back (with no window manager the
+            # keys went nowhere: F1..F11 did nothing after the clock's sign-in prompt until a click)
+            owner = self.parentWidget()
+            if owner is not None and owner.window().isVisible():
+                owner.window().activateWindow()
 
 
 class SubmitDialog(Dialog):

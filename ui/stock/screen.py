@@ -146,7 +146,7 @@ class ToOrderTab(QWidget):
         text = ngettext("{n} product to order.", "{n} products to order.", need).format(n=need) if need \
             else _("Nothing to order now.") if items else ""
         if need and not self.ctx.can(Perm.PURCHASE):
-            text += " " + _("The owner drafts and sends the orders; you receive them under Orders.")
+            text = i18n.sentences(text, _("The owner drafts and sends the orders; you receive them under Orders."))
         self.summary.setText(text)
         self.draft_btn.setEnabled(need > 0)
 
@@ -159,7 +159,8 @@ class ToOrderTab(QWidget):
             names = ", ".join(f"{o.number} ({o.supplier_name})" for o in result.orders)
             text = _("Drafted: {orders}. Check each one, then send it.").format(orders=names)
             if result.no_supplier:
-                text += " " + _("Not ordered, no usual supplier: {names}.").format(names=", ".join(result.no_supplier))
+                text = i18n.sentences(text, _("Not ordered, no usual supplier: {names}.").format(
+                    names=", ".join(result.no_supplier)))
             self.refresh()
             if result.orders:
                 self.drafted(result.orders[0].id, text)  # said where the draft is shown
@@ -593,8 +594,8 @@ class CountsTab(QWidget):
         self.title.setText((_("Count of {what}, closed {date} by {name}") if c.status == "closed" else
                             _("Count of {what}, abandoned {date} by {name}")).format(
             what=scope_word(c.scope), date=when, name=c.closed_by or "—"))
-        self.hint.setText(_("What was counted against the record at that moment.") + " " + (
-            _("Nothing was booked: the count was abandoned.") if c.status != "closed" else self._booked(c)))
+        self.hint.setText(i18n.sentences(_("What was counted against the record at that moment."), (
+            _("Nothing was booked: the count was abandoned.") if c.status != "closed" else self._booked(c))))
         self._fill(c, editable=False)
 
     @staticmethod
@@ -643,7 +644,7 @@ class CountsTab(QWidget):
             "{done} of {n} products counted. Type what is on the shelf under “Counted”; it is saved as you go.",
             len(c.lines)).format(done=c.counted, n=len(c.lines))
         if not self.ctx.can(Perm.PURCHASE):
-            text += " " + _("The owner closes the count and books the differences.")
+            text = i18n.sentences(text, _("The owner closes the count and books the differences."))
         self.hint.setText(text)
 
     def _fill(self, c: CountView, editable: bool = True) -> None:
@@ -722,8 +723,8 @@ class CountsTab(QWidget):
         def done(view: CountView) -> None:
             self.refresh()
             if closing:
-                self.status.ok(ngettext("Closed: {n} product counted.", "Closed: {n} products counted.",
-                                        view.counted).format(n=view.counted) + " " + self._booked(view))
+                self.status.ok(i18n.sentences(ngettext("Closed: {n} product counted.", "Closed: {n} products counted.",
+                                                       view.counted).format(n=view.counted), self._booked(view)))
             else:
                 self.status.ok(said)
             self.ctx.signals.data_changed.emit("stock", view.id)
