@@ -66,7 +66,7 @@ class MainArea(QWidget):
         self.side.setFixedWidth(212)
         side = QVBoxLayout(self.side)
         side.setContentsMargins(12, 16, 12, 16)
-        side.setSpacing(4)
+        side.setSpacing(2)
         brand = QLabel(ctx.shop.name)
         brand.setObjectName("brand")
         brand.setWordWrap(True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QTabBar, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QTabBar, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -450,3 +450,15 @@ def test_the_desks_other_dialogs_fit_with_their_main_action_on_screen(
     ]
     assert actions and all(wholly_visible(b) for b in actions), [b.text() for b in actions]
     dlg.close()
+
+
+def test_the_side_bar_fits_the_counter_screen_without_squeezing(qtbot: QtBot, main: MainArea) -> None:
+    """The owner's side bar (every screen, the demo badge, the clock and Switch user) fits 768 px
+    whole: with Stock added its layout needed more than the window had, and the shop's name at its
+    top was cut off."""
+    settle(qtbot, main)
+    side = main.side
+    need = side.layout().minimumSize().height()
+    assert need <= HEIGHT, need  # 793 px with the roomier buttons
+    brand = side.findChild(QLabel, "brand")
+    assert brand is not None and brand.height() >= brand.heightForWidth(brand.width())  # its name whole
