@@ -45,6 +45,7 @@ HANDLERS: dict[str, str] = {
     "move-to-server": "desk_app.cli.to_server:cli_move_to_server",
     "messages run": "desk_app.cli.messages:cli_messages_run",
     "messages list": "desk_app.cli.messages:cli_messages_list",
+    "clients find": "desk_app.cli.clients:cli_clients_find",
     "settings get": "desk_app.cli.settings:cli_settings",
     "settings set": "desk_app.cli.settings:cli_settings",
     "settings list": "desk_app.cli.settings:cli_settings",
@@ -303,6 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     ml.add_argument("--day", type=day_arg, metavar="YYYY-MM-DD", help="the shop's day the message was due or sent")
     ml.add_argument("--limit", type=int_arg(1, 5000), default=500)
     who_arg(ml)
+    cl = sub.add_parser("clients", help="the shop's clients (docs/clients.md)")
+    cls = cl.add_subparsers(dest="clients_kind", metavar="KIND", required=True)
+    cf = cls.add_parser("find", help="find clients as the desk's search does: name, pinyin or initials, phone "
+                        "digits, client number; prints number, name and masked phone")
+    cf.add_argument("query", help="what you would type in the search box, e.g. zxm, 曾小明, 5678, C000123")
+    cf.add_argument("--limit", type=int_arg(1, 500), default=30, help="at most this many clients (default 30)")
+    db_arg(cf)
+    who_arg(cf)
     st = sub.add_parser("settings", help="read or change the owner's settings (the right to change settings: "
                         "--staff N and PIN, or DESK_APP_OWNER_KEY)")
     sts = st.add_subparsers(dest="settings_kind", metavar="KIND", required=True)
@@ -322,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _handler_key(args: argparse.Namespace) -> str:
     cmd = str(args.command)
     for attr in ("report_kind", "export_kind", "import_kind", "privacy_kind", "key_kind", "owner_key_kind",
-                 "messages_kind", "settings_kind"):
+                 "messages_kind", "settings_kind", "clients_kind"):
         sub = getattr(args, attr, None)
         if sub:
             return f"{cmd} {sub}"

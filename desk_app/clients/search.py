@@ -143,8 +143,9 @@ class ClientSearchService:
         """Call after the region or currency changed in Settings."""
         self.shop.forget()
 
-    def search(self, actor: Actor, text_in: str, limit: int = 30) -> list[ClientHit]:
-        """Clients matching every typed token as a prefix; recent clients first when empty."""
+    def search(self, actor: Actor, text_in: str, limit: int = 30, *, masked: bool = False) -> list[ClientHit]:
+        """Clients matching every typed token as a prefix; recent clients first when empty.
+        ``masked``: phones masked even for someone who may see them (a printed or piped list)."""
         tokens = normalize_query(text_in or "")
         # one connection, no ORM session (this runs on every keystroke): the rights check, then the rows
         with self.db.engine.connect() as conn:
@@ -156,7 +157,7 @@ class ClientSearchService:
             with self.db.engine.connect() as conn:  # allowed since: the rights changed in between
                 rows = self._search_rows(conn, tokens, limit)
         region, currency = self.shop.region_currency()
-        see = checked.can(Perm.SEE_PHONE)
+        see = checked.can(Perm.SEE_PHONE) and not masked
         return [self._hit(r, see, region, currency) for r in rows]
 
     def _search_rows(self, session: Session | Connection, tokens: list[str], limit: int) -> list[Any]:

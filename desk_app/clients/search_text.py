@@ -13,6 +13,9 @@ set of token PREFIX matches, so the text contains:
 - for Chinese characters: the full pinyin without spaces (``zhangsan``), each
   syllable (``zhang``, ``san``), every later syllable run (``san``...) and the
   initials (``zs``);
+- for a name that begins with a Chinese surname read otherwise as a name (``surnames.py``:
+  曾 Zēng, not céng; 尉迟 Yùchí), the pinyin, initials and syllables of the surname's readings
+  too (``曾小明`` -> ``zengxiaoming``, ``zxm``, ``zeng`` beside ``cengxiaoming``, ``cxm``);
 - the phone digits and every suffix of them of length >= 3, so any part of the
   phone number (the last four digits included) is a prefix of some token.
 """
@@ -22,6 +25,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
+from itertools import product
+
+from desk_app.clients.surnames import COMPOUND, SINGLE
 
 __all__ = ["build_search_fields", "char_pinyin", "is_cjk", "normalize_query"]
 
@@ -94,6 +100,21 @@ def normalize_query(text: str) -> list[str]:
     return tokens
 
 
+def surname_readings(run: str) -> list[tuple[str, ...]]:
+    """The readings of each character of the surname a Chinese name ``run`` starts with, when the
+    surname is read otherwise than its characters' everyday readings; ``[]`` when it is not.
+
+    ``曾小明`` -> ``[("zeng", "ceng")]``; ``尉迟恭`` -> ``[("yu",), ("chi",)]`` (the compound's
+    syllables; the everyday ``wei chi`` is kept by the caller)."""
+    if run[:2] in COMPOUND:
+        return [(syl,) for syl in COMPOUND[run[:2]]]
+    special = SINGLE.get(run[:1])
+    if not special:
+        return []
+    everyday = char_pinyin(run[0])
+    return [special + (() if not everyday or everyday in special else (everyday,))]
+
+
 def build_search_fields(name: str, phone: str, client_number: str) -> tuple[str, str, str, str]:
     """Return ``(name_pinyin, name_initials, phone_digits, search_text)`` for one client."""
     tokens: list[str] = []
@@ -114,6 +135,8 @@ def build_search_fields(name: str, phone: str, client_number: str) -> tuple[str,
             add(digits.lstrip("0") or "0")
 
     syllables: list[str] = []
+    first_run = True
+    surname: list[tuple[str, ...]] = []  # the readings of the surname's characters, if it has special ones
     folded = _fold(name)
     for word in _SPLIT.split(folded):
         word = word.replace("_", "")
@@ -121,22 +144,34 @@ def build_search_fields(name: str, phone: str, client_number: str) -> tuple[str,
             continue
         for chinese, run in _script_runs(word):
             add(run)
+            starts = first_run
+            first_run = False
             if not chinese:
                 continue
             for i in range(1, len(run)):
                 add(run[i:])
+            if starts:  # only a name that starts with Chinese starts with a Chinese surname
+                surname = surname_readings(run)
             run_syl = [s for s in (char_pinyin(ch) for ch in run) if s]
             syllables.extend(run_syl)
 
-    name_pinyin = "".join(syllables)
-    name_initials = "".join(s[0] for s in syllables)
-    if syllables:
-        add(name_pinyin)
-        add(name_initials)
-        for s in syllables:
+    readings = [syllables]
+    if surname and syllables:
+        rest = syllables[len(surname):]
+        readings = [list(first) + rest for first in product(*surname)]
+        if syllables not in readings:
+            readings.append(syllables)
+    name_pinyin = "".join(readings[0])
+    name_initials = "".join(s[0] for s in readings[0])
+    for reading in readings:
+        if not reading:
+            continue
+        add("".join(reading))
+        add("".join(s[0] for s in reading))
+        for s in reading:
             add(s)
-        for i in range(1, len(syllables) - 1):
-            add("".join(syllables[i:]))
+        for i in range(1, len(reading) - 1):
+            add("".join(reading[i:]))
 
     phone_digits = "".join(c for c in phone if c.isdigit())
     if phone_digits:

@@ -65,6 +65,7 @@ def _commands(db: str, out: Path, sale: int, listing: Path) -> dict[str, list[st
         "import history": ["import", "history", str(listing), "--db", db, "--report", str(out)],
         "messages run": ["messages", "run", "--db", db],
         "messages list": ["messages", "list", "--db", db],
+        "clients find": ["clients", "find", "ann", "--db", db],
     }
 
 

@@ -171,5 +171,7 @@ def test_search_on_postgresql(pg_url: str) -> None:
         p = services.clients.get(owner, ids["zhangsan"])
         services.clients.update(owner, p.id, p.version, {"name": "李四"})
         assert _ids(services, owner, "lisi") == [p.id]
+        zeng = services.clients.create(owner, {"name": "曾小明", "phone": "13811110001"}).id
+        assert zeng in _ids(services, owner, "zxm", limit=100_000)  # the surname's reading as a name
     finally:
         db.dispose()

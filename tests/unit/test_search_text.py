@@ -50,3 +50,36 @@ def test_never_fails_and_tokens_are_clean(name: str, phone: str) -> None:
     _py, _ini, digits, text = build_search_fields(name, phone, "C000001")
     assert digits == phone
     assert all(tok and " " not in tok and tok == tok.lower() for tok in text.split(" ")) or text == ""
+
+
+# surnames read otherwise as a name (desk_app/clients/surnames.py): the cases, by initials
+SURNAME_CASES = [
+    ("曾小明", "zxm", "zeng", "cxm"),
+    ("单田芳", "stf", "shan", "dtf"),
+    ("解晓东", "xxd", "xie", "jxd"),
+    ("区美玲", "oml", "ou", "qml"),
+    ("仇英", "qy", "qiu", "cy"),
+    ("查良镛", "zly", "zha", "cly"),
+    ("覃小红", "qxh", "qin", "txh"),
+    ("尉迟恭", "ycg", "yuchi", "wcg"),
+    ("万俟雪", "mqx", "moqi", "wqx"),
+]
+
+
+def test_a_surname_is_found_by_its_reading_as_a_name_and_by_the_everyday_one() -> None:
+    for name, initials, surname, everyday in SURNAME_CASES:
+        py, ini, _d, text = build_search_fields(name, "", "C1")
+        assert ini == initials, name  # the column holds the surname's reading first
+        assert py.startswith(surname), name
+        for q in (initials, surname, py, everyday, name):
+            assert _prefix_of_a_word(text, q), (name, q)
+
+
+def test_only_a_name_that_starts_with_the_surname_gets_its_readings() -> None:
+    # 曾 inside a given name or after a Latin name is read as usual (céng): no "zeng" token
+    _py, _ini, _d, text = build_search_fields("王曾", "", "C1")
+    assert "zeng" not in text.split() and "wc" in text.split()
+    _py, _ini, _d, text = build_search_fields("Tom曾", "", "C1")
+    assert "zeng" not in text.split() and "ceng" in text.split()
+    # a surname read as usual adds nothing: the text is what it always was
+    assert build_search_fields("张三", "", "C1")[3].split().count("zs") == 1
