@@ -93,8 +93,13 @@ class App:
 
 def demo_pin(page: Any, staff_id: int) -> str:
     """The demo PINs are printed on the sign-in screen, as a newcomer reads them."""
+    import html
+    import re
+
     names = {s.id: s.name for s in page._staff}
-    line = next(ln for ln in page.demo_label.text().splitlines() if ln.startswith(names[staff_id] + " "))
+    cells = html.unescape(re.sub(r"</?b>", "", page.demo_label.text()))  # each person in a table cell
+    read = [re.sub(r"<[^>]+>", "", c).strip() for c in re.split(r"<td[^>]*>", cells)]
+    line = next(ln for ln in read if ln.startswith(names[staff_id] + " "))
     return str(line.rsplit("PIN", 1)[1].strip())
 
 

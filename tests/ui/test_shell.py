@@ -250,7 +250,7 @@ def test_explore_the_demo_shop_from_the_welcome(qtbot: QtBot, tmp_path: Path, mo
     assert isinstance(sign_in, SignInPage) and shell.pages.currentWidget() is sign_in
     assert shell.demo_mode and (tmp_path / "home" / "demo.sqlite3").exists()
     qtbot.waitUntil(lambda: not sign_in.staff_loading())
-    assert sign_in.demo_label.isVisibleTo(sign_in) and "PIN 1111" in sign_in.demo_label.text()
+    assert sign_in.demo_label.isVisibleTo(sign_in) and "PIN <b>1111</b>" in sign_in.demo_label.text()
     owner = next(s for s in sign_in._staff if s.role == "owner")
     sign_in.select(owner.id)
     sign_in.type_pin("1111")

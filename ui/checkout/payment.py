@@ -56,6 +56,7 @@ class PaymentBox(QWidget):
         # went to the points row (the column must hold every method, Pay and a two-line refusal under it
         # at 1366×768 without moving Pay)
         grid = QGridLayout()
+        grid.setVerticalSpacing(3)  # eight rows of 40-px targets; with the style's 8 px Pay fell below 728 px
         self.amounts: dict[str, QLineEdit] = {}
         self.method_buttons: dict[str, Button] = {}
         for r, m in enumerate(METHOD_LABELS):

@@ -10,6 +10,7 @@ and the owners; whoever signs in works at that branch (desk_app.trust.auth.AuthS
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -62,7 +63,7 @@ class SignInPage(QWidget):
         self.selected_id: int | None = None
 
         outer = QVBoxLayout(self)
-        outer.setContentsMargins(40, 30, 40, 30)
+        outer.setContentsMargins(40, 16, 40, 16)  # with the demo's PIN list, fits a 1366x768 screen
         outer.addStretch(1)
         self.title = title = QLabel(shop_name)
         title.setObjectName("pageTitle")
@@ -143,7 +144,7 @@ class SignInPage(QWidget):
         demo_row.addStretch(1)
         demo_row.addWidget(self.demo_label, 4)
         demo_row.addStretch(1)
-        outer.addSpacing(12)
+        outer.addSpacing(8)
         outer.addLayout(demo_row)
         outer.addStretch(2)
         self.group = QButtonGroup(self)
@@ -241,12 +242,18 @@ class SignInPage(QWidget):
         from desk_app.settings import S
 
         pins = self.services.settings.get(S.DEMO_PINS)  # {staff id as text: PIN}
-        lines = [_("Demo shop: sign in as any of these staff (PINs are shown only in the demo).")]
-        for s in self._staff:
-            pin = pins.get(str(s.id))
-            if pin:
-                lines.append(f"{s.name} · {role_label(s.role)} · PIN {pin}")
-        self.demo_label.setText("\n".join(lines))
+        people = [
+            f"{html.escape(s.name)} · {html.escape(role_label(s.role))} · PIN <b>{html.escape(pin)}</b>"
+            for s in self._staff if (pin := pins.get(str(s.id)))
+        ]
+        # two to a row: one to a line, a demo's six staff made the page taller than a 768-px screen
+        rows = "".join(
+            "<tr>" + "".join(f"<td style='padding: 1px 18px 1px 0'>{p}</td>" for p in people[i:i + 2]) + "</tr>"
+            for i in range(0, len(people), 2)
+        )
+        intro = html.escape(_("Demo shop: sign in as any of these staff (PINs are shown only in the demo)."))
+        self.demo_label.setTextFormat(Qt.TextFormat.RichText)
+        self.demo_label.setText(f"<p style='margin: 0 0 4px 0'>{intro}</p><table>{rows}</table>")
         self.demo_label.setVisible(True)
 
     def select(self, staff_id: int) -> None:
