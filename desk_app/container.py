@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from desk_app.shop.details import ShopDetailsService
     from desk_app.shop.service import ShopService
     from desk_app.stock.service import StockService
+    from desk_app.transfer.export_shop import ShopExportService
     from desk_app.transfer.opening import OpeningImportService
     from desk_app.trust.audit import AuditService
     from desk_app.trust.auth import AuthService
@@ -276,6 +277,13 @@ class Services:
         from desk_app.transfer.opening import OpeningImportService
 
         return OpeningImportService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def shop_export(self) -> ShopExportService:
+        """Everything the shop owns, in one zip of CSV files (the owner only; docs/export.md)."""
+        from desk_app.transfer.export_shop import ShopExportService
+
+        return ShopExportService(self.db, self.clock)
 
     @cached_property
     def importer(self) -> ImportService:

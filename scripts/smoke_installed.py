@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import zipfile
 from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
@@ -110,6 +111,20 @@ def smoke(program: Path, gui: Path | None = None, shot: Path | None = None) -> l
         if found[1] not in text:
             raise SmokeFailed(f"the voucher receipt lacks its code {found[1]}: {text[:300]!r}")
         checks.append("gift voucher receipt with its code")
+        # a Western Excel's CSV (Windows-1252) comes in readable, and its client is found typed plainly
+        (work / "old.csv").write_bytes("Name,Phone\nHélène Andréa,+33612345678\n".encode("cp1252"))
+        out = run([str(program), "import", "clients", "old.csv", "--db", "shop.sqlite3"], work, owner)
+        if "Windows-1252" not in out:
+            raise SmokeFailed(f"the import did not read the file as Windows-1252: {out[-300:]!r}")
+        out = run([str(program), "clients", "find", "helene", "--db", "shop.sqlite3"], work, owner)
+        if "Hélène Andréa" not in out:
+            raise SmokeFailed(f"the imported client is not found by her name: {out!r}")
+        checks.append("a Windows-1252 file imported and its client found")
+        run([str(program), "export", "shop", "--db", "shop.sqlite3", "--out", "everything.zip"], work, owner)
+        with zipfile.ZipFile(work / "everything.zip") as zf:
+            if "Hélène Andréa" not in zf.read("clients.csv").decode("utf-8-sig"):
+                raise SmokeFailed("the shop's export lacks the imported client")
+        checks.append("everything the shop owns exported")
         # the window, to the sign-in screen: with the computer's fonts, then with none at all
         no_fonts = root / "fonts.conf"
         no_fonts.write_text(NO_FONTS.format(empty=root / "no-fonts", cache=root / "font-cache"))
@@ -123,8 +138,9 @@ def smoke(program: Path, gui: Path | None = None, shot: Path | None = None) -> l
             if label == "no fonts" and "Desk CJK Sans" not in line:
                 raise SmokeFailed(f"with no fonts the app's own CJK font was not used: {line}")
             checks.append(f"sign-in window ({label})")
-        stray = [p for p in work.iterdir() if p.name not in ("shop.sqlite3", "month.pdf", "receipt.pdf", "voucher.pdf")
-                 and not p.name.startswith("shop.sqlite3")]
+        made = ("shop.sqlite3", "month.pdf", "receipt.pdf", "voucher.pdf", "old.csv", "old.csv.import-report.csv",
+                "everything.zip")  # what the commands above were asked to write
+        stray = [p for p in work.iterdir() if p.name not in made and not p.name.startswith("shop.sqlite3")]
         if stray:
             raise SmokeFailed(f"the app left files in the folder it was run from: {stray}")
     return checks

@@ -26,6 +26,7 @@ HANDLERS: dict[str, str] = {
     "export points": "desk_app.cli.reports:cli_export",
     "export audit": "desk_app.cli.reports:cli_export",
     "export payroll": "desk_app.cli.reports:cli_export_payroll",
+    "export shop": "desk_app.cli.reports:cli_export_shop",
     "receipt": "desk_app.cli.printing:cli_receipt",
     "backup": "desk_app.cli.backup:cli_backup",
     "restore": "desk_app.cli.backup:cli_restore",
@@ -197,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     pp.add_argument("--lang", type=lang_arg, help="zh_CN or en (default: the shop's)")
     who_arg(pp)
 
+    xs = es.add_parser("shop", help="everything the shop owns, one zip of CSV files: clients, appointments to "
+                       "come, balances, catalog, history, vouchers, staff (the owner only; docs/export.md)")
+    db_arg(xs)
+    xs.add_argument("--out", required=True, help="the zip file to write, e.g. lotus-export.zip")
+    xs.add_argument("--staff", type=int_arg(1, INT64_MAX), metavar="N",
+                    help="the owner's staff number (shops with several owners); the PIN is asked (or "
+                         "DESK_APP_PIN). Scripts: DESK_APP_OWNER_KEY")
+
     rc = sub.add_parser("receipt", help="reprint a receipt (or care sheet) as PDF, or on an ESC/POS printer")
     db_arg(rc)
     rc.add_argument("--sale", type=sale_arg, required=True,
@@ -233,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     ic.add_argument("--dry-run", action="store_true")
     ic.add_argument("--duplicates", choices=["merge", "skip"], default="merge")
     ic.add_argument("--map", action="append", default=[], help="generic mapping FIELD=Column (repeatable)")
+    ic.add_argument(
+        "--encoding",
+        default="auto",
+        help="a CSV's encoding: auto (detected, the default), utf-8, utf-16, gb18030, big5, shift_jis, cp1252, latin-1",
+    )
     ic.add_argument("--report", help="where to write the rejected-rows report (default: FILE.import-report.csv)")
     who_arg(ic)
     for kind, what in (

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from desk_app.cli.owner import Refused, err, identify
-from desk_app.clients.importer import ImportResult, ImportStopped, parse_map_args, write_report
+from desk_app.clients.importer import ImportResult, ImportStopped, encoding_name, parse_map_args, write_report
 from desk_app.core.service import ServiceError, ValidationError
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
@@ -64,12 +64,13 @@ def cli_import_clients(args: Any) -> int:
             duplicates=args.duplicates,
             dry_run=bool(args.dry_run),
             progress=progress,
+            encoding=getattr(args, "encoding", None) or "auto",
         )
     except ImportStopped as exc:  # some batches were saved: say so, and how to finish
         if show_progress:
             print(file=sys.stderr)
         print(exc.message, file=sys.stderr)
-        _print_result(exc.result, report)
+        _print_result(exc.result, report, args)
         return 1
     except ServiceError as exc:
         if show_progress:
@@ -80,14 +81,24 @@ def cli_import_clients(args: Any) -> int:
         db.dispose()
     if show_progress:
         print(file=sys.stderr)
-    _print_result(result, report)
+    _print_result(result, report, args)
     if result.dry_run:
         print(_("Dry run: nothing was saved."))
     return 0
 
 
-def _print_result(result: ImportResult, report: Path) -> None:
+def _print_result(result: ImportResult, report: Path, args: Any) -> None:
     write_report(result, report)
+    if result.encoding == "xlsx":
+        print(_("Read as an Excel workbook."))
+    elif (getattr(args, "encoding", None) or "auto") == "auto":
+        print(
+            _("Encoding: {encoding} (detected; if the names look wrong, choose it with --encoding)").format(
+                encoding=encoding_name(result.encoding)
+            )
+        )
+    else:
+        print(_("Encoding: {encoding} (as asked)").format(encoding=encoding_name(result.encoding)))
     print(
         _(
             "{source}: {total} rows -- imported {imported}, merged {merged}, skipped {skipped}, rejected {rejected}"

@@ -39,11 +39,13 @@ def _signed_in(
     perms: tuple[Perm, ...],
     body: Callable[[Any, Actor], int],
     usage_errors: tuple[type[Exception], ...] = (ValidationError,),
+    *,
+    owner_only: bool = False,
 ) -> int:
     """The one preamble of the report and export commands: open the shop's database, identify who
     runs the command with ``perms`` (refused: exit 1, nothing done), run ``body(services, actor)``,
     and always close the database. ``usage_errors`` are said as bad input (exit 2), a service's
-    refusal in its words (exit 1)."""
+    refusal in its words (exit 1). ``owner_only``: ``--staff`` must name an owner."""
     from desk_app.container import Services
 
     try:
@@ -53,7 +55,7 @@ def _signed_in(
     try:
         services = Services(db)
         try:
-            actor = identify(services, args, *perms)
+            actor = identify(services, args, *perms, owner_only=owner_only)
         except Refused as exc:
             return err(str(exc))
         return body(services, actor)
@@ -121,6 +123,30 @@ def cli_export(args: argparse.Namespace) -> int:
 
     # a branch that does not exist is bad input, said in words
     return _signed_in(args, perms, body)
+
+
+def cli_export_shop(args: argparse.Namespace) -> int:
+    """Everything the shop owns as one zip of CSV files (docs/export.md): the owner only
+    (``Perm.EXPORT`` and the owner's role; ``--staff`` picks one of several owners, or
+    ``DESK_APP_OWNER_KEY``), audited like the same export from the Reports screen. Prints the rows
+    written to each file."""
+    out = Path(args.out).expanduser()
+
+    def body(services: Any, actor: Actor) -> int:
+        from desk_app.domain.permissions import NotAllowed
+        from desk_app.i18n import _
+
+        try:
+            result = services.shop_export.export(actor, out)
+        except NotAllowed:
+            return err(_("Only the owner may export everything the shop owns."))
+        print(f"wrote {out}:")
+        for name, n in result.counts.items():
+            print(f"  {name}: {n} rows")
+        print("  README.txt")
+        return 0
+
+    return _signed_in(args, (Perm.EXPORT,), body, owner_only=True)
 
 
 def _export_audit(services: Any, actor: Actor, month: str | None, out: Path) -> int:

@@ -1,12 +1,14 @@
 """Import clients from other salon software (Fresha, Square, Vagaro) or any CSV/XLSX.
 
-The file is read whole (CSV: UTF-8 with or without BOM, else GB18030/GBK; the
-delimiter is sniffed. XLSX: the first sheet, the header being the first row that
-names a known column). The source is detected from the header. Each row becomes
-a ``ParsedRow`` or a ``Rejected`` row that says what is wrong (a row needs a name
-with a letter or Chinese character, and a phone, e-mail or WeChat ID). Pass 1
-decides everything without writing (the phone, for a row without one the e-mail or
-WeChat ID, says whether a row is a client already held); pass 2 writes in short
+The file is read whole (CSV: in the encoding staff chose, or detected: UTF-8 with or
+without BOM, UTF-16 with a BOM, else charset-normalizer among GB18030, Big5, Shift_JIS,
+Windows-1252 and Latin-1, see ``detect_encoding``; the delimiter is sniffed. XLSX: the
+first sheet, the header being the first row that names a known column). The source is
+detected from the header. Each row becomes a ``ParsedRow`` or a ``Rejected`` row that
+says what is wrong (a row needs a name with a letter or Chinese character, and a phone,
+e-mail or WeChat ID). Pass 1 decides everything without writing (the phone, else the
+e-mail, else the WeChat ID says whether a row is a client already held or one of an
+earlier row; a phone and an e-mail of two different clients reject the row); pass 2 writes in short
 batches, each its own write transaction of at most about half a second, so another
 desk saving meanwhile waits no longer than that. Stopped part-way, the batches
 already committed stay whole, and importing the same file again merges (or skips)
@@ -22,6 +24,7 @@ written by phones for "no year") keep only the month and day.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import logging
@@ -245,7 +248,7 @@ class ParsedRow:
 
 
 # why rows are not imported, in the order the counts are shown
-REJECT_KINDS = ("name", "contact", "phone", "email", "birthday")
+REJECT_KINDS = ("name", "contact", "phone", "email", "birthday", "conflict")
 
 
 def reject_kind_label(kind: str) -> str:
@@ -256,6 +259,7 @@ def reject_kind_label(kind: str) -> str:
         "phone": _("without a valid phone"),
         "email": _("with a wrong e-mail"),
         "birthday": _("with a wrong birthday"),
+        "conflict": _("whose phone and e-mail belong to two different clients"),
     }.get(kind, kind)
 
 
@@ -291,6 +295,7 @@ class ImportResult:
     rejected: list[Rejected] = field(default_factory=list)
     dry_run: bool = False
     batch_id: int | None = None
+    encoding: str = ""  # what the file was read as (one of ENCODINGS, or "xlsx")
 
     @property
     def rejected_count(self) -> int:
@@ -307,6 +312,10 @@ class ImportResult:
         )
 
 
+# what a row of the file turns out to be: an existing client (its id) or a new one (its index in _Plan.new)
+_Target = tuple[str, int]
+
+
 @dataclass
 class _Plan:
     """What pass 1 decided, before anything is written."""
@@ -316,6 +325,7 @@ class _Plan:
     rejected: list[Rejected] = field(default_factory=list)
     merged: int = 0  # rows folded into an earlier row of the file
     skipped: int = 0
+    encoding: str = ""  # what the file was read as
 
 
 @dataclass
@@ -332,6 +342,7 @@ def _totals(used: str, path: Path, plan: _Plan, done: _Done) -> dict[str, Any]:
     return {
         "source": used,
         "file": path.name,
+        "encoding": plan.encoding,
         "imported": done.imported,
         "merged": done.merged,
         "skipped": done.skipped,
@@ -353,16 +364,198 @@ def _kind_counts(rejected: Sequence[Rejected]) -> dict[str, int]:
 # --------------------------------------------------------------------------
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """UTF-8 (BOM or not), then GB18030 (a superset of GBK). Returns (text, encoding)."""
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
+# the encodings a CSV can be read in (Python's codec names), in the order staff are offered them;
+# "utf-8-sig" is UTF-8 with or without the BOM Excel adds
+ENCODINGS = ("utf-8-sig", "utf-16", "gb18030", "big5", "shift_jis", "cp1252", "latin-1")
+# what charset-normalizer may choose among once the file is not UTF-8 (its names): only these, so
+# that a short Western file is not taken for something exotic
+_GUESSED = ("gb18030", "big5", "shift_jis", "cp1252", "latin_1")
+_GUESSED_AS = ("gb18030", "big5", "shift_jis", "cp1252", "latin-1")  # the same, as ENCODINGS names them
+_READABLE = 0.9  # when charset-normalizer fits none: a reading with this share of readable letters
+_AS_READABLE = 0.05  # readings this close in readable names are told apart by charset-normalizer
+_READ_SAMPLE = 100_000  # characters of each reading looked at for readable names
+_ENCODING_NAMES = {
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "gb18030": "GB18030/GBK",
+    "big5": "Big5",
+    "shift_jis": "Shift_JIS",
+    "cp1252": "Windows-1252",
+    "latin-1": "Latin-1 (ISO-8859-1)",
+    "xlsx": "Excel",
+}
+
+
+def encoding_name(encoding: str) -> str:
+    """The encoding's usual name (``"gb18030"`` -> ``"GB18030/GBK"``)."""
+    return _ENCODING_NAMES.get(encoding, encoding)
+
+
+def encoding_label(encoding: str) -> str:
+    """The name and what it is for, as staff choose it (``"Big5 — Traditional Chinese"``)."""
+    what = {
+        "utf-8-sig": _("Unicode, most exports"),
+        "utf-16": _('Unicode, Excel\'s "Unicode text"'),
+        "gb18030": _("Simplified Chinese"),
+        "big5": _("Traditional Chinese"),
+        "shift_jis": _("Japanese"),
+        "cp1252": _("Western European, Windows"),
+        "latin-1": _("Western European"),
+        "xlsx": _("workbook, no encoding to choose"),
+    }.get(encoding)
+    name = encoding_name(encoding)
+    return _("{name} — {what}").format(name=name, what=what) if what else name
+
+
+def canonical_encoding(name: str) -> str:
+    """``"auto"`` or one of ``ENCODINGS`` for a name staff may type (``gbk``, ``windows-1252``, ``utf8``...).
+    Raises ImportFileError for an encoding the import does not read."""
+    n = name.strip().lower()
+    if n in ("", "auto"):
+        return "auto"
+    try:
+        py = codecs.lookup(n).name
+    except LookupError:
+        py = n
+    py = {"utf-8": "utf-8-sig", "gbk": "gb18030", "gb2312": "gb18030", "iso8859-1": "latin-1"}.get(py, py)
+    if py not in ENCODINGS:
+        raise ImportFileError(
+            _("Unknown encoding {encoding}. Encodings: auto, {encodings}.").format(
+                encoding=name, encodings=", ".join(ENCODINGS)
+            )
+        )
+    return py
+
+
+# a word: letters, and the Latin-1 signs Chinese read as Windows-1252 is full of (¦§©³¯¬...), not « ° · »
+_WORD = re.compile(r"(?:[^\W\d_]|[\u00a1-\u00aa\u00ac-\u00af\u00b1-\u00b6\u00b8-\u00ba\u00bc-\u00bf])+")
+_ASIAN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7a3\uff66-\uff9f]")
+
+
+# where each encoding keeps what everyday text uses (first bytes): GB2312's symbols, kana and
+# hanzi; Big5's symbols and frequent characters; Shift_JIS's kana and level-1 kanji
+_EVERYDAY = {
+    "gb18030": ("gb2312", 0xA1, 0xF7),
+    "big5": ("big5", 0xA1, 0xC6),
+    "shift_jis": ("shift_jis", 0x81, 0x98),
+}
+
+
+def _everyday_cjk(ch: str, encoding: str) -> bool:
+    """A Chinese or Japanese character everyday text in ``encoding`` uses: text read in the wrong
+    encoding gives mostly rare ones."""
+    codec, lo, hi = _EVERYDAY.get(encoding, ("", 0, 0))
+    try:
+        b = ch.encode(codec) if codec else b""
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and lo <= b[0] <= hi
+
+
+def readability(text: str, encoding: str) -> float:
+    """How much of the non-ASCII letters of ``text``, read in ``encoding``, look like names people
+    write, 0..1 (1: all of them, or there are none).
+
+    Mojibake shows in words: Latin letters glued to Chinese characters (``H閘鑞e``: cp1252 read as
+    GBK), accented letters and signs in runs (``ÕÅÈý``, ``§õ©É``: GBK, Big5 read as cp1252), rare
+    or half-width characters."""
+    good = bad = 0
+    for m in _WORD.finditer(text[:_READ_SAMPLE]):
+        w = m.group()
+        if w.isascii():
             continue
-    raise ImportFileError(
-        _('The file is not UTF-8 or GBK text. Save it again as "CSV UTF-8" and import that file.')
-    )
+        # ASCII, Chinese/Japanese, other Latin (accented), other letters (Greek, Cyrillic...)
+        kinds = [
+            "a" if c.isascii() else "c" if _ASIAN.match(c) else "l" if ord(c) < 0x250 else "o" for c in w
+        ]
+        if "c" in kinds and any(k != "c" for k in kinds):  # scripts mixed inside one word
+            bad += sum(1 for k in kinds if k != "a")
+            continue
+        for i, k in enumerate(kinds):
+            if k == "c":
+                ok = _everyday_cjk(w[i], encoding)
+            elif k == "l":  # an accented letter among plain ones (Hélène), not a run of them
+                ok = (i == 0 or kinds[i - 1] != "l") and (i + 1 == len(kinds) or kinds[i + 1] != "l")
+            elif k == "o":
+                ok = False  # Greek or Cyrillic letters come from UTF-8 files, not these encodings
+            else:
+                continue
+            good, bad = (good + 1, bad) if ok else (good, bad + 1)
+    return good / (good + bad) if good + bad else 1.0
+
+
+def _decoded(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def detect_encoding(data: bytes) -> str:
+    """The encoding of a CSV's bytes, one of ``ENCODINGS``.
+
+    A BOM says it (UTF-8, UTF-16); text that is valid UTF-8 is UTF-8, without guessing. Else
+    charset-normalizer guesses among GB18030, Big5, Shift_JIS, Windows-1252 and Latin-1 only; of its
+    guesses (a short file often fits several) the reading with the most readable names wins
+    (``readability``), then the one it finds least messy. Every guess must read the whole file. Raises ImportFileError when
+    none fits: nothing is read as mojibake without a word."""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if _decoded(data, "utf-8") is not None:
+        return "utf-8-sig"
+    from charset_normalizer import from_bytes
+
+    fits: list[tuple[str, float, float, float]] = []  # (encoding, chaos, readability, coherence)
+    for m in from_bytes(data, cp_isolation=list(_GUESSED), preemptive_behaviour=False):
+        try:
+            enc = canonical_encoding(m.encoding)
+        except ImportFileError:  # a fallback guess outside the list
+            continue
+        text = _decoded(data, enc)
+        if enc != "auto" and text is not None and enc not in (f[0] for f in fits):
+            fits.append((enc, m.chaos, readability(text, enc), m.coherence))
+    if not fits:  # charset-normalizer finds names' rare characters messy (a file of 欧阳娜娜 is "20 % chaos")
+        readable = [
+            (e, r)
+            for e in _GUESSED_AS
+            if (t := _decoded(data, e)) is not None and (r := readability(t, e)) >= _READABLE
+        ]
+        if readable:
+            return max(readable, key=lambda f: f[1])[0]  # the first of equals, in the order of ENCODINGS
+        raise ImportFileError(
+            _(
+                "The file's encoding was not recognised: it is not UTF-8, UTF-16, GB18030/GBK, Big5, "
+                'Shift_JIS or Windows-1252 text. Choose its encoding, or save it again as "CSV UTF-8" and '
+                "import that file."
+            )
+        )
+    # every guess here is within charset-normalizer's threshold: the most readable names win (Big5's
+    # 陳美麗 is also "clean" Windows-1252, ³¯¬üÄR); among about as readable ones the least chaos, the
+    # language charset-normalizer recognised, the order of ENCODINGS (GB2312's common hanzi are also
+    # valid Big5: a few Chinese characters alone are read as GBK)
+    most = max(f[2] for f in fits)
+    close = [f for f in fits if f[2] >= most - _AS_READABLE]
+    return min(close, key=lambda f: (round(f[1], 2), -f[3], ENCODINGS.index(f[0])))[0]
+
+
+def decode_bytes(data: bytes, encoding: str = "auto") -> tuple[str, str]:
+    """The text of a CSV's bytes and the encoding read (one of ``ENCODINGS``): ``encoding`` as
+    staff chose it, or ``"auto"`` (``detect_encoding``). Raises ImportFileError, saying where,
+    when the file is not text in that encoding."""
+    enc = canonical_encoding(encoding)
+    if enc == "auto":
+        enc = detect_encoding(data)
+    try:
+        return data.decode(enc), enc
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _(
+                "The file cannot be read as {encoding}: line {line} holds bytes that are not {encoding} "
+                "text. Choose another encoding (or automatic); nothing was imported."
+            ).format(encoding=encoding_name(enc), line=data[: exc.start].count(b"\n") + 1)
+        ) from exc
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -417,15 +610,17 @@ def _table_from_rows(raw: list[list[Any]], encoding: str, delimiter: str) -> Tab
     return Table(headers, rows, encoding, delimiter, hi + 1)
 
 
-def read_table(path: Path) -> Table:
-    """Read a CSV or XLSX file into a header and rows."""
+def read_table(path: Path, encoding: str = "auto") -> Table:
+    """Read a CSV or XLSX file into a header and rows; a CSV in ``encoding`` (``"auto"``: detected,
+    see ``detect_encoding``). A workbook has no encoding to choose: ``encoding`` is not used."""
     path = Path(path)
+    canonical_encoding(encoding)  # an unknown name is refused whatever the file
     if not path.exists():
         raise ImportFileError(_("The file {name} was not found.").format(name=str(path)))
     data = path.read_bytes()
     if data[:2] == b"PK" or path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
-    text, enc = decode_bytes(data)
+    text, enc = decode_bytes(data, encoding)
     delim = _sniff_delimiter(text)
     try:
         raw = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
@@ -712,9 +907,16 @@ class ImportService:
         return source, cols
 
     def preview(
-        self, path: Path, source: str = "auto", mapping: dict[str, str] | None = None, limit: int = 20
+        self,
+        path: Path,
+        source: str = "auto",
+        mapping: dict[str, str] | None = None,
+        limit: int = 20,
+        encoding: str = "auto",
     ) -> ImportPreview:
-        table = read_table(path)
+        """The first rows as they would be imported; ``encoding``: as staff chose it, or ``"auto"``
+        (the preview's ``encoding`` says what was detected)."""
+        table = read_table(path, encoding)
         used, cols = self.resolve(table, source, mapping)
         region, tz = self._shop_region_tz()
         day_first = self._day_first(used, region)
@@ -770,7 +972,7 @@ class ImportService:
         def text(fld: str) -> str:
             return _cell_text(get(fld)).strip()
 
-        values = " | ".join(_cell_text(c) for c in row)
+        values = _row_text(row)
         problems: list[tuple[str, str]] = []  # (kind, what is wrong)
         name = text("name") or join_name(text("first_name"), text("last_name"))
         if not name:
@@ -877,9 +1079,11 @@ class ImportService:
         duplicates: str = "merge",
         dry_run: bool = False,
         progress: Progress | None = None,
+        encoding: str = "auto",
     ) -> ImportResult:
         """Import every good row, in short write transactions (see ``BATCH_SECONDS``); rejected rows
-        are reported, not fatal. A dry run decides everything and writes nothing.
+        are reported, not fatal. A dry run decides everything and writes nothing. A CSV is read in
+        ``encoding`` (``"auto"``: detected); the result says which.
 
         Raises ``ImportStopped`` when a failure comes after some batches were saved (a re-run
         finishes the import), and the failure itself when nothing was saved yet."""
@@ -887,7 +1091,7 @@ class ImportService:
         if duplicates not in ("merge", "skip"):
             raise ImportFileError(_("Duplicates are either merged or skipped."))
         path = Path(path)
-        table = read_table(path)
+        table = read_table(path, encoding)
         used, cols = self.resolve(table, source, mapping)
         plan = self._plan(table, used, cols, duplicates, progress)
         total = len(table.rows)
@@ -895,10 +1099,12 @@ class ImportService:
             if progress:
                 progress(total, total)
             merged = plan.merged + len(plan.into_existing)
-            return ImportResult(used, total, len(plan.new), merged, plan.skipped, plan.rejected, dry_run=True)
+            return ImportResult(
+                used, total, len(plan.new), merged, plan.skipped, plan.rejected, True, None, table.encoding
+            )
         done = self._write(actor, path, used, plan, duplicates, progress, total)
         return ImportResult(
-            used, total, done.imported, done.merged, done.skipped, plan.rejected, False, done.batch_id
+            used, total, done.imported, done.merged, done.skipped, plan.rejected, False, done.batch_id, table.encoding
         )
 
     def _plan(
@@ -914,17 +1120,22 @@ class ImportService:
         day_first = self._day_first(used, region)
         idx = {h: i for i, h in enumerate(table.headers)}
         total = len(table.rows)
-        plan = _Plan()
-        known: dict[str, int] = {}  # every phone (e-mail, WeChat ID) already held, read once
+        plan = _Plan(encoding=table.encoding)
+        # every phone (e-mail, WeChat ID) already held -> the client, read once; then each row's as it is
+        # decided -> the client it merges into, or the new client it is (an index in plan.new)
+        whose: dict[str, _Target] = {}
+        numbers: dict[int, str] = {}  # client id -> client number, for a row that matches two clients
         with self.db.uow(write=False) as uow:
-            for cid, ph, digits, email, wechat in uow.session.execute(
-                select(Client.id, Client.phone, Client.phone_digits, Client.email, Client.wechat_id).where(
-                    Client.erased_at.is_(None)
+            for cid, number, ph, digits, email, wechat in uow.session.execute(
+                select(
+                    Client.id, Client.client_number, Client.phone, Client.phone_digits, Client.email, Client.wechat_id
                 )
+                .where(Client.erased_at.is_(None))
+                .order_by(Client.id)  # two clients with one e-mail: the older one is found
             ):
+                numbers[cid] = number
                 for key in _held_keys(ph, digits, email, wechat):
-                    known.setdefault(key, cid)
-        new_by_key: dict[str, int] = {}  # phone (e-mail, WeChat ID) -> index in plan.new
+                    whose.setdefault(key, ("client", cid))
         for n, row in enumerate(table.rows):
             row_no = table.header_row + 1 + n
             if progress and (n % 200 == 0):
@@ -935,24 +1146,24 @@ class ImportService:
             if isinstance(res, Rejected):
                 plan.rejected.append(res)
                 continue
-            keys = _match_keys(res)
-            earlier = next((new_by_key[k] for k in keys if k in new_by_key), None)
-            held = next((known[k] for k in keys if k in known), None)
-            if earlier is not None:  # an earlier row of the file: folded into it before writing
-                if duplicates == "skip":
-                    plan.skipped += 1
-                else:
-                    plan.new[earlier] = _merge_rows(plan.new[earlier], res)
-                    plan.merged += 1
-            elif held is not None:  # a client already held (a desk's, or one a first run saved)
-                if duplicates == "skip":
-                    plan.skipped += 1
-                else:
-                    plan.into_existing.append((held, res))
-            else:
-                for key in _held_keys(res.phone, "", res.email, res.wechat_id):
-                    new_by_key.setdefault(key, len(plan.new))
+            by_phone, by_email, by_wechat = (whose.get(k) if k else None for k in _match_keys(res))
+            if by_phone is not None and by_email is not None and by_phone != by_email:
+                # the phone is one client's and the e-mail another's: no guess, the row is left out
+                plan.rejected.append(_conflict(res, row, by_phone, by_email, numbers, plan.new))
+                continue
+            target = by_phone or by_email or by_wechat
+            if target is None:
+                target = ("new", len(plan.new))
                 plan.new.append(res)
+            elif duplicates == "skip":
+                plan.skipped += 1
+            elif target[0] == "new":  # an earlier row of the file: folded into it before writing
+                plan.new[target[1]] = _merge_rows(plan.new[target[1]], res)
+                plan.merged += 1
+            else:  # a client already held (a desk's, or one a first run saved)
+                plan.into_existing.append((target[1], res))
+            for key in _held_keys(res.phone, "", res.email, res.wechat_id):
+                whose.setdefault(key, target)  # a later row with this e-mail is this client too
         return plan
 
     def _write(
@@ -1104,7 +1315,9 @@ class ImportService:
                 "The import stopped part-way: {done} of {todo} clients were saved ({why}). Import the same "
                 "file again to finish; the clients already saved are merged, not added twice."
             ).format(done=pos, todo=todo, why=why),
-            ImportResult(used, total, done.imported, done.merged, done.skipped, plan.rejected, False, done.batch_id),
+            ImportResult(
+                used, total, done.imported, done.merged, done.skipped, plan.rejected, False, done.batch_id, plan.encoding
+            ),
         )
 
     @staticmethod
@@ -1153,26 +1366,53 @@ class ImportService:
 
 
 def _held_keys(phone: str | None, digits: str | None, email: str | None, wechat: str | None) -> list[str]:
-    """What a client is recognised by: the phone, and (for a row without one) the e-mail or WeChat ID."""
+    """What a client is recognised by: the phone, the e-mail (any case) and the WeChat ID."""
     keys = [k for k in (phone, "+" + digits if digits else "") if k]
-    if email:
+    if email and email.strip():
         keys.append("email:" + email.strip().lower())
-    if wechat:
+    if wechat and wechat.strip():
         keys.append("wechat:" + wechat.strip())
     return keys
 
 
-def _match_keys(r: ParsedRow) -> list[str]:
-    """What a row is matched by: its phone; a row without one by its e-mail, else its WeChat ID.
+def _match_keys(r: ParsedRow) -> tuple[str, str, str]:
+    """What a row is matched by, in this order: its phone, its e-mail, its WeChat ID ("" when it has none).
 
     So a second import of the same file finds every row it saved the first time."""
-    if r.phone:
-        return [r.phone]
-    return _held_keys("", "", r.email, r.wechat_id)
+    email, wechat = r.email.strip().lower(), r.wechat_id.strip()
+    return r.phone, "email:" + email if email else "", "wechat:" + wechat if wechat else ""
+
+
+def _conflict(
+    r: ParsedRow,
+    row: Sequence[Any],
+    by_phone: _Target,
+    by_email: _Target,
+    numbers: dict[int, str],
+    new: Sequence[ParsedRow],
+) -> Rejected:
+    """A row whose phone is one client's and whose e-mail another's, rejected with both named."""
+
+    def who(t: _Target) -> str:
+        if t[0] == "client":
+            return _("client {number}").format(number=numbers.get(t[1], str(t[1])))
+        return _("the client of row {row}").format(row=new[t[1]].row_no)
+
+    reason = _(
+        "the phone {phone} is {first}'s and the e-mail {email} is {second}'s: two different clients, "
+        "so the row was not imported (correct the row, or merge the two clients first)"
+    ).format(phone=r.phone, first=who(by_phone), email=r.email, second=who(by_email))
+    return Rejected(r.row_no, reason, _row_text(row), ("conflict",))
+
+
+def _row_text(row: Sequence[Any]) -> str:
+    """The row as read, for the report."""
+    return " | ".join(_cell_text(c) for c in row)
 
 
 def _merge_rows(a: ParsedRow, b: ParsedRow) -> ParsedRow:
-    """A later row of the file with the same phone: fill what the first one lacks (same rule as ``_merge``)."""
+    """A later row of the file for the same client (same phone, e-mail or WeChat ID): fill what the first
+    one lacks (same rule as ``_merge``)."""
     notes = a.notes
     if b.notes and b.notes not in notes:
         notes = (notes + "\n" + b.notes).strip() if notes else b.notes
@@ -1180,6 +1420,7 @@ def _merge_rows(a: ParsedRow, b: ParsedRow) -> ParsedRow:
     lasts = [d for d in (a.last_visit_at, b.last_visit_at) if d is not None]
     return replace(
         a,
+        phone=a.phone or b.phone,
         email=a.email or b.email,
         birthday=a.birthday or b.birthday,
         birthday_md=a.birthday_md or b.birthday_md,
@@ -1205,6 +1446,9 @@ def _merge(c: Client, r: ParsedRow, now: datetime) -> None:
         changes["first_visit_at"] = r.first_visit_at
     if r.last_visit_at and (c.last_visit_at is None or r.last_visit_at > c.last_visit_at):
         changes["last_visit_at"] = r.last_visit_at
+    if r.phone and not c.phone:  # found by e-mail or WeChat ID: the phone it lacked, searchable too
+        _p, _i, digits, search = build_search_fields(c.name, r.phone, c.client_number)
+        changes.update(phone=r.phone, phone_digits=digits, search_text=search)
     if changes:  # an identical row changes nothing (and writes nothing)
         for k, v in changes.items():
             setattr(c, k, v)

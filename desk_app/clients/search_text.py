@@ -16,6 +16,7 @@ set of token PREFIX matches, so the text contains:
 - for a name that begins with a Chinese surname read otherwise as a name (``surnames.py``:
   曾 Zēng, not céng; 尉迟 Yùchí), the pinyin, initials and syllables of the surname's readings
   too (``曾小明`` -> ``zengxiaoming``, ``zxm``, ``zeng`` beside ``cengxiaoming``, ``cxm``);
+- each Latin word without its accents too (``hélène`` -> ``helene``), as a query is written;
 - the phone digits and every suffix of them of length >= 3, so any part of the
   phone number (the last four digits included) is a prefix of some token.
 """
@@ -76,6 +77,21 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
+
+
+def plain(word: str) -> str:
+    """A Latin word without its accents, as it is typed on a keyboard without them: ``hélène`` ->
+    ``helene``, ``müller`` -> ``muller``, ``søren`` -> ``soren``. Chinese is left as it is."""
+    if word.isascii():
+        return word
+    out = "".join(
+        ch for ch in unicodedata.normalize("NFKD", word)
+        if not unicodedata.combining(ch)
+    )
+    return unicodedata.normalize("NFC", out).translate(_LETTERS)
+
+
 def normalize_query(text: str) -> list[str]:
     """Split what a person typed into search tokens the same way the index was built.
 
@@ -94,7 +110,8 @@ def normalize_query(text: str) -> list[str]:
     for word in _SPLIT.split(folded):
         if not word or word == "_":
             continue
-        for _c, run in _script_runs(word.replace("_", "")):
+        for chinese, run in _script_runs(word.replace("_", "")):
+            run = run if chinese else plain(run)  # the index holds each Latin word without accents too
             if run and run not in tokens:
                 tokens.append(run)
     return tokens
@@ -147,6 +164,7 @@ def build_search_fields(name: str, phone: str, client_number: str) -> tuple[str,
             starts = first_run
             first_run = False
             if not chinese:
+                add(plain(run))  # Hélène is found by "helene"
                 continue
             for i in range(1, len(run)):
                 add(run[i:])

@@ -66,6 +66,7 @@ COMMANDS: dict[str, Argv] = {
     "export points": lambda db, m, i, o: ["export", "points", "--db", db, "--month", m, "--out", o],
     "export audit": lambda db, m, i, o: ["export", "audit", "--db", db, "--out", o],
     "export payroll": lambda db, m, i, o: ["export", "payroll", "--db", db, "--period", m, "--out", o],
+    "export shop": lambda db, m, i, o: ["export", "shop", "--db", db, "--out", o, "--staff", i],
     "receipt": lambda db, m, i, o: ["receipt", "--db", db, "--sale", i, "--pdf", o],
     "backup": lambda db, m, i, o: ["backup", "--db", db, "--out", o],
     "restore": lambda db, m, i, o: ["restore", db, "--db", db + ".target", "--yes"],
@@ -89,6 +90,7 @@ COMMANDS: dict[str, Argv] = {
     "settings get": lambda db, m, i, o: ["settings", "get", m or "messages.kinds", "--db", db, "--staff", i],
     "settings set": lambda db, m, i, o: ["settings", "set", "messages.reminder_hours", m, "--db", db, "--staff", i],
     "settings list": lambda db, m, i, o: ["settings", "list", "--db", db, "--group", m],
+    "clients find": lambda db, m, i, o: ["clients", "find", m, "--db", db, "--limit", i],
 }
 
 

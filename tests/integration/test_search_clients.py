@@ -173,5 +173,7 @@ def test_search_on_postgresql(pg_url: str) -> None:
         assert _ids(services, owner, "lisi") == [p.id]
         zeng = services.clients.create(owner, {"name": "曾小明", "phone": "13811110001"}).id
         assert zeng in _ids(services, owner, "zxm", limit=100_000)  # the surname's reading as a name
+        helene = services.clients.create(owner, {"name": "Hélène Andréa", "phone": "+33612345678"}).id
+        assert _ids(services, owner, "helene andrea") == [helene] == _ids(services, owner, "Hélène")
     finally:
         db.dispose()

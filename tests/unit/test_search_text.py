@@ -83,3 +83,11 @@ def test_only_a_name_that_starts_with_the_surname_gets_its_readings() -> None:
     assert "zeng" not in text.split() and "ceng" in text.split()
     # a surname read as usual adds nothing: the text is what it always was
     assert build_search_fields("张三", "", "C1")[3].split().count("zs") == 1
+
+
+def test_accented_latin_names_are_found_typed_without_accents() -> None:
+    _py, _ini, _d, text = build_search_fields("Hélène Andréa-Müller", "", "C1")
+    for q in ("helene", "Hélène", "andrea", "muller", "MÜLLER", "hel and"):
+        assert _prefix_of_a_word(text, q), q
+    assert normalize_query("Søren Æsir") == ["soren", "aesir"]
+    assert normalize_query("张三") == ["张三"]  # Chinese untouched

@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app import i18n
-from desk_app.domain.permissions import Perm
+from desk_app.domain.permissions import NotAllowed, Perm, Role
 from desk_app.i18n import _
 from desk_app.reports.pdf import month_title, period_title
 from desk_app.reports.service import MonthlyReport
 from desk_app.reports.sqlhelp import previous_month
+from desk_app.transfer.export_shop import ShopExport
 from ui.context import UiContext
 from ui.reports.pages import ComparisonPage, OverviewPage, QualityPage, StaffPage
 from ui.reports.pay import PayPage
@@ -91,6 +92,12 @@ class ReportsScreen(QWidget):
         for kind in EXPORTS:
             act = menu.addAction(labels[kind])
             act.triggered.connect(self._exporter(kind))
+        menu.addSeparator()
+        # leaving is as easy as arriving (issue 22): every file of the shop in one zip, the owner's alone
+        self.shop_action = menu.addAction(_("Everything the shop owns (zip)…"))
+        self.shop_action.setToolTip(_("Clients, appointments to come, balances, the catalog, the history, gift "
+                                      "vouchers and staff: one zip of CSV files that imports into another system"))
+        self.shop_action.triggered.connect(lambda *_a: self.export_shop())
         self.csv_btn.setMenu(menu)
         self.print_btn.clicked.connect(self.print_report)
         self.pdf_btn.clicked.connect(self.save_pdf)
@@ -173,6 +180,11 @@ class ReportsScreen(QWidget):
             w.setEnabled(allowed)
         self.pdf_btn.setEnabled(allowed and self.ctx.can(Perm.EXPORT))
         self.csv_btn.setEnabled(allowed and self.ctx.can(Perm.EXPORT))
+        self.shop_action.setVisible(self._is_owner())
+
+    def _is_owner(self) -> bool:
+        actor = self.ctx.actor
+        return actor is not None and actor.role == Role.OWNER and self.ctx.can(Perm.EXPORT)
 
     # -- navigation ------------------------------------------------------------------
     def open(self, month: str | None = None, time_sheet: int | None = None, **_params: Any) -> None:
@@ -309,6 +321,51 @@ class ReportsScreen(QWidget):
             on_done=lambda n: self._done(_("Wrote {n} rows to {path}").format(n=n, path=path)),
             on_error=self._failed,
         )
+
+    def export_shop(self) -> None:
+        """Everything the shop owns, as one zip (desk_app/transfer/export_shop.py), written off the
+        GUI thread; a message says what was written, or why not."""
+        actor = self.ctx.actor
+        if actor is None or self._busy or not self._is_owner():
+            return
+        day = self.ctx.services.clock().astimezone(i18n.timezone()).date().isoformat()
+        path, _f = QFileDialog.getSaveFileName(
+            self, _("Export everything the shop owns"), in_documents(f"shop-export-{day}.zip"), _("Zip files (*.zip)")
+        )
+        if not path:
+            return
+        if not path.lower().endswith(".zip"):
+            path += ".zip"
+        self._set_busy(True, _("Exporting everything the shop owns…"))
+        export = self.ctx.services.shop_export
+        self.ctx.runner.run(
+            self,
+            lambda progress: export.export(actor, path, progress),
+            on_done=self._shop_done,
+            on_error=self._shop_failed,
+            on_progress=self._shop_progress,
+        )
+
+    def _shop_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _shop_done(self, result: object) -> None:
+        assert isinstance(result, ShopExport)
+        lines = [_("Wrote everything the shop owns to {path}:").format(path=str(result.path))]
+        lines += [_("{file}: {n} rows").format(file=name, n=n) for name, n in result.counts.items()]
+        self.progress.setRange(0, 0)
+        self._set_busy(False, lines[0])
+        show_info(self, "\n".join(lines))
+
+    def _shop_failed(self, exc: Exception) -> None:
+        self.progress.setRange(0, 0)
+        self._set_busy(False, _("The export failed: nothing was written."))
+        if isinstance(exc, OSError) and not isinstance(exc, NotAllowed):  # disk full, no access to the folder
+            why = exc.strerror or str(exc)
+            show_error(self, _("The export failed: nothing was written ({error}).").format(error=why), _("Export failed"))
+        else:
+            show_error(self, exc, _("Export failed"))
 
     def _done(self, text: str) -> None:
         self._set_busy(False, text)

@@ -1,6 +1,7 @@
 """Settings > Import: bring clients over from Fresha, Square, Vagaro or any spreadsheet.
 
-Pick a file; the panel says which system it came from. For any other CSV a mapping
+Pick a file; the panel says which system it came from and, for a CSV, which encoding it was read
+in (detected; staff can choose another, and the file is read again in it). For any other CSV a mapping
 form says which column holds what, with a live preview of the first rows. "Check"
 runs the whole import without saving (a dry run); "Import" saves it in short batches
 (another desk can save between them) while the bar shows how far it is. The result
@@ -30,7 +31,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_app.clients.importer import ImportPreview, ImportResult, ImportStopped, Rejected, write_report
+from desk_app.clients.importer import (
+    ENCODINGS,
+    ImportPreview,
+    ImportResult,
+    ImportStopped,
+    Rejected,
+    encoding_label,
+    encoding_name,
+    write_report,
+)
 from desk_app.i18n import _
 from ui.context import UiContext
 from ui.settings.import_mapping import MappingForm, PreviewModel
@@ -114,7 +124,7 @@ class ImportPanel(QWidget):
         row.addWidget(self.source_chip)
         pick.body.addLayout(row)
         opts = QHBoxLayout()
-        dup_lbl = QLabel(_("A client with the same phone already exists:"))
+        dup_lbl = QLabel(_("A client with the same phone or e-mail already exists:"))
         opts.addWidget(dup_lbl)
         self.duplicates = QComboBox()
         self.duplicates.setMinimumHeight(40)
@@ -122,6 +132,19 @@ class ImportPanel(QWidget):
         self.duplicates.addItem(_("skip the row"), "skip")
         dup_lbl.setBuddy(self.duplicates)
         opts.addWidget(self.duplicates)
+        enc_lbl = QLabel(_("Encoding:"))
+        opts.addWidget(enc_lbl)
+        self.encoding = QComboBox()
+        self.encoding.setMinimumHeight(40)
+        self.encoding.addItem(_("Automatic"), "auto")
+        for enc in ENCODINGS:
+            self.encoding.addItem(encoding_label(enc), enc)
+        self.encoding.setToolTip(
+            _("What the CSV file was read as. If the names look wrong in the preview, choose another.")
+        )
+        enc_lbl.setBuddy(self.encoding)
+        self.encoding.currentIndexChanged.connect(lambda _i: self.change_encoding())
+        opts.addWidget(self.encoding)
         opts.addStretch()
         self.check_button = Button(_("Check (nothing is saved)"), "check")
         self.check_button.clicked.connect(lambda: self.run_import(dry_run=True))
@@ -200,14 +223,35 @@ class ImportPanel(QWidget):
         self.result = None
         self.show_preview_again()
         self.file_label.setText(path.name)
+        self.encoding.blockSignals(True)  # a new file: detected again
+        self.encoding.setCurrentIndex(0)
+        self.encoding.blockSignals(False)
+        self._read_file(alert=True)
+
+    def current_encoding(self) -> str:
+        return str(self.encoding.currentData() or "auto")
+
+    def change_encoding(self) -> None:
+        """Staff chose another encoding: the file is read again in it (the columns' names may change)."""
+        if self.path is not None:
+            self._read_file(alert=False)
+
+    def _read_file(self, alert: bool) -> None:
+        """Read the file in the chosen encoding; a file that cannot be read says why (in a box when
+        it was just chosen, in place of the preview when staff changed the encoding)."""
+        assert self.path is not None
         try:
-            self.preview = self.svc.preview(path)
+            self.preview = self.svc.preview(self.path, encoding=self.current_encoding())
         except Exception as exc:  # ImportFileError says what is wrong with the file
             self.preview = None
             self.preview_model.reset(None)
-            self.source_chip.setVisible(False)
             self._sync()
-            show_error(self, exc)
+            if alert:
+                self.source_chip.setVisible(False)
+                show_error(self, exc)
+            else:
+                self.source_chip.set_status(str(getattr(exc, "message", exc)), "warn")
+                self.source_chip.setVisible(True)
             return
         self.mapping.set_columns(self.preview.headers, self.preview.mapping)
         self._show_preview()
@@ -221,7 +265,9 @@ class ImportPanel(QWidget):
         if self.path is None:
             return
         try:
-            self.preview = self.svc.preview(self.path, mapping=self.current_mapping())
+            self.preview = self.svc.preview(
+                self.path, mapping=self.current_mapping(), encoding=self.current_encoding()
+            )
         except Exception as exc:  # a mapping without a name column: say so in place of the preview
             self.preview_model.reset(None)
             self.source_chip.set_status(str(getattr(exc, "message", exc)), "warn")
@@ -233,12 +279,17 @@ class ImportPanel(QWidget):
     def _show_preview(self) -> None:
         p = self.preview
         assert p is not None
-        enc = {"utf-8-sig": "UTF-8", "gb18030": "GBK", "xlsx": "Excel"}.get(p.encoding, p.encoding)
+        enc = encoding_name(p.encoding)
         self.source_chip.set_status(
             _("{source} · {n} rows · {encoding}").format(source=p.source_label, n=p.total_rows, encoding=enc),
             "info",
         )
         self.source_chip.setVisible(True)
+        # the automatic choice says what it detected; a workbook has no encoding to choose
+        self.encoding.setItemText(
+            0, _("Automatic ({encoding})").format(encoding=enc) if p.encoding != "xlsx" else _("Automatic")
+        )
+        self.encoding.setEnabled(p.encoding != "xlsx")
         self.preview_model.reset(p)
         self._sync()
 
@@ -251,7 +302,7 @@ class ImportPanel(QWidget):
         if self.path is None:
             return
         actor = self.ctx.require_actor()
-        path, mapping = self.path, self.current_mapping()
+        path, mapping, encoding = self.path, self.current_mapping(), self.current_encoding()
         source = "generic" if mapping is not None else "auto"
         dup = str(self.duplicates.currentData())
         self.progress.setVisible(True)
@@ -267,6 +318,7 @@ class ImportPanel(QWidget):
                 duplicates=dup,
                 dry_run=dry_run,
                 progress=progress,
+                encoding=encoding,
             )
 
         def done(res: ImportResult) -> None:
@@ -289,6 +341,11 @@ class ImportPanel(QWidget):
     def show_result(self, res: ImportResult, stopped: bool = False) -> None:
         """The counts; ``stopped``: the import failed part-way and these are the batches it saved."""
         self.result = res
+        read_as = (
+            "\n" + _("Read as {encoding}.").format(encoding=encoding_name(res.encoding))
+            if res.encoding not in ("", "xlsx")
+            else ""
+        )
         if stopped:
             head = "⚠ " + _("Stopped part-way; saved so far: ")
         else:
@@ -302,6 +359,7 @@ class ImportPanel(QWidget):
                 imported=res.imported, merged=res.merged, skipped=res.skipped, rejected=res.rejected_count
             )
             + ("\n" + _("Not imported: {counts}").format(counts=res.rejected_summary()) if res.rejected else "")
+            + read_as
         )
         self.rejected_model.reset(res.rejected)
         self.rejected_table.setVisible(bool(res.rejected))
