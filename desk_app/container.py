@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from desk_app.checkout.service import CheckoutService
     from desk_app.checkout.vouchers import VoucherService
     from desk_app.clients.importer import ImportService
+    from desk_app.clients.lists import ClientListService
     from desk_app.clients.points import PointsService
     from desk_app.clients.privacy import PrivacyService
     from desk_app.clients.search import ClientSearchService
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from desk_app.shop.service import ShopService
     from desk_app.stock.service import StockService
     from desk_app.transfer.export_shop import ShopExportService
+    from desk_app.transfer.merge import MergeService
     from desk_app.transfer.opening import OpeningImportService
     from desk_app.trust.audit import AuditService
     from desk_app.trust.auth import AuthService
@@ -108,6 +110,12 @@ class Services:
         from desk_app.clients.search import ClientSearchService
 
         return ClientSearchService(self.db, self.settings, self.clock)
+
+    @cached_property
+    def client_lists(self) -> ClientListService:
+        from desk_app.clients.lists import ClientListService
+
+        return ClientListService(self.db, self.settings, self.clock)
 
     @cached_property
     def visits(self) -> VisitService:
@@ -284,6 +292,13 @@ class Services:
         from desk_app.transfer.export_shop import ShopExportService
 
         return ShopExportService(self.db, self.clock)
+
+    @cached_property
+    def merges(self) -> MergeService:
+        """Possible duplicates, merging two profiles of one person, and undoing it (docs/clients.md)."""
+        from desk_app.transfer.merge import MergeService
+
+        return MergeService(self.db, self.clock)
 
     @cached_property
     def importer(self) -> ImportService:

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from desk_app.db.engine import Database
 from desk_app.db.models import Setting as SettingRow
 from desk_app.domain.appraisal import AppraisalRules
-from desk_app.domain.messages import MessageKind
+from desk_app.domain.client_filter import parse_segments, segments_json
+from desk_app.domain.messages import AUTOMATIC_KINDS
 from desk_app.domain.points import PointsRule
 from desk_app.domain.segments import SegmentRule, near_vip_minor
 from desk_app.domain.standards import Standards, parse_dates
@@ -27,7 +28,7 @@ from desk_app.i18n import N_, _
 
 T = TypeVar("T")
 
-MESSAGE_KINDS = tuple(k.value for k in MessageKind)
+MESSAGE_KINDS = tuple(k.value for k in AUTOMATIC_KINDS)  # a one-off message to a list is not switched here
 
 MONEY = "money"
 PERCENT = "percent"
@@ -35,6 +36,7 @@ DATES = "dates"  # a str of YYYY-MM-DD dates, checked and written back in order
 # a provider's web address that carries credentials: empty, https://, or http:// to this computer only
 ENDPOINT = "endpoint"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SEGMENTS = "segments"  # a list of named client filters ({"name": ..., "filter": {...}}), checked as such
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,8 @@ class S:
     MESSAGES_SMS_REGION = SettingDef("messages.sms.region", str, "", N_("Text messages: Tencent region (empty: ap-guangzhou)"), "messages")
     MESSAGES_SMS_ENDPOINT = SettingDef("messages.sms.endpoint", str, "", N_("Text messages: provider address (empty: the provider's own)"), "messages", kind=ENDPOINT)
     MESSAGES_SMS_TEMPLATES: SettingDef[dict[str, str]] = SettingDef("messages.sms.templates", dict, {}, N_("Text messages: the provider's approved template for each kind of message"), "messages")
+    # the owner's saved client lists (docs/clients.md, "Lists and segments"): [{"name": ..., "filter": {...}}]
+    CLIENTS_SEGMENTS: SettingDef[list[dict[str, Any]]] = SettingDef("clients.segments", list, [], N_("Saved client lists"), "clients", kind=SEGMENTS)
     # demo shop: {staff_id: pin} shown on the sign-in screen of a demo database only
     DEMO_PINS: SettingDef[dict[str, str]] = SettingDef("demo.pins", dict, {}, N_("Demo staff PINs"), "demo")
 
@@ -255,6 +259,7 @@ _DEFS: list[SettingDef[Any]] = [
     S.MESSAGES_SMS_REGION,
     S.MESSAGES_SMS_ENDPOINT,
     S.MESSAGES_SMS_TEMPLATES,
+    S.CLIENTS_SEGMENTS,
     S.DEMO_PINS,
 ]
 
@@ -311,6 +316,11 @@ def validate(key: str, value: Any) -> Any:
                 raise ValueError(f"{key}: " + why.format(category=code))
             rates[str(code)] = str(r)
         v = rates
+    if d.kind == SEGMENTS:
+        try:
+            v = segments_json(parse_segments(v))
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
     if d.kind == DATES:
         try:
             v = ", ".join(x.isoformat() for x in parse_dates(str(v)))

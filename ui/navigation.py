@@ -41,6 +41,7 @@ ROUTES: dict[str, str] = {
     "my_clients": "ui.visits.my_clients:MyClientsScreen",
     "clients": "ui.clients.screen:ClientsScreen",
     "client": "ui.clients.profile:ClientProfileScreen",
+    "duplicates": "ui.clients.duplicates:DuplicatesScreen",
     "visit": "ui.visits.screen:VisitScreen",
     "checkout": "ui.checkout.screen:CheckoutScreen",
     "calendar": "ui.calendar.screen:CalendarScreen",
@@ -57,6 +58,8 @@ ROUTES: dict[str, str] = {
 # the side bar's place for a screen that is not in it: a client's profile is in Clients, a visit
 # and a sale are the counter's day (Today), the audit log is in Settings. Without it no button was
 # lit on a profile, and after "Keep editing" the side bar showed no place at all.
-SECTION: dict[str, str] = {"client": "clients", "visit": "today", "checkout": "today", "audit": "settings"}
+SECTION: dict[str, str] = {
+    "client": "clients", "duplicates": "clients", "visit": "today", "checkout": "today", "audit": "settings",
+}
 
 

@@ -28,6 +28,7 @@ from desk_app.db.models import (
     PackageRedemption,
     PrepaidAccount,
     PrepaidMovement,
+    client_listed,
 )
 from desk_app.domain.aftercare import OutreachKind
 from desk_app.domain.client import channel_label
@@ -107,7 +108,7 @@ def birthdays(s: Session, now: datetime, tz: ZoneInfo, show_phone: bool) -> list
             by_md["02-29"] = d
     clients = list(
         s.execute(
-            select(Client).where(Client.birthday_md.in_(list(by_md)), Client.erased_at.is_(None))
+            select(Client).where(Client.birthday_md.in_(list(by_md)), client_listed())
         ).scalars()
     )
     done = _done_map(s, [OutreachKind.BIRTHDAY], [c.id for c in clients])
@@ -203,7 +204,7 @@ def low_balance(
         .outerjoin(last_use, last_use.c.client_package_id == ClientPackage.id)
         .where(
             ClientPackage.sessions_total - ClientPackage.sessions_used == 1,
-            Client.erased_at.is_(None),
+            client_listed(),
             (ClientPackage.expires_on.is_(None)) | (ClientPackage.expires_on >= today),
         )
     ).all()

@@ -453,7 +453,7 @@ class CalendarCore:
         client: Client | None = None
         if req.client_id is not None:
             client = s.get(Client, req.client_id)
-            if client is None or client.erased_at is not None:
+            if client is None or client.gone:
                 raise ValidationError(
                     {"client_id": _("Choose the client again; that profile no longer exists.")}
                 )

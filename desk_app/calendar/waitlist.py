@@ -47,7 +47,7 @@ class WaitlistService:
         with self.db.uow() as uow:
             s = uow.session
             c = s.get(Client, client_id)
-            if c is None or c.erased_at is not None:
+            if c is None or c.gone:
                 raise ValidationError(
                     {"client_id": _("Choose the client again; that profile no longer exists.")}
                 )

@@ -44,7 +44,7 @@ from desk_app.clients.search_text import build_search_fields
 from desk_app.core import csvfile
 from desk_app.core.service import DatabaseBusy, ServiceError, audit, next_counter, require, shop_row
 from desk_app.db.engine import Clock, Database
-from desk_app.db.models import Client, Counter, ImportBatch
+from desk_app.db.models import Client, Counter, ImportBatch, client_listed
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
 from desk_app.settings import SettingsStore
@@ -1130,7 +1130,7 @@ class ImportService:
                 select(
                     Client.id, Client.client_number, Client.phone, Client.phone_digits, Client.email, Client.wechat_id
                 )
-                .where(Client.erased_at.is_(None))
+                .where(client_listed())
                 .order_by(Client.id)  # two clients with one e-mail: the older one is found
             ):
                 numbers[cid] = number
@@ -1239,7 +1239,7 @@ class ImportService:
             taken: dict[str, int] = {
                 ph: cid
                 for ph, cid in s.execute(
-                    select(Client.phone, Client.id).where(Client.phone.in_(phones), Client.erased_at.is_(None))
+                    select(Client.phone, Client.id).where(Client.phone.in_(phones), client_listed())
                 )
             }
             if taken:

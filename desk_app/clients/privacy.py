@@ -32,6 +32,7 @@ from desk_app.db.models import (
     Base,
     Client,
     ClientHistory,
+    ClientMerge,
     ClientPackage,
     Complaint,
     ConsentRecord,
@@ -191,6 +192,13 @@ class PrivacyService:
             # the messages the shop sent (or queued) to them: kind, channel, address, text, state
             "messages": [row_dict(r) for r in _rows(s, OutboxMessage, OutboxMessage.client_id == client_id)],
         }
+        # the profiles merged into this one (docs/clients.md): the same person's, each with what it
+        # still holds (its history moved here; a balance left behind by an old account's movements)
+        merged = [int(i) for i in s.scalars(select(Client.id).where(Client.merged_into_id == client_id))]
+        if merged:  # each with the profiles merged into it in turn
+            data["merged_profiles"] = [self.collect(s, other) for other in merged]
+            data["merges"] = [row_dict(r) for r in _rows(
+                s, ClientMerge, or_(ClientMerge.kept_id == client_id, ClientMerge.merged_id == client_id))]
         return data
 
     # -- export --------------------------------------------------------------------
@@ -250,11 +258,24 @@ class PrivacyService:
                 raise ServiceError(_("This client's data was already erased."))
             erasure, done = erase_rows(s, c, actor=known, reason=reason, now=now)
             erasure_id = erasure.id
-            mark = ErasureMark(
+            marks = [ErasureMark(
                 client_id, done.client_number, _created_at(s, client_id), now.isoformat(), known.staff_id
-            )
+            )]
+            # the profiles merged into this one are the same person (docs/clients.md): erased with it,
+            # and what the merge records kept of the profiles' fields goes too
+            for other in same_person(s, client_id)[1:]:
+                twin = s.get(Client, other)
+                if twin is not None and twin.erased_at is None:
+                    _e, gone = erase_rows(s, twin, actor=known, reason=reason, now=now)
+                    marks.append(ErasureMark(
+                        other, gone.client_number, _created_at(s, other), now.isoformat(), known.staff_id))
+            for rec in s.scalars(select(ClientMerge).where(
+                    or_(ClientMerge.kept_id.in_(same_person(s, client_id)),
+                        ClientMerge.merged_id.in_(same_person(s, client_id))))):
+                rec.kept_before, rec.kept_after = {}, {}
             uow.commit()
-        self._write_ledger(mark)
+        for mark in marks:
+            self._write_ledger(mark)
         scrubbed = scrub_storage(self.db)
         return ErasureResult(
             client_id,
@@ -276,18 +297,19 @@ class PrivacyService:
         as it was and listed in ``failed`` (a restore of it erases the client again)."""
         known = require(self.db.uow, actor, Perm.ERASE)
         with self.db.uow(write=False) as uow:
-            erasure = uow.session.scalars(
-                select(Erasure).where(Erasure.client_id == client_id).order_by(Erasure.id.desc())
-            ).first()
-            if erasure is None:
-                raise ServiceError(_("Erase the client first; then their data is removed from the backups."))
-            record = ErasureMark(
-                erasure.client_id,
-                erasure.client_number,
-                _created_at(uow.session, client_id),
-                erasure.at.isoformat(),
-                erasure.staff_id,
-            )
+            records: list[ErasureMark] = []
+            for cid in same_person(uow.session, client_id):  # and the profiles merged into it
+                erasure = uow.session.scalars(
+                    select(Erasure).where(Erasure.client_id == cid).order_by(Erasure.id.desc())
+                ).first()
+                if erasure is None and cid == client_id:
+                    raise ServiceError(_("Erase the client first; then their data is removed from the backups."))
+                if erasure is not None:
+                    records.append(ErasureMark(
+                        erasure.client_id, erasure.client_number, _created_at(uow.session, cid),
+                        erasure.at.isoformat(), erasure.staff_id,
+                    ))  # fmt: skip
+        record = records[0]
         if not self.db.is_sqlite:
             return BackupErasure(server=True)
         from desk_app.trust.backup import BackupService
@@ -299,7 +321,8 @@ class PrivacyService:
             if progress:
                 progress(k, len(files))
             try:
-                if erase_in_file(f, record, reason=_("erased in the live database"), now=self.clock()):
+                found = [erase_in_file(f, r, reason=_("erased in the live database"), now=self.clock()) for r in records]
+                if any(found):
                     out.cleaned.append(f)
                 else:
                     out.not_in.append(f)
@@ -470,6 +493,16 @@ class KnownErasures:
     confirmed: list[ErasureMark] = field(default_factory=list)
     unconfirmed: list[ErasureMark] = field(default_factory=list)
     searched: int = 0
+
+
+def same_person(s: Session, client_id: int) -> list[int]:
+    """The client and every profile merged into it, directly or through another (docs/clients.md)."""
+    out, todo = [client_id], [client_id]
+    while todo:
+        found = [int(i) for i in s.scalars(select(Client.id).where(Client.merged_into_id.in_(todo)))]
+        todo = [i for i in found if i not in out]
+        out += todo
+    return out
 
 
 def _created_at(s: Session, client_id: int) -> str | None:

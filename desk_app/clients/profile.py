@@ -184,6 +184,9 @@ def client_profile(  # noqa: C901
         visits=visits,
         complaints=complaints,
         erased=c.erased_at is not None,
+        merged_into_id=c.merged_into_id,
+        merged_into_number=(s.scalar(select(Client.client_number).where(Client.id == c.merged_into_id))
+                            if c.merged_into_id is not None else "") or "",
         history=tuple(
             HistoryRecord(
                 at=h.at,

@@ -23,7 +23,7 @@ from desk_app.clients.shop_facts import ShopFacts
 from desk_app.clients.views import ClientHit, DuplicateHit
 from desk_app.core.service import require, verified_actor
 from desk_app.db.engine import Clock, Database
-from desk_app.db.models import Client
+from desk_app.db.models import Client, client_listed
 from desk_app.db.types import UTCDateTime
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, Perm, mask_phone
@@ -70,7 +70,7 @@ def _sqlite_search(n_tokens: int) -> str:
         "SELECT c.id, c.client_number, c.name, c.phone, c.membership_tier, c.allergies, "
         "c.contraindications, c.last_visit_at, p.balance_minor "
         "FROM m JOIN clients c ON c.id = m.id LEFT JOIN prepaid_accounts p ON p.client_id = c.id "
-        f"WHERE c.erased_at IS NULL ORDER BY {exact} DESC, coalesce(c.last_visit_at, c.created_at) DESC, "
+        f"WHERE c.erased_at IS NULL AND c.merged_into_id IS NULL ORDER BY {exact} DESC, coalesce(c.last_visit_at, c.created_at) DESC, "
         "c.id DESC LIMIT ?"
     )
 
@@ -91,10 +91,10 @@ _FULL_COLUMNS: dict[str, TypeEngine[Any]] = dict(_HIT_COLUMNS, created_at=UTCDat
 _FULL_SELECT = _HIT_SELECT.replace("AS balance", "AS balance, c.created_at, c.search_text")
 _RECENT_VISITED = text(
     _FULL_SELECT
-    + " WHERE c.last_visit_at IS NOT NULL AND c.erased_at IS NULL ORDER BY c.last_visit_at DESC LIMIT :n"
+    + " WHERE c.last_visit_at IS NOT NULL AND c.erased_at IS NULL AND c.merged_into_id IS NULL ORDER BY c.last_visit_at DESC LIMIT :n"
 ).columns(**_FULL_COLUMNS)
 _RECENT_FRESH = text(
-    _FULL_SELECT + " WHERE c.last_visit_at IS NULL AND c.erased_at IS NULL ORDER BY c.id DESC LIMIT :n"
+    _FULL_SELECT + " WHERE c.last_visit_at IS NULL AND c.erased_at IS NULL AND c.merged_into_id IS NULL ORDER BY c.id DESC LIMIT :n"
 ).columns(**_FULL_COLUMNS)
 
 
@@ -117,7 +117,7 @@ def _pg_search_clause(n_tokens: int) -> Any:
     conds = " AND ".join(f"(c.search_text LIKE :a{i} OR c.search_text LIKE :b{i})" for i in range(n_tokens))
     return text(
         _FULL_SELECT
-        + " WHERE c.erased_at IS NULL AND "
+        + " WHERE c.erased_at IS NULL AND c.merged_into_id IS NULL AND "
         + conds
         + " ORDER BY c.last_visit_at DESC NULLS LAST, c.id DESC LIMIT :w"
     ).columns(**_FULL_COLUMNS)
@@ -228,7 +228,7 @@ class ClientSearchService:
     def count(self) -> int:
         """How many clients the shop has (not erased)."""
         with self.db.uow(write=False) as uow:
-            n = uow.session.scalar(select(func.count()).select_from(Client).where(Client.erased_at.is_(None)))
+            n = uow.session.scalar(select(func.count()).select_from(Client).where(client_listed()))
             return int(n or 0)
 
     def recent(self, actor: Actor, limit: int = 30) -> list[ClientHit]:
@@ -254,7 +254,7 @@ class ClientSearchService:
             s = uow.session
             if e164:
                 for c in s.scalars(
-                    select(Client).where(Client.phone == e164, Client.erased_at.is_(None)).limit(10)
+                    select(Client).where(Client.phone == e164, client_listed()).limit(10)
                 ):
                     out.setdefault(c.id, self._dup(c, "phone", region))
             if name and bday is not None:
@@ -264,7 +264,7 @@ class ClientSearchService:
                         Client.birthday_md == bday.strftime("%m-%d"),
                         Client.birthday == bday,
                         func.lower(Client.name) == name.lower(),
-                        Client.erased_at.is_(None),
+                        client_listed(),
                     )
                     .limit(10)
                 )

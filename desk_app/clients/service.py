@@ -181,7 +181,7 @@ class ClientService:
         with self.db.uow() as uow:
             s = uow.session
             c = s.get(Client, client_id)
-            if c is None or c.erased_at is not None:
+            if c is None or c.gone:
                 raise NotFound(_("This client no longer exists."))
             if c.version != expected_version:
                 raise self._conflict(s, c, actor)

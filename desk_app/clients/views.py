@@ -216,6 +216,9 @@ class ClientProfile:
     complaints: tuple[ComplaintRecord, ...]
     erased: bool
     owed: Decimal = Decimal(0)  # vouchers/discounts promised on complaints, not used yet
+    # merged into another profile of the same person (docs/clients.md): the desk opens that one instead
+    merged_into_id: int | None = None
+    merged_into_number: str = ""
     history: tuple[HistoryRecord, ...] = ()  # past visits brought over from the old system
     segment: str = ""  # the client value segment (desk_app/domain/segments.py)
     segment_why: str = ""  # why the potential is high, in words

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -205,11 +206,20 @@ class Client(Base):
     source: Mapped[str] = mapped_column(String(40), default="desk")  # desk|import:fresha|demo...
     external_id: Mapped[str] = mapped_column(String(100), default="")
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # merged into another profile of the same person (docs/clients.md, "Duplicates"): its history is
+    # theirs now; the profile stays, unlisted, so the merge can be undone
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), nullable=True)
     created_at: Mapped[datetime] = _now_col()
     updated_at: Mapped[datetime] = _now_col()
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def gone(self) -> bool:
+        """Erased, or merged into another client: not listed, found, messaged, booked or served."""
+        return self.erased_at is not None or self.merged_into_id is not None
+
     __table_args__ = (
         Index("ix_clients_phone_digits", "phone_digits"),
         Index("ix_clients_name", "name"),
@@ -1284,6 +1294,46 @@ class OwnerKey(Base):
     created_at: Mapped[datetime] = _now_col()
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+
+def client_listed() -> Any:
+    """The SQL condition of a client who is listed, found and messaged: neither erased nor merged
+    into another profile (``Client.gone`` in Python)."""
+    return and_(Client.erased_at.is_(None), Client.merged_into_id.is_(None))
+
+
+class ClientMerge(Base):
+    """Two profiles of one person made one (docs/clients.md, "Duplicates"): ``merged_id``'s history
+    moved to ``kept_id``. ``moved`` lists the rows moved ({table: [ids]}) and ``kept_before`` /
+    ``kept_after`` the kept profile's fields the merge changed, so ``undone_at`` (a new record, by
+    another person perhaps) can put each back; the balances moved are movements of kind ``merge``."""
+
+    __tablename__ = "client_merges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)  # why they were taken for one person
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    kept_before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    kept_after: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prepaid_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # the balance moved to the kept profile
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+
+
+class NotDuplicate(Base):
+    """Two profiles the owner said are two people: not offered as possible duplicates again."""
+
+    __tablename__ = "not_duplicates"
+    __table_args__ = (UniqueConstraint("low_id", "high_id", name="uq_not_duplicates_pair"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    low_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    high_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
 
 
 class ImportBatch(Base):

@@ -229,6 +229,7 @@ def generate(
                 _demo_rota(conn, now, tz, zh)
                 _finish(conn, world, clients)
                 _demo_purchasing(conn, now, zh)
+                _demo_duplicates(conn, now)
                 report(0.98, _("Building the search index"))
                 _resume_fts(conn, fts)
             if engine.dialect.name == "sqlite":
@@ -903,6 +904,32 @@ def _resume_fts(conn: Connection, triggers: list[str]) -> None:
     conn.execute(text("INSERT INTO client_fts(client_fts) VALUES ('rebuild')"))
     for sql in triggers:
         conn.execute(text(sql))
+
+
+def _demo_duplicates(conn: Connection, now: datetime) -> None:
+    """Clients made twice (docs/clients.md, "Duplicates"), as a busy desk does: the three newest
+    profiles become second profiles of three regulars, one with her phone, one with her name and
+    birthday, one with her e-mail (each keeps its own visits), so Clients › Possible duplicates has
+    pairs to merge. The number of clients stays as asked."""
+    c = m.Base.metadata.tables["clients"]
+    regulars = conn.execute(
+        select(c.c.id, c.c.name, c.c.phone, c.c.email, c.c.birthday)
+        .where(c.c.visit_count > 2, c.c.birthday.is_not(None), c.c.email != "")
+        .order_by(c.c.visit_count.desc(), c.c.id).limit(3)
+    ).all()
+    newest = conn.execute(select(c.c.id, c.c.client_number, c.c.phone).order_by(c.c.id.desc()).limit(3)).all()
+    if len(regulars) < 3 or len(newest) < 3 or {r.id for r in regulars} & {n.id for n in newest}:
+        return
+    for k, (r, n) in enumerate(zip(regulars, newest, strict=True)):
+        phone = r.phone if k == 0 else n.phone
+        name = r.name.upper() if k == 2 and r.name.isascii() else r.name
+        name_pinyin, initials, digits, search = build_search_fields(name, phone, n.client_number)
+        conn.execute(c.update().where(c.c.id == n.id).values(
+            name=name, name_pinyin=name_pinyin, name_initials=initials, search_text=search, phone=phone,
+            phone_digits=digits, email=r.email if k == 2 else "",
+            birthday=r.birthday if k == 1 else None,
+            birthday_md=f"{r.birthday.month:02d}-{r.birthday.day:02d}" if k == 1 else None,
+        ))  # fmt: skip
 
 
 def _finish(conn: Connection, world: World, n_clients: int) -> None:

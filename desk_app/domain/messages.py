@@ -17,6 +17,7 @@ class MessageKind(StrEnum):
     NO_SHOW = "no_show"  # the client missed a booking
     BALANCE_LOW = "balance_low"  # a prepaid balance fell below the shop's line
     PACKAGE_EXPIRING = "package_expiring"  # a package or a prepaid balance is about to expire
+    CAMPAIGN = "campaign"  # the owner's one-off message to a client list (docs/messages.md, "To a client list")
 
     @property
     def label(self) -> str:
@@ -26,6 +27,12 @@ class MessageKind(StrEnum):
     def marketing(self) -> bool:
         """Sent only to clients who also agreed to marketing (docs/messages.md, "Consent")."""
         return self in MARKETING_KINDS
+
+    @property
+    def on_request(self) -> bool:
+        """Sent only when the owner sends it (not by a booking or the planner): not one of the
+        kinds the shop switches on or off in ``messages.kinds``."""
+        return self in ON_REQUEST_KINDS
 
 
 KIND_LABELS: dict[MessageKind, str] = {
@@ -37,9 +44,13 @@ KIND_LABELS: dict[MessageKind, str] = {
     MessageKind.NO_SHOW: N_("Missed appointment"),
     MessageKind.BALANCE_LOW: N_("Prepaid balance low"),
     MessageKind.PACKAGE_EXPIRING: N_("Package or balance expiring"),
+    MessageKind.CAMPAIGN: N_("Message to a client list"),
 }
 
-MARKETING_KINDS = frozenset({MessageKind.REBOOK, MessageKind.BIRTHDAY})
+MARKETING_KINDS = frozenset({MessageKind.REBOOK, MessageKind.BIRTHDAY, MessageKind.CAMPAIGN})
+ON_REQUEST_KINDS = frozenset({MessageKind.CAMPAIGN})
+# the kinds the shop sends by itself, each switched on or off in the setting messages.kinds
+AUTOMATIC_KINDS = tuple(k for k in MessageKind if k not in ON_REQUEST_KINDS)
 
 
 class MessageState(StrEnum):

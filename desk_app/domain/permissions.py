@@ -46,6 +46,7 @@ class Perm(StrEnum):
     IMPORT = "import"
     PURCHASE = "purchase"  # suppliers, purchase orders, closing a stock count (docs/stock.md)
     STOCK = "stock"  # receive a delivery, count stock
+    CLIENT_MERGE = "client_merge"  # possible duplicates: merge two profiles, or say they are two people
 
 
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
@@ -118,6 +119,7 @@ def perm_label(perm: Perm) -> str:
         Perm.SETTINGS: _("Change settings"),
         Perm.STAFF_MANAGE: _("Manage staff"),
         Perm.ERASE: _("Erase a client"),
+        Perm.CLIENT_MERGE: _("Merge clients"),
         Perm.AUDIT_VIEW: _("See the audit log"),
         Perm.BACKUP: _("Back up and restore"),
         Perm.IMPORT: _("Import data"),

@@ -25,7 +25,8 @@ METHOD = "points"  # the payment method that spends points
 EARNING_KINDS = frozenset({"service", "product", "package"})
 MAX_RATE = Decimal(100)  # points per 1.00: more is a typing mistake
 # a movement's kind: a reward makes a bill line free for points; its refund gives them back
-KINDS = ("earn", "redeem", "reward", "refund", "reward_refund", "clawback", "lapse")
+# "merge": a balance moved between two profiles of one person (docs/clients.md), out of one, into the other
+KINDS = ("earn", "redeem", "reward", "refund", "reward_refund", "clawback", "lapse", "merge")
 ACTIVE_KINDS = ("earn", "redeem", "reward")  # the account's idle time starts again
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from desk_app.db.models import Client, ClientPackage, Package, PrepaidAccount
+from desk_app.db.models import Client, ClientPackage, Package, PrepaidAccount, client_listed
 
 
 def low_prepaid(threshold_minor: int) -> list[ColumnElement[bool]]:
@@ -19,7 +19,7 @@ def low_prepaid(threshold_minor: int) -> list[ColumnElement[bool]]:
     return [
         PrepaidAccount.balance_minor > 0,
         PrepaidAccount.balance_minor < threshold_minor,
-        Client.erased_at.is_(None),
+        client_listed(),
     ]
 
 
@@ -40,7 +40,7 @@ def expiring_accounts(
             PrepaidAccount.expires_on.is_not(None),
             PrepaidAccount.expires_on >= today,
             PrepaidAccount.expires_on <= horizon(today, reminders),
-            Client.erased_at.is_(None),
+            client_listed(),
             *where,
         )
     ).all()
@@ -59,7 +59,7 @@ def expiring_packages(
             ClientPackage.expires_on.is_not(None),
             ClientPackage.expires_on >= today,
             ClientPackage.expires_on <= horizon(today, reminders),
-            Client.erased_at.is_(None),
+            client_listed(),
             *where,
         )
     ).all()

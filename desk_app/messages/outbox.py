@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from desk_app.db.models import Appointment, Client, OutboxMessage, Shop, Visit
 from desk_app.domain.appointment import UPCOMING
 from desk_app.domain.messages import MessageChannel, MessageKind, MessageState
-from desk_app.i18n import N_
+from desk_app.i18n import N_, normalise_language
 from desk_app.messages.templates import message_language
 from desk_app.settings import S, SettingsStore
 
@@ -68,25 +68,39 @@ def consents_to(client: Client, channel: str) -> bool:
 
 def pick_channel(client: Client, ready: set[str]) -> str | None:
     """The client's preferred channel when it is usable, else the other usable one, else None."""
+    return channel_for(
+        client.preferred_channel,
+        bool(client.sms_consent) and bool(client.phone.strip()),
+        bool(client.email_consent) and bool(client.email.strip()),
+        ready,
+    )
+
+
+def channel_for(preferred: str, sms_ok: bool, email_ok: bool, ready: set[str]) -> str | None:
+    """``pick_channel`` on a client's columns (``sms_ok``: agreed to texts and has a phone)."""
     usable = [
         ch.value
-        for ch in (MessageChannel.SMS, MessageChannel.EMAIL)
-        if ch.value in ready and consents_to(client, ch.value) and address_of(client, ch.value)
+        for ch, ok in ((MessageChannel.SMS, sms_ok), (MessageChannel.EMAIL, email_ok))
+        if ok and ch.value in ready
     ]
     if not usable:
         return None
-    if client.preferred_channel in usable:
-        return client.preferred_channel
+    if preferred in usable:
+        return preferred
     return usable[0]
 
 
 def kind_enabled(settings: SettingsStore, kind: str) -> bool:
+    """A kind the shop sends by itself is sent when ``messages.kinds`` lists it; a message the
+    owner sends on purpose (to a client list) always is."""
+    if kind in MessageKind._value2member_map_ and MessageKind(kind).on_request:
+        return True
     return kind in (settings.get(S.MESSAGES_KINDS) or [])
 
 
 def decide(client: Client, kind: str, settings: SettingsStore, ready: set[str]) -> str | None:
     """The channel a message of ``kind`` goes to this client by, or None when it is not sent."""
-    if client.erased_at is not None or not kind_enabled(settings, kind):
+    if client.gone or not kind_enabled(settings, kind):
         return None
     if MessageKind(kind).marketing and not client.marketing_consent:
         return None
@@ -186,6 +200,13 @@ def enqueue_many(session: Session, items: list[Planned], settings: SettingsStore
                             i.due_at, i.dedupe_key, i.branch_id))
     if not rows:
         return 0
+    insert_new(session, rows)
+    return len(rows)
+
+
+def insert_new(session: Session, rows: list[dict[str, object]]) -> None:
+    """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING, 500 rows a statement: a key another desk
+    wrote meanwhile is skipped, on SQLite and PostgreSQL."""
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -197,7 +218,46 @@ def enqueue_many(session: Session, items: list[Planned], settings: SettingsStore
         stmt = sqlite_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
     for k in range(0, len(rows), 500):
         session.execute(stmt, rows[k : k + 500])
-    return len(rows)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A client of a list a one-off message goes to: the columns ``channel_for`` needs."""
+
+    client_id: int
+    preferred_channel: str
+    sms_ok: bool  # agreed to texts and has a phone
+    email_ok: bool  # agreed to email and has an address
+    language: str  # the client's language ("": the shop's)
+    branch_id: int | None
+
+
+def campaign_rows(session: Session, recipients: list[Recipient], kind: str, key_prefix: str, due_at: datetime,
+                  ready: set[str], created_by_id: int | None) -> tuple[list[dict[str, object]], int]:
+    """The outbox rows of a one-off message to ``recipients`` (each already agreed to marketing):
+    one per client with a usable channel, keyed ``{key_prefix}:client:{id}``, less the keys already
+    in the outbox. Returns (the new rows, how many were there already)."""
+    shop = _shop(session)
+    fallback = message_language(None, shop)
+    keys = {r.client_id: f"{key_prefix}:client:{r.client_id}" for r in recipients}
+    have = existing_keys(session, list(keys.values()))
+    rows: list[dict[str, object]] = []
+    already = 0
+    for r in recipients:
+        channel = channel_for(r.preferred_channel, r.sms_ok, r.email_ok, ready)
+        if channel is None:
+            continue
+        if keys[r.client_id] in have:
+            already += 1
+            continue
+        lang = normalise_language(r.language) if r.language.strip() else fallback
+        rows.append(dict(
+            client_id=r.client_id, branch_id=r.branch_id, kind=kind, channel=channel, language=lang,
+            ref_kind="campaign", ref_id=None, dedupe_key=keys[r.client_id], planned_at=due_at, due_at=due_at,
+            state=MessageState.QUEUED.value, attempts=0, last_error_code="", last_error="", provider_id="",
+            to_address="", subject="", body="", claimed_by="", resend_of_id=None, created_by_id=created_by_id,
+        ))
+    return rows, already
 
 
 # ------------------------------------------------------------------ the causes' hooks
@@ -240,7 +300,7 @@ def _client(session: Session, client_id: int | None) -> Client | None:
     if client_id is None:
         return None
     c = session.get(Client, client_id)
-    return c if c is not None and c.erased_at is None else None
+    return c if c is not None and not c.gone else None
 
 
 def on_booked(session: Session, appt: Appointment, settings: SettingsStore, now: datetime,

@@ -26,6 +26,7 @@ from desk_app.db.models import (
     Service,
     ServiceLog,
     Visit,
+    client_listed,
 )
 from desk_app.domain.appointment import UPCOMING
 from desk_app.domain.messages import MessageKind
@@ -89,7 +90,7 @@ def _reminders(s: Session, now: datetime, settings: SettingsStore, ready: set[st
             Appointment.status.in_(UPCOMING),
             Appointment.start_at > now + timedelta(hours=2),
             Appointment.start_at <= now + timedelta(hours=hours + 24),
-            Client.erased_at.is_(None),
+            client_listed(),
             _reachable(ready),  # type: ignore[arg-type]
         )
     ).all()
@@ -122,7 +123,7 @@ def _rebook(s: Session, now: datetime, settings: SettingsStore, ready: set[str])
         .join(ServiceLog, ServiceLog.visit_id == Visit.id)
         .join(Service, Service.id == ServiceLog.service_id)
         .where(
-            Client.erased_at.is_(None),
+            client_listed(),
             Client.marketing_consent.is_(True),
             Client.last_visit_at <= now - timedelta(days=shortest),
             Client.last_visit_at >= now - timedelta(days=longest) - REBOOK_WINDOW - timedelta(days=1),
@@ -158,7 +159,7 @@ def _birthdays(s: Session, now: datetime, settings: SettingsStore, ready: set[st
     clients = s.scalars(
         select(Client).where(
             Client.birthday_md.in_(birthday_keys(today)),
-            Client.erased_at.is_(None),
+            client_listed(),
             Client.marketing_consent.is_(True),
             _reachable(ready),  # type: ignore[arg-type]
         )

@@ -257,7 +257,7 @@ def prepare(s: Session, settings: SettingsStore, mid: int, now: datetime) -> tup
     if row is None:
         return ob.WHY_STAFF, None, 0
     client = s.get(Client, row.client_id)
-    if client is None or client.erased_at is not None:
+    if client is None or client.gone:
         return ob.WHY_ERASED, None, row.attempts
     if not ob.kind_enabled(settings, row.kind) and row.resend_of_id is None:
         return ob.WHY_KIND_OFF, None, row.attempts

@@ -116,7 +116,7 @@ class MessageService:
             if old.state in (MessageState.QUEUED, MessageState.SENDING):
                 raise ServiceError(_("This message has not been sent yet; there is nothing to resend."))
             client = s.get(Client, old.client_id)
-            if client is None or client.erased_at is not None:
+            if client is None or client.gone:
                 raise ServiceError(_("The client's data was erased; nothing can be sent to them."))
             if not outbox.consents_to(client, old.channel) or not outbox.address_of(client, old.channel):
                 raise ServiceError(
@@ -262,7 +262,7 @@ class MessageService:
                 values["shop_phone"] = shop.phone
             if client_id is not None:
                 client = s.get(Client, client_id)
-                if client is None or client.erased_at is not None:
+                if client is None or client.gone:
                     raise NotFound(_("That client no longer exists."))
                 values["client_name"] = client.name
             allowed = tpl.PLACEHOLDERS[MessageKind(kind)]
@@ -437,7 +437,7 @@ def _rows(s: Session, rows: list[OutboxMessage], show_phone: bool) -> list[Messa
         out.append(
             MessageRow(
                 id=r.id, client_id=r.client_id,
-                client_name=(c.name if c is not None and c.erased_at is None else _("(erased)")),
+                client_name=(c.name if c is not None and not c.gone else _("(erased)")),
                 client_number=c.client_number if c is not None else "",
                 kind=r.kind, channel=r.channel, language=r.language, state=r.state, due_at=r.due_at,
                 planned_at=r.planned_at, sent_at=r.sent_at, attempts=r.attempts, error_code=r.last_error_code,

@@ -38,6 +38,7 @@ PLACEHOLDERS: dict[MessageKind, tuple[str, ...]] = {
     MessageKind.BIRTHDAY: _SHOP,
     MessageKind.BALANCE_LOW: _SHOP + ("balance",),
     MessageKind.PACKAGE_EXPIRING: _SHOP + ("package", "balance", "expires_on"),
+    MessageKind.CAMPAIGN: _SHOP,
 }
 
 
@@ -121,6 +122,16 @@ DEFAULTS: dict[tuple[MessageKind, str], Wording] = {
         "Your {package} expires on {expires_on}",
         "Hi {client_name}, your {package} ({balance} left) expires on {expires_on}. Call {shop_phone} to book "
         "and use it in time.",
+    ),
+    # the owner's one-off message to a client list: an invitation to book, to reword for each occasion
+    (MessageKind.CAMPAIGN, "zh_CN"): Wording(
+        "{shop_name}邀您再次光临",
+        "{client_name}您好，{shop_name}期待再次为您服务。欢迎致电{shop_phone}预约。",
+    ),
+    (MessageKind.CAMPAIGN, "en"): Wording(
+        "News from {shop_name}",
+        "Hi {client_name}, we would love to see you again at {shop_name}. Call {shop_phone} to book your "
+        "next visit.",
     ),
 }
 

@@ -238,6 +238,7 @@ def clients_rows(
             Client.email_consent,
         )  # fmt: skip
         .outerjoin(PrepaidAccount, PrepaidAccount.client_id == Client.id)
+        .where(Client.merged_into_id.is_(None))  # a profile merged into another is that one's
         .order_by(Client.id)
     )
     if bid is not None:

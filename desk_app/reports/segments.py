@@ -12,7 +12,7 @@ from sqlalchemy import Integer, Select, and_, case, cast, func, or_, select, tex
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from desk_app.db.models import Appointment, Client, ClientSpendHour, Sale, SaleLine
+from desk_app.db.models import Appointment, Client, ClientSpendHour, Sale, SaleLine, client_listed
 from desk_app.domain.segments import ClientValue, Segment, SegmentRule, ValueFacts, classify
 from desk_app.reports.hours import ceil_hour, floor_hour
 from desk_app.reports.monthly_reader import ReportReader
@@ -76,7 +76,7 @@ def _facts(
             and_(h.client_id == (Client.id if among is None else among.c[0]), h.hour >= lo, h.hour < hi,
                  or_(h.hour < mid_lo, h.hour >= mid_hi)),
         )
-        .where(Client.erased_at.is_(None), only(Client.id) if only is not None else true())
+        .where(client_listed(), only(Client.id) if only is not None else true())
         .group_by(Client.id)
         .subquery()
     )

@@ -20,7 +20,7 @@ from desk_app.db.models import (
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.domain.visit import GUIDED_STEPS
 from desk_app.i18n import _, pick
-from desk_app.settings import DATES, DEFS, SettingsStore, validate
+from desk_app.settings import DATES, DEFS, SEGMENTS, SettingsStore, validate
 from desk_app.shop.service import CURRENCIES, ShopInfo, shop_info
 
 STEPS: tuple[str, ...] = tuple(str(s) for s in GUIDED_STEPS)  # the steps a shop may make required
@@ -133,6 +133,8 @@ class ShopDetailsService:
                     {key: _("Choose steps from: greeting, needs, service, checkout, rebooking.")}
                 )
             v = [x for x in STEPS if x in steps]
+        elif d.kind == SEGMENTS:  # the saved client lists: checked and written back by validate()
+            pass
         elif d.type is list and d.choices:  # e.g. the messages sent: in the declaration's order, once each
             v = [x for x in d.choices if x in {str(y) for y in v}]
         elif d.type is list:

@@ -64,6 +64,7 @@ from desk_app.db.models import (
     Staff,
     Supplier,
     Visit,
+    client_listed,
 )
 from desk_app.domain.money import Money
 from desk_app.domain.permissions import Actor, NotAllowed, Perm, Role
@@ -203,7 +204,7 @@ def clients_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
         .outerjoin(PointsAccount, PointsAccount.client_id == Client.id)
         .outerjoin(PrepaidAccount, PrepaidAccount.client_id == Client.id)
         .outerjoin(Branch, Branch.id == Client.branch_id)
-        .where(Client.erased_at.is_(None))
+        .where(client_listed())
         .order_by(Client.id)
     )
     for r in _stream(conn, stmt):
@@ -251,7 +252,7 @@ def appointments_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
         .join(Client, Client.id == Appointment.client_id)
         .join(Staff, Staff.id == Appointment.staff_id)
         .join(Branch, Branch.id == Appointment.branch_id)
-        .where(to_come, Client.erased_at.is_(None))
+        .where(to_come, client_listed())
         .order_by(Appointment.start_at, Appointment.id)
     )
     for r in _stream(conn, stmt):
@@ -266,7 +267,7 @@ def appointments_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
 def balances_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
     """One row per prepaid balance, then one per package with sessions left (a row each, so that
     the import of one never holds back the other)."""
-    live = Client.erased_at.is_(None)
+    live = client_listed()
     prepaid = (
         select(Client.client_number, Client.name, Client.phone, PrepaidAccount.balance_minor, PrepaidAccount.expires_on)
         .join(PrepaidAccount, PrepaidAccount.client_id == Client.id)

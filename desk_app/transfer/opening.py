@@ -38,7 +38,16 @@ from desk_app.checkout.ledger import prepaid_account, prepaid_move
 from desk_app.clients.importer import Rejected, Table, parse_date, parse_phone, read_table, write_rejected
 from desk_app.core.service import ServiceError, ValidationError, audit, require, shop_row
 from desk_app.db.engine import Clock, Database
-from desk_app.db.models import Appointment, Client, ClientHistory, ClientPackage, Package, Service, Staff
+from desk_app.db.models import (
+    Appointment,
+    Client,
+    ClientHistory,
+    ClientPackage,
+    Package,
+    Service,
+    Staff,
+    client_listed,
+)
 from desk_app.domain.money import parse_amount
 from desk_app.domain.permissions import Actor, Perm
 from desk_app.i18n import _
@@ -204,11 +213,11 @@ class OpeningImportService:
         phone_raw = row.text("phone")
         if number:
             c = s.scalars(select(Client).where(Client.client_number == number)).first()
-            if c is not None and c.erased_at is None:
+            if c is not None and not c.gone:
                 return c
         if ext:
             c = s.scalars(
-                select(Client).where(Client.external_id == ext, Client.erased_at.is_(None)).order_by(Client.id)
+                select(Client).where(Client.external_id == ext, client_listed()).order_by(Client.id)
             ).first()
             if c is not None:
                 return c
@@ -219,7 +228,7 @@ class OpeningImportService:
                 phone = ""
             if phone:
                 c = s.scalars(
-                    select(Client).where(Client.phone == phone, Client.erased_at.is_(None)).order_by(Client.id)
+                    select(Client).where(Client.phone == phone, client_listed()).order_by(Client.id)
                 ).first()
                 if c is not None:
                     return c

@@ -143,9 +143,11 @@ _CHECKS: list[tuple[str, str]] = [
     ),
     (
         "points movement {0}: on sale {1} of another client",
+        # a profile merged into another (docs/clients.md) keeps its account; its sales are the other's
         """SELECT m.id, m.sale_id FROM points_movements m
            JOIN points_accounts a ON a.id = m.account_id JOIN sales s ON s.id = m.sale_id
-           WHERE s.client_id IS NULL OR s.client_id != a.client_id""",
+           JOIN clients c ON c.id = a.client_id
+           WHERE c.merged_into_id IS NULL AND (s.client_id IS NULL OR s.client_id != a.client_id)""",
     ),
     (
         "points movement {0}: its reward's line {1} is not a free line of sale {2}",

@@ -94,6 +94,7 @@ _INSERT_VISIT = insert(cast(Table, Visit.__table__))
 _CLIENT_LINK = select(
     _CLIENTS.c.id,
     _CLIENTS.c.erased_at,
+    _CLIENTS.c.merged_into_id,
     _CLIENTS.c.first_visit_at,
     exists()
     .where(
@@ -263,7 +264,7 @@ class VisitService:
         on = reader(s)  # columns, not the client as an entity; statements built once
         # the visit is a row (written at commit): this read needs no flush of its link
         client = on.execute(_CLIENT_LINK, {"cid": client_id, "vid": v.id}).first()
-        if client is None or client.erased_at is not None:
+        if client is None or client.erased_at is not None or client.merged_into_id is not None:
             raise NotFound(_("That client no longer exists. Search again."))
         v.client_id = client.id
         v.is_new_client = not client.earlier

@@ -167,7 +167,7 @@ def test_the_monthly_report_reconciles_with_the_outbox(services: Services, repor
     # every kind and channel is listed (0 when none), so a reader needs no defaults
     assert m["sent_by_kind"] == {
         "confirmation": 2, "reminder": 4, "feedback": 1, "rebook": 0, "birthday": 0, "no_show": 0,
-        "balance_low": 0, "package_expiring": 0,
+        "balance_low": 0, "package_expiring": 0, "campaign": 0,
     }
     assert {k: v for k, v in m["sent_by_kind"].items() if v} == direct["by_kind"]
     assert m["sent_by_channel"] == {"email": 2, "sms": 5} == direct["by_channel"]

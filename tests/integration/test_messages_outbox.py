@@ -282,7 +282,7 @@ def test_the_owners_wording_overrides_the_default_and_is_audited(
     v = services.messages.save_template(owner, "reminder", "en", "Soon!", "See you {date} at {time}, {client_name}")
     assert not v.is_default and v.body.startswith("See you") and "time" in v.placeholders
     listed = {(t.kind, t.language): t for t in services.messages.templates(owner)}
-    assert len(listed) == 16 and not listed[("reminder", "en")].is_default and listed[("reminder", "zh_CN")].is_default
+    assert len(listed) == 18 and not listed[("reminder", "en")].is_default and listed[("reminder", "zh_CN")].is_default
     p = services.messages.preview(owner, "reminder", "en", v.subject, v.body)
     assert p.body.startswith("See you ") and "Lily Wang" in p.body and p.sms_parts == 1
     back = services.messages.reset_template(owner, "reminder", "en")

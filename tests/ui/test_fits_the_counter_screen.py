@@ -465,3 +465,29 @@ def test_the_side_bar_fits_the_counter_screen_without_squeezing(qtbot: QtBot, ma
     assert need <= HEIGHT, need  # 793 px with the roomier buttons
     brand = side.findChild(QLabel, "brand")
     assert brand is not None and brand.height() >= brand.heightForWidth(brand.width())  # its name whole
+
+
+def test_the_client_lists_fit_with_their_actions_on_screen(qtbot: QtBot, main: MainArea) -> None:
+    """Clients > Lists (docs/clients.md, "Lists and segments"): the filters beside a page of the
+    demo's clients, no horizontal scroll bar, and the count, the pager and the owner's actions (Save
+    as list, Export CSV, Send a message) wholly on screen; the filters' form never cut at its right."""
+    from ui.clients.screen import ClientsScreen
+
+    main.navigate("clients", view="lists")
+    screen = main.current_screen()
+    assert isinstance(screen, ClientsScreen)
+    panel = screen.lists
+    assert panel is not None
+    qtbot.waitUntil(lambda: not panel.loading() and panel.total > 0, timeout=20000)
+    settle(qtbot, main)
+    shot(main.window(), _lang(main), "clients-lists")
+    assert horizontal_bars(main.window()) == []
+    for button in (panel.save_btn, panel.export_btn, panel.send_btn, panel.next_btn, panel.segment_box,
+                   panel.clear_btn, screen.lists_button, screen.search_button):  # fmt: skip
+        assert wholly_visible(button), f"{button.objectName() or type(button).__name__} is below the fold or cut"
+    from ui.shared.widgets import FormScroll
+
+    form = panel.findChild(FormScroll, "clientListFilters")
+    assert form is not None and form.widget() is not None
+    assert form.widget().minimumSizeHint().width() <= form.viewport().width(), "the filters are cut at the right"
+    assert panel.table.height() >= 5 * 44, "fewer than five rows of clients in view"

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 from desk_app.clients.views import ClientProfile, allergy_banner_text
 from desk_app.core.service import ConflictError, ValidationError
 from desk_app.domain.permissions import Perm
-from desk_app.i18n import _
+from desk_app.i18n import _, format_date
+from desk_app.transfer.merge import MergeRecord
 from ui.clients.form import ClientForm, field_label
 from ui.clients.history import ClientHistoryTabs, ClientSummary
 from ui.context import UiContext
@@ -102,6 +103,21 @@ class ClientProfileScreen(QWidget):
         cl.addWidget(self.conflict_text)
         self.conflict.hide()
         root.addWidget(self.conflict)
+        # the profiles merged into this one (docs/clients.md, "Duplicates"), and the owner's undo
+        self.merged = QFrame()
+        self.merged.setObjectName("infoBanner")
+        ml = QHBoxLayout(self.merged)
+        ml.setContentsMargins(14, 8, 14, 8)
+        self.merged_text = QLabel()
+        self.merged_text.setWordWrap(True)
+        ml.addWidget(self.merged_text, 1)
+        self.unmerge_button = Button(_("Undo merge"), "arrow-left", "secondary")
+        self.unmerge_button.clicked.connect(self._unmerge)
+        ml.addWidget(self.unmerge_button)
+        self.merged.hide()
+        root.addWidget(self.merged)
+        self._merges: list[MergeRecord] = []
+        self._redirect_note = ""
 
         body = QHBoxLayout()
         body.setSpacing(16)
@@ -158,16 +174,19 @@ class ClientProfileScreen(QWidget):
         if not on:
             self.banner.set_text("")
             self.conflict.hide()
+            self.merged.hide()
 
     def open(self, client_id: int | None = None, **_kw: Any) -> None:
         if client_id is None:
             self._show_content(self.profile is not None)
             return
         actor = self.ctx.require_actor()
-        clients, cid, with_staff = self.ctx.services.clients, int(client_id), not self._staff_read
+        clients, merges = self.ctx.services.clients, self.ctx.services.merges
+        cid, with_staff = int(client_id), not self._staff_read
 
-        def work() -> tuple[ClientProfile, list[tuple[int, str]] | None]:
-            return clients.get(actor, cid), clients.staff_choices() if with_staff else None
+        def work() -> tuple[ClientProfile, list[tuple[int, str]] | None, list[MergeRecord]]:
+            p = clients.get(actor, cid)
+            return p, clients.staff_choices() if with_staff else None, merges.merges_of(actor, cid)
 
         seq = self._loading.next()
         self.ctx.runner.run(
@@ -177,13 +196,58 @@ class ClientProfileScreen(QWidget):
             on_error=self._loading.guard(seq, self._not_loaded),
         )
 
-    def _loaded(self, loaded: tuple[ClientProfile, list[tuple[int, str]] | None]) -> None:
-        p, staff = loaded
+    def _loaded(self, loaded: tuple[ClientProfile, list[tuple[int, str]] | None, list[MergeRecord]]) -> None:
+        p, staff, merges = loaded
         if staff is not None:
             self._staff_read = True
             self.form.set_staff(staff)
+        if p.merged_into_id is not None:  # an old link to a profile merged into another: open that one
+            self._redirect_note = _("{number} was merged into {kept}: this is the client's profile now.").format(
+                number=p.client_number, kept=p.merged_into_number)
+            self.open(client_id=p.merged_into_id)
+            return
         self.conflict.hide()
+        self._merges = [m for m in merges if m.kept_id == p.id and m.undone_at is None]
         self.set_profile(p)
+        self._show_merges()
+
+    def _show_merges(self) -> None:
+        lines = [self._redirect_note] if self._redirect_note else []
+        self._redirect_note = ""
+        for m in self._merges:
+            lines.append(_("Merged with {number} ({name}) on {day} by {who}: its visits, sales, bookings and "
+                           "balances are here.").format(number=m.merged_number, name=m.merged_name,
+                                                        day=format_date(m.at), who=m.staff_name or "?"))
+        self.merged_text.setText("\n".join(lines))
+        self.merged.setVisible(bool(lines))
+        self.unmerge_button.setVisible(bool(self._merges) and self.ctx.can(Perm.CLIENT_MERGE))
+        if self._merges:
+            self.unmerge_button.setToolTip(_("Separate {number} from this profile again").format(
+                number=self._merges[0].merged_number))
+
+    def _unmerge(self) -> None:
+        if not self._merges:
+            return
+        m = self._merges[0]  # the newest
+        if not confirm(self, _("Undo the merge with {number}?").format(number=m.merged_number),
+                       _("{number} becomes a profile of its own again, with the visits, sales, bookings and "
+                         "balances it brought. What was done on this profile since stays here.")
+                       .format(number=m.merged_number),
+                       yes=_("Undo merge"), no=_("Keep merged"), default_yes=False):
+            return
+        actor = self.ctx.require_actor()
+        merges = self.ctx.services.merges
+        self.unmerge_button.setEnabled(False)
+
+        def done(_rec: MergeRecord) -> None:
+            self.unmerge_button.setEnabled(True)
+            self.reload()
+
+        def failed(exc: Exception) -> None:
+            self.unmerge_button.setEnabled(True)
+            show_error(self, exc)
+
+        self.ctx.runner.run(self, lambda: merges.undo(actor, m.id), on_done=done, on_error=failed)
 
     def _not_loaded(self, exc: Exception) -> None:
         """Not found / not allowed: say so, keep the screen usable."""

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desk_app.core.service import ServiceError, ValidationError
-from desk_app.domain.messages import MessageChannel, MessageKind
+from desk_app.domain.messages import AUTOMATIC_KINDS, MessageChannel, MessageKind
 from desk_app.domain.permissions import Perm
 from desk_app.i18n import _
 from desk_app.messages.views import ChannelStatus
@@ -162,7 +162,7 @@ class ChannelsTab(QWidget):
         kinds = QVBoxLayout()
         kinds.setSpacing(0)
         self.kind_boxes: dict[str, QCheckBox] = {}
-        for kind in MessageKind:
+        for kind in AUTOMATIC_KINDS:  # a message to a client list is sent on request only
             cb = QCheckBox(kind.label)
             kinds.addWidget(cb)
             self.kind_boxes[kind.value] = cb

@@ -214,6 +214,7 @@ class ShopDetailsPanel(QWidget):
         self.ctx.shop = info
         self.ctx.services.clients.forget_shop_details()
         self.ctx.services.client_search.forget_shop_details()
+        self.ctx.services.client_lists.forget_shop_details()
         self.status.setText(_("Saved. Receipts use the new details from now on."))
 
 
