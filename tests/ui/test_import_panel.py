@@ -36,7 +36,7 @@ def test_generic_file_mapping_preview_dry_run_and_import(qtbot: QtBot, ctx: UiCo
     assert "✕" in panel.preview_model.data(panel.preview_model.index(4, 1))
     # un-map the name: the preview says what is missing, the import cannot start
     panel.mapping.set_field("name", "__none__")
-    assert "name" in panel.source_chip.text() and not panel.import_button.isEnabled()
+    assert "name" in panel.read_error.text() and not panel.import_button.isEnabled()
     panel.mapping.set_field("name", "姓名")
     assert panel.import_button.isEnabled()
     panel.run_import(dry_run=True)

@@ -37,9 +37,12 @@ def test_changing_the_encoding_reads_the_file_again(qtbot: QtBot, ctx: UiContext
     assert "GB18030" in panel.source_chip.text() and panel.import_button.isEnabled()
     _choose(panel, "utf-8-sig")  # not UTF-8: said in place of the preview, nothing can be imported
     assert panel.preview_model.rowCount() == 0 and not panel.import_button.isEnabled()
-    assert "cannot be read as UTF-8" in panel.source_chip.text()
+    assert "cannot be read as UTF-8" in panel.read_error.text() and not panel.source_chip.isVisible()
     _choose(panel, "cp1252")
     assert _name_in_preview(panel) == "Hélène Andréa" and panel.import_button.isEnabled()
+    assert panel.read_error.text() == ""
+    # at the counter screen's width the panel needs no sideways scrolling (newcomer walk)
+    assert panel.minimumSizeHint().width() <= 1140, panel.minimumSizeHint()
     with qtbot.waitSignal(ctx.signals.data_changed):
         panel.run_import(dry_run=False)
     assert "Read as Windows-1252" in panel.result_label.text()

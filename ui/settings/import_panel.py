@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -44,7 +45,7 @@ from desk_app.clients.importer import (
 from desk_app.i18n import _
 from ui.context import UiContext
 from ui.settings.import_mapping import MappingForm, PreviewModel
-from ui.shared.widgets import Button, Card, StatusChip, show_error
+from ui.shared.widgets import Button, Card, ErrorLabel, StatusChip, show_error
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -146,13 +147,25 @@ class ImportPanel(QWidget):
         self.encoding.currentIndexChanged.connect(lambda _i: self.change_encoding())
         opts.addWidget(self.encoding)
         opts.addStretch()
+        # the combos as wide as a short choice (a long one shows whole in the open list): with the
+        # buttons on the same line the panel was wider than a 1366-px screen (newcomer walk)
+        for combo in (self.duplicates, self.encoding):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
+        pick.body.addLayout(opts)
+        # why the file cannot be read as chosen: wrapped under the choices (in the chip it widened the panel)
+        self.read_error = ErrorLabel()
+        self.read_error.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        pick.body.addWidget(self.read_error)
+        actions = QHBoxLayout()
+        actions.addStretch()
         self.check_button = Button(_("Check (nothing is saved)"), "check")
         self.check_button.clicked.connect(lambda: self.run_import(dry_run=True))
-        opts.addWidget(self.check_button)
+        actions.addWidget(self.check_button)
         self.import_button = Button(_("Import"), "download", kind="primary")
         self.import_button.clicked.connect(lambda: self.run_import(dry_run=False))
-        opts.addWidget(self.import_button)
-        pick.body.addLayout(opts)
+        actions.addWidget(self.import_button)
+        pick.body.addLayout(actions)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         pick.body.addWidget(self.progress)
@@ -250,8 +263,8 @@ class ImportPanel(QWidget):
                 self.source_chip.setVisible(False)
                 show_error(self, exc)
             else:
-                self.source_chip.set_status(str(getattr(exc, "message", exc)), "warn")
-                self.source_chip.setVisible(True)
+                self.source_chip.setVisible(False)
+                self.read_error.show_error(str(getattr(exc, "message", exc)))
             return
         self.mapping.set_columns(self.preview.headers, self.preview.mapping)
         self._show_preview()
@@ -270,7 +283,8 @@ class ImportPanel(QWidget):
             )
         except Exception as exc:  # a mapping without a name column: say so in place of the preview
             self.preview_model.reset(None)
-            self.source_chip.set_status(str(getattr(exc, "message", exc)), "warn")
+            self.source_chip.setVisible(False)
+            self.read_error.show_error(str(getattr(exc, "message", exc)))
             self.import_button.setEnabled(False)
             self.check_button.setEnabled(False)
             return
@@ -280,6 +294,7 @@ class ImportPanel(QWidget):
         p = self.preview
         assert p is not None
         enc = encoding_name(p.encoding)
+        self.read_error.show_error(None)
         self.source_chip.set_status(
             _("{source} · {n} rows · {encoding}").format(source=p.source_label, n=p.total_rows, encoding=enc),
             "info",
