@@ -1125,6 +1125,7 @@ class ImportService:
         # decided -> the client it merges into, or the new client it is (an index in plan.new)
         whose: dict[str, _Target] = {}
         numbers: dict[int, str] = {}  # client id -> client number, for a row that matches two clients
+        shared: dict[str, list[int]] = {}  # an e-mail or WeChat ID two clients have: no guess which
         with self.db.uow(write=False) as uow:
             for cid, number, ph, digits, email, wechat in uow.session.execute(
                 select(
@@ -1135,6 +1136,8 @@ class ImportService:
             ):
                 numbers[cid] = number
                 for key in _held_keys(ph, digits, email, wechat):
+                    if key in whose and whose[key] != ("client", cid) and not key.startswith("+"):
+                        shared.setdefault(key, [int(whose[key][1])]).append(cid)
                     whose.setdefault(key, ("client", cid))
         for n, row in enumerate(table.rows):
             row_no = table.header_row + 1 + n
@@ -1152,6 +1155,10 @@ class ImportService:
                 plan.rejected.append(_conflict(res, row, by_phone, by_email, numbers, plan.new))
                 continue
             target = by_phone or by_email or by_wechat
+            key = _match_keys(res)[1 if by_email else 2] if by_phone is None and target is not None else ""
+            if key in shared:  # found only by an e-mail (WeChat ID) two clients have: said, not guessed
+                plan.rejected.append(_shared(res, row, key, [numbers[c] for c in shared[key]]))
+                continue
             if target is None:
                 target = ("new", len(plan.new))
                 plan.new.append(res)
@@ -1405,6 +1412,15 @@ def _conflict(
     return Rejected(r.row_no, reason, _row_text(row), ("conflict",))
 
 
+def _shared(r: ParsedRow, row: Sequence[Any], key: str, numbers: Sequence[str]) -> Rejected:
+    """A row found only by an e-mail or WeChat ID that several clients have: which one is not guessed."""
+    reason = _(
+        "{what} is on {numbers}: the row was not imported, since it cannot say which of them it is "
+        "(add the client's phone to the row, or merge those clients first)"
+    ).format(what=key.split(":", 1)[1], numbers=_(", ").join(numbers))
+    return Rejected(r.row_no, reason, _row_text(row), ("conflict",))
+
+
 def _row_text(row: Sequence[Any]) -> str:
     """The row as read, for the report."""
     return " | ".join(_cell_text(c) for c in row)
@@ -1449,6 +1465,11 @@ def _merge(c: Client, r: ParsedRow, now: datetime) -> None:
     if r.phone and not c.phone:  # found by e-mail or WeChat ID: the phone it lacked, searchable too
         _p, _i, digits, search = build_search_fields(c.name, r.phone, c.client_number)
         changes.update(phone=r.phone, phone_digits=digits, search_text=search)
+    elif r.phone and r.phone != c.phone:  # another phone of theirs: kept in the notes, never dropped
+        other = _("Other phone: {phone}").format(phone=r.phone)
+        notes = changes.get("notes", c.notes or "")
+        if other not in notes:
+            changes["notes"] = f"{notes}\n{other}".strip() if notes else other
     if changes:  # an identical row changes nothing (and writes nothing)
         for k, v in changes.items():
             setattr(c, k, v)

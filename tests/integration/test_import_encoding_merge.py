@@ -124,7 +124,8 @@ def test_a_row_without_a_phone_match_merges_by_email_and_rows_share_an_email(
     cs = _clients(services)
     assert len(cs) == 4
     ann = cs["C000001"]
-    assert ann["phone"] == "+8613800000001" and ann["notes"] == "new mobile"  # her phone is kept
+    assert ann["phone"] == "+8613800000001"  # her phone is kept, the other one in her notes
+    assert ann["notes"] == "new mobile\nOther phone: +8613900000009"
     bo = cs["C000002"]
     assert bo["phone"] == "+8613900000002" and bo["phone_digits"] == "8613900000002"
     assert "0002" in bo["search_text"]  # found by the end of his phone at the desk
@@ -168,3 +169,23 @@ def test_a_phone_and_an_email_of_two_different_clients_reject_the_row(
     after = _clients(services)
     assert {k: after[k] for k in before} == before  # Ann and Bo untouched
     assert len(after) == 3 and "which one?" not in str(after)
+
+
+def test_another_phone_is_kept_and_a_shared_email_is_not_guessed(
+    services: Services, owner: Actor, tmp_path: Path
+) -> None:
+    """Found by the e-mail, a row with another phone keeps that phone in the client's notes (the
+    newcomer walk saw it dropped); an e-mail two clients have finds neither: the row is said, not guessed."""
+    c = services.clients
+    ann = c.create(owner, {"name": "Ann Lee", "phone": "13800000001", "email": "ann@example.com"})
+    c.create(owner, {"name": "Bo Wu", "phone": "13800000002", "email": "family@example.com"})
+    c.create(owner, {"name": "Cy Wu", "phone": "13800000003", "email": "FAMILY@example.com"})
+    path = _csv(tmp_path, "more.csv", "Name,Phone,Email\nAnn Lee,13900000009,ann@example.com\n"
+                                      "Wu,13700000007,family@example.com\n")
+    res = services.importer.run(owner, path)
+    assert (res.imported, res.merged) == (0, 1)
+    [why] = res.rejected
+    assert why.row_no == 3 and "family@example.com" in why.reason and "C000002" in why.reason and "C000003" in why.reason
+    p = c.get(owner, ann.id)
+    assert p.phone.replace(" ", "").endswith("13800000001") and "Other phone: +8613900000009" in p.notes
+    assert services.importer.run(owner, path).merged == 1 and c.get(owner, ann.id).notes.count("Other phone") == 1
