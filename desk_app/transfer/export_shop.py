@@ -28,6 +28,7 @@ whole: a failed export leaves no half file. The owner only; audited.
 from __future__ import annotations
 
 import io
+import json
 import os
 import tempfile
 import zipfile
@@ -39,7 +40,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Executable, and_, select
+from sqlalchemy import Connection, Executable, and_, func, select
 from sqlalchemy.orm import aliased
 
 from desk_app.core.service import ServiceError, ValidationError, audit, require
@@ -50,16 +51,22 @@ from desk_app.db.models import (
     Branch,
     Client,
     ClientPackage,
+    Complaint,
+    ConsentRecord,
+    Formula,
     GiftVoucher,
     Package,
+    PatchTest,
     Payment,
     PointsAccount,
+    PointsMovement,
     PrepaidAccount,
     Product,
     Sale,
     SaleLine,
     Service,
     ServiceCategory,
+    ServiceLog,
     Shop,
     Staff,
     Supplier,
@@ -113,7 +120,7 @@ PACKAGES_COLUMNS = (
 )  # fmt: skip
 VISITS_COLUMNS = (
     "Visit", "Branch", "Client ID", "Stylist", "Kind", "Step", "Booked for", "Arrived at", "Service started at",
-    "Service ended at", "Paid at", "Left at", "New client", "Satisfaction",
+    "Service ended at", "Paid at", "Left at", "New client", "Satisfaction", "Receipt",
 )  # fmt: skip
 SALES_COLUMNS = (
     "Sale", "Receipt", "Sold at", "Branch", "Kind", "Refund of", "Client ID", "Cashier", "Subtotal", "Discount",
@@ -128,6 +135,21 @@ VOUCHERS_COLUMNS = (
     "Code", "Branch", "Issued at", "Receipt", "From code", "Value", "Balance", "Expires", "Closed",
 )  # fmt: skip
 STAFF_COLUMNS = ("Staff number", "Name", "Role", "Branch", "Active")
+BOOKINGS_COLUMNS = (
+    "Appointment", "Client ID", "Starts at", "Ends at", "Stylist", "Branch", "Status", "Late cancel",
+    "Cancelled at", "Cancel reason", "Source", "Deposit", "Notes", "Booked at",
+)  # fmt: skip
+SERVICES_DONE_COLUMNS = ("Visit", "Client ID", "Service", "Staff", "Started at", "Ended at", "Price", "Notes",
+                         "Problem")  # fmt: skip
+FORMULAS_COLUMNS = ("Formula", "Client ID", "Visit", "Service", "Version", "Current", "Author", "Components",
+                    "Notes", "Written at")  # fmt: skip
+CONSENTS_COLUMNS = ("Client ID", "Kind", "Granted", "At", "Staff", "Note")
+PATCH_TESTS_COLUMNS = ("Client ID", "Product", "Result", "Tested at", "Staff", "Notes")
+COMPLAINTS_COLUMNS = (
+    "Complaint", "Client ID", "Visit", "Opened at", "Category", "Severity", "Description", "Status", "Resolution",
+    "Compensation", "Compensation amount", "Resolved at", "Call-back result", "Call-back note",
+)  # fmt: skip
+POINTS_COLUMNS = ("Client ID", "At", "Kind", "Points", "Balance after", "Receipt")
 
 
 @dataclass(frozen=True)
@@ -353,6 +375,8 @@ def visits_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
             Visit.id, Branch.code, Client.client_number, Client.erased_at, Staff.name, Visit.kind, Visit.step,
             Visit.booked_start_at, Visit.arrived_at, Visit.service_started_at, Visit.service_ended_at,
             Visit.paid_at, Visit.left_at, Visit.is_new_client, Visit.satisfaction,
+            select(func.min(Sale.receipt_no)).where(Sale.visit_id == Visit.id, Sale.kind == "sale")
+            .correlate(Visit).scalar_subquery(),
         )  # fmt: skip
         .select_from(Visit)
         .join(Branch, Branch.id == Visit.branch_id)
@@ -363,7 +387,7 @@ def visits_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
     for r in _stream(conn, stmt):
         yield [
             r[0], r[1], _client_no(r[2], r[3]), r[4] or "", r[5], r[6], *(c.ts(x) for x in r[7:13]),
-            _flag(r[13]), "" if r[14] is None else r[14],
+            _flag(r[13]), "" if r[14] is None else r[14], r[15] or "",
         ]  # fmt: skip
 
 
@@ -452,6 +476,112 @@ def staff_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
         yield [r[0], r[1], r[2], r[3], _flag(r[4])]
 
 
+def _number(cid: Any) -> Any:
+    """A listed client's number, for the history files of a person's own (erased and merged left out)."""
+    return select(Client.client_number).where(Client.id == cid, client_listed()).scalar_subquery()
+
+
+def bookings_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
+    """Every appointment, past and to come, with how it ended (no-show, cancelled, done)."""
+    stmt = (
+        select(
+            Appointment.id, _number(Appointment.client_id), Appointment.start_at, Appointment.end_at, Staff.name,
+            Branch.code, Appointment.status, Appointment.late_cancel, Appointment.cancelled_at,
+            Appointment.cancel_reason, Appointment.source, Appointment.deposit_minor, Appointment.notes,
+            Appointment.created_at,
+        )  # fmt: skip
+        .join(Branch, Branch.id == Appointment.branch_id)
+        .outerjoin(Staff, Staff.id == Appointment.staff_id)
+        .order_by(Appointment.start_at, Appointment.id)
+    )
+    for r in _stream(conn, stmt):
+        yield [r[0], r[1] or "", c.ts(r[2]), c.ts(r[3]), r[4] or "", r[5], r[6], _flag(r[7]), c.ts(r[8]),
+               r[9] or "", r[10], c.money(r[11]), r[12] or "", c.ts(r[13])]  # fmt: skip
+
+
+def services_done_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
+    stmt = (
+        select(ServiceLog.visit_id, _number(Visit.client_id), Service.name_zh, Service.name_en, Staff.name,
+               ServiceLog.started_at, ServiceLog.ended_at, ServiceLog.price_minor, ServiceLog.notes,
+               ServiceLog.problem)  # fmt: skip
+        .join(Visit, Visit.id == ServiceLog.visit_id)
+        .join(Service, Service.id == ServiceLog.service_id)
+        .outerjoin(Staff, Staff.id == ServiceLog.staff_id)
+        .order_by(ServiceLog.visit_id, ServiceLog.id)
+    )
+    for r in _stream(conn, stmt):
+        yield [r[0], r[1] or "", c.name(r[2], r[3]), r[4] or "", c.ts(r[5]), c.ts(r[6]), c.money(r[7]),
+               r[8] or "", r[9] or ""]  # fmt: skip
+
+
+def formulas_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
+    """Every colour formula and each later version of it (Current: the one in use)."""
+    stmt = (
+        select(Formula.id, _number(Formula.client_id), Formula.visit_id, Service.name_zh, Service.name_en,
+               Formula.version_no, Formula.superseded_by_id, Staff.name, Formula.components, Formula.notes,
+               Formula.created_at)  # fmt: skip
+        .outerjoin(Service, Service.id == Formula.service_id)
+        .outerjoin(Staff, Staff.id == Formula.author_id)
+        .where(_number(Formula.client_id).is_not(None))
+        .order_by(Formula.client_id, Formula.id)
+    )
+    for r in _stream(conn, stmt):
+        yield [r[0], r[1], r[2] or "", c.name(r[3], r[4]), r[5], _flag(r[6] is None), r[7] or "",
+               json.dumps(r[8] or [], ensure_ascii=False), r[9] or "", c.ts(r[10])]  # fmt: skip
+
+
+def consents_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
+    """Each consent the client gave or withdrew, when, and who recorded it."""
+    stmt = (
+        select(_number(ConsentRecord.client_id), ConsentRecord.kind, ConsentRecord.granted, ConsentRecord.at,
+               Staff.name, ConsentRecord.note)  # fmt: skip
+        .outerjoin(Staff, Staff.id == ConsentRecord.staff_id)
+        .where(_number(ConsentRecord.client_id).is_not(None))
+        .order_by(ConsentRecord.at, ConsentRecord.id)
+    )
+    for r in _stream(conn, stmt):
+        yield [r[0], r[1], _flag(r[2]), c.ts(r[3]), r[4] or "", r[5] or ""]
+
+
+def patch_tests_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
+    stmt = (
+        select(_number(PatchTest.client_id), PatchTest.product, PatchTest.result, PatchTest.tested_at, Staff.name,
+               PatchTest.notes)  # fmt: skip
+        .outerjoin(Staff, Staff.id == PatchTest.staff_id)
+        .where(_number(PatchTest.client_id).is_not(None))
+        .order_by(PatchTest.tested_at, PatchTest.id)
+    )
+    for r in _stream(conn, stmt):
+        yield [r[0], r[1], r[2], c.ts(r[3]), r[4] or "", r[5] or ""]
+
+
+def complaints_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
+    stmt = (
+        select(Complaint.id, _number(Complaint.client_id), Complaint.visit_id, Complaint.opened_at,
+               Complaint.category, Complaint.severity, Complaint.description, Complaint.status, Complaint.resolution,
+               Complaint.compensation_kind, Complaint.compensation_minor, Complaint.resolved_at,
+               Complaint.callback_result, Complaint.callback_note)  # fmt: skip
+        .order_by(Complaint.opened_at, Complaint.id)
+    )
+    for r in _stream(conn, stmt):
+        yield [r[0], r[1] or "", r[2] or "", c.ts(r[3]), r[4], r[5], r[6] or "", r[7], r[8] or "", r[9] or "",
+               c.money(r[10]), c.ts(r[11]), r[12] or "", r[13] or ""]  # fmt: skip
+
+
+def points_rows(conn: Connection, c: _Ctx) -> Iterator[list[Any]]:
+    """Every loyalty points movement (earned, spent, lapsed, moved by a merge) with the balance after it."""
+    stmt = (
+        select(_number(PointsAccount.client_id), PointsMovement.at, PointsMovement.kind, PointsMovement.points,
+               PointsMovement.balance_after, Sale.receipt_no)  # fmt: skip
+        .join(PointsAccount, PointsAccount.id == PointsMovement.account_id)
+        .outerjoin(Sale, Sale.id == PointsMovement.sale_id)
+        .where(_number(PointsAccount.client_id).is_not(None))
+        .order_by(PointsMovement.at, PointsMovement.id)
+    )
+    for r in _stream(conn, stmt):
+        yield [r[0], c.ts(r[1]), r[2], r[3], r[4], r[5] or ""]
+
+
 RowsFn = Callable[[Connection, _Ctx], Iterator[Sequence[Any]]]
 FILES: tuple[tuple[str, tuple[str, ...], RowsFn], ...] = (
     ("clients.csv", CLIENTS_COLUMNS, clients_rows),
@@ -466,6 +596,13 @@ FILES: tuple[tuple[str, tuple[str, ...], RowsFn], ...] = (
     ("payments.csv", PAYMENTS_COLUMNS, payments_rows),
     ("vouchers.csv", VOUCHERS_COLUMNS, vouchers_rows),
     ("staff.csv", STAFF_COLUMNS, staff_rows),
+    ("appointment_history.csv", BOOKINGS_COLUMNS, bookings_rows),
+    ("services_done.csv", SERVICES_DONE_COLUMNS, services_done_rows),
+    ("formulas.csv", FORMULAS_COLUMNS, formulas_rows),
+    ("consents.csv", CONSENTS_COLUMNS, consents_rows),
+    ("patch_tests.csv", PATCH_TESTS_COLUMNS, patch_tests_rows),
+    ("complaints.csv", COMPLAINTS_COLUMNS, complaints_rows),
+    ("points.csv", POINTS_COLUMNS, points_rows),
 )
 README = "README.txt"
 
@@ -486,6 +623,13 @@ def _what(fmt: Fmt, name: str) -> str:
         "payments.csv": fmt._("every payment"),
         "vouchers.csv": fmt._("gift vouchers and what is left on them"),
         "staff.csv": fmt._("staff names and roles (no PINs)"),
+        "appointment_history.csv": fmt._("every appointment, past and to come, and how it ended"),
+        "services_done.csv": fmt._("the services done at each visit, by whom, with the stylist's notes"),
+        "formulas.csv": fmt._("colour formulas, each version"),
+        "consents.csv": fmt._("each consent a client gave or withdrew"),
+        "patch_tests.csv": fmt._("patch tests and their results"),
+        "complaints.csv": fmt._("complaints, how they were resolved and the call-back"),
+        "points.csv": fmt._("every loyalty points movement"),
     }
     return words[name]
 

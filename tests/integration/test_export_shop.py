@@ -5,6 +5,7 @@ imports."""
 from __future__ import annotations
 
 import csv
+import json
 import io
 import zipfile
 from collections.abc import Iterator
@@ -178,6 +179,17 @@ def test_the_zip_holds_every_file_and_imports_back_into_an_empty_shop(
     # money is a decimal string of the minor units
     sale = _read(z, "sales.csv")[0]
     assert sale["Total"].count(".") == 1 and len(sale["Total"].split(".")[1]) == 2
+    # the history a salon lives on (newcomer walk: "everything" lacked it): formulas, services done,
+    # every appointment and how it ended, consents, points; a visit names the receipt of its sale
+    assert all(result.counts[n] > 0 for n in ("formulas.csv", "services_done.csv", "appointment_history.csv",
+                                              "consents.csv", "points.csv"))
+    assert json.loads(_read(z, "formulas.csv")[0]["Components"])
+    history = _read(z, "appointment_history.csv")
+    assert {"no_show", "booked"} <= {r["Status"] for r in history} and len(history) > result.counts["appointments.csv"]
+    receipts = {r["Receipt"] for r in _read(z, "sales.csv")}
+    paid = [v for v in _read(z, "visits.csv") if v["Receipt"]]
+    assert paid and all(v["Receipt"] in receipts for v in paid)
+    assert gone_number not in everything  # nor in the new files
 
     # an empty shop: the same owner, staff and catalog (set up by hand, as README.txt says)
     fresh_db = open_database(str(tmp_path / "fresh.sqlite3"))
