@@ -5,8 +5,8 @@ imports."""
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
