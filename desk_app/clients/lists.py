@@ -84,6 +84,7 @@ class Audience:
     no_marketing: int
     no_channel: int
     channels: tuple[str, ...]  # the channels set up ("sms", "email")
+    not_set_up: int = 0  # of no_channel: agreed to a channel the shop has not set up (texts, e-mail)
 
     def sentence(self) -> str:
         """ "312 in the list; 280 will get it; 32 have not agreed to marketing messages"."""
@@ -96,10 +97,15 @@ class Audience:
             parts.append(ngettext("{n} has not agreed to marketing messages",
                                   "{n} have not agreed to marketing messages", self.no_marketing)
                          .format(n=format_number(self.no_marketing)))
-        if self.no_channel:
+        if self.not_set_up:  # the shop's doing, not the client's (newcomer walk: the reason said was wrong)
+            parts.append(ngettext("{n} agreed only to a way of sending that is not set up (Messages › Channels)",
+                                  "{n} agreed only to ways of sending that are not set up (Messages › Channels)",
+                                  self.not_set_up).format(n=format_number(self.not_set_up)))
+        if self.no_channel - self.not_set_up:
+            n = self.no_channel - self.not_set_up
             parts.append(ngettext("{n} has no phone or email they agreed to be messaged on",
-                                  "{n} have no phone or email they agreed to be messaged on", self.no_channel)
-                         .format(n=format_number(self.no_channel)))
+                                  "{n} have no phone or email they agreed to be messaged on", n)
+                         .format(n=format_number(n)))
         return _("; ").join(parts)
 
 
@@ -322,16 +328,18 @@ class ClientListService:
     # ------------------------------------------------------------------ the query
     def _audience(self, s: Session, f: ClientFilter, ready: set[str], tz: tzinfo | None = None) -> Audience:
         reach = _reachable(ready)
+        anyhow = _reachable({"sms", "email"})  # had every channel been set up
         marketing = Client.marketing_consent.is_(True)
         row = s.execute(
             select(
                 func.count(),
                 func.coalesce(func.sum(case((marketing, 1), else_=0)), 0),
                 func.coalesce(func.sum(case((and_(marketing, reach), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((and_(marketing, anyhow), 1), else_=0)), 0),
             ).select_from(Client).where(*self._where(s, f, tz))
         ).one()
-        listed, agreed, will = int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
-        return Audience(listed, will, listed - agreed, agreed - will, tuple(sorted(ready)))
+        listed, agreed, will, could = (int(x or 0) for x in row)
+        return Audience(listed, will, listed - agreed, agreed - will, tuple(sorted(ready)), not_set_up=could - will)
 
     def _where(self, s: Session, f: ClientFilter, tz: tzinfo | None = None) -> list[ColumnElement[bool]]:
         b = bounds(f, self.clock(), tz or shop_tz(s))

@@ -333,9 +333,12 @@ def test_a_message_to_a_list_reaches_only_who_agreed_and_only_once(services: Ser
     email_set_up(services.settings, 2525)
     aud = lists.audience(owner, f)
     assert (aud.listed, aud.will_get, aud.no_marketing, aud.no_channel) == (6, 2, 1, 3)  # texts not set up yet
+    # Text Tom agreed to texts, which the shop has not set up: said so, not blamed on his consent
+    assert aud.not_set_up == 1 and "1 agreed only to a way of sending that is not set up" in aud.sentence()
+    assert "2 have no phone or email they agreed to be messaged on" in aud.sentence()
     sms_set_up(services.settings)
     aud = lists.audience(owner, f)
-    assert (aud.listed, aud.will_get, aud.no_marketing, aud.no_channel) == (6, 3, 1, 2)
+    assert (aud.listed, aud.will_get, aud.no_marketing, aud.no_channel, aud.not_set_up) == (6, 3, 1, 2, 0)
     assert aud.sentence() == ("6 clients in the list; 3 will get it; 1 has not agreed to marketing messages; "
                               "2 have no phone or email they agreed to be messaged on")
     # a stylist may list clients but not message them: refused, nothing queued

@@ -64,9 +64,10 @@ def test_a_filter_gives_the_count_and_the_rows(qtbot: QtBot, ctx: UiContext, ser
     panel.served.setCurrentIndex(served)
     _settle(qtbot, panel)
     assert _names(panel) == {"Old Olga"} and panel.served_days.isEnabled()
-    panel.spend_min.setText("lots")  # not an amount: said, nothing read
+    panel.spend_min.setText("lots")  # not an amount: said, nothing read, no figures of another filter left
     qtbot.wait(300)
-    assert panel.spend_error.isVisible() and _names(panel) == {"Old Olga"}
+    assert panel.spend_error.isVisible() and _names(panel) == set()
+    assert panel.count_label.text() == "Put the filter right to count" and not panel.save_btn.isEnabled()
     panel.spend_min.setText("1000")
     _settle(qtbot, panel)
     assert panel.count_label.text() == "0 clients" and panel.table.showing_empty().startswith("No client matches")
@@ -144,9 +145,9 @@ def test_send_a_message_to_the_list(qtbot: QtBot, ctx: UiContext, services: Serv
     monkeypatch.setattr(lists_mod, "show_info", lambda _p, text, *_a: said.append(text))
     panel.send_message()
     # two in the list: Lucy agreed to texts only, and texts are not set up here
-    assert asked and asked[0][0] == "Send a message to 1 clients?"
+    assert asked and asked[0][0] == "Send a message to 1 client?"
     assert asked[0][1].startswith("2 clients in the list; 1 will get it; "
-                                  "1 has no phone or email they agreed to be messaged on.")
+                                  "1 agreed only to a way of sending that is not set up (Messages › Channels).")
     with services.db.uow(write=False) as uow:
         rows = list(uow.session.execute(select(OutboxMessage.kind, OutboxMessage.channel)))
     assert [tuple(r) for r in rows] == [("campaign", "email")]
@@ -172,4 +173,9 @@ def test_a_stylist_sees_lists_but_not_the_owners_buttons(qtbot: QtBot, ctx: UiCo
     assert _names(panel) == {"Recent VIP"} and not panel.delete_btn.isVisible()
     panel.save_segment()  # the shortcut does nothing for them
     assert [s.name for s in services.client_lists.segments(owner)] == ["VIPs"]
+    # the owner signs in at this desk: they start from every client, not from Kai's list
+    ctx.actor = owner
+    panel.apply_rights()
+    _settle(qtbot, panel)
+    assert len(panel.rows) == 4 and panel.segment_box.currentIndex() == 0
 

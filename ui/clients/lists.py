@@ -32,7 +32,17 @@ from PySide6.QtWidgets import (
 from desk_app.clients.lists import Audience, CampaignResult, ClientListRow
 from desk_app.domain.client_filter import REACHABLE, ClientFilter, SavedSegment, reachable_label
 from desk_app.domain.permissions import Perm
-from desk_app.i18n import _, babel_locale, currency, format_date, format_money, format_number, local, pick
+from desk_app.i18n import (
+    _,
+    babel_locale,
+    currency,
+    format_date,
+    format_money,
+    format_number,
+    local,
+    ngettext,
+    pick,
+)
 from ui.context import UiContext
 from ui.runner import Latest, debounce_timer
 from ui.shared.files import in_documents
@@ -192,7 +202,10 @@ class ClientListsPanel(QWidget):
             ("PgDown", lambda: self.go(PAGE)),
         ):
             sc = QShortcut(QKeySequence(keys), self)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            # the Ctrl keys work as soon as the list shows (F3 leaves the focus in the side bar: the
+            # walk found them dead until a click); the page keys only inside it, not in other fields
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut if keys.startswith("Pg")
+                          else Qt.ShortcutContext.WindowShortcut)
             sc.activated.connect(slot)
         self._show_count()
         self.apply_rights()
@@ -474,11 +487,13 @@ class ClientListsPanel(QWidget):
             f = self.read_filter()
         except ValueError:
             self.spend_error.show_error(_("Enter an amount such as 500 or 1200.50."))
+            self._not_counted()
             return
         self.spend_error.show_error(None)
         problems = f.problems()
         if problems:
             self.error.show_error(next(iter(problems.values())))
+            self._not_counted()
             return
         self.filter = f
         self.offset = 0
@@ -503,6 +518,18 @@ class ClientListsPanel(QWidget):
         seq = self._loads.next()
         self.ctx.runner.run(self, work, on_done=self._loads.guard(seq, self._loaded),
                             on_error=self._loads.guard(seq, self._failed))  # fmt: skip
+
+    def _not_counted(self) -> None:
+        """A filter that cannot be read: no count and no rows of another filter (the walk saw
+        "Counting…" stay, over the last filter's rows), nothing to save, export or send."""
+        self._loads.cancel()  # an answer still coming is for another filter
+        self.total, self.rows, self.offset = 0, [], 0
+        self.table.empty_text = ""
+        self.table.set_rows([], [])
+        self.count_label.setText(_("Put the filter right to count"))
+        self.page_label.setText("")
+        for b in (self.save_btn, self.export_btn, self.send_btn, self.prev_btn, self.next_btn):
+            b.setEnabled(False)
 
     def _counting(self) -> None:
         """Until the figures come: no "0 clients" or "no client matches" that are not so yet."""
@@ -552,10 +579,16 @@ class ClientListsPanel(QWidget):
             self.page_label.setText("")
         self.prev_btn.setEnabled(self.offset > 0)
         self.next_btn.setEnabled(self.offset + PAGE < n)
+        self.save_btn.setEnabled(True)
         self.export_btn.setEnabled(n > 0)
         self.send_btn.setEnabled(n > 0)
 
     def apply_rights(self) -> None:
+        # another person signed in: they start from every client, not from the last person's filters
+        who = self.ctx.actor.staff_id if self.ctx.actor is not None else None
+        before, self._who = getattr(self, "_who", who), who
+        if before != who:
+            self.clear_filters()
         owner = self.ctx.can(Perm.SETTINGS)
         self.save_btn.setVisible(owner)
         self.send_btn.setVisible(owner)
@@ -660,7 +693,8 @@ class ClientListsPanel(QWidget):
             + _("They get the message \"Message to a client list\" as worded in Messages › Templates, in their "
                 "own language, by text or email as each agreed. Sent again today, it goes to nobody twice.")
         )  # fmt: skip
-        if not confirm(self, _("Send a message to {n} clients?").format(n=format_number(aud.will_get)), text,
+        if not confirm(self, ngettext("Send a message to {n} client?", "Send a message to {n} clients?", aud.will_get)
+                       .format(n=format_number(aud.will_get)), text,
                        yes=_("Send to {n}").format(n=format_number(aud.will_get)), no=_("Not now"),
                        default_yes=False):  # fmt: skip
             return
