@@ -27,6 +27,7 @@ WEIGHTS = {
     "name_birthday": 80,  # nearly the same name and the same birthday
     "pinyin": 70,  # names that sound the same (张伟, 章伟) and a shared phone ending or birthday day
     "name": 60,  # the same name, one of the two without a phone or e-mail (a walk-in typed quickly)
+    "same_name": 50,  # the same uncommon name, each with other contact details (a new phone, a typo)
 }
 REASONS = tuple(WEIGHTS)
 TAIL = 8  # digits of "phone_tail"
@@ -59,6 +60,13 @@ def plain_name(name: str) -> str:
     """A name to compare: lower case, no accents, no spaces or dots (``Hélène  Andréa`` -> ``heleneandrea``)."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch) and ch.isalnum())
+
+
+def uncommon(name: str) -> bool:
+    """A name two people rarely share: a Latin one of six letters or more ("Ava Lim"), a Chinese one
+    of four characters or more (欧阳娜娜). 张伟 or 王秀英 are shared by thousands: never alone."""
+    plain = plain_name(name)
+    return len(plain) >= (6 if plain.isascii() else 4)
 
 
 def name_similarity(a: str, b: str) -> float:
@@ -126,10 +134,16 @@ def find_pairs(people: Sequence[Person], not_same: Iterable[tuple[int, int]] = (
             )
             if same_end or same_day:
                 add(a, b, "pinyin")
+    alone: list[tuple[Person, Person]] = []
     for group in _groups(people, "name"):
         for a, b in combinations(group, 2):
             if not (a.phone_digits or a.email) or not (b.phone_digits or b.email):
                 add(a, b, "name")
+            elif uncommon(a.name):
+                alone.append((a, b))
+    for a, b in alone:  # only when nothing stronger was found: the weakest reason, said alone
+        if (min(a.id, b.id), max(a.id, b.id)) not in found:
+            add(a, b, "same_name")
     pairs = []
     for (low, high), why in found.items():
         ordered = tuple(r for r in REASONS if r in why)

@@ -75,6 +75,7 @@ def reason_label(reason: str) -> str:
         "name_birthday": _("similar name, same birthday"),
         "pinyin": _("same pinyin"),
         "name": _("same name, one without contact details"),
+        "same_name": _("same uncommon name"),
     }.get(reason, reason)
 
 
@@ -126,6 +127,7 @@ class MergeRecord:
     points: int
     undone_at: datetime | None
     undone_by: str
+    fields: tuple[str, ...] = ()  # the kept profile's fields the merge filled or added to
 
 
 def moved_tables() -> list[Table]:
@@ -252,6 +254,8 @@ class MergeService:
             rows_moved=sum(len(v) for v in (r.moved or {}).values()),
             prepaid=Money.from_minor(r.prepaid_minor, currency).amount, points=r.points,
             undone_at=r.undone_at, undone_by=names.get(r.undone_by_id, "") if r.undone_by_id else "",
+            fields=tuple(f for f in (r.kept_after or {}) if f not in COUNTS and not f.endswith(("_at", "_md"))
+                         and f not in ("first_visit_at", "last_visit_at", "member_since")),
         )  # fmt: skip
 
     # -- deciding ----------------------------------------------------------------------

@@ -26,7 +26,7 @@ def test_merge_on_screen_then_undo_from_the_profile(
     monkeypatch.setattr(dup_screen, "confirm", lambda _p, title, *_a, **_k: asked.append(title) or True)
     monkeypatch.setattr(profile_screen, "confirm", lambda _p, title, *_a, **_k: asked.append(title) or True)
     sv = services
-    old = _client(sv, owner, name="Ann Lee", phone="13800000001")
+    old = _client(sv, owner, name="Ann Lee", phone="13800000001", allergies="latex")
     new = _client(sv, owner, name="Ann Lee", phone="13800000001", email="ann@example.com")
     a = _client(sv, owner, name="Wang Fang", phone="13800000021", birthday="1988-01-02")
     b = _client(sv, owner, name="Wang Fang", phone="13800000022", birthday="1988-01-02")
@@ -46,8 +46,14 @@ def test_merge_on_screen_then_undo_from_the_profile(
     screen.merge_button.click()
     assert asked[-1] == "Merge C000001 into C000002?"
     assert _row(sv, old).merged_into_id == new
+    assert screen.done_text.text() == "C000001 was merged into C000002. Undo it from C000002's profile."
+    opened: list[tuple[str, dict[str, Any]]] = []
+    ctx.navigate = lambda name, **kw: opened.append((name, kw))  # type: ignore[method-assign]
+    screen.open_kept_button.click()
+    assert opened == [("client", {"client_id": new})]
     assert [{p.a.id, p.b.id} for p in screen.pairs] == [{a, b}]
     screen.not_same_button.click()
+    assert asked[-1] == "Are C000003 and C000004 two different people?"
     assert screen.pairs == [] and screen.stack.currentWidget() is screen.empty
     assert any("No possible duplicates" in w.text() for w in screen.empty.findChildren(type(screen.count)))
 
@@ -62,11 +68,14 @@ def test_merge_on_screen_then_undo_from_the_profile(
     assert profile.profile is not None and profile.profile.id == new
     assert "C000001 was merged into C000002" in profile.merged_text.text()
     assert "Merged with C000001 (Ann Lee)" in profile.merged_text.text()
+    assert "Taken from it: Allergies." in profile.merged_text.text()  # the kept one had its own e-mail
     assert profile.merged.isVisible() and profile.unmerge_button.isVisible()
     profile.unmerge_button.click()
     assert asked[-1] == "Undo the merge with C000001?"
     assert _row(sv, old).merged_into_id is None
-    assert not profile.merged.isVisible()
+    # said where the person looks; nothing left to undo
+    assert profile.merged_text.text() == "The merge with C000001 was undone: it is a profile of its own again."
+    assert not profile.unmerge_button.isVisible()
 
 
 def test_a_refused_merge_is_said_and_the_list_read_again(

@@ -26,6 +26,10 @@ def test_each_reason() -> None:
         Person(10, "张伟", "zhangwei", "13511112222"),  # the same pinyin, nothing else: two people
         Person(11, "Walk In", "", ""),
         Person(12, "walk  in", "", "", ""),  # the same name, typed twice without details
+        Person(13, "Ava Lim", "", "8613500000013"),
+        Person(14, "ava lim", "", "8613600000014"),  # an uncommon name, another phone
+        Person(15, "王芳", "wangfang", "8613500000015"),
+        Person(16, "王芳", "wangfang", "8613600000016"),  # a common name alone: two people
     ]
     got = _pairs(people)
     assert (1, 2, ("phone",)) in got
@@ -34,6 +38,8 @@ def test_each_reason() -> None:
     assert (6, 7, ("name_birthday",)) in got
     assert (8, 9, ("pinyin",)) in got
     assert (11, 12, ("name",)) in got
+    assert (13, 14, ("same_name",)) in got
+    assert not any({a, b} == {15, 16} for a, b, _r in got)
     assert not any({a, b} & {10} for a, b, _r in got)  # 张伟 with only the pinyin in common
     assert not any({a, b} == {4, 6} for a, b, _r in got)
     scores = [p.score for p in find_pairs(people)]

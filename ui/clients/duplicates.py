@@ -117,6 +117,20 @@ class DuplicatesScreen(QWidget):
         compare.body.addStretch(1)
         self.error = ErrorLabel()
         compare.body.addWidget(self.error)
+        # what the last merge did, with the way to the kept profile (where it is undone)
+        self._done: MergeRecord | None = None
+        self.done_row = QWidget()
+        done_lay = QHBoxLayout(self.done_row)
+        done_lay.setContentsMargins(0, 0, 0, 0)
+        self.done_text = QLabel()
+        self.done_text.setObjectName("okText")
+        self.done_text.setWordWrap(True)
+        done_lay.addWidget(self.done_text, 1)
+        self.open_kept_button = Button(_("Open the profile"), "user", "ghost")
+        self.open_kept_button.clicked.connect(self.open_kept)
+        done_lay.addWidget(self.open_kept_button)
+        self.done_row.setVisible(False)
+        compare.body.addWidget(self.done_row)
         actions = QHBoxLayout()
         self.not_same_button = Button(_("Two different people"), "x", "secondary")
         self.not_same_button.setToolTip(_("They are two people: this pair is not shown again"))
@@ -239,11 +253,23 @@ class DuplicatesScreen(QWidget):
     def _merged(self, rec: object) -> None:
         assert isinstance(rec, MergeRecord)
         self.pairs = [p for p in self.pairs if rec.merged_id not in (p.a.id, p.b.id)]
+        self._done = rec
+        self.done_text.setText(_("{gone} was merged into {kept}. Undo it from {kept}'s profile.").format(
+            gone=rec.merged_number, kept=rec.kept_number))
+        self.done_row.setVisible(True)
         self.refresh()
+
+    def open_kept(self) -> None:
+        if self._done is not None:
+            self.ctx.navigate("client", client_id=self._done.kept_id)
 
     def not_the_same(self) -> None:
         p = self._pair()
         if p is None or self._busy:
+            return
+        if not confirm(self, _("Are {a} and {b} two different people?").format(a=p.a.client_number, b=p.b.client_number),
+                       _("The pair is not shown here again. Both profiles stay as they are."),
+                       yes=_("Two different people"), no=_("Cancel")):
             return
         actor = self.ctx.require_actor()
         merges = self.ctx.services.merges

@@ -213,12 +213,22 @@ class ClientProfileScreen(QWidget):
 
     def _show_merges(self) -> None:
         lines = [self._redirect_note] if self._redirect_note else []
+        if self._redirect_note:  # said at the top of the page, where the person looks (the walk: off-screen)
+            holder = self.parentWidget()
+            while holder is not None and not isinstance(holder, QScrollArea):
+                holder = holder.parentWidget()
+            if holder is not None:
+                holder.verticalScrollBar().setValue(0)
         self._redirect_note = ""
         for m in self._merges:
             lines.append(_("Merged with {number} ({name}) on {day} by {who}: its visits, sales, bookings and "
                            "balances are here.").format(number=m.merged_number, name=m.merged_name,
                                                         day=format_date(m.at), who=m.staff_name or "?"))
+            taken = [field_label(f) for f in m.fields if field_label(f) != f]
+            if taken:  # what this profile took from it (an allergy, a consent: the walk missed saying so)
+                lines.append("    " + _("Taken from it: {fields}.").format(fields=_(", ").join(taken)))
         self.merged_text.setText("\n".join(lines))
+        self.unmerge_button.setEnabled(bool(self._merges))
         self.merged.setVisible(bool(lines))
         self.unmerge_button.setVisible(bool(self._merges) and self.ctx.can(Perm.CLIENT_MERGE))
         if self._merges:
@@ -239,8 +249,10 @@ class ClientProfileScreen(QWidget):
         merges = self.ctx.services.merges
         self.unmerge_button.setEnabled(False)
 
-        def done(_rec: MergeRecord) -> None:
+        def done(rec: MergeRecord) -> None:
             self.unmerge_button.setEnabled(True)
+            self._redirect_note = _("The merge with {number} was undone: it is a profile of its own again.").format(
+                number=rec.merged_number)
             self.reload()
 
         def failed(exc: Exception) -> None:
