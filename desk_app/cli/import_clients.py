@@ -111,6 +111,10 @@ def _print_result(result: ImportResult, report: Path, args: Any) -> None:
             rejected=result.rejected_count,
         )
     )
+    if result.joined and args.duplicates == "merge":
+        print(_("Merged into clients already held:"))
+        for line in result.joined_lines(20):
+            print("  " + line)
     if result.rejected:
         print(_("Not imported: {counts}").format(counts=result.rejected_summary()))
     for r in result.rejected[:20]:

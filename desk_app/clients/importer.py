@@ -296,6 +296,16 @@ class ImportResult:
     dry_run: bool = False
     batch_id: int | None = None
     encoding: str = ""  # what the file was read as (one of ENCODINGS, or "xlsx")
+    # each row that joins a client already held: (row, its name, the client's number, found by what)
+    joined: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+    def joined_lines(self, limit: int = 12) -> list[str]:
+        """ "Row 2, Hélène Andréa: into C000302 (same phone)", the first ``limit`` and how many more."""
+        out = [_("Row {row}, {name}: into {number} ({how})").format(row=r, name=n, number=c, how=_match_word(h))
+               for r, n, c, h in self.joined[:limit]]
+        if len(self.joined) > limit:
+            out.append(_("…and {n} more").format(n=len(self.joined) - limit))
+        return out
 
     @property
     def rejected_count(self) -> int:
@@ -325,6 +335,7 @@ class _Plan:
     rejected: list[Rejected] = field(default_factory=list)
     merged: int = 0  # rows folded into an earlier row of the file
     skipped: int = 0
+    joined: list[tuple[int, str, str, str]] = field(default_factory=list)  # ImportResult.joined
     encoding: str = ""  # what the file was read as
 
 
@@ -1100,11 +1111,13 @@ class ImportService:
                 progress(total, total)
             merged = plan.merged + len(plan.into_existing)
             return ImportResult(
-                used, total, len(plan.new), merged, plan.skipped, plan.rejected, True, None, table.encoding
+                used, total, len(plan.new), merged, plan.skipped, plan.rejected, True, None, table.encoding,
+                plan.joined,
             )
         done = self._write(actor, path, used, plan, duplicates, progress, total)
         return ImportResult(
-            used, total, done.imported, done.merged, done.skipped, plan.rejected, False, done.batch_id, table.encoding
+            used, total, done.imported, done.merged, done.skipped, plan.rejected, False, done.batch_id, table.encoding,
+            plan.joined,
         )
 
     def _plan(
@@ -1169,6 +1182,8 @@ class ImportService:
                 plan.merged += 1
             else:  # a client already held (a desk's, or one a first run saved)
                 plan.into_existing.append((target[1], res))
+                how = "phone" if by_phone is not None else "email" if by_email is not None else "wechat"
+                plan.joined.append((res.row_no, res.name, numbers.get(target[1], ""), how))
             for key in _held_keys(res.phone, "", res.email, res.wechat_id):
                 whose.setdefault(key, target)  # a later row with this e-mail is this client too
         return plan
@@ -1410,6 +1425,10 @@ def _conflict(
         "so the row was not imported (correct the row, or merge the two clients first)"
     ).format(phone=r.phone, first=who(by_phone), email=r.email, second=who(by_email))
     return Rejected(r.row_no, reason, _row_text(row), ("conflict",))
+
+
+def _match_word(how: str) -> str:
+    return {"phone": _("same phone"), "email": _("same e-mail"), "wechat": _("same WeChat ID")}.get(how, how)
 
 
 def _shared(r: ParsedRow, row: Sequence[Any], key: str, numbers: Sequence[str]) -> Rejected:

@@ -189,3 +189,15 @@ def test_another_phone_is_kept_and_a_shared_email_is_not_guessed(
     p = c.get(owner, ann.id)
     assert p.phone.replace(" ", "").endswith("13800000001") and "Other phone: +8613900000009" in p.notes
     assert services.importer.run(owner, path).merged == 1 and c.get(owner, ann.id).notes.count("Other phone") == 1
+
+
+def test_the_rows_that_join_clients_are_named(services: Services, owner: Actor, tmp_path: Path) -> None:
+    """Which row joined which client, and found by what (the walk saw only a total of merges)."""
+    c = services.clients
+    c.create(owner, {"name": "Ann Lee", "phone": "13800000001"})
+    c.create(owner, {"name": "Bo Wu", "phone": "13800000002", "email": "bo@example.com"})
+    path = _csv(tmp_path, "j.csv", "Name,Phone,Email\nNew Ng,13900000003,\nAnn L,13800000001,\nBo,,BO@example.com\n")
+    dry = services.importer.run(owner, path, dry_run=True)
+    assert dry.joined == [(3, "Ann L", "C000001", "phone"), (4, "Bo", "C000002", "email")]
+    assert dry.joined_lines() == ["Row 3, Ann L: into C000001 (same phone)", "Row 4, Bo: into C000002 (same e-mail)"]
+    assert services.importer.run(owner, path).joined == dry.joined

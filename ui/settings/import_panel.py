@@ -375,6 +375,8 @@ class ImportPanel(QWidget):
             )
             + ("\n" + _("Not imported: {counts}").format(counts=res.rejected_summary()) if res.rejected else "")
             + read_as
+            # which row joins which client (the walk: merges were only a total)
+            + ("\n" + "\n".join(res.joined_lines()) if res.joined and self.duplicates.currentData() == "merge" else "")
         )
         self.rejected_model.reset(res.rejected)
         self.rejected_table.setVisible(bool(res.rejected))
